@@ -1,0 +1,59 @@
+/**
+ * Failures are data: every error the core raises carries a stable `code`
+ * (for tests, the CLI's exit codes and the UI), a message that says what
+ * happened, and a hint that says what to do. Shells only render them.
+ */
+export interface OidcErrorDetails {
+  /** What the user should do about it, one sentence. */
+  hint?: string;
+  /** Which endpoint or part failed, e.g. "token endpoint https://idp/oauth2/default/v1/token". */
+  where?: string;
+  /** HTTP status, when the failure is an HTTP answer. */
+  status?: number;
+  /** OAuth `error` / Okta `errorCode`, when the server sent one. */
+  serverError?: string;
+  /** The server's own description, when it sent one. */
+  serverDescription?: string;
+  /** Any underlying error. */
+  cause?: unknown;
+}
+
+export class OidcError extends Error {
+  readonly code: string;
+  readonly hint?: string;
+  readonly where?: string;
+  readonly status?: number;
+  readonly serverError?: string;
+  readonly serverDescription?: string;
+
+  constructor(code: string, message: string, details: OidcErrorDetails = {}) {
+    super(message, details.cause === undefined ? undefined : { cause: details.cause });
+    this.name = 'OidcError';
+    this.code = code;
+    this.hint = details.hint;
+    this.where = details.where;
+    this.status = details.status;
+    this.serverError = details.serverError;
+    this.serverDescription = details.serverDescription;
+  }
+
+  /** One line for people: what happened, then what to do. */
+  toUserMessage(): string {
+    return this.hint ? `${this.message} ${this.hint}` : this.message;
+  }
+}
+
+export function isOidcError(value: unknown): value is OidcError {
+  return value instanceof OidcError;
+}
+
+/** Turns anything thrown into an OidcError without losing the original. */
+export function asOidcError(value: unknown, code = 'internal', where?: string): OidcError {
+  if (value instanceof OidcError) return value;
+  const message = value instanceof Error ? value.message : String(value);
+  return new OidcError(code, `Unexpected failure${where ? ` at ${where}` : ''}: ${message}`, {
+    where,
+    cause: value,
+    hint: 'This is likely a bug in OIDC Flow Debugger; please report it with the exported HAR (secrets are redacted).',
+  });
+}
