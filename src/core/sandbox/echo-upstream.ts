@@ -1,0 +1,34 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface EchoUpstream {
+  url: string;
+  close(): Promise<void>;
+}
+
+/**
+ * An upstream service that answers every request with what it received, so
+ * the user sees exactly which headers (token, claims) the gateway forwarded.
+ */
+export async function startEchoUpstream(options: { port?: number } = {}): Promise<EchoUpstream> {
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks).toString('utf8');
+      const payload = JSON.stringify({ upstream: 'echo', method: req.method, path: req.url, headers: req.headers, body: body || undefined }, null, 2);
+      res.writeHead(200, { 'content-type': 'application/json', 'x-sandbox-upstream': 'echo' });
+      res.end(payload);
+    });
+  });
+  server.keepAliveTimeout = 1000;
+  await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: () => new Promise<void>((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    }),
+  };
+}
