@@ -1,0 +1,100 @@
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { connect, createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+export const APACHE_BIN = '/usr/sbin/apache2';
+export const APACHE_TEMPLATE = join(__dirname, '..', 'fixtures', 'apache', 'oidc-gateway.conf');
+
+export interface ApacheGateway {
+  url: string;
+  confPath: string;
+  errorLog(): string;
+  close(): Promise<void>;
+}
+
+/** Why Apache cannot run here, or undefined when it can. */
+export function apacheUnavailable(): string | undefined {
+  if (!existsSync(APACHE_BIN)) return `${APACHE_BIN} is not installed (apt-get install apache2 libapache2-mod-auth-openidc)`;
+  if (!existsSync('/usr/lib/apache2/modules/mod_auth_openidc.so')) return 'mod_auth_openidc is not installed (apt-get install libapache2-mod-auth-openidc)';
+  if (process.getuid?.() !== 0) return 'Apache is started as root here (it drops to www-data); run the tests as root';
+  return undefined;
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+async function waitForPort(port: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const socket = connect(port, '127.0.0.1');
+      socket.once('connect', () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.once('error', () => resolve(false));
+    });
+    if (ok) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`Apache did not listen on 127.0.0.1:${port} within ${timeoutMs} ms`);
+}
+
+/** Starts Apache with mod_auth_openidc introspecting at the given endpoint; stop it with close(). */
+export async function startApacheGateway(options: {
+  introspectionEndpoint: string;
+  clientId: string;
+  clientSecret: string;
+  caPem: string;
+  upstream: string;
+}): Promise<ApacheGateway> {
+  const runDir = mkdtempSync(join(tmpdir(), 'oidc-apache-'));
+  chmodSync(runDir, 0o755);
+  mkdirSync(join(runDir, 'www'));
+  chmodSync(join(runDir, 'www'), 0o755);
+  writeFileSync(join(runDir, 'ca.pem'), options.caPem, { mode: 0o644 });
+  const port = await freePort();
+  const values: Record<string, string> = {
+    RUN_DIR: runDir,
+    PORT: String(port),
+    INTROSPECTION_ENDPOINT: options.introspectionEndpoint,
+    CLIENT_ID: options.clientId,
+    CLIENT_SECRET: options.clientSecret,
+    PASSPHRASE: randomBytes(16).toString('hex'),
+    UPSTREAM: options.upstream,
+  };
+  const conf = readFileSync(APACHE_TEMPLATE, 'utf8').replace(/\$\{([A-Z_]+)\}/g, (whole, name: string) => values[name] ?? whole);
+  const confPath = join(runDir, 'httpd.conf');
+  writeFileSync(confPath, conf, { mode: 0o600 });
+  const errorLog = () => (existsSync(join(runDir, 'error.log')) ? readFileSync(join(runDir, 'error.log'), 'utf8') : '');
+  try {
+    await run(APACHE_BIN, ['-f', confPath, '-k', 'start'], { env: { ...process.env, APACHE_RUN_DIR: runDir, APACHE_LOCK_DIR: runDir, APACHE_LOG_DIR: runDir } });
+    await waitForPort(port, 10_000);
+  } catch (error) {
+    rmSync(runDir, { recursive: true, force: true });
+    throw new Error(`Apache failed to start: ${error instanceof Error ? error.message : String(error)}\n${errorLog()}`);
+  }
+  return {
+    url: `http://127.0.0.1:${port}`,
+    confPath,
+    errorLog,
+    close: async () => {
+      await run(APACHE_BIN, ['-f', confPath, '-k', 'stop'], { env: { ...process.env, APACHE_RUN_DIR: runDir, APACHE_LOCK_DIR: runDir, APACHE_LOG_DIR: runDir } }).catch(() => undefined);
+      const pidFile = join(runDir, 'httpd.pid');
+      const deadline = Date.now() + 5000;
+      while (existsSync(pidFile) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+      rmSync(runDir, { recursive: true, force: true });
+    },
+  };
+}
