@@ -1,0 +1,144 @@
+import type { Adapter, AnyObject } from 'oidc-provider';
+import { OidcError } from '../../errors';
+
+/**
+ * oidc-provider's storage for the sandbox: in memory, shared by every
+ * Provider instance of one IdP (a key rotation builds a new Provider and
+ * must keep sessions, grants and tokens), with two sandbox twists:
+ *
+ * - Clients come from a registry that can deactivate them, so a deactivated
+ *   client is simply unknown, as an Okta app that was deactivated.
+ * - JWT access tokens are not stored by oidc-provider. The sandbox keeps a
+ *   "shadow" record for each one, reachable only through the `~jwt~<jti>`
+ *   handle, so introspection, revocation and grant revocation work on them
+ *   as Okta's do.
+ */
+
+/** Handle under which a JWT access token's shadow record is found. */
+export const JWT_HANDLE_PREFIX = '~jwt~';
+
+interface Entry {
+  payload: AnyObject;
+  /** epoch ms; undefined = no expiry */
+  expiresAt?: number;
+  shadow: boolean;
+}
+
+const GRANTABLE = new Set(['AccessToken', 'AuthorizationCode', 'RefreshToken', 'DeviceCode', 'BackchannelAuthenticationRequest', 'ClientCredentials']);
+
+/** Client metadata the registry serves while the client is active. */
+export type ClientMetadata = AnyObject & { client_id: string };
+
+export class SandboxStore {
+  readonly #entries = new Map<string, Entry>();
+  readonly #grants = new Map<string, Set<string>>();
+  readonly #userCodes = new Map<string, string>();
+  readonly #sessionUids = new Map<string, string>();
+  readonly #clients = new Map<string, ClientMetadata>();
+  readonly #inactiveClients = new Set<string>();
+
+  constructor(private readonly clockToleranceSeconds = 0) {}
+
+  /** The adapter factory handed to oidc-provider's `adapter` option. */
+  adapterFactory(): (model: string) => Adapter {
+    return (model: string) => this.#adapter(model);
+  }
+
+  registerClient(metadata: ClientMetadata): void {
+    this.#clients.set(metadata.client_id, metadata);
+  }
+
+  setClientActive(clientId: string, active: boolean): void {
+    if (!this.#clients.has(clientId)) {
+      throw new OidcError('sandbox.idp.unknown_client', `The sandbox IdP has no client "${clientId}".`, {
+        hint: `Use one of: ${[...this.#clients.keys()].join(', ')}.`,
+      });
+    }
+    if (active) this.#inactiveClients.delete(clientId);
+    else this.#inactiveClients.add(clientId);
+  }
+
+  isClientActive(clientId: string): boolean {
+    return this.#clients.has(clientId) && !this.#inactiveClients.has(clientId);
+  }
+
+  /** Records a JWT access token so it can be introspected and revoked. */
+  recordJwtAccessToken(model: 'AccessToken' | 'ClientCredentials', payload: AnyObject & { jti: string; exp: number }): void {
+    const key = `${model}:${payload.jti}`;
+    this.#set(key, model, payload, payload.exp * 1000, true);
+  }
+
+  #adapter(model: string): Adapter {
+    const keyOf = (id: string): string => `${model}:${id}`;
+    const lookup = (id: string): AnyObject | undefined => {
+      if (model === 'Client') {
+        return this.isClientActive(id) ? structuredClone(this.#clients.get(id)) : undefined;
+      }
+      const handle = id.startsWith(JWT_HANDLE_PREFIX);
+      const entry = this.#get(keyOf(handle ? id.slice(JWT_HANDLE_PREFIX.length) : id));
+      // A shadow is only reachable through its handle, and a handle only reaches shadows:
+      // a bare jti must not work as an opaque token.
+      if (!entry || entry.shadow !== handle) return undefined;
+      return entry.payload;
+    };
+    return {
+      upsert: async (id, payload, expiresIn) => {
+        const expiresAt = typeof expiresIn === 'number' ? Date.now() + (expiresIn + this.clockToleranceSeconds) * 1000 : undefined;
+        this.#set(keyOf(id), model, payload, expiresAt, false);
+      },
+      find: async (id) => lookup(id),
+      findByUserCode: async (userCode) => {
+        const id = this.#userCodes.get(userCode);
+        return id === undefined ? undefined : lookup(id);
+      },
+      findByUid: async (uid) => {
+        const id = this.#sessionUids.get(uid);
+        return id === undefined ? undefined : lookup(id);
+      },
+      consume: async (id) => {
+        const entry = this.#get(keyOf(id));
+        if (entry) entry.payload.consumed = Math.floor(Date.now() / 1000);
+      },
+      destroy: async (id) => {
+        this.#delete(keyOf(id));
+      },
+      revokeByGrantId: async (grantId) => {
+        for (const key of this.#grants.get(grantId) ?? []) this.#delete(key);
+        this.#grants.delete(grantId);
+      },
+    };
+  }
+
+  #set(key: string, model: string, payload: AnyObject, expiresAt: number | undefined, shadow: boolean): void {
+    this.#delete(key);
+    this.#entries.set(key, { payload, expiresAt, shadow });
+    const id = key.slice(key.indexOf(':') + 1);
+    if (typeof payload.grantId === 'string' && GRANTABLE.has(model)) {
+      const members = this.#grants.get(payload.grantId) ?? new Set<string>();
+      members.add(key);
+      this.#grants.set(payload.grantId, members);
+    }
+    if (typeof payload.userCode === 'string') this.#userCodes.set(payload.userCode, id);
+    if (model === 'Session' && typeof payload.uid === 'string') this.#sessionUids.set(payload.uid, id);
+  }
+
+  #get(key: string): Entry | undefined {
+    const entry = this.#entries.get(key);
+    if (entry?.expiresAt !== undefined && entry.expiresAt <= Date.now()) {
+      this.#delete(key);
+      return undefined;
+    }
+    return entry;
+  }
+
+  #delete(key: string): void {
+    const entry = this.#entries.get(key);
+    if (!entry) return;
+    this.#entries.delete(key);
+    const id = key.slice(key.indexOf(':') + 1);
+    const { grantId, userCode, uid } = entry.payload;
+    if (typeof grantId === 'string') this.#grants.get(grantId)?.delete(key);
+    if (typeof userCode === 'string' && this.#userCodes.get(userCode) === id) this.#userCodes.delete(userCode);
+    if (typeof uid === 'string' && this.#sessionUids.get(uid) === id) this.#sessionUids.delete(uid);
+  }
+}
