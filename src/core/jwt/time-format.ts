@@ -1,0 +1,81 @@
+/**
+ * Human wording for JWT times (NumericDate = epoch seconds). Shared by the
+ * verifier's messages (UTC) and the claim explanations (local time).
+ */
+import { OidcError } from '../errors';
+
+// The largest instant a JavaScript Date can hold; larger claims are shown as raw numbers.
+const MAX_DATE_SECONDS = 8.64e12;
+
+const plural = (n: number, unit: string): string => `${n} ${unit}${n === 1 ? '' : 's'}`;
+
+/** "45 seconds", "54 minutes", "2 h 5 min", "3 hours", "4 d 2 h" for a number of seconds (sign ignored). */
+export function formatDuration(seconds: number): string {
+  if (!Number.isFinite(seconds)) return 'forever';
+  const s = Math.floor(Math.abs(seconds));
+  if (s < 60) return plural(s, 'second');
+  const minutes = Math.floor(s / 60);
+  if (minutes < 60) return plural(minutes, 'minute');
+  const hours = Math.floor(minutes / 60);
+  const restMinutes = minutes % 60;
+  if (hours < 24) return restMinutes === 0 ? plural(hours, 'hour') : `${hours} h ${restMinutes} min`;
+  const days = Math.floor(hours / 24);
+  const restHours = hours % 24;
+  return restHours === 0 ? plural(days, 'day') : `${days} d ${restHours} h`;
+}
+
+/** "in 54 minutes", "3 hours ago" or "now" for `target` relative to `now` (both epoch seconds). */
+export function formatRelative(target: number, now: number): string {
+  const delta = target - now;
+  if (Math.abs(delta) < 1) return 'now';
+  return delta > 0 ? `in ${formatDuration(delta)}` : `${formatDuration(delta)} ago`;
+}
+
+function representable(seconds: number): boolean {
+  return Number.isFinite(seconds) && Math.abs(seconds) <= MAX_DATE_SECONDS;
+}
+
+/** "2024-05-01 14:03:12 UTC" for epoch seconds. */
+export function formatUtc(seconds: number): string {
+  if (!representable(seconds)) return `epoch ${seconds}`;
+  const iso = new Date(Math.floor(seconds) * 1000).toISOString();
+  return `${iso.slice(0, 10)} ${iso.slice(11, 19)} UTC`;
+}
+
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+function formatterFor(timeZone: string | undefined): Intl.DateTimeFormat {
+  const key = timeZone ?? '';
+  let formatter = formatters.get(key);
+  if (!formatter) {
+    try {
+      formatter = new Intl.DateTimeFormat('en-US', {
+        timeZone,
+        year: 'numeric',
+        month: '2-digit',
+        day: '2-digit',
+        hour: '2-digit',
+        minute: '2-digit',
+        second: '2-digit',
+        hourCycle: 'h23',
+        timeZoneName: 'short',
+      });
+    } catch (cause) {
+      throw new OidcError('jwt.time_zone', `"${timeZone}" is not a time zone this runtime knows.`, {
+        where: 'claim explanation',
+        hint: 'Use an IANA time zone name such as "Europe/Berlin" or "UTC", or leave it out to use the system time zone.',
+        cause,
+      });
+    }
+    formatters.set(key, formatter);
+  }
+  return formatter;
+}
+
+/** "2024-05-01 16:03:12 GMT+2" for epoch seconds in `timeZone` (default: the system's). */
+export function formatLocal(seconds: number, timeZone?: string): string {
+  const formatter = formatterFor(timeZone);
+  if (!representable(seconds)) return `epoch ${seconds}`;
+  const parts = Object.fromEntries(formatter.formatToParts(new Date(Math.floor(seconds) * 1000)).map((p) => [p.type, p.value]));
+  return `${parts.year}-${parts.month}-${parts.day} ${parts.hour}:${parts.minute}:${parts.second} ${parts.timeZoneName ?? ''}`.trim();
+}
