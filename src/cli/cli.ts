@@ -1,52 +1,66 @@
-import { asOidcError } from '../core/errors';
+import { asOidcError, isOidcError } from '../core/errors';
+import { decodeCommand, decodeHelp } from './commands/decode';
+import type { CliIo } from './io';
+import { EXIT, styler, UsageError } from './io';
 
-export interface CliIo {
-  stdout: { write(text: string): unknown; isTTY?: boolean };
-  stderr: { write(text: string): unknown; isTTY?: boolean };
-  env: Record<string, string | undefined>;
+export type { CliIo } from './io';
+
+interface Command {
+  summary: string;
+  help: string;
+  run(args: string[], io: CliIo): Promise<number>;
 }
 
-const HELP = `oidc-flow: debug OAuth 2.0 / OpenID Connect flows between an IdP and an API gateway
+const COMMANDS: Record<string, Command> = {
+  decode: { summary: 'Decode a JWT (unverified) and explain its claims', help: decodeHelp, run: decodeCommand },
+};
 
-Usage: oidc-flow <command> [options]
+function mainHelp(): string {
+  const names = Object.keys(COMMANDS);
+  const width = Math.max(...names.map((n) => n.length));
+  return `oidc-flow: debug OAuth 2.0 / OpenID Connect flows between an identity provider and an API gateway
+
+Usage: oidc-flow <command> [options]     (oidc-flow <command> --help for details)
 
 Commands:
-  decode <jwt>     Decode a JWT without verifying it (the output says UNVERIFIED)
-  help             Show this help
+${names.map((name) => `  ${name.padEnd(width)}  ${COMMANDS[name]!.summary}`).join('\n')}
 
 Exit codes: 0 success, 1 an assertion or check failed, 2 usage or configuration error.
+Secrets (client secrets, tokens) are read from environment variables, never from flow files.
 `;
+}
 
 /** Runs one CLI invocation and returns its exit code. */
 export async function runCli(args: string[], io: CliIo): Promise<number> {
-  const [command, ...rest] = args;
+  const [name, ...rest] = args;
+  if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
+    const topic = name === 'help' ? rest[0] : undefined;
+    io.stdout.write(topic && COMMANDS[topic] ? COMMANDS[topic].help : mainHelp());
+    return EXIT.ok;
+  }
+  if (name === '--version' || name === '-v') {
+    io.stdout.write(`${process.env.npm_package_version ?? '0.1.0'}\n`);
+    return EXIT.ok;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    io.stderr.write(`oidc-flow: unknown command "${name}". Run "oidc-flow help" for the list.\n`);
+    return EXIT.usage;
+  }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    io.stdout.write(command.help);
+    return EXIT.ok;
+  }
+  const s = styler(io.stderr, io.env);
   try {
-    switch (command) {
-      case undefined:
-      case 'help':
-      case '--help':
-      case '-h':
-        io.stdout.write(HELP);
-        return 0;
-      case 'decode': {
-        const token = rest[0];
-        if (!token) {
-          io.stderr.write('oidc-flow decode: give the token as the first argument.\n');
-          return 2;
-        }
-        const { decodeJwtParts } = await import('../core/jwt/decode');
-        const decoded = decodeJwtParts(token);
-        io.stdout.write('UNVERIFIED: decoded without checking the signature\n');
-        io.stdout.write(`${JSON.stringify({ header: decoded.header, payload: decoded.payload }, null, 2)}\n`);
-        return 0;
-      }
-      default:
-        io.stderr.write(`oidc-flow: unknown command "${command}". Run "oidc-flow help".\n`);
-        return 2;
-    }
+    return await command.run(rest, io);
   } catch (error) {
+    if (error instanceof UsageError || (error instanceof TypeError && (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS'))) {
+      io.stderr.write(`${s.red(`oidc-flow ${name}`)}: ${error.message}\n${command.help.split('\n')[0]}\n`);
+      return EXIT.usage;
+    }
     const e = asOidcError(error);
-    io.stderr.write(`oidc-flow: ${e.toUserMessage()} [${e.code}]\n`);
-    return 2;
+    io.stderr.write(`${s.red(`oidc-flow ${name}`)}: ${e.toUserMessage()}${isOidcError(error) ? ` [${e.code}]` : ''}\n`);
+    return isOidcError(error) && /^(flowfile|config|usage)\./.test(e.code) ? EXIT.usage : EXIT.failed;
   }
 }

@@ -1,0 +1,46 @@
+import { parseArgs } from 'node:util';
+import { explainClaims, classifyToken, decodeJwt } from '../../core/jwt';
+import type { CliIo } from '../io';
+import { EXIT, styler, UsageError } from '../io';
+import { readTokenArgument } from '../token-input';
+
+export const decodeHelp = `Usage: oidc-flow decode [<token> | -] [--token-env NAME] [--json] [--time-zone ZONE]
+
+Decodes a JWT WITHOUT verifying its signature and explains every claim.
+The token comes from the argument, from standard input ("-" or piped), or
+from the environment variable named by --token-env (keeps it out of shell
+history). Use "oidc-flow verify" to check the signature against the IdP.
+
+Options:
+  --token-env NAME   read the token from this environment variable
+  --json             print {header, payload, claims} as JSON
+  --time-zone ZONE   IANA time zone for times (default: this machine's)
+`;
+
+/** oidc-flow decode */
+export async function decodeCommand(args: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { 'token-env': { type: 'string' }, json: { type: 'boolean' }, 'time-zone': { type: 'string' } },
+  });
+  const token = await readTokenArgument(positionals[0], values['token-env'], io);
+  if (classifyToken(token) === 'opaque' && !token.includes('.')) {
+    throw new UsageError('This token is not a JWT (it has no header.payload.signature form): it is an opaque reference token. Only the IdP can tell what it means: run "oidc-flow introspect".');
+  }
+  const decoded = decodeJwt(token);
+  const claims = explainClaims(decoded.payload, { timeZone: values['time-zone'] });
+  if (values.json) {
+    io.stdout.write(`${JSON.stringify({ verified: false, header: decoded.header, payload: decoded.payload, claims }, null, 2)}\n`);
+    return EXIT.ok;
+  }
+  const s = styler(io.stdout, io.env);
+  io.stdout.write(`${s.yellow('UNVERIFIED')}: decoded without checking the signature.\n\n`);
+  if (decoded.unsecured) io.stdout.write(`${s.red('alg: none')}: this token carries no signature; no verifier should accept it.\n\n`);
+  io.stdout.write(`${s.bold('Header')}\n${JSON.stringify(decoded.header, null, 2)}\n\n${s.bold('Claims')}\n`);
+  const width = Math.min(14, Math.max(...claims.map((c) => c.name.length), 0));
+  for (const claim of claims) {
+    io.stdout.write(`  ${s.cyan(claim.name.padEnd(width))}  ${claim.explanation}\n`);
+  }
+  return EXIT.ok;
+}
