@@ -1,0 +1,84 @@
+import type { Clock } from '../clock';
+import { systemClock } from '../clock';
+import { OidcError } from '../errors';
+import type { HttpClient, HttpResponse } from '../http/types';
+import { applyClientAuth, secretForms } from './client-auth';
+import type { ClientConfig } from './client-auth';
+import type { AuthorizationServerMetadata, EndpointField } from './metadata';
+import type { RandomBytes } from './random';
+
+/** Everything a grant or token call needs: transport, server, client, time. */
+export interface OAuthContext {
+  http: HttpClient;
+  metadata: AuthorizationServerMetadata;
+  client: ClientConfig;
+  clock?: Clock;
+  random?: RandomBytes;
+}
+
+/** The URL of a metadata endpoint, or an error saying the server does not publish it. */
+export function requireEndpoint(ctx: OAuthContext, field: EndpointField, label: string, codePrefix = 'oauth'): string {
+  const url = ctx.metadata[field];
+  if (typeof url !== 'string' || url === '') {
+    throw new OidcError(`${codePrefix}.missing_endpoint`, `The authorization server ${ctx.metadata.issuer} publishes no ${field}, so the ${label} cannot be called.`, {
+      where: label,
+      hint: `Set the ${label} URL by hand, or check that the issuer and discovery document are the right ones.`,
+    });
+  }
+  return url;
+}
+
+/** The `aud` a JWT client assertion carries when calling `endpointUrl`. */
+export function assertionAudience(ctx: OAuthContext, endpointUrl: string): string {
+  switch (ctx.client.assertionAudience) {
+    case 'token_endpoint':
+      return ctx.metadata.token_endpoint ?? endpointUrl;
+    case 'issuer':
+      return ctx.metadata.issuer;
+    default:
+      return endpointUrl;
+  }
+}
+
+export interface AuthenticatedPost {
+  url: string;
+  label: string;
+  form: Record<string, string | undefined>;
+  headers?: Record<string, string>;
+  /** Secret values in `form` (tokens, codes, verifiers, passwords). */
+  secrets?: string[];
+  signal?: AbortSignal;
+}
+
+/** Drops undefined and empty-string form fields so optional parameters are not sent blank. */
+function compact(form: Record<string, string | undefined>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(form)) if (value !== undefined && value !== '') out[key] = value;
+  return out;
+}
+
+/** POSTs a form to an IdP endpoint with client authentication and redaction set up. */
+export async function postWithClientAuth(ctx: OAuthContext, post: AuthenticatedPost): Promise<HttpResponse> {
+  const auth = await applyClientAuth(
+    ctx.client,
+    { form: compact(post.form), headers: { Accept: 'application/json', ...(post.headers ?? {}) } },
+    assertionAudience(ctx, post.url),
+    { clock: ctx.clock ?? systemClock, random: ctx.random },
+  );
+  return ctx.http.send({
+    method: 'POST',
+    url: post.url,
+    form: auth.form,
+    headers: auth.headers,
+    options: Object.keys(auth.options).length > 0 ? auth.options : undefined,
+    label: post.label,
+    lane: 'idp',
+    secrets: [...new Set([...(post.secrets ?? []).flatMap(secretForms), ...auth.secrets])],
+    signal: post.signal,
+  });
+}
+
+/** Merges caller-provided extra parameters last so they can override anything but client authentication. */
+export function withExtra(form: Record<string, string | undefined>, extra?: Record<string, string>): Record<string, string | undefined> {
+  return { ...form, ...(extra ?? {}) };
+}
