@@ -1,0 +1,178 @@
+import type { AuthorizationServerMetadata } from '../oauth/metadata';
+import { claimValues, missingRequired, withKongDefaults } from './kong-oidc-config';
+import type { KongOidcConfig } from './kong-oidc-config';
+
+/** One problem in a route's OIDC configuration, with the evidence and the fix. */
+export interface LintFinding {
+  rule: string;
+  severity: 'error' | 'warning' | 'info';
+  /** The plugin config field at fault, e.g. "config.scopes_claim". */
+  field: string;
+  message: string;
+  evidence?: string;
+  fix: string;
+}
+
+export interface LintContext {
+  /** The IdP's discovery document, when it could be fetched. */
+  metadata?: AuthorizationServerMetadata;
+  /** A real token's claims (decoded JWT or introspection answer) to check requirements against. */
+  token?: { kind: 'jwt' | 'opaque' | 'jwe'; claims: Record<string, unknown> };
+  /** Longest acceptable delay between revocation and rejection, seconds (default 60). */
+  revocationDelayThreshold?: number;
+  /** Whether the config came from a file (decK), where plain-text secrets are a finding. */
+  fromFile?: boolean;
+}
+
+const VAULT_REF = /^\{vault:\/\/[^}]+\}$/;
+
+function issuerOf(value: string): string {
+  return value.replace(/\/\.well-known\/(openid-configuration|oauth-authorization-server)$/, '');
+}
+
+function duration(seconds: number): string {
+  if (seconds < 120) return `${Math.round(seconds)} s`;
+  if (seconds < 7200) return `${Math.round(seconds / 60)} minutes`;
+  return `${(seconds / 3600).toFixed(seconds % 3600 === 0 ? 0 : 1)} hours`;
+}
+
+/** Checks a route's openid-connect config against the IdP's metadata and, when given, a real token. */
+export function lintKongOidc(raw: KongOidcConfig, context: LintContext = {}): LintFinding[] {
+  const c = withKongDefaults(raw);
+  const findings: LintFinding[] = [];
+  const add = (finding: LintFinding) => findings.push(finding);
+  const meta = context.metadata;
+  const claims = context.token?.claims;
+  const methods = c.auth_methods;
+  const oktaLike = claims?.scp !== undefined || claims?.cid !== undefined || /okta(preview)?\.com|oktapreview|\/oauth2\//.test(c.issuer ?? meta?.issuer ?? '');
+
+  if (c.issuer && meta) {
+    const configured = issuerOf(c.issuer);
+    if (configured !== meta.issuer) {
+      const slash = configured.replace(/\/$/, '') === meta.issuer.replace(/\/$/, '');
+      const orgVsCustom = !slash && configured.replace(/\/oauth2\/[^/]+$/, '') === meta.issuer.replace(/\/oauth2\/[^/]+$/, '');
+      add({
+        rule: 'issuer-mismatch',
+        severity: 'error',
+        field: 'config.issuer',
+        message: `The plugin's issuer ${c.issuer} does not match the IdP's issuer ${meta.issuer}${slash ? ' (they differ only by a trailing slash)' : orgVsCustom ? ' (one is the Okta org authorization server, the other a custom one: their tokens are not interchangeable)' : ''}.`,
+        evidence: `discovery says issuer = ${meta.issuer}`,
+        fix: `Set config.issuer to ${meta.issuer} (or its discovery URL ${meta.issuer}/.well-known/openid-configuration).`,
+      });
+    }
+    if (claims && typeof claims.iss === 'string' && claims.iss !== configured && !(c.issuers_allowed ?? []).includes(claims.iss)) {
+      add({
+        rule: 'token-issuer-not-allowed',
+        severity: 'error',
+        field: 'config.issuers_allowed',
+        message: `The token's iss ${claims.iss} is neither the plugin's issuer nor in issuers_allowed, so the gateway answers 401.`,
+        fix: 'Get the token from the authorization server the route trusts, or add its issuer to issuers_allowed.',
+      });
+    }
+  }
+
+  if (methods.includes('introspection') || c.introspect_jwt_tokens) {
+    if (c.introspection_endpoint && meta?.introspection_endpoint && c.introspection_endpoint !== meta.introspection_endpoint) {
+      add({
+        rule: 'introspection-endpoint-mismatch',
+        severity: 'error',
+        field: 'config.introspection_endpoint',
+        message: `The plugin introspects at ${c.introspection_endpoint}, but the IdP's introspection endpoint is ${meta.introspection_endpoint}.`,
+        fix: 'Remove config.introspection_endpoint to use discovery, or set it to the IdP\'s endpoint.',
+      });
+    }
+    if (meta && !c.introspection_endpoint && !meta.introspection_endpoint) {
+      add({ rule: 'introspection-endpoint-missing', severity: 'error', field: 'config.introspection_endpoint', message: 'Introspection is enabled, but the IdP publishes no introspection_endpoint and the plugin sets none.', fix: 'Set config.introspection_endpoint (for Okta: <issuer>/v1/introspect).' });
+    }
+    const method = c.introspection_endpoint_auth_method ?? c.client_auth?.[0] ?? 'client_secret_basic';
+    const supported = meta?.introspection_endpoint_auth_methods_supported;
+    if (supported && !supported.includes(method)) {
+      add({
+        rule: 'introspection-auth-unsupported',
+        severity: 'error',
+        field: c.introspection_endpoint_auth_method ? 'config.introspection_endpoint_auth_method' : 'config.client_auth',
+        message: `The plugin authenticates to the introspection endpoint with ${method}, which the IdP does not support (it supports ${supported.join(', ')}).`,
+        fix: `Use one of: ${supported.join(', ')}.`,
+      });
+    }
+    if (!c.client_id || c.client_id.length === 0) {
+      add({ rule: 'introspection-client-missing', severity: 'error', field: 'config.client_id', message: 'Introspection is enabled but the plugin has no client_id to authenticate to the IdP with; every introspection call will be refused.', fix: 'Set config.client_id and config.client_secret to an IdP client allowed to introspect.' });
+    }
+  }
+
+  if (methods.includes('bearer') && !c.introspect_jwt_tokens && (context.token?.kind === 'jwt' || oktaLike)) {
+    add({
+      rule: 'jwt-not-introspected',
+      severity: 'warning',
+      field: 'config.introspect_jwt_tokens',
+      message: 'JWT access tokens are verified locally and never introspected, so a revoked token, or one of a deactivated app, keeps working until it expires.',
+      evidence: typeof claims?.exp === 'number' && typeof claims.iat === 'number' ? `this token lives ${duration(claims.exp - claims.iat)}` : undefined,
+      fix: 'Set config.introspect_jwt_tokens to true (one IdP call per request, mind the cache), or keep token lifetimes short.',
+    });
+  }
+
+  if (c.cache_introspection && (methods.includes('introspection') || c.introspect_jwt_tokens)) {
+    const lifetime = typeof claims?.exp === 'number' && typeof claims.iat === 'number' ? claims.exp - claims.iat : undefined;
+    let ttl = lifetime ?? c.cache_ttl;
+    if (c.cache_ttl_max !== undefined) ttl = Math.min(ttl, c.cache_ttl_max);
+    if (c.cache_ttl_min !== undefined) ttl = Math.max(ttl, c.cache_ttl_min);
+    const threshold = context.revocationDelayThreshold ?? 60;
+    if (ttl > threshold) {
+      add({
+        rule: 'introspection-cache-delays-revocation',
+        severity: 'warning',
+        field: 'config.cache_introspection',
+        message: `Introspection answers are cached for up to ${duration(ttl)}${lifetime !== undefined ? " (the token's remaining lifetime" + (c.cache_ttl_max !== undefined ? `, capped by cache_ttl_max` : '') + ')' : ` (cache_ttl${c.cache_ttl_max !== undefined ? ' capped by cache_ttl_max' : ''})`}, so a revoked token is still accepted for that long.`,
+        fix: `Lower config.cache_ttl_max to ${threshold} or less, or turn cache_introspection off where revocation must bite at once.`,
+      });
+    }
+  }
+
+  if (c.scopes_required?.length && c.scopes_claim.join('.') === 'scope' && (claims?.scp !== undefined || (oktaLike && claims?.scope === undefined))) {
+    add({
+      rule: 'okta-scopes-claim',
+      severity: 'error',
+      field: 'config.scopes_claim',
+      message: 'The plugin reads scopes from the "scope" claim, but Okta JWT access tokens carry them in "scp", so scopes_required is never met and every request gets 403.',
+      evidence: claims?.scp !== undefined ? `the token has scp = ${JSON.stringify(claims.scp)} and no scope claim` : undefined,
+      fix: 'Set config.scopes_claim to ["scp"].',
+    });
+  } else if (claims && c.scopes_required?.length) {
+    const missing = missingRequired(claimValues(claims, c.scopes_claim), c.scopes_required);
+    if (missing) add({ rule: 'scopes-not-in-token', severity: 'error', field: 'config.scopes_required', message: `The route requires scope ${missing.missing.join(' and ')}, which this token does not carry (it has: ${claimValues(claims, c.scopes_claim)?.join(' ') || 'none'}); the gateway will answer 403.`, fix: `Request the token with scope "${missing.needed.join(' ')}", or change scopes_required.` });
+  }
+  if (claims && c.audience_required?.length) {
+    const have = claimValues(claims, c.audience_claim);
+    const missing = missingRequired(have, c.audience_required);
+    if (missing) add({ rule: 'audience-not-in-token', severity: 'error', field: 'config.audience_required', message: `The route requires audience ${missing.missing.join(' and ')}, but the token's ${c.audience_claim.join('.')} is ${have?.join(', ') || 'missing'}; the gateway will answer 403.`, fix: 'Request the token for that audience, or change audience_required.' });
+  }
+
+  if (!c.ssl_verify) {
+    add({ rule: 'ssl-verify-off', severity: 'warning', field: 'config.ssl_verify', message: "ssl_verify is off (Kong's default), so the gateway trusts any certificate for the IdP's discovery, JWKS and introspection endpoints.", fix: 'Set config.ssl_verify to true and give Kong the IdP\'s CA (lua_ssl_trusted_certificate).' });
+  }
+  if (raw.auth_methods === undefined) {
+    add({ rule: 'auth-methods-default', severity: 'warning', field: 'config.auth_methods', message: 'auth_methods is left at the default of all nine methods, so a request without a usable token is redirected to the IdP login (302) instead of getting a 401, and password and client_credentials logins are accepted at the gateway.', fix: 'List only the methods the route needs, e.g. ["bearer"] or ["introspection"].' });
+  }
+  if (c.bearer_token_param_type.includes('query')) {
+    add({ rule: 'token-in-query', severity: 'warning', field: 'config.bearer_token_param_type', message: 'Tokens are accepted from the query string, where they end up in access logs, proxies and browser history.', fix: 'Set config.bearer_token_param_type to ["header"].' });
+  }
+  if (context.fromFile) {
+    (c.client_secret ?? []).forEach((secret, index) => {
+      if (typeof secret === 'string' && secret && !VAULT_REF.test(secret)) {
+        add({ rule: 'plaintext-client-secret', severity: 'warning', field: `config.client_secret[${index}]`, message: 'A client secret is written in plain text in the configuration file.', fix: 'Use a vault reference such as {vault://env/oidc-client-secret} and keep the secret in the vault.' });
+      }
+    });
+  }
+  if (c.consumer_claim?.length && !c.consumer_optional) {
+    const claim = c.consumer_claim.join('.');
+    const machine = claims ? claims.uid === undefined && (claims.sub === claims.cid || claims.sub === claims.client_id || claims.sub === undefined) : undefined;
+    add({
+      rule: 'consumer-required',
+      severity: machine ? 'error' : 'info',
+      field: 'config.consumer_claim',
+      message: `Every token must map to a Kong consumer by ${claim}${machine ? '; this is a machine (client-credentials) token, which has no user to map, so unless a consumer exists for its client id the gateway answers 403' : '; a token with no matching consumer gets 403'}.`,
+      fix: machine ? `Create a consumer whose username or custom_id is the client id, map by ["cid"] for Okta machine clients, or set consumer_optional to true.` : 'Create the consumers, or set consumer_optional to true.',
+    });
+  }
+  return findings;
+}
