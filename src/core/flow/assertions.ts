@@ -1,0 +1,219 @@
+import { isDeepStrictEqual } from 'node:util';
+import { JSONPath } from 'jsonpath-plus';
+import { OidcError } from '../errors';
+import type { Assertion, AssertionSubject, JsonTypeName, StatusExpectation, ValueMatchers } from './file-format';
+import { ASSERTION_SUBJECTS } from './file-format';
+import type { StepResult } from './step-result';
+
+/** The outcome of one assertion; `message` reads well on its own in a report. */
+export interface AssertionResult {
+  assertion: Assertion;
+  passed: boolean;
+  message: string;
+  /** The value that was checked (secrets redacted). */
+  actual: unknown;
+  /** Set when the assertion itself is broken (e.g. an invalid regex), not the result. */
+  errorCode?: string;
+}
+
+export interface EvaluateOptions {
+  /** Epoch milliseconds, for `expiresIn`. */
+  now: number;
+}
+
+// Patterns longer than this are refused and texts are cut before matching, to keep
+// a hostile or accidental catastrophic-backtracking pattern bounded.
+const MAX_PATTERN_LENGTH = 1000;
+const MAX_MATCH_INPUT = 64 * 1024;
+
+/** Compiles `source` or `/source/flags`; throws `assertion.regex` with the reason when it is not a valid pattern. */
+export function compileAssertionRegex(pattern: string, where?: string): RegExp {
+  const literal = /^\/(.*)\/([dgimsuvy]*)$/s.exec(pattern);
+  const source = literal ? literal[1]! : pattern;
+  const flags = (literal ? literal[2]! : '').replace(/[gy]/g, '');
+  if (source.length > MAX_PATTERN_LENGTH) {
+    throw new OidcError('assertion.regex', `The regular expression in 'matches' is ${source.length} characters long; the limit is ${MAX_PATTERN_LENGTH}.`, {
+      where,
+      hint: 'Use a shorter pattern, or compare with equals / contains.',
+    });
+  }
+  try {
+    return new RegExp(source, flags);
+  } catch (error) {
+    throw new OidcError('assertion.regex', `'matches: ${pattern.slice(0, 80)}' is not a valid regular expression: ${(error as Error).message.replace(/^Invalid regular expression: /, '')}.`, {
+      where,
+      hint: 'Escape special characters such as ( [ . with a backslash, or write /pattern/i for flags.',
+      cause: error,
+    });
+  }
+}
+
+/** The single subject key of an assertion (status, header, json...). */
+export function assertionSubject(assertion: Assertion): AssertionSubject | undefined {
+  return ASSERTION_SUBJECTS.find((key) => Object.hasOwn(assertion, key));
+}
+
+const SECRET_KEY = /(^|_)(access_token|refresh_token|id_token|client_secret|assertion|password|secret)$/i;
+const JWT_SHAPE = /^[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]*$/;
+
+/** Keeps tokens and secrets out of reports while leaving everything else readable. */
+export function redactValue(value: unknown, key?: string): unknown {
+  if (typeof value === 'string') {
+    if ((key !== undefined && SECRET_KEY.test(key)) || JWT_SHAPE.test(value)) return `<redacted, ${value.length} chars>`;
+    return value;
+  }
+  if (Array.isArray(value)) return value.map((item) => redactValue(item, key));
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactValue(v, k)]));
+  }
+  return value;
+}
+
+function show(value: unknown): string {
+  if (value === undefined) return 'absent';
+  const text = typeof value === 'string' ? `'${value}'` : JSON.stringify(value);
+  return text.length > 200 ? `${text.slice(0, 197)}...` : text;
+}
+
+function jsonType(value: unknown): JsonTypeName | 'undefined' {
+  if (value === undefined) return 'undefined';
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'array';
+  return typeof value as JsonTypeName;
+}
+
+function statusMatches(status: number, expected: number | string): boolean {
+  return typeof expected === 'number' ? status === expected : String(status)[0] === expected[0] && /^[1-5]xx$/i.test(expected);
+}
+
+function checkStatus(assertion: { status: StatusExpectation }, result: StepResult): Omit<AssertionResult, 'assertion'> {
+  const actual = result.response?.status;
+  const expected = Array.isArray(assertion.status) ? assertion.status : [assertion.status];
+  const wanted = expected.length === 1 ? String(expected[0]) : `one of ${expected.join(', ')}`;
+  if (actual === undefined) return { passed: false, actual, message: `no HTTP response to check (expected status ${wanted})` };
+  const passed = expected.some((e) => statusMatches(actual, e));
+  return { passed, actual, message: passed ? `status was ${actual}` : `status was ${actual}, expected ${wanted}` };
+}
+
+function headerValue(result: StepResult, name: string): string | undefined {
+  const headers = result.response?.headers ?? {};
+  const key = Object.keys(headers).find((k) => k.toLowerCase() === name.toLowerCase());
+  if (key === undefined) return undefined;
+  const value = headers[key];
+  return Array.isArray(value) ? value.join(', ') : value;
+}
+
+function scopeList(value: unknown, label: string): string[] | undefined {
+  return typeof value === 'string' && /^(scope|scp)$/i.test(label) ? value.split(/\s+/).filter(Boolean) : undefined;
+}
+
+/** Applies equals / contains / matches / exists / type to one value; `label` names it in messages. */
+function checkValue(matchers: ValueMatchers, value: unknown, label: string, where?: string): Omit<AssertionResult, 'assertion'> {
+  const actual = redactValue(value, label.replace(/^.*[.\s]/, ''));
+  const failures: string[] = [];
+  const present = value !== undefined;
+  const hasComparison = matchers.equals !== undefined || matchers.contains !== undefined || matchers.matches !== undefined || matchers.type !== undefined;
+  const exists = matchers.exists ?? (hasComparison ? undefined : true);
+  if (exists === true && !present) return { passed: false, actual, message: `${label} is absent, expected it to exist` };
+  if (exists === false) {
+    return present ? { passed: false, actual, message: `${label} is present (${show(actual)}), expected it to be absent` } : { passed: true, actual, message: `${label} is absent` };
+  }
+  if (!present) return { passed: false, actual, message: `${label} is absent` };
+  if (matchers.equals !== undefined && !isDeepStrictEqual(value, matchers.equals)) {
+    const typeNote = jsonType(value) !== jsonType(matchers.equals) ? ` (${jsonType(value)} vs ${jsonType(matchers.equals)})` : '';
+    failures.push(`${label} was ${show(actual)}, expected ${show(redactValue(matchers.equals, label))}${typeNote}`);
+  }
+  if (matchers.contains !== undefined) {
+    const scopes = scopeList(value, label);
+    const ok = scopes
+      ? scopes.includes(String(matchers.contains))
+      : Array.isArray(value)
+        ? value.some((item) => isDeepStrictEqual(item, matchers.contains))
+        : typeof value === 'string'
+          ? value.includes(String(matchers.contains))
+          : false;
+    if (!ok) failures.push(`${label} was ${show(actual)}, expected it to contain ${show(matchers.contains)}`);
+  }
+  if (matchers.matches !== undefined) {
+    let regex: RegExp;
+    try {
+      regex = compileAssertionRegex(matchers.matches, where);
+    } catch (error) {
+      return { passed: false, actual, message: (error as OidcError).message, errorCode: (error as OidcError).code };
+    }
+    const text = typeof value === 'string' ? value : JSON.stringify(value);
+    if (!regex.test(text.slice(0, MAX_MATCH_INPUT))) failures.push(`${label} was ${show(actual)}, expected it to match ${regex}`);
+  }
+  if (matchers.type !== undefined && jsonType(value) !== matchers.type) {
+    failures.push(`${label} is ${jsonType(value)}, expected ${matchers.type}`);
+  }
+  if (failures.length > 0) return { passed: false, actual, message: failures.join('; ') };
+  return { passed: true, actual, message: `${label} is ${show(actual)}` };
+}
+
+function claimsOf(result: StepResult): Record<string, unknown> | undefined {
+  return result.claims ?? result.token?.claims ?? result.introspection;
+}
+
+function expirySeconds(result: StepResult): number | undefined {
+  const fromToken = result.token?.expires_at;
+  if (typeof fromToken === 'number') return fromToken;
+  const exp = claimsOf(result)?.exp ?? result.introspection?.exp;
+  return typeof exp === 'number' ? exp : undefined;
+}
+
+function evaluateOne(assertion: Assertion, result: StepResult, options: EvaluateOptions): Omit<AssertionResult, 'assertion'> {
+  if ('status' in assertion) return checkStatus(assertion, result);
+  if ('header' in assertion) return checkValue(assertion, headerValue(result, assertion.header), `header ${assertion.header}`);
+  if ('json' in assertion) {
+    const body = result.response?.body ?? result.introspection;
+    if (body === null || typeof body !== 'object') {
+      return { passed: false, actual: redactValue(body), message: `the response body is ${body === undefined ? 'absent' : 'not JSON'}, so ${assertion.json} cannot be checked` };
+    }
+    let values: unknown[];
+    try {
+      values = JSONPath({ path: assertion.json, json: body as object, eval: false, wrap: true, resultType: 'value' }) as unknown[];
+    } catch (error) {
+      return { passed: false, actual: undefined, message: `the JSON path ${assertion.json} is not valid: ${(error as Error).message}`, errorCode: 'assertion.jsonpath' };
+    }
+    const definite = !/\*|\.\.|:|,|\?/.test(assertion.json);
+    return checkValue(assertion, definite ? values[0] : values.length > 0 ? values : undefined, assertion.json);
+  }
+  if ('active' in assertion) {
+    const active = result.introspection?.active ?? (result.response?.body as Record<string, unknown> | undefined)?.active;
+    const passed = active === assertion.active;
+    return { passed, actual: active, message: passed ? `token active was ${String(active)}` : `token active was ${active === undefined ? 'absent' : String(active)}, expected ${String(assertion.active)}` };
+  }
+  if ('claim' in assertion) {
+    const claims = claimsOf(result);
+    if (!claims) return { passed: false, actual: undefined, message: `this step has no claims to check ${assertion.claim} against` };
+    return checkValue(assertion, Object.hasOwn(claims, assertion.claim) ? claims[assertion.claim] : undefined, `claim ${assertion.claim}`);
+  }
+  if ('expiresIn' in assertion) {
+    const exp = expirySeconds(result);
+    if (exp === undefined) return { passed: false, actual: undefined, message: 'the token has no expiry (expires_at / exp) to check' };
+    const remaining = Math.round(exp - options.now / 1000);
+    const { atLeast, atMost } = assertion.expiresIn;
+    const failures = [
+      atLeast !== undefined && remaining < atLeast ? `at least ${atLeast}s` : undefined,
+      atMost !== undefined && remaining > atMost ? `at most ${atMost}s` : undefined,
+    ].filter(Boolean);
+    return {
+      passed: failures.length === 0,
+      actual: remaining,
+      message: failures.length === 0 ? `token expires in ${remaining}s` : `token expires in ${remaining}s, expected ${failures.join(' and ')}`,
+    };
+  }
+  if ('durationMs' in assertion) {
+    const duration = result.durationMs;
+    if (duration === undefined) return { passed: false, actual: undefined, message: 'the step duration was not recorded' };
+    const passed = duration <= assertion.durationMs.atMost;
+    return { passed, actual: duration, message: passed ? `took ${duration} ms` : `took ${duration} ms, expected at most ${assertion.durationMs.atMost} ms` };
+  }
+  return { passed: false, actual: undefined, message: `the assertion needs one of: ${ASSERTION_SUBJECTS.join(', ')}`, errorCode: 'assertion.invalid' };
+}
+
+/** Checks each assertion against a step result; never throws for a failing check. */
+export function evaluateAssertions(assertions: readonly Assertion[], result: StepResult, options: EvaluateOptions): AssertionResult[] {
+  return assertions.map((assertion) => ({ assertion, ...evaluateOne(assertion, result, options) }));
+}

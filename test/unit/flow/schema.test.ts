@@ -1,0 +1,53 @@
+import { strict as assert } from 'node:assert';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { checkAgainstSchema, flowFileSchema, STEP_TYPES } from '../../../src/core/flow';
+
+type Schema = Record<string, unknown> & { properties?: Record<string, Record<string, unknown>> };
+const defs = flowFileSchema.definitions as Record<string, Schema>;
+
+describe('flow file JSON Schema', () => {
+  it('is the file shipped in schemas/ and is described for editors', () => {
+    const onDisk = JSON.parse(readFileSync(join(__dirname, '../../../schemas/flow-file.schema.json'), 'utf8')) as unknown;
+    assert.deepEqual(onDisk, flowFileSchema);
+    assert.equal(typeof flowFileSchema.title, 'string');
+    assert.equal(typeof flowFileSchema.markdownDescription, 'string');
+  });
+
+  it('has a definition for every step type, each with the common fields and a snippet', () => {
+    const common = Object.keys(defs.callStep!.properties!).slice(0, 7);
+    assert.deepEqual(common, ['id', 'name', 'description', 'type', 'assert', 'continueOnFailure', 'onlyIn']);
+    for (const type of STEP_TYPES) {
+      const def = defs[`${type}Step`];
+      assert.ok(def, `definition for ${type}`);
+      assert.equal(def.additionalProperties, false);
+      for (const field of common) assert.ok(def.properties![field], `${type}.${field}`);
+      assert.equal(def.properties!.type!.const, type);
+      assert.ok(Array.isArray(def.defaultSnippets));
+    }
+  });
+
+  it('describes every field of idps and routes', () => {
+    for (const def of [defs.idp!, defs.route!]) {
+      for (const [name, field] of Object.entries(def.properties!)) {
+        assert.equal(typeof field.markdownDescription, 'string', name);
+      }
+    }
+  });
+
+  it('accepts the example and the okta preset form', () => {
+    const example = parse(readFileSync(join(__dirname, '../../../examples/introspection-scenario.yaml'), 'utf8')) as unknown;
+    assert.deepEqual(checkAgainstSchema(example), []);
+    const preset = { version: 1, idps: { okta: { okta: { domain: 'dev-1.okta.com', authorizationServerId: 'default' }, clientId: 'c', clientAuth: 'none' } } };
+    assert.deepEqual(checkAgainstSchema(preset), []);
+  });
+
+  it('explains a domain written as a URL and an IdP with no way to find endpoints', () => {
+    const problems = checkAgainstSchema({ version: 1, idps: { a: { okta: { domain: 'https://dev-1.okta.com' } }, b: { clientId: 'x' } } });
+    assert.deepEqual(
+      problems.map((p) => p.message),
+      ['idps.a.okta.domain: Write the Okta domain alone, without https:// or a path, e.g. dev-1.okta.com.'.replace('dev-1', 'dev-123456'), 'idps.b: An IdP needs `issuer`, `okta` or `endpoints`.'],
+    );
+  });
+});

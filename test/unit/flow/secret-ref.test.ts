@@ -1,0 +1,57 @@
+import { strict as assert } from 'node:assert';
+import { findSecretRefs, interpolateSecretRefs, isSecretRef, parseSecretRef, resolveSecretRef } from '../../../src/core/flow';
+import { OidcError } from '../../../src/core/errors';
+
+function thrown(fn: () => unknown): OidcError {
+  try {
+    fn();
+  } catch (error) {
+    assert.ok(error instanceof OidcError);
+    return error;
+  }
+  assert.fail('expected an error');
+}
+
+describe('secret references', () => {
+  it('parses whole references only', () => {
+    assert.deepEqual(parseSecretRef('${env:OKTA_CLIENT_SECRET}'), { kind: 'env', name: 'OKTA_CLIENT_SECRET', text: '${env:OKTA_CLIENT_SECRET}' });
+    assert.deepEqual(parseSecretRef('${secret:okta/client-secret}')?.name, 'okta/client-secret');
+    assert.equal(parseSecretRef('x ${env:A}'), undefined);
+    assert.equal(parseSecretRef('${vault:A}'), undefined);
+    assert.equal(isSecretRef('${env:A}'), true);
+    assert.equal(isSecretRef('$A'), false);
+  });
+
+  it('resolves from the environment and the secret store', () => {
+    const sources = { env: { A: 'from-env' }, secrets: { k: 'from-store' } };
+    assert.equal(resolveSecretRef('${env:A}', sources), 'from-env');
+    assert.equal(resolveSecretRef('${secret:k}', sources), 'from-store');
+    assert.equal(resolveSecretRef('${secret:k}', { secrets: (key) => (key === 'k' ? 'fn' : undefined) }), 'fn');
+  });
+
+  it('names the missing variable, never a value', () => {
+    const error = thrown(() => resolveSecretRef('${env:OKTA_CLIENT_SECRET}', { env: { OTHER: 'x' } }, 'idps.okta.clientSecret'));
+    assert.equal(error.code, 'secret.missing');
+    assert.match(error.message, /The environment variable OKTA_CLIENT_SECRET is not set \(referenced as \$\{env:OKTA_CLIENT_SECRET\} in idps\.okta\.clientSecret\)/);
+    assert.match(error.hint ?? '', /export OKTA_CLIENT_SECRET=/);
+    assert.match(thrown(() => resolveSecretRef('${env:E}', { env: { E: '' } })).message, /is empty/);
+  });
+
+  it('explains when the secret store is missing or lacks the key', () => {
+    const unavailable = thrown(() => resolveSecretRef('${secret:okta}', { env: {} }));
+    assert.equal(unavailable.code, 'secret.unavailable');
+    assert.match(unavailable.hint ?? '', /\$\{env:NAME\}/);
+    const missing = thrown(() => resolveSecretRef('${secret:okta}', { secrets: {} }));
+    assert.equal(missing.code, 'secret.missing');
+    assert.match(missing.message, /key 'okta'/);
+    assert.equal(thrown(() => resolveSecretRef('plain', {})).code, 'secret.malformed');
+  });
+
+  it('finds and interpolates references inside values', () => {
+    assert.deepEqual(
+      findSecretRefs({ a: 'https://${env:DOMAIN}/x', b: ['${secret:k}', '${env:DOMAIN}'] }).map((r) => r.text),
+      ['${env:DOMAIN}', '${secret:k}'],
+    );
+    assert.equal(interpolateSecretRefs('https://${env:DOMAIN}/oauth2/default', { env: { DOMAIN: 'dev.okta.com' } }), 'https://dev.okta.com/oauth2/default');
+  });
+});
