@@ -145,6 +145,8 @@ function visit(value: unknown, path: DataPath, walk: Walk, inHeaders: boolean): 
   if (value === null || typeof value !== 'object') return;
   const inIdp = path.length === 2 && path[0] === 'idps';
   const inStep = isStepPath(path);
+  // idps.<name>.endpoints maps endpoint names (token, introspection...) to URLs, not credentials.
+  const inEndpoints = path[0] === 'idps' && path.length === 3 && path[2] === 'endpoints';
   for (const [key, child] of Object.entries(value)) {
     const childPath = [...path, key];
     if (SKIPPED_KEYS.has(key) && (inStep || typeof child !== 'object')) continue;
@@ -154,7 +156,7 @@ function visit(value: unknown, path: DataPath, walk: Walk, inHeaders: boolean): 
       continue;
     }
     const positional = (inIdp && IDP_SECRET_FIELDS.has(key)) || (inStep && STEP_SECRET_FIELDS.has(key));
-    if (positional || isSecretName(key)) {
+    if (!inEndpoints && (positional || isSecretName(key))) {
       if (Array.isArray(child)) child.forEach((item, i) => checkSecretValue(item, [...childPath, i], `value for ${key}`, walk));
       else if (typeof child === 'object' && child !== null && !positional) visit(child, childPath, walk, false);
       else checkSecretValue(child, childPath, `value for ${key}`, walk);

@@ -334,3 +334,10 @@ describe('flow file loader', () => {
     });
   });
 });
+
+describe('literal secrets: endpoint names are not credentials', () => {
+  it('accepts idps.<name>.endpoints.token as a URL', () => {
+    const text = 'version: 1\nidps:\n  a:\n    endpoints:\n      token: https://idp.test/v1/token\n    clientId: x\n';
+    assert.doesNotThrow(() => loadFlowFile(text, { fileName: 'f.yaml' }));
+  });
+});

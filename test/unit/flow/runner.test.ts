@@ -1,0 +1,180 @@
+import { strict as assert } from 'node:assert';
+import { ManualClock } from '../../../src/core/clock';
+import { loadFlowFile } from '../../../src/core/flow/load';
+import { FlowRunner } from '../../../src/core/flow/runner';
+import type { RunEvent } from '../../../src/core/flow/runner';
+import { FakeHttp, formOf } from '../oauth/fake-http';
+
+const FILE = `
+version: 1
+environments:
+  test:
+    issuer: https://idp.test/oauth2/default
+    gateway: http://gw.test
+    secret: \${env:CLIENT_SECRET}
+idps:
+  okta:
+    issuer: "{{env.issuer}}"
+    discovery: false
+    endpoints:
+      token: https://idp.test/oauth2/default/v1/token
+      introspection: https://idp.test/oauth2/default/v1/introspect
+    clientId: cc-basic
+    clientAuth: client_secret_basic
+    clientSecret: "{{env.secret}}"
+    scopes: [orders:read]
+routes:
+  orders:
+    baseUrl: "{{env.gateway}}"
+    path: /orders
+    gateway:
+      kind: kong
+      config: { auth_methods: [introspection], cache_introspection: false }
+flows:
+  scenario:
+    steps:
+      - id: token
+        type: token
+        idp: okta
+        grant: client_credentials
+        reuse: false
+        assert: [{ expiresIn: { atLeast: 60 } }]
+      - id: call-ok
+        type: call
+        route: orders
+        assert: [{ status: 200 }, { json: $.order, equals: 42 }]
+      - id: introspect
+        type: introspect
+        idp: okta
+        token: "{{steps.token.token.access_token}}"
+        assert: [{ active: true }]
+      - id: deactivate
+        type: admin
+        idp: okta
+        action: deactivateClient
+      - id: introspect-after
+        type: introspect
+        idp: okta
+        token: "{{steps.token.token.access_token}}"
+        assert: [{ active: false }]
+      - id: wait-401
+        type: repeat
+        times: 5
+        every: 2
+        step: { id: again, type: call, route: orders }
+        until: { status: 401 }
+      - id: never
+        type: call
+        route: orders
+        assert: [{ status: 200 }]
+      - id: after
+        type: wait
+        seconds: 1
+`;
+
+function setup() {
+  const http = new FakeHttp();
+  const state = { active: true, gatewayCalls: 0, refuseAfter: 2 };
+  http.on('https://idp.test/oauth2/default/v1/token', { body: { access_token: 'opaque-abc', token_type: 'Bearer', expires_in: 3600, scope: 'orders:read' } });
+  http.on('https://idp.test/oauth2/default/v1/introspect', () => ({ body: state.active ? { active: true, scope: 'orders:read', client_id: 'cc-basic' } : { active: false } }));
+  http.on('http://gw.test/orders', () => {
+    state.gatewayCalls += 1;
+    // The gateway caches: it keeps saying 200 for a while after deactivation.
+    if (!state.active && state.gatewayCalls > state.refuseAfter) {
+      return { status: 401, headers: { 'www-authenticate': 'Bearer realm="gw.test", error="invalid_token"', 'x-kong-response-latency': '1' }, body: { message: 'Unauthorized' } };
+    }
+    return { body: { order: 42 } };
+  });
+  const admin = { deactivated: [] as string[], deactivateClient(id: string) { this.deactivated.push(id); state.active = false; }, reactivateClient() {}, async rotateKeys() { return {}; } };
+  const clock = new ManualClock(Date.UTC(2026, 10, 28, 12));
+  const slept: number[] = [];
+  const sleep = async (ms: number) => { slept.push(ms); clock.advance(ms); };
+  return { http, state, admin, clock, slept, sleep };
+}
+
+describe('flow runner', () => {
+  it('runs the introspection scenario: 200, active, deactivate, repeat until 401 with a verdict', async () => {
+    const t = setup();
+    const { file } = loadFlowFile(FILE, { fileName: 'test.yaml' });
+    const events: RunEvent[] = [];
+    const runner = new FlowRunner(file, { http: t.http, clock: t.clock, sleep: t.sleep, secrets: { env: { CLIENT_SECRET: 'shh' } }, admin: t.admin });
+    const result = await runner.run({ flow: 'scenario', onEvent: (e) => events.push(e) });
+
+    const byId = Object.fromEntries(result.steps.map((s) => [s.id, s]));
+    assert.equal(byId.token!.error?.message, undefined);
+    assert.equal(byId.token!.status, 'passed');
+    assert.equal(formOf(t.http.requests[0]!).grant_type, 'client_credentials');
+    assert.equal(t.http.requests[0]!.headers?.Authorization ?? t.http.requests[0]!.headers?.authorization, `Basic ${Buffer.from('cc-basic:shh').toString('base64')}`);
+    assert.equal(byId['call-ok']!.status, 'passed');
+    assert.equal(t.http.requests[1]!.headers?.Authorization, 'Bearer opaque-abc', 'the last token is injected');
+    assert.deepEqual(t.http.requests[1]!.secrets, ['opaque-abc']);
+    assert.equal(byId.introspect!.status, 'passed');
+    assert.deepEqual(t.admin.deactivated, ['cc-basic']);
+
+    const repeat = byId['wait-401']!;
+    assert.equal(repeat.status, 'passed');
+    assert.equal(repeat.attempts, 2, 'one cached 200, then the 401');
+    assert.deepEqual(t.slept, [2000]);
+    assert.equal(repeat.verdict?.code, 'token_inactive');
+    assert.match(repeat.verdict!.summary, /no longer active/);
+    assert.ok(repeat.exchanges.some((x) => x.label?.startsWith('diagnosis:')), 'the diagnosis introspection is on the timeline');
+
+    const cachedCall = repeat.children?.find((s) => s.path === 'wait-401/again#1');
+    assert.equal(cachedCall?.verdict?.code, 'accepted_inactive_token', 'a 200 for a dead token is called out');
+
+    assert.equal(byId.never!.status, 'failed');
+    assert.equal(byId.after!.status, 'skipped', 'a failed step halts the flow');
+    assert.equal(result.status, 'failed');
+    assert.equal(events[0]!.type, 'run-start');
+    assert.equal(events.at(-1)!.type, 'run-end');
+    assert.ok(events.filter((e) => e.type === 'exchange').length >= 6);
+  });
+
+  it('reports a missing environment variable as the step error, naming it, and runs nothing', async () => {
+    const t = setup();
+    const { file } = loadFlowFile(FILE, { fileName: 'test.yaml' });
+    const result = await new FlowRunner(file, { http: t.http, clock: t.clock, sleep: t.sleep, secrets: { env: {} }, admin: t.admin }).run({ flow: 'scenario' });
+    assert.equal(result.status, 'error');
+    const errored = result.steps.find((s) => s.status === 'error')!;
+    assert.equal(errored.error?.code, 'secret.missing');
+    assert.match(errored.error!.message, /CLIENT_SECRET/);
+    assert.equal(t.http.requests.length, 0);
+  });
+
+  it('refuses an admin step outside the sandbox with a clear error', async () => {
+    const t = setup();
+    const { file } = loadFlowFile(FILE, { fileName: 'test.yaml' });
+    const result = await new FlowRunner(file, { http: t.http, clock: t.clock, sleep: t.sleep, secrets: { env: { CLIENT_SECRET: 'x' } } }).run({ flow: 'scenario' });
+    const admin = result.steps.find((s) => s.id === 'deactivate')!;
+    assert.equal(admin.status, 'error');
+    assert.equal(admin.error?.code, 'flow.admin_unavailable');
+    assert.match(admin.error!.hint!, /--sandbox/);
+  });
+
+  it('turns a token endpoint error into the step error with the OAuth code', async () => {
+    const t = setup();
+    const http = new FakeHttp().on('https://idp.test/oauth2/default/v1/token', { status: 401, body: { error: 'invalid_client', error_description: 'Client authentication failed.' } });
+    const { file } = loadFlowFile(FILE, { fileName: 'test.yaml' });
+    const result = await new FlowRunner(file, { http, clock: t.clock, sleep: t.sleep, secrets: { env: { CLIENT_SECRET: 'bad' } } }).run({ flow: 'scenario' });
+    assert.equal(result.steps[0]!.error?.code, 'oauth.invalid_client');
+    assert.equal(result.steps[1]!.status, 'skipped');
+  });
+
+  it('reuses a still-valid token and re-fetches an expired one', async () => {
+    const t = setup();
+    const reuse = FILE.replace('reuse: false', 'reuse: true');
+    const { file } = loadFlowFile(reuse, { fileName: 'test.yaml' });
+    const runner = new FlowRunner(file, { http: t.http, clock: t.clock, sleep: t.sleep, secrets: { env: { CLIENT_SECRET: 'x' } }, admin: t.admin });
+    await runner.run({ flow: 'scenario' });
+    const tokenCalls = () => t.http.requests.filter((r) => r.url.endsWith('/v1/token')).length;
+    assert.equal(tokenCalls(), 1);
+    t.state.active = true;
+    const second = await runner.run({ flow: 'scenario' });
+    assert.equal(tokenCalls(), 1);
+    assert.match(second.steps[0]!.notes.join(' '), /Reused a cached token/);
+    t.clock.advance(3600 * 1000);
+    const third = await runner.run({ flow: 'scenario' });
+    assert.equal(tokenCalls(), 2);
+    assert.match(third.steps[0]!.notes.join(' '), /had expired/);
+  });
+});
