@@ -47,6 +47,7 @@ export class JwksCache {
   private readonly clock: Clock;
   private readonly maxAgeMs: number;
   private readonly cooldownMs: number;
+  private refetchedAt?: number;
   private readonly label: string;
   private keySet?: JwkSet;
   private fetchedAt?: number;
@@ -99,9 +100,13 @@ export class JwksCache {
       });
     }
     const kid = typeof header.kid === 'string' ? header.kid : undefined;
+    const fetchedBefore = this.fetchedAt;
     let keySet = await this.getKeySet();
+    // A set fetched for this very call is as fresh as a refetch would be.
+    const justFetched = this.fetchedAt !== fetchedBefore;
     let selection = select(keySet, kid, alg, info);
-    if (selection.kind !== 'found' && (selection.kind === 'unknown_kid' || selection.retry) && this.cooledDown()) {
+    if (selection.kind !== 'found' && (selection.kind === 'unknown_kid' || selection.retry) && !justFetched && this.cooledDown()) {
+      this.refetchedAt = this.clock.now();
       keySet = await this.refresh();
       selection = select(keySet, kid, alg, info);
     }
@@ -124,8 +129,13 @@ export class JwksCache {
     return `${this.label} ${this.jwksUri}`;
   }
 
+  /**
+   * The cooldown limits refetches triggered by unknown keys (a flood of forged
+   * kids must not become a flood of JWKS requests); a routine fetch does not
+   * start it, so the first token signed after a rotation is verified at once.
+   */
   private cooledDown(): boolean {
-    return this.attemptedAt === undefined || this.clock.now() - this.attemptedAt >= this.cooldownMs;
+    return this.refetchedAt === undefined || this.clock.now() - this.refetchedAt >= this.cooldownMs;
   }
 
   private async fetch(): Promise<JwkSet> {

@@ -111,6 +111,15 @@ describe('JwksCache', () => {
     assert.equal(server.fetches, 1);
   });
 
+  it('refetches for the first unknown kid after a routine fetch, then waits out the cooldown', async () => {
+    const { server, cache } = setup();
+    await cache.getKeySet();
+    await rejectsCode(cache.resolveKey({ kid: 'rotated', alg: 'RS256' }), 'jwt.unknown_kid');
+    assert.equal(server.fetches, 2, 'an unknown kid right after a routine fetch still refetches once');
+    await rejectsCode(cache.resolveKey({ kid: 'forged', alg: 'RS256' }), 'jwt.unknown_kid');
+    assert.equal(server.fetches, 2, 'a second unknown kid within the cooldown does not');
+  });
+
   it('explains an unknown kid with the kids the JWKS has and a rotation/issuer hint', async () => {
     const { cache } = setup();
     const error = await rejectsCode(cache.resolveKey({ kid: 'nope', alg: 'RS256' }), 'jwt.unknown_kid');
