@@ -43,6 +43,7 @@ export type VerdictCode =
   | 'group_missing'
   | 'role_missing'
   | 'token_inactive'
+  | 'client_deactivated'
   | 'gateway_introspection_failed'
   | 'unknown_signing_key'
   | 'signature_invalid'
@@ -132,17 +133,23 @@ export function diagnose(input: DiagnosisInput): Verdict {
   if (status < 400) {
     if (intro && 'active' in intro && !intro.active) {
       const why: string[] = [];
-      if (config?.cache_introspection) {
-        const ttl = Math.min(config.cache_ttl_max ?? Infinity, Math.max(config.cache_ttl_min ?? 0, config.cache_ttl));
-        why.push(`cache_introspection is on, so the gateway reuses an earlier "active" answer for up to ${Number.isFinite(ttl) ? `${ttl} s` : 'the token lifetime'} (or the token's remaining lifetime)`);
+      const exp = typeof claims.exp === 'number' ? claims.exp : undefined;
+      const remaining = exp !== undefined ? Math.max(0, exp - input.now / 1000) : undefined;
+      let until = exp !== undefined ? ` It keeps working until ${timeText(exp, input.now)} at the latest, when the token expires.` : '';
+      if (config?.cache_introspection && config.auth_methods.includes('introspection')) {
+        // Kong caches for the token's remaining lifetime, clamped by cache_ttl_min/max (cache_ttl without exp).
+        let ttl = remaining ?? config.cache_ttl;
+        if (config.cache_ttl_max !== undefined) ttl = Math.min(ttl, config.cache_ttl_max);
+        if (config.cache_ttl_min !== undefined) ttl = Math.max(ttl, config.cache_ttl_min);
+        why.push(`cache_introspection is on, so the gateway reuses its earlier "active" answer for up to ${Math.round(ttl)} s after it last asked the IdP`);
+        if (remaining === undefined || ttl < remaining) until = ` It will be refused once that cache entry expires (at most ${Math.round(ttl)} s after the gateway's last introspection).`;
       }
       if (input.token?.kind === 'jwt' && config?.auth_methods.includes('bearer') && !config.introspect_jwt_tokens) {
         why.push('auth_methods includes bearer with introspect_jwt_tokens off, so a JWT that verifies locally is never introspected');
       }
-      const exp = typeof claims.exp === 'number' ? ` It stops working at ${timeText(claims.exp, input.now)} at the latest, when the token expires.` : '';
       return verdict(
         'accepted_inactive_token',
-        `The gateway let through a token the IdP says is no longer active${why.length ? `: ${why.join('; and ')}` : ' (it did not ask the IdP, or cached an earlier answer)'}.${exp}`,
+        `The gateway let through a token the IdP says is no longer active${why.length ? `: ${why.join('; and ')}` : ' (it did not ask the IdP, or cached an earlier answer)'}.${until}`,
         'To reject revoked tokens at once, turn cache_introspection off or lower cache_ttl_max, and set introspect_jwt_tokens for JWTs.',
         why.length ? 'certain' : 'likely',
         'none',
@@ -194,6 +201,9 @@ export function diagnose(input: DiagnosisInput): Verdict {
     }
     if (intro && 'active' in intro && !intro.active) {
       return verdict('token_inactive', 'The IdP says the token is no longer active (revoked, or its application or user was deactivated), so the gateway refused it.', 'Get a new token; if the client application was deactivated at the IdP, reactivate it first.');
+    }
+    if (intro && 'error' in intro && intro.error.code === 'oauth.invalid_client') {
+      return verdict('client_deactivated', 'The IdP no longer accepts the client application that obtained this token (our own introspection with its credentials got invalid_client): the application was deactivated or its credentials changed, and its tokens died with it.', 'Reactivate the application at the IdP (Okta: Applications, the app, Activate) or fix its credentials, then get a new token.', 'likely');
     }
     if (verificationFailure(input, 'jwt.unknown_kid')) {
       return verdict('unknown_signing_key', `The token is signed with a key (kid ${String(input.token?.header?.kid ?? '?')}) that is not in the IdP's JWKS: keys were rotated, or the token comes from another issuer.`, 'Fetch a new token; if it keeps failing, check that the gateway and the client use the same issuer, and that the gateway re-reads the JWKS (rediscovery).');

@@ -51,7 +51,6 @@ export class JwksCache {
   private readonly label: string;
   private keySet?: JwkSet;
   private fetchedAt?: number;
-  private attemptedAt?: number;
   private inFlight?: Promise<JwkSet>;
   private imported = new WeakMap<JWK, Map<string, Promise<CryptoKey | Uint8Array>>>();
 
@@ -139,7 +138,6 @@ export class JwksCache {
   }
 
   private async fetch(): Promise<JwkSet> {
-    this.attemptedAt = this.clock.now();
     const response = await this.http.send({
       method: 'GET',
       url: this.jwksUri,
