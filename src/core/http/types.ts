@@ -37,6 +37,8 @@ export interface Timings {
   ttfb?: number;
   /** Response body download. */
   download?: number;
+  /** Writing the request (headers and body) to the connection. */
+  send?: number;
   total: number;
 }
 
@@ -78,6 +80,19 @@ export interface HttpExchange {
   redirects?: HttpExchange[];
   /** Values to redact in anything shown or exported. Never exported itself. */
   secrets: string[];
+  /** How the request travelled, so curl and HAR exports can reproduce it. */
+  transport?: TransportInfo;
+}
+
+export interface TransportInfo {
+  /** TLS certificate verification was turned off. */
+  insecure?: boolean;
+  /** Extra CA certificates were trusted. */
+  customCa?: boolean;
+  /** A client certificate was offered (mTLS). */
+  clientCertificate?: boolean;
+  /** Proxy URL used, without credentials. */
+  proxy?: string;
 }
 
 export interface HttpResponse {

@@ -1,0 +1,519 @@
+import { randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import type { Dispatcher } from 'undici';
+import type { Clock } from '../clock';
+import { systemClock } from '../clock';
+import type { ClassifiedFailure } from './classify-error';
+import { BodyTooLargeSignal, CallerAbortSignal, classifyFailure } from './classify-error';
+import type { TransportSettings } from './dispatchers';
+import { DispatcherCache } from './dispatchers';
+import { HttpError } from './http-error';
+import type { Env } from './proxy';
+import { describeProxy, selectProxy } from './proxy';
+import { redactText, redactUrl } from './redact';
+import type { ConnectionPhases } from './timed-connector';
+import { awaitConnectionPhases } from './timed-connector';
+import type {
+  ExchangeListener,
+  HeaderList,
+  HttpClient,
+  HttpExchange,
+  HttpOptions,
+  HttpRequest,
+  HttpResponse,
+  Lane,
+  RecordedResponse,
+  TransportInfo,
+} from './types';
+
+export interface HttpClientOptions extends HttpOptions {
+  /** Gets every exchange, success or failure; redirect hops arrive inside the final exchange's `redirects`. */
+  onExchange?: ExchangeListener;
+  /** Source of `startedAt`; durations come from a monotonic timer. */
+  clock?: Clock;
+  /** For HTTPS_PROXY, HTTP_PROXY and NO_PROXY (any case); defaults to process.env. */
+  env?: Env;
+}
+
+/** The warning every exchange made with insecureSkipTlsVerify carries. */
+export const INSECURE_TLS_WARNING =
+  "TLS certificate verification was disabled for this request (insecureSkipTlsVerify): the server's identity was not checked.";
+
+const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
+
+interface ResolvedOptions extends HttpOptions {
+  connectTimeout: number;
+  headersTimeout: number;
+  bodyTimeout: number;
+  maxBodyBytes: number;
+  redirect: 'follow' | 'manual' | 'error';
+  maxRedirects: number;
+}
+
+const DEFAULTS = {
+  connectTimeout: 10_000,
+  headersTimeout: 30_000,
+  bodyTimeout: 30_000,
+  maxBodyBytes: 10 * 1024 * 1024,
+  redirect: 'manual',
+  maxRedirects: 5,
+} as const;
+
+function resolveOptions(base: HttpOptions, override: Partial<HttpOptions> | undefined): ResolvedOptions {
+  const merged: HttpOptions = { ...base };
+  for (const [key, value] of Object.entries(override ?? {})) {
+    if (value !== undefined) (merged as Record<string, unknown>)[key] = value;
+  }
+  return {
+    ...merged,
+    connectTimeout: merged.connectTimeout ?? DEFAULTS.connectTimeout,
+    headersTimeout: merged.headersTimeout ?? DEFAULTS.headersTimeout,
+    bodyTimeout: merged.bodyTimeout ?? DEFAULTS.bodyTimeout,
+    maxBodyBytes: merged.maxBodyBytes ?? DEFAULTS.maxBodyBytes,
+    redirect: merged.redirect ?? DEFAULTS.redirect,
+    maxRedirects: merged.maxRedirects ?? DEFAULTS.maxRedirects,
+  };
+}
+
+/** What goes on the wire for one hop. */
+interface Outgoing {
+  method: string;
+  url: URL;
+  headers: Record<string, string>;
+  body?: Buffer;
+}
+
+interface RequestContext {
+  label?: string;
+  lane: Lane;
+  secrets: string[];
+  signal?: AbortSignal;
+}
+
+interface AttemptResult {
+  exchange: HttpExchange;
+  headers: Record<string, string>;
+  failure?: ClassifiedFailure & { cause: unknown };
+}
+
+function findHeader(headers: Record<string, string>, name: string): string | undefined {
+  const lower = name.toLowerCase();
+  for (const [key, value] of Object.entries(headers)) if (key.toLowerCase() === lower) return value;
+  return undefined;
+}
+
+function withoutHeaders(headers: Record<string, string>, names: string[]): Record<string, string> {
+  return Object.fromEntries(Object.entries(headers).filter(([key]) => !names.includes(key.toLowerCase())));
+}
+
+function encodeBody(request: HttpRequest): { headers: Record<string, string>; body?: Buffer } {
+  const headers = { ...(request.headers ?? {}) };
+  const given = [request.body !== undefined, request.form !== undefined, request.json !== undefined].filter(Boolean);
+  if (given.length > 1) throw new Error('only one of body, form and json may be set');
+  const setType = (type: string): void => {
+    if (findHeader(headers, 'content-type') === undefined) headers['content-type'] = type;
+  };
+  if (request.form !== undefined) {
+    const params = new URLSearchParams();
+    for (const [key, value] of Object.entries(request.form)) if (value !== undefined) params.append(key, value);
+    setType('application/x-www-form-urlencoded');
+    return { headers, body: Buffer.from(params.toString()) };
+  }
+  if (request.json !== undefined) {
+    setType('application/json');
+    return { headers, body: Buffer.from(JSON.stringify(request.json)) };
+  }
+  if (request.body !== undefined) {
+    const body =
+      typeof request.body === 'string'
+        ? Buffer.from(request.body)
+        : Buffer.from(request.body.buffer, request.body.byteOffset, request.body.byteLength);
+    return { headers, body };
+  }
+  return { headers };
+}
+
+function describeTarget(label: string | undefined, url: string): string {
+  return label ? `the ${label} (${url})` : url;
+}
+
+function headerListFrom(controller: Dispatcher.DispatchController, parsed: Record<string, string | string[] | undefined>): HeaderList {
+  const raw = controller.rawHeaders;
+  if (Array.isArray(raw)) {
+    const list: HeaderList = [];
+    for (let i = 0; i + 1 < raw.length; i += 2) list.push([String(raw[i]), String(raw[i + 1])]);
+    return list;
+  }
+  const list: HeaderList = [];
+  for (const [name, value] of Object.entries(parsed)) {
+    if (Array.isArray(value)) for (const item of value) list.push([name, item]);
+    else if (value !== undefined) list.push([name, value]);
+  }
+  return list;
+}
+
+function headerRecord(list: HeaderList): Record<string, string> {
+  const record: Record<string, string> = {};
+  for (const [name, value] of list) {
+    const key = name.toLowerCase();
+    record[key] = record[key] === undefined ? value : `${record[key]}, ${value}`;
+  }
+  return record;
+}
+
+function invalidJson(exchange: HttpExchange, text: string, cause: unknown): HttpError {
+  const url = redactUrl(exchange.request.url, exchange.secrets);
+  const target = describeTarget(exchange.label, url);
+  const status = exchange.response?.status;
+  const contentType = exchange.response?.contentType;
+  const snippet = redactText(text, exchange.secrets).replace(/\s+/g, ' ').trim();
+  const shown = snippet.length > 120 ? `${snippet.slice(0, 120)}…` : snippet;
+  const what = snippet === '' ? 'an empty body' : `a body that is not JSON${contentType ? ` (Content-Type: ${contentType})` : ''}: "${shown}"`;
+  const html = /^<(!doctype|html|head|body)\b/i.test(snippet) || /text\/html/i.test(contentType ?? '');
+  const message = `${capitalize(target)} answered ${status ?? ''} with ${what}, where JSON was expected.`.replace('  ', ' ');
+  return new HttpError('http.invalid_json', message, exchange, {
+    where: `${exchange.label ?? 'request'} ${url}`,
+    status,
+    cause,
+    hint: html
+      ? 'That is an HTML page: the URL probably points at a login page, a proxy or a gateway error page instead of the API. Check the URL and any proxy in between.'
+      : 'Check that the URL is the API endpoint itself, and look at the full response in the timeline.',
+  });
+}
+
+function capitalize(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+function toResponse(exchange: HttpExchange, headers: Record<string, string>): HttpResponse {
+  const response = exchange.response as RecordedResponse;
+  return {
+    status: response.status,
+    headers,
+    text: response.body,
+    json<T = unknown>(): T {
+      try {
+        return JSON.parse(response.body) as T;
+      } catch (error) {
+        throw invalidJson(exchange, response.body, error);
+      }
+    },
+    exchange,
+  };
+}
+
+/** Creates the real HTTP client (undici): recording, timings, TLS/CA/mTLS, proxy, timeouts, size cap, redirects. */
+export function createHttpClient(options: HttpClientOptions = {}): HttpClient & { close(): Promise<void> } {
+  const { onExchange, clock = systemClock, env = process.env, ...base } = options;
+  const cache = new DispatcherCache();
+
+  const emit = (exchange: HttpExchange): void => {
+    try {
+      onExchange?.(exchange);
+    } catch {
+      // A failing listener must not turn a good response into an error.
+    }
+  };
+
+  const attempt = (out: Outgoing, opts: ResolvedOptions, ctx: RequestContext): Promise<AttemptResult> => {
+    const startedAt = clock.now();
+    const t0 = performance.now();
+    const urlText = out.url.toString();
+    const shownUrl = redactUrl(urlText, ctx.secrets);
+    const proxy = selectProxy(out.url, opts, env);
+    const ca = opts.ca === undefined ? undefined : Array.isArray(opts.ca) ? opts.ca : [opts.ca];
+    const transport: TransportInfo = {};
+    if (opts.insecureSkipTlsVerify) transport.insecure = true;
+    if (ca?.length) transport.customCa = true;
+    if (opts.cert) transport.clientCertificate = true;
+    if (proxy) transport.proxy = describeProxy(proxy);
+    const exchange: HttpExchange = {
+      id: randomUUID(),
+      ...(ctx.label === undefined ? {} : { label: ctx.label }),
+      lane: ctx.lane,
+      startedAt,
+      request: {
+        method: out.method,
+        url: urlText,
+        headers: Object.entries(out.headers),
+        ...(out.body === undefined ? {} : { body: out.body.toString('utf8') }),
+        bodySize: out.body?.length ?? 0,
+      },
+      timings: { total: 0 },
+      warnings: opts.insecureSkipTlsVerify && out.url.protocol === 'https:' ? [INSECURE_TLS_WARNING] : [],
+      secrets: ctx.secrets,
+      transport,
+    };
+    const settings: TransportSettings = {
+      ...(ca?.length ? { ca } : {}),
+      ...(opts.cert ? { cert: opts.cert } : {}),
+      ...(opts.key ? { key: opts.key } : {}),
+      ...(opts.passphrase ? { passphrase: opts.passphrase } : {}),
+      insecure: opts.insecureSkipTlsVerify === true,
+      ...(proxy ? { proxy } : {}),
+      connectTimeout: opts.connectTimeout,
+    };
+    const failureContext = {
+      target: describeTarget(ctx.label, shownUrl),
+      host: out.url.hostname,
+      port: out.url.port || (out.url.protocol === 'https:' ? '443' : '80'),
+      connectTimeout: opts.connectTimeout,
+      headersTimeout: opts.headersTimeout,
+      bodyTimeout: opts.bodyTimeout,
+      ...(proxy ? { proxy: describeProxy(proxy) } : {}),
+      clientCertificate: Boolean(opts.cert),
+    };
+
+    return new Promise<AttemptResult>((resolve) => {
+      let settled = false;
+      let controller: Dispatcher.DispatchController | undefined;
+      let phases: ConnectionPhases | undefined;
+      let tStart: number | undefined;
+      let tSent: number | undefined;
+      let tFirstByte: number | undefined;
+      let tHeaders: number | undefined;
+      let status: number | undefined;
+      let statusText = '';
+      let responseHeaders: HeaderList = [];
+      const chunks: Buffer[] = [];
+      let received = 0;
+      let truncated = false;
+
+      const finish = (failure?: unknown): void => {
+        if (settled) return;
+        settled = true;
+        ctx.signal?.removeEventListener('abort', onAbort);
+        const tEnd = performance.now();
+        const sentAt = tSent ?? tStart;
+        const firstByte = tFirstByte ?? tHeaders;
+        exchange.timings = {
+          ...(phases?.dns === undefined ? {} : { dns: phases.dns }),
+          ...(phases?.connect === undefined ? {} : { connect: phases.connect }),
+          ...(phases?.tls === undefined ? {} : { tls: phases.tls }),
+          ...(tStart === undefined || sentAt === undefined ? {} : { send: sentAt - tStart }),
+          ...(sentAt === undefined || firstByte === undefined ? {} : { ttfb: Math.max(0, firstByte - sentAt) }),
+          ...(tHeaders === undefined ? {} : { download: tEnd - tHeaders }),
+          total: tEnd - t0,
+        };
+        const headers = headerRecord(responseHeaders);
+        if (status !== undefined) {
+          exchange.response = {
+            status,
+            statusText,
+            httpVersion: 'HTTP/1.1',
+            headers: responseHeaders,
+            body: Buffer.concat(chunks).toString('utf8'),
+            bodySize: received,
+            truncated,
+            ...(headers['content-type'] === undefined ? {} : { contentType: headers['content-type'] }),
+          };
+        }
+        if (failure === undefined) {
+          // undici marks the connection free only after this callback returns; resolving later lets
+          // the caller's next request reuse it instead of opening a second one.
+          setTimeout(() => resolve({ exchange, headers }), 0);
+          return;
+        }
+        const classified = classifyFailure(failure, failureContext);
+        exchange.error = { code: classified.code, message: classified.message };
+        resolve({ exchange, headers, failure: { ...classified, cause: failure } });
+      };
+
+      const onAbort = (): void => {
+        const reason = new CallerAbortSignal();
+        if (controller && !controller.aborted) controller.abort(reason);
+        finish(reason);
+      };
+      if (ctx.signal?.aborted) {
+        finish(new CallerAbortSignal());
+        return;
+      }
+      ctx.signal?.addEventListener('abort', onAbort, { once: true });
+
+      // onRequestSent is called by undici 8 only; on undici 7 the send phase stays unmeasured.
+      const handler: Dispatcher.DispatchHandler & { onRequestSent?(): void } = {
+        onRequestStart(started) {
+          controller = started;
+          tStart = performance.now();
+          awaitConnectionPhases((found) => {
+            phases = found;
+          });
+          // The caller gave up while the request waited for a connection.
+          if (settled) started.abort(new CallerAbortSignal());
+        },
+        onRequestSent() {
+          tSent = performance.now();
+        },
+        onResponseStarted() {
+          tFirstByte ??= performance.now();
+        },
+        onResponseStart(started, statusCode, headers, statusMessage) {
+          tHeaders = performance.now();
+          status = statusCode;
+          statusText = statusMessage ?? '';
+          responseHeaders = headerListFrom(started, headers as Record<string, string | string[] | undefined>);
+          const length = Number(headers['content-length']);
+          if (Number.isFinite(length) && length > opts.maxBodyBytes) {
+            truncated = true;
+            started.abort(new BodyTooLargeSignal(opts.maxBodyBytes));
+          }
+        },
+        onResponseData(started, chunk) {
+          if (truncated) return;
+          const room = opts.maxBodyBytes - received;
+          received += chunk.length;
+          if (chunk.length > room) {
+            chunks.push(chunk.subarray(0, Math.max(0, room)));
+            truncated = true;
+            started.abort(new BodyTooLargeSignal(opts.maxBodyBytes));
+            return;
+          }
+          chunks.push(chunk);
+        },
+        onResponseEnd() {
+          finish();
+        },
+        onResponseError(_controller, error) {
+          finish(error);
+        },
+      };
+
+      try {
+        cache.get(settings).dispatch(
+          {
+            origin: out.url.origin,
+            path: `${out.url.pathname}${out.url.search}`,
+            method: out.method as Dispatcher.HttpMethod,
+            headers: out.headers,
+            body: out.body ?? null,
+            headersTimeout: opts.headersTimeout,
+            bodyTimeout: opts.bodyTimeout,
+          },
+          handler,
+        );
+      } catch (error) {
+        finish(error);
+      }
+    });
+  };
+
+  const fail = (exchange: HttpExchange, hops: HttpExchange[], failure: ClassifiedFailure & { cause?: unknown }): never => {
+    exchange.error = { code: failure.code, message: failure.message };
+    if (hops.length) exchange.redirects = hops;
+    emit(exchange);
+    throw new HttpError(failure.code, failure.message, exchange, {
+      hint: failure.hint,
+      where: `${exchange.label ?? 'request'} ${redactUrl(exchange.request.url, exchange.secrets)}`,
+      ...(exchange.response ? { status: exchange.response.status } : {}),
+      ...(failure.cause === undefined ? {} : { cause: failure.cause }),
+    });
+  };
+
+  const send = async (request: HttpRequest): Promise<HttpResponse> => {
+    const opts = resolveOptions(base, request.options);
+    const ctx: RequestContext = {
+      ...(request.label === undefined ? {} : { label: request.label }),
+      lane: request.lane ?? 'other',
+      secrets: (request.secrets ?? []).filter((secret) => typeof secret === 'string' && secret !== ''),
+      ...(request.signal === undefined ? {} : { signal: request.signal }),
+    };
+    const hops: HttpExchange[] = [];
+
+    let url: URL | undefined;
+    let encoded: { headers: Record<string, string>; body?: Buffer } | undefined;
+    let invalid: string | undefined;
+    try {
+      url = new URL(request.url);
+      if (url.protocol !== 'http:' && url.protocol !== 'https:') invalid = `it uses ${url.protocol} instead of http: or https:`;
+    } catch {
+      invalid = 'it is not a valid absolute URL';
+    }
+    try {
+      encoded = encodeBody(request);
+    } catch (error) {
+      invalid ??= error instanceof Error ? error.message : String(error);
+    }
+    if (invalid !== undefined || url === undefined || encoded === undefined) {
+      const shown = redactUrl(request.url, ctx.secrets);
+      const exchange: HttpExchange = {
+        id: randomUUID(),
+        ...(ctx.label === undefined ? {} : { label: ctx.label }),
+        lane: ctx.lane,
+        startedAt: clock.now(),
+        request: { method: request.method, url: request.url, headers: Object.entries(request.headers ?? {}), bodySize: 0 },
+        timings: { total: 0 },
+        warnings: [],
+        secrets: ctx.secrets,
+      };
+      return fail(exchange, hops, {
+        code: 'http.invalid_request',
+        message: `The request to ${describeTarget(ctx.label, shown)} cannot be sent: ${invalid ?? 'unknown problem'}.`,
+        hint: 'Check the URL (scheme, host, port) and the request settings.',
+      });
+    }
+
+    let out: Outgoing = { method: request.method.toUpperCase(), url, headers: encoded.headers, ...(encoded.body ? { body: encoded.body } : {}) };
+    for (;;) {
+      const result = await attempt(out, opts, ctx);
+      const { exchange } = result;
+      if (result.failure) return fail(exchange, hops, result.failure);
+      const status = exchange.response?.status ?? 0;
+      const location = REDIRECT_STATUSES.has(status) ? result.headers.location : undefined;
+      if (location === undefined || opts.redirect === 'manual') {
+        if (hops.length) exchange.redirects = hops;
+        emit(exchange);
+        return toResponse(exchange, result.headers);
+      }
+      const target = describeTarget(ctx.label, redactUrl(out.url.toString(), ctx.secrets));
+      const shownLocation = redactUrl(location, ctx.secrets);
+      if (opts.redirect === 'error') {
+        return fail(exchange, hops, {
+          code: 'http.redirect',
+          message: `${capitalize(target)} answered ${status} redirecting to ${shownLocation}, and redirects are not allowed for this request.`,
+          hint: 'Call the final URL directly (a redirect often means a wrong path, http instead of https, or a login page), or set redirect to "follow".',
+        });
+      }
+      if (hops.length >= opts.maxRedirects) {
+        return fail(exchange, hops, {
+          code: 'http.too_many_redirects',
+          message: `${capitalize(target)} redirected more than ${opts.maxRedirects} times (last to ${shownLocation}).`,
+          hint: 'Look at the redirect chain in the timeline for a loop, or raise maxRedirects.',
+        });
+      }
+      let next: URL;
+      try {
+        next = new URL(location, out.url);
+        if (next.protocol !== 'http:' && next.protocol !== 'https:') throw new Error('not http');
+      } catch {
+        return fail(exchange, hops, {
+          code: 'http.redirect',
+          message: `${capitalize(target)} answered ${status} with a Location that cannot be followed: ${shownLocation}.`,
+          hint: 'The server sent a broken redirect; call the intended URL directly.',
+        });
+      }
+      hops.push(exchange);
+      out = redirectedRequest(out, status, next, exchange);
+    }
+  };
+
+  return { send, close: () => cache.close() };
+}
+
+/** The next hop's request, following what browsers and curl do with methods, bodies and credentials. */
+function redirectedRequest(previous: Outgoing, status: number, next: URL, hop: HttpExchange): Outgoing {
+  let { method, headers, body } = previous;
+  const becomesGet = (status === 303 && method !== 'HEAD') || ((status === 301 || status === 302) && method === 'POST');
+  if (becomesGet) {
+    method = 'GET';
+    body = undefined;
+    headers = withoutHeaders(headers, ['content-type', 'content-length']);
+  }
+  if (next.origin !== previous.url.origin) {
+    const dropped = Object.keys(headers).filter((key) => ['authorization', 'cookie', 'proxy-authorization'].includes(key.toLowerCase()));
+    if (dropped.length) {
+      headers = withoutHeaders(headers, ['authorization', 'cookie', 'proxy-authorization']);
+      hop.warnings.push(`The redirect leads to another origin (${next.origin}), so ${dropped.join(', ')} was not sent there.`);
+    }
+  }
+  return { method, url: next, headers, ...(body ? { body } : {}) };
+}

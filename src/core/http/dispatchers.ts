@@ -1,0 +1,87 @@
+import { createHash } from 'node:crypto';
+import * as tls from 'node:tls';
+import type { Dispatcher } from 'undici';
+import { Agent, ProxyAgent } from 'undici';
+import { createTimedConnector } from './timed-connector';
+
+/**
+ * One undici dispatcher per distinct TLS/proxy/connect-timeout setting, kept
+ * for reuse (connection pooling) and closed together.
+ */
+
+export interface TransportSettings {
+  ca?: string[];
+  cert?: string;
+  key?: string;
+  passphrase?: string;
+  insecure: boolean;
+  proxy?: string;
+  connectTimeout: number;
+}
+
+function trustedRoots(extra: string[] | undefined): string[] | undefined {
+  if (!extra || extra.length === 0) return undefined;
+  // Setting `ca` replaces Node's default trust, so the defaults go in with the extras.
+  const getDefaults = (tls as { getCACertificates?: (type: string) => string[] }).getCACertificates;
+  const defaults = typeof getDefaults === 'function' ? getDefaults('default') : [...tls.rootCertificates];
+  return [...defaults, ...extra];
+}
+
+function tlsOptions(settings: TransportSettings): tls.ConnectionOptions {
+  const options: tls.ConnectionOptions = { rejectUnauthorized: !settings.insecure };
+  const ca = trustedRoots(settings.ca);
+  if (ca) options.ca = ca;
+  if (settings.cert) options.cert = settings.cert;
+  if (settings.key) options.key = settings.key;
+  if (settings.passphrase) options.passphrase = settings.passphrase;
+  return options;
+}
+
+function keyOf(settings: TransportSettings): string {
+  // Hashed so the cache does not hold private keys as readable map keys.
+  return createHash('sha256').update(JSON.stringify(settings)).digest('hex');
+}
+
+/** Dispatchers keyed by transport settings; `close()` ends them all. */
+export class DispatcherCache {
+  private readonly dispatchers = new Map<string, Dispatcher>();
+  private closed = false;
+
+  /** The dispatcher for these settings, created on first use. */
+  get(settings: TransportSettings): Dispatcher {
+    if (this.closed) throw new Error('The HTTP client was closed.');
+    const key = keyOf(settings);
+    let dispatcher = this.dispatchers.get(key);
+    if (!dispatcher) {
+      dispatcher = create(settings);
+      this.dispatchers.set(key, dispatcher);
+    }
+    return dispatcher;
+  }
+
+  /** Closes every dispatcher, ending idle keep-alive connections. */
+  async close(): Promise<void> {
+    this.closed = true;
+    const all = [...this.dispatchers.values()];
+    this.dispatchers.clear();
+    await Promise.all(all.map((dispatcher) => dispatcher.close().catch(() => dispatcher.destroy().catch(() => undefined))));
+  }
+}
+
+function create(settings: TransportSettings): Dispatcher {
+  const options = tlsOptions(settings);
+  if (settings.proxy) {
+    return new ProxyAgent({
+      uri: settings.proxy,
+      allowH2: false,
+      // Plain http goes to the proxy in absolute form (what proxies log); https still tunnels.
+      proxyTunnel: false,
+      connectTimeout: settings.connectTimeout,
+      requestTls: { ...options, allowH2: false, timeout: settings.connectTimeout },
+    });
+  }
+  return new Agent({
+    allowH2: false,
+    connect: createTimedConnector({ ...options, timeout: settings.connectTimeout }),
+  });
+}

@@ -1,0 +1,19 @@
+import type { OidcErrorDetails } from '../errors';
+import { OidcError } from '../errors';
+import type { HttpExchange } from './types';
+
+/** An HTTP-layer failure; `exchange` is the recorded attempt with `error` set. */
+export class HttpError extends OidcError {
+  readonly exchange: HttpExchange;
+
+  constructor(code: string, message: string, exchange: HttpExchange, details: OidcErrorDetails = {}) {
+    super(code, message, details);
+    this.name = 'HttpError';
+    this.exchange = exchange;
+  }
+}
+
+/** Whether `value` is an HttpError. */
+export function isHttpError(value: unknown): value is HttpError {
+  return value instanceof HttpError;
+}

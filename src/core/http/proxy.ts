@@ -1,0 +1,68 @@
+/**
+ * Which proxy (if any) a URL goes through: the explicit `proxy` option, else
+ * HTTPS_PROXY / HTTP_PROXY from the environment (lowercase too), unless the
+ * host matches NO_PROXY the way curl reads it.
+ */
+
+export type Env = Record<string, string | undefined>;
+
+function fromEnv(env: Env, name: string): string | undefined {
+  const value = env[name.toLowerCase()] ?? env[name.toUpperCase()];
+  return value === undefined || value.trim() === '' ? undefined : value.trim();
+}
+
+function defaultPort(protocol: string): string {
+  return protocol === 'https:' ? '443' : '80';
+}
+
+/** Whether `url` matches a NO_PROXY list: `*`, host names (also matching subdomains), `.suffix`, `*.suffix`, optional `:port`, IP literals. */
+export function matchesNoProxy(url: URL, noProxy: string | undefined): boolean {
+  if (!noProxy) return false;
+  const host = url.hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  const port = url.port || defaultPort(url.protocol);
+  for (const raw of noProxy.split(/[\s,]+/)) {
+    let entry = raw.trim().toLowerCase();
+    if (!entry) continue;
+    if (entry === '*') return true;
+    let entryPort: string | undefined;
+    const portMatch = /^(.*[^:]):(\d+)$/.exec(entry);
+    if (portMatch && !entry.startsWith('[') && (entry.match(/:/g) ?? []).length === 1) {
+      entry = portMatch[1]!;
+      entryPort = portMatch[2];
+    } else if (/^\[.*\]:\d+$/.test(entry)) {
+      const close = entry.lastIndexOf(']');
+      entryPort = entry.slice(close + 2);
+      entry = entry.slice(0, close + 1);
+    }
+    entry = entry.replace(/^\[|\]$/g, '').replace(/^\*?\./, '');
+    if (entryPort !== undefined && entryPort !== port) continue;
+    if (host === entry || host.endsWith(`.${entry}`)) return true;
+  }
+  return false;
+}
+
+/** The proxy URL for `url`, or undefined to go direct. */
+export function selectProxy(url: URL, options: { proxy?: string; noProxy?: string }, env: Env): string | undefined {
+  const noProxy = options.noProxy ?? fromEnv(env, 'no_proxy');
+  let proxy = options.proxy;
+  if (proxy === undefined) {
+    proxy =
+      url.protocol === 'https:'
+        ? (fromEnv(env, 'https_proxy') ?? fromEnv(env, 'http_proxy'))
+        : fromEnv(env, 'http_proxy');
+  }
+  if (!proxy) return undefined;
+  return matchesNoProxy(url, noProxy) ? undefined : proxy;
+}
+
+/** The proxy URL without its credentials, for showing. */
+export function describeProxy(proxy: string): string {
+  try {
+    const url = new URL(proxy);
+    url.username = '';
+    url.password = '';
+    return url.toString().replace(/\/$/, '');
+  } catch {
+    return '(invalid proxy URL)';
+  }
+}

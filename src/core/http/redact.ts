@@ -1,0 +1,254 @@
+import type { HeaderList, HttpExchange, RecordedRequest, RecordedResponse } from './types';
+
+/**
+ * Redaction for everything an exchange shows or exports (timeline, curl, HAR,
+ * error messages). One mask format everywhere: `[redacted N chars]`, keeping
+ * the Authorization scheme and cookie names so the shape stays readable.
+ */
+
+export interface RedactOptions {
+  /** Show secrets as they are (the user explicitly asked). */
+  reveal?: boolean;
+}
+
+/** Secrets shorter than this are not masked in free text: masking "a" everywhere helps nobody. */
+const MIN_SECRET_LENGTH = 4;
+
+const SECRET_HEADERS = new Set([
+  'authorization',
+  'proxy-authorization',
+  'cookie',
+  'set-cookie',
+  'dpop',
+  'x-api-key',
+  'kong-admin-token',
+  'apikey',
+  // Kong's openid-connect plugin also reads bearer tokens from these.
+  'access-token',
+  'x-access-token',
+]);
+
+const SECRET_FIELDS = new Set([
+  'client_secret',
+  'client_assertion',
+  'assertion',
+  'token',
+  'access_token',
+  'refresh_token',
+  'id_token',
+  'password',
+  'code',
+  'code_verifier',
+  'device_code',
+  'subject_token',
+  'actor_token',
+  'private_key',
+]);
+
+/** The mask that replaces a secret value. */
+export function mask(value: string): string {
+  return `[redacted ${value.length} chars]`;
+}
+
+/** Whether a header's value is a credential. */
+export function isSecretHeader(name: string): boolean {
+  return SECRET_HEADERS.has(name.toLowerCase());
+}
+
+/** Whether a form/JSON field or query parameter of this name holds a credential. */
+export function isSecretField(name: string): boolean {
+  const lower = name.toLowerCase();
+  return SECRET_FIELDS.has(lower) || lower.endsWith('_token') || lower.endsWith('_secret');
+}
+
+function usableSecrets(secrets: readonly string[]): string[] {
+  return secrets.filter((secret) => typeof secret === 'string' && secret.length >= MIN_SECRET_LENGTH);
+}
+
+/** The forms a secret takes on the wire: as is, URL-encoded, form-encoded, JSON-escaped. */
+function encodings(secret: string): string[] {
+  const forms = new Set<string>([secret]);
+  try {
+    forms.add(encodeURIComponent(secret));
+  } catch {
+    // Lone surrogates cannot be URL-encoded; the raw form is still masked.
+  }
+  forms.add(new URLSearchParams({ s: secret }).toString().slice(2));
+  forms.add(JSON.stringify(secret).slice(1, -1));
+  return [...forms].filter((form) => form.length >= MIN_SECRET_LENGTH);
+}
+
+/** Masks every occurrence of every listed secret (and its URL/JSON encodings) in `text`. */
+export function redactText(text: string, secrets: readonly string[]): string {
+  const usable = usableSecrets(secrets);
+  if (usable.length === 0 || text === '') return text;
+  // Longest first, so a secret that contains another is masked whole.
+  const variants = usable
+    .flatMap((secret) => encodings(secret).map((form) => ({ form, length: secret.length })))
+    .sort((a, b) => b.form.length - a.form.length);
+  let out = text;
+  for (const { form, length } of variants) {
+    if (out.includes(form)) out = out.split(form).join(`[redacted ${length} chars]`);
+  }
+  return out;
+}
+
+function safeDecode(value: string): string {
+  try {
+    return decodeURIComponent(value.replace(/\+/g, ' '));
+  } catch {
+    return value;
+  }
+}
+
+/** Masks the values of credential-named pairs in an `a=1&b=2` string, leaving the rest byte for byte. */
+function redactPairs(text: string): string {
+  return text
+    .split('&')
+    .map((pair) => {
+      const eq = pair.indexOf('=');
+      if (eq < 0) return pair;
+      const name = safeDecode(pair.slice(0, eq));
+      return isSecretField(name) ? `${pair.slice(0, eq)}=${mask(safeDecode(pair.slice(eq + 1)))}` : pair;
+    })
+    .join('&');
+}
+
+/** Masks credential query parameters, URL passwords and listed secrets in a URL (absolute or relative). */
+export function redactUrl(url: string, secrets: readonly string[] = []): string {
+  const hash = url.indexOf('#');
+  const beforeHash = hash < 0 ? url : url.slice(0, hash);
+  const fragment = hash < 0 ? '' : `#${redactPairs(url.slice(hash + 1))}`;
+  const question = beforeHash.indexOf('?');
+  let base = question < 0 ? beforeHash : beforeHash.slice(0, question);
+  const query = question < 0 ? '' : `?${redactPairs(beforeHash.slice(question + 1))}`;
+  const userinfo = /^([a-z][a-z0-9+.-]*:\/\/[^/@:]*):([^/@]*)@/i.exec(base);
+  if (userinfo) base = `${userinfo[1]}:${mask(safeDecode(userinfo[2]!))}@${base.slice(userinfo[0].length)}`;
+  return redactText(`${base}${query}${fragment}`, secrets);
+}
+
+function redactCookieList(value: string): string {
+  return value
+    .split(';')
+    .map((part) => {
+      const eq = part.indexOf('=');
+      return eq < 0 ? part : `${part.slice(0, eq)}=${mask(part.slice(eq + 1).trim())}`;
+    })
+    .join(';');
+}
+
+function redactHeaderValue(name: string, value: string): string {
+  const lower = name.toLowerCase();
+  if (!SECRET_HEADERS.has(lower)) return value;
+  if (lower === 'authorization' || lower === 'proxy-authorization') {
+    const scheme = /^([A-Za-z][A-Za-z0-9._~+-]*) +(\S.*)$/.exec(value);
+    return scheme ? `${scheme[1]} ${mask(scheme[2]!)}` : mask(value);
+  }
+  if (lower === 'cookie') return redactCookieList(value);
+  if (lower === 'set-cookie') {
+    // Only the first pair is the cookie; Path, Expires and the like stay readable.
+    const semi = value.indexOf(';');
+    const first = semi < 0 ? value : value.slice(0, semi);
+    const eq = first.indexOf('=');
+    const masked = eq < 0 ? mask(first) : `${first.slice(0, eq)}=${mask(first.slice(eq + 1))}`;
+    return semi < 0 ? masked : masked + value.slice(semi);
+  }
+  return mask(value);
+}
+
+/** Masks credential headers and listed secrets in a header list. */
+export function redactHeaders(headers: HeaderList, secrets: readonly string[] = []): HeaderList {
+  return headers.map(([name, value]) => [name, redactText(redactHeaderValue(name, value), secrets)]);
+}
+
+function redactJsonValue(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(redactJsonValue);
+  if (value !== null && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [key, inner] of Object.entries(value)) {
+      out[key] =
+        isSecretField(key) && (typeof inner === 'string' || typeof inner === 'number')
+          ? mask(String(inner))
+          : redactJsonValue(inner);
+    }
+    return out;
+  }
+  return value;
+}
+
+function looksLikeJson(text: string, contentType: string | undefined): boolean {
+  if (contentType && /[/+]json\b/i.test(contentType)) return true;
+  const first = text.trimStart()[0];
+  return first === '{' || first === '[';
+}
+
+/** Masks credential fields in a form or JSON body and listed secrets anywhere in it; never throws. */
+export function redactBody(body: string, contentType: string | undefined, secrets: readonly string[] = []): string {
+  let out = body;
+  try {
+    if (contentType && /application\/x-www-form-urlencoded/i.test(contentType)) {
+      out = redactPairs(body);
+    } else if (looksLikeJson(body, contentType)) {
+      const parsed: unknown = JSON.parse(body);
+      out = JSON.stringify(redactJsonValue(parsed), null, body.includes('\n') ? 2 : undefined);
+    }
+  } catch {
+    // Not valid JSON (or anything else odd): fall back to masking the listed secrets only.
+    out = body;
+  }
+  return redactText(out, secrets);
+}
+
+function headerValue(headers: HeaderList, name: string): string | undefined {
+  const lower = name.toLowerCase();
+  return headers.find(([key]) => key.toLowerCase() === lower)?.[1];
+}
+
+function redactRequest(request: RecordedRequest, secrets: readonly string[]): RecordedRequest {
+  const contentType = headerValue(request.headers, 'content-type');
+  return {
+    ...request,
+    url: redactUrl(request.url, secrets),
+    headers: redactHeaders(request.headers, secrets),
+    ...(request.body === undefined ? {} : { body: redactBody(request.body, contentType, secrets) }),
+  };
+}
+
+function redactResponse(response: RecordedResponse, secrets: readonly string[]): RecordedResponse {
+  const headers: HeaderList = response.headers.map(([name, value]) => {
+    // Redirect targets can carry codes and tokens in their query or fragment.
+    const urlValued = name.toLowerCase() === 'location' || name.toLowerCase() === 'content-location';
+    return [name, urlValued ? redactUrl(value, secrets) : value];
+  });
+  return {
+    ...response,
+    headers: redactHeaders(headers, secrets),
+    body: redactBody(response.body, response.contentType, secrets),
+  };
+}
+
+function copyExchange(exchange: HttpExchange): HttpExchange {
+  return structuredClone({ ...exchange, secrets: [] });
+}
+
+/** A deep copy without the `secrets` list, with credentials masked unless `reveal`. */
+export function redactExchange(exchange: HttpExchange, options: RedactOptions = {}): HttpExchange {
+  if (options.reveal) {
+    const copy = copyExchange(exchange);
+    if (exchange.redirects) copy.redirects = exchange.redirects.map((hop) => redactExchange(hop, options));
+    return copy;
+  }
+  const secrets = exchange.secrets ?? [];
+  const copy = copyExchange(exchange);
+  copy.request = redactRequest(copy.request, secrets);
+  if (copy.response) copy.response = redactResponse(copy.response, secrets);
+  if (copy.error) copy.error = { code: copy.error.code, message: redactText(copy.error.message, secrets) };
+  copy.warnings = copy.warnings.map((warning) => redactText(warning, secrets));
+  if (exchange.redirects) {
+    // A hop's own secrets plus the final request's: the same token travels the whole chain.
+    copy.redirects = exchange.redirects.map((hop) =>
+      redactExchange({ ...hop, secrets: [...(hop.secrets ?? []), ...secrets] }, options),
+    );
+  }
+  return copy;
+}

@@ -1,0 +1,97 @@
+import { subscribe } from 'node:diagnostics_channel';
+import { EventEmitter } from 'node:events';
+import { performance } from 'node:perf_hooks';
+import { buildConnector } from 'undici';
+
+/**
+ * Connection-phase timings. undici does not tell a request which socket it
+ * got, so the connector stamps each new socket, and the `sendHeaders`
+ * diagnostics channel (published synchronously right after the handler's
+ * onRequestStart, on the same socket) hands the socket to the waiting
+ * request. A socket's phases are given to its first request only: a reused
+ * connection has no dns/connect/tls.
+ */
+
+export interface ConnectionPhases {
+  dns?: number;
+  connect?: number;
+  tls?: number;
+}
+
+interface SocketStamp {
+  started: number;
+  lookedUp?: number;
+  connected?: number;
+  ready?: number;
+  secure: boolean;
+  claimed: boolean;
+}
+
+const stamps = new WeakMap<object, SocketStamp>();
+let waiting: ((socket: object) => void) | undefined;
+let subscribed = false;
+
+function ensureSubscribed(): void {
+  if (subscribed) return;
+  subscribed = true;
+  subscribe('undici:client:sendHeaders', (message) => {
+    const take = waiting;
+    waiting = undefined;
+    const socket = (message as { socket?: unknown }).socket;
+    if (take && socket && typeof socket === 'object') take(socket);
+  });
+}
+
+/** Builds an undici connector (TLS options as for tls.connect) that stamps connection phases on each socket. */
+export function createTimedConnector(options: buildConnector.BuildOptions): buildConnector.connector {
+  ensureSubscribed();
+  const connect = buildConnector({ ...options, allowH2: false }) as unknown as (
+    target: buildConnector.Options,
+    callback: buildConnector.Callback,
+  ) => unknown;
+  return (target, callback) => {
+    const stamp: SocketStamp = { started: performance.now(), secure: target.protocol === 'https:', claimed: false };
+    const socket = connect(target, ((error: Error | null, connected: object | null) => {
+      if (connected) {
+        stamp.ready = performance.now();
+        stamps.set(connected, stamp);
+      }
+      (callback as (error: Error | null, socket: unknown) => void)(error, connected);
+    }) as buildConnector.Callback);
+    if (socket instanceof EventEmitter) {
+      socket.once('lookup', () => {
+        stamp.lookedUp ??= performance.now();
+      });
+      socket.once('connect', () => {
+        stamp.connected = performance.now();
+      });
+    }
+  };
+}
+
+/**
+ * Asks for the phases of the connection the current request is about to be
+ * written to. Call it from the handler's onRequestStart; `receive` gets
+ * undefined for a reused or unknown (e.g. proxied) connection.
+ */
+export function awaitConnectionPhases(receive: (phases: ConnectionPhases | undefined) => void): void {
+  const take = (socket: object): void => receive(claim(socket));
+  waiting = take;
+  // Nothing is sent when undici drops the request between the two calls; do not leave a stale waiter.
+  queueMicrotask(() => {
+    if (waiting === take) waiting = undefined;
+  });
+}
+
+function claim(socket: object): ConnectionPhases | undefined {
+  const stamp = stamps.get(socket);
+  if (!stamp || stamp.claimed) return undefined;
+  stamp.claimed = true;
+  const tcpStart = stamp.lookedUp ?? stamp.started;
+  const tcpEnd = stamp.connected ?? stamp.ready ?? tcpStart;
+  return {
+    dns: stamp.lookedUp === undefined ? undefined : stamp.lookedUp - stamp.started,
+    connect: tcpEnd - tcpStart,
+    tls: stamp.secure && stamp.ready !== undefined ? stamp.ready - tcpEnd : undefined,
+  };
+}

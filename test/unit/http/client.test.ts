@@ -1,0 +1,394 @@
+import { strict as assert } from 'node:assert';
+import { ManualClock } from '../../../src/core/clock';
+import { OidcError } from '../../../src/core/errors';
+import { createHttpClient, HttpError } from '../../../src/core/http';
+import type { HttpExchange } from '../../../src/core/http';
+import type { Running } from './servers';
+import { httpServer, httpsServer, listen, never, testPki } from './servers';
+import * as net from 'node:net';
+
+async function rejection(promise: Promise<unknown>): Promise<HttpError> {
+  try {
+    await promise;
+  } catch (error) {
+    assert.ok(error instanceof HttpError, `expected an HttpError, got ${String(error)}`);
+    assert.ok(error instanceof OidcError);
+    return error;
+  }
+  assert.fail('expected the request to fail');
+}
+
+describe('http client', () => {
+  const closers: Array<() => Promise<void>> = [];
+  afterEach(async () => {
+    while (closers.length) await closers.pop()!();
+  });
+  function client(options: Parameters<typeof createHttpClient>[0] = {}): ReturnType<typeof createHttpClient> {
+    const made = createHttpClient({ env: {}, ...options });
+    closers.push(() => made.close());
+    return made;
+  }
+  async function serve(started: Promise<Running>): Promise<Running> {
+    const running = await started;
+    closers.push(() => running.close());
+    return running;
+  }
+
+  describe('recording', () => {
+    it('records a fresh https exchange with every timing phase, then none of the connection phases on reuse', async () => {
+      const { ca, leaf } = testPki();
+      const server = await serve(
+        httpsServer(leaf, (_req, res) => {
+          res.setHeader('content-type', 'application/json');
+          res.end('{"ok":true}');
+        }),
+      );
+      const seen: HttpExchange[] = [];
+      const http = client({ ca: ca.cert, onExchange: (exchange) => seen.push(exchange), clock: new ManualClock(1_700_000_000_000) });
+      const url = `https://localhost:${server.port}/thing?x=1`;
+
+      const first = await http.send({ method: 'GET', url, label: 'discovery', lane: 'idp', headers: { accept: 'application/json' } });
+      assert.equal(first.status, 200);
+      assert.deepEqual(first.json(), { ok: true });
+      const { exchange } = first;
+      assert.equal(exchange.label, 'discovery');
+      assert.equal(exchange.lane, 'idp');
+      assert.equal(exchange.startedAt, 1_700_000_000_000);
+      assert.equal(exchange.request.method, 'GET');
+      assert.equal(exchange.request.url, url);
+      assert.deepEqual(exchange.request.headers, [['accept', 'application/json']]);
+      assert.equal(exchange.response?.statusText, 'OK');
+      assert.equal(exchange.response?.httpVersion, 'HTTP/1.1');
+      assert.equal(exchange.response?.contentType, 'application/json');
+      assert.equal(exchange.response?.body, '{"ok":true}');
+      assert.equal(exchange.response?.bodySize, 11);
+      assert.equal(exchange.response?.truncated, false);
+      for (const phase of ['dns', 'connect', 'tls', 'ttfb', 'download', 'total'] as const) {
+        assert.equal(typeof exchange.timings[phase], 'number', `${phase} is recorded`);
+        assert.ok(exchange.timings[phase]! >= 0, `${phase} is not negative`);
+      }
+      assert.deepEqual(seen, [exchange]);
+
+      const second = await http.send({ method: 'GET', url });
+      assert.equal(second.exchange.timings.dns, undefined);
+      assert.equal(second.exchange.timings.connect, undefined);
+      assert.equal(second.exchange.timings.tls, undefined);
+      assert.equal(typeof second.exchange.timings.ttfb, 'number');
+      assert.equal(seen.length, 2);
+    });
+
+    it('has no dns phase for an IP literal and no tls phase for plain http', async () => {
+      const server = await serve(httpServer((_req, res) => res.end('hi')));
+      const response = await client().send({ method: 'GET', url: `${server.url}/` });
+      assert.equal(response.exchange.timings.dns, undefined);
+      assert.equal(response.exchange.timings.tls, undefined);
+      assert.equal(typeof response.exchange.timings.connect, 'number');
+    });
+
+    it('sends form bodies url-encoded and skips undefined fields', async () => {
+      let received = '';
+      let type = '';
+      const server = await serve(
+        httpServer((req, res, body) => {
+          received = body;
+          type = req.headers['content-type'] ?? '';
+          res.end('ok');
+        }),
+      );
+      const response = await client().send({
+        method: 'POST',
+        url: `${server.url}/token`,
+        form: { grant_type: 'client_credentials', scope: 'a b', audience: undefined },
+      });
+      assert.equal(received, 'grant_type=client_credentials&scope=a+b');
+      assert.equal(type, 'application/x-www-form-urlencoded');
+      assert.equal(response.exchange.request.body, received);
+      assert.equal(response.exchange.request.bodySize, received.length);
+      assert.ok(response.exchange.request.headers.some(([name, value]) => name === 'content-type' && value === type));
+    });
+
+    it('sends JSON bodies and keeps a caller-given content type', async () => {
+      const bodies: Array<{ body: string; type: string }> = [];
+      const server = await serve(
+        httpServer((req, res, body) => {
+          bodies.push({ body, type: req.headers['content-type'] ?? '' });
+          res.end();
+        }),
+      );
+      const http = client();
+      await http.send({ method: 'PUT', url: server.url, json: { a: [1, 'two'] } });
+      await http.send({ method: 'POST', url: server.url, json: { b: 1 }, headers: { 'Content-Type': 'application/merge-patch+json' } });
+      await http.send({ method: 'POST', url: server.url, body: new TextEncoder().encode('raw bytes') });
+      assert.deepEqual(bodies, [
+        { body: '{"a":[1,"two"]}', type: 'application/json' },
+        { body: '{"b":1}', type: 'application/merge-patch+json' },
+        { body: 'raw bytes', type: '' },
+      ]);
+    });
+
+    it('returns non-2xx answers as responses, not errors', async () => {
+      const server = await serve(
+        httpServer((_req, res) => {
+          res.writeHead(401, 'Unauthorized', { 'www-authenticate': 'Bearer error="invalid_token"', 'content-type': 'application/json' });
+          res.end('{"message":"Unauthorized"}');
+        }),
+      );
+      const response = await client().send({ method: 'GET', url: server.url });
+      assert.equal(response.status, 401);
+      assert.equal(response.headers['www-authenticate'], 'Bearer error="invalid_token"');
+      assert.deepEqual(response.json(), { message: 'Unauthorized' });
+      assert.equal(response.exchange.error, undefined);
+    });
+
+    it('joins repeated response headers in `headers` and keeps each in the exchange', async () => {
+      const server = await serve(
+        httpServer((_req, res) => {
+          res.setHeader('set-cookie', ['a=1', 'b=2']);
+          res.end();
+        }),
+      );
+      const response = await client().send({ method: 'GET', url: server.url });
+      assert.equal(response.headers['set-cookie'], 'a=1, b=2');
+      const cookies = response.exchange.response!.headers.filter(([name]) => name.toLowerCase() === 'set-cookie');
+      assert.equal(cookies.length, 2);
+    });
+
+    it('still returns the response when the exchange listener throws', async () => {
+      const server = await serve(httpServer((_req, res) => res.end('fine')));
+      const response = await client({
+        onExchange: () => {
+          throw new Error('listener bug');
+        },
+      }).send({ method: 'GET', url: server.url });
+      assert.equal(response.text, 'fine');
+    });
+  });
+
+  describe('json()', () => {
+    it('throws http.invalid_json naming the endpoint and URL, quoting the start of an HTML page', async () => {
+      const page = `<!DOCTYPE html><html><head><title>Sign in</title></head><body>${'x'.repeat(400)}</body></html>`;
+      const server = await serve(
+        httpServer((_req, res) => {
+          res.setHeader('content-type', 'text/html');
+          res.end(page);
+        }),
+      );
+      const response = await client().send({ method: 'GET', url: `${server.url}/v1/token`, label: 'token endpoint' });
+      assert.throws(
+        () => response.json(),
+        (error: unknown) => {
+          assert.ok(error instanceof OidcError);
+          assert.equal(error.code, 'http.invalid_json');
+          assert.match(error.message, /token endpoint/);
+          assert.match(error.message, new RegExp(`${server.url}/v1/token`.replace(/[.]/g, '\\.')));
+          assert.match(error.message, /<!DOCTYPE html><html><head><title>Sign in/);
+          assert.ok(!error.message.includes('x'.repeat(200)), 'only the first ~120 characters are quoted');
+          assert.match(error.hint ?? '', /HTML/);
+          return true;
+        },
+      );
+    });
+
+    it('says so when the body is empty', async () => {
+      const server = await serve(httpServer((_req, res) => res.end()));
+      const response = await client().send({ method: 'GET', url: server.url, label: 'introspection endpoint' });
+      assert.throws(() => response.json(), /introspection endpoint.*empty body/);
+    });
+
+    it('never quotes a listed secret', async () => {
+      const secret = 'tok_0123456789abcdef';
+      const server = await serve(httpServer((_req, res) => res.end(`not json ${secret}`)));
+      const response = await client().send({ method: 'GET', url: server.url, secrets: [secret] });
+      assert.throws(
+        () => response.json(),
+        (error: unknown) => error instanceof OidcError && !error.message.includes(secret) && error.message.includes('[redacted'),
+      );
+    });
+  });
+
+  describe('size cap', () => {
+    it('aborts a body larger than maxBodyBytes with http.body_too_large naming the cap', async () => {
+      const server = await serve(
+        httpServer((_req, res) => {
+          res.write('a'.repeat(600));
+          res.end('b'.repeat(600));
+        }),
+      );
+      const seen: HttpExchange[] = [];
+      const error = await rejection(client({ maxBodyBytes: 1000, onExchange: (e) => seen.push(e) }).send({ method: 'GET', url: server.url, label: 'JWKS' }));
+      assert.equal(error.code, 'http.body_too_large');
+      assert.match(error.message, /1000-byte/);
+      assert.match(error.message, /JWKS/);
+      assert.equal(error.exchange.error?.code, 'http.body_too_large');
+      assert.equal(error.exchange.response?.truncated, true);
+      assert.ok(error.exchange.response!.body.length <= 1000);
+      assert.deepEqual(seen, [error.exchange]);
+    });
+
+    it('refuses early when Content-Length already exceeds the cap, per request', async () => {
+      const server = await serve(
+        httpServer((_req, res) => {
+          res.setHeader('content-length', '5000');
+          res.end('c'.repeat(5000));
+        }),
+      );
+      const http = client();
+      const error = await rejection(http.send({ method: 'GET', url: server.url, options: { maxBodyBytes: 100 } }));
+      assert.equal(error.code, 'http.body_too_large');
+      assert.equal((await http.send({ method: 'GET', url: server.url })).text.length, 5000);
+    });
+  });
+
+  describe('redirects', () => {
+    async function redirecting(): Promise<{ server: Running; hits: string[] }> {
+      const hits: string[] = [];
+      const server = await serve(
+        httpServer((req, res, body) => {
+          hits.push(`${req.method} ${req.url} ${body} ${req.headers.authorization ?? '-'}`);
+          if (req.url === '/a') res.writeHead(302, { location: '/b' }).end();
+          else if (req.url === '/b') res.writeHead(307, { location: '/c' }).end();
+          else if (req.url === '/loop') res.writeHead(301, { location: '/loop' }).end();
+          else res.end(`final ${req.method}`);
+        }),
+      );
+      return { server, hits };
+    }
+
+    it("returns a 3xx as is in 'manual' mode (the default)", async () => {
+      const { server, hits } = await redirecting();
+      const response = await client().send({ method: 'GET', url: `${server.url}/a` });
+      assert.equal(response.status, 302);
+      assert.equal(response.headers.location, '/b');
+      assert.equal(hits.length, 1);
+    });
+
+    it("follows in 'follow' mode, recording the hops and switching POST to GET on 302", async () => {
+      const { server, hits } = await redirecting();
+      const seen: HttpExchange[] = [];
+      const response = await client({ redirect: 'follow', onExchange: (e) => seen.push(e) }).send({
+        method: 'POST',
+        url: `${server.url}/a`,
+        form: { x: '1' },
+        headers: { authorization: 'Bearer abc' },
+      });
+      assert.equal(response.status, 200);
+      assert.equal(response.text, 'final GET');
+      assert.deepEqual(hits, ['POST /a x=1 Bearer abc', 'GET /b  Bearer abc', 'GET /c  Bearer abc']);
+      assert.deepEqual(
+        response.exchange.redirects?.map((hop) => `${hop.response?.status} ${hop.request.url}`),
+        [`302 ${server.url}/a`, `307 ${server.url}/b`],
+      );
+      assert.deepEqual(seen, [response.exchange]);
+    });
+
+    it('stops after maxRedirects', async () => {
+      const { server } = await redirecting();
+      const error = await rejection(client({ redirect: 'follow', maxRedirects: 3 }).send({ method: 'GET', url: `${server.url}/loop` }));
+      assert.equal(error.code, 'http.too_many_redirects');
+      assert.equal(error.exchange.redirects?.length, 3);
+    });
+
+    it("throws http.redirect in 'error' mode, with the exchange", async () => {
+      const { server } = await redirecting();
+      const error = await rejection(client().send({ method: 'GET', url: `${server.url}/a`, label: 'userinfo endpoint', options: { redirect: 'error' } }));
+      assert.equal(error.code, 'http.redirect');
+      assert.match(error.message, /userinfo endpoint.*302.*\/b/);
+      assert.equal(error.exchange.response?.status, 302);
+      assert.equal(error.exchange.error?.code, 'http.redirect');
+    });
+
+    it('does not carry the Authorization header to another origin', async () => {
+      const hits: string[] = [];
+      const other = await serve(
+        httpServer((req, res) => {
+          hits.push(req.headers.authorization ?? 'none');
+          res.end('other');
+        }),
+      );
+      const first = await serve(httpServer((_req, res) => res.writeHead(302, { location: `${other.url}/x` }).end()));
+      const response = await client({ redirect: 'follow' }).send({ method: 'GET', url: first.url, headers: { Authorization: 'Bearer abc' } });
+      assert.equal(response.text, 'other');
+      assert.deepEqual(hits, ['none']);
+      assert.match(response.exchange.redirects![0]!.warnings.join(' '), /another origin/);
+    });
+  });
+
+  describe('timeouts and failures', () => {
+    it('fails with http.timeout.connect when the TLS handshake never completes', async () => {
+      const silent = await serve(listen(net.createServer(() => undefined), 'tcp'));
+      const error = await rejection(
+        client({ connectTimeout: 200 }).send({ method: 'GET', url: `https://127.0.0.1:${silent.port}/`, label: 'token endpoint' }),
+      );
+      assert.equal(error.code, 'http.timeout.connect');
+      assert.match(error.message, /token endpoint.*200 ms/);
+      assert.equal(error.exchange.response, undefined);
+      assert.equal(error.exchange.error?.code, 'http.timeout.connect');
+    });
+
+    it('fails with http.timeout.headers when the server never answers', async () => {
+      const server = await serve(httpServer(never()));
+      const error = await rejection(client({ headersTimeout: 200 }).send({ method: 'GET', url: server.url, label: 'introspection endpoint' }));
+      assert.equal(error.code, 'http.timeout.headers');
+      assert.match(error.message, /introspection endpoint/);
+    });
+
+    it('fails with http.timeout.body when the body stalls, keeping what arrived', async () => {
+      const server = await serve(
+        httpServer((_req, res) => {
+          res.writeHead(200, { 'content-length': '100' });
+          res.write('partial');
+        }),
+      );
+      const error = await rejection(client().send({ method: 'GET', url: server.url, options: { bodyTimeout: 200 } }));
+      assert.equal(error.code, 'http.timeout.body');
+      assert.equal(error.exchange.response?.status, 200);
+      assert.equal(error.exchange.response?.body, 'partial');
+    });
+
+    it('fails with http.connection_refused when nothing listens', async () => {
+      const gone = await listen(net.createServer(), 'tcp');
+      await gone.close();
+      const error = await rejection(client().send({ method: 'GET', url: `http://127.0.0.1:${gone.port}/`, label: 'gateway' }));
+      assert.equal(error.code, 'http.connection_refused');
+      assert.match(error.message, /gateway/);
+    });
+
+    it('fails with http.connection_reset when the server drops the connection', async () => {
+      const server = await serve(httpServer((req) => req.socket.destroy()));
+      const error = await rejection(client().send({ method: 'GET', url: server.url }));
+      assert.equal(error.code, 'http.connection_reset');
+    });
+
+    it('fails with http.aborted when the caller aborts', async () => {
+      const server = await serve(httpServer(never()));
+      const controller = new AbortController();
+      const pending = client().send({ method: 'GET', url: server.url, signal: controller.signal });
+      setTimeout(() => controller.abort(), 50);
+      const error = await rejection(pending);
+      assert.equal(error.code, 'http.aborted');
+      const already = await rejection(client().send({ method: 'GET', url: server.url, signal: AbortSignal.abort() }));
+      assert.equal(already.code, 'http.aborted');
+    });
+
+    it('fails with http.invalid_request for a URL it cannot send to, and still reports the exchange', async () => {
+      const seen: HttpExchange[] = [];
+      const error = await rejection(client({ onExchange: (e) => seen.push(e) }).send({ method: 'GET', url: 'ftp://example.test/x' }));
+      assert.equal(error.code, 'http.invalid_request');
+      assert.equal(seen.length, 1);
+    });
+
+    it('never puts credential query parameters or listed secrets into error messages', async () => {
+      const server = await serve(httpServer(never()));
+      const error = await rejection(
+        client({ headersTimeout: 100 }).send({
+          method: 'GET',
+          url: `${server.url}/cb?code=SECRETCODE123&state=s1&hint=ALSOSECRET99`,
+          secrets: ['ALSOSECRET99'],
+        }),
+      );
+      assert.ok(!error.message.includes('SECRETCODE123'));
+      assert.ok(!error.message.includes('ALSOSECRET99'));
+      assert.ok(!String(error.where).includes('SECRETCODE123'));
+    });
+  });
+});

@@ -1,0 +1,165 @@
+import { strict as assert } from 'node:assert';
+import fc from 'fast-check';
+import { redactBody, redactExchange, redactText, redactUrl, toCurl, toHar } from '../../../src/core/http';
+import type { HttpExchange } from '../../../src/core/http';
+import { tokenExchange } from './exchange-fixture';
+
+describe('redaction', () => {
+  it('masks credential headers, keeping the Authorization scheme and cookie names', () => {
+    const shown = redactExchange(
+      tokenExchange({
+        request: {
+          method: 'GET',
+          url: 'https://gw.example.com/api',
+          headers: [
+            ['Authorization', 'Bearer abc.def.ghi'],
+            ['Proxy-Authorization', 'Basic dXNlcjpwYXNz'],
+            ['Cookie', 'sid=s3cr3t; theme=dark'],
+            ['DPoP', 'eyJ0eXAiOiJkcG9wK2p3dCJ9.x.y'],
+            ['X-Api-Key', 'key-123456'],
+            ['Kong-Admin-Token', 'kong-admin-secret'],
+            ['apikey', 'another-key'],
+            ['Accept', 'application/json'],
+          ],
+          bodySize: 0,
+        },
+      }),
+    );
+    assert.deepEqual(shown.request.headers, [
+      ['Authorization', 'Bearer [redacted 11 chars]'],
+      ['Proxy-Authorization', 'Basic [redacted 12 chars]'],
+      ['Cookie', 'sid=[redacted 6 chars]; theme=[redacted 4 chars]'],
+      ['DPoP', '[redacted 28 chars]'],
+      ['X-Api-Key', '[redacted 10 chars]'],
+      ['Kong-Admin-Token', '[redacted 17 chars]'],
+      ['apikey', '[redacted 11 chars]'],
+      ['Accept', 'application/json'],
+    ]);
+    assert.deepEqual(shown.response?.headers[1], ['set-cookie', 'sid=[redacted 12 chars]; Path=/; HttpOnly']);
+  });
+
+  it('masks credential form fields and JSON fields, including any *_token or *_secret', () => {
+    const shown = redactExchange(tokenExchange());
+    assert.equal(
+      shown.request.body,
+      'grant_type=client_credentials&scope=api%3Aread&client_assertion=[redacted 32 chars]',
+    );
+    assert.deepEqual(JSON.parse(shown.response!.body), {
+      token_type: 'Bearer',
+      expires_in: 3600,
+      access_token: '[redacted 37 chars]',
+      scope: 'api:read',
+    });
+    assert.equal(
+      redactBody('{"nested":{"my_token":"t1t1t1","api_secret":"s1s1s1","list":[{"password":"pw"}]},"keep":"me"}', 'application/json'),
+      '{"nested":{"my_token":"[redacted 6 chars]","api_secret":"[redacted 6 chars]","list":[{"password":"[redacted 2 chars]"}]},"keep":"me"}',
+    );
+    for (const field of ['client_secret', 'assertion', 'token', 'refresh_token', 'id_token', 'code', 'code_verifier', 'device_code', 'subject_token', 'actor_token', 'private_key']) {
+      assert.equal(redactBody(`${field}=value1&a=b`, 'application/x-www-form-urlencoded'), `${field}=[redacted 6 chars]&a=b`, field);
+    }
+  });
+
+  it('masks credential query parameters and URL passwords', () => {
+    assert.equal(
+      redactUrl('https://user:pa%24s@app.test/cb?code=abc123&state=xyz&access_token=tok#id_token=jwt1'),
+      'https://user:[redacted 4 chars]@app.test/cb?code=[redacted 6 chars]&state=xyz&access_token=[redacted 3 chars]#id_token=[redacted 4 chars]',
+    );
+  });
+
+  it('masks listed secrets anywhere, in their URL- and JSON-encoded forms too', () => {
+    const secret = 'a+b/c"d e';
+    const text = `raw ${secret} url ${encodeURIComponent(secret)} form ${new URLSearchParams({ s: secret }).toString().slice(2)} json ${JSON.stringify(secret)}`;
+    const out = redactText(text, [secret]);
+    assert.ok(!out.includes(secret));
+    assert.ok(!out.includes(encodeURIComponent(secret)));
+    assert.ok(!out.includes('a\\"'));
+    assert.equal(redactText('nothing to hide', []), 'nothing to hide');
+  });
+
+  it('leaves everything alone with reveal, but still drops the secrets list', () => {
+    const original = tokenExchange({ secrets: ['hunter22'] });
+    const shown = redactExchange(original, { reveal: true });
+    assert.deepEqual(shown.request, original.request);
+    assert.deepEqual(shown.secrets, []);
+    assert.deepEqual(original.secrets, ['hunter22'], 'the original is not touched');
+  });
+
+  it('does not modify the original exchange', () => {
+    const original = tokenExchange();
+    const before = structuredClone(original);
+    redactExchange(original);
+    assert.deepEqual(original, before);
+  });
+
+  it('never throws on odd bodies', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary' }), fc.constantFrom('application/json', 'application/x-www-form-urlencoded', undefined, 'text/html'), (body, type) => {
+        redactBody(body, type, ['secret-value']);
+      }),
+    );
+    assert.equal(redactBody('{"access_token": broken', 'application/json', []), '{"access_token": broken');
+    assert.equal(redactBody('%E0%A4%A=%zz&token=%', 'application/x-www-form-urlencoded', []), '%E0%A4%A=%zz&token=[redacted 1 chars]');
+  });
+
+  describe('property: a listed secret never appears in the redacted exchange, curl or HAR', () => {
+    const tokenChars = fc.constantFrom(...'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.~'.split(''));
+    const secretArb = fc
+      .array(tokenChars, { minLength: 8, maxLength: 60 })
+      .map((chars) => chars.join(''))
+      .filter((secret) => !'[redacted chars]'.includes(secret));
+    const filler = fc.string({ maxLength: 30 });
+    const place = fc.constantFrom('query', 'header', 'form', 'json', 'response', 'error', 'redirect');
+
+    function exchangeWith(secret: string, where: string, noise: string): HttpExchange {
+      const base = tokenExchange({ secrets: [secret] });
+      switch (where) {
+        case 'query':
+          base.request.url = `https://idp.test/cb?x=${encodeURIComponent(noise)}&v=${secret}`;
+          break;
+        case 'header':
+          base.request.headers.push(['X-Custom', `${noise}${secret}${noise}`]);
+          break;
+        case 'form':
+          base.request.body = `a=${encodeURIComponent(noise)}&opaque=${secret}`;
+          break;
+        case 'json':
+          base.request.headers = [['content-type', 'application/json']];
+          base.request.body = JSON.stringify({ noise, nested: { value: secret } });
+          break;
+        case 'response':
+          base.response!.body = `${noise}${secret}${noise}`;
+          base.response!.headers.push(['location', `https://app.test/cb?state=${secret}`]);
+          break;
+        case 'error':
+          base.error = { code: 'http.failed', message: `failed ${secret} ${noise}` };
+          base.warnings = [`warning about ${secret}`];
+          break;
+        case 'redirect':
+          base.redirects = [tokenExchange({ request: { ...base.request, url: `https://idp.test/${secret}` } })];
+          break;
+      }
+      return base;
+    }
+
+    it('holds for the exchange, curl and HAR', () => {
+      fc.assert(
+        fc.property(secretArb, place, filler, (secret, where, noise) => {
+          const exchange = exchangeWith(secret, where, noise);
+          const outputs = [JSON.stringify(redactExchange(exchange)), toCurl(exchange), JSON.stringify(toHar([exchange]))];
+          for (const output of outputs) assert.ok(!output.includes(secret), `${where}: ${output}`);
+        }),
+        { numRuns: 300 },
+      );
+    });
+
+    it('shows the secret again with reveal (the property is not vacuous)', () => {
+      fc.assert(
+        fc.property(secretArb, place, (secret, where) => {
+          const exchange = exchangeWith(secret, where, 'noise');
+          assert.ok(JSON.stringify(redactExchange(exchange, { reveal: true })).includes(secret));
+        }),
+        { numRuns: 50 },
+      );
+    });
+  });
+});
