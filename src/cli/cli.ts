@@ -1,5 +1,9 @@
 import { asOidcError, isOidcError } from '../core/errors';
 import { decodeCommand, decodeHelp } from './commands/decode';
+import { demoCommand, demoHelp } from './commands/demo';
+import { importCommand, importHelp } from './commands/import';
+import { runCommand, runHelp } from './commands/run';
+import { sandboxCommand, sandboxHelp } from './commands/sandbox';
 import type { CliIo } from './io';
 import { EXIT, styler, UsageError } from './io';
 
@@ -12,7 +16,11 @@ interface Command {
 }
 
 const COMMANDS: Record<string, Command> = {
+  run: { summary: 'Run a flow from a flow file and explain every rejection', help: runHelp, run: runCommand },
+  demo: { summary: 'Play the introspection scenario against the local sandbox', help: demoHelp, run: demoCommand },
+  sandbox: { summary: 'Start the local sandbox IdP and gateway until Ctrl-C', help: sandboxHelp, run: sandboxCommand },
   decode: { summary: 'Decode a JWT (unverified) and explain its claims', help: decodeHelp, run: decodeCommand },
+  import: { summary: 'Turn an Insomnia or Postman export into a flow file', help: importHelp, run: importCommand },
 };
 
 function mainHelp(): string {

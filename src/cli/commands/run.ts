@@ -1,0 +1,86 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import { basename } from 'node:path';
+import { parseArgs } from 'node:util';
+import { OidcError } from '../../core/errors';
+import { loadFlowFile } from '../../core/flow/load';
+import { FlowRunner } from '../../core/flow/runner';
+import type { RunEvent, RunResult } from '../../core/flow/runner';
+import type { CliIo } from '../io';
+import { EXIT, styler, UsageError } from '../io';
+import { runtimeFor } from '../runtime';
+import { prettyReporter } from '../reporters/pretty';
+import { toJunit } from '../reporters/junit';
+import { toJsonReport } from '../reporters/json';
+
+export const runHelp = `Usage: oidc-flow run <file> [--flow NAME] [--env NAME] [--reporter pretty|json|junit] [--output FILE]
+                     [--sandbox] [--ca FILE] [--insecure] [--proxy URL] [--timeout MS] [--reveal-secrets]
+
+Runs a flow from a flow file (YAML or JSON) and reports every step, every HTTP
+exchange, and why the gateway said 401 or 403.
+
+Options:
+  --flow NAME        the flow to run (default: the only flow in the file)
+  --env NAME         the environment to use (default: defaultEnvironment, or the first)
+  --reporter R       pretty (default), json (full run with redacted exchanges) or junit
+  --output FILE      write the json/junit report to FILE instead of standard output
+  --sandbox          start the local sandbox (IdP + gateway) for the run; its URLs and
+                     credentials are offered as \${env:SANDBOX_ISSUER}, \${env:SANDBOX_CLIENT_ID},
+                     \${env:SANDBOX_CLIENT_SECRET}, \${env:SANDBOX_GATEWAY_URL}, \${env:SANDBOX_CA_FILE}
+  --ca FILE          trust this extra CA certificate (PEM) for every request
+  --insecure         skip TLS verification (every exchange is marked with a warning)
+  --proxy URL        send requests through this HTTP(S) proxy (default: HTTPS_PROXY/NO_PROXY)
+  --timeout MS       headers timeout per request (default 30000)
+  --reveal-secrets   show tokens and secrets in the json report (they are redacted by default)
+
+Secrets come from \${env:NAME} references: set the variables before running.
+Exit codes: 0 all assertions passed, 1 a step failed, 2 the file or options are wrong.
+`;
+
+/** oidc-flow run */
+export async function runCommand(args: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      flow: { type: 'string' },
+      env: { type: 'string' },
+      reporter: { type: 'string', default: 'pretty' },
+      output: { type: 'string' },
+      sandbox: { type: 'boolean' },
+      ca: { type: 'string' },
+      insecure: { type: 'boolean' },
+      proxy: { type: 'string' },
+      timeout: { type: 'string' },
+      'reveal-secrets': { type: 'boolean' },
+    },
+  });
+  const path = positionals[0];
+  if (!path) throw new UsageError('Name the flow file to run.');
+  if (!['pretty', 'json', 'junit'].includes(values.reporter!)) throw new UsageError(`Unknown reporter "${values.reporter}": use pretty, json or junit.`);
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    throw new OidcError('config.file_unreadable', `Cannot read the flow file ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}.`, { hint: 'Check the path.' });
+  }
+  const { file } = loadFlowFile(text, { fileName: path });
+  const flows = Object.keys(file.flows ?? {});
+  const flow = values.flow ?? (flows.length === 1 ? flows[0] : undefined);
+  if (!flow) throw new UsageError(flows.length === 0 ? `${path} defines no flows.` : `${path} has several flows; pick one with --flow: ${flows.join(', ')}.`);
+
+  const runtime = await runtimeFor({ io, ca: values.ca, insecure: values.insecure, proxy: values.proxy, timeout: values.timeout, sandbox: values.sandbox });
+  try {
+    const s = styler(io.stdout, io.env);
+    const pretty = values.reporter === 'pretty' ? prettyReporter((t) => io.stdout.write(t), s) : undefined;
+    const runner = new FlowRunner(file, { ...runtime.deps });
+    const result: RunResult = await runner.run({ flow, env: values.env, onEvent: (event: RunEvent) => pretty?.onEvent(event) });
+    if (values.reporter !== 'pretty') {
+      const report = values.reporter === 'json' ? `${JSON.stringify(toJsonReport(result, { reveal: values['reveal-secrets'] }), null, 2)}\n` : toJunit(result, basename(path));
+      if (values.output) await writeFile(values.output, report, { mode: 0o600 });
+      else io.stdout.write(report);
+    }
+    return result.status === 'passed' ? EXIT.ok : EXIT.failed;
+  } finally {
+    await runtime.close();
+  }
+}

@@ -1,0 +1,65 @@
+import { writeFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { createHttpClient } from '../../core/http/client';
+import { startSandbox } from '../../core/sandbox/sandbox';
+import type { CliIo } from '../io';
+import { EXIT, styler, UsageError } from '../io';
+
+export const sandboxHelp = `Usage: oidc-flow sandbox [--idp-port N] [--gateway-port N] [--env-file FILE]
+
+Starts the local sandbox on 127.0.0.1 until you press Ctrl-C:
+  - an IdP that looks like an Okta custom authorization server (https, its own CA),
+    with clients for every client-authentication method and users alice / bob;
+  - a gateway that behaves like Kong's openid-connect plugin, with one route per
+    behaviour (introspection, cached introspection, local JWT, groups, a scope-claim
+    misconfiguration), in front of an echo upstream.
+Every gateway decision is printed as it happens.
+
+Options:
+  --idp-port N       port for the IdP (default: a free one)
+  --gateway-port N   port for the gateway (default: a free one)
+  --env-file FILE    write SANDBOX_* variables (URLs, CA file, client id and secret) to
+                     FILE (mode 600) for "set -a; . FILE" or other tools; secrets are
+                     never printed to the terminal
+`;
+
+function port(value: string | undefined, name: string): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new UsageError(`${name} takes a port number, got "${value}".`);
+  return n;
+}
+
+/** oidc-flow sandbox */
+export async function sandboxCommand(args: string[], io: CliIo): Promise<number> {
+  const { values } = parseArgs({ args, options: { 'idp-port': { type: 'string' }, 'gateway-port': { type: 'string' }, 'env-file': { type: 'string' } } });
+  const s = styler(io.stdout, io.env);
+  const sandbox = await startSandbox({
+    createHttpClient: ({ ca }) => createHttpClient({ ca, env: {} }),
+    idpPort: port(values['idp-port'], '--idp-port'),
+    gatewayPort: port(values['gateway-port'], '--gateway-port'),
+    onDecision: (event) => io.stdout.write(`${s.dim(new Date().toISOString())} gateway ${event.route ?? '-'} → ${event.status >= 400 ? s.red(String(event.status)) : s.green(String(event.status))}${event.authMethod ? ` via ${event.authMethod}` : ''}${event.introspection ? ` (introspection ${event.introspection})` : ''}${event.reason ? `: ${event.reason}` : ''}\n`),
+  });
+  try {
+    io.stdout.write(`${s.bold('Sandbox running')} (Ctrl-C to stop)\n`);
+    io.stdout.write(`  IdP issuer   ${sandbox.idp.issuer}\n  discovery    ${sandbox.idp.issuer}/.well-known/openid-configuration\n  CA file      ${sandbox.caFile}\n`);
+    io.stdout.write(`  clients      ${Object.values(sandbox.idp.clients).map((c) => `${c.clientId} (${c.authMethod})`).join(', ')}\n`);
+    io.stdout.write(`  users        ${sandbox.idp.users.map((u) => `${u.username} [${u.groups.join(', ')}]`).join(', ')}  (password: <name>-password)\n`);
+    io.stdout.write(`  gateway      ${sandbox.gateway.url}\n`);
+    for (const route of sandbox.gateway.routes) {
+      const c = route.oidc?.config ?? {};
+      io.stdout.write(`    ${route.paths[0]!.padEnd(22)} auth_methods ${JSON.stringify(c.auth_methods)}${c.cache_introspection ? `, cache_ttl_max ${String(c.cache_ttl_max)}` : ''}${c.scopes_required ? `, scopes_required ${JSON.stringify(c.scopes_required)}` : ''}${c.groups_required ? `, groups_required ${JSON.stringify(c.groups_required)}` : ''}\n`);
+    }
+    if (values['env-file']) {
+      await writeFile(values['env-file'], `${Object.entries(sandbox.env).map(([k, v]) => `${k}=${v}`).join('\n')}\n`, { mode: 0o600 });
+      io.stdout.write(`  SANDBOX_* variables written to ${values['env-file']} (contains secrets; mode 600)\n`);
+    } else {
+      io.stdout.write(`  ${s.dim('Client secrets are not printed; use --env-file FILE to get them.')}\n`);
+    }
+    await (io.interrupted ?? new Promise<void>(() => undefined));
+    io.stdout.write('Stopping the sandbox.\n');
+    return EXIT.ok;
+  } finally {
+    await sandbox.close();
+  }
+}

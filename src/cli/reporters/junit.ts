@@ -1,0 +1,27 @@
+import type { RunResult } from '../../core/flow/runner';
+
+const escape = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+
+/** JUnit XML: one testsuite per flow, one testcase per step, for CI dashboards. */
+export function toJunit(result: RunResult, fileName: string): string {
+  const cases = result.steps.map((step) => {
+    const name = `${step.id} (${step.type})`;
+    const time = (step.durationMs / 1000).toFixed(3);
+    const open = `    <testcase classname="${escape(`${fileName}.${result.flow}`)}" name="${escape(name)}" time="${time}">`;
+    if (step.status === 'skipped') return `${open}<skipped/></testcase>`;
+    if (step.status === 'error') return `${open}<error message="${escape(step.error?.message ?? 'error')}" type="${escape(step.error?.code ?? 'error')}">${escape(step.error?.hint ?? '')}</error></testcase>`;
+    if (step.status === 'failed') {
+      const messages = [...step.assertions.filter((a) => !a.passed).map((a) => a.message), ...(step.verdict && step.verdict.code !== 'ok' ? [`why: ${step.verdict.summary}`] : [])];
+      return `${open}<failure message="${escape(messages[0] ?? 'failed')}">${escape(messages.join('\n'))}</failure></testcase>`;
+    }
+    return `${open}</testcase>`;
+  });
+  const count = (status: string) => result.steps.filter((s) => s.status === status).length;
+  return `<?xml version="1.0" encoding="UTF-8"?>
+<testsuites>
+  <testsuite name="${escape(result.flow)}" tests="${result.steps.length}" failures="${count('failed')}" errors="${count('error')}" skipped="${count('skipped')}" time="${(result.durationMs / 1000).toFixed(3)}">
+${cases.join('\n')}
+  </testsuite>
+</testsuites>
+`;
+}

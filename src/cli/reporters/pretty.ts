@@ -1,0 +1,93 @@
+import type { HttpExchange } from '../../core/http/types';
+import type { RunEvent, RunResult, StepRun } from '../../core/flow/runner';
+import type { Styler } from '../io';
+
+const LANE: Record<string, string> = { idp: 'IdP', gateway: 'gateway', upstream: 'upstream', other: 'http' };
+
+function ms(value: number | undefined): string {
+  if (value === undefined) return '';
+  return value < 1000 ? `${Math.round(value)} ms` : `${(value / 1000).toFixed(1)} s`;
+}
+
+function exchangeLine(exchange: HttpExchange, s: Styler): string {
+  const status = exchange.response ? String(exchange.response.status) : s.red(exchange.error?.code ?? 'failed');
+  const colored = exchange.response && exchange.response.status >= 400 ? s.red(status) : s.green(status);
+  const url = exchange.request.url.replace(/([?&](access_token|token|client_secret)=)[^&]*/g, '$1[redacted]');
+  const label = exchange.label ? s.dim(` (${exchange.label})`) : '';
+  const warn = exchange.warnings.length ? ` ${s.yellow(`! ${exchange.warnings.join('; ')}`)}` : '';
+  return `      ${s.dim(`${(LANE[exchange.lane] ?? exchange.lane).padEnd(8)}→`)} ${exchange.request.method} ${url} ${colored} ${s.dim(ms(exchange.timings.total))}${label}${warn}`;
+}
+
+function stepLine(step: StepRun, s: Styler, previousVerdict?: string): string[] {
+  const mark = step.status === 'passed' ? s.green('✔') : step.status === 'skipped' ? s.dim('-') : s.red('✖');
+  const depth = step.path.split('/').length - 1;
+  const indent = '  '.repeat(depth + 1);
+  const title = step.name ? `${s.bold(step.path.split('/').at(-1)!)}  ${step.name}` : `${s.bold(step.path.split('/').at(-1)!)}  ${s.dim(step.type)}`;
+  const lines = [`${indent}${mark} ${title}  ${s.dim(ms(step.durationMs))}`];
+  for (const note of step.notes) lines.push(`${indent}    ${s.dim(note)}`);
+  for (const assertion of step.assertions) {
+    if (!assertion.passed) lines.push(`${indent}    ${s.red('assertion failed:')} ${assertion.message}`);
+  }
+  if (step.error) {
+    lines.push(`${indent}    ${s.red('error:')} ${step.error.message} ${s.dim(`[${step.error.code}]`)}`);
+    if (step.error.hint) lines.push(`${indent}    ${s.dim('what to do:')} ${step.error.hint}`);
+  }
+  if (step.verdict && step.verdict.code !== 'ok') {
+    if (step.verdict.summary === previousVerdict) {
+      lines.push(`${indent}    ${s.yellow('why:')} ${s.dim('same as above')}`);
+    } else {
+      lines.push(`${indent}    ${s.yellow('why:')} ${step.verdict.summary}`);
+      if (step.verdict.fix) lines.push(`${indent}    ${s.dim('fix:')} ${step.verdict.fix}`);
+    }
+  }
+  return lines;
+}
+
+/** Prints the run as it happens: each step, its HTTP calls by lane, and verdicts. */
+export function prettyReporter(write: (text: string) => void, s: Styler) {
+  const pendingExchanges = new Map<string, HttpExchange[]>();
+  let lastVerdict: string | undefined;
+  const lines = (step: StepRun) => {
+    const out = stepLine(step, s, lastVerdict);
+    if (step.verdict && step.verdict.code !== 'ok') lastVerdict = step.verdict.summary;
+    return out;
+  };
+  return {
+    onEvent(event: RunEvent): void {
+      switch (event.type) {
+        case 'run-start':
+          write(`${s.bold('▶')} flow ${s.bold(event.flow)}${event.env ? ` (environment ${event.env})` : ''}, ${event.steps.length} steps\n`);
+          break;
+        case 'exchange': {
+          const list = pendingExchanges.get(event.path) ?? [];
+          list.push(event.exchange);
+          pendingExchanges.set(event.path, list);
+          break;
+        }
+        case 'step-end': {
+          if (event.step.type === 'repeat') {
+            write(`${lines(event.step).join('\n')}\n`);
+            break;
+          }
+          const stepLines = lines(event.step);
+          write(`${stepLines[0]}\n`);
+          for (const exchange of (pendingExchanges.get(event.step.path) ?? []).sort((a, b) => a.startedAt - b.startedAt)) write(`${exchangeLine(exchange, s)}\n`);
+          pendingExchanges.delete(event.step.path);
+          if (stepLines.length > 1) write(`${stepLines.slice(1).join('\n')}\n`);
+          break;
+        }
+        case 'run-end':
+          write(summary(event.result, s));
+          break;
+        default:
+          break;
+      }
+    },
+  };
+}
+
+export function summary(result: RunResult, s: Styler): string {
+  const count = (status: string) => result.steps.filter((step) => step.status === status).length;
+  const verdict = result.status === 'passed' ? s.green('passed') : s.red(result.status);
+  return `\n${verdict}: ${count('passed')} passed, ${count('failed')} failed, ${count('error')} errors, ${count('skipped')} skipped in ${ms(result.durationMs)}\n`;
+}
