@@ -1,0 +1,109 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import { basename, dirname, extname, join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { isOidcError } from '../../core/errors';
+import { checkFlowFile } from '../../core/flow/load';
+import { importAny, SUPPORTED_FORMATS } from '../../core/importers';
+import type { ImportResult } from '../../core/importers';
+import type { CliIo } from '../io';
+import { EXIT, styler, UsageError } from '../io';
+
+export const importHelp = `Usage: oidc-flow import <file> [-o <out.yaml> | -o -] [--force]
+
+Turns an Insomnia or Postman export into a flow file: requests become steps,
+OAuth 2.0 settings become IdPs and token steps, response chaining becomes
+{{steps.<id>...}} references. Secrets found in the export are never copied:
+they become \${env:NAME} references, and the command lists the variables to set.
+Scripts and template tags a flow cannot run are listed as not carried over.
+
+Reads: ${SUPPORTED_FORMATS}.
+
+Options:
+  -o, --output FILE  where to write the flow file (default: next to the export,
+                     as <name>.flow.yaml); "-" writes it to standard output
+  --force            overwrite FILE if it exists (otherwise it is left alone)
+`;
+
+function defaultOutput(input: string): string {
+  const name = basename(input, extname(input)).replace(/\.(insomnia|postman_collection|collection)$/i, '');
+  return join(dirname(input), `${name}.flow.yaml`);
+}
+
+function report(result: ImportResult, out: { write(text: string): unknown; isTTY?: boolean }, io: CliIo): void {
+  const s = styler(out, io.env);
+  if (result.secrets.length > 0) {
+    out.write(`\n${s.bold('Set these environment variables before running')} (secrets from the export were not copied):\n`);
+    const width = Math.max(...result.secrets.map((x) => x.name.length));
+    for (const secret of result.secrets) out.write(`  ${s.cyan(secret.name.padEnd(width))}  ${secret.where}\n`);
+  }
+  if (result.notCarried.length > 0) {
+    out.write(`\n${s.yellow(`Not carried over (${result.notCarried.length})`)}:\n`);
+    for (const n of result.notCarried) out.write(`  - ${n.item}: ${n.reason}\n`);
+  }
+}
+
+function summary(result: ImportResult): string {
+  const flows = Object.entries(result.file.flows ?? {});
+  const steps = flows.reduce((sum, [, flow]) => sum + flow.steps.length, 0);
+  const count = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+  return `${count(steps, 'step')} in flow ${flows.map(([name]) => name).join(', ')}, ${count(Object.keys(result.file.idps ?? {}).length, 'IdP')}, ${count(Object.keys(result.file.routes ?? {}).length, 'route')}, ${count(Object.keys(result.file.environments ?? {}).length, 'environment')}`;
+}
+
+/** oidc-flow import */
+export async function importCommand(args: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { output: { type: 'string', short: 'o' }, force: { type: 'boolean' } },
+  });
+  const input = positionals[0];
+  if (input === undefined) throw new UsageError('Give the export file to import, e.g. oidc-flow import orders.insomnia.json');
+  if (positionals.length > 1) throw new UsageError(`One export at a time; also got: ${positionals.slice(1).join(' ')}`);
+  const err = styler(io.stderr, io.env);
+
+  let text: string;
+  try {
+    text = await readFile(input, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    io.stderr.write(`${err.red('oidc-flow import')}: cannot read ${input}${code === 'ENOENT' ? ': no such file' : code ? ` (${code})` : ''}.\n`);
+    return EXIT.usage;
+  }
+
+  let result: ImportResult;
+  try {
+    result = importAny(text, { fileName: basename(input) });
+  } catch (error) {
+    if (isOidcError(error) && error.code.startsWith('import.')) {
+      io.stderr.write(`${err.red('oidc-flow import')}: ${error.toUserMessage()} [${error.code}]\n`);
+      return EXIT.usage;
+    }
+    throw error;
+  }
+
+  const target = values.output ?? defaultOutput(input);
+  const toStdout = target === '-';
+  const problems = checkFlowFile(result.yaml, { fileName: toStdout ? 'imported.yaml' : basename(target) }).issues.filter((i) => i.severity === 'error');
+  if (toStdout) {
+    io.stdout.write(result.yaml);
+  } else {
+    try {
+      // 'wx' fails when the file exists: a file the user already has is never replaced by accident.
+      await writeFile(target, result.yaml, { encoding: 'utf8', flag: values.force ? 'w' : 'wx' });
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'EEXIST') {
+        io.stderr.write(`${err.red('oidc-flow import')}: ${target} already exists; nothing was written. Use --force to overwrite it, or -o to choose another file.\n`);
+      } else {
+        io.stderr.write(`${err.red('oidc-flow import')}: cannot write ${target}${code ? ` (${code})` : ''}.\n`);
+      }
+      return EXIT.usage;
+    }
+  }
+  const out = toStdout ? io.stderr : io.stdout;
+  const s = styler(out, io.env);
+  out.write(`${s.green(toStdout ? 'Imported' : `Wrote ${target}`)}: ${summary(result)}.\n`);
+  report(result, out, io);
+  for (const p of problems) out.write(`${s.red('Check')}: ${p.where}: ${p.message}\n`);
+  return EXIT.ok;
+}

@@ -1,0 +1,101 @@
+/**
+ * Recognises the one script pattern worth carrying: saving a value from the
+ * JSON response into a variable for later requests, e.g.
+ *   pm.environment.set('token', pm.response.json().access_token);
+ *   const body = pm.response.json(); pm.collectionVariables.set("id", body.items[0].id);
+ *   postman.setEnvironmentVariable("token", JSON.parse(responseBody).access_token);
+ * (`insomnia.` works like `pm.`). Everything else in a script is left over
+ * and reported; flow files never run code.
+ */
+
+export interface ScriptChain {
+  /** The variable the script sets. */
+  variable: string;
+  /** JSON path into the response body, e.g. `$.access_token`. */
+  jsonPath: string;
+}
+
+export interface ScriptReading {
+  chains: ScriptChain[];
+  /** Statements that were not understood (comments and blank lines are not counted). */
+  leftover: string[];
+}
+
+const API = String.raw`(?:pm|insomnia)`;
+const SCOPE = String.raw`(?:environment|collectionVariables|globals|variables|baseEnvironment)`;
+const STRING = String.raw`(?:'([^'\\]*)'|"([^"\\]*)"|\x60([^\x60\\$]*)\x60)`;
+const RESPONSE_JSON = String.raw`(?:${API}\.response\.json\(\)|JSON\.parse\(\s*(?:responseBody|${API}\.response\.text\(\))\s*\))`;
+const PATH = String.raw`((?:\??\.[A-Za-z_$][A-Za-z0-9_$]*|\[\s*\d+\s*\]|\[\s*(?:'[^']*'|"[^"]*")\s*\])*)`;
+
+const ALIAS = new RegExp(String.raw`^(?:var|let|const)\s+([A-Za-z_$][A-Za-z0-9_$]*)\s*=\s*${RESPONSE_JSON}\s*;?$`);
+const SET_CALL = new RegExp(String.raw`^(?:${API}\.${SCOPE}\.set|postman\.set(?:Environment|Global)Variable)\(\s*${STRING}\s*,\s*([A-Za-z_$][A-Za-z0-9_$.]*?\(\)|[A-Za-z_$][A-Za-z0-9_$]*|${RESPONSE_JSON})${PATH}\s*\)\s*;?$`);
+
+/** Converts a JavaScript member path (`.a[0]['b']`) into a JSON path (`$.a[0]['b']`). */
+function toJsonPath(members: string): string {
+  return `$${members
+    .replace(/\?\./g, '.')
+    .replace(/\[\s*"([^"]*)"\s*\]/g, "['$1']")
+    .replace(/\[\s*'([^']*)'\s*\]/g, "['$1']")
+    .replace(/\[\s*(\d+)\s*\]/g, '[$1]')}`;
+}
+
+/** Splits a script into statements: by line and by `;`, without comments. */
+function statements(script: string): string[] {
+  const withoutBlockComments = script.replace(/\/\*[\s\S]*?\*\//g, '');
+  return withoutBlockComments
+    .split('\n')
+    .map((line) => line.replace(/(^|[^:'"])\/\/.*$/, '$1').trim())
+    .flatMap((line) => line.split(/;\s*(?=\S)/).map((s) => s.trim()))
+    .filter((s) => s !== '' && s !== ';');
+}
+
+/** Finds `set(name, <response json>.path)` statements; the rest is left over. */
+export function readScript(script: string): ScriptReading {
+  const aliases = new Set<string>();
+  const chains: ScriptChain[] = [];
+  const leftover: string[] = [];
+  for (const statement of statements(script)) {
+    const alias = ALIAS.exec(statement);
+    if (alias) {
+      aliases.add(alias[1]!);
+      continue;
+    }
+    const set = SET_CALL.exec(statement);
+    if (set) {
+      const variable = set[1] ?? set[2] ?? set[3] ?? '';
+      const source = set[4]!;
+      const isResponse = new RegExp(`^${RESPONSE_JSON}$`).test(source) || aliases.has(source);
+      if (isResponse && variable !== '') {
+        chains.push({ variable, jsonPath: toJsonPath(set[5] ?? '') });
+        continue;
+      }
+    }
+    leftover.push(statement);
+  }
+  return { chains, leftover };
+}
+
+/** The first non-empty line of a script, for reports (shortened; secrets are redacted by the caller). */
+export function firstLine(script: string): string {
+  const line = script.split('\n').map((l) => l.trim()).find((l) => l !== '') ?? '';
+  return line.length > 80 ? `${line.slice(0, 77)}…` : line;
+}
+
+/** True when a script does something (not only comments and blank lines). */
+export function isMeaningfulScript(script: string | undefined): script is string {
+  return script !== undefined && statements(script).length > 0;
+}
+
+const JWT = /eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*/g;
+/** Quoted strings that look like keys or tokens: long, no spaces, letters and digits mixed. */
+const SECRETISH_STRING = /(['"`])(?=[^'"`\s]*[0-9])(?=[^'"`\s]*[A-Za-z])[^'"`\s]{16,}\1/g;
+
+/** A script line safe to show: tokens and key-like string literals are masked. */
+export function redactCode(line: string): string {
+  return line.replace(JWT, '***').replace(SECRETISH_STRING, '$1***$1');
+}
+
+/** The report for a script that cannot be carried: where it was and how it starts. */
+export function scriptNotCarried(item: string, script: string, note = ''): { item: string; reason: string } {
+  return { item, reason: `scripts cannot be carried (flow files never run code)${note}; it starts with: ${redactCode(firstLine(script))}` };
+}

@@ -1,0 +1,69 @@
+import type { SecretUse } from './types';
+
+/**
+ * Secrets found in an export become `${env:NAME}` references with names a
+ * person can read (OKTA_CLIENT_SECRET). The same secret used in two places
+ * gets one name; two different secrets never share one. Values are kept only
+ * to redact them from reports and are never returned.
+ */
+
+const REF = /\$\{(?:env|secret):[A-Za-z0-9_.\-/]+\}/g;
+const TEMPLATE = /\{\{[\s\S]*?\}\}/g;
+
+/** The text a person wrote, without `{{ }}` templates and `${env:…}` references. */
+export function literalPart(value: string): string {
+  return value.replace(/\\\{\{/g, '{{').replace(TEMPLATE, '').replace(REF, '');
+}
+
+/** True when the value holds something besides templates and references. */
+export function isLiteralSecret(value: string | undefined): value is string {
+  return value !== undefined && literalPart(value).trim() !== '';
+}
+
+/** Turns words into an environment variable name: `okta dev` + `clientSecret` → OKTA_DEV_CLIENT_SECRET. */
+export function envVarName(...words: string[]): string {
+  const name = words
+    .filter((w) => w !== '')
+    .map((w) => w.replace(/([a-z0-9])([A-Z])/g, '$1_$2'))
+    .join('_')
+    .replace(/[^A-Za-z0-9]+/g, '_')
+    .replace(/^_+|_+$/g, '')
+    .toUpperCase();
+  if (name === '') return 'SECRET';
+  return /^[0-9]/.test(name) ? `X_${name}` : name;
+}
+
+export class SecretNamer {
+  private readonly byValue = new Map<string, string>();
+  private readonly uses = new Map<string, string[]>();
+
+  /** The reference for a secret value, inventing a name from `preferred` the first time. */
+  reference(value: string, preferred: string, where: string): string {
+    let name = this.byValue.get(value);
+    if (name === undefined) {
+      const base = envVarName(preferred);
+      name = base;
+      for (let n = 2; this.uses.has(name); n++) name = `${base}_${n}`;
+      this.byValue.set(value, name);
+      this.uses.set(name, []);
+    }
+    const places = this.uses.get(name)!;
+    if (!places.includes(where)) places.push(where);
+    return `\${env:${name}}`;
+  }
+
+  /** The variables to set, in the order they were found. */
+  list(): SecretUse[] {
+    return [...this.uses.entries()].map(([name, places]) => ({ name, where: places.join('; ') }));
+  }
+
+  /** Replaces every known secret value inside `text` (for reports built from the export). */
+  redact(text: string): string {
+    let out = text;
+    // Longest first, so a secret that contains another is replaced whole.
+    for (const value of [...this.byValue.keys()].sort((a, b) => b.length - a.length)) {
+      if (value.length >= 4) out = out.split(value).join('***');
+    }
+    return out;
+  }
+}

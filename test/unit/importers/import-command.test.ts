@@ -1,0 +1,94 @@
+import { strict as assert } from 'node:assert';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { importCommand, importHelp } from '../../../src/cli/commands/import';
+import { UsageError } from '../../../src/cli/io';
+import { loadFlowFile } from '../../../src/core/flow/load';
+import { captureIo } from '../cli/helpers';
+import { FIXTURES } from './helpers';
+
+describe('oidc-flow import', () => {
+  let dir: string;
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'oidc-import-'));
+  });
+
+  afterEach(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  function copyFixture(name: string): string {
+    const path = join(dir, name);
+    copyFileSync(join(FIXTURES, name), path);
+    return path;
+  }
+
+  it('writes <name>.flow.yaml next to the export and says what to set and what was left out', async () => {
+    const input = copyFixture('insomnia-v4-okta-kong.json');
+    const c = captureIo();
+    assert.equal(await importCommand([input], c.io), 0);
+    const output = join(dir, 'insomnia-v4-okta-kong.flow.yaml');
+    const yaml = readFileSync(output, 'utf8');
+    loadFlowFile(yaml, { fileName: output });
+    assert.match(c.out(), /^Wrote .*insomnia-v4-okta-kong\.flow\.yaml: 6 steps in flow orders-api-okta-kong, 2 IdPs, 2 routes, 2 environments\./);
+    assert.match(c.out(), /Set these environment variables before running.*\n {2}OKTA_CLIENT_SECRET {2}idps\.okta\.clientSecret/);
+    assert.match(c.out(), /Not carried over \(4\):\n {2}- request "List orders" > headers\.X-Request-Id/);
+    assert.ok(!c.out().includes('s3cr3t-Client-Value-0001'));
+    assert.ok(!yaml.includes('s3cr3t-Client-Value-0001'));
+    assert.equal(c.err(), '');
+  });
+
+  it('refuses to overwrite an existing file unless --force', async () => {
+    const input = copyFixture('postman-v21-okta-kong.json');
+    const output = join(dir, 'mine.yaml');
+    writeFileSync(output, 'my own work\n');
+    const refused = captureIo();
+    assert.equal(await importCommand([input, '-o', output], refused.io), 2);
+    assert.match(refused.err(), /mine\.yaml already exists; nothing was written\. Use --force/);
+    assert.equal(readFileSync(output, 'utf8'), 'my own work\n');
+
+    const forced = captureIo();
+    assert.equal(await importCommand([input, '--output', output, '--force'], forced.io), 0);
+    assert.match(readFileSync(output, 'utf8'), /^# Imported by "oidc-flow import" from postman-v21-okta-kong\.json/);
+  });
+
+  it('writes to standard output with -o -, the report going to standard error', async () => {
+    const input = copyFixture('insomnia-v5-okta-kong.yaml');
+    const c = captureIo();
+    assert.equal(await importCommand([input, '-o', '-'], c.io), 0);
+    loadFlowFile(c.out(), { fileName: 'stdout.yaml' });
+    assert.match(c.err(), /^Imported: 6 steps/);
+    assert.match(c.err(), /OKTA_CLIENT_SECRET/);
+    assert.ok(!existsSync(join(dir, 'insomnia-v5-okta-kong.flow.yaml')));
+  });
+
+  it('exits 2 on bad input, with the error code, and writes nothing', async () => {
+    const broken = join(dir, 'broken.json');
+    writeFileSync(broken, '{"_type": "export", "__export_format": 4, "resources": [ }');
+    const c = captureIo();
+    assert.equal(await importCommand([broken], c.io), 2);
+    assert.match(c.err(), /not valid JSON \(line 1, column \d+\).*\[import\.syntax\]/);
+    assert.ok(!existsSync(join(dir, 'broken.flow.yaml')));
+
+    const other = join(dir, 'openapi.json');
+    writeFileSync(other, '{"openapi": "3.1.0"}');
+    const d = captureIo();
+    assert.equal(await importCommand([other], d.io), 2);
+    assert.match(d.err(), /\[import\.unrecognised\]/);
+
+    const missing = captureIo();
+    assert.equal(await importCommand([join(dir, 'nope.json')], missing.io), 2);
+    assert.match(missing.err(), /cannot read .*nope\.json: no such file/);
+  });
+
+  it('asks for the file when none is given', async () => {
+    await assert.rejects(importCommand([], captureIo().io), (error: unknown) => error instanceof UsageError && /Give the export file/.test(error.message));
+  });
+
+  it('has help that starts with its usage line', () => {
+    assert.match(importHelp, /^Usage: oidc-flow import <file>/);
+    assert.match(importHelp, /--force/);
+  });
+});
