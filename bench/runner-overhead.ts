@@ -1,0 +1,89 @@
+/**
+ * How much the flow runner adds over the requests it makes, and whether
+ * memory stays flat over thousands of runs. Prints ratios against a
+ * baseline measured in the same process (raw undici requests to the same
+ * local echo upstream), never absolute pass/fail times.
+ *
+ *   npm run bench            (RUNS=2000 by default; RUNS=500 for a quick look)
+ */
+import { request } from 'undici';
+import { loadFlowFile } from '../src/core/flow/load';
+import { FlowRunner } from '../src/core/flow/runner';
+import { createHttpClient } from '../src/core/http/client';
+import { startEchoUpstream } from '../src/core/sandbox/echo-upstream';
+
+const RUNS = Number(process.env.RUNS ?? 2000);
+const STEPS = 3;
+
+async function main(): Promise<void> {
+  const upstream = await startEchoUpstream();
+  const flowText = `
+version: 1
+environments: { local: { url: "${upstream.url}" } }
+flows:
+  f:
+    steps:
+${Array.from({ length: STEPS }, (_, i) => `      - { id: r${i}, type: request, url: "{{env.url}}/orders/${i}", assert: [{ status: 200 }, { json: $.upstream, equals: echo }] }`).join('\n')}
+`;
+  const { file } = loadFlowFile(flowText, { fileName: 'bench' });
+  const http = createHttpClient({ env: {} });
+  const runner = new FlowRunner(file, { http, secrets: { env: {} } });
+
+  const baseline = async () => {
+    for (let i = 0; i < STEPS; i += 1) {
+      const res = await request(`${upstream.url}/orders/${i}`);
+      const body = (await res.body.json()) as { upstream?: string };
+      if (res.statusCode !== 200 || body.upstream !== 'echo') throw new Error('baseline failed');
+    }
+  };
+  const viaClient = async () => {
+    for (let i = 0; i < STEPS; i += 1) {
+      const res = await http.send({ method: 'GET', url: `${upstream.url}/orders/${i}` });
+      if (res.status !== 200 || res.json<{ upstream?: string }>().upstream !== 'echo') throw new Error('client failed');
+    }
+  };
+  const viaRunner = async () => {
+    const result = await runner.run({ flow: 'f' });
+    if (result.status !== 'passed') throw new Error('runner run failed');
+  };
+
+  // Warm both paths (JIT, connections) before measuring.
+  for (let i = 0; i < 50; i += 1) {
+    await baseline();
+    await viaRunner();
+  }
+  const time = async (fn: () => Promise<void>, n: number) => {
+    const start = process.hrtime.bigint();
+    for (let i = 0; i < n; i += 1) await fn();
+    return Number(process.hrtime.bigint() - start) / 1e6;
+  };
+  // Interleave rounds so machine noise hits both sides alike.
+  let baseMs = 0;
+  let clientMs = 0;
+  let runnerMs = 0;
+  const rounds = 5;
+  for (let r = 0; r < rounds; r += 1) {
+    baseMs += await time(baseline, RUNS / rounds);
+    clientMs += await time(viaClient, RUNS / rounds);
+    runnerMs += await time(viaRunner, RUNS / rounds);
+  }
+  global.gc?.();
+  const heapBefore = process.memoryUsage().heapUsed;
+  await time(viaRunner, RUNS);
+  global.gc?.();
+  const heapAfter = process.memoryUsage().heapUsed;
+
+  const perRequestBase = baseMs / (RUNS * STEPS);
+  const perRequestRunner = runnerMs / (RUNS * STEPS);
+  process.stdout.write(`runs: ${RUNS} flows x ${STEPS} requests, same process, same echo upstream\n`);
+  process.stdout.write(`baseline (raw undici request + JSON parse): ${perRequestBase.toFixed(3)} ms/request\n`);
+  const perRequestClient = clientMs / (RUNS * STEPS);
+  process.stdout.write(`HTTP layer (recording, timings, redaction-ready exchange): ${perRequestClient.toFixed(3)} ms/request, ratio ${(perRequestClient / perRequestBase).toFixed(2)}x\n`);
+  process.stdout.write(`flow runner (templates, assertions, recording, events): ${perRequestRunner.toFixed(3)} ms/request, ratio ${(perRequestRunner / perRequestBase).toFixed(2)}x\n`);
+  process.stdout.write(`runner over HTTP layer: ${(perRequestRunner / perRequestClient).toFixed(2)}x\n`);
+  process.stdout.write(`heap after ${RUNS} more runs vs before: ${((heapAfter - heapBefore) / 1024 / 1024).toFixed(2)} MiB (${global.gc ? 'after gc' : 'run with --expose-gc for a clean figure'})\n`);
+  await http.close();
+  await upstream.close();
+}
+
+void main();
