@@ -164,6 +164,8 @@ export class FlowRunner {
   private readonly tokenOrigin = new Map<string, string>();
   /** The last introspection answer per token in this run. */
   private readonly lastIntrospection = new Map<string, { active: boolean; claims: Record<string, unknown> }>();
+  /** The latest token step of the run, so calls can renew its token when it expires. */
+  private lastTokenStep?: TokenStep;
   /** The rendered environment of the current run; IdP and route templates read it. */
   private envValues: Record<string, unknown> = {};
 
@@ -319,6 +321,7 @@ export class FlowRunner {
     const render = <T>(value: T): T => renderTemplate(value, ctx, { secrets: this.deps.secrets, where }) as T;
     switch (def.type) {
       case 'token':
+        this.lastTokenStep = def;
         return this.token(render(def), http, note);
       case 'introspect': {
         const step = render(def);
@@ -342,6 +345,7 @@ export class FlowRunner {
       case 'verify':
         return this.verify(render(def), http, run);
       case 'call':
+        if (def.token === undefined) await this.renewExpiredToken(ctx, http, note);
         return this.call(render(def), ctx, http, run);
       case 'request':
         return this.request(render(def), http, run);
@@ -497,6 +501,21 @@ export class FlowRunner {
       run.notes.push(...verification.checks.filter((c) => !c.ok).map((c) => c.message));
     }
     return { status: verification.valid ? 'passed' : 'failed', claims: verification.payload, header: verification.header };
+  }
+
+  /**
+   * A call that uses the flow's latest token renews it first when it has
+   * expired (or will within 30 s), as long as the token step allows it and
+   * needs no person (client credentials, password, refresh, exchange).
+   */
+  private async renewExpiredToken(ctx: TemplateContext, http: HttpClient, note: (message: string) => void): Promise<void> {
+    const def = this.lastTokenStep;
+    if (!def || def.refetchOnExpiry === false || def.grant === 'authorization_code' || def.grant === 'device_code') return;
+    const current = ctx.steps[def.id]?.token;
+    if (!current?.expires_at || current.expires_at * 1000 - 30_000 > this.clock.now()) return;
+    const renewed = await this.token(renderTemplate({ ...def, reuse: true }, ctx, { secrets: this.deps.secrets, where: `step ${def.id}` }) as TokenStep, http, note);
+    ctx.steps[def.id] = { ...ctx.steps[def.id], ...renewed, status: ctx.steps[def.id]?.status ?? 'passed' };
+    note(`The token from step ${def.id} expired at ${new Date(current.expires_at * 1000).toISOString()}; a new one was fetched before this call.`);
   }
 
   private lastToken(ctx: TemplateContext): string | undefined {

@@ -178,3 +178,36 @@ describe('flow runner', () => {
     assert.match(third.steps[0]!.notes.join(' '), /had expired/);
   });
 });
+
+describe('flow runner: token renewal', () => {
+  it('renews an expired client-credentials token before a call that uses it, and says so', async () => {
+    const t = setup();
+    let issued = 0;
+    const http = new FakeHttp()
+      .on('https://idp.test/oauth2/default/v1/token', () => ({ body: { access_token: `tok-${++issued}`, token_type: 'Bearer', expires_in: 60 } }))
+      .on('http://gw.test/orders', (req) => ({ status: req.headers?.Authorization === `Bearer tok-${issued}` ? 200 : 401, body: {} }));
+    const text = `
+version: 1
+environments: { test: { gateway: http://gw.test } }
+idps:
+  okta: { discovery: false, endpoints: { token: https://idp.test/oauth2/default/v1/token }, clientId: c, clientAuth: none }
+routes:
+  orders: { baseUrl: "{{env.gateway}}", path: /orders }
+flows:
+  f:
+    steps:
+      - { id: token, type: token, idp: okta }
+      - id: loop
+        type: repeat
+        times: 3
+        every: 50
+        step: { id: call, type: call, route: orders, assert: [{ status: 200 }] }
+`;
+    const { file } = loadFlowFile(text, { fileName: 't.yaml' });
+    const result = await new FlowRunner(file, { http, clock: t.clock, sleep: t.sleep, secrets: { env: {} } }).run({ flow: 'f' });
+    const calls = result.steps[1]!.children!;
+    assert.deepEqual(calls.map((c) => c.status), ['passed', 'passed', 'passed']);
+    assert.equal(issued, 3, 'a new token before the 2nd and 3rd call (each 50 s later, tokens live 60 s with 30 s skew)');
+    assert.match(calls[1]!.notes.join(' '), /expired at .*a new one was fetched before this call/);
+  });
+});
