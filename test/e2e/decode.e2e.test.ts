@@ -1,0 +1,75 @@
+import assert from 'node:assert/strict';
+import { createHmac } from 'node:crypto';
+import type { CodeServer } from './support/code-server';
+import { productVsixPath, requireCodeServer, requireVsix, startCodeServer } from './support/code-server';
+import type { Workbench } from './support/browser';
+import { openWorkbench, requireChromium } from './support/browser';
+
+function base64url(value: unknown): string {
+  return Buffer.from(JSON.stringify(value)).toString('base64url');
+}
+
+/** An HS256 JWT signed with a throwaway key: decoding must show it without verifying it. */
+function sampleJwt(): string {
+  const header = { alg: 'HS256', typ: 'JWT', kid: 'e2e-key' };
+  const payload = { iss: 'https://idp.e2e.test/oauth2/default', sub: 'e2e-user', aud: 'api://orders', scp: ['orders.read'], exp: 4102444800 };
+  const input = `${base64url(header)}.${base64url(payload)}`;
+  const signature = createHmac('sha256', 'e2e-throwaway-key').update(input).digest('base64url');
+  return `${input}.${signature}`;
+}
+
+describe('e2e: the VSIX in a real VS Code (code-server)', function () {
+  let server: CodeServer | undefined;
+  let workbench: Workbench | undefined;
+
+  before(async function () {
+    // Missing tools fail the run with the fix in the message; never a silent pass.
+    requireCodeServer();
+    requireChromium();
+    requireVsix(productVsixPath());
+    server = await startCodeServer({ vsixPaths: [productVsixPath()] });
+    workbench = await openWorkbench(server.workbenchUrl);
+    await workbench.screenshot('00-workbench');
+  });
+
+  afterEach(async function () {
+    if (this.currentTest?.state === 'failed' && workbench) {
+      const path = await workbench.screenshot(`failed-${this.currentTest.title.replace(/\W+/g, '-')}`).catch(() => 'none');
+      process.stdout.write(`  screenshot: ${path}\n  code-server output (last 3000 chars):\n${server?.output().slice(-3000) ?? ''}\n`);
+    }
+  });
+
+  after(async function () {
+    await workbench?.close();
+    await server?.stop();
+  });
+
+  it('"OIDC Flow: Decode Token" opens the decoded token, marked UNVERIFIED', async function () {
+    const wb = workbench!;
+    await wb.runCommand('OIDC Flow: Decode Token');
+    await wb.waitForText('Paste a JWT to decode');
+    await wb.screenshot('01-decode-input');
+    await wb.answerInput(sampleJwt());
+
+    await wb.waitForText('UNVERIFIED');
+    await wb.screenshot('02-decoded');
+    const text = await wb.activeEditorText();
+    assert.match(text, /UNVERIFIED/);
+    assert.match(text, /"sub": "e2e-user"/);
+    assert.match(text, /"iss": "https:\/\/idp\.e2e\.test\/oauth2\/default"/);
+    assert.match(text, /"kid": "e2e-key"/);
+    const errors = (await wb.notifications()).filter((n) => n.severity === 'error');
+    assert.deepEqual(errors, []);
+  });
+
+  it('a malformed token shows an error notification instead of an editor', async function () {
+    const wb = workbench!;
+    await wb.runCommand('OIDC Flow: Decode Token');
+    await wb.answerInput('not-a-jwt');
+    await wb.page.locator('.notifications-toasts .notification-list-item').first().waitFor({ state: 'visible', timeout: 30_000 });
+    await wb.screenshot('03-malformed');
+    const errors = (await wb.notifications()).filter((n) => n.severity === 'error');
+    assert.equal(errors.length, 1, `expected one error notification, saw ${JSON.stringify(await wb.notifications())}`);
+    assert.doesNotMatch(errors[0]!.message, /not-a-jwt/, 'the notification must not echo the token');
+  });
+});
