@@ -1,3 +1,4 @@
+import type { ClientAuthMethod } from '../oauth/client-auth';
 /**
  * The typed model of a workspace flow file (YAML or JSON). It mirrors
  * schemas/flow-file.schema.json; the loader validates against the schema,
@@ -10,16 +11,8 @@
 
 export const FLOW_FILE_VERSION = 1;
 
-export const CLIENT_AUTH_METHODS = [
-  'client_secret_basic',
-  'client_secret_post',
-  'client_secret_jwt',
-  'private_key_jwt',
-  'tls_client_auth',
-  'self_signed_tls_client_auth',
-  'none',
-] as const;
-export type ClientAuthMethod = (typeof CLIENT_AUTH_METHODS)[number];
+export { CLIENT_AUTH_METHODS } from '../oauth/client-auth';
+export type { ClientAuthMethod } from '../oauth/client-auth';
 
 export const GRANT_TYPES = ['client_credentials', 'authorization_code', 'device_code', 'refresh_token', 'token_exchange', 'password'] as const;
 export type GrantType = (typeof GRANT_TYPES)[number];

@@ -9,16 +9,8 @@ import type { HttpOptions } from '../http/types';
 import { cryptoRandom, randomToken } from './random';
 import type { RandomBytes } from './random';
 
-export type ClientAuthMethod =
-  | 'client_secret_basic'
-  | 'client_secret_post'
-  | 'client_secret_jwt'
-  | 'private_key_jwt'
-  | 'tls_client_auth'
-  | 'self_signed_tls_client_auth'
-  | 'none';
-
-export const CLIENT_AUTH_METHODS: readonly ClientAuthMethod[] = [
+/** Every client authentication method the product speaks; flow files and the sandbox use this list. */
+export const CLIENT_AUTH_METHODS = [
   'client_secret_basic',
   'client_secret_post',
   'client_secret_jwt',
@@ -26,7 +18,9 @@ export const CLIENT_AUTH_METHODS: readonly ClientAuthMethod[] = [
   'tls_client_auth',
   'self_signed_tls_client_auth',
   'none',
-];
+] as const;
+
+export type ClientAuthMethod = (typeof CLIENT_AUTH_METHODS)[number];
 
 export interface ClientConfig {
   clientId: string;

@@ -1,3 +1,4 @@
+import type { ClientAuthMethod as OAuthClientAuthMethod } from '../../oauth/client-auth';
 import { randomBytes } from 'node:crypto';
 import type { JWK } from 'jose';
 import type { CertificateAuthority } from '../certs';
@@ -16,13 +17,8 @@ export const OIDC_SCOPES = ['openid', 'profile', 'email', 'groups', 'offline_acc
 
 export type SandboxClientName = 'cc-basic' | 'cc-post' | 'cc-jwt' | 'cc-pkjwt' | 'cc-mtls' | 'web' | 'spa' | 'gateway';
 
-export type ClientAuthMethod =
-  | 'client_secret_basic'
-  | 'client_secret_post'
-  | 'client_secret_jwt'
-  | 'private_key_jwt'
-  | 'tls_client_auth'
-  | 'none';
+/** The methods the sandbox's clients use (self-signed mTLS is not offered). */
+export type ClientAuthMethod = Exclude<OAuthClientAuthMethod, 'self_signed_tls_client_auth'>;
 
 /** What a test or the sandbox user needs to act as one preconfigured client. */
 export interface SandboxClient {
