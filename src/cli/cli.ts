@@ -1,6 +1,10 @@
 import { asOidcError, isOidcError } from '../core/errors';
 import { decodeCommand, decodeHelp } from './commands/decode';
 import { demoCommand, demoHelp } from './commands/demo';
+import { explainCommand, explainHelp } from './commands/explain';
+import { introspectCommand, introspectHelp } from './commands/introspect';
+import { tokenCommand, tokenHelp } from './commands/token';
+import { verifyCommand, verifyHelp } from './commands/verify';
 import { importCommand, importHelp } from './commands/import';
 import { runCommand, runHelp } from './commands/run';
 import { sandboxCommand, sandboxHelp } from './commands/sandbox';
@@ -19,6 +23,10 @@ const COMMANDS: Record<string, Command> = {
   run: { summary: 'Run a flow from a flow file and explain every rejection', help: runHelp, run: runCommand },
   demo: { summary: 'Play the introspection scenario against the local sandbox', help: demoHelp, run: demoCommand },
   sandbox: { summary: 'Start the local sandbox IdP and gateway until Ctrl-C', help: sandboxHelp, run: sandboxCommand },
+  token: { summary: 'Get a token from the IdP (prints only the access token)', help: tokenHelp, run: tokenCommand },
+  introspect: { summary: 'Ask the IdP whether a token is active and what it says about it', help: introspectHelp, run: introspectCommand },
+  verify: { summary: "Verify a JWT against the IdP's keys, showing every check", help: verifyHelp, run: verifyCommand },
+  explain: { summary: 'Call a gateway route and explain why it accepted or refused the token', help: explainHelp, run: explainCommand },
   decode: { summary: 'Decode a JWT (unverified) and explain its claims', help: decodeHelp, run: decodeCommand },
   import: { summary: 'Turn an Insomnia or Postman export into a flow file', help: importHelp, run: importCommand },
 };

@@ -25,7 +25,7 @@ export interface CliRuntime {
 }
 
 /** Opens a URL in the system browser (the authorization-code grant). */
-function openInBrowser(url: string): Promise<void> {
+export function openInBrowser(url: string): Promise<void> {
   const [command, args] = process.platform === 'darwin' ? ['open', [url]] : process.platform === 'win32' ? ['cmd', ['/c', 'start', '', url]] : ['xdg-open', [url]];
   return new Promise((resolve, reject) => {
     const child = spawn(command, args as string[], { stdio: 'ignore', detached: true });

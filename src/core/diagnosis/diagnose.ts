@@ -120,8 +120,12 @@ export function diagnose(input: DiagnosisInput): Verdict {
   const config: EffectiveKongOidcConfig | undefined = input.kongConfig ? withKongDefaults(input.kongConfig) : undefined;
   const claims = { ...(input.token?.payload ?? {}) };
   const intro = introspectionOf(input);
-  // Kong looks in the introspection result first, then the JWT.
-  const authzClaims: Record<string, unknown> = intro && 'active' in intro && intro.active ? { ...claims, ...intro.claims } : claims;
+  // Kong looks in the introspection result first, then the JWT; but only a gateway that
+  // introspects this token has an introspection result to look in.
+  const gatewayIntrospects = config
+    ? config.auth_methods.includes('introspection') && (input.token?.kind !== 'jwt' || !config.auth_methods.includes('bearer') || config.introspect_jwt_tokens)
+    : true;
+  const authzClaims: Record<string, unknown> = gatewayIntrospects && intro && 'active' in intro && intro.active ? { ...claims, ...intro.claims } : claims;
   if (intro && 'active' in intro) evidence.push({ source: 'introspection', text: `The IdP's introspection says active: ${intro.active}.` });
   if (intro && 'error' in intro) evidence.push({ source: 'introspection', text: `Introspecting the token ourselves failed: ${intro.error.message}` });
   for (const check of input.token?.verification?.checks ?? []) {

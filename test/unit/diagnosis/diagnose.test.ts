@@ -101,6 +101,11 @@ describe('diagnose: why the gateway said 401/403', () => {
     assert.equal(v.code, 'group_missing');
   });
 
+  it('introspection claims do not count for a route that verifies JWTs locally', () => {
+    const v = diagnose(input({ gateway: { status: 403, headers: KONG_403 }, token: { kind: 'jwt', payload: okta }, introspection: { active: true, claims: { scope: 'orders:read' } }, kongConfig: { auth_methods: ['bearer'], scopes_required: ['orders:read'] } }));
+    assert.equal(v.code, 'scope_claim_mismatch');
+  });
+
   it('missing group, with the groups the token has', () => {
     const v = diagnose(input({ gateway: { status: 403, headers: KONG_403 }, token: { kind: 'jwt', payload: { ...okta, groups: ['Everyone'] } }, kongConfig: { scopes_claim: ['scp'], groups_required: ['orders-admins'] } }));
     assert.equal(v.code, 'group_missing');

@@ -1,0 +1,365 @@
+import { readFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { parse as parseYaml } from 'yaml';
+import type { Clock } from '../../core/clock';
+import { systemClock } from '../../core/clock';
+import { asOidcError, OidcError } from '../../core/errors';
+import { diagnose } from '../../core/diagnosis/diagnose';
+import type { DiagnosisInput, Verdict } from '../../core/diagnosis/diagnose';
+import { parseWwwAuthenticate } from '../../core/diagnosis/www-authenticate';
+import type { KongOidcConfig } from '../../core/gateway/kong-oidc-config';
+import { classifyToken, decodeJwt } from '../../core/jwt/decode';
+import type { DecodedJwt } from '../../core/jwt/decode';
+import { formatLocal, formatRelative } from '../../core/jwt/time-format';
+import { verifyJwt } from '../../core/jwt/verify';
+import type { JwtVerification } from '../../core/jwt/verify';
+import { introspect } from '../../core/oauth/introspection';
+import { splitScope } from '../../core/oauth/token-response';
+import { CLIENT_OPTIONS_HELP, connectIdp, IDP_OPTIONS, rejectSecretFlags, resolveIdpSpec, SERVER_OPTIONS_HELP } from '../idp-options';
+import type { ConnectedIdp } from '../idp-options';
+import type { CliIo, Styler } from '../io';
+import { EXIT, styler, UsageError } from '../io';
+import { runtimeFor } from '../runtime';
+import { readTokenArgument } from '../token-input';
+
+export const explainHelp = `Usage: oidc-flow explain <url> [--token-env NAME | --token-stdin] [--method M] [--header "Name: value"]...
+                         [--kong-config FILE] [--check-accepted] [<IdP options>]
+
+Calls a gateway route with the token and explains its answer. When the gateway
+refuses, the token is also checked locally against the IdP's keys and
+introspected at the IdP (with IdP options), and the three views are shown side
+by side with a one-sentence verdict, its evidence and the fix.
+
+Options:
+  --token-env NAME   send the token from this environment variable
+  --token-stdin      send the token read from standard input
+                     (with neither, the route is called without a token)
+  --method M         HTTP method (default GET)
+  --header "N: v"    an extra request header (repeatable)
+  --kong-config FILE the route's openid-connect plugin config (JSON or YAML; a whole plugin
+                     object with "config" is accepted), so route rules can be explained
+  --check-accepted   also check a token the gateway accepted (finds revoked tokens a
+                     caching gateway still lets through)
+
+Checking the token needs the IdP options below; introspecting it also needs
+--client-id and its secret. The transport options apply to the gateway call too.
+
+${SERVER_OPTIONS_HELP}${CLIENT_OPTIONS_HELP}
+Exit codes: 0 the gateway accepted, 1 it refused (or failed), 2 wrong options.
+`;
+
+/** One column of the side-by-side display. */
+export interface View {
+  title: string;
+  headline: string;
+  /** true: good news (green), false: bad news (red), undefined: neutral. */
+  ok?: boolean;
+  lines: string[];
+}
+
+/** What the local JWT check produced. */
+export type LocalCheck = { state: 'verified'; verification: Pick<JwtVerification, 'valid' | 'checks'> } | { state: 'skipped'; reason: string } | { state: 'error'; message: string };
+
+/** What the IdP's introspection produced. */
+export type IdpAnswer = { state: 'answered'; active: boolean; claims: Record<string, unknown> } | { state: 'skipped'; reason: string } | { state: 'error'; code: string; message: string };
+
+export interface GatewayAnswer {
+  status: number;
+  headers: Record<string, string>;
+  body?: string;
+}
+
+function header(headers: Record<string, string>, name: string): string | undefined {
+  return Object.entries(headers).find(([key]) => key.toLowerCase() === name)?.[1];
+}
+
+/** The local JWT check as a column. */
+export function localView(check: LocalCheck): View {
+  const title = 'Local JWT check';
+  if (check.state === 'skipped') return { title, headline: 'not checked', lines: [check.reason] };
+  if (check.state === 'error') return { title, headline: '✖ could not check', ok: false, lines: [check.message] };
+  const { verification } = check;
+  const passed = verification.checks.filter((c) => c.ok).map((c) => c.id);
+  const lines = verification.checks.filter((c) => !c.ok).map((c) => `✖ ${c.message}`);
+  if (passed.length > 0) lines.push(`✔ ${passed.join(', ')}`);
+  return { title, headline: verification.valid ? '✔ valid' : '✖ invalid', ok: verification.valid, lines };
+}
+
+/** The IdP's introspection answer as a column; `now` is epoch ms. */
+export function idpView(answer: IdpAnswer, now: number, timeZone?: string): View {
+  const title = 'IdP introspection';
+  if (answer.state === 'skipped') return { title, headline: 'not asked', lines: [answer.reason] };
+  if (answer.state === 'error') return { title, headline: '✖ failed', ok: false, lines: [`${answer.message} [${answer.code}]`] };
+  if (!answer.active) return { title, headline: '✖ active: false', ok: false, lines: ['Expired, revoked, unknown to the IdP, or its application or user was deactivated.'] };
+  const c = answer.claims;
+  const lines: string[] = [];
+  const scopes = splitScope(c.scope) ?? splitScope(c.scp);
+  if (scopes) lines.push(`scope: ${scopes.join(' ') || '(none)'}`);
+  const client = c.client_id ?? c.cid;
+  if (client !== undefined) lines.push(`client: ${String(client)}`);
+  if (c.sub !== undefined) lines.push(`sub: ${String(c.sub)}`);
+  if (c.aud !== undefined) lines.push(`aud: ${Array.isArray(c.aud) ? c.aud.join(', ') : String(c.aud)}`);
+  if (typeof c.exp === 'number') lines.push(`exp: ${formatLocal(c.exp, timeZone)} (${formatRelative(c.exp, now / 1000)})`);
+  return { title, headline: '✔ active: true', ok: true, lines };
+}
+
+/** The gateway's answer as a column. */
+export function gatewayView(answer: GatewayAnswer): View {
+  const lines: string[] = [];
+  const challenge = parseWwwAuthenticate(header(answer.headers, 'www-authenticate'))[0];
+  if (challenge) {
+    lines.push(`challenge: ${challenge.scheme}`);
+    if (challenge.params.error) lines.push(`error: ${challenge.params.error}`);
+    if (challenge.params.error_description) lines.push(`description: ${challenge.params.error_description}`);
+    if (challenge.params.scope) lines.push(`scope: ${challenge.params.scope}`);
+  }
+  const body = answer.body?.trim();
+  if (body) lines.push(`body: ${body.length > 200 ? `${body.slice(0, 200)}...` : body}`);
+  const ok = answer.status < 400;
+  return { title: 'Gateway', headline: `${ok ? '✔' : '✖'} HTTP ${answer.status}`, ok, lines };
+}
+
+/** Word-wraps text to `width` columns, breaking words longer than a line (tokens, URLs). */
+export function wrapText(text: string, width: number): string[] {
+  const out: string[] = [];
+  let line = '';
+  for (let word of text.split(/\s+/).filter(Boolean)) {
+    while (word.length > width) {
+      if (line) {
+        out.push(line);
+        line = '';
+      }
+      out.push(word.slice(0, width));
+      word = word.slice(width);
+    }
+    if (!line) line = word;
+    else if (line.length + 1 + word.length <= width) line += ` ${word}`;
+    else {
+      out.push(line);
+      line = word;
+    }
+  }
+  if (line || out.length === 0) out.push(line);
+  return out;
+}
+
+/** The views as columns when `width` allows it, else one after the other. */
+export function renderViews(views: readonly View[], width: number, s: Styler): string {
+  const paint = (view: View, text: string) => (view.ok === true ? s.green(text) : view.ok === false ? s.red(text) : s.yellow(text));
+  const gap = ' │ ';
+  const columnWidth = Math.floor((width - gap.length * (views.length - 1)) / views.length);
+  if (columnWidth < 26) {
+    return views.map((view) => [s.bold(view.title), `  ${paint(view, view.headline)}`, ...view.lines.flatMap((line) => wrapText(line, Math.max(20, width - 4)).map((l) => `    ${l}`))].join('\n')).join('\n\n') + '\n';
+  }
+  type Cell = { text: string; style?: (text: string) => string };
+  const columns: Cell[][] = views.map((view) => [
+    { text: view.title, style: s.bold },
+    ...wrapText(view.headline, columnWidth).map((text): Cell => ({ text, style: (t) => paint(view, t) })),
+    ...view.lines.flatMap((line) => wrapText(line, columnWidth).map((text): Cell => ({ text }))),
+  ]);
+  const rows = Math.max(...columns.map((c) => c.length));
+  const out: string[] = [];
+  for (let row = 0; row < rows; row += 1) {
+    const cells = columns.map((column, index) => {
+      const cell = column[row] ?? { text: '' };
+      const shown = cell.style ? cell.style(cell.text) : cell.text;
+      return index === columns.length - 1 ? shown : shown + ' '.repeat(columnWidth - cell.text.length);
+    });
+    out.push(cells.join(gap).trimEnd());
+    if (row === 0) out.push(views.map(() => '─'.repeat(columnWidth)).join('─┼─'));
+  }
+  return `${out.join('\n')}\n`;
+}
+
+/** The verdict: its sentence, the evidence and the fix. */
+export function formatVerdict(verdict: Verdict, s: Styler): string {
+  const mark = verdict.code === 'ok' ? s.green('✔') : s.red('✖');
+  const confidence = verdict.confidence === 'certain' ? '' : ` ${s.dim(`(${verdict.confidence})`)}`;
+  const lines = [`${mark} ${s.bold('Verdict')}: ${verdict.summary}${confidence} ${s.dim(`[${verdict.code}]`)}`];
+  if (verdict.evidence.length > 0) {
+    lines.push(s.bold('Evidence:'));
+    const width = Math.max(...verdict.evidence.map((e) => e.source.length));
+    for (const e of verdict.evidence) lines.push(`  ${s.cyan(e.source.padEnd(width))}  ${e.text}`);
+  }
+  if (verdict.fix) lines.push(`${s.bold('Fix')}: ${verdict.fix}`);
+  return `${lines.join('\n')}\n`;
+}
+
+/** Repeated "Name: value" flags as headers. */
+export function parseHeaders(list: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const item of list) {
+    const at = item.indexOf(':');
+    const name = at > 0 ? item.slice(0, at).trim() : '';
+    if (!name || /\s/.test(name)) throw new UsageError(`--header takes "Name: value", got "${item}".`);
+    out[name] = item.slice(at + 1).trim();
+  }
+  return out;
+}
+
+/** Reads the plugin config from JSON or YAML: the config itself, or a plugin object holding it under "config". */
+export function parseKongConfig(text: string, fileName: string): KongOidcConfig {
+  let value: unknown;
+  try {
+    value = parseYaml(text);
+  } catch (error) {
+    throw new OidcError('config.kong_config_invalid', `${fileName} (--kong-config) is neither JSON nor YAML: ${(error as Error).message.split('\n')[0]}`, {
+      where: '--kong-config',
+      hint: 'Give the openid-connect plugin configuration, e.g. from the Admin API (GET /plugins/{id}) or a decK file.',
+    });
+  }
+  const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+  if (isObject(value) && isObject(value.config) && (typeof value.name === 'string' || value.config.issuer !== undefined)) value = value.config;
+  if (!isObject(value)) {
+    throw new OidcError('config.kong_config_invalid', `${fileName} (--kong-config) does not hold an object of plugin settings.`, {
+      where: '--kong-config',
+      hint: 'Give the openid-connect plugin configuration (issuer, auth_methods, scopes_required, ...).',
+    });
+  }
+  return value as KongOidcConfig;
+}
+
+function gatewayKind(config: KongOidcConfig | undefined, headers: Record<string, string>): DiagnosisInput['gatewayKind'] {
+  if (config) return 'kong';
+  if (/kong/i.test(header(headers, 'server') ?? '') || Object.keys(headers).some((k) => /^x-kong-/i.test(k))) return 'kong';
+  return 'other';
+}
+
+async function checkToken(token: string, decoded: DecodedJwt | undefined, idp: ConnectedIdp, leeway: number | undefined, clock: Clock): Promise<{ local: LocalCheck; idp: IdpAnswer; verification?: JwtVerification }> {
+  let local: LocalCheck;
+  let verification: JwtVerification | undefined;
+  if (!decoded) local = { state: 'skipped', reason: 'The token is opaque: only the IdP can tell what it means.' };
+  else if (!idp.jwks) local = { state: 'skipped', reason: 'The IdP publishes no jwks_uri; give --jwks-uri.' };
+  else {
+    try {
+      verification = await verifyJwt(token, { keys: idp.jwks, issuer: idp.ctx.metadata.issuer || undefined, leewaySeconds: leeway, clock });
+      local = { state: 'verified', verification };
+    } catch (error) {
+      local = { state: 'error', message: asOidcError(error).message };
+    }
+  }
+  let answer: IdpAnswer;
+  if (!idp.ctx.client.clientId) answer = { state: 'skipped', reason: 'Give --client-id (and its secret) to ask the IdP.' };
+  else if (!idp.ctx.metadata.introspection_endpoint) answer = { state: 'skipped', reason: 'The IdP publishes no introspection endpoint; give --introspection-endpoint.' };
+  else {
+    try {
+      const result = await introspect(idp.ctx, token, { tokenTypeHint: 'access_token' });
+      answer = { state: 'answered', active: result.active, claims: result.claims };
+    } catch (error) {
+      const e = asOidcError(error);
+      answer = { state: 'error', code: e.code, message: e.message };
+    }
+  }
+  return { local, idp: answer, verification };
+}
+
+/** oidc-flow explain */
+export async function explainCommand(args: string[], io: CliIo): Promise<number> {
+  rejectSecretFlags(args);
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      ...IDP_OPTIONS,
+      'token-env': { type: 'string' },
+      'token-stdin': { type: 'boolean' },
+      method: { type: 'string', default: 'GET' },
+      header: { type: 'string', multiple: true },
+      'kong-config': { type: 'string' },
+      'check-accepted': { type: 'boolean' },
+    },
+  });
+  const [target, ...rest] = positionals;
+  if (!target) throw new UsageError('Name the route to call: oidc-flow explain https://gateway.example/orders --token-env TOKEN.');
+  if (rest.length > 0) throw new UsageError(`Only one URL, please (also got ${rest.join(' ')}); the token goes in --token-env or --token-stdin.`);
+  let url: URL;
+  try {
+    url = new URL(target);
+  } catch {
+    throw new UsageError(`"${target}" is not an absolute URL.`);
+  }
+  if (values['token-env'] !== undefined && values['token-stdin']) throw new UsageError('Give the token one way: --token-env or --token-stdin.');
+  const method = values.method!.toUpperCase();
+  if (!/^[A-Z]+$/.test(method)) throw new UsageError(`--method takes an HTTP method, got "${values.method}".`);
+  const headers = parseHeaders(values.header ?? []);
+  const token = values['token-env'] !== undefined ? await readTokenArgument(undefined, values['token-env'], io) : values['token-stdin'] ? await readTokenArgument('-', undefined, io) : undefined;
+  if (token && Object.keys(headers).some((h) => h.toLowerCase() === 'authorization')) throw new UsageError('The token is sent as "Authorization: Bearer ..."; leave out the Authorization --header.');
+  if (token) headers.Authorization = `Bearer ${token}`;
+  let kongConfig: KongOidcConfig | undefined;
+  if (values['kong-config']) {
+    let text: string;
+    try {
+      text = await readFile(values['kong-config'], 'utf8');
+    } catch (error) {
+      throw new OidcError('config.file_unreadable', `Cannot read ${values['kong-config']} (--kong-config): ${(error as NodeJS.ErrnoException).code ?? String(error)}.`, { hint: 'Check the path.' });
+    }
+    kongConfig = parseKongConfig(text, values['kong-config']);
+  }
+  const spec = resolveIdpSpec(values, io.env);
+  const clock = systemClock;
+  const out = styler(io.stdout, io.env);
+
+  const runtime = await runtimeFor({ io, ca: values.ca, insecure: values.insecure, proxy: values.proxy, timeout: values.timeout });
+  try {
+    const response = await runtime.deps.http.send({ method, url: url.toString(), headers, label: 'gateway route', lane: 'gateway', secrets: token ? [token] : [] });
+    const gateway: GatewayAnswer = { status: response.status, headers: response.headers, body: response.text.slice(0, 2000) };
+    const accepted = response.status < 400;
+    io.stdout.write(`${out.bold(`${method} ${url.toString()}`)} → ${accepted ? out.green(`HTTP ${response.status}`) : out.red(`HTTP ${response.status}`)}\n`);
+    const challenge = header(response.headers, 'www-authenticate');
+    if (challenge) io.stdout.write(`WWW-Authenticate: ${challenge}\n`);
+    if (response.text.trim()) io.stdout.write(`${response.text.trim().slice(0, 500)}${response.text.trim().length > 500 ? '...' : ''}\n`);
+    io.stdout.write('\n');
+
+    const input: DiagnosisInput = {
+      now: clock.now(),
+      gateway,
+      request: { tokenLocation: token ? 'header' : 'none', authorizationScheme: token ? 'Bearer' : undefined },
+      gatewayKind: gatewayKind(kongConfig, response.headers),
+      kongConfig,
+    };
+    let local: LocalCheck = { state: 'skipped', reason: token ? 'Give --issuer (or --jwks-uri) to check the token against the IdP\'s keys.' : 'No token was sent.' };
+    let idpAnswer: IdpAnswer = { state: 'skipped', reason: token ? 'Give --issuer and --client-id (with its secret) to ask the IdP.' : 'No token was sent.' };
+    if (token) {
+      const kind = classifyToken(token);
+      let decoded: DecodedJwt | undefined;
+      if (kind === 'jwt') {
+        try {
+          decoded = decodeJwt(token);
+        } catch {
+          decoded = undefined;
+        }
+      }
+      input.token = decoded ? { kind: 'jwt', header: decoded.header, payload: decoded.payload } : { kind: kind === 'jwe' ? 'jwe' : 'opaque' };
+      if (accepted && !values['check-accepted']) {
+        local = { state: 'skipped', reason: 'The gateway accepted the token (add --check-accepted to check it anyway).' };
+        idpAnswer = { state: 'skipped', reason: 'The gateway accepted the token (add --check-accepted to ask the IdP anyway).' };
+      } else if (spec) {
+        let idp: ConnectedIdp | undefined;
+        try {
+          idp = await connectIdp(spec, { http: runtime.deps.http, io, clock, needClient: false });
+        } catch (error) {
+          if (error instanceof UsageError) throw error;
+          const e = asOidcError(error);
+          local = { state: 'error', message: e.message };
+          idpAnswer = { state: 'error', code: e.code, message: e.message };
+        }
+        if (idp) {
+          const checked = await checkToken(token, decoded, idp, kongConfig?.leeway, clock);
+          local = checked.local;
+          idpAnswer = checked.idp;
+          if (checked.verification) input.token.verification = checked.verification;
+          // diagnose() itself ignores the IdP's claims on routes that do not introspect the token.
+          if (checked.idp.state === 'answered') input.introspection = { active: checked.idp.active, claims: checked.idp.claims };
+          if (checked.idp.state === 'error') input.introspection = { error: { code: checked.idp.code, message: checked.idp.message } };
+        }
+      }
+    }
+    const width = Number(io.env.COLUMNS) || 120;
+    io.stdout.write(renderViews([localView(local), idpView(idpAnswer, clock.now()), gatewayView(gateway)], width, out));
+    io.stdout.write('\n');
+    io.stdout.write(formatVerdict(diagnose(input), out));
+    return accepted ? EXIT.ok : EXIT.failed;
+  } finally {
+    await runtime.close();
+  }
+}

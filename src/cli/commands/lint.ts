@@ -1,0 +1,105 @@
+import { parseArgs } from 'node:util';
+import type { LintContext, LintFinding } from '../../core/gateway/lint';
+import type { RouteLintResult } from '../../core/gateway/route-lint';
+import { lintGateway } from '../../core/gateway/route-lint';
+import { classifyToken, decodeJwt } from '../../core/jwt';
+import type { CliIo } from '../io';
+import { EXIT, styler, UsageError } from '../io';
+import { httpFromValues, loadModelForCli, SOURCE_HELP, SOURCE_OPTIONS, SOURCE_USAGE, sourceFromValues } from './routes';
+
+export const lintHelp = `Usage: oidc-flow lint ${SOURCE_USAGE}
+        [--issuer URL] [--token-env NAME] [--route NAME] [--max-revocation-delay SECONDS] [--json]
+
+Checks each route's OIDC configuration against the IdP's discovery document
+(from --issuer, or from the plugin's own issuer) and, with --token-env, a real
+access token: issuer, introspection endpoint and auth method, revocation
+delays, scope and audience requirements, TLS verification, token in query,
+plain-text secrets, consumer mapping. Prints each finding with the config
+field, the evidence and the fix.
+
+${SOURCE_HELP}
+Lint:
+  --issuer URL              the IdP issuer or discovery URL (default: each plugin's issuer)
+  --token-env NAME          env variable holding a real access token to check requirements against
+  --route NAME              only this route (name or id)
+  --max-revocation-delay S  longest acceptable delay before a revoked token is refused (default 60)
+  --json                    print the findings as JSON
+
+Exit codes: 0 no error-severity finding, 1 at least one, 2 usage or source error.
+`;
+
+function tokenContext(io: CliIo, name: string | undefined): { token?: LintContext['token']; note?: string } {
+  if (!name) return {};
+  const raw = io.env[name];
+  if (!raw || !raw.trim()) throw new UsageError(`The environment variable ${name} (from --token-env) is not set or empty.`);
+  const kind = classifyToken(raw);
+  if (kind !== 'jwt') {
+    return { note: `The token in ${name} is ${kind === 'jwe' ? 'an encrypted JWT' : 'opaque'}: only the IdP can tell its claims, so the scope and audience checks against it were skipped.` };
+  }
+  return { token: { kind: 'jwt', claims: decodeJwt(raw).payload } };
+}
+
+const LABEL: Record<LintFinding['severity'], string> = { error: 'ERROR  ', warning: 'WARNING', info: 'INFO   ' };
+
+/** oidc-flow lint */
+export async function lintCommand(args: string[], io: CliIo): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: { ...SOURCE_OPTIONS, issuer: { type: 'string' }, 'token-env': { type: 'string' }, route: { type: 'string' }, 'max-revocation-delay': { type: 'string' }, json: { type: 'boolean' } },
+  });
+  const source = sourceFromValues(values, io);
+  const { token, note } = tokenContext(io, values['token-env']);
+  const threshold = values['max-revocation-delay'] === undefined ? undefined : Number(values['max-revocation-delay']);
+  if (threshold !== undefined && (!Number.isFinite(threshold) || threshold < 0)) throw new UsageError(`--max-revocation-delay takes seconds, got "${values['max-revocation-delay']}".`);
+  const { http, httpOptions } = await httpFromValues(values, io);
+  try {
+    const model = await loadModelForCli('lint', source, http, httpOptions, io);
+    if (!model) return EXIT.usage;
+    if (values.route && !model.routes.some((route) => route.name === values.route || route.id === values.route)) {
+      throw new UsageError(`No route named "${values.route}" in ${model.source.description}; its routes are: ${model.routes.map((route) => route.name).join(', ') || 'none'}.`);
+    }
+    const results = await lintGateway(http, model, {
+      ...(values.issuer ? { issuer: values.issuer } : {}),
+      ...(token ? { token } : {}),
+      ...(values.route ? { route: values.route } : {}),
+      ...(threshold !== undefined ? { revocationDelayThreshold: threshold } : {}),
+    });
+    const all = results.flatMap((result) => result.findings);
+    const errors = all.filter((f) => f.severity === 'error').length;
+    if (values.json) {
+      io.stdout.write(`${JSON.stringify({ source: model.source, warnings: model.warnings, ...(note ? { note } : {}), routes: results.map(resultJson) }, null, 2)}\n`);
+      return errors > 0 ? EXIT.failed : EXIT.ok;
+    }
+    const s = styler(io.stdout, io.env);
+    io.stdout.write(`${s.bold(model.source.description)}\n`);
+    for (const warning of model.warnings) io.stdout.write(`${s.yellow('warning')}: ${warning}\n`);
+    if (note) io.stdout.write(`${s.yellow('note')}: ${note}\n`);
+    for (const result of results) {
+      const { route } = result;
+      io.stdout.write(`\nroute ${s.bold(route.name)}${route.service ? ` (service ${route.service})` : ''}${route.oidc ? `: openid-connect from the ${route.oidc.scope} (${route.oidc.origin})` : ''}${result.issuer ? `, checked against ${result.issuer}` : ''}\n`);
+      if (result.findings.length === 0) io.stdout.write(`  ${s.green('no findings')}\n`);
+      for (const finding of result.findings) {
+        const color = finding.severity === 'error' ? s.red : finding.severity === 'warning' ? s.yellow : s.dim;
+        io.stdout.write(`  ${color(LABEL[finding.severity])} ${s.cyan(finding.field)}  ${finding.message}\n`);
+        if (finding.evidence) io.stdout.write(`           evidence: ${finding.evidence}\n`);
+        io.stdout.write(`           fix: ${finding.fix}\n`);
+      }
+    }
+    const warnings = all.filter((f) => f.severity === 'warning').length;
+    const infos = all.length - errors - warnings;
+    io.stdout.write(`\n${errors} error(s), ${warnings} warning(s), ${infos} note(s) in ${results.length} route(s)\n`);
+    return errors > 0 ? EXIT.failed : EXIT.ok;
+  } finally {
+    await http.close();
+  }
+}
+
+function resultJson(result: RouteLintResult) {
+  return {
+    route: result.route.name,
+    service: result.route.service,
+    ...(result.route.oidc ? { plugin: { scope: result.route.oidc.scope, origin: result.route.oidc.origin } } : {}),
+    ...(result.issuer ? { issuer: result.issuer } : {}),
+    findings: result.findings,
+  };
+}

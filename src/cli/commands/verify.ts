@@ -1,0 +1,105 @@
+import { parseArgs } from 'node:util';
+import { classifyToken } from '../../core/jwt/decode';
+import { verifyJwt } from '../../core/jwt/verify';
+import type { JwtProfile, JwtVerification } from '../../core/jwt/verify';
+import { connectIdp, rejectSecretFlags, requireIdpSpec, SERVER_OPTIONS, SERVER_OPTIONS_HELP, TRANSPORT_OPTIONS } from '../idp-options';
+import type { CliIo, Styler } from '../io';
+import { EXIT, styler, UsageError } from '../io';
+import { runtimeFor } from '../runtime';
+import { readTokenArgument } from '../token-input';
+
+export const verifyHelp = `Usage: oidc-flow verify [<token> | -] [--token-env NAME] (--issuer URL | --jwks-uri URL) [--audience A]...
+                        [--leeway S] [--profile access_token|rfc9068|id_token] [--client-id ID] [--json]
+
+Verifies a JWT against the IdP's keys (JWKS) and checks its claims the way a
+gateway does, showing every check with its result rather than stopping at the
+first failure.
+
+Options:
+  --token-env NAME   read the token from this environment variable
+  --issuer URL       discover the JWKS and expect this issuer (iss)
+  --jwks-uri URL     verify against this JWKS; with --issuer, no discovery is made
+  --audience A       an accepted audience (repeatable); aud must contain one
+  --leeway S         seconds of clock skew tolerated for exp, nbf and iat (default 0)
+  --profile P        access_token (default: exp required), rfc9068 (typ at+jwt, RFC 9068
+                     claims) or id_token (OIDC Core rules; give --client-id)
+  --client-id ID     the client: ID tokens' aud/azp, access tokens' client_id/cid
+  --json             print {valid, header, payload, checks} as JSON
+
+${SERVER_OPTIONS_HELP}
+Exit codes: 0 valid, 1 invalid, 2 wrong options.
+`;
+
+const PROFILES: readonly JwtProfile[] = ['access_token', 'rfc9068', 'id_token'];
+
+/** Every check as "✔ message" / "✖ message" with the hint under a failure, then the overall result. */
+export function formatVerification(verification: Pick<JwtVerification, 'valid' | 'checks'>, s: Styler): string {
+  const lines: string[] = [];
+  for (const check of verification.checks) {
+    if (check.ok) {
+      lines.push(`${s.green('✔')} ${check.message}`);
+    } else {
+      lines.push(`${s.red('✖')} ${check.message}${check.code ? ` ${s.dim(`[${check.code}]`)}` : ''}`);
+      if (check.hint) lines.push(`    ${s.dim(check.hint)}`);
+    }
+  }
+  const failed = verification.checks.filter((c) => !c.ok).length;
+  lines.push('', verification.valid ? s.green('VALID: every check passed.') : s.red(`INVALID: ${failed} of ${verification.checks.length} checks failed.`));
+  return `${lines.join('\n')}\n`;
+}
+
+/** Parses --leeway: a non-negative number of seconds. */
+export function parseLeeway(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const seconds = Number(value);
+  if (value.trim() === '' || !Number.isFinite(seconds) || seconds < 0) throw new UsageError(`--leeway takes a number of seconds, got "${value}".`);
+  return seconds;
+}
+
+/** oidc-flow verify */
+export async function verifyCommand(args: string[], io: CliIo): Promise<number> {
+  rejectSecretFlags(args);
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      ...TRANSPORT_OPTIONS,
+      ...SERVER_OPTIONS,
+      'token-env': { type: 'string' },
+      audience: { type: 'string', multiple: true },
+      leeway: { type: 'string' },
+      profile: { type: 'string', default: 'access_token' },
+      'client-id': { type: 'string' },
+      json: { type: 'boolean' },
+    },
+  });
+  if (positionals.length > 1) throw new UsageError('Give at most one token.');
+  const profile = values.profile as JwtProfile;
+  if (!PROFILES.includes(profile)) throw new UsageError(`Unknown --profile "${values.profile}": use ${PROFILES.join(', ')}.`);
+  const leewaySeconds = parseLeeway(values.leeway);
+  const spec = requireIdpSpec(values, io.env);
+  const token = await readTokenArgument(positionals[0], values['token-env'], io);
+  if (classifyToken(token) !== 'jwt') {
+    throw new UsageError('This token is not a signed JWT (it is opaque or encrypted), so it cannot be verified locally. Only the IdP can tell what it means: run "oidc-flow introspect".');
+  }
+
+  const runtime = await runtimeFor({ io, ca: values.ca, insecure: values.insecure, proxy: values.proxy, timeout: values.timeout });
+  try {
+    // An issuer given next to --jwks-uri is only compared, so an IdP without discovery can be checked too.
+    const idp = await connectIdp(spec, { http: runtime.deps.http, io, needClient: false, discovery: values['jwks-uri'] === undefined });
+    if (!idp.jwks) throw new UsageError(`${idp.ctx.metadata.issuer || 'The IdP'} publishes no jwks_uri: give --jwks-uri.`);
+    const verification = await verifyJwt(token, {
+      keys: idp.jwks,
+      issuer: idp.ctx.metadata.issuer || undefined,
+      audience: values.audience,
+      leewaySeconds,
+      profile,
+      clientId: idp.ctx.client.clientId || undefined,
+    });
+    if (values.json) io.stdout.write(`${JSON.stringify(verification, null, 2)}\n`);
+    else io.stdout.write(formatVerification(verification, styler(io.stdout, io.env)));
+    return verification.valid ? EXIT.ok : EXIT.failed;
+  } finally {
+    await runtime.close();
+  }
+}

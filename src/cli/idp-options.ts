@@ -1,0 +1,404 @@
+/**
+ * The options every IdP-facing command shares: which authorization server,
+ * which client and how it authenticates, and how to reach it (CA, proxy,
+ * timeout). Parsing is pure (resolveIdpSpec); connecting reads key files,
+ * the flow file and the discovery document (connectIdp).
+ */
+import { readFile } from 'node:fs/promises';
+import type { Clock } from '../core/clock';
+import { isOidcError, OidcError } from '../core/errors';
+import type { IdpConfig } from '../core/flow/file-format';
+import { loadFlowFile } from '../core/flow/load';
+import { selectEnvironment } from '../core/flow/select';
+import { renderTemplate } from '../core/flow/template';
+import type { HttpClient, HttpOptions } from '../core/http/types';
+import { JwksCache } from '../core/jwt/jwks';
+import { CLIENT_AUTH_METHODS } from '../core/oauth/client-auth';
+import type { ClientAuthMethod, ClientConfig } from '../core/oauth/client-auth';
+import type { OAuthContext } from '../core/oauth/context';
+import { discover } from '../core/oauth/discovery';
+import type { AuthorizationServerMetadata, EndpointField } from '../core/oauth/metadata';
+import { oktaIssuer } from '../core/oauth/okta';
+import type { CliIo } from './io';
+import { UsageError } from './io';
+
+/** The client secret's environment variable when --client-secret-env is not given. */
+export const DEFAULT_SECRET_ENV = 'OIDC_CLIENT_SECRET';
+
+/** parseArgs definitions: how requests travel. */
+export const TRANSPORT_OPTIONS = {
+  ca: { type: 'string' },
+  insecure: { type: 'boolean' },
+  proxy: { type: 'string' },
+  timeout: { type: 'string' },
+} as const;
+
+/** parseArgs definitions: which authorization server. */
+export const SERVER_OPTIONS = {
+  issuer: { type: 'string' },
+  'okta-domain': { type: 'string' },
+  'auth-server': { type: 'string' },
+  'token-endpoint': { type: 'string' },
+  'introspection-endpoint': { type: 'string' },
+  'revocation-endpoint': { type: 'string' },
+  'authorization-endpoint': { type: 'string' },
+  'device-authorization-endpoint': { type: 'string' },
+  'jwks-uri': { type: 'string' },
+  file: { type: 'string' },
+  idp: { type: 'string' },
+  env: { type: 'string' },
+} as const;
+
+/** parseArgs definitions: which client, and how it authenticates. */
+export const CLIENT_OPTIONS = {
+  'client-id': { type: 'string' },
+  'client-auth': { type: 'string' },
+  'client-secret-env': { type: 'string' },
+  'private-key-file': { type: 'string' },
+  'key-id': { type: 'string' },
+  'cert-file': { type: 'string' },
+  'key-file': { type: 'string' },
+} as const;
+
+/** Every IdP option, for commands that call the token or introspection endpoint. */
+export const IDP_OPTIONS = { ...TRANSPORT_OPTIONS, ...SERVER_OPTIONS, ...CLIENT_OPTIONS } as const;
+
+/** Help text for the server and transport options. */
+export const SERVER_OPTIONS_HELP = `IdP (one of):
+  --issuer URL             discover the endpoints from URL/.well-known/openid-configuration
+  --okta-domain D          an Okta org, e.g. dev-123.okta.com; with --auth-server ID
+                           (default "default"; "org" for the org authorization server)
+  --token-endpoint URL     give endpoints by hand (also --introspection-endpoint,
+                           --revocation-endpoint, --authorization-endpoint,
+                           --device-authorization-endpoint, --jwks-uri); with --issuer
+                           they override the discovered ones
+  --file F --idp NAME      take the IdP from a flow file (--env E picks its environment;
+                           secrets come from its \${env:NAME} references)
+Transport:
+  --ca FILE                trust this extra CA certificate (PEM)
+  --insecure               skip TLS verification (never in production)
+  --proxy URL              HTTP(S) proxy (default: HTTPS_PROXY/NO_PROXY)
+  --timeout MS             headers timeout per request (default 30000)
+`;
+
+/** Help text for the client options. */
+export const CLIENT_OPTIONS_HELP = `Client:
+  --client-id ID           the application's client id
+  --client-auth METHOD     client_secret_basic, client_secret_post, client_secret_jwt,
+                           private_key_jwt, tls_client_auth, self_signed_tls_client_auth
+                           or none (default: client_secret_basic with a secret, private_key_jwt
+                           with a key, tls_client_auth with a certificate, else none)
+  --client-secret-env NAME read the client secret from this environment variable
+                           (default ${DEFAULT_SECRET_ENV}); secrets are never flag values
+  --private-key-file F     private_key_jwt key (PEM or JWK JSON), with --key-id KID
+  --cert-file F --key-file F  client certificate and key (PEM) for mutual TLS
+`;
+
+/** The parsed values of the options above (all optional). */
+export interface IdpOptionValues {
+  ca?: string;
+  insecure?: boolean;
+  proxy?: string;
+  timeout?: string;
+  issuer?: string;
+  'okta-domain'?: string;
+  'auth-server'?: string;
+  'token-endpoint'?: string;
+  'introspection-endpoint'?: string;
+  'revocation-endpoint'?: string;
+  'authorization-endpoint'?: string;
+  'device-authorization-endpoint'?: string;
+  'jwks-uri'?: string;
+  file?: string;
+  idp?: string;
+  env?: string;
+  'client-id'?: string;
+  'client-auth'?: string;
+  'client-secret-env'?: string;
+  'private-key-file'?: string;
+  'key-id'?: string;
+  'cert-file'?: string;
+  'key-file'?: string;
+}
+
+/** Where the authorization server's metadata comes from. */
+export type ServerSource =
+  | { kind: 'issuer'; issuer: string; label: string }
+  | { kind: 'endpoints' }
+  | { kind: 'file'; file: string; idp?: string; env?: string };
+
+/** The client as given on the command line; files are read by connectIdp. */
+export interface ClientSpec {
+  clientId?: string;
+  authMethod?: ClientAuthMethod;
+  clientSecret?: string;
+  /** The environment variable the secret came from (for messages; never the value). */
+  secretEnv: string;
+  privateKeyFile?: string;
+  keyId?: string;
+  certFile?: string;
+  keyFile?: string;
+}
+
+/** Everything the IdP options say, validated but not yet connected. */
+export interface IdpSpec {
+  server: ServerSource;
+  /** Endpoints given by hand; they win over discovered ones. */
+  endpoints: Partial<Record<EndpointField, string>>;
+  client: ClientSpec;
+}
+
+const ENDPOINT_FLAGS: Array<[flag: keyof IdpOptionValues, field: EndpointField]> = [
+  ['token-endpoint', 'token_endpoint'],
+  ['introspection-endpoint', 'introspection_endpoint'],
+  ['revocation-endpoint', 'revocation_endpoint'],
+  ['authorization-endpoint', 'authorization_endpoint'],
+  ['device-authorization-endpoint', 'device_authorization_endpoint'],
+  ['jwks-uri', 'jwks_uri'],
+];
+
+const SECRET_FLAGS: Record<string, string> = {
+  '--client-secret': '--client-secret-env NAME (default OIDC_CLIENT_SECRET)',
+  '--secret': '--client-secret-env NAME (default OIDC_CLIENT_SECRET)',
+  '--password': '--password-env NAME',
+  '--token': '--token-env NAME',
+  '--refresh-token': '--refresh-token-env NAME',
+  '--subject-token': '--subject-token-env NAME',
+};
+
+/** Refuses secrets given as flag values: they would land in shell history and process lists. */
+export function rejectSecretFlags(args: readonly string[]): void {
+  for (const arg of args) {
+    if (arg === '--') return;
+    const name = arg.split('=')[0]!;
+    const instead = SECRET_FLAGS[name];
+    if (instead) {
+      throw new UsageError(`${name} is not accepted: a secret given on the command line lands in shell history and process lists. Put it in an environment variable and name it with ${instead}.`);
+    }
+  }
+}
+
+function httpUrl(value: string, flag: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new UsageError(`${flag} takes an absolute URL, got "${value}".`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new UsageError(`${flag} takes an http(s) URL, got "${value}".`);
+  return value;
+}
+
+function resolveServer(values: IdpOptionValues): ServerSource | undefined {
+  const given = (['issuer', 'okta-domain', 'file'] as const).filter((flag) => values[flag] !== undefined);
+  if (given.length > 1) throw new UsageError(`Give only one of --issuer, --okta-domain and --file (got ${given.map((f) => `--${f}`).join(' and ')}).`);
+  if (values['auth-server'] !== undefined && values['okta-domain'] === undefined) throw new UsageError('--auth-server goes with --okta-domain.');
+  if ((values.idp !== undefined || values.env !== undefined) && values.file === undefined) throw new UsageError('--idp and --env pick from a flow file: add --file.');
+  if (values.file !== undefined) {
+    const manual = ENDPOINT_FLAGS.filter(([flag]) => values[flag] !== undefined).map(([flag]) => `--${flag}`);
+    if (manual.length > 0) throw new UsageError(`${manual.join(', ')} cannot be combined with --file: the flow file's IdP names its endpoints.`);
+    return { kind: 'file', file: values.file, idp: values.idp, env: values.env };
+  }
+  if (values.issuer !== undefined) return { kind: 'issuer', issuer: httpUrl(values.issuer, '--issuer'), label: values.issuer };
+  if (values['okta-domain'] !== undefined) {
+    const server = values['auth-server'] ?? 'default';
+    try {
+      const issuer = oktaIssuer({ domain: values['okta-domain'], authorizationServerId: server === 'org' ? undefined : server });
+      return { kind: 'issuer', issuer, label: `Okta ${issuer}` };
+    } catch (error) {
+      if (isOidcError(error)) throw new UsageError(error.toUserMessage());
+      throw error;
+    }
+  }
+  return ENDPOINT_FLAGS.some(([flag]) => values[flag] !== undefined) ? { kind: 'endpoints' } : undefined;
+}
+
+function resolveClient(values: IdpOptionValues, env: Record<string, string | undefined>): ClientSpec {
+  const method = values['client-auth'];
+  if (method !== undefined && !(CLIENT_AUTH_METHODS as readonly string[]).includes(method)) {
+    throw new UsageError(`Unknown --client-auth "${method}": use one of ${CLIENT_AUTH_METHODS.join(', ')}.`);
+  }
+  if ((values['cert-file'] === undefined) !== (values['key-file'] === undefined)) throw new UsageError('--cert-file and --key-file go together (the client certificate and its private key).');
+  const secretEnv = values['client-secret-env'] ?? DEFAULT_SECRET_ENV;
+  const secret = env[secretEnv];
+  if (values['client-secret-env'] !== undefined && !secret) {
+    throw new UsageError(`The environment variable ${secretEnv} (from --client-secret-env) is not set or empty.`);
+  }
+  const clientSecret = secret || undefined;
+  const authMethod = (method as ClientAuthMethod | undefined) ?? (values['private-key-file'] ? 'private_key_jwt' : values['cert-file'] ? 'tls_client_auth' : undefined);
+  const needsSecret = authMethod === 'client_secret_basic' || authMethod === 'client_secret_post' || authMethod === 'client_secret_jwt';
+  if (needsSecret && !clientSecret && values.file === undefined) throw new UsageError(`--client-auth ${authMethod} needs the client secret: set ${secretEnv}${values['client-secret-env'] ? '' : ' or name another variable with --client-secret-env'}.`);
+  if (authMethod === 'private_key_jwt' && !values['private-key-file'] && values.file === undefined) throw new UsageError('--client-auth private_key_jwt needs --private-key-file.');
+  if ((authMethod === 'tls_client_auth' || authMethod === 'self_signed_tls_client_auth') && !values['cert-file'] && values.file === undefined) {
+    throw new UsageError(`--client-auth ${authMethod} needs --cert-file and --key-file.`);
+  }
+  return {
+    clientId: values['client-id'],
+    authMethod,
+    clientSecret,
+    secretEnv,
+    privateKeyFile: values['private-key-file'],
+    keyId: values['key-id'],
+    certFile: values['cert-file'],
+    keyFile: values['key-file'],
+  };
+}
+
+/**
+ * Validates the IdP options without any I/O. Undefined when none names an
+ * authorization server (the caller decides whether that is an error).
+ */
+export function resolveIdpSpec(values: IdpOptionValues, env: Record<string, string | undefined>): IdpSpec | undefined {
+  const server = resolveServer(values);
+  const client = resolveClient(values, env);
+  if (!server) {
+    if (client.clientId !== undefined) throw new UsageError('--client-id needs an IdP: give --issuer, --okta-domain, --file with --idp, or the endpoints.');
+    return undefined;
+  }
+  const endpoints: IdpSpec['endpoints'] = {};
+  for (const [flag, field] of ENDPOINT_FLAGS) {
+    const value = values[flag];
+    if (typeof value === 'string') endpoints[field] = httpUrl(value, `--${flag}`);
+  }
+  return { server, endpoints, client };
+}
+
+/** Like resolveIdpSpec, but an IdP is required. */
+export function requireIdpSpec(values: IdpOptionValues, env: Record<string, string | undefined>): IdpSpec {
+  const spec = resolveIdpSpec(values, env);
+  if (!spec) throw new UsageError('Name the IdP: --issuer URL, --okta-domain D, --file F --idp NAME, or the endpoints by hand (--token-endpoint ...).');
+  return spec;
+}
+
+/** An IdP ready to call: context (transport, metadata, client), keys and the file's defaults. */
+export interface ConnectedIdp {
+  ctx: OAuthContext;
+  /** The IdP's signing keys, when it publishes a jwks_uri. */
+  jwks?: JwksCache;
+  /** Token request defaults from a flow file's IdP. */
+  defaults: { scopes?: string[]; audience?: string; resource?: string; extra?: Record<string, string> };
+  /** Notes for standard error, e.g. discovery warnings. */
+  warnings: string[];
+}
+
+export interface ConnectOptions {
+  http: HttpClient;
+  io: CliIo;
+  clock?: Clock;
+  /** The command calls client-authenticated endpoints, so a client id is required. */
+  needClient: boolean;
+  /** Fetch the discovery document when an issuer is known (default true). */
+  discovery?: boolean;
+  /** Reads key, certificate, CA and flow files (injectable for tests). */
+  readTextFile?: (path: string) => Promise<string>;
+}
+
+async function readNamed(path: string, flag: string, read: (path: string) => Promise<string>): Promise<string> {
+  try {
+    return await read(path);
+  } catch (error) {
+    throw new OidcError('config.file_unreadable', `Cannot read ${path} (${flag}): ${(error as NodeJS.ErrnoException).code ?? String(error)}.`, { where: flag, hint: 'Check the path and its permissions.' });
+  }
+}
+
+function withOptions(http: HttpClient, options: Partial<HttpOptions>): HttpClient {
+  if (Object.keys(options).length === 0) return http;
+  return { send: (request) => http.send({ ...request, options: { ...options, ...request.options } }) };
+}
+
+interface FromFile {
+  config: IdpConfig;
+  issuer?: string;
+}
+
+async function idpFromFile(source: Extract<ServerSource, { kind: 'file' }>, io: CliIo, read: (path: string) => Promise<string>): Promise<FromFile> {
+  const text = await readNamed(source.file, '--file', read);
+  const { file } = loadFlowFile(text, { fileName: source.file });
+  const idps = Object.keys(file.idps ?? {});
+  const name = source.idp ?? (idps.length === 1 ? idps[0] : undefined);
+  if (!name) throw new UsageError(idps.length === 0 ? `${source.file} defines no IdPs.` : `${source.file} has several IdPs; pick one with --idp: ${idps.join(', ')}.`);
+  const raw = file.idps?.[name];
+  if (!raw) throw new UsageError(`${source.file} has no IdP "${name}"; it has: ${idps.join(', ') || 'none'}.`);
+  const secrets = { env: io.env };
+  const environment = selectEnvironment(file, source.env);
+  const envValues = environment ? (renderTemplate(environment.values, { env: {}, steps: {} }, { secrets, where: `environment ${environment.name}` }) as Record<string, unknown>) : {};
+  const config = renderTemplate(raw, { env: envValues, steps: {} }, { secrets, where: `idps.${name}` }) as IdpConfig;
+  const okta = config.okta;
+  const issuer = config.issuer ?? (okta ? oktaIssuer({ domain: okta.domain, authorizationServerId: (okta.authorizationServerId ?? 'default') === 'org' ? undefined : (okta.authorizationServerId ?? 'default') }) : undefined);
+  return { config, issuer };
+}
+
+const FILE_ENDPOINTS: Array<[keyof NonNullable<IdpConfig['endpoints']>, EndpointField]> = [
+  ['token', 'token_endpoint'],
+  ['introspection', 'introspection_endpoint'],
+  ['revocation', 'revocation_endpoint'],
+  ['jwks', 'jwks_uri'],
+  ['authorization', 'authorization_endpoint'],
+  ['device_authorization', 'device_authorization_endpoint'],
+  ['userinfo', 'userinfo_endpoint'],
+];
+
+/** Reads the files the spec names, discovers the metadata and builds the OAuth context. */
+export async function connectIdp(spec: IdpSpec, options: ConnectOptions): Promise<ConnectedIdp> {
+  const read = options.readTextFile ?? ((path: string) => readFile(path, 'utf8'));
+  const warnings: string[] = [];
+  let fileConfig: IdpConfig | undefined;
+  let issuer: string | undefined;
+  const endpoints: Partial<Record<EndpointField, string>> = {};
+  const tls: Partial<HttpOptions> = {};
+
+  if (spec.server.kind === 'file') {
+    const loaded = await idpFromFile(spec.server, options.io, read);
+    fileConfig = loaded.config;
+    issuer = fileConfig.discovery === false ? undefined : loaded.issuer;
+    for (const [name, field] of FILE_ENDPOINTS) {
+      const value = fileConfig.endpoints?.[name];
+      if (value) endpoints[field] = value;
+    }
+    if (fileConfig.caFile) tls.ca = await readNamed(fileConfig.caFile, 'caFile in the flow file', read);
+    if (fileConfig.insecureSkipTlsVerify) tls.insecureSkipTlsVerify = true;
+  } else if (spec.server.kind === 'issuer') {
+    issuer = spec.server.issuer;
+  }
+  Object.assign(endpoints, spec.endpoints);
+
+  const http = withOptions(options.http, tls);
+  let metadata: AuthorizationServerMetadata;
+  if (issuer && options.discovery !== false) {
+    const found = await discover(http, issuer, { clock: options.clock });
+    metadata = found.metadata;
+    warnings.push(...found.warnings);
+  } else {
+    metadata = { issuer: issuer ?? (spec.server.kind === 'file' ? (fileConfig?.issuer ?? '') : '') };
+  }
+  metadata = { ...metadata, ...endpoints };
+
+  const c = spec.client;
+  const clientId = c.clientId ?? fileConfig?.clientId;
+  if (options.needClient && !clientId) throw new UsageError('--client-id is required: the IdP authenticates the application that calls it.');
+  const clientSecret = c.clientSecret ?? fileConfig?.clientSecret;
+  const privateKey = c.privateKeyFile ? await readNamed(c.privateKeyFile, '--private-key-file', read) : fileConfig?.privateKey;
+  const certificate = c.certFile ? await readNamed(c.certFile, '--cert-file', read) : fileConfig?.certificate;
+  const certificateKey = c.keyFile ? await readNamed(c.keyFile, '--key-file', read) : undefined;
+  const authMethod: ClientAuthMethod =
+    c.authMethod ?? fileConfig?.clientAuth ?? (clientSecret ? 'client_secret_basic' : privateKey ? 'private_key_jwt' : certificate ? 'tls_client_auth' : 'none');
+  const client: ClientConfig = {
+    clientId: clientId ?? '',
+    authMethod,
+    clientSecret,
+    privateKey,
+    keyId: c.keyId ?? fileConfig?.keyId,
+    signingAlg: fileConfig?.signingAlg,
+    certificate,
+    certificateKey,
+  };
+  const jwks = metadata.jwks_uri ? new JwksCache({ http, jwksUri: metadata.jwks_uri, clock: options.clock }) : undefined;
+  const resource = fileConfig?.resource;
+  const extra = fileConfig?.extra ? Object.fromEntries(Object.entries(fileConfig.extra).map(([k, v]) => [k, String(v)])) : undefined;
+  return {
+    ctx: { http, metadata, client, clock: options.clock },
+    jwks,
+    defaults: { scopes: fileConfig?.scopes, audience: fileConfig?.audience, resource: Array.isArray(resource) ? resource[0] : resource, extra },
+    warnings,
+  };
+}
