@@ -184,6 +184,10 @@ export class FlowRunner {
     const flow = getFlow(this.file, options.flow);
     const env = selectEnvironment(this.file, options.env, options.flow);
     const startedAt = this.clock.now();
+    // What the runner learns about tokens is per run, so a long-lived runner's memory stays flat.
+    this.tokenOrigin.clear();
+    this.lastIntrospection.clear();
+    this.lastTokenStep = undefined;
     const ctx: TemplateContext = { env: {}, steps: {}, vars: flow.vars ?? {} };
     const steps: StepRun[] = [];
     emit({ type: 'run-start', flow: options.flow, env: env?.name, steps: flow.steps.map((s) => ({ id: s.id, type: s.type, name: s.name })), at: startedAt });
