@@ -6,6 +6,9 @@
  *
  *   npm run bench            (RUNS=2000 by default; RUNS=500 for a quick look)
  */
+import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { request } from 'undici';
 import { loadFlowFile } from '../src/core/flow/load';
 import { FlowRunner } from '../src/core/flow/runner';
@@ -17,12 +20,22 @@ const STEPS = 3;
 
 async function main(): Promise<void> {
   const upstream = await startEchoUpstream();
+  // A token endpoint that issues a new opaque token every time, so each run brings new token state.
+  const idp = createServer((_req, res) => {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ access_token: randomBytes(24).toString('base64url'), token_type: 'Bearer', expires_in: 3600 }));
+  });
+  await new Promise<void>((resolve) => idp.listen(0, '127.0.0.1', resolve));
+  const tokenUrl = `http://127.0.0.1:${(idp.address() as AddressInfo).port}/token`;
   const flowText = `
 version: 1
 environments: { local: { url: "${upstream.url}" } }
+idps:
+  idp: { discovery: false, endpoints: { token: "${tokenUrl}" }, clientId: bench, clientAuth: none }
 flows:
   f:
     steps:
+      - { id: token, type: token, idp: idp, reuse: false }
 ${Array.from({ length: STEPS }, (_, i) => `      - { id: r${i}, type: request, url: "{{env.url}}/orders/${i}", assert: [{ status: 200 }, { json: $.upstream, equals: echo }] }`).join('\n')}
 `;
   const { file } = loadFlowFile(flowText, { fileName: 'bench' });
@@ -30,6 +43,8 @@ ${Array.from({ length: STEPS }, (_, i) => `      - { id: r${i}, type: request, u
   const runner = new FlowRunner(file, { http, secrets: { env: {} } });
 
   const baseline = async () => {
+    const token = await request(tokenUrl, { method: 'POST', body: 'grant_type=client_credentials&client_id=bench', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    if (!((await token.body.json()) as { access_token?: string }).access_token) throw new Error('baseline token failed');
     for (let i = 0; i < STEPS; i += 1) {
       const res = await request(`${upstream.url}/orders/${i}`);
       const body = (await res.body.json()) as { upstream?: string };
@@ -37,6 +52,8 @@ ${Array.from({ length: STEPS }, (_, i) => `      - { id: r${i}, type: request, u
     }
   };
   const viaClient = async () => {
+    const token = await http.send({ method: 'POST', url: tokenUrl, form: { grant_type: 'client_credentials', client_id: 'bench' } });
+    if (!token.json<{ access_token?: string }>().access_token) throw new Error('client token failed');
     for (let i = 0; i < STEPS; i += 1) {
       const res = await http.send({ method: 'GET', url: `${upstream.url}/orders/${i}` });
       if (res.status !== 200 || res.json<{ upstream?: string }>().upstream !== 'echo') throw new Error('client failed');
@@ -73,17 +90,18 @@ ${Array.from({ length: STEPS }, (_, i) => `      - { id: r${i}, type: request, u
   global.gc?.();
   const heapAfter = process.memoryUsage().heapUsed;
 
-  const perRequestBase = baseMs / (RUNS * STEPS);
-  const perRequestRunner = runnerMs / (RUNS * STEPS);
-  process.stdout.write(`runs: ${RUNS} flows x ${STEPS} requests, same process, same echo upstream\n`);
+  const perRequestBase = baseMs / (RUNS * (STEPS + 1));
+  const perRequestRunner = runnerMs / (RUNS * (STEPS + 1));
+  process.stdout.write(`runs: ${RUNS} flows x (1 token + ${STEPS} data requests), same process, same local servers\n`);
   process.stdout.write(`baseline (raw undici request + JSON parse): ${perRequestBase.toFixed(3)} ms/request\n`);
-  const perRequestClient = clientMs / (RUNS * STEPS);
+  const perRequestClient = clientMs / (RUNS * (STEPS + 1));
   process.stdout.write(`HTTP layer (recording, timings, redaction-ready exchange): ${perRequestClient.toFixed(3)} ms/request, ratio ${(perRequestClient / perRequestBase).toFixed(2)}x\n`);
   process.stdout.write(`flow runner (templates, assertions, recording, events): ${perRequestRunner.toFixed(3)} ms/request, ratio ${(perRequestRunner / perRequestBase).toFixed(2)}x\n`);
   process.stdout.write(`runner over HTTP layer: ${(perRequestRunner / perRequestClient).toFixed(2)}x\n`);
   process.stdout.write(`heap after ${RUNS} more runs vs before: ${((heapAfter - heapBefore) / 1024 / 1024).toFixed(2)} MiB (${global.gc ? 'after gc' : 'run with --expose-gc for a clean figure'})\n`);
   await http.close();
   await upstream.close();
+  idp.close();
 }
 
 void main();
