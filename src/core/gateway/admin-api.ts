@@ -1,0 +1,66 @@
+/**
+ * Reads services, routes and plugins from a Kong Admin API (http or https,
+ * optional Enterprise workspace and RBAC token) into the gateway model.
+ */
+import { OidcError } from '../errors';
+import type { HttpClient, HttpOptions } from '../http/types';
+import type { KongApiDescriptor, KongApiTarget } from './kong-pages';
+import { listKongCollection } from './kong-pages';
+import type { GatewayModel, KongPluginEntity, KongRouteEntity, KongServiceEntity } from './model';
+import { buildGatewayModel } from './model';
+
+export interface KongAdminOptions {
+  /** e.g. http://localhost:8001 or https://kong-admin:8444. */
+  adminUrl: string;
+  /** Enterprise RBAC token, sent as Kong-Admin-Token. */
+  token?: string;
+  /** Enterprise workspace; entities are then read under /{workspace}/. */
+  workspace?: string;
+  /** Per-request HTTP options: CA, client certificate, timeouts. */
+  httpOptions?: Partial<HttpOptions>;
+  pageSize?: number;
+}
+
+export const KONG_ADMIN_API: KongApiDescriptor = {
+  name: 'Kong Admin API',
+  codePrefix: 'gateway.admin',
+  unauthorizedHint:
+    'Set the RBAC token of an admin allowed to read services, routes and plugins (sent as Kong-Admin-Token; in the CLI via --admin-token-env), and check it belongs to this workspace.',
+  notFoundHint:
+    'Check the Admin API URL (port 8001, or 8444 for TLS; no extra path unless a proxy adds one) and the workspace name: Kong answers 404 for a workspace that does not exist.',
+  unreachableHint: 'The Kong Admin API could not be reached: check the Admin API URL and that admin_listen exposes it to this machine.',
+};
+
+function adminBase(options: KongAdminOptions): string {
+  let url: URL;
+  try {
+    url = new URL(options.adminUrl);
+  } catch {
+    throw new OidcError('gateway.admin_url', `"${options.adminUrl}" is not an absolute URL for the Kong Admin API.`, {
+      hint: 'Give the Admin API as http://host:8001 or https://host:8444.',
+    });
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new OidcError('gateway.admin_url', `The Kong Admin API URL must be http or https, got ${url.protocol}.`, { hint: 'Give the Admin API as http://host:8001 or https://host:8444.' });
+  }
+  const base = url.toString().replace(/\/+$/, '');
+  return options.workspace ? `${base}/${encodeURIComponent(options.workspace)}` : base;
+}
+
+/** Reads a Kong Admin API's services, routes and plugins (every page) into the gateway model. */
+export async function readKongAdmin(http: HttpClient, options: KongAdminOptions): Promise<GatewayModel> {
+  const baseUrl = adminBase(options);
+  const target: KongApiTarget = {
+    api: KONG_ADMIN_API,
+    baseUrl,
+    headers: options.token ? { 'Kong-Admin-Token': options.token } : {},
+    secrets: options.token ? [options.token] : [],
+    ...(options.httpOptions ? { options: options.httpOptions } : {}),
+    ...(options.pageSize ? { pageSize: options.pageSize } : {}),
+  };
+  const services = await listKongCollection<KongServiceEntity>(http, target, 'services');
+  const routes = await listKongCollection<KongRouteEntity>(http, target, 'routes');
+  const plugins = await listKongCollection<KongPluginEntity>(http, target, 'plugins');
+  for (const plugin of plugins) plugin.origin = `plugin ${plugin.instance_name ?? plugin.id ?? plugin.name} (${baseUrl}/plugins/${plugin.id ?? ''})`;
+  return buildGatewayModel({ services, routes, plugins }, { kind: 'admin-api', description: `Kong Admin API ${baseUrl}` });
+}

@@ -1,0 +1,347 @@
+/**
+ * Reads an Apache httpd configuration using mod_auth_openidc as an OAuth 2.0
+ * resource server (`AuthType oauth20`) into the gateway model. Directives that
+ * mean what a Kong openid-connect field means are mapped onto it; behaviour
+ * Kong has no word for is kept as Apache-specific findings. `${NAME}`
+ * placeholders are kept exactly as written.
+ */
+import { OidcError } from '../errors';
+import type { BearerParamType, KongOidcConfig } from './kong-oidc-config';
+import type { LintFinding } from './lint';
+import type { ApacheRouteSettings, GatewayModel, GatewayRoute, GatewayService } from './model';
+import { isRegexPath } from './model';
+
+export interface ApacheDirective {
+  name: string;
+  args: string[];
+  line: number;
+}
+
+export interface ApacheSection {
+  /** Section type as written ("Location", "VirtualHost"); "" for the file itself. */
+  type: string;
+  args: string[];
+  line: number;
+  directives: ApacheDirective[];
+  sections: ApacheSection[];
+}
+
+export interface ApacheConf {
+  fileName: string;
+  root: ApacheSection;
+  warnings: string[];
+}
+
+/** Splits one logical line into words, honouring "double" and 'single' quotes. */
+function words(text: string): string[] {
+  const out: string[] = [];
+  const pattern = /"((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)'|(\S+)/g;
+  for (const match of text.matchAll(pattern)) out.push(match[1] ?? match[2] ?? match[3] ?? '');
+  return out;
+}
+
+/** Parses httpd.conf syntax: directives, nested `<Section>` blocks, comments and `\` continuations. */
+export function parseApacheConf(text: string, fileName = 'httpd.conf'): ApacheConf {
+  const root: ApacheSection = { type: '', args: [], line: 0, directives: [], sections: [] };
+  const stack: ApacheSection[] = [root];
+  const warnings: string[] = [];
+  const raw = text.split(/\r?\n/);
+  for (let index = 0; index < raw.length; index += 1) {
+    const line = index + 1;
+    let logical = raw[index]!;
+    while (/\\$/.test(logical) && index + 1 < raw.length) {
+      index += 1;
+      logical = logical.slice(0, -1) + raw[index]!;
+    }
+    const trimmed = logical.trim();
+    if (!trimmed || trimmed.startsWith('#')) continue;
+    const close = /^<\/([A-Za-z]+)\s*>$/.exec(trimmed);
+    if (close) {
+      const open = stack[stack.length - 1]!;
+      if (stack.length === 1 || open.type.toLowerCase() !== close[1]!.toLowerCase()) {
+        throw new OidcError('gateway.apache_syntax', `Apache config ${fileName} line ${line}: </${close[1]}> closes ${stack.length === 1 ? 'nothing' : `<${open.type}> opened on line ${open.line}`}.`, {
+          where: `${fileName}:${line}`,
+          hint: 'Balance the section tags (apachectl configtest reports the same).',
+        });
+      }
+      stack.pop();
+      continue;
+    }
+    const open = /^<([A-Za-z]+)(\s[^>]*)?>$/.exec(trimmed);
+    if (open) {
+      const section: ApacheSection = { type: open[1]!, args: words(open[2] ?? ''), line, directives: [], sections: [] };
+      stack[stack.length - 1]!.sections.push(section);
+      stack.push(section);
+      continue;
+    }
+    if (trimmed.startsWith('<')) {
+      throw new OidcError('gateway.apache_syntax', `Apache config ${fileName} line ${line}: "${trimmed.slice(0, 60)}" is not a complete section tag.`, {
+        where: `${fileName}:${line}`,
+        hint: 'Section tags look like <Location "/path"> and </Location>.',
+      });
+    }
+    const [name, ...args] = words(trimmed);
+    if (/^include(optional)?$/i.test(name!)) warnings.push(`${fileName} line ${line}: ${name} ${args.join(' ')} was not followed; directives in that file are not shown.`);
+    stack[stack.length - 1]!.directives.push({ name: name!, args, line });
+  }
+  if (stack.length > 1) {
+    const open = stack[stack.length - 1]!;
+    throw new OidcError('gateway.apache_syntax', `Apache config ${fileName}: <${open.type}> opened on line ${open.line} is never closed.`, {
+      where: `${fileName}:${open.line}`,
+      hint: `Add </${open.type}> where the section ends.`,
+    });
+  }
+  return { fileName, root, warnings };
+}
+
+/** Sections whose contents apply as if written in the enclosing scope. */
+const TRANSPARENT = new Set(['ifmodule', 'ifdefine', 'ifversion', 'ifdirective', 'iffile', 'requireall', 'requireany', 'requirenone']);
+
+/** Directives of a section, with those of transparent sub-sections (IfModule...) in file order. */
+function flatten(section: ApacheSection): ApacheDirective[] {
+  const out = [...section.directives];
+  for (const sub of section.sections) if (TRANSPARENT.has(sub.type.toLowerCase())) out.push(...flatten(sub));
+  return out.sort((a, b) => a.line - b.line);
+}
+
+function childSections(section: ApacheSection, type: string): ApacheSection[] {
+  const out: ApacheSection[] = [];
+  for (const sub of section.sections) {
+    const kind = sub.type.toLowerCase();
+    if (kind === type) out.push(sub);
+    else if (TRANSPARENT.has(kind)) out.push(...childSections(sub, type));
+  }
+  return out;
+}
+
+/** Kong config field (as lint names it) → the mod_auth_openidc directive that plays its part. */
+export const APACHE_FIELD_NAMES: Readonly<Record<string, string>> = {
+  'config.introspection_endpoint': 'OIDCOAuthIntrospectionEndpoint',
+  'config.introspection_endpoint_auth_method': 'OIDCOAuthIntrospectionEndpointAuth',
+  'config.client_auth': 'OIDCOAuthIntrospectionEndpointAuth',
+  'config.client_id': 'OIDCOAuthClientID',
+  'config.client_secret[0]': 'OIDCOAuthClientSecret',
+  'config.cache_introspection': 'OIDCOAuthTokenIntrospectionInterval',
+  'config.bearer_token_param_type': 'OIDCOAuthAcceptTokenAs',
+  'config.ssl_verify': 'OIDCSSLValidateServer',
+  'config.introspect_jwt_tokens': 'OIDCOAuthVerifyJwksUri',
+  'config.scopes_required': 'Require claim',
+  'config.scopes_claim': 'Require claim',
+  'config.audience_required': 'Require claim',
+};
+
+const APACHE_FIXES: Readonly<Record<string, Partial<Pick<LintFinding, 'message' | 'fix'>>>> = {
+  'ssl-verify-off': {
+    message: 'OIDCSSLValidateServer is Off, so Apache trusts any certificate presented by the introspection endpoint and the JWKS URI.',
+    fix: "Set OIDCSSLValidateServer On and point OIDCCABundlePath at the IdP's CA bundle.",
+  },
+  'token-in-query': { fix: 'Remove query from OIDCOAuthAcceptTokenAs (the default is header only).' },
+  'introspection-cache-delays-revocation': { fix: 'Set OIDCOAuthTokenIntrospectionInterval to -1 (introspect every request) or to a few seconds.' },
+  'jwt-not-introspected': { fix: 'Remove OIDCOAuthVerifyJwksUri so every token is introspected, or keep token lifetimes short.' },
+  'introspection-client-missing': { fix: 'Set OIDCOAuthClientID and OIDCOAuthClientSecret to an IdP client allowed to introspect.' },
+  'introspection-endpoint-mismatch': { fix: "Set OIDCOAuthIntrospectionEndpoint to the IdP's introspection endpoint." },
+  'introspection-auth-unsupported': { fix: 'Set OIDCOAuthIntrospectionEndpointAuth to a method the IdP supports.' },
+  'okta-scopes-claim': { fix: 'Write the requirement against the claim the token carries, e.g. Require claim scp:orders:read for Okta JWTs.' },
+};
+
+/** Renames a Kong lint finding's field and fix to the mod_auth_openidc directives. */
+export function adaptFindingForApache(finding: LintFinding): LintFinding {
+  return { ...finding, field: APACHE_FIELD_NAMES[finding.field] ?? finding.field, ...(APACHE_FIXES[finding.rule] ?? {}) };
+}
+
+/** Apache-specific findings for a route; with a token's claims, the REMOTE_USER check becomes definite. */
+export function apacheFindings(route: Pick<GatewayRoute, 'apache' | 'oidc'>, token?: { claims: Record<string, unknown> }): LintFinding[] {
+  const settings = route.apache;
+  if (!settings || settings.authType !== 'oauth20') return [];
+  const findings: LintFinding[] = [];
+  const config = route.oidc?.config;
+  const where = (directive: string) => (settings.lines[directive] ? ` (${settings.lines[directive]})` : '');
+  if (config && !config.introspection_endpoint && !(config.auth_methods ?? []).includes('bearer')) {
+    findings.push({
+      rule: 'apache-no-token-validation',
+      severity: 'error',
+      field: 'OIDCOAuthIntrospectionEndpoint',
+      message: 'AuthType oauth20 is set, but neither OIDCOAuthIntrospectionEndpoint nor OIDCOAuthVerifyJwksUri is configured, so mod_auth_openidc has no way to validate a token.',
+      fix: "Set OIDCOAuthIntrospectionEndpoint to the IdP's introspection endpoint (or OIDCOAuthVerifyJwksUri for local JWT validation).",
+    });
+  }
+  const claim = settings.remoteUserClaim ?? 'sub';
+  const has = token ? token.claims[claim] !== undefined && token.claims[claim] !== null : undefined;
+  if (has === false) {
+    findings.push({
+      rule: 'apache-remote-user-claim',
+      severity: 'error',
+      field: 'OIDCOAuthRemoteUserClaim',
+      message: `This token has no "${claim}" claim, so mod_auth_openidc cannot set REMOTE_USER and answers 401; only Apache's error log says why ("remote user could not be set").`,
+      evidence: `the token's claims are ${Object.keys(token!.claims).join(', ') || 'empty'}`,
+      fix: `Set OIDCOAuthRemoteUserClaim to a claim every token carries (client_id for client-credentials tokens)${settings.remoteUserClaim ? '' : "; it defaults to sub"}.`,
+    });
+  } else if (has === undefined && settings.remoteUserClaim === undefined) {
+    findings.push({
+      rule: 'apache-remote-user-claim',
+      severity: 'warning',
+      field: 'OIDCOAuthRemoteUserClaim',
+      message: 'OIDCOAuthRemoteUserClaim is not set, so mod_auth_openidc takes REMOTE_USER from "sub"; a client-credentials token whose introspection answer has no sub is refused with 401, and only the error log says why ("remote user could not be set").',
+      fix: 'Set OIDCOAuthRemoteUserClaim client_id (present for every client-credentials token).',
+    });
+  }
+  const secret = settings.clientSecret;
+  if (secret && !/^\$\{[A-Za-z_][A-Za-z0-9_]*\}$/.test(secret)) {
+    findings.push({
+      rule: 'apache-plaintext-client-secret',
+      severity: 'warning',
+      field: 'OIDCOAuthClientSecret',
+      message: `The introspection client secret is written in plain text in the Apache configuration${where('OIDCOAuthClientSecret')}.`,
+      fix: 'Take it from the environment: OIDCOAuthClientSecret ${OIDC_CLIENT_SECRET} (exported in envvars or the service unit), and keep the file out of version control.',
+    });
+  }
+  return findings;
+}
+
+function acceptTokenAs(values: string[]): { types: BearerParamType[]; cookie?: string } {
+  const types: BearerParamType[] = [];
+  let cookie: string | undefined;
+  for (const value of values) {
+    const lower = value.toLowerCase();
+    if (lower === 'header' || lower === 'basic') types.push('header');
+    else if (lower === 'post') types.push('body');
+    else if (lower === 'query') types.push('query');
+    else if (lower.startsWith('cookie')) {
+      types.push('cookie');
+      cookie = value.split(':')[1];
+    }
+  }
+  return { types: [...new Set(types)], ...(cookie ? { cookie } : {}) };
+}
+
+function guessIssuer(metadataUrl: string | undefined, introspection: string | undefined): string | undefined {
+  if (metadataUrl && !metadataUrl.includes('${')) return metadataUrl;
+  // Okta's endpoints hang off the issuer: {issuer}/v1/introspect.
+  if (introspection && !introspection.includes('${') && /\/v1\/introspect$/.test(introspection)) return introspection.replace(/\/v1\/introspect$/, '');
+  return undefined;
+}
+
+/** Maps one `<Location>` with its inherited directives onto a route. */
+function locationRoute(conf: ApacheConf, scopes: ApacheSection[], location: ApacheSection, services: GatewayService[]): GatewayRoute {
+  const local = flatten(location);
+  const lookup = (name: string): ApacheDirective | undefined => {
+    for (const scope of [local, ...scopes.map(flatten)]) {
+      const found = [...scope].reverse().find((d) => d.name.toLowerCase() === name.toLowerCase());
+      if (found) return found;
+    }
+    return undefined;
+  };
+  const arg = (name: string) => lookup(name)?.args[0];
+  const lines: Record<string, string> = {};
+  const names = ['OIDCOAuthIntrospectionEndpoint', 'OIDCOAuthClientID', 'OIDCOAuthClientSecret', 'OIDCOAuthIntrospectionEndpointAuth', 'OIDCOAuthTokenIntrospectionInterval', 'OIDCOAuthRemoteUserClaim', 'OIDCOAuthVerifyJwksUri', 'OIDCCABundlePath', 'OIDCSSLValidateServer', 'OIDCOAuthAcceptTokenAs', 'OIDCOAuthServerMetadataURL', 'AuthType'];
+  for (const name of names) {
+    const found = lookup(name);
+    if (found) lines[name] = `${conf.fileName} line ${found.line}`;
+  }
+
+  const isMatch = location.type.toLowerCase() === 'locationmatch' || location.args[0] === '~';
+  const pathArg = location.args[0] === '~' ? location.args[1] ?? '' : location.args[0] ?? '/';
+  const path = isMatch ? `~${pathArg}` : pathArg;
+  const proxyPass = local.find((d) => d.name.toLowerCase() === 'proxypass');
+  const upstream = proxyPass?.args[0];
+  if (upstream && !services.some((s) => s.name === upstream)) services.push({ name: upstream, upstreamUrl: upstream });
+  const serverName = scopes.length > 1 ? arg('ServerName') : undefined;
+
+  const authType = (local.find((d) => d.name.toLowerCase() === 'authtype')?.args[0] ?? '').toLowerCase();
+  const requires = local.filter((d) => d.name.toLowerCase() === 'require').map((d) => `Require ${d.args.join(' ')}`);
+  const route: GatewayRoute = {
+    name: serverName ? `${serverName}${pathArg}` : pathArg,
+    service: upstream ?? '',
+    paths: [path],
+    regexPaths: isRegexPath(path) ? [path] : [],
+    ...(serverName ? { hosts: [serverName] } : {}),
+    stripPath: false,
+    authPlugins: [],
+    sourceFindings: [],
+    ...(requires.length ? { requirements: requires } : {}),
+  };
+  if (authType !== 'oauth20') {
+    if (authType) route.authPlugins.push({ name: `mod_auth_openidc (AuthType ${authType})`, scope: 'route', origin: lines.AuthType ?? conf.fileName });
+    return route;
+  }
+
+  const interval = arg('OIDCOAuthTokenIntrospectionInterval');
+  const seconds = interval === undefined ? undefined : Number(interval);
+  const accept = acceptTokenAs(lookup('OIDCOAuthAcceptTokenAs')?.args ?? ['header']);
+  const validate = (arg('OIDCSSLValidateServer') ?? 'On').toLowerCase() !== 'off';
+  const config: KongOidcConfig = {
+    // mod_auth_openidc validates locally when a JWKS URI is set, and introspects otherwise.
+    auth_methods: arg('OIDCOAuthVerifyJwksUri') ? ['bearer'] : ['introspection'],
+    introspect_jwt_tokens: false,
+    ssl_verify: validate,
+    bearer_token_param_type: accept.types.length ? accept.types : ['header'],
+    ...(accept.cookie ? { bearer_token_cookie_name: accept.cookie } : {}),
+  };
+  const endpoint = arg('OIDCOAuthIntrospectionEndpoint');
+  if (endpoint) config.introspection_endpoint = endpoint;
+  const clientId = arg('OIDCOAuthClientID');
+  if (clientId) config.client_id = [clientId];
+  const secret = arg('OIDCOAuthClientSecret');
+  if (secret) config.client_secret = [secret];
+  config.introspection_endpoint_auth_method = arg('OIDCOAuthIntrospectionEndpointAuth') ?? 'client_secret_basic';
+  if (seconds !== undefined && Number.isFinite(seconds) && seconds < 0) config.cache_introspection = false;
+  else {
+    config.cache_introspection = true;
+    if (seconds !== undefined && seconds > 0) {
+      config.cache_ttl = seconds;
+      config.cache_ttl_max = seconds;
+    }
+  }
+  for (const line of requires) {
+    const claim = /^Require claim ([^:\s]+):(.+)$/.exec(line);
+    if (!claim) continue;
+    const [, name, value] = claim;
+    if (name === 'scope' || name === 'scp') {
+      config.scopes_claim = config.scopes_claim ?? [name];
+      config.scopes_required = [...(config.scopes_required ?? []), value!];
+    } else if (name === 'aud') {
+      config.audience_required = [...(config.audience_required ?? []), value!];
+    }
+  }
+  const remoteUserClaim = arg('OIDCOAuthRemoteUserClaim');
+  const caBundlePath = arg('OIDCCABundlePath');
+  const issuerGuess = guessIssuer(arg('OIDCOAuthServerMetadataURL'), endpoint);
+  const settings: ApacheRouteSettings = {
+    authType,
+    ...(remoteUserClaim ? { remoteUserClaim } : {}),
+    ...(secret ? { clientSecret: secret } : {}),
+    sslValidateServer: validate,
+    ...(caBundlePath ? { caBundlePath } : {}),
+    ...(seconds !== undefined && Number.isFinite(seconds) ? { introspectionInterval: seconds } : {}),
+    acceptTokenAs: lookup('OIDCOAuthAcceptTokenAs')?.args ?? ['header'],
+    ...(issuerGuess ? { issuerGuess } : {}),
+    lines,
+  };
+  route.apache = settings;
+  route.oidc = { config, scope: 'route', origin: `${conf.fileName} line ${location.line} (<${location.type} ${location.args.join(' ')}>)`, shadows: [] };
+  route.authPlugins.push({ name: 'mod_auth_openidc (AuthType oauth20)', scope: 'route', origin: route.oidc.origin });
+  route.sourceFindings = apacheFindings(route);
+  return route;
+}
+
+/** Reads an Apache mod_auth_openidc configuration's text into the gateway model. */
+export function readApacheConf(text: string, fileName = 'httpd.conf'): GatewayModel {
+  const conf = parseApacheConf(text, fileName);
+  const services: GatewayService[] = [];
+  const routes: GatewayRoute[] = [];
+  const visit = (scopes: ApacheSection[], section: ApacheSection) => {
+    for (const location of [...childSections(section, 'location'), ...childSections(section, 'locationmatch')].sort((a, b) => a.line - b.line)) {
+      routes.push(locationRoute(conf, scopes, location, services));
+    }
+  };
+  visit([conf.root], conf.root);
+  for (const vhost of childSections(conf.root, 'virtualhost')) visit([vhost, conf.root], vhost);
+  return {
+    source: { kind: 'apache', description: `Apache mod_auth_openidc config ${fileName}` },
+    services,
+    routes,
+    consumers: [],
+    fromFile: true,
+    warnings: conf.warnings,
+  };
+}

@@ -1,0 +1,135 @@
+/**
+ * Reads Kong's paged collections (`{data, next, offset}`) to the end over the
+ * product's HTTP client, turning every failure into an error that names the
+ * API (Admin API or Konnect) and says what to do. Shared by the Admin API and
+ * Konnect readers, whose collections have the same shape.
+ */
+import { OidcError, isOidcError } from '../errors';
+import type { HttpClient, HttpOptions, HttpResponse } from '../http/types';
+
+/** What differs between the Admin API and Konnect: names, codes and hints. */
+export interface KongApiDescriptor {
+  /** e.g. "Kong Admin API". */
+  name: string;
+  /** e.g. "gateway.admin" → gateway.admin_unauthorized, gateway.admin_not_found, gateway.admin_malformed. */
+  codePrefix: string;
+  unauthorizedHint: string;
+  notFoundHint: string;
+  unreachableHint: string;
+}
+
+export interface KongApiTarget {
+  api: KongApiDescriptor;
+  /** Collections are read at `${baseUrl}/${collection}`. */
+  baseUrl: string;
+  headers?: Record<string, string>;
+  /** Values to redact wherever an exchange is shown (admin token, PAT). */
+  secrets?: string[];
+  /** Per-request HTTP options (CA, timeouts). */
+  options?: Partial<HttpOptions>;
+  /** Page size (`size`); Kong allows up to 1000. */
+  pageSize?: number;
+}
+
+/** Stops a server that keeps handing out offsets from looping forever. */
+const MAX_PAGES = 10_000;
+
+function serverMessage(text: string): string | undefined {
+  try {
+    const body = JSON.parse(text) as Record<string, unknown>;
+    for (const key of ['message', 'detail', 'title']) {
+      if (typeof body[key] === 'string' && body[key]) return body[key] as string;
+    }
+  } catch {
+    // not JSON: say nothing rather than echo an HTML page
+  }
+  return undefined;
+}
+
+/** GETs one JSON document from a Kong API, with the API's own errors. */
+export async function getKongJson(http: HttpClient, target: KongApiTarget, url: string, label: string): Promise<unknown> {
+  const { api } = target;
+  let response: HttpResponse;
+  try {
+    response = await http.send({
+      method: 'GET',
+      url,
+      headers: { accept: 'application/json', ...(target.headers ?? {}) },
+      label,
+      lane: 'gateway',
+      secrets: target.secrets ?? [],
+      ...(target.options ? { options: target.options } : {}),
+    });
+  } catch (error) {
+    if (!isOidcError(error)) throw error;
+    throw new OidcError(error.code, error.message, {
+      where: error.where ?? `${label} ${url}`,
+      hint: `${api.unreachableHint}${error.hint ? ` ${error.hint}` : ''}`,
+      cause: error,
+    });
+  }
+  const said = serverMessage(response.text);
+  const details = { where: `${label} ${url}`, status: response.status, ...(said ? { serverDescription: said } : {}) };
+  if (response.status === 401 || response.status === 403) {
+    throw new OidcError(`${api.codePrefix}_unauthorized`, `The ${api.name} refused the request to ${url} with ${response.status}${said ? ` ("${said}")` : ''}: the token is missing, wrong or lacks permission.`, {
+      ...details,
+      hint: api.unauthorizedHint,
+    });
+  }
+  if (response.status === 404) {
+    throw new OidcError(`${api.codePrefix}_not_found`, `The ${api.name} answered 404 Not Found for ${url}${said ? ` ("${said}")` : ''}.`, { ...details, hint: api.notFoundHint });
+  }
+  if (response.status < 200 || response.status >= 300) {
+    throw new OidcError(`${api.codePrefix}_status`, `The ${api.name} answered ${response.status} for ${url}${said ? ` ("${said}")` : ''}.`, {
+      ...details,
+      hint: `Check the ${api.name}'s health and logs; 5xx answers are usually the server's own problem.`,
+    });
+  }
+  try {
+    return JSON.parse(response.text) as unknown;
+  } catch (cause) {
+    throw new OidcError(`${api.codePrefix}_malformed`, `The ${api.name} answered ${url} with something that is not JSON (content-type ${response.headers['content-type'] ?? 'none'}).`, {
+      ...details,
+      cause,
+      hint: `Check that the URL points at the ${api.name} itself, not at the proxy port or a login page in front of it.`,
+    });
+  }
+}
+
+function malformed(target: KongApiTarget, url: string, what: string): OidcError {
+  return new OidcError(`${target.api.codePrefix}_malformed`, `The ${target.api.name} answered ${url} with ${what}, not a Kong collection ({"data": [...], "next": ...}).`, {
+    where: url,
+    hint: `Check that the URL points at the ${target.api.name} (not the proxy) and that its version speaks the documented collection format.`,
+  });
+}
+
+function withQuery(url: string, query: Record<string, string>): string {
+  const parsed = new URL(url);
+  for (const [key, value] of Object.entries(query)) parsed.searchParams.set(key, value);
+  return parsed.toString();
+}
+
+/** Reads every page of a Kong collection (`services`, `routes`, `plugins`...) and returns all its entries. */
+export async function listKongCollection<T>(http: HttpClient, target: KongApiTarget, collection: string): Promise<T[]> {
+  const first = `${target.baseUrl.replace(/\/+$/, '')}/${collection}`;
+  const size = String(target.pageSize ?? 1000);
+  const label = `${target.api.name} /${collection}`;
+  const items: T[] = [];
+  const seen = new Set<string>();
+  let url: string | undefined = withQuery(first, { size });
+  for (let page = 0; url !== undefined; page += 1) {
+    if (page >= MAX_PAGES || seen.has(url)) throw malformed(target, url, 'a page offset it already gave (the paging never ends)');
+    seen.add(url);
+    const body = await getKongJson(http, target, url, label);
+    if (body === null || typeof body !== 'object' || !Array.isArray((body as { data?: unknown }).data)) {
+      throw malformed(target, url, Array.isArray(body) ? 'a bare JSON array' : `a JSON ${body === null ? 'null' : typeof body} without a "data" list`);
+    }
+    const { data, offset, next } = body as { data: T[]; offset?: unknown; next?: unknown };
+    items.push(...data);
+    // The offset is rebuilt on our own URL: `next` is relative to the server root and loses any path prefix in front of the API.
+    if (typeof offset === 'string' && offset) url = withQuery(first, { size, offset });
+    else if (typeof next === 'string' && next) url = new URL(next, first).toString();
+    else url = undefined;
+  }
+  return items;
+}

@@ -1,0 +1,52 @@
+/**
+ * One entry point for every gateway source the CLI and the extension offer:
+ * a Kong Admin API, a Konnect control plane, a decK file or an Apache config.
+ */
+import { OidcError } from '../errors';
+import type { HttpClient, HttpOptions } from '../http/types';
+import { readKongAdmin } from './admin-api';
+import { readApacheConf } from './apache-conf';
+import { readDeckFile } from './deck-file';
+import { readKonnect } from './konnect';
+import type { GatewayModel } from './model';
+
+export type GatewaySource =
+  | { kind: 'admin-api'; adminUrl: string; token?: string; workspace?: string }
+  | { kind: 'konnect'; region: string; controlPlane: string; token: string; baseUrl?: string }
+  | { kind: 'deck'; path: string }
+  | { kind: 'apache'; path: string };
+
+export interface GatewaySourceDeps {
+  http: HttpClient;
+  readFile(path: string): Promise<string>;
+  /** Per-request options for the Admin API and Konnect (CA, timeouts). */
+  httpOptions?: Partial<HttpOptions>;
+}
+
+function basename(path: string): string {
+  return path.split(/[\\/]/).pop() ?? path;
+}
+
+async function read(deps: GatewaySourceDeps, path: string, what: string): Promise<string> {
+  try {
+    return await deps.readFile(path);
+  } catch (cause) {
+    const code = (cause as { code?: string }).code;
+    throw new OidcError('gateway.file_unreadable', `Cannot read the ${what} ${path}${code ? ` (${code})` : ''}.`, { where: path, cause, hint: 'Check the path and that the file is readable.' });
+  }
+}
+
+/** Reads a gateway source into the model. */
+export async function loadGatewayModel(source: GatewaySource, deps: GatewaySourceDeps): Promise<GatewayModel> {
+  const httpOptions = deps.httpOptions ? { httpOptions: deps.httpOptions } : {};
+  switch (source.kind) {
+    case 'admin-api':
+      return readKongAdmin(deps.http, { adminUrl: source.adminUrl, ...(source.token ? { token: source.token } : {}), ...(source.workspace ? { workspace: source.workspace } : {}), ...httpOptions });
+    case 'konnect':
+      return readKonnect(deps.http, { region: source.region, controlPlane: source.controlPlane, token: source.token, ...(source.baseUrl ? { baseUrl: source.baseUrl } : {}), ...httpOptions });
+    case 'deck':
+      return readDeckFile(await read(deps, source.path, 'decK file'), basename(source.path));
+    case 'apache':
+      return readApacheConf(await read(deps, source.path, 'Apache config'), basename(source.path));
+  }
+}

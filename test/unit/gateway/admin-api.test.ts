@@ -1,0 +1,136 @@
+import { strict as assert } from 'node:assert';
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { readKongAdmin } from '../../../src/core/gateway/admin-api';
+import { OidcError } from '../../../src/core/errors';
+import { createHttpClient } from '../../../src/core/http/client';
+import type { HttpExchange } from '../../../src/core/http/types';
+import { testPki } from '../http/servers';
+import type { KongServer, KongServerOptions } from './kong-server';
+import { ADMIN_TOKEN, startKongServer } from './kong-server';
+
+async function rejection(promise: Promise<unknown>): Promise<OidcError> {
+  try {
+    await promise;
+  } catch (error) {
+    assert.ok(error instanceof OidcError, `expected OidcError, got ${String(error)}`);
+    return error;
+  }
+  assert.fail('expected a rejection');
+}
+
+describe('Kong Admin API reader', () => {
+  const servers: KongServer[] = [];
+  const clients: Array<{ close(): Promise<void> }> = [];
+  const start = async (options: KongServerOptions = {}) => {
+    const server = await startKongServer(options);
+    servers.push(server);
+    return server;
+  };
+  const client = (options: Parameters<typeof createHttpClient>[0] = {}) => {
+    const http = createHttpClient({ env: {}, ...options });
+    clients.push(http);
+    return http;
+  };
+  afterEach(async () => {
+    await Promise.all(clients.splice(0).map((c) => c.close()));
+    await Promise.all(servers.splice(0).map((s) => s.close()));
+  });
+
+  it('reads services, routes and plugins across several pages with the RBAC token', async () => {
+    const server = await start({ pageSize: 2 });
+    const seen: HttpExchange[] = [];
+    const model = await readKongAdmin(client({ onExchange: (e) => seen.push(e) }), { adminUrl: server.url, token: ADMIN_TOKEN, pageSize: 2 });
+    assert.equal(model.source.kind, 'admin-api');
+    assert.deepEqual(model.services.map((s) => s.name), ['orders-api', 'billing', 'health']);
+    assert.deepEqual(model.routes.map((r) => r.name), ['orders', 'order-by-id', 'invoices', 'status', 'r5']);
+    // 3 services (2 pages) + 5 routes (3 pages) + 4 plugins (2 pages)
+    assert.equal(server.requests.length, 7);
+    assert.ok(server.requests.every((r) => r.headers['kong-admin-token'] === ADMIN_TOKEN));
+    assert.match(server.requests[1]!.url, /^\/services\?size=2&offset=/);
+    assert.ok(seen.every((e) => e.secrets.includes(ADMIN_TOKEN)), 'the token is listed as a secret of every exchange');
+
+    const orders = model.routes.find((r) => r.name === 'orders')!;
+    assert.equal(orders.oidc?.scope, 'service');
+    assert.equal(orders.oidc?.instanceName, 'orders-oidc');
+    assert.match(orders.oidc!.origin, /^plugin orders-oidc \(http:\/\/127\.0\.0\.1:\d+\/plugins\/p1\)$/);
+    assert.equal(model.services[0]!.upstreamUrl, 'http://orders.internal:8080/v1');
+    assert.deepEqual(model.routes.find((r) => r.name === 'order-by-id')!.regexPaths, ['~/orders/\\d+$']);
+    assert.equal(model.routes.find((r) => r.name === 'invoices')!.oidc?.scope, 'route');
+    // The disabled global plugin applies nowhere.
+    assert.equal(model.routes.find((r) => r.name === 'status')!.oidc, undefined);
+    assert.deepEqual(model.routes.find((r) => r.name === 'status')!.authPlugins.map((p) => p.name), ['key-auth']);
+  });
+
+  it('follows `next` when a page has no `offset`, and reads a workspace', async () => {
+    const server = await start({ pageSize: 2, nextOnly: true, workspaces: ['team-a'] });
+    const model = await readKongAdmin(client(), { adminUrl: server.url, token: ADMIN_TOKEN, workspace: 'team-a' });
+    assert.equal(model.routes.length, 5);
+    assert.ok(server.requests.every((r) => r.url.startsWith('/team-a/')), server.requests.map((r) => r.url).join(' '));
+  });
+
+  it('reads over https with the CA passed through the per-request options', async () => {
+    const pki = testPki();
+    const server = await start({ tls: pki.leaf });
+    const model = await readKongAdmin(client(), { adminUrl: server.url, token: ADMIN_TOKEN, httpOptions: { ca: pki.ca.cert } });
+    assert.equal(model.services.length, 3);
+    const error = await rejection(readKongAdmin(client(), { adminUrl: server.url, token: ADMIN_TOKEN }));
+    assert.equal(error.code, 'tls.unknown_ca');
+  });
+
+  it('401 for a bad RBAC token: gateway.admin_unauthorized, never echoing the token', async () => {
+    const server = await start();
+    const error = await rejection(readKongAdmin(client(), { adminUrl: server.url, token: 'wrong-token-value' }));
+    assert.equal(error.code, 'gateway.admin_unauthorized');
+    assert.equal(error.status, 401);
+    assert.match(error.message, /^The Kong Admin API refused the request to http:\/\/127\.0\.0\.1:\d+\/services\?size=1000 with 401 \("Invalid RBAC credentials\. Token or User credentials required"\)/);
+    assert.match(error.hint!, /Kong-Admin-Token/);
+    assert.ok(!error.message.includes('wrong-token-value') && !error.hint!.includes('wrong-token-value'));
+  });
+
+  it('404 for an unknown workspace: gateway.admin_not_found with a hint about the workspace', async () => {
+    const server = await start();
+    const error = await rejection(readKongAdmin(client(), { adminUrl: server.url, token: ADMIN_TOKEN, workspace: 'nope' }));
+    assert.equal(error.code, 'gateway.admin_not_found');
+    assert.match(error.message, /^The Kong Admin API answered 404 Not Found for http:\/\/127\.0\.0\.1:\d+\/nope\/services\?size=1000 \("Not found"\)\.$/);
+    assert.match(error.hint!, /workspace/);
+  });
+
+  it('a slow Admin API times out with the HTTP layer code and an Admin API hint', async () => {
+    const server = await start({ mode: 'slow' });
+    const error = await rejection(readKongAdmin(client(), { adminUrl: server.url, token: ADMIN_TOKEN, httpOptions: { headersTimeout: 150 } }));
+    assert.equal(error.code, 'http.timeout.headers');
+    assert.match(error.message, /Kong Admin API \/services/);
+    assert.match(error.hint!, /^The Kong Admin API could not be reached/);
+  });
+
+  it('a dropped connection keeps the HTTP layer code', async () => {
+    const server = await start({ mode: 'drop' });
+    const error = await rejection(readKongAdmin(client(), { adminUrl: server.url, token: ADMIN_TOKEN }));
+    assert.equal(error.code, 'http.connection_reset');
+    assert.match(error.hint!, /Kong Admin API could not be reached.*admin_listen/);
+  });
+
+  it('nothing listening: http.connection_refused naming the Admin API', async () => {
+    const probe = createServer();
+    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+    const { port } = probe.address() as AddressInfo;
+    await new Promise<void>((resolve) => probe.close(() => resolve()));
+    const error = await rejection(readKongAdmin(client(), { adminUrl: `http://127.0.0.1:${port}` }));
+    assert.equal(error.code, 'http.connection_refused');
+    assert.match(error.message, /Kong Admin API \/services/);
+  });
+
+  it('a malformed answer (an HTML login page) is gateway.admin_malformed', async () => {
+    const server = await start({ mode: 'html' });
+    const error = await rejection(readKongAdmin(client(), { adminUrl: server.url }));
+    assert.equal(error.code, 'gateway.admin_malformed');
+    assert.match(error.message, /with something that is not JSON \(content-type text\/html\)/);
+  });
+
+  it('an invalid Admin API URL is gateway.admin_url', async () => {
+    const error = await rejection(readKongAdmin(client(), { adminUrl: 'localhost:8001' }));
+    assert.equal(error.code, 'gateway.admin_url');
+    assert.match(error.message, /must be http or https|not an absolute URL/);
+  });
+});

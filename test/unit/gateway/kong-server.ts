@@ -1,0 +1,130 @@
+/**
+ * A stand-in for Kong's Admin API and the Konnect API that answers with their
+ * documented response shapes: `{data, next, offset}` pages, Konnect's
+ * `{data, meta: {page}}` control-plane list, and their 401/404 bodies.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Handler, Running } from '../http/servers';
+import { httpServer, httpsServer } from '../http/servers';
+import type { PemPair } from '../../../src/core/sandbox/certs';
+
+export const ADMIN_TOKEN = 'rbac-token-123';
+export const KONNECT_PAT = 'kpat_abcdefghijklmnopqrstuvwxyz0123456789';
+export const CONTROL_PLANE_ID = '7f9fd312-a987-4628-b4c5-bb4f4fddd5f7';
+
+const ISSUER = 'https://example.okta.com/oauth2/default';
+
+/** Entities as the Admin API returns them: references by id. */
+export const ENTITIES = {
+  services: [
+    { id: 's1', name: 'orders-api', protocol: 'http', host: 'orders.internal', port: 8080, path: '/v1' },
+    { id: 's2', name: 'billing', protocol: 'https', host: 'billing.internal', port: 443, path: null },
+    { id: 's3', name: 'health', protocol: 'http', host: 'health.internal', port: 80, path: null },
+  ],
+  routes: [
+    { id: 'r1', name: 'orders', paths: ['/orders'], methods: ['GET'], hosts: null, protocols: ['http', 'https'], strip_path: true, service: { id: 's1' } },
+    { id: 'r2', name: 'order-by-id', paths: ['~/orders/\\d+$'], methods: ['GET'], hosts: null, protocols: ['https'], strip_path: false, service: { id: 's1' } },
+    { id: 'r3', name: 'invoices', paths: ['/invoices'], methods: null, hosts: ['api.example.com'], protocols: ['https'], strip_path: true, service: { id: 's2' } },
+    { id: 'r4', name: 'status', paths: ['/status'], methods: null, hosts: null, protocols: ['http'], strip_path: true, service: { id: 's3' } },
+    { id: 'r5', name: null, paths: ['/misc'], methods: null, hosts: null, protocols: ['http'], strip_path: true, service: null },
+  ],
+  plugins: [
+    { id: 'p1', name: 'openid-connect', instance_name: 'orders-oidc', enabled: true, route: null, service: { id: 's1' }, consumer: null, protocols: ['http', 'https'], config: { issuer: ISSUER, auth_methods: ['introspection'], client_id: ['gw'], client_secret: ['plain-secret-value'], cache_introspection: false } },
+    { id: 'p2', name: 'openid-connect', instance_name: null, enabled: true, route: { id: 'r3' }, service: null, consumer: null, protocols: ['https'], config: { issuer: ISSUER, auth_methods: ['bearer'], scopes_required: ['invoices:read'] } },
+    { id: 'p3', name: 'key-auth', instance_name: null, enabled: true, route: { id: 'r4' }, service: null, consumer: null, protocols: ['http'], config: { key_names: ['apikey'] } },
+    { id: 'p4', name: 'openid-connect', instance_name: null, enabled: false, route: null, service: null, consumer: null, protocols: ['http'], config: { issuer: 'https://disabled.example' } },
+  ],
+};
+
+export interface KongServer extends Running {
+  /** Every request seen: method, path with query, and headers. */
+  requests: Array<{ url: string; headers: IncomingMessage['headers'] }>;
+}
+
+export interface KongServerOptions {
+  /** Entries per page the server hands out whatever `size` asks (to force paging). */
+  pageSize?: number;
+  /** Pages carry only `next` (no `offset`), as some gateways answer. */
+  nextOnly?: boolean;
+  /** Workspaces that exist ("default" always does). */
+  workspaces?: string[];
+  /** Serve over https with this certificate. */
+  tls?: PemPair;
+  /** 'slow': never answers; 'drop': closes the connection; 'html': answers a login page. */
+  mode?: 'slow' | 'drop' | 'html';
+}
+
+function json(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' }).end(JSON.stringify(body));
+}
+
+function page(res: ServerResponse, url: URL, items: unknown[], pageSize: number, style: 'admin' | 'admin-next' | 'konnect'): void {
+  const size = Math.min(Number(url.searchParams.get('size') ?? 100), pageSize);
+  const offsetParam = url.searchParams.get('offset');
+  const start = offsetParam ? Number(Buffer.from(offsetParam, 'base64url').toString('utf8')) : 0;
+  const data = items.slice(start, start + size);
+  const more = start + size < items.length;
+  const offset = more ? Buffer.from(String(start + size)).toString('base64url') : undefined;
+  if (style === 'konnect') json(res, 200, { data, ...(offset ? { offset } : {}) });
+  else if (style === 'admin-next') json(res, 200, { data, next: offset ? `${url.pathname}?offset=${offset}&size=${size}` : null });
+  else json(res, 200, { data, next: offset ? `${url.pathname}?offset=${offset}&size=${size}` : null, ...(offset ? { offset } : {}) });
+}
+
+function serve(handler: Handler, options: KongServerOptions): Promise<Running> {
+  return options.tls ? httpsServer(options.tls, handler) : httpServer(handler);
+}
+
+/** Starts the stand-in on 127.0.0.1 (port 0). */
+export async function startKongServer(options: KongServerOptions = {}): Promise<KongServer> {
+  const requests: KongServer['requests'] = [];
+  const pageSize = options.pageSize ?? 2;
+  const workspaces = new Set(['default', ...(options.workspaces ?? [])]);
+  const running = await serve((req, res) => {
+    requests.push({ url: req.url ?? '', headers: req.headers });
+    if (options.mode === 'slow') return;
+    if (options.mode === 'drop') {
+      req.socket.destroy();
+      return;
+    }
+    if (options.mode === 'html') {
+      res.writeHead(200, { 'content-type': 'text/html' }).end('<html><body>Sign in</body></html>');
+      return;
+    }
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const segments = url.pathname.split('/').filter(Boolean);
+
+    if (segments[0] === 'v2') {
+      if (req.headers.authorization !== `Bearer ${KONNECT_PAT}`) {
+        json(res, 401, { status: 401, title: 'Unauthorized', instance: 'konnect:trace:1234', detail: 'Invalid credentials' });
+        return;
+      }
+      if (segments.length === 2 && segments[1] === 'control-planes') {
+        const name = url.searchParams.get('filter[name][eq]');
+        const all = [{ id: CONTROL_PLANE_ID, name: 'quickstart', description: '', labels: {}, config: { control_plane_endpoint: 'https://abc.cp.konghq.com', cluster_type: 'CLUSTER_TYPE_CONTROL_PLANE' } }];
+        const data = all.filter((cp) => name === null || cp.name === name);
+        json(res, 200, { meta: { page: { number: 1, size: 10, total: data.length } }, data });
+        return;
+      }
+      const [, cpSegment, cpId, coreEntities, collection] = segments;
+      if (cpSegment === 'control-planes' && cpId === CONTROL_PLANE_ID && coreEntities === 'core-entities' && collection && collection in ENTITIES) {
+        page(res, url, ENTITIES[collection as keyof typeof ENTITIES], pageSize, 'konnect');
+        return;
+      }
+      json(res, 404, { status: 404, title: 'Not Found', instance: 'konnect:trace:5678', detail: 'Not Found' });
+      return;
+    }
+
+    if (req.headers['kong-admin-token'] !== ADMIN_TOKEN) {
+      json(res, 401, { message: 'Invalid RBAC credentials. Token or User credentials required' });
+      return;
+    }
+    const [first, second] = segments;
+    const collection = first && first in ENTITIES ? first : second && workspaces.has(first ?? '') && second in ENTITIES ? second : undefined;
+    if (!collection || segments.length > (collection === first ? 1 : 2)) {
+      json(res, 404, { message: 'Not found' });
+      return;
+    }
+    page(res, url, ENTITIES[collection as keyof typeof ENTITIES], pageSize, options.nextOnly ? 'admin-next' : 'admin');
+  }, options);
+  return { ...running, requests };
+}

@@ -1,0 +1,113 @@
+import { strict as assert } from 'node:assert';
+import { konnectBaseUrl, readKonnect } from '../../../src/core/gateway/konnect';
+import { OidcError } from '../../../src/core/errors';
+import { createHttpClient } from '../../../src/core/http/client';
+import type { HttpExchange } from '../../../src/core/http/types';
+import type { KongServer, KongServerOptions } from './kong-server';
+import { CONTROL_PLANE_ID, KONNECT_PAT, startKongServer } from './kong-server';
+
+async function rejection(promise: Promise<unknown>): Promise<OidcError> {
+  try {
+    await promise;
+  } catch (error) {
+    assert.ok(error instanceof OidcError, `expected OidcError, got ${String(error)}`);
+    return error;
+  }
+  assert.fail('expected a rejection');
+}
+
+describe('Konnect reader', () => {
+  const servers: KongServer[] = [];
+  const clients: Array<{ close(): Promise<void> }> = [];
+  const start = async (options: KongServerOptions = {}) => {
+    const server = await startKongServer(options);
+    servers.push(server);
+    return server;
+  };
+  const client = (options: Parameters<typeof createHttpClient>[0] = {}) => {
+    const http = createHttpClient({ env: {}, ...options });
+    clients.push(http);
+    return http;
+  };
+  afterEach(async () => {
+    await Promise.all(clients.splice(0).map((c) => c.close()));
+    await Promise.all(servers.splice(0).map((s) => s.close()));
+  });
+
+  it('maps regions to their API URLs and refuses unknown ones', () => {
+    assert.equal(konnectBaseUrl('us'), 'https://us.api.konghq.com');
+    assert.equal(konnectBaseUrl('EU'), 'https://eu.api.konghq.com');
+    assert.equal(konnectBaseUrl('au'), 'https://au.api.konghq.com');
+    assert.equal(konnectBaseUrl('global'), 'https://global.api.konghq.com');
+    assert.throws(() => konnectBaseUrl('mars'), (error: OidcError) => error.code === 'gateway.konnect_region' && /"mars" is not a Konnect region/.test(error.message) && /us, eu, au, global/.test(error.hint!));
+  });
+
+  it('finds the control plane by name, then reads every page of its core entities with the PAT as Bearer', async () => {
+    const server = await start({ pageSize: 2 });
+    const seen: HttpExchange[] = [];
+    const model = await readKonnect(client({ onExchange: (e) => seen.push(e) }), { region: 'us', controlPlane: 'quickstart', token: KONNECT_PAT, baseUrl: server.url, pageSize: 2 });
+    assert.equal(model.source.kind, 'konnect');
+    assert.match(model.source.description, /^Konnect control plane quickstart \(7f9fd312-a987-4628-b4c5-bb4f4fddd5f7\)/);
+    assert.match(server.requests[0]!.url, /^\/v2\/control-planes\?filter%5Bname%5D%5Beq%5D=quickstart$/);
+    assert.ok(server.requests.slice(1).every((r) => r.url.startsWith(`/v2/control-planes/${CONTROL_PLANE_ID}/core-entities/`)));
+    assert.equal(server.requests.length, 1 + 2 + 3 + 2);
+    assert.ok(server.requests.every((r) => r.headers.authorization === `Bearer ${KONNECT_PAT}`));
+    assert.ok(seen.every((e) => e.secrets.includes(KONNECT_PAT)));
+    assert.equal(model.routes.length, 5);
+    assert.equal(model.routes.find((r) => r.name === 'invoices')!.oidc?.scope, 'route');
+    assert.match(model.routes.find((r) => r.name === 'orders')!.oidc!.origin, /Konnect control plane quickstart/);
+  });
+
+  it('takes a control plane id as is', async () => {
+    const server = await start();
+    const model = await readKonnect(client(), { region: 'eu', controlPlane: CONTROL_PLANE_ID, token: KONNECT_PAT, baseUrl: server.url });
+    assert.equal(model.services.length, 3);
+    assert.ok(!server.requests.some((r) => r.url.startsWith('/v2/control-planes?')));
+  });
+
+  it('401 for a bad PAT: gateway.konnect_unauthorized with the server detail, never the token', async () => {
+    const server = await start();
+    const error = await rejection(readKonnect(client(), { region: 'us', controlPlane: 'quickstart', token: 'kpat_wrong_token_value', baseUrl: server.url }));
+    assert.equal(error.code, 'gateway.konnect_unauthorized');
+    assert.match(error.message, /^The Konnect API refused the request to .* with 401 \("Invalid credentials"\): the token is missing, wrong or lacks permission\.$/);
+    assert.match(error.hint!, /personal access token/);
+    assert.ok(!error.toUserMessage().includes('kpat_wrong_token_value'));
+  });
+
+  it('an unknown control plane name says so, with a hint about names and regions', async () => {
+    const server = await start();
+    const error = await rejection(readKonnect(client(), { region: 'us', controlPlane: 'prod', token: KONNECT_PAT, baseUrl: server.url }));
+    assert.equal(error.code, 'gateway.konnect_control_plane_not_found');
+    assert.match(error.message, /^No control plane named "prod"/);
+    assert.match(error.hint!, /case-sensitive.*region/);
+  });
+
+  it('404 for an unknown control plane id: gateway.konnect_not_found', async () => {
+    const server = await start();
+    const error = await rejection(readKonnect(client(), { region: 'us', controlPlane: '00000000-0000-4000-8000-000000000000', token: KONNECT_PAT, baseUrl: server.url }));
+    assert.equal(error.code, 'gateway.konnect_not_found');
+    assert.match(error.message, /^The Konnect API answered 404 Not Found for .*\/v2\/control-planes\/00000000-0000-4000-8000-000000000000\/core-entities\/services\?size=1000 \("Not Found"\)\.$/);
+    assert.match(error.hint!, /region/);
+  });
+
+  it('a slow Konnect API times out with the HTTP code and a Konnect hint', async () => {
+    const server = await start({ mode: 'slow' });
+    const error = await rejection(readKonnect(client(), { region: 'us', controlPlane: CONTROL_PLANE_ID, token: KONNECT_PAT, baseUrl: server.url, httpOptions: { headersTimeout: 150 } }));
+    assert.equal(error.code, 'http.timeout.headers');
+    assert.match(error.message, /Konnect API \/services/);
+    assert.match(error.hint!, /^The Konnect API could not be reached/);
+  });
+
+  it('a dropped connection keeps the HTTP layer code', async () => {
+    const server = await start({ mode: 'drop' });
+    const error = await rejection(readKonnect(client(), { region: 'us', controlPlane: 'quickstart', token: KONNECT_PAT, baseUrl: server.url }));
+    assert.equal(error.code, 'http.connection_reset');
+    assert.match(error.hint!, /Konnect API could not be reached/);
+  });
+
+  it('refuses to start without a token', async () => {
+    const error = await rejection(readKonnect(client(), { region: 'us', controlPlane: 'quickstart', token: '' }));
+    assert.equal(error.code, 'gateway.konnect_unauthorized');
+    assert.match(error.message, /No Konnect access token was given/);
+  });
+});
