@@ -1,34 +1,32 @@
 import { asOidcError, isOidcError } from '../core/errors';
-import { decodeCommand, decodeHelp } from './commands/decode';
-import { demoCommand, demoHelp } from './commands/demo';
-import { explainCommand, explainHelp } from './commands/explain';
-import { introspectCommand, introspectHelp } from './commands/introspect';
-import { tokenCommand, tokenHelp } from './commands/token';
-import { verifyCommand, verifyHelp } from './commands/verify';
-import { importCommand, importHelp } from './commands/import';
-import { runCommand, runHelp } from './commands/run';
-import { sandboxCommand, sandboxHelp } from './commands/sandbox';
 import type { CliIo } from './io';
 import { EXIT, styler, UsageError } from './io';
 
 export type { CliIo } from './io';
 
-interface Command {
-  summary: string;
+interface CommandModule {
   help: string;
   run(args: string[], io: CliIo): Promise<number>;
 }
 
+interface Command {
+  summary: string;
+  /** Loaded on demand, so "oidc-flow decode" does not pay for the sandbox, the importers or the lint. */
+  load(): Promise<CommandModule>;
+}
+
 const COMMANDS: Record<string, Command> = {
-  run: { summary: 'Run a flow from a flow file and explain every rejection', help: runHelp, run: runCommand },
-  demo: { summary: 'Play the introspection scenario against the local sandbox', help: demoHelp, run: demoCommand },
-  sandbox: { summary: 'Start the local sandbox IdP and gateway until Ctrl-C', help: sandboxHelp, run: sandboxCommand },
-  token: { summary: 'Get a token from the IdP (prints only the access token)', help: tokenHelp, run: tokenCommand },
-  introspect: { summary: 'Ask the IdP whether a token is active and what it says about it', help: introspectHelp, run: introspectCommand },
-  verify: { summary: "Verify a JWT against the IdP's keys, showing every check", help: verifyHelp, run: verifyCommand },
-  explain: { summary: 'Call a gateway route and explain why it accepted or refused the token', help: explainHelp, run: explainCommand },
-  decode: { summary: 'Decode a JWT (unverified) and explain its claims', help: decodeHelp, run: decodeCommand },
-  import: { summary: 'Turn an Insomnia or Postman export into a flow file', help: importHelp, run: importCommand },
+  run: { summary: 'Run a flow from a flow file and explain every rejection', load: async () => { const m = await import('./commands/run'); return { help: m.runHelp, run: m.runCommand }; } },
+  demo: { summary: 'Play the introspection scenario against the local sandbox', load: async () => { const m = await import('./commands/demo'); return { help: m.demoHelp, run: m.demoCommand }; } },
+  sandbox: { summary: 'Start the local sandbox IdP and gateway until Ctrl-C', load: async () => { const m = await import('./commands/sandbox'); return { help: m.sandboxHelp, run: m.sandboxCommand }; } },
+  token: { summary: 'Get a token from the IdP (prints only the access token)', load: async () => { const m = await import('./commands/token'); return { help: m.tokenHelp, run: m.tokenCommand }; } },
+  introspect: { summary: 'Ask the IdP whether a token is active and what it says about it', load: async () => { const m = await import('./commands/introspect'); return { help: m.introspectHelp, run: m.introspectCommand }; } },
+  verify: { summary: "Verify a JWT against the IdP's keys, showing every check", load: async () => { const m = await import('./commands/verify'); return { help: m.verifyHelp, run: m.verifyCommand }; } },
+  explain: { summary: 'Call a gateway route and explain why it accepted or refused the token', load: async () => { const m = await import('./commands/explain'); return { help: m.explainHelp, run: m.explainCommand }; } },
+  decode: { summary: 'Decode a JWT (unverified) and explain its claims', load: async () => { const m = await import('./commands/decode'); return { help: m.decodeHelp, run: m.decodeCommand }; } },
+  routes: { summary: "List the gateway's services and routes with their auth plugin", load: async () => { const m = await import('./commands/routes'); return { help: m.routesHelp, run: m.routesCommand }; } },
+  lint: { summary: "Lint each route's OIDC configuration against the IdP (and a real token)", load: async () => { const m = await import('./commands/lint'); return { help: m.lintHelp, run: m.lintCommand }; } },
+  import: { summary: 'Turn an Insomnia or Postman export into a flow file', load: async () => { const m = await import('./commands/import'); return { help: m.importHelp, run: m.importCommand }; } },
 };
 
 function mainHelp(): string {
@@ -51,18 +49,19 @@ export async function runCli(args: string[], io: CliIo): Promise<number> {
   const [name, ...rest] = args;
   if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
     const topic = name === 'help' ? rest[0] : undefined;
-    io.stdout.write(topic && COMMANDS[topic] ? COMMANDS[topic].help : mainHelp());
+    io.stdout.write(topic && COMMANDS[topic] ? (await COMMANDS[topic].load()).help : mainHelp());
     return EXIT.ok;
   }
   if (name === '--version' || name === '-v') {
     io.stdout.write(`${process.env.npm_package_version ?? '0.1.0'}\n`);
     return EXIT.ok;
   }
-  const command = COMMANDS[name];
-  if (!command) {
+  const entry = COMMANDS[name];
+  if (!entry) {
     io.stderr.write(`oidc-flow: unknown command "${name}". Run "oidc-flow help" for the list.\n`);
     return EXIT.usage;
   }
+  const command = await entry.load();
   if (rest.includes('--help') || rest.includes('-h')) {
     io.stdout.write(command.help);
     return EXIT.ok;

@@ -3,7 +3,6 @@ import { loadFlowFile } from '../../core/flow/load';
 import { FlowRunner } from '../../core/flow/runner';
 import { createHttpClient } from '../../core/http/client';
 import type { HttpExchange } from '../../core/http/types';
-import { startSandbox } from '../../core/sandbox/sandbox';
 import type { CliIo } from '../io';
 import { EXIT, styler } from '../io';
 import { prettyReporter } from '../reporters/pretty';
@@ -29,6 +28,8 @@ export async function demoCommand(args: string[], io: CliIo): Promise<number> {
   const s = styler(io.stdout, io.env);
   const gatewayCalls: HttpExchange[] = [];
   io.stdout.write(`${s.dim('Starting the sandbox (IdP over https with its own CA, gateway, echo upstream)...')}\n`);
+  // Loaded on demand: the sandbox brings oidc-provider, which no other command needs.
+  const { startSandbox } = await import('../../core/sandbox/sandbox');
   const sandbox = await startSandbox({ createHttpClient: ({ ca }) => createHttpClient({ ca, env: {}, onExchange: (x) => gatewayCalls.push(x) }) });
   const http = createHttpClient({ env: {} });
   try {

@@ -1,7 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { createHttpClient } from '../../core/http/client';
-import { startSandbox } from '../../core/sandbox/sandbox';
 import type { CliIo } from '../io';
 import { EXIT, styler, UsageError } from '../io';
 
@@ -34,6 +33,8 @@ function port(value: string | undefined, name: string): number | undefined {
 export async function sandboxCommand(args: string[], io: CliIo): Promise<number> {
   const { values } = parseArgs({ args, options: { 'idp-port': { type: 'string' }, 'gateway-port': { type: 'string' }, 'env-file': { type: 'string' } } });
   const s = styler(io.stdout, io.env);
+  // Loaded on demand: the sandbox brings oidc-provider, which no other command needs.
+  const { startSandbox } = await import('../../core/sandbox/sandbox');
   const sandbox = await startSandbox({
     createHttpClient: ({ ca }) => createHttpClient({ ca, env: {} }),
     idpPort: port(values['idp-port'], '--idp-port'),
