@@ -1,5 +1,6 @@
 import { claimValues, missingRequired, withKongDefaults } from '../gateway/kong-oidc-config';
 import type { EffectiveKongOidcConfig, KongOidcConfig } from '../gateway/kong-oidc-config';
+import { lintKongOidc } from '../gateway/lint';
 import { parseWwwAuthenticate } from './www-authenticate';
 import type { AuthChallenge } from './www-authenticate';
 
@@ -130,6 +131,15 @@ export function diagnose(input: DiagnosisInput): Verdict {
   if (intro && 'error' in intro) evidence.push({ source: 'introspection', text: `Introspecting the token ourselves failed: ${intro.error.message}` });
   for (const check of input.token?.verification?.checks ?? []) {
     if (!check.ok) evidence.push({ source: 'jwt-check', text: check.message });
+  }
+  if (input.kongConfig) {
+    // The route's config lint, checked against this very token, is evidence too; the findings that
+    // hold for any request (TLS verification, default auth methods, query tokens) would only be noise here.
+    const generic = new Set(['ssl-verify-off', 'auth-methods-default', 'token-in-query']);
+    const token = input.token?.payload ? { kind: input.token.kind, claims: input.token.payload } : undefined;
+    for (const finding of lintKongOidc(input.kongConfig, { token })) {
+      if (!generic.has(finding.rule) && finding.severity !== 'info') evidence.push({ source: 'config', text: `${finding.field}: ${finding.message}` });
+    }
   }
 
   const verdict = (code: VerdictCode, summary: string, fix: string | undefined, confidence: Verdict['confidence'] = 'certain', decidedBy: Verdict['decidedBy'] = 'gateway'): Verdict => ({ code, summary, fix, decidedBy, confidence, evidence });

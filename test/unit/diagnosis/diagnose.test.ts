@@ -90,9 +90,11 @@ describe('diagnose: why the gateway said 401/403', () => {
     assert.match(v.summary, /orders:write.*has: orders:read/);
   });
 
-  it('Okta scp vs a gateway reading scope', () => {
+  it('Okta scp vs a gateway reading scope, with the config lint as evidence', () => {
     const v = diagnose(input({ gateway: { status: 403, headers: KONG_403 }, token: { kind: 'jwt', payload: okta }, kongConfig: { scopes_required: ['orders:read'] } }));
     assert.equal(v.code, 'scope_claim_mismatch');
+    assert.ok(v.evidence.some((e) => e.source === 'config' && /config\.scopes_claim: .*"scp"/.test(e.text)), JSON.stringify(v.evidence));
+    assert.ok(!v.evidence.some((e) => /ssl_verify/.test(e.text)), 'generic findings stay out');
     assert.match(v.fix!, /scopes_claim to \["scp"\]/);
   });
 
