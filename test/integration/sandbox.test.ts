@@ -42,6 +42,19 @@ describe('sandbox: Kong-like gateway in front of the real IdP', function () {
     assert.match(String(refused.result.response?.headers['www-authenticate']), /error="invalid_token"/);
   });
 
+  it('runs the same scenario with the gateway configured from examples/sandbox-kong.yaml', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const fromFile = await startSandbox({ createHttpClient: ({ ca }) => createHttpClient({ ca, env: {} }), deckText: readFileSync(join(__dirname, '..', '..', 'examples', 'sandbox-kong.yaml'), 'utf8'), deckFileName: 'sandbox-kong.yaml' });
+    try {
+      const result = await new FlowRunner(loadFlowFile(DEMO_FLOW_FILE, { fileName: 'demo' }).file, { http, secrets: { env: fromFile.env }, admin: fromFile.admin }).run({ flow: 'introspection-scenario' });
+      assert.equal(result.status, 'passed', JSON.stringify(result.steps.map((s) => [s.id, s.status, s.error?.message])));
+      assert.equal(fromFile.gateway.routes.length, 5);
+    } finally {
+      await fromFile.close();
+    }
+  });
+
   it('plays the cached variant: the dead token is accepted until the cache entry expires', async () => {
     const result = await runner().run({ flow: 'cached-variant' });
     assert.equal(result.status, 'passed', JSON.stringify(result.steps.map((s) => [s.id, s.status, s.error?.message])));

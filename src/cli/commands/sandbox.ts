@@ -1,10 +1,10 @@
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { createHttpClient } from '../../core/http/client';
 import type { CliIo } from '../io';
 import { EXIT, styler, UsageError } from '../io';
 
-export const sandboxHelp = `Usage: oidc-flow sandbox [--idp-port N] [--gateway-port N] [--env-file FILE]
+export const sandboxHelp = `Usage: oidc-flow sandbox [--idp-port N] [--gateway-port N] [--env-file FILE] [--deck FILE]
 
 Starts the local sandbox on 127.0.0.1 until you press Ctrl-C:
   - an IdP that looks like an Okta custom authorization server (https, its own CA),
@@ -17,6 +17,10 @@ Every gateway decision is printed as it happens.
 Options:
   --idp-port N       port for the IdP (default: a free one)
   --gateway-port N   port for the gateway (default: a free one)
+  --deck FILE        configure the gateway from this decK file instead of the built-in routes
+                     (see examples/sandbox-kong.yaml; the sandbox fills in DECK_SANDBOX_ISSUER,
+                     DECK_SANDBOX_UPSTREAM, DECK_SANDBOX_GATEWAY_CLIENT_ID/_SECRET, and DECK_*
+                     variables from your environment)
   --env-file FILE    write SANDBOX_* variables (URLs, CA file, client id and secret) to
                      FILE (mode 600) for "set -a; . FILE" or other tools; secrets are
                      never printed to the terminal
@@ -31,12 +35,23 @@ function port(value: string | undefined, name: string): number | undefined {
 
 /** oidc-flow sandbox */
 export async function sandboxCommand(args: string[], io: CliIo): Promise<number> {
-  const { values } = parseArgs({ args, options: { 'idp-port': { type: 'string' }, 'gateway-port': { type: 'string' }, 'env-file': { type: 'string' } } });
+  const { values } = parseArgs({ args, options: { 'idp-port': { type: 'string' }, 'gateway-port': { type: 'string' }, 'env-file': { type: 'string' }, deck: { type: 'string' } } });
+  let deckText: string | undefined;
+  if (values.deck) {
+    try {
+      deckText = await readFile(values.deck, 'utf8');
+    } catch {
+      throw new UsageError(`Cannot read the decK file ${values.deck} (--deck).`);
+    }
+  }
   const s = styler(io.stdout, io.env);
   // Loaded on demand: the sandbox brings oidc-provider, which no other command needs.
   const { startSandbox } = await import('../../core/sandbox/sandbox');
   const sandbox = await startSandbox({
     createHttpClient: ({ ca }) => createHttpClient({ ca, env: {} }),
+    deckText,
+    deckFileName: values.deck,
+    deckEnv: io.env,
     idpPort: port(values['idp-port'], '--idp-port'),
     gatewayPort: port(values['gateway-port'], '--gateway-port'),
     onDecision: (event) => io.stdout.write(`${s.dim(new Date().toISOString())} gateway ${event.route ?? '-'} → ${event.status >= 400 ? s.red(String(event.status)) : s.green(String(event.status))}${event.authMethod ? ` via ${event.authMethod}` : ''}${event.introspection ? ` (introspection ${event.introspection})` : ''}${event.reason ? `: ${event.reason}` : ''}\n`),

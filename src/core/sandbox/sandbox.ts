@@ -5,6 +5,8 @@ import type { Clock } from '../clock';
 import { systemClock } from '../clock';
 import type { SandboxAdmin } from '../flow/runner';
 import type { DeckFile } from '../gateway/deck';
+import { parseDeckFile } from '../gateway/deck-file';
+import { OidcError } from '../errors';
 import type { EffectiveKongOidcConfig, KongOidcConfig } from '../gateway/kong-oidc-config';
 import type { HttpClient } from '../http/types';
 import { DEFAULT_ALLOWED_ALGORITHMS, JwksCache, verifyJwt } from '../jwt';
@@ -38,6 +40,11 @@ export interface Sandbox {
 }
 
 export interface SandboxOptions {
+  /** A decK file (text) to configure the gateway with instead of the built-in routes. */
+  deckText?: string;
+  deckFileName?: string;
+  /** Extra DECK_* values for ${{ env "DECK_..." }} references in deckText (the sandbox adds its own). */
+  deckEnv?: Record<string, string | undefined>;
   /** Makes the HTTP client the gateway uses to reach the IdP (trusting the sandbox CA). */
   createHttpClient: (options: { ca: string }) => HttpClient & { close?: () => Promise<void> };
   idpPort?: number;
@@ -83,6 +90,23 @@ export function sandboxDeck(options: { issuer: string; upstream: string; gateway
       },
     ],
   };
+}
+
+/**
+ * Reads a user's decK file for the sandbox gateway, filling in decK's
+ * ${{ env "DECK_NAME" }} references as decK itself would.
+ */
+export function userDeck(text: string, fileName: string, env: Record<string, string | undefined>): DeckFile {
+  const filled = text.replace(/\$\{\{\s*env\s+"([A-Za-z0-9_]+)"\s*\}\}/g, (_whole, name: string) => {
+    const value = env[name];
+    if (value === undefined) {
+      throw new OidcError('sandbox.deck_env', `${fileName} refers to \${{ env "${name}" }}, which is not set.`, {
+        hint: name.startsWith('DECK_') ? `Set ${name} in the environment, or use one the sandbox provides: DECK_SANDBOX_ISSUER, DECK_SANDBOX_UPSTREAM, DECK_SANDBOX_GATEWAY_CLIENT_ID, DECK_SANDBOX_GATEWAY_CLIENT_SECRET.` : 'decK only reads variables whose names start with DECK_.',
+      });
+    }
+    return value;
+  });
+  return parseDeckFile(filled, fileName).deck;
 }
 
 function tokenChecks(http: HttpClient, clock: Clock): GatewayTokenChecks {
@@ -131,7 +155,15 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     const http = options.createHttpClient({ ca: idp.caPem });
     cleanups.push(() => http.close?.());
     const gatewayClient = idp.clients.gateway;
-    const deck = sandboxDeck({ issuer: idp.issuer, upstream: upstream.url, gatewayClientId: gatewayClient.clientId, gatewayClientSecret: gatewayClient.clientSecret ?? '' });
+    const deck = options.deckText
+      ? userDeck(options.deckText, options.deckFileName ?? 'kong.yaml', {
+          ...options.deckEnv,
+          DECK_SANDBOX_ISSUER: idp.issuer,
+          DECK_SANDBOX_UPSTREAM: upstream.url,
+          DECK_SANDBOX_GATEWAY_CLIENT_ID: gatewayClient.clientId,
+          DECK_SANDBOX_GATEWAY_CLIENT_SECRET: gatewayClient.clientSecret ?? '',
+        })
+      : sandboxDeck({ issuer: idp.issuer, upstream: upstream.url, gatewayClientId: gatewayClient.clientId, gatewayClientSecret: gatewayClient.clientSecret ?? '' });
     const gateway = await startSandboxGateway({ deck, checks: tokenChecks(http, clock), port: options.gatewayPort, clock, onDecision: options.onDecision });
     cleanups.push(() => gateway.close());
     const dir = mkdtempSync(join(tmpdir(), 'oidc-flow-sandbox-'));
