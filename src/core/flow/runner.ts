@@ -14,6 +14,7 @@ import {
   discover,
   DiscoveryCache,
   introspect,
+  oktaIssuer,
   passwordGrant,
   refreshToken,
   revoke,
@@ -415,7 +416,9 @@ export class FlowRunner {
     if (config.insecureSkipTlsVerify) httpOptions.insecureSkipTlsVerify = true;
     const tlsHttp = this.withOptions(http, httpOptions);
     let metadata: AuthorizationServerMetadata;
-    const issuer = config.issuer ?? (config.okta ? `https://${config.okta.domain.replace(/^https?:\/\//, '').replace(/\/$/, '')}${(config.okta.authorizationServerId ?? 'default') === 'org' ? '' : `/oauth2/${config.okta.authorizationServerId ?? 'default'}`}` : undefined);
+    // An Okta preset names the org server 'org'; any other id (default: 'default') is a custom server.
+    const serverId = config.okta?.authorizationServerId ?? 'default';
+    const issuer = config.issuer ?? (config.okta ? oktaIssuer({ domain: config.okta.domain, authorizationServerId: serverId === 'org' ? undefined : serverId }) : undefined);
     if (issuer && config.discovery !== false) {
       metadata = (await discover(tlsHttp, issuer, { cache: this.discoveryCache })).metadata;
     } else {
