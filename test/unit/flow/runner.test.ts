@@ -211,3 +211,18 @@ flows:
     assert.match(calls[1]!.notes.join(' '), /expired at .*a new one was fetched before this call/);
   });
 });
+
+describe('flow runner: Okta presets', () => {
+  for (const [server, issuer] of [[undefined, 'https://dev-1.okta.com/oauth2/default'], ['org', 'https://dev-1.okta.com'], ['aus9', 'https://dev-1.okta.com/oauth2/aus9']] as const) {
+    it(`discovers ${issuer} for authorizationServerId ${server ?? '(default)'}`, async () => {
+      const t = setup();
+      const http = new FakeHttp()
+        .on(`${issuer}/.well-known/openid-configuration`, { body: { issuer, authorization_endpoint: `${issuer}/v1/authorize`, token_endpoint: `${issuer}/v1/token`, jwks_uri: `${issuer}/v1/keys`, response_types_supported: ['code'], subject_types_supported: ['public'], id_token_signing_alg_values_supported: ['RS256'] } })
+        .on(`${issuer}/v1/token`, { body: { access_token: 'a', token_type: 'Bearer', expires_in: 60 } });
+      const okta = server ? `{ domain: dev-1.okta.com, authorizationServerId: ${server} }` : '{ domain: dev-1.okta.com }';
+      const text = `version: 1\nidps:\n  o: { okta: ${okta}, clientId: c, clientAuth: none }\nflows:\n  f:\n    steps:\n      - { id: t, type: token, idp: o }\n`;
+      const result = await new FlowRunner(loadFlowFile(text, { fileName: 't.yaml' }).file, { http, clock: t.clock, secrets: { env: {} } }).run({ flow: 'f' });
+      assert.equal(result.status, 'passed', JSON.stringify(result.steps[0]!.error));
+    });
+  }
+});
