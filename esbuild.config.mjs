@@ -9,6 +9,9 @@ const common = {
   bundle: true,
   sourcemap: !production,
   minify: production,
+  // The sandbox IdP (oidc-provider) finds its token models by class name; minified
+  // names made it drop expires_in from token responses in the production bundles.
+  keepNames: true,
   logLevel: 'warning',
   legalComments: 'none',
 };

@@ -1,30 +1,115 @@
 import type * as vscode from 'vscode';
+import { commandHandlers } from './commands/handlers';
+import { COMMAND_IDS, CONTEXT_KEYS, VIEW_IDS } from './commands/command-ids';
+import type { Services } from './commands/services';
+import { FlowCodeLensProvider } from './editor/codelens';
+import { FlowDiagnostics } from './editor/diagnostics';
+import { TokenStatusBar } from './editor/status-bar';
+import { RunHistory } from './history/run-history';
+import { ResultsPanel } from './results/results-panel';
+import { RunStore } from './results/run-store';
+import { SecretService } from './secrets/secret-service';
+import { TokenVault } from './secrets/token-vault';
+import { RedactedLog } from './services/log';
+import { RunService } from './services/run-service';
+import { SandboxService } from './services/sandbox-service';
+import { readSettings } from './services/settings';
+import { historyNodes } from './trees/history-nodes';
+import { idpNode } from './trees/idp-nodes';
+import type { DiscoveryState } from './trees/idp-nodes';
+import { sourceNodes } from './trees/flow-nodes';
+import { serviceNodes } from './trees/route-nodes';
+import { NodeTreeProvider } from './trees/tree-provider';
+import { FlowIndex } from './workspace/flow-index';
+import { flowEntries, idpEntries, routeEntries } from './workspace/source-model';
 
 /**
- * Composition root. Activation does no network and loads nothing that a
- * view or command does not need yet: commands import their modules lazily.
+ * Composition root. Builds every service once, wires them by constructor,
+ * and pushes each disposable into context.subscriptions. Activation makes
+ * no network call and loads no protocol module: the core (undici, jose,
+ * the flow engine, the sandbox) is imported when a view or command needs it.
  */
 export function activate(context: vscode.ExtensionContext): void {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const vs = require('vscode') as typeof vscode;
-  context.subscriptions.push(
-    vs.commands.registerCommand('oidcFlow.decodeToken', async () => {
-      const token = await vs.window.showInputBox({ prompt: 'Paste a JWT to decode (it is not stored)', password: true });
-      if (!token) return;
-      const { decodeJwtParts } = await import('../core/jwt/decode');
-      try {
-        const decoded = decodeJwtParts(token);
-        const doc = await vs.workspace.openTextDocument({
-          language: 'json',
-          content: JSON.stringify({ note: 'UNVERIFIED: decoded without checking the signature', header: decoded.header, payload: decoded.payload }, null, 2),
-        });
-        await vs.window.showTextDocument(doc);
-      } catch (error) {
-        const { asOidcError } = await import('../core/errors');
-        void vs.window.showErrorMessage(asOidcError(error).toUserMessage());
-      }
+  const subs = context.subscriptions;
+
+  const log = new RedactedLog(vs.window.createOutputChannel('OIDC Flow', { log: true }));
+  const sandbox = new SandboxService(vs, log);
+  const index = new FlowIndex(vs, sandbox);
+  const history = new RunHistory(context.workspaceState, readSettings(vs).historySize);
+  const store = new RunStore(history);
+  const secrets = new SecretService(context.secrets, context.globalState);
+  const vault = new TokenVault(context.secrets, context.workspaceState);
+  const panel = new ResultsPanel(vs, context.extensionUri, store, log);
+  const runs = new RunService(vs, log, sandbox, secrets, store, () => panel);
+  const discovery = new Map<string, DiscoveryState>();
+  subs.push(sandbox, index, panel);
+
+  const idpTree = new NodeTreeProvider(vs, async () => {
+    const now = Date.now();
+    return idpEntries(await index.sources()).map((entry) => idpNode(entry, discovery.get(entry.id), vault.forIdp(entry.id), now));
+  });
+  const routeTree = new NodeTreeProvider(vs, async () => serviceNodes(routeEntries(await index.sources())));
+  const flowTree = new NodeTreeProvider(vs, async () => {
+    const sources = await index.sources();
+    return sourceNodes(sources, flowEntries(sources));
+  });
+  const historyTree = new NodeTreeProvider(vs, () => historyNodes(history.list(), Date.now()));
+  const refreshTrees = () => {
+    idpTree.refresh();
+    routeTree.refresh();
+    flowTree.refresh();
+    historyTree.refresh();
+  };
+  for (const [id, provider] of [
+    [VIEW_IDS.idps, idpTree],
+    [VIEW_IDS.routes, routeTree],
+    [VIEW_IDS.flows, flowTree],
+    [VIEW_IDS.history, historyTree],
+  ] as const) {
+    subs.push(provider, vs.window.createTreeView(id, { treeDataProvider: provider, showCollapseAll: id !== VIEW_IDS.history }));
+  }
+
+  const codeLens = new FlowCodeLensProvider(vs);
+  const selector: vscode.DocumentSelector = [{ pattern: '**/*.oidc-flow.{yaml,yml,json}' }, { pattern: '**/oidc-flow.{yaml,yml,json}' }];
+  subs.push(vs.languages.registerCodeLensProvider(selector, codeLens));
+  subs.push(new FlowDiagnostics(vs));
+  subs.push(new TokenStatusBar(vs, vault));
+
+  subs.push(
+    index.onDidChange(() => {
+      refreshTrees();
+      codeLens.refresh();
     }),
+    { dispose: history.onChange(() => historyTree.refresh()) },
+    { dispose: vault.onChange(() => idpTree.refresh()) },
   );
+  // Token expiry in the IdP tree is shown in minutes; refresh it while tokens exist.
+  const ticker = setInterval(() => {
+    if (vault.list().length > 0) idpTree.refresh();
+  }, 30_000);
+  subs.push({ dispose: () => clearInterval(ticker) });
+
+  const services: Services = { vs, context, log, sandbox, index, runs, store, history, secrets, vault, panel, discovery, refreshTrees };
+  const handlers = commandHandlers(services);
+  for (const id of COMMAND_IDS) {
+    const handler = handlers[id];
+    subs.push(
+      vs.commands.registerCommand(id, async (...args: unknown[]) => {
+        try {
+          return await handler(...args);
+        } catch (error) {
+          const { asOidcError } = await import('../core/errors');
+          const e = asOidcError(error);
+          log.error(`${id}: ${e.code}: ${e.message}`);
+          void vs.window.showErrorMessage(e.toUserMessage());
+          return undefined;
+        }
+      }),
+    );
+  }
+  void vs.commands.executeCommand('setContext', CONTEXT_KEYS.hasLastRun, history.list().length > 0);
 }
 
 export function deactivate(): void {}

@@ -1,5 +1,181 @@
-// The results view's script (runs in the webview, no vscode API import).
-// Filled in by the extension work; kept so the bundle exists from day one.
-export {};
-const root = document.getElementById('root');
-if (root) root.textContent = 'OIDC Flow Debugger';
+// The results view's script: renders what the host sends, asks the host for
+// anything secret or large, and keeps only ids in its persisted state.
+import type { HostMessage, PersistedState, RequestResult, WebviewMessage, WebviewRequest } from '../shared/protocol';
+import { isHostMessage, isPersistedState, PendingRequests, PROTOCOL_VERSION } from '../shared/protocol';
+import type { ExchangeView, ResultsContent, RunView, StepView } from '../shared/view-model';
+import { button, countdown, el, ms } from './dom';
+import type { ExchangeActions } from './render-exchange';
+import { renderExchangeDetail, renderTimeline } from './render-exchange';
+import { renderAnswers, renderToken } from './render-token';
+
+interface VsCodeApi {
+  postMessage(message: WebviewMessage): void;
+  getState(): unknown;
+  setState(state: PersistedState): void;
+}
+declare function acquireVsCodeApi(): VsCodeApi;
+
+const vscode = acquireVsCodeApi();
+const root = document.getElementById('root')!;
+const pending = new PendingRequests<RequestResult>('w');
+let allowReveal = false;
+let openExchangeId: string | undefined;
+let lastContent: ResultsContent | undefined;
+
+function send(message: WebviewMessage): void {
+  vscode.postMessage(message);
+}
+
+function ask(request: WebviewRequest): Promise<RequestResult> {
+  const { requestId, promise } = pending.open();
+  send({ type: 'request', requestId, request });
+  return promise;
+}
+
+function notice(text: string): void {
+  const box = document.getElementById('notice');
+  if (box) box.textContent = text;
+}
+
+function actionsFor(run: RunView): ExchangeActions {
+  return {
+    allowReveal,
+    live: run.live,
+    reveal: async (exchange) => {
+      try {
+        const result = await ask({ kind: 'reveal-exchange', runId: run.id, exchangeId: exchange.id });
+        return result.kind === 'reveal-exchange' ? result.exchange : undefined;
+      } catch (error) {
+        notice((error as Error).message);
+        return undefined;
+      }
+    },
+    fullBody: async (exchange, part) => {
+      try {
+        const result = await ask({ kind: 'full-body', runId: run.id, exchangeId: exchange.id, part });
+        return result.kind === 'full-body' ? result.body : undefined;
+      } catch (error) {
+        notice((error as Error).message);
+        return undefined;
+      }
+    },
+    copyCurl: (exchange) => send({ type: 'command', command: 'copy-curl', runId: run.id, exchangeId: exchange.id }),
+  };
+}
+
+const STATUS_MARK: Record<StepView['status'], string> = { passed: '✓', failed: '✗', error: '!', skipped: '–', running: '…', pending: '·' };
+
+function renderStep(step: StepView): HTMLElement {
+  const box = el('section', { className: `step ${step.status}`, attrs: { id: `step-${step.path}`, tabindex: '-1', 'aria-label': `Step ${step.name ?? step.id}: ${step.status}` } });
+  const title = el('h3', {}, el('span', `mark ${step.status}`, STATUS_MARK[step.status]), ' ', step.name ?? step.id, ' ', el('span', 'muted', `${step.type}${step.httpStatus !== undefined ? ` · HTTP ${step.httpStatus}` : ''}${step.durationMs ? ` · ${ms(step.durationMs)}` : ''}${step.attempts ? ` · ${step.attempts} attempt(s)` : ''}`));
+  box.append(title);
+  if (step.error) box.append(el('p', 'error', `${step.error.code}: ${step.error.message}`), step.error.hint ? el('p', 'hint', step.error.hint) : '');
+  if (step.assertions.length > 0) {
+    const list = el('ul', 'checks');
+    for (const a of step.assertions) list.append(el('li', a.passed ? 'pass' : 'fail', el('span', 'mark', a.passed ? '✓ ' : '✗ '), a.message));
+    box.append(list);
+  }
+  for (const note of step.notes) box.append(el('p', 'note', note));
+  if (step.verdict && step.verdict.code !== 'ok') box.append(el('p', 'verdict-inline', `Verdict: ${step.verdict.summary}`));
+  if (step.answers) box.append(renderAnswers(step.answers));
+  if (step.introspection) box.append(el('h5', {}, 'Introspection answer'), el('pre', 'code', step.introspection));
+  if (step.token) box.append(renderToken(step.token));
+  return box;
+}
+
+function renderRun(run: RunView, focus?: { stepPath?: string; exchangeId?: string }): void {
+  const page = el('div', 'page');
+  const header = el('header', 'run-header');
+  header.append(el('h2', {}, run.title), el('span', `badge run-${run.status}`, run.status), el('span', 'muted', `${run.env ? `environment ${run.env} · ` : ''}${run.source} · ${new Date(run.startedAt).toLocaleTimeString()} · ${ms(run.durationMs)}`));
+  const tools = el('div', 'toolbar');
+  if (run.live) tools.append(button('Export HAR', () => send({ type: 'command', command: 'export-har', runId: run.id }), { title: 'Save every exchange as a HAR file (redacted unless you choose otherwise)' }));
+  if (run.rerun && run.status !== 'running') tools.append(button('Run again', () => send({ type: 'command', command: 'rerun', runId: run.id }), { className: 'btn secondary' }));
+  tools.append(button('History', () => send({ type: 'command', command: 'open-history' }), { className: 'btn secondary' }));
+  header.append(tools);
+  page.append(header);
+  page.append(el('p', { className: 'notice', attrs: { id: 'notice', role: 'status' } }));
+  if (!run.live) page.append(el('p', 'muted', 'Reopened from history: secrets were never kept, and long bodies are shortened.'));
+
+  if (run.verdict) {
+    const v = run.verdict;
+    const card = el('section', { className: 'verdict', attrs: { 'aria-label': 'Verdict' } });
+    card.append(el('h3', {}, 'Why the gateway said no'), el('p', 'summary', v.summary));
+    if (v.fix) card.append(el('p', 'fix', el('strong', {}, 'Fix: '), v.fix));
+    card.append(el('p', 'muted', `Decided by: ${v.decidedBy} · confidence: ${v.confidence} · ${v.code}`));
+    if (v.evidence.length > 0) {
+      const list = el('ul', 'evidence');
+      for (const e of v.evidence) list.append(el('li', {}, el('span', 'badge', e.source), ' ', e.text));
+      card.append(el('h5', {}, 'Evidence'), list);
+    }
+    const step = run.steps.find((s) => s.path === v.stepPath);
+    if (step?.answers) card.append(renderAnswers(step.answers));
+    card.append(button('Go to the step', () => document.getElementById(`step-${v.stepPath}`)?.focus(), { className: 'btn secondary' }));
+    page.append(card);
+  }
+
+  page.append(el('h3', {}, 'Timeline'));
+  const detailSlot = el('div', 'detail-slot');
+  const actions = actionsFor(run);
+  const open = (exchange: ExchangeView, row?: HTMLElement) => {
+    openExchangeId = exchange.id;
+    for (const r of page.querySelectorAll('.tl-row.selected')) r.classList.remove('selected');
+    row?.classList.add('selected');
+    const detail = renderExchangeDetail(exchange, actions);
+    detailSlot.replaceChildren(detail);
+    detail.focus();
+  };
+  page.append(renderTimeline(run.exchanges, run.durationMs, open), detailSlot);
+  page.append(el('h3', {}, 'Steps'));
+  for (const step of run.steps) page.append(renderStep(step));
+  root.replaceChildren(page);
+
+  const keep = run.exchanges.find((x) => x.id === (focus?.exchangeId ?? openExchangeId));
+  if (keep) {
+    const index = run.exchanges.indexOf(keep);
+    const row = page.querySelectorAll('.timeline .tl-row:not(.tl-head)')[index] as HTMLElement | undefined;
+    detailSlot.replaceChildren(renderExchangeDetail(keep, actions));
+    row?.classList.add('selected');
+  }
+  if (focus?.stepPath) document.getElementById(`step-${focus.stepPath}`)?.scrollIntoView({ block: 'center' });
+}
+
+function show(content: ResultsContent, focus?: { stepPath?: string; exchangeId?: string }): void {
+  const previous = lastContent;
+  lastContent = content;
+  if (content.kind === 'run') {
+    if (previous?.kind !== 'run' || previous.run.id !== content.run.id) openExchangeId = undefined;
+    vscode.setState({ runId: content.run.id });
+    renderRun(content.run, focus);
+    return;
+  }
+  vscode.setState({});
+  root.replaceChildren(el('div', 'page', el('h2', {}, 'OIDC Flow results'), el('p', 'muted', 'Run a flow (the Run flow CodeLens, the Flows view, or OIDC Flow: Run Demo Scenario) and its exchanges, tokens and verdict appear here.')));
+}
+
+function onMessage(message: HostMessage): void {
+  switch (message.type) {
+    case 'show':
+      show(message.content, message.focus);
+      return;
+    case 'settings':
+      allowReveal = message.allowReveal;
+      return;
+    case 'response':
+      if (message.ok) pending.settle(message.requestId, { ok: true, value: message.result });
+      else pending.settle(message.requestId, { ok: false, message: message.error.message });
+      return;
+  }
+}
+
+window.addEventListener('message', (event: MessageEvent<unknown>) => {
+  if (isHostMessage(event.data)) onMessage(event.data);
+});
+
+// Expiry countdowns tick in place; nothing is re-rendered.
+setInterval(() => {
+  const now = Date.now();
+  for (const node of document.querySelectorAll<HTMLElement>('[data-exp]')) node.textContent = countdown(Number(node.dataset.exp), now);
+}, 1000);
+
+if (!isPersistedState(vscode.getState())) vscode.setState({});
+send({ type: 'ready', version: PROTOCOL_VERSION });

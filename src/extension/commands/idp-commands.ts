@@ -1,0 +1,231 @@
+import type * as vscode from 'vscode';
+import type { ClientAuthMethod, IdpConfig } from '../../core/flow/file-format';
+import { refOf } from '../trees/node';
+import { isValidSecretKey } from '../secrets/secret-service';
+import type { IdpEntry } from '../workspace/source-model';
+import type { CommandId } from './command-ids';
+import { idpById, pickEnvironment, pickFileSource, pickIdp } from './pickers';
+import type { Handler, Services } from './services';
+
+const NAME = /^[A-Za-z0-9_.-]+$/;
+
+async function input(vs: typeof vscode, options: vscode.InputBoxOptions): Promise<string | undefined> {
+  const value = await vs.window.showInputBox({ ignoreFocusOut: true, ...options });
+  return value === undefined ? undefined : value.trim();
+}
+
+/** Writes `idp` as `name` into a flow file the person picks (or a new oidc-flow.yaml); returns the file's URI. */
+async function writeIdp(s: Services, name: string, idp: IdpConfig): Promise<vscode.Uri | undefined> {
+  const vs = s.vs;
+  const edit = await import('../workspace/flow-file-edit');
+  const folder = vs.workspace.workspaceFolders?.[0];
+  const target = await pickFileSource(s, `Add ${name} to which flow file?`, folder ? 'New file oidc-flow.yaml' : undefined);
+  if (target === undefined) {
+    if (!folder) void vs.window.showErrorMessage('Open a folder first: the IdP is written into a flow file in the workspace.');
+    return undefined;
+  }
+  let uri: vscode.Uri;
+  let text: string;
+  if (target === 'new') {
+    const taken = new Set((await vs.workspace.findFiles('*.oidc-flow.yaml')).map((u) => u.path));
+    let fileName = 'oidc-flow.yaml';
+    for (let i = 2; taken.has(vs.Uri.joinPath(folder!.uri, fileName).path) || (await exists(vs, vs.Uri.joinPath(folder!.uri, fileName))); i += 1) fileName = `idp-${i}.oidc-flow.yaml`;
+    uri = vs.Uri.joinPath(folder!.uri, fileName);
+    text = edit.newFlowFileText('yaml', name, idp);
+  } else {
+    uri = vs.Uri.parse(target.id);
+    const taken = Object.keys(target.file?.idps ?? {});
+    if (taken.includes(name)) {
+      void vs.window.showErrorMessage(`${target.label} already has an IdP named ${name}. Pick another name.`);
+      return undefined;
+    }
+    try {
+      text = edit.setIdpInText(await s.index.textOf(uri), edit.formatOf(uri.path), name, idp);
+    } catch (error) {
+      void vs.window.showErrorMessage(`Cannot add the IdP to ${target.label}: ${(error as Error).message}. Fix the file first.`);
+      return undefined;
+    }
+  }
+  await vs.workspace.fs.writeFile(uri, new TextEncoder().encode(text));
+  await s.index.refresh();
+  s.refreshTrees();
+  return uri;
+}
+
+async function exists(vs: typeof vscode, uri: vscode.Uri): Promise<boolean> {
+  try {
+    await vs.workspace.fs.stat(uri);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function addIdp(s: Services): Promise<void> {
+  const vs = s.vs;
+  const edit = await import('../workspace/flow-file-edit');
+  const preset = await vs.window.showQuickPick(
+    [
+      { label: '$(shield) Okta', detail: 'From your Okta domain and authorization server id (e.g. default).', value: 'okta' as const },
+      { label: '$(globe) Any OpenID Connect / OAuth 2.0 server', detail: 'From its issuer URL (endpoints come from discovery).', value: 'issuer' as const },
+      { label: '$(beaker) Local sandbox', detail: 'The built-in Okta-like IdP; starts when a run needs it.', value: 'sandbox' as const },
+    ],
+    { title: 'Add IdP (1/5): kind', placeHolder: 'What kind of identity provider?', ignoreFocusOut: true },
+  );
+  if (!preset) return;
+  if (preset.value === 'sandbox') {
+    const uri = await writeIdp(s, 'sandbox', edit.sandboxIdp());
+    if (uri) await added(s, 'sandbox', uri);
+    return;
+  }
+  let base: Pick<IdpConfig, 'okta' | 'issuer' | 'description'>;
+  let suggested: string;
+  if (preset.value === 'okta') {
+    const domainText = await input(vs, { title: 'Add IdP (2/5): Okta domain', prompt: 'Your Okta domain, e.g. dev-123456.okta.com', validateInput: (v) => (edit.cleanOktaDomain(v) && !/\s/.test(edit.cleanOktaDomain(v)) ? undefined : 'Enter a domain such as dev-123456.okta.com') });
+    if (!domainText) return;
+    const server = await input(vs, { title: 'Add IdP (2/5): authorization server', prompt: 'Authorization server id: "default", a custom server id (aus…), or "org" for the org server', value: 'default', validateInput: (v) => (/^[A-Za-z0-9_-]+$/.test(v.trim()) ? undefined : 'Letters, digits, - and _ only') });
+    if (!server) return;
+    const domain = edit.cleanOktaDomain(domainText);
+    base = { okta: { domain, authorizationServerId: server } };
+    suggested = 'okta';
+  } else {
+    const issuer = await input(vs, { title: 'Add IdP (2/5): issuer', prompt: 'Issuer URL, e.g. https://login.example.com/realms/main', validateInput: (v) => (/^https?:\/\/\S+$/.test(v.trim()) ? undefined : 'Enter an http(s) URL') });
+    if (!issuer) return;
+    base = { issuer: issuer.replace(/\/+$/, '') };
+    suggested = new URL(base.issuer!).hostname.split('.')[0] || 'idp';
+  }
+  const existing = (await s.index.sources()).flatMap((x) => Object.keys(x.file?.idps ?? {}));
+  const name = await input(vs, { title: 'Add IdP (3/5): name', prompt: 'A short name for this IdP in flow files', value: edit.freeName(suggested, existing), validateInput: (v) => (NAME.test(v.trim()) ? undefined : 'Letters, digits, ".", "-" and "_" only') });
+  if (!name) return;
+  const clientId = await input(vs, { title: 'Add IdP (4/5): client id', prompt: 'Client id of the application (in Okta: Applications → your app → Client ID)', validateInput: (v) => (v.trim() ? undefined : 'The client id is needed to fetch tokens') });
+  if (!clientId) return;
+  const auth = await vs.window.showQuickPick(
+    [
+      { label: 'client_secret_basic', detail: 'Client secret in the Authorization header (most common).', value: 'client_secret_basic' as ClientAuthMethod },
+      { label: 'client_secret_post', detail: 'Client secret in the form body.', value: 'client_secret_post' as ClientAuthMethod },
+      { label: 'none', detail: 'Public client (authorization code with PKCE).', value: 'none' as ClientAuthMethod },
+    ],
+    { title: 'Add IdP (5/5): client authentication', placeHolder: 'How does the client authenticate?', ignoreFocusOut: true },
+  );
+  if (!auth) return;
+  let secretKey: string | undefined;
+  if (auth.value !== 'none') {
+    const secret = await vs.window.showInputBox({ title: 'Add IdP (5/5): client secret', prompt: `The client secret. It goes to VS Code's secret storage as ${name}.clientSecret; the flow file only names it.`, password: true, ignoreFocusOut: true });
+    if (secret === undefined) return;
+    secretKey = `${name}.clientSecret`;
+    if (secret) await s.secrets.set(secretKey, secret);
+  }
+  const idp: IdpConfig = { ...base, clientId, clientAuth: auth.value };
+  if (base.okta) Object.assign(idp, edit.oktaIdp({ domain: base.okta.domain, authorizationServerId: base.okta.authorizationServerId ?? 'default', clientId, clientAuth: auth.value, secretKey }));
+  else if (secretKey) idp.clientSecret = `\${secret:${secretKey}}`;
+  const uri = await writeIdp(s, name, idp);
+  if (uri) await added(s, name, uri);
+}
+
+async function added(s: Services, name: string, uri: vscode.Uri): Promise<void> {
+  const choice = await s.vs.window.showInformationMessage(`IdP ${name} added to ${s.vs.workspace.asRelativePath(uri)}.`, 'Discover', 'Fetch Token', 'Open File');
+  const entry = (await import('../workspace/source-model')).idpEntries(await s.index.sources()).find((e) => e.sourceId === uri.toString() && e.name === name);
+  const ref = entry ? { kind: 'idp', sourceId: entry.sourceId, name, idpId: entry.id } : undefined;
+  if (choice === 'Discover') await s.vs.commands.executeCommand('oidcFlow.discoverIdp', ref);
+  if (choice === 'Fetch Token') await s.vs.commands.executeCommand('oidcFlow.fetchToken', ref);
+  if (choice === 'Open File') await openAt(s, uri, ['idps', name]);
+}
+
+async function openAt(s: Services, uri: vscode.Uri, path: Array<string | number>): Promise<void> {
+  const vs = s.vs;
+  const doc = await vs.workspace.openTextDocument(uri);
+  const { checkFlowFile } = await import('../../core/flow/load');
+  const range = checkFlowFile(doc.getText(), { fileName: uri.path }).locate(path, { key: true });
+  const position = range ? doc.positionAt(range.start.offset) : new vs.Position(0, 0);
+  await vs.window.showTextDocument(doc, { selection: new vs.Range(position, position) });
+}
+
+async function idpOf(s: Services, arg: unknown, placeHolder: string): Promise<IdpEntry | undefined> {
+  const ref = refOf(arg);
+  if (ref?.kind === 'idp') return idpById(s, ref.idpId);
+  return pickIdp(s, placeHolder);
+}
+
+async function discoverIdp(s: Services, arg: unknown): Promise<void> {
+  const vs = s.vs;
+  const idp = await idpOf(s, arg, 'Discover which identity provider?');
+  if (!idp) return;
+  const { asOidcError } = await import('../../core/errors');
+  try {
+    const { source, file } = await s.index.loadForRun(idp.sourceId);
+    const env = await pickEnvironment(s, source, file, undefined, { ask: false });
+    if (env === null) return;
+    const prepared = await s.runs.prepare({ source, file, env, title: `Discover ${idp.name}` });
+    const { renderTemplate } = await import('../../core/flow/template');
+    const { selectEnvironment, idpIssuer } = await import('../../core/flow/select');
+    const chosen = selectEnvironment(file, prepared.envName);
+    const envValues = chosen ? (renderTemplate(chosen.values, { env: {}, steps: {} }, { secrets: prepared.sources }) as Record<string, unknown>) : {};
+    const config = renderTemplate(file.idps?.[idp.name], { env: envValues, steps: {} }, { secrets: prepared.sources, where: `idps.${idp.name}` }) as IdpConfig;
+    const issuer = config.issuer ?? (config.okta ? idpIssuer({ okta: { domain: config.okta.domain.replace(/^https?:\/\//, ''), authorizationServerId: config.okta.authorizationServerId } }) : undefined);
+    if (!issuer) {
+      void vs.window.showWarningMessage(`${idp.name} has no issuer or okta preset, so there is nothing to discover; its endpoints are the ones written in the file.`);
+      return;
+    }
+    const { readFile } = await import('node:fs/promises');
+    const { readSettings } = await import('../services/settings');
+    const { createClient } = await import('../services/http-factory');
+    const http = await createClient(readSettings(vs));
+    try {
+      const ca = config.caFile ? await readFile(config.caFile, 'utf8') : undefined;
+      const { discover } = await import('../../core/oauth/discovery');
+      const withTls = { send: (r: Parameters<typeof http.send>[0]) => http.send({ ...r, options: { ...(ca ? { ca } : {}), ...(config.insecureSkipTlsVerify ? { insecureSkipTlsVerify: true } : {}), ...r.options } }) };
+      const found = await vs.window.withProgress({ location: vs.ProgressLocation.Window, title: `Discovering ${idp.name}` }, () => discover(withTls, issuer));
+      const { endpointsFromMetadata } = await import('../trees/idp-nodes');
+      s.discovery.set(idp.id, { status: 'ok', issuer: found.metadata.issuer, endpoints: endpointsFromMetadata(found.metadata as unknown as Record<string, unknown>), at: Date.now() });
+      s.log.info(`Discovered ${idp.name}: ${found.metadata.issuer}`);
+      void vs.window.showInformationMessage(`${idp.name}: discovery document read (${found.metadata.issuer}).`);
+    } finally {
+      await http.close();
+    }
+  } catch (error) {
+    const e = asOidcError(error);
+    s.discovery.set(idp.id, { status: 'failed', code: e.code, message: e.toUserMessage(), at: Date.now() });
+    s.log.error(`Discovery of ${idp.name} failed: ${e.code}: ${e.message}`);
+    void vs.window.showErrorMessage(`Discovery of ${idp.name} failed: ${e.toUserMessage()}`);
+  } finally {
+    s.refreshTrees();
+  }
+}
+
+/** IdP handlers: add (wizard), edit (opens the file there), remove, discover. */
+export function idpCommands(s: Services) {
+  const vs = s.vs;
+  return {
+    'oidcFlow.addIdp': () => addIdp(s),
+    'oidcFlow.discoverIdp': (arg?: unknown) => discoverIdp(s, arg),
+    'oidcFlow.editIdp': async (arg?: unknown) => {
+      const idp = await idpOf(s, arg, 'Edit which identity provider?');
+      if (!idp) return;
+      if (idp.sourceKind === 'sandbox') {
+        void vs.window.showInformationMessage('The sandbox IdPs are built in. Add IdP → Local sandbox writes one into a flow file that you can edit.');
+        return;
+      }
+      await openAt(s, vs.Uri.parse(idp.sourceId), ['idps', idp.name]);
+    },
+    'oidcFlow.removeIdp': async (arg?: unknown) => {
+      const idp = await idpOf(s, arg, 'Remove which identity provider?');
+      if (!idp || idp.sourceKind === 'sandbox') return;
+      const buttons = idp.secretKey ? ['Remove', 'Remove and Delete Secret'] : ['Remove'];
+      const choice = await vs.window.showWarningMessage(`Remove the IdP ${idp.name} from ${idp.sourceLabel}?`, { modal: true, detail: 'Steps that use it will stop loading until you change them.' }, ...buttons);
+      if (!choice) return;
+      const edit = await import('../workspace/flow-file-edit');
+      const uri = vs.Uri.parse(idp.sourceId);
+      try {
+        const text = edit.removeIdpFromText(await s.index.textOf(uri), edit.formatOf(uri.path), idp.name);
+        await vs.workspace.fs.writeFile(uri, new TextEncoder().encode(text));
+      } catch (error) {
+        void vs.window.showErrorMessage(`Cannot edit ${idp.sourceLabel}: ${(error as Error).message}`);
+        return;
+      }
+      if (choice === 'Remove and Delete Secret' && idp.secretKey && isValidSecretKey(idp.secretKey)) await s.secrets.delete(idp.secretKey);
+      for (const token of s.vault.forIdp(idp.id)) await s.vault.remove(token.id);
+      await s.index.refresh();
+      s.refreshTrees();
+    },
+  } satisfies Partial<Record<CommandId, Handler>>;
+}

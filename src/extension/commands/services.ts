@@ -1,0 +1,32 @@
+import type * as vscode from 'vscode';
+import type { RunHistory } from '../history/run-history';
+import type { ResultsPanel } from '../results/results-panel';
+import type { RunStore } from '../results/run-store';
+import type { SecretService } from '../secrets/secret-service';
+import type { TokenVault } from '../secrets/token-vault';
+import type { RedactedLog } from '../services/log';
+import type { RunService } from '../services/run-service';
+import type { SandboxService } from '../services/sandbox-service';
+import type { DiscoveryState } from '../trees/idp-nodes';
+import type { FlowIndex } from '../workspace/flow-index';
+
+/** Everything command handlers use, built once in activate() and passed in. */
+export interface Services {
+  vs: typeof vscode;
+  context: vscode.ExtensionContext;
+  log: RedactedLog;
+  sandbox: SandboxService;
+  index: FlowIndex;
+  runs: RunService;
+  store: RunStore;
+  history: RunHistory;
+  secrets: SecretService;
+  vault: TokenVault;
+  panel: ResultsPanel;
+  /** Discovery results per IdP entry id. */
+  discovery: Map<string, DiscoveryState>;
+  refreshTrees(): void;
+}
+
+/** A command handler: gets whatever VS Code passes (a tree node, a CodeLens ref, nothing). */
+export type Handler = (...args: unknown[]) => unknown;

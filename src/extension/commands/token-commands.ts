@@ -1,0 +1,234 @@
+import type { StepDef } from '../../core/flow/file-format';
+import type { RunOutcome } from '../services/run-service';
+import { refOf } from '../trees/node';
+import type { FlowSource, IdpEntry } from '../workspace/source-model';
+import { routeEntries, singleStepFile } from '../workspace/source-model';
+import type { CommandId } from './command-ids';
+import { idpById, pickEnvironment, pickIdp, pickRoute, pickVaultToken, tokenForOperation, tokenFromUser } from './pickers';
+import type { Handler, Services } from './services';
+
+/** Runs steps as a one-off flow next to an IdP's (or route's) file, so IdPs, environments and secrets resolve as in a flow. */
+export async function runOneOff(s: Services, sourceId: string, title: string, steps: StepDef[], options: { vars?: Record<string, unknown>; secrets?: string[] } = {}): Promise<RunOutcome | undefined> {
+  let loaded;
+  try {
+    loaded = await s.index.loadForRun(sourceId);
+  } catch (error) {
+    const { asOidcError } = await import('../../core/errors');
+    void s.vs.window.showErrorMessage(asOidcError(error).toUserMessage());
+    return undefined;
+  }
+  const env = await pickEnvironment(s, loaded.source, loaded.file, undefined, { ask: false });
+  if (env === null) return undefined;
+  const file = singleStepFile(loaded.file, 'one-off', steps, options.vars);
+  return s.runs.run({ source: loaded.source, file, flow: 'one-off', env, title, secrets: options.secrets });
+}
+
+async function idpFor(s: Services, arg: unknown, placeHolder: string): Promise<IdpEntry | undefined> {
+  const ref = refOf(arg);
+  if (ref?.kind === 'idp' || ref?.kind === 'token') {
+    const entry = await idpById(s, ref.idpId);
+    if (entry) return entry;
+    void s.vs.window.showWarningMessage('That identity provider is gone (its file changed, or the sandbox stopped).');
+    return undefined;
+  }
+  return pickIdp(s, placeHolder);
+}
+
+function firstStep(outcome: RunOutcome | undefined) {
+  return outcome?.result?.steps[0];
+}
+
+async function fetchToken(s: Services, arg: unknown): Promise<void> {
+  const vs = s.vs;
+  const idp = await idpFor(s, arg, 'Fetch a token from which identity provider?');
+  if (!idp) return;
+  const grant = await vs.window.showQuickPick(
+    [
+      { label: 'Client credentials', description: 'client_credentials', detail: 'A token for the client itself (machine to machine).', value: 'client_credentials' as const },
+      { label: 'Authorization code + PKCE', description: 'authorization_code', detail: 'Signs a person in: opens the system browser.', value: 'authorization_code' as const },
+      { label: 'Device code', description: 'device_code', detail: 'Signs a person in on another device with a short code.', value: 'device_code' as const },
+    ],
+    { placeHolder: `Grant for ${idp.name}`, ignoreFocusOut: true },
+  );
+  if (!grant) return;
+  const outcome = await runOneOff(s, idp.sourceId, `Fetch token: ${idp.name} (${grant.value})`, [{ id: 'token', name: `Fetch a token from ${idp.name}`, type: 'token', idp: idp.name, grant: grant.value, reuse: false }]);
+  const step = firstStep(outcome);
+  const token = step?.result.token;
+  if (!token) {
+    if (step?.error) void vs.window.showErrorMessage(`Fetching a token from ${idp.name} failed: ${step.error.message}${step.error.hint ? ` ${step.error.hint}` : ''}`);
+    return;
+  }
+  const { classifyToken } = await import('../../core/jwt/decode');
+  const meta = await s.vault.add(
+    {
+      idpId: idp.id,
+      sourceId: idp.sourceId,
+      idpName: idp.name,
+      grant: grant.value,
+      expiresAt: token.expires_at,
+      scope: token.scope,
+      kind: classifyToken(token.access_token),
+      subject: typeof token.claims?.sub === 'string' ? token.claims.sub : undefined,
+      hasRefreshToken: Boolean(token.refresh_token),
+      hasIdToken: Boolean(token.id_token),
+    },
+    { accessToken: token.access_token, refreshToken: token.refresh_token, idToken: token.id_token },
+  );
+  s.refreshTrees();
+  const { formatTimeLeft, secondsLeft } = await import('../secrets/token-vault');
+  const choice = await vs.window.showInformationMessage(`Token fetched from ${idp.name} (expires in ${formatTimeLeft(secondsLeft(meta, Date.now()))}). It is kept in VS Code's secret storage.`, 'Verify', 'Copy Token');
+  const ref = { kind: 'token', tokenId: meta.id, idpId: idp.id };
+  if (choice === 'Verify') await vs.commands.executeCommand('oidcFlow.verifyToken', ref);
+  if (choice === 'Copy Token') await vs.commands.executeCommand('oidcFlow.copyToken', ref);
+}
+
+async function decodeToken(s: Services, arg: unknown): Promise<void> {
+  const vs = s.vs;
+  const ref = refOf(arg);
+  let token: string | undefined;
+  if (ref?.kind === 'token') token = (await s.vault.values(ref.tokenId))?.accessToken;
+  token ??= await tokenFromUser(s, 'Paste a JWT to decode');
+  if (!token) return;
+  const { decodeJwtParts, explainClaims } = await import('../../core/jwt');
+  try {
+    const decoded = decodeJwtParts(token);
+    const explained = Object.fromEntries(explainClaims(decoded.payload).map((c) => [c.name, `${c.label}: ${c.explanation}`]));
+    const doc = await vs.workspace.openTextDocument({
+      language: 'json',
+      content: JSON.stringify({ note: 'UNVERIFIED: decoded without checking the signature (use OIDC Flow: Verify Token to check it)', header: decoded.header, payload: decoded.payload, explanations: explained }, null, 2),
+    });
+    await vs.window.showTextDocument(doc);
+  } catch (error) {
+    const { asOidcError } = await import('../../core/errors');
+    void vs.window.showErrorMessage(asOidcError(error).toUserMessage());
+  }
+}
+
+async function verifyToken(s: Services, arg: unknown): Promise<void> {
+  const vs = s.vs;
+  const ref = refOf(arg);
+  const given = await tokenForOperation(s, ref?.kind === 'token' ? ref : undefined, undefined, 'verify');
+  if (!given) return;
+  const { token, meta } = given;
+  let idp = meta ? await idpById(s, meta.idpId) : undefined;
+  if (!idp) {
+    const { classifyToken, decodeJwt } = await import('../../core/jwt/decode');
+    if (classifyToken(token) !== 'jwt') {
+      void vs.window.showWarningMessage('This token is not a JWT (it is opaque or encrypted), so it cannot be verified locally. Introspect it at its IdP instead.', 'Introspect').then((c) => {
+        if (c) void vs.commands.executeCommand('oidcFlow.introspectToken');
+      });
+      return;
+    }
+    let iss: string | undefined;
+    try {
+      const claim = decodeJwt(token).payload.iss;
+      iss = typeof claim === 'string' ? claim : undefined;
+    } catch (error) {
+      const { asOidcError } = await import('../../core/errors');
+      void vs.window.showErrorMessage(asOidcError(error).toUserMessage());
+      return;
+    }
+    const { idpEntries } = await import('../workspace/source-model');
+    const sandboxIssuer = s.sandbox.current?.idp.issuer;
+    const entries = idpEntries(await s.index.sources());
+    const matches = (e: IdpEntry) => e.issuer === iss || (e.sourceKind === 'sandbox' && sandboxIssuer === iss);
+    const items = [...entries.filter(matches), ...entries.filter((e) => !matches(e))].map((e) => ({ label: e.name, description: `${matches(e) ? 'issuer matches · ' : ''}${e.sourceLabel}`, value: e as IdpEntry | 'iss' }));
+    if (iss) items.unshift({ label: `$(globe) The token's issuer`, description: iss, value: 'iss' });
+    const chosen = await vs.window.showQuickPick(items, { placeHolder: 'Verify against the keys (JWKS) of which IdP?', ignoreFocusOut: true });
+    if (!chosen) return;
+    if (chosen.value === 'iss') {
+      const source: FlowSource = { id: 'token-issuer', kind: 'file', label: 'the token\'s issuer', errorCount: 0, file: { version: 1, idps: { issuer: { issuer: iss! } } } };
+      await s.runs.run({ source, file: singleStepFile(source.file!, 'one-off', [{ id: 'verify', name: 'Verify the token against the issuer\'s JWKS', type: 'verify', token: '{{vars.token}}', idp: 'issuer' }], { token }), flow: 'one-off', title: `Verify token (${iss})`, secrets: [token] });
+      return;
+    }
+    idp = chosen.value;
+  }
+  await runOneOff(s, idp.sourceId, `Verify token: ${idp.name}`, [{ id: 'verify', name: `Verify the token against ${idp.name}'s JWKS`, type: 'verify', token: '{{vars.token}}', idp: idp.name }], { vars: { token }, secrets: [token] });
+}
+
+async function introspectOrRevoke(s: Services, arg: unknown, kind: 'introspect' | 'revoke'): Promise<void> {
+  const vs = s.vs;
+  const ref = refOf(arg);
+  const idp = await idpFor(s, arg, kind === 'introspect' ? 'Introspect at which identity provider?' : 'Revoke at which identity provider?');
+  if (!idp) return;
+  const given = await tokenForOperation(s, ref?.kind === 'token' ? ref : undefined, idp.id, kind);
+  if (!given) return;
+  if (kind === 'revoke') {
+    const sure = await vs.window.showWarningMessage(`Revoke this token at ${idp.name}?`, { modal: true, detail: 'The IdP will stop accepting it (and any gateway that introspects it will refuse it).' }, 'Revoke');
+    if (sure !== 'Revoke') return;
+  }
+  const step: StepDef = kind === 'introspect'
+    ? { id: 'introspect', name: `Introspect the token at ${idp.name}`, type: 'introspect', idp: idp.name, token: '{{vars.token}}' }
+    : { id: 'revoke', name: `Revoke the token at ${idp.name}`, type: 'revoke', idp: idp.name, token: '{{vars.token}}' };
+  const outcome = await runOneOff(s, idp.sourceId, `${kind === 'introspect' ? 'Introspect' : 'Revoke'} token: ${idp.name}`, [step], { vars: { token: given.token }, secrets: [given.token] });
+  const result = firstStep(outcome);
+  if (!result) return;
+  if (result.error) {
+    void vs.window.showErrorMessage(`${result.error.message}${result.error.hint ? ` ${result.error.hint}` : ''}`);
+  } else if (kind === 'introspect') {
+    const active = result.result.introspection?.active === true;
+    void vs.window.showInformationMessage(`${idp.name} says the token is ${active ? 'active' : 'NOT active'}.`);
+  } else {
+    void vs.window.showInformationMessage(`${idp.name} accepted the revocation (HTTP ${result.result.response?.status ?? '?'}).`);
+    if (given.meta) await s.vault.remove(given.meta.id);
+  }
+}
+
+async function callRoute(s: Services, arg: unknown): Promise<void> {
+  const vs = s.vs;
+  const ref = refOf(arg);
+  let route = ref?.kind === 'route' ? routeEntries(await s.index.sources()).find((r) => r.sourceId === ref.sourceId && r.name === ref.name) : undefined;
+  route ??= await pickRoute(s);
+  if (!route) return;
+  let token: string | undefined;
+  const meta = ref?.kind === 'token' ? s.vault.get(ref.tokenId) : undefined;
+  if (meta) {
+    token = (await s.vault.values(meta.id))?.accessToken;
+  } else {
+    const items = [
+      ...s.vault.list().map((m) => ({ label: `$(key) ${m.idpName}`, description: m.grant, detail: m.scope, value: m.id })),
+      { label: '$(edit) Paste a token…', value: 'paste' },
+      { label: '$(circle-slash) No token', description: 'see what the gateway says without one', value: 'none' },
+    ];
+    const chosen = await vs.window.showQuickPick(items, { placeHolder: `Call ${route.name} with which token?`, ignoreFocusOut: true });
+    if (!chosen) return;
+    if (chosen.value === 'paste') token = (await tokenFromUser(s, 'Paste the token to send'))?.replace(/^Bearer\s+/i, '');
+    else if (chosen.value !== 'none') token = (await s.vault.values(chosen.value))?.accessToken;
+    if (chosen.value === 'paste' && !token) return;
+  }
+  await runOneOff(s, route.sourceId, `Call ${route.name}${token ? ' with a token' : ' without a token'}`, [{ id: 'call', name: `Call ${route.name}`, type: 'call', route: route.name, token: token ? '{{vars.token}}' : false }], { vars: token ? { token } : undefined, secrets: token ? [token] : [] });
+}
+
+/** Token handlers: fetch, decode, verify, introspect, revoke, copy, forget, call a route. */
+export function tokenCommands(s: Services) {
+  const vs = s.vs;
+  return {
+    'oidcFlow.fetchToken': (arg?: unknown) => fetchToken(s, arg),
+    'oidcFlow.decodeToken': (arg?: unknown) => decodeToken(s, arg),
+    'oidcFlow.verifyToken': (arg?: unknown) => verifyToken(s, arg),
+    'oidcFlow.introspectToken': (arg?: unknown) => introspectOrRevoke(s, arg, 'introspect'),
+    'oidcFlow.revokeToken': (arg?: unknown) => introspectOrRevoke(s, arg, 'revoke'),
+    'oidcFlow.callRoute': (arg?: unknown) => callRoute(s, arg),
+    'oidcFlow.copyToken': async (arg?: unknown) => {
+      const ref = refOf(arg);
+      const meta = ref?.kind === 'token' ? s.vault.get(ref.tokenId) : await pickVaultToken(s);
+      if (!meta) {
+        void vs.window.showInformationMessage('No fetched token to copy. Fetch one first (OIDC Flow: Fetch Token).');
+        return;
+      }
+      const values = await s.vault.values(meta.id);
+      if (!values) {
+        void vs.window.showWarningMessage('That token is no longer in the secret store.');
+        return;
+      }
+      await vs.env.clipboard.writeText(values.accessToken);
+      void vs.window.showInformationMessage(`Access token from ${meta.idpName} copied. It is a credential: paste it only where you mean to.`);
+    },
+    'oidcFlow.forgetToken': async (arg?: unknown) => {
+      const ref = refOf(arg);
+      const meta = ref?.kind === 'token' ? s.vault.get(ref.tokenId) : await pickVaultToken(s);
+      if (meta) await s.vault.remove(meta.id);
+      s.refreshTrees();
+    },
+  } satisfies Partial<Record<CommandId, Handler>>;
+}

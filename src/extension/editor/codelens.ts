@@ -1,0 +1,45 @@
+import type * as vscode from 'vscode';
+import type { NodeRef } from '../trees/node';
+
+/** "Run flow" and "Run step…" above each flow of a flow file. */
+export class FlowCodeLensProvider implements vscode.CodeLensProvider {
+  private readonly emitter: vscode.EventEmitter<void>;
+  readonly onDidChangeCodeLenses: vscode.Event<void>;
+
+  constructor(private readonly vs: typeof vscode) {
+    this.emitter = new vs.EventEmitter<void>();
+    this.onDidChangeCodeLenses = this.emitter.event;
+  }
+
+  refresh(): void {
+    this.emitter.fire();
+  }
+
+  async provideCodeLenses(doc: vscode.TextDocument): Promise<vscode.CodeLens[]> {
+    const vs = this.vs;
+    const { checkFlowFile } = await import('../../core/flow/load');
+    const { parseDocument } = await import('yaml');
+    const check = checkFlowFile(doc.getText(), { fileName: doc.uri.path });
+    // Lenses come from the raw document so a file with one broken step still offers Run on the others.
+    let data: { flows?: unknown } | null | undefined = check.file;
+    if (!data) {
+      try {
+        data = parseDocument(doc.getText()).toJS({ maxAliasCount: 100 }) as { flows?: unknown } | null;
+      } catch {
+        data = undefined;
+      }
+    }
+    const flows = data && typeof data === 'object' && data.flows && typeof data.flows === 'object' ? Object.keys(data.flows) : [];
+    const lenses: vscode.CodeLens[] = [];
+    for (const flow of flows) {
+      const range = check.locate(['flows', flow], { key: true });
+      if (!range) continue;
+      const position = doc.positionAt(range.start.offset);
+      const line = new vs.Range(position.line, 0, position.line, 0);
+      const ref: NodeRef = { kind: 'flow', sourceId: doc.uri.toString(), flow };
+      lenses.push(new vs.CodeLens(line, { title: '$(play) Run flow', tooltip: `Run the flow ${flow}`, command: 'oidcFlow.runFlow', arguments: [ref] }));
+      lenses.push(new vs.CodeLens(line, { title: 'Run step…', tooltip: `Run ${flow} up to a step you pick`, command: 'oidcFlow.runStep', arguments: [ref] }));
+    }
+    return lenses;
+  }
+}

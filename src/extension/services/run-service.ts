@@ -1,0 +1,226 @@
+import type * as vscode from 'vscode';
+import type { FlowFile } from '../../core/flow/file-format';
+import type { RunEvent, RunResult } from '../../core/flow/runner';
+import type { SecretSources } from '../../core/flow/secret-ref';
+import type { RerunSpec } from '../../shared/view-model';
+import { CONTEXT_KEYS } from '../commands/command-ids';
+import type { RunRecorder } from '../results/run-recorder';
+import type { RunStore } from '../results/run-store';
+import type { SecretService } from '../secrets/secret-service';
+import type { FlowSource } from '../workspace/source-model';
+import type { RedactedLog } from './log';
+import type { SandboxService } from './sandbox-service';
+import { readSettings } from './settings';
+import { createClient } from './http-factory';
+
+export interface RunRequest {
+  source: FlowSource;
+  file: FlowFile;
+  flow: string;
+  env?: string;
+  title: string;
+  rerun?: RerunSpec;
+  /** Open the results view on this run (default true). */
+  show?: boolean;
+  /** Values to mask everywhere (a token handed to a one-off call). */
+  secrets?: string[];
+}
+
+export interface PreparedSecrets {
+  envName?: string;
+  sources: SecretSources;
+  wantsSandbox: boolean;
+  /** Values to mask in logs. */
+  secretValues: string[];
+}
+
+export interface RunOutcome {
+  runId: string;
+  result?: RunResult;
+  recorder: RunRecorder;
+}
+
+/** Something that shows a run as it goes (the results panel). */
+export interface RunPresenter {
+  showRun(runId: string, focus?: { stepPath?: string }): void;
+}
+
+let runCounter = 0;
+
+/** A fresh, unguessable-enough run id (not a secret; it names the run in history and webview state). */
+function newRunId(): string {
+  runCounter += 1;
+  return `run-${Date.now().toString(36)}-${runCounter}`;
+}
+
+/**
+ * Runs flows in the extension host: resolves ${secret:...} from the secret
+ * store (asking for missing ones), starts the sandbox when the environment
+ * needs it, shows progress with cancel, streams the run to the results view
+ * and records it (redacted) in history.
+ */
+export class RunService {
+  private controller?: AbortController;
+
+  constructor(
+    private readonly vs: typeof vscode,
+    private readonly log: RedactedLog,
+    private readonly sandbox: SandboxService,
+    private readonly secrets: SecretService,
+    private readonly store: RunStore,
+    private readonly presenter: () => RunPresenter,
+  ) {}
+
+  get running(): boolean {
+    return this.controller !== undefined;
+  }
+
+  /** Stops the run in progress, if any. */
+  stop(): boolean {
+    if (!this.controller) return false;
+    this.controller.abort();
+    return true;
+  }
+
+  /** Runs one flow of a loaded file; failures to start come back as a run with an error. */
+  async run(request: RunRequest): Promise<RunOutcome | undefined> {
+    const vs = this.vs;
+    if (this.controller) {
+      void vs.window.showWarningMessage('A run is already in progress. Stop it first (OIDC Flow: Stop Run).');
+      return undefined;
+    }
+    const { RunRecorder } = await import('../results/run-recorder');
+    const { storableView } = await import('../history/run-history');
+    const { scrubStrings } = await import('../results/run-recorder');
+    const { asOidcError } = await import('../../core/errors');
+    const runId = newRunId();
+    const recorder = new RunRecorder({ id: runId, title: request.title, source: request.source.label, rerun: request.rerun });
+    recorder.addSecrets(request.secrets ?? []);
+    const controller = new AbortController();
+    this.controller = controller;
+    await vs.commands.executeCommand('setContext', CONTEXT_KEYS.running, true);
+    this.store.begin(recorder);
+    if (request.show !== false) this.presenter().showRun(runId);
+    let result: RunResult | undefined;
+    try {
+      result = await vs.window.withProgress(
+        { location: vs.ProgressLocation.Notification, title: `OIDC Flow: ${request.title}`, cancellable: true },
+        async (progress, cancel) => {
+          cancel.onCancellationRequested(() => controller.abort());
+          return this.execute(request, recorder, controller.signal, (message) => progress.report({ message }));
+        },
+      );
+    } catch (error) {
+      const e = asOidcError(error);
+      recorder.fail({ code: e.code, message: e.message, hint: e.hint });
+      this.log.error(`${request.title}: ${e.code}: ${e.message}`, recorder.secrets());
+    } finally {
+      this.controller = undefined;
+      await vs.commands.executeCommand('setContext', CONTEXT_KEYS.running, false);
+    }
+    await this.store.history.add(storableView(recorder.view(false), recorder.secrets(), scrubStrings));
+    await vs.commands.executeCommand('setContext', CONTEXT_KEYS.hasLastRun, true);
+    this.store.changed(runId);
+    return { runId, result, recorder };
+  }
+
+  /**
+   * What a run (or a one-off call) against `file` needs to resolve its
+   * references: the sandbox's values when the environment uses them (the
+   * sandbox is started), and the ${secret:...} values it names (asked for
+   * and stored when missing).
+   */
+  async prepare(request: { source: FlowSource; file: FlowFile; flow?: string; env?: string; title: string }, report: (message: string) => void = () => undefined): Promise<PreparedSecrets> {
+    const vs = this.vs;
+    const { findSecretRefs } = await import('../../core/flow/secret-ref');
+    const { selectEnvironment } = await import('../../core/flow/select');
+    const env = selectEnvironment(request.file, request.env, request.flow);
+    const used = [env?.values ?? {}, request.file.idps ?? {}, request.file.routes ?? {}, request.flow ? (request.file.flows?.[request.flow] ?? {}) : {}];
+    const refs = findSecretRefs(used);
+    let sandboxEnv: Record<string, string> = {};
+    const wantsSandbox = request.source.kind === 'sandbox' || refs.some((r) => r.kind === 'env' && r.name.startsWith('SANDBOX_'));
+    if (wantsSandbox) {
+      if (!this.sandbox.current) report('starting the sandbox…');
+      sandboxEnv = (await this.sandbox.start()).env;
+    }
+    const secretKeys = [...new Set(refs.filter((r) => r.kind === 'secret').map((r) => r.name))];
+    const secretValues = await this.secrets.resolve(secretKeys);
+    for (const key of secretKeys.filter((k) => secretValues[k] === undefined)) {
+      const value = await vs.window.showInputBox({
+        title: `Secret ${key}`,
+        prompt: `${request.title} uses \${secret:${key}}, which is not in VS Code's secret storage yet. Enter its value to store it.`,
+        password: true,
+        ignoreFocusOut: true,
+      });
+      if (value) {
+        await this.secrets.set(key, value);
+        secretValues[key] = value;
+      }
+    }
+    return {
+      envName: env?.name,
+      sources: { env: { ...process.env, ...sandboxEnv, ...(request.source.env ?? {}) }, secrets: secretValues },
+      wantsSandbox,
+      secretValues: [...Object.values(secretValues), ...Object.values(sandboxEnv).filter((v) => v.length >= 16)],
+    };
+  }
+
+  private async execute(request: RunRequest, recorder: RunRecorder, signal: AbortSignal, report: (message: string) => void): Promise<RunResult> {
+    const vs = this.vs;
+    const { FlowRunner } = await import('../../core/flow/runner');
+    const prepared = await this.prepare(request, report);
+    const settings = readSettings(vs);
+    const http = await createClient(settings);
+    const stopListening = this.sandbox.listenToGateway((exchange) => {
+      recorder.onGatewayExchange(exchange);
+    });
+    const secrets = () => [...recorder.secrets(), ...prepared.secretValues];
+    let lastPush = 0;
+    const push = (force: boolean) => {
+      const now = Date.now();
+      if (!force && now - lastPush < 200) return;
+      lastPush = now;
+      this.store.changed(recorder.id);
+    };
+    try {
+      const runner = new FlowRunner(request.file, {
+        http,
+        signal,
+        secrets: prepared.sources,
+        admin: prepared.wantsSandbox ? this.sandbox.current?.admin : undefined,
+        openBrowser: async (url) => {
+          this.log.info('Opening the system browser for sign-in.');
+          const opened = await vs.env.openExternal(vs.Uri.parse(url));
+          if (!opened) throw new Error('The browser could not be opened.');
+        },
+        onDeviceCode: (info) => {
+          void vs.window.showInformationMessage(`Sign in at ${info.verificationUri} with the code ${info.userCode}.`, 'Open Browser').then((choice) => {
+            if (choice) void vs.env.openExternal(vs.Uri.parse(info.verificationUriComplete ?? info.verificationUri));
+          });
+        },
+        confirm: async (message) => (await vs.window.showInformationMessage(message, { modal: true }, 'Continue')) === 'Continue',
+      });
+      this.log.info(`Run ${request.title} (flow ${request.flow}${prepared.envName ? `, environment ${prepared.envName}` : ''}) from ${request.source.label}`);
+      return await runner.run({
+        flow: request.flow,
+        env: prepared.envName,
+        onEvent: (event: RunEvent) => {
+          recorder.onEvent(event);
+          if (event.type === 'step-start') report(`step ${event.path}`);
+          if (event.type === 'step-end') {
+            const s = event.step;
+            const verdict = s.verdict && s.verdict.code !== 'ok' ? ` · ${s.verdict.summary}` : '';
+            this.log.info(`  ${s.path} ${s.type}: ${s.status}${s.result.response ? ` (HTTP ${s.result.response.status})` : ''}${s.error ? ` · ${s.error.code}: ${s.error.message}` : ''}${verdict}`, secrets());
+          }
+          if (event.type === 'exchange') this.log.debug(`    ${event.exchange.request.method} ${event.exchange.request.url} → ${event.exchange.response?.status ?? event.exchange.error?.code ?? '?'}`, [...secrets(), ...event.exchange.secrets]);
+          if (event.type === 'note') this.log.info(`    note: ${event.message}`, secrets());
+          if (event.type === 'run-end') this.log.info(`Run ${request.title}: ${event.result.status} in ${event.result.durationMs} ms`);
+          push(event.type === 'step-end' || event.type === 'run-end');
+        },
+      });
+    } finally {
+      stopListening();
+      await http.close();
+    }
+  }
+}

@@ -1,0 +1,62 @@
+/**
+ * Tree nodes as plain data. Providers turn them into TreeItems; commands get
+ * them back as arguments and read `ref`. No vscode import, so the node
+ * builders are unit-tested in plain Node.
+ */
+import type { CommandId } from '../commands/command-ids';
+
+export type NodeRef =
+  | { kind: 'source'; sourceId: string }
+  | { kind: 'idp'; sourceId: string; name: string; idpId: string }
+  | { kind: 'token'; tokenId: string; idpId: string }
+  | { kind: 'route'; sourceId: string; name: string }
+  | { kind: 'flow'; sourceId: string; flow: string }
+  | { kind: 'step'; sourceId: string; flow: string; step: string }
+  | { kind: 'history'; runId: string }
+  | { kind: 'info' };
+
+/** contextValue of each kind of node; `view/item/context` menus match on these. */
+export const CONTEXT_VALUES = {
+  source: 'source',
+  idpFile: 'idp.file',
+  idpSandbox: 'idp.sandbox',
+  token: 'token',
+  tokenExpired: 'token.expired',
+  route: 'route',
+  service: 'service',
+  flow: 'flow',
+  step: 'step',
+  history: 'history',
+  info: 'info',
+  group: 'group',
+} as const;
+
+export type ContextValue = (typeof CONTEXT_VALUES)[keyof typeof CONTEXT_VALUES];
+
+export interface NodeData {
+  /** Stable across refreshes. */
+  id: string;
+  label: string;
+  description?: string;
+  tooltip?: string;
+  contextValue: ContextValue;
+  /** A codicon name, e.g. "key". */
+  icon?: string;
+  /** A theme color id for the icon, e.g. "testing.iconFailed". */
+  iconColor?: string;
+  collapsible: 'none' | 'collapsed' | 'expanded';
+  command?: { command: CommandId; title: string; args?: unknown[] };
+  ref?: NodeRef;
+  /** Workspace file to open (for source nodes). */
+  resourceUri?: string;
+  children?: () => NodeData[];
+}
+
+/** A node's ref, whether the command got a node (tree), a ref (CodeLens) or nothing (palette). */
+export function refOf(arg: unknown): NodeRef | undefined {
+  if (typeof arg !== 'object' || arg === null) return undefined;
+  const value = arg as { ref?: unknown; kind?: unknown };
+  if (typeof value.ref === 'object' && value.ref !== null) return value.ref as NodeRef;
+  if (typeof value.kind === 'string') return value as NodeRef;
+  return undefined;
+}

@@ -1,0 +1,140 @@
+import type * as vscode from 'vscode';
+import type { FlowFile } from '../../core/flow/file-format';
+import type { SandboxService } from '../services/sandbox-service';
+import { FLOW_FILE_GLOB } from './flow-file-names';
+import type { FlowSource } from './source-model';
+import { SANDBOX_SOURCE_ID } from './source-model';
+
+const EXCLUDE_GLOB = '{**/node_modules/**,**/.git/**}';
+
+/**
+ * Knows every flow file in the workspace and the running sandbox. Scans only
+ * when a view or command first asks, then follows file changes.
+ */
+export class FlowIndex implements vscode.Disposable {
+  private files = new Map<string, FlowSource>();
+  private sandbox?: FlowSource;
+  private scanned?: Promise<void>;
+  private readonly emitter: vscode.EventEmitter<void>;
+  private readonly disposables: vscode.Disposable[] = [];
+  readonly onDidChange: vscode.Event<void>;
+
+  constructor(
+    private readonly vs: typeof vscode,
+    private readonly sandboxService: SandboxService,
+  ) {
+    this.emitter = new vs.EventEmitter<void>();
+    this.onDidChange = this.emitter.event;
+    const watcher = vs.workspace.createFileSystemWatcher(FLOW_FILE_GLOB);
+    this.disposables.push(
+      watcher,
+      this.emitter,
+      watcher.onDidCreate((uri) => void this.reload(uri)),
+      watcher.onDidChange((uri) => void this.reload(uri)),
+      watcher.onDidDelete((uri) => {
+        if (this.files.delete(uri.toString())) this.emitter.fire();
+      }),
+      vs.workspace.onDidChangeWorkspaceFolders(() => {
+        this.scanned = undefined;
+        this.files.clear();
+        this.emitter.fire();
+      }),
+      sandboxService.onDidChange(() => void this.updateSandbox()),
+    );
+  }
+
+  /** Every source (scanning the workspace the first time). */
+  async sources(): Promise<FlowSource[]> {
+    await this.ensureScanned();
+    return [...(this.sandbox ? [this.sandbox] : []), ...this.files.values()];
+  }
+
+  /** Sources known right now, without scanning. */
+  known(): FlowSource[] {
+    return [...(this.sandbox ? [this.sandbox] : []), ...this.files.values()];
+  }
+
+  async get(sourceId: string): Promise<FlowSource | undefined> {
+    if (sourceId === SANDBOX_SOURCE_ID) return this.sandbox;
+    await this.ensureScanned();
+    return this.files.get(sourceId);
+  }
+
+  /** Rescans the workspace. */
+  async refresh(): Promise<void> {
+    this.scanned = undefined;
+    await this.ensureScanned();
+    this.emitter.fire();
+  }
+
+  /**
+   * Loads a source for a run: a file is read again (open editors win over
+   * disk) and must load without errors; throws the loader's FlowFileError.
+   */
+  async loadForRun(sourceId: string): Promise<{ source: FlowSource; file: FlowFile }> {
+    const { OidcError } = await import('../../core/errors');
+    const source = await this.get(sourceId);
+    if (!source) throw new OidcError('extension.source_missing', `The flow source ${sourceId} is gone.`, { hint: 'Refresh the OIDC Flow views; the file may have been moved or deleted.' });
+    if (source.kind === 'sandbox') return { source, file: source.file! };
+    const uri = this.vs.Uri.parse(source.id);
+    const text = await this.textOf(uri);
+    const { loadFlowFile } = await import('../../core/flow/load');
+    const { file } = loadFlowFile(text, { fileName: this.vs.workspace.asRelativePath(uri) });
+    return { source, file };
+  }
+
+  async textOf(uri: vscode.Uri): Promise<string> {
+    const open = this.vs.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
+    if (open) return open.getText();
+    return new TextDecoder().decode(await this.vs.workspace.fs.readFile(uri));
+  }
+
+  private ensureScanned(): Promise<void> {
+    this.scanned ??= this.scan();
+    return this.scanned;
+  }
+
+  private async scan(): Promise<void> {
+    const uris = await this.vs.workspace.findFiles(FLOW_FILE_GLOB, EXCLUDE_GLOB, 500);
+    const next = new Map<string, FlowSource>();
+    for (const uri of uris) next.set(uri.toString(), await this.read(uri));
+    this.files = next;
+    await this.updateSandbox(false);
+  }
+
+  private async reload(uri: vscode.Uri): Promise<void> {
+    if (!this.scanned) return;
+    this.files.set(uri.toString(), await this.read(uri));
+    this.emitter.fire();
+  }
+
+  private async read(uri: vscode.Uri): Promise<FlowSource> {
+    const label = this.vs.workspace.asRelativePath(uri);
+    try {
+      const text = await this.textOf(uri);
+      const { checkFlowFile } = await import('../../core/flow/load');
+      const check = checkFlowFile(text, { fileName: label });
+      const errors = check.issues.filter((i) => i.severity === 'error');
+      return { id: uri.toString(), kind: 'file', label, file: check.file, errorCount: errors.length, firstError: errors[0] ? `${errors[0].where}: ${errors[0].message}` : undefined };
+    } catch (error) {
+      return { id: uri.toString(), kind: 'file', label, errorCount: 1, firstError: `Cannot read ${label}: ${(error as Error).message}` };
+    }
+  }
+
+  private async updateSandbox(fire = true): Promise<void> {
+    const running = this.sandboxService.current;
+    if (!running) {
+      this.sandbox = undefined;
+    } else {
+      const { loadFlowFile } = await import('../../core/flow/load');
+      const { DEMO_FLOW_FILE } = await import('../../cli/commands/demo-flow');
+      const { sandboxSource } = await import('./sandbox-source');
+      this.sandbox = sandboxSource(loadFlowFile(DEMO_FLOW_FILE, { fileName: 'built-in demo' }).file, running);
+    }
+    if (fire) this.emitter.fire();
+  }
+
+  dispose(): void {
+    for (const d of this.disposables) d.dispose();
+  }
+}

@@ -1,0 +1,176 @@
+/**
+ * The workspace as the sidebar sees it: flow files (and the sandbox while it
+ * runs), each with its IdPs, routes and flows. Pure data derived from loaded
+ * flow files, with stable ids so tree selection and expansion survive
+ * refreshes. No vscode import.
+ */
+import type { EndpointName, FlowFile, StepDef } from '../../core/flow/file-format';
+
+export const SANDBOX_SOURCE_ID = 'sandbox';
+
+export interface FlowSource {
+  /** The file's URI as a string, or `sandbox`. */
+  id: string;
+  kind: 'file' | 'sandbox';
+  /** Workspace-relative path, or "Sandbox". */
+  label: string;
+  /** Present when the file loaded without errors. */
+  file?: FlowFile;
+  /** Errors that kept the file from loading, counted. */
+  errorCount: number;
+  firstError?: string;
+  /** Values for ${env:...} that this source adds (the sandbox's SANDBOX_*); never shown. */
+  env?: Record<string, string>;
+}
+
+export interface IdpEntry {
+  id: string;
+  sourceId: string;
+  sourceLabel: string;
+  sourceKind: FlowSource['kind'];
+  name: string;
+  description?: string;
+  /** As written (templates unrendered). */
+  issuer?: string;
+  clientId?: string;
+  clientAuth?: string;
+  okta?: { domain: string; authorizationServerId?: string };
+  endpoints: Partial<Record<EndpointName, string>>;
+  scopes?: string[];
+  /** Key of a ${secret:...} reference in clientSecret, when there is one. */
+  secretKey?: string;
+}
+
+export interface RouteEntry {
+  id: string;
+  sourceId: string;
+  sourceLabel: string;
+  sourceKind: FlowSource['kind'];
+  name: string;
+  service: string;
+  method: string;
+  url: string;
+  /** e.g. "openid-connect (introspection)". */
+  plugin: string;
+  description?: string;
+}
+
+export interface FlowStepEntry {
+  id: string;
+  stepId: string;
+  type: StepDef['type'];
+  name?: string;
+}
+
+export interface FlowEntry {
+  id: string;
+  sourceId: string;
+  sourceLabel: string;
+  name: string;
+  description?: string;
+  steps: FlowStepEntry[];
+}
+
+/** Stable ids: the same IdP, route or flow in the same file keeps its id. */
+export const entryId = {
+  source: (sourceId: string) => `source:${sourceId}`,
+  idp: (sourceId: string, name: string) => `idp:${sourceId}#${name}`,
+  route: (sourceId: string, name: string) => `route:${sourceId}#${name}`,
+  flow: (sourceId: string, name: string) => `flow:${sourceId}#${name}`,
+  step: (sourceId: string, flow: string, step: string) => `step:${sourceId}#${flow}/${step}`,
+};
+
+const SECRET_REF = /^\$\{secret:([A-Za-z0-9_.\-/]+)\}$/;
+
+function issuerOf(idp: NonNullable<FlowFile['idps']>[string]): string | undefined {
+  if (idp.issuer) return idp.issuer.replace(/\/+$/, '');
+  if (!idp.okta) return undefined;
+  const server = idp.okta.authorizationServerId ?? 'default';
+  return server === 'org' ? `https://${idp.okta.domain}` : `https://${idp.okta.domain}/oauth2/${server}`;
+}
+
+/** The IdPs of every source, sandbox first, then files in path order. */
+export function idpEntries(sources: readonly FlowSource[]): IdpEntry[] {
+  return ordered(sources).flatMap((source) =>
+    Object.entries(source.file?.idps ?? {}).map(([name, idp]) => ({
+      id: entryId.idp(source.id, name),
+      sourceId: source.id,
+      sourceLabel: source.label,
+      sourceKind: source.kind,
+      name,
+      description: idp.description,
+      issuer: issuerOf(idp),
+      clientId: idp.clientId,
+      clientAuth: idp.clientAuth ?? (idp.clientSecret ? 'client_secret_basic' : idp.clientId ? 'none' : undefined),
+      okta: idp.okta,
+      endpoints: { ...(idp.endpoints ?? {}) },
+      scopes: idp.scopes,
+      secretKey: idp.clientSecret ? SECRET_REF.exec(idp.clientSecret)?.[1] : undefined,
+    })),
+  );
+}
+
+function pluginText(route: NonNullable<FlowFile['routes']>[string]): string {
+  const gateway = route.gateway;
+  if (!gateway) return 'no gateway config';
+  const name = gateway.plugin ?? (gateway.kind === 'kong' ? 'openid-connect' : gateway.kind === 'apache' ? 'mod_auth_openidc' : gateway.kind);
+  const methods = gateway.config?.auth_methods;
+  return Array.isArray(methods) && methods.length > 0 ? `${name} (${methods.join(', ')})` : name;
+}
+
+/** The routes of every source, with the service they belong to. */
+export function routeEntries(sources: readonly FlowSource[]): RouteEntry[] {
+  return ordered(sources).flatMap((source) =>
+    Object.entries(source.file?.routes ?? {}).map(([name, route]) => ({
+      id: entryId.route(source.id, name),
+      sourceId: source.id,
+      sourceLabel: source.label,
+      sourceKind: source.kind,
+      name,
+      service: route.service ?? '(no service)',
+      method: route.method ?? 'GET',
+      url: `${route.baseUrl.replace(/\/$/, '')}${route.path ?? ''}`,
+      plugin: pluginText(route),
+      description: route.description,
+    })),
+  );
+}
+
+/** Routes grouped by service name, services sorted, routes in file order. */
+export function routesByService(routes: readonly RouteEntry[]): Array<{ service: string; routes: RouteEntry[] }> {
+  const groups = new Map<string, RouteEntry[]>();
+  for (const route of routes) groups.set(route.service, [...(groups.get(route.service) ?? []), route]);
+  return [...groups.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([service, list]) => ({ service, routes: list }));
+}
+
+/** The flows of every file source (the sandbox's built-in demo is run by its own command). */
+export function flowEntries(sources: readonly FlowSource[]): FlowEntry[] {
+  return ordered(sources).flatMap((source) =>
+    Object.entries(source.file?.flows ?? {}).map(([name, flow]) => ({
+      id: entryId.flow(source.id, name),
+      sourceId: source.id,
+      sourceLabel: source.label,
+      name,
+      description: flow.description,
+      steps: flow.steps.map((step) => ({ id: entryId.step(source.id, name, step.id), stepId: step.id, type: step.type, name: step.name })),
+    })),
+  );
+}
+
+function ordered(sources: readonly FlowSource[]): FlowSource[] {
+  return [...sources].sort((a, b) => (a.kind === b.kind ? a.label.localeCompare(b.label) : a.kind === 'sandbox' ? -1 : 1));
+}
+
+/** A flow file containing only `steps` as one flow, next to the source's IdPs, routes and environments. */
+export function singleStepFile(file: FlowFile, flowName: string, steps: StepDef[], vars?: Record<string, unknown>): FlowFile {
+  return { ...file, flows: { [flowName]: { steps, ...(vars ? { vars } : {}) } } };
+}
+
+/** The flow cut to run up to and including `stepId` (Run step…: earlier steps feed it). */
+export function flowUpTo(file: FlowFile, flowName: string, stepId: string): FlowFile | undefined {
+  const flow = file.flows?.[flowName];
+  if (!flow) return undefined;
+  const index = flow.steps.findIndex((s) => s.id === stepId);
+  if (index < 0) return undefined;
+  return { ...file, flows: { ...file.flows, [flowName]: { ...flow, steps: flow.steps.slice(0, index + 1) } } };
+}

@@ -1,0 +1,47 @@
+/**
+ * The only way the results view builds DOM: elements with text set through
+ * textContent, never HTML strings, so a response body holding <script>
+ * shows as text and never runs.
+ */
+export type Child = Node | string | undefined | null | false;
+
+export interface ElementOptions {
+  className?: string;
+  attrs?: Record<string, string>;
+  onClick?: (event: MouseEvent) => void;
+}
+
+/** Creates an element; string children become text nodes. */
+export function el<K extends keyof HTMLElementTagNameMap>(tag: K, options: ElementOptions | string = {}, ...children: Child[]): HTMLElementTagNameMap[K] {
+  const node = document.createElement(tag);
+  const opts = typeof options === 'string' ? { className: options } : options;
+  if (opts.className) node.className = opts.className;
+  for (const [name, value] of Object.entries(opts.attrs ?? {})) node.setAttribute(name, value);
+  const onClick = opts.onClick;
+  if (onClick) node.addEventListener('click', (event) => onClick(event as MouseEvent));
+  for (const child of children) {
+    if (child === undefined || child === null || child === false) continue;
+    node.append(typeof child === 'string' ? document.createTextNode(child) : child);
+  }
+  return node;
+}
+
+/** A real button (focusable, Enter and Space work). */
+export function button(label: string, onClick: () => void, options: { className?: string; title?: string; attrs?: Record<string, string> } = {}): HTMLButtonElement {
+  const attrs: Record<string, string> = { type: 'button', ...(options.attrs ?? {}) };
+  if (options.title) attrs.title = options.title;
+  return el('button', { className: options.className ?? 'btn', attrs, onClick: () => onClick() }, label);
+}
+
+/** Milliseconds for people. */
+export function ms(value: number): string {
+  return value >= 1000 ? `${(value / 1000).toFixed(value >= 10_000 ? 0 : 1)} s` : `${Math.round(value)} ms`;
+}
+
+/** "59m 12s" until (or since) an epoch-seconds time. */
+export function countdown(expiresAt: number, nowMs: number): string {
+  const left = Math.floor(expiresAt - nowMs / 1000);
+  const abs = Math.abs(left);
+  const text = abs >= 3600 ? `${Math.floor(abs / 3600)}h ${Math.floor((abs % 3600) / 60)}m` : abs >= 60 ? `${Math.floor(abs / 60)}m ${abs % 60}s` : `${abs}s`;
+  return left > 0 ? `expires in ${text}` : `expired ${text} ago`;
+}
