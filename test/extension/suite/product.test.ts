@@ -1,0 +1,480 @@
+/**
+ * The product extension seen from inside the same extension host: what it
+ * hands to VS Code (tree data providers, notifications, what it posts to the
+ * results webview) and what it does on the network.
+ *
+ * The extension exports no API from activate() and its commands return
+ * nothing, so this file installs a probe when the suite is loaded, before
+ * anything activates the extension:
+ * - a wrapper around Node's module loader gives the product a `vscode` object
+ *   whose `window` records tree providers, notifications (which a test can
+ *   answer, as a person clicking a button would) and results-panel messages;
+ *   everything else goes to the real API;
+ * - hooks on net.Server#listen and net.Socket#connect record every server
+ *   and connection whose stack runs through the product's bundle.
+ */
+import assert from 'node:assert/strict';
+import Module from 'node:module';
+import * as net from 'node:net';
+import * as vscode from 'vscode';
+
+const EXTENSION_ID = 'oidc-flow-debugger.oidc-flow-debugger';
+const VIEWS = { idps: 'oidcFlow.idps', routes: 'oidcFlow.routes', flows: 'oidcFlow.flows', history: 'oidcFlow.history' } as const;
+
+interface NetEvent {
+  kind: 'listen' | 'connect';
+  target: string;
+  seq: number;
+}
+
+interface RecordedMessage {
+  severity: 'info' | 'warning' | 'error';
+  text: string;
+  items: string[];
+  seq: number;
+  /** Settles the product's `await showXMessage(...)` as if the person clicked `item` (or closed it). */
+  answer(item?: string): void;
+}
+
+interface Probe {
+  installError?: string;
+  activeAtLoad: boolean;
+  wrappedApi: boolean;
+  seq: number;
+  net: NetEvent[];
+  trees: Map<string, vscode.TreeDataProvider<unknown>>;
+  messages: RecordedMessage[];
+  toWebview: Array<{ seq: number; message: unknown }>;
+  fromWebview: Array<{ seq: number; message: unknown }>;
+}
+
+const probe: Probe = installProbe();
+
+function installProbe(): Probe {
+  const state: Probe = { activeAtLoad: false, wrappedApi: false, seq: 0, net: [], trees: new Map(), messages: [], toWebview: [], fromWebview: [] };
+  const extension = vscode.extensions.getExtension(EXTENSION_ID);
+  if (!extension) {
+    state.installError = `${EXTENSION_ID} is not installed in this VS Code`;
+    return state;
+  }
+  state.activeAtLoad = extension.isActive;
+  const productDir = extension.extensionPath.replace(/\\/g, '/');
+  const next = () => ++state.seq;
+  const fromProduct = (): boolean => {
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 60;
+    try {
+      return (new Error().stack ?? '').replace(/\\/g, '/').includes(`${productDir}/`);
+    } finally {
+      Error.stackTraceLimit = limit;
+    }
+  };
+
+  const listen = net.Server.prototype.listen;
+  net.Server.prototype.listen = function (this: net.Server, ...args: unknown[]) {
+    if (fromProduct()) state.net.push({ kind: 'listen', target: describeTarget(args[0], args[1]), seq: next() });
+    return (listen as (...a: unknown[]) => net.Server).apply(this, args);
+  } as typeof listen;
+  const connect = net.Socket.prototype.connect;
+  net.Socket.prototype.connect = function (this: net.Socket, ...args: unknown[]) {
+    if (fromProduct()) state.net.push({ kind: 'connect', target: describeTarget(args[0], args[1]), seq: next() });
+    return (connect as (...a: unknown[]) => net.Socket).apply(this, args);
+  } as typeof connect;
+
+  type Load = (request: string, parent: { filename?: string } | undefined, isMain: boolean) => unknown;
+  const loader = Module as unknown as { _load: Load };
+  const load = loader._load;
+  let wrapped: unknown;
+  loader._load = function (this: unknown, request, parent, isMain) {
+    const result = load.call(this, request, parent, isMain);
+    if (request !== 'vscode' || !parent?.filename?.replace(/\\/g, '/').startsWith(`${productDir}/`)) return result;
+    state.wrappedApi = true;
+    wrapped ??= wrapApi(result as typeof vscode, state, next);
+    return wrapped;
+  };
+  return state;
+}
+
+function describeTarget(first: unknown, second: unknown): string {
+  if (typeof first === 'object' && first !== null) {
+    const o = first as { host?: string; port?: number; path?: string };
+    return o.path ?? `${o.host ?? 'localhost'}:${o.port ?? '?'}`;
+  }
+  return second !== undefined && typeof second !== 'function' ? `${String(second)}:${String(first)}` : String(first);
+}
+
+function wrapApi(api: typeof vscode, state: Probe, next: () => number): typeof vscode {
+  const real = api.window;
+  const message = (severity: RecordedMessage['severity'], show: (...args: never[]) => Thenable<unknown>) =>
+    (...args: unknown[]): Thenable<unknown> => {
+      const [text, ...rest] = args;
+      const titleOf = (item: unknown): string | undefined =>
+        typeof item === 'string' ? item : typeof item === 'object' && item !== null && typeof (item as { title?: unknown }).title === 'string' ? (item as { title: string }).title : undefined;
+      const items = rest.map(titleOf).filter((t): t is string => t !== undefined);
+      let settle!: (value: unknown) => void;
+      const answered = new Promise<unknown>((resolve) => (settle = resolve));
+      state.messages.push({
+        severity,
+        text: String(text),
+        items,
+        seq: next(),
+        answer: (item) => settle(item === undefined ? undefined : rest.find((candidate) => titleOf(candidate) === item)),
+      });
+      return Promise.race([Promise.resolve((show as (...a: unknown[]) => Thenable<unknown>)(...args)), answered]);
+    };
+  const overrides: Record<string, unknown> = {
+    createTreeView: (id: string, options: vscode.TreeViewOptions<unknown>) => {
+      state.trees.set(id, options.treeDataProvider);
+      return real.createTreeView(id, options);
+    },
+    registerTreeDataProvider: (id: string, provider: vscode.TreeDataProvider<unknown>) => {
+      state.trees.set(id, provider);
+      return real.registerTreeDataProvider(id, provider);
+    },
+    showInformationMessage: message('info', real.showInformationMessage),
+    showWarningMessage: message('warning', real.showWarningMessage),
+    showErrorMessage: message('error', real.showErrorMessage),
+    createWebviewPanel: (...args: Parameters<typeof real.createWebviewPanel>) => {
+      const panel = real.createWebviewPanel(...args);
+      const webview = panel.webview;
+      const post = webview.postMessage.bind(webview);
+      Object.defineProperty(webview, 'postMessage', {
+        configurable: true,
+        value: (m: unknown) => {
+          state.toWebview.push({ seq: next(), message: m });
+          return post(m);
+        },
+      });
+      webview.onDidReceiveMessage((m: unknown) => state.fromWebview.push({ seq: next(), message: m }));
+      return panel;
+    },
+  };
+  const forward = (target: object, prop: string | symbol): unknown => {
+    const value = Reflect.get(target, prop);
+    return typeof value === 'function' && !/^[A-Z]/.test(String(prop)) ? value.bind(target) : value;
+  };
+  // Proxies over fresh objects: the real API objects may be frozen, which
+  // would forbid a proxy over them from answering with a different value.
+  const window = new Proxy({}, { get: (_t, prop) => (typeof prop === 'string' && prop in overrides ? overrides[prop] : forward(real, prop)), has: (_t, prop) => Reflect.has(real, prop) });
+  return new Proxy({}, { get: (_t, prop) => (prop === 'window' ? window : Reflect.get(api, prop)), has: (_t, prop) => Reflect.has(api, prop) }) as typeof vscode;
+}
+
+// ---- helpers -----------------------------------------------------------------
+
+function product(): vscode.Extension<unknown> {
+  assert.equal(probe.installError, undefined, probe.installError);
+  const extension = vscode.extensions.getExtension(EXTENSION_ID);
+  assert.ok(extension, `${EXTENSION_ID} is not installed`);
+  return extension;
+}
+
+/** Activates the product and checks the probe sees what the product hands to VS Code. */
+async function activeProduct(): Promise<vscode.Extension<unknown>> {
+  const extension = product();
+  await extension.activate();
+  assert.ok(
+    probe.wrappedApi,
+    'the product was activated before this suite loaded its probe (or loads vscode some other way), so its trees and notifications cannot be observed',
+  );
+  return extension;
+}
+
+async function waitFor<T>(what: string, read: () => T | undefined | Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await read();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`gave up waiting for ${what} after ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+function messageAfter(seq: number, pattern: RegExp): RecordedMessage | undefined {
+  return probe.messages.find((m) => m.seq > seq && pattern.test(m.text));
+}
+
+function errorsAfter(seq: number): string[] {
+  return probe.messages.filter((m) => m.seq > seq && m.severity === 'error').map((m) => m.text);
+}
+
+interface ShownItem {
+  id?: string;
+  label: string;
+  description: string;
+  tooltip: string;
+  node: unknown;
+}
+
+function labelText(label: string | vscode.TreeItemLabel | undefined): string {
+  return typeof label === 'string' ? label : (label?.label ?? '');
+}
+
+/** The rows a tree shows under `parent` (its roots when omitted), as VS Code renders them. */
+async function rows(viewId: string, parent?: unknown): Promise<ShownItem[]> {
+  const provider = probe.trees.get(viewId);
+  assert.ok(provider, `the product registered no tree data provider for ${viewId}`);
+  const children = (await provider.getChildren(parent)) ?? [];
+  return Promise.all(
+    children.map(async (node) => {
+      const item = await provider.getTreeItem(node);
+      const tooltip = typeof item.tooltip === 'string' ? item.tooltip : (item.tooltip?.value ?? '');
+      return { id: item.id, label: labelText(item.label), description: typeof item.description === 'string' ? item.description : '', tooltip, node };
+    }),
+  );
+}
+
+function find(items: ShownItem[], label: string, where: string): ShownItem {
+  const item = items.find((i) => i.label === label);
+  assert.ok(item, `${where} shows no "${label}"; it shows: ${JSON.stringify(items.map((i) => `${i.label} (${i.description})`))}`);
+  return item;
+}
+
+/** Runs a command that ends by asking something in a notification; answers it and waits for the command. */
+async function runAnswering(command: string, question: RegExp, answer: string | undefined, timeoutMs = 60_000): Promise<RecordedMessage> {
+  const since = probe.seq;
+  const done = vscode.commands.executeCommand(command);
+  const asked = await waitFor(`the notification ${question} after ${command}`, () => messageAfter(since, question) ?? (errorsAfter(since)[0] ? { error: errorsAfter(since)[0] } : undefined), timeoutMs);
+  if ('error' in asked) assert.fail(`${command} failed: ${asked.error}`);
+  asked.answer(answer);
+  await done;
+  return asked;
+}
+
+async function stopSandbox(): Promise<void> {
+  const since = probe.seq;
+  await vscode.commands.executeCommand('oidcFlow.stopSandbox');
+  assert.deepEqual(errorsAfter(since), [], 'stopping the sandbox showed an error');
+}
+
+async function gatewayAnswer(url: string): Promise<{ status: number; wwwAuthenticate: string | null } | { refused: string }> {
+  try {
+    const response = await fetch(url, { signal: AbortSignal.timeout(10_000) });
+    await response.arrayBuffer();
+    return { status: response.status, wwwAuthenticate: response.headers.get('www-authenticate') };
+  } catch (error) {
+    const cause = (error as { cause?: { code?: string } }).cause;
+    return { refused: cause?.code ?? (error as Error).message };
+  }
+}
+
+// A small flow file for the trees: one IdP, one route, one flow. It names its
+// client secret by reference, as flow files must.
+const TREE_FIXTURE = `version: 1
+defaultEnvironment: dev
+environments:
+  dev:
+    issuer: https://idp.tree-fixture.test/oauth2/default
+idps:
+  acme-okta:
+    description: The tree fixture's IdP.
+    issuer: "{{env.issuer}}"
+    clientId: tree-client
+    clientAuth: client_secret_basic
+    clientSecret: \${secret:acme.clientSecret}
+    scopes: [orders:read]
+routes:
+  list-invoices:
+    description: Invoices behind the gateway.
+    service: billing-service
+    baseUrl: https://gateway.tree-fixture.test
+    path: /invoices
+    method: GET
+    gateway:
+      kind: kong
+      plugin: openid-connect
+      config: { issuer: "{{env.issuer}}", auth_methods: [introspection] }
+flows:
+  invoices-smoke:
+    description: Token, then the invoices route.
+    steps:
+      - { id: token, name: Get a token, type: token, idp: acme-okta, grant: client_credentials }
+      - { id: call, type: call, route: list-invoices, assert: [{ status: 200 }] }
+`;
+
+// ---- tests ---------------------------------------------------------------------
+
+describe('OIDC Flow Debugger in the extension host', function () {
+  this.timeout(120_000);
+
+  describe('activation', function () {
+    it('is lazy: an empty workspace does not activate the extension at startup', function () {
+      product();
+      assert.equal(
+        probe.activeAtLoad,
+        false,
+        'the extension was already active when the test runner started (onStartupFinished) in an empty workspace: some activation event fires at startup',
+      );
+    });
+
+    it('opens no socket and starts no server while activating', async function () {
+      await activeProduct();
+      const sandboxStartedBefore = probe.messages.some((m) => /Sandbox running/.test(m.text));
+      assert.equal(sandboxStartedBefore, false, 'a test before this one started the sandbox; this check needs the state right after activation');
+      assert.deepEqual(probe.net, [], 'activation (and the tests before this one) made the extension listen or connect');
+    });
+
+    it('registers every contributed command, and no oidcFlow command it does not contribute', async function () {
+      const extension = await activeProduct();
+      const manifest = extension.packageJSON as { contributes?: { commands?: Array<{ command: string; category?: string }> } };
+      const contributed = (manifest.contributes?.commands ?? []).map((c) => c.command);
+      assert.ok(contributed.length >= 20, `package.json contributes only ${contributed.length} commands`);
+      const registered = (await vscode.commands.getCommands(true)).filter((c) => c.startsWith('oidcFlow.'));
+      assert.deepEqual(contributed.filter((c) => !registered.includes(c)), [], 'contributed but not registered');
+      // View commands (oidcFlow.idps.focus, ...) are VS Code's own, made for each contributed view.
+      const viewCommand = new RegExp(`^(${Object.values(VIEWS).map((v) => v.replace('.', '\\.')).join('|')})\\.`);
+      assert.deepEqual(registered.filter((c) => !contributed.includes(c) && !viewCommand.test(c)), [], 'registered but not contributed');
+    });
+
+    it('registers a tree for each of its four views', async function () {
+      await activeProduct();
+      assert.deepEqual([...probe.trees.keys()].sort(), Object.values(VIEWS).sort());
+    });
+  });
+
+  describe('trees from a workspace flow file', function () {
+    let fileUri: vscode.Uri | undefined;
+
+    afterEach(async function () {
+      if (fileUri) await vscode.workspace.fs.delete(fileUri, { useTrash: false }).then(undefined, () => undefined);
+      fileUri = undefined;
+      await vscode.commands.executeCommand('oidcFlow.refresh');
+    });
+
+    it('shows the file\'s IdP, its route grouped by service, and its flow with its steps, without any network', async function () {
+      await activeProduct();
+      const folder = vscode.workspace.workspaceFolders?.[0];
+      assert.ok(folder, 'the test window has no workspace folder to write a flow file into');
+      fileUri = vscode.Uri.joinPath(folder.uri, 'trees', 'tree-fixture.oidc-flow.yaml');
+      const netBefore = probe.net.length;
+      await vscode.workspace.fs.writeFile(fileUri, new TextEncoder().encode(TREE_FIXTURE));
+      await vscode.commands.executeCommand('oidcFlow.refresh');
+
+      const sources = await waitFor('the flow file in the Flows view', async () => {
+        const shown = await rows(VIEWS.flows);
+        return shown.some((s) => s.label.endsWith('tree-fixture.oidc-flow.yaml')) ? shown : undefined;
+      });
+      const source = sources.find((s) => s.label.endsWith('tree-fixture.oidc-flow.yaml'))!;
+      assert.equal(source.description, '1 flow', `the file loads with problems: ${source.tooltip}`);
+      const flows = await rows(VIEWS.flows, source.node);
+      const flow = find(flows, 'invoices-smoke', 'the file node');
+      assert.equal(flow.description, '2 steps');
+      const steps = await rows(VIEWS.flows, flow.node);
+      assert.deepEqual(steps.map((s) => s.label), ['Get a token', 'call']);
+      assert.deepEqual(steps.map((s) => s.description), ['token · token', 'call']);
+
+      const idps = await rows(VIEWS.idps);
+      const idp = find(idps, 'acme-okta', 'the Identity Providers view');
+      assert.match(idp.description, /tree-fixture\.oidc-flow\.yaml · not discovered/);
+      assert.match(idp.tooltip, /Issuer: https:\/\/idp\.tree-fixture\.test\/oauth2\/default|Issuer: \{\{env\.issuer\}\}/);
+      const details = await rows(VIEWS.idps, idp.node);
+      assert.equal(find(details, 'Client', 'the IdP').description, 'tree-client · client_secret_basic');
+      assert.equal(find(details, 'Tokens', 'the IdP').description, 'none fetched');
+
+      const services = await rows(VIEWS.routes);
+      const service = find(services, 'billing-service', 'the Gateway Routes view');
+      const routes = await rows(VIEWS.routes, service.node);
+      const route = find(routes, 'list-invoices', 'the billing-service group');
+      assert.equal(route.description, 'GET https://gateway.tree-fixture.test/invoices · openid-connect (introspection)');
+
+      // Stable ids: a refresh gives the same rows the same ids, so selection and expansion survive.
+      await vscode.commands.executeCommand('oidcFlow.refresh');
+      const again = await rows(VIEWS.flows, (await rows(VIEWS.flows)).find((s) => s.label === source.label)!.node);
+      assert.equal(again.find((f) => f.label === 'invoices-smoke')?.id, flow.id);
+      assert.ok(flow.id, 'tree items have no id');
+
+      assert.deepEqual(probe.net.slice(netBefore), [], 'reading the flow file into the trees made network calls');
+    });
+
+    it('drops the file\'s rows once the file is deleted', async function () {
+      await activeProduct();
+      const folder = vscode.workspace.workspaceFolders?.[0];
+      assert.ok(folder, 'the test window has no workspace folder');
+      fileUri = vscode.Uri.joinPath(folder.uri, 'trees', 'gone.oidc-flow.yaml');
+      await vscode.workspace.fs.writeFile(fileUri, new TextEncoder().encode(TREE_FIXTURE.replace('acme-okta', 'gone-okta').replace(/idp: acme-okta/g, 'idp: gone-okta')));
+      await vscode.commands.executeCommand('oidcFlow.refresh');
+      await waitFor('the IdP gone-okta', async () => (await rows(VIEWS.idps)).some((i) => i.label === 'gone-okta') || undefined);
+      await vscode.workspace.fs.delete(fileUri, { useTrash: false });
+      fileUri = undefined;
+      await waitFor('the IdP gone-okta to disappear', async () => !(await rows(VIEWS.idps)).some((i) => i.label === 'gone-okta') || undefined);
+    });
+  });
+
+  describe('the sandbox and the demo scenario', function () {
+    afterEach(async function () {
+      await stopSandbox();
+      // Anything still asking (a toast nobody answered) is closed.
+      for (const m of probe.messages) m.answer(undefined);
+    });
+
+    it('Start Sandbox starts an IdP and a gateway that answer on loopback, and Stop Sandbox closes them', async function () {
+      await activeProduct();
+      const netBefore = probe.seq;
+      const running = await runAnswering('oidcFlow.startSandbox', /^Sandbox running/, undefined);
+      assert.deepEqual(running.items, ['Run Demo', 'Fetch Token']);
+      const urls = /IdP (https:\/\/127\.0\.0\.1:\d+\/oauth2\/default), gateway (http:\/\/127\.0\.0\.1:\d+)/.exec(running.text);
+      assert.ok(urls, `the notification names no IdP and gateway URLs: ${running.text}`);
+      const [, issuer, gateway] = urls;
+      const servers = probe.net.filter((e) => e.kind === 'listen' && e.seq > netBefore);
+      assert.ok(servers.length >= 3, `expected the IdP, the gateway and the upstream to listen, saw ${JSON.stringify(servers)}`);
+
+      const unauthenticated = await gatewayAnswer(`${gateway}/orders`);
+      assert.ok('status' in unauthenticated, `the gateway did not answer: ${JSON.stringify(unauthenticated)}`);
+      assert.equal(unauthenticated.status, 401, 'the sandbox gateway let a call without a token through');
+      assert.match(unauthenticated.wwwAuthenticate ?? '', /Bearer/);
+
+      const idps = await waitFor('the sandbox IdPs in the Identity Providers view', async () => {
+        const shown = await rows(VIEWS.idps);
+        return shown.some((i) => i.description.startsWith('sandbox')) ? shown : undefined;
+      });
+      const sandboxIdp = idps.find((i) => i.description.startsWith('sandbox'))!;
+      const issuerRow = find(await rows(VIEWS.idps, sandboxIdp.node), 'Issuer', 'the sandbox IdP');
+      assert.ok(issuerRow.description === issuer || issuerRow.description.includes('{{env.issuer}}'), `the sandbox IdP's issuer row says ${issuerRow.description}`);
+      const routes = await rows(VIEWS.routes);
+      const orders = await rows(VIEWS.routes, find(routes, 'orders-service', 'the Gateway Routes view').node);
+      assert.ok(orders.some((r) => r.label === 'orders' && r.description.startsWith(`GET ${gateway}/orders`)), `no sandbox route orders at ${gateway}: ${JSON.stringify(orders.map((r) => r.description))}`);
+
+      await stopSandbox();
+      const after = await gatewayAnswer(`${gateway}/orders`);
+      assert.ok('refused' in after, `the gateway still answers after Stop Sandbox: ${JSON.stringify(after)}`);
+      await waitFor('the sandbox IdPs to leave the Identity Providers view', async () => !(await rows(VIEWS.idps)).some((i) => i.description.startsWith('sandbox')) || undefined);
+    });
+
+    it('Run Demo Scenario gives a 200, then the gateway\'s 401 with a verdict, in the results panel and the history', async function () {
+      await activeProduct();
+      await runAnswering('oidcFlow.startSandbox', /^Sandbox running/, undefined);
+      const since = probe.seq;
+      const finished = await runAnswering('oidcFlow.runDemo', /^Demo finished/, 'Show Verdict', 90_000);
+      assert.match(finished.text, /^Demo finished\. The gateway's 401: .{20,}/);
+      assert.deepEqual(errorsAfter(since), []);
+
+      // The panel's webview loaded its script (it says `ready`) and was sent the run.
+      await waitFor('the results webview to say ready', () => probe.fromWebview.some((m) => (m.message as { type?: string }).type === 'ready') || undefined);
+      type Shown = { type: string; content?: { kind: string; run?: { title: string; status: string; steps: Array<{ id: string; status: string; httpStatus?: number }>; verdict?: { summary: string; stepPath: string } } }; focus?: { stepPath?: string } };
+      const shown = await waitFor('the finished demo run in the results webview', () =>
+        [...probe.toWebview]
+          .reverse()
+          .map((m) => m.message as Shown)
+          .find((m) => m.type === 'show' && m.content?.run?.title === 'Demo: the introspection scenario' && m.content.run.status !== 'running' && m.focus?.stepPath),
+      );
+      const run = shown.content!.run!;
+      const step = (id: string) => run.steps.find((s) => s.id === id);
+      assert.equal(step('call-ok')?.httpStatus, 200, `steps: ${JSON.stringify(run.steps)}`);
+      assert.equal(step('call-ok')?.status, 'passed');
+      assert.equal(step('call-refused')?.httpStatus, 401);
+      assert.equal(step('call-refused')?.status, 'passed', 'the flow asserts the 401');
+      assert.ok(run.verdict, 'the run has no verdict');
+      assert.equal(run.verdict.stepPath, 'call-refused');
+      assert.equal(shown.focus?.stepPath, 'call-refused', '"Show Verdict" did not focus the refused call');
+      assert.ok(finished.text.includes(run.verdict.summary), 'the notification and the panel disagree on the verdict');
+      assert.equal(run.status, 'passed');
+
+      const tab = vscode.window.tabGroups.all.flatMap((g) => g.tabs).find((t) => t.input instanceof vscode.TabInputWebview && t.input.viewType.endsWith('oidcFlow.results'));
+      assert.ok(tab, 'no results panel tab is open');
+      assert.equal(tab.label, 'OIDC Flow Results');
+
+      const history = await waitFor('the run in the History view', async () => (await rows(VIEWS.history)).find((h) => h.label === 'Demo: the introspection scenario'));
+      assert.match(history.description, /^passed · /);
+      assert.ok(history.tooltip.includes(`Verdict: ${run.verdict.summary}`), `history tooltip: ${history.tooltip}`);
+    });
+  });
+});
