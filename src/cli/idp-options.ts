@@ -7,6 +7,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Clock } from '../core/clock';
 import { isOidcError, OidcError } from '../core/errors';
+import { ENDPOINT_METADATA_FIELDS } from '../core/flow/file-format';
 import type { IdpConfig } from '../core/flow/file-format';
 import { loadFlowFile } from '../core/flow/load';
 import { selectEnvironment } from '../core/flow/select';
@@ -328,15 +329,6 @@ async function idpFromFile(source: Extract<ServerSource, { kind: 'file' }>, io: 
   return { config, issuer };
 }
 
-const FILE_ENDPOINTS: Array<[keyof NonNullable<IdpConfig['endpoints']>, EndpointField]> = [
-  ['token', 'token_endpoint'],
-  ['introspection', 'introspection_endpoint'],
-  ['revocation', 'revocation_endpoint'],
-  ['jwks', 'jwks_uri'],
-  ['authorization', 'authorization_endpoint'],
-  ['device_authorization', 'device_authorization_endpoint'],
-  ['userinfo', 'userinfo_endpoint'],
-];
 
 /** Reads the files the spec names, discovers the metadata and builds the OAuth context. */
 export async function connectIdp(spec: IdpSpec, options: ConnectOptions): Promise<ConnectedIdp> {
@@ -351,7 +343,7 @@ export async function connectIdp(spec: IdpSpec, options: ConnectOptions): Promis
     const loaded = await idpFromFile(spec.server, options.io, read);
     fileConfig = loaded.config;
     issuer = fileConfig.discovery === false ? undefined : loaded.issuer;
-    for (const [name, field] of FILE_ENDPOINTS) {
+    for (const [name, field] of ENDPOINT_METADATA_FIELDS) {
       const value = fileConfig.endpoints?.[name];
       if (value) endpoints[field] = value;
     }

@@ -26,6 +26,17 @@ export type AdminAction = (typeof ADMIN_ACTIONS)[number];
 export const ENDPOINT_NAMES = ['token', 'introspection', 'revocation', 'jwks', 'authorization', 'device_authorization', 'userinfo'] as const;
 export type EndpointName = (typeof ENDPOINT_NAMES)[number];
 
+/** Each flow-file endpoint name and the discovery metadata field it stands for. */
+export const ENDPOINT_METADATA_FIELDS: ReadonlyArray<readonly [EndpointName, 'token_endpoint' | 'introspection_endpoint' | 'revocation_endpoint' | 'jwks_uri' | 'authorization_endpoint' | 'device_authorization_endpoint' | 'userinfo_endpoint']> = [
+  ['token', 'token_endpoint'],
+  ['introspection', 'introspection_endpoint'],
+  ['revocation', 'revocation_endpoint'],
+  ['jwks', 'jwks_uri'],
+  ['authorization', 'authorization_endpoint'],
+  ['device_authorization', 'device_authorization_endpoint'],
+  ['userinfo', 'userinfo_endpoint'],
+];
+
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'HEAD' | 'OPTIONS';
 export type TokenTypeHint = 'access_token' | 'refresh_token' | 'id_token';
 export type ScalarValue = string | number | boolean;

@@ -25,7 +25,7 @@ import type { AuthorizationServerMetadata, ClientConfig, DeviceUserCode, OAuthCo
 import { evaluateAssertions } from './assertions';
 import type { AssertionResult } from './assertions';
 import type { AdminStep, Assertion, CallStep, FlowFile, IdpConfig, RequestStep, StepDef, TokenStep, VerifyStep } from './file-format';
-import { innerSteps } from './file-format';
+import { ENDPOINT_METADATA_FIELDS, innerSteps } from './file-format';
 import { getFlow, selectEnvironment } from './select';
 import type { SecretSources } from './secret-ref';
 import type { StepResult, StepTokenResult, TemplateContext } from './step-result';
@@ -424,17 +424,11 @@ export class FlowRunner {
     } else {
       metadata = { issuer: issuer ?? '' };
     }
-    const e = config.endpoints ?? {};
-    metadata = {
-      ...metadata,
-      ...(e.token ? { token_endpoint: e.token } : {}),
-      ...(e.introspection ? { introspection_endpoint: e.introspection } : {}),
-      ...(e.revocation ? { revocation_endpoint: e.revocation } : {}),
-      ...(e.jwks ? { jwks_uri: e.jwks } : {}),
-      ...(e.authorization ? { authorization_endpoint: e.authorization } : {}),
-      ...(e.device_authorization ? { device_authorization_endpoint: e.device_authorization } : {}),
-      ...(e.userinfo ? { userinfo_endpoint: e.userinfo } : {}),
-    };
+    // Endpoints written in the file override what discovery found.
+    for (const [name, field] of ENDPOINT_METADATA_FIELDS) {
+      const url = config.endpoints?.[name];
+      if (url) metadata = { ...metadata, [field]: url };
+    }
     const client: ClientConfig = {
       clientId: config.clientId ?? '',
       authMethod: config.clientAuth ?? (config.clientSecret ? 'client_secret_basic' : 'none'),
