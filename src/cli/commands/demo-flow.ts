@@ -38,14 +38,14 @@ routes:
     path: /orders
     gateway:
       kind: kong
-      config: { issuer: "{{env.issuer}}", auth_methods: [introspection], cache_introspection: false, scopes_required: [orders:read], bearer_token_param_type: [header], ssl_verify: true }
+      config: { issuer: "{{env.issuer}}", auth_methods: [introspection], client_id: ["{{env.gatewayClientId}}"], cache_introspection: false, scopes_required: [orders:read], bearer_token_param_type: [header], ssl_verify: true }
   orders-cached:
     description: The same route with introspection caching on (cache_ttl_max 20 s).
     baseUrl: "{{env.kongUrl}}"
     path: /cached/orders
     gateway:
       kind: kong
-      config: { issuer: "{{env.issuer}}", auth_methods: [introspection], cache_introspection: true, cache_ttl_max: 20, bearer_token_param_type: [header], ssl_verify: true }
+      config: { issuer: "{{env.issuer}}", auth_methods: [introspection], client_id: ["{{env.gatewayClientId}}"], cache_introspection: true, cache_ttl_max: 20, bearer_token_param_type: [header], ssl_verify: true }
 flows:
   introspection-scenario:
     description: Token, route 200, introspection active, deactivate the app, route 401 with the verdict.

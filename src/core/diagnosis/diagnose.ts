@@ -122,9 +122,12 @@ export function diagnose(input: DiagnosisInput): Verdict {
   const claims = { ...(input.token?.payload ?? {}) };
   const intro = introspectionOf(input);
   // Kong looks in the introspection result first, then the JWT; but only a gateway that
-  // introspects this token has an introspection result to look in.
+  // introspects this token has an introspection result to look in: with the introspection
+  // auth method (for a JWT only when bearer does not verify it first), or with bearer and
+  // introspect_jwt_tokens.
   const gatewayIntrospects = config
-    ? config.auth_methods.includes('introspection') && (input.token?.kind !== 'jwt' || !config.auth_methods.includes('bearer') || config.introspect_jwt_tokens)
+    ? (config.auth_methods.includes('introspection') && (input.token?.kind !== 'jwt' || !config.auth_methods.includes('bearer') || config.introspect_jwt_tokens))
+      || (config.auth_methods.includes('bearer') && config.introspect_jwt_tokens && input.token?.kind !== 'opaque')
     : true;
   const authzClaims: Record<string, unknown> = gatewayIntrospects && intro && 'active' in intro && intro.active ? { ...claims, ...intro.claims } : claims;
   if (intro && 'active' in intro) evidence.push({ source: 'introspection', text: `The IdP's introspection says active: ${intro.active}.` });
@@ -137,7 +140,8 @@ export function diagnose(input: DiagnosisInput): Verdict {
     // hold for any request (TLS verification, default auth methods, query tokens) would only be noise here.
     const generic = new Set(['ssl-verify-off', 'auth-methods-default', 'token-in-query']);
     const token = input.token?.payload ? { kind: input.token.kind, claims: input.token.payload } : undefined;
-    for (const finding of lintKongOidc(input.kongConfig, { token })) {
+    // The config here is a description (a flow file, --kong-config): what it leaves out is unknown, not Kong's default.
+    for (const finding of lintKongOidc(input.kongConfig, { token, partial: true })) {
       if (!generic.has(finding.rule) && finding.severity !== 'info') evidence.push({ source: 'config', text: `${finding.field}: ${finding.message}` });
     }
   }

@@ -1,13 +1,13 @@
 /**
- * Reads services, routes and plugins from a Kong Admin API (http or https,
- * optional Enterprise workspace and RBAC token) into the gateway model.
+ * Reads services, routes, plugins and consumers from a Kong Admin API (http
+ * or https, optional Enterprise workspace and RBAC token) into the gateway model.
  */
 import { OidcError } from '../errors';
 import type { HttpClient, HttpOptions } from '../http/types';
 import type { KongApiDescriptor, KongApiTarget } from './kong-pages';
-import { listKongCollection } from './kong-pages';
+import { listKongCollection, listOptionalKongCollection } from './kong-pages';
 import type { GatewayModel, KongPluginEntity, KongRouteEntity, KongServiceEntity } from './model';
-import { buildGatewayModel } from './model';
+import { buildGatewayModel, kongConsumers } from './model';
 
 export interface KongAdminOptions {
   /** e.g. http://localhost:8001 or https://kong-admin:8444. */
@@ -47,7 +47,7 @@ function adminBase(options: KongAdminOptions): string {
   return options.workspace ? `${base}/${encodeURIComponent(options.workspace)}` : base;
 }
 
-/** Reads a Kong Admin API's services, routes and plugins (every page) into the gateway model. */
+/** Reads a Kong Admin API's services, routes, plugins and consumers (every page) into the gateway model; a refused /consumers only leaves them out. */
 export async function readKongAdmin(http: HttpClient, options: KongAdminOptions): Promise<GatewayModel> {
   const baseUrl = adminBase(options);
   const target: KongApiTarget = {
@@ -62,5 +62,13 @@ export async function readKongAdmin(http: HttpClient, options: KongAdminOptions)
   const routes = await listKongCollection<KongRouteEntity>(http, target, 'routes');
   const plugins = await listKongCollection<KongPluginEntity>(http, target, 'plugins');
   for (const plugin of plugins) plugin.origin = `plugin ${plugin.instance_name ?? plugin.id ?? plugin.name} (${baseUrl}/plugins/${plugin.id ?? ''})`;
-  return buildGatewayModel({ services, routes, plugins }, { kind: 'admin-api', description: `Kong Admin API ${baseUrl}` });
+  const consumers = await listOptionalKongCollection<Record<string, unknown>>(http, target, 'consumers');
+  const unavailable = 'unavailable' in consumers ? consumers.unavailable : undefined;
+  return buildGatewayModel(
+    { services, routes, plugins, consumers: 'items' in consumers ? kongConsumers(consumers.items) : [] },
+    { kind: 'admin-api', description: `Kong Admin API ${baseUrl}` },
+    unavailable
+      ? { consumersUnavailable: unavailable, warnings: [`Consumers could not be read (${unavailable}), so checks that need them (consumer_claim mapping) cannot tell whether a consumer exists; an RBAC role allowed to read /consumers fixes that.`] }
+      : {},
+  );
 }

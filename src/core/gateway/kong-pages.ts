@@ -133,3 +133,21 @@ export async function listKongCollection<T>(http: HttpClient, target: KongApiTar
   }
   return items;
 }
+
+/** A collection read that the API may refuse: its entries, or why they could not be read. */
+export type OptionalKongCollection<T> = { items: T[] } | { unavailable: string; error: OidcError };
+
+/**
+ * Reads a collection the token may not be allowed to see (RBAC can forbid
+ * `/consumers` while allowing routes): a 403 or 404 becomes "unavailable"
+ * with the reason instead of failing the whole read. Other failures still throw.
+ */
+export async function listOptionalKongCollection<T>(http: HttpClient, target: KongApiTarget, collection: string): Promise<OptionalKongCollection<T>> {
+  try {
+    return { items: await listKongCollection<T>(http, target, collection) };
+  } catch (error) {
+    if (!isOidcError(error) || (error.status !== 403 && error.status !== 404)) throw error;
+    const said = error.serverDescription ? ` ("${error.serverDescription}")` : '';
+    return { unavailable: `the ${target.api.name} answered ${error.status}${said} for /${collection}`, error };
+  }
+}

@@ -1,13 +1,13 @@
 /**
- * Reads a Konnect control plane's services, routes and plugins through the
+ * Reads a Konnect control plane's services, routes, plugins and consumers through the
  * Konnect API (`/v2/control-planes/{id}/core-entities/...`) into the gateway model.
  */
 import { OidcError } from '../errors';
 import type { HttpClient, HttpOptions } from '../http/types';
 import type { KongApiDescriptor, KongApiTarget } from './kong-pages';
-import { getKongJson, listKongCollection } from './kong-pages';
+import { getKongJson, listKongCollection, listOptionalKongCollection } from './kong-pages';
 import type { GatewayModel, KongPluginEntity, KongRouteEntity, KongServiceEntity } from './model';
-import { buildGatewayModel } from './model';
+import { buildGatewayModel, kongConsumers } from './model';
 
 export const KONNECT_REGIONS = ['us', 'eu', 'au', 'global'] as const;
 export type KonnectRegion = (typeof KONNECT_REGIONS)[number];
@@ -95,5 +95,13 @@ export async function readKonnect(http: HttpClient, options: KonnectOptions): Pr
   const routes = await listKongCollection<KongRouteEntity>(http, entities, 'routes');
   const plugins = await listKongCollection<KongPluginEntity>(http, entities, 'plugins');
   for (const plugin of plugins) plugin.origin = `plugin ${plugin.instance_name ?? plugin.id ?? plugin.name} (Konnect control plane ${cp.name ?? cp.id})`;
-  return buildGatewayModel({ services, routes, plugins }, { kind: 'konnect', description: `Konnect control plane ${cp.name ? `${cp.name} (${cp.id})` : cp.id} in ${base}` });
+  const consumers = await listOptionalKongCollection<Record<string, unknown>>(http, entities, 'consumers');
+  const unavailable = 'unavailable' in consumers ? consumers.unavailable : undefined;
+  return buildGatewayModel(
+    { services, routes, plugins, consumers: 'items' in consumers ? kongConsumers(consumers.items) : [] },
+    { kind: 'konnect', description: `Konnect control plane ${cp.name ? `${cp.name} (${cp.id})` : cp.id} in ${base}` },
+    unavailable
+      ? { consumersUnavailable: unavailable, warnings: [`Consumers could not be read (${unavailable}), so checks that need them (consumer_claim mapping) cannot tell whether a consumer exists; a token whose role may read consumers fixes that.`] }
+      : {},
+  );
 }

@@ -1,6 +1,7 @@
 import type { AuthorizationServerMetadata } from '../oauth/metadata';
 import { claimValues, missingRequired, withKongDefaults } from './kong-oidc-config';
 import type { KongOidcConfig } from './kong-oidc-config';
+import type { GatewayModel, KongConsumerEntity } from './model';
 
 /** One problem in a route's OIDC configuration, with the evidence and the fix. */
 export interface LintFinding {
@@ -22,7 +23,25 @@ export interface LintContext {
   revocationDelayThreshold?: number;
   /** Whether the config came from a file (decK), where plain-text secrets are a finding. */
   fromFile?: boolean;
+  /**
+   * The config is a partial description of the route (a flow file's
+   * `gateway.config`), not the plugin's whole config: a field left out is
+   * unknown rather than Kong's default, so the rules that report a field as
+   * missing or left at its default (no client_id, all nine auth_methods,
+   * ssl_verify off, query tokens, cached introspection, JWTs not
+   * introspected) stay quiet unless the field is written, even as null.
+   * The checks of a token against the route's requirements (scopes,
+   * audience, consumer mapping) still read absent claim names and
+   * auth_methods as Kong's defaults: a description that lists requirements
+   * is expected to name a non-default claim or auth method.
+   */
+  partial?: boolean;
+  /** The gateway's consumers and where they were read, or why they could not be read. */
+  consumers?: { list: readonly KongConsumerEntity[]; where: string } | { unavailable: string };
 }
+
+/** Kong's consumer_by default: the fields a claim value is matched against. */
+const CONSUMER_BY_DEFAULT = ['custom_id', 'username'];
 
 const VAULT_REF = /^\{vault:\/\/[^}]+\}$/;
 
@@ -36,6 +55,23 @@ function duration(seconds: number): string {
   return `${(seconds / 3600).toFixed(seconds % 3600 === 0 ? 0 : 1)} hours`;
 }
 
+/** The consumers part of a lint context for a gateway model (Apache has no consumers, so none). */
+export function consumerContext(model: Partial<Pick<GatewayModel, 'source' | 'consumers' | 'consumersUnavailable'>>): LintContext['consumers'] {
+  if (!model.source || model.source.kind === 'apache') return undefined;
+  if (model.consumersUnavailable) return { unavailable: model.consumersUnavailable };
+  return { list: model.consumers ?? [], where: model.source.description };
+}
+
+function findConsumer(consumers: readonly KongConsumerEntity[], value: string, by: readonly string[], ignoreCase: boolean): KongConsumerEntity | undefined {
+  return consumers.find((consumer) =>
+    by.some((field) => {
+      const have = (consumer as Record<string, unknown>)[field];
+      if (typeof have !== 'string') return false;
+      return have === value || (ignoreCase && field === 'username' && have.toLowerCase() === value.toLowerCase());
+    }),
+  );
+}
+
 /** Checks a route's openid-connect config against the IdP's metadata and, when given, a real token. */
 export function lintKongOidc(raw: KongOidcConfig, context: LintContext = {}): LintFinding[] {
   const c = withKongDefaults(raw);
@@ -44,6 +80,19 @@ export function lintKongOidc(raw: KongOidcConfig, context: LintContext = {}): Li
   const meta = context.metadata;
   const claims = context.token?.claims;
   const methods = c.auth_methods;
+  // In a partial description only the fields written (null included) are known; a full config falls back to Kong's defaults.
+  const known = (...fields: string[]) => !context.partial || fields.some((field) => raw[field] !== undefined);
+  // Kong checks the *_required claims and maps consumers in the introspection answer first, then in the JWT.
+  // A JWT that verifies locally is introspected only with introspect_jwt_tokens; anything else goes to introspection.
+  const verifiesJwtLocally = methods.includes('bearer') && !c.introspect_jwt_tokens && context.token?.kind !== 'opaque';
+  const introspectsToken = (methods.includes('bearer') && c.introspect_jwt_tokens && context.token?.kind !== 'opaque') || (methods.includes('introspection') && !(methods.includes('bearer') && context.token?.kind === 'jwt'));
+  // A JWT's claims do not say what the introspection answer (read first) holds: a claim missing from them is unknown, not absent.
+  const claimOf = (path: readonly string[]) => {
+    const values = claimValues(claims, path);
+    return values === undefined && introspectsToken && context.token?.kind === 'jwt' ? 'unknown' : values;
+  };
+  // Whether the gateway introspects at all; in a partial description that leaves auth_methods out, only if it says introspect_jwt_tokens.
+  const introspectionOn = (known('auth_methods') && methods.includes('introspection')) || c.introspect_jwt_tokens;
   const oktaLike = claims?.scp !== undefined || claims?.cid !== undefined || /okta(preview)?\.com|oktapreview|\/oauth2\//.test(c.issuer ?? meta?.issuer ?? '');
 
   if (c.issuer && meta) {
@@ -71,7 +120,7 @@ export function lintKongOidc(raw: KongOidcConfig, context: LintContext = {}): Li
     }
   }
 
-  if (methods.includes('introspection') || c.introspect_jwt_tokens) {
+  if (introspectionOn) {
     if (c.introspection_endpoint && meta?.introspection_endpoint && c.introspection_endpoint !== meta.introspection_endpoint) {
       add({
         rule: 'introspection-endpoint-mismatch',
@@ -81,12 +130,12 @@ export function lintKongOidc(raw: KongOidcConfig, context: LintContext = {}): Li
         fix: 'Remove config.introspection_endpoint to use discovery, or set it to the IdP\'s endpoint.',
       });
     }
-    if (meta && !c.introspection_endpoint && !meta.introspection_endpoint) {
+    if (meta && !c.introspection_endpoint && !meta.introspection_endpoint && known('introspection_endpoint')) {
       add({ rule: 'introspection-endpoint-missing', severity: 'error', field: 'config.introspection_endpoint', message: 'Introspection is enabled, but the IdP publishes no introspection_endpoint and the plugin sets none.', fix: 'Set config.introspection_endpoint (for Okta: <issuer>/v1/introspect).' });
     }
     const method = c.introspection_endpoint_auth_method ?? c.client_auth?.[0] ?? 'client_secret_basic';
     const supported = meta?.introspection_endpoint_auth_methods_supported;
-    if (supported && !supported.includes(method)) {
+    if (supported && !supported.includes(method) && known('introspection_endpoint_auth_method', 'client_auth')) {
       add({
         rule: 'introspection-auth-unsupported',
         severity: 'error',
@@ -95,12 +144,12 @@ export function lintKongOidc(raw: KongOidcConfig, context: LintContext = {}): Li
         fix: `Use one of: ${supported.join(', ')}.`,
       });
     }
-    if (!c.client_id || c.client_id.length === 0) {
+    if ((!c.client_id || c.client_id.length === 0) && known('client_id')) {
       add({ rule: 'introspection-client-missing', severity: 'error', field: 'config.client_id', message: 'Introspection is enabled but the plugin has no client_id to authenticate to the IdP with; every introspection call will be refused.', fix: 'Set config.client_id and config.client_secret to an IdP client allowed to introspect.' });
     }
   }
 
-  if (methods.includes('bearer') && !c.introspect_jwt_tokens && (context.token?.kind === 'jwt' || oktaLike)) {
+  if (methods.includes('bearer') && !c.introspect_jwt_tokens && (context.token?.kind === 'jwt' || oktaLike) && known('introspect_jwt_tokens') && known('auth_methods')) {
     add({
       rule: 'jwt-not-introspected',
       severity: 'warning',
@@ -111,7 +160,7 @@ export function lintKongOidc(raw: KongOidcConfig, context: LintContext = {}): Li
     });
   }
 
-  if (c.cache_introspection && (methods.includes('introspection') || c.introspect_jwt_tokens)) {
+  if (c.cache_introspection && introspectionOn && known('cache_introspection')) {
     const lifetime = typeof claims?.exp === 'number' && typeof claims.iat === 'number' ? claims.exp - claims.iat : undefined;
     let ttl = lifetime ?? c.cache_ttl;
     if (c.cache_ttl_max !== undefined) ttl = Math.min(ttl, c.cache_ttl_max);
@@ -128,32 +177,39 @@ export function lintKongOidc(raw: KongOidcConfig, context: LintContext = {}): Li
     }
   }
 
-  if (c.scopes_required?.length && c.scopes_claim.join('.') === 'scope' && (claims?.scp !== undefined || (oktaLike && claims?.scope === undefined))) {
+  // Only scopes read from a locally verified JWT come from Okta's `scp`; an introspection answer (introspection, or
+  // bearer with introspect_jwt_tokens) carries `scope`, which Kong reads first, so scopes_claim ["scope"] is right there.
+  if (c.scopes_required?.length && c.scopes_claim.join('.') === 'scope' && verifiesJwtLocally && (claims?.scp !== undefined || (oktaLike && claims?.scope === undefined))) {
     add({
       rule: 'okta-scopes-claim',
       severity: 'error',
       field: 'config.scopes_claim',
-      message: 'The plugin reads scopes from the "scope" claim, but Okta JWT access tokens carry them in "scp", so scopes_required is never met and every request gets 403.',
+      message: 'The plugin reads scopes from the "scope" claim, but Okta JWT access tokens carry them in "scp" and this route verifies JWTs locally (bearer, without introspect_jwt_tokens), so scopes_required is never met and every request gets 403.',
       evidence: claims?.scp !== undefined ? `the token has scp = ${JSON.stringify(claims.scp)} and no scope claim` : undefined,
-      fix: 'Set config.scopes_claim to ["scp"].',
+      fix: 'Set config.scopes_claim to ["scp"], or introspect the tokens (their introspection answer carries "scope").',
     });
   } else if (claims && c.scopes_required?.length) {
-    const missing = missingRequired(claimValues(claims, c.scopes_claim), c.scopes_required);
-    if (missing) add({ rule: 'scopes-not-in-token', severity: 'error', field: 'config.scopes_required', message: `The route requires scope ${missing.missing.join(' and ')}, which this token does not carry (it has: ${claimValues(claims, c.scopes_claim)?.join(' ') || 'none'}); the gateway will answer 403.`, fix: `Request the token with scope "${missing.needed.join(' ')}", or change scopes_required.` });
+    const have = claimOf(c.scopes_claim);
+    if (have !== 'unknown') {
+      const missing = missingRequired(have, c.scopes_required);
+      if (missing) add({ rule: 'scopes-not-in-token', severity: 'error', field: 'config.scopes_required', message: `The route requires scope ${missing.missing.join(' and ')}, which this token does not carry (it has: ${have?.join(' ') || 'none'}); the gateway will answer 403.`, fix: `Request the token with scope "${missing.needed.join(' ')}", or change scopes_required.` });
+    }
   }
   if (claims && c.audience_required?.length) {
-    const have = claimValues(claims, c.audience_claim);
-    const missing = missingRequired(have, c.audience_required);
-    if (missing) add({ rule: 'audience-not-in-token', severity: 'error', field: 'config.audience_required', message: `The route requires audience ${missing.missing.join(' and ')}, but the token's ${c.audience_claim.join('.')} is ${have?.join(', ') || 'missing'}; the gateway will answer 403.`, fix: 'Request the token for that audience, or change audience_required.' });
+    const have = claimOf(c.audience_claim);
+    if (have !== 'unknown') {
+      const missing = missingRequired(have, c.audience_required);
+      if (missing) add({ rule: 'audience-not-in-token', severity: 'error', field: 'config.audience_required', message: `The route requires audience ${missing.missing.join(' and ')}, but the token's ${c.audience_claim.join('.')} is ${have?.join(', ') || 'missing'}; the gateway will answer 403.`, fix: 'Request the token for that audience, or change audience_required.' });
+    }
   }
 
-  if (!c.ssl_verify) {
+  if (!c.ssl_verify && known('ssl_verify')) {
     add({ rule: 'ssl-verify-off', severity: 'warning', field: 'config.ssl_verify', message: "ssl_verify is off (Kong's default), so the gateway trusts any certificate for the IdP's discovery, JWKS and introspection endpoints.", fix: 'Set config.ssl_verify to true and give Kong the IdP\'s CA (lua_ssl_trusted_certificate).' });
   }
-  if (raw.auth_methods === undefined) {
+  if (raw.auth_methods === undefined && !context.partial) {
     add({ rule: 'auth-methods-default', severity: 'warning', field: 'config.auth_methods', message: 'auth_methods is left at the default of all nine methods, so a request without a usable token is redirected to the IdP login (302) instead of getting a 401, and password and client_credentials logins are accepted at the gateway.', fix: 'List only the methods the route needs, e.g. ["bearer"] or ["introspection"].' });
   }
-  if (c.bearer_token_param_type.includes('query')) {
+  if (c.bearer_token_param_type.includes('query') && known('bearer_token_param_type')) {
     add({ rule: 'token-in-query', severity: 'warning', field: 'config.bearer_token_param_type', message: 'Tokens are accepted from the query string, where they end up in access logs, proxies and browser history.', fix: 'Set config.bearer_token_param_type to ["header"].' });
   }
   if (context.fromFile) {
@@ -163,16 +219,57 @@ export function lintKongOidc(raw: KongOidcConfig, context: LintContext = {}): Li
       }
     });
   }
-  if (c.consumer_claim?.length && !c.consumer_optional) {
-    const claim = c.consumer_claim.join('.');
-    const machine = claims ? claims.uid === undefined && (claims.sub === claims.cid || claims.sub === claims.client_id || claims.sub === undefined) : undefined;
-    add({
-      rule: 'consumer-required',
-      severity: machine ? 'error' : 'info',
-      field: 'config.consumer_claim',
-      message: `Every token must map to a Kong consumer by ${claim}${machine ? '; this is a machine (client-credentials) token, which has no user to map, so unless a consumer exists for its client id the gateway answers 403' : '; a token with no matching consumer gets 403'}.`,
-      fix: machine ? `Create a consumer whose username or custom_id is the client id, map by ["cid"] for Okta machine clients, or set consumer_optional to true.` : 'Create the consumers, or set consumer_optional to true.',
-    });
-  }
+  if (c.consumer_claim?.length && !c.consumer_optional) lintConsumer(c, context, add);
   return findings;
+}
+
+/** consumer-required: whether tokens can map to a Kong consumer, checked against the consumers when the source lists them. */
+function lintConsumer(c: ReturnType<typeof withKongDefaults>, context: LintContext, add: (finding: LintFinding) => void): void {
+  const claims = context.token?.claims;
+  const claimPath = c.consumer_claim ?? [];
+  const claim = claimPath.join('.');
+  const by = Array.isArray(c.consumer_by) && c.consumer_by.length > 0 ? c.consumer_by.map(String) : CONSUMER_BY_DEFAULT;
+  const machine = claims ? claims.uid === undefined && (claims.sub === claims.cid || claims.sub === claims.client_id || claims.sub === undefined) : undefined;
+  const value = claimValues(claims, claimPath)?.[0];
+  const consumers = context.consumers;
+  const base = { rule: 'consumer-required', field: 'config.consumer_claim' } as const;
+  const createFix = (what: string) => `Create a consumer whose ${by.join(' or ')} is ${what}${machine && claim !== 'cid' ? ', map by ["cid"] for Okta machine clients,' : ''} or set consumer_optional to true.`;
+
+  if (consumers && 'list' in consumers && claims && value !== undefined) {
+    const match = findConsumer(consumers.list, value, by, c.by_username_ignore_case === true);
+    if (match) {
+      add({ ...base, severity: 'info', message: `Every token must map to a Kong consumer by ${claim}; this token's ${claim} ${value} maps to consumer ${match.username ?? match.custom_id ?? match.id}.`, fix: 'Nothing to do while the consumer exists.' });
+    } else {
+      add({
+        ...base,
+        severity: context.fromFile ? 'warning' : 'error',
+        message: `Every token must map to a Kong consumer by ${claim}, and no consumer has ${by.join(' or ')} ${value} (this token's ${claim}${machine ? ', a machine client' : ''}), so the gateway answers 403${context.fromFile ? ' unless the consumer is defined outside this file' : ''}.`,
+        evidence: `${consumers.list.length} consumer${consumers.list.length === 1 ? '' : 's'} read from ${consumers.where}`,
+        fix: createFix(value),
+      });
+    }
+    return;
+  }
+  if (consumers && 'list' in consumers && consumers.list.length === 0 && !claims) {
+    add({
+      ...base,
+      severity: context.fromFile ? 'warning' : 'error',
+      message: `Every token must map to a Kong consumer by ${claim}, but there are no consumers${context.fromFile ? ' in this file (unless they are managed elsewhere)' : ''}, so every request gets 403.`,
+      evidence: `0 consumers read from ${consumers.where}`,
+      fix: createFix(`the ${claim} of the tokens to accept`),
+    });
+    return;
+  }
+  const unavailable = consumers && 'unavailable' in consumers ? consumers.unavailable : undefined;
+  add({
+    ...base,
+    severity: machine ? 'error' : 'info',
+    message: `Every token must map to a Kong consumer by ${claim}${machine ? '; this is a machine (client-credentials) token, which has no user to map, so unless a consumer exists for its client id the gateway answers 403' : '; a token with no matching consumer gets 403'}.`,
+    ...(unavailable
+      ? { evidence: `the consumers could not be read (${unavailable}), so whether one matches is unknown` }
+      : consumers && 'list' in consumers
+        ? { evidence: `${consumers.list.length} consumer${consumers.list.length === 1 ? '' : 's'} read from ${consumers.where}` }
+        : {}),
+    fix: machine ? `Create a consumer whose username or custom_id is the client id, map by ["cid"] for Okta machine clients, or set consumer_optional to true.` : 'Create the consumers, or set consumer_optional to true.',
+  });
 }

@@ -135,6 +135,8 @@ export interface GatewayModel {
   services: GatewayService[];
   routes: GatewayRoute[];
   consumers: KongConsumerEntity[];
+  /** Why the consumers could not be read (e.g. RBAC forbids /consumers); `consumers` is then empty but not known to be. */
+  consumersUnavailable?: string;
   /** Whether the config was read from a file (plain-text secrets are a finding there). */
   fromFile: boolean;
   /** Things the reader skipped or could not follow. */
@@ -179,6 +181,18 @@ export function serviceUpstream(service: KongServiceEntity): string {
   return `${protocol}://${service.host ?? 'localhost'}${port}${service.path ?? ''}`;
 }
 
+/** Consumers as the Admin API or Konnect list them (`username`/`custom_id` may be null), keeping what consumer mapping matches on. */
+export function kongConsumers(raw: ReadonlyArray<Record<string, unknown>>): KongConsumerEntity[] {
+  return raw.map((entry) => {
+    const consumer: KongConsumerEntity = {};
+    for (const key of ['id', 'username', 'custom_id'] as const) {
+      const value = entry[key];
+      if (typeof value === 'string') consumer[key] = value;
+    }
+    return consumer;
+  });
+}
+
 function refMatches(ref: KongRef | null | undefined, entity: { id?: string; name?: string | null }): boolean {
   if (!ref) return false;
   return (ref.id !== undefined && ref.id === entity.id) || (ref.name !== undefined && ref.name === entity.name);
@@ -196,7 +210,7 @@ function pluginOrigin(plugin: KongPluginEntity): string {
 export function buildGatewayModel(
   entities: KongEntities,
   source: GatewayModel['source'],
-  options: { fromFile?: boolean; warnings?: string[] } = {},
+  options: { fromFile?: boolean; warnings?: string[]; consumersUnavailable?: string } = {},
 ): GatewayModel {
   const services: GatewayService[] = entities.services.map((service, index) => ({
     ...(service.id ? { id: service.id } : {}),
@@ -248,6 +262,7 @@ export function buildGatewayModel(
     services,
     routes,
     consumers: entities.consumers ?? [],
+    ...(options.consumersUnavailable ? { consumersUnavailable: options.consumersUnavailable } : {}),
     fromFile: options.fromFile ?? false,
     warnings: options.warnings ?? [],
   };

@@ -9,7 +9,7 @@ import type { HttpClient } from '../http/types';
 import { discover } from '../oauth/discovery';
 import type { AuthorizationServerMetadata } from '../oauth/metadata';
 import { adaptFindingForApache, apacheFindings } from './apache-conf';
-import { lintKongOidc } from './lint';
+import { consumerContext, lintKongOidc } from './lint';
 import type { LintContext, LintFinding } from './lint';
 import type { GatewayModel, GatewayRoute } from './model';
 
@@ -31,7 +31,7 @@ export interface GatewayLintOptions {
 }
 
 /** Lints one route with already-fetched metadata; no I/O. */
-export function lintGatewayRoute(route: GatewayRoute, model: Pick<GatewayModel, 'fromFile'>, context: Omit<LintContext, 'fromFile'> = {}): LintFinding[] {
+export function lintGatewayRoute(route: GatewayRoute, model: Pick<GatewayModel, 'fromFile'> & Partial<Pick<GatewayModel, 'source' | 'consumers' | 'consumersUnavailable'>>, context: Omit<LintContext, 'fromFile'> = {}): LintFinding[] {
   if (!route.oidc) {
     if (route.authPlugins.length > 0) return [];
     return [{
@@ -44,12 +44,10 @@ export function lintGatewayRoute(route: GatewayRoute, model: Pick<GatewayModel, 
   }
   const { config } = route.oidc;
   if (route.apache) {
-    const introspectionOnly = (config.auth_methods ?? []).every((method) => method === 'introspection');
-    // With introspection, Apache checks `Require claim` against the introspection answer, which carries `scope`, not the JWT's `scp`.
-    const kong = lintKongOidc(config, { ...context, fromFile: false }).filter((f) => !(introspectionOnly && f.rule === 'okta-scopes-claim'));
+    const kong = lintKongOidc(config, { ...context, fromFile: false });
     return [...kong.map(adaptFindingForApache), ...apacheFindings(route, context.token)];
   }
-  const findings = lintKongOidc(config, { ...context, fromFile: model.fromFile });
+  const findings = lintKongOidc(config, { ...context, fromFile: model.fromFile, consumers: consumerContext(model) });
   for (const shadow of route.oidc.shadows) {
     findings.push({
       rule: 'plugin-shadowed',

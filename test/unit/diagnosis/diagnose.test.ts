@@ -166,6 +166,37 @@ describe('diagnose: why the gateway said 401/403', () => {
     assert.match(v.summary, /keeps working until 2026-11-28T13:00:00Z \(in 60 min\)/);
   });
 
+  it('an introspection-only route reads scope from the introspection answer: no Okta scp evidence', () => {
+    const v = diagnose(input({ gateway: { status: 403, headers: KONG_403 }, token: { kind: 'jwt', payload: okta }, introspection: { active: true, claims: { active: true, scope: 'orders:read', client_id: '0oa1' } }, kongConfig: { auth_methods: ['introspection'], client_id: ['gw'], scopes_required: ['orders:write'] } }));
+    assert.equal(v.code, 'scope_missing');
+    assert.match(v.summary, /orders:write.*has: orders:read/);
+    assert.ok(!v.evidence.some((e) => e.source === 'config' && /scopes_claim|"scp"/.test(e.text)), JSON.stringify(v.evidence));
+  });
+
+  it("the route's client_id, when the config names it, is not reported missing", () => {
+    const v = diagnose(input({ token: { kind: 'jwt', payload: okta }, introspection: { error: { code: 'oauth.invalid_client', message: 'invalid_client' } }, kongConfig: { auth_methods: ['introspection'], client_id: ['gateway'], cache_introspection: false } }));
+    assert.equal(v.code, 'client_deactivated');
+    assert.ok(!v.evidence.some((e) => /client_id/.test(e.text)), JSON.stringify(v.evidence));
+  });
+
+  it('a route described without its client_id (a flow file) is not said to lack one', () => {
+    const v = diagnose(input({ token: { kind: 'jwt', payload: okta }, introspection: { error: { code: 'oauth.invalid_client', message: 'invalid_client' } }, kongConfig: { auth_methods: ['introspection'], cache_introspection: false } }));
+    assert.equal(v.code, 'client_deactivated');
+    assert.ok(!v.evidence.some((e) => /client_id/.test(e.text)), JSON.stringify(v.evidence));
+  });
+
+  it('a bearer route with introspect_jwt_tokens reads scopes from the introspection answer too', () => {
+    const v = diagnose(input({ gateway: { status: 403, headers: KONG_403 }, token: { kind: 'jwt', payload: okta }, introspection: { active: true, claims: { active: true, scope: 'orders:read', client_id: '0oa1' } }, kongConfig: { auth_methods: ['bearer'], introspect_jwt_tokens: true, scopes_required: ['orders:write'] } }));
+    assert.equal(v.code, 'scope_missing', JSON.stringify(v));
+    assert.match(v.summary, /orders:write.*has: orders:read/);
+  });
+
+  it('a client_id written as empty is reported as evidence', () => {
+    const v = diagnose(input({ token: { kind: 'opaque' }, introspection: { active: true, claims: {} }, kongConfig: { auth_methods: ['introspection'], client_id: [] } }));
+    assert.equal(v.code, 'gateway_introspection_failed');
+    assert.ok(v.evidence.some((e) => e.source === 'config' && /^config\.client_id: Introspection is enabled but the plugin has no client_id/.test(e.text)), JSON.stringify(v.evidence));
+  });
+
   it('a plain 200 is ok', () => {
     assert.equal(diagnose(input({ gateway: { status: 200, headers: {} } })).code, 'ok');
   });

@@ -2,6 +2,7 @@ import { strict as assert } from 'node:assert';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { readKongAdmin } from '../../../src/core/gateway/admin-api';
+import { consumerContext, lintKongOidc } from '../../../src/core/gateway/lint';
 import { OidcError } from '../../../src/core/errors';
 import { createHttpClient } from '../../../src/core/http/client';
 import type { HttpExchange } from '../../../src/core/http/types';
@@ -37,15 +38,25 @@ describe('Kong Admin API reader', () => {
     await Promise.all(servers.splice(0).map((s) => s.close()));
   });
 
-  it('reads services, routes and plugins across several pages with the RBAC token', async () => {
+  it('reads services, routes, plugins and consumers across several pages with the RBAC token', async () => {
     const server = await start({ pageSize: 2 });
     const seen: HttpExchange[] = [];
     const model = await readKongAdmin(client({ onExchange: (e) => seen.push(e) }), { adminUrl: server.url, token: ADMIN_TOKEN, pageSize: 2 });
     assert.equal(model.source.kind, 'admin-api');
     assert.deepEqual(model.services.map((s) => s.name), ['orders-api', 'billing', 'health']);
     assert.deepEqual(model.routes.map((r) => r.name), ['orders', 'order-by-id', 'invoices', 'status', 'r5']);
-    // 3 services (2 pages) + 5 routes (3 pages) + 4 plugins (2 pages)
-    assert.equal(server.requests.length, 7);
+    // 3 services (2 pages) + 5 routes (3 pages) + 4 plugins (2 pages) + 3 consumers (2 pages)
+    assert.equal(server.requests.length, 9);
+    assert.match(server.requests[7]!.url, /^\/consumers\?size=2$/);
+    assert.match(server.requests[8]!.url, /^\/consumers\?size=2&offset=/);
+    // Only what consumer mapping matches on is kept; the Admin API's nulls are left out.
+    assert.deepEqual(model.consumers, [
+      { id: 'c1', username: 'partner-app', custom_id: '0oa-partner' },
+      { id: 'c2', custom_id: '0oa-billing' },
+      { id: 'c3', username: 'alice@example.com' },
+    ]);
+    assert.equal(model.consumersUnavailable, undefined);
+    assert.deepEqual(model.warnings, []);
     assert.ok(server.requests.every((r) => r.headers['kong-admin-token'] === ADMIN_TOKEN));
     assert.match(server.requests[1]!.url, /^\/services\?size=2&offset=/);
     assert.ok(seen.every((e) => e.secrets.includes(ADMIN_TOKEN)), 'the token is listed as a secret of every exchange');
@@ -62,10 +73,47 @@ describe('Kong Admin API reader', () => {
     assert.deepEqual(model.routes.find((r) => r.name === 'status')!.authPlugins.map((p) => p.name), ['key-auth']);
   });
 
+  it('consumer-required is checked against the consumers read from the Admin API', async () => {
+    const server = await start();
+    const model = await readKongAdmin(client(), { adminUrl: server.url, token: ADMIN_TOKEN });
+    const config = { ...model.routes.find((r) => r.name === 'orders')!.oidc!.config, consumer_claim: ['cid'] };
+    const token = (cid: string) => ({ kind: 'jwt' as const, claims: { iss: 'https://example.okta.com/oauth2/default', cid, sub: cid, scp: ['orders:read'] } });
+    const found = lintKongOidc(config, { token: token('0oa-billing'), consumers: consumerContext(model) }).find((f) => f.rule === 'consumer-required')!;
+    assert.equal(found.severity, 'info');
+    assert.match(found.message, /maps to consumer 0oa-billing\.$/);
+    const missing = lintKongOidc(config, { token: token('0oa-unknown'), consumers: consumerContext(model) }).find((f) => f.rule === 'consumer-required')!;
+    assert.equal(missing.severity, 'error');
+    assert.match(missing.evidence!, /^3 consumers read from Kong Admin API http:\/\/127\.0\.0\.1:\d+$/);
+  });
+
+  for (const status of [403, 404] as const) {
+    it(`a ${status} on /consumers leaves the consumers out, says why, and keeps the rest`, async () => {
+      const server = await start({ consumers: status });
+      const model = await readKongAdmin(client(), { adminUrl: server.url, token: ADMIN_TOKEN });
+      assert.equal(model.routes.length, 5);
+      assert.deepEqual(model.consumers, []);
+      const said = status === 403 ? '"You do not have permissions to read this resource"' : '"Not found"';
+      assert.equal(model.consumersUnavailable, `the Kong Admin API answered ${status} (${said}) for /consumers`);
+      assert.equal(model.warnings.length, 1);
+      assert.match(model.warnings[0]!, /^Consumers could not be read \(the Kong Admin API answered \d+ .*\), so checks that need them \(consumer_claim mapping\) cannot tell whether a consumer exists/);
+      const config = { ...model.routes.find((r) => r.name === 'orders')!.oidc!.config, consumer_claim: ['cid'] };
+      const finding = lintKongOidc(config, { consumers: consumerContext(model) }).find((f) => f.rule === 'consumer-required')!;
+      assert.match(finding.evidence!, /^the consumers could not be read \(the Kong Admin API answered \d+ .*\), so whether one matches is unknown$/);
+    });
+  }
+
+  it('other failures on /consumers still fail the read', async () => {
+    const server = await start({ consumers: 500 });
+    const error = await rejection(readKongAdmin(client(), { adminUrl: server.url, token: ADMIN_TOKEN }));
+    assert.equal(error.code, 'gateway.admin_status');
+    assert.match(error.message, /answered 500 for http:\/\/127\.0\.0\.1:\d+\/consumers\?size=1000/);
+  });
+
   it('follows `next` when a page has no `offset`, and reads a workspace', async () => {
     const server = await start({ pageSize: 2, nextOnly: true, workspaces: ['team-a'] });
     const model = await readKongAdmin(client(), { adminUrl: server.url, token: ADMIN_TOKEN, workspace: 'team-a' });
     assert.equal(model.routes.length, 5);
+    assert.equal(model.consumers.length, 3);
     assert.ok(server.requests.every((r) => r.url.startsWith('/team-a/')), server.requests.map((r) => r.url).join(' '));
   });
 

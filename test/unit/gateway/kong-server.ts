@@ -1,7 +1,7 @@
 /**
  * A stand-in for Kong's Admin API and the Konnect API that answers with their
  * documented response shapes: `{data, next, offset}` pages, Konnect's
- * `{data, meta: {page}}` control-plane list, and their 401/404 bodies.
+ * `{data, meta: {page}}` control-plane list, and their 401/403/404 bodies.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Handler, Running } from '../http/servers';
@@ -34,6 +34,12 @@ export const ENTITIES = {
     { id: 'p3', name: 'key-auth', instance_name: null, enabled: true, route: { id: 'r4' }, service: null, consumer: null, protocols: ['http'], config: { key_names: ['apikey'] } },
     { id: 'p4', name: 'openid-connect', instance_name: null, enabled: false, route: null, service: null, consumer: null, protocols: ['http'], config: { issuer: 'https://disabled.example' } },
   ],
+  // As the Admin API lists them: username or custom_id may be null.
+  consumers: [
+    { id: 'c1', username: 'partner-app', custom_id: '0oa-partner', created_at: 1700000000, updated_at: 1700000000, tags: null },
+    { id: 'c2', username: null, custom_id: '0oa-billing', created_at: 1700000001, updated_at: 1700000001, tags: ['billing'] },
+    { id: 'c3', username: 'alice@example.com', custom_id: null, created_at: 1700000002, updated_at: 1700000002, tags: null },
+  ],
 };
 
 export interface KongServer extends Running {
@@ -52,6 +58,8 @@ export interface KongServerOptions {
   tls?: PemPair;
   /** 'slow': never answers; 'drop': closes the connection; 'html': answers a login page. */
   mode?: 'slow' | 'drop' | 'html';
+  /** Refuse /consumers: 403 as RBAC does for a role without read access to consumers, 404, or fail with 500. */
+  consumers?: 403 | 404 | 500;
 }
 
 function json(res: ServerResponse, status: number, body: unknown): void {
@@ -106,7 +114,11 @@ export async function startKongServer(options: KongServerOptions = {}): Promise<
         return;
       }
       const [, cpSegment, cpId, coreEntities, collection] = segments;
-      if (cpSegment === 'control-planes' && cpId === CONTROL_PLANE_ID && coreEntities === 'core-entities' && collection && collection in ENTITIES) {
+      if (collection === 'consumers' && options.consumers === 403) {
+        json(res, 403, { status: 403, title: 'Forbidden', instance: 'konnect:trace:9012', detail: 'You do not have permission to perform this action' });
+        return;
+      }
+      if (cpSegment === 'control-planes' && cpId === CONTROL_PLANE_ID && coreEntities === 'core-entities' && collection && collection in ENTITIES && !(collection === 'consumers' && options.consumers === 404)) {
         page(res, url, ENTITIES[collection as keyof typeof ENTITIES], pageSize, 'konnect');
         return;
       }
@@ -120,8 +132,16 @@ export async function startKongServer(options: KongServerOptions = {}): Promise<
     }
     const [first, second] = segments;
     const collection = first && first in ENTITIES ? first : second && workspaces.has(first ?? '') && second in ENTITIES ? second : undefined;
-    if (!collection || segments.length > (collection === first ? 1 : 2)) {
+    if (!collection || segments.length > (collection === first ? 1 : 2) || (collection === 'consumers' && options.consumers === 404)) {
       json(res, 404, { message: 'Not found' });
+      return;
+    }
+    if (collection === 'consumers' && options.consumers === 403) {
+      json(res, 403, { message: 'You do not have permissions to read this resource' });
+      return;
+    }
+    if (collection === 'consumers' && options.consumers === 500) {
+      json(res, 500, { message: 'An unexpected error occurred' });
       return;
     }
     page(res, url, ENTITIES[collection as keyof typeof ENTITIES], pageSize, options.nextOnly ? 'admin-next' : 'admin');

@@ -1,5 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { konnectBaseUrl, readKonnect } from '../../../src/core/gateway/konnect';
+import { consumerContext, lintKongOidc } from '../../../src/core/gateway/lint';
 import { OidcError } from '../../../src/core/errors';
 import { createHttpClient } from '../../../src/core/http/client';
 import type { HttpExchange } from '../../../src/core/http/types';
@@ -50,12 +51,34 @@ describe('Konnect reader', () => {
     assert.match(model.source.description, /^Konnect control plane quickstart \(7f9fd312-a987-4628-b4c5-bb4f4fddd5f7\)/);
     assert.match(server.requests[0]!.url, /^\/v2\/control-planes\?filter%5Bname%5D%5Beq%5D=quickstart$/);
     assert.ok(server.requests.slice(1).every((r) => r.url.startsWith(`/v2/control-planes/${CONTROL_PLANE_ID}/core-entities/`)));
-    assert.equal(server.requests.length, 1 + 2 + 3 + 2);
+    assert.equal(server.requests.length, 1 + 2 + 3 + 2 + 2);
+    assert.match(server.requests[9]!.url, new RegExp(`^/v2/control-planes/${CONTROL_PLANE_ID}/core-entities/consumers\\?size=2&offset=`));
+    assert.deepEqual(model.consumers.map((c) => c.id), ['c1', 'c2', 'c3']);
+    assert.deepEqual(model.warnings, []);
     assert.ok(server.requests.every((r) => r.headers.authorization === `Bearer ${KONNECT_PAT}`));
     assert.ok(seen.every((e) => e.secrets.includes(KONNECT_PAT)));
     assert.equal(model.routes.length, 5);
     assert.equal(model.routes.find((r) => r.name === 'invoices')!.oidc?.scope, 'route');
     assert.match(model.routes.find((r) => r.name === 'orders')!.oidc!.origin, /Konnect control plane quickstart/);
+  });
+
+  it('a 403 on consumers (a token whose role may not read them) leaves them out and says why', async () => {
+    const server = await start({ consumers: 403 });
+    const model = await readKonnect(client(), { region: 'us', controlPlane: 'quickstart', token: KONNECT_PAT, baseUrl: server.url });
+    assert.equal(model.routes.length, 5);
+    assert.deepEqual(model.consumers, []);
+    assert.equal(model.consumersUnavailable, 'the Konnect API answered 403 ("You do not have permission to perform this action") for /consumers');
+    assert.match(model.warnings[0]!, /^Consumers could not be read \(the Konnect API answered 403/);
+    const config = { ...model.routes.find((r) => r.name === 'invoices')!.oidc!.config, consumer_claim: ['sub'] };
+    const finding = lintKongOidc(config, { consumers: consumerContext(model) }).find((f) => f.rule === 'consumer-required')!;
+    assert.match(finding.evidence!, /^the consumers could not be read \(the Konnect API answered 403/);
+  });
+
+  it('a 404 on consumers is not a failure either', async () => {
+    const server = await start({ consumers: 404 });
+    const model = await readKonnect(client(), { region: 'us', controlPlane: CONTROL_PLANE_ID, token: KONNECT_PAT, baseUrl: server.url });
+    assert.equal(model.services.length, 3);
+    assert.match(model.consumersUnavailable!, /^the Konnect API answered 404 \("Not Found"\) for \/consumers$/);
   });
 
   it('takes a control plane id as is', async () => {

@@ -1,5 +1,7 @@
 import { strict as assert } from 'node:assert';
-import { lintKongOidc } from '../../../src/core/gateway/lint';
+import { readApacheConf } from '../../../src/core/gateway/apache-conf';
+import { readDeckFile } from '../../../src/core/gateway/deck-file';
+import { consumerContext, lintKongOidc } from '../../../src/core/gateway/lint';
 import type { LintFinding } from '../../../src/core/gateway/lint';
 import type { KongOidcConfig } from '../../../src/core/gateway/kong-oidc-config';
 
@@ -74,10 +76,40 @@ describe('gateway lint (Kong openid-connect)', () => {
     assert.equal(capped.find((x) => x.rule === 'introspection-cache-delays-revocation'), undefined);
   });
 
-  it('okta-scopes-claim: scope vs scp', () => {
-    const f = rule(lintKongOidc({ ...quiet, auth_methods: ['bearer'], introspect_jwt_tokens: true, scopes_required: ['orders:read'] }, { metadata, token: oktaJwt }), 'okta-scopes-claim');
-    assert.match(f.message, /Okta JWT access tokens carry them in "scp"/);
-    assert.equal(f.fix, 'Set config.scopes_claim to ["scp"].');
+  it('okta-scopes-claim: scope vs scp when JWTs are verified locally', () => {
+    const f = rule(lintKongOidc({ ...quiet, auth_methods: ['bearer'], scopes_required: ['orders:read'] }, { metadata, token: oktaJwt }), 'okta-scopes-claim');
+    assert.match(f.message, /Okta JWT access tokens carry them in "scp" and this route verifies JWTs locally/);
+    assert.equal(f.evidence, 'the token has scp = ["orders:read"] and no scope claim');
+    assert.match(f.fix, /^Set config\.scopes_claim to \["scp"\]/);
+    // Without a token, an Okta issuer is enough to warn.
+    rule(lintKongOidc({ ...quiet, auth_methods: ['bearer'], scopes_required: ['orders:read'] }, { metadata }), 'okta-scopes-claim');
+  });
+
+  it('okta-scopes-claim stays quiet where the introspection answer (which carries scope) is read', () => {
+    const scopes = { scopes_required: ['orders:read'] };
+    const cases: Array<[string, KongOidcConfig]> = [
+      ['introspection only', { ...quiet, ...scopes }],
+      ['bearer with introspect_jwt_tokens', { ...quiet, ...scopes, auth_methods: ['bearer'], introspect_jwt_tokens: true }],
+      ['bearer and introspection, introspecting JWTs', { ...quiet, ...scopes, auth_methods: ['bearer', 'introspection'], introspect_jwt_tokens: true }],
+    ];
+    for (const [name, config] of cases) {
+      // Okta's JWT has scp and no scope; its introspection answer has scope, which Kong reads first.
+      const findings = lintKongOidc(config, { metadata, token: oktaJwt });
+      assert.deepEqual(findings.map((f) => f.rule).filter((r) => r !== 'jwt-not-introspected'), [], name);
+      assert.deepEqual(lintKongOidc(config, { metadata }).filter((f) => f.rule === 'okta-scopes-claim'), [], `${name}, no token`);
+    }
+    // An opaque token is never verified locally, even on a route that also allows bearer.
+    const opaque = { kind: 'opaque' as const, claims: { active: true, scope: 'orders:read', client_id: '0oa1' } };
+    assert.deepEqual(lintKongOidc({ ...quiet, ...scopes, auth_methods: ['bearer', 'introspection'] }, { metadata, token: opaque }).filter((f) => f.rule === 'okta-scopes-claim' || f.rule === 'scopes-not-in-token'), []);
+  });
+
+  it('scopes in an introspection answer are still checked: scopes-not-in-token', () => {
+    const opaque = { kind: 'opaque' as const, claims: { active: true, scope: 'orders:read', client_id: '0oa1' } };
+    const f = rule(lintKongOidc({ ...quiet, scopes_required: ['orders:write'] }, { metadata, token: opaque }), 'scopes-not-in-token');
+    assert.match(f.message, /requires scope orders:write.*has: orders:read/);
+    // A JWT's own scope claim is checked on an introspection route too (Kong falls back to it).
+    const jwt = { kind: 'jwt' as const, claims: { ...oktaJwt.claims, scp: undefined, scope: 'orders:read' } };
+    rule(lintKongOidc({ ...quiet, scopes_required: ['orders:write'] }, { metadata, token: jwt }), 'scopes-not-in-token');
   });
 
   it('scopes-not-in-token', () => {
@@ -112,9 +144,97 @@ describe('gateway lint (Kong openid-connect)', () => {
     assert.equal(lintKongOidc({ ...quiet, client_secret: ['s3cret'] }, { metadata }).find((x) => x.rule === 'plaintext-client-secret'), undefined);
   });
 
+  it('partial descriptions: a field left out is unknown, so nothing is reported missing or defaulted', () => {
+    // A flow file's gateway.config: it describes the route and leaves out client_id (it lives in Kong).
+    const described: KongOidcConfig = { issuer: ISSUER, scopes_required: ['orders:read'], scopes_claim: ['scp'] };
+    const withIntrospection: KongOidcConfig = { ...described, auth_methods: ['introspection'], scopes_claim: ['scope'] };
+    assert.deepEqual(lintKongOidc(described, { metadata: { issuer: ISSUER }, token: oktaJwt, partial: true }), []);
+    assert.deepEqual(lintKongOidc(withIntrospection, { metadata: { issuer: ISSUER, introspection_endpoint_auth_methods_supported: ['private_key_jwt'] }, token: oktaJwt, partial: true }), []);
+    // The same configs read as whole plugin configs report every default.
+    const full = lintKongOidc(withIntrospection, { metadata: { issuer: ISSUER, introspection_endpoint_auth_methods_supported: ['private_key_jwt'] }, token: oktaJwt }).map((f) => f.rule);
+    for (const id of ['introspection-endpoint-missing', 'introspection-auth-unsupported', 'introspection-client-missing', 'introspection-cache-delays-revocation', 'ssl-verify-off', 'token-in-query']) assert.ok(full.includes(id), `${id} in ${full.join(', ')}`);
+    assert.ok(lintKongOidc(described, { metadata }).some((f) => f.rule === 'auth-methods-default'));
+    // Without auth_methods, a description does not say the route introspects: its client_auth is not held against the IdP.
+    assert.deepEqual(lintKongOidc({ ...described, client_auth: ['tls_client_auth'] }, { metadata, partial: true }), []);
+    rule(lintKongOidc({ ...described, client_auth: ['tls_client_auth'] }, { metadata }), 'introspection-auth-unsupported');
+    assert.ok(lintKongOidc({ ...described, auth_methods: ['bearer'] }, { metadata, token: oktaJwt }).some((f) => f.rule === 'jwt-not-introspected'));
+  });
+
+  it('partial descriptions: what is written still counts, an explicit null included', () => {
+    const f = rule(lintKongOidc({ ...quiet, client_id: null as unknown as string[] }, { metadata, partial: true }), 'introspection-client-missing');
+    assert.equal(f.field, 'config.client_id');
+    rule(lintKongOidc({ ...quiet, ssl_verify: false }, { metadata, partial: true }), 'ssl-verify-off');
+    rule(lintKongOidc({ ...quiet, cache_introspection: true }, { metadata, token: oktaJwt, partial: true }), 'introspection-cache-delays-revocation');
+    rule(lintKongOidc({ ...quiet, introspection_endpoint_auth_method: 'tls_client_auth' }, { metadata, partial: true }), 'introspection-auth-unsupported');
+    rule(lintKongOidc({ ...quiet, auth_methods: ['bearer'], introspect_jwt_tokens: false }, { metadata, token: oktaJwt, partial: true }), 'jwt-not-introspected');
+    // Claim names still default to Kong's: scopes_required with an Okta JWT on a bearer route is the scp mistake.
+    rule(lintKongOidc({ issuer: ISSUER, auth_methods: ['bearer'], scopes_required: ['orders:read'] }, { metadata, token: oktaJwt, partial: true }), 'okta-scopes-claim');
+  });
+
   it('consumer-required is an error for machine tokens', () => {
     const f = rule(lintKongOidc({ ...quiet, consumer_claim: ['sub'] }, { metadata, token: oktaJwt }), 'consumer-required');
     assert.equal(f.severity, 'error');
     assert.match(f.message, /machine \(client-credentials\) token/);
+  });
+});
+
+describe('gateway lint: consumer mapping against the consumers read', () => {
+  const mapping: KongOidcConfig = { ...quiet, consumer_claim: ['cid'] };
+  const where = 'Kong Admin API http://kong:8001';
+
+  it('a consumer matching the token by custom_id: info that names it', () => {
+    const f = rule(lintKongOidc(mapping, { metadata, token: oktaJwt, consumers: { list: [{ username: 'other' }, { username: 'partner', custom_id: '0oa1' }], where } }), 'consumer-required');
+    assert.equal(f.severity, 'info');
+    assert.match(f.message, /this token's cid 0oa1 maps to consumer partner\.$/);
+  });
+
+  it('no consumer for the token: error with how many consumers were read, and consumer_by is honoured', () => {
+    const consumers = { list: [{ username: '0oa1' }, { username: 'partner', custom_id: 'x' }], where };
+    const f = rule(lintKongOidc({ ...mapping, consumer_by: ['custom_id'] }, { metadata, token: oktaJwt, consumers }), 'consumer-required');
+    assert.equal(f.severity, 'error');
+    assert.match(f.message, /no consumer has custom_id 0oa1 \(this token's cid, a machine client\), so the gateway answers 403\.$/);
+    assert.equal(f.evidence, `2 consumers read from ${where}`);
+    assert.match(f.fix, /^Create a consumer whose custom_id is 0oa1 or set consumer_optional to true\.$/);
+    // Kong's default consumer_by (custom_id, username) finds the username match.
+    assert.equal(rule(lintKongOidc(mapping, { metadata, token: oktaJwt, consumers }), 'consumer-required').severity, 'info');
+  });
+
+  it('by_username_ignore_case matches usernames whatever their case', () => {
+    const consumers = { list: [{ username: '0OA1' }], where };
+    assert.equal(rule(lintKongOidc(mapping, { metadata, token: oktaJwt, consumers }), 'consumer-required').severity, 'error');
+    assert.equal(rule(lintKongOidc({ ...mapping, by_username_ignore_case: true }, { metadata, token: oktaJwt, consumers }), 'consumer-required').severity, 'info');
+  });
+
+  it('no consumers at all and no token: every request gets 403 (a warning for a file, where they may live elsewhere)', () => {
+    const live = rule(lintKongOidc(mapping, { metadata, consumers: { list: [], where } }), 'consumer-required');
+    assert.equal(live.severity, 'error');
+    assert.match(live.message, /there are no consumers, so every request gets 403/);
+    const file = rule(lintKongOidc(mapping, { metadata, fromFile: true, consumers: { list: [], where: 'decK file gw.yaml' } }), 'consumer-required');
+    assert.equal(file.severity, 'warning');
+    assert.match(file.message, /no consumers in this file \(unless they are managed elsewhere\)/);
+  });
+
+  it('consumers that could not be read: says so instead of guessing', () => {
+    const f = rule(lintKongOidc(mapping, { metadata, token: oktaJwt, consumers: { unavailable: 'the Kong Admin API answered 403 for /consumers' } }), 'consumer-required');
+    assert.equal(f.severity, 'error');
+    assert.match(f.message, /unless a consumer exists for its client id the gateway answers 403/);
+    assert.equal(f.evidence, 'the consumers could not be read (the Kong Admin API answered 403 for /consumers), so whether one matches is unknown');
+  });
+
+  it('consumerContext: a decK file lists its consumers, Apache has none to speak of', () => {
+    const deck = readDeckFile('_format_version: "3.0"\nconsumers:\n  - username: partner-app\n    custom_id: 0oa1\n', 'gw.yaml');
+    assert.deepEqual(consumerContext(deck), { list: [{ username: 'partner-app', custom_id: '0oa1' }], where: deck.source.description });
+    const f = rule(lintKongOidc(mapping, { metadata, token: oktaJwt, fromFile: true, consumers: consumerContext(deck) }), 'consumer-required');
+    assert.equal(f.severity, 'info');
+    const other = rule(lintKongOidc(mapping, { metadata, token: { ...oktaJwt, claims: { ...oktaJwt.claims, cid: '0oa2', sub: '0oa2' } }, fromFile: true, consumers: consumerContext(deck) }), 'consumer-required');
+    assert.equal(other.severity, 'warning');
+    assert.match(other.message, /unless the consumer is defined outside this file\.$/);
+    assert.equal(consumerContext(readApacheConf('<Location /a>\nAuthType oauth20\n</Location>\n')), undefined);
+    assert.deepEqual(consumerContext({ source: { kind: 'admin-api', description: 'x' }, consumers: [], consumersUnavailable: 'the Kong Admin API answered 403 for /consumers' }), { unavailable: 'the Kong Admin API answered 403 for /consumers' });
+    assert.equal(consumerContext({}), undefined);
+  });
+
+  it('consumer_optional turns the rule off', () => {
+    assert.equal(lintKongOidc({ ...mapping, consumer_optional: true }, { metadata, token: oktaJwt, consumers: { list: [], where } }).find((f) => f.rule === 'consumer-required'), undefined);
   });
 });
