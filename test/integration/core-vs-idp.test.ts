@@ -215,4 +215,55 @@ describe('protocol core against a real IdP (oidc-provider, Okta layout)', functi
       assert.deepEqual((decodeJwt(exchanged.accessToken).payload.act as { sub?: string }).sub, 'web');
     });
   });
+
+  describe('flow files with key and certificate credentials (the runner, as the extension writes them)', () => {
+    const FLOW = (name: string, auth: string, fields: string) => `version: 1
+idps:
+  okta:
+    issuer: \${env:ISSUER}
+    caFile: \${env:CA_FILE}
+    clientId: ${name}
+    clientAuth: ${auth}
+${fields}
+flows:
+  token:
+    steps:
+      - { id: token, type: token, idp: okta, grant: client_credentials, scopes: [orders:read], reuse: false }
+`;
+    async function runFlow(text: string, env: Record<string, string>) {
+      const { mkdtemp, writeFile, rm } = await import('node:fs/promises');
+      const { tmpdir } = await import('node:os');
+      const { join } = await import('node:path');
+      const { loadFlowFile } = await import('../../src/core/flow/load');
+      const { FlowRunner } = await import('../../src/core/flow/runner');
+      const dir = await mkdtemp(join(tmpdir(), 'oidc-flow-keys-'));
+      const caFile = join(dir, 'ca.pem');
+      await writeFile(caFile, idp.caPem);
+      const runHttp = createHttpClient({});
+      try {
+        const { file } = loadFlowFile(text, { fileName: 'keys.yaml' });
+        const runner = new FlowRunner(file, { http: runHttp, secrets: { env: { ISSUER: idp.issuer, CA_FILE: caFile, ...env } } });
+        return await runner.run({ flow: 'token' });
+      } finally {
+        await runHttp.close();
+        await rm(dir, { recursive: true, force: true });
+      }
+    }
+
+    it('private_key_jwt with a JWK private key and its kid', async () => {
+      const client = idp.clients['cc-pkjwt'];
+      const result = await runFlow(FLOW('cc-pkjwt', 'private_key_jwt', '    privateKey: ${env:KEY}\n    keyId: ' + client.kid + '\n    signingAlg: RS256'), { KEY: JSON.stringify(client.privateJwk) });
+      const step = result.steps[0]!;
+      assert.equal(step.status, 'passed', JSON.stringify(step.error));
+      assert.equal(decodeJwt(step.result.token!.access_token).payload.cid, 'cc-pkjwt');
+    });
+
+    it('tls_client_auth with the certificate and its private key (mutual TLS)', async () => {
+      const client = idp.clients['cc-mtls'];
+      const result = await runFlow(FLOW('cc-mtls', 'tls_client_auth', '    certificate: ${env:CERT}\n    privateKey: ${env:KEY}'), { CERT: client.certificate!, KEY: client.certificateKey! });
+      const step = result.steps[0]!;
+      assert.equal(step.status, 'passed', JSON.stringify(step.error));
+      assert.equal(decodeJwt(step.result.token!.access_token).payload.cid, 'cc-mtls');
+    });
+  });
 });

@@ -2,6 +2,9 @@ import { readFile } from 'node:fs/promises';
 import type { Clock } from '../clock';
 import { systemClock } from '../clock';
 import { diagnose } from '../diagnosis/diagnose';
+import type { KongOidcConfig } from '../gateway/kong-oidc-config';
+import { lintKongOidc } from '../gateway/lint';
+import type { LintContext, LintFinding } from '../gateway/lint';
 import type { DiagnosisInput, Verdict } from '../diagnosis/diagnose';
 import { asOidcError, OidcError } from '../errors';
 import type { HttpClient, HttpExchange, HttpOptions, HttpRequest, HttpResponse } from '../http/types';
@@ -55,6 +58,22 @@ export interface RunnerDeps {
   signal?: AbortSignal;
   /** Reads a CA file named by an IdP's caFile (injectable for tests). */
   readTextFile?: (path: string) => Promise<string>;
+  /**
+   * Called before each top-level step that is about to run; the run waits
+   * until it resolves (step-by-step mode). Aborting the signal while it
+   * waits stops the run there, with the remaining steps skipped.
+   */
+  beforeStep?: (step: PendingStep) => Promise<void>;
+}
+
+/** The step a step-by-step run is paused before. */
+export interface PendingStep {
+  id: string;
+  type: string;
+  name?: string;
+  /** 0-based position in the flow. */
+  index: number;
+  total: number;
 }
 
 export interface RunOptions {
@@ -81,6 +100,8 @@ export interface StepRun {
   verdict?: Verdict;
   /** Local JWT checks (verify steps and diagnosed calls). */
   jwtChecks?: JwtVerification['checks'];
+  /** Call steps to a route with a Kong config: what the config lint says about it, for this token. */
+  gatewayFindings?: LintFinding[];
   notes: string[];
   result: StepResult;
   /** For repeat steps: how many iterations ran, and each inner step run in order. */
@@ -103,6 +124,8 @@ export type RunEvent =
   | { type: 'exchange'; path: string; exchange: HttpExchange }
   | { type: 'step-end'; step: StepRun }
   | { type: 'note'; path: string; message: string }
+  /** A step-by-step run waits before step `id` (beforeStep). */
+  | { type: 'paused'; id: string; at: number }
   | { type: 'run-end'; result: RunResult };
 
 interface IdpRuntime {
@@ -206,7 +229,11 @@ export class FlowRunner {
       emit({ type: 'step-end', step });
       halted = true;
     }
-    for (const def of flow.steps) {
+    for (const [index, def] of flow.steps.entries()) {
+      if (!halted && !this.deps.signal?.aborted && this.deps.beforeStep && !(def.onlyIn && env && !def.onlyIn.includes(env.name))) {
+        emit({ type: 'paused', id: def.id, at: this.clock.now() });
+        await this.deps.beforeStep({ id: def.id, type: def.type, ...(def.name ? { name: def.name } : {}), index, total: flow.steps.length });
+      }
       if (halted || this.deps.signal?.aborted) {
         if (!steps.some((s) => s.id === def.id)) {
           const skipped = this.skipped(def, def.id, this.clock.now());
@@ -437,6 +464,8 @@ export class FlowRunner {
       keyId: config.keyId,
       signingAlg: config.signingAlg,
       certificate: config.certificate,
+      // For mutual TLS the file's privateKey is the key of the client certificate.
+      ...(config.clientAuth === 'tls_client_auth' || config.clientAuth === 'self_signed_tls_client_auth' ? { certificateKey: config.privateKey } : {}),
     };
     const jwks = metadata.jwks_uri ? new JwksCache({ http: tlsHttp, jwksUri: metadata.jwks_uri, clock: this.clock }) : undefined;
     return { name, config, ctx: { http: tlsHttp, metadata, client, clock: this.clock }, jwks, httpOptions };
@@ -553,7 +582,35 @@ export class FlowRunner {
     const response = await http.send(request);
     const result: StepResult = { status: 'passed', request: { method: request.method, url: request.url, headers }, response: { status: response.status, headers: headersOf(response), body: parseBody(response) } };
     run.verdict = await this.diagnoseCall(response, token, where, placement.scheme ?? 'Bearer', route.gateway, http, run);
+    run.gatewayFindings = await this.routeFindings(route.gateway, token);
     return result;
+  }
+
+  /**
+   * The route's Kong config linted against this token and, when the token's
+   * IdP was already discovered, its metadata. No I/O of its own. The config
+   * is a flow file's description, so what it leaves out is unknown (partial).
+   */
+  private async routeFindings(gateway: { kind: string; config?: Record<string, unknown> } | undefined, token: string | undefined): Promise<LintFinding[] | undefined> {
+    if (gateway?.kind !== 'kong' || !gateway.config) return undefined;
+    const context: LintContext = { partial: true };
+    if (token) {
+      const idpName = this.tokenOrigin.get(token);
+      const idp = idpName ? await this.idps.get(idpName)?.catch(() => undefined) : undefined;
+      if (idp?.ctx.metadata.issuer) context.metadata = idp.ctx.metadata;
+      const kind = classifyToken(token);
+      const introspected = this.lastIntrospection.get(token);
+      if (kind === 'jwt') {
+        try {
+          context.token = { kind, claims: decodeJwt(token).payload };
+        } catch {
+          // An undecodable token has no claims to check requirements against.
+        }
+      } else if (introspected?.active) {
+        context.token = { kind, claims: introspected.claims ?? {} };
+      }
+    }
+    return lintKongOidc(gateway.config as KongOidcConfig, context);
   }
 
   /** Explains a gateway's answer; for a 401/403 it asks the token's IdP about the token (a visible extra call). */

@@ -226,3 +226,62 @@ describe('flow runner: Okta presets', () => {
     });
   }
 });
+
+describe('flow runner: step by step', () => {
+  it('waits before each step until released, and says so in a paused event', async () => {
+    const t = setup();
+    const { file } = loadFlowFile(FILE, { fileName: 'test.yaml' });
+    const waits: Array<{ id: string; index: number; total: number; requestsSoFar: number }> = [];
+    const events: RunEvent[] = [];
+    const runner = new FlowRunner(file, {
+      http: t.http, clock: t.clock, sleep: t.sleep, secrets: { env: { CLIENT_SECRET: 'shh' } }, admin: t.admin,
+      beforeStep: async (step) => {
+        waits.push({ id: step.id, index: step.index, total: step.total, requestsSoFar: t.http.requests.length });
+      },
+    });
+    await runner.run({ flow: 'scenario', onEvent: (e) => events.push(e) });
+    assert.deepEqual(waits.slice(0, 3).map((w) => [w.id, w.index, w.total]), [['token', 0, 8], ['call-ok', 1, 8], ['introspect', 2, 8]]);
+    assert.equal(waits[0]!.requestsSoFar, 0, 'nothing is sent before the first step is released');
+    assert.equal(waits[1]!.requestsSoFar, 1, 'the token step ran before the pause at the call');
+    assert.ok(!waits.some((w) => w.id === 'after'), 'no pause before a step the failed flow will skip');
+    const paused = events.filter((e) => e.type === 'paused').map((e) => (e as { id: string }).id);
+    assert.deepEqual(paused, waits.map((w) => w.id));
+  });
+
+  it('stops where it waits when the signal aborts: the remaining steps are skipped, nothing more is sent', async () => {
+    const t = setup();
+    const { file } = loadFlowFile(FILE, { fileName: 'test.yaml' });
+    const controller = new AbortController();
+    const runner = new FlowRunner(file, {
+      http: t.http, clock: t.clock, sleep: t.sleep, secrets: { env: { CLIENT_SECRET: 'shh' } }, admin: t.admin, signal: controller.signal,
+      beforeStep: async (step) => {
+        if (step.id === 'introspect') controller.abort();
+      },
+    });
+    const result = await runner.run({ flow: 'scenario' });
+    const status = Object.fromEntries(result.steps.map((s) => [s.id, s.status]));
+    assert.equal(status.token, 'passed');
+    assert.equal(status['call-ok'], 'passed');
+    assert.equal(status.introspect, 'skipped');
+    assert.equal(status.after, 'skipped');
+    assert.equal(t.http.requests.length, 2);
+    assert.ok(result.steps.find((s) => s.id === 'introspect')!.notes.includes('The run was stopped.'));
+  });
+});
+
+describe('flow runner: the route config lint on call steps', () => {
+  it('lists what the Kong config lint says about the route a call went to, quiet about what the file leaves out', async () => {
+    const t = setup();
+    const text = FILE.replace('config: { auth_methods: [introspection], cache_introspection: false }', 'config: { auth_methods: [introspection], cache_introspection: false, ssl_verify: false }');
+    const { file } = loadFlowFile(text, { fileName: 'test.yaml' });
+    const runner = new FlowRunner(file, { http: t.http, clock: t.clock, sleep: t.sleep, secrets: { env: { CLIENT_SECRET: 'shh' } }, admin: t.admin });
+    const result = await runner.run({ flow: 'scenario' });
+    const call = result.steps.find((s) => s.id === 'call-ok')!;
+    assert.deepEqual(call.gatewayFindings?.map((f) => f.rule), ['ssl-verify-off']);
+    assert.equal(result.steps.find((s) => s.id === 'token')!.gatewayFindings, undefined, 'only call steps are linted');
+
+    const { file: plain } = loadFlowFile(FILE, { fileName: 'test.yaml' });
+    const quiet = await new FlowRunner(plain, { http: setup().http, clock: t.clock, sleep: t.sleep, secrets: { env: { CLIENT_SECRET: 'shh' } }, admin: setup().admin }).run({ flow: 'scenario' });
+    assert.deepEqual(quiet.steps.find((s) => s.id === 'call-ok')!.gatewayFindings, [], 'no client_id in the file is not a missing client_id');
+  });
+});
