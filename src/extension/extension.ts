@@ -1,15 +1,25 @@
+import { readFile } from 'node:fs/promises';
 import type * as vscode from 'vscode';
 import { commandHandlers } from './commands/handlers';
+import { API_VERSION, snapshot } from './api';
+import type { OidcFlowApi } from './api';
 import { COMMAND_IDS, CONTEXT_KEYS, VIEW_IDS } from './commands/command-ids';
+import type { ViewId } from './commands/command-ids';
 import type { Services } from './commands/services';
 import { FlowCodeLensProvider } from './editor/codelens';
 import { FlowDiagnostics } from './editor/diagnostics';
+import { lintFlowRoutes } from './gateway/flow-route-lint';
+import { gatewayLoader } from './gateway/gateway-loader';
+import { GATEWAY_SETTING_FULL, readGatewaySettings } from './gateway/gateway-settings';
+import { GatewaySourceStore } from './gateway/gateway-source-store';
+import { GatewayTokens } from './gateway/gateway-tokens';
 import { TokenStatusBar } from './editor/status-bar';
 import { RunHistory } from './history/run-history';
 import { ResultsPanel } from './results/results-panel';
 import { RunStore } from './results/run-store';
 import { SecretService } from './secrets/secret-service';
 import { TokenVault } from './secrets/token-vault';
+import { createClient } from './services/http-factory';
 import { RedactedLog } from './services/log';
 import { RunService } from './services/run-service';
 import { SandboxService } from './services/sandbox-service';
@@ -18,10 +28,10 @@ import { historyNodes } from './trees/history-nodes';
 import { idpNode } from './trees/idp-nodes';
 import type { DiscoveryState } from './trees/idp-nodes';
 import { sourceNodes } from './trees/flow-nodes';
-import { serviceNodes } from './trees/route-nodes';
+import { routeTreeNodes } from './trees/route-nodes';
 import { NodeTreeProvider } from './trees/tree-provider';
 import { FlowIndex } from './workspace/flow-index';
-import { flowEntries, idpEntries, routeEntries } from './workspace/source-model';
+import { displayContext, flowEntries, idpEntries, routeEntries } from './workspace/source-model';
 
 /**
  * Composition root. Builds every service once, wires them by constructor,
@@ -29,7 +39,7 @@ import { flowEntries, idpEntries, routeEntries } from './workspace/source-model'
  * no network call and loads no protocol module: the core (undici, jose,
  * the flow engine, the sandbox) is imported when a view or command needs it.
  */
-export function activate(context: vscode.ExtensionContext): void {
+export function activate(context: vscode.ExtensionContext): OidcFlowApi {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const vs = require('vscode') as typeof vscode;
   const subs = context.subscriptions;
@@ -44,13 +54,38 @@ export function activate(context: vscode.ExtensionContext): void {
   const panel = new ResultsPanel(vs, context.extensionUri, store, log);
   const runs = new RunService(vs, log, sandbox, secrets, store, () => panel);
   const discovery = new Map<string, DiscoveryState>();
-  subs.push(sandbox, index, panel);
+  subs.push(sandbox, index, panel, runs);
+
+  // Configured gateways are read when the Gateway Routes view first shows them, never at activation.
+  const gatewayTokens = new GatewayTokens(context.secrets);
+  const gateways = new GatewaySourceStore({
+    load: gatewayLoader({
+      token: (name) => gatewayTokens.get(name),
+      workspaceRoot: () => vs.workspace.workspaceFolders?.[0]?.uri.fsPath,
+      env: process.env,
+      createHttp: () => createClient(readSettings(vs)),
+      readFile: (path) => readFile(path, 'utf8'),
+    }),
+    onError: (config, error) => log.warn(`gateway source ${config.name}: ${error.code}: ${error.message}`),
+  });
+  const configureGateways = () => {
+    const { sources, problems } = readGatewaySettings(vs);
+    for (const problem of problems) log.warn(problem);
+    gateways.configure(sources);
+  };
+  configureGateways();
+  subs.push({ dispose: () => gateways.dispose() });
 
   const idpTree = new NodeTreeProvider(vs, async () => {
     const now = Date.now();
-    return idpEntries(await index.sources()).map((entry) => idpNode(entry, discovery.get(entry.id), vault.forIdp(entry.id), now));
+    return idpEntries(await index.sources(), displayContext(context.workspaceState, process.env)).map((entry) => idpNode(entry, discovery.get(entry.id), vault.forIdp(entry.id), now));
   });
-  const routeTree = new NodeTreeProvider(vs, async () => serviceNodes(routeEntries(await index.sources())));
+  const routeTree = new NodeTreeProvider(vs, async () => {
+    const sources = await index.sources();
+    // The view is showing: read the gateways not read yet; the store's change event redraws it.
+    void gateways.ensureLoaded();
+    return routeTreeNodes({ flowRoutes: routeEntries(sources, displayContext(context.workspaceState, process.env)), flowFindings: await lintFlowRoutes(sources), gateways: gateways.states() });
+  });
   const flowTree = new NodeTreeProvider(vs, async () => {
     const sources = await index.sources();
     return sourceNodes(sources, flowEntries(sources));
@@ -84,6 +119,10 @@ export function activate(context: vscode.ExtensionContext): void {
     }),
     { dispose: history.onChange(() => historyTree.refresh()) },
     { dispose: vault.onChange(() => idpTree.refresh()) },
+    { dispose: gateways.onDidChange(() => routeTree.refresh()) },
+    vs.workspace.onDidChangeConfiguration((event) => {
+      if (event.affectsConfiguration(GATEWAY_SETTING_FULL)) configureGateways();
+    }),
   );
   // Token expiry in the IdP tree is shown in minutes; refresh it while tokens exist.
   const ticker = setInterval(() => {
@@ -91,7 +130,7 @@ export function activate(context: vscode.ExtensionContext): void {
   }, 30_000);
   subs.push({ dispose: () => clearInterval(ticker) });
 
-  const services: Services = { vs, context, log, sandbox, index, runs, store, history, secrets, vault, panel, discovery, refreshTrees };
+  const services: Services = { vs, context, log, sandbox, index, runs, store, history, secrets, vault, panel, discovery, refreshTrees, gateways, gatewayTokens };
   const handlers = commandHandlers(services);
   for (const id of COMMAND_IDS) {
     const handler = handlers[id];
@@ -110,6 +149,19 @@ export function activate(context: vscode.ExtensionContext): void {
     );
   }
   void vs.commands.executeCommand('setContext', CONTEXT_KEYS.hasLastRun, history.list().length > 0);
+
+  const trees: Record<ViewId, NodeTreeProvider> = { [VIEW_IDS.idps]: idpTree, [VIEW_IDS.routes]: routeTree, [VIEW_IDS.flows]: flowTree, [VIEW_IDS.history]: historyTree };
+  return {
+    apiVersion: API_VERSION,
+    lastRun: () => runs.lastSummary,
+    onDidEndRun: runs.onDidEnd,
+    treeSnapshot: async (view, depth) => snapshot(await trees[view].getChildren(), depth),
+    pausedBefore: () => runs.pausedBefore,
+    sandbox: () => {
+      const current = sandbox.current;
+      return current ? { running: true, idpIssuer: current.idp.issuer, gatewayUrl: current.gateway.url } : { running: false };
+    },
+  };
 }
 
 export function deactivate(): void {}

@@ -19,7 +19,12 @@ export type WebviewCommand =
   | { command: 'export-har'; runId: string }
   | { command: 'copy-curl'; runId: string; exchangeId: string }
   | { command: 'rerun'; runId: string }
+  | { command: 'step-control'; runId: string; action: StepAction }
   | { command: 'open-history' };
+
+/** What a paused step-by-step run does next. */
+export type StepAction = 'next' | 'continue' | 'stop';
+const STEP_ACTIONS: readonly string[] = ['next', 'continue', 'stop'] satisfies StepAction[];
 
 export type WebviewMessage =
   | { type: 'ready'; version: number }
@@ -83,6 +88,8 @@ export function isWebviewMessage(value: unknown): value is WebviewMessage {
           return isStr(value.runId);
         case 'copy-curl':
           return isStr(value.runId) && isStr(value.exchangeId);
+        case 'step-control':
+          return isStr(value.runId) && typeof value.action === 'string' && STEP_ACTIONS.includes(value.action);
         case 'open-history':
           return true;
         default:

@@ -127,6 +127,18 @@ export interface StepView {
   /** Introspection answer of an introspect step (never a token value). */
   introspection?: string;
   attempts?: number;
+  /** What the config lint says about the route a call step went to (Kong configs in the flow file). */
+  findings?: FindingView[];
+}
+
+/** One config lint finding, as the results view and the Gateway Routes tree show it. */
+export interface FindingView {
+  rule: string;
+  severity: 'error' | 'warning' | 'info';
+  field: string;
+  message: string;
+  evidence?: string;
+  fix: string;
 }
 
 export interface RunView {
@@ -147,6 +159,8 @@ export interface RunView {
   live: boolean;
   /** How to run it again (flow runs only). */
   rerun?: RerunSpec;
+  /** Step-by-step run: the id of the step it waits before. */
+  pausedBefore?: string;
 }
 
 export interface RerunSpec {

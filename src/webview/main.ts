@@ -6,6 +6,7 @@ import type { ExchangeView, ResultsContent, RunView, StepView } from '../shared/
 import { button, countdown, el, ms } from './dom';
 import type { ExchangeActions } from './render-exchange';
 import { renderExchangeDetail, renderTimeline } from './render-exchange';
+import { renderFindings } from './render-findings';
 import { renderAnswers, renderToken } from './render-token';
 
 interface VsCodeApi {
@@ -77,10 +78,24 @@ function renderStep(step: StepView): HTMLElement {
   }
   for (const note of step.notes) box.append(el('p', 'note', note));
   if (step.verdict && step.verdict.code !== 'ok') box.append(el('p', 'verdict-inline', `Verdict: ${step.verdict.summary}`));
+  if (step.findings && step.findings.length > 0) box.append(renderFindings(step.findings));
   if (step.answers) box.append(renderAnswers(step.answers));
   if (step.introspection) box.append(el('h5', {}, 'Introspection answer'), el('pre', 'code', step.introspection));
   if (step.token) box.append(renderToken(step.token));
   return box;
+}
+
+/** The step-by-step bar: which step runs next, and the three ways on. */
+function renderPaused(run: RunView): HTMLElement {
+  const next = run.steps.find((s) => s.id === run.pausedBefore);
+  const bar = el('section', { className: 'paused', attrs: { role: 'region', 'aria-label': 'Step-by-step run' } });
+  bar.append(
+    el('p', {}, el('strong', {}, 'Paused '), `before step ${next?.name ?? run.pausedBefore}${next ? ` (${next.type})` : ''}.`),
+    button('Next step', () => send({ type: 'command', command: 'step-control', runId: run.id, action: 'next' }), { title: 'Run this step and pause before the next one' }),
+    button('Continue', () => send({ type: 'command', command: 'step-control', runId: run.id, action: 'continue' }), { className: 'btn secondary', title: 'Run the remaining steps without pausing' }),
+    button('Stop', () => send({ type: 'command', command: 'step-control', runId: run.id, action: 'stop' }), { className: 'btn secondary', title: 'Stop the run here; the remaining steps are skipped' }),
+  );
+  return bar;
 }
 
 function renderRun(run: RunView, focus?: { stepPath?: string; exchangeId?: string }): void {
@@ -95,6 +110,7 @@ function renderRun(run: RunView, focus?: { stepPath?: string; exchangeId?: strin
   page.append(header);
   page.append(el('p', { className: 'notice', attrs: { id: 'notice', role: 'status' } }));
   if (!run.live) page.append(el('p', 'muted', 'Reopened from history: secrets were never kept, and long bodies are shortened.'));
+  if (run.pausedBefore && run.live) page.append(renderPaused(run));
 
   if (run.verdict) {
     const v = run.verdict;
@@ -127,16 +143,39 @@ function renderRun(run: RunView, focus?: { stepPath?: string; exchangeId?: strin
   page.append(renderTimeline(run.exchanges, run.durationMs, open), detailSlot);
   page.append(el('h3', {}, 'Steps'));
   for (const step of run.steps) page.append(renderStep(step));
+  const focused = focusPath(document.activeElement);
   root.replaceChildren(page);
 
   const keep = run.exchanges.find((x) => x.id === (focus?.exchangeId ?? openExchangeId));
   if (keep) {
+    // An exchange the host pointed at stays open through the next live update.
+    openExchangeId = keep.id;
     const index = run.exchanges.indexOf(keep);
     const row = page.querySelectorAll('.timeline .tl-row:not(.tl-head)')[index] as HTMLElement | undefined;
     detailSlot.replaceChildren(renderExchangeDetail(keep, actions));
     row?.classList.add('selected');
   }
   if (focus?.stepPath) document.getElementById(`step-${focus.stepPath}`)?.scrollIntoView({ block: 'center' });
+  else if (focused) restoreFocus(focused);
+}
+
+/**
+ * Where keyboard focus is, as a path of child positions from #root, so a
+ * live update (which redraws the page) can put it back on the element in
+ * the same place instead of dropping it to <body>.
+ */
+function focusPath(active: Element | null): number[] | undefined {
+  if (!active || active === document.body || !root.contains(active)) return undefined;
+  const path: number[] = [];
+  for (let node: Element = active; node !== root; node = node.parentElement!) path.unshift([...node.parentElement!.children].indexOf(node));
+  return path;
+}
+
+function restoreFocus(path: readonly number[]): void {
+  let node: Element | undefined = root;
+  for (const index of path) node = node?.children[index];
+  // Duck-typed: SVG and HTML elements both focus, and `instanceof` depends on the realm.
+  if (node && typeof (node as HTMLElement).focus === 'function') (node as HTMLElement).focus({ preventScroll: true });
 }
 
 function show(content: ResultsContent, focus?: { stepPath?: string; exchangeId?: string }): void {

@@ -75,8 +75,11 @@ function bodyBlock(exchange: ExchangeView, body: BodyView | undefined, part: 're
         button('Show all', () => {
           void actions.fullBody(exchange, part).then((full) => {
             if (!full) return;
+            // The button goes away with the note: keep keyboard focus on the body it unfolded.
+            const hadFocus = note.contains(document.activeElement);
             pre.textContent = full.text;
             note.remove();
+            if (hadFocus) pre.focus();
           });
         }),
       );
@@ -98,7 +101,12 @@ export function renderExchangeDetail(exchange: ExchangeView, actions: ExchangeAc
     bar.append(
       button('Reveal secrets…', () => {
         void actions.reveal(exchange).then((revealed) => {
-          if (revealed) box.replaceWith(renderExchangeDetail(revealed, actions));
+          if (!revealed) return;
+          // The Reveal button goes away with the old detail: keep keyboard focus in the exchange.
+          const hadFocus = box.contains(document.activeElement);
+          const next = renderExchangeDetail(revealed, actions);
+          box.replaceWith(next);
+          if (hadFocus) next.focus();
         });
       }, { className: 'btn secondary', title: 'Asks VS Code for confirmation first' }),
     );

@@ -130,4 +130,33 @@ describe('e2e: the introspection scenario in code-server, as a person sees it', 
     assert.ok((await viewRows(page, 'History').count()) >= 1);
     await wb.screenshot('introspection-07-history');
   });
+
+  it('Run Flow Step by Step pauses before each step; Next step and Continue in the results view drive it', async function () {
+    const wb = workbench!;
+    const page = wb.page;
+    await openOidcFlowSidebar(page);
+    await wb.runCommand('OIDC Flow: Run Flow Step by Step');
+    await pickQuickItem(page, 'sandbox, ');
+
+    const results = resultsView(page);
+    const paused = results.locator('section.paused');
+    await paused.locator('p', { hasText: 'Paused before step token' }).waitFor({ state: 'visible', timeout: 60_000 });
+    assert.equal(await results.locator('.timeline button.tl-open').count(), 0, 'something was sent before the first Next step');
+    await clearNotifications(wb).catch(() => undefined);
+    await wb.screenshot('introspection-08-paused-before-token');
+
+    await paused.locator('button', { hasText: 'Next step' }).click();
+    await paused.locator('p', { hasText: 'Paused before step call-ok' }).waitFor({ state: 'visible', timeout: 30_000 });
+    const afterOne = await timelineEntries(results);
+    assert.ok(afterOne.some((e) => /token endpoint/i.test(e)), `the token step's exchange is not on the timeline: ${JSON.stringify(afterOne)}`);
+    assert.ok(!afterOne.some((e) => /route orders/.test(e)), `the gateway was called before Next step: ${JSON.stringify(afterOne)}`);
+    await wb.screenshot('introspection-09-paused-before-call');
+
+    await paused.locator('button', { hasText: 'Continue' }).click();
+    const header = await waitForFinishedRun(results, 'introspection-scenario step by step (introspection.oidc-flow.yaml)');
+    assert.equal((await header.locator('.badge').first().textContent())?.trim(), 'passed');
+    assert.equal(await results.locator('section.paused').count(), 0, 'the paused bar stays after the run ended');
+    await results.locator('section.verdict p.summary', { hasText: /deactivated/ }).waitFor({ state: 'visible' });
+    await wb.screenshot('introspection-10-step-by-step-finished');
+  });
 });

@@ -75,7 +75,7 @@ describe('extension manifest (package.json)', () => {
 
   it('gives every tree item kind with actions an inline action', () => {
     const inline = manifest.contributes.menus['view/item/context']!.filter((i) => i.group?.startsWith('inline'));
-    for (const value of ['idp\\.', 'token', 'viewItem == route', 'viewItem == flow', 'viewItem == step', 'viewItem == history']) {
+    for (const value of ['idp\\.', 'token', '^(route|gatewayRoute\\.callable)$', 'viewItem == flow', 'viewItem == step', 'viewItem == history']) {
       assert.ok(inline.some((i) => i.when?.includes(value)), `no inline action for ${value}`);
     }
   });

@@ -10,6 +10,9 @@ export const COMMAND_IDS = [
   'oidcFlow.runFlow',
   'oidcFlow.runStep',
   'oidcFlow.stopRun',
+  'oidcFlow.runFlowStepByStep',
+  'oidcFlow.nextStep',
+  'oidcFlow.continueRun',
   'oidcFlow.selectEnvironment',
   'oidcFlow.decodeToken',
   'oidcFlow.verifyToken',
@@ -28,6 +31,11 @@ export const COMMAND_IDS = [
   'oidcFlow.editIdp',
   'oidcFlow.removeIdp',
   'oidcFlow.discoverIdp',
+  'oidcFlow.addGatewaySource',
+  'oidcFlow.removeGatewaySource',
+  'oidcFlow.refreshGatewaySources',
+  'oidcFlow.refreshGatewaySource',
+  'oidcFlow.setGatewayToken',
   'oidcFlow.refresh',
   'oidcFlow.showResults',
   'oidcFlow.openHistoryEntry',
@@ -55,6 +63,7 @@ export type ViewId = (typeof VIEW_IDS)[keyof typeof VIEW_IDS];
 export const CONTEXT_KEYS = {
   sandboxRunning: 'oidcFlow.sandboxRunning',
   running: 'oidcFlow.running',
+  paused: 'oidcFlow.paused',
   hasLastRun: 'oidcFlow.hasLastRun',
 } as const;
 

@@ -1,5 +1,8 @@
+import { offer } from './offer';
 import type { RerunSpec } from '../../shared/view-model';
 import { refOf } from '../trees/node';
+import type { RunSummary } from '../services/run-service';
+import { summarize } from '../services/run-service';
 import type { FlowSource } from '../workspace/source-model';
 import { flowUpTo } from '../workspace/source-model';
 import type { CommandId } from './command-ids';
@@ -19,48 +22,55 @@ async function load(s: Services, sourceId: string) {
   } catch (error) {
     const { asOidcError } = await import('../../core/errors');
     const e = asOidcError(error);
-    const choice = await s.vs.window.showErrorMessage(`${e.message}${e.where ? ` (${e.where})` : ''}${e.hint ? ` ${e.hint}` : ''}`, 'Open File');
-    if (choice === 'Open File' && sourceId.includes(':')) await s.vs.window.showTextDocument(s.vs.Uri.parse(sourceId));
+    offer(s.vs.window.showErrorMessage(`${e.message}${e.where ? ` (${e.where})` : ''}${e.hint ? ` ${e.hint}` : ''}`, ...(sourceId.includes(':') ? ['Open File'] : [])), {
+      'Open File': () => s.vs.window.showTextDocument(s.vs.Uri.parse(sourceId)),
+    });
     return undefined;
   }
 }
 
-async function runFlow(s: Services, spec: { sourceId: string; flow: string; env?: string; upToStep?: string }): Promise<void> {
+async function runFlow(s: Services, spec: { sourceId: string; flow: string; env?: string; upToStep?: string; stepByStep?: boolean }): Promise<RunSummary | undefined> {
   const loaded = await load(s, spec.sourceId);
-  if (!loaded) return;
+  if (!loaded) return undefined;
   const { source } = loaded;
   let file = loaded.file;
   if (!file.flows?.[spec.flow]) {
     void s.vs.window.showErrorMessage(`${source.label} has no flow '${spec.flow}' any more.`);
-    return;
+    return undefined;
   }
   const env = spec.env ?? (await pickEnvironment(s, source, file, spec.flow));
-  if (env === null) return;
+  if (env === null) return undefined;
   let title = `${spec.flow} (${source.label})`;
   if (spec.upToStep) {
     const cut = flowUpTo(file, spec.flow, spec.upToStep);
     if (!cut) {
       void s.vs.window.showErrorMessage(`The flow ${spec.flow} has no step '${spec.upToStep}' any more.`);
-      return;
+      return undefined;
     }
     file = cut;
     title = `${spec.flow} up to ${spec.upToStep} (${source.label})`;
   }
-  await s.runs.run({ source, file, flow: spec.flow, env, title, rerun: { sourceId: source.id, flow: spec.flow, env, upToStep: spec.upToStep } });
+  if (spec.stepByStep) title = `${spec.flow} step by step (${source.label})`;
+  const outcome = await s.runs.run({ source, file, flow: spec.flow, env, title, rerun: { sourceId: source.id, flow: spec.flow, env, upToStep: spec.upToStep }, ...(spec.stepByStep ? { stepByStep: true } : {}) });
+  return outcome ? summarize(outcome) : undefined;
 }
 
-async function runDemo(s: Services, arg: unknown): Promise<void> {
+async function runDemo(s: Services, arg: unknown): Promise<RunSummary | undefined> {
   const flow = typeof (arg as { flow?: unknown })?.flow === 'string' && DEMO_FLOWS.includes((arg as { flow: string }).flow) ? (arg as { flow: string }).flow : DEMO_FLOWS[0]!;
   const { loadFlowFile } = await import('../../core/flow/load');
   const { DEMO_FLOW_FILE } = await import('../../cli/commands/demo-flow');
   const { file } = loadFlowFile(DEMO_FLOW_FILE, { fileName: 'built-in demo' });
   const source: FlowSource = { id: 'demo', kind: 'sandbox', label: 'Built-in demo (sandbox)', file, errorCount: 0 };
   const outcome = await s.runs.run({ source, file, flow, title: flow === 'cached-variant' ? 'Demo: the cached variant' : 'Demo: the introspection scenario', rerun: { sourceId: 'demo', flow, demo: true } });
-  const verdict = outcome?.recorder.view(true).verdict;
+  if (!outcome) return undefined;
+  const verdict = outcome.recorder.view(true).verdict;
   if (verdict) {
-    const choice = await s.vs.window.showInformationMessage(`Demo finished. The gateway's 401: ${verdict.summary}`, 'Show Verdict');
-    if (choice) s.panel.showRun(outcome!.runId, { stepPath: verdict.stepPath });
+    // Not awaited: the command resolves when the run ends, not when the notification is dismissed.
+    void s.vs.window.showInformationMessage(`Demo finished. The gateway's 401: ${verdict.summary}`, 'Show Verdict').then((choice) => {
+      if (choice) s.panel.showRun(outcome.runId, { stepPath: verdict.stepPath });
+    });
   }
+  return summarize(outcome);
 }
 
 /** Flow handlers: run, run step, stop, environment, demo, refresh. */
@@ -77,7 +87,25 @@ export function flowCommands(s: Services) {
       // From the editor title: VS Code passes the file's URI, so offer that file's flows.
       const fileUri = arg instanceof vs.Uri ? arg.toString() : undefined;
       const flow = await pickFlow(s, fileUri);
-      if (flow) await runFlow(s, { sourceId: flow.sourceId, flow: flow.name });
+      return flow ? runFlow(s, { sourceId: flow.sourceId, flow: flow.name }) : undefined;
+    },
+    'oidcFlow.runFlowStepByStep': async (arg?: unknown) => {
+      if (s.runs.running) {
+        void vs.window.showWarningMessage('A run is already in progress. Stop it first (OIDC Flow: Stop Run).');
+        return undefined;
+      }
+      const ref = refOf(arg);
+      if (isRerunSpec(arg) && !arg.demo) return runFlow(s, { ...arg, stepByStep: true });
+      if (ref?.kind === 'flow' || ref?.kind === 'step') return runFlow(s, { sourceId: ref.sourceId, flow: ref.flow, stepByStep: true });
+      const fileUri = arg instanceof vs.Uri ? arg.toString() : undefined;
+      const flow = await pickFlow(s, fileUri);
+      return flow ? runFlow(s, { sourceId: flow.sourceId, flow: flow.name, stepByStep: true }) : undefined;
+    },
+    'oidcFlow.nextStep': () => {
+      if (!s.runs.next()) void vs.window.showInformationMessage('No step-by-step run is waiting. Start one with OIDC Flow: Run Flow Step by Step.');
+    },
+    'oidcFlow.continueRun': () => {
+      if (!s.runs.continue()) void vs.window.showInformationMessage('No step-by-step run is waiting.');
     },
     'oidcFlow.runStep': async (arg?: unknown) => {
       const ref = refOf(arg);
@@ -99,7 +127,7 @@ export function flowCommands(s: Services) {
         steps.map((st, i) => ({ label: st.name ?? st.id, description: `${i + 1}. ${st.id} · ${st.type}`, detail: i > 0 ? `Runs steps 1–${i} first, since they feed it.` : undefined, value: st.id })),
         { placeHolder: `Run ${flowName} up to which step?`, ignoreFocusOut: true },
       );
-      if (step) await runFlow(s, { sourceId, flow: flowName, upToStep: step.value });
+      return step ? runFlow(s, { sourceId, flow: flowName, upToStep: step.value }) : undefined;
     },
     'oidcFlow.stopRun': () => {
       if (!s.runs.stop()) void vs.window.showInformationMessage('No run is in progress.');

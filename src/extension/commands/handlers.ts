@@ -1,5 +1,6 @@
 import type { CommandId } from './command-ids';
 import { flowCommands } from './flow-commands';
+import { gatewayCommands } from './gateway-commands';
 import { idpCommands } from './idp-commands';
 import { resultCommands } from './result-commands';
 import type { Handler, Services } from './services';
@@ -14,5 +15,6 @@ export function commandHandlers(services: Services): Record<CommandId, Handler> 
     ...idpCommands(services),
     ...resultCommands(services),
     ...workspaceCommands(services),
+    ...gatewayCommands(services),
   };
 }

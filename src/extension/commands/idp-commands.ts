@@ -1,6 +1,8 @@
+import { offer } from './offer';
 import type * as vscode from 'vscode';
 import type { ClientAuthMethod, IdpConfig } from '../../core/flow/file-format';
 import { refOf } from '../trees/node';
+import type { NodeRef } from '../trees/node';
 import { isValidSecretKey } from '../secrets/secret-service';
 import type { IdpEntry } from '../workspace/source-model';
 import type { CommandId } from './command-ids';
@@ -61,7 +63,7 @@ async function exists(vs: typeof vscode, uri: vscode.Uri): Promise<boolean> {
   }
 }
 
-async function addIdp(s: Services): Promise<void> {
+async function addIdp(s: Services): Promise<NodeRef | undefined> {
   const vs = s.vs;
   const edit = await import('../workspace/flow-file-edit');
   const preset = await vs.window.showQuickPick(
@@ -72,63 +74,137 @@ async function addIdp(s: Services): Promise<void> {
     ],
     { title: 'Add IdP (1/5): kind', placeHolder: 'What kind of identity provider?', ignoreFocusOut: true },
   );
-  if (!preset) return;
+  if (!preset) return undefined;
   if (preset.value === 'sandbox') {
     const uri = await writeIdp(s, 'sandbox', edit.sandboxIdp());
-    if (uri) await added(s, 'sandbox', uri);
-    return;
+    return uri ? added(s, 'sandbox', uri) : undefined;
   }
   let base: Pick<IdpConfig, 'okta' | 'issuer' | 'description'>;
   let suggested: string;
   if (preset.value === 'okta') {
     const domainText = await input(vs, { title: 'Add IdP (2/5): Okta domain', prompt: 'Your Okta domain, e.g. dev-123456.okta.com', validateInput: (v) => (edit.cleanOktaDomain(v) && !/\s/.test(edit.cleanOktaDomain(v)) ? undefined : 'Enter a domain such as dev-123456.okta.com') });
-    if (!domainText) return;
+    if (!domainText) return undefined;
     const server = await input(vs, { title: 'Add IdP (2/5): authorization server', prompt: 'Authorization server id: "default", a custom server id (aus…), or "org" for the org server', value: 'default', validateInput: (v) => (/^[A-Za-z0-9_-]+$/.test(v.trim()) ? undefined : 'Letters, digits, - and _ only') });
-    if (!server) return;
+    if (!server) return undefined;
     const domain = edit.cleanOktaDomain(domainText);
     base = { okta: { domain, authorizationServerId: server } };
     suggested = 'okta';
   } else {
     const issuer = await input(vs, { title: 'Add IdP (2/5): issuer', prompt: 'Issuer URL, e.g. https://login.example.com/realms/main', validateInput: (v) => (/^https?:\/\/\S+$/.test(v.trim()) ? undefined : 'Enter an http(s) URL') });
-    if (!issuer) return;
+    if (!issuer) return undefined;
     base = { issuer: issuer.replace(/\/+$/, '') };
     suggested = new URL(base.issuer!).hostname.split('.')[0] || 'idp';
   }
   const existing = (await s.index.sources()).flatMap((x) => Object.keys(x.file?.idps ?? {}));
   const name = await input(vs, { title: 'Add IdP (3/5): name', prompt: 'A short name for this IdP in flow files', value: edit.freeName(suggested, existing), validateInput: (v) => (NAME.test(v.trim()) ? undefined : 'Letters, digits, ".", "-" and "_" only') });
-  if (!name) return;
+  if (!name) return undefined;
   const clientId = await input(vs, { title: 'Add IdP (4/5): client id', prompt: 'Client id of the application (in Okta: Applications → your app → Client ID)', validateInput: (v) => (v.trim() ? undefined : 'The client id is needed to fetch tokens') });
-  if (!clientId) return;
+  if (!clientId) return undefined;
   const auth = await vs.window.showQuickPick(
     [
       { label: 'client_secret_basic', detail: 'Client secret in the Authorization header (most common).', value: 'client_secret_basic' as ClientAuthMethod },
       { label: 'client_secret_post', detail: 'Client secret in the form body.', value: 'client_secret_post' as ClientAuthMethod },
+      { label: 'client_secret_jwt', detail: 'A JWT signed with the client secret (HS256).', value: 'client_secret_jwt' as ClientAuthMethod },
+      { label: 'private_key_jwt', detail: 'A JWT signed with the client\'s private key (Okta: "Public key / Private key").', value: 'private_key_jwt' as ClientAuthMethod },
+      { label: 'tls_client_auth', detail: 'Mutual TLS with a CA-issued client certificate (RFC 8705).', value: 'tls_client_auth' as ClientAuthMethod },
+      { label: 'self_signed_tls_client_auth', detail: 'Mutual TLS with a self-signed certificate registered at the IdP.', value: 'self_signed_tls_client_auth' as ClientAuthMethod },
       { label: 'none', detail: 'Public client (authorization code with PKCE).', value: 'none' as ClientAuthMethod },
     ],
     { title: 'Add IdP (5/5): client authentication', placeHolder: 'How does the client authenticate?', ignoreFocusOut: true },
   );
-  if (!auth) return;
-  let secretKey: string | undefined;
-  if (auth.value !== 'none') {
-    const secret = await vs.window.showInputBox({ title: 'Add IdP (5/5): client secret', prompt: `The client secret. It goes to VS Code's secret storage as ${name}.clientSecret; the flow file only names it.`, password: true, ignoreFocusOut: true });
-    if (secret === undefined) return;
-    secretKey = `${name}.clientSecret`;
-    if (secret) await s.secrets.set(secretKey, secret);
-  }
+  if (!auth) return undefined;
+  const credentials = await clientCredentials(s, name, auth.value);
+  if (!credentials) return undefined;
   const idp: IdpConfig = { ...base, clientId, clientAuth: auth.value };
-  if (base.okta) Object.assign(idp, edit.oktaIdp({ domain: base.okta.domain, authorizationServerId: base.okta.authorizationServerId ?? 'default', clientId, clientAuth: auth.value, secretKey }));
-  else if (secretKey) idp.clientSecret = `\${secret:${secretKey}}`;
+  if (base.okta) Object.assign(idp, edit.oktaIdp({ domain: base.okta.domain, authorizationServerId: base.okta.authorizationServerId ?? 'default', clientId, clientAuth: auth.value }));
+  Object.assign(idp, credentials);
   const uri = await writeIdp(s, name, idp);
-  if (uri) await added(s, name, uri);
+  return uri ? added(s, name, uri) : undefined;
 }
 
-async function added(s: Services, name: string, uri: vscode.Uri): Promise<void> {
-  const choice = await s.vs.window.showInformationMessage(`IdP ${name} added to ${s.vs.workspace.asRelativePath(uri)}.`, 'Discover', 'Fetch Token', 'Open File');
+/**
+ * Asks for the client's credentials for `method` and stores each in
+ * SecretStorage (keys under `<name>.`); returns the flow-file fields that
+ * name them. Key and certificate files are read once and not remembered by
+ * path, so the flow file stays free of local paths and the material of
+ * secrets.
+ */
+async function clientCredentials(s: Services, name: string, method: ClientAuthMethod): Promise<Partial<IdpConfig> | undefined> {
+  const vs = s.vs;
+  const ref = (key: string) => `\${secret:${name}.${key}}`;
+  switch (method) {
+    case 'none':
+      return {};
+    case 'client_secret_basic':
+    case 'client_secret_post':
+    case 'client_secret_jwt': {
+      const secret = await vs.window.showInputBox({ title: 'Add IdP: client secret', prompt: `The client secret. It goes to VS Code's secret storage as ${name}.clientSecret; the flow file only names it.`, password: true, ignoreFocusOut: true });
+      if (secret === undefined) return undefined;
+      if (secret) await s.secrets.set(`${name}.clientSecret`, secret);
+      return { clientSecret: ref('clientSecret') };
+    }
+    case 'private_key_jwt': {
+      const key = await readPemFile(s, 'Add IdP: the client\'s private key', 'private key (PEM or JWK JSON)', isPrivateKeyText);
+      if (!key) return undefined;
+      const keyId = await input(vs, { title: 'Add IdP: key id', prompt: 'The key id (kid) registered with the application; leave empty if the IdP does not need one (Okta does)' });
+      if (keyId === undefined) return undefined;
+      const alg = await vs.window.showQuickPick(['RS256', 'RS384', 'RS512', 'PS256', 'ES256', 'ES384'], { title: 'Add IdP: signing algorithm', placeHolder: 'Algorithm of the client assertion (Okta: RS256 for RSA keys, ES256 for EC keys)', ignoreFocusOut: true });
+      if (!alg) return undefined;
+      await s.secrets.set(`${name}.privateKey`, key);
+      return { privateKey: ref('privateKey'), ...(keyId ? { keyId } : {}), signingAlg: alg };
+    }
+    case 'tls_client_auth':
+    case 'self_signed_tls_client_auth': {
+      const certificate = await readPemFile(s, 'Add IdP: the client certificate', 'client certificate (PEM)', (text) => /-----BEGIN CERTIFICATE-----/.test(text));
+      if (!certificate) return undefined;
+      const key = await readPemFile(s, 'Add IdP: the certificate\'s private key', 'private key of the certificate (PEM)', (text) => /-----BEGIN (?:[A-Z]+ )?PRIVATE KEY-----/.test(text));
+      if (!key) return undefined;
+      await s.secrets.set(`${name}.certificate`, certificate);
+      await s.secrets.set(`${name}.privateKey`, key);
+      return { certificate: ref('certificate'), privateKey: ref('privateKey') };
+    }
+  }
+}
+
+function isPrivateKeyText(text: string): boolean {
+  if (/-----BEGIN (?:[A-Z]+ )?PRIVATE KEY-----/.test(text)) return true;
+  try {
+    const jwk = JSON.parse(text) as { d?: unknown; kty?: unknown };
+    return typeof jwk.kty === 'string' && typeof jwk.d === 'string';
+  } catch {
+    return false;
+  }
+}
+
+/** Reads a key or certificate file the person picks; says what is wrong with a file that is not one. */
+async function readPemFile(s: Services, title: string, what: string, valid: (text: string) => boolean): Promise<string | undefined> {
+  const vs = s.vs;
+  const picked = await vs.window.showOpenDialog({ title, openLabel: 'Use this file', canSelectMany: false, filters: { 'PEM, key or JWK': ['pem', 'key', 'crt', 'cer', 'json', 'jwk'], 'All files': ['*'] } });
+  const uri = picked?.[0];
+  if (!uri) return undefined;
+  let text: string;
+  try {
+    text = new TextDecoder().decode(await vs.workspace.fs.readFile(uri)).trim();
+  } catch (error) {
+    void vs.window.showErrorMessage(`Cannot read ${uri.fsPath}: ${(error as Error).message}.`);
+    return undefined;
+  }
+  if (!valid(text)) {
+    void vs.window.showErrorMessage(`${uri.fsPath} is not a ${what}. Pick the file the IdP application was registered with.`);
+    return undefined;
+  }
+  return text;
+}
+
+async function added(s: Services, name: string, uri: vscode.Uri): Promise<NodeRef | undefined> {
   const entry = (await import('../workspace/source-model')).idpEntries(await s.index.sources()).find((e) => e.sourceId === uri.toString() && e.name === name);
-  const ref = entry ? { kind: 'idp', sourceId: entry.sourceId, name, idpId: entry.id } : undefined;
-  if (choice === 'Discover') await s.vs.commands.executeCommand('oidcFlow.discoverIdp', ref);
-  if (choice === 'Fetch Token') await s.vs.commands.executeCommand('oidcFlow.fetchToken', ref);
-  if (choice === 'Open File') await openAt(s, uri, ['idps', name]);
+  const ref: NodeRef | undefined = entry ? { kind: 'idp', sourceId: entry.sourceId, name, idpId: entry.id } : undefined;
+  offer(s.vs.window.showInformationMessage(`IdP ${name} added to ${s.vs.workspace.asRelativePath(uri)}.`, 'Discover', 'Fetch Token', 'Open File'), {
+    Discover: () => s.vs.commands.executeCommand('oidcFlow.discoverIdp', ref),
+    'Fetch Token': () => s.vs.commands.executeCommand('oidcFlow.fetchToken', ref),
+    'Open File': () => openAt(s, uri, ['idps', name]),
+  });
+  return ref;
 }
 
 async function openAt(s: Services, uri: vscode.Uri, path: Array<string | number>): Promise<void> {

@@ -1,12 +1,12 @@
+import { offer } from './offer';
 import type * as vscode from 'vscode';
 import type { FlowFile } from '../../core/flow/file-format';
 import type { TokenMeta } from '../secrets/token-vault';
 import { formatTimeLeft, secondsLeft } from '../secrets/token-vault';
 import type { FlowEntry, FlowSource, IdpEntry, RouteEntry } from '../workspace/source-model';
-import { flowEntries, idpEntries, routeEntries } from '../workspace/source-model';
+import { ENV_CHOICE_KEY, flowEntries, idpEntries, routeEntries } from '../workspace/source-model';
 import type { Services } from './services';
 
-const ENV_CHOICE_KEY = 'oidcFlow.envChoice.v1';
 
 type Item<T> = vscode.QuickPickItem & { value: T };
 
@@ -19,9 +19,10 @@ async function pick<T>(vs: typeof vscode, items: Array<Item<T>>, placeHolder: st
 export async function pickIdp(s: Services, placeHolder = 'Pick an identity provider'): Promise<IdpEntry | undefined> {
   const entries = idpEntries(await s.index.sources());
   if (entries.length === 0) {
-    const choice = await s.vs.window.showInformationMessage('There is no identity provider yet: add one to a flow file, or start the sandbox.', 'Add IdP', 'Start Sandbox');
-    if (choice === 'Add IdP') await s.vs.commands.executeCommand('oidcFlow.addIdp');
-    if (choice === 'Start Sandbox') await s.vs.commands.executeCommand('oidcFlow.startSandbox');
+    offer(s.vs.window.showInformationMessage('There is no identity provider yet: add one to a flow file, or start the sandbox.', 'Add IdP', 'Start Sandbox'), {
+      'Add IdP': () => s.vs.commands.executeCommand('oidcFlow.addIdp'),
+      'Start Sandbox': () => s.vs.commands.executeCommand('oidcFlow.startSandbox'),
+    });
     return undefined;
   }
   if (entries.length === 1) return entries[0];
@@ -38,14 +39,16 @@ export async function pickFlow(s: Services, sourceId?: string): Promise<FlowEntr
   const flows = flowEntries(files);
   const broken = files.find((f) => f.errorCount > 0);
   if (flows.length === 0 && broken) {
-    const choice = await s.vs.window.showErrorMessage(`${broken.label} does not load: ${broken.firstError ?? 'it has problems'}.`, 'Open File');
-    if (choice) await s.vs.window.showTextDocument(s.vs.Uri.parse(broken.id));
+    offer(s.vs.window.showErrorMessage(`${broken.label} does not load: ${broken.firstError ?? 'it has problems'}.`, 'Open File'), {
+      'Open File': () => s.vs.window.showTextDocument(s.vs.Uri.parse(broken.id)),
+    });
     return undefined;
   }
   if (flows.length === 0) {
-    const choice = await s.vs.window.showInformationMessage('No flow files in this workspace (*.oidc-flow.yaml). Import one from Insomnia or Postman, or run the built-in demo.', 'Import', 'Run Demo');
-    if (choice === 'Import') await s.vs.commands.executeCommand('oidcFlow.importCollection');
-    if (choice === 'Run Demo') await s.vs.commands.executeCommand('oidcFlow.runDemo');
+    offer(s.vs.window.showInformationMessage('No flow files in this workspace (*.oidc-flow.yaml). Import one from Insomnia or Postman, or run the built-in demo.', 'Import', 'Run Demo'), {
+      Import: () => s.vs.commands.executeCommand('oidcFlow.importCollection'),
+      'Run Demo': () => s.vs.commands.executeCommand('oidcFlow.runDemo'),
+    });
     return undefined;
   }
   if (flows.length === 1) return flows[0];

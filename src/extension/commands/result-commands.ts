@@ -1,3 +1,4 @@
+import { offer } from './offer';
 import type * as vscode from 'vscode';
 import { refOf } from '../trees/node';
 import { readSettings } from '../services/settings';
@@ -81,8 +82,9 @@ export function resultCommands(s: Services) {
       let run = candidates.map((id) => s.store.view(id)).find((v) => v?.verdict);
       run ??= s.history.lastRejection();
       if (!run?.verdict) {
-        const choice = await vs.window.showInformationMessage('No rejected call yet. The demo scenario ends with one: the gateway\'s 401 after the app is deactivated.', 'Run Demo');
-        if (choice) await vs.commands.executeCommand('oidcFlow.runDemo');
+        offer(vs.window.showInformationMessage('No rejected call yet. The demo scenario ends with one: the gateway\'s 401 after the app is deactivated.', 'Run Demo'), {
+          'Run Demo': () => vs.commands.executeCommand('oidcFlow.runDemo'),
+        });
         return;
       }
       s.panel.showRun(run.id, { stepPath: run.verdict.stepPath });

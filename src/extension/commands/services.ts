@@ -9,6 +9,8 @@ import type { RunService } from '../services/run-service';
 import type { SandboxService } from '../services/sandbox-service';
 import type { DiscoveryState } from '../trees/idp-nodes';
 import type { FlowIndex } from '../workspace/flow-index';
+import type { GatewaySourceStore } from '../gateway/gateway-source-store';
+import type { GatewayTokens } from '../gateway/gateway-tokens';
 
 /** Everything command handlers use, built once in activate() and passed in. */
 export interface Services {
@@ -25,6 +27,9 @@ export interface Services {
   panel: ResultsPanel;
   /** Discovery results per IdP entry id. */
   discovery: Map<string, DiscoveryState>;
+  /** Configured gateway sources of the Gateway Routes view, and their tokens. */
+  gateways: GatewaySourceStore;
+  gatewayTokens: GatewayTokens;
   refreshTrees(): void;
 }
 

@@ -1,4 +1,8 @@
-import type { StepDef } from '../../core/flow/file-format';
+import { offer } from './offer';
+import type { FlowFile, GrantType, HttpMethod, StepDef } from '../../core/flow/file-format';
+import type { RunSummary } from '../services/run-service';
+import { summarize } from '../services/run-service';
+import type { TokenMeta } from '../secrets/token-vault';
 import type { RunOutcome } from '../services/run-service';
 import { refOf } from '../trees/node';
 import type { FlowSource, IdpEntry } from '../workspace/source-model';
@@ -38,25 +42,87 @@ function firstStep(outcome: RunOutcome | undefined) {
   return outcome?.result?.steps[0];
 }
 
-async function fetchToken(s: Services, arg: unknown): Promise<void> {
+/** What Fetch Token resolves to: where the token is kept and what it is, never its value. */
+export interface FetchedToken {
+  kind: 'token';
+  tokenId: string;
+  idpId: string;
+  grant: GrantType;
+  expiresAt?: number;
+  scope?: string;
+  tokenKind: 'jwt' | 'jwe' | 'opaque';
+}
+
+const GRANT_ITEMS: Array<{ label: string; description: GrantType; detail: string; value: GrantType }> = [
+  { label: 'Client credentials', description: 'client_credentials', detail: 'A token for the client itself (machine to machine).', value: 'client_credentials' },
+  { label: 'Authorization code + PKCE', description: 'authorization_code', detail: 'Signs a person in: opens the system browser.', value: 'authorization_code' },
+  { label: 'Device code', description: 'device_code', detail: 'Signs a person in on another device with a short code.', value: 'device_code' },
+  { label: 'Refresh token', description: 'refresh_token', detail: 'A new access token from the refresh token of one fetched earlier.', value: 'refresh_token' },
+  { label: 'Token exchange', description: 'token_exchange', detail: 'RFC 8693: trades a token you have for one for another audience.', value: 'token_exchange' },
+  { label: 'Resource owner password', description: 'password', detail: 'A user name and password sent to the IdP (legacy; most IdPs disable it).', value: 'password' },
+];
+
+/**
+ * The token step for a grant, asking for what the grant needs (a stored
+ * refresh token, a subject token, a user name and password). Values that
+ * are credentials go in `vars` and `secrets`, never into the step text.
+ */
+async function grantStep(s: Services, idp: IdpEntry, grant: GrantType): Promise<{ step: StepDef; vars?: Record<string, unknown>; secrets: string[]; from?: TokenMeta } | undefined> {
+  const vs = s.vs;
+  const base = { id: 'token', name: `Fetch a token from ${idp.name}`, type: 'token' as const, idp: idp.name, grant, reuse: false };
+  switch (grant) {
+    case 'refresh_token': {
+      const candidates = s.vault.forIdp(idp.id).filter((t) => t.hasRefreshToken);
+      if (candidates.length === 0) {
+        offer(vs.window.showInformationMessage(`No token from ${idp.name} with a refresh token is kept. Fetch one with the authorization code or device grant and the offline_access scope first.`, 'Fetch Token'), {
+          'Fetch Token': () => vs.commands.executeCommand('oidcFlow.fetchToken', { kind: 'idp', sourceId: idp.sourceId, name: idp.name, idpId: idp.id }),
+        });
+        return undefined;
+      }
+      const from = candidates.length === 1 ? candidates[0]! : await pickVaultToken(s, idp.id);
+      if (!from) return undefined;
+      const refreshToken = (await s.vault.values(from.id))?.refreshToken;
+      if (!refreshToken) {
+        void vs.window.showWarningMessage('That token\'s refresh token is no longer in the secret store. Fetch a new token.');
+        return undefined;
+      }
+      return { step: { ...base, refreshToken: '{{vars.refreshToken}}' }, vars: { refreshToken }, secrets: [refreshToken], from };
+    }
+    case 'token_exchange': {
+      const given = await tokenForOperation(s, undefined, undefined, 'exchange');
+      if (!given) return undefined;
+      const audience = await vs.window.showInputBox({ title: 'Token exchange: audience', prompt: 'The audience (or resource) the new token is for; leave empty for the IdP\'s default', ignoreFocusOut: true });
+      if (audience === undefined) return undefined;
+      const step: StepDef = { ...base, subjectToken: '{{vars.subjectToken}}', subjectTokenType: 'urn:ietf:params:oauth:token-type:access_token', ...(audience.trim() ? { audience: audience.trim() } : {}) };
+      return { step, vars: { subjectToken: given.token }, secrets: [given.token] };
+    }
+    case 'password': {
+      const username = await vs.window.showInputBox({ title: `Password grant at ${idp.name}: user name`, prompt: 'The user to sign in as', ignoreFocusOut: true, validateInput: (v) => (v.trim() ? undefined : 'Enter a user name') });
+      if (!username) return undefined;
+      const password = await vs.window.showInputBox({ title: `Password grant at ${idp.name}: password`, prompt: `${username.trim()}'s password (sent to the IdP once, not stored)`, password: true, ignoreFocusOut: true });
+      if (password === undefined) return undefined;
+      return { step: { ...base, username: '{{vars.username}}', password: '{{vars.password}}' }, vars: { username: username.trim(), password }, secrets: password ? [password] : [] };
+    }
+    default:
+      return { step: base, secrets: [] };
+  }
+}
+
+async function fetchToken(s: Services, arg: unknown): Promise<FetchedToken | undefined> {
   const vs = s.vs;
   const idp = await idpFor(s, arg, 'Fetch a token from which identity provider?');
-  if (!idp) return;
-  const grant = await vs.window.showQuickPick(
-    [
-      { label: 'Client credentials', description: 'client_credentials', detail: 'A token for the client itself (machine to machine).', value: 'client_credentials' as const },
-      { label: 'Authorization code + PKCE', description: 'authorization_code', detail: 'Signs a person in: opens the system browser.', value: 'authorization_code' as const },
-      { label: 'Device code', description: 'device_code', detail: 'Signs a person in on another device with a short code.', value: 'device_code' as const },
-    ],
-    { placeHolder: `Grant for ${idp.name}`, ignoreFocusOut: true },
-  );
-  if (!grant) return;
-  const outcome = await runOneOff(s, idp.sourceId, `Fetch token: ${idp.name} (${grant.value})`, [{ id: 'token', name: `Fetch a token from ${idp.name}`, type: 'token', idp: idp.name, grant: grant.value, reuse: false }]);
+  if (!idp) return undefined;
+  const wanted = (arg as { grant?: unknown } | undefined)?.grant;
+  const grant = GRANT_ITEMS.find((g) => g.value === wanted) ?? (await vs.window.showQuickPick(GRANT_ITEMS, { placeHolder: `Grant for ${idp.name}`, ignoreFocusOut: true }));
+  if (!grant) return undefined;
+  const planned = await grantStep(s, idp, grant.value);
+  if (!planned) return undefined;
+  const outcome = await runOneOff(s, idp.sourceId, `Fetch token: ${idp.name} (${grant.value})`, [planned.step], { vars: planned.vars, secrets: planned.secrets });
   const step = firstStep(outcome);
   const token = step?.result.token;
   if (!token) {
     if (step?.error) void vs.window.showErrorMessage(`Fetching a token from ${idp.name} failed: ${step.error.message}${step.error.hint ? ` ${step.error.hint}` : ''}`);
-    return;
+    return undefined;
   }
   const { classifyToken } = await import('../../core/jwt/decode');
   const meta = await s.vault.add(
@@ -76,10 +142,12 @@ async function fetchToken(s: Services, arg: unknown): Promise<void> {
   );
   s.refreshTrees();
   const { formatTimeLeft, secondsLeft } = await import('../secrets/token-vault');
-  const choice = await vs.window.showInformationMessage(`Token fetched from ${idp.name} (expires in ${formatTimeLeft(secondsLeft(meta, Date.now()))}). It is kept in VS Code's secret storage.`, 'Verify', 'Copy Token');
-  const ref = { kind: 'token', tokenId: meta.id, idpId: idp.id };
-  if (choice === 'Verify') await vs.commands.executeCommand('oidcFlow.verifyToken', ref);
-  if (choice === 'Copy Token') await vs.commands.executeCommand('oidcFlow.copyToken', ref);
+  const ref = { kind: 'token' as const, tokenId: meta.id, idpId: idp.id };
+  offer(vs.window.showInformationMessage(`Token fetched from ${idp.name} (expires in ${formatTimeLeft(secondsLeft(meta, Date.now()))}). It is kept in VS Code's secret storage.`, 'Verify', 'Copy Token'), {
+    Verify: () => vs.commands.executeCommand('oidcFlow.verifyToken', ref),
+    'Copy Token': () => vs.commands.executeCommand('oidcFlow.copyToken', ref),
+  });
+  return { ...ref, grant: grant.value, expiresAt: meta.expiresAt, scope: meta.scope, tokenKind: meta.kind };
 }
 
 async function decodeToken(s: Services, arg: unknown): Promise<void> {
@@ -174,29 +242,80 @@ async function introspectOrRevoke(s: Services, arg: unknown, kind: 'introspect' 
   }
 }
 
-async function callRoute(s: Services, arg: unknown): Promise<void> {
-  const vs = s.vs;
+/**
+ * A configured gateway's route as a one-route flow file: its URL through the
+ * proxy, and its effective plugin config, so the call gets the same verdict
+ * and config findings as a flow file's route.
+ */
+async function gatewayRouteSource(s: Services, ref: { sourceId: string; routeKey: string }): Promise<{ source: FlowSource; name: string } | undefined> {
+  const { gatewayRouteKey } = await import('../gateway/gateway-source-store');
+  const { routeUrls } = await import('../../core/gateway/model');
+  const state = s.gateways.state(ref.sourceId);
+  const route = state?.model?.routes.find((r) => gatewayRouteKey(r) === ref.routeKey);
+  const url = route ? routeUrls(route, state?.config.proxyUrl)[0] : undefined;
+  if (!state || !route || !url) {
+    void s.vs.window.showWarningMessage('That gateway route is gone or has no URL to call (set proxyUrl for its gateway source, and refresh).');
+    return undefined;
+  }
+  const parsed = new URL(url);
+  const name = route.name;
+  const file: FlowFile = {
+    version: 1,
+    routes: {
+      [name]: {
+        baseUrl: parsed.origin,
+        path: `${parsed.pathname}${parsed.search}`,
+        method: (route.methods?.find((m) => m !== 'OPTIONS') ?? 'GET') as HttpMethod,
+        ...(route.service ? { service: route.service } : {}),
+        ...(route.oidc ? { gateway: { kind: route.apache ? 'apache' as const : 'kong' as const, config: route.oidc.config as Record<string, unknown> } } : {}),
+      },
+    },
+  };
+  return { source: { id: `${state.id}#${ref.routeKey}`, kind: 'file', label: state.config.name, file, errorCount: 0 }, name };
+}
+
+async function callRoute(s: Services, arg: unknown): Promise<RunSummary | undefined> {
   const ref = refOf(arg);
+  if (ref?.kind === 'gatewayRoute') {
+    const target = await gatewayRouteSource(s, ref);
+    if (!target) return undefined;
+    const token = await callToken(s, target.name, arg);
+    if (token === null) return undefined;
+    const file = singleStepFile(target.source.file!, 'one-off', [{ id: 'call', name: `Call ${target.name}`, type: 'call', route: target.name, token: token ? '{{vars.token}}' : false }], token ? { token } : undefined);
+    const outcome = await s.runs.run({ source: target.source, file, flow: 'one-off', title: `Call ${target.name} (${target.source.label})${token ? ' with a token' : ' without a token'}`, secrets: token ? [token] : [] });
+    return outcome ? summarize(outcome) : undefined;
+  }
   let route = ref?.kind === 'route' ? routeEntries(await s.index.sources()).find((r) => r.sourceId === ref.sourceId && r.name === ref.name) : undefined;
   route ??= await pickRoute(s);
-  if (!route) return;
-  let token: string | undefined;
+  if (!route) return undefined;
   const meta = ref?.kind === 'token' ? s.vault.get(ref.tokenId) : undefined;
-  if (meta) {
-    token = (await s.vault.values(meta.id))?.accessToken;
-  } else {
-    const items = [
-      ...s.vault.list().map((m) => ({ label: `$(key) ${m.idpName}`, description: m.grant, detail: m.scope, value: m.id })),
-      { label: '$(edit) Paste a token…', value: 'paste' },
-      { label: '$(circle-slash) No token', description: 'see what the gateway says without one', value: 'none' },
-    ];
-    const chosen = await vs.window.showQuickPick(items, { placeHolder: `Call ${route.name} with which token?`, ignoreFocusOut: true });
-    if (!chosen) return;
-    if (chosen.value === 'paste') token = (await tokenFromUser(s, 'Paste the token to send'))?.replace(/^Bearer\s+/i, '');
-    else if (chosen.value !== 'none') token = (await s.vault.values(chosen.value))?.accessToken;
-    if (chosen.value === 'paste' && !token) return;
-  }
-  await runOneOff(s, route.sourceId, `Call ${route.name}${token ? ' with a token' : ' without a token'}`, [{ id: 'call', name: `Call ${route.name}`, type: 'call', route: route.name, token: token ? '{{vars.token}}' : false }], { vars: token ? { token } : undefined, secrets: token ? [token] : [] });
+  const token = meta ? (await s.vault.values(meta.id))?.accessToken : await callToken(s, route.name, arg);
+  if (token === null) return undefined;
+  const outcome = await runOneOff(s, route.sourceId, `Call ${route.name}${token ? ' with a token' : ' without a token'}`, [{ id: 'call', name: `Call ${route.name}`, type: 'call', route: route.name, token: token ? '{{vars.token}}' : false }], { vars: token ? { token } : undefined, secrets: token ? [token] : [] });
+  return outcome ? summarize(outcome) : undefined;
+}
+
+/**
+ * The token to call a route with: a fetched one, a pasted one, or none
+ * (undefined); null when the person cancelled. An argument may choose
+ * already (`tokenId` of a fetched token, or `withoutToken: true`), for
+ * keybindings and tasks.
+ */
+async function callToken(s: Services, routeName: string, arg?: unknown): Promise<string | undefined | null> {
+  const vs = s.vs;
+  const preset = (typeof arg === 'object' && arg !== null ? arg : {}) as { tokenId?: unknown; withoutToken?: unknown };
+  if (preset.withoutToken === true) return undefined;
+  if (typeof preset.tokenId === 'string') return (await s.vault.values(preset.tokenId))?.accessToken ?? null;
+  const items = [
+    ...s.vault.list().map((m) => ({ label: `$(key) ${m.idpName}`, description: m.grant, detail: m.scope, value: m.id })),
+    { label: '$(edit) Paste a token…', value: 'paste' },
+    { label: '$(circle-slash) No token', description: 'see what the gateway says without one', value: 'none' },
+  ];
+  const chosen = await vs.window.showQuickPick(items, { placeHolder: `Call ${routeName} with which token?`, ignoreFocusOut: true });
+  if (!chosen) return null;
+  if (chosen.value === 'none') return undefined;
+  if (chosen.value === 'paste') return (await tokenFromUser(s, 'Paste the token to send'))?.replace(/^Bearer\s+/i, '') ?? null;
+  return (await s.vault.values(chosen.value))?.accessToken ?? null;
 }
 
 /** Token handlers: fetch, decode, verify, introspect, revoke, copy, forget, call a route. */

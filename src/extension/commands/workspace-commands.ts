@@ -1,3 +1,4 @@
+import { offer } from './offer';
 import type * as vscode from 'vscode';
 import type { CommandId } from './command-ids';
 import { WALKTHROUGH_ID } from './command-ids';
@@ -10,9 +11,11 @@ export function workspaceCommands(s: Services) {
   return {
     'oidcFlow.startSandbox': async () => {
       const sandbox = await vs.window.withProgress({ location: vs.ProgressLocation.Notification, title: 'OIDC Flow: starting the sandbox (IdP, gateway, upstream)…' }, () => s.sandbox.start());
-      const choice = await vs.window.showInformationMessage(`Sandbox running: IdP ${sandbox.idp.issuer}, gateway ${sandbox.gateway.url}.`, 'Run Demo', 'Fetch Token');
-      if (choice === 'Run Demo') await vs.commands.executeCommand('oidcFlow.runDemo');
-      if (choice === 'Fetch Token') await vs.commands.executeCommand('oidcFlow.fetchToken');
+      offer(vs.window.showInformationMessage(`Sandbox running: IdP ${sandbox.idp.issuer}, gateway ${sandbox.gateway.url}.`, 'Run Demo', 'Fetch Token'), {
+        'Run Demo': () => vs.commands.executeCommand('oidcFlow.runDemo'),
+        'Fetch Token': () => vs.commands.executeCommand('oidcFlow.fetchToken'),
+      });
+      return { idpIssuer: sandbox.idp.issuer, gatewayUrl: sandbox.gateway.url };
     },
     'oidcFlow.stopSandbox': async () => {
       if (s.runs.running) s.runs.stop();
@@ -35,8 +38,9 @@ export function workspaceCommands(s: Services) {
       const value = await vs.window.showInputBox({ prompt: `Value of \${secret:${key}} (kept in VS Code's secret storage, never in files or settings)`, password: true, ignoreFocusOut: true });
       if (!value) return;
       await s.secrets.set(key, value);
-      const choice = await vs.window.showInformationMessage(`Stored. Flow files reference it as \${secret:${key}}.`, 'Copy Reference');
-      if (choice) await vs.env.clipboard.writeText(`\${secret:${key}}`);
+      offer(vs.window.showInformationMessage(`Stored. Flow files reference it as \${secret:${key}}.`, 'Copy Reference'), {
+        'Copy Reference': () => vs.env.clipboard.writeText(`\${secret:${key}}`),
+      });
     },
     'oidcFlow.importCollection': async () => {
       const picked = await vs.window.showOpenDialog({ canSelectMany: false, openLabel: 'Import', filters: { 'Insomnia or Postman export': ['json', 'yaml', 'yml'] }, title: 'Import an Insomnia or Postman export' });
@@ -69,8 +73,11 @@ export function workspaceCommands(s: Services) {
         void vs.window.showInformationMessage(`Imported into ${vs.workspace.asRelativePath(target)}.${notCarried}`);
         return;
       }
-      const choice = await vs.window.showInformationMessage(`Imported into ${vs.workspace.asRelativePath(target)}. It needs ${result.secrets.length} secret(s) that were not copied: ${result.secrets.map((x) => x.name).join(', ')}.${notCarried}`, 'Store Secrets Now');
-      if (choice) for (const secret of result.secrets) await vs.commands.executeCommand('oidcFlow.storeSecret', secret.name);
+      offer(vs.window.showInformationMessage(`Imported into ${vs.workspace.asRelativePath(target)}. It needs ${result.secrets.length} secret(s) that were not copied: ${result.secrets.map((x) => x.name).join(', ')}.${notCarried}`, 'Store Secrets Now'), {
+        'Store Secrets Now': async () => {
+          for (const secret of result.secrets) await vs.commands.executeCommand('oidcFlow.storeSecret', secret.name);
+        },
+      });
     },
     'oidcFlow.openWalkthrough': async () => {
       await vs.commands.executeCommand('workbench.action.openWalkthrough', `${s.context.extension.id}#${WALKTHROUGH_ID}`, false);

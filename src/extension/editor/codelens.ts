@@ -1,7 +1,7 @@
 import type * as vscode from 'vscode';
 import type { NodeRef } from '../trees/node';
 
-/** "Run flow" and "Run step…" above each flow of a flow file. */
+/** "Run flow", "Run step…" and "Step through" above each flow of a flow file. */
 export class FlowCodeLensProvider implements vscode.CodeLensProvider {
   private readonly emitter: vscode.EventEmitter<void>;
   readonly onDidChangeCodeLenses: vscode.Event<void>;
@@ -39,6 +39,7 @@ export class FlowCodeLensProvider implements vscode.CodeLensProvider {
       const ref: NodeRef = { kind: 'flow', sourceId: doc.uri.toString(), flow };
       lenses.push(new vs.CodeLens(line, { title: '$(play) Run flow', tooltip: `Run the flow ${flow}`, command: 'oidcFlow.runFlow', arguments: [ref] }));
       lenses.push(new vs.CodeLens(line, { title: 'Run step…', tooltip: `Run ${flow} up to a step you pick`, command: 'oidcFlow.runStep', arguments: [ref] }));
+      lenses.push(new vs.CodeLens(line, { title: 'Step through', tooltip: `Run ${flow} one step at a time: it pauses before each step`, command: 'oidcFlow.runFlowStepByStep', arguments: [ref] }));
     }
     return lenses;
   }

@@ -177,6 +177,9 @@ export class ResultsPanel implements RunPresenter, vscode.Disposable {
       case 'copy-curl':
         await vs.commands.executeCommand('oidcFlow.copyCurl', { kind: 'history', runId: message.runId }, message.exchangeId);
         return;
+      case 'step-control':
+        await vs.commands.executeCommand(message.action === 'next' ? 'oidcFlow.nextStep' : message.action === 'continue' ? 'oidcFlow.continueRun' : 'oidcFlow.stopRun');
+        return;
       case 'rerun': {
         const run = this.store.view(message.runId);
         if (run?.rerun) await vs.commands.executeCommand(run.rerun.demo ? 'oidcFlow.runDemo' : 'oidcFlow.runFlow', run.rerun);

@@ -202,6 +202,7 @@ export class RunRecorder {
   private readonly steps: StepRun[] = [];
   private readonly exchanges: RecordedExchange[] = [];
   private currentPath?: string;
+  private pausedBefore?: string;
   private result?: RunResult;
   private failure?: { code: string; message: string; hint?: string };
   private readonly extraSecrets = new Set<string>();
@@ -235,6 +236,10 @@ export class RunRecorder {
         break;
       case 'step-start':
         this.currentPath = event.path;
+        if (!event.path.includes('/')) this.pausedBefore = undefined;
+        break;
+      case 'paused':
+        this.pausedBefore = event.id;
         break;
       case 'exchange':
         this.exchanges.push({ exchange: event.exchange, stepPath: event.path, byGateway: false });
@@ -246,6 +251,7 @@ export class RunRecorder {
       case 'run-end':
         this.result = event.result;
         this.currentPath = undefined;
+        this.pausedBefore = undefined;
         break;
       case 'note':
         break;
@@ -322,6 +328,7 @@ export class RunRecorder {
       verdict: verdictStep?.verdict ? { ...verdictStep.verdict, stepPath: verdictStep.path } : undefined,
       live,
       ...(this.options.rerun ? { rerun: this.options.rerun } : {}),
+      ...(this.pausedBefore && !this.finished ? { pausedBefore: this.pausedBefore } : {}),
     };
     return scrubStrings(view, this.secrets());
   }
@@ -352,6 +359,9 @@ export class RunRecorder {
       view.token = tokenView(step.type === 'verify' ? `Token verified in step ${step.id}` : `Token decoded in step ${step.id} (UNVERIFIED)`, undefined, step.result.claims, step.result.header, { now, checks: step.jwtChecks });
     }
     if (step.result.introspection) view.introspection = JSON.stringify(step.result.introspection, null, 2);
+    // A repeat shows the findings of its last call (the same route each time).
+    const findings = step.gatewayFindings ?? step.children?.at(-1)?.gatewayFindings;
+    if (findings && findings.length > 0) view.findings = findings.map((f) => ({ rule: f.rule, severity: f.severity, field: f.field, message: f.message, ...(f.evidence ? { evidence: f.evidence } : {}), fix: f.fix }));
     return view;
   }
 }

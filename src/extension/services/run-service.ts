@@ -1,6 +1,6 @@
 import type * as vscode from 'vscode';
 import type { FlowFile } from '../../core/flow/file-format';
-import type { RunEvent, RunResult } from '../../core/flow/runner';
+import type { PendingStep, RunEvent, RunResult } from '../../core/flow/runner';
 import type { SecretSources } from '../../core/flow/secret-ref';
 import type { RerunSpec } from '../../shared/view-model';
 import { CONTEXT_KEYS } from '../commands/command-ids';
@@ -24,6 +24,8 @@ export interface RunRequest {
   show?: boolean;
   /** Values to mask everywhere (a token handed to a one-off call). */
   secrets?: string[];
+  /** Pause before each step until Next Step or Continue (step-by-step mode). */
+  stepByStep?: boolean;
 }
 
 export interface PreparedSecrets {
@@ -38,6 +40,36 @@ export interface RunOutcome {
   runId: string;
   result?: RunResult;
   recorder: RunRecorder;
+}
+
+/**
+ * What a run command resolves to (for keybindings, tasks, other extensions
+ * and tests): statuses and the verdict, never a token or a body.
+ */
+export interface RunSummary {
+  runId: string;
+  title: string;
+  status: 'passed' | 'failed' | 'error' | 'running';
+  /** Each top-level step; `findings` are the rules the route's config lint raised on a call. */
+  steps: Array<{ id: string; status: string; httpStatus?: number; findings?: string[] }>;
+  verdict?: { code: string; summary: string; stepPath: string };
+}
+
+/** The summary of a finished (or failed-to-start) run, from its redacted view. */
+export function summarize(outcome: RunOutcome): RunSummary {
+  const view = outcome.recorder.view(false);
+  return {
+    runId: outcome.runId,
+    title: view.title,
+    status: view.status,
+    steps: view.steps.map((step) => ({
+      id: step.path,
+      status: step.status,
+      ...(step.httpStatus !== undefined ? { httpStatus: step.httpStatus } : {}),
+      ...(step.findings?.length ? { findings: step.findings.map((f) => f.rule) } : {}),
+    })),
+    ...(view.verdict ? { verdict: { code: view.verdict.code, summary: view.verdict.summary, stepPath: view.verdict.stepPath } } : {}),
+  };
 }
 
 /** Something that shows a run as it goes (the results panel). */
@@ -61,6 +93,13 @@ function newRunId(): string {
  */
 export class RunService {
   private controller?: AbortController;
+  /** Set while a step-by-step run waits before a step. */
+  private pause?: { resolve: () => void; stepId: string };
+  private stepping = false;
+  private last?: RunSummary;
+  private readonly ended: vscode.EventEmitter<RunSummary>;
+  /** Fires with each run's summary when it ends. */
+  readonly onDidEnd: vscode.Event<RunSummary>;
 
   constructor(
     private readonly vs: typeof vscode,
@@ -69,17 +108,68 @@ export class RunService {
     private readonly secrets: SecretService,
     private readonly store: RunStore,
     private readonly presenter: () => RunPresenter,
-  ) {}
+  ) {
+    this.ended = new vs.EventEmitter<RunSummary>();
+    this.onDidEnd = this.ended.event;
+  }
+
+  /** The summary of the last run that ended. */
+  get lastSummary(): RunSummary | undefined {
+    return this.last;
+  }
+
+  dispose(): void {
+    this.ended.dispose();
+  }
 
   get running(): boolean {
     return this.controller !== undefined;
   }
 
-  /** Stops the run in progress, if any. */
+  /** Stops the run in progress, if any (a paused run stops where it waits). */
   stop(): boolean {
     if (!this.controller) return false;
     this.controller.abort();
+    this.release();
     return true;
+  }
+
+  /** The step a step-by-step run waits before, if it waits. */
+  get pausedBefore(): string | undefined {
+    return this.pause?.stepId;
+  }
+
+  /** Runs the step a paused run waits before, then pauses again. */
+  next(): boolean {
+    return this.release();
+  }
+
+  /** Lets a paused run go on to the end without pausing. */
+  continue(): boolean {
+    if (!this.pause) return false;
+    this.stepping = false;
+    return this.release();
+  }
+
+  private release(): boolean {
+    const pause = this.pause;
+    if (!pause) return false;
+    this.pause = undefined;
+    void this.vs.commands.executeCommand('setContext', CONTEXT_KEYS.paused, false);
+    pause.resolve();
+    return true;
+  }
+
+  /** The runner's beforeStep hook in step-by-step mode: waits for Next Step, Continue or Stop. */
+  private async waitBefore(step: PendingStep, recorderId: string, report: (message: string) => void): Promise<void> {
+    if (!this.stepping) return;
+    const waited = new Promise<void>((resolve) => {
+      this.pause = { resolve, stepId: step.id };
+    });
+    await this.vs.commands.executeCommand('setContext', CONTEXT_KEYS.paused, true);
+    report(`paused before step ${step.index + 1}/${step.total} ${step.name ?? step.id}: Next Step or Continue`);
+    this.store.changed(recorderId);
+    await waited;
   }
 
   /** Runs one flow of a loaded file; failures to start come back as a run with an error. */
@@ -98,6 +188,7 @@ export class RunService {
     recorder.addSecrets(request.secrets ?? []);
     const controller = new AbortController();
     this.controller = controller;
+    this.stepping = request.stepByStep === true;
     await vs.commands.executeCommand('setContext', CONTEXT_KEYS.running, true);
     this.store.begin(recorder);
     if (request.show !== false) this.presenter().showRun(runId);
@@ -106,7 +197,10 @@ export class RunService {
       result = await vs.window.withProgress(
         { location: vs.ProgressLocation.Notification, title: `OIDC Flow: ${request.title}`, cancellable: true },
         async (progress, cancel) => {
-          cancel.onCancellationRequested(() => controller.abort());
+          cancel.onCancellationRequested(() => {
+            controller.abort();
+            this.release();
+          });
           return this.execute(request, recorder, controller.signal, (message) => progress.report({ message }));
         },
       );
@@ -116,12 +210,17 @@ export class RunService {
       this.log.error(`${request.title}: ${e.code}: ${e.message}`, recorder.secrets());
     } finally {
       this.controller = undefined;
+      this.stepping = false;
+      this.release();
       await vs.commands.executeCommand('setContext', CONTEXT_KEYS.running, false);
     }
     await this.store.history.add(storableView(recorder.view(false), recorder.secrets(), scrubStrings));
     await vs.commands.executeCommand('setContext', CONTEXT_KEYS.hasLastRun, true);
     this.store.changed(runId);
-    return { runId, result, recorder };
+    const outcome = { runId, result, recorder };
+    this.last = summarize(outcome);
+    this.ended.fire(this.last);
+    return outcome;
   }
 
   /**
@@ -199,6 +298,7 @@ export class RunService {
           });
         },
         confirm: async (message) => (await vs.window.showInformationMessage(message, { modal: true }, 'Continue')) === 'Continue',
+        ...(request.stepByStep ? { beforeStep: (step: PendingStep) => this.waitBefore(step, recorder.id, report) } : {}),
       });
       this.log.info(`Run ${request.title} (flow ${request.flow}${prepared.envName ? `, environment ${prepared.envName}` : ''}) from ${request.source.label}`);
       return await runner.run({

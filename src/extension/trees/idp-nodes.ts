@@ -49,7 +49,7 @@ export function idpNode(entry: IdpEntry, discovery: DiscoveryState | undefined, 
     id: entry.id,
     label: entry.name,
     description: `${sandbox ? 'sandbox' : entry.sourceLabel} · ${discoveryText(discovery)}`,
-    tooltip: [entry.description, entry.issuer ? `Issuer: ${entry.issuer}` : undefined, `From: ${entry.sourceLabel}`].filter(Boolean).join('\n'),
+    tooltip: [entry.description, entry.issuer ? `Issuer: ${entry.issuer}` : undefined, entry.issuerAsWritten ? `Written as: ${entry.issuerAsWritten}` : undefined, `From: ${entry.sourceLabel}`].filter(Boolean).join('\n'),
     contextValue: sandbox ? CONTEXT_VALUES.idpSandbox : CONTEXT_VALUES.idpFile,
     icon: discovery?.status === 'failed' ? 'error' : 'shield',
     iconColor: discovery?.status === 'failed' ? 'list.errorForeground' : undefined,
@@ -58,7 +58,7 @@ export function idpNode(entry: IdpEntry, discovery: DiscoveryState | undefined, 
     children: () => {
       const out: NodeData[] = [];
       const info = (key: string, label: string, description: string | undefined, icon: string, tooltip?: string): NodeData => ({ id: `${entry.id}/${key}`, label, description, tooltip, contextValue: CONTEXT_VALUES.info, icon, collapsible: 'none', ref: { kind: 'info' } });
-      out.push(info('issuer', 'Issuer', discovery?.status === 'ok' ? discovery.issuer : (entry.issuer ?? 'not set'), 'globe'));
+      out.push(info('issuer', 'Issuer', discovery?.status === 'ok' ? discovery.issuer : (entry.issuer ?? 'not set'), 'globe', entry.issuerAsWritten ? `Written in the file as ${entry.issuerAsWritten}` : undefined));
       if (discovery?.status === 'failed') out.push(info('discovery-error', 'Discovery failed', discovery.code, 'error', discovery.message));
       out.push(info('client', 'Client', entry.clientId ? `${entry.clientId} · ${entry.clientAuth ?? 'none'}` : 'no client id', 'account', entry.secretKey ? `Client secret from the secret store: \${secret:${entry.secretKey}}` : undefined));
       const endpoints: Record<string, string> = {};

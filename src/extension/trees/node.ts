@@ -13,6 +13,9 @@ export type NodeRef =
   | { kind: 'flow'; sourceId: string; flow: string }
   | { kind: 'step'; sourceId: string; flow: string; step: string }
   | { kind: 'history'; runId: string }
+  | { kind: 'gatewaySource'; sourceId: string; name: string }
+  /** A route of a configured gateway that has a URL to call (a plain path and the source's proxyUrl). */
+  | { kind: 'gatewayRoute'; sourceId: string; routeKey: string }
   | { kind: 'info' };
 
 /** contextValue of each kind of node; `view/item/context` menus match on these. */
@@ -29,6 +32,12 @@ export const CONTEXT_VALUES = {
   history: 'history',
   info: 'info',
   group: 'group',
+  gatewaySource: 'gatewaySource',
+  /** A gateway source that takes a token (Admin API, Konnect). */
+  gatewaySourceToken: 'gatewaySource.token',
+  gatewayRoute: 'gatewayRoute',
+  gatewayRouteCallable: 'gatewayRoute.callable',
+  finding: 'finding',
 } as const;
 
 export type ContextValue = (typeof CONTEXT_VALUES)[keyof typeof CONTEXT_VALUES];

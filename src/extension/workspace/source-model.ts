@@ -30,8 +30,10 @@ export interface IdpEntry {
   sourceKind: FlowSource['kind'];
   name: string;
   description?: string;
-  /** As written (templates unrendered). */
+  /** Rendered for display when a DisplayContext is given (see displayValue), else as written. */
   issuer?: string;
+  /** The issuer as the file writes it, when that differs from `issuer`. */
+  issuerAsWritten?: string;
   clientId?: string;
   clientAuth?: string;
   okta?: { domain: string; authorizationServerId?: string };
@@ -49,7 +51,10 @@ export interface RouteEntry {
   name: string;
   service: string;
   method: string;
+  /** Rendered for display when a DisplayContext is given, else as written. */
   url: string;
+  /** The URL as the file writes it, when that differs from `url`. */
+  urlAsWritten?: string;
   /** e.g. "openid-connect (introspection)". */
   plugin: string;
   description?: string;
@@ -82,6 +87,49 @@ export const entryId = {
 
 const SECRET_REF = /^\$\{secret:([A-Za-z0-9_.\-/]+)\}$/;
 
+/**
+ * What the sidebar renders templates with: the environment each source runs
+ * in (the remembered choice, else the file's default) and the process's
+ * environment variables. `${secret:...}` is never rendered.
+ */
+export interface DisplayContext {
+  envOf?: (sourceId: string) => string | undefined;
+  processEnv?: Record<string, string | undefined>;
+}
+
+/** Where the extension remembers each source's chosen environment (workspace state). */
+export const ENV_CHOICE_KEY = 'oidcFlow.envChoice.v1';
+
+/** The display context from the workspace state's remembered environments and the process's variables. */
+export function displayContext(state: { get<T>(key: string): T | undefined }, processEnv: Record<string, string | undefined>): DisplayContext {
+  return { envOf: (sourceId) => state.get<Record<string, string>>(ENV_CHOICE_KEY)?.[sourceId], processEnv };
+}
+
+const ENV_TEMPLATE = /\{\{\s*env\.([A-Za-z0-9_-]+)\s*\}\}/g;
+const ENV_REF = /\$\{env:([A-Za-z0-9_.\-/]+)\}/g;
+
+function environmentOf(source: FlowSource, context: DisplayContext): Record<string, unknown> {
+  const envs = source.file?.environments ?? {};
+  const remembered = context.envOf?.(source.id);
+  const name = remembered !== undefined && Object.hasOwn(envs, remembered) ? remembered : source.file?.defaultEnvironment ?? (Object.hasOwn(envs, 'default') ? 'default' : Object.keys(envs)[0]);
+  return name !== undefined ? (envs[name] ?? {}) : {};
+}
+
+/**
+ * A value as the tree shows it: `{{env.x}}` from the source's environment
+ * and `${env:X}` from the sandbox's or the process's variables; whatever
+ * cannot be resolved stays as written, so nothing is guessed.
+ */
+export function displayValue(text: string, source: FlowSource, context: DisplayContext): string {
+  if (!text.includes('{{') && !text.includes('${env:')) return text;
+  const vars = (value: string) => value.replace(ENV_REF, (whole, name: string) => source.env?.[name] ?? context.processEnv?.[name] ?? whole);
+  const env = environmentOf(source, context);
+  return vars(text.replace(ENV_TEMPLATE, (whole, key: string) => {
+    const value = env[key];
+    return typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean' ? vars(String(value)) : whole;
+  }));
+}
+
 function issuerOf(idp: NonNullable<FlowFile['idps']>[string]): string | undefined {
   if (idp.issuer) return idp.issuer.replace(/\/+$/, '');
   if (!idp.okta) return undefined;
@@ -90,23 +138,28 @@ function issuerOf(idp: NonNullable<FlowFile['idps']>[string]): string | undefine
 }
 
 /** The IdPs of every source, sandbox first, then files in path order. */
-export function idpEntries(sources: readonly FlowSource[]): IdpEntry[] {
+export function idpEntries(sources: readonly FlowSource[], display?: DisplayContext): IdpEntry[] {
   return ordered(sources).flatMap((source) =>
-    Object.entries(source.file?.idps ?? {}).map(([name, idp]) => ({
-      id: entryId.idp(source.id, name),
-      sourceId: source.id,
-      sourceLabel: source.label,
-      sourceKind: source.kind,
-      name,
-      description: idp.description,
-      issuer: issuerOf(idp),
-      clientId: idp.clientId,
-      clientAuth: idp.clientAuth ?? (idp.clientSecret ? 'client_secret_basic' : idp.clientId ? 'none' : undefined),
-      okta: idp.okta,
-      endpoints: { ...(idp.endpoints ?? {}) },
-      scopes: idp.scopes,
-      secretKey: idp.clientSecret ? SECRET_REF.exec(idp.clientSecret)?.[1] : undefined,
-    })),
+    Object.entries(source.file?.idps ?? {}).map(([name, idp]) => {
+      const written = issuerOf(idp);
+      const shown = written !== undefined && display ? displayValue(written, source, display).replace(/\/+$/, '') : written;
+      return {
+        id: entryId.idp(source.id, name),
+        sourceId: source.id,
+        sourceLabel: source.label,
+        sourceKind: source.kind,
+        name,
+        description: idp.description,
+        issuer: shown,
+        ...(shown !== written ? { issuerAsWritten: written } : {}),
+        clientId: idp.clientId && display ? displayValue(idp.clientId, source, display) : idp.clientId,
+        clientAuth: idp.clientAuth ?? (idp.clientSecret ? 'client_secret_basic' : idp.clientId ? 'none' : undefined),
+        okta: idp.okta,
+        endpoints: Object.fromEntries(Object.entries(idp.endpoints ?? {}).map(([key, url]) => [key, display && typeof url === 'string' ? displayValue(url, source, display) : url])),
+        scopes: idp.scopes,
+        secretKey: idp.clientSecret ? SECRET_REF.exec(idp.clientSecret)?.[1] : undefined,
+      };
+    }),
   );
 }
 
@@ -119,20 +172,25 @@ function pluginText(route: NonNullable<FlowFile['routes']>[string]): string {
 }
 
 /** The routes of every source, with the service they belong to. */
-export function routeEntries(sources: readonly FlowSource[]): RouteEntry[] {
+export function routeEntries(sources: readonly FlowSource[], display?: DisplayContext): RouteEntry[] {
   return ordered(sources).flatMap((source) =>
-    Object.entries(source.file?.routes ?? {}).map(([name, route]) => ({
-      id: entryId.route(source.id, name),
-      sourceId: source.id,
-      sourceLabel: source.label,
-      sourceKind: source.kind,
-      name,
-      service: route.service ?? '(no service)',
-      method: route.method ?? 'GET',
-      url: `${route.baseUrl.replace(/\/$/, '')}${route.path ?? ''}`,
-      plugin: pluginText(route),
-      description: route.description,
-    })),
+    Object.entries(source.file?.routes ?? {}).map(([name, route]) => {
+      const written = `${route.baseUrl.replace(/\/$/, '')}${route.path ?? ''}`;
+      const url = display ? displayValue(written, source, display) : written;
+      return {
+        id: entryId.route(source.id, name),
+        sourceId: source.id,
+        sourceLabel: source.label,
+        sourceKind: source.kind,
+        name,
+        service: route.service ?? '(no service)',
+        method: route.method ?? 'GET',
+        url,
+        ...(url !== written ? { urlAsWritten: written } : {}),
+        plugin: pluginText(route),
+        description: route.description,
+      };
+    }),
   );
 }
 

@@ -291,6 +291,89 @@ flows:
       - { id: call, type: call, route: list-invoices, assert: [{ status: 200 }] }
 `;
 
+// A copy of test/fixtures/gateway/bearer-scopes.yaml (the test bundle carries no
+// fixture files): services with routes, a regex path, shadowed plugins and
+// lint findings, read as a decK source configured in oidcFlow.gateways.
+const DECK_FIXTURE = `# Modelled on Kong's openid-connect examples: JWT bearer validation with
+# Okta's scp claim (scopes_claim), a plugin at service level overridden at
+# route level, a global plugin, top-level routes and plugins referring to
+# services and routes by name, a regex path and consumers.
+_format_version: "3.0"
+services:
+  - name: billing
+    url: http://billing.internal:9000
+    plugins:
+      - name: openid-connect
+        config:
+          issuer: https://example.okta.com/oauth2/default
+          auth_methods:
+            - bearer
+          scopes_claim:
+            - scp
+          scopes_required:
+            - billing:read
+    routes:
+      - name: invoices
+        paths:
+          - /invoices
+        plugins:
+          - name: openid-connect
+            config:
+              issuer: https://example.okta.com/oauth2/default
+              auth_methods:
+                - bearer
+              scopes_claim:
+                - scp
+              scopes_required:
+                - invoices:read
+              audience_required:
+                - api://billing
+      - name: invoice-by-id
+        paths:
+          - ~/invoices/\\d+$
+        methods:
+          - GET
+  - name: reports
+    host: reports.internal
+    port: 8443
+    protocol: https
+    path: /api
+  - name: health
+    url: http://health.internal
+routes:
+  - name: reports-monthly
+    service: reports
+    paths:
+      - /reports/monthly
+    hosts:
+      - api.example.com
+  - name: status
+    service:
+      name: health
+    paths:
+      - /status
+plugins:
+  - name: openid-connect
+    config:
+      issuer: https://example.okta.com/oauth2/default/
+      client_id:
+        - kong-gateway
+      client_secret:
+        - kong-plain-text-secret
+  - name: key-auth
+    route: status
+    config:
+      key_names:
+        - apikey
+  - name: openid-connect
+    consumer: partner-app
+    config:
+      issuer: https://partner.example.com
+consumers:
+  - username: partner-app
+    custom_id: 0oa-partner
+`;
+
 // ---- tests ---------------------------------------------------------------------
 
 describe('OIDC Flow Debugger in the extension host', function () {
@@ -370,11 +453,14 @@ describe('OIDC Flow Debugger in the extension host', function () {
       assert.equal(find(details, 'Client', 'the IdP').description, 'tree-client · client_secret_basic');
       assert.equal(find(details, 'Tokens', 'the IdP').description, 'none fetched');
 
-      const services = await rows(VIEWS.routes);
-      const service = find(services, 'billing-service', 'the Gateway Routes view');
+      // The Gateway Routes view groups by source first, then by service.
+      const routeSources = await rows(VIEWS.routes);
+      const routeSource = routeSources.find((s) => s.label.endsWith('tree-fixture.oidc-flow.yaml'));
+      assert.ok(routeSource, `the Gateway Routes view shows no tree-fixture source: ${JSON.stringify(routeSources.map((s) => s.label))}`);
+      const service = find(await rows(VIEWS.routes, routeSource.node), 'billing-service', 'the flow file in the Gateway Routes view');
       const routes = await rows(VIEWS.routes, service.node);
       const route = find(routes, 'list-invoices', 'the billing-service group');
-      assert.equal(route.description, 'GET https://gateway.tree-fixture.test/invoices · openid-connect (introspection)');
+      assert.ok(route.description.startsWith('GET https://gateway.tree-fixture.test/invoices · openid-connect (introspection)'), route.description);
 
       // Stable ids: a refresh gives the same rows the same ids, so selection and expansion survive.
       await vscode.commands.executeCommand('oidcFlow.refresh');
@@ -396,6 +482,55 @@ describe('OIDC Flow Debugger in the extension host', function () {
       await vscode.workspace.fs.delete(fileUri, { useTrash: false });
       fileUri = undefined;
       await waitFor('the IdP gone-okta to disappear', async () => !(await rows(VIEWS.idps)).some((i) => i.label === 'gone-okta') || undefined);
+    });
+  });
+
+  describe('gateway sources from the settings', function () {
+    let fileUri: vscode.Uri | undefined;
+
+    afterEach(async function () {
+      await vscode.workspace.getConfiguration('oidcFlow').update('gateways', undefined, vscode.ConfigurationTarget.Workspace);
+      if (fileUri) await vscode.workspace.fs.delete(fileUri, { useTrash: false }).then(undefined, () => undefined);
+      fileUri = undefined;
+    });
+
+    it('shows a decK source\'s services, routes and findings, and keeps them with an error node when a refresh fails', async function () {
+      await activeProduct();
+      const folder = vscode.workspace.workspaceFolders?.[0];
+      assert.ok(folder, 'the test window has no workspace folder to write a decK file into');
+      fileUri = vscode.Uri.joinPath(folder.uri, 'gateways', 'billing.kong.yaml');
+      await vscode.workspace.fs.writeFile(fileUri, new TextEncoder().encode(DECK_FIXTURE));
+      const netBefore = probe.net.length;
+      const entry = { name: 'billing-deck', kind: 'deck', path: 'gateways/billing.kong.yaml', proxyUrl: 'http://localhost:8000' };
+      await vscode.workspace.getConfiguration('oidcFlow').update('gateways', [entry], vscode.ConfigurationTarget.Workspace);
+
+      const source = await waitFor('the decK source with its routes in the Gateway Routes view', async () =>
+        (await rows(VIEWS.routes)).find((r) => r.label === 'billing-deck' && / · 4 routes · read /.test(r.description)),
+      );
+      assert.match(source.description, /^decK file · 4 routes · read \d\d:\d\d$/);
+      const services = await rows(VIEWS.routes, source.node);
+      assert.deepEqual(services.map((s) => s.label), ['billing', 'reports', 'health']);
+      const routes = await rows(VIEWS.routes, find(services, 'billing', 'the decK source').node);
+      const invoices = find(routes, 'invoices', 'the billing service');
+      assert.match(invoices.description, /^ANY http:\/\/localhost:8000\/invoices · openid-connect \(bearer\) · route · \d+ findings?$/);
+      assert.match(find(routes, 'invoice-by-id', 'the billing service').description, /regex path/);
+      const findings = await rows(VIEWS.routes, invoices.node);
+      assert.ok(findings.length > 0, 'the invoices route shows no findings');
+      assert.ok(findings.some((f) => /plugin/.test(f.label) && f.tooltip.includes('Fix: ')), `findings: ${JSON.stringify(findings.map((f) => f.label))}`);
+
+      // Pointed at a missing file, a refresh fails: the routes stay and an error node says why.
+      await vscode.workspace.getConfiguration('oidcFlow').update('gateways', [{ ...entry, path: 'gateways/missing.kong.yaml' }], vscode.ConfigurationTarget.Workspace);
+      await vscode.commands.executeCommand('oidcFlow.refreshGatewaySources');
+      const failed = await waitFor('the refresh-failed node under the decK source', async () => {
+        const shown = (await rows(VIEWS.routes)).find((r) => r.label === 'billing-deck');
+        const children = shown ? await rows(VIEWS.routes, shown.node) : [];
+        return children[0]?.label.startsWith('Refresh failed:') ? children : undefined;
+      });
+      assert.match(failed[0]!.label, /^Refresh failed: Cannot read the decK file .*missing\.kong\.yaml.* — showing routes read at \d\d:\d\d:\d\d$/);
+      assert.deepEqual(failed.slice(1).map((s) => s.label), ['billing', 'reports', 'health']);
+      const kept = await rows(VIEWS.routes, find(failed, 'billing', 'the decK source after the failed refresh').node);
+      assert.equal(find(kept, 'invoices', 'the billing service after the failed refresh').id, invoices.id);
+      assert.deepEqual(probe.net.slice(netBefore), [], 'reading a decK file made network calls');
     });
   });
 
@@ -429,8 +564,8 @@ describe('OIDC Flow Debugger in the extension host', function () {
       const sandboxIdp = idps.find((i) => i.description.startsWith('sandbox'))!;
       const issuerRow = find(await rows(VIEWS.idps, sandboxIdp.node), 'Issuer', 'the sandbox IdP');
       assert.ok(issuerRow.description === issuer || issuerRow.description.includes('{{env.issuer}}'), `the sandbox IdP's issuer row says ${issuerRow.description}`);
-      const routes = await rows(VIEWS.routes);
-      const orders = await rows(VIEWS.routes, find(routes, 'orders-service', 'the Gateway Routes view').node);
+      const sandboxRoutes = await rows(VIEWS.routes, find(await rows(VIEWS.routes), 'Sandbox', 'the Gateway Routes view').node);
+      const orders = await rows(VIEWS.routes, find(sandboxRoutes, 'orders-service', 'the sandbox in the Gateway Routes view').node);
       assert.ok(orders.some((r) => r.label === 'orders' && r.description.startsWith(`GET ${gateway}/orders`)), `no sandbox route orders at ${gateway}: ${JSON.stringify(orders.map((r) => r.description))}`);
 
       await stopSandbox();

@@ -11,6 +11,9 @@ describe('host/webview protocol', () => {
       { type: 'command', command: 'export-har', runId: 'run-1' },
       { type: 'command', command: 'copy-curl', runId: 'run-1', exchangeId: 'x1' },
       { type: 'command', command: 'rerun', runId: 'run-1' },
+      { type: 'command', command: 'step-control', runId: 'run-1', action: 'next' },
+      { type: 'command', command: 'step-control', runId: 'run-1', action: 'continue' },
+      { type: 'command', command: 'step-control', runId: 'run-1', action: 'stop' },
       { type: 'command', command: 'open-history' },
     ]) {
       assert.equal(isWebviewMessage(message), true, JSON.stringify(message));
@@ -29,6 +32,8 @@ describe('host/webview protocol', () => {
       { type: 'request', requestId: 'w1', request: { kind: 'run-shell', runId: 'r', exchangeId: 'x' } },
       { type: 'command', command: 'copy-curl', runId: 'run-1' },
       { type: 'command', command: 'delete-everything' },
+      { type: 'command', command: 'step-control', runId: 'run-1', action: 'rewind' },
+      { type: 'command', command: 'step-control', action: 'next' },
       { type: 'request', requestId: 'x'.repeat(600), request: { kind: 'reveal-exchange', runId: 'r', exchangeId: 'x' } },
     ]) {
       assert.equal(isWebviewMessage(message), false, JSON.stringify(message)?.slice(0, 80));

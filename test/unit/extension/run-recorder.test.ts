@@ -145,4 +145,30 @@ describe('RunRecorder (results view model)', () => {
     assert.equal(view.steps[0]!.error!.code, 'secret.missing');
     assert.equal(view.live, false);
   });
+
+  it('says which step a step-by-step run waits before, until that step starts', () => {
+    const recorder = new RunRecorder({ id: 'run-2', title: 'steps', source: 'test', now: () => T0 + 10 });
+    recorder.onEvent({ type: 'run-start', flow: 'f', steps: [{ id: 'token', type: 'token' }, { id: 'call', type: 'call' }], at: T0 });
+    recorder.onEvent({ type: 'paused', id: 'token', at: T0 + 1 });
+    assert.equal(recorder.view().pausedBefore, 'token');
+    assert.equal(recorder.view().steps.find((s) => s.id === 'token')!.status, 'pending');
+    recorder.onEvent({ type: 'step-start', id: 'token', path: 'token', stepType: 'token', at: T0 + 2 });
+    assert.equal(recorder.view().pausedBefore, undefined);
+    recorder.onEvent({ type: 'step-end', step: step({ id: 'token', path: 'token', type: 'token' }) });
+    recorder.onEvent({ type: 'paused', id: 'call', at: T0 + 3 });
+    assert.equal(recorder.view().pausedBefore, 'call');
+    recorder.onEvent({ type: 'run-end', result: { flow: 'f', status: 'passed', startedAt: T0, durationMs: 5, steps: [] } });
+    assert.equal(recorder.view().pausedBefore, undefined, 'a finished run waits for nothing');
+  });
+
+  it('carries the route config findings of a call step, and of a repeat\'s last call', () => {
+    const recorder = new RunRecorder({ id: 'run-3', title: 'lint', source: 'test', now: () => T0 + 10 });
+    recorder.onEvent({ type: 'run-start', flow: 'f', steps: [{ id: 'call', type: 'call' }, { id: 'again', type: 'repeat' }], at: T0 });
+    const finding = { rule: 'ssl-verify-off', severity: 'warning' as const, field: 'config.ssl_verify', message: 'TLS is not verified.', fix: 'Set ssl_verify to true.' };
+    recorder.onEvent({ type: 'step-end', step: step({ id: 'call', path: 'call', gatewayFindings: [finding] }) });
+    recorder.onEvent({ type: 'step-end', step: step({ id: 'again', path: 'again', type: 'repeat', children: [step({ id: 'c', path: 'again/c#1' }), step({ id: 'c', path: 'again/c#2', gatewayFindings: [finding] })] }) });
+    const view = recorder.view();
+    assert.deepEqual(view.steps[0]!.findings, [finding]);
+    assert.deepEqual(view.steps[1]!.findings, [finding]);
+  });
 });

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import type { FlowFile } from '../../../src/core/flow/file-format';
 import { sandboxRoutes, sandboxSource } from '../../../src/extension/workspace/sandbox-source';
 import type { FlowSource } from '../../../src/extension/workspace/source-model';
-import { flowEntries, flowUpTo, idpEntries, routeEntries, routesByService, singleStepFile } from '../../../src/extension/workspace/source-model';
+import { displayValue, flowEntries, flowUpTo, idpEntries, routeEntries, routesByService, singleStepFile } from '../../../src/extension/workspace/source-model';
 import { isFlowFilePath } from '../../../src/extension/workspace/flow-file-names';
 
 const file: FlowFile = {
@@ -32,6 +32,28 @@ describe('workspace source model', () => {
     assert.equal(entries[1]!.issuer, 'https://login.example.com');
     assert.equal(entries[1]!.clientAuth, 'none');
     assert.deepEqual(idpEntries([source]), entries, 'ids and values are stable across refreshes');
+  });
+
+  it('shows templates rendered with the chosen environment, secrets never', () => {
+    const templated: FlowFile = {
+      version: 1,
+      defaultEnvironment: 'dev',
+      environments: { dev: { issuer: 'https://dev.idp/oauth2/default', gw: '${env:GW_URL}', token: '${secret:t}' }, prod: { issuer: 'https://prod.idp/oauth2/default', gw: 'https://gw.prod' } },
+      idps: { okta: { issuer: '{{env.issuer}}/', clientId: '${env:CLIENT_ID}', clientSecret: '${secret:okta.clientSecret}' } },
+      routes: { orders: { baseUrl: '{{ env.gw }}', path: '/orders' } },
+    };
+    const src: FlowSource = { id: 'file:///w/t.oidc-flow.yaml', kind: 'file', label: 't.oidc-flow.yaml', file: templated, errorCount: 0 };
+    const display = { envOf: () => undefined, processEnv: { GW_URL: 'http://localhost:8000', CLIENT_ID: 'cc-basic' } };
+    const [idp] = idpEntries([src], display);
+    assert.equal(idp!.issuer, 'https://dev.idp/oauth2/default');
+    assert.equal(idp!.issuerAsWritten, '{{env.issuer}}');
+    assert.equal(idp!.clientId, 'cc-basic');
+    assert.equal(routeEntries([src], display)[0]!.url, 'http://localhost:8000/orders');
+    assert.equal(routeEntries([src], { ...display, envOf: () => 'prod' })[0]!.url, 'https://gw.prod/orders', 'the remembered environment wins');
+    assert.equal(idpEntries([src], { envOf: () => 'gone' })[0]!.issuer, 'https://dev.idp/oauth2/default', 'an environment that no longer exists falls back to the default');
+    assert.equal(displayValue('{{env.token}}', src, display), '${secret:t}', 'a secret reference is shown as written');
+    assert.equal(displayValue('{{env.missing}}-${env:NOPE}', src, display), '{{env.missing}}-${env:NOPE}', 'what cannot be resolved stays as written');
+    assert.equal(idpEntries([src])[0]!.issuer, '{{env.issuer}}', 'without a display context, values are as written');
   });
 
   it('groups routes by service and shows the auth plugin', () => {
