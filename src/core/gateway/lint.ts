@@ -203,8 +203,12 @@ export function lintKongOidc(raw: KongOidcConfig, context: LintContext = {}): Li
     }
   }
 
-  if (!c.ssl_verify && known('ssl_verify')) {
-    add({ rule: 'ssl-verify-off', severity: 'warning', field: 'config.ssl_verify', message: "ssl_verify is off (Kong's default), so the gateway trusts any certificate for the IdP's discovery, JWKS and introspection endpoints.", fix: 'Set config.ssl_verify to true and give Kong the IdP\'s CA (lua_ssl_trusted_certificate).' });
+  // Kong 3.14 turned ssl_verify on by default; before that it was off, and a config that leaves
+  // it out says nothing about which applies, so only a written false is certain.
+  if (raw.ssl_verify === false) {
+    add({ rule: 'ssl-verify-off', severity: 'warning', field: 'config.ssl_verify', message: "ssl_verify is false, so the gateway trusts any certificate for the IdP's discovery, JWKS and introspection endpoints.", fix: 'Set config.ssl_verify to true and give Kong the IdP\'s CA (lua_ssl_trusted_certificate).' });
+  } else if (raw.ssl_verify === undefined && !context.partial) {
+    add({ rule: 'ssl-verify-off', severity: 'info', field: 'config.ssl_verify', message: "ssl_verify is not set: Kong Gateway before 3.14 then does not verify the IdP's certificate (3.14 and later do).", fix: 'Set config.ssl_verify to true explicitly, so the route is safe on every Kong version.' });
   }
   if (raw.auth_methods === undefined && !context.partial) {
     add({ rule: 'auth-methods-default', severity: 'warning', field: 'config.auth_methods', message: 'auth_methods is left at the default of all nine methods, so a request without a usable token is redirected to the IdP login (302) instead of getting a 401, and password and client_credentials logins are accepted at the gateway.', fix: 'List only the methods the route needs, e.g. ["bearer"] or ["introspection"].' });

@@ -140,7 +140,7 @@ describe('oidc-flow routes and lint', () => {
       assert.match(r.out, /ERROR   config\.scopes_required  The route requires scope invoices:read, which this token does not carry \(it has: orders:read\); the gateway will answer 403\.\n           fix: Request the token with scope "invoices:read", or change scopes_required\./);
       assert.match(r.out, /WARNING config\.introspect_jwt_tokens  JWT access tokens are verified locally .*\n           evidence: this token lives 60 minutes\n/);
       assert.match(r.out, /INFO    plugins  The service-level openid-connect plugin/);
-      assert.match(r.out, /\n\d+ error\(s\), \d+ warning\(s\), 2 note\(s\) in 1 route\(s\)\n$/);
+      assert.match(r.out, /\n\d+ error\(s\), \d+ warning\(s\), 3 note\(s\) in 1 route\(s\)\n$/);
       assert.ok(!r.out.includes(OKTA_JWT));
     });
 

@@ -122,9 +122,15 @@ describe('gateway lint (Kong openid-connect)', () => {
     assert.match(f.message, /audience api:\/\/orders.*aud is api:\/\/default/);
   });
 
-  it('ssl-verify-off (Kong default)', () => {
-    const f = rule(lintKongOidc({ ...quiet, ssl_verify: undefined }, { metadata }), 'ssl-verify-off');
-    assert.equal(f.severity, 'warning');
+  it('ssl-verify-off: a written false warns; left out, it notes the default changed in Kong 3.14', () => {
+    const off = rule(lintKongOidc({ ...quiet, ssl_verify: false }, { metadata }), 'ssl-verify-off');
+    assert.equal(off.severity, 'warning');
+    assert.match(off.message, /ssl_verify is false, so the gateway trusts any certificate/);
+    const unset = rule(lintKongOidc({ ...quiet, ssl_verify: undefined }, { metadata }), 'ssl-verify-off');
+    assert.equal(unset.severity, 'info');
+    assert.match(unset.message, /before 3\.14 .*does not verify/);
+    assert.ok(!lintKongOidc({ ...quiet, ssl_verify: undefined }, { metadata, partial: true }).some((f) => f.rule === 'ssl-verify-off'), 'a partial description says nothing about it');
+    assert.ok(!lintKongOidc({ ...quiet, ssl_verify: true }, { metadata }).some((f) => f.rule === 'ssl-verify-off'));
   });
 
   it('auth-methods-default', () => {
