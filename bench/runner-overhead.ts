@@ -32,11 +32,14 @@ version: 1
 environments: { local: { url: "${upstream.url}" } }
 idps:
   idp: { discovery: false, endpoints: { token: "${tokenUrl}" }, clientId: bench, clientAuth: none }
+routes:
+  # A Kong route config, so each call also pays for token injection and the config lint.
+  orders: { baseUrl: "{{env.url}}", gateway: { kind: kong, config: { auth_methods: [introspection], scopes_required: [orders:read], cache_introspection: false } } }
 flows:
   f:
     steps:
       - { id: token, type: token, idp: idp, reuse: false }
-${Array.from({ length: STEPS }, (_, i) => `      - { id: r${i}, type: request, url: "{{env.url}}/orders/${i}", assert: [{ status: 200 }, { json: $.upstream, equals: echo }] }`).join('\n')}
+${Array.from({ length: STEPS }, (_, i) => `      - { id: r${i}, type: call, route: orders, path: /orders/${i}, assert: [{ status: 200 }, { json: $.upstream, equals: echo }] }`).join('\n')}
 `;
   const { file } = loadFlowFile(flowText, { fileName: 'bench' });
   const http = createHttpClient({ env: {} });
@@ -44,18 +47,20 @@ ${Array.from({ length: STEPS }, (_, i) => `      - { id: r${i}, type: request, u
 
   const baseline = async () => {
     const token = await request(tokenUrl, { method: 'POST', body: 'grant_type=client_credentials&client_id=bench', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
-    if (!((await token.body.json()) as { access_token?: string }).access_token) throw new Error('baseline token failed');
+    const accessToken = ((await token.body.json()) as { access_token?: string }).access_token;
+    if (!accessToken) throw new Error('baseline token failed');
     for (let i = 0; i < STEPS; i += 1) {
-      const res = await request(`${upstream.url}/orders/${i}`);
+      const res = await request(`${upstream.url}/orders/${i}`, { headers: { authorization: `Bearer ${accessToken}` } });
       const body = (await res.body.json()) as { upstream?: string };
       if (res.statusCode !== 200 || body.upstream !== 'echo') throw new Error('baseline failed');
     }
   };
   const viaClient = async () => {
     const token = await http.send({ method: 'POST', url: tokenUrl, form: { grant_type: 'client_credentials', client_id: 'bench' } });
-    if (!token.json<{ access_token?: string }>().access_token) throw new Error('client token failed');
+    const accessToken = token.json<{ access_token?: string }>().access_token;
+    if (!accessToken) throw new Error('client token failed');
     for (let i = 0; i < STEPS; i += 1) {
-      const res = await http.send({ method: 'GET', url: `${upstream.url}/orders/${i}` });
+      const res = await http.send({ method: 'GET', url: `${upstream.url}/orders/${i}`, headers: { Authorization: `Bearer ${accessToken}` }, secrets: [accessToken] });
       if (res.status !== 200 || res.json<{ upstream?: string }>().upstream !== 'echo') throw new Error('client failed');
     }
   };
@@ -92,7 +97,7 @@ ${Array.from({ length: STEPS }, (_, i) => `      - { id: r${i}, type: request, u
 
   const perRequestBase = baseMs / (RUNS * (STEPS + 1));
   const perRequestRunner = runnerMs / (RUNS * (STEPS + 1));
-  process.stdout.write(`runs: ${RUNS} flows x (1 token + ${STEPS} data requests), same process, same local servers\n`);
+  process.stdout.write(`runs: ${RUNS} flows x (1 token + ${STEPS} calls to a Kong-configured route), same process, same local servers\n`);
   process.stdout.write(`baseline (raw undici request + JSON parse): ${perRequestBase.toFixed(3)} ms/request\n`);
   const perRequestClient = clientMs / (RUNS * (STEPS + 1));
   process.stdout.write(`HTTP layer (recording, timings, redaction-ready exchange): ${perRequestClient.toFixed(3)} ms/request, ratio ${(perRequestClient / perRequestBase).toFixed(2)}x\n`);
