@@ -196,9 +196,10 @@ async function verifyToken(s: Services, arg: unknown): Promise<void> {
       void vs.window.showErrorMessage(asOidcError(error).toUserMessage());
       return;
     }
-    const { idpEntries } = await import('../workspace/source-model');
+    const { displayContext, idpEntries } = await import('../workspace/source-model');
     const sandboxIssuer = s.sandbox.current?.idp.issuer;
-    const entries = idpEntries(await s.index.sources());
+    // Rendered issuers, so a file's "{{env.issuer}}" matches the token's iss.
+    const entries = idpEntries(await s.index.sources(), displayContext(s.context.workspaceState, process.env));
     const matches = (e: IdpEntry) => e.issuer === iss || (e.sourceKind === 'sandbox' && sandboxIssuer === iss);
     const items = [...entries.filter(matches), ...entries.filter((e) => !matches(e))].map((e) => ({ label: e.name, description: `${matches(e) ? 'issuer matches · ' : ''}${e.sourceLabel}`, value: e as IdpEntry | 'iss' }));
     if (iss) items.unshift({ label: `$(globe) The token's issuer`, description: iss, value: 'iss' });
