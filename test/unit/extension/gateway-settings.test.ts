@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { OidcError } from '../../../src/core/errors';
 import type { GatewayLoaderDeps } from '../../../src/extension/gateway/gateway-loader';
 import { toGatewaySource } from '../../../src/extension/gateway/gateway-loader';
 import { parseGatewaySettings } from '../../../src/extension/gateway/gateway-settings';
 import { GatewayTokens, gatewayTokenKey } from '../../../src/extension/gateway/gateway-tokens';
+import { rejection } from '../../support/rejection';
 
 function deps(overrides: Partial<GatewayLoaderDeps> = {}): GatewayLoaderDeps {
   return {
@@ -17,15 +17,6 @@ function deps(overrides: Partial<GatewayLoaderDeps> = {}): GatewayLoaderDeps {
   };
 }
 
-async function rejection(promise: Promise<unknown>): Promise<OidcError> {
-  try {
-    await promise;
-  } catch (error) {
-    assert.ok(error instanceof OidcError, `expected OidcError, got ${String(error)}`);
-    return error;
-  }
-  assert.fail('expected a rejection');
-}
 
 describe('gateway source settings', () => {
   it('keeps valid entries and says why each other one was left out', () => {

@@ -3,22 +3,13 @@ import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { readKongAdmin } from '../../../src/core/gateway/admin-api';
 import { consumerContext, lintKongOidc } from '../../../src/core/gateway/lint';
-import { OidcError } from '../../../src/core/errors';
 import { createHttpClient } from '../../../src/core/http/client';
 import type { HttpExchange } from '../../../src/core/http/types';
 import { testPki } from '../http/servers';
 import type { KongServer, KongServerOptions } from './kong-server';
 import { ADMIN_TOKEN, startKongServer } from './kong-server';
+import { rejection } from '../../support/rejection';
 
-async function rejection(promise: Promise<unknown>): Promise<OidcError> {
-  try {
-    await promise;
-  } catch (error) {
-    assert.ok(error instanceof OidcError, `expected OidcError, got ${String(error)}`);
-    return error;
-  }
-  assert.fail('expected a rejection');
-}
 
 describe('Kong Admin API reader', () => {
   const servers: KongServer[] = [];

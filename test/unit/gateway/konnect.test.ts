@@ -1,21 +1,13 @@
 import { strict as assert } from 'node:assert';
 import { konnectBaseUrl, readKonnect } from '../../../src/core/gateway/konnect';
 import { consumerContext, lintKongOidc } from '../../../src/core/gateway/lint';
-import { OidcError } from '../../../src/core/errors';
+import type { OidcError } from '../../../src/core/errors';
 import { createHttpClient } from '../../../src/core/http/client';
 import type { HttpExchange } from '../../../src/core/http/types';
 import type { KongServer, KongServerOptions } from './kong-server';
 import { CONTROL_PLANE_ID, KONNECT_PAT, startKongServer } from './kong-server';
+import { rejection } from '../../support/rejection';
 
-async function rejection(promise: Promise<unknown>): Promise<OidcError> {
-  try {
-    await promise;
-  } catch (error) {
-    assert.ok(error instanceof OidcError, `expected OidcError, got ${String(error)}`);
-    return error;
-  }
-  assert.fail('expected a rejection');
-}
 
 describe('Konnect reader', () => {
   const servers: KongServer[] = [];
