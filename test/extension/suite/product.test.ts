@@ -17,6 +17,7 @@ import assert from 'node:assert/strict';
 import Module from 'node:module';
 import * as net from 'node:net';
 import * as vscode from 'vscode';
+import { waitFor } from './wait';
 
 const EXTENSION_ID = 'oidc-flow-debugger.oidc-flow-debugger';
 const VIEWS = { idps: 'oidcFlow.idps', routes: 'oidcFlow.routes', flows: 'oidcFlow.flows', history: 'oidcFlow.history' } as const;
@@ -179,15 +180,6 @@ async function activeProduct(): Promise<vscode.Extension<unknown>> {
   return extension;
 }
 
-async function waitFor<T>(what: string, read: () => T | undefined | Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`gave up waiting for ${what} after ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 function messageAfter(seq: number, pattern: RegExp): RecordedMessage | undefined {
   return probe.messages.find((m) => m.seq > seq && pattern.test(m.text));

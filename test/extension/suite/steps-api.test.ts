@@ -9,6 +9,7 @@
  */
 import assert from 'node:assert/strict';
 import * as vscode from 'vscode';
+import { waitFor } from './wait';
 
 const EXTENSION_ID = 'oidc-flow-debugger.oidc-flow-debugger';
 
@@ -45,15 +46,6 @@ async function api(): Promise<Api> {
   return exported;
 }
 
-async function waitFor<T>(what: string, read: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`gave up waiting for ${what} after ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 /** Fails instead of hanging when a command does not resolve (the bug this suite guards against). */
 async function within<T>(what: string, promise: Thenable<T>, timeoutMs: number): Promise<T> {
