@@ -13,6 +13,13 @@ const EXCLUDE_GLOB = '{**/node_modules/**,**/.git/**}';
  */
 export class FlowIndex implements vscode.Disposable {
   private files = new Map<string, FlowSource>();
+  /**
+   * Bumped by every watcher event for a file: a reload that was still
+   * reading when a later event (a delete, say) arrived must not write its
+   * stale result back. Older VS Code (1.90) delivers the create or change of
+   * a write late enough to race the delete that follows it.
+   */
+  private generations = new Map<string, number>();
   private sandbox?: FlowSource;
   private scanned?: Promise<void>;
   private readonly emitter: vscode.EventEmitter<void>;
@@ -32,6 +39,7 @@ export class FlowIndex implements vscode.Disposable {
       watcher.onDidCreate((uri) => void this.reload(uri)),
       watcher.onDidChange((uri) => void this.reload(uri)),
       watcher.onDidDelete((uri) => {
+        this.nextGeneration(uri.toString());
         if (this.files.delete(uri.toString())) this.emitter.fire();
       }),
       vs.workspace.onDidChangeWorkspaceFolders(() => {
@@ -77,7 +85,17 @@ export class FlowIndex implements vscode.Disposable {
     if (!source) throw new OidcError('extension.source_missing', `The flow source ${sourceId} is gone.`, { hint: 'Refresh the OIDC Flow views; the file may have been moved or deleted.' });
     if (source.kind === 'sandbox') return { source, file: source.file! };
     const uri = this.vs.Uri.parse(source.id);
-    const text = await this.textOf(uri);
+    let text: string;
+    try {
+      text = await this.textOf(uri);
+    } catch (error) {
+      if (!(error instanceof this.vs.FileSystemError && error.code === 'FileNotFound')) throw error;
+      // Deleted without the watcher telling us (VS Code can drop the events of a short-lived file).
+      this.nextGeneration(source.id);
+      this.files.delete(source.id);
+      this.emitter.fire();
+      throw new OidcError('extension.source_missing', `The flow file ${source.label} no longer exists.`, { hint: 'It was moved or deleted; the OIDC Flow views no longer list it.' });
+    }
     const { loadFlowFile } = await import('../../core/flow/load');
     const { file } = loadFlowFile(text, { fileName: this.vs.workspace.asRelativePath(uri) });
     return { source, file };
@@ -97,18 +115,33 @@ export class FlowIndex implements vscode.Disposable {
   private async scan(): Promise<void> {
     const uris = await this.vs.workspace.findFiles(FLOW_FILE_GLOB, EXCLUDE_GLOB, 500);
     const next = new Map<string, FlowSource>();
-    for (const uri of uris) next.set(uri.toString(), await this.read(uri));
+    for (const uri of uris) {
+      const source = await this.read(uri);
+      if (source) next.set(uri.toString(), source);
+    }
     this.files = next;
     await this.updateSandbox(false);
   }
 
   private async reload(uri: vscode.Uri): Promise<void> {
     if (!this.scanned) return;
-    this.files.set(uri.toString(), await this.read(uri));
+    const key = uri.toString();
+    const generation = this.nextGeneration(key);
+    const source = await this.read(uri);
+    if (this.generations.get(key) !== generation) return;
+    if (source) this.files.set(key, source);
+    else if (!this.files.delete(key)) return;
     this.emitter.fire();
   }
 
-  private async read(uri: vscode.Uri): Promise<FlowSource> {
+  private nextGeneration(key: string): number {
+    const next = (this.generations.get(key) ?? 0) + 1;
+    this.generations.set(key, next);
+    return next;
+  }
+
+  /** The file as a source; undefined when it no longer exists. */
+  private async read(uri: vscode.Uri): Promise<FlowSource | undefined> {
     const label = this.vs.workspace.asRelativePath(uri);
     try {
       const text = await this.textOf(uri);
@@ -117,6 +150,7 @@ export class FlowIndex implements vscode.Disposable {
       const errors = check.issues.filter((i) => i.severity === 'error');
       return { id: uri.toString(), kind: 'file', label, file: check.file, errorCount: errors.length, firstError: errors[0] ? `${errors[0].where}: ${errors[0].message}` : undefined };
     } catch (error) {
+      if (error instanceof this.vs.FileSystemError && error.code === 'FileNotFound') return undefined;
       return { id: uri.toString(), kind: 'file', label, errorCount: 1, firstError: `Cannot read ${label}: ${(error as Error).message}` };
     }
   }
