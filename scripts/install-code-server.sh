@@ -20,12 +20,9 @@ REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 MARKER="$CACHE/.installed-$VERSION"
 BIN="$CACHE/node_modules/.bin/code-server"
 
-say() { printf 'install-code-server: %s\n' "$*"; }
-fail() {
-  printf 'install-code-server: ERROR: %s\n' "$1" >&2
-  [ -n "${2:-}" ] && printf 'install-code-server: hint: %s\n' "$2" >&2
-  exit 1
-}
+LOG_NAME=install-code-server
+# shellcheck source=scripts/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 # code-server refuses any Node but 24 (its postinstall checks the major
 # version npm reports); the repo ships one as the devDependency `node`.
@@ -46,16 +43,7 @@ fi
 missing=()
 dpkg -s libkrb5-dev >/dev/null 2>&1 || missing+=(libkrb5-dev)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
-if [ "${#missing[@]}" -gt 0 ]; then
-  if [ "${OIDC_E2E_NO_APT:-}" != 1 ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-    say "installing Debian packages: ${missing[*]} (apt-get; set OIDC_E2E_NO_APT=1 to forbid)"
-    apt-get update -q >/dev/null || fail "apt-get update failed" "check the Debian package mirror is reachable"
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}" >/dev/null ||
-      fail "apt-get install ${missing[*]} failed" "install them by hand: apt-get install -y ${missing[*]}"
-  else
-    fail "missing Debian packages: ${missing[*]}" "as root run: apt-get update && apt-get install -y ${missing[*]}"
-  fi
-fi
+ensure_debian_packages "${missing[@]}"
 
 mkdir -p "$CACHE"
 exec 9>"$CACHE/.lock"

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import type { CodeServer } from './support/code-server';
-import { productVsixPath, requireCodeServer, requireVsix, startCodeServer } from './support/code-server';
+import { productVsixPath, requireCodeServer, requireVsix, selectedCodeServer, startCodeServer } from './support/code-server';
 import type { Workbench } from './support/browser';
 import { openWorkbench, requireChromium } from './support/browser';
 
@@ -18,7 +18,7 @@ function sampleJwt(): string {
   return `${input}.${signature}`;
 }
 
-describe('e2e: the VSIX in a real VS Code (code-server)', function () {
+describe(`e2e: the VSIX in a real VS Code (code-server ${selectedCodeServer().version})`, function () {
   let server: CodeServer | undefined;
   let workbench: Workbench | undefined;
 

@@ -6,13 +6,17 @@
  * Exit code 0 only when tests ran and none failed.
  *
  *   bash scripts/install-code-server.sh && npm run package && tsx test/extension/run-code-server.ts
+ *
+ * With --oldest it runs the same suite in the code-server whose VS Code is
+ * the oldest package.json's engines.vscode allows, and fails unless the
+ * extension host really is that version (npm run test:extension:oldest).
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openWorkbench, requireChromium } from '../e2e/support/browser';
 import type { Workbench } from '../e2e/support/browser';
-import { productVsixPath, requireCodeServer, requireVsix, startCodeServer } from '../e2e/support/code-server';
+import { oldestCodeServer, productVsixPath, REPO_ROOT, requireCodeServer, requireVsix, selectCodeServer, startCodeServer } from '../e2e/support/code-server';
 import type { CodeServer } from '../e2e/support/code-server';
 import { buildRunnerVsix } from './build-runner';
 import { formatRun, RESULTS_ENV, runSucceeded } from './results';
@@ -29,7 +33,17 @@ async function waitForFile(path: string, timeoutMs: number): Promise<boolean> {
   return existsSync(path);
 }
 
+/** "^1.90.0" → "1.90": the oldest VS Code the manifest admits. */
+function oldestEngine(): string {
+  const pkg = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { engines: { vscode: string } };
+  const match = /^\^(\d+)\.(\d+)\.0$/.exec(pkg.engines.vscode);
+  if (!match) throw new Error(`package.json engines.vscode is ${pkg.engines.vscode}; expected ^<major>.<minor>.0`);
+  return `${match[1]}.${match[2]}`;
+}
+
 async function main(): Promise<number> {
+  const oldest = process.argv.includes('--oldest');
+  if (oldest) selectCodeServer(oldestCodeServer());
   requireCodeServer();
   requireChromium();
   requireVsix(productVsixPath());
@@ -53,6 +67,10 @@ async function main(): Promise<number> {
     }
     const run = JSON.parse(readFileSync(resultsPath, 'utf8')) as ExtensionTestRun;
     process.stdout.write(`${formatRun(run)}\n`);
+    if (oldest && !run.vscodeVersion.startsWith(`${oldestEngine()}.`)) {
+      process.stderr.write(`extension tests: package.json admits VS Code ${oldestEngine()}, but the oldest code-server runs VS Code ${run.vscodeVersion}: raise engines.vscode or OIDC_OLDEST_CODE_SERVER\n`);
+      return 1;
+    }
     if (run.passed === 0 && run.failed === 0 && !run.runnerError) process.stderr.write('extension tests in code-server: no tests ran\n');
     return runSucceeded(run) ? 0 : 1;
   } finally {

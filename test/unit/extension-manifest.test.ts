@@ -120,6 +120,17 @@ describe('extension manifest (package.json)', () => {
     assert.match(manifest.engines.vscode, /^\^1\.(9\d|\d{3})\.\d+$/);
   });
 
+  it('admits exactly the oldest VS Code the oldest-code-server suites run (code-server 4.N is VS Code 1.N)', () => {
+    const installer = readFileSync(join(root, 'scripts', 'install-oldest-code-server.sh'), 'utf8');
+    const support = readFileSync(join(root, 'test', 'e2e', 'support', 'code-server.ts'), 'utf8');
+    const scriptVersion = /OIDC_OLDEST_CODE_SERVER:-(4\.\d+\.\d+)/.exec(installer)?.[1];
+    const testVersion = /OIDC_OLDEST_CODE_SERVER \?\? '(4\.\d+\.\d+)'/.exec(support)?.[1];
+    assert.ok(scriptVersion, 'scripts/install-oldest-code-server.sh names no default version');
+    assert.equal(testVersion, scriptVersion, 'the installer and the test support disagree on the oldest code-server');
+    const minor = scriptVersion.split('.')[1];
+    assert.equal(manifest.engines.vscode, `^1.${minor}.0`, `engines.vscode must be the VS Code of code-server ${scriptVersion}`);
+  });
+
   it('validates flow files with the bundled JSON schema (JSON and YAML)', () => {
     for (const entry of [...manifest.contributes.jsonValidation, ...manifest.contributes.yamlValidation]) {
       assert.equal(entry.url, './schemas/flow-file.schema.json');

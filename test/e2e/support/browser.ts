@@ -10,7 +10,8 @@ import type { Browser, Page } from 'playwright-core';
 import { REPO_ROOT } from './code-server';
 
 export const CHROMIUM_PATH = process.env.OIDC_E2E_CHROMIUM ?? '/usr/bin/chromium';
-export const SCREENSHOT_DIR = join(REPO_ROOT, 'test-results', 'e2e');
+// The oldest-VS-Code run keeps its screenshots apart from the main run's.
+export const SCREENSHOT_DIR = join(REPO_ROOT, 'test-results', process.env.OIDC_CODE_SERVER === 'oldest' ? 'e2e-oldest' : 'e2e');
 
 // Without the background-networking flags Chromium keeps dialling Google
 // services that the closed network refuses; --no-sandbox because CI runs as root.

@@ -13,13 +13,55 @@ import { promisify } from 'node:util';
 
 const run = promisify(execFile);
 
-export const CODE_SERVER_VERSION = process.env.OIDC_CODE_SERVER_VERSION ?? '4.139.1';
 export const REPO_ROOT = resolve(__dirname, '..', '..', '..');
-export const INSTALL_COMMAND = 'bash scripts/install-code-server.sh';
 
-/** The folder scripts/install-code-server.sh installs into. */
+/** One code-server installation the tests can run: which version, where, and how it gets there. */
+export interface CodeServerInstall {
+  version: string;
+  /** The folder its installer installs into. */
+  cache: string;
+  /** The command that installs it. */
+  installCommand: string;
+  /** What the installer needs, for the message when it is missing. */
+  needs: string;
+}
+
+/** The current code-server (VS Code 1.139 on Node 24): e2e and the main extension-host run. */
+export function currentCodeServer(): CodeServerInstall {
+  return {
+    version: process.env.OIDC_CODE_SERVER_VERSION ?? '4.139.1',
+    cache: process.env.OIDC_E2E_CACHE ?? join(homedir(), '.cache', 'oidc-flow-debugger', 'code-server'),
+    installCommand: 'bash scripts/install-code-server.sh',
+    needs: 'needs Node 24 from node_modules/.bin and apt-get install -y libkrb5-dev; npm run test:e2e does this first',
+  };
+}
+
+/** The code-server whose VS Code is the oldest package.json's engines.vscode allows (1.90, on Node 20). */
+export function oldestCodeServer(): CodeServerInstall {
+  const version = process.env.OIDC_OLDEST_CODE_SERVER ?? '4.90.3';
+  return {
+    version,
+    cache: process.env.OIDC_OLDEST_CODE_SERVER_CACHE ?? join(homedir(), '.cache', 'oidc-flow-debugger', `code-server-${version}`),
+    installCommand: 'bash scripts/install-oldest-code-server.sh',
+    needs: 'it brings its own Node 20 and needs apt-get install -y libkrb5-dev ripgrep; npm run test:extension:oldest does this first',
+  };
+}
+
+// OIDC_CODE_SERVER=oldest runs the e2e suite in the oldest supported VS Code.
+let selected: CodeServerInstall = process.env.OIDC_CODE_SERVER === 'oldest' ? oldestCodeServer() : currentCodeServer();
+
+/** Makes startCodeServer() and the checks below use another installation. */
+export function selectCodeServer(install: CodeServerInstall): void {
+  selected = install;
+}
+
+export function selectedCodeServer(): CodeServerInstall {
+  return selected;
+}
+
+/** The folder the selected installation lives in. */
 export function codeServerCache(): string {
-  return process.env.OIDC_E2E_CACHE ?? join(homedir(), '.cache', 'oidc-flow-debugger', 'code-server');
+  return selected.cache;
 }
 
 /** code-server's entry script inside the cache. */
@@ -36,11 +78,11 @@ export function productVsixPath(): string {
 /** Why code-server cannot run here (and how to fix it), or undefined when it can. */
 export function codeServerUnavailable(): string | undefined {
   const entry = codeServerEntry();
-  if (!existsSync(entry) || !existsSync(join(codeServerCache(), `.installed-${CODE_SERVER_VERSION}`))) {
-    return `code-server ${CODE_SERVER_VERSION} is not installed in ${codeServerCache()}: run \`${INSTALL_COMMAND}\` (needs Node 24 from node_modules/.bin and apt-get install -y libkrb5-dev; npm run test:e2e does this first)`;
+  if (!existsSync(entry) || !existsSync(join(codeServerCache(), `.installed-${selected.version}`))) {
+    return `code-server ${selected.version} is not installed in ${codeServerCache()}: run \`${selected.installCommand}\` (${selected.needs})`;
   }
   const repoNode = join(REPO_ROOT, 'node_modules', '.bin', 'node');
-  if (!existsSync(repoNode) && process.versions.node.split('.')[0] !== '24') {
+  if (!existsSync(join(codeServerCache(), 'node', 'bin', 'node')) && !existsSync(repoNode) && process.versions.node.split('.')[0] !== '24') {
     return `code-server needs Node 24, but this is Node ${process.versions.node} and ${repoNode} is missing: run npm ci`;
   }
   return undefined;
@@ -58,7 +100,11 @@ export function requireVsix(path: string): void {
 }
 
 function nodeBinary(): string {
-  // code-server insists on Node 24; the repo ships it as the devDependency `node`.
+  // An older code-server needs the Node its VS Code was built for; its
+  // installer leaves that Node in the cache as node/bin/node.
+  const cachedNode = join(codeServerCache(), 'node', 'bin', 'node');
+  if (existsSync(cachedNode)) return cachedNode;
+  // code-server 4.139 insists on Node 24; the repo ships it as the devDependency `node`.
   const repoNode = join(REPO_ROOT, 'node_modules', '.bin', 'node');
   return existsSync(repoNode) ? repoNode : process.execPath;
 }
