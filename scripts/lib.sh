@@ -1,5 +1,11 @@
 # Shared by the code-server installers. Set LOG_NAME, then source it.
 
+# Run as `npm run ...`, the script inherits the outer npm's user agent, which
+# names the Node that ran that npm (the system's Node 20): the npm this
+# script runs would pass it on, and code-server's postinstall reads its Node
+# version from it and refuses. Each npm must describe itself.
+unset npm_config_user_agent
+
 say() { printf '%s: %s\n' "$LOG_NAME" "$*"; }
 # fail <what happened> [<what to do>]: prints both to stderr and exits 1.
 fail() {
