@@ -388,6 +388,13 @@ describe('OIDC Flow Debugger in the extension host', function () {
       assert.deepEqual(probe.net, [], 'activation (and the tests before this one) made the extension listen or connect');
     });
 
+    it('loads only its shell bundle while activating, not dist/lazy.js (the runner, OAuth, the sandbox)', async function () {
+      const extension = await activeProduct();
+      const loaded = Object.keys(require.cache).filter((path) => path.startsWith(extension.extensionPath));
+      assert.ok(loaded.some((path) => path.endsWith('extension.js')), `the product's bundle is not in require.cache: ${JSON.stringify(loaded)}`);
+      assert.deepEqual(loaded.filter((path) => path.endsWith('lazy.js')), [], 'activation loaded dist/lazy.js');
+    });
+
     it('registers every contributed command, and no oidcFlow command it does not contribute', async function () {
       const extension = await activeProduct();
       const manifest = extension.packageJSON as { contributes?: { commands?: Array<{ command: string; category?: string }> } };
