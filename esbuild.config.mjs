@@ -30,26 +30,24 @@ const common = {
   legalComments: 'none',
 };
 
-const extensionHost = {
+const node = {
   ...common,
   platform: 'node',
   target: 'node20',
   format: 'cjs',
-  external: ['vscode'],
 };
 
-const EXTENSION_ENTRY = 'src/extension/extension.ts';
 const key = (absPath) => relative(root, absPath).split('\\').join('/');
 
 /**
- * Which modules activation needs (the entry's static imports, transitively)
+ * Which modules the entry needs at once (its static imports, transitively)
  * and which modules those reach only by dynamic import.
  */
-async function splitExtensionHost() {
-  const probe = await esbuild.build({ ...extensionHost, entryPoints: [EXTENSION_ENTRY], write: false, metafile: true, outfile: 'dist/extension.js', logLevel: 'silent' });
+async function analyse(options, entry) {
+  const probe = await esbuild.build({ ...options, entryPoints: [entry], write: false, metafile: true, outfile: 'dist/probe.js', logLevel: 'silent' });
   const inputs = probe.metafile.inputs;
   const shell = new Set();
-  const queue = [EXTENSION_ENTRY];
+  const queue = [entry];
   while (queue.length > 0) {
     const file = queue.shift();
     if (shell.has(file)) continue;
@@ -77,37 +75,43 @@ function redirect(name, pick) {
   };
 }
 
-function extensionHostContexts({ shell, lazy }) {
+/**
+ * Two bundles for one entry: `dist/<name>.js` with what the entry imports
+ * statically, `dist/<name>-lazy.js` with what it reaches by dynamic import.
+ */
+async function splitBundle(options, { entry, name, lazyName }) {
+  const { shell, lazy } = await analyse(options, entry);
+  const shellFile = `./${name}.js`;
+  const lazyFile = `./${lazyName}.js`;
   const shellEntry = [
-    `export * from ${JSON.stringify(resolve(root, EXTENSION_ENTRY))};`,
+    `export * from ${JSON.stringify(resolve(root, entry))};`,
     ...[...shell].map((file, i) => `import * as m${i} from ${JSON.stringify(resolve(root, file))};`),
     `export const __shared = { ${[...shell].map((file, i) => `${JSON.stringify(file)}: m${i}`).join(', ')} };`,
   ].join('\n');
   const lazyEntry = [...lazy]
     .map((file) => `Object.defineProperty(exports, ${JSON.stringify(file)}, { enumerable: true, get: () => require(${JSON.stringify(resolve(root, file))}) });`)
     .join('\n');
+  const stub = (namespace, contents) => ({ namespace, pluginData: { contents } });
   return [
     {
-      ...extensionHost,
-      stdin: { contents: shellEntry, resolveDir: root, sourcefile: 'extension-entry.js', loader: 'js' },
-      outfile: 'dist/extension.js',
-      external: [...extensionHost.external, './lazy.js'],
+      ...options,
+      stdin: { contents: shellEntry, resolveDir: root, sourcefile: `${name}-entry.js`, loader: 'js' },
+      outfile: `dist/${name}.js`,
+      external: [...(options.external ?? []), lazyFile],
       plugins: [
         redirect('lazy-module', (args, file) =>
-          args.kind === 'dynamic-import' && lazy.has(file)
-            ? { path: file, namespace: 'lazy-module', pluginData: { contents: `module.exports = require("./lazy.js")[${JSON.stringify(file)}];` } }
-            : undefined,
+          args.kind === 'dynamic-import' && lazy.has(file) ? { path: file, ...stub('lazy-module', `module.exports = require(${JSON.stringify(lazyFile)})[${JSON.stringify(file)}];`) } : undefined,
         ),
       ],
     },
     {
-      ...extensionHost,
-      stdin: { contents: lazyEntry, resolveDir: root, sourcefile: 'lazy-entry.js', loader: 'js' },
-      outfile: 'dist/lazy.js',
-      external: [...extensionHost.external, './extension.js'],
+      ...options,
+      stdin: { contents: lazyEntry, resolveDir: root, sourcefile: `${lazyName}-entry.js`, loader: 'js' },
+      outfile: `dist/${lazyName}.js`,
+      external: [...(options.external ?? []), shellFile],
       plugins: [
         redirect('shell-module', (args, file) =>
-          shell.has(file) ? { path: file, namespace: 'shell-module', pluginData: { contents: `module.exports = require("./extension.js").__shared[${JSON.stringify(file)}];` } } : undefined,
+          shell.has(file) ? { path: file, ...stub('shell-module', `module.exports = require(${JSON.stringify(shellFile)}).__shared[${JSON.stringify(file)}];`) } : undefined,
         ),
       ],
     },
@@ -115,7 +119,7 @@ function extensionHostContexts({ shell, lazy }) {
 }
 
 const contexts = [
-  ...extensionHostContexts(await splitExtensionHost()),
+  ...(await splitBundle({ ...node, external: ['vscode'] }, { entry: 'src/extension/extension.ts', name: 'extension', lazyName: 'lazy' })),
   {
     ...common,
     entryPoints: ['src/webview/main.ts'],
@@ -124,15 +128,9 @@ const contexts = [
     target: 'es2022',
     format: 'iife',
   },
-  {
-    ...common,
-    entryPoints: ['src/cli/main.ts'],
-    outfile: 'dist/cli.js',
-    platform: 'node',
-    target: 'node20',
-    format: 'cjs',
-    banner: { js: '#!/usr/bin/env node' },
-  },
+  // One file: every CLI command loads its modules on demand, so a split
+  // would only spare `--help` (commands would all share one lazy bundle).
+  { ...node, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
 ];
 
 const built = await Promise.all(contexts.map((options) => esbuild.context(options)));
