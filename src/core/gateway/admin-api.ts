@@ -5,7 +5,7 @@
 import { OidcError } from '../errors';
 import type { HttpClient, HttpOptions } from '../http/types';
 import type { KongApiDescriptor, KongApiTarget } from './kong-pages';
-import { listKongCollection, listOptionalKongCollection } from './kong-pages';
+import { getKongJson, listKongCollection, listOptionalKongCollection } from './kong-pages';
 import type { GatewayModel, KongPluginEntity, KongRouteEntity, KongServiceEntity } from './model';
 import { buildGatewayModel, kongConsumers } from './model';
 
@@ -31,7 +31,8 @@ export const KONG_ADMIN_API: KongApiDescriptor = {
   unreachableHint: 'The Kong Admin API could not be reached: check the Admin API URL and that admin_listen exposes it to this machine.',
 };
 
-function adminBase(options: KongAdminOptions): string {
+/** The Admin API's root and, for a workspace, the base its entities are read under. */
+function adminBase(options: KongAdminOptions): { root: string; base: string } {
   let url: URL;
   try {
     url = new URL(options.adminUrl);
@@ -43,13 +44,28 @@ function adminBase(options: KongAdminOptions): string {
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     throw new OidcError('gateway.admin_url', `The Kong Admin API URL must be http or https, got ${url.protocol}.`, { hint: 'Give the Admin API as http://host:8001 or https://host:8444.' });
   }
-  const base = url.toString().replace(/\/+$/, '');
-  return options.workspace ? `${base}/${encodeURIComponent(options.workspace)}` : base;
+  const root = url.toString().replace(/\/+$/, '');
+  return { root, base: options.workspace ? `${root}/${encodeURIComponent(options.workspace)}` : root };
+}
+
+/**
+ * Kong's version from the Admin API root (GET /), or undefined when it
+ * cannot be read: it only refines the lint (defaults that changed between
+ * versions), so a refused or odd answer must not fail the whole read.
+ */
+async function readKongVersion(http: HttpClient, target: KongApiTarget, root: string): Promise<string | undefined> {
+  try {
+    const body = await getKongJson(http, target, `${root}/`, 'Kong version');
+    const version = (body as { version?: unknown } | null)?.version;
+    return typeof version === 'string' && version ? version : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Reads a Kong Admin API's services, routes, plugins and consumers (every page) into the gateway model; a refused /consumers only leaves them out. */
 export async function readKongAdmin(http: HttpClient, options: KongAdminOptions): Promise<GatewayModel> {
-  const baseUrl = adminBase(options);
+  const { root, base: baseUrl } = adminBase(options);
   const target: KongApiTarget = {
     api: KONG_ADMIN_API,
     baseUrl,
@@ -64,11 +80,15 @@ export async function readKongAdmin(http: HttpClient, options: KongAdminOptions)
   for (const plugin of plugins) plugin.origin = `plugin ${plugin.instance_name ?? plugin.id ?? plugin.name} (${baseUrl}/plugins/${plugin.id ?? ''})`;
   const consumers = await listOptionalKongCollection<Record<string, unknown>>(http, target, 'consumers');
   const unavailable = 'unavailable' in consumers ? consumers.unavailable : undefined;
+  const gatewayVersion = await readKongVersion(http, target, root);
   return buildGatewayModel(
     { services, routes, plugins, consumers: 'items' in consumers ? kongConsumers(consumers.items) : [] },
-    { kind: 'admin-api', description: `Kong Admin API ${baseUrl}` },
-    unavailable
-      ? { consumersUnavailable: unavailable, warnings: [`Consumers could not be read (${unavailable}), so checks that need them (consumer_claim mapping) cannot tell whether a consumer exists; an RBAC role allowed to read /consumers fixes that.`] }
-      : {},
+    { kind: 'admin-api', description: `Kong Admin API ${baseUrl}${gatewayVersion ? ` (Kong ${gatewayVersion})` : ''}` },
+    {
+      ...(unavailable
+        ? { consumersUnavailable: unavailable, warnings: [`Consumers could not be read (${unavailable}), so checks that need them (consumer_claim mapping) cannot tell whether a consumer exists; an RBAC role allowed to read /consumers fixes that.`] }
+        : {}),
+      ...(gatewayVersion ? { gatewayVersion } : {}),
+    },
   );
 }

@@ -96,6 +96,8 @@ export const KONG_OIDC_DEFAULTS: Readonly<Required<Pick<KongOidcConfig,
   verify_claims: true,
   leeway: 0,
   enable_hs_signatures: false,
+  // Before Kong 3.14; 3.14 turned it on. The lint judges a left-out ssl_verify
+  // by the gateway's version where the source reports it (kongAtLeast).
   ssl_verify: false,
   scopes_claim: ['scope'],
   audience_claim: ['aud'],

@@ -38,6 +38,16 @@ export interface LintContext {
   partial?: boolean;
   /** The gateway's consumers and where they were read, or why they could not be read. */
   consumers?: { list: readonly KongConsumerEntity[]; where: string } | { unavailable: string };
+  /** Kong's version as the Admin API reports it (GET /, e.g. "3.14.0.0"), when known: some defaults changed between versions. */
+  gatewayVersion?: string;
+}
+
+/** Whether a Kong version is at least major.minor; undefined when the version cannot be read. */
+export function kongAtLeast(version: string | undefined, major: number, minor: number): boolean | undefined {
+  const match = /^(\d+)\.(\d+)/.exec(version ?? '');
+  if (!match) return undefined;
+  const [have, haveMinor] = [Number(match[1]), Number(match[2])];
+  return have > major || (have === major && haveMinor >= minor);
 }
 
 /** Kong's consumer_by default: the fields a claim value is matched against. */
@@ -208,7 +218,12 @@ export function lintKongOidc(raw: KongOidcConfig, context: LintContext = {}): Li
   if (raw.ssl_verify === false) {
     add({ rule: 'ssl-verify-off', severity: 'warning', field: 'config.ssl_verify', message: "ssl_verify is false, so the gateway trusts any certificate for the IdP's discovery, JWKS and introspection endpoints.", fix: 'Set config.ssl_verify to true and give Kong the IdP\'s CA (lua_ssl_trusted_certificate).' });
   } else if (raw.ssl_verify === undefined && !context.partial) {
-    add({ rule: 'ssl-verify-off', severity: 'info', field: 'config.ssl_verify', message: "ssl_verify is not set: Kong Gateway before 3.14 then does not verify the IdP's certificate (3.14 and later do).", fix: 'Set config.ssl_verify to true explicitly, so the route is safe on every Kong version.' });
+    const verifiesByDefault = kongAtLeast(context.gatewayVersion, 3, 14);
+    if (verifiesByDefault === false) {
+      add({ rule: 'ssl-verify-off', severity: 'warning', field: 'config.ssl_verify', message: `ssl_verify is not set, and this gateway runs Kong ${context.gatewayVersion}, where that means off (3.14 turned it on): the gateway trusts any certificate for the IdP's discovery, JWKS and introspection endpoints.`, fix: "Set config.ssl_verify to true and give Kong the IdP's CA (lua_ssl_trusted_certificate)." });
+    } else if (verifiesByDefault === undefined) {
+      add({ rule: 'ssl-verify-off', severity: 'info', field: 'config.ssl_verify', message: "ssl_verify is not set: Kong Gateway before 3.14 then does not verify the IdP's certificate (3.14 and later do).", fix: 'Set config.ssl_verify to true explicitly, so the route is safe on every Kong version.' });
+    }
   }
   if (raw.auth_methods === undefined && !context.partial) {
     add({ rule: 'auth-methods-default', severity: 'warning', field: 'config.auth_methods', message: 'auth_methods is left at the default of all nine methods, so a request without a usable token is redirected to the IdP login (302) instead of getting a 401, and password and client_credentials logins are accepted at the gateway.', fix: 'List only the methods the route needs, e.g. ["bearer"] or ["introspection"].' });

@@ -137,6 +137,8 @@ export interface GatewayModel {
   consumers: KongConsumerEntity[];
   /** Why the consumers could not be read (e.g. RBAC forbids /consumers); `consumers` is then empty but not known to be. */
   consumersUnavailable?: string;
+  /** Kong's version, where the source tells it (the Admin API's GET /). */
+  gatewayVersion?: string;
   /** Whether the config was read from a file (plain-text secrets are a finding there). */
   fromFile: boolean;
   /** Things the reader skipped or could not follow. */
@@ -210,7 +212,7 @@ function pluginOrigin(plugin: KongPluginEntity): string {
 export function buildGatewayModel(
   entities: KongEntities,
   source: GatewayModel['source'],
-  options: { fromFile?: boolean; warnings?: string[]; consumersUnavailable?: string } = {},
+  options: { fromFile?: boolean; warnings?: string[]; consumersUnavailable?: string; gatewayVersion?: string } = {},
 ): GatewayModel {
   const services: GatewayService[] = entities.services.map((service, index) => ({
     ...(service.id ? { id: service.id } : {}),
@@ -263,6 +265,7 @@ export function buildGatewayModel(
     routes,
     consumers: entities.consumers ?? [],
     ...(options.consumersUnavailable ? { consumersUnavailable: options.consumersUnavailable } : {}),
+    ...(options.gatewayVersion ? { gatewayVersion: options.gatewayVersion } : {}),
     fromFile: options.fromFile ?? false,
     warnings: options.warnings ?? [],
   };

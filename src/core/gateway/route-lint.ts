@@ -31,7 +31,7 @@ export interface GatewayLintOptions {
 }
 
 /** Lints one route with already-fetched metadata; no I/O. */
-export function lintGatewayRoute(route: GatewayRoute, model: Pick<GatewayModel, 'fromFile'> & Partial<Pick<GatewayModel, 'source' | 'consumers' | 'consumersUnavailable'>>, context: Omit<LintContext, 'fromFile'> = {}): LintFinding[] {
+export function lintGatewayRoute(route: GatewayRoute, model: Pick<GatewayModel, 'fromFile'> & Partial<Pick<GatewayModel, 'source' | 'consumers' | 'consumersUnavailable' | 'gatewayVersion'>>, context: Omit<LintContext, 'fromFile'> = {}): LintFinding[] {
   if (!route.oidc) {
     if (route.authPlugins.length > 0) return [];
     return [{
@@ -47,7 +47,12 @@ export function lintGatewayRoute(route: GatewayRoute, model: Pick<GatewayModel, 
     const kong = lintKongOidc(config, { ...context, fromFile: false });
     return [...kong.map(adaptFindingForApache), ...apacheFindings(route, context.token)];
   }
-  const findings = lintKongOidc(config, { ...context, fromFile: model.fromFile, consumers: consumerContext(model) });
+  const findings = lintKongOidc(config, {
+    ...context,
+    fromFile: model.fromFile,
+    consumers: consumerContext(model),
+    ...(model.gatewayVersion && !context.gatewayVersion ? { gatewayVersion: model.gatewayVersion } : {}),
+  });
   for (const shadow of route.oidc.shadows) {
     findings.push({
       rule: 'plugin-shadowed',

@@ -36,8 +36,10 @@ describe('Kong Admin API reader', () => {
     assert.equal(model.source.kind, 'admin-api');
     assert.deepEqual(model.services.map((s) => s.name), ['orders-api', 'billing', 'health']);
     assert.deepEqual(model.routes.map((r) => r.name), ['orders', 'order-by-id', 'invoices', 'status', 'r5']);
-    // 3 services (2 pages) + 5 routes (3 pages) + 4 plugins (2 pages) + 3 consumers (2 pages)
-    assert.equal(server.requests.length, 9);
+    // 3 services (2 pages) + 5 routes (3 pages) + 4 plugins (2 pages) + 3 consumers (2 pages) + GET / for the version
+    assert.equal(server.requests.length, 10);
+    assert.equal(server.requests[9]!.url, '/');
+    assert.equal(model.gatewayVersion, '3.9.1');
     assert.match(server.requests[7]!.url, /^\/consumers\?size=2$/);
     assert.match(server.requests[8]!.url, /^\/consumers\?size=2&offset=/);
     // Only what consumer mapping matches on is kept; the Admin API's nulls are left out.
@@ -74,7 +76,7 @@ describe('Kong Admin API reader', () => {
     assert.match(found.message, /maps to consumer 0oa-billing\.$/);
     const missing = lintKongOidc(config, { token: token('0oa-unknown'), consumers: consumerContext(model) }).find((f) => f.rule === 'consumer-required')!;
     assert.equal(missing.severity, 'error');
-    assert.match(missing.evidence!, /^3 consumers read from Kong Admin API http:\/\/127\.0\.0\.1:\d+$/);
+    assert.match(missing.evidence!, /^3 consumers read from Kong Admin API http:\/\/127\.0\.0\.1:\d+ \(Kong 3\.9\.1\)$/);
   });
 
   for (const status of [403, 404] as const) {
@@ -105,7 +107,17 @@ describe('Kong Admin API reader', () => {
     const model = await readKongAdmin(client(), { adminUrl: server.url, token: ADMIN_TOKEN, workspace: 'team-a' });
     assert.equal(model.routes.length, 5);
     assert.equal(model.consumers.length, 3);
-    assert.ok(server.requests.every((r) => r.url.startsWith('/team-a/')), server.requests.map((r) => r.url).join(' '));
+    // Entities under the workspace; the version from the Admin API's root.
+    assert.ok(server.requests.slice(0, -1).every((r) => r.url.startsWith('/team-a/')), server.requests.map((r) => r.url).join(' '));
+    assert.equal(server.requests.at(-1)!.url, '/');
+  });
+
+  it('reads the routes without a version when GET / is refused; the version only refines the lint', async () => {
+    const server = await start({ version: null });
+    const model = await readKongAdmin(client(), { adminUrl: server.url, token: ADMIN_TOKEN });
+    assert.equal(model.routes.length, 5);
+    assert.equal(model.gatewayVersion, undefined);
+    assert.deepEqual(model.warnings, []);
   });
 
   it('reads over https with the CA passed through the per-request options', async () => {

@@ -60,6 +60,8 @@ export interface KongServerOptions {
   mode?: 'slow' | 'drop' | 'html';
   /** Refuse /consumers: 403 as RBAC does for a role without read access to consumers, 404, or fail with 500. */
   consumers?: 403 | 404 | 500;
+  /** What GET / reports as Kong's version (default 3.9.1); null answers / with 404, as a proxy in front might. */
+  version?: string | null;
 }
 
 function json(res: ServerResponse, status: number, body: unknown): void {
@@ -128,6 +130,11 @@ export async function startKongServer(options: KongServerOptions = {}): Promise<
 
     if (req.headers['kong-admin-token'] !== ADMIN_TOKEN) {
       json(res, 401, { message: 'Invalid RBAC credentials. Token or User credentials required' });
+      return;
+    }
+    if (segments.length === 0) {
+      if (options.version === null) json(res, 404, { message: 'Not found' });
+      else json(res, 200, { version: options.version ?? '3.9.1', edition: 'enterprise', tagline: 'Welcome to kong', hostname: 'kong-test', node_id: 'n1' });
       return;
     }
     const [first, second] = segments;

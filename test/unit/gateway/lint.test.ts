@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { readApacheConf } from '../../../src/core/gateway/apache-conf';
 import { readDeckFile } from '../../../src/core/gateway/deck-file';
-import { consumerContext, lintKongOidc } from '../../../src/core/gateway/lint';
+import { consumerContext, kongAtLeast, lintKongOidc } from '../../../src/core/gateway/lint';
 import type { LintFinding } from '../../../src/core/gateway/lint';
 import type { KongOidcConfig } from '../../../src/core/gateway/kong-oidc-config';
 
@@ -131,6 +131,27 @@ describe('gateway lint (Kong openid-connect)', () => {
     assert.match(unset.message, /before 3\.14 .*does not verify/);
     assert.ok(!lintKongOidc({ ...quiet, ssl_verify: undefined }, { metadata, partial: true }).some((f) => f.rule === 'ssl-verify-off'), 'a partial description says nothing about it');
     assert.ok(!lintKongOidc({ ...quiet, ssl_verify: true }, { metadata }).some((f) => f.rule === 'ssl-verify-off'));
+  });
+
+  it('ssl-verify-off with the gateway\'s version: left out warns before Kong 3.14 and is fine from 3.14 on', () => {
+    const old = rule(lintKongOidc({ ...quiet, ssl_verify: undefined }, { metadata, gatewayVersion: '3.9.1' }), 'ssl-verify-off');
+    assert.equal(old.severity, 'warning');
+    assert.match(old.message, /runs Kong 3\.9\.1, where that means off/);
+    for (const version of ['3.14.0.0', '3.14.0.1-enterprise-edition', '4.0.0']) {
+      assert.ok(!lintKongOidc({ ...quiet, ssl_verify: undefined }, { metadata, gatewayVersion: version }).some((f) => f.rule === 'ssl-verify-off'), version);
+    }
+    // A written false is a warning on every version; a version that cannot be read leaves the note.
+    assert.equal(rule(lintKongOidc({ ...quiet, ssl_verify: false }, { metadata, gatewayVersion: '3.14.0.0' }), 'ssl-verify-off').severity, 'warning');
+    assert.equal(rule(lintKongOidc({ ...quiet, ssl_verify: undefined }, { metadata, gatewayVersion: 'next' }), 'ssl-verify-off').severity, 'info');
+  });
+
+  it('kongAtLeast compares major.minor and gives up on what it cannot read', () => {
+    assert.equal(kongAtLeast('3.14.0.0', 3, 14), true);
+    assert.equal(kongAtLeast('3.13.9.9', 3, 14), false);
+    assert.equal(kongAtLeast('2.99.0', 3, 14), false);
+    assert.equal(kongAtLeast('4.1', 3, 14), true);
+    assert.equal(kongAtLeast(undefined, 3, 14), undefined);
+    assert.equal(kongAtLeast('dev', 3, 14), undefined);
   });
 
   it('auth-methods-default', () => {

@@ -26,6 +26,16 @@ describe('gateway route lint', () => {
     assert.equal(lintGatewayRoute(vault.routes[0]!, vault).find((f) => f.rule === 'plaintext-client-secret'), undefined);
   });
 
+  it("judges a left-out ssl_verify by the gateway's version when the source knows it", () => {
+    const deck = readDeckFile(readFileSync(join(FIXTURES, 'gateway', 'bearer-scopes.yaml'), 'utf8'));
+    const route = deck.routes.find((r) => r.oidc && r.oidc.config.ssl_verify === undefined);
+    assert.ok(route, 'the fixture has no route that leaves ssl_verify out');
+    const severity = (gatewayVersion?: string) => lintGatewayRoute(route, { ...deck, ...(gatewayVersion ? { gatewayVersion } : {}) }).find((f) => f.rule === 'ssl-verify-off')?.severity;
+    assert.equal(severity(), 'info');
+    assert.equal(severity('3.4.2'), 'warning');
+    assert.equal(severity('3.14.0.0'), undefined);
+  });
+
   it('plugin-shadowed tells which less specific plugin never runs on the route', () => {
     const deck = readDeckFile(readFileSync(join(FIXTURES, 'gateway', 'bearer-scopes.yaml'), 'utf8'), 'bearer-scopes.yaml');
     const invoices = deck.routes.find((r) => r.name === 'invoices')!;
