@@ -6,6 +6,7 @@ import { OidcError } from '../errors';
 import type { HttpClient, HttpOptions } from '../http/types';
 import type { KongApiDescriptor, KongApiTarget } from './kong-pages';
 import { getKongJson, listKongCollection, listOptionalKongCollection } from './kong-pages';
+import { oldestKongVersion } from './kong-version';
 import type { GatewayModel, KongPluginEntity, KongRouteEntity, KongServiceEntity } from './model';
 import { buildGatewayModel, kongConsumers } from './model';
 
@@ -97,11 +98,31 @@ export async function readKonnect(http: HttpClient, options: KonnectOptions): Pr
   for (const plugin of plugins) plugin.origin = `plugin ${plugin.instance_name ?? plugin.id ?? plugin.name} (Konnect control plane ${cp.name ?? cp.id})`;
   const consumers = await listOptionalKongCollection<Record<string, unknown>>(http, entities, 'consumers');
   const unavailable = 'unavailable' in consumers ? consumers.unavailable : undefined;
+  const gatewayVersion = await oldestNodeVersion(http, target, `${base}/v2/control-planes/${encodeURIComponent(cp.id)}/nodes`);
   return buildGatewayModel(
     { services, routes, plugins, consumers: 'items' in consumers ? kongConsumers(consumers.items) : [] },
-    { kind: 'konnect', description: `Konnect control plane ${cp.name ? `${cp.name} (${cp.id})` : cp.id} in ${base}` },
-    unavailable
-      ? { consumersUnavailable: unavailable, warnings: [`Consumers could not be read (${unavailable}), so checks that need them (consumer_claim mapping) cannot tell whether a consumer exists; a token whose role may read consumers fixes that.`] }
-      : {},
+    { kind: 'konnect', description: `Konnect control plane ${cp.name ? `${cp.name} (${cp.id})` : cp.id} in ${base}${gatewayVersion ? ` (oldest data plane: Kong ${gatewayVersion})` : ''}` },
+    {
+      ...(unavailable
+        ? { consumersUnavailable: unavailable, warnings: [`Consumers could not be read (${unavailable}), so checks that need them (consumer_claim mapping) cannot tell whether a consumer exists; a token whose role may read consumers fixes that.`] }
+        : {}),
+      ...(gatewayVersion ? { gatewayVersion } : {}),
+    },
   );
+}
+
+/**
+ * The oldest Kong version among the control plane's data plane nodes: the
+ * config runs on all of them, so a default that changed matters on the
+ * oldest. Undefined when the nodes cannot be read or none reports a version;
+ * that only leaves the lint less sure, so it fails nothing.
+ */
+async function oldestNodeVersion(http: HttpClient, target: KongApiTarget, url: string): Promise<string | undefined> {
+  try {
+    const body = (await getKongJson(http, target, `${url}?page%5Bsize%5D=100`, 'Konnect data plane nodes')) as { items?: unknown; data?: unknown } | null;
+    const nodes = Array.isArray(body?.items) ? body.items : Array.isArray(body?.data) ? body.data : [];
+    return oldestKongVersion(nodes.map((node: { version?: unknown } | null) => node?.version));
+  } catch {
+    return undefined;
+  }
 }

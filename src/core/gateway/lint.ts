@@ -2,6 +2,7 @@ import type { AuthorizationServerMetadata } from '../oauth/metadata';
 import { claimValues, missingRequired, withKongDefaults } from './kong-oidc-config';
 import type { KongOidcConfig } from './kong-oidc-config';
 import type { GatewayModel, KongConsumerEntity } from './model';
+import { kongAtLeast } from './kong-version';
 
 /** One problem in a route's OIDC configuration, with the evidence and the fix. */
 export interface LintFinding {
@@ -40,14 +41,6 @@ export interface LintContext {
   consumers?: { list: readonly KongConsumerEntity[]; where: string } | { unavailable: string };
   /** Kong's version as the Admin API reports it (GET /, e.g. "3.14.0.0"), when known: some defaults changed between versions. */
   gatewayVersion?: string;
-}
-
-/** Whether a Kong version is at least major.minor; undefined when the version cannot be read. */
-export function kongAtLeast(version: string | undefined, major: number, minor: number): boolean | undefined {
-  const match = /^(\d+)\.(\d+)/.exec(version ?? '');
-  if (!match) return undefined;
-  const [have, haveMinor] = [Number(match[1]), Number(match[2])];
-  return have > major || (have === major && haveMinor >= minor);
 }
 
 /** Kong's consumer_by default: the fields a claim value is matched against. */

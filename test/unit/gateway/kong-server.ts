@@ -62,6 +62,8 @@ export interface KongServerOptions {
   consumers?: 403 | 404 | 500;
   /** What GET / reports as Kong's version (default 3.9.1); null answers / with 404, as a proxy in front might. */
   version?: string | null;
+  /** Konnect's data plane nodes' versions (default one node on 3.14.0.0 and one on 3.12.0.1); null answers /nodes with 403. */
+  nodeVersions?: string[] | null;
 }
 
 function json(res: ServerResponse, status: number, body: unknown): void {
@@ -116,6 +118,15 @@ export async function startKongServer(options: KongServerOptions = {}): Promise<
         return;
       }
       const [, cpSegment, cpId, coreEntities, collection] = segments;
+      if (cpSegment === 'control-planes' && cpId === CONTROL_PLANE_ID && coreEntities === 'nodes' && segments.length === 4) {
+        if (options.nodeVersions === null) {
+          json(res, 403, { status: 403, title: 'Forbidden', instance: 'konnect:trace:3456', detail: 'You do not have permission to perform this action' });
+          return;
+        }
+        const versions = options.nodeVersions ?? ['3.14.0.0', '3.12.0.1'];
+        json(res, 200, { items: versions.map((version, i) => ({ id: `node-${i}`, hostname: `dp-${i}`, version, type: 'kong-proxy', last_ping: 1764000000 })), page: { total: versions.length } });
+        return;
+      }
       if (collection === 'consumers' && options.consumers === 403) {
         json(res, 403, { status: 403, title: 'Forbidden', instance: 'konnect:trace:9012', detail: 'You do not have permission to perform this action' });
         return;

@@ -42,8 +42,12 @@ describe('Konnect reader', () => {
     assert.equal(model.source.kind, 'konnect');
     assert.match(model.source.description, /^Konnect control plane quickstart \(7f9fd312-a987-4628-b4c5-bb4f4fddd5f7\)/);
     assert.match(server.requests[0]!.url, /^\/v2\/control-planes\?filter%5Bname%5D%5Beq%5D=quickstart$/);
-    assert.ok(server.requests.slice(1).every((r) => r.url.startsWith(`/v2/control-planes/${CONTROL_PLANE_ID}/core-entities/`)));
-    assert.equal(server.requests.length, 1 + 2 + 3 + 2 + 2);
+    assert.ok(server.requests.slice(1, -1).every((r) => r.url.startsWith(`/v2/control-planes/${CONTROL_PLANE_ID}/core-entities/`)));
+    assert.equal(server.requests.length, 1 + 2 + 3 + 2 + 2 + 1);
+    // Then the data plane nodes, for the oldest Kong version the config runs on.
+    assert.equal(server.requests.at(-1)!.url, `/v2/control-planes/${CONTROL_PLANE_ID}/nodes?page%5Bsize%5D=100`);
+    assert.equal(model.gatewayVersion, '3.12.0.1');
+    assert.match(model.source.description, /\(oldest data plane: Kong 3\.12\.0\.1\)$/);
     assert.match(server.requests[9]!.url, new RegExp(`^/v2/control-planes/${CONTROL_PLANE_ID}/core-entities/consumers\\?size=2&offset=`));
     assert.deepEqual(model.consumers.map((c) => c.id), ['c1', 'c2', 'c3']);
     assert.deepEqual(model.warnings, []);
@@ -52,6 +56,16 @@ describe('Konnect reader', () => {
     assert.equal(model.routes.length, 5);
     assert.equal(model.routes.find((r) => r.name === 'invoices')!.oidc?.scope, 'route');
     assert.match(model.routes.find((r) => r.name === 'orders')!.oidc!.origin, /Konnect control plane quickstart/);
+  });
+
+  it('reads the routes without a version when the nodes cannot be read or report none', async () => {
+    for (const nodeVersions of [null, []]) {
+      const server = await start({ nodeVersions });
+      const model = await readKonnect(client(), { region: 'us', controlPlane: 'quickstart', token: KONNECT_PAT, baseUrl: server.url });
+      assert.equal(model.routes.length, 5);
+      assert.equal(model.gatewayVersion, undefined, JSON.stringify(nodeVersions));
+      assert.deepEqual(model.warnings, []);
+    }
   });
 
   it('a 403 on consumers (a token whose role may not read them) leaves them out and says why', async () => {

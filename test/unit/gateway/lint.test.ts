@@ -1,7 +1,8 @@
 import { strict as assert } from 'node:assert';
 import { readApacheConf } from '../../../src/core/gateway/apache-conf';
 import { readDeckFile } from '../../../src/core/gateway/deck-file';
-import { consumerContext, kongAtLeast, lintKongOidc } from '../../../src/core/gateway/lint';
+import { consumerContext, lintKongOidc } from '../../../src/core/gateway/lint';
+import { kongAtLeast, oldestKongVersion } from '../../../src/core/gateway/kong-version';
 import type { LintFinding } from '../../../src/core/gateway/lint';
 import type { KongOidcConfig } from '../../../src/core/gateway/kong-oidc-config';
 
@@ -152,6 +153,14 @@ describe('gateway lint (Kong openid-connect)', () => {
     assert.equal(kongAtLeast('4.1', 3, 14), true);
     assert.equal(kongAtLeast(undefined, 3, 14), undefined);
     assert.equal(kongAtLeast('dev', 3, 14), undefined);
+    assert.equal(kongAtLeast('3', 3, 14), undefined);
+  });
+
+  it('oldestKongVersion picks the oldest readable version, numerically', () => {
+    assert.equal(oldestKongVersion(['3.14.0.0', '3.9.1', '3.10.0.2-enterprise-edition']), '3.9.1');
+    assert.equal(oldestKongVersion(['3.14.0.1', '3.14.0.0']), '3.14.0.0');
+    assert.equal(oldestKongVersion([null, 'dev', 42]), undefined);
+    assert.equal(oldestKongVersion([]), undefined);
   });
 
   it('auth-methods-default', () => {
