@@ -23,7 +23,11 @@ export async function runSuites(host: string, loadSuites: SuiteLoader): Promise<
     failed: 0,
     skipped: 0,
   };
-  const mocha = new Mocha({ ui: 'bdd', timeout: 30_000, color: false, forbidOnly: true });
+  // OIDC_EXTENSION_TEST_GREP narrows a run while working on one suite; the
+  // results then name it, so such a run is never mistaken for the whole.
+  const grep = process.env.OIDC_EXTENSION_TEST_GREP;
+  const mocha = new Mocha({ ui: 'bdd', timeout: 30_000, color: false, forbidOnly: true, ...(grep ? { grep } : {}) });
+  if (grep) run.host += ` (only tests matching ${JSON.stringify(grep)})`;
   try {
     // What `mocha.addFile` + `loadFiles` would do, for modules that are already bundled.
     mocha.suite.emit('pre-require', globalThis, 'bundle', mocha);
