@@ -256,7 +256,8 @@ export class FlowRunner {
       if ((run.status === 'failed' || run.status === 'error') && !def.continueOnFailure) halted = true;
     }
     const failed = steps.some((s) => s.status === 'failed' && !flow.steps.find((d) => d.id === s.id)?.continueOnFailure);
-    const errored = steps.some((s) => s.status === 'error' && !flow.steps.find((d) => d.id === s.id)?.continueOnFailure);
+    // A stopped run did not pass, whatever its finished steps said.
+    const errored = this.deps.signal?.aborted === true || steps.some((s) => s.status === 'error' && !flow.steps.find((d) => d.id === s.id)?.continueOnFailure);
     const result: RunResult = {
       flow: options.flow,
       env: env?.name,
@@ -311,6 +312,12 @@ export class FlowRunner {
       const e = asOidcError(error);
       run.status = 'error';
       run.error = { code: e.code, message: e.message, hint: e.hint };
+    }
+    // Stopped while this step ran: a wait or a repeat ends early and would
+    // otherwise read as passed, though it did not do what it says.
+    if (this.deps.signal?.aborted && run.status === 'passed') {
+      run.status = 'error';
+      run.error = { code: 'flow.stopped', message: 'The run was stopped during this step.', hint: 'Run the flow again to see this step finish.' };
     }
     run.result.status = run.status;
     run.result.durationMs = run.durationMs = this.clock.now() - startedAt;

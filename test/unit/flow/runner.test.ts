@@ -266,6 +266,34 @@ describe('flow runner: step by step', () => {
     assert.equal(status.after, 'skipped');
     assert.equal(t.http.requests.length, 2);
     assert.ok(result.steps.find((s) => s.id === 'introspect')!.notes.includes('The run was stopped.'));
+    assert.equal(result.status, 'error', 'a stopped run does not pass');
+  });
+
+  it('a wait cut short by Stop is not a passed step: it says the run was stopped during it', async () => {
+    const t = setup();
+    const text = `version: 1
+flows:
+  waiting:
+    steps:
+      - { id: pause, type: wait, seconds: 600 }
+      - { id: after, type: wait, seconds: 1 }
+`;
+    const { file } = loadFlowFile(text, { fileName: 'wait.yaml' });
+    const controller = new AbortController();
+    const sleep = (ms: number, signal?: AbortSignal) =>
+      new Promise<void>((resolve) => {
+        if (ms > 1000) controller.abort();
+        if (signal?.aborted) resolve();
+        else signal?.addEventListener('abort', () => resolve(), { once: true });
+        if (!signal) resolve();
+      });
+    const runner = new FlowRunner(file, { http: t.http, clock: t.clock, sleep, secrets: { env: {} }, signal: controller.signal });
+    const result = await runner.run({ flow: 'waiting' });
+    const pause = result.steps.find((s) => s.id === 'pause')!;
+    assert.equal(pause.status, 'error');
+    assert.equal(pause.error?.code, 'flow.stopped');
+    assert.equal(result.steps.find((s) => s.id === 'after')!.status, 'skipped');
+    assert.equal(result.status, 'error');
   });
 });
 
