@@ -57,8 +57,12 @@ export function workspaceCommands(s: Services) {
         void vs.window.showErrorMessage(asOidcError(error).toUserMessage());
         return;
       }
-      // In VS Code, secrets live in the secret store: ${env:NAME} becomes ${secret:NAME}.
-      let yaml = result.yaml;
+      // In VS Code, secrets live in the secret store: ${env:NAME} becomes ${secret:NAME}, and the
+      // header says how to store them rather than which environment variables to set.
+      let yaml = result.yaml.replace(
+        'Secrets were not copied. Set these environment variables before running:',
+        'Secrets were not copied. Store them with "OIDC Flow: Store Secret…" (read as ${secret:NAME}):',
+      );
       for (const secret of result.secrets) yaml = yaml.split(`\${env:${secret.name}}`).join(`\${secret:${secret.name}}`);
       const folder = vs.workspace.workspaceFolders?.[0]?.uri ?? vs.Uri.joinPath(source, '..');
       const base = fileName.replace(/\.(json|ya?ml)$/i, '').replace(/\.(insomnia|postman_collection|collection)$/i, '').replace(/[^A-Za-z0-9_.-]+/g, '-') || 'imported';
