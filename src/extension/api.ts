@@ -31,7 +31,13 @@ export interface OidcFlowApi {
   /** The step a step-by-step run waits before, if one waits. */
   pausedBefore(): string | undefined;
   /** The sandbox's public addresses while it runs. */
-  sandbox(): { running: boolean; idpIssuer?: string; gatewayUrl?: string };
+  sandbox(): {
+    running: boolean;
+    idpIssuer?: string;
+    gatewayUrl?: string;
+    /** The sandbox CA's certificate (PEM file), for a client that calls the sandbox's https endpoints itself. */
+    caFile?: string;
+  };
 }
 
 /** Walks nodes the way the tree view would, `depth` levels deep. */

@@ -159,7 +159,7 @@ export function activate(context: vscode.ExtensionContext): OidcFlowApi {
     pausedBefore: () => runs.pausedBefore,
     sandbox: () => {
       const current = sandbox.current;
-      return current ? { running: true, idpIssuer: current.idp.issuer, gatewayUrl: current.gateway.url } : { running: false };
+      return current ? { running: true, idpIssuer: current.idp.issuer, gatewayUrl: current.gateway.url, caFile: current.caFile } : { running: false };
     },
   };
 }

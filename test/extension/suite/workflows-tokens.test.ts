@@ -14,11 +14,9 @@
  * and starts the sandbox; after() stops it.
  */
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import * as http from 'node:http';
 import * as https from 'node:https';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { activeProduct, errorsAfter, messageAfter, probe, promptAfter, rows, runAnswering, VIEWS } from './probe';
 import type { RecordedMessage, ShownItem } from './probe';
@@ -33,7 +31,7 @@ interface RunSummary {
 
 interface Api {
   lastRun(): RunSummary | undefined;
-  sandbox(): { running: boolean; idpIssuer?: string; gatewayUrl?: string };
+  sandbox(): { running: boolean; idpIssuer?: string; gatewayUrl?: string; caFile?: string };
 }
 
 /** What Fetch Token resolves to (src/extension/commands/token-commands.ts FetchedToken). */
@@ -174,19 +172,14 @@ function send(url: string, options: { method?: string; headers?: Record<string, 
   });
 }
 
-/**
- * The sandbox CA the product wrote (Sandbox.caFile, in the extension host's
- * temp dir), found as the one that verifies the IdP's certificate: other
- * sandboxes (another test window) may have written theirs there too.
- */
-async function sandboxCa(issuer: string): Promise<{ ca: string; metadata: Record<string, unknown> }> {
-  const files = readdirSync(tmpdir()).filter((n) => n.startsWith('oidc-flow-sandbox-')).map((n) => join(tmpdir(), n, 'sandbox-ca.pem')).filter((f) => existsSync(f));
-  for (const file of files) {
-    const ca = readFileSync(file, 'utf8');
-    const answer = await send(`${issuer}/.well-known/openid-configuration`, { ca }).catch(() => undefined);
-    if (answer?.status === 200) return { ca, metadata: JSON.parse(answer.text) as Record<string, unknown> };
-  }
-  return assert.fail(`no sandbox CA under ${tmpdir()} verifies ${issuer} (tried ${files.length})`);
+/** The sandbox's CA (the API names its file) and the IdP's discovery document, fetched trusting it. */
+async function sandboxCa(exported: Api, issuer: string): Promise<{ ca: string; metadata: Record<string, unknown> }> {
+  const caFile = exported.sandbox().caFile;
+  assert.ok(caFile, 'the API does not name the running sandbox\'s CA file');
+  const ca = readFileSync(caFile, 'utf8');
+  const answer = await send(`${issuer}/.well-known/openid-configuration`, { ca });
+  assert.equal(answer.status, 200, `discovery at ${issuer} answered ${answer.status}`);
+  return { ca, metadata: JSON.parse(answer.text) as Record<string, unknown> };
 }
 
 function decodeEntities(value: string): string {
@@ -512,7 +505,7 @@ describe('Workflows: token commands', function () {
     written.push(vscode.Uri.joinPath(folder.uri, 'tokens-suite'));
     await vscode.commands.executeCommand('oidcFlow.refresh');
     const spa = await idpRow('tokens-suite-spa', false);
-    const { ca, metadata } = await sandboxCa(issuer);
+    const { ca, metadata } = await sandboxCa(exported, issuer);
     const authorizeEndpoint = String(metadata.authorization_endpoint);
     assert.ok(authorizeEndpoint.startsWith(issuer), `the discovered authorize endpoint is ${authorizeEndpoint}`);
 
