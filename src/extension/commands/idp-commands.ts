@@ -48,10 +48,32 @@ async function writeIdp(s: Services, name: string, idp: IdpConfig): Promise<vsco
       return undefined;
     }
   }
-  await vs.workspace.fs.writeFile(uri, new TextEncoder().encode(text));
+  try {
+    await writeText(s, uri, text);
+  } catch (error) {
+    void vs.window.showErrorMessage(`Cannot write the IdP into ${vs.workspace.asRelativePath(uri)}: ${(error as Error).message}. Nothing was stored.`);
+    return undefined;
+  }
   await s.index.refresh();
   s.refreshTrees();
   return uri;
+}
+
+/**
+ * Writes a flow file's new text: through its open document when it has one
+ * (the index reads open documents first, and an editor must not be left
+ * behind the disk), else straight to disk.
+ */
+async function writeText(s: Services, uri: vscode.Uri, text: string): Promise<void> {
+  const vs = s.vs;
+  const open = vs.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
+  if (!open) {
+    await vs.workspace.fs.writeFile(uri, new TextEncoder().encode(text));
+    return;
+  }
+  const edit = new vs.WorkspaceEdit();
+  edit.replace(uri, new vs.Range(open.positionAt(0), open.positionAt(open.getText().length)), text);
+  if (!(await vs.workspace.applyEdit(edit)) || !(await open.save())) throw new Error(`${vs.workspace.asRelativePath(uri)} could not be saved`);
 }
 
 async function exists(vs: typeof vscode, uri: vscode.Uri): Promise<boolean> {
@@ -117,9 +139,11 @@ async function addIdp(s: Services): Promise<NodeRef | undefined> {
   if (!credentials) return undefined;
   const idp: IdpConfig = { ...base, clientId, clientAuth: auth.value };
   if (base.okta) Object.assign(idp, edit.oktaIdp({ domain: base.okta.domain, authorizationServerId: base.okta.authorizationServerId ?? 'default', clientId, clientAuth: auth.value }));
-  Object.assign(idp, credentials);
+  Object.assign(idp, credentials.fields);
   const uri = await writeIdp(s, name, idp);
-  return uri ? added(s, name, uri) : undefined;
+  if (!uri) return undefined;
+  for (const [key, value] of credentials.store) await s.secrets.set(key, value);
+  return added(s, name, uri);
 }
 
 /**
@@ -129,19 +153,18 @@ async function addIdp(s: Services): Promise<NodeRef | undefined> {
  * path, so the flow file stays free of local paths and the material of
  * secrets.
  */
-async function clientCredentials(s: Services, name: string, method: ClientAuthMethod): Promise<Partial<IdpConfig> | undefined> {
+async function clientCredentials(s: Services, name: string, method: ClientAuthMethod): Promise<{ fields: Partial<IdpConfig>; store: Array<[string, string]> } | undefined> {
   const vs = s.vs;
   const ref = (key: string) => `\${secret:${name}.${key}}`;
   switch (method) {
     case 'none':
-      return {};
+      return { fields: {}, store: [] };
     case 'client_secret_basic':
     case 'client_secret_post':
     case 'client_secret_jwt': {
       const secret = await vs.window.showInputBox({ title: 'Add IdP: client secret', prompt: `The client secret. It goes to VS Code's secret storage as ${name}.clientSecret; the flow file only names it.`, password: true, ignoreFocusOut: true });
       if (secret === undefined) return undefined;
-      if (secret) await s.secrets.set(`${name}.clientSecret`, secret);
-      return { clientSecret: ref('clientSecret') };
+      return { fields: { clientSecret: ref('clientSecret') }, store: secret ? [[`${name}.clientSecret`, secret]] : [] };
     }
     case 'private_key_jwt': {
       const key = await readPemFile(s, 'Add IdP: the client\'s private key', 'private key (PEM or JWK JSON)', isPrivateKeyText);
@@ -150,8 +173,7 @@ async function clientCredentials(s: Services, name: string, method: ClientAuthMe
       if (keyId === undefined) return undefined;
       const alg = await vs.window.showQuickPick(['RS256', 'RS384', 'RS512', 'PS256', 'ES256', 'ES384'], { title: 'Add IdP: signing algorithm', placeHolder: 'Algorithm of the client assertion (Okta: RS256 for RSA keys, ES256 for EC keys)', ignoreFocusOut: true });
       if (!alg) return undefined;
-      await s.secrets.set(`${name}.privateKey`, key);
-      return { privateKey: ref('privateKey'), ...(keyId ? { keyId } : {}), signingAlg: alg };
+      return { fields: { privateKey: ref('privateKey'), ...(keyId ? { keyId } : {}), signingAlg: alg }, store: [[`${name}.privateKey`, key]] };
     }
     case 'tls_client_auth':
     case 'self_signed_tls_client_auth': {
@@ -159,9 +181,7 @@ async function clientCredentials(s: Services, name: string, method: ClientAuthMe
       if (!certificate) return undefined;
       const key = await readPemFile(s, 'Add IdP: the certificate\'s private key', 'private key of the certificate (PEM)', (text) => /-----BEGIN (?:[A-Z]+ )?PRIVATE KEY-----/.test(text));
       if (!key) return undefined;
-      await s.secrets.set(`${name}.certificate`, certificate);
-      await s.secrets.set(`${name}.privateKey`, key);
-      return { certificate: ref('certificate'), privateKey: ref('privateKey') };
+      return { fields: { certificate: ref('certificate'), privateKey: ref('privateKey') }, store: [[`${name}.certificate`, certificate], [`${name}.privateKey`, key]] };
     }
   }
 }
@@ -286,19 +306,21 @@ export function idpCommands(s: Services) {
     'oidcFlow.removeIdp': async (arg?: unknown) => {
       const idp = await idpOf(s, arg, 'Remove which identity provider?');
       if (!idp || idp.sourceKind === 'sandbox') return;
-      const buttons = idp.secretKey ? ['Remove', 'Remove and Delete Secret'] : ['Remove'];
+      const secretKeys = idp.secretKeys.filter(isValidSecretKey);
+      const deleteLabel = secretKeys.length > 1 ? 'Remove and Delete Secrets' : 'Remove and Delete Secret';
+      const buttons = secretKeys.length > 0 ? ['Remove', deleteLabel] : ['Remove'];
       const choice = await vs.window.showWarningMessage(`Remove the IdP ${idp.name} from ${idp.sourceLabel}?`, { modal: true, detail: 'Steps that use it will stop loading until you change them.' }, ...buttons);
       if (!choice) return;
       const edit = await import('../workspace/flow-file-edit');
       const uri = vs.Uri.parse(idp.sourceId);
       try {
         const text = edit.removeIdpFromText(await s.index.textOf(uri), edit.formatOf(uri.path), idp.name);
-        await vs.workspace.fs.writeFile(uri, new TextEncoder().encode(text));
+        await writeText(s, uri, text);
       } catch (error) {
         void vs.window.showErrorMessage(`Cannot edit ${idp.sourceLabel}: ${(error as Error).message}`);
         return;
       }
-      if (choice === 'Remove and Delete Secret' && idp.secretKey && isValidSecretKey(idp.secretKey)) await s.secrets.delete(idp.secretKey);
+      if (choice === deleteLabel) for (const key of secretKeys) await s.secrets.delete(key);
       for (const token of s.vault.forIdp(idp.id)) await s.vault.remove(token.id);
       await s.index.refresh();
       s.refreshTrees();

@@ -41,6 +41,8 @@ export interface IdpEntry {
   scopes?: string[];
   /** Key of a ${secret:...} reference in clientSecret, when there is one. */
   secretKey?: string;
+  /** Every secret-store key the entry names (client secret, private key, certificate). */
+  secretKeys: string[];
 }
 
 export interface RouteEntry {
@@ -158,6 +160,10 @@ export function idpEntries(sources: readonly FlowSource[], display?: DisplayCont
         endpoints: Object.fromEntries(Object.entries(idp.endpoints ?? {}).map(([key, url]) => [key, display && typeof url === 'string' ? displayValue(url, source, display) : url])),
         scopes: idp.scopes,
         secretKey: idp.clientSecret ? SECRET_REF.exec(idp.clientSecret)?.[1] : undefined,
+        secretKeys: [idp.clientSecret, idp.privateKey, idp.certificate].flatMap((value) => {
+          const key = typeof value === 'string' ? SECRET_REF.exec(value)?.[1] : undefined;
+          return key ? [key] : [];
+        }),
       };
     }),
   );

@@ -34,6 +34,20 @@ describe('workspace source model', () => {
     assert.deepEqual(idpEntries([source]), entries, 'ids and values are stable across refreshes');
   });
 
+  it('lists every secret-store key an IdP names (client secret, private key, certificate) for Remove and Delete Secrets', () => {
+    assert.deepEqual(idpEntries([source])[0]!.secretKeys, ['okta.clientSecret']);
+    const mtls: FlowFile = {
+      version: 1,
+      idps: {
+        bank: { issuer: 'https://idp.bank.test', clientId: 'c', clientAuth: 'tls_client_auth', certificate: '${secret:bank.certificate}', privateKey: '${secret:bank.privateKey}' },
+        jwt: { issuer: 'https://idp.test', clientId: 'c', clientAuth: 'private_key_jwt', privateKey: '${secret:jwt.privateKey}', keyId: 'k1' },
+        env: { issuer: 'https://idp.test', clientId: 'c', clientSecret: '${env:CLIENT_SECRET}' },
+      },
+    };
+    const entries = idpEntries([{ id: 'file:///w/m.oidc-flow.yaml', kind: 'file', label: 'm.oidc-flow.yaml', file: mtls, errorCount: 0 }]);
+    assert.deepEqual(Object.fromEntries(entries.map((e) => [e.name, e.secretKeys])), { bank: ['bank.privateKey', 'bank.certificate'], jwt: ['jwt.privateKey'], env: [] });
+  });
+
   it('shows templates rendered with the chosen environment, secrets never', () => {
     const templated: FlowFile = {
       version: 1,

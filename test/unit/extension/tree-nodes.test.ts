@@ -9,7 +9,7 @@ import type { FlowSource, IdpEntry } from '../../../src/extension/workspace/sour
 import { flowEntries, routeEntries } from '../../../src/extension/workspace/source-model';
 
 const NOW = Date.UTC(2026, 0, 1, 12, 0, 0);
-const entry: IdpEntry = { id: 'idp:f#okta', sourceId: 'f', sourceLabel: 'a.oidc-flow.yaml', sourceKind: 'file', name: 'okta', issuer: 'https://dev-1.okta.com/oauth2/default', clientId: 'abc', clientAuth: 'client_secret_basic', endpoints: { token: 'https://override/token' }, secretKey: 'okta.clientSecret' };
+const entry: IdpEntry = { id: 'idp:f#okta', sourceId: 'f', sourceLabel: 'a.oidc-flow.yaml', sourceKind: 'file', name: 'okta', issuer: 'https://dev-1.okta.com/oauth2/default', clientId: 'abc', clientAuth: 'client_secret_basic', endpoints: { token: 'https://override/token' }, secretKey: 'okta.clientSecret', secretKeys: ['okta.clientSecret'] };
 const token = (overrides: Partial<TokenMeta> = {}): TokenMeta => ({ id: 't1', idpId: entry.id, sourceId: 'f', idpName: 'okta', grant: 'client_credentials', obtainedAt: NOW - 1000, expiresAt: NOW / 1000 + 3600, kind: 'jwt', hasRefreshToken: false, hasIdToken: false, scope: 'orders:read', ...overrides });
 
 describe('tree nodes', () => {
