@@ -17,7 +17,11 @@ import assert from 'node:assert/strict';
 import Module from 'node:module';
 import * as net from 'node:net';
 import * as vscode from 'vscode';
+import type { OidcFlowApi, TreeSnapshotNode } from '../../../src/extension/api';
+import type { RunSummary } from '../../../src/extension/services/run-service';
 import { waitFor } from './wait';
+
+export type { OidcFlowApi as Api, RunSummary, TreeSnapshotNode as SnapshotNode };
 
 export const EXTENSION_ID = 'oidc-flow-debugger.oidc-flow-debugger';
 export const VIEWS = { idps: 'oidcFlow.idps', routes: 'oidcFlow.routes', flows: 'oidcFlow.flows', history: 'oidcFlow.history' } as const;
@@ -336,4 +340,25 @@ export async function promptAfter(since: number, pattern: RegExp, timeoutMs = 30
   );
   if ('error' in found) assert.fail(`the product showed an error instead of the prompt ${pattern}: ${found.error}`);
   return found;
+}
+
+/** The product's API (what activate() returns), with the probe in place. */
+export async function api(): Promise<OidcFlowApi> {
+  const extension = await activeProduct();
+  const exported = (await extension.activate()) as OidcFlowApi | undefined;
+  assert.ok(exported && typeof exported.treeSnapshot === 'function', 'activate() returned no API');
+  return exported;
+}
+
+/** Fails instead of hanging when a command does not resolve. */
+export async function within<T>(what: string, promise: Thenable<T>, timeoutMs: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not resolve within ${timeoutMs / 1000} s`)), timeoutMs);
+  });
+  try {
+    return await Promise.race([Promise.resolve(promise), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
 }

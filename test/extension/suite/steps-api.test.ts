@@ -9,56 +9,9 @@
  */
 import assert from 'node:assert/strict';
 import * as vscode from 'vscode';
+import { api, within } from './probe';
+import type { RunSummary, SnapshotNode } from './probe';
 import { waitFor } from './wait';
-
-const EXTENSION_ID = 'oidc-flow-debugger.oidc-flow-debugger';
-
-interface SnapshotNode {
-  id: string;
-  label: string;
-  description?: string;
-  contextValue: string;
-  children?: SnapshotNode[];
-}
-
-interface RunSummary {
-  runId: string;
-  title: string;
-  status: string;
-  steps: Array<{ id: string; status: string; httpStatus?: number; findings?: string[] }>;
-  verdict?: { code: string; summary: string; stepPath: string };
-}
-
-interface Api {
-  apiVersion: number;
-  lastRun(): RunSummary | undefined;
-  onDidEndRun: vscode.Event<RunSummary>;
-  treeSnapshot(view: string, depth?: number): Promise<SnapshotNode[]>;
-  pausedBefore(): string | undefined;
-  sandbox(): { running: boolean; idpIssuer?: string; gatewayUrl?: string };
-}
-
-async function api(): Promise<Api> {
-  const extension = vscode.extensions.getExtension<Api>(EXTENSION_ID);
-  assert.ok(extension, `${EXTENSION_ID} is not installed in this VS Code`);
-  const exported = await extension.activate();
-  assert.ok(exported && typeof exported === 'object', 'activate() returned no API');
-  return exported;
-}
-
-
-/** Fails instead of hanging when a command does not resolve (the bug this suite guards against). */
-async function within<T>(what: string, promise: Thenable<T>, timeoutMs: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} did not resolve within ${timeoutMs / 1000} s`)), timeoutMs);
-  });
-  try {
-    return await Promise.race([Promise.resolve(promise), timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 function walk(nodes: readonly SnapshotNode[]): SnapshotNode[] {
   return nodes.flatMap((node) => [node, ...walk(node.children ?? [])]);

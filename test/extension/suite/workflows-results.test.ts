@@ -17,23 +17,10 @@ import * as vscode from 'vscode';
 // Bundled into the test bundle at build time (the extension host has no checkout to read them from).
 import insomniaExport from '../../fixtures/importers/insomnia-v4-okta-kong.json';
 import postmanExport from '../../fixtures/importers/postman-v21-okta-kong.json';
-import { activeProduct, errorsAfter, find, messageAfter, probe, promptAfter, rows, VIEWS } from './probe';
+import { activeProduct, api, errorsAfter, find, messageAfter, probe, promptAfter, rows, VIEWS, within } from './probe';
+import type { RunSummary } from './probe';
 import type { RecordedMessage } from './probe';
 import { waitFor } from './wait';
-
-interface RunSummary {
-  runId: string;
-  title: string;
-  status: string;
-  steps: Array<{ id: string; status: string; httpStatus?: number; findings?: string[] }>;
-  verdict?: { code: string; summary: string; stepPath: string };
-}
-
-interface Api {
-  lastRun(): RunSummary | undefined;
-  onDidEndRun: vscode.Event<RunSummary>;
-  sandbox(): { running: boolean; idpIssuer?: string; gatewayUrl?: string };
-}
 
 /** The run as the results webview is sent it (the parts these tests read). */
 interface ShownRun {
@@ -61,24 +48,6 @@ interface HarEntry {
 }
 interface Har {
   log: { version: string; creator: { name: string; version: string }; entries: HarEntry[] };
-}
-
-async function api(): Promise<Api> {
-  const extension = await activeProduct();
-  return extension.exports as Api;
-}
-
-/** Fails instead of hanging when a command does not resolve. */
-async function within<T>(what: string, promise: Thenable<T>, timeoutMs: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} did not resolve within ${timeoutMs / 1000} s`)), timeoutMs);
-  });
-  try {
-    return await Promise.race([Promise.resolve(promise), timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 /** Waits for the notification (or modal question) after `since`, failing early on an error notification. */

@@ -18,21 +18,10 @@ import { readFileSync } from 'node:fs';
 import * as http from 'node:http';
 import * as https from 'node:https';
 import * as vscode from 'vscode';
-import { activeProduct, errorsAfter, messageAfter, probe, promptAfter, rows, runAnswering, VIEWS } from './probe';
+import { api, errorsAfter, messageAfter, probe, promptAfter, rows, runAnswering, VIEWS, within } from './probe';
+import type { Api, RunSummary } from './probe';
 import type { RecordedMessage, ShownItem } from './probe';
 import { waitFor } from './wait';
-
-interface RunSummary {
-  runId: string;
-  title: string;
-  status: string;
-  steps: Array<{ id: string; status: string; httpStatus?: number }>;
-}
-
-interface Api {
-  lastRun(): RunSummary | undefined;
-  sandbox(): { running: boolean; idpIssuer?: string; gatewayUrl?: string; caFile?: string };
-}
 
 /** What Fetch Token resolves to (src/extension/commands/token-commands.ts FetchedToken). */
 interface FetchedToken {
@@ -60,24 +49,6 @@ interface ShownRun {
 }
 
 const JWT_SHAPE = /eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}/;
-
-async function api(): Promise<Api> {
-  const extension = await activeProduct();
-  return (await extension.activate()) as Api;
-}
-
-/** Fails instead of hanging when a command does not resolve. */
-async function within<T>(what: string, promise: Thenable<T>, timeoutMs: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} did not resolve within ${timeoutMs / 1000} s`)), timeoutMs);
-  });
-  try {
-    return await Promise.race([Promise.resolve(promise), timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 function claimsOf(jwt: string): Record<string, unknown> {
   const part = jwt.split('.')[1];
