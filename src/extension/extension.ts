@@ -28,6 +28,7 @@ import { historyNodes } from './trees/history-nodes';
 import { idpNode } from './trees/idp-nodes';
 import type { DiscoveryState } from './trees/idp-nodes';
 import { sourceNodes } from './trees/flow-nodes';
+import { expiryTicker } from './trees/expiry-ticker';
 import { routeTreeNodes } from './trees/route-nodes';
 import { NodeTreeProvider } from './trees/tree-provider';
 import { FlowIndex } from './workspace/flow-index';
@@ -125,10 +126,7 @@ export function activate(context: vscode.ExtensionContext): OidcFlowApi {
     }),
   );
   // Token expiry in the IdP tree is shown in minutes; refresh it while tokens exist.
-  const ticker = setInterval(() => {
-    if (vault.list().length > 0) idpTree.refresh();
-  }, 30_000);
-  subs.push({ dispose: () => clearInterval(ticker) });
+  subs.push(expiryTicker(() => vault.list().length > 0, () => idpTree.refresh()));
 
   const services: Services = { vs, context, log, sandbox, index, runs, store, history, secrets, vault, panel, discovery, refreshTrees, gateways, gatewayTokens };
   const handlers = commandHandlers(services);
