@@ -1,17 +1,17 @@
-// One build, four bundles: the extension host (CJS, vscode external) in two
-// parts, the webview (browser IIFE) and the CLI (CJS with a shebang).
+// One build, five bundles: the extension host (CJS, vscode external) in
+// three parts, the webview (browser IIFE) and the CLI (CJS with a shebang).
 //
-// The extension host part is split so activation parses only what it runs:
+// The extension host part is split so each moment parses only what it runs:
 // dist/extension.js holds the modules activation imports statically (the
-// shell: commands, trees, the workspace index), dist/lazy.js everything the
-// shell reaches only through `await import(...)` (the flow runner, OAuth,
-// JOSE, undici, the sandbox with oidc-provider...). One bundle of all of it
-// cost about 65 ms of parsing at every activation.
+// shell: commands, trees, the workspace index); dist/lazy.js everything the
+// shell reaches only through `await import(...)` (flow files, the runner,
+// OAuth, JOSE, undici); dist/sandbox.js the sandbox with oidc-provider, which
+// only Start Sandbox and the demo need. One bundle of all of it cost about
+// 65 ms of parsing at every activation, and the trees paid for the sandbox.
 //
 // A module must exist once, or `instanceof OidcError` and shared state
-// break: lazy.js does not bundle the shell's modules again but takes them
-// from dist/extension.js (`__shared`), and the shell's dynamic imports read
-// their module from lazy.js, which evaluates it on first use.
+// break: each bundle takes the modules it does not own from their owner at
+// run time instead of bundling them again (see splitBundle).
 import * as esbuild from 'esbuild';
 import { relative, resolve } from 'node:path';
 
@@ -39,24 +39,23 @@ const node = {
 
 const key = (absPath) => relative(root, absPath).split('\\').join('/');
 
-/**
- * Which modules the entry needs at once (its static imports, transitively)
- * and which modules those reach only by dynamic import.
- */
-async function analyse(options, entry) {
+/** The module graph esbuild sees from `entry`: each input with its imports. */
+async function moduleGraph(options, entry) {
   const probe = await esbuild.build({ ...options, entryPoints: [entry], write: false, metafile: true, outfile: 'dist/probe.js', logLevel: 'silent' });
-  const inputs = probe.metafile.inputs;
-  const shell = new Set();
-  const queue = [entry];
+  return probe.metafile.inputs;
+}
+
+/** Every module reachable from `roots` along edges `follow` accepts, never entering `stop`. */
+function reach(inputs, roots, follow, stop) {
+  const seen = new Set();
+  const queue = [...roots];
   while (queue.length > 0) {
     const file = queue.shift();
-    if (shell.has(file)) continue;
-    shell.add(file);
-    for (const edge of inputs[file]?.imports ?? []) if (!edge.external && edge.kind !== 'dynamic-import') queue.push(edge.path);
+    if (seen.has(file) || stop(file)) continue;
+    seen.add(file);
+    for (const edge of inputs[file]?.imports ?? []) if (!edge.external && follow(edge)) queue.push(edge.path);
   }
-  const lazy = new Set();
-  for (const file of shell) for (const edge of inputs[file]?.imports ?? []) if (!edge.external && edge.kind === 'dynamic-import' && !shell.has(edge.path)) lazy.add(edge.path);
-  return { shell, lazy };
+  return seen;
 }
 
 /** Resolves as esbuild would, then lets `pick` redirect the result. */
@@ -76,50 +75,63 @@ function redirect(name, pick) {
 }
 
 /**
- * Two bundles for one entry: `dist/<name>.js` with what the entry imports
- * statically, `dist/<name>-lazy.js` with what it reaches by dynamic import.
+ * Bundles for one entry, each module in exactly one of them:
+ * - `dist/<name>.js`, the shell: what the entry imports statically;
+ * - `dist/<lazyName>.js`: what the shell reaches by dynamic import;
+ * - `dist/<island>.js` for each island entry: a dynamic-import target whose
+ *   modules nothing else needs (the sandbox, with oidc-provider), so the
+ *   views and commands that never start it never parse it.
+ * A bundle takes another's modules from it at run time: the shell through its
+ * `__shared` export (its modules are evaluated at activation anyway), the
+ * others through getters that evaluate a module on first use.
  */
-async function splitBundle(options, { entry, name, lazyName }) {
-  const { shell, lazy } = await analyse(options, entry);
-  const shellFile = `./${name}.js`;
-  const lazyFile = `./${lazyName}.js`;
-  const shellEntry = [
-    `export * from ${JSON.stringify(resolve(root, entry))};`,
-    ...[...shell].map((file, i) => `import * as m${i} from ${JSON.stringify(resolve(root, file))};`),
-    `export const __shared = { ${[...shell].map((file, i) => `${JSON.stringify(file)}: m${i}`).join(', ')} };`,
-  ].join('\n');
-  const lazyEntry = [...lazy]
-    .map((file) => `Object.defineProperty(exports, ${JSON.stringify(file)}, { enumerable: true, get: () => require(${JSON.stringify(resolve(root, file))}) });`)
-    .join('\n');
-  const stub = (namespace, contents) => ({ namespace, pluginData: { contents } });
-  return [
-    {
-      ...options,
-      stdin: { contents: shellEntry, resolveDir: root, sourcefile: `${name}-entry.js`, loader: 'js' },
-      outfile: `dist/${name}.js`,
-      external: [...(options.external ?? []), lazyFile],
-      plugins: [
-        redirect('lazy-module', (args, file) =>
-          args.kind === 'dynamic-import' && lazy.has(file) ? { path: file, ...stub('lazy-module', `module.exports = require(${JSON.stringify(lazyFile)})[${JSON.stringify(file)}];`) } : undefined,
-        ),
-      ],
-    },
-    {
-      ...options,
-      stdin: { contents: lazyEntry, resolveDir: root, sourcefile: `${lazyName}-entry.js`, loader: 'js' },
-      outfile: `dist/${lazyName}.js`,
-      external: [...(options.external ?? []), shellFile],
-      plugins: [
-        redirect('shell-module', (args, file) =>
-          shell.has(file) ? { path: file, ...stub('shell-module', `module.exports = require(${JSON.stringify(shellFile)}).__shared[${JSON.stringify(file)}];`) } : undefined,
-        ),
-      ],
-    },
-  ];
+async function splitBundle(options, { entry, name, lazyName, islands = {} }) {
+  const inputs = await moduleGraph(options, entry);
+  const islandEntries = new Map(Object.entries(islands).map(([bundle, file]) => [file, bundle]));
+  const owner = new Map();
+  const shell = reach(inputs, [entry], (edge) => edge.kind !== 'dynamic-import', () => false);
+  for (const file of shell) owner.set(file, name);
+  const dynamicTargets = [...shell].flatMap((file) => (inputs[file]?.imports ?? []).filter((e) => !e.external && e.kind === 'dynamic-import').map((e) => e.path));
+  const lazyRoots = dynamicTargets.filter((file) => !shell.has(file) && !islandEntries.has(file));
+  for (const file of reach(inputs, lazyRoots, () => true, (f) => owner.has(f) || islandEntries.has(f))) owner.set(file, lazyName);
+  for (const [file, bundle] of islandEntries) {
+    if (!inputs[file]) throw new Error(`island ${bundle}: ${file} is not in the module graph of ${entry}`);
+    for (const island of reach(inputs, [file], () => true, (f) => owner.has(f))) owner.set(island, bundle);
+  }
+  const bundles = [name, lazyName, ...islandEntries.values()];
+  const fileOf = (bundle) => `./${bundle}.js`;
+  const stubFor = (bundle, file) =>
+    bundle === name ? `module.exports = require(${JSON.stringify(fileOf(name))}).__shared[${JSON.stringify(file)}];` : `module.exports = require(${JSON.stringify(fileOf(bundle))})[${JSON.stringify(file)}];`;
+  const owned = (bundle) => [...owner].filter(([, b]) => b === bundle).map(([file]) => file);
+  const entryOf = (bundle) => {
+    if (bundle === name) {
+      const files = owned(name);
+      return [
+        `export * from ${JSON.stringify(resolve(root, entry))};`,
+        ...files.map((file, i) => `import * as m${i} from ${JSON.stringify(resolve(root, file))};`),
+        `export const __shared = { ${files.map((file, i) => `${JSON.stringify(file)}: m${i}`).join(', ')} };`,
+      ].join('\n');
+    }
+    return owned(bundle)
+      .map((file) => `Object.defineProperty(exports, ${JSON.stringify(file)}, { enumerable: true, get: () => require(${JSON.stringify(resolve(root, file))}) });`)
+      .join('\n');
+  };
+  return bundles.map((bundle) => ({
+    ...options,
+    stdin: { contents: entryOf(bundle), resolveDir: root, sourcefile: `${bundle}-entry.js`, loader: 'js' },
+    outfile: `dist/${bundle}.js`,
+    external: [...(options.external ?? []), ...bundles.filter((b) => b !== bundle).map(fileOf)],
+    plugins: [
+      redirect(`from-${bundle}`, (_args, file) => {
+        const home = owner.get(file);
+        return home && home !== bundle ? { path: file, namespace: `from-${bundle}`, pluginData: { contents: stubFor(home, file) } } : undefined;
+      }),
+    ],
+  }));
 }
 
 const contexts = [
-  ...(await splitBundle({ ...node, external: ['vscode'] }, { entry: 'src/extension/extension.ts', name: 'extension', lazyName: 'lazy' })),
+  ...(await splitBundle({ ...node, external: ['vscode'] }, { entry: 'src/extension/extension.ts', name: 'extension', lazyName: 'lazy', islands: { sandbox: 'src/core/sandbox/sandbox.ts' } })),
   {
     ...common,
     entryPoints: ['src/webview/main.ts'],

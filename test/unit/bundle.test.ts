@@ -1,8 +1,10 @@
 /**
  * The extension host bundles (esbuild.config.mjs): activation parses only
- * dist/extension.js, the shell; dist/lazy.js holds what commands load later.
- * No module may sit in both (two OidcError classes would break instanceof),
- * and each side must find the other's modules at run time.
+ * dist/extension.js, the shell; dist/lazy.js holds what views and commands
+ * load later (flow files, the runner, OAuth, HTTP); dist/sandbox.js the
+ * sandbox, which only Start Sandbox and the demo need. No module may sit in
+ * two of them (two OidcError classes would break instanceof), and each must
+ * find the others' modules at run time.
  *
  * Reads the development build that `npm test` makes before the unit tests.
  */
@@ -14,6 +16,8 @@ import { join } from 'node:path';
 const dist = join(__dirname, '..', '..', 'dist');
 const shellPath = join(dist, 'extension.js');
 const lazyPath = join(dist, 'lazy.js');
+const sandboxPath = join(dist, 'sandbox.js');
+const bundles = [shellPath, lazyPath, sandboxPath];
 const requireBundle = createRequire(__filename);
 
 /** The source modules a development bundle holds (esbuild heads each with `// <path>`). */
@@ -27,9 +31,9 @@ function requireShell(): { exports: Record<string, unknown>; loaded: () => strin
   const original = load.bind(Module);
   (Module as unknown as { _load: typeof load })._load = (request: string, ...rest: unknown[]) => (request === 'vscode' ? {} : original(request, ...rest));
   try {
-    for (const path of [shellPath, lazyPath]) delete requireBundle.cache[path];
+    for (const path of bundles) delete requireBundle.cache[path];
     const exports = requireBundle(shellPath) as Record<string, unknown>;
-    return { exports, loaded: () => Object.keys(requireBundle.cache).filter((p) => p === shellPath || p === lazyPath) };
+    return { exports, loaded: () => Object.keys(requireBundle.cache).filter((p) => bundles.includes(p)).sort() };
   } finally {
     (Module as unknown as { _load: typeof load })._load = load;
   }
@@ -37,33 +41,41 @@ function requireShell(): { exports: Record<string, unknown>; loaded: () => strin
 
 describe('the extension host bundles', function () {
   before(function () {
-    for (const path of [shellPath, lazyPath]) {
+    for (const path of bundles) {
       if (!existsSync(path)) throw new Error(`${path} is missing: run \`npm run build\` first (npm test does)`);
     }
     if (modulesIn(shellPath).size === 0) throw new Error(`${shellPath} has no module comments: it is a production build; run \`npm run build\``);
   });
 
-  it('share no module: each source file is bundled once', function () {
-    const shell = modulesIn(shellPath);
-    const lazy = modulesIn(lazyPath);
-    assert.deepEqual([...shell].filter((m) => lazy.has(m)), []);
+  it('share no module: each source file is bundled once, where its first user needs it', function () {
+    const [shell, lazy, sandbox] = bundles.map(modulesIn) as [Set<string>, Set<string>, Set<string>];
+    assert.deepEqual([...shell].filter((m) => lazy.has(m) || sandbox.has(m)), []);
+    assert.deepEqual([...lazy].filter((m) => sandbox.has(m)), []);
     assert.ok(shell.has('src/extension/extension.ts'));
-    assert.ok(lazy.has('src/core/flow/runner.ts'), 'the flow runner should load on demand');
-    assert.ok([...lazy].some((m) => m.startsWith('node_modules/oidc-provider/')), 'the sandbox IdP should load on demand');
     assert.ok(![...shell].some((m) => m.startsWith('node_modules/')), `the shell bundles packages: ${[...shell].filter((m) => m.startsWith('node_modules/')).join(', ')}`);
+    for (const needed of ['src/core/flow/runner.ts', 'src/core/flow/load.ts', 'src/core/errors.ts']) assert.ok(lazy.has(needed), `${needed} is not in lazy.js`);
+    assert.ok(sandbox.has('src/core/sandbox/sandbox.ts'));
+    for (const heavy of ['node_modules/oidc-provider/', 'node_modules/koa/', 'node_modules/node-forge/']) {
+      assert.ok([...sandbox].some((m) => m.startsWith(heavy)), `${heavy} is not in sandbox.js`);
+      assert.ok(![...lazy].some((m) => m.startsWith(heavy)), `${heavy} is in lazy.js, which the views load`);
+    }
   });
 
-  it('requiring the shell loads no lazy module; a lazy module loads on first use, once', function () {
+  it('requiring the shell loads nothing else; a lazy module loads on first use, once; the sandbox only when asked for', function () {
     const shell = requireShell();
     assert.equal(typeof shell.exports.activate, 'function');
     assert.deepEqual(shell.loaded(), [shellPath]);
     const shared = shell.exports.__shared as Record<string, Record<string, unknown>>;
-    assert.ok(shared['src/extension/workspace/source-model.ts'], 'the shell does not share its modules with lazy.js');
+    assert.ok(shared['src/extension/workspace/source-model.ts'], 'the shell does not share its modules');
 
     const lazy = requireBundle(lazyPath) as Record<string, Record<string, unknown>>;
     const errors = lazy['src/core/errors.ts'];
     assert.equal(typeof errors?.OidcError, 'function');
     assert.equal(lazy['src/core/errors.ts']?.OidcError, errors?.OidcError, 'a lazy module was evaluated twice');
-    assert.deepEqual(shell.loaded().sort(), [shellPath, lazyPath].sort());
+    assert.equal(typeof lazy['src/core/flow/load.ts']?.loadFlowFile, 'function');
+    assert.deepEqual(shell.loaded(), [shellPath, lazyPath].sort(), 'reading flow files loaded the sandbox');
+
+    const sandbox = requireBundle(sandboxPath) as Record<string, Record<string, unknown>>;
+    assert.equal(typeof sandbox['src/core/sandbox/sandbox.ts']?.startSandbox, 'function');
   });
 });

@@ -244,6 +244,9 @@ describe('OIDC Flow Debugger in the extension host', function () {
       assert.ok(flow.id, 'tree items have no id');
 
       assert.deepEqual(probe.net.slice(netBefore), [], 'reading the flow file into the trees made network calls');
+      const loaded = Object.keys(require.cache).filter((path) => path.startsWith(product().extensionPath));
+      assert.ok(loaded.some((path) => path.endsWith('lazy.js')), `the trees read the flow file without dist/lazy.js: ${JSON.stringify(loaded)}`);
+      assert.ok(!loaded.some((path) => path.endsWith('sandbox.js')), 'showing a flow file in the trees loaded dist/sandbox.js (oidc-provider)');
     });
 
     it('drops the file\'s rows once the file is deleted', async function () {
