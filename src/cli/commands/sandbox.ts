@@ -1,10 +1,12 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { chmod, readFile, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
+import { OidcError } from '../../core/errors';
 import { createHttpClient } from '../../core/http/client';
 import type { CliIo } from '../io';
 import { EXIT, styler, UsageError } from '../io';
 
-export const sandboxHelp = `Usage: oidc-flow sandbox [--idp-port N] [--gateway-port N] [--env-file FILE] [--deck FILE]
+export const sandboxHelp = `Usage: oidc-flow sandbox [--idp-port N] [--gateway-port N] [--write-env FILE [--force]] [--deck FILE]
 
 Starts the local sandbox on 127.0.0.1 until you press Ctrl-C:
   - an IdP that looks like an Okta custom authorization server (https, its own CA),
@@ -21,9 +23,11 @@ Options:
                      (see examples/sandbox-kong.yaml; the sandbox fills in DECK_SANDBOX_ISSUER,
                      DECK_SANDBOX_UPSTREAM, DECK_SANDBOX_GATEWAY_CLIENT_ID/_SECRET, and DECK_*
                      variables from your environment)
-  --env-file FILE    write SANDBOX_* variables (URLs, CA file, client id and secret) to
+  --write-env FILE   write SANDBOX_* variables (URLs, CA file, client id and secret) to
                      FILE (mode 600) for "set -a; . FILE" or other tools; secrets are
-                     never printed to the terminal
+                     never printed to the terminal. An existing FILE is left alone
+                     unless --force is given.
+  --force            let --write-env replace an existing file
 `;
 
 function port(value: string | undefined, name: string): number | undefined {
@@ -35,7 +39,12 @@ function port(value: string | undefined, name: string): number | undefined {
 
 /** oidc-flow sandbox */
 export async function sandboxCommand(args: string[], io: CliIo): Promise<number> {
-  const { values } = parseArgs({ args, options: { 'idp-port': { type: 'string' }, 'gateway-port': { type: 'string' }, 'env-file': { type: 'string' }, deck: { type: 'string' } } });
+  const { values } = parseArgs({ args, options: { 'idp-port': { type: 'string' }, 'gateway-port': { type: 'string' }, 'write-env': { type: 'string' }, force: { type: 'boolean' }, deck: { type: 'string' } } });
+  const envFile = values['write-env'];
+  // Refuse before starting anything: the file may be the person's own (.env, app.env).
+  if (envFile && existsSync(envFile) && !values.force) {
+    throw new UsageError(`${envFile} already exists; --write-env never overwrites a file. Pick a new path, or add --force to replace it.`);
+  }
   let deckText: string | undefined;
   if (values.deck) {
     try {
@@ -66,16 +75,29 @@ export async function sandboxCommand(args: string[], io: CliIo): Promise<number>
       const c = route.oidc?.config ?? {};
       io.stdout.write(`    ${route.paths[0]!.padEnd(22)} auth_methods ${JSON.stringify(c.auth_methods)}${c.cache_introspection ? `, cache_ttl_max ${String(c.cache_ttl_max)}` : ''}${c.scopes_required ? `, scopes_required ${JSON.stringify(c.scopes_required)}` : ''}${c.groups_required ? `, groups_required ${JSON.stringify(c.groups_required)}` : ''}\n`);
     }
-    if (values['env-file']) {
-      await writeFile(values['env-file'], `${Object.entries(sandbox.env).map(([k, v]) => `${k}=${v}`).join('\n')}\n`, { mode: 0o600 });
-      io.stdout.write(`  SANDBOX_* variables written to ${values['env-file']} (contains secrets; mode 600)\n`);
+    if (envFile) {
+      await writeEnvFile(envFile, `${Object.entries(sandbox.env).map(([k, v]) => `${k}=${v}`).join('\n')}\n`, values.force === true);
+      io.stdout.write(`  SANDBOX_* variables written to ${envFile} (contains secrets; mode 600)\n`);
     } else {
-      io.stdout.write(`  ${s.dim('Client secrets are not printed; use --env-file FILE to get them.')}\n`);
+      io.stdout.write(`  ${s.dim('Client secrets are not printed; use --write-env FILE to get them.')}\n`);
     }
     await (io.interrupted ?? new Promise<void>(() => undefined));
     io.stdout.write('Stopping the sandbox.\n');
     return EXIT.ok;
   } finally {
     await sandbox.close();
+  }
+}
+
+/** Writes the variables readable by the owner only; never replaces a file unless forced. */
+async function writeEnvFile(path: string, text: string, force: boolean): Promise<void> {
+  try {
+    await writeFile(path, text, { mode: 0o600, flag: force ? 'w' : 'wx' });
+    // `mode` applies only to a file this call creates; a replaced file keeps its own.
+    await chmod(path, 0o600);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? String(error);
+    if (code === 'EEXIST') throw new UsageError(`${path} already exists; --write-env never overwrites a file. Pick a new path, or add --force to replace it.`);
+    throw new OidcError('config.output_unwritable', `Cannot write the SANDBOX_* variables to ${path} (${code}).`, { hint: 'Choose a writable path with --write-env; the sandbox was stopped.' });
   }
 }

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { request as undiciRequest } from 'undici';
 import type { Clock } from '../clock';
 import { systemClock } from '../clock';
+import { OidcError } from '../errors';
 import { resolveDeckRoutes } from '../gateway/deck';
 import type { DeckFile, ResolvedRoute } from '../gateway/deck';
 import { claimValues, KONG_AUTH_METHOD_ORDER, missingRequired, withKongDefaults } from '../gateway/kong-oidc-config';
@@ -304,7 +305,13 @@ export async function startSandboxGateway(options: SandboxGatewayOptions): Promi
       .finally(() => options.onDecision?.(event));
   });
   server.keepAliveTimeout = 1000;
-  await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (error) => reject(new OidcError('sandbox.gateway.listen', `The sandbox gateway could not listen on 127.0.0.1:${options.port ?? 0}: ${error.message}`, {
+      hint: 'Pick another port (--gateway-port), or leave it out for a free one.',
+      cause: error,
+    })));
+    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
+  });
   const { port } = server.address() as AddressInfo;
 
   return {
