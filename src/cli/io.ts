@@ -10,7 +10,8 @@ export interface CliIo {
 }
 
 /** Exit codes shared by every command. */
-export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
+/** 130 is what a shell reports for a program ended by Ctrl-C (128 + SIGINT). */
+export const EXIT = { ok: 0, failed: 1, usage: 2, interrupted: 130 } as const;
 
 /** ANSI styling only when writing to a terminal and NO_COLOR is unset. */
 export function styler(stream: { isTTY?: boolean }, env: Record<string, string | undefined>) {

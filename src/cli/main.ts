@@ -7,10 +7,29 @@ async function readStdin(): Promise<string | undefined> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
+// Listening for SIGINT turns off Node's own exit on Ctrl-C, so the commands
+// can stop cleanly (close the sandbox, skip the rest of a run). If one does
+// not finish within 3 s, or Ctrl-C comes again, the process ends anyway.
 const interrupted = new Promise<void>((resolve) => {
-  process.once('SIGINT', () => resolve());
-  process.once('SIGTERM', () => resolve());
+  let stopping = false;
+  const onSignal = (): void => {
+    if (stopping) process.exit(130);
+    stopping = true;
+    process.stderr.write('\nStopping... (Ctrl-C again to quit at once)\n');
+    resolve();
+    setTimeout(() => process.exit(130), 3000).unref();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
 });
+
+// `oidc-flow ... | head`: a closed pipe ends the output, not with a stack trace.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(0);
+    throw error;
+  });
+}
 
 runCli(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, env: process.env, readStdin, interrupted }).then(
   (code) => {

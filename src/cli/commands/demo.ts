@@ -35,10 +35,14 @@ export async function demoCommand(args: string[], io: CliIo): Promise<number> {
   try {
     io.stdout.write(`IdP      ${sandbox.idp.issuer}\nGateway  ${sandbox.gateway.url}  (routes: ${sandbox.gateway.routes.map((r) => r.paths[0]).join(', ')})\n\n`);
     const { file } = loadFlowFile(DEMO_FLOW_FILE, { fileName: 'built-in demo' });
-    const runner = new FlowRunner(file, { http, secrets: { env: sandbox.env }, admin: sandbox.admin, signal: undefined });
+    // Ctrl-C stops the demo where it is (the sandbox is still closed below).
+    const stop = new AbortController();
+    void io.interrupted?.then(() => stop.abort());
+    const runner = new FlowRunner(file, { http, secrets: { env: sandbox.env }, admin: sandbox.admin, signal: stop.signal });
     const flows = values['skip-cached'] ? ['introspection-scenario'] : ['introspection-scenario', 'cached-variant'];
     let status: number = EXIT.ok;
     for (const flow of flows) {
+      if (stop.signal.aborted) return EXIT.interrupted;
       const reporter = prettyReporter((t) => io.stdout.write(t), s);
       const result = await runner.run({
         flow,
@@ -55,7 +59,7 @@ export async function demoCommand(args: string[], io: CliIo): Promise<number> {
       if (result.status !== 'passed') status = EXIT.failed;
       io.stdout.write('\n');
     }
-    return status;
+    return stop.signal.aborted ? EXIT.interrupted : status;
   } finally {
     await http.close();
     await sandbox.close();

@@ -72,15 +72,31 @@ export async function runCommand(args: string[], io: CliIo): Promise<number> {
   try {
     const s = styler(io.stdout, io.env);
     const pretty = values.reporter === 'pretty' ? prettyReporter((t) => io.stdout.write(t), s) : undefined;
-    const runner = new FlowRunner(file, { ...runtime.deps });
+    // Ctrl-C stops the run where it is: the rest is skipped and the report still written.
+    const stop = new AbortController();
+    void io.interrupted?.then(() => stop.abort());
+    const runner = new FlowRunner(file, { ...runtime.deps, signal: stop.signal });
     const result: RunResult = await runner.run({ flow, env: values.env, onEvent: (event: RunEvent) => pretty?.onEvent(event) });
     if (values.reporter !== 'pretty') {
       const report = values.reporter === 'json' ? `${JSON.stringify(toJsonReport(result, { reveal: values['reveal-secrets'] }), null, 2)}\n` : toJunit(result, basename(path));
-      if (values.output) await writeFile(values.output, report, { mode: 0o600 });
+      if (values.output) await writeReport(values.output, report, io);
       else io.stdout.write(report);
     }
+    if (stop.signal.aborted) return EXIT.interrupted;
     return result.status === 'passed' ? EXIT.ok : EXIT.failed;
   } finally {
     await runtime.close();
+  }
+}
+
+/** Writes the report file; when it cannot, the report goes to standard output so the run is not lost. */
+async function writeReport(path: string, report: string, io: CliIo): Promise<void> {
+  try {
+    await writeFile(path, report, { mode: 0o600 });
+  } catch (error) {
+    io.stdout.write(report);
+    throw new OidcError('config.output_unwritable', `Cannot write the report to ${path} (${(error as NodeJS.ErrnoException).code ?? String(error)}); it was printed to standard output instead.`, {
+      hint: 'Choose a writable path with --output, or leave --output out to print the report.',
+    });
   }
 }

@@ -1,0 +1,98 @@
+/**
+ * The CLI as a process: Ctrl-C stops a run where it is (the sandbox closed,
+ * exit 130) instead of being swallowed; a closed pipe ends the output
+ * quietly; a report that cannot be written is printed instead of lost; a
+ * flow file's unreadable caFile is named.
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runCli } from '../../src/cli/cli';
+import { captureIo } from '../unit/cli/helpers';
+
+const MAIN = join(__dirname, '..', '..', 'src', 'cli', 'main.ts');
+
+interface Finished {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Starts the CLI; `whenSeen` acts on the first stdout text that matches. */
+function cli(args: string[], whenSeen?: { pattern: RegExp; then: (child: ReturnType<typeof spawn>) => void }): Promise<Finished> {
+  const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], { env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  let acted = false;
+  child.stdout.on('data', (chunk: Buffer) => {
+    stdout += chunk.toString();
+    if (whenSeen && !acted && whenSeen.pattern.test(stdout)) {
+      acted = true;
+      whenSeen.then(child);
+    }
+  });
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  return new Promise((resolve) => child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr })));
+}
+
+describe('the CLI: stopping, closed pipes and unwritable output', function () {
+  this.timeout(90_000);
+  const dir = mkdtempSync(join(tmpdir(), 'oidc-cli-stop-'));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('Ctrl-C during the demo stops it where it is, closes the sandbox and exits 130', async function () {
+    // The demo waits for a cache entry to expire (about 20 s); Ctrl-C arrives at its first step.
+    const finished = await cli(['demo'], { pattern: /✔ token|token\s/, then: (child) => child.kill('SIGINT') });
+    assert.equal(finished.code, 130, `exit ${finished.code} (${finished.signal}); stderr: ${finished.stderr}`);
+    assert.match(finished.stderr, /Stopping\.\.\./);
+    assert.doesNotMatch(finished.stderr, /\n\s+at /, 'a stack trace');
+    assert.doesNotMatch(finished.stdout, /passed: 7 passed/, 'the demo ran to the end after Ctrl-C');
+  });
+
+  it('a closed pipe (oidc-flow demo | head -1) ends quietly, without a stack trace', async function () {
+    const child = spawn(process.execPath, ['--import', 'tsx', MAIN, 'demo'], { env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    // The reader goes away before the demo writes its first line, as when `head` has had enough.
+    child.stdout.destroy();
+    const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
+    assert.doesNotMatch(stderr, /EPIPE|\n\s+at /, `stderr: ${stderr}`);
+    assert.equal(code, 0);
+  });
+
+  it('run --output to a path that cannot be written prints the report instead, and says so', async function () {
+    const flow = join(dir, 'offline.oidc-flow.yaml');
+    writeFileSync(flow, 'version: 1\nflows:\n  quick:\n    steps:\n      - { id: pause, type: wait, seconds: 0 }\n');
+    const out = join(dir, 'no-such-dir', 'report.json');
+    const c = captureIo();
+    const code = await runCli(['run', flow, '--reporter', 'json', '--output', out], c.io);
+    assert.equal(code, 2, 'a configuration problem (exit 2)');
+    assert.match(c.out(), /"status": "passed"/, 'the report was lost');
+    assert.match(c.err(), /Cannot write the report to .*no-such-dir\/report\.json \(ENOENT\); it was printed to standard output instead/);
+    assert.match(c.err(), /--output/);
+  });
+
+  it('a flow file whose IdP caFile cannot be read names the field and the path', async function () {
+    const flow = join(dir, 'ca.oidc-flow.yaml');
+    writeFileSync(flow, `version: 1
+idps:
+  corp:
+    issuer: https://idp.corp.invalid/oauth2/default
+    clientId: c
+    caFile: ${join(dir, 'missing-ca.pem')}
+flows:
+  f:
+    steps:
+      - { id: t, type: token, idp: corp, grant: client_credentials }
+`);
+    const c = captureIo();
+    const code = await runCli(['run', flow], c.io);
+    assert.equal(code, 1);
+    const all = c.out() + c.err();
+    assert.match(all, /Cannot read idps\.corp\.caFile .*missing-ca\.pem \(ENOENT\)/);
+    assert.doesNotMatch(all, /Unexpected failure|likely a bug/);
+  });
+});
