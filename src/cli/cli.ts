@@ -1,4 +1,5 @@
 import { asOidcError, isOidcError } from '../core/errors';
+import { FlowFileError, formatFlowFileIssues } from '../core/flow/issues';
 import type { CliIo } from './io';
 import { EXIT, styler, UsageError } from './io';
 
@@ -48,15 +49,19 @@ Secrets (client secrets, tokens) are read from environment variables, never from
 export async function runCli(args: string[], io: CliIo): Promise<number> {
   const [name, ...rest] = args;
   if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
-    const topic = name === 'help' ? rest[0] : undefined;
-    io.stdout.write(topic && COMMANDS[topic] ? (await COMMANDS[topic].load()).help : mainHelp());
+    const topic = name === 'help' && rest[0] !== '--help' && rest[0] !== '-h' ? rest[0] : undefined;
+    if (topic !== undefined && !Object.hasOwn(COMMANDS, topic)) {
+      io.stderr.write(`oidc-flow help: unknown command "${topic}". Run "oidc-flow help" for the list.\n`);
+      return EXIT.usage;
+    }
+    io.stdout.write(topic ? (await COMMANDS[topic]!.load()).help : mainHelp());
     return EXIT.ok;
   }
   if (name === '--version' || name === '-v') {
     io.stdout.write(`${process.env.npm_package_version ?? '0.1.0'}\n`);
     return EXIT.ok;
   }
-  const entry = COMMANDS[name];
+  const entry = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
   if (!entry) {
     io.stderr.write(`oidc-flow: unknown command "${name}". Run "oidc-flow help" for the list.\n`);
     return EXIT.usage;
@@ -72,6 +77,10 @@ export async function runCli(args: string[], io: CliIo): Promise<number> {
   } catch (error) {
     if (error instanceof UsageError || (error instanceof TypeError && (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS'))) {
       io.stderr.write(`${s.red(`oidc-flow ${name}`)}: ${error.message}\n${command.help.split('\n')[0]}\n`);
+      return EXIT.usage;
+    }
+    if (error instanceof FlowFileError && error.issues.length > 0) {
+      io.stderr.write(`${s.red(`oidc-flow ${name}`)}: ${formatFlowFileIssues(error.issues)}\n`);
       return EXIT.usage;
     }
     const e = asOidcError(error);

@@ -37,26 +37,63 @@ export function openInBrowser(url: string): Promise<void> {
   });
 }
 
+/** Reads the --ca file: it must exist and hold at least one PEM certificate. */
+export async function readCaFile(path: string): Promise<string> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new UsageError(`Cannot read the CA file ${path} (--ca)${code ? `: ${code}` : ''}.`);
+  }
+  if (!text.includes('-----BEGIN CERTIFICATE-----')) {
+    throw new UsageError(`The CA file ${path} (--ca) holds no PEM certificate (no "-----BEGIN CERTIFICATE-----" line). Give the CA certificate in PEM form, e.g. convert a DER file with: openssl x509 -inform der -in ca.cer -out ca.pem`);
+  }
+  return text;
+}
+
+/** A URL as it may be shown: whatever stands before an "@" in its authority (user and password) becomes "***". */
+function withoutUserinfo(value: string): string {
+  const start = value.indexOf('//') >= 0 ? value.indexOf('//') + 2 : 0;
+  const end = value.slice(start).search(/[/?#]/);
+  const authority = end < 0 ? value.slice(start) : value.slice(start, start + end);
+  const at = authority.lastIndexOf('@');
+  return at < 0 ? value : `${value.slice(0, start)}***${value.slice(start + at)}`;
+}
+
+/** Checks --proxy: an absolute http(s) URL of the proxy itself (no path); never echoes its credentials. */
+export function checkProxyUrl(value: string): string {
+  const shown = withoutUserinfo(value);
+  const example = 'e.g. http://proxy.example:3128 or http://user:password@proxy.example:3128';
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new UsageError(`--proxy takes the proxy's absolute URL, ${example}; got "${shown}".`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UsageError(`--proxy takes an http(s) proxy URL, ${example}; got "${shown}".`);
+  if ((url.pathname !== '/' && url.pathname !== '') || url.search || url.hash) {
+    throw new UsageError(`--proxy takes only the proxy's scheme, host and port, without a path or query; got "${shown}".`);
+  }
+  return value;
+}
+
 /** Builds what a flow run needs from CLI options: HTTP client, secrets, sandbox, prompts. */
 export async function runtimeFor(options: CliRuntimeOptions): Promise<CliRuntime> {
   const { io } = options;
   const httpOptions: HttpOptions = {};
-  if (options.ca) {
-    try {
-      httpOptions.ca = await readFile(options.ca, 'utf8');
-    } catch {
-      throw new UsageError(`Cannot read the CA file ${options.ca} (--ca).`);
-    }
-  }
+  if (options.proxy) httpOptions.proxy = checkProxyUrl(options.proxy);
+  if (options.ca) httpOptions.ca = await readCaFile(options.ca);
   if (options.insecure) httpOptions.insecureSkipTlsVerify = true;
-  if (options.proxy) httpOptions.proxy = options.proxy;
   if (options.timeout) {
     const ms = Number(options.timeout);
     if (!Number.isFinite(ms) || ms <= 0) throw new UsageError(`--timeout takes milliseconds, got "${options.timeout}".`);
+    // One budget for every phase, so the hint "raise --timeout" holds for connect timeouts too.
+    httpOptions.connectTimeout = ms;
     httpOptions.headersTimeout = ms;
     httpOptions.bodyTimeout = ms;
   }
-  const http = createHttpClient({ ...httpOptions, env: io.env });
+  const http = createHttpClient({ ...httpOptions, env: io.env, surface: 'cli' });
   let sandbox: Sandbox | undefined;
   if (options.sandbox) {
     const { startSandbox } = await import('../core/sandbox/sandbox');

@@ -91,6 +91,10 @@ describe('oidc-flow failures: clear messages, no stack traces, no leaked secrets
         });
       }
       if (url === '/idp/keys') return json(200, { keys: [jwk] });
+      if (url === '/broken/.well-known/openid-configuration') {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        return res.end('{\n  "issuer": "x",\n  "token_endpoint": x\n}');
+      }
       if (url.startsWith('/login')) {
         res.writeHead(200, { 'content-type': 'text/html' });
         return res.end('<!doctype html><html><body><form>Sign in</form></body></html>');
@@ -160,6 +164,37 @@ describe('oidc-flow failures: clear messages, no stack traces, no leaked secrets
       assertClean(missing.all);
     });
 
+    it('"help" with an unknown command is a usage error naming it, not the main help with exit 0 (exit 2)', async () => {
+      const r = await cli(['help', 'nosuch']);
+      assert.equal(r.code, 2);
+      assert.equal(r.out, '');
+      assert.match(r.err, /unknown command "nosuch"\. Run "oidc-flow help" for the list\./);
+      assertClean(r.all);
+    });
+
+    it('a --proxy that is not an http(s) URL, or has a path, is a usage error that never echoes its password (exit 2)', async () => {
+      const password = 'proxy-pw-do-not-print-3e9a';
+      for (const [proxy, why] of [
+        [`bob:${password}@proxy.corp:3128`, /--proxy takes an http\(s\) proxy URL, .*; got "\*\*\*@proxy\.corp:3128"\./],
+        [`http://bob:${password}@127.0.0.1:${closedPort}/some/path`, new RegExp(`--proxy takes only the proxy's scheme, host and port, without a path or query; got "http://\\*\\*\\*@127\\.0\\.0\\.1:${closedPort}/some/path"\\.`)],
+        ['not a url', /--proxy takes the proxy's absolute URL, e\.g\. http:\/\/proxy\.example:3128/],
+      ] as const) {
+        const r = await cli(['token', '--proxy', proxy, '--issuer', 'http://example.invalid/oauth2/default', '--client-id', 'app']);
+        assert.equal(r.code, 2, r.err);
+        assert.match(r.err, why);
+        assert.doesNotMatch(r.err, /invalid url|discovery/i, 'the discovery URL is not blamed');
+        assertClean(r.all, [password]);
+      }
+    });
+
+    it('a --ca file without a PEM certificate is a usage error naming the file (exit 2)', async () => {
+      const path = file('not-a-ca.pem', 'just some text\n');
+      const r = await cli(['token', '--ca', path, '--issuer', base, '--client-id', 'app']);
+      assert.equal(r.code, 2);
+      assert.match(r.err, new RegExp(`The CA file ${path.replace(/[.\\/]/g, '\\$&')} \\(--ca\\) holds no PEM certificate \\(no "-----BEGIN CERTIFICATE-----" line\\)`));
+      assertClean(r.all);
+    });
+
     it('a secret given as a flag is refused without being echoed, and the message names the variable to use (exit 2)', async () => {
       const leaked = 'typed-on-the-command-line-4b2d';
       for (const args of [['token', '--client-secret', leaked, '--issuer', base], ['introspect', `--token=${leaked}`]]) {
@@ -196,8 +231,29 @@ describe('oidc-flow failures: clear messages, no stack traces, no leaked secrets
       const r = await cli(['token', '--issuer', `${tlsBase}/oauth2/default`, '--client-id', 'app']);
       assert.equal(r.code, 1);
       assert.match(r.err, new RegExp(`The TLS certificate of the discovery \\(${tlsBase.replace(/\./g, '\\.')}/oauth2/default/\\.well-known/openid-configuration\\) is not signed by a trusted certificate authority`));
-      assert.match(r.err, /add its PEM certificate/);
+      assert.match(r.err, /add its PEM certificate with --ca FILE; use --insecure only as a last resort\./);
+      assert.doesNotMatch(r.err, /setting|insecureSkipTlsVerify|\(`ca`\)/, 'the CLI names its flags, not settings');
       assert.match(r.err, /\[tls\.unknown_ca\]/);
+      assertClean(r.all);
+    });
+
+    it('a proxy that cannot be reached is named (without its password) together with the target, not blamed on the target (exit 1)', async () => {
+      const password = 'proxy-pw-do-not-print-8b1f';
+      const r = await cli(['token', '--proxy', `http://bob:${password}@127.0.0.1:${closedPort}`, '--issuer', 'http://example.invalid/oauth2/default', '--client-id', 'app']);
+      assert.equal(r.code, 1, r.err);
+      assert.match(r.err, new RegExp(`Could not reach the proxy http://127\\.0\\.0\\.1:${closedPort} to send the request to the discovery \\(http://example\\.invalid/oauth2/default/\\.well-known/openid-configuration\\): nothing accepts connections on 127\\.0\\.0\\.1:${closedPort}\\.`));
+      assert.match(r.err, /Check the proxy URL \(--proxy or HTTPS_PROXY\)/);
+      assert.match(r.err, /\[http\.proxy_unreachable\]/);
+      assert.doesNotMatch(r.err, /example\.invalid:80|bob/);
+      assertClean(r.all, [password]);
+    });
+
+    it('a discovery document labelled application/json that does not parse says so, with the parse position (exit 1)', async () => {
+      const r = await cli(['token', '--issuer', `${base}/broken`, '--client-id', 'app']);
+      assert.equal(r.code, 1);
+      assert.match(r.err, new RegExp(`Discovery at ${base}/broken/\\.well-known/openid-configuration answered HTTP 200 with a body that is not valid JSON, although it is labelled application/json: unexpected token 'x'\\.`));
+      assert.doesNotMatch(r.err, /with application\/json, not JSON/);
+      assert.match(r.err, /\[discovery\.not_json\]/);
       assertClean(r.all);
     });
 
@@ -283,6 +339,15 @@ describe('oidc-flow failures: clear messages, no stack traces, no leaked secrets
       assert.match(badChar.err, /The payload \(part 2 of 3\) is not base64url: it contains the character "!" at position 4\. Check that only the token was copied/);
       assertClean(badChar.all);
 
+      const verifyCut = await cli(['verify', '--token-env', 'TOKEN', '--issuer', `${base}/idp`], { TOKEN: cut });
+      assert.equal(verifyCut.code, 1);
+      assert.match(verifyCut.err, /^oidc-flow verify: The token has 2 parts \(1 dot\); a signed JWT has 3 parts .* \[jwt\.malformed\.parts\]/);
+      const verifyBadChar = await cli(['verify', 'eyJhbGciOiJIUzI1NiJ9.bad!!.sig', '--issuer', `${base}/idp`]);
+      assert.equal(verifyBadChar.code, 1);
+      assert.match(verifyBadChar.err, /The payload \(part 2 of 3\) is not base64url: it contains the character "!" at position 4\./);
+      assert.doesNotMatch(verifyCut.err + verifyBadChar.err, /opaque or encrypted/);
+      assertClean(verifyCut.all + verifyBadChar.all, [cut]);
+
       const opaque = await cli(['decode', 'Zm9vYmFyYmF6']);
       assert.equal(opaque.code, 2);
       assert.match(opaque.err, /not a JWT .* opaque reference token\. Only the IdP can tell what it means: run "oidc-flow introspect"\./);
@@ -297,7 +362,7 @@ describe('oidc-flow failures: clear messages, no stack traces, no leaked secrets
       const path = file('syntax.yaml', `version: 1\n${idp}    scopes: [unclosed\nflows:\n  f:\n    steps: []\n`);
       const r = await cli(['run', path]);
       assert.equal(r.code, 2);
-      assert.match(r.err, /Line [67]: YAML syntax error: .* Check the indentation/);
+      assert.match(r.err, new RegExp(`${path.replace(/[.\\/]/g, '\\$&')}:[67]: YAML syntax error: .* Check the indentation`));
       assert.match(r.err, /\[flowfile\.syntax\]/);
       assertClean(r.all);
     });
@@ -306,7 +371,18 @@ describe('oidc-flow failures: clear messages, no stack traces, no leaked secrets
       const path = file('unknown.yaml', `version: 1\n${idp}    colour: blue\nflows:\n  f:\n    steps:\n      - { id: t, type: token, idp: okta, grant: client_credentials }\n`);
       const r = await cli(['run', path]);
       assert.equal(r.code, 2);
-      assert.match(r.err, /Line 6: Unknown field 'colour' in idps\.okta\..* The fields here are: description, issuer,/);
+      assert.match(r.err, new RegExp(`${path.replace(/[.\\/]/g, '\\$&')}:6: Unknown field 'colour' in idps\\.okta\\..* The fields here are: description, issuer,`));
+      assertClean(r.all);
+    });
+
+    it('every problem of a flow file is listed as <file>:<line>: message, one per line, not just the first (exit 2)', async () => {
+      const path = file('many.yaml', `version: 1\n${idp}    colour: blue\n    shape: round\nflows:\n  f:\n    steps:\n      - { id: t, type: token, idp: okta, grant: client_credentials, paht: x }\n`);
+      const r = await cli(['run', path]);
+      assert.equal(r.code, 2);
+      const lines = r.err.trimEnd().split('\n');
+      assert.equal(lines[0], `oidc-flow run: ${path} has 3 problems, on lines 6, 7 and 11:`);
+      assert.deepEqual(lines.slice(1).map((line) => line.slice(0, line.indexOf(': ') + 2) + /Unknown field '(\w+)'/.exec(line)?.[1]), [`${path}:6: colour`, `${path}:7: shape`, `${path}:11: paht`]);
+      assert.doesNotMatch(r.err, /more problem/);
       assertClean(r.all);
     });
 
@@ -314,7 +390,7 @@ describe('oidc-flow failures: clear messages, no stack traces, no leaked secrets
       const path = file('reference.yaml', `version: 1\n${idp}flows:\n  f:\n    steps:\n      - { id: t, type: token, idp: octa, grant: client_credentials }\n`);
       const r = await cli(['run', path]);
       assert.equal(r.code, 2);
-      assert.match(r.err, /Line 9: flows\.f\.steps\[0\]\.idp names the idp 'octa', which is not defined; did you mean 'okta'\? Defined under idps: okta\. \[flowfile\.reference\]/);
+      assert.match(r.err, /reference\.yaml:9: flows\.f\.steps\[0\]\.idp names the idp 'octa', which is not defined; did you mean 'okta'\? Defined under idps: okta\. \[flowfile\.reference\]/);
       assertClean(r.all);
     });
 
@@ -339,7 +415,7 @@ describe('oidc-flow failures: clear messages, no stack traces, no leaked secrets
       const path = file('literal.yaml', `version: 1\n${idp}    clientSecret: ${literal}\nflows:\n  f:\n    steps:\n      - { id: t, type: token, idp: okta, grant: client_credentials }\n`);
       const r = await cli(['run', path]);
       assert.equal(r.code, 2);
-      assert.match(r.err, /Line 6: idps\.okta\.clientSecret holds a literal value .* Write \$\{env:OKTA_CLIENT_SECRET\}/);
+      assert.match(r.err, /literal\.yaml:6: idps\.okta\.clientSecret holds a literal value .* Write \$\{env:OKTA_CLIENT_SECRET\}/);
       assertClean(r.all, [literal]);
     });
 
@@ -376,6 +452,26 @@ describe('oidc-flow failures: clear messages, no stack traces, no leaked secrets
     });
   });
 
+  describe('lint', () => {
+    const deck = () => file('lint-deck.yaml', '_format_version: "3.0"\nservices:\n  - name: orders\n    url: http://orders.internal\n    routes:\n      - name: orders\n        paths: [/orders]\n        plugins:\n          - name: openid-connect\n            config: { issuer: "https://idp.example/oauth2/default", auth_methods: [bearer] }\n');
+
+    it('an --issuer that is not a URL is a usage error, not "0 error(s)" with nothing checked (exit 2)', async () => {
+      const r = await cli(['lint', '--deck', deck(), '--issuer', 'not-a-url']);
+      assert.equal(r.code, 2);
+      assert.equal(r.out, '');
+      assert.match(r.err, /oidc-flow lint: --issuer takes an absolute URL, got "not-a-url"\./);
+      assertClean(r.all);
+    });
+
+    it('an --issuer that cannot be discovered is an error finding, so CI fails (exit 1)', async () => {
+      const r = await cli(['lint', '--deck', deck(), '--issuer', `http://127.0.0.1:${closedPort}/oauth2/default`]);
+      assert.equal(r.code, 1, r.all);
+      assert.match(r.out, new RegExp(`ERROR   --issuer  The IdP's discovery document for http://127\\.0\\.0\\.1:${closedPort}/oauth2/default could not be fetched`));
+      assert.match(r.out, /\n1 error\(s\), /);
+      assertClean(r.all);
+    });
+  });
+
   describe('import', () => {
     it('a file that is not an Insomnia/Postman export, or a truncated one, is named with how to export it (exit 2)', async () => {
       const notExport = await cli(['import', file('package.json', '{"name": "app", "version": "1.0.0"}\n'), '-o', '-']);
@@ -397,6 +493,17 @@ describe('oidc-flow failures: clear messages, no stack traces, no leaked secrets
       assert.equal(r.code, 2);
       assert.match(r.err, /billing\.flow\.yaml already exists; nothing was written\. Use --force to overwrite it, or -o to choose another file\./);
       assert.equal(readFileSync(mine, 'utf8'), '# my hand-edited flow\nversion: 1\n', 'the user file is untouched');
+      assertClean(r.all);
+    });
+
+    it('a path it cannot write says why and what to do: another -o, or -o - for standard output (exit 2)', async () => {
+      const exportPath = join(dir, 'unwritable.postman_collection.json');
+      writeFileSync(exportPath, readFileSync(join(__dirname, '..', 'fixtures', 'importers', 'postman-v21-okta-kong.json')));
+      const target = join(file('not-a-folder', 'x'), 'flow.yaml');
+      const r = await cli(['import', exportPath, '-o', target]);
+      assert.equal(r.code, 2);
+      assert.equal(r.out, '');
+      assert.match(r.err, new RegExp(`cannot write ${target.replace(/[.\\/]/g, '\\$&')}: a part of the path is not a folder \\(ENOTDIR\\); nothing was written\\. Choose a writable path with -o, or -o - for standard output\\.`));
       assertClean(r.all);
     });
   });

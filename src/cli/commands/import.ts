@@ -1,4 +1,4 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { isOidcError } from '../../core/errors';
@@ -23,6 +23,17 @@ Options:
                      as <name>.flow.yaml); "-" writes it to standard output
   --force            overwrite FILE if it exists (otherwise it is left alone)
 `;
+
+/** Why a flow file could not be written, in words, for the common error codes. */
+const WRITE_FAILURES: Record<string, string> = {
+  EACCES: 'permission denied',
+  EPERM: 'permission denied',
+  EROFS: 'the file system is read-only',
+  ENOENT: 'its folder does not exist',
+  ENOTDIR: 'a part of the path is not a folder',
+  EISDIR: 'it is a folder',
+  ENOSPC: 'the disk is full',
+};
 
 function defaultOutput(input: string): string {
   const name = basename(input, extname(input)).replace(/\.(insomnia|postman_collection|collection)$/i, '');
@@ -91,11 +102,14 @@ export async function importCommand(args: string[], io: CliIo): Promise<number> 
       // 'wx' fails when the file exists: a file the user already has is never replaced by accident.
       await writeFile(target, result.yaml, { encoding: 'utf8', flag: values.force ? 'w' : 'wx' });
     } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
+      let code = (error as NodeJS.ErrnoException).code;
+      // 'wx' on a folder says EEXIST; --force would not help there.
+      if (code === 'EEXIST' && (await stat(target).catch(() => undefined))?.isDirectory()) code = 'EISDIR';
       if (code === 'EEXIST') {
         io.stderr.write(`${err.red('oidc-flow import')}: ${target} already exists; nothing was written. Use --force to overwrite it, or -o to choose another file.\n`);
       } else {
-        io.stderr.write(`${err.red('oidc-flow import')}: cannot write ${target}${code ? ` (${code})` : ''}.\n`);
+        const why = code ? WRITE_FAILURES[code] : undefined;
+        io.stderr.write(`${err.red('oidc-flow import')}: cannot write ${target}${why ? `: ${why}` : ''}${code ? ` (${code})` : ''}; nothing was written. Choose a writable path with -o, or -o - for standard output.\n`);
       }
       return EXIT.usage;
     }

@@ -39,6 +39,31 @@ function tokenContext(io: CliIo, name: string | undefined): { token?: LintContex
   return { token: { kind: 'jwt', claims: decodeJwt(raw).payload } };
 }
 
+/** --issuer must be an absolute http(s) URL: a typo must not lint against nothing and pass. */
+function issuerUrl(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new UsageError(`--issuer takes an absolute URL, got "${value}".`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new UsageError(`--issuer takes an http(s) URL, got "${value}".`);
+  return value;
+}
+
+/**
+ * An issuer the user named with --issuer that cannot be discovered is an error,
+ * not a warning: nothing was checked against it, so the lint must not pass.
+ */
+function failIfIssuerUndiscovered(results: RouteLintResult[], issuerGiven: boolean): RouteLintResult[] {
+  if (!issuerGiven) return results;
+  return results.map((result) => ({
+    ...result,
+    findings: result.findings.map((finding) => (finding.rule === 'discovery-failed' && finding.field === '--issuer' ? { ...finding, severity: 'error' as const } : finding)),
+  }));
+}
+
 const LABEL: Record<LintFinding['severity'], string> = { error: 'ERROR  ', warning: 'WARNING', info: 'INFO   ' };
 
 /** oidc-flow lint */
@@ -48,6 +73,7 @@ export async function lintCommand(args: string[], io: CliIo): Promise<number> {
     options: { ...SOURCE_OPTIONS, issuer: { type: 'string' }, 'token-env': { type: 'string' }, route: { type: 'string' }, 'max-revocation-delay': { type: 'string' }, json: { type: 'boolean' } },
   });
   const source = sourceFromValues(values, io);
+  const issuer = issuerUrl(values.issuer);
   const { token, note } = tokenContext(io, values['token-env']);
   const threshold = values['max-revocation-delay'] === undefined ? undefined : Number(values['max-revocation-delay']);
   if (threshold !== undefined && (!Number.isFinite(threshold) || threshold < 0)) throw new UsageError(`--max-revocation-delay takes seconds, got "${values['max-revocation-delay']}".`);
@@ -58,12 +84,15 @@ export async function lintCommand(args: string[], io: CliIo): Promise<number> {
     if (values.route && !model.routes.some((route) => route.name === values.route || route.id === values.route)) {
       throw new UsageError(`No route named "${values.route}" in ${model.source.description}; its routes are: ${model.routes.map((route) => route.name).join(', ') || 'none'}.`);
     }
-    const results = await lintGateway(http, model, {
-      ...(values.issuer ? { issuer: values.issuer } : {}),
-      ...(token ? { token } : {}),
-      ...(values.route ? { route: values.route } : {}),
-      ...(threshold !== undefined ? { revocationDelayThreshold: threshold } : {}),
-    });
+    const results = failIfIssuerUndiscovered(
+      await lintGateway(http, model, {
+        ...(issuer ? { issuer } : {}),
+        ...(token ? { token } : {}),
+        ...(values.route ? { route: values.route } : {}),
+        ...(threshold !== undefined ? { revocationDelayThreshold: threshold } : {}),
+      }),
+      issuer !== undefined,
+    );
     const all = results.flatMap((result) => result.findings);
     const errors = all.filter((f) => f.severity === 'error').length;
     if (values.json) {

@@ -11,6 +11,7 @@ import { createHttpClient } from '../../core/http/client';
 import type { HttpClient, HttpOptions } from '../../core/http/types';
 import type { CliIo } from '../io';
 import { EXIT, styler, UsageError } from '../io';
+import { readCaFile } from '../runtime';
 
 export const SOURCE_USAGE = `(--admin-url URL [--admin-token-env NAME] [--workspace NAME]
         | --konnect-region us|eu|au|global --control-plane NAME|ID [--konnect-token-env NAME]
@@ -92,19 +93,13 @@ export function sourceFromValues(values: SourceValues, io: CliIo): GatewaySource
 /** HTTP client and per-request options from --ca and --timeout. */
 export async function httpFromValues(values: SourceValues, io: CliIo): Promise<{ http: HttpClient & { close(): Promise<void> }; httpOptions: Partial<HttpOptions> }> {
   const httpOptions: Partial<HttpOptions> = {};
-  if (values.ca) {
-    try {
-      httpOptions.ca = await readFile(values.ca, 'utf8');
-    } catch {
-      throw new UsageError(`Cannot read the CA file ${values.ca} (--ca).`);
-    }
-  }
+  if (values.ca) httpOptions.ca = await readCaFile(values.ca);
   if (values.timeout) {
     const ms = Number(values.timeout);
     if (!Number.isFinite(ms) || ms <= 0) throw new UsageError(`--timeout takes milliseconds, got "${values.timeout}".`);
     Object.assign(httpOptions, { connectTimeout: ms, headersTimeout: ms, bodyTimeout: ms });
   }
-  return { http: createHttpClient({ ...httpOptions, env: io.env }), httpOptions };
+  return { http: createHttpClient({ ...httpOptions, env: io.env, surface: 'cli' }), httpOptions };
 }
 
 /** Prints a source failure and returns the usage exit code (bad source = bad input). */

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { classifyToken } from '../../core/jwt/decode';
+import { classifyToken, decodeJwt } from '../../core/jwt/decode';
 import { verifyJwt } from '../../core/jwt/verify';
 import type { JwtProfile, JwtVerification } from '../../core/jwt/verify';
 import { connectIdp, rejectSecretFlags, requireIdpSpec, SERVER_OPTIONS, SERVER_OPTIONS_HELP, TRANSPORT_OPTIONS } from '../idp-options';
@@ -79,8 +79,18 @@ export async function verifyCommand(args: string[], io: CliIo): Promise<number> 
   const leewaySeconds = parseLeeway(values.leeway);
   const spec = requireIdpSpec(values, io.env);
   const token = await readTokenArgument(positionals[0], values['token-env'], io);
-  if (classifyToken(token) !== 'jwt') {
-    throw new UsageError('This token is not a signed JWT (it is opaque or encrypted), so it cannot be verified locally. Only the IdP can tell what it means: run "oidc-flow introspect".');
+  const kind = classifyToken(token);
+  if (kind === 'opaque' && token.includes('.')) {
+    // Dot-separated but not a JWT: most likely a JWT cut or garbled while copying. The decoder
+    // says which part is wrong and how (the same explanation as "oidc-flow decode").
+    decodeJwt(token);
+  }
+  if (kind !== 'jwt') {
+    throw new UsageError(
+      kind === 'jwe'
+        ? 'This token is an encrypted JWT (JWE), so it cannot be verified locally without the decryption key. Only the IdP can tell what it means: run "oidc-flow introspect".'
+        : 'This token is not a signed JWT (it has no header.payload.signature form): it is an opaque reference token, so it cannot be verified locally. Only the IdP can tell what it means: run "oidc-flow introspect".',
+    );
   }
 
   const runtime = await runtimeFor({ io, ca: values.ca, insecure: values.insecure, proxy: values.proxy, timeout: values.timeout });

@@ -12,9 +12,15 @@ export interface FailureContext {
   connectTimeout: number;
   headersTimeout: number;
   bodyTimeout: number;
+  /** The proxy in use, already without its credentials (describeProxy). */
   proxy?: string;
   clientCertificate: boolean;
+  /** Who shows the hint: hints then name the CLI flags or the VS Code settings. */
+  surface?: FailureSurface;
 }
+
+/** Where a failure is shown; decides whether hints name CLI flags or VS Code settings. */
+export type FailureSurface = 'cli' | 'vscode';
 
 export interface ClassifiedFailure {
   code: string;
@@ -45,8 +51,42 @@ const UNKNOWN_CA = new Set([
   'CERT_UNTRUSTED',
 ]);
 
-const CA_HINT =
-  'If the server uses a private or corporate CA, add its PEM certificate in the CA file setting (`ca`); turn on insecureSkipTlsVerify only as a last resort.';
+/** The knobs a hint may name, in the words of the surface the user is looking at. */
+interface Knobs {
+  /** Completes "If the server uses a private or corporate CA, ...". */
+  ca: string;
+  /** How to raise the headers or body timeout. */
+  raiseTimeout: (which: 'headers' | 'body') => string;
+  /** How to raise the connect timeout; absent when the surface has no such knob. */
+  raiseConnectTimeout?: string;
+  /** Where the proxy is set. */
+  proxy: string;
+  /** Where the mutual-TLS client certificate and key are set. */
+  clientCertificate: string;
+}
+
+const KNOBS: Record<FailureSurface | 'core', Knobs> = {
+  cli: {
+    ca: 'add its PEM certificate with --ca FILE; use --insecure only as a last resort.',
+    raiseTimeout: () => 'raise --timeout (milliseconds)',
+    proxy: '--proxy or HTTPS_PROXY',
+    clientCertificate: "the client certificate and key (--cert-file and --key-file, or the IdP's certificate and privateKey in a flow file)",
+  },
+  vscode: {
+    ca: 'add its PEM certificate in the oidcFlow.caFile setting; turn on oidcFlow.insecureSkipTlsVerify only as a last resort.',
+    raiseTimeout: () => 'raise the oidcFlow.timeoutMs setting',
+    proxy: 'the oidcFlow.proxy setting or HTTPS_PROXY',
+    clientCertificate: "the client certificate and key (the IdP's certificate and privateKey in the flow file)",
+  },
+  // Library default (tests, other embedders): the HttpOptions names.
+  core: {
+    ca: 'add its PEM certificate in the CA file setting (`ca`); turn on insecureSkipTlsVerify only as a last resort.',
+    raiseTimeout: (which) => `raise ${which}Timeout`,
+    raiseConnectTimeout: 'raise connectTimeout',
+    proxy: 'HTTPS_PROXY',
+    clientCertificate: 'the client certificate and key (cert/key)',
+  },
+};
 
 interface ErrorLike {
   code?: unknown;
@@ -86,6 +126,7 @@ export function classifyFailure(error: unknown, ctx: FailureContext): Classified
   const all = codes(error);
   const has = (...wanted: string[]): boolean => all.some((code) => wanted.includes(code));
   const items = chain(error);
+  const knobs = KNOBS[ctx.surface ?? 'core'];
 
   if (items.some((item) => item instanceof BodyTooLargeSignal)) {
     const limit = (items.find((item) => item instanceof BodyTooLargeSignal) as BodyTooLargeSignal).limit;
@@ -95,13 +136,9 @@ export function classifyFailure(error: unknown, ctx: FailureContext): Classified
       hint: 'Check the URL (it may point at a download rather than an API), or raise maxBodyBytes if the response really is that large.',
     };
   }
-  // undici reports a refused CONNECT (e.g. 407) as an aborted request; it is the proxy's answer.
-  if (ctx.proxy && (has('UND_ERR_PRX_TLS') || /proxy/i.test(firstMessage(error)))) {
-    return {
-      code: 'http.proxy',
-      message: `The proxy ${ctx.proxy} did not carry the request to ${ctx.target}: ${firstMessage(error)}`,
-      hint: 'Check the proxy URL and credentials (HTTPS_PROXY), or add the host to NO_PROXY if it must be reached directly.',
-    };
+  if (ctx.proxy) {
+    const proxied = classifyProxyFailure(error, { ...ctx, proxy: ctx.proxy }, knobs, has);
+    if (proxied) return proxied;
   }
   if (items.some((item) => item instanceof CallerAbortSignal) || has('ABORT_ERR', 'UND_ERR_ABORTED')) {
     return {
@@ -114,21 +151,21 @@ export function classifyFailure(error: unknown, ctx: FailureContext): Classified
     return {
       code: 'http.timeout.connect',
       message: `Could not connect to ${ctx.target} within ${ctx.connectTimeout} ms (TCP connection and TLS handshake).`,
-      hint: 'Check the host, port, firewall or VPN, and whether a proxy is needed (HTTPS_PROXY); raise connectTimeout if the network is merely slow.',
+      hint: `Check the host, port, firewall or VPN, and whether a proxy is needed (${knobs.proxy})${knobs.raiseConnectTimeout ? `; ${knobs.raiseConnectTimeout} if the network is merely slow` : ''}.`,
     };
   }
   if (has('UND_ERR_HEADERS_TIMEOUT')) {
     return {
       code: 'http.timeout.headers',
       message: `${capitalize(ctx.target)} accepted the request but sent no response headers within ${ctx.headersTimeout} ms.`,
-      hint: 'The server or something in front of it is hanging: check its health and logs, or raise headersTimeout.',
+      hint: `The server or something in front of it is hanging: check its health and logs, or ${knobs.raiseTimeout('headers')}.`,
     };
   }
   if (has('UND_ERR_BODY_TIMEOUT')) {
     return {
       code: 'http.timeout.body',
       message: `${capitalize(ctx.target)} started answering but the response body stalled for more than ${ctx.bodyTimeout} ms.`,
-      hint: 'The server stopped sending mid-response: check its health and logs, or raise bodyTimeout.',
+      hint: `The server stopped sending mid-response: check its health and logs, or ${knobs.raiseTimeout('body')}.`,
     };
   }
   if (has('ENOTFOUND', 'EAI_AGAIN', 'EAI_NONAME', 'EAI_FAIL')) {
@@ -171,7 +208,7 @@ export function classifyFailure(error: unknown, ctx: FailureContext): Classified
     return {
       code: 'tls.unknown_ca',
       message: `The TLS certificate of ${ctx.target} is not signed by a trusted certificate authority (${unknownCa}).`,
-      hint: CA_HINT,
+      hint: `If the server uses a private or corporate CA, ${knobs.ca}`,
     };
   }
   const alert = all.find((code) => /^ERR_SSL_.*ALERT_(CERTIFICATE_REQUIRED|BAD_CERTIFICATE|UNKNOWN_CA|HANDSHAKE_FAILURE|CERTIFICATE_UNKNOWN|ACCESS_DENIED)$/.test(code));
@@ -181,7 +218,7 @@ export function classifyFailure(error: unknown, ctx: FailureContext): Classified
       message: `${capitalize(ctx.target)} rejected the TLS handshake (${alert})${ctx.clientCertificate ? ' and did not accept the client certificate' : '; it probably requires a client certificate'}.`,
       hint: ctx.clientCertificate
         ? 'Check that the server trusts the CA that issued the client certificate and that the certificate allows client authentication.'
-        : 'The server requires mutual TLS: set the client certificate and key (cert/key).',
+        : `The server requires mutual TLS: set ${knobs.clientCertificate}.`,
     };
   }
   if (all.some((code) => code.startsWith('ERR_SSL_') || code.startsWith('ERR_TLS_') || code.startsWith('ERR_OSSL_'))) {
@@ -205,6 +242,58 @@ export function classifyFailure(error: unknown, ctx: FailureContext): Classified
     message: `The request to ${ctx.target} failed: ${firstMessage(error)}`,
     hint: 'Check the URL and the network path to the server.',
   };
+}
+
+const PROXY_CONNECT_CODES = ['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'UND_ERR_CONNECT_TIMEOUT'];
+
+/** "host:port" of a proxy URL (already without credentials), or the text itself when it does not parse. */
+function proxyAddress(proxy: string): string {
+  try {
+    const url = new URL(proxy);
+    return `${url.hostname}:${url.port || (url.protocol === 'https:' ? '443' : '80')}`;
+  } catch {
+    return proxy;
+  }
+}
+
+/**
+ * Failures that are the proxy's, not the target's: the proxy cannot be reached
+ * (a connect-level error while a proxy is in use is always about the proxy: the
+ * client only ever connects to it), its URL is unusable, or it refused to carry
+ * the request. `ctx.proxy` carries no credentials.
+ */
+function classifyProxyFailure(error: unknown, ctx: FailureContext & { proxy: string }, knobs: Knobs, has: (...codes: string[]) => boolean): ClassifiedFailure | undefined {
+  const shown = ctx.proxy === '(invalid proxy URL)' ? 'the configured proxy' : `the proxy ${ctx.proxy}`;
+  const check = `Check the proxy URL (${knobs.proxy}) and that the proxy is running, or add the host to NO_PROXY if it must be reached directly.`;
+  if (has(...PROXY_CONNECT_CODES)) {
+    const address = proxyAddress(ctx.proxy);
+    const why = has('ECONNREFUSED')
+      ? `nothing accepts connections on ${address}`
+      : has('ENOTFOUND', 'EAI_AGAIN')
+        ? `its host name "${address.replace(/:\d+$/, '')}" could not be resolved (DNS)`
+        : `it did not accept a connection within ${ctx.connectTimeout} ms`;
+    return {
+      code: 'http.proxy_unreachable',
+      message: `Could not reach ${shown} to send the request to ${ctx.target}: ${why}.`,
+      hint: check,
+    };
+  }
+  if (has('ERR_INVALID_URL', 'UND_ERR_INVALID_ARG') && /invalid url/i.test(firstMessage(error))) {
+    return {
+      code: 'http.proxy',
+      message: `The request to ${ctx.target} could not be sent through ${shown}: the proxy URL is not valid (it must be http(s)://host:port, without a path).`,
+      hint: `Fix the proxy URL (${knobs.proxy}): scheme, host and port only, e.g. http://proxy.example:3128.`,
+    };
+  }
+  // undici reports a refused CONNECT (e.g. 407) as an aborted request; it is the proxy's answer.
+  if (has('UND_ERR_PRX_TLS') || /proxy/i.test(firstMessage(error))) {
+    return {
+      code: 'http.proxy',
+      message: `The proxy ${ctx.proxy} did not carry the request to ${ctx.target}: ${firstMessage(error)}`,
+      hint: `Check the proxy URL and credentials (${knobs.proxy}), or add the host to NO_PROXY if it must be reached directly.`,
+    };
+  }
+  return undefined;
 }
 
 function capitalize(text: string): string {

@@ -3,7 +3,7 @@ import { performance } from 'node:perf_hooks';
 import type { Dispatcher } from 'undici';
 import type { Clock } from '../clock';
 import { systemClock } from '../clock';
-import type { ClassifiedFailure } from './classify-error';
+import type { ClassifiedFailure, FailureSurface } from './classify-error';
 import { BodyTooLargeSignal, CallerAbortSignal, classifyFailure } from './classify-error';
 import type { TransportSettings } from './dispatchers';
 import { DispatcherCache } from './dispatchers';
@@ -33,6 +33,8 @@ export interface HttpClientOptions extends HttpOptions {
   clock?: Clock;
   /** For HTTPS_PROXY, HTTP_PROXY and NO_PROXY (any case); defaults to process.env. */
   env?: Env;
+  /** Who shows failures: their hints name the CLI flags ('cli') or the VS Code settings ('vscode'). */
+  surface?: FailureSurface;
 }
 
 /** The warning every exchange made with insecureSkipTlsVerify carries. */
@@ -204,7 +206,7 @@ function toResponse(exchange: HttpExchange, headers: Record<string, string>): Ht
 
 /** Creates the real HTTP client (undici): recording, timings, TLS/CA/mTLS, proxy, timeouts, size cap, redirects. */
 export function createHttpClient(options: HttpClientOptions = {}): HttpClient & { close(): Promise<void> } {
-  const { onExchange, clock = systemClock, env = process.env, ...base } = options;
+  const { onExchange, clock = systemClock, env = process.env, surface, ...base } = options;
   const cache = new DispatcherCache();
 
   const emit = (exchange: HttpExchange): void => {
@@ -262,6 +264,7 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient & 
       bodyTimeout: opts.bodyTimeout,
       ...(proxy ? { proxy: describeProxy(proxy) } : {}),
       clientCertificate: Boolean(opts.cert),
+      ...(surface ? { surface } : {}),
     };
 
     return new Promise<AttemptResult>((resolve) => {

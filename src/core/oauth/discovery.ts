@@ -117,6 +117,30 @@ function describeType(response: HttpResponse): string {
   return response.text.trim() === '' ? 'an empty body' : type ? `${type}` : 'a body that is not JSON';
 }
 
+/**
+ * A body labelled as JSON that does not parse: what the parser said, and where
+ * (line, column) when it says so, so "application/json ... not JSON" does not
+ * contradict itself.
+ */
+function invalidJsonDetail(text: string): string {
+  let reason = 'it does not parse';
+  let offset: number | undefined;
+  try {
+    JSON.parse(text);
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    const at = / at position (\d+)/.exec(message);
+    offset = at ? Number(at[1]) : undefined;
+    reason = message
+      .replace(/, (\.\.\.)?".*"(\.\.\.)? is not valid JSON$/s, '')
+      .replace(/ (in JSON )?at position \d+.*$/s, '')
+      .replace(/^./, (first) => first.toLowerCase());
+  }
+  if (offset === undefined) return reason;
+  const before = text.slice(0, offset).split('\n');
+  return `${reason} at line ${before.length}, column ${before[before.length - 1]!.length + 1} (character ${offset + 1})`;
+}
+
 function issuerMismatch(expected: string, actual: string, url: string): OidcError {
   let hint = `Use exactly "${actual}" as the issuer (in Kong's issuer setting and here), or point at the discovery document of the server you meant.`;
   if (expected.replace(/\/+$/, '') === actual.replace(/\/+$/, '')) {
@@ -198,12 +222,17 @@ export async function discover(http: HttpClient, input: string, options: Discove
     const where = `discovery ${candidate.url}`;
     const parsed = parseJson(response.text);
     if (!parsed) {
+      const labelledJson = response.text.trim() !== '' && /json/i.test(header(response, 'content-type') ?? '');
       failures.push({
         candidate,
-        error: new OidcError('discovery.not_json', `Discovery at ${candidate.url} answered HTTP ${response.status} with ${describeType(response)}, not JSON.`, {
+        error: new OidcError('discovery.not_json', labelledJson
+          ? `Discovery at ${candidate.url} answered HTTP ${response.status} with a body that is not valid JSON, although it is labelled ${describeType(response)}: ${invalidJsonDetail(response.text)}.`
+          : `Discovery at ${candidate.url} answered HTTP ${response.status} with ${describeType(response)}, not JSON.`, {
           where,
           status: response.status,
-          hint: 'An HTML page usually means a wrong issuer path, a login page or a proxy; check the issuer URL (Okta: https://{domain} or https://{domain}/oauth2/{authServerId}).',
+          hint: labelledJson && !/^\s*</.test(response.text)
+            ? 'The server sends broken JSON: look at the full response, and check the IdP and any proxy in between that may change or cut it.'
+            : 'An HTML page usually means a wrong issuer path, a login page or a proxy; check the issuer URL (Okta: https://{domain} or https://{domain}/oauth2/{authServerId}).',
         }),
       });
       continue;

@@ -25,6 +25,7 @@ export async function createClient(settings: Settings, onExchange?: (exchange: H
     headersTimeout: settings.timeoutMs,
     bodyTimeout: settings.timeoutMs,
     env: process.env,
+    surface: 'vscode',
     onExchange,
   });
 }

@@ -165,11 +165,37 @@ describe('oidc-flow routes and lint', () => {
       assert.match(r.out, /fix: Set OIDCOAuthRemoteUserClaim to a claim every token carries \(client_id for client-credentials tokens\); it defaults to sub\./);
     });
 
-    it('lints a Kong Admin API source', async () => {
+    it('lints a Kong Admin API source; an --issuer that cannot be discovered is an error, so the lint fails (exit 1)', async () => {
       const server = await kong();
       const r = await run(lintCommand, ['--admin-url', server.url, '--admin-token-env', 'KONG_TOKEN', '--route', 'orders', '--issuer', 'http://127.0.0.1:1/oauth2/default', '--timeout', '2000'], { KONG_TOKEN: ADMIN_TOKEN });
-      assert.equal(r.code, 0, r.err);
-      assert.match(r.out, /WARNING --issuer  The IdP's discovery document for http:\/\/127\.0\.0\.1:1\/oauth2\/default could not be fetched/);
+      assert.equal(r.code, 1, r.out + r.err);
+      assert.match(r.out, /ERROR   --issuer  The IdP's discovery document for http:\/\/127\.0\.0\.1:1\/oauth2\/default could not be fetched/);
+      assert.match(r.out, /\n[1-9]\d* error\(s\), /);
+    });
+
+    it('an --issuer that cannot be discovered fails the JSON lint too (exit 1)', async () => {
+      const r = await run(lintCommand, ['--deck', DECK, '--route', 'invoices', '--issuer', 'http://127.0.0.1:1/oauth2/default', '--timeout', '2000', '--json']);
+      assert.equal(r.code, 1, r.out + r.err);
+      const json = JSON.parse(r.out) as { routes: Array<{ findings: Array<{ rule: string; severity: string; field: string }> }> };
+      assert.deepEqual(json.routes[0]!.findings.filter((f) => f.rule === 'discovery-failed').map((f) => [f.severity, f.field]), [['error', '--issuer']]);
+    });
+
+    it('a plugin\'s own issuer that cannot be discovered stays a warning (no --issuer given)', async () => {
+      const deck = join(tmp, 'own-issuer.yaml');
+      writeFileSync(deck, readFileSync(DECK, 'utf8').replaceAll('https://example.okta.com/oauth2/default', 'http://127.0.0.1:1/oauth2/default'));
+      const r = await run(lintCommand, ['--deck', deck, '--route', 'invoices', '--timeout', '2000', '--json']);
+      const json = JSON.parse(r.out) as { routes: Array<{ findings: Array<{ rule: string; severity: string; field: string }> }> };
+      assert.deepEqual(json.routes[0]!.findings.filter((f) => f.rule === 'discovery-failed').map((f) => [f.severity, f.field]), [['warning', 'config.issuer']]);
+    });
+
+    it('--issuer must be an http(s) URL: a typo is a usage error, not a lint that checked nothing and passed (exit 2)', async () => {
+      const typo = await run(lintCommand, ['--deck', DECK, '--issuer', 'not-a-url']);
+      assert.equal(typo.code, 2);
+      assert.equal(typo.out, '');
+      assert.match(typo.err, /--issuer takes an absolute URL, got "not-a-url"\./);
+      const ftp = await run(lintCommand, ['--deck', DECK, '--issuer', 'ftp://idp.example']);
+      assert.equal(ftp.code, 2);
+      assert.match(ftp.err, /--issuer takes an http\(s\) URL, got "ftp:\/\/idp\.example"\./);
     });
 
     it('an opaque token is noted, not guessed at', async () => {

@@ -84,6 +84,27 @@ describe('oidc-flow verify', () => {
       assert.match(profile.err(), /Unknown --profile "saml"/);
     });
 
+    it('explains what is wrong with a malformed JWT, as decode does, instead of calling it opaque or encrypted (exit 1)', async () => {
+      const cases: Array<[string, RegExp]> = [
+        ['eyJhbGciOiJIUzI1NiJ9.bad!!.sig', /The payload \(part 2 of 3\) is not base64url: it contains the character "!" at position 4\..*\[jwt\.malformed\.base64\]/],
+        ['eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ1MSJ9', /The token has 2 parts \(1 dot\); a signed JWT has 3 parts .*\[jwt\.malformed\.parts\]/],
+        ['bm90IGpzb24.eyJzdWIiOiJ1MSJ9.c2ln', /The header \(part 1 of 3\) is base64url but not JSON.*\[jwt\.malformed\.json\]/],
+      ];
+      for (const [token, explanation] of cases) {
+        const c = captureIo();
+        assert.equal(await invoke(verifyCommand, [token, '--jwks-uri', jwksUri], c.io), 1, token);
+        assert.match(c.err(), explanation, token);
+        assert.doesNotMatch(c.err(), /opaque or encrypted/, token);
+      }
+    });
+
+    it('names an encrypted token (JWE) as such, not as "opaque or encrypted" (exit 2)', async () => {
+      const jwe = `${Buffer.from(JSON.stringify({ alg: 'RSA-OAEP', enc: 'A256GCM' })).toString('base64url')}.a.b.c.d`;
+      const c = captureIo();
+      assert.equal(await invoke(verifyCommand, [jwe, '--jwks-uri', jwksUri], c.io), 2);
+      assert.match(c.err(), /This token is an encrypted JWT \(JWE\), so it cannot be verified locally/);
+    });
+
     it('needs a key source', async () => {
       const c = captureIo();
       assert.equal(await invoke(verifyCommand, ['a.b.c'], c.io), 2);

@@ -83,6 +83,29 @@ describe('oidc-flow import', () => {
     assert.match(missing.err(), /cannot read .*nope\.json: no such file/);
   });
 
+  it('a path it cannot write says why and what to do instead: another -o, or -o - (exit 2)', async () => {
+    const input = copyFixture('insomnia-v4-okta-kong.json');
+    const aFile = join(dir, 'a-file');
+    writeFileSync(aFile, 'x');
+    const cases: Array<[string, string]> = [
+      [join(aFile, 'flow.yaml'), 'a part of the path is not a folder (ENOTDIR)'],
+      [join(dir, 'no-such-folder', 'flow.yaml'), 'its folder does not exist (ENOENT)'],
+      [dir, 'it is a folder (EISDIR)'],
+    ];
+    for (const [target, why] of cases) {
+      const c = captureIo();
+      assert.equal(await importCommand([input, '-o', target, '--force'], c.io), 2, target);
+      assert.equal(c.err(), `oidc-flow import: cannot write ${target}: ${why}; nothing was written. Choose a writable path with -o, or -o - for standard output.\n`);
+      assert.equal(c.out(), '');
+    }
+    assert.ok(!existsSync(join(dir, 'no-such-folder')));
+    // Without --force, a folder is not "a file that exists" that --force would overwrite.
+    const folder = captureIo();
+    assert.equal(await importCommand([input, '-o', dir], folder.io), 2);
+    assert.match(folder.err(), /cannot write .*: it is a folder \(EISDIR\); nothing was written\. Choose a writable path with -o/);
+
+  });
+
   it('asks for the file when none is given', async () => {
     await assert.rejects(importCommand([], captureIo().io), (error: unknown) => error instanceof UsageError && /Give the export file/.test(error.message));
   });

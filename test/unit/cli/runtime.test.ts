@@ -1,0 +1,72 @@
+import { strict as assert } from 'node:assert';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { UsageError } from '../../../src/cli/io';
+import { checkProxyUrl, readCaFile, runtimeFor } from '../../../src/cli/runtime';
+import { createCertificateAuthority } from '../../../src/core/sandbox/certs';
+import { captureIo } from './helpers';
+
+/** The UsageError runtimeFor throws for these options (fails when it throws nothing). */
+async function usageError(options: Omit<Parameters<typeof runtimeFor>[0], 'io'>): Promise<UsageError> {
+  const runtime = await runtimeFor({ io: captureIo().io, ...options }).catch((error: unknown) => error);
+  if (runtime instanceof UsageError) return runtime;
+  if (runtime && typeof runtime === 'object' && 'close' in runtime) await (runtime as { close(): Promise<void> }).close();
+  return assert.fail(`expected a UsageError, got ${String(runtime)}`);
+}
+
+describe('CLI runtime: --proxy and --ca are checked before any request', () => {
+  let dir: string;
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), 'oidc-runtime-'));
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  describe('--proxy', () => {
+    it('refuses a value that is not a URL, without echoing a password in it', async () => {
+      const error = await usageError({ proxy: 'bob:s3cret-proxy-pw@proxy.corp:3128' });
+      assert.match(error.message, /^--proxy takes an http\(s\) proxy URL, e\.g\. http:\/\/proxy\.example:3128/);
+      assert.match(error.message, /got "\*\*\*@proxy\.corp:3128"/);
+      assert.ok(!error.message.includes('s3cret-proxy-pw'), error.message);
+
+      const notUrl = await usageError({ proxy: 'proxy corp' });
+      assert.match(notUrl.message, /^--proxy takes the proxy's absolute URL, .*; got "proxy corp"\.$/);
+    });
+
+    it('refuses other schemes and a URL with a path, showing the URL without its credentials', async () => {
+      const socks = await usageError({ proxy: 'socks5://127.0.0.1:1080' });
+      assert.match(socks.message, /--proxy takes an http\(s\) proxy URL, .*; got "socks5:\/\/127\.0\.0\.1:1080"\./);
+
+      const path = await usageError({ proxy: 'http://bob:s3cret-proxy-pw@127.0.0.1:1/some/path' });
+      assert.equal(path.message, '--proxy takes only the proxy\'s scheme, host and port, without a path or query; got "http://***@127.0.0.1:1/some/path".');
+    });
+
+    it('accepts http(s)://[user:password@]host:port, with or without a trailing slash', () => {
+      for (const value of ['http://proxy.corp:3128', 'https://proxy.corp:3128/', 'http://bob:pw@127.0.0.1:1']) assert.equal(checkProxyUrl(value), value);
+    });
+  });
+
+  describe('--ca', () => {
+    it('refuses a file that holds no PEM certificate, naming the file', async () => {
+      const file = join(dir, 'not-a-cert.pem');
+      writeFileSync(file, 'this is not a certificate\n');
+      const error = await usageError({ ca: file });
+      assert.match(error.message, new RegExp(`^The CA file ${file.replace(/[.\\/]/g, '\\$&')} \\(--ca\\) holds no PEM certificate \\(no "-----BEGIN CERTIFICATE-----" line\\)\\.`));
+    });
+
+    it('names a file that cannot be read, with the reason', async () => {
+      const file = join(dir, 'missing.pem');
+      const error = await usageError({ ca: file });
+      assert.equal(error.message, `Cannot read the CA file ${file} (--ca): ENOENT.`);
+    });
+
+    it('reads a PEM certificate', async () => {
+      const file = join(dir, 'ca.pem');
+      const { cert } = createCertificateAuthority('Runtime Test CA');
+      writeFileSync(file, cert);
+      assert.equal(await readCaFile(file), cert);
+      const runtime = await runtimeFor({ io: captureIo().io, ca: file });
+      await runtime.close();
+    });
+  });
+});
