@@ -119,7 +119,15 @@ function rateLimitHint(response: HttpResponse, clock: Clock): string {
 function describeBody(response: HttpResponse): string {
   const type = header(response, 'content-type');
   const title = /<title[^>]*>([^<]{1,120})<\/title>/i.exec(response.text)?.[1]?.trim();
-  const what = response.text.trim() === '' ? 'an empty body' : type ? `a ${type.split(';')[0]} body` : 'a body that is not JSON';
+  const mediaType = type?.split(';')[0]?.trim();
+  const what =
+    response.text.trim() === ''
+      ? 'an empty body'
+      : mediaType && /json/i.test(mediaType)
+        ? `a body that is labelled ${mediaType} but does not parse as JSON`
+        : mediaType
+          ? `a ${mediaType} body`
+          : 'a body that is not JSON';
   return title ? `${what} (page title "${title}")` : what;
 }
 
@@ -185,7 +193,10 @@ export function errorFromResponse(response: HttpResponse, where: string, context
     });
   }
   if (!parsed) {
-    return new OidcError('oauth.not_json', `${capitalize(where)} answered HTTP ${status} with ${describeBody(response)} instead of JSON.`, {
+    const body = describeBody(response);
+    // "a body labelled application/json that does not parse" says it already; no "instead of JSON" after it.
+    const said = body.includes('does not parse as JSON') ? body : `${body} instead of JSON`;
+    return new OidcError('oauth.not_json', `${capitalize(where)} answered HTTP ${status} with ${said}.`, {
       ...base,
       hint: 'Check the endpoint URL (an HTML page usually means a login page, a proxy or a wrong path) and any proxy settings.',
     });

@@ -111,6 +111,8 @@ describe('parseTokenResponse', () => {
 
   it('reports an HTML page as oauth.not_json with status', () => {
     fails({ status: 200, headers: { 'content-type': 'text/html; charset=utf-8' }, body: '<!doctype html><title>Sign In</title>' }, 'oauth.not_json', [/answered HTTP 200 with a text\/html body .*instead of JSON/]);
+    // Labelled JSON but broken: said once, without 'application/json ... instead of JSON'.
+    fails({ status: 200, headers: { 'content-type': 'application/json' }, body: '{"access_token": ' }, 'oauth.not_json', [/answered HTTP 200 with a body that is labelled application\/json but does not parse as JSON\. /]);
     fails({ status: 404, body: 'Not Found' }, 'oauth.not_json', [/HTTP 404/]);
   });
 
