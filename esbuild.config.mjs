@@ -1,5 +1,6 @@
-// One build, five bundles: the extension host (CJS, vscode external) in
-// three parts, the webview (browser IIFE) and the CLI (CJS with a shebang).
+// One build, seven bundles: the extension host (CJS, vscode external) in
+// three parts, the webview (browser IIFE) and the CLI (CJS with a shebang) in
+// three parts the same way.
 //
 // The extension host part is split so each moment parses only what it runs:
 // dist/extension.js holds the modules activation imports statically (the
@@ -118,6 +119,8 @@ async function splitBundle(options, { entry, name, lazyName, islands = {} }) {
   };
   return bundles.map((bundle) => ({
     ...options,
+    // A banner (the CLI's shebang) belongs to the entry file only.
+    banner: bundle === name ? options.banner : undefined,
     stdin: { contents: entryOf(bundle), resolveDir: root, sourcefile: `${bundle}-entry.js`, loader: 'js' },
     outfile: `dist/${bundle}.js`,
     external: [...(options.external ?? []), ...bundles.filter((b) => b !== bundle).map(fileOf)],
@@ -140,9 +143,9 @@ const contexts = [
     target: 'es2022',
     format: 'iife',
   },
-  // One file: every CLI command loads its modules on demand, so a split
-  // would only spare `--help` (commands would all share one lazy bundle).
-  { ...node, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
+  // The CLI the same way: every command loads its modules on demand, and only
+  // sandbox, demo and --sandbox runs parse oidc-provider.
+  ...(await splitBundle({ ...node, banner: { js: '#!/usr/bin/env node' } }, { entry: 'src/cli/main.ts', name: 'cli', lazyName: 'cli-lazy', islands: { 'cli-sandbox': 'src/core/sandbox/sandbox.ts' } })),
 ];
 
 const built = await Promise.all(contexts.map((options) => esbuild.context(options)));

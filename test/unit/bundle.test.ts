@@ -9,6 +9,7 @@
  * Reads the development build that `npm test` makes before the unit tests.
  */
 import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import Module, { createRequire } from 'node:module';
 import { join } from 'node:path';
@@ -77,5 +78,46 @@ describe('the extension host bundles', function () {
 
     const sandbox = requireBundle(sandboxPath) as Record<string, Record<string, unknown>>;
     assert.equal(typeof sandbox['src/core/sandbox/sandbox.ts']?.startSandbox, 'function');
+  });
+});
+
+describe('the CLI bundles', function () {
+  this.timeout(60_000);
+  const cli = join(dist, 'cli.js');
+  const parts = [cli, join(dist, 'cli-lazy.js'), join(dist, 'cli-sandbox.js')];
+
+  before(function () {
+    for (const path of parts) if (!existsSync(path)) throw new Error(`${path} is missing: run \`npm run build\` first (npm test does)`);
+  });
+
+  it('share no module, and only cli-sandbox.js holds oidc-provider', function () {
+    const [shell, lazy, sandbox] = parts.map(modulesIn) as [Set<string>, Set<string>, Set<string>];
+    assert.deepEqual([...shell].filter((m) => lazy.has(m) || sandbox.has(m)), []);
+    assert.deepEqual([...lazy].filter((m) => sandbox.has(m)), []);
+    assert.ok([...sandbox].some((m) => m.startsWith('node_modules/oidc-provider/')));
+    assert.ok(![...lazy].some((m) => m.startsWith('node_modules/oidc-provider/')));
+    assert.match(readFileSync(cli, 'utf8'), /^#!\/usr\/bin\/env node\n/, 'the CLI entry lost its shebang');
+  });
+
+  it('the built CLI runs: decode (shell + lazy), and the sandbox until Ctrl-C (the island)', async function () {
+    const decoded = spawnSync(process.execPath, [cli, 'decode', 'eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.'], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+    assert.equal(decoded.status, 0, decoded.stderr);
+    assert.match(decoded.stdout, /alg: none/);
+
+    const child = spawn(process.execPath, [cli, 'sandbox'], { env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
+    await new Promise<void>((resolve, reject) => {
+      child.stdout.on('data', (chunk: Buffer) => {
+        out += chunk.toString();
+        if (/Sandbox running/.test(out)) resolve();
+      });
+      child.on('close', (code) => reject(new Error(`the sandbox exited (${code}) before it ran: ${err}`)));
+    });
+    child.kill('SIGINT');
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    assert.equal(code, 0, err);
+    assert.match(out, /IdP issuer\s+https:\/\/127\.0\.0\.1:\d+/);
   });
 });
