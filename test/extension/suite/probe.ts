@@ -362,3 +362,14 @@ export async function within<T>(what: string, promise: Thenable<T>, timeoutMs: n
     clearTimeout(timer);
   }
 }
+
+/** Writes a flow file under <workspace>/<dir>/, refreshes the views, and adds it to `written` for the suite's cleanup. */
+export async function writeFlowFile(dir: string, name: string, text: string, written: vscode.Uri[]): Promise<vscode.Uri> {
+  const folder = vscode.workspace.workspaceFolders?.[0];
+  assert.ok(folder, 'the test window has no workspace folder to write a flow file into');
+  const uri = vscode.Uri.joinPath(folder.uri, dir, name);
+  await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(text));
+  written.push(uri);
+  await vscode.commands.executeCommand('oidcFlow.refresh');
+  return uri;
+}

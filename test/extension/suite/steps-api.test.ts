@@ -9,7 +9,7 @@
  */
 import assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import { api, within } from './probe';
+import { api, within, writeFlowFile } from './probe';
 import type { RunSummary, SnapshotNode } from './probe';
 import { waitFor } from './wait';
 
@@ -82,15 +82,7 @@ describe('OIDC Flow Debugger: API, command results, step by step', function () {
   const written: vscode.Uri[] = [];
   let fetchedTokenId: string | undefined;
 
-  async function writeFlow(name: string, text: string): Promise<vscode.Uri> {
-    const folder = vscode.workspace.workspaceFolders?.[0];
-    assert.ok(folder, 'the test window has no workspace folder to write a flow file into');
-    const uri = vscode.Uri.joinPath(folder.uri, 'api-suite', name);
-    await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(text));
-    written.push(uri);
-    await vscode.commands.executeCommand('oidcFlow.refresh');
-    return uri;
-  }
+  const writeFlow = (name: string, text: string): Promise<vscode.Uri> => writeFlowFile('api-suite', name, text, written);
 
   after(async function () {
     for (const uri of written) await vscode.workspace.fs.delete(uri, { useTrash: false }).then(undefined, () => undefined);

@@ -17,7 +17,7 @@ import * as vscode from 'vscode';
 // Bundled into the test bundle at build time (the extension host has no checkout to read them from).
 import insomniaExport from '../../fixtures/importers/insomnia-v4-okta-kong.json';
 import postmanExport from '../../fixtures/importers/postman-v21-okta-kong.json';
-import { activeProduct, api, errorsAfter, find, messageAfter, probe, promptAfter, rows, VIEWS, within } from './probe';
+import { activeProduct, api, errorsAfter, find, messageAfter, probe, promptAfter, rows, VIEWS, within, writeFlowFile } from './probe';
 import type { RunSummary } from './probe';
 import type { RecordedMessage } from './probe';
 import { waitFor } from './wait';
@@ -138,15 +138,7 @@ describe('Workflows: results and flow-file commands', function () {
   let suiteStart = 0;
   let demo: RunSummary | undefined;
 
-  async function writeFlow(name: string, text: string): Promise<vscode.Uri> {
-    const folder = vscode.workspace.workspaceFolders?.[0];
-    assert.ok(folder, 'the test window has no workspace folder to write a flow file into');
-    const uri = vscode.Uri.joinPath(folder.uri, 'workflows-suite', name);
-    await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(text));
-    written.push(uri);
-    await vscode.commands.executeCommand('oidcFlow.refresh');
-    return uri;
-  }
+  const writeFlow = (name: string, text: string): Promise<vscode.Uri> => writeFlowFile('workflows-suite', name, text, written);
 
   function needDemo(): RunSummary {
     assert.ok(demo, 'needs the demo run of the first test');
