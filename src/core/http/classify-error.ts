@@ -69,12 +69,14 @@ const KNOBS: Record<FailureSurface | 'core', Knobs> = {
   cli: {
     ca: 'add its PEM certificate with --ca FILE; use --insecure only as a last resort.',
     raiseTimeout: () => 'raise --timeout (milliseconds)',
+    raiseConnectTimeout: 'raise --timeout (milliseconds)',
     proxy: '--proxy or HTTPS_PROXY',
     clientCertificate: "the client certificate and key (--cert-file and --key-file, or the IdP's certificate and privateKey in a flow file)",
   },
   vscode: {
     ca: 'add its PEM certificate in the oidcFlow.caFile setting; turn on oidcFlow.insecureSkipTlsVerify only as a last resort.',
     raiseTimeout: () => 'raise the oidcFlow.timeoutMs setting',
+    raiseConnectTimeout: 'raise the oidcFlow.timeoutMs setting',
     proxy: 'the oidcFlow.proxy setting or HTTPS_PROXY',
     clientCertificate: "the client certificate and key (the IdP's certificate and privateKey in the flow file)",
   },

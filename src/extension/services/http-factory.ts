@@ -22,6 +22,8 @@ export async function createClient(settings: Settings, onExchange?: (exchange: H
     ca,
     proxy: settings.proxy,
     insecureSkipTlsVerify: settings.insecureSkipTlsVerify || undefined,
+    // One budget for every phase, as the setting's description and the hints say.
+    connectTimeout: settings.timeoutMs,
     headersTimeout: settings.timeoutMs,
     bodyTimeout: settings.timeoutMs,
     env: process.env,

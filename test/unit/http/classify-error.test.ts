@@ -129,7 +129,7 @@ describe('classifyFailure', () => {
       assert.equal(classifyFailure(unknownCa, cli).hint, 'If the server uses a private or corporate CA, add its PEM certificate with --ca FILE; use --insecure only as a last resort.');
       assert.match(classifyFailure(withCode('UND_ERR_HEADERS_TIMEOUT'), cli).hint, /raise --timeout \(milliseconds\)\.$/);
       assert.match(classifyFailure(withCode('UND_ERR_BODY_TIMEOUT'), cli).hint, /raise --timeout \(milliseconds\)\.$/);
-      assert.match(classifyFailure(withCode('UND_ERR_CONNECT_TIMEOUT'), cli).hint, /\(--proxy or HTTPS_PROXY\)\.$/);
+      assert.match(classifyFailure(withCode('UND_ERR_CONNECT_TIMEOUT'), cli).hint, /\(--proxy or HTTPS_PROXY\); raise --timeout \(milliseconds\) if the network is merely slow\.$/);
       assert.match(classifyFailure(withCode('ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED'), cli).hint, /--cert-file and --key-file/);
       const all = ['UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT'].map((code) => classifyFailure(withCode(code), cli).hint).join(' ');
       assert.doesNotMatch(all, /insecureSkipTlsVerify|headersTimeout|bodyTimeout|connectTimeout|setting/);
@@ -140,6 +140,7 @@ describe('classifyFailure', () => {
       assert.equal(classifyFailure(unknownCa, vscode).hint, 'If the server uses a private or corporate CA, add its PEM certificate in the oidcFlow.caFile setting; turn on oidcFlow.insecureSkipTlsVerify only as a last resort.');
       assert.match(classifyFailure(withCode('UND_ERR_HEADERS_TIMEOUT'), vscode).hint, /raise the oidcFlow\.timeoutMs setting\.$/);
       assert.match(classifyFailure(withCode('UND_ERR_BODY_TIMEOUT'), vscode).hint, /raise the oidcFlow\.timeoutMs setting\.$/);
+      assert.match(classifyFailure(withCode('UND_ERR_CONNECT_TIMEOUT'), vscode).hint, /raise the oidcFlow\.timeoutMs setting if the network is merely slow\.$/);
       assert.match(classifyFailure(withCode('UND_ERR_ABORTED', 'Proxy response (407) !== 200 when HTTP Tunneling'), { ...vscode, proxy: 'http://p.test:1' }).hint, /the oidcFlow\.proxy setting or HTTPS_PROXY/);
       assert.doesNotMatch(classifyFailure(unknownCa, vscode).hint, /--ca|--insecure/);
     });
