@@ -7,21 +7,23 @@ async function readStdin(): Promise<string | undefined> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-// Listening for SIGINT turns off Node's own exit on Ctrl-C, so the commands
-// can stop cleanly (close the sandbox, skip the rest of a run). If one does
-// not finish within 3 s, or Ctrl-C comes again, the process ends anyway.
-const interrupted = new Promise<void>((resolve) => {
-  let stopping = false;
-  const onSignal = (): void => {
-    if (stopping) process.exit(130);
-    stopping = true;
-    process.stderr.write('\nStopping... (Ctrl-C again to quit at once)\n');
-    resolve();
-    setTimeout(() => process.exit(130), 3000).unref();
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-});
+// Listening for SIGINT turns off Node's own exit on Ctrl-C. A command that
+// can stop cleanly (close the sandbox, skip the rest of a run) asks for
+// `io.interrupted`; only then does Ctrl-C wait for it, at most 3 s, and a
+// second Ctrl-C quits at once. Any other command ends at the first Ctrl-C.
+let graceful = false;
+let stopping = false;
+let markInterrupted!: () => void;
+const interrupted = new Promise<void>((resolve) => (markInterrupted = resolve));
+const onSignal = (): void => {
+  if (stopping || !graceful) process.exit(130);
+  stopping = true;
+  process.stderr.write('\nStopping... (Ctrl-C again to quit at once)\n');
+  markInterrupted();
+  setTimeout(() => process.exit(130), 3000).unref();
+};
+process.on('SIGINT', onSignal);
+process.on('SIGTERM', onSignal);
 
 // `oidc-flow ... | head`: a closed pipe ends the output, not with a stack trace.
 for (const stream of [process.stdout, process.stderr]) {
@@ -31,7 +33,18 @@ for (const stream of [process.stdout, process.stderr]) {
   });
 }
 
-runCli(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, env: process.env, readStdin, interrupted }).then(
+const io = {
+  stdout: process.stdout,
+  stderr: process.stderr,
+  env: process.env,
+  readStdin,
+  get interrupted(): Promise<void> {
+    graceful = true;
+    return interrupted;
+  },
+};
+
+runCli(process.argv.slice(2), io).then(
   (code) => {
     process.exit(code);
   },

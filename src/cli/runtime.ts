@@ -54,11 +54,10 @@ export async function readCaFile(path: string): Promise<string> {
 
 /** A URL as it may be shown: whatever stands before an "@" in its authority (user and password) becomes "***". */
 function withoutUserinfo(value: string): string {
+  // Up to the last "@": a password may hold an unencoded "/", "?" or "#", and a proxy URL has no path.
   const start = value.indexOf('//') >= 0 ? value.indexOf('//') + 2 : 0;
-  const end = value.slice(start).search(/[/?#]/);
-  const authority = end < 0 ? value.slice(start) : value.slice(start, start + end);
-  const at = authority.lastIndexOf('@');
-  return at < 0 ? value : `${value.slice(0, start)}***${value.slice(start + at)}`;
+  const at = value.lastIndexOf('@');
+  return at < start ? value : `${value.slice(0, start)}***${value.slice(at)}`;
 }
 
 /** Checks --proxy: an absolute http(s) URL of the proxy itself (no path); never echoes its credentials. */

@@ -6,6 +6,8 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,21 +23,27 @@ interface Finished {
   stderr: string;
 }
 
-/** Starts the CLI; `whenSeen` acts on the first stdout text that matches. */
-function cli(args: string[], whenSeen?: { pattern: RegExp; then: (child: ReturnType<typeof spawn>) => void }): Promise<Finished> {
+/** Starts the CLI; `whenSeen` acts on the first stdout text that matches, or after a delay. */
+function cli(args: string[], whenSeen?: { pattern?: RegExp; after?: number; then: (child: ReturnType<typeof spawn>) => void }): Promise<Finished> {
   const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], { env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   let acted = false;
   child.stdout.on('data', (chunk: Buffer) => {
     stdout += chunk.toString();
-    if (whenSeen && !acted && whenSeen.pattern.test(stdout)) {
+    if (whenSeen?.pattern && !acted && whenSeen.pattern.test(stdout)) {
       acted = true;
       whenSeen.then(child);
     }
   });
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  return new Promise((resolve) => child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr })));
+  const timer = whenSeen?.after === undefined ? undefined : setTimeout(() => whenSeen.then(child), whenSeen.after);
+  return new Promise((resolve) =>
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout, stderr });
+    }),
+  );
 }
 
 describe('the CLI: stopping, closed pipes and unwritable output', function () {
@@ -50,6 +58,21 @@ describe('the CLI: stopping, closed pipes and unwritable output', function () {
     assert.match(finished.stderr, /Stopping\.\.\./);
     assert.doesNotMatch(finished.stderr, /\n\s+at /, 'a stack trace');
     assert.doesNotMatch(finished.stdout, /passed: 7 passed/, 'the demo ran to the end after Ctrl-C');
+  });
+
+  it('Ctrl-C ends a command that has nothing to clean up at once (exit 130), without "Stopping..."', async function () {
+    // An Admin API that accepts the connection and never answers: `routes` waits on it.
+    const silent = createServer(() => undefined);
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(silent.address() as AddressInfo).port}`;
+      const finished = await cli(['routes', '--admin-url', url], { after: 2_000, then: (child) => child.kill('SIGINT') });
+      assert.equal(finished.code, 130, `exit ${finished.code}; stderr: ${finished.stderr}`);
+      assert.doesNotMatch(finished.stderr, /Stopping/);
+    } finally {
+      silent.closeAllConnections();
+      await new Promise((resolve) => silent.close(resolve));
+    }
   });
 
   it('a closed pipe (oidc-flow demo | head -1) ends quietly, without a stack trace', async function () {
@@ -73,6 +96,12 @@ describe('the CLI: stopping, closed pipes and unwritable output', function () {
     assert.match(c.out(), /"status": "passed"/, 'the report was lost');
     assert.match(c.err(), /Cannot write the report to .*no-such-dir\/report\.json \(ENOENT\); it was printed to standard output instead/);
     assert.match(c.err(), /--output/);
+
+    // With --reveal-secrets the report holds unmasked tokens: it is not printed to the terminal either.
+    const revealed = captureIo();
+    assert.equal(await runCli(['run', flow, '--reporter', 'json', '--reveal-secrets', '--output', out], revealed.io), 2);
+    assert.doesNotMatch(revealed.out(), /"status"/, 'a report with revealed secrets was printed');
+    assert.match(revealed.err(), /it holds revealed secrets, so it was not printed either/);
   });
 
   it('a flow file whose IdP caFile cannot be read names the field and the path', async function () {

@@ -79,7 +79,7 @@ export async function runCommand(args: string[], io: CliIo): Promise<number> {
     const result: RunResult = await runner.run({ flow, env: values.env, onEvent: (event: RunEvent) => pretty?.onEvent(event) });
     if (values.reporter !== 'pretty') {
       const report = values.reporter === 'json' ? `${JSON.stringify(toJsonReport(result, { reveal: values['reveal-secrets'] }), null, 2)}\n` : toJunit(result, basename(path));
-      if (values.output) await writeReport(values.output, report, io);
+      if (values.output) await writeReport(values.output, report, io, values['reveal-secrets'] === true);
       else io.stdout.write(report);
     }
     if (stop.signal.aborted) return EXIT.interrupted;
@@ -89,13 +89,18 @@ export async function runCommand(args: string[], io: CliIo): Promise<number> {
   }
 }
 
-/** Writes the report file; when it cannot, the report goes to standard output so the run is not lost. */
-async function writeReport(path: string, report: string, io: CliIo): Promise<void> {
+/**
+ * Writes the report file; when it cannot, the report goes to standard output
+ * so the run is not lost, unless it holds revealed secrets (the person chose a
+ * mode-600 file to keep those out of terminals and CI logs).
+ */
+async function writeReport(path: string, report: string, io: CliIo, revealed: boolean): Promise<void> {
   try {
     await writeFile(path, report, { mode: 0o600 });
   } catch (error) {
-    io.stdout.write(report);
-    throw new OidcError('config.output_unwritable', `Cannot write the report to ${path} (${(error as NodeJS.ErrnoException).code ?? String(error)}); it was printed to standard output instead.`, {
+    const code = (error as NodeJS.ErrnoException).code ?? String(error);
+    if (!revealed) io.stdout.write(report);
+    throw new OidcError('config.output_unwritable', `Cannot write the report to ${path} (${code}); ${revealed ? 'it holds revealed secrets, so it was not printed either' : 'it was printed to standard output instead'}.`, {
       hint: 'Choose a writable path with --output, or leave --output out to print the report.',
     });
   }

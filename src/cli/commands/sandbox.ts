@@ -92,9 +92,10 @@ export async function sandboxCommand(args: string[], io: CliIo): Promise<number>
 /** Writes the variables readable by the owner only; never replaces a file unless forced. */
 async function writeEnvFile(path: string, text: string, force: boolean): Promise<void> {
   try {
+    // `mode` applies only to a file this call creates: a file being replaced is
+    // made owner-only first, so the secrets are never in a readable file.
+    if (force && existsSync(path)) await chmod(path, 0o600);
     await writeFile(path, text, { mode: 0o600, flag: force ? 'w' : 'wx' });
-    // `mode` applies only to a file this call creates; a replaced file keeps its own.
-    await chmod(path, 0o600);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? String(error);
     if (code === 'EEXIST') throw new UsageError(`${path} already exists; --write-env never overwrites a file. Pick a new path, or add --force to replace it.`);

@@ -246,7 +246,9 @@ export function classifyFailure(error: unknown, ctx: FailureContext): Classified
   };
 }
 
-const PROXY_CONNECT_CODES = ['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'UND_ERR_CONNECT_TIMEOUT'];
+// Only errors that can come from reaching the proxy itself: a connect timeout may be the target's TLS
+// handshake through the tunnel, which the generic connect-timeout branch describes.
+const PROXY_CONNECT_CODES = ['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN'];
 
 /** "host:port" of a proxy URL (already without credentials), or the text itself when it does not parse. */
 function proxyAddress(proxy: string): string {
@@ -269,11 +271,7 @@ function classifyProxyFailure(error: unknown, ctx: FailureContext & { proxy: str
   const check = `Check the proxy URL (${knobs.proxy}) and that the proxy is running, or add the host to NO_PROXY if it must be reached directly.`;
   if (has(...PROXY_CONNECT_CODES)) {
     const address = proxyAddress(ctx.proxy);
-    const why = has('ECONNREFUSED')
-      ? `nothing accepts connections on ${address}`
-      : has('ENOTFOUND', 'EAI_AGAIN')
-        ? `its host name "${address.replace(/:\d+$/, '')}" could not be resolved (DNS)`
-        : `it did not accept a connection within ${ctx.connectTimeout} ms`;
+    const why = has('ECONNREFUSED') ? `nothing accepts connections on ${address}` : `its host name "${address.replace(/:\d+$/, '')}" could not be resolved (DNS)`;
     return {
       code: 'http.proxy_unreachable',
       message: `Could not reach ${shown} to send the request to ${ctx.target}: ${why}.`,

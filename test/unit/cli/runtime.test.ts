@@ -39,6 +39,13 @@ describe('CLI runtime: --proxy and --ca are checked before any request', () => {
 
       const path = await usageError({ proxy: 'http://bob:s3cret-proxy-pw@127.0.0.1:1/some/path' });
       assert.equal(path.message, '--proxy takes only the proxy\'s scheme, host and port, without a path or query; got "http://***@127.0.0.1:1/some/path".');
+
+      // A password with an unencoded "#", "/" or "?" makes the URL unparseable: it must still be masked.
+      for (const password of ['p#ss', 'p/ss', 'p?ss']) {
+        const odd = await usageError({ proxy: `http://bob:${password}@proxy.corp:3128` });
+        assert.ok(!odd.message.includes(password), odd.message);
+        assert.match(odd.message, /got "http:\/\/\*\*\*@proxy\.corp:3128"/);
+      }
     });
 
     it('accepts http(s)://[user:password@]host:port, with or without a trailing slash', () => {
