@@ -52,18 +52,6 @@ function issuerUrl(value: string | undefined): string | undefined {
   return value;
 }
 
-/**
- * An issuer the user named with --issuer that cannot be discovered is an error,
- * not a warning: nothing was checked against it, so the lint must not pass.
- */
-function failIfIssuerUndiscovered(results: RouteLintResult[], issuerGiven: boolean): RouteLintResult[] {
-  if (!issuerGiven) return results;
-  return results.map((result) => ({
-    ...result,
-    findings: result.findings.map((finding) => (finding.rule === 'discovery-failed' && finding.field === '--issuer' ? { ...finding, severity: 'error' as const } : finding)),
-  }));
-}
-
 const LABEL: Record<LintFinding['severity'], string> = { error: 'ERROR  ', warning: 'WARNING', info: 'INFO   ' };
 
 /** oidc-flow lint */
@@ -84,15 +72,12 @@ export async function lintCommand(args: string[], io: CliIo): Promise<number> {
     if (values.route && !model.routes.some((route) => route.name === values.route || route.id === values.route)) {
       throw new UsageError(`No route named "${values.route}" in ${model.source.description}; its routes are: ${model.routes.map((route) => route.name).join(', ') || 'none'}.`);
     }
-    const results = failIfIssuerUndiscovered(
-      await lintGateway(http, model, {
-        ...(issuer ? { issuer } : {}),
-        ...(token ? { token } : {}),
-        ...(values.route ? { route: values.route } : {}),
-        ...(threshold !== undefined ? { revocationDelayThreshold: threshold } : {}),
-      }),
-      issuer !== undefined,
-    );
+    const results = await lintGateway(http, model, {
+      ...(issuer ? { issuer } : {}),
+      ...(token ? { token } : {}),
+      ...(values.route ? { route: values.route } : {}),
+      ...(threshold !== undefined ? { revocationDelayThreshold: threshold } : {}),
+    });
     const all = results.flatMap((result) => result.findings);
     const errors = all.filter((f) => f.severity === 'error').length;
     if (values.json) {

@@ -78,9 +78,9 @@ export async function readKongAdmin(http: HttpClient, options: KongAdminOptions)
   const routes = await listKongCollection<KongRouteEntity>(http, target, 'routes');
   const plugins = await listKongCollection<KongPluginEntity>(http, target, 'plugins');
   for (const plugin of plugins) plugin.origin = `plugin ${plugin.instance_name ?? plugin.id ?? plugin.name} (${baseUrl}/plugins/${plugin.id ?? ''})`;
-  const consumers = await listOptionalKongCollection<Record<string, unknown>>(http, target, 'consumers');
+  // The version is a best-effort extra: asked alongside the consumers, so a slow GET / adds no wait of its own.
+  const [consumers, gatewayVersion] = await Promise.all([listOptionalKongCollection<Record<string, unknown>>(http, target, 'consumers'), readKongVersion(http, target, root)]);
   const unavailable = 'unavailable' in consumers ? consumers.unavailable : undefined;
-  const gatewayVersion = await readKongVersion(http, target, root);
   return buildGatewayModel(
     { services, routes, plugins, consumers: 'items' in consumers ? kongConsumers(consumers.items) : [] },
     { kind: 'admin-api', description: `Kong Admin API ${baseUrl}${gatewayVersion ? ` (Kong ${gatewayVersion})` : ''}` },

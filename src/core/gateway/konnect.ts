@@ -96,9 +96,11 @@ export async function readKonnect(http: HttpClient, options: KonnectOptions): Pr
   const routes = await listKongCollection<KongRouteEntity>(http, entities, 'routes');
   const plugins = await listKongCollection<KongPluginEntity>(http, entities, 'plugins');
   for (const plugin of plugins) plugin.origin = `plugin ${plugin.instance_name ?? plugin.id ?? plugin.name} (Konnect control plane ${cp.name ?? cp.id})`;
-  const consumers = await listOptionalKongCollection<Record<string, unknown>>(http, entities, 'consumers');
+  const [consumers, gatewayVersion] = await Promise.all([
+    listOptionalKongCollection<Record<string, unknown>>(http, entities, 'consumers'),
+    oldestNodeVersion(http, target, `${base}/v2/control-planes/${encodeURIComponent(cp.id)}/nodes`),
+  ]);
   const unavailable = 'unavailable' in consumers ? consumers.unavailable : undefined;
-  const gatewayVersion = await oldestNodeVersion(http, target, `${base}/v2/control-planes/${encodeURIComponent(cp.id)}/nodes`);
   return buildGatewayModel(
     { services, routes, plugins, consumers: 'items' in consumers ? kongConsumers(consumers.items) : [] },
     { kind: 'konnect', description: `Konnect control plane ${cp.name ? `${cp.name} (${cp.id})` : cp.id} in ${base}${gatewayVersion ? ` (oldest data plane: Kong ${gatewayVersion})` : ''}` },

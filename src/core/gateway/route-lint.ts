@@ -100,7 +100,8 @@ export async function lintGateway(http: HttpClient, model: GatewayModel, options
           (result) => ({ metadata: result.metadata }),
           (error: unknown) => ({ failure: {
             rule: 'discovery-failed',
-            severity: 'warning',
+            // An issuer the person named is what everything is checked against: not reaching it is an error.
+            severity: options.issuer ? 'error' : 'warning',
             field: options.issuer ? '--issuer' : 'config.issuer',
             message: `The IdP's discovery document for ${issuer} could not be fetched, so the issuer and introspection checks were skipped: ${isOidcError(error) ? error.message : String(error)}`,
             ...(isOidcError(error) ? { evidence: `[${error.code}]` } : {}),

@@ -306,11 +306,16 @@ export async function startSandboxGateway(options: SandboxGatewayOptions): Promi
   });
   server.keepAliveTimeout = 1000;
   await new Promise<void>((resolve, reject) => {
-    server.once('error', (error) => reject(new OidcError('sandbox.gateway.listen', `The sandbox gateway could not listen on 127.0.0.1:${options.port ?? 0}: ${error.message}`, {
+    const failed = (error: Error): void => reject(new OidcError('sandbox.gateway.listen', `The sandbox gateway could not listen on 127.0.0.1:${options.port ?? 0}: ${error.message}`, {
       hint: 'Pick another port (--gateway-port), or leave it out for a free one.',
       cause: error,
-    })));
-    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
+    }));
+    server.once('error', failed);
+    // Only the listen's own failure is this promise's; later errors are the server's.
+    server.listen(options.port ?? 0, '127.0.0.1', () => {
+      server.off('error', failed);
+      resolve();
+    });
   });
   const { port } = server.address() as AddressInfo;
 

@@ -71,9 +71,18 @@ async function writeText(s: Services, uri: vscode.Uri, text: string): Promise<vo
     await vs.workspace.fs.writeFile(uri, new TextEncoder().encode(text));
     return;
   }
-  const edit = new vs.WorkspaceEdit();
-  edit.replace(uri, new vs.Range(open.positionAt(0), open.positionAt(open.getText().length)), text);
-  if (!(await vs.workspace.applyEdit(edit)) || !(await open.save())) throw new Error(`${vs.workspace.asRelativePath(uri)} could not be saved`);
+  const before = open.getText();
+  const replaceAll = async (content: string): Promise<boolean> => {
+    const edit = new vs.WorkspaceEdit();
+    edit.replace(uri, new vs.Range(open.positionAt(0), open.positionAt(open.getText().length)), content);
+    return vs.workspace.applyEdit(edit);
+  };
+  if (!(await replaceAll(text))) throw new Error('the editor refused the change');
+  if (!(await open.save())) {
+    // Leave no unsaved half-change behind (a saved one could name a secret that was never stored).
+    await replaceAll(before);
+    throw new Error('the file could not be saved, so the change was undone in the editor');
+  }
 }
 
 async function exists(vs: typeof vscode, uri: vscode.Uri): Promise<boolean> {

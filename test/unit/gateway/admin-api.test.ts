@@ -38,10 +38,11 @@ describe('Kong Admin API reader', () => {
     assert.deepEqual(model.routes.map((r) => r.name), ['orders', 'order-by-id', 'invoices', 'status', 'r5']);
     // 3 services (2 pages) + 5 routes (3 pages) + 4 plugins (2 pages) + 3 consumers (2 pages) + GET / for the version
     assert.equal(server.requests.length, 10);
-    assert.equal(server.requests[9]!.url, '/');
+    assert.equal(server.requests.filter((r) => r.url === '/').length, 1);
     assert.equal(model.gatewayVersion, '3.9.1');
-    assert.match(server.requests[7]!.url, /^\/consumers\?size=2$/);
-    assert.match(server.requests[8]!.url, /^\/consumers\?size=2&offset=/);
+    const consumerPages = server.requests.filter((r) => r.url.startsWith('/consumers'));
+    assert.match(consumerPages[0]!.url, /^\/consumers\?size=2$/);
+    assert.match(consumerPages[1]!.url, /^\/consumers\?size=2&offset=/);
     // Only what consumer mapping matches on is kept; the Admin API's nulls are left out.
     assert.deepEqual(model.consumers, [
       { id: 'c1', username: 'partner-app', custom_id: '0oa-partner' },
@@ -108,8 +109,8 @@ describe('Kong Admin API reader', () => {
     assert.equal(model.routes.length, 5);
     assert.equal(model.consumers.length, 3);
     // Entities under the workspace; the version from the Admin API's root.
-    assert.ok(server.requests.slice(0, -1).every((r) => r.url.startsWith('/team-a/')), server.requests.map((r) => r.url).join(' '));
-    assert.equal(server.requests.at(-1)!.url, '/');
+    assert.ok(server.requests.filter((r) => r.url !== '/').every((r) => r.url.startsWith('/team-a/')), server.requests.map((r) => r.url).join(' '));
+    assert.equal(server.requests.filter((r) => r.url === '/').length, 1);
   });
 
   it('reads the routes without a version when GET / is refused; the version only refines the lint', async () => {

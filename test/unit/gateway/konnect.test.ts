@@ -42,13 +42,14 @@ describe('Konnect reader', () => {
     assert.equal(model.source.kind, 'konnect');
     assert.match(model.source.description, /^Konnect control plane quickstart \(7f9fd312-a987-4628-b4c5-bb4f4fddd5f7\)/);
     assert.match(server.requests[0]!.url, /^\/v2\/control-planes\?filter%5Bname%5D%5Beq%5D=quickstart$/);
-    assert.ok(server.requests.slice(1, -1).every((r) => r.url.startsWith(`/v2/control-planes/${CONTROL_PLANE_ID}/core-entities/`)));
+    const nodes = `/v2/control-planes/${CONTROL_PLANE_ID}/nodes?page%5Bsize%5D=100`;
+    assert.ok(server.requests.slice(1).filter((r) => r.url !== nodes).every((r) => r.url.startsWith(`/v2/control-planes/${CONTROL_PLANE_ID}/core-entities/`)));
     assert.equal(server.requests.length, 1 + 2 + 3 + 2 + 2 + 1);
-    // Then the data plane nodes, for the oldest Kong version the config runs on.
-    assert.equal(server.requests.at(-1)!.url, `/v2/control-planes/${CONTROL_PLANE_ID}/nodes?page%5Bsize%5D=100`);
+    // And the data plane nodes once, for the oldest Kong version the config runs on.
+    assert.equal(server.requests.filter((r) => r.url === nodes).length, 1);
     assert.equal(model.gatewayVersion, '3.12.0.1');
     assert.match(model.source.description, /\(oldest data plane: Kong 3\.12\.0\.1\)$/);
-    assert.match(server.requests[9]!.url, new RegExp(`^/v2/control-planes/${CONTROL_PLANE_ID}/core-entities/consumers\\?size=2&offset=`));
+    assert.ok(server.requests.some((r) => new RegExp(`^/v2/control-planes/${CONTROL_PLANE_ID}/core-entities/consumers\\?size=2&offset=`).test(r.url)), 'the second page of consumers was not read');
     assert.deepEqual(model.consumers.map((c) => c.id), ['c1', 'c2', 'c3']);
     assert.deepEqual(model.warnings, []);
     assert.ok(server.requests.every((r) => r.headers.authorization === `Bearer ${KONNECT_PAT}`));

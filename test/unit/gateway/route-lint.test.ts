@@ -98,6 +98,12 @@ services:
     assert.equal(failed.severity, 'warning');
     assert.match(failed.message, new RegExp(`^The IdP's discovery document for ${server.url}/oauth2/x could not be fetched`));
     assert.ok(result!.findings.some((f) => f.rule === 'auth-methods-default'));
+
+    // An issuer the person named (--issuer) that cannot be discovered is an error: nothing was checked against it.
+    const [named] = await lintGateway(http, model, { issuer: `${server.url}/oauth2/x` });
+    const namedFailure = named!.findings.find((f) => f.rule === 'discovery-failed')!;
+    assert.equal(namedFailure.severity, 'error');
+    assert.equal(namedFailure.field, '--issuer');
   });
 
   it('Apache routes are discovered through the issuer guessed from an Okta-shaped introspection endpoint', () => {
