@@ -1,7 +1,7 @@
 import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { OidcError } from '../errors';
+import { listenLocal } from '../listen';
 import { hintForOAuthError } from './oauth-error';
 
 export interface LoopbackOptions {
@@ -144,19 +144,12 @@ export async function startLoopbackListener(options: LoopbackOptions): Promise<L
   };
 
   const server = createServer(handle);
-  await new Promise<void>((res, rej) => {
-    server.once('error', (error) =>
-      rej(
-        new OidcError('oauth.loopback_listen', `The ${WHERE} could not listen on 127.0.0.1:${options.port ?? 0}: ${error.message}.`, {
-          where: WHERE,
-          cause: error,
-          hint: 'Pick another port, or free the one in use; it must match a redirect URI registered for the application.',
-        }),
-      ),
-    );
-    server.listen(options.port ?? 0, '127.0.0.1', () => res());
+  const port = await listenLocal(server, options.port, {
+    code: 'oauth.loopback_listen',
+    what: `The ${WHERE}`,
+    hint: 'Pick another port, or free the one in use; it must match a redirect URI registered for the application.',
+    details: { where: WHERE },
   });
-  const { port } = server.address() as AddressInfo;
   const redirectUri = `http://127.0.0.1:${port}${path}`;
 
   const timer = setTimeout(() => {

@@ -1,5 +1,5 @@
 import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listenLocal } from '../listen';
 
 export interface EchoUpstream {
   url: string;
@@ -22,8 +22,7 @@ export async function startEchoUpstream(options: { port?: number } = {}): Promis
     });
   });
   server.keepAliveTimeout = 1000;
-  await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+  const port = await listenLocal(server, options.port, { code: 'sandbox.upstream.listen', what: 'The sandbox echo upstream', hint: 'Pick another port, or use 0 for a free one.' });
   return {
     url: `http://127.0.0.1:${port}`,
     close: () => new Promise<void>((resolve) => {

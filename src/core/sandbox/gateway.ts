@@ -1,10 +1,9 @@
 import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { request as undiciRequest } from 'undici';
 import type { Clock } from '../clock';
 import { systemClock } from '../clock';
-import { OidcError } from '../errors';
+import { listenLocal } from '../listen';
 import { resolveDeckRoutes } from '../gateway/deck';
 import type { DeckFile, ResolvedRoute } from '../gateway/deck';
 import { claimValues, KONG_AUTH_METHOD_ORDER, missingRequired, withKongDefaults } from '../gateway/kong-oidc-config';
@@ -305,19 +304,7 @@ export async function startSandboxGateway(options: SandboxGatewayOptions): Promi
       .finally(() => options.onDecision?.(event));
   });
   server.keepAliveTimeout = 1000;
-  await new Promise<void>((resolve, reject) => {
-    const failed = (error: Error): void => reject(new OidcError('sandbox.gateway.listen', `The sandbox gateway could not listen on 127.0.0.1:${options.port ?? 0}: ${error.message}`, {
-      hint: 'Pick another port (--gateway-port), or leave it out for a free one.',
-      cause: error,
-    }));
-    server.once('error', failed);
-    // Only the listen's own failure is this promise's; later errors are the server's.
-    server.listen(options.port ?? 0, '127.0.0.1', () => {
-      server.off('error', failed);
-      resolve();
-    });
-  });
-  const { port } = server.address() as AddressInfo;
+  const port = await listenLocal(server, options.port, { code: 'sandbox.gateway.listen', what: 'The sandbox gateway', hint: 'Pick another port (--gateway-port), or leave it out for a free one.' });
 
   return {
     url: `http://127.0.0.1:${port}`,

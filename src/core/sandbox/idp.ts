@@ -3,10 +3,10 @@ import { IncomingMessage } from 'node:http';
 import type { ServerResponse } from 'node:http';
 import { createServer } from 'node:https';
 import type { Server } from 'node:https';
-import type { AddressInfo } from 'node:net';
 import { Provider } from 'oidc-provider';
 import type { KoaContext } from 'oidc-provider';
 import { OidcError } from '../errors';
+import { listenLocal } from '../listen';
 import { createCertificateAuthority } from './certs';
 import type { CertificateAuthority } from './certs';
 import { createSandboxClients, isLoopbackRedirect, PASSWORD_GRANT, TOKEN_EXCHANGE_GRANT } from './idp/clients';
@@ -143,14 +143,7 @@ export async function startSandboxIdp(options: SandboxIdpOptions = {}): Promise<
   );
   server.on('tlsClientError', () => undefined);
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', (error) => reject(new OidcError('sandbox.idp.listen', `The sandbox IdP could not listen on 127.0.0.1:${options.port ?? 0}: ${error.message}`, {
-      hint: 'Pick another port, or use 0 for a free one.',
-      cause: error,
-    })));
-    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
+  const port = await listenLocal(server, options.port, { code: 'sandbox.idp.listen', what: 'The sandbox IdP', hint: 'Pick another port, or use 0 for a free one.' });
   const origin = `https://127.0.0.1:${port}`;
   const issuer = `${origin}${SANDBOX_MOUNT_PATH}`;
 
