@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline/promises';
-import { OidcError } from '../core/errors';
+import { isOidcError, OidcError } from '../core/errors';
+import { readCaText } from '../core/http/ca-file';
 import type { RunnerDeps } from '../core/flow/runner';
 import { createHttpClient } from '../core/http/client';
 import type { HttpOptions } from '../core/http/types';
@@ -39,17 +39,11 @@ export function openInBrowser(url: string): Promise<void> {
 
 /** Reads the --ca file: it must exist and hold at least one PEM certificate. */
 export async function readCaFile(path: string): Promise<string> {
-  let text: string;
   try {
-    text = await readFile(path, 'utf8');
+    return await readCaText(path, '--ca');
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new UsageError(`Cannot read the CA file ${path} (--ca)${code ? `: ${code}` : ''}.`);
+    throw isOidcError(error) ? new UsageError(error.message) : error;
   }
-  if (!text.includes('-----BEGIN CERTIFICATE-----')) {
-    throw new UsageError(`The CA file ${path} (--ca) holds no PEM certificate (no "-----BEGIN CERTIFICATE-----" line). Give the CA certificate in PEM form, e.g. convert a DER file with: openssl x509 -inform der -in ca.cer -out ca.pem`);
-  }
-  return text;
 }
 
 /** A URL as it may be shown: whatever stands before an "@" in its authority (user and password) becomes "***". */

@@ -121,7 +121,13 @@ flows:
     const code = await runCli(['run', flow], c.io);
     assert.equal(code, 1);
     const all = c.out() + c.err();
-    assert.match(all, /Cannot read idps\.corp\.caFile .*missing-ca\.pem \(ENOENT\)/);
+    assert.match(all, /Cannot read the CA file .*missing-ca\.pem \(idps\.corp\.caFile\): ENOENT/);
     assert.doesNotMatch(all, /Unexpected failure|likely a bug/);
+
+    // A file that is there but holds no PEM certificate (a DER .cer, say) is named before any TLS error.
+    writeFileSync(join(dir, 'missing-ca.pem'), 'not a certificate');
+    const der = captureIo();
+    assert.equal(await runCli(['run', flow], der.io), 1);
+    assert.match(der.out() + der.err(), /The CA file .*missing-ca\.pem \(idps\.corp\.caFile\) holds no PEM certificate/);
   });
 });

@@ -8,6 +8,7 @@ import type { LintContext, LintFinding } from '../gateway/lint';
 import type { DiagnosisInput, Verdict } from '../diagnosis/diagnose';
 import { asOidcError, OidcError } from '../errors';
 import type { HttpClient, HttpExchange, HttpOptions, HttpRequest, HttpResponse } from '../http/types';
+import { readCaText } from '../http/ca-file';
 import { classifyToken, decodeJwt, JwksCache, verifyJwt } from '../jwt';
 import type { JwtVerification } from '../jwt';
 import {
@@ -446,15 +447,7 @@ export class FlowRunner {
     const envCtx: TemplateContext = { env: this.envValues, steps: {} };
     const config = renderTemplate(raw, envCtx, { secrets: this.deps.secrets, where: `idps.${name}` }) as IdpConfig;
     const httpOptions: Partial<HttpOptions> = {};
-    if (config.caFile) {
-      try {
-        httpOptions.ca = await (this.deps.readTextFile ?? ((p: string) => readFile(p, 'utf8')))(config.caFile);
-      } catch (error) {
-        throw new OidcError('config.file_unreadable', `Cannot read idps.${name}.caFile ${config.caFile} (${(error as NodeJS.ErrnoException).code ?? String(error)}).`, {
-          hint: 'Fix the path in the flow file (or the variable it comes from); it must be a PEM file with the CA certificate that signed the IdP\'s TLS certificate.',
-        });
-      }
-    }
+    if (config.caFile) httpOptions.ca = await readCaText(config.caFile, `idps.${name}.caFile`, this.deps.readTextFile ?? ((p: string) => readFile(p, 'utf8')));
     if (config.insecureSkipTlsVerify) httpOptions.insecureSkipTlsVerify = true;
     const tlsHttp = this.withOptions(http, httpOptions);
     let metadata: AuthorizationServerMetadata;

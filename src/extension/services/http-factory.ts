@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import type { HttpClient, HttpExchange } from '../../core/http/types';
 import type { Settings } from './settings';
 
@@ -7,17 +6,8 @@ export type ClosableHttpClient = HttpClient & { close(): Promise<void> };
 /** Builds an HTTP client from the settings; loads undici only when called. */
 export async function createClient(settings: Settings, onExchange?: (exchange: HttpExchange) => void): Promise<ClosableHttpClient> {
   const { createHttpClient } = await import('../../core/http/client');
-  const { OidcError } = await import('../../core/errors');
-  let ca: string | undefined;
-  if (settings.caFile) {
-    try {
-      ca = await readFile(settings.caFile, 'utf8');
-    } catch (error) {
-      throw new OidcError('config.ca_file', `Cannot read the CA file ${settings.caFile} (setting oidcFlow.caFile): ${(error as NodeJS.ErrnoException).code ?? String(error)}.`, {
-        hint: 'Fix the path in the oidcFlow.caFile setting, or clear it to trust only the system CAs.',
-      });
-    }
-  }
+  const { readCaText } = await import('../../core/http/ca-file');
+  const ca = settings.caFile ? await readCaText(settings.caFile, 'setting oidcFlow.caFile') : undefined;
   return createHttpClient({
     ca,
     proxy: settings.proxy,

@@ -73,6 +73,11 @@ describe('settings → the HTTP client of the commands', function () {
     const error = await failure(client({ caFile: join(dir, 'missing.pem') }));
     assert.equal(error.code, 'config.ca_file');
     assert.match(error.message, /missing\.pem \(setting oidcFlow\.caFile\): ENOENT/);
+    const der = join(dir, 'corporate-ca.cer');
+    writeFileSync(der, Buffer.from([0x30, 0x82, 0x01, 0x0a]));
+    const notPem = await failure(client({ caFile: der }));
+    assert.equal(notPem.code, 'config.ca_file');
+    assert.match(notPem.message, /corporate-ca\.cer \(setting oidcFlow\.caFile\) holds no PEM certificate.*openssl x509 -inform der/);
   });
 
   it('oidcFlow.insecureSkipTlsVerify lets an untrusted certificate through', async () => {
