@@ -29,5 +29,5 @@ export function oldestKongVersion(versions: readonly unknown[]): string | undefi
     }
     return 0;
   };
-  return [...known].sort(compare)[0];
+  return known.sort(compare)[0];
 }

@@ -51,7 +51,7 @@ export function lintGatewayRoute(route: GatewayRoute, model: Pick<GatewayModel, 
     ...context,
     fromFile: model.fromFile,
     consumers: consumerContext(model),
-    ...(model.gatewayVersion && !context.gatewayVersion ? { gatewayVersion: model.gatewayVersion } : {}),
+    gatewayVersion: context.gatewayVersion ?? model.gatewayVersion,
   });
   for (const shadow of route.oidc.shadows) {
     findings.push({

@@ -3,6 +3,7 @@
  * an AggregateError from happy-eyeballs) into stable codes, messages that
  * name the endpoint, and hints.
  */
+import { INVALID_PROXY } from './proxy';
 
 export interface FailureContext {
   /** e.g. "the token endpoint (https://idp/oauth2/v1/token)", already redacted. */
@@ -267,7 +268,7 @@ function proxyAddress(proxy: string): string {
  * the request. `ctx.proxy` carries no credentials.
  */
 function classifyProxyFailure(error: unknown, ctx: FailureContext & { proxy: string }, knobs: Knobs, has: (...codes: string[]) => boolean): ClassifiedFailure | undefined {
-  const shown = ctx.proxy === '(invalid proxy URL)' ? 'the configured proxy' : `the proxy ${ctx.proxy}`;
+  const shown = ctx.proxy === INVALID_PROXY ? 'the configured proxy' : `the proxy ${ctx.proxy}`;
   const check = `Check the proxy URL (${knobs.proxy}) and that the proxy is running, or add the host to NO_PROXY if it must be reached directly.`;
   if (has(...PROXY_CONNECT_CODES)) {
     const address = proxyAddress(ctx.proxy);

@@ -6,6 +6,9 @@
 
 export type Env = Record<string, string | undefined>;
 
+/** What describeProxy shows for a proxy URL that does not parse. */
+export const INVALID_PROXY = '(invalid proxy URL)';
+
 function fromEnv(env: Env, name: string): string | undefined {
   const value = env[name.toLowerCase()] ?? env[name.toUpperCase()];
   return value === undefined || value.trim() === '' ? undefined : value.trim();
@@ -63,6 +66,6 @@ export function describeProxy(proxy: string): string {
     url.password = '';
     return url.toString().replace(/\/$/, '');
   } catch {
-    return '(invalid proxy URL)';
+    return INVALID_PROXY;
   }
 }

@@ -373,3 +373,12 @@ export async function writeFlowFile(dir: string, name: string, text: string, wri
   await vscode.commands.executeCommand('oidcFlow.refresh');
   return uri;
 }
+
+/** The `environments:` block of a flow file that runs on the sandbox (its SANDBOX_* variables). */
+export const SANDBOX_ENVIRONMENTS = `environments:
+  sandbox:
+    issuer: \${env:SANDBOX_ISSUER}
+    caFile: \${env:SANDBOX_CA_FILE}
+    clientId: \${env:SANDBOX_CLIENT_ID}
+    clientSecret: \${env:SANDBOX_CLIENT_SECRET}
+    gateway: \${env:SANDBOX_GATEWAY_URL}`;

@@ -9,7 +9,7 @@
  */
 import assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import { api, within, writeFlowFile } from './probe';
+import { api, SANDBOX_ENVIRONMENTS, within, writeFlowFile } from './probe';
 import type { RunSummary, SnapshotNode } from './probe';
 import { waitFor } from './wait';
 
@@ -20,13 +20,7 @@ function walk(nodes: readonly SnapshotNode[]): SnapshotNode[] {
 // Three steps on the sandbox, no waiting and no admin action: a token, the
 // gateway route with it, and the IdP's introspection of it.
 const STEP_FLOW = `version: 1
-environments:
-  sandbox:
-    issuer: \${env:SANDBOX_ISSUER}
-    caFile: \${env:SANDBOX_CA_FILE}
-    clientId: \${env:SANDBOX_CLIENT_ID}
-    clientSecret: \${env:SANDBOX_CLIENT_SECRET}
-    gateway: \${env:SANDBOX_GATEWAY_URL}
+${SANDBOX_ENVIRONMENTS}
 idps:
   stepper:
     issuer: "{{env.issuer}}"

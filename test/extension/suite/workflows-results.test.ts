@@ -17,7 +17,7 @@ import * as vscode from 'vscode';
 // Bundled into the test bundle at build time (the extension host has no checkout to read them from).
 import insomniaExport from '../../fixtures/importers/insomnia-v4-okta-kong.json';
 import postmanExport from '../../fixtures/importers/postman-v21-okta-kong.json';
-import { activeProduct, api, errorsAfter, find, messageAfter, probe, promptAfter, rows, VIEWS, within, writeFlowFile } from './probe';
+import { activeProduct, api, errorsAfter, find, messageAfter, probe, promptAfter, rows, SANDBOX_ENVIRONMENTS, VIEWS, within, writeFlowFile } from './probe';
 import type { RunSummary } from './probe';
 import type { RecordedMessage } from './probe';
 import { waitFor } from './wait';
@@ -84,13 +84,7 @@ function literalSecrets(value: unknown, key = ''): string[] {
 // Three steps on the sandbox (a token, the gateway route with it, the IdP's
 // introspection of it) and a one-step flow, for the CodeLens.
 const LENS_FLOW = `version: 1
-environments:
-  sandbox:
-    issuer: \${env:SANDBOX_ISSUER}
-    caFile: \${env:SANDBOX_CA_FILE}
-    clientId: \${env:SANDBOX_CLIENT_ID}
-    clientSecret: \${env:SANDBOX_CLIENT_SECRET}
-    gateway: \${env:SANDBOX_GATEWAY_URL}
+${SANDBOX_ENVIRONMENTS}
 idps:
   lens-idp:
     issuer: "{{env.issuer}}"
