@@ -14,14 +14,19 @@
 // break: each bundle takes the modules it does not own from their owner at
 // run time instead of bundling them again (see splitBundle).
 import * as esbuild from 'esbuild';
+import { readFileSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
 
 const production = process.argv.includes('--production');
 const watch = process.argv.includes('--watch');
 const root = process.cwd();
 
+// The version every bundle reports (src/core/version.ts): the one the build was made from.
+const { version } = JSON.parse(readFileSync('package.json', 'utf8'));
+
 const common = {
   bundle: true,
+  define: { __OIDC_FLOW_VERSION__: JSON.stringify(version) },
   sourcemap: !production,
   minify: production,
   // The sandbox IdP (oidc-provider) finds its token models by class name; minified

@@ -1,5 +1,6 @@
 import { asOidcError, isOidcError } from '../core/errors';
 import { FlowFileError, formatFlowFileIssues } from '../core/flow/issues';
+import { VERSION } from '../core/version';
 import type { CliIo } from './io';
 import { EXIT, styler, UsageError } from './io';
 
@@ -58,7 +59,7 @@ export async function runCli(args: string[], io: CliIo): Promise<number> {
     return EXIT.ok;
   }
   if (name === '--version' || name === '-v') {
-    io.stdout.write(`${process.env.npm_package_version ?? '0.1.0'}\n`);
+    io.stdout.write(`${VERSION}\n`);
     return EXIT.ok;
   }
   const entry = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;

@@ -99,6 +99,13 @@ describe('the CLI bundles', function () {
     assert.match(readFileSync(cli, 'utf8'), /^#!\/usr\/bin\/env node\n/, 'the CLI entry lost its shebang');
   });
 
+  it('--version prints the version the build was made from, whatever npm says', function () {
+    const { version } = JSON.parse(readFileSync(join(dist, '..', 'package.json'), 'utf8')) as { version: string };
+    const out = spawnSync(process.execPath, [cli, '--version'], { encoding: 'utf8', env: { ...process.env, npm_package_version: '9.9.9-other-package' } });
+    assert.equal(out.status, 0, out.stderr);
+    assert.equal(out.stdout, `${version}\n`);
+  });
+
   it('the built CLI runs: decode (shell + lazy), and the sandbox until Ctrl-C (the island)', async function () {
     const decoded = spawnSync(process.execPath, [cli, 'decode', 'eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.'], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
     assert.equal(decoded.status, 0, decoded.stderr);
