@@ -1,0 +1,184 @@
+/**
+ * The gateway's own words about a request: its error log, parsed and joined
+ * to one exchange by time (and by path and client where the lines say them).
+ * People debug 401s by reading that log next to the request; the verdict
+ * shows the matching lines as evidence, marked as the gateway's.
+ *
+ * Formats: Apache httpd's error log (mod_auth_openidc writes there) and
+ * nginx's (Kong's error.log). Any other line is kept as it is. Parsing is
+ * one anchored match per line (linear), over a bounded tail of the file.
+ */
+import { redactText } from '../http/redact';
+
+export interface GatewayLogLine {
+  /** Epoch milliseconds, when the line carries a time. */
+  at?: number;
+  level?: string;
+  /** Apache's module (auth_openidc, proxy, ...) or Kong's plugin name. */
+  module?: string;
+  /** "address:port" of the client the line is about, when it says. */
+  client?: string;
+  /** The request path the line is about, when it says. */
+  path?: string;
+  message: string;
+  format: 'apache' | 'nginx' | 'plain';
+  /** The line marks the start of a request's handling (mod_auth_openidc's "incoming request"). */
+  starts?: boolean;
+}
+
+export interface ParseLogOptions {
+  /**
+   * Minutes east of UTC of the clock that wrote the log: Apache and nginx
+   * write local time without a zone. Default: this machine's offset.
+   */
+  utcOffsetMinutes?: number;
+  /** At most this many lines (the last ones) are kept. Default 20,000. */
+  maxLines?: number;
+}
+
+/** The most of a log file worth reading: its tail. */
+export const GATEWAY_LOG_MAX_BYTES = 4 * 1024 * 1024;
+const MAX_LINE = 4000;
+
+// [Fri Dec 04 20:31:16.244335 2026] [auth_openidc:debug] [pid 1:tid 2] src/oauth.c(199): [client 127.0.0.1:5] message
+const APACHE =
+  /^\[(?:[A-Z][a-z]{2}) ([A-Z][a-z]{2}) (\d{1,2}) (\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))? (\d{4})\] \[([\w.-]*):(\w+)\] \[pid \d+(?::tid \d+)?\](?: [^\s[]+\(\d+\):)?(?: \[client ([^\]\s]+)\])?(?: \[remote [^\]\s]+\])? (.*)$/;
+// 2026/12/04 20:30:01 [error] 1234#0: *56 [kong] handler.lua:123 [openid-connect] message, client: 1.2.3.4, server: kong, request: "GET /x HTTP/1.1", host: "h"
+const NGINX = /^(\d{4})\/(\d{2})\/(\d{2}) (\d{2}):(\d{2}):(\d{2}) \[(\w+)\] \d+#\d+: (?:\*\d+ )?(.*)$/;
+const NGINX_KONG = /^\[kong\] [\w./-]+:\d+ (?:\[([\w-]+)\] )?(.*)$/;
+const NGINX_CONTEXT = /, client: ([^,\s]+), server: [^,]*, request: "(?:[A-Z]+) ([^\s"?]*)[^"]*"(?:, .*)?$/;
+const APACHE_INCOMING = /incoming request: "([^"?]*)/;
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+function localTime(parts: number[], offsetMinutes: number): number {
+  const [year, month, day, hour, minute, second, micros] = parts as [number, number, number, number, number, number, number];
+  return Date.UTC(year, month, day, hour, minute, second) + Math.floor(micros / 1000) - offsetMinutes * 60_000;
+}
+
+function parseLine(raw: string, offset: number): GatewayLogLine {
+  const line = raw.length > MAX_LINE ? `${raw.slice(0, MAX_LINE)}…` : raw;
+  const a = APACHE.exec(line);
+  if (a) {
+    const micros = Number((a[6] ?? '0').padEnd(6, '0'));
+    const at = localTime([Number(a[7]), MONTHS.indexOf(a[1]!), Number(a[2]), Number(a[3]), Number(a[4]), Number(a[5]), micros], offset);
+    const message = a[11]!;
+    const path = APACHE_INCOMING.exec(message)?.[1];
+    return { at, level: a[9], module: a[8] || undefined, client: a[10], path, message, format: 'apache', ...(path === undefined ? {} : { starts: true }) };
+  }
+  const n = NGINX.exec(line);
+  if (n) {
+    const at = localTime([Number(n[1]), Number(n[2]) - 1, Number(n[3]), Number(n[4]), Number(n[5]), Number(n[6]), 0], offset);
+    let message = n[8]!;
+    const context = NGINX_CONTEXT.exec(message);
+    if (context) message = message.slice(0, context.index);
+    const kong = NGINX_KONG.exec(message);
+    return { at, level: n[7], module: kong ? (kong[1] ?? 'kong') : undefined, client: context?.[1], path: context?.[2], message: kong ? kong[2]! : message, format: 'nginx' };
+  }
+  return { message: line, format: 'plain' };
+}
+
+/** Parses a gateway's error log (its last `maxLines` lines). Never throws. */
+export function parseGatewayLog(text: string, options: ParseLogOptions = {}): GatewayLogLine[] {
+  const offset = options.utcOffsetMinutes ?? -new Date().getTimezoneOffset();
+  const max = options.maxLines ?? 20_000;
+  const tail = text.length > GATEWAY_LOG_MAX_BYTES ? text.slice(text.length - GATEWAY_LOG_MAX_BYTES) : text;
+  const lines = tail.split(/\r?\n/).filter((line) => line.trim() !== '');
+  return (lines.length > max ? lines.slice(lines.length - max) : lines).map((line) => parseLine(line, offset));
+}
+
+export interface RequestWindow {
+  /** When the request was sent and how long it took, epoch milliseconds. */
+  startedAt: number;
+  durationMs: number;
+  /** The path called, to tell concurrent requests apart. */
+  path?: string;
+  /** The local port of the connection the request went out on (Apache logs it as the client's). */
+  clientPort?: number;
+  /** Slack for clocks and log buffering, milliseconds (default 1000). */
+  slackMs?: number;
+}
+
+/**
+ * The lines the gateway wrote while handling this request. Time picks the
+ * candidates (within the request, plus slack); then the connection narrows
+ * them: the client port where the lines name it, else the path. A kept-alive
+ * connection carries several requests, so where the gateway marks a
+ * request's start (mod_auth_openidc's "incoming request" at debug level)
+ * only the run of lines from the mark nearest the request's start is kept.
+ */
+export function linesForRequest(lines: readonly GatewayLogLine[], request: RequestWindow): GatewayLogLine[] {
+  const slack = request.slackMs ?? 1000;
+  const from = request.startedAt - slack;
+  const to = request.startedAt + request.durationMs + slack;
+  // nginx stamps whole seconds, rounded down: its lines may read up to a second early.
+  const inWindow = lines.filter((line) => line.at !== undefined && line.at >= from - (line.format === 'nginx' ? 1000 : 0) && line.at <= to);
+  const port = request.clientPort === undefined ? undefined : `:${request.clientPort}`;
+  const byPort = port ? inWindow.filter((line) => line.client?.endsWith(port)) : [];
+  if (byPort.length > 0) return nearestRun(byPort, request.startedAt);
+  if (!request.path) return inWindow;
+  const clients = new Set(inWindow.filter((line) => line.client && line.path === request.path).map((line) => line.client));
+  const matching = inWindow.filter((line) =>
+    line.path !== undefined ? line.path === request.path : !line.client || clients.size === 0 || clients.has(line.client),
+  );
+  return clients.size === 1 ? nearestRun(matching, request.startedAt) : matching;
+}
+
+/** Of lines split at each request-start mark, the run whose mark is nearest `at`. */
+function nearestRun(lines: readonly GatewayLogLine[], at: number): GatewayLogLine[] {
+  const runs: GatewayLogLine[][] = [];
+  for (const line of lines) {
+    if (line.starts || runs.length === 0) runs.push([]);
+    runs[runs.length - 1]!.push(line);
+  }
+  if (runs.length === 1) return runs[0]!;
+  const distance = (run: GatewayLogLine[]) => Math.abs((run[0]!.at ?? at) - at);
+  return runs.reduce((best, run) => (distance(run) < distance(best) ? run : best));
+}
+
+/** What a gateway log line says about a refusal, in a form the verdict can use. */
+export type GatewayLogSignal =
+  | 'introspection_client_refused'
+  | 'introspection_tls_failed'
+  | 'introspection_unreachable'
+  | 'introspection_inactive'
+  | 'no_token'
+  | 'remote_user_claim_missing';
+
+export interface LogEvidence {
+  signal?: GatewayLogSignal;
+  /** The line as the gateway wrote it, secrets masked. */
+  text: string;
+  level?: string;
+}
+
+// Checked in order; the first pattern that matches a line names its signal.
+const SIGNALS: Array<[RegExp, GatewayLogSignal]> = [
+  [/"error" entry with value: ""?(invalid_client|unauthorized_client)""?|HTTP response code=401/, 'introspection_client_refused'],
+  [/SSL certificate problem|certificate verify failed|unable to get local issuer certificate|SSL routines/i, 'introspection_tls_failed'],
+  [/curl_easy_perform\(\) failed|could not get a validation response|connection refused|timed out/i, 'introspection_unreachable'],
+  [/"active" boolean object with value "false"|response=\{"active":false\}/, 'introspection_inactive'],
+  [/no bearer token found/i, 'no_token'],
+  [/remote user (?:could not be set|claim)/i, 'remote_user_claim_missing'],
+];
+
+// A JWT, or the value of a token-bearing pair, anywhere in a line: masked even when the log truncated it.
+const TOKEN_SHAPES = /eyJ[\w-]{4,}\.[\w-]*(?:\.[\w-]*)?|(\b(?:token|access_token|bearer token|client_secret|OIDC_access_token)(?:=|: ))([^\s,&"]{4,})/gi;
+
+/** Masks the secrets a log line may carry: the ones the run knows, and any token-shaped value. */
+export function redactLogText(text: string, secrets: readonly string[] = []): string {
+  return redactText(text, secrets).replace(TOKEN_SHAPES, (whole, label?: string, value?: string) =>
+    label && value ? `${label}[redacted ${value.length} chars]` : `[redacted ${whole.length} chars]`,
+  );
+}
+
+/** Turns the request's log lines into evidence: warnings and errors, and debug lines that carry a signal. */
+export function logEvidence(lines: readonly GatewayLogLine[], secrets: readonly string[] = []): LogEvidence[] {
+  const out: LogEvidence[] = [];
+  for (const line of lines) {
+    const signal = SIGNALS.find(([pattern]) => pattern.test(line.message))?.[1];
+    const loud = line.level === undefined || !/^(debug|trace\d*|info|notice)$/.test(line.level);
+    if (!signal && !loud) continue;
+    out.push({ ...(signal ? { signal } : {}), text: redactLogText(line.message, secrets), ...(line.level ? { level: line.level } : {}) });
+  }
+  return out;
+}

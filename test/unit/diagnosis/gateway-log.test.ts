@@ -1,0 +1,115 @@
+import { strict as assert } from 'node:assert';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { linesForRequest, logEvidence, parseGatewayLog, redactLogText } from '../../../src/core/diagnosis/gateway-log';
+
+/**
+ * The gateway's error log as evidence: lines that real gateways wrote
+ * (test/fixtures/gateway-logs/SOURCES.md says how) are parsed, joined to
+ * the one request they are about, masked, and read for what they signal.
+ */
+const fixture = (name: string) => readFileSync(join(__dirname, '..', '..', 'fixtures', 'gateway-logs', name), 'utf8');
+const at = (time: string) => Date.parse(`2026-12-04T${time}Z`);
+
+describe('gateway log: Apache mod_auth_openidc (lines written by the real module)', () => {
+  const debug = parseGatewayLog(fixture('mod_auth_openidc-2.4.12-debug.log'), { utcOffsetMinutes: 0 });
+
+  it('parses every line: time to the microsecond, level, module, client and the request path', () => {
+    assert.equal(debug.length, 36);
+    assert.ok(debug.every((line) => line.format === 'apache' && line.at !== undefined));
+    const first = debug.find((line) => line.starts)!;
+    assert.equal(first.at, at('20:31:16.244'));
+    assert.equal(first.level, 'debug');
+    assert.equal(first.module, 'auth_openidc');
+    assert.equal(first.client, '127.0.0.1:58074');
+    assert.equal(first.path, '/orders');
+  });
+
+  it('reads the clock the log was written in: local time shifted by the given offset', () => {
+    const [line] = parseGatewayLog('[Fri Dec 04 21:31:16.000001 2026] [auth_openidc:error] [pid 1:tid 2] [client 10.0.0.1:5] x', { utcOffsetMinutes: 60 });
+    assert.equal(line!.at, at('20:31:16.000'));
+  });
+
+  const cases: Array<[name: string, start: string, port: number, signal: string]> = [
+    ["the gateway's own client secret is refused by the IdP", '20:31:16.322', 54166, 'introspection_client_refused'],
+    ["the gateway does not trust the IdP's certificate", '20:31:16.335', 58528, 'introspection_tls_failed'],
+    ['the IdP told the gateway the token is inactive (revoked)', '20:31:16.348', 58074, 'introspection_inactive'],
+    ['no token in the request', '20:31:16.301', 58080, 'no_token'],
+  ];
+  for (const [name, start, port, signal] of cases) {
+    it(`joins the lines of one request by its connection and time: ${name}`, () => {
+      const lines = linesForRequest(debug, { startedAt: at(start), durationMs: 15, clientPort: port, path: '/orders' });
+      assert.ok(lines.length > 0);
+      assert.ok(lines.every((line) => line.client?.endsWith(`:${port}`)));
+      const signals = logEvidence(lines).map((e) => e.signal);
+      assert.ok(signals.includes(signal as never), `${signal} not in ${JSON.stringify(signals)}`);
+    });
+  }
+
+  it('on a kept-alive connection, keeps only the run of lines of this request', () => {
+    // Port 58074 carried three requests: the live token (200), "abc" and the revoked token.
+    const garbage = linesForRequest(debug, { startedAt: at('20:31:16.303'), durationMs: 17, clientPort: 58074 });
+    assert.match(garbage.map((l) => l.message).join('\n'), /bearer token: abc/);
+    assert.ok(garbage.every((l) => l.at! >= at('20:31:16.303') && l.at! < at('20:31:16.348')));
+    const live = linesForRequest(debug, { startedAt: at('20:31:16.244'), durationMs: 50, clientPort: 58074 });
+    assert.deepEqual(logEvidence(live).map((e) => e.signal), []);
+  });
+
+  it('without the port, the path and the time still narrow it down', () => {
+    const lines = linesForRequest(debug, { startedAt: at('20:31:16.322'), durationMs: 10, path: '/orders', slackMs: 5 });
+    assert.ok(logEvidence(lines).some((e) => e.signal === 'introspection_client_refused'));
+  });
+
+  it('never shows a token: bearer tokens in debug lines are masked, even truncated ones', () => {
+    const all = logEvidence(debug.filter((line) => /bearer token: eyJ/.test(line.message)).map((line) => ({ ...line, level: 'error' })));
+    assert.equal(all.length, 4);
+    for (const evidence of all) {
+      assert.doesNotMatch(evidence.text, /eyJ/);
+      assert.match(evidence.text, /bearer token: \[redacted \d+ chars\]/);
+    }
+  });
+
+  it('at info level, the errors are there without debug: client refused and TLS', () => {
+    const info = parseGatewayLog(fixture('mod_auth_openidc-2.4.12-info.log'), { utcOffsetMinutes: 0 });
+    const evidence = logEvidence(info);
+    assert.ok(evidence.some((e) => e.signal === 'introspection_client_refused' && /invalid_client/.test(e.text)));
+    assert.ok(evidence.some((e) => e.signal === 'introspection_tls_failed' && /self-signed certificate/.test(e.text)));
+    // The start-up lines (info and notice) are not evidence about a request; the deprecation warning is a warning.
+    assert.ok(!evidence.some((e) => /resuming normal operations|init -/.test(e.text)));
+  });
+});
+
+describe('gateway log: nginx (Kong) and anything else', () => {
+  const kong = [
+    '2026/12/04 20:30:01 [notice] 1234#0: *56 [kong] handler.lua:1010 [openid-connect] introspection failed, client: 127.0.0.1, server: kong, request: "GET /orders?x=1 HTTP/1.1", host: "localhost:8000"',
+    '2026/12/04 20:30:01 [error] 1234#0: *57 [kong] handler.lua:99 [jwt] boom, client: 127.0.0.2, server: kong, request: "GET /other HTTP/1.1", host: "localhost:8000"',
+    'a line in no format we know',
+  ].join('\n');
+
+  it('parses nginx lines: level, the plugin, client, path and the message without the context', () => {
+    const [line, other, plain] = parseGatewayLog(kong, { utcOffsetMinutes: 0 });
+    assert.deepEqual(
+      { at: line!.at, level: line!.level, module: line!.module, client: line!.client, path: line!.path, message: line!.message },
+      { at: at('20:30:01.000'), level: 'notice', module: 'openid-connect', client: '127.0.0.1', path: '/orders', message: 'introspection failed' },
+    );
+    assert.equal(other!.module, 'jwt');
+    assert.deepEqual(plain, { message: 'a line in no format we know', format: 'plain' });
+  });
+
+  it('joins by path: a line of another route at the same second is left out', () => {
+    const lines = linesForRequest(parseGatewayLog(kong, { utcOffsetMinutes: 0 }), { startedAt: at('20:30:01.400'), durationMs: 20, path: '/orders' });
+    assert.deepEqual(lines.map((l) => l.message), ['introspection failed']);
+  });
+
+  it('keeps only the tail of a huge log, one pass, and never throws on junk', () => {
+    const junk = `${'['.repeat(50_000)}\n${'2026/'.repeat(20_000)}\n\u0000\u001b[2J\n`;
+    const lines = parseGatewayLog(junk.repeat(5), { maxLines: 3 });
+    assert.equal(lines.length, 3);
+    assert.ok(lines.every((line) => line.format === 'plain' && line.message.length <= 4001));
+  });
+
+  it('masks the secrets the run knows and token-shaped values', () => {
+    assert.equal(redactLogText('secret s3cr3t-value sent', ['s3cr3t-value']), 'secret [redacted 12 chars] sent');
+    assert.equal(redactLogText('data=token=opaque-token-1234&x=1'), 'data=token=[redacted 17 chars]&x=1');
+  });
+});
