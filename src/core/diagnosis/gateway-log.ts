@@ -100,7 +100,8 @@ export interface RequestWindow {
 
 /**
  * The lines the gateway wrote while handling this request. Time picks the
- * candidates (within the request, plus slack); then the connection narrows
+ * candidates among the lines that name a client or a request (within the
+ * request, plus slack); then the connection narrows
  * them: the client port where the lines name it, else the path. A kept-alive
  * connection carries several requests, so where the gateway marks a
  * request's start (mod_auth_openidc's "incoming request" at debug level)
@@ -111,15 +112,16 @@ export function linesForRequest(lines: readonly GatewayLogLine[], request: Reque
   const from = request.startedAt - slack;
   const to = request.startedAt + request.durationMs + slack;
   // nginx stamps whole seconds, rounded down: its lines may read up to a second early.
-  const inWindow = lines.filter((line) => line.at !== undefined && line.at >= from - (line.format === 'nginx' ? 1000 : 0) && line.at <= to);
+  // A timed line that names no client is about the server (start-up, workers), not about a request.
+  const inWindow = lines.filter(
+    (line) => line.at !== undefined && line.at >= from - (line.format === 'nginx' ? 1000 : 0) && line.at <= to && (line.client !== undefined || line.path !== undefined),
+  );
   const port = request.clientPort === undefined ? undefined : `:${request.clientPort}`;
   const byPort = port ? inWindow.filter((line) => line.client?.endsWith(port)) : [];
   if (byPort.length > 0) return nearestRun(byPort, request.startedAt);
   if (!request.path) return inWindow;
   const clients = new Set(inWindow.filter((line) => line.client && line.path === request.path).map((line) => line.client));
-  const matching = inWindow.filter((line) =>
-    line.path !== undefined ? line.path === request.path : !line.client || clients.size === 0 || clients.has(line.client),
-  );
+  const matching = inWindow.filter((line) => (line.path !== undefined ? line.path === request.path : clients.size === 0 || clients.has(line.client)));
   return clients.size === 1 ? nearestRun(matching, request.startedAt) : matching;
 }
 

@@ -1,0 +1,99 @@
+import { strict as assert } from 'node:assert';
+import { createHttpClient } from '../../src/core/http/client';
+import type { HttpExchange } from '../../src/core/http/types';
+import { linesForRequest, logEvidence, parseGatewayLog } from '../../src/core/diagnosis/gateway-log';
+import type { LogEvidence } from '../../src/core/diagnosis/gateway-log';
+import { clientCredentials, discover, revoke } from '../../src/core/oauth';
+import { createCertificateAuthority } from '../../src/core/sandbox/certs';
+import { startEchoUpstream } from '../../src/core/sandbox/echo-upstream';
+import type { EchoUpstream } from '../../src/core/sandbox/echo-upstream';
+import { startSandboxIdp } from '../../src/core/sandbox/idp';
+import type { SandboxIdp } from '../../src/core/sandbox/idp';
+import { apacheUnavailable, startApacheGateway } from '../support/apache';
+import type { ApacheGateway } from '../support/apache';
+
+/**
+ * Three real mod_auth_openidc gateways answer the same 401 "Reference token
+ * could not be introspected" for three different causes: the token was
+ * revoked, the gateway's own client secret is wrong, the gateway does not
+ * trust the IdP's CA. Only the gateway's error log tells them apart. This
+ * proves that the log lines the module really writes (at its default level)
+ * are parsed, joined to the one request, and read for the right signal, and
+ * that a revoked token leaves no error line: the gateway did get an answer.
+ */
+describe('real gateway logs: mod_auth_openidc tells its own failures apart only in its error log', function () {
+  this.timeout(60_000);
+  let idp: SandboxIdp;
+  let upstream: EchoUpstream;
+  const gateways: Record<'good' | 'badSecret' | 'badCa', ApacheGateway> = {} as never;
+  const http = createHttpClient({ env: {} });
+
+  before(async function () {
+    const missing = apacheUnavailable();
+    // Never a silent skip: npm test installs Apache as root; otherwise this fails saying what to install.
+    if (missing) throw new Error(`cannot run the Apache gateway tests: ${missing}`);
+    idp = await startSandboxIdp();
+    upstream = await startEchoUpstream();
+    const base = {
+      introspectionEndpoint: `${idp.issuer}/v1/introspect`,
+      clientId: idp.clients.gateway.clientId,
+      clientSecret: idp.clients.gateway.clientSecret!,
+      caPem: idp.caPem,
+      upstream: upstream.url,
+    };
+    [gateways.good, gateways.badSecret, gateways.badCa] = await Promise.all([
+      startApacheGateway(base),
+      startApacheGateway({ ...base, clientSecret: 'not-the-gateway-secret' }),
+      startApacheGateway({ ...base, caPem: createCertificateAuthority('Some other CA').cert }),
+    ]);
+  });
+  after(async () => {
+    await http.close();
+    await Promise.all(Object.values(gateways).map((g) => g.close()));
+    await upstream?.close();
+    await idp?.close();
+  });
+
+  async function token(): Promise<string> {
+    const { metadata } = await discover({ send: (r) => http.send({ ...r, options: { ca: idp.caPem } }) }, idp.issuer);
+    const ctx = {
+      http: { send: (r: Parameters<typeof http.send>[0]) => http.send({ ...r, options: { ca: idp.caPem } }) },
+      metadata,
+      client: { clientId: 'cc-basic', authMethod: 'client_secret_basic' as const, clientSecret: idp.clients['cc-basic'].clientSecret },
+    };
+    const set = await clientCredentials(ctx, { scope: ['orders:read'] });
+    return set.accessToken;
+  }
+
+  async function call(gateway: ApacheGateway, accessToken: string): Promise<{ exchange: HttpExchange; evidence: LogEvidence[] }> {
+    const response = await http.send({ method: 'GET', url: `${gateway.url}/orders`, headers: { Authorization: `Bearer ${accessToken}` }, secrets: [accessToken] });
+    assert.equal(response.status, 401);
+    assert.match(response.headers['www-authenticate'] ?? '', /Reference token could not be introspected/);
+    const { exchange } = response;
+    const lines = linesForRequest(parseGatewayLog(gateway.errorLog()), { startedAt: exchange.startedAt, durationMs: exchange.timings.total, path: '/orders' });
+    return { exchange, evidence: logEvidence(lines, [accessToken]) };
+  }
+
+  it("a wrong gateway client secret: the log says the IdP refused the gateway's client (invalid_client)", async () => {
+    const { evidence } = await call(gateways.badSecret, await token());
+    assert.ok(evidence.some((e) => e.signal === 'introspection_client_refused' && /invalid_client/.test(e.text)), JSON.stringify(evidence));
+  });
+
+  it("an untrusted IdP certificate: the log names the TLS failure and the introspection endpoint", async () => {
+    const { evidence } = await call(gateways.badCa, await token());
+    const tls = evidence.find((e) => e.signal === 'introspection_tls_failed');
+    assert.ok(tls, JSON.stringify(evidence));
+    assert.match(tls.text, /SSL certificate problem/);
+    assert.ok(tls.text.includes(`${idp.issuer}/v1/introspect`));
+  });
+
+  it('a revoked token: no error line at all, so the gateway did get an answer from the IdP', async () => {
+    const accessToken = await token();
+    const tls = { send: (r: Parameters<typeof http.send>[0]) => http.send({ ...r, options: { ca: idp.caPem } }) };
+    const { metadata } = await discover(tls, idp.issuer);
+    await revoke({ http: tls, metadata, client: { clientId: 'cc-basic', authMethod: 'client_secret_basic', clientSecret: idp.clients['cc-basic'].clientSecret } }, accessToken);
+    const { evidence } = await call(gateways.good, accessToken);
+    assert.deepEqual(evidence, []);
+    assert.doesNotMatch(gateways.good.errorLog(), new RegExp(accessToken.slice(0, 40)));
+  });
+});
