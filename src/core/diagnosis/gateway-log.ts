@@ -24,6 +24,8 @@ export interface GatewayLogLine {
   format: 'apache' | 'nginx' | 'plain';
   /** The line marks the start of a request's handling (mod_auth_openidc's "incoming request"). */
   starts?: boolean;
+  /** Kong's request id (the X-Kong-Request-Id header), which Kong appends to every line of a request. */
+  requestId?: string;
 }
 
 export interface ParseLogOptions {
@@ -45,8 +47,12 @@ const APACHE =
   /^\[(?:[A-Z][a-z]{2}) ([A-Z][a-z]{2}) (\d{1,2}) (\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))? (\d{4})\] \[([\w.-]*):(\w+)\] \[pid \d+(?::tid \d+)?\](?: [^\s[]+\(\d+\):)?(?: \[client ([^\]\s]+)\])?(?: \[remote [^\]\s]+\])? (.*)$/;
 // 2026/12/04 20:30:01 [error] 1234#0: *56 [kong] handler.lua:123 [openid-connect] message, client: 1.2.3.4, server: kong, request: "GET /x HTTP/1.1", host: "h"
 const NGINX = /^(\d{4})\/(\d{2})\/(\d{2}) (\d{2}):(\d{2}):(\d{2}) \[(\w+)\] \d+#\d+: (?:\*\d+ )?(.*)$/;
+// Kong's PDK: "[kong] handler.lua:197 [plugin] message"; openid-connect logs through ngx.log instead:
+// "[lua] responses.lua:30: [openid-connect] message" (docs/reference/kong-error-log.md says why).
 const NGINX_KONG = /^\[kong\] [\w./-]+:\d+ (?:\[([\w-]+)\] )?(.*)$/;
+const NGINX_LUA = /^\[lua\] [\w./-]+:\d+: (?:[\w.:]+\(\): )?(?:\[([\w-]+)\] )?(.*)$/;
 const NGINX_CONTEXT = /, client: ([^,\s]+), server: [^,]*, request: "(?:[A-Z]+) ([^\s"?]*)[^"]*"(?:, .*)?$/;
+const NGINX_REQUEST_ID = /, request_id: "([0-9a-f]{8,64})"\s*$/;
 const APACHE_INCOMING = /incoming request: "([^"?]*)/;
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
@@ -69,10 +75,20 @@ function parseLine(raw: string, offset: number): GatewayLogLine {
   if (n) {
     const at = localTime([Number(n[1]), Number(n[2]) - 1, Number(n[3]), Number(n[4]), Number(n[5]), Number(n[6]), 0], offset);
     let message = n[8]!;
+    const requestId = NGINX_REQUEST_ID.exec(message)?.[1];
     const context = NGINX_CONTEXT.exec(message);
     if (context) message = message.slice(0, context.index);
-    const kong = NGINX_KONG.exec(message);
-    return { at, level: n[7], module: kong ? (kong[1] ?? 'kong') : undefined, client: context?.[1], path: context?.[2], message: kong ? kong[2]! : message, format: 'nginx' };
+    const kong = NGINX_KONG.exec(message) ?? NGINX_LUA.exec(message);
+    return {
+      at,
+      level: n[7],
+      module: kong ? (kong[1] ?? (message.startsWith('[kong]') ? 'kong' : 'lua')) : undefined,
+      client: context?.[1],
+      path: context?.[2],
+      message: kong ? kong[2]! : message,
+      format: 'nginx',
+      ...(requestId ? { requestId } : {}),
+    };
   }
   return { message: line, format: 'plain' };
 }
@@ -94,20 +110,28 @@ export interface RequestWindow {
   path?: string;
   /** The local port of the connection the request went out on (Apache logs it as the client's). */
   clientPort?: number;
+  /** The gateway's id for the request, from its answer (Kong: X-Kong-Request-Id). */
+  requestId?: string;
   /** Slack for clocks and log buffering, milliseconds (default 1000). */
   slackMs?: number;
 }
 
 /**
- * The lines the gateway wrote while handling this request. Time picks the
+ * The lines the gateway wrote while handling this request. Kong stamps its
+ * request id on each of them, which settles it. Otherwise time picks the
  * candidates among the lines that name a client or a request (within the
- * request, plus slack); then the connection narrows
- * them: the client port where the lines name it, else the path. A kept-alive
- * connection carries several requests, so where the gateway marks a
- * request's start (mod_auth_openidc's "incoming request" at debug level)
- * only the run of lines from the mark nearest the request's start is kept.
+ * request, plus slack), and the connection narrows them: the client port
+ * where the lines name it, else the path. A kept-alive connection carries
+ * several requests, so where the gateway marks a request's start
+ * (mod_auth_openidc's "incoming request" at debug level) only the run of
+ * lines from the mark nearest the request's start is kept.
  */
 export function linesForRequest(lines: readonly GatewayLogLine[], request: RequestWindow): GatewayLogLine[] {
+  // Kong stamps its request id on every line it writes for the request: no guessing needed.
+  if (request.requestId) {
+    const byId = lines.filter((line) => line.requestId === request.requestId);
+    if (byId.length > 0) return byId;
+  }
   const slack = request.slackMs ?? 1000;
   const from = request.startedAt - slack;
   const to = request.startedAt + request.durationMs + slack;
@@ -144,7 +168,16 @@ export type GatewayLogSignal =
   | 'introspection_unreachable'
   | 'introspection_inactive'
   | 'no_token'
-  | 'remote_user_claim_missing';
+  | 'remote_user_claim_missing'
+  | 'token_expired'
+  | 'issuer_not_allowed'
+  | 'audience_mismatch'
+  | 'unknown_signing_key'
+  | 'required_claims_missing'
+  | 'claim_forbidden'
+  | 'consumer_not_found'
+  | 'discovery_failed'
+  | 'jwks_failed';
 
 export interface LogEvidence {
   signal?: GatewayLogSignal;
@@ -153,14 +186,25 @@ export interface LogEvidence {
   level?: string;
 }
 
-// Checked in order; the first pattern that matches a line names its signal.
+// Checked in order; the first pattern that matches a line names its signal. The Apache lines are
+// mod_auth_openidc 2.4's as captured (test/fixtures/gateway-logs); the Kong ones are the message
+// texts of Kong's openid-connect source (docs/reference/kong-error-log.md).
 const SIGNALS: Array<[RegExp, GatewayLogSignal]> = [
-  [/"error" entry with value: ""?(invalid_client|unauthorized_client)""?|HTTP response code=401/, 'introspection_client_refused'],
-  [/SSL certificate problem|certificate verify failed|unable to get local issuer certificate|SSL routines/i, 'introspection_tls_failed'],
-  [/curl_easy_perform\(\) failed|could not get a validation response|connection refused|timed out/i, 'introspection_unreachable'],
-  [/"active" boolean object with value "false"|response=\{"active":false\}/, 'introspection_inactive'],
-  [/no bearer token found/i, 'no_token'],
+  [/"error" entry with value: ""?(invalid_client|unauthorized_client)""?|HTTP response code=401|introspection endpoint \((?:401|403)\)/, 'introspection_client_refused'],
+  [/SSL certificate problem|certificate verify failed|unable to get local issuer certificate|handshake failed|SSL routines/i, 'introspection_tls_failed'],
+  [/curl_easy_perform\(\) failed|could not get a validation response|introspection endpoint was not specified|received from the introspection endpoint|connection refused|timed out/i, 'introspection_unreachable'],
+  [/"active" boolean object with value "false"|response=\{"active":false\}|\binactive token\b|not active anymore/, 'introspection_inactive'],
+  [/no bearer token found|no suitable authorization credentials were provided/i, 'no_token'],
   [/remote user (?:could not be set|claim)/i, 'remote_user_claim_missing'],
+  [/invalid exp claim|access token has expired/, 'token_expired'],
+  [/invalid issuer \(|issuers required but|required issuers are missing/, 'issuer_not_allowed'],
+  [/invalid aud claim|aud claim was not specified/, 'audience_mismatch'],
+  [/suitable jwk was not found/, 'unknown_signing_key'],
+  [/(?:scopes|audience|groups|roles) required but no|required (?:scopes|audience|groups|roles) are missing/, 'required_claims_missing'],
+  [/forbidden claim '/, 'claim_forbidden'],
+  [/kong consumer was not found/, 'consumer_not_found'],
+  [/using discovery failed|discovery information could not be loaded|rediscovery failed/, 'discovery_failed'],
+  [/loading jwks from .* failed|no keys found/, 'jwks_failed'],
 ];
 
 // A JWT, or the value of a token-bearing pair, anywhere in a line: masked even when the log truncated it.
@@ -173,13 +217,18 @@ export function redactLogText(text: string, secrets: readonly string[] = []): st
   );
 }
 
-/** Turns the request's log lines into evidence: warnings and errors, and debug lines that carry a signal. */
+/**
+ * Turns log lines into evidence: the lines about a request at notice level
+ * and above (Kong writes each refusal's reason as a notice), and quieter
+ * lines that carry a signal. Lines of an unknown format are kept as they are.
+ */
 export function logEvidence(lines: readonly GatewayLogLine[], secrets: readonly string[] = []): LogEvidence[] {
   const out: LogEvidence[] = [];
   for (const line of lines) {
     const signal = SIGNALS.find(([pattern]) => pattern.test(line.message))?.[1];
-    const loud = line.level === undefined || !/^(debug|trace\d*|info|notice)$/.test(line.level);
-    if (!signal && !loud) continue;
+    const aboutRequest = line.format === 'plain' || line.client !== undefined || line.path !== undefined || line.requestId !== undefined;
+    const quiet = line.level !== undefined && /^(debug|trace\d*|info)$/.test(line.level);
+    if (!signal && (quiet || !aboutRequest)) continue;
     out.push({ ...(signal ? { signal } : {}), text: redactLogText(line.message, secrets), ...(line.level ? { level: line.level } : {}) });
   }
   return out;

@@ -79,26 +79,55 @@ describe('gateway log: Apache mod_auth_openidc (lines written by the real module
   });
 });
 
-describe('gateway log: nginx (Kong) and anything else', () => {
+describe("gateway log: Kong (nginx lines as Kong's source writes them) and anything else", () => {
+  // Kong's own lines cannot be captured here (Kong does not run on these machines); these follow the
+  // formats and message texts read from Kong's source, cited in docs/reference/kong-error-log.md.
+  const id = '0123456789abcdef0123456789abcdef';
+  const other = 'fedcba9876543210fedcba9876543210';
+  const trailer = (path: string, rid: string) => `, client: 127.0.0.1, server: kong, request: "GET ${path}?x=1 HTTP/1.1", host: "localhost:8000", request_id: "${rid}"`;
   const kong = [
-    '2026/12/04 20:30:01 [notice] 1234#0: *56 [kong] handler.lua:1010 [openid-connect] introspection failed, client: 127.0.0.1, server: kong, request: "GET /orders?x=1 HTTP/1.1", host: "localhost:8000"',
-    '2026/12/04 20:30:01 [error] 1234#0: *57 [kong] handler.lua:99 [jwt] boom, client: 127.0.0.2, server: kong, request: "GET /other HTTP/1.1", host: "localhost:8000"',
+    `2026/12/04 20:30:01 [notice] 1234#0: *56 [lua] cache.lua:1223: [openid-connect] introspecting access token with identity provider${trailer('/orders', id)}`,
+    `2026/12/04 20:30:01 [notice] 1234#0: *56 [lua] responses.lua:30: [openid-connect] inactive token${trailer('/orders', id)}`,
+    `2026/12/04 20:30:01 [notice] 1234#0: *57 [lua] responses.lua:30: [openid-connect] invalid exp claim (1699657727) was specified for access token${trailer('/orders', other)}`,
+    `2026/12/04 20:30:01 [error] 1234#0: *58 [kong] init.lua:413 [jwt] handler.lua:202: failed to get from node cache: boom, client: 127.0.0.2, server: kong, request: "GET /other HTTP/1.1", host: "localhost:8000"`,
     'a line in no format we know',
   ].join('\n');
+  const parsed = parseGatewayLog(kong, { utcOffsetMinutes: 0 });
 
-  it('parses nginx lines: level, the plugin, client, path and the message without the context', () => {
-    const [line, other, plain] = parseGatewayLog(kong, { utcOffsetMinutes: 0 });
+  it("parses Kong's lines: level, the plugin, client, path, request id and the message alone", () => {
+    const [, refusal, , pdk, plain] = parsed;
     assert.deepEqual(
-      { at: line!.at, level: line!.level, module: line!.module, client: line!.client, path: line!.path, message: line!.message },
-      { at: at('20:30:01.000'), level: 'notice', module: 'openid-connect', client: '127.0.0.1', path: '/orders', message: 'introspection failed' },
+      { at: refusal!.at, level: refusal!.level, module: refusal!.module, client: refusal!.client, path: refusal!.path, requestId: refusal!.requestId, message: refusal!.message },
+      { at: at('20:30:01.000'), level: 'notice', module: 'openid-connect', client: '127.0.0.1', path: '/orders', requestId: id, message: 'inactive token' },
     );
-    assert.equal(other!.module, 'jwt');
+    assert.equal(pdk!.module, 'jwt');
+    assert.equal(pdk!.message, 'handler.lua:202: failed to get from node cache: boom');
     assert.deepEqual(plain, { message: 'a line in no format we know', format: 'plain' });
   });
 
-  it('joins by path: a line of another route at the same second is left out', () => {
-    const lines = linesForRequest(parseGatewayLog(kong, { utcOffsetMinutes: 0 }), { startedAt: at('20:30:01.400'), durationMs: 20, path: '/orders' });
-    assert.deepEqual(lines.map((l) => l.message), ['introspection failed']);
+  it("joins by Kong's request id (X-Kong-Request-Id): another request on the same path and second is left out", () => {
+    const lines = linesForRequest(parsed, { startedAt: at('20:30:01.400'), durationMs: 20, path: '/orders', requestId: id });
+    assert.deepEqual(lines.map((l) => l.message), ['introspecting access token with identity provider', 'inactive token']);
+    assert.deepEqual(logEvidence(lines).map((e) => e.signal), [undefined, 'introspection_inactive']);
+    const expired = linesForRequest(parsed, { startedAt: at('20:30:01.400'), durationMs: 20, requestId: other });
+    assert.deepEqual(logEvidence(expired).map((e) => e.signal), ['token_expired']);
+  });
+
+  it('without the id, joins by path and time', () => {
+    const lines = linesForRequest(parsed, { startedAt: at('20:30:01.400'), durationMs: 20, path: '/other' });
+    assert.deepEqual(lines.map((l) => l.module), ['jwt']);
+  });
+
+  it("names what Kong's refusal texts mean", () => {
+    const say = (message: string) => logEvidence(parseGatewayLog(`2026/12/04 20:30:01 [notice] 1#0: *1 [lua] responses.lua:30: [openid-connect] ${message}${trailer('/o', id)}`))[0]?.signal;
+    assert.equal(say('invalid status code received from the introspection endpoint (401)'), 'introspection_client_refused');
+    assert.equal(say('invalid issuer (https://a/) was specified for access token, [ "https://b" ] was expected'), 'issuer_not_allowed');
+    assert.equal(say('suitable jwk was not found (RS256/k1)'), 'unknown_signing_key');
+    assert.equal(say('required scopes are missing. Found: [ a ]'), 'required_claims_missing');
+    assert.equal(say("forbidden claim 'admin' found in access token"), 'claim_forbidden');
+    assert.equal(say('kong consumer was not found'), 'consumer_not_found');
+    assert.equal(say('no suitable authorization credentials were provided'), 'no_token');
+    assert.equal(say('jwt bearer token is not active anymore or has been revoked'), 'introspection_inactive');
   });
 
   it('keeps only the tail of a huge log, one pass, and never throws on junk', () => {
