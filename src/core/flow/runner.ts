@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import type { Clock } from '../clock';
 import { systemClock } from '../clock';
 import { diagnose } from '../diagnosis/diagnose';
@@ -7,29 +6,28 @@ import { lintKongOidc } from '../gateway/lint';
 import type { LintContext, LintFinding } from '../gateway/lint';
 import type { DiagnosisInput, Verdict } from '../diagnosis/diagnose';
 import { asOidcError, OidcError } from '../errors';
-import type { HttpClient, HttpExchange, HttpOptions, HttpRequest, HttpResponse } from '../http/types';
-import { readCaText } from '../http/ca-file';
+import type { HttpClient, HttpExchange, HttpRequest, HttpResponse } from '../http/types';
 import { classifyToken, decodeJwt, JwksCache, verifyJwt } from '../jwt';
 import type { JwtVerification } from '../jwt';
 import {
   authorizationCode,
   clientCredentials,
+  connectIdp,
   deviceAuthorization,
-  discover,
   DiscoveryCache,
   introspect,
-  oktaIssuer,
   passwordGrant,
   refreshToken,
   revoke,
   tokenExchange,
   TokenStore,
+  withHttpOptions,
 } from '../oauth';
-import type { AuthorizationServerMetadata, ClientConfig, DeviceUserCode, OAuthContext, TokenSet } from '../oauth';
+import type { ConnectedIdp, DeviceUserCode, OAuthContext, TokenSet } from '../oauth';
 import { evaluateAssertions } from './assertions';
 import type { AssertionResult } from './assertions';
-import type { AdminStep, Assertion, CallStep, FlowFile, IdpConfig, RequestStep, StepDef, TokenStep, VerifyStep } from './file-format';
-import { ENDPOINT_METADATA_FIELDS, innerSteps } from './file-format';
+import type { AdminStep, Assertion, CallStep, FlowFile, RequestStep, StepDef, TokenStep, VerifyStep } from './file-format';
+import { innerSteps } from './file-format';
 import { getFlow, selectEnvironment } from './select';
 import type { SecretSources } from './secret-ref';
 import type { StepResult, StepTokenResult, TemplateContext } from './step-result';
@@ -129,14 +127,6 @@ export type RunEvent =
   | { type: 'paused'; id: string; at: number }
   | { type: 'run-end'; result: RunResult };
 
-interface IdpRuntime {
-  name: string;
-  ctx: OAuthContext;
-  config: IdpConfig;
-  jwks?: JwksCache;
-  httpOptions: Partial<HttpOptions>;
-}
-
 const defaultSleep = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((resolve) => {
     const timer = setTimeout(resolve, ms);
@@ -184,7 +174,7 @@ export class FlowRunner {
   private readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
   private readonly tokenStore: TokenStore;
   private readonly discoveryCache: DiscoveryCache;
-  private readonly idps = new Map<string, Promise<IdpRuntime>>();
+  private readonly idps = new Map<string, Promise<ConnectedIdp>>();
   /** Which IdP issued each token seen in this run, for diagnosis. */
   private readonly tokenOrigin = new Map<string, string>();
   /** The last introspection answer per token in this run. */
@@ -366,14 +356,14 @@ export class FlowRunner {
       case 'introspect': {
         const step = render(def);
         const idp = await this.idp(step.idp, http);
-        const result = await introspect({ ...idp.ctx, http: this.withOptions(http, idp.httpOptions) }, step.token, { tokenTypeHint: step.hint, accept: step.accept, verifyKey: idp.jwks?.keyResolver() });
+        const result = await introspect({ ...idp.ctx, http: withHttpOptions(http, idp.httpOptions) }, step.token, { tokenTypeHint: step.hint, accept: step.accept, verifyKey: idp.jwks?.keyResolver() });
         this.lastIntrospection.set(step.token, { active: result.active, claims: result.claims });
         return { status: 'passed', introspection: { ...result.claims, active: result.active }, response: { status: result.response.status, headers: headersOf(result.response), body: parseBody(result.response) } };
       }
       case 'revoke': {
         const step = render(def);
         const idp = await this.idp(step.idp, http);
-        const { response } = await revoke({ ...idp.ctx, http: this.withOptions(http, idp.httpOptions) }, step.token, { tokenTypeHint: step.hint });
+        const { response } = await revoke({ ...idp.ctx, http: withHttpOptions(http, idp.httpOptions) }, step.token, { tokenTypeHint: step.hint });
         return { status: 'passed', response: { status: response.status, headers: headersOf(response), body: parseBody(response) } };
       }
       case 'decode': {
@@ -425,63 +415,22 @@ export class FlowRunner {
     return { status: 'passed' };
   }
 
-  /** Adds per-IdP TLS options (CA file, insecure) to every request. */
-  private withOptions(http: HttpClient, options: Partial<HttpOptions>): HttpClient {
-    if (Object.keys(options).length === 0) return http;
-    return { send: (request) => http.send({ ...request, options: { ...options, ...request.options } }) };
-  }
-
-  private idp(name: string, http: HttpClient): Promise<IdpRuntime> {
-    let pending = this.idps.get(name);
-    if (!pending) {
-      pending = this.buildIdp(name, http);
-      this.idps.set(name, pending);
-      pending.catch(() => this.idps.delete(name));
-    }
-    return pending;
-  }
-
-  private async buildIdp(name: string, http: HttpClient): Promise<IdpRuntime> {
+  private idp(name: string, http: HttpClient): Promise<ConnectedIdp> {
+    const cached = this.idps.get(name);
+    if (cached) return cached;
     const raw = this.file.idps?.[name];
-    if (!raw) throw new StepFailureWithError('flowfile.reference', `There is no IdP '${name}' in this file.`);
-    const envCtx: TemplateContext = { env: this.envValues, steps: {} };
-    const config = renderTemplate(raw, envCtx, { secrets: this.deps.secrets, where: `idps.${name}` }) as IdpConfig;
-    const httpOptions: Partial<HttpOptions> = {};
-    if (config.caFile) httpOptions.ca = await readCaText(config.caFile, `idps.${name}.caFile`, this.deps.readTextFile ?? ((p: string) => readFile(p, 'utf8')));
-    if (config.insecureSkipTlsVerify) httpOptions.insecureSkipTlsVerify = true;
-    const tlsHttp = this.withOptions(http, httpOptions);
-    let metadata: AuthorizationServerMetadata;
-    // An Okta preset names the org server 'org'; any other id (default: 'default') is a custom server.
-    const serverId = config.okta?.authorizationServerId ?? 'default';
-    const issuer = config.issuer ?? (config.okta ? oktaIssuer({ domain: config.okta.domain, authorizationServerId: serverId === 'org' ? undefined : serverId }) : undefined);
-    if (issuer && config.discovery !== false) {
-      metadata = (await discover(tlsHttp, issuer, { cache: this.discoveryCache })).metadata;
-    } else {
-      metadata = { issuer: issuer ?? '' };
-    }
-    // Endpoints written in the file override what discovery found.
-    for (const [name, field] of ENDPOINT_METADATA_FIELDS) {
-      const url = config.endpoints?.[name];
-      if (url) metadata = { ...metadata, [field]: url };
-    }
-    const client: ClientConfig = {
-      clientId: config.clientId ?? '',
-      authMethod: config.clientAuth ?? (config.clientSecret ? 'client_secret_basic' : 'none'),
-      clientSecret: config.clientSecret,
-      privateKey: config.privateKey,
-      keyId: config.keyId,
-      signingAlg: config.signingAlg,
-      certificate: config.certificate,
-      // For mutual TLS the file's privateKey is the key of the client certificate.
-      ...(config.clientAuth === 'tls_client_auth' || config.clientAuth === 'self_signed_tls_client_auth' ? { certificateKey: config.privateKey } : {}),
-    };
-    const jwks = metadata.jwks_uri ? new JwksCache({ http: tlsHttp, jwksUri: metadata.jwks_uri, clock: this.clock }) : undefined;
-    return { name, config, ctx: { http: tlsHttp, metadata, client, clock: this.clock }, jwks, httpOptions };
+    const pending = raw
+      ? connectIdp({ name, idp: raw, env: this.envValues }, { http, secrets: this.deps.secrets, clock: this.clock, discoveryCache: this.discoveryCache, readTextFile: this.deps.readTextFile })
+      : Promise.reject(new StepFailureWithError('flowfile.reference', `There is no IdP '${name}' in this file.`));
+    this.idps.set(name, pending);
+    // A failed connection is tried again by the next step that needs the IdP.
+    pending.catch(() => this.idps.delete(name));
+    return pending;
   }
 
   private async token(step: TokenStep, http: HttpClient, note: (message: string) => void): Promise<StepResult> {
     const idp = await this.idp(step.idp, http);
-    const ctx: OAuthContext = { ...idp.ctx, http: this.withOptions(http, idp.httpOptions) };
+    const ctx: OAuthContext = { ...idp.ctx, http: withHttpOptions(http, idp.httpOptions) };
     const scope = step.scopes ?? idp.config.scopes;
     const audience = step.audience ?? idp.config.audience;
     // The grants send one resource indicator; a list uses its first entry.
@@ -649,7 +598,7 @@ export class FlowRunner {
       if (idpName && rejected) {
         const idp = await this.idp(idpName, http).catch(() => undefined);
         if (idp) {
-          const diagHttp = this.withOptions(http, idp.httpOptions);
+          const diagHttp = withHttpOptions(http, idp.httpOptions);
           if (kind === 'jwt' && idp.jwks) {
             const verification = await verifyJwt(token, { keys: idp.jwks, issuer: idp.ctx.metadata.issuer, clock: this.clock }).catch(() => undefined);
             if (verification) {
