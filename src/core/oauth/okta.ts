@@ -45,8 +45,13 @@ export function oktaIssuer(server: OktaServer): string {
  * custom server, and "org" names the org authorization server.
  */
 export function oktaPresetIssuer(preset: { domain: string; authorizationServerId?: string }): string {
+  return oktaIssuer({ domain: preset.domain, authorizationServerId: oktaServerId(preset) });
+}
+
+/** The custom authorization server a preset names, or undefined for the org server ("org"). */
+export function oktaServerId(preset: { authorizationServerId?: string }): string | undefined {
   const id = preset.authorizationServerId ?? 'default';
-  return oktaIssuer({ domain: preset.domain, authorizationServerId: id === 'org' ? undefined : id });
+  return id === 'org' ? undefined : id;
 }
 
 /** Okta's well-known endpoint URLs, built without any network call. */
