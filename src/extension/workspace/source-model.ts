@@ -5,7 +5,6 @@
  * refreshes. No vscode import.
  */
 import type { EndpointName, FlowFile, StepDef } from '../../core/flow/file-format';
-import { idpIssuer } from '../../core/flow/select';
 
 export const SANDBOX_SOURCE_ID = 'sandbox';
 
@@ -133,11 +132,18 @@ export function displayValue(text: string, source: FlowSource, context: DisplayC
   }));
 }
 
+function issuerOf(idp: NonNullable<FlowFile['idps']>[string]): string | undefined {
+  if (idp.issuer) return idp.issuer.replace(/\/+$/, '');
+  if (!idp.okta) return undefined;
+  const server = idp.okta.authorizationServerId ?? 'default';
+  return server === 'org' ? `https://${idp.okta.domain}` : `https://${idp.okta.domain}/oauth2/${server}`;
+}
+
 /** The IdPs of every source, sandbox first, then files in path order. */
 export function idpEntries(sources: readonly FlowSource[], display?: DisplayContext): IdpEntry[] {
   return ordered(sources).flatMap((source) =>
     Object.entries(source.file?.idps ?? {}).map(([name, idp]) => {
-      const written = idpIssuer(idp);
+      const written = issuerOf(idp);
       const shown = written !== undefined && display ? displayValue(written, source, display).replace(/\/+$/, '') : written;
       return {
         id: entryId.idp(source.id, name),
