@@ -1,8 +1,9 @@
 /**
  * The options every IdP-facing command shares: which authorization server,
  * which client and how it authenticates, and how to reach it (CA, proxy,
- * timeout). Parsing is pure (resolveIdpSpec); connecting reads key files,
- * the flow file and the discovery document (connectIdp).
+ * timeout). Parsing is pure (resolveIdpSpec); connecting reads the key
+ * files and the flow file, then hands the core connector the IdP a flow file
+ * would write (connectIdp).
  */
 import { readFile } from 'node:fs/promises';
 import type { Clock } from '../core/clock';
