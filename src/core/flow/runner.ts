@@ -127,7 +127,6 @@ const defaultSleep = (ms: number, signal?: AbortSignal) =>
 export class FlowRunner {
   private readonly clock: Clock;
   private readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
-  private readonly tokenStore: TokenStore;
   private readonly discoveryCache: DiscoveryCache;
   private readonly idps = new Map<string, Promise<ConnectedIdp>>();
   /** What the step pieces share with this loop; its token memory is per run. */
@@ -143,12 +142,11 @@ export class FlowRunner {
   ) {
     this.clock = deps.clock ?? systemClock;
     this.sleep = deps.sleep ?? defaultSleep;
-    this.tokenStore = deps.tokenStore ?? new TokenStore({ clock: this.clock });
     this.discoveryCache = deps.discoveryCache ?? new DiscoveryCache({ clock: this.clock });
     this.scope = {
       deps,
       clock: this.clock,
-      tokenStore: this.tokenStore,
+      tokenStore: deps.tokenStore ?? new TokenStore({ clock: this.clock }),
       idp: (name, http) => this.idp(name, http),
       knownIdp: async (name) => this.idps.get(name)?.catch(() => undefined),
       tokenOrigin: new Map(),
