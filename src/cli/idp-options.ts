@@ -1,25 +1,26 @@
 /**
  * The options every IdP-facing command shares: which authorization server,
  * which client and how it authenticates, and how to reach it (CA, proxy,
- * timeout). Parsing is pure (resolveIdpSpec); connecting reads key files,
- * the flow file and the discovery document (connectIdp).
+ * timeout). Parsing is pure (resolveIdpSpec); connecting reads the key
+ * files and the flow file, then hands the core connector the IdP a flow file
+ * would write (connectIdp).
  */
 import { readFile } from 'node:fs/promises';
 import type { Clock } from '../core/clock';
 import { isOidcError, OidcError } from '../core/errors';
 import { ENDPOINT_METADATA_FIELDS } from '../core/flow/file-format';
-import type { IdpConfig } from '../core/flow/file-format';
+import type { IdpConfig, IdpEndpoints } from '../core/flow/file-format';
 import { loadFlowFile } from '../core/flow/load';
+import { isSecretRef } from '../core/flow/secret-ref';
 import { selectEnvironment } from '../core/flow/select';
 import { renderTemplate } from '../core/flow/template';
-import type { HttpClient, HttpOptions } from '../core/http/types';
-import { JwksCache } from '../core/jwt/jwks';
+import type { HttpClient } from '../core/http/types';
 import { CLIENT_AUTH_METHODS } from '../core/oauth/client-auth';
-import type { ClientAuthMethod, ClientConfig } from '../core/oauth/client-auth';
-import type { OAuthContext } from '../core/oauth/context';
-import { discover } from '../core/oauth/discovery';
-import type { AuthorizationServerMetadata, EndpointField } from '../core/oauth/metadata';
-import { oktaIssuer } from '../core/oauth/okta';
+import type { ClientAuthMethod } from '../core/oauth/client-auth';
+import { connectIdp as connectCore } from '../core/oauth/connect-idp';
+import type { ConnectedIdp as CoreConnectedIdp, IdpConnectConfig } from '../core/oauth/connect-idp';
+import type { EndpointField } from '../core/oauth/metadata';
+import { oktaPresetIssuer } from '../core/oauth/okta';
 import type { CliIo } from './io';
 import { UsageError } from './io';
 
@@ -202,9 +203,8 @@ function resolveServer(values: IdpOptionValues): ServerSource | undefined {
   }
   if (values.issuer !== undefined) return { kind: 'issuer', issuer: httpUrl(values.issuer, '--issuer'), label: values.issuer };
   if (values['okta-domain'] !== undefined) {
-    const server = values['auth-server'] ?? 'default';
     try {
-      const issuer = oktaIssuer({ domain: values['okta-domain'], authorizationServerId: server === 'org' ? undefined : server });
+      const issuer = oktaPresetIssuer({ domain: values['okta-domain'], authorizationServerId: values['auth-server'] });
       return { kind: 'issuer', issuer, label: `Okta ${issuer}` };
     } catch (error) {
       if (isOidcError(error)) throw new UsageError(error.toUserMessage());
@@ -214,6 +214,11 @@ function resolveServer(values: IdpOptionValues): ServerSource | undefined {
   return ENDPOINT_FLAGS.some(([flag]) => values[flag] !== undefined) ? { kind: 'endpoints' } : undefined;
 }
 
+/** The flow-file reference to the client secret's environment variable. */
+function secretEnvRef(name: string): string {
+  return `\${env:${name}}`;
+}
+
 function resolveClient(values: IdpOptionValues, env: Record<string, string | undefined>): ClientSpec {
   const method = values['client-auth'];
   if (method !== undefined && !(CLIENT_AUTH_METHODS as readonly string[]).includes(method)) {
@@ -221,6 +226,7 @@ function resolveClient(values: IdpOptionValues, env: Record<string, string | und
   }
   if ((values['cert-file'] === undefined) !== (values['key-file'] === undefined)) throw new UsageError('--cert-file and --key-file go together (the client certificate and its private key).');
   const secretEnv = values['client-secret-env'] ?? DEFAULT_SECRET_ENV;
+  if (!isSecretRef(secretEnvRef(secretEnv))) throw new UsageError(`--client-secret-env takes an environment variable name (letters, digits, _ . - /), got "${secretEnv}".`);
   const secret = env[secretEnv];
   if (values['client-secret-env'] !== undefined && !secret) {
     throw new UsageError(`The environment variable ${secretEnv} (from --client-secret-env) is not set or empty.`);
@@ -271,15 +277,9 @@ export function requireIdpSpec(values: IdpOptionValues, env: Record<string, stri
   return spec;
 }
 
-/** An IdP ready to call: context (transport, metadata, client), keys and the file's defaults. */
-export interface ConnectedIdp {
-  ctx: OAuthContext;
-  /** The IdP's signing keys, when it publishes a jwks_uri. */
-  jwks?: JwksCache;
-  /** Token request defaults from a flow file's IdP. */
+/** An IdP ready to call, with the token request defaults of a flow file's IdP. */
+export interface ConnectedIdp extends CoreConnectedIdp {
   defaults: { scopes?: string[]; audience?: string; resource?: string; extra?: Record<string, string> };
-  /** Notes for standard error, e.g. discovery warnings. */
-  warnings: string[];
 }
 
 export interface ConnectOptions {
@@ -302,95 +302,65 @@ async function readNamed(path: string, flag: string, read: (path: string) => Pro
   }
 }
 
-function withOptions(http: HttpClient, options: Partial<HttpOptions>): HttpClient {
-  if (Object.keys(options).length === 0) return http;
-  return { send: (request) => http.send({ ...request, options: { ...options, ...request.options } }) };
-}
-
-interface FromFile {
-  config: IdpConfig;
-  issuer?: string;
-}
-
-async function idpFromFile(source: Extract<ServerSource, { kind: 'file' }>, io: CliIo, read: (path: string) => Promise<string>): Promise<FromFile> {
+async function idpFromFile(source: Extract<ServerSource, { kind: 'file' }>, io: CliIo, read: (path: string) => Promise<string>): Promise<IdpConnectConfig> {
   const text = await readNamed(source.file, '--file', read);
   const { file } = loadFlowFile(text, { fileName: source.file });
   const idps = Object.keys(file.idps ?? {});
   const name = source.idp ?? (idps.length === 1 ? idps[0] : undefined);
   if (!name) throw new UsageError(idps.length === 0 ? `${source.file} defines no IdPs.` : `${source.file} has several IdPs; pick one with --idp: ${idps.join(', ')}.`);
-  const raw = file.idps?.[name];
-  if (!raw) throw new UsageError(`${source.file} has no IdP "${name}"; it has: ${idps.join(', ') || 'none'}.`);
-  const secrets = { env: io.env };
+  const idp = file.idps?.[name];
+  if (!idp) throw new UsageError(`${source.file} has no IdP "${name}"; it has: ${idps.join(', ') || 'none'}.`);
   const environment = selectEnvironment(file, source.env);
-  const envValues = environment ? (renderTemplate(environment.values, { env: {}, steps: {} }, { secrets, where: `environment ${environment.name}` }) as Record<string, unknown>) : {};
-  const config = renderTemplate(raw, { env: envValues, steps: {} }, { secrets, where: `idps.${name}` }) as IdpConfig;
-  const okta = config.okta;
-  const issuer = config.issuer ?? (okta ? oktaIssuer({ domain: okta.domain, authorizationServerId: (okta.authorizationServerId ?? 'default') === 'org' ? undefined : (okta.authorizationServerId ?? 'default') }) : undefined);
-  return { config, issuer };
+  const env = environment ? (renderTemplate(environment.values, { env: {}, steps: {} }, { secrets: { env: io.env }, where: `environment ${environment.name}` }) as Record<string, unknown>) : {};
+  return { name, idp, env };
 }
 
+/** The IdP the server flags describe, in the shape a flow file would write it. */
+function idpFromFlags(spec: IdpSpec): IdpConnectConfig {
+  const endpoints: IdpEndpoints = {};
+  for (const [name, field] of ENDPOINT_METADATA_FIELDS) {
+    const url = spec.endpoints[field];
+    if (url) endpoints[name] = url;
+  }
+  const server = spec.server;
+  return { name: server.kind === 'issuer' ? server.label : 'from the command line', idp: { ...(server.kind === 'issuer' ? { issuer: server.issuer } : {}), endpoints } };
+}
 
-/** Reads the files the spec names, discovers the metadata and builds the OAuth context. */
+/**
+ * Builds the core connector's config from the command line: the flow file's
+ * IdP (or one made of the server flags), with the client flags written over
+ * it, and the key files read here, then connects through the core.
+ */
 export async function connectIdp(spec: IdpSpec, options: ConnectOptions): Promise<ConnectedIdp> {
   const read = options.readTextFile ?? ((path: string) => readFile(path, 'utf8'));
-  const warnings: string[] = [];
-  let fileConfig: IdpConfig | undefined;
-  let issuer: string | undefined;
-  const endpoints: Partial<Record<EndpointField, string>> = {};
-  const tls: Partial<HttpOptions> = {};
-
-  if (spec.server.kind === 'file') {
-    const loaded = await idpFromFile(spec.server, options.io, read);
-    fileConfig = loaded.config;
-    issuer = fileConfig.discovery === false ? undefined : loaded.issuer;
-    for (const [name, field] of ENDPOINT_METADATA_FIELDS) {
-      const value = fileConfig.endpoints?.[name];
-      if (value) endpoints[field] = value;
-    }
-    if (fileConfig.caFile) tls.ca = await readNamed(fileConfig.caFile, 'caFile in the flow file', read);
-    if (fileConfig.insecureSkipTlsVerify) tls.insecureSkipTlsVerify = true;
-  } else if (spec.server.kind === 'issuer') {
-    issuer = spec.server.issuer;
-  }
-  Object.assign(endpoints, spec.endpoints);
-
-  const http = withOptions(options.http, tls);
-  let metadata: AuthorizationServerMetadata;
-  if (issuer && options.discovery !== false) {
-    const found = await discover(http, issuer, { clock: options.clock });
-    metadata = found.metadata;
-    warnings.push(...found.warnings);
-  } else {
-    metadata = { issuer: issuer ?? (spec.server.kind === 'file' ? (fileConfig?.issuer ?? '') : '') };
-  }
-  metadata = { ...metadata, ...endpoints };
-
+  const base = spec.server.kind === 'file' ? await idpFromFile(spec.server, options.io, read) : idpFromFlags(spec);
   const c = spec.client;
-  const clientId = c.clientId ?? fileConfig?.clientId;
-  if (options.needClient && !clientId) throw new UsageError('--client-id is required: the IdP authenticates the application that calls it.');
-  const clientSecret = c.clientSecret ?? fileConfig?.clientSecret;
-  const privateKey = c.privateKeyFile ? await readNamed(c.privateKeyFile, '--private-key-file', read) : fileConfig?.privateKey;
-  const certificate = c.certFile ? await readNamed(c.certFile, '--cert-file', read) : fileConfig?.certificate;
-  const certificateKey = c.keyFile ? await readNamed(c.keyFile, '--key-file', read) : undefined;
-  const authMethod: ClientAuthMethod =
-    c.authMethod ?? fileConfig?.clientAuth ?? (clientSecret ? 'client_secret_basic' : privateKey ? 'private_key_jwt' : certificate ? 'tls_client_auth' : 'none');
-  const client: ClientConfig = {
-    clientId: clientId ?? '',
-    authMethod,
-    clientSecret,
-    privateKey,
-    keyId: c.keyId ?? fileConfig?.keyId,
-    signingAlg: fileConfig?.signingAlg,
-    certificate,
-    certificateKey,
+  const idp: IdpConfig = {
+    ...base.idp,
+    ...(c.clientId !== undefined ? { clientId: c.clientId } : {}),
+    ...(c.authMethod ? { clientAuth: c.authMethod } : {}),
+    // A reference, not the value: the secret is resolved by the connector and never rendered as a template.
+    ...(c.clientSecret ? { clientSecret: secretEnvRef(c.secretEnv) } : {}),
+    ...(c.keyId !== undefined ? { keyId: c.keyId } : {}),
+    ...(options.discovery === false ? { discovery: false } : {}),
   };
-  const jwks = metadata.jwks_uri ? new JwksCache({ http, jwksUri: metadata.jwks_uri, clock: options.clock }) : undefined;
-  const resource = fileConfig?.resource;
-  const extra = fileConfig?.extra ? Object.fromEntries(Object.entries(fileConfig.extra).map(([k, v]) => [k, String(v)])) : undefined;
+  const keys = {
+    privateKey: c.privateKeyFile ? await readNamed(c.privateKeyFile, '--private-key-file', read) : undefined,
+    certificate: c.certFile ? await readNamed(c.certFile, '--cert-file', read) : undefined,
+    certificateKey: c.keyFile ? await readNamed(c.keyFile, '--key-file', read) : undefined,
+  };
+  // The spec already read the secret's variable; its value stands whatever the environment says now.
+  const env = c.clientSecret ? { ...options.io.env, [c.secretEnv]: c.clientSecret } : options.io.env;
+  const connected = await connectCore({ ...base, idp, keys }, { http: options.http, secrets: { env }, clock: options.clock, readTextFile: read });
+  if (options.needClient && !connected.ctx.client.clientId) throw new UsageError('--client-id is required: the IdP authenticates the application that calls it.');
+  const { scopes, audience, resource, extra } = connected.config;
   return {
-    ctx: { http, metadata, client, clock: options.clock },
-    jwks,
-    defaults: { scopes: fileConfig?.scopes, audience: fileConfig?.audience, resource: Array.isArray(resource) ? resource[0] : resource, extra },
-    warnings,
+    ...connected,
+    defaults: {
+      scopes,
+      audience,
+      resource: Array.isArray(resource) ? resource[0] : resource,
+      extra: extra ? Object.fromEntries(Object.entries(extra).map(([k, v]) => [k, String(v)])) : undefined,
+    },
   };
 }

@@ -1,39 +1,24 @@
-import { readFile } from 'node:fs/promises';
 import type { Clock } from '../clock';
 import { systemClock } from '../clock';
-import { diagnose } from '../diagnosis/diagnose';
-import type { KongOidcConfig } from '../gateway/kong-oidc-config';
-import { lintKongOidc } from '../gateway/lint';
-import type { LintContext, LintFinding } from '../gateway/lint';
-import type { DiagnosisInput, Verdict } from '../diagnosis/diagnose';
+import type { Verdict } from '../diagnosis/diagnose';
 import { asOidcError, OidcError } from '../errors';
-import type { HttpClient, HttpExchange, HttpOptions, HttpRequest, HttpResponse } from '../http/types';
-import { readCaText } from '../http/ca-file';
-import { classifyToken, decodeJwt, JwksCache, verifyJwt } from '../jwt';
+import type { LintFinding } from '../gateway/lint';
+import type { HttpClient, HttpExchange, HttpRequest } from '../http/types';
+import { decodeJwt, JwksCache, verifyJwt } from '../jwt';
 import type { JwtVerification } from '../jwt';
-import {
-  authorizationCode,
-  clientCredentials,
-  deviceAuthorization,
-  discover,
-  DiscoveryCache,
-  introspect,
-  oktaIssuer,
-  passwordGrant,
-  refreshToken,
-  revoke,
-  tokenExchange,
-  TokenStore,
-} from '../oauth';
-import type { AuthorizationServerMetadata, ClientConfig, DeviceUserCode, OAuthContext, TokenSet } from '../oauth';
+import { connectIdp, DiscoveryCache, introspect, revoke, TokenStore, withHttpOptions } from '../oauth';
+import type { ConnectedIdp, DeviceUserCode } from '../oauth';
 import { evaluateAssertions } from './assertions';
 import type { AssertionResult } from './assertions';
-import type { AdminStep, Assertion, CallStep, FlowFile, IdpConfig, RequestStep, StepDef, TokenStep, VerifyStep } from './file-format';
-import { ENDPOINT_METADATA_FIELDS, innerSteps } from './file-format';
+import type { AdminStep, Assertion, FlowFile, StepDef, TokenStep, VerifyStep } from './file-format';
+import { innerSteps } from './file-format';
+import { responseResult, runCallStep, runRequestStep } from './http-steps';
+import type { RunScope } from './run-scope';
 import { getFlow, selectEnvironment } from './select';
 import type { SecretSources } from './secret-ref';
-import type { StepResult, StepTokenResult, TemplateContext } from './step-result';
+import type { StepResult, TemplateContext } from './step-result';
 import { renderTemplate, renderTemplateString } from './template';
+import { renewExpiredToken, runTokenStep } from './token-step';
 
 /** Sandbox admin actions the `admin` step may call. */
 export interface SandboxAdmin {
@@ -129,14 +114,6 @@ export type RunEvent =
   | { type: 'paused'; id: string; at: number }
   | { type: 'run-end'; result: RunResult };
 
-interface IdpRuntime {
-  name: string;
-  ctx: OAuthContext;
-  config: IdpConfig;
-  jwks?: JwksCache;
-  httpOptions: Partial<HttpOptions>;
-}
-
 const defaultSleep = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((resolve) => {
     const timer = setTimeout(resolve, ms);
@@ -146,49 +123,14 @@ const defaultSleep = (ms: number, signal?: AbortSignal) =>
     }, { once: true });
   });
 
-function headersOf(response: HttpResponse): Record<string, string> {
-  return response.headers;
-}
-
-function parseBody(response: HttpResponse): unknown {
-  const type = response.headers['content-type'] ?? '';
-  if (/json/i.test(type) || /^\s*[[{]/.test(response.text)) {
-    try {
-      return JSON.parse(response.text) as unknown;
-    } catch {
-      return response.text;
-    }
-  }
-  return response.text;
-}
-
-function tokenResult(set: TokenSet): StepTokenResult {
-  const out: StepTokenResult = { access_token: set.accessToken, token_type: set.tokenType };
-  if (set.idToken) out.id_token = set.idToken;
-  if (set.refreshToken) out.refresh_token = set.refreshToken;
-  if (set.expiresAt !== undefined) out.expires_at = Math.floor(set.expiresAt / 1000);
-  if (set.scope) out.scope = set.scope.join(' ');
-  if (classifyToken(set.accessToken) === 'jwt') {
-    try {
-      out.claims = decodeJwt(set.accessToken).payload;
-    } catch {
-      // An access token that only looks like a JWT is treated as opaque.
-    }
-  }
-  return out;
-}
-
 /** Runs one flow of a loaded flow file, step by step, emitting events as it goes. */
 export class FlowRunner {
   private readonly clock: Clock;
   private readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
-  private readonly tokenStore: TokenStore;
   private readonly discoveryCache: DiscoveryCache;
-  private readonly idps = new Map<string, Promise<IdpRuntime>>();
-  /** Which IdP issued each token seen in this run, for diagnosis. */
-  private readonly tokenOrigin = new Map<string, string>();
-  /** The last introspection answer per token in this run. */
-  private readonly lastIntrospection = new Map<string, { active: boolean; claims: Record<string, unknown> }>();
+  private readonly idps = new Map<string, Promise<ConnectedIdp>>();
+  /** What the step pieces share with this loop; its token memory is per run. */
+  private readonly scope: RunScope;
   /** The latest token step of the run, so calls can renew its token when it expires. */
   private lastTokenStep?: TokenStep;
   /** The rendered environment of the current run; IdP and route templates read it. */
@@ -200,8 +142,16 @@ export class FlowRunner {
   ) {
     this.clock = deps.clock ?? systemClock;
     this.sleep = deps.sleep ?? defaultSleep;
-    this.tokenStore = deps.tokenStore ?? new TokenStore({ clock: this.clock });
     this.discoveryCache = deps.discoveryCache ?? new DiscoveryCache({ clock: this.clock });
+    this.scope = {
+      deps,
+      clock: this.clock,
+      tokenStore: deps.tokenStore ?? new TokenStore({ clock: this.clock }),
+      idp: (name, http) => this.idp(name, http),
+      knownIdp: async (name) => this.idps.get(name)?.catch(() => undefined),
+      tokenOrigin: new Map(),
+      lastIntrospection: new Map(),
+    };
   }
 
   async run(options: RunOptions): Promise<RunResult> {
@@ -210,8 +160,8 @@ export class FlowRunner {
     const env = selectEnvironment(this.file, options.env, options.flow);
     const startedAt = this.clock.now();
     // What the runner learns about tokens is per run, so a long-lived runner's memory stays flat.
-    this.tokenOrigin.clear();
-    this.lastIntrospection.clear();
+    this.scope.tokenOrigin.clear();
+    this.scope.lastIntrospection.clear();
     this.lastTokenStep = undefined;
     const ctx: TemplateContext = { env: {}, steps: {}, vars: flow.vars ?? {} };
     const steps: StepRun[] = [];
@@ -362,19 +312,19 @@ export class FlowRunner {
     switch (def.type) {
       case 'token':
         this.lastTokenStep = def;
-        return this.token(render(def), http, note);
+        return runTokenStep(render(def), { http, note }, this.scope);
       case 'introspect': {
         const step = render(def);
         const idp = await this.idp(step.idp, http);
-        const result = await introspect({ ...idp.ctx, http: this.withOptions(http, idp.httpOptions) }, step.token, { tokenTypeHint: step.hint, accept: step.accept, verifyKey: idp.jwks?.keyResolver() });
-        this.lastIntrospection.set(step.token, { active: result.active, claims: result.claims });
-        return { status: 'passed', introspection: { ...result.claims, active: result.active }, response: { status: result.response.status, headers: headersOf(result.response), body: parseBody(result.response) } };
+        const result = await introspect({ ...idp.ctx, http: withHttpOptions(http, idp.httpOptions) }, step.token, { tokenTypeHint: step.hint, accept: step.accept, verifyKey: idp.jwks?.keyResolver() });
+        this.scope.lastIntrospection.set(step.token, { active: result.active, claims: result.claims });
+        return { status: 'passed', introspection: { ...result.claims, active: result.active }, response: responseResult(result.response) };
       }
       case 'revoke': {
         const step = render(def);
         const idp = await this.idp(step.idp, http);
-        const { response } = await revoke({ ...idp.ctx, http: this.withOptions(http, idp.httpOptions) }, step.token, { tokenTypeHint: step.hint });
-        return { status: 'passed', response: { status: response.status, headers: headersOf(response), body: parseBody(response) } };
+        const { response } = await revoke({ ...idp.ctx, http: withHttpOptions(http, idp.httpOptions) }, step.token, { tokenTypeHint: step.hint });
+        return { status: 'passed', response: responseResult(response) };
       }
       case 'decode': {
         const step = render(def);
@@ -385,10 +335,10 @@ export class FlowRunner {
       case 'verify':
         return this.verify(render(def), http, run);
       case 'call':
-        if (def.token === undefined) await this.renewExpiredToken(ctx, http, note);
-        return this.call(render(def), ctx, http, run);
+        if (def.token === undefined) await renewExpiredToken({ def: this.lastTokenStep, ctx, http, note }, this.scope);
+        return runCallStep(render(def), { ctx, routes: this.file.routes, http, run }, this.scope);
       case 'request':
-        return this.request(render(def), http, run);
+        return runRequestStep(render(def), http);
       case 'wait': {
         const step = render(def);
         if (step.confirm) {
@@ -425,110 +375,21 @@ export class FlowRunner {
     return { status: 'passed' };
   }
 
-  /** Adds per-IdP TLS options (CA file, insecure) to every request. */
-  private withOptions(http: HttpClient, options: Partial<HttpOptions>): HttpClient {
-    if (Object.keys(options).length === 0) return http;
-    return { send: (request) => http.send({ ...request, options: { ...options, ...request.options } }) };
-  }
-
-  private idp(name: string, http: HttpClient): Promise<IdpRuntime> {
-    let pending = this.idps.get(name);
-    if (!pending) {
-      pending = this.buildIdp(name, http);
-      this.idps.set(name, pending);
-      pending.catch(() => this.idps.delete(name));
-    }
+  private idp(name: string, http: HttpClient): Promise<ConnectedIdp> {
+    const cached = this.idps.get(name);
+    if (cached) return cached;
+    const raw = this.file.idps?.[name];
+    const pending = raw
+      ? connectIdp({ name, idp: raw, env: this.envValues }, { http, secrets: this.deps.secrets, clock: this.clock, discoveryCache: this.discoveryCache, readTextFile: this.deps.readTextFile })
+      : Promise.reject(new StepFailureWithError('flowfile.reference', `There is no IdP '${name}' in this file.`));
+    this.idps.set(name, pending);
+    // A failed connection is tried again by the next step that needs the IdP.
+    pending.catch(() => this.idps.delete(name));
     return pending;
   }
 
-  private async buildIdp(name: string, http: HttpClient): Promise<IdpRuntime> {
-    const raw = this.file.idps?.[name];
-    if (!raw) throw new StepFailureWithError('flowfile.reference', `There is no IdP '${name}' in this file.`);
-    const envCtx: TemplateContext = { env: this.envValues, steps: {} };
-    const config = renderTemplate(raw, envCtx, { secrets: this.deps.secrets, where: `idps.${name}` }) as IdpConfig;
-    const httpOptions: Partial<HttpOptions> = {};
-    if (config.caFile) httpOptions.ca = await readCaText(config.caFile, `idps.${name}.caFile`, this.deps.readTextFile ?? ((p: string) => readFile(p, 'utf8')));
-    if (config.insecureSkipTlsVerify) httpOptions.insecureSkipTlsVerify = true;
-    const tlsHttp = this.withOptions(http, httpOptions);
-    let metadata: AuthorizationServerMetadata;
-    // An Okta preset names the org server 'org'; any other id (default: 'default') is a custom server.
-    const serverId = config.okta?.authorizationServerId ?? 'default';
-    const issuer = config.issuer ?? (config.okta ? oktaIssuer({ domain: config.okta.domain, authorizationServerId: serverId === 'org' ? undefined : serverId }) : undefined);
-    if (issuer && config.discovery !== false) {
-      metadata = (await discover(tlsHttp, issuer, { cache: this.discoveryCache })).metadata;
-    } else {
-      metadata = { issuer: issuer ?? '' };
-    }
-    // Endpoints written in the file override what discovery found.
-    for (const [name, field] of ENDPOINT_METADATA_FIELDS) {
-      const url = config.endpoints?.[name];
-      if (url) metadata = { ...metadata, [field]: url };
-    }
-    const client: ClientConfig = {
-      clientId: config.clientId ?? '',
-      authMethod: config.clientAuth ?? (config.clientSecret ? 'client_secret_basic' : 'none'),
-      clientSecret: config.clientSecret,
-      privateKey: config.privateKey,
-      keyId: config.keyId,
-      signingAlg: config.signingAlg,
-      certificate: config.certificate,
-      // For mutual TLS the file's privateKey is the key of the client certificate.
-      ...(config.clientAuth === 'tls_client_auth' || config.clientAuth === 'self_signed_tls_client_auth' ? { certificateKey: config.privateKey } : {}),
-    };
-    const jwks = metadata.jwks_uri ? new JwksCache({ http: tlsHttp, jwksUri: metadata.jwks_uri, clock: this.clock }) : undefined;
-    return { name, config, ctx: { http: tlsHttp, metadata, client, clock: this.clock }, jwks, httpOptions };
-  }
-
-  private async token(step: TokenStep, http: HttpClient, note: (message: string) => void): Promise<StepResult> {
-    const idp = await this.idp(step.idp, http);
-    const ctx: OAuthContext = { ...idp.ctx, http: this.withOptions(http, idp.httpOptions) };
-    const scope = step.scopes ?? idp.config.scopes;
-    const audience = step.audience ?? idp.config.audience;
-    // The grants send one resource indicator; a list uses its first entry.
-    const resourceValue = step.resource ?? idp.config.resource;
-    const resource = Array.isArray(resourceValue) ? resourceValue[0] : resourceValue;
-    const extra = { ...(idp.config.extra ?? {}), ...(step.extra ?? {}) } as Record<string, string>;
-    const grant = step.grant ?? 'client_credentials';
-    const fetch = async (): Promise<TokenSet> => {
-      switch (grant) {
-        case 'client_credentials':
-          return clientCredentials(ctx, { scope, audience, resource, extra });
-        case 'password':
-          return passwordGrant(ctx, { username: step.username ?? '', password: step.password ?? '', scope, extra });
-        case 'refresh_token':
-          return refreshToken(ctx, step.refreshToken ?? '', { scope, extra });
-        case 'token_exchange':
-          return tokenExchange(ctx, { subjectToken: step.subjectToken ?? '', subjectTokenType: step.subjectTokenType ?? 'access_token', actorToken: step.actorToken, actorTokenType: step.actorTokenType, requestedTokenType: step.requestedTokenType, audience, resource, scope, extra });
-        case 'device_code':
-          return deviceAuthorization(ctx, { scope, extra, onUserCode: (info) => {
-            note(`Open ${info.verificationUriComplete ?? info.verificationUri} and enter the code ${info.userCode}.`);
-            this.deps.onDeviceCode?.(info);
-          }, signal: this.deps.signal });
-        case 'authorization_code': {
-          const open = this.deps.openBrowser;
-          if (!open) throw new StepFailureWithError('flow.needs_browser', `Step ${step.id} signs a person in with the authorization-code grant, which needs a browser, and this run has none.`, 'Run it from VS Code or an interactive terminal.');
-          return authorizationCode(ctx, { scope: scope ?? ['openid'], openBrowser: open, extra });
-        }
-      }
-    };
-    let set: TokenSet;
-    if (step.reuse === false || grant === 'authorization_code' || grant === 'device_code') {
-      set = await fetch();
-    } else {
-      const key = JSON.stringify([step.idp, grant, scope, audience, resource, extra]);
-      const got = await this.tokenStore.get(key, { fetch, refresh: grant === 'client_credentials' ? undefined : (rt) => refreshToken(ctx, rt, { scope }) });
-      if (got.source === 'cache') note('Reused a cached token that is still valid.');
-      if (got.source === 'refetched-after-expiry') note('The cached token had expired, so a new one was fetched.');
-      if (got.source === 'refreshed') note('The cached token had expired and was refreshed.');
-      set = got.token;
-    }
-    this.tokenOrigin.set(set.accessToken, step.idp);
-    const token = tokenResult(set);
-    return { status: 'passed', token, claims: token.claims };
-  }
-
   private async verify(step: VerifyStep, http: HttpClient, run: StepRun): Promise<StepResult> {
-    const idpName = step.idp ?? this.tokenOrigin.get(step.token);
+    const idpName = step.idp ?? this.scope.tokenOrigin.get(step.token);
     const idp = idpName ? await this.idp(idpName, http) : undefined;
     const keys = step.jwks ? new JwksCache({ http, jwksUri: step.jwks, clock: this.clock }) : idp?.jwks;
     if (!keys) throw new StepFailureWithError('flow.verify_keys', `Step ${step.id} cannot verify: name an idp with a jwks_uri, or give jwks.`);
@@ -539,155 +400,6 @@ export class FlowRunner {
       run.notes.push(...verification.checks.filter((c) => !c.ok).map((c) => c.message));
     }
     return { status: verification.valid ? 'passed' : 'failed', claims: verification.payload, header: verification.header };
-  }
-
-  /**
-   * A call that uses the flow's latest token renews it first when it has
-   * expired (or will within 30 s), as long as the token step allows it and
-   * needs no person (client credentials, password, refresh, exchange).
-   */
-  private async renewExpiredToken(ctx: TemplateContext, http: HttpClient, note: (message: string) => void): Promise<void> {
-    const def = this.lastTokenStep;
-    if (!def || def.refetchOnExpiry === false || def.grant === 'authorization_code' || def.grant === 'device_code') return;
-    const current = ctx.steps[def.id]?.token;
-    if (!current?.expires_at || current.expires_at * 1000 - 30_000 > this.clock.now()) return;
-    const renewed = await this.token(renderTemplate({ ...def, reuse: true }, ctx, { secrets: this.deps.secrets, where: `step ${def.id}` }) as TokenStep, http, note);
-    ctx.steps[def.id] = { ...ctx.steps[def.id], ...renewed, status: ctx.steps[def.id]?.status ?? 'passed' };
-    note(`The token from step ${def.id} expired at ${new Date(current.expires_at * 1000).toISOString()}; a new one was fetched before this call.`);
-  }
-
-  private lastToken(ctx: TemplateContext): string | undefined {
-    const results = Object.values(ctx.steps);
-    for (let i = results.length - 1; i >= 0; i -= 1) {
-      const token = results[i]?.token?.access_token;
-      if (token) return token;
-    }
-    return undefined;
-  }
-
-  private async call(step: CallStep, ctx: TemplateContext, http: HttpClient, run: StepRun): Promise<StepResult> {
-    const raw = this.file.routes?.[step.route];
-    if (!raw) throw new StepFailureWithError('flowfile.reference', `There is no route '${step.route}' in this file.`);
-    const route = renderTemplate(raw, { env: ctx.env, steps: {} }, { secrets: this.deps.secrets, where: `routes.${step.route}` }) as typeof raw;
-    const token = step.token === false ? undefined : (step.token ?? this.lastToken(ctx));
-    const url = new URL(`${route.baseUrl.replace(/\/$/, '')}${step.path ?? route.path ?? ''}`);
-    for (const [key, value] of Object.entries({ ...(route.query ?? {}), ...(step.query ?? {}) })) url.searchParams.set(key, String(value));
-    const headers: Record<string, string> = {};
-    for (const [key, value] of Object.entries({ ...(route.headers ?? {}), ...(step.headers ?? {}) })) headers[key] = String(value);
-    const placement = route.token ?? {};
-    const where = placement.in ?? 'header';
-    let form = step.form as Record<string, string> | undefined;
-    if (token) {
-      if (where === 'header') headers[placement.name ?? 'Authorization'] = placement.scheme === '' ? token : `${placement.scheme ?? 'Bearer'} ${token}`;
-      else if (where === 'query') url.searchParams.set(placement.name ?? 'access_token', token);
-      else if (where === 'cookie') headers.Cookie = `${placement.name ?? 'access_token'}=${token}`;
-      else form = { ...(form ?? {}), [placement.name ?? 'access_token']: token };
-    }
-    const request: HttpRequest = { method: step.method ?? route.method ?? 'GET', url: url.toString(), headers, label: `route ${step.route}`, lane: 'gateway', secrets: token ? [token] : [] };
-    if (step.json !== undefined) request.json = step.json;
-    else if (form) request.form = form;
-    else if (step.body !== undefined) request.body = step.body;
-    const response = await http.send(request);
-    const result: StepResult = { status: 'passed', request: { method: request.method, url: request.url, headers }, response: { status: response.status, headers: headersOf(response), body: parseBody(response) } };
-    run.verdict = await this.diagnoseCall(response, token, where, placement.scheme ?? 'Bearer', route.gateway, http, run);
-    run.gatewayFindings = await this.routeFindings(route.gateway, token);
-    return result;
-  }
-
-  /**
-   * The route's Kong config linted against this token and, when the token's
-   * IdP was already discovered, its metadata. No I/O of its own. The config
-   * is a flow file's description, so what it leaves out is unknown (partial).
-   */
-  private async routeFindings(gateway: { kind: string; config?: Record<string, unknown> } | undefined, token: string | undefined): Promise<LintFinding[] | undefined> {
-    if (gateway?.kind !== 'kong' || !gateway.config) return undefined;
-    const context: LintContext = { partial: true };
-    if (token) {
-      const idpName = this.tokenOrigin.get(token);
-      const idp = idpName ? await this.idps.get(idpName)?.catch(() => undefined) : undefined;
-      if (idp?.ctx.metadata.issuer) context.metadata = idp.ctx.metadata;
-      const kind = classifyToken(token);
-      const introspected = this.lastIntrospection.get(token);
-      if (kind === 'jwt') {
-        try {
-          context.token = { kind, claims: decodeJwt(token).payload };
-        } catch {
-          // An undecodable token has no claims to check requirements against.
-        }
-      } else if (introspected?.active) {
-        context.token = { kind, claims: introspected.claims ?? {} };
-      }
-    }
-    return lintKongOidc(gateway.config as KongOidcConfig, context);
-  }
-
-  /** Explains a gateway's answer; for a 401/403 it asks the token's IdP about the token (a visible extra call). */
-  private async diagnoseCall(response: HttpResponse, token: string | undefined, location: 'header' | 'query' | 'cookie' | 'body', scheme: string, gateway: { kind: string; config?: Record<string, unknown> } | undefined, http: HttpClient, run: StepRun): Promise<Verdict | undefined> {
-    const rejected = response.status === 401 || response.status === 403;
-    const known = token ? this.lastIntrospection.get(token) : undefined;
-    if (!rejected && !(known && !known.active)) return undefined;
-    const input: DiagnosisInput = {
-      now: this.clock.now(),
-      gateway: { status: response.status, headers: response.headers, body: response.text.slice(0, 2000) },
-      request: { tokenLocation: token ? location : 'none', authorizationScheme: token && location === 'header' ? scheme : undefined },
-      gatewayKind: gateway?.kind === 'kong' || gateway?.kind === 'apache' ? gateway.kind : 'other',
-      kongConfig: gateway?.kind === 'kong' ? (gateway.config as DiagnosisInput['kongConfig']) : undefined,
-    };
-    if (token) {
-      const kind = classifyToken(token);
-      input.token = { kind };
-      if (kind === 'jwt') {
-        try {
-          const decoded = decodeJwt(token);
-          input.token.header = decoded.header;
-          input.token.payload = decoded.payload;
-        } catch {
-          input.token = { kind: 'opaque' };
-        }
-      }
-      const idpName = this.tokenOrigin.get(token);
-      if (idpName && rejected) {
-        const idp = await this.idp(idpName, http).catch(() => undefined);
-        if (idp) {
-          const diagHttp = this.withOptions(http, idp.httpOptions);
-          if (kind === 'jwt' && idp.jwks) {
-            const verification = await verifyJwt(token, { keys: idp.jwks, issuer: idp.ctx.metadata.issuer, clock: this.clock }).catch(() => undefined);
-            if (verification) {
-              input.token.verification = verification;
-              run.jwtChecks = verification.checks;
-            }
-          }
-          if (idp.ctx.metadata.introspection_endpoint) {
-            try {
-              const answer = await introspect({ ...idp.ctx, http: { send: (r) => diagHttp.send({ ...r, label: `diagnosis: ${r.label ?? 'introspection'}` }) } }, token, {});
-              input.introspection = { active: answer.active, claims: answer.claims };
-              this.lastIntrospection.set(token, { active: answer.active, claims: answer.claims });
-            } catch (error) {
-              const e = asOidcError(error);
-              input.introspection = { error: { code: e.code, message: e.message } };
-            }
-          }
-        }
-      } else if (known) {
-        input.introspection = known;
-      }
-    }
-    return diagnose(input);
-  }
-
-  private async request(step: RequestStep, http: HttpClient, run: StepRun): Promise<StepResult> {
-    const url = new URL(step.url);
-    for (const [key, value] of Object.entries(step.query ?? {})) url.searchParams.set(key, String(value));
-    const headers: Record<string, string> = {};
-    for (const [key, value] of Object.entries(step.headers ?? {})) headers[key] = String(value);
-    const auth = Object.entries(headers).find(([k]) => k.toLowerCase() === 'authorization')?.[1];
-    const request: HttpRequest = { method: step.method ?? 'GET', url: url.toString(), headers, label: `request ${step.id}`, lane: 'other', secrets: auth ? [auth.replace(/^\S+\s+/, '')] : [] };
-    if (step.json !== undefined) request.json = step.json;
-    else if (step.form) request.form = step.form as Record<string, string>;
-    else if (step.body !== undefined) request.body = step.body;
-    const response = await http.send(request);
-    void run;
-    return { status: 'passed', request: { method: request.method, url: request.url, headers }, response: { status: response.status, headers: headersOf(response), body: parseBody(response) } };
   }
 }
 

@@ -1,5 +1,6 @@
 import { OidcError } from '../errors';
 import { didYouMean } from './did-you-mean';
+import { oktaServerId } from '../oauth/okta';
 import type { FlowDef, FlowFile, IdpConfig, ValueMap } from './file-format';
 
 /**
@@ -34,6 +35,7 @@ export function getFlow(file: FlowFile, name: string): FlowDef {
 export function idpIssuer(idp: IdpConfig): string | undefined {
   if (idp.issuer !== undefined) return idp.issuer.replace(/\/+$/, '');
   if (!idp.okta) return undefined;
-  const server = idp.okta.authorizationServerId ?? 'default';
-  return server === 'org' ? `https://${idp.okta.domain}` : `https://${idp.okta.domain}/oauth2/${server}`;
+  // Not oktaIssuer: the domain may still be a template, which is no host name yet.
+  const server = oktaServerId(idp.okta);
+  return server === undefined ? `https://${idp.okta.domain}` : `https://${idp.okta.domain}/oauth2/${server}`;
 }

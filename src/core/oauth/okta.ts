@@ -39,6 +39,21 @@ export function oktaIssuer(server: OktaServer): string {
   return id ? `${base}/oauth2/${encodeURIComponent(id)}` : base;
 }
 
+/**
+ * The issuer of an Okta preset as flow files, the CLI and the extension
+ * write it: `authorizationServerId` defaults to the built-in "default"
+ * custom server, and "org" names the org authorization server.
+ */
+export function oktaPresetIssuer(preset: { domain: string; authorizationServerId?: string }): string {
+  return oktaIssuer({ domain: preset.domain, authorizationServerId: oktaServerId(preset) });
+}
+
+/** The custom authorization server a preset names, or undefined for the org server ("org"). */
+export function oktaServerId(preset: { authorizationServerId?: string }): string | undefined {
+  const id = preset.authorizationServerId ?? 'default';
+  return id === 'org' ? undefined : id;
+}
+
 /** Okta's well-known endpoint URLs, built without any network call. */
 export function oktaMetadata(server: OktaServer): AuthorizationServerMetadata {
   const issuer = oktaIssuer(server);

@@ -262,28 +262,28 @@ async function discoverIdp(s: Services, arg: unknown): Promise<void> {
     if (env === null) return;
     const prepared = await s.runs.prepare({ source, file, env, title: `Discover ${idp.name}` });
     const { renderTemplate } = await import('../../core/flow/template');
-    const { selectEnvironment, idpIssuer } = await import('../../core/flow/select');
+    const { selectEnvironment } = await import('../../core/flow/select');
+    const { connectIdp, issuerOf } = await import('../../core/oauth/connect-idp');
     const chosen = selectEnvironment(file, prepared.envName);
     const envValues = chosen ? (renderTemplate(chosen.values, { env: {}, steps: {} }, { secrets: prepared.sources }) as Record<string, unknown>) : {};
-    const config = renderTemplate(file.idps?.[idp.name], { env: envValues, steps: {} }, { secrets: prepared.sources, where: `idps.${idp.name}` }) as IdpConfig;
-    const issuer = config.issuer ?? (config.okta ? idpIssuer({ okta: { domain: config.okta.domain.replace(/^https?:\/\//, ''), authorizationServerId: config.okta.authorizationServerId } }) : undefined);
-    if (!issuer) {
-      void vs.window.showWarningMessage(`${idp.name} has no issuer or okta preset, so there is nothing to discover; its endpoints are the ones written in the file.`);
-      return;
-    }
-    const { readFile } = await import('node:fs/promises');
     const { readSettings } = await import('../services/settings');
     const { createClient } = await import('../services/http-factory');
     const http = await createClient(readSettings(vs));
     try {
-      const ca = config.caFile ? await readFile(config.caFile, 'utf8') : undefined;
-      const { discover } = await import('../../core/oauth/discovery');
-      const withTls = { send: (r: Parameters<typeof http.send>[0]) => http.send({ ...r, options: { ...(ca ? { ca } : {}), ...(config.insecureSkipTlsVerify ? { insecureSkipTlsVerify: true } : {}), ...r.options } }) };
-      const found = await vs.window.withProgress({ location: vs.ProgressLocation.Window, title: `Discovering ${idp.name}` }, () => discover(withTls, issuer));
+      // Asked for by name, so discover even when runs of this IdP do not (discovery: false).
+      const config = { name: idp.name, idp: { ...file.idps?.[idp.name], discovery: true }, env: envValues };
+      const connected = await vs.window.withProgress({ location: vs.ProgressLocation.Window, title: `Discovering ${idp.name}` }, () => connectIdp(config, { http, secrets: prepared.sources }));
+      // Without an issuer nothing was sent: there is no discovery document to read.
+      if (!issuerOf(connected.config)) {
+        void vs.window.showWarningMessage(`${idp.name} has no issuer or okta preset, so there is nothing to discover; its endpoints are the ones written in the file.`);
+        return;
+      }
+      const { metadata } = connected.ctx;
       const { endpointsFromMetadata } = await import('../trees/idp-nodes');
-      s.discovery.set(idp.id, { status: 'ok', issuer: found.metadata.issuer, endpoints: endpointsFromMetadata(found.metadata as unknown as Record<string, unknown>), at: Date.now() });
-      s.log.info(`Discovered ${idp.name}: ${found.metadata.issuer}`);
-      void vs.window.showInformationMessage(`${idp.name}: discovery document read (${found.metadata.issuer}).`);
+      s.discovery.set(idp.id, { status: 'ok', issuer: metadata.issuer, endpoints: endpointsFromMetadata(metadata as unknown as Record<string, unknown>), at: Date.now() });
+      s.log.info(`Discovered ${idp.name}: ${metadata.issuer}`);
+      for (const warning of connected.warnings) s.log.warn(`${idp.name}: ${warning}`);
+      void vs.window.showInformationMessage(`${idp.name}: discovery document read (${metadata.issuer}).`);
     } finally {
       await http.close();
     }

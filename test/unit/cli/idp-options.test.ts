@@ -135,7 +135,8 @@ idps:
     scopes: [orders:read]
     extra: { tenant: 7 }
 `;
-      const files: Record<string, string> = { 'flows.yaml': flow, 'ca.pem': 'CA PEM' };
+      const ca = '-----BEGIN CERTIFICATE-----\nCA PEM\n-----END CERTIFICATE-----\n';
+      const files: Record<string, string> = { 'flows.yaml': flow, 'ca.pem': ca };
       const http = new FakeHttp().on('https://prod-idp/token', { body: { access_token: 'at', token_type: 'Bearer' } });
       const env = captureIo({ env: { APP_SECRET: 'from-env' } }).io;
       const spec = requireIdpSpec({ file: 'flows.yaml', idp: 'okta', env: 'prod' }, env.env);
@@ -145,7 +146,27 @@ idps:
       assert.deepEqual(idp.defaults.scopes, ['orders:read']);
       assert.deepEqual(idp.defaults.extra, { tenant: '7' });
       await idp.ctx.http.send({ method: 'POST', url: 'https://prod-idp/token' });
-      assert.equal(http.last().options?.ca, 'CA PEM', 'the file\'s caFile travels with every request');
+      assert.equal(http.last().options?.ca, ca, 'the file\'s caFile travels with every request');
+    });
+
+    it('refuses a flow file IdP whose secret variable is unset, naming it, before any request', async () => {
+      const flow = 'version: 1\nidps:\n  okta: { discovery: false, endpoints: { token: "https://idp/token" }, clientId: app, clientSecret: "${env:APP_SECRET}" }\n';
+      const http = new FakeHttp();
+      const spec = requireIdpSpec({ file: 'f.yaml' }, {});
+      await assert.rejects(connectIdp(spec, { http, io, needClient: true, readTextFile: async () => flow }), (error: { code?: string; message: string; hint?: string }) =>
+        error.code === 'config.secret_unset' && /IdP okta .*APP_SECRET is not set/.test(error.message) && /export APP_SECRET=/.test(error.hint ?? ''));
+      assert.equal(http.requests.length, 0);
+    });
+
+    it('writes the client flags over the flow file\'s IdP and reads the mTLS key from --key-file', async () => {
+      const flow = 'version: 1\nidps:\n  okta: { discovery: false, endpoints: { token: "https://idp/token" }, clientId: from-file, caFile: ca.der }\n';
+      const files: Record<string, string> = { 'f.yaml': flow, 'c.pem': 'CERT', 'k.pem': 'KEY', 'ca.der': '0\u0082' };
+      const readTextFile = async (path: string) => files[path]!;
+      const spec = requireIdpSpec({ file: 'f.yaml', 'client-id': 'from-flag', 'cert-file': 'c.pem', 'key-file': 'k.pem' }, {});
+      await assert.rejects(connectIdp(spec, { http: new FakeHttp(), io, needClient: true, readTextFile }), (error: { code?: string }) => error.code === 'config.ca_file', 'the file\'s caFile must be PEM');
+      files['ca.der'] = '-----BEGIN CERTIFICATE-----\nCA\n-----END CERTIFICATE-----\n';
+      const client = (await connectIdp(spec, { http: new FakeHttp(), io, needClient: true, readTextFile })).ctx.client;
+      assert.deepEqual({ id: client.clientId, method: client.authMethod, cert: client.certificate, key: client.certificateKey }, { id: 'from-flag', method: 'tls_client_auth', cert: 'CERT', key: 'KEY' });
     });
 
     it('says which IdPs a flow file has when --idp is missing or wrong', async () => {

@@ -141,6 +141,17 @@ describe('flow runner', () => {
     assert.equal(t.http.requests.length, 0);
   });
 
+  it('stops at an IdP whose client secret reference is unset: a configuration error naming the variable and the IdP, nothing sent', async () => {
+    const t = setup();
+    const { file } = loadFlowFile(FILE.replace('clientSecret: "{{env.secret}}"', 'clientSecret: "${env:OKTA_SECRET}"'), { fileName: 'test.yaml' });
+    const result = await new FlowRunner(file, { http: t.http, clock: t.clock, sleep: t.sleep, secrets: { env: { CLIENT_SECRET: 'x' } } }).run({ flow: 'scenario' });
+    const token = result.steps.find((s) => s.id === 'token')!;
+    assert.equal(token.error?.code, 'config.secret_unset');
+    assert.match(token.error!.message, /IdP okta .*OKTA_SECRET is not set/);
+    assert.match(token.error!.hint ?? '', /export OKTA_SECRET=/);
+    assert.equal(t.http.requests.length, 0);
+  });
+
   it('refuses an admin step outside the sandbox with a clear error', async () => {
     const t = setup();
     const { file } = loadFlowFile(FILE, { fileName: 'test.yaml' });

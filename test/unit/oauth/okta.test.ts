@@ -1,11 +1,17 @@
 import { strict as assert } from 'node:assert';
-import { oktaIssuer, oktaMetadata } from '../../../src/core/oauth/okta';
+import { oktaIssuer, oktaMetadata, oktaPresetIssuer } from '../../../src/core/oauth/okta';
 
 describe('Okta presets', () => {
   it('builds the org and custom authorization server issuers', () => {
     assert.equal(oktaIssuer({ domain: 'dev-1.okta.com' }), 'https://dev-1.okta.com');
     assert.equal(oktaIssuer({ domain: 'dev-1.okta.com', authorizationServerId: 'default' }), 'https://dev-1.okta.com/oauth2/default');
     assert.equal(oktaIssuer({ domain: 'dev-1.okta.com', authorizationServerId: 'aus123abc' }), 'https://dev-1.okta.com/oauth2/aus123abc');
+  });
+
+  it('reads a preset as files and flags write it: no id is "default", "org" is the org server', () => {
+    assert.equal(oktaPresetIssuer({ domain: 'dev-1.okta.com' }), 'https://dev-1.okta.com/oauth2/default');
+    assert.equal(oktaPresetIssuer({ domain: 'dev-1.okta.com', authorizationServerId: 'org' }), 'https://dev-1.okta.com');
+    assert.equal(oktaPresetIssuer({ domain: 'dev-1.okta.com', authorizationServerId: 'aus9' }), 'https://dev-1.okta.com/oauth2/aus9');
   });
 
   it('accepts a domain with https:// and trailing slashes, and keeps an explicit http:// for local mocks', () => {

@@ -1,0 +1,114 @@
+/**
+ * Why a gateway answered a call step as it did: the verdict (asking the
+ * token's IdP when the gateway refused) and what the route's Kong config
+ * lint says about this token.
+ */
+import { diagnose } from '../diagnosis/diagnose';
+import type { DiagnosisInput, Verdict } from '../diagnosis/diagnose';
+import { asOidcError } from '../errors';
+import type { KongOidcConfig } from '../gateway/kong-oidc-config';
+import { lintKongOidc } from '../gateway/lint';
+import type { LintContext, LintFinding } from '../gateway/lint';
+import type { HttpClient, HttpResponse } from '../http/types';
+import { classifyToken, decodeJwt, verifyJwt } from '../jwt';
+import { introspect, withHttpOptions } from '../oauth';
+import type { GatewayConfig, TokenPlacement } from './file-format';
+import type { RunScope } from './run-scope';
+import type { StepRun } from './runner';
+import { resolvePlacement } from './token-placement';
+
+export interface CallDiagnosisOptions {
+  response: HttpResponse;
+  /** The token the call sent, if any. */
+  token?: string;
+  /** Where the route puts the token. */
+  placement?: TokenPlacement;
+  gateway?: Pick<GatewayConfig, 'kind' | 'config'>;
+  /** The step's recording client: diagnosis calls show on its timeline. */
+  http: HttpClient;
+  /** Receives the local JWT checks. */
+  run: StepRun;
+}
+
+/** Explains a gateway's answer; for a 401/403 it asks the token's IdP about the token (a visible extra call). */
+export async function diagnoseCall(options: CallDiagnosisOptions, scope: RunScope): Promise<Verdict | undefined> {
+  const { response, token, gateway, http, run } = options;
+  const placement = resolvePlacement(options.placement);
+  const rejected = response.status === 401 || response.status === 403;
+  const known = token ? scope.lastIntrospection.get(token) : undefined;
+  if (!rejected && !(known && !known.active)) return undefined;
+  const input: DiagnosisInput = {
+    now: scope.clock.now(),
+    gateway: { status: response.status, headers: response.headers, body: response.text.slice(0, 2000) },
+    request: { tokenLocation: token ? placement.in : 'none', authorizationScheme: token && placement.in === 'header' ? placement.scheme : undefined },
+    gatewayKind: gateway?.kind === 'kong' || gateway?.kind === 'apache' ? gateway.kind : 'other',
+    kongConfig: gateway?.kind === 'kong' ? (gateway.config as DiagnosisInput['kongConfig']) : undefined,
+  };
+  if (token) {
+    const kind = classifyToken(token);
+    input.token = { kind };
+    if (kind === 'jwt') {
+      try {
+        const decoded = decodeJwt(token);
+        input.token.header = decoded.header;
+        input.token.payload = decoded.payload;
+      } catch {
+        input.token = { kind: 'opaque' };
+      }
+    }
+    const idpName = scope.tokenOrigin.get(token);
+    if (idpName && rejected) {
+      const idp = await scope.idp(idpName, http).catch(() => undefined);
+      if (idp) {
+        const diagHttp = withHttpOptions(http, idp.httpOptions);
+        if (kind === 'jwt' && idp.jwks) {
+          const verification = await verifyJwt(token, { keys: idp.jwks, issuer: idp.ctx.metadata.issuer, clock: scope.clock }).catch(() => undefined);
+          if (verification) {
+            input.token.verification = verification;
+            run.jwtChecks = verification.checks;
+          }
+        }
+        if (idp.ctx.metadata.introspection_endpoint) {
+          try {
+            const answer = await introspect({ ...idp.ctx, http: { send: (r) => diagHttp.send({ ...r, label: `diagnosis: ${r.label ?? 'introspection'}` }) } }, token, {});
+            input.introspection = { active: answer.active, claims: answer.claims };
+            scope.lastIntrospection.set(token, { active: answer.active, claims: answer.claims });
+          } catch (error) {
+            const e = asOidcError(error);
+            input.introspection = { error: { code: e.code, message: e.message } };
+          }
+        }
+      }
+    } else if (known) {
+      input.introspection = known;
+    }
+  }
+  return diagnose(input);
+}
+
+/**
+ * The route's Kong config linted against this token and, when the token's
+ * IdP was already discovered, its metadata. No I/O of its own. The config
+ * is a flow file's description, so what it leaves out is unknown (partial).
+ */
+export async function routeFindings(gateway: Pick<GatewayConfig, 'kind' | 'config'> | undefined, token: string | undefined, scope: RunScope): Promise<LintFinding[] | undefined> {
+  if (gateway?.kind !== 'kong' || !gateway.config) return undefined;
+  const context: LintContext = { partial: true };
+  if (token) {
+    const idpName = scope.tokenOrigin.get(token);
+    const idp = idpName ? await scope.knownIdp(idpName) : undefined;
+    if (idp?.ctx.metadata.issuer) context.metadata = idp.ctx.metadata;
+    const kind = classifyToken(token);
+    const introspected = scope.lastIntrospection.get(token);
+    if (kind === 'jwt') {
+      try {
+        context.token = { kind, claims: decodeJwt(token).payload };
+      } catch {
+        // An undecodable token has no claims to check requirements against.
+      }
+    } else if (introspected?.active) {
+      context.token = { kind, claims: introspected.claims ?? {} };
+    }
+  }
+  return lintKongOidc(gateway.config as KongOidcConfig, context);
+}

@@ -1,0 +1,87 @@
+/** The HTTP steps: `call` (a route, with the run's token, diagnosed) and `request` (any URL, as written). */
+import { OidcError } from '../errors';
+import type { HttpClient, HttpRequest, HttpResponse } from '../http/types';
+import { diagnoseCall, routeFindings } from './call-diagnosis';
+import type { CallStep, FlowFile, RequestStep } from './file-format';
+import type { RunScope } from './run-scope';
+import type { StepRun } from './runner';
+import type { StepResponse, StepResult, TemplateContext } from './step-result';
+import { renderTemplate } from './template';
+import { placeToken } from './token-placement';
+
+function parseBody(response: HttpResponse): unknown {
+  const type = response.headers['content-type'] ?? '';
+  if (/json/i.test(type) || /^\s*[[{]/.test(response.text)) {
+    try {
+      return JSON.parse(response.text) as unknown;
+    } catch {
+      return response.text;
+    }
+  }
+  return response.text;
+}
+
+/** A response as step results and assertions see it: status, headers and the body parsed when it is JSON. */
+export function responseResult(response: HttpResponse): StepResponse {
+  return { status: response.status, headers: response.headers, body: parseBody(response) };
+}
+
+/** The access token of the latest step that got one. */
+function lastToken(ctx: TemplateContext): string | undefined {
+  const results = Object.values(ctx.steps);
+  for (let i = results.length - 1; i >= 0; i -= 1) {
+    const token = results[i]?.token?.access_token;
+    if (token) return token;
+  }
+  return undefined;
+}
+
+function withBody(request: HttpRequest, body: { json?: unknown; form?: Record<string, string>; body?: string }): HttpRequest {
+  if (body.json !== undefined) request.json = body.json;
+  else if (body.form) request.form = body.form;
+  else if (body.body !== undefined) request.body = body.body;
+  return request;
+}
+
+export interface CallStepOptions {
+  /** The run's template context: route templates read its environment, the token defaults to its latest. */
+  ctx: TemplateContext;
+  routes: FlowFile['routes'];
+  /** The step's recording client. */
+  http: HttpClient;
+  /** Receives the verdict, JWT checks and gateway findings. */
+  run: StepRun;
+}
+
+/** Calls a route of the flow file with a token placed as the route says, then explains the answer. */
+export async function runCallStep(step: CallStep, options: CallStepOptions, scope: RunScope): Promise<StepResult> {
+  const { ctx, http, run } = options;
+  const raw = options.routes?.[step.route];
+  if (!raw) throw new OidcError('flowfile.reference', `There is no route '${step.route}' in this file.`);
+  const route = renderTemplate(raw, { env: ctx.env, steps: {} }, { secrets: scope.deps.secrets, where: `routes.${step.route}` }) as typeof raw;
+  const token = step.token === false ? undefined : (step.token ?? lastToken(ctx));
+  const url = new URL(`${route.baseUrl.replace(/\/$/, '')}${step.path ?? route.path ?? ''}`);
+  for (const [key, value] of Object.entries({ ...(route.query ?? {}), ...(step.query ?? {}) })) url.searchParams.set(key, String(value));
+  const headers: Record<string, string> = {};
+  for (const [key, value] of Object.entries({ ...(route.headers ?? {}), ...(step.headers ?? {}) })) headers[key] = String(value);
+  const plain = { url: url.toString(), headers, form: step.form as Record<string, string> | undefined };
+  const target = token ? placeToken(plain, token, route.token) : plain;
+  const request: HttpRequest = { method: step.method ?? route.method ?? 'GET', url: target.url, headers: target.headers, label: `route ${step.route}`, lane: 'gateway', secrets: token ? [token] : [] };
+  const response = await http.send(withBody(request, { json: step.json, form: target.form, body: step.body }));
+  const result: StepResult = { status: 'passed', request: { method: request.method, url: request.url, headers: target.headers }, response: responseResult(response) };
+  run.verdict = await diagnoseCall({ response, token, placement: route.token, gateway: route.gateway, http, run }, scope);
+  run.gatewayFindings = await routeFindings(route.gateway, token, scope);
+  return result;
+}
+
+/** Sends a request exactly as the step writes it; a written Authorization value is kept out of logs. */
+export async function runRequestStep(step: RequestStep, http: HttpClient): Promise<StepResult> {
+  const url = new URL(step.url);
+  for (const [key, value] of Object.entries(step.query ?? {})) url.searchParams.set(key, String(value));
+  const headers: Record<string, string> = {};
+  for (const [key, value] of Object.entries(step.headers ?? {})) headers[key] = String(value);
+  const auth = Object.entries(headers).find(([k]) => k.toLowerCase() === 'authorization')?.[1];
+  const request: HttpRequest = { method: step.method ?? 'GET', url: url.toString(), headers, label: `request ${step.id}`, lane: 'other', secrets: auth ? [auth.replace(/^\S+\s+/, '')] : [] };
+  const response = await http.send(withBody(request, { json: step.json, form: step.form as Record<string, string> | undefined, body: step.body }));
+  return { status: 'passed', request: { method: request.method, url: request.url, headers }, response: responseResult(response) };
+}

@@ -1,0 +1,107 @@
+/** The token step: fetch (or reuse) a token, renew it before a call when it expired, and record it. */
+import { OidcError } from '../errors';
+import type { HttpClient } from '../http/types';
+import { classifyToken, decodeJwt } from '../jwt';
+import { authorizationCode, clientCredentials, deviceAuthorization, passwordGrant, refreshToken, tokenExchange, withHttpOptions } from '../oauth';
+import type { OAuthContext, TokenSet } from '../oauth';
+import type { TokenStep } from './file-format';
+import type { RunScope } from './run-scope';
+import type { StepResult, StepTokenResult, TemplateContext } from './step-result';
+import { renderTemplate } from './template';
+
+export interface TokenStepOptions {
+  /** The step's recording client. */
+  http: HttpClient;
+  /** Adds a note to the step (cache use, device codes). */
+  note: (message: string) => void;
+}
+
+/** What a step result says about a token set, claims decoded (unverified) when it is a JWT. */
+export function tokenResult(set: TokenSet): StepTokenResult {
+  const out: StepTokenResult = { access_token: set.accessToken, token_type: set.tokenType };
+  if (set.idToken) out.id_token = set.idToken;
+  if (set.refreshToken) out.refresh_token = set.refreshToken;
+  if (set.expiresAt !== undefined) out.expires_at = Math.floor(set.expiresAt / 1000);
+  if (set.scope) out.scope = set.scope.join(' ');
+  if (classifyToken(set.accessToken) === 'jwt') {
+    try {
+      out.claims = decodeJwt(set.accessToken).payload;
+    } catch {
+      // An access token that only looks like a JWT is treated as opaque.
+    }
+  }
+  return out;
+}
+
+/** Runs a (rendered) token step: its grant, through the token store unless the step or grant forbids reuse. */
+export async function runTokenStep(step: TokenStep, options: TokenStepOptions, scope: RunScope): Promise<StepResult> {
+  const { http, note } = options;
+  const { deps } = scope;
+  const idp = await scope.idp(step.idp, http);
+  const ctx: OAuthContext = { ...idp.ctx, http: withHttpOptions(http, idp.httpOptions) };
+  const scopes = step.scopes ?? idp.config.scopes;
+  const audience = step.audience ?? idp.config.audience;
+  // The grants send one resource indicator; a list uses its first entry.
+  const resourceValue = step.resource ?? idp.config.resource;
+  const resource = Array.isArray(resourceValue) ? resourceValue[0] : resourceValue;
+  const extra = { ...(idp.config.extra ?? {}), ...(step.extra ?? {}) } as Record<string, string>;
+  const grant = step.grant ?? 'client_credentials';
+  const fetch = async (): Promise<TokenSet> => {
+    switch (grant) {
+      case 'client_credentials':
+        return clientCredentials(ctx, { scope: scopes, audience, resource, extra });
+      case 'password':
+        return passwordGrant(ctx, { username: step.username ?? '', password: step.password ?? '', scope: scopes, extra });
+      case 'refresh_token':
+        return refreshToken(ctx, step.refreshToken ?? '', { scope: scopes, extra });
+      case 'token_exchange':
+        return tokenExchange(ctx, { subjectToken: step.subjectToken ?? '', subjectTokenType: step.subjectTokenType ?? 'access_token', actorToken: step.actorToken, actorTokenType: step.actorTokenType, requestedTokenType: step.requestedTokenType, audience, resource, scope: scopes, extra });
+      case 'device_code':
+        return deviceAuthorization(ctx, { scope: scopes, extra, onUserCode: (info) => {
+          note(`Open ${info.verificationUriComplete ?? info.verificationUri} and enter the code ${info.userCode}.`);
+          deps.onDeviceCode?.(info);
+        }, signal: deps.signal });
+      case 'authorization_code': {
+        const open = deps.openBrowser;
+        if (!open) throw new OidcError('flow.needs_browser', `Step ${step.id} signs a person in with the authorization-code grant, which needs a browser, and this run has none.`, { hint: 'Run it from VS Code or an interactive terminal.' });
+        return authorizationCode(ctx, { scope: scopes ?? ['openid'], openBrowser: open, extra });
+      }
+    }
+  };
+  let set: TokenSet;
+  if (step.reuse === false || grant === 'authorization_code' || grant === 'device_code') {
+    set = await fetch();
+  } else {
+    const key = JSON.stringify([step.idp, grant, scopes, audience, resource, extra]);
+    const got = await scope.tokenStore.get(key, { fetch, refresh: grant === 'client_credentials' ? undefined : (rt) => refreshToken(ctx, rt, { scope: scopes }) });
+    if (got.source === 'cache') note('Reused a cached token that is still valid.');
+    if (got.source === 'refetched-after-expiry') note('The cached token had expired, so a new one was fetched.');
+    if (got.source === 'refreshed') note('The cached token had expired and was refreshed.');
+    set = got.token;
+  }
+  scope.tokenOrigin.set(set.accessToken, step.idp);
+  const token = tokenResult(set);
+  return { status: 'passed', token, claims: token.claims };
+}
+
+export interface RenewOptions extends TokenStepOptions {
+  /** The latest token step of the run (unrendered), if any. */
+  def: TokenStep | undefined;
+  /** The run's template context; the renewed token replaces the step's result in it. */
+  ctx: TemplateContext;
+}
+
+/**
+ * A call that uses the flow's latest token renews it first when it has
+ * expired (or will within 30 s), as long as the token step allows it and
+ * needs no person (client credentials, password, refresh, exchange).
+ */
+export async function renewExpiredToken(options: RenewOptions, scope: RunScope): Promise<void> {
+  const { def, ctx, note } = options;
+  if (!def || def.refetchOnExpiry === false || def.grant === 'authorization_code' || def.grant === 'device_code') return;
+  const current = ctx.steps[def.id]?.token;
+  if (!current?.expires_at || current.expires_at * 1000 - 30_000 > scope.clock.now()) return;
+  const renewed = await runTokenStep(renderTemplate({ ...def, reuse: true }, ctx, { secrets: scope.deps.secrets, where: `step ${def.id}` }) as TokenStep, options, scope);
+  ctx.steps[def.id] = { ...ctx.steps[def.id], ...renewed, status: ctx.steps[def.id]?.status ?? 'passed' };
+  note(`The token from step ${def.id} expired at ${new Date(current.expires_at * 1000).toISOString()}; a new one was fetched before this call.`);
+}

@@ -1,0 +1,144 @@
+/**
+ * One way to turn an IdP description into something to call: transport
+ * options (CA file, insecure), the issuer (Okta presets included), the
+ * metadata (discovery, then endpoints written by hand), the client and how
+ * it authenticates. The flow runner, the CLI and the extension all connect
+ * through here, so they agree on defaults and on what a broken
+ * configuration is called.
+ */
+import { readFile } from 'node:fs/promises';
+import type { Clock } from '../clock';
+import { isOidcError, OidcError } from '../errors';
+import type { IdpConfig } from '../flow/file-format';
+import { ENDPOINT_METADATA_FIELDS } from '../flow/file-format';
+import type { SecretSources } from '../flow/secret-ref';
+import { renderTemplate } from '../flow/template';
+import { readCaText } from '../http/ca-file';
+import type { HttpClient, HttpOptions } from '../http/types';
+import { JwksCache } from '../jwt/jwks';
+import type { ClientAuthMethod, ClientConfig } from './client-auth';
+import type { OAuthContext } from './context';
+import { discover } from './discovery';
+import type { DiscoveryCache } from './discovery';
+import type { AuthorizationServerMetadata } from './metadata';
+import { oktaPresetIssuer } from './okta';
+
+/** An IdP to connect to, as a flow file writes it. */
+export interface IdpConnectConfig {
+  /** The IdP's name; messages and locations say `idps.<name>`. */
+  name: string;
+  /** The IdP with its `{{env.*}}` templates and secret references still unresolved. */
+  idp: IdpConfig;
+  /** The selected environment's values (already rendered) for the IdP's `{{env.*}}` templates. */
+  env?: Record<string, unknown>;
+  /** Key material the caller read itself (the CLI's key files); wins over the IdP's own. */
+  keys?: { privateKey?: string; certificate?: string; certificateKey?: string };
+}
+
+export interface ConnectIdpDeps {
+  http: HttpClient;
+  /** Where the IdP's ${env:..} and ${secret:..} references are looked up. */
+  secrets: SecretSources;
+  clock?: Clock;
+  /** Shared by a long-lived runner so repeated runs do not refetch the discovery document. */
+  discoveryCache?: DiscoveryCache;
+  /** Reads the IdP's caFile (injectable for tests). */
+  readTextFile?: (path: string) => Promise<string>;
+}
+
+/** An IdP ready to call. */
+export interface ConnectedIdp {
+  name: string;
+  /** The IdP with templates and references resolved (token defaults such as scopes live here). */
+  config: IdpConfig;
+  ctx: OAuthContext;
+  /** The IdP's signing keys, when it publishes a jwks_uri. */
+  jwks?: JwksCache;
+  /** Per-IdP transport options (CA, insecure); every request to this IdP needs them. */
+  httpOptions: Partial<HttpOptions>;
+  /** What discovery noticed but did not refuse, for the shell to show. */
+  warnings: string[];
+}
+
+// Reference failures inside an IdP are configuration errors: nothing was sent yet.
+const UNRESOLVED_REFERENCE = new Set(['secret.missing', 'secret.unavailable']);
+const SECRET_METHODS: ReadonlySet<ClientAuthMethod> = new Set(['client_secret_basic', 'client_secret_post', 'client_secret_jwt']);
+const MTLS_METHODS: ReadonlySet<ClientAuthMethod> = new Set(['tls_client_auth', 'self_signed_tls_client_auth']);
+
+/** The issuer an IdP (templates rendered) names, directly or through its Okta preset. */
+export function issuerOf(idp: Pick<IdpConfig, 'issuer' | 'okta'>): string | undefined {
+  return idp.issuer ?? (idp.okta ? oktaPresetIssuer(idp.okta) : undefined);
+}
+
+/** Adds per-IdP transport options to every request, without overriding a request's own. */
+export function withHttpOptions(http: HttpClient, options: Partial<HttpOptions>): HttpClient {
+  if (Object.keys(options).length === 0) return http;
+  return { send: (request) => http.send({ ...request, options: { ...options, ...request.options } }) };
+}
+
+function render(config: IdpConnectConfig, secrets: SecretSources): IdpConfig {
+  try {
+    return renderTemplate(config.idp, { env: config.env ?? {}, steps: {} }, { secrets, where: `idps.${config.name}` }) as IdpConfig;
+  } catch (error) {
+    if (!isOidcError(error) || !UNRESOLVED_REFERENCE.has(error.code)) throw error;
+    // The reference's own message names the variable or key and where it is used; its hint says how to set it here.
+    throw new OidcError('config.secret_unset', `IdP ${config.name} cannot be used: ${error.message}`, { where: error.where, hint: error.hint, cause: error });
+  }
+}
+
+/** Without a stated method: a secret means basic, a key private_key_jwt, a certificate mutual TLS, else a public client. */
+function authMethodOf(idp: IdpConfig, privateKey: string | undefined, certificate: string | undefined): ClientAuthMethod {
+  if (idp.clientAuth) return idp.clientAuth;
+  if (idp.clientSecret) return 'client_secret_basic';
+  if (privateKey) return 'private_key_jwt';
+  return certificate ? 'tls_client_auth' : 'none';
+}
+
+function clientOf(name: string, idp: IdpConfig, keys: NonNullable<IdpConnectConfig['keys']>): ClientConfig {
+  const privateKey = keys.privateKey ?? idp.privateKey;
+  const certificate = keys.certificate ?? idp.certificate;
+  const authMethod = authMethodOf(idp, privateKey, certificate);
+  if (SECRET_METHODS.has(authMethod) && !idp.clientSecret) {
+    // Sending the request anyway would only earn an invalid_client that reads like a wrong secret.
+    throw new OidcError('config.secret_unset', `IdP ${name} authenticates with ${authMethod}, but it has no client secret.`, {
+      where: `idps.${name}.clientSecret`,
+      hint: 'Give it one: clientSecret: ${env:NAME} with NAME set in the environment (CLI), or ${secret:KEY} stored with "OIDC Flow: Store Secret" (VS Code).',
+    });
+  }
+  return {
+    clientId: idp.clientId ?? '',
+    authMethod,
+    clientSecret: idp.clientSecret,
+    privateKey,
+    keyId: idp.keyId,
+    signingAlg: idp.signingAlg,
+    certificate,
+    // For mutual TLS without a separate key file, the IdP's privateKey is the certificate's key.
+    certificateKey: keys.certificateKey ?? (MTLS_METHODS.has(authMethod) ? privateKey : undefined),
+  };
+}
+
+/** Resolves an IdP's references, reads its CA file, discovers its metadata and builds its client. */
+export async function connectIdp(config: IdpConnectConfig, deps: ConnectIdpDeps): Promise<ConnectedIdp> {
+  const idp = render(config, deps.secrets);
+  const client = clientOf(config.name, idp, config.keys ?? {});
+  const httpOptions: Partial<HttpOptions> = {};
+  if (idp.caFile) httpOptions.ca = await readCaText(idp.caFile, `idps.${config.name}.caFile`, deps.readTextFile ?? ((path) => readFile(path, 'utf8')));
+  if (idp.insecureSkipTlsVerify) httpOptions.insecureSkipTlsVerify = true;
+  const http = withHttpOptions(deps.http, httpOptions);
+  const issuer = issuerOf(idp);
+  const warnings: string[] = [];
+  let metadata: AuthorizationServerMetadata = { issuer: issuer ?? '' };
+  if (issuer && idp.discovery !== false) {
+    const found = await discover(http, issuer, { cache: deps.discoveryCache, clock: deps.clock });
+    metadata = found.metadata;
+    warnings.push(...found.warnings);
+  }
+  // Endpoints written by hand win over discovered ones.
+  for (const [name, field] of ENDPOINT_METADATA_FIELDS) {
+    const url = idp.endpoints?.[name];
+    if (url) metadata = { ...metadata, [field]: url };
+  }
+  const jwks = metadata.jwks_uri ? new JwksCache({ http, jwksUri: metadata.jwks_uri, clock: deps.clock }) : undefined;
+  return { name: config.name, config: idp, ctx: { http, metadata, client, clock: deps.clock }, jwks, httpOptions, warnings };
+}

@@ -1,0 +1,43 @@
+/** Where a call puts its token (a pure function): header by default, or the query, a cookie or the form body. */
+import { strict as assert } from 'node:assert';
+import { placeToken, resolvePlacement } from '../../../src/core/flow/token-placement';
+import type { TokenTarget } from '../../../src/core/flow/token-placement';
+
+const target = (): TokenTarget => ({ url: 'https://gw.test/orders?page=2', headers: { Accept: 'application/json' } });
+
+describe('token placement', () => {
+  it('sends Authorization: Bearer by default, another scheme or header when the route says so, and a bare token for scheme ""', () => {
+    assert.deepEqual(placeToken(target(), 'tok').headers, { Accept: 'application/json', Authorization: 'Bearer tok' });
+    assert.equal(placeToken(target(), 'tok', { scheme: 'DPoP' }).headers.Authorization, 'DPoP tok');
+    assert.equal(placeToken(target(), 'tok', { name: 'X-Api-Token', scheme: '' }).headers['X-Api-Token'], 'tok');
+  });
+
+  it('puts the token in the query, next to the parameters already there', () => {
+    const placed = placeToken(target(), 't/k', { in: 'query' });
+    assert.equal(placed.url, 'https://gw.test/orders?page=2&access_token=t%2Fk');
+    assert.equal(placeToken(target(), 'tok', { in: 'query', name: 'jwt' }).url, 'https://gw.test/orders?page=2&jwt=tok');
+    assert.equal(placed.headers.Authorization, undefined);
+  });
+
+  it('puts the token in a cookie', () => {
+    assert.equal(placeToken(target(), 'tok', { in: 'cookie' }).headers.Cookie, 'access_token=tok');
+    assert.equal(placeToken(target(), 'tok', { in: 'cookie', name: 'session' }).headers.Cookie, 'session=tok');
+  });
+
+  it('puts the token in the form body, keeping the fields already there', () => {
+    assert.deepEqual(placeToken({ ...target(), form: { q: 'x' } }, 'tok', { in: 'body' }).form, { q: 'x', access_token: 'tok' });
+    assert.deepEqual(placeToken(target(), 'tok', { in: 'body', name: 'token' }).form, { token: 'tok' });
+  });
+
+  it('leaves the given request alone', () => {
+    const original = target();
+    placeToken(original, 'tok', { in: 'query' });
+    placeToken(original, 'tok');
+    assert.deepEqual(original, target());
+  });
+
+  it('fills in the defaults the diagnosis reads', () => {
+    assert.deepEqual(resolvePlacement(), { in: 'header', name: 'Authorization', scheme: 'Bearer' });
+    assert.deepEqual(resolvePlacement({ in: 'cookie' }), { in: 'cookie', name: 'access_token', scheme: 'Bearer' });
+  });
+});
