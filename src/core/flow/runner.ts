@@ -28,6 +28,7 @@ import {
 import type { AuthorizationServerMetadata, ClientConfig, DeviceUserCode, OAuthContext, TokenSet } from '../oauth';
 import { evaluateAssertions } from './assertions';
 import type { AssertionResult } from './assertions';
+import type { RunErrorCode } from './error-codes';
 import type { AdminStep, Assertion, CallStep, FlowFile, IdpConfig, RequestStep, StepDef, TokenStep, VerifyStep } from './file-format';
 import { ENDPOINT_METADATA_FIELDS, innerSteps } from './file-format';
 import { getFlow, selectEnvironment } from './select';
@@ -693,7 +694,7 @@ export class FlowRunner {
 
 /** A step-level failure with a stable code, shown as the step's error. */
 class StepFailureWithError extends OidcError {
-  constructor(code: string, message: string, hint?: string) {
+  constructor(code: RunErrorCode, message: string, hint?: string) {
     super(code, message, { hint });
   }
 }
