@@ -81,6 +81,14 @@ export class OidcError extends Error {
   }
 }
 
+/** Codes that blame the user's input (a flow file, a flag, a setting), not a server or the network. */
+export type ConfigurationCode = Extract<ErrorCode, `config.${string}` | `flowfile.${string}`>;
+
+/** Whether the user's input is at fault; the CLI exits 2 (usage) for these. */
+export function isConfigurationCode(code: ErrorCode): code is ConfigurationCode {
+  return code.startsWith('config.') || code.startsWith('flowfile.');
+}
+
 export function isOidcError(value: unknown): value is OidcError {
   return value instanceof OidcError;
 }
