@@ -1,11 +1,11 @@
 import { strict as assert } from 'node:assert';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import type { ErrorCode } from '../../src/core/errors';
 import { asOidcError, isConfigurationCode, OidcError } from '../../src/core/errors';
 import { HttpError } from '../../src/core/http';
 import { serverErrorCode } from '../../src/core/oauth/oauth-error';
 import { tokenExchange } from './http/exchange-fixture';
+import { tsFiles } from '../support/source-files';
 
 /**
  * What this file proves: error codes are a closed vocabulary. A misspelt code
@@ -13,14 +13,6 @@ import { tokenExchange } from './http/exchange-fixture';
  * day they stop being errors), every code an area declares is raised
  * somewhere, and a server's own error names still become codes.
  */
-
-function files(dir: string): string[] {
-  if (!existsSync(dir)) return [];
-  return readdirSync(dir).flatMap((name) => {
-    const path = join(dir, name);
-    return statSync(path).isDirectory() ? files(path) : path.endsWith('.ts') ? [path] : [];
-  });
-}
 
 describe('error codes', () => {
   it('refuse a misspelt code at compile time', () => {
@@ -57,7 +49,7 @@ describe('error codes', () => {
   // A best-effort text check, not types: a declared code that no line outside the unions names,
   // other than by comparing against it, is a code nothing raises, and goes.
   it('declare only codes that something raises', () => {
-    const unions = files('src/core').filter((file) => /(^|\/)(error-codes|errors)\.ts$/.test(file));
+    const unions = tsFiles('src/core').filter((file) => /(^|\/)(error-codes|errors)\.ts$/.test(file));
     const declared = new Set(
       unions.flatMap((file) => {
         const code = readFileSync(file, 'utf8').replace(/\/\*[\s\S]*?\*\//g, '').replace(/\/\/.*$/gm, '');
@@ -65,7 +57,7 @@ describe('error codes', () => {
       }),
     );
     assert.ok(declared.size > 100, `found only ${declared.size} declared codes`);
-    const lines = [...files('src'), ...files('test/support')].filter((file) => !unions.includes(file)).flatMap((file) => readFileSync(file, 'utf8').split('\n'));
+    const lines = [...tsFiles('src'), ...tsFiles('test/support')].filter((file) => !unions.includes(file)).flatMap((file) => readFileSync(file, 'utf8').split('\n'));
     const raised = (code: string): boolean => lines.some((line) => line.includes(`'${code}'`) && !new RegExp(`(===|!==)\\s*'${code}'|case\\s+'${code}'`).test(line));
     assert.deepEqual([...declared].filter((code) => !raised(code)), []);
   });
