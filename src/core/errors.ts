@@ -3,7 +3,7 @@
  * (for tests, the CLI's exit codes and the UI), a message that says what
  * happened, and a hint that says what to do. Shells only render them.
  */
-import type { AssertionErrorCode, FlowErrorCode } from './flow/error-codes';
+import type { FlowErrorCode } from './flow/error-codes';
 import type { GatewayErrorCode } from './gateway/error-codes';
 import type { HttpErrorCode } from './http/error-codes';
 import type { ImportErrorCode } from './importers/error-codes';
@@ -25,7 +25,6 @@ export type ShellErrorCode =
 
 /** Every code an OidcError can carry: a misspelt code is a compile error. */
 export type ErrorCode =
-  | AssertionErrorCode
   | ClientAuthErrorCode
   | ConfigErrorCode
   | DiscoveryErrorCode
