@@ -3,6 +3,49 @@
  * (for tests, the CLI's exit codes and the UI), a message that says what
  * happened, and a hint that says what to do. Shells only render them.
  */
+import type { FlowErrorCode } from './flow/error-codes';
+import type { GatewayErrorCode } from './gateway/error-codes';
+import type { HttpErrorCode } from './http/error-codes';
+import type { ImportErrorCode } from './importers/error-codes';
+import type { JwksErrorCode, JwtErrorCode } from './jwt/error-codes';
+import type { ClientAuthErrorCode, DiscoveryErrorCode, OAuthErrorCode } from './oauth/error-codes';
+import type { SandboxErrorCode, SandboxLoginErrorCode } from './sandbox/error-codes';
+
+/** Settings, flags and files the user gave that cannot be used; the CLI exits 2 for them. */
+export type ConfigErrorCode =
+  | 'config.ca_file'
+  | 'config.file_unreadable'
+  | 'config.kong_config_invalid'
+  | 'config.missing_jwks'
+  | 'config.output_unwritable'
+  | 'config.secret_unset';
+
+// Raised by the shells, declared here because the core imports no shell and
+// the codes are one vocabulary (the UI and tests read them all alike).
+export type ShellErrorCode =
+  | 'cli.browser'
+  | 'extension.source_missing'
+  | 'gateway.settings.field_missing'
+  | 'gateway.settings.no_workspace'
+  | 'gateway.settings.token_missing';
+
+/** Every code an OidcError can carry: a misspelt code is a compile error. */
+export type ErrorCode =
+  | ClientAuthErrorCode
+  | ConfigErrorCode
+  | DiscoveryErrorCode
+  | FlowErrorCode
+  | GatewayErrorCode
+  | HttpErrorCode
+  | ImportErrorCode
+  | JwksErrorCode
+  | JwtErrorCode
+  | OAuthErrorCode
+  | SandboxErrorCode
+  | SandboxLoginErrorCode
+  | ShellErrorCode
+  | 'internal';
+
 export interface OidcErrorDetails {
   /** What the user should do about it, one sentence. */
   hint?: string;
@@ -19,14 +62,14 @@ export interface OidcErrorDetails {
 }
 
 export class OidcError extends Error {
-  readonly code: string;
+  readonly code: ErrorCode;
   readonly hint?: string;
   readonly where?: string;
   readonly status?: number;
   readonly serverError?: string;
   readonly serverDescription?: string;
 
-  constructor(code: string, message: string, details: OidcErrorDetails = {}) {
+  constructor(code: ErrorCode, message: string, details: OidcErrorDetails = {}) {
     super(message, details.cause === undefined ? undefined : { cause: details.cause });
     this.name = 'OidcError';
     this.code = code;
@@ -43,12 +86,20 @@ export class OidcError extends Error {
   }
 }
 
+/** Codes that blame the user's input (a flow file, a flag, a setting), not a server or the network. */
+export type ConfigurationCode = Extract<ErrorCode, `config.${string}` | `flowfile.${string}`>;
+
+/** Whether the user's input is at fault; the CLI exits 2 (usage) for these. */
+export function isConfigurationCode(code: ErrorCode): code is ConfigurationCode {
+  return code.startsWith('config.') || code.startsWith('flowfile.');
+}
+
 export function isOidcError(value: unknown): value is OidcError {
   return value instanceof OidcError;
 }
 
 /** Turns anything thrown into an OidcError without losing the original. */
-export function asOidcError(value: unknown, code = 'internal', where?: string): OidcError {
+export function asOidcError(value: unknown, code: ErrorCode = 'internal', where?: string): OidcError {
   if (value instanceof OidcError) return value;
   const message = value instanceof Error ? value.message : String(value);
   return new OidcError(code, `Unexpected failure${where ? ` at ${where}` : ''}: ${message}`, {

@@ -6,11 +6,11 @@
  */
 import type { Server } from 'node:net';
 import { OidcError } from './errors';
-import type { OidcErrorDetails } from './errors';
+import type { ErrorCode, OidcErrorDetails } from './errors';
 
 export interface ListenFailure {
   /** The error code, e.g. sandbox.gateway.listen. */
-  code: string;
+  code: ErrorCode;
   /** What could not listen, e.g. "The sandbox gateway". */
   what: string;
   hint: string;

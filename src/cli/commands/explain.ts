@@ -4,6 +4,7 @@ import { parse as parseYaml } from 'yaml';
 import type { Clock } from '../../core/clock';
 import { systemClock } from '../../core/clock';
 import { asOidcError, OidcError } from '../../core/errors';
+import type { ErrorCode } from '../../core/errors';
 import { diagnose } from '../../core/diagnosis/diagnose';
 import type { DiagnosisInput, Verdict } from '../../core/diagnosis/diagnose';
 import { parseWwwAuthenticate } from '../../core/diagnosis/www-authenticate';
@@ -61,7 +62,7 @@ export interface View {
 export type LocalCheck = { state: 'verified'; verification: Pick<JwtVerification, 'valid' | 'checks'> } | { state: 'skipped'; reason: string } | { state: 'error'; message: string };
 
 /** What the IdP's introspection produced. */
-export type IdpAnswer = { state: 'answered'; active: boolean; claims: Record<string, unknown> } | { state: 'skipped'; reason: string } | { state: 'error'; code: string; message: string };
+export type IdpAnswer = { state: 'answered'; active: boolean; claims: Record<string, unknown> } | { state: 'skipped'; reason: string } | { state: 'error'; code: ErrorCode; message: string };
 
 export interface GatewayAnswer {
   status: number;

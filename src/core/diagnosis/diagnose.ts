@@ -1,6 +1,8 @@
 import { claimValues, missingRequired, withKongDefaults } from '../gateway/kong-oidc-config';
 import type { EffectiveKongOidcConfig, KongOidcConfig } from '../gateway/kong-oidc-config';
+import type { ErrorCode } from '../errors';
 import { lintKongOidc } from '../gateway/lint';
+import type { JwtErrorCode } from '../jwt/error-codes';
 import { parseWwwAuthenticate } from './www-authenticate';
 import type { AuthChallenge } from './www-authenticate';
 
@@ -20,10 +22,10 @@ export interface DiagnosisInput {
     header?: Record<string, unknown>;
     payload?: Record<string, unknown>;
     /** The local check against the IdP's JWKS, when one was made. */
-    verification?: { valid: boolean; checks: Array<{ id: string; ok: boolean; code?: string; message: string }> };
+    verification?: { valid: boolean; checks: Array<{ id: string; ok: boolean; code?: ErrorCode; message: string }> };
   };
   /** The IdP's answer about the token (our own introspection call), or why it failed. */
-  introspection?: { active: boolean; claims?: Record<string, unknown> } | { error: { code: string; message: string } };
+  introspection?: { active: boolean; claims?: Record<string, unknown> } | { error: { code: ErrorCode; message: string } };
   /** Which gateway answered, when known. */
   gatewayKind?: 'kong' | 'apache' | 'other';
   /** The route's plugin configuration, when known. */
@@ -97,11 +99,11 @@ function fromUpstream(input: DiagnosisInput, challenges: AuthChallenge[]): boole
   return echoed !== undefined;
 }
 
-function verificationFailure(input: DiagnosisInput, ...codes: string[]) {
-  return input.token?.verification?.checks.find((check) => !check.ok && check.code !== undefined && codes.includes(check.code));
+function verificationFailure(input: DiagnosisInput, ...codes: JwtErrorCode[]) {
+  return input.token?.verification?.checks.find((check) => !check.ok && codes.some((code) => code === check.code));
 }
 
-type IntrospectionView = { active: boolean; claims: Record<string, unknown> } | { error: { code: string; message: string } };
+type IntrospectionView = { active: boolean; claims: Record<string, unknown> } | { error: { code: ErrorCode; message: string } };
 
 function introspectionOf(input: DiagnosisInput): IntrospectionView | undefined {
   const i = input.introspection;

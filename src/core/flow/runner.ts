@@ -10,6 +10,7 @@ import { connectIdp, DiscoveryCache, introspect, revoke, TokenStore, withHttpOpt
 import type { ConnectedIdp, DeviceUserCode } from '../oauth';
 import { evaluateAssertions } from './assertions';
 import type { AssertionResult } from './assertions';
+import type { RunErrorCode } from './error-codes';
 import type { AdminStep, Assertion, FlowFile, StepDef, TokenStep, VerifyStep } from './file-format';
 import { innerSteps } from './file-format';
 import { responseResult, runCallStep, runRequestStep } from './http-steps';
@@ -405,7 +406,7 @@ export class FlowRunner {
 
 /** A step-level failure with a stable code, shown as the step's error. */
 class StepFailureWithError extends OidcError {
-  constructor(code: string, message: string, hint?: string) {
+  constructor(code: RunErrorCode, message: string, hint?: string) {
     super(code, message, { hint });
   }
 }

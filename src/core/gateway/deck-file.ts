@@ -7,6 +7,7 @@ import { LineCounter, isMap, isScalar, isSeq, parseDocument } from 'yaml';
 import type { Document, Node as YamlNode, YAMLMap } from 'yaml';
 import { OidcError } from '../errors';
 import type { DeckConsumer, DeckFile, DeckPlugin, DeckRoute, DeckService } from './deck';
+import type { GatewayErrorCode } from './error-codes';
 import type { GatewayModel, KongEntities, KongPluginEntity, KongRef, KongRouteEntity } from './model';
 import { buildGatewayModel } from './model';
 
@@ -49,7 +50,7 @@ class DeckReader {
     return offset === undefined ? undefined : this.lines.linePos(offset).line;
   }
 
-  fail(code: string, node: YamlNode | null | undefined, field: string, message: string, hint: string): never {
+  fail(code: GatewayErrorCode, node: YamlNode | null | undefined, field: string, message: string, hint: string): never {
     const line = this.line(node);
     throw new OidcError(code, `decK file ${this.fileName}${line ? ` line ${line}` : ''}: ${field ? `${field} ` : ''}${message}`, {
       where: `${this.fileName}${line ? `:${line}` : ''}`,

@@ -6,13 +6,14 @@
  */
 import { OidcError, isOidcError } from '../errors';
 import type { HttpClient, HttpOptions, HttpResponse } from '../http/types';
+import type { KongApiCodePrefix } from './error-codes';
 
 /** What differs between the Admin API and Konnect: names, codes and hints. */
 export interface KongApiDescriptor {
   /** e.g. "Kong Admin API". */
   name: string;
   /** e.g. "gateway.admin" → gateway.admin_unauthorized, gateway.admin_not_found, gateway.admin_malformed. */
-  codePrefix: string;
+  codePrefix: KongApiCodePrefix;
   unauthorizedHint: string;
   notFoundHint: string;
   unreachableHint: string;

@@ -3,6 +3,7 @@
  * an AggregateError from happy-eyeballs) into stable codes, messages that
  * name the endpoint, and hints.
  */
+import type { HttpErrorCode } from './error-codes';
 import { INVALID_PROXY } from './proxy';
 
 export interface FailureContext {
@@ -24,7 +25,7 @@ export interface FailureContext {
 export type FailureSurface = 'cli' | 'vscode';
 
 export interface ClassifiedFailure {
-  code: string;
+  code: HttpErrorCode;
   message: string;
   hint: string;
 }

@@ -1,15 +1,19 @@
 import type { OidcErrorDetails } from '../errors';
 import { OidcError } from '../errors';
+import type { HttpErrorCode } from './error-codes';
 import type { HttpExchange } from './types';
 
 /** An HTTP-layer failure; `exchange` is the recorded attempt with `error` set. */
 export class HttpError extends OidcError {
-  readonly exchange: HttpExchange;
+  // The exchange is the raw attempt: headers, form and secrets not yet redacted.
+  // Non-enumerable, so logging, JSON.stringify, util.inspect or spreading the
+  // error cannot spill it; whoever records exchanges reads err.exchange.
+  declare readonly exchange: HttpExchange;
 
-  constructor(code: string, message: string, exchange: HttpExchange, details: OidcErrorDetails = {}) {
+  constructor(code: HttpErrorCode, message: string, exchange: HttpExchange, details: OidcErrorDetails = {}) {
     super(code, message, details);
     this.name = 'HttpError';
-    this.exchange = exchange;
+    Object.defineProperty(this, 'exchange', { value: exchange, enumerable: false, writable: false, configurable: false });
   }
 }
 

@@ -2,6 +2,7 @@
  * The HTTP contract every protocol module speaks. The real client lives in
  * ./client.ts (undici); tests may pass any object with the same shape.
  */
+import type { HttpErrorCode } from './error-codes';
 
 /** Which participant an exchange talks to; drives the timeline's lanes. */
 export type Lane = 'idp' | 'gateway' | 'upstream' | 'other';
@@ -73,7 +74,7 @@ export interface HttpExchange {
   response?: RecordedResponse;
   timings: Timings;
   /** Set when no usable response arrived (timeout, TLS, DNS, size cap...). */
-  error?: { code: string; message: string };
+  error?: { code: HttpErrorCode; message: string };
   /** Things the user must see next to the result, e.g. "TLS verification was disabled". */
   warnings: string[];
   /** Redirect hops that led here, oldest first. */

@@ -4,6 +4,7 @@
  * throwing so that the caller can run all of them and show every result.
  */
 import { base64url } from 'jose';
+import type { ErrorCode } from '../errors';
 import { jwsAlgorithmInfo } from './algorithms';
 import { formatDuration, formatUtc } from './time-format';
 
@@ -28,8 +29,8 @@ export type JwtCheckId =
 export interface JwtCheck {
   id: JwtCheckId;
   ok: boolean;
-  /** Stable failure code (e.g. `jwt.expired`); absent when the check passed. */
-  code?: string;
+  /** Stable failure code (e.g. `jwt.expired`, or the JWKS's own failure); absent when the check passed. */
+  code?: ErrorCode;
   /** What was checked and what was seen, in plain words. */
   message: string;
   /** What to do about a failure. */
@@ -46,7 +47,7 @@ export interface TimeContext {
 
 export const pass = (id: JwtCheckId, message: string): JwtCheck => ({ id, ok: true, message });
 
-export const fail = (id: JwtCheckId, code: string, message: string, hint?: string): JwtCheck =>
+export const fail = (id: JwtCheckId, code: ErrorCode, message: string, hint?: string): JwtCheck =>
   hint === undefined ? { id, ok: false, code, message } : { id, ok: false, code, message, hint };
 
 const missing = (id: JwtCheckId, claim: string, why: string): JwtCheck =>

@@ -4,6 +4,7 @@ import { OidcError } from '../errors';
 import type { HttpClient, HttpResponse } from '../http/types';
 import { applyClientAuth, secretForms } from './client-auth';
 import type { ClientConfig } from './client-auth';
+import type { EndpointCodePrefix } from './error-codes';
 import type { AuthorizationServerMetadata, EndpointField } from './metadata';
 import type { RandomBytes } from './random';
 
@@ -17,7 +18,7 @@ export interface OAuthContext {
 }
 
 /** The URL of a metadata endpoint, or an error saying the server does not publish it. */
-export function requireEndpoint(ctx: OAuthContext, field: EndpointField, label: string, codePrefix = 'oauth'): string {
+export function requireEndpoint(ctx: OAuthContext, field: EndpointField, label: string, codePrefix: EndpointCodePrefix = 'oauth'): string {
   const url = ctx.metadata[field];
   if (typeof url !== 'string' || url === '') {
     throw new OidcError(`${codePrefix}.missing_endpoint`, `The authorization server ${ctx.metadata.issuer} publishes no ${field}, so the ${label} cannot be called.`, {

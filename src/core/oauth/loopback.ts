@@ -2,7 +2,7 @@ import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { OidcError } from '../errors';
 import { listenLocal } from '../listen';
-import { hintForOAuthError } from './oauth-error';
+import { hintForOAuthError, serverErrorCode } from './oauth-error';
 
 export interface LoopbackOptions {
   expectedState: string;
@@ -102,7 +102,7 @@ export async function startLoopbackListener(options: LoopbackOptions): Promise<L
       const description = q.get('error_description') ?? undefined;
       fail(
         res,
-        new OidcError(`oauth.${error.replace(/[^A-Za-z0-9_.-]/g, '_') || 'unknown'}`, `The authorization endpoint redirected back with error ${error}${description ? `: ${description}` : ''}.`, {
+        new OidcError(serverErrorCode('oauth', error), `The authorization endpoint redirected back with error ${error}${description ? `: ${description}` : ''}.`, {
           where: 'authorization endpoint',
           serverError: error,
           serverDescription: description,

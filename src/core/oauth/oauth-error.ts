@@ -2,6 +2,7 @@ import type { Clock } from '../clock';
 import { systemClock } from '../clock';
 import { OidcError } from '../errors';
 import type { HttpResponse } from '../http/types';
+import type { RegisteredOAuthError, ServerErrorCode } from './error-codes';
 
 /** What the caller was doing, so hints can be specific. */
 export interface ErrorContext {
@@ -23,7 +24,7 @@ export interface OAuthErrorBody {
 
 const OIDC_ONLY_SCOPES = ['openid', 'profile', 'email', 'address', 'phone', 'offline_access'];
 
-const HINTS: Record<string, string> = {
+const HINTS: Record<RegisteredOAuthError, string> = {
   invalid_client:
     "Check the client id and secret (or key), and that the authentication method used here matches the one configured for the application at the IdP (in Okta: the app's Client authentication setting).",
   invalid_grant:
@@ -51,6 +52,11 @@ const HINTS: Record<string, string> = {
   invalid_dpop_proof: 'The DPoP proof was rejected; check htm, htu, iat and the key.',
   use_dpop_nonce: 'The server wants a DPoP nonce; resend with the nonce from the DPoP-Nonce header.',
 };
+
+// Own keys only: a server's "constructor" or "toString" is not a registered error.
+function isRegisteredOAuthError(error: string): error is RegisteredOAuthError {
+  return Object.hasOwn(HINTS, error);
+}
 
 /** Safely parses a JSON body; undefined when it is not JSON. */
 export function parseJson(text: string): { value: unknown } | undefined {
@@ -86,10 +92,11 @@ export function readOAuthError(response: HttpResponse): OAuthErrorBody | undefin
   };
 }
 
-/** Code-safe form of a server-chosen error name. */
-function codePart(value: string): string {
+/** The code for an error name the server chose, in a code-safe form: `oauth.invalid_grant`, `okta.E0000011`. */
+export function serverErrorCode(prefix: 'oauth' | 'okta', value: string): ServerErrorCode {
   const cleaned = value.replace(/[^A-Za-z0-9_.-]/g, '_');
-  return cleaned || 'unknown';
+  // The one place a server's vocabulary becomes a code; see ServerErrorCode.
+  return `${prefix}.${cleaned || 'unknown'}` as ServerErrorCode;
 }
 
 export function capitalize(text: string): string {
@@ -106,7 +113,7 @@ export function hintForOAuthError(error: string, context: ErrorContext = {}): st
   if (context.callerAuthenticates && error === 'invalid_client') {
     return `The endpoint refused this debugger's own client credentials, not the token being checked. ${HINTS.invalid_client}`;
   }
-  return HINTS[error] ?? 'See the error description from the server and the error_uri, if any.';
+  return isRegisteredOAuthError(error) ? HINTS[error] : 'See the error description from the server and the error_uri, if any.';
 }
 
 function rateLimitHint(response: HttpResponse, clock: Clock): string {
@@ -149,7 +156,7 @@ export function errorFromResponse(response: HttpResponse, where: string, context
     let hint = hintForOAuthError(error, context);
     if (status === 429) hint = `${hint} ${rateLimitHint(response, clock)}`;
     return new OidcError(
-      `oauth.${codePart(error)}`,
+      serverErrorCode('oauth', error),
       `${capitalize(where)} answered HTTP ${status} ${error}${description ? `: ${description}` : ''}${uri}.`,
       { ...base, hint, serverError: error, serverDescription: description },
     );
@@ -175,7 +182,7 @@ export function errorFromResponse(response: HttpResponse, where: string, context
         ? rateLimitHint(response, clock)
         : `Look up ${code}${typeof body.errorLink === 'string' ? ` at ${body.errorLink}` : ' in Okta\'s error code reference'}; the errorId finds the event in the Okta System Log.`;
     return new OidcError(
-      `okta.${codePart(code)}`,
+      serverErrorCode('okta', code),
       `${capitalize(where)} answered HTTP ${status} ${code}${summary ? `: ${summary}` : ''}${causes.length ? ` (${causes.join('; ')})` : ''}${id}.`,
       { ...base, hint, serverError: code, serverDescription: summary },
     );

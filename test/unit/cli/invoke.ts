@@ -1,4 +1,4 @@
-import { asOidcError, isOidcError } from '../../../src/core/errors';
+import { asOidcError, isConfigurationCode, isOidcError } from '../../../src/core/errors';
 import type { CliIo } from '../../../src/cli/io';
 import { EXIT, UsageError } from '../../../src/cli/io';
 
@@ -16,6 +16,6 @@ export async function invoke(command: (args: string[], io: CliIo) => Promise<num
     }
     const e = asOidcError(error);
     io.stderr.write(`${e.toUserMessage()}${isOidcError(error) ? ` [${e.code}]` : ''}\n`);
-    return isOidcError(error) && /^(flowfile|config|usage)\./.test(e.code) ? EXIT.usage : EXIT.failed;
+    return isOidcError(error) && isConfigurationCode(e.code) ? EXIT.usage : EXIT.failed;
   }
 }

@@ -97,7 +97,7 @@ describe('gateway source store', () => {
   });
 
   it('replaces the model on a successful refresh and clears an earlier error', async () => {
-    const fake = fakeLoader([model(['orders']), new OidcError('gateway.admin_unreachable', 'Kong is down.'), model(['orders', 'refunds'])]);
+    const fake = fakeLoader([model(['orders']), new OidcError('http.connection_refused', 'Kong is down.'), model(['orders', 'refunds'])]);
     const store = new GatewaySourceStore({ load: fake.load, linter: fakeLinter, now: clock });
     store.configure([KONG]);
     await store.ensureLoaded();

@@ -241,11 +241,11 @@ describe('webview: exchange timeline and detail', () => {
     });
 
     it('shows an exchange without a response, with its error and warnings', () => {
-      const detail = renderExchangeDetail(exchangeViewOf({ status: undefined, response: undefined, error: { code: 'http.tls.untrusted', message: 'certificate not trusted' }, warnings: ['TLS verification was skipped'] }), fakeActions());
+      const detail = renderExchangeDetail(exchangeViewOf({ status: undefined, response: undefined, error: { code: 'tls.unknown_ca', message: 'certificate not trusted' }, warnings: ['TLS verification was skipped'] }), fakeActions());
       const columns = [...detail.querySelectorAll('.column')];
       assert.equal(columns[1]!.querySelector('h5')!.textContent, 'No response');
       assert.equal(columns[1]!.querySelectorAll('table, pre').length, 0);
-      assert.equal(detail.querySelector('.error')!.textContent, 'http.tls.untrusted: certificate not trusted');
+      assert.equal(detail.querySelector('.error')!.textContent, 'tls.unknown_ca: certificate not trusted');
       assert.equal(detail.querySelector('.warning')!.textContent, '⚠ TLS verification was skipped');
       assert.equal(columns[0]!.querySelector('.body')!.textContent, '(no body)');
     });

@@ -45,7 +45,7 @@ describe('webview: token and the three answers', () => {
         tokenViewOf({
           signature: 'failed',
           checks: [
-            { id: 'signature', ok: false, code: 'jwt.signature.invalid', message: 'Signature does not match key k1.', hint: 'Fetch the JWKS again.' },
+            { id: 'signature', ok: false, code: 'jwt.signature_invalid', message: 'Signature does not match key k1.', hint: 'Fetch the JWKS again.' },
             { id: 'iss', ok: true, message: 'Issuer matches.' },
           ],
         }),

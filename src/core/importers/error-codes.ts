@@ -1,0 +1,2 @@
+/** The codes of reading a Postman or Insomnia export. */
+export type ImportErrorCode = 'import.empty' | 'import.syntax' | 'import.unrecognised' | 'import.unsupported_version';
