@@ -34,7 +34,7 @@ import type { Glewlwyd, GlewlwydClient } from '../support/glewlwyd';
  *   api://default). It passes our rfc9068 profile.
  * - Introspection, active: client_id, aud, scope (string), token_type
  *   "bearer" (Okta "Bearer"), iat, nbf, exp, jti; no iss, no sub and no
- *   username for a client-credentials token (Okta sends iss, sub, uid...).
+ *   username for a client-credentials token (Okta: iss and sub too).
  * - Introspection, inactive (revoked, unknown, garbage): 200 {"active":false}
  *   and nothing else, like Okta. A token_type_hint that does not match the
  *   token (e.g. refresh_token for an access token) also gives
@@ -44,7 +44,8 @@ import type { Glewlwyd, GlewlwydClient } from '../support/glewlwyd';
  *   gateway client needs the bearer mode (an access token with the configured
  *   scope) or, as here, both modes on, which lets any client_secret_basic
  *   client see every token. Revocation follows the same rule (in "target
- *   client" mode another client's revocation answers 200 and does nothing).
+ *   client" mode another client's revocation answers 200 and does nothing;
+ *   seen by hand, not pinned here).
  * - Revocation: 200 with an empty body, also for unknown or already revoked
  *   tokens. A revoked JWT still verifies locally (signature, exp): only
  *   introspection knows it is revoked (Glewlwyd's docs say so too).
@@ -275,6 +276,10 @@ describe('protocol core against a real IdP: Glewlwyd 2.7 (Debian package)', func
         revoke(bad, 'x'),
         (e: { code: string; status?: number }) => e.code === 'oauth.invalid_client' && e.status === 401,
       );
+      const anonymous = await http.send({ method: 'POST', url: glewlwyd.introspectionEndpoint, form: { token: 'x' } });
+      assert.equal(anonymous.status, 401);
+      assert.equal(anonymous.text, '');
+      assert.equal(anonymous.headers['www-authenticate'], undefined);
     });
   });
 });
