@@ -1,7 +1,15 @@
 #!/usr/bin/env bash
 # Brings the Debian packages the integration suite runs against, so that
 # `npm ci && npm test` is all the set-up a fresh machine needs: Apache httpd
-# with mod_auth_openidc is the real gateway of test/integration.
+# with mod_auth_openidc is the real gateway of test/integration, and Glewlwyd
+# (an OAuth2/OIDC server in C) a second real IdP nobody on this project wrote.
+# Glewlwyd's tests run their own daemon on loopback with a sqlite database
+# made from the package's own schema (dbconfig-common's sqlite3 install
+# script, which the package ships uncompressed) by the sqlite3 CLI; the
+# package depends on sqlite3, but it is named here because the tests call it.
+# Installing glewlwyd also sets up a system service and database for it
+# (dbconfig-common); the tests use neither, and in a container the service is
+# not started.
 #
 # As root (and with apt-get) it installs what is missing; otherwise it fails
 # naming the exact command to run. Quick when everything is there.
@@ -18,5 +26,7 @@ LOG_NAME=install-test-packages
 missing=()
 [ -x /usr/sbin/apache2 ] || missing+=(apache2)
 [ -f /usr/lib/apache2/modules/mod_auth_openidc.so ] || missing+=(libapache2-mod-auth-openidc)
+{ [ -x /usr/bin/glewlwyd ] && [ -f /usr/share/dbconfig-common/data/glewlwyd/install/sqlite3 ]; } || missing+=(glewlwyd)
+[ -x /usr/bin/sqlite3 ] || missing+=(sqlite3)
 ensure_debian_packages "${missing[@]}"
 [ "${#missing[@]}" -eq 0 ] || say "installed: ${missing[*]}"

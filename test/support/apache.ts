@@ -1,11 +1,10 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { freePort, waitForPort } from './ports';
 
 const run = promisify(execFile);
 export const APACHE_BIN = '/usr/sbin/apache2';
@@ -24,31 +23,6 @@ export function apacheUnavailable(): string | undefined {
   if (!existsSync('/usr/lib/apache2/modules/mod_auth_openidc.so')) return 'mod_auth_openidc is not installed (apt-get install libapache2-mod-auth-openidc)';
   if (process.getuid?.() !== 0) return 'Apache is started as root here (it drops to www-data); run the tests as root';
   return undefined;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
-async function waitForPort(port: number, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const socket = connect(port, '127.0.0.1');
-      socket.once('connect', () => {
-        socket.destroy();
-        resolve(true);
-      });
-      socket.once('error', () => resolve(false));
-    });
-    if (ok) return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`Apache did not listen on 127.0.0.1:${port} within ${timeoutMs} ms`);
 }
 
 /** Starts Apache with mod_auth_openidc introspecting at the given endpoint; stop it with close(). */
@@ -80,7 +54,7 @@ export async function startApacheGateway(options: {
   const errorLog = () => (existsSync(join(runDir, 'error.log')) ? readFileSync(join(runDir, 'error.log'), 'utf8') : '');
   try {
     await run(APACHE_BIN, ['-f', confPath, '-k', 'start'], { env: { ...process.env, APACHE_RUN_DIR: runDir, APACHE_LOCK_DIR: runDir, APACHE_LOG_DIR: runDir } });
-    await waitForPort(port, 10_000);
+    await waitForPort(port, 10_000, 'Apache');
   } catch (error) {
     rmSync(runDir, { recursive: true, force: true });
     throw new Error(`Apache failed to start: ${error instanceof Error ? error.message : String(error)}\n${errorLog()}`);
