@@ -31,6 +31,7 @@ import type { AssertionResult } from './assertions';
 import type { AdminStep, Assertion, CallStep, FlowFile, IdpConfig, RequestStep, StepDef, TokenStep, VerifyStep } from './file-format';
 import { ENDPOINT_METADATA_FIELDS, innerSteps } from './file-format';
 import { getFlow, selectEnvironment } from './select';
+import { runStatus } from './run-status';
 import type { SecretSources } from './secret-ref';
 import type { StepResult, StepTokenResult, TemplateContext } from './step-result';
 import { renderTemplate, renderTemplateString } from './template';
@@ -256,13 +257,10 @@ export class FlowRunner {
       steps.push(run);
       if ((run.status === 'failed' || run.status === 'error') && !def.continueOnFailure) halted = true;
     }
-    const failed = steps.some((s) => s.status === 'failed' && !flow.steps.find((d) => d.id === s.id)?.continueOnFailure);
-    // A stopped run did not pass, whatever its finished steps said.
-    const errored = this.deps.signal?.aborted === true || steps.some((s) => s.status === 'error' && !flow.steps.find((d) => d.id === s.id)?.continueOnFailure);
     const result: RunResult = {
       flow: options.flow,
       env: env?.name,
-      status: errored ? 'error' : failed ? 'failed' : 'passed',
+      status: runStatus(steps, { stopped: this.deps.signal?.aborted === true }),
       startedAt,
       durationMs: this.clock.now() - startedAt,
       steps,
@@ -350,10 +348,12 @@ export class FlowRunner {
     run.verdict = last?.verdict;
     run.notes.push(`Ran ${attempts} time(s)${def.every ? `, every ${def.every} s` : ''}.`);
     run.assertions = evaluateAssertions(def.assert ?? (until.length ? until : []), run.result, { now: this.clock.now() });
-    if (last?.status === 'error') {
+    // Every inner step counts, earlier attempts too; what may fail on the way belongs in `until`.
+    const erred = run.children?.findLast((c) => c.status === 'error');
+    if (erred) {
       run.status = 'error';
-      run.error = last.error;
-    } else if (run.assertions.some((a) => !a.passed)) run.status = 'failed';
+      run.error = erred.error;
+    } else if (run.assertions.some((a) => !a.passed) || run.children?.some((c) => c.status === 'failed')) run.status = 'failed';
   }
 
   private async execute(def: StepDef, ctx: TemplateContext, http: HttpClient, run: StepRun, note: (message: string) => void): Promise<StepResult> {

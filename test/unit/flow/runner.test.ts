@@ -313,3 +313,38 @@ describe('flow runner: the route config lint on call steps', () => {
     assert.deepEqual(quiet.steps.find((s) => s.id === 'call-ok')!.gatewayFindings, [], 'no client_id in the file is not a missing client_id');
   });
 });
+
+describe('flow runner: a failed step fails the run', () => {
+  const FLOW = `
+version: 1
+routes:
+  orders: { baseUrl: http://gw.test, path: /orders }
+flows:
+  f:
+    steps:
+      - { id: refused, type: call, route: orders, token: false, continueOnFailure: true, assert: [{ status: 200 }] }
+      - { id: next, type: call, route: orders, token: false, assert: [{ status: 401 }] }
+  polled:
+    steps:
+      - id: loop
+        type: repeat
+        times: 3
+        step: { id: call, type: call, route: orders, token: false, assert: [{ status: 200 }] }
+`;
+  const http = () => new FakeHttp().on('http://gw.test/orders', { status: 401, body: {} });
+
+  it('with continueOnFailure the next step runs, and the run is still failed', async () => {
+    const { file } = loadFlowFile(FLOW, { fileName: 't.yaml' });
+    const result = await new FlowRunner(file, { http: http(), clock: setup().clock, secrets: { env: {} } }).run({ flow: 'f' });
+    assert.deepEqual(result.steps.map((s) => s.status), ['failed', 'passed']);
+    assert.equal(result.status, 'failed');
+  });
+
+  it('a failed step inside a repeat fails the repeat, and so the run', async () => {
+    const { file } = loadFlowFile(FLOW, { fileName: 't.yaml' });
+    const result = await new FlowRunner(file, { http: http(), clock: setup().clock, secrets: { env: {} } }).run({ flow: 'polled' });
+    assert.deepEqual(result.steps[0]!.children!.map((c) => c.status), ['failed', 'failed', 'failed']);
+    assert.equal(result.steps[0]!.status, 'failed');
+    assert.equal(result.status, 'failed');
+  });
+});
