@@ -1,3 +1,4 @@
+import { isConfigurationError } from '../core/configuration-errors';
 import { asOidcError, isOidcError } from '../core/errors';
 import { FlowFileError, formatFlowFileIssues } from '../core/flow/issues';
 import type { CliIo } from './io';
@@ -85,6 +86,6 @@ export async function runCli(args: string[], io: CliIo): Promise<number> {
     }
     const e = asOidcError(error);
     io.stderr.write(`${s.red(`oidc-flow ${name}`)}: ${e.toUserMessage()}${isOidcError(error) ? ` [${e.code}]` : ''}\n`);
-    return isOidcError(error) && /^(flowfile|config|usage)\./.test(e.code) ? EXIT.usage : EXIT.failed;
+    return isOidcError(error) && isConfigurationError(e.code) ? EXIT.usage : EXIT.failed;
   }
 }

@@ -6,7 +6,7 @@ import { loadFlowFile } from '../../core/flow/load';
 import { FlowRunner } from '../../core/flow/runner';
 import type { RunEvent, RunResult } from '../../core/flow/runner';
 import type { CliIo } from '../io';
-import { EXIT, styler, UsageError } from '../io';
+import { EXIT, runExitCode, styler, UsageError } from '../io';
 import { runtimeFor } from '../runtime';
 import { prettyReporter } from '../reporters/pretty';
 import { toJunit } from '../reporters/junit';
@@ -83,7 +83,7 @@ export async function runCommand(args: string[], io: CliIo): Promise<number> {
       else io.stdout.write(report);
     }
     if (stop.signal.aborted) return EXIT.interrupted;
-    return result.status === 'passed' ? EXIT.ok : EXIT.failed;
+    return runExitCode(result);
   } finally {
     await runtime.close();
   }

@@ -1,3 +1,4 @@
+import { isConfigurationError } from '../configuration-errors';
 import type { RunResult, StepRun } from './runner';
 
 /**
@@ -15,4 +16,13 @@ import type { RunResult, StepRun } from './runner';
 export function runStatus(steps: readonly Pick<StepRun, 'status'>[], options: { stopped?: boolean } = {}): RunResult['status'] {
   if (options.stopped || steps.some((s) => s.status === 'error')) return 'error';
   return steps.some((s) => s.status === 'failed') ? 'failed' : 'passed';
+}
+
+/**
+ * True when a run ended in error because of how it was set up (an unset
+ * `${env:NAME}`, a flow file mistake), not because the IdP or gateway
+ * misbehaved: the CLI exits 2 for it, as for any configuration error.
+ */
+export function isConfigurationFailure(result: Pick<RunResult, 'status' | 'steps'>): boolean {
+  return result.status === 'error' && result.steps.some((s) => s.error !== undefined && isConfigurationError(s.error.code));
 }
