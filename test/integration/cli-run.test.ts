@@ -83,6 +83,31 @@ idps:
     return path;
   };
 
+  it('a failed step with continueOnFailure: the next steps run, and the run fails in every reporter (exit 1)', async () => {
+    const flow = write(`${SANDBOX_IDP}    clientSecret: \${env:SANDBOX_CLIENT_SECRET}
+routes:
+  orders: { baseUrl: "{{env.kongUrl}}", path: /orders }
+flows:
+  f:
+    steps:
+      - { id: token, type: token, idp: okta, grant: client_credentials }
+      - { id: call-wrong, type: call, route: orders, continueOnFailure: true, assert: [{ status: 418 }] }
+      - { id: call-ok, type: call, route: orders, assert: [{ status: 200 }] }
+`);
+    const pretty = captureIo({ env: {} });
+    assert.equal(await runCli(['run', flow, '--sandbox'], pretty.io), 1, pretty.out() + pretty.err());
+    assert.match(pretty.out(), /✔ call-ok/, 'the step after the failed one ran');
+    assert.match(pretty.out(), /\nfailed: 2 passed, 1 failed, 0 errors, 0 skipped/);
+
+    const json = captureIo({ env: {} });
+    assert.equal(await runCli(['run', flow, '--sandbox', '--reporter', 'json'], json.io), 1, json.err());
+    assert.equal((JSON.parse(json.out()) as { status: string }).status, 'failed');
+
+    const junit = captureIo({ env: {} });
+    assert.equal(await runCli(['run', flow, '--sandbox', '--reporter', 'junit'], junit.io), 1, junit.err());
+    assert.match(junit.out(), /<testsuite name="f" tests="3" failures="1" errors="0" skipped="0"/);
+  });
+
   it('an unset ${env:NAME} the flow references is a configuration error naming it, before any request (exit 2)', async () => {
     const flow = write(`${SANDBOX_IDP}    clientSecret: \${env:OIDC_FLOW_TEST_UNSET_SECRET}
 flows:
