@@ -33,7 +33,8 @@ Options:
   --reveal-secrets   show tokens and secrets in the json report (they are redacted by default)
 
 Secrets come from \${env:NAME} references: set the variables before running.
-Exit codes: 0 all assertions passed, 1 a step failed, 2 the file or options are wrong.
+Exit codes: 0 the run passed, 1 a step failed (with continueOnFailure too) or errored,
+2 the file, the options or the environment are wrong (e.g. an unset \${env:NAME}).
 `;
 
 /** oidc-flow run */
