@@ -1,13 +1,9 @@
 import { strict as assert } from 'node:assert';
-import { ManualClock } from '../../../src/core/clock';
-import { loadFlowFile } from '../../../src/core/flow/load';
-import { FlowRunner } from '../../../src/core/flow/runner';
-import type { RunEvent, RunResult } from '../../../src/core/flow/runner';
 import { styler } from '../../../src/cli/io';
 import { toJsonReport } from '../../../src/cli/reporters/json';
 import { toJunit } from '../../../src/cli/reporters/junit';
 import { prettyReporter } from '../../../src/cli/reporters/pretty';
-import { FakeHttp } from '../oauth/fake-http';
+import { runWithFailedStep as run } from '../../support/failed-step-run';
 
 /**
  * Every reporter tells the same story about a run with one failed step: with
@@ -15,30 +11,6 @@ import { FakeHttp } from '../oauth/fake-http';
  * summary, the JSON report and the JUnit counts. The runs are real runner
  * runs against a fake gateway that refuses every call with 401.
  */
-
-const FILE = `
-version: 1
-routes:
-  orders: { baseUrl: http://gw.test, path: /orders }
-flows:
-  one-failed:
-    steps:
-      - { id: refused, type: call, route: orders, token: false, continueOnFailure: true, assert: [{ status: 200 }] }
-      - { id: expected-401, type: call, route: orders, token: false, assert: [{ status: 401 }] }
-      - { id: again, type: call, route: orders, token: false, assert: [{ status: 401 }] }
-  inner-failed:
-    steps:
-      - id: loop
-        type: repeat
-        times: 2
-        step: { id: call, type: call, route: orders, token: false, assert: [{ status: 200 }] }
-`;
-
-async function run(flow: string, onEvent?: (event: RunEvent) => void): Promise<RunResult> {
-  const http = new FakeHttp().on('http://gw.test/orders', { status: 401, body: {} });
-  const { file } = loadFlowFile(FILE, { fileName: 'flow.yaml' });
-  return new FlowRunner(file, { http, clock: new ManualClock(Date.UTC(2026, 10, 28, 12)), secrets: { env: {} } }).run({ flow, onEvent });
-}
 
 describe('pretty reporter: a failed step fails the run', () => {
   it('with continueOnFailure, the summary reads "failed: 2 passed, 1 failed"', async () => {

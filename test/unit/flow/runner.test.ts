@@ -4,6 +4,7 @@ import { loadFlowFile } from '../../../src/core/flow/load';
 import { FlowRunner } from '../../../src/core/flow/runner';
 import type { RunEvent } from '../../../src/core/flow/runner';
 import { FakeHttp, formOf } from '../oauth/fake-http';
+import { runWithFailedStep } from '../../support/failed-step-run';
 
 const FILE = `
 version: 1
@@ -315,35 +316,15 @@ describe('flow runner: the route config lint on call steps', () => {
 });
 
 describe('flow runner: a failed step fails the run', () => {
-  const FLOW = `
-version: 1
-routes:
-  orders: { baseUrl: http://gw.test, path: /orders }
-flows:
-  f:
-    steps:
-      - { id: refused, type: call, route: orders, token: false, continueOnFailure: true, assert: [{ status: 200 }] }
-      - { id: next, type: call, route: orders, token: false, assert: [{ status: 401 }] }
-  polled:
-    steps:
-      - id: loop
-        type: repeat
-        times: 3
-        step: { id: call, type: call, route: orders, token: false, assert: [{ status: 200 }] }
-`;
-  const http = () => new FakeHttp().on('http://gw.test/orders', { status: 401, body: {} });
-
-  it('with continueOnFailure the next step runs, and the run is still failed', async () => {
-    const { file } = loadFlowFile(FLOW, { fileName: 't.yaml' });
-    const result = await new FlowRunner(file, { http: http(), clock: setup().clock, secrets: { env: {} } }).run({ flow: 'f' });
-    assert.deepEqual(result.steps.map((s) => s.status), ['failed', 'passed']);
+  it('with continueOnFailure the next steps run, and the run is still failed', async () => {
+    const result = await runWithFailedStep('one-failed');
+    assert.deepEqual(result.steps.map((s) => s.status), ['failed', 'passed', 'passed']);
     assert.equal(result.status, 'failed');
   });
 
   it('a failed step inside a repeat fails the repeat, and so the run', async () => {
-    const { file } = loadFlowFile(FLOW, { fileName: 't.yaml' });
-    const result = await new FlowRunner(file, { http: http(), clock: setup().clock, secrets: { env: {} } }).run({ flow: 'polled' });
-    assert.deepEqual(result.steps[0]!.children!.map((c) => c.status), ['failed', 'failed', 'failed']);
+    const result = await runWithFailedStep('inner-failed');
+    assert.deepEqual(result.steps[0]!.children!.map((c) => c.status), ['failed', 'failed']);
     assert.equal(result.steps[0]!.status, 'failed');
     assert.equal(result.status, 'failed');
   });
