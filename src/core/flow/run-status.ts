@@ -9,8 +9,8 @@ import type { RunResult, StepRun } from './runner';
  * - A stopped run, or any step in error, is an error.
  * - Otherwise any failed step fails the run, `continueOnFailure` or not: that
  *   flag lets the next steps run; it does not excuse the failure. Steps
- *   inside a repeat count through it: the runner gives a repeat the worst
- *   status of its inner steps.
+ *   inside a repeat count through it: the runner fails a repeat when any of
+ *   its inner steps failed, on any attempt.
  * - Skipped steps (onlyIn) neither pass nor fail the run.
  */
 export function runStatus(steps: readonly Pick<StepRun, 'status'>[], options: { stopped?: boolean } = {}): RunResult['status'] {

@@ -348,11 +348,10 @@ export class FlowRunner {
     run.verdict = last?.verdict;
     run.notes.push(`Ran ${attempts} time(s)${def.every ? `, every ${def.every} s` : ''}.`);
     run.assertions = evaluateAssertions(def.assert ?? (until.length ? until : []), run.result, { now: this.clock.now() });
-    // Every inner step counts, earlier attempts too; what may fail on the way belongs in `until`.
-    const erred = run.children?.findLast((c) => c.status === 'error');
-    if (erred) {
+    // An errored attempt is retried, but a failed inner assertion counts on any attempt (waiting belongs in `until`).
+    if (last?.status === 'error') {
       run.status = 'error';
-      run.error = erred.error;
+      run.error = last.error;
     } else if (run.assertions.some((a) => !a.passed) || run.children?.some((c) => c.status === 'failed')) run.status = 'failed';
   }
 
