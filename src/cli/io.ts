@@ -1,3 +1,6 @@
+import { isConfigurationFailure } from '../core/flow/run-status';
+import type { RunResult } from '../core/flow/runner';
+
 /** What a CLI command may touch: streams and environment, injected for tests. */
 export interface CliIo {
   stdout: { write(text: string): unknown; isTTY?: boolean };
@@ -12,6 +15,12 @@ export interface CliIo {
 /** Exit codes shared by every command. */
 /** 130 is what a shell reports for a program ended by Ctrl-C (128 + SIGINT). */
 export const EXIT = { ok: 0, failed: 1, usage: 2, interrupted: 130 } as const;
+
+/** The exit code of a finished flow run (run, demo): 2 when its setup stopped it, like an unset ${env:NAME}. */
+export function runExitCode(result: Pick<RunResult, 'status' | 'steps'>): number {
+  if (result.status === 'passed') return EXIT.ok;
+  return isConfigurationFailure(result) ? EXIT.usage : EXIT.failed;
+}
 
 /** ANSI styling only when writing to a terminal and NO_COLOR is unset. */
 export function styler(stream: { isTTY?: boolean }, env: Record<string, string | undefined>) {

@@ -86,12 +86,45 @@ export class OidcError extends Error {
   }
 }
 
-/** Codes that blame the user's input (a flow file, a flag, a setting), not a server or the network. */
-export type ConfigurationCode = Extract<ErrorCode, `config.${string}` | `flowfile.${string}`>;
+/** Whole areas whose every code is about the setup. */
+const CONFIGURATION_AREAS = [
+  'config.',
+  // The flow file: syntax, schema, literal secrets, unknown idp/route names.
+  'flowfile.',
+  // An unset ${env:NAME} or ${secret:KEY}, or a malformed reference.
+  'secret.',
+] as const;
 
-/** Whether the user's input is at fault; the CLI exits 2 (usage) for these. */
-export function isConfigurationCode(code: ErrorCode): code is ConfigurationCode {
-  return code.startsWith('config.') || code.startsWith('flowfile.');
+/** Single codes from other areas that the setup alone decides. */
+const CONFIGURATION_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
+  'template.syntax',
+  'template.jsonpath',
+  'assertion.regex',
+  // An IdP's client written without what its auth method needs.
+  'client_auth.missing_secret',
+  'client_auth.missing_key',
+  'client_auth.missing_certificate',
+  'client_auth.invalid_key',
+  'client_auth.unsupported_method',
+  'okta.invalid_domain',
+  'discovery.invalid_url',
+  // A step the flow file leaves incomplete...
+  'flow.verify_keys',
+  'flow.admin_client',
+  // ...or that this kind of run cannot do (no sandbox, no browser, no person).
+  'flow.admin_unavailable',
+  'flow.needs_browser',
+  'flow.needs_person',
+]);
+
+/**
+ * Whether the setup is at fault (the flow file, the command line, a setting
+ * or the environment has to change), not a server, the network or a check.
+ * The CLI exits 2 for these ("usage or configuration") and 1 otherwise.
+ * New codes join here, not in the shells.
+ */
+export function isConfigurationCode(code: ErrorCode): boolean {
+  return CONFIGURATION_CODES.has(code) || CONFIGURATION_AREAS.some((area) => code.startsWith(area));
 }
 
 export function isOidcError(value: unknown): value is OidcError {

@@ -394,17 +394,17 @@ describe('oidc-flow failures: clear messages, no stack traces, no leaked secrets
       assertClean(r.all);
     });
 
-    it('a missing ${env:} value in an IdP is a configuration error naming the IdP, the variable and where it is used; ${secret:} says to use ${env:} in the CLI (exit 1)', async () => {
+    it('a missing ${env:} value in an IdP is a configuration error naming the IdP, the variable and where it is used; ${secret:} says to use ${env:} in the CLI (exit 2, configuration)', async () => {
       const envPath = file('env.yaml', `version: 1\n${idp}    clientSecret: \${env:ORDERS_SECRET_NOT_SET}\nflows:\n  f:\n    steps:\n      - { id: t, type: token, idp: okta, grant: client_credentials }\n`);
       const env = await cli(['run', envPath]);
-      assert.equal(env.code, 1);
+      assert.equal(env.code, 2);
       assert.match(env.out, /error: IdP okta cannot be used: The environment variable ORDERS_SECRET_NOT_SET is not set \(referenced as \$\{env:ORDERS_SECRET_NOT_SET\} in idps\.okta, clientSecret\)\. \[config\.secret_unset\]/);
       assert.match(env.out, /what to do: Set ORDERS_SECRET_NOT_SET before running/);
       assertClean(env.all);
 
       const secretPath = file('secret.yaml', `version: 1\n${idp}    clientSecret: \${secret:okta.secret}\nflows:\n  f:\n    steps:\n      - { id: t, type: token, idp: okta, grant: client_credentials }\n`);
       const secret = await cli(['run', secretPath]);
-      assert.equal(secret.code, 1);
+      assert.equal(secret.code, 2);
       assert.match(secret.out, /\$\{secret:okta\.secret\} in idps\.okta, clientSecret reads the editor's secret store, which is not available here\. \[config\.secret_unset\]/);
       assert.match(secret.out, /what to do: Run the flow from VS Code, or use \$\{env:NAME\} references for the CLI\./);
       assertClean(secret.all);

@@ -41,10 +41,10 @@ describe('oidc-flow run --sandbox on examples/introspection-scenario.yaml', func
     assert.match(junit.out(), /<testsuite name="introspection-scenario" tests="8" failures="0" errors="0" skipped="1"/);
   });
 
-  it('a missing secret variable outside the sandbox is a clear error naming it (exit 1)', async () => {
+  it('a missing secret variable outside the sandbox is a clear error naming it (exit 2, configuration)', async () => {
     const c = captureIo({ env: {} });
     const code = await runCli(['run', EXAMPLE, '--env', 'okta'], c.io);
-    assert.equal(code, 1);
+    assert.equal(code, 2);
     assert.match(c.out(), /OKTA_DOMAIN/);
   });
 
@@ -55,5 +55,70 @@ describe('oidc-flow run --sandbox on examples/introspection-scenario.yaml', func
     const c = captureIo({ env: {} });
     assert.equal(await runCli(['run', bad], c.io), 2);
     assert.match(c.err(), /line 5|Line 5/i);
+  });
+});
+
+/** Flow files written for one case each, run against a sandbox the CLI starts itself. */
+describe('oidc-flow run --sandbox: the exit code says what went wrong', function () {
+  this.timeout(60_000);
+  const SANDBOX_IDP = `
+version: 1
+environments:
+  sandbox:
+    issuer: \${env:SANDBOX_ISSUER}
+    caFile: \${env:SANDBOX_CA_FILE}
+    clientId: \${env:SANDBOX_CLIENT_ID}
+    kongUrl: \${env:SANDBOX_GATEWAY_URL}
+idps:
+  okta:
+    issuer: "{{env.issuer}}"
+    caFile: "{{env.caFile}}"
+    clientId: "{{env.clientId}}"
+    clientAuth: client_secret_basic
+    scopes: [orders:read]
+`;
+  const write = (text: string): string => {
+    const path = join(mkdtempSync(join(tmpdir(), 'oidc-run-')), 'flow.yaml');
+    writeFileSync(path, text);
+    return path;
+  };
+
+  it('a failed step with continueOnFailure: the next steps run, and the run fails in every reporter (exit 1)', async () => {
+    const flow = write(`${SANDBOX_IDP}    clientSecret: \${env:SANDBOX_CLIENT_SECRET}
+routes:
+  orders: { baseUrl: "{{env.kongUrl}}", path: /orders }
+flows:
+  f:
+    steps:
+      - { id: token, type: token, idp: okta, grant: client_credentials }
+      - { id: call-wrong, type: call, route: orders, continueOnFailure: true, assert: [{ status: 418 }] }
+      - { id: call-ok, type: call, route: orders, assert: [{ status: 200 }] }
+`);
+    const pretty = captureIo({ env: {} });
+    assert.equal(await runCli(['run', flow, '--sandbox'], pretty.io), 1, pretty.out() + pretty.err());
+    assert.match(pretty.out(), /✔ call-ok/, 'the step after the failed one ran');
+    assert.match(pretty.out(), /\nfailed: 2 passed, 1 failed, 0 errors, 0 skipped/);
+
+    const json = captureIo({ env: {} });
+    assert.equal(await runCli(['run', flow, '--sandbox', '--reporter', 'json'], json.io), 1, json.err());
+    assert.equal((JSON.parse(json.out()) as { status: string }).status, 'failed');
+
+    const junit = captureIo({ env: {} });
+    assert.equal(await runCli(['run', flow, '--sandbox', '--reporter', 'junit'], junit.io), 1, junit.err());
+    assert.match(junit.out(), /<testsuite name="f" tests="3" failures="1" errors="0" skipped="0"/);
+  });
+
+  it('an unset ${env:NAME} the flow references is a configuration error naming it, before any request (exit 2)', async () => {
+    const flow = write(`${SANDBOX_IDP}    clientSecret: \${env:OIDC_FLOW_TEST_UNSET_SECRET}
+flows:
+  f:
+    steps:
+      - { id: token, type: token, idp: okta, grant: client_credentials }
+`);
+    const c = captureIo({ env: {} });
+    assert.equal(await runCli(['run', flow, '--sandbox'], c.io), 2, c.out() + c.err());
+    assert.match(c.out(), /OIDC_FLOW_TEST_UNSET_SECRET is not set/);
+    assert.match(c.out(), /\[config\.secret_unset\]/);
+    assert.doesNotMatch(c.out(), /→/, 'no request was sent');
   });
 });

@@ -104,7 +104,7 @@ describe('the CLI: stopping, closed pipes and unwritable output', function () {
     assert.match(revealed.err(), /it holds revealed secrets, so it was not printed either/);
   });
 
-  it('a flow file whose IdP caFile cannot be read names the field and the path', async function () {
+  it('a flow file whose IdP caFile cannot be read names the field and the path (exit 2, configuration)', async function () {
     const flow = join(dir, 'ca.oidc-flow.yaml');
     writeFileSync(flow, `version: 1
 idps:
@@ -119,7 +119,7 @@ flows:
 `);
     const c = captureIo();
     const code = await runCli(['run', flow], c.io);
-    assert.equal(code, 1);
+    assert.equal(code, 2);
     const all = c.out() + c.err();
     assert.match(all, /Cannot read the CA file .*missing-ca\.pem \(idps\.corp\.caFile\): ENOENT/);
     assert.doesNotMatch(all, /Unexpected failure|likely a bug/);
@@ -127,7 +127,7 @@ flows:
     // A file that is there but holds no PEM certificate (a DER .cer, say) is named before any TLS error.
     writeFileSync(join(dir, 'missing-ca.pem'), 'not a certificate');
     const der = captureIo();
-    assert.equal(await runCli(['run', flow], der.io), 1);
+    assert.equal(await runCli(['run', flow], der.io), 2);
     assert.match(der.out() + der.err(), /The CA file .*missing-ca\.pem \(idps\.corp\.caFile\) holds no PEM certificate/);
   });
 });

@@ -43,7 +43,7 @@ describe('error codes', () => {
     assert.equal(isConfigurationCode('config.file_unreadable'), true);
     assert.equal(isConfigurationCode('flowfile.schema'), true);
     assert.equal(isConfigurationCode('http.dns'), false);
-    assert.equal(isConfigurationCode('secret.missing'), false);
+    assert.equal(isConfigurationCode('secret.missing'), true);
   });
 
   // A best-effort text check, not types: a declared code that no line outside the unions names,

@@ -4,7 +4,7 @@ import { FlowRunner } from '../../core/flow/runner';
 import { createHttpClient } from '../../core/http/client';
 import type { HttpExchange } from '../../core/http/types';
 import type { CliIo } from '../io';
-import { EXIT, styler } from '../io';
+import { EXIT, runExitCode, styler } from '../io';
 import { prettyReporter } from '../reporters/pretty';
 import { DEMO_FLOW_FILE } from './demo-flow';
 
@@ -56,7 +56,7 @@ export async function demoCommand(args: string[], io: CliIo): Promise<number> {
           reporter.onEvent(event);
         },
       });
-      if (result.status !== 'passed') status = EXIT.failed;
+      if (status === EXIT.ok) status = runExitCode(result);
       io.stdout.write('\n');
     }
     return stop.signal.aborted ? EXIT.interrupted : status;

@@ -6,7 +6,7 @@ import { loadFlowFile } from '../../core/flow/load';
 import { FlowRunner } from '../../core/flow/runner';
 import type { RunEvent, RunResult } from '../../core/flow/runner';
 import type { CliIo } from '../io';
-import { EXIT, styler, UsageError } from '../io';
+import { EXIT, runExitCode, styler, UsageError } from '../io';
 import { runtimeFor } from '../runtime';
 import { prettyReporter } from '../reporters/pretty';
 import { toJunit } from '../reporters/junit';
@@ -33,7 +33,8 @@ Options:
   --reveal-secrets   show tokens and secrets in the json report (they are redacted by default)
 
 Secrets come from \${env:NAME} references: set the variables before running.
-Exit codes: 0 all assertions passed, 1 a step failed, 2 the file or options are wrong.
+Exit codes: 0 the run passed, 1 a step failed (with continueOnFailure too) or errored,
+2 the file, the options or the environment are wrong (e.g. an unset \${env:NAME}).
 `;
 
 /** oidc-flow run */
@@ -83,7 +84,7 @@ export async function runCommand(args: string[], io: CliIo): Promise<number> {
       else io.stdout.write(report);
     }
     if (stop.signal.aborted) return EXIT.interrupted;
-    return result.status === 'passed' ? EXIT.ok : EXIT.failed;
+    return runExitCode(result);
   } finally {
     await runtime.close();
   }

@@ -1,6 +1,12 @@
-import type { RunResult } from '../../core/flow/runner';
+import type { RunResult, StepRun } from '../../core/flow/runner';
 
 const escape = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+
+/** A step's failed assertions, then those of the steps inside it (a repeat), each named by its path. */
+function failedAssertions(step: StepRun, inner = false): string[] {
+  const own = step.assertions.filter((a) => !a.passed).map((a) => (inner ? `${step.path}: ${a.message}` : a.message));
+  return [...own, ...(step.children ?? []).flatMap((child) => failedAssertions(child, true))];
+}
 
 /** JUnit XML: one testsuite per flow, one testcase per step, for CI dashboards. */
 export function toJunit(result: RunResult, fileName: string): string {
@@ -11,7 +17,7 @@ export function toJunit(result: RunResult, fileName: string): string {
     if (step.status === 'skipped') return `${open}<skipped/></testcase>`;
     if (step.status === 'error') return `${open}<error message="${escape(step.error?.message ?? 'error')}" type="${escape(step.error?.code ?? 'error')}">${escape(step.error?.hint ?? '')}</error></testcase>`;
     if (step.status === 'failed') {
-      const messages = [...step.assertions.filter((a) => !a.passed).map((a) => a.message), ...(step.verdict && step.verdict.code !== 'ok' ? [`why: ${step.verdict.summary}`] : [])];
+      const messages = [...failedAssertions(step), ...(step.verdict && step.verdict.code !== 'ok' ? [`why: ${step.verdict.summary}`] : [])];
       return `${open}<failure message="${escape(messages[0] ?? 'failed')}">${escape(messages.join('\n'))}</failure></testcase>`;
     }
     return `${open}</testcase>`;

@@ -2,6 +2,7 @@ import type { Clock } from '../clock';
 import { systemClock } from '../clock';
 import type { Verdict } from '../diagnosis/diagnose';
 import { asOidcError, OidcError } from '../errors';
+import type { ErrorCode } from '../errors';
 import type { LintFinding } from '../gateway/lint';
 import type { HttpClient, HttpExchange, HttpRequest } from '../http/types';
 import { decodeJwt, JwksCache, verifyJwt } from '../jwt';
@@ -16,6 +17,7 @@ import { innerSteps } from './file-format';
 import { responseResult, runCallStep, runRequestStep } from './http-steps';
 import type { RunScope } from './run-scope';
 import { getFlow, selectEnvironment } from './select';
+import { runStatus } from './run-status';
 import type { SecretSources } from './secret-ref';
 import type { StepResult, TemplateContext } from './step-result';
 import { renderTemplate, renderTemplateString } from './template';
@@ -80,7 +82,7 @@ export interface StepRun {
   startedAt: number;
   durationMs: number;
   assertions: AssertionResult[];
-  error?: { code: string; message: string; hint?: string };
+  error?: { code: ErrorCode; message: string; hint?: string };
   /** Every HTTP exchange this step made, diagnosis calls included. */
   exchanges: HttpExchange[];
   /** Why the gateway answered as it did (call and request steps with a token). */
@@ -207,13 +209,10 @@ export class FlowRunner {
       steps.push(run);
       if ((run.status === 'failed' || run.status === 'error') && !def.continueOnFailure) halted = true;
     }
-    const failed = steps.some((s) => s.status === 'failed' && !flow.steps.find((d) => d.id === s.id)?.continueOnFailure);
-    // A stopped run did not pass, whatever its finished steps said.
-    const errored = this.deps.signal?.aborted === true || steps.some((s) => s.status === 'error' && !flow.steps.find((d) => d.id === s.id)?.continueOnFailure);
     const result: RunResult = {
       flow: options.flow,
       env: env?.name,
-      status: errored ? 'error' : failed ? 'failed' : 'passed',
+      status: runStatus(steps, { stopped: this.deps.signal?.aborted === true }),
       startedAt,
       durationMs: this.clock.now() - startedAt,
       steps,
@@ -301,10 +300,11 @@ export class FlowRunner {
     run.verdict = last?.verdict;
     run.notes.push(`Ran ${attempts} time(s)${def.every ? `, every ${def.every} s` : ''}.`);
     run.assertions = evaluateAssertions(def.assert ?? (until.length ? until : []), run.result, { now: this.clock.now() });
+    // An errored attempt is retried, but a failed inner assertion counts on any attempt (waiting belongs in `until`).
     if (last?.status === 'error') {
       run.status = 'error';
       run.error = last.error;
-    } else if (run.assertions.some((a) => !a.passed)) run.status = 'failed';
+    } else if (run.assertions.some((a) => !a.passed) || run.children?.some((c) => c.status === 'failed')) run.status = 'failed';
   }
 
   private async execute(def: StepDef, ctx: TemplateContext, http: HttpClient, run: StepRun, note: (message: string) => void): Promise<StepResult> {

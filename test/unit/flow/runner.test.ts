@@ -1,9 +1,11 @@
 import { strict as assert } from 'node:assert';
 import { ManualClock } from '../../../src/core/clock';
+import { OidcError } from '../../../src/core/errors';
 import { loadFlowFile } from '../../../src/core/flow/load';
 import { FlowRunner } from '../../../src/core/flow/runner';
 import type { RunEvent } from '../../../src/core/flow/runner';
 import { FakeHttp, formOf } from '../oauth/fake-http';
+import { runWithFailedStep } from '../../support/failed-step-run';
 
 const FILE = `
 version: 1
@@ -322,5 +324,42 @@ describe('flow runner: the route config lint on call steps', () => {
     const { file: plain } = loadFlowFile(FILE, { fileName: 'test.yaml' });
     const quiet = await new FlowRunner(plain, { http: setup().http, clock: t.clock, sleep: t.sleep, secrets: { env: { CLIENT_SECRET: 'shh' } }, admin: setup().admin }).run({ flow: 'scenario' });
     assert.deepEqual(quiet.steps.find((s) => s.id === 'call-ok')!.gatewayFindings, [], 'no client_id in the file is not a missing client_id');
+  });
+});
+
+describe('flow runner: a failed step fails the run', () => {
+  it('with continueOnFailure the next steps run, and the run is still failed', async () => {
+    const result = await runWithFailedStep('one-failed');
+    assert.deepEqual(result.steps.map((s) => s.status), ['failed', 'passed', 'passed']);
+    assert.equal(result.status, 'failed');
+  });
+
+  it('a failed step inside a repeat fails the repeat, and so the run', async () => {
+    const result = await runWithFailedStep('inner-failed');
+    assert.deepEqual(result.steps[0]!.children!.map((c) => c.status), ['failed', 'failed']);
+    assert.equal(result.steps[0]!.status, 'failed');
+    assert.equal(result.status, 'failed');
+  });
+
+  it('in a repeat, a failed inner assertion counts on an early attempt; an errored attempt is retried', async () => {
+    const text = `
+version: 1
+routes:
+  orders: { baseUrl: http://gw.test, path: /orders }
+flows:
+  f:
+    steps:
+      - { id: loop, type: repeat, times: 3, step: { id: call, type: call, route: orders, token: false, assert: [{ status: 200 }] }, until: { status: 200 } }
+`;
+    const { file } = loadFlowFile(text, { fileName: 't.yaml' });
+    const run = (http: FakeHttp) => new FlowRunner(file, { http, clock: setup().clock, secrets: { env: {} } }).run({ flow: 'f' });
+    const failedFirst = await run(new FakeHttp().once('http://gw.test/orders', { status: 503 }).on('http://gw.test/orders', { status: 200 }));
+    assert.deepEqual(failedFirst.steps[0]!.children!.map((c) => c.status), ['failed', 'passed']);
+    assert.equal(failedFirst.status, 'failed');
+
+    const refused = new OidcError('http.connection_refused', 'Nothing listens on gw.test:80.');
+    const erredFirst = await run(new FakeHttp().once('http://gw.test/orders', () => Promise.reject(refused)).on('http://gw.test/orders', { status: 200 }));
+    assert.deepEqual(erredFirst.steps[0]!.children!.map((c) => c.status), ['error', 'passed']);
+    assert.equal(erredFirst.status, 'passed');
   });
 });
