@@ -118,9 +118,9 @@ export function activate(context: vscode.ExtensionContext): OidcFlowApi {
       refreshTrees();
       codeLens.refresh();
     }),
-    { dispose: history.onChange(() => historyTree.refresh()) },
-    { dispose: vault.onChange(() => idpTree.refresh()) },
-    { dispose: gateways.onDidChange(() => routeTree.refresh()) },
+    history.onDidChange(() => historyTree.refresh()),
+    vault.onDidChange(() => idpTree.refresh()),
+    gateways.onDidChange(() => routeTree.refresh()),
     vs.workspace.onDidChangeConfiguration((event) => {
       if (event.affectsConfiguration(GATEWAY_SETTING_FULL)) configureGateways();
     }),

@@ -6,7 +6,7 @@ import { formatTimeLeft, secondsLeft } from '../secrets/token-vault';
 export class TokenStatusBar implements vscode.Disposable {
   private readonly item: vscode.StatusBarItem;
   private timer?: ReturnType<typeof setInterval>;
-  private readonly stop: () => void;
+  private readonly subscription: vscode.Disposable;
 
   constructor(
     private readonly vs: typeof vscode,
@@ -14,7 +14,7 @@ export class TokenStatusBar implements vscode.Disposable {
   ) {
     this.item = vs.window.createStatusBarItem('oidcFlow.token', vs.StatusBarAlignment.Right, 100);
     this.item.name = 'OIDC Flow token expiry';
-    this.stop = vault.onChange(() => this.update());
+    this.subscription = vault.onDidChange(() => this.update());
     this.update();
   }
 
@@ -38,7 +38,7 @@ export class TokenStatusBar implements vscode.Disposable {
 
   dispose(): void {
     if (this.timer) clearInterval(this.timer);
-    this.stop();
+    this.subscription.dispose();
     this.item.dispose();
   }
 }

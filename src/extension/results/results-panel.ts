@@ -29,10 +29,11 @@ export class ResultsPanel implements RunPresenter, vscode.Disposable {
     private readonly store: RunStore,
     private readonly log: RedactedLog,
   ) {
-    const stop = store.onChange((runId) => {
-      if (this.current.kind === 'run' && this.current.runId === runId) this.push();
-    });
-    this.disposables.push({ dispose: stop });
+    this.disposables.push(
+      store.onDidChange((runId) => {
+        if (this.current.kind === 'run' && this.current.runId === runId) this.push();
+      }),
+    );
     this.disposables.push(
       vs.window.registerWebviewPanelSerializer(RESULTS_VIEW_TYPE, {
         deserializeWebviewPanel: async (panel, state) => {

@@ -54,7 +54,7 @@ describe('run history', () => {
   it('finds the last rejection, removes and clears, and tells listeners', async () => {
     const history = new RunHistory(memento());
     let changes = 0;
-    const stop = history.onChange(() => (changes += 1));
+    const subscription = history.onDidChange(() => (changes += 1));
     await history.add(run('old', { verdict: { code: 'token_expired', summary: 'expired', decidedBy: 'gateway', confidence: 'certain', evidence: [], stepPath: 'call' } }));
     await history.add(run('new'));
     assert.equal(history.lastRejection()?.id, 'old');
@@ -62,7 +62,7 @@ describe('run history', () => {
     assert.equal(history.lastRejection(), undefined);
     await history.clear();
     assert.deepEqual(history.list(), []);
-    stop();
+    subscription.dispose();
     await history.add(run('after'));
     assert.equal(changes, 4);
   });
