@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { DEMO_FLOW_FILE } from '../../src/cli/commands/demo-flow';
+import { DEMO_FLOW_FILE } from '../../src/core/sandbox/demo-flow';
 import { ManualClock } from '../../src/core/clock';
 import { loadFlowFile } from '../../src/core/flow/load';
 import { FlowRunner } from '../../src/core/flow/runner';
