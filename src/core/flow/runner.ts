@@ -9,6 +9,7 @@ import type { DiagnosisInput, Verdict } from '../diagnosis/diagnose';
 import { asOidcError, OidcError } from '../errors';
 import type { HttpClient, HttpExchange, HttpOptions, HttpRequest, HttpResponse } from '../http/types';
 import { readCaText } from '../http/ca-file';
+import { headerValue } from '../http/headers';
 import { classifyToken, decodeJwt, JwksCache, verifyJwt } from '../jwt';
 import type { JwtVerification } from '../jwt';
 import {
@@ -680,7 +681,7 @@ export class FlowRunner {
     for (const [key, value] of Object.entries(step.query ?? {})) url.searchParams.set(key, String(value));
     const headers: Record<string, string> = {};
     for (const [key, value] of Object.entries(step.headers ?? {})) headers[key] = String(value);
-    const auth = Object.entries(headers).find(([k]) => k.toLowerCase() === 'authorization')?.[1];
+    const auth = headerValue(headers, 'authorization');
     const request: HttpRequest = { method: step.method ?? 'GET', url: url.toString(), headers, label: `request ${step.id}`, lane: 'other', secrets: auth ? [auth.replace(/^\S+\s+/, '')] : [] };
     if (step.json !== undefined) request.json = step.json;
     else if (step.form) request.form = step.form as Record<string, string>;

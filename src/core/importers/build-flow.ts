@@ -1,4 +1,5 @@
 import { OidcError } from '../errors';
+import { headerKey } from '../http/headers';
 import type { CallStep, FlowFile, GrantType, HttpMethod, IdpConfig, RequestStep, RouteConfig, StepDef, TokenStep, ValueMap } from '../flow/file-format';
 import { prepareEnvironments } from './build-environments';
 import { readScript, isMeaningfulScript, redactCode, scriptNotCarried } from './script-chains';
@@ -295,7 +296,7 @@ class Builder {
       }
       if (mime.includes('multipart')) {
         this.report(at, 'the multipart/form-data body is sent as an application/x-www-form-urlencoded form (flow files have no multipart bodies).');
-        const contentType = Object.keys(headers).find((k) => k.toLowerCase() === 'content-type');
+        const contentType = headerKey(headers, 'content-type');
         if (contentType !== undefined) delete headers[contentType];
       }
       return Object.keys(form).length > 0 ? { form } : {};
@@ -313,7 +314,7 @@ class Builder {
     const converted = this.convert(text, at);
     if (converted === undefined) return {};
     const contentType = body.mimeType || (jsonish ? 'application/json' : undefined);
-    if (contentType && !Object.keys(headers).some((k) => k.toLowerCase() === 'content-type')) headers['Content-Type'] = contentType;
+    if (contentType && headerKey(headers, 'content-type') === undefined) headers['Content-Type'] = contentType;
     return { body: converted };
   }
 
