@@ -70,8 +70,12 @@ function idpNameFor(tokenUrl: string): string {
   return 'idp';
 }
 
-/** The issuer of an Okta token URL (custom or org authorization server), so discovery finds the rest. */
-function oktaIssuer(tokenUrl: string): string | undefined {
+/**
+ * Reads the issuer back out of a token URL shaped like Okta's (custom or org
+ * authorization server), so discovery finds the rest; undefined for any
+ * other URL. (oauth/okta.ts's oktaIssuer goes the other way: domain to issuer.)
+ */
+function issuerFromOktaTokenUrl(tokenUrl: string): string | undefined {
   const custom = /^(https:\/\/[^/]+\/oauth2\/[^/]+)\/v1\/token$/.exec(tokenUrl);
   if (custom && custom[1]!.split('/oauth2/')[1] !== 'v1') return custom[1];
   const org = /^(https:\/\/[^/]+)\/oauth2\/v1\/token$/.exec(tokenUrl);
@@ -433,7 +437,7 @@ class Builder {
     if (known) return known;
     const name = unique(idpNameFor(tokenUrl), this.idpNames);
     const config: IdpConfig = {};
-    const issuer = oktaIssuer(tokenUrl);
+    const issuer = issuerFromOktaTokenUrl(tokenUrl);
     if (issuer) config.issuer = issuer;
     else config.discovery = false;
     config.endpoints = { token: tokenUrl };
