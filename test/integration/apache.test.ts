@@ -4,8 +4,8 @@ import { FlowRunner } from '../../src/core/flow/runner';
 import { createHttpClient } from '../../src/core/http/client';
 import { startEchoUpstream } from '../../src/core/sandbox/echo-upstream';
 import type { EchoUpstream } from '../../src/core/sandbox/echo-upstream';
-import { startSandboxIdp } from '../../src/core/sandbox/idp';
-import type { SandboxIdp } from '../../src/core/sandbox/idp';
+import { startSandboxIdp } from '../../src/core/sandbox/sandbox-idp';
+import type { SandboxIdp } from '../../src/core/sandbox/sandbox-idp';
 import { apacheUnavailable, startApacheGateway } from '../support/apache';
 import type { ApacheGateway } from '../support/apache';
 

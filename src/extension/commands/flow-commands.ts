@@ -7,7 +7,7 @@ import type { FlowSource } from '../workspace/source-model';
 import { flowUpTo } from '../workspace/source-model';
 import type { CommandId } from './command-ids';
 import { pickEnvironment, pickFileSource, pickFlow } from './pickers';
-import type { Handler, Services } from './services';
+import type { Handler, Services } from './command-services';
 
 const DEMO_FLOWS = ['introspection-scenario', 'cached-variant'];
 

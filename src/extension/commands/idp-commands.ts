@@ -8,7 +8,7 @@ import { isValidSecretKey } from '../secrets/secret-service';
 import type { IdpEntry } from '../workspace/source-model';
 import type { CommandId } from './command-ids';
 import { idpById, pickEnvironment, pickFileSource, pickIdp } from './pickers';
-import type { Handler, Services } from './services';
+import type { Handler, Services } from './command-services';
 
 const NAME = /^[A-Za-z0-9_.-]+$/;
 

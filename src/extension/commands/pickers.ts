@@ -6,7 +6,7 @@ import type { TokenMeta } from '../secrets/token-vault';
 import { formatTimeLeft, secondsLeft } from '../secrets/token-vault';
 import type { FlowEntry, FlowSource, IdpEntry, RouteEntry } from '../workspace/source-model';
 import { ENV_CHOICE_KEY, flowEntries, idpEntries, routeEntries } from '../workspace/source-model';
-import type { Services } from './services';
+import type { Services } from './command-services';
 
 
 type Item<T> = vscode.QuickPickItem & { value: T };

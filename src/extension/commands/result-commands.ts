@@ -4,7 +4,7 @@ import type * as vscode from 'vscode';
 import { refOf } from '../trees/node';
 import { readSettings } from '../services/settings';
 import type { CommandId } from './command-ids';
-import type { Handler, Services } from './services';
+import type { Handler, Services } from './command-services';
 
 function runIdOf(s: Services, arg: unknown): string | undefined {
   const ref = refOf(arg);

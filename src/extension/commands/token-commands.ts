@@ -10,7 +10,7 @@ import type { FlowSource, IdpEntry } from '../workspace/source-model';
 import { routeEntries, singleStepFile } from '../workspace/source-model';
 import type { CommandId } from './command-ids';
 import { idpById, pickEnvironment, pickIdp, pickRoute, pickVaultToken, tokenForOperation, tokenFromUser } from './pickers';
-import type { Handler, Services } from './services';
+import type { Handler, Services } from './command-services';
 
 /** Runs steps as a one-off flow next to an IdP's (or route's) file, so IdPs, environments and secrets resolve as in a flow. */
 export async function runOneOff(s: Services, sourceId: string, title: string, steps: StepDef[], options: { vars?: Record<string, unknown>; secrets?: string[] } = {}): Promise<RunOutcome | undefined> {

@@ -4,7 +4,7 @@ import type * as vscode from 'vscode';
 import type { CommandId } from './command-ids';
 import { WALKTHROUGH_ID } from './command-ids';
 import { isValidSecretKey } from '../secrets/secret-service';
-import type { Handler, Services } from './services';
+import type { Handler, Services } from './command-services';
 
 /** Sandbox, secrets, import and walkthrough handlers. */
 export function workspaceCommands(s: Services) {
