@@ -9,11 +9,7 @@ import { RunStore } from '../../../src/extension/results/run-store';
 import { TokenVault } from '../../../src/extension/secrets/token-vault';
 import { Emitter } from '../../../src/extension/util/emitter';
 import type { Disposable } from '../../../src/extension/util/emitter';
-
-const memory = () => {
-  const data = new Map<string, unknown>();
-  return { get: <T>(key: string) => data.get(key) as T | undefined, update: async (key: string, value: unknown) => void data.set(key, value) };
-};
+import { memoryMemento, memorySecrets } from '../../support/memory-stores';
 
 describe('Emitter (the models’ change events)', function () {
   it('calls listeners in subscription order until their disposable is disposed', function () {
@@ -82,8 +78,8 @@ describe('Emitter (the models’ change events)', function () {
   });
 
   it('is the change event of the run history, the token vault and the run store', async function () {
-    const history = new RunHistory(memory());
-    const vault = new TokenVault({ get: async () => undefined, store: async () => undefined, delete: async () => undefined }, memory());
+    const history = new RunHistory(memoryMemento());
+    const vault = new TokenVault(memorySecrets(), memoryMemento());
     const store = new RunStore(history);
     const seen: string[] = [];
     const subscriptions = [history.onDidChange(() => seen.push('history')), vault.onDidChange(() => seen.push('vault')), store.onDidChange((runId) => seen.push(`run ${runId}`))];

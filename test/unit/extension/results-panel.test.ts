@@ -15,7 +15,7 @@ import type { RedactedLog } from '../../../src/extension/services/log';
 import { Emitter } from '../../../src/extension/util/emitter';
 import type { HostMessage } from '../../../src/shared/protocol';
 import { PROTOCOL_VERSION } from '../../../src/shared/protocol';
-import { tokenExchange } from '../http/exchange-fixture';
+import { tokenExchange } from '../../support/exchange-fixture';
 
 const T0 = Date.UTC(2026, 0, 2, 3, 4, 5);
 const TOKEN = 'eyJraWQiOiJrMSJ9.eyJzdWIiOiJ4In0.c2ln';

@@ -1,20 +1,8 @@
 import assert from 'node:assert/strict';
 import { HISTORY_BODY_LIMIT, HISTORY_KEY, RunHistory, storableView } from '../../../src/extension/history/run-history';
-import type { KeyValueStore } from '../../../src/extension/history/run-history';
 import { scrubStrings } from '../../../src/extension/results/run-recorder';
 import type { ExchangeView, RunView } from '../../../src/shared/view-model';
-
-/** A Memento stand-in that keeps what a reload would see (JSON round trip). */
-function memento(): KeyValueStore & { raw(): string } {
-  const data = new Map<string, string>();
-  return {
-    get: <T>(key: string) => (data.has(key) ? (JSON.parse(data.get(key)!) as T) : undefined),
-    update: async (key: string, value: unknown) => {
-      data.set(key, JSON.stringify(value));
-    },
-    raw: () => [...data.values()].join('\n'),
-  };
-}
+import { memoryMemento as memento } from '../../support/memory-stores';
 
 const SECRET = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.secret-signature-value';
 

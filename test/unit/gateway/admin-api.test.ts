@@ -5,9 +5,9 @@ import { readKongAdmin } from '../../../src/core/gateway/admin-api';
 import { consumerContext, lintKongOidc } from '../../../src/core/gateway/lint';
 import { createHttpClient } from '../../../src/core/http/client';
 import type { HttpExchange } from '../../../src/core/http/types';
-import { testPki } from '../http/servers';
-import type { KongServer, KongServerOptions } from './kong-server';
-import { ADMIN_TOKEN, startKongServer } from './kong-server';
+import { testPki } from '../../support/loopback-servers';
+import type { KongServer, KongServerOptions } from '../../support/kong-server';
+import { ADMIN_TOKEN, startKongServer } from '../../support/kong-server';
 import { rejection } from '../../support/rejection';
 
 

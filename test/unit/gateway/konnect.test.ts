@@ -4,8 +4,8 @@ import { consumerContext, lintKongOidc } from '../../../src/core/gateway/lint';
 import type { OidcError } from '../../../src/core/errors';
 import { createHttpClient } from '../../../src/core/http/client';
 import type { HttpExchange } from '../../../src/core/http/types';
-import type { KongServer, KongServerOptions } from './kong-server';
-import { CONTROL_PLANE_ID, KONNECT_PAT, startKongServer } from './kong-server';
+import type { KongServer, KongServerOptions } from '../../support/kong-server';
+import { CONTROL_PLANE_ID, KONNECT_PAT, startKongServer } from '../../support/kong-server';
 import { rejection } from '../../support/rejection';
 
 

@@ -3,8 +3,8 @@ import { ManualClock } from '../../../src/core/clock';
 import { OidcError } from '../../../src/core/errors';
 import { createHttpClient, HttpError } from '../../../src/core/http';
 import type { HttpExchange } from '../../../src/core/http';
-import type { Running } from './servers';
-import { httpServer, httpsServer, listen, never, testPki } from './servers';
+import type { Running } from '../../support/loopback-servers';
+import { httpServer, httpsServer, listen, never, testPki } from '../../support/loopback-servers';
 import * as net from 'node:net';
 
 async function rejection(promise: Promise<unknown>): Promise<HttpError> {

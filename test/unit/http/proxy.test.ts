@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { createHttpClient, matchesNoProxy, selectProxy } from '../../../src/core/http';
-import type { Running } from './servers';
-import { httpServer, httpsServer, proxyServer, testPki } from './servers';
+import type { Running } from '../../support/loopback-servers';
+import { httpServer, httpsServer, proxyServer, testPki } from '../../support/loopback-servers';
 
 describe('proxy selection', () => {
   const url = (text: string): URL => new URL(text);

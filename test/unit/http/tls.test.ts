@@ -1,8 +1,8 @@
 import { strict as assert } from 'node:assert';
 import type { TLSSocket } from 'node:tls';
 import { createHttpClient, HttpError, INSECURE_TLS_WARNING } from '../../../src/core/http';
-import type { Running } from './servers';
-import { httpsServer, testPki } from './servers';
+import type { Running } from '../../support/loopback-servers';
+import { httpsServer, testPki } from '../../support/loopback-servers';
 
 async function rejection(promise: Promise<unknown>): Promise<HttpError> {
   try {
