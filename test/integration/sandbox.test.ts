@@ -22,6 +22,10 @@ describe('sandbox: Kong-like gateway in front of the real IdP', function () {
   const { clock, sleep } = manualTime(Date.now());
 
   before(async () => {
+    // Read the time when the suite starts, not when mocha loads the file: behind
+    // a minute of other integration tests, the IdP's fresh JWTs looked issued in
+    // the future to the gateway and were refused.
+    clock.set(Date.now());
     sandbox = await startSandbox({ createHttpClient: ({ ca }) => createHttpClient({ ca, env: {} }), clock });
     http = createHttpClient({ env: {} });
   });
