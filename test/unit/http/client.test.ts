@@ -6,17 +6,10 @@ import type { HttpExchange } from '../../../src/core/http';
 import type { Running } from '../../support/loopback-servers';
 import { httpServer, httpsServer, listen, never, testPki } from '../../support/loopback-servers';
 import * as net from 'node:net';
+import { rejection as rejectionOf } from '../../support/rejection';
 
-async function rejection(promise: Promise<unknown>): Promise<HttpError> {
-  try {
-    await promise;
-  } catch (error) {
-    assert.ok(error instanceof HttpError, `expected an HttpError, got ${String(error)}`);
-    assert.ok(error instanceof OidcError);
-    return error;
-  }
-  assert.fail('expected the request to fail');
-}
+/** The HttpError a request fails with (an OidcError too, since HttpError extends it). */
+const rejection = (promise: Promise<unknown>): Promise<HttpError> => rejectionOf(promise, HttpError);
 
 describe('http client', () => {
   const closers: Array<() => Promise<void>> = [];

@@ -3,16 +3,9 @@ import type { TLSSocket } from 'node:tls';
 import { createHttpClient, HttpError, INSECURE_TLS_WARNING } from '../../../src/core/http';
 import type { Running } from '../../support/loopback-servers';
 import { httpsServer, testPki } from '../../support/loopback-servers';
+import { rejection as rejectionOf } from '../../support/rejection';
 
-async function rejection(promise: Promise<unknown>): Promise<HttpError> {
-  try {
-    await promise;
-  } catch (error) {
-    assert.ok(error instanceof HttpError, `expected an HttpError, got ${String(error)}`);
-    return error;
-  }
-  assert.fail('expected the request to fail');
-}
+const rejection = (promise: Promise<unknown>): Promise<HttpError> => rejectionOf(promise, HttpError);
 
 describe('http client TLS', () => {
   const closers: Array<() => Promise<void>> = [];
