@@ -5,7 +5,7 @@ import { API_VERSION, snapshot } from './api';
 import type { OidcFlowApi } from './api';
 import { COMMAND_IDS, CONTEXT_KEYS, VIEW_IDS } from './commands/command-ids';
 import type { ViewId } from './commands/command-ids';
-import type { Services } from './commands/services';
+import type { Services } from './commands/command-services';
 import { FlowCodeLensProvider } from './editor/codelens';
 import { FlowDiagnostics } from './editor/diagnostics';
 import { lintFlowRoutes } from './gateway/flow-route-lint';
@@ -118,9 +118,9 @@ export function activate(context: vscode.ExtensionContext): OidcFlowApi {
       refreshTrees();
       codeLens.refresh();
     }),
-    { dispose: history.onChange(() => historyTree.refresh()) },
-    { dispose: vault.onChange(() => idpTree.refresh()) },
-    { dispose: gateways.onDidChange(() => routeTree.refresh()) },
+    history.onDidChange(() => historyTree.refresh()),
+    vault.onDidChange(() => idpTree.refresh()),
+    gateways.onDidChange(() => routeTree.refresh()),
     vs.workspace.onDidChangeConfiguration((event) => {
       if (event.affectsConfiguration(GATEWAY_SETTING_FULL)) configureGateways();
     }),

@@ -3,6 +3,7 @@
  * from a run (redacted, tokens removed) and the webview only renders it, so
  * nothing here may ever hold a token, a client secret or a private key.
  */
+import type { LintFinding } from '../core/gateway/lint';
 
 /** Who talks to whom on the timeline. */
 export type LaneName = 'client' | 'idp' | 'gateway' | 'upstream';
@@ -131,15 +132,12 @@ export interface StepView {
   findings?: FindingView[];
 }
 
-/** One config lint finding, as the results view and the Gateway Routes tree show it. */
-export interface FindingView {
-  rule: string;
-  severity: 'error' | 'warning' | 'info';
-  field: string;
-  message: string;
-  evidence?: string;
-  fix: string;
-}
+/**
+ * One config lint finding, as the results view and the Gateway Routes tree
+ * show it: the lint's own type, so a new field reaches the view or fails to
+ * compile, never drifts. A type import only: this file is bundled into the webview.
+ */
+export type FindingView = LintFinding;
 
 export interface RunView {
   /** Stable id of this run (history entries and webview state use it). */

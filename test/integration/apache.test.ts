@@ -1,4 +1,4 @@
-import { startSandboxIdp } from '../../src/core/sandbox/idp';
+import { startSandboxIdp } from '../../src/core/sandbox/sandbox-idp';
 import { describeApacheRevokeScenario } from '../support/apache-scenario';
 
 /**

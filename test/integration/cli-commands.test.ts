@@ -11,8 +11,8 @@ import { revoke } from '../../src/core/oauth';
 import { startSandbox } from '../../src/core/sandbox/sandbox';
 import type { Sandbox } from '../../src/core/sandbox/sandbox';
 import { completeLogin } from '../support/idp-login';
-import { invoke } from '../unit/cli/invoke';
-import { captureIo } from '../unit/cli/helpers';
+import { invoke } from '../support/cli-invoke';
+import { captureIo } from '../support/capture-io';
 
 /**
  * The token, introspect, verify and explain commands against the real

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { runCli } from '../../src/cli/cli';
 import { createCertificateAuthority } from '../../src/core/sandbox/certs';
-import { captureIo } from '../unit/cli/helpers';
+import { captureIo } from '../support/capture-io';
 
 /**
  * What the CLI prints when a user gets something wrong: every failure says

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from '../../src/cli/cli';
-import { captureIo } from '../unit/cli/helpers';
+import { captureIo } from '../support/capture-io';
 
 const EXAMPLE = join(__dirname, '..', '..', 'examples', 'introspection-scenario.yaml');
 

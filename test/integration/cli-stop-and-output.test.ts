@@ -12,7 +12,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from '../../src/cli/cli';
-import { captureIo } from '../unit/cli/helpers';
+import { captureIo } from '../support/capture-io';
 
 const MAIN = join(__dirname, '..', '..', 'src', 'cli', 'main.ts');
 

@@ -16,8 +16,8 @@ import {
   tokenExchange,
 } from '../../src/core/oauth';
 import type { AuthorizationServerMetadata, ClientConfig, OAuthContext } from '../../src/core/oauth';
-import { startSandboxIdp } from '../../src/core/sandbox/idp';
-import type { SandboxClient, SandboxIdp } from '../../src/core/sandbox/idp';
+import { startSandboxIdp } from '../../src/core/sandbox/sandbox-idp';
+import type { SandboxClient, SandboxIdp } from '../../src/core/sandbox/sandbox-idp';
 import { approveDeviceCode, completeLogin } from '../support/idp-login';
 
 /**

@@ -7,8 +7,8 @@ import { clientCredentials, discover, revoke } from '../../src/core/oauth';
 import { createCertificateAuthority } from '../../src/core/sandbox/certs';
 import { startEchoUpstream } from '../../src/core/sandbox/echo-upstream';
 import type { EchoUpstream } from '../../src/core/sandbox/echo-upstream';
-import { startSandboxIdp } from '../../src/core/sandbox/idp';
-import type { SandboxIdp } from '../../src/core/sandbox/idp';
+import { startSandboxIdp } from '../../src/core/sandbox/sandbox-idp';
+import type { SandboxIdp } from '../../src/core/sandbox/sandbox-idp';
 import { apacheUnavailable, startApacheGateway } from '../support/apache';
 import type { ApacheGateway } from '../support/apache';
 

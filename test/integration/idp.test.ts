@@ -4,8 +4,8 @@ import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, importJWK, jwtVeri
 import type { JSONWebKeySet, JWTPayload } from 'jose';
 import { Agent, fetch } from 'undici';
 import { isOidcError } from '../../src/core/errors';
-import { ACCESS_TOKEN_TYPE, startSandboxIdp } from '../../src/core/sandbox/idp';
-import type { SandboxClient, SandboxIdp } from '../../src/core/sandbox/idp';
+import { ACCESS_TOKEN_TYPE, startSandboxIdp } from '../../src/core/sandbox/sandbox-idp';
+import type { SandboxClient, SandboxIdp } from '../../src/core/sandbox/sandbox-idp';
 import { approveDeviceCode, completeLogin } from '../support/idp-login';
 
 interface Answer {

@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
-import { DEMO_FLOW_FILE } from '../../src/cli/commands/demo-flow';
-import { ManualClock } from '../../src/core/clock';
+import { DEMO_FLOW_FILE } from '../../src/core/sandbox/demo-flow';
+import { manualTime } from '../support/manual-time';
 import { loadFlowFile } from '../../src/core/flow/load';
 import { FlowRunner } from '../../src/core/flow/runner';
 import type { StepRun } from '../../src/core/flow/runner';
@@ -19,11 +19,12 @@ describe('sandbox: Kong-like gateway in front of the real IdP', function () {
   let http: ReturnType<typeof createHttpClient>;
   // The gateway's cache and the runner's waits run on this clock, so the cached
   // variant is tested without sleeping; the IdP keeps real time.
-  const clock = new ManualClock(Date.now());
+  const { clock, sleep } = manualTime(Date.now());
 
   before(async () => {
-    // Mocha builds this describe when it loads the files; in a full run the
-    // suites before it take long enough that the IdP's iat would be in the gateway's future.
+    // Read the time when the suite starts, not when mocha loads the file: behind
+    // a minute of other integration tests, the IdP's fresh JWTs looked issued in
+    // the future to the gateway and were refused.
     clock.set(Date.now());
     sandbox = await startSandbox({ createHttpClient: ({ ca }) => createHttpClient({ ca, env: {} }), clock });
     http = createHttpClient({ env: {} });
@@ -33,7 +34,7 @@ describe('sandbox: Kong-like gateway in front of the real IdP', function () {
     await sandbox?.close();
   });
 
-  const runner = () => new FlowRunner(loadFlowFile(DEMO_FLOW_FILE, { fileName: 'demo' }).file, { http, clock, sleep: async (ms) => clock.advance(ms), secrets: { env: sandbox.env }, admin: sandbox.admin });
+  const runner = () => new FlowRunner(loadFlowFile(DEMO_FLOW_FILE, { fileName: 'demo' }).file, { http, clock, sleep, secrets: { env: sandbox.env }, admin: sandbox.admin });
   const step = (steps: StepRun[], id: string) => steps.find((s) => s.id === id)!;
 
   it('plays the introspection scenario: 200, active, deactivate, 401 with the verdict', async () => {

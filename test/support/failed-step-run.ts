@@ -2,7 +2,7 @@ import { ManualClock } from '../../src/core/clock';
 import { loadFlowFile } from '../../src/core/flow/load';
 import { FlowRunner } from '../../src/core/flow/runner';
 import type { RunEvent, RunResult } from '../../src/core/flow/runner';
-import { FakeHttp } from '../unit/oauth/fake-http';
+import { FakeHttp } from './fake-http';
 
 /**
  * Runs with a failed step, against a gateway that answers 401 to every call:

@@ -1,6 +1,6 @@
 import { Agent, fetch } from 'undici';
 import { OidcError } from '../../src/core/errors';
-import type { SandboxIdp } from '../../src/core/sandbox/idp';
+import type { SandboxIdp } from '../../src/core/sandbox/sandbox-idp';
 
 /**
  * A headless "browser" for the sandbox IdP's pages: follows redirects by

@@ -21,9 +21,13 @@ const sandboxPath = join(dist, 'sandbox.js');
 const bundles = [shellPath, lazyPath, sandboxPath];
 const requireBundle = createRequire(__filename);
 
-/** The source modules a development bundle holds (esbuild heads each with `// <path>`). */
+/**
+ * The source modules a development bundle holds (esbuild heads each with `// <path>`).
+ * A node_modules reached through a symlink (a git worktree sharing one install) is
+ * headed `// ../../<elsewhere>/node_modules/…`; it counts as node_modules/… all the same.
+ */
 function modulesIn(bundle: string): Set<string> {
-  return new Set([...readFileSync(bundle, 'utf8').matchAll(/^\/\/ ((?:src|node_modules|schemas)\/\S+)$/gm)].map((m) => m[1]!));
+  return new Set([...readFileSync(bundle, 'utf8').matchAll(/^\/\/ (?:\.\.\/\S*?)?((?:src|node_modules|schemas)\/\S+)$/gm)].map((m) => m[1]!));
 }
 
 /** Requires the shell as VS Code would, with a stand-in for the vscode module. */

@@ -4,7 +4,7 @@ import type { ErrorCode } from '../../src/core/errors';
 import { asOidcError, isConfigurationCode, OidcError } from '../../src/core/errors';
 import { HttpError } from '../../src/core/http';
 import { serverErrorCode } from '../../src/core/oauth/oauth-error';
-import { tokenExchange } from './http/exchange-fixture';
+import { tokenExchange } from '../support/exchange-fixture';
 import { tsFiles } from '../support/source-files';
 
 /**

@@ -6,7 +6,7 @@ import type { HttpExchange } from '../../core/http/types';
 import type { CliIo } from '../io';
 import { EXIT, runExitCode, styler } from '../io';
 import { prettyReporter } from '../reporters/pretty';
-import { DEMO_FLOW_FILE } from './demo-flow';
+import { DEMO_FLOW_FILE } from '../../core/sandbox/demo-flow';
 
 export const demoHelp = `Usage: oidc-flow demo [--skip-cached]
 

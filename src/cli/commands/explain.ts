@@ -9,6 +9,7 @@ import { diagnose } from '../../core/diagnosis/diagnose';
 import type { DiagnosisInput, Verdict } from '../../core/diagnosis/diagnose';
 import { parseWwwAuthenticate } from '../../core/diagnosis/www-authenticate';
 import type { KongOidcConfig } from '../../core/gateway/kong-oidc-config';
+import { headerValue } from '../../core/http/headers';
 import { classifyToken, decodeJwt } from '../../core/jwt/decode';
 import type { DecodedJwt } from '../../core/jwt/decode';
 import { formatLocal, formatRelative } from '../../core/jwt/time-format';
@@ -70,10 +71,6 @@ export interface GatewayAnswer {
   body?: string;
 }
 
-function header(headers: Record<string, string>, name: string): string | undefined {
-  return Object.entries(headers).find(([key]) => key.toLowerCase() === name)?.[1];
-}
-
 /** The local JWT check as a column. */
 export function localView(check: LocalCheck): View {
   const title = 'Local JWT check';
@@ -107,7 +104,7 @@ export function idpView(answer: IdpAnswer, now: number, timeZone?: string): View
 /** The gateway's answer as a column. */
 export function gatewayView(answer: GatewayAnswer): View {
   const lines: string[] = [];
-  const challenge = parseWwwAuthenticate(header(answer.headers, 'www-authenticate'))[0];
+  const challenge = parseWwwAuthenticate(headerValue(answer.headers, 'www-authenticate'))[0];
   if (challenge) {
     lines.push(`challenge: ${challenge.scheme}`);
     if (challenge.params.error) lines.push(`error: ${challenge.params.error}`);
@@ -222,7 +219,7 @@ export function parseKongConfig(text: string, fileName: string): KongOidcConfig 
 
 function gatewayKind(config: KongOidcConfig | undefined, headers: Record<string, string>): DiagnosisInput['gatewayKind'] {
   if (config) return 'kong';
-  if (/kong/i.test(header(headers, 'server') ?? '') || Object.keys(headers).some((k) => /^x-kong-/i.test(k))) return 'kong';
+  if (/kong/i.test(headerValue(headers, 'server') ?? '') || Object.keys(headers).some((k) => /^x-kong-/i.test(k))) return 'kong';
   return 'other';
 }
 
@@ -284,7 +281,7 @@ export async function explainCommand(args: string[], io: CliIo): Promise<number>
   if (!/^[A-Z]+$/.test(method)) throw new UsageError(`--method takes an HTTP method, got "${values.method}".`);
   const headers = parseHeaders(values.header ?? []);
   const token = values['token-env'] !== undefined ? await readTokenArgument(undefined, values['token-env'], io) : values['token-stdin'] ? await readTokenArgument('-', undefined, io) : undefined;
-  if (token && Object.keys(headers).some((h) => h.toLowerCase() === 'authorization')) throw new UsageError('The token is sent as "Authorization: Bearer ..."; leave out the Authorization --header.');
+  if (token && headerValue(headers, 'authorization') !== undefined) throw new UsageError('The token is sent as "Authorization: Bearer ..."; leave out the Authorization --header.');
   if (token) headers.Authorization = `Bearer ${token}`;
   let kongConfig: KongOidcConfig | undefined;
   if (values['kong-config']) {
@@ -306,7 +303,7 @@ export async function explainCommand(args: string[], io: CliIo): Promise<number>
     const gateway: GatewayAnswer = { status: response.status, headers: response.headers, body: response.text.slice(0, 2000) };
     const accepted = response.status < 400;
     io.stdout.write(`${out.bold(`${method} ${url.toString()}`)} → ${accepted ? out.green(`HTTP ${response.status}`) : out.red(`HTTP ${response.status}`)}\n`);
-    const challenge = header(response.headers, 'www-authenticate');
+    const challenge = headerValue(response.headers, 'www-authenticate');
     if (challenge) io.stdout.write(`WWW-Authenticate: ${challenge}\n`);
     if (response.text.trim()) io.stdout.write(`${response.text.trim().slice(0, 500)}${response.text.trim().length > 500 ? '...' : ''}\n`);
     io.stdout.write('\n');

@@ -3,6 +3,7 @@ import type { EffectiveKongOidcConfig, KongOidcConfig } from '../gateway/kong-oi
 import type { ErrorCode } from '../errors';
 import { lintKongOidc } from '../gateway/lint';
 import type { JwtErrorCode } from '../jwt/error-codes';
+import { headerValue } from '../http/headers';
 import { parseWwwAuthenticate } from './www-authenticate';
 import type { AuthChallenge } from './www-authenticate';
 
@@ -74,12 +75,6 @@ export interface Verdict {
   evidence: Evidence[];
 }
 
-function header(headers: Record<string, string>, name: string): string | undefined {
-  const wanted = name.toLowerCase();
-  for (const [key, value] of Object.entries(headers)) if (key.toLowerCase() === wanted) return value;
-  return undefined;
-}
-
 function timeText(epochSeconds: number, now: number): string {
   const diff = Math.round((epochSeconds * 1000 - now) / 1000);
   const abs = Math.abs(diff);
@@ -92,10 +87,10 @@ function timeText(epochSeconds: number, now: number): string {
 function fromUpstream(input: DiagnosisInput, challenges: AuthChallenge[]): boolean {
   const h = input.gateway.headers;
   // Kong sets X-Kong-Upstream-Latency only on proxied responses; its own 401/403 carry X-Kong-Response-Latency.
-  if (header(h, 'x-kong-upstream-latency') !== undefined) return true;
-  if (header(h, 'x-kong-response-latency') !== undefined) return false;
+  if (headerValue(h, 'x-kong-upstream-latency') !== undefined) return true;
+  if (headerValue(h, 'x-kong-response-latency') !== undefined) return false;
   if (challenges.some((c) => /^(bearer|dpop)$/i.test(c.scheme))) return false;
-  const echoed = header(h, 'x-sandbox-upstream');
+  const echoed = headerValue(h, 'x-sandbox-upstream');
   return echoed !== undefined;
 }
 
@@ -191,10 +186,10 @@ const FIX = {
 /** Joins the gateway's answer, the token, the IdP's view and the route's config into one verdict. */
 export function diagnose(input: DiagnosisInput): Verdict {
   const status = input.gateway.status;
-  const challenges = parseWwwAuthenticate(header(input.gateway.headers, 'www-authenticate'));
+  const challenges = parseWwwAuthenticate(headerValue(input.gateway.headers, 'www-authenticate'));
   const bearer = challenges.find((c) => /^(bearer|dpop)$/i.test(c.scheme));
   const evidence: Evidence[] = [];
-  evidence.push({ source: 'gateway', text: `The gateway answered ${status}${header(input.gateway.headers, 'www-authenticate') ? ` with WWW-Authenticate: ${header(input.gateway.headers, 'www-authenticate')}` : ''}.` });
+  evidence.push({ source: 'gateway', text: `The gateway answered ${status}${headerValue(input.gateway.headers, 'www-authenticate') ? ` with WWW-Authenticate: ${headerValue(input.gateway.headers, 'www-authenticate')}` : ''}.` });
   if (input.gateway.body && input.gateway.body.length < 300) evidence.push({ source: 'gateway', text: `Body: ${input.gateway.body.trim()}` });
 
   const config: EffectiveKongOidcConfig | undefined = input.kongConfig ? withKongDefaults(input.kongConfig) : undefined;

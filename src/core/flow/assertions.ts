@@ -1,6 +1,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import { JSONPath } from 'jsonpath-plus';
 import { OidcError } from '../errors';
+import { headerValue } from '../http/headers';
 import type { Assertion, AssertionSubject, JsonTypeName, StatusExpectation, ValueMatchers } from './file-format';
 import { ASSERTION_SUBJECTS } from './file-format';
 import type { StepResult } from './step-result';
@@ -95,11 +96,8 @@ function checkStatus(assertion: { status: StatusExpectation }, result: StepResul
   return { passed, actual, message: passed ? `status was ${actual}` : `status was ${actual}, expected ${wanted}` };
 }
 
-function headerValue(result: StepResult, name: string): string | undefined {
-  const headers = result.response?.headers ?? {};
-  const key = Object.keys(headers).find((k) => k.toLowerCase() === name.toLowerCase());
-  if (key === undefined) return undefined;
-  const value = headers[key];
+function responseHeader(result: StepResult, name: string): string | undefined {
+  const value = headerValue(result.response?.headers ?? {}, name);
   return Array.isArray(value) ? value.join(', ') : value;
 }
 
@@ -164,7 +162,7 @@ function expirySeconds(result: StepResult): number | undefined {
 
 function evaluateOne(assertion: Assertion, result: StepResult, options: EvaluateOptions): Omit<AssertionResult, 'assertion'> {
   if ('status' in assertion) return checkStatus(assertion, result);
-  if ('header' in assertion) return checkValue(assertion, headerValue(result, assertion.header), `header ${assertion.header}`);
+  if ('header' in assertion) return checkValue(assertion, responseHeader(result, assertion.header), `header ${assertion.header}`);
   if ('json' in assertion) {
     const body = result.response?.body ?? result.introspection;
     if (body === null || typeof body !== 'object') {

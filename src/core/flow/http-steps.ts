@@ -1,5 +1,6 @@
 /** The HTTP steps: `call` (a route, with the run's token, diagnosed) and `request` (any URL, as written). */
 import { OidcError } from '../errors';
+import { headerValue } from '../http/headers';
 import type { HttpClient, HttpRequest, HttpResponse } from '../http/types';
 import { diagnoseCall, routeFindings } from './call-diagnosis';
 import type { CallStep, FlowFile, RequestStep } from './file-format';
@@ -80,7 +81,7 @@ export async function runRequestStep(step: RequestStep, http: HttpClient): Promi
   for (const [key, value] of Object.entries(step.query ?? {})) url.searchParams.set(key, String(value));
   const headers: Record<string, string> = {};
   for (const [key, value] of Object.entries(step.headers ?? {})) headers[key] = String(value);
-  const auth = Object.entries(headers).find(([k]) => k.toLowerCase() === 'authorization')?.[1];
+  const auth = headerValue(headers, 'authorization');
   const request: HttpRequest = { method: step.method ?? 'GET', url: url.toString(), headers, label: `request ${step.id}`, lane: 'other', secrets: auth ? [auth.replace(/^\S+\s+/, '')] : [] };
   const response = await http.send(withBody(request, { json: step.json, form: step.form as Record<string, string> | undefined, body: step.body }));
   return { status: 'passed', request: { method: request.method, url: request.url, headers }, response: responseResult(response) };

@@ -1,5 +1,6 @@
 import { JSONPath } from 'jsonpath-plus';
 import { OidcError } from '../errors';
+import { headerKey } from '../http/headers';
 import { didYouMean } from './did-you-mean';
 import type { SecretSources } from './secret-ref';
 import { secretRefPattern, resolveSecretRef } from './secret-ref';
@@ -175,7 +176,7 @@ function lookup(container: unknown, segment: string | number, caseInsensitive: b
   const key = String(segment);
   if (Object.hasOwn(container, key)) return { found: true, value: (container as Record<string, unknown>)[key] };
   if (caseInsensitive) {
-    const match = Object.keys(container).find((k) => k.toLowerCase() === key.toLowerCase());
+    const match = headerKey(container as Record<string, unknown>, key);
     if (match !== undefined) return { found: true, value: (container as Record<string, unknown>)[match] };
   }
   return { found: false };

@@ -7,6 +7,7 @@ import type { ClassifiedFailure, FailureSurface } from './classify-error';
 import { BodyTooLargeSignal, CallerAbortSignal, classifyFailure } from './classify-error';
 import type { TransportSettings } from './dispatchers';
 import { DispatcherCache } from './dispatchers';
+import { headerValue } from './headers';
 import { HttpError } from './http-error';
 import type { Env } from './proxy';
 import { describeProxy, selectProxy } from './proxy';
@@ -98,12 +99,6 @@ interface AttemptResult {
   failure?: ClassifiedFailure & { cause: unknown };
 }
 
-function findHeader(headers: Record<string, string>, name: string): string | undefined {
-  const lower = name.toLowerCase();
-  for (const [key, value] of Object.entries(headers)) if (key.toLowerCase() === lower) return value;
-  return undefined;
-}
-
 function withoutHeaders(headers: Record<string, string>, names: string[]): Record<string, string> {
   return Object.fromEntries(Object.entries(headers).filter(([key]) => !names.includes(key.toLowerCase())));
 }
@@ -113,7 +108,7 @@ function encodeBody(request: HttpRequest): { headers: Record<string, string>; bo
   const given = [request.body !== undefined, request.form !== undefined, request.json !== undefined].filter(Boolean);
   if (given.length > 1) throw new Error('only one of body, form and json may be set');
   const setType = (type: string): void => {
-    if (findHeader(headers, 'content-type') === undefined) headers['content-type'] = type;
+    if (headerValue(headers, 'content-type') === undefined) headers['content-type'] = type;
   };
   if (request.form !== undefined) {
     const params = new URLSearchParams();

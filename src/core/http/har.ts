@@ -1,3 +1,4 @@
+import { headerValue } from './headers';
 import { redactExchange } from './redact';
 import type { HeaderList, HttpExchange } from './types';
 
@@ -72,11 +73,6 @@ function pairs(headers: HeaderList): HarNameValue[] {
   return headers.map(([name, value]) => ({ name, value }));
 }
 
-function header(headers: HeaderList, name: string): string | undefined {
-  const lower = name.toLowerCase();
-  return headers.find(([key]) => key.toLowerCase() === lower)?.[1];
-}
-
 function decode(value: string): string {
   try {
     return decodeURIComponent(value.replace(/\+/g, ' '));
@@ -131,7 +127,7 @@ function round(ms: number): number {
 
 function entryOf(exchange: HttpExchange): HarEntry {
   const { request, response, timings } = exchange;
-  const contentType = header(request.headers, 'content-type') ?? '';
+  const contentType = headerValue(request.headers, 'content-type') ?? '';
   const postData =
     request.body === undefined
       ? undefined
@@ -174,7 +170,7 @@ function entryOf(exchange: HttpExchange): HarEntry {
           cookies: responseCookies(response.headers),
           headers: pairs(response.headers),
           content: { size: response.bodySize, mimeType: response.contentType ?? '', text: response.body },
-          redirectURL: header(response.headers, 'location') ?? '',
+          redirectURL: headerValue(response.headers, 'location') ?? '',
           headersSize: -1,
           bodySize: response.bodySize,
         }

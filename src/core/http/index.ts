@@ -9,3 +9,5 @@ export type { CurlOptions } from './curl';
 export { toHar } from './har';
 export type { Har, HarEntry, HarOptions, HarRequest, HarResponse, HarTimings, HarNameValue } from './har';
 export { matchesNoProxy, selectProxy } from './proxy';
+export { headerKey, headerValue } from './headers';
+export type { HeaderSource } from './headers';

@@ -1,3 +1,4 @@
+import { headerValue } from './headers';
 import type { HeaderList, HttpExchange, RecordedRequest, RecordedResponse } from './types';
 
 /**
@@ -197,11 +198,6 @@ export function redactBody(body: string, contentType: string | undefined, secret
     out = body;
   }
   return redactText(out, secrets);
-}
-
-function headerValue(headers: HeaderList, name: string): string | undefined {
-  const lower = name.toLowerCase();
-  return headers.find(([key]) => key.toLowerCase() === lower)?.[1];
 }
 
 function redactRequest(request: RecordedRequest, secrets: readonly string[]): RecordedRequest {

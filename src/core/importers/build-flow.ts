@@ -1,4 +1,5 @@
 import { OidcError } from '../errors';
+import { headerKey } from '../http/headers';
 import type { CallStep, FlowFile, GrantType, HttpMethod, IdpConfig, RequestStep, RouteConfig, StepDef, TokenStep, ValueMap } from '../flow/file-format';
 import { prepareEnvironments } from './build-environments';
 import { readScript, isMeaningfulScript, redactCode, scriptNotCarried } from './script-chains';
@@ -69,8 +70,12 @@ function idpNameFor(tokenUrl: string): string {
   return 'idp';
 }
 
-/** The issuer of an Okta token URL (custom or org authorization server), so discovery finds the rest. */
-function oktaIssuer(tokenUrl: string): string | undefined {
+/**
+ * Reads the issuer back out of a token URL shaped like Okta's (custom or org
+ * authorization server), so discovery finds the rest; undefined for any
+ * other URL. (oauth/okta.ts's oktaIssuer goes the other way: domain to issuer.)
+ */
+function issuerFromOktaTokenUrl(tokenUrl: string): string | undefined {
   const custom = /^(https:\/\/[^/]+\/oauth2\/[^/]+)\/v1\/token$/.exec(tokenUrl);
   if (custom && custom[1]!.split('/oauth2/')[1] !== 'v1') return custom[1];
   const org = /^(https:\/\/[^/]+)\/oauth2\/v1\/token$/.exec(tokenUrl);
@@ -295,7 +300,7 @@ class Builder {
       }
       if (mime.includes('multipart')) {
         this.report(at, 'the multipart/form-data body is sent as an application/x-www-form-urlencoded form (flow files have no multipart bodies).');
-        const contentType = Object.keys(headers).find((k) => k.toLowerCase() === 'content-type');
+        const contentType = headerKey(headers, 'content-type');
         if (contentType !== undefined) delete headers[contentType];
       }
       return Object.keys(form).length > 0 ? { form } : {};
@@ -313,7 +318,7 @@ class Builder {
     const converted = this.convert(text, at);
     if (converted === undefined) return {};
     const contentType = body.mimeType || (jsonish ? 'application/json' : undefined);
-    if (contentType && !Object.keys(headers).some((k) => k.toLowerCase() === 'content-type')) headers['Content-Type'] = contentType;
+    if (contentType && headerKey(headers, 'content-type') === undefined) headers['Content-Type'] = contentType;
     return { body: converted };
   }
 
@@ -432,7 +437,7 @@ class Builder {
     if (known) return known;
     const name = unique(idpNameFor(tokenUrl), this.idpNames);
     const config: IdpConfig = {};
-    const issuer = oktaIssuer(tokenUrl);
+    const issuer = issuerFromOktaTokenUrl(tokenUrl);
     if (issuer) config.issuer = issuer;
     else config.discovery = false;
     config.endpoints = { token: tokenUrl };

@@ -8,6 +8,7 @@ import { importJWK } from 'jose';
 import type { Clock } from '../clock';
 import { systemClock } from '../clock';
 import { OidcError } from '../errors';
+import { headerValue } from '../http/headers';
 import type { HttpClient } from '../http/types';
 import type { JwsAlgorithmInfo } from './algorithms';
 import { jwsAlgorithmInfo } from './algorithms';
@@ -207,7 +208,7 @@ function fetchHint(status: number): string {
 }
 
 function parseKeySet(text: string, headers: Record<string, string>, where: string): JwkSet {
-  const contentType = Object.entries(headers).find(([name]) => name.toLowerCase() === 'content-type')?.[1] ?? '';
+  const contentType = headerValue(headers, 'content-type') ?? '';
   let value: unknown;
   try {
     value = JSON.parse(text);

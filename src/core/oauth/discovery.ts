@@ -1,8 +1,9 @@
 import type { Clock } from '../clock';
 import { systemClock } from '../clock';
 import { OidcError } from '../errors';
+import { headerValue } from '../http/headers';
 import type { HttpClient, HttpExchange, HttpResponse } from '../http/types';
-import { header, isRecord, parseJson } from './oauth-error';
+import { isRecord, parseJson } from './oauth-error';
 import { ENDPOINT_FIELDS } from './metadata';
 import type { AuthorizationServerMetadata } from './metadata';
 
@@ -113,7 +114,7 @@ export class DiscoveryCache {
 }
 
 function describeType(response: HttpResponse): string {
-  const type = header(response, 'content-type')?.split(';')[0];
+  const type = headerValue(response.headers, 'content-type')?.split(';')[0];
   return response.text.trim() === '' ? 'an empty body' : type ? `${type}` : 'a body that is not JSON';
 }
 
@@ -222,7 +223,7 @@ export async function discover(http: HttpClient, input: string, options: Discove
     const where = `discovery ${candidate.url}`;
     const parsed = parseJson(response.text);
     if (!parsed) {
-      const labelledJson = response.text.trim() !== '' && /json/i.test(header(response, 'content-type') ?? '');
+      const labelledJson = response.text.trim() !== '' && /json/i.test(headerValue(response.headers, 'content-type') ?? '');
       failures.push({
         candidate,
         error: new OidcError('discovery.not_json', labelledJson

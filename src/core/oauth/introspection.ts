@@ -2,10 +2,11 @@ import { errors as joseErrors, jwtVerify } from 'jose';
 import type { JWTVerifyGetKey } from 'jose';
 import { systemClock } from '../clock';
 import { OidcError } from '../errors';
+import { headerValue } from '../http/headers';
 import type { HttpResponse } from '../http/types';
 import { postWithClientAuth, requireEndpoint } from './context';
 import type { OAuthContext } from './context';
-import { errorFromResponse, header, isRecord, parseJson } from './oauth-error';
+import { errorFromResponse, isRecord, parseJson } from './oauth-error';
 import { splitScope } from './token-response';
 
 export interface IntrospectOptions {
@@ -70,7 +71,7 @@ export async function introspect(ctx: OAuthContext, token: string, options: Intr
     throw errorFromResponse(response, where, { clock, callerAuthenticates: true });
   }
 
-  const contentType = (header(response, 'content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+  const contentType = (headerValue(response.headers, 'content-type') ?? '').split(';')[0]!.trim().toLowerCase();
   const warnings: string[] = [];
   const looksLikeJwt = contentType === INTROSPECTION_JWT_TYPE || contentType === 'application/jwt' || /^[\w-]+\.[\w-]+\.[\w-]*$/.test(response.text.trim());
   if (wantJwt && looksLikeJwt) {

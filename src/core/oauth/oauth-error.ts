@@ -1,6 +1,7 @@
 import type { Clock } from '../clock';
 import { systemClock } from '../clock';
 import { OidcError } from '../errors';
+import { headerValue } from '../http/headers';
 import type { HttpResponse } from '../http/types';
 import type { RegisteredOAuthError, ServerErrorCode } from './error-codes';
 
@@ -71,15 +72,6 @@ export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** A header value regardless of the case the server used. */
-export function header(response: Pick<HttpResponse, 'headers'>, name: string): string | undefined {
-  const wanted = name.toLowerCase();
-  for (const [key, value] of Object.entries(response.headers)) {
-    if (key.toLowerCase() === wanted) return value;
-  }
-  return undefined;
-}
-
 /** The OAuth error in a response body, if the body is one. */
 export function readOAuthError(response: HttpResponse): OAuthErrorBody | undefined {
   const parsed = parseJson(response.text);
@@ -117,14 +109,14 @@ export function hintForOAuthError(error: string, context: ErrorContext = {}): st
 }
 
 function rateLimitHint(response: HttpResponse, clock: Clock): string {
-  const reset = Number(header(response, 'x-rate-limit-reset'));
+  const reset = Number(headerValue(response.headers, 'x-rate-limit-reset'));
   if (!Number.isFinite(reset) || reset <= 0) return 'Okta rate limit reached; wait a minute before retrying.';
   const seconds = Math.max(0, Math.ceil(reset - clock.now() / 1000));
   return `Okta rate limit reached; retry after ${new Date(reset * 1000).toISOString()} (in ${seconds} s).`;
 }
 
 function describeBody(response: HttpResponse): string {
-  const type = header(response, 'content-type');
+  const type = headerValue(response.headers, 'content-type');
   const title = /<title[^>]*>([^<]{1,120})<\/title>/i.exec(response.text)?.[1]?.trim();
   const mediaType = type?.split(';')[0]?.trim();
   const what =

@@ -16,8 +16,8 @@ import { startEchoUpstream } from './echo-upstream';
 import type { EchoUpstream } from './echo-upstream';
 import { startSandboxGateway } from './gateway';
 import type { GatewayEvent, GatewayTokenChecks, SandboxGateway } from './gateway';
-import { startSandboxIdp } from './idp';
-import type { SandboxIdp } from './idp';
+import { startSandboxIdp } from './sandbox-idp';
+import type { SandboxIdp } from './sandbox-idp';
 
 
 /**

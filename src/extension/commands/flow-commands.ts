@@ -7,7 +7,7 @@ import type { FlowSource } from '../workspace/source-model';
 import { flowUpTo } from '../workspace/source-model';
 import type { CommandId } from './command-ids';
 import { pickEnvironment, pickFileSource, pickFlow } from './pickers';
-import type { Handler, Services } from './services';
+import type { Handler, Services } from './command-services';
 
 const DEMO_FLOWS = ['introspection-scenario', 'cached-variant'];
 
@@ -58,7 +58,7 @@ async function runFlow(s: Services, spec: { sourceId: string; flow: string; env?
 async function runDemo(s: Services, arg: unknown): Promise<RunSummary | undefined> {
   const flow = typeof (arg as { flow?: unknown })?.flow === 'string' && DEMO_FLOWS.includes((arg as { flow: string }).flow) ? (arg as { flow: string }).flow : DEMO_FLOWS[0]!;
   const { loadFlowFile } = await import('../../core/flow/load');
-  const { DEMO_FLOW_FILE } = await import('../../cli/commands/demo-flow');
+  const { DEMO_FLOW_FILE } = await import('../../core/sandbox/demo-flow');
   const { file } = loadFlowFile(DEMO_FLOW_FILE, { fileName: 'built-in demo' });
   const source: FlowSource = { id: 'demo', kind: 'sandbox', label: 'Built-in demo (sandbox)', file, errorCount: 0 };
   const outcome = await s.runs.run({ source, file, flow, title: flow === 'cached-variant' ? 'Demo: the cached variant' : 'Demo: the introspection scenario', rerun: { sourceId: 'demo', flow, demo: true } });

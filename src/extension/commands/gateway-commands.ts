@@ -5,7 +5,7 @@ import { GATEWAY_NAME, GATEWAY_SETTING, gatewayKindLabel, gatewaySourceId, readG
 import type { GatewaySourceState } from '../gateway/gateway-source-store';
 import { refOf } from '../trees/node';
 import type { CommandId } from './command-ids';
-import type { Handler, Services } from './services';
+import type { Handler, Services } from './command-services';
 
 const KONNECT_REGIONS = ['us', 'eu', 'au', 'global'];
 

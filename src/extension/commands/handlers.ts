@@ -3,7 +3,7 @@ import { flowCommands } from './flow-commands';
 import { gatewayCommands } from './gateway-commands';
 import { idpCommands } from './idp-commands';
 import { resultCommands } from './result-commands';
-import type { Handler, Services } from './services';
+import type { Handler, Services } from './command-services';
 import { tokenCommands } from './token-commands';
 import { workspaceCommands } from './workspace-commands';
 

@@ -1,3 +1,4 @@
+import { executeCommand } from './execute-command';
 import { offer } from './offer';
 import type * as vscode from 'vscode';
 import type { ClientAuthMethod, IdpConfig } from '../../core/flow/file-format';
@@ -7,7 +8,7 @@ import { isValidSecretKey } from '../secrets/secret-service';
 import type { IdpEntry } from '../workspace/source-model';
 import type { CommandId } from './command-ids';
 import { idpById, pickEnvironment, pickFileSource, pickIdp } from './pickers';
-import type { Handler, Services } from './services';
+import type { Handler, Services } from './command-services';
 
 const NAME = /^[A-Za-z0-9_.-]+$/;
 
@@ -229,8 +230,8 @@ async function added(s: Services, name: string, uri: vscode.Uri): Promise<NodeRe
   const entry = (await import('../workspace/source-model')).idpEntries(await s.index.sources()).find((e) => e.sourceId === uri.toString() && e.name === name);
   const ref: NodeRef | undefined = entry ? { kind: 'idp', sourceId: entry.sourceId, name, idpId: entry.id } : undefined;
   offer(s.vs.window.showInformationMessage(`IdP ${name} added to ${s.vs.workspace.asRelativePath(uri)}.`, 'Discover', 'Fetch Token', 'Open File'), {
-    Discover: () => s.vs.commands.executeCommand('oidcFlow.discoverIdp', ref),
-    'Fetch Token': () => s.vs.commands.executeCommand('oidcFlow.fetchToken', ref),
+    Discover: () => executeCommand(s.vs, 'oidcFlow.discoverIdp', ref),
+    'Fetch Token': () => executeCommand(s.vs, 'oidcFlow.fetchToken', ref),
     'Open File': () => openAt(s, uri, ['idps', name]),
   });
   return ref;

@@ -1,3 +1,4 @@
+import { executeCommand } from './execute-command';
 import { offer } from './offer';
 import type * as vscode from 'vscode';
 import type { FlowFile } from '../../core/flow/file-format';
@@ -5,7 +6,7 @@ import type { TokenMeta } from '../secrets/token-vault';
 import { formatTimeLeft, secondsLeft } from '../secrets/token-vault';
 import type { FlowEntry, FlowSource, IdpEntry, RouteEntry } from '../workspace/source-model';
 import { ENV_CHOICE_KEY, flowEntries, idpEntries, routeEntries } from '../workspace/source-model';
-import type { Services } from './services';
+import type { Services } from './command-services';
 
 
 type Item<T> = vscode.QuickPickItem & { value: T };
@@ -20,8 +21,8 @@ export async function pickIdp(s: Services, placeHolder = 'Pick an identity provi
   const entries = idpEntries(await s.index.sources());
   if (entries.length === 0) {
     offer(s.vs.window.showInformationMessage('There is no identity provider yet: add one to a flow file, or start the sandbox.', 'Add IdP', 'Start Sandbox'), {
-      'Add IdP': () => s.vs.commands.executeCommand('oidcFlow.addIdp'),
-      'Start Sandbox': () => s.vs.commands.executeCommand('oidcFlow.startSandbox'),
+      'Add IdP': () => executeCommand(s.vs, 'oidcFlow.addIdp'),
+      'Start Sandbox': () => executeCommand(s.vs, 'oidcFlow.startSandbox'),
     });
     return undefined;
   }
@@ -46,8 +47,8 @@ export async function pickFlow(s: Services, sourceId?: string): Promise<FlowEntr
   }
   if (flows.length === 0) {
     offer(s.vs.window.showInformationMessage('No flow files in this workspace (*.oidc-flow.yaml). Import one from Insomnia or Postman, or run the built-in demo.', 'Import', 'Run Demo'), {
-      Import: () => s.vs.commands.executeCommand('oidcFlow.importCollection'),
-      'Run Demo': () => s.vs.commands.executeCommand('oidcFlow.runDemo'),
+      Import: () => executeCommand(s.vs, 'oidcFlow.importCollection'),
+      'Run Demo': () => executeCommand(s.vs, 'oidcFlow.runDemo'),
     });
     return undefined;
   }

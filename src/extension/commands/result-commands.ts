@@ -1,9 +1,10 @@
+import { executeCommand } from './execute-command';
 import { offer } from './offer';
 import type * as vscode from 'vscode';
 import { refOf } from '../trees/node';
 import { readSettings } from '../services/settings';
 import type { CommandId } from './command-ids';
-import type { Handler, Services } from './services';
+import type { Handler, Services } from './command-services';
 
 function runIdOf(s: Services, arg: unknown): string | undefined {
   const ref = refOf(arg);
@@ -83,7 +84,7 @@ export function resultCommands(s: Services) {
       run ??= s.history.lastRejection();
       if (!run?.verdict) {
         offer(vs.window.showInformationMessage('No rejected call yet. The demo scenario ends with one: the gateway\'s 401 after the app is deactivated.', 'Run Demo'), {
-          'Run Demo': () => vs.commands.executeCommand('oidcFlow.runDemo'),
+          'Run Demo': () => executeCommand(vs, 'oidcFlow.runDemo'),
         });
         return;
       }
@@ -95,7 +96,7 @@ export function resultCommands(s: Services) {
       const runId = runIdOf(s, arg);
       if (!runId) {
         void vs.window.showInformationMessage('No run yet. Run a flow, or the demo scenario.', 'Run Demo').then((c) => {
-          if (c) void vs.commands.executeCommand('oidcFlow.runDemo');
+          if (c) void executeCommand(vs, 'oidcFlow.runDemo');
         });
         return;
       }

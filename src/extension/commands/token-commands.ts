@@ -1,3 +1,4 @@
+import { executeCommand } from './execute-command';
 import { offer } from './offer';
 import type { FlowFile, GrantType, HttpMethod, StepDef } from '../../core/flow/file-format';
 import type { RunSummary } from '../services/run-service';
@@ -9,7 +10,7 @@ import type { FlowSource, IdpEntry } from '../workspace/source-model';
 import { routeEntries, singleStepFile } from '../workspace/source-model';
 import type { CommandId } from './command-ids';
 import { idpById, pickEnvironment, pickIdp, pickRoute, pickVaultToken, tokenForOperation, tokenFromUser } from './pickers';
-import type { Handler, Services } from './services';
+import type { Handler, Services } from './command-services';
 
 /** Runs steps as a one-off flow next to an IdP's (or route's) file, so IdPs, environments and secrets resolve as in a flow. */
 export async function runOneOff(s: Services, sourceId: string, title: string, steps: StepDef[], options: { vars?: Record<string, unknown>; secrets?: string[] } = {}): Promise<RunOutcome | undefined> {
@@ -75,7 +76,7 @@ async function grantStep(s: Services, idp: IdpEntry, grant: GrantType): Promise<
       const candidates = s.vault.forIdp(idp.id).filter((t) => t.hasRefreshToken);
       if (candidates.length === 0) {
         offer(vs.window.showInformationMessage(`No token from ${idp.name} with a refresh token is kept. Fetch one with the authorization code or device grant and the offline_access scope first.`, 'Fetch Token'), {
-          'Fetch Token': () => vs.commands.executeCommand('oidcFlow.fetchToken', { kind: 'idp', sourceId: idp.sourceId, name: idp.name, idpId: idp.id }),
+          'Fetch Token': () => executeCommand(vs, 'oidcFlow.fetchToken', { kind: 'idp', sourceId: idp.sourceId, name: idp.name, idpId: idp.id }),
         });
         return undefined;
       }
@@ -144,8 +145,8 @@ async function fetchToken(s: Services, arg: unknown): Promise<FetchedToken | und
   const { formatTimeLeft, secondsLeft } = await import('../secrets/token-vault');
   const ref = { kind: 'token' as const, tokenId: meta.id, idpId: idp.id };
   offer(vs.window.showInformationMessage(`Token fetched from ${idp.name} (expires in ${formatTimeLeft(secondsLeft(meta, Date.now()))}). It is kept in VS Code's secret storage.`, 'Verify', 'Copy Token'), {
-    Verify: () => vs.commands.executeCommand('oidcFlow.verifyToken', ref),
-    'Copy Token': () => vs.commands.executeCommand('oidcFlow.copyToken', ref),
+    Verify: () => executeCommand(vs, 'oidcFlow.verifyToken', ref),
+    'Copy Token': () => executeCommand(vs, 'oidcFlow.copyToken', ref),
   });
   return { ...ref, grant: grant.value, expiresAt: meta.expiresAt, scope: meta.scope, tokenKind: meta.kind };
 }
@@ -183,7 +184,7 @@ async function verifyToken(s: Services, arg: unknown): Promise<void> {
     const { classifyToken, decodeJwt } = await import('../../core/jwt/decode');
     if (classifyToken(token) !== 'jwt') {
       void vs.window.showWarningMessage('This token is not a JWT (it is opaque or encrypted), so it cannot be verified locally. Introspect it at its IdP instead.', 'Introspect').then((c) => {
-        if (c) void vs.commands.executeCommand('oidcFlow.introspectToken');
+        if (c) void executeCommand(vs, 'oidcFlow.introspectToken');
       });
       return;
     }

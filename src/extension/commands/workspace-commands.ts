@@ -1,9 +1,10 @@
+import { executeCommand } from './execute-command';
 import { offer } from './offer';
 import type * as vscode from 'vscode';
 import type { CommandId } from './command-ids';
 import { WALKTHROUGH_ID } from './command-ids';
 import { isValidSecretKey } from '../secrets/secret-service';
-import type { Handler, Services } from './services';
+import type { Handler, Services } from './command-services';
 
 /** Sandbox, secrets, import and walkthrough handlers. */
 export function workspaceCommands(s: Services) {
@@ -12,8 +13,8 @@ export function workspaceCommands(s: Services) {
     'oidcFlow.startSandbox': async () => {
       const sandbox = await vs.window.withProgress({ location: vs.ProgressLocation.Notification, title: 'OIDC Flow: starting the sandbox (IdP, gateway, upstream)…' }, () => s.sandbox.start());
       offer(vs.window.showInformationMessage(`Sandbox running: IdP ${sandbox.idp.issuer}, gateway ${sandbox.gateway.url}.`, 'Run Demo', 'Fetch Token'), {
-        'Run Demo': () => vs.commands.executeCommand('oidcFlow.runDemo'),
-        'Fetch Token': () => vs.commands.executeCommand('oidcFlow.fetchToken'),
+        'Run Demo': () => executeCommand(vs, 'oidcFlow.runDemo'),
+        'Fetch Token': () => executeCommand(vs, 'oidcFlow.fetchToken'),
       });
       return { idpIssuer: sandbox.idp.issuer, gatewayUrl: sandbox.gateway.url };
     },
@@ -79,7 +80,7 @@ export function workspaceCommands(s: Services) {
       }
       offer(vs.window.showInformationMessage(`Imported into ${vs.workspace.asRelativePath(target)}. It needs ${result.secrets.length} secret(s) that were not copied: ${result.secrets.map((x) => x.name).join(', ')}.${notCarried}`, 'Store Secrets Now'), {
         'Store Secrets Now': async () => {
-          for (const secret of result.secrets) await vs.commands.executeCommand('oidcFlow.storeSecret', secret.name);
+          for (const secret of result.secrets) await executeCommand(vs, 'oidcFlow.storeSecret', secret.name);
         },
       });
     },

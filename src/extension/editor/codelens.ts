@@ -1,4 +1,5 @@
 import type * as vscode from 'vscode';
+import type { CommandId } from '../commands/command-ids';
 import type { NodeRef } from '../trees/node';
 
 /** "Run flow", "Run step…" and "Step through" above each flow of a flow file. */
@@ -37,9 +38,9 @@ export class FlowCodeLensProvider implements vscode.CodeLensProvider {
       const position = doc.positionAt(range.start.offset);
       const line = new vs.Range(position.line, 0, position.line, 0);
       const ref: NodeRef = { kind: 'flow', sourceId: doc.uri.toString(), flow };
-      lenses.push(new vs.CodeLens(line, { title: '$(play) Run flow', tooltip: `Run the flow ${flow}`, command: 'oidcFlow.runFlow', arguments: [ref] }));
-      lenses.push(new vs.CodeLens(line, { title: 'Run step…', tooltip: `Run ${flow} up to a step you pick`, command: 'oidcFlow.runStep', arguments: [ref] }));
-      lenses.push(new vs.CodeLens(line, { title: 'Step through', tooltip: `Run ${flow} one step at a time: it pauses before each step`, command: 'oidcFlow.runFlowStepByStep', arguments: [ref] }));
+      lenses.push(new vs.CodeLens(line, { title: '$(play) Run flow', tooltip: `Run the flow ${flow}`, command: 'oidcFlow.runFlow' satisfies CommandId, arguments: [ref] }));
+      lenses.push(new vs.CodeLens(line, { title: 'Run step…', tooltip: `Run ${flow} up to a step you pick`, command: 'oidcFlow.runStep' satisfies CommandId, arguments: [ref] }));
+      lenses.push(new vs.CodeLens(line, { title: 'Step through', tooltip: `Run ${flow} one step at a time: it pauses before each step`, command: 'oidcFlow.runFlowStepByStep' satisfies CommandId, arguments: [ref] }));
     }
     return lenses;
   }

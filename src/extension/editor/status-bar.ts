@@ -1,4 +1,5 @@
 import type * as vscode from 'vscode';
+import type { CommandId } from '../commands/command-ids';
 import type { TokenVault } from '../secrets/token-vault';
 import { formatTimeLeft, secondsLeft } from '../secrets/token-vault';
 
@@ -6,7 +7,7 @@ import { formatTimeLeft, secondsLeft } from '../secrets/token-vault';
 export class TokenStatusBar implements vscode.Disposable {
   private readonly item: vscode.StatusBarItem;
   private timer?: ReturnType<typeof setInterval>;
-  private readonly stop: () => void;
+  private readonly subscription: vscode.Disposable;
 
   constructor(
     private readonly vs: typeof vscode,
@@ -14,7 +15,7 @@ export class TokenStatusBar implements vscode.Disposable {
   ) {
     this.item = vs.window.createStatusBarItem('oidcFlow.token', vs.StatusBarAlignment.Right, 100);
     this.item.name = 'OIDC Flow token expiry';
-    this.stop = vault.onChange(() => this.update());
+    this.subscription = vault.onDidChange(() => this.update());
     this.update();
   }
 
@@ -31,14 +32,14 @@ export class TokenStatusBar implements vscode.Disposable {
     this.item.text = `$(${expired ? 'warning' : 'key'}) ${meta.idpName}: ${formatTimeLeft(left)}`;
     this.item.tooltip = `OIDC Flow: ${meta.kind === 'jwt' ? 'JWT' : 'opaque'} access token from ${meta.idpName} (${meta.grant})${meta.scope ? `, scope ${meta.scope}` : ''}.\nClick to verify it.`;
     this.item.backgroundColor = expired ? new this.vs.ThemeColor('statusBarItem.warningBackground') : undefined;
-    this.item.command = { command: 'oidcFlow.verifyToken', title: 'Verify Token', arguments: [{ kind: 'token', tokenId: meta.id, idpId: meta.idpId }] };
+    this.item.command = { command: 'oidcFlow.verifyToken' satisfies CommandId, title: 'Verify Token', arguments: [{ kind: 'token', tokenId: meta.id, idpId: meta.idpId }] };
     this.item.show();
     if (!this.timer) this.timer = setInterval(() => this.update(), 1000);
   }
 
   dispose(): void {
     if (this.timer) clearInterval(this.timer);
-    this.stop();
+    this.subscription.dispose();
     this.item.dispose();
   }
 }

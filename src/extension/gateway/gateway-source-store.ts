@@ -11,6 +11,8 @@ import type { LintFinding } from '../../core/gateway/lint';
 import type { GatewayModel, GatewayRoute } from '../../core/gateway/model';
 import type { GatewaySourceConfig } from './gateway-settings';
 import { gatewaySourceId } from './gateway-settings';
+import { Emitter } from '../util/emitter';
+import type { Event } from '../util/emitter';
 
 /** A failed read, as the core's OidcError described it. */
 export interface GatewaySourceError {
@@ -81,7 +83,9 @@ interface Entry {
 
 export class GatewaySourceStore {
   private entries = new Map<string, Entry>();
-  private readonly listeners = new Set<() => void>();
+  private readonly changes = new Emitter<void>();
+  /** Fires after every change of a source's state. */
+  readonly onDidChange: Event<void> = this.changes.event;
   private disposed = false;
 
   constructor(private readonly deps: GatewaySourceStoreDeps) {}
@@ -135,16 +139,10 @@ export class GatewaySourceStore {
     return Promise.all(targets.map((entry) => entry.inFlight ?? this.read(entry))).then(() => undefined);
   }
 
-  /** Calls `listener` after every change; returns its unsubscribe. */
-  onDidChange(listener: () => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
-  }
-
   dispose(): void {
     this.disposed = true;
     for (const entry of this.entries.values()) entry.generation += 1;
-    this.listeners.clear();
+    this.changes.dispose();
   }
 
   private read(entry: Entry): Promise<void> {
@@ -183,6 +181,6 @@ export class GatewaySourceStore {
 
   private fire(): void {
     if (this.disposed) return;
-    for (const listener of [...this.listeners]) listener();
+    this.changes.fire();
   }
 }

@@ -5,6 +5,8 @@
  * every string is scrubbed again of the run's secrets before it is stored.
  */
 import type { RunView } from '../../shared/view-model';
+import { Emitter } from '../util/emitter';
+import type { Event } from '../util/emitter';
 
 /** The part of vscode.Memento this needs; tests pass a Map-backed object. */
 export interface KeyValueStore {
@@ -46,7 +48,9 @@ export function storableView(view: RunView, secrets: readonly string[], scrub: (
 /** Recent runs, newest first. */
 export class RunHistory {
   private entries: RunView[];
-  private readonly listeners = new Set<() => void>();
+  private readonly changes = new Emitter<void>();
+  /** Fires after every change. */
+  readonly onDidChange: Event<void> = this.changes.event;
 
   constructor(
     private readonly store: KeyValueStore,
@@ -85,15 +89,9 @@ export class RunHistory {
     await this.save();
   }
 
-  /** Calls `listener` after every change; returns a function that stops it. */
-  onChange(listener: () => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
-  }
-
   private async save(): Promise<void> {
     await this.store.update(HISTORY_KEY, this.entries);
-    for (const listener of this.listeners) listener();
+    this.changes.fire();
   }
 }
 

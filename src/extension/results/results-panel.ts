@@ -3,6 +3,7 @@ import type { HostMessage, RequestResult, WebviewMessage } from '../../shared/pr
 import { isPersistedState, isWebviewMessage, PROTOCOL_VERSION } from '../../shared/protocol';
 import type { ResultsContent } from '../../shared/view-model';
 import { RESULTS_VIEW_TYPE, VIEW_IDS } from '../commands/command-ids';
+import { executeCommand } from '../commands/execute-command';
 import type { RedactedLog } from '../services/log';
 import { readSettings } from '../services/settings';
 import type { RunPresenter } from '../services/run-service';
@@ -29,10 +30,11 @@ export class ResultsPanel implements RunPresenter, vscode.Disposable {
     private readonly store: RunStore,
     private readonly log: RedactedLog,
   ) {
-    const stop = store.onChange((runId) => {
-      if (this.current.kind === 'run' && this.current.runId === runId) this.push();
-    });
-    this.disposables.push({ dispose: stop });
+    this.disposables.push(
+      store.onDidChange((runId) => {
+        if (this.current.kind === 'run' && this.current.runId === runId) this.push();
+      }),
+    );
     this.disposables.push(
       vs.window.registerWebviewPanelSerializer(RESULTS_VIEW_TYPE, {
         deserializeWebviewPanel: async (panel, state) => {
@@ -172,17 +174,17 @@ export class ResultsPanel implements RunPresenter, vscode.Disposable {
     const vs = this.vs;
     switch (message.command) {
       case 'export-har':
-        await vs.commands.executeCommand('oidcFlow.exportHar', { kind: 'history', runId: message.runId });
+        await executeCommand(vs, 'oidcFlow.exportHar', { kind: 'history', runId: message.runId });
         return;
       case 'copy-curl':
-        await vs.commands.executeCommand('oidcFlow.copyCurl', { kind: 'history', runId: message.runId }, message.exchangeId);
+        await executeCommand(vs, 'oidcFlow.copyCurl', { kind: 'history', runId: message.runId }, message.exchangeId);
         return;
       case 'step-control':
-        await vs.commands.executeCommand(message.action === 'next' ? 'oidcFlow.nextStep' : message.action === 'continue' ? 'oidcFlow.continueRun' : 'oidcFlow.stopRun');
+        await executeCommand(vs, message.action === 'next' ? 'oidcFlow.nextStep' : message.action === 'continue' ? 'oidcFlow.continueRun' : 'oidcFlow.stopRun');
         return;
       case 'rerun': {
         const run = this.store.view(message.runId);
-        if (run?.rerun) await vs.commands.executeCommand(run.rerun.demo ? 'oidcFlow.runDemo' : 'oidcFlow.runFlow', run.rerun);
+        if (run?.rerun) await executeCommand(vs, run.rerun.demo ? 'oidcFlow.runDemo' : 'oidcFlow.runFlow', run.rerun);
         else void vs.window.showInformationMessage('This run cannot be repeated from here; run its command again.');
         return;
       }

@@ -6,6 +6,7 @@
  */
 import type { Verdict } from '../../core/diagnosis/diagnose';
 import type { RunEvent, RunResult, StepRun } from '../../core/flow/runner';
+import { headerValue } from '../../core/http/headers';
 import { redactExchange, redactText } from '../../core/http/redact';
 import type { HeaderList, HttpExchange } from '../../core/http/types';
 import { classifyToken, decodeJwt, explainClaims } from '../../core/jwt';
@@ -65,10 +66,6 @@ function headerViews(headers: HeaderList): HeaderView[] {
   return headers.map(([name, value]) => ({ name, value }));
 }
 
-function headerOf(headers: HeaderList, name: string): string | undefined {
-  return headers.find(([key]) => key.toLowerCase() === name)?.[1];
-}
-
 /** Which lanes an exchange connects. */
 export function lanesOf(exchange: HttpExchange, byGateway: boolean): { from: LaneName; to: LaneName } {
   if (byGateway || exchange.label?.startsWith('gateway:')) return { from: 'gateway', to: exchange.lane === 'upstream' ? 'upstream' : 'idp' };
@@ -88,7 +85,7 @@ export function lanesOf(exchange: HttpExchange, byGateway: boolean): { from: Lan
 export function exchangeView(recorded: RecordedExchange, runStartedAt: number, options: { reveal?: boolean; limit: number }): ExchangeView {
   const shown = redactExchange(recorded.exchange, { reveal: options.reveal });
   const { from, to } = lanesOf(recorded.exchange, recorded.byGateway);
-  const requestType = headerOf(shown.request.headers, 'content-type');
+  const requestType = headerValue(shown.request.headers, 'content-type');
   const view: ExchangeView = {
     id: shown.id,
     stepPath: recorded.stepPath,

@@ -5,13 +5,17 @@
 import type { RunHistory } from '../history/run-history';
 import type { RunView } from '../../shared/view-model';
 import type { RunRecorder } from './run-recorder';
+import { Emitter } from '../util/emitter';
+import type { Event } from '../util/emitter';
 
 const LIVE_RUNS = 10;
 
 export class RunStore {
   private readonly live = new Map<string, RunRecorder>();
   private lastId?: string;
-  private readonly listeners = new Set<(runId: string) => void>();
+  private readonly changes = new Emitter<string>();
+  /** Fires the id of a run that has new data. */
+  readonly onDidChange: Event<string> = this.changes.event;
 
   constructor(readonly history: RunHistory) {}
 
@@ -24,12 +28,7 @@ export class RunStore {
 
   /** Tells listeners (the results panel) that a run has new data. */
   changed(runId: string): void {
-    for (const listener of this.listeners) listener(runId);
-  }
-
-  onChange(listener: (runId: string) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    this.changes.fire(runId);
   }
 
   recorder(runId: string): RunRecorder | undefined {

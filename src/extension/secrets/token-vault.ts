@@ -4,6 +4,8 @@
  * scope: never a token) is kept in memory and in the workspace state.
  */
 import type { KeyValueStore } from '../history/run-history';
+import { Emitter } from '../util/emitter';
+import type { Event } from '../util/emitter';
 
 /** The part of vscode.SecretStorage this needs. */
 export interface SecretStore {
@@ -55,7 +57,9 @@ export function formatTimeLeft(seconds: number | undefined): string {
 
 export class TokenVault {
   private metas: TokenMeta[];
-  private readonly listeners = new Set<() => void>();
+  private readonly changes = new Emitter<void>();
+  /** Fires after every change of the list. */
+  readonly onDidChange: Event<void> = this.changes.event;
   private counter = 0;
 
   constructor(
@@ -115,13 +119,8 @@ export class TokenVault {
     await this.save();
   }
 
-  onChange(listener: () => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
-  }
-
   private async save(): Promise<void> {
     await this.state.update(META_KEY, this.metas);
-    for (const listener of this.listeners) listener();
+    this.changes.fire();
   }
 }

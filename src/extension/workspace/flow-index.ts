@@ -161,7 +161,7 @@ export class FlowIndex implements vscode.Disposable {
       this.sandbox = undefined;
     } else {
       const { loadFlowFile } = await import('../../core/flow/load');
-      const { DEMO_FLOW_FILE } = await import('../../cli/commands/demo-flow');
+      const { DEMO_FLOW_FILE } = await import('../../core/sandbox/demo-flow');
       const { sandboxSource } = await import('./sandbox-source');
       this.sandbox = sandboxSource(loadFlowFile(DEMO_FLOW_FILE, { fileName: 'built-in demo' }).file, running);
     }

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from '../../../src/cli/cli';
-import { captureIo } from './helpers';
+import { captureIo } from '../../support/capture-io';
 
 async function cli(args: string[]) {
   const c = captureIo();

@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { runCli } from '../../../src/cli/cli';
-import { captureIo } from './helpers';
+import { captureIo } from '../../support/capture-io';
 
 const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
 const TOKEN = `${b64({ alg: 'RS256', kid: 'k1' })}.${b64({ iss: 'https://idp.example/oauth2/default', scp: ['orders:read'], cid: '0oa1', exp: 4102444800 })}.c2ln`;

@@ -3,8 +3,8 @@ import fc from 'fast-check';
 import { explainCommand, explainHelp, formatVerdict, gatewayView, idpView, localView, parseHeaders, parseKongConfig, renderViews, wrapText } from '../../../src/cli/commands/explain';
 import type { View } from '../../../src/cli/commands/explain';
 import { styler, UsageError } from '../../../src/cli/io';
-import { captureIo } from './helpers';
-import { invoke } from './invoke';
+import { captureIo } from '../../support/capture-io';
+import { invoke } from '../../support/cli-invoke';
 
 const plain = styler({ isTTY: false }, {});
 const NOW = Date.UTC(2024, 4, 1, 14, 0, 0);

@@ -3,8 +3,8 @@ import { CLIENT_OPTIONS_HELP, connectIdp, rejectSecretFlags, requireIdpSpec, res
 import { CLIENT_AUTH_METHODS } from '../../../src/core/oauth/client-auth';
 import type { IdpOptionValues } from '../../../src/cli/idp-options';
 import { UsageError } from '../../../src/cli/io';
-import { FakeHttp } from '../oauth/fake-http';
-import { captureIo } from './helpers';
+import { FakeHttp } from '../../support/fake-http';
+import { captureIo } from '../../support/capture-io';
 
 const usage = (fn: () => unknown, pattern: RegExp) =>
   assert.throws(fn, (error: unknown) => error instanceof UsageError && pattern.test(error.message));

@@ -2,8 +2,8 @@ import { strict as assert } from 'node:assert';
 import { formatIntrospection, introspectCommand, introspectHelp } from '../../../src/cli/commands/introspect';
 import { styler } from '../../../src/cli/io';
 import { ManualClock } from '../../../src/core/clock';
-import { captureIo } from './helpers';
-import { invoke } from './invoke';
+import { captureIo } from '../../support/capture-io';
+import { invoke } from '../../support/cli-invoke';
 
 const plain = styler({ isTTY: false }, {});
 const clock = new ManualClock(Date.UTC(2024, 4, 1, 14, 0, 0));

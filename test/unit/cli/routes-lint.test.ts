@@ -6,10 +6,10 @@ import { lintCommand } from '../../../src/cli/commands/lint';
 import { routesCommand } from '../../../src/cli/commands/routes';
 import type { CliIo } from '../../../src/cli/io';
 import { EXIT, UsageError } from '../../../src/cli/io';
-import type { KongServer } from '../gateway/kong-server';
-import { ADMIN_TOKEN, KONNECT_PAT, startKongServer } from '../gateway/kong-server';
-import { startIdp } from '../gateway/idp-server';
-import { captureIo } from './helpers';
+import type { KongServer } from '../../support/kong-server';
+import { ADMIN_TOKEN, KONNECT_PAT, startKongServer } from '../../support/kong-server';
+import { startIdp } from '../../support/idp-server';
+import { captureIo } from '../../support/capture-io';
 
 const FIXTURES = join(__dirname, '..', '..', 'fixtures');
 const DECK = join(FIXTURES, 'gateway', 'bearer-scopes.yaml');

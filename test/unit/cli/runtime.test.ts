@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { UsageError } from '../../../src/cli/io';
 import { checkProxyUrl, readCaFile, runtimeFor } from '../../../src/cli/runtime';
 import { createCertificateAuthority } from '../../../src/core/sandbox/certs';
-import { captureIo } from './helpers';
+import { captureIo } from '../../support/capture-io';
 
 /** The UsageError runtimeFor throws for these options (fails when it throws nothing). */
 async function usageError(options: Omit<Parameters<typeof runtimeFor>[0], 'io'>): Promise<UsageError> {

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { sandboxCommand } from '../../../src/cli/commands/sandbox';
 import { UsageError } from '../../../src/cli/io';
 import { isOidcError } from '../../../src/core/errors';
-import { captureIo } from './helpers';
+import { captureIo } from '../../support/capture-io';
 
 describe('oidc-flow sandbox --write-env', function () {
   this.timeout(60_000);

@@ -5,8 +5,8 @@ import { curlExchanges, parseParams, parseTokenRequest, tokenCommand, tokenEnvLi
 import { UsageError } from '../../../src/cli/io';
 import type { HttpExchange } from '../../../src/core/http/types';
 import type { TokenSet } from '../../../src/core/oauth/token-response';
-import { captureIo } from './helpers';
-import { invoke } from './invoke';
+import { captureIo } from '../../support/capture-io';
+import { invoke } from '../../support/cli-invoke';
 
 const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
 const NOW = Date.UTC(2024, 4, 1, 14, 0, 0);

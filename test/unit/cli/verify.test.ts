@@ -4,10 +4,10 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { formatVerification, parseLeeway, verifyCommand, verifyHelp } from '../../../src/cli/commands/verify';
 import { styler, UsageError } from '../../../src/cli/io';
-import { makeKey, sign } from '../jwt/fixtures';
-import type { TestKey } from '../jwt/fixtures';
-import { captureIo } from './helpers';
-import { invoke } from './invoke';
+import { makeKey, sign } from '../../support/jwt-fixtures';
+import type { TestKey } from '../../support/jwt-fixtures';
+import { captureIo } from '../../support/capture-io';
+import { invoke } from '../../support/cli-invoke';
 
 const plain = styler({ isTTY: false }, {});
 

@@ -5,10 +5,10 @@
  * deleted the file), so a slow read must never resurrect a deleted file.
  */
 import assert from 'node:assert/strict';
-import { EventEmitter as NodeEmitter } from 'node:events';
 import type * as vscode from 'vscode';
 import { FlowIndex } from '../../../src/extension/workspace/flow-index';
 import type { SandboxService } from '../../../src/extension/services/sandbox-service';
+import { Emitter } from '../../../src/extension/util/emitter';
 
 const FLOW = `version: 1
 idps:
@@ -18,20 +18,6 @@ idps:
 routes: {}
 flows: {}
 `;
-
-class FakeEmitter<T> {
-  private readonly listeners = new Set<(value: T) => void>();
-  readonly event = (listener: (value: T) => void): { dispose(): void } => {
-    this.listeners.add(listener);
-    return { dispose: () => this.listeners.delete(listener) };
-  };
-  fire(value: T): void {
-    for (const listener of [...this.listeners]) listener(value);
-  }
-  dispose(): void {
-    this.listeners.clear();
-  }
-}
 
 class FakeFileSystemError extends Error {
   constructor(readonly code: string) {
@@ -53,16 +39,16 @@ function fakeWorkspace() {
   const disk = new Map<string, string>();
   const held: Array<() => void> = [];
   let holdReads = false;
-  const watcher = { create: new FakeEmitter<FakeUri>(), change: new FakeEmitter<FakeUri>(), delete: new FakeEmitter<FakeUri>() };
+  const watcher = { create: new Emitter<FakeUri>(), change: new Emitter<FakeUri>(), delete: new Emitter<FakeUri>() };
   const vs = {
-    EventEmitter: FakeEmitter,
+    EventEmitter: Emitter,
     FileSystemError: FakeFileSystemError,
     Uri: { parse: (s: string) => uri(s.replace('file://', '')) },
     workspace: {
       textDocuments: [],
       asRelativePath: (u: FakeUri) => u.path.replace(/^\/ws\//, ''),
       findFiles: async () => [...disk.keys()].map(uri),
-      onDidChangeWorkspaceFolders: new FakeEmitter<void>().event,
+      onDidChangeWorkspaceFolders: new Emitter<void>().event,
       createFileSystemWatcher: () => ({
         onDidCreate: watcher.create.event,
         onDidChange: watcher.change.event,
@@ -92,8 +78,7 @@ function fakeWorkspace() {
 }
 
 function fakeSandbox(): SandboxService {
-  const changes = new NodeEmitter();
-  return { current: undefined, onDidChange: (l: () => void) => (changes.on('x', l), { dispose: () => changes.off('x', l) }) } as unknown as SandboxService;
+  return { current: undefined, onDidChange: new Emitter<void>().event } as unknown as SandboxService;
 }
 
 const settle = () => new Promise((resolve) => setImmediate(resolve));

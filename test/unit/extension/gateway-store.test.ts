@@ -13,7 +13,7 @@ import { GatewaySourceStore, gatewayRouteKey } from '../../../src/extension/gate
 import type { GatewaySourceState } from '../../../src/extension/gateway/gateway-source-store';
 import type { NodeData } from '../../../src/extension/trees/node';
 import { clockTime, routeTreeNodes } from '../../../src/extension/trees/route-nodes';
-import { ADMIN_TOKEN, startKongServer } from '../gateway/kong-server';
+import { ADMIN_TOKEN, startKongServer } from '../../support/kong-server';
 
 const FIXTURES = join(__dirname, '..', '..', 'fixtures', 'gateway');
 const T0 = Date.UTC(2026, 0, 1, 17, 2, 30);

@@ -12,23 +12,13 @@ import { ResultsPanel } from '../../../src/extension/results/results-panel';
 import { RunRecorder } from '../../../src/extension/results/run-recorder';
 import { RunStore } from '../../../src/extension/results/run-store';
 import type { RedactedLog } from '../../../src/extension/services/log';
+import { Emitter } from '../../../src/extension/util/emitter';
 import type { HostMessage } from '../../../src/shared/protocol';
 import { PROTOCOL_VERSION } from '../../../src/shared/protocol';
-import { tokenExchange } from '../http/exchange-fixture';
+import { tokenExchange } from '../../support/exchange-fixture';
 
 const T0 = Date.UTC(2026, 0, 2, 3, 4, 5);
 const TOKEN = 'eyJraWQiOiJrMSJ9.eyJzdWIiOiJ4In0.c2ln';
-
-class Emitter<T> {
-  private readonly listeners = new Set<(value: T) => void>();
-  readonly event = (listener: (value: T) => void) => {
-    this.listeners.add(listener);
-    return { dispose: () => this.listeners.delete(listener) };
-  };
-  fire(value: T): void {
-    for (const listener of [...this.listeners]) listener(value);
-  }
-}
 
 interface FakePanel {
   panel: vscode.WebviewPanel;

@@ -1,20 +1,8 @@
 import assert from 'node:assert/strict';
 import { HISTORY_BODY_LIMIT, HISTORY_KEY, RunHistory, storableView } from '../../../src/extension/history/run-history';
-import type { KeyValueStore } from '../../../src/extension/history/run-history';
 import { scrubStrings } from '../../../src/extension/results/run-recorder';
 import type { ExchangeView, RunView } from '../../../src/shared/view-model';
-
-/** A Memento stand-in that keeps what a reload would see (JSON round trip). */
-function memento(): KeyValueStore & { raw(): string } {
-  const data = new Map<string, string>();
-  return {
-    get: <T>(key: string) => (data.has(key) ? (JSON.parse(data.get(key)!) as T) : undefined),
-    update: async (key: string, value: unknown) => {
-      data.set(key, JSON.stringify(value));
-    },
-    raw: () => [...data.values()].join('\n'),
-  };
-}
+import { memoryMemento as memento } from '../../support/memory-stores';
 
 const SECRET = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.secret-signature-value';
 
@@ -54,7 +42,7 @@ describe('run history', () => {
   it('finds the last rejection, removes and clears, and tells listeners', async () => {
     const history = new RunHistory(memento());
     let changes = 0;
-    const stop = history.onChange(() => (changes += 1));
+    const subscription = history.onDidChange(() => (changes += 1));
     await history.add(run('old', { verdict: { code: 'token_expired', summary: 'expired', decidedBy: 'gateway', confidence: 'certain', evidence: [], stepPath: 'call' } }));
     await history.add(run('new'));
     assert.equal(history.lastRejection()?.id, 'old');
@@ -62,7 +50,7 @@ describe('run history', () => {
     assert.equal(history.lastRejection(), undefined);
     await history.clear();
     assert.deepEqual(history.list(), []);
-    stop();
+    subscription.dispose();
     await history.add(run('after'));
     assert.equal(changes, 4);
   });

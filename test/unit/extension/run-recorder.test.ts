@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import type { StepRun } from '../../../src/core/flow/runner';
 import type { HttpExchange } from '../../../src/core/http/types';
 import { lanesOf, RunRecorder, VIEW_BODY_LIMIT } from '../../../src/extension/results/run-recorder';
-import { tokenExchange } from '../http/exchange-fixture';
+import { tokenExchange } from '../../support/exchange-fixture';
 
 const T0 = Date.UTC(2026, 0, 2, 3, 4, 5);
 const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');

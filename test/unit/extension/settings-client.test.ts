@@ -14,8 +14,8 @@ import type { OidcError } from '../../../src/core/errors';
 import { createClient } from '../../../src/extension/services/http-factory';
 import type { ClosableHttpClient } from '../../../src/extension/services/http-factory';
 import { readSettings } from '../../../src/extension/services/settings';
-import type { Running } from '../http/servers';
-import { httpServer, httpsServer, never, proxyServer, testPki } from '../http/servers';
+import type { Running } from '../../support/loopback-servers';
+import { httpServer, httpsServer, never, proxyServer, testPki } from '../../support/loopback-servers';
 
 function vsWith(values: Record<string, unknown>): typeof vscode {
   return { workspace: { getConfiguration: (section: string) => ({ get: (key: string) => (section === 'oidcFlow' ? values[key] : undefined) }) } } as unknown as typeof vscode;

@@ -1,22 +1,12 @@
 import assert from 'node:assert/strict';
-import type { KeyValueStore } from '../../../src/extension/history/run-history';
 import { SecretService, isValidSecretKey } from '../../../src/extension/secrets/secret-service';
-import type { SecretStore } from '../../../src/extension/secrets/token-vault';
 import { formatTimeLeft, secondsLeft, TokenVault } from '../../../src/extension/secrets/token-vault';
+import { memoryMemento, memorySecrets } from '../../support/memory-stores';
 
 function stores() {
-  const secrets = new Map<string, string>();
-  const state = new Map<string, string>();
-  const secretStore: SecretStore = {
-    get: async (k) => secrets.get(k),
-    store: async (k, v) => void secrets.set(k, v),
-    delete: async (k) => void secrets.delete(k),
-  };
-  const kv: KeyValueStore = {
-    get: <T>(k: string) => (state.has(k) ? (JSON.parse(state.get(k)!) as T) : undefined),
-    update: async (k, v) => void state.set(k, JSON.stringify(v)),
-  };
-  return { secrets, state, secretStore, kv };
+  const secretStore = memorySecrets();
+  const kv = memoryMemento();
+  return { secrets: secretStore.data, state: kv.data, secretStore, kv };
 }
 
 const META = { idpId: 'idp:f#okta', sourceId: 'f', idpName: 'okta', grant: 'client_credentials', kind: 'jwt' as const, hasRefreshToken: true, hasIdToken: false };

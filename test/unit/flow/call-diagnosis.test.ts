@@ -4,7 +4,7 @@ import { diagnoseCall, routeFindings } from '../../../src/core/flow/call-diagnos
 import type { HttpResponse } from '../../../src/core/http/types';
 import { connectIdp } from '../../../src/core/oauth';
 import { emptyStepRun, fakeRunScope } from '../../support/run-scope';
-import { FakeHttp } from '../oauth/fake-http';
+import { FakeHttp } from '../../support/fake-http';
 
 const INTROSPECT = 'https://idp.test/introspect';
 

@@ -4,7 +4,7 @@ import type { FlowFile } from '../../../src/core/flow/file-format';
 import { runCallStep, runRequestStep } from '../../../src/core/flow/http-steps';
 import type { TemplateContext } from '../../../src/core/flow/step-result';
 import { emptyStepRun, fakeRunScope } from '../../support/run-scope';
-import { FakeHttp } from '../oauth/fake-http';
+import { FakeHttp } from '../../support/fake-http';
 
 const ROUTES: FlowFile['routes'] = {
   header: { baseUrl: '{{env.gw}}/', path: '/orders', query: { page: 1 } },

@@ -4,7 +4,7 @@ import { ManualClock } from '../../../src/core/clock';
 import { loadFlowFile } from '../../../src/core/flow/load';
 import { FlowRunner } from '../../../src/core/flow/runner';
 import type { PendingStep, RunEvent } from '../../../src/core/flow/runner';
-import { FakeHttp } from '../oauth/fake-http';
+import { FakeHttp } from '../../support/fake-http';
 
 const FILE = `
 version: 1

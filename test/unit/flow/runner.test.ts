@@ -1,10 +1,10 @@
 import { strict as assert } from 'node:assert';
-import { ManualClock } from '../../../src/core/clock';
-import { OidcError } from '../../../src/core/errors';
+import { manualTime } from '../../support/manual-time';
 import { loadFlowFile } from '../../../src/core/flow/load';
 import { FlowRunner } from '../../../src/core/flow/runner';
 import type { RunEvent } from '../../../src/core/flow/runner';
-import { FakeHttp, formOf } from '../oauth/fake-http';
+import { FakeHttp, formOf } from '../../support/fake-http';
+import { OidcError } from '../../../src/core/errors';
 import { runWithFailedStep } from '../../support/failed-step-run';
 
 const FILE = `
@@ -88,9 +88,7 @@ function setup() {
     return { body: { order: 42 } };
   });
   const admin = { deactivated: [] as string[], deactivateClient(id: string) { this.deactivated.push(id); state.active = false; }, reactivateClient() {}, async rotateKeys() { return {}; } };
-  const clock = new ManualClock(Date.UTC(2026, 10, 28, 12));
-  const slept: number[] = [];
-  const sleep = async (ms: number) => { slept.push(ms); clock.advance(ms); };
+  const { clock, slept, sleep } = manualTime(Date.UTC(2026, 10, 28, 12));
   return { http, state, admin, clock, slept, sleep };
 }
 

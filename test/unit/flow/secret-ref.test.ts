@@ -1,16 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { findSecretRefs, interpolateSecretRefs, isSecretRef, parseSecretRef, resolveSecretRef } from '../../../src/core/flow';
-import { OidcError } from '../../../src/core/errors';
-
-function thrown(fn: () => unknown): OidcError {
-  try {
-    fn();
-  } catch (error) {
-    assert.ok(error instanceof OidcError);
-    return error;
-  }
-  assert.fail('expected an error');
-}
+import { thrown } from '../../support/rejection';
 
 describe('secret references', () => {
   it('parses whole references only', () => {

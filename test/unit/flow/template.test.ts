@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import fc from 'fast-check';
 import { findReferences, findStepReferences, renderTemplate, renderTemplateString } from '../../../src/core/flow';
 import type { TemplateContext } from '../../../src/core/flow';
-import { OidcError } from '../../../src/core/errors';
+import { thrown } from '../../support/rejection';
 
 const ctx: TemplateContext = {
   env: { kongUrl: 'http://127.0.0.1:8000', port: 8000 },
@@ -26,16 +26,6 @@ const ctx: TemplateContext = {
     skipped: { status: 'skipped' },
   },
 };
-
-function unresolved(fn: () => unknown): OidcError {
-  try {
-    fn();
-  } catch (error) {
-    assert.ok(error instanceof OidcError);
-    return error;
-  }
-  assert.fail('expected an error');
-}
 
 describe('template engine', () => {
   it('keeps the type of a whole-string template', () => {
@@ -70,7 +60,7 @@ describe('template engine', () => {
   it('applies the json and urlencode filters', () => {
     assert.equal(renderTemplate('{{steps.call1.response.body.items[0] | json}}', ctx), '{"id":"o-1","price":12.5}');
     assert.equal(renderTemplate('q={{steps.call1.response.headers.www-authenticate | urlencode}}', ctx), 'q=Bearer%20error%3D%22invalid_token%22');
-    assert.equal(unresolved(() => renderTemplate('{{env.kongUrl | upper}}', ctx)).code, 'template.syntax');
+    assert.equal(thrown(() => renderTemplate('{{env.kongUrl | upper}}', ctx)).code, 'template.syntax');
   });
 
   it('keeps \\{{ as a literal', () => {
@@ -78,23 +68,23 @@ describe('template engine', () => {
   });
 
   it('names the step, the path and the available keys when a value is missing', () => {
-    const error = unresolved(() => renderTemplate('{{steps.token.token.acces_token}}', ctx, { where: 'flow smoke, step call' }));
+    const error = thrown(() => renderTemplate('{{steps.token.token.acces_token}}', ctx, { where: 'flow smoke, step call' }));
     assert.equal(error.code, 'template.unresolved');
     assert.match(error.message, /steps\.token\.token has no 'acces_token'; did you mean 'access_token'\?; steps\.token\.token has: access_token, token_type, expires_at, scope/);
     assert.equal(error.where, 'flow smoke, step call');
     assert.ok(!error.message.includes('at-value'), 'never shows values');
 
-    const unknownStep = unresolved(() => renderTemplate({ headers: { a: '{{steps.nope.response.status}}' } }, ctx));
+    const unknownStep = thrown(() => renderTemplate({ headers: { a: '{{steps.nope.response.status}}' } }, ctx));
     assert.match(unknownStep.message, /steps has no 'nope'; steps has: token, call1, text, skipped/);
     assert.equal(unknownStep.where, 'headers.a');
 
-    const skipped = unresolved(() => renderTemplate('{{steps.skipped.response.status}}', ctx));
+    const skipped = thrown(() => renderTemplate('{{steps.skipped.response.status}}', ctx));
     assert.match(skipped.message, /step 'skipped' ended skipped/);
 
-    const index = unresolved(() => renderTemplate('{{steps.call1.response.body.items[5].id}}', ctx));
+    const index = thrown(() => renderTemplate('{{steps.call1.response.body.items[5].id}}', ctx));
     assert.match(index.message, /is a list of 2 \(indexes 0\.\.1\)/);
 
-    const jsonPath = unresolved(() => renderTemplate('{{steps.call1.response.body.$.missing}}', ctx));
+    const jsonPath = thrown(() => renderTemplate('{{steps.call1.response.body.$.missing}}', ctx));
     assert.match(jsonPath.message, /matched nothing/);
   });
 
@@ -128,20 +118,20 @@ describe('template engine', () => {
       '{{steps.s.response.body.toString}}',
     ];
     for (const template of attempts) {
-      const error = unresolved(() => renderTemplate(template, trap));
+      const error = thrown(() => renderTemplate(template, trap));
       assert.match(error.code, /^template\.(syntax|unresolved|jsonpath)$/, template);
     }
     assert.equal(touched, false);
   });
 
   it('rejects JSON path filters before they reach jsonpath-plus', () => {
-    const error = unresolved(() => renderTemplate('{{steps.call1.response.body.$..items[?@.price]}}', ctx));
+    const error = thrown(() => renderTemplate('{{steps.call1.response.body.$..items[?@.price]}}', ctx));
     assert.equal(error.code, 'template.syntax');
     assert.match(error.message, /script expression/);
   });
 
   it('reports a broken JSON path', () => {
-    const error = unresolved(() => renderTemplate('{{steps.call1.response.body.$.items[}}', ctx));
+    const error = thrown(() => renderTemplate('{{steps.call1.response.body.$.items[}}', ctx));
     assert.equal(error.code, 'template.syntax');
     assert.match(error.message, /unclosed/);
   });

@@ -6,7 +6,7 @@ import type { TemplateContext } from '../../../src/core/flow/step-result';
 import { renewExpiredToken, runTokenStep } from '../../../src/core/flow/token-step';
 import { connectIdp } from '../../../src/core/oauth';
 import { fakeRunScope } from '../../support/run-scope';
-import { FakeHttp } from '../oauth/fake-http';
+import { FakeHttp } from '../../support/fake-http';
 
 const TOKEN_URL = 'https://idp.test/token';
 

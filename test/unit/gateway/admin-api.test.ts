@@ -5,29 +5,17 @@ import { readKongAdmin } from '../../../src/core/gateway/admin-api';
 import { consumerContext, lintKongOidc } from '../../../src/core/gateway/lint';
 import { createHttpClient } from '../../../src/core/http/client';
 import type { HttpExchange } from '../../../src/core/http/types';
-import { testPki } from '../http/servers';
-import type { KongServer, KongServerOptions } from './kong-server';
-import { ADMIN_TOKEN, startKongServer } from './kong-server';
+import { testPki } from '../../support/loopback-servers';
+import type { KongServerOptions } from '../../support/kong-server';
+import { ADMIN_TOKEN, startKongServer } from '../../support/kong-server';
+import { closeAfterEach } from '../../support/close-after-each';
 import { rejection } from '../../support/rejection';
 
 
 describe('Kong Admin API reader', () => {
-  const servers: KongServer[] = [];
-  const clients: Array<{ close(): Promise<void> }> = [];
-  const start = async (options: KongServerOptions = {}) => {
-    const server = await startKongServer(options);
-    servers.push(server);
-    return server;
-  };
-  const client = (options: Parameters<typeof createHttpClient>[0] = {}) => {
-    const http = createHttpClient({ env: {}, ...options });
-    clients.push(http);
-    return http;
-  };
-  afterEach(async () => {
-    await Promise.all(clients.splice(0).map((c) => c.close()));
-    await Promise.all(servers.splice(0).map((s) => s.close()));
-  });
+  const opened = closeAfterEach();
+  const start = async (options: KongServerOptions = {}) => opened(await startKongServer(options));
+  const client = (options: Parameters<typeof createHttpClient>[0] = {}) => opened(createHttpClient({ env: {}, ...options }));
 
   it('reads services, routes, plugins and consumers across several pages with the RBAC token', async () => {
     const server = await start({ pageSize: 2 });

@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import { parseDeckFile, readDeckFile } from '../../../src/core/gateway/deck-file';
 import type { GatewayModel, GatewayRoute } from '../../../src/core/gateway/model';
 import { routeUrls } from '../../../src/core/gateway/model';
-import { OidcError } from '../../../src/core/errors';
+import { thrown } from '../../support/rejection';
 
 const FIXTURES = join(__dirname, '..', '..', 'fixtures', 'gateway');
 const fixture = (name: string) => readFileSync(join(FIXTURES, name), 'utf8');
@@ -14,16 +14,6 @@ function route(model: GatewayModel, name: string): GatewayRoute {
   const found = model.routes.find((r) => r.name === name);
   assert.ok(found, `no route ${name} in ${model.routes.map((r) => r.name).join(', ')}`);
   return found;
-}
-
-function failure(fn: () => unknown): OidcError {
-  try {
-    fn();
-  } catch (error) {
-    assert.ok(error instanceof OidcError, `expected OidcError, got ${String(error)}`);
-    return error;
-  }
-  assert.fail('expected an error');
 }
 
 describe('decK file reader', () => {
@@ -81,21 +71,21 @@ describe('decK file reader', () => {
   });
 
   it('an unknown _format_version says which versions are supported', () => {
-    const error = failure(() => readDeckFile('_format_version: "1.1"\nservices: []\n', 'old.yaml'));
+    const error = thrown(() => readDeckFile('_format_version: "1.1"\nservices: []\n', 'old.yaml'));
     assert.equal(error.code, 'gateway.deck_version');
     assert.match(error.message, /^decK file old\.yaml line 1: _format_version is "1\.1", which this reader does not understand\. Supported: "3\.0"\.$/);
     assert.match(error.hint!, /deck file convert/);
   });
 
   it('a missing _format_version is an error too', () => {
-    const error = failure(() => readDeckFile('services: []\n', 'none.yaml'));
+    const error = thrown(() => readDeckFile('services: []\n', 'none.yaml'));
     assert.equal(error.code, 'gateway.deck_version');
     assert.match(error.message, /has no _format_version\. Supported: "3\.0"/);
   });
 
   it('a wrongly typed field is reported with its line and path', () => {
     const text = '_format_version: "3.0"\nservices:\n  - name: orders\n    url: http://u\n    routes:\n      - name: r\n        paths: /orders\n';
-    const error = failure(() => readDeckFile(text, 'bad.yaml'));
+    const error = thrown(() => readDeckFile(text, 'bad.yaml'));
     assert.equal(error.code, 'gateway.deck_invalid');
     assert.equal(error.message, 'decK file bad.yaml line 7: services[0].routes[0].paths must be a list of strings, got the string "/orders".');
     assert.equal(error.where, 'bad.yaml:7');
@@ -103,19 +93,19 @@ describe('decK file reader', () => {
 
   it('a plugin without a name is reported with its line', () => {
     const text = '_format_version: "3.0"\nplugins:\n  - config:\n      issuer: https://idp\n';
-    const error = failure(() => readDeckFile(text, 'p.yaml'));
+    const error = thrown(() => readDeckFile(text, 'p.yaml'));
     assert.equal(error.code, 'gateway.deck_invalid');
     assert.match(error.message, /^decK file p\.yaml line 3: plugins\[0\]\.name is missing/);
   });
 
   it('a YAML syntax error gives the line', () => {
-    const error = failure(() => readDeckFile('_format_version: "3.0"\nservices:\n  - name: a\n    url: b: c\n', 'syntax.yaml'));
+    const error = thrown(() => readDeckFile('_format_version: "3.0"\nservices:\n  - name: a\n    url: b: c\n', 'syntax.yaml'));
     assert.equal(error.code, 'gateway.deck_syntax');
     assert.match(error.message, /^decK file syntax\.yaml line 4 is not valid YAML or JSON: Nested mappings are not allowed/);
   });
 
   it('services must be a list', () => {
-    const error = failure(() => readDeckFile('_format_version: "3.0"\nservices:\n  name: x\n', 's.yaml'));
+    const error = thrown(() => readDeckFile('_format_version: "3.0"\nservices:\n  name: x\n', 's.yaml'));
     assert.match(error.message, /line 3: services must be a list, got a mapping\./);
   });
 

@@ -4,28 +4,16 @@ import { consumerContext, lintKongOidc } from '../../../src/core/gateway/lint';
 import type { OidcError } from '../../../src/core/errors';
 import { createHttpClient } from '../../../src/core/http/client';
 import type { HttpExchange } from '../../../src/core/http/types';
-import type { KongServer, KongServerOptions } from './kong-server';
-import { CONTROL_PLANE_ID, KONNECT_PAT, startKongServer } from './kong-server';
+import type { KongServerOptions } from '../../support/kong-server';
+import { CONTROL_PLANE_ID, KONNECT_PAT, startKongServer } from '../../support/kong-server';
+import { closeAfterEach } from '../../support/close-after-each';
 import { rejection } from '../../support/rejection';
 
 
 describe('Konnect reader', () => {
-  const servers: KongServer[] = [];
-  const clients: Array<{ close(): Promise<void> }> = [];
-  const start = async (options: KongServerOptions = {}) => {
-    const server = await startKongServer(options);
-    servers.push(server);
-    return server;
-  };
-  const client = (options: Parameters<typeof createHttpClient>[0] = {}) => {
-    const http = createHttpClient({ env: {}, ...options });
-    clients.push(http);
-    return http;
-  };
-  afterEach(async () => {
-    await Promise.all(clients.splice(0).map((c) => c.close()));
-    await Promise.all(servers.splice(0).map((s) => s.close()));
-  });
+  const opened = closeAfterEach();
+  const start = async (options: KongServerOptions = {}) => opened(await startKongServer(options));
+  const client = (options: Parameters<typeof createHttpClient>[0] = {}) => opened(createHttpClient({ env: {}, ...options }));
 
   it('maps regions to their API URLs and refuses unknown ones', () => {
     assert.equal(konnectBaseUrl('us'), 'https://us.api.konghq.com');

@@ -5,8 +5,8 @@ import { readApacheConf } from '../../../src/core/gateway/apache-conf';
 import { readDeckFile } from '../../../src/core/gateway/deck-file';
 import { issuerForRoute, lintGateway, lintGatewayRoute } from '../../../src/core/gateway/route-lint';
 import { createHttpClient } from '../../../src/core/http/client';
-import { httpServer } from '../http/servers';
-import { startIdp } from './idp-server';
+import { httpServer } from '../../support/loopback-servers';
+import { startIdp } from '../../support/idp-server';
 
 const FIXTURES = join(__dirname, '..', '..', 'fixtures');
 

@@ -4,8 +4,8 @@ import type { AddressInfo } from 'node:net';
 import { createHttpClient } from '../../../src/core/http/client';
 import { classifyFailure } from '../../../src/core/http/classify-error';
 import type { FailureContext } from '../../../src/core/http/classify-error';
-import type { Running } from './servers';
-import { httpServer, httpsServer, testPki } from './servers';
+import type { Running } from '../../support/loopback-servers';
+import { httpServer, httpsServer, testPki } from '../../support/loopback-servers';
 
 const ctx: FailureContext = {
   target: 'the token endpoint (https://idp.example.com/oauth2/v1/token)',

@@ -3,35 +3,22 @@ import { ManualClock } from '../../../src/core/clock';
 import { OidcError } from '../../../src/core/errors';
 import { createHttpClient, HttpError } from '../../../src/core/http';
 import type { HttpExchange } from '../../../src/core/http';
-import type { Running } from './servers';
-import { httpServer, httpsServer, listen, never, testPki } from './servers';
+import type { Running } from '../../support/loopback-servers';
+import { httpServer, httpsServer, listen, never, testPki } from '../../support/loopback-servers';
 import * as net from 'node:net';
+import { closeAfterEach } from '../../support/close-after-each';
+import { rejection as rejectionOf } from '../../support/rejection';
 
-async function rejection(promise: Promise<unknown>): Promise<HttpError> {
-  try {
-    await promise;
-  } catch (error) {
-    assert.ok(error instanceof HttpError, `expected an HttpError, got ${String(error)}`);
-    assert.ok(error instanceof OidcError);
-    return error;
-  }
-  assert.fail('expected the request to fail');
-}
+/** The HttpError a request fails with (an OidcError too, since HttpError extends it). */
+const rejection = (promise: Promise<unknown>): Promise<HttpError> => rejectionOf(promise, HttpError);
 
 describe('http client', () => {
-  const closers: Array<() => Promise<void>> = [];
-  afterEach(async () => {
-    while (closers.length) await closers.pop()!();
-  });
+  const opened = closeAfterEach();
   function client(options: Parameters<typeof createHttpClient>[0] = {}): ReturnType<typeof createHttpClient> {
-    const made = createHttpClient({ env: {}, ...options });
-    closers.push(() => made.close());
-    return made;
+    return opened(createHttpClient({ env: {}, ...options }));
   }
   async function serve(started: Promise<Running>): Promise<Running> {
-    const running = await started;
-    closers.push(() => running.close());
-    return running;
+    return opened(await started);
   }
 
   describe('recording', () => {

@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import { execFileSync } from 'node:child_process';
 import fc from 'fast-check';
 import { shellQuote, toCurl } from '../../../src/core/http';
-import { tokenExchange } from './exchange-fixture';
+import { tokenExchange } from '../../support/exchange-fixture';
 
 /** The argv a POSIX shell hands to curl for `command` (curl replaced by a function that prints its arguments). */
 function argvOf(command: string): string[] {

@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { toHar } from '../../../src/core/http';
-import { tokenExchange } from './exchange-fixture';
+import { tokenExchange } from '../../support/exchange-fixture';
 
 describe('toHar', () => {
   it('produces a HAR 1.2 log with the request, response, cache and timings', () => {

@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import { inspect } from 'node:util';
 import { asOidcError } from '../../../src/core/errors';
 import { createHttpClient, HttpError, isHttpError } from '../../../src/core/http';
-import { tokenExchange } from './exchange-fixture';
+import { tokenExchange } from '../../support/exchange-fixture';
 
 /**
  * What this file proves: an HttpError keeps its exchange (with the request's

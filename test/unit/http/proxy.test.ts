@@ -1,7 +1,8 @@
 import { strict as assert } from 'node:assert';
 import { createHttpClient, matchesNoProxy, selectProxy } from '../../../src/core/http';
-import type { Running } from './servers';
-import { httpServer, httpsServer, proxyServer, testPki } from './servers';
+import type { Running } from '../../support/loopback-servers';
+import { closeAfterEach } from '../../support/close-after-each';
+import { httpServer, httpsServer, proxyServer, testPki } from '../../support/loopback-servers';
 
 describe('proxy selection', () => {
   const url = (text: string): URL => new URL(text);
@@ -40,19 +41,12 @@ describe('proxy selection', () => {
 });
 
 describe('http client through a proxy', () => {
-  const closers: Array<() => Promise<void>> = [];
-  afterEach(async () => {
-    while (closers.length) await closers.pop()!();
-  });
+  const opened = closeAfterEach();
   function client(options: Parameters<typeof createHttpClient>[0] = {}): ReturnType<typeof createHttpClient> {
-    const made = createHttpClient(options);
-    closers.push(() => made.close());
-    return made;
+    return opened(createHttpClient(options));
   }
   async function serve<T extends Running>(started: Promise<T>): Promise<T> {
-    const running = await started;
-    closers.push(() => running.close());
-    return running;
+    return opened(await started);
   }
 
   it('tunnels https through CONNECT with the proxy option, and records the proxy', async () => {

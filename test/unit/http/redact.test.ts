@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import fc from 'fast-check';
 import { redactBody, redactExchange, redactText, redactUrl, toCurl, toHar } from '../../../src/core/http';
 import type { HttpExchange } from '../../../src/core/http';
-import { tokenExchange } from './exchange-fixture';
+import { tokenExchange } from '../../support/exchange-fixture';
 
 describe('redaction', () => {
   it('masks credential headers, keeping the Authorization scheme and cookie names', () => {

@@ -1,33 +1,20 @@
 import { strict as assert } from 'node:assert';
 import type { TLSSocket } from 'node:tls';
 import { createHttpClient, HttpError, INSECURE_TLS_WARNING } from '../../../src/core/http';
-import type { Running } from './servers';
-import { httpsServer, testPki } from './servers';
+import type { Running } from '../../support/loopback-servers';
+import { httpsServer, testPki } from '../../support/loopback-servers';
+import { closeAfterEach } from '../../support/close-after-each';
+import { rejection as rejectionOf } from '../../support/rejection';
 
-async function rejection(promise: Promise<unknown>): Promise<HttpError> {
-  try {
-    await promise;
-  } catch (error) {
-    assert.ok(error instanceof HttpError, `expected an HttpError, got ${String(error)}`);
-    return error;
-  }
-  assert.fail('expected the request to fail');
-}
+const rejection = (promise: Promise<unknown>): Promise<HttpError> => rejectionOf(promise, HttpError);
 
 describe('http client TLS', () => {
-  const closers: Array<() => Promise<void>> = [];
-  afterEach(async () => {
-    while (closers.length) await closers.pop()!();
-  });
+  const opened = closeAfterEach();
   function client(options: Parameters<typeof createHttpClient>[0] = {}): ReturnType<typeof createHttpClient> {
-    const made = createHttpClient({ env: {}, ...options });
-    closers.push(() => made.close());
-    return made;
+    return opened(createHttpClient({ env: {}, ...options }));
   }
   async function serve(started: Promise<Running>): Promise<Running> {
-    const running = await started;
-    closers.push(() => running.close());
-    return running;
+    return opened(await started);
   }
   const ok = (_req: unknown, res: { end(text: string): void }): void => res.end('ok');
 

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { importCommand, importHelp } from '../../../src/cli/commands/import';
 import { UsageError } from '../../../src/cli/io';
 import { loadFlowFile } from '../../../src/core/flow/load';
-import { captureIo } from '../cli/helpers';
+import { captureIo } from '../../support/capture-io';
 import { FIXTURES } from './helpers';
 
 describe('oidc-flow import', () => {

@@ -5,7 +5,7 @@ import { classifyToken, decodeJwt } from '../../../src/core/jwt/decode';
 import { explainClaims } from '../../../src/core/jwt/explain';
 import { ManualClock } from '../../../src/core/clock';
 import { verifyJwt } from '../../../src/core/jwt/verify';
-import { NOW_MS, makeKey } from './fixtures';
+import { NOW_MS, makeKey } from '../../support/jwt-fixtures';
 
 const b64 = (value: string): string => Buffer.from(value).toString('base64url');
 

@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { OidcError } from '../../../src/core/errors';
 import { classifyToken, decodeJwt, decodeJwtParts } from '../../../src/core/jwt/decode';
-import { accessClaims, makeKey, rawToken, sign } from './fixtures';
+import { accessClaims, makeKey, rawToken, sign } from '../../support/jwt-fixtures';
 
 function throwsCode(fn: () => unknown, code: string, message?: RegExp): OidcError {
   let caught: unknown;

@@ -3,7 +3,7 @@ import { ManualClock } from '../../../src/core/clock';
 import { OidcError } from '../../../src/core/errors';
 import type { ClaimExplanation } from '../../../src/core/jwt/explain';
 import { explainClaims, formatDuration, tokenLifetime } from '../../../src/core/jwt/explain';
-import { ISSUER, NOW, NOW_MS } from './fixtures';
+import { ISSUER, NOW, NOW_MS } from '../../support/jwt-fixtures';
 
 const clock = new ManualClock(NOW_MS);
 

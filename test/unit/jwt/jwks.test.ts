@@ -3,8 +3,8 @@ import { jwtVerify } from 'jose';
 import { ManualClock } from '../../../src/core/clock';
 import { OidcError } from '../../../src/core/errors';
 import { JwksCache } from '../../../src/core/jwt/jwks';
-import type { TestKey } from './fixtures';
-import { FakeJwksServer, JWKS_URI, NOW_MS, accessClaims, makeKey, sign } from './fixtures';
+import type { TestKey } from '../../support/jwt-fixtures';
+import { FakeJwksServer, JWKS_URI, NOW_MS, accessClaims, makeKey, sign } from '../../support/jwt-fixtures';
 
 async function rejectsCode(promise: Promise<unknown>, code: string, message?: RegExp): Promise<OidcError> {
   try {

@@ -6,8 +6,8 @@ import { OidcError } from '../../../src/core/errors';
 import { JwksCache } from '../../../src/core/jwt/jwks';
 import type { JwtCheck, JwtVerification, VerifyJwtOptions } from '../../../src/core/jwt/verify';
 import { verifyJwt } from '../../../src/core/jwt/verify';
-import type { TestKey } from './fixtures';
-import { FakeJwksServer, ISSUER, JWKS_URI, NOW, NOW_MS, accessClaims, makeKey, rawToken, sign } from './fixtures';
+import type { TestKey } from '../../support/jwt-fixtures';
+import { FakeJwksServer, ISSUER, JWKS_URI, NOW, NOW_MS, accessClaims, makeKey, rawToken, sign } from '../../support/jwt-fixtures';
 
 function check(result: JwtVerification, id: JwtCheck['id']): JwtCheck {
   const found = result.checks.find((c) => c.id === id);

@@ -8,7 +8,7 @@ import { isOidcError } from '../../../src/core/errors';
 import type { IdpConfig } from '../../../src/core/flow/file-format';
 import { connectIdp } from '../../../src/core/oauth/connect-idp';
 import type { ConnectIdpDeps } from '../../../src/core/oauth/connect-idp';
-import { FakeHttp } from './fake-http';
+import { FakeHttp } from '../../support/fake-http';
 
 const CA = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
 const TOKEN_ONLY: IdpConfig = { discovery: false, endpoints: { token: 'https://idp/token' }, clientId: 'app' };

@@ -1,11 +1,12 @@
 import { strict as assert } from 'node:assert';
 import { ManualClock } from '../../../src/core/clock';
+import { manualTime } from '../../support/manual-time';
 import type { OidcError } from '../../../src/core/errors';
 import type { ClientConfig } from '../../../src/core/oauth/client-auth';
 import { DEVICE_CODE_GRANT, deviceAuthorization } from '../../../src/core/oauth/device';
 import type { DeviceUserCode } from '../../../src/core/oauth/device';
 import { oktaMetadata } from '../../../src/core/oauth/okta';
-import { FakeHttp, formOf } from './fake-http';
+import { FakeHttp, formOf } from '../../support/fake-http';
 
 const metadata = oktaMetadata({ domain: 'dev-1.okta.com', authorizationServerId: 'default' });
 const DEVICE = metadata.device_authorization_endpoint!;
@@ -17,12 +18,7 @@ const DEVICE_OK = { body: { device_code: 'DC-1', user_code: 'WDJB-MJHT', verific
 const pending = { status: 400, body: { error: 'authorization_pending' } };
 
 function setup() {
-  const clock = new ManualClock(START);
-  const sleeps: number[] = [];
-  const sleep = async (ms: number) => {
-    sleeps.push(ms);
-    clock.advance(ms);
-  };
+  const { clock, slept: sleeps, sleep } = manualTime(START);
   return { clock, sleeps, sleep };
 }
 

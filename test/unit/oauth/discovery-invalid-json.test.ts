@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import type { OidcError } from '../../../src/core/errors';
 import { discover } from '../../../src/core/oauth/discovery';
-import { FakeHttp } from './fake-http';
+import { FakeHttp } from '../../support/fake-http';
 
 const URL_ = 'https://dev-1.okta.com/oauth2/default/.well-known/openid-configuration';
 

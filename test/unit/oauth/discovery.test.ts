@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import { ManualClock } from '../../../src/core/clock';
 import type { OidcError } from '../../../src/core/errors';
 import { DiscoveryCache, discover, discoveryCandidates } from '../../../src/core/oauth/discovery';
-import { FakeHttp } from './fake-http';
+import { FakeHttp } from '../../support/fake-http';
 
 const ISSUER = 'https://dev-1.okta.com/oauth2/default';
 function doc(issuer = ISSUER, extra: Record<string, unknown> = {}): Record<string, unknown> {

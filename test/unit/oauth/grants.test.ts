@@ -8,7 +8,7 @@ import type { OAuthContext } from '../../../src/core/oauth/context';
 import { authorizationCode, clientCredentials, passwordGrant, refreshToken, tokenExchange } from '../../../src/core/oauth/grants';
 import { oktaMetadata } from '../../../src/core/oauth/okta';
 import { codeChallengeS256 } from '../../../src/core/oauth/pkce';
-import { FakeHttp, formOf } from './fake-http';
+import { FakeHttp, formOf } from '../../support/fake-http';
 
 const NOW = Date.UTC(2026, 0, 1, 12, 0, 0);
 const metadata = oktaMetadata({ domain: 'dev-1.okta.com', authorizationServerId: 'default' });

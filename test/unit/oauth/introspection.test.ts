@@ -7,7 +7,7 @@ import type { OidcError } from '../../../src/core/errors';
 import type { ClientConfig } from '../../../src/core/oauth/client-auth';
 import { introspect, INTROSPECTION_JWT_TYPE } from '../../../src/core/oauth/introspection';
 import { oktaMetadata } from '../../../src/core/oauth/okta';
-import { FakeHttp, formOf } from './fake-http';
+import { FakeHttp, formOf } from '../../support/fake-http';
 
 const NOW = Date.UTC(2026, 0, 1, 12, 0, 0);
 const metadata = oktaMetadata({ domain: 'dev-1.okta.com', authorizationServerId: 'default' });

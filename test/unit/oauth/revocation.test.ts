@@ -4,7 +4,7 @@ import type { OidcError } from '../../../src/core/errors';
 import type { ClientConfig } from '../../../src/core/oauth/client-auth';
 import { oktaMetadata } from '../../../src/core/oauth/okta';
 import { revoke } from '../../../src/core/oauth/revocation';
-import { FakeHttp, formOf } from './fake-http';
+import { FakeHttp, formOf } from '../../support/fake-http';
 
 const metadata = oktaMetadata({ domain: 'dev-1.okta.com', authorizationServerId: 'default' });
 const REVOKE = metadata.revocation_endpoint!;

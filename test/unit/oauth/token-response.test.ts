@@ -2,8 +2,8 @@ import { strict as assert } from 'node:assert';
 import { ManualClock } from '../../../src/core/clock';
 import type { OidcError } from '../../../src/core/errors';
 import { parseTokenResponse } from '../../../src/core/oauth/token-response';
-import { buildResponse } from './fake-http';
-import type { CannedResponse } from './fake-http';
+import { buildResponse } from '../../support/fake-http';
+import type { CannedResponse } from '../../support/fake-http';
 
 const URL_ = 'https://dev-1.okta.com/oauth2/default/v1/token';
 const WHERE = `token endpoint ${URL_}`;

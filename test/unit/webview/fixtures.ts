@@ -2,7 +2,7 @@ import type { StepRun } from '../../../src/core/flow/runner';
 import type { HttpExchange } from '../../../src/core/http/types';
 import { RunRecorder } from '../../../src/extension/results/run-recorder';
 import type { ExchangeView, RunView, TokenView } from '../../../src/shared/view-model';
-import { tokenExchange } from '../http/exchange-fixture';
+import { tokenExchange } from '../../support/exchange-fixture';
 
 export const T0 = Date.UTC(2026, 0, 2, 3, 4, 5);
 export const RUN_ID = 'run-42';

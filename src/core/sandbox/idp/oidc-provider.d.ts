@@ -1,7 +1,7 @@
 /**
  * The slice of oidc-provider 9 that the sandbox IdP uses. The package ships
  * no types and @types/oidc-provider is not installed, so this declares only
- * what src/core/sandbox/idp uses, checked against lib/ of 9.13.
+ * what src/core/sandbox/sandbox-idp.ts and idp/ use, checked against lib/ of 9.13.
  */
 declare module 'oidc-provider' {
   import type { IncomingMessage, ServerResponse } from 'node:http';

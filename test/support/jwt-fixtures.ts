@@ -1,6 +1,6 @@
 import type { CryptoKey, JWK, JWTPayload, JWTHeaderParameters } from 'jose';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
-import type { HttpClient, HttpRequest, HttpResponse } from '../../../src/core/http/types';
+import type { HttpClient, HttpRequest, HttpResponse } from '../../src/core/http/types';
 
 /** 2024-05-01 14:00:00 UTC, in milliseconds. */
 export const NOW_MS = Date.UTC(2024, 4, 1, 14, 0, 0);

@@ -1,6 +1,6 @@
-import { asOidcError, isConfigurationCode, isOidcError } from '../../../src/core/errors';
-import type { CliIo } from '../../../src/cli/io';
-import { EXIT, UsageError } from '../../../src/cli/io';
+import { asOidcError, isConfigurationCode, isOidcError } from '../../src/core/errors';
+import type { CliIo } from '../../src/cli/io';
+import { EXIT, UsageError } from '../../src/cli/io';
 
 /**
  * Runs one command function the way runCli does (usage errors exit 2, core

@@ -2,8 +2,8 @@ import * as http from 'node:http';
 import * as https from 'node:https';
 import * as net from 'node:net';
 import type { AddressInfo, Socket } from 'node:net';
-import type { CertificateAuthority, PemPair } from '../../../src/core/sandbox/certs';
-import { createCertificateAuthority } from '../../../src/core/sandbox/certs';
+import type { CertificateAuthority, PemPair } from '../../src/core/sandbox/certs';
+import { createCertificateAuthority } from '../../src/core/sandbox/certs';
 
 /** A server listening on 127.0.0.1 that closes every connection it ever had. */
 export interface Running {

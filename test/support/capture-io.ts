@@ -1,4 +1,4 @@
-import type { CliIo } from '../../../src/cli/io';
+import type { CliIo } from '../../src/cli/io';
 
 /** A CLI io that captures output; stdin is what the test pipes. */
 export function captureIo(options: { env?: Record<string, string | undefined>; stdin?: string; tty?: boolean } = {}) {

@@ -1,6 +1,6 @@
 /** A minimal IdP for the lint tests: only a discovery document, under /oauth2/default. */
-import type { Running } from '../http/servers';
-import { httpServer } from '../http/servers';
+import type { Running } from './loopback-servers';
+import { httpServer } from './loopback-servers';
 
 /** Starts the IdP on 127.0.0.1 (port 0); `hits` counts discovery requests. */
 export async function startIdp(): Promise<Running & { issuer: string; hits: () => number }> {

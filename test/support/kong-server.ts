@@ -4,9 +4,9 @@
  * `{data, meta: {page}}` control-plane list, and their 401/403/404 bodies.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Handler, Running } from '../http/servers';
-import { httpServer, httpsServer } from '../http/servers';
-import type { PemPair } from '../../../src/core/sandbox/certs';
+import type { Handler, Running } from './loopback-servers';
+import { httpServer, httpsServer } from './loopback-servers';
+import type { PemPair } from '../../src/core/sandbox/certs';
 
 export const ADMIN_TOKEN = 'rbac-token-123';
 export const KONNECT_PAT = 'kpat_abcdefghijklmnopqrstuvwxyz0123456789';

@@ -1,5 +1,5 @@
-import { OidcError } from '../../../src/core/errors';
-import type { HttpClient, HttpExchange, HttpRequest, HttpResponse } from '../../../src/core/http/types';
+import { OidcError } from '../../src/core/errors';
+import type { HttpClient, HttpExchange, HttpRequest, HttpResponse } from '../../src/core/http/types';
 
 export interface CannedResponse {
   status?: number;

@@ -1,4 +1,4 @@
-import type { HttpExchange } from '../../../src/core/http';
+import type { HttpExchange } from '../../src/core/http';
 
 /** A recorded token-endpoint exchange to redact and export; override what a test needs. */
 export function tokenExchange(overrides: Partial<HttpExchange> = {}): HttpExchange {
