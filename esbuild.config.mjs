@@ -47,7 +47,14 @@ const key = (absPath) => relative(root, absPath).split('\\').join('/');
 
 /** The module graph esbuild sees from `entry`: each input with its imports. */
 async function moduleGraph(options, entry) {
-  const probe = await esbuild.build({ ...options, entryPoints: [entry], write: false, metafile: true, outfile: 'dist/probe.js', logLevel: 'silent' });
+  const probe = await esbuild.build({
+    ...options,
+    entryPoints: [entry],
+    write: false,
+    metafile: true,
+    outfile: 'dist/probe.js',
+    logLevel: 'silent',
+  });
   return probe.metafile.inputs;
 }
 
@@ -71,11 +78,20 @@ function redirect(name, pick) {
     setup(build) {
       build.onResolve({ filter: /.*/ }, async (args) => {
         if (args.pluginData?.[name] || args.kind === 'entry-point' || args.namespace !== 'file') return undefined;
-        const resolved = await build.resolve(args.path, { kind: args.kind, importer: args.importer, resolveDir: args.resolveDir, pluginData: { [name]: true } });
+        const resolved = await build.resolve(args.path, {
+          kind: args.kind,
+          importer: args.importer,
+          resolveDir: args.resolveDir,
+          pluginData: { [name]: true },
+        });
         if (resolved.errors.length > 0 || resolved.external) return undefined;
         return pick(args, key(resolved.path)) ?? resolved;
       });
-      build.onLoad({ filter: /.*/, namespace: name }, (args) => ({ contents: args.pluginData.contents, loader: 'js', resolveDir: root }));
+      build.onLoad({ filter: /.*/, namespace: name }, (args) => ({
+        contents: args.pluginData.contents,
+        loader: 'js',
+        resolveDir: root,
+      }));
     },
   };
 }
@@ -95,19 +111,40 @@ async function splitBundle(options, { entry, name, lazyName, islands = {} }) {
   const inputs = await moduleGraph(options, entry);
   const islandEntries = new Map(Object.entries(islands).map(([bundle, file]) => [file, bundle]));
   const owner = new Map();
-  const shell = reach(inputs, [entry], (edge) => edge.kind !== 'dynamic-import', () => false);
+  const shell = reach(
+    inputs,
+    [entry],
+    (edge) => edge.kind !== 'dynamic-import',
+    () => false,
+  );
   for (const file of shell) owner.set(file, name);
-  const dynamicTargets = [...shell].flatMap((file) => (inputs[file]?.imports ?? []).filter((e) => !e.external && e.kind === 'dynamic-import').map((e) => e.path));
+  const dynamicTargets = [...shell].flatMap((file) =>
+    (inputs[file]?.imports ?? []).filter((e) => !e.external && e.kind === 'dynamic-import').map((e) => e.path),
+  );
   const lazyRoots = dynamicTargets.filter((file) => !shell.has(file) && !islandEntries.has(file));
-  for (const file of reach(inputs, lazyRoots, () => true, (f) => owner.has(f) || islandEntries.has(f))) owner.set(file, lazyName);
+  for (const file of reach(
+    inputs,
+    lazyRoots,
+    () => true,
+    (f) => owner.has(f) || islandEntries.has(f),
+  ))
+    owner.set(file, lazyName);
   for (const [file, bundle] of islandEntries) {
     if (!inputs[file]) throw new Error(`island ${bundle}: ${file} is not in the module graph of ${entry}`);
-    for (const island of reach(inputs, [file], () => true, (f) => owner.has(f))) owner.set(island, bundle);
+    for (const island of reach(
+      inputs,
+      [file],
+      () => true,
+      (f) => owner.has(f),
+    ))
+      owner.set(island, bundle);
   }
   const bundles = [name, lazyName, ...islandEntries.values()];
   const fileOf = (bundle) => `./${bundle}.js`;
   const stubFor = (bundle, file) =>
-    bundle === name ? `module.exports = require(${JSON.stringify(fileOf(name))}).__shared[${JSON.stringify(file)}];` : `module.exports = require(${JSON.stringify(fileOf(bundle))})[${JSON.stringify(file)}];`;
+    bundle === name
+      ? `module.exports = require(${JSON.stringify(fileOf(name))}).__shared[${JSON.stringify(file)}];`
+      : `module.exports = require(${JSON.stringify(fileOf(bundle))})[${JSON.stringify(file)}];`;
   const owned = (bundle) => [...owner].filter(([, b]) => b === bundle).map(([file]) => file);
   const entryOf = (bundle) => {
     if (bundle === name) {
@@ -119,7 +156,10 @@ async function splitBundle(options, { entry, name, lazyName, islands = {} }) {
       ].join('\n');
     }
     return owned(bundle)
-      .map((file) => `Object.defineProperty(exports, ${JSON.stringify(file)}, { enumerable: true, get: () => require(${JSON.stringify(resolve(root, file))}) });`)
+      .map(
+        (file) =>
+          `Object.defineProperty(exports, ${JSON.stringify(file)}, { enumerable: true, get: () => require(${JSON.stringify(resolve(root, file))}) });`,
+      )
       .join('\n');
   };
   return bundles.map((bundle) => ({
@@ -132,14 +172,24 @@ async function splitBundle(options, { entry, name, lazyName, islands = {} }) {
     plugins: [
       redirect(`from-${bundle}`, (_args, file) => {
         const home = owner.get(file);
-        return home && home !== bundle ? { path: file, namespace: `from-${bundle}`, pluginData: { contents: stubFor(home, file) } } : undefined;
+        return home && home !== bundle
+          ? { path: file, namespace: `from-${bundle}`, pluginData: { contents: stubFor(home, file) } }
+          : undefined;
       }),
     ],
   }));
 }
 
 const contexts = [
-  ...(await splitBundle({ ...node, external: ['vscode'] }, { entry: 'src/extension/extension.ts', name: 'extension', lazyName: 'lazy', islands: { sandbox: 'src/core/sandbox/sandbox.ts' } })),
+  ...(await splitBundle(
+    { ...node, external: ['vscode'] },
+    {
+      entry: 'src/extension/extension.ts',
+      name: 'extension',
+      lazyName: 'lazy',
+      islands: { sandbox: 'src/core/sandbox/sandbox.ts' },
+    },
+  )),
   {
     ...common,
     entryPoints: ['src/webview/main.ts'],
@@ -150,7 +200,15 @@ const contexts = [
   },
   // The CLI the same way: every command loads its modules on demand, and only
   // sandbox, demo and --sandbox runs parse oidc-provider.
-  ...(await splitBundle({ ...node, banner: { js: '#!/usr/bin/env node' } }, { entry: 'src/cli/main.ts', name: 'cli', lazyName: 'cli-lazy', islands: { 'cli-sandbox': 'src/core/sandbox/sandbox.ts' } })),
+  ...(await splitBundle(
+    { ...node, banner: { js: '#!/usr/bin/env node' } },
+    {
+      entry: 'src/cli/main.ts',
+      name: 'cli',
+      lazyName: 'cli-lazy',
+      islands: { 'cli-sandbox': 'src/core/sandbox/sandbox.ts' },
+    },
+  )),
 ];
 
 const built = await Promise.all(contexts.map((options) => esbuild.context(options)));

@@ -23,7 +23,9 @@ async function main(): Promise<void> {
   // A token endpoint that issues a new opaque token every time, so each run brings new token state.
   const idp = createServer((_req, res) => {
     res.writeHead(200, { 'content-type': 'application/json' });
-    res.end(JSON.stringify({ access_token: randomBytes(24).toString('base64url'), token_type: 'Bearer', expires_in: 3600 }));
+    res.end(
+      JSON.stringify({ access_token: randomBytes(24).toString('base64url'), token_type: 'Bearer', expires_in: 3600 }),
+    );
   });
   await new Promise<void>((resolve) => idp.listen(0, '127.0.0.1', resolve));
   const tokenUrl = `http://127.0.0.1:${(idp.address() as AddressInfo).port}/token`;
@@ -46,7 +48,11 @@ ${Array.from({ length: STEPS }, (_, i) => `      - { id: r${i}, type: call, rout
   const runner = new FlowRunner(file, { http, secrets: { env: {} } });
 
   const baseline = async () => {
-    const token = await request(tokenUrl, { method: 'POST', body: 'grant_type=client_credentials&client_id=bench', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    const token = await request(tokenUrl, {
+      method: 'POST',
+      body: 'grant_type=client_credentials&client_id=bench',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
     const accessToken = ((await token.body.json()) as { access_token?: string }).access_token;
     if (!accessToken) throw new Error('baseline token failed');
     for (let i = 0; i < STEPS; i += 1) {
@@ -56,11 +62,20 @@ ${Array.from({ length: STEPS }, (_, i) => `      - { id: r${i}, type: call, rout
     }
   };
   const viaClient = async () => {
-    const token = await http.send({ method: 'POST', url: tokenUrl, form: { grant_type: 'client_credentials', client_id: 'bench' } });
+    const token = await http.send({
+      method: 'POST',
+      url: tokenUrl,
+      form: { grant_type: 'client_credentials', client_id: 'bench' },
+    });
     const accessToken = token.json<{ access_token?: string }>().access_token;
     if (!accessToken) throw new Error('client token failed');
     for (let i = 0; i < STEPS; i += 1) {
-      const res = await http.send({ method: 'GET', url: `${upstream.url}/orders/${i}`, headers: { Authorization: `Bearer ${accessToken}` }, secrets: [accessToken] });
+      const res = await http.send({
+        method: 'GET',
+        url: `${upstream.url}/orders/${i}`,
+        headers: { Authorization: `Bearer ${accessToken}` },
+        secrets: [accessToken],
+      });
       if (res.status !== 200 || res.json<{ upstream?: string }>().upstream !== 'echo') throw new Error('client failed');
     }
   };
@@ -97,13 +112,21 @@ ${Array.from({ length: STEPS }, (_, i) => `      - { id: r${i}, type: call, rout
 
   const perRequestBase = baseMs / (RUNS * (STEPS + 1));
   const perRequestRunner = runnerMs / (RUNS * (STEPS + 1));
-  process.stdout.write(`runs: ${RUNS} flows x (1 token + ${STEPS} calls to a Kong-configured route), same process, same local servers\n`);
+  process.stdout.write(
+    `runs: ${RUNS} flows x (1 token + ${STEPS} calls to a Kong-configured route), same process, same local servers\n`,
+  );
   process.stdout.write(`baseline (raw undici request + JSON parse): ${perRequestBase.toFixed(3)} ms/request\n`);
   const perRequestClient = clientMs / (RUNS * (STEPS + 1));
-  process.stdout.write(`HTTP layer (recording, timings, redaction-ready exchange): ${perRequestClient.toFixed(3)} ms/request, ratio ${(perRequestClient / perRequestBase).toFixed(2)}x\n`);
-  process.stdout.write(`flow runner (templates, assertions, recording, events): ${perRequestRunner.toFixed(3)} ms/request, ratio ${(perRequestRunner / perRequestBase).toFixed(2)}x\n`);
+  process.stdout.write(
+    `HTTP layer (recording, timings, redaction-ready exchange): ${perRequestClient.toFixed(3)} ms/request, ratio ${(perRequestClient / perRequestBase).toFixed(2)}x\n`,
+  );
+  process.stdout.write(
+    `flow runner (templates, assertions, recording, events): ${perRequestRunner.toFixed(3)} ms/request, ratio ${(perRequestRunner / perRequestBase).toFixed(2)}x\n`,
+  );
   process.stdout.write(`runner over HTTP layer: ${(perRequestRunner / perRequestClient).toFixed(2)}x\n`);
-  process.stdout.write(`heap after ${RUNS} more runs vs before: ${((heapAfter - heapBefore) / 1024 / 1024).toFixed(2)} MiB (${global.gc ? 'after gc' : 'run with --expose-gc for a clean figure'})\n`);
+  process.stdout.write(
+    `heap after ${RUNS} more runs vs before: ${((heapAfter - heapBefore) / 1024 / 1024).toFixed(2)} MiB (${global.gc ? 'after gc' : 'run with --expose-gc for a clean figure'})\n`,
+  );
   await http.close();
   await upstream.close();
   idp.close();

@@ -18,17 +18,83 @@ interface Command {
 }
 
 const COMMANDS: Record<string, Command> = {
-  run: { summary: 'Run a flow from a flow file and explain every rejection', load: async () => { const m = await import('./commands/run'); return { help: m.runHelp, run: m.runCommand }; } },
-  demo: { summary: 'Play the introspection scenario against the local sandbox', load: async () => { const m = await import('./commands/demo'); return { help: m.demoHelp, run: m.demoCommand }; } },
-  sandbox: { summary: 'Start the local sandbox IdP and gateway until Ctrl-C', load: async () => { const m = await import('./commands/sandbox'); return { help: m.sandboxHelp, run: m.sandboxCommand }; } },
-  token: { summary: 'Get a token from the IdP (prints only the access token)', load: async () => { const m = await import('./commands/token'); return { help: m.tokenHelp, run: m.tokenCommand }; } },
-  introspect: { summary: 'Ask the IdP whether a token is active and what it says about it', load: async () => { const m = await import('./commands/introspect'); return { help: m.introspectHelp, run: m.introspectCommand }; } },
-  verify: { summary: "Verify a JWT against the IdP's keys, showing every check", load: async () => { const m = await import('./commands/verify'); return { help: m.verifyHelp, run: m.verifyCommand }; } },
-  explain: { summary: 'Call a gateway route and explain why it accepted or refused the token', load: async () => { const m = await import('./commands/explain'); return { help: m.explainHelp, run: m.explainCommand }; } },
-  decode: { summary: 'Decode a JWT (unverified) and explain its claims', load: async () => { const m = await import('./commands/decode'); return { help: m.decodeHelp, run: m.decodeCommand }; } },
-  routes: { summary: "List the gateway's services and routes with their auth plugin", load: async () => { const m = await import('./commands/routes'); return { help: m.routesHelp, run: m.routesCommand }; } },
-  lint: { summary: "Lint each route's OIDC configuration against the IdP (and a real token)", load: async () => { const m = await import('./commands/lint'); return { help: m.lintHelp, run: m.lintCommand }; } },
-  import: { summary: 'Turn an Insomnia or Postman export into a flow file', load: async () => { const m = await import('./commands/import'); return { help: m.importHelp, run: m.importCommand }; } },
+  run: {
+    summary: 'Run a flow from a flow file and explain every rejection',
+    load: async () => {
+      const m = await import('./commands/run');
+      return { help: m.runHelp, run: m.runCommand };
+    },
+  },
+  demo: {
+    summary: 'Play the introspection scenario against the local sandbox',
+    load: async () => {
+      const m = await import('./commands/demo');
+      return { help: m.demoHelp, run: m.demoCommand };
+    },
+  },
+  sandbox: {
+    summary: 'Start the local sandbox IdP and gateway until Ctrl-C',
+    load: async () => {
+      const m = await import('./commands/sandbox');
+      return { help: m.sandboxHelp, run: m.sandboxCommand };
+    },
+  },
+  token: {
+    summary: 'Get a token from the IdP (prints only the access token)',
+    load: async () => {
+      const m = await import('./commands/token');
+      return { help: m.tokenHelp, run: m.tokenCommand };
+    },
+  },
+  introspect: {
+    summary: 'Ask the IdP whether a token is active and what it says about it',
+    load: async () => {
+      const m = await import('./commands/introspect');
+      return { help: m.introspectHelp, run: m.introspectCommand };
+    },
+  },
+  verify: {
+    summary: "Verify a JWT against the IdP's keys, showing every check",
+    load: async () => {
+      const m = await import('./commands/verify');
+      return { help: m.verifyHelp, run: m.verifyCommand };
+    },
+  },
+  explain: {
+    summary: 'Call a gateway route and explain why it accepted or refused the token',
+    load: async () => {
+      const m = await import('./commands/explain');
+      return { help: m.explainHelp, run: m.explainCommand };
+    },
+  },
+  decode: {
+    summary: 'Decode a JWT (unverified) and explain its claims',
+    load: async () => {
+      const m = await import('./commands/decode');
+      return { help: m.decodeHelp, run: m.decodeCommand };
+    },
+  },
+  routes: {
+    summary: "List the gateway's services and routes with their auth plugin",
+    load: async () => {
+      const m = await import('./commands/routes');
+      return { help: m.routesHelp, run: m.routesCommand };
+    },
+  },
+  lint: {
+    summary: "Lint each route's OIDC configuration against the IdP (and a real token)",
+    load: async () => {
+      const m = await import('./commands/lint');
+      return { help: m.lintHelp, run: m.lintCommand };
+    },
+  },
+  import: {
+    summary: 'Turn an Insomnia or Postman export into a flow file',
+    load: async () => {
+      const m = await import('./commands/import');
+      return { help: m.importHelp, run: m.importCommand };
+    },
+  },
 };
 
 function mainHelp(): string {
@@ -76,7 +142,10 @@ export async function runCli(args: string[], io: CliIo): Promise<number> {
   try {
     return await command.run(rest, io);
   } catch (error) {
-    if (error instanceof UsageError || (error instanceof TypeError && (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS'))) {
+    if (
+      error instanceof UsageError ||
+      (error instanceof TypeError && (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS'))
+    ) {
       io.stderr.write(`${s.red(`oidc-flow ${name}`)}: ${error.message}\n${command.help.split('\n')[0]}\n`);
       return EXIT.usage;
     }

@@ -175,7 +175,9 @@ export function rejectSecretFlags(args: readonly string[]): void {
     const name = arg.split('=')[0]!;
     const instead = SECRET_FLAGS[name];
     if (instead) {
-      throw new UsageError(`${name} is not accepted: a secret given on the command line lands in shell history and process lists. Put it in an environment variable and name it with ${instead}.`);
+      throw new UsageError(
+        `${name} is not accepted: a secret given on the command line lands in shell history and process lists. Put it in an environment variable and name it with ${instead}.`,
+      );
     }
   }
 }
@@ -187,21 +189,31 @@ function httpUrl(value: string, flag: string): string {
   } catch {
     throw new UsageError(`${flag} takes an absolute URL, got "${value}".`);
   }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new UsageError(`${flag} takes an http(s) URL, got "${value}".`);
+  if (url.protocol !== 'https:' && url.protocol !== 'http:')
+    throw new UsageError(`${flag} takes an http(s) URL, got "${value}".`);
   return value;
 }
 
 function resolveServer(values: IdpOptionValues): ServerSource | undefined {
   const given = (['issuer', 'okta-domain', 'file'] as const).filter((flag) => values[flag] !== undefined);
-  if (given.length > 1) throw new UsageError(`Give only one of --issuer, --okta-domain and --file (got ${given.map((f) => `--${f}`).join(' and ')}).`);
-  if (values['auth-server'] !== undefined && values['okta-domain'] === undefined) throw new UsageError('--auth-server goes with --okta-domain.');
-  if ((values.idp !== undefined || values.env !== undefined) && values.file === undefined) throw new UsageError('--idp and --env pick from a flow file: add --file.');
+  if (given.length > 1)
+    throw new UsageError(
+      `Give only one of --issuer, --okta-domain and --file (got ${given.map((f) => `--${f}`).join(' and ')}).`,
+    );
+  if (values['auth-server'] !== undefined && values['okta-domain'] === undefined)
+    throw new UsageError('--auth-server goes with --okta-domain.');
+  if ((values.idp !== undefined || values.env !== undefined) && values.file === undefined)
+    throw new UsageError('--idp and --env pick from a flow file: add --file.');
   if (values.file !== undefined) {
     const manual = ENDPOINT_FLAGS.filter(([flag]) => values[flag] !== undefined).map(([flag]) => `--${flag}`);
-    if (manual.length > 0) throw new UsageError(`${manual.join(', ')} cannot be combined with --file: the flow file's IdP names its endpoints.`);
+    if (manual.length > 0)
+      throw new UsageError(
+        `${manual.join(', ')} cannot be combined with --file: the flow file's IdP names its endpoints.`,
+      );
     return { kind: 'file', file: values.file, idp: values.idp, env: values.env };
   }
-  if (values.issuer !== undefined) return { kind: 'issuer', issuer: httpUrl(values.issuer, '--issuer'), label: values.issuer };
+  if (values.issuer !== undefined)
+    return { kind: 'issuer', issuer: httpUrl(values.issuer, '--issuer'), label: values.issuer };
   if (values['okta-domain'] !== undefined) {
     try {
       const issuer = oktaPresetIssuer({ domain: values['okta-domain'], authorizationServerId: values['auth-server'] });
@@ -224,19 +236,34 @@ function resolveClient(values: IdpOptionValues, env: Record<string, string | und
   if (method !== undefined && !(CLIENT_AUTH_METHODS as readonly string[]).includes(method)) {
     throw new UsageError(`Unknown --client-auth "${method}": use one of ${CLIENT_AUTH_METHODS.join(', ')}.`);
   }
-  if ((values['cert-file'] === undefined) !== (values['key-file'] === undefined)) throw new UsageError('--cert-file and --key-file go together (the client certificate and its private key).');
+  if ((values['cert-file'] === undefined) !== (values['key-file'] === undefined))
+    throw new UsageError('--cert-file and --key-file go together (the client certificate and its private key).');
   const secretEnv = values['client-secret-env'] ?? DEFAULT_SECRET_ENV;
-  if (!isSecretRef(secretEnvRef(secretEnv))) throw new UsageError(`--client-secret-env takes an environment variable name (letters, digits, _ . - /), got "${secretEnv}".`);
+  if (!isSecretRef(secretEnvRef(secretEnv)))
+    throw new UsageError(
+      `--client-secret-env takes an environment variable name (letters, digits, _ . - /), got "${secretEnv}".`,
+    );
   const secret = env[secretEnv];
   if (values['client-secret-env'] !== undefined && !secret) {
     throw new UsageError(`The environment variable ${secretEnv} (from --client-secret-env) is not set or empty.`);
   }
   const clientSecret = secret || undefined;
-  const authMethod = (method as ClientAuthMethod | undefined) ?? (values['private-key-file'] ? 'private_key_jwt' : values['cert-file'] ? 'tls_client_auth' : undefined);
-  const needsSecret = authMethod === 'client_secret_basic' || authMethod === 'client_secret_post' || authMethod === 'client_secret_jwt';
-  if (needsSecret && !clientSecret && values.file === undefined) throw new UsageError(`--client-auth ${authMethod} needs the client secret: set ${secretEnv}${values['client-secret-env'] ? '' : ' or name another variable with --client-secret-env'}.`);
-  if (authMethod === 'private_key_jwt' && !values['private-key-file'] && values.file === undefined) throw new UsageError('--client-auth private_key_jwt needs --private-key-file.');
-  if ((authMethod === 'tls_client_auth' || authMethod === 'self_signed_tls_client_auth') && !values['cert-file'] && values.file === undefined) {
+  const authMethod =
+    (method as ClientAuthMethod | undefined) ??
+    (values['private-key-file'] ? 'private_key_jwt' : values['cert-file'] ? 'tls_client_auth' : undefined);
+  const needsSecret =
+    authMethod === 'client_secret_basic' || authMethod === 'client_secret_post' || authMethod === 'client_secret_jwt';
+  if (needsSecret && !clientSecret && values.file === undefined)
+    throw new UsageError(
+      `--client-auth ${authMethod} needs the client secret: set ${secretEnv}${values['client-secret-env'] ? '' : ' or name another variable with --client-secret-env'}.`,
+    );
+  if (authMethod === 'private_key_jwt' && !values['private-key-file'] && values.file === undefined)
+    throw new UsageError('--client-auth private_key_jwt needs --private-key-file.');
+  if (
+    (authMethod === 'tls_client_auth' || authMethod === 'self_signed_tls_client_auth') &&
+    !values['cert-file'] &&
+    values.file === undefined
+  ) {
     throw new UsageError(`--client-auth ${authMethod} needs --cert-file and --key-file.`);
   }
   return {
@@ -259,7 +286,10 @@ export function resolveIdpSpec(values: IdpOptionValues, env: Record<string, stri
   const server = resolveServer(values);
   const client = resolveClient(values, env);
   if (!server) {
-    if (client.clientId !== undefined) throw new UsageError('--client-id needs an IdP: give --issuer, --okta-domain, --file with --idp, or the endpoints.');
+    if (client.clientId !== undefined)
+      throw new UsageError(
+        '--client-id needs an IdP: give --issuer, --okta-domain, --file with --idp, or the endpoints.',
+      );
     return undefined;
   }
   const endpoints: IdpSpec['endpoints'] = {};
@@ -273,7 +303,10 @@ export function resolveIdpSpec(values: IdpOptionValues, env: Record<string, stri
 /** Like resolveIdpSpec, but an IdP is required. */
 export function requireIdpSpec(values: IdpOptionValues, env: Record<string, string | undefined>): IdpSpec {
   const spec = resolveIdpSpec(values, env);
-  if (!spec) throw new UsageError('Name the IdP: --issuer URL, --okta-domain D, --file F --idp NAME, or the endpoints by hand (--token-endpoint ...).');
+  if (!spec)
+    throw new UsageError(
+      'Name the IdP: --issuer URL, --okta-domain D, --file F --idp NAME, or the endpoints by hand (--token-endpoint ...).',
+    );
   return spec;
 }
 
@@ -298,20 +331,39 @@ async function readNamed(path: string, flag: string, read: (path: string) => Pro
   try {
     return await read(path);
   } catch (error) {
-    throw new OidcError('config.file_unreadable', `Cannot read ${path} (${flag}): ${(error as NodeJS.ErrnoException).code ?? String(error)}.`, { where: flag, hint: 'Check the path and its permissions.' });
+    throw new OidcError(
+      'config.file_unreadable',
+      `Cannot read ${path} (${flag}): ${(error as NodeJS.ErrnoException).code ?? String(error)}.`,
+      { where: flag, hint: 'Check the path and its permissions.' },
+    );
   }
 }
 
-async function idpFromFile(source: Extract<ServerSource, { kind: 'file' }>, io: CliIo, read: (path: string) => Promise<string>): Promise<IdpConnectConfig> {
+async function idpFromFile(
+  source: Extract<ServerSource, { kind: 'file' }>,
+  io: CliIo,
+  read: (path: string) => Promise<string>,
+): Promise<IdpConnectConfig> {
   const text = await readNamed(source.file, '--file', read);
   const { file } = loadFlowFile(text, { fileName: source.file });
   const idps = Object.keys(file.idps ?? {});
   const name = source.idp ?? (idps.length === 1 ? idps[0] : undefined);
-  if (!name) throw new UsageError(idps.length === 0 ? `${source.file} defines no IdPs.` : `${source.file} has several IdPs; pick one with --idp: ${idps.join(', ')}.`);
+  if (!name)
+    throw new UsageError(
+      idps.length === 0
+        ? `${source.file} defines no IdPs.`
+        : `${source.file} has several IdPs; pick one with --idp: ${idps.join(', ')}.`,
+    );
   const idp = file.idps?.[name];
   if (!idp) throw new UsageError(`${source.file} has no IdP "${name}"; it has: ${idps.join(', ') || 'none'}.`);
   const environment = selectEnvironment(file, source.env);
-  const env = environment ? (renderTemplate(environment.values, { env: {}, steps: {} }, { secrets: { env: io.env }, where: `environment ${environment.name}` }) as Record<string, unknown>) : {};
+  const env = environment
+    ? (renderTemplate(
+        environment.values,
+        { env: {}, steps: {} },
+        { secrets: { env: io.env }, where: `environment ${environment.name}` },
+      ) as Record<string, unknown>)
+    : {};
   return { name, idp, env };
 }
 
@@ -323,7 +375,10 @@ function idpFromFlags(spec: IdpSpec): IdpConnectConfig {
     if (url) endpoints[name] = url;
   }
   const server = spec.server;
-  return { name: server.kind === 'issuer' ? server.label : 'from the command line', idp: { ...(server.kind === 'issuer' ? { issuer: server.issuer } : {}), endpoints } };
+  return {
+    name: server.kind === 'issuer' ? server.label : 'from the command line',
+    idp: { ...(server.kind === 'issuer' ? { issuer: server.issuer } : {}), endpoints },
+  };
 }
 
 /**
@@ -351,8 +406,12 @@ export async function connectIdp(spec: IdpSpec, options: ConnectOptions): Promis
   };
   // The spec already read the secret's variable; its value stands whatever the environment says now.
   const env = c.clientSecret ? { ...options.io.env, [c.secretEnv]: c.clientSecret } : options.io.env;
-  const connected = await connectCore({ ...base, idp, keys }, { http: options.http, secrets: { env }, clock: options.clock, readTextFile: read });
-  if (options.needClient && !connected.ctx.client.clientId) throw new UsageError('--client-id is required: the IdP authenticates the application that calls it.');
+  const connected = await connectCore(
+    { ...base, idp, keys },
+    { http: options.http, secrets: { env }, clock: options.clock, readTextFile: read },
+  );
+  if (options.needClient && !connected.ctx.client.clientId)
+    throw new UsageError('--client-id is required: the IdP authenticates the application that calls it.');
   const { scopes, audience, resource, extra } = connected.config;
   return {
     ...connected,

@@ -26,7 +26,15 @@ export function runExitCode(result: Pick<RunResult, 'status' | 'steps'>): number
 export function styler(stream: { isTTY?: boolean }, env: Record<string, string | undefined>) {
   const on = Boolean(stream.isTTY) && env.NO_COLOR === undefined && env.TERM !== 'dumb';
   const wrap = (code: string) => (text: string) => (on ? `\u001b[${code}m${text}\u001b[0m` : text);
-  return { bold: wrap('1'), dim: wrap('2'), red: wrap('31'), green: wrap('32'), yellow: wrap('33'), cyan: wrap('36'), enabled: on };
+  return {
+    bold: wrap('1'),
+    dim: wrap('2'),
+    red: wrap('31'),
+    green: wrap('32'),
+    yellow: wrap('33'),
+    cyan: wrap('36'),
+    enabled: on,
+  };
 }
 
 export type Styler = ReturnType<typeof styler>;

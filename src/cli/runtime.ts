@@ -26,10 +26,21 @@ export interface CliRuntime {
 
 /** Opens a URL in the system browser (the authorization-code grant). */
 export function openInBrowser(url: string): Promise<void> {
-  const [command, args] = process.platform === 'darwin' ? ['open', [url]] : process.platform === 'win32' ? ['cmd', ['/c', 'start', '', url]] : ['xdg-open', [url]];
+  const [command, args] =
+    process.platform === 'darwin'
+      ? ['open', [url]]
+      : process.platform === 'win32'
+        ? ['cmd', ['/c', 'start', '', url]]
+        : ['xdg-open', [url]];
   return new Promise((resolve, reject) => {
     const child = spawn(command, args as string[], { stdio: 'ignore', detached: true });
-    child.once('error', () => reject(new OidcError('cli.browser', `Could not open a browser (${command} failed).`, { hint: `Open this URL yourself: ${url}` })));
+    child.once('error', () =>
+      reject(
+        new OidcError('cli.browser', `Could not open a browser (${command} failed).`, {
+          hint: `Open this URL yourself: ${url}`,
+        }),
+      ),
+    );
     child.once('spawn', () => {
       child.unref();
       resolve();
@@ -64,9 +75,12 @@ export function checkProxyUrl(value: string): string {
   } catch {
     throw new UsageError(`--proxy takes the proxy's absolute URL, ${example}; got "${shown}".`);
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UsageError(`--proxy takes an http(s) proxy URL, ${example}; got "${shown}".`);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new UsageError(`--proxy takes an http(s) proxy URL, ${example}; got "${shown}".`);
   if ((url.pathname !== '/' && url.pathname !== '') || url.search || url.hash) {
-    throw new UsageError(`--proxy takes only the proxy's scheme, host and port, without a path or query; got "${shown}".`);
+    throw new UsageError(
+      `--proxy takes only the proxy's scheme, host and port, without a path or query; got "${shown}".`,
+    );
   }
   return value;
 }
@@ -80,7 +94,8 @@ export async function runtimeFor(options: CliRuntimeOptions): Promise<CliRuntime
   if (options.insecure) httpOptions.insecureSkipTlsVerify = true;
   if (options.timeout) {
     const ms = Number(options.timeout);
-    if (!Number.isFinite(ms) || ms <= 0) throw new UsageError(`--timeout takes milliseconds, got "${options.timeout}".`);
+    if (!Number.isFinite(ms) || ms <= 0)
+      throw new UsageError(`--timeout takes milliseconds, got "${options.timeout}".`);
     // One budget for every phase, so the hint "raise --timeout" holds for connect timeouts too.
     httpOptions.connectTimeout = ms;
     httpOptions.headersTimeout = ms;
@@ -97,11 +112,16 @@ export async function runtimeFor(options: CliRuntimeOptions): Promise<CliRuntime
     http,
     secrets: { env: { ...io.env, ...(sandbox?.env ?? {}) } },
     admin: sandbox?.admin,
-    openBrowser: interactive ? (url) => {
-      io.stderr.write(`Opening the browser to sign in: ${url}\n`);
-      return openInBrowser(url);
-    } : undefined,
-    onDeviceCode: (info) => io.stderr.write(`To sign in, open ${info.verificationUriComplete ?? info.verificationUri} and enter the code ${info.userCode}\n`),
+    openBrowser: interactive
+      ? (url) => {
+          io.stderr.write(`Opening the browser to sign in: ${url}\n`);
+          return openInBrowser(url);
+        }
+      : undefined,
+    onDeviceCode: (info) =>
+      io.stderr.write(
+        `To sign in, open ${info.verificationUriComplete ?? info.verificationUri} and enter the code ${info.userCode}\n`,
+      ),
     confirm: interactive
       ? async (message) => {
           const rl = createInterface({ input: process.stdin, output: process.stderr });

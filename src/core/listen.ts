@@ -21,7 +21,13 @@ export interface ListenFailure {
 export function listenLocal(server: Server, port: number | undefined, failure: ListenFailure): Promise<number> {
   return new Promise<number>((resolve, reject) => {
     const failed = (error: Error): void =>
-      reject(new OidcError(failure.code, `${failure.what} could not listen on 127.0.0.1:${port ?? 0}: ${error.message}`, { ...failure.details, hint: failure.hint, cause: error }));
+      reject(
+        new OidcError(failure.code, `${failure.what} could not listen on 127.0.0.1:${port ?? 0}: ${error.message}`, {
+          ...failure.details,
+          hint: failure.hint,
+          cause: error,
+        }),
+      );
     server.once('error', failed);
     server.listen(port ?? 0, '127.0.0.1', () => {
       server.off('error', failed);

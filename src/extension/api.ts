@@ -41,12 +41,17 @@ export interface OidcFlowApi {
 }
 
 /** Walks nodes the way the tree view would, `depth` levels deep. */
-export async function snapshot(roots: readonly NodeData[], depth = Number.POSITIVE_INFINITY): Promise<TreeSnapshotNode[]> {
-  return Promise.all(roots.map(async (node) => {
-    const out: TreeSnapshotNode = { id: node.id, label: node.label, contextValue: node.contextValue };
-    if (node.description !== undefined) out.description = node.description;
-    if (node.icon !== undefined) out.icon = node.icon;
-    if (depth > 0 && node.children) out.children = await snapshot(node.children(), depth - 1);
-    return out;
-  }));
+export async function snapshot(
+  roots: readonly NodeData[],
+  depth = Number.POSITIVE_INFINITY,
+): Promise<TreeSnapshotNode[]> {
+  return Promise.all(
+    roots.map(async (node) => {
+      const out: TreeSnapshotNode = { id: node.id, label: node.label, contextValue: node.contextValue };
+      if (node.description !== undefined) out.description = node.description;
+      if (node.icon !== undefined) out.icon = node.icon;
+      if (depth > 0 && node.children) out.children = await snapshot(node.children(), depth - 1);
+      return out;
+    }),
+  );
 }

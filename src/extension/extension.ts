@@ -79,13 +79,19 @@ export function activate(context: vscode.ExtensionContext): OidcFlowApi {
 
   const idpTree = new NodeTreeProvider(vs, async () => {
     const now = Date.now();
-    return idpEntries(await index.sources(), displayContext(context.workspaceState, process.env)).map((entry) => idpNode(entry, discovery.get(entry.id), vault.forIdp(entry.id), now));
+    return idpEntries(await index.sources(), displayContext(context.workspaceState, process.env)).map((entry) =>
+      idpNode(entry, discovery.get(entry.id), vault.forIdp(entry.id), now),
+    );
   });
   const routeTree = new NodeTreeProvider(vs, async () => {
     const sources = await index.sources();
     // The view is showing: read the gateways not read yet; the store's change event redraws it.
     void gateways.ensureLoaded();
-    return routeTreeNodes({ flowRoutes: routeEntries(sources, displayContext(context.workspaceState, process.env)), flowFindings: await lintFlowRoutes(sources), gateways: gateways.states() });
+    return routeTreeNodes({
+      flowRoutes: routeEntries(sources, displayContext(context.workspaceState, process.env)),
+      flowFindings: await lintFlowRoutes(sources),
+      gateways: gateways.states(),
+    });
   });
   const flowTree = new NodeTreeProvider(vs, async () => {
     const sources = await index.sources();
@@ -104,11 +110,17 @@ export function activate(context: vscode.ExtensionContext): OidcFlowApi {
     [VIEW_IDS.flows, flowTree],
     [VIEW_IDS.history, historyTree],
   ] as const) {
-    subs.push(provider, vs.window.createTreeView(id, { treeDataProvider: provider, showCollapseAll: id !== VIEW_IDS.history }));
+    subs.push(
+      provider,
+      vs.window.createTreeView(id, { treeDataProvider: provider, showCollapseAll: id !== VIEW_IDS.history }),
+    );
   }
 
   const codeLens = new FlowCodeLensProvider(vs);
-  const selector: vscode.DocumentSelector = [{ pattern: '**/*.oidc-flow.{yaml,yml,json}' }, { pattern: '**/oidc-flow.{yaml,yml,json}' }];
+  const selector: vscode.DocumentSelector = [
+    { pattern: '**/*.oidc-flow.{yaml,yml,json}' },
+    { pattern: '**/oidc-flow.{yaml,yml,json}' },
+  ];
   subs.push(vs.languages.registerCodeLensProvider(selector, codeLens));
   subs.push(new FlowDiagnostics(vs));
   subs.push(new TokenStatusBar(vs, vault));
@@ -126,9 +138,30 @@ export function activate(context: vscode.ExtensionContext): OidcFlowApi {
     }),
   );
   // Token expiry in the IdP tree is shown in minutes; refresh it while tokens exist.
-  subs.push(expiryTicker(() => vault.list().length > 0, () => idpTree.refresh()));
+  subs.push(
+    expiryTicker(
+      () => vault.list().length > 0,
+      () => idpTree.refresh(),
+    ),
+  );
 
-  const services: Services = { vs, context, log, sandbox, index, runs, store, history, secrets, vault, panel, discovery, refreshTrees, gateways, gatewayTokens };
+  const services: Services = {
+    vs,
+    context,
+    log,
+    sandbox,
+    index,
+    runs,
+    store,
+    history,
+    secrets,
+    vault,
+    panel,
+    discovery,
+    refreshTrees,
+    gateways,
+    gatewayTokens,
+  };
   const handlers = commandHandlers(services);
   for (const id of COMMAND_IDS) {
     const handler = handlers[id];
@@ -148,7 +181,12 @@ export function activate(context: vscode.ExtensionContext): OidcFlowApi {
   }
   void vs.commands.executeCommand('setContext', CONTEXT_KEYS.hasLastRun, history.list().length > 0);
 
-  const trees: Record<ViewId, NodeTreeProvider> = { [VIEW_IDS.idps]: idpTree, [VIEW_IDS.routes]: routeTree, [VIEW_IDS.flows]: flowTree, [VIEW_IDS.history]: historyTree };
+  const trees: Record<ViewId, NodeTreeProvider> = {
+    [VIEW_IDS.idps]: idpTree,
+    [VIEW_IDS.routes]: routeTree,
+    [VIEW_IDS.flows]: flowTree,
+    [VIEW_IDS.history]: historyTree,
+  };
   return {
     apiVersion: API_VERSION,
     lastRun: () => runs.lastSummary,
@@ -157,7 +195,9 @@ export function activate(context: vscode.ExtensionContext): OidcFlowApi {
     pausedBefore: () => runs.pausedBefore,
     sandbox: () => {
       const current = sandbox.current;
-      return current ? { running: true, idpIssuer: current.idp.issuer, gatewayUrl: current.gateway.url, caFile: current.caFile } : { running: false };
+      return current
+        ? { running: true, idpIssuer: current.idp.issuer, gatewayUrl: current.gateway.url, caFile: current.caFile }
+        : { running: false };
     },
   };
 }

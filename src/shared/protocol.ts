@@ -33,9 +33,7 @@ export type WebviewMessage =
 
 // ---- host -> webview ---------------------------------------------------------
 
-export type RequestResult =
-  | { kind: 'reveal-exchange'; exchange: ExchangeView }
-  | { kind: 'full-body'; body: BodyView };
+export type RequestResult = { kind: 'reveal-exchange'; exchange: ExchangeView } | { kind: 'full-body'; body: BodyView };
 
 export type HostMessage =
   | { type: 'show'; content: ResultsContent; focus?: { stepPath?: string; exchangeId?: string } }
@@ -108,7 +106,8 @@ export function isHostMessage(value: unknown): value is HostMessage {
       return isObj(value.content) && (value.content.kind === 'run' || value.content.kind === 'empty');
     case 'response':
       if (!isStr(value.requestId)) return false;
-      if (value.ok === true) return isObj(value.result) && (value.result.kind === 'reveal-exchange' || value.result.kind === 'full-body');
+      if (value.ok === true)
+        return isObj(value.result) && (value.result.kind === 'reveal-exchange' || value.result.kind === 'full-body');
       return value.ok === false && isObj(value.error) && typeof value.error.message === 'string';
     case 'settings':
       return typeof value.allowReveal === 'boolean';

@@ -12,7 +12,11 @@ export interface ElementOptions {
 }
 
 /** Creates an element; string children become text nodes. */
-export function el<K extends keyof HTMLElementTagNameMap>(tag: K, options: ElementOptions | string = {}, ...children: Child[]): HTMLElementTagNameMap[K] {
+export function el<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  options: ElementOptions | string = {},
+  ...children: Child[]
+): HTMLElementTagNameMap[K] {
   const node = document.createElement(tag);
   const opts = typeof options === 'string' ? { className: options } : options;
   if (opts.className) node.className = opts.className;
@@ -27,7 +31,11 @@ export function el<K extends keyof HTMLElementTagNameMap>(tag: K, options: Eleme
 }
 
 /** A real button (focusable, Enter and Space work). */
-export function button(label: string, onClick: () => void, options: { className?: string; title?: string; attrs?: Record<string, string> } = {}): HTMLButtonElement {
+export function button(
+  label: string,
+  onClick: () => void,
+  options: { className?: string; title?: string; attrs?: Record<string, string> } = {},
+): HTMLButtonElement {
   const attrs: Record<string, string> = { type: 'button', ...(options.attrs ?? {}) };
   if (options.title) attrs.title = options.title;
   return el('button', { className: options.className ?? 'btn', attrs, onClick: () => onClick() }, label);
@@ -42,6 +50,11 @@ export function ms(value: number): string {
 export function countdown(expiresAt: number, nowMs: number): string {
   const left = Math.floor(expiresAt - nowMs / 1000);
   const abs = Math.abs(left);
-  const text = abs >= 3600 ? `${Math.floor(abs / 3600)}h ${Math.floor((abs % 3600) / 60)}m` : abs >= 60 ? `${Math.floor(abs / 60)}m ${abs % 60}s` : `${abs}s`;
+  const text =
+    abs >= 3600
+      ? `${Math.floor(abs / 3600)}h ${Math.floor((abs % 3600) / 60)}m`
+      : abs >= 60
+        ? `${Math.floor(abs / 60)}m ${abs % 60}s`
+        : `${abs}s`;
   return left > 0 ? `expires in ${text}` : `expired ${text} ago`;
 }

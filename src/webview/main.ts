@@ -64,20 +64,48 @@ function actionsFor(run: RunView): ExchangeActions {
   };
 }
 
-const STATUS_MARK: Record<StepView['status'], string> = { passed: '✓', failed: '✗', error: '!', skipped: '–', running: '…', pending: '·' };
+const STATUS_MARK: Record<StepView['status'], string> = {
+  passed: '✓',
+  failed: '✗',
+  error: '!',
+  skipped: '–',
+  running: '…',
+  pending: '·',
+};
 
 function renderStep(step: StepView): HTMLElement {
-  const box = el('section', { className: `step ${step.status}`, attrs: { id: `step-${step.path}`, tabindex: '-1', 'aria-label': `Step ${step.name ?? step.id}: ${step.status}` } });
-  const title = el('h3', {}, el('span', `mark ${step.status}`, STATUS_MARK[step.status]), ' ', step.name ?? step.id, ' ', el('span', 'muted', `${step.type}${step.httpStatus !== undefined ? ` · HTTP ${step.httpStatus}` : ''}${step.durationMs ? ` · ${ms(step.durationMs)}` : ''}${step.attempts ? ` · ${step.attempts} attempt(s)` : ''}`));
+  const box = el('section', {
+    className: `step ${step.status}`,
+    attrs: { id: `step-${step.path}`, tabindex: '-1', 'aria-label': `Step ${step.name ?? step.id}: ${step.status}` },
+  });
+  const title = el(
+    'h3',
+    {},
+    el('span', `mark ${step.status}`, STATUS_MARK[step.status]),
+    ' ',
+    step.name ?? step.id,
+    ' ',
+    el(
+      'span',
+      'muted',
+      `${step.type}${step.httpStatus !== undefined ? ` · HTTP ${step.httpStatus}` : ''}${step.durationMs ? ` · ${ms(step.durationMs)}` : ''}${step.attempts ? ` · ${step.attempts} attempt(s)` : ''}`,
+    ),
+  );
   box.append(title);
-  if (step.error) box.append(el('p', 'error', `${step.error.code}: ${step.error.message}`), step.error.hint ? el('p', 'hint', step.error.hint) : '');
+  if (step.error)
+    box.append(
+      el('p', 'error', `${step.error.code}: ${step.error.message}`),
+      step.error.hint ? el('p', 'hint', step.error.hint) : '',
+    );
   if (step.assertions.length > 0) {
     const list = el('ul', 'checks');
-    for (const a of step.assertions) list.append(el('li', a.passed ? 'pass' : 'fail', el('span', 'mark', a.passed ? '✓ ' : '✗ '), a.message));
+    for (const a of step.assertions)
+      list.append(el('li', a.passed ? 'pass' : 'fail', el('span', 'mark', a.passed ? '✓ ' : '✗ '), a.message));
     box.append(list);
   }
   for (const note of step.notes) box.append(el('p', 'note', note));
-  if (step.verdict && step.verdict.code !== 'ok') box.append(el('p', 'verdict-inline', `Verdict: ${step.verdict.summary}`));
+  if (step.verdict && step.verdict.code !== 'ok')
+    box.append(el('p', 'verdict-inline', `Verdict: ${step.verdict.summary}`));
   if (step.findings && step.findings.length > 0) box.append(renderFindings(step.findings));
   if (step.answers) box.append(renderAnswers(step.answers));
   if (step.introspection) box.append(el('h5', {}, 'Introspection answer'), el('pre', 'code', step.introspection));
@@ -90,10 +118,23 @@ function renderPaused(run: RunView): HTMLElement {
   const next = run.steps.find((s) => s.id === run.pausedBefore);
   const bar = el('section', { className: 'paused', attrs: { role: 'region', 'aria-label': 'Step-by-step run' } });
   bar.append(
-    el('p', {}, el('strong', {}, 'Paused '), `before step ${next?.name ?? run.pausedBefore}${next ? ` (${next.type})` : ''}.`),
-    button('Next step', () => send({ type: 'command', command: 'step-control', runId: run.id, action: 'next' }), { title: 'Run this step and pause before the next one' }),
-    button('Continue', () => send({ type: 'command', command: 'step-control', runId: run.id, action: 'continue' }), { className: 'btn secondary', title: 'Run the remaining steps without pausing' }),
-    button('Stop', () => send({ type: 'command', command: 'step-control', runId: run.id, action: 'stop' }), { className: 'btn secondary', title: 'Stop the run here; the remaining steps are skipped' }),
+    el(
+      'p',
+      {},
+      el('strong', {}, 'Paused '),
+      `before step ${next?.name ?? run.pausedBefore}${next ? ` (${next.type})` : ''}.`,
+    ),
+    button('Next step', () => send({ type: 'command', command: 'step-control', runId: run.id, action: 'next' }), {
+      title: 'Run this step and pause before the next one',
+    }),
+    button('Continue', () => send({ type: 'command', command: 'step-control', runId: run.id, action: 'continue' }), {
+      className: 'btn secondary',
+      title: 'Run the remaining steps without pausing',
+    }),
+    button('Stop', () => send({ type: 'command', command: 'step-control', runId: run.id, action: 'stop' }), {
+      className: 'btn secondary',
+      title: 'Stop the run here; the remaining steps are skipped',
+    }),
   );
   return bar;
 }
@@ -101,15 +142,36 @@ function renderPaused(run: RunView): HTMLElement {
 function renderRun(run: RunView, focus?: { stepPath?: string; exchangeId?: string }): void {
   const page = el('div', 'page');
   const header = el('header', 'run-header');
-  header.append(el('h2', {}, run.title), el('span', `badge run-${run.status}`, run.status), el('span', 'muted', `${run.env ? `environment ${run.env} · ` : ''}${run.source} · ${new Date(run.startedAt).toLocaleTimeString()} · ${ms(run.durationMs)}`));
+  header.append(
+    el('h2', {}, run.title),
+    el('span', `badge run-${run.status}`, run.status),
+    el(
+      'span',
+      'muted',
+      `${run.env ? `environment ${run.env} · ` : ''}${run.source} · ${new Date(run.startedAt).toLocaleTimeString()} · ${ms(run.durationMs)}`,
+    ),
+  );
   const tools = el('div', 'toolbar');
-  if (run.live) tools.append(button('Export HAR', () => send({ type: 'command', command: 'export-har', runId: run.id }), { title: 'Save every exchange as a HAR file (redacted unless you choose otherwise)' }));
-  if (run.rerun && run.status !== 'running') tools.append(button('Run again', () => send({ type: 'command', command: 'rerun', runId: run.id }), { className: 'btn secondary' }));
-  tools.append(button('History', () => send({ type: 'command', command: 'open-history' }), { className: 'btn secondary' }));
+  if (run.live)
+    tools.append(
+      button('Export HAR', () => send({ type: 'command', command: 'export-har', runId: run.id }), {
+        title: 'Save every exchange as a HAR file (redacted unless you choose otherwise)',
+      }),
+    );
+  if (run.rerun && run.status !== 'running')
+    tools.append(
+      button('Run again', () => send({ type: 'command', command: 'rerun', runId: run.id }), {
+        className: 'btn secondary',
+      }),
+    );
+  tools.append(
+    button('History', () => send({ type: 'command', command: 'open-history' }), { className: 'btn secondary' }),
+  );
   header.append(tools);
   page.append(header);
   page.append(el('p', { className: 'notice', attrs: { id: 'notice', role: 'status' } }));
-  if (!run.live) page.append(el('p', 'muted', 'Reopened from history: secrets were never kept, and long bodies are shortened.'));
+  if (!run.live)
+    page.append(el('p', 'muted', 'Reopened from history: secrets were never kept, and long bodies are shortened.'));
   if (run.pausedBefore && run.live) page.append(renderPaused(run));
 
   if (run.verdict) {
@@ -125,7 +187,11 @@ function renderRun(run: RunView, focus?: { stepPath?: string; exchangeId?: strin
     }
     const step = run.steps.find((s) => s.path === v.stepPath);
     if (step?.answers) card.append(renderAnswers(step.answers));
-    card.append(button('Go to the step', () => document.getElementById(`step-${v.stepPath}`)?.focus(), { className: 'btn secondary' }));
+    card.append(
+      button('Go to the step', () => document.getElementById(`step-${v.stepPath}`)?.focus(), {
+        className: 'btn secondary',
+      }),
+    );
     page.append(card);
   }
 
@@ -167,7 +233,8 @@ function renderRun(run: RunView, focus?: { stepPath?: string; exchangeId?: strin
 function focusPath(active: Element | null): number[] | undefined {
   if (!active || active === document.body || !root.contains(active)) return undefined;
   const path: number[] = [];
-  for (let node: Element = active; node !== root; node = node.parentElement!) path.unshift([...node.parentElement!.children].indexOf(node));
+  for (let node: Element = active; node !== root; node = node.parentElement!)
+    path.unshift([...node.parentElement!.children].indexOf(node));
   return path;
 }
 
@@ -188,7 +255,18 @@ function show(content: ResultsContent, focus?: { stepPath?: string; exchangeId?:
     return;
   }
   vscode.setState({});
-  root.replaceChildren(el('div', 'page', el('h2', {}, 'OIDC Flow results'), el('p', 'muted', 'Run a flow (the Run flow CodeLens, the Flows view, or OIDC Flow: Run Demo Scenario) and its exchanges, tokens and verdict appear here.')));
+  root.replaceChildren(
+    el(
+      'div',
+      'page',
+      el('h2', {}, 'OIDC Flow results'),
+      el(
+        'p',
+        'muted',
+        'Run a flow (the Run flow CodeLens, the Flows view, or OIDC Flow: Run Demo Scenario) and its exchanges, tokens and verdict appear here.',
+      ),
+    ),
+  );
 }
 
 function onMessage(message: HostMessage): void {
@@ -213,7 +291,8 @@ window.addEventListener('message', (event: MessageEvent<unknown>) => {
 // Expiry countdowns tick in place; nothing is re-rendered.
 setInterval(() => {
   const now = Date.now();
-  for (const node of document.querySelectorAll<HTMLElement>('[data-exp]')) node.textContent = countdown(Number(node.dataset.exp), now);
+  for (const node of document.querySelectorAll<HTMLElement>('[data-exp]'))
+    node.textContent = countdown(Number(node.dataset.exp), now);
 }, 1000);
 
 if (!isPersistedState(vscode.getState())) vscode.setState({});

@@ -10,15 +10,30 @@ export interface ExchangeActions {
   copyCurl(exchange: ExchangeView): void;
 }
 
-const LANE_TITLES: Record<LaneName, string> = { client: 'Client', idp: 'IdP', gateway: 'Gateway', upstream: 'Upstream' };
+const LANE_TITLES: Record<LaneName, string> = {
+  client: 'Client',
+  idp: 'IdP',
+  gateway: 'Gateway',
+  upstream: 'Upstream',
+};
 
 function statusClass(status: number | undefined): string {
   if (status === undefined) return 'status-error';
-  return status >= 500 ? 'status-error' : status >= 400 ? 'status-bad' : status >= 300 ? 'status-redirect' : 'status-ok';
+  return status >= 500
+    ? 'status-error'
+    : status >= 400
+      ? 'status-bad'
+      : status >= 300
+        ? 'status-redirect'
+        : 'status-ok';
 }
 
 /** The timeline: one row per exchange, lanes for who talks to whom, and a timing bar. */
-export function renderTimeline(exchanges: readonly ExchangeView[], totalMs: number, onOpen: (exchange: ExchangeView, row: HTMLElement) => void): HTMLElement {
+export function renderTimeline(
+  exchanges: readonly ExchangeView[],
+  totalMs: number,
+  onOpen: (exchange: ExchangeView, row: HTMLElement) => void,
+): HTMLElement {
   const wrap = el('div', { className: 'timeline', attrs: { role: 'list', 'aria-label': 'HTTP exchanges in order' } });
   const head = el('div', { className: 'tl-row tl-head', attrs: { 'aria-hidden': 'true' } });
   for (const lane of LANES) head.append(el('div', 'tl-lane-title', LANE_TITLES[lane]));
@@ -31,11 +46,29 @@ export function renderTimeline(exchanges: readonly ExchangeView[], totalMs: numb
     const [lo, hi] = from < to ? [from, to] : [to, from];
     const row = el('div', { className: 'tl-row', attrs: { role: 'listitem' } });
     LANES.forEach((_lane, i) => {
-      const cls = i === from ? 'tl-cell from' : i === to ? `tl-cell to ${from < to ? 'right' : 'left'}` : i > lo && i < hi ? 'tl-cell through' : 'tl-cell';
+      const cls =
+        i === from
+          ? 'tl-cell from'
+          : i === to
+            ? `tl-cell to ${from < to ? 'right' : 'left'}`
+            : i > lo && i < hi
+              ? 'tl-cell through'
+              : 'tl-cell';
       row.append(el('div', { className: cls, attrs: { 'aria-hidden': 'true' } }));
     });
-    const label = button('', () => onOpen(x, row), { className: 'tl-open', attrs: { 'aria-label': `${LANE_TITLES[x.from]} to ${LANE_TITLES[x.to]}: ${x.label}, ${x.status ?? x.error?.code ?? 'no answer'}, ${ms(x.durationMs)}` } });
-    label.append(el('span', `status ${statusClass(x.status)}`, x.status !== undefined ? String(x.status) : 'ERR'), ' ', el('span', 'method', x.method), ' ', el('span', 'label-text', x.label));
+    const label = button('', () => onOpen(x, row), {
+      className: 'tl-open',
+      attrs: {
+        'aria-label': `${LANE_TITLES[x.from]} to ${LANE_TITLES[x.to]}: ${x.label}, ${x.status ?? x.error?.code ?? 'no answer'}, ${ms(x.durationMs)}`,
+      },
+    });
+    label.append(
+      el('span', `status ${statusClass(x.status)}`, x.status !== undefined ? String(x.status) : 'ERR'),
+      ' ',
+      el('span', 'method', x.method),
+      ' ',
+      el('span', 'label-text', x.label),
+    );
     row.append(el('div', 'tl-label', label));
     const barCell = el('div', { className: 'tl-bar-cell', attrs: { 'aria-hidden': 'true' } });
     const bar = el('div', `tl-bar lane-${x.to}`);
@@ -55,12 +88,20 @@ function headersTable(headers: readonly HeaderView[]): HTMLElement {
   if (headers.length === 0) return el('p', 'muted', '(no headers)');
   const table = el('table', 'headers');
   const body = el('tbody');
-  for (const h of headers) body.append(el('tr', {}, el('th', { className: 'mono', attrs: { scope: 'row' } }, h.name), el('td', 'mono', h.value)));
+  for (const h of headers)
+    body.append(
+      el('tr', {}, el('th', { className: 'mono', attrs: { scope: 'row' } }, h.name), el('td', 'mono', h.value)),
+    );
   table.append(body);
   return table;
 }
 
-function bodyBlock(exchange: ExchangeView, body: BodyView | undefined, part: 'request' | 'response', actions: ExchangeActions): HTMLElement {
+function bodyBlock(
+  exchange: ExchangeView,
+  body: BodyView | undefined,
+  part: 'request' | 'response',
+  actions: ExchangeActions,
+): HTMLElement {
   const box = el('div', 'body');
   if (!body) {
     box.append(el('p', 'muted', '(no body)'));
@@ -69,7 +110,11 @@ function bodyBlock(exchange: ExchangeView, body: BodyView | undefined, part: 're
   const pre = el('pre', { className: 'code', attrs: { tabindex: '0', 'aria-label': `${part} body` } }, body.text);
   box.append(pre);
   if (body.truncated) {
-    const note = el('p', 'truncated', `Showing the first ${body.text.length.toLocaleString()} of ${body.size.toLocaleString()} characters. `);
+    const note = el(
+      'p',
+      'truncated',
+      `Showing the first ${body.text.length.toLocaleString()} of ${body.size.toLocaleString()} characters. `,
+    );
     if (actions.live) {
       note.append(
         button('Show all', () => {
@@ -91,35 +136,68 @@ function bodyBlock(exchange: ExchangeView, body: BodyView | undefined, part: 're
 
 /** An exchange opened: request and response, redacted unless revealed, with Reveal and curl. */
 export function renderExchangeDetail(exchange: ExchangeView, actions: ExchangeActions): HTMLElement {
-  const box = el('section', { className: `detail${exchange.revealed ? ' revealed' : ''}`, attrs: { 'aria-label': `Exchange ${exchange.label}`, tabindex: '-1' } });
+  const box = el('section', {
+    className: `detail${exchange.revealed ? ' revealed' : ''}`,
+    attrs: { 'aria-label': `Exchange ${exchange.label}`, tabindex: '-1' },
+  });
   const bar = el('div', 'detail-actions');
   bar.append(el('h4', {}, `${exchange.method} ${exchange.label}`));
   if (exchange.revealed) bar.append(el('span', 'badge bad', 'Secrets revealed'));
   else bar.append(el('span', 'badge ok', 'Redacted'));
-  if (actions.live) bar.append(button('Copy as curl', () => actions.copyCurl(exchange), { title: 'Copy the request as a curl command (redacted unless you choose otherwise)' }));
+  if (actions.live)
+    bar.append(
+      button('Copy as curl', () => actions.copyCurl(exchange), {
+        title: 'Copy the request as a curl command (redacted unless you choose otherwise)',
+      }),
+    );
   if (actions.live && actions.allowReveal && !exchange.revealed) {
     bar.append(
-      button('Reveal secrets…', () => {
-        void actions.reveal(exchange).then((revealed) => {
-          if (!revealed) return;
-          // The Reveal button goes away with the old detail: keep keyboard focus in the exchange.
-          const hadFocus = box.contains(document.activeElement);
-          const next = renderExchangeDetail(revealed, actions);
-          box.replaceWith(next);
-          if (hadFocus) next.focus();
-        });
-      }, { className: 'btn secondary', title: 'Asks VS Code for confirmation first' }),
+      button(
+        'Reveal secrets…',
+        () => {
+          void actions.reveal(exchange).then((revealed) => {
+            if (!revealed) return;
+            // The Reveal button goes away with the old detail: keep keyboard focus in the exchange.
+            const hadFocus = box.contains(document.activeElement);
+            const next = renderExchangeDetail(revealed, actions);
+            box.replaceWith(next);
+            if (hadFocus) next.focus();
+          });
+        },
+        { className: 'btn secondary', title: 'Asks VS Code for confirmation first' },
+      ),
     );
   }
   box.append(bar);
   box.append(el('p', 'mono url', exchange.url));
   const t = exchange.timings;
-  const phases = [['dns', t.dns], ['connect', t.connect], ['tls', t.tls], ['send', t.send], ['wait', t.ttfb], ['download', t.download]].filter(([, v]) => typeof v === 'number') as Array<[string, number]>;
-  box.append(el('p', 'muted', `Took ${ms(exchange.durationMs)}${phases.length > 0 ? ` (${phases.map(([k, v]) => `${k} ${ms(v)}`).join(', ')})` : ''}; started +${ms(exchange.offsetMs)}.`));
+  const phases = [
+    ['dns', t.dns],
+    ['connect', t.connect],
+    ['tls', t.tls],
+    ['send', t.send],
+    ['wait', t.ttfb],
+    ['download', t.download],
+  ].filter(([, v]) => typeof v === 'number') as Array<[string, number]>;
+  box.append(
+    el(
+      'p',
+      'muted',
+      `Took ${ms(exchange.durationMs)}${phases.length > 0 ? ` (${phases.map(([k, v]) => `${k} ${ms(v)}`).join(', ')})` : ''}; started +${ms(exchange.offsetMs)}.`,
+    ),
+  );
   for (const warning of exchange.warnings) box.append(el('p', 'warning', `⚠ ${warning}`));
   if (exchange.error) box.append(el('p', 'error', `${exchange.error.code}: ${exchange.error.message}`));
   const columns = el('div', 'columns');
-  columns.append(el('div', 'column', el('h5', {}, 'Request'), headersTable(exchange.request.headers), bodyBlock(exchange, exchange.request.body, 'request', actions)));
+  columns.append(
+    el(
+      'div',
+      'column',
+      el('h5', {}, 'Request'),
+      headersTable(exchange.request.headers),
+      bodyBlock(exchange, exchange.request.body, 'request', actions),
+    ),
+  );
   const response = exchange.response;
   columns.append(
     el(

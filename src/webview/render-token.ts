@@ -6,11 +6,22 @@ export function renderToken(token: TokenView): HTMLElement {
   const box = el('section', 'token');
   box.append(el('h4', {}, token.title));
   const badges = el('div', 'badges');
-  const sig = token.signature === 'verified' ? ['ok', 'Signature verified'] : token.signature === 'failed' ? ['bad', 'Signature check failed'] : ['muted-badge', 'Signature not checked (decoded only)'];
+  const sig =
+    token.signature === 'verified'
+      ? ['ok', 'Signature verified']
+      : token.signature === 'failed'
+        ? ['bad', 'Signature check failed']
+        : ['muted-badge', 'Signature not checked (decoded only)'];
   badges.append(el('span', `badge ${sig[0]}`, sig[1]!));
-  badges.append(el('span', 'badge', token.kind === 'jwt' ? 'JWT' : token.kind === 'jwe' ? 'Encrypted (JWE)' : 'Opaque'));
+  badges.append(
+    el('span', 'badge', token.kind === 'jwt' ? 'JWT' : token.kind === 'jwe' ? 'Encrypted (JWE)' : 'Opaque'),
+  );
   if (token.expiresAt !== undefined) {
-    const exp = el('span', { className: 'badge countdown', attrs: { 'data-exp': String(token.expiresAt) } }, countdown(token.expiresAt, Date.now()));
+    const exp = el(
+      'span',
+      { className: 'badge countdown', attrs: { 'data-exp': String(token.expiresAt) } },
+      countdown(token.expiresAt, Date.now()),
+    );
     badges.append(exp);
   }
   if (token.scope) badges.append(el('span', 'badge', `scope: ${token.scope}`));
@@ -18,17 +29,45 @@ export function renderToken(token: TokenView): HTMLElement {
   if (token.checks && token.checks.length > 0) {
     const list = el('ul', 'checks');
     for (const check of token.checks) {
-      list.append(el('li', check.ok ? 'pass' : 'fail', el('span', 'mark', check.ok ? '✓ ' : '✗ '), `${check.id}: ${check.message}`, check.hint ? el('div', 'hint', check.hint) : undefined));
+      list.append(
+        el(
+          'li',
+          check.ok ? 'pass' : 'fail',
+          el('span', 'mark', check.ok ? '✓ ' : '✗ '),
+          `${check.id}: ${check.message}`,
+          check.hint ? el('div', 'hint', check.hint) : undefined,
+        ),
+      );
     }
     box.append(el('h5', {}, 'Local JWT checks'), list);
   }
   if (token.header) box.append(el('h5', {}, 'Header'), el('pre', 'code', token.header));
   if (token.claims.length > 0) {
     const table = el('table', 'claims');
-    table.append(el('thead', {}, el('tr', {}, el('th', { attrs: { scope: 'col' } }, 'Claim'), el('th', { attrs: { scope: 'col' } }, 'Value'), el('th', { attrs: { scope: 'col' } }, 'Meaning'))));
+    table.append(
+      el(
+        'thead',
+        {},
+        el(
+          'tr',
+          {},
+          el('th', { attrs: { scope: 'col' } }, 'Claim'),
+          el('th', { attrs: { scope: 'col' } }, 'Value'),
+          el('th', { attrs: { scope: 'col' } }, 'Meaning'),
+        ),
+      ),
+    );
     const body = el('tbody');
     for (const claim of token.claims) {
-      body.append(el('tr', claim.custom ? 'custom' : '', el('td', 'mono', claim.name), el('td', 'mono value', claim.value), el('td', {}, el('strong', {}, claim.label), ' — ', claim.explanation)));
+      body.append(
+        el(
+          'tr',
+          claim.custom ? 'custom' : '',
+          el('td', 'mono', claim.name),
+          el('td', 'mono value', claim.value),
+          el('td', {}, el('strong', {}, claim.label), ' — ', claim.explanation),
+        ),
+      );
     }
     table.append(body);
     box.append(el('h5', {}, 'Claims'), table);
@@ -38,9 +77,21 @@ export function renderToken(token: TokenView): HTMLElement {
 
 /** The local check, the IdP's introspection and the gateway's answer, side by side. */
 export function renderAnswers(answers: AnswersView): HTMLElement {
-  const row = el('div', { className: 'answers', attrs: { role: 'group', 'aria-label': 'Three answers for the same token' } });
+  const row = el('div', {
+    className: 'answers',
+    attrs: { role: 'group', 'aria-label': 'Three answers for the same token' },
+  });
   const card = (title: string, answer: { ok: boolean; text: string } | undefined) =>
-    el('div', `answer ${answer ? (answer.ok ? 'ok' : 'bad') : 'unknown'}`, el('h5', {}, title), el('p', {}, answer ? answer.text : 'Not asked in this run.'));
-  row.append(card('Local JWKS check', answers.local), card("IdP's introspection", answers.introspection), card("Gateway's answer", answers.gateway));
+    el(
+      'div',
+      `answer ${answer ? (answer.ok ? 'ok' : 'bad') : 'unknown'}`,
+      el('h5', {}, title),
+      el('p', {}, answer ? answer.text : 'Not asked in this run.'),
+    );
+  row.append(
+    card('Local JWKS check', answers.local),
+    card("IdP's introspection", answers.introspection),
+    card("Gateway's answer", answers.gateway),
+  );
   return row;
 }

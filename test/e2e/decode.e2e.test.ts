@@ -1,7 +1,13 @@
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import type { CodeServer } from './support/code-server';
-import { productVsixPath, requireCodeServer, requireVsix, selectedCodeServer, startCodeServer } from './support/code-server';
+import {
+  productVsixPath,
+  requireCodeServer,
+  requireVsix,
+  selectedCodeServer,
+  startCodeServer,
+} from './support/code-server';
 import type { Workbench } from './support/browser';
 import { openWorkbench, requireChromium } from './support/browser';
 
@@ -12,7 +18,13 @@ function base64url(value: unknown): string {
 /** An HS256 JWT signed with a throwaway key: decoding must show it without verifying it. */
 function sampleJwt(): string {
   const header = { alg: 'HS256', typ: 'JWT', kid: 'e2e-key' };
-  const payload = { iss: 'https://idp.e2e.test/oauth2/default', sub: 'e2e-user', aud: 'api://orders', scp: ['orders.read'], exp: 4102444800 };
+  const payload = {
+    iss: 'https://idp.e2e.test/oauth2/default',
+    sub: 'e2e-user',
+    aud: 'api://orders',
+    scp: ['orders.read'],
+    exp: 4102444800,
+  };
   const input = `${base64url(header)}.${base64url(payload)}`;
   const signature = createHmac('sha256', 'e2e-throwaway-key').update(input).digest('base64url');
   return `${input}.${signature}`;
@@ -34,8 +46,12 @@ describe(`e2e: the VSIX in a real VS Code (code-server ${selectedCodeServer().ve
 
   afterEach(async function () {
     if (this.currentTest?.state === 'failed' && workbench) {
-      const path = await workbench.screenshot(`failed-${this.currentTest.title.replace(/\W+/g, '-')}`).catch(() => 'none');
-      process.stdout.write(`  screenshot: ${path}\n  code-server output (last 3000 chars):\n${server?.output().slice(-3000) ?? ''}\n`);
+      const path = await workbench
+        .screenshot(`failed-${this.currentTest.title.replace(/\W+/g, '-')}`)
+        .catch(() => 'none');
+      process.stdout.write(
+        `  screenshot: ${path}\n  code-server output (last 3000 chars):\n${server?.output().slice(-3000) ?? ''}\n`,
+      );
     }
   });
 
@@ -66,7 +82,10 @@ describe(`e2e: the VSIX in a real VS Code (code-server ${selectedCodeServer().ve
     const wb = workbench!;
     await wb.runCommand('OIDC Flow: Decode Token');
     await wb.answerInput('not-a-jwt');
-    await wb.page.locator('.notifications-toasts .notification-list-item').first().waitFor({ state: 'visible', timeout: 30_000 });
+    await wb.page
+      .locator('.notifications-toasts .notification-list-item')
+      .first()
+      .waitFor({ state: 'visible', timeout: 30_000 });
     await wb.screenshot('03-malformed');
     const errors = (await wb.notifications()).filter((n) => n.severity === 'error');
     assert.equal(errors.length, 1, `expected one error notification, saw ${JSON.stringify(await wb.notifications())}`);

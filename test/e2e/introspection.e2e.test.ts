@@ -5,7 +5,17 @@ import type { Workbench } from './support/browser';
 import { openWorkbench, requireChromium } from './support/browser';
 import type { FixtureWorkspace } from './support/fixtures';
 import { copyFixtureWorkspace } from './support/fixtures';
-import { clearNotifications, expandRow, openOidcFlowSidebar, pickQuickItem, resultsView, timelineEntries, treeRow, viewRows, waitForFinishedRun } from './support/oidc-flow-ui';
+import {
+  clearNotifications,
+  expandRow,
+  openOidcFlowSidebar,
+  pickQuickItem,
+  resultsView,
+  timelineEntries,
+  treeRow,
+  viewRows,
+  waitForFinishedRun,
+} from './support/oidc-flow-ui';
 
 // test/fixtures/e2e/introspection holds a copy of examples/introspection-scenario.yaml.
 const RUN_TITLE = 'introspection-scenario (introspection.oidc-flow.yaml)';
@@ -26,8 +36,12 @@ describe('e2e: the introspection scenario in code-server, as a person sees it', 
 
   afterEach(async function () {
     if (this.currentTest?.state === 'failed' && workbench) {
-      const path = await workbench.screenshot(`failed-introspection-${this.currentTest.title.replace(/\W+/g, '-')}`).catch(() => 'none');
-      process.stdout.write(`  screenshot: ${path}\n  code-server output (last 3000 chars):\n${server?.output().slice(-3000) ?? ''}\n  browser console (last 20 lines):\n${workbench.consoleLog().slice(-20).join('\n')}\n`);
+      const path = await workbench
+        .screenshot(`failed-introspection-${this.currentTest.title.replace(/\W+/g, '-')}`)
+        .catch(() => 'none');
+      process.stdout.write(
+        `  screenshot: ${path}\n  code-server output (last 3000 chars):\n${server?.output().slice(-3000) ?? ''}\n  browser console (last 20 lines):\n${workbench.consoleLog().slice(-20).join('\n')}\n`,
+      );
     }
   });
 
@@ -64,12 +78,18 @@ describe('e2e: the introspection scenario in code-server, as a person sees it', 
     await treeRow(page, 'Identity Providers', 'Tokens', '1').waitFor({ state: 'visible', timeout: 15_000 });
     const token = treeRow(page, 'Identity Providers', 'JWT access token', 'client_credentials · ');
     await token.waitFor({ state: 'visible', timeout: 15_000 });
-    assert.match((await token.locator('.label-description').textContent()) ?? '', /client_credentials · \d+m/, 'the token row shows no time to expiry');
+    assert.match(
+      (await token.locator('.label-description').textContent()) ?? '',
+      /client_credentials · \d+m/,
+      'the token row shows no time to expiry',
+    );
     await page.locator('.statusbar', { hasText: /okta: \d+m/ }).waitFor({ state: 'visible', timeout: 15_000 });
     // The fetch is a one-step run of its own, shown in the results view with the decoded token.
     const results = resultsView(page);
     await waitForFinishedRun(results, 'Fetch token: okta (client_credentials)');
-    await results.locator('section.token h4', { hasText: 'Access token from step token' }).waitFor({ state: 'visible' });
+    await results
+      .locator('section.token h4', { hasText: 'Access token from step token' })
+      .waitFor({ state: 'visible' });
 
     const errors = (await wb.notifications()).filter((n) => n.severity === 'error');
     assert.deepEqual(errors, []);
@@ -77,7 +97,7 @@ describe('e2e: the introspection scenario in code-server, as a person sees it', 
     await wb.screenshot('introspection-03-token-fetched');
   });
 
-  it('Run Flow on the sandbox environment shows the 200, then the gateway\'s 401 and the verdict sentence', async function () {
+  it("Run Flow on the sandbox environment shows the 200, then the gateway's 401 and the verdict sentence", async function () {
     const wb = workbench!;
     const page = wb.page;
     await openOidcFlowSidebar(page);
@@ -87,7 +107,11 @@ describe('e2e: the introspection scenario in code-server, as a person sees it', 
 
     const results = resultsView(page);
     const header = await waitForFinishedRun(results, RUN_TITLE);
-    assert.equal((await header.locator('.badge').first().textContent())?.trim(), 'passed', 'the flow\'s own assertions (200, active, 401) did not all pass');
+    assert.equal(
+      (await header.locator('.badge').first().textContent())?.trim(),
+      'passed',
+      "the flow's own assertions (200, active, 401) did not all pass",
+    );
 
     const verdict = results.locator('section.verdict');
     await verdict.waitFor({ state: 'visible' });
@@ -96,7 +120,11 @@ describe('e2e: the introspection scenario in code-server, as a person sees it', 
     assert.match(sentence, /deactivated/, `the verdict does not say the app was deactivated: ${sentence}`);
     assert.match((await verdict.locator('p.fix').textContent()) ?? '', /^Fix: .*Reactivate/);
     const answers = verdict.locator('.answers .answer');
-    assert.deepEqual(await answers.locator('h5').allTextContents(), ['Local JWKS check', "IdP's introspection", "Gateway's answer"]);
+    assert.deepEqual(await answers.locator('h5').allTextContents(), [
+      'Local JWKS check',
+      "IdP's introspection",
+      "Gateway's answer",
+    ]);
     assert.match((await verdict.locator('.answer.bad', { hasText: "Gateway's answer" }).textContent()) ?? '', /401/);
     const errors = (await wb.notifications()).filter((n) => n.severity === 'error');
     assert.deepEqual(errors, []);
@@ -118,7 +146,9 @@ describe('e2e: the introspection scenario in code-server, as a person sees it', 
     // The steps say the same, and the 401 step carries the verdict inline.
     const callOk = results.locator('section.step#step-call-ok');
     assert.match((await callOk.locator('h3').textContent()) ?? '', /HTTP 200/);
-    const refusedStep = results.locator('section.step', { has: results.locator('h3', { hasText: 'HTTP 401' }) }).first();
+    const refusedStep = results
+      .locator('section.step', { has: results.locator('h3', { hasText: 'HTTP 401' }) })
+      .first();
     await refusedStep.scrollIntoViewIfNeeded();
     assert.equal((await refusedStep.locator('p.verdict-inline').textContent())?.trim(), `Verdict: ${sentence}`);
     await wb.screenshot('introspection-06-step-401-verdict');
@@ -141,19 +171,32 @@ describe('e2e: the introspection scenario in code-server, as a person sees it', 
     const results = resultsView(page);
     const paused = results.locator('section.paused');
     await paused.locator('p', { hasText: 'Paused before step token' }).waitFor({ state: 'visible', timeout: 60_000 });
-    assert.equal(await results.locator('.timeline button.tl-open').count(), 0, 'something was sent before the first Next step');
+    assert.equal(
+      await results.locator('.timeline button.tl-open').count(),
+      0,
+      'something was sent before the first Next step',
+    );
     await clearNotifications(wb).catch(() => undefined);
     await wb.screenshot('introspection-08-paused-before-token');
 
     await paused.locator('button', { hasText: 'Next step' }).click();
     await paused.locator('p', { hasText: 'Paused before step call-ok' }).waitFor({ state: 'visible', timeout: 30_000 });
     const afterOne = await timelineEntries(results);
-    assert.ok(afterOne.some((e) => /token endpoint/i.test(e)), `the token step's exchange is not on the timeline: ${JSON.stringify(afterOne)}`);
-    assert.ok(!afterOne.some((e) => /route orders/.test(e)), `the gateway was called before Next step: ${JSON.stringify(afterOne)}`);
+    assert.ok(
+      afterOne.some((e) => /token endpoint/i.test(e)),
+      `the token step's exchange is not on the timeline: ${JSON.stringify(afterOne)}`,
+    );
+    assert.ok(
+      !afterOne.some((e) => /route orders/.test(e)),
+      `the gateway was called before Next step: ${JSON.stringify(afterOne)}`,
+    );
     await wb.screenshot('introspection-09-paused-before-call');
 
     await paused.locator('button', { hasText: 'Continue' }).click();
-    const header = await waitForFinishedRun(results, 'introspection-scenario step by step (introspection.oidc-flow.yaml)');
+    const header = await waitForFinishedRun(
+      results,
+      'introspection-scenario step by step (introspection.oidc-flow.yaml)',
+    );
     assert.equal((await header.locator('.badge').first().textContent())?.trim(), 'passed');
     assert.equal(await results.locator('section.paused').count(), 0, 'the paused bar stays after the run ended');
     await results.locator('section.verdict p.summary', { hasText: /deactivated/ }).waitFor({ state: 'visible' });

@@ -5,7 +5,14 @@ import type { Workbench } from './support/browser';
 import { openWorkbench, requireChromium } from './support/browser';
 import type { FixtureWorkspace } from './support/fixtures';
 import { copyFixtureWorkspace } from './support/fixtures';
-import { clearNotifications, openOidcFlowSidebar, resultsView, timelineEntries, treeRow, waitForFinishedRun } from './support/oidc-flow-ui';
+import {
+  clearNotifications,
+  openOidcFlowSidebar,
+  resultsView,
+  timelineEntries,
+  treeRow,
+  waitForFinishedRun,
+} from './support/oidc-flow-ui';
 
 // test/fixtures/e2e/script-body sends these as request headers through the
 // sandbox gateway; its echo upstream returns them in the JSON response body.
@@ -34,8 +41,12 @@ describe('e2e: a response body holding markup is shown as text and never runs', 
 
   afterEach(async function () {
     if (this.currentTest?.state === 'failed' && workbench) {
-      const path = await workbench.screenshot(`failed-script-body-${this.currentTest.title.replace(/\W+/g, '-')}`).catch(() => 'none');
-      process.stdout.write(`  screenshot: ${path}\n  code-server output (last 3000 chars):\n${server?.output().slice(-3000) ?? ''}\n  browser console (last 20 lines):\n${workbench.consoleLog().slice(-20).join('\n')}\n`);
+      const path = await workbench
+        .screenshot(`failed-script-body-${this.currentTest.title.replace(/\W+/g, '-')}`)
+        .catch(() => 'none');
+      process.stdout.write(
+        `  screenshot: ${path}\n  code-server output (last 3000 chars):\n${server?.output().slice(-3000) ?? ''}\n  browser console (last 20 lines):\n${workbench.consoleLog().slice(-20).join('\n')}\n`,
+      );
     }
   });
 
@@ -55,7 +66,11 @@ describe('e2e: a response body holding markup is shown as text and never runs', 
     await wb.runCommand('OIDC Flow: Run Flow');
     const results = resultsView(page);
     const header = await waitForFinishedRun(results, 'script-echo (script-body.oidc-flow.yaml)');
-    assert.equal((await header.locator('.badge').first().textContent())?.trim(), 'passed', 'the flow (which asserts the echo holds "<script>") did not pass');
+    assert.equal(
+      (await header.locator('.badge').first().textContent())?.trim(),
+      'passed',
+      'the flow (which asserts the echo holds "<script>") did not pass',
+    );
 
     const entries = await timelineEntries(results);
     const echo = entries.findIndex((e) => /^Client to Gateway: route echo-orders, 200,/.test(e));
@@ -68,8 +83,14 @@ describe('e2e: a response body holding markup is shown as text and never runs', 
     await responseBody.waitFor({ state: 'visible' });
     const bodyText = (await responseBody.textContent()) ?? '';
     // Pretty-printed JSON: the values as the upstream sent them (JSON escapes the img's quotes).
-    assert.ok(bodyText.includes(`"x-probe-script": "${SCRIPT_PROBE}"`), `the response body does not show the <script> as text:\n${bodyText}`);
-    assert.ok(bodyText.includes(`"x-probe-img": ${JSON.stringify(IMG_PROBE)}`), `the response body does not show the <img> as text:\n${bodyText}`);
+    assert.ok(
+      bodyText.includes(`"x-probe-script": "${SCRIPT_PROBE}"`),
+      `the response body does not show the <script> as text:\n${bodyText}`,
+    );
+    assert.ok(
+      bodyText.includes(`"x-probe-img": ${JSON.stringify(IMG_PROBE)}`),
+      `the response body does not show the <img> as text:\n${bodyText}`,
+    );
     await detail.locator('table.headers td', { hasText: SCRIPT_PROBE }).first().waitFor({ state: 'visible' });
 
     await clearNotifications(wb);
@@ -92,13 +113,19 @@ describe('e2e: a response body holding markup is shown as text and never runs', 
     });
     assert.equal(dom.pwned, null, 'a script from the response body ran in the results view');
     assert.equal(dom.probeScripts, 0, 'a <script> from the response body became an element');
-    assert.equal(dom.scriptFiles.length, 1, `the results view loads more than its own script: ${JSON.stringify(dom.scriptFiles)}`);
+    assert.equal(
+      dom.scriptFiles.length,
+      1,
+      `the results view loads more than its own script: ${JSON.stringify(dom.scriptFiles)}`,
+    );
     assert.match(dom.scriptFiles[0]!, /\/dist\/webview\.js$/);
     assert.equal(dom.images, 0, 'an <img> from the response body became an element');
     assert.equal(dom.bodyElements, 0, 'a body <pre> holds elements, not just text');
     assert.equal(dom.headerCellElements, 0, 'a header cell holds elements, not just text');
     for (const frame of page.frames()) {
-      const pwned = await frame.evaluate(() => (window as unknown as { __pwned?: unknown }).__pwned ?? null).catch(() => null);
+      const pwned = await frame
+        .evaluate(() => (window as unknown as { __pwned?: unknown }).__pwned ?? null)
+        .catch(() => null);
       assert.equal(pwned, null, `window.__pwned is set in the frame ${frame.url()}`);
     }
     assert.deepEqual(dialogs, [], 'a dialog opened');

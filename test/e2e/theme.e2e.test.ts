@@ -2,7 +2,14 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CodeServer } from './support/code-server';
-import { codeServerCache, productVsixPath, requireCodeServer, requireVsix, selectedCodeServer, startCodeServer } from './support/code-server';
+import {
+  codeServerCache,
+  productVsixPath,
+  requireCodeServer,
+  requireVsix,
+  selectedCodeServer,
+  startCodeServer,
+} from './support/code-server';
 import type { Workbench } from './support/browser';
 import { openWorkbench, requireChromium } from './support/browser';
 import { clearNotifications, resultsView, waitForFinishedRun } from './support/oidc-flow-ui';
@@ -22,7 +29,9 @@ interface BuiltInTheme {
 /** The default themes this code-server's VS Code ships, read from its theme-defaults extension. */
 function builtInThemes(): BuiltInTheme[] {
   const dir = join(codeServerCache(), 'node_modules', 'code-server', 'lib', 'vscode', 'extensions', 'theme-defaults');
-  const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { contributes: { themes: { id?: string; label: string; uiTheme: string }[] } };
+  const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as {
+    contributes: { themes: { id?: string; label: string; uiTheme: string }[] };
+  };
   const nls = JSON.parse(readFileSync(join(dir, 'package.nls.json'), 'utf8')) as Record<string, string>;
   return pkg.contributes.themes.map((t) => {
     const label = t.label.replace(/^%(.*)%$/, (_, key: string) => nls[key] ?? key);
@@ -34,8 +43,14 @@ function builtInThemes(): BuiltInTheme[] {
 function theme(label: string, ids: string[]): BuiltInTheme {
   const all = builtInThemes();
   const found = all.find((t) => t.label === label);
-  assert.ok(found, `this VS Code has no built-in theme labelled "${label}": ${JSON.stringify(all.map((t) => t.label))}`);
-  assert.ok(ids.includes(found.id), `the built-in theme "${label}" has the id "${found.id}", not one of ${JSON.stringify(ids)}`);
+  assert.ok(
+    found,
+    `this VS Code has no built-in theme labelled "${label}": ${JSON.stringify(all.map((t) => t.label))}`,
+  );
+  assert.ok(
+    ids.includes(found.id),
+    `the built-in theme "${label}" has the id "${found.id}", not one of ${JSON.stringify(ids)}`,
+  );
   return found;
 }
 
@@ -109,14 +124,21 @@ describe(`e2e: the results view follows the VS Code theme (code-server ${selecte
     requireCodeServer();
     requireChromium();
     requireVsix(productVsixPath());
-    server = await startCodeServer({ vsixPaths: [productVsixPath()], settings: { 'workbench.colorTheme': START_THEME_ID } });
+    server = await startCodeServer({
+      vsixPaths: [productVsixPath()],
+      settings: { 'workbench.colorTheme': START_THEME_ID },
+    });
     workbench = await openWorkbench(server.workbenchUrl);
   });
 
   afterEach(async function () {
     if (this.currentTest?.state === 'failed' && workbench) {
-      const path = await workbench.screenshot(`failed-theme-${this.currentTest.title.replace(/\W+/g, '-')}`).catch(() => 'none');
-      process.stdout.write(`  screenshot: ${path}\n  code-server output (last 3000 chars):\n${server?.output().slice(-3000) ?? ''}\n  browser console (last 20 lines):\n${workbench.consoleLog().slice(-20).join('\n')}\n`);
+      const path = await workbench
+        .screenshot(`failed-theme-${this.currentTest.title.replace(/\W+/g, '-')}`)
+        .catch(() => 'none');
+      process.stdout.write(
+        `  screenshot: ${path}\n  code-server output (last 3000 chars):\n${server?.output().slice(-3000) ?? ''}\n  browser console (last 20 lines):\n${workbench.consoleLog().slice(-20).join('\n')}\n`,
+      );
     }
   });
 
@@ -168,12 +190,20 @@ describe(`e2e: the results view follows the VS Code theme (code-server ${selecte
     await page.keyboard.press('F1');
     await input.waitFor({ state: 'visible', timeout: 15_000 });
     await input.fill('>Preferences: Color Theme');
-    await picker.locator('.monaco-list-row', { has: page.locator('.label-name', { hasText: /^Preferences: Color Theme$/ }) }).first().click({ timeout: 15_000 });
+    await picker
+      .locator('.monaco-list-row', { has: page.locator('.label-name', { hasText: /^Preferences: Color Theme$/ }) })
+      .first()
+      .click({ timeout: 15_000 });
     // The palette turns into the theme picker: its rows are themes, not commands.
-    await picker.locator('.monaco-list-row', { has: page.locator('.label-name', { hasText: /^Light Modern$/ }) }).first().waitFor({ state: 'attached', timeout: 15_000 });
+    await picker
+      .locator('.monaco-list-row', { has: page.locator('.label-name', { hasText: /^Light Modern$/ }) })
+      .first()
+      .waitFor({ state: 'attached', timeout: 15_000 });
     await input.fill(t.label);
     // The filtered list focuses its best match; Enter applies it and writes workbench.colorTheme.
-    await picker.locator(`.monaco-list-row.focused[aria-label^="${t.label}"]`).waitFor({ state: 'visible', timeout: 15_000 });
+    await picker
+      .locator(`.monaco-list-row.focused[aria-label^="${t.label}"]`)
+      .waitFor({ state: 'visible', timeout: 15_000 });
     await page.keyboard.press('Enter');
     await picker.waitFor({ state: 'hidden', timeout: 15_000 });
     await page.locator(`.monaco-workbench.${t.uiTheme}`).waitFor({ state: 'attached', timeout: 15_000 });
@@ -187,14 +217,20 @@ describe(`e2e: the results view follows the VS Code theme (code-server ${selecte
 
   /** The body paints with the theme's editor background and foreground, as VS Code set them on the webview. */
   function assertFollowsVariables(c: ViewColors): { background: Rgba; foreground: Rgba } {
-    assert.ok(c.htmlEditorBackground, 'VS Code set no --vscode-editor-background on the webview\'s <html>');
-    assert.ok(c.htmlForeground, 'VS Code set no --vscode-foreground on the webview\'s <html>');
+    assert.ok(c.htmlEditorBackground, "VS Code set no --vscode-editor-background on the webview's <html>");
+    assert.ok(c.htmlForeground, "VS Code set no --vscode-foreground on the webview's <html>");
     assert.equal(c.bodyEditorBackground, c.htmlEditorBackground, '<body> does not inherit --vscode-editor-background');
     assert.equal(c.bodyForeground, c.htmlForeground, '<body> does not inherit --vscode-foreground');
     const background = parseColor(c.bodyBackground);
     const foreground = parseColor(c.bodyColor);
-    assert.ok(sameColor(background, parseColor(c.htmlEditorBackground)), `body background ${c.bodyBackground} is not --vscode-editor-background ${c.htmlEditorBackground}`);
-    assert.ok(sameColor(foreground, parseColor(c.htmlForeground)), `body color ${c.bodyColor} is not --vscode-foreground ${c.htmlForeground}`);
+    assert.ok(
+      sameColor(background, parseColor(c.htmlEditorBackground)),
+      `body background ${c.bodyBackground} is not --vscode-editor-background ${c.htmlEditorBackground}`,
+    );
+    assert.ok(
+      sameColor(foreground, parseColor(c.htmlForeground)),
+      `body color ${c.bodyColor} is not --vscode-foreground ${c.htmlForeground}`,
+    );
     return { background, foreground };
   }
 
@@ -221,26 +257,38 @@ describe(`e2e: the results view follows the VS Code theme (code-server ${selecte
     // modern themes make equal to --vscode-foreground; this theme tells them apart, so here the
     // match above proves the view's own stylesheet chose --vscode-foreground.
     assert.ok(colors.editorForeground, 'VS Code set no --vscode-editor-foreground on the webview');
-    assert.ok(!sameColor(foreground, parseColor(colors.editorForeground)), `body text is --vscode-editor-foreground ${colors.editorForeground} (VS Code's default), not --vscode-foreground`);
+    assert.ok(
+      !sameColor(foreground, parseColor(colors.editorForeground)),
+      `body text is --vscode-editor-foreground ${colors.editorForeground} (VS Code's default), not --vscode-foreground`,
+    );
     seen.set('start', colors);
   });
 
-  it('Dark Modern: the results view paints dark, with the theme\'s editor background and foreground', async function () {
+  it("Dark Modern: the results view paints dark, with the theme's editor background and foreground", async function () {
     const dark = theme('Dark Modern', ['Default Dark Modern', 'Dark Modern']);
     const colors = await switchTheme(dark);
     assert.equal(colors.themeKind, 'vscode-dark');
     assert.match(colors.bodyClass, /\bvscode-dark\b/);
     const { background, foreground } = assertFollowsVariables(colors);
-    assert.ok(luminance(background) < 0.1, `the dark theme's background ${colors.bodyBackground} is not dark (luminance ${luminance(background).toFixed(3)})`);
-    assert.ok(luminance(foreground) > 0.4, `the dark theme's text ${colors.bodyColor} is not light (luminance ${luminance(foreground).toFixed(3)})`);
-    assert.ok(!sameColor(background, parseColor(seen.get('start')!.bodyBackground)), 'the background did not change from the starting light theme');
+    assert.ok(
+      luminance(background) < 0.1,
+      `the dark theme's background ${colors.bodyBackground} is not dark (luminance ${luminance(background).toFixed(3)})`,
+    );
+    assert.ok(
+      luminance(foreground) > 0.4,
+      `the dark theme's text ${colors.bodyColor} is not light (luminance ${luminance(foreground).toFixed(3)})`,
+    );
+    assert.ok(
+      !sameColor(background, parseColor(seen.get('start')!.bodyBackground)),
+      'the background did not change from the starting light theme',
+    );
     // Outlines are for high contrast only.
     assert.equal(colors.barOutlineStyle, 'none', 'a timeline bar has an outline outside high contrast');
     seen.set('dark', colors);
     await screenshot('theme-dark');
   });
 
-  it('Light Modern: the results view paints light, with colours unlike the dark theme\'s', async function () {
+  it("Light Modern: the results view paints light, with colours unlike the dark theme's", async function () {
     const light = theme('Light Modern', ['Default Light Modern', 'Light Modern']);
     const dark = seen.get('dark');
     assert.ok(dark, 'the Dark Modern test did not record its colours');
@@ -248,11 +296,27 @@ describe(`e2e: the results view follows the VS Code theme (code-server ${selecte
     assert.equal(colors.themeKind, 'vscode-light');
     assert.match(colors.bodyClass, /\bvscode-light\b/);
     const { background, foreground } = assertFollowsVariables(colors);
-    assert.ok(luminance(background) > 0.8, `the light theme's background ${colors.bodyBackground} is not light (luminance ${luminance(background).toFixed(3)})`);
-    assert.ok(luminance(foreground) < 0.2, `the light theme's text ${colors.bodyColor} is not dark (luminance ${luminance(foreground).toFixed(3)})`);
-    assert.notEqual(colors.htmlEditorBackground, dark.htmlEditorBackground, 'dark and light themes gave the webview the same --vscode-editor-background');
-    assert.ok(!sameColor(background, parseColor(dark.bodyBackground)), `the background stayed ${colors.bodyBackground} from dark to light`);
-    assert.ok(!sameColor(foreground, parseColor(dark.bodyColor)), `the text colour stayed ${colors.bodyColor} from dark to light`);
+    assert.ok(
+      luminance(background) > 0.8,
+      `the light theme's background ${colors.bodyBackground} is not light (luminance ${luminance(background).toFixed(3)})`,
+    );
+    assert.ok(
+      luminance(foreground) < 0.2,
+      `the light theme's text ${colors.bodyColor} is not dark (luminance ${luminance(foreground).toFixed(3)})`,
+    );
+    assert.notEqual(
+      colors.htmlEditorBackground,
+      dark.htmlEditorBackground,
+      'dark and light themes gave the webview the same --vscode-editor-background',
+    );
+    assert.ok(
+      !sameColor(background, parseColor(dark.bodyBackground)),
+      `the background stayed ${colors.bodyBackground} from dark to light`,
+    );
+    assert.ok(
+      !sameColor(foreground, parseColor(dark.bodyColor)),
+      `the text colour stayed ${colors.bodyColor} from dark to light`,
+    );
     assert.equal(colors.barOutlineStyle, 'none', 'a timeline bar has an outline outside high contrast');
     seen.set('light', colors);
     await screenshot('theme-light');
@@ -269,9 +333,15 @@ describe(`e2e: the results view follows the VS Code theme (code-server ${selecte
     const border = parseColor(colors.contrastBorder);
     assert.notEqual(colors.barOutlineStyle, 'none', 'the timeline bar has no outline in high contrast');
     assert.ok(parseFloat(colors.barOutlineWidth) >= 1, `the timeline bar's outline is ${colors.barOutlineWidth} wide`);
-    assert.ok(sameColor(parseColor(colors.barOutlineColor), border), `the timeline bar's outline ${colors.barOutlineColor} is not --vscode-contrastBorder ${colors.contrastBorder}`);
+    assert.ok(
+      sameColor(parseColor(colors.barOutlineColor), border),
+      `the timeline bar's outline ${colors.barOutlineColor} is not --vscode-contrastBorder ${colors.contrastBorder}`,
+    );
     assert.notEqual(colors.stepBorderLeftStyle, 'none', 'the step has no left border');
-    assert.ok(sameColor(parseColor(colors.stepBorderLeftColor), border), `the step's border ${colors.stepBorderLeftColor} is not --vscode-contrastBorder ${colors.contrastBorder}`);
+    assert.ok(
+      sameColor(parseColor(colors.stepBorderLeftColor), border),
+      `the step's border ${colors.stepBorderLeftColor} is not --vscode-contrastBorder ${colors.contrastBorder}`,
+    );
     await screenshot('theme-hc');
   });
 });

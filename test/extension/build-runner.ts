@@ -30,7 +30,9 @@ export async function buildTestBundle(outDir: string): Promise<string> {
   if (suites.length === 0) throw new Error(`no *.test.ts files under ${SUITE_DIR}`);
   // The suites are required inside the loader so they register only after
   // mocha's pre-require has put describe/it on globalThis.
-  const requires = suites.map((file) => `require(${JSON.stringify('./' + relative(EXTENSION_TEST_ROOT, file).split('\\').join('/'))});`).join('\n  ');
+  const requires = suites
+    .map((file) => `require(${JSON.stringify('./' + relative(EXTENSION_TEST_ROOT, file).split('\\').join('/'))});`)
+    .join('\n  ');
   const entry = [
     `import { setSuiteLoader } from './runner/entry';`,
     `export { activate, deactivate, run } from './runner/entry';`,
@@ -86,7 +88,8 @@ export async function buildRunnerVsix(workDir: string): Promise<string> {
   const manifest = {
     name,
     displayName: 'OIDC Flow Debugger test runner',
-    description: 'Runs the extension-host tests in code-server; built by test/extension/build-runner.ts, never published.',
+    description:
+      'Runs the extension-host tests in code-server; built by test/extension/build-runner.ts, never published.',
     version: '0.0.0',
     publisher,
     license: 'MIT',
@@ -97,7 +100,10 @@ export async function buildRunnerVsix(workDir: string): Promise<string> {
     activationEvents: ['onStartupFinished'],
   };
   writeFileSync(join(extensionDir, 'package.json'), JSON.stringify(manifest, null, 2));
-  writeFileSync(join(extensionDir, 'README.md'), '# OIDC Flow Debugger test runner\n\nRuns test/extension/suite inside the extension host.\n');
+  writeFileSync(
+    join(extensionDir, 'README.md'),
+    '# OIDC Flow Debugger test runner\n\nRuns test/extension/suite inside the extension host.\n',
+  );
   writeFileSync(join(extensionDir, 'LICENSE'), 'MIT\n');
   writeFileSync(join(extensionDir, '.vscodeignore'), '**\n!package.json\n!README.md\n!LICENSE\n!index.js\n!tests.js\n');
   const packagePath = resolve(workDir, `${name}.vsix`);
@@ -105,7 +111,13 @@ export async function buildRunnerVsix(workDir: string): Promise<string> {
   const log = console.log;
   console.log = () => undefined;
   try {
-    await createVSIX({ cwd: extensionDir, packagePath, dependencies: false, allowMissingRepository: true, skipLicense: true });
+    await createVSIX({
+      cwd: extensionDir,
+      packagePath,
+      dependencies: false,
+      allowMissingRepository: true,
+      skipLicense: true,
+    });
   } finally {
     console.log = log;
   }

@@ -31,16 +31,21 @@ export interface ExtensionTestRun {
 
 /** Renders a run like mocha's spec reporter, ending with the summary line CI reads. */
 export function formatRun(run: ExtensionTestRun): string {
-  const out: string[] = [`extension tests in VS Code ${run.vscodeVersion} (${run.host} extension host, Node ${run.nodeVersion})`, ''];
+  const out: string[] = [
+    `extension tests in VS Code ${run.vscodeVersion} (${run.host} extension host, Node ${run.nodeVersion})`,
+    '',
+  ];
   let open: string[] = [];
   const failures: ExtensionTestResult[] = [];
   for (const test of run.tests) {
     let common = 0;
     while (common < open.length && common < test.suites.length && open[common] === test.suites[common]) common += 1;
-    for (let depth = common; depth < test.suites.length; depth += 1) out.push(`${'  '.repeat(depth + 1)}${test.suites[depth]}`);
+    for (let depth = common; depth < test.suites.length; depth += 1)
+      out.push(`${'  '.repeat(depth + 1)}${test.suites[depth]}`);
     open = test.suites;
     const indent = '  '.repeat(test.suites.length + 1);
-    if (test.state === 'passed') out.push(`${indent}✔ ${test.title}${test.durationMs !== undefined ? ` (${test.durationMs}ms)` : ''}`);
+    if (test.state === 'passed')
+      out.push(`${indent}✔ ${test.title}${test.durationMs !== undefined ? ` (${test.durationMs}ms)` : ''}`);
     else if (test.state === 'pending') out.push(`${indent}- ${test.title}`);
     else {
       failures.push(test);
@@ -54,7 +59,8 @@ export function formatRun(run: ExtensionTestRun): string {
     out.push('');
   });
   if (run.runnerError) out.push(`runner error: ${run.runnerError}`, '');
-  for (const test of run.tests) if (test.state === 'pending') out.push(`skipped: ${[...test.suites, test.title].join(' ')}`);
+  for (const test of run.tests)
+    if (test.state === 'pending') out.push(`skipped: ${[...test.suites, test.title].join(' ')}`);
   out.push(`tests: ${run.passed} passed, ${run.failed} failed, ${run.skipped} skipped`);
   return out.join('\n');
 }

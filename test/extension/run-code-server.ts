@@ -16,7 +16,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openWorkbench, requireChromium } from '../e2e/support/browser';
 import type { Workbench } from '../e2e/support/browser';
-import { oldestCodeServer, productVsixPath, REPO_ROOT, requireCodeServer, requireVsix, selectCodeServer, startCodeServer } from '../e2e/support/code-server';
+import {
+  oldestCodeServer,
+  productVsixPath,
+  REPO_ROOT,
+  requireCodeServer,
+  requireVsix,
+  selectCodeServer,
+  startCodeServer,
+} from '../e2e/support/code-server';
 import type { CodeServer } from '../e2e/support/code-server';
 import { buildRunnerVsix } from './build-runner';
 import { formatRun, RESULTS_ENV, runSucceeded } from './results';
@@ -68,10 +76,13 @@ async function main(): Promise<number> {
     const run = JSON.parse(readFileSync(resultsPath, 'utf8')) as ExtensionTestRun;
     process.stdout.write(`${formatRun(run)}\n`);
     if (oldest && !run.vscodeVersion.startsWith(`${oldestEngine()}.`)) {
-      process.stderr.write(`extension tests: package.json admits VS Code ${oldestEngine()}, but the oldest code-server runs VS Code ${run.vscodeVersion}: raise engines.vscode or OIDC_OLDEST_CODE_SERVER\n`);
+      process.stderr.write(
+        `extension tests: package.json admits VS Code ${oldestEngine()}, but the oldest code-server runs VS Code ${run.vscodeVersion}: raise engines.vscode or OIDC_OLDEST_CODE_SERVER\n`,
+      );
       return 1;
     }
-    if (run.passed === 0 && run.failed === 0 && !run.runnerError) process.stderr.write('extension tests in code-server: no tests ran\n');
+    if (run.passed === 0 && run.failed === 0 && !run.runnerError)
+      process.stderr.write('extension tests in code-server: no tests ran\n');
     return runSucceeded(run) ? 0 : 1;
   } finally {
     await workbench?.close().catch(() => undefined);

@@ -47,7 +47,10 @@ describe('CLI commands against the sandbox', function () {
       const c = captureIo({ env: env() });
       assert.equal(await invoke(tokenCommand, [...idpArgs(), '--scope', 'orders:read'], c.io), 0, c.err());
       assert.match(c.out(), /^[\w-]+\.[\w-]+\.[\w-]+\n$/, 'one JWT line, ready for $(...)');
-      assert.match(c.err(), /✔ Bearer token \(JWT\), scopes orders:read, expires \d{4}-\d\d-\d\d \d\d:\d\d:\d\d .*\(in \d+ (minutes|hour)/);
+      assert.match(
+        c.err(),
+        /✔ Bearer token \(JWT\), scopes orders:read, expires \d{4}-\d\d-\d\d \d\d:\d\d:\d\d .*\(in \d+ (minutes|hour)/,
+      );
       assert.ok(!c.err().includes(secret), 'the client secret is never printed');
     });
 
@@ -59,11 +62,17 @@ describe('CLI commands against the sandbox', function () {
       assert.equal(typeof set.accessToken, 'string');
       assert.match(json.err(), /# token endpoint\ncurl \\\n  '.*\/token' \\/);
       assert.match(json.err(), /--header 'Authorization: Basic/);
-      assert.ok(!json.err().includes(secret) && !json.err().includes(Buffer.from(`cc-basic:${secret}`).toString('base64')), 'curl is redacted');
+      assert.ok(
+        !json.err().includes(secret) && !json.err().includes(Buffer.from(`cc-basic:${secret}`).toString('base64')),
+        'curl is redacted',
+      );
 
       const envOut = captureIo({ env: env() });
       assert.equal(await invoke(tokenCommand, [...idpArgs(), '--output', 'env'], envOut.io), 0, envOut.err());
-      assert.match(envOut.out(), /^export OIDC_ACCESS_TOKEN='[\w.-]+'\nexport OIDC_TOKEN_TYPE='Bearer'\nexport OIDC_TOKEN_EXPIRES_AT='\d+'\n$/);
+      assert.match(
+        envOut.out(),
+        /^export OIDC_ACCESS_TOKEN='[\w.-]+'\nexport OIDC_TOKEN_TYPE='Bearer'\nexport OIDC_TOKEN_EXPIRES_AT='\d+'\n$/,
+      );
     });
 
     it('reports a refused client with the endpoint and the error code (exit 1, no stack trace)', async () => {
@@ -78,12 +87,33 @@ describe('CLI commands against the sandbox', function () {
     it('runs the authorization-code grant through the injected browser (spa, public client)', async () => {
       const command = createTokenCommand({
         openBrowser: async (url) => {
-          const redirect = await completeLogin(url, { username: 'alice', password: 'alice-password', ca: sandbox.idp.caPem });
+          const redirect = await completeLogin(url, {
+            username: 'alice',
+            password: 'alice-password',
+            ca: sandbox.idp.caPem,
+          });
           await (await fetch(redirect)).text();
         },
       });
       const c = captureIo();
-      const code = await invoke(command, ['--issuer', sandbox.idp.issuer, '--ca', sandbox.caFile, '--client-id', 'spa', '--grant', 'authorization_code', '--scope', 'openid orders:read', '--output', 'json'], c.io);
+      const code = await invoke(
+        command,
+        [
+          '--issuer',
+          sandbox.idp.issuer,
+          '--ca',
+          sandbox.caFile,
+          '--client-id',
+          'spa',
+          '--grant',
+          'authorization_code',
+          '--scope',
+          'openid orders:read',
+          '--output',
+          'json',
+        ],
+        c.io,
+      );
       assert.equal(code, 0, c.err());
       assert.match(c.err(), /Opening the browser to sign in/);
       const set = JSON.parse(c.out());
@@ -93,12 +123,15 @@ describe('CLI commands against the sandbox', function () {
 
     it('takes the IdP from a flow file with --file and --idp', async () => {
       const file = join(dir, 'flows.yaml');
-      writeFileSync(file, `
+      writeFileSync(
+        file,
+        `
 version: 1
 environments: { sandbox: { issuer: "\${env:SANDBOX_ISSUER}", ca: "\${env:SANDBOX_CA_FILE}", secret: "\${env:SANDBOX_CLIENT_SECRET}" } }
 idps:
   okta: { issuer: "{{env.issuer}}", caFile: "{{env.ca}}", clientId: cc-basic, clientSecret: "{{env.secret}}", scopes: [orders:read] }
-`);
+`,
+      );
       const c = captureIo({ env: sandbox.env });
       assert.equal(await invoke(tokenCommand, ['--file', file, '--idp', 'okta'], c.io), 0, c.err());
       assert.match(c.err(), /scopes orders:read/);
@@ -117,7 +150,10 @@ idps:
       const http = createHttpClient({ ca: sandbox.idp.caPem, env: {} });
       try {
         const metadata = { issuer: sandbox.idp.issuer, revocation_endpoint: `${sandbox.idp.issuer}/v1/revoke` };
-        await revoke({ http, metadata, client: { clientId: 'cc-basic', clientSecret: secret, authMethod: 'client_secret_basic' } }, token);
+        await revoke(
+          { http, metadata, client: { clientId: 'cc-basic', clientSecret: secret, authMethod: 'client_secret_basic' } },
+          token,
+        );
       } finally {
         await http.close();
       }
@@ -129,7 +165,19 @@ idps:
     it('asks for a signed answer with --jwt and verifies it against the JWKS (gateway client)', async () => {
       const token = await getToken();
       const c = captureIo({ env: { GW_SECRET: sandbox.env.SANDBOX_GATEWAY_CLIENT_SECRET!, TOKEN: token } });
-      const args = ['--issuer', sandbox.idp.issuer, '--ca', sandbox.caFile, '--client-id', 'gateway', '--client-secret-env', 'GW_SECRET', '--token-env', 'TOKEN', '--jwt'];
+      const args = [
+        '--issuer',
+        sandbox.idp.issuer,
+        '--ca',
+        sandbox.caFile,
+        '--client-id',
+        'gateway',
+        '--client-secret-env',
+        'GW_SECRET',
+        '--token-env',
+        'TOKEN',
+        '--jwt',
+      ];
       assert.equal(await invoke(introspectCommand, args, c.io), 0, c.err());
       assert.match(c.out(), /^ACTIVE: the IdP says the token is active \(signed answer, verified against https:.*\)\./);
     });
@@ -138,7 +186,15 @@ idps:
   describe('verify', () => {
     it('shows every check and exits 0 for a valid token', async () => {
       const c = captureIo({ env: { TOKEN: await getToken() } });
-      assert.equal(await invoke(verifyCommand, ['--token-env', 'TOKEN', '--issuer', sandbox.idp.issuer, '--ca', sandbox.caFile], c.io), 0, c.out() + c.err());
+      assert.equal(
+        await invoke(
+          verifyCommand,
+          ['--token-env', 'TOKEN', '--issuer', sandbox.idp.issuer, '--ca', sandbox.caFile],
+          c.io,
+        ),
+        0,
+        c.out() + c.err(),
+      );
       assert.match(c.out(), /✔ The signature is valid \(RS256/);
       assert.match(c.out(), /✔ The issuer is ".*", as expected\./);
       assert.match(c.out(), /VALID: every check passed\./);
@@ -146,7 +202,23 @@ idps:
 
     it('fails the audience check with the audience it saw (exit 1)', async () => {
       const c = captureIo({ env: { TOKEN: await getToken() } });
-      assert.equal(await invoke(verifyCommand, ['--token-env', 'TOKEN', '--issuer', sandbox.idp.issuer, '--ca', sandbox.caFile, '--audience', 'https://wrong.example'], c.io), 1);
+      assert.equal(
+        await invoke(
+          verifyCommand,
+          [
+            '--token-env',
+            'TOKEN',
+            '--issuer',
+            sandbox.idp.issuer,
+            '--ca',
+            sandbox.caFile,
+            '--audience',
+            'https://wrong.example',
+          ],
+          c.io,
+        ),
+        1,
+      );
       assert.match(c.out(), /✖ .*https:\/\/wrong\.example.*\[jwt\.audience_mismatch\]/);
       assert.match(c.out(), /✔ The signature is valid/);
       assert.match(c.out(), /INVALID: 1 of \d+ checks failed\./);
@@ -158,14 +230,22 @@ idps:
       const token = await getToken();
       const url = `${sandbox.gateway.url}/orders`;
       const ok = captureIo({ env: env({ TOKEN: token }) });
-      assert.equal(await invoke(explainCommand, [url, '--token-env', 'TOKEN', ...idpArgs()], ok.io), 0, ok.out() + ok.err());
+      assert.equal(
+        await invoke(explainCommand, [url, '--token-env', 'TOKEN', ...idpArgs()], ok.io),
+        0,
+        ok.out() + ok.err(),
+      );
       assert.match(ok.out(), /^GET .*\/orders → HTTP 200/);
       assert.match(ok.out(), /Verdict: The gateway accepted the request \(200\)/);
 
       sandbox.admin.deactivateClient('cc-basic');
       try {
         const refused = captureIo({ env: env({ TOKEN: token, COLUMNS: '150' }) });
-        assert.equal(await invoke(explainCommand, [url, '--token-env', 'TOKEN', ...idpArgs()], refused.io), 1, refused.out() + refused.err());
+        assert.equal(
+          await invoke(explainCommand, [url, '--token-env', 'TOKEN', ...idpArgs()], refused.io),
+          1,
+          refused.out() + refused.err(),
+        );
         const out = refused.out();
         assert.match(out, /→ HTTP 401/);
         assert.match(out, /WWW-Authenticate: Bearer .*error="invalid_token"/);
@@ -182,11 +262,25 @@ idps:
 
     it('on /scope-claim/orders with the route config: the scope-claim verdict (exit 1)', async () => {
       const config = join(dir, 'kong.yaml');
-      writeFileSync(config, 'name: openid-connect\nconfig:\n  auth_methods: [bearer]\n  scopes_required: [orders:read]\n');
+      writeFileSync(
+        config,
+        'name: openid-connect\nconfig:\n  auth_methods: [bearer]\n  scopes_required: [orders:read]\n',
+      );
       const c = captureIo({ env: env({ TOKEN: await getToken() }) });
-      assert.equal(await invoke(explainCommand, [`${sandbox.gateway.url}/scope-claim/orders`, '--token-env', 'TOKEN', '--kong-config', config, ...idpArgs()], c.io), 1, c.out() + c.err());
+      assert.equal(
+        await invoke(
+          explainCommand,
+          [`${sandbox.gateway.url}/scope-claim/orders`, '--token-env', 'TOKEN', '--kong-config', config, ...idpArgs()],
+          c.io,
+        ),
+        1,
+        c.out() + c.err(),
+      );
       assert.match(c.out(), /→ HTTP 403/);
-      assert.match(c.out(), /Verdict: The gateway looks for scopes in the "scope" claim, but this Okta token carries them in "scp" \(orders:read\)/);
+      assert.match(
+        c.out(),
+        /Verdict: The gateway looks for scopes in the "scope" claim, but this Okta token carries them in "scp" \(orders:read\)/,
+      );
       assert.match(c.out(), /Fix: Set scopes_claim to \["scp"\]/);
     });
 
@@ -194,14 +288,32 @@ idps:
       const token = await getToken();
       const url = `${sandbox.gateway.url}/cached/orders`;
       const config = join(dir, 'cached.json');
-      writeFileSync(config, JSON.stringify({ auth_methods: ['introspection'], cache_introspection: true, cache_ttl_max: 20 }));
+      writeFileSync(
+        config,
+        JSON.stringify({ auth_methods: ['introspection'], cache_introspection: true, cache_ttl_max: 20 }),
+      );
       const first = captureIo({ env: env({ TOKEN: token }) });
       assert.equal(await invoke(explainCommand, [url, '--token-env', 'TOKEN'], first.io), 0, first.out());
       sandbox.admin.deactivateClient('cc-basic');
       try {
         // Asked as the gateway asks (its own client), the IdP answers active: false.
         const c = captureIo({ env: { TOKEN: token, GW_SECRET: sandbox.env.SANDBOX_GATEWAY_CLIENT_SECRET! } });
-        const args = [url, '--token-env', 'TOKEN', '--check-accepted', '--kong-config', config, '--issuer', sandbox.idp.issuer, '--ca', sandbox.caFile, '--client-id', 'gateway', '--client-secret-env', 'GW_SECRET'];
+        const args = [
+          url,
+          '--token-env',
+          'TOKEN',
+          '--check-accepted',
+          '--kong-config',
+          config,
+          '--issuer',
+          sandbox.idp.issuer,
+          '--ca',
+          sandbox.caFile,
+          '--client-id',
+          'gateway',
+          '--client-secret-env',
+          'GW_SECRET',
+        ];
         assert.equal(await invoke(explainCommand, args, c.io), 0, c.out() + c.err());
         assert.match(c.out(), /→ HTTP 200/);
         assert.match(c.out(), /✖ active: false/);

@@ -25,9 +25,19 @@ describe('oidc-flow run --sandbox on examples/introspection-scenario.yaml', func
   it('json: the whole run, with no token or secret in it; junit: one testcase per step', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'oidc-run-'));
     const json = captureIo({ env: {} });
-    assert.equal(await runCli(['run', EXAMPLE, '--env', 'sandbox', '--sandbox', '--reporter', 'json', '--output', join(dir, 'run.json')], json.io), 0, json.err());
+    assert.equal(
+      await runCli(
+        ['run', EXAMPLE, '--env', 'sandbox', '--sandbox', '--reporter', 'json', '--output', join(dir, 'run.json')],
+        json.io,
+      ),
+      0,
+      json.err(),
+    );
     const text = readFileSync(join(dir, 'run.json'), 'utf8');
-    const report = JSON.parse(text) as { status: string; steps: Array<{ id: string; exchanges: Array<{ request: { headers: Array<[string, string]>; body?: string } }> }> };
+    const report = JSON.parse(text) as {
+      status: string;
+      steps: Array<{ id: string; exchanges: Array<{ request: { headers: Array<[string, string]>; body?: string } }> }>;
+    };
     assert.equal(report.status, 'passed');
     const tokenStep = report.steps.find((s) => s.id === 'token')!;
     const tokenCall = tokenStep.exchanges.find((x) => x.request.body?.includes('grant_type'))!;
@@ -37,7 +47,11 @@ describe('oidc-flow run --sandbox on examples/introspection-scenario.yaml', func
     assert.doesNotMatch(text, /"access_token":\s*"(?!\[redacted|<redacted)/, 'no access token value');
 
     const junit = captureIo({ env: {} });
-    assert.equal(await runCli(['run', EXAMPLE, '--env', 'sandbox', '--sandbox', '--reporter', 'junit'], junit.io), 0, junit.err());
+    assert.equal(
+      await runCli(['run', EXAMPLE, '--env', 'sandbox', '--sandbox', '--reporter', 'junit'], junit.io),
+      0,
+      junit.err(),
+    );
     assert.match(junit.out(), /<testsuite name="introspection-scenario" tests="8" failures="0" errors="0" skipped="1"/);
   });
 

@@ -24,8 +24,14 @@ interface Finished {
 }
 
 /** Starts the CLI; `whenSeen` acts on the first stdout text that matches, or after a delay. */
-function cli(args: string[], whenSeen?: { pattern?: RegExp; after?: number; then: (child: ReturnType<typeof spawn>) => void }): Promise<Finished> {
-  const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], { env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+function cli(
+  args: string[],
+  whenSeen?: { pattern?: RegExp; after?: number; then: (child: ReturnType<typeof spawn>) => void },
+): Promise<Finished> {
+  const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], {
+    env: { ...process.env, NO_COLOR: '1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   let acted = false;
@@ -66,7 +72,10 @@ describe('the CLI: stopping, closed pipes and unwritable output', function () {
     await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
     try {
       const url = `http://127.0.0.1:${(silent.address() as AddressInfo).port}`;
-      const finished = await cli(['routes', '--admin-url', url], { after: 2_000, then: (child) => child.kill('SIGINT') });
+      const finished = await cli(['routes', '--admin-url', url], {
+        after: 2_000,
+        then: (child) => child.kill('SIGINT'),
+      });
       assert.equal(finished.code, 130, `exit ${finished.code}; stderr: ${finished.stderr}`);
       assert.doesNotMatch(finished.stderr, /Stopping/);
     } finally {
@@ -76,7 +85,10 @@ describe('the CLI: stopping, closed pipes and unwritable output', function () {
   });
 
   it('a closed pipe (oidc-flow demo | head -1) ends quietly, without a stack trace', async function () {
-    const child = spawn(process.execPath, ['--import', 'tsx', MAIN, 'demo'], { env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', MAIN, 'demo'], {
+      env: { ...process.env, NO_COLOR: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     // The reader goes away before the demo writes its first line, as when `head` has had enough.
@@ -94,19 +106,27 @@ describe('the CLI: stopping, closed pipes and unwritable output', function () {
     const code = await runCli(['run', flow, '--reporter', 'json', '--output', out], c.io);
     assert.equal(code, 2, 'a configuration problem (exit 2)');
     assert.match(c.out(), /"status": "passed"/, 'the report was lost');
-    assert.match(c.err(), /Cannot write the report to .*no-such-dir\/report\.json \(ENOENT\); it was printed to standard output instead/);
+    assert.match(
+      c.err(),
+      /Cannot write the report to .*no-such-dir\/report\.json \(ENOENT\); it was printed to standard output instead/,
+    );
     assert.match(c.err(), /--output/);
 
     // With --reveal-secrets the report holds unmasked tokens: it is not printed to the terminal either.
     const revealed = captureIo();
-    assert.equal(await runCli(['run', flow, '--reporter', 'json', '--reveal-secrets', '--output', out], revealed.io), 2);
+    assert.equal(
+      await runCli(['run', flow, '--reporter', 'json', '--reveal-secrets', '--output', out], revealed.io),
+      2,
+    );
     assert.doesNotMatch(revealed.out(), /"status"/, 'a report with revealed secrets was printed');
     assert.match(revealed.err(), /it holds revealed secrets, so it was not printed either/);
   });
 
   it('a flow file whose IdP caFile cannot be read names the field and the path (exit 2, configuration)', async function () {
     const flow = join(dir, 'ca.oidc-flow.yaml');
-    writeFileSync(flow, `version: 1
+    writeFileSync(
+      flow,
+      `version: 1
 idps:
   corp:
     issuer: https://idp.corp.invalid/oauth2/default
@@ -116,7 +136,8 @@ flows:
   f:
     steps:
       - { id: t, type: token, idp: corp, grant: client_credentials }
-`);
+`,
+    );
     const c = captureIo();
     const code = await runCli(['run', flow], c.io);
     assert.equal(code, 2);
@@ -128,6 +149,9 @@ flows:
     writeFileSync(join(dir, 'missing-ca.pem'), 'not a certificate');
     const der = captureIo();
     assert.equal(await runCli(['run', flow], der.io), 2);
-    assert.match(der.out() + der.err(), /The CA file .*missing-ca\.pem \(idps\.corp\.caFile\) holds no PEM certificate/);
+    assert.match(
+      der.out() + der.err(),
+      /The CA file .*missing-ca\.pem \(idps\.corp\.caFile\) holds no PEM certificate/,
+    );
   });
 });

@@ -40,7 +40,11 @@ describe('protocol core against a real IdP (oidc-provider, Okta layout)', functi
     certificate: c.certificate,
     certificateKey: c.certificateKey,
   });
-  const ctx = (name: keyof SandboxIdp['clients']): OAuthContext => ({ http, metadata, client: clientOf(idp.clients[name]) });
+  const ctx = (name: keyof SandboxIdp['clients']): OAuthContext => ({
+    http,
+    metadata,
+    client: clientOf(idp.clients[name]),
+  });
 
   before(async () => {
     idp = await startSandboxIdp();
@@ -71,8 +75,14 @@ describe('protocol core against a real IdP (oidc-provider, Okta layout)', functi
     });
 
     it('refuses a wrong issuer, naming both', async () => {
-      await assert.rejects(discover(http, `${idp.origin}/oauth2/other`), (e: { code: string; message: string }) => /discovery\./.test(e.code));
-      await assert.rejects(discover(http, `${idp.issuer}/`), (e: { code: string; message: string; hint?: string }) => e.code === 'discovery.issuer_mismatch' && /trailing slash/.test(`${e.message} ${e.hint}`));
+      await assert.rejects(discover(http, `${idp.origin}/oauth2/other`), (e: { code: string; message: string }) =>
+        /discovery\./.test(e.code),
+      );
+      await assert.rejects(
+        discover(http, `${idp.issuer}/`),
+        (e: { code: string; message: string; hint?: string }) =>
+          e.code === 'discovery.issuer_mismatch' && /trailing slash/.test(`${e.message} ${e.hint}`),
+      );
     });
 
     it('fails with tls.unknown_ca when the IdP CA is not trusted', async () => {
@@ -95,17 +105,27 @@ describe('protocol core against a real IdP (oidc-provider, Okta layout)', functi
         assert.deepEqual(claims.scp, ['orders:read']);
         assert.ok(tokens.expiresAt! > Date.now());
         const last = exchanges.filter((x) => x.label === 'token endpoint').at(-1)!;
-        if (idp.clients[name].clientSecret) assert.ok(last.secrets.includes(idp.clients[name].clientSecret!), 'the secret is listed for redaction');
+        if (idp.clients[name].clientSecret)
+          assert.ok(last.secrets.includes(idp.clients[name].clientSecret!), 'the secret is listed for redaction');
       });
     }
 
     it('refuses the openid scope like Okta (oauth.invalid_scope)', async () => {
-      await assert.rejects(clientCredentials(ctx('cc-basic'), { scope: 'openid' }), (e: { code: string; hint?: string }) => e.code === 'oauth.invalid_scope');
+      await assert.rejects(
+        clientCredentials(ctx('cc-basic'), { scope: 'openid' }),
+        (e: { code: string; hint?: string }) => e.code === 'oauth.invalid_scope',
+      );
     });
 
     it('says the client was refused for a wrong secret (oauth.invalid_client)', async () => {
-      const bad: OAuthContext = { ...ctx('cc-basic'), client: { ...clientOf(idp.clients['cc-basic']), clientSecret: 'wrong' } };
-      await assert.rejects(clientCredentials(bad, { scope: 'orders:read' }), (e: { code: string; status?: number }) => e.code === 'oauth.invalid_client');
+      const bad: OAuthContext = {
+        ...ctx('cc-basic'),
+        client: { ...clientOf(idp.clients['cc-basic']), clientSecret: 'wrong' },
+      };
+      await assert.rejects(
+        clientCredentials(bad, { scope: 'orders:read' }),
+        (e: { code: string; status?: number }) => e.code === 'oauth.invalid_client',
+      );
     });
   });
 
@@ -113,7 +133,12 @@ describe('protocol core against a real IdP (oidc-provider, Okta layout)', functi
     it('verify against the live JWKS with Okta claims, then after key rotation refetch once', async () => {
       const jwks = new JwksCache({ http, jwksUri: metadata.jwks_uri! });
       const first = await clientCredentials(ctx('cc-basic'), { scope: 'orders:read' });
-      const ok = await verifyJwt(first.accessToken, { keys: jwks, issuer: idp.issuer, audience: 'api://default', profile: 'access_token' });
+      const ok = await verifyJwt(first.accessToken, {
+        keys: jwks,
+        issuer: idp.issuer,
+        audience: 'api://default',
+        profile: 'access_token',
+      });
       assert.equal(ok.valid, true, JSON.stringify(ok.checks.filter((c) => !c.ok)));
       const before = exchanges.filter((x) => x.label === 'JWKS endpoint').length;
       const rotated = await idp.rotateKeys();
@@ -122,12 +147,20 @@ describe('protocol core against a real IdP (oidc-provider, Okta layout)', functi
       assert.equal(decodeJwt(second.accessToken).kid, rotated.currentKid);
       const again = await verifyJwt(second.accessToken, { keys: jwks, issuer: idp.issuer, profile: 'access_token' });
       assert.equal(again.valid, true, JSON.stringify(again.checks.filter((c) => !c.ok)));
-      assert.equal(exchanges.filter((x) => x.label === 'JWKS endpoint').length, before + 1, 'one refetch for the new kid');
+      assert.equal(
+        exchanges.filter((x) => x.label === 'JWKS endpoint').length,
+        before + 1,
+        'one refetch for the new kid',
+      );
     });
 
     it('report the wrong audience as a failed check', async () => {
       const token = await clientCredentials(ctx('cc-basic'), { scope: 'orders:read' });
-      const result = await verifyJwt(token.accessToken, { keys: new JwksCache({ http, jwksUri: metadata.jwks_uri! }), issuer: idp.issuer, audience: 'api://orders' });
+      const result = await verifyJwt(token.accessToken, {
+        keys: new JwksCache({ http, jwksUri: metadata.jwks_uri! }),
+        issuer: idp.issuer,
+        audience: 'api://orders',
+      });
       assert.equal(result.valid, false);
       assert.equal(result.checks.find((c) => c.id === 'aud')?.code, 'jwt.audience_mismatch');
     });
@@ -136,7 +169,10 @@ describe('protocol core against a real IdP (oidc-provider, Okta layout)', functi
   describe('introspection and revocation', () => {
     for (const kind of ['jwt', 'opaque'] as const) {
       it(`a ${kind} token is active, then inactive after revocation`, async () => {
-        const tokens = await clientCredentials(ctx('cc-basic'), { scope: 'orders:read', resource: kind === 'opaque' ? 'api://opaque' : undefined });
+        const tokens = await clientCredentials(ctx('cc-basic'), {
+          scope: 'orders:read',
+          resource: kind === 'opaque' ? 'api://opaque' : undefined,
+        });
         assert.equal(classifyToken(tokens.accessToken), kind);
         const before = await introspect(ctx('gateway'), tokens.accessToken, { tokenTypeHint: 'access_token' });
         assert.equal(before.active, true);
@@ -148,12 +184,15 @@ describe('protocol core against a real IdP (oidc-provider, Okta layout)', functi
       });
     }
 
-    it('a deactivated client\'s tokens go inactive at once', async () => {
+    it("a deactivated client's tokens go inactive at once", async () => {
       const tokens = await clientCredentials(ctx('cc-post'), { scope: 'orders:read' });
       idp.deactivateClient('cc-post');
       try {
         assert.equal((await introspect(ctx('gateway'), tokens.accessToken)).active, false);
-        await assert.rejects(clientCredentials(ctx('cc-post'), { scope: 'orders:read' }), (e: { code: string }) => e.code === 'oauth.invalid_client');
+        await assert.rejects(
+          clientCredentials(ctx('cc-post'), { scope: 'orders:read' }),
+          (e: { code: string }) => e.code === 'oauth.invalid_client',
+        );
       } finally {
         idp.reactivateClient('cc-post');
       }
@@ -162,7 +201,10 @@ describe('protocol core against a real IdP (oidc-provider, Okta layout)', functi
     it('verifies a signed JWT introspection answer (RFC 9701)', async () => {
       const tokens = await clientCredentials(ctx('cc-basic'), { scope: 'orders:read' });
       const jwks = new JwksCache({ http, jwksUri: metadata.jwks_uri! });
-      const result = await introspect(ctx('gateway'), tokens.accessToken, { accept: 'jwt', verifyKey: jwks.keyResolver() });
+      const result = await introspect(ctx('gateway'), tokens.accessToken, {
+        accept: 'jwt',
+        verifyKey: jwks.keyResolver(),
+      });
       assert.equal(result.format, 'jwt');
       assert.equal(result.active, true);
     });
@@ -176,11 +218,21 @@ describe('protocol core against a real IdP (oidc-provider, Okta layout)', functi
     };
 
     it('authorization code with PKCE through a loopback listener, groups and an ID token, then refresh', async () => {
-      const result = await authorizationCode(ctx('web'), { scope: 'openid profile offline_access orders:read', openBrowser: browser('alice') });
+      const result = await authorizationCode(ctx('web'), {
+        scope: 'openid profile offline_access orders:read',
+        openBrowser: browser('alice'),
+      });
       const claims = decodeJwt(result.accessToken).payload;
       assert.deepEqual(claims.groups, ['Everyone', 'orders-admins']);
       assert.ok(result.idToken);
-      const idToken = await verifyJwt(result.idToken!, { keys: new JwksCache({ http, jwksUri: metadata.jwks_uri! }), issuer: idp.issuer, profile: 'id_token', nonce: result.nonce, clientId: 'web', accessToken: result.accessToken });
+      const idToken = await verifyJwt(result.idToken!, {
+        keys: new JwksCache({ http, jwksUri: metadata.jwks_uri! }),
+        issuer: idp.issuer,
+        profile: 'id_token',
+        nonce: result.nonce,
+        clientId: 'web',
+        accessToken: result.accessToken,
+      });
       assert.equal(idToken.valid, true, JSON.stringify(idToken.checks.filter((c) => !c.ok)));
       assert.ok(result.refreshToken);
       const refreshed = await refreshToken(ctx('web'), result.refreshToken!);
@@ -192,7 +244,10 @@ describe('protocol core against a real IdP (oidc-provider, Okta layout)', functi
       assert.ok(result.accessToken);
       const tokenCall = exchanges.filter((x) => x.label === 'token endpoint').at(-1)!;
       assert.doesNotMatch(tokenCall.request.body ?? '', /client_secret/);
-      assert.equal(tokenCall.request.headers.find(([n]) => n.toLowerCase() === 'authorization'), undefined);
+      assert.equal(
+        tokenCall.request.headers.find(([n]) => n.toLowerCase() === 'authorization'),
+        undefined,
+      );
     });
 
     it('device authorization, approved by the user', async () => {
@@ -207,10 +262,21 @@ describe('protocol core against a real IdP (oidc-provider, Okta layout)', functi
     });
 
     it('password grant (legacy) and token exchange', async () => {
-      const user = await passwordGrant(ctx('web'), { username: 'alice', password: 'alice-password', scope: 'orders:read' });
+      const user = await passwordGrant(ctx('web'), {
+        username: 'alice',
+        password: 'alice-password',
+        scope: 'orders:read',
+      });
       assert.ok(user.accessToken);
-      await assert.rejects(passwordGrant(ctx('web'), { username: 'alice', password: 'nope', scope: 'orders:read' }), (e: { code: string }) => e.code === 'oauth.invalid_grant');
-      const exchanged = await tokenExchange(ctx('web'), { subjectToken: user.accessToken, subjectTokenType: 'urn:ietf:params:oauth:token-type:access_token', scope: 'orders:read' });
+      await assert.rejects(
+        passwordGrant(ctx('web'), { username: 'alice', password: 'nope', scope: 'orders:read' }),
+        (e: { code: string }) => e.code === 'oauth.invalid_grant',
+      );
+      const exchanged = await tokenExchange(ctx('web'), {
+        subjectToken: user.accessToken,
+        subjectTokenType: 'urn:ietf:params:oauth:token-type:access_token',
+        scope: 'orders:read',
+      });
       assert.equal(exchanged.issuedTokenType, 'urn:ietf:params:oauth:token-type:access_token');
       assert.deepEqual((decodeJwt(exchanged.accessToken).payload.act as { sub?: string }).sub, 'web');
     });
@@ -242,7 +308,10 @@ flows:
       const runHttp = createHttpClient({});
       try {
         const { file } = loadFlowFile(text, { fileName: 'keys.yaml' });
-        const runner = new FlowRunner(file, { http: runHttp, secrets: { env: { ISSUER: idp.issuer, CA_FILE: caFile, ...env } } });
+        const runner = new FlowRunner(file, {
+          http: runHttp,
+          secrets: { env: { ISSUER: idp.issuer, CA_FILE: caFile, ...env } },
+        });
         return await runner.run({ flow: 'token' });
       } finally {
         await runHttp.close();
@@ -252,7 +321,14 @@ flows:
 
     it('private_key_jwt with a JWK private key and its kid', async () => {
       const client = idp.clients['cc-pkjwt'];
-      const result = await runFlow(FLOW('cc-pkjwt', 'private_key_jwt', '    privateKey: ${env:KEY}\n    keyId: ' + client.kid + '\n    signingAlg: RS256'), { KEY: JSON.stringify(client.privateJwk) });
+      const result = await runFlow(
+        FLOW(
+          'cc-pkjwt',
+          'private_key_jwt',
+          '    privateKey: ${env:KEY}\n    keyId: ' + client.kid + '\n    signingAlg: RS256',
+        ),
+        { KEY: JSON.stringify(client.privateJwk) },
+      );
       const step = result.steps[0]!;
       assert.equal(step.status, 'passed', JSON.stringify(step.error));
       assert.equal(decodeJwt(step.result.token!.access_token).payload.cid, 'cc-pkjwt');
@@ -260,7 +336,10 @@ flows:
 
     it('tls_client_auth with the certificate and its private key (mutual TLS)', async () => {
       const client = idp.clients['cc-mtls'];
-      const result = await runFlow(FLOW('cc-mtls', 'tls_client_auth', '    certificate: ${env:CERT}\n    privateKey: ${env:KEY}'), { CERT: client.certificate!, KEY: client.certificateKey! });
+      const result = await runFlow(
+        FLOW('cc-mtls', 'tls_client_auth', '    certificate: ${env:CERT}\n    privateKey: ${env:KEY}'),
+        { CERT: client.certificate!, KEY: client.certificateKey! },
+      );
       const step = result.steps[0]!;
       assert.equal(step.status, 'passed', JSON.stringify(step.error));
       assert.equal(decodeJwt(step.result.token!.access_token).payload.cid, 'cc-mtls');

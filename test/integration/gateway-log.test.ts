@@ -59,27 +59,46 @@ describe('real gateway logs: mod_auth_openidc tells its own failures apart only 
     const ctx = {
       http: { send: (r: Parameters<typeof http.send>[0]) => http.send({ ...r, options: { ca: idp.caPem } }) },
       metadata,
-      client: { clientId: 'cc-basic', authMethod: 'client_secret_basic' as const, clientSecret: idp.clients['cc-basic'].clientSecret },
+      client: {
+        clientId: 'cc-basic',
+        authMethod: 'client_secret_basic' as const,
+        clientSecret: idp.clients['cc-basic'].clientSecret,
+      },
     };
     const set = await clientCredentials(ctx, { scope: ['orders:read'] });
     return set.accessToken;
   }
 
-  async function call(gateway: ApacheGateway, accessToken: string): Promise<{ exchange: HttpExchange; evidence: LogEvidence[] }> {
-    const response = await http.send({ method: 'GET', url: `${gateway.url}/orders`, headers: { Authorization: `Bearer ${accessToken}` }, secrets: [accessToken] });
+  async function call(
+    gateway: ApacheGateway,
+    accessToken: string,
+  ): Promise<{ exchange: HttpExchange; evidence: LogEvidence[] }> {
+    const response = await http.send({
+      method: 'GET',
+      url: `${gateway.url}/orders`,
+      headers: { Authorization: `Bearer ${accessToken}` },
+      secrets: [accessToken],
+    });
     assert.equal(response.status, 401);
     assert.match(response.headers['www-authenticate'] ?? '', /Reference token could not be introspected/);
     const { exchange } = response;
-    const lines = linesForRequest(parseGatewayLog(gateway.errorLog()), { startedAt: exchange.startedAt, durationMs: exchange.timings.total, path: '/orders' });
+    const lines = linesForRequest(parseGatewayLog(gateway.errorLog()), {
+      startedAt: exchange.startedAt,
+      durationMs: exchange.timings.total,
+      path: '/orders',
+    });
     return { exchange, evidence: logEvidence(lines, [accessToken]) };
   }
 
   it("a wrong gateway client secret: the log says the IdP refused the gateway's client (invalid_client)", async () => {
     const { evidence } = await call(gateways.badSecret, await token());
-    assert.ok(evidence.some((e) => e.signal === 'introspection_client_refused' && /invalid_client/.test(e.text)), JSON.stringify(evidence));
+    assert.ok(
+      evidence.some((e) => e.signal === 'introspection_client_refused' && /invalid_client/.test(e.text)),
+      JSON.stringify(evidence),
+    );
   });
 
-  it("an untrusted IdP certificate: the log names the TLS failure and the introspection endpoint", async () => {
+  it('an untrusted IdP certificate: the log names the TLS failure and the introspection endpoint', async () => {
     const { evidence } = await call(gateways.badCa, await token());
     const tls = evidence.find((e) => e.signal === 'introspection_tls_failed');
     assert.ok(tls, JSON.stringify(evidence));
@@ -91,7 +110,18 @@ describe('real gateway logs: mod_auth_openidc tells its own failures apart only 
     const accessToken = await token();
     const tls = { send: (r: Parameters<typeof http.send>[0]) => http.send({ ...r, options: { ca: idp.caPem } }) };
     const { metadata } = await discover(tls, idp.issuer);
-    await revoke({ http: tls, metadata, client: { clientId: 'cc-basic', authMethod: 'client_secret_basic', clientSecret: idp.clients['cc-basic'].clientSecret } }, accessToken);
+    await revoke(
+      {
+        http: tls,
+        metadata,
+        client: {
+          clientId: 'cc-basic',
+          authMethod: 'client_secret_basic',
+          clientSecret: idp.clients['cc-basic'].clientSecret,
+        },
+      },
+      accessToken,
+    );
     const { evidence } = await call(gateways.good, accessToken);
     assert.deepEqual(evidence, []);
     assert.doesNotMatch(gateways.good.errorLog(), new RegExp(accessToken.slice(0, 40)));

@@ -47,7 +47,13 @@ function basic(client: SandboxClient): string {
   return `Basic ${Buffer.from(`${encode(client.clientId)}:${encode(client.clientSecret ?? '')}`).toString('base64')}`;
 }
 
-async function post(peer: Peer, path: string, form: Record<string, string>, headers: Record<string, string> = {}, dispatcher = peer.dispatcher): Promise<Answer> {
+async function post(
+  peer: Peer,
+  path: string,
+  form: Record<string, string>,
+  headers: Record<string, string> = {},
+  dispatcher = peer.dispatcher,
+): Promise<Answer> {
   const response = await fetch(`${peer.idp.issuer}${path}`, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json', ...headers },
@@ -61,15 +67,28 @@ async function get(peer: Peer, url: string, headers: Record<string, string> = {}
   return answer(await fetch(url, { headers, dispatcher: peer.dispatcher }));
 }
 
-async function clientCredentials(peer: Peer, clientName: 'cc-basic' | 'cc-post' | 'gateway', form: Record<string, string> = {}): Promise<Answer> {
+async function clientCredentials(
+  peer: Peer,
+  clientName: 'cc-basic' | 'cc-post' | 'gateway',
+  form: Record<string, string> = {},
+): Promise<Answer> {
   const client = peer.idp.clients[clientName];
   if (client.authMethod === 'client_secret_post') {
-    return post(peer, '/v1/token', { grant_type: 'client_credentials', client_id: client.clientId, client_secret: client.clientSecret ?? '', ...form });
+    return post(peer, '/v1/token', {
+      grant_type: 'client_credentials',
+      client_id: client.clientId,
+      client_secret: client.clientSecret ?? '',
+      ...form,
+    });
   }
   return post(peer, '/v1/token', { grant_type: 'client_credentials', ...form }, { authorization: basic(client) });
 }
 
-async function introspect(peer: Peer, token: string, asClient: SandboxClient = peer.idp.clients.gateway): Promise<Record<string, unknown>> {
+async function introspect(
+  peer: Peer,
+  token: string,
+  asClient: SandboxClient = peer.idp.clients.gateway,
+): Promise<Record<string, unknown>> {
   const result = await post(peer, '/v1/introspect', { token }, { authorization: basic(asClient) });
   assert.equal(result.status, 200, result.text);
   return result.json;
@@ -82,7 +101,10 @@ async function keys(peer: Peer): Promise<JSONWebKeySet> {
 }
 
 async function verifyAccessToken(peer: Peer, token: string): Promise<JWTPayload> {
-  const { payload } = await jwtVerify(token, createLocalJWKSet(await keys(peer)), { issuer: peer.idp.issuer, audience: 'api://default' });
+  const { payload } = await jwtVerify(token, createLocalJWKSet(await keys(peer)), {
+    issuer: peer.idp.issuer,
+    audience: 'api://default',
+  });
   return payload;
 }
 
@@ -127,7 +149,12 @@ describe('sandbox IdP (oidc-provider as an Okta custom authorization server)', f
         assert.equal(json.device_authorization_endpoint, `${issuer}/v1/device/authorize`);
         assert.equal(json.pushed_authorization_request_endpoint, `${issuer}/v1/par`);
         const grants = json.grant_types_supported as string[];
-        for (const grant of ['client_credentials', 'password', 'urn:ietf:params:oauth:grant-type:token-exchange', 'urn:ietf:params:oauth:grant-type:device_code']) {
+        for (const grant of [
+          'client_credentials',
+          'password',
+          'urn:ietf:params:oauth:grant-type:token-exchange',
+          'urn:ietf:params:oauth:grant-type:device_code',
+        ]) {
           assert.ok(grants.includes(grant), grant);
         }
         assert.ok((json.token_endpoint_auth_methods_supported as string[]).includes('tls_client_auth'));
@@ -168,15 +195,28 @@ describe('sandbox IdP (oidc-provider as an Okta custom authorization server)', f
     it('accepts client_secret_jwt and private_key_jwt assertions', async () => {
       const tokenEndpoint = `${peer.idp.issuer}/v1/token`;
       const assertion = (clientId: string) =>
-        new SignJWT({}).setIssuer(clientId).setSubject(clientId).setAudience(tokenEndpoint).setJti(randomBytes(12).toString('hex')).setIssuedAt().setExpirationTime('2m');
+        new SignJWT({})
+          .setIssuer(clientId)
+          .setSubject(clientId)
+          .setAudience(tokenEndpoint)
+          .setJti(randomBytes(12).toString('hex'))
+          .setIssuedAt()
+          .setExpirationTime('2m');
 
       const hs = peer.idp.clients['cc-jwt'];
-      const hsJwt = await assertion(hs.clientId).setProtectedHeader({ alg: 'HS256' }).sign(new TextEncoder().encode(hs.clientSecret));
+      const hsJwt = await assertion(hs.clientId)
+        .setProtectedHeader({ alg: 'HS256' })
+        .sign(new TextEncoder().encode(hs.clientSecret));
       const rs = peer.idp.clients['cc-pkjwt'];
       assert.ok(rs.privateJwk && rs.kid);
-      const rsJwt = await assertion(rs.clientId).setProtectedHeader({ alg: 'RS256', kid: rs.kid }).sign(await importJWK(rs.privateJwk, 'RS256'));
+      const rsJwt = await assertion(rs.clientId)
+        .setProtectedHeader({ alg: 'RS256', kid: rs.kid })
+        .sign(await importJWK(rs.privateJwk, 'RS256'));
 
-      for (const [clientId, jwt] of [[hs.clientId, hsJwt], [rs.clientId, rsJwt]] as const) {
+      for (const [clientId, jwt] of [
+        [hs.clientId, hsJwt],
+        [rs.clientId, rsJwt],
+      ] as const) {
         const result = await post(peer, '/v1/token', {
           grant_type: 'client_credentials',
           scope: 'orders:read',
@@ -192,22 +232,39 @@ describe('sandbox IdP (oidc-provider as an Okta custom authorization server)', f
     it('accepts tls_client_auth with the client certificate and refuses it without one', async () => {
       const client = peer.idp.clients['cc-mtls'];
       assert.ok(client.certificate && client.certificateKey);
-      const withCert = new Agent({ connect: { ca: peer.idp.caPem, cert: client.certificate, key: client.certificateKey } });
+      const withCert = new Agent({
+        connect: { ca: peer.idp.caPem, cert: client.certificate, key: client.certificateKey },
+      });
       try {
-        const result = await post(peer, '/v1/token', { grant_type: 'client_credentials', client_id: client.clientId, scope: 'orders:read' }, {}, withCert);
+        const result = await post(
+          peer,
+          '/v1/token',
+          { grant_type: 'client_credentials', client_id: client.clientId, scope: 'orders:read' },
+          {},
+          withCert,
+        );
         assert.equal(result.status, 200, result.text);
         assert.equal(decodeJwt(String(result.json.access_token)).cid, 'cc-mtls');
       } finally {
         await withCert.close();
       }
-      const without = await post(peer, '/v1/token', { grant_type: 'client_credentials', client_id: client.clientId, scope: 'orders:read' });
+      const without = await post(peer, '/v1/token', {
+        grant_type: 'client_credentials',
+        client_id: client.clientId,
+        scope: 'orders:read',
+      });
       assert.equal(without.status, 401);
       assert.equal(without.json.error, 'invalid_client');
     });
 
     it('refuses a wrong client secret with invalid_client', async () => {
       const client = { ...peer.idp.clients['cc-basic'], clientSecret: 'wrong' };
-      const result = await post(peer, '/v1/token', { grant_type: 'client_credentials' }, { authorization: basic(client) });
+      const result = await post(
+        peer,
+        '/v1/token',
+        { grant_type: 'client_credentials' },
+        { authorization: basic(client) },
+      );
       assert.equal(result.status, 401);
       assert.equal(result.json.error, 'invalid_client');
     });
@@ -253,13 +310,18 @@ describe('sandbox IdP (oidc-provider as an Okta custom authorization server)', f
         assert.equal(before.scope, 'orders:read');
         assert.equal(before.token_type, 'Bearer');
 
-        const revoked = await post(peer, '/v1/revoke', { token }, { authorization: basic(peer.idp.clients['cc-basic']) });
+        const revoked = await post(
+          peer,
+          '/v1/revoke',
+          { token },
+          { authorization: basic(peer.idp.clients['cc-basic']) },
+        );
         assert.equal(revoked.status, 200, revoked.text);
         assert.deepEqual(await introspect(peer, token), { active: false });
       });
     }
 
-    it('lets only the gateway and the token\'s own client introspect it', async () => {
+    it("lets only the gateway and the token's own client introspect it", async () => {
       const token = String((await clientCredentials(peer, 'cc-basic', { scope: 'orders:read' })).json.access_token);
       assert.equal((await introspect(peer, token, peer.idp.clients['cc-basic'])).active, true);
       assert.equal((await introspect(peer, token, peer.idp.clients['cc-post'])).active, false);
@@ -268,7 +330,9 @@ describe('sandbox IdP (oidc-provider as an Okta custom authorization server)', f
     it('reports forged and unknown tokens inactive', async () => {
       const token = String((await clientCredentials(peer, 'cc-basic', { scope: 'orders:read' })).json.access_token);
       const [header, payload] = token.split('.');
-      assert.deepEqual(await introspect(peer, `${header}.${payload}.${Buffer.from('forged').toString('base64url')}`), { active: false });
+      assert.deepEqual(await introspect(peer, `${header}.${payload}.${Buffer.from('forged').toString('base64url')}`), {
+        active: false,
+      });
       assert.deepEqual(await introspect(peer, 'not-a-token'), { active: false });
       const { jti } = decodeJwt(token);
       assert.deepEqual(await introspect(peer, String(jti)), { active: false }, 'a bare jti is not a token');
@@ -276,13 +340,21 @@ describe('sandbox IdP (oidc-provider as an Okta custom authorization server)', f
 
     it('signs the introspection answer for the gateway when asked (RFC 9701)', async () => {
       const token = String((await clientCredentials(peer, 'cc-basic', { scope: 'orders:read' })).json.access_token);
-      const result = await post(peer, '/v1/introspect', { token }, {
-        authorization: basic(peer.idp.clients.gateway),
-        accept: 'application/token-introspection+jwt',
-      });
+      const result = await post(
+        peer,
+        '/v1/introspect',
+        { token },
+        {
+          authorization: basic(peer.idp.clients.gateway),
+          accept: 'application/token-introspection+jwt',
+        },
+      );
       assert.equal(result.status, 200, result.text);
       assert.match(result.headers.get('content-type') ?? '', /application\/token-introspection\+jwt/);
-      const { payload } = await jwtVerify(result.text, createLocalJWKSet(await keys(peer)), { issuer: peer.idp.issuer, audience: 'gateway' });
+      const { payload } = await jwtVerify(result.text, createLocalJWKSet(await keys(peer)), {
+        issuer: peer.idp.issuer,
+        audience: 'gateway',
+      });
       assert.equal((payload.token_introspection as Record<string, unknown>).active, true);
     });
   });
@@ -296,7 +368,10 @@ describe('sandbox IdP (oidc-provider as an Okta custom authorization server)', f
 
     it('makes its tokens inactive and its credentials unknown until reactivated', async () => {
       const jwt = String((await clientCredentials(peer, 'cc-basic', { scope: 'orders:read' })).json.access_token);
-      const opaque = String((await clientCredentials(peer, 'cc-basic', { scope: 'orders:read', resource: 'api://opaque' })).json.access_token);
+      const opaque = String(
+        (await clientCredentials(peer, 'cc-basic', { scope: 'orders:read', resource: 'api://opaque' })).json
+          .access_token,
+      );
       assert.equal((await introspect(peer, jwt)).active, true);
 
       peer.idp.deactivateClient('cc-basic');
@@ -312,7 +387,10 @@ describe('sandbox IdP (oidc-provider as an Okta custom authorization server)', f
     });
 
     it('refuses to deactivate a client it does not have', () => {
-      assert.throws(() => peer.idp.deactivateClient('nobody'), (error: unknown) => isOidcError(error) && error.code === 'sandbox.idp.unknown_client');
+      assert.throws(
+        () => peer.idp.deactivateClient('nobody'),
+        (error: unknown) => isOidcError(error) && error.code === 'sandbox.idp.unknown_client',
+      );
     });
   });
 
@@ -337,7 +415,10 @@ describe('sandbox IdP (oidc-provider as an Okta custom authorization server)', f
       assert.equal((await introspect(peer, before)).active, true);
 
       const dropped = await peer.idp.rotateKeys({ dropOld: true });
-      assert.deepEqual((await keys(peer)).keys.map((key) => key.kid), [dropped.currentKid]);
+      assert.deepEqual(
+        (await keys(peer)).keys.map((key) => key.kid),
+        [dropped.currentKid],
+      );
       await assert.rejects(verifyAccessToken(peer, after));
     });
   });
@@ -377,7 +458,12 @@ describe('sandbox IdP (oidc-provider as an Okta custom authorization server)', f
     }
 
     it('runs the authorization code flow with PKCE for the public spa client', async () => {
-      const result = await authorizationCode('spa', 'alice', 'alice-password', 'openid profile email offline_access orders:read');
+      const result = await authorizationCode(
+        'spa',
+        'alice',
+        'alice-password',
+        'openid profile email offline_access orders:read',
+      );
       assert.equal(result.status, 200, result.text);
       const claims = await verifyAccessToken(peer, String(result.json.access_token));
       assert.equal(claims.sub, 'alice');
@@ -393,13 +479,19 @@ describe('sandbox IdP (oidc-provider as an Okta custom authorization server)', f
       assert.equal(idToken.iss, peer.idp.issuer);
       assert.equal(idToken.email, 'alice@example.com');
 
-      const userinfo = await get(peer, `${peer.idp.issuer}/v1/userinfo`, { authorization: `Bearer ${String(result.json.access_token)}` });
+      const userinfo = await get(peer, `${peer.idp.issuer}/v1/userinfo`, {
+        authorization: `Bearer ${String(result.json.access_token)}`,
+      });
       assert.equal(userinfo.status, 200, userinfo.text);
       assert.equal(userinfo.json.sub, 'alice');
       assert.equal(userinfo.json.email, 'alice@example.com');
 
       assert.ok(result.json.refresh_token, 'offline_access gives a refresh token');
-      const refreshed = await post(peer, '/v1/token', { grant_type: 'refresh_token', refresh_token: String(result.json.refresh_token), client_id: 'spa' });
+      const refreshed = await post(peer, '/v1/token', {
+        grant_type: 'refresh_token',
+        refresh_token: String(result.json.refresh_token),
+        client_id: 'spa',
+      });
       assert.equal(refreshed.status, 200, refreshed.text);
       const refreshedClaims = await verifyAccessToken(peer, String(refreshed.json.access_token));
       assert.equal(refreshedClaims.sub, 'alice');
@@ -423,7 +515,9 @@ describe('sandbox IdP (oidc-provider as an Okta custom authorization server)', f
         scope: 'openid',
         state: 'abc',
       });
-      const redirect = new URL(await completeLogin(url, { username: 'alice', password: 'alice-password', ca: peer.idp.caPem }));
+      const redirect = new URL(
+        await completeLogin(url, { username: 'alice', password: 'alice-password', ca: peer.idp.caPem }),
+      );
       assert.equal(redirect.searchParams.get('error'), 'invalid_request');
       assert.equal(redirect.searchParams.get('code'), null);
     });
@@ -461,14 +555,18 @@ describe('sandbox IdP (oidc-provider as an Okta custom authorization server)', f
     });
 
     it('runs the device flow once the user approves the code', async () => {
-      const started = await post(peer, '/v1/device/authorize', { client_id: 'spa', scope: 'openid offline_access orders:read' });
+      const started = await post(peer, '/v1/device/authorize', {
+        client_id: 'spa',
+        scope: 'openid offline_access orders:read',
+      });
       assert.equal(started.status, 200, started.text);
       assert.equal(started.json.verification_uri, `${peer.idp.issuer}/v1/device`);
-      const poll = () => post(peer, '/v1/token', {
-        grant_type: 'urn:ietf:params:oauth:grant-type:device_code',
-        device_code: String(started.json.device_code),
-        client_id: 'spa',
-      });
+      const poll = () =>
+        post(peer, '/v1/token', {
+          grant_type: 'urn:ietf:params:oauth:grant-type:device_code',
+          device_code: String(started.json.device_code),
+          client_id: 'spa',
+        });
       const pending = await poll();
       assert.equal(pending.status, 400);
       assert.equal(pending.json.error, 'authorization_pending');
@@ -485,26 +583,59 @@ describe('sandbox IdP (oidc-provider as an Okta custom authorization server)', f
 
     it('runs the password grant for the web client and refuses wrong credentials', async () => {
       const web = peer.idp.clients.web;
-      const result = await post(peer, '/v1/token', { grant_type: 'password', username: 'alice', password: 'alice-password', scope: 'openid offline_access orders:read' }, { authorization: basic(web) });
+      const result = await post(
+        peer,
+        '/v1/token',
+        {
+          grant_type: 'password',
+          username: 'alice',
+          password: 'alice-password',
+          scope: 'openid offline_access orders:read',
+        },
+        { authorization: basic(web) },
+      );
       assert.equal(result.status, 200, result.text);
       const claims = await verifyAccessToken(peer, String(result.json.access_token));
       assert.equal(claims.sub, 'alice');
       assert.deepEqual(claims.scp, ['openid', 'offline_access', 'orders:read']);
       assert.equal(decodeJwt(String(result.json.id_token)).sub, 'alice');
       assert.ok(result.json.refresh_token);
-      const refreshed = await post(peer, '/v1/token', { grant_type: 'refresh_token', refresh_token: String(result.json.refresh_token) }, { authorization: basic(web) });
+      const refreshed = await post(
+        peer,
+        '/v1/token',
+        { grant_type: 'refresh_token', refresh_token: String(result.json.refresh_token) },
+        { authorization: basic(web) },
+      );
       assert.equal(refreshed.status, 200, refreshed.text);
 
-      const wrong = await post(peer, '/v1/token', { grant_type: 'password', username: 'alice', password: 'bad', scope: 'openid' }, { authorization: basic(web) });
+      const wrong = await post(
+        peer,
+        '/v1/token',
+        { grant_type: 'password', username: 'alice', password: 'bad', scope: 'openid' },
+        { authorization: basic(web) },
+      );
       assert.equal(wrong.status, 400);
       assert.equal(wrong.json.error, 'invalid_grant');
     });
 
     it('answers userinfo for opaque user tokens and refuses client-credentials tokens', async () => {
       const web = peer.idp.clients.web;
-      const opaque = await post(peer, '/v1/token', { grant_type: 'password', username: 'bob', password: 'bob-password', scope: 'openid email', resource: 'api://opaque' }, { authorization: basic(web) });
+      const opaque = await post(
+        peer,
+        '/v1/token',
+        {
+          grant_type: 'password',
+          username: 'bob',
+          password: 'bob-password',
+          scope: 'openid email',
+          resource: 'api://opaque',
+        },
+        { authorization: basic(web) },
+      );
       assert.equal(opaque.status, 200, opaque.text);
-      const info = await get(peer, `${peer.idp.issuer}/v1/userinfo`, { authorization: `Bearer ${String(opaque.json.access_token)}` });
+      const info = await get(peer, `${peer.idp.issuer}/v1/userinfo`, {
+        authorization: `Bearer ${String(opaque.json.access_token)}`,
+      });
       assert.equal(info.status, 200, info.text);
       assert.deepEqual(info.json, { sub: 'bob', email: 'bob@example.com', email_verified: true });
 
@@ -515,12 +646,19 @@ describe('sandbox IdP (oidc-provider as an Okta custom authorization server)', f
     });
 
     it('exchanges a client-credentials token keeping that client as the subject', async () => {
-      const subjectToken = String((await clientCredentials(peer, 'cc-basic', { scope: 'orders:read' })).json.access_token);
-      const result = await post(peer, '/v1/token', {
-        grant_type: 'urn:ietf:params:oauth:grant-type:token-exchange',
-        subject_token: subjectToken,
-        subject_token_type: ACCESS_TOKEN_TYPE,
-      }, { authorization: basic(peer.idp.clients.web) });
+      const subjectToken = String(
+        (await clientCredentials(peer, 'cc-basic', { scope: 'orders:read' })).json.access_token,
+      );
+      const result = await post(
+        peer,
+        '/v1/token',
+        {
+          grant_type: 'urn:ietf:params:oauth:grant-type:token-exchange',
+          subject_token: subjectToken,
+          subject_token_type: ACCESS_TOKEN_TYPE,
+        },
+        { authorization: basic(peer.idp.clients.web) },
+      );
       assert.equal(result.status, 200, result.text);
       const claims = await verifyAccessToken(peer, String(result.json.access_token));
       assert.equal(claims.sub, 'cc-basic');
@@ -531,15 +669,30 @@ describe('sandbox IdP (oidc-provider as an Okta custom authorization server)', f
 
     it('exchanges a user access token for one to another audience with an act claim (RFC 8693)', async () => {
       const web = peer.idp.clients.web;
-      const subject = await post(peer, '/v1/token', { grant_type: 'password', username: 'alice', password: 'alice-password', scope: 'openid orders:read orders:write' }, { authorization: basic(web) });
+      const subject = await post(
+        peer,
+        '/v1/token',
+        {
+          grant_type: 'password',
+          username: 'alice',
+          password: 'alice-password',
+          scope: 'openid orders:read orders:write',
+        },
+        { authorization: basic(web) },
+      );
       const subjectToken = String(subject.json.access_token);
       const exchange = (form: Record<string, string>) =>
-        post(peer, '/v1/token', {
-          grant_type: 'urn:ietf:params:oauth:grant-type:token-exchange',
-          subject_token: subjectToken,
-          subject_token_type: ACCESS_TOKEN_TYPE,
-          ...form,
-        }, { authorization: basic(web) });
+        post(
+          peer,
+          '/v1/token',
+          {
+            grant_type: 'urn:ietf:params:oauth:grant-type:token-exchange',
+            subject_token: subjectToken,
+            subject_token_type: ACCESS_TOKEN_TYPE,
+            ...form,
+          },
+          { authorization: basic(web) },
+        );
 
       const toJwt = await exchange({ audience: 'api://default', scope: 'orders:read' });
       assert.equal(toJwt.status, 200, toJwt.text);
@@ -560,11 +713,16 @@ describe('sandbox IdP (oidc-provider as an Okta custom authorization server)', f
 
       const tooMuch = await exchange({ scope: 'admin' });
       assert.equal(tooMuch.json.error, 'invalid_scope');
-      const bogus = await post(peer, '/v1/token', {
-        grant_type: 'urn:ietf:params:oauth:grant-type:token-exchange',
-        subject_token: 'bogus',
-        subject_token_type: ACCESS_TOKEN_TYPE,
-      }, { authorization: basic(web) });
+      const bogus = await post(
+        peer,
+        '/v1/token',
+        {
+          grant_type: 'urn:ietf:params:oauth:grant-type:token-exchange',
+          subject_token: 'bogus',
+          subject_token_type: ACCESS_TOKEN_TYPE,
+        },
+        { authorization: basic(web) },
+      );
       assert.equal(bogus.json.error, 'invalid_grant');
     });
   });

@@ -34,12 +34,30 @@ describe('sandbox: Kong-like gateway in front of the real IdP', function () {
     await sandbox?.close();
   });
 
-  const runner = () => new FlowRunner(loadFlowFile(DEMO_FLOW_FILE, { fileName: 'demo' }).file, { http, clock, sleep, secrets: { env: sandbox.env }, admin: sandbox.admin });
+  const runner = () =>
+    new FlowRunner(loadFlowFile(DEMO_FLOW_FILE, { fileName: 'demo' }).file, {
+      http,
+      clock,
+      sleep,
+      secrets: { env: sandbox.env },
+      admin: sandbox.admin,
+    });
   const step = (steps: StepRun[], id: string) => steps.find((s) => s.id === id)!;
 
   it('plays the introspection scenario: 200, active, deactivate, 401 with the verdict', async () => {
     const result = await runner().run({ flow: 'introspection-scenario' });
-    assert.equal(result.status, 'passed', JSON.stringify(result.steps.map((s) => [s.id, s.status, s.error?.message, s.assertions.filter((a) => !a.passed).map((a) => a.message)])));
+    assert.equal(
+      result.status,
+      'passed',
+      JSON.stringify(
+        result.steps.map((s) => [
+          s.id,
+          s.status,
+          s.error?.message,
+          s.assertions.filter((a) => !a.passed).map((a) => a.message),
+        ]),
+      ),
+    );
     const refused = step(result.steps, 'call-refused');
     assert.equal(refused.result.response?.status, 401);
     assert.equal(refused.verdict?.code, 'client_deactivated');
@@ -49,10 +67,22 @@ describe('sandbox: Kong-like gateway in front of the real IdP', function () {
   it('runs the same scenario with the gateway configured from examples/sandbox-kong.yaml', async () => {
     const { readFileSync } = await import('node:fs');
     const { join } = await import('node:path');
-    const fromFile = await startSandbox({ createHttpClient: ({ ca }) => createHttpClient({ ca, env: {} }), deckText: readFileSync(join(__dirname, '..', '..', 'examples', 'sandbox-kong.yaml'), 'utf8'), deckFileName: 'sandbox-kong.yaml' });
+    const fromFile = await startSandbox({
+      createHttpClient: ({ ca }) => createHttpClient({ ca, env: {} }),
+      deckText: readFileSync(join(__dirname, '..', '..', 'examples', 'sandbox-kong.yaml'), 'utf8'),
+      deckFileName: 'sandbox-kong.yaml',
+    });
     try {
-      const result = await new FlowRunner(loadFlowFile(DEMO_FLOW_FILE, { fileName: 'demo' }).file, { http, secrets: { env: fromFile.env }, admin: fromFile.admin }).run({ flow: 'introspection-scenario' });
-      assert.equal(result.status, 'passed', JSON.stringify(result.steps.map((s) => [s.id, s.status, s.error?.message])));
+      const result = await new FlowRunner(loadFlowFile(DEMO_FLOW_FILE, { fileName: 'demo' }).file, {
+        http,
+        secrets: { env: fromFile.env },
+        admin: fromFile.admin,
+      }).run({ flow: 'introspection-scenario' });
+      assert.equal(
+        result.status,
+        'passed',
+        JSON.stringify(result.steps.map((s) => [s.id, s.status, s.error?.message])),
+      );
       assert.equal(fromFile.gateway.routes.length, 5);
     } finally {
       await fromFile.close();
@@ -68,7 +98,10 @@ describe('sandbox: Kong-like gateway in front of the real IdP', function () {
     assert.match(cached.verdict!.summary, /up to 20 s after it last asked the IdP/);
     const repeat = step(result.steps, 'until-refused');
     assert.equal(repeat.result.response?.status, 401);
-    assert.ok(repeat.attempts! >= 4 && repeat.attempts! <= 5, `flipped after the 20 s cache entry, attempts ${repeat.attempts}`);
+    assert.ok(
+      repeat.attempts! >= 4 && repeat.attempts! <= 5,
+      `flipped after the 20 s cache entry, attempts ${repeat.attempts}`,
+    );
   });
 
   it('local JWT verification keeps accepting a revoked token; the verdict says why', async () => {
@@ -89,7 +122,11 @@ flows:
       - { id: jwt, type: call, route: jwt, assert: [{ status: 200 }] }
       - { id: misconfigured, type: call, route: scope-claim, assert: [{ status: 403 }] }
 `;
-    const result = await new FlowRunner(loadFlowFile(flow, { fileName: 'f' }).file, { http, clock, secrets: { env: sandbox.env } }).run({ flow: 'f' });
+    const result = await new FlowRunner(loadFlowFile(flow, { fileName: 'f' }).file, {
+      http,
+      clock,
+      secrets: { env: sandbox.env },
+    }).run({ flow: 'f' });
     assert.equal(result.status, 'passed', JSON.stringify(result.steps.map((s) => [s.id, s.status, s.error?.message])));
     const jwt = step(result.steps, 'jwt');
     assert.equal(jwt.verdict?.code, 'accepted_inactive_token');
@@ -112,13 +149,29 @@ flows:
       - { id: call, type: call, route: admin }
 `;
     const browser = (user: string) => async (url: string) => {
-      const redirect = await completeLogin(url, { username: user, password: `${user}-password`, ca: sandbox.idp.caPem });
+      const redirect = await completeLogin(url, {
+        username: user,
+        password: `${user}-password`,
+        ca: sandbox.idp.caPem,
+      });
       await (await fetch(redirect)).text();
     };
-    for (const [user, status] of [['alice', 200], ['bob', 403]] as const) {
-      const result = await new FlowRunner(loadFlowFile(flow(user), { fileName: 'f' }).file, { http, clock, secrets: { env: sandbox.env }, openBrowser: browser(user) }).run({ flow: 'f' });
+    for (const [user, status] of [
+      ['alice', 200],
+      ['bob', 403],
+    ] as const) {
+      const result = await new FlowRunner(loadFlowFile(flow(user), { fileName: 'f' }).file, {
+        http,
+        clock,
+        secrets: { env: sandbox.env },
+        openBrowser: browser(user),
+      }).run({ flow: 'f' });
       const call = step(result.steps, 'call');
-      assert.equal(call.result.response?.status, status, JSON.stringify(result.steps.map((s) => [s.id, s.status, s.error?.message])));
+      assert.equal(
+        call.result.response?.status,
+        status,
+        JSON.stringify(result.steps.map((s) => [s.id, s.status, s.error?.message])),
+      );
       if (status === 403) {
         assert.equal(call.verdict?.code, 'group_missing');
         assert.match(call.verdict!.summary, /orders-admins.*Everyone/);

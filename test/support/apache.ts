@@ -19,8 +19,10 @@ export interface ApacheGateway {
 
 /** Why Apache cannot run here, or undefined when it can. */
 export function apacheUnavailable(): string | undefined {
-  if (!existsSync(APACHE_BIN)) return `${APACHE_BIN} is not installed (apt-get install apache2 libapache2-mod-auth-openidc)`;
-  if (!existsSync('/usr/lib/apache2/modules/mod_auth_openidc.so')) return 'mod_auth_openidc is not installed (apt-get install libapache2-mod-auth-openidc)';
+  if (!existsSync(APACHE_BIN))
+    return `${APACHE_BIN} is not installed (apt-get install apache2 libapache2-mod-auth-openidc)`;
+  if (!existsSync('/usr/lib/apache2/modules/mod_auth_openidc.so'))
+    return 'mod_auth_openidc is not installed (apt-get install libapache2-mod-auth-openidc)';
   if (process.getuid?.() !== 0) return 'Apache is started as root here (it drops to www-data); run the tests as root';
   return undefined;
 }
@@ -48,12 +50,17 @@ export async function startApacheGateway(options: {
     PASSPHRASE: randomBytes(16).toString('hex'),
     UPSTREAM: options.upstream,
   };
-  const conf = readFileSync(APACHE_TEMPLATE, 'utf8').replace(/\$\{([A-Z_]+)\}/g, (whole, name: string) => values[name] ?? whole);
+  const conf = readFileSync(APACHE_TEMPLATE, 'utf8').replace(
+    /\$\{([A-Z_]+)\}/g,
+    (whole, name: string) => values[name] ?? whole,
+  );
   const confPath = join(runDir, 'httpd.conf');
   writeFileSync(confPath, conf, { mode: 0o600 });
   const errorLog = () => (existsSync(join(runDir, 'error.log')) ? readFileSync(join(runDir, 'error.log'), 'utf8') : '');
   try {
-    await run(APACHE_BIN, ['-f', confPath, '-k', 'start'], { env: { ...process.env, APACHE_RUN_DIR: runDir, APACHE_LOCK_DIR: runDir, APACHE_LOG_DIR: runDir } });
+    await run(APACHE_BIN, ['-f', confPath, '-k', 'start'], {
+      env: { ...process.env, APACHE_RUN_DIR: runDir, APACHE_LOCK_DIR: runDir, APACHE_LOG_DIR: runDir },
+    });
     await waitForPort(port, 10_000, 'Apache');
   } catch (error) {
     rmSync(runDir, { recursive: true, force: true });
@@ -64,7 +71,9 @@ export async function startApacheGateway(options: {
     confPath,
     errorLog,
     close: async () => {
-      await run(APACHE_BIN, ['-f', confPath, '-k', 'stop'], { env: { ...process.env, APACHE_RUN_DIR: runDir, APACHE_LOCK_DIR: runDir, APACHE_LOG_DIR: runDir } }).catch(() => undefined);
+      await run(APACHE_BIN, ['-f', confPath, '-k', 'stop'], {
+        env: { ...process.env, APACHE_RUN_DIR: runDir, APACHE_LOCK_DIR: runDir, APACHE_LOG_DIR: runDir },
+      }).catch(() => undefined);
       const pidFile = join(runDir, 'httpd.pid');
       const deadline = Date.now() + 5000;
       while (existsSync(pidFile) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));

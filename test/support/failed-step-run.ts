@@ -28,8 +28,14 @@ flows:
 `;
 
 /** A real runner run of one of the flows above; `onEvent` sees every event, as a reporter does. */
-export function runWithFailedStep(flow: 'one-failed' | 'inner-failed', onEvent?: (event: RunEvent) => void): Promise<RunResult> {
+export function runWithFailedStep(
+  flow: 'one-failed' | 'inner-failed',
+  onEvent?: (event: RunEvent) => void,
+): Promise<RunResult> {
   const http = new FakeHttp().on('http://gw.test/orders', { status: 401, body: {} });
   const { file } = loadFlowFile(FILE, { fileName: 'flow.yaml' });
-  return new FlowRunner(file, { http, clock: new ManualClock(Date.UTC(2026, 10, 28, 12)), secrets: { env: {} } }).run({ flow, onEvent });
+  return new FlowRunner(file, { http, clock: new ManualClock(Date.UTC(2026, 10, 28, 12)), secrets: { env: {} } }).run({
+    flow,
+    onEvent,
+  });
 }

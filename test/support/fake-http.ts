@@ -65,12 +65,17 @@ export function formOf(request: HttpRequest): Record<string, string> {
 
 export function buildResponse(request: HttpRequest, canned: CannedResponse, id = 'ex-1'): HttpResponse {
   const status = canned.status ?? 200;
-  const text = canned.body === undefined ? '' : typeof canned.body === 'string' ? canned.body : JSON.stringify(canned.body);
+  const text =
+    canned.body === undefined ? '' : typeof canned.body === 'string' ? canned.body : JSON.stringify(canned.body);
   const headers: Record<string, string> = {
     ...(typeof canned.body === 'string' || canned.body === undefined ? {} : { 'content-type': 'application/json' }),
     ...Object.fromEntries(Object.entries(canned.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v])),
   };
-  const body = request.form ? new URLSearchParams(formOf(request)).toString() : typeof request.body === 'string' ? request.body : undefined;
+  const body = request.form
+    ? new URLSearchParams(formOf(request)).toString()
+    : typeof request.body === 'string'
+      ? request.body
+      : undefined;
   const exchange: HttpExchange = {
     id,
     label: request.label,
@@ -106,7 +111,11 @@ export function buildResponse(request: HttpRequest, canned: CannedResponse, id =
       try {
         return JSON.parse(text) as T;
       } catch (error) {
-        throw new OidcError('http.invalid_json', `${request.label ?? request.url} answered with a body that is not JSON.`, { cause: error });
+        throw new OidcError(
+          'http.invalid_json',
+          `${request.label ?? request.url} answered with a body that is not JSON.`,
+          { cause: error },
+        );
       }
     },
   };

@@ -44,7 +44,9 @@ function firstPostForm(html: string): Form | undefined {
     if ((attribute(` ${attributes}`, 'method') ?? 'get').toLowerCase() !== 'post') continue;
     const fields = [...inner.matchAll(/<input\b[^>]*>/gi)].flatMap(([tag]) => {
       const name = attribute(tag, 'name');
-      return name ? [{ name, value: attribute(tag, 'value') ?? '', type: (attribute(tag, 'type') ?? 'text').toLowerCase() }] : [];
+      return name
+        ? [{ name, value: attribute(tag, 'value') ?? '', type: (attribute(tag, 'type') ?? 'text').toLowerCase() }]
+        : [];
     });
     return { action: attribute(` ${attributes}`, 'action') ?? '', fields };
   }
@@ -105,7 +107,13 @@ async function walk(start: string, values: Record<string, string>, ca: string): 
       const cookie = jar.header();
       if (cookie) headers.cookie = cookie;
       if (body) headers['content-type'] = 'application/x-www-form-urlencoded';
-      const response = await fetch(url, { method: body ? 'POST' : 'GET', headers, body: body?.toString(), redirect: 'manual', dispatcher });
+      const response = await fetch(url, {
+        method: body ? 'POST' : 'GET',
+        headers,
+        body: body?.toString(),
+        redirect: 'manual',
+        dispatcher,
+      });
       jar.store(response.headers.getSetCookie());
 
       const location = response.headers.get('location');
@@ -123,9 +131,13 @@ async function walk(start: string, values: Record<string, string>, ca: string): 
       const problem = pageProblem(html);
       if (!form) {
         if (problem || response.status >= 400) {
-          throw new OidcError('sandbox.login.error_page', `The IdP showed an error page at ${url} (HTTP ${response.status}): ${problem ?? 'no details'}.`, {
-            hint: 'Check the authorization request parameters (client_id, redirect_uri, scope, PKCE).',
-          });
+          throw new OidcError(
+            'sandbox.login.error_page',
+            `The IdP showed an error page at ${url} (HTTP ${response.status}): ${problem ?? 'no details'}.`,
+            {
+              hint: 'Check the authorization request parameters (client_id, redirect_uri, scope, PKCE).',
+            },
+          );
         }
         return { kind: 'page', html };
       }
@@ -159,9 +171,13 @@ async function walk(start: string, values: Record<string, string>, ca: string): 
 export async function completeLogin(authorizeUrl: string, options: LoginOptions): Promise<string> {
   const stop = await walk(authorizeUrl, { username: options.username, password: options.password }, options.ca);
   if (stop.kind !== 'redirect') {
-    throw new OidcError('sandbox.login.no_redirect', `Signing in from ${authorizeUrl} ended on a page instead of a redirect to the client.`, {
-      hint: 'Check that the request uses response_mode=query and a registered redirect_uri.',
-    });
+    throw new OidcError(
+      'sandbox.login.no_redirect',
+      `Signing in from ${authorizeUrl} ended on a page instead of a redirect to the client.`,
+      {
+        hint: 'Check that the request uses response_mode=query and a registered redirect_uri.',
+      },
+    );
   }
   return stop.url;
 }
@@ -174,8 +190,12 @@ export async function approveDeviceCode(
 ): Promise<void> {
   const stop = await walk(`${idp.issuer}/v1/device`, { user_code: userCode, ...credentials }, idp.caPem);
   if (stop.kind !== 'page' || !stop.html.includes('device-activated')) {
-    throw new OidcError('sandbox.login.device_not_approved', `Approving device code at ${idp.issuer}/v1/device did not reach the success page.`, {
-      hint: 'Check the user code and that the device authorization has not expired.',
-    });
+    throw new OidcError(
+      'sandbox.login.device_not_approved',
+      `Approving device code at ${idp.issuer}/v1/device did not reach the success page.`,
+      {
+        hint: 'Check the user code and that the device authorization has not expired.',
+      },
+    );
   }
 }

@@ -24,7 +24,11 @@ export async function makeKey(alg: 'RS256' | 'ES256' | 'EdDSA' | 'PS256', kid: s
 }
 
 /** Signs a JWT with the key; the kid goes in the header unless `header.kid` is null. */
-export async function sign(key: TestKey, payload: JWTPayload, header: Partial<JWTHeaderParameters> & { kid?: string | null } = {}): Promise<string> {
+export async function sign(
+  key: TestKey,
+  payload: JWTPayload,
+  header: Partial<JWTHeaderParameters> & { kid?: string | null } = {},
+): Promise<string> {
   const { kid, ...rest } = header;
   const protectedHeader: JWTHeaderParameters = { alg: key.alg, ...rest };
   if (kid !== null) protectedHeader.kid = kid ?? key.kid;
@@ -39,7 +43,15 @@ export function rawToken(header: unknown, payload: unknown, signature = ''): str
 
 /** Claims of a typical valid access token at NOW. */
 export function accessClaims(extra: JWTPayload = {}): JWTPayload {
-  return { iss: ISSUER, aud: 'api://default', sub: 'user@example.com', iat: NOW - 60, exp: NOW + 3600, jti: 'AT.1', ...extra };
+  return {
+    iss: ISSUER,
+    aud: 'api://default',
+    sub: 'user@example.com',
+    iat: NOW - 60,
+    exp: NOW + 3600,
+    jti: 'AT.1',
+    ...extra,
+  };
 }
 
 /** An HttpClient that serves a JWKS from memory and counts fetches. */
@@ -73,7 +85,16 @@ export class FakeJwksServer implements HttpClient {
         lane: request.lane ?? 'other',
         startedAt: 0,
         request: { method: request.method, url: request.url, headers: [], bodySize: 0 },
-        response: { status, statusText: '', httpVersion: '1.1', headers: [['content-type', contentType]], body: text, bodySize: text.length, truncated: false, contentType },
+        response: {
+          status,
+          statusText: '',
+          httpVersion: '1.1',
+          headers: [['content-type', contentType]],
+          body: text,
+          bodySize: text.length,
+          truncated: false,
+          contentType,
+        },
         timings: { total: 0 },
         warnings: [],
         secrets: [],

@@ -22,23 +22,135 @@ export const ENTITIES = {
     { id: 's3', name: 'health', protocol: 'http', host: 'health.internal', port: 80, path: null },
   ],
   routes: [
-    { id: 'r1', name: 'orders', paths: ['/orders'], methods: ['GET'], hosts: null, protocols: ['http', 'https'], strip_path: true, service: { id: 's1' } },
-    { id: 'r2', name: 'order-by-id', paths: ['~/orders/\\d+$'], methods: ['GET'], hosts: null, protocols: ['https'], strip_path: false, service: { id: 's1' } },
-    { id: 'r3', name: 'invoices', paths: ['/invoices'], methods: null, hosts: ['api.example.com'], protocols: ['https'], strip_path: true, service: { id: 's2' } },
-    { id: 'r4', name: 'status', paths: ['/status'], methods: null, hosts: null, protocols: ['http'], strip_path: true, service: { id: 's3' } },
-    { id: 'r5', name: null, paths: ['/misc'], methods: null, hosts: null, protocols: ['http'], strip_path: true, service: null },
+    {
+      id: 'r1',
+      name: 'orders',
+      paths: ['/orders'],
+      methods: ['GET'],
+      hosts: null,
+      protocols: ['http', 'https'],
+      strip_path: true,
+      service: { id: 's1' },
+    },
+    {
+      id: 'r2',
+      name: 'order-by-id',
+      paths: ['~/orders/\\d+$'],
+      methods: ['GET'],
+      hosts: null,
+      protocols: ['https'],
+      strip_path: false,
+      service: { id: 's1' },
+    },
+    {
+      id: 'r3',
+      name: 'invoices',
+      paths: ['/invoices'],
+      methods: null,
+      hosts: ['api.example.com'],
+      protocols: ['https'],
+      strip_path: true,
+      service: { id: 's2' },
+    },
+    {
+      id: 'r4',
+      name: 'status',
+      paths: ['/status'],
+      methods: null,
+      hosts: null,
+      protocols: ['http'],
+      strip_path: true,
+      service: { id: 's3' },
+    },
+    {
+      id: 'r5',
+      name: null,
+      paths: ['/misc'],
+      methods: null,
+      hosts: null,
+      protocols: ['http'],
+      strip_path: true,
+      service: null,
+    },
   ],
   plugins: [
-    { id: 'p1', name: 'openid-connect', instance_name: 'orders-oidc', enabled: true, route: null, service: { id: 's1' }, consumer: null, protocols: ['http', 'https'], config: { issuer: ISSUER, auth_methods: ['introspection'], client_id: ['gw'], client_secret: ['plain-secret-value'], cache_introspection: false } },
-    { id: 'p2', name: 'openid-connect', instance_name: null, enabled: true, route: { id: 'r3' }, service: null, consumer: null, protocols: ['https'], config: { issuer: ISSUER, auth_methods: ['bearer'], scopes_required: ['invoices:read'] } },
-    { id: 'p3', name: 'key-auth', instance_name: null, enabled: true, route: { id: 'r4' }, service: null, consumer: null, protocols: ['http'], config: { key_names: ['apikey'] } },
-    { id: 'p4', name: 'openid-connect', instance_name: null, enabled: false, route: null, service: null, consumer: null, protocols: ['http'], config: { issuer: 'https://disabled.example' } },
+    {
+      id: 'p1',
+      name: 'openid-connect',
+      instance_name: 'orders-oidc',
+      enabled: true,
+      route: null,
+      service: { id: 's1' },
+      consumer: null,
+      protocols: ['http', 'https'],
+      config: {
+        issuer: ISSUER,
+        auth_methods: ['introspection'],
+        client_id: ['gw'],
+        client_secret: ['plain-secret-value'],
+        cache_introspection: false,
+      },
+    },
+    {
+      id: 'p2',
+      name: 'openid-connect',
+      instance_name: null,
+      enabled: true,
+      route: { id: 'r3' },
+      service: null,
+      consumer: null,
+      protocols: ['https'],
+      config: { issuer: ISSUER, auth_methods: ['bearer'], scopes_required: ['invoices:read'] },
+    },
+    {
+      id: 'p3',
+      name: 'key-auth',
+      instance_name: null,
+      enabled: true,
+      route: { id: 'r4' },
+      service: null,
+      consumer: null,
+      protocols: ['http'],
+      config: { key_names: ['apikey'] },
+    },
+    {
+      id: 'p4',
+      name: 'openid-connect',
+      instance_name: null,
+      enabled: false,
+      route: null,
+      service: null,
+      consumer: null,
+      protocols: ['http'],
+      config: { issuer: 'https://disabled.example' },
+    },
   ],
   // As the Admin API lists them: username or custom_id may be null.
   consumers: [
-    { id: 'c1', username: 'partner-app', custom_id: '0oa-partner', created_at: 1700000000, updated_at: 1700000000, tags: null },
-    { id: 'c2', username: null, custom_id: '0oa-billing', created_at: 1700000001, updated_at: 1700000001, tags: ['billing'] },
-    { id: 'c3', username: 'alice@example.com', custom_id: null, created_at: 1700000002, updated_at: 1700000002, tags: null },
+    {
+      id: 'c1',
+      username: 'partner-app',
+      custom_id: '0oa-partner',
+      created_at: 1700000000,
+      updated_at: 1700000000,
+      tags: null,
+    },
+    {
+      id: 'c2',
+      username: null,
+      custom_id: '0oa-billing',
+      created_at: 1700000001,
+      updated_at: 1700000001,
+      tags: ['billing'],
+    },
+    {
+      id: 'c3',
+      username: 'alice@example.com',
+      custom_id: null,
+      created_at: 1700000002,
+      updated_at: 1700000002,
+      tags: null,
+    },
   ],
 };
 
@@ -70,7 +182,13 @@ function json(res: ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' }).end(JSON.stringify(body));
 }
 
-function page(res: ServerResponse, url: URL, items: unknown[], pageSize: number, style: 'admin' | 'admin-next' | 'konnect'): void {
+function page(
+  res: ServerResponse,
+  url: URL,
+  items: unknown[],
+  pageSize: number,
+  style: 'admin' | 'admin-next' | 'konnect',
+): void {
   const size = Math.min(Number(url.searchParams.get('size') ?? 100), pageSize);
   const offsetParam = url.searchParams.get('offset');
   const start = offsetParam ? Number(Buffer.from(offsetParam, 'base64url').toString('utf8')) : 0;
@@ -78,8 +196,14 @@ function page(res: ServerResponse, url: URL, items: unknown[], pageSize: number,
   const more = start + size < items.length;
   const offset = more ? Buffer.from(String(start + size)).toString('base64url') : undefined;
   if (style === 'konnect') json(res, 200, { data, ...(offset ? { offset } : {}) });
-  else if (style === 'admin-next') json(res, 200, { data, next: offset ? `${url.pathname}?offset=${offset}&size=${size}` : null });
-  else json(res, 200, { data, next: offset ? `${url.pathname}?offset=${offset}&size=${size}` : null, ...(offset ? { offset } : {}) });
+  else if (style === 'admin-next')
+    json(res, 200, { data, next: offset ? `${url.pathname}?offset=${offset}&size=${size}` : null });
+  else
+    json(res, 200, {
+      data,
+      next: offset ? `${url.pathname}?offset=${offset}&size=${size}` : null,
+      ...(offset ? { offset } : {}),
+    });
 }
 
 function serve(handler: Handler, options: KongServerOptions): Promise<Running> {
@@ -107,31 +231,75 @@ export async function startKongServer(options: KongServerOptions = {}): Promise<
 
     if (segments[0] === 'v2') {
       if (req.headers.authorization !== `Bearer ${KONNECT_PAT}`) {
-        json(res, 401, { status: 401, title: 'Unauthorized', instance: 'konnect:trace:1234', detail: 'Invalid credentials' });
+        json(res, 401, {
+          status: 401,
+          title: 'Unauthorized',
+          instance: 'konnect:trace:1234',
+          detail: 'Invalid credentials',
+        });
         return;
       }
       if (segments.length === 2 && segments[1] === 'control-planes') {
         const name = url.searchParams.get('filter[name][eq]');
-        const all = [{ id: CONTROL_PLANE_ID, name: 'quickstart', description: '', labels: {}, config: { control_plane_endpoint: 'https://abc.cp.konghq.com', cluster_type: 'CLUSTER_TYPE_CONTROL_PLANE' } }];
+        const all = [
+          {
+            id: CONTROL_PLANE_ID,
+            name: 'quickstart',
+            description: '',
+            labels: {},
+            config: { control_plane_endpoint: 'https://abc.cp.konghq.com', cluster_type: 'CLUSTER_TYPE_CONTROL_PLANE' },
+          },
+        ];
         const data = all.filter((cp) => name === null || cp.name === name);
         json(res, 200, { meta: { page: { number: 1, size: 10, total: data.length } }, data });
         return;
       }
       const [, cpSegment, cpId, coreEntities, collection] = segments;
-      if (cpSegment === 'control-planes' && cpId === CONTROL_PLANE_ID && coreEntities === 'nodes' && segments.length === 4) {
+      if (
+        cpSegment === 'control-planes' &&
+        cpId === CONTROL_PLANE_ID &&
+        coreEntities === 'nodes' &&
+        segments.length === 4
+      ) {
         if (options.nodeVersions === null) {
-          json(res, 403, { status: 403, title: 'Forbidden', instance: 'konnect:trace:3456', detail: 'You do not have permission to perform this action' });
+          json(res, 403, {
+            status: 403,
+            title: 'Forbidden',
+            instance: 'konnect:trace:3456',
+            detail: 'You do not have permission to perform this action',
+          });
           return;
         }
         const versions = options.nodeVersions ?? ['3.14.0.0', '3.12.0.1'];
-        json(res, 200, { items: versions.map((version, i) => ({ id: `node-${i}`, hostname: `dp-${i}`, version, type: 'kong-proxy', last_ping: 1764000000 })), page: { total: versions.length } });
+        json(res, 200, {
+          items: versions.map((version, i) => ({
+            id: `node-${i}`,
+            hostname: `dp-${i}`,
+            version,
+            type: 'kong-proxy',
+            last_ping: 1764000000,
+          })),
+          page: { total: versions.length },
+        });
         return;
       }
       if (collection === 'consumers' && options.consumers === 403) {
-        json(res, 403, { status: 403, title: 'Forbidden', instance: 'konnect:trace:9012', detail: 'You do not have permission to perform this action' });
+        json(res, 403, {
+          status: 403,
+          title: 'Forbidden',
+          instance: 'konnect:trace:9012',
+          detail: 'You do not have permission to perform this action',
+        });
         return;
       }
-      if (cpSegment === 'control-planes' && cpId === CONTROL_PLANE_ID && coreEntities === 'core-entities' && collection && collection in ENTITIES && !(collection === 'consumers' && options.consumers === 404)) {
+      if (
+        cpSegment === 'control-planes' &&
+        cpId === CONTROL_PLANE_ID &&
+        coreEntities === 'core-entities' &&
+        collection &&
+        collection in ENTITIES &&
+        !(collection === 'consumers' && options.consumers === 404)
+      ) {
         page(res, url, ENTITIES[collection as keyof typeof ENTITIES], pageSize, 'konnect');
         return;
       }
@@ -145,12 +313,28 @@ export async function startKongServer(options: KongServerOptions = {}): Promise<
     }
     if (segments.length === 0) {
       if (options.version === null) json(res, 404, { message: 'Not found' });
-      else json(res, 200, { version: options.version ?? '3.9.1', edition: 'enterprise', tagline: 'Welcome to kong', hostname: 'kong-test', node_id: 'n1' });
+      else
+        json(res, 200, {
+          version: options.version ?? '3.9.1',
+          edition: 'enterprise',
+          tagline: 'Welcome to kong',
+          hostname: 'kong-test',
+          node_id: 'n1',
+        });
       return;
     }
     const [first, second] = segments;
-    const collection = first && first in ENTITIES ? first : second && workspaces.has(first ?? '') && second in ENTITIES ? second : undefined;
-    if (!collection || segments.length > (collection === first ? 1 : 2) || (collection === 'consumers' && options.consumers === 404)) {
+    const collection =
+      first && first in ENTITIES
+        ? first
+        : second && workspaces.has(first ?? '') && second in ENTITIES
+          ? second
+          : undefined;
+    if (
+      !collection ||
+      segments.length > (collection === first ? 1 : 2) ||
+      (collection === 'consumers' && options.consumers === 404)
+    ) {
       json(res, 404, { message: 'Not found' });
       return;
     }

@@ -59,7 +59,10 @@ export function httpsServer(pair: PemPair, handler: Handler, options: https.Serv
 
 /** A TCP server that accepts connections and never says a word (so a TLS handshake never completes). */
 export function silentServer(): Promise<Running> {
-  return listen(net.createServer(() => undefined), 'tcp');
+  return listen(
+    net.createServer(() => undefined),
+    'tcp',
+  );
 }
 
 export interface Pki {
@@ -116,7 +119,13 @@ export async function proxyServer(): Promise<Running & { seen: string[] }> {
       return;
     }
     const upstream = http.request(
-      { host: target.hostname, port: target.port, path: `${target.pathname}${target.search}`, method: req.method, headers: req.headers },
+      {
+        host: target.hostname,
+        port: target.port,
+        path: `${target.pathname}${target.search}`,
+        method: req.method,
+        headers: req.headers,
+      },
       (answer) => {
         res.writeHead(answer.statusCode ?? 502, { ...answer.headers, 'x-via-test-proxy': '1' });
         answer.pipe(res);

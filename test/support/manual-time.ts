@@ -5,7 +5,11 @@ import { ManualClock } from '../../src/core/clock';
  * that takes both (the runner, the device grant, the sandbox gateway's cache):
  * a poll or a cache expiry is tested in no time. `slept` records each wait.
  */
-export function manualTime(start: number): { clock: ManualClock; slept: number[]; sleep: (ms: number) => Promise<void> } {
+export function manualTime(start: number): {
+  clock: ManualClock;
+  slept: number[];
+  sleep: (ms: number) => Promise<void>;
+} {
   const clock = new ManualClock(start);
   const slept: number[] = [];
   const sleep = async (ms: number): Promise<void> => {

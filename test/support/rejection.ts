@@ -7,7 +7,10 @@ type ErrorClass<E> = abstract new (...args: never[]) => E;
  * The error a promise rejects with, of class `type` (OidcError unless told,
  * e.g. HttpError); fails the test when it resolves or rejects with anything else.
  */
-export async function rejection<E extends OidcError = OidcError>(promise: Promise<unknown>, type: ErrorClass<E> = OidcError as unknown as ErrorClass<E>): Promise<E> {
+export async function rejection<E extends OidcError = OidcError>(
+  promise: Promise<unknown>,
+  type: ErrorClass<E> = OidcError as unknown as ErrorClass<E>,
+): Promise<E> {
   try {
     await promise;
   } catch (error) {

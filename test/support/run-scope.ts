@@ -33,5 +33,16 @@ export function fakeRunScope(options: FakeRunScopeOptions = {}): RunScope & { cl
 
 /** A fresh step run for a piece to fill in. */
 export function emptyStepRun(id = 'step', type: StepRun['type'] = 'call'): StepRun {
-  return { id, path: id, type, status: 'passed', startedAt: 0, durationMs: 0, assertions: [], exchanges: [], notes: [], result: { status: 'passed' } };
+  return {
+    id,
+    path: id,
+    type,
+    status: 'passed',
+    startedAt: 0,
+    durationMs: 0,
+    assertions: [],
+    exchanges: [],
+    notes: [],
+    result: { status: 'passed' },
+  };
 }

@@ -16,7 +16,12 @@ const SRC = resolve('src');
 /** Every import of a file: static, re-export, dynamic import() and require(), each with the layer it reaches. */
 function importsOf(file: string): ImportEdge[] {
   const text = readFileSync(file, 'utf8');
-  const patterns = [/\b(import|export)\s+(type\s+)?[^'";]*?\bfrom\s*['"]([^'"]+)['"]/g, /\b(import)\s*(\()\s*['"]([^'"]+)['"]\s*\)/g, /\b(require)\s*(\()\s*['"]([^'"]+)['"]\s*\)/g, /^\s*(import)()\s*['"]([^'"]+)['"]/gm];
+  const patterns = [
+    /\b(import|export)\s+(type\s+)?[^'";]*?\bfrom\s*['"]([^'"]+)['"]/g,
+    /\b(import)\s*(\()\s*['"]([^'"]+)['"]\s*\)/g,
+    /\b(require)\s*(\()\s*['"]([^'"]+)['"]\s*\)/g,
+    /^\s*(import)()\s*['"]([^'"]+)['"]/gm,
+  ];
   return patterns.flatMap((pattern) =>
     [...text.matchAll(pattern)].map((m) => {
       const specifier = m[3]!;
@@ -31,7 +36,9 @@ function importsOf(file: string): ImportEdge[] {
 function crossings(area: string, forbidden: readonly string[], options: { valuesOnly?: boolean } = {}): string[] {
   return tsFiles(join('src', area))
     .flatMap(importsOf)
-    .filter((edge) => edge.layer !== undefined && forbidden.includes(edge.layer) && !(options.valuesOnly && edge.typeOnly))
+    .filter(
+      (edge) => edge.layer !== undefined && forbidden.includes(edge.layer) && !(options.valuesOnly && edge.typeOnly),
+    )
     .map((edge) => `${edge.file} -> ${edge.specifier}`);
 }
 
@@ -49,10 +56,11 @@ describe('architecture', () => {
   });
 
   it('runs our own commands through the typed executeCommand, not raw id strings', () => {
-    const offenders = tsFiles('src/extension').filter((file) => /commands\.executeCommand(<[^>]*>)?\(\s*['"`]oidcFlow\./.test(readFileSync(file, 'utf8')));
+    const offenders = tsFiles('src/extension').filter((file) =>
+      /commands\.executeCommand(<[^>]*>)?\(\s*['"`]oidcFlow\./.test(readFileSync(file, 'utf8')),
+    );
     assert.deepEqual(offenders, []);
   });
-
 
   it('keeps src/core, src/shared, src/cli and src/webview free of the vscode API', () => {
     const offenders = ['src/core', 'src/shared', 'src/cli', 'src/webview']

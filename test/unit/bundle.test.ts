@@ -27,18 +27,29 @@ const requireBundle = createRequire(__filename);
  * headed `// ../../<elsewhere>/node_modules/…`; it counts as node_modules/… all the same.
  */
 function modulesIn(bundle: string): Set<string> {
-  return new Set([...readFileSync(bundle, 'utf8').matchAll(/^\/\/ (?:\.\.\/\S*?)?((?:src|node_modules|schemas)\/\S+)$/gm)].map((m) => m[1]!));
+  return new Set(
+    [...readFileSync(bundle, 'utf8').matchAll(/^\/\/ (?:\.\.\/\S*?)?((?:src|node_modules|schemas)\/\S+)$/gm)].map(
+      (m) => m[1]!,
+    ),
+  );
 }
 
 /** Requires the shell as VS Code would, with a stand-in for the vscode module. */
 function requireShell(): { exports: Record<string, unknown>; loaded: () => string[] } {
   const load = (Module as unknown as { _load: (request: string, ...rest: unknown[]) => unknown })._load;
   const original = load.bind(Module);
-  (Module as unknown as { _load: typeof load })._load = (request: string, ...rest: unknown[]) => (request === 'vscode' ? {} : original(request, ...rest));
+  (Module as unknown as { _load: typeof load })._load = (request: string, ...rest: unknown[]) =>
+    request === 'vscode' ? {} : original(request, ...rest);
   try {
     for (const path of bundles) delete requireBundle.cache[path];
     const exports = requireBundle(shellPath) as Record<string, unknown>;
-    return { exports, loaded: () => Object.keys(requireBundle.cache).filter((p) => bundles.includes(p)).sort() };
+    return {
+      exports,
+      loaded: () =>
+        Object.keys(requireBundle.cache)
+          .filter((p) => bundles.includes(p))
+          .sort(),
+    };
   } finally {
     (Module as unknown as { _load: typeof load })._load = load;
   }
@@ -49,19 +60,33 @@ describe('the extension host bundles', function () {
     for (const path of bundles) {
       if (!existsSync(path)) throw new Error(`${path} is missing: run \`npm run build\` first (npm test does)`);
     }
-    if (modulesIn(shellPath).size === 0) throw new Error(`${shellPath} has no module comments: it is a production build; run \`npm run build\``);
+    if (modulesIn(shellPath).size === 0)
+      throw new Error(`${shellPath} has no module comments: it is a production build; run \`npm run build\``);
   });
 
   it('share no module: each source file is bundled once, where its first user needs it', function () {
     const [shell, lazy, sandbox] = bundles.map(modulesIn) as [Set<string>, Set<string>, Set<string>];
-    assert.deepEqual([...shell].filter((m) => lazy.has(m) || sandbox.has(m)), []);
-    assert.deepEqual([...lazy].filter((m) => sandbox.has(m)), []);
+    assert.deepEqual(
+      [...shell].filter((m) => lazy.has(m) || sandbox.has(m)),
+      [],
+    );
+    assert.deepEqual(
+      [...lazy].filter((m) => sandbox.has(m)),
+      [],
+    );
     assert.ok(shell.has('src/extension/extension.ts'));
-    assert.ok(![...shell].some((m) => m.startsWith('node_modules/')), `the shell bundles packages: ${[...shell].filter((m) => m.startsWith('node_modules/')).join(', ')}`);
-    for (const needed of ['src/core/flow/runner.ts', 'src/core/flow/load.ts', 'src/core/errors.ts']) assert.ok(lazy.has(needed), `${needed} is not in lazy.js`);
+    assert.ok(
+      ![...shell].some((m) => m.startsWith('node_modules/')),
+      `the shell bundles packages: ${[...shell].filter((m) => m.startsWith('node_modules/')).join(', ')}`,
+    );
+    for (const needed of ['src/core/flow/runner.ts', 'src/core/flow/load.ts', 'src/core/errors.ts'])
+      assert.ok(lazy.has(needed), `${needed} is not in lazy.js`);
     assert.ok(sandbox.has('src/core/sandbox/sandbox.ts'));
     for (const heavy of ['node_modules/oidc-provider/', 'node_modules/koa/', 'node_modules/node-forge/']) {
-      assert.ok([...sandbox].some((m) => m.startsWith(heavy)), `${heavy} is not in sandbox.js`);
+      assert.ok(
+        [...sandbox].some((m) => m.startsWith(heavy)),
+        `${heavy} is not in sandbox.js`,
+      );
       assert.ok(![...lazy].some((m) => m.startsWith(heavy)), `${heavy} is in lazy.js, which the views load`);
     }
   });
@@ -91,13 +116,20 @@ describe('the CLI bundles', function () {
   const parts = [cli, join(dist, 'cli-lazy.js'), join(dist, 'cli-sandbox.js')];
 
   before(function () {
-    for (const path of parts) if (!existsSync(path)) throw new Error(`${path} is missing: run \`npm run build\` first (npm test does)`);
+    for (const path of parts)
+      if (!existsSync(path)) throw new Error(`${path} is missing: run \`npm run build\` first (npm test does)`);
   });
 
   it('share no module, and only cli-sandbox.js holds oidc-provider', function () {
     const [shell, lazy, sandbox] = parts.map(modulesIn) as [Set<string>, Set<string>, Set<string>];
-    assert.deepEqual([...shell].filter((m) => lazy.has(m) || sandbox.has(m)), []);
-    assert.deepEqual([...lazy].filter((m) => sandbox.has(m)), []);
+    assert.deepEqual(
+      [...shell].filter((m) => lazy.has(m) || sandbox.has(m)),
+      [],
+    );
+    assert.deepEqual(
+      [...lazy].filter((m) => sandbox.has(m)),
+      [],
+    );
     assert.ok([...sandbox].some((m) => m.startsWith('node_modules/oidc-provider/')));
     assert.ok(![...lazy].some((m) => m.startsWith('node_modules/oidc-provider/')));
     assert.match(readFileSync(cli, 'utf8'), /^#!\/usr\/bin\/env node\n/, 'the CLI entry lost its shebang');
@@ -105,17 +137,26 @@ describe('the CLI bundles', function () {
 
   it('--version prints the version the build was made from, whatever npm says', function () {
     const { version } = JSON.parse(readFileSync(join(dist, '..', 'package.json'), 'utf8')) as { version: string };
-    const out = spawnSync(process.execPath, [cli, '--version'], { encoding: 'utf8', env: { ...process.env, npm_package_version: '9.9.9-other-package' } });
+    const out = spawnSync(process.execPath, [cli, '--version'], {
+      encoding: 'utf8',
+      env: { ...process.env, npm_package_version: '9.9.9-other-package' },
+    });
     assert.equal(out.status, 0, out.stderr);
     assert.equal(out.stdout, `${version}\n`);
   });
 
   it('the built CLI runs: decode (shell + lazy), and the sandbox until Ctrl-C (the island)', async function () {
-    const decoded = spawnSync(process.execPath, [cli, 'decode', 'eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.'], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+    const decoded = spawnSync(process.execPath, [cli, 'decode', 'eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.'], {
+      encoding: 'utf8',
+      env: { ...process.env, NO_COLOR: '1' },
+    });
     assert.equal(decoded.status, 0, decoded.stderr);
     assert.match(decoded.stdout, /alg: none/);
 
-    const child = spawn(process.execPath, [cli, 'sandbox'], { env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [cli, 'sandbox'], {
+      env: { ...process.env, NO_COLOR: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     let err = '';
     child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));

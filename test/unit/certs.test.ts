@@ -6,10 +6,13 @@ import { createCertificateAuthority } from '../../src/core/sandbox/certs';
 
 function get(port: number, ca: string, servername = 'localhost'): Promise<number> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, servername, ca, path: '/', headers: { host: servername } }, (res) => {
-      res.resume();
-      resolve(res.statusCode ?? 0);
-    });
+    const req = request(
+      { host: '127.0.0.1', port, servername, ca, path: '/', headers: { host: servername } },
+      (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      },
+    );
     req.on('error', reject);
     req.end();
   });

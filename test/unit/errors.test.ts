@@ -28,7 +28,18 @@ describe('error codes', () => {
   });
 
   it('accept the codes of every area, and registered OAuth errors as literals', () => {
-    const codes: ErrorCode[] = ['http.timeout.connect', 'tls.unknown_ca', 'oauth.state_mismatch', 'oauth.invalid_grant', 'introspection.missing_endpoint', 'gateway.konnect_not_found', 'jwt.malformed.json', 'flowfile.schema', 'config.ca_file', 'internal'];
+    const codes: ErrorCode[] = [
+      'http.timeout.connect',
+      'tls.unknown_ca',
+      'oauth.state_mismatch',
+      'oauth.invalid_grant',
+      'introspection.missing_endpoint',
+      'gateway.konnect_not_found',
+      'jwt.malformed.json',
+      'flowfile.schema',
+      'config.ca_file',
+      'internal',
+    ];
     assert.equal(codes.length, 10);
   });
 
@@ -52,13 +63,23 @@ describe('error codes', () => {
     const unions = tsFiles('src/core').filter((file) => /(^|\/)(error-codes|errors)\.ts$/.test(file));
     const declared = new Set(
       unions.flatMap((file) => {
-        const code = readFileSync(file, 'utf8').replace(/\/\*[\s\S]*?\*\//g, '').replace(/\/\/.*$/gm, '');
+        const code = readFileSync(file, 'utf8')
+          .replace(/\/\*[\s\S]*?\*\//g, '')
+          .replace(/\/\/.*$/gm, '');
         return [...code.matchAll(/'([a-z_]+(?:\.[a-z_]+)+)'/g)].map((m) => m[1]!);
       }),
     );
     assert.ok(declared.size > 100, `found only ${declared.size} declared codes`);
-    const lines = [...tsFiles('src'), ...tsFiles('test/support')].filter((file) => !unions.includes(file)).flatMap((file) => readFileSync(file, 'utf8').split('\n'));
-    const raised = (code: string): boolean => lines.some((line) => line.includes(`'${code}'`) && !new RegExp(`(===|!==)\\s*'${code}'|case\\s+'${code}'`).test(line));
-    assert.deepEqual([...declared].filter((code) => !raised(code)), []);
+    const lines = [...tsFiles('src'), ...tsFiles('test/support')]
+      .filter((file) => !unions.includes(file))
+      .flatMap((file) => readFileSync(file, 'utf8').split('\n'));
+    const raised = (code: string): boolean =>
+      lines.some(
+        (line) => line.includes(`'${code}'`) && !new RegExp(`(===|!==)\\s*'${code}'|case\\s+'${code}'`).test(line),
+      );
+    assert.deepEqual(
+      [...declared].filter((code) => !raised(code)),
+      [],
+    );
   });
 });

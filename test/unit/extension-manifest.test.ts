@@ -2,7 +2,14 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CONTEXT_VALUES } from '../../src/extension/trees/node';
-import { COMMAND_CATEGORY, COMMAND_IDS, RESULTS_VIEW_TYPE, VIEW_CONTAINER_ID, VIEW_IDS, WALKTHROUGH_ID } from '../../src/extension/commands/command-ids';
+import {
+  COMMAND_CATEGORY,
+  COMMAND_IDS,
+  RESULTS_VIEW_TYPE,
+  VIEW_CONTAINER_ID,
+  VIEW_IDS,
+  WALKTHROUGH_ID,
+} from '../../src/extension/commands/command-ids';
 
 // Reads package.json as VS Code does; never imports vscode.
 const root = join(__dirname, '..', '..');
@@ -30,7 +37,10 @@ interface Manifest {
     configuration: { properties: Record<string, { type: string; default?: unknown }> };
     jsonValidation: Array<{ fileMatch: string[]; url: string }>;
     yamlValidation: Array<{ fileMatch: string[]; url: string }>;
-    walkthroughs: Array<{ id: string; steps: Array<{ id: string; description: string; media: { markdown?: string; image?: string } }> }>;
+    walkthroughs: Array<{
+      id: string;
+      steps: Array<{ id: string; description: string; media: { markdown?: string; image?: string } }>;
+    }>;
   };
 }
 const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as Manifest;
@@ -60,7 +70,8 @@ describe('extension manifest (package.json)', () => {
     for (const [menu, items] of Object.entries(manifest.contributes.menus)) {
       for (const item of items) {
         assert.ok(known.has(item.command), `${menu} names unknown command ${item.command}`);
-        for (const view of item.when?.match(/view == ([A-Za-z0-9_.]+)/g) ?? []) assert.ok(views.has(view.slice(8)), `${menu}: unknown ${view}`);
+        for (const view of item.when?.match(/view == ([A-Za-z0-9_.]+)/g) ?? [])
+          assert.ok(views.has(view.slice(8)), `${menu}: unknown ${view}`);
       }
     }
   });
@@ -68,15 +79,30 @@ describe('extension manifest (package.json)', () => {
   it('matches tree items by contextValues the trees really set', () => {
     const values: string[] = Object.values(CONTEXT_VALUES);
     for (const item of manifest.contributes.menus['view/item/context']!) {
-      for (const m of item.when?.matchAll(/viewItem == ([A-Za-z.]+)/g) ?? []) assert.ok(values.includes(m[1]!), `menu matches unknown contextValue ${m[1]}`);
-      for (const m of item.when?.matchAll(/viewItem =~ \/\^([A-Za-z]+)/g) ?? []) assert.ok(values.some((v) => v.startsWith(m[1]!)), `menu regex matches no contextValue: ${m[1]}`);
+      for (const m of item.when?.matchAll(/viewItem == ([A-Za-z.]+)/g) ?? [])
+        assert.ok(values.includes(m[1]!), `menu matches unknown contextValue ${m[1]}`);
+      for (const m of item.when?.matchAll(/viewItem =~ \/\^([A-Za-z]+)/g) ?? [])
+        assert.ok(
+          values.some((v) => v.startsWith(m[1]!)),
+          `menu regex matches no contextValue: ${m[1]}`,
+        );
     }
   });
 
   it('gives every tree item kind with actions an inline action', () => {
     const inline = manifest.contributes.menus['view/item/context']!.filter((i) => i.group?.startsWith('inline'));
-    for (const value of ['idp\\.', 'token', '^(route|gatewayRoute\\.callable)$', 'viewItem == flow', 'viewItem == step', 'viewItem == history']) {
-      assert.ok(inline.some((i) => i.when?.includes(value)), `no inline action for ${value}`);
+    for (const value of [
+      'idp\\.',
+      'token',
+      '^(route|gatewayRoute\\.callable)$',
+      'viewItem == flow',
+      'viewItem == step',
+      'viewItem == history',
+    ]) {
+      assert.ok(
+        inline.some((i) => i.when?.includes(value)),
+        `no inline action for ${value}`,
+      );
     }
   });
 
@@ -87,24 +113,41 @@ describe('extension manifest (package.json)', () => {
     assert.ok(existsSync(join(root, container.icon)), `${container.icon} is missing`);
     const views = manifest.contributes.views[VIEW_CONTAINER_ID]!.map((v) => v.id);
     assert.deepEqual(views, [VIEW_IDS.idps, VIEW_IDS.routes, VIEW_IDS.flows, VIEW_IDS.history]);
-    assert.deepEqual(manifest.contributes.views[VIEW_CONTAINER_ID]!.map((v) => v.name), ['Identity Providers', 'Gateway Routes', 'Flows', 'History']);
-    for (const view of views) assert.ok(manifest.contributes.viewsWelcome.some((w) => w.view === view), `${view} has no welcome view`);
+    assert.deepEqual(
+      manifest.contributes.views[VIEW_CONTAINER_ID]!.map((v) => v.name),
+      ['Identity Providers', 'Gateway Routes', 'Flows', 'History'],
+    );
+    for (const view of views)
+      assert.ok(
+        manifest.contributes.viewsWelcome.some((w) => w.view === view),
+        `${view} has no welcome view`,
+      );
   });
 
   it('links only to contributed commands from welcome views and the walkthrough', () => {
-    const texts = [...manifest.contributes.viewsWelcome.map((w) => w.contents), ...manifest.contributes.walkthroughs.flatMap((w) => w.steps.map((s) => s.description))];
+    const texts = [
+      ...manifest.contributes.viewsWelcome.map((w) => w.contents),
+      ...manifest.contributes.walkthroughs.flatMap((w) => w.steps.map((s) => s.description)),
+    ];
     const links = texts.flatMap(commandLinks);
     assert.ok(links.length > 5);
     for (const link of links) assert.ok(known.has(link), `link to unknown command ${link}`);
     const welcome = manifest.contributes.viewsWelcome.map((w) => w.contents).join('\n');
-    for (const needed of ['oidcFlow.addIdp', 'oidcFlow.importCollection', 'oidcFlow.startSandbox', 'oidcFlow.openWalkthrough']) assert.ok(welcome.includes(`command:${needed}`), `welcome views do not offer ${needed}`);
+    for (const needed of [
+      'oidcFlow.addIdp',
+      'oidcFlow.importCollection',
+      'oidcFlow.startSandbox',
+      'oidcFlow.openWalkthrough',
+    ])
+      assert.ok(welcome.includes(`command:${needed}`), `welcome views do not offer ${needed}`);
   });
 
   it('has a walkthrough that starts the sandbox, runs the demo and shows the verdict', () => {
     const walkthrough = manifest.contributes.walkthroughs.find((w) => w.id === WALKTHROUGH_ID);
     assert.ok(walkthrough);
     const links = walkthrough.steps.flatMap((s) => commandLinks(s.description));
-    for (const needed of ['oidcFlow.startSandbox', 'oidcFlow.runDemo', 'oidcFlow.explainLastRejection']) assert.ok(links.includes(needed), `walkthrough lacks ${needed}`);
+    for (const needed of ['oidcFlow.startSandbox', 'oidcFlow.runDemo', 'oidcFlow.explainLastRejection'])
+      assert.ok(links.includes(needed), `walkthrough lacks ${needed}`);
     for (const step of walkthrough.steps) {
       const media = step.media.markdown ?? step.media.image;
       assert.ok(media && existsSync(join(root, media)), `walkthrough step ${step.id}: ${media} missing`);
@@ -113,8 +156,13 @@ describe('extension manifest (package.json)', () => {
 
   it('activates only on flow files and to restore the results view (views and commands activate implicitly)', () => {
     assert.ok(manifest.activationEvents.includes('workspaceContains:**/*.oidc-flow.{yaml,yml,json}'));
-    assert.ok(manifest.activationEvents.includes(`onWebviewPanel:${RESULTS_VIEW_TYPE}`), 'the results view cannot be restored after a reload');
-    const unexpected = manifest.activationEvents.filter((e) => !e.startsWith('workspaceContains:') && e !== `onWebviewPanel:${RESULTS_VIEW_TYPE}`);
+    assert.ok(
+      manifest.activationEvents.includes(`onWebviewPanel:${RESULTS_VIEW_TYPE}`),
+      'the results view cannot be restored after a reload',
+    );
+    const unexpected = manifest.activationEvents.filter(
+      (e) => !e.startsWith('workspaceContains:') && e !== `onWebviewPanel:${RESULTS_VIEW_TYPE}`,
+    );
     assert.deepEqual(unexpected, []);
     assert.equal(manifest.main, './dist/extension.js');
     assert.match(manifest.engines.vscode, /^\^1\.(9\d|\d{3})\.\d+$/);
@@ -128,7 +176,11 @@ describe('extension manifest (package.json)', () => {
     assert.ok(scriptVersion, 'scripts/install-oldest-code-server.sh names no default version');
     assert.equal(testVersion, scriptVersion, 'the installer and the test support disagree on the oldest code-server');
     const minor = scriptVersion.split('.')[1];
-    assert.equal(manifest.engines.vscode, `^1.${minor}.0`, `engines.vscode must be the VS Code of code-server ${scriptVersion}`);
+    assert.equal(
+      manifest.engines.vscode,
+      `^1.${minor}.0`,
+      `engines.vscode must be the VS Code of code-server ${scriptVersion}`,
+    );
   });
 
   it('validates flow files with the bundled JSON schema (JSON and YAML)', () => {
@@ -137,14 +189,26 @@ describe('extension manifest (package.json)', () => {
       assert.ok(existsSync(join(root, entry.url)));
     }
     assert.ok(manifest.contributes.jsonValidation.some((e) => e.fileMatch.includes('*.oidc-flow.json')));
-    assert.ok(manifest.contributes.yamlValidation.some((e) => e.fileMatch.includes('*.oidc-flow.yaml') && e.fileMatch.includes('*.oidc-flow.yml')));
+    assert.ok(
+      manifest.contributes.yamlValidation.some(
+        (e) => e.fileMatch.includes('*.oidc-flow.yaml') && e.fileMatch.includes('*.oidc-flow.yml'),
+      ),
+    );
   });
 
   it('has the documented settings and none that could hold a secret', () => {
     const props = manifest.contributes.configuration.properties;
-    for (const key of ['oidcFlow.caFile', 'oidcFlow.proxy', 'oidcFlow.timeoutMs', 'oidcFlow.insecureSkipTlsVerify', 'oidcFlow.redaction']) assert.ok(props[key], `missing setting ${key}`);
+    for (const key of [
+      'oidcFlow.caFile',
+      'oidcFlow.proxy',
+      'oidcFlow.timeoutMs',
+      'oidcFlow.insecureSkipTlsVerify',
+      'oidcFlow.redaction',
+    ])
+      assert.ok(props[key], `missing setting ${key}`);
     assert.equal(props['oidcFlow.insecureSkipTlsVerify']!.default, false);
-    for (const key of Object.keys(props)) assert.doesNotMatch(key, /secret|token|password|key$/i, `${key} looks like it stores a secret`);
+    for (const key of Object.keys(props))
+      assert.doesNotMatch(key, /secret|token|password|key$/i, `${key} looks like it stores a secret`);
   });
 
   it('ships an icon and names the results webview type consistently', () => {

@@ -18,14 +18,43 @@ describe('the VSIX contents', function () {
 
   it('holds only the bundles, media, README, CHANGELOG, LICENSE, the manifest and the flow-file schema', async function () {
     for (const bundle of ['extension.js', 'lazy.js', 'sandbox.js', 'webview.js']) {
-      if (!existsSync(join(root, 'dist', bundle))) throw new Error(`dist/${bundle} is missing: run \`npm run build\` first (npm test does)`);
+      if (!existsSync(join(root, 'dist', bundle)))
+        throw new Error(`dist/${bundle} is missing: run \`npm run build\` first (npm test does)`);
     }
-    const files = (await listFiles({ cwd: root, packageManager: PackageManager.None })).map((f) => f.split('\\').join('/')).sort();
-    const allowed = [/^dist\/(extension|lazy|sandbox|webview)\.js$/, /^media\//, /^(README|CHANGELOG)\.md$/, /^LICENSE$/, /^package\.json$/, /^schemas\/flow-file\.schema\.json$/];
-    assert.deepEqual(files.filter((f) => !allowed.some((pattern) => pattern.test(f))), [], 'files the VSIX should not carry');
-    for (const needed of ['dist/extension.js', 'dist/lazy.js', 'dist/sandbox.js', 'dist/webview.js', 'README.md', 'CHANGELOG.md', 'LICENSE', 'package.json', 'schemas/flow-file.schema.json', 'media/results.css', 'media/icon.png']) {
+    const files = (await listFiles({ cwd: root, packageManager: PackageManager.None }))
+      .map((f) => f.split('\\').join('/'))
+      .sort();
+    const allowed = [
+      /^dist\/(extension|lazy|sandbox|webview)\.js$/,
+      /^media\//,
+      /^(README|CHANGELOG)\.md$/,
+      /^LICENSE$/,
+      /^package\.json$/,
+      /^schemas\/flow-file\.schema\.json$/,
+    ];
+    assert.deepEqual(
+      files.filter((f) => !allowed.some((pattern) => pattern.test(f))),
+      [],
+      'files the VSIX should not carry',
+    );
+    for (const needed of [
+      'dist/extension.js',
+      'dist/lazy.js',
+      'dist/sandbox.js',
+      'dist/webview.js',
+      'README.md',
+      'CHANGELOG.md',
+      'LICENSE',
+      'package.json',
+      'schemas/flow-file.schema.json',
+      'media/results.css',
+      'media/icon.png',
+    ]) {
       assert.ok(files.includes(needed), `the VSIX lacks ${needed}`);
     }
-    assert.ok(files.some((f) => f.startsWith('media/walkthrough/')), 'the VSIX lacks the walkthrough pages');
+    assert.ok(
+      files.some((f) => f.startsWith('media/walkthrough/')),
+      'the VSIX lacks the walkthrough pages',
+    );
   });
 });

@@ -26,17 +26,22 @@ export async function decodeCommand(args: string[], io: CliIo): Promise<number> 
   });
   const token = await readTokenArgument(positionals[0], values['token-env'], io);
   if (classifyToken(token) === 'opaque' && !token.includes('.')) {
-    throw new UsageError('This token is not a JWT (it has no header.payload.signature form): it is an opaque reference token. Only the IdP can tell what it means: run "oidc-flow introspect".');
+    throw new UsageError(
+      'This token is not a JWT (it has no header.payload.signature form): it is an opaque reference token. Only the IdP can tell what it means: run "oidc-flow introspect".',
+    );
   }
   const decoded = decodeJwt(token);
   const claims = explainClaims(decoded.payload, { timeZone: values['time-zone'] });
   if (values.json) {
-    io.stdout.write(`${JSON.stringify({ verified: false, header: decoded.header, payload: decoded.payload, claims }, null, 2)}\n`);
+    io.stdout.write(
+      `${JSON.stringify({ verified: false, header: decoded.header, payload: decoded.payload, claims }, null, 2)}\n`,
+    );
     return EXIT.ok;
   }
   const s = styler(io.stdout, io.env);
   io.stdout.write(`${s.yellow('UNVERIFIED')}: decoded without checking the signature.\n\n`);
-  if (decoded.unsecured) io.stdout.write(`${s.red('alg: none')}: this token carries no signature; no verifier should accept it.\n\n`);
+  if (decoded.unsecured)
+    io.stdout.write(`${s.red('alg: none')}: this token carries no signature; no verifier should accept it.\n\n`);
   io.stdout.write(`${s.bold('Header')}\n${JSON.stringify(decoded.header, null, 2)}\n\n${s.bold('Claims')}\n`);
   const width = Math.min(14, Math.max(...claims.map((c) => c.name.length), 0));
   for (const claim of claims) {

@@ -30,15 +30,24 @@ export async function demoCommand(args: string[], io: CliIo): Promise<number> {
   io.stdout.write(`${s.dim('Starting the sandbox (IdP over https with its own CA, gateway, echo upstream)...')}\n`);
   // Loaded on demand: the sandbox brings oidc-provider, which no other command needs.
   const { startSandbox } = await import('../../core/sandbox/sandbox');
-  const sandbox = await startSandbox({ createHttpClient: ({ ca }) => createHttpClient({ ca, env: {}, onExchange: (x) => gatewayCalls.push(x) }) });
+  const sandbox = await startSandbox({
+    createHttpClient: ({ ca }) => createHttpClient({ ca, env: {}, onExchange: (x) => gatewayCalls.push(x) }),
+  });
   const http = createHttpClient({ env: {} });
   try {
-    io.stdout.write(`IdP      ${sandbox.idp.issuer}\nGateway  ${sandbox.gateway.url}  (routes: ${sandbox.gateway.routes.map((r) => r.paths[0]).join(', ')})\n\n`);
+    io.stdout.write(
+      `IdP      ${sandbox.idp.issuer}\nGateway  ${sandbox.gateway.url}  (routes: ${sandbox.gateway.routes.map((r) => r.paths[0]).join(', ')})\n\n`,
+    );
     const { file } = loadFlowFile(DEMO_FLOW_FILE, { fileName: 'built-in demo' });
     // Ctrl-C stops the demo where it is (the sandbox is still closed below).
     const stop = new AbortController();
     void io.interrupted?.then(() => stop.abort());
-    const runner = new FlowRunner(file, { http, secrets: { env: sandbox.env }, admin: sandbox.admin, signal: stop.signal });
+    const runner = new FlowRunner(file, {
+      http,
+      secrets: { env: sandbox.env },
+      admin: sandbox.admin,
+      signal: stop.signal,
+    });
     const flows = values['skip-cached'] ? ['introspection-scenario'] : ['introspection-scenario', 'cached-variant'];
     let status: number = EXIT.ok;
     for (const flow of flows) {
@@ -50,7 +59,18 @@ export async function demoCommand(args: string[], io: CliIo): Promise<number> {
           if (event.type === 'step-end' || event.type === 'run-end') {
             // Show the gateway's own calls to the IdP inside the step that caused them.
             for (const exchange of gatewayCalls.splice(0)) {
-              if (event.type === 'step-end') reporter.onEvent({ type: 'exchange', path: event.step.path, exchange: { ...exchange, lane: 'gateway', label: exchange.label?.startsWith('gateway') ? exchange.label : `gateway: ${exchange.label ?? 'IdP call'}` } });
+              if (event.type === 'step-end')
+                reporter.onEvent({
+                  type: 'exchange',
+                  path: event.step.path,
+                  exchange: {
+                    ...exchange,
+                    lane: 'gateway',
+                    label: exchange.label?.startsWith('gateway')
+                      ? exchange.label
+                      : `gateway: ${exchange.label ?? 'IdP call'}`,
+                  },
+                });
             }
           }
           reporter.onEvent(event);

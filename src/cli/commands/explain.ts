@@ -17,7 +17,14 @@ import { verifyJwt } from '../../core/jwt/verify';
 import type { JwtVerification } from '../../core/jwt/verify';
 import { introspect } from '../../core/oauth/introspection';
 import { splitScope } from '../../core/oauth/token-response';
-import { CLIENT_OPTIONS_HELP, connectIdp, IDP_OPTIONS, rejectSecretFlags, resolveIdpSpec, SERVER_OPTIONS_HELP } from '../idp-options';
+import {
+  CLIENT_OPTIONS_HELP,
+  connectIdp,
+  IDP_OPTIONS,
+  rejectSecretFlags,
+  resolveIdpSpec,
+  SERVER_OPTIONS_HELP,
+} from '../idp-options';
 import type { ConnectedIdp } from '../idp-options';
 import type { CliIo, Styler } from '../io';
 import { EXIT, styler, UsageError } from '../io';
@@ -60,10 +67,16 @@ export interface View {
 }
 
 /** What the local JWT check produced. */
-export type LocalCheck = { state: 'verified'; verification: Pick<JwtVerification, 'valid' | 'checks'> } | { state: 'skipped'; reason: string } | { state: 'error'; message: string };
+export type LocalCheck =
+  | { state: 'verified'; verification: Pick<JwtVerification, 'valid' | 'checks'> }
+  | { state: 'skipped'; reason: string }
+  | { state: 'error'; message: string };
 
 /** What the IdP's introspection produced. */
-export type IdpAnswer = { state: 'answered'; active: boolean; claims: Record<string, unknown> } | { state: 'skipped'; reason: string } | { state: 'error'; code: ErrorCode; message: string };
+export type IdpAnswer =
+  | { state: 'answered'; active: boolean; claims: Record<string, unknown> }
+  | { state: 'skipped'; reason: string }
+  | { state: 'error'; code: ErrorCode; message: string };
 
 export interface GatewayAnswer {
   status: number;
@@ -87,8 +100,15 @@ export function localView(check: LocalCheck): View {
 export function idpView(answer: IdpAnswer, now: number, timeZone?: string): View {
   const title = 'IdP introspection';
   if (answer.state === 'skipped') return { title, headline: 'not asked', lines: [answer.reason] };
-  if (answer.state === 'error') return { title, headline: '✖ failed', ok: false, lines: [`${answer.message} [${answer.code}]`] };
-  if (!answer.active) return { title, headline: '✖ active: false', ok: false, lines: ['Expired, revoked, unknown to the IdP, or its application or user was deactivated.'] };
+  if (answer.state === 'error')
+    return { title, headline: '✖ failed', ok: false, lines: [`${answer.message} [${answer.code}]`] };
+  if (!answer.active)
+    return {
+      title,
+      headline: '✖ active: false',
+      ok: false,
+      lines: ['Expired, revoked, unknown to the IdP, or its application or user was deactivated.'],
+    };
   const c = answer.claims;
   const lines: string[] = [];
   const scopes = splitScope(c.scope) ?? splitScope(c.scp);
@@ -97,7 +117,8 @@ export function idpView(answer: IdpAnswer, now: number, timeZone?: string): View
   if (client !== undefined) lines.push(`client: ${String(client)}`);
   if (c.sub !== undefined) lines.push(`sub: ${String(c.sub)}`);
   if (c.aud !== undefined) lines.push(`aud: ${Array.isArray(c.aud) ? c.aud.join(', ') : String(c.aud)}`);
-  if (typeof c.exp === 'number') lines.push(`exp: ${formatLocal(c.exp, timeZone)} (${formatRelative(c.exp, now / 1000)})`);
+  if (typeof c.exp === 'number')
+    lines.push(`exp: ${formatLocal(c.exp, timeZone)} (${formatRelative(c.exp, now / 1000)})`);
   return { title, headline: '✔ active: true', ok: true, lines };
 }
 
@@ -143,11 +164,22 @@ export function wrapText(text: string, width: number): string[] {
 
 /** The views as columns when `width` allows it, else one after the other. */
 export function renderViews(views: readonly View[], width: number, s: Styler): string {
-  const paint = (view: View, text: string) => (view.ok === true ? s.green(text) : view.ok === false ? s.red(text) : s.yellow(text));
+  const paint = (view: View, text: string) =>
+    view.ok === true ? s.green(text) : view.ok === false ? s.red(text) : s.yellow(text);
   const gap = ' │ ';
   const columnWidth = Math.floor((width - gap.length * (views.length - 1)) / views.length);
   if (columnWidth < 26) {
-    return views.map((view) => [s.bold(view.title), `  ${paint(view, view.headline)}`, ...view.lines.flatMap((line) => wrapText(line, Math.max(20, width - 4)).map((l) => `    ${l}`))].join('\n')).join('\n\n') + '\n';
+    return (
+      views
+        .map((view) =>
+          [
+            s.bold(view.title),
+            `  ${paint(view, view.headline)}`,
+            ...view.lines.flatMap((line) => wrapText(line, Math.max(20, width - 4)).map((l) => `    ${l}`)),
+          ].join('\n'),
+        )
+        .join('\n\n') + '\n'
+    );
   }
   type Cell = { text: string; style?: (text: string) => string };
   const columns: Cell[][] = views.map((view) => [
@@ -201,44 +233,78 @@ export function parseKongConfig(text: string, fileName: string): KongOidcConfig 
   try {
     value = parseYaml(text);
   } catch (error) {
-    throw new OidcError('config.kong_config_invalid', `${fileName} (--kong-config) is neither JSON nor YAML: ${(error as Error).message.split('\n')[0]}`, {
-      where: '--kong-config',
-      hint: 'Give the openid-connect plugin configuration, e.g. from the Admin API (GET /plugins/{id}) or a decK file.',
-    });
+    throw new OidcError(
+      'config.kong_config_invalid',
+      `${fileName} (--kong-config) is neither JSON nor YAML: ${(error as Error).message.split('\n')[0]}`,
+      {
+        where: '--kong-config',
+        hint: 'Give the openid-connect plugin configuration, e.g. from the Admin API (GET /plugins/{id}) or a decK file.',
+      },
+    );
   }
-  const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
-  if (isObject(value) && isObject(value.config) && (typeof value.name === 'string' || value.config.issuer !== undefined)) value = value.config;
+  const isObject = (v: unknown): v is Record<string, unknown> =>
+    v !== null && typeof v === 'object' && !Array.isArray(v);
+  if (
+    isObject(value) &&
+    isObject(value.config) &&
+    (typeof value.name === 'string' || value.config.issuer !== undefined)
+  )
+    value = value.config;
   if (!isObject(value)) {
-    throw new OidcError('config.kong_config_invalid', `${fileName} (--kong-config) does not hold an object of plugin settings.`, {
-      where: '--kong-config',
-      hint: 'Give the openid-connect plugin configuration (issuer, auth_methods, scopes_required, ...).',
-    });
+    throw new OidcError(
+      'config.kong_config_invalid',
+      `${fileName} (--kong-config) does not hold an object of plugin settings.`,
+      {
+        where: '--kong-config',
+        hint: 'Give the openid-connect plugin configuration (issuer, auth_methods, scopes_required, ...).',
+      },
+    );
   }
   return value as KongOidcConfig;
 }
 
-function gatewayKind(config: KongOidcConfig | undefined, headers: Record<string, string>): DiagnosisInput['gatewayKind'] {
+function gatewayKind(
+  config: KongOidcConfig | undefined,
+  headers: Record<string, string>,
+): DiagnosisInput['gatewayKind'] {
   if (config) return 'kong';
-  if (/kong/i.test(headerValue(headers, 'server') ?? '') || Object.keys(headers).some((k) => /^x-kong-/i.test(k))) return 'kong';
+  if (/kong/i.test(headerValue(headers, 'server') ?? '') || Object.keys(headers).some((k) => /^x-kong-/i.test(k)))
+    return 'kong';
   return 'other';
 }
 
-async function checkToken(token: string, decoded: DecodedJwt | undefined, idp: ConnectedIdp, leeway: number | undefined, clock: Clock): Promise<{ local: LocalCheck; idp: IdpAnswer; verification?: JwtVerification }> {
+async function checkToken(
+  token: string,
+  decoded: DecodedJwt | undefined,
+  idp: ConnectedIdp,
+  leeway: number | undefined,
+  clock: Clock,
+): Promise<{ local: LocalCheck; idp: IdpAnswer; verification?: JwtVerification }> {
   let local: LocalCheck;
   let verification: JwtVerification | undefined;
   if (!decoded) local = { state: 'skipped', reason: 'The token is opaque: only the IdP can tell what it means.' };
   else if (!idp.jwks) local = { state: 'skipped', reason: 'The IdP publishes no jwks_uri; give --jwks-uri.' };
   else {
     try {
-      verification = await verifyJwt(token, { keys: idp.jwks, issuer: idp.ctx.metadata.issuer || undefined, leewaySeconds: leeway, clock });
+      verification = await verifyJwt(token, {
+        keys: idp.jwks,
+        issuer: idp.ctx.metadata.issuer || undefined,
+        leewaySeconds: leeway,
+        clock,
+      });
       local = { state: 'verified', verification };
     } catch (error) {
       local = { state: 'error', message: asOidcError(error).message };
     }
   }
   let answer: IdpAnswer;
-  if (!idp.ctx.client.clientId) answer = { state: 'skipped', reason: 'Give --client-id (and its secret) to ask the IdP.' };
-  else if (!idp.ctx.metadata.introspection_endpoint) answer = { state: 'skipped', reason: 'The IdP publishes no introspection endpoint; give --introspection-endpoint.' };
+  if (!idp.ctx.client.clientId)
+    answer = { state: 'skipped', reason: 'Give --client-id (and its secret) to ask the IdP.' };
+  else if (!idp.ctx.metadata.introspection_endpoint)
+    answer = {
+      state: 'skipped',
+      reason: 'The IdP publishes no introspection endpoint; give --introspection-endpoint.',
+    };
   else {
     try {
       const result = await introspect(idp.ctx, token, { tokenTypeHint: 'access_token' });
@@ -268,20 +334,31 @@ export async function explainCommand(args: string[], io: CliIo): Promise<number>
     },
   });
   const [target, ...rest] = positionals;
-  if (!target) throw new UsageError('Name the route to call: oidc-flow explain https://gateway.example/orders --token-env TOKEN.');
-  if (rest.length > 0) throw new UsageError(`Only one URL, please (also got ${rest.join(' ')}); the token goes in --token-env or --token-stdin.`);
+  if (!target)
+    throw new UsageError('Name the route to call: oidc-flow explain https://gateway.example/orders --token-env TOKEN.');
+  if (rest.length > 0)
+    throw new UsageError(
+      `Only one URL, please (also got ${rest.join(' ')}); the token goes in --token-env or --token-stdin.`,
+    );
   let url: URL;
   try {
     url = new URL(target);
   } catch {
     throw new UsageError(`"${target}" is not an absolute URL.`);
   }
-  if (values['token-env'] !== undefined && values['token-stdin']) throw new UsageError('Give the token one way: --token-env or --token-stdin.');
+  if (values['token-env'] !== undefined && values['token-stdin'])
+    throw new UsageError('Give the token one way: --token-env or --token-stdin.');
   const method = values.method!.toUpperCase();
   if (!/^[A-Z]+$/.test(method)) throw new UsageError(`--method takes an HTTP method, got "${values.method}".`);
   const headers = parseHeaders(values.header ?? []);
-  const token = values['token-env'] !== undefined ? await readTokenArgument(undefined, values['token-env'], io) : values['token-stdin'] ? await readTokenArgument('-', undefined, io) : undefined;
-  if (token && headerValue(headers, 'authorization') !== undefined) throw new UsageError('The token is sent as "Authorization: Bearer ..."; leave out the Authorization --header.');
+  const token =
+    values['token-env'] !== undefined
+      ? await readTokenArgument(undefined, values['token-env'], io)
+      : values['token-stdin']
+        ? await readTokenArgument('-', undefined, io)
+        : undefined;
+  if (token && headerValue(headers, 'authorization') !== undefined)
+    throw new UsageError('The token is sent as "Authorization: Bearer ..."; leave out the Authorization --header.');
   if (token) headers.Authorization = `Bearer ${token}`;
   let kongConfig: KongOidcConfig | undefined;
   if (values['kong-config']) {
@@ -289,7 +366,11 @@ export async function explainCommand(args: string[], io: CliIo): Promise<number>
     try {
       text = await readFile(values['kong-config'], 'utf8');
     } catch (error) {
-      throw new OidcError('config.file_unreadable', `Cannot read ${values['kong-config']} (--kong-config): ${(error as NodeJS.ErrnoException).code ?? String(error)}.`, { hint: 'Check the path.' });
+      throw new OidcError(
+        'config.file_unreadable',
+        `Cannot read ${values['kong-config']} (--kong-config): ${(error as NodeJS.ErrnoException).code ?? String(error)}.`,
+        { hint: 'Check the path.' },
+      );
     }
     kongConfig = parseKongConfig(text, values['kong-config']);
   }
@@ -297,15 +378,35 @@ export async function explainCommand(args: string[], io: CliIo): Promise<number>
   const clock = systemClock;
   const out = styler(io.stdout, io.env);
 
-  const runtime = await runtimeFor({ io, ca: values.ca, insecure: values.insecure, proxy: values.proxy, timeout: values.timeout });
+  const runtime = await runtimeFor({
+    io,
+    ca: values.ca,
+    insecure: values.insecure,
+    proxy: values.proxy,
+    timeout: values.timeout,
+  });
   try {
-    const response = await runtime.deps.http.send({ method, url: url.toString(), headers, label: 'gateway route', lane: 'gateway', secrets: token ? [token] : [] });
-    const gateway: GatewayAnswer = { status: response.status, headers: response.headers, body: response.text.slice(0, 2000) };
+    const response = await runtime.deps.http.send({
+      method,
+      url: url.toString(),
+      headers,
+      label: 'gateway route',
+      lane: 'gateway',
+      secrets: token ? [token] : [],
+    });
+    const gateway: GatewayAnswer = {
+      status: response.status,
+      headers: response.headers,
+      body: response.text.slice(0, 2000),
+    };
     const accepted = response.status < 400;
-    io.stdout.write(`${out.bold(`${method} ${url.toString()}`)} → ${accepted ? out.green(`HTTP ${response.status}`) : out.red(`HTTP ${response.status}`)}\n`);
+    io.stdout.write(
+      `${out.bold(`${method} ${url.toString()}`)} → ${accepted ? out.green(`HTTP ${response.status}`) : out.red(`HTTP ${response.status}`)}\n`,
+    );
     const challenge = headerValue(response.headers, 'www-authenticate');
     if (challenge) io.stdout.write(`WWW-Authenticate: ${challenge}\n`);
-    if (response.text.trim()) io.stdout.write(`${response.text.trim().slice(0, 500)}${response.text.trim().length > 500 ? '...' : ''}\n`);
+    if (response.text.trim())
+      io.stdout.write(`${response.text.trim().slice(0, 500)}${response.text.trim().length > 500 ? '...' : ''}\n`);
     io.stdout.write('\n');
 
     const input: DiagnosisInput = {
@@ -315,8 +416,14 @@ export async function explainCommand(args: string[], io: CliIo): Promise<number>
       gatewayKind: gatewayKind(kongConfig, response.headers),
       kongConfig,
     };
-    let local: LocalCheck = { state: 'skipped', reason: token ? 'Give --issuer (or --jwks-uri) to check the token against the IdP\'s keys.' : 'No token was sent.' };
-    let idpAnswer: IdpAnswer = { state: 'skipped', reason: token ? 'Give --issuer and --client-id (with its secret) to ask the IdP.' : 'No token was sent.' };
+    let local: LocalCheck = {
+      state: 'skipped',
+      reason: token ? "Give --issuer (or --jwks-uri) to check the token against the IdP's keys." : 'No token was sent.',
+    };
+    let idpAnswer: IdpAnswer = {
+      state: 'skipped',
+      reason: token ? 'Give --issuer and --client-id (with its secret) to ask the IdP.' : 'No token was sent.',
+    };
     if (token) {
       const kind = classifyToken(token);
       let decoded: DecodedJwt | undefined;
@@ -327,10 +434,18 @@ export async function explainCommand(args: string[], io: CliIo): Promise<number>
           decoded = undefined;
         }
       }
-      input.token = decoded ? { kind: 'jwt', header: decoded.header, payload: decoded.payload } : { kind: kind === 'jwe' ? 'jwe' : 'opaque' };
+      input.token = decoded
+        ? { kind: 'jwt', header: decoded.header, payload: decoded.payload }
+        : { kind: kind === 'jwe' ? 'jwe' : 'opaque' };
       if (accepted && !values['check-accepted']) {
-        local = { state: 'skipped', reason: 'The gateway accepted the token (add --check-accepted to check it anyway).' };
-        idpAnswer = { state: 'skipped', reason: 'The gateway accepted the token (add --check-accepted to ask the IdP anyway).' };
+        local = {
+          state: 'skipped',
+          reason: 'The gateway accepted the token (add --check-accepted to check it anyway).',
+        };
+        idpAnswer = {
+          state: 'skipped',
+          reason: 'The gateway accepted the token (add --check-accepted to ask the IdP anyway).',
+        };
       } else if (spec) {
         let idp: ConnectedIdp | undefined;
         try {
@@ -347,8 +462,10 @@ export async function explainCommand(args: string[], io: CliIo): Promise<number>
           idpAnswer = checked.idp;
           if (checked.verification) input.token.verification = checked.verification;
           // diagnose() itself ignores the IdP's claims on routes that do not introspect the token.
-          if (checked.idp.state === 'answered') input.introspection = { active: checked.idp.active, claims: checked.idp.claims };
-          if (checked.idp.state === 'error') input.introspection = { error: { code: checked.idp.code, message: checked.idp.message } };
+          if (checked.idp.state === 'answered')
+            input.introspection = { active: checked.idp.active, claims: checked.idp.claims };
+          if (checked.idp.state === 'error')
+            input.introspection = { error: { code: checked.idp.code, message: checked.idp.message } };
         }
       }
     }

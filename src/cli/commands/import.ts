@@ -43,7 +43,9 @@ function defaultOutput(input: string): string {
 function report(result: ImportResult, out: { write(text: string): unknown; isTTY?: boolean }, io: CliIo): void {
   const s = styler(out, io.env);
   if (result.secrets.length > 0) {
-    out.write(`\n${s.bold('Set these environment variables before running')} (secrets from the export were not copied):\n`);
+    out.write(
+      `\n${s.bold('Set these environment variables before running')} (secrets from the export were not copied):\n`,
+    );
     const width = Math.max(...result.secrets.map((x) => x.name.length));
     for (const secret of result.secrets) out.write(`  ${s.cyan(secret.name.padEnd(width))}  ${secret.where}\n`);
   }
@@ -68,7 +70,8 @@ export async function importCommand(args: string[], io: CliIo): Promise<number> 
     options: { output: { type: 'string', short: 'o' }, force: { type: 'boolean' } },
   });
   const input = positionals[0];
-  if (input === undefined) throw new UsageError('Give the export file to import, e.g. oidc-flow import orders.insomnia.json');
+  if (input === undefined)
+    throw new UsageError('Give the export file to import, e.g. oidc-flow import orders.insomnia.json');
   if (positionals.length > 1) throw new UsageError(`One export at a time; also got: ${positionals.slice(1).join(' ')}`);
   const err = styler(io.stderr, io.env);
 
@@ -77,7 +80,9 @@ export async function importCommand(args: string[], io: CliIo): Promise<number> 
     text = await readFile(input, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    io.stderr.write(`${err.red('oidc-flow import')}: cannot read ${input}${code === 'ENOENT' ? ': no such file' : code ? ` (${code})` : ''}.\n`);
+    io.stderr.write(
+      `${err.red('oidc-flow import')}: cannot read ${input}${code === 'ENOENT' ? ': no such file' : code ? ` (${code})` : ''}.\n`,
+    );
     return EXIT.usage;
   }
 
@@ -94,7 +99,9 @@ export async function importCommand(args: string[], io: CliIo): Promise<number> 
 
   const target = values.output ?? defaultOutput(input);
   const toStdout = target === '-';
-  const problems = checkFlowFile(result.yaml, { fileName: toStdout ? 'imported.yaml' : basename(target) }).issues.filter((i) => i.severity === 'error');
+  const problems = checkFlowFile(result.yaml, {
+    fileName: toStdout ? 'imported.yaml' : basename(target),
+  }).issues.filter((i) => i.severity === 'error');
   if (toStdout) {
     io.stdout.write(result.yaml);
   } else {
@@ -106,10 +113,14 @@ export async function importCommand(args: string[], io: CliIo): Promise<number> 
       // 'wx' on a folder says EEXIST; --force would not help there.
       if (code === 'EEXIST' && (await stat(target).catch(() => undefined))?.isDirectory()) code = 'EISDIR';
       if (code === 'EEXIST') {
-        io.stderr.write(`${err.red('oidc-flow import')}: ${target} already exists; nothing was written. Use --force to overwrite it, or -o to choose another file.\n`);
+        io.stderr.write(
+          `${err.red('oidc-flow import')}: ${target} already exists; nothing was written. Use --force to overwrite it, or -o to choose another file.\n`,
+        );
       } else {
         const why = code ? WRITE_FAILURES[code] : undefined;
-        io.stderr.write(`${err.red('oidc-flow import')}: cannot write ${target}${why ? `: ${why}` : ''}${code ? ` (${code})` : ''}; nothing was written. Choose a writable path with -o, or -o - for standard output.\n`);
+        io.stderr.write(
+          `${err.red('oidc-flow import')}: cannot write ${target}${why ? `: ${why}` : ''}${code ? ` (${code})` : ''}; nothing was written. Choose a writable path with -o, or -o - for standard output.\n`,
+        );
       }
       return EXIT.usage;
     }

@@ -4,7 +4,14 @@ import { OidcError } from '../../core/errors';
 import { explainClaims } from '../../core/jwt/explain';
 import { introspect } from '../../core/oauth/introspection';
 import type { IntrospectionResult } from '../../core/oauth/introspection';
-import { CLIENT_OPTIONS_HELP, connectIdp, IDP_OPTIONS, rejectSecretFlags, requireIdpSpec, SERVER_OPTIONS_HELP } from '../idp-options';
+import {
+  CLIENT_OPTIONS_HELP,
+  connectIdp,
+  IDP_OPTIONS,
+  rejectSecretFlags,
+  requireIdpSpec,
+  SERVER_OPTIONS_HELP,
+} from '../idp-options';
 import type { CliIo, Styler } from '../io';
 import { EXIT, styler, UsageError } from '../io';
 import { runtimeFor } from '../runtime';
@@ -31,11 +38,19 @@ Exit codes: 0 the token is active, 1 inactive (or the IdP failed), 2 wrong optio
 const HINTS = ['access_token', 'refresh_token', 'id_token'];
 
 /** Human lines for an introspection answer: the verdict, then each claim explained. */
-export function formatIntrospection(result: Pick<IntrospectionResult, 'active' | 'claims' | 'format' | 'warnings'>, s: Styler, options: { clock?: Clock; timeZone?: string; jwksUri?: string } = {}): string {
+export function formatIntrospection(
+  result: Pick<IntrospectionResult, 'active' | 'claims' | 'format' | 'warnings'>,
+  s: Styler,
+  options: { clock?: Clock; timeZone?: string; jwksUri?: string } = {},
+): string {
   const lines: string[] = [];
-  const signed = result.format === 'jwt' ? ` (signed answer, verified${options.jwksUri ? ` against ${options.jwksUri}` : ''})` : '';
+  const signed =
+    result.format === 'jwt' ? ` (signed answer, verified${options.jwksUri ? ` against ${options.jwksUri}` : ''})` : '';
   if (result.active) lines.push(`${s.green('ACTIVE')}: the IdP says the token is active${signed}.`);
-  else lines.push(`${s.red('INACTIVE')}: the IdP says the token is not active${signed}: it expired, was revoked, is unknown to this authorization server, or its application or user was deactivated.`);
+  else
+    lines.push(
+      `${s.red('INACTIVE')}: the IdP says the token is not active${signed}: it expired, was revoked, is unknown to this authorization server, or its application or user was deactivated.`,
+    );
   for (const warning of result.warnings) lines.push(`${s.yellow('warning')}: ${warning}`);
   const { active: _active, ...claims } = result.claims;
   const explained = explainClaims(claims, { timeZone: options.timeZone, clock: options.clock });
@@ -63,23 +78,45 @@ export async function introspectCommand(args: string[], io: CliIo): Promise<numb
     },
   });
   if (positionals.length > 1) throw new UsageError('Give at most one token.');
-  if (values.hint !== undefined && !HINTS.includes(values.hint)) throw new UsageError(`Unknown --hint "${values.hint}": use ${HINTS.join(', ')}.`);
+  if (values.hint !== undefined && !HINTS.includes(values.hint))
+    throw new UsageError(`Unknown --hint "${values.hint}": use ${HINTS.join(', ')}.`);
   const spec = requireIdpSpec(values, io.env);
   const token = await readTokenArgument(positionals[0], values['token-env'], io);
 
-  const runtime = await runtimeFor({ io, ca: values.ca, insecure: values.insecure, proxy: values.proxy, timeout: values.timeout });
+  const runtime = await runtimeFor({
+    io,
+    ca: values.ca,
+    insecure: values.insecure,
+    proxy: values.proxy,
+    timeout: values.timeout,
+  });
   try {
     const idp = await connectIdp(spec, { http: runtime.deps.http, io, needClient: true });
     if (values.jwt && !idp.jwks) {
-      throw new OidcError('config.missing_jwks', `--jwt needs the IdP's keys to verify the signed answer, but ${idp.ctx.metadata.issuer || 'the IdP'} publishes no jwks_uri.`, {
-        hint: 'Give --jwks-uri, or leave out --jwt.',
-      });
+      throw new OidcError(
+        'config.missing_jwks',
+        `--jwt needs the IdP's keys to verify the signed answer, but ${idp.ctx.metadata.issuer || 'the IdP'} publishes no jwks_uri.`,
+        {
+          hint: 'Give --jwks-uri, or leave out --jwt.',
+        },
+      );
     }
-    const result = await introspect(idp.ctx, token, { tokenTypeHint: values.hint, accept: values.jwt ? 'jwt' : 'json', verifyKey: values.jwt ? idp.jwks?.keyResolver() : undefined });
+    const result = await introspect(idp.ctx, token, {
+      tokenTypeHint: values.hint,
+      accept: values.jwt ? 'jwt' : 'json',
+      verifyKey: values.jwt ? idp.jwks?.keyResolver() : undefined,
+    });
     if (values.json) {
-      io.stdout.write(`${JSON.stringify({ active: result.active, format: result.format, claims: result.claims, warnings: result.warnings }, null, 2)}\n`);
+      io.stdout.write(
+        `${JSON.stringify({ active: result.active, format: result.format, claims: result.claims, warnings: result.warnings }, null, 2)}\n`,
+      );
     } else {
-      io.stdout.write(formatIntrospection(result, styler(io.stdout, io.env), { timeZone: values['time-zone'], jwksUri: idp.jwks?.jwksUri }));
+      io.stdout.write(
+        formatIntrospection(result, styler(io.stdout, io.env), {
+          timeZone: values['time-zone'],
+          jwksUri: idp.jwks?.jwksUri,
+        }),
+      );
     }
     return result.active ? EXIT.ok : EXIT.failed;
   } finally {

@@ -31,10 +31,13 @@ Exit codes: 0 no error-severity finding, 1 at least one, 2 usage or source error
 function tokenContext(io: CliIo, name: string | undefined): { token?: LintContext['token']; note?: string } {
   if (!name) return {};
   const raw = io.env[name];
-  if (!raw || !raw.trim()) throw new UsageError(`The environment variable ${name} (from --token-env) is not set or empty.`);
+  if (!raw || !raw.trim())
+    throw new UsageError(`The environment variable ${name} (from --token-env) is not set or empty.`);
   const kind = classifyToken(raw);
   if (kind !== 'jwt') {
-    return { note: `The token in ${name} is ${kind === 'jwe' ? 'an encrypted JWT' : 'opaque'}: only the IdP can tell its claims, so the scope and audience checks against it were skipped.` };
+    return {
+      note: `The token in ${name} is ${kind === 'jwe' ? 'an encrypted JWT' : 'opaque'}: only the IdP can tell its claims, so the scope and audience checks against it were skipped.`,
+    };
   }
   return { token: { kind: 'jwt', claims: decodeJwt(raw).payload } };
 }
@@ -48,7 +51,8 @@ function issuerUrl(value: string | undefined): string | undefined {
   } catch {
     throw new UsageError(`--issuer takes an absolute URL, got "${value}".`);
   }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new UsageError(`--issuer takes an http(s) URL, got "${value}".`);
+  if (url.protocol !== 'https:' && url.protocol !== 'http:')
+    throw new UsageError(`--issuer takes an http(s) URL, got "${value}".`);
   return value;
 }
 
@@ -58,19 +62,29 @@ const LABEL: Record<LintFinding['severity'], string> = { error: 'ERROR  ', warni
 export async function lintCommand(args: string[], io: CliIo): Promise<number> {
   const { values } = parseArgs({
     args,
-    options: { ...SOURCE_OPTIONS, issuer: { type: 'string' }, 'token-env': { type: 'string' }, route: { type: 'string' }, 'max-revocation-delay': { type: 'string' }, json: { type: 'boolean' } },
+    options: {
+      ...SOURCE_OPTIONS,
+      issuer: { type: 'string' },
+      'token-env': { type: 'string' },
+      route: { type: 'string' },
+      'max-revocation-delay': { type: 'string' },
+      json: { type: 'boolean' },
+    },
   });
   const source = sourceFromValues(values, io);
   const issuer = issuerUrl(values.issuer);
   const { token, note } = tokenContext(io, values['token-env']);
   const threshold = values['max-revocation-delay'] === undefined ? undefined : Number(values['max-revocation-delay']);
-  if (threshold !== undefined && (!Number.isFinite(threshold) || threshold < 0)) throw new UsageError(`--max-revocation-delay takes seconds, got "${values['max-revocation-delay']}".`);
+  if (threshold !== undefined && (!Number.isFinite(threshold) || threshold < 0))
+    throw new UsageError(`--max-revocation-delay takes seconds, got "${values['max-revocation-delay']}".`);
   const { http, httpOptions } = await httpFromValues(values, io);
   try {
     const model = await loadModelForCli('lint', source, http, httpOptions, io);
     if (!model) return EXIT.usage;
     if (values.route && !model.routes.some((route) => route.name === values.route || route.id === values.route)) {
-      throw new UsageError(`No route named "${values.route}" in ${model.source.description}; its routes are: ${model.routes.map((route) => route.name).join(', ') || 'none'}.`);
+      throw new UsageError(
+        `No route named "${values.route}" in ${model.source.description}; its routes are: ${model.routes.map((route) => route.name).join(', ') || 'none'}.`,
+      );
     }
     const results = await lintGateway(http, model, {
       ...(issuer ? { issuer } : {}),
@@ -81,7 +95,9 @@ export async function lintCommand(args: string[], io: CliIo): Promise<number> {
     const all = results.flatMap((result) => result.findings);
     const errors = all.filter((f) => f.severity === 'error').length;
     if (values.json) {
-      io.stdout.write(`${JSON.stringify({ source: model.source, warnings: model.warnings, ...(note ? { note } : {}), routes: results.map(resultJson) }, null, 2)}\n`);
+      io.stdout.write(
+        `${JSON.stringify({ source: model.source, warnings: model.warnings, ...(note ? { note } : {}), routes: results.map(resultJson) }, null, 2)}\n`,
+      );
       return errors > 0 ? EXIT.failed : EXIT.ok;
     }
     const s = styler(io.stdout, io.env);
@@ -90,7 +106,9 @@ export async function lintCommand(args: string[], io: CliIo): Promise<number> {
     if (note) io.stdout.write(`${s.yellow('note')}: ${note}\n`);
     for (const result of results) {
       const { route } = result;
-      io.stdout.write(`\nroute ${s.bold(route.name)}${route.service ? ` (service ${route.service})` : ''}${route.oidc ? `: openid-connect from the ${route.oidc.scope} (${route.oidc.origin})` : ''}${result.issuer ? `, checked against ${result.issuer}` : ''}\n`);
+      io.stdout.write(
+        `\nroute ${s.bold(route.name)}${route.service ? ` (service ${route.service})` : ''}${route.oidc ? `: openid-connect from the ${route.oidc.scope} (${route.oidc.origin})` : ''}${result.issuer ? `, checked against ${result.issuer}` : ''}\n`,
+      );
       if (result.findings.length === 0) io.stdout.write(`  ${s.green('no findings')}\n`);
       for (const finding of result.findings) {
         const color = finding.severity === 'error' ? s.red : finding.severity === 'warning' ? s.yellow : s.dim;

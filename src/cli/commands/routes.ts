@@ -63,24 +63,40 @@ Output:
 
 function envSecret(io: CliIo, name: string, flag: string): string {
   const value = io.env[name];
-  if (!value || !value.trim()) throw new UsageError(`The environment variable ${name} (from ${flag}) is not set or empty.`);
+  if (!value || !value.trim())
+    throw new UsageError(`The environment variable ${name} (from ${flag}) is not set or empty.`);
   return value.trim();
 }
 
 /** Turns the source flags into a gateway source; tokens come from environment variables only. */
 export function sourceFromValues(values: SourceValues, io: CliIo): GatewaySource {
-  const chosen = (['admin-url', 'konnect-region', 'konnect-url', 'deck', 'apache-conf'] as const).filter((key) => values[key] !== undefined);
+  const chosen = (['admin-url', 'konnect-region', 'konnect-url', 'deck', 'apache-conf'] as const).filter(
+    (key) => values[key] !== undefined,
+  );
   const kinds = new Set(chosen.map((key) => (key.startsWith('konnect') ? 'konnect' : key)));
-  if (kinds.size === 0) throw new UsageError('Name a gateway source: --admin-url, --konnect-region with --control-plane, --deck or --apache-conf.');
-  if (kinds.size > 1) throw new UsageError(`Give only one gateway source, not ${chosen.map((key) => `--${key}`).join(' and ')}.`);
+  if (kinds.size === 0)
+    throw new UsageError(
+      'Name a gateway source: --admin-url, --konnect-region with --control-plane, --deck or --apache-conf.',
+    );
+  if (kinds.size > 1)
+    throw new UsageError(`Give only one gateway source, not ${chosen.map((key) => `--${key}`).join(' and ')}.`);
   if (values['admin-url'] !== undefined) {
     const token = values['admin-token-env'] ? envSecret(io, values['admin-token-env'], '--admin-token-env') : undefined;
-    return { kind: 'admin-api', adminUrl: values['admin-url'], ...(token ? { token } : {}), ...(values.workspace ? { workspace: values.workspace } : {}) };
+    return {
+      kind: 'admin-api',
+      adminUrl: values['admin-url'],
+      ...(token ? { token } : {}),
+      ...(values.workspace ? { workspace: values.workspace } : {}),
+    };
   }
   if (values.deck !== undefined) return { kind: 'deck', path: values.deck };
   if (values['apache-conf'] !== undefined) return { kind: 'apache', path: values['apache-conf'] };
   if (!values['control-plane']) throw new UsageError('Konnect needs --control-plane NAME|ID.');
-  const token = envSecret(io, values['konnect-token-env'] ?? 'KONNECT_TOKEN', values['konnect-token-env'] ? '--konnect-token-env' : 'the default of --konnect-token-env');
+  const token = envSecret(
+    io,
+    values['konnect-token-env'] ?? 'KONNECT_TOKEN',
+    values['konnect-token-env'] ? '--konnect-token-env' : 'the default of --konnect-token-env',
+  );
   return {
     kind: 'konnect',
     region: values['konnect-region'] ?? 'us',
@@ -91,7 +107,10 @@ export function sourceFromValues(values: SourceValues, io: CliIo): GatewaySource
 }
 
 /** HTTP client and per-request options from --ca and --timeout. */
-export async function httpFromValues(values: SourceValues, io: CliIo): Promise<{ http: HttpClient & { close(): Promise<void> }; httpOptions: Partial<HttpOptions> }> {
+export async function httpFromValues(
+  values: SourceValues,
+  io: CliIo,
+): Promise<{ http: HttpClient & { close(): Promise<void> }; httpOptions: Partial<HttpOptions> }> {
   const httpOptions: Partial<HttpOptions> = {};
   if (values.ca) httpOptions.ca = await readCaFile(values.ca);
   if (values.timeout) {
@@ -110,7 +129,13 @@ export function reportSourceError(command: string, error: OidcError, io: CliIo):
 }
 
 /** Loads the model, or prints why not; undefined means "exit 2". */
-export async function loadModelForCli(command: string, source: GatewaySource, http: HttpClient, httpOptions: Partial<HttpOptions>, io: CliIo): Promise<GatewayModel | undefined> {
+export async function loadModelForCli(
+  command: string,
+  source: GatewaySource,
+  http: HttpClient,
+  httpOptions: Partial<HttpOptions>,
+  io: CliIo,
+): Promise<GatewayModel | undefined> {
   try {
     return await loadGatewayModel(source, { http, httpOptions, readFile: (path) => readFile(path, 'utf8') });
   } catch (error) {
@@ -146,8 +171,12 @@ export function oidcSummary(config: KongOidcConfig): string {
   parts.push(config.auth_methods ? `auth_methods ${list(config.auth_methods)}` : 'auth_methods: all nine (default)');
   if (config.issuer) parts.push(`issuer ${config.issuer}`);
   if (config.introspection_endpoint) parts.push(`introspection ${config.introspection_endpoint}`);
-  if (config.scopes_required?.length) parts.push(`scopes ${config.scopes_required.map((s) => `"${s}"`).join(' or ')} in ${list(config.scopes_claim ?? ['scope'])}`);
-  if (config.audience_required?.length) parts.push(`audience ${config.audience_required.map((s) => `"${s}"`).join(' or ')}`);
+  if (config.scopes_required?.length)
+    parts.push(
+      `scopes ${config.scopes_required.map((s) => `"${s}"`).join(' or ')} in ${list(config.scopes_claim ?? ['scope'])}`,
+    );
+  if (config.audience_required?.length)
+    parts.push(`audience ${config.audience_required.map((s) => `"${s}"`).join(' or ')}`);
   if (config.cache_introspection === false) parts.push('no introspection cache');
   else if (typeof config.cache_ttl_max === 'number') parts.push(`introspection cache ≤ ${config.cache_ttl_max} s`);
   return parts.join('; ');
@@ -165,26 +194,58 @@ function routeJson(route: GatewayRoute, proxyUrl: string | undefined) {
     urls: routeUrls(route, proxyUrl),
     auth: route.authPlugins,
     ...(route.requirements ? { requirements: route.requirements } : {}),
-    ...(route.oidc ? { oidc: { scope: route.oidc.scope, origin: route.oidc.origin, shadows: route.oidc.shadows, config: redactConfig(route.oidc.config) } } : {}),
+    ...(route.oidc
+      ? {
+          oidc: {
+            scope: route.oidc.scope,
+            origin: route.oidc.origin,
+            shadows: route.oidc.shadows,
+            config: redactConfig(route.oidc.config),
+          },
+        }
+      : {}),
   };
 }
 
 /** The model as JSON for --json, with secrets redacted. */
 export function modelJson(model: GatewayModel, proxyUrl: string | undefined) {
-  return { source: model.source, warnings: model.warnings, services: model.services, routes: model.routes.map((route) => routeJson(route, proxyUrl)) };
+  return {
+    source: model.source,
+    warnings: model.warnings,
+    services: model.services,
+    routes: model.routes.map((route) => routeJson(route, proxyUrl)),
+  };
 }
 
 /** Text lines for one route: match, URLs, auth. */
-export function describeRoute(route: GatewayRoute, proxyUrl: string | undefined, s: ReturnType<typeof styler>): string[] {
+export function describeRoute(
+  route: GatewayRoute,
+  proxyUrl: string | undefined,
+  s: ReturnType<typeof styler>,
+): string[] {
   const lines: string[] = [];
-  const match = [route.methods?.length ? route.methods.join(',') : 'ANY', route.paths.length ? route.paths.join(' ') : '(any path)', route.hosts?.length ? `host ${route.hosts.join(',')}` : ''].filter(Boolean).join('  ');
+  const match = [
+    route.methods?.length ? route.methods.join(',') : 'ANY',
+    route.paths.length ? route.paths.join(' ') : '(any path)',
+    route.hosts?.length ? `host ${route.hosts.join(',')}` : '',
+  ]
+    .filter(Boolean)
+    .join('  ');
   lines.push(`  ${s.bold(route.name)}  ${match}`);
-  for (const url of routeUrls(route, proxyUrl)) lines.push(`      ${s.cyan(url)}${route.hosts?.length ? `  (Host: ${route.hosts[0]})` : ''}`);
-  for (const path of route.regexPaths) lines.push(`      ${s.yellow('regex path')} ${path}: Kong matches it as a regular expression, so there is no single URL to call`);
+  for (const url of routeUrls(route, proxyUrl))
+    lines.push(`      ${s.cyan(url)}${route.hosts?.length ? `  (Host: ${route.hosts[0]})` : ''}`);
+  for (const path of route.regexPaths)
+    lines.push(
+      `      ${s.yellow('regex path')} ${path}: Kong matches it as a regular expression, so there is no single URL to call`,
+    );
   if (route.oidc) {
-    lines.push(`      openid-connect (${route.oidc.scope}-level, ${route.oidc.origin}): ${oidcSummary(route.oidc.config)}`);
+    lines.push(
+      `      openid-connect (${route.oidc.scope}-level, ${route.oidc.origin}): ${oidcSummary(route.oidc.config)}`,
+    );
   }
-  for (const plugin of route.authPlugins.filter((p) => p.name !== 'openid-connect' && !(route.oidc && p.name.startsWith('mod_auth_openidc')))) {
+  for (const plugin of route.authPlugins.filter(
+    (p) => p.name !== 'openid-connect' && !(route.oidc && p.name.startsWith('mod_auth_openidc')),
+  )) {
     lines.push(`      ${plugin.name} (${plugin.scope}-level, ${plugin.origin})`);
   }
   for (const requirement of route.requirements ?? []) lines.push(`      ${requirement}`);
@@ -194,7 +255,10 @@ export function describeRoute(route: GatewayRoute, proxyUrl: string | undefined,
 
 /** oidc-flow routes */
 export async function routesCommand(args: string[], io: CliIo): Promise<number> {
-  const { values } = parseArgs({ args, options: { ...SOURCE_OPTIONS, 'proxy-url': { type: 'string' }, json: { type: 'boolean' } } });
+  const { values } = parseArgs({
+    args,
+    options: { ...SOURCE_OPTIONS, 'proxy-url': { type: 'string' }, json: { type: 'boolean' } },
+  });
   const source = sourceFromValues(values, io);
   const { http, httpOptions } = await httpFromValues(values, io);
   try {
@@ -206,17 +270,22 @@ export async function routesCommand(args: string[], io: CliIo): Promise<number> 
       return EXIT.ok;
     }
     const s = styler(io.stdout, io.env);
-    io.stdout.write(`${s.bold(model.source.description)}: ${model.services.length} service(s), ${model.routes.length} route(s)\n`);
+    io.stdout.write(
+      `${s.bold(model.source.description)}: ${model.services.length} service(s), ${model.routes.length} route(s)\n`,
+    );
     for (const warning of model.warnings) io.stdout.write(`${s.yellow('warning')}: ${warning}\n`);
     const groups = new Map<string, GatewayRoute[]>();
     for (const route of model.routes) groups.set(route.service, [...(groups.get(route.service) ?? []), route]);
     for (const [service, routes] of groups) {
       const upstream = model.services.find((entry) => entry.name === service)?.upstreamUrl;
-      io.stdout.write(`\n${service ? `service ${s.bold(service)}${upstream && upstream !== service ? ` → ${upstream}` : ''}` : 'routes without a service'}\n`);
+      io.stdout.write(
+        `\n${service ? `service ${s.bold(service)}${upstream && upstream !== service ? ` → ${upstream}` : ''}` : 'routes without a service'}\n`,
+      );
       for (const route of routes) io.stdout.write(`${describeRoute(route, proxyUrl, s).join('\n')}\n`);
     }
     const unused = model.services.filter((service) => !groups.has(service.name));
-    if (unused.length) io.stdout.write(`\nservices without routes: ${unused.map((service) => service.name).join(', ')}\n`);
+    if (unused.length)
+      io.stdout.write(`\nservices without routes: ${unused.map((service) => service.name).join(', ')}\n`);
     return EXIT.ok;
   } finally {
     await http.close();

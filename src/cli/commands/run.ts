@@ -57,19 +57,36 @@ export async function runCommand(args: string[], io: CliIo): Promise<number> {
   });
   const path = positionals[0];
   if (!path) throw new UsageError('Name the flow file to run.');
-  if (!['pretty', 'json', 'junit'].includes(values.reporter!)) throw new UsageError(`Unknown reporter "${values.reporter}": use pretty, json or junit.`);
+  if (!['pretty', 'json', 'junit'].includes(values.reporter!))
+    throw new UsageError(`Unknown reporter "${values.reporter}": use pretty, json or junit.`);
   let text: string;
   try {
     text = await readFile(path, 'utf8');
   } catch (error) {
-    throw new OidcError('config.file_unreadable', `Cannot read the flow file ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}.`, { hint: 'Check the path.' });
+    throw new OidcError(
+      'config.file_unreadable',
+      `Cannot read the flow file ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}.`,
+      { hint: 'Check the path.' },
+    );
   }
   const { file } = loadFlowFile(text, { fileName: path });
   const flows = Object.keys(file.flows ?? {});
   const flow = values.flow ?? (flows.length === 1 ? flows[0] : undefined);
-  if (!flow) throw new UsageError(flows.length === 0 ? `${path} defines no flows.` : `${path} has several flows; pick one with --flow: ${flows.join(', ')}.`);
+  if (!flow)
+    throw new UsageError(
+      flows.length === 0
+        ? `${path} defines no flows.`
+        : `${path} has several flows; pick one with --flow: ${flows.join(', ')}.`,
+    );
 
-  const runtime = await runtimeFor({ io, ca: values.ca, insecure: values.insecure, proxy: values.proxy, timeout: values.timeout, sandbox: values.sandbox });
+  const runtime = await runtimeFor({
+    io,
+    ca: values.ca,
+    insecure: values.insecure,
+    proxy: values.proxy,
+    timeout: values.timeout,
+    sandbox: values.sandbox,
+  });
   try {
     const s = styler(io.stdout, io.env);
     const pretty = values.reporter === 'pretty' ? prettyReporter((t) => io.stdout.write(t), s) : undefined;
@@ -77,9 +94,16 @@ export async function runCommand(args: string[], io: CliIo): Promise<number> {
     const stop = new AbortController();
     void io.interrupted?.then(() => stop.abort());
     const runner = new FlowRunner(file, { ...runtime.deps, signal: stop.signal });
-    const result: RunResult = await runner.run({ flow, env: values.env, onEvent: (event: RunEvent) => pretty?.onEvent(event) });
+    const result: RunResult = await runner.run({
+      flow,
+      env: values.env,
+      onEvent: (event: RunEvent) => pretty?.onEvent(event),
+    });
     if (values.reporter !== 'pretty') {
-      const report = values.reporter === 'json' ? `${JSON.stringify(toJsonReport(result, { reveal: values['reveal-secrets'] }), null, 2)}\n` : toJunit(result, basename(path));
+      const report =
+        values.reporter === 'json'
+          ? `${JSON.stringify(toJsonReport(result, { reveal: values['reveal-secrets'] }), null, 2)}\n`
+          : toJunit(result, basename(path));
       if (values.output) await writeReport(values.output, report, io, values['reveal-secrets'] === true);
       else io.stdout.write(report);
     }
@@ -101,8 +125,12 @@ async function writeReport(path: string, report: string, io: CliIo, revealed: bo
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? String(error);
     if (!revealed) io.stdout.write(report);
-    throw new OidcError('config.output_unwritable', `Cannot write the report to ${path} (${code}); ${revealed ? 'it holds revealed secrets, so it was not printed either' : 'it was printed to standard output instead'}.`, {
-      hint: 'Choose a writable path with --output, or leave --output out to print the report.',
-    });
+    throw new OidcError(
+      'config.output_unwritable',
+      `Cannot write the report to ${path} (${code}); ${revealed ? 'it holds revealed secrets, so it was not printed either' : 'it was printed to standard output instead'}.`,
+      {
+        hint: 'Choose a writable path with --output, or leave --output out to print the report.',
+      },
+    );
   }
 }

@@ -39,11 +39,22 @@ function port(value: string | undefined, name: string): number | undefined {
 
 /** oidc-flow sandbox */
 export async function sandboxCommand(args: string[], io: CliIo): Promise<number> {
-  const { values } = parseArgs({ args, options: { 'idp-port': { type: 'string' }, 'gateway-port': { type: 'string' }, 'write-env': { type: 'string' }, force: { type: 'boolean' }, deck: { type: 'string' } } });
+  const { values } = parseArgs({
+    args,
+    options: {
+      'idp-port': { type: 'string' },
+      'gateway-port': { type: 'string' },
+      'write-env': { type: 'string' },
+      force: { type: 'boolean' },
+      deck: { type: 'string' },
+    },
+  });
   const envFile = values['write-env'];
   // Refuse before starting anything: the file may be the person's own (.env, app.env).
   if (envFile && existsSync(envFile) && !values.force) {
-    throw new UsageError(`${envFile} already exists; --write-env never overwrites a file. Pick a new path, or add --force to replace it.`);
+    throw new UsageError(
+      `${envFile} already exists; --write-env never overwrites a file. Pick a new path, or add --force to replace it.`,
+    );
   }
   let deckText: string | undefined;
   if (values.deck) {
@@ -63,20 +74,39 @@ export async function sandboxCommand(args: string[], io: CliIo): Promise<number>
     deckEnv: io.env,
     idpPort: port(values['idp-port'], '--idp-port'),
     gatewayPort: port(values['gateway-port'], '--gateway-port'),
-    onDecision: (event) => io.stdout.write(`${s.dim(new Date().toISOString())} gateway ${event.route ?? '-'} → ${event.status >= 400 ? s.red(String(event.status)) : s.green(String(event.status))}${event.authMethod ? ` via ${event.authMethod}` : ''}${event.introspection ? ` (introspection ${event.introspection})` : ''}${event.reason ? `: ${event.reason}` : ''}\n`),
+    onDecision: (event) =>
+      io.stdout.write(
+        `${s.dim(new Date().toISOString())} gateway ${event.route ?? '-'} → ${event.status >= 400 ? s.red(String(event.status)) : s.green(String(event.status))}${event.authMethod ? ` via ${event.authMethod}` : ''}${event.introspection ? ` (introspection ${event.introspection})` : ''}${event.reason ? `: ${event.reason}` : ''}\n`,
+      ),
   });
   try {
     io.stdout.write(`${s.bold('Sandbox running')} (Ctrl-C to stop)\n`);
-    io.stdout.write(`  IdP issuer   ${sandbox.idp.issuer}\n  discovery    ${sandbox.idp.issuer}/.well-known/openid-configuration\n  CA file      ${sandbox.caFile}\n`);
-    io.stdout.write(`  clients      ${Object.values(sandbox.idp.clients).map((c) => `${c.clientId} (${c.authMethod})`).join(', ')}\n`);
-    io.stdout.write(`  users        ${sandbox.idp.users.map((u) => `${u.username} [${u.groups.join(', ')}]`).join(', ')}  (password: <name>-password)\n`);
+    io.stdout.write(
+      `  IdP issuer   ${sandbox.idp.issuer}\n  discovery    ${sandbox.idp.issuer}/.well-known/openid-configuration\n  CA file      ${sandbox.caFile}\n`,
+    );
+    io.stdout.write(
+      `  clients      ${Object.values(sandbox.idp.clients)
+        .map((c) => `${c.clientId} (${c.authMethod})`)
+        .join(', ')}\n`,
+    );
+    io.stdout.write(
+      `  users        ${sandbox.idp.users.map((u) => `${u.username} [${u.groups.join(', ')}]`).join(', ')}  (password: <name>-password)\n`,
+    );
     io.stdout.write(`  gateway      ${sandbox.gateway.url}\n`);
     for (const route of sandbox.gateway.routes) {
       const c = route.oidc?.config ?? {};
-      io.stdout.write(`    ${route.paths[0]!.padEnd(22)} auth_methods ${JSON.stringify(c.auth_methods)}${c.cache_introspection ? `, cache_ttl_max ${String(c.cache_ttl_max)}` : ''}${c.scopes_required ? `, scopes_required ${JSON.stringify(c.scopes_required)}` : ''}${c.groups_required ? `, groups_required ${JSON.stringify(c.groups_required)}` : ''}\n`);
+      io.stdout.write(
+        `    ${route.paths[0]!.padEnd(22)} auth_methods ${JSON.stringify(c.auth_methods)}${c.cache_introspection ? `, cache_ttl_max ${String(c.cache_ttl_max)}` : ''}${c.scopes_required ? `, scopes_required ${JSON.stringify(c.scopes_required)}` : ''}${c.groups_required ? `, groups_required ${JSON.stringify(c.groups_required)}` : ''}\n`,
+      );
     }
     if (envFile) {
-      await writeEnvFile(envFile, `${Object.entries(sandbox.env).map(([k, v]) => `${k}=${v}`).join('\n')}\n`, values.force === true);
+      await writeEnvFile(
+        envFile,
+        `${Object.entries(sandbox.env)
+          .map(([k, v]) => `${k}=${v}`)
+          .join('\n')}\n`,
+        values.force === true,
+      );
       io.stdout.write(`  SANDBOX_* variables written to ${envFile} (contains secrets; mode 600)\n`);
     } else {
       io.stdout.write(`  ${s.dim('Client secrets are not printed; use --write-env FILE to get them.')}\n`);
@@ -98,7 +128,12 @@ async function writeEnvFile(path: string, text: string, force: boolean): Promise
     await writeFile(path, text, { mode: 0o600, flag: force ? 'w' : 'wx' });
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? String(error);
-    if (code === 'EEXIST') throw new UsageError(`${path} already exists; --write-env never overwrites a file. Pick a new path, or add --force to replace it.`);
-    throw new OidcError('config.output_unwritable', `Cannot write the SANDBOX_* variables to ${path} (${code}).`, { hint: 'Choose a writable path with --write-env; the sandbox was stopped.' });
+    if (code === 'EEXIST')
+      throw new UsageError(
+        `${path} already exists; --write-env never overwrites a file. Pick a new path, or add --force to replace it.`,
+      );
+    throw new OidcError('config.output_unwritable', `Cannot write the SANDBOX_* variables to ${path} (${code}).`, {
+      hint: 'Choose a writable path with --write-env; the sandbox was stopped.',
+    });
   }
 }

@@ -8,10 +8,23 @@ import { classifyToken, decodeJwt } from '../../core/jwt/decode';
 import { formatLocal, formatRelative } from '../../core/jwt/time-format';
 import { deviceAuthorization } from '../../core/oauth/device';
 import type { DeviceUserCode } from '../../core/oauth/device';
-import { authorizationCode, clientCredentials, passwordGrant, refreshToken, tokenExchange } from '../../core/oauth/grants';
+import {
+  authorizationCode,
+  clientCredentials,
+  passwordGrant,
+  refreshToken,
+  tokenExchange,
+} from '../../core/oauth/grants';
 import { splitScope } from '../../core/oauth/token-response';
 import type { TokenSet } from '../../core/oauth/token-response';
-import { CLIENT_OPTIONS_HELP, connectIdp, IDP_OPTIONS, rejectSecretFlags, requireIdpSpec, SERVER_OPTIONS_HELP } from '../idp-options';
+import {
+  CLIENT_OPTIONS_HELP,
+  connectIdp,
+  IDP_OPTIONS,
+  rejectSecretFlags,
+  requireIdpSpec,
+  SERVER_OPTIONS_HELP,
+} from '../idp-options';
 import type { CliIo } from '../io';
 import { openInBrowser } from '../runtime';
 import { EXIT, styler, UsageError } from '../io';
@@ -50,7 +63,14 @@ ${SERVER_OPTIONS_HELP}${CLIENT_OPTIONS_HELP}
 Exit codes: 0 token obtained, 1 the IdP refused or failed, 2 wrong options.
 `;
 
-export const GRANTS = ['client_credentials', 'authorization_code', 'device_code', 'refresh_token', 'token_exchange', 'password'] as const;
+export const GRANTS = [
+  'client_credentials',
+  'authorization_code',
+  'device_code',
+  'refresh_token',
+  'token_exchange',
+  'password',
+] as const;
 export type CliGrant = (typeof GRANTS)[number];
 
 /** What the token command needs from outside, injectable for tests. */
@@ -84,14 +104,16 @@ export interface TokenRequestValues {
 
 function fromEnv(env: Record<string, string | undefined>, name: string, flag: string, what: string): string {
   const value = env[name];
-  if (!value || !value.trim()) throw new UsageError(`${what} is read from the environment variable ${name} (${flag}), which is not set or empty.`);
+  if (!value || !value.trim())
+    throw new UsageError(`${what} is read from the environment variable ${name} (${flag}), which is not set or empty.`);
   return value.trim();
 }
 
 /** Validates the grant options and reads the grant's secrets from the environment. */
 export function parseTokenRequest(values: TokenRequestValues, env: Record<string, string | undefined>): TokenRequest {
   const grant = (values.grant ?? 'client_credentials') as CliGrant;
-  if (!GRANTS.includes(grant)) throw new UsageError(`Unknown --grant "${values.grant}": use one of ${GRANTS.join(', ')}.`);
+  if (!GRANTS.includes(grant))
+    throw new UsageError(`Unknown --grant "${values.grant}": use one of ${GRANTS.join(', ')}.`);
   const misplaced = (flag: keyof TokenRequestValues, owner: CliGrant) => {
     if (values[flag] !== undefined && grant !== owner) throw new UsageError(`--${flag} belongs to --grant ${owner}.`);
   };
@@ -109,21 +131,42 @@ export function parseTokenRequest(values: TokenRequestValues, env: Record<string
     case 'authorization_code': {
       if (values.port === undefined) return { grant };
       const port = Number(values.port);
-      if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port takes a port number (0-65535), got "${values.port}".`);
+      if (!Number.isInteger(port) || port < 0 || port > 65535)
+        throw new UsageError(`--port takes a port number (0-65535), got "${values.port}".`);
       return { grant, port };
     }
     case 'refresh_token':
-      return { grant, refreshToken: fromEnv(env, values['refresh-token-env'] ?? 'OIDC_REFRESH_TOKEN', '--refresh-token-env', 'The refresh token') };
+      return {
+        grant,
+        refreshToken: fromEnv(
+          env,
+          values['refresh-token-env'] ?? 'OIDC_REFRESH_TOKEN',
+          '--refresh-token-env',
+          'The refresh token',
+        ),
+      };
     case 'token_exchange':
       return {
         grant,
-        subjectToken: fromEnv(env, values['subject-token-env'] ?? 'OIDC_SUBJECT_TOKEN', '--subject-token-env', 'The subject token'),
+        subjectToken: fromEnv(
+          env,
+          values['subject-token-env'] ?? 'OIDC_SUBJECT_TOKEN',
+          '--subject-token-env',
+          'The subject token',
+        ),
         subjectTokenType: values['subject-token-type'] ?? 'access_token',
         requestedTokenType: values['requested-token-type'],
       };
     case 'password':
-      if (!values.username) throw new UsageError('--grant password needs --username (and the password in the variable named by --password-env, default OIDC_PASSWORD).');
-      return { grant, username: values.username, password: fromEnv(env, values['password-env'] ?? 'OIDC_PASSWORD', '--password-env', 'The password') };
+      if (!values.username)
+        throw new UsageError(
+          '--grant password needs --username (and the password in the variable named by --password-env, default OIDC_PASSWORD).',
+        );
+      return {
+        grant,
+        username: values.username,
+        password: fromEnv(env, values['password-env'] ?? 'OIDC_PASSWORD', '--password-env', 'The password'),
+      };
   }
 }
 
@@ -151,11 +194,14 @@ function jwtPayload(token: string | undefined): Record<string, unknown> | undefi
 export function tokenSummary(set: TokenSet, now: number, timeZone?: string): string {
   const payload = jwtPayload(set.accessToken);
   const scopes = set.scope ?? splitScope(payload?.scope) ?? splitScope(payload?.scp);
-  const exp = set.expiresAt !== undefined ? set.expiresAt / 1000 : typeof payload?.exp === 'number' ? payload.exp : undefined;
+  const exp =
+    set.expiresAt !== undefined ? set.expiresAt / 1000 : typeof payload?.exp === 'number' ? payload.exp : undefined;
   const parts = [
     `${set.tokenType} token (${payload ? 'JWT' : 'opaque'})`,
     scopes ? `scopes ${scopes.join(' ') || '(none)'}` : 'scopes not stated',
-    exp !== undefined ? `expires ${formatLocal(exp, timeZone)} (${formatRelative(exp, now / 1000)})` : 'no expiry stated',
+    exp !== undefined
+      ? `expires ${formatLocal(exp, timeZone)} (${formatRelative(exp, now / 1000)})`
+      : 'no expiry stated',
   ];
   if (set.refreshToken) parts.push('with a refresh token');
   if (set.idToken) parts.push('with an ID token');
@@ -172,7 +218,10 @@ export function tokenEnvLines(set: TokenSet): string {
     ['OIDC_REFRESH_TOKEN', set.refreshToken],
     ['OIDC_ID_TOKEN', set.idToken],
   ];
-  return lines.filter(([, value]) => value !== undefined).map(([name, value]) => `export ${name}=${shellQuote(value!)}\n`).join('');
+  return lines
+    .filter(([, value]) => value !== undefined)
+    .map(([name, value]) => `export ${name}=${shellQuote(value!)}\n`)
+    .join('');
 }
 
 /** Keeps every exchange the client makes, failed ones included, for --curl. */
@@ -224,19 +273,31 @@ export function createTokenCommand(deps: TokenCommandDeps = {}): (args: string[]
       },
     });
     const output = values.output!;
-    if (!['token', 'json', 'env'].includes(output)) throw new UsageError(`Unknown --output "${output}": use token, json or env.`);
+    if (!['token', 'json', 'env'].includes(output))
+      throw new UsageError(`Unknown --output "${output}": use token, json or env.`);
     const spec = requireIdpSpec(values, io.env);
     const request = parseTokenRequest(values, io.env);
     const extraFlags = parseParams(values.param ?? []);
     const clock = deps.clock ?? systemClock;
     const err = styler(io.stderr, io.env);
 
-    const runtime = await runtimeFor({ io, ca: values.ca, insecure: values.insecure, proxy: values.proxy, timeout: values.timeout });
+    const runtime = await runtimeFor({
+      io,
+      ca: values.ca,
+      insecure: values.insecure,
+      proxy: values.proxy,
+      timeout: values.timeout,
+    });
     const exchanges: HttpExchange[] = [];
     const abort = new AbortController();
     void io.interrupted?.then(() => abort.abort());
     try {
-      const idp = await connectIdp(spec, { http: recording(runtime.deps.http, exchanges), io, clock, needClient: true });
+      const idp = await connectIdp(spec, {
+        http: recording(runtime.deps.http, exchanges),
+        io,
+        clock,
+        needClient: true,
+      });
       for (const warning of idp.warnings) io.stderr.write(`${err.yellow('warning')}: ${warning}\n`);
       const scopeFlags = (values.scope ?? []).flatMap((s) => splitScope(s) ?? []);
       const scope = scopeFlags.length > 0 ? scopeFlags : idp.defaults.scopes;
@@ -269,7 +330,9 @@ export function createTokenCommand(deps: TokenCommandDeps = {}): (args: string[]
             signal: abort.signal,
             sleep: deps.sleep,
             onUserCode: (info: DeviceUserCode) => {
-              io.stderr.write(`To sign in, open ${err.bold(info.verificationUriComplete ?? info.verificationUri)} and enter the code ${err.bold(info.userCode)} (valid ${Math.round(info.expiresIn / 60)} min). Waiting...\n`);
+              io.stderr.write(
+                `To sign in, open ${err.bold(info.verificationUriComplete ?? info.verificationUri)} and enter the code ${err.bold(info.userCode)} (valid ${Math.round(info.expiresIn / 60)} min). Waiting...\n`,
+              );
             },
           });
           break;
@@ -298,7 +361,8 @@ export function createTokenCommand(deps: TokenCommandDeps = {}): (args: string[]
       return EXIT.ok;
     } finally {
       if (values.curl) {
-        for (const exchange of curlExchanges(exchanges)) io.stderr.write(`${err.dim(`# ${exchange.label}`)}\n${toCurl(exchange)}\n`);
+        for (const exchange of curlExchanges(exchanges))
+          io.stderr.write(`${err.dim(`# ${exchange.label}`)}\n${toCurl(exchange)}\n`);
       }
       await runtime.close();
     }

@@ -2,7 +2,14 @@ import { parseArgs } from 'node:util';
 import { classifyToken, decodeJwt } from '../../core/jwt/decode';
 import { verifyJwt } from '../../core/jwt/verify';
 import type { JwtProfile, JwtVerification } from '../../core/jwt/verify';
-import { connectIdp, rejectSecretFlags, requireIdpSpec, SERVER_OPTIONS, SERVER_OPTIONS_HELP, TRANSPORT_OPTIONS } from '../idp-options';
+import {
+  connectIdp,
+  rejectSecretFlags,
+  requireIdpSpec,
+  SERVER_OPTIONS,
+  SERVER_OPTIONS_HELP,
+  TRANSPORT_OPTIONS,
+} from '../idp-options';
 import type { CliIo, Styler } from '../io';
 import { EXIT, styler, UsageError } from '../io';
 import { runtimeFor } from '../runtime';
@@ -44,7 +51,12 @@ export function formatVerification(verification: Pick<JwtVerification, 'valid' |
     }
   }
   const failed = verification.checks.filter((c) => !c.ok).length;
-  lines.push('', verification.valid ? s.green('VALID: every check passed.') : s.red(`INVALID: ${failed} of ${verification.checks.length} checks failed.`));
+  lines.push(
+    '',
+    verification.valid
+      ? s.green('VALID: every check passed.')
+      : s.red(`INVALID: ${failed} of ${verification.checks.length} checks failed.`),
+  );
   return `${lines.join('\n')}\n`;
 }
 
@@ -52,7 +64,8 @@ export function formatVerification(verification: Pick<JwtVerification, 'valid' |
 export function parseLeeway(value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
   const seconds = Number(value);
-  if (value.trim() === '' || !Number.isFinite(seconds) || seconds < 0) throw new UsageError(`--leeway takes a number of seconds, got "${value}".`);
+  if (value.trim() === '' || !Number.isFinite(seconds) || seconds < 0)
+    throw new UsageError(`--leeway takes a number of seconds, got "${value}".`);
   return seconds;
 }
 
@@ -75,7 +88,8 @@ export async function verifyCommand(args: string[], io: CliIo): Promise<number> 
   });
   if (positionals.length > 1) throw new UsageError('Give at most one token.');
   const profile = values.profile as JwtProfile;
-  if (!PROFILES.includes(profile)) throw new UsageError(`Unknown --profile "${values.profile}": use ${PROFILES.join(', ')}.`);
+  if (!PROFILES.includes(profile))
+    throw new UsageError(`Unknown --profile "${values.profile}": use ${PROFILES.join(', ')}.`);
   const leewaySeconds = parseLeeway(values.leeway);
   const spec = requireIdpSpec(values, io.env);
   const token = await readTokenArgument(positionals[0], values['token-env'], io);
@@ -93,11 +107,23 @@ export async function verifyCommand(args: string[], io: CliIo): Promise<number> 
     );
   }
 
-  const runtime = await runtimeFor({ io, ca: values.ca, insecure: values.insecure, proxy: values.proxy, timeout: values.timeout });
+  const runtime = await runtimeFor({
+    io,
+    ca: values.ca,
+    insecure: values.insecure,
+    proxy: values.proxy,
+    timeout: values.timeout,
+  });
   try {
     // An issuer given next to --jwks-uri is only compared, so an IdP without discovery can be checked too.
-    const idp = await connectIdp(spec, { http: runtime.deps.http, io, needClient: false, discovery: values['jwks-uri'] === undefined });
-    if (!idp.jwks) throw new UsageError(`${idp.ctx.metadata.issuer || 'The IdP'} publishes no jwks_uri: give --jwks-uri.`);
+    const idp = await connectIdp(spec, {
+      http: runtime.deps.http,
+      io,
+      needClient: false,
+      discovery: values['jwks-uri'] === undefined,
+    });
+    if (!idp.jwks)
+      throw new UsageError(`${idp.ctx.metadata.issuer || 'The IdP'} publishes no jwks_uri: give --jwks-uri.`);
     const verification = await verifyJwt(token, {
       keys: idp.jwks,
       issuer: idp.ctx.metadata.issuer || undefined,

@@ -13,7 +13,10 @@ function maskHeaders(result: unknown): unknown {
     if (!section?.headers) continue;
     const headers: Record<string, unknown> = {};
     for (const [name, value] of Object.entries(section.headers)) {
-      headers[name] = CREDENTIAL_HEADER.test(name) && typeof value === 'string' ? value.replace(/^(\S+\s+)?.*$/, (_m, scheme: string | undefined) => `${scheme ?? ''}<redacted>`) : value;
+      headers[name] =
+        CREDENTIAL_HEADER.test(name) && typeof value === 'string'
+          ? value.replace(/^(\S+\s+)?.*$/, (_m, scheme: string | undefined) => `${scheme ?? ''}<redacted>`)
+          : value;
     }
     copy[part] = { ...section, headers };
   }
@@ -24,7 +27,8 @@ function maskHeaders(result: unknown): unknown {
 function scrub(value: unknown, secrets: readonly string[]): unknown {
   if (typeof value === 'string') return redactText(value, secrets);
   if (Array.isArray(value)) return value.map((item) => scrub(item, secrets));
-  if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, scrub(v, secrets)]));
+  if (value !== null && typeof value === 'object')
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, scrub(v, secrets)]));
   return value;
 }
 

@@ -1,6 +1,7 @@
 import type { RunResult, StepRun } from '../../core/flow/runner';
 
-const escape = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+const escape = (text: string) =>
+  text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 /** A step's failed assertions, then those of the steps inside it (a repeat), each named by its path. */
 function failedAssertions(step: StepRun, inner = false): string[] {
@@ -15,9 +16,13 @@ export function toJunit(result: RunResult, fileName: string): string {
     const time = (step.durationMs / 1000).toFixed(3);
     const open = `    <testcase classname="${escape(`${fileName}.${result.flow}`)}" name="${escape(name)}" time="${time}">`;
     if (step.status === 'skipped') return `${open}<skipped/></testcase>`;
-    if (step.status === 'error') return `${open}<error message="${escape(step.error?.message ?? 'error')}" type="${escape(step.error?.code ?? 'error')}">${escape(step.error?.hint ?? '')}</error></testcase>`;
+    if (step.status === 'error')
+      return `${open}<error message="${escape(step.error?.message ?? 'error')}" type="${escape(step.error?.code ?? 'error')}">${escape(step.error?.hint ?? '')}</error></testcase>`;
     if (step.status === 'failed') {
-      const messages = [...failedAssertions(step), ...(step.verdict && step.verdict.code !== 'ok' ? [`why: ${step.verdict.summary}`] : [])];
+      const messages = [
+        ...failedAssertions(step),
+        ...(step.verdict && step.verdict.code !== 'ok' ? [`why: ${step.verdict.summary}`] : []),
+      ];
       return `${open}<failure message="${escape(messages[0] ?? 'failed')}">${escape(messages.join('\n'))}</failure></testcase>`;
     }
     return `${open}</testcase>`;

@@ -22,7 +22,9 @@ function stepLine(step: StepRun, s: Styler, previousVerdict?: string): string[] 
   const mark = step.status === 'passed' ? s.green('✔') : step.status === 'skipped' ? s.dim('-') : s.red('✖');
   const depth = step.path.split('/').length - 1;
   const indent = '  '.repeat(depth + 1);
-  const title = step.name ? `${s.bold(step.path.split('/').at(-1)!)}  ${step.name}` : `${s.bold(step.path.split('/').at(-1)!)}  ${s.dim(step.type)}`;
+  const title = step.name
+    ? `${s.bold(step.path.split('/').at(-1)!)}  ${step.name}`
+    : `${s.bold(step.path.split('/').at(-1)!)}  ${s.dim(step.type)}`;
   const lines = [`${indent}${mark} ${title}  ${s.dim(ms(step.durationMs))}`];
   for (const note of step.notes) lines.push(`${indent}    ${s.dim(note)}`);
   for (const assertion of step.assertions) {
@@ -56,7 +58,9 @@ export function prettyReporter(write: (text: string) => void, s: Styler) {
     onEvent(event: RunEvent): void {
       switch (event.type) {
         case 'run-start':
-          write(`${s.bold('▶')} flow ${s.bold(event.flow)}${event.env ? ` (environment ${event.env})` : ''}, ${event.steps.length} steps\n`);
+          write(
+            `${s.bold('▶')} flow ${s.bold(event.flow)}${event.env ? ` (environment ${event.env})` : ''}, ${event.steps.length} steps\n`,
+          );
           break;
         case 'exchange': {
           const list = pendingExchanges.get(event.path) ?? [];
@@ -71,7 +75,10 @@ export function prettyReporter(write: (text: string) => void, s: Styler) {
           }
           const stepLines = lines(event.step);
           write(`${stepLines[0]}\n`);
-          for (const exchange of (pendingExchanges.get(event.step.path) ?? []).sort((a, b) => a.startedAt - b.startedAt)) write(`${exchangeLine(exchange, s)}\n`);
+          for (const exchange of (pendingExchanges.get(event.step.path) ?? []).sort(
+            (a, b) => a.startedAt - b.startedAt,
+          ))
+            write(`${exchangeLine(exchange, s)}\n`);
           pendingExchanges.delete(event.step.path);
           if (stepLines.length > 1) write(`${stepLines.slice(1).join('\n')}\n`);
           break;

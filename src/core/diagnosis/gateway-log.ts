@@ -57,7 +57,15 @@ const APACHE_INCOMING = /incoming request: "([^"?]*)/;
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
 function localTime(parts: number[], offsetMinutes: number): number {
-  const [year, month, day, hour, minute, second, micros] = parts as [number, number, number, number, number, number, number];
+  const [year, month, day, hour, minute, second, micros] = parts as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
   return Date.UTC(year, month, day, hour, minute, second) + Math.floor(micros / 1000) - offsetMinutes * 60_000;
 }
 
@@ -66,14 +74,29 @@ function parseLine(raw: string, offset: number): GatewayLogLine {
   const a = APACHE.exec(line);
   if (a) {
     const micros = Number((a[6] ?? '0').padEnd(6, '0'));
-    const at = localTime([Number(a[7]), MONTHS.indexOf(a[1]!), Number(a[2]), Number(a[3]), Number(a[4]), Number(a[5]), micros], offset);
+    const at = localTime(
+      [Number(a[7]), MONTHS.indexOf(a[1]!), Number(a[2]), Number(a[3]), Number(a[4]), Number(a[5]), micros],
+      offset,
+    );
     const message = a[11]!;
     const path = APACHE_INCOMING.exec(message)?.[1];
-    return { at, level: a[9], module: a[8] || undefined, client: a[10], path, message, format: 'apache', ...(path === undefined ? {} : { starts: true }) };
+    return {
+      at,
+      level: a[9],
+      module: a[8] || undefined,
+      client: a[10],
+      path,
+      message,
+      format: 'apache',
+      ...(path === undefined ? {} : { starts: true }),
+    };
   }
   const n = NGINX.exec(line);
   if (n) {
-    const at = localTime([Number(n[1]), Number(n[2]) - 1, Number(n[3]), Number(n[4]), Number(n[5]), Number(n[6]), 0], offset);
+    const at = localTime(
+      [Number(n[1]), Number(n[2]) - 1, Number(n[3]), Number(n[4]), Number(n[5]), Number(n[6]), 0],
+      offset,
+    );
     let message = n[8]!;
     const requestId = NGINX_REQUEST_ID.exec(message)?.[1];
     const context = NGINX_CONTEXT.exec(message);
@@ -138,14 +161,22 @@ export function linesForRequest(lines: readonly GatewayLogLine[], request: Reque
   // nginx stamps whole seconds, rounded down: its lines may read up to a second early.
   // A timed line that names no client is about the server (start-up, workers), not about a request.
   const inWindow = lines.filter(
-    (line) => line.at !== undefined && line.at >= from - (line.format === 'nginx' ? 1000 : 0) && line.at <= to && (line.client !== undefined || line.path !== undefined),
+    (line) =>
+      line.at !== undefined &&
+      line.at >= from - (line.format === 'nginx' ? 1000 : 0) &&
+      line.at <= to &&
+      (line.client !== undefined || line.path !== undefined),
   );
   const port = request.clientPort === undefined ? undefined : `:${request.clientPort}`;
   const byPort = port ? inWindow.filter((line) => line.client?.endsWith(port)) : [];
   if (byPort.length > 0) return nearestRun(byPort, request.startedAt);
   if (!request.path) return inWindow;
-  const clients = new Set(inWindow.filter((line) => line.client && line.path === request.path).map((line) => line.client));
-  const matching = inWindow.filter((line) => (line.path !== undefined ? line.path === request.path : clients.size === 0 || clients.has(line.client)));
+  const clients = new Set(
+    inWindow.filter((line) => line.client && line.path === request.path).map((line) => line.client),
+  );
+  const matching = inWindow.filter((line) =>
+    line.path !== undefined ? line.path === request.path : clients.size === 0 || clients.has(line.client),
+  );
   return clients.size === 1 ? nearestRun(matching, request.startedAt) : matching;
 }
 
@@ -190,17 +221,32 @@ export interface LogEvidence {
 // mod_auth_openidc 2.4's as captured (test/fixtures/gateway-logs); the Kong ones are the message
 // texts of Kong's openid-connect source (docs/reference/kong-error-log.md).
 const SIGNALS: Array<[RegExp, GatewayLogSignal]> = [
-  [/"error" entry with value: ""?(invalid_client|unauthorized_client)""?|HTTP response code=401|introspection endpoint \((?:401|403)\)/, 'introspection_client_refused'],
-  [/SSL certificate problem|certificate verify failed|unable to get local issuer certificate|handshake failed|SSL routines/i, 'introspection_tls_failed'],
-  [/curl_easy_perform\(\) failed|could not get a validation response|introspection endpoint was not specified|received from the introspection endpoint|connection refused|timed out/i, 'introspection_unreachable'],
-  [/"active" boolean object with value "false"|response=\{"active":false\}|\binactive token\b|not active anymore/, 'introspection_inactive'],
+  [
+    /"error" entry with value: ""?(invalid_client|unauthorized_client)""?|HTTP response code=401|introspection endpoint \((?:401|403)\)/,
+    'introspection_client_refused',
+  ],
+  [
+    /SSL certificate problem|certificate verify failed|unable to get local issuer certificate|handshake failed|SSL routines/i,
+    'introspection_tls_failed',
+  ],
+  [
+    /curl_easy_perform\(\) failed|could not get a validation response|introspection endpoint was not specified|received from the introspection endpoint|connection refused|timed out/i,
+    'introspection_unreachable',
+  ],
+  [
+    /"active" boolean object with value "false"|response=\{"active":false\}|\binactive token\b|not active anymore/,
+    'introspection_inactive',
+  ],
   [/no bearer token found|no suitable authorization credentials were provided/i, 'no_token'],
   [/remote user (?:could not be set|claim)/i, 'remote_user_claim_missing'],
   [/invalid exp claim|access token has expired/, 'token_expired'],
   [/invalid issuer \(|issuers required but|required issuers are missing/, 'issuer_not_allowed'],
   [/invalid aud claim|aud claim was not specified/, 'audience_mismatch'],
   [/suitable jwk was not found/, 'unknown_signing_key'],
-  [/(?:scopes|audience|groups|roles) required but no|required (?:scopes|audience|groups|roles) are missing/, 'required_claims_missing'],
+  [
+    /(?:scopes|audience|groups|roles) required but no|required (?:scopes|audience|groups|roles) are missing/,
+    'required_claims_missing',
+  ],
   [/forbidden claim '/, 'claim_forbidden'],
   [/kong consumer was not found/, 'consumer_not_found'],
   [/using discovery failed|discovery information could not be loaded|rediscovery failed/, 'discovery_failed'],
@@ -208,7 +254,8 @@ const SIGNALS: Array<[RegExp, GatewayLogSignal]> = [
 ];
 
 // A JWT, or the value of a token-bearing pair, anywhere in a line: masked even when the log truncated it.
-const TOKEN_SHAPES = /eyJ[\w-]{4,}\.[\w-]*(?:\.[\w-]*)?|(\b(?:token|access_token|bearer token|client_secret|OIDC_access_token)(?:=|: ))([^\s,&"]{4,})/gi;
+const TOKEN_SHAPES =
+  /eyJ[\w-]{4,}\.[\w-]*(?:\.[\w-]*)?|(\b(?:token|access_token|bearer token|client_secret|OIDC_access_token)(?:=|: ))([^\s,&"]{4,})/gi;
 
 /** Masks the secrets a log line may carry: the ones the run knows, and any token-shaped value. */
 export function redactLogText(text: string, secrets: readonly string[] = []): string {
@@ -226,10 +273,15 @@ export function logEvidence(lines: readonly GatewayLogLine[], secrets: readonly 
   const out: LogEvidence[] = [];
   for (const line of lines) {
     const signal = SIGNALS.find(([pattern]) => pattern.test(line.message))?.[1];
-    const aboutRequest = line.format === 'plain' || line.client !== undefined || line.path !== undefined || line.requestId !== undefined;
+    const aboutRequest =
+      line.format === 'plain' || line.client !== undefined || line.path !== undefined || line.requestId !== undefined;
     const quiet = line.level !== undefined && /^(debug|trace\d*|info)$/.test(line.level);
     if (!signal && (quiet || !aboutRequest)) continue;
-    out.push({ ...(signal ? { signal } : {}), text: redactLogText(line.message, secrets), ...(line.level ? { level: line.level } : {}) });
+    out.push({
+      ...(signal ? { signal } : {}),
+      text: redactLogText(line.message, secrets),
+      ...(line.level ? { level: line.level } : {}),
+    });
   }
   return out;
 }

@@ -33,19 +33,27 @@ export function compileAssertionRegex(pattern: string, where?: string): RegExp {
   const source = literal ? literal[1]! : pattern;
   const flags = (literal ? literal[2]! : '').replace(/[gy]/g, '');
   if (source.length > MAX_PATTERN_LENGTH) {
-    throw new OidcError('assertion.regex', `The regular expression in 'matches' is ${source.length} characters long; the limit is ${MAX_PATTERN_LENGTH}.`, {
-      where,
-      hint: 'Use a shorter pattern, or compare with equals / contains.',
-    });
+    throw new OidcError(
+      'assertion.regex',
+      `The regular expression in 'matches' is ${source.length} characters long; the limit is ${MAX_PATTERN_LENGTH}.`,
+      {
+        where,
+        hint: 'Use a shorter pattern, or compare with equals / contains.',
+      },
+    );
   }
   try {
     return new RegExp(source, flags);
   } catch (error) {
-    throw new OidcError('assertion.regex', `'matches: ${pattern.slice(0, 80)}' is not a valid regular expression: ${(error as Error).message.replace(/^Invalid regular expression: /, '')}.`, {
-      where,
-      hint: 'Escape special characters such as ( [ . with a backslash, or write /pattern/i for flags.',
-      cause: error,
-    });
+    throw new OidcError(
+      'assertion.regex',
+      `'matches: ${pattern.slice(0, 80)}' is not a valid regular expression: ${(error as Error).message.replace(/^Invalid regular expression: /, '')}.`,
+      {
+        where,
+        hint: 'Escape special characters such as ( [ . with a backslash, or write /pattern/i for flags.',
+        cause: error,
+      },
+    );
   }
 }
 
@@ -60,7 +68,8 @@ const JWT_SHAPE = /^[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]*$/;
 /** Keeps tokens and secrets out of reports while leaving everything else readable. */
 export function redactValue(value: unknown, key?: string): unknown {
   if (typeof value === 'string') {
-    if ((key !== undefined && SECRET_KEY.test(key)) || JWT_SHAPE.test(value)) return `<redacted, ${value.length} chars>`;
+    if ((key !== undefined && SECRET_KEY.test(key)) || JWT_SHAPE.test(value))
+      return `<redacted, ${value.length} chars>`;
     return value;
   }
   if (Array.isArray(value)) return value.map((item) => redactValue(item, key));
@@ -84,14 +93,17 @@ function jsonType(value: unknown): JsonTypeName | 'undefined' {
 }
 
 function statusMatches(status: number, expected: number | string): boolean {
-  return typeof expected === 'number' ? status === expected : String(status)[0] === expected[0] && /^[1-5]xx$/i.test(expected);
+  return typeof expected === 'number'
+    ? status === expected
+    : String(status)[0] === expected[0] && /^[1-5]xx$/i.test(expected);
 }
 
 function checkStatus(assertion: { status: StatusExpectation }, result: StepResult): Omit<AssertionResult, 'assertion'> {
   const actual = result.response?.status;
   const expected = Array.isArray(assertion.status) ? assertion.status : [assertion.status];
   const wanted = expected.length === 1 ? String(expected[0]) : `one of ${expected.join(', ')}`;
-  if (actual === undefined) return { passed: false, actual, message: `no HTTP response to check (expected status ${wanted})` };
+  if (actual === undefined)
+    return { passed: false, actual, message: `no HTTP response to check (expected status ${wanted})` };
   const passed = expected.some((e) => statusMatches(actual, e));
   return { passed, actual, message: passed ? `status was ${actual}` : `status was ${actual}, expected ${wanted}` };
 }
@@ -106,19 +118,32 @@ function scopeList(value: unknown, label: string): string[] | undefined {
 }
 
 /** Applies equals / contains / matches / exists / type to one value; `label` names it in messages. */
-function checkValue(matchers: ValueMatchers, value: unknown, label: string, where?: string): Omit<AssertionResult, 'assertion'> {
+function checkValue(
+  matchers: ValueMatchers,
+  value: unknown,
+  label: string,
+  where?: string,
+): Omit<AssertionResult, 'assertion'> {
   const actual = redactValue(value, label.replace(/^.*[.\s]/, ''));
   const failures: string[] = [];
   const present = value !== undefined;
-  const hasComparison = matchers.equals !== undefined || matchers.contains !== undefined || matchers.matches !== undefined || matchers.type !== undefined;
+  const hasComparison =
+    matchers.equals !== undefined ||
+    matchers.contains !== undefined ||
+    matchers.matches !== undefined ||
+    matchers.type !== undefined;
   const exists = matchers.exists ?? (hasComparison ? undefined : true);
-  if (exists === true && !present) return { passed: false, actual, message: `${label} is absent, expected it to exist` };
+  if (exists === true && !present)
+    return { passed: false, actual, message: `${label} is absent, expected it to exist` };
   if (exists === false) {
-    return present ? { passed: false, actual, message: `${label} is present (${show(actual)}), expected it to be absent` } : { passed: true, actual, message: `${label} is absent` };
+    return present
+      ? { passed: false, actual, message: `${label} is present (${show(actual)}), expected it to be absent` }
+      : { passed: true, actual, message: `${label} is absent` };
   }
   if (!present) return { passed: false, actual, message: `${label} is absent` };
   if (matchers.equals !== undefined && !isDeepStrictEqual(value, matchers.equals)) {
-    const typeNote = jsonType(value) !== jsonType(matchers.equals) ? ` (${jsonType(value)} vs ${jsonType(matchers.equals)})` : '';
+    const typeNote =
+      jsonType(value) !== jsonType(matchers.equals) ? ` (${jsonType(value)} vs ${jsonType(matchers.equals)})` : '';
     failures.push(`${label} was ${show(actual)}, expected ${show(redactValue(matchers.equals, label))}${typeNote}`);
   }
   if (matchers.contains !== undefined) {
@@ -140,7 +165,8 @@ function checkValue(matchers: ValueMatchers, value: unknown, label: string, wher
       return { passed: false, actual, message: (error as OidcError).message, errorCode: (error as OidcError).code };
     }
     const text = typeof value === 'string' ? value : JSON.stringify(value);
-    if (!regex.test(text.slice(0, MAX_MATCH_INPUT))) failures.push(`${label} was ${show(actual)}, expected it to match ${regex}`);
+    if (!regex.test(text.slice(0, MAX_MATCH_INPUT)))
+      failures.push(`${label} was ${show(actual)}, expected it to match ${regex}`);
   }
   if (matchers.type !== undefined && jsonType(value) !== matchers.type) {
     failures.push(`${label} is ${jsonType(value)}, expected ${matchers.type}`);
@@ -160,36 +186,73 @@ function expirySeconds(result: StepResult): number | undefined {
   return typeof exp === 'number' ? exp : undefined;
 }
 
-function evaluateOne(assertion: Assertion, result: StepResult, options: EvaluateOptions): Omit<AssertionResult, 'assertion'> {
+function evaluateOne(
+  assertion: Assertion,
+  result: StepResult,
+  options: EvaluateOptions,
+): Omit<AssertionResult, 'assertion'> {
   if ('status' in assertion) return checkStatus(assertion, result);
-  if ('header' in assertion) return checkValue(assertion, responseHeader(result, assertion.header), `header ${assertion.header}`);
+  if ('header' in assertion)
+    return checkValue(assertion, responseHeader(result, assertion.header), `header ${assertion.header}`);
   if ('json' in assertion) {
     const body = result.response?.body ?? result.introspection;
     if (body === null || typeof body !== 'object') {
-      return { passed: false, actual: redactValue(body), message: `the response body is ${body === undefined ? 'absent' : 'not JSON'}, so ${assertion.json} cannot be checked` };
+      return {
+        passed: false,
+        actual: redactValue(body),
+        message: `the response body is ${body === undefined ? 'absent' : 'not JSON'}, so ${assertion.json} cannot be checked`,
+      };
     }
     let values: unknown[];
     try {
-      values = JSONPath({ path: assertion.json, json: body as object, eval: false, wrap: true, resultType: 'value' }) as unknown[];
+      values = JSONPath({
+        path: assertion.json,
+        json: body as object,
+        eval: false,
+        wrap: true,
+        resultType: 'value',
+      }) as unknown[];
     } catch (error) {
-      return { passed: false, actual: undefined, message: `the JSON path ${assertion.json} is not valid: ${(error as Error).message}`, errorCode: 'assertion.jsonpath' };
+      return {
+        passed: false,
+        actual: undefined,
+        message: `the JSON path ${assertion.json} is not valid: ${(error as Error).message}`,
+        errorCode: 'assertion.jsonpath',
+      };
     }
     const definite = !/\*|\.\.|:|,|\?/.test(assertion.json);
     return checkValue(assertion, definite ? values[0] : values.length > 0 ? values : undefined, assertion.json);
   }
   if ('active' in assertion) {
-    const active = result.introspection?.active ?? (result.response?.body as Record<string, unknown> | undefined)?.active;
+    const active =
+      result.introspection?.active ?? (result.response?.body as Record<string, unknown> | undefined)?.active;
     const passed = active === assertion.active;
-    return { passed, actual: active, message: passed ? `token active was ${String(active)}` : `token active was ${active === undefined ? 'absent' : String(active)}, expected ${String(assertion.active)}` };
+    return {
+      passed,
+      actual: active,
+      message: passed
+        ? `token active was ${String(active)}`
+        : `token active was ${active === undefined ? 'absent' : String(active)}, expected ${String(assertion.active)}`,
+    };
   }
   if ('claim' in assertion) {
     const claims = claimsOf(result);
-    if (!claims) return { passed: false, actual: undefined, message: `this step has no claims to check ${assertion.claim} against` };
-    return checkValue(assertion, Object.hasOwn(claims, assertion.claim) ? claims[assertion.claim] : undefined, `claim ${assertion.claim}`);
+    if (!claims)
+      return {
+        passed: false,
+        actual: undefined,
+        message: `this step has no claims to check ${assertion.claim} against`,
+      };
+    return checkValue(
+      assertion,
+      Object.hasOwn(claims, assertion.claim) ? claims[assertion.claim] : undefined,
+      `claim ${assertion.claim}`,
+    );
   }
   if ('expiresIn' in assertion) {
     const exp = expirySeconds(result);
-    if (exp === undefined) return { passed: false, actual: undefined, message: 'the token has no expiry (expires_at / exp) to check' };
+    if (exp === undefined)
+      return { passed: false, actual: undefined, message: 'the token has no expiry (expires_at / exp) to check' };
     const remaining = Math.round(exp - options.now / 1000);
     const { atLeast, atMost } = assertion.expiresIn;
     const failures = [
@@ -199,19 +262,38 @@ function evaluateOne(assertion: Assertion, result: StepResult, options: Evaluate
     return {
       passed: failures.length === 0,
       actual: remaining,
-      message: failures.length === 0 ? `token expires in ${remaining}s` : `token expires in ${remaining}s, expected ${failures.join(' and ')}`,
+      message:
+        failures.length === 0
+          ? `token expires in ${remaining}s`
+          : `token expires in ${remaining}s, expected ${failures.join(' and ')}`,
     };
   }
   if ('durationMs' in assertion) {
     const duration = result.durationMs;
-    if (duration === undefined) return { passed: false, actual: undefined, message: 'the step duration was not recorded' };
+    if (duration === undefined)
+      return { passed: false, actual: undefined, message: 'the step duration was not recorded' };
     const passed = duration <= assertion.durationMs.atMost;
-    return { passed, actual: duration, message: passed ? `took ${duration} ms` : `took ${duration} ms, expected at most ${assertion.durationMs.atMost} ms` };
+    return {
+      passed,
+      actual: duration,
+      message: passed
+        ? `took ${duration} ms`
+        : `took ${duration} ms, expected at most ${assertion.durationMs.atMost} ms`,
+    };
   }
-  return { passed: false, actual: undefined, message: `the assertion needs one of: ${ASSERTION_SUBJECTS.join(', ')}`, errorCode: 'assertion.invalid' };
+  return {
+    passed: false,
+    actual: undefined,
+    message: `the assertion needs one of: ${ASSERTION_SUBJECTS.join(', ')}`,
+    errorCode: 'assertion.invalid',
+  };
 }
 
 /** Checks each assertion against a step result; never throws for a failing check. */
-export function evaluateAssertions(assertions: readonly Assertion[], result: StepResult, options: EvaluateOptions): AssertionResult[] {
+export function evaluateAssertions(
+  assertions: readonly Assertion[],
+  result: StepResult,
+  options: EvaluateOptions,
+): AssertionResult[] {
   return assertions.map((assertion) => ({ assertion, ...evaluateOne(assertion, result, options) }));
 }

@@ -40,7 +40,10 @@ export async function diagnoseCall(options: CallDiagnosisOptions, scope: RunScop
   const input: DiagnosisInput = {
     now: scope.clock.now(),
     gateway: { status: response.status, headers: response.headers, body: response.text.slice(0, 2000) },
-    request: { tokenLocation: token ? placement.in : 'none', authorizationScheme: token && placement.in === 'header' ? placement.scheme : undefined },
+    request: {
+      tokenLocation: token ? placement.in : 'none',
+      authorizationScheme: token && placement.in === 'header' ? placement.scheme : undefined,
+    },
     gatewayKind: gateway?.kind === 'kong' || gateway?.kind === 'apache' ? gateway.kind : 'other',
     kongConfig: gateway?.kind === 'kong' ? (gateway.config as DiagnosisInput['kongConfig']) : undefined,
   };
@@ -62,7 +65,11 @@ export async function diagnoseCall(options: CallDiagnosisOptions, scope: RunScop
       if (idp) {
         const diagHttp = withHttpOptions(http, idp.httpOptions);
         if (kind === 'jwt' && idp.jwks) {
-          const verification = await verifyJwt(token, { keys: idp.jwks, issuer: idp.ctx.metadata.issuer, clock: scope.clock }).catch(() => undefined);
+          const verification = await verifyJwt(token, {
+            keys: idp.jwks,
+            issuer: idp.ctx.metadata.issuer,
+            clock: scope.clock,
+          }).catch(() => undefined);
           if (verification) {
             input.token.verification = verification;
             run.jwtChecks = verification.checks;
@@ -70,7 +77,14 @@ export async function diagnoseCall(options: CallDiagnosisOptions, scope: RunScop
         }
         if (idp.ctx.metadata.introspection_endpoint) {
           try {
-            const answer = await introspect({ ...idp.ctx, http: { send: (r) => diagHttp.send({ ...r, label: `diagnosis: ${r.label ?? 'introspection'}` }) } }, token, {});
+            const answer = await introspect(
+              {
+                ...idp.ctx,
+                http: { send: (r) => diagHttp.send({ ...r, label: `diagnosis: ${r.label ?? 'introspection'}` }) },
+              },
+              token,
+              {},
+            );
             input.introspection = { active: answer.active, claims: answer.claims };
             scope.lastIntrospection.set(token, { active: answer.active, claims: answer.claims });
           } catch (error) {
@@ -91,7 +105,11 @@ export async function diagnoseCall(options: CallDiagnosisOptions, scope: RunScop
  * IdP was already discovered, its metadata. No I/O of its own. The config
  * is a flow file's description, so what it leaves out is unknown (partial).
  */
-export async function routeFindings(gateway: Pick<GatewayConfig, 'kind' | 'config'> | undefined, token: string | undefined, scope: RunScope): Promise<LintFinding[] | undefined> {
+export async function routeFindings(
+  gateway: Pick<GatewayConfig, 'kind' | 'config'> | undefined,
+  token: string | undefined,
+  scope: RunScope,
+): Promise<LintFinding[] | undefined> {
   if (gateway?.kind !== 'kong' || !gateway.config) return undefined;
   const context: LintContext = { partial: true };
   if (token) {

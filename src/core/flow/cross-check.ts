@@ -66,17 +66,28 @@ class Checker {
 
   run(): CrossCheckProblem[] {
     const { file } = this;
-    if (file.defaultEnvironment !== undefined) this.checkName('environment', file.defaultEnvironment, ['defaultEnvironment']);
+    if (file.defaultEnvironment !== undefined)
+      this.checkName('environment', file.defaultEnvironment, ['defaultEnvironment']);
     for (const [env, values] of Object.entries(file.environments ?? {})) {
       for (const [key, value] of Object.entries(values)) {
         if (typeof value === 'string' && hasTemplate(value)) {
-          this.error('flowfile.template', ['environments', env, key], `environments.${env}.${key} uses a {{ }} template; environment values are plain values or \${env:NAME} references.`, 'Move the composed value into the field that needs it, e.g. url: "{{env.kongUrl}}/orders".');
+          this.error(
+            'flowfile.template',
+            ['environments', env, key],
+            `environments.${env}.${key} uses a {{ }} template; environment values are plain values or \${env:NAME} references.`,
+            'Move the composed value into the field that needs it, e.g. url: "{{env.kongUrl}}/orders".',
+          );
         }
       }
     }
     for (const [name, idp] of Object.entries(file.idps ?? {})) {
       this.checkTemplates(idp, ['idps', name], undefined, 'IdPs are shared by every flow');
-      if (idp.insecureSkipTlsVerify) this.warn(['idps', name, 'insecureSkipTlsVerify'], `idps.${name} does not verify TLS certificates.`, 'Use caFile with your corporate or sandbox CA instead, so tokens cannot be intercepted.');
+      if (idp.insecureSkipTlsVerify)
+        this.warn(
+          ['idps', name, 'insecureSkipTlsVerify'],
+          `idps.${name} does not verify TLS certificates.`,
+          'Use caFile with your corporate or sandbox CA instead, so tokens cannot be intercepted.',
+        );
     }
     for (const [name, route] of Object.entries(file.routes ?? {})) {
       this.checkTemplates(route, ['routes', name], undefined, 'Routes are shared by every flow');
@@ -96,7 +107,12 @@ class Checker {
       const stepPath = [...path, i];
       const first = all.get(step.id);
       if (first) {
-        this.error('flowfile.reference', [...stepPath, 'id'], `Step id '${step.id}' is used twice in this flow (first at ${formatDataPath(first)}).`, 'Give every step, including steps inside repeat, its own id: later steps read results by id.');
+        this.error(
+          'flowfile.reference',
+          [...stepPath, 'id'],
+          `Step id '${step.id}' is used twice in this flow (first at ${formatDataPath(first)}).`,
+          'Give every step, including steps inside repeat, its own id: later steps read results by id.',
+        );
       } else {
         all.set(step.id, stepPath);
       }
@@ -118,28 +134,53 @@ class Checker {
   }
 
   private checkStep(step: StepDef, path: DataPath, scope: StepScope): void {
-    if (NEEDS_IDP.has(step.type) || (step.type === 'verify' && step.idp !== undefined)) this.checkName('idp', (step as { idp: string }).idp, [...path, 'idp']);
+    if (NEEDS_IDP.has(step.type) || (step.type === 'verify' && step.idp !== undefined))
+      this.checkName('idp', (step as { idp: string }).idp, [...path, 'idp']);
     for (const [i, env] of (step.onlyIn ?? []).entries()) this.checkName('environment', env, [...path, 'onlyIn', i]);
     switch (step.type) {
       case 'call':
         this.checkName('route', step.route, [...path, 'route']);
         this.checkBody(step, path);
         if (step.token === undefined && !scope.hasEarlierTokenStep) {
-          this.warn(path, `${formatDataPath(path)} sends the latest token, but no token step runs before it.`, "Add a token step earlier, set token: '{{steps.<id>.token.access_token}}', or token: false to call without one.");
+          this.warn(
+            path,
+            `${formatDataPath(path)} sends the latest token, but no token step runs before it.`,
+            "Add a token step earlier, set token: '{{steps.<id>.token.access_token}}', or token: false to call without one.",
+          );
         }
         break;
       case 'request':
         this.checkBody(step, path);
         break;
       case 'verify':
-        if (step.idp === undefined && step.jwks === undefined) this.error('flowfile.schema', path, `${formatDataPath(path)} needs 'idp' or 'jwks' to know which keys to verify against.`, undefined, true);
+        if (step.idp === undefined && step.jwks === undefined)
+          this.error(
+            'flowfile.schema',
+            path,
+            `${formatDataPath(path)} needs 'idp' or 'jwks' to know which keys to verify against.`,
+            undefined,
+            true,
+          );
         break;
       case 'wait':
-        if (step.seconds === undefined && !step.confirm) this.error('flowfile.schema', path, `${formatDataPath(path)} needs 'seconds' or 'confirm: true'.`, undefined, true);
+        if (step.seconds === undefined && !step.confirm)
+          this.error(
+            'flowfile.schema',
+            path,
+            `${formatDataPath(path)} needs 'seconds' or 'confirm: true'.`,
+            undefined,
+            true,
+          );
         break;
       case 'repeat':
         if ((step.step === undefined) === (step.steps === undefined)) {
-          this.error('flowfile.schema', path, `${formatDataPath(path)} needs exactly one of 'step' (one step) or 'steps' (a list).`, undefined, true);
+          this.error(
+            'flowfile.schema',
+            path,
+            `${formatDataPath(path)} needs exactly one of 'step' (one step) or 'steps' (a list).`,
+            undefined,
+            true,
+          );
         }
         break;
       default:
@@ -152,10 +193,15 @@ class Checker {
     delete own.until;
     scope.running.push(step.id);
     this.checkTemplates(own, path, scope);
-    for (const [key, list] of [['assert', step.assert], ['until', step.type === 'repeat' ? step.until : undefined]] as const) {
+    for (const [key, list] of [
+      ['assert', step.assert],
+      ['until', step.type === 'repeat' ? step.until : undefined],
+    ] as const) {
       if (list === undefined) continue;
       const items = Array.isArray(list) ? list : [list];
-      items.forEach((assertion, i) => this.checkAssertion(assertion, Array.isArray(list) ? [...path, key, i] : [...path, key]));
+      items.forEach((assertion, i) =>
+        this.checkAssertion(assertion, Array.isArray(list) ? [...path, key, i] : [...path, key]),
+      );
     }
     if (step.type === 'repeat') {
       const inner = innerSteps(step);
@@ -170,7 +216,14 @@ class Checker {
 
   private checkBody(step: { body?: unknown; json?: unknown; form?: unknown }, path: DataPath): void {
     const given = (['body', 'json', 'form'] as const).filter((k) => step[k] !== undefined);
-    if (given.length > 1) this.error('flowfile.schema', [...path, given[1]!], `${formatDataPath(path)} has both '${given[0]}' and '${given[1]}'; a request has one body.`, 'Keep one of body (text), json or form.', true);
+    if (given.length > 1)
+      this.error(
+        'flowfile.schema',
+        [...path, given[1]!],
+        `${formatDataPath(path)} has both '${given[0]}' and '${given[1]}'; a request has one body.`,
+        'Keep one of body (text), json or form.',
+        true,
+      );
   }
 
   private checkAssertion(assertion: Assertion, path: DataPath): void {
@@ -178,11 +231,21 @@ class Checker {
       try {
         compileAssertionRegex(assertion.matches);
       } catch (error) {
-        this.error('flowfile.schema', [...path, 'matches'], `${formatDataPath(path)}.matches: ${(error as Error).message}`, (error as { hint?: string }).hint);
+        this.error(
+          'flowfile.schema',
+          [...path, 'matches'],
+          `${formatDataPath(path)}.matches: ${(error as Error).message}`,
+          (error as { hint?: string }).hint,
+        );
       }
     }
     if ('json' in assertion && /[()]/.test(assertion.json)) {
-      this.error('flowfile.schema', [...path, 'json'], `${formatDataPath(path)}.json uses a script expression; JSON paths here cannot run code.`, 'Use plain paths such as $.items[0].id and compare with equals / contains / matches.');
+      this.error(
+        'flowfile.schema',
+        [...path, 'json'],
+        `${formatDataPath(path)}.json uses a script expression; JSON paths here cannot run code.`,
+        'Use plain paths such as $.items[0].id and compare with equals / contains / matches.',
+      );
     }
   }
 
@@ -194,7 +257,12 @@ class Checker {
       try {
         parts = parseTemplate(value);
       } catch (error) {
-        this.error('flowfile.template', path, `${formatDataPath(path)}: ${(error as Error).message}`, (error as { hint?: string }).hint);
+        this.error(
+          'flowfile.template',
+          path,
+          `${formatDataPath(path)}: ${(error as Error).message}`,
+          (error as { hint?: string }).hint,
+        );
         return;
       }
       for (const part of parts) if (part.kind === 'expr') this.checkReference(part.expr, path, scope, sharedReason);
@@ -206,11 +274,21 @@ class Checker {
     }
   }
 
-  private checkReference(expr: TemplateExpression, path: DataPath, scope: StepScope | undefined, sharedReason?: string): void {
+  private checkReference(
+    expr: TemplateExpression,
+    path: DataPath,
+    scope: StepScope | undefined,
+    sharedReason?: string,
+  ): void {
     const name = expr.segments[0];
     const label = `{{${expr.source}}} in ${formatDataPath(path)}`;
     if (expr.root !== 'env' && !scope) {
-      this.error('flowfile.template', path, `${label} reads ${expr.root}; ${sharedReason ?? 'this part of the file'} can only use {{env.*}}.`, 'Move the value into an environment, or override the field in the step.');
+      this.error(
+        'flowfile.template',
+        path,
+        `${label} reads ${expr.root}; ${sharedReason ?? 'this part of the file'} can only use {{env.*}}.`,
+        'Move the value into an environment, or override the field in the step.',
+      );
       return;
     }
     if (typeof name !== 'string') {
@@ -220,18 +298,38 @@ class Checker {
     if (expr.root === 'env') return this.checkEnvReference(name, label, path, scope);
     if (expr.root === 'vars') {
       const vars = this.file.flows?.[scope!.flow]?.vars;
-      if (!vars || !Object.hasOwn(vars, name)) this.warn(path, `${label} reads vars.${name}, which the flow does not define; the run must supply it.`, `Add it under flows.${scope!.flow}.vars, or pass it when running.`);
+      if (!vars || !Object.hasOwn(vars, name))
+        this.warn(
+          path,
+          `${label} reads vars.${name}, which the flow does not define; the run must supply it.`,
+          `Add it under flows.${scope!.flow}.vars, or pass it when running.`,
+        );
       return;
     }
     const { earlier, all } = scope!;
     if (earlier.has(name)) return;
     const stepPath = all.get(name);
     if (scope!.running.includes(name)) {
-      this.error('flowfile.reference', path, `${label} reads step '${name}' from inside that same step; a step can only read steps that finished before it.`, 'Read an earlier step, or split this step in two.');
+      this.error(
+        'flowfile.reference',
+        path,
+        `${label} reads step '${name}' from inside that same step; a step can only read steps that finished before it.`,
+        'Read an earlier step, or split this step in two.',
+      );
     } else if (stepPath) {
-      this.error('flowfile.reference', path, `${label} reads step '${name}', which runs later (${formatDataPath(stepPath)}).`, 'Move the step that produces the value before the one that reads it.');
+      this.error(
+        'flowfile.reference',
+        path,
+        `${label} reads step '${name}', which runs later (${formatDataPath(stepPath)}).`,
+        'Move the step that produces the value before the one that reads it.',
+      );
     } else {
-      this.error('flowfile.reference', path, `${label} reads step '${name}', which is not in flow '${scope!.flow}'${didYouMean(name, earlier) || '.'}`, earlier.size > 0 ? `Steps before this one: ${[...earlier].join(', ')}.` : 'No step runs before this one.');
+      this.error(
+        'flowfile.reference',
+        path,
+        `${label} reads step '${name}', which is not in flow '${scope!.flow}'${didYouMean(name, earlier) || '.'}`,
+        earlier.size > 0 ? `Steps before this one: ${[...earlier].join(', ')}.` : 'No step runs before this one.',
+      );
     }
   }
 
@@ -243,9 +341,20 @@ class Checker {
     if (candidates.length > 0 && missing.length === 0) return;
     const knownKeys = new Set(this.envNames.flatMap((env) => Object.keys(envs[env]!)));
     if (missing.length === candidates.length) {
-      this.error('flowfile.reference', path, `${label} reads env.${name}, which no ${pinned ? `value of environment '${pinned}'` : 'environment'} defines${didYouMean(name, knownKeys) || '.'}`, candidates.length > 0 ? `Add ${name} under environments.${candidates[0]}.` : `Add an environment, e.g. environments: { local: { ${name}: ... } }.`);
+      this.error(
+        'flowfile.reference',
+        path,
+        `${label} reads env.${name}, which no ${pinned ? `value of environment '${pinned}'` : 'environment'} defines${didYouMean(name, knownKeys) || '.'}`,
+        candidates.length > 0
+          ? `Add ${name} under environments.${candidates[0]}.`
+          : `Add an environment, e.g. environments: { local: { ${name}: ... } }.`,
+      );
     } else {
-      this.warn(path, `${label} reads env.${name}, which environment${missing.length > 1 ? 's' : ''} ${missing.join(', ')} do${missing.length > 1 ? '' : 'es'} not define.`, `Add ${name} to ${missing.join(', ')}, or the flow fails there.`);
+      this.warn(
+        path,
+        `${label} reads env.${name}, which environment${missing.length > 1 ? 's' : ''} ${missing.join(', ')} do${missing.length > 1 ? '' : 'es'} not define.`,
+        `Add ${name} to ${missing.join(', ')}, or the flow fails there.`,
+      );
     }
   }
 }

@@ -22,7 +22,8 @@ export function closestMatch(word: string, candidates: Iterable<string>): string
   for (const candidate of candidates) {
     const distance = editDistance(word, candidate);
     // A prefix match ("scope" for "scopes") is a likely intent even when longer.
-    const adjusted = candidate.toLowerCase().startsWith(word.toLowerCase()) && word.length >= 3 ? Math.min(distance, 1) : distance;
+    const adjusted =
+      candidate.toLowerCase().startsWith(word.toLowerCase()) && word.length >= 3 ? Math.min(distance, 1) : distance;
     if (adjusted < bestDistance) {
       best = candidate;
       bestDistance = adjusted;

@@ -23,4 +23,5 @@ export type RunErrorCode =
 
 // FlowFileError takes its code from an issue, whose type allows the warning code
 // although only an error issue is ever thrown.
-export type FlowErrorCode = FlowFileIssue['code'] | TemplateErrorCode | SecretErrorCode | AssertionErrorCode | RunErrorCode;
+export type FlowErrorCode =
+  FlowFileIssue['code'] | TemplateErrorCode | SecretErrorCode | AssertionErrorCode | RunErrorCode;

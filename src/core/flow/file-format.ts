@@ -14,20 +14,59 @@ export const FLOW_FILE_VERSION = 1;
 export { CLIENT_AUTH_METHODS } from '../oauth/client-auth';
 export type { ClientAuthMethod } from '../oauth/client-auth';
 
-export const GRANT_TYPES = ['client_credentials', 'authorization_code', 'device_code', 'refresh_token', 'token_exchange', 'password'] as const;
+export const GRANT_TYPES = [
+  'client_credentials',
+  'authorization_code',
+  'device_code',
+  'refresh_token',
+  'token_exchange',
+  'password',
+] as const;
 export type GrantType = (typeof GRANT_TYPES)[number];
 
-export const STEP_TYPES = ['token', 'introspect', 'revoke', 'decode', 'verify', 'call', 'request', 'wait', 'repeat', 'admin'] as const;
+export const STEP_TYPES = [
+  'token',
+  'introspect',
+  'revoke',
+  'decode',
+  'verify',
+  'call',
+  'request',
+  'wait',
+  'repeat',
+  'admin',
+] as const;
 export type StepType = (typeof STEP_TYPES)[number];
 
 export const ADMIN_ACTIONS = ['deactivateClient', 'reactivateClient', 'rotateKeys'] as const;
 export type AdminAction = (typeof ADMIN_ACTIONS)[number];
 
-export const ENDPOINT_NAMES = ['token', 'introspection', 'revocation', 'jwks', 'authorization', 'device_authorization', 'userinfo'] as const;
+export const ENDPOINT_NAMES = [
+  'token',
+  'introspection',
+  'revocation',
+  'jwks',
+  'authorization',
+  'device_authorization',
+  'userinfo',
+] as const;
 export type EndpointName = (typeof ENDPOINT_NAMES)[number];
 
 /** Each flow-file endpoint name and the discovery metadata field it stands for. */
-export const ENDPOINT_METADATA_FIELDS: ReadonlyArray<readonly [EndpointName, 'token_endpoint' | 'introspection_endpoint' | 'revocation_endpoint' | 'jwks_uri' | 'authorization_endpoint' | 'device_authorization_endpoint' | 'userinfo_endpoint']> = [
+export const ENDPOINT_METADATA_FIELDS: ReadonlyArray<
+  readonly [
+    EndpointName,
+    (
+      | 'token_endpoint'
+      | 'introspection_endpoint'
+      | 'revocation_endpoint'
+      | 'jwks_uri'
+      | 'authorization_endpoint'
+      | 'device_authorization_endpoint'
+      | 'userinfo_endpoint'
+    ),
+  ]
+> = [
   ['token', 'token_endpoint'],
   ['introspection', 'introspection_endpoint'],
   ['revocation', 'revocation_endpoint'],

@@ -37,7 +37,10 @@ function lastToken(ctx: TemplateContext): string | undefined {
   return undefined;
 }
 
-function withBody(request: HttpRequest, body: { json?: unknown; form?: Record<string, string>; body?: string }): HttpRequest {
+function withBody(
+  request: HttpRequest,
+  body: { json?: unknown; form?: Record<string, string>; body?: string },
+): HttpRequest {
   if (body.json !== undefined) request.json = body.json;
   else if (body.form) request.form = body.form;
   else if (body.body !== undefined) request.body = body.body;
@@ -59,18 +62,38 @@ export async function runCallStep(step: CallStep, options: CallStepOptions, scop
   const { ctx, http, run } = options;
   const raw = options.routes?.[step.route];
   if (!raw) throw new OidcError('flowfile.reference', `There is no route '${step.route}' in this file.`);
-  const route = renderTemplate(raw, { env: ctx.env, steps: {} }, { secrets: scope.deps.secrets, where: `routes.${step.route}` }) as typeof raw;
+  const route = renderTemplate(
+    raw,
+    { env: ctx.env, steps: {} },
+    { secrets: scope.deps.secrets, where: `routes.${step.route}` },
+  ) as typeof raw;
   const token = step.token === false ? undefined : (step.token ?? lastToken(ctx));
   const url = new URL(`${route.baseUrl.replace(/\/$/, '')}${step.path ?? route.path ?? ''}`);
-  for (const [key, value] of Object.entries({ ...(route.query ?? {}), ...(step.query ?? {}) })) url.searchParams.set(key, String(value));
+  for (const [key, value] of Object.entries({ ...(route.query ?? {}), ...(step.query ?? {}) }))
+    url.searchParams.set(key, String(value));
   const headers: Record<string, string> = {};
-  for (const [key, value] of Object.entries({ ...(route.headers ?? {}), ...(step.headers ?? {}) })) headers[key] = String(value);
+  for (const [key, value] of Object.entries({ ...(route.headers ?? {}), ...(step.headers ?? {}) }))
+    headers[key] = String(value);
   const plain = { url: url.toString(), headers, form: step.form as Record<string, string> | undefined };
   const target = token ? placeToken(plain, token, route.token) : plain;
-  const request: HttpRequest = { method: step.method ?? route.method ?? 'GET', url: target.url, headers: target.headers, label: `route ${step.route}`, lane: 'gateway', secrets: token ? [token] : [] };
+  const request: HttpRequest = {
+    method: step.method ?? route.method ?? 'GET',
+    url: target.url,
+    headers: target.headers,
+    label: `route ${step.route}`,
+    lane: 'gateway',
+    secrets: token ? [token] : [],
+  };
   const response = await http.send(withBody(request, { json: step.json, form: target.form, body: step.body }));
-  const result: StepResult = { status: 'passed', request: { method: request.method, url: request.url, headers: target.headers }, response: responseResult(response) };
-  run.verdict = await diagnoseCall({ response, token, placement: route.token, gateway: route.gateway, http, run }, scope);
+  const result: StepResult = {
+    status: 'passed',
+    request: { method: request.method, url: request.url, headers: target.headers },
+    response: responseResult(response),
+  };
+  run.verdict = await diagnoseCall(
+    { response, token, placement: route.token, gateway: route.gateway, http, run },
+    scope,
+  );
   run.gatewayFindings = await routeFindings(route.gateway, token, scope);
   return result;
 }
@@ -82,7 +105,20 @@ export async function runRequestStep(step: RequestStep, http: HttpClient): Promi
   const headers: Record<string, string> = {};
   for (const [key, value] of Object.entries(step.headers ?? {})) headers[key] = String(value);
   const auth = headerValue(headers, 'authorization');
-  const request: HttpRequest = { method: step.method ?? 'GET', url: url.toString(), headers, label: `request ${step.id}`, lane: 'other', secrets: auth ? [auth.replace(/^\S+\s+/, '')] : [] };
-  const response = await http.send(withBody(request, { json: step.json, form: step.form as Record<string, string> | undefined, body: step.body }));
-  return { status: 'passed', request: { method: request.method, url: request.url, headers }, response: responseResult(response) };
+  const request: HttpRequest = {
+    method: step.method ?? 'GET',
+    url: url.toString(),
+    headers,
+    label: `request ${step.id}`,
+    lane: 'other',
+    secrets: auth ? [auth.replace(/^\S+\s+/, '')] : [],
+  };
+  const response = await http.send(
+    withBody(request, { json: step.json, form: step.form as Record<string, string> | undefined, body: step.body }),
+  );
+  return {
+    status: 'passed',
+    request: { method: request.method, url: request.url, headers },
+    response: responseResult(response),
+  };
 }

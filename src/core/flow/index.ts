@@ -25,7 +25,14 @@ export {
   TEMPLATE_ROOTS,
   TEMPLATE_FILTERS,
 } from './template';
-export type { TemplateExpression, TemplatePart, TemplateReference, RenderOptions, TemplateRoot, TemplateFilter } from './template';
+export type {
+  TemplateExpression,
+  TemplatePart,
+  TemplateReference,
+  RenderOptions,
+  TemplateRoot,
+  TemplateFilter,
+} from './template';
 export { evaluateAssertions, compileAssertionRegex, assertionSubject, redactValue } from './assertions';
 export type { AssertionResult, EvaluateOptions } from './assertions';
 export { selectEnvironment, getFlow, idpIssuer } from './select';

@@ -1,7 +1,13 @@
 import { OidcError } from '../errors';
 import type { DataPath, SourceRange } from './source-map';
 
-export const FLOW_FILE_ERROR_CODES = ['flowfile.syntax', 'flowfile.schema', 'flowfile.literal_secret', 'flowfile.template', 'flowfile.reference'] as const;
+export const FLOW_FILE_ERROR_CODES = [
+  'flowfile.syntax',
+  'flowfile.schema',
+  'flowfile.literal_secret',
+  'flowfile.template',
+  'flowfile.reference',
+] as const;
 export type FlowFileErrorCode = (typeof FLOW_FILE_ERROR_CODES)[number];
 
 /** One problem found in a flow file, positioned for editors (diagnostics) and people ("file:line:col"). */
@@ -22,10 +28,14 @@ export class FlowFileError extends OidcError {
 
   constructor(first: FlowFileIssue, issues: FlowFileIssue[]) {
     const more = issues.filter((i) => i.severity === 'error').length - 1;
-    super(first.code, more > 0 ? `${first.message} (and ${more} more problem${more === 1 ? '' : 's'})` : first.message, {
-      where: first.where,
-      hint: first.hint,
-    });
+    super(
+      first.code,
+      more > 0 ? `${first.message} (and ${more} more problem${more === 1 ? '' : 's'})` : first.message,
+      {
+        where: first.where,
+        hint: first.hint,
+      },
+    );
     this.name = 'FlowFileError';
     this.issues = issues;
   }
@@ -61,7 +71,13 @@ export function formatFlowFileIssues(issues: FlowFileIssue[]): string {
   const first = errors[0] ?? issues[0];
   if (!first) return '';
   const file = first.where.replace(/:\d+:\d+$/, '');
-  const summary = errors.length === 0 ? `${file}:` : `${file} has ${errors.length === 1 ? '1 problem' : `${errors.length} problems`}, on ${describeLines(errors.map((i) => i.range?.start.line ?? 1))}:`;
-  const rows = issues.map((i) => `${issueLocation(i)}: ${i.severity === 'warning' ? 'warning: ' : ''}${i.message}${i.hint ? ` ${i.hint}` : ''} [${i.code}]`);
+  const summary =
+    errors.length === 0
+      ? `${file}:`
+      : `${file} has ${errors.length === 1 ? '1 problem' : `${errors.length} problems`}, on ${describeLines(errors.map((i) => i.range?.start.line ?? 1))}:`;
+  const rows = issues.map(
+    (i) =>
+      `${issueLocation(i)}: ${i.severity === 'warning' ? 'warning: ' : ''}${i.message}${i.hint ? ` ${i.hint}` : ''} [${i.code}]`,
+  );
   return [summary, ...rows].join('\n');
 }

@@ -21,14 +21,32 @@ const STEP_SECRET_FIELDS = new Set(['password', 'refreshToken', 'subjectToken', 
 
 /** Key names that hold secrets wherever they appear (compared lower-case without - and _). */
 const SECRET_NAMES = new Set([
-  'clientsecret', 'password', 'passwd', 'secret', 'privatekey', 'clientassertion', 'assertion', 'accesstoken', 'refreshtoken',
-  'idtoken', 'subjecttoken', 'actortoken', 'apikey', 'xapikey', 'token', 'authtoken', 'xauthtoken', 'xaccesstoken', 'bearertoken',
+  'clientsecret',
+  'password',
+  'passwd',
+  'secret',
+  'privatekey',
+  'clientassertion',
+  'assertion',
+  'accesstoken',
+  'refreshtoken',
+  'idtoken',
+  'subjecttoken',
+  'actortoken',
+  'apikey',
+  'xapikey',
+  'token',
+  'authtoken',
+  'xauthtoken',
+  'xaccesstoken',
+  'bearertoken',
 ]);
 const CREDENTIAL_HEADERS = new Set(['authorization', 'proxy-authorization', 'cookie', 'dpop']);
 const AUTH_SCHEMES = /^\s*(bearer|basic|dpop|token|negotiate|digest|mac)\b/i;
 const JWT = /eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*/;
 const URL_USERINFO = /^[a-z][a-z0-9+.-]*:\/\/[^/@\s?#]+:[^/@\s?#]+@/i;
-const URL_SECRET_PARAM = /[?&](client_secret|access_token|refresh_token|id_token|password|api_key|apikey|client_assertion)=([^&#]*)/gi;
+const URL_SECRET_PARAM =
+  /[?&](client_secret|access_token|refresh_token|id_token|password|api_key|apikey|client_assertion)=([^&#]*)/gi;
 /** Subtrees that describe checks, not requests: their keys are fixed words, not credential names. */
 const SKIPPED_KEYS = new Set(['assert', 'until', 'description', 'name', 'message']);
 
@@ -59,14 +77,26 @@ function envNameFor(path: DataPath): string {
   const strings = path.filter((s): s is string => typeof s === 'string');
   const field = strings[strings.length - 1] ?? 'SECRET';
   const owner = path[0] === 'idps' && typeof path[1] === 'string' ? path[1] : '';
-  const snake = (s: string) => s.replace(/([a-z0-9])([A-Z])/g, '$1_$2').replace(/[^A-Za-z0-9]+/g, '_').toUpperCase();
-  return [owner, field].filter(Boolean).map(snake).join('_').replace(/^_+|_+$/g, '') || 'SECRET';
+  const snake = (s: string) =>
+    s
+      .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+      .replace(/[^A-Za-z0-9]+/g, '_')
+      .toUpperCase();
+  return (
+    [owner, field]
+      .filter(Boolean)
+      .map(snake)
+      .join('_')
+      .replace(/^_+|_+$/g, '') || 'SECRET'
+  );
 }
 
 function referenceHint(path: DataPath, text?: string): string {
   const name = envNameFor(path);
   const near = text !== undefined ? nearMissRef(text) : undefined;
-  const lead = near ? `'${near}' is not a reference; write \${env:${near.replace(/^\$\{?|\}$/g, '').replace(/^env:/, '')}} instead. ` : '';
+  const lead = near
+    ? `'${near}' is not a reference; write \${env:${near.replace(/^\$\{?|\}$/g, '').replace(/^env:/, '')}} instead. `
+    : '';
   return `${lead}Write \${env:${name}} and set ${name} in the environment (CLI), or \${secret:${name.toLowerCase().replace(/_/g, '-')}} and store it with "OIDC Flow: Store Secret" (VS Code).`;
 }
 
@@ -82,7 +112,13 @@ interface Walk {
   indirect: Array<{ field: DataPath; root: 'env' | 'vars'; name: string; flow?: string }>;
 }
 
-function checkSecretValue(value: unknown, path: DataPath, what: string, walk: Walk, options: { header?: string } = {}): void {
+function checkSecretValue(
+  value: unknown,
+  path: DataPath,
+  what: string,
+  walk: Walk,
+  options: { header?: string } = {},
+): void {
   if (typeof value !== 'string' && typeof value !== 'number') return;
   const text = String(value);
   let literal = literalPart(text);
@@ -127,14 +163,27 @@ function visit(value: unknown, path: DataPath, walk: Walk, inHeaders: boolean): 
   if (typeof value === 'string') {
     const literal = literalPart(value);
     if (JWT.test(literal)) {
-      walk.problems.push({ path, message: `${formatDataPath(path)} holds what looks like a JWT; tokens are never written in the flow file.`, hint: `Chain it from a step ({{steps.<id>.token.access_token}}) or reference it: ${referenceHint(path)}` });
+      walk.problems.push({
+        path,
+        message: `${formatDataPath(path)} holds what looks like a JWT; tokens are never written in the flow file.`,
+        hint: `Chain it from a step ({{steps.<id>.token.access_token}}) or reference it: ${referenceHint(path)}`,
+      });
       return;
     }
     if (URL_USERINFO.test(literal)) {
-      walk.problems.push({ path, message: `${formatDataPath(path)} has a user name and password in the URL.`, hint: 'Remove them from the URL and send credentials with a reference in a header or the IdP settings.' });
+      walk.problems.push({
+        path,
+        message: `${formatDataPath(path)} has a user name and password in the URL.`,
+        hint: 'Remove them from the URL and send credentials with a reference in a header or the IdP settings.',
+      });
     }
     for (const m of literal.matchAll(URL_SECRET_PARAM)) {
-      if (m[2]) walk.problems.push({ path, message: `${formatDataPath(path)} has a literal ${m[1]} in the URL query.`, hint: referenceHint([...path, m[1]!]) });
+      if (m[2])
+        walk.problems.push({
+          path,
+          message: `${formatDataPath(path)} has a literal ${m[1]} in the URL query.`,
+          hint: referenceHint([...path, m[1]!]),
+        });
     }
     return;
   }
@@ -152,12 +201,15 @@ function visit(value: unknown, path: DataPath, walk: Walk, inHeaders: boolean): 
     if (SKIPPED_KEYS.has(key) && (inStep || typeof child !== 'object')) continue;
     const lower = key.toLowerCase();
     if (inHeaders && CREDENTIAL_HEADERS.has(lower)) {
-      checkSecretValue(child, childPath, `credential in the ${key} header`, walk, { header: lower === 'cookie' ? 'cookie' : key });
+      checkSecretValue(child, childPath, `credential in the ${key} header`, walk, {
+        header: lower === 'cookie' ? 'cookie' : key,
+      });
       continue;
     }
     const positional = (inIdp && IDP_SECRET_FIELDS.has(key)) || (inStep && STEP_SECRET_FIELDS.has(key));
     if (!inEndpoints && (positional || isSecretName(key))) {
-      if (Array.isArray(child)) child.forEach((item, i) => checkSecretValue(item, [...childPath, i], `value for ${key}`, walk));
+      if (Array.isArray(child))
+        child.forEach((item, i) => checkSecretValue(item, [...childPath, i], `value for ${key}`, walk));
       else if (typeof child === 'object' && child !== null && !positional) visit(child, childPath, walk, false);
       else checkSecretValue(child, childPath, `value for ${key}`, walk);
       continue;
@@ -170,13 +222,18 @@ function visit(value: unknown, path: DataPath, walk: Walk, inHeaders: boolean): 
 export function findLiteralSecrets(data: unknown): LiteralSecretProblem[] {
   const walk: Walk = { problems: [], indirect: [] };
   visit(data, [], walk, false);
-  const root = (data ?? {}) as { environments?: Record<string, Record<string, unknown>>; flows?: Record<string, { vars?: Record<string, unknown> }> };
+  const root = (data ?? {}) as {
+    environments?: Record<string, Record<string, unknown>>;
+    flows?: Record<string, { vars?: Record<string, unknown> }>;
+  };
   const reported = new Set(walk.problems.map((p) => formatDataPath(p.path)));
   for (const use of walk.indirect) {
     const sources: Array<[DataPath, unknown]> =
       use.root === 'env'
         ? Object.entries(root.environments ?? {}).flatMap(([env, values]) =>
-            values && typeof values === 'object' && Object.hasOwn(values, use.name) ? [[['environments', env, use.name], values[use.name]] as [DataPath, unknown]] : [],
+            values && typeof values === 'object' && Object.hasOwn(values, use.name)
+              ? [[['environments', env, use.name], values[use.name]] as [DataPath, unknown]]
+              : [],
           )
         : use.flow !== undefined && root.flows?.[use.flow]?.vars && Object.hasOwn(root.flows[use.flow]!.vars!, use.name)
           ? [[['flows', use.flow, 'vars', use.name], root.flows[use.flow]!.vars![use.name]]]

@@ -38,19 +38,35 @@ interface Parsed {
   syntax: Array<{ offset: number; message: string; hint?: string; warning?: boolean }>;
 }
 
-const YAML_HINT = 'Check the indentation (spaces, not tabs) and that every "key: value" pair and "- item" is on its own line; quote values that contain ": " or start with { [ * & ! | > % @.';
+const YAML_HINT =
+  'Check the indentation (spaces, not tabs) and that every "key: value" pair and "- item" is on its own line; quote values that contain ": " or start with { [ * & ! | > % @.';
 
 function parseYaml(text: string): Parsed {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
-  const syntax: Parsed['syntax'] = doc.errors.map((e) => ({ offset: e.pos[0], message: e.message.split('\n')[0]!, hint: YAML_HINT }));
+  const syntax: Parsed['syntax'] = doc.errors.map((e) => ({
+    offset: e.pos[0],
+    message: e.message.split('\n')[0]!,
+    hint: YAML_HINT,
+  }));
   syntax.push(...doc.warnings.map((w) => ({ offset: w.pos[0], message: w.message.split('\n')[0]!, warning: true })));
   if (doc.errors.length > 0) return { doc, lineCounter, syntax };
   try {
     // The alias cap stops "billion laughs" documents from expanding without bound.
     return { data: doc.toJS({ maxAliasCount: 100 }), doc, lineCounter, syntax };
   } catch (error) {
-    return { doc, lineCounter, syntax: [...syntax, { offset: 0, message: (error as Error).message, hint: 'Use fewer YAML aliases (*name), or write the values out.' }] };
+    return {
+      doc,
+      lineCounter,
+      syntax: [
+        ...syntax,
+        {
+          offset: 0,
+          message: (error as Error).message,
+          hint: 'Use fewer YAML aliases (*name), or write the values out.',
+        },
+      ],
+    };
   }
 }
 
@@ -62,7 +78,15 @@ function parseJson(text: string): Parsed {
     const data: unknown = JSON.parse(text);
     const duplicates = doc.errors.filter((e) => e.code === 'DUPLICATE_KEY');
     if (duplicates.length > 0) {
-      return { doc, lineCounter, syntax: duplicates.map((e) => ({ offset: e.pos[0], message: e.message.split('\n')[0]!, hint: 'Remove or rename one of the two keys.' })) };
+      return {
+        doc,
+        lineCounter,
+        syntax: duplicates.map((e) => ({
+          offset: e.pos[0],
+          message: e.message.split('\n')[0]!,
+          hint: 'Remove or rename one of the two keys.',
+        })),
+      };
     }
     return { data, doc: doc.errors.length === 0 ? doc : undefined, lineCounter, syntax: [] };
   } catch (error) {
@@ -70,7 +94,13 @@ function parseJson(text: string): Parsed {
     const offset = Number(/position (\d+)/.exec(message)?.[1] ?? 0);
     return {
       lineCounter: lineCounterFor(text),
-      syntax: [{ offset, message: message.replace(/ in JSON at position \d+.*$/s, '').replace(/^JSON\.parse: /, ''), hint: 'Check for a missing comma or quote, or a trailing comma, just before this point.' }],
+      syntax: [
+        {
+          offset,
+          message: message.replace(/ in JSON at position \d+.*$/s, '').replace(/^JSON\.parse: /, ''),
+          hint: 'Check for a missing comma or quote, or a trailing comma, just before this point.',
+        },
+      ],
     };
   }
 }
@@ -94,23 +124,41 @@ export function checkFlowFile(text: string, options: LoadOptions): FlowFileCheck
   const parsed = format === 'json' ? parseJson(text) : parseYaml(text);
   const locator = createSourceLocator(parsed.doc, parsed.lineCounter);
   const issues: FlowFileIssue[] = [];
-  const where = (range: SourceRange | undefined) => `${options.fileName}:${range?.start.line ?? 1}:${range?.start.col ?? 1}`;
-  const add = (code: FlowFileIssue['code'], path: DataPath, message: string, hint: string | undefined, atKey = false, severity: FlowFileIssue['severity'] = 'error') => {
+  const where = (range: SourceRange | undefined) =>
+    `${options.fileName}:${range?.start.line ?? 1}:${range?.start.col ?? 1}`;
+  const add = (
+    code: FlowFileIssue['code'],
+    path: DataPath,
+    message: string,
+    hint: string | undefined,
+    atKey = false,
+    severity: FlowFileIssue['severity'] = 'error',
+  ) => {
     const range = locator.locate(path, { key: atKey });
     issues.push({ code, severity, message, hint, path, range, where: where(range) });
   };
 
   for (const s of parsed.syntax) {
     const range = positionOf(parsed.lineCounter, s.offset);
-    issues.push({ code: s.warning ? 'flowfile.warning' : 'flowfile.syntax', severity: s.warning ? 'warning' : 'error', message: `${format === 'json' ? 'JSON' : 'YAML'} ${s.warning ? 'warning' : 'syntax error'}: ${s.message}`, hint: s.hint, path: [], range, where: where(range) });
+    issues.push({
+      code: s.warning ? 'flowfile.warning' : 'flowfile.syntax',
+      severity: s.warning ? 'warning' : 'error',
+      message: `${format === 'json' ? 'JSON' : 'YAML'} ${s.warning ? 'warning' : 'syntax error'}: ${s.message}`,
+      hint: s.hint,
+      path: [],
+      range,
+      where: where(range),
+    });
   }
-  if (parsed.data === undefined && issues.some((i) => i.severity === 'error')) return { issues: sortIssues(issues), locate: locator.locate };
+  if (parsed.data === undefined && issues.some((i) => i.severity === 'error'))
+    return { issues: sortIssues(issues), locate: locator.locate };
 
   const schemaProblems = checkAgainstSchema(parsed.data ?? null);
   for (const p of schemaProblems) add('flowfile.schema', p.path, p.message, p.hint, p.atKey);
   for (const p of findLiteralSecrets(parsed.data)) add('flowfile.literal_secret', p.path, p.message, p.hint);
   if (schemaProblems.length === 0) {
-    for (const p of crossCheckFlowFile(parsed.data as FlowFile)) add(p.code, p.path, p.message, p.hint, p.atKey, p.severity);
+    for (const p of crossCheckFlowFile(parsed.data as FlowFile))
+      add(p.code, p.path, p.message, p.hint, p.atKey, p.severity);
   }
   const sorted = sortIssues(issues);
   const ok = !sorted.some((i) => i.severity === 'error');
@@ -130,7 +178,9 @@ export function loadFlowFile(text: string, options: LoadOptions): LoadedFlowFile
   const result = checkFlowFile(text, options);
   const errors = result.issues.filter((i) => i.severity === 'error');
   if (errors.length > 0 || !result.file) {
-    const first = [...errors].sort((a, b) => issueRank(a) - issueRank(b) || (a.range?.start.offset ?? 0) - (b.range?.start.offset ?? 0))[0]!;
+    const first = [...errors].sort(
+      (a, b) => issueRank(a) - issueRank(b) || (a.range?.start.offset ?? 0) - (b.range?.start.offset ?? 0),
+    )[0]!;
     throw new FlowFileError({ ...first, message: `${lineLabel(first)}${first.message}` }, result.issues);
   }
   return { file: result.file, warnings: result.issues.filter((i) => i.severity === 'warning'), locate: result.locate };

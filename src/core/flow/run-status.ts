@@ -13,7 +13,10 @@ import type { RunResult, StepRun } from './runner';
  *   its inner steps failed, on any attempt.
  * - Skipped steps (onlyIn) neither pass nor fail the run.
  */
-export function runStatus(steps: readonly Pick<StepRun, 'status'>[], options: { stopped?: boolean } = {}): RunResult['status'] {
+export function runStatus(
+  steps: readonly Pick<StepRun, 'status'>[],
+  options: { stopped?: boolean } = {},
+): RunResult['status'] {
   if (options.stopped || steps.some((s) => s.status === 'error')) return 'error';
   return steps.some((s) => s.status === 'failed') ? 'failed' : 'passed';
 }
@@ -24,5 +27,7 @@ export function runStatus(steps: readonly Pick<StepRun, 'status'>[], options: { 
  * misbehaved: the CLI exits 2 for it, as for any configuration error.
  */
 export function isConfigurationFailure(result: Pick<RunResult, 'status' | 'steps'>): boolean {
-  return result.status === 'error' && result.steps.some((s) => s.error !== undefined && isConfigurationCode(s.error.code));
+  return (
+    result.status === 'error' && result.steps.some((s) => s.error !== undefined && isConfigurationCode(s.error.code))
+  );
 }

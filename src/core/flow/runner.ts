@@ -108,7 +108,13 @@ export interface RunResult {
 }
 
 export type RunEvent =
-  | { type: 'run-start'; flow: string; env?: string; steps: Array<{ id: string; type: string; name?: string }>; at: number }
+  | {
+      type: 'run-start';
+      flow: string;
+      env?: string;
+      steps: Array<{ id: string; type: string; name?: string }>;
+      at: number;
+    }
   | { type: 'step-start'; id: string; path: string; stepType: string; at: number }
   | { type: 'exchange'; path: string; exchange: HttpExchange }
   | { type: 'step-end'; step: StepRun }
@@ -120,10 +126,14 @@ export type RunEvent =
 const defaultSleep = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((resolve) => {
     const timer = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => {
-      clearTimeout(timer);
-      resolve();
-    }, { once: true });
+    signal?.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(timer);
+        resolve();
+      },
+      { once: true },
+    );
   });
 
 /** Runs one flow of a loaded flow file, step by step, emitting events as it goes. */
@@ -168,10 +178,22 @@ export class FlowRunner {
     this.lastTokenStep = undefined;
     const ctx: TemplateContext = { env: {}, steps: {}, vars: flow.vars ?? {} };
     const steps: StepRun[] = [];
-    emit({ type: 'run-start', flow: options.flow, env: env?.name, steps: flow.steps.map((s) => ({ id: s.id, type: s.type, name: s.name })), at: startedAt });
+    emit({
+      type: 'run-start',
+      flow: options.flow,
+      env: env?.name,
+      steps: flow.steps.map((s) => ({ id: s.id, type: s.type, name: s.name })),
+      at: startedAt,
+    });
     let halted = false;
     try {
-      ctx.env = env ? (renderTemplate(env.values, { env: {}, steps: {} }, { secrets: this.deps.secrets, where: `environment ${env.name}` }) as Record<string, unknown>) : {};
+      ctx.env = env
+        ? (renderTemplate(
+            env.values,
+            { env: {}, steps: {} },
+            { secrets: this.deps.secrets, where: `environment ${env.name}` },
+          ) as Record<string, unknown>)
+        : {};
       if (JSON.stringify(ctx.env) !== JSON.stringify(this.envValues)) this.idps.clear();
       this.envValues = ctx.env;
     } catch (error) {
@@ -184,9 +206,20 @@ export class FlowRunner {
       halted = true;
     }
     for (const [index, def] of flow.steps.entries()) {
-      if (!halted && !this.deps.signal?.aborted && this.deps.beforeStep && !(def.onlyIn && env && !def.onlyIn.includes(env.name))) {
+      if (
+        !halted &&
+        !this.deps.signal?.aborted &&
+        this.deps.beforeStep &&
+        !(def.onlyIn && env && !def.onlyIn.includes(env.name))
+      ) {
         emit({ type: 'paused', id: def.id, at: this.clock.now() });
-        await this.deps.beforeStep({ id: def.id, type: def.type, ...(def.name ? { name: def.name } : {}), index, total: flow.steps.length });
+        await this.deps.beforeStep({
+          id: def.id,
+          type: def.type,
+          ...(def.name ? { name: def.name } : {}),
+          index,
+          total: flow.steps.length,
+        });
       }
       if (halted || this.deps.signal?.aborted) {
         if (!steps.some((s) => s.id === def.id)) {
@@ -222,14 +255,43 @@ export class FlowRunner {
   }
 
   private skipped(def: Pick<StepDef, 'id' | 'type' | 'name'>, path: string, at: number): StepRun {
-    return { id: def.id, path, type: def.type, name: def.name, status: 'skipped', startedAt: at, durationMs: 0, assertions: [], exchanges: [], notes: [], result: { status: 'skipped' } };
+    return {
+      id: def.id,
+      path,
+      type: def.type,
+      name: def.name,
+      status: 'skipped',
+      startedAt: at,
+      durationMs: 0,
+      assertions: [],
+      exchanges: [],
+      notes: [],
+      result: { status: 'skipped' },
+    };
   }
 
   /** Runs one step (a repeat runs its inner steps) and records its result in the template context. */
-  private async runStep(def: StepDef, path: string, ctx: TemplateContext, emit: (event: RunEvent) => void): Promise<StepRun> {
+  private async runStep(
+    def: StepDef,
+    path: string,
+    ctx: TemplateContext,
+    emit: (event: RunEvent) => void,
+  ): Promise<StepRun> {
     const startedAt = this.clock.now();
     emit({ type: 'step-start', id: def.id, path, stepType: def.type, at: startedAt });
-    const run: StepRun = { id: def.id, path, type: def.type, name: def.name, status: 'passed', startedAt, durationMs: 0, assertions: [], exchanges: [], notes: [], result: { status: 'passed' } };
+    const run: StepRun = {
+      id: def.id,
+      path,
+      type: def.type,
+      name: def.name,
+      status: 'passed',
+      startedAt,
+      durationMs: 0,
+      assertions: [],
+      exchanges: [],
+      notes: [],
+      result: { status: 'passed' },
+    };
     const recorder: HttpClient = {
       send: async (request: HttpRequest) => {
         try {
@@ -268,7 +330,11 @@ export class FlowRunner {
     // otherwise read as passed, though it did not do what it says.
     if (this.deps.signal?.aborted && run.status === 'passed') {
       run.status = 'error';
-      run.error = { code: 'flow.stopped', message: 'The run was stopped during this step.', hint: 'Run the flow again to see this step finish.' };
+      run.error = {
+        code: 'flow.stopped',
+        message: 'The run was stopped during this step.',
+        hint: 'Run the flow again to see this step finish.',
+      };
     }
     run.result.status = run.status;
     run.result.durationMs = run.durationMs = this.clock.now() - startedAt;
@@ -277,7 +343,13 @@ export class FlowRunner {
     return run;
   }
 
-  private async runRepeat(def: Extract<StepDef, { type: 'repeat' }>, path: string, ctx: TemplateContext, emit: (event: RunEvent) => void, run: StepRun): Promise<void> {
+  private async runRepeat(
+    def: Extract<StepDef, { type: 'repeat' }>,
+    path: string,
+    ctx: TemplateContext,
+    emit: (event: RunEvent) => void,
+    run: StepRun,
+  ): Promise<void> {
     const inner = innerSteps(def);
     const until: Assertion[] = def.until === undefined ? [] : Array.isArray(def.until) ? def.until : [def.until];
     let last: StepRun | undefined;
@@ -291,7 +363,12 @@ export class FlowRunner {
         run.exchanges.push(...last.exchanges);
         if (last.status === 'error') break;
       }
-      if (last && until.length > 0 && evaluateAssertions(until, last.result, { now: this.clock.now() }).every((a) => a.passed)) break;
+      if (
+        last &&
+        until.length > 0 &&
+        evaluateAssertions(until, last.result, { now: this.clock.now() }).every((a) => a.passed)
+      )
+        break;
       if (until.length === 0 && last?.status === 'passed' && i === def.times) break;
       if (i < def.times && def.every) await this.sleep(def.every * 1000, this.deps.signal);
     }
@@ -299,15 +376,24 @@ export class FlowRunner {
     run.result = last ? { ...last.result } : { status: 'skipped' };
     run.verdict = last?.verdict;
     run.notes.push(`Ran ${attempts} time(s)${def.every ? `, every ${def.every} s` : ''}.`);
-    run.assertions = evaluateAssertions(def.assert ?? (until.length ? until : []), run.result, { now: this.clock.now() });
+    run.assertions = evaluateAssertions(def.assert ?? (until.length ? until : []), run.result, {
+      now: this.clock.now(),
+    });
     // An errored attempt is retried, but a failed inner assertion counts on any attempt (waiting belongs in `until`).
     if (last?.status === 'error') {
       run.status = 'error';
       run.error = last.error;
-    } else if (run.assertions.some((a) => !a.passed) || run.children?.some((c) => c.status === 'failed')) run.status = 'failed';
+    } else if (run.assertions.some((a) => !a.passed) || run.children?.some((c) => c.status === 'failed'))
+      run.status = 'failed';
   }
 
-  private async execute(def: StepDef, ctx: TemplateContext, http: HttpClient, run: StepRun, note: (message: string) => void): Promise<StepResult> {
+  private async execute(
+    def: StepDef,
+    ctx: TemplateContext,
+    http: HttpClient,
+    run: StepRun,
+    note: (message: string) => void,
+  ): Promise<StepResult> {
     const where = `step ${def.id}`;
     const render = <T>(value: T): T => renderTemplate(value, ctx, { secrets: this.deps.secrets, where }) as T;
     switch (def.type) {
@@ -317,14 +403,24 @@ export class FlowRunner {
       case 'introspect': {
         const step = render(def);
         const idp = await this.idp(step.idp, http);
-        const result = await introspect({ ...idp.ctx, http: withHttpOptions(http, idp.httpOptions) }, step.token, { tokenTypeHint: step.hint, accept: step.accept, verifyKey: idp.jwks?.keyResolver() });
+        const result = await introspect({ ...idp.ctx, http: withHttpOptions(http, idp.httpOptions) }, step.token, {
+          tokenTypeHint: step.hint,
+          accept: step.accept,
+          verifyKey: idp.jwks?.keyResolver(),
+        });
         this.scope.lastIntrospection.set(step.token, { active: result.active, claims: result.claims });
-        return { status: 'passed', introspection: { ...result.claims, active: result.active }, response: responseResult(result.response) };
+        return {
+          status: 'passed',
+          introspection: { ...result.claims, active: result.active },
+          response: responseResult(result.response),
+        };
       }
       case 'revoke': {
         const step = render(def);
         const idp = await this.idp(step.idp, http);
-        const { response } = await revoke({ ...idp.ctx, http: withHttpOptions(http, idp.httpOptions) }, step.token, { tokenTypeHint: step.hint });
+        const { response } = await revoke({ ...idp.ctx, http: withHttpOptions(http, idp.httpOptions) }, step.token, {
+          tokenTypeHint: step.hint,
+        });
         return { status: 'passed', response: responseResult(response) };
       }
       case 'decode': {
@@ -343,7 +439,12 @@ export class FlowRunner {
       case 'wait': {
         const step = render(def);
         if (step.confirm) {
-          if (!this.deps.confirm) throw new StepFailureWithError('flow.needs_person', `Step ${def.id} waits for a person to confirm ("${step.message ?? 'continue'}"), but this run is not interactive.`, 'Run it from VS Code or a terminal, or choose an environment where the step does not run (onlyIn).');
+          if (!this.deps.confirm)
+            throw new StepFailureWithError(
+              'flow.needs_person',
+              `Step ${def.id} waits for a person to confirm ("${step.message ?? 'continue'}"), but this run is not interactive.`,
+              'Run it from VS Code or a terminal, or choose an environment where the step does not run (onlyIn).',
+            );
           const ok = await this.deps.confirm(step.message ?? `Continue after step ${def.id}?`);
           if (!ok) throw new StepFailureWithError('flow.cancelled', 'The run was cancelled at a confirmation step.');
         } else if (step.seconds) {
@@ -361,17 +462,33 @@ export class FlowRunner {
 
   private async admin(step: AdminStep, note: (message: string) => void): Promise<StepResult> {
     if (!this.deps.admin) {
-      throw new StepFailureWithError('flow.admin_unavailable', `Step ${step.id} is a sandbox action (${step.action}), and this run is not against the sandbox.`, 'Run with the sandbox (oidc-flow run --sandbox), or give the step onlyIn: [sandbox].');
+      throw new StepFailureWithError(
+        'flow.admin_unavailable',
+        `Step ${step.id} is a sandbox action (${step.action}), and this run is not against the sandbox.`,
+        'Run with the sandbox (oidc-flow run --sandbox), or give the step onlyIn: [sandbox].',
+      );
     }
     const idpConfig = this.file.idps?.[step.idp];
-    const clientId = step.clientId ?? (idpConfig?.clientId ? renderTemplateString(idpConfig.clientId, { env: this.envValues, steps: {} }, { secrets: this.deps.secrets }) : undefined);
+    const clientId =
+      step.clientId ??
+      (idpConfig?.clientId
+        ? renderTemplateString(idpConfig.clientId, { env: this.envValues, steps: {} }, { secrets: this.deps.secrets })
+        : undefined);
     if (step.action === 'rotateKeys') {
       const rotated = await this.deps.admin.rotateKeys({ dropOld: step.keepOldKey === false });
       note(`Signing keys rotated: ${JSON.stringify(rotated)}.`);
     } else {
-      if (!clientId) throw new StepFailureWithError('flow.admin_client', `Step ${step.id} needs a client id: set clientId on the step or on IdP ${step.idp}.`);
+      if (!clientId)
+        throw new StepFailureWithError(
+          'flow.admin_client',
+          `Step ${step.id} needs a client id: set clientId on the step or on IdP ${step.idp}.`,
+        );
       await this.deps.admin[step.action](clientId);
-      note(step.action === 'deactivateClient' ? `Client ${clientId} deactivated at the IdP: its tokens are now inactive.` : `Client ${clientId} reactivated.`);
+      note(
+        step.action === 'deactivateClient'
+          ? `Client ${clientId} deactivated at the IdP: its tokens are now inactive.`
+          : `Client ${clientId} reactivated.`,
+      );
     }
     return { status: 'passed' };
   }
@@ -381,7 +498,16 @@ export class FlowRunner {
     if (cached) return cached;
     const raw = this.file.idps?.[name];
     const pending = raw
-      ? connectIdp({ name, idp: raw, env: this.envValues }, { http, secrets: this.deps.secrets, clock: this.clock, discoveryCache: this.discoveryCache, readTextFile: this.deps.readTextFile })
+      ? connectIdp(
+          { name, idp: raw, env: this.envValues },
+          {
+            http,
+            secrets: this.deps.secrets,
+            clock: this.clock,
+            discoveryCache: this.discoveryCache,
+            readTextFile: this.deps.readTextFile,
+          },
+        )
       : Promise.reject(new StepFailureWithError('flowfile.reference', `There is no IdP '${name}' in this file.`));
     this.idps.set(name, pending);
     // A failed connection is tried again by the next step that needs the IdP.
@@ -393,14 +519,30 @@ export class FlowRunner {
     const idpName = step.idp ?? this.scope.tokenOrigin.get(step.token);
     const idp = idpName ? await this.idp(idpName, http) : undefined;
     const keys = step.jwks ? new JwksCache({ http, jwksUri: step.jwks, clock: this.clock }) : idp?.jwks;
-    if (!keys) throw new StepFailureWithError('flow.verify_keys', `Step ${step.id} cannot verify: name an idp with a jwks_uri, or give jwks.`);
-    const verification = await verifyJwt(step.token, { keys, issuer: step.issuer ?? idp?.ctx.metadata.issuer, audience: step.audience, allowedAlgorithms: step.algorithms, leewaySeconds: step.clockToleranceSeconds, clock: this.clock, profile: 'access_token' });
+    if (!keys)
+      throw new StepFailureWithError(
+        'flow.verify_keys',
+        `Step ${step.id} cannot verify: name an idp with a jwks_uri, or give jwks.`,
+      );
+    const verification = await verifyJwt(step.token, {
+      keys,
+      issuer: step.issuer ?? idp?.ctx.metadata.issuer,
+      audience: step.audience,
+      allowedAlgorithms: step.algorithms,
+      leewaySeconds: step.clockToleranceSeconds,
+      clock: this.clock,
+      profile: 'access_token',
+    });
     run.jwtChecks = verification.checks;
     if (!verification.valid) {
       run.status = 'failed';
       run.notes.push(...verification.checks.filter((c) => !c.ok).map((c) => c.message));
     }
-    return { status: verification.valid ? 'passed' : 'failed', claims: verification.payload, header: verification.header };
+    return {
+      status: verification.valid ? 'passed' : 'failed',
+      claims: verification.payload,
+      header: verification.header,
+    };
   }
 }
 

@@ -22,9 +22,23 @@ let compiled: ValidateFunction | undefined;
 
 function validator(): ValidateFunction {
   if (!compiled) {
-    const ajv = new Ajv({ allErrors: true, verbose: true, discriminator: true, allowUnionTypes: true, strict: true, strictTypes: false, strictRequired: false });
+    const ajv = new Ajv({
+      allErrors: true,
+      verbose: true,
+      discriminator: true,
+      allowUnionTypes: true,
+      strict: true,
+      strictTypes: false,
+      strictRequired: false,
+    });
     // Editor-only annotations (VS Code JSON / YAML language servers) that ajv should accept and ignore.
-    ajv.addVocabulary(['markdownDescription', 'markdownEnumDescriptions', 'defaultSnippets', 'patternErrorMessage', 'errorMessage']);
+    ajv.addVocabulary([
+      'markdownDescription',
+      'markdownEnumDescriptions',
+      'defaultSnippets',
+      'patternErrorMessage',
+      'errorMessage',
+    ]);
     compiled = ajv.compile(schemaJson as object);
   }
   return compiled;
@@ -37,7 +51,14 @@ function kindOf(value: unknown): string {
   return `${typeof value} ${JSON.stringify(value)?.slice(0, 40)}`;
 }
 
-const TYPE_WORDS: Record<string, string> = { object: 'a mapping (key: value)', array: 'a list', string: 'text', number: 'a number', integer: 'a whole number', boolean: 'true or false' };
+const TYPE_WORDS: Record<string, string> = {
+  object: 'a mapping (key: value)',
+  array: 'a list',
+  string: 'text',
+  number: 'a number',
+  integer: 'a whole number',
+  boolean: 'true or false',
+};
 
 function typeWords(type: unknown): string {
   const types = Array.isArray(type) ? type : [type];
@@ -55,7 +76,9 @@ function describeError(error: ErrorObject, data: unknown): SchemaProblem | undef
   switch (error.keyword) {
     case 'additionalProperties': {
       const field = String(error.params.additionalProperty);
-      const known = Object.keys((parent.properties as Record<string, unknown> | undefined) ?? {}).filter((k) => k !== '$schema');
+      const known = Object.keys((parent.properties as Record<string, unknown> | undefined) ?? {}).filter(
+        (k) => k !== '$schema',
+      );
       return {
         path: [...path, field],
         atKey: true,
@@ -74,24 +97,40 @@ function describeError(error: ErrorObject, data: unknown): SchemaProblem | undef
     case 'enum': {
       const allowed = (error.params.allowedValues as unknown[]).map(String);
       const value = String(error.data);
-      return { path, atKey: false, message: `${where} is '${value}'; expected one of: ${allowed.join(', ')}${didYouMean(value, allowed) || '.'}` };
+      return {
+        path,
+        atKey: false,
+        message: `${where} is '${value}'; expected one of: ${allowed.join(', ')}${didYouMean(value, allowed) || '.'}`,
+      };
     }
     case 'const':
-      return { path, atKey: false, message: `${where} must be ${JSON.stringify(error.params.allowedValue)}, not ${kindOf(error.data)}.` };
+      return {
+        path,
+        atKey: false,
+        message: `${where} must be ${JSON.stringify(error.params.allowedValue)}, not ${kindOf(error.data)}.`,
+      };
     case 'type':
       return {
         path,
         atKey: false,
-        message: path.length === 0 ? `The file must be a mapping with 'version: 1' at the top, not ${kindOf(error.data)}.` : `${where} must be ${typeWords(error.params.type)}, not ${kindOf(error.data)}.`,
+        message:
+          path.length === 0
+            ? `The file must be a mapping with 'version: 1' at the top, not ${kindOf(error.data)}.`
+            : `${where} must be ${typeWords(error.params.type)}, not ${kindOf(error.data)}.`,
       };
     case 'pattern':
-      return { path, atKey: false, message: `${where}: ${typeof parent.patternErrorMessage === 'string' ? parent.patternErrorMessage : `'${String(error.data)}' does not match ${String(error.params.pattern)}.`}` };
+      return {
+        path,
+        atKey: false,
+        message: `${where}: ${typeof parent.patternErrorMessage === 'string' ? parent.patternErrorMessage : `'${String(error.data)}' does not match ${String(error.params.pattern)}.`}`,
+      };
     case 'discriminator':
       // The enum on `type` and the required check already report this, in better words.
       return undefined;
     case 'oneOf':
     case 'anyOf':
-      if (typeof parent.errorMessage === 'string') return { path, atKey: true, message: `${where}: ${parent.errorMessage}` };
+      if (typeof parent.errorMessage === 'string')
+        return { path, atKey: true, message: `${where}: ${parent.errorMessage}` };
       return { path, atKey: false, message: `${where} is not valid: ${anyOfSummary(parent)}.` };
     case 'if':
       return undefined;
@@ -124,7 +163,10 @@ export function checkAgainstSchema(data: unknown): SchemaProblem[] {
   // A summarised oneOf/anyOf speaks for the errors of its branches.
   const summaries = errors.filter((e) => e.keyword === 'oneOf' || e.keyword === 'anyOf');
   const kept = errors.filter(
-    (e) => !summaries.some((s) => s !== e && e.instancePath.startsWith(s.instancePath) && e.schemaPath.startsWith(`${s.schemaPath}/`)),
+    (e) =>
+      !summaries.some(
+        (s) => s !== e && e.instancePath.startsWith(s.instancePath) && e.schemaPath.startsWith(`${s.schemaPath}/`),
+      ),
   );
   const problems: SchemaProblem[] = [];
   const seen = new Set<string>();

@@ -42,7 +42,8 @@ export function findSecretRefs(value: unknown): SecretRef[] {
   const found = new Map<string, SecretRef>();
   const visit = (v: unknown): void => {
     if (typeof v === 'string') {
-      for (const m of v.matchAll(secretRefPattern())) found.set(m[0], { kind: m[1] as SecretRef['kind'], name: m[2]!, text: m[0] });
+      for (const m of v.matchAll(secretRefPattern()))
+        found.set(m[0], { kind: m[1] as SecretRef['kind'], name: m[2]!, text: m[0] });
     } else if (Array.isArray(v)) v.forEach(visit);
     else if (v !== null && typeof v === 'object') Object.values(v).forEach(visit);
   };
@@ -54,34 +55,50 @@ export function findSecretRefs(value: unknown): SecretRef[] {
 export function resolveSecretRef(ref: string | SecretRef, sources: SecretSources, where?: string): string {
   const parsed = typeof ref === 'string' ? parseSecretRef(ref) : ref;
   if (!parsed) {
-    throw new OidcError('secret.malformed', `'${typeof ref === 'string' ? ref.slice(0, 60) : ''}' is not a secret reference.`, {
-      where,
-      hint: 'Write ${env:NAME} for an environment variable or ${secret:KEY} for the VS Code secret store.',
-    });
+    throw new OidcError(
+      'secret.malformed',
+      `'${typeof ref === 'string' ? ref.slice(0, 60) : ''}' is not a secret reference.`,
+      {
+        where,
+        hint: 'Write ${env:NAME} for an environment variable or ${secret:KEY} for the VS Code secret store.',
+      },
+    );
   }
   if (parsed.kind === 'env') {
     const value = sources.env?.[parsed.name];
     if (value === undefined || value === '') {
-      throw new OidcError('secret.missing', `The environment variable ${parsed.name} is ${value === '' ? 'empty' : 'not set'} (referenced as ${parsed.text}${where ? ` in ${where}` : ''}).`, {
-        where,
-        hint: `Set ${parsed.name} before running (e.g. export ${parsed.name}=...), or point the reference at another variable.`,
-      });
+      throw new OidcError(
+        'secret.missing',
+        `The environment variable ${parsed.name} is ${value === '' ? 'empty' : 'not set'} (referenced as ${parsed.text}${where ? ` in ${where}` : ''}).`,
+        {
+          where,
+          hint: `Set ${parsed.name} before running (e.g. export ${parsed.name}=...), or point the reference at another variable.`,
+        },
+      );
     }
     return value;
   }
   const store = sources.secrets;
   if (store === undefined) {
-    throw new OidcError('secret.unavailable', `${parsed.text}${where ? ` in ${where}` : ''} reads the editor's secret store, which is not available here.`, {
-      where,
-      hint: 'Run the flow from VS Code, or use ${env:NAME} references for the CLI.',
-    });
+    throw new OidcError(
+      'secret.unavailable',
+      `${parsed.text}${where ? ` in ${where}` : ''} reads the editor's secret store, which is not available here.`,
+      {
+        where,
+        hint: 'Run the flow from VS Code, or use ${env:NAME} references for the CLI.',
+      },
+    );
   }
   const value = typeof store === 'function' ? store(parsed.name) : store[parsed.name];
   if (value === undefined || value === '') {
-    throw new OidcError('secret.missing', `No secret is stored under the key '${parsed.name}' (referenced as ${parsed.text}${where ? ` in ${where}` : ''}).`, {
-      where,
-      hint: `Store it with the command "OIDC Flow: Store Secret" and the key '${parsed.name}'.`,
-    });
+    throw new OidcError(
+      'secret.missing',
+      `No secret is stored under the key '${parsed.name}' (referenced as ${parsed.text}${where ? ` in ${where}` : ''}).`,
+      {
+        where,
+        hint: `Store it with the command "OIDC Flow: Store Secret" and the key '${parsed.name}'.`,
+      },
+    );
   }
   return value;
 }

@@ -7,10 +7,18 @@ import type { FlowDef, FlowFile, IdpConfig, ValueMap } from './file-format';
  * Picks the environment for a run: the one asked for, else the flow's `env`,
  * else `defaultEnvironment`, else one named `default`, else the first.
  */
-export function selectEnvironment(file: FlowFile, requested?: string, flowName?: string): { name: string; values: ValueMap } | undefined {
+export function selectEnvironment(
+  file: FlowFile,
+  requested?: string,
+  flowName?: string,
+): { name: string; values: ValueMap } | undefined {
   const envs = file.environments ?? {};
   const flowEnv = flowName !== undefined ? file.flows?.[flowName]?.env : undefined;
-  const name = requested ?? flowEnv ?? file.defaultEnvironment ?? (Object.hasOwn(envs, 'default') ? 'default' : Object.keys(envs)[0]);
+  const name =
+    requested ??
+    flowEnv ??
+    file.defaultEnvironment ??
+    (Object.hasOwn(envs, 'default') ? 'default' : Object.keys(envs)[0]);
   if (name === undefined) return undefined;
   if (!Object.hasOwn(envs, name)) {
     const known = Object.keys(envs);

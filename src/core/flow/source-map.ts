@@ -43,7 +43,9 @@ export function createSourceLocator(doc: Document | undefined, lineCounter: Line
       for (const segment of path) {
         keyNode = undefined;
         if (isMap(node)) {
-          const pair = node.items.find((p) => isPair(p) && (isScalar(p.key) ? String(p.key.value) : String(p.key)) === String(segment));
+          const pair = node.items.find(
+            (p) => isPair(p) && (isScalar(p.key) ? String(p.key.value) : String(p.key)) === String(segment),
+          );
           if (!pair) return best;
           keyNode = pair.key;
           node = pair.value;
@@ -80,7 +82,8 @@ export function pointerToPath(pointer: string, data: unknown): DataPath {
       current = current[Number(segment)];
     } else {
       path.push(segment);
-      current = current !== null && typeof current === 'object' ? (current as Record<string, unknown>)[segment] : undefined;
+      current =
+        current !== null && typeof current === 'object' ? (current as Record<string, unknown>)[segment] : undefined;
     }
   }
   return path;

@@ -31,8 +31,7 @@ export interface TemplateExpression {
 }
 
 export type TemplatePart =
-  | { kind: 'text'; text: string }
-  | { kind: 'expr'; expr: TemplateExpression; start: number; end: number };
+  { kind: 'text'; text: string } | { kind: 'expr'; expr: TemplateExpression; start: number; end: number };
 
 export interface TemplateReference {
   root: TemplateRoot;
@@ -50,7 +49,8 @@ export interface RenderOptions {
   where?: string;
 }
 
-const SYNTAX_HINT = 'Templates are data paths such as {{steps.token.token.access_token}}, {{env.kongUrl}} or {{steps.call.response.body.$.items[0].id}}; they cannot call functions.';
+const SYNTAX_HINT =
+  'Templates are data paths such as {{steps.token.token.access_token}}, {{env.kongUrl}} or {{steps.call.response.body.$.items[0].id}}; they cannot call functions.';
 
 function syntaxError(message: string, where?: string): OidcError {
   return new OidcError('template.syntax', message, { where, hint: SYNTAX_HINT });
@@ -97,7 +97,10 @@ export function parseExpression(inner: string, where?: string): TemplateExpressi
   const filters = pieces.slice(1).map((raw) => {
     const name = raw.trim();
     if (!(TEMPLATE_FILTERS as readonly string[]).includes(name)) {
-      throw syntaxError(`Unknown filter '${name}' in {{${source}}}; the filters are: ${TEMPLATE_FILTERS.join(', ')}${didYouMean(name, TEMPLATE_FILTERS)}`, where);
+      throw syntaxError(
+        `Unknown filter '${name}' in {{${source}}}; the filters are: ${TEMPLATE_FILTERS.join(', ')}${didYouMean(name, TEMPLATE_FILTERS)}`,
+        where,
+      );
     }
     return name as TemplateFilter;
   });
@@ -105,7 +108,10 @@ export function parseExpression(inner: string, where?: string): TemplateExpressi
   const rootMatch = /^[A-Za-z_][A-Za-z0-9_]*/.exec(path);
   const root = rootMatch?.[0];
   if (!root || !(TEMPLATE_ROOTS as readonly string[]).includes(root)) {
-    throw syntaxError(`{{${source}}} must start with env, steps or vars${root ? `, not '${root}'${didYouMean(root, TEMPLATE_ROOTS)}` : ''}.`, where);
+    throw syntaxError(
+      `{{${source}}} must start with env, steps or vars${root ? `, not '${root}'${didYouMean(root, TEMPLATE_ROOTS)}` : ''}.`,
+      where,
+    );
   }
   const segments: Array<string | number> = [];
   let i = root.length;
@@ -115,9 +121,13 @@ export function parseExpression(inner: string, where?: string): TemplateExpressi
     if (rest.startsWith('.$') || (rest.startsWith('$') && i === root.length)) {
       jsonPath = rest.startsWith('.') ? rest.slice(1) : rest;
       if (/[()?]/.test(jsonPath)) {
-        throw syntaxError(`The JSON path '${jsonPath}' in {{${source}}} uses a script expression; filters like ?(...) are not supported.`, where);
+        throw syntaxError(
+          `The JSON path '${jsonPath}' in {{${source}}} uses a script expression; filters like ?(...) are not supported.`,
+          where,
+        );
       }
-      if (!balancedBrackets(jsonPath)) throw syntaxError(`The JSON path '${jsonPath}' in {{${source}}} has an unclosed '[' or quote.`, where);
+      if (!balancedBrackets(jsonPath))
+        throw syntaxError(`The JSON path '${jsonPath}' in {{${source}}} has an unclosed '[' or quote.`, where);
       break;
     }
     const dotted = /^\.([A-Za-z0-9_-]+)/.exec(rest);
@@ -147,7 +157,11 @@ function balancedBrackets(path: string): boolean {
 }
 
 function describePath(root: string, segments: Array<string | number>): string {
-  return segments.reduce<string>((acc, s) => (typeof s === 'number' ? `${acc}[${s}]` : /^[A-Za-z0-9_-]+$/.test(s) ? `${acc}.${s}` : `${acc}['${s}']`), root);
+  return segments.reduce<string>(
+    (acc, s) =>
+      typeof s === 'number' ? `${acc}[${s}]` : /^[A-Za-z0-9_-]+$/.test(s) ? `${acc}.${s}` : `${acc}['${s}']`,
+    root,
+  );
 }
 
 function kindOf(value: unknown): string {
@@ -157,7 +171,8 @@ function kindOf(value: unknown): string {
 }
 
 function available(value: unknown): string {
-  if (Array.isArray(value)) return value.length === 0 ? 'is an empty list' : `is a list of ${value.length} (indexes 0..${value.length - 1})`;
+  if (Array.isArray(value))
+    return value.length === 0 ? 'is an empty list' : `is a list of ${value.length} (indexes 0..${value.length - 1})`;
   if (value !== null && typeof value === 'object') {
     const keys = Object.keys(value);
     if (keys.length === 0) return 'is an empty object';
@@ -167,10 +182,16 @@ function available(value: unknown): string {
   return `is ${kindOf(value)}, not an object or list`;
 }
 
-function lookup(container: unknown, segment: string | number, caseInsensitive: boolean): { found: boolean; value?: unknown } {
+function lookup(
+  container: unknown,
+  segment: string | number,
+  caseInsensitive: boolean,
+): { found: boolean; value?: unknown } {
   if (Array.isArray(container)) {
     const index = typeof segment === 'number' ? segment : /^\d+$/.test(segment) ? Number(segment) : NaN;
-    return Number.isInteger(index) && index < container.length ? { found: true, value: container[index] } : { found: false };
+    return Number.isInteger(index) && index < container.length
+      ? { found: true, value: container[index] }
+      : { found: false };
   }
   if (container === null || typeof container !== 'object') return { found: false };
   const key = String(segment);
@@ -207,11 +228,18 @@ export function evaluateExpression(expr: TemplateExpression, ctx: TemplateContex
     const missing = expr.segments[index];
     const keys = current !== null && typeof current === 'object' && !Array.isArray(current) ? Object.keys(current) : [];
     const stepNote =
-      expr.root === 'steps' && index >= 1 ? stepStatusNote(ctx, String(expr.segments[0])) : expr.root === 'steps' && index === 0 ? ' (a step can only read steps that ran before it)' : '';
+      expr.root === 'steps' && index >= 1
+        ? stepStatusNote(ctx, String(expr.segments[0]))
+        : expr.root === 'steps' && index === 0
+          ? ' (a step can only read steps that ran before it)'
+          : '';
     return new OidcError(
       'template.unresolved',
       `{{${expr.source}}} cannot be resolved: ${at} has no '${String(missing)}'${typeof missing === 'string' ? didYouMean(missing, keys) : ''}; ${at} ${available(current)}${extra}${stepNote}.`,
-      { where, hint: 'Check the spelling and that the step that produces the value ran earlier in the flow and succeeded.' },
+      {
+        where,
+        hint: 'Check the spelling and that the step that produces the value ran earlier in the flow and succeeded.',
+      },
     );
   };
   for (let i = 0; i < expr.segments.length; i++) {
@@ -240,28 +268,40 @@ function applyJsonPath(expr: TemplateExpression, json: unknown, where?: string):
   const path = expr.jsonPath!;
   const at = describePath(expr.root, expr.segments);
   if (json === null || typeof json !== 'object') {
-    throw new OidcError('template.unresolved', `{{${expr.source}}} cannot be resolved: ${at} is ${kindOf(json)}, so the JSON path ${path} has nothing to search.`, {
-      where,
-      hint: 'JSON paths work on JSON bodies; check the response Content-Type and status.',
-    });
+    throw new OidcError(
+      'template.unresolved',
+      `{{${expr.source}}} cannot be resolved: ${at} is ${kindOf(json)}, so the JSON path ${path} has nothing to search.`,
+      {
+        where,
+        hint: 'JSON paths work on JSON bodies; check the response Content-Type and status.',
+      },
+    );
   }
   let results: unknown[];
   try {
     // eval: false — a template must never run code, whatever the path says.
     results = JSONPath({ path, json: json as object, eval: false, wrap: true, resultType: 'value' }) as unknown[];
   } catch (error) {
-    throw new OidcError('template.jsonpath', `The JSON path ${path} in {{${expr.source}}} is not valid: ${(error as Error).message}`, {
-      where,
-      hint: 'Use plain JSON paths such as $.items[0].id or $..id; script filters ?(...) are disabled.',
-      cause: error,
-    });
+    throw new OidcError(
+      'template.jsonpath',
+      `The JSON path ${path} in {{${expr.source}}} is not valid: ${(error as Error).message}`,
+      {
+        where,
+        hint: 'Use plain JSON paths such as $.items[0].id or $..id; script filters ?(...) are disabled.',
+        cause: error,
+      },
+    );
   }
   if (!isDefinite(path)) return results;
   if (results.length === 0 || results[0] === undefined) {
-    throw new OidcError('template.unresolved', `{{${expr.source}}} cannot be resolved: the JSON path ${path} matched nothing; ${at} ${available(json)}.`, {
-      where,
-      hint: 'Check the path against the response body in the timeline.',
-    });
+    throw new OidcError(
+      'template.unresolved',
+      `{{${expr.source}}} cannot be resolved: the JSON path ${path} matched nothing; ${at} ${available(json)}.`,
+      {
+        where,
+        hint: 'Check the path against the response body in the timeline.',
+      },
+    );
   }
   return results[0];
 }
@@ -269,7 +309,8 @@ function applyJsonPath(expr: TemplateExpression, json: unknown, where?: string):
 /** How an embedded value becomes text: strings as they are, objects as JSON. */
 export function stringifyValue(value: unknown): string {
   if (typeof value === 'string') return value;
-  if (value === null || typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);
+  if (value === null || typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint')
+    return String(value);
   return JSON.stringify(value) ?? '';
 }
 
@@ -277,10 +318,15 @@ function renderString(text: string, ctx: TemplateContext, options: RenderOptions
   const hasRefs = options.secrets !== undefined && text.includes('${');
   if (!hasTemplate(text) && !hasRefs) return text;
   const parts = parseTemplate(text, where);
-  const renderText = (t: string): string => (options.secrets ? t.replace(secretRefPattern(), (ref) => resolveSecretRef(ref, options.secrets!, where)) : t);
+  const renderText = (t: string): string =>
+    options.secrets ? t.replace(secretRefPattern(), (ref) => resolveSecretRef(ref, options.secrets!, where)) : t;
   const only = parts[0];
   if (parts.length === 1 && only?.kind === 'expr') return evaluateExpression(only.expr, ctx, where);
-  return parts.map((part) => (part.kind === 'text' ? renderText(part.text) : stringifyValue(evaluateExpression(part.expr, ctx, where)))).join('');
+  return parts
+    .map((part) =>
+      part.kind === 'text' ? renderText(part.text) : stringifyValue(evaluateExpression(part.expr, ctx, where)),
+    )
+    .join('');
 }
 
 function joinWhere(base: string | undefined, field: string): string | undefined {
@@ -320,7 +366,12 @@ export function findReferences(value: unknown): TemplateReference[] {
     for (const part of parseTemplate(text, field || undefined)) {
       if (part.kind !== 'expr') continue;
       const first = part.expr.segments[0];
-      refs.push({ root: part.expr.root, name: first === undefined ? undefined : String(first), expression: part.expr.source, field });
+      refs.push({
+        root: part.expr.root,
+        name: first === undefined ? undefined : String(first),
+        expression: part.expr.source,
+        field,
+      });
     }
     return text;
   });
@@ -329,5 +380,7 @@ export function findReferences(value: unknown): TemplateReference[] {
 
 /** The step ids that `value` reads through `{{steps.<id>...}}`, without duplicates. */
 export function findStepReferences(value: unknown): string[] {
-  return [...new Set(findReferences(value).flatMap((r) => (r.root === 'steps' && r.name !== undefined ? [r.name] : [])))];
+  return [
+    ...new Set(findReferences(value).flatMap((r) => (r.root === 'steps' && r.name !== undefined ? [r.name] : []))),
+  ];
 }

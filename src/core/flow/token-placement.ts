@@ -18,7 +18,11 @@ export interface TokenTarget {
 /** Fills in the defaults: `Authorization: Bearer <token>`, else a field named `access_token`. */
 export function resolvePlacement(placement: TokenPlacement = {}): ResolvedPlacement {
   const where = placement.in ?? 'header';
-  return { in: where, name: placement.name ?? (where === 'header' ? 'Authorization' : 'access_token'), scheme: placement.scheme ?? 'Bearer' };
+  return {
+    in: where,
+    name: placement.name ?? (where === 'header' ? 'Authorization' : 'access_token'),
+    scheme: placement.scheme ?? 'Bearer',
+  };
 }
 
 /** Puts a token where the route says its gateway reads it; returns a new target, the given one is left alone. */

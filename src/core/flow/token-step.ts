@@ -2,7 +2,15 @@
 import { OidcError } from '../errors';
 import type { HttpClient } from '../http/types';
 import { classifyToken, decodeJwt } from '../jwt';
-import { authorizationCode, clientCredentials, deviceAuthorization, passwordGrant, refreshToken, tokenExchange, withHttpOptions } from '../oauth';
+import {
+  authorizationCode,
+  clientCredentials,
+  deviceAuthorization,
+  passwordGrant,
+  refreshToken,
+  tokenExchange,
+  withHttpOptions,
+} from '../oauth';
 import type { OAuthContext, TokenSet } from '../oauth';
 import type { TokenStep } from './file-format';
 import type { RunScope } from './run-scope';
@@ -51,19 +59,44 @@ export async function runTokenStep(step: TokenStep, options: TokenStepOptions, s
       case 'client_credentials':
         return clientCredentials(ctx, { scope: scopes, audience, resource, extra });
       case 'password':
-        return passwordGrant(ctx, { username: step.username ?? '', password: step.password ?? '', scope: scopes, extra });
+        return passwordGrant(ctx, {
+          username: step.username ?? '',
+          password: step.password ?? '',
+          scope: scopes,
+          extra,
+        });
       case 'refresh_token':
         return refreshToken(ctx, step.refreshToken ?? '', { scope: scopes, extra });
       case 'token_exchange':
-        return tokenExchange(ctx, { subjectToken: step.subjectToken ?? '', subjectTokenType: step.subjectTokenType ?? 'access_token', actorToken: step.actorToken, actorTokenType: step.actorTokenType, requestedTokenType: step.requestedTokenType, audience, resource, scope: scopes, extra });
+        return tokenExchange(ctx, {
+          subjectToken: step.subjectToken ?? '',
+          subjectTokenType: step.subjectTokenType ?? 'access_token',
+          actorToken: step.actorToken,
+          actorTokenType: step.actorTokenType,
+          requestedTokenType: step.requestedTokenType,
+          audience,
+          resource,
+          scope: scopes,
+          extra,
+        });
       case 'device_code':
-        return deviceAuthorization(ctx, { scope: scopes, extra, onUserCode: (info) => {
-          note(`Open ${info.verificationUriComplete ?? info.verificationUri} and enter the code ${info.userCode}.`);
-          deps.onDeviceCode?.(info);
-        }, signal: deps.signal });
+        return deviceAuthorization(ctx, {
+          scope: scopes,
+          extra,
+          onUserCode: (info) => {
+            note(`Open ${info.verificationUriComplete ?? info.verificationUri} and enter the code ${info.userCode}.`);
+            deps.onDeviceCode?.(info);
+          },
+          signal: deps.signal,
+        });
       case 'authorization_code': {
         const open = deps.openBrowser;
-        if (!open) throw new OidcError('flow.needs_browser', `Step ${step.id} signs a person in with the authorization-code grant, which needs a browser, and this run has none.`, { hint: 'Run it from VS Code or an interactive terminal.' });
+        if (!open)
+          throw new OidcError(
+            'flow.needs_browser',
+            `Step ${step.id} signs a person in with the authorization-code grant, which needs a browser, and this run has none.`,
+            { hint: 'Run it from VS Code or an interactive terminal.' },
+          );
         return authorizationCode(ctx, { scope: scopes ?? ['openid'], openBrowser: open, extra });
       }
     }
@@ -73,7 +106,10 @@ export async function runTokenStep(step: TokenStep, options: TokenStepOptions, s
     set = await fetch();
   } else {
     const key = JSON.stringify([step.idp, grant, scopes, audience, resource, extra]);
-    const got = await scope.tokenStore.get(key, { fetch, refresh: grant === 'client_credentials' ? undefined : (rt) => refreshToken(ctx, rt, { scope: scopes }) });
+    const got = await scope.tokenStore.get(key, {
+      fetch,
+      refresh: grant === 'client_credentials' ? undefined : (rt) => refreshToken(ctx, rt, { scope: scopes }),
+    });
     if (got.source === 'cache') note('Reused a cached token that is still valid.');
     if (got.source === 'refetched-after-expiry') note('The cached token had expired, so a new one was fetched.');
     if (got.source === 'refreshed') note('The cached token had expired and was refreshed.');
@@ -98,10 +134,17 @@ export interface RenewOptions extends TokenStepOptions {
  */
 export async function renewExpiredToken(options: RenewOptions, scope: RunScope): Promise<void> {
   const { def, ctx, note } = options;
-  if (!def || def.refetchOnExpiry === false || def.grant === 'authorization_code' || def.grant === 'device_code') return;
+  if (!def || def.refetchOnExpiry === false || def.grant === 'authorization_code' || def.grant === 'device_code')
+    return;
   const current = ctx.steps[def.id]?.token;
   if (!current?.expires_at || current.expires_at * 1000 - 30_000 > scope.clock.now()) return;
-  const renewed = await runTokenStep(renderTemplate({ ...def, reuse: true }, ctx, { secrets: scope.deps.secrets, where: `step ${def.id}` }) as TokenStep, options, scope);
+  const renewed = await runTokenStep(
+    renderTemplate({ ...def, reuse: true }, ctx, { secrets: scope.deps.secrets, where: `step ${def.id}` }) as TokenStep,
+    options,
+    scope,
+  );
   ctx.steps[def.id] = { ...ctx.steps[def.id], ...renewed, status: ctx.steps[def.id]?.status ?? 'passed' };
-  note(`The token from step ${def.id} expired at ${new Date(current.expires_at * 1000).toISOString()}; a new one was fetched before this call.`);
+  note(
+    `The token from step ${def.id} expired at ${new Date(current.expires_at * 1000).toISOString()}; a new one was fetched before this call.`,
+  );
 }

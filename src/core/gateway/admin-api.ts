@@ -28,7 +28,8 @@ export const KONG_ADMIN_API: KongApiDescriptor = {
     'Set the RBAC token of an admin allowed to read services, routes and plugins (sent as Kong-Admin-Token; in the CLI via --admin-token-env), and check it belongs to this workspace.',
   notFoundHint:
     'Check the Admin API URL (port 8001, or 8444 for TLS; no extra path unless a proxy adds one) and the workspace name: Kong answers 404 for a workspace that does not exist.',
-  unreachableHint: 'The Kong Admin API could not be reached: check the Admin API URL and that admin_listen exposes it to this machine.',
+  unreachableHint:
+    'The Kong Admin API could not be reached: check the Admin API URL and that admin_listen exposes it to this machine.',
 };
 
 /** The Admin API's root and, for a workspace, the base its entities are read under. */
@@ -42,7 +43,9 @@ function adminBase(options: KongAdminOptions): { root: string; base: string } {
     });
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new OidcError('gateway.admin_url', `The Kong Admin API URL must be http or https, got ${url.protocol}.`, { hint: 'Give the Admin API as http://host:8001 or https://host:8444.' });
+    throw new OidcError('gateway.admin_url', `The Kong Admin API URL must be http or https, got ${url.protocol}.`, {
+      hint: 'Give the Admin API as http://host:8001 or https://host:8444.',
+    });
   }
   const root = url.toString().replace(/\/+$/, '');
   return { root, base: options.workspace ? `${root}/${encodeURIComponent(options.workspace)}` : root };
@@ -77,16 +80,25 @@ export async function readKongAdmin(http: HttpClient, options: KongAdminOptions)
   const services = await listKongCollection<KongServiceEntity>(http, target, 'services');
   const routes = await listKongCollection<KongRouteEntity>(http, target, 'routes');
   const plugins = await listKongCollection<KongPluginEntity>(http, target, 'plugins');
-  for (const plugin of plugins) plugin.origin = `plugin ${plugin.instance_name ?? plugin.id ?? plugin.name} (${baseUrl}/plugins/${plugin.id ?? ''})`;
+  for (const plugin of plugins)
+    plugin.origin = `plugin ${plugin.instance_name ?? plugin.id ?? plugin.name} (${baseUrl}/plugins/${plugin.id ?? ''})`;
   // The version is a best-effort extra: asked alongside the consumers, so a slow GET / adds no wait of its own.
-  const [consumers, gatewayVersion] = await Promise.all([listOptionalKongCollection<Record<string, unknown>>(http, target, 'consumers'), readKongVersion(http, target, root)]);
+  const [consumers, gatewayVersion] = await Promise.all([
+    listOptionalKongCollection<Record<string, unknown>>(http, target, 'consumers'),
+    readKongVersion(http, target, root),
+  ]);
   const unavailable = 'unavailable' in consumers ? consumers.unavailable : undefined;
   return buildGatewayModel(
     { services, routes, plugins, consumers: 'items' in consumers ? kongConsumers(consumers.items) : [] },
     { kind: 'admin-api', description: `Kong Admin API ${baseUrl}${gatewayVersion ? ` (Kong ${gatewayVersion})` : ''}` },
     {
       ...(unavailable
-        ? { consumersUnavailable: unavailable, warnings: [`Consumers could not be read (${unavailable}), so checks that need them (consumer_claim mapping) cannot tell whether a consumer exists; an RBAC role allowed to read /consumers fixes that.`] }
+        ? {
+            consumersUnavailable: unavailable,
+            warnings: [
+              `Consumers could not be read (${unavailable}), so checks that need them (consumer_claim mapping) cannot tell whether a consumer exists; an RBAC role allowed to read /consumers fixes that.`,
+            ],
+          }
         : {}),
       ...(gatewayVersion ? { gatewayVersion } : {}),
     },

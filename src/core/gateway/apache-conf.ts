@@ -59,10 +59,14 @@ export function parseApacheConf(text: string, fileName = 'httpd.conf'): ApacheCo
     if (close) {
       const open = stack[stack.length - 1]!;
       if (stack.length === 1 || open.type.toLowerCase() !== close[1]!.toLowerCase()) {
-        throw new OidcError('gateway.apache_syntax', `Apache config ${fileName} line ${line}: </${close[1]}> closes ${stack.length === 1 ? 'nothing' : `<${open.type}> opened on line ${open.line}`}.`, {
-          where: `${fileName}:${line}`,
-          hint: 'Balance the section tags (apachectl configtest reports the same).',
-        });
+        throw new OidcError(
+          'gateway.apache_syntax',
+          `Apache config ${fileName} line ${line}: </${close[1]}> closes ${stack.length === 1 ? 'nothing' : `<${open.type}> opened on line ${open.line}`}.`,
+          {
+            where: `${fileName}:${line}`,
+            hint: 'Balance the section tags (apachectl configtest reports the same).',
+          },
+        );
       }
       stack.pop();
       continue;
@@ -75,27 +79,47 @@ export function parseApacheConf(text: string, fileName = 'httpd.conf'): ApacheCo
       continue;
     }
     if (trimmed.startsWith('<')) {
-      throw new OidcError('gateway.apache_syntax', `Apache config ${fileName} line ${line}: "${trimmed.slice(0, 60)}" is not a complete section tag.`, {
-        where: `${fileName}:${line}`,
-        hint: 'Section tags look like <Location "/path"> and </Location>.',
-      });
+      throw new OidcError(
+        'gateway.apache_syntax',
+        `Apache config ${fileName} line ${line}: "${trimmed.slice(0, 60)}" is not a complete section tag.`,
+        {
+          where: `${fileName}:${line}`,
+          hint: 'Section tags look like <Location "/path"> and </Location>.',
+        },
+      );
     }
     const [name, ...args] = words(trimmed);
-    if (/^include(optional)?$/i.test(name!)) warnings.push(`${fileName} line ${line}: ${name} ${args.join(' ')} was not followed; directives in that file are not shown.`);
+    if (/^include(optional)?$/i.test(name!))
+      warnings.push(
+        `${fileName} line ${line}: ${name} ${args.join(' ')} was not followed; directives in that file are not shown.`,
+      );
     stack[stack.length - 1]!.directives.push({ name: name!, args, line });
   }
   if (stack.length > 1) {
     const open = stack[stack.length - 1]!;
-    throw new OidcError('gateway.apache_syntax', `Apache config ${fileName}: <${open.type}> opened on line ${open.line} is never closed.`, {
-      where: `${fileName}:${open.line}`,
-      hint: `Add </${open.type}> where the section ends.`,
-    });
+    throw new OidcError(
+      'gateway.apache_syntax',
+      `Apache config ${fileName}: <${open.type}> opened on line ${open.line} is never closed.`,
+      {
+        where: `${fileName}:${open.line}`,
+        hint: `Add </${open.type}> where the section ends.`,
+      },
+    );
   }
   return { fileName, root, warnings };
 }
 
 /** Sections whose contents apply as if written in the enclosing scope. */
-const TRANSPARENT = new Set(['ifmodule', 'ifdefine', 'ifversion', 'ifdirective', 'iffile', 'requireall', 'requireany', 'requirenone']);
+const TRANSPARENT = new Set([
+  'ifmodule',
+  'ifdefine',
+  'ifversion',
+  'ifdirective',
+  'iffile',
+  'requireall',
+  'requireany',
+  'requirenone',
+]);
 
 /** Directives of a section, with those of transparent sub-sections (IfModule...) in file order. */
 function flatten(section: ApacheSection): ApacheDirective[] {
@@ -132,25 +156,41 @@ export const APACHE_FIELD_NAMES: Readonly<Record<string, string>> = {
 
 const APACHE_FIXES: Readonly<Record<string, Partial<Pick<LintFinding, 'message' | 'fix'>>>> = {
   'ssl-verify-off': {
-    message: 'OIDCSSLValidateServer is Off, so Apache trusts any certificate presented by the introspection endpoint and the JWKS URI.',
+    message:
+      'OIDCSSLValidateServer is Off, so Apache trusts any certificate presented by the introspection endpoint and the JWKS URI.',
     fix: "Set OIDCSSLValidateServer On and point OIDCCABundlePath at the IdP's CA bundle.",
   },
   'token-in-query': { fix: 'Remove query from OIDCOAuthAcceptTokenAs (the default is header only).' },
-  'introspection-cache-delays-revocation': { fix: 'Set OIDCOAuthTokenIntrospectionInterval to -1 (introspect every request) or to a few seconds.' },
-  'jwt-not-introspected': { fix: 'Remove OIDCOAuthVerifyJwksUri so every token is introspected, or keep token lifetimes short.' },
-  'introspection-client-missing': { fix: 'Set OIDCOAuthClientID and OIDCOAuthClientSecret to an IdP client allowed to introspect.' },
+  'introspection-cache-delays-revocation': {
+    fix: 'Set OIDCOAuthTokenIntrospectionInterval to -1 (introspect every request) or to a few seconds.',
+  },
+  'jwt-not-introspected': {
+    fix: 'Remove OIDCOAuthVerifyJwksUri so every token is introspected, or keep token lifetimes short.',
+  },
+  'introspection-client-missing': {
+    fix: 'Set OIDCOAuthClientID and OIDCOAuthClientSecret to an IdP client allowed to introspect.',
+  },
   'introspection-endpoint-mismatch': { fix: "Set OIDCOAuthIntrospectionEndpoint to the IdP's introspection endpoint." },
   'introspection-auth-unsupported': { fix: 'Set OIDCOAuthIntrospectionEndpointAuth to a method the IdP supports.' },
-  'okta-scopes-claim': { fix: 'Write the requirement against the claim the token carries, e.g. Require claim scp:orders:read for Okta JWTs.' },
+  'okta-scopes-claim': {
+    fix: 'Write the requirement against the claim the token carries, e.g. Require claim scp:orders:read for Okta JWTs.',
+  },
 };
 
 /** Renames a Kong lint finding's field and fix to the mod_auth_openidc directives. */
 export function adaptFindingForApache(finding: LintFinding): LintFinding {
-  return { ...finding, field: APACHE_FIELD_NAMES[finding.field] ?? finding.field, ...(APACHE_FIXES[finding.rule] ?? {}) };
+  return {
+    ...finding,
+    field: APACHE_FIELD_NAMES[finding.field] ?? finding.field,
+    ...(APACHE_FIXES[finding.rule] ?? {}),
+  };
 }
 
 /** Apache-specific findings for a route; with a token's claims, the REMOTE_USER check becomes definite. */
-export function apacheFindings(route: Pick<GatewayRoute, 'apache' | 'oidc'>, token?: { claims: Record<string, unknown> }): LintFinding[] {
+export function apacheFindings(
+  route: Pick<GatewayRoute, 'apache' | 'oidc'>,
+  token?: { claims: Record<string, unknown> },
+): LintFinding[] {
   const settings = route.apache;
   if (!settings || settings.authType !== 'oauth20') return [];
   const findings: LintFinding[] = [];
@@ -161,7 +201,8 @@ export function apacheFindings(route: Pick<GatewayRoute, 'apache' | 'oidc'>, tok
       rule: 'apache-no-token-validation',
       severity: 'error',
       field: 'OIDCOAuthIntrospectionEndpoint',
-      message: 'AuthType oauth20 is set, but neither OIDCOAuthIntrospectionEndpoint nor OIDCOAuthVerifyJwksUri is configured, so mod_auth_openidc has no way to validate a token.',
+      message:
+        'AuthType oauth20 is set, but neither OIDCOAuthIntrospectionEndpoint nor OIDCOAuthVerifyJwksUri is configured, so mod_auth_openidc has no way to validate a token.',
       fix: "Set OIDCOAuthIntrospectionEndpoint to the IdP's introspection endpoint (or OIDCOAuthVerifyJwksUri for local JWT validation).",
     });
   }
@@ -174,14 +215,15 @@ export function apacheFindings(route: Pick<GatewayRoute, 'apache' | 'oidc'>, tok
       field: 'OIDCOAuthRemoteUserClaim',
       message: `This token has no "${claim}" claim, so mod_auth_openidc cannot set REMOTE_USER and answers 401; only Apache's error log says why ("remote user could not be set").`,
       evidence: `the token's claims are ${Object.keys(token!.claims).join(', ') || 'empty'}`,
-      fix: `Set OIDCOAuthRemoteUserClaim to a claim every token carries (client_id for client-credentials tokens)${settings.remoteUserClaim ? '' : "; it defaults to sub"}.`,
+      fix: `Set OIDCOAuthRemoteUserClaim to a claim every token carries (client_id for client-credentials tokens)${settings.remoteUserClaim ? '' : '; it defaults to sub'}.`,
     });
   } else if (has === undefined && settings.remoteUserClaim === undefined) {
     findings.push({
       rule: 'apache-remote-user-claim',
       severity: 'warning',
       field: 'OIDCOAuthRemoteUserClaim',
-      message: 'OIDCOAuthRemoteUserClaim is not set, so mod_auth_openidc takes REMOTE_USER from "sub"; a client-credentials token whose introspection answer has no sub is refused with 401, and only the error log says why ("remote user could not be set").',
+      message:
+        'OIDCOAuthRemoteUserClaim is not set, so mod_auth_openidc takes REMOTE_USER from "sub"; a client-credentials token whose introspection answer has no sub is refused with 401, and only the error log says why ("remote user could not be set").',
       fix: 'Set OIDCOAuthRemoteUserClaim client_id (present for every client-credentials token).',
     });
   }
@@ -217,12 +259,18 @@ function acceptTokenAs(values: string[]): { types: BearerParamType[]; cookie?: s
 function guessIssuer(metadataUrl: string | undefined, introspection: string | undefined): string | undefined {
   if (metadataUrl && !metadataUrl.includes('${')) return metadataUrl;
   // Okta's endpoints hang off the issuer: {issuer}/v1/introspect.
-  if (introspection && !introspection.includes('${') && /\/v1\/introspect$/.test(introspection)) return introspection.replace(/\/v1\/introspect$/, '');
+  if (introspection && !introspection.includes('${') && /\/v1\/introspect$/.test(introspection))
+    return introspection.replace(/\/v1\/introspect$/, '');
   return undefined;
 }
 
 /** Maps one `<Location>` with its inherited directives onto a route. */
-function locationRoute(conf: ApacheConf, scopes: ApacheSection[], location: ApacheSection, services: GatewayService[]): GatewayRoute {
+function locationRoute(
+  conf: ApacheConf,
+  scopes: ApacheSection[],
+  location: ApacheSection,
+  services: GatewayService[],
+): GatewayRoute {
   const local = flatten(location);
   const lookup = (name: string): ApacheDirective | undefined => {
     for (const scope of [local, ...scopes.map(flatten)]) {
@@ -233,14 +281,27 @@ function locationRoute(conf: ApacheConf, scopes: ApacheSection[], location: Apac
   };
   const arg = (name: string) => lookup(name)?.args[0];
   const lines: Record<string, string> = {};
-  const names = ['OIDCOAuthIntrospectionEndpoint', 'OIDCOAuthClientID', 'OIDCOAuthClientSecret', 'OIDCOAuthIntrospectionEndpointAuth', 'OIDCOAuthTokenIntrospectionInterval', 'OIDCOAuthRemoteUserClaim', 'OIDCOAuthVerifyJwksUri', 'OIDCCABundlePath', 'OIDCSSLValidateServer', 'OIDCOAuthAcceptTokenAs', 'OIDCOAuthServerMetadataURL', 'AuthType'];
+  const names = [
+    'OIDCOAuthIntrospectionEndpoint',
+    'OIDCOAuthClientID',
+    'OIDCOAuthClientSecret',
+    'OIDCOAuthIntrospectionEndpointAuth',
+    'OIDCOAuthTokenIntrospectionInterval',
+    'OIDCOAuthRemoteUserClaim',
+    'OIDCOAuthVerifyJwksUri',
+    'OIDCCABundlePath',
+    'OIDCSSLValidateServer',
+    'OIDCOAuthAcceptTokenAs',
+    'OIDCOAuthServerMetadataURL',
+    'AuthType',
+  ];
   for (const name of names) {
     const found = lookup(name);
     if (found) lines[name] = `${conf.fileName} line ${found.line}`;
   }
 
   const isMatch = location.type.toLowerCase() === 'locationmatch' || location.args[0] === '~';
-  const pathArg = location.args[0] === '~' ? location.args[1] ?? '' : location.args[0] ?? '/';
+  const pathArg = location.args[0] === '~' ? (location.args[1] ?? '') : (location.args[0] ?? '/');
   const path = isMatch ? `~${pathArg}` : pathArg;
   const proxyPass = local.find((d) => d.name.toLowerCase() === 'proxypass');
   const upstream = proxyPass?.args[0];
@@ -261,7 +322,12 @@ function locationRoute(conf: ApacheConf, scopes: ApacheSection[], location: Apac
     ...(requires.length ? { requirements: requires } : {}),
   };
   if (authType !== 'oauth20') {
-    if (authType) route.authPlugins.push({ name: `mod_auth_openidc (AuthType ${authType})`, scope: 'route', origin: lines.AuthType ?? conf.fileName });
+    if (authType)
+      route.authPlugins.push({
+        name: `mod_auth_openidc (AuthType ${authType})`,
+        scope: 'route',
+        origin: lines.AuthType ?? conf.fileName,
+      });
     return route;
   }
 
@@ -318,7 +384,12 @@ function locationRoute(conf: ApacheConf, scopes: ApacheSection[], location: Apac
     lines,
   };
   route.apache = settings;
-  route.oidc = { config, scope: 'route', origin: `${conf.fileName} line ${location.line} (<${location.type} ${location.args.join(' ')}>)`, shadows: [] };
+  route.oidc = {
+    config,
+    scope: 'route',
+    origin: `${conf.fileName} line ${location.line} (<${location.type} ${location.args.join(' ')}>)`,
+    shadows: [],
+  };
   route.authPlugins.push({ name: 'mod_auth_openidc (AuthType oauth20)', scope: 'route', origin: route.oidc.origin });
   route.sourceFindings = apacheFindings(route);
   return route;
@@ -330,7 +401,9 @@ export function readApacheConf(text: string, fileName = 'httpd.conf'): GatewayMo
   const services: GatewayService[] = [];
   const routes: GatewayRoute[] = [];
   const visit = (scopes: ApacheSection[], section: ApacheSection) => {
-    for (const location of [...childSections(section, 'location'), ...childSections(section, 'locationmatch')].sort((a, b) => a.line - b.line)) {
+    for (const location of [...childSections(section, 'location'), ...childSections(section, 'locationmatch')].sort(
+      (a, b) => a.line - b.line,
+    )) {
       routes.push(locationRoute(conf, scopes, location, services));
     }
   };

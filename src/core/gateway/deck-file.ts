@@ -22,9 +22,35 @@ export interface ParsedDeckFile {
 
 type Kind = 'string' | 'number' | 'boolean' | 'strings' | 'map' | 'ref';
 
-const SERVICE_FIELDS: Record<string, Kind> = { name: 'string', id: 'string', url: 'string', protocol: 'string', host: 'string', port: 'number', path: 'string' };
-const ROUTE_FIELDS: Record<string, Kind> = { name: 'string', id: 'string', paths: 'strings', methods: 'strings', hosts: 'strings', protocols: 'strings', strip_path: 'boolean', service: 'ref' };
-const PLUGIN_FIELDS: Record<string, Kind> = { name: 'string', id: 'string', instance_name: 'string', enabled: 'boolean', config: 'map', route: 'ref', service: 'ref', consumer: 'ref' };
+const SERVICE_FIELDS: Record<string, Kind> = {
+  name: 'string',
+  id: 'string',
+  url: 'string',
+  protocol: 'string',
+  host: 'string',
+  port: 'number',
+  path: 'string',
+};
+const ROUTE_FIELDS: Record<string, Kind> = {
+  name: 'string',
+  id: 'string',
+  paths: 'strings',
+  methods: 'strings',
+  hosts: 'strings',
+  protocols: 'strings',
+  strip_path: 'boolean',
+  service: 'ref',
+};
+const PLUGIN_FIELDS: Record<string, Kind> = {
+  name: 'string',
+  id: 'string',
+  instance_name: 'string',
+  enabled: 'boolean',
+  config: 'map',
+  route: 'ref',
+  service: 'ref',
+  consumer: 'ref',
+};
 const CONSUMER_FIELDS: Record<string, Kind> = { username: 'string', custom_id: 'string', id: 'string' };
 
 const KIND_TEXT: Record<Kind, string> = {
@@ -52,10 +78,14 @@ class DeckReader {
 
   fail(code: GatewayErrorCode, node: YamlNode | null | undefined, field: string, message: string, hint: string): never {
     const line = this.line(node);
-    throw new OidcError(code, `decK file ${this.fileName}${line ? ` line ${line}` : ''}: ${field ? `${field} ` : ''}${message}`, {
-      where: `${this.fileName}${line ? `:${line}` : ''}`,
-      hint,
-    });
+    throw new OidcError(
+      code,
+      `decK file ${this.fileName}${line ? ` line ${line}` : ''}: ${field ? `${field} ` : ''}${message}`,
+      {
+        where: `${this.fileName}${line ? `:${line}` : ''}`,
+        hint,
+      },
+    );
   }
 
   parse(): ParsedDeckFile {
@@ -64,13 +94,24 @@ class DeckReader {
     const syntax = doc.errors[0];
     if (syntax) {
       const line = syntax.linePos?.[0].line ?? this.lines.linePos(syntax.pos[0]).line;
-      throw new OidcError('gateway.deck_syntax', `decK file ${this.fileName}${line ? ` line ${line}` : ''} is not valid YAML or JSON: ${syntax.message.split('\n')[0]}`, {
-        where: `${this.fileName}${line ? `:${line}` : ''}`,
-        hint: 'Fix the syntax at that line (indentation, a missing colon or quote); `deck file validate` shows the same problem.',
-      });
+      throw new OidcError(
+        'gateway.deck_syntax',
+        `decK file ${this.fileName}${line ? ` line ${line}` : ''} is not valid YAML or JSON: ${syntax.message.split('\n')[0]}`,
+        {
+          where: `${this.fileName}${line ? `:${line}` : ''}`,
+          hint: 'Fix the syntax at that line (indentation, a missing colon or quote); `deck file validate` shows the same problem.',
+        },
+      );
     }
     const root = doc.contents;
-    if (!isMap(root)) this.fail('gateway.deck_invalid', root, '', 'must be a mapping at the top level (_format_version, services, routes, plugins, consumers).', 'Check that this is a decK declarative file (decK gateway dump writes one).');
+    if (!isMap(root))
+      this.fail(
+        'gateway.deck_invalid',
+        root,
+        '',
+        'must be a mapping at the top level (_format_version, services, routes, plugins, consumers).',
+        'Check that this is a decK declarative file (decK gateway dump writes one).',
+      );
     const warnings: string[] = [];
     this.checkVersion(root, warnings);
     const services = this.list(root, 'services', '');
@@ -86,8 +127,12 @@ class DeckReader {
       const name = service.name ?? (service as { id?: string }).id ?? `service-${index + 1}`;
       entities.services.push({ ...service, name });
       const nested = this.list(node as YAMLMap, 'routes', path);
-      service.routes = nested.map((routeNode, routeIndex) => this.route(routeNode, `${path}.routes[${routeIndex}]`, { name }, `${name}-route-${routeIndex + 1}`, entities));
-      service.plugins = this.list(node as YAMLMap, 'plugins', path).map((pluginNode, pluginIndex) => this.plugin(pluginNode, `${path}.plugins[${pluginIndex}]`, { service: { name } }, entities));
+      service.routes = nested.map((routeNode, routeIndex) =>
+        this.route(routeNode, `${path}.routes[${routeIndex}]`, { name }, `${name}-route-${routeIndex + 1}`, entities),
+      );
+      service.plugins = this.list(node as YAMLMap, 'plugins', path).map((pluginNode, pluginIndex) =>
+        this.plugin(pluginNode, `${path}.plugins[${pluginIndex}]`, { service: { name } }, entities),
+      );
       deck.services!.push(service);
     });
     routes.forEach((node, index) => {
@@ -99,11 +144,20 @@ class DeckReader {
     consumers.forEach((node, index) => {
       const path = `consumers[${index}]`;
       const consumer = this.entity(node, path, CONSUMER_FIELDS) as DeckConsumer;
-      if (!consumer.username && !consumer.custom_id) this.fail('gateway.deck_invalid', node, path, 'needs a username or a custom_id.', 'Give every consumer a username or custom_id.');
+      if (!consumer.username && !consumer.custom_id)
+        this.fail(
+          'gateway.deck_invalid',
+          node,
+          path,
+          'needs a username or a custom_id.',
+          'Give every consumer a username or custom_id.',
+        );
       entities.consumers!.push(consumer);
       deck.consumers!.push(consumer);
       const ref: KongRef = { name: consumer.username ?? consumer.custom_id! };
-      this.list(node as YAMLMap, 'plugins', path).forEach((pluginNode, pluginIndex) => this.plugin(pluginNode, `${path}.plugins[${pluginIndex}]`, { consumer: ref }, entities));
+      this.list(node as YAMLMap, 'plugins', path).forEach((pluginNode, pluginIndex) =>
+        this.plugin(pluginNode, `${path}.plugins[${pluginIndex}]`, { consumer: ref }, entities),
+      );
     });
     return { deck, entities, warnings };
   }
@@ -112,17 +166,33 @@ class DeckReader {
     const pair = root.items.find((item) => isScalar(item.key) && item.key.value === '_format_version');
     const supported = `Supported: ${SUPPORTED_DECK_VERSIONS.map((v) => `"${v}"`).join(', ')}`;
     if (!pair) {
-      this.fail('gateway.deck_version', root, '', `has no _format_version. ${supported} (Kong Gateway 3.x).`, 'Add `_format_version: "3.0"` at the top (decK writes it on dump).');
+      this.fail(
+        'gateway.deck_version',
+        root,
+        '',
+        `has no _format_version. ${supported} (Kong Gateway 3.x).`,
+        'Add `_format_version: "3.0"` at the top (decK writes it on dump).',
+      );
     }
     const node = pair.value as YamlNode | null;
     const value = isScalar(node) ? node.value : undefined;
     if (value === 3) {
-      warnings.push(`_format_version is the number 3 (line ${this.line(node) ?? '?'}); quote it as "3.0" so YAML keeps it a string.`);
+      warnings.push(
+        `_format_version is the number 3 (line ${this.line(node) ?? '?'}); quote it as "3.0" so YAML keeps it a string.`,
+      );
       return;
     }
     if (typeof value !== 'string' || !(SUPPORTED_DECK_VERSIONS as readonly string[]).includes(value)) {
       const seen = isScalar(node) ? JSON.stringify(node.value) : 'not a scalar';
-      this.fail('gateway.deck_version', node, '_format_version', `is ${seen}, which this reader does not understand. ${supported}.`, value === '1.1' ? 'Format 1.1 is for Kong 2.x: convert it with `deck file convert --from kong-gateway-2.x --to kong-gateway-3.x`.' : 'Dump the configuration again with a current decK (`deck gateway dump`).');
+      this.fail(
+        'gateway.deck_version',
+        node,
+        '_format_version',
+        `is ${seen}, which this reader does not understand. ${supported}.`,
+        value === '1.1'
+          ? 'Format 1.1 is for Kong 2.x: convert it with `deck file convert --from kong-gateway-2.x --to kong-gateway-3.x`.'
+          : 'Dump the configuration again with a current decK (`deck gateway dump`).',
+      );
     }
   }
 
@@ -130,20 +200,37 @@ class DeckReader {
     const pair = map.items.find((item) => isScalar(item.key) && item.key.value === key);
     if (!pair || pair.value === null || (isScalar(pair.value) && pair.value.value === null)) return [];
     const field = path ? `${path}.${key}` : key;
-    if (!isSeq(pair.value)) this.fail('gateway.deck_invalid', pair.value as YamlNode, field, `must be a list, got ${this.describe(pair.value as YamlNode)}.`, `Write ${key} as a YAML list ("- name: ...").`);
+    if (!isSeq(pair.value))
+      this.fail(
+        'gateway.deck_invalid',
+        pair.value as YamlNode,
+        field,
+        `must be a list, got ${this.describe(pair.value as YamlNode)}.`,
+        `Write ${key} as a YAML list ("- name: ...").`,
+      );
     return pair.value.items as YamlNode[];
   }
 
   private describe(node: YamlNode | null): string {
     if (isMap(node)) return 'a mapping';
     if (isSeq(node)) return 'a list';
-    if (isScalar(node)) return node.value === null ? 'nothing' : `${typeof node.value === 'string' ? 'the string' : `the ${typeof node.value}`} ${JSON.stringify(node.value)}`;
+    if (isScalar(node))
+      return node.value === null
+        ? 'nothing'
+        : `${typeof node.value === 'string' ? 'the string' : `the ${typeof node.value}`} ${JSON.stringify(node.value)}`;
     return 'something else';
   }
 
   /** Checks the known fields of one entity and returns it as plain data (nested lists handled by the caller). */
   private entity(node: YamlNode, path: string, fields: Record<string, Kind>): Record<string, unknown> {
-    if (!isMap(node)) this.fail('gateway.deck_invalid', node, path, `must be a mapping, got ${this.describe(node)}.`, 'Each entry is a mapping of fields ("name: ...").');
+    if (!isMap(node))
+      this.fail(
+        'gateway.deck_invalid',
+        node,
+        path,
+        `must be a mapping, got ${this.describe(node)}.`,
+        'Each entry is a mapping of fields ("name: ...").',
+      );
     const out: Record<string, unknown> = {};
     for (const pair of node.items) {
       const key = isScalar(pair.key) ? String(pair.key.value) : undefined;
@@ -152,7 +239,13 @@ class DeckReader {
       const kind = fields[key];
       const data: unknown = value === null ? null : value.toJS(this.doc!);
       if (kind && data !== null && !this.fits(kind, value, data)) {
-        this.fail('gateway.deck_invalid', value, `${path}.${key}`, `must be ${KIND_TEXT[kind]}, got ${this.describe(value)}.`, `Fix ${key} at that line; see Kong's entity reference for its type.`);
+        this.fail(
+          'gateway.deck_invalid',
+          value,
+          `${path}.${key}`,
+          `must be ${KIND_TEXT[kind]}, got ${this.describe(value)}.`,
+          `Fix ${key} at that line; see Kong's entity reference for its type.`,
+        );
       }
       out[key] = data;
     }
@@ -172,7 +265,10 @@ class DeckReader {
       case 'map':
         return isMap(node);
       case 'ref':
-        return typeof data === 'string' || (isMap(node) && ['name', 'id'].some((k) => typeof (data as Record<string, unknown>)[k] === 'string'));
+        return (
+          typeof data === 'string' ||
+          (isMap(node) && ['name', 'id'].some((k) => typeof (data as Record<string, unknown>)[k] === 'string'))
+        );
     }
   }
 
@@ -185,10 +281,29 @@ class DeckReader {
     return undefined;
   }
 
-  private route(node: YamlNode, path: string, service: KongRef | undefined, fallbackName: string, entities: KongEntities): DeckRoute {
+  private route(
+    node: YamlNode,
+    path: string,
+    service: KongRef | undefined,
+    fallbackName: string,
+    entities: KongEntities,
+  ): DeckRoute {
     const route = this.entity(node, path, ROUTE_FIELDS) as DeckRoute;
-    if (route.paths === undefined && route.hosts === undefined && route.methods === undefined && !(route as Record<string, unknown>).headers && !(route as Record<string, unknown>).snis && !(route as Record<string, unknown>).expression) {
-      this.fail('gateway.deck_invalid', node, path, 'has none of paths, hosts, methods, headers or snis, so it matches nothing (Kong rejects it).', 'Give the route at least paths: ["/..."].');
+    if (
+      route.paths === undefined &&
+      route.hosts === undefined &&
+      route.methods === undefined &&
+      !(route as Record<string, unknown>).headers &&
+      !(route as Record<string, unknown>).snis &&
+      !(route as Record<string, unknown>).expression
+    ) {
+      this.fail(
+        'gateway.deck_invalid',
+        node,
+        path,
+        'has none of paths, hosts, methods, headers or snis, so it matches nothing (Kong rejects it).',
+        'Give the route at least paths: ["/..."].',
+      );
     }
     const name = route.name ?? fallbackName;
     const entity: KongRouteEntity = {
@@ -202,13 +317,27 @@ class DeckReader {
       service: service ?? this.ref(route.service) ?? null,
     };
     entities.routes.push(entity);
-    route.plugins = this.list(node as YAMLMap, 'plugins', path).map((pluginNode, index) => this.plugin(pluginNode, `${path}.plugins[${index}]`, { route: { name } }, entities));
+    route.plugins = this.list(node as YAMLMap, 'plugins', path).map((pluginNode, index) =>
+      this.plugin(pluginNode, `${path}.plugins[${index}]`, { route: { name } }, entities),
+    );
     return route;
   }
 
-  private plugin(node: YamlNode, path: string, scope: Partial<Pick<KongPluginEntity, 'route' | 'service' | 'consumer'>>, entities: KongEntities): DeckPlugin {
+  private plugin(
+    node: YamlNode,
+    path: string,
+    scope: Partial<Pick<KongPluginEntity, 'route' | 'service' | 'consumer'>>,
+    entities: KongEntities,
+  ): DeckPlugin {
     const plugin = this.entity(node, path, PLUGIN_FIELDS) as unknown as DeckPlugin & Record<string, unknown>;
-    if (typeof plugin.name !== 'string' || !plugin.name) this.fail('gateway.deck_invalid', node, `${path}.name`, 'is missing: every plugin needs a name (e.g. openid-connect).', 'Add the plugin name.');
+    if (typeof plugin.name !== 'string' || !plugin.name)
+      this.fail(
+        'gateway.deck_invalid',
+        node,
+        `${path}.name`,
+        'is missing: every plugin needs a name (e.g. openid-connect).',
+        'Add the plugin name.',
+      );
     const line = this.line(node);
     entities.plugins.push({
       name: plugin.name,
@@ -233,5 +362,9 @@ export function parseDeckFile(text: string, fileName = 'kong.yaml'): ParsedDeckF
 /** Reads a decK file's text into the gateway model. */
 export function readDeckFile(text: string, fileName = 'kong.yaml'): GatewayModel {
   const parsed = parseDeckFile(text, fileName);
-  return buildGatewayModel(parsed.entities, { kind: 'deck', description: `decK file ${fileName}` }, { fromFile: true, warnings: parsed.warnings });
+  return buildGatewayModel(
+    parsed.entities,
+    { kind: 'deck', description: `decK file ${fileName}` },
+    { fromFile: true, warnings: parsed.warnings },
+  );
 }

@@ -80,7 +80,10 @@ export function resolveDeckRoutes(deck: DeckFile): ResolvedRoute[] {
     const serviceName = service?.name ?? 'unnamed-service';
     const routeName = route.name ?? `${serviceName}-route-${index + 1}`;
     const routePlugin = enabledOidc([...(route.plugins ?? []), ...topLevel.filter((p) => p.route === routeName)]);
-    const servicePlugin = enabledOidc([...(service?.plugins ?? []), ...topLevel.filter((p) => p.service === serviceName && !p.route)]);
+    const servicePlugin = enabledOidc([
+      ...(service?.plugins ?? []),
+      ...topLevel.filter((p) => p.service === serviceName && !p.route),
+    ]);
     const chosen = routePlugin
       ? { plugin: routePlugin, scope: 'route' as const }
       : servicePlugin
@@ -102,7 +105,11 @@ export function resolveDeckRoutes(deck: DeckFile): ResolvedRoute[] {
   for (const service of services) (service.routes ?? []).forEach((route, index) => addRoute(service, route, index));
   (deck.routes ?? []).forEach((route, index) => {
     const name = typeof route.service === 'string' ? route.service : route.service?.name;
-    addRoute(services.find((s) => s.name === name), route, index);
+    addRoute(
+      services.find((s) => s.name === name),
+      route,
+      index,
+    );
   });
   return out;
 }

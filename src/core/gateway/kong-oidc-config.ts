@@ -79,12 +79,36 @@ export interface KongOidcConfig {
 }
 
 /** Kong's documented defaults for the fields above. */
-export const KONG_OIDC_DEFAULTS: Readonly<Required<Pick<KongOidcConfig,
-  | 'auth_methods' | 'introspection_hint' | 'introspection_check_active' | 'introspect_jwt_tokens'
-  | 'cache_introspection' | 'cache_ttl' | 'bearer_token_param_type' | 'verify_signature' | 'verify_claims'
-  | 'leeway' | 'enable_hs_signatures' | 'ssl_verify' | 'scopes_claim' | 'audience_claim' | 'groups_claim'
-  | 'roles_claim' | 'consumer_optional' | 'display_errors' | 'expose_error_code' | 'unauthorized_error_message'
-  | 'forbidden_error_message' | 'proof_of_possession_dpop' | 'upstream_access_token_header'>>> = {
+export const KONG_OIDC_DEFAULTS: Readonly<
+  Required<
+    Pick<
+      KongOidcConfig,
+      | 'auth_methods'
+      | 'introspection_hint'
+      | 'introspection_check_active'
+      | 'introspect_jwt_tokens'
+      | 'cache_introspection'
+      | 'cache_ttl'
+      | 'bearer_token_param_type'
+      | 'verify_signature'
+      | 'verify_claims'
+      | 'leeway'
+      | 'enable_hs_signatures'
+      | 'ssl_verify'
+      | 'scopes_claim'
+      | 'audience_claim'
+      | 'groups_claim'
+      | 'roles_claim'
+      | 'consumer_optional'
+      | 'display_errors'
+      | 'expose_error_code'
+      | 'unauthorized_error_message'
+      | 'forbidden_error_message'
+      | 'proof_of_possession_dpop'
+      | 'upstream_access_token_header'
+    >
+  >
+> = {
   auth_methods: [...KONG_AUTH_METHOD_ORDER],
   introspection_hint: 'access_token',
   introspection_check_active: true,
@@ -124,7 +148,10 @@ export function withKongDefaults(config: KongOidcConfig): EffectiveKongOidcConfi
 }
 
 /** Reads a claim by Kong's path form (["realm_access", "roles"]) and returns it as a list of strings. */
-export function claimValues(claims: Record<string, unknown> | undefined, path: readonly string[]): string[] | undefined {
+export function claimValues(
+  claims: Record<string, unknown> | undefined,
+  path: readonly string[],
+): string[] | undefined {
   let current: unknown = claims;
   for (const key of path) {
     if (current === null || typeof current !== 'object') return undefined;
@@ -141,7 +168,10 @@ export function claimValues(claims: Record<string, unknown> | undefined, path: r
  * all be present (AND); any one entry satisfying is enough (OR). Returns the
  * entry closest to being satisfied and what it lacks, or undefined when met.
  */
-export function missingRequired(have: readonly string[] | undefined, required: readonly string[] | undefined): { needed: string[]; missing: string[] } | undefined {
+export function missingRequired(
+  have: readonly string[] | undefined,
+  required: readonly string[] | undefined,
+): { needed: string[]; missing: string[] } | undefined {
   if (!required || required.length === 0) return undefined;
   const present = new Set(have ?? []);
   let best: { needed: string[]; missing: string[] } | undefined;

@@ -48,7 +48,12 @@ function serverMessage(text: string): string | undefined {
 }
 
 /** GETs one JSON document from a Kong API, with the API's own errors. */
-export async function getKongJson(http: HttpClient, target: KongApiTarget, url: string, label: string): Promise<unknown> {
+export async function getKongJson(
+  http: HttpClient,
+  target: KongApiTarget,
+  url: string,
+  label: string,
+): Promise<unknown> {
   const { api } = target;
   let response: HttpResponse;
   try {
@@ -72,36 +77,56 @@ export async function getKongJson(http: HttpClient, target: KongApiTarget, url: 
   const said = serverMessage(response.text);
   const details = { where: `${label} ${url}`, status: response.status, ...(said ? { serverDescription: said } : {}) };
   if (response.status === 401 || response.status === 403) {
-    throw new OidcError(`${api.codePrefix}_unauthorized`, `The ${api.name} refused the request to ${url} with ${response.status}${said ? ` ("${said}")` : ''}: the token is missing, wrong or lacks permission.`, {
-      ...details,
-      hint: api.unauthorizedHint,
-    });
+    throw new OidcError(
+      `${api.codePrefix}_unauthorized`,
+      `The ${api.name} refused the request to ${url} with ${response.status}${said ? ` ("${said}")` : ''}: the token is missing, wrong or lacks permission.`,
+      {
+        ...details,
+        hint: api.unauthorizedHint,
+      },
+    );
   }
   if (response.status === 404) {
-    throw new OidcError(`${api.codePrefix}_not_found`, `The ${api.name} answered 404 Not Found for ${url}${said ? ` ("${said}")` : ''}.`, { ...details, hint: api.notFoundHint });
+    throw new OidcError(
+      `${api.codePrefix}_not_found`,
+      `The ${api.name} answered 404 Not Found for ${url}${said ? ` ("${said}")` : ''}.`,
+      { ...details, hint: api.notFoundHint },
+    );
   }
   if (response.status < 200 || response.status >= 300) {
-    throw new OidcError(`${api.codePrefix}_status`, `The ${api.name} answered ${response.status} for ${url}${said ? ` ("${said}")` : ''}.`, {
-      ...details,
-      hint: `Check the ${api.name}'s health and logs; 5xx answers are usually the server's own problem.`,
-    });
+    throw new OidcError(
+      `${api.codePrefix}_status`,
+      `The ${api.name} answered ${response.status} for ${url}${said ? ` ("${said}")` : ''}.`,
+      {
+        ...details,
+        hint: `Check the ${api.name}'s health and logs; 5xx answers are usually the server's own problem.`,
+      },
+    );
   }
   try {
     return JSON.parse(response.text) as unknown;
   } catch (cause) {
-    throw new OidcError(`${api.codePrefix}_malformed`, `The ${api.name} answered ${url} with something that is not JSON (content-type ${response.headers['content-type'] ?? 'none'}).`, {
-      ...details,
-      cause,
-      hint: `Check that the URL points at the ${api.name} itself, not at the proxy port or a login page in front of it.`,
-    });
+    throw new OidcError(
+      `${api.codePrefix}_malformed`,
+      `The ${api.name} answered ${url} with something that is not JSON (content-type ${response.headers['content-type'] ?? 'none'}).`,
+      {
+        ...details,
+        cause,
+        hint: `Check that the URL points at the ${api.name} itself, not at the proxy port or a login page in front of it.`,
+      },
+    );
   }
 }
 
 function malformed(target: KongApiTarget, url: string, what: string): OidcError {
-  return new OidcError(`${target.api.codePrefix}_malformed`, `The ${target.api.name} answered ${url} with ${what}, not a Kong collection ({"data": [...], "next": ...}).`, {
-    where: url,
-    hint: `Check that the URL points at the ${target.api.name} (not the proxy) and that its version speaks the documented collection format.`,
-  });
+  return new OidcError(
+    `${target.api.codePrefix}_malformed`,
+    `The ${target.api.name} answered ${url} with ${what}, not a Kong collection ({"data": [...], "next": ...}).`,
+    {
+      where: url,
+      hint: `Check that the URL points at the ${target.api.name} (not the proxy) and that its version speaks the documented collection format.`,
+    },
+  );
 }
 
 function withQuery(url: string, query: Record<string, string>): string {
@@ -119,11 +144,18 @@ export async function listKongCollection<T>(http: HttpClient, target: KongApiTar
   const seen = new Set<string>();
   let url: string | undefined = withQuery(first, { size });
   for (let page = 0; url !== undefined; page += 1) {
-    if (page >= MAX_PAGES || seen.has(url)) throw malformed(target, url, 'a page offset it already gave (the paging never ends)');
+    if (page >= MAX_PAGES || seen.has(url))
+      throw malformed(target, url, 'a page offset it already gave (the paging never ends)');
     seen.add(url);
     const body = await getKongJson(http, target, url, label);
     if (body === null || typeof body !== 'object' || !Array.isArray((body as { data?: unknown }).data)) {
-      throw malformed(target, url, Array.isArray(body) ? 'a bare JSON array' : `a JSON ${body === null ? 'null' : typeof body} without a "data" list`);
+      throw malformed(
+        target,
+        url,
+        Array.isArray(body)
+          ? 'a bare JSON array'
+          : `a JSON ${body === null ? 'null' : typeof body} without a "data" list`,
+      );
     }
     const { data, offset, next } = body as { data: T[]; offset?: unknown; next?: unknown };
     items.push(...data);
@@ -143,7 +175,11 @@ export type OptionalKongCollection<T> = { items: T[] } | { unavailable: string; 
  * `/consumers` while allowing routes): a 403 or 404 becomes "unavailable"
  * with the reason instead of failing the whole read. Other failures still throw.
  */
-export async function listOptionalKongCollection<T>(http: HttpClient, target: KongApiTarget, collection: string): Promise<OptionalKongCollection<T>> {
+export async function listOptionalKongCollection<T>(
+  http: HttpClient,
+  target: KongApiTarget,
+  collection: string,
+): Promise<OptionalKongCollection<T>> {
   try {
     return { items: await listKongCollection<T>(http, target, collection) };
   } catch (error) {

@@ -59,13 +59,20 @@ function duration(seconds: number): string {
 }
 
 /** The consumers part of a lint context for a gateway model (Apache has no consumers, so none). */
-export function consumerContext(model: Partial<Pick<GatewayModel, 'source' | 'consumers' | 'consumersUnavailable'>>): LintContext['consumers'] {
+export function consumerContext(
+  model: Partial<Pick<GatewayModel, 'source' | 'consumers' | 'consumersUnavailable'>>,
+): LintContext['consumers'] {
   if (!model.source || model.source.kind === 'apache') return undefined;
   if (model.consumersUnavailable) return { unavailable: model.consumersUnavailable };
   return { list: model.consumers ?? [], where: model.source.description };
 }
 
-function findConsumer(consumers: readonly KongConsumerEntity[], value: string, by: readonly string[], ignoreCase: boolean): KongConsumerEntity | undefined {
+function findConsumer(
+  consumers: readonly KongConsumerEntity[],
+  value: string,
+  by: readonly string[],
+  ignoreCase: boolean,
+): KongConsumerEntity | undefined {
   return consumers.find((consumer) =>
     by.some((field) => {
       const have = (consumer as Record<string, unknown>)[field];
@@ -88,7 +95,9 @@ export function lintKongOidc(raw: KongOidcConfig, context: LintContext = {}): Li
   // Kong checks the *_required claims and maps consumers in the introspection answer first, then in the JWT.
   // A JWT that verifies locally is introspected only with introspect_jwt_tokens; anything else goes to introspection.
   const verifiesJwtLocally = methods.includes('bearer') && !c.introspect_jwt_tokens && context.token?.kind !== 'opaque';
-  const introspectsToken = (methods.includes('bearer') && c.introspect_jwt_tokens && context.token?.kind !== 'opaque') || (methods.includes('introspection') && !(methods.includes('bearer') && context.token?.kind === 'jwt'));
+  const introspectsToken =
+    (methods.includes('bearer') && c.introspect_jwt_tokens && context.token?.kind !== 'opaque') ||
+    (methods.includes('introspection') && !(methods.includes('bearer') && context.token?.kind === 'jwt'));
   // A JWT's claims do not say what the introspection answer (read first) holds: a claim missing from them is unknown, not absent.
   const claimOf = (path: readonly string[]) => {
     const values = claimValues(claims, path);
@@ -96,13 +105,17 @@ export function lintKongOidc(raw: KongOidcConfig, context: LintContext = {}): Li
   };
   // Whether the gateway introspects at all; in a partial description that leaves auth_methods out, only if it says introspect_jwt_tokens.
   const introspectionOn = (known('auth_methods') && methods.includes('introspection')) || c.introspect_jwt_tokens;
-  const oktaLike = claims?.scp !== undefined || claims?.cid !== undefined || /okta(preview)?\.com|oktapreview|\/oauth2\//.test(c.issuer ?? meta?.issuer ?? '');
+  const oktaLike =
+    claims?.scp !== undefined ||
+    claims?.cid !== undefined ||
+    /okta(preview)?\.com|oktapreview|\/oauth2\//.test(c.issuer ?? meta?.issuer ?? '');
 
   if (c.issuer && meta) {
     const configured = issuerOf(c.issuer);
     if (configured !== meta.issuer) {
       const slash = configured.replace(/\/$/, '') === meta.issuer.replace(/\/$/, '');
-      const orgVsCustom = !slash && configured.replace(/\/oauth2\/[^/]+$/, '') === meta.issuer.replace(/\/oauth2\/[^/]+$/, '');
+      const orgVsCustom =
+        !slash && configured.replace(/\/oauth2\/[^/]+$/, '') === meta.issuer.replace(/\/oauth2\/[^/]+$/, '');
       add({
         rule: 'issuer-mismatch',
         severity: 'error',
@@ -112,7 +125,12 @@ export function lintKongOidc(raw: KongOidcConfig, context: LintContext = {}): Li
         fix: `Set config.issuer to ${meta.issuer} (or its discovery URL ${meta.issuer}/.well-known/openid-configuration).`,
       });
     }
-    if (claims && typeof claims.iss === 'string' && claims.iss !== configured && !(c.issuers_allowed ?? []).includes(claims.iss)) {
+    if (
+      claims &&
+      typeof claims.iss === 'string' &&
+      claims.iss !== configured &&
+      !(c.issuers_allowed ?? []).includes(claims.iss)
+    ) {
       add({
         rule: 'token-issuer-not-allowed',
         severity: 'error',
@@ -124,17 +142,27 @@ export function lintKongOidc(raw: KongOidcConfig, context: LintContext = {}): Li
   }
 
   if (introspectionOn) {
-    if (c.introspection_endpoint && meta?.introspection_endpoint && c.introspection_endpoint !== meta.introspection_endpoint) {
+    if (
+      c.introspection_endpoint &&
+      meta?.introspection_endpoint &&
+      c.introspection_endpoint !== meta.introspection_endpoint
+    ) {
       add({
         rule: 'introspection-endpoint-mismatch',
         severity: 'error',
         field: 'config.introspection_endpoint',
         message: `The plugin introspects at ${c.introspection_endpoint}, but the IdP's introspection endpoint is ${meta.introspection_endpoint}.`,
-        fix: 'Remove config.introspection_endpoint to use discovery, or set it to the IdP\'s endpoint.',
+        fix: "Remove config.introspection_endpoint to use discovery, or set it to the IdP's endpoint.",
       });
     }
     if (meta && !c.introspection_endpoint && !meta.introspection_endpoint && known('introspection_endpoint')) {
-      add({ rule: 'introspection-endpoint-missing', severity: 'error', field: 'config.introspection_endpoint', message: 'Introspection is enabled, but the IdP publishes no introspection_endpoint and the plugin sets none.', fix: 'Set config.introspection_endpoint (for Okta: <issuer>/v1/introspect).' });
+      add({
+        rule: 'introspection-endpoint-missing',
+        severity: 'error',
+        field: 'config.introspection_endpoint',
+        message: 'Introspection is enabled, but the IdP publishes no introspection_endpoint and the plugin sets none.',
+        fix: 'Set config.introspection_endpoint (for Okta: <issuer>/v1/introspect).',
+      });
     }
     const method = c.introspection_endpoint_auth_method ?? c.client_auth?.[0] ?? 'client_secret_basic';
     const supported = meta?.introspection_endpoint_auth_methods_supported;
@@ -142,29 +170,49 @@ export function lintKongOidc(raw: KongOidcConfig, context: LintContext = {}): Li
       add({
         rule: 'introspection-auth-unsupported',
         severity: 'error',
-        field: c.introspection_endpoint_auth_method ? 'config.introspection_endpoint_auth_method' : 'config.client_auth',
+        field: c.introspection_endpoint_auth_method
+          ? 'config.introspection_endpoint_auth_method'
+          : 'config.client_auth',
         message: `The plugin authenticates to the introspection endpoint with ${method}, which the IdP does not support (it supports ${supported.join(', ')}).`,
         fix: `Use one of: ${supported.join(', ')}.`,
       });
     }
     if ((!c.client_id || c.client_id.length === 0) && known('client_id')) {
-      add({ rule: 'introspection-client-missing', severity: 'error', field: 'config.client_id', message: 'Introspection is enabled but the plugin has no client_id to authenticate to the IdP with; every introspection call will be refused.', fix: 'Set config.client_id and config.client_secret to an IdP client allowed to introspect.' });
+      add({
+        rule: 'introspection-client-missing',
+        severity: 'error',
+        field: 'config.client_id',
+        message:
+          'Introspection is enabled but the plugin has no client_id to authenticate to the IdP with; every introspection call will be refused.',
+        fix: 'Set config.client_id and config.client_secret to an IdP client allowed to introspect.',
+      });
     }
   }
 
-  if (methods.includes('bearer') && !c.introspect_jwt_tokens && (context.token?.kind === 'jwt' || oktaLike) && known('introspect_jwt_tokens') && known('auth_methods')) {
+  if (
+    methods.includes('bearer') &&
+    !c.introspect_jwt_tokens &&
+    (context.token?.kind === 'jwt' || oktaLike) &&
+    known('introspect_jwt_tokens') &&
+    known('auth_methods')
+  ) {
     add({
       rule: 'jwt-not-introspected',
       severity: 'warning',
       field: 'config.introspect_jwt_tokens',
-      message: 'JWT access tokens are verified locally and never introspected, so a revoked token, or one of a deactivated app, keeps working until it expires.',
-      evidence: typeof claims?.exp === 'number' && typeof claims.iat === 'number' ? `this token lives ${duration(claims.exp - claims.iat)}` : undefined,
+      message:
+        'JWT access tokens are verified locally and never introspected, so a revoked token, or one of a deactivated app, keeps working until it expires.',
+      evidence:
+        typeof claims?.exp === 'number' && typeof claims.iat === 'number'
+          ? `this token lives ${duration(claims.exp - claims.iat)}`
+          : undefined,
       fix: 'Set config.introspect_jwt_tokens to true (one IdP call per request, mind the cache), or keep token lifetimes short.',
     });
   }
 
   if (c.cache_introspection && introspectionOn && known('cache_introspection')) {
-    const lifetime = typeof claims?.exp === 'number' && typeof claims.iat === 'number' ? claims.exp - claims.iat : undefined;
+    const lifetime =
+      typeof claims?.exp === 'number' && typeof claims.iat === 'number' ? claims.exp - claims.iat : undefined;
     let ttl = lifetime ?? c.cache_ttl;
     if (c.cache_ttl_max !== undefined) ttl = Math.min(ttl, c.cache_ttl_max);
     if (c.cache_ttl_min !== undefined) ttl = Math.max(ttl, c.cache_ttl_min);
@@ -182,52 +230,113 @@ export function lintKongOidc(raw: KongOidcConfig, context: LintContext = {}): Li
 
   // Only scopes read from a locally verified JWT come from Okta's `scp`; an introspection answer (introspection, or
   // bearer with introspect_jwt_tokens) carries `scope`, which Kong reads first, so scopes_claim ["scope"] is right there.
-  if (c.scopes_required?.length && c.scopes_claim.join('.') === 'scope' && verifiesJwtLocally && (claims?.scp !== undefined || (oktaLike && claims?.scope === undefined))) {
+  if (
+    c.scopes_required?.length &&
+    c.scopes_claim.join('.') === 'scope' &&
+    verifiesJwtLocally &&
+    (claims?.scp !== undefined || (oktaLike && claims?.scope === undefined))
+  ) {
     add({
       rule: 'okta-scopes-claim',
       severity: 'error',
       field: 'config.scopes_claim',
-      message: 'The plugin reads scopes from the "scope" claim, but Okta JWT access tokens carry them in "scp" and this route verifies JWTs locally (bearer, without introspect_jwt_tokens), so scopes_required is never met and every request gets 403.',
-      evidence: claims?.scp !== undefined ? `the token has scp = ${JSON.stringify(claims.scp)} and no scope claim` : undefined,
+      message:
+        'The plugin reads scopes from the "scope" claim, but Okta JWT access tokens carry them in "scp" and this route verifies JWTs locally (bearer, without introspect_jwt_tokens), so scopes_required is never met and every request gets 403.',
+      evidence:
+        claims?.scp !== undefined ? `the token has scp = ${JSON.stringify(claims.scp)} and no scope claim` : undefined,
       fix: 'Set config.scopes_claim to ["scp"], or introspect the tokens (their introspection answer carries "scope").',
     });
   } else if (claims && c.scopes_required?.length) {
     const have = claimOf(c.scopes_claim);
     if (have !== 'unknown') {
       const missing = missingRequired(have, c.scopes_required);
-      if (missing) add({ rule: 'scopes-not-in-token', severity: 'error', field: 'config.scopes_required', message: `The route requires scope ${missing.missing.join(' and ')}, which this token does not carry (it has: ${have?.join(' ') || 'none'}); the gateway will answer 403.`, fix: `Request the token with scope "${missing.needed.join(' ')}", or change scopes_required.` });
+      if (missing)
+        add({
+          rule: 'scopes-not-in-token',
+          severity: 'error',
+          field: 'config.scopes_required',
+          message: `The route requires scope ${missing.missing.join(' and ')}, which this token does not carry (it has: ${have?.join(' ') || 'none'}); the gateway will answer 403.`,
+          fix: `Request the token with scope "${missing.needed.join(' ')}", or change scopes_required.`,
+        });
     }
   }
   if (claims && c.audience_required?.length) {
     const have = claimOf(c.audience_claim);
     if (have !== 'unknown') {
       const missing = missingRequired(have, c.audience_required);
-      if (missing) add({ rule: 'audience-not-in-token', severity: 'error', field: 'config.audience_required', message: `The route requires audience ${missing.missing.join(' and ')}, but the token's ${c.audience_claim.join('.')} is ${have?.join(', ') || 'missing'}; the gateway will answer 403.`, fix: 'Request the token for that audience, or change audience_required.' });
+      if (missing)
+        add({
+          rule: 'audience-not-in-token',
+          severity: 'error',
+          field: 'config.audience_required',
+          message: `The route requires audience ${missing.missing.join(' and ')}, but the token's ${c.audience_claim.join('.')} is ${have?.join(', ') || 'missing'}; the gateway will answer 403.`,
+          fix: 'Request the token for that audience, or change audience_required.',
+        });
     }
   }
 
   // Kong 3.14 turned ssl_verify on by default; before that it was off, and a config that leaves
   // it out says nothing about which applies, so only a written false is certain.
   if (raw.ssl_verify === false) {
-    add({ rule: 'ssl-verify-off', severity: 'warning', field: 'config.ssl_verify', message: "ssl_verify is false, so the gateway trusts any certificate for the IdP's discovery, JWKS and introspection endpoints.", fix: 'Set config.ssl_verify to true and give Kong the IdP\'s CA (lua_ssl_trusted_certificate).' });
+    add({
+      rule: 'ssl-verify-off',
+      severity: 'warning',
+      field: 'config.ssl_verify',
+      message:
+        "ssl_verify is false, so the gateway trusts any certificate for the IdP's discovery, JWKS and introspection endpoints.",
+      fix: "Set config.ssl_verify to true and give Kong the IdP's CA (lua_ssl_trusted_certificate).",
+    });
   } else if (raw.ssl_verify === undefined && !context.partial) {
     const verifiesByDefault = kongAtLeast(context.gatewayVersion, 3, 14);
     if (verifiesByDefault === false) {
-      add({ rule: 'ssl-verify-off', severity: 'warning', field: 'config.ssl_verify', message: `ssl_verify is not set, and this gateway runs Kong ${context.gatewayVersion}, where that means off (3.14 turned it on): the gateway trusts any certificate for the IdP's discovery, JWKS and introspection endpoints.`, fix: "Set config.ssl_verify to true and give Kong the IdP's CA (lua_ssl_trusted_certificate)." });
+      add({
+        rule: 'ssl-verify-off',
+        severity: 'warning',
+        field: 'config.ssl_verify',
+        message: `ssl_verify is not set, and this gateway runs Kong ${context.gatewayVersion}, where that means off (3.14 turned it on): the gateway trusts any certificate for the IdP's discovery, JWKS and introspection endpoints.`,
+        fix: "Set config.ssl_verify to true and give Kong the IdP's CA (lua_ssl_trusted_certificate).",
+      });
     } else if (verifiesByDefault === undefined) {
-      add({ rule: 'ssl-verify-off', severity: 'info', field: 'config.ssl_verify', message: "ssl_verify is not set: Kong Gateway before 3.14 then does not verify the IdP's certificate (3.14 and later do).", fix: 'Set config.ssl_verify to true explicitly, so the route is safe on every Kong version.' });
+      add({
+        rule: 'ssl-verify-off',
+        severity: 'info',
+        field: 'config.ssl_verify',
+        message:
+          "ssl_verify is not set: Kong Gateway before 3.14 then does not verify the IdP's certificate (3.14 and later do).",
+        fix: 'Set config.ssl_verify to true explicitly, so the route is safe on every Kong version.',
+      });
     }
   }
   if (raw.auth_methods === undefined && !context.partial) {
-    add({ rule: 'auth-methods-default', severity: 'warning', field: 'config.auth_methods', message: 'auth_methods is left at the default of all nine methods, so a request without a usable token is redirected to the IdP login (302) instead of getting a 401, and password and client_credentials logins are accepted at the gateway.', fix: 'List only the methods the route needs, e.g. ["bearer"] or ["introspection"].' });
+    add({
+      rule: 'auth-methods-default',
+      severity: 'warning',
+      field: 'config.auth_methods',
+      message:
+        'auth_methods is left at the default of all nine methods, so a request without a usable token is redirected to the IdP login (302) instead of getting a 401, and password and client_credentials logins are accepted at the gateway.',
+      fix: 'List only the methods the route needs, e.g. ["bearer"] or ["introspection"].',
+    });
   }
   if (c.bearer_token_param_type.includes('query') && known('bearer_token_param_type')) {
-    add({ rule: 'token-in-query', severity: 'warning', field: 'config.bearer_token_param_type', message: 'Tokens are accepted from the query string, where they end up in access logs, proxies and browser history.', fix: 'Set config.bearer_token_param_type to ["header"].' });
+    add({
+      rule: 'token-in-query',
+      severity: 'warning',
+      field: 'config.bearer_token_param_type',
+      message:
+        'Tokens are accepted from the query string, where they end up in access logs, proxies and browser history.',
+      fix: 'Set config.bearer_token_param_type to ["header"].',
+    });
   }
   if (context.fromFile) {
     (c.client_secret ?? []).forEach((secret, index) => {
       if (typeof secret === 'string' && secret && !VAULT_REF.test(secret)) {
-        add({ rule: 'plaintext-client-secret', severity: 'warning', field: `config.client_secret[${index}]`, message: 'A client secret is written in plain text in the configuration file.', fix: 'Use a vault reference such as {vault://env/oidc-client-secret} and keep the secret in the vault.' });
+        add({
+          rule: 'plaintext-client-secret',
+          severity: 'warning',
+          field: `config.client_secret[${index}]`,
+          message: 'A client secret is written in plain text in the configuration file.',
+          fix: 'Use a vault reference such as {vault://env/oidc-client-secret} and keep the secret in the vault.',
+        });
       }
     });
   }
@@ -236,21 +345,34 @@ export function lintKongOidc(raw: KongOidcConfig, context: LintContext = {}): Li
 }
 
 /** consumer-required: whether tokens can map to a Kong consumer, checked against the consumers when the source lists them. */
-function lintConsumer(c: ReturnType<typeof withKongDefaults>, context: LintContext, add: (finding: LintFinding) => void): void {
+function lintConsumer(
+  c: ReturnType<typeof withKongDefaults>,
+  context: LintContext,
+  add: (finding: LintFinding) => void,
+): void {
   const claims = context.token?.claims;
   const claimPath = c.consumer_claim ?? [];
   const claim = claimPath.join('.');
   const by = Array.isArray(c.consumer_by) && c.consumer_by.length > 0 ? c.consumer_by.map(String) : CONSUMER_BY_DEFAULT;
-  const machine = claims ? claims.uid === undefined && (claims.sub === claims.cid || claims.sub === claims.client_id || claims.sub === undefined) : undefined;
+  const machine = claims
+    ? claims.uid === undefined &&
+      (claims.sub === claims.cid || claims.sub === claims.client_id || claims.sub === undefined)
+    : undefined;
   const value = claimValues(claims, claimPath)?.[0];
   const consumers = context.consumers;
   const base = { rule: 'consumer-required', field: 'config.consumer_claim' } as const;
-  const createFix = (what: string) => `Create a consumer whose ${by.join(' or ')} is ${what}${machine && claim !== 'cid' ? ', map by ["cid"] for Okta machine clients,' : ''} or set consumer_optional to true.`;
+  const createFix = (what: string) =>
+    `Create a consumer whose ${by.join(' or ')} is ${what}${machine && claim !== 'cid' ? ', map by ["cid"] for Okta machine clients,' : ''} or set consumer_optional to true.`;
 
   if (consumers && 'list' in consumers && claims && value !== undefined) {
     const match = findConsumer(consumers.list, value, by, c.by_username_ignore_case === true);
     if (match) {
-      add({ ...base, severity: 'info', message: `Every token must map to a Kong consumer by ${claim}; this token's ${claim} ${value} maps to consumer ${match.username ?? match.custom_id ?? match.id}.`, fix: 'Nothing to do while the consumer exists.' });
+      add({
+        ...base,
+        severity: 'info',
+        message: `Every token must map to a Kong consumer by ${claim}; this token's ${claim} ${value} maps to consumer ${match.username ?? match.custom_id ?? match.id}.`,
+        fix: 'Nothing to do while the consumer exists.',
+      });
     } else {
       add({
         ...base,
@@ -280,8 +402,12 @@ function lintConsumer(c: ReturnType<typeof withKongDefaults>, context: LintConte
     ...(unavailable
       ? { evidence: `the consumers could not be read (${unavailable}), so whether one matches is unknown` }
       : consumers && 'list' in consumers
-        ? { evidence: `${consumers.list.length} consumer${consumers.list.length === 1 ? '' : 's'} read from ${consumers.where}` }
+        ? {
+            evidence: `${consumers.list.length} consumer${consumers.list.length === 1 ? '' : 's'} read from ${consumers.where}`,
+          }
         : {}),
-    fix: machine ? `Create a consumer whose username or custom_id is the client id, map by ["cid"] for Okta machine clients, or set consumer_optional to true.` : 'Create the consumers, or set consumer_optional to true.',
+    fix: machine
+      ? `Create a consumer whose username or custom_id is the client id, map by ["cid"] for Okta machine clients, or set consumer_optional to true.`
+      : 'Create the consumers, or set consumer_optional to true.',
   });
 }

@@ -226,8 +226,14 @@ export function buildGatewayModel(
     const serviceIndex = serviceEntity ? entities.services.indexOf(serviceEntity) : -1;
     const name = route.name ?? route.id ?? `route-${index + 1}`;
     const scoped: Array<{ plugin: KongPluginEntity; scope: PluginScope }> = [
-      ...enabled.filter((plugin) => refMatches(plugin.route, { id: route.id, name: route.name })).map((plugin) => ({ plugin, scope: 'route' as const })),
-      ...(serviceEntity ? enabled.filter((plugin) => !plugin.route && refMatches(plugin.service, serviceEntity)).map((plugin) => ({ plugin, scope: 'service' as const })) : []),
+      ...enabled
+        .filter((plugin) => refMatches(plugin.route, { id: route.id, name: route.name }))
+        .map((plugin) => ({ plugin, scope: 'route' as const })),
+      ...(serviceEntity
+        ? enabled
+            .filter((plugin) => !plugin.route && refMatches(plugin.service, serviceEntity))
+            .map((plugin) => ({ plugin, scope: 'service' as const }))
+        : []),
       ...globals.map((plugin) => ({ plugin, scope: 'global' as const })),
     ];
     const oidcPlugins = scoped.filter((entry) => entry.plugin.name === 'openid-connect');
@@ -251,11 +257,15 @@ export function buildGatewayModel(
               ...(chosen.plugin.id ? { pluginId: chosen.plugin.id } : {}),
               ...(chosen.plugin.instance_name ? { instanceName: chosen.plugin.instance_name } : {}),
               origin: pluginOrigin(chosen.plugin),
-              shadows: oidcPlugins.slice(1).map((entry) => ({ scope: entry.scope, origin: pluginOrigin(entry.plugin) })),
+              shadows: oidcPlugins
+                .slice(1)
+                .map((entry) => ({ scope: entry.scope, origin: pluginOrigin(entry.plugin) })),
             },
           }
         : {}),
-      authPlugins: scoped.filter((entry) => AUTH_PLUGINS.has(entry.plugin.name)).map((entry) => ({ name: entry.plugin.name, scope: entry.scope, origin: pluginOrigin(entry.plugin) })),
+      authPlugins: scoped
+        .filter((entry) => AUTH_PLUGINS.has(entry.plugin.name))
+        .map((entry) => ({ name: entry.plugin.name, scope: entry.scope, origin: pluginOrigin(entry.plugin) })),
       sourceFindings: [],
     };
   });

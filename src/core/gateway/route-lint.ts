@@ -31,16 +31,23 @@ export interface GatewayLintOptions {
 }
 
 /** Lints one route with already-fetched metadata; no I/O. */
-export function lintGatewayRoute(route: GatewayRoute, model: Pick<GatewayModel, 'fromFile'> & Partial<Pick<GatewayModel, 'source' | 'consumers' | 'consumersUnavailable' | 'gatewayVersion'>>, context: Omit<LintContext, 'fromFile'> = {}): LintFinding[] {
+export function lintGatewayRoute(
+  route: GatewayRoute,
+  model: Pick<GatewayModel, 'fromFile'> &
+    Partial<Pick<GatewayModel, 'source' | 'consumers' | 'consumersUnavailable' | 'gatewayVersion'>>,
+  context: Omit<LintContext, 'fromFile'> = {},
+): LintFinding[] {
   if (!route.oidc) {
     if (route.authPlugins.length > 0) return [];
-    return [{
-      rule: 'route-unprotected',
-      severity: 'info',
-      field: 'plugins',
-      message: `No openid-connect plugin applies to route ${route.name} (not on the route, its service, nor globally), so it is not protected by OIDC.`,
-      fix: 'Add an openid-connect plugin to the route, its service or globally if the route should require a token.',
-    }];
+    return [
+      {
+        rule: 'route-unprotected',
+        severity: 'info',
+        field: 'plugins',
+        message: `No openid-connect plugin applies to route ${route.name} (not on the route, its service, nor globally), so it is not protected by OIDC.`,
+        fix: 'Add an openid-connect plugin to the route, its service or globally if the route should require a token.',
+      },
+    ];
   }
   const { config } = route.oidc;
   if (route.apache) {
@@ -68,7 +75,11 @@ export function lintGatewayRoute(route: GatewayRoute, model: Pick<GatewayModel, 
 /** The issuer to discover for a route: the given one, the plugin's, or one guessed from the Apache config. */
 export function issuerForRoute(route: GatewayRoute, issuer?: string): string | undefined {
   const configured = route.oidc?.config.issuer;
-  return issuer ?? (typeof configured === 'string' && !configured.includes('{vault://') ? configured : undefined) ?? route.apache?.issuerGuess;
+  return (
+    issuer ??
+    (typeof configured === 'string' && !configured.includes('{vault://') ? configured : undefined) ??
+    route.apache?.issuerGuess
+  );
 }
 
 /**
@@ -80,14 +91,21 @@ async function discoverLeniently(http: HttpClient, issuer: string) {
   try {
     return await discover(http, issuer);
   } catch (error) {
-    if (!isOidcError(error) || error.code !== 'discovery.issuer_mismatch' || issuer.includes('/.well-known/')) throw error;
+    if (!isOidcError(error) || error.code !== 'discovery.issuer_mismatch' || issuer.includes('/.well-known/'))
+      throw error;
     return discover(http, `${issuer.replace(/\/+$/, '')}/.well-known/openid-configuration`);
   }
 }
 
 /** Lints every route (or the one named), fetching each distinct issuer's discovery document once. */
-export async function lintGateway(http: HttpClient, model: GatewayModel, options: GatewayLintOptions = {}): Promise<RouteLintResult[]> {
-  const routes = options.route ? model.routes.filter((route) => route.name === options.route || route.id === options.route) : model.routes;
+export async function lintGateway(
+  http: HttpClient,
+  model: GatewayModel,
+  options: GatewayLintOptions = {},
+): Promise<RouteLintResult[]> {
+  const routes = options.route
+    ? model.routes.filter((route) => route.name === options.route || route.id === options.route)
+    : model.routes;
   const discovered = new Map<string, Promise<{ metadata: AuthorizationServerMetadata } | { failure: LintFinding }>>();
   const results: RouteLintResult[] = [];
   for (const route of routes) {
@@ -96,18 +114,26 @@ export async function lintGateway(http: HttpClient, model: GatewayModel, options
     const extra: LintFinding[] = [];
     if (issuer) {
       if (!discovered.has(issuer)) {
-        discovered.set(issuer, discoverLeniently(http, issuer).then(
-          (result) => ({ metadata: result.metadata }),
-          (error: unknown) => ({ failure: {
-            rule: 'discovery-failed',
-            // An issuer the person named is what everything is checked against: not reaching it is an error.
-            severity: options.issuer ? 'error' : 'warning',
-            field: options.issuer ? '--issuer' : 'config.issuer',
-            message: `The IdP's discovery document for ${issuer} could not be fetched, so the issuer and introspection checks were skipped: ${isOidcError(error) ? error.message : String(error)}`,
-            ...(isOidcError(error) ? { evidence: `[${error.code}]` } : {}),
-            fix: isOidcError(error) && error.hint ? error.hint : 'Check the issuer URL; the gateway fetches the same document.',
-          } satisfies LintFinding }),
-        ));
+        discovered.set(
+          issuer,
+          discoverLeniently(http, issuer).then(
+            (result) => ({ metadata: result.metadata }),
+            (error: unknown) => ({
+              failure: {
+                rule: 'discovery-failed',
+                // An issuer the person named is what everything is checked against: not reaching it is an error.
+                severity: options.issuer ? 'error' : 'warning',
+                field: options.issuer ? '--issuer' : 'config.issuer',
+                message: `The IdP's discovery document for ${issuer} could not be fetched, so the issuer and introspection checks were skipped: ${isOidcError(error) ? error.message : String(error)}`,
+                ...(isOidcError(error) ? { evidence: `[${error.code}]` } : {}),
+                fix:
+                  isOidcError(error) && error.hint
+                    ? error.hint
+                    : 'Check the issuer URL; the gateway fetches the same document.',
+              } satisfies LintFinding,
+            }),
+          ),
+        );
       }
       const answer = await discovered.get(issuer)!;
       if ('failure' in answer) extra.push(answer.failure);
@@ -116,7 +142,9 @@ export async function lintGateway(http: HttpClient, model: GatewayModel, options
     const findings = lintGatewayRoute(route, model, {
       ...(metadata ? { metadata } : {}),
       ...(options.token ? { token: options.token } : {}),
-      ...(options.revocationDelayThreshold !== undefined ? { revocationDelayThreshold: options.revocationDelayThreshold } : {}),
+      ...(options.revocationDelayThreshold !== undefined
+        ? { revocationDelayThreshold: options.revocationDelayThreshold }
+        : {}),
     });
     results.push({ route, ...(issuer ? { issuer } : {}), findings: [...extra, ...findings] });
   }

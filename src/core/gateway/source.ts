@@ -32,7 +32,11 @@ async function read(deps: GatewaySourceDeps, path: string, what: string): Promis
     return await deps.readFile(path);
   } catch (cause) {
     const code = (cause as { code?: string }).code;
-    throw new OidcError('gateway.file_unreadable', `Cannot read the ${what} ${path}${code ? ` (${code})` : ''}.`, { where: path, cause, hint: 'Check the path and that the file is readable.' });
+    throw new OidcError('gateway.file_unreadable', `Cannot read the ${what} ${path}${code ? ` (${code})` : ''}.`, {
+      where: path,
+      cause,
+      hint: 'Check the path and that the file is readable.',
+    });
   }
 }
 
@@ -41,9 +45,20 @@ export async function loadGatewayModel(source: GatewaySource, deps: GatewaySourc
   const httpOptions = deps.httpOptions ? { httpOptions: deps.httpOptions } : {};
   switch (source.kind) {
     case 'admin-api':
-      return readKongAdmin(deps.http, { adminUrl: source.adminUrl, ...(source.token ? { token: source.token } : {}), ...(source.workspace ? { workspace: source.workspace } : {}), ...httpOptions });
+      return readKongAdmin(deps.http, {
+        adminUrl: source.adminUrl,
+        ...(source.token ? { token: source.token } : {}),
+        ...(source.workspace ? { workspace: source.workspace } : {}),
+        ...httpOptions,
+      });
     case 'konnect':
-      return readKonnect(deps.http, { region: source.region, controlPlane: source.controlPlane, token: source.token, ...(source.baseUrl ? { baseUrl: source.baseUrl } : {}), ...httpOptions });
+      return readKonnect(deps.http, {
+        region: source.region,
+        controlPlane: source.controlPlane,
+        token: source.token,
+        ...(source.baseUrl ? { baseUrl: source.baseUrl } : {}),
+        ...httpOptions,
+      });
     case 'deck':
       return readDeckFile(await read(deps, source.path, 'decK file'), basename(source.path));
     case 'apache':

@@ -73,7 +73,8 @@ const KNOBS: Record<FailureSurface | 'core', Knobs> = {
     raiseTimeout: () => 'raise --timeout (milliseconds)',
     raiseConnectTimeout: 'raise --timeout (milliseconds)',
     proxy: '--proxy or HTTPS_PROXY',
-    clientCertificate: "the client certificate and key (--cert-file and --key-file, or the IdP's certificate and privateKey in a flow file)",
+    clientCertificate:
+      "the client certificate and key (--cert-file and --key-file, or the IdP's certificate and privateKey in a flow file)",
   },
   vscode: {
     ca: 'add its PEM certificate in the oidcFlow.caFile setting; turn on oidcFlow.insecureSkipTlsVerify only as a last resort.',
@@ -197,7 +198,7 @@ export function classifyFailure(error: unknown, ctx: FailureContext): Classified
     return {
       code: 'tls.cert_expired',
       message: `The TLS certificate of ${ctx.target} has expired.`,
-      hint: 'Renew the server certificate; if it should still be valid, check this machine\'s clock.',
+      hint: "Renew the server certificate; if it should still be valid, check this machine's clock.",
     };
   }
   if (has('CERT_NOT_YET_VALID')) {
@@ -215,7 +216,11 @@ export function classifyFailure(error: unknown, ctx: FailureContext): Classified
       hint: `If the server uses a private or corporate CA, ${knobs.ca}`,
     };
   }
-  const alert = all.find((code) => /^ERR_SSL_.*ALERT_(CERTIFICATE_REQUIRED|BAD_CERTIFICATE|UNKNOWN_CA|HANDSHAKE_FAILURE|CERTIFICATE_UNKNOWN|ACCESS_DENIED)$/.test(code));
+  const alert = all.find((code) =>
+    /^ERR_SSL_.*ALERT_(CERTIFICATE_REQUIRED|BAD_CERTIFICATE|UNKNOWN_CA|HANDSHAKE_FAILURE|CERTIFICATE_UNKNOWN|ACCESS_DENIED)$/.test(
+      code,
+    ),
+  );
   if (alert) {
     return {
       code: 'tls.client_certificate',
@@ -268,12 +273,19 @@ function proxyAddress(proxy: string): string {
  * client only ever connects to it), its URL is unusable, or it refused to carry
  * the request. `ctx.proxy` carries no credentials.
  */
-function classifyProxyFailure(error: unknown, ctx: FailureContext & { proxy: string }, knobs: Knobs, has: (...codes: string[]) => boolean): ClassifiedFailure | undefined {
+function classifyProxyFailure(
+  error: unknown,
+  ctx: FailureContext & { proxy: string },
+  knobs: Knobs,
+  has: (...codes: string[]) => boolean,
+): ClassifiedFailure | undefined {
   const shown = ctx.proxy === INVALID_PROXY ? 'the configured proxy' : `the proxy ${ctx.proxy}`;
   const check = `Check the proxy URL (${knobs.proxy}) and that the proxy is running, or add the host to NO_PROXY if it must be reached directly.`;
   if (has(...PROXY_CONNECT_CODES)) {
     const address = proxyAddress(ctx.proxy);
-    const why = has('ECONNREFUSED') ? `nothing accepts connections on ${address}` : `its host name "${address.replace(/:\d+$/, '')}" could not be resolved (DNS)`;
+    const why = has('ECONNREFUSED')
+      ? `nothing accepts connections on ${address}`
+      : `its host name "${address.replace(/:\d+$/, '')}" could not be resolved (DNS)`;
     return {
       code: 'http.proxy_unreachable',
       message: `Could not reach ${shown} to send the request to ${ctx.target}: ${why}.`,

@@ -134,7 +134,10 @@ function describeTarget(label: string | undefined, url: string): string {
   return label ? `the ${label} (${url})` : url;
 }
 
-function headerListFrom(controller: Dispatcher.DispatchController, parsed: Record<string, string | string[] | undefined>): HeaderList {
+function headerListFrom(
+  controller: Dispatcher.DispatchController,
+  parsed: Record<string, string | string[] | undefined>,
+): HeaderList {
   const raw = controller.rawHeaders;
   if (Array.isArray(raw)) {
     const list: HeaderList = [];
@@ -165,9 +168,15 @@ function invalidJson(exchange: HttpExchange, text: string, cause: unknown): Http
   const contentType = exchange.response?.contentType;
   const snippet = redactText(text, exchange.secrets).replace(/\s+/g, ' ').trim();
   const shown = snippet.length > 120 ? `${snippet.slice(0, 120)}…` : snippet;
-  const what = snippet === '' ? 'an empty body' : `a body that is not JSON${contentType ? ` (Content-Type: ${contentType})` : ''}: "${shown}"`;
+  const what =
+    snippet === ''
+      ? 'an empty body'
+      : `a body that is not JSON${contentType ? ` (Content-Type: ${contentType})` : ''}: "${shown}"`;
   const html = /^<(!doctype|html|head|body)\b/i.test(snippet) || /text\/html/i.test(contentType ?? '');
-  const message = `${capitalize(target)} answered ${status ?? ''} with ${what}, where JSON was expected.`.replace('  ', ' ');
+  const message = `${capitalize(target)} answered ${status ?? ''} with ${what}, where JSON was expected.`.replace(
+    '  ',
+    ' ',
+  );
   return new HttpError('http.invalid_json', message, exchange, {
     where: `${exchange.label ?? 'request'} ${url}`,
     status,
@@ -396,7 +405,11 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient & 
     });
   };
 
-  const fail = (exchange: HttpExchange, hops: HttpExchange[], failure: ClassifiedFailure & { cause?: unknown }): never => {
+  const fail = (
+    exchange: HttpExchange,
+    hops: HttpExchange[],
+    failure: ClassifiedFailure & { cause?: unknown },
+  ): never => {
     exchange.error = { code: failure.code, message: failure.message };
     if (hops.length) exchange.redirects = hops;
     emit(exchange);
@@ -423,7 +436,8 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient & 
     let invalid: string | undefined;
     try {
       url = new URL(request.url);
-      if (url.protocol !== 'http:' && url.protocol !== 'https:') invalid = `it uses ${url.protocol} instead of http: or https:`;
+      if (url.protocol !== 'http:' && url.protocol !== 'https:')
+        invalid = `it uses ${url.protocol} instead of http: or https:`;
     } catch {
       invalid = 'it is not a valid absolute URL';
     }
@@ -439,7 +453,12 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient & 
         ...(ctx.label === undefined ? {} : { label: ctx.label }),
         lane: ctx.lane,
         startedAt: clock.now(),
-        request: { method: request.method, url: request.url, headers: Object.entries(request.headers ?? {}), bodySize: 0 },
+        request: {
+          method: request.method,
+          url: request.url,
+          headers: Object.entries(request.headers ?? {}),
+          bodySize: 0,
+        },
         timings: { total: 0 },
         warnings: [],
         secrets: ctx.secrets,
@@ -451,7 +470,12 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient & 
       });
     }
 
-    let out: Outgoing = { method: request.method.toUpperCase(), url, headers: encoded.headers, ...(encoded.body ? { body: encoded.body } : {}) };
+    let out: Outgoing = {
+      method: request.method.toUpperCase(),
+      url,
+      headers: encoded.headers,
+      ...(encoded.body ? { body: encoded.body } : {}),
+    };
     for (;;) {
       const result = await attempt(out, opts, ctx);
       const { exchange } = result;
@@ -508,10 +532,14 @@ function redirectedRequest(previous: Outgoing, status: number, next: URL, hop: H
     headers = withoutHeaders(headers, ['content-type', 'content-length']);
   }
   if (next.origin !== previous.url.origin) {
-    const dropped = Object.keys(headers).filter((key) => ['authorization', 'cookie', 'proxy-authorization'].includes(key.toLowerCase()));
+    const dropped = Object.keys(headers).filter((key) =>
+      ['authorization', 'cookie', 'proxy-authorization'].includes(key.toLowerCase()),
+    );
     if (dropped.length) {
       headers = withoutHeaders(headers, ['authorization', 'cookie', 'proxy-authorization']);
-      hop.warnings.push(`The redirect leads to another origin (${next.origin}), so ${dropped.join(', ')} was not sent there.`);
+      hop.warnings.push(
+        `The redirect leads to another origin (${next.origin}), so ${dropped.join(', ')} was not sent there.`,
+      );
     }
   }
   return { method, url: next, headers, ...(body ? { body } : {}) };

@@ -23,7 +23,8 @@ export function toCurl(exchange: HttpExchange, options: CurlOptions = {}): strin
   const parts: string[] = ['curl'];
 
   if (method === 'HEAD') parts.push('--head');
-  else if (!(method === 'GET' && !hasBody) && !(method === 'POST' && hasBody)) parts.push(`--request ${shellQuote(method)}`);
+  else if (!(method === 'GET' && !hasBody) && !(method === 'POST' && hasBody))
+    parts.push(`--request ${shellQuote(method)}`);
   // Masks like "[redacted 12 chars]" would otherwise be read as curl URL globs.
   if (/[[\]{}]/.test(request.url)) parts.push('--globoff');
   parts.push(shellQuote(request.url));

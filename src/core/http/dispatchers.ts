@@ -64,7 +64,9 @@ export class DispatcherCache {
     this.closed = true;
     const all = [...this.dispatchers.values()];
     this.dispatchers.clear();
-    await Promise.all(all.map((dispatcher) => dispatcher.close().catch(() => dispatcher.destroy().catch(() => undefined))));
+    await Promise.all(
+      all.map((dispatcher) => dispatcher.close().catch(() => dispatcher.destroy().catch(() => undefined))),
+    );
   }
 }
 

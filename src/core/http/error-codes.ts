@@ -2,7 +2,13 @@
  * The codes of transport failures (closed: a code that is not here cannot be
  * raised). `classifyFailure` maps what undici and Node throw onto these.
  */
-export type TlsErrorCode = 'tls.cert_expired' | 'tls.cert_not_yet_valid' | 'tls.client_certificate' | 'tls.failed' | 'tls.hostname_mismatch' | 'tls.unknown_ca';
+export type TlsErrorCode =
+  | 'tls.cert_expired'
+  | 'tls.cert_not_yet_valid'
+  | 'tls.client_certificate'
+  | 'tls.failed'
+  | 'tls.hostname_mismatch'
+  | 'tls.unknown_ca';
 
 export type HttpErrorCode =
   | 'http.aborted'

@@ -88,7 +88,9 @@ function parsePairs(text: string): HarNameValue[] {
     .filter((pair) => pair !== '')
     .map((pair) => {
       const eq = pair.indexOf('=');
-      return eq < 0 ? { name: decode(pair), value: '' } : { name: decode(pair.slice(0, eq)), value: decode(pair.slice(eq + 1)) };
+      return eq < 0
+        ? { name: decode(pair), value: '' }
+        : { name: decode(pair.slice(0, eq)), value: decode(pair.slice(eq + 1)) };
     });
 }
 

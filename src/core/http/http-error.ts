@@ -13,7 +13,12 @@ export class HttpError extends OidcError {
   constructor(code: HttpErrorCode, message: string, exchange: HttpExchange, details: OidcErrorDetails = {}) {
     super(code, message, details);
     this.name = 'HttpError';
-    Object.defineProperty(this, 'exchange', { value: exchange, enumerable: false, writable: false, configurable: false });
+    Object.defineProperty(this, 'exchange', {
+      value: exchange,
+      enumerable: false,
+      writable: false,
+      configurable: false,
+    });
   }
 }
 

@@ -2,7 +2,16 @@ export * from './types';
 export { createHttpClient, INSECURE_TLS_WARNING } from './client';
 export type { HttpClientOptions } from './client';
 export { HttpError, isHttpError } from './http-error';
-export { redactExchange, redactText, redactUrl, redactHeaders, redactBody, isSecretField, isSecretHeader, mask } from './redact';
+export {
+  redactExchange,
+  redactText,
+  redactUrl,
+  redactHeaders,
+  redactBody,
+  isSecretField,
+  isSecretHeader,
+  mask,
+} from './redact';
 export type { RedactOptions } from './redact';
 export { toCurl, shellQuote } from './curl';
 export type { CurlOptions } from './curl';

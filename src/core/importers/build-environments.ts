@@ -21,12 +21,22 @@ export interface PreparedEnvironments {
 
 const MAX_DEPTH = 5;
 
-function flatten(values: Record<string, unknown>, prefix: string, out: Map<string, unknown>, envName: string, notCarried: NotCarried[]): void {
+function flatten(
+  values: Record<string, unknown>,
+  prefix: string,
+  out: Map<string, unknown>,
+  envName: string,
+  notCarried: NotCarried[],
+): void {
   for (const [key, value] of Object.entries(values)) {
     const name = prefix ? `${prefix}.${key}` : key;
     if (value === null || value === undefined) continue;
     if (Array.isArray(value)) {
-      notCarried.push({ item: `environment "${envName}" > ${name}`, reason: 'a list value has no place in flow-file environments (values are text, numbers or booleans); it was left out.' });
+      notCarried.push({
+        item: `environment "${envName}" > ${name}`,
+        reason:
+          'a list value has no place in flow-file environments (values are text, numbers or booleans); it was left out.',
+      });
     } else if (typeof value === 'object') flatten(value as Record<string, unknown>, name, out, envName, notCarried);
     else out.set(name, value);
   }
@@ -41,7 +51,11 @@ function hasTag(text: string, dialect: TemplateDialect): boolean {
 }
 
 /** Flattens, finds dynamic variables and resolves references between plain values. */
-export function prepareEnvironments(sources: SourceEnvironment[], dialect: TemplateDialect, notCarried: NotCarried[]): PreparedEnvironments {
+export function prepareEnvironments(
+  sources: SourceEnvironment[],
+  dialect: TemplateDialect,
+  notCarried: NotCarried[],
+): PreparedEnvironments {
   const flat = sources.map((env) => {
     const values = new Map<string, unknown>();
     flatten(env.values, '', values, env.name, notCarried);
@@ -64,7 +78,9 @@ export function prepareEnvironments(sources: SourceEnvironment[], dialect: Templ
     }
   }
   for (const [name, variable] of dynamic) {
-    const differing = flat.filter((env) => env.values.has(name) && env.values.get(name) !== (variable as { text: string }).text);
+    const differing = flat.filter(
+      (env) => env.values.has(name) && env.values.get(name) !== (variable as { text: string }).text,
+    );
     for (const env of differing) {
       notCarried.push({
         item: `environment "${env.name}" > ${name}`,
@@ -93,7 +109,12 @@ export function prepareEnvironments(sources: SourceEnvironment[], dialect: Templ
     };
     for (const [name, value] of env.values) {
       if (dynamic.has(name)) continue;
-      const scalar: ScalarValue = typeof value === 'string' ? resolve(value, 0, name) : typeof value === 'number' || typeof value === 'boolean' ? value : String(value);
+      const scalar: ScalarValue =
+        typeof value === 'string'
+          ? resolve(value, 0, name)
+          : typeof value === 'number' || typeof value === 'boolean'
+            ? value
+            : String(value);
       values[envKey(name)] = scalar;
     }
     return { name: env.name, values };

@@ -1,6 +1,17 @@
 import { OidcError } from '../errors';
 import { headerKey } from '../http/headers';
-import type { CallStep, FlowFile, GrantType, HttpMethod, IdpConfig, RequestStep, RouteConfig, StepDef, TokenStep, ValueMap } from '../flow/file-format';
+import type {
+  CallStep,
+  FlowFile,
+  GrantType,
+  HttpMethod,
+  IdpConfig,
+  RequestStep,
+  RouteConfig,
+  StepDef,
+  TokenStep,
+  ValueMap,
+} from '../flow/file-format';
 import { prepareEnvironments } from './build-environments';
 import { readScript, isMeaningfulScript, redactCode, scriptNotCarried } from './script-chains';
 import { isLiteralSecret, SecretNamer } from './secret-names';
@@ -8,7 +19,15 @@ import { scrubLiteralSecrets } from './secret-scrub';
 import { orderByDependencies } from './step-order';
 import { envKey } from './source-template';
 import { TemplateConverter } from './template-converter';
-import type { NotCarried, OAuth2Settings, SecretUse, SourceAuth, SourceBody, SourceCollection, SourceRequest } from './types';
+import type {
+  NotCarried,
+  OAuth2Settings,
+  SecretUse,
+  SourceAuth,
+  SourceBody,
+  SourceCollection,
+  SourceRequest,
+} from './types';
 
 /**
  * Turns an export read into the neutral model into a flow file:
@@ -59,12 +78,23 @@ function unique(base: string, taken: Set<string>): string {
 /** Guesses a short IdP name from its token URL. */
 function idpNameFor(tokenUrl: string): string {
   const lower = tokenUrl.toLowerCase();
-  for (const [needle, name] of [['okta', 'okta'], ['auth0', 'auth0'], ['microsoftonline', 'entra'], ['keycloak', 'keycloak'], ['/realms/', 'keycloak'], ['ping', 'ping']] as const) {
+  for (const [needle, name] of [
+    ['okta', 'okta'],
+    ['auth0', 'auth0'],
+    ['microsoftonline', 'entra'],
+    ['keycloak', 'keycloak'],
+    ['/realms/', 'keycloak'],
+    ['ping', 'ping'],
+  ] as const) {
     if (lower.includes(needle)) return name;
   }
   const host = /^[a-z]+:\/\/([^/:?#]+)/.exec(lower)?.[1];
   if (host && !host.includes('{')) {
-    const labels = host.split('.').filter((l) => !['www', 'login', 'auth', 'id', 'sso', 'oauth', 'accounts', 'com', 'net', 'org', 'io'].includes(l));
+    const labels = host
+      .split('.')
+      .filter(
+        (l) => !['www', 'login', 'auth', 'id', 'sso', 'oauth', 'accounts', 'com', 'net', 'org', 'io'].includes(l),
+      );
     if (labels[0]) return slug(labels[0], 'idp');
   }
   return 'idp';
@@ -84,7 +114,10 @@ function issuerFromOktaTokenUrl(tokenUrl: string): string | undefined {
 
 /** Splits a URL into a base (origin, possibly templated with env values only) and the rest. */
 function splitBase(url: string): { base: string; rest: string } | undefined {
-  const match = /^((?:[a-z][a-z0-9+.-]*:\/\/(?:[^/?#{}\s]|\{\{env\.[A-Za-z0-9_-]+\}\})+)|\{\{env\.[A-Za-z0-9_-]+\}\})(.*)$/i.exec(url);
+  const match =
+    /^((?:[a-z][a-z0-9+.-]*:\/\/(?:[^/?#{}\s]|\{\{env\.[A-Za-z0-9_-]+\}\})+)|\{\{env\.[A-Za-z0-9_-]+\}\})(.*)$/i.exec(
+      url,
+    );
   if (!match) return undefined;
   const rest = match[2] ?? '';
   if (rest !== '' && !/^[/?#]/.test(rest)) return undefined;
@@ -171,9 +204,13 @@ class Builder {
       if (draft) drafts.push(draft);
     }
     if (drafts.length === 0) {
-      throw new OidcError('import.empty', `The ${source.format} export "${source.name}" holds no HTTP request that could be imported.`, {
-        hint: 'Export the collection or workspace that holds your requests (not only environments), then import it again.',
-      });
+      throw new OidcError(
+        'import.empty',
+        `The ${source.format} export "${source.name}" holds no HTTP request that could be imported.`,
+        {
+          hint: 'Export the collection or workspace that holds your requests (not only environments), then import it again.',
+        },
+      );
     }
     const steps = this.orderSteps(drafts);
     const file: FlowFile = { version: 1 };
@@ -184,8 +221,14 @@ class Builder {
       if (names.length > 1 && !names.includes('default')) file.defaultEnvironment = names[0];
     }
     if (this.idps.size > 0) file.idps = Object.fromEntries([...this.idps.values()].map((i) => [i.name, i.config]));
-    if (this.routes.size > 0) file.routes = Object.fromEntries([...this.routes.values()].map((r) => [r.name, r.config]));
-    file.flows = { [slug(source.name, 'imported')]: { description: `Imported from the ${source.format} export "${source.name}".`, steps } };
+    if (this.routes.size > 0)
+      file.routes = Object.fromEntries([...this.routes.values()].map((r) => [r.name, r.config]));
+    file.flows = {
+      [slug(source.name, 'imported')]: {
+        description: `Imported from the ${source.format} export "${source.name}".`,
+        steps,
+      },
+    };
     scrubLiteralSecrets(file, this.namer);
     return { file, notCarried: this.safeReports(), secrets: this.namer.list() };
   }
@@ -207,12 +250,15 @@ class Builder {
     }
     const query: ValueMap = {};
     const headers: ValueMap = {};
-    for (const p of req.params) this.put(query, p.name, this.convert(p.value, `${label} > query.${p.name}`), `${label} > query.${p.name}`);
-    for (const h of req.headers) this.put(headers, h.name, this.convert(h.value, `${label} > headers.${h.name}`), `${label} > headers.${h.name}`);
+    for (const p of req.params)
+      this.put(query, p.name, this.convert(p.value, `${label} > query.${p.name}`), `${label} > query.${p.name}`);
+    for (const h of req.headers)
+      this.put(headers, h.name, this.convert(h.value, `${label} > headers.${h.name}`), `${label} > headers.${h.name}`);
     const body = this.buildBody(req.body, label, headers);
     const token = this.applyAuth(req, id, headers, query);
 
-    if (isMeaningfulScript(req.preRequestScript)) this.notCarried.push(scriptNotCarried(`${label} > pre-request script`, req.preRequestScript));
+    if (isMeaningfulScript(req.preRequestScript))
+      this.notCarried.push(scriptNotCarried(`${label} > pre-request script`, req.preRequestScript));
     const deps = this.converter.deps;
 
     const split = token ? splitBase(url) : undefined;
@@ -261,22 +307,36 @@ class Builder {
     const reading = readScript(script);
     for (const chain of reading.chains) {
       this.chained.add(chain.variable);
-      this.converter.dynamic.set(chain.variable, { kind: 'template', text: `{{steps.${id}.response.body.${chain.jsonPath}}}`, ref: req.ref });
+      this.converter.dynamic.set(chain.variable, {
+        kind: 'template',
+        text: `{{steps.${id}.response.body.${chain.jsonPath}}}`,
+        ref: req.ref,
+      });
     }
     const kind = this.source.dialect === 'postman' ? 'test script' : 'after-response script';
     if (reading.leftover.length > 0) {
-      const carried = reading.chains.length > 0 ? ` beyond setting ${reading.chains.map((c) => c.variable).join(', ')} from the response (carried as step references)` : '';
+      const carried =
+        reading.chains.length > 0
+          ? ` beyond setting ${reading.chains.map((c) => c.variable).join(', ')} from the response (carried as step references)`
+          : '';
       this.notCarried.push(scriptNotCarried(`${label} > ${kind}`, reading.leftover[0]!, carried));
     }
   }
 
   // ---- bodies ---------------------------------------------------------------
 
-  private buildBody(body: SourceBody | undefined, label: string, headers: ValueMap): { body?: string; json?: unknown; form?: ValueMap } {
+  private buildBody(
+    body: SourceBody | undefined,
+    label: string,
+    headers: ValueMap,
+  ): { body?: string; json?: unknown; form?: ValueMap } {
     if (!body) return {};
     const at = `${label} > body`;
     if (body.fileName !== undefined) {
-      this.report(at, 'the body is read from a file on the exporting machine, which a flow file cannot carry; it was left out.');
+      this.report(
+        at,
+        'the body is read from a file on the exporting machine, which a flow file cannot carry; it was left out.',
+      );
       return {};
     }
     if (body.graphql) {
@@ -299,7 +359,10 @@ class Builder {
         this.put(form, p.name, this.convert(p.value, `${at}.${p.name}`), `${at}.${p.name}`);
       }
       if (mime.includes('multipart')) {
-        this.report(at, 'the multipart/form-data body is sent as an application/x-www-form-urlencoded form (flow files have no multipart bodies).');
+        this.report(
+          at,
+          'the multipart/form-data body is sent as an application/x-www-form-urlencoded form (flow files have no multipart bodies).',
+        );
         const contentType = headerKey(headers, 'content-type');
         if (contentType !== undefined) delete headers[contentType];
       }
@@ -363,7 +426,10 @@ class Builder {
       case 'oauth2':
         return this.oauth2(auth.settings, at);
       case 'unsupported':
-        this.report(at, `${auth.kind} auth is not carried; add the credential as a header holding a \${env:NAME} reference.`);
+        this.report(
+          at,
+          `${auth.kind} auth is not carried; add the credential as a header holding a \${env:NAME} reference.`,
+        );
         return undefined;
     }
   }
@@ -386,7 +452,13 @@ class Builder {
     }
     const clientId = this.convert(s.clientId, `${at}.clientId`);
     const idp = this.idpFor(tokenUrl, clientId, s, at);
-    const step: TokenStep = { id: '', name: `Token from ${idp.name} (${grant.replace(/_/g, ' ')})`, type: 'token', idp: idp.name, grant };
+    const step: TokenStep = {
+      id: '',
+      name: `Token from ${idp.name} (${grant.replace(/_/g, ' ')})`,
+      type: 'token',
+      idp: idp.name,
+      grant,
+    };
     const scopes = this.convert(s.scope, `${at}.scope`)?.split(/\s+/).filter(Boolean);
     if (scopes && scopes.length > 0) step.scopes = scopes;
     const audience = this.convert(s.audience, `${at}.audience`);
@@ -404,13 +476,25 @@ class Builder {
     if (grant === 'password') {
       const username = this.convert(s.username, `${at}.username`);
       if (username) step.username = username;
-      const password = this.secret(this.convert(s.password, `${at}.password`), `${idp.name}_PASSWORD`, `${at}.password`);
+      const password = this.secret(
+        this.convert(s.password, `${at}.password`),
+        `${idp.name}_PASSWORD`,
+        `${at}.password`,
+      );
       if (password) step.password = password;
     }
     if (grant === 'refresh_token') {
-      const refresh = this.secret(this.convert(s.refreshToken, `${at}.refreshToken`), `${idp.name}_REFRESH_TOKEN`, `${at}.refreshToken`);
+      const refresh = this.secret(
+        this.convert(s.refreshToken, `${at}.refreshToken`),
+        `${idp.name}_REFRESH_TOKEN`,
+        `${at}.refreshToken`,
+      );
       if (refresh) step.refreshToken = refresh;
-      else this.report(`${at}.refreshToken`, 'a refresh_token grant needs a refresh token; set refreshToken on the token step.');
+      else
+        this.report(
+          `${at}.refreshToken`,
+          'a refresh_token grant needs a refresh token; set refreshToken on the token step.',
+        );
     }
     for (const key of Object.keys(s.extras)) this.report(`${at}.${key}`, extraReason(key));
     const { id: _unused, ...shape } = step;
@@ -420,16 +504,28 @@ class Builder {
       existing = { ...step, id: unique(`token-${idp.name}`, this.stepIds) };
       this.tokenSteps.set(key, existing);
     }
-    return { token: `{{steps.${existing.id}.token.access_token}}`, scheme: s.tokenPrefix?.trim() || 'Bearer', tokenKey: key };
+    return {
+      token: `{{steps.${existing.id}.token.access_token}}`,
+      scheme: s.tokenPrefix?.trim() || 'Bearer',
+      tokenKey: key,
+    };
   }
 
   /** IdPs are shared by every flow, so they may only read environments; a chained value becomes one to fill in. */
   private envOnly(value: string | undefined, name: string, label: string): string | undefined {
     if (value === undefined || !/\{\{\s*steps\./.test(value)) return value;
-    return this.converter.placeholder(name, `${label} reads another request's response, but IdP settings can only read environments`);
+    return this.converter.placeholder(
+      name,
+      `${label} reads another request's response, but IdP settings can only read environments`,
+    );
   }
 
-  private idpFor(rawTokenUrl: string, rawClientId: string | undefined, s: OAuth2Settings, at: string): { name: string; config: IdpConfig } {
+  private idpFor(
+    rawTokenUrl: string,
+    rawClientId: string | undefined,
+    s: OAuth2Settings,
+    at: string,
+  ): { name: string; config: IdpConfig } {
     const tokenUrl = this.envOnly(rawTokenUrl, 'tokenUrl', `${at}.accessTokenUrl`)!;
     const clientId = this.envOnly(rawClientId, 'clientId', `${at}.clientId`);
     const key = `${tokenUrl}\u0000${clientId ?? ''}`;
@@ -441,8 +537,13 @@ class Builder {
     if (issuer) config.issuer = issuer;
     else config.discovery = false;
     config.endpoints = { token: tokenUrl };
-    const authorization = this.envOnly(this.convert(s.authorizationUrl, `${at}.authorizationUrl`), 'authorizationUrl', `${at}.authorizationUrl`);
-    if (authorization && (s.grantType === 'authorization_code' || s.grantType === 'implicit')) config.endpoints.authorization = authorization;
+    const authorization = this.envOnly(
+      this.convert(s.authorizationUrl, `${at}.authorizationUrl`),
+      'authorizationUrl',
+      `${at}.authorizationUrl`,
+    );
+    if (authorization && (s.grantType === 'authorization_code' || s.grantType === 'implicit'))
+      config.endpoints.authorization = authorization;
     if (clientId) config.clientId = clientId;
     const secret = this.secret(
       this.envOnly(this.convert(s.clientSecret, `${at}.clientSecret`), 'clientSecret', `${at}.clientSecret`),
@@ -463,7 +564,10 @@ class Builder {
   private routeFor(base: string, scheme: string): { name: string; config: RouteConfig } {
     const known = this.routes.get(base);
     if (known) return known;
-    const entry = { name: unique(routeNameFor(base), this.routeNames), config: { baseUrl: base, token: { in: 'header', name: 'Authorization', scheme } } as RouteConfig };
+    const entry = {
+      name: unique(routeNameFor(base), this.routeNames),
+      config: { baseUrl: base, token: { in: 'header', name: 'Authorization', scheme } } as RouteConfig,
+    };
     this.routes.set(base, entry);
     return entry;
   }
@@ -487,7 +591,10 @@ class Builder {
       for (const dep of draft.deps) {
         if (done.has(dep) || !idOf.has(dep)) continue;
         const depId = idOf.get(dep)!;
-        const placeholder = this.converter.placeholder(`${depId}_value`, `request "${draft.req.name}" reads request "${nameOf.get(dep)}", which cannot run before it (cycle)`);
+        const placeholder = this.converter.placeholder(
+          `${depId}_value`,
+          `request "${draft.req.name}" reads request "${nameOf.get(dep)}", which cannot run before it (cycle)`,
+        );
         draft.step = replaceStepReferences(draft.step, depId, placeholder);
       }
       if (draft.tokenKey !== undefined && !emittedTokens.has(draft.tokenKey)) {
@@ -518,8 +625,13 @@ class Builder {
       const defined = Object.values(environments).some((values) => Object.hasOwn(values, key));
       if (defined && why === undefined) continue;
       for (const values of Object.values(environments)) if (!Object.hasOwn(values, key)) values[key] = '';
-      const added = defined ? 'environments that lacked it got an empty value; check it' : 'it was added empty to every environment, fill it in';
-      this.report(`{{env.${key}}}`, why === undefined ? `no environment in the export defines this variable; ${added}.` : `${why}; ${added}.`);
+      const added = defined
+        ? 'environments that lacked it got an empty value; check it'
+        : 'it was added empty to every environment, fill it in';
+      this.report(
+        `{{env.${key}}}`,
+        why === undefined ? `no environment in the export defines this variable; ${added}.` : `${why}; ${added}.`,
+      );
     }
     return environments;
   }
@@ -573,10 +685,13 @@ function replaceStepReferences<T>(value: T, stepId: string, replacement: string)
 }
 
 function extraReason(key: string): string {
-  if (/token/i.test(key)) return 'a token fetched earlier is not carried (the value is not shown); the flow fetches a fresh one.';
+  if (/token/i.test(key))
+    return 'a token fetched earlier is not carried (the value is not shown); the flow fetches a fresh one.';
   if (key === 'state') return 'the flow makes its own state for each authorization request.';
-  if (key === 'code_verifier' || key === 'code') return 'the flow makes its own PKCE verifier and receives its own code.';
-  if (key === 'addTokenTo') return 'the token is sent in the Authorization header; change the route token placement to send it elsewhere.';
+  if (key === 'code_verifier' || key === 'code')
+    return 'the flow makes its own PKCE verifier and receives its own code.';
+  if (key === 'addTokenTo')
+    return 'the token is sent in the Authorization header; change the route token placement to send it elsewhere.';
   return 'the flow file has no setting for it.';
 }
 

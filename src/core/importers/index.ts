@@ -29,7 +29,13 @@ function read(detected: DetectedExport): SourceCollection {
 function importDetected(detected: DetectedExport, options: ImportOptions): ImportResult {
   const source = read(detected);
   const { file, notCarried, secrets } = buildFlowFile(source);
-  const yaml = renderImportedYaml(file, { fileName: options.fileName, format: source.format, collectionName: source.name, notCarried, secrets });
+  const yaml = renderImportedYaml(file, {
+    fileName: options.fileName,
+    format: source.format,
+    collectionName: source.name,
+    notCarried,
+    secrets,
+  });
   return { file, yaml, notCarried, secrets };
 }
 

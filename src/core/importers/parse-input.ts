@@ -7,7 +7,8 @@ import type { SourceFormat } from './types';
  * Syntax errors name the line but never quote the text: exports hold secrets.
  */
 
-export const SUPPORTED_FORMATS = 'Insomnia v4 export (JSON), Insomnia v5 collection (YAML) or Postman Collection v2.1 (JSON)';
+export const SUPPORTED_FORMATS =
+  'Insomnia v4 export (JSON), Insomnia v5 collection (YAML) or Postman Collection v2.1 (JSON)';
 
 export interface DetectedExport {
   format: SourceFormat;
@@ -27,10 +28,14 @@ function lineAndColumn(text: string, offset: number): { line: number; col: numbe
 }
 
 function syntaxError(fileName: string, kind: 'JSON' | 'YAML', what: string, line: number, col: number): OidcError {
-  return new OidcError('import.syntax', `${fileName}:${line}:${col}: the export is not valid ${kind} (line ${line}, column ${col}): ${what}.`, {
-    where: `${fileName}:${line}:${col}`,
-    hint: `Export the collection again from the tool (${SUPPORTED_FORMATS}); a file edited by hand may have lost a quote, comma or bracket near that line.`,
-  });
+  return new OidcError(
+    'import.syntax',
+    `${fileName}:${line}:${col}: the export is not valid ${kind} (line ${line}, column ${col}): ${what}.`,
+    {
+      where: `${fileName}:${line}:${col}`,
+      hint: `Export the collection again from the tool (${SUPPORTED_FORMATS}); a file edited by hand may have lost a quote, comma or bracket near that line.`,
+    },
+  );
 }
 
 /** Parses JSON or YAML; throws `import.syntax` with the line of the first error. */
@@ -43,7 +48,10 @@ export function parseExportText(text: string, fileName: string): unknown {
       const message = (error as Error).message;
       const offset = Number(/position (\d+)/.exec(message)?.[1] ?? trimmed.length);
       // Node's message may quote the text around the error; keep only its first clause.
-      const what = message.replace(/,\s*".*$/s, '').replace(/ in JSON at position.*$/s, '').replace(/\s*\(line \d+ column \d+\)$/, '');
+      const what = message
+        .replace(/,\s*".*$/s, '')
+        .replace(/ in JSON at position.*$/s, '')
+        .replace(/\s*\(line \d+ column \d+\)$/, '');
       const { line, col } = lineAndColumn(trimmed, offset);
       throw syntaxError(fileName, 'JSON', what, line, col);
     }
@@ -63,14 +71,22 @@ export function parseExportText(text: string, fileName: string): unknown {
 }
 
 function unrecognised(fileName: string, seen: string): OidcError {
-  return new OidcError('import.unrecognised', `${fileName} is not an export oidc-flow can import: ${seen}. Supported: ${SUPPORTED_FORMATS}.`, {
-    where: fileName,
-    hint: 'In Insomnia use "Export" (Insomnia v4 JSON or v5 YAML); in Postman use "Export" on the collection and choose Collection v2.1.',
-  });
+  return new OidcError(
+    'import.unrecognised',
+    `${fileName} is not an export oidc-flow can import: ${seen}. Supported: ${SUPPORTED_FORMATS}.`,
+    {
+      where: fileName,
+      hint: 'In Insomnia use "Export" (Insomnia v4 JSON or v5 YAML); in Postman use "Export" on the collection and choose Collection v2.1.',
+    },
+  );
 }
 
 function unsupportedVersion(fileName: string, seen: string, hint: string): OidcError {
-  return new OidcError('import.unsupported_version', `${fileName} is ${seen}, which oidc-flow does not import. Supported: ${SUPPORTED_FORMATS}.`, { where: fileName, hint });
+  return new OidcError(
+    'import.unsupported_version',
+    `${fileName} is ${seen}, which oidc-flow does not import. Supported: ${SUPPORTED_FORMATS}.`,
+    { where: fileName, hint },
+  );
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {
@@ -79,15 +95,24 @@ function isObject(value: unknown): value is Record<string, unknown> {
 
 /** Tells the tool and version from parsed data; throws `import.unrecognised` / `import.unsupported_version`. */
 export function detectExport(data: unknown, fileName: string): DetectedExport {
-  if (!isObject(data)) return fail(fileName, Array.isArray(data) ? 'it holds a list, not an export object' : 'it holds no object');
+  if (!isObject(data))
+    return fail(fileName, Array.isArray(data) ? 'it holds a list, not an export object' : 'it holds no object');
   if ('__export_format' in data) {
     if (data.__export_format === 4) return { format: 'Insomnia v4', data };
-    throw unsupportedVersion(fileName, `an Insomnia export in format ${String(data.__export_format)}`, 'Open it in a current Insomnia and export it again (v4 JSON or v5 YAML).');
+    throw unsupportedVersion(
+      fileName,
+      `an Insomnia export in format ${String(data.__export_format)}`,
+      'Open it in a current Insomnia and export it again (v4 JSON or v5 YAML).',
+    );
   }
   if (typeof data.type === 'string' && data.type.includes('insomnia.rest/')) {
     const [kind, version] = data.type.split('insomnia.rest/');
     if (!version?.startsWith('5.')) {
-      throw unsupportedVersion(fileName, `an Insomnia file of version ${version ?? '?'}`, 'Export it again from Insomnia as v5 YAML or v4 JSON.');
+      throw unsupportedVersion(
+        fileName,
+        `an Insomnia file of version ${version ?? '?'}`,
+        'Export it again from Insomnia as v5 YAML or v4 JSON.',
+      );
     }
     if (kind === 'collection.' || kind === 'spec.') return { format: 'Insomnia v5', data };
     throw unrecognised(fileName, `it is an Insomnia ${kind?.replace(/\.$/, '') ?? ''} file, which holds no requests`);
@@ -97,15 +122,29 @@ export function detectExport(data: unknown, fileName: string): DetectedExport {
   if (schema !== undefined && /getpostman\.com\/json\/collection\//.test(schema)) {
     if (/\/v2\.1\.\d+\//.test(schema)) return { format: 'Postman v2.1', data };
     const version = /\/(v[\d.]+)\//.exec(schema)?.[1] ?? 'an unknown version';
-    throw unsupportedVersion(fileName, `a Postman collection ${version}`, 'In Postman, export the collection again and choose "Collection v2.1".');
+    throw unsupportedVersion(
+      fileName,
+      `a Postman collection ${version}`,
+      'In Postman, export the collection again and choose "Collection v2.1".',
+    );
   }
   if (Array.isArray(data.requests) && typeof data.name === 'string' && ('order' in data || 'folders' in data)) {
-    throw unsupportedVersion(fileName, 'a Postman collection v1', 'In Postman, export the collection again and choose "Collection v2.1".');
+    throw unsupportedVersion(
+      fileName,
+      'a Postman collection v1',
+      'In Postman, export the collection again and choose "Collection v2.1".',
+    );
   }
   if (data._postman_variable_scope !== undefined) {
-    throw unrecognised(fileName, 'it is a Postman environment, which holds no requests (export the collection instead)');
+    throw unrecognised(
+      fileName,
+      'it is a Postman environment, which holds no requests (export the collection instead)',
+    );
   }
-  return fail(fileName, 'none of the markers of a known export was found (Insomnia __export_format or type, Postman info.schema)');
+  return fail(
+    fileName,
+    'none of the markers of a known export was found (Insomnia __export_format or type, Postman info.schema)',
+  );
 }
 
 function fail(fileName: string, seen: string): never {

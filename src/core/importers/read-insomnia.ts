@@ -1,7 +1,16 @@
 import type { Json } from './read-helpers';
 import { arr, bool, isObject, obj, pairs, str } from './read-helpers';
 import { scriptNotCarried } from './script-chains';
-import type { KeyValue, NotCarried, OAuth2Settings, SourceAuth, SourceBody, SourceCollection, SourceEnvironment, SourceRequest } from './types';
+import type {
+  KeyValue,
+  NotCarried,
+  OAuth2Settings,
+  SourceAuth,
+  SourceBody,
+  SourceCollection,
+  SourceEnvironment,
+  SourceRequest,
+} from './types';
 
 /**
  * Reads Insomnia exports into the neutral model: v4 (JSON, a flat
@@ -17,8 +26,25 @@ interface Folder {
 }
 
 const OAUTH2_CARRIED = new Set([
-  'type', 'disabled', 'grantType', 'accessTokenUrl', 'authorizationUrl', 'clientId', 'clientSecret', 'scope', 'audience', 'resource', 'username', 'password',
-  'refreshToken', 'redirectUrl', 'credentialsInBody', 'usePkce', 'pkceMethod', 'tokenPrefix', 'useDefaultBrowser',
+  'type',
+  'disabled',
+  'grantType',
+  'accessTokenUrl',
+  'authorizationUrl',
+  'clientId',
+  'clientSecret',
+  'scope',
+  'audience',
+  'resource',
+  'username',
+  'password',
+  'refreshToken',
+  'redirectUrl',
+  'credentialsInBody',
+  'usePkce',
+  'pkceMethod',
+  'tokenPrefix',
+  'useDefaultBrowser',
 ]);
 
 /** Reads an Insomnia `authentication` object; `inherit` when it is empty (the folder's applies). */
@@ -31,7 +57,12 @@ export function readInsomniaAuth(value: unknown): SourceAuth | 'inherit' {
       return { type: 'bearer', token: str(auth.token) ?? '', prefix: str(auth.prefix) };
     case 'apikey': {
       const addTo = str(auth.addTo);
-      return { type: 'apikey', key: str(auth.key) ?? '', value: str(auth.value) ?? '', addTo: addTo === 'queryParams' ? 'query' : addTo === 'cookie' ? 'cookie' : 'header' };
+      return {
+        type: 'apikey',
+        key: str(auth.key) ?? '',
+        value: str(auth.value) ?? '',
+        addTo: addTo === 'queryParams' ? 'query' : addTo === 'cookie' ? 'cookie' : 'header',
+      };
     }
     case 'oauth2': {
       const extras: Record<string, string> = {};
@@ -74,9 +105,15 @@ function readBody(value: unknown): SourceBody | undefined {
     const p = obj(item);
     if (!p || p.disabled === true) return [];
     const name = str(p.name) ?? '';
-    return name === '' ? [] : [{ name, value: str(p.value) ?? '', file: p.type === 'file' || p.fileName !== undefined ? true : undefined }];
+    return name === ''
+      ? []
+      : [{ name, value: str(p.value) ?? '', file: p.type === 'file' || p.fileName !== undefined ? true : undefined }];
   });
-  const result: SourceBody = { mimeType: str(body.mimeType) ?? undefined, text: str(body.text), fileName: str(body.fileName) || undefined };
+  const result: SourceBody = {
+    mimeType: str(body.mimeType) ?? undefined,
+    text: str(body.text),
+    fileName: str(body.fileName) || undefined,
+  };
   if (Array.isArray(body.params)) result.params = params;
   if (result.text === undefined && result.params === undefined && result.fileName === undefined) return undefined;
   return result;
@@ -89,12 +126,17 @@ function applyPathParameters(url: string, value: unknown): string {
     const param = obj(p);
     const name = str(param?.name);
     const v = str(param?.value);
-    if (name && v !== undefined && v !== '') out = out.replace(new RegExp(`:${name.replace(/[^A-Za-z0-9_]/g, '')}(?=/|\\?|#|$)`), v);
+    if (name && v !== undefined && v !== '')
+      out = out.replace(new RegExp(`:${name.replace(/[^A-Za-z0-9_]/g, '')}(?=/|\\?|#|$)`), v);
   }
   return out;
 }
 
-function effectiveAuth(own: SourceAuth | 'inherit', name: string, folders: Folder[]): { auth?: SourceAuth; label: string } {
+function effectiveAuth(
+  own: SourceAuth | 'inherit',
+  name: string,
+  folders: Folder[],
+): { auth?: SourceAuth; label: string } {
   if (own !== 'inherit') return { auth: own.type === 'none' ? undefined : own, label: `request "${name}" > auth` };
   for (let i = folders.length - 1; i >= 0; i--) {
     const folder = folders[i]!;
@@ -109,7 +151,8 @@ function effectiveAuth(own: SourceAuth | 'inherit', name: string, folders: Folde
 function mergedHeaders(own: KeyValue[], folders: Folder[]): KeyValue[] {
   const result = [...own];
   for (const folder of [...folders].reverse()) {
-    for (const h of folder.headers) if (!result.some((r) => r.name.toLowerCase() === h.name.toLowerCase())) result.push(h);
+    for (const h of folder.headers)
+      if (!result.some((r) => r.name.toLowerCase() === h.name.toLowerCase())) result.push(h);
   }
   return result;
 }
@@ -138,7 +181,10 @@ function sortKey(value: unknown): number {
 }
 
 function stableSort<T>(items: T[], key: (item: T) => number): T[] {
-  return items.map((item, index) => ({ item, index })).sort((a, b) => key(a.item) - key(b.item) || a.index - b.index).map((x) => x.item);
+  return items
+    .map((item, index) => ({ item, index }))
+    .sort((a, b) => key(a.item) - key(b.item) || a.index - b.index)
+    .map((x) => x.item);
 }
 
 class FolderEnvironments {
@@ -166,16 +212,29 @@ class FolderEnvironments {
   }
 }
 
-function folderScripts(name: string, pre: string | undefined, post: string | undefined, notCarried: NotCarried[]): void {
-  for (const [kind, script] of [['pre-request', pre], ['after-response', post]] as const) {
+function folderScripts(
+  name: string,
+  pre: string | undefined,
+  post: string | undefined,
+  notCarried: NotCarried[],
+): void {
+  for (const [kind, script] of [
+    ['pre-request', pre],
+    ['after-response', post],
+  ] as const) {
     if (script && script.trim() !== '') {
-      notCarried.push(scriptNotCarried(`folder "${name}" > ${kind} script`, script, ', and it runs for every request in the folder'));
+      notCarried.push(
+        scriptNotCarried(`folder "${name}" > ${kind} script`, script, ', and it runs for every request in the folder'),
+      );
     }
   }
 }
 
 function nonHttp(kind: string, name: string, notCarried: NotCarried[]): void {
-  notCarried.push({ item: `${kind} "${name}"`, reason: `${kind} requests are not HTTP requests a flow can send; it was left out.` });
+  notCarried.push({
+    item: `${kind} "${name}"`,
+    reason: `${kind} requests are not HTTP requests a flow can send; it was left out.`,
+  });
 }
 
 // ---- v4 ----------------------------------------------------------------------
@@ -183,7 +242,9 @@ function nonHttp(kind: string, name: string, notCarried: NotCarried[]): void {
 function readV4Environments(resources: Json[], workspaceIds: Set<string>): SourceEnvironment[] {
   const envs = resources.filter((r) => r._type === 'environment' && r.isPrivate !== true);
   const envIds = new Set(envs.map((e) => str(e._id)));
-  const bases = envs.filter((e) => !envIds.has(str(e.parentId)) && (workspaceIds.size === 0 || workspaceIds.has(str(e.parentId) ?? '')));
+  const bases = envs.filter(
+    (e) => !envIds.has(str(e.parentId)) && (workspaceIds.size === 0 || workspaceIds.has(str(e.parentId) ?? '')),
+  );
   const result: SourceEnvironment[] = [];
   for (const base of bases) {
     const baseData = obj(base.data) ?? {};
@@ -192,7 +253,8 @@ function readV4Environments(resources: Json[], workspaceIds: Set<string>): Sourc
       (e) => sortKey(e.metaSortKey),
     );
     if (subs.length === 0) result.push({ name: str(base.name) || 'base', values: { ...baseData } });
-    for (const sub of subs) result.push({ name: str(sub.name) || 'environment', values: { ...baseData, ...(obj(sub.data) ?? {}) } });
+    for (const sub of subs)
+      result.push({ name: str(sub.name) || 'environment', values: { ...baseData, ...(obj(sub.data) ?? {}) } });
   }
   return result;
 }
@@ -223,7 +285,15 @@ export function readInsomniaV4(data: Json): SourceCollection {
       } else if (r._type === 'request_group') {
         folderEnvs.add(name, obj(r.environment));
         folderScripts(name, str(r.preRequestScript), str(r.afterResponseScript), notCarried);
-        walk(id, [...folders, { name, auth: readInsomniaAuth(r.authentication), headers: pairs(r.headers), environment: obj(r.environment) }]);
+        walk(id, [
+          ...folders,
+          {
+            name,
+            auth: readInsomniaAuth(r.authentication),
+            headers: pairs(r.headers),
+            environment: obj(r.environment),
+          },
+        ]);
       } else if (r._type === 'grpc_request') nonHttp('gRPC', name, notCarried);
       else if (r._type === 'websocket_request') nonHttp('WebSocket', name, notCarried);
     }
@@ -231,11 +301,16 @@ export function readInsomniaV4(data: Json): SourceCollection {
   for (const w of workspaces) walk(str(w._id) ?? '', []);
   // Requests whose parent is missing from the export still count.
   const known = new Set(resources.map((r) => str(r._id)));
-  for (const [parent] of children) if (parent !== '' && !known.has(parent) && !workspaceIds.has(parent)) walk(parent, []);
+  for (const [parent] of children)
+    if (parent !== '' && !known.has(parent) && !workspaceIds.has(parent)) walk(parent, []);
   walk('', []);
   const environments = readV4Environments(resources, workspaceIds);
   folderEnvs.mergeInto(environments, notCarried);
-  const name = workspaces.map((w) => str(w.name)).filter(Boolean).join(' + ') || 'Insomnia';
+  const name =
+    workspaces
+      .map((w) => str(w.name))
+      .filter(Boolean)
+      .join(' + ') || 'Insomnia';
   return { format: 'Insomnia v4', dialect: 'insomnia', name, environments, requests, notCarried };
 }
 
@@ -247,7 +322,10 @@ function readV5Environments(value: unknown): SourceEnvironment[] {
   const baseData = obj(base.data) ?? {};
   const subs = stableSort(arr(base.subEnvironments).filter(isObject), (e) => sortKey(obj(e.meta)?.sortKey));
   if (subs.length === 0) return [{ name: str(base.name) || 'base', values: { ...baseData } }];
-  return subs.map((sub) => ({ name: str(sub.name) || 'environment', values: { ...baseData, ...(obj(sub.data) ?? {}) } }));
+  return subs.map((sub) => ({
+    name: str(sub.name) || 'environment',
+    values: { ...baseData, ...(obj(sub.data) ?? {}) },
+  }));
 }
 
 /** Reads an Insomnia v5 collection (`type: collection.insomnia.rest/5.0`). */
@@ -265,15 +343,33 @@ export function readInsomniaV5(data: Json): SourceCollection {
       if (Array.isArray(item.children) || (item.method === undefined && item.url === undefined)) {
         folderEnvs.add(name, obj(item.environment));
         folderScripts(name, str(scripts?.preRequest), str(scripts?.afterResponse), notCarried);
-        walk(arr(item.children), [...folders, { name, auth: readInsomniaAuth(item.authentication), headers: pairs(item.headers), environment: obj(item.environment) }]);
+        walk(arr(item.children), [
+          ...folders,
+          {
+            name,
+            auth: readInsomniaAuth(item.authentication),
+            headers: pairs(item.headers),
+            environment: obj(item.environment),
+          },
+        ]);
       } else if (id.startsWith('ws-req')) nonHttp('WebSocket', name, notCarried);
       else if (id.startsWith('socketio-req')) nonHttp('Socket.IO', name, notCarried);
       else if (item.method === undefined || item.protoMethodName !== undefined) nonHttp('gRPC', name, notCarried);
-      else requests.push(toRequest(item, id, folders, { pre: str(scripts?.preRequest), post: str(scripts?.afterResponse) }));
+      else
+        requests.push(
+          toRequest(item, id, folders, { pre: str(scripts?.preRequest), post: str(scripts?.afterResponse) }),
+        );
     }
   };
   walk(arr(data.collection), []);
   const environments = readV5Environments(data.environments);
   folderEnvs.mergeInto(environments, notCarried);
-  return { format: 'Insomnia v5', dialect: 'insomnia', name: str(data.name) || 'Insomnia', environments, requests, notCarried };
+  return {
+    format: 'Insomnia v5',
+    dialect: 'insomnia',
+    name: str(data.name) || 'Insomnia',
+    environments,
+    requests,
+    notCarried,
+  };
 }

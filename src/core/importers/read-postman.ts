@@ -1,7 +1,16 @@
 import type { Json } from './read-helpers';
 import { arr, isObject, obj, pairs, str } from './read-helpers';
 import { scriptNotCarried } from './script-chains';
-import type { KeyValue, NotCarried, OAuth2Settings, SourceAuth, SourceBody, SourceCollection, SourceEnvironment, SourceRequest } from './types';
+import type {
+  KeyValue,
+  NotCarried,
+  OAuth2Settings,
+  SourceAuth,
+  SourceBody,
+  SourceCollection,
+  SourceEnvironment,
+  SourceRequest,
+} from './types';
 
 /**
  * Reads a Postman Collection v2.1 into the neutral model. Auth is inherited
@@ -21,7 +30,16 @@ function settingsOf(auth: Json, type: string): Map<string, string> {
   return map;
 }
 
-const OAUTH2_IGNORED = new Set(['tokenName', 'useBrowser', 'grant_type', 'client_authentication', 'challengeAlgorithm', 'headerPrefix', 'addTokenTo', 'tokenType']);
+const OAUTH2_IGNORED = new Set([
+  'tokenName',
+  'useBrowser',
+  'grant_type',
+  'client_authentication',
+  'challengeAlgorithm',
+  'headerPrefix',
+  'addTokenTo',
+  'tokenType',
+]);
 const OAUTH2_FIELDS: Record<string, keyof OAuth2Settings> = {
   accessTokenUrl: 'accessTokenUrl',
   authUrl: 'authorizationUrl',
@@ -39,10 +57,17 @@ const OAUTH2_FIELDS: Record<string, keyof OAuth2Settings> = {
 function readOAuth2(settings: Map<string, string>): OAuth2Settings {
   const grant = settings.get('grant_type') ?? 'authorization_code';
   const result: OAuth2Settings = {
-    grantType: grant === 'authorization_code_with_pkce' ? 'authorization_code' : grant === 'password_credentials' ? 'password' : grant,
+    grantType:
+      grant === 'authorization_code_with_pkce'
+        ? 'authorization_code'
+        : grant === 'password_credentials'
+          ? 'password'
+          : grant,
     usePkce: grant === 'authorization_code_with_pkce' ? true : undefined,
     pkceMethod: settings.get('challengeAlgorithm'),
-    credentialsInBody: settings.has('client_authentication') ? settings.get('client_authentication') === 'body' : undefined,
+    credentialsInBody: settings.has('client_authentication')
+      ? settings.get('client_authentication') === 'body'
+      : undefined,
     tokenPrefix: settings.get('headerPrefix'),
     extras: {},
   };
@@ -68,7 +93,12 @@ export function readPostmanAuth(value: unknown): SourceAuth | 'inherit' {
       return { type: 'bearer', token: settings.get('token') ?? '' };
     case 'apikey': {
       const where = settings.get('in');
-      return { type: 'apikey', key: settings.get('key') ?? '', value: settings.get('value') ?? '', addTo: where === 'query' ? 'query' : 'header' };
+      return {
+        type: 'apikey',
+        key: settings.get('key') ?? '',
+        value: settings.get('value') ?? '',
+        addTo: where === 'query' ? 'query' : 'header',
+      };
     }
     case 'oauth2':
       return { type: 'oauth2', settings: readOAuth2(settings) };
@@ -145,7 +175,8 @@ function readUrl(value: unknown): { url: string; params: KeyValue[] } {
     const variable = obj(v);
     const key = str(variable?.key);
     const val = str(variable?.value);
-    if (key && val !== undefined && val !== '') raw = raw.replace(new RegExp(`:${key.replace(/[^A-Za-z0-9_]/g, '')}(?=/|\\?|#|$)`), val);
+    if (key && val !== undefined && val !== '')
+      raw = raw.replace(new RegExp(`:${key.replace(/[^A-Za-z0-9_]/g, '')}(?=/|\\?|#|$)`), val);
   }
   return { url: raw, params };
 }
@@ -156,20 +187,37 @@ interface Scope {
   auth: SourceAuth | 'inherit';
 }
 
-function effectiveAuth(own: SourceAuth | 'inherit', name: string, scopes: Scope[]): { auth?: SourceAuth; label: string } {
+function effectiveAuth(
+  own: SourceAuth | 'inherit',
+  name: string,
+  scopes: Scope[],
+): { auth?: SourceAuth; label: string } {
   if (own !== 'inherit') return { auth: own.type === 'none' ? undefined : own, label: `request "${name}" > auth` };
   for (let i = scopes.length - 1; i >= 0; i--) {
     const scope = scopes[i]!;
-    if (scope.auth !== 'inherit') return { auth: scope.auth.type === 'none' ? undefined : scope.auth, label: `${scope.kind} "${scope.name}" > auth` };
+    if (scope.auth !== 'inherit')
+      return {
+        auth: scope.auth.type === 'none' ? undefined : scope.auth,
+        label: `${scope.kind} "${scope.name}" > auth`,
+      };
   }
   return { label: `request "${name}" > auth` };
 }
 
 function scopeScripts(scope: Scope, events: unknown, notCarried: NotCarried[]): void {
-  for (const [listen, kind] of [['prerequest', 'pre-request'], ['test', 'test']] as const) {
+  for (const [listen, kind] of [
+    ['prerequest', 'pre-request'],
+    ['test', 'test'],
+  ] as const) {
     const script = scriptOf(events, listen);
     if (script) {
-      notCarried.push(scriptNotCarried(`${scope.kind} "${scope.name}" > ${kind} script`, script, `, and it runs for every request in the ${scope.kind}`));
+      notCarried.push(
+        scriptNotCarried(
+          `${scope.kind} "${scope.name}" > ${kind} script`,
+          script,
+          `, and it runs for every request in the ${scope.kind}`,
+        ),
+      );
     }
   }
 }

@@ -28,7 +28,9 @@ const RESPONSE_JSON = String.raw`(?:${API}\.response\.json\(\)|JSON\.parse\(\s*(
 const PATH = String.raw`((?:\??\.[A-Za-z_$][A-Za-z0-9_$]*|\[\s*\d+\s*\]|\[\s*(?:'[^']*'|"[^"]*")\s*\])*)`;
 
 const ALIAS = new RegExp(String.raw`^(?:var|let|const)\s+([A-Za-z_$][A-Za-z0-9_$]*)\s*=\s*${RESPONSE_JSON}\s*;?$`);
-const SET_CALL = new RegExp(String.raw`^(?:${API}\.${SCOPE}\.set|postman\.set(?:Environment|Global)Variable)\(\s*${STRING}\s*,\s*([A-Za-z_$][A-Za-z0-9_$.]*?\(\)|[A-Za-z_$][A-Za-z0-9_$]*|${RESPONSE_JSON})${PATH}\s*\)\s*;?$`);
+const SET_CALL = new RegExp(
+  String.raw`^(?:${API}\.${SCOPE}\.set|postman\.set(?:Environment|Global)Variable)\(\s*${STRING}\s*,\s*([A-Za-z_$][A-Za-z0-9_$.]*?\(\)|[A-Za-z_$][A-Za-z0-9_$]*|${RESPONSE_JSON})${PATH}\s*\)\s*;?$`,
+);
 
 /** Converts a JavaScript member path (`.a[0]['b']`) into a JSON path (`$.a[0]['b']`). */
 function toJsonPath(members: string): string {
@@ -77,7 +79,11 @@ export function readScript(script: string): ScriptReading {
 
 /** The first non-empty line of a script, for reports (shortened; secrets are redacted by the caller). */
 export function firstLine(script: string): string {
-  const line = script.split('\n').map((l) => l.trim()).find((l) => l !== '') ?? '';
+  const line =
+    script
+      .split('\n')
+      .map((l) => l.trim())
+      .find((l) => l !== '') ?? '';
   return line.length > 80 ? `${line.slice(0, 77)}…` : line;
 }
 
@@ -97,5 +103,8 @@ export function redactCode(line: string): string {
 
 /** The report for a script that cannot be carried: where it was and how it starts. */
 export function scriptNotCarried(item: string, script: string, note = ''): { item: string; reason: string } {
-  return { item, reason: `scripts cannot be carried (flow files never run code)${note}; it starts with: ${redactCode(firstLine(script))}` };
+  return {
+    item,
+    reason: `scripts cannot be carried (flow files never run code)${note}; it starts with: ${redactCode(firstLine(script))}`,
+  };
 }

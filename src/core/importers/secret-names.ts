@@ -12,7 +12,10 @@ const TEMPLATE = /\{\{[\s\S]*?\}\}/g;
 
 /** The text a person wrote, without `{{ }}` templates and `${env:…}` references. */
 export function literalPart(value: string): string {
-  return value.replace(/\\\{\{/g, '{{').replace(TEMPLATE, '').replace(REF, '');
+  return value
+    .replace(/\\\{\{/g, '{{')
+    .replace(TEMPLATE, '')
+    .replace(REF, '');
 }
 
 /** True when the value holds something besides templates and references. */

@@ -14,7 +14,8 @@ import { literalPart } from './secret-names';
 
 const JWT = /eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*/g;
 const URL_USERINFO = /^([a-z][a-z0-9+.-]*:\/\/[^/@\s?#:]+:)([^/@\s?#]+)(@)/i;
-const URL_SECRET_PARAM = /([?&](client_secret|access_token|refresh_token|id_token|password|api_key|apikey|client_assertion)=)([^&#]*)/gi;
+const URL_SECRET_PARAM =
+  /([?&](client_secret|access_token|refresh_token|id_token|password|api_key|apikey|client_assertion)=)([^&#]*)/gi;
 const AUTH_SCHEME = /^(\s*(?:bearer|basic|dpop|token|negotiate|digest|mac)\s+)/i;
 const CREDENTIAL_HEADERS = new Set(['authorization', 'proxy-authorization', 'cookie', 'dpop']);
 
@@ -29,7 +30,8 @@ function getAt(root: unknown, path: DataPath): unknown {
 
 function setAt(root: unknown, path: DataPath, value: unknown): void {
   const parent = getAt(root, path.slice(0, -1));
-  if (parent !== null && typeof parent === 'object') (parent as Record<string | number, unknown>)[path[path.length - 1]!] = value;
+  if (parent !== null && typeof parent === 'object')
+    (parent as Record<string | number, unknown>)[path[path.length - 1]!] = value;
 }
 
 /** A readable place: `step get-orders > headers.Authorization` or `environments.dev.clientSecret`. */
@@ -60,10 +62,15 @@ function scrubString(file: FlowFile, path: DataPath, value: string, namer: Secre
   const where = describe(file, path);
   const ref = (secret: string, ...name: string[]) => namer.reference(secret, name.join('_'), where);
   const literal = literalPart(value);
-  if (new RegExp(JWT.source).test(literal)) return value.replace(JWT, (jwt) => ref(jwt, ...preferredName(file, path), 'token'));
+  if (new RegExp(JWT.source).test(literal))
+    return value.replace(JWT, (jwt) => ref(jwt, ...preferredName(file, path), 'token'));
   const userinfo = URL_USERINFO.exec(value);
   if (userinfo && literalPart(userinfo[2]!).trim() !== '') {
-    return value.replace(URL_USERINFO, (_all, head: string, secret: string, at: string) => `${head}${ref(secret, ...preferredName(file, path, 'password'))}${at}`);
+    return value.replace(
+      URL_USERINFO,
+      (_all, head: string, secret: string, at: string) =>
+        `${head}${ref(secret, ...preferredName(file, path, 'password'))}${at}`,
+    );
   }
   if (new RegExp(URL_SECRET_PARAM.source, 'i').test(literal)) {
     return value.replace(URL_SECRET_PARAM, (all, head: string, param: string, secret: string) =>

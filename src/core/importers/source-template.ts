@@ -86,7 +86,14 @@ export function parseSourceTemplate(text: string, dialect: 'insomnia' | 'postman
   };
   while (i < text.length) {
     const two = text.slice(i, i + 2);
-    const closer = two === '{{' ? '}}' : dialect === 'insomnia' && two === '{%' ? '%}' : dialect === 'insomnia' && two === '{#' ? '#}' : undefined;
+    const closer =
+      two === '{{'
+        ? '}}'
+        : dialect === 'insomnia' && two === '{%'
+          ? '%}'
+          : dialect === 'insomnia' && two === '{#'
+            ? '#}'
+            : undefined;
     const end = closer ? text.indexOf(closer, i + 2) : -1;
     if (!closer || end < 0) {
       buffer += text[i];

@@ -92,7 +92,10 @@ export class TemplateConverter {
       case 'tag':
         return part.name === 'response' ? this.convertResponseTag(part.args, label) : this.dropTag(part.name, label);
       case 'expr':
-        this.report(label, `the template expression ${shorten(part.source)} uses filters or code, which flow files do not run; it was left out.`);
+        this.report(
+          label,
+          `the template expression ${shorten(part.source)} uses filters or code, which flow files do not run; it was left out.`,
+        );
         return undefined;
     }
   }
@@ -138,7 +141,10 @@ export class TemplateConverter {
     }
     const stepId = this.stepIdByRef.get(ref);
     if (stepId === undefined) {
-      return this.placeholder(`response_${ref}`, `${label} reads the response of a request (${ref}) that is not in the export`);
+      return this.placeholder(
+        `response_${ref}`,
+        `${label} reads the response of a request (${ref}) that is not in the export`,
+      );
     }
     this.deps.add(ref);
     const filter = typeof rawFilter === 'string' ? decodeTagString(rawFilter).trim() : '';
@@ -161,7 +167,10 @@ export class TemplateConverter {
       default:
         break;
     }
-    return this.placeholder(`${stepId}_value`, `${label} reads the ${attribute || 'unknown'} of request "${target}"'s response, which flow files cannot read`);
+    return this.placeholder(
+      `${stepId}_value`,
+      `${label} reads the ${attribute || 'unknown'} of request "${target}"'s response, which flow files cannot read`,
+    );
   }
 }
 

@@ -51,7 +51,12 @@ export const fail = (id: JwtCheckId, code: ErrorCode, message: string, hint?: st
   hint === undefined ? { id, ok: false, code, message } : { id, ok: false, code, message, hint };
 
 const missing = (id: JwtCheckId, claim: string, why: string): JwtCheck =>
-  fail(id, 'jwt.missing_claim', `The token has no "${claim}" claim, which ${why} requires.`, 'Check the token type and the authorization server configuration.');
+  fail(
+    id,
+    'jwt.missing_claim',
+    `The token has no "${claim}" claim, which ${why} requires.`,
+    'Check the token type and the authorization server configuration.',
+  );
 
 const show = (value: unknown): string => JSON.stringify(value) ?? String(value);
 
@@ -73,13 +78,18 @@ export function checkIssuer(payload: Claims, expected: string | undefined, requi
     message += ' The only difference is a trailing slash, and issuers are compared character by character.';
     hint = 'Copy the issuer from the discovery document, including or omitting the trailing slash exactly as it does.';
   } else if (typeof iss === 'string' && (iss.includes('/oauth2/') || expected.includes('/oauth2/'))) {
-    hint = 'Okta has an org authorization server (https://{domain}) and custom ones (https://{domain}/oauth2/{id}); the token and the configuration use different ones.';
+    hint =
+      'Okta has an org authorization server (https://{domain}) and custom ones (https://{domain}/oauth2/{id}); the token and the configuration use different ones.';
   }
   return fail('iss', 'jwt.issuer_mismatch', message, hint);
 }
 
 /** aud must contain one of the expected audiences (RFC 7519 4.1.3). */
-export function checkAudience(payload: Claims, expected: readonly string[] | undefined, requiredBy?: string): JwtCheck | undefined {
+export function checkAudience(
+  payload: Claims,
+  expected: readonly string[] | undefined,
+  requiredBy?: string,
+): JwtCheck | undefined {
   const aud = payload.aud;
   if (expected === undefined || expected.length === 0) {
     if (requiredBy === undefined) return undefined;
@@ -87,7 +97,8 @@ export function checkAudience(payload: Claims, expected: readonly string[] | und
     return pass('aud', `The audience is ${show(aud)} (not compared: no expected audience was given).`);
   }
   if (aud === undefined) return missing('aud', 'aud', 'the expected audience');
-  const audiences = typeof aud === 'string' ? [aud] : Array.isArray(aud) ? aud.filter((a): a is string => typeof a === 'string') : [];
+  const audiences =
+    typeof aud === 'string' ? [aud] : Array.isArray(aud) ? aud.filter((a): a is string => typeof a === 'string') : [];
   const match = audiences.find((a) => expected.includes(a));
   if (match !== undefined) return pass('aud', `The audience ${show(aud)} includes "${match}", as expected.`);
   const wanted = expected.length === 1 ? `"${expected[0]}"` : `one of ${expected.map((e) => `"${e}"`).join(', ')}`;
@@ -95,7 +106,7 @@ export function checkAudience(payload: Claims, expected: readonly string[] | und
     'aud',
     'jwt.audience_mismatch',
     `The token is meant for ${show(aud)}, but the expected audience is ${wanted}.`,
-    'The audience comes from the authorization server (Okta: the authorization server\'s Audience setting, e.g. api://default); make it match what the API expects (Kong: audience_required).',
+    "The audience comes from the authorization server (Okta: the authorization server's Audience setting, e.g. api://default); make it match what the API expects (Kong: audience_required).",
   );
 }
 
@@ -103,7 +114,12 @@ function numericDate(payload: Claims, claim: string, id: JwtCheckId): number | J
   const value = payload[claim];
   if (value === undefined) return undefined;
   if (typeof value !== 'number' || !Number.isFinite(value)) {
-    return fail(id, 'jwt.invalid_claim', `The "${claim}" claim is ${show(value)}, not a number of seconds since 1970.`, 'The token is malformed; verifiers will reject it.');
+    return fail(
+      id,
+      'jwt.invalid_claim',
+      `The "${claim}" claim is ${show(value)}, not a number of seconds since 1970.`,
+      'The token is malformed; verifiers will reject it.',
+    );
   }
   return value;
 }
@@ -115,13 +131,18 @@ export function checkExpiry(payload: Claims, time: TimeContext, requiredBy?: str
   const exp = numericDate(payload, 'exp', 'exp');
   if (typeof exp === 'object') return exp;
   if (exp === undefined) {
-    return requiredBy === undefined ? pass('exp', 'The token has no "exp" claim, so it never expires.') : missing('exp', 'exp', requiredBy);
+    return requiredBy === undefined
+      ? pass('exp', 'The token has no "exp" claim, so it never expires.')
+      : missing('exp', 'exp', requiredBy);
   }
   const { now, leeway } = time;
   if (exp > now) return pass('exp', `The token expires at ${formatUtc(exp)}, in ${formatDuration(exp - now)}.`);
   const ago = formatDuration(now - exp);
   if (exp + leeway > now) {
-    return pass('exp', `The token expired at ${formatUtc(exp)}, ${ago} ago, but is still accepted within the leeway of ${leeway} s.`);
+    return pass(
+      'exp',
+      `The token expired at ${formatUtc(exp)}, ${ago} ago, but is still accepted within the leeway of ${leeway} s.`,
+    );
   }
   return fail(
     'exp',
@@ -137,7 +158,11 @@ export function checkNotBefore(payload: Claims, time: TimeContext): JwtCheck | u
   if (nbf === undefined || typeof nbf === 'object') return nbf;
   const { now, leeway } = time;
   if (nbf <= now) return pass('nbf', `The token became valid at ${formatUtc(nbf)}, ${formatDuration(now - nbf)} ago.`);
-  if (nbf <= now + leeway) return pass('nbf', `The token becomes valid at ${formatUtc(nbf)}, in ${formatDuration(nbf - now)}, and is accepted within the leeway of ${leeway} s.`);
+  if (nbf <= now + leeway)
+    return pass(
+      'nbf',
+      `The token becomes valid at ${formatUtc(nbf)}, in ${formatDuration(nbf - now)}, and is accepted within the leeway of ${leeway} s.`,
+    );
   return fail(
     'nbf',
     'jwt.not_yet_valid',
@@ -153,7 +178,11 @@ export function checkIssuedAt(payload: Claims, time: TimeContext, requiredBy?: s
   if (iat === undefined) return requiredBy === undefined ? undefined : missing('iat', 'iat', requiredBy);
   const { now, leeway } = time;
   if (iat <= now) return pass('iat', `The token was issued at ${formatUtc(iat)}, ${formatDuration(now - iat)} ago.`);
-  if (iat <= now + leeway) return pass('iat', `The token was issued at ${formatUtc(iat)}, ${formatDuration(iat - now)} in the future, which the leeway of ${leeway} s tolerates.`);
+  if (iat <= now + leeway)
+    return pass(
+      'iat',
+      `The token was issued at ${formatUtc(iat)}, ${formatDuration(iat - now)} in the future, which the leeway of ${leeway} s tolerates.`,
+    );
   return fail(
     'iat',
     'jwt.iat_in_future',
@@ -163,14 +192,22 @@ export function checkIssuedAt(payload: Claims, time: TimeContext, requiredBy?: s
 }
 
 /** auth_time + max_age: the user must have logged in recently enough (OIDC Core 3.1.3.7 step 11). */
-export function checkAuthTime(payload: Claims, time: TimeContext, maxAgeSeconds: number | undefined): JwtCheck | undefined {
+export function checkAuthTime(
+  payload: Claims,
+  time: TimeContext,
+  maxAgeSeconds: number | undefined,
+): JwtCheck | undefined {
   if (maxAgeSeconds === undefined) return undefined;
   const authTime = numericDate(payload, 'auth_time', 'auth_time');
   if (typeof authTime === 'object') return authTime;
   if (authTime === undefined) return missing('auth_time', 'auth_time', 'a max_age request');
   const { now, leeway } = time;
   const age = now - authTime;
-  if (age <= maxAgeSeconds + leeway) return pass('auth_time', `The user logged in at ${formatUtc(authTime)}, ${formatDuration(age)} ago, within max_age ${maxAgeSeconds} s.`);
+  if (age <= maxAgeSeconds + leeway)
+    return pass(
+      'auth_time',
+      `The user logged in at ${formatUtc(authTime)}, ${formatDuration(age)} ago, within max_age ${maxAgeSeconds} s.`,
+    );
   return fail(
     'auth_time',
     'jwt.auth_time_too_old',
@@ -189,7 +226,8 @@ export function checkPresent(payload: Claims, id: JwtCheckId, claim: string, req
 /** RFC 9068 2.1: the header typ must be at+jwt (media type application/at+jwt). */
 export function checkAccessTokenTyp(header: Claims): JwtCheck {
   const typ = header.typ;
-  if (typeof typ === 'string' && normalizeTyp(typ) === 'at+jwt') return pass('typ', `The header typ is "${typ}", as RFC 9068 requires.`);
+  if (typeof typ === 'string' && normalizeTyp(typ) === 'at+jwt')
+    return pass('typ', `The header typ is "${typ}", as RFC 9068 requires.`);
   return fail(
     'typ',
     'jwt.typ',
@@ -202,9 +240,17 @@ export function checkAccessTokenTyp(header: Claims): JwtCheck {
 export function checkIdTokenTyp(header: Claims): JwtCheck {
   const typ = header.typ;
   if (typeof typ === 'string' && normalizeTyp(typ) === 'at+jwt') {
-    return fail('typ', 'jwt.typ', `The header typ is "${typ}": this is an access token, not an ID token.`, 'Verify the id_token from the token response, not the access_token.');
+    return fail(
+      'typ',
+      'jwt.typ',
+      `The header typ is "${typ}": this is an access token, not an ID token.`,
+      'Verify the id_token from the token response, not the access_token.',
+    );
   }
-  return pass('typ', typ === undefined ? 'The header has no typ, which is fine for an ID token.' : `The header typ is ${show(typ)}.`);
+  return pass(
+    'typ',
+    typ === undefined ? 'The header has no typ, which is fine for an ID token.' : `The header typ is ${show(typ)}.`,
+  );
 }
 
 function normalizeTyp(typ: string): string {
@@ -227,15 +273,27 @@ export function checkNonce(payload: Claims, expected: string | undefined): JwtCh
 }
 
 /** at_hash must be the left half of the hash of the access token (OIDC Core 3.1.3.8 / 3.2.2.9). */
-export async function checkAtHash(payload: Claims, alg: string | undefined, accessToken: string | undefined): Promise<JwtCheck | undefined> {
+export async function checkAtHash(
+  payload: Claims,
+  alg: string | undefined,
+  accessToken: string | undefined,
+): Promise<JwtCheck | undefined> {
   if (accessToken === undefined) return undefined;
   const atHash = payload.at_hash;
   if (atHash === undefined) {
-    return pass('at_hash', 'The ID token has no at_hash, which is allowed in the authorization code flow, so the access token is not bound to it.');
+    return pass(
+      'at_hash',
+      'The ID token has no at_hash, which is allowed in the authorization code flow, so the access token is not bound to it.',
+    );
   }
   const info = alg === undefined ? undefined : jwsAlgorithmInfo(alg);
   if (info === undefined) {
-    return fail('at_hash', 'jwt.at_hash_mismatch', `at_hash cannot be computed for alg ${alg ?? '(none)'}.`, 'Use a token signed with a standard algorithm.');
+    return fail(
+      'at_hash',
+      'jwt.at_hash_mismatch',
+      `at_hash cannot be computed for alg ${alg ?? '(none)'}.`,
+      'Use a token signed with a standard algorithm.',
+    );
   }
   const digest = new Uint8Array(await crypto.subtle.digest(info.hash, new TextEncoder().encode(accessToken)));
   const computed = base64url.encode(digest.slice(0, digest.length / 2));
@@ -254,7 +312,12 @@ export function checkAuthorizedParty(payload: Claims, clientId: string | undefin
   const azp = payload.azp;
   if (azp === undefined) {
     if (Array.isArray(payload.aud) && payload.aud.length > 1) {
-      return fail('azp', 'jwt.missing_claim', `The token has ${payload.aud.length} audiences but no "azp" claim naming the client it was issued to.`, 'OIDC Core 3.1.3.7 expects azp with several audiences; check the authorization server.');
+      return fail(
+        'azp',
+        'jwt.missing_claim',
+        `The token has ${payload.aud.length} audiences but no "azp" claim naming the client it was issued to.`,
+        'OIDC Core 3.1.3.7 expects azp with several audiences; check the authorization server.',
+      );
     }
     return pass('azp', 'No azp claim, which is fine with a single audience.');
   }
@@ -268,7 +331,11 @@ export function checkAuthorizedParty(payload: Claims, clientId: string | undefin
 }
 
 /** client_id (RFC 9068) or Okta's cid must name the expected client. */
-export function checkClientId(payload: Claims, clientId: string | undefined, requiredBy?: string): JwtCheck | undefined {
+export function checkClientId(
+  payload: Claims,
+  clientId: string | undefined,
+  requiredBy?: string,
+): JwtCheck | undefined {
   const claim = payload.client_id !== undefined ? 'client_id' : payload.cid !== undefined ? 'cid' : undefined;
   if (clientId === undefined) {
     if (requiredBy === undefined) return undefined;

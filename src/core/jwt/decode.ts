@@ -52,7 +52,10 @@ export function normalizeToken(input: string): string {
   let token = input.trim();
   for (let round = 0; round < 2; round += 1) {
     token = stripQuotes(token);
-    token = token.replace(/^authorization\s*:\s*/i, '').replace(/^(?:bearer|dpop)(?:\s+|$)/i, '').trim();
+    token = token
+      .replace(/^authorization\s*:\s*/i, '')
+      .replace(/^(?:bearer|dpop)(?:\s+|$)/i, '')
+      .trim();
   }
   return stripQuotes(token);
 }
@@ -148,10 +151,14 @@ function encryptedError(headerPart: string): OidcError {
 function partsError(count: number): OidcError {
   const dots = count - 1;
   if (dots === 0) {
-    return new OidcError('jwt.malformed.parts', 'The token has no dots, so it is not a JWT: it looks like an opaque (reference) token.', {
-      where: 'token',
-      hint: 'Opaque tokens cannot be decoded; ask the authorization server about them with introspection.',
-    });
+    return new OidcError(
+      'jwt.malformed.parts',
+      'The token has no dots, so it is not a JWT: it looks like an opaque (reference) token.',
+      {
+        where: 'token',
+        hint: 'Opaque tokens cannot be decoded; ask the authorization server about them with introspection.',
+      },
+    );
   }
   return new OidcError(
     'jwt.malformed.parts',
@@ -174,10 +181,14 @@ function checkBase64url(segment: string, part: JwtPartName): void {
     );
   }
   if (segment.length % 4 === 1) {
-    throw new OidcError('jwt.malformed.base64', `The ${partLabel(part)} has a length (${segment.length}) that no base64url text can have.`, {
-      where: `token ${part}`,
-      hint: 'The token was probably cut when it was copied; copy it again in full.',
-    });
+    throw new OidcError(
+      'jwt.malformed.base64',
+      `The ${partLabel(part)} has a length (${segment.length}) that no base64url text can have.`,
+      {
+        where: `token ${part}`,
+        hint: 'The token was probably cut when it was copied; copy it again in full.',
+      },
+    );
   }
 }
 
@@ -208,28 +219,40 @@ function decodeJsonPart(segment: string, part: JwtPartName): Record<string, unkn
   try {
     text = utf8.decode(base64url.decode(segment));
   } catch (cause) {
-    throw new OidcError('jwt.malformed.json', `The ${partLabel(part)} does not decode to UTF-8 text, so it cannot be JSON.`, {
-      where: `token ${part}`,
-      hint: 'The part is binary data; the token may be corrupted or not a JWT.',
-      cause,
-    });
+    throw new OidcError(
+      'jwt.malformed.json',
+      `The ${partLabel(part)} does not decode to UTF-8 text, so it cannot be JSON.`,
+      {
+        where: `token ${part}`,
+        hint: 'The part is binary data; the token may be corrupted or not a JWT.',
+        cause,
+      },
+    );
   }
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch (cause) {
-    throw new OidcError('jwt.malformed.json', `The ${partLabel(part)} is base64url but not JSON (${text.length} characters after decoding).`, {
-      where: `token ${part}`,
-      hint: 'The token may be corrupted, or it is a different format that merely has dots in it.',
-      cause,
-    });
+    throw new OidcError(
+      'jwt.malformed.json',
+      `The ${partLabel(part)} is base64url but not JSON (${text.length} characters after decoding).`,
+      {
+        where: `token ${part}`,
+        hint: 'The token may be corrupted, or it is a different format that merely has dots in it.',
+        cause,
+      },
+    );
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     const seen = value === null ? 'null' : Array.isArray(value) ? 'an array' : `a ${typeof value}`;
-    throw new OidcError('jwt.malformed.not_object', `The ${partLabel(part)} is JSON ${seen}, but a JWT ${part} must be a JSON object.`, {
-      where: `token ${part}`,
-      hint: 'This is not a JWT as RFC 7519 defines it; check where the token came from.',
-    });
+    throw new OidcError(
+      'jwt.malformed.not_object',
+      `The ${partLabel(part)} is JSON ${seen}, but a JWT ${part} must be a JSON object.`,
+      {
+        where: `token ${part}`,
+        hint: 'This is not a JWT as RFC 7519 defines it; check where the token came from.',
+      },
+    );
   }
   return value as Record<string, unknown>;
 }

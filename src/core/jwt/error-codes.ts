@@ -3,7 +3,8 @@
  * verification checks carry them too (JwtCheck.code), and the diagnosis
  * reads them there.
  */
-export type JwtMalformedCode = 'jwt.malformed.base64' | 'jwt.malformed.json' | 'jwt.malformed.not_object' | 'jwt.malformed.parts';
+export type JwtMalformedCode =
+  'jwt.malformed.base64' | 'jwt.malformed.json' | 'jwt.malformed.not_object' | 'jwt.malformed.parts';
 
 export type JwtErrorCode =
   | 'jwt.alg_none'

@@ -81,7 +81,8 @@ const clientOf = (payload: Record<string, unknown>): unknown => payload.client_i
 const KNOWN: Record<string, { label: string; explain: Explainer }> = {
   iss: {
     label: 'Issuer',
-    explain: (v) => `The authorization server that issued the token: ${show(v)}. Verifiers must expect exactly this string (a trailing slash matters).`,
+    explain: (v) =>
+      `The authorization server that issued the token: ${show(v)}. Verifiers must expect exactly this string (a trailing slash matters).`,
   },
   sub: {
     label: 'Subject',
@@ -92,13 +93,16 @@ const KNOWN: Record<string, { label: string; explain: Explainer }> = {
   },
   aud: {
     label: 'Audience',
-    explain: (v) => `Who the token is meant for: ${list(v)}. The receiving API (Kong: audience_required) must find its own identifier here.`,
+    explain: (v) =>
+      `Who the token is meant for: ${list(v)}. The receiving API (Kong: audience_required) must find its own identifier here.`,
   },
   exp: {
     label: 'Expires',
     explain: (v, ctx) => {
       if (!isTime(v)) return when(v, ctx);
-      const lifetime = isTime(ctx.payload.iat) ? ` The token lives ${formatDuration(v - ctx.payload.iat)} in total.` : '';
+      const lifetime = isTime(ctx.payload.iat)
+        ? ` The token lives ${formatDuration(v - ctx.payload.iat)} in total.`
+        : '';
       return v <= ctx.now
         ? `The token expired at ${when(v, ctx)} and must be refused.${lifetime}`
         : `The token is usable until ${when(v, ctx)}.${lifetime}`;
@@ -120,28 +124,40 @@ const KNOWN: Record<string, { label: string; explain: Explainer }> = {
   },
   scp: {
     label: 'Scopes (Okta)',
-    explain: (v) => `Granted scopes: ${list(v)}. Okta puts scopes in "scp" as an array instead of "scope", so Kong needs scopes_claim [scp] to see them.`,
+    explain: (v) =>
+      `Granted scopes: ${list(v)}. Okta puts scopes in "scp" as an array instead of "scope", so Kong needs scopes_claim [scp] to see them.`,
   },
-  cid: { label: 'Client id (Okta)', explain: (v) => `The Okta application (client) that requested the token: ${show(v)}.` },
+  cid: {
+    label: 'Client id (Okta)',
+    explain: (v) => `The Okta application (client) that requested the token: ${show(v)}.`,
+  },
   uid: {
     label: 'User id (Okta)',
     explain: (v) => `Okta's internal id of the user: ${show(v)}. Client-credentials tokens have none.`,
   },
   ver: { label: 'Version (Okta)', explain: (v) => `Okta's token format version: ${show(v)}.` },
-  groups: { label: 'Groups', explain: (v) => `Groups the subject belongs to: ${list(v)} (Kong: groups_claim / groups_required).` },
+  groups: {
+    label: 'Groups',
+    explain: (v) => `Groups the subject belongs to: ${list(v)} (Kong: groups_claim / groups_required).`,
+  },
   roles: { label: 'Roles', explain: (v) => `Roles of the subject: ${list(v)} (Kong: roles_claim / roles_required).` },
   azp: {
     label: 'Authorized party',
     explain: (v) => `The client the token was issued to: ${show(v)}. In an ID token it must equal your client id.`,
   },
-  client_id: { label: 'Client id', explain: (v) => `The client that requested the token: ${show(v)} (RFC 9068 / RFC 8693).` },
+  client_id: {
+    label: 'Client id',
+    explain: (v) => `The client that requested the token: ${show(v)} (RFC 9068 / RFC 8693).`,
+  },
   nonce: {
     label: 'Nonce',
-    explain: (v) => `Ties this ID token to one login request: it must equal the nonce the application sent (${show(v)}).`,
+    explain: (v) =>
+      `Ties this ID token to one login request: it must equal the nonce the application sent (${show(v)}).`,
   },
   at_hash: {
     label: 'Access token hash',
-    explain: () => 'The left half of the hash of the access token issued with this ID token; lets the client check the two belong together.',
+    explain: () =>
+      'The left half of the hash of the access token issued with this ID token; lets the client check the two belong together.',
   },
   c_hash: {
     label: 'Code hash',
@@ -159,17 +175,31 @@ const KNOWN: Record<string, { label: string; explain: Explainer }> = {
       `How the user authenticated: ${Array.isArray(v) ? v.map((m) => (typeof m === 'string' && AMR[m] ? `${m} (${AMR[m]})` : show(m))).join(', ') : show(v)}.`,
   },
   acr: { label: 'Authentication context', explain: (v) => `The assurance level of the login: ${show(v)}.` },
-  sid: { label: 'Session id', explain: (v) => `The login session at the identity provider: ${show(v)} (used for logout).` },
+  sid: {
+    label: 'Session id',
+    explain: (v) => `The login session at the identity provider: ${show(v)} (used for logout).`,
+  },
   email: { label: 'Email', explain: (v) => `The user's email address: ${show(v)}.` },
-  email_verified: { label: 'Email verified', explain: (v) => (v === true ? 'The identity provider verified the email address.' : 'The email address is not verified.') },
+  email_verified: {
+    label: 'Email verified',
+    explain: (v) =>
+      v === true ? 'The identity provider verified the email address.' : 'The email address is not verified.',
+  },
   name: { label: 'Name', explain: (v) => `The user's full name: ${show(v)}.` },
-  preferred_username: { label: 'Username', explain: (v) => `The user's preferred username: ${show(v)}. Do not use it as a stable id; use sub.` },
+  preferred_username: {
+    label: 'Username',
+    explain: (v) => `The user's preferred username: ${show(v)}. Do not use it as a stable id; use sub.`,
+  },
 };
 
 function describeParty(value: unknown): string {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return show(value);
   const party = value as Record<string, unknown>;
-  const parts = [party.sub !== undefined ? `subject ${show(party.sub)}` : undefined, party.client_id !== undefined ? `client ${show(party.client_id)}` : undefined, party.iss !== undefined ? `from ${show(party.iss)}` : undefined].filter(Boolean);
+  const parts = [
+    party.sub !== undefined ? `subject ${show(party.sub)}` : undefined,
+    party.client_id !== undefined ? `client ${show(party.client_id)}` : undefined,
+    party.iss !== undefined ? `from ${show(party.iss)}` : undefined,
+  ].filter(Boolean);
   return parts.length > 0 ? parts.join(', ') : show(value);
 }
 
@@ -177,7 +207,11 @@ function explainAct(value: unknown, sub: unknown): string {
   const chain: string[] = [];
   let current: unknown = value;
   // Nested act claims record earlier actors in a delegation chain (RFC 8693 4.1).
-  for (let depth = 0; depth < 10 && current !== null && typeof current === 'object' && !Array.isArray(current); depth += 1) {
+  for (
+    let depth = 0;
+    depth < 10 && current !== null && typeof current === 'object' && !Array.isArray(current);
+    depth += 1
+  ) {
     chain.push(describeParty(current));
     current = (current as Record<string, unknown>).act;
   }
@@ -191,10 +225,14 @@ function explainCnf(value: unknown): string {
   const cnf = value as Record<string, unknown>;
   const found: string[] = [];
   if (cnf.jkt !== undefined) {
-    found.push(`bound to a DPoP key (RFC 9449, thumbprint ${show(cnf.jkt)}): every call must carry a DPoP proof signed with that key, with Authorization: DPoP`);
+    found.push(
+      `bound to a DPoP key (RFC 9449, thumbprint ${show(cnf.jkt)}): every call must carry a DPoP proof signed with that key, with Authorization: DPoP`,
+    );
   }
   if (cnf['x5t#S256'] !== undefined) {
-    found.push(`bound to a TLS client certificate (mTLS, RFC 8705, thumbprint ${show(cnf['x5t#S256'])}): it is only accepted over a connection using that certificate`);
+    found.push(
+      `bound to a TLS client certificate (mTLS, RFC 8705, thumbprint ${show(cnf['x5t#S256'])}): it is only accepted over a connection using that certificate`,
+    );
   }
   if (cnf.jwk !== undefined) found.push('bound to an embedded public key (proof of possession)');
   if (found.length === 0) return `Key confirmation with members ${Object.keys(cnf).join(', ') || '(none)'}.`;

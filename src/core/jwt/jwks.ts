@@ -35,9 +35,7 @@ export interface KeyHeader {
 }
 
 type Selection =
-  | { kind: 'found'; jwk: JWK }
-  | { kind: 'unknown_kid' }
-  | { kind: 'none'; reason: string; retry: boolean };
+  { kind: 'found'; jwk: JWK } | { kind: 'unknown_kid' } | { kind: 'none'; reason: string; retry: boolean };
 
 // Members that only a private key has; a JWKS must not publish them, and verification never needs them.
 const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'];
@@ -71,7 +69,8 @@ export class JwksCache {
 
   /** The key set, from the cache while it is younger than maxAgeMs, otherwise fetched. */
   async getKeySet(): Promise<JwkSet> {
-    if (this.keySet && this.fetchedAt !== undefined && this.clock.now() - this.fetchedAt < this.maxAgeMs) return this.keySet;
+    if (this.keySet && this.fetchedAt !== undefined && this.clock.now() - this.fetchedAt < this.maxAgeMs)
+      return this.keySet;
     return this.refresh();
   }
 
@@ -88,16 +87,24 @@ export class JwksCache {
     const alg = header.alg;
     const info = typeof alg === 'string' ? jwsAlgorithmInfo(alg) : undefined;
     if (alg === undefined || info === undefined) {
-      throw new OidcError('jwt.no_matching_key', `The token's algorithm (${alg === undefined ? 'none given' : `alg ${alg}`}) cannot be verified with keys from a JWKS.`, {
-        where: this.where(),
-        hint: 'A JWKS holds RSA, EC or OKP public keys for RS*, PS*, ES* and EdDSA tokens.',
-      });
+      throw new OidcError(
+        'jwt.no_matching_key',
+        `The token's algorithm (${alg === undefined ? 'none given' : `alg ${alg}`}) cannot be verified with keys from a JWKS.`,
+        {
+          where: this.where(),
+          hint: 'A JWKS holds RSA, EC or OKP public keys for RS*, PS*, ES* and EdDSA tokens.',
+        },
+      );
     }
     if (info.symmetric) {
-      throw new OidcError('jwt.no_matching_key', `The token uses ${alg}, a shared-secret (HMAC) algorithm; a JWKS only publishes public keys.`, {
-        where: this.where(),
-        hint: 'Verify HS* tokens with the shared secret, or configure the authorization server to sign with RS256/ES256.',
-      });
+      throw new OidcError(
+        'jwt.no_matching_key',
+        `The token uses ${alg}, a shared-secret (HMAC) algorithm; a JWKS only publishes public keys.`,
+        {
+          where: this.where(),
+          hint: 'Verify HS* tokens with the shared secret, or configure the authorization server to sign with RS256/ES256.',
+        },
+      );
     }
     const kid = typeof header.kid === 'string' ? header.kid : undefined;
     const fetchedBefore = this.fetchedAt;
@@ -105,7 +112,12 @@ export class JwksCache {
     // A set fetched for this very call is as fresh as a refetch would be.
     const justFetched = this.fetchedAt !== fetchedBefore;
     let selection = select(keySet, kid, alg, info);
-    if (selection.kind !== 'found' && (selection.kind === 'unknown_kid' || selection.retry) && !justFetched && this.cooledDown()) {
+    if (
+      selection.kind !== 'found' &&
+      (selection.kind === 'unknown_kid' || selection.retry) &&
+      !justFetched &&
+      this.cooledDown()
+    ) {
       this.refetchedAt = this.clock.now();
       keySet = await this.refresh();
       selection = select(keySet, kid, alg, info);
@@ -147,11 +159,15 @@ export class JwksCache {
       lane: 'idp',
     });
     if (response.status < 200 || response.status > 299) {
-      throw new OidcError('jwks.fetch_failed', `The ${this.label} answered HTTP ${response.status} instead of a JWK set.`, {
-        where: this.where(),
-        status: response.status,
-        hint: fetchHint(response.status),
-      });
+      throw new OidcError(
+        'jwks.fetch_failed',
+        `The ${this.label} answered HTTP ${response.status} instead of a JWK set.`,
+        {
+          where: this.where(),
+          status: response.status,
+          hint: fetchHint(response.status),
+        },
+      );
     }
     const keySet = parseKeySet(response.text, response.headers, this.where());
     this.keySet = keySet;
@@ -169,7 +185,7 @@ export class JwksCache {
       `The token was signed with key "${kid}", which is not in the JWKS${fetched}; the JWKS has ${kids.length === 0 ? 'no keys' : `kids ${kids.join(', ')}`}.`,
       {
         where: this.where(),
-        hint: 'Were the keys rotated, or does the token come from another issuer than this JWKS (e.g. Okta org vs custom authorization server)? Check the token\'s iss against the jwks_uri.',
+        hint: "Were the keys rotated, or does the token come from another issuer than this JWKS (e.g. Okta org vs custom authorization server)? Check the token's iss against the jwks_uri.",
       },
     );
   }
@@ -187,11 +203,15 @@ export class JwksCache {
       delete publicJwk.key_ops;
       pending = importJWK(publicJwk, alg).catch((cause: unknown) => {
         byAlg.delete(alg);
-        throw new OidcError('jwks.invalid', `The key "${jwk.kid ?? '(no kid)'}" in the JWKS cannot be used for ${alg}: ${cause instanceof Error ? cause.message : String(cause)}`, {
-          where: this.where(),
-          hint: 'The key is malformed; check the JWKS the authorization server publishes.',
-          cause,
-        });
+        throw new OidcError(
+          'jwks.invalid',
+          `The key "${jwk.kid ?? '(no kid)'}" in the JWKS cannot be used for ${alg}: ${cause instanceof Error ? cause.message : String(cause)}`,
+          {
+            where: this.where(),
+            hint: 'The key is malformed; check the JWKS the authorization server publishes.',
+            cause,
+          },
+        );
       });
       byAlg.set(alg, pending);
     }
@@ -200,8 +220,10 @@ export class JwksCache {
 }
 
 function fetchHint(status: number): string {
-  if (status === 404) return 'Check the jwks_uri (take it from the discovery document; Okta: /oauth2/{authServerId}/v1/keys).';
-  if (status === 401 || status === 403) return 'A JWKS is public; a proxy, a wrong URL or an IP allow-list is in the way.';
+  if (status === 404)
+    return 'Check the jwks_uri (take it from the discovery document; Okta: /oauth2/{authServerId}/v1/keys).';
+  if (status === 401 || status === 403)
+    return 'A JWKS is public; a proxy, a wrong URL or an IP allow-list is in the way.';
   if (status >= 500) return 'The authorization server failed; try again later.';
   if (status >= 300 && status < 400) return 'The endpoint redirects; use the final URL or allow redirects.';
   return 'Check the jwks_uri in the discovery document.';
@@ -214,23 +236,40 @@ function parseKeySet(text: string, headers: Record<string, string>, where: strin
     value = JSON.parse(text);
   } catch (cause) {
     const html = /html/i.test(contentType) || /^\s*</.test(text);
-    throw new OidcError('jwks.invalid', `The JWKS endpoint answered ${html ? 'HTML' : 'text that is not JSON'}${contentType ? ` (${contentType})` : ''}, not a JWK set.`, {
-      where,
-      hint: html ? 'An HTML page (login, error or proxy page) came back; check the URL.' : 'Check the jwks_uri in the discovery document.',
-      cause,
-    });
+    throw new OidcError(
+      'jwks.invalid',
+      `The JWKS endpoint answered ${html ? 'HTML' : 'text that is not JSON'}${contentType ? ` (${contentType})` : ''}, not a JWK set.`,
+      {
+        where,
+        hint: html
+          ? 'An HTML page (login, error or proxy page) came back; check the URL.'
+          : 'Check the jwks_uri in the discovery document.',
+        cause,
+      },
+    );
   }
-  if (value === null || typeof value !== 'object' || Array.isArray(value) || !Array.isArray((value as { keys?: unknown }).keys)) {
+  if (
+    value === null ||
+    typeof value !== 'object' ||
+    Array.isArray(value) ||
+    !Array.isArray((value as { keys?: unknown }).keys)
+  ) {
     const looksLikeDiscovery = value !== null && typeof value === 'object' && 'jwks_uri' in value;
-    throw new OidcError('jwks.invalid', 'The JWKS endpoint answered JSON without a "keys" array, so it is not a JWK set.', {
-      where,
-      hint: looksLikeDiscovery
-        ? 'That is a discovery document; use its jwks_uri instead.'
-        : 'Check the jwks_uri in the discovery document.',
-    });
+    throw new OidcError(
+      'jwks.invalid',
+      'The JWKS endpoint answered JSON without a "keys" array, so it is not a JWK set.',
+      {
+        where,
+        hint: looksLikeDiscovery
+          ? 'That is a discovery document; use its jwks_uri instead.'
+          : 'Check the jwks_uri in the discovery document.',
+      },
+    );
   }
   const keys = (value as { keys: unknown[] }).keys;
-  const bad = keys.findIndex((k) => k === null || typeof k !== 'object' || Array.isArray(k) || typeof (k as { kty?: unknown }).kty !== 'string');
+  const bad = keys.findIndex(
+    (k) => k === null || typeof k !== 'object' || Array.isArray(k) || typeof (k as { kty?: unknown }).kty !== 'string',
+  );
   if (bad !== -1) {
     throw new OidcError('jwks.invalid', `Key number ${bad + 1} in the JWK set is not a JWK (it needs a "kty").`, {
       where,
@@ -242,10 +281,14 @@ function parseKeySet(text: string, headers: Record<string, string>, where: strin
 
 function usableFor(jwk: JWK, alg: string, info: JwsAlgorithmInfo): string | undefined {
   if (jwk.kty !== info.kty) return `key "${jwk.kid ?? '(no kid)'}" is ${jwk.kty}, but ${alg} needs ${info.kty}`;
-  if (info.crv !== undefined && jwk.crv !== info.crv) return `key "${jwk.kid ?? '(no kid)'}" is on curve ${jwk.crv ?? '(none)'}, but ${alg} needs ${info.crv}`;
-  if (jwk.use !== undefined && jwk.use !== 'sig') return `key "${jwk.kid ?? '(no kid)'}" is for use "${jwk.use}", not signatures`;
-  if (jwk.alg !== undefined && jwk.alg !== alg) return `key "${jwk.kid ?? '(no kid)'}" is for ${jwk.alg}, but the token uses ${alg}`;
-  if (Array.isArray(jwk.key_ops) && !jwk.key_ops.includes('verify')) return `key "${jwk.kid ?? '(no kid)'}" does not allow "verify"`;
+  if (info.crv !== undefined && jwk.crv !== info.crv)
+    return `key "${jwk.kid ?? '(no kid)'}" is on curve ${jwk.crv ?? '(none)'}, but ${alg} needs ${info.crv}`;
+  if (jwk.use !== undefined && jwk.use !== 'sig')
+    return `key "${jwk.kid ?? '(no kid)'}" is for use "${jwk.use}", not signatures`;
+  if (jwk.alg !== undefined && jwk.alg !== alg)
+    return `key "${jwk.kid ?? '(no kid)'}" is for ${jwk.alg}, but the token uses ${alg}`;
+  if (Array.isArray(jwk.key_ops) && !jwk.key_ops.includes('verify'))
+    return `key "${jwk.kid ?? '(no kid)'}" does not allow "verify"`;
   return undefined;
 }
 
@@ -260,7 +303,8 @@ function select(keySet: JwkSet, kid: string | undefined, alg: string, info: JwsA
   }
   const fitting = keySet.keys.filter((k) => usableFor(k, alg, info) === undefined);
   if (fitting.length === 1) return { kind: 'found', jwk: fitting[0]! };
-  if (fitting.length === 0) return { kind: 'none', reason: `the token has no kid and no key in the set fits ${alg}.`, retry: true };
+  if (fitting.length === 0)
+    return { kind: 'none', reason: `the token has no kid and no key in the set fits ${alg}.`, retry: true };
   return {
     kind: 'none',
     reason: `the token has no kid and ${fitting.length} keys fit ${alg}, so the right one cannot be chosen.`,

@@ -76,6 +76,8 @@ function formatterFor(timeZone: string | undefined): Intl.DateTimeFormat {
 export function formatLocal(seconds: number, timeZone?: string): string {
   const formatter = formatterFor(timeZone);
   if (!representable(seconds)) return `epoch ${seconds}`;
-  const parts = Object.fromEntries(formatter.formatToParts(new Date(Math.floor(seconds) * 1000)).map((p) => [p.type, p.value]));
+  const parts = Object.fromEntries(
+    formatter.formatToParts(new Date(Math.floor(seconds) * 1000)).map((p) => [p.type, p.value]),
+  );
   return `${parts.year}-${parts.month}-${parts.day} ${parts.hour}:${parts.minute}:${parts.second} ${parts.timeZoneName ?? ''}`.trim();
 }

@@ -90,7 +90,9 @@ export async function verifyJwt(token: string, options: VerifyJwtOptions): Promi
   const requiredBy = profile === 'generic' ? undefined : PROFILE_NAMES[profile];
   const strict = profile === 'rfc9068' || profile === 'id_token' ? PROFILE_NAMES[profile] : undefined;
 
-  const checks: Array<JwtCheck | undefined> = [pass('format', 'The token is a signed JWT (JWS compact: header.payload.signature).')];
+  const checks: Array<JwtCheck | undefined> = [
+    pass('format', 'The token is a signed JWT (JWS compact: header.payload.signature).'),
+  ];
   const algCheck = checkAlgorithm(decoded, allowed, options.allowedAlgorithms === undefined);
   checks.push(algCheck);
   checks.push(algCheck.ok ? await checkSignature(decoded, options.keys, allowed) : signatureNotChecked(algCheck));
@@ -98,8 +100,14 @@ export async function verifyJwt(token: string, options: VerifyJwtOptions): Promi
   if (profile === 'rfc9068') checks.push(checkAccessTokenTyp(header));
   if (profile === 'id_token') checks.push(checkIdTokenTyp(header));
 
-  const audience = options.audience === undefined ? undefined : typeof options.audience === 'string' ? [options.audience] : options.audience;
-  const expectedAudience = audience ?? (profile === 'id_token' && options.clientId !== undefined ? [options.clientId] : undefined);
+  const audience =
+    options.audience === undefined
+      ? undefined
+      : typeof options.audience === 'string'
+        ? [options.audience]
+        : options.audience;
+  const expectedAudience =
+    audience ?? (profile === 'id_token' && options.clientId !== undefined ? [options.clientId] : undefined);
   checks.push(checkIssuer(payload, options.issuer, strict));
   checks.push(checkAudience(payload, expectedAudience, strict));
   if (strict !== undefined) checks.push(checkPresent(payload, 'sub', 'sub', strict));
@@ -131,7 +139,12 @@ function checkAlgorithm(decoded: DecodedJwt, allowed: readonly string[], isDefau
     );
   }
   if (typeof alg !== 'string') {
-    return fail('alg', 'jwt.alg_not_allowed', `The header has ${alg === undefined ? 'no alg' : `a non-text alg ${JSON.stringify(alg)}`}, so the signature algorithm is unknown.`, 'The token is malformed.');
+    return fail(
+      'alg',
+      'jwt.alg_not_allowed',
+      `The header has ${alg === undefined ? 'no alg' : `a non-text alg ${JSON.stringify(alg)}`}, so the signature algorithm is unknown.`,
+      'The token is malformed.',
+    );
   }
   if (allowed.includes(alg)) return pass('alg', `The algorithm ${alg} is allowed.`);
   const symmetric = jwsAlgorithmInfo(alg)?.symmetric === true;
@@ -139,11 +152,21 @@ function checkAlgorithm(decoded: DecodedJwt, allowed: readonly string[], isDefau
     symmetric && isDefault
       ? `${alg} uses a shared secret; only asymmetric algorithms are accepted by default (like Kong's enable_hs_signatures: false). Allow it explicitly if you really share a secret with the issuer.`
       : 'Allow the algorithm if the issuer is configured to use it, or reconfigure the issuer.';
-  return fail('alg', 'jwt.alg_not_allowed', `The algorithm ${alg} is not allowed; allowed are ${allowed.join(', ') || '(none)'}.`, hint);
+  return fail(
+    'alg',
+    'jwt.alg_not_allowed',
+    `The algorithm ${alg} is not allowed; allowed are ${allowed.join(', ') || '(none)'}.`,
+    hint,
+  );
 }
 
 function signatureNotChecked(algCheck: JwtCheck): JwtCheck {
-  return fail('signature', 'jwt.signature_not_checked', 'The signature was not checked because the algorithm was refused.', algCheck.hint);
+  return fail(
+    'signature',
+    'jwt.signature_not_checked',
+    'The signature was not checked because the algorithm was refused.',
+    algCheck.hint,
+  );
 }
 
 type KeyInput = CryptoKey | KeyObject | JWK | Uint8Array;
@@ -153,7 +176,11 @@ function toKeyInput(keys: VerificationKeys): KeyInput | JWTVerifyGetKey {
   return keys;
 }
 
-async function checkSignature(decoded: DecodedJwt, keys: VerificationKeys, allowed: readonly string[]): Promise<JwtCheck> {
+async function checkSignature(
+  decoded: DecodedJwt,
+  keys: VerificationKeys,
+  allowed: readonly string[],
+): Promise<JwtCheck> {
   const key = toKeyInput(keys);
   const kidText = decoded.kid === undefined ? '' : `, key "${decoded.kid}"`;
   try {
@@ -180,18 +207,48 @@ function signatureFailure(error: unknown, decoded: DecodedJwt, cache: JwksCache 
       );
     case 'ERR_JWKS_NO_MATCHING_KEY':
       return decoded.kid !== undefined
-        ? fail('signature', 'jwt.unknown_kid', `No key with kid "${decoded.kid}" was found in ${source}.`, 'Were the keys rotated, or does the token come from another issuer?')
-        : fail('signature', 'jwt.no_matching_key', `No key in ${source} fits the token (${decoded.alg}).`, 'Check the token\'s alg and the keys published by the issuer.');
+        ? fail(
+            'signature',
+            'jwt.unknown_kid',
+            `No key with kid "${decoded.kid}" was found in ${source}.`,
+            'Were the keys rotated, or does the token come from another issuer?',
+          )
+        : fail(
+            'signature',
+            'jwt.no_matching_key',
+            `No key in ${source} fits the token (${decoded.alg}).`,
+            "Check the token's alg and the keys published by the issuer.",
+          );
     case 'ERR_JWKS_MULTIPLE_MATCHING_KEYS':
-      return fail('signature', 'jwt.no_matching_key', `Several keys in ${source} fit the token and it has no kid to choose between them.`, 'The issuer should put a kid in the token header.');
+      return fail(
+        'signature',
+        'jwt.no_matching_key',
+        `Several keys in ${source} fit the token and it has no kid to choose between them.`,
+        'The issuer should put a kid in the token header.',
+      );
     case 'ERR_JOSE_ALG_NOT_ALLOWED':
       return fail('signature', 'jwt.alg_not_allowed', `The algorithm ${decoded.alg} is not allowed.`);
     case 'ERR_JWS_INVALID':
-      return fail('signature', 'jwt.signature_invalid', `The token cannot be verified: ${detail}.`, 'The token is malformed.');
+      return fail(
+        'signature',
+        'jwt.signature_invalid',
+        `The token cannot be verified: ${detail}.`,
+        'The token is malformed.',
+      );
     default:
       if (error instanceof TypeError || code === 'ERR_JOSE_NOT_SUPPORTED' || code === 'ERR_JWK_INVALID') {
-        return fail('signature', 'jwt.no_matching_key', `The key does not fit the token's algorithm ${decoded.alg}: ${detail}.`, 'Use the issuer\'s key of the right type (RSA for RS*/PS*, EC for ES*, OKP for EdDSA).');
+        return fail(
+          'signature',
+          'jwt.no_matching_key',
+          `The key does not fit the token's algorithm ${decoded.alg}: ${detail}.`,
+          "Use the issuer's key of the right type (RSA for RS*/PS*, EC for ES*, OKP for EdDSA).",
+        );
       }
-      return fail('signature', 'jwt.signature_invalid', `The signature could not be checked: ${detail}.`, 'Check the key and the token.');
+      return fail(
+        'signature',
+        'jwt.signature_invalid',
+        `The signature could not be checked: ${detail}.`,
+        'Check the key and the token.',
+      );
   }
 }

@@ -81,18 +81,26 @@ export function secretForms(value: string | undefined): string[] {
 }
 
 function missingSecret(client: ClientConfig): OidcError {
-  return new OidcError('client_auth.missing_secret', `Client "${client.clientId}" uses ${client.authMethod} but no client secret was given.`, {
-    where: 'client authentication',
-    hint: `Set the client secret (from the application's General tab in Okta), or choose the authentication method the application is configured with.`,
-  });
+  return new OidcError(
+    'client_auth.missing_secret',
+    `Client "${client.clientId}" uses ${client.authMethod} but no client secret was given.`,
+    {
+      where: 'client authentication',
+      hint: `Set the client secret (from the application's General tab in Okta), or choose the authentication method the application is configured with.`,
+    },
+  );
 }
 
 function invalidKey(client: ClientConfig, why: string, cause?: unknown): OidcError {
-  return new OidcError('client_auth.invalid_key', `The private key for client "${client.clientId}" cannot be used for private_key_jwt: ${why}.`, {
-    where: 'client authentication',
-    cause,
-    hint: 'Give the PRIVATE key as PEM (PKCS#8 "BEGIN PRIVATE KEY" or PKCS#1) or as a JWK with its "d" member; the public half must be registered with the application at the IdP.',
-  });
+  return new OidcError(
+    'client_auth.invalid_key',
+    `The private key for client "${client.clientId}" cannot be used for private_key_jwt: ${why}.`,
+    {
+      where: 'client authentication',
+      cause,
+      hint: 'Give the PRIVATE key as PEM (PKCS#8 "BEGIN PRIVATE KEY" or PKCS#1) or as a JWK with its "d" member; the public half must be registered with the application at the IdP.',
+    },
+  );
 }
 
 function defaultAlg(key: KeyObject): string | undefined {
@@ -106,7 +114,15 @@ function defaultAlg(key: KeyObject): string | undefined {
       return 'EdDSA';
     case 'ec': {
       const curve = key.asymmetricKeyDetails?.namedCurve;
-      return curve === 'prime256v1' ? 'ES256' : curve === 'secp384r1' ? 'ES384' : curve === 'secp521r1' ? 'ES512' : curve === 'secp256k1' ? 'ES256K' : undefined;
+      return curve === 'prime256v1'
+        ? 'ES256'
+        : curve === 'secp384r1'
+          ? 'ES384'
+          : curve === 'secp521r1'
+            ? 'ES512'
+            : curve === 'secp256k1'
+              ? 'ES256K'
+              : undefined;
     }
     default:
       return undefined;
@@ -116,10 +132,14 @@ function defaultAlg(key: KeyObject): string | undefined {
 function readPrivateKey(client: ClientConfig): { key: KeyObject; alg: string; kid?: string } {
   const material = client.privateKey;
   if (material === undefined || material === '') {
-    throw new OidcError('client_auth.missing_key', `Client "${client.clientId}" uses private_key_jwt but no private key was given.`, {
-      where: 'client authentication',
-      hint: 'Set the private key (PEM or JWK) whose public key is registered with the application at the IdP (Okta: General > Client Credentials > Public keys).',
-    });
+    throw new OidcError(
+      'client_auth.missing_key',
+      `Client "${client.clientId}" uses private_key_jwt but no private key was given.`,
+      {
+        where: 'client authentication',
+        hint: 'Set the private key (PEM or JWK) whose public key is registered with the application at the IdP (Okta: General > Client Credentials > Public keys).',
+      },
+    );
   }
   let jwk: JWK | undefined;
   if (typeof material === 'string' && material.trim().startsWith('{')) {
@@ -142,7 +162,8 @@ function readPrivateKey(client: ClientConfig): { key: KeyObject; alg: string; ki
     throw invalidKey(client, `it does not parse (${error instanceof Error ? error.message : String(error)})`, error);
   }
   const alg = client.signingAlg ?? jwk?.alg ?? defaultAlg(key);
-  if (!alg) throw invalidKey(client, `no signing algorithm is known for a ${key.asymmetricKeyType} key; set signingAlg`);
+  if (!alg)
+    throw invalidKey(client, `no signing algorithm is known for a ${key.asymmetricKeyType} key; set signingAlg`);
   if (/^HS/.test(alg)) throw invalidKey(client, `${alg} is an HMAC algorithm, which is for client_secret_jwt`);
   return { key, alg, kid: client.keyId ?? jwk?.kid };
 }
@@ -168,13 +189,21 @@ async function signAssertion(
     return await jwt.sign(key);
   } catch (error) {
     if (key instanceof Uint8Array) {
-      throw new OidcError('client_auth.invalid_key', `The client assertion for "${client.clientId}" could not be signed with ${alg}: ${error instanceof Error ? error.message : String(error)}.`, {
-        where: 'client authentication',
-        cause: error,
-        hint: 'client_secret_jwt signs with the client secret using HS256, HS384 or HS512; check signingAlg.',
-      });
+      throw new OidcError(
+        'client_auth.invalid_key',
+        `The client assertion for "${client.clientId}" could not be signed with ${alg}: ${error instanceof Error ? error.message : String(error)}.`,
+        {
+          where: 'client authentication',
+          cause: error,
+          hint: 'client_secret_jwt signs with the client secret using HS256, HS384 or HS512; check signingAlg.',
+        },
+      );
     }
-    throw invalidKey(client, `signing with ${alg} failed (${error instanceof Error ? error.message : String(error)})`, error);
+    throw invalidKey(
+      client,
+      `signing with ${alg} failed (${error instanceof Error ? error.message : String(error)})`,
+      error,
+    );
   }
 }
 
@@ -213,12 +242,23 @@ export async function applyClientAuth(
       if (!client.clientSecret) throw missingSecret(client);
       const alg = client.signingAlg ?? 'HS256';
       if (!/^HS(256|384|512)$/.test(alg)) {
-        throw new OidcError('client_auth.invalid_key', `client_secret_jwt for "${client.clientId}" cannot use ${alg}.`, {
-          where: 'client authentication',
-          hint: 'client_secret_jwt signs with HS256, HS384 or HS512; use private_key_jwt for RS/ES/PS/EdDSA keys.',
-        });
+        throw new OidcError(
+          'client_auth.invalid_key',
+          `client_secret_jwt for "${client.clientId}" cannot use ${alg}.`,
+          {
+            where: 'client authentication',
+            hint: 'client_secret_jwt signs with HS256, HS384 or HS512; use private_key_jwt for RS/ES/PS/EdDSA keys.',
+          },
+        );
       }
-      const assertion = await signAssertion(client, new TextEncoder().encode(client.clientSecret), alg, client.keyId, audience, env);
+      const assertion = await signAssertion(
+        client,
+        new TextEncoder().encode(client.clientSecret),
+        alg,
+        client.keyId,
+        audience,
+        env,
+      );
       form.client_assertion_type = JWT_BEARER_ASSERTION_TYPE;
       form.client_assertion = assertion;
       secrets.push(...secretForms(client.clientSecret), assertion);
@@ -235,10 +275,14 @@ export async function applyClientAuth(
     case 'tls_client_auth':
     case 'self_signed_tls_client_auth':
       if (!client.certificate || !client.certificateKey) {
-        throw new OidcError('client_auth.missing_certificate', `Client "${client.clientId}" uses ${client.authMethod} but no client certificate and key were given.`, {
-          where: 'client authentication',
-          hint: 'Set the client certificate and its private key (PEM) registered for mutual TLS with the application at the IdP.',
-        });
+        throw new OidcError(
+          'client_auth.missing_certificate',
+          `Client "${client.clientId}" uses ${client.authMethod} but no client certificate and key were given.`,
+          {
+            where: 'client authentication',
+            hint: 'Set the client certificate and its private key (PEM) registered for mutual TLS with the application at the IdP.',
+          },
+        );
       }
       form.client_id = client.clientId;
       options.cert = client.certificate;
@@ -249,10 +293,14 @@ export async function applyClientAuth(
       form.client_id = client.clientId;
       break;
     default:
-      throw new OidcError('client_auth.unsupported_method', `Client authentication method "${String(client.authMethod)}" is not supported.`, {
-        where: 'client authentication',
-        hint: `Use one of: ${CLIENT_AUTH_METHODS.join(', ')}.`,
-      });
+      throw new OidcError(
+        'client_auth.unsupported_method',
+        `Client authentication method "${String(client.authMethod)}" is not supported.`,
+        {
+          where: 'client authentication',
+          hint: `Use one of: ${CLIENT_AUTH_METHODS.join(', ')}.`,
+        },
+      );
   }
   return { form, headers, options, secrets };
 }

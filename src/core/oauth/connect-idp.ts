@@ -62,7 +62,11 @@ export interface ConnectedIdp {
 
 // Reference failures inside an IdP are configuration errors: nothing was sent yet.
 const UNRESOLVED_REFERENCE = new Set(['secret.missing', 'secret.unavailable']);
-const SECRET_METHODS: ReadonlySet<ClientAuthMethod> = new Set(['client_secret_basic', 'client_secret_post', 'client_secret_jwt']);
+const SECRET_METHODS: ReadonlySet<ClientAuthMethod> = new Set([
+  'client_secret_basic',
+  'client_secret_post',
+  'client_secret_jwt',
+]);
 const MTLS_METHODS: ReadonlySet<ClientAuthMethod> = new Set(['tls_client_auth', 'self_signed_tls_client_auth']);
 
 /** The issuer an IdP (templates rendered) names, directly or through its Okta preset. */
@@ -78,16 +82,28 @@ export function withHttpOptions(http: HttpClient, options: Partial<HttpOptions>)
 
 function render(config: IdpConnectConfig, secrets: SecretSources): IdpConfig {
   try {
-    return renderTemplate(config.idp, { env: config.env ?? {}, steps: {} }, { secrets, where: `idps.${config.name}` }) as IdpConfig;
+    return renderTemplate(
+      config.idp,
+      { env: config.env ?? {}, steps: {} },
+      { secrets, where: `idps.${config.name}` },
+    ) as IdpConfig;
   } catch (error) {
     if (!isOidcError(error) || !UNRESOLVED_REFERENCE.has(error.code)) throw error;
     // The reference's own message names the variable or key and where it is used; its hint says how to set it here.
-    throw new OidcError('config.secret_unset', `IdP ${config.name} cannot be used: ${error.message}`, { where: error.where, hint: error.hint, cause: error });
+    throw new OidcError('config.secret_unset', `IdP ${config.name} cannot be used: ${error.message}`, {
+      where: error.where,
+      hint: error.hint,
+      cause: error,
+    });
   }
 }
 
 /** Without a stated method: a secret means basic, a key private_key_jwt, a certificate mutual TLS, else a public client. */
-function authMethodOf(idp: IdpConfig, privateKey: string | undefined, certificate: string | undefined): ClientAuthMethod {
+function authMethodOf(
+  idp: IdpConfig,
+  privateKey: string | undefined,
+  certificate: string | undefined,
+): ClientAuthMethod {
   if (idp.clientAuth) return idp.clientAuth;
   if (idp.clientSecret) return 'client_secret_basic';
   if (privateKey) return 'private_key_jwt';
@@ -100,10 +116,14 @@ function clientOf(name: string, idp: IdpConfig, keys: NonNullable<IdpConnectConf
   const authMethod = authMethodOf(idp, privateKey, certificate);
   if (SECRET_METHODS.has(authMethod) && !idp.clientSecret) {
     // Sending the request anyway would only earn an invalid_client that reads like a wrong secret.
-    throw new OidcError('config.secret_unset', `IdP ${name} authenticates with ${authMethod}, but it has no client secret.`, {
-      where: `idps.${name}.clientSecret`,
-      hint: 'Give it one: clientSecret: ${env:NAME} with NAME set in the environment (CLI), or ${secret:KEY} stored with "OIDC Flow: Store Secret" (VS Code).',
-    });
+    throw new OidcError(
+      'config.secret_unset',
+      `IdP ${name} authenticates with ${authMethod}, but it has no client secret.`,
+      {
+        where: `idps.${name}.clientSecret`,
+        hint: 'Give it one: clientSecret: ${env:NAME} with NAME set in the environment (CLI), or ${secret:KEY} stored with "OIDC Flow: Store Secret" (VS Code).',
+      },
+    );
   }
   return {
     clientId: idp.clientId ?? '',
@@ -123,7 +143,12 @@ export async function connectIdp(config: IdpConnectConfig, deps: ConnectIdpDeps)
   const idp = render(config, deps.secrets);
   const client = clientOf(config.name, idp, config.keys ?? {});
   const httpOptions: Partial<HttpOptions> = {};
-  if (idp.caFile) httpOptions.ca = await readCaText(idp.caFile, `idps.${config.name}.caFile`, deps.readTextFile ?? ((path) => readFile(path, 'utf8')));
+  if (idp.caFile)
+    httpOptions.ca = await readCaText(
+      idp.caFile,
+      `idps.${config.name}.caFile`,
+      deps.readTextFile ?? ((path) => readFile(path, 'utf8')),
+    );
   if (idp.insecureSkipTlsVerify) httpOptions.insecureSkipTlsVerify = true;
   const http = withHttpOptions(deps.http, httpOptions);
   const issuer = issuerOf(idp);
@@ -140,5 +165,12 @@ export async function connectIdp(config: IdpConnectConfig, deps: ConnectIdpDeps)
     if (url) metadata = { ...metadata, [field]: url };
   }
   const jwks = metadata.jwks_uri ? new JwksCache({ http, jwksUri: metadata.jwks_uri, clock: deps.clock }) : undefined;
-  return { name: config.name, config: idp, ctx: { http, metadata, client, clock: deps.clock }, jwks, httpOptions, warnings };
+  return {
+    name: config.name,
+    config: idp,
+    ctx: { http, metadata, client, clock: deps.clock },
+    jwks,
+    httpOptions,
+    warnings,
+  };
 }

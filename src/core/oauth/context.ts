@@ -18,13 +18,22 @@ export interface OAuthContext {
 }
 
 /** The URL of a metadata endpoint, or an error saying the server does not publish it. */
-export function requireEndpoint(ctx: OAuthContext, field: EndpointField, label: string, codePrefix: EndpointCodePrefix = 'oauth'): string {
+export function requireEndpoint(
+  ctx: OAuthContext,
+  field: EndpointField,
+  label: string,
+  codePrefix: EndpointCodePrefix = 'oauth',
+): string {
   const url = ctx.metadata[field];
   if (typeof url !== 'string' || url === '') {
-    throw new OidcError(`${codePrefix}.missing_endpoint`, `The authorization server ${ctx.metadata.issuer} publishes no ${field}, so the ${label} cannot be called.`, {
-      where: label,
-      hint: `Set the ${label} URL by hand, or check that the issuer and discovery document are the right ones.`,
-    });
+    throw new OidcError(
+      `${codePrefix}.missing_endpoint`,
+      `The authorization server ${ctx.metadata.issuer} publishes no ${field}, so the ${label} cannot be called.`,
+      {
+        where: label,
+        hint: `Set the ${label} URL by hand, or check that the issuer and discovery document are the right ones.`,
+      },
+    );
   }
   return url;
 }
@@ -80,6 +89,9 @@ export async function postWithClientAuth(ctx: OAuthContext, post: AuthenticatedP
 }
 
 /** Merges caller-provided extra parameters last so they can override anything but client authentication. */
-export function withExtra(form: Record<string, string | undefined>, extra?: Record<string, string>): Record<string, string | undefined> {
+export function withExtra(
+  form: Record<string, string | undefined>,
+  extra?: Record<string, string>,
+): Record<string, string | undefined> {
   return { ...form, ...(extra ?? {}) };
 }

@@ -41,7 +41,10 @@ function defaultSleep(ms: number, signal?: AbortSignal): Promise<void> {
 }
 
 function aborted(where: string): OidcError {
-  return new OidcError('oauth.device_aborted', `The device flow was cancelled while polling the ${where}.`, { where, hint: 'Start the device flow again when ready.' });
+  return new OidcError('oauth.device_aborted', `The device flow was cancelled while polling the ${where}.`, {
+    where,
+    hint: 'Start the device flow again when ready.',
+  });
 }
 
 /** Device authorization grant (RFC 8628): shows a user code, then polls the token endpoint. */
@@ -67,10 +70,17 @@ export async function deviceAuthorization(ctx: OAuthContext, options: DeviceAuth
     throw errorFromResponse(response, deviceWhere, { clock, scope: splitScope(scope) });
   }
   // Google's older endpoint says verification_url; accept it rather than fail.
-  const verificationUri = typeof body.verification_uri === 'string' ? body.verification_uri : typeof body.verification_url === 'string' ? body.verification_url : undefined;
+  const verificationUri =
+    typeof body.verification_uri === 'string'
+      ? body.verification_uri
+      : typeof body.verification_url === 'string'
+        ? body.verification_url
+        : undefined;
   const deviceCode = body.device_code;
   if (typeof deviceCode !== 'string' || typeof body.user_code !== 'string' || !verificationUri) {
-    const missing = ['device_code', 'user_code', 'verification_uri'].filter((f) => f === 'verification_uri' ? !verificationUri : typeof body[f] !== 'string');
+    const missing = ['device_code', 'user_code', 'verification_uri'].filter((f) =>
+      f === 'verification_uri' ? !verificationUri : typeof body[f] !== 'string',
+    );
     throw new OidcError('oauth.invalid_device_response', `The ${deviceWhere} answered without ${missing.join(', ')}.`, {
       where: deviceWhere,
       status: response.status,
@@ -81,7 +91,8 @@ export async function deviceAuthorization(ctx: OAuthContext, options: DeviceAuth
   const info: DeviceUserCode = {
     userCode: body.user_code,
     verificationUri,
-    verificationUriComplete: typeof body.verification_uri_complete === 'string' ? body.verification_uri_complete : undefined,
+    verificationUriComplete:
+      typeof body.verification_uri_complete === 'string' ? body.verification_uri_complete : undefined,
     expiresIn: Number.isFinite(expiresIn) && expiresIn > 0 ? expiresIn : 600,
     interval: Number.isFinite(Number(body.interval)) && Number(body.interval) > 0 ? Number(body.interval) : 5,
   };
@@ -94,10 +105,14 @@ export async function deviceAuthorization(ctx: OAuthContext, options: DeviceAuth
     await sleep(interval * 1000);
     if (options.signal?.aborted) throw aborted(tokenWhere);
     if (clock.now() >= deadline) {
-      throw new OidcError('oauth.expired_token', `The device code expired after ${info.expiresIn} s before the user finished at ${info.verificationUri}.`, {
-        where: tokenWhere,
-        hint: 'Start the device flow again and enter the code sooner.',
-      });
+      throw new OidcError(
+        'oauth.expired_token',
+        `The device code expired after ${info.expiresIn} s before the user finished at ${info.verificationUri}.`,
+        {
+          where: tokenWhere,
+          hint: 'Start the device flow again and enter the code sooner.',
+        },
+      );
     }
     const poll = await postWithClientAuth(ctx, {
       url: tokenUrl,
@@ -113,21 +128,29 @@ export async function deviceAuthorization(ctx: OAuthContext, options: DeviceAuth
       continue;
     }
     if (error === 'expired_token') {
-      throw new OidcError('oauth.expired_token', `The ${tokenWhere} says the device code expired before the user finished at ${info.verificationUri}.`, {
-        where: tokenWhere,
-        status: poll.status,
-        serverError: error,
-        hint: 'Start the device flow again and enter the code sooner.',
-      });
+      throw new OidcError(
+        'oauth.expired_token',
+        `The ${tokenWhere} says the device code expired before the user finished at ${info.verificationUri}.`,
+        {
+          where: tokenWhere,
+          status: poll.status,
+          serverError: error,
+          hint: 'Start the device flow again and enter the code sooner.',
+        },
+      );
     }
     if (error === 'access_denied') {
-      throw new OidcError('oauth.access_denied', `The user (or a policy) denied the device sign-in at ${info.verificationUri}.`, {
-        where: tokenWhere,
-        status: poll.status,
-        serverError: error,
-        serverDescription: readOAuthError(poll)?.error_description,
-        hint: "Approve the request on the verification page; if you did, check the authorization server's access policy allows the Device Authorization grant for this app.",
-      });
+      throw new OidcError(
+        'oauth.access_denied',
+        `The user (or a policy) denied the device sign-in at ${info.verificationUri}.`,
+        {
+          where: tokenWhere,
+          status: poll.status,
+          serverError: error,
+          serverDescription: readOAuthError(poll)?.error_description,
+          hint: "Approve the request on the verification page; if you did, check the authorization server's access policy allows the Device Authorization grant for this app.",
+        },
+      );
     }
     return parseTokenResponse(poll, tokenWhere, { clock, grantType: DEVICE_CODE_GRANT, scope: splitScope(scope) });
   }

@@ -43,15 +43,22 @@ function parseUrl(input: string): URL {
   try {
     return new URL(input.trim());
   } catch {
-    throw new OidcError('discovery.invalid_url', `"${input}" is not an absolute URL, so there is nothing to discover.`, {
-      where: 'discovery',
-      hint: 'Enter the issuer (e.g. https://dev-123.okta.com/oauth2/default) or the full .well-known URL.',
-    });
+    throw new OidcError(
+      'discovery.invalid_url',
+      `"${input}" is not an absolute URL, so there is nothing to discover.`,
+      {
+        where: 'discovery',
+        hint: 'Enter the issuer (e.g. https://dev-123.okta.com/oauth2/default) or the full .well-known URL.',
+      },
+    );
   }
 }
 
 /** The expected issuer and the documents to try for an issuer or a well-known URL. */
-export function discoveryCandidates(input: string, kind: DiscoveryKind = 'auto'): { issuer: string; candidates: Candidate[] } {
+export function discoveryCandidates(
+  input: string,
+  kind: DiscoveryKind = 'auto',
+): { issuer: string; candidates: Candidate[] } {
   const url = parseUrl(input);
   const text = url.toString();
   const path = url.pathname;
@@ -154,13 +161,22 @@ function issuerMismatch(expected: string, actual: string, url: string): OidcErro
       hint = `One is Okta's org authorization server (issuer https://{domain}) and the other a custom authorization server (https://{domain}/oauth2/{id}); they are different servers with different keys, scopes and tokens. Use "${actual}" only if you meant that server, otherwise discover ${expected.replace(/\/+$/, '')}${OIDC_SUFFIX}.`;
     }
   }
-  return new OidcError('discovery.issuer_mismatch', `The discovery document at ${url} names issuer "${actual}", but "${expected}" was expected.`, {
-    where: `discovery ${url}`,
-    hint,
-  });
+  return new OidcError(
+    'discovery.issuer_mismatch',
+    `The discovery document at ${url} names issuer "${actual}", but "${expected}" was expected.`,
+    {
+      where: `discovery ${url}`,
+      hint,
+    },
+  );
 }
 
-function validate(body: Record<string, unknown>, candidate: Candidate, expectedIssuer: string, status: number): { metadata: AuthorizationServerMetadata; warnings: string[] } {
+function validate(
+  body: Record<string, unknown>,
+  candidate: Candidate,
+  expectedIssuer: string,
+  status: number,
+): { metadata: AuthorizationServerMetadata; warnings: string[] } {
   const where = `discovery ${candidate.url}`;
   if (typeof body.issuer !== 'string' || body.issuer === '') {
     throw new OidcError('discovery.missing_issuer', `The discovery document at ${candidate.url} has no issuer.`, {
@@ -170,14 +186,19 @@ function validate(body: Record<string, unknown>, candidate: Candidate, expectedI
     });
   }
   if (body.issuer !== expectedIssuer) throw issuerMismatch(expectedIssuer, body.issuer, candidate.url);
-  const required = candidate.kind === 'oidc' ? ['authorization_endpoint', 'token_endpoint', 'jwks_uri'] : ['token_endpoint'];
+  const required =
+    candidate.kind === 'oidc' ? ['authorization_endpoint', 'token_endpoint', 'jwks_uri'] : ['token_endpoint'];
   const missing = required.filter((field) => typeof body[field] !== 'string' || body[field] === '');
   if (missing.length > 0) {
-    throw new OidcError('discovery.missing_endpoint', `The discovery document at ${candidate.url} lacks ${missing.join(', ')}.`, {
-      where,
-      status,
-      hint: 'The authorization server is misconfigured or this is not its metadata; enter the endpoint URLs by hand if you must.',
-    });
+    throw new OidcError(
+      'discovery.missing_endpoint',
+      `The discovery document at ${candidate.url} lacks ${missing.join(', ')}.`,
+      {
+        where,
+        status,
+        hint: 'The authorization server is misconfigured or this is not its metadata; enter the endpoint URLs by hand if you must.',
+      },
+    );
   }
   const warnings: string[] = [];
   for (const field of ENDPOINT_FIELDS) {
@@ -190,11 +211,15 @@ function validate(body: Record<string, unknown>, candidate: Candidate, expectedI
       parsed = undefined;
     }
     if (!parsed) {
-      throw new OidcError('discovery.invalid_endpoint', `The discovery document at ${candidate.url} has ${field} ${JSON.stringify(value)}, which is not an absolute URL.`, {
-        where,
-        status,
-        hint: 'Fix the authorization server configuration, or enter the endpoint URL by hand.',
-      });
+      throw new OidcError(
+        'discovery.invalid_endpoint',
+        `The discovery document at ${candidate.url} has ${field} ${JSON.stringify(value)}, which is not an absolute URL.`,
+        {
+          where,
+          status,
+          hint: 'Fix the authorization server configuration, or enter the endpoint URL by hand.',
+        },
+      );
     }
     if (parsed.protocol === 'http:' && !['127.0.0.1', 'localhost', '[::1]'].includes(parsed.hostname)) {
       warnings.push(`${field} uses plain http (${value}); tokens and secrets would travel unencrypted.`);
@@ -207,7 +232,11 @@ function validate(body: Record<string, unknown>, candidate: Candidate, expectedI
  * Fetches and validates authorization server metadata from an issuer or a
  * well-known URL: OIDC discovery, then RFC 8414 (path insertion, then Okta's path append).
  */
-export async function discover(http: HttpClient, input: string, options: DiscoveryOptions = {}): Promise<DiscoveryResult> {
+export async function discover(
+  http: HttpClient,
+  input: string,
+  options: DiscoveryOptions = {},
+): Promise<DiscoveryResult> {
   const kind = options.kind ?? 'auto';
   const clock = options.clock ?? systemClock;
   const cacheKey = `${kind} ${input.trim()}`;
@@ -218,46 +247,75 @@ export async function discover(http: HttpClient, input: string, options: Discove
   const exchanges: HttpExchange[] = [];
   const failures: Array<{ candidate: Candidate; error: OidcError }> = [];
   for (const candidate of candidates) {
-    const response = await http.send({ method: 'GET', url: candidate.url, headers: { Accept: 'application/json' }, label: 'discovery', lane: 'idp' });
+    const response = await http.send({
+      method: 'GET',
+      url: candidate.url,
+      headers: { Accept: 'application/json' },
+      label: 'discovery',
+      lane: 'idp',
+    });
     exchanges.push(response.exchange);
     const where = `discovery ${candidate.url}`;
     const parsed = parseJson(response.text);
     if (!parsed) {
-      const labelledJson = response.text.trim() !== '' && /json/i.test(headerValue(response.headers, 'content-type') ?? '');
+      const labelledJson =
+        response.text.trim() !== '' && /json/i.test(headerValue(response.headers, 'content-type') ?? '');
       failures.push({
         candidate,
-        error: new OidcError('discovery.not_json', labelledJson
-          ? `Discovery at ${candidate.url} answered HTTP ${response.status} with a body that is not valid JSON, although it is labelled ${describeType(response)}: ${invalidJsonDetail(response.text)}.`
-          : `Discovery at ${candidate.url} answered HTTP ${response.status} with ${describeType(response)}, not JSON.`, {
-          where,
-          status: response.status,
-          hint: labelledJson && !/^\s*</.test(response.text)
-            ? 'The server sends broken JSON: look at the full response, and check the IdP and any proxy in between that may change or cut it.'
-            : 'An HTML page usually means a wrong issuer path, a login page or a proxy; check the issuer URL (Okta: https://{domain} or https://{domain}/oauth2/{authServerId}).',
-        }),
+        error: new OidcError(
+          'discovery.not_json',
+          labelledJson
+            ? `Discovery at ${candidate.url} answered HTTP ${response.status} with a body that is not valid JSON, although it is labelled ${describeType(response)}: ${invalidJsonDetail(response.text)}.`
+            : `Discovery at ${candidate.url} answered HTTP ${response.status} with ${describeType(response)}, not JSON.`,
+          {
+            where,
+            status: response.status,
+            hint:
+              labelledJson && !/^\s*</.test(response.text)
+                ? 'The server sends broken JSON: look at the full response, and check the IdP and any proxy in between that may change or cut it.'
+                : 'An HTML page usually means a wrong issuer path, a login page or a proxy; check the issuer URL (Okta: https://{domain} or https://{domain}/oauth2/{authServerId}).',
+          },
+        ),
       });
       continue;
     }
     if (response.status === 404 || response.status < 200 || response.status >= 300) {
       failures.push({
         candidate,
-        error: new OidcError(response.status === 404 ? 'discovery.not_found' : 'discovery.http_status', `Discovery at ${candidate.url} answered HTTP ${response.status}.`, {
-          where,
-          status: response.status,
-          hint: 'Check the issuer URL; the server publishes no metadata there.',
-        }),
+        error: new OidcError(
+          response.status === 404 ? 'discovery.not_found' : 'discovery.http_status',
+          `Discovery at ${candidate.url} answered HTTP ${response.status}.`,
+          {
+            where,
+            status: response.status,
+            hint: 'Check the issuer URL; the server publishes no metadata there.',
+          },
+        ),
       });
       continue;
     }
     if (!isRecord(parsed.value)) {
-      throw new OidcError('discovery.invalid_document', `Discovery at ${candidate.url} answered JSON that is not an object.`, {
-        where,
-        status: response.status,
-        hint: 'This is not a metadata document; check the URL.',
-      });
+      throw new OidcError(
+        'discovery.invalid_document',
+        `Discovery at ${candidate.url} answered JSON that is not an object.`,
+        {
+          where,
+          status: response.status,
+          hint: 'This is not a metadata document; check the URL.',
+        },
+      );
     }
     const { metadata, warnings } = validate(parsed.value, candidate, issuer, response.status);
-    const result: DiscoveryResult = { metadata, issuer, url: candidate.url, kind: candidate.kind, exchanges, fetchedAt: clock.now(), fromCache: false, warnings };
+    const result: DiscoveryResult = {
+      metadata,
+      issuer,
+      url: candidate.url,
+      kind: candidate.kind,
+      exchanges,
+      fetchedAt: clock.now(),
+      fromCache: false,
+      warnings,
+    };
     options.cache?.set(cacheKey, result);
     return result;
   }

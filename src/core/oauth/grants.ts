@@ -16,7 +16,7 @@ export type ScopeInput = string | string[];
 
 function scopeString(scope: ScopeInput | undefined): string | undefined {
   if (scope === undefined) return undefined;
-  const list = Array.isArray(scope) ? scope : splitScope(scope) ?? [];
+  const list = Array.isArray(scope) ? scope : (splitScope(scope) ?? []);
   return list.length > 0 ? list.join(' ') : undefined;
 }
 
@@ -54,7 +54,13 @@ export interface ClientCredentialsOptions {
 
 /** Client credentials grant (RFC 6749 §4.4): the client's own token, no user. */
 export function clientCredentials(ctx: OAuthContext, options: ClientCredentialsOptions = {}): Promise<TokenSet> {
-  return tokenRequest(ctx, 'client_credentials', { scope: scopeString(options.scope), audience: options.audience, resource: options.resource }, [], options.extra);
+  return tokenRequest(
+    ctx,
+    'client_credentials',
+    { scope: scopeString(options.scope), audience: options.audience, resource: options.resource },
+    [],
+    options.extra,
+  );
 }
 
 export interface AuthorizationCodeOptions {
@@ -80,7 +86,10 @@ export interface AuthorizationCodeResult extends TokenSet {
 }
 
 /** Authorization code grant with PKCE S256 and a loopback redirect (RFC 6749 §4.1, RFC 7636, RFC 8252). */
-export async function authorizationCode(ctx: OAuthContext, options: AuthorizationCodeOptions): Promise<AuthorizationCodeResult> {
+export async function authorizationCode(
+  ctx: OAuthContext,
+  options: AuthorizationCodeOptions,
+): Promise<AuthorizationCodeResult> {
   const authorizeEndpoint = requireEndpoint(ctx, 'authorization_endpoint', 'authorization endpoint');
   requireEndpoint(ctx, 'token_endpoint', 'token endpoint');
   const random = ctx.random ?? cryptoRandom;
@@ -112,16 +121,21 @@ export async function authorizationCode(ctx: OAuthContext, options: Authorizatio
       },
       options.extra,
     );
-    for (const [key, value] of Object.entries(params)) if (value !== undefined && value !== '') url.searchParams.set(key, value);
+    for (const [key, value] of Object.entries(params))
+      if (value !== undefined && value !== '') url.searchParams.set(key, value);
     const authorizationUrl = url.toString();
     try {
       await options.openBrowser(authorizationUrl);
     } catch (error) {
-      throw new OidcError('oauth.browser_failed', `The browser could not be opened for the authorization endpoint ${authorizeEndpoint}.`, {
-        where: 'authorization endpoint',
-        cause: error,
-        hint: 'Open the authorization URL by hand in a browser on this machine.',
-      });
+      throw new OidcError(
+        'oauth.browser_failed',
+        `The browser could not be opened for the authorization endpoint ${authorizeEndpoint}.`,
+        {
+          where: 'authorization endpoint',
+          cause: error,
+          hint: 'Open the authorization URL by hand in a browser on this machine.',
+        },
+      );
     }
     const callback = await listener.result;
     const tokens = await tokenRequest(
@@ -146,7 +160,13 @@ export interface RefreshOptions {
  * token the old one stays valid, so it is carried over.
  */
 export async function refreshToken(ctx: OAuthContext, token: string, options: RefreshOptions = {}): Promise<TokenSet> {
-  const tokens = await tokenRequest(ctx, 'refresh_token', { refresh_token: token, scope: scopeString(options.scope) }, [token], options.extra);
+  const tokens = await tokenRequest(
+    ctx,
+    'refresh_token',
+    { refresh_token: token, scope: scopeString(options.scope) },
+    [token],
+    options.extra,
+  );
   return tokens.refreshToken ? tokens : { ...tokens, refreshToken: token };
 }
 
@@ -186,7 +206,8 @@ export function tokenExchange(ctx: OAuthContext, options: TokenExchangeOptions):
       subject_token_type: tokenTypeUrn(options.subjectTokenType),
       actor_token: options.actorToken,
       actor_token_type: options.actorTokenType === undefined ? undefined : tokenTypeUrn(options.actorTokenType),
-      requested_token_type: options.requestedTokenType === undefined ? undefined : tokenTypeUrn(options.requestedTokenType),
+      requested_token_type:
+        options.requestedTokenType === undefined ? undefined : tokenTypeUrn(options.requestedTokenType),
       audience: options.audience,
       resource: options.resource,
       scope: scopeString(options.scope),

@@ -6,10 +6,24 @@ export { oktaIssuer, oktaMetadata, oktaPresetIssuer } from './okta';
 export { connectIdp, issuerOf, withHttpOptions } from './connect-idp';
 export type { ConnectedIdp, ConnectIdpDeps, IdpConnectConfig } from './connect-idp';
 export type { OktaServer } from './okta';
-export { applyClientAuth, basicAuthorization, CLIENT_AUTH_METHODS, formUrlEncode, JWT_BEARER_ASSERTION_TYPE, secretForms } from './client-auth';
+export {
+  applyClientAuth,
+  basicAuthorization,
+  CLIENT_AUTH_METHODS,
+  formUrlEncode,
+  JWT_BEARER_ASSERTION_TYPE,
+  secretForms,
+} from './client-auth';
 export type { ClientAuthEnv, ClientAuthMethod, ClientAuthResult, ClientAuthTarget, ClientConfig } from './client-auth';
 export type { OAuthContext } from './context';
-export { authorizationCode, clientCredentials, passwordGrant, refreshToken, tokenExchange, tokenTypeUrn } from './grants';
+export {
+  authorizationCode,
+  clientCredentials,
+  passwordGrant,
+  refreshToken,
+  tokenExchange,
+  tokenTypeUrn,
+} from './grants';
 export type {
   AuthorizationCodeOptions,
   AuthorizationCodeResult,
@@ -34,6 +48,12 @@ export type { IntrospectionResult, IntrospectOptions } from './introspection';
 export { revoke } from './revocation';
 export type { RevokeOptions } from './revocation';
 export { TokenStore } from './token-store';
-export type { TokenSource, TokenStoreChange, TokenStoreGetOptions, TokenStoreListener, TokenSummary } from './token-store';
+export type {
+  TokenSource,
+  TokenStoreChange,
+  TokenStoreGetOptions,
+  TokenStoreListener,
+  TokenSummary,
+} from './token-store';
 export { cryptoRandom, randomToken } from './random';
 export type { RandomBytes } from './random';

@@ -34,27 +34,47 @@ export interface IntrospectionResult {
 
 export const INTROSPECTION_JWT_TYPE = 'application/token-introspection+jwt';
 
-function readClaims(body: unknown, where: string, status: number, shape: string): Record<string, unknown> & { active: boolean } {
+function readClaims(
+  body: unknown,
+  where: string,
+  status: number,
+  shape: string,
+): Record<string, unknown> & { active: boolean } {
   if (!isRecord(body)) {
-    throw new OidcError('introspection.invalid_response', `The ${where} answered with ${shape} that is not an object.`, {
-      where,
-      status,
-      hint: 'Check that introspection_endpoint really is the introspection endpoint.',
-    });
+    throw new OidcError(
+      'introspection.invalid_response',
+      `The ${where} answered with ${shape} that is not an object.`,
+      {
+        where,
+        status,
+        hint: 'Check that introspection_endpoint really is the introspection endpoint.',
+      },
+    );
   }
   if (typeof body.active !== 'boolean') {
-    const seen = body.active === undefined ? 'no "active" member' : `"active" as ${JSON.stringify(body.active)} instead of a boolean`;
-    throw new OidcError('introspection.invalid_response', `The ${where} answered with ${seen}; RFC 7662 requires "active": true or false.`, {
-      where,
-      status,
-      hint: 'The endpoint is not an RFC 7662 introspection endpoint, or a proxy rewrote the answer.',
-    });
+    const seen =
+      body.active === undefined
+        ? 'no "active" member'
+        : `"active" as ${JSON.stringify(body.active)} instead of a boolean`;
+    throw new OidcError(
+      'introspection.invalid_response',
+      `The ${where} answered with ${seen}; RFC 7662 requires "active": true or false.`,
+      {
+        where,
+        status,
+        hint: 'The endpoint is not an RFC 7662 introspection endpoint, or a proxy rewrote the answer.',
+      },
+    );
   }
   return body as Record<string, unknown> & { active: boolean };
 }
 
 /** RFC 7662 token introspection, optionally with an RFC 9701 signed answer. */
-export async function introspect(ctx: OAuthContext, token: string, options: IntrospectOptions = {}): Promise<IntrospectionResult> {
+export async function introspect(
+  ctx: OAuthContext,
+  token: string,
+  options: IntrospectOptions = {},
+): Promise<IntrospectionResult> {
   const clock = ctx.clock ?? systemClock;
   const url = requireEndpoint(ctx, 'introspection_endpoint', 'introspection endpoint', 'introspection');
   const where = `introspection endpoint ${url}`;
@@ -73,14 +93,21 @@ export async function introspect(ctx: OAuthContext, token: string, options: Intr
 
   const contentType = (headerValue(response.headers, 'content-type') ?? '').split(';')[0]!.trim().toLowerCase();
   const warnings: string[] = [];
-  const looksLikeJwt = contentType === INTROSPECTION_JWT_TYPE || contentType === 'application/jwt' || /^[\w-]+\.[\w-]+\.[\w-]*$/.test(response.text.trim());
+  const looksLikeJwt =
+    contentType === INTROSPECTION_JWT_TYPE ||
+    contentType === 'application/jwt' ||
+    /^[\w-]+\.[\w-]+\.[\w-]*$/.test(response.text.trim());
   if (wantJwt && looksLikeJwt) {
     if (!options.verifyKey) {
-      throw new OidcError('introspection.jwt_invalid', `The ${where} answered with a signed JWT but no key was given to verify it.`, {
-        where,
-        status: response.status,
-        hint: "Pass the IdP's JWKS (jwks_uri) as verifyKey, or ask for a JSON answer.",
-      });
+      throw new OidcError(
+        'introspection.jwt_invalid',
+        `The ${where} answered with a signed JWT but no key was given to verify it.`,
+        {
+          where,
+          status: response.status,
+          hint: "Pass the IdP's JWKS (jwks_uri) as verifyKey, or ask for a JSON answer.",
+        },
+      );
     }
     let payload: Record<string, unknown>;
     try {
@@ -92,24 +119,36 @@ export async function introspect(ctx: OAuthContext, token: string, options: Intr
       }));
     } catch (error) {
       const code = error instanceof joseErrors.JOSEError ? error.code : 'ERR_UNKNOWN';
-      throw new OidcError('introspection.jwt_invalid', `The signed answer from the ${where} did not verify (${code}: ${error instanceof Error ? error.message : String(error)}).`, {
-        where,
-        status: response.status,
-        cause: error,
-        hint: `The JWT must have typ token-introspection+jwt, iss ${ctx.metadata.issuer}, aud ${ctx.client.clientId}, and a signature from a key in the IdP's JWKS.`,
-      });
+      throw new OidcError(
+        'introspection.jwt_invalid',
+        `The signed answer from the ${where} did not verify (${code}: ${error instanceof Error ? error.message : String(error)}).`,
+        {
+          where,
+          status: response.status,
+          cause: error,
+          hint: `The JWT must have typ token-introspection+jwt, iss ${ctx.metadata.issuer}, aud ${ctx.client.clientId}, and a signature from a key in the IdP's JWKS.`,
+        },
+      );
     }
     const claims = readClaims(payload.token_introspection, where, response.status, 'a token_introspection claim');
     return result(claims, 'jwt', response, warnings);
   }
-  if (wantJwt) warnings.push(`Asked the ${where} for ${INTROSPECTION_JWT_TYPE} but it answered ${contentType || 'without a content type'}; the answer is unsigned.`);
+  if (wantJwt)
+    warnings.push(
+      `Asked the ${where} for ${INTROSPECTION_JWT_TYPE} but it answered ${contentType || 'without a content type'}; the answer is unsigned.`,
+    );
 
   const parsed = parseJson(response.text);
   if (!parsed) throw errorFromResponse(response, where, { clock, callerAuthenticates: true });
   return result(readClaims(parsed.value, where, response.status, 'JSON'), 'json', response, warnings);
 }
 
-function result(claims: Record<string, unknown> & { active: boolean }, format: 'json' | 'jwt', response: HttpResponse, warnings: string[]): IntrospectionResult {
+function result(
+  claims: Record<string, unknown> & { active: boolean },
+  format: 'json' | 'jwt',
+  response: HttpResponse,
+  warnings: string[],
+): IntrospectionResult {
   const exp = typeof claims.exp === 'number' ? claims.exp : typeof claims.exp === 'string' ? Number(claims.exp) : NaN;
   return {
     active: claims.active,

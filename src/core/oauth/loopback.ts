@@ -81,7 +81,11 @@ export async function startLoopbackListener(options: LoopbackOptions): Promise<L
       return;
     }
     if (settled) {
-      send(res, 400, page('Already used', ['This sign-in response was already received; each one can be used only once.']));
+      send(
+        res,
+        400,
+        page('Already used', ['This sign-in response was already received; each one can be used only once.']),
+      );
       return;
     }
     const q = url.searchParams;
@@ -90,11 +94,17 @@ export async function startLoopbackListener(options: LoopbackOptions): Promise<L
     if (state !== options.expectedState && !(error && state === undefined)) {
       fail(
         res,
-        new OidcError('oauth.state_mismatch', `The ${WHERE} received state ${state === undefined ? '(none)' : `"${state}"`}, which is not the state this flow sent.`, {
-          where: WHERE,
-          hint: 'The response belongs to another sign-in attempt (or was forged); start the flow again and finish it in the same browser tab.',
-        }),
-        [`The state in the response${state === undefined ? ' is missing' : ` ("${state}") does not match`}; this response is not for this sign-in.`],
+        new OidcError(
+          'oauth.state_mismatch',
+          `The ${WHERE} received state ${state === undefined ? '(none)' : `"${state}"`}, which is not the state this flow sent.`,
+          {
+            where: WHERE,
+            hint: 'The response belongs to another sign-in attempt (or was forged); start the flow again and finish it in the same browser tab.',
+          },
+        ),
+        [
+          `The state in the response${state === undefined ? ' is missing' : ` ("${state}") does not match`}; this response is not for this sign-in.`,
+        ],
       );
       return;
     }
@@ -102,27 +112,43 @@ export async function startLoopbackListener(options: LoopbackOptions): Promise<L
       const description = q.get('error_description') ?? undefined;
       fail(
         res,
-        new OidcError(serverErrorCode('oauth', error), `The authorization endpoint redirected back with error ${error}${description ? `: ${description}` : ''}.`, {
-          where: 'authorization endpoint',
-          serverError: error,
-          serverDescription: description,
-          hint: hintForOAuthError(error),
-        }),
+        new OidcError(
+          serverErrorCode('oauth', error),
+          `The authorization endpoint redirected back with error ${error}${description ? `: ${description}` : ''}.`,
+          {
+            where: 'authorization endpoint',
+            serverError: error,
+            serverDescription: description,
+            hint: hintForOAuthError(error),
+          },
+        ),
         [`The identity provider returned an error: ${error}`, ...(description ? [description] : [])],
       );
       return;
     }
     const iss = q.get('iss') ?? undefined;
-    if (options.expectedIssuer !== undefined && (iss !== undefined || options.requireIssuer) && iss !== options.expectedIssuer) {
+    if (
+      options.expectedIssuer !== undefined &&
+      (iss !== undefined || options.requireIssuer) &&
+      iss !== options.expectedIssuer
+    ) {
       fail(
         res,
-        new OidcError(iss === undefined ? 'oauth.iss_missing' : 'oauth.iss_mismatch', iss === undefined
-          ? `The ${WHERE} received no iss parameter although the server advertises authorization_response_iss_parameter_supported.`
-          : `The ${WHERE} received iss "${iss}", expected "${options.expectedIssuer}".`, {
-          where: WHERE,
-          hint: 'The response may come from another authorization server (mix-up attack) or the issuer is misconfigured; check which IdP the browser went to.',
-        }),
-        [iss === undefined ? 'The response does not say which server issued it.' : `The response came from ${iss}, not from the expected server.`],
+        new OidcError(
+          iss === undefined ? 'oauth.iss_missing' : 'oauth.iss_mismatch',
+          iss === undefined
+            ? `The ${WHERE} received no iss parameter although the server advertises authorization_response_iss_parameter_supported.`
+            : `The ${WHERE} received iss "${iss}", expected "${options.expectedIssuer}".`,
+          {
+            where: WHERE,
+            hint: 'The response may come from another authorization server (mix-up attack) or the issuer is misconfigured; check which IdP the browser went to.',
+          },
+        ),
+        [
+          iss === undefined
+            ? 'The response does not say which server issued it.'
+            : `The response came from ${iss}, not from the expected server.`,
+        ],
       );
       return;
     }
@@ -139,7 +165,14 @@ export async function startLoopbackListener(options: LoopbackOptions): Promise<L
       return;
     }
     settled = true;
-    send(res, 200, page('Signed in', ['The authorization code was received.', 'You can close this tab and return to OIDC Flow Debugger.']));
+    send(
+      res,
+      200,
+      page('Signed in', [
+        'The authorization code was received.',
+        'You can close this tab and return to OIDC Flow Debugger.',
+      ]),
+    );
     resolve({ code, state: state as string, iss });
   };
 
@@ -156,10 +189,14 @@ export async function startLoopbackListener(options: LoopbackOptions): Promise<L
     if (settled) return;
     settled = true;
     reject(
-      new OidcError('oauth.loopback_timeout', `No sign-in response reached ${redirectUri} within ${Math.round(options.timeoutMs / 1000)} s.`, {
-        where: WHERE,
-        hint: `Finish the sign-in in the browser sooner, and check that ${redirectUri} is registered as a sign-in redirect URI for the application.`,
-      }),
+      new OidcError(
+        'oauth.loopback_timeout',
+        `No sign-in response reached ${redirectUri} within ${Math.round(options.timeoutMs / 1000)} s.`,
+        {
+          where: WHERE,
+          hint: `Finish the sign-in in the browser sooner, and check that ${redirectUri} is registered as a sign-in redirect URI for the application.`,
+        },
+      ),
     );
   }, options.timeoutMs);
   timer.unref();
@@ -170,7 +207,13 @@ export async function startLoopbackListener(options: LoopbackOptions): Promise<L
       clearTimeout(timer);
       if (!settled) {
         settled = true;
-        reject(new OidcError('oauth.loopback_closed', `The ${WHERE} at ${redirectUri} was closed before a response arrived.`, { where: WHERE }));
+        reject(
+          new OidcError(
+            'oauth.loopback_closed',
+            `The ${WHERE} at ${redirectUri} was closed before a response arrived.`,
+            { where: WHERE },
+          ),
+        );
       }
       server.close(() => res());
       server.closeIdleConnections();

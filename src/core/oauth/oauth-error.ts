@@ -34,19 +34,24 @@ const HINTS: Record<RegisteredOAuthError, string> = {
     'Request only scopes that exist on this authorization server and that its access policy grants to this client.',
   unauthorized_client:
     "This grant type is not enabled for the application at the IdP; enable it in the app's settings (Okta: General > Grant type) and allow it in the authorization server's access policy rule.",
-  unsupported_grant_type: 'The authorization server does not support this grant type; check grant_types_supported in its metadata.',
-  unsupported_response_type: 'The authorization server does not allow response_type=code for this client; check the application type at the IdP.',
-  invalid_request: 'A parameter is missing, repeated or malformed; compare the request with the endpoint documentation.',
+  unsupported_grant_type:
+    'The authorization server does not support this grant type; check grant_types_supported in its metadata.',
+  unsupported_response_type:
+    'The authorization server does not allow response_type=code for this client; check the application type at the IdP.',
+  invalid_request:
+    'A parameter is missing, repeated or malformed; compare the request with the endpoint documentation.',
   access_denied:
     "The user or a policy refused the request; in Okta check the authorization server's access policies: a rule must allow this client, grant type and these scopes.",
   unsupported_token_type: 'The server cannot handle this token type here; try another token_type_hint or leave it out.',
-  invalid_target: 'The requested audience or resource is not known to the authorization server; check the resource/audience value.',
+  invalid_target:
+    'The requested audience or resource is not known to the authorization server; check the resource/audience value.',
   invalid_token: 'The token sent is invalid or expired; get a fresh one.',
   server_error: 'The IdP failed while handling the request; retry, and check its status page or system log.',
   temporarily_unavailable: 'The IdP is overloaded or in maintenance; retry later.',
   authorization_pending: 'The user has not finished signing in on the other device yet; keep polling.',
   slow_down: 'Polling too fast; wait 5 seconds longer between polls.',
-  expired_token: 'The device code expired before the user finished; start the device flow again and complete it sooner.',
+  expired_token:
+    'The device code expired before the user finished; start the device flow again and complete it sooner.',
   login_required: 'The IdP needs the user to sign in; drop prompt=none.',
   consent_required: 'The user must consent to these scopes; drop prompt=none or grant consent at the IdP.',
   interaction_required: 'The IdP needs user interaction; drop prompt=none.',
@@ -105,7 +110,9 @@ export function hintForOAuthError(error: string, context: ErrorContext = {}): st
   if (context.callerAuthenticates && error === 'invalid_client') {
     return `The endpoint refused this debugger's own client credentials, not the token being checked. ${HINTS.invalid_client}`;
   }
-  return isRegisteredOAuthError(error) ? HINTS[error] : 'See the error description from the server and the error_uri, if any.';
+  return isRegisteredOAuthError(error)
+    ? HINTS[error]
+    : 'See the error description from the server and the error_uri, if any.';
 }
 
 function rateLimitHint(response: HttpResponse, clock: Clock): string {
@@ -155,10 +162,14 @@ export function errorFromResponse(response: HttpResponse, where: string, context
   }
   if (context.callerAuthenticates && status === 401 && !(body && typeof body.errorCode === 'string')) {
     // Some servers answer 401 with no body; here it still means our own credentials.
-    return new OidcError('oauth.invalid_client', `${capitalize(where)} answered HTTP 401: it refused this debugger's own client credentials.`, {
-      ...base,
-      hint: hintForOAuthError('invalid_client', context),
-    });
+    return new OidcError(
+      'oauth.invalid_client',
+      `${capitalize(where)} answered HTTP 401: it refused this debugger's own client credentials.`,
+      {
+        ...base,
+        hint: hintForOAuthError('invalid_client', context),
+      },
+    );
   }
   if (body && typeof body.errorCode === 'string') {
     const code = body.errorCode;
@@ -172,7 +183,7 @@ export function errorFromResponse(response: HttpResponse, where: string, context
     const hint =
       code === 'E0000047' || status === 429
         ? rateLimitHint(response, clock)
-        : `Look up ${code}${typeof body.errorLink === 'string' ? ` at ${body.errorLink}` : ' in Okta\'s error code reference'}; the errorId finds the event in the Okta System Log.`;
+        : `Look up ${code}${typeof body.errorLink === 'string' ? ` at ${body.errorLink}` : " in Okta's error code reference"}; the errorId finds the event in the Okta System Log.`;
     return new OidcError(
       serverErrorCode('okta', code),
       `${capitalize(where)} answered HTTP ${status} ${code}${summary ? `: ${summary}` : ''}${causes.length ? ` (${causes.join('; ')})` : ''}${id}.`,
@@ -186,10 +197,14 @@ export function errorFromResponse(response: HttpResponse, where: string, context
     });
   }
   if (status >= 500) {
-    return new OidcError('oauth.server_status', `${capitalize(where)} answered HTTP ${status} with ${describeBody(response)}.`, {
-      ...base,
-      hint: 'The IdP or a proxy in front of it failed; retry, and check the IdP status page and any proxy between you and it.',
-    });
+    return new OidcError(
+      'oauth.server_status',
+      `${capitalize(where)} answered HTTP ${status} with ${describeBody(response)}.`,
+      {
+        ...base,
+        hint: 'The IdP or a proxy in front of it failed; retry, and check the IdP status page and any proxy between you and it.',
+      },
+    );
   }
   if (!parsed) {
     const body = describeBody(response);
@@ -201,15 +216,24 @@ export function errorFromResponse(response: HttpResponse, where: string, context
     });
   }
   if (!body) {
-    return new OidcError('oauth.invalid_response', `${capitalize(where)} answered HTTP ${status} with JSON that is not an object.`, {
-      ...base,
-      hint: 'The endpoint does not behave like an OAuth endpoint; check its URL.',
-    });
+    return new OidcError(
+      'oauth.invalid_response',
+      `${capitalize(where)} answered HTTP ${status} with JSON that is not an object.`,
+      {
+        ...base,
+        hint: 'The endpoint does not behave like an OAuth endpoint; check its URL.',
+      },
+    );
   }
-  return new OidcError('oauth.unexpected_status', `${capitalize(where)} answered HTTP ${status} without an OAuth error code.`, {
-    ...base,
-    hint: status === 401 || status === 403
-      ? 'The request was refused before the OAuth server handled it; check the client credentials and any proxy or gateway in between.'
-      : 'Check the endpoint URL and the request; the server did not say what was wrong.',
-  });
+  return new OidcError(
+    'oauth.unexpected_status',
+    `${capitalize(where)} answered HTTP ${status} without an OAuth error code.`,
+    {
+      ...base,
+      hint:
+        status === 401 || status === 403
+          ? 'The request was refused before the OAuth server handled it; check the client credentials and any proxy or gateway in between.'
+          : 'Check the endpoint URL and the request; the server did not say what was wrong.',
+    },
+  );
 }

@@ -70,7 +70,13 @@ export function oktaMetadata(server: OktaServer): AuthorizationServerMetadata {
     end_session_endpoint: `${v1}/logout`,
     device_authorization_endpoint: `${v1}/device/authorize`,
     pushed_authorization_request_endpoint: `${v1}/par`,
-    token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'client_secret_jwt', 'private_key_jwt', 'none'],
+    token_endpoint_auth_methods_supported: [
+      'client_secret_basic',
+      'client_secret_post',
+      'client_secret_jwt',
+      'private_key_jwt',
+      'none',
+    ],
     code_challenge_methods_supported: ['S256'],
   };
 }

@@ -25,7 +25,12 @@ export function createPkce(length = 64, random: RandomBytes = cryptoRandom): Pkc
     });
   }
   // base64url output only uses unreserved characters, so no rejection sampling is needed.
-  const verifier = Buffer.from(random(Math.ceil((length * 3) / 4))).toString('base64url').slice(0, length);
-  if (!VERIFIER.test(verifier)) throw new OidcError('oauth.pkce_random', 'The random source returned too few bytes for a PKCE verifier.', { where: 'PKCE' });
+  const verifier = Buffer.from(random(Math.ceil((length * 3) / 4)))
+    .toString('base64url')
+    .slice(0, length);
+  if (!VERIFIER.test(verifier))
+    throw new OidcError('oauth.pkce_random', 'The random source returned too few bytes for a PKCE verifier.', {
+      where: 'PKCE',
+    });
   return { verifier, challenge: codeChallengeS256(verifier), method: 'S256' };
 }

@@ -10,7 +10,11 @@ export interface RevokeOptions {
 }
 
 /** RFC 7009 revocation; any 2xx is success, even for a token the server never knew. */
-export async function revoke(ctx: OAuthContext, token: string, options: RevokeOptions = {}): Promise<{ response: HttpResponse }> {
+export async function revoke(
+  ctx: OAuthContext,
+  token: string,
+  options: RevokeOptions = {},
+): Promise<{ response: HttpResponse }> {
   const url = requireEndpoint(ctx, 'revocation_endpoint', 'revocation endpoint', 'revocation');
   const response = await postWithClientAuth(ctx, {
     url,
@@ -19,5 +23,8 @@ export async function revoke(ctx: OAuthContext, token: string, options: RevokeOp
     secrets: [token],
   });
   if (response.status >= 200 && response.status < 300) return { response };
-  throw errorFromResponse(response, `revocation endpoint ${url}`, { clock: ctx.clock ?? systemClock, callerAuthenticates: true });
+  throw errorFromResponse(response, `revocation endpoint ${url}`, {
+    clock: ctx.clock ?? systemClock,
+    callerAuthenticates: true,
+  });
 }

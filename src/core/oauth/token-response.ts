@@ -50,11 +50,15 @@ export function parseTokenResponse(response: HttpResponse, where: string, option
 
   if (typeof body.access_token !== 'string' || body.access_token === '') {
     const present = Object.keys(body).join(', ') || 'none';
-    throw new OidcError('oauth.missing_access_token', `${capitalize(where)} answered HTTP ${response.status} without an access_token (fields: ${present}).`, {
-      where,
-      status: response.status,
-      hint: 'The endpoint is probably not a token endpoint, or a proxy rewrote the answer; check token_endpoint in the metadata.',
-    });
+    throw new OidcError(
+      'oauth.missing_access_token',
+      `${capitalize(where)} answered HTTP ${response.status} without an access_token (fields: ${present}).`,
+      {
+        where,
+        status: response.status,
+        hint: 'The endpoint is probably not a token endpoint, or a proxy rewrote the answer; check token_endpoint in the metadata.',
+      },
+    );
   }
   const obtainedAt = clock.now();
   const expiresIn = readExpiresIn(body.expires_in);

@@ -73,7 +73,10 @@ export class TokenStore {
     return promise;
   }
 
-  private async renew(cached: TokenSet | undefined, options: TokenStoreGetOptions): Promise<{ token: TokenSet; source: TokenSource }> {
+  private async renew(
+    cached: TokenSet | undefined,
+    options: TokenStoreGetOptions,
+  ): Promise<{ token: TokenSet; source: TokenSource }> {
     if (!cached) return { token: await options.fetch(), source: 'fetched' };
     if (cached.refreshToken && options.refresh) {
       try {

@@ -31,7 +31,10 @@ export interface IssueOptions {
   notAfter?: Date;
 }
 
-function newKeys(): { pem: string; forgeKeys: { privateKey: forge.pki.rsa.PrivateKey; publicKey: forge.pki.rsa.PublicKey } } {
+function newKeys(): {
+  pem: string;
+  forgeKeys: { privateKey: forge.pki.rsa.PrivateKey; publicKey: forge.pki.rsa.PublicKey };
+} {
   const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const pem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
   const forgePrivate = forge.pki.privateKeyFromPem(pem) as forge.pki.rsa.PrivateKey;
@@ -77,10 +80,7 @@ export function createCertificateAuthority(commonName = 'OIDC Flow Debugger Sand
     cert.validity.notAfter = options.notAfter ?? new Date(Date.now() + 90 * DAY);
     cert.setSubject([{ name: 'commonName', value: options.commonName }]);
     cert.setIssuer(caName);
-    const altNames = [
-      ...dnsNames.map((value) => ({ type: 2, value })),
-      ...ipAddresses.map((ip) => ({ type: 7, ip })),
-    ];
+    const altNames = [...dnsNames.map((value) => ({ type: 2, value })), ...ipAddresses.map((ip) => ({ type: 7, ip }))];
     cert.setExtensions([
       { name: 'basicConstraints', cA: false, critical: true },
       { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },

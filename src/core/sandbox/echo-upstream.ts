@@ -16,18 +16,27 @@ export async function startEchoUpstream(options: { port?: number } = {}): Promis
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
       const body = Buffer.concat(chunks).toString('utf8');
-      const payload = JSON.stringify({ upstream: 'echo', method: req.method, path: req.url, headers: req.headers, body: body || undefined }, null, 2);
+      const payload = JSON.stringify(
+        { upstream: 'echo', method: req.method, path: req.url, headers: req.headers, body: body || undefined },
+        null,
+        2,
+      );
       res.writeHead(200, { 'content-type': 'application/json', 'x-sandbox-upstream': 'echo' });
       res.end(payload);
     });
   });
   server.keepAliveTimeout = 1000;
-  const port = await listenLocal(server, options.port, { code: 'sandbox.upstream.listen', what: 'The sandbox echo upstream', hint: 'Pick another port, or use 0 for a free one.' });
+  const port = await listenLocal(server, options.port, {
+    code: 'sandbox.upstream.listen',
+    what: 'The sandbox echo upstream',
+    hint: 'Pick another port, or use 0 for a free one.',
+  });
   return {
     url: `http://127.0.0.1:${port}`,
-    close: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }

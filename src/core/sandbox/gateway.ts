@@ -26,7 +26,10 @@ export interface GatewayTokenChecks {
   /** Verifies a JWT's signature and claims as Kong's bearer method does. */
   verifyJwt(token: string, config: EffectiveKongOidcConfig): Promise<JwtCheck>;
   /** Introspects at the IdP with the plugin's client; throws when the call itself fails. */
-  introspect(token: string, config: EffectiveKongOidcConfig): Promise<{ active: boolean; claims: Record<string, unknown> }>;
+  introspect(
+    token: string,
+    config: EffectiveKongOidcConfig,
+  ): Promise<{ active: boolean; claims: Record<string, unknown> }>;
 }
 
 export interface GatewayEvent {
@@ -87,12 +90,19 @@ function readBody(req: IncomingMessage, limit = 1024 * 1024): Promise<Buffer> {
   });
 }
 
-function matchRoute(routes: ResolvedRoute[], method: string, path: string): { route: ResolvedRoute; prefix: string } | undefined {
+function matchRoute(
+  routes: ResolvedRoute[],
+  method: string,
+  path: string,
+): { route: ResolvedRoute; prefix: string } | undefined {
   let best: { route: ResolvedRoute; prefix: string } | undefined;
   for (const route of routes) {
     if (route.methods && !route.methods.includes(method)) continue;
     for (const prefix of route.paths) {
-      const matches = path === prefix || path.startsWith(prefix.endsWith('/') ? prefix : `${prefix}/`) || (prefix === '/' && path.startsWith('/'));
+      const matches =
+        path === prefix ||
+        path.startsWith(prefix.endsWith('/') ? prefix : `${prefix}/`) ||
+        (prefix === '/' && path.startsWith('/'));
       if (matches && (!best || prefix.length > best.prefix.length)) best = { route, prefix };
     }
   }
@@ -118,7 +128,9 @@ function findToken(req: IncomingMessage, url: URL, body: Buffer, config: Effecti
     if (value) return value;
   }
   if (types.includes('cookie') && config.bearer_token_cookie_name) {
-    const cookie = (req.headers.cookie ?? '').split(/;\s*/).find((c) => c.startsWith(`${config.bearer_token_cookie_name}=`));
+    const cookie = (req.headers.cookie ?? '')
+      .split(/;\s*/)
+      .find((c) => c.startsWith(`${config.bearer_token_cookie_name}=`));
     if (cookie) return decodeURIComponent(cookie.slice(config.bearer_token_cookie_name.length + 1));
   }
   return undefined;
@@ -131,7 +143,12 @@ export async function startSandboxGateway(options: SandboxGatewayOptions): Promi
   let consumers = options.deck.consumers ?? [];
   const cache = new Map<string, CacheEntry>();
 
-  const introspectCached = async (token: string, config: EffectiveKongOidcConfig, claimsForTtl: Record<string, unknown> | undefined, event: GatewayEvent) => {
+  const introspectCached = async (
+    token: string,
+    config: EffectiveKongOidcConfig,
+    claimsForTtl: Record<string, unknown> | undefined,
+    event: GatewayEvent,
+  ) => {
     const now = clock.now();
     const cached = config.cache_introspection ? cache.get(token) : undefined;
     if (cached && cached.until > now) {
@@ -142,7 +159,12 @@ export async function startSandboxGateway(options: SandboxGatewayOptions): Promi
     const result = await options.checks.introspect(token, config);
     if (config.cache_introspection) {
       // Kong caches for the token's remaining lifetime, clamped by cache_ttl_min/max; cache_ttl when there is no exp.
-      const exp = typeof result.claims.exp === 'number' ? result.claims.exp : typeof claimsForTtl?.exp === 'number' ? claimsForTtl.exp : undefined;
+      const exp =
+        typeof result.claims.exp === 'number'
+          ? result.claims.exp
+          : typeof claimsForTtl?.exp === 'number'
+            ? claimsForTtl.exp
+            : undefined;
       let ttl = exp !== undefined ? exp - now / 1000 : config.cache_ttl;
       if (config.cache_ttl_max !== undefined) ttl = Math.min(ttl, config.cache_ttl_max);
       if (config.cache_ttl_min !== undefined) ttl = Math.max(ttl, config.cache_ttl_min);
@@ -152,7 +174,11 @@ export async function startSandboxGateway(options: SandboxGatewayOptions): Promi
     return result;
   };
 
-  const authenticate = async (token: string, config: EffectiveKongOidcConfig, event: GatewayEvent): Promise<Record<string, unknown>> => {
+  const authenticate = async (
+    token: string,
+    config: EffectiveKongOidcConfig,
+    event: GatewayEvent,
+  ): Promise<Record<string, unknown>> => {
     const methods = KONG_AUTH_METHOD_ORDER.filter((m) => config.auth_methods.includes(m));
     const jwt = isJwt(token);
     if (jwt && methods.includes('bearer')) {
@@ -170,17 +196,31 @@ export async function startSandboxGateway(options: SandboxGatewayOptions): Promi
       event.authMethod = 'introspection';
       return introspectOrReject(token, config, undefined, event);
     }
-    throw new Rejection(401, 'invalid_token', jwt ? 'no enabled auth method accepts bearer tokens' : 'the token is not a JWT and introspection is not enabled');
+    throw new Rejection(
+      401,
+      'invalid_token',
+      jwt ? 'no enabled auth method accepts bearer tokens' : 'the token is not a JWT and introspection is not enabled',
+    );
   };
 
-  const introspectOrReject = async (token: string, config: EffectiveKongOidcConfig, jwtClaims: Record<string, unknown> | undefined, event: GatewayEvent) => {
+  const introspectOrReject = async (
+    token: string,
+    config: EffectiveKongOidcConfig,
+    jwtClaims: Record<string, unknown> | undefined,
+    event: GatewayEvent,
+  ) => {
     let result;
     try {
       result = await introspectCached(token, config, jwtClaims, event);
     } catch (error) {
-      throw new Rejection(401, 'invalid_token', `introspection failed: ${error instanceof Error ? error.message : String(error)}`);
+      throw new Rejection(
+        401,
+        'invalid_token',
+        `introspection failed: ${error instanceof Error ? error.message : String(error)}`,
+      );
     }
-    if (config.introspection_check_active && !result.active) throw new Rejection(401, 'invalid_token', 'the token is not active');
+    if (config.introspection_check_active && !result.active)
+      throw new Rejection(401, 'invalid_token', 'the token is not active');
     return result.claims;
   };
 
@@ -193,17 +233,26 @@ export async function startSandboxGateway(options: SandboxGatewayOptions): Promi
     ];
     for (const [what, claim, required] of checks) {
       const missing = missingRequired(claimValues(claims, claim), required);
-      if (missing) throw new Rejection(403, 'insufficient_scope', `required ${what} not found: ${missing.missing.join(' ')}`);
+      if (missing)
+        throw new Rejection(403, 'insufficient_scope', `required ${what} not found: ${missing.missing.join(' ')}`);
     }
     if (config.consumer_claim && config.consumer_claim.length > 0) {
       const value = claimValues(claims, config.consumer_claim)?.[0];
       const by = (config.consumer_by as string[] | undefined) ?? ['username', 'custom_id'];
-      const found = value !== undefined && consumers.some((c) => by.some((field) => (c as Record<string, unknown>)[field] === value));
+      const found =
+        value !== undefined &&
+        consumers.some((c) => by.some((field) => (c as Record<string, unknown>)[field] === value));
       if (!found && !config.consumer_optional) throw new Rejection(403, undefined, 'kong consumer was not found');
     }
   };
 
-  const reject = (res: ServerResponse, req: IncomingMessage, config: EffectiveKongOidcConfig, rejection: Rejection, started: number) => {
+  const reject = (
+    res: ServerResponse,
+    req: IncomingMessage,
+    config: EffectiveKongOidcConfig,
+    rejection: Rejection,
+    started: number,
+  ) => {
     const realm = (req.headers.host ?? '127.0.0.1').replace(/:\d+$/, '');
     let challenge = `Bearer realm="${realm}"`;
     if (config.expose_error_code && rejection.error) {
@@ -221,7 +270,18 @@ export async function startSandboxGateway(options: SandboxGatewayOptions): Promi
     res.end(JSON.stringify({ message }));
   };
 
-  const proxy = async (req: IncomingMessage, res: ServerResponse, url: URL, body: Buffer, route: ResolvedRoute, prefix: string, token: string | undefined, claims: Record<string, unknown>, config: EffectiveKongOidcConfig | undefined, started: number) => {
+  const proxy = async (
+    req: IncomingMessage,
+    res: ServerResponse,
+    url: URL,
+    body: Buffer,
+    route: ResolvedRoute,
+    prefix: string,
+    token: string | undefined,
+    claims: Record<string, unknown>,
+    config: EffectiveKongOidcConfig | undefined,
+    started: number,
+  ) => {
     const rest = route.stripPath ? url.pathname.slice(prefix.length === 1 ? 0 : prefix.length) || '/' : url.pathname;
     const target = new URL(route.upstreamUrl);
     target.pathname = `${target.pathname.replace(/\/$/, '')}${rest.startsWith('/') ? rest : `/${rest}`}`;
@@ -237,7 +297,8 @@ export async function startSandboxGateway(options: SandboxGatewayOptions): Promi
       (config.upstream_headers_claims ?? []).forEach((claim, index) => {
         const headerName = config.upstream_headers_names?.[index];
         const value = claims[claim];
-        if (headerName && value !== undefined) headers[headerName.toLowerCase()] = typeof value === 'string' ? value : JSON.stringify(value);
+        if (headerName && value !== undefined)
+          headers[headerName.toLowerCase()] = typeof value === 'string' ? value : JSON.stringify(value);
       });
     } else if (req.headers.authorization) {
       headers.authorization = req.headers.authorization;
@@ -245,7 +306,11 @@ export async function startSandboxGateway(options: SandboxGatewayOptions): Promi
     headers['x-forwarded-for'] = req.socket.remoteAddress ?? '127.0.0.1';
     headers.via = 'kong/sandbox';
     const upstreamStart = clock.now();
-    const answer = await undiciRequest(target, { method: (req.method ?? 'GET') as 'GET', headers, body: body.length ? body : undefined });
+    const answer = await undiciRequest(target, {
+      method: (req.method ?? 'GET') as 'GET',
+      headers,
+      body: body.length ? body : undefined,
+    });
     const upstreamBody = Buffer.from(await answer.body.arrayBuffer());
     const out: Record<string, string> = {};
     for (const [name, value] of Object.entries(answer.headers)) {
@@ -304,7 +369,11 @@ export async function startSandboxGateway(options: SandboxGatewayOptions): Promi
       .finally(() => options.onDecision?.(event));
   });
   server.keepAliveTimeout = 1000;
-  const port = await listenLocal(server, options.port, { code: 'sandbox.gateway.listen', what: 'The sandbox gateway', hint: 'Pick another port (--gateway-port), or leave it out for a free one.' });
+  const port = await listenLocal(server, options.port, {
+    code: 'sandbox.gateway.listen',
+    what: 'The sandbox gateway',
+    hint: 'Pick another port (--gateway-port), or leave it out for a free one.',
+  });
 
   return {
     url: `http://127.0.0.1:${port}`,
@@ -319,9 +388,10 @@ export async function startSandboxGateway(options: SandboxGatewayOptions): Promi
     clearCache() {
       cache.clear();
     },
-    close: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }

@@ -85,9 +85,14 @@ async function readBody(req: IncomingMessage): Promise<Buffer> {
   let size = 0;
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
-    if (size > BODY_LIMIT) throw new OidcError('sandbox.idp.body_too_large', `Request body to ${req.url ?? 'the sandbox IdP'} is larger than ${BODY_LIMIT} bytes.`, {
-      hint: 'Send a smaller form body.',
-    });
+    if (size > BODY_LIMIT)
+      throw new OidcError(
+        'sandbox.idp.body_too_large',
+        `Request body to ${req.url ?? 'the sandbox IdP'} is larger than ${BODY_LIMIT} bytes.`,
+        {
+          hint: 'Send a smaller form body.',
+        },
+      );
     chunks.push(chunk as Buffer);
   }
   return Buffer.concat(chunks);
@@ -136,21 +141,33 @@ export async function startSandboxIdp(options: SandboxIdpOptions = {}): Promise<
     (req, res) => {
       handler(req, res).catch((error: unknown) => {
         report(error);
-        if (!res.headersSent) sendJson(res, 500, { error: 'server_error', error_description: 'unexpected failure in the sandbox IdP' });
+        if (!res.headersSent)
+          sendJson(res, 500, { error: 'server_error', error_description: 'unexpected failure in the sandbox IdP' });
         else res.destroy();
       });
     },
   );
   server.on('tlsClientError', () => undefined);
 
-  const port = await listenLocal(server, options.port, { code: 'sandbox.idp.listen', what: 'The sandbox IdP', hint: 'Pick another port, or use 0 for a free one.' });
+  const port = await listenLocal(server, options.port, {
+    code: 'sandbox.idp.listen',
+    what: 'The sandbox IdP',
+    hint: 'Pick another port, or use 0 for a free one.',
+  });
   const origin = `https://127.0.0.1:${port}`;
   const issuer = `${origin}${SANDBOX_MOUNT_PATH}`;
 
   const buildProvider = (): Provider => {
     const provider = new Provider(
       issuer,
-      buildConfiguration({ mountPath: SANDBOX_MOUNT_PATH, store, keyring, users, cookieKeys, introspectors: INTROSPECTORS }),
+      buildConfiguration({
+        mountPath: SANDBOX_MOUNT_PATH,
+        store,
+        keyring,
+        users,
+        cookieKeys,
+        introspectors: INTROSPECTORS,
+      }),
     );
     const deps = { provider, store, keyring, users };
     provider.registerGrantType(PASSWORD_GRANT, passwordGrant(deps), PASSWORD_PARAMS);
@@ -209,15 +226,28 @@ export async function startSandboxIdp(options: SandboxIdpOptions = {}): Promise<
       const accessToken = await provider.AccessToken.find(handle);
       const user = users.find((candidate) => candidate.username === accessToken?.accountId);
       if (!accessToken?.isValid || !user || !store.isClientActive(accessToken.clientId)) {
-        sendJson(res, 401, { error: 'invalid_token', error_description: 'The access token is invalid.' }, {
-          'www-authenticate': 'Bearer error="invalid_token", error_description="The access token is invalid."',
-        });
+        sendJson(
+          res,
+          401,
+          { error: 'invalid_token', error_description: 'The access token is invalid.' },
+          {
+            'www-authenticate': 'Bearer error="invalid_token", error_description="The access token is invalid."',
+          },
+        );
         return;
       }
       if (!accessToken.scopes.has('openid')) {
-        sendJson(res, 403, { error: 'insufficient_scope', error_description: 'The access token must provide access to at least one of these scopes - openid' }, {
-          'www-authenticate': 'Bearer error="insufficient_scope", scope="openid"',
-        });
+        sendJson(
+          res,
+          403,
+          {
+            error: 'insufficient_scope',
+            error_description: 'The access token must provide access to at least one of these scopes - openid',
+          },
+          {
+            'www-authenticate': 'Bearer error="insufficient_scope", scope="openid"',
+          },
+        );
         return;
       }
       sendJson(res, 200, userClaims(user, accessToken.scopes));
@@ -232,7 +262,10 @@ export async function startSandboxIdp(options: SandboxIdpOptions = {}): Promise<
         return forward(req, res, `/.well-known/oauth-authorization-server${query}`);
       }
       if (!pathname.startsWith(`${SANDBOX_MOUNT_PATH}/`)) {
-        return sendJson(res, 404, { error: 'not_found', error_description: `nothing at ${pathname}; the authorization server is at ${SANDBOX_MOUNT_PATH}` });
+        return sendJson(res, 404, {
+          error: 'not_found',
+          error_description: `nothing at ${pathname}; the authorization server is at ${SANDBOX_MOUNT_PATH}`,
+        });
       }
       const rest = url.slice(SANDBOX_MOUNT_PATH.length);
       const restPath = pathname.slice(SANDBOX_MOUNT_PATH.length);

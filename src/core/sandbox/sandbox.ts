@@ -19,7 +19,6 @@ import type { GatewayEvent, GatewayTokenChecks, SandboxGateway } from './gateway
 import { startSandboxIdp } from './sandbox-idp';
 import type { SandboxIdp } from './sandbox-idp';
 
-
 /**
  * The whole sandbox: an Okta-like IdP, a Kong-like gateway in front of an
  * echo upstream, wired together on loopback. This is the built-in default
@@ -54,7 +53,12 @@ export interface SandboxOptions {
 }
 
 /** The sandbox's gateway configuration: one route per behaviour worth seeing. */
-export function sandboxDeck(options: { issuer: string; upstream: string; gatewayClientId: string; gatewayClientSecret: string }): DeckFile {
+export function sandboxDeck(options: {
+  issuer: string;
+  upstream: string;
+  gatewayClientId: string;
+  gatewayClientSecret: string;
+}): DeckFile {
   const base: KongOidcConfig = {
     issuer: options.issuer,
     client_id: [options.gatewayClientId],
@@ -77,15 +81,34 @@ export function sandboxDeck(options: { issuer: string; upstream: string; gateway
         url: `${options.upstream}/orders`,
         routes: [
           // The introspection scenario: ask the IdP on every call, no cache.
-          route('orders', '/orders', { auth_methods: ['introspection'], cache_introspection: false, scopes_required: ['orders:read'] }),
+          route('orders', '/orders', {
+            auth_methods: ['introspection'],
+            cache_introspection: false,
+            scopes_required: ['orders:read'],
+          }),
           // The cached variant: a revoked token is accepted until the cache entry expires.
-          route('orders-cached', '/cached/orders', { auth_methods: ['introspection'], cache_introspection: true, cache_ttl_max: 20 }),
+          route('orders-cached', '/cached/orders', {
+            auth_methods: ['introspection'],
+            cache_introspection: true,
+            cache_ttl_max: 20,
+          }),
           // Local JWT verification only: revocation is invisible until exp.
-          route('orders-jwt', '/jwt/orders', { auth_methods: ['bearer'], scopes_claim: ['scp'], scopes_required: ['orders:read'] }),
+          route('orders-jwt', '/jwt/orders', {
+            auth_methods: ['bearer'],
+            scopes_claim: ['scp'],
+            scopes_required: ['orders:read'],
+          }),
           // Access control by Okta groups (tokens from the authorization-code grant).
-          route('orders-admin', '/admin/orders', { auth_methods: ['bearer'], scopes_claim: ['scp'], groups_required: ['orders-admins'] }),
+          route('orders-admin', '/admin/orders', {
+            auth_methods: ['bearer'],
+            scopes_claim: ['scp'],
+            groups_required: ['orders-admins'],
+          }),
           // A classic misconfiguration: scopes read from `scope`, Okta JWTs carry `scp`.
-          route('orders-scope-claim', '/scope-claim/orders', { auth_methods: ['bearer'], scopes_required: ['orders:read'] }),
+          route('orders-scope-claim', '/scope-claim/orders', {
+            auth_methods: ['bearer'],
+            scopes_required: ['orders:read'],
+          }),
         ],
       },
     ],
@@ -101,7 +124,9 @@ export function userDeck(text: string, fileName: string, env: Record<string, str
     const value = env[name];
     if (value === undefined) {
       throw new OidcError('sandbox.deck_env', `${fileName} refers to \${{ env "${name}" }}, which is not set.`, {
-        hint: name.startsWith('DECK_') ? `Set ${name} in the environment, or use one the sandbox provides: DECK_SANDBOX_ISSUER, DECK_SANDBOX_UPSTREAM, DECK_SANDBOX_GATEWAY_CLIENT_ID, DECK_SANDBOX_GATEWAY_CLIENT_SECRET.` : 'decK only reads variables whose names start with DECK_.',
+        hint: name.startsWith('DECK_')
+          ? `Set ${name} in the environment, or use one the sandbox provides: DECK_SANDBOX_ISSUER, DECK_SANDBOX_UPSTREAM, DECK_SANDBOX_GATEWAY_CLIENT_ID, DECK_SANDBOX_GATEWAY_CLIENT_SECRET.`
+          : 'decK only reads variables whose names start with DECK_.',
       });
     }
     return value;
@@ -115,7 +140,9 @@ function tokenChecks(http: HttpClient, clock: Clock): GatewayTokenChecks {
   const metadataFor = async (config: EffectiveKongOidcConfig): Promise<AuthorizationServerMetadata> => {
     if (!config.issuer) throw new Error('the plugin has no issuer');
     const { metadata } = await discover(http, config.issuer, { cache: discovery });
-    return config.introspection_endpoint ? { ...metadata, introspection_endpoint: config.introspection_endpoint } : metadata;
+    return config.introspection_endpoint
+      ? { ...metadata, introspection_endpoint: config.introspection_endpoint }
+      : metadata;
   };
   return {
     async verifyJwt(token, config) {
@@ -126,16 +153,34 @@ function tokenChecks(http: HttpClient, clock: Clock): GatewayTokenChecks {
         keys = new JwksCache({ http, jwksUri: metadata.jwks_uri, clock, label: 'gateway: JWKS endpoint' });
         jwksByUri.set(metadata.jwks_uri, keys);
       }
-      const allowed = config.enable_hs_signatures ? [...DEFAULT_ALLOWED_ALGORITHMS, 'HS256', 'HS384', 'HS512'] : [...DEFAULT_ALLOWED_ALGORITHMS];
-      const result = await verifyJwt(token, { keys, issuer: metadata.issuer, leewaySeconds: config.leeway, clock, allowedAlgorithms: allowed, profile: 'access_token' });
+      const allowed = config.enable_hs_signatures
+        ? [...DEFAULT_ALLOWED_ALGORITHMS, 'HS256', 'HS384', 'HS512']
+        : [...DEFAULT_ALLOWED_ALGORITHMS];
+      const result = await verifyJwt(token, {
+        keys,
+        issuer: metadata.issuer,
+        leewaySeconds: config.leeway,
+        clock,
+        allowedAlgorithms: allowed,
+        profile: 'access_token',
+      });
       const failed = result.checks.find((check) => !check.ok);
-      return failed ? { ok: false, code: failed.code ?? 'jwt.invalid', reason: failed.message } : { ok: true, header: result.header, payload: result.payload };
+      return failed
+        ? { ok: false, code: failed.code ?? 'jwt.invalid', reason: failed.message }
+        : { ok: true, header: result.header, payload: result.payload };
     },
     async introspect(token, config) {
       const metadata = await metadataFor(config);
-      const authMethod = (config.introspection_endpoint_auth_method ?? config.client_auth?.[0] ?? 'client_secret_basic') as ClientAuthMethod;
+      const authMethod = (config.introspection_endpoint_auth_method ??
+        config.client_auth?.[0] ??
+        'client_secret_basic') as ClientAuthMethod;
       const answer = await introspect(
-        { http: { send: (r) => http.send({ ...r, label: `gateway: ${r.label ?? 'introspection endpoint'}` }) }, metadata, clock, client: { clientId: config.client_id?.[0] ?? '', clientSecret: config.client_secret?.[0], authMethod } },
+        {
+          http: { send: (r) => http.send({ ...r, label: `gateway: ${r.label ?? 'introspection endpoint'}` }) },
+          metadata,
+          clock,
+          client: { clientId: config.client_id?.[0] ?? '', clientSecret: config.client_secret?.[0], authMethod },
+        },
         token,
         { tokenTypeHint: config.introspection_hint },
       );
@@ -163,8 +208,19 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
           DECK_SANDBOX_GATEWAY_CLIENT_ID: gatewayClient.clientId,
           DECK_SANDBOX_GATEWAY_CLIENT_SECRET: gatewayClient.clientSecret ?? '',
         })
-      : sandboxDeck({ issuer: idp.issuer, upstream: upstream.url, gatewayClientId: gatewayClient.clientId, gatewayClientSecret: gatewayClient.clientSecret ?? '' });
-    const gateway = await startSandboxGateway({ deck, checks: tokenChecks(http, clock), port: options.gatewayPort, clock, onDecision: options.onDecision });
+      : sandboxDeck({
+          issuer: idp.issuer,
+          upstream: upstream.url,
+          gatewayClientId: gatewayClient.clientId,
+          gatewayClientSecret: gatewayClient.clientSecret ?? '',
+        });
+    const gateway = await startSandboxGateway({
+      deck,
+      checks: tokenChecks(http, clock),
+      port: options.gatewayPort,
+      clock,
+      onDecision: options.onDecision,
+    });
     cleanups.push(() => gateway.close());
     const dir = mkdtempSync(join(tmpdir(), 'oidc-flow-sandbox-'));
     cleanups.push(() => rmSync(dir, { recursive: true, force: true }));

@@ -12,7 +12,12 @@ import type { Handler, Services } from './command-services';
 const DEMO_FLOWS = ['introspection-scenario', 'cached-variant'];
 
 function isRerunSpec(value: unknown): value is RerunSpec {
-  return typeof value === 'object' && value !== null && typeof (value as RerunSpec).sourceId === 'string' && typeof (value as RerunSpec).flow === 'string';
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as RerunSpec).sourceId === 'string' &&
+    typeof (value as RerunSpec).flow === 'string'
+  );
 }
 
 /** Loads a source for a run, showing the file's first problem (with a way to open it) when it does not load. */
@@ -22,14 +27,23 @@ async function load(s: Services, sourceId: string) {
   } catch (error) {
     const { asOidcError } = await import('../../core/errors');
     const e = asOidcError(error);
-    offer(s.vs.window.showErrorMessage(`${e.message}${e.where ? ` (${e.where})` : ''}${e.hint ? ` ${e.hint}` : ''}`, ...(sourceId.includes(':') ? ['Open File'] : [])), {
-      'Open File': () => s.vs.window.showTextDocument(s.vs.Uri.parse(sourceId)),
-    });
+    offer(
+      s.vs.window.showErrorMessage(
+        `${e.message}${e.where ? ` (${e.where})` : ''}${e.hint ? ` ${e.hint}` : ''}`,
+        ...(sourceId.includes(':') ? ['Open File'] : []),
+      ),
+      {
+        'Open File': () => s.vs.window.showTextDocument(s.vs.Uri.parse(sourceId)),
+      },
+    );
     return undefined;
   }
 }
 
-async function runFlow(s: Services, spec: { sourceId: string; flow: string; env?: string; upToStep?: string; stepByStep?: boolean }): Promise<RunSummary | undefined> {
+async function runFlow(
+  s: Services,
+  spec: { sourceId: string; flow: string; env?: string; upToStep?: string; stepByStep?: boolean },
+): Promise<RunSummary | undefined> {
   const loaded = await load(s, spec.sourceId);
   if (!loaded) return undefined;
   const { source } = loaded;
@@ -51,24 +65,43 @@ async function runFlow(s: Services, spec: { sourceId: string; flow: string; env?
     title = `${spec.flow} up to ${spec.upToStep} (${source.label})`;
   }
   if (spec.stepByStep) title = `${spec.flow} step by step (${source.label})`;
-  const outcome = await s.runs.run({ source, file, flow: spec.flow, env, title, rerun: { sourceId: source.id, flow: spec.flow, env, upToStep: spec.upToStep }, ...(spec.stepByStep ? { stepByStep: true } : {}) });
+  const outcome = await s.runs.run({
+    source,
+    file,
+    flow: spec.flow,
+    env,
+    title,
+    rerun: { sourceId: source.id, flow: spec.flow, env, upToStep: spec.upToStep },
+    ...(spec.stepByStep ? { stepByStep: true } : {}),
+  });
   return outcome ? summarize(outcome) : undefined;
 }
 
 async function runDemo(s: Services, arg: unknown): Promise<RunSummary | undefined> {
-  const flow = typeof (arg as { flow?: unknown })?.flow === 'string' && DEMO_FLOWS.includes((arg as { flow: string }).flow) ? (arg as { flow: string }).flow : DEMO_FLOWS[0]!;
+  const flow =
+    typeof (arg as { flow?: unknown })?.flow === 'string' && DEMO_FLOWS.includes((arg as { flow: string }).flow)
+      ? (arg as { flow: string }).flow
+      : DEMO_FLOWS[0]!;
   const { loadFlowFile } = await import('../../core/flow/load');
   const { DEMO_FLOW_FILE } = await import('../../core/sandbox/demo-flow');
   const { file } = loadFlowFile(DEMO_FLOW_FILE, { fileName: 'built-in demo' });
   const source: FlowSource = { id: 'demo', kind: 'sandbox', label: 'Built-in demo (sandbox)', file, errorCount: 0 };
-  const outcome = await s.runs.run({ source, file, flow, title: flow === 'cached-variant' ? 'Demo: the cached variant' : 'Demo: the introspection scenario', rerun: { sourceId: 'demo', flow, demo: true } });
+  const outcome = await s.runs.run({
+    source,
+    file,
+    flow,
+    title: flow === 'cached-variant' ? 'Demo: the cached variant' : 'Demo: the introspection scenario',
+    rerun: { sourceId: 'demo', flow, demo: true },
+  });
   if (!outcome) return undefined;
   const verdict = outcome.recorder.view(true).verdict;
   if (verdict) {
     // Not awaited: the command resolves when the run ends, not when the notification is dismissed.
-    void s.vs.window.showInformationMessage(`Demo finished. The gateway's 401: ${verdict.summary}`, 'Show Verdict').then((choice) => {
-      if (choice) s.panel.showRun(outcome.runId, { stepPath: verdict.stepPath });
-    });
+    void s.vs.window
+      .showInformationMessage(`Demo finished. The gateway's 401: ${verdict.summary}`, 'Show Verdict')
+      .then((choice) => {
+        if (choice) s.panel.showRun(outcome.runId, { stepPath: verdict.stepPath });
+      });
   }
   return summarize(outcome);
 }
@@ -96,13 +129,17 @@ export function flowCommands(s: Services) {
       }
       const ref = refOf(arg);
       if (isRerunSpec(arg) && !arg.demo) return runFlow(s, { ...arg, stepByStep: true });
-      if (ref?.kind === 'flow' || ref?.kind === 'step') return runFlow(s, { sourceId: ref.sourceId, flow: ref.flow, stepByStep: true });
+      if (ref?.kind === 'flow' || ref?.kind === 'step')
+        return runFlow(s, { sourceId: ref.sourceId, flow: ref.flow, stepByStep: true });
       const fileUri = arg instanceof vs.Uri ? arg.toString() : undefined;
       const flow = await pickFlow(s, fileUri);
       return flow ? runFlow(s, { sourceId: flow.sourceId, flow: flow.name, stepByStep: true }) : undefined;
     },
     'oidcFlow.nextStep': () => {
-      if (!s.runs.next()) void vs.window.showInformationMessage('No step-by-step run is waiting. Start one with OIDC Flow: Run Flow Step by Step.');
+      if (!s.runs.next())
+        void vs.window.showInformationMessage(
+          'No step-by-step run is waiting. Start one with OIDC Flow: Run Flow Step by Step.',
+        );
     },
     'oidcFlow.continueRun': () => {
       if (!s.runs.continue()) void vs.window.showInformationMessage('No step-by-step run is waiting.');
@@ -124,7 +161,12 @@ export function flowCommands(s: Services) {
       const loaded = await load(s, sourceId);
       const steps = loaded?.file.flows?.[flowName]?.steps ?? [];
       const step = await vs.window.showQuickPick(
-        steps.map((st, i) => ({ label: st.name ?? st.id, description: `${i + 1}. ${st.id} · ${st.type}`, detail: i > 0 ? `Runs steps 1–${i} first, since they feed it.` : undefined, value: st.id })),
+        steps.map((st, i) => ({
+          label: st.name ?? st.id,
+          description: `${i + 1}. ${st.id} · ${st.type}`,
+          detail: i > 0 ? `Runs steps 1–${i} first, since they feed it.` : undefined,
+          value: st.id,
+        })),
         { placeHolder: `Run ${flowName} up to which step?`, ignoreFocusOut: true },
       );
       return step ? runFlow(s, { sourceId, flow: flowName, upToStep: step.value }) : undefined;
@@ -134,14 +176,21 @@ export function flowCommands(s: Services) {
     },
     'oidcFlow.selectEnvironment': async (arg?: unknown) => {
       const ref = refOf(arg);
-      const source = ref && 'sourceId' in ref ? await s.index.get(ref.sourceId) : await pickFileSource(s, 'Choose the environment of which flow file?');
+      const source =
+        ref && 'sourceId' in ref
+          ? await s.index.get(ref.sourceId)
+          : await pickFileSource(s, 'Choose the environment of which flow file?');
       if (!source || source === 'new') return;
       if (!source.file) {
-        void vs.window.showErrorMessage(`${source.label} does not load: ${source.firstError ?? 'fix its problems first'}.`);
+        void vs.window.showErrorMessage(
+          `${source.label} does not load: ${source.firstError ?? 'fix its problems first'}.`,
+        );
         return;
       }
       if (Object.keys(source.file.environments ?? {}).length <= 1) {
-        void vs.window.showInformationMessage(`${source.label} has ${Object.keys(source.file.environments ?? {}).length === 0 ? 'no environments' : 'only one environment'}.`);
+        void vs.window.showInformationMessage(
+          `${source.label} has ${Object.keys(source.file.environments ?? {}).length === 0 ? 'no environments' : 'only one environment'}.`,
+        );
         return;
       }
       const env = await pickEnvironment(s, source, source.file);

@@ -1,7 +1,13 @@
 import type * as vscode from 'vscode';
 import type { GatewaySourceKind } from '../../core/gateway/model';
 import type { GatewaySourceConfig } from '../gateway/gateway-settings';
-import { GATEWAY_NAME, GATEWAY_SETTING, gatewayKindLabel, gatewaySourceId, readGatewaySettings } from '../gateway/gateway-settings';
+import {
+  GATEWAY_NAME,
+  GATEWAY_SETTING,
+  gatewayKindLabel,
+  gatewaySourceId,
+  readGatewaySettings,
+} from '../gateway/gateway-settings';
 import type { GatewaySourceState } from '../gateway/gateway-source-store';
 import { refOf } from '../trees/node';
 import type { CommandId } from './command-ids';
@@ -25,12 +31,19 @@ function httpUrl(value: string, optional = false): string | undefined {
 }
 
 /** The source a command was invoked on (tree node), or one the person picks. */
-async function pickSource(s: Services, arg: unknown, placeHolder: string, filter: (state: GatewaySourceState) => boolean = () => true): Promise<GatewaySourceState | undefined> {
+async function pickSource(
+  s: Services,
+  arg: unknown,
+  placeHolder: string,
+  filter: (state: GatewaySourceState) => boolean = () => true,
+): Promise<GatewaySourceState | undefined> {
   const ref = refOf(arg);
   if (ref?.kind === 'gatewaySource') return s.gateways.state(ref.sourceId);
   const states = s.gateways.states().filter(filter);
   if (states.length === 0) {
-    void s.vs.window.showInformationMessage('No matching gateway source is configured. Add one with "OIDC Flow: Add Gateway Source".');
+    void s.vs.window.showInformationMessage(
+      'No matching gateway source is configured. Add one with "OIDC Flow: Add Gateway Source".',
+    );
     return undefined;
   }
   if (states.length === 1) return states[0];
@@ -56,8 +69,15 @@ async function saveSource(vs: typeof vscode, config: GatewaySourceConfig): Promi
   const settings = vs.workspace.getConfiguration('oidcFlow');
   const workspace = (vs.workspace.workspaceFolders?.length ?? 0) > 0;
   // A workspace list replaces the user one, so the first workspace entry starts from what is shown now.
-  const base = (workspace ? listAt(vs, 'workspaceValue') : listAt(vs, 'globalValue')) ?? (settings.get<unknown[]>(GATEWAY_SETTING) ?? []);
-  await settings.update(GATEWAY_SETTING, [...base.filter((entry) => !named(entry, config.name)), config], workspace ? vs.ConfigurationTarget.Workspace : vs.ConfigurationTarget.Global);
+  const base =
+    (workspace ? listAt(vs, 'workspaceValue') : listAt(vs, 'globalValue')) ??
+    settings.get<unknown[]>(GATEWAY_SETTING) ??
+    [];
+  await settings.update(
+    GATEWAY_SETTING,
+    [...base.filter((entry) => !named(entry, config.name)), config],
+    workspace ? vs.ConfigurationTarget.Workspace : vs.ConfigurationTarget.Global,
+  );
 }
 
 async function askFile(s: Services, kind: 'deck' | 'apache'): Promise<string | undefined> {
@@ -85,24 +105,44 @@ async function askToken(vs: typeof vscode, kind: 'admin-api' | 'konnect', name: 
 }
 
 /** The fields of one kind of source; undefined when the person cancelled. */
-async function askFields(s: Services, kind: GatewaySourceKind, name: string): Promise<{ config: GatewaySourceConfig; token?: string } | undefined> {
+async function askFields(
+  s: Services,
+  kind: GatewaySourceKind,
+  name: string,
+): Promise<{ config: GatewaySourceConfig; token?: string } | undefined> {
   const vs = s.vs;
   const config: GatewaySourceConfig = { name, kind };
   let token: string | undefined;
   if (kind === 'admin-api') {
-    const adminUrl = await input(vs, { title: 'Add Gateway Source: Admin API URL', prompt: 'Kong Admin API URL', value: 'http://localhost:8001', validateInput: (v) => httpUrl(v.trim()) });
+    const adminUrl = await input(vs, {
+      title: 'Add Gateway Source: Admin API URL',
+      prompt: 'Kong Admin API URL',
+      value: 'http://localhost:8001',
+      validateInput: (v) => httpUrl(v.trim()),
+    });
     if (!adminUrl) return undefined;
     config.adminUrl = adminUrl;
-    const workspace = await input(vs, { title: 'Add Gateway Source: workspace', prompt: 'Kong Enterprise workspace (leave empty for the default one)' });
+    const workspace = await input(vs, {
+      title: 'Add Gateway Source: workspace',
+      prompt: 'Kong Enterprise workspace (leave empty for the default one)',
+    });
     if (workspace === undefined) return undefined;
     if (workspace) config.workspace = workspace;
     token = await askToken(vs, kind, name);
     if (token === undefined) return undefined;
   } else if (kind === 'konnect') {
-    const region = await vs.window.showQuickPick(KONNECT_REGIONS, { title: 'Add Gateway Source: Konnect region', placeHolder: 'The region of the control plane', ignoreFocusOut: true });
+    const region = await vs.window.showQuickPick(KONNECT_REGIONS, {
+      title: 'Add Gateway Source: Konnect region',
+      placeHolder: 'The region of the control plane',
+      ignoreFocusOut: true,
+    });
     if (!region) return undefined;
     config.region = region;
-    const controlPlane = await input(vs, { title: 'Add Gateway Source: control plane', prompt: 'Control plane name or id', validateInput: (v) => (v.trim() ? undefined : 'Enter the control plane name or id.') });
+    const controlPlane = await input(vs, {
+      title: 'Add Gateway Source: control plane',
+      prompt: 'Control plane name or id',
+      validateInput: (v) => (v.trim() ? undefined : 'Enter the control plane name or id.'),
+    });
     if (!controlPlane) return undefined;
     config.controlPlane = controlPlane;
     token = await askToken(vs, kind, name);
@@ -113,7 +153,11 @@ async function askFields(s: Services, kind: GatewaySourceKind, name: string): Pr
     config.path = path;
   }
   if (kind !== 'apache') {
-    const proxyUrl = await input(vs, { title: 'Add Gateway Source: proxy URL', prompt: 'The gateway\'s proxy base URL, to show full route URLs (optional), e.g. http://localhost:8000', validateInput: (v) => httpUrl(v.trim(), true) });
+    const proxyUrl = await input(vs, {
+      title: 'Add Gateway Source: proxy URL',
+      prompt: "The gateway's proxy base URL, to show full route URLs (optional), e.g. http://localhost:8000",
+      validateInput: (v) => httpUrl(v.trim(), true),
+    });
     if (proxyUrl === undefined) return undefined;
     if (proxyUrl) config.proxyUrl = proxyUrl;
   }
@@ -123,12 +167,32 @@ async function askFields(s: Services, kind: GatewaySourceKind, name: string): Pr
 async function addGatewaySource(s: Services): Promise<void> {
   const vs = s.vs;
   const kinds: Array<{ label: string; detail: string; source: GatewaySourceKind }> = [
-    { label: '$(server-environment) Kong Admin API', detail: 'A Kong Gateway\'s Admin API, e.g. http://localhost:8001 (RBAC token optional).', source: 'admin-api' },
-    { label: '$(cloud) Konnect control plane', detail: 'A Konnect control plane, read with a personal access token.', source: 'konnect' },
-    { label: '$(file-code) decK file', detail: 'A declarative config file (kong.yaml) in the workspace.', source: 'deck' },
-    { label: '$(file) Apache config', detail: 'An Apache httpd config protecting locations with mod_auth_openidc.', source: 'apache' },
+    {
+      label: '$(server-environment) Kong Admin API',
+      detail: "A Kong Gateway's Admin API, e.g. http://localhost:8001 (RBAC token optional).",
+      source: 'admin-api',
+    },
+    {
+      label: '$(cloud) Konnect control plane',
+      detail: 'A Konnect control plane, read with a personal access token.',
+      source: 'konnect',
+    },
+    {
+      label: '$(file-code) decK file',
+      detail: 'A declarative config file (kong.yaml) in the workspace.',
+      source: 'deck',
+    },
+    {
+      label: '$(file) Apache config',
+      detail: 'An Apache httpd config protecting locations with mod_auth_openidc.',
+      source: 'apache',
+    },
   ];
-  const picked = await vs.window.showQuickPick(kinds, { title: 'Add Gateway Source: kind', placeHolder: 'Where is the gateway configuration?', ignoreFocusOut: true });
+  const picked = await vs.window.showQuickPick(kinds, {
+    title: 'Add Gateway Source: kind',
+    placeHolder: 'Where is the gateway configuration?',
+    ignoreFocusOut: true,
+  });
   if (!picked) return;
   const taken = new Set(readGatewaySettings(vs).sources.map((source) => source.name));
   const suggestion = { 'admin-api': 'kong', konnect: 'konnect', deck: 'kong-deck', apache: 'apache' }[picked.source];
@@ -138,7 +202,12 @@ async function addGatewaySource(s: Services): Promise<void> {
     title: 'Add Gateway Source: name',
     prompt: 'A name for this source, shown in the Gateway Routes view',
     value,
-    validateInput: (v) => (!GATEWAY_NAME.test(v.trim()) ? 'Letters, digits, ".", "-" and "_" only.' : taken.has(v.trim()) ? `A source named ${v.trim()} exists already.` : undefined),
+    validateInput: (v) =>
+      !GATEWAY_NAME.test(v.trim())
+        ? 'Letters, digits, ".", "-" and "_" only.'
+        : taken.has(v.trim())
+          ? `A source named ${v.trim()} exists already.`
+          : undefined,
   });
   if (!name) return;
   const answers = await askFields(s, picked.source, name);
@@ -146,7 +215,9 @@ async function addGatewaySource(s: Services): Promise<void> {
   // The token first: the setting change triggers the first read, which needs it.
   if (answers.token) await s.gatewayTokens.set(name, answers.token);
   await saveSource(vs, answers.config);
-  void vs.window.showInformationMessage(`Added the gateway source ${name} (${gatewayKindLabel(picked.source)}). Its routes appear in the Gateway Routes view.`);
+  void vs.window.showInformationMessage(
+    `Added the gateway source ${name} (${gatewayKindLabel(picked.source)}). Its routes appear in the Gateway Routes view.`,
+  );
 }
 
 async function removeGatewaySource(s: Services, arg: unknown): Promise<void> {
@@ -154,7 +225,11 @@ async function removeGatewaySource(s: Services, arg: unknown): Promise<void> {
   const state = await pickSource(s, arg, 'Remove which gateway source?');
   if (!state) return;
   const name = state.config.name;
-  const answer = await vs.window.showWarningMessage(`Remove the gateway source ${name}? Its stored token is deleted too.`, { modal: true }, 'Remove');
+  const answer = await vs.window.showWarningMessage(
+    `Remove the gateway source ${name}? Its stored token is deleted too.`,
+    { modal: true },
+    'Remove',
+  );
   if (answer !== 'Remove') return;
   const settings = vs.workspace.getConfiguration('oidcFlow');
   for (const [level, target] of [
@@ -162,18 +237,30 @@ async function removeGatewaySource(s: Services, arg: unknown): Promise<void> {
     ['globalValue', vs.ConfigurationTarget.Global],
   ] as const) {
     const list = listAt(vs, level);
-    if (list?.some((entry) => named(entry, name))) await settings.update(GATEWAY_SETTING, list.filter((entry) => !named(entry, name)), target);
+    if (list?.some((entry) => named(entry, name)))
+      await settings.update(
+        GATEWAY_SETTING,
+        list.filter((entry) => !named(entry, name)),
+        target,
+      );
   }
   await s.gatewayTokens.delete(name);
 }
 
 async function setGatewayToken(s: Services, arg: unknown): Promise<void> {
   const vs = s.vs;
-  const state = await pickSource(s, arg, 'Set the token of which gateway source?', (candidate) => candidate.config.kind === 'admin-api' || candidate.config.kind === 'konnect');
+  const state = await pickSource(
+    s,
+    arg,
+    'Set the token of which gateway source?',
+    (candidate) => candidate.config.kind === 'admin-api' || candidate.config.kind === 'konnect',
+  );
   if (!state) return;
   const { kind, name } = state.config;
   if (kind !== 'admin-api' && kind !== 'konnect') {
-    void vs.window.showInformationMessage(`${name} is a ${gatewayKindLabel(kind)}: it is read from a file and needs no token.`);
+    void vs.window.showInformationMessage(
+      `${name} is a ${gatewayKindLabel(kind)}: it is read from a file and needs no token.`,
+    );
     return;
   }
   const token = await askToken(vs, kind, name);

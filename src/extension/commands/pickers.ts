@@ -8,11 +8,20 @@ import type { FlowEntry, FlowSource, IdpEntry, RouteEntry } from '../workspace/s
 import { ENV_CHOICE_KEY, flowEntries, idpEntries, routeEntries } from '../workspace/source-model';
 import type { Services } from './command-services';
 
-
 type Item<T> = vscode.QuickPickItem & { value: T };
 
-async function pick<T>(vs: typeof vscode, items: Array<Item<T>>, placeHolder: string, title?: string): Promise<T | undefined> {
-  const chosen = await vs.window.showQuickPick(items, { placeHolder, title, matchOnDescription: true, ignoreFocusOut: true });
+async function pick<T>(
+  vs: typeof vscode,
+  items: Array<Item<T>>,
+  placeHolder: string,
+  title?: string,
+): Promise<T | undefined> {
+  const chosen = await vs.window.showQuickPick(items, {
+    placeHolder,
+    title,
+    matchOnDescription: true,
+    ignoreFocusOut: true,
+  });
   return chosen?.value;
 }
 
@@ -20,14 +29,30 @@ async function pick<T>(vs: typeof vscode, items: Array<Item<T>>, placeHolder: st
 export async function pickIdp(s: Services, placeHolder = 'Pick an identity provider'): Promise<IdpEntry | undefined> {
   const entries = idpEntries(await s.index.sources());
   if (entries.length === 0) {
-    offer(s.vs.window.showInformationMessage('There is no identity provider yet: add one to a flow file, or start the sandbox.', 'Add IdP', 'Start Sandbox'), {
-      'Add IdP': () => executeCommand(s.vs, 'oidcFlow.addIdp'),
-      'Start Sandbox': () => executeCommand(s.vs, 'oidcFlow.startSandbox'),
-    });
+    offer(
+      s.vs.window.showInformationMessage(
+        'There is no identity provider yet: add one to a flow file, or start the sandbox.',
+        'Add IdP',
+        'Start Sandbox',
+      ),
+      {
+        'Add IdP': () => executeCommand(s.vs, 'oidcFlow.addIdp'),
+        'Start Sandbox': () => executeCommand(s.vs, 'oidcFlow.startSandbox'),
+      },
+    );
     return undefined;
   }
   if (entries.length === 1) return entries[0];
-  return pick(s.vs, entries.map((e) => ({ label: e.name, description: e.sourceKind === 'sandbox' ? 'sandbox' : e.sourceLabel, detail: e.issuer, value: e })), placeHolder);
+  return pick(
+    s.vs,
+    entries.map((e) => ({
+      label: e.name,
+      description: e.sourceKind === 'sandbox' ? 'sandbox' : e.sourceLabel,
+      detail: e.issuer,
+      value: e,
+    })),
+    placeHolder,
+  );
 }
 
 export async function idpById(s: Services, idpId: string): Promise<IdpEntry | undefined> {
@@ -36,24 +61,43 @@ export async function idpById(s: Services, idpId: string): Promise<IdpEntry | un
 
 /** Picks a flow from every file, or from one file when `sourceId` is given. */
 export async function pickFlow(s: Services, sourceId?: string): Promise<FlowEntry | undefined> {
-  const files = (await s.index.sources()).filter((x) => x.kind === 'file' && (sourceId === undefined || x.id === sourceId));
+  const files = (await s.index.sources()).filter(
+    (x) => x.kind === 'file' && (sourceId === undefined || x.id === sourceId),
+  );
   const flows = flowEntries(files);
   const broken = files.find((f) => f.errorCount > 0);
   if (flows.length === 0 && broken) {
-    offer(s.vs.window.showErrorMessage(`${broken.label} does not load: ${broken.firstError ?? 'it has problems'}.`, 'Open File'), {
-      'Open File': () => s.vs.window.showTextDocument(s.vs.Uri.parse(broken.id)),
-    });
+    offer(
+      s.vs.window.showErrorMessage(
+        `${broken.label} does not load: ${broken.firstError ?? 'it has problems'}.`,
+        'Open File',
+      ),
+      {
+        'Open File': () => s.vs.window.showTextDocument(s.vs.Uri.parse(broken.id)),
+      },
+    );
     return undefined;
   }
   if (flows.length === 0) {
-    offer(s.vs.window.showInformationMessage('No flow files in this workspace (*.oidc-flow.yaml). Import one from Insomnia or Postman, or run the built-in demo.', 'Import', 'Run Demo'), {
-      Import: () => executeCommand(s.vs, 'oidcFlow.importCollection'),
-      'Run Demo': () => executeCommand(s.vs, 'oidcFlow.runDemo'),
-    });
+    offer(
+      s.vs.window.showInformationMessage(
+        'No flow files in this workspace (*.oidc-flow.yaml). Import one from Insomnia or Postman, or run the built-in demo.',
+        'Import',
+        'Run Demo',
+      ),
+      {
+        Import: () => executeCommand(s.vs, 'oidcFlow.importCollection'),
+        'Run Demo': () => executeCommand(s.vs, 'oidcFlow.runDemo'),
+      },
+    );
     return undefined;
   }
   if (flows.length === 1) return flows[0];
-  return pick(s.vs, flows.map((f) => ({ label: f.name, description: f.sourceLabel, detail: f.description, value: f })), 'Pick a flow to run');
+  return pick(
+    s.vs,
+    flows.map((f) => ({ label: f.name, description: f.sourceLabel, detail: f.description, value: f })),
+    'Pick a flow to run',
+  );
 }
 
 export async function pickRoute(s: Services): Promise<RouteEntry | undefined> {
@@ -62,13 +106,30 @@ export async function pickRoute(s: Services): Promise<RouteEntry | undefined> {
     void s.vs.window.showInformationMessage('No gateway routes yet: add routes to a flow file, or start the sandbox.');
     return undefined;
   }
-  return pick(s.vs, routes.map((r) => ({ label: r.name, description: `${r.method} ${r.url}`, detail: `${r.service} · ${r.plugin} · ${r.sourceLabel}`, value: r })), 'Pick a route to call');
+  return pick(
+    s.vs,
+    routes.map((r) => ({
+      label: r.name,
+      description: `${r.method} ${r.url}`,
+      detail: `${r.service} · ${r.plugin} · ${r.sourceLabel}`,
+      value: r,
+    })),
+    'Pick a route to call',
+  );
 }
 
 /** Picks a source file (and optionally offers a new file). */
-export async function pickFileSource(s: Services, placeHolder: string, offerNew?: string): Promise<FlowSource | 'new' | undefined> {
+export async function pickFileSource(
+  s: Services,
+  placeHolder: string,
+  offerNew?: string,
+): Promise<FlowSource | 'new' | undefined> {
   const files = (await s.index.sources()).filter((x) => x.kind === 'file');
-  const items: Array<Item<FlowSource | 'new'>> = files.map((f) => ({ label: f.label, description: f.errorCount > 0 ? `${f.errorCount} problems` : undefined, value: f }));
+  const items: Array<Item<FlowSource | 'new'>> = files.map((f) => ({
+    label: f.label,
+    description: f.errorCount > 0 ? `${f.errorCount} problems` : undefined,
+    value: f,
+  }));
   if (offerNew) items.unshift({ label: `$(new-file) ${offerNew}`, value: 'new' });
   if (items.length === 0) return undefined;
   if (items.length === 1 && !offerNew) return items[0]!.value;
@@ -92,19 +153,34 @@ function usesSandbox(values: Record<string, unknown>): boolean {
  * The environment for a run: asked when the file has several (the last
  * choice first, the file's default marked); `null` when the person cancelled.
  */
-export async function pickEnvironment(s: Services, source: FlowSource, file: FlowFile, flow?: string, options: { ask?: boolean } = {}): Promise<string | undefined | null> {
+export async function pickEnvironment(
+  s: Services,
+  source: FlowSource,
+  file: FlowFile,
+  flow?: string,
+  options: { ask?: boolean } = {},
+): Promise<string | undefined | null> {
   const envs = Object.keys(file.environments ?? {});
   if (envs.length <= 1) return envs[0];
   const remembered = rememberedEnv(s, source.id);
   if (options.ask === false && remembered && envs.includes(remembered)) return remembered;
   const flowEnv = flow ? file.flows?.[flow]?.env : undefined;
   const fallback = flowEnv ?? file.defaultEnvironment ?? (envs.includes('default') ? 'default' : envs[0]);
-  const order = [...new Set([remembered, fallback, ...envs].filter((e): e is string => e !== undefined && envs.includes(e)))];
+  const order = [
+    ...new Set([remembered, fallback, ...envs].filter((e): e is string => e !== undefined && envs.includes(e))),
+  ];
   const chosen = await pick(
     s.vs,
     order.map((name) => ({
       label: name,
-      description: [name === remembered ? 'last used' : undefined, name === fallback ? 'default' : undefined, usesSandbox(file.environments?.[name] ?? {}) ? 'runs on the local sandbox' : undefined].filter(Boolean).join(' · ') || undefined,
+      description:
+        [
+          name === remembered ? 'last used' : undefined,
+          name === fallback ? 'default' : undefined,
+          usesSandbox(file.environments?.[name] ?? {}) ? 'runs on the local sandbox' : undefined,
+        ]
+          .filter(Boolean)
+          .join(' · ') || undefined,
       value: name,
     })),
     `Environment for ${flow ?? source.label}`,
@@ -115,7 +191,12 @@ export async function pickEnvironment(s: Services, source: FlowSource, file: Flo
 }
 
 function tokenItem(meta: TokenMeta): Item<TokenMeta> {
-  return { label: `$(key) ${meta.idpName}`, description: `${meta.grant} · ${formatTimeLeft(secondsLeft(meta, Date.now()))}`, detail: meta.scope ? `scope ${meta.scope}` : undefined, value: meta };
+  return {
+    label: `$(key) ${meta.idpName}`,
+    description: `${meta.grant} · ${formatTimeLeft(secondsLeft(meta, Date.now()))}`,
+    detail: meta.scope ? `scope ${meta.scope}` : undefined,
+    value: meta,
+  };
 }
 
 /** Picks a fetched token (newest first); undefined when there is none or the person cancelled. */
@@ -137,12 +218,18 @@ export async function tokenFromUser(s: Services, prompt: string): Promise<string
   const editor = vs.window.activeTextEditor;
   const selected = editor && !editor.selection.isEmpty ? editor.document.getText(editor.selection).trim() : '';
   if (selected && TOKEN_SHAPE.test(selected)) return selected;
-  const typed = await vs.window.showInputBox({ prompt: `${prompt} (it is not stored); leave empty to use the clipboard`, password: true, ignoreFocusOut: true });
+  const typed = await vs.window.showInputBox({
+    prompt: `${prompt} (it is not stored); leave empty to use the clipboard`,
+    password: true,
+    ignoreFocusOut: true,
+  });
   if (typed === undefined) return undefined;
   if (typed.trim() !== '') return typed.trim();
   const clip = (await vs.env.clipboard.readText()).trim();
   if (!clip) {
-    void vs.window.showWarningMessage('The clipboard is empty: paste a token into the input box, or select one in an editor.');
+    void vs.window.showWarningMessage(
+      'The clipboard is empty: paste a token into the input box, or select one in an editor.',
+    );
     return undefined;
   }
   return clip;
@@ -152,12 +239,20 @@ export async function tokenFromUser(s: Services, prompt: string): Promise<string
  * A token for an operation: a fetched one (tree item or picker), or one
  * the person gives. Returns the value and where it came from.
  */
-export async function tokenForOperation(s: Services, arg: { tokenId?: string } | undefined, idpId: string | undefined, verb: string): Promise<{ token: string; meta?: TokenMeta } | undefined> {
+export async function tokenForOperation(
+  s: Services,
+  arg: { tokenId?: string } | undefined,
+  idpId: string | undefined,
+  verb: string,
+): Promise<{ token: string; meta?: TokenMeta } | undefined> {
   let meta = arg?.tokenId ? s.vault.get(arg.tokenId) : undefined;
   if (!meta) {
     const tokens = idpId ? s.vault.forIdp(idpId) : s.vault.list();
     if (tokens.length > 0) {
-      const items: Array<Item<TokenMeta | 'other'>> = [...tokens.map(tokenItem), { label: '$(edit) Another token…', description: 'selection, input or clipboard', value: 'other' }];
+      const items: Array<Item<TokenMeta | 'other'>> = [
+        ...tokens.map(tokenItem),
+        { label: '$(edit) Another token…', description: 'selection, input or clipboard', value: 'other' },
+      ];
       const chosen = await pick(s.vs, items, `Which token to ${verb}?`);
       if (chosen === undefined) return undefined;
       if (chosen !== 'other') meta = chosen;

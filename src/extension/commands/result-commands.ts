@@ -17,7 +17,11 @@ async function askReveal(vs: typeof vscode, what: string): Promise<boolean | und
   if (readSettings(vs).redaction === 'always') return false;
   const choice = await vs.window.showWarningMessage(
     `${what}: redacted, or with secrets?`,
-    { modal: true, detail: 'Tokens, client secrets and credentials are masked by default. Include them only if you need to replay the exact calls, and never share the result.' },
+    {
+      modal: true,
+      detail:
+        'Tokens, client secrets and credentials are masked by default. Include them only if you need to replay the exact calls, and never share the result.',
+    },
     'Redacted',
     'Include Secrets',
   );
@@ -30,7 +34,10 @@ function liveRecorder(s: Services, runId: string | undefined) {
     return undefined;
   }
   const recorder = s.store.recorder(runId);
-  if (!recorder) void s.vs.window.showInformationMessage('That run is from an earlier session; only its redacted summary was kept. Run it again to export it.');
+  if (!recorder)
+    void s.vs.window.showInformationMessage(
+      'That run is from an earlier session; only its redacted summary was kept. Run it again to export it.',
+    );
   return recorder;
 }
 
@@ -50,13 +57,24 @@ export function resultCommands(s: Services) {
       if (reveal === undefined) return;
       const folder = vs.workspace.workspaceFolders?.[0]?.uri;
       const name = `${recorder.view(false).flow || 'run'}-${new Date().toISOString().replace(/[:.]/g, '-')}.har`;
-      const target = await vs.window.showSaveDialog({ defaultUri: folder ? vs.Uri.joinPath(folder, name) : undefined, filters: { HAR: ['har'] }, saveLabel: reveal ? 'Export with Secrets' : 'Export Redacted' });
+      const target = await vs.window.showSaveDialog({
+        defaultUri: folder ? vs.Uri.joinPath(folder, name) : undefined,
+        filters: { HAR: ['har'] },
+        saveLabel: reveal ? 'Export with Secrets' : 'Export Redacted',
+      });
       if (!target) return;
       const { toHar } = await import('../../core/http/har');
       const version = String((s.context.extension.packageJSON as { version?: string }).version ?? '0');
-      await vs.workspace.fs.writeFile(target, new TextEncoder().encode(`${JSON.stringify(toHar(exchanges, { reveal, creatorVersion: version }), null, 2)}\n`));
-      s.log.info(`Exported ${exchanges.length} exchanges as HAR (${reveal ? 'WITH secrets' : 'redacted'}) to ${target.fsPath}`);
-      void vs.window.showInformationMessage(`Exported ${exchanges.length} exchange${exchanges.length === 1 ? '' : 's'} ${reveal ? 'WITH secrets' : 'redacted'}.`);
+      await vs.workspace.fs.writeFile(
+        target,
+        new TextEncoder().encode(`${JSON.stringify(toHar(exchanges, { reveal, creatorVersion: version }), null, 2)}\n`),
+      );
+      s.log.info(
+        `Exported ${exchanges.length} exchanges as HAR (${reveal ? 'WITH secrets' : 'redacted'}) to ${target.fsPath}`,
+      );
+      void vs.window.showInformationMessage(
+        `Exported ${exchanges.length} exchange${exchanges.length === 1 ? '' : 's'} ${reveal ? 'WITH secrets' : 'redacted'}.`,
+      );
     },
     'oidcFlow.copyCurl': async (arg?: unknown, exchangeId?: unknown) => {
       const recorder = liveRecorder(s, runIdOf(s, arg));
@@ -65,7 +83,12 @@ export function resultCommands(s: Services) {
       if (!id) {
         const view = recorder.view(true);
         const chosen = await vs.window.showQuickPick(
-          view.exchanges.map((x) => ({ label: `${x.method} ${x.label}`, description: x.status !== undefined ? String(x.status) : (x.error?.code ?? ''), detail: x.url, value: x.id })),
+          view.exchanges.map((x) => ({
+            label: `${x.method} ${x.label}`,
+            description: x.status !== undefined ? String(x.status) : (x.error?.code ?? ''),
+            detail: x.url,
+            value: x.id,
+          })),
           { placeHolder: 'Copy which request as curl?' },
         );
         id = chosen?.value;
@@ -83,9 +106,15 @@ export function resultCommands(s: Services) {
       let run = candidates.map((id) => s.store.view(id)).find((v) => v?.verdict);
       run ??= s.history.lastRejection();
       if (!run?.verdict) {
-        offer(vs.window.showInformationMessage('No rejected call yet. The demo scenario ends with one: the gateway\'s 401 after the app is deactivated.', 'Run Demo'), {
-          'Run Demo': () => executeCommand(vs, 'oidcFlow.runDemo'),
-        });
+        offer(
+          vs.window.showInformationMessage(
+            "No rejected call yet. The demo scenario ends with one: the gateway's 401 after the app is deactivated.",
+            'Run Demo',
+          ),
+          {
+            'Run Demo': () => executeCommand(vs, 'oidcFlow.runDemo'),
+          },
+        );
         return;
       }
       s.panel.showRun(run.id, { stepPath: run.verdict.stepPath });
@@ -112,7 +141,11 @@ export function resultCommands(s: Services) {
         await s.history.remove(ref.runId);
         return;
       }
-      const sure = await vs.window.showWarningMessage('Clear the run history of this workspace?', { modal: true }, 'Clear');
+      const sure = await vs.window.showWarningMessage(
+        'Clear the run history of this workspace?',
+        { modal: true },
+        'Clear',
+      );
       if (sure) await s.history.clear();
     },
   } satisfies Partial<Record<CommandId, Handler>>;

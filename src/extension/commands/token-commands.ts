@@ -9,11 +9,25 @@ import { refOf } from '../trees/node';
 import type { FlowSource, IdpEntry } from '../workspace/source-model';
 import { routeEntries, singleStepFile } from '../workspace/source-model';
 import type { CommandId } from './command-ids';
-import { idpById, pickEnvironment, pickIdp, pickRoute, pickVaultToken, tokenForOperation, tokenFromUser } from './pickers';
+import {
+  idpById,
+  pickEnvironment,
+  pickIdp,
+  pickRoute,
+  pickVaultToken,
+  tokenForOperation,
+  tokenFromUser,
+} from './pickers';
 import type { Handler, Services } from './command-services';
 
 /** Runs steps as a one-off flow next to an IdP's (or route's) file, so IdPs, environments and secrets resolve as in a flow. */
-export async function runOneOff(s: Services, sourceId: string, title: string, steps: StepDef[], options: { vars?: Record<string, unknown>; secrets?: string[] } = {}): Promise<RunOutcome | undefined> {
+export async function runOneOff(
+  s: Services,
+  sourceId: string,
+  title: string,
+  steps: StepDef[],
+  options: { vars?: Record<string, unknown>; secrets?: string[] } = {},
+): Promise<RunOutcome | undefined> {
   let loaded;
   try {
     loaded = await s.index.loadForRun(sourceId);
@@ -55,12 +69,42 @@ export interface FetchedToken {
 }
 
 const GRANT_ITEMS: Array<{ label: string; description: GrantType; detail: string; value: GrantType }> = [
-  { label: 'Client credentials', description: 'client_credentials', detail: 'A token for the client itself (machine to machine).', value: 'client_credentials' },
-  { label: 'Authorization code + PKCE', description: 'authorization_code', detail: 'Signs a person in: opens the system browser.', value: 'authorization_code' },
-  { label: 'Device code', description: 'device_code', detail: 'Signs a person in on another device with a short code.', value: 'device_code' },
-  { label: 'Refresh token', description: 'refresh_token', detail: 'A new access token from the refresh token of one fetched earlier.', value: 'refresh_token' },
-  { label: 'Token exchange', description: 'token_exchange', detail: 'RFC 8693: trades a token you have for one for another audience.', value: 'token_exchange' },
-  { label: 'Resource owner password', description: 'password', detail: 'A user name and password sent to the IdP (legacy; most IdPs disable it).', value: 'password' },
+  {
+    label: 'Client credentials',
+    description: 'client_credentials',
+    detail: 'A token for the client itself (machine to machine).',
+    value: 'client_credentials',
+  },
+  {
+    label: 'Authorization code + PKCE',
+    description: 'authorization_code',
+    detail: 'Signs a person in: opens the system browser.',
+    value: 'authorization_code',
+  },
+  {
+    label: 'Device code',
+    description: 'device_code',
+    detail: 'Signs a person in on another device with a short code.',
+    value: 'device_code',
+  },
+  {
+    label: 'Refresh token',
+    description: 'refresh_token',
+    detail: 'A new access token from the refresh token of one fetched earlier.',
+    value: 'refresh_token',
+  },
+  {
+    label: 'Token exchange',
+    description: 'token_exchange',
+    detail: 'RFC 8693: trades a token you have for one for another audience.',
+    value: 'token_exchange',
+  },
+  {
+    label: 'Resource owner password',
+    description: 'password',
+    detail: 'A user name and password sent to the IdP (legacy; most IdPs disable it).',
+    value: 'password',
+  },
 ];
 
 /**
@@ -68,41 +112,94 @@ const GRANT_ITEMS: Array<{ label: string; description: GrantType; detail: string
  * refresh token, a subject token, a user name and password). Values that
  * are credentials go in `vars` and `secrets`, never into the step text.
  */
-async function grantStep(s: Services, idp: IdpEntry, grant: GrantType): Promise<{ step: StepDef; vars?: Record<string, unknown>; secrets: string[]; from?: TokenMeta } | undefined> {
+async function grantStep(
+  s: Services,
+  idp: IdpEntry,
+  grant: GrantType,
+): Promise<{ step: StepDef; vars?: Record<string, unknown>; secrets: string[]; from?: TokenMeta } | undefined> {
   const vs = s.vs;
-  const base = { id: 'token', name: `Fetch a token from ${idp.name}`, type: 'token' as const, idp: idp.name, grant, reuse: false };
+  const base = {
+    id: 'token',
+    name: `Fetch a token from ${idp.name}`,
+    type: 'token' as const,
+    idp: idp.name,
+    grant,
+    reuse: false,
+  };
   switch (grant) {
     case 'refresh_token': {
       const candidates = s.vault.forIdp(idp.id).filter((t) => t.hasRefreshToken);
       if (candidates.length === 0) {
-        offer(vs.window.showInformationMessage(`No token from ${idp.name} with a refresh token is kept. Fetch one with the authorization code or device grant and the offline_access scope first.`, 'Fetch Token'), {
-          'Fetch Token': () => executeCommand(vs, 'oidcFlow.fetchToken', { kind: 'idp', sourceId: idp.sourceId, name: idp.name, idpId: idp.id }),
-        });
+        offer(
+          vs.window.showInformationMessage(
+            `No token from ${idp.name} with a refresh token is kept. Fetch one with the authorization code or device grant and the offline_access scope first.`,
+            'Fetch Token',
+          ),
+          {
+            'Fetch Token': () =>
+              executeCommand(vs, 'oidcFlow.fetchToken', {
+                kind: 'idp',
+                sourceId: idp.sourceId,
+                name: idp.name,
+                idpId: idp.id,
+              }),
+          },
+        );
         return undefined;
       }
       const from = candidates.length === 1 ? candidates[0]! : await pickVaultToken(s, idp.id);
       if (!from) return undefined;
       const refreshToken = (await s.vault.values(from.id))?.refreshToken;
       if (!refreshToken) {
-        void vs.window.showWarningMessage('That token\'s refresh token is no longer in the secret store. Fetch a new token.');
+        void vs.window.showWarningMessage(
+          "That token's refresh token is no longer in the secret store. Fetch a new token.",
+        );
         return undefined;
       }
-      return { step: { ...base, refreshToken: '{{vars.refreshToken}}' }, vars: { refreshToken }, secrets: [refreshToken], from };
+      return {
+        step: { ...base, refreshToken: '{{vars.refreshToken}}' },
+        vars: { refreshToken },
+        secrets: [refreshToken],
+        from,
+      };
     }
     case 'token_exchange': {
       const given = await tokenForOperation(s, undefined, undefined, 'exchange');
       if (!given) return undefined;
-      const audience = await vs.window.showInputBox({ title: 'Token exchange: audience', prompt: 'The audience (or resource) the new token is for; leave empty for the IdP\'s default', ignoreFocusOut: true });
+      const audience = await vs.window.showInputBox({
+        title: 'Token exchange: audience',
+        prompt: "The audience (or resource) the new token is for; leave empty for the IdP's default",
+        ignoreFocusOut: true,
+      });
       if (audience === undefined) return undefined;
-      const step: StepDef = { ...base, subjectToken: '{{vars.subjectToken}}', subjectTokenType: 'urn:ietf:params:oauth:token-type:access_token', ...(audience.trim() ? { audience: audience.trim() } : {}) };
+      const step: StepDef = {
+        ...base,
+        subjectToken: '{{vars.subjectToken}}',
+        subjectTokenType: 'urn:ietf:params:oauth:token-type:access_token',
+        ...(audience.trim() ? { audience: audience.trim() } : {}),
+      };
       return { step, vars: { subjectToken: given.token }, secrets: [given.token] };
     }
     case 'password': {
-      const username = await vs.window.showInputBox({ title: `Password grant at ${idp.name}: user name`, prompt: 'The user to sign in as', ignoreFocusOut: true, validateInput: (v) => (v.trim() ? undefined : 'Enter a user name') });
+      const username = await vs.window.showInputBox({
+        title: `Password grant at ${idp.name}: user name`,
+        prompt: 'The user to sign in as',
+        ignoreFocusOut: true,
+        validateInput: (v) => (v.trim() ? undefined : 'Enter a user name'),
+      });
       if (!username) return undefined;
-      const password = await vs.window.showInputBox({ title: `Password grant at ${idp.name}: password`, prompt: `${username.trim()}'s password (sent to the IdP once, not stored)`, password: true, ignoreFocusOut: true });
+      const password = await vs.window.showInputBox({
+        title: `Password grant at ${idp.name}: password`,
+        prompt: `${username.trim()}'s password (sent to the IdP once, not stored)`,
+        password: true,
+        ignoreFocusOut: true,
+      });
       if (password === undefined) return undefined;
-      return { step: { ...base, username: '{{vars.username}}', password: '{{vars.password}}' }, vars: { username: username.trim(), password }, secrets: password ? [password] : [] };
+      return {
+        step: { ...base, username: '{{vars.username}}', password: '{{vars.password}}' },
+        vars: { username: username.trim(), password },
+        secrets: password ? [password] : [],
+      };
     }
     default:
       return { step: base, secrets: [] };
@@ -114,15 +211,23 @@ async function fetchToken(s: Services, arg: unknown): Promise<FetchedToken | und
   const idp = await idpFor(s, arg, 'Fetch a token from which identity provider?');
   if (!idp) return undefined;
   const wanted = (arg as { grant?: unknown } | undefined)?.grant;
-  const grant = GRANT_ITEMS.find((g) => g.value === wanted) ?? (await vs.window.showQuickPick(GRANT_ITEMS, { placeHolder: `Grant for ${idp.name}`, ignoreFocusOut: true }));
+  const grant =
+    GRANT_ITEMS.find((g) => g.value === wanted) ??
+    (await vs.window.showQuickPick(GRANT_ITEMS, { placeHolder: `Grant for ${idp.name}`, ignoreFocusOut: true }));
   if (!grant) return undefined;
   const planned = await grantStep(s, idp, grant.value);
   if (!planned) return undefined;
-  const outcome = await runOneOff(s, idp.sourceId, `Fetch token: ${idp.name} (${grant.value})`, [planned.step], { vars: planned.vars, secrets: planned.secrets });
+  const outcome = await runOneOff(s, idp.sourceId, `Fetch token: ${idp.name} (${grant.value})`, [planned.step], {
+    vars: planned.vars,
+    secrets: planned.secrets,
+  });
   const step = firstStep(outcome);
   const token = step?.result.token;
   if (!token) {
-    if (step?.error) void vs.window.showErrorMessage(`Fetching a token from ${idp.name} failed: ${step.error.message}${step.error.hint ? ` ${step.error.hint}` : ''}`);
+    if (step?.error)
+      void vs.window.showErrorMessage(
+        `Fetching a token from ${idp.name} failed: ${step.error.message}${step.error.hint ? ` ${step.error.hint}` : ''}`,
+      );
     return undefined;
   }
   const { classifyToken } = await import('../../core/jwt/decode');
@@ -144,10 +249,17 @@ async function fetchToken(s: Services, arg: unknown): Promise<FetchedToken | und
   s.refreshTrees();
   const { formatTimeLeft, secondsLeft } = await import('../secrets/token-vault');
   const ref = { kind: 'token' as const, tokenId: meta.id, idpId: idp.id };
-  offer(vs.window.showInformationMessage(`Token fetched from ${idp.name} (expires in ${formatTimeLeft(secondsLeft(meta, Date.now()))}). It is kept in VS Code's secret storage.`, 'Verify', 'Copy Token'), {
-    Verify: () => executeCommand(vs, 'oidcFlow.verifyToken', ref),
-    'Copy Token': () => executeCommand(vs, 'oidcFlow.copyToken', ref),
-  });
+  offer(
+    vs.window.showInformationMessage(
+      `Token fetched from ${idp.name} (expires in ${formatTimeLeft(secondsLeft(meta, Date.now()))}). It is kept in VS Code's secret storage.`,
+      'Verify',
+      'Copy Token',
+    ),
+    {
+      Verify: () => executeCommand(vs, 'oidcFlow.verifyToken', ref),
+      'Copy Token': () => executeCommand(vs, 'oidcFlow.copyToken', ref),
+    },
+  );
   return { ...ref, grant: grant.value, expiresAt: meta.expiresAt, scope: meta.scope, tokenKind: meta.kind };
 }
 
@@ -161,10 +273,21 @@ async function decodeToken(s: Services, arg: unknown): Promise<void> {
   const { decodeJwtParts, explainClaims } = await import('../../core/jwt');
   try {
     const decoded = decodeJwtParts(token);
-    const explained = Object.fromEntries(explainClaims(decoded.payload).map((c) => [c.name, `${c.label}: ${c.explanation}`]));
+    const explained = Object.fromEntries(
+      explainClaims(decoded.payload).map((c) => [c.name, `${c.label}: ${c.explanation}`]),
+    );
     const doc = await vs.workspace.openTextDocument({
       language: 'json',
-      content: JSON.stringify({ note: 'UNVERIFIED: decoded without checking the signature (use OIDC Flow: Verify Token to check it)', header: decoded.header, payload: decoded.payload, explanations: explained }, null, 2),
+      content: JSON.stringify(
+        {
+          note: 'UNVERIFIED: decoded without checking the signature (use OIDC Flow: Verify Token to check it)',
+          header: decoded.header,
+          payload: decoded.payload,
+          explanations: explained,
+        },
+        null,
+        2,
+      ),
     });
     await vs.window.showTextDocument(doc);
   } catch (error) {
@@ -183,9 +306,14 @@ async function verifyToken(s: Services, arg: unknown): Promise<void> {
   if (!idp) {
     const { classifyToken, decodeJwt } = await import('../../core/jwt/decode');
     if (classifyToken(token) !== 'jwt') {
-      void vs.window.showWarningMessage('This token is not a JWT (it is opaque or encrypted), so it cannot be verified locally. Introspect it at its IdP instead.', 'Introspect').then((c) => {
-        if (c) void executeCommand(vs, 'oidcFlow.introspectToken');
-      });
+      void vs.window
+        .showWarningMessage(
+          'This token is not a JWT (it is opaque or encrypted), so it cannot be verified locally. Introspect it at its IdP instead.',
+          'Introspect',
+        )
+        .then((c) => {
+          if (c) void executeCommand(vs, 'oidcFlow.introspectToken');
+        });
       return;
     }
     let iss: string | undefined;
@@ -202,35 +330,108 @@ async function verifyToken(s: Services, arg: unknown): Promise<void> {
     // Rendered issuers, so a file's "{{env.issuer}}" matches the token's iss.
     const entries = idpEntries(await s.index.sources(), displayContext(s.context.workspaceState, process.env));
     const matches = (e: IdpEntry) => e.issuer === iss || (e.sourceKind === 'sandbox' && sandboxIssuer === iss);
-    const items = [...entries.filter(matches), ...entries.filter((e) => !matches(e))].map((e) => ({ label: e.name, description: `${matches(e) ? 'issuer matches · ' : ''}${e.sourceLabel}`, value: e as IdpEntry | 'iss' }));
+    const items = [...entries.filter(matches), ...entries.filter((e) => !matches(e))].map((e) => ({
+      label: e.name,
+      description: `${matches(e) ? 'issuer matches · ' : ''}${e.sourceLabel}`,
+      value: e as IdpEntry | 'iss',
+    }));
     if (iss) items.unshift({ label: `$(globe) The token's issuer`, description: iss, value: 'iss' });
-    const chosen = await vs.window.showQuickPick(items, { placeHolder: 'Verify against the keys (JWKS) of which IdP?', ignoreFocusOut: true });
+    const chosen = await vs.window.showQuickPick(items, {
+      placeHolder: 'Verify against the keys (JWKS) of which IdP?',
+      ignoreFocusOut: true,
+    });
     if (!chosen) return;
     if (chosen.value === 'iss') {
-      const source: FlowSource = { id: 'token-issuer', kind: 'file', label: 'the token\'s issuer', errorCount: 0, file: { version: 1, idps: { issuer: { issuer: iss! } } } };
-      await s.runs.run({ source, file: singleStepFile(source.file!, 'one-off', [{ id: 'verify', name: 'Verify the token against the issuer\'s JWKS', type: 'verify', token: '{{vars.token}}', idp: 'issuer' }], { token }), flow: 'one-off', title: `Verify token (${iss})`, secrets: [token] });
+      const source: FlowSource = {
+        id: 'token-issuer',
+        kind: 'file',
+        label: "the token's issuer",
+        errorCount: 0,
+        file: { version: 1, idps: { issuer: { issuer: iss! } } },
+      };
+      await s.runs.run({
+        source,
+        file: singleStepFile(
+          source.file!,
+          'one-off',
+          [
+            {
+              id: 'verify',
+              name: "Verify the token against the issuer's JWKS",
+              type: 'verify',
+              token: '{{vars.token}}',
+              idp: 'issuer',
+            },
+          ],
+          { token },
+        ),
+        flow: 'one-off',
+        title: `Verify token (${iss})`,
+        secrets: [token],
+      });
       return;
     }
     idp = chosen.value;
   }
-  await runOneOff(s, idp.sourceId, `Verify token: ${idp.name}`, [{ id: 'verify', name: `Verify the token against ${idp.name}'s JWKS`, type: 'verify', token: '{{vars.token}}', idp: idp.name }], { vars: { token }, secrets: [token] });
+  await runOneOff(
+    s,
+    idp.sourceId,
+    `Verify token: ${idp.name}`,
+    [
+      {
+        id: 'verify',
+        name: `Verify the token against ${idp.name}'s JWKS`,
+        type: 'verify',
+        token: '{{vars.token}}',
+        idp: idp.name,
+      },
+    ],
+    { vars: { token }, secrets: [token] },
+  );
 }
 
 async function introspectOrRevoke(s: Services, arg: unknown, kind: 'introspect' | 'revoke'): Promise<void> {
   const vs = s.vs;
   const ref = refOf(arg);
-  const idp = await idpFor(s, arg, kind === 'introspect' ? 'Introspect at which identity provider?' : 'Revoke at which identity provider?');
+  const idp = await idpFor(
+    s,
+    arg,
+    kind === 'introspect' ? 'Introspect at which identity provider?' : 'Revoke at which identity provider?',
+  );
   if (!idp) return;
   const given = await tokenForOperation(s, ref?.kind === 'token' ? ref : undefined, idp.id, kind);
   if (!given) return;
   if (kind === 'revoke') {
-    const sure = await vs.window.showWarningMessage(`Revoke this token at ${idp.name}?`, { modal: true, detail: 'The IdP will stop accepting it (and any gateway that introspects it will refuse it).' }, 'Revoke');
+    const sure = await vs.window.showWarningMessage(
+      `Revoke this token at ${idp.name}?`,
+      { modal: true, detail: 'The IdP will stop accepting it (and any gateway that introspects it will refuse it).' },
+      'Revoke',
+    );
     if (sure !== 'Revoke') return;
   }
-  const step: StepDef = kind === 'introspect'
-    ? { id: 'introspect', name: `Introspect the token at ${idp.name}`, type: 'introspect', idp: idp.name, token: '{{vars.token}}' }
-    : { id: 'revoke', name: `Revoke the token at ${idp.name}`, type: 'revoke', idp: idp.name, token: '{{vars.token}}' };
-  const outcome = await runOneOff(s, idp.sourceId, `${kind === 'introspect' ? 'Introspect' : 'Revoke'} token: ${idp.name}`, [step], { vars: { token: given.token }, secrets: [given.token] });
+  const step: StepDef =
+    kind === 'introspect'
+      ? {
+          id: 'introspect',
+          name: `Introspect the token at ${idp.name}`,
+          type: 'introspect',
+          idp: idp.name,
+          token: '{{vars.token}}',
+        }
+      : {
+          id: 'revoke',
+          name: `Revoke the token at ${idp.name}`,
+          type: 'revoke',
+          idp: idp.name,
+          token: '{{vars.token}}',
+        };
+  const outcome = await runOneOff(
+    s,
+    idp.sourceId,
+    `${kind === 'introspect' ? 'Introspect' : 'Revoke'} token: ${idp.name}`,
+    [step],
+    { vars: { token: given.token }, secrets: [given.token] },
+  );
   const result = firstStep(outcome);
   if (!result) return;
   if (result.error) {
@@ -239,7 +440,9 @@ async function introspectOrRevoke(s: Services, arg: unknown, kind: 'introspect' 
     const active = result.result.introspection?.active === true;
     void vs.window.showInformationMessage(`${idp.name} says the token is ${active ? 'active' : 'NOT active'}.`);
   } else {
-    void vs.window.showInformationMessage(`${idp.name} accepted the revocation (HTTP ${result.result.response?.status ?? '?'}).`);
+    void vs.window.showInformationMessage(
+      `${idp.name} accepted the revocation (HTTP ${result.result.response?.status ?? '?'}).`,
+    );
     if (given.meta) await s.vault.remove(given.meta.id);
   }
 }
@@ -249,14 +452,19 @@ async function introspectOrRevoke(s: Services, arg: unknown, kind: 'introspect' 
  * proxy, and its effective plugin config, so the call gets the same verdict
  * and config findings as a flow file's route.
  */
-async function gatewayRouteSource(s: Services, ref: { sourceId: string; routeKey: string }): Promise<{ source: FlowSource; name: string } | undefined> {
+async function gatewayRouteSource(
+  s: Services,
+  ref: { sourceId: string; routeKey: string },
+): Promise<{ source: FlowSource; name: string } | undefined> {
   const { gatewayRouteKey } = await import('../gateway/gateway-source-store');
   const { routeUrls } = await import('../../core/gateway/model');
   const state = s.gateways.state(ref.sourceId);
   const route = state?.model?.routes.find((r) => gatewayRouteKey(r) === ref.routeKey);
   const url = route ? routeUrls(route, state?.config.proxyUrl)[0] : undefined;
   if (!state || !route || !url) {
-    void s.vs.window.showWarningMessage('That gateway route is gone or has no URL to call (set proxyUrl for its gateway source, and refresh).');
+    void s.vs.window.showWarningMessage(
+      'That gateway route is gone or has no URL to call (set proxyUrl for its gateway source, and refresh).',
+    );
     return undefined;
   }
   const parsed = new URL(url);
@@ -269,11 +477,21 @@ async function gatewayRouteSource(s: Services, ref: { sourceId: string; routeKey
         path: `${parsed.pathname}${parsed.search}`,
         method: (route.methods?.find((m) => m !== 'OPTIONS') ?? 'GET') as HttpMethod,
         ...(route.service ? { service: route.service } : {}),
-        ...(route.oidc ? { gateway: { kind: route.apache ? 'apache' as const : 'kong' as const, config: route.oidc.config as Record<string, unknown> } } : {}),
+        ...(route.oidc
+          ? {
+              gateway: {
+                kind: route.apache ? ('apache' as const) : ('kong' as const),
+                config: route.oidc.config as Record<string, unknown>,
+              },
+            }
+          : {}),
       },
     },
   };
-  return { source: { id: `${state.id}#${ref.routeKey}`, kind: 'file', label: state.config.name, file, errorCount: 0 }, name };
+  return {
+    source: { id: `${state.id}#${ref.routeKey}`, kind: 'file', label: state.config.name, file, errorCount: 0 },
+    name,
+  };
 }
 
 async function callRoute(s: Services, arg: unknown): Promise<RunSummary | undefined> {
@@ -283,17 +501,53 @@ async function callRoute(s: Services, arg: unknown): Promise<RunSummary | undefi
     if (!target) return undefined;
     const token = await callToken(s, target.name, arg);
     if (token === null) return undefined;
-    const file = singleStepFile(target.source.file!, 'one-off', [{ id: 'call', name: `Call ${target.name}`, type: 'call', route: target.name, token: token ? '{{vars.token}}' : false }], token ? { token } : undefined);
-    const outcome = await s.runs.run({ source: target.source, file, flow: 'one-off', title: `Call ${target.name} (${target.source.label})${token ? ' with a token' : ' without a token'}`, secrets: token ? [token] : [] });
+    const file = singleStepFile(
+      target.source.file!,
+      'one-off',
+      [
+        {
+          id: 'call',
+          name: `Call ${target.name}`,
+          type: 'call',
+          route: target.name,
+          token: token ? '{{vars.token}}' : false,
+        },
+      ],
+      token ? { token } : undefined,
+    );
+    const outcome = await s.runs.run({
+      source: target.source,
+      file,
+      flow: 'one-off',
+      title: `Call ${target.name} (${target.source.label})${token ? ' with a token' : ' without a token'}`,
+      secrets: token ? [token] : [],
+    });
     return outcome ? summarize(outcome) : undefined;
   }
-  let route = ref?.kind === 'route' ? routeEntries(await s.index.sources()).find((r) => r.sourceId === ref.sourceId && r.name === ref.name) : undefined;
+  let route =
+    ref?.kind === 'route'
+      ? routeEntries(await s.index.sources()).find((r) => r.sourceId === ref.sourceId && r.name === ref.name)
+      : undefined;
   route ??= await pickRoute(s);
   if (!route) return undefined;
   const meta = ref?.kind === 'token' ? s.vault.get(ref.tokenId) : undefined;
   const token = meta ? (await s.vault.values(meta.id))?.accessToken : await callToken(s, route.name, arg);
   if (token === null) return undefined;
-  const outcome = await runOneOff(s, route.sourceId, `Call ${route.name}${token ? ' with a token' : ' without a token'}`, [{ id: 'call', name: `Call ${route.name}`, type: 'call', route: route.name, token: token ? '{{vars.token}}' : false }], { vars: token ? { token } : undefined, secrets: token ? [token] : [] });
+  const outcome = await runOneOff(
+    s,
+    route.sourceId,
+    `Call ${route.name}${token ? ' with a token' : ' without a token'}`,
+    [
+      {
+        id: 'call',
+        name: `Call ${route.name}`,
+        type: 'call',
+        route: route.name,
+        token: token ? '{{vars.token}}' : false,
+      },
+    ],
+    { vars: token ? { token } : undefined, secrets: token ? [token] : [] },
+  );
   return outcome ? summarize(outcome) : undefined;
 }
 
@@ -309,14 +563,20 @@ async function callToken(s: Services, routeName: string, arg?: unknown): Promise
   if (preset.withoutToken === true) return undefined;
   if (typeof preset.tokenId === 'string') return (await s.vault.values(preset.tokenId))?.accessToken ?? null;
   const items = [
-    ...s.vault.list().map((m) => ({ label: `$(key) ${m.idpName}`, description: m.grant, detail: m.scope, value: m.id })),
+    ...s.vault
+      .list()
+      .map((m) => ({ label: `$(key) ${m.idpName}`, description: m.grant, detail: m.scope, value: m.id })),
     { label: '$(edit) Paste a token…', value: 'paste' },
     { label: '$(circle-slash) No token', description: 'see what the gateway says without one', value: 'none' },
   ];
-  const chosen = await vs.window.showQuickPick(items, { placeHolder: `Call ${routeName} with which token?`, ignoreFocusOut: true });
+  const chosen = await vs.window.showQuickPick(items, {
+    placeHolder: `Call ${routeName} with which token?`,
+    ignoreFocusOut: true,
+  });
   if (!chosen) return null;
   if (chosen.value === 'none') return undefined;
-  if (chosen.value === 'paste') return (await tokenFromUser(s, 'Paste the token to send'))?.replace(/^Bearer\s+/i, '') ?? null;
+  if (chosen.value === 'paste')
+    return (await tokenFromUser(s, 'Paste the token to send'))?.replace(/^Bearer\s+/i, '') ?? null;
   return (await s.vault.values(chosen.value))?.accessToken ?? null;
 }
 
@@ -343,7 +603,9 @@ export function tokenCommands(s: Services) {
         return;
       }
       await vs.env.clipboard.writeText(values.accessToken);
-      void vs.window.showInformationMessage(`Access token from ${meta.idpName} copied. It is a credential: paste it only where you mean to.`);
+      void vs.window.showInformationMessage(
+        `Access token from ${meta.idpName} copied. It is a credential: paste it only where you mean to.`,
+      );
     },
     'oidcFlow.forgetToken': async (arg?: unknown) => {
       const ref = refOf(arg);

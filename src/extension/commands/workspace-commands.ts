@@ -11,11 +11,24 @@ export function workspaceCommands(s: Services) {
   const vs = s.vs;
   return {
     'oidcFlow.startSandbox': async () => {
-      const sandbox = await vs.window.withProgress({ location: vs.ProgressLocation.Notification, title: 'OIDC Flow: starting the sandbox (IdP, gateway, upstream)…' }, () => s.sandbox.start());
-      offer(vs.window.showInformationMessage(`Sandbox running: IdP ${sandbox.idp.issuer}, gateway ${sandbox.gateway.url}.`, 'Run Demo', 'Fetch Token'), {
-        'Run Demo': () => executeCommand(vs, 'oidcFlow.runDemo'),
-        'Fetch Token': () => executeCommand(vs, 'oidcFlow.fetchToken'),
-      });
+      const sandbox = await vs.window.withProgress(
+        {
+          location: vs.ProgressLocation.Notification,
+          title: 'OIDC Flow: starting the sandbox (IdP, gateway, upstream)…',
+        },
+        () => s.sandbox.start(),
+      );
+      offer(
+        vs.window.showInformationMessage(
+          `Sandbox running: IdP ${sandbox.idp.issuer}, gateway ${sandbox.gateway.url}.`,
+          'Run Demo',
+          'Fetch Token',
+        ),
+        {
+          'Run Demo': () => executeCommand(vs, 'oidcFlow.runDemo'),
+          'Fetch Token': () => executeCommand(vs, 'oidcFlow.fetchToken'),
+        },
+      );
       return { idpIssuer: sandbox.idp.issuer, gatewayUrl: sandbox.gateway.url };
     },
     'oidcFlow.stopSandbox': async () => {
@@ -30,21 +43,46 @@ export function workspaceCommands(s: Services) {
       let key = given;
       if (!key) {
         const known = s.secrets.keys();
-        const items = [{ label: '$(add) New key…', value: '' }, ...known.map((k) => ({ label: k, description: 'replace the stored value', value: k }))];
-        const chosen = known.length > 0 ? await vs.window.showQuickPick(items, { placeHolder: 'Store which secret?' }) : items[0];
+        const items = [
+          { label: '$(add) New key…', value: '' },
+          ...known.map((k) => ({ label: k, description: 'replace the stored value', value: k })),
+        ];
+        const chosen =
+          known.length > 0 ? await vs.window.showQuickPick(items, { placeHolder: 'Store which secret?' }) : items[0];
         if (!chosen) return;
-        key = chosen.value || (await vs.window.showInputBox({ prompt: 'Secret key, as written in ${secret:KEY} (e.g. okta.clientSecret)', validateInput: (v) => (isValidSecretKey(v.trim()) ? undefined : 'Letters, digits, ".", "-", "_" and "/" only'), ignoreFocusOut: true }))?.trim();
+        key =
+          chosen.value ||
+          (
+            await vs.window.showInputBox({
+              prompt: 'Secret key, as written in ${secret:KEY} (e.g. okta.clientSecret)',
+              validateInput: (v) =>
+                isValidSecretKey(v.trim()) ? undefined : 'Letters, digits, ".", "-", "_" and "/" only',
+              ignoreFocusOut: true,
+            })
+          )?.trim();
       }
       if (!key) return;
-      const value = await vs.window.showInputBox({ prompt: `Value of \${secret:${key}} (kept in VS Code's secret storage, never in files or settings)`, password: true, ignoreFocusOut: true });
+      const value = await vs.window.showInputBox({
+        prompt: `Value of \${secret:${key}} (kept in VS Code's secret storage, never in files or settings)`,
+        password: true,
+        ignoreFocusOut: true,
+      });
       if (!value) return;
       await s.secrets.set(key, value);
-      offer(vs.window.showInformationMessage(`Stored. Flow files reference it as \${secret:${key}}.`, 'Copy Reference'), {
-        'Copy Reference': () => vs.env.clipboard.writeText(`\${secret:${key}}`),
-      });
+      offer(
+        vs.window.showInformationMessage(`Stored. Flow files reference it as \${secret:${key}}.`, 'Copy Reference'),
+        {
+          'Copy Reference': () => vs.env.clipboard.writeText(`\${secret:${key}}`),
+        },
+      );
     },
     'oidcFlow.importCollection': async () => {
-      const picked = await vs.window.showOpenDialog({ canSelectMany: false, openLabel: 'Import', filters: { 'Insomnia or Postman export': ['json', 'yaml', 'yml'] }, title: 'Import an Insomnia or Postman export' });
+      const picked = await vs.window.showOpenDialog({
+        canSelectMany: false,
+        openLabel: 'Import',
+        filters: { 'Insomnia or Postman export': ['json', 'yaml', 'yml'] },
+        title: 'Import an Insomnia or Postman export',
+      });
       const source = picked?.[0];
       if (!source) return;
       const { importAny } = await import('../../core/importers');
@@ -64,28 +102,46 @@ export function workspaceCommands(s: Services) {
         'Secrets were not copied. Set these environment variables before running:',
         'Secrets were not copied. Store them with "OIDC Flow: Store Secret…" (read as ${secret:NAME}):',
       );
-      for (const secret of result.secrets) yaml = yaml.split(`\${env:${secret.name}}`).join(`\${secret:${secret.name}}`);
+      for (const secret of result.secrets)
+        yaml = yaml.split(`\${env:${secret.name}}`).join(`\${secret:${secret.name}}`);
       const folder = vs.workspace.workspaceFolders?.[0]?.uri ?? vs.Uri.joinPath(source, '..');
-      const base = fileName.replace(/\.(json|ya?ml)$/i, '').replace(/\.(insomnia|postman_collection|collection)$/i, '').replace(/[^A-Za-z0-9_.-]+/g, '-') || 'imported';
+      const base =
+        fileName
+          .replace(/\.(json|ya?ml)$/i, '')
+          .replace(/\.(insomnia|postman_collection|collection)$/i, '')
+          .replace(/[^A-Za-z0-9_.-]+/g, '-') || 'imported';
       let target = vs.Uri.joinPath(folder, `${base}.oidc-flow.yaml`);
       for (let i = 2; await exists(s, target); i += 1) target = vs.Uri.joinPath(folder, `${base}-${i}.oidc-flow.yaml`);
       await vs.workspace.fs.writeFile(target, new TextEncoder().encode(yaml));
       await vs.window.showTextDocument(target);
       await s.index.refresh();
       s.refreshTrees();
-      const notCarried = result.notCarried.length > 0 ? ` ${result.notCarried.length} item(s) were not carried over (see the file header).` : '';
+      const notCarried =
+        result.notCarried.length > 0
+          ? ` ${result.notCarried.length} item(s) were not carried over (see the file header).`
+          : '';
       if (result.secrets.length === 0) {
         void vs.window.showInformationMessage(`Imported into ${vs.workspace.asRelativePath(target)}.${notCarried}`);
         return;
       }
-      offer(vs.window.showInformationMessage(`Imported into ${vs.workspace.asRelativePath(target)}. It needs ${result.secrets.length} secret(s) that were not copied: ${result.secrets.map((x) => x.name).join(', ')}.${notCarried}`, 'Store Secrets Now'), {
-        'Store Secrets Now': async () => {
-          for (const secret of result.secrets) await executeCommand(vs, 'oidcFlow.storeSecret', secret.name);
+      offer(
+        vs.window.showInformationMessage(
+          `Imported into ${vs.workspace.asRelativePath(target)}. It needs ${result.secrets.length} secret(s) that were not copied: ${result.secrets.map((x) => x.name).join(', ')}.${notCarried}`,
+          'Store Secrets Now',
+        ),
+        {
+          'Store Secrets Now': async () => {
+            for (const secret of result.secrets) await executeCommand(vs, 'oidcFlow.storeSecret', secret.name);
+          },
         },
-      });
+      );
     },
     'oidcFlow.openWalkthrough': async () => {
-      await vs.commands.executeCommand('workbench.action.openWalkthrough', `${s.context.extension.id}#${WALKTHROUGH_ID}`, false);
+      await vs.commands.executeCommand(
+        'workbench.action.openWalkthrough',
+        `${s.context.extension.id}#${WALKTHROUGH_ID}`,
+        false,
+      );
     },
   } satisfies Partial<Record<CommandId, Handler>>;
 }

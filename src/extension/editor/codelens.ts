@@ -30,7 +30,8 @@ export class FlowCodeLensProvider implements vscode.CodeLensProvider {
         data = undefined;
       }
     }
-    const flows = data && typeof data === 'object' && data.flows && typeof data.flows === 'object' ? Object.keys(data.flows) : [];
+    const flows =
+      data && typeof data === 'object' && data.flows && typeof data.flows === 'object' ? Object.keys(data.flows) : [];
     const lenses: vscode.CodeLens[] = [];
     for (const flow of flows) {
       const range = check.locate(['flows', flow], { key: true });
@@ -38,9 +39,30 @@ export class FlowCodeLensProvider implements vscode.CodeLensProvider {
       const position = doc.positionAt(range.start.offset);
       const line = new vs.Range(position.line, 0, position.line, 0);
       const ref: NodeRef = { kind: 'flow', sourceId: doc.uri.toString(), flow };
-      lenses.push(new vs.CodeLens(line, { title: '$(play) Run flow', tooltip: `Run the flow ${flow}`, command: 'oidcFlow.runFlow' satisfies CommandId, arguments: [ref] }));
-      lenses.push(new vs.CodeLens(line, { title: 'Run step…', tooltip: `Run ${flow} up to a step you pick`, command: 'oidcFlow.runStep' satisfies CommandId, arguments: [ref] }));
-      lenses.push(new vs.CodeLens(line, { title: 'Step through', tooltip: `Run ${flow} one step at a time: it pauses before each step`, command: 'oidcFlow.runFlowStepByStep' satisfies CommandId, arguments: [ref] }));
+      lenses.push(
+        new vs.CodeLens(line, {
+          title: '$(play) Run flow',
+          tooltip: `Run the flow ${flow}`,
+          command: 'oidcFlow.runFlow' satisfies CommandId,
+          arguments: [ref],
+        }),
+      );
+      lenses.push(
+        new vs.CodeLens(line, {
+          title: 'Run step…',
+          tooltip: `Run ${flow} up to a step you pick`,
+          command: 'oidcFlow.runStep' satisfies CommandId,
+          arguments: [ref],
+        }),
+      );
+      lenses.push(
+        new vs.CodeLens(line, {
+          title: 'Step through',
+          tooltip: `Run ${flow} one step at a time: it pauses before each step`,
+          command: 'oidcFlow.runFlowStepByStep' satisfies CommandId,
+          arguments: [ref],
+        }),
+      );
     }
     return lenses;
   }

@@ -23,7 +23,10 @@ export class FlowDiagnostics implements vscode.Disposable {
     if (!isFlowFilePath(doc.uri.path)) return;
     const key = doc.uri.toString();
     clearTimeout(this.timers.get(key));
-    this.timers.set(key, setTimeout(() => void this.check(doc), 400));
+    this.timers.set(
+      key,
+      setTimeout(() => void this.check(doc), 400),
+    );
   }
 
   /** Checks one document if it is a flow file. */
@@ -36,7 +39,11 @@ export class FlowDiagnostics implements vscode.Disposable {
       const start = issue.range ? doc.positionAt(issue.range.start.offset) : new vs.Position(0, 0);
       let end = issue.range ? doc.positionAt(issue.range.end.offset) : start;
       if (end.isEqual(start)) end = doc.lineAt(start.line).range.end;
-      const diagnostic = new vs.Diagnostic(new vs.Range(start, end), issue.hint ? `${issue.message}\n${issue.hint}` : issue.message, issue.severity === 'error' ? vs.DiagnosticSeverity.Error : vs.DiagnosticSeverity.Warning);
+      const diagnostic = new vs.Diagnostic(
+        new vs.Range(start, end),
+        issue.hint ? `${issue.message}\n${issue.hint}` : issue.message,
+        issue.severity === 'error' ? vs.DiagnosticSeverity.Error : vs.DiagnosticSeverity.Warning,
+      );
       diagnostic.source = 'oidc-flow';
       diagnostic.code = issue.code;
       return diagnostic;

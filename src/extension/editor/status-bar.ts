@@ -32,7 +32,11 @@ export class TokenStatusBar implements vscode.Disposable {
     this.item.text = `$(${expired ? 'warning' : 'key'}) ${meta.idpName}: ${formatTimeLeft(left)}`;
     this.item.tooltip = `OIDC Flow: ${meta.kind === 'jwt' ? 'JWT' : 'opaque'} access token from ${meta.idpName} (${meta.grant})${meta.scope ? `, scope ${meta.scope}` : ''}.\nClick to verify it.`;
     this.item.backgroundColor = expired ? new this.vs.ThemeColor('statusBarItem.warningBackground') : undefined;
-    this.item.command = { command: 'oidcFlow.verifyToken' satisfies CommandId, title: 'Verify Token', arguments: [{ kind: 'token', tokenId: meta.id, idpId: meta.idpId }] };
+    this.item.command = {
+      command: 'oidcFlow.verifyToken' satisfies CommandId,
+      title: 'Verify Token',
+      arguments: [{ kind: 'token', tokenId: meta.id, idpId: meta.idpId }],
+    };
     this.item.show();
     if (!this.timer) this.timer = setInterval(() => this.update(), 1000);
   }

@@ -13,7 +13,11 @@ export async function lintFlowRoutes(sources: readonly FlowSource[]): Promise<Ma
   const kong = sources.flatMap((source) =>
     Object.entries(source.file?.routes ?? {})
       .filter(([, route]) => route.gateway?.kind === 'kong' && route.gateway.config)
-      .map(([name, route]) => ({ id: entryId.route(source.id, name), config: route.gateway!.config!, fromFile: source.kind === 'file' })),
+      .map(([name, route]) => ({
+        id: entryId.route(source.id, name),
+        config: route.gateway!.config!,
+        fromFile: source.kind === 'file',
+      })),
   );
   if (kong.length === 0) return out;
   const { lintKongOidc } = await import('../../core/gateway/lint');

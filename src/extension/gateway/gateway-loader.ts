@@ -25,10 +25,14 @@ export interface GatewayLoaderDeps {
 
 async function missing(config: GatewaySourceConfig, field: string, example: string) {
   const { OidcError } = await import('../../core/errors');
-  return new OidcError('gateway.settings.field_missing', `The gateway source ${config.name} (${gatewayKindLabel(config.kind)}) has no "${field}" in ${GATEWAY_SETTING_FULL}.`, {
-    where: `${GATEWAY_SETTING_FULL} ${config.name}`,
-    hint: `Add "${field}" to the entry, e.g. ${example}.`,
-  });
+  return new OidcError(
+    'gateway.settings.field_missing',
+    `The gateway source ${config.name} (${gatewayKindLabel(config.kind)}) has no "${field}" in ${GATEWAY_SETTING_FULL}.`,
+    {
+      where: `${GATEWAY_SETTING_FULL} ${config.name}`,
+      hint: `Add "${field}" to the entry, e.g. ${example}.`,
+    },
+  );
 }
 
 async function resolvePath(config: GatewaySourceConfig, deps: GatewayLoaderDeps): Promise<string> {
@@ -38,10 +42,14 @@ async function resolvePath(config: GatewaySourceConfig, deps: GatewayLoaderDeps)
   const root = deps.workspaceRoot();
   if (!root) {
     const { OidcError } = await import('../../core/errors');
-    throw new OidcError('gateway.settings.no_workspace', `The gateway source ${config.name} names the relative path ${path}, but no folder is open to read it from.`, {
-      where: `${GATEWAY_SETTING_FULL} ${config.name}`,
-      hint: 'Open the folder that holds the file, or give an absolute path.',
-    });
+    throw new OidcError(
+      'gateway.settings.no_workspace',
+      `The gateway source ${config.name} names the relative path ${path}, but no folder is open to read it from.`,
+      {
+        where: `${GATEWAY_SETTING_FULL} ${config.name}`,
+        hint: 'Open the folder that holds the file, or give an absolute path.',
+      },
+    );
   }
   return join(root, path);
 }
@@ -52,19 +60,34 @@ export async function toGatewaySource(config: GatewaySourceConfig, deps: Gateway
     case 'admin-api': {
       if (!config.adminUrl) throw await missing(config, 'adminUrl', '"http://localhost:8001"');
       const token = await deps.token(config.name);
-      return { kind: 'admin-api', adminUrl: config.adminUrl, ...(token ? { token } : {}), ...(config.workspace ? { workspace: config.workspace } : {}) };
+      return {
+        kind: 'admin-api',
+        adminUrl: config.adminUrl,
+        ...(token ? { token } : {}),
+        ...(config.workspace ? { workspace: config.workspace } : {}),
+      };
     }
     case 'konnect': {
       if (!config.controlPlane) throw await missing(config, 'controlPlane', '"default" or the control plane id');
       const token = (await deps.token(config.name)) ?? (deps.env.KONNECT_TOKEN?.trim() || undefined);
       if (!token) {
         const { OidcError } = await import('../../core/errors');
-        throw new OidcError('gateway.settings.token_missing', `No Konnect access token for the gateway source ${config.name}.`, {
-          where: `${GATEWAY_SETTING_FULL} ${config.name}`,
-          hint: 'Run "OIDC Flow: Set Gateway Token" on the source (kept in VS Code\'s secret storage), or set KONNECT_TOKEN in the environment VS Code starts from.',
-        });
+        throw new OidcError(
+          'gateway.settings.token_missing',
+          `No Konnect access token for the gateway source ${config.name}.`,
+          {
+            where: `${GATEWAY_SETTING_FULL} ${config.name}`,
+            hint: 'Run "OIDC Flow: Set Gateway Token" on the source (kept in VS Code\'s secret storage), or set KONNECT_TOKEN in the environment VS Code starts from.',
+          },
+        );
       }
-      return { kind: 'konnect', region: config.region ?? 'us', controlPlane: config.controlPlane, token, ...(config.konnectUrl ? { baseUrl: config.konnectUrl } : {}) };
+      return {
+        kind: 'konnect',
+        region: config.region ?? 'us',
+        controlPlane: config.controlPlane,
+        token,
+        ...(config.konnectUrl ? { baseUrl: config.konnectUrl } : {}),
+      };
     }
     case 'deck':
     case 'apache':
@@ -81,7 +104,8 @@ export function gatewayLoader(deps: GatewayLoaderDeps): (config: GatewaySourceCo
   return async (config) => {
     const source = await toGatewaySource(config, deps);
     const { loadGatewayModel } = await import('../../core/gateway/source');
-    if (source.kind === 'deck' || source.kind === 'apache') return loadGatewayModel(source, { http: NO_HTTP, readFile: deps.readFile });
+    if (source.kind === 'deck' || source.kind === 'apache')
+      return loadGatewayModel(source, { http: NO_HTTP, readFile: deps.readFile });
     const http = await deps.createHttp();
     try {
       return await loadGatewayModel(source, { http, readFile: deps.readFile });

@@ -67,7 +67,9 @@ export function parseGatewaySettings(raw: unknown): { sources: GatewaySourceConf
       return;
     }
     if (!(GATEWAY_KINDS as readonly unknown[]).includes(value.kind)) {
-      problems.push(`${at} (${name}) has kind ${JSON.stringify(value.kind)}; use one of ${GATEWAY_KINDS.join(', ')}. It was left out.`);
+      problems.push(
+        `${at} (${name}) has kind ${JSON.stringify(value.kind)}; use one of ${GATEWAY_KINDS.join(', ')}. It was left out.`,
+      );
       return;
     }
     if (sources.some((source) => source.name === name)) {

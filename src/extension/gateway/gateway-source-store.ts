@@ -56,7 +56,11 @@ export function gatewayRouteKey(route: Pick<GatewayRoute, 'id' | 'service' | 'na
 }
 
 function describeError(error: unknown, at: number): GatewaySourceError {
-  const value = (typeof error === 'object' && error !== null ? error : {}) as { code?: unknown; message?: unknown; hint?: unknown };
+  const value = (typeof error === 'object' && error !== null ? error : {}) as {
+    code?: unknown;
+    message?: unknown;
+    hint?: unknown;
+  };
   const message = typeof value.message === 'string' ? value.message : String(error);
   return {
     code: typeof value.code === 'string' ? value.code : 'internal',
@@ -129,13 +133,16 @@ export class GatewaySourceStore {
 
   /** Reads the sources not read since they were configured; what the view calls when it shows. */
   ensureLoaded(): Promise<void> {
-    const waits = [...this.entries.values()].map((entry) => (entry.pending ? this.read(entry) : (entry.inFlight ?? Promise.resolve())));
+    const waits = [...this.entries.values()].map((entry) =>
+      entry.pending ? this.read(entry) : (entry.inFlight ?? Promise.resolve()),
+    );
     return Promise.all(waits).then(() => undefined);
   }
 
   /** Reads one source again (or all when no id); resolves when done, whatever the outcome. */
   refresh(id?: string): Promise<void> {
-    const targets = id === undefined ? [...this.entries.values()] : [this.entries.get(id)].filter((e): e is Entry => e !== undefined);
+    const targets =
+      id === undefined ? [...this.entries.values()] : [this.entries.get(id)].filter((e): e is Entry => e !== undefined);
     return Promise.all(targets.map((entry) => entry.inFlight ?? this.read(entry))).then(() => undefined);
   }
 
@@ -149,7 +156,8 @@ export class GatewaySourceStore {
     entry.pending = false;
     const generation = ++entry.generation;
     const config = entry.state.config;
-    const current = () => !this.disposed && entry.generation === generation && this.entries.get(entry.state.id) === entry;
+    const current = () =>
+      !this.disposed && entry.generation === generation && this.entries.get(entry.state.id) === entry;
     entry.state = { ...entry.state, refreshing: true };
     this.fire();
     const run = (async () => {

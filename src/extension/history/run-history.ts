@@ -34,7 +34,11 @@ function cutBody<T extends { text: string; truncated: boolean } | undefined>(bod
 }
 
 /** The form of a run view that may be stored: no revealed exchanges, short bodies, not live. */
-export function storableView(view: RunView, secrets: readonly string[], scrub: (value: RunView, secrets: readonly string[]) => RunView): RunView {
+export function storableView(
+  view: RunView,
+  secrets: readonly string[],
+  scrub: (value: RunView, secrets: readonly string[]) => RunView,
+): RunView {
   const exchanges = view.exchanges
     .filter((x) => !x.revealed)
     .map((x) => ({
@@ -71,7 +75,15 @@ export class RunHistory {
   }
 
   list(): HistorySummary[] {
-    return this.entries.map((e) => ({ id: e.id, title: e.title, status: e.status, startedAt: e.startedAt, durationMs: e.durationMs, verdict: e.verdict?.summary, source: e.source }));
+    return this.entries.map((e) => ({
+      id: e.id,
+      title: e.title,
+      status: e.status,
+      startedAt: e.startedAt,
+      durationMs: e.durationMs,
+      verdict: e.verdict?.summary,
+      source: e.source,
+    }));
   }
 
   /** The newest run with a rejection verdict, if any. */
@@ -98,5 +110,7 @@ export class RunHistory {
 function isStoredRun(value: unknown): boolean {
   if (typeof value !== 'object' || value === null) return false;
   const v = value as Record<string, unknown>;
-  return typeof v.id === 'string' && typeof v.title === 'string' && Array.isArray(v.steps) && Array.isArray(v.exchanges);
+  return (
+    typeof v.id === 'string' && typeof v.title === 'string' && Array.isArray(v.steps) && Array.isArray(v.exchanges)
+  );
 }

@@ -38,7 +38,8 @@ export class ResultsPanel implements RunPresenter, vscode.Disposable {
     this.disposables.push(
       vs.window.registerWebviewPanelSerializer(RESULTS_VIEW_TYPE, {
         deserializeWebviewPanel: async (panel, state) => {
-          if (isPersistedState(state) && state.runId && store.view(state.runId)) this.current = { kind: 'run', runId: state.runId };
+          if (isPersistedState(state) && state.runId && store.view(state.runId))
+            this.current = { kind: 'run', runId: state.runId };
           this.attach(panel);
         },
       }),
@@ -61,7 +62,12 @@ export class ResultsPanel implements RunPresenter, vscode.Disposable {
       this.panel.reveal(undefined, true);
       return;
     }
-    const panel = this.vs.window.createWebviewPanel(RESULTS_VIEW_TYPE, 'OIDC Flow Results', { viewColumn: this.vs.ViewColumn.Beside, preserveFocus: true }, this.options());
+    const panel = this.vs.window.createWebviewPanel(
+      RESULTS_VIEW_TYPE,
+      'OIDC Flow Results',
+      { viewColumn: this.vs.ViewColumn.Beside, preserveFocus: true },
+      this.options(),
+    );
     this.attach(panel);
   }
 
@@ -69,7 +75,10 @@ export class ResultsPanel implements RunPresenter, vscode.Disposable {
     return {
       enableScripts: true,
       enableCommandUris: false,
-      localResourceRoots: [this.vs.Uri.joinPath(this.extensionUri, 'dist'), this.vs.Uri.joinPath(this.extensionUri, 'media')],
+      localResourceRoots: [
+        this.vs.Uri.joinPath(this.extensionUri, 'dist'),
+        this.vs.Uri.joinPath(this.extensionUri, 'media'),
+      ],
     };
   }
 
@@ -122,7 +131,8 @@ export class ResultsPanel implements RunPresenter, vscode.Disposable {
     }
     switch (message.type) {
       case 'ready':
-        if (message.version !== PROTOCOL_VERSION) this.log.warn(`Results view speaks protocol ${message.version}, the host ${PROTOCOL_VERSION}.`);
+        if (message.version !== PROTOCOL_VERSION)
+          this.log.warn(`Results view speaks protocol ${message.version}, the host ${PROTOCOL_VERSION}.`);
         this.ready = true;
         this.post({ type: 'settings', allowReveal: readSettings(this.vs).redaction === 'allowReveal' });
         this.push();
@@ -137,12 +147,17 @@ export class ResultsPanel implements RunPresenter, vscode.Disposable {
   }
 
   private async answer(message: Extract<WebviewMessage, { type: 'request' }>): Promise<void> {
-    const fail = (code: string, text: string) => this.post({ type: 'response', requestId: message.requestId, ok: false, error: { code, message: text } });
-    const ok = (result: RequestResult) => this.post({ type: 'response', requestId: message.requestId, ok: true, result });
+    const fail = (code: string, text: string) =>
+      this.post({ type: 'response', requestId: message.requestId, ok: false, error: { code, message: text } });
+    const ok = (result: RequestResult) =>
+      this.post({ type: 'response', requestId: message.requestId, ok: true, result });
     const request = message.request;
     const recorder = this.store.recorder(request.runId);
     if (!recorder) {
-      fail('results.not_live', 'This run is from an earlier session: only its redacted, shortened copy was kept. Run it again to see everything.');
+      fail(
+        'results.not_live',
+        'This run is from an earlier session: only its redacted, shortened copy was kept. Run it again to see everything.',
+      );
       return;
     }
     if (request.kind === 'full-body') {
@@ -158,7 +173,11 @@ export class ResultsPanel implements RunPresenter, vscode.Disposable {
     }
     const choice = await this.vs.window.showWarningMessage(
       'Reveal the secrets in this exchange?',
-      { modal: true, detail: 'Tokens, client secrets and credentials of this request and response will be shown unmasked in the results view. Make sure nobody is watching your screen. Nothing is stored.' },
+      {
+        modal: true,
+        detail:
+          'Tokens, client secrets and credentials of this request and response will be shown unmasked in the results view. Make sure nobody is watching your screen. Nothing is stored.',
+      },
       'Reveal',
     );
     if (choice !== 'Reveal') {
@@ -180,7 +199,14 @@ export class ResultsPanel implements RunPresenter, vscode.Disposable {
         await executeCommand(vs, 'oidcFlow.copyCurl', { kind: 'history', runId: message.runId }, message.exchangeId);
         return;
       case 'step-control':
-        await executeCommand(vs, message.action === 'next' ? 'oidcFlow.nextStep' : message.action === 'continue' ? 'oidcFlow.continueRun' : 'oidcFlow.stopRun');
+        await executeCommand(
+          vs,
+          message.action === 'next'
+            ? 'oidcFlow.nextStep'
+            : message.action === 'continue'
+              ? 'oidcFlow.continueRun'
+              : 'oidcFlow.stopRun',
+        );
         return;
       case 'rerun': {
         const run = this.store.view(message.runId);

@@ -68,7 +68,8 @@ function headerViews(headers: HeaderList): HeaderView[] {
 
 /** Which lanes an exchange connects. */
 export function lanesOf(exchange: HttpExchange, byGateway: boolean): { from: LaneName; to: LaneName } {
-  if (byGateway || exchange.label?.startsWith('gateway:')) return { from: 'gateway', to: exchange.lane === 'upstream' ? 'upstream' : 'idp' };
+  if (byGateway || exchange.label?.startsWith('gateway:'))
+    return { from: 'gateway', to: exchange.lane === 'upstream' ? 'upstream' : 'idp' };
   switch (exchange.lane) {
     case 'idp':
       return { from: 'client', to: 'idp' };
@@ -82,7 +83,11 @@ export function lanesOf(exchange: HttpExchange, byGateway: boolean): { from: Lan
 }
 
 /** The view of one exchange: redacted unless `reveal`, bodies cut at `limit`. */
-export function exchangeView(recorded: RecordedExchange, runStartedAt: number, options: { reveal?: boolean; limit: number }): ExchangeView {
+export function exchangeView(
+  recorded: RecordedExchange,
+  runStartedAt: number,
+  options: { reveal?: boolean; limit: number },
+): ExchangeView {
   const shown = redactExchange(recorded.exchange, { reveal: options.reveal });
   const { from, to } = lanesOf(recorded.exchange, recorded.byGateway);
   const requestType = headerValue(shown.request.headers, 'content-type');
@@ -98,18 +103,42 @@ export function exchangeView(recorded: RecordedExchange, runStartedAt: number, o
     statusText: shown.response?.statusText,
     offsetMs: Math.max(0, shown.startedAt - runStartedAt),
     durationMs: shown.timings.total,
-    timings: { dns: shown.timings.dns, connect: shown.timings.connect, tls: shown.timings.tls, ttfb: shown.timings.ttfb, download: shown.timings.download, send: shown.timings.send },
-    request: { headers: headerViews(shown.request.headers), ...(shown.request.body !== undefined && shown.request.body !== '' ? { body: bodyView(shown.request.body, requestType, options.limit) } : {}) },
+    timings: {
+      dns: shown.timings.dns,
+      connect: shown.timings.connect,
+      tls: shown.timings.tls,
+      ttfb: shown.timings.ttfb,
+      download: shown.timings.download,
+      send: shown.timings.send,
+    },
+    request: {
+      headers: headerViews(shown.request.headers),
+      ...(shown.request.body !== undefined && shown.request.body !== ''
+        ? { body: bodyView(shown.request.body, requestType, options.limit) }
+        : {}),
+    },
     warnings: shown.warnings,
   };
-  if (shown.response) view.response = { headers: headerViews(shown.response.headers), body: bodyView(shown.response.body, shown.response.contentType, options.limit), httpVersion: shown.response.httpVersion };
+  if (shown.response)
+    view.response = {
+      headers: headerViews(shown.response.headers),
+      body: bodyView(shown.response.body, shown.response.contentType, options.limit),
+      httpVersion: shown.response.httpVersion,
+    };
   if (shown.error) view.error = shown.error;
   if (options.reveal) view.revealed = true;
   return view;
 }
 
 function verdictView(verdict: Verdict): VerdictView {
-  return { code: verdict.code, summary: verdict.summary, fix: verdict.fix, decidedBy: verdict.decidedBy, confidence: verdict.confidence, evidence: verdict.evidence.map((e) => ({ source: e.source, text: e.text })) };
+  return {
+    code: verdict.code,
+    summary: verdict.summary,
+    fix: verdict.fix,
+    decidedBy: verdict.decidedBy,
+    confidence: verdict.confidence,
+    evidence: verdict.evidence.map((e) => ({ source: e.source, text: e.text })),
+  };
 }
 
 function checksView(checks: JwtCheck[]) {
@@ -117,7 +146,13 @@ function checksView(checks: JwtCheck[]) {
 }
 
 /** What decoding shows of a token, without the token. */
-export function tokenView(title: string, token: string | undefined, claims: Record<string, unknown> | undefined, header: Record<string, unknown> | undefined, options: { now: number; checks?: JwtCheck[]; scope?: string; expiresAt?: number }): TokenView {
+export function tokenView(
+  title: string,
+  token: string | undefined,
+  claims: Record<string, unknown> | undefined,
+  header: Record<string, unknown> | undefined,
+  options: { now: number; checks?: JwtCheck[]; scope?: string; expiresAt?: number },
+): TokenView {
   let kind: TokenView['kind'] = token ? classifyToken(token) : claims ? 'jwt' : 'opaque';
   let head = header;
   let payload = claims;
@@ -138,7 +173,13 @@ export function tokenView(title: string, token: string | undefined, claims: Reco
     title,
     kind,
     header: head ? JSON.stringify(head, null, 2) : undefined,
-    claims: explained.map((c) => ({ name: c.name, value: JSON.stringify(c.value) ?? String(c.value), label: c.label, explanation: c.explanation, custom: c.custom })),
+    claims: explained.map((c) => ({
+      name: c.name,
+      value: JSON.stringify(c.value) ?? String(c.value),
+      label: c.label,
+      explanation: c.explanation,
+      custom: c.custom,
+    })),
     expiresAt: exp,
     checks,
     signature: signatureCheck ? (signatureCheck.ok ? 'verified' : 'failed') : 'not checked',
@@ -151,11 +192,17 @@ function answersFor(step: StepRun, lastIntrospection: { active: boolean } | unde
   const answers: AnswersView = {};
   if (step.jwtChecks && step.jwtChecks.length > 0) {
     const failed = step.jwtChecks.find((c) => !c.ok);
-    answers.local = failed ? { ok: false, text: failed.message } : { ok: true, text: 'Signature and claims check out against the IdP\'s JWKS.' };
+    answers.local = failed
+      ? { ok: false, text: failed.message }
+      : { ok: true, text: "Signature and claims check out against the IdP's JWKS." };
   }
   const said = step.verdict.evidence.find((e) => e.source === 'introspection');
   if (said) answers.introspection = { ok: /active: true/.test(said.text), text: said.text };
-  else if (lastIntrospection) answers.introspection = { ok: lastIntrospection.active, text: `The IdP's introspection said active: ${lastIntrospection.active} (earlier step).` };
+  else if (lastIntrospection)
+    answers.introspection = {
+      ok: lastIntrospection.active,
+      text: `The IdP's introspection said active: ${lastIntrospection.active} (earlier step).`,
+    };
   const status = step.result.response?.status;
   if (status !== undefined) {
     const gatewaySaid = step.verdict.evidence.find((e) => e.source === 'gateway');
@@ -169,7 +216,12 @@ export function tokenValuesOf(steps: StepRun[]): string[] {
   const out: string[] = [];
   const visit = (step: StepRun) => {
     const t = step.result.token;
-    if (t) out.push(...[t.access_token, t.id_token, t.refresh_token].filter((v): v is string => typeof v === 'string' && v.length > 0));
+    if (t)
+      out.push(
+        ...[t.access_token, t.id_token, t.refresh_token].filter(
+          (v): v is string => typeof v === 'string' && v.length > 0,
+        ),
+      );
     step.children?.forEach(visit);
   };
   steps.forEach(visit);
@@ -182,7 +234,8 @@ export function scrubStrings<T>(value: T, secrets: readonly string[]): T {
   const visit = (v: unknown): unknown => {
     if (typeof v === 'string') return redactText(v, secrets);
     if (Array.isArray(v)) return v.map(visit);
-    if (v !== null && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, inner]) => [k, visit(inner)]));
+    if (v !== null && typeof v === 'object')
+      return Object.fromEntries(Object.entries(v).map(([k, inner]) => [k, visit(inner)]));
     return v;
   };
   return visit(value) as T;
@@ -278,7 +331,10 @@ export class RunRecorder {
   exchangeView(id: string, options: { reveal?: boolean; full?: boolean } = {}): ExchangeView | undefined {
     const recorded = this.exchanges.find((x) => x.exchange.id === id);
     if (!recorded) return undefined;
-    const view = exchangeView(recorded, this.startedAt, { reveal: options.reveal, limit: options.full ? Number.POSITIVE_INFINITY : this.limit });
+    const view = exchangeView(recorded, this.startedAt, {
+      reveal: options.reveal,
+      limit: options.full ? Number.POSITIVE_INFINITY : this.limit,
+    });
     return options.reveal ? view : scrubStrings(view, this.secrets());
   }
 
@@ -289,7 +345,13 @@ export class RunRecorder {
 
   /** Every secret value seen in this run (exchange secrets, tokens, values added by the caller). */
   secrets(): string[] {
-    return [...new Set([...this.exchanges.flatMap((x) => x.exchange.secrets ?? []), ...tokenValuesOf(this.steps), ...this.extraSecrets])];
+    return [
+      ...new Set([
+        ...this.exchanges.flatMap((x) => x.exchange.secrets ?? []),
+        ...tokenValuesOf(this.steps),
+        ...this.extraSecrets,
+      ]),
+    ];
   }
 
   /** The whole run as the webview and the history see it: redacted, no token values. */
@@ -299,15 +361,36 @@ export class RunRecorder {
     let lastIntrospection: { active: boolean } | undefined;
     for (const step of this.steps) {
       const view = this.stepView(step, lastIntrospection);
-      if (step.type === 'introspect' && step.result.introspection) lastIntrospection = { active: step.result.introspection.active === true };
+      if (step.type === 'introspect' && step.result.introspection)
+        lastIntrospection = { active: step.result.introspection.active === true };
       steps.push(view);
     }
     for (const planned of this.planned) {
       if (steps.some((s) => s.id === planned.id)) continue;
-      steps.push({ path: planned.id, id: planned.id, type: planned.type, name: planned.name, status: this.finished ? 'skipped' : this.currentPath?.split('/')[0] === planned.id ? 'running' : 'pending', offsetMs: 0, durationMs: 0, assertions: [], notes: [] });
+      steps.push({
+        path: planned.id,
+        id: planned.id,
+        type: planned.type,
+        name: planned.name,
+        status: this.finished ? 'skipped' : this.currentPath?.split('/')[0] === planned.id ? 'running' : 'pending',
+        offsetMs: 0,
+        durationMs: 0,
+        assertions: [],
+        notes: [],
+      });
     }
     if (this.failure && steps.length === 0) {
-      steps.push({ path: 'run', id: 'run', type: 'run', status: 'error', offsetMs: 0, durationMs: 0, assertions: [], notes: [], error: this.failure });
+      steps.push({
+        path: 'run',
+        id: 'run',
+        type: 'run',
+        status: 'error',
+        offsetMs: 0,
+        durationMs: 0,
+        assertions: [],
+        notes: [],
+        error: this.failure,
+      });
     }
     const verdictStep = [...steps].reverse().find((s) => s.verdict && s.verdict.code !== 'ok');
     const status: RunView['status'] = this.result ? this.result.status : this.failure ? 'error' : 'running';
@@ -351,14 +434,32 @@ export class RunRecorder {
     const now = this.now();
     const token = step.result.token;
     if (token) {
-      view.token = tokenView(`Access token from step ${step.id}`, token.access_token, token.claims, undefined, { now, scope: token.scope, expiresAt: token.expires_at });
+      view.token = tokenView(`Access token from step ${step.id}`, token.access_token, token.claims, undefined, {
+        now,
+        scope: token.scope,
+        expiresAt: token.expires_at,
+      });
     } else if ((step.type === 'verify' || step.type === 'decode') && step.result.claims) {
-      view.token = tokenView(step.type === 'verify' ? `Token verified in step ${step.id}` : `Token decoded in step ${step.id} (UNVERIFIED)`, undefined, step.result.claims, step.result.header, { now, checks: step.jwtChecks });
+      view.token = tokenView(
+        step.type === 'verify' ? `Token verified in step ${step.id}` : `Token decoded in step ${step.id} (UNVERIFIED)`,
+        undefined,
+        step.result.claims,
+        step.result.header,
+        { now, checks: step.jwtChecks },
+      );
     }
     if (step.result.introspection) view.introspection = JSON.stringify(step.result.introspection, null, 2);
     // A repeat shows the findings of its last call (the same route each time).
     const findings = step.gatewayFindings ?? step.children?.at(-1)?.gatewayFindings;
-    if (findings && findings.length > 0) view.findings = findings.map((f) => ({ rule: f.rule, severity: f.severity, field: f.field, message: f.message, ...(f.evidence ? { evidence: f.evidence } : {}), fix: f.fix }));
+    if (findings && findings.length > 0)
+      view.findings = findings.map((f) => ({
+        rule: f.rule,
+        severity: f.severity,
+        field: f.field,
+        message: f.message,
+        ...(f.evidence ? { evidence: f.evidence } : {}),
+        fix: f.fix,
+      }));
     return view;
   }
 }

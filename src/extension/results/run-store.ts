@@ -45,5 +45,4 @@ export class RunStore {
   lastRunId(): string | undefined {
     return this.lastId ?? this.history.list()[0]?.id;
   }
-
 }

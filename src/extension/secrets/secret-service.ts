@@ -35,7 +35,10 @@ export class SecretService {
 
   async delete(key: string): Promise<void> {
     await this.store.delete(PREFIX + key);
-    await this.names.update(KEYS, this.keys().filter((k) => k !== key));
+    await this.names.update(
+      KEYS,
+      this.keys().filter((k) => k !== key),
+    );
   }
 
   /** Key names stored through this extension (values are not listed anywhere). */

@@ -51,7 +51,12 @@ export function secondsLeft(meta: Pick<TokenMeta, 'expiresAt'>, nowMs: number): 
 export function formatTimeLeft(seconds: number | undefined): string {
   if (seconds === undefined) return 'no expiry';
   const abs = Math.abs(seconds);
-  const text = abs >= 3600 ? `${Math.floor(abs / 3600)}h ${Math.floor((abs % 3600) / 60)}m` : abs >= 60 ? `${Math.floor(abs / 60)}m ${abs % 60}s` : `${abs}s`;
+  const text =
+    abs >= 3600
+      ? `${Math.floor(abs / 3600)}h ${Math.floor((abs % 3600) / 60)}m`
+      : abs >= 60
+        ? `${Math.floor(abs / 60)}m ${abs % 60}s`
+        : `${abs}s`;
   return seconds < 0 ? `expired ${text} ago` : text;
 }
 
@@ -68,7 +73,9 @@ export class TokenVault {
     private readonly now: () => number = Date.now,
   ) {
     const saved = state.get<unknown>(META_KEY);
-    this.metas = Array.isArray(saved) ? (saved as TokenMeta[]).filter((m) => typeof m?.id === 'string' && typeof m.idpId === 'string') : [];
+    this.metas = Array.isArray(saved)
+      ? (saved as TokenMeta[]).filter((m) => typeof m?.id === 'string' && typeof m.idpId === 'string')
+      : [];
   }
 
   /** Stores a token: values to the secret store, the rest to the list. Returns its metadata. */

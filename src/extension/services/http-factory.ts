@@ -4,7 +4,10 @@ import type { Settings } from './settings';
 export type ClosableHttpClient = HttpClient & { close(): Promise<void> };
 
 /** Builds an HTTP client from the settings; loads undici only when called. */
-export async function createClient(settings: Settings, onExchange?: (exchange: HttpExchange) => void): Promise<ClosableHttpClient> {
+export async function createClient(
+  settings: Settings,
+  onExchange?: (exchange: HttpExchange) => void,
+): Promise<ClosableHttpClient> {
   const { createHttpClient } = await import('../../core/http/client');
   const { readCaText } = await import('../../core/http/ca-file');
   const ca = settings.caFile ? await readCaText(settings.caFile, 'setting oidcFlow.caFile') : undefined;

@@ -68,7 +68,9 @@ export function summarize(outcome: RunOutcome): RunSummary {
       ...(step.httpStatus !== undefined ? { httpStatus: step.httpStatus } : {}),
       ...(step.findings?.length ? { findings: step.findings.map((f) => f.rule) } : {}),
     })),
-    ...(view.verdict ? { verdict: { code: view.verdict.code, summary: view.verdict.summary, stepPath: view.verdict.stepPath } } : {}),
+    ...(view.verdict
+      ? { verdict: { code: view.verdict.code, summary: view.verdict.summary, stepPath: view.verdict.stepPath } }
+      : {}),
   };
 }
 
@@ -184,7 +186,12 @@ export class RunService {
     const { scrubStrings } = await import('../results/run-recorder');
     const { asOidcError } = await import('../../core/errors');
     const runId = newRunId();
-    const recorder = new RunRecorder({ id: runId, title: request.title, source: request.source.label, rerun: request.rerun });
+    const recorder = new RunRecorder({
+      id: runId,
+      title: request.title,
+      source: request.source.label,
+      rerun: request.rerun,
+    });
     recorder.addSecrets(request.secrets ?? []);
     const controller = new AbortController();
     this.controller = controller;
@@ -229,15 +236,24 @@ export class RunService {
    * sandbox is started), and the ${secret:...} values it names (asked for
    * and stored when missing).
    */
-  async prepare(request: { source: FlowSource; file: FlowFile; flow?: string; env?: string; title: string }, report: (message: string) => void = () => undefined): Promise<PreparedSecrets> {
+  async prepare(
+    request: { source: FlowSource; file: FlowFile; flow?: string; env?: string; title: string },
+    report: (message: string) => void = () => undefined,
+  ): Promise<PreparedSecrets> {
     const vs = this.vs;
     const { findSecretRefs } = await import('../../core/flow/secret-ref');
     const { selectEnvironment } = await import('../../core/flow/select');
     const env = selectEnvironment(request.file, request.env, request.flow);
-    const used = [env?.values ?? {}, request.file.idps ?? {}, request.file.routes ?? {}, request.flow ? (request.file.flows?.[request.flow] ?? {}) : {}];
+    const used = [
+      env?.values ?? {},
+      request.file.idps ?? {},
+      request.file.routes ?? {},
+      request.flow ? (request.file.flows?.[request.flow] ?? {}) : {},
+    ];
     const refs = findSecretRefs(used);
     let sandboxEnv: Record<string, string> = {};
-    const wantsSandbox = request.source.kind === 'sandbox' || refs.some((r) => r.kind === 'env' && r.name.startsWith('SANDBOX_'));
+    const wantsSandbox =
+      request.source.kind === 'sandbox' || refs.some((r) => r.kind === 'env' && r.name.startsWith('SANDBOX_'));
     if (wantsSandbox) {
       if (!this.sandbox.current) report('starting the sandbox…');
       sandboxEnv = (await this.sandbox.start()).env;
@@ -264,7 +280,12 @@ export class RunService {
     };
   }
 
-  private async execute(request: RunRequest, recorder: RunRecorder, signal: AbortSignal, report: (message: string) => void): Promise<RunResult> {
+  private async execute(
+    request: RunRequest,
+    recorder: RunRecorder,
+    signal: AbortSignal,
+    report: (message: string) => void,
+  ): Promise<RunResult> {
     const vs = this.vs;
     const { FlowRunner } = await import('../../core/flow/runner');
     const prepared = await this.prepare(request, report);
@@ -293,14 +314,24 @@ export class RunService {
           if (!opened) throw new Error('The browser could not be opened.');
         },
         onDeviceCode: (info) => {
-          void vs.window.showInformationMessage(`Sign in at ${info.verificationUri} with the code ${info.userCode}.`, 'Open Browser').then((choice) => {
-            if (choice) void vs.env.openExternal(vs.Uri.parse(info.verificationUriComplete ?? info.verificationUri));
-          });
+          void vs.window
+            .showInformationMessage(
+              `Sign in at ${info.verificationUri} with the code ${info.userCode}.`,
+              'Open Browser',
+            )
+            .then((choice) => {
+              if (choice) void vs.env.openExternal(vs.Uri.parse(info.verificationUriComplete ?? info.verificationUri));
+            });
         },
-        confirm: async (message) => (await vs.window.showInformationMessage(message, { modal: true }, 'Continue')) === 'Continue',
-        ...(request.stepByStep ? { beforeStep: (step: PendingStep) => this.waitBefore(step, recorder.id, report) } : {}),
+        confirm: async (message) =>
+          (await vs.window.showInformationMessage(message, { modal: true }, 'Continue')) === 'Continue',
+        ...(request.stepByStep
+          ? { beforeStep: (step: PendingStep) => this.waitBefore(step, recorder.id, report) }
+          : {}),
       });
-      this.log.info(`Run ${request.title} (flow ${request.flow}${prepared.envName ? `, environment ${prepared.envName}` : ''}) from ${request.source.label}`);
+      this.log.info(
+        `Run ${request.title} (flow ${request.flow}${prepared.envName ? `, environment ${prepared.envName}` : ''}) from ${request.source.label}`,
+      );
       return await runner.run({
         flow: request.flow,
         env: prepared.envName,
@@ -310,11 +341,19 @@ export class RunService {
           if (event.type === 'step-end') {
             const s = event.step;
             const verdict = s.verdict && s.verdict.code !== 'ok' ? ` · ${s.verdict.summary}` : '';
-            this.log.info(`  ${s.path} ${s.type}: ${s.status}${s.result.response ? ` (HTTP ${s.result.response.status})` : ''}${s.error ? ` · ${s.error.code}: ${s.error.message}` : ''}${verdict}`, secrets());
+            this.log.info(
+              `  ${s.path} ${s.type}: ${s.status}${s.result.response ? ` (HTTP ${s.result.response.status})` : ''}${s.error ? ` · ${s.error.code}: ${s.error.message}` : ''}${verdict}`,
+              secrets(),
+            );
           }
-          if (event.type === 'exchange') this.log.debug(`    ${event.exchange.request.method} ${event.exchange.request.url} → ${event.exchange.response?.status ?? event.exchange.error?.code ?? '?'}`, [...secrets(), ...event.exchange.secrets]);
+          if (event.type === 'exchange')
+            this.log.debug(
+              `    ${event.exchange.request.method} ${event.exchange.request.url} → ${event.exchange.response?.status ?? event.exchange.error?.code ?? '?'}`,
+              [...secrets(), ...event.exchange.secrets],
+            );
           if (event.type === 'note') this.log.info(`    note: ${event.message}`, secrets());
-          if (event.type === 'run-end') this.log.info(`Run ${request.title}: ${event.result.status} in ${event.result.durationMs} ms`);
+          if (event.type === 'run-end')
+            this.log.info(`Run ${request.title}: ${event.result.status} in ${event.result.durationMs} ms`);
           push(event.type === 'step-end' || event.type === 'run-end');
         },
       });

@@ -54,11 +54,20 @@ export class SandboxService implements vscode.Disposable {
           ca,
           env: {},
           onExchange: (exchange) => {
-            const labelled = { ...exchange, lane: 'gateway' as const, label: exchange.label?.startsWith('gateway') ? exchange.label : `gateway: ${exchange.label ?? 'IdP call'}` };
+            const labelled = {
+              ...exchange,
+              lane: 'gateway' as const,
+              label: exchange.label?.startsWith('gateway')
+                ? exchange.label
+                : `gateway: ${exchange.label ?? 'IdP call'}`,
+            };
             this.gatewayListener?.(labelled);
           },
         }),
-      onDecision: (event) => this.log.info(`sandbox gateway: ${event.route ?? '?'} → ${event.status}${event.reason ? ` (${event.reason})` : ''}`),
+      onDecision: (event) =>
+        this.log.info(
+          `sandbox gateway: ${event.route ?? '?'} → ${event.status}${event.reason ? ` (${event.reason})` : ''}`,
+        ),
     });
     this.sandbox = sandbox;
     this.log.info(`Sandbox started: IdP ${sandbox.idp.issuer}, gateway ${sandbox.gateway.url}`);

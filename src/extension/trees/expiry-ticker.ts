@@ -8,7 +8,12 @@ export interface TickerTimers {
   clearInterval(handle: unknown): void;
 }
 
-export function expiryTicker(hasTokens: () => boolean, refresh: () => void, everyMs = 30_000, timers: TickerTimers = globalThis as unknown as TickerTimers): { dispose(): void } {
+export function expiryTicker(
+  hasTokens: () => boolean,
+  refresh: () => void,
+  everyMs = 30_000,
+  timers: TickerTimers = globalThis as unknown as TickerTimers,
+): { dispose(): void } {
   const handle = timers.setInterval(() => {
     if (hasTokens()) refresh();
   }, everyMs);

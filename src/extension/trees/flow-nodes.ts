@@ -27,7 +27,9 @@ export function sourceNodes(sources: readonly FlowSource[], flows: readonly Flow
       return {
         id: entryId.source(source.id),
         label: source.label,
-        description: broken ? `${source.errorCount} problem${source.errorCount === 1 ? '' : 's'}` : `${own.length} flow${own.length === 1 ? '' : 's'}`,
+        description: broken
+          ? `${source.errorCount} problem${source.errorCount === 1 ? '' : 's'}`
+          : `${own.length} flow${own.length === 1 ? '' : 's'}`,
         tooltip: broken ? source.firstError : undefined,
         contextValue: CONTEXT_VALUES.source,
         icon: broken ? 'error' : 'file-code',

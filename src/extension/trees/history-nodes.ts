@@ -18,13 +18,24 @@ export function historyNodes(entries: readonly HistorySummary[], now: number): N
       id: `history:${entry.id}`,
       label: entry.title,
       description: `${entry.status} · ${ago < 1 ? 'just now' : ago < 60 ? `${ago} min ago` : new Date(entry.startedAt).toLocaleString()}`,
-      tooltip: [entry.title, `Source: ${entry.source}`, `Took ${entry.durationMs} ms`, entry.verdict ? `Verdict: ${entry.verdict}` : undefined].filter(Boolean).join('\n'),
+      tooltip: [
+        entry.title,
+        `Source: ${entry.source}`,
+        `Took ${entry.durationMs} ms`,
+        entry.verdict ? `Verdict: ${entry.verdict}` : undefined,
+      ]
+        .filter(Boolean)
+        .join('\n'),
       contextValue: CONTEXT_VALUES.history,
       icon,
       iconColor: color,
       collapsible: 'none',
       ref: { kind: 'history', runId: entry.id },
-      command: { command: 'oidcFlow.openHistoryEntry', title: 'Open Run', args: [{ kind: 'history', runId: entry.id }] },
+      command: {
+        command: 'oidcFlow.openHistoryEntry',
+        title: 'Open Run',
+        args: [{ kind: 'history', runId: entry.id }],
+      },
     };
   });
 }

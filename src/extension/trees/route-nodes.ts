@@ -55,7 +55,7 @@ function flowSourceNode(routes: readonly RouteEntry[], findings: RouteTreeInput[
     id: `routes-source:${first.sourceId}`,
     label: first.sourceLabel,
     description: `${sandbox ? 'sandbox' : 'flow file'} · ${plural(routes.length, 'route')}`,
-    tooltip: sandbox ? 'The running sandbox\'s gateway routes.' : `Routes of ${first.sourceLabel}.`,
+    tooltip: sandbox ? "The running sandbox's gateway routes." : `Routes of ${first.sourceLabel}.`,
     contextValue: CONTEXT_VALUES.source,
     icon: sandbox ? 'beaker' : 'file',
     collapsible: 'expanded',
@@ -89,8 +89,20 @@ export function routeNode(route: RouteEntry, findings: readonly LintFinding[] = 
   return {
     id: route.id,
     label: route.name,
-    description: [`${route.method} ${route.url}`, route.plugin, ...(findings.length ? [plural(findings.length, 'finding')] : [])].join(' · '),
-    tooltip: [route.description, `${route.method} ${route.url}`, `Auth: ${route.plugin}`, `From: ${route.sourceLabel}`, findingSummary(findings)].filter(Boolean).join('\n'),
+    description: [
+      `${route.method} ${route.url}`,
+      route.plugin,
+      ...(findings.length ? [plural(findings.length, 'finding')] : []),
+    ].join(' · '),
+    tooltip: [
+      route.description,
+      `${route.method} ${route.url}`,
+      `Auth: ${route.plugin}`,
+      `From: ${route.sourceLabel}`,
+      findingSummary(findings),
+    ]
+      .filter(Boolean)
+      .join('\n'),
     contextValue: CONTEXT_VALUES.route,
     icon: route.sourceKind === 'sandbox' ? 'beaker' : 'symbol-method',
     collapsible: findings.length ? 'collapsed' : 'none',
@@ -141,8 +153,12 @@ export function gatewaySourceNode(state: GatewaySourceState): NodeData {
       `${kind}: ${whereText(config)}`,
       config.proxyUrl ? `Proxy: ${config.proxyUrl}` : undefined,
       state.loadedAt !== undefined ? `Read at ${clockTime(state.loadedAt, true)}` : undefined,
-      state.error ? `Last read failed at ${clockTime(state.error.at, true)}: ${state.error.message}${state.error.hint ? `\n${state.error.hint}` : ''}` : undefined,
-    ].filter(Boolean).join('\n'),
+      state.error
+        ? `Last read failed at ${clockTime(state.error.at, true)}: ${state.error.message}${state.error.hint ? `\n${state.error.hint}` : ''}`
+        : undefined,
+    ]
+      .filter(Boolean)
+      .join('\n'),
     contextValue: takesToken ? CONTEXT_VALUES.gatewaySourceToken : CONTEXT_VALUES.gatewaySource,
     icon: state.refreshing ? 'sync~spin' : state.error ? 'warning' : KIND_ICONS[config.kind],
     ...(state.error && !state.refreshing ? { iconColor: 'problemsWarningIcon.foreground' } : {}),
@@ -156,17 +172,54 @@ function statusNodes(sourceNodeId: string, state: GatewaySourceState): NodeData[
   const nodes: NodeData[] = [];
   const { error, model } = state;
   if (error) {
-    const tooltip = [error.message, error.hint, `[${error.code}] at ${clockTime(error.at, true)}`].filter(Boolean).join('\n');
+    const tooltip = [error.message, error.hint, `[${error.code}] at ${clockTime(error.at, true)}`]
+      .filter(Boolean)
+      .join('\n');
     nodes.push(
       model && state.loadedAt !== undefined
-        ? { id: `${sourceNodeId}/error`, label: `Refresh failed: ${error.message} — showing routes read at ${clockTime(state.loadedAt, true)}`, tooltip, contextValue: CONTEXT_VALUES.info, icon: 'warning', iconColor: 'problemsWarningIcon.foreground', collapsible: 'none', ref: { kind: 'info' } }
-        : { id: `${sourceNodeId}/error`, label: `Could not read: ${error.message}`, ...(error.hint ? { description: error.hint } : {}), tooltip, contextValue: CONTEXT_VALUES.info, icon: 'error', iconColor: 'problemsErrorIcon.foreground', collapsible: 'none', ref: { kind: 'info' } },
+        ? {
+            id: `${sourceNodeId}/error`,
+            label: `Refresh failed: ${error.message} — showing routes read at ${clockTime(state.loadedAt, true)}`,
+            tooltip,
+            contextValue: CONTEXT_VALUES.info,
+            icon: 'warning',
+            iconColor: 'problemsWarningIcon.foreground',
+            collapsible: 'none',
+            ref: { kind: 'info' },
+          }
+        : {
+            id: `${sourceNodeId}/error`,
+            label: `Could not read: ${error.message}`,
+            ...(error.hint ? { description: error.hint } : {}),
+            tooltip,
+            contextValue: CONTEXT_VALUES.info,
+            icon: 'error',
+            iconColor: 'problemsErrorIcon.foreground',
+            collapsible: 'none',
+            ref: { kind: 'info' },
+          },
     );
   } else if (!model && state.refreshing) {
-    nodes.push({ id: `${sourceNodeId}/reading`, label: 'Reading the gateway configuration…', contextValue: CONTEXT_VALUES.info, icon: 'loading~spin', collapsible: 'none', ref: { kind: 'info' } });
+    nodes.push({
+      id: `${sourceNodeId}/reading`,
+      label: 'Reading the gateway configuration…',
+      contextValue: CONTEXT_VALUES.info,
+      icon: 'loading~spin',
+      collapsible: 'none',
+      ref: { kind: 'info' },
+    });
   }
   (model?.warnings ?? []).forEach((warning, index) => {
-    nodes.push({ id: `${sourceNodeId}/warning:${index}`, label: warning, tooltip: warning, contextValue: CONTEXT_VALUES.info, icon: 'info', iconColor: 'problemsInfoIcon.foreground', collapsible: 'none', ref: { kind: 'info' } });
+    nodes.push({
+      id: `${sourceNodeId}/warning:${index}`,
+      label: warning,
+      tooltip: warning,
+      contextValue: CONTEXT_VALUES.info,
+      icon: 'info',
+      iconColor: 'problemsInfoIcon.foreground',
+      collapsible: 'none',
+      ref: { kind: 'info' },
+    });
   });
   return nodes;
 }
@@ -182,12 +235,27 @@ function gatewayServiceNodes(sourceNodeId: string, state: GatewaySourceState): N
     return {
       id,
       label: service || '(no service)',
-      description: [routes.length ? plural(routes.length, 'route') : 'no routes', findings ? plural(findings, 'finding') : undefined].filter(Boolean).join(' · '),
+      description: [
+        routes.length ? plural(routes.length, 'route') : 'no routes',
+        findings ? plural(findings, 'finding') : undefined,
+      ]
+        .filter(Boolean)
+        .join(' · '),
       tooltip: service ? `Service ${service}${upstream ? ` → ${upstream}` : ''}` : 'Routes without a service.',
       contextValue: CONTEXT_VALUES.service,
       icon: 'server-process',
       collapsible: routes.length ? 'expanded' : 'none',
-      children: () => routes.map((route) => gatewayRouteNode(id, route, model, state.config.proxyUrl, state.findings.get(gatewayRouteKey(route)) ?? [], state.id)),
+      children: () =>
+        routes.map((route) =>
+          gatewayRouteNode(
+            id,
+            route,
+            model,
+            state.config.proxyUrl,
+            state.findings.get(gatewayRouteKey(route)) ?? [],
+            state.id,
+          ),
+        ),
     } satisfies NodeData;
   });
 }
@@ -205,7 +273,14 @@ export function authText(route: GatewayRoute): string {
 }
 
 /** One route of a configured gateway: method, URL (through the proxy when known), auth, findings. */
-export function gatewayRouteNode(serviceNodeId: string, route: GatewayRoute, model: Pick<GatewayModel, 'source'>, proxyUrl: string | undefined, findings: readonly LintFinding[], sourceId?: string): NodeData {
+export function gatewayRouteNode(
+  serviceNodeId: string,
+  route: GatewayRoute,
+  model: Pick<GatewayModel, 'source'>,
+  proxyUrl: string | undefined,
+  findings: readonly LintFinding[],
+  sourceId?: string,
+): NodeData {
   const id = `${serviceNodeId}/route:${route.id ?? route.name}`;
   const urls = routeUrls(route, proxyUrl);
   const methods = route.methods?.length ? route.methods.join(',') : 'ANY';
@@ -221,13 +296,19 @@ export function gatewayRouteNode(serviceNodeId: string, route: GatewayRoute, mod
     `Route ${route.name}${route.id && route.id !== route.name ? ` (${route.id})` : ''} from ${model.source.description}`,
     `${methods} ${urls.length ? urls.join(' ') : '(no plain path)'}`,
     route.hosts?.length ? `Hosts: ${route.hosts.join(', ')}` : undefined,
-    ...route.regexPaths.map((path) => `Regex path ${path}: Kong matches it as a regular expression, so there is no single URL to call.`),
+    ...route.regexPaths.map(
+      (path) => `Regex path ${path}: Kong matches it as a regular expression, so there is no single URL to call.`,
+    ),
     route.oidc ? `openid-connect: ${route.oidc.scope}-level, ${route.oidc.origin}` : undefined,
-    ...route.authPlugins.filter((plugin) => plugin.name !== 'openid-connect').map((plugin) => `${plugin.name}: ${plugin.scope}-level, ${plugin.origin}`),
+    ...route.authPlugins
+      .filter((plugin) => plugin.name !== 'openid-connect')
+      .map((plugin) => `${plugin.name}: ${plugin.scope}-level, ${plugin.origin}`),
     ...(route.requirements ?? []),
     route.authPlugins.length === 0 ? 'No authentication plugin applies.' : undefined,
     findingSummary(findings),
-  ].filter(Boolean).join('\n');
+  ]
+    .filter(Boolean)
+    .join('\n');
   return {
     id,
     label: route.name,
@@ -235,7 +316,10 @@ export function gatewayRouteNode(serviceNodeId: string, route: GatewayRoute, mod
     tooltip,
     // With the proxy URL known and a plain path, the route can be called (Call Route) like a flow file's.
     ...(sourceId && proxyUrl && urls[0]
-      ? { contextValue: CONTEXT_VALUES.gatewayRouteCallable, ref: { kind: 'gatewayRoute' as const, sourceId, routeKey: gatewayRouteKey(route) } }
+      ? {
+          contextValue: CONTEXT_VALUES.gatewayRouteCallable,
+          ref: { kind: 'gatewayRoute' as const, sourceId, routeKey: gatewayRouteKey(route) },
+        }
       : { contextValue: CONTEXT_VALUES.gatewayRoute }),
     icon: regex ? 'regex' : 'symbol-method',
     ...(regex ? { iconColor: 'problemsWarningIcon.foreground' } : {}),
@@ -257,7 +341,14 @@ const LABEL_LIMIT = 90;
 function findingSummary(findings: readonly LintFinding[]): string | undefined {
   if (findings.length === 0) return undefined;
   const count = (severity: LintFinding['severity']) => findings.filter((f) => f.severity === severity).length;
-  return `Lint: ${[['error', count('error')], ['warning', count('warning')], ['info', count('info')]].filter(([, n]) => n).map(([s, n]) => plural(n as number, s as string)).join(', ')}`;
+  return `Lint: ${[
+    ['error', count('error')],
+    ['warning', count('warning')],
+    ['info', count('info')],
+  ]
+    .filter(([, n]) => n)
+    .map(([s, n]) => plural(n as number, s as string))
+    .join(', ')}`;
 }
 
 /** A message cut to fit one tree row, at a word boundary. */
@@ -282,7 +373,14 @@ export function findingNodes(routeNodeId: string, findings: readonly LintFinding
         id: `${routeNodeId}/finding:${key}${count > 1 ? `#${count}` : ''}`,
         label: shorten(finding.message),
         description: finding.field,
-        tooltip: [finding.message, finding.evidence ? `Evidence: ${finding.evidence}` : undefined, `Fix: ${finding.fix}`, `[${finding.rule}, ${finding.severity}]`].filter(Boolean).join('\n'),
+        tooltip: [
+          finding.message,
+          finding.evidence ? `Evidence: ${finding.evidence}` : undefined,
+          `Fix: ${finding.fix}`,
+          `[${finding.rule}, ${finding.severity}]`,
+        ]
+          .filter(Boolean)
+          .join('\n'),
         contextValue: CONTEXT_VALUES.finding,
         icon: look.icon,
         iconColor: look.color,

@@ -20,16 +20,24 @@ export class NodeTreeProvider implements vscode.TreeDataProvider<NodeData>, vsco
 
   getTreeItem(node: NodeData): vscode.TreeItem {
     const vs = this.vs;
-    const state = node.collapsible === 'none' ? vs.TreeItemCollapsibleState.None : node.collapsible === 'expanded' ? vs.TreeItemCollapsibleState.Expanded : vs.TreeItemCollapsibleState.Collapsed;
+    const state =
+      node.collapsible === 'none'
+        ? vs.TreeItemCollapsibleState.None
+        : node.collapsible === 'expanded'
+          ? vs.TreeItemCollapsibleState.Expanded
+          : vs.TreeItemCollapsibleState.Collapsed;
     const item = new vs.TreeItem(node.label, state);
     item.id = node.id;
     item.description = node.description;
     item.tooltip = node.tooltip;
     item.contextValue = node.contextValue;
-    if (node.icon) item.iconPath = new vs.ThemeIcon(node.icon, node.iconColor ? new vs.ThemeColor(node.iconColor) : undefined);
+    if (node.icon)
+      item.iconPath = new vs.ThemeIcon(node.icon, node.iconColor ? new vs.ThemeColor(node.iconColor) : undefined);
     if (node.resourceUri) item.resourceUri = vs.Uri.parse(node.resourceUri);
-    if (node.command) item.command = { command: node.command.command, title: node.command.title, arguments: node.command.args };
-    else if (node.resourceUri) item.command = { command: 'vscode.open', title: 'Open', arguments: [vs.Uri.parse(node.resourceUri)] };
+    if (node.command)
+      item.command = { command: node.command.command, title: node.command.title, arguments: node.command.args };
+    else if (node.resourceUri)
+      item.command = { command: 'vscode.open', title: 'Open', arguments: [vs.Uri.parse(node.resourceUri)] };
     return item;
   }
 

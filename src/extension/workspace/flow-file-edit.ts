@@ -55,7 +55,14 @@ export function freeName(base: string, taken: readonly string[]): string {
 }
 
 /** The IdP entry the Okta preset writes: domain and authorization server; the secret as a reference. */
-export function oktaIdp(options: { domain: string; authorizationServerId: string; clientId: string; clientAuth: IdpConfig['clientAuth']; secretKey?: string; scopes?: string[] }): IdpConfig {
+export function oktaIdp(options: {
+  domain: string;
+  authorizationServerId: string;
+  clientId: string;
+  clientAuth: IdpConfig['clientAuth'];
+  secretKey?: string;
+  scopes?: string[];
+}): IdpConfig {
   const idp: IdpConfig = {
     description: `Okta ${options.authorizationServerId === 'org' ? 'org authorization server' : `authorization server ${options.authorizationServerId}`} at ${options.domain}.`,
     okta: { domain: options.domain, authorizationServerId: options.authorizationServerId },
@@ -82,5 +89,8 @@ export function sandboxIdp(): IdpConfig {
 
 /** An Okta domain as typed, cleaned: no scheme, no path, no trailing slash. */
 export function cleanOktaDomain(input: string): string {
-  return input.trim().replace(/^https?:\/\//i, '').replace(/\/.*$/, '');
+  return input
+    .trim()
+    .replace(/^https?:\/\//i, '')
+    .replace(/\/.*$/, '');
 }

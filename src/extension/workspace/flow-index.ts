@@ -82,7 +82,10 @@ export class FlowIndex implements vscode.Disposable {
   async loadForRun(sourceId: string): Promise<{ source: FlowSource; file: FlowFile }> {
     const { OidcError } = await import('../../core/errors');
     const source = await this.get(sourceId);
-    if (!source) throw new OidcError('extension.source_missing', `The flow source ${sourceId} is gone.`, { hint: 'Refresh the OIDC Flow views; the file may have been moved or deleted.' });
+    if (!source)
+      throw new OidcError('extension.source_missing', `The flow source ${sourceId} is gone.`, {
+        hint: 'Refresh the OIDC Flow views; the file may have been moved or deleted.',
+      });
     if (source.kind === 'sandbox') return { source, file: source.file! };
     const uri = this.vs.Uri.parse(source.id);
     let text: string;
@@ -94,7 +97,9 @@ export class FlowIndex implements vscode.Disposable {
       this.nextGeneration(source.id);
       this.files.delete(source.id);
       this.emitter.fire();
-      throw new OidcError('extension.source_missing', `The flow file ${source.label} no longer exists.`, { hint: 'It was moved or deleted; the OIDC Flow views no longer list it.' });
+      throw new OidcError('extension.source_missing', `The flow file ${source.label} no longer exists.`, {
+        hint: 'It was moved or deleted; the OIDC Flow views no longer list it.',
+      });
     }
     const { loadFlowFile } = await import('../../core/flow/load');
     const { file } = loadFlowFile(text, { fileName: this.vs.workspace.asRelativePath(uri) });
@@ -148,10 +153,23 @@ export class FlowIndex implements vscode.Disposable {
       const { checkFlowFile } = await import('../../core/flow/load');
       const check = checkFlowFile(text, { fileName: label });
       const errors = check.issues.filter((i) => i.severity === 'error');
-      return { id: uri.toString(), kind: 'file', label, file: check.file, errorCount: errors.length, firstError: errors[0] ? `${errors[0].where}: ${errors[0].message}` : undefined };
+      return {
+        id: uri.toString(),
+        kind: 'file',
+        label,
+        file: check.file,
+        errorCount: errors.length,
+        firstError: errors[0] ? `${errors[0].where}: ${errors[0].message}` : undefined,
+      };
     } catch (error) {
       if (error instanceof this.vs.FileSystemError && error.code === 'FileNotFound') return undefined;
-      return { id: uri.toString(), kind: 'file', label, errorCount: 1, firstError: `Cannot read ${label}: ${(error as Error).message}` };
+      return {
+        id: uri.toString(),
+        kind: 'file',
+        label,
+        errorCount: 1,
+        firstError: `Cannot read ${label}: ${(error as Error).message}`,
+      };
     }
   }
 

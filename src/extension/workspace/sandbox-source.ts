@@ -19,7 +19,9 @@ export interface SandboxShape {
 export function sandboxRoutes(gatewayUrl: string, routes: readonly ResolvedRoute[]): Record<string, RouteConfig> {
   const out: Record<string, RouteConfig> = {};
   for (const route of routes) {
-    const config = Object.fromEntries(Object.entries(route.oidc?.config ?? {}).filter(([key]) => !SECRET_CONFIG_KEYS.has(key)));
+    const config = Object.fromEntries(
+      Object.entries(route.oidc?.config ?? {}).filter(([key]) => !SECRET_CONFIG_KEYS.has(key)),
+    );
     out[route.route] = {
       description: `Sandbox gateway route ${route.paths[0] ?? '/'} (${route.service}).`,
       service: route.service,

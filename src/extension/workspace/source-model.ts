@@ -103,7 +103,10 @@ export interface DisplayContext {
 export const ENV_CHOICE_KEY = 'oidcFlow.envChoice.v1';
 
 /** The display context from the workspace state's remembered environments and the process's variables. */
-export function displayContext(state: { get<T>(key: string): T | undefined }, processEnv: Record<string, string | undefined>): DisplayContext {
+export function displayContext(
+  state: { get<T>(key: string): T | undefined },
+  processEnv: Record<string, string | undefined>,
+): DisplayContext {
   return { envOf: (sourceId) => state.get<Record<string, string>>(ENV_CHOICE_KEY)?.[sourceId], processEnv };
 }
 
@@ -113,7 +116,10 @@ const ENV_REF = /\$\{env:([A-Za-z0-9_.\-/]+)\}/g;
 function environmentOf(source: FlowSource, context: DisplayContext): Record<string, unknown> {
   const envs = source.file?.environments ?? {};
   const remembered = context.envOf?.(source.id);
-  const name = remembered !== undefined && Object.hasOwn(envs, remembered) ? remembered : source.file?.defaultEnvironment ?? (Object.hasOwn(envs, 'default') ? 'default' : Object.keys(envs)[0]);
+  const name =
+    remembered !== undefined && Object.hasOwn(envs, remembered)
+      ? remembered
+      : (source.file?.defaultEnvironment ?? (Object.hasOwn(envs, 'default') ? 'default' : Object.keys(envs)[0]));
   return name !== undefined ? (envs[name] ?? {}) : {};
 }
 
@@ -124,12 +130,17 @@ function environmentOf(source: FlowSource, context: DisplayContext): Record<stri
  */
 export function displayValue(text: string, source: FlowSource, context: DisplayContext): string {
   if (!text.includes('{{') && !text.includes('${env:')) return text;
-  const vars = (value: string) => value.replace(ENV_REF, (whole, name: string) => source.env?.[name] ?? context.processEnv?.[name] ?? whole);
+  const vars = (value: string) =>
+    value.replace(ENV_REF, (whole, name: string) => source.env?.[name] ?? context.processEnv?.[name] ?? whole);
   const env = environmentOf(source, context);
-  return vars(text.replace(ENV_TEMPLATE, (whole, key: string) => {
-    const value = env[key];
-    return typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean' ? vars(String(value)) : whole;
-  }));
+  return vars(
+    text.replace(ENV_TEMPLATE, (whole, key: string) => {
+      const value = env[key];
+      return typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean'
+        ? vars(String(value))
+        : whole;
+    }),
+  );
 }
 
 function issuerOf(idp: NonNullable<FlowFile['idps']>[string]): string | undefined {
@@ -144,7 +155,8 @@ export function idpEntries(sources: readonly FlowSource[], display?: DisplayCont
   return ordered(sources).flatMap((source) =>
     Object.entries(source.file?.idps ?? {}).map(([name, idp]) => {
       const written = issuerOf(idp);
-      const shown = written !== undefined && display ? displayValue(written, source, display).replace(/\/+$/, '') : written;
+      const shown =
+        written !== undefined && display ? displayValue(written, source, display).replace(/\/+$/, '') : written;
       return {
         id: entryId.idp(source.id, name),
         sourceId: source.id,
@@ -157,7 +169,12 @@ export function idpEntries(sources: readonly FlowSource[], display?: DisplayCont
         clientId: idp.clientId && display ? displayValue(idp.clientId, source, display) : idp.clientId,
         clientAuth: idp.clientAuth ?? (idp.clientSecret ? 'client_secret_basic' : idp.clientId ? 'none' : undefined),
         okta: idp.okta,
-        endpoints: Object.fromEntries(Object.entries(idp.endpoints ?? {}).map(([key, url]) => [key, display && typeof url === 'string' ? displayValue(url, source, display) : url])),
+        endpoints: Object.fromEntries(
+          Object.entries(idp.endpoints ?? {}).map(([key, url]) => [
+            key,
+            display && typeof url === 'string' ? displayValue(url, source, display) : url,
+          ]),
+        ),
         scopes: idp.scopes,
         secretKey: idp.clientSecret ? SECRET_REF.exec(idp.clientSecret)?.[1] : undefined,
         secretKeys: [idp.clientSecret, idp.privateKey, idp.certificate].flatMap((value) => {
@@ -172,7 +189,9 @@ export function idpEntries(sources: readonly FlowSource[], display?: DisplayCont
 function pluginText(route: NonNullable<FlowFile['routes']>[string]): string {
   const gateway = route.gateway;
   if (!gateway) return 'no gateway config';
-  const name = gateway.plugin ?? (gateway.kind === 'kong' ? 'openid-connect' : gateway.kind === 'apache' ? 'mod_auth_openidc' : gateway.kind);
+  const name =
+    gateway.plugin ??
+    (gateway.kind === 'kong' ? 'openid-connect' : gateway.kind === 'apache' ? 'mod_auth_openidc' : gateway.kind);
   const methods = gateway.config?.auth_methods;
   return Array.isArray(methods) && methods.length > 0 ? `${name} (${methods.join(', ')})` : name;
 }
@@ -204,7 +223,9 @@ export function routeEntries(sources: readonly FlowSource[], display?: DisplayCo
 export function routesByService(routes: readonly RouteEntry[]): Array<{ service: string; routes: RouteEntry[] }> {
   const groups = new Map<string, RouteEntry[]>();
   for (const route of routes) groups.set(route.service, [...(groups.get(route.service) ?? []), route]);
-  return [...groups.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([service, list]) => ({ service, routes: list }));
+  return [...groups.entries()]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([service, list]) => ({ service, routes: list }));
 }
 
 /** The flows of every file source (the sandbox's built-in demo is run by its own command). */
@@ -216,17 +237,29 @@ export function flowEntries(sources: readonly FlowSource[]): FlowEntry[] {
       sourceLabel: source.label,
       name,
       description: flow.description,
-      steps: flow.steps.map((step) => ({ id: entryId.step(source.id, name, step.id), stepId: step.id, type: step.type, name: step.name })),
+      steps: flow.steps.map((step) => ({
+        id: entryId.step(source.id, name, step.id),
+        stepId: step.id,
+        type: step.type,
+        name: step.name,
+      })),
     })),
   );
 }
 
 function ordered(sources: readonly FlowSource[]): FlowSource[] {
-  return [...sources].sort((a, b) => (a.kind === b.kind ? a.label.localeCompare(b.label) : a.kind === 'sandbox' ? -1 : 1));
+  return [...sources].sort((a, b) =>
+    a.kind === b.kind ? a.label.localeCompare(b.label) : a.kind === 'sandbox' ? -1 : 1,
+  );
 }
 
 /** A flow file containing only `steps` as one flow, next to the source's IdPs, routes and environments. */
-export function singleStepFile(file: FlowFile, flowName: string, steps: StepDef[], vars?: Record<string, unknown>): FlowFile {
+export function singleStepFile(
+  file: FlowFile,
+  flowName: string,
+  steps: StepDef[],
+  vars?: Record<string, unknown>,
+): FlowFile {
   return { ...file, flows: { [flowName]: { steps, ...(vars ? { vars } : {}) } } };
 }
 

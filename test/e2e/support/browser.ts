@@ -11,7 +11,11 @@ import { REPO_ROOT } from './code-server';
 
 export const CHROMIUM_PATH = process.env.OIDC_E2E_CHROMIUM ?? '/usr/bin/chromium';
 // The oldest-VS-Code run keeps its screenshots apart from the main run's.
-export const SCREENSHOT_DIR = join(REPO_ROOT, 'test-results', process.env.OIDC_CODE_SERVER === 'oldest' ? 'e2e-oldest' : 'e2e');
+export const SCREENSHOT_DIR = join(
+  REPO_ROOT,
+  'test-results',
+  process.env.OIDC_CODE_SERVER === 'oldest' ? 'e2e-oldest' : 'e2e',
+);
 
 // Without the background-networking flags Chromium keeps dialling Google
 // services that the closed network refuses; --no-sandbox because CI runs as root.
@@ -104,7 +108,8 @@ function makeWorkbench(browser: Browser, page: Page, consoleLines: string[]): Wo
         return;
       } catch (error) {
         await page.keyboard.press('Escape');
-        if (Date.now() > deadline) throw new Error(`the command palette has no command titled "${title}": ${(error as Error).message}`);
+        if (Date.now() > deadline)
+          throw new Error(`the command palette has no command titled "${title}": ${(error as Error).message}`);
       }
     }
   };

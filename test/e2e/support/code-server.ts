@@ -41,9 +41,12 @@ export function oldestCodeServer(): CodeServerInstall {
   const version = process.env.OIDC_OLDEST_CODE_SERVER ?? '4.90.3';
   return {
     version,
-    cache: process.env.OIDC_OLDEST_CODE_SERVER_CACHE ?? join(homedir(), '.cache', 'oidc-flow-debugger', `code-server-${version}`),
+    cache:
+      process.env.OIDC_OLDEST_CODE_SERVER_CACHE ??
+      join(homedir(), '.cache', 'oidc-flow-debugger', `code-server-${version}`),
     installCommand: 'bash scripts/install-oldest-code-server.sh',
-    needs: 'it brings its own Node 20 and needs apt-get install -y libkrb5-dev ripgrep; npm run test:extension:oldest does this first',
+    needs:
+      'it brings its own Node 20 and needs apt-get install -y libkrb5-dev ripgrep; npm run test:extension:oldest does this first',
   };
 }
 
@@ -82,7 +85,11 @@ export function codeServerUnavailable(): string | undefined {
     return `code-server ${selected.version} is not installed in ${codeServerCache()}: run \`${selected.installCommand}\` (${selected.needs})`;
   }
   const repoNode = join(REPO_ROOT, 'node_modules', '.bin', 'node');
-  if (!existsSync(join(codeServerCache(), 'node', 'bin', 'node')) && !existsSync(repoNode) && process.versions.node.split('.')[0] !== '24') {
+  if (
+    !existsSync(join(codeServerCache(), 'node', 'bin', 'node')) &&
+    !existsSync(repoNode) &&
+    process.versions.node.split('.')[0] !== '24'
+  ) {
     return `code-server needs Node 24, but this is Node ${process.versions.node} and ${repoNode} is missing: run npm ci`;
   }
   return undefined;
@@ -96,7 +103,8 @@ export function requireCodeServer(): void {
 
 /** Throws when the VSIX has not been built. */
 export function requireVsix(path: string): void {
-  if (!existsSync(path)) throw new Error(`${path} does not exist: run \`npm run package\` first (npm run test:e2e does)`);
+  if (!existsSync(path))
+    throw new Error(`${path} does not exist: run \`npm run package\` first (npm run test:e2e does)`);
 }
 
 function nodeBinary(): string {
@@ -168,7 +176,10 @@ export async function startCodeServer(options: CodeServerOptions): Promise<CodeS
   mkdirSync(join(userDataDir, 'User'), { recursive: true });
   mkdirSync(extensionsDir, { recursive: true });
   mkdirSync(folder, { recursive: true });
-  writeFileSync(join(userDataDir, 'User', 'settings.json'), JSON.stringify({ ...DEFAULT_SETTINGS, ...options.settings }, null, 2));
+  writeFileSync(
+    join(userDataDir, 'User', 'settings.json'),
+    JSON.stringify({ ...DEFAULT_SETTINGS, ...options.settings }, null, 2),
+  );
   // An explicit config keeps code-server from writing ~/.config/code-server/config.yaml.
   writeFileSync(configPath, 'auth: none\n');
 
@@ -180,9 +191,13 @@ export async function startCodeServer(options: CodeServerOptions): Promise<CodeS
   try {
     if (options.vsixPaths.length > 0) {
       const install = options.vsixPaths.flatMap((vsix) => ['--install-extension', vsix]);
-      await run(node, [entry, ...common, '--force', ...install], { env, timeout: 120_000 }).catch((error: Error & { stdout?: string; stderr?: string }) => {
-        throw new Error(`code-server --install-extension failed: ${error.message}\n${error.stdout ?? ''}${error.stderr ?? ''}`);
-      });
+      await run(node, [entry, ...common, '--force', ...install], { env, timeout: 120_000 }).catch(
+        (error: Error & { stdout?: string; stderr?: string }) => {
+          throw new Error(
+            `code-server --install-extension failed: ${error.message}\n${error.stdout ?? ''}${error.stderr ?? ''}`,
+          );
+        },
+      );
     }
   } catch (error) {
     rmSync(root, { recursive: true, force: true });
@@ -194,8 +209,10 @@ export async function startCodeServer(options: CodeServerOptions): Promise<CodeS
     [
       entry,
       ...common,
-      '--auth', 'none',
-      '--bind-addr', '127.0.0.1:0',
+      '--auth',
+      'none',
+      '--bind-addr',
+      '127.0.0.1:0',
       '--disable-telemetry',
       '--disable-update-check',
       '--disable-workspace-trust',
@@ -254,13 +271,18 @@ function waitForListening(child: ChildProcess, output: () => string, timeoutMs: 
   // Port 0 avoids a free-port race; code-server logs the port it got.
   const listening = /HTTP server listening on http:\/\/127\.0\.0\.1:(\d+)/;
   return new Promise((resolvePort, reject) => {
-    const timer = setTimeout(() => finish(new Error(`code-server did not listen within ${timeoutMs} ms; it printed:\n${output()}`)), timeoutMs);
+    const timer = setTimeout(
+      () => finish(new Error(`code-server did not listen within ${timeoutMs} ms; it printed:\n${output()}`)),
+      timeoutMs,
+    );
     const onData = (): void => {
       const match = listening.exec(output());
       if (match) finish(undefined, Number(match[1]));
     };
     const onExit = (code: number | null, signal: string | null): void =>
-      finish(new Error(`code-server exited (code ${code}, signal ${signal}) before listening; it printed:\n${output()}`));
+      finish(
+        new Error(`code-server exited (code ${code}, signal ${signal}) before listening; it printed:\n${output()}`),
+      );
     const finish = (error?: Error, port?: number): void => {
       clearTimeout(timer);
       child.stdout?.off('data', onData);
@@ -287,7 +309,10 @@ async function killGroup(child: ChildProcess): Promise<void> {
     }
   };
   signal('SIGTERM');
-  const killed = await Promise.race([exited.then(() => true), new Promise<boolean>((done) => setTimeout(() => done(false), 5000))]);
+  const killed = await Promise.race([
+    exited.then(() => true),
+    new Promise<boolean>((done) => setTimeout(() => done(false), 5000)),
+  ]);
   if (!killed) {
     signal('SIGKILL');
     await exited;

@@ -19,7 +19,9 @@ export async function openOidcFlowSidebar(page: Page): Promise<void> {
 
 /** The rows a sidebar tree view shows now. */
 export function viewRows(page: Page, view: ViewName): Locator {
-  return page.locator('.sidebar .pane', { has: page.locator(`.pane-header[aria-label^="${view}"]`) }).locator('.monaco-list-row');
+  return page
+    .locator('.sidebar .pane', { has: page.locator(`.pane-header[aria-label^="${view}"]`) })
+    .locator('.monaco-list-row');
 }
 
 /** The row of `view` whose label is exactly `label` and whose description contains `description`. */
@@ -38,7 +40,9 @@ export async function expandRow(row: Locator): Promise<void> {
 
 /** Clicks the item of the open quick pick whose accessible label starts with `prefix` ("label, description, detail"). */
 export async function pickQuickItem(page: Page, prefix: string, timeoutMs = 30_000): Promise<void> {
-  const item = page.locator(`.quick-input-widget .monaco-list-row[aria-label^="${prefix.replace(/"/g, '\\"')}"]`).first();
+  const item = page
+    .locator(`.quick-input-widget .monaco-list-row[aria-label^="${prefix.replace(/"/g, '\\"')}"]`)
+    .first();
   await item.waitFor({ state: 'visible', timeout: timeoutMs });
   await item.click();
 }
@@ -61,7 +65,9 @@ export async function waitForFinishedRun(view: FrameLocator, title: string, time
 
 /** The timeline's exchange buttons, in order, by their accessible names ("Client to Gateway: route orders, 200, 12 ms"). */
 export async function timelineEntries(view: FrameLocator): Promise<string[]> {
-  return view.locator('.timeline button.tl-open').evaluateAll((buttons) => buttons.map((b) => b.getAttribute('aria-label') ?? ''));
+  return view
+    .locator('.timeline button.tl-open')
+    .evaluateAll((buttons) => buttons.map((b) => b.getAttribute('aria-label') ?? ''));
 }
 
 /**
@@ -71,7 +77,10 @@ export async function timelineEntries(view: FrameLocator): Promise<string[]> {
 export async function clearNotifications(wb: Workbench): Promise<void> {
   if ((await wb.page.locator('.notifications-toasts .notification-list-item').count()) === 0) return;
   await wb.runCommand('Notifications: Clear All Notifications');
-  await wb.page.locator('.notifications-toasts .notification-list-item').first().waitFor({ state: 'hidden', timeout: 15_000 });
+  await wb.page
+    .locator('.notifications-toasts .notification-list-item')
+    .first()
+    .waitFor({ state: 'hidden', timeout: 15_000 });
   // The palette fades out; screenshots taken meanwhile show it over the editor.
   await wb.page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: 15_000 });
 }

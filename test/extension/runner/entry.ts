@@ -26,7 +26,12 @@ export function setSuiteLoader(load: SuiteLoader): void {
 export async function run(): Promise<void> {
   const results = await runSuites('electron', loader);
   console.log(formatRun(results));
-  if (!runSucceeded(results)) throw new Error(results.passed === 0 && results.failed === 0 ? 'no extension tests ran' : `${results.failed} extension test(s) failed`);
+  if (!runSucceeded(results))
+    throw new Error(
+      results.passed === 0 && results.failed === 0
+        ? 'no extension tests ran'
+        : `${results.failed} extension test(s) failed`,
+    );
 }
 
 /** Test-runner extension entry point (code-server). */

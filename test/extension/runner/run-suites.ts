@@ -44,7 +44,9 @@ export async function runSuites(host: string, loadSuites: SuiteLoader): Promise<
     runner.on(EVENT_TEST_PASS, (test: Mocha.Test) => run.tests.push(result(test, 'passed')));
     runner.on(EVENT_TEST_PENDING, (test: Mocha.Test) => run.tests.push(result(test, 'pending')));
     // Also fires for failing hooks, which then count as failures too.
-    runner.on(EVENT_TEST_FAIL, (test: Mocha.Runnable, error: unknown) => run.tests.push({ ...result(test, 'failed'), error: errorInfo(error) }));
+    runner.on(EVENT_TEST_FAIL, (test: Mocha.Runnable, error: unknown) =>
+      run.tests.push({ ...result(test, 'failed'), error: errorInfo(error) }),
+    );
   });
   run.passed = run.tests.filter((t) => t.state === 'passed').length;
   run.failed = run.tests.filter((t) => t.state === 'failed').length;
@@ -58,7 +60,8 @@ function result(test: Mocha.Runnable, state: ExtensionTestResult['state']): Exte
 }
 
 function errorInfo(error: unknown): { message: string; stack?: string } {
-  if (error instanceof Error) return { message: error.message, ...(error.stack ? { stack: mapStack(error.stack) } : {}) };
+  if (error instanceof Error)
+    return { message: error.message, ...(error.stack ? { stack: mapStack(error.stack) } : {}) };
   return { message: String(error) };
 }
 
@@ -68,17 +71,22 @@ function errorInfo(error: unknown): { message: string; stack?: string } {
  * frames are mapped here with the map the loader shim made Node keep.
  */
 function mapStack(stack: string): string {
-  return stack.replace(/(\(?)([^\s()]+\.js):(\d+):(\d+)(\)?)/g, (whole, open: string, file: string, line: string, column: string, close: string) => {
-    try {
-      const map = findSourceMap(file);
-      const entry = map?.findEntry(Number(line) - 1, Number(column) - 1);
-      if (!entry || !('originalSource' in entry)) return whole;
-      const source = entry.originalSource.startsWith('file:') ? fileURLToPath(entry.originalSource) : entry.originalSource;
-      return `${open}${source}:${entry.originalLine + 1}:${entry.originalColumn + 1}${close}`;
-    } catch {
-      return whole;
-    }
-  });
+  return stack.replace(
+    /(\(?)([^\s()]+\.js):(\d+):(\d+)(\)?)/g,
+    (whole, open: string, file: string, line: string, column: string, close: string) => {
+      try {
+        const map = findSourceMap(file);
+        const entry = map?.findEntry(Number(line) - 1, Number(column) - 1);
+        if (!entry || !('originalSource' in entry)) return whole;
+        const source = entry.originalSource.startsWith('file:')
+          ? fileURLToPath(entry.originalSource)
+          : entry.originalSource;
+        return `${open}${source}:${entry.originalLine + 1}:${entry.originalColumn + 1}${close}`;
+      } catch {
+        return whole;
+      }
+    },
+  );
 }
 
 function describeError(error: unknown): string {

@@ -30,7 +30,9 @@ describe('OIDC Flow Debugger extension', function () {
   it('registers every command its package.json contributes', async function () {
     const extension = product();
     await extension.activate();
-    const contributed = ((extension.packageJSON as { contributes?: { commands?: ContributedCommand[] } }).contributes?.commands ?? []).map((c) => c.command);
+    const contributed = (
+      (extension.packageJSON as { contributes?: { commands?: ContributedCommand[] } }).contributes?.commands ?? []
+    ).map((c) => c.command);
     assert.ok(contributed.length > 0, 'package.json contributes no commands');
     const registered = new Set(await vscode.commands.getCommands(true));
     assert.deepEqual(

@@ -24,7 +24,12 @@ import { waitFor } from './wait';
 export type { OidcFlowApi as Api, RunSummary, TreeSnapshotNode as SnapshotNode };
 
 export const EXTENSION_ID = 'oidc-flow-debugger.oidc-flow-debugger';
-export const VIEWS = { idps: 'oidcFlow.idps', routes: 'oidcFlow.routes', flows: 'oidcFlow.flows', history: 'oidcFlow.history' } as const;
+export const VIEWS = {
+  idps: 'oidcFlow.idps',
+  routes: 'oidcFlow.routes',
+  flows: 'oidcFlow.flows',
+  history: 'oidcFlow.history',
+} as const;
 
 export interface NetEvent {
   kind: 'listen' | 'connect';
@@ -87,7 +92,20 @@ export interface Probe {
 export const probe: Probe = installProbe();
 
 function installProbe(): Probe {
-  const state: Probe = { activeAtLoad: false, wrappedApi: false, seq: 0, net: [], trees: new Map(), messages: [], toWebview: [], fromWebview: [], prompts: [], progress: [], opened: [], clipboard: '' };
+  const state: Probe = {
+    activeAtLoad: false,
+    wrappedApi: false,
+    seq: 0,
+    net: [],
+    trees: new Map(),
+    messages: [],
+    toWebview: [],
+    fromWebview: [],
+    prompts: [],
+    progress: [],
+    opened: [],
+    clipboard: '',
+  };
   const extension = vscode.extensions.getExtension(EXTENSION_ID);
   if (!extension) {
     state.installError = `${EXTENSION_ID} is not installed in this VS Code`;
@@ -141,11 +159,16 @@ function describeTarget(first: unknown, second: unknown): string {
 
 function wrapApi(api: typeof vscode, state: Probe, next: () => number): typeof vscode {
   const real = api.window;
-  const message = (severity: RecordedMessage['severity'], show: (...args: never[]) => Thenable<unknown>) =>
+  const message =
+    (severity: RecordedMessage['severity'], show: (...args: never[]) => Thenable<unknown>) =>
     (...args: unknown[]): Thenable<unknown> => {
       const [text, ...rest] = args;
       const titleOf = (item: unknown): string | undefined =>
-        typeof item === 'string' ? item : typeof item === 'object' && item !== null && typeof (item as { title?: unknown }).title === 'string' ? (item as { title: string }).title : undefined;
+        typeof item === 'string'
+          ? item
+          : typeof item === 'object' && item !== null && typeof (item as { title?: unknown }).title === 'string'
+            ? (item as { title: string }).title
+            : undefined;
       const items = rest.map(titleOf).filter((t): t is string => t !== undefined);
       let settle!: (value: unknown) => void;
       const answered = new Promise<unknown>((resolve) => (settle = resolve));
@@ -154,12 +177,18 @@ function wrapApi(api: typeof vscode, state: Probe, next: () => number): typeof v
         text: String(text),
         items,
         seq: next(),
-        answer: (item) => settle(item === undefined ? undefined : rest.find((candidate) => titleOf(candidate) === item)),
+        answer: (item) =>
+          settle(item === undefined ? undefined : rest.find((candidate) => titleOf(candidate) === item)),
       });
       return Promise.race([Promise.resolve((show as (...a: unknown[]) => Thenable<unknown>)(...args)), answered]);
     };
   // Prompts never reach the real UI: a test answers them (or the command waits, and its test times out naming the prompt).
-  const prompt = (kind: RecordedPrompt['kind'], text: string, items: string[], resolve: (value: RecordedPrompt['answer'] extends (v: infer V) => void ? V : never) => unknown): Promise<unknown> =>
+  const prompt = (
+    kind: RecordedPrompt['kind'],
+    text: string,
+    items: string[],
+    resolve: (value: RecordedPrompt['answer'] extends (v: infer V) => void ? V : never) => unknown,
+  ): Promise<unknown> =>
     new Promise((settle) => {
       const recorded: RecordedPrompt = {
         kind,
@@ -174,9 +203,15 @@ function wrapApi(api: typeof vscode, state: Probe, next: () => number): typeof v
       };
       state.prompts.push(recorded);
     });
-  const describe = (options: { title?: string; placeHolder?: string; prompt?: string; openLabel?: string; saveLabel?: string } | undefined): string =>
-    [options?.title, options?.placeHolder, options?.prompt, options?.openLabel, options?.saveLabel].filter(Boolean).join(' | ');
-  const labelOf = (item: unknown): string => (typeof item === 'string' ? item : String((item as { label?: unknown }).label ?? ''));
+  const describe = (
+    options:
+      { title?: string; placeHolder?: string; prompt?: string; openLabel?: string; saveLabel?: string } | undefined,
+  ): string =>
+    [options?.title, options?.placeHolder, options?.prompt, options?.openLabel, options?.saveLabel]
+      .filter(Boolean)
+      .join(' | ');
+  const labelOf = (item: unknown): string =>
+    typeof item === 'string' ? item : String((item as { label?: unknown }).label ?? '');
   const overrides: Record<string, unknown> = {
     showQuickPick: async (itemsOrPromise: unknown, options?: vscode.QuickPickOptions & { canPickMany?: boolean }) => {
       const items = (await Promise.resolve(itemsOrPromise)) as unknown[];
@@ -184,10 +219,15 @@ function wrapApi(api: typeof vscode, state: Probe, next: () => number): typeof v
         if (value === undefined) return undefined;
         const pick = (label: string) => {
           const item = items.find((candidate) => labelOf(candidate) === label);
-          assert.ok(item, `the quick pick "${describe(options)}" has no item "${label}"; it has: ${JSON.stringify(items.map(labelOf))}`);
+          assert.ok(
+            item,
+            `the quick pick "${describe(options)}" has no item "${label}"; it has: ${JSON.stringify(items.map(labelOf))}`,
+          );
           return item;
         };
-        return options?.canPickMany ? (Array.isArray(value) ? value : [value]).map((v) => pick(String(v))) : pick(String(value));
+        return options?.canPickMany
+          ? (Array.isArray(value) ? value : [value]).map((v) => pick(String(v)))
+          : pick(String(value));
       });
     },
     showInputBox: (options?: vscode.InputBoxOptions) =>
@@ -198,13 +238,28 @@ function wrapApi(api: typeof vscode, state: Probe, next: () => number): typeof v
         assert.ok(!invalid, `the input box "${describe(options)}" refused "${text}": ${JSON.stringify(invalid)}`);
         return text;
       }),
-    showOpenDialog: (options?: vscode.OpenDialogOptions) => prompt('openDialog', describe(options), [], (value) => (value === undefined ? undefined : Array.isArray(value) ? value : [value])),
-    showSaveDialog: (options?: vscode.SaveDialogOptions) => prompt('saveDialog', describe(options), [], (value) => value),
-    withProgress: <R>(options: vscode.ProgressOptions, task: (progress: vscode.Progress<{ message?: string; increment?: number }>, token: vscode.CancellationToken) => Thenable<R>) =>
+    showOpenDialog: (options?: vscode.OpenDialogOptions) =>
+      prompt('openDialog', describe(options), [], (value) =>
+        value === undefined ? undefined : Array.isArray(value) ? value : [value],
+      ),
+    showSaveDialog: (options?: vscode.SaveDialogOptions) =>
+      prompt('saveDialog', describe(options), [], (value) => value),
+    withProgress: <R>(
+      options: vscode.ProgressOptions,
+      task: (
+        progress: vscode.Progress<{ message?: string; increment?: number }>,
+        token: vscode.CancellationToken,
+      ) => Thenable<R>,
+    ) =>
       real.withProgress(options, (progress, token) => {
         const source = new api.CancellationTokenSource();
         token.onCancellationRequested(() => source.cancel());
-        state.progress.push({ title: options.title ?? '', cancellable: options.cancellable === true, seq: next(), cancel: () => source.cancel() });
+        state.progress.push({
+          title: options.title ?? '',
+          cancellable: options.cancellable === true,
+          seq: next(),
+          cancel: () => source.cancel(),
+        });
         return task(progress, source.token);
       }),
     createTreeView: (id: string, options: vscode.TreeViewOptions<unknown>) => {
@@ -239,7 +294,13 @@ function wrapApi(api: typeof vscode, state: Probe, next: () => number): typeof v
   };
   // Proxies over fresh objects: the real API objects may be frozen, which
   // would forbid a proxy over them from answering with a different value.
-  const window = new Proxy({}, { get: (_t, prop) => (typeof prop === 'string' && prop in overrides ? overrides[prop] : forward(real, prop)), has: (_t, prop) => Reflect.has(real, prop) });
+  const window = new Proxy(
+    {},
+    {
+      get: (_t, prop) => (typeof prop === 'string' && prop in overrides ? overrides[prop] : forward(real, prop)),
+      has: (_t, prop) => Reflect.has(real, prop),
+    },
+  );
   const clipboard = {
     readText: () => Promise.resolve(state.clipboard),
     writeText: (text: string) => {
@@ -254,8 +315,21 @@ function wrapApi(api: typeof vscode, state: Probe, next: () => number): typeof v
       return Promise.resolve(true);
     },
   };
-  const env = new Proxy({}, { get: (_t, prop) => (typeof prop === 'string' && prop in envOverrides ? envOverrides[prop] : forward(api.env, prop)), has: (_t, prop) => Reflect.has(api.env, prop) });
-  return new Proxy({}, { get: (_t, prop) => (prop === 'window' ? window : prop === 'env' ? env : Reflect.get(api, prop)), has: (_t, prop) => Reflect.has(api, prop) }) as typeof vscode;
+  const env = new Proxy(
+    {},
+    {
+      get: (_t, prop) =>
+        typeof prop === 'string' && prop in envOverrides ? envOverrides[prop] : forward(api.env, prop),
+      has: (_t, prop) => Reflect.has(api.env, prop),
+    },
+  );
+  return new Proxy(
+    {},
+    {
+      get: (_t, prop) => (prop === 'window' ? window : prop === 'env' ? env : Reflect.get(api, prop)),
+      has: (_t, prop) => Reflect.has(api, prop),
+    },
+  ) as typeof vscode;
 }
 
 // ---- helpers -----------------------------------------------------------------
@@ -277,7 +351,6 @@ export async function activeProduct(): Promise<vscode.Extension<unknown>> {
   );
   return extension;
 }
-
 
 export function messageAfter(seq: number, pattern: RegExp): RecordedMessage | undefined {
   return probe.messages.find((m) => m.seq > seq && pattern.test(m.text));
@@ -308,34 +381,54 @@ export async function rows(viewId: string, parent?: unknown): Promise<ShownItem[
     children.map(async (node) => {
       const item = await provider.getTreeItem(node);
       const tooltip = typeof item.tooltip === 'string' ? item.tooltip : (item.tooltip?.value ?? '');
-      return { id: item.id, label: labelText(item.label), description: typeof item.description === 'string' ? item.description : '', tooltip, node };
+      return {
+        id: item.id,
+        label: labelText(item.label),
+        description: typeof item.description === 'string' ? item.description : '',
+        tooltip,
+        node,
+      };
     }),
   );
 }
 
 export function find(items: ShownItem[], label: string, where: string): ShownItem {
   const item = items.find((i) => i.label === label);
-  assert.ok(item, `${where} shows no "${label}"; it shows: ${JSON.stringify(items.map((i) => `${i.label} (${i.description})`))}`);
+  assert.ok(
+    item,
+    `${where} shows no "${label}"; it shows: ${JSON.stringify(items.map((i) => `${i.label} (${i.description})`))}`,
+  );
   return item;
 }
 
 /** Runs a command that ends by asking something in a notification; answers it and waits for the command. */
-export async function runAnswering(command: string, question: RegExp, answer: string | undefined, timeoutMs = 60_000): Promise<RecordedMessage> {
+export async function runAnswering(
+  command: string,
+  question: RegExp,
+  answer: string | undefined,
+  timeoutMs = 60_000,
+): Promise<RecordedMessage> {
   const since = probe.seq;
   const done = vscode.commands.executeCommand(command);
-  const asked = await waitFor(`the notification ${question} after ${command}`, () => messageAfter(since, question) ?? (errorsAfter(since)[0] ? { error: errorsAfter(since)[0] } : undefined), timeoutMs);
+  const asked = await waitFor(
+    `the notification ${question} after ${command}`,
+    () => messageAfter(since, question) ?? (errorsAfter(since)[0] ? { error: errorsAfter(since)[0] } : undefined),
+    timeoutMs,
+  );
   if ('error' in asked) assert.fail(`${command} failed: ${asked.error}`);
   asked.answer(answer);
   await done;
   return asked;
 }
 
-
 /** Waits for the next prompt after `since` whose text matches, failing early if the product showed an error instead. */
 export async function promptAfter(since: number, pattern: RegExp, timeoutMs = 30_000): Promise<RecordedPrompt> {
   const found = await waitFor(
     `a prompt ${pattern}`,
-    () => probe.prompts.find((p) => p.seq > since && !p.answered && (pattern.test(p.text) || p.items.some((i) => pattern.test(i)))) ?? (errorsAfter(since)[0] ? { error: errorsAfter(since)[0]! } : undefined),
+    () =>
+      probe.prompts.find(
+        (p) => p.seq > since && !p.answered && (pattern.test(p.text) || p.items.some((i) => pattern.test(i))),
+      ) ?? (errorsAfter(since)[0] ? { error: errorsAfter(since)[0]! } : undefined),
     timeoutMs,
   );
   if ('error' in found) assert.fail(`the product showed an error instead of the prompt ${pattern}: ${found.error}`);
@@ -364,7 +457,12 @@ export async function within<T>(what: string, promise: Thenable<T>, timeoutMs: n
 }
 
 /** Writes a flow file under <workspace>/<dir>/, refreshes the views, and adds it to `written` for the suite's cleanup. */
-export async function writeFlowFile(dir: string, name: string, text: string, written: vscode.Uri[]): Promise<vscode.Uri> {
+export async function writeFlowFile(
+  dir: string,
+  name: string,
+  text: string,
+  written: vscode.Uri[],
+): Promise<vscode.Uri> {
   const folder = vscode.workspace.workspaceFolders?.[0];
   assert.ok(folder, 'the test window has no workspace folder to write a flow file into');
   const uri = vscode.Uri.joinPath(folder.uri, dir, name);

@@ -98,7 +98,10 @@ async function idpNode(exported: Api, idpId: string): Promise<SnapshotNode | und
 
 function child(node: SnapshotNode, label: string): SnapshotNode {
   const found = node.children?.find((c) => c.label === label);
-  assert.ok(found, `${node.label} shows no "${label}" row; it shows ${JSON.stringify(node.children?.map((c) => c.label))}`);
+  assert.ok(
+    found,
+    `${node.label} shows no "${label}" row; it shows ${JSON.stringify(node.children?.map((c) => c.label))}`,
+  );
   return found;
 }
 
@@ -107,8 +110,14 @@ async function settled<T>(what: string, promise: Thenable<T>, since: number, tim
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
-      const waiting = probe.prompts.filter((p) => p.seq > since && !p.answered).map((p) => p.text || p.items.join(', '));
-      reject(new Error(`${what} did not finish within ${timeoutMs / 1000} s; unanswered prompts: ${JSON.stringify(waiting)}`));
+      const waiting = probe.prompts
+        .filter((p) => p.seq > since && !p.answered)
+        .map((p) => p.text || p.items.join(', '));
+      reject(
+        new Error(
+          `${what} did not finish within ${timeoutMs / 1000} s; unanswered prompts: ${JSON.stringify(waiting)}`,
+        ),
+      );
     }, timeoutMs);
   });
   try {
@@ -123,13 +132,21 @@ async function settled<T>(what: string, promise: Thenable<T>, since: number, tim
  * (undefined is Escape); resolves with what the command returned and the
  * prompts it showed.
  */
-async function drive<T>(command: string, args: unknown[], answers: Array<[RegExp, string | undefined]>): Promise<{ result: T; since: number; prompts: RecordedPrompt[] }> {
+async function drive<T>(
+  command: string,
+  args: unknown[],
+  answers: Array<[RegExp, string | undefined]>,
+): Promise<{ result: T; since: number; prompts: RecordedPrompt[] }> {
   const since = probe.seq;
   const done = vscode.commands.executeCommand<T>(command, ...args);
   for (const [pattern, value] of answers) (await promptAfter(since, pattern)).answer(value);
   const result = await settled(command, done, since);
   const prompts = probe.prompts.filter((p) => p.seq > since);
-  assert.deepEqual(prompts.filter((p) => !p.answered).map((p) => p.text), [], `${command} finished with prompts still open`);
+  assert.deepEqual(
+    prompts.filter((p) => !p.answered).map((p) => p.text),
+    [],
+    `${command} finished with prompts still open`,
+  );
   return { result, since, prompts };
 }
 
@@ -168,7 +185,14 @@ async function startFakeIdp(): Promise<{ issuer: string; basicSecrets: string[];
       res.end(JSON.stringify(body));
     };
     if (req.method === 'GET' && req.url === '/.well-known/openid-configuration') {
-      json(200, { issuer, authorization_endpoint: `${issuer}/authorize`, token_endpoint: `${issuer}/token`, jwks_uri: `${issuer}/keys`, grant_types_supported: ['client_credentials'], token_endpoint_auth_methods_supported: ['client_secret_basic'] });
+      json(200, {
+        issuer,
+        authorization_endpoint: `${issuer}/authorize`,
+        token_endpoint: `${issuer}/token`,
+        jwks_uri: `${issuer}/keys`,
+        grant_types_supported: ['client_credentials'],
+        token_endpoint_auth_methods_supported: ['client_secret_basic'],
+      });
       return;
     }
     if (req.method === 'POST' && req.url === '/token') {
@@ -226,8 +250,20 @@ describe('Workflows: IdP commands (add, edit, remove, discover) as a person driv
     const since = probe.seq;
     const requestsBefore = fakeIdp.basicSecrets.length;
     let finished = false;
-    const done = Promise.resolve(vscode.commands.executeCommand<{ tokenId?: string } | undefined>('oidcFlow.fetchToken', { ...checkRef, grant: 'client_credentials' })).finally(() => (finished = true));
-    const asked = await waitFor('Fetch Token to finish or to ask for the secret', () => (finished ? 'finished' : probe.prompts.find((p) => p.seq > since && !p.answered && p.text.startsWith(`Secret ${OKTA_SECRET_KEY}`))), 60_000);
+    const done = Promise.resolve(
+      vscode.commands.executeCommand<{ tokenId?: string } | undefined>('oidcFlow.fetchToken', {
+        ...checkRef,
+        grant: 'client_credentials',
+      }),
+    ).finally(() => (finished = true));
+    const asked = await waitFor(
+      'Fetch Token to finish or to ask for the secret',
+      () =>
+        finished
+          ? 'finished'
+          : probe.prompts.find((p) => p.seq > since && !p.answered && p.text.startsWith(`Secret ${OKTA_SECRET_KEY}`)),
+      60_000,
+    );
     if (asked !== 'finished') {
       asked.answer(undefined);
       const fetched = await settled('Fetch Token', done, since);
@@ -260,7 +296,9 @@ idps:
 `),
     );
     await vscode.commands.executeCommand('oidcFlow.refresh');
-    const node = await waitFor('the IdP wf-secret-check', async () => (await exported.treeSnapshot(VIEWS.idps, 0)).find((n) => n.label === 'wf-secret-check'));
+    const node = await waitFor('the IdP wf-secret-check', async () =>
+      (await exported.treeSnapshot(VIEWS.idps, 0)).find((n) => n.label === 'wf-secret-check'),
+    );
     checkRef = { kind: 'idp', sourceId: check.toString(), name: 'wf-secret-check', idpId: node.id };
   });
 
@@ -268,9 +306,14 @@ idps:
     for (const m of probe.messages) m.answer(undefined);
     for (const p of probe.prompts) if (!p.answered) p.answer(undefined);
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
-    for (const tokenId of fetchedTokens) await vscode.commands.executeCommand('oidcFlow.forgetToken', { kind: 'token', tokenId, idpId: '' });
-    for (const uri of created) await vscode.workspace.fs.delete(uri, { useTrash: false }).then(undefined, () => undefined);
-    if (fixtureDir) await vscode.workspace.fs.delete(fixtureDir, { recursive: true, useTrash: false }).then(undefined, () => undefined);
+    for (const tokenId of fetchedTokens)
+      await vscode.commands.executeCommand('oidcFlow.forgetToken', { kind: 'token', tokenId, idpId: '' });
+    for (const uri of created)
+      await vscode.workspace.fs.delete(uri, { useTrash: false }).then(undefined, () => undefined);
+    if (fixtureDir)
+      await vscode.workspace.fs
+        .delete(fixtureDir, { recursive: true, useTrash: false })
+        .then(undefined, () => undefined);
     await vscode.commands.executeCommand('oidcFlow.stopSandbox');
     await fakeIdp?.close();
     await vscode.commands.executeCommand('oidcFlow.refresh');
@@ -278,16 +321,27 @@ idps:
 
   it('Add IdP → Okta writes the domain and authorization server to a new flow file, the secret only to the secret store', async function () {
     const exported = await api();
-    const { result, since, prompts } = await drive<IdpRef | undefined>('oidcFlow.addIdp', [], oktaAnswers(OKTA_NAME, NEW_FILE));
+    const { result, since, prompts } = await drive<IdpRef | undefined>(
+      'oidcFlow.addIdp',
+      [],
+      oktaAnswers(OKTA_NAME, NEW_FILE),
+    );
     assert.deepEqual(prompts.find((p) => KIND.test(p.text))?.items, [OKTA, ANY_ISSUER, LOCAL_SANDBOX]);
     assert.ok(prompts.find((p) => CLIENT_AUTH.test(p.text))?.items.includes('client_secret_basic'));
     assert.deepEqual(errorsAfter(since), []);
-    assert.ok(result && result.kind === 'idp' && result.name === OKTA_NAME, `Add IdP resolved with ${JSON.stringify(result)}`);
+    assert.ok(
+      result && result.kind === 'idp' && result.name === OKTA_NAME,
+      `Add IdP resolved with ${JSON.stringify(result)}`,
+    );
     oktaRef = result;
     oktaFile = vscode.Uri.parse(result.sourceId);
     created.push(oktaFile);
     assert.match(oktaFile.path, /\/(idp-\d+\.)?oidc-flow\.yaml$/);
-    assert.equal(vscode.workspace.getWorkspaceFolder(oktaFile)?.uri.toString(), workspaceFolder().uri.toString(), 'the flow file is not in the workspace');
+    assert.equal(
+      vscode.workspace.getWorkspaceFolder(oktaFile)?.uri.toString(),
+      workspaceFolder().uri.toString(),
+      'the flow file is not in the workspace',
+    );
 
     // The flow file on disk: the Okta preset, the secret by reference only.
     const text = await readText(oktaFile);
@@ -302,7 +356,10 @@ idps:
 
     // The notification says where it went and offers the next steps (dismissed here; the next test opens the file from it).
     const addedMessage = messageAfter(since, new RegExp(`^IdP ${OKTA_NAME} added to `));
-    assert.ok(addedMessage, `no "IdP ${OKTA_NAME} added" notification: ${JSON.stringify(probe.messages.filter((m) => m.seq > since).map((m) => m.text))}`);
+    assert.ok(
+      addedMessage,
+      `no "IdP ${OKTA_NAME} added" notification: ${JSON.stringify(probe.messages.filter((m) => m.seq > since).map((m) => m.text))}`,
+    );
     assert.equal(addedMessage.text, `IdP ${OKTA_NAME} added to ${vscode.workspace.asRelativePath(oktaFile)}.`);
     assert.deepEqual(addedMessage.items, ['Discover', 'Fetch Token', 'Open File']);
     addedMessage.answer(undefined);
@@ -317,50 +374,84 @@ idps:
     const shownRow = (await rows(VIEWS.idps)).find((r) => r.label === OKTA_NAME);
     const clientRow = shownRow && (await rows(VIEWS.idps, shownRow.node)).find((r) => r.label === 'Client');
     assert.equal(clientRow?.tooltip, `Client secret from the secret store: \${secret:${OKTA_SECRET_KEY}}`);
-    assert.ok(!JSON.stringify(await exported.treeSnapshot(VIEWS.idps)).includes(OKTA_SECRET), 'the Identity Providers view shows the client secret');
+    assert.ok(
+      !JSON.stringify(await exported.treeSnapshot(VIEWS.idps)).includes(OKTA_SECRET),
+      'the Identity Providers view shows the client secret',
+    );
     assert.ok(!probe.messages.some((m) => m.text.includes(OKTA_SECRET)), 'a notification shows the client secret');
 
     // Not in any setting (user, workspace, folder), nor in any workspace file.
-    const manifest = product().packageJSON as { contributes: { configuration: { properties: Record<string, unknown> } | Array<{ properties: Record<string, unknown> }> } };
+    const manifest = product().packageJSON as {
+      contributes: {
+        configuration: { properties: Record<string, unknown> } | Array<{ properties: Record<string, unknown> }>;
+      };
+    };
     const configuration = manifest.contributes.configuration;
-    const keys = (Array.isArray(configuration) ? configuration : [configuration]).flatMap((c) => Object.keys(c.properties));
+    const keys = (Array.isArray(configuration) ? configuration : [configuration]).flatMap((c) =>
+      Object.keys(c.properties),
+    );
     assert.ok(keys.length > 0, 'the product contributes no settings');
-    for (const key of keys) assert.ok(!JSON.stringify(vscode.workspace.getConfiguration().inspect(key) ?? {}).includes(OKTA_SECRET), `the client secret is in the setting ${key}`);
-    assert.ok(!JSON.stringify(vscode.workspace.getConfiguration('oidcFlow')).includes(OKTA_SECRET), 'the client secret is in the oidcFlow settings');
-    for (const [uri, fileText] of await workspaceFiles()) assert.ok(!fileText.includes(OKTA_SECRET), `the client secret is written in ${uri}`);
+    for (const key of keys)
+      assert.ok(
+        !JSON.stringify(vscode.workspace.getConfiguration().inspect(key) ?? {}).includes(OKTA_SECRET),
+        `the client secret is in the setting ${key}`,
+      );
+    assert.ok(
+      !JSON.stringify(vscode.workspace.getConfiguration('oidcFlow')).includes(OKTA_SECRET),
+      'the client secret is in the oidcFlow settings',
+    );
+    for (const [uri, fileText] of await workspaceFiles())
+      assert.ok(!fileText.includes(OKTA_SECRET), `the client secret is written in ${uri}`);
 
     // In the secret store, under the key the file names: a token request sends exactly what was typed.
     assert.ok((await listedSecretKeys()).includes(OKTA_SECRET_KEY), `Store Secret does not list ${OKTA_SECRET_KEY}`);
     const stored = await storedOktaSecret();
     assert.ok(stored !== 'missing', `${OKTA_SECRET_KEY} is not in the secret store: the product asked for it`);
-    assert.ok(stored === OKTA_SECRET, 'the token endpoint received a different client secret than the one typed into Add IdP');
+    assert.ok(
+      stored === OKTA_SECRET,
+      'the token endpoint received a different client secret than the one typed into Add IdP',
+    );
   });
 
   it('Add IdP → any issuer adds a public client to the existing flow file, keeping what it held', async function () {
     const exported = await api();
     assert.ok(oktaFile && oktaRef, 'needs the flow file of the Okta test');
     const before = await readText(oktaFile);
-    const { result, since, prompts } = await drive<IdpRef | undefined>('oidcFlow.addIdp', [], [
-      [KIND, ANY_ISSUER],
-      [ISSUER, 'https://login.example.com/realms/main/'],
-      [NAME, 'wf-generic'],
-      [CLIENT_ID, 'generic-public-client'],
-      [CLIENT_AUTH, 'none'],
-      [WHICH_FILE, vscode.workspace.asRelativePath(oktaFile)],
-    ]);
+    const { result, since, prompts } = await drive<IdpRef | undefined>(
+      'oidcFlow.addIdp',
+      [],
+      [
+        [KIND, ANY_ISSUER],
+        [ISSUER, 'https://login.example.com/realms/main/'],
+        [NAME, 'wf-generic'],
+        [CLIENT_ID, 'generic-public-client'],
+        [CLIENT_AUTH, 'none'],
+        [WHICH_FILE, vscode.workspace.asRelativePath(oktaFile)],
+      ],
+    );
     assert.deepEqual(errorsAfter(since), []);
     assert.ok(!prompts.some((p) => CLIENT_SECRET.test(p.text)), 'a public client was asked for a client secret');
     const filePick = prompts.find((p) => WHICH_FILE.test(p.text));
-    assert.ok(filePick?.items.includes(NEW_FILE) && filePick.items.includes(vscode.workspace.asRelativePath(oktaFile)), `the file pick offers ${JSON.stringify(filePick?.items)}`);
-    assert.ok(result?.kind === 'idp' && result.name === 'wf-generic', `Add IdP resolved with ${JSON.stringify(result)}`);
+    assert.ok(
+      filePick?.items.includes(NEW_FILE) && filePick.items.includes(vscode.workspace.asRelativePath(oktaFile)),
+      `the file pick offers ${JSON.stringify(filePick?.items)}`,
+    );
+    assert.ok(
+      result?.kind === 'idp' && result.name === 'wf-generic',
+      `Add IdP resolved with ${JSON.stringify(result)}`,
+    );
     assert.equal(result.sourceId, oktaFile.toString(), 'the IdP went to another file than the one picked');
     genericRef = result;
 
     const text = await readText(oktaFile);
     const idps = idpsOf(text);
-    assert.deepEqual(idps['wf-generic'], { issuer: 'https://login.example.com/realms/main', clientId: 'generic-public-client', clientAuth: 'none' });
+    assert.deepEqual(idps['wf-generic'], {
+      issuer: 'https://login.example.com/realms/main',
+      clientId: 'generic-public-client',
+      clientAuth: 'none',
+    });
     assert.deepEqual(idps[OKTA_NAME], idpsOf(before)[OKTA_NAME], 'adding an IdP changed the other IdP in the file');
-    assert.match(text, /^# Secrets are never written here/, 'adding an IdP dropped the file\'s comment');
+    assert.match(text, /^# Secrets are never written here/, "adding an IdP dropped the file's comment");
     assert.ok(messageAfter(since, /^IdP wf-generic added to /), 'no "IdP wf-generic added" notification');
 
     const node = await waitFor('wf-generic in the Identity Providers view', () => idpNode(exported, result.idpId));
@@ -372,17 +463,29 @@ idps:
   it('Add IdP → Local sandbox writes an IdP made of ${env:SANDBOX_*} references to a new file; Open File shows it', async function () {
     const exported = await api();
     assert.ok(oktaFile, 'needs the flow file of the Okta test');
-    const { result, since, prompts } = await drive<IdpRef | undefined>('oidcFlow.addIdp', [], [
-      [KIND, LOCAL_SANDBOX],
-      [/^Add sandbox to which flow file\?/, NEW_FILE],
-    ]);
+    const { result, since, prompts } = await drive<IdpRef | undefined>(
+      'oidcFlow.addIdp',
+      [],
+      [
+        [KIND, LOCAL_SANDBOX],
+        [/^Add sandbox to which flow file\?/, NEW_FILE],
+      ],
+    );
     assert.deepEqual(errorsAfter(since), []);
-    assert.equal(prompts.length, 2, `the sandbox preset asked more than its kind and file: ${JSON.stringify(prompts.map((p) => p.text))}`);
+    assert.equal(
+      prompts.length,
+      2,
+      `the sandbox preset asked more than its kind and file: ${JSON.stringify(prompts.map((p) => p.text))}`,
+    );
     assert.ok(result?.kind === 'idp' && result.name === 'sandbox', `Add IdP resolved with ${JSON.stringify(result)}`);
     const file = vscode.Uri.parse(result.sourceId);
     created.push(file);
     assert.notEqual(file.toString(), oktaFile.toString(), '"New file" wrote into the existing oidc-flow.yaml');
-    assert.match(file.path, /\/idp-\d+\.oidc-flow\.yaml$/, 'with oidc-flow.yaml taken, the new file is not named idp-N.oidc-flow.yaml');
+    assert.match(
+      file.path,
+      /\/idp-\d+\.oidc-flow\.yaml$/,
+      'with oidc-flow.yaml taken, the new file is not named idp-N.oidc-flow.yaml',
+    );
     assert.ok((await readText(oktaFile)).includes('wf-generic'), 'the existing flow file was overwritten');
 
     const written = idpsOf(await readText(file)).sandbox;
@@ -393,7 +496,9 @@ idps:
     assert.equal(written.clientSecret, '${env:SANDBOX_CLIENT_SECRET}');
     assert.equal(written.clientAuth, 'client_secret_basic');
 
-    const node = await waitFor('the file\'s sandbox IdP in the Identity Providers view', () => idpNode(exported, result.idpId));
+    const node = await waitFor("the file's sandbox IdP in the Identity Providers view", () =>
+      idpNode(exported, result.idpId),
+    );
     assert.equal(node.contextValue, 'idp.file');
     assert.equal(node.description, `${vscode.workspace.asRelativePath(file)} · not discovered`);
     sandboxPresetRef = result;
@@ -403,8 +508,16 @@ idps:
     assert.ok(addedMessage, 'no "IdP sandbox added" notification');
     assert.equal(addedMessage.text, `IdP sandbox added to ${vscode.workspace.asRelativePath(file)}.`);
     addedMessage.answer('Open File');
-    const editor = await waitFor('the flow file in an editor', () => vscode.window.activeTextEditor?.document.uri.toString() === file.toString() && vscode.window.activeTextEditor);
-    assert.match(editor.document.lineAt(editor.selection.active.line).text, /^\s+sandbox:/, 'Open File did not put the cursor on the IdP');
+    const editor = await waitFor(
+      'the flow file in an editor',
+      () =>
+        vscode.window.activeTextEditor?.document.uri.toString() === file.toString() && vscode.window.activeTextEditor,
+    );
+    assert.match(
+      editor.document.lineAt(editor.selection.active.line).text,
+      /^\s+sandbox:/,
+      'Open File did not put the cursor on the IdP',
+    );
   });
 
   it('Escape at any Add IdP prompt writes no file; Escape before the secret is typed stores no secret', async function () {
@@ -415,13 +528,22 @@ idps:
     assert.ok(!keysBefore.includes('wf-cancelled.clientSecret'));
     for (let escapeAt = 0; escapeAt < answers.length; escapeAt += 1) {
       const [escaped] = answers[escapeAt]!;
-      const { result, since } = await drive<unknown>('oidcFlow.addIdp', [], [...answers.slice(0, escapeAt), [escaped, undefined]]);
+      const { result, since } = await drive<unknown>(
+        'oidcFlow.addIdp',
+        [],
+        [...answers.slice(0, escapeAt), [escaped, undefined]],
+      );
       assert.equal(result, undefined, `Escape at ${escaped} still resolved with an IdP`);
       assert.deepEqual(errorsAfter(since), [], `Escape at ${escaped} showed an error`);
       assert.equal(messageAfter(since, /added to/), undefined, `Escape at ${escaped} said the IdP was added`);
       const filesAfter = await workspaceFiles();
-      assert.deepEqual([...filesAfter.keys()].sort(), [...filesBefore.keys()].sort(), `Escape at ${escaped} created or deleted a file`);
-      for (const [uri, text] of filesAfter) assert.ok(text === filesBefore.get(uri), `Escape at ${escaped} changed ${uri}`);
+      assert.deepEqual(
+        [...filesAfter.keys()].sort(),
+        [...filesBefore.keys()].sort(),
+        `Escape at ${escaped} created or deleted a file`,
+      );
+      for (const [uri, text] of filesAfter)
+        assert.ok(text === filesBefore.get(uri), `Escape at ${escaped} changed ${uri}`);
       assert.deepEqual(await listedSecretKeys(), keysBefore, `Escape at ${escaped} stored a secret`);
     }
     assert.ok(!(await rows(VIEWS.idps)).some((r) => r.label === 'wf-cancelled'), 'a cancelled IdP shows in the view');
@@ -435,14 +557,20 @@ idps:
     const exported = await api();
     assert.ok(oktaRef && oktaFile, 'needs the IdP of the Okta test');
     const before = await readText(oktaFile);
-    const question = new RegExp(`^Remove the IdP ${OKTA_NAME} from ${vscode.workspace.asRelativePath(oktaFile).replace(/[.]/g, '\\.')}\\?$`);
+    const question = new RegExp(
+      `^Remove the IdP ${OKTA_NAME} from ${vscode.workspace.asRelativePath(oktaFile).replace(/[.]/g, '\\.')}\\?$`,
+    );
 
     // Escape at the question: nothing changes.
     let since = probe.seq;
     let done = vscode.commands.executeCommand('oidcFlow.removeIdp', oktaRef);
     let asked = await waitFor('the question before removing', () => messageAfter(since, question));
     assert.equal(asked.severity, 'warning');
-    assert.deepEqual(asked.items, ['Remove', 'Remove and Delete Secret'], 'an IdP with a stored secret is not offered to delete the secret');
+    assert.deepEqual(
+      asked.items,
+      ['Remove', 'Remove and Delete Secret'],
+      'an IdP with a stored secret is not offered to delete the secret',
+    );
     asked.answer(undefined);
     await settled('Remove IdP (Escape)', done, since);
     assert.equal(await readText(oktaFile), before, 'Escape at the question changed the flow file');
@@ -460,39 +588,70 @@ idps:
     const idps = idpsOf(text);
     assert.equal(idps[OKTA_NAME], undefined, `${OKTA_NAME} is still in the flow file`);
     assert.deepEqual(idps['wf-generic'], idpsOf(before)['wf-generic'], 'removing one IdP changed the other');
-    assert.match(text, /^# Secrets are never written here/, 'removing an IdP dropped the file\'s comment');
-    await waitFor(`${OKTA_NAME} to leave the Identity Providers view`, async () => (await idpNode(exported, oktaRef!.idpId)) === undefined);
-    assert.ok((await exported.treeSnapshot(VIEWS.idps, 0)).some((n) => n.label === 'wf-generic'), 'wf-generic left the view');
+    assert.match(text, /^# Secrets are never written here/, "removing an IdP dropped the file's comment");
+    await waitFor(
+      `${OKTA_NAME} to leave the Identity Providers view`,
+      async () => (await idpNode(exported, oktaRef!.idpId)) === undefined,
+    );
+    assert.ok(
+      (await exported.treeSnapshot(VIEWS.idps, 0)).some((n) => n.label === 'wf-generic'),
+      'wf-generic left the view',
+    );
 
     assert.ok(!(await listedSecretKeys()).includes(OKTA_SECRET_KEY), `Store Secret still lists ${OKTA_SECRET_KEY}`);
-    assert.equal(await storedOktaSecret(), 'missing', `${OKTA_SECRET_KEY} is still in the secret store after Remove and Delete Secret`);
+    assert.equal(
+      await storedOktaSecret(),
+      'missing',
+      `${OKTA_SECRET_KEY} is still in the secret store after Remove and Delete Secret`,
+    );
   });
 
-  it('Edit IdP opens the flow file at the IdP; the person\'s edit, once saved, shows in the view', async function () {
+  it("Edit IdP opens the flow file at the IdP; the person's edit, once saved, shows in the view", async function () {
     const exported = await api();
     assert.ok(genericRef && oktaFile, 'needs the IdP of the any-issuer test');
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
     const since = probe.seq;
     await settled('Edit IdP', vscode.commands.executeCommand('oidcFlow.editIdp', genericRef), since);
     assert.deepEqual(errorsAfter(since), []);
-    assert.deepEqual(probe.prompts.filter((p) => p.seq > since).map((p) => p.text), [], 'Edit IdP with a tree item asked which IdP');
-    const editor = await waitFor('the flow file in an editor', () => vscode.window.activeTextEditor?.document.uri.toString() === oktaFile!.toString() && vscode.window.activeTextEditor);
-    assert.match(editor.document.lineAt(editor.selection.active.line).text, /^\s+wf-generic:/, 'the cursor is not on the IdP');
+    assert.deepEqual(
+      probe.prompts.filter((p) => p.seq > since).map((p) => p.text),
+      [],
+      'Edit IdP with a tree item asked which IdP',
+    );
+    const editor = await waitFor(
+      'the flow file in an editor',
+      () =>
+        vscode.window.activeTextEditor?.document.uri.toString() === oktaFile!.toString() &&
+        vscode.window.activeTextEditor,
+    );
+    assert.match(
+      editor.document.lineAt(editor.selection.active.line).text,
+      /^\s+wf-generic:/,
+      'the cursor is not on the IdP',
+    );
 
     // The person points the IdP at another realm and saves.
-    const line = Array.from({ length: editor.document.lineCount }, (_, i) => editor.document.lineAt(i)).find((l) => l.text.includes('issuer: https://login.example.com/realms/main'));
+    const line = Array.from({ length: editor.document.lineCount }, (_, i) => editor.document.lineAt(i)).find((l) =>
+      l.text.includes('issuer: https://login.example.com/realms/main'),
+    );
     assert.ok(line, 'the editor shows no issuer: https://login.example.com/realms/main');
     const start = line.text.indexOf('/realms/main') + '/realms/'.length;
-    assert.ok(await editor.edit((b) => b.replace(new vscode.Range(line.lineNumber, start, line.lineNumber, start + 'main'.length), 'staging')));
+    assert.ok(
+      await editor.edit((b) =>
+        b.replace(new vscode.Range(line.lineNumber, start, line.lineNumber, start + 'main'.length), 'staging'),
+      ),
+    );
     assert.ok(await editor.document.save(), 'the edited flow file was not saved');
     assert.equal(idpsOf(await readText(oktaFile))['wf-generic']?.issuer, 'https://login.example.com/realms/staging');
     await waitFor('the view to show the edited issuer', async () => {
       const node = await idpNode(exported, genericRef!.idpId);
-      return node?.children?.find((c) => c.label === 'Issuer')?.description === 'https://login.example.com/realms/staging';
+      return (
+        node?.children?.find((c) => c.label === 'Issuer')?.description === 'https://login.example.com/realms/staging'
+      );
     });
   });
 
-  it('Discover on the running sandbox\'s IdP, and on the flow file\'s sandbox IdP, shows the endpoints it published', async function () {
+  it("Discover on the running sandbox's IdP, and on the flow file's sandbox IdP, shows the endpoints it published", async function () {
     const exported = await api();
     let since = probe.seq;
     await settled('Start Sandbox', vscode.commands.executeCommand('oidcFlow.startSandbox'), since, 90_000);
@@ -501,13 +660,27 @@ idps:
     const issuer = sandbox.idpIssuer;
     const origin = new URL(issuer).origin;
 
-    const builtIn = await waitFor('the sandbox IdP okta', async () => (await exported.treeSnapshot(VIEWS.idps, 2)).find((n) => n.contextValue === 'idp.sandbox' && n.label === 'okta'));
+    const builtIn = await waitFor('the sandbox IdP okta', async () =>
+      (await exported.treeSnapshot(VIEWS.idps, 2)).find((n) => n.contextValue === 'idp.sandbox' && n.label === 'okta'),
+    );
     assert.equal(builtIn.description, 'sandbox · not discovered');
     assert.equal(child(builtIn, 'Endpoints').description, 'run Discover');
     since = probe.seq;
-    await settled('Discover', vscode.commands.executeCommand('oidcFlow.discoverIdp', { kind: 'idp', sourceId: 'sandbox', name: 'okta', idpId: builtIn.id }), since);
+    await settled(
+      'Discover',
+      vscode.commands.executeCommand('oidcFlow.discoverIdp', {
+        kind: 'idp',
+        sourceId: 'sandbox',
+        name: 'okta',
+        idpId: builtIn.id,
+      }),
+      since,
+    );
     assert.deepEqual(errorsAfter(since), []);
-    assert.ok(messageAfter(since, new RegExp(`^okta: discovery document read \\(${issuer.replace(/[.]/g, '\\.')}\\)\\.$`)), `no "discovery document read" notification: ${JSON.stringify(probe.messages.filter((m) => m.seq > since).map((m) => m.text))}`);
+    assert.ok(
+      messageAfter(since, new RegExp(`^okta: discovery document read \\(${issuer.replace(/[.]/g, '\\.')}\\)\\.$`)),
+      `no "discovery document read" notification: ${JSON.stringify(probe.messages.filter((m) => m.seq > since).map((m) => m.text))}`,
+    );
     const discovered = (await exported.treeSnapshot(VIEWS.idps, 3)).find((n) => n.id === builtIn.id);
     assert.ok(discovered, 'the sandbox IdP left the view');
     assert.equal(discovered.description, 'sandbox · discovered');
@@ -515,16 +688,24 @@ idps:
     const endpoints = child(discovered, 'Endpoints');
     const shown = Object.fromEntries((endpoints.children ?? []).map((e) => [e.label, e.description ?? '']));
     assert.equal(endpoints.description, String(Object.keys(shown).length));
-    for (const name of ['token', 'introspection', 'revocation', 'jwks']) assert.ok(shown[name]?.startsWith(`${origin}/`), `the ${name} endpoint shows ${JSON.stringify(shown[name])}, not one of ${origin}: ${JSON.stringify(shown)}`);
+    for (const name of ['token', 'introspection', 'revocation', 'jwks'])
+      assert.ok(
+        shown[name]?.startsWith(`${origin}/`),
+        `the ${name} endpoint shows ${JSON.stringify(shown[name])}, not one of ${origin}: ${JSON.stringify(shown)}`,
+      );
 
     // The flow file's sandbox IdP (Add IdP → Local sandbox) discovers the same server through its ${env:SANDBOX_*} values.
     assert.ok(sandboxPresetRef, 'needs the IdP of the Local sandbox test');
     since = probe.seq;
     await settled('Discover', vscode.commands.executeCommand('oidcFlow.discoverIdp', sandboxPresetRef), since);
     assert.deepEqual(errorsAfter(since), []);
-    assert.deepEqual(probe.prompts.filter((p) => p.seq > since).map((p) => p.text), [], 'Discover with a tree item asked something');
+    assert.deepEqual(
+      probe.prompts.filter((p) => p.seq > since).map((p) => p.text),
+      [],
+      'Discover with a tree item asked something',
+    );
     const fromFile = await idpNode(exported, sandboxPresetRef.idpId);
-    assert.ok(fromFile, 'the file\'s sandbox IdP left the view');
+    assert.ok(fromFile, "the file's sandbox IdP left the view");
     assert.match(fromFile.description ?? '', / · discovered$/);
     assert.equal(child(fromFile, 'Issuer').description, issuer);
     assert.match(child(fromFile, 'Endpoints').description ?? '', /^[1-9]\d*$/);
@@ -535,19 +716,39 @@ idps:
     const port = await closedPort();
     const issuer = `http://127.0.0.1:${port}/oauth2/default`;
     const file = vscode.Uri.joinPath(fixtureDir, 'unreachable.oidc-flow.yaml');
-    await vscode.workspace.fs.writeFile(file, new TextEncoder().encode(`version: 1\nidps:\n  wf-unreachable:\n    issuer: ${issuer}\n    clientId: nobody-home\n    clientAuth: none\n`));
+    await vscode.workspace.fs.writeFile(
+      file,
+      new TextEncoder().encode(
+        `version: 1\nidps:\n  wf-unreachable:\n    issuer: ${issuer}\n    clientId: nobody-home\n    clientAuth: none\n`,
+      ),
+    );
     await vscode.commands.executeCommand('oidcFlow.refresh');
-    const node = await waitFor('the IdP wf-unreachable', async () => (await exported.treeSnapshot(VIEWS.idps, 0)).find((n) => n.label === 'wf-unreachable'));
+    const node = await waitFor('the IdP wf-unreachable', async () =>
+      (await exported.treeSnapshot(VIEWS.idps, 0)).find((n) => n.label === 'wf-unreachable'),
+    );
 
     const since = probe.seq;
-    await settled('Discover', vscode.commands.executeCommand('oidcFlow.discoverIdp', { kind: 'idp', sourceId: file.toString(), name: 'wf-unreachable', idpId: node.id }), since);
+    await settled(
+      'Discover',
+      vscode.commands.executeCommand('oidcFlow.discoverIdp', {
+        kind: 'idp',
+        sourceId: file.toString(),
+        name: 'wf-unreachable',
+        idpId: node.id,
+      }),
+      since,
+    );
     const errors = errorsAfter(since);
     assert.equal(errors.length, 1, `expected one error notification, saw ${JSON.stringify(errors)}`);
     const [error] = errors as [string];
     assert.match(error, /^Discovery of wf-unreachable failed: /);
     assert.ok(error.includes(issuer), `the error does not name the issuer's URL: ${error}`);
     assert.match(error, /refused/i, `the error does not say the connection was refused: ${error}`);
-    assert.doesNotMatch(error, /\n\s*at\s|\bat \S+ \(|\.js:\d+|Unexpected failure|\[object /, `the error reads like a stack trace or an internal failure: ${error}`);
+    assert.doesNotMatch(
+      error,
+      /\n\s*at\s|\bat \S+ \(|\.js:\d+|Unexpected failure|\[object /,
+      `the error reads like a stack trace or an internal failure: ${error}`,
+    );
 
     const failed = await waitFor('the failed discovery in the view', async () => {
       const shown = await idpNode(exported, node.id);
@@ -560,15 +761,41 @@ idps:
   it('Add and Remove IdP keep the view, the editor and the disk in step while the flow file is open in an editor', async function () {
     const exported = await api();
     const file = vscode.Uri.joinPath(fixtureDir, 'open.oidc-flow.yaml');
-    await vscode.workspace.fs.writeFile(file, new TextEncoder().encode('version: 1\nidps:\n  wf-open-a:\n    issuer: https://a.example.com\n    clientId: a\n    clientAuth: none\n'));
+    await vscode.workspace.fs.writeFile(
+      file,
+      new TextEncoder().encode(
+        'version: 1\nidps:\n  wf-open-a:\n    issuer: https://a.example.com\n    clientId: a\n    clientAuth: none\n',
+      ),
+    );
     await vscode.commands.executeCommand('oidcFlow.refresh');
-    const a = await waitFor('wf-open-a', async () => (await exported.treeSnapshot(VIEWS.idps, 0)).find((n) => n.label === 'wf-open-a'));
+    const a = await waitFor('wf-open-a', async () =>
+      (await exported.treeSnapshot(VIEWS.idps, 0)).find((n) => n.label === 'wf-open-a'),
+    );
     await vscode.window.showTextDocument(file);
-    const { result } = await drive<IdpRef | undefined>('oidcFlow.addIdp', [], [[KIND, ANY_ISSUER], [ISSUER, 'https://b.example.com'], [NAME, 'wf-open-b'], [CLIENT_ID, 'b'], [CLIENT_AUTH, 'none'], [WHICH_FILE, vscode.workspace.asRelativePath(file)]]);
-    assert.ok(result?.name === 'wf-open-b', `Add IdP into a file open in an editor resolved with ${JSON.stringify(result)}`);
+    const { result } = await drive<IdpRef | undefined>(
+      'oidcFlow.addIdp',
+      [],
+      [
+        [KIND, ANY_ISSUER],
+        [ISSUER, 'https://b.example.com'],
+        [NAME, 'wf-open-b'],
+        [CLIENT_ID, 'b'],
+        [CLIENT_AUTH, 'none'],
+        [WHICH_FILE, vscode.workspace.asRelativePath(file)],
+      ],
+    );
+    assert.ok(
+      result?.name === 'wf-open-b',
+      `Add IdP into a file open in an editor resolved with ${JSON.stringify(result)}`,
+    );
     await waitFor('wf-open-b in the view', () => idpNode(exported, result.idpId), 10_000);
     const since = probe.seq;
-    const done = vscode.commands.executeCommand('oidcFlow.removeIdp', { kind: 'idp', sourceId: file.toString(), name: 'wf-open-a', idpId: a.id });
+    const done = vscode.commands.executeCommand('oidcFlow.removeIdp', {
+      kind: 'idp',
+      sourceId: file.toString(),
+      name: 'wf-open-a',
+      idpId: a.id,
+    });
     (await waitFor('the question', () => messageAfter(since, /^Remove the IdP wf-open-a /))).answer('Remove');
     await settled('Remove IdP', done, since);
     await waitFor('wf-open-a to leave the view', async () => (await idpNode(exported, a.id)) === undefined, 10_000);

@@ -17,7 +17,20 @@ import * as vscode from 'vscode';
 // Bundled into the test bundle at build time (the extension host has no checkout to read them from).
 import insomniaExport from '../../fixtures/importers/insomnia-v4-okta-kong.json';
 import postmanExport from '../../fixtures/importers/postman-v21-okta-kong.json';
-import { activeProduct, api, errorsAfter, find, messageAfter, probe, promptAfter, rows, SANDBOX_ENVIRONMENTS, VIEWS, within, writeFlowFile } from './probe';
+import {
+  activeProduct,
+  api,
+  errorsAfter,
+  find,
+  messageAfter,
+  probe,
+  promptAfter,
+  rows,
+  SANDBOX_ENVIRONMENTS,
+  VIEWS,
+  within,
+  writeFlowFile,
+} from './probe';
 import type { RunSummary } from './probe';
 import type { RecordedMessage } from './probe';
 import { waitFor } from './wait';
@@ -27,7 +40,13 @@ interface ShownRun {
   id: string;
   title: string;
   status: string;
-  steps: Array<{ id: string; status: string; httpStatus?: number; notes: string[]; error?: { code: string; message: string } }>;
+  steps: Array<{
+    id: string;
+    status: string;
+    httpStatus?: number;
+    notes: string[];
+    error?: { code: string; message: string };
+  }>;
   exchanges: Array<{ id: string; stepPath: string; label: string; method: string; url: string; status?: number }>;
   verdict?: { code: string; summary: string; stepPath: string };
 }
@@ -40,8 +59,28 @@ interface ShowMessage {
 interface HarEntry {
   startedDateTime: string;
   time: number;
-  request: { method: string; url: string; httpVersion: string; cookies: unknown[]; headers: Array<{ name: string; value: string }>; queryString: unknown[]; postData?: { mimeType: string; text: string }; headersSize: number; bodySize: number };
-  response: { status: number; statusText: string; httpVersion: string; cookies: unknown[]; headers: Array<{ name: string; value: string }>; content: { size: number; mimeType: string; text?: string }; redirectURL: string; headersSize: number; bodySize: number };
+  request: {
+    method: string;
+    url: string;
+    httpVersion: string;
+    cookies: unknown[];
+    headers: Array<{ name: string; value: string }>;
+    queryString: unknown[];
+    postData?: { mimeType: string; text: string };
+    headersSize: number;
+    bodySize: number;
+  };
+  response: {
+    status: number;
+    statusText: string;
+    httpVersion: string;
+    cookies: unknown[];
+    headers: Array<{ name: string; value: string }>;
+    content: { size: number; mimeType: string; text?: string };
+    redirectURL: string;
+    headersSize: number;
+    bodySize: number;
+  };
   cache: object;
   timings: Record<string, number>;
   _lane?: string;
@@ -52,13 +91,19 @@ interface Har {
 
 /** Waits for the notification (or modal question) after `since`, failing early on an error notification. */
 async function messageShown(since: number, pattern: RegExp, timeoutMs = 30_000): Promise<RecordedMessage> {
-  const found = await waitFor(`the notification ${pattern}`, () => messageAfter(since, pattern) ?? (errorsAfter(since)[0] ? { error: errorsAfter(since)[0]! } : undefined), timeoutMs);
+  const found = await waitFor(
+    `the notification ${pattern}`,
+    () => messageAfter(since, pattern) ?? (errorsAfter(since)[0] ? { error: errorsAfter(since)[0]! } : undefined),
+    timeoutMs,
+  );
   if ('error' in found) assert.fail(`the product showed an error instead of ${pattern}: ${found.error}`);
   return found;
 }
 
 function shows(since: number): ShowMessage[] {
-  return probe.toWebview.filter((m) => m.seq > since && (m.message as { type?: string }).type === 'show').map((m) => m.message as ShowMessage);
+  return probe.toWebview
+    .filter((m) => m.seq > since && (m.message as { type?: string }).type === 'show')
+    .map((m) => m.message as ShowMessage);
 }
 
 function header(headers: Array<{ name: string; value: string }>, name: string): string | undefined {
@@ -71,7 +116,8 @@ function sentences(text: string): number {
 
 /** String values under secret-looking keys of an export (also Postman's {key, value} pairs), templates left out. */
 function literalSecrets(value: unknown, key = ''): string[] {
-  if (typeof value === 'string') return /secret|token|password/i.test(key) && value.length >= 8 && !/\{\{|\{%/.test(value) ? [value] : [];
+  if (typeof value === 'string')
+    return /secret|token|password/i.test(key) && value.length >= 8 && !/\{\{|\{%/.test(value) ? [value] : [];
   if (Array.isArray(value)) return value.flatMap((item) => literalSecrets(item, key));
   if (value && typeof value === 'object') {
     const o = value as Record<string, unknown>;
@@ -132,7 +178,8 @@ describe('Workflows: results and flow-file commands', function () {
   let suiteStart = 0;
   let demo: RunSummary | undefined;
 
-  const writeFlow = (name: string, text: string): Promise<vscode.Uri> => writeFlowFile('workflows-suite', name, text, written);
+  const writeFlow = (name: string, text: string): Promise<vscode.Uri> =>
+    writeFlowFile('workflows-suite', name, text, written);
 
   function needDemo(): RunSummary {
     assert.ok(demo, 'needs the demo run of the first test');
@@ -149,11 +196,16 @@ describe('Workflows: results and flow-file commands', function () {
     await vscode.commands.executeCommand('oidcFlow.stopSandbox');
     for (const tab of vscode.window.tabGroups.all.flatMap((g) => g.tabs)) {
       const input = tab.input;
-      if (input instanceof vscode.TabInputText && written.some((uri) => uri.toString() === input.uri.toString())) await vscode.window.tabGroups.close(tab).then(undefined, () => undefined);
+      if (input instanceof vscode.TabInputText && written.some((uri) => uri.toString() === input.uri.toString()))
+        await vscode.window.tabGroups.close(tab).then(undefined, () => undefined);
     }
-    for (const uri of written) await vscode.workspace.fs.delete(uri, { useTrash: false }).then(undefined, () => undefined);
+    for (const uri of written)
+      await vscode.workspace.fs.delete(uri, { useTrash: false }).then(undefined, () => undefined);
     const folder = vscode.workspace.workspaceFolders?.[0];
-    if (folder) await vscode.workspace.fs.delete(vscode.Uri.joinPath(folder.uri, 'workflows-suite'), { recursive: true, useTrash: false }).then(undefined, () => undefined);
+    if (folder)
+      await vscode.workspace.fs
+        .delete(vscode.Uri.joinPath(folder.uri, 'workflows-suite'), { recursive: true, useTrash: false })
+        .then(undefined, () => undefined);
     rmSync(temp, { recursive: true, force: true });
     probe.clipboard = '';
     await vscode.commands.executeCommand('oidcFlow.refresh');
@@ -161,7 +213,7 @@ describe('Workflows: results and flow-file commands', function () {
     for (const m of probe.messages.filter((m) => m.seq > suiteStart)) m.answer(undefined);
   });
 
-  it('Run Demo, then Export HAR: a HAR 1.2 file of the run\'s calls, with the token and client credentials masked', async function () {
+  it("Run Demo, then Export HAR: a HAR 1.2 file of the run's calls, with the token and client credentials masked", async function () {
     const exported = await api();
     const since = probe.seq;
     demo = await within('oidcFlow.runDemo', vscode.commands.executeCommand<RunSummary>('oidcFlow.runDemo'), 90_000);
@@ -171,7 +223,12 @@ describe('Workflows: results and flow-file commands', function () {
     const gateway = exported.sandbox().gatewayUrl;
     assert.ok(gateway, 'the demo ran, but the sandbox has no gateway URL');
     // The results view shows the finished run (the webview loads its script first, then says ready).
-    await waitFor('the finished demo run in the results webview', () => shows(since).some((m) => m.content.run?.id === demo!.runId && m.content.run.status !== 'running') || undefined, 60_000);
+    await waitFor(
+      'the finished demo run in the results webview',
+      () =>
+        shows(since).some((m) => m.content.run?.id === demo!.runId && m.content.run.status !== 'running') || undefined,
+      60_000,
+    );
 
     // With secrets first: the values the redacted export must not contain come from the product's own reveal.
     const revealedUri = vscode.Uri.file(join(temp, 'demo-revealed.har'));
@@ -189,7 +246,11 @@ describe('Workflows: results and flow-file commands', function () {
       const said = await messageShown(start, /^Exported \d+ exchanges? /);
       assert.match(said.text, choice === 'Redacted' ? / redacted\.$/ : / WITH secrets\.$/);
       const har = JSON.parse(readFileSync(target.fsPath, 'utf8')) as Har;
-      assert.equal(Number(/^Exported (\d+)/.exec(said.text)![1]), har.log.entries.length, 'the notification and the file disagree on the number of exchanges');
+      assert.equal(
+        Number(/^Exported (\d+)/.exec(said.text)![1]),
+        har.log.entries.length,
+        'the notification and the file disagree on the number of exchanges',
+      );
       return har;
     };
 
@@ -197,11 +258,21 @@ describe('Workflows: results and flow-file commands', function () {
     let bearer = '';
     try {
       const revealed = await exportAs('Include Secrets', revealedUri);
-      const refusedCall = revealed.log.entries.find((e) => e.request.url === `${gateway}/orders` && e.response.status === 401);
-      const okCall = revealed.log.entries.find((e) => e.request.url === `${gateway}/orders` && e.response.status === 200);
-      assert.ok(okCall && refusedCall, `the HAR has no 200 and 401 call to ${gateway}/orders: ${JSON.stringify(revealed.log.entries.map((e) => `${e.request.method} ${e.request.url} ${e.response.status}`))}`);
+      const refusedCall = revealed.log.entries.find(
+        (e) => e.request.url === `${gateway}/orders` && e.response.status === 401,
+      );
+      const okCall = revealed.log.entries.find(
+        (e) => e.request.url === `${gateway}/orders` && e.response.status === 200,
+      );
+      assert.ok(
+        okCall && refusedCall,
+        `the HAR has no 200 and 401 call to ${gateway}/orders: ${JSON.stringify(revealed.log.entries.map((e) => `${e.request.method} ${e.request.url} ${e.response.status}`))}`,
+      );
       bearer = /^Bearer (\S+)$/.exec(header(okCall.request.headers, 'authorization') ?? '')?.[1] ?? '';
-      assert.ok(bearer.length >= 20 && !bearer.startsWith('[redacted'), 'the export "WITH secrets" does not carry the bearer token of the 200 call');
+      assert.ok(
+        bearer.length >= 20 && !bearer.startsWith('[redacted'),
+        'the export "WITH secrets" does not carry the bearer token of the 200 call',
+      );
       for (const entry of revealed.log.entries) {
         const auth = header(entry.request.headers, 'authorization');
         const credential = auth ? /^\S+ (\S+)$/.exec(auth)?.[1] : undefined;
@@ -216,7 +287,10 @@ describe('Workflows: results and flow-file commands', function () {
           if (issued) secrets.push(issued);
         }
       }
-      assert.ok(secrets.length >= 3, `the export WITH secrets carries only ${secrets.length} credentials (expected the token request's client credentials, the issued token and the bearer)`);
+      assert.ok(
+        secrets.length >= 3,
+        `the export WITH secrets carries only ${secrets.length} credentials (expected the token request's client credentials, the issued token and the bearer)`,
+      );
     } finally {
       rmSync(revealedUri.fsPath, { force: true });
     }
@@ -228,19 +302,56 @@ describe('Workflows: results and flow-file commands', function () {
     for (const entry of har.log.entries) {
       assert.ok(!Number.isNaN(Date.parse(entry.startedDateTime)), `startedDateTime ${entry.startedDateTime}`);
       assert.equal(typeof entry.time, 'number');
-      for (const key of ['method', 'url', 'httpVersion', 'cookies', 'headers', 'queryString', 'headersSize', 'bodySize']) assert.ok(key in entry.request, `an entry's request has no ${key}`);
-      for (const key of ['status', 'statusText', 'httpVersion', 'cookies', 'headers', 'content', 'redirectURL', 'headersSize', 'bodySize']) assert.ok(key in entry.response, `an entry's response has no ${key}`);
+      for (const key of [
+        'method',
+        'url',
+        'httpVersion',
+        'cookies',
+        'headers',
+        'queryString',
+        'headersSize',
+        'bodySize',
+      ])
+        assert.ok(key in entry.request, `an entry's request has no ${key}`);
+      for (const key of [
+        'status',
+        'statusText',
+        'httpVersion',
+        'cookies',
+        'headers',
+        'content',
+        'redirectURL',
+        'headersSize',
+        'bodySize',
+      ])
+        assert.ok(key in entry.response, `an entry's response has no ${key}`);
       assert.equal(typeof entry.response.content.mimeType, 'string');
       assert.ok(entry.cache && typeof entry.cache === 'object');
-      for (const phase of ['send', 'wait', 'receive']) assert.equal(typeof entry.timings[phase], 'number', `timings.${phase}`);
+      for (const phase of ['send', 'wait', 'receive'])
+        assert.equal(typeof entry.timings[phase], 'number', `timings.${phase}`);
     }
     const calls = har.log.entries.filter((e) => e.request.url === `${gateway}/orders` && e._lane !== 'upstream');
-    assert.deepEqual(calls.filter((e) => e.request.method === 'GET').map((e) => e.response.status).filter((s) => s === 200 || s === 401).sort(), [200, 401]);
+    assert.deepEqual(
+      calls
+        .filter((e) => e.request.method === 'GET')
+        .map((e) => e.response.status)
+        .filter((s) => s === 200 || s === 401)
+        .sort(),
+      [200, 401],
+    );
     const okAuth = header(calls.find((e) => e.response.status === 200)!.request.headers, 'authorization');
-    assert.equal(okAuth, `Bearer [redacted ${bearer.length} chars]`, 'the 200 call\'s bearer token is not masked in the redacted HAR');
+    assert.equal(
+      okAuth,
+      `Bearer [redacted ${bearer.length} chars]`,
+      "the 200 call's bearer token is not masked in the redacted HAR",
+    );
     const text = readFileSync(redactedUri.fsPath, 'utf8');
     const leaked = secrets.filter((secret) => text.includes(secret));
-    assert.equal(leaked.length, 0, `${leaked.length} of the ${secrets.length} credentials of the run are in the redacted HAR in clear (lengths ${leaked.map((s) => s.length).join(', ')})`);
+    assert.equal(
+      leaked.length,
+      0,
+      `${leaked.length} of the ${secrets.length} credentials of the run are in the redacted HAR in clear (lengths ${leaked.map((s) => s.length).join(', ')})`,
+    );
     // Nor did the results webview ever get the token.
     assert.ok(!JSON.stringify(probe.toWebview).includes(bearer), 'the results webview was sent the bearer token');
   });
@@ -266,10 +377,17 @@ describe('Workflows: results and flow-file commands', function () {
     assert.ok(masked, `the curl command has no masked bearer token: ${redacted}`);
 
     // From the results view (its "Copy as curl" on an exchange): the run and the exchange are given.
-    const view = [...shows(0)].reverse().find((m) => m.content.run?.id === run.runId && m.content.run.status !== 'running')?.content.run;
+    const view = [...shows(0)]
+      .reverse()
+      .find((m) => m.content.run?.id === run.runId && m.content.run.status !== 'running')?.content.run;
     assert.ok(view, 'the results webview was never sent the finished demo run');
-    const exchange = view.exchanges.find((x) => x.stepPath === 'call-ok' && x.label === 'route orders' && x.status === 200);
-    assert.ok(exchange, `the demo run has no exchange of call-ok: ${JSON.stringify(view.exchanges.map((x) => [x.stepPath, x.label, x.status]))}`);
+    const exchange = view.exchanges.find(
+      (x) => x.stepPath === 'call-ok' && x.label === 'route orders' && x.status === 200,
+    );
+    assert.ok(
+      exchange,
+      `the demo run has no exchange of call-ok: ${JSON.stringify(view.exchanges.map((x) => [x.stepPath, x.label, x.status]))}`,
+    );
     since = probe.seq;
     done = vscode.commands.executeCommand('oidcFlow.copyCurl', { kind: 'history', runId: run.runId }, exchange.id);
     asked = await messageShown(since, /^Copy the request as curl: redacted, or with secrets\?/);
@@ -279,12 +397,19 @@ describe('Workflows: results and flow-file commands', function () {
     const revealed = probe.clipboard;
     probe.clipboard = '';
     const token = /authorization: Bearer (\S+?)'/i.exec(revealed)?.[1] ?? '';
-    assert.ok(token.length === Number(masked[1]) && !token.startsWith('['), 'the curl command "WITH secrets" does not carry the bearer token the redacted one masks');
+    assert.ok(
+      token.length === Number(masked[1]) && !token.startsWith('['),
+      'the curl command "WITH secrets" does not carry the bearer token the redacted one masks',
+    );
     assert.ok(!redacted.includes(token), 'the redacted curl command carries the bearer token');
-    assert.equal(revealed.replace(token, `[redacted ${token.length} chars]`), redacted, 'the two commands differ in more than the token');
+    assert.equal(
+      revealed.replace(token, `[redacted ${token.length} chars]`),
+      redacted,
+      'the two commands differ in more than the token',
+    );
   });
 
-  it('Explain Last Rejection says the 401\'s verdict in one sentence (the deactivated client) and shows the refused call', async function () {
+  it("Explain Last Rejection says the 401's verdict in one sentence (the deactivated client) and shows the refused call", async function () {
     const run = needDemo();
     const since = probe.seq;
     await vscode.commands.executeCommand('oidcFlow.explainLastRejection');
@@ -295,7 +420,9 @@ describe('Workflows: results and flow-file commands', function () {
     assert.equal(sentences(summary), 1, `the verdict is not one sentence: ${summary}`);
     assert.match(summary, /deactivated/);
     assert.match(said.text.slice(summary.length), /^ Fix: \S/);
-    const shown = await waitFor('the refused call focused in the results webview', () => shows(since).find((m) => m.content.run?.id === run.runId && m.focus?.stepPath));
+    const shown = await waitFor('the refused call focused in the results webview', () =>
+      shows(since).find((m) => m.content.run?.id === run.runId && m.focus?.stepPath),
+    );
     assert.equal(shown.focus?.stepPath, 'call-refused');
     assert.equal(shown.content.run?.verdict?.code, 'client_deactivated');
   });
@@ -305,26 +432,44 @@ describe('Workflows: results and flow-file commands', function () {
     const uri = await writeFlow('lens.oidc-flow.yaml', LENS_FLOW);
     const doc = await vscode.workspace.openTextDocument(uri);
     await vscode.window.showTextDocument(doc);
-    const lenses = await waitFor('the flow file\'s CodeLens', async () => {
-      const got = (await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', uri)) ?? [];
+    const lenses = await waitFor("the flow file's CodeLens", async () => {
+      const got =
+        (await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', uri)) ?? [];
       const ours = got.filter((l) => l.command?.command.startsWith('oidcFlow.'));
       return ours.length >= 6 ? ours : undefined;
     });
     for (const flow of ['lens-three-steps', 'lens-token-only']) {
-      const line = doc.getText().split('\n').findIndex((l) => l === `  ${flow}:`);
+      const line = doc
+        .getText()
+        .split('\n')
+        .findIndex((l) => l === `  ${flow}:`);
       const above = lenses.filter((l) => l.range.start.line === line);
       assert.deepEqual(
         above.map((l) => [l.command!.title, l.command!.command]).sort(),
-        [['$(play) Run flow', 'oidcFlow.runFlow'], ['Run step…', 'oidcFlow.runStep'], ['Step through', 'oidcFlow.runFlowStepByStep']].sort(),
+        [
+          ['$(play) Run flow', 'oidcFlow.runFlow'],
+          ['Run step…', 'oidcFlow.runStep'],
+          ['Step through', 'oidcFlow.runFlowStepByStep'],
+        ].sort(),
         `the lenses on line ${line + 1} (${flow}): ${JSON.stringify(lenses.map((l) => [l.range.start.line, l.command?.title]))}`,
       );
-      for (const lens of above) assert.deepEqual(lens.command!.arguments, [{ kind: 'flow', sourceId: uri.toString(), flow }], `${lens.command!.title} of ${flow}`);
+      for (const lens of above)
+        assert.deepEqual(
+          lens.command!.arguments,
+          [{ kind: 'flow', sourceId: uri.toString(), flow }],
+          `${lens.command!.title} of ${flow}`,
+        );
     }
     assert.equal(lenses.length, 6, 'lenses other than the three per flow');
 
     // Click "Run step…" above lens-three-steps and pick its second step.
-    const line = doc.getText().split('\n').findIndex((l) => l === '  lens-three-steps:');
-    const runStep = lenses.find((l) => l.range.start.line === line && l.command!.command === 'oidcFlow.runStep')!.command!;
+    const line = doc
+      .getText()
+      .split('\n')
+      .findIndex((l) => l === '  lens-three-steps:');
+    const runStep = lenses.find(
+      (l) => l.range.start.line === line && l.command!.command === 'oidcFlow.runStep',
+    )!.command!;
     const since = probe.seq;
     const done = vscode.commands.executeCommand<RunSummary>(runStep.command, ...(runStep.arguments ?? []));
     const pick = await promptAfter(since, /Run lens-three-steps up to which step\?/);
@@ -333,7 +478,14 @@ describe('Workflows: results and flow-file commands', function () {
     const summary = await within('Run step…', done, 60_000);
     assert.ok(summary, 'Run step… resolved with nothing');
     assert.equal(summary.title, 'lens-three-steps up to call (workflows-suite/lens.oidc-flow.yaml)');
-    assert.deepEqual(summary.steps.map((s) => [s.id, s.status]), [['token', 'passed'], ['call', 'passed']], 'the run is not the flow cut at the picked step');
+    assert.deepEqual(
+      summary.steps.map((s) => [s.id, s.status]),
+      [
+        ['token', 'passed'],
+        ['call', 'passed'],
+      ],
+      'the run is not the flow cut at the picked step',
+    );
     assert.equal(summary.steps[1]!.httpStatus, 200);
     assert.equal(exported.lastRun()?.runId, summary.runId);
     assert.deepEqual(errorsAfter(since), []);
@@ -346,10 +498,16 @@ describe('Workflows: results and flow-file commands', function () {
     const ended: RunSummary[] = [];
     const listener = exported.onDidEndRun((s) => ended.push(s));
     try {
-      const done = vscode.commands.executeCommand<RunSummary>('oidcFlow.runFlow', { kind: 'flow', sourceId: uri.toString(), flow: 'long-poll' });
-      const progress = await waitFor('the run\'s progress notification', () => probe.progress.find((p) => p.seq > since && /long-poll/.test(p.title)));
+      const done = vscode.commands.executeCommand<RunSummary>('oidcFlow.runFlow', {
+        kind: 'flow',
+        sourceId: uri.toString(),
+        flow: 'long-poll',
+      });
+      const progress = await waitFor("the run's progress notification", () =>
+        probe.progress.find((p) => p.seq > since && /long-poll/.test(p.title)),
+      );
       assert.equal(progress.title, 'OIDC Flow: long-poll (workflows-suite/long.oidc-flow.yaml)');
-      assert.equal(progress.cancellable, true, 'the run\'s progress notification has no Cancel');
+      assert.equal(progress.cancellable, true, "the run's progress notification has no Cancel");
       // Let it tick a few times, and check it is still going.
       await new Promise((resolve) => setTimeout(resolve, 2_500));
       assert.equal(ended.length, 0, 'the ten-minute run ended by itself');
@@ -359,16 +517,31 @@ describe('Workflows: results and flow-file commands', function () {
       assert.ok(summary, 'the cancelled run resolved with nothing');
       // A stopped run did not pass: the poll it cut short says so, the rest is skipped.
       assert.equal(summary.status, 'error', 'a cancelled run is reported as passed');
-      assert.deepEqual(summary.steps.map((s) => [s.id, s.status]), [['poll', 'error'], ['after', 'skipped']]);
+      assert.deepEqual(
+        summary.steps.map((s) => [s.id, s.status]),
+        [
+          ['poll', 'error'],
+          ['after', 'skipped'],
+        ],
+      );
       assert.equal(ended.at(-1)?.runId, summary.runId);
 
       // The results view says the run was stopped, and how far the poll got.
-      const view = await waitFor('the stopped run in the results webview', () => [...shows(since)].reverse().find((m) => m.content.run?.id === summary.runId && m.content.run.status !== 'running')?.content.run);
+      const view = await waitFor(
+        'the stopped run in the results webview',
+        () =>
+          [...shows(since)]
+            .reverse()
+            .find((m) => m.content.run?.id === summary.runId && m.content.run.status !== 'running')?.content.run,
+      );
       const after = view.steps.find((s) => s.id === 'after');
       assert.deepEqual(after?.notes, ['The run was stopped.']);
       const poll = view.steps.find((s) => s.id === 'poll');
       const attempts = Number(/^Ran (\d+) time\(s\)/.exec(poll?.notes.find((n) => n.startsWith('Ran ')) ?? '')?.[1]);
-      assert.ok(attempts >= 1 && attempts < 600, `the poll ran ${attempts} of its 600 times: ${JSON.stringify(poll?.notes)}`);
+      assert.ok(
+        attempts >= 1 && attempts < 600,
+        `the poll ran ${attempts} of its 600 times: ${JSON.stringify(poll?.notes)}`,
+      );
       assert.equal(poll?.error?.code, 'flow.stopped');
       assert.equal(exported.lastRun()?.runId, summary.runId);
     } finally {
@@ -393,18 +566,35 @@ describe('Workflows: results and flow-file commands', function () {
     assert.equal(command?.command, 'oidcFlow.openHistoryEntry');
     const since = probe.seq;
     await vscode.commands.executeCommand(command.command, ...(command.arguments ?? []));
-    const shown = await waitFor('the demo run in the results webview', () => shows(since).find((m) => m.content.run?.id === run.runId));
+    const shown = await waitFor('the demo run in the results webview', () =>
+      shows(since).find((m) => m.content.run?.id === run.runId),
+    );
     assert.equal(shown.content.run!.title, 'Demo: the introspection scenario');
     assert.equal(shown.content.run!.status, 'passed');
-    assert.deepEqual(shown.content.run!.steps.map((s) => s.id), needDemo().steps.map((s) => s.id));
+    assert.deepEqual(
+      shown.content.run!.steps.map((s) => s.id),
+      needDemo().steps.map((s) => s.id),
+    );
     assert.equal(shown.content.run!.verdict?.code, 'client_deactivated');
-    const tab = vscode.window.tabGroups.all.flatMap((g) => g.tabs).find((t) => t.input instanceof vscode.TabInputWebview && t.input.viewType.endsWith('oidcFlow.results'));
+    const tab = vscode.window.tabGroups.all
+      .flatMap((g) => g.tabs)
+      .find((t) => t.input instanceof vscode.TabInputWebview && t.input.viewType.endsWith('oidcFlow.results'));
     assert.ok(tab, 'no results panel tab is open');
   });
 
   for (const fixture of [
-    { format: 'an Insomnia v4 export', fileName: 'insomnia-v4-okta-kong.json', data: insomniaExport as unknown, flow: 'orders-api-okta-kong' },
-    { format: 'a Postman v2.1 collection', fileName: 'postman-v21-okta-kong.json', data: postmanExport as unknown, flow: 'billing-api-via-kong' },
+    {
+      format: 'an Insomnia v4 export',
+      fileName: 'insomnia-v4-okta-kong.json',
+      data: insomniaExport as unknown,
+      flow: 'orders-api-okta-kong',
+    },
+    {
+      format: 'a Postman v2.1 collection',
+      fileName: 'postman-v21-okta-kong.json',
+      data: postmanExport as unknown,
+      flow: 'billing-api-via-kong',
+    },
   ]) {
     it(`Import Collection from ${fixture.format}: a flow file naming its secrets by reference, shown in the Flows view`, async function () {
       await activeProduct();
@@ -441,10 +631,21 @@ describe('Workflows: results and flow-file commands', function () {
       assert.match(content, /Secrets were not copied\. Store them with "OIDC Flow: Store Secret…"/);
       assert.doesNotMatch(content, /environment variables/);
       const copied = literal.filter((secret) => content.includes(secret));
-      assert.equal(copied.length, 0, `${copied.length} of the export's ${literal.length} secret values were copied into the flow file`);
-      assert.ok(vscode.window.tabGroups.all.flatMap((g) => g.tabs).some((t) => t.input instanceof vscode.TabInputText && t.input.uri.toString() === target.toString()), 'the imported file was not opened');
+      assert.equal(
+        copied.length,
+        0,
+        `${copied.length} of the export's ${literal.length} secret values were copied into the flow file`,
+      );
+      assert.ok(
+        vscode.window.tabGroups.all
+          .flatMap((g) => g.tabs)
+          .some((t) => t.input instanceof vscode.TabInputText && t.input.uri.toString() === target.toString()),
+        'the imported file was not opened',
+      );
 
-      const source = await waitFor('the imported file in the Flows view', async () => (await rows(VIEWS.flows)).find((s) => s.label.endsWith(relative)));
+      const source = await waitFor('the imported file in the Flows view', async () =>
+        (await rows(VIEWS.flows)).find((s) => s.label.endsWith(relative)),
+      );
       assert.equal(source.description, '1 flow', `the imported file loads with problems: ${source.tooltip}`);
       const flow = find(await rows(VIEWS.flows, source.node), fixture.flow, 'the imported file');
       assert.match(flow.description, /^\d+ steps$/);

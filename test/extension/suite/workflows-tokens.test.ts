@@ -44,7 +44,11 @@ interface ShownRun {
     notes: string[];
     introspection?: string;
     error?: { code: string; message: string };
-    token?: { signature: string; claims: Array<{ name: string; value: string }>; checks?: Array<{ id: string; ok: boolean; code?: string; message: string }> };
+    token?: {
+      signature: string;
+      claims: Array<{ name: string; value: string }>;
+      checks?: Array<{ id: string; ok: boolean; code?: string; message: string }>;
+    };
   }>;
 }
 
@@ -58,7 +62,11 @@ function claimsOf(jwt: string): Record<string, unknown> {
 
 /** The notification matching `pattern` after `since`, failing early on an error notification. */
 async function notification(since: number, pattern: RegExp, timeoutMs = 30_000): Promise<RecordedMessage> {
-  const found = await waitFor(`a notification ${pattern}`, () => messageAfter(since, pattern) ?? (errorsAfter(since)[0] ? { error: errorsAfter(since)[0]! } : undefined), timeoutMs);
+  const found = await waitFor(
+    `a notification ${pattern}`,
+    () => messageAfter(since, pattern) ?? (errorsAfter(since)[0] ? { error: errorsAfter(since)[0]! } : undefined),
+    timeoutMs,
+  );
   if ('error' in found) assert.fail(`the product showed an error instead of ${pattern}: ${found.error}`);
   return found;
 }
@@ -66,22 +74,28 @@ async function notification(since: number, pattern: RegExp, timeoutMs = 30_000):
 /** The finished run with this title in the results panel, posted after `since`. */
 async function shownRun(since: number, title: string): Promise<ShownRun> {
   type Shown = { type?: string; content?: { kind?: string; run?: ShownRun } };
-  return waitFor(`the finished run "${title}" in the results panel`, () =>
-    [...probe.toWebview]
-      .reverse()
-      .filter((m) => m.seq > since)
-      .map((m) => (m.message as Shown).content?.run)
-      .find((run) => run?.title === title && run.status !== 'running'),
+  return waitFor(
+    `the finished run "${title}" in the results panel`,
+    () =>
+      [...probe.toWebview]
+        .reverse()
+        .filter((m) => m.seq > since)
+        .map((m) => (m.message as Shown).content?.run)
+        .find((run) => run?.title === title && run.status !== 'running'),
     60_000,
   );
 }
 
 /** The last run ended after `before` (a run started by a notification button, which nobody awaits). */
 async function runEnded(exported: Api, before: string | undefined, title: string): Promise<RunSummary> {
-  return waitFor(`the run "${title}" to end`, () => {
-    const last = exported.lastRun();
-    return last && last.runId !== before && last.title === title ? last : undefined;
-  }, 60_000);
+  return waitFor(
+    `the run "${title}" to end`,
+    () => {
+      const last = exported.lastRun();
+      return last && last.runId !== before && last.title === title ? last : undefined;
+    },
+    60_000,
+  );
 }
 
 /** A row of the Identity Providers view: the IdP `name` (from the sandbox or a file). */
@@ -126,17 +140,30 @@ interface Answer {
   text: string;
 }
 
-function send(url: string, options: { method?: string; headers?: Record<string, string>; body?: string; ca?: string } = {}): Promise<Answer> {
+function send(
+  url: string,
+  options: { method?: string; headers?: Record<string, string>; body?: string; ca?: string } = {},
+): Promise<Answer> {
   const target = new URL(url);
   return new Promise<Answer>((resolve, reject) => {
     const done = (res: http.IncomingMessage) => {
       const chunks: Buffer[] = [];
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, location: res.headers.location, setCookie: res.headers['set-cookie'] ?? [], text: Buffer.concat(chunks).toString('utf8') }));
+      res.on('end', () =>
+        resolve({
+          status: res.statusCode ?? 0,
+          location: res.headers.location,
+          setCookie: res.headers['set-cookie'] ?? [],
+          text: Buffer.concat(chunks).toString('utf8'),
+        }),
+      );
       res.on('error', reject);
     };
     const common = { method: options.method ?? 'GET', headers: options.headers, timeout: 10_000 };
-    const req = target.protocol === 'https:' ? https.request(target, { ...common, ca: options.ca }, done) : http.request(target, common, done);
+    const req =
+      target.protocol === 'https:'
+        ? https.request(target, { ...common, ca: options.ca }, done)
+        : http.request(target, common, done);
     req.on('timeout', () => req.destroy(new Error(`${url} did not answer within 10 s`)));
     req.on('error', reject);
     req.end(options.body);
@@ -146,7 +173,7 @@ function send(url: string, options: { method?: string; headers?: Record<string, 
 /** The sandbox's CA (the API names its file) and the IdP's discovery document, fetched trusting it. */
 async function sandboxCa(exported: Api, issuer: string): Promise<{ ca: string; metadata: Record<string, unknown> }> {
   const caFile = exported.sandbox().caFile;
-  assert.ok(caFile, 'the API does not name the running sandbox\'s CA file');
+  assert.ok(caFile, "the API does not name the running sandbox's CA file");
   const ca = readFileSync(caFile, 'utf8');
   const answer = await send(`${issuer}/.well-known/openid-configuration`, { ca });
   assert.equal(answer.status, 200, `discovery at ${issuer} answered ${answer.status}`);
@@ -154,7 +181,13 @@ async function sandboxCa(exported: Api, issuer: string): Promise<{ ca: string; m
 }
 
 function decodeEntities(value: string): string {
-  return value.replace(/&#(\d+);/g, (_, code: string) => String.fromCharCode(Number(code))).replace(/&quot;/g, '"').replace(/&#x27;|&apos;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+  return value
+    .replace(/&#(\d+);/g, (_, code: string) => String.fromCharCode(Number(code)))
+    .replace(/&quot;/g, '"')
+    .replace(/&#x27;|&apos;/g, "'")
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&');
 }
 
 function attribute(tag: string, name: string): string | undefined {
@@ -188,14 +221,25 @@ async function signIn(authorizeUrl: string, credentials: Record<string, string>,
       body = undefined;
       continue;
     }
-    const form = [...answer.text.matchAll(/<form\b([^>]*)>([\s\S]*?)<\/form>/gi)].find(([, attrs = '']) => (attribute(` ${attrs}`, 'method') ?? 'get').toLowerCase() === 'post');
-    assert.ok(form, `the IdP page at ${url} (HTTP ${answer.status}) has no form and no redirect: ${answer.text.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ').slice(0, 300)}`);
+    const form = [...answer.text.matchAll(/<form\b([^>]*)>([\s\S]*?)<\/form>/gi)].find(
+      ([, attrs = '']) => (attribute(` ${attrs}`, 'method') ?? 'get').toLowerCase() === 'post',
+    );
+    assert.ok(
+      form,
+      `the IdP page at ${url} (HTTP ${answer.status}) has no form and no redirect: ${answer.text
+        .replace(/<[^>]+>/g, ' ')
+        .replace(/\s+/g, ' ')
+        .slice(0, 300)}`,
+    );
     const fields = new URLSearchParams();
     for (const [tag] of (form[2] ?? '').matchAll(/<input\b[^>]*>/gi)) {
       const name = attribute(tag, 'name');
       if (!name) continue;
       const hidden = (attribute(tag, 'type') ?? 'text').toLowerCase() === 'hidden';
-      fields.append(name, !hidden && credentials[name] !== undefined ? credentials[name] : (attribute(tag, 'value') ?? ''));
+      fields.append(
+        name,
+        !hidden && credentials[name] !== undefined ? credentials[name] : (attribute(tag, 'value') ?? ''),
+      );
     }
     url = new URL(attribute(` ${form[1] ?? ''}`, 'action') || url, url).href;
     body = fields.toString();
@@ -237,7 +281,8 @@ describe('Workflows: token commands', function () {
     for (const m of probe.messages) {
       const shown = [m.text, ...m.items].join(' | ');
       assert.doesNotMatch(shown, JWT_SHAPE, `a notification shows a token: ${shown.slice(0, 80)}…`);
-      for (const token of seen) assert.ok(!shown.includes(token), `the notification "${m.text.slice(0, 60)}…" carries a token value`);
+      for (const token of seen)
+        assert.ok(!shown.includes(token), `the notification "${m.text.slice(0, 60)}…" carries a token value`);
     }
     const panel = JSON.stringify(probe.toWebview.map((m) => m.message));
     for (const token of seen) assert.ok(!panel.includes(token), 'the results panel was sent a token value');
@@ -247,7 +292,10 @@ describe('Workflows: token commands', function () {
     const okta = await idpRow('okta', true);
     const since = probe.seq;
     // Fetch Token on the IdP's row (its context menu): the node is the argument.
-    const done = vscode.commands.executeCommand<FetchedToken | undefined>('oidcFlow.fetchToken', grant ? { ...(okta.node as object), grant } : okta.node);
+    const done = vscode.commands.executeCommand<FetchedToken | undefined>(
+      'oidcFlow.fetchToken',
+      grant ? { ...(okta.node as object), grant } : okta.node,
+    );
     if (!grant) {
       const pick = await promptAfter(since, /^Grant for okta$/);
       assert.deepEqual(pick.items.slice(0, 3), ['Client credentials', 'Authorization code + PKCE', 'Device code']);
@@ -271,13 +319,19 @@ describe('Workflows: token commands', function () {
   after(async function () {
     for (const m of probe.messages) m.answer(undefined);
     for (const p of probe.prompts) if (!p.answered) p.answer(undefined);
-    for (const token of fetched) await vscode.commands.executeCommand('oidcFlow.forgetToken', { kind: 'token', tokenId: token.tokenId, idpId: token.idpId });
+    for (const token of fetched)
+      await vscode.commands.executeCommand('oidcFlow.forgetToken', {
+        kind: 'token',
+        tokenId: token.tokenId,
+        idpId: token.idpId,
+      });
     for (const doc of documents) {
       if (doc.isClosed) continue;
       await vscode.window.showTextDocument(doc);
       await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
     }
-    for (const uri of written) await vscode.workspace.fs.delete(uri, { recursive: true, useTrash: false }).then(undefined, () => undefined);
+    for (const uri of written)
+      await vscode.workspace.fs.delete(uri, { recursive: true, useTrash: false }).then(undefined, () => undefined);
     probe.clipboard = '';
     await vscode.commands.executeCommand('oidcFlow.stopRun');
     await vscode.commands.executeCommand('oidcFlow.stopSandbox');
@@ -290,8 +344,14 @@ describe('Workflows: token commands', function () {
     const { token, fetchedMessage } = await fetchFromSandbox();
     assert.equal(token.grant, 'client_credentials');
     assert.equal(token.tokenKind, 'jwt');
-    assert.ok(!/eyJ|access_token/.test(JSON.stringify(token)), `Fetch Token resolved with a token value: ${JSON.stringify(token)}`);
-    assert.match(fetchedMessage.text, /^Token fetched from okta \(expires in \d+[hm] \d+[ms]\)\. It is kept in VS Code's secret storage\.$/);
+    assert.ok(
+      !/eyJ|access_token/.test(JSON.stringify(token)),
+      `Fetch Token resolved with a token value: ${JSON.stringify(token)}`,
+    );
+    assert.match(
+      fetchedMessage.text,
+      /^Token fetched from okta \(expires in \d+[hm] \d+[ms]\)\. It is kept in VS Code's secret storage\.$/,
+    );
     assert.deepEqual(fetchedMessage.items, ['Verify', 'Copy Token']);
     assert.equal(probe.clipboard, before, 'fetching a token changed the clipboard');
 
@@ -321,7 +381,11 @@ describe('Workflows: token commands', function () {
     assert.ok(row, 'the token row is gone before revoking');
 
     let since = probe.seq;
-    await within('oidcFlow.introspectToken', vscode.commands.executeCommand('oidcFlow.introspectToken', row.node), 60_000);
+    await within(
+      'oidcFlow.introspectToken',
+      vscode.commands.executeCommand('oidcFlow.introspectToken', row.node),
+      60_000,
+    );
     assert.equal((await notification(since, /says the token is/)).text, 'okta says the token is active.');
     const active = await shownRun(since, 'Introspect token: okta');
     assert.equal(active.status, 'passed');
@@ -330,7 +394,10 @@ describe('Workflows: token commands', function () {
     assert.equal(answer.iss, issuer, `the introspection shows no issuer: ${JSON.stringify(Object.keys(answer))}`);
     assert.match(String(answer.scope), /\borders:read\b/);
     assert.equal(answer.jti, claimsOf(revoked).jti, 'the introspection is about another token');
-    assert.ok(typeof answer.client_id === 'string' && typeof answer.exp === 'number', `claims shown: ${JSON.stringify(Object.keys(answer))}`);
+    assert.ok(
+      typeof answer.client_id === 'string' && typeof answer.exp === 'number',
+      `claims shown: ${JSON.stringify(Object.keys(answer))}`,
+    );
 
     since = probe.seq;
     const revoking = vscode.commands.executeCommand('oidcFlow.revokeToken', row.node);
@@ -339,10 +406,16 @@ describe('Workflows: token commands', function () {
     assert.deepEqual(sure.items, ['Revoke']);
     sure.answer('Revoke');
     await within('oidcFlow.revokeToken', revoking, 60_000);
-    assert.match((await notification(since, /accepted the revocation/)).text, /^okta accepted the revocation \(HTTP 200\)\.$/);
+    assert.match(
+      (await notification(since, /accepted the revocation/)).text,
+      /^okta accepted the revocation \(HTTP 200\)\.$/,
+    );
     assert.equal((await shownRun(since, 'Revoke token: okta')).status, 'passed');
     // A fresh look at the tree (a row's children are those of the moment it was drawn).
-    assert.ok(!(await tokenRows(await idpRow('okta', true))).some((r) => r.id === `token:${tokenId}`), 'the revoked token still shows under okta > Tokens');
+    assert.ok(
+      !(await tokenRows(await idpRow('okta', true))).some((r) => r.id === `token:${tokenId}`),
+      'the revoked token still shows under okta > Tokens',
+    );
 
     // From the palette: pick the IdP, then paste the token (left empty: from the clipboard).
     since = probe.seq;
@@ -372,8 +445,14 @@ describe('Workflows: token commands', function () {
     const signature = shownValid?.token?.checks?.find((c) => c.id === 'signature');
     assert.ok(signature?.ok, `no passed signature check: ${JSON.stringify(shownValid?.token?.checks)}`);
     assert.match(signature.message, /^The signature is valid \(RS256/);
-    assert.deepEqual(shownValid?.token?.checks?.filter((c) => !c.ok), []);
-    assert.ok(shownValid?.token?.claims.some((c) => c.name === 'iss' && c.value === JSON.stringify(issuer)), 'the verified claims show no iss');
+    assert.deepEqual(
+      shownValid?.token?.checks?.filter((c) => !c.ok),
+      [],
+    );
+    assert.ok(
+      shownValid?.token?.claims.some((c) => c.name === 'iss' && c.value === JSON.stringify(issuer)),
+      'the verified claims show no iss',
+    );
 
     // Keep the value for the decode test (Copy Token on the token's row).
     const row = (await tokenRows(await idpRow('okta', true))).find((r) => r.id === `token:${token.tokenId}`);
@@ -393,8 +472,12 @@ describe('Workflows: token commands', function () {
     const verifying = vscode.commands.executeCommand('oidcFlow.verifyToken');
     await giveToken(since, 'verify', tampered);
     const against = await promptAfter(since, /Verify against the keys \(JWKS\) of which IdP\?/);
-    assert.equal(against.items[0], '$(globe) The token\'s issuer');
-    assert.equal(against.items[1], 'okta', `the IdP whose issuer matches is not offered first: ${JSON.stringify(against.items)}`);
+    assert.equal(against.items[0], "$(globe) The token's issuer");
+    assert.equal(
+      against.items[1],
+      'okta',
+      `the IdP whose issuer matches is not offered first: ${JSON.stringify(against.items)}`,
+    );
     against.answer('okta');
     await within('oidcFlow.verifyToken (tampered)', verifying, 60_000);
     const invalid = await runEnded(exported, before, 'Verify token: okta');
@@ -403,17 +486,35 @@ describe('Workflows: token commands', function () {
     const shownInvalid = (await shownRun(since, 'Verify token: okta')).steps[0];
     assert.equal(shownInvalid?.token?.signature, 'failed');
     const failing = shownInvalid?.token?.checks?.filter((c) => !c.ok) ?? [];
-    assert.deepEqual(failing.map((c) => [c.id, c.code]), [['signature', 'jwt.signature_invalid']], JSON.stringify(shownInvalid?.token?.checks));
+    assert.deepEqual(
+      failing.map((c) => [c.id, c.code]),
+      [['signature', 'jwt.signature_invalid']],
+      JSON.stringify(shownInvalid?.token?.checks),
+    );
     assert.match(failing[0]!.message, /signature does not match/);
-    assert.ok(shownInvalid?.notes.some((n) => /signature does not match/.test(n)), 'the step notes do not name the failed check');
+    assert.ok(
+      shownInvalid?.notes.some((n) => /signature does not match/.test(n)),
+      'the step notes do not name the failed check',
+    );
     assertNoTokenShown();
   });
 
   it('Decode Token from an editor selection, from the clipboard, and refuses a non-token typed in with a clear error', async function () {
     assert.ok(revoked && verified, 'needs the tokens of the tests before');
-    const decoded = (): { doc: vscode.TextDocument; view: { note: string; header: Record<string, unknown>; payload: Record<string, unknown>; explanations: Record<string, string> } } => {
+    const decoded = (): {
+      doc: vscode.TextDocument;
+      view: {
+        note: string;
+        header: Record<string, unknown>;
+        payload: Record<string, unknown>;
+        explanations: Record<string, string>;
+      };
+    } => {
       const doc = vscode.window.activeTextEditor?.document;
-      assert.ok(doc && doc.languageId === 'json' && doc.isUntitled, `the active editor is not a decoded token: ${doc?.uri.toString()} (${doc?.languageId})`);
+      assert.ok(
+        doc && doc.languageId === 'json' && doc.isUntitled,
+        `the active editor is not a decoded token: ${doc?.uri.toString()} (${doc?.languageId})`,
+      );
       if (!documents.includes(doc)) documents.push(doc);
       return { doc, view: JSON.parse(doc.getText()) };
     };
@@ -428,7 +529,11 @@ describe('Workflows: token commands', function () {
     assert.equal(source.getText(editor.selection), revoked);
     let since = probe.seq;
     await within('oidcFlow.decodeToken (selection)', vscode.commands.executeCommand('oidcFlow.decodeToken'), 30_000);
-    assert.deepEqual(probe.prompts.filter((p) => p.seq > since).map((p) => p.text), [], 'Decode Token asked although a token was selected');
+    assert.deepEqual(
+      probe.prompts.filter((p) => p.seq > since).map((p) => p.text),
+      [],
+      'Decode Token asked although a token was selected',
+    );
     const fromSelection = decoded();
     assert.notEqual(fromSelection.doc, source, 'Decode Token opened no document');
     assert.match(fromSelection.view.note, /^UNVERIFIED/);
@@ -467,7 +572,7 @@ describe('Workflows: token commands', function () {
     assertNoTokenShown();
   });
 
-  it('Fetch Token with the authorization-code grant opens the IdP\'s authorize URL (PKCE, loopback) and, once signed in there, keeps the token', async function () {
+  it("Fetch Token with the authorization-code grant opens the IdP's authorize URL (PKCE, loopback) and, once signed in there, keeps the token", async function () {
     const exported = await api();
     const folder = vscode.workspace.workspaceFolders?.[0];
     assert.ok(folder, 'the test window has no workspace folder to write a flow file into');
@@ -485,7 +590,13 @@ describe('Workflows: token commands', function () {
     const since = probe.seq;
     const done = vscode.commands.executeCommand<FetchedToken | undefined>('oidcFlow.fetchToken', spa.node);
     (await promptAfter(since, /^Grant for tokens-suite-spa$/)).answer('Authorization code + PKCE');
-    const opened = await waitFor('the product to open the browser (vscode.env.openExternal)', () => probe.opened.slice(openedBefore)[0] ?? (errorsAfter(since)[0] ? { seq: -1, uri: `error: ${errorsAfter(since)[0]}` } : undefined), 60_000);
+    const opened = await waitFor(
+      'the product to open the browser (vscode.env.openExternal)',
+      () =>
+        probe.opened.slice(openedBefore)[0] ??
+        (errorsAfter(since)[0] ? { seq: -1, uri: `error: ${errorsAfter(since)[0]}` } : undefined),
+      60_000,
+    );
     assert.notEqual(opened.seq, -1, opened.uri);
     assert.equal(probe.opened.length, openedBefore + 1, 'the browser was opened more than once');
 
@@ -496,14 +607,21 @@ describe('Workflows: token commands', function () {
     assert.equal(q.get('client_id'), 'spa');
     assert.match(q.get('code_challenge') ?? '', /^[A-Za-z0-9_-]{43}$/, 'no S256 PKCE code_challenge');
     assert.equal(q.get('code_challenge_method'), 'S256');
-    assert.match(q.get('redirect_uri') ?? '', /^http:\/\/127\.0\.0\.1:\d+\/callback$/, 'the redirect_uri is not a loopback one');
+    assert.match(
+      q.get('redirect_uri') ?? '',
+      /^http:\/\/127\.0\.0\.1:\d+\/callback$/,
+      'the redirect_uri is not a loopback one',
+    );
     assert.match(q.get('scope') ?? '', /^openid orders:read$/);
     assert.ok((q.get('state') ?? '').length >= 16, 'no state');
     assert.equal(q.get('code_verifier'), null, 'the PKCE verifier went to the browser');
 
     // The person signs in; the browser then follows the IdP's redirect to the product's loopback listener.
     const redirect = await signIn(opened.uri, { username: 'alice', password: 'alice-password' }, ca);
-    assert.ok(redirect.startsWith(`${q.get('redirect_uri')}?`), `the IdP redirected to ${redirect.split('?')[0]}, not the loopback redirect_uri`);
+    assert.ok(
+      redirect.startsWith(`${q.get('redirect_uri')}?`),
+      `the IdP redirected to ${redirect.split('?')[0]}, not the loopback redirect_uri`,
+    );
     const back = new URL(redirect).searchParams;
     assert.equal(back.get('state'), q.get('state'));
     assert.ok(back.get('code'), `the IdP sent no code back: error ${back.get('error')}`);
@@ -518,11 +636,19 @@ describe('Workflows: token commands', function () {
     assert.equal(token.idpId, (spa.node as { id: string }).id);
     assert.equal(token.tokenKind, 'jwt');
     assert.match(token.scope ?? '', /\borders:read\b/);
-    assert.ok(!/eyJ|access_token|refresh_token/.test(JSON.stringify(token)), `Fetch Token resolved with a token value: ${JSON.stringify(token)}`);
+    assert.ok(
+      !/eyJ|access_token|refresh_token/.test(JSON.stringify(token)),
+      `Fetch Token resolved with a token value: ${JSON.stringify(token)}`,
+    );
     assert.equal(exported.lastRun()?.title, 'Fetch token: tokens-suite-spa (authorization_code)');
     assert.equal(exported.lastRun()?.status, 'passed');
-    assert.match((await notification(since, /^Token fetched from tokens-suite-spa/)).text, /It is kept in VS Code's secret storage\.$/);
-    const row = (await tokenRows(await idpRow('tokens-suite-spa', false))).find((r) => r.id === `token:${token.tokenId}`);
+    assert.match(
+      (await notification(since, /^Token fetched from tokens-suite-spa/)).text,
+      /It is kept in VS Code's secret storage\.$/,
+    );
+    const row = (await tokenRows(await idpRow('tokens-suite-spa', false))).find(
+      (r) => r.id === `token:${token.tokenId}`,
+    );
     assert.ok(row, 'the signed-in token has no row under tokens-suite-spa > Tokens');
     assert.match(row.description, /^authorization_code · /);
     assert.match(row.tooltip, /Subject: /, 'the token row names no subject (a person signed in)');

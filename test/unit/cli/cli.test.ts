@@ -50,14 +50,30 @@ describe('oidc-flow (runCli)', () => {
 
     it('prints every problem as <file>:<line>: message, for run and for --file (exit 2)', async () => {
       const path = join(dir, 'two-problems.yaml');
-      writeFileSync(path, 'version: 1\nidps:\n  okta:\n    issuer: https://idp.example/oauth2/default\n    clientId: app\n    colour: blue\nflows:\n  f:\n    steps:\n      - { id: t, type: token, idp: okta, grant: client_credentials, paht: x }\n');
-      for (const args of [['run', path], ['token', '--file', path]]) {
+      writeFileSync(
+        path,
+        'version: 1\nidps:\n  okta:\n    issuer: https://idp.example/oauth2/default\n    clientId: app\n    colour: blue\nflows:\n  f:\n    steps:\n      - { id: t, type: token, idp: okta, grant: client_credentials, paht: x }\n',
+      );
+      for (const args of [
+        ['run', path],
+        ['token', '--file', path],
+      ]) {
         const r = await cli(args);
         assert.equal(r.code, 2, r.err);
         const lines = r.err.trimEnd().split('\n');
         assert.equal(lines[0], `oidc-flow ${args[0]}: ${path} has 2 problems, on lines 6 and 10:`);
-        assert.match(lines[1]!, new RegExp(`^${path.replace(/[.\\/]/g, '\\$&')}:6: Unknown field 'colour' in idps\\.okta\\..*\\[flowfile\\.schema\\]$`));
-        assert.match(lines[2]!, new RegExp(`^${path.replace(/[.\\/]/g, '\\$&')}:10: Unknown field 'paht' in flows\\.f\\.steps\\[0\\]\\..*\\[flowfile\\.schema\\]$`));
+        assert.match(
+          lines[1]!,
+          new RegExp(
+            `^${path.replace(/[.\\/]/g, '\\$&')}:6: Unknown field 'colour' in idps\\.okta\\..*\\[flowfile\\.schema\\]$`,
+          ),
+        );
+        assert.match(
+          lines[2]!,
+          new RegExp(
+            `^${path.replace(/[.\\/]/g, '\\$&')}:10: Unknown field 'paht' in flows\\.f\\.steps\\[0\\]\\..*\\[flowfile\\.schema\\]$`,
+          ),
+        );
         assert.equal(lines.length, 3);
       }
     });

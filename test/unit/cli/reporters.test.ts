@@ -32,9 +32,19 @@ describe('pretty reporter: a failed step fails the run', () => {
 
 describe('JSON reporter: a failed step fails the run', () => {
   it('with continueOnFailure, the report says "status": "failed" and keeps each step\'s own status', async () => {
-    const report = toJsonReport(await run('one-failed')) as { status: string; steps: Array<{ id: string; status: string }> };
+    const report = toJsonReport(await run('one-failed')) as {
+      status: string;
+      steps: Array<{ id: string; status: string }>;
+    };
     assert.equal(report.status, 'failed');
-    assert.deepEqual(report.steps.map((s) => [s.id, s.status]), [['refused', 'failed'], ['expected-401', 'passed'], ['again', 'passed']]);
+    assert.deepEqual(
+      report.steps.map((s) => [s.id, s.status]),
+      [
+        ['refused', 'failed'],
+        ['expected-401', 'passed'],
+        ['again', 'passed'],
+      ],
+    );
   });
 });
 

@@ -21,7 +21,11 @@ const now = Math.floor(Date.now() / 1000);
 const OKTA_JWT = `${b64({ alg: 'RS256', kid: 'k1' })}.${b64({ iss: 'https://example.okta.com/oauth2/default', aud: 'api://billing', cid: '0oa1', sub: '0oa1', scp: ['orders:read'], iat: now, exp: now + 3600 })}.c2ln`;
 
 /** Runs a command the way runCli does for usage errors (exit 2 with the message on stderr). */
-async function run(command: (args: string[], io: CliIo) => Promise<number>, args: string[], env: Record<string, string> = {}) {
+async function run(
+  command: (args: string[], io: CliIo) => Promise<number>,
+  args: string[],
+  env: Record<string, string> = {},
+) {
   const c = captureIo({ env });
   let code: number;
   try {
@@ -55,15 +59,29 @@ describe('oidc-flow routes and lint', () => {
       const r = await run(routesCommand, ['--deck', DECK, '--proxy-url', 'https://gw.example.com/']);
       assert.equal(r.code, 0, r.err);
       assert.match(r.out, /^decK file bearer-scopes\.yaml: 3 service\(s\), 4 route\(s\)/);
-      assert.match(r.out, /service billing → http:\/\/billing\.internal:9000\n  invoices  ANY  \/invoices\n      https:\/\/gw\.example\.com\/invoices\n      openid-connect \(route-level, bearer-scopes\.yaml line 24 \(services\[0\]\.routes\[0\]\.plugins\[0\]\)\): auth_methods bearer; issuer https:\/\/example\.okta\.com\/oauth2\/default; scopes "invoices:read" in scp; audience "api:\/\/billing"/);
-      assert.match(r.out, /invoice-by-id  GET  ~\/invoices\/\\d\+\$\n      regex path ~\/invoices\/\\d\+\$: Kong matches it as a regular expression, so there is no single URL to call/);
-      assert.match(r.out, /reports-monthly  ANY  \/reports\/monthly  host api\.example\.com\n      https:\/\/gw\.example\.com\/reports\/monthly  \(Host: api\.example\.com\)/);
-      assert.match(r.out, /status  ANY  \/status\n      https:\/\/gw\.example\.com\/status\n      openid-connect \(global-level, .*\n      key-auth \(route-level/);
+      assert.match(
+        r.out,
+        /service billing → http:\/\/billing\.internal:9000\n  invoices  ANY  \/invoices\n      https:\/\/gw\.example\.com\/invoices\n      openid-connect \(route-level, bearer-scopes\.yaml line 24 \(services\[0\]\.routes\[0\]\.plugins\[0\]\)\): auth_methods bearer; issuer https:\/\/example\.okta\.com\/oauth2\/default; scopes "invoices:read" in scp; audience "api:\/\/billing"/,
+      );
+      assert.match(
+        r.out,
+        /invoice-by-id  GET  ~\/invoices\/\\d\+\$\n      regex path ~\/invoices\/\\d\+\$: Kong matches it as a regular expression, so there is no single URL to call/,
+      );
+      assert.match(
+        r.out,
+        /reports-monthly  ANY  \/reports\/monthly  host api\.example\.com\n      https:\/\/gw\.example\.com\/reports\/monthly  \(Host: api\.example\.com\)/,
+      );
+      assert.match(
+        r.out,
+        /status  ANY  \/status\n      https:\/\/gw\.example\.com\/status\n      openid-connect \(global-level, .*\n      key-auth \(route-level/,
+      );
     });
 
     it('lists a Kong Admin API as JSON with the RBAC token from the environment, secrets redacted', async () => {
       const server = await kong({ pageSize: 2 });
-      const r = await run(routesCommand, ['--admin-url', server.url, '--admin-token-env', 'KONG_TOKEN', '--json'], { KONG_TOKEN: ADMIN_TOKEN });
+      const r = await run(routesCommand, ['--admin-url', server.url, '--admin-token-env', 'KONG_TOKEN', '--json'], {
+        KONG_TOKEN: ADMIN_TOKEN,
+      });
       assert.equal(r.code, 0, r.err);
       const json = JSON.parse(r.out) as { routes: Array<{ name: string; oidc?: { config: Record<string, unknown> } }> };
       assert.equal(json.routes.length, 5);
@@ -75,7 +93,20 @@ describe('oidc-flow routes and lint', () => {
 
     it('lists a Konnect control plane by name', async () => {
       const server = await kong();
-      const r = await run(routesCommand, ['--konnect-region', 'us', '--control-plane', 'quickstart', '--konnect-url', server.url, '--konnect-token-env', 'PAT'], { PAT: KONNECT_PAT });
+      const r = await run(
+        routesCommand,
+        [
+          '--konnect-region',
+          'us',
+          '--control-plane',
+          'quickstart',
+          '--konnect-url',
+          server.url,
+          '--konnect-token-env',
+          'PAT',
+        ],
+        { PAT: KONNECT_PAT },
+      );
       assert.equal(r.code, 0, r.err);
       assert.match(r.out, /^Konnect control plane quickstart/);
       assert.match(r.out, /service orders-api → http:\/\/orders\.internal:8080\/v1\n  orders  GET  \/orders/);
@@ -84,22 +115,37 @@ describe('oidc-flow routes and lint', () => {
     it('lists the Apache config the integration tests use', async () => {
       const r = await run(routesCommand, ['--apache-conf', APACHE, '--proxy-url', 'http://127.0.0.1:8080']);
       assert.equal(r.code, 0, r.err);
-      assert.match(r.out, /\/orders  ANY  \/orders\n      http:\/\/127\.0\.0\.1:8080\/orders\n      openid-connect \(route-level, oidc-gateway\.conf line 34 .*auth_methods introspection; introspection \$\{INTROSPECTION_ENDPOINT\}; no introspection cache\n      Require valid-user/);
+      assert.match(
+        r.out,
+        /\/orders  ANY  \/orders\n      http:\/\/127\.0\.0\.1:8080\/orders\n      openid-connect \(route-level, oidc-gateway\.conf line 34 .*auth_methods introspection; introspection \$\{INTROSPECTION_ENDPOINT\}; no introspection cache\n      Require valid-user/,
+      );
     });
 
     it('a wrong RBAC token exits 2 with the Admin API error and its code', async () => {
       const server = await kong();
-      const r = await run(routesCommand, ['--admin-url', server.url, '--admin-token-env', 'KONG_TOKEN'], { KONG_TOKEN: 'not-the-token' });
+      const r = await run(routesCommand, ['--admin-url', server.url, '--admin-token-env', 'KONG_TOKEN'], {
+        KONG_TOKEN: 'not-the-token',
+      });
       assert.equal(r.code, 2);
-      assert.match(r.err, /^oidc-flow routes: The Kong Admin API refused the request to .* with 401 .*Kong-Admin-Token.* \[gateway\.admin_unauthorized\]\n$/);
+      assert.match(
+        r.err,
+        /^oidc-flow routes: The Kong Admin API refused the request to .* with 401 .*Kong-Admin-Token.* \[gateway\.admin_unauthorized\]\n$/,
+      );
       assert.ok(!r.err.includes('not-the-token'));
     });
 
     it('a wrong PAT exits 2 with gateway.konnect_unauthorized', async () => {
       const server = await kong();
-      const r = await run(routesCommand, ['--konnect-region', 'eu', '--control-plane', 'quickstart', '--konnect-url', server.url], { KONNECT_TOKEN: 'kpat_bad' });
+      const r = await run(
+        routesCommand,
+        ['--konnect-region', 'eu', '--control-plane', 'quickstart', '--konnect-url', server.url],
+        { KONNECT_TOKEN: 'kpat_bad' },
+      );
       assert.equal(r.code, 2);
-      assert.match(r.err, /refused the request .* with 401 \("Invalid credentials"\).*\[gateway\.konnect_unauthorized\]/);
+      assert.match(
+        r.err,
+        /refused the request .* with 401 \("Invalid credentials"\).*\[gateway\.konnect_unauthorized\]/,
+      );
     });
 
     it('an unknown decK _format_version exits 2 naming the supported versions', async () => {
@@ -107,7 +153,10 @@ describe('oidc-flow routes and lint', () => {
       writeFileSync(file, '_format_version: "1.1"\nservices: []\n');
       const r = await run(routesCommand, ['--deck', file]);
       assert.equal(r.code, 2);
-      assert.match(r.err, /decK file old\.yaml line 1: _format_version is "1\.1", which this reader does not understand\. Supported: "3\.0"\..*\[gateway\.deck_version\]/);
+      assert.match(
+        r.err,
+        /decK file old\.yaml line 1: _format_version is "1\.1", which this reader does not understand\. Supported: "3\.0"\..*\[gateway\.deck_version\]/,
+      );
     });
 
     it('a missing file exits 2', async () => {
@@ -133,12 +182,30 @@ describe('oidc-flow routes and lint', () => {
     it('exits 1 on error findings and prints severity, field, message, evidence and fix', async () => {
       const idp = await startIdp();
       closers.push(idp.close);
-      const r = await run(lintCommand, ['--deck', DECK, '--route', 'invoices', '--issuer', idp.issuer, '--token-env', 'TOKEN'], { TOKEN: OKTA_JWT });
+      const r = await run(
+        lintCommand,
+        ['--deck', DECK, '--route', 'invoices', '--issuer', idp.issuer, '--token-env', 'TOKEN'],
+        { TOKEN: OKTA_JWT },
+      );
       assert.equal(r.code, 1, r.err);
-      assert.match(r.out, new RegExp(`route invoices \\(service billing\\): openid-connect from the route \\(bearer-scopes\\.yaml line 24 .*\\), checked against ${idp.issuer.replace(/[.]/g, '\\.')}`));
-      assert.match(r.out, /ERROR   config\.issuer  The plugin's issuer https:\/\/example\.okta\.com\/oauth2\/default does not match the IdP's issuer/);
-      assert.match(r.out, /ERROR   config\.scopes_required  The route requires scope invoices:read, which this token does not carry \(it has: orders:read\); the gateway will answer 403\.\n           fix: Request the token with scope "invoices:read", or change scopes_required\./);
-      assert.match(r.out, /WARNING config\.introspect_jwt_tokens  JWT access tokens are verified locally .*\n           evidence: this token lives 60 minutes\n/);
+      assert.match(
+        r.out,
+        new RegExp(
+          `route invoices \\(service billing\\): openid-connect from the route \\(bearer-scopes\\.yaml line 24 .*\\), checked against ${idp.issuer.replace(/[.]/g, '\\.')}`,
+        ),
+      );
+      assert.match(
+        r.out,
+        /ERROR   config\.issuer  The plugin's issuer https:\/\/example\.okta\.com\/oauth2\/default does not match the IdP's issuer/,
+      );
+      assert.match(
+        r.out,
+        /ERROR   config\.scopes_required  The route requires scope invoices:read, which this token does not carry \(it has: orders:read\); the gateway will answer 403\.\n           fix: Request the token with scope "invoices:read", or change scopes_required\./,
+      );
+      assert.match(
+        r.out,
+        /WARNING config\.introspect_jwt_tokens  JWT access tokens are verified locally .*\n           evidence: this token lives 60 minutes\n/,
+      );
       assert.match(r.out, /INFO    plugins  The service-level openid-connect plugin/);
       assert.match(r.out, /\n\d+ error\(s\), \d+ warning\(s\), 3 note\(s\) in 1 route\(s\)\n$/);
       assert.ok(!r.out.includes(OKTA_JWT));
@@ -161,31 +228,81 @@ describe('oidc-flow routes and lint', () => {
       const noSub = `${b64({ alg: 'RS256' })}.${b64({ iss: 'https://example.okta.com/oauth2/default', client_id: '0oa1', scope: 'orders:read', iat: now, exp: now + 300 })}.c2ln`;
       const r = await run(lintCommand, ['--apache-conf', file, '--token-env', 'TOKEN'], { TOKEN: noSub });
       assert.equal(r.code, 1);
-      assert.match(r.out, /ERROR   OIDCOAuthRemoteUserClaim  This token has no "sub" claim, so mod_auth_openidc cannot set REMOTE_USER and answers 401; only Apache's error log says why/);
-      assert.match(r.out, /fix: Set OIDCOAuthRemoteUserClaim to a claim every token carries \(client_id for client-credentials tokens\); it defaults to sub\./);
+      assert.match(
+        r.out,
+        /ERROR   OIDCOAuthRemoteUserClaim  This token has no "sub" claim, so mod_auth_openidc cannot set REMOTE_USER and answers 401; only Apache's error log says why/,
+      );
+      assert.match(
+        r.out,
+        /fix: Set OIDCOAuthRemoteUserClaim to a claim every token carries \(client_id for client-credentials tokens\); it defaults to sub\./,
+      );
     });
 
     it('lints a Kong Admin API source; an --issuer that cannot be discovered is an error, so the lint fails (exit 1)', async () => {
       const server = await kong();
-      const r = await run(lintCommand, ['--admin-url', server.url, '--admin-token-env', 'KONG_TOKEN', '--route', 'orders', '--issuer', 'http://127.0.0.1:1/oauth2/default', '--timeout', '2000'], { KONG_TOKEN: ADMIN_TOKEN });
+      const r = await run(
+        lintCommand,
+        [
+          '--admin-url',
+          server.url,
+          '--admin-token-env',
+          'KONG_TOKEN',
+          '--route',
+          'orders',
+          '--issuer',
+          'http://127.0.0.1:1/oauth2/default',
+          '--timeout',
+          '2000',
+        ],
+        { KONG_TOKEN: ADMIN_TOKEN },
+      );
       assert.equal(r.code, 1, r.out + r.err);
-      assert.match(r.out, /ERROR   --issuer  The IdP's discovery document for http:\/\/127\.0\.0\.1:1\/oauth2\/default could not be fetched/);
+      assert.match(
+        r.out,
+        /ERROR   --issuer  The IdP's discovery document for http:\/\/127\.0\.0\.1:1\/oauth2\/default could not be fetched/,
+      );
       assert.match(r.out, /\n[1-9]\d* error\(s\), /);
     });
 
     it('an --issuer that cannot be discovered fails the JSON lint too (exit 1)', async () => {
-      const r = await run(lintCommand, ['--deck', DECK, '--route', 'invoices', '--issuer', 'http://127.0.0.1:1/oauth2/default', '--timeout', '2000', '--json']);
+      const r = await run(lintCommand, [
+        '--deck',
+        DECK,
+        '--route',
+        'invoices',
+        '--issuer',
+        'http://127.0.0.1:1/oauth2/default',
+        '--timeout',
+        '2000',
+        '--json',
+      ]);
       assert.equal(r.code, 1, r.out + r.err);
-      const json = JSON.parse(r.out) as { routes: Array<{ findings: Array<{ rule: string; severity: string; field: string }> }> };
-      assert.deepEqual(json.routes[0]!.findings.filter((f) => f.rule === 'discovery-failed').map((f) => [f.severity, f.field]), [['error', '--issuer']]);
+      const json = JSON.parse(r.out) as {
+        routes: Array<{ findings: Array<{ rule: string; severity: string; field: string }> }>;
+      };
+      assert.deepEqual(
+        json.routes[0]!.findings.filter((f) => f.rule === 'discovery-failed').map((f) => [f.severity, f.field]),
+        [['error', '--issuer']],
+      );
     });
 
-    it('a plugin\'s own issuer that cannot be discovered stays a warning (no --issuer given)', async () => {
+    it("a plugin's own issuer that cannot be discovered stays a warning (no --issuer given)", async () => {
       const deck = join(tmp, 'own-issuer.yaml');
-      writeFileSync(deck, readFileSync(DECK, 'utf8').replaceAll('https://example.okta.com/oauth2/default', 'http://127.0.0.1:1/oauth2/default'));
+      writeFileSync(
+        deck,
+        readFileSync(DECK, 'utf8').replaceAll(
+          'https://example.okta.com/oauth2/default',
+          'http://127.0.0.1:1/oauth2/default',
+        ),
+      );
       const r = await run(lintCommand, ['--deck', deck, '--route', 'invoices', '--timeout', '2000', '--json']);
-      const json = JSON.parse(r.out) as { routes: Array<{ findings: Array<{ rule: string; severity: string; field: string }> }> };
-      assert.deepEqual(json.routes[0]!.findings.filter((f) => f.rule === 'discovery-failed').map((f) => [f.severity, f.field]), [['warning', 'config.issuer']]);
+      const json = JSON.parse(r.out) as {
+        routes: Array<{ findings: Array<{ rule: string; severity: string; field: string }> }>;
+      };
+      assert.deepEqual(
+        json.routes[0]!.findings.filter((f) => f.rule === 'discovery-failed').map((f) => [f.severity, f.field]),
+        [['warning', 'config.issuer']],
+      );
     });
 
     it('--issuer must be an http(s) URL: a typo is a usage error, not a lint that checked nothing and passed (exit 2)', async () => {
@@ -199,7 +316,11 @@ describe('oidc-flow routes and lint', () => {
     });
 
     it('an opaque token is noted, not guessed at', async () => {
-      const r = await run(lintCommand, ['--deck', join(FIXTURES, 'gateway', 'vault-refs.json'), '--token-env', 'TOKEN'], { TOKEN: 'k3jd8s9Fq0opaque' });
+      const r = await run(
+        lintCommand,
+        ['--deck', join(FIXTURES, 'gateway', 'vault-refs.json'), '--token-env', 'TOKEN'],
+        { TOKEN: 'k3jd8s9Fq0opaque' },
+      );
       assert.equal(r.code, 0);
       assert.match(r.out, /note: The token in TOKEN is opaque: only the IdP can tell its claims/);
     });
@@ -207,7 +328,10 @@ describe('oidc-flow routes and lint', () => {
     it('usage errors exit 2: unknown route, unset token variable', async () => {
       const route = await run(lintCommand, ['--deck', DECK, '--route', 'nope']);
       assert.equal(route.code, 2);
-      assert.match(route.err, /No route named "nope" in decK file bearer-scopes\.yaml; its routes are: invoices, invoice-by-id, reports-monthly, status/);
+      assert.match(
+        route.err,
+        /No route named "nope" in decK file bearer-scopes\.yaml; its routes are: invoices, invoice-by-id, reports-monthly, status/,
+      );
       const token = await run(lintCommand, ['--deck', DECK, '--token-env', 'UNSET']);
       assert.equal(token.code, 2);
       assert.match(token.err, /The environment variable UNSET \(from --token-env\) is not set or empty/);

@@ -11,7 +11,8 @@ import { captureIo } from '../../support/capture-io';
 async function usageError(options: Omit<Parameters<typeof runtimeFor>[0], 'io'>): Promise<UsageError> {
   const runtime = await runtimeFor({ io: captureIo().io, ...options }).catch((error: unknown) => error);
   if (runtime instanceof UsageError) return runtime;
-  if (runtime && typeof runtime === 'object' && 'close' in runtime) await (runtime as { close(): Promise<void> }).close();
+  if (runtime && typeof runtime === 'object' && 'close' in runtime)
+    await (runtime as { close(): Promise<void> }).close();
   return assert.fail(`expected a UsageError, got ${String(runtime)}`);
 }
 
@@ -38,7 +39,10 @@ describe('CLI runtime: --proxy and --ca are checked before any request', () => {
       assert.match(socks.message, /--proxy takes an http\(s\) proxy URL, .*; got "socks5:\/\/127\.0\.0\.1:1080"\./);
 
       const path = await usageError({ proxy: 'http://bob:s3cret-proxy-pw@127.0.0.1:1/some/path' });
-      assert.equal(path.message, '--proxy takes only the proxy\'s scheme, host and port, without a path or query; got "http://***@127.0.0.1:1/some/path".');
+      assert.equal(
+        path.message,
+        '--proxy takes only the proxy\'s scheme, host and port, without a path or query; got "http://***@127.0.0.1:1/some/path".',
+      );
 
       // A password with an unencoded "#", "/" or "?" makes the URL unparseable: it must still be masked.
       for (const password of ['p#ss', 'p/ss', 'p?ss']) {
@@ -49,7 +53,8 @@ describe('CLI runtime: --proxy and --ca are checked before any request', () => {
     });
 
     it('accepts http(s)://[user:password@]host:port, with or without a trailing slash', () => {
-      for (const value of ['http://proxy.corp:3128', 'https://proxy.corp:3128/', 'http://bob:pw@127.0.0.1:1']) assert.equal(checkProxyUrl(value), value);
+      for (const value of ['http://proxy.corp:3128', 'https://proxy.corp:3128/', 'http://bob:pw@127.0.0.1:1'])
+        assert.equal(checkProxyUrl(value), value);
     });
   });
 
@@ -58,7 +63,12 @@ describe('CLI runtime: --proxy and --ca are checked before any request', () => {
       const file = join(dir, 'not-a-cert.pem');
       writeFileSync(file, 'this is not a certificate\n');
       const error = await usageError({ ca: file });
-      assert.match(error.message, new RegExp(`^The CA file ${file.replace(/[.\\/]/g, '\\$&')} \\(--ca\\) holds no PEM certificate \\(no "-----BEGIN CERTIFICATE-----" line\\)\\.`));
+      assert.match(
+        error.message,
+        new RegExp(
+          `^The CA file ${file.replace(/[.\\/]/g, '\\$&')} \\(--ca\\) holds no PEM certificate \\(no "-----BEGIN CERTIFICATE-----" line\\)\\.`,
+        ),
+      );
     });
 
     it('names a file that cannot be read, with the reason', async () => {

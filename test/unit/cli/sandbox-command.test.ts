@@ -25,7 +25,17 @@ describe('oidc-flow sandbox --write-env', function () {
     let stop!: () => void;
     const interrupted = new Promise<void>((resolve) => (stop = resolve));
     const c = captureIo();
-    const io = { ...c.io, interrupted, stdout: { write: (text: string) => { const r = c.io.stdout.write(text); if (/variables written to|Client secrets are not printed/.test(text)) stop(); return r; } } };
+    const io = {
+      ...c.io,
+      interrupted,
+      stdout: {
+        write: (text: string) => {
+          const r = c.io.stdout.write(text);
+          if (/variables written to|Client secrets are not printed/.test(text)) stop();
+          return r;
+        },
+      },
+    };
     const code = await sandboxCommand(args, io);
     return { code, out: c.out() };
   }
@@ -35,7 +45,10 @@ describe('oidc-flow sandbox --write-env', function () {
     writeFileSync(mine, 'DATABASE_URL=postgres://me\n', { mode: 0o644 });
     await assert.rejects(sandboxCommand(['--write-env', mine], captureIo().io), (error: Error) => {
       assert.ok(error instanceof UsageError);
-      assert.match(error.message, /app\.env already exists; --write-env never overwrites a file\. Pick a new path, or add --force/);
+      assert.match(
+        error.message,
+        /app\.env already exists; --write-env never overwrites a file\. Pick a new path, or add --force/,
+      );
       return true;
     });
     assert.equal(readFileSync(mine, 'utf8'), 'DATABASE_URL=postgres://me\n');

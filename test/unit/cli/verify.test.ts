@@ -18,17 +18,29 @@ describe('oidc-flow verify', () => {
         valid: false,
         checks: [
           { id: 'signature', ok: true, message: 'The signature is valid (RS256, key "k1").' },
-          { id: 'exp', ok: false, code: 'jwt.expired', message: 'The token expired 5 minutes ago.', hint: 'Get a new token.' },
+          {
+            id: 'exp',
+            ok: false,
+            code: 'jwt.expired',
+            message: 'The token expired 5 minutes ago.',
+            hint: 'Get a new token.',
+          },
         ],
       },
       plain,
     );
-    assert.equal(text, '✔ The signature is valid (RS256, key "k1").\n✖ The token expired 5 minutes ago. [jwt.expired]\n    Get a new token.\n\nINVALID: 1 of 2 checks failed.\n');
+    assert.equal(
+      text,
+      '✔ The signature is valid (RS256, key "k1").\n✖ The token expired 5 minutes ago. [jwt.expired]\n    Get a new token.\n\nINVALID: 1 of 2 checks failed.\n',
+    );
     assert.match(formatVerification({ valid: true, checks: [] }, plain), /VALID: every check passed\./);
   });
 
   it('colours the marks only on a terminal', () => {
-    const text = formatVerification({ valid: true, checks: [{ id: 'iss', ok: true, message: 'ok' }] }, styler({ isTTY: true }, {}));
+    const text = formatVerification(
+      { valid: true, checks: [{ id: 'iss', ok: true, message: 'ok' }] },
+      styler({ isTTY: true }, {}),
+    );
     assert.match(text, /\u001b\[32m✔\u001b\[0m ok/);
   });
 
@@ -59,7 +71,26 @@ describe('oidc-flow verify', () => {
     it('verifies with --jwks-uri and compares --issuer without discovery (exit 0)', async () => {
       const token = await sign(key, { iss: issuer, aud: 'api://orders', sub: 's', iat: now() - 10, exp: now() + 600 });
       const c = captureIo({ env: { T: token } });
-      assert.equal(await invoke(verifyCommand, ['--token-env', 'T', '--jwks-uri', jwksUri, '--issuer', issuer, '--audience', 'api://other', '--audience', 'api://orders'], c.io), 0, c.out() + c.err());
+      assert.equal(
+        await invoke(
+          verifyCommand,
+          [
+            '--token-env',
+            'T',
+            '--jwks-uri',
+            jwksUri,
+            '--issuer',
+            issuer,
+            '--audience',
+            'api://other',
+            '--audience',
+            'api://orders',
+          ],
+          c.io,
+        ),
+        0,
+        c.out() + c.err(),
+      );
       assert.match(c.out(), /✔ The issuer is "https:\/\/idp\.example\/oauth2\/default", as expected\./);
       assert.match(c.out(), /VALID/);
     });
@@ -72,7 +103,11 @@ describe('oidc-flow verify', () => {
       assert.equal(result.valid, false);
       assert.equal(result.checks.find((check: { id: string }) => check.id === 'exp').code, 'jwt.expired');
       const lenient = captureIo({ stdin: token });
-      assert.equal(await invoke(verifyCommand, ['--jwks-uri', jwksUri, '--leeway', '300'], lenient.io), 0, lenient.out());
+      assert.equal(
+        await invoke(verifyCommand, ['--jwks-uri', jwksUri, '--leeway', '300'], lenient.io),
+        0,
+        lenient.out(),
+      );
     });
 
     it('sends opaque tokens to introspect and refuses unknown profiles (exit 2)', async () => {
@@ -86,9 +121,18 @@ describe('oidc-flow verify', () => {
 
     it('explains what is wrong with a malformed JWT, as decode does, instead of calling it opaque or encrypted (exit 1)', async () => {
       const cases: Array<[string, RegExp]> = [
-        ['eyJhbGciOiJIUzI1NiJ9.bad!!.sig', /The payload \(part 2 of 3\) is not base64url: it contains the character "!" at position 4\..*\[jwt\.malformed\.base64\]/],
-        ['eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ1MSJ9', /The token has 2 parts \(1 dot\); a signed JWT has 3 parts .*\[jwt\.malformed\.parts\]/],
-        ['bm90IGpzb24.eyJzdWIiOiJ1MSJ9.c2ln', /The header \(part 1 of 3\) is base64url but not JSON.*\[jwt\.malformed\.json\]/],
+        [
+          'eyJhbGciOiJIUzI1NiJ9.bad!!.sig',
+          /The payload \(part 2 of 3\) is not base64url: it contains the character "!" at position 4\..*\[jwt\.malformed\.base64\]/,
+        ],
+        [
+          'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ1MSJ9',
+          /The token has 2 parts \(1 dot\); a signed JWT has 3 parts .*\[jwt\.malformed\.parts\]/,
+        ],
+        [
+          'bm90IGpzb24.eyJzdWIiOiJ1MSJ9.c2ln',
+          /The header \(part 1 of 3\) is base64url but not JSON.*\[jwt\.malformed\.json\]/,
+        ],
       ];
       for (const [token, explanation] of cases) {
         const c = captureIo();

@@ -26,7 +26,10 @@ describe('gateway log: Apache mod_auth_openidc (lines written by the real module
   });
 
   it('reads the clock the log was written in: local time shifted by the given offset', () => {
-    const [line] = parseGatewayLog('[Fri Dec 04 21:31:16.000001 2026] [auth_openidc:error] [pid 1:tid 2] [client 10.0.0.1:5] x', { utcOffsetMinutes: 60 });
+    const [line] = parseGatewayLog(
+      '[Fri Dec 04 21:31:16.000001 2026] [auth_openidc:error] [pid 1:tid 2] [client 10.0.0.1:5] x',
+      { utcOffsetMinutes: 60 },
+    );
     assert.equal(line!.at, at('20:31:16.000'));
   });
 
@@ -52,16 +55,26 @@ describe('gateway log: Apache mod_auth_openidc (lines written by the real module
     assert.match(garbage.map((l) => l.message).join('\n'), /bearer token: abc/);
     assert.ok(garbage.every((l) => l.at! >= at('20:31:16.303') && l.at! < at('20:31:16.348')));
     const live = linesForRequest(debug, { startedAt: at('20:31:16.244'), durationMs: 50, clientPort: 58074 });
-    assert.deepEqual(logEvidence(live).map((e) => e.signal), []);
+    assert.deepEqual(
+      logEvidence(live).map((e) => e.signal),
+      [],
+    );
   });
 
   it('without the port, the path and the time still narrow it down', () => {
-    const lines = linesForRequest(debug, { startedAt: at('20:31:16.322'), durationMs: 10, path: '/orders', slackMs: 5 });
+    const lines = linesForRequest(debug, {
+      startedAt: at('20:31:16.322'),
+      durationMs: 10,
+      path: '/orders',
+      slackMs: 5,
+    });
     assert.ok(logEvidence(lines).some((e) => e.signal === 'introspection_client_refused'));
   });
 
   it('never shows a token: bearer tokens in debug lines are masked, even truncated ones', () => {
-    const all = logEvidence(debug.filter((line) => /bearer token: eyJ/.test(line.message)).map((line) => ({ ...line, level: 'error' })));
+    const all = logEvidence(
+      debug.filter((line) => /bearer token: eyJ/.test(line.message)).map((line) => ({ ...line, level: 'error' })),
+    );
     assert.equal(all.length, 4);
     for (const evidence of all) {
       assert.doesNotMatch(evidence.text, /eyJ/);
@@ -84,7 +97,8 @@ describe("gateway log: Kong (nginx lines as Kong's source writes them) and anyth
   // formats and message texts read from Kong's source, cited in docs/reference/kong-error-log.md.
   const id = '0123456789abcdef0123456789abcdef';
   const other = 'fedcba9876543210fedcba9876543210';
-  const trailer = (path: string, rid: string) => `, client: 127.0.0.1, server: kong, request: "GET ${path}?x=1 HTTP/1.1", host: "localhost:8000", request_id: "${rid}"`;
+  const trailer = (path: string, rid: string) =>
+    `, client: 127.0.0.1, server: kong, request: "GET ${path}?x=1 HTTP/1.1", host: "localhost:8000", request_id: "${rid}"`;
   const kong = [
     `2026/12/04 20:30:01 [notice] 1234#0: *56 [lua] cache.lua:1223: [openid-connect] introspecting access token with identity provider${trailer('/orders', id)}`,
     `2026/12/04 20:30:01 [notice] 1234#0: *56 [lua] responses.lua:30: [openid-connect] inactive token${trailer('/orders', id)}`,
@@ -97,8 +111,24 @@ describe("gateway log: Kong (nginx lines as Kong's source writes them) and anyth
   it("parses Kong's lines: level, the plugin, client, path, request id and the message alone", () => {
     const [, refusal, , pdk, plain] = parsed;
     assert.deepEqual(
-      { at: refusal!.at, level: refusal!.level, module: refusal!.module, client: refusal!.client, path: refusal!.path, requestId: refusal!.requestId, message: refusal!.message },
-      { at: at('20:30:01.000'), level: 'notice', module: 'openid-connect', client: '127.0.0.1', path: '/orders', requestId: id, message: 'inactive token' },
+      {
+        at: refusal!.at,
+        level: refusal!.level,
+        module: refusal!.module,
+        client: refusal!.client,
+        path: refusal!.path,
+        requestId: refusal!.requestId,
+        message: refusal!.message,
+      },
+      {
+        at: at('20:30:01.000'),
+        level: 'notice',
+        module: 'openid-connect',
+        client: '127.0.0.1',
+        path: '/orders',
+        requestId: id,
+        message: 'inactive token',
+      },
     );
     assert.equal(pdk!.module, 'jwt');
     assert.equal(pdk!.message, 'handler.lua:202: failed to get from node cache: boom');
@@ -106,22 +136,50 @@ describe("gateway log: Kong (nginx lines as Kong's source writes them) and anyth
   });
 
   it("joins by Kong's request id (X-Kong-Request-Id): another request on the same path and second is left out", () => {
-    const lines = linesForRequest(parsed, { startedAt: at('20:30:01.400'), durationMs: 20, path: '/orders', requestId: id });
-    assert.deepEqual(lines.map((l) => l.message), ['introspecting access token with identity provider', 'inactive token']);
-    assert.deepEqual(logEvidence(lines).map((e) => e.signal), [undefined, 'introspection_inactive']);
+    const lines = linesForRequest(parsed, {
+      startedAt: at('20:30:01.400'),
+      durationMs: 20,
+      path: '/orders',
+      requestId: id,
+    });
+    assert.deepEqual(
+      lines.map((l) => l.message),
+      ['introspecting access token with identity provider', 'inactive token'],
+    );
+    assert.deepEqual(
+      logEvidence(lines).map((e) => e.signal),
+      [undefined, 'introspection_inactive'],
+    );
     const expired = linesForRequest(parsed, { startedAt: at('20:30:01.400'), durationMs: 20, requestId: other });
-    assert.deepEqual(logEvidence(expired).map((e) => e.signal), ['token_expired']);
+    assert.deepEqual(
+      logEvidence(expired).map((e) => e.signal),
+      ['token_expired'],
+    );
   });
 
   it('without the id, joins by path and time', () => {
     const lines = linesForRequest(parsed, { startedAt: at('20:30:01.400'), durationMs: 20, path: '/other' });
-    assert.deepEqual(lines.map((l) => l.module), ['jwt']);
+    assert.deepEqual(
+      lines.map((l) => l.module),
+      ['jwt'],
+    );
   });
 
   it("names what Kong's refusal texts mean", () => {
-    const say = (message: string) => logEvidence(parseGatewayLog(`2026/12/04 20:30:01 [notice] 1#0: *1 [lua] responses.lua:30: [openid-connect] ${message}${trailer('/o', id)}`))[0]?.signal;
-    assert.equal(say('invalid status code received from the introspection endpoint (401)'), 'introspection_client_refused');
-    assert.equal(say('invalid issuer (https://a/) was specified for access token, [ "https://b" ] was expected'), 'issuer_not_allowed');
+    const say = (message: string) =>
+      logEvidence(
+        parseGatewayLog(
+          `2026/12/04 20:30:01 [notice] 1#0: *1 [lua] responses.lua:30: [openid-connect] ${message}${trailer('/o', id)}`,
+        ),
+      )[0]?.signal;
+    assert.equal(
+      say('invalid status code received from the introspection endpoint (401)'),
+      'introspection_client_refused',
+    );
+    assert.equal(
+      say('invalid issuer (https://a/) was specified for access token, [ "https://b" ] was expected'),
+      'issuer_not_allowed',
+    );
     assert.equal(say('suitable jwk was not found (RS256/k1)'), 'unknown_signing_key');
     assert.equal(say('required scopes are missing. Found: [ a ]'), 'required_claims_missing');
     assert.equal(say("forbidden claim 'admin' found in access token"), 'claim_forbidden');

@@ -3,10 +3,18 @@ import fc from 'fast-check';
 import { parseWwwAuthenticate } from '../../../src/core/diagnosis/www-authenticate';
 
 describe('parseWwwAuthenticate', () => {
-  it('reads Kong\'s bearer challenge with quoted params', () => {
-    assert.deepEqual(parseWwwAuthenticate('Bearer realm="kong.example.com", error="invalid_token", error_description="The access token expired"'), [
-      { scheme: 'Bearer', params: { realm: 'kong.example.com', error: 'invalid_token', error_description: 'The access token expired' } },
-    ]);
+  it("reads Kong's bearer challenge with quoted params", () => {
+    assert.deepEqual(
+      parseWwwAuthenticate(
+        'Bearer realm="kong.example.com", error="invalid_token", error_description="The access token expired"',
+      ),
+      [
+        {
+          scheme: 'Bearer',
+          params: { realm: 'kong.example.com', error: 'invalid_token', error_description: 'The access token expired' },
+        },
+      ],
+    );
   });
 
   it('reads several challenges and unquoted values', () => {

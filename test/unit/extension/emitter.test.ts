@@ -82,7 +82,11 @@ describe('Emitter (the models’ change events)', function () {
     const vault = new TokenVault(memorySecrets(), memoryMemento());
     const store = new RunStore(history);
     const seen: string[] = [];
-    const subscriptions = [history.onDidChange(() => seen.push('history')), vault.onDidChange(() => seen.push('vault')), store.onDidChange((runId) => seen.push(`run ${runId}`))];
+    const subscriptions = [
+      history.onDidChange(() => seen.push('history')),
+      vault.onDidChange(() => seen.push('vault')),
+      store.onDidChange((runId) => seen.push(`run ${runId}`)),
+    ];
     await history.clear();
     await vault.remove('nothing');
     store.changed('r1');

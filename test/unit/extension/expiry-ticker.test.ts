@@ -23,8 +23,16 @@ describe('the expiry ticker (live time-to-expiry in the IdP tree)', function () 
     const clock = manualTimers();
     let tokens = 0;
     let refreshes = 0;
-    const ticker = expiryTicker(() => tokens > 0, () => refreshes++, undefined, clock.timers);
-    assert.deepEqual([...clock.active.values()].map((t) => t.ms), [30_000]);
+    const ticker = expiryTicker(
+      () => tokens > 0,
+      () => refreshes++,
+      undefined,
+      clock.timers,
+    );
+    assert.deepEqual(
+      [...clock.active.values()].map((t) => t.ms),
+      [30_000],
+    );
     clock.tick();
     assert.equal(refreshes, 0, 'refreshed the tree with no token to count down');
     tokens = 1;
@@ -37,7 +45,18 @@ describe('the expiry ticker (live time-to-expiry in the IdP tree)', function () 
 
   it('a re-render shows the new time to expiry (the label is computed when the row renders)', function () {
     const now = Date.UTC(2026, 0, 1, 12, 0, 0);
-    const meta: TokenMeta = { id: 't1', idpId: 'idp:f#okta', sourceId: 'f', idpName: 'okta', grant: 'client_credentials', obtainedAt: now, expiresAt: now / 1000 + 3600, kind: 'jwt', hasRefreshToken: false, hasIdToken: false };
+    const meta: TokenMeta = {
+      id: 't1',
+      idpId: 'idp:f#okta',
+      sourceId: 'f',
+      idpName: 'okta',
+      grant: 'client_credentials',
+      obtainedAt: now,
+      expiresAt: now / 1000 + 3600,
+      kind: 'jwt',
+      hasRefreshToken: false,
+      hasIdToken: false,
+    };
     const first = tokenNode(meta, now).description;
     const later = tokenNode(meta, now + 25 * 60_000).description;
     assert.notEqual(later, first, `the label did not move in 25 minutes: ${first}`);

@@ -1,18 +1,40 @@
 import assert from 'node:assert/strict';
 import { checkFlowFile } from '../../../src/core/flow/load';
-import { cleanOktaDomain, formatOf, freeName, newFlowFileText, oktaIdp, removeIdpFromText, sandboxIdp, setIdpInText } from '../../../src/extension/workspace/flow-file-edit';
+import {
+  cleanOktaDomain,
+  formatOf,
+  freeName,
+  newFlowFileText,
+  oktaIdp,
+  removeIdpFromText,
+  sandboxIdp,
+  setIdpInText,
+} from '../../../src/extension/workspace/flow-file-edit';
 
-const okta = oktaIdp({ domain: 'dev-123456.okta.com', authorizationServerId: 'default', clientId: '0oa1', clientAuth: 'client_secret_basic', secretKey: 'okta.clientSecret', scopes: ['orders:read'] });
+const okta = oktaIdp({
+  domain: 'dev-123456.okta.com',
+  authorizationServerId: 'default',
+  clientId: '0oa1',
+  clientAuth: 'client_secret_basic',
+  secretKey: 'okta.clientSecret',
+  scopes: ['orders:read'],
+});
 
 describe('flow file edits (Add IdP)', () => {
   it('writes a new flow file that loads, with the client secret only as a reference', () => {
     const text = newFlowFileText('yaml', 'okta', okta);
     const check = checkFlowFile(text, { fileName: 'oidc-flow.yaml' });
-    assert.deepEqual(check.issues.filter((i) => i.severity === 'error'), []);
+    assert.deepEqual(
+      check.issues.filter((i) => i.severity === 'error'),
+      [],
+    );
     assert.equal(check.file!.idps!.okta!.clientSecret, '${secret:okta.clientSecret}');
     assert.deepEqual(check.file!.idps!.okta!.okta, { domain: 'dev-123456.okta.com', authorizationServerId: 'default' });
     const json = newFlowFileText('json', 'okta', okta);
-    assert.deepEqual(checkFlowFile(json, { fileName: 'x.oidc-flow.json' }).issues.filter((i) => i.severity === 'error'), []);
+    assert.deepEqual(
+      checkFlowFile(json, { fileName: 'x.oidc-flow.json' }).issues.filter((i) => i.severity === 'error'),
+      [],
+    );
   });
 
   it('adds an IdP to YAML without losing comments, and removes it again', () => {
@@ -28,7 +50,10 @@ describe('flow file edits (Add IdP)', () => {
 
   it('edits JSON files and refuses YAML it cannot parse', () => {
     const json = setIdpInText('{"version":1}', 'json', 'sandbox', sandboxIdp());
-    assert.deepEqual(checkFlowFile(json, { fileName: 'a.oidc-flow.json' }).issues.filter((i) => i.severity === 'error'), []);
+    assert.deepEqual(
+      checkFlowFile(json, { fileName: 'a.oidc-flow.json' }).issues.filter((i) => i.severity === 'error'),
+      [],
+    );
     assert.throws(() => setIdpInText('idps: [unclosed', 'yaml', 'x', okta));
   });
 

@@ -88,7 +88,10 @@ describe('FlowIndex (the workspace flow files behind the trees)', function () {
     const ws = fakeWorkspace();
     ws.disk.set('/ws/a.oidc-flow.yaml', FLOW);
     const index = new FlowIndex(ws.vs, fakeSandbox());
-    assert.deepEqual((await index.sources()).map((s) => s.label), ['a.oidc-flow.yaml']);
+    assert.deepEqual(
+      (await index.sources()).map((s) => s.label),
+      ['a.oidc-flow.yaml'],
+    );
 
     ws.hold();
     ws.watcher.change.fire(uri('/ws/a.oidc-flow.yaml'));
@@ -98,7 +101,11 @@ describe('FlowIndex (the workspace flow files behind the trees)', function () {
     ws.release();
     await settle();
     await settle();
-    assert.deepEqual(index.known().map((s) => s.label), [], 'a stale read brought the deleted file back');
+    assert.deepEqual(
+      index.known().map((s) => s.label),
+      [],
+      'a stale read brought the deleted file back',
+    );
     index.dispose();
   });
 
@@ -137,7 +144,7 @@ describe('FlowIndex (the workspace flow files behind the trees)', function () {
 });
 
 describe('FlowIndex.loadForRun', function () {
-  it('says the file is gone (and drops it) when it was deleted behind the watcher\'s back', async function () {
+  it("says the file is gone (and drops it) when it was deleted behind the watcher's back", async function () {
     const ws = fakeWorkspace();
     ws.disk.set('/ws/d.oidc-flow.yaml', FLOW);
     const index = new FlowIndex(ws.vs, fakeSandbox());

@@ -17,7 +17,6 @@ function deps(overrides: Partial<GatewayLoaderDeps> = {}): GatewayLoaderDeps {
   };
 }
 
-
 describe('gateway source settings', () => {
   it('keeps valid entries and says why each other one was left out', () => {
     const { sources, problems } = parseGatewaySettings([
@@ -42,16 +41,37 @@ describe('gateway source settings', () => {
 
   it('builds the core source with the stored token, resolving relative paths against the workspace', async () => {
     const tokens = deps({ token: async (name) => (name === 'kong' ? 'rbac' : undefined) });
-    assert.deepEqual(await toGatewaySource({ name: 'kong', kind: 'admin-api', adminUrl: 'http://k:8001', workspace: 'team' }, tokens), { kind: 'admin-api', adminUrl: 'http://k:8001', token: 'rbac', workspace: 'team' });
-    assert.deepEqual(await toGatewaySource({ name: 'open', kind: 'admin-api', adminUrl: 'http://k:8001' }, tokens), { kind: 'admin-api', adminUrl: 'http://k:8001' });
-    assert.deepEqual(await toGatewaySource({ name: 'f', kind: 'deck', path: 'kong/kong.yaml' }, deps()), { kind: 'deck', path: join('/work/space', 'kong/kong.yaml') });
-    assert.deepEqual(await toGatewaySource({ name: 'a', kind: 'apache', path: '/etc/httpd/oidc.conf' }, deps({ workspaceRoot: () => undefined })), { kind: 'apache', path: '/etc/httpd/oidc.conf' });
+    assert.deepEqual(
+      await toGatewaySource({ name: 'kong', kind: 'admin-api', adminUrl: 'http://k:8001', workspace: 'team' }, tokens),
+      { kind: 'admin-api', adminUrl: 'http://k:8001', token: 'rbac', workspace: 'team' },
+    );
+    assert.deepEqual(await toGatewaySource({ name: 'open', kind: 'admin-api', adminUrl: 'http://k:8001' }, tokens), {
+      kind: 'admin-api',
+      adminUrl: 'http://k:8001',
+    });
+    assert.deepEqual(await toGatewaySource({ name: 'f', kind: 'deck', path: 'kong/kong.yaml' }, deps()), {
+      kind: 'deck',
+      path: join('/work/space', 'kong/kong.yaml'),
+    });
+    assert.deepEqual(
+      await toGatewaySource(
+        { name: 'a', kind: 'apache', path: '/etc/httpd/oidc.conf' },
+        deps({ workspaceRoot: () => undefined }),
+      ),
+      { kind: 'apache', path: '/etc/httpd/oidc.conf' },
+    );
   });
 
   it('takes the Konnect token from secret storage first, then KONNECT_TOKEN, and says what to do without one', async () => {
     const config = { name: 'cp', kind: 'konnect' as const, controlPlane: 'default', region: 'eu' };
-    assert.deepEqual(await toGatewaySource(config, deps({ token: async () => 'stored', env: { KONNECT_TOKEN: 'from-env' } })), { kind: 'konnect', region: 'eu', controlPlane: 'default', token: 'stored' });
-    assert.equal(((await toGatewaySource(config, deps({ env: { KONNECT_TOKEN: ' from-env ' } }))) as { token: string }).token, 'from-env');
+    assert.deepEqual(
+      await toGatewaySource(config, deps({ token: async () => 'stored', env: { KONNECT_TOKEN: 'from-env' } })),
+      { kind: 'konnect', region: 'eu', controlPlane: 'default', token: 'stored' },
+    );
+    assert.equal(
+      ((await toGatewaySource(config, deps({ env: { KONNECT_TOKEN: ' from-env ' } }))) as { token: string }).token,
+      'from-env',
+    );
     const missing = await rejection(toGatewaySource(config, deps()));
     assert.equal(missing.code, 'gateway.settings.token_missing');
     assert.match(missing.hint!, /Set Gateway Token/);
@@ -61,14 +81,23 @@ describe('gateway source settings', () => {
     const noUrl = await rejection(toGatewaySource({ name: 'kong', kind: 'admin-api' }, deps()));
     assert.equal(noUrl.code, 'gateway.settings.field_missing');
     assert.match(noUrl.message, /"adminUrl"/);
-    assert.equal((await rejection(toGatewaySource({ name: 'f', kind: 'deck' }, deps()))).code, 'gateway.settings.field_missing');
-    const noFolder = await rejection(toGatewaySource({ name: 'f', kind: 'deck', path: 'kong.yaml' }, deps({ workspaceRoot: () => undefined })));
+    assert.equal(
+      (await rejection(toGatewaySource({ name: 'f', kind: 'deck' }, deps()))).code,
+      'gateway.settings.field_missing',
+    );
+    const noFolder = await rejection(
+      toGatewaySource({ name: 'f', kind: 'deck', path: 'kong.yaml' }, deps({ workspaceRoot: () => undefined })),
+    );
     assert.equal(noFolder.code, 'gateway.settings.no_workspace');
   });
 
-  it('keeps each source\'s token in secret storage under a key derived from its name', async () => {
+  it("keeps each source's token in secret storage under a key derived from its name", async () => {
     const stored = new Map<string, string>();
-    const tokens = new GatewayTokens({ get: async (k) => stored.get(k), store: async (k, v) => void stored.set(k, v), delete: async (k) => void stored.delete(k) });
+    const tokens = new GatewayTokens({
+      get: async (k) => stored.get(k),
+      store: async (k, v) => void stored.set(k, v),
+      delete: async (k) => void stored.delete(k),
+    });
     await tokens.set('kong', 'rbac-1');
     assert.deepEqual([...stored.keys()], [gatewayTokenKey('kong')]);
     assert.equal(await tokens.get('kong'), 'rbac-1');

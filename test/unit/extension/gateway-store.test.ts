@@ -22,7 +22,13 @@ function entities(routes: string[]): KongEntities {
   return {
     services: [{ name: 'orders-api', url: 'http://orders.internal' }],
     routes: routes.map((name) => ({ name, paths: [`/${name}`], service: { name: 'orders-api' } })),
-    plugins: [{ name: 'openid-connect', service: { name: 'orders-api' }, config: { issuer: 'https://idp.example/oauth2/default', auth_methods: ['introspection'], client_id: ['gw'] } }],
+    plugins: [
+      {
+        name: 'openid-connect',
+        service: { name: 'orders-api' },
+        config: { issuer: 'https://idp.example/oauth2/default', auth_methods: ['introspection'], client_id: ['gw'] },
+      },
+    ],
   };
 }
 
@@ -45,12 +51,21 @@ function fakeLoader(answers: Array<GatewayModel | Error>) {
   };
 }
 
-const finding = (rule: string, severity: LintFinding['severity']): LintFinding => ({ rule, severity, field: `config.${rule}`, message: `${rule} message`, fix: `fix ${rule}` });
+const finding = (rule: string, severity: LintFinding['severity']): LintFinding => ({
+  rule,
+  severity,
+  field: `config.${rule}`,
+  message: `${rule} message`,
+  fix: `fix ${rule}`,
+});
 const fakeLinter = async () => (route: { name: string }) => (route.name === 'orders' ? [finding('a', 'warning')] : []);
 
 const KONG: GatewaySourceConfig = { name: 'kong', kind: 'admin-api', adminUrl: 'http://kong:8001' };
 
-function walk(nodes: NodeData[], depth = 6): Array<{ id: string; label: string; description?: string; depth: number; icon?: string }> {
+function walk(
+  nodes: NodeData[],
+  depth = 6,
+): Array<{ id: string; label: string; description?: string; depth: number; icon?: string }> {
   const out: Array<{ id: string; label: string; description?: string; depth: number; icon?: string }> = [];
   const visit = (list: NodeData[], level: number) => {
     for (const node of list) {
@@ -90,14 +105,24 @@ describe('gateway source store', () => {
     const state = store.state('gateway:kong')!;
     assert.equal(state.refreshing, false);
     assert.equal(state.loadedAt, T0);
-    assert.deepEqual(state.model?.routes.map((r) => r.name), ['orders', 'health']);
-    assert.deepEqual(state.findings.get('orders-api/orders')?.map((f) => f.rule), ['a']);
+    assert.deepEqual(
+      state.model?.routes.map((r) => r.name),
+      ['orders', 'health'],
+    );
+    assert.deepEqual(
+      state.findings.get('orders-api/orders')?.map((f) => f.rule),
+      ['a'],
+    );
     assert.deepEqual(state.findings.get('orders-api/health'), []);
     assert.ok(changes >= 3, `expected change events for configure, start and end; saw ${changes}`);
   });
 
   it('replaces the model on a successful refresh and clears an earlier error', async () => {
-    const fake = fakeLoader([model(['orders']), new OidcError('http.connection_refused', 'Kong is down.'), model(['orders', 'refunds'])]);
+    const fake = fakeLoader([
+      model(['orders']),
+      new OidcError('http.connection_refused', 'Kong is down.'),
+      model(['orders', 'refunds']),
+    ]);
     const store = new GatewaySourceStore({ load: fake.load, linter: fakeLinter, now: clock });
     store.configure([KONG]);
     await store.ensureLoaded();
@@ -108,11 +133,19 @@ describe('gateway source store', () => {
     const state = store.state('gateway:kong')!;
     assert.equal(state.error, undefined);
     assert.equal(state.loadedAt, T0 + 60_000);
-    assert.deepEqual(state.model?.routes.map((r) => r.name), ['orders', 'refunds']);
+    assert.deepEqual(
+      state.model?.routes.map((r) => r.name),
+      ['orders', 'refunds'],
+    );
   });
 
   it('keeps the routes and findings read before when a refresh fails, and says so in the tree', async () => {
-    const fake = fakeLoader([model(['orders']), new OidcError('gateway.admin_unauthorized', 'The Kong Admin API refused the request with 401.', { hint: 'Check the RBAC token.' })]);
+    const fake = fakeLoader([
+      model(['orders']),
+      new OidcError('gateway.admin_unauthorized', 'The Kong Admin API refused the request with 401.', {
+        hint: 'Check the RBAC token.',
+      }),
+    ]);
     const store = new GatewaySourceStore({ load: fake.load, linter: fakeLinter, now: clock });
     store.configure([KONG]);
     await store.ensureLoaded();
@@ -122,19 +155,38 @@ describe('gateway source store', () => {
 
     const state = store.state('gateway:kong')!;
     assert.equal(state.loadedAt, T0);
-    assert.deepEqual(state.error, { code: 'gateway.admin_unauthorized', message: 'The Kong Admin API refused the request with 401.', hint: 'Check the RBAC token.', at: T0 + 5 * 60_000 });
-    assert.deepEqual(state.findings.get('orders-api/orders')?.map((f) => f.rule), ['a']);
+    assert.deepEqual(state.error, {
+      code: 'gateway.admin_unauthorized',
+      message: 'The Kong Admin API refused the request with 401.',
+      hint: 'Check the RBAC token.',
+      at: T0 + 5 * 60_000,
+    });
+    assert.deepEqual(
+      state.findings.get('orders-api/orders')?.map((f) => f.rule),
+      ['a'],
+    );
 
     const after = tree(store.states());
     const [source] = routeTreeNodes({ flowRoutes: [], gateways: store.states() });
     assert.equal(source!.icon, 'warning');
-    assert.equal(after[1]!.label, `Refresh failed: The Kong Admin API refused the request with 401. — showing routes read at ${clockTime(T0, true)}`);
+    assert.equal(
+      after[1]!.label,
+      `Refresh failed: The Kong Admin API refused the request with 401. — showing routes read at ${clockTime(T0, true)}`,
+    );
     // Everything shown before is still there, with the same ids.
-    for (const row of before.slice(1)) assert.ok(after.some((r) => r.id === row.id && r.label === row.label), `lost ${row.label}`);
+    for (const row of before.slice(1))
+      assert.ok(
+        after.some((r) => r.id === row.id && r.label === row.label),
+        `lost ${row.label}`,
+      );
   });
 
   it('shows why a source could not be read when nothing was ever read', async () => {
-    const fake = fakeLoader([new OidcError('gateway.file_unreadable', 'Cannot read the decK file /nope.yaml (ENOENT).', { hint: 'Check the path and that the file is readable.' })]);
+    const fake = fakeLoader([
+      new OidcError('gateway.file_unreadable', 'Cannot read the decK file /nope.yaml (ENOENT).', {
+        hint: 'Check the path and that the file is readable.',
+      }),
+    ]);
     const store = new GatewaySourceStore({ load: fake.load, linter: fakeLinter, now: clock });
     store.configure([{ name: 'deck', kind: 'deck', path: '/nope.yaml' }]);
     await store.ensureLoaded();
@@ -159,14 +211,24 @@ describe('gateway source store', () => {
     assert.equal(fake.calls.length, 2);
 
     store.configure([{ ...KONG, adminUrl: 'http://kong-2:8001' }]);
-    assert.deepEqual(store.states().map((s) => s.config.name), ['kong']);
-    assert.deepEqual(store.state('gateway:kong')!.model?.routes.map((r) => r.name), ['orders'], 'the previous model stays until the new read');
+    assert.deepEqual(
+      store.states().map((s) => s.config.name),
+      ['kong'],
+    );
+    assert.deepEqual(
+      store.state('gateway:kong')!.model?.routes.map((r) => r.name),
+      ['orders'],
+      'the previous model stays until the new read',
+    );
     store.configure([{ ...KONG, adminUrl: 'http://kong-2:8001' }]);
     await store.ensureLoaded();
     assert.equal(fake.calls.length, 3, 'the same settings twice read once');
     assert.equal(fake.calls[2]!.adminUrl, 'http://kong-2:8001');
     assert.ok(store.state('gateway:kong')!.error);
-    assert.deepEqual(store.state('gateway:kong')!.model?.routes.map((r) => r.name), ['orders']);
+    assert.deepEqual(
+      store.state('gateway:kong')!.model?.routes.map((r) => r.name),
+      ['orders'],
+    );
   });
 
   it('drops the answer of a read started before the settings changed', async () => {
@@ -186,7 +248,10 @@ describe('gateway source store', () => {
     await store.ensureLoaded();
     release(model(['old']));
     await first;
-    assert.deepEqual(store.state('gateway:kong')!.model?.routes.map((r) => r.name), ['new']);
+    assert.deepEqual(
+      store.state('gateway:kong')!.model?.routes.map((r) => r.name),
+      ['new'],
+    );
   });
 
   it('reads the real decK fixtures through loadGatewayModel and lints them offline', async () => {
@@ -205,22 +270,36 @@ describe('gateway source store', () => {
     await store.ensureLoaded();
     const billing = store.state('gateway:billing')!;
     assert.equal(billing.error, undefined, billing.error?.message);
-    assert.deepEqual(billing.model?.routes.map((r) => r.name), ['invoices', 'invoice-by-id', 'reports-monthly', 'status']);
-    const statusFindings = billing.findings.get(gatewayRouteKey(billing.model!.routes.find((r) => r.name === 'invoices')!))!;
-    assert.ok(statusFindings.some((f) => f.rule === 'plugin-shadowed'), `invoices findings: ${statusFindings.map((f) => f.rule).join(', ')}`);
+    assert.deepEqual(
+      billing.model?.routes.map((r) => r.name),
+      ['invoices', 'invoice-by-id', 'reports-monthly', 'status'],
+    );
+    const statusFindings = billing.findings.get(
+      gatewayRouteKey(billing.model!.routes.find((r) => r.name === 'invoices')!),
+    )!;
+    assert.ok(
+      statusFindings.some((f) => f.rule === 'plugin-shadowed'),
+      `invoices findings: ${statusFindings.map((f) => f.rule).join(', ')}`,
+    );
     const orders = store.state('gateway:orders')!;
     assert.equal(orders.error, undefined, orders.error?.message);
-    assert.deepEqual(orders.model?.routes.map((r) => r.name), ['orders']);
+    assert.deepEqual(
+      orders.model?.routes.map((r) => r.name),
+      ['orders'],
+    );
 
     const rows = tree(store.states());
     const invoices = rows.find((r) => r.label === 'invoices')!;
-    assert.match(invoices.description!, /^ANY http:\/\/localhost:8000\/invoices · openid-connect \(bearer\) · route · \d+ findings?$/);
+    assert.match(
+      invoices.description!,
+      /^ANY http:\/\/localhost:8000\/invoices · openid-connect \(bearer\) · route · \d+ findings?$/,
+    );
     assert.ok(rows.some((r) => r.depth === 3 && r.id.startsWith(`${invoices.id}/finding:plugin-shadowed@plugins`)));
     assert.match(rows.find((r) => r.label === 'invoice-by-id')!.description!, /regex path/);
     assert.match(rows.find((r) => r.label === 'billing')!.description!, /^decK file · 4 routes · read \d\d:\d\d$/);
   });
 
-  it('keeps an Admin API source\'s routes when the Admin API goes away or refuses the token', async () => {
+  it("keeps an Admin API source's routes when the Admin API goes away or refuses the token", async () => {
     const server = await startKongServer({ pageSize: 100 });
     let token = ADMIN_TOKEN;
     const deps: GatewayLoaderDeps = {
@@ -235,7 +314,9 @@ describe('gateway source store', () => {
       store.configure([{ name: 'kong', kind: 'admin-api', adminUrl: server.url, proxyUrl: 'http://localhost:8000' }]);
       await store.ensureLoaded();
       assert.equal(store.state('gateway:kong')!.error, undefined, store.state('gateway:kong')!.error?.message);
-      const routesBefore = tree(store.states()).filter((r) => r.depth === 2).map((r) => r.id);
+      const routesBefore = tree(store.states())
+        .filter((r) => r.depth === 2)
+        .map((r) => r.id);
       assert.equal(routesBefore.length, 5);
 
       token = 'wrong-token';
@@ -244,8 +325,14 @@ describe('gateway source store', () => {
       assert.equal(state.error?.code, 'gateway.admin_unauthorized');
       assert.doesNotMatch(JSON.stringify(state.error), /wrong-token|rbac-token-123/, 'the error names the token');
       let rows = tree(store.states());
-      assert.match(rows[1]!.label, /^Refresh failed: The Kong Admin API refused .* — showing routes read at \d\d:\d\d:\d\d$/);
-      assert.deepEqual(rows.filter((r) => r.depth === 2).map((r) => r.id), routesBefore);
+      assert.match(
+        rows[1]!.label,
+        /^Refresh failed: The Kong Admin API refused .* — showing routes read at \d\d:\d\d:\d\d$/,
+      );
+      assert.deepEqual(
+        rows.filter((r) => r.depth === 2).map((r) => r.id),
+        routesBefore,
+      );
 
       token = ADMIN_TOKEN;
       await server.close();
@@ -254,8 +341,17 @@ describe('gateway source store', () => {
       assert.equal(state.error?.code, 'http.connection_refused');
       rows = tree(store.states());
       assert.match(rows[1]!.label, /^Refresh failed: /);
-      assert.deepEqual(rows.filter((r) => r.depth === 2).map((r) => r.id), routesBefore);
-      assert.ok(rows.some((r) => r.label === 'orders' && r.description?.startsWith('GET http://localhost:8000/orders · openid-connect (introspection) · service')));
+      assert.deepEqual(
+        rows.filter((r) => r.depth === 2).map((r) => r.id),
+        routesBefore,
+      );
+      assert.ok(
+        rows.some(
+          (r) =>
+            r.label === 'orders' &&
+            r.description?.startsWith('GET http://localhost:8000/orders · openid-connect (introspection) · service'),
+        ),
+      );
     } finally {
       store.dispose();
       await server.close().catch(() => undefined);

@@ -3,7 +3,12 @@ import { redactLine } from '../../../src/extension/services/log-redaction';
 import { createNonce, resultsCsp, resultsHtml } from '../../../src/extension/results/webview-html';
 
 describe('results webview HTML', () => {
-  const html = resultsHtml({ cspSource: 'https://file+.vscode-resource.test', nonce: 'abc123==', scriptUri: 'https://x/dist/webview.js', styleUri: 'https://x/media/results.css' });
+  const html = resultsHtml({
+    cspSource: 'https://file+.vscode-resource.test',
+    nonce: 'abc123==',
+    scriptUri: 'https://x/dist/webview.js',
+    styleUri: 'https://x/media/results.css',
+  });
 
   it('has a strict CSP: no default source, the script only by nonce, styles only from the extension', () => {
     const csp = resultsCsp('https://file+.vscode-resource.test', 'abc123==');
@@ -33,7 +38,10 @@ describe('results webview HTML', () => {
 describe('log redaction', () => {
   it('masks JWTs, Authorization credentials and listed secrets', () => {
     const jwt = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl';
-    const line = redactLine(`got ${jwt}; sent Bearer opaque-token-abcdef and Basic Y2xpZW50OnNlY3JldA==; secret=hunter2-secret`, ['hunter2-secret']);
+    const line = redactLine(
+      `got ${jwt}; sent Bearer opaque-token-abcdef and Basic Y2xpZW50OnNlY3JldA==; secret=hunter2-secret`,
+      ['hunter2-secret'],
+    );
     assert.doesNotMatch(line, /eyJhbGci|opaque-token-abcdef|Y2xpZW50OnNlY3JldA|hunter2-secret/);
     assert.match(line, /Bearer \[redacted \d+ chars\]/);
     assert.match(line, /Basic \[redacted \d+ chars\]/);

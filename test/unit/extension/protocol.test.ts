@@ -1,13 +1,23 @@
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { isHostMessage, isPersistedState, isWebviewMessage, PendingRequests, PROTOCOL_VERSION } from '../../../src/shared/protocol';
+import {
+  isHostMessage,
+  isPersistedState,
+  isWebviewMessage,
+  PendingRequests,
+  PROTOCOL_VERSION,
+} from '../../../src/shared/protocol';
 
 describe('host/webview protocol', () => {
   it('accepts the webview messages the results view sends', () => {
     for (const message of [
       { type: 'ready', version: PROTOCOL_VERSION },
       { type: 'request', requestId: 'w1', request: { kind: 'reveal-exchange', runId: 'run-1', exchangeId: 'x1' } },
-      { type: 'request', requestId: 'w2', request: { kind: 'full-body', runId: 'run-1', exchangeId: 'x1', part: 'response' } },
+      {
+        type: 'request',
+        requestId: 'w2',
+        request: { kind: 'full-body', runId: 'run-1', exchangeId: 'x1', part: 'response' },
+      },
       { type: 'command', command: 'export-har', runId: 'run-1' },
       { type: 'command', command: 'copy-curl', runId: 'run-1', exchangeId: 'x1' },
       { type: 'command', command: 'rerun', runId: 'run-1' },
@@ -34,7 +44,11 @@ describe('host/webview protocol', () => {
       { type: 'command', command: 'delete-everything' },
       { type: 'command', command: 'step-control', runId: 'run-1', action: 'rewind' },
       { type: 'command', command: 'step-control', action: 'next' },
-      { type: 'request', requestId: 'x'.repeat(600), request: { kind: 'reveal-exchange', runId: 'r', exchangeId: 'x' } },
+      {
+        type: 'request',
+        requestId: 'x'.repeat(600),
+        request: { kind: 'reveal-exchange', runId: 'r', exchangeId: 'x' },
+      },
     ]) {
       assert.equal(isWebviewMessage(message), false, JSON.stringify(message)?.slice(0, 80));
     }
@@ -54,8 +68,14 @@ describe('host/webview protocol', () => {
     assert.equal(isHostMessage({ type: 'show', content: { kind: 'empty' } }), true);
     assert.equal(isHostMessage({ type: 'show', content: { kind: 'run', run: {} } }), true);
     assert.equal(isHostMessage({ type: 'settings', allowReveal: false }), true);
-    assert.equal(isHostMessage({ type: 'response', requestId: 'w1', ok: false, error: { code: 'c', message: 'm' } }), true);
-    assert.equal(isHostMessage({ type: 'response', requestId: 'w1', ok: true, result: { kind: 'full-body', body: {} } }), true);
+    assert.equal(
+      isHostMessage({ type: 'response', requestId: 'w1', ok: false, error: { code: 'c', message: 'm' } }),
+      true,
+    );
+    assert.equal(
+      isHostMessage({ type: 'response', requestId: 'w1', ok: true, result: { kind: 'full-body', body: {} } }),
+      true,
+    );
     assert.equal(isHostMessage({ type: 'show', content: { kind: 'html', html: '<script>' } }), false);
     assert.equal(isHostMessage({ type: 'response', requestId: 'w1', ok: true }), false);
     assert.equal(isHostMessage({ type: 'eval', code: '1' }), false);

@@ -43,7 +43,13 @@ function fakePanel(): FakePanel {
     },
     onDidReceiveMessage: fromWebview.event,
   };
-  const panel = { webview, iconPath: undefined, reveal: () => undefined, onDidDispose: disposed.event, dispose: () => disposed.fire() } as unknown as vscode.WebviewPanel;
+  const panel = {
+    webview,
+    iconPath: undefined,
+    reveal: () => undefined,
+    onDidDispose: disposed.event,
+    dispose: () => disposed.fire(),
+  } as unknown as vscode.WebviewPanel;
   return {
     panel,
     posted,
@@ -63,7 +69,9 @@ function harness(settings: { redaction?: string } = {}) {
   const vs = {
     Uri: { joinPath: (base: { path: string }, ...parts: string[]) => ({ path: [base.path, ...parts].join('/') }) },
     ViewColumn: { Beside: -2 },
-    workspace: { getConfiguration: () => ({ get: (key: string) => (key === 'redaction' ? settings.redaction : undefined) }) },
+    workspace: {
+      getConfiguration: () => ({ get: (key: string) => (key === 'redaction' ? settings.redaction : undefined) }),
+    },
     window: {
       createWebviewPanel: () => {
         const fake = fakePanel();
@@ -75,7 +83,9 @@ function harness(settings: { redaction?: string } = {}) {
         return { dispose: () => undefined };
       },
       showWarningMessage: (text: string, options: { modal?: boolean }) =>
-        new Promise<string | undefined>((resolve) => warnings.push({ text, modal: options?.modal === true, answer: resolve })),
+        new Promise<string | undefined>((resolve) =>
+          warnings.push({ text, modal: options?.modal === true, answer: resolve }),
+        ),
     },
     commands: { executeCommand: () => Promise.resolve() },
   } as unknown as typeof vscode;
@@ -86,14 +96,25 @@ function harness(settings: { redaction?: string } = {}) {
   recorder.onEvent({ type: 'step-start', id: 'token', path: 'token', stepType: 'token', at: T0 + 5 });
   recorder.onEvent({ type: 'exchange', path: 'token', exchange: tokenExchange({ id: 'tok-1', secrets: [TOKEN] }) });
   store.begin(recorder);
-  const log = { warn: (text: string) => logged.push(text), info: () => undefined, error: () => undefined } as unknown as RedactedLog;
+  const log = {
+    warn: (text: string) => logged.push(text),
+    info: () => undefined,
+    error: () => undefined,
+  } as unknown as RedactedLog;
   const panel = new ResultsPanel(vs, { path: '/ext' } as vscode.Uri, store, log);
   return { panel, created, warnings, logged, serializer: () => serializer! };
 }
 
 const ready = { type: 'ready', version: PROTOCOL_VERSION };
-const reveal = (requestId: string) => ({ type: 'request', requestId, request: { kind: 'reveal-exchange', runId: 'run-1', exchangeId: 'tok-1' } });
-const responseTo = (posted: HostMessage[], requestId: string) => posted.find((m): m is Extract<HostMessage, { type: 'response' }> => m.type === 'response' && m.requestId === requestId);
+const reveal = (requestId: string) => ({
+  type: 'request',
+  requestId,
+  request: { kind: 'reveal-exchange', runId: 'run-1', exchangeId: 'tok-1' },
+});
+const responseTo = (posted: HostMessage[], requestId: string) =>
+  posted.find(
+    (m): m is Extract<HostMessage, { type: 'response' }> => m.type === 'response' && m.requestId === requestId,
+  );
 
 describe('ResultsPanel (the host side of the results view)', function () {
   it('sends nothing before the webview is ready, then the settings and the run, with the token redacted', async function () {
@@ -103,7 +124,10 @@ describe('ResultsPanel (the host side of the results view)', function () {
     assert.equal(view.posted.length, 0, 'posted before the webview said ready');
     assert.match(String(view.panel.webview.html), /Content-Security-Policy/);
     await view.send(ready);
-    assert.deepEqual(view.posted.map((m) => m.type), ['settings', 'show']);
+    assert.deepEqual(
+      view.posted.map((m) => m.type),
+      ['settings', 'show'],
+    );
     assert.deepEqual(view.posted[0], { type: 'settings', allowReveal: true });
     assert.ok(!JSON.stringify(view.posted).includes(TOKEN), 'the run reached the webview with the token in it');
   });
@@ -121,7 +145,12 @@ describe('ResultsPanel (the host side of the results view)', function () {
     assert.match(h.warnings[0]!.text, /Reveal the secrets/);
     h.warnings[0]!.answer(undefined);
     await cancelled;
-    assert.deepEqual(responseTo(view.posted, 'r1'), { type: 'response', requestId: 'r1', ok: false, error: { code: 'results.reveal_cancelled', message: 'Reveal cancelled; the exchange stays redacted.' } });
+    assert.deepEqual(responseTo(view.posted, 'r1'), {
+      type: 'response',
+      requestId: 'r1',
+      ok: false,
+      error: { code: 'results.reveal_cancelled', message: 'Reveal cancelled; the exchange stays redacted.' },
+    });
 
     const confirmed = view.send(reveal('r2'));
     await new Promise((resolve) => setTimeout(resolve, 1));
@@ -155,7 +184,11 @@ describe('ResultsPanel (the host side of the results view)', function () {
     await view.send('<script>alert(1)</script>');
     assert.equal(view.posted.length, before);
     assert.equal(h.logged.length, 2);
-    await view.send({ type: 'request', requestId: 'old', request: { kind: 'reveal-exchange', runId: 'run-from-yesterday', exchangeId: 'e' } });
+    await view.send({
+      type: 'request',
+      requestId: 'old',
+      request: { kind: 'reveal-exchange', runId: 'run-from-yesterday', exchangeId: 'e' },
+    });
     assert.match(JSON.stringify(responseTo(view.posted, 'old')), /results\.not_live/);
   });
 
@@ -172,6 +205,10 @@ describe('ResultsPanel (the host side of the results view)', function () {
     await h2.serializer().deserializeWebviewPanel(stranger.panel, { runId: 'run-1', accessToken: TOKEN });
     await stranger.send(ready);
     const shown2 = stranger.posted.find((m) => m.type === 'show');
-    assert.deepEqual(shown2?.type === 'show' && shown2.content, { kind: 'empty' }, 'state with more than a run id was trusted');
+    assert.deepEqual(
+      shown2?.type === 'show' && shown2.content,
+      { kind: 'empty' },
+      'state with more than a run id was trusted',
+    );
   });
 });

@@ -9,7 +9,19 @@ const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url')
 const ACCESS_TOKEN = `${b64({ alg: 'RS256', kid: 'k1' })}.${b64({ iss: 'https://idp.test/oauth2/default', sub: 'svc', scp: ['orders:read'], exp: 4102444800, cid: 'client-1' })}.c2lnbmF0dXJlLXNpZ25hdHVyZQ`;
 
 function step(overrides: Partial<StepRun>): StepRun {
-  return { id: 's', path: 's', type: 'call', status: 'passed', startedAt: T0, durationMs: 5, assertions: [], exchanges: [], notes: [], result: { status: 'passed' }, ...overrides };
+  return {
+    id: 's',
+    path: 's',
+    type: 'call',
+    status: 'passed',
+    startedAt: T0,
+    durationMs: 5,
+    assertions: [],
+    exchanges: [],
+    notes: [],
+    result: { status: 'passed' },
+    ...overrides,
+  };
 }
 
 function gatewayCall(status: number, body: string, id = 'gw-1'): HttpExchange {
@@ -18,8 +30,25 @@ function gatewayCall(status: number, body: string, id = 'gw-1'): HttpExchange {
     label: 'route orders',
     lane: 'gateway',
     startedAt: T0 + 100,
-    request: { method: 'GET', url: 'https://gw.test/orders', headers: [['authorization', `Bearer ${ACCESS_TOKEN}`]], bodySize: 0 },
-    response: { status, statusText: '', httpVersion: '1.1', headers: [['content-type', 'text/html'], ['www-authenticate', 'Bearer error="invalid_token"']], body, bodySize: body.length, truncated: false, contentType: 'text/html' },
+    request: {
+      method: 'GET',
+      url: 'https://gw.test/orders',
+      headers: [['authorization', `Bearer ${ACCESS_TOKEN}`]],
+      bodySize: 0,
+    },
+    response: {
+      status,
+      statusText: '',
+      httpVersion: '1.1',
+      headers: [
+        ['content-type', 'text/html'],
+        ['www-authenticate', 'Bearer error="invalid_token"'],
+      ],
+      body,
+      bodySize: body.length,
+      truncated: false,
+      contentType: 'text/html',
+    },
     secrets: [ACCESS_TOKEN],
   });
 }
@@ -27,14 +56,58 @@ function gatewayCall(status: number, body: string, id = 'gw-1'): HttpExchange {
 /** Feeds a small run: token step, then a rejected call with a verdict. */
 function recordRun(callBody = '{"message":"Unauthorized"}'): RunRecorder {
   const recorder = new RunRecorder({ id: 'run-1', title: 'demo', source: 'test', now: () => T0 + 1000 });
-  recorder.onEvent({ type: 'run-start', flow: 'f', env: 'sandbox', steps: [{ id: 'token', type: 'token' }, { id: 'call', type: 'call' }, { id: 'later', type: 'call' }], at: T0 });
-  const tokenX = tokenExchange({ id: 'tok-1', startedAt: T0 + 10, response: { ...tokenExchange().response!, body: JSON.stringify({ access_token: ACCESS_TOKEN, token_type: 'Bearer' }) }, secrets: [ACCESS_TOKEN] });
+  recorder.onEvent({
+    type: 'run-start',
+    flow: 'f',
+    env: 'sandbox',
+    steps: [
+      { id: 'token', type: 'token' },
+      { id: 'call', type: 'call' },
+      { id: 'later', type: 'call' },
+    ],
+    at: T0,
+  });
+  const tokenX = tokenExchange({
+    id: 'tok-1',
+    startedAt: T0 + 10,
+    response: {
+      ...tokenExchange().response!,
+      body: JSON.stringify({ access_token: ACCESS_TOKEN, token_type: 'Bearer' }),
+    },
+    secrets: [ACCESS_TOKEN],
+  });
   recorder.onEvent({ type: 'step-start', id: 'token', path: 'token', stepType: 'token', at: T0 + 5 });
   recorder.onEvent({ type: 'exchange', path: 'token', exchange: tokenX });
-  recorder.onEvent({ type: 'step-end', step: step({ id: 'token', path: 'token', type: 'token', exchanges: [tokenX], result: { status: 'passed', token: { access_token: ACCESS_TOKEN, token_type: 'Bearer', expires_at: 4102444800, scope: 'orders:read', claims: { sub: 'svc', exp: 4102444800 } } } }) });
+  recorder.onEvent({
+    type: 'step-end',
+    step: step({
+      id: 'token',
+      path: 'token',
+      type: 'token',
+      exchanges: [tokenX],
+      result: {
+        status: 'passed',
+        token: {
+          access_token: ACCESS_TOKEN,
+          token_type: 'Bearer',
+          expires_at: 4102444800,
+          scope: 'orders:read',
+          claims: { sub: 'svc', exp: 4102444800 },
+        },
+      },
+    }),
+  });
   recorder.onEvent({ type: 'step-start', id: 'call', path: 'call', stepType: 'call', at: T0 + 90 });
   const call = gatewayCall(401, callBody);
-  recorder.onGatewayExchange(tokenExchange({ id: 'gw-introspect', label: 'gateway: introspection endpoint', lane: 'gateway', startedAt: T0 + 110, secrets: [ACCESS_TOKEN] }));
+  recorder.onGatewayExchange(
+    tokenExchange({
+      id: 'gw-introspect',
+      label: 'gateway: introspection endpoint',
+      lane: 'gateway',
+      startedAt: T0 + 110,
+      secrets: [ACCESS_TOKEN],
+    }),
+  );
   recorder.onEvent({ type: 'exchange', path: 'call', exchange: call });
   recorder.onEvent({
     type: 'step-end',
@@ -44,7 +117,17 @@ function recordRun(callBody = '{"message":"Unauthorized"}'): RunRecorder {
       exchanges: [call],
       result: { status: 'passed', response: { status: 401, headers: {}, body: 'Unauthorized' } },
       jwtChecks: [{ id: 'signature', ok: true, message: 'signature ok' }],
-      verdict: { code: 'client_deactivated', summary: 'The client app was deactivated.', fix: 'Reactivate it.', decidedBy: 'gateway', confidence: 'certain', evidence: [{ source: 'introspection', text: "The IdP's introspection says active: false." }, { source: 'gateway', text: 'The gateway answered 401.' }] },
+      verdict: {
+        code: 'client_deactivated',
+        summary: 'The client app was deactivated.',
+        fix: 'Reactivate it.',
+        decidedBy: 'gateway',
+        confidence: 'certain',
+        evidence: [
+          { source: 'introspection', text: "The IdP's introspection says active: false." },
+          { source: 'gateway', text: 'The gateway answered 401.' },
+        ],
+      },
     }),
   });
   return recorder;
@@ -60,7 +143,9 @@ describe('RunRecorder (results view model)', () => {
   });
 
   it('shows a token as header, claims and expiry, without its value', () => {
-    const token = recordRun().view().steps.find((s) => s.id === 'token')!.token!;
+    const token = recordRun()
+      .view()
+      .steps.find((s) => s.id === 'token')!.token!;
     assert.equal(token.kind, 'jwt');
     assert.match(token.header!, /"kid": "k1"/);
     assert.ok(token.claims.some((c) => c.name === 'sub' && c.value === '"svc"'));
@@ -79,7 +164,7 @@ describe('RunRecorder (results view model)', () => {
     assert.match(answers.gateway!.text, /401/);
   });
 
-  it('places exchanges in lanes, the gateway\'s own IdP calls included', () => {
+  it("places exchanges in lanes, the gateway's own IdP calls included", () => {
     const view = recordRun().view();
     const lanes = view.exchanges.map((x) => `${x.id}:${x.from}->${x.to}`);
     assert.deepEqual(lanes, ['tok-1:client->idp', 'gw-introspect:gateway->idp', 'gw-1:client->gateway']);
@@ -93,7 +178,10 @@ describe('RunRecorder (results view model)', () => {
     const running = recorder.view();
     assert.equal(running.status, 'running');
     assert.equal(running.steps.find((s) => s.id === 'later')!.status, 'pending');
-    recorder.onEvent({ type: 'run-end', result: { flow: 'f', status: 'failed', startedAt: T0, durationMs: 900, steps: [] } });
+    recorder.onEvent({
+      type: 'run-end',
+      result: { flow: 'f', status: 'failed', startedAt: T0, durationMs: 900, steps: [] },
+    });
     assert.equal(recorder.view().status, 'failed');
     assert.equal(recorder.view().durationMs, 900);
     assert.equal(recorder.view().steps.find((s) => s.id === 'later')!.status, 'skipped');
@@ -148,7 +236,15 @@ describe('RunRecorder (results view model)', () => {
 
   it('says which step a step-by-step run waits before, until that step starts', () => {
     const recorder = new RunRecorder({ id: 'run-2', title: 'steps', source: 'test', now: () => T0 + 10 });
-    recorder.onEvent({ type: 'run-start', flow: 'f', steps: [{ id: 'token', type: 'token' }, { id: 'call', type: 'call' }], at: T0 });
+    recorder.onEvent({
+      type: 'run-start',
+      flow: 'f',
+      steps: [
+        { id: 'token', type: 'token' },
+        { id: 'call', type: 'call' },
+      ],
+      at: T0,
+    });
     recorder.onEvent({ type: 'paused', id: 'token', at: T0 + 1 });
     assert.equal(recorder.view().pausedBefore, 'token');
     assert.equal(recorder.view().steps.find((s) => s.id === 'token')!.status, 'pending');
@@ -157,16 +253,44 @@ describe('RunRecorder (results view model)', () => {
     recorder.onEvent({ type: 'step-end', step: step({ id: 'token', path: 'token', type: 'token' }) });
     recorder.onEvent({ type: 'paused', id: 'call', at: T0 + 3 });
     assert.equal(recorder.view().pausedBefore, 'call');
-    recorder.onEvent({ type: 'run-end', result: { flow: 'f', status: 'passed', startedAt: T0, durationMs: 5, steps: [] } });
+    recorder.onEvent({
+      type: 'run-end',
+      result: { flow: 'f', status: 'passed', startedAt: T0, durationMs: 5, steps: [] },
+    });
     assert.equal(recorder.view().pausedBefore, undefined, 'a finished run waits for nothing');
   });
 
-  it('carries the route config findings of a call step, and of a repeat\'s last call', () => {
+  it("carries the route config findings of a call step, and of a repeat's last call", () => {
     const recorder = new RunRecorder({ id: 'run-3', title: 'lint', source: 'test', now: () => T0 + 10 });
-    recorder.onEvent({ type: 'run-start', flow: 'f', steps: [{ id: 'call', type: 'call' }, { id: 'again', type: 'repeat' }], at: T0 });
-    const finding = { rule: 'ssl-verify-off', severity: 'warning' as const, field: 'config.ssl_verify', message: 'TLS is not verified.', fix: 'Set ssl_verify to true.' };
+    recorder.onEvent({
+      type: 'run-start',
+      flow: 'f',
+      steps: [
+        { id: 'call', type: 'call' },
+        { id: 'again', type: 'repeat' },
+      ],
+      at: T0,
+    });
+    const finding = {
+      rule: 'ssl-verify-off',
+      severity: 'warning' as const,
+      field: 'config.ssl_verify',
+      message: 'TLS is not verified.',
+      fix: 'Set ssl_verify to true.',
+    };
     recorder.onEvent({ type: 'step-end', step: step({ id: 'call', path: 'call', gatewayFindings: [finding] }) });
-    recorder.onEvent({ type: 'step-end', step: step({ id: 'again', path: 'again', type: 'repeat', children: [step({ id: 'c', path: 'again/c#1' }), step({ id: 'c', path: 'again/c#2', gatewayFindings: [finding] })] }) });
+    recorder.onEvent({
+      type: 'step-end',
+      step: step({
+        id: 'again',
+        path: 'again',
+        type: 'repeat',
+        children: [
+          step({ id: 'c', path: 'again/c#1' }),
+          step({ id: 'c', path: 'again/c#2', gatewayFindings: [finding] }),
+        ],
+      }),
+    });
     const view = recorder.view();
     assert.deepEqual(view.steps[0]!.findings, [finding]);
     assert.deepEqual(view.steps[1]!.findings, [finding]);

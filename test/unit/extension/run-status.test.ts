@@ -15,11 +15,18 @@ describe('extension: a failed step fails the run it shows', () => {
     const recorder = new RunRecorder({ id: 'run-1', title: 'one-failed', source: 'test' });
     const result = await runWithFailedStep('one-failed', (event) => recorder.onEvent(event));
 
-    assert.deepEqual(result.steps.map((s) => s.status), ['failed', 'passed', 'passed'], 'the next steps still ran');
+    assert.deepEqual(
+      result.steps.map((s) => s.status),
+      ['failed', 'passed', 'passed'],
+      'the next steps still ran',
+    );
     assert.equal(recorder.view().status, 'failed');
     const summary = summarize({ runId: 'run-1', result, recorder });
     assert.equal(summary.status, 'failed');
-    assert.deepEqual(summary.steps.map((s) => s.status), ['failed', 'passed', 'passed']);
+    assert.deepEqual(
+      summary.steps.map((s) => s.status),
+      ['failed', 'passed', 'passed'],
+    );
     const history = new RunHistory({ get: () => undefined, update: async () => undefined });
     await history.add(recorder.view(false));
     assert.equal(history.list()[0]!.status, 'failed');

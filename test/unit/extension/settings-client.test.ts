@@ -18,7 +18,13 @@ import type { Running } from '../../support/loopback-servers';
 import { httpServer, httpsServer, never, proxyServer, testPki } from '../../support/loopback-servers';
 
 function vsWith(values: Record<string, unknown>): typeof vscode {
-  return { workspace: { getConfiguration: (section: string) => ({ get: (key: string) => (section === 'oidcFlow' ? values[key] : undefined) }) } } as unknown as typeof vscode;
+  return {
+    workspace: {
+      getConfiguration: (section: string) => ({
+        get: (key: string) => (section === 'oidcFlow' ? values[key] : undefined),
+      }),
+    },
+  } as unknown as typeof vscode;
 }
 
 async function failure(promise: Promise<unknown>): Promise<OidcError> {
@@ -48,8 +54,17 @@ describe('settings → the HTTP client of the commands', function () {
   after(() => rmSync(dir, { recursive: true, force: true }));
 
   it('reads defaults, clamps the history size and ignores a nonsense timeout', () => {
-    assert.deepEqual(readSettings(vsWith({})), { caFile: undefined, proxy: undefined, timeoutMs: 30_000, insecureSkipTlsVerify: false, redaction: 'allowReveal', historySize: 25 });
-    const odd = readSettings(vsWith({ caFile: '  ', proxy: ' http://p:3128 ', timeoutMs: -5, 'history.size': 10_000, redaction: 'always' }));
+    assert.deepEqual(readSettings(vsWith({})), {
+      caFile: undefined,
+      proxy: undefined,
+      timeoutMs: 30_000,
+      insecureSkipTlsVerify: false,
+      redaction: 'allowReveal',
+      historySize: 25,
+    });
+    const odd = readSettings(
+      vsWith({ caFile: '  ', proxy: ' http://p:3128 ', timeoutMs: -5, 'history.size': 10_000, redaction: 'always' }),
+    );
     assert.equal(odd.caFile, undefined);
     assert.equal(odd.proxy, 'http://p:3128');
     assert.equal(odd.timeoutMs, 30_000);
@@ -59,14 +74,19 @@ describe('settings → the HTTP client of the commands', function () {
 
   it('oidcFlow.caFile: an https IdP signed by that CA is trusted; without it the failure is tls.unknown_ca', async () => {
     const pki = testPki();
-    const server = await httpsServer(pki.leaf, (_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}'));
+    const server = await httpsServer(pki.leaf, (_req, res) =>
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}'),
+    );
     servers.push(server);
     const caFile = join(dir, 'corporate-ca.pem');
     writeFileSync(caFile, pki.ca.cert);
     const trusted = await client({ caFile });
     assert.equal((await trusted.send({ method: 'GET', url: `${server.url}/x`, label: 'probe' })).status, 200);
     const plain = await client({});
-    assert.equal((await failure(plain.send({ method: 'GET', url: `${server.url}/x`, label: 'probe' }))).code, 'tls.unknown_ca');
+    assert.equal(
+      (await failure(plain.send({ method: 'GET', url: `${server.url}/x`, label: 'probe' }))).code,
+      'tls.unknown_ca',
+    );
   });
 
   it('oidcFlow.caFile that cannot be read is config.ca_file, naming the setting and the path', async () => {
@@ -77,7 +97,10 @@ describe('settings → the HTTP client of the commands', function () {
     writeFileSync(der, Buffer.from([0x30, 0x82, 0x01, 0x0a]));
     const notPem = await failure(client({ caFile: der }));
     assert.equal(notPem.code, 'config.ca_file');
-    assert.match(notPem.message, /corporate-ca\.cer \(setting oidcFlow\.caFile\) holds no PEM certificate.*openssl x509 -inform der/);
+    assert.match(
+      notPem.message,
+      /corporate-ca\.cer \(setting oidcFlow\.caFile\) holds no PEM certificate.*openssl x509 -inform der/,
+    );
   });
 
   it('oidcFlow.insecureSkipTlsVerify lets an untrusted certificate through', async () => {
@@ -94,7 +117,10 @@ describe('settings → the HTTP client of the commands', function () {
     const http = await client({ proxy: proxy.url });
     const response = await http.send({ method: 'GET', url: `${upstream.url}/through`, label: 'probe' });
     assert.equal(response.status, 200);
-    assert.ok(proxy.seen.some((line) => line.includes('/through')), `the proxy saw: ${JSON.stringify(proxy.seen)}`);
+    assert.ok(
+      proxy.seen.some((line) => line.includes('/through')),
+      `the proxy saw: ${JSON.stringify(proxy.seen)}`,
+    );
   });
 
   it('oidcFlow.timeoutMs bounds how long the client waits for an answer', async () => {

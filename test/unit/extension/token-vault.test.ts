@@ -9,7 +9,15 @@ function stores() {
   return { secrets: secretStore.data, state: kv.data, secretStore, kv };
 }
 
-const META = { idpId: 'idp:f#okta', sourceId: 'f', idpName: 'okta', grant: 'client_credentials', kind: 'jwt' as const, hasRefreshToken: true, hasIdToken: false };
+const META = {
+  idpId: 'idp:f#okta',
+  sourceId: 'f',
+  idpName: 'okta',
+  grant: 'client_credentials',
+  kind: 'jwt' as const,
+  hasRefreshToken: true,
+  hasIdToken: false,
+};
 const TOKEN = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ2YXVsdCJ9.vault-signature';
 
 describe('token vault and secret service', () => {
@@ -17,7 +25,10 @@ describe('token vault and secret service', () => {
     const s = stores();
     let now = 1_000_000;
     const vault = new TokenVault(s.secretStore, s.kv, () => now);
-    const meta = await vault.add({ ...META, expiresAt: 1000 + 3600 }, { accessToken: TOKEN, refreshToken: 'refresh-value-123' });
+    const meta = await vault.add(
+      { ...META, expiresAt: 1000 + 3600 },
+      { accessToken: TOKEN, refreshToken: 'refresh-value-123' },
+    );
     assert.doesNotMatch([...s.state.values()].join(), /vault-signature|refresh-value/);
     assert.match([...s.secrets.values()].join(), /vault-signature/);
     assert.equal((await vault.values(meta.id))!.accessToken, TOKEN);
@@ -54,7 +65,9 @@ describe('token vault and secret service', () => {
     await service.set('okta.clientSecret', 'hunter2-client-secret');
     assert.deepEqual(service.keys(), ['okta.clientSecret']);
     assert.doesNotMatch([...s.state.values()].join(), /hunter2/);
-    assert.deepEqual(await service.resolve(['okta.clientSecret', 'missing']), { 'okta.clientSecret': 'hunter2-client-secret' });
+    assert.deepEqual(await service.resolve(['okta.clientSecret', 'missing']), {
+      'okta.clientSecret': 'hunter2-client-secret',
+    });
     await service.delete('okta.clientSecret');
     assert.deepEqual(service.keys(), []);
     assert.equal(isValidSecretKey('okta.clientSecret'), true);

@@ -29,7 +29,11 @@ function one(assertion: Assertion, result: StepResult) {
 describe('assertions', () => {
   it('checks status, a list of statuses and a class', () => {
     assert.deepEqual(
-      [one({ status: 401 }, call).passed, one({ status: [200, 401] }, call).passed, one({ status: '4xx' }, call).passed],
+      [
+        one({ status: 401 }, call).passed,
+        one({ status: [200, 401] }, call).passed,
+        one({ status: '4xx' }, call).passed,
+      ],
       [true, true, true],
     );
     const failed = one({ status: 200 }, call);
@@ -76,7 +80,11 @@ describe('assertions', () => {
     assert.equal(one({ claim: 'scp', contains: 'orders.read' }, token).passed, true);
     assert.equal(one({ claim: 'aud', equals: 'api://orders' }, token).passed, true);
     assert.equal(one({ claim: 'scope', contains: 'orders.read' }, token).passed, true);
-    assert.equal(one({ claim: 'scope', contains: 'orders.write' }, token).passed, false, 'orders.readwrite is not orders.write');
+    assert.equal(
+      one({ claim: 'scope', contains: 'orders.write' }, token).passed,
+      false,
+      'orders.readwrite is not orders.write',
+    );
     const aud = one({ claim: 'aud', equals: 'api://default' }, token);
     assert.equal(aud.message, "claim aud was 'api://orders', expected 'api://default'");
     assert.equal(one({ claim: 'groups', exists: false }, token).passed, true);
@@ -95,13 +103,18 @@ describe('assertions', () => {
     assert.equal(r.passed, false);
     assert.equal(r.errorCode, 'assertion.regex');
     assert.match(r.message, /not a valid regular expression/);
-    assert.throws(() => compileAssertionRegex('[a-'), (e: unknown) => e instanceof OidcError && e.code === 'assertion.regex');
+    assert.throws(
+      () => compileAssertionRegex('[a-'),
+      (e: unknown) => e instanceof OidcError && e.code === 'assertion.regex',
+    );
     assert.throws(() => compileAssertionRegex('a'.repeat(2000)), /limit is 1000/);
     assert.equal(compileAssertionRegex('/abc/gi').flags, 'i');
   });
 
   it('evaluates a list in order', () => {
-    const results = evaluateAssertions([{ status: 401 }, { header: 'www-authenticate' }, { status: 200 }], call, { now: NOW });
+    const results = evaluateAssertions([{ status: 401 }, { header: 'www-authenticate' }, { status: 200 }], call, {
+      now: NOW,
+    });
     assert.deepEqual(
       results.map((r) => r.passed),
       [true, true, false],

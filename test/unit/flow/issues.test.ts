@@ -21,8 +21,14 @@ describe('flow-file issues for a terminal', () => {
     const lines = formatFlowFileIssues(error.issues).split('\n');
     assert.equal(lines.length, 3, lines.join('\n'));
     assert.equal(lines[0], 'flows/orders.yaml has 2 problems, on lines 6 and 10:');
-    assert.match(lines[1]!, /^flows\/orders\.yaml:6: Unknown field 'colour' in idps\.okta\. The fields here are: description, issuer,.* \[flowfile\.schema\]$/);
-    assert.match(lines[2]!, /^flows\/orders\.yaml:10: Unknown field 'paht' in flows\.f\.steps\[0\]\..* \[flowfile\.schema\]$/);
+    assert.match(
+      lines[1]!,
+      /^flows\/orders\.yaml:6: Unknown field 'colour' in idps\.okta\. The fields here are: description, issuer,.* \[flowfile\.schema\]$/,
+    );
+    assert.match(
+      lines[2]!,
+      /^flows\/orders\.yaml:10: Unknown field 'paht' in flows\.f\.steps\[0\]\..* \[flowfile\.schema\]$/,
+    );
     assert.doesNotMatch(lines.join('\n'), /more problem|Line \d/);
   });
 
@@ -31,14 +37,30 @@ describe('flow-file issues for a terminal', () => {
     const error = loadError(`version: 1\n${IDP}${fields}flows: {}\n`, 'big.yaml');
     const lines = formatFlowFileIssues(error.issues).split('\n');
     assert.equal(lines[0], 'big.yaml has 8 problems, on lines 6 to 13:');
-    assert.deepEqual(lines.slice(1).map((line) => /^big\.yaml:(\d+): Unknown field 'extra\d'/.exec(line)?.[1]), ['6', '7', '8', '9', '10', '11', '12', '13']);
+    assert.deepEqual(
+      lines.slice(1).map((line) => /^big\.yaml:(\d+): Unknown field 'extra\d'/.exec(line)?.[1]),
+      ['6', '7', '8', '9', '10', '11', '12', '13'],
+    );
   });
 
   it('says "1 problem, on line N" and marks warnings', () => {
     const one = loadError(`version: 1\nflows:\n  f:\n    steps:\n      - { id: a, type: nope }\n`, 'bad.yaml');
-    assert.match(formatFlowFileIssues(one.issues), /^bad\.yaml has 1 problem, on line 5:\nbad\.yaml:5: flows\.f\.steps\[0\]\.type is 'nope'/);
-    const warning = { ...one.issues[0]!, severity: 'warning' as const, code: 'flowfile.warning' as const, message: 'Something odd.', hint: undefined, where: 'bad.yaml:2:3' };
-    assert.match(formatFlowFileIssues([...one.issues, warning]), /\nbad\.yaml:2: warning: Something odd\. \[flowfile\.warning\]$/);
+    assert.match(
+      formatFlowFileIssues(one.issues),
+      /^bad\.yaml has 1 problem, on line 5:\nbad\.yaml:5: flows\.f\.steps\[0\]\.type is 'nope'/,
+    );
+    const warning = {
+      ...one.issues[0]!,
+      severity: 'warning' as const,
+      code: 'flowfile.warning' as const,
+      message: 'Something odd.',
+      hint: undefined,
+      where: 'bad.yaml:2:3',
+    };
+    assert.match(
+      formatFlowFileIssues([...one.issues, warning]),
+      /\nbad\.yaml:2: warning: Something odd\. \[flowfile\.warning\]$/,
+    );
   });
 
   it('gives "file:line" without the column, also for Windows paths', () => {

@@ -123,7 +123,12 @@ describe('flow file loader', () => {
 
     it('refuses alias bombs instead of expanding them', () => {
       const bomb = ['version: 1', 'a: &a [x, x, x, x, x, x, x, x, x, x]'];
-      for (let i = 0; i < 8; i++) bomb.push(`${'b'.repeat(i + 1)}: &${'b'.repeat(i + 1)} [${Array(10).fill(i === 0 ? '*a' : `*${'b'.repeat(i)}`).join(', ')}]`);
+      for (let i = 0; i < 8; i++)
+        bomb.push(
+          `${'b'.repeat(i + 1)}: &${'b'.repeat(i + 1)} [${Array(10)
+            .fill(i === 0 ? '*a' : `*${'b'.repeat(i)}`)
+            .join(', ')}]`,
+        );
       const error = loadError(bomb.join('\n'));
       assert.equal(error.code, 'flowfile.syntax');
     });
@@ -143,12 +148,18 @@ describe('flow file loader', () => {
       const error = loadError(GOOD_YAML.replace('clientAuth: client_secret_basic', 'clientAuth: client_secret_basik'));
       assert.equal(error.code, 'flowfile.schema');
       assert.equal(error.where, 'flows.yaml:11:17');
-      assert.match(error.message, /expected one of: client_secret_basic, .*private_key_jwt.*; did you mean 'client_secret_basic'\?/);
+      assert.match(
+        error.message,
+        /expected one of: client_secret_basic, .*private_key_jwt.*; did you mean 'client_secret_basic'\?/,
+      );
     });
 
     it('explains an unknown step type', () => {
       const error = loadError(GOOD_YAML.replace('type: call', 'type: cal'));
-      assert.match(error.message, /flows\.smoke\.steps\[1\]\.type is 'cal'; expected one of: token, .*; did you mean 'call'\?/);
+      assert.match(
+        error.message,
+        /flows\.smoke\.steps\[1\]\.type is 'cal'; expected one of: token, .*; did you mean 'call'\?/,
+      );
       assert.equal(error.where, 'flows.yaml:25:15');
     });
 
@@ -156,7 +167,10 @@ describe('flow file loader', () => {
       const noSecret = GOOD_YAML.replace('    clientSecret: "{{env.clientSecret}}"\n', '');
       const error = loadError(noSecret);
       assert.equal(error.code, 'flowfile.schema');
-      assert.match(error.message, /idps\.okta is missing the field 'clientSecret' \(clientAuth client_secret_basic needs it/);
+      assert.match(
+        error.message,
+        /idps\.okta is missing the field 'clientSecret' \(clientAuth client_secret_basic needs it/,
+      );
       assert.equal(error.where, 'flows.yaml:8:3');
     });
 
@@ -167,17 +181,25 @@ describe('flow file loader', () => {
     });
 
     it('wants exactly one subject per assertion and a valid regex', () => {
-      const text = GOOD_YAML.replace('          - status: 200', '          - header: www-authenticate\n            matches: "(unclosed"');
+      const text = GOOD_YAML.replace(
+        '          - status: 200',
+        '          - header: www-authenticate\n            matches: "(unclosed"',
+      );
       const error = loadError(text);
       assert.equal(error.code, 'flowfile.schema');
       assert.match(error.message, /matches.*not a valid regular expression/);
       assert.equal(error.where, 'flows.yaml:31:22');
-      const twoSubjects = loadError(GOOD_YAML.replace('          - status: 200', '          - status: 200\n            active: true'));
+      const twoSubjects = loadError(
+        GOOD_YAML.replace('          - status: 200', '          - status: 200\n            active: true'),
+      );
       assert.match(twoSubjects.message, /exactly one of: status, header/);
     });
 
     it('collects every problem for editors while throwing the first', () => {
-      const text = GOOD_YAML.replace('    scopes: [orders.read]', '    sope: [orders.read]').replace('path: /orders', 'paht: /orders');
+      const text = GOOD_YAML.replace('    scopes: [orders.read]', '    sope: [orders.read]').replace(
+        'path: /orders',
+        'paht: /orders',
+      );
       const error = loadError(text);
       assert.equal(error.issues.length, 2);
       assert.deepEqual(
@@ -203,7 +225,10 @@ describe('flow file loader', () => {
 
     it('rejects a literal bearer token in a header', () => {
       const jwt = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhYmMxMjM0NTYifQ.c2lnbmF0dXJlc2lnbmF0dXJl';
-      const text = GOOD_YAML.replace('          X-Request-Id: "{{steps.token.token.token_type}}"', `          Authorization: Bearer ${jwt}`);
+      const text = GOOD_YAML.replace(
+        '          X-Request-Id: "{{steps.token.token.token_type}}"',
+        `          Authorization: Bearer ${jwt}`,
+      );
       const error = loadError(text);
       assert.equal(error.code, 'flowfile.literal_secret');
       assert.match(error.message, /headers\.Authorization/);
@@ -212,29 +237,50 @@ describe('flow file loader', () => {
     });
 
     it('accepts templated and referenced credentials in headers', () => {
-      const text = GOOD_YAML.replace('          X-Request-Id: "{{steps.token.token.token_type}}"', '          Authorization: "Bearer {{steps.token.token.access_token}}"\n          X-Api-Key: ${env:API_KEY}');
+      const text = GOOD_YAML.replace(
+        '          X-Request-Id: "{{steps.token.token.token_type}}"',
+        '          Authorization: "Bearer {{steps.token.token.access_token}}"\n          X-Api-Key: ${env:API_KEY}',
+      );
       assert.doesNotThrow(() => loadFlowFile(text, { fileName: 'flows.yaml' }));
-      const basic = GOOD_YAML.replace('          X-Request-Id: "{{steps.token.token.token_type}}"', '          Authorization: Basic dXNlcjpwYXNz');
+      const basic = GOOD_YAML.replace(
+        '          X-Request-Id: "{{steps.token.token.token_type}}"',
+        '          Authorization: Basic dXNlcjpwYXNz',
+      );
       assert.equal(loadError(basic).code, 'flowfile.literal_secret');
     });
 
     it('rejects a literal password, a literal key in extra params and a JWT anywhere', () => {
-      const password = GOOD_YAML.replace('        idp: okta\n      - id: call', '        idp: okta\n        grant: password\n        username: alice\n        password: hunter2\n      - id: call');
+      const password = GOOD_YAML.replace(
+        '        idp: okta\n      - id: call',
+        '        idp: okta\n        grant: password\n        username: alice\n        password: hunter2\n      - id: call',
+      );
       const error = loadError(password);
       assert.equal(error.code, 'flowfile.literal_secret');
       assert.match(error.message, /steps\[0\]\.password/);
       assert.match(error.hint ?? '', /\$\{env:PASSWORD\}/);
-      const extra = GOOD_YAML.replace('    scopes: [orders.read]', '    scopes: [orders.read]\n    extra:\n      client_assertion: abc');
+      const extra = GOOD_YAML.replace(
+        '    scopes: [orders.read]',
+        '    scopes: [orders.read]\n    extra:\n      client_assertion: abc',
+      );
       assert.match(loadError(extra).message, /idps\.okta\.extra\.client_assertion/);
-      const jwtInQuery = GOOD_YAML.replace('    path: /orders', '    path: /orders\n    query:\n      t: eyJhbGciOiJub25lIn0.eyJzdWIiOiJhbGljZSJ9.');
+      const jwtInQuery = GOOD_YAML.replace(
+        '    path: /orders',
+        '    path: /orders\n    query:\n      t: eyJhbGciOiJub25lIn0.eyJzdWIiOiJhbGljZSJ9.',
+      );
       assert.match(loadError(jwtInQuery).message, /looks like a JWT/);
     });
 
     it('follows {{env.x}} in a secret field to the environment values', () => {
-      const text = GOOD_YAML.replace('clientSecret: ${env:LOCAL_SECRET}', 'clientSecret2: ${env:LOCAL_SECRET}\n    cs: plain-value').replace('"{{env.clientSecret}}"', '"{{env.cs}}"');
+      const text = GOOD_YAML.replace(
+        'clientSecret: ${env:LOCAL_SECRET}',
+        'clientSecret2: ${env:LOCAL_SECRET}\n    cs: plain-value',
+      ).replace('"{{env.clientSecret}}"', '"{{env.cs}}"');
       const error = loadError(text);
       assert.equal(error.code, 'flowfile.literal_secret');
-      assert.match(error.message, /environments\.local\.cs holds a literal value, and idps\.okta\.clientSecret uses it as a secret/);
+      assert.match(
+        error.message,
+        /environments\.local\.cs holds a literal value, and idps\.okta\.clientSecret uses it as a secret/,
+      );
       assert.equal(error.where, 'flows.yaml:7:9');
     });
 
@@ -246,7 +292,9 @@ describe('flow file loader', () => {
 
   describe('references', () => {
     it('rejects an unknown idp and route with suggestions', () => {
-      const idp = loadError(GOOD_YAML.replace('        idp: okta\n      - id: call', '        idp: otka\n      - id: call'));
+      const idp = loadError(
+        GOOD_YAML.replace('        idp: okta\n      - id: call', '        idp: otka\n      - id: call'),
+      );
       assert.equal(idp.code, 'flowfile.reference');
       assert.equal(idp.where, 'flows.yaml:23:14');
       assert.match(idp.message, /names the idp 'otka', which is not defined; did you mean 'okta'\?/);
@@ -255,9 +303,20 @@ describe('flow file loader', () => {
     });
 
     it('rejects unknown environments in flows, onlyIn and defaultEnvironment', () => {
-      assert.match(loadError(GOOD_YAML.replace('  smoke:\n', '  smoke:\n    env: lokal\n')).message, /environment 'lokal'.*did you mean 'local'\?/);
+      assert.match(
+        loadError(GOOD_YAML.replace('  smoke:\n', '  smoke:\n    env: lokal\n')).message,
+        /environment 'lokal'.*did you mean 'local'\?/,
+      );
       assert.match(loadError(`defaultEnvironment: prod\n${GOOD_YAML}`).message, /environment 'prod'/);
-      assert.match(loadError(GOOD_YAML.replace('        idp: okta\n      - id: call', '        idp: okta\n        onlyIn: [sandbox]\n      - id: call')).message, /onlyIn\[0\] names the environment 'sandbox'/);
+      assert.match(
+        loadError(
+          GOOD_YAML.replace(
+            '        idp: okta\n      - id: call',
+            '        idp: okta\n        onlyIn: [sandbox]\n      - id: call',
+          ),
+        ).message,
+        /onlyIn\[0\] names the environment 'sandbox'/,
+      );
     });
 
     it('rejects duplicate step ids, including inside repeat', () => {
@@ -265,12 +324,17 @@ describe('flow file loader', () => {
       assert.equal(error.code, 'flowfile.reference');
       assert.match(error.message, /Step id 'token' is used twice in this flow \(first at flows\.smoke\.steps\[0\]\)/);
       assert.equal(error.where, 'flows.yaml:24:13');
-      const nested = GOOD_YAML + '      - id: again\n        type: repeat\n        times: 3\n        step:\n          id: call\n          type: call\n          route: orders\n';
+      const nested =
+        GOOD_YAML +
+        '      - id: again\n        type: repeat\n        times: 3\n        step:\n          id: call\n          type: call\n          route: orders\n';
       assert.match(loadError(nested).message, /Step id 'call' is used twice/);
     });
 
     it('rejects templates that read a later, unknown or the same step', () => {
-      const later = GOOD_YAML.replace('        idp: okta\n      - id: call', '        idp: okta\n        audience: "{{steps.call.response.status}}"\n      - id: call');
+      const later = GOOD_YAML.replace(
+        '        idp: okta\n      - id: call',
+        '        idp: okta\n        audience: "{{steps.call.response.status}}"\n      - id: call',
+      );
       const laterError = loadError(later);
       assert.equal(laterError.code, 'flowfile.reference');
       assert.match(laterError.message, /reads step 'call', which runs later \(flows\.smoke\.steps\[1\]\)/);
@@ -302,32 +366,45 @@ describe('flow file loader', () => {
     it('rejects env values no environment defines, and warns when only some do', () => {
       const missing = loadError(GOOD_YAML.replace('"{{env.kongUrl}}"', '"{{env.kongURL}}"'));
       assert.match(missing.message, /reads env\.kongURL, which no environment defines; did you mean 'kongUrl'\?/);
-      const partial = GOOD_YAML.replace('idps:', '  dev:\n    issuer: https://idp.example\n    clientSecret: ${env:DEV_SECRET}\nidps:');
+      const partial = GOOD_YAML.replace(
+        'idps:',
+        '  dev:\n    issuer: https://idp.example\n    clientSecret: ${env:DEV_SECRET}\nidps:',
+      );
       const { warnings } = loadFlowFile(partial, { fileName: 'flows.yaml' });
       assert.equal(warnings.length, 1);
       assert.match(warnings[0]!.message, /env\.kongUrl, which environment dev does not define/);
     });
 
     it('rejects template syntax errors and non-env templates in shared sections', () => {
-      const syntax = loadError(GOOD_YAML.replace('"{{steps.token.token.token_type}}"', '"{{constructor.constructor(1)}}"'));
+      const syntax = loadError(
+        GOOD_YAML.replace('"{{steps.token.token.token_type}}"', '"{{constructor.constructor(1)}}"'),
+      );
       assert.equal(syntax.code, 'flowfile.template');
       assert.match(syntax.message, /must start with env, steps or vars, not 'constructor'/);
       const unclosed = loadError(GOOD_YAML.replace('"{{steps.token.token.token_type}}"', '"{{steps.token"'));
       assert.match(unclosed.message, /Unclosed template/);
-      const shared = loadError(GOOD_YAML.replace('    path: /orders', '    path: "/orders/{{steps.token.token.scope}}"'));
+      const shared = loadError(
+        GOOD_YAML.replace('    path: /orders', '    path: "/orders/{{steps.token.token.scope}}"'),
+      );
       assert.equal(shared.code, 'flowfile.template');
       assert.match(shared.message, /Routes are shared by every flow/);
     });
 
     it('warns about a call without an earlier token step', () => {
-      const text = GOOD_YAML.replace('      - id: token\n        type: token\n        idp: okta\n', '').replace('"{{steps.token.token.token_type}}"', 'x');
+      const text = GOOD_YAML.replace('      - id: token\n        type: token\n        idp: okta\n', '').replace(
+        '"{{steps.token.token.token_type}}"',
+        'x',
+      );
       const { warnings } = loadFlowFile(text, { fileName: 'flows.yaml' });
       assert.equal(warnings.length, 1);
       assert.match(warnings[0]!.message, /no token step runs before it/);
     });
 
     it('rejects two bodies on one request', () => {
-      const text = GOOD_YAML.replace('        route: orders', '        route: orders\n        body: raw\n        form: { a: b }');
+      const text = GOOD_YAML.replace(
+        '        route: orders',
+        '        route: orders\n        body: raw\n        form: { a: b }',
+      );
       const errors = errorsOf(text);
       assert.equal(errors.length, 1);
       assert.match(errors[0]!.message, /has both 'body' and 'form'/);

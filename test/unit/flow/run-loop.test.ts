@@ -37,7 +37,11 @@ flows:
 `;
 
 function setup() {
-  const http = new FakeHttp().on('https://api.test/prod', { body: {} }).on('https://api.test/ok', { body: {} }).on('https://api.test/soft', { status: 500, body: 'down' }).on('https://api.test/hard', { status: 503, body: 'down' });
+  const http = new FakeHttp()
+    .on('https://api.test/prod', { body: {} })
+    .on('https://api.test/ok', { body: {} })
+    .on('https://api.test/soft', { status: 500, body: 'down' })
+    .on('https://api.test/hard', { status: 503, body: 'down' });
   const paused: PendingStep[] = [];
   const events: RunEvent[] = [];
   const runner = new FlowRunner(loadFlowFile(FILE, { fileName: 'loop.yaml' }).file, {
@@ -78,6 +82,9 @@ describe('flow runner: the run loop', () => {
     assert.equal(status['after-soft'], 'passed', 'the step after a continueOnFailure failure still runs');
     assert.equal(status.hard, 'failed');
     assert.equal(status.never, 'skipped', 'a failure without continueOnFailure halts the flow');
-    assert.deepEqual(t.http.requests.map((r) => new URL(r.url).pathname), ['/soft', '/ok', '/hard']);
+    assert.deepEqual(
+      t.http.requests.map((r) => new URL(r.url).pathname),
+      ['/soft', '/ok', '/hard'],
+    );
   });
 });

@@ -31,11 +31,25 @@ describe('runStatus: a run with any failed step is failed', () => {
 
 describe('isConfigurationFailure: a run that ended in error because of its setup', () => {
   it('is true for a run in error with an unset secret reference', () => {
-    assert.equal(isConfigurationFailure({ status: 'error', steps: [{ status: 'error', error: { code: 'secret.missing', message: 'OKTA_CLIENT_SECRET is not set' } }] as StepRun[] }), true);
+    assert.equal(
+      isConfigurationFailure({
+        status: 'error',
+        steps: [
+          { status: 'error', error: { code: 'secret.missing', message: 'OKTA_CLIENT_SECRET is not set' } },
+        ] as StepRun[],
+      }),
+      true,
+    );
   });
 
   it('is false for a run in error from the network, and for a failed check', () => {
-    assert.equal(isConfigurationFailure({ status: 'error', steps: [{ status: 'error', error: { code: 'http.connection_refused', message: 'refused' } }] as StepRun[] }), false);
+    assert.equal(
+      isConfigurationFailure({
+        status: 'error',
+        steps: [{ status: 'error', error: { code: 'http.connection_refused', message: 'refused' } }] as StepRun[],
+      }),
+      false,
+    );
     assert.equal(isConfigurationFailure({ status: 'failed', steps: [{ status: 'failed' }] as StepRun[] }), false);
   });
 });

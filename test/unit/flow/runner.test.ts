@@ -77,17 +77,38 @@ flows:
 function setup() {
   const http = new FakeHttp();
   const state = { active: true, gatewayCalls: 0, refuseAfter: 2 };
-  http.on('https://idp.test/oauth2/default/v1/token', { body: { access_token: 'opaque-abc', token_type: 'Bearer', expires_in: 3600, scope: 'orders:read' } });
-  http.on('https://idp.test/oauth2/default/v1/introspect', () => ({ body: state.active ? { active: true, scope: 'orders:read', client_id: 'cc-basic' } : { active: false } }));
+  http.on('https://idp.test/oauth2/default/v1/token', {
+    body: { access_token: 'opaque-abc', token_type: 'Bearer', expires_in: 3600, scope: 'orders:read' },
+  });
+  http.on('https://idp.test/oauth2/default/v1/introspect', () => ({
+    body: state.active ? { active: true, scope: 'orders:read', client_id: 'cc-basic' } : { active: false },
+  }));
   http.on('http://gw.test/orders', () => {
     state.gatewayCalls += 1;
     // The gateway caches: it keeps saying 200 for a while after deactivation.
     if (!state.active && state.gatewayCalls > state.refuseAfter) {
-      return { status: 401, headers: { 'www-authenticate': 'Bearer realm="gw.test", error="invalid_token"', 'x-kong-response-latency': '1' }, body: { message: 'Unauthorized' } };
+      return {
+        status: 401,
+        headers: {
+          'www-authenticate': 'Bearer realm="gw.test", error="invalid_token"',
+          'x-kong-response-latency': '1',
+        },
+        body: { message: 'Unauthorized' },
+      };
     }
     return { body: { order: 42 } };
   });
-  const admin = { deactivated: [] as string[], deactivateClient(id: string) { this.deactivated.push(id); state.active = false; }, reactivateClient() {}, async rotateKeys() { return {}; } };
+  const admin = {
+    deactivated: [] as string[],
+    deactivateClient(id: string) {
+      this.deactivated.push(id);
+      state.active = false;
+    },
+    reactivateClient() {},
+    async rotateKeys() {
+      return {};
+    },
+  };
   const { clock, slept, sleep } = manualTime(Date.UTC(2026, 10, 28, 12));
   return { http, state, admin, clock, slept, sleep };
 }
@@ -97,14 +118,23 @@ describe('flow runner', () => {
     const t = setup();
     const { file } = loadFlowFile(FILE, { fileName: 'test.yaml' });
     const events: RunEvent[] = [];
-    const runner = new FlowRunner(file, { http: t.http, clock: t.clock, sleep: t.sleep, secrets: { env: { CLIENT_SECRET: 'shh' } }, admin: t.admin });
+    const runner = new FlowRunner(file, {
+      http: t.http,
+      clock: t.clock,
+      sleep: t.sleep,
+      secrets: { env: { CLIENT_SECRET: 'shh' } },
+      admin: t.admin,
+    });
     const result = await runner.run({ flow: 'scenario', onEvent: (e) => events.push(e) });
 
     const byId = Object.fromEntries(result.steps.map((s) => [s.id, s]));
     assert.equal(byId.token!.error?.message, undefined);
     assert.equal(byId.token!.status, 'passed');
     assert.equal(formOf(t.http.requests[0]!).grant_type, 'client_credentials');
-    assert.equal(t.http.requests[0]!.headers?.Authorization ?? t.http.requests[0]!.headers?.authorization, `Basic ${Buffer.from('cc-basic:shh').toString('base64')}`);
+    assert.equal(
+      t.http.requests[0]!.headers?.Authorization ?? t.http.requests[0]!.headers?.authorization,
+      `Basic ${Buffer.from('cc-basic:shh').toString('base64')}`,
+    );
     assert.equal(byId['call-ok']!.status, 'passed');
     assert.equal(t.http.requests[1]!.headers?.Authorization, 'Bearer opaque-abc', 'the last token is injected');
     assert.deepEqual(t.http.requests[1]!.secrets, ['opaque-abc']);
@@ -117,7 +147,10 @@ describe('flow runner', () => {
     assert.deepEqual(t.slept, [2000]);
     assert.equal(repeat.verdict?.code, 'token_inactive');
     assert.match(repeat.verdict!.summary, /no longer active/);
-    assert.ok(repeat.exchanges.some((x) => x.label?.startsWith('diagnosis:')), 'the diagnosis introspection is on the timeline');
+    assert.ok(
+      repeat.exchanges.some((x) => x.label?.startsWith('diagnosis:')),
+      'the diagnosis introspection is on the timeline',
+    );
 
     const cachedCall = repeat.children?.find((s) => s.path === 'wait-401/again#1');
     assert.equal(cachedCall?.verdict?.code, 'accepted_inactive_token', 'a 200 for a dead token is called out');
@@ -133,7 +166,13 @@ describe('flow runner', () => {
   it('reports a missing environment variable as the step error, naming it, and runs nothing', async () => {
     const t = setup();
     const { file } = loadFlowFile(FILE, { fileName: 'test.yaml' });
-    const result = await new FlowRunner(file, { http: t.http, clock: t.clock, sleep: t.sleep, secrets: { env: {} }, admin: t.admin }).run({ flow: 'scenario' });
+    const result = await new FlowRunner(file, {
+      http: t.http,
+      clock: t.clock,
+      sleep: t.sleep,
+      secrets: { env: {} },
+      admin: t.admin,
+    }).run({ flow: 'scenario' });
     assert.equal(result.status, 'error');
     const errored = result.steps.find((s) => s.status === 'error')!;
     assert.equal(errored.error?.code, 'secret.missing');
@@ -143,8 +182,16 @@ describe('flow runner', () => {
 
   it('stops at an IdP whose client secret reference is unset: a configuration error naming the variable and the IdP, nothing sent', async () => {
     const t = setup();
-    const { file } = loadFlowFile(FILE.replace('clientSecret: "{{env.secret}}"', 'clientSecret: "${env:OKTA_SECRET}"'), { fileName: 'test.yaml' });
-    const result = await new FlowRunner(file, { http: t.http, clock: t.clock, sleep: t.sleep, secrets: { env: { CLIENT_SECRET: 'x' } } }).run({ flow: 'scenario' });
+    const { file } = loadFlowFile(
+      FILE.replace('clientSecret: "{{env.secret}}"', 'clientSecret: "${env:OKTA_SECRET}"'),
+      { fileName: 'test.yaml' },
+    );
+    const result = await new FlowRunner(file, {
+      http: t.http,
+      clock: t.clock,
+      sleep: t.sleep,
+      secrets: { env: { CLIENT_SECRET: 'x' } },
+    }).run({ flow: 'scenario' });
     const token = result.steps.find((s) => s.id === 'token')!;
     assert.equal(token.error?.code, 'config.secret_unset');
     assert.match(token.error!.message, /IdP okta .*OKTA_SECRET is not set/);
@@ -155,7 +202,12 @@ describe('flow runner', () => {
   it('refuses an admin step outside the sandbox with a clear error', async () => {
     const t = setup();
     const { file } = loadFlowFile(FILE, { fileName: 'test.yaml' });
-    const result = await new FlowRunner(file, { http: t.http, clock: t.clock, sleep: t.sleep, secrets: { env: { CLIENT_SECRET: 'x' } } }).run({ flow: 'scenario' });
+    const result = await new FlowRunner(file, {
+      http: t.http,
+      clock: t.clock,
+      sleep: t.sleep,
+      secrets: { env: { CLIENT_SECRET: 'x' } },
+    }).run({ flow: 'scenario' });
     const admin = result.steps.find((s) => s.id === 'deactivate')!;
     assert.equal(admin.status, 'error');
     assert.equal(admin.error?.code, 'flow.admin_unavailable');
@@ -164,9 +216,17 @@ describe('flow runner', () => {
 
   it('turns a token endpoint error into the step error with the OAuth code', async () => {
     const t = setup();
-    const http = new FakeHttp().on('https://idp.test/oauth2/default/v1/token', { status: 401, body: { error: 'invalid_client', error_description: 'Client authentication failed.' } });
+    const http = new FakeHttp().on('https://idp.test/oauth2/default/v1/token', {
+      status: 401,
+      body: { error: 'invalid_client', error_description: 'Client authentication failed.' },
+    });
     const { file } = loadFlowFile(FILE, { fileName: 'test.yaml' });
-    const result = await new FlowRunner(file, { http, clock: t.clock, sleep: t.sleep, secrets: { env: { CLIENT_SECRET: 'bad' } } }).run({ flow: 'scenario' });
+    const result = await new FlowRunner(file, {
+      http,
+      clock: t.clock,
+      sleep: t.sleep,
+      secrets: { env: { CLIENT_SECRET: 'bad' } },
+    }).run({ flow: 'scenario' });
     assert.equal(result.steps[0]!.error?.code, 'oauth.invalid_client');
     assert.equal(result.steps[1]!.status, 'skipped');
   });
@@ -175,7 +235,13 @@ describe('flow runner', () => {
     const t = setup();
     const reuse = FILE.replace('reuse: false', 'reuse: true');
     const { file } = loadFlowFile(reuse, { fileName: 'test.yaml' });
-    const runner = new FlowRunner(file, { http: t.http, clock: t.clock, sleep: t.sleep, secrets: { env: { CLIENT_SECRET: 'x' } }, admin: t.admin });
+    const runner = new FlowRunner(file, {
+      http: t.http,
+      clock: t.clock,
+      sleep: t.sleep,
+      secrets: { env: { CLIENT_SECRET: 'x' } },
+      admin: t.admin,
+    });
     await runner.run({ flow: 'scenario' });
     const tokenCalls = () => t.http.requests.filter((r) => r.url.endsWith('/v1/token')).length;
     assert.equal(tokenCalls(), 1);
@@ -195,8 +261,13 @@ describe('flow runner: token renewal', () => {
     const t = setup();
     let issued = 0;
     const http = new FakeHttp()
-      .on('https://idp.test/oauth2/default/v1/token', () => ({ body: { access_token: `tok-${++issued}`, token_type: 'Bearer', expires_in: 60 } }))
-      .on('http://gw.test/orders', (req) => ({ status: req.headers?.Authorization === `Bearer tok-${issued}` ? 200 : 401, body: {} }));
+      .on('https://idp.test/oauth2/default/v1/token', () => ({
+        body: { access_token: `tok-${++issued}`, token_type: 'Bearer', expires_in: 60 },
+      }))
+      .on('http://gw.test/orders', (req) => ({
+        status: req.headers?.Authorization === `Bearer tok-${issued}` ? 200 : 401,
+        body: {},
+      }));
     const text = `
 version: 1
 environments: { test: { gateway: http://gw.test } }
@@ -215,24 +286,53 @@ flows:
         step: { id: call, type: call, route: orders, assert: [{ status: 200 }] }
 `;
     const { file } = loadFlowFile(text, { fileName: 't.yaml' });
-    const result = await new FlowRunner(file, { http, clock: t.clock, sleep: t.sleep, secrets: { env: {} } }).run({ flow: 'f' });
+    const result = await new FlowRunner(file, { http, clock: t.clock, sleep: t.sleep, secrets: { env: {} } }).run({
+      flow: 'f',
+    });
     const calls = result.steps[1]!.children!;
-    assert.deepEqual(calls.map((c) => c.status), ['passed', 'passed', 'passed']);
-    assert.equal(issued, 3, 'a new token before the 2nd and 3rd call (each 50 s later, tokens live 60 s with 30 s skew)');
+    assert.deepEqual(
+      calls.map((c) => c.status),
+      ['passed', 'passed', 'passed'],
+    );
+    assert.equal(
+      issued,
+      3,
+      'a new token before the 2nd and 3rd call (each 50 s later, tokens live 60 s with 30 s skew)',
+    );
     assert.match(calls[1]!.notes.join(' '), /expired at .*a new one was fetched before this call/);
   });
 });
 
 describe('flow runner: Okta presets', () => {
-  for (const [server, issuer] of [[undefined, 'https://dev-1.okta.com/oauth2/default'], ['org', 'https://dev-1.okta.com'], ['aus9', 'https://dev-1.okta.com/oauth2/aus9']] as const) {
+  for (const [server, issuer] of [
+    [undefined, 'https://dev-1.okta.com/oauth2/default'],
+    ['org', 'https://dev-1.okta.com'],
+    ['aus9', 'https://dev-1.okta.com/oauth2/aus9'],
+  ] as const) {
     it(`discovers ${issuer} for authorizationServerId ${server ?? '(default)'}`, async () => {
       const t = setup();
       const http = new FakeHttp()
-        .on(`${issuer}/.well-known/openid-configuration`, { body: { issuer, authorization_endpoint: `${issuer}/v1/authorize`, token_endpoint: `${issuer}/v1/token`, jwks_uri: `${issuer}/v1/keys`, response_types_supported: ['code'], subject_types_supported: ['public'], id_token_signing_alg_values_supported: ['RS256'] } })
+        .on(`${issuer}/.well-known/openid-configuration`, {
+          body: {
+            issuer,
+            authorization_endpoint: `${issuer}/v1/authorize`,
+            token_endpoint: `${issuer}/v1/token`,
+            jwks_uri: `${issuer}/v1/keys`,
+            response_types_supported: ['code'],
+            subject_types_supported: ['public'],
+            id_token_signing_alg_values_supported: ['RS256'],
+          },
+        })
         .on(`${issuer}/v1/token`, { body: { access_token: 'a', token_type: 'Bearer', expires_in: 60 } });
-      const okta = server ? `{ domain: dev-1.okta.com, authorizationServerId: ${server} }` : '{ domain: dev-1.okta.com }';
+      const okta = server
+        ? `{ domain: dev-1.okta.com, authorizationServerId: ${server} }`
+        : '{ domain: dev-1.okta.com }';
       const text = `version: 1\nidps:\n  o: { okta: ${okta}, clientId: c, clientAuth: none }\nflows:\n  f:\n    steps:\n      - { id: t, type: token, idp: o }\n`;
-      const result = await new FlowRunner(loadFlowFile(text, { fileName: 't.yaml' }).file, { http, clock: t.clock, secrets: { env: {} } }).run({ flow: 'f' });
+      const result = await new FlowRunner(loadFlowFile(text, { fileName: 't.yaml' }).file, {
+        http,
+        clock: t.clock,
+        secrets: { env: {} },
+      }).run({ flow: 'f' });
       assert.equal(result.status, 'passed', JSON.stringify(result.steps[0]!.error));
     });
   }
@@ -245,18 +345,32 @@ describe('flow runner: step by step', () => {
     const waits: Array<{ id: string; index: number; total: number; requestsSoFar: number }> = [];
     const events: RunEvent[] = [];
     const runner = new FlowRunner(file, {
-      http: t.http, clock: t.clock, sleep: t.sleep, secrets: { env: { CLIENT_SECRET: 'shh' } }, admin: t.admin,
+      http: t.http,
+      clock: t.clock,
+      sleep: t.sleep,
+      secrets: { env: { CLIENT_SECRET: 'shh' } },
+      admin: t.admin,
       beforeStep: async (step) => {
         waits.push({ id: step.id, index: step.index, total: step.total, requestsSoFar: t.http.requests.length });
       },
     });
     await runner.run({ flow: 'scenario', onEvent: (e) => events.push(e) });
-    assert.deepEqual(waits.slice(0, 3).map((w) => [w.id, w.index, w.total]), [['token', 0, 8], ['call-ok', 1, 8], ['introspect', 2, 8]]);
+    assert.deepEqual(
+      waits.slice(0, 3).map((w) => [w.id, w.index, w.total]),
+      [
+        ['token', 0, 8],
+        ['call-ok', 1, 8],
+        ['introspect', 2, 8],
+      ],
+    );
     assert.equal(waits[0]!.requestsSoFar, 0, 'nothing is sent before the first step is released');
     assert.equal(waits[1]!.requestsSoFar, 1, 'the token step ran before the pause at the call');
     assert.ok(!waits.some((w) => w.id === 'after'), 'no pause before a step the failed flow will skip');
     const paused = events.filter((e) => e.type === 'paused').map((e) => (e as { id: string }).id);
-    assert.deepEqual(paused, waits.map((w) => w.id));
+    assert.deepEqual(
+      paused,
+      waits.map((w) => w.id),
+    );
   });
 
   it('stops where it waits when the signal aborts: the remaining steps are skipped, nothing more is sent', async () => {
@@ -264,7 +378,12 @@ describe('flow runner: step by step', () => {
     const { file } = loadFlowFile(FILE, { fileName: 'test.yaml' });
     const controller = new AbortController();
     const runner = new FlowRunner(file, {
-      http: t.http, clock: t.clock, sleep: t.sleep, secrets: { env: { CLIENT_SECRET: 'shh' } }, admin: t.admin, signal: controller.signal,
+      http: t.http,
+      clock: t.clock,
+      sleep: t.sleep,
+      secrets: { env: { CLIENT_SECRET: 'shh' } },
+      admin: t.admin,
+      signal: controller.signal,
       beforeStep: async (step) => {
         if (step.id === 'introspect') controller.abort();
       },
@@ -298,7 +417,13 @@ flows:
         else signal?.addEventListener('abort', () => resolve(), { once: true });
         if (!signal) resolve();
       });
-    const runner = new FlowRunner(file, { http: t.http, clock: t.clock, sleep, secrets: { env: {} }, signal: controller.signal });
+    const runner = new FlowRunner(file, {
+      http: t.http,
+      clock: t.clock,
+      sleep,
+      secrets: { env: {} },
+      signal: controller.signal,
+    });
     const result = await runner.run({ flow: 'waiting' });
     const pause = result.steps.find((s) => s.id === 'pause')!;
     assert.equal(pause.status, 'error');
@@ -311,30 +436,58 @@ flows:
 describe('flow runner: the route config lint on call steps', () => {
   it('lists what the Kong config lint says about the route a call went to, quiet about what the file leaves out', async () => {
     const t = setup();
-    const text = FILE.replace('config: { auth_methods: [introspection], cache_introspection: false }', 'config: { auth_methods: [introspection], cache_introspection: false, ssl_verify: false }');
+    const text = FILE.replace(
+      'config: { auth_methods: [introspection], cache_introspection: false }',
+      'config: { auth_methods: [introspection], cache_introspection: false, ssl_verify: false }',
+    );
     const { file } = loadFlowFile(text, { fileName: 'test.yaml' });
-    const runner = new FlowRunner(file, { http: t.http, clock: t.clock, sleep: t.sleep, secrets: { env: { CLIENT_SECRET: 'shh' } }, admin: t.admin });
+    const runner = new FlowRunner(file, {
+      http: t.http,
+      clock: t.clock,
+      sleep: t.sleep,
+      secrets: { env: { CLIENT_SECRET: 'shh' } },
+      admin: t.admin,
+    });
     const result = await runner.run({ flow: 'scenario' });
     const call = result.steps.find((s) => s.id === 'call-ok')!;
-    assert.deepEqual(call.gatewayFindings?.map((f) => f.rule), ['ssl-verify-off']);
+    assert.deepEqual(
+      call.gatewayFindings?.map((f) => f.rule),
+      ['ssl-verify-off'],
+    );
     assert.equal(result.steps.find((s) => s.id === 'token')!.gatewayFindings, undefined, 'only call steps are linted');
 
     const { file: plain } = loadFlowFile(FILE, { fileName: 'test.yaml' });
-    const quiet = await new FlowRunner(plain, { http: setup().http, clock: t.clock, sleep: t.sleep, secrets: { env: { CLIENT_SECRET: 'shh' } }, admin: setup().admin }).run({ flow: 'scenario' });
-    assert.deepEqual(quiet.steps.find((s) => s.id === 'call-ok')!.gatewayFindings, [], 'no client_id in the file is not a missing client_id');
+    const quiet = await new FlowRunner(plain, {
+      http: setup().http,
+      clock: t.clock,
+      sleep: t.sleep,
+      secrets: { env: { CLIENT_SECRET: 'shh' } },
+      admin: setup().admin,
+    }).run({ flow: 'scenario' });
+    assert.deepEqual(
+      quiet.steps.find((s) => s.id === 'call-ok')!.gatewayFindings,
+      [],
+      'no client_id in the file is not a missing client_id',
+    );
   });
 });
 
 describe('flow runner: a failed step fails the run', () => {
   it('with continueOnFailure the next steps run, and the run is still failed', async () => {
     const result = await runWithFailedStep('one-failed');
-    assert.deepEqual(result.steps.map((s) => s.status), ['failed', 'passed', 'passed']);
+    assert.deepEqual(
+      result.steps.map((s) => s.status),
+      ['failed', 'passed', 'passed'],
+    );
     assert.equal(result.status, 'failed');
   });
 
   it('a failed step inside a repeat fails the repeat, and so the run', async () => {
     const result = await runWithFailedStep('inner-failed');
-    assert.deepEqual(result.steps[0]!.children!.map((c) => c.status), ['failed', 'failed']);
+    assert.deepEqual(
+      result.steps[0]!.children!.map((c) => c.status),
+      ['failed', 'failed'],
+    );
     assert.equal(result.steps[0]!.status, 'failed');
     assert.equal(result.status, 'failed');
   });
@@ -350,14 +503,27 @@ flows:
       - { id: loop, type: repeat, times: 3, step: { id: call, type: call, route: orders, token: false, assert: [{ status: 200 }] }, until: { status: 200 } }
 `;
     const { file } = loadFlowFile(text, { fileName: 't.yaml' });
-    const run = (http: FakeHttp) => new FlowRunner(file, { http, clock: setup().clock, secrets: { env: {} } }).run({ flow: 'f' });
-    const failedFirst = await run(new FakeHttp().once('http://gw.test/orders', { status: 503 }).on('http://gw.test/orders', { status: 200 }));
-    assert.deepEqual(failedFirst.steps[0]!.children!.map((c) => c.status), ['failed', 'passed']);
+    const run = (http: FakeHttp) =>
+      new FlowRunner(file, { http, clock: setup().clock, secrets: { env: {} } }).run({ flow: 'f' });
+    const failedFirst = await run(
+      new FakeHttp().once('http://gw.test/orders', { status: 503 }).on('http://gw.test/orders', { status: 200 }),
+    );
+    assert.deepEqual(
+      failedFirst.steps[0]!.children!.map((c) => c.status),
+      ['failed', 'passed'],
+    );
     assert.equal(failedFirst.status, 'failed');
 
     const refused = new OidcError('http.connection_refused', 'Nothing listens on gw.test:80.');
-    const erredFirst = await run(new FakeHttp().once('http://gw.test/orders', () => Promise.reject(refused)).on('http://gw.test/orders', { status: 200 }));
-    assert.deepEqual(erredFirst.steps[0]!.children!.map((c) => c.status), ['error', 'passed']);
+    const erredFirst = await run(
+      new FakeHttp()
+        .once('http://gw.test/orders', () => Promise.reject(refused))
+        .on('http://gw.test/orders', { status: 200 }),
+    );
+    assert.deepEqual(
+      erredFirst.steps[0]!.children!.map((c) => c.status),
+      ['error', 'passed'],
+    );
     assert.equal(erredFirst.status, 'passed');
   });
 });

@@ -9,7 +9,9 @@ const defs = flowFileSchema.definitions as Record<string, Schema>;
 
 describe('flow file JSON Schema', () => {
   it('is the file shipped in schemas/ and is described for editors', () => {
-    const onDisk = JSON.parse(readFileSync(join(__dirname, '../../../schemas/flow-file.schema.json'), 'utf8')) as unknown;
+    const onDisk = JSON.parse(
+      readFileSync(join(__dirname, '../../../schemas/flow-file.schema.json'), 'utf8'),
+    ) as unknown;
     assert.deepEqual(onDisk, flowFileSchema);
     assert.equal(typeof flowFileSchema.title, 'string');
     assert.equal(typeof flowFileSchema.markdownDescription, 'string');
@@ -37,17 +39,37 @@ describe('flow file JSON Schema', () => {
   });
 
   it('accepts the example and the okta preset form', () => {
-    const example = parse(readFileSync(join(__dirname, '../../../examples/introspection-scenario.yaml'), 'utf8')) as unknown;
+    const example = parse(
+      readFileSync(join(__dirname, '../../../examples/introspection-scenario.yaml'), 'utf8'),
+    ) as unknown;
     assert.deepEqual(checkAgainstSchema(example), []);
-    const preset = { version: 1, idps: { okta: { okta: { domain: 'dev-1.okta.com', authorizationServerId: 'default' }, clientId: 'c', clientAuth: 'none' } } };
+    const preset = {
+      version: 1,
+      idps: {
+        okta: {
+          okta: { domain: 'dev-1.okta.com', authorizationServerId: 'default' },
+          clientId: 'c',
+          clientAuth: 'none',
+        },
+      },
+    };
     assert.deepEqual(checkAgainstSchema(preset), []);
   });
 
   it('explains a domain written as a URL and an IdP with no way to find endpoints', () => {
-    const problems = checkAgainstSchema({ version: 1, idps: { a: { okta: { domain: 'https://dev-1.okta.com' } }, b: { clientId: 'x' } } });
+    const problems = checkAgainstSchema({
+      version: 1,
+      idps: { a: { okta: { domain: 'https://dev-1.okta.com' } }, b: { clientId: 'x' } },
+    });
     assert.deepEqual(
       problems.map((p) => p.message),
-      ['idps.a.okta.domain: Write the Okta domain alone, without https:// or a path, e.g. dev-1.okta.com.'.replace('dev-1', 'dev-123456'), 'idps.b: An IdP needs `issuer`, `okta` or `endpoints`.'],
+      [
+        'idps.a.okta.domain: Write the Okta domain alone, without https:// or a path, e.g. dev-1.okta.com.'.replace(
+          'dev-1',
+          'dev-123456',
+        ),
+        'idps.b: An IdP needs `issuer`, `okta` or `endpoints`.',
+      ],
     );
   });
 });

@@ -1,10 +1,20 @@
 import { strict as assert } from 'node:assert';
-import { findSecretRefs, interpolateSecretRefs, isSecretRef, parseSecretRef, resolveSecretRef } from '../../../src/core/flow';
+import {
+  findSecretRefs,
+  interpolateSecretRefs,
+  isSecretRef,
+  parseSecretRef,
+  resolveSecretRef,
+} from '../../../src/core/flow';
 import { thrown } from '../../support/rejection';
 
 describe('secret references', () => {
   it('parses whole references only', () => {
-    assert.deepEqual(parseSecretRef('${env:OKTA_CLIENT_SECRET}'), { kind: 'env', name: 'OKTA_CLIENT_SECRET', text: '${env:OKTA_CLIENT_SECRET}' });
+    assert.deepEqual(parseSecretRef('${env:OKTA_CLIENT_SECRET}'), {
+      kind: 'env',
+      name: 'OKTA_CLIENT_SECRET',
+      text: '${env:OKTA_CLIENT_SECRET}',
+    });
     assert.deepEqual(parseSecretRef('${secret:okta/client-secret}')?.name, 'okta/client-secret');
     assert.equal(parseSecretRef('x ${env:A}'), undefined);
     assert.equal(parseSecretRef('${vault:A}'), undefined);
@@ -20,9 +30,14 @@ describe('secret references', () => {
   });
 
   it('names the missing variable, never a value', () => {
-    const error = thrown(() => resolveSecretRef('${env:OKTA_CLIENT_SECRET}', { env: { OTHER: 'x' } }, 'idps.okta.clientSecret'));
+    const error = thrown(() =>
+      resolveSecretRef('${env:OKTA_CLIENT_SECRET}', { env: { OTHER: 'x' } }, 'idps.okta.clientSecret'),
+    );
     assert.equal(error.code, 'secret.missing');
-    assert.match(error.message, /The environment variable OKTA_CLIENT_SECRET is not set \(referenced as \$\{env:OKTA_CLIENT_SECRET\} in idps\.okta\.clientSecret\)/);
+    assert.match(
+      error.message,
+      /The environment variable OKTA_CLIENT_SECRET is not set \(referenced as \$\{env:OKTA_CLIENT_SECRET\} in idps\.okta\.clientSecret\)/,
+    );
     assert.match(error.hint ?? '', /export OKTA_CLIENT_SECRET=/);
     assert.match(thrown(() => resolveSecretRef('${env:E}', { env: { E: '' } })).message, /is empty/);
   });
@@ -42,6 +57,9 @@ describe('secret references', () => {
       findSecretRefs({ a: 'https://${env:DOMAIN}/x', b: ['${secret:k}', '${env:DOMAIN}'] }).map((r) => r.text),
       ['${env:DOMAIN}', '${secret:k}'],
     );
-    assert.equal(interpolateSecretRefs('https://${env:DOMAIN}/oauth2/default', { env: { DOMAIN: 'dev.okta.com' } }), 'https://dev.okta.com/oauth2/default');
+    assert.equal(
+      interpolateSecretRefs('https://${env:DOMAIN}/oauth2/default', { env: { DOMAIN: 'dev.okta.com' } }),
+      'https://dev.okta.com/oauth2/default',
+    );
   });
 });

@@ -20,15 +20,32 @@ describe('selecting environments and flows', () => {
   });
 
   it('names the environments and flows that exist when one is missing', () => {
-    assert.throws(() => selectEnvironment(file, 'prd'), (e: unknown) => e instanceof OidcError && e.code === 'flowfile.reference' && /did you mean 'prod'/.test(e.message));
-    assert.throws(() => getFlow(file, 'smok'), (e: unknown) => e instanceof OidcError && e.code === 'flowfile.reference' && /did you mean 'smoke'/.test(e.message) && /smoke, pinned/.test(e.hint ?? ''));
+    assert.throws(
+      () => selectEnvironment(file, 'prd'),
+      (e: unknown) =>
+        e instanceof OidcError && e.code === 'flowfile.reference' && /did you mean 'prod'/.test(e.message),
+    );
+    assert.throws(
+      () => getFlow(file, 'smok'),
+      (e: unknown) =>
+        e instanceof OidcError &&
+        e.code === 'flowfile.reference' &&
+        /did you mean 'smoke'/.test(e.message) &&
+        /smoke, pinned/.test(e.hint ?? ''),
+    );
     assert.equal(getFlow(file, 'smoke').steps.length, 0);
   });
 
   it('derives the issuer of the okta preset', () => {
     assert.equal(idpIssuer({ okta: { domain: 'dev-1.okta.com' } }), 'https://dev-1.okta.com/oauth2/default');
-    assert.equal(idpIssuer({ okta: { domain: 'dev-1.okta.com', authorizationServerId: 'aus123' } }), 'https://dev-1.okta.com/oauth2/aus123');
-    assert.equal(idpIssuer({ okta: { domain: 'dev-1.okta.com', authorizationServerId: 'org' } }), 'https://dev-1.okta.com');
+    assert.equal(
+      idpIssuer({ okta: { domain: 'dev-1.okta.com', authorizationServerId: 'aus123' } }),
+      'https://dev-1.okta.com/oauth2/aus123',
+    );
+    assert.equal(
+      idpIssuer({ okta: { domain: 'dev-1.okta.com', authorizationServerId: 'org' } }),
+      'https://dev-1.okta.com',
+    );
     assert.equal(idpIssuer({ issuer: 'https://idp.example/' }), 'https://idp.example');
     assert.equal(idpIssuer({ endpoints: { token: 'https://t' } }), undefined);
   });

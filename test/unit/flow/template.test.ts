@@ -19,7 +19,13 @@ const ctx: TemplateContext = {
       response: {
         status: 401,
         headers: { 'WWW-Authenticate': 'Bearer error="invalid_token"', 'Set-Cookie': ['a=1', 'b=2'] },
-        body: { items: [{ id: 'o-1', price: 12.5 }, { id: 'o-2', price: 3 }], 'odd key': true },
+        body: {
+          items: [
+            { id: 'o-1', price: 12.5 },
+            { id: 'o-2', price: 3 },
+          ],
+          'odd key': true,
+        },
       },
     },
     text: { status: 'passed', response: { status: 200, headers: {}, body: '{"id": 7}' } },
@@ -36,14 +42,20 @@ describe('template engine', () => {
   });
 
   it('stringifies embedded templates', () => {
-    assert.equal(renderTemplate('{{env.kongUrl}}/orders?status={{steps.call1.response.status}}', ctx), 'http://127.0.0.1:8000/orders?status=401');
+    assert.equal(
+      renderTemplate('{{env.kongUrl}}/orders?status={{steps.call1.response.status}}', ctx),
+      'http://127.0.0.1:8000/orders?status=401',
+    );
     assert.equal(renderTemplate('scp={{steps.token.claims.scp}}', ctx), 'scp=["orders.read","orders.write"]');
     assert.equal(renderTemplateString('{{steps.call1.response.status}}', ctx), '401');
   });
 
   it('reads tokens, headers case-insensitively and bodies by path or JSON path', () => {
     assert.equal(renderTemplate('Bearer {{steps.token.token.access_token}}', ctx), 'Bearer at-value');
-    assert.equal(renderTemplate('{{steps.call1.response.headers.www-authenticate}}', ctx), 'Bearer error="invalid_token"');
+    assert.equal(
+      renderTemplate('{{steps.call1.response.headers.www-authenticate}}', ctx),
+      'Bearer error="invalid_token"',
+    );
     assert.deepEqual(renderTemplate('{{steps.call1.response.headers.set-cookie}}', ctx), ['a=1', 'b=2']);
     assert.equal(renderTemplate('{{steps.call1.response.body.items[0].id}}', ctx), 'o-1');
     assert.equal(renderTemplate('{{steps.call1.response.body.$.items[1].price}}', ctx), 3);
@@ -53,13 +65,19 @@ describe('template engine', () => {
   });
 
   it('walks objects and arrays, leaving keys and non-strings alone', () => {
-    const rendered = renderTemplate({ url: '{{env.kongUrl}}', n: 5, list: ['{{steps.call1.response.status}}', null], '{{key}}': true }, ctx);
+    const rendered = renderTemplate(
+      { url: '{{env.kongUrl}}', n: 5, list: ['{{steps.call1.response.status}}', null], '{{key}}': true },
+      ctx,
+    );
     assert.deepEqual(rendered, { url: 'http://127.0.0.1:8000', n: 5, list: [401, null], '{{key}}': true });
   });
 
   it('applies the json and urlencode filters', () => {
     assert.equal(renderTemplate('{{steps.call1.response.body.items[0] | json}}', ctx), '{"id":"o-1","price":12.5}');
-    assert.equal(renderTemplate('q={{steps.call1.response.headers.www-authenticate | urlencode}}', ctx), 'q=Bearer%20error%3D%22invalid_token%22');
+    assert.equal(
+      renderTemplate('q={{steps.call1.response.headers.www-authenticate | urlencode}}', ctx),
+      'q=Bearer%20error%3D%22invalid_token%22',
+    );
     assert.equal(thrown(() => renderTemplate('{{env.kongUrl | upper}}', ctx)).code, 'template.syntax');
   });
 
@@ -68,9 +86,14 @@ describe('template engine', () => {
   });
 
   it('names the step, the path and the available keys when a value is missing', () => {
-    const error = thrown(() => renderTemplate('{{steps.token.token.acces_token}}', ctx, { where: 'flow smoke, step call' }));
+    const error = thrown(() =>
+      renderTemplate('{{steps.token.token.acces_token}}', ctx, { where: 'flow smoke, step call' }),
+    );
     assert.equal(error.code, 'template.unresolved');
-    assert.match(error.message, /steps\.token\.token has no 'acces_token'; did you mean 'access_token'\?; steps\.token\.token has: access_token, token_type, expires_at, scope/);
+    assert.match(
+      error.message,
+      /steps\.token\.token has no 'acces_token'; did you mean 'access_token'\?; steps\.token\.token has: access_token, token_type, expires_at, scope/,
+    );
     assert.equal(error.where, 'flow smoke, step call');
     assert.ok(!error.message.includes('at-value'), 'never shows values');
 
@@ -156,7 +179,10 @@ describe('template engine', () => {
   });
 
   it('finds the steps a value reads, for the loader’s checks', () => {
-    const value = { url: '{{env.kongUrl}}/{{steps.call1.response.body.items[0].id}}', h: ['{{steps.token.token.access_token}}', '{{steps.call1.response.status}}'] };
+    const value = {
+      url: '{{env.kongUrl}}/{{steps.call1.response.body.items[0].id}}',
+      h: ['{{steps.token.token.access_token}}', '{{steps.call1.response.status}}'],
+    };
     assert.deepEqual(findStepReferences(value), ['call1', 'token']);
     const refs = findReferences(value);
     assert.deepEqual(

@@ -15,7 +15,10 @@ describe('token placement', () => {
   it('puts the token in the query, next to the parameters already there', () => {
     const placed = placeToken(target(), 't/k', { in: 'query' });
     assert.equal(placed.url, 'https://gw.test/orders?page=2&access_token=t%2Fk');
-    assert.equal(placeToken(target(), 'tok', { in: 'query', name: 'jwt' }).url, 'https://gw.test/orders?page=2&jwt=tok');
+    assert.equal(
+      placeToken(target(), 'tok', { in: 'query', name: 'jwt' }).url,
+      'https://gw.test/orders?page=2&jwt=tok',
+    );
     assert.equal(placed.headers.Authorization, undefined);
   });
 
@@ -25,7 +28,10 @@ describe('token placement', () => {
   });
 
   it('puts the token in the form body, keeping the fields already there', () => {
-    assert.deepEqual(placeToken({ ...target(), form: { q: 'x' } }, 'tok', { in: 'body' }).form, { q: 'x', access_token: 'tok' });
+    assert.deepEqual(placeToken({ ...target(), form: { q: 'x' } }, 'tok', { in: 'body' }).form, {
+      q: 'x',
+      access_token: 'tok',
+    });
     assert.deepEqual(placeToken(target(), 'tok', { in: 'body', name: 'token' }).form, { token: 'tok' });
   });
 

@@ -13,9 +13,23 @@ const TOKEN_URL = 'https://idp.test/token';
 async function setup() {
   const http = new FakeHttp();
   let issued = 0;
-  http.on(TOKEN_URL, () => ({ body: { access_token: `at-${++issued}`, token_type: 'Bearer', expires_in: 300, scope: 'orders:read' } }));
+  http.on(TOKEN_URL, () => ({
+    body: { access_token: `at-${++issued}`, token_type: 'Bearer', expires_in: 300, scope: 'orders:read' },
+  }));
   const clock = new ManualClock(Date.UTC(2026, 10, 28, 12));
-  const okta = await connectIdp({ name: 'okta', idp: { discovery: false, endpoints: { token: TOKEN_URL }, clientId: 'app', clientSecret: 's', scopes: ['orders:read'] } }, { http, secrets: {}, clock });
+  const okta = await connectIdp(
+    {
+      name: 'okta',
+      idp: {
+        discovery: false,
+        endpoints: { token: TOKEN_URL },
+        clientId: 'app',
+        clientSecret: 's',
+        scopes: ['orders:read'],
+      },
+    },
+    { http, secrets: {}, clock },
+  );
   const scope = fakeRunScope({ idps: { okta }, clock });
   const notes: string[] = [];
   return { http, scope, notes, options: { http, note: (m: string) => notes.push(m) } };
@@ -24,7 +38,7 @@ async function setup() {
 const STEP: TokenStep = { id: 'token', type: 'token', idp: 'okta', grant: 'client_credentials' };
 
 describe('token step', () => {
-  it('fetches with the IdP\'s client and scopes, records where the token came from and reuses it while valid', async () => {
+  it("fetches with the IdP's client and scopes, records where the token came from and reuses it while valid", async () => {
     const t = await setup();
     const first = await runTokenStep(STEP, t.options, t.scope);
     assert.equal(first.token?.access_token, 'at-1');
@@ -39,7 +53,10 @@ describe('token step', () => {
 
   it('refuses the authorization-code grant without a browser', async () => {
     const t = await setup();
-    await assert.rejects(runTokenStep({ ...STEP, grant: 'authorization_code' }, t.options, t.scope), (error: { code?: string }) => error.code === 'flow.needs_browser');
+    await assert.rejects(
+      runTokenStep({ ...STEP, grant: 'authorization_code' }, t.options, t.scope),
+      (error: { code?: string }) => error.code === 'flow.needs_browser',
+    );
     assert.equal(t.http.requests.length, 0);
   });
 
@@ -52,7 +69,17 @@ describe('token step', () => {
     await renewExpiredToken({ def: STEP, ctx, ...t.options }, t.scope);
     assert.equal(ctx.steps.token?.token?.access_token, 'at-2');
     assert.match(t.notes.at(-1)!, /The token from step token expired at .*; a new one was fetched before this call\./);
-    await renewExpiredToken({ def: { ...STEP, refetchOnExpiry: false }, ctx: { env: {}, steps: { token: { status: 'passed', token: { access_token: 'old', token_type: 'Bearer', expires_at: 1 } } } }, ...t.options }, t.scope);
+    await renewExpiredToken(
+      {
+        def: { ...STEP, refetchOnExpiry: false },
+        ctx: {
+          env: {},
+          steps: { token: { status: 'passed', token: { access_token: 'old', token_type: 'Bearer', expires_at: 1 } } },
+        },
+        ...t.options,
+      },
+      t.scope,
+    );
     assert.equal(t.http.requests.length, 2, 'refetchOnExpiry: false keeps the expired token');
   });
 });

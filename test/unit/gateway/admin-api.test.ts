@@ -11,19 +11,29 @@ import { ADMIN_TOKEN, startKongServer } from '../../support/kong-server';
 import { closeAfterEach } from '../../support/close-after-each';
 import { rejection } from '../../support/rejection';
 
-
 describe('Kong Admin API reader', () => {
   const opened = closeAfterEach();
   const start = async (options: KongServerOptions = {}) => opened(await startKongServer(options));
-  const client = (options: Parameters<typeof createHttpClient>[0] = {}) => opened(createHttpClient({ env: {}, ...options }));
+  const client = (options: Parameters<typeof createHttpClient>[0] = {}) =>
+    opened(createHttpClient({ env: {}, ...options }));
 
   it('reads services, routes, plugins and consumers across several pages with the RBAC token', async () => {
     const server = await start({ pageSize: 2 });
     const seen: HttpExchange[] = [];
-    const model = await readKongAdmin(client({ onExchange: (e) => seen.push(e) }), { adminUrl: server.url, token: ADMIN_TOKEN, pageSize: 2 });
+    const model = await readKongAdmin(client({ onExchange: (e) => seen.push(e) }), {
+      adminUrl: server.url,
+      token: ADMIN_TOKEN,
+      pageSize: 2,
+    });
     assert.equal(model.source.kind, 'admin-api');
-    assert.deepEqual(model.services.map((s) => s.name), ['orders-api', 'billing', 'health']);
-    assert.deepEqual(model.routes.map((r) => r.name), ['orders', 'order-by-id', 'invoices', 'status', 'r5']);
+    assert.deepEqual(
+      model.services.map((s) => s.name),
+      ['orders-api', 'billing', 'health'],
+    );
+    assert.deepEqual(
+      model.routes.map((r) => r.name),
+      ['orders', 'order-by-id', 'invoices', 'status', 'r5'],
+    );
     // 3 services (2 pages) + 5 routes (3 pages) + 4 plugins (2 pages) + 3 consumers (2 pages) + GET / for the version
     assert.equal(server.requests.length, 10);
     assert.equal(server.requests.filter((r) => r.url === '/').length, 1);
@@ -41,7 +51,10 @@ describe('Kong Admin API reader', () => {
     assert.deepEqual(model.warnings, []);
     assert.ok(server.requests.every((r) => r.headers['kong-admin-token'] === ADMIN_TOKEN));
     assert.match(server.requests[1]!.url, /^\/services\?size=2&offset=/);
-    assert.ok(seen.every((e) => e.secrets.includes(ADMIN_TOKEN)), 'the token is listed as a secret of every exchange');
+    assert.ok(
+      seen.every((e) => e.secrets.includes(ADMIN_TOKEN)),
+      'the token is listed as a secret of every exchange',
+    );
 
     const orders = model.routes.find((r) => r.name === 'orders')!;
     assert.equal(orders.oidc?.scope, 'service');
@@ -52,20 +65,33 @@ describe('Kong Admin API reader', () => {
     assert.equal(model.routes.find((r) => r.name === 'invoices')!.oidc?.scope, 'route');
     // The disabled global plugin applies nowhere.
     assert.equal(model.routes.find((r) => r.name === 'status')!.oidc, undefined);
-    assert.deepEqual(model.routes.find((r) => r.name === 'status')!.authPlugins.map((p) => p.name), ['key-auth']);
+    assert.deepEqual(
+      model.routes.find((r) => r.name === 'status')!.authPlugins.map((p) => p.name),
+      ['key-auth'],
+    );
   });
 
   it('consumer-required is checked against the consumers read from the Admin API', async () => {
     const server = await start();
     const model = await readKongAdmin(client(), { adminUrl: server.url, token: ADMIN_TOKEN });
     const config = { ...model.routes.find((r) => r.name === 'orders')!.oidc!.config, consumer_claim: ['cid'] };
-    const token = (cid: string) => ({ kind: 'jwt' as const, claims: { iss: 'https://example.okta.com/oauth2/default', cid, sub: cid, scp: ['orders:read'] } });
-    const found = lintKongOidc(config, { token: token('0oa-billing'), consumers: consumerContext(model) }).find((f) => f.rule === 'consumer-required')!;
+    const token = (cid: string) => ({
+      kind: 'jwt' as const,
+      claims: { iss: 'https://example.okta.com/oauth2/default', cid, sub: cid, scp: ['orders:read'] },
+    });
+    const found = lintKongOidc(config, { token: token('0oa-billing'), consumers: consumerContext(model) }).find(
+      (f) => f.rule === 'consumer-required',
+    )!;
     assert.equal(found.severity, 'info');
     assert.match(found.message, /maps to consumer 0oa-billing\.$/);
-    const missing = lintKongOidc(config, { token: token('0oa-unknown'), consumers: consumerContext(model) }).find((f) => f.rule === 'consumer-required')!;
+    const missing = lintKongOidc(config, { token: token('0oa-unknown'), consumers: consumerContext(model) }).find(
+      (f) => f.rule === 'consumer-required',
+    )!;
     assert.equal(missing.severity, 'error');
-    assert.match(missing.evidence!, /^3 consumers read from Kong Admin API http:\/\/127\.0\.0\.1:\d+ \(Kong 3\.9\.1\)$/);
+    assert.match(
+      missing.evidence!,
+      /^3 consumers read from Kong Admin API http:\/\/127\.0\.0\.1:\d+ \(Kong 3\.9\.1\)$/,
+    );
   });
 
   for (const status of [403, 404] as const) {
@@ -77,10 +103,18 @@ describe('Kong Admin API reader', () => {
       const said = status === 403 ? '"You do not have permissions to read this resource"' : '"Not found"';
       assert.equal(model.consumersUnavailable, `the Kong Admin API answered ${status} (${said}) for /consumers`);
       assert.equal(model.warnings.length, 1);
-      assert.match(model.warnings[0]!, /^Consumers could not be read \(the Kong Admin API answered \d+ .*\), so checks that need them \(consumer_claim mapping\) cannot tell whether a consumer exists/);
+      assert.match(
+        model.warnings[0]!,
+        /^Consumers could not be read \(the Kong Admin API answered \d+ .*\), so checks that need them \(consumer_claim mapping\) cannot tell whether a consumer exists/,
+      );
       const config = { ...model.routes.find((r) => r.name === 'orders')!.oidc!.config, consumer_claim: ['cid'] };
-      const finding = lintKongOidc(config, { consumers: consumerContext(model) }).find((f) => f.rule === 'consumer-required')!;
-      assert.match(finding.evidence!, /^the consumers could not be read \(the Kong Admin API answered \d+ .*\), so whether one matches is unknown$/);
+      const finding = lintKongOidc(config, { consumers: consumerContext(model) }).find(
+        (f) => f.rule === 'consumer-required',
+      )!;
+      assert.match(
+        finding.evidence!,
+        /^the consumers could not be read \(the Kong Admin API answered \d+ .*\), so whether one matches is unknown$/,
+      );
     });
   }
 
@@ -97,7 +131,10 @@ describe('Kong Admin API reader', () => {
     assert.equal(model.routes.length, 5);
     assert.equal(model.consumers.length, 3);
     // Entities under the workspace; the version from the Admin API's root.
-    assert.ok(server.requests.filter((r) => r.url !== '/').every((r) => r.url.startsWith('/team-a/')), server.requests.map((r) => r.url).join(' '));
+    assert.ok(
+      server.requests.filter((r) => r.url !== '/').every((r) => r.url.startsWith('/team-a/')),
+      server.requests.map((r) => r.url).join(' '),
+    );
     assert.equal(server.requests.filter((r) => r.url === '/').length, 1);
   });
 
@@ -112,7 +149,11 @@ describe('Kong Admin API reader', () => {
   it('reads over https with the CA passed through the per-request options', async () => {
     const pki = testPki();
     const server = await start({ tls: pki.leaf });
-    const model = await readKongAdmin(client(), { adminUrl: server.url, token: ADMIN_TOKEN, httpOptions: { ca: pki.ca.cert } });
+    const model = await readKongAdmin(client(), {
+      adminUrl: server.url,
+      token: ADMIN_TOKEN,
+      httpOptions: { ca: pki.ca.cert },
+    });
     assert.equal(model.services.length, 3);
     const error = await rejection(readKongAdmin(client(), { adminUrl: server.url, token: ADMIN_TOKEN }));
     assert.equal(error.code, 'tls.unknown_ca');
@@ -123,22 +164,32 @@ describe('Kong Admin API reader', () => {
     const error = await rejection(readKongAdmin(client(), { adminUrl: server.url, token: 'wrong-token-value' }));
     assert.equal(error.code, 'gateway.admin_unauthorized');
     assert.equal(error.status, 401);
-    assert.match(error.message, /^The Kong Admin API refused the request to http:\/\/127\.0\.0\.1:\d+\/services\?size=1000 with 401 \("Invalid RBAC credentials\. Token or User credentials required"\)/);
+    assert.match(
+      error.message,
+      /^The Kong Admin API refused the request to http:\/\/127\.0\.0\.1:\d+\/services\?size=1000 with 401 \("Invalid RBAC credentials\. Token or User credentials required"\)/,
+    );
     assert.match(error.hint!, /Kong-Admin-Token/);
     assert.ok(!error.message.includes('wrong-token-value') && !error.hint!.includes('wrong-token-value'));
   });
 
   it('404 for an unknown workspace: gateway.admin_not_found with a hint about the workspace', async () => {
     const server = await start();
-    const error = await rejection(readKongAdmin(client(), { adminUrl: server.url, token: ADMIN_TOKEN, workspace: 'nope' }));
+    const error = await rejection(
+      readKongAdmin(client(), { adminUrl: server.url, token: ADMIN_TOKEN, workspace: 'nope' }),
+    );
     assert.equal(error.code, 'gateway.admin_not_found');
-    assert.match(error.message, /^The Kong Admin API answered 404 Not Found for http:\/\/127\.0\.0\.1:\d+\/nope\/services\?size=1000 \("Not found"\)\.$/);
+    assert.match(
+      error.message,
+      /^The Kong Admin API answered 404 Not Found for http:\/\/127\.0\.0\.1:\d+\/nope\/services\?size=1000 \("Not found"\)\.$/,
+    );
     assert.match(error.hint!, /workspace/);
   });
 
   it('a slow Admin API times out with the HTTP layer code and an Admin API hint', async () => {
     const server = await start({ mode: 'slow' });
-    const error = await rejection(readKongAdmin(client(), { adminUrl: server.url, token: ADMIN_TOKEN, httpOptions: { headersTimeout: 150 } }));
+    const error = await rejection(
+      readKongAdmin(client(), { adminUrl: server.url, token: ADMIN_TOKEN, httpOptions: { headersTimeout: 150 } }),
+    );
     assert.equal(error.code, 'http.timeout.headers');
     assert.match(error.message, /Kong Admin API \/services/);
     assert.match(error.hint!, /^The Kong Admin API could not be reached/);

@@ -51,7 +51,9 @@ describe('Apache mod_auth_openidc config reader', () => {
   });
 
   it('maps a positive introspection interval onto a cache TTL, and AcceptTokenAs onto token locations', () => {
-    const model = readApacheConf(conf('OIDCOAuthTokenIntrospectionInterval 300\nOIDCOAuthAcceptTokenAs header query cookie:at'));
+    const model = readApacheConf(
+      conf('OIDCOAuthTokenIntrospectionInterval 300\nOIDCOAuthAcceptTokenAs header query cookie:at'),
+    );
     const config = model.routes[0]!.oidc!.config;
     assert.equal(config.cache_introspection, true);
     assert.equal(config.cache_ttl_max, 300);
@@ -75,7 +77,10 @@ describe('Apache mod_auth_openidc config reader', () => {
     assert.match(finding!.message, /takes REMOTE_USER from "sub".*refused with 401, and only the error log says why/);
     const withToken = apacheFindings(route, { claims: { client_id: '0oa1', scope: 'orders:read' } });
     assert.equal(withToken[0]?.severity, 'error');
-    assert.match(withToken[0]!.message, /^This token has no "sub" claim, so mod_auth_openidc cannot set REMOTE_USER and answers 401/);
+    assert.match(
+      withToken[0]!.message,
+      /^This token has no "sub" claim, so mod_auth_openidc cannot set REMOTE_USER and answers 401/,
+    );
     assert.deepEqual(apacheFindings(route, { claims: { sub: 'u1' } }), []);
   });
 
@@ -129,8 +134,16 @@ describe('Apache mod_auth_openidc config reader', () => {
   });
 
   it('an unclosed section is an error with its line', () => {
-    assert.throws(() => parseApacheConf('Listen 80\n<Location /a>\nAuthType oauth20\n', 'broken.conf'), (error: OidcError) => error.code === 'gateway.apache_syntax' && error.message === 'Apache config broken.conf: <Location> opened on line 2 is never closed.');
-    assert.throws(() => parseApacheConf('<Location /a>\n</Directory>\n', 'broken.conf'), (error: OidcError) => /line 2: <\/Directory> closes <Location> opened on line 1/.test(error.message));
+    assert.throws(
+      () => parseApacheConf('Listen 80\n<Location /a>\nAuthType oauth20\n', 'broken.conf'),
+      (error: OidcError) =>
+        error.code === 'gateway.apache_syntax' &&
+        error.message === 'Apache config broken.conf: <Location> opened on line 2 is never closed.',
+    );
+    assert.throws(
+      () => parseApacheConf('<Location /a>\n</Directory>\n', 'broken.conf'),
+      (error: OidcError) => /line 2: <\/Directory> closes <Location> opened on line 1/.test(error.message),
+    );
   });
 
   it('joins continuation lines and notes Include files it does not follow', () => {

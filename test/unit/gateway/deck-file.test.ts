@@ -37,7 +37,10 @@ describe('decK file reader', () => {
     const invoices = route(model, 'invoices');
     assert.equal(invoices.oidc?.scope, 'route');
     assert.deepEqual(invoices.oidc!.config.scopes_required, ['invoices:read']);
-    assert.deepEqual(invoices.oidc!.shadows.map((s) => s.scope), ['service', 'global']);
+    assert.deepEqual(
+      invoices.oidc!.shadows.map((s) => s.scope),
+      ['service', 'global'],
+    );
 
     const byId = route(model, 'invoice-by-id');
     assert.equal(byId.oidc?.scope, 'service');
@@ -51,7 +54,10 @@ describe('decK file reader', () => {
 
     const status = route(model, 'status');
     assert.equal(status.service, 'health');
-    assert.deepEqual(status.authPlugins.map((p) => `${p.name}/${p.scope}`), ['key-auth/route', 'openid-connect/global']);
+    assert.deepEqual(
+      status.authPlugins.map((p) => `${p.name}/${p.scope}`),
+      ['key-auth/route', 'openid-connect/global'],
+    );
     // The consumer-scoped plugin applies to one consumer only, never as the route's config.
     assert.ok(model.routes.every((r) => r.oidc?.config.issuer !== 'https://partner.example.com'));
     assert.deepEqual(model.consumers, [{ username: 'partner-app', custom_id: '0oa-partner' }]);
@@ -66,14 +72,19 @@ describe('decK file reader', () => {
   });
 
   it('names routes without a name after their service, as decK does not require names', () => {
-    const parsed = parseDeckFile('_format_version: "3.0"\nservices:\n  - name: s\n    url: http://u\n    routes:\n      - paths: [/a]\n');
+    const parsed = parseDeckFile(
+      '_format_version: "3.0"\nservices:\n  - name: s\n    url: http://u\n    routes:\n      - paths: [/a]\n',
+    );
     assert.equal(parsed.entities.routes[0]!.name, 's-route-1');
   });
 
   it('an unknown _format_version says which versions are supported', () => {
     const error = thrown(() => readDeckFile('_format_version: "1.1"\nservices: []\n', 'old.yaml'));
     assert.equal(error.code, 'gateway.deck_version');
-    assert.match(error.message, /^decK file old\.yaml line 1: _format_version is "1\.1", which this reader does not understand\. Supported: "3\.0"\.$/);
+    assert.match(
+      error.message,
+      /^decK file old\.yaml line 1: _format_version is "1\.1", which this reader does not understand\. Supported: "3\.0"\.$/,
+    );
     assert.match(error.hint!, /deck file convert/);
   });
 
@@ -84,10 +95,14 @@ describe('decK file reader', () => {
   });
 
   it('a wrongly typed field is reported with its line and path', () => {
-    const text = '_format_version: "3.0"\nservices:\n  - name: orders\n    url: http://u\n    routes:\n      - name: r\n        paths: /orders\n';
+    const text =
+      '_format_version: "3.0"\nservices:\n  - name: orders\n    url: http://u\n    routes:\n      - name: r\n        paths: /orders\n';
     const error = thrown(() => readDeckFile(text, 'bad.yaml'));
     assert.equal(error.code, 'gateway.deck_invalid');
-    assert.equal(error.message, 'decK file bad.yaml line 7: services[0].routes[0].paths must be a list of strings, got the string "/orders".');
+    assert.equal(
+      error.message,
+      'decK file bad.yaml line 7: services[0].routes[0].paths must be a list of strings, got the string "/orders".',
+    );
     assert.equal(error.where, 'bad.yaml:7');
   });
 
@@ -99,9 +114,14 @@ describe('decK file reader', () => {
   });
 
   it('a YAML syntax error gives the line', () => {
-    const error = thrown(() => readDeckFile('_format_version: "3.0"\nservices:\n  - name: a\n    url: b: c\n', 'syntax.yaml'));
+    const error = thrown(() =>
+      readDeckFile('_format_version: "3.0"\nservices:\n  - name: a\n    url: b: c\n', 'syntax.yaml'),
+    );
     assert.equal(error.code, 'gateway.deck_syntax');
-    assert.match(error.message, /^decK file syntax\.yaml line 4 is not valid YAML or JSON: Nested mappings are not allowed/);
+    assert.match(
+      error.message,
+      /^decK file syntax\.yaml line 4 is not valid YAML or JSON: Nested mappings are not allowed/,
+    );
   });
 
   it('services must be a list', () => {
@@ -114,7 +134,10 @@ describe('decK file reader', () => {
       fc.property(fc.array(fc.stringMatching(/^\/[a-z0-9/_-]{0,20}$/), { minLength: 1, maxLength: 5 }), (paths) => {
         const text = `_format_version: "3.0"\nservices:\n  - name: s\n    url: http://u\n    routes:\n      - name: r\n        paths: ${JSON.stringify(paths)}\n`;
         const model = readDeckFile(text);
-        assert.deepEqual(routeUrls(model.routes[0]!, 'http://gw:8000/'), paths.map((p) => `http://gw:8000${p}`));
+        assert.deepEqual(
+          routeUrls(model.routes[0]!, 'http://gw:8000/'),
+          paths.map((p) => `http://gw:8000${p}`),
+        );
       }),
       { numRuns: 50 },
     );

@@ -9,36 +9,64 @@ import { CONTROL_PLANE_ID, KONNECT_PAT, startKongServer } from '../../support/ko
 import { closeAfterEach } from '../../support/close-after-each';
 import { rejection } from '../../support/rejection';
 
-
 describe('Konnect reader', () => {
   const opened = closeAfterEach();
   const start = async (options: KongServerOptions = {}) => opened(await startKongServer(options));
-  const client = (options: Parameters<typeof createHttpClient>[0] = {}) => opened(createHttpClient({ env: {}, ...options }));
+  const client = (options: Parameters<typeof createHttpClient>[0] = {}) =>
+    opened(createHttpClient({ env: {}, ...options }));
 
   it('maps regions to their API URLs and refuses unknown ones', () => {
     assert.equal(konnectBaseUrl('us'), 'https://us.api.konghq.com');
     assert.equal(konnectBaseUrl('EU'), 'https://eu.api.konghq.com');
     assert.equal(konnectBaseUrl('au'), 'https://au.api.konghq.com');
     assert.equal(konnectBaseUrl('global'), 'https://global.api.konghq.com');
-    assert.throws(() => konnectBaseUrl('mars'), (error: OidcError) => error.code === 'gateway.konnect_region' && /"mars" is not a Konnect region/.test(error.message) && /us, eu, au, global/.test(error.hint!));
+    assert.throws(
+      () => konnectBaseUrl('mars'),
+      (error: OidcError) =>
+        error.code === 'gateway.konnect_region' &&
+        /"mars" is not a Konnect region/.test(error.message) &&
+        /us, eu, au, global/.test(error.hint!),
+    );
   });
 
   it('finds the control plane by name, then reads every page of its core entities with the PAT as Bearer', async () => {
     const server = await start({ pageSize: 2 });
     const seen: HttpExchange[] = [];
-    const model = await readKonnect(client({ onExchange: (e) => seen.push(e) }), { region: 'us', controlPlane: 'quickstart', token: KONNECT_PAT, baseUrl: server.url, pageSize: 2 });
+    const model = await readKonnect(client({ onExchange: (e) => seen.push(e) }), {
+      region: 'us',
+      controlPlane: 'quickstart',
+      token: KONNECT_PAT,
+      baseUrl: server.url,
+      pageSize: 2,
+    });
     assert.equal(model.source.kind, 'konnect');
-    assert.match(model.source.description, /^Konnect control plane quickstart \(7f9fd312-a987-4628-b4c5-bb4f4fddd5f7\)/);
+    assert.match(
+      model.source.description,
+      /^Konnect control plane quickstart \(7f9fd312-a987-4628-b4c5-bb4f4fddd5f7\)/,
+    );
     assert.match(server.requests[0]!.url, /^\/v2\/control-planes\?filter%5Bname%5D%5Beq%5D=quickstart$/);
     const nodes = `/v2/control-planes/${CONTROL_PLANE_ID}/nodes?page%5Bsize%5D=100`;
-    assert.ok(server.requests.slice(1).filter((r) => r.url !== nodes).every((r) => r.url.startsWith(`/v2/control-planes/${CONTROL_PLANE_ID}/core-entities/`)));
+    assert.ok(
+      server.requests
+        .slice(1)
+        .filter((r) => r.url !== nodes)
+        .every((r) => r.url.startsWith(`/v2/control-planes/${CONTROL_PLANE_ID}/core-entities/`)),
+    );
     assert.equal(server.requests.length, 1 + 2 + 3 + 2 + 2 + 1);
     // And the data plane nodes once, for the oldest Kong version the config runs on.
     assert.equal(server.requests.filter((r) => r.url === nodes).length, 1);
     assert.equal(model.gatewayVersion, '3.12.0.1');
     assert.match(model.source.description, /\(oldest data plane: Kong 3\.12\.0\.1\)$/);
-    assert.ok(server.requests.some((r) => new RegExp(`^/v2/control-planes/${CONTROL_PLANE_ID}/core-entities/consumers\\?size=2&offset=`).test(r.url)), 'the second page of consumers was not read');
-    assert.deepEqual(model.consumers.map((c) => c.id), ['c1', 'c2', 'c3']);
+    assert.ok(
+      server.requests.some((r) =>
+        new RegExp(`^/v2/control-planes/${CONTROL_PLANE_ID}/core-entities/consumers\\?size=2&offset=`).test(r.url),
+      ),
+      'the second page of consumers was not read',
+    );
+    assert.deepEqual(
+      model.consumers.map((c) => c.id),
+      ['c1', 'c2', 'c3'],
+    );
     assert.deepEqual(model.warnings, []);
     assert.ok(server.requests.every((r) => r.headers.authorization === `Bearer ${KONNECT_PAT}`));
     assert.ok(seen.every((e) => e.secrets.includes(KONNECT_PAT)));
@@ -50,7 +78,12 @@ describe('Konnect reader', () => {
   it('reads the routes without a version when the nodes cannot be read or report none', async () => {
     for (const nodeVersions of [null, []]) {
       const server = await start({ nodeVersions });
-      const model = await readKonnect(client(), { region: 'us', controlPlane: 'quickstart', token: KONNECT_PAT, baseUrl: server.url });
+      const model = await readKonnect(client(), {
+        region: 'us',
+        controlPlane: 'quickstart',
+        token: KONNECT_PAT,
+        baseUrl: server.url,
+      });
       assert.equal(model.routes.length, 5);
       assert.equal(model.gatewayVersion, undefined, JSON.stringify(nodeVersions));
       assert.deepEqual(model.warnings, []);
@@ -59,42 +92,74 @@ describe('Konnect reader', () => {
 
   it('a 403 on consumers (a token whose role may not read them) leaves them out and says why', async () => {
     const server = await start({ consumers: 403 });
-    const model = await readKonnect(client(), { region: 'us', controlPlane: 'quickstart', token: KONNECT_PAT, baseUrl: server.url });
+    const model = await readKonnect(client(), {
+      region: 'us',
+      controlPlane: 'quickstart',
+      token: KONNECT_PAT,
+      baseUrl: server.url,
+    });
     assert.equal(model.routes.length, 5);
     assert.deepEqual(model.consumers, []);
-    assert.equal(model.consumersUnavailable, 'the Konnect API answered 403 ("You do not have permission to perform this action") for /consumers');
+    assert.equal(
+      model.consumersUnavailable,
+      'the Konnect API answered 403 ("You do not have permission to perform this action") for /consumers',
+    );
     assert.match(model.warnings[0]!, /^Consumers could not be read \(the Konnect API answered 403/);
     const config = { ...model.routes.find((r) => r.name === 'invoices')!.oidc!.config, consumer_claim: ['sub'] };
-    const finding = lintKongOidc(config, { consumers: consumerContext(model) }).find((f) => f.rule === 'consumer-required')!;
+    const finding = lintKongOidc(config, { consumers: consumerContext(model) }).find(
+      (f) => f.rule === 'consumer-required',
+    )!;
     assert.match(finding.evidence!, /^the consumers could not be read \(the Konnect API answered 403/);
   });
 
   it('a 404 on consumers is not a failure either', async () => {
     const server = await start({ consumers: 404 });
-    const model = await readKonnect(client(), { region: 'us', controlPlane: CONTROL_PLANE_ID, token: KONNECT_PAT, baseUrl: server.url });
+    const model = await readKonnect(client(), {
+      region: 'us',
+      controlPlane: CONTROL_PLANE_ID,
+      token: KONNECT_PAT,
+      baseUrl: server.url,
+    });
     assert.equal(model.services.length, 3);
     assert.match(model.consumersUnavailable!, /^the Konnect API answered 404 \("Not Found"\) for \/consumers$/);
   });
 
   it('takes a control plane id as is', async () => {
     const server = await start();
-    const model = await readKonnect(client(), { region: 'eu', controlPlane: CONTROL_PLANE_ID, token: KONNECT_PAT, baseUrl: server.url });
+    const model = await readKonnect(client(), {
+      region: 'eu',
+      controlPlane: CONTROL_PLANE_ID,
+      token: KONNECT_PAT,
+      baseUrl: server.url,
+    });
     assert.equal(model.services.length, 3);
     assert.ok(!server.requests.some((r) => r.url.startsWith('/v2/control-planes?')));
   });
 
   it('401 for a bad PAT: gateway.konnect_unauthorized with the server detail, never the token', async () => {
     const server = await start();
-    const error = await rejection(readKonnect(client(), { region: 'us', controlPlane: 'quickstart', token: 'kpat_wrong_token_value', baseUrl: server.url }));
+    const error = await rejection(
+      readKonnect(client(), {
+        region: 'us',
+        controlPlane: 'quickstart',
+        token: 'kpat_wrong_token_value',
+        baseUrl: server.url,
+      }),
+    );
     assert.equal(error.code, 'gateway.konnect_unauthorized');
-    assert.match(error.message, /^The Konnect API refused the request to .* with 401 \("Invalid credentials"\): the token is missing, wrong or lacks permission\.$/);
+    assert.match(
+      error.message,
+      /^The Konnect API refused the request to .* with 401 \("Invalid credentials"\): the token is missing, wrong or lacks permission\.$/,
+    );
     assert.match(error.hint!, /personal access token/);
     assert.ok(!error.toUserMessage().includes('kpat_wrong_token_value'));
   });
 
   it('an unknown control plane name says so, with a hint about names and regions', async () => {
     const server = await start();
-    const error = await rejection(readKonnect(client(), { region: 'us', controlPlane: 'prod', token: KONNECT_PAT, baseUrl: server.url }));
+    const error = await rejection(
+      readKonnect(client(), { region: 'us', controlPlane: 'prod', token: KONNECT_PAT, baseUrl: server.url }),
+    );
     assert.equal(error.code, 'gateway.konnect_control_plane_not_found');
     assert.match(error.message, /^No control plane named "prod"/);
     assert.match(error.hint!, /case-sensitive.*region/);
@@ -102,15 +167,33 @@ describe('Konnect reader', () => {
 
   it('404 for an unknown control plane id: gateway.konnect_not_found', async () => {
     const server = await start();
-    const error = await rejection(readKonnect(client(), { region: 'us', controlPlane: '00000000-0000-4000-8000-000000000000', token: KONNECT_PAT, baseUrl: server.url }));
+    const error = await rejection(
+      readKonnect(client(), {
+        region: 'us',
+        controlPlane: '00000000-0000-4000-8000-000000000000',
+        token: KONNECT_PAT,
+        baseUrl: server.url,
+      }),
+    );
     assert.equal(error.code, 'gateway.konnect_not_found');
-    assert.match(error.message, /^The Konnect API answered 404 Not Found for .*\/v2\/control-planes\/00000000-0000-4000-8000-000000000000\/core-entities\/services\?size=1000 \("Not Found"\)\.$/);
+    assert.match(
+      error.message,
+      /^The Konnect API answered 404 Not Found for .*\/v2\/control-planes\/00000000-0000-4000-8000-000000000000\/core-entities\/services\?size=1000 \("Not Found"\)\.$/,
+    );
     assert.match(error.hint!, /region/);
   });
 
   it('a slow Konnect API times out with the HTTP code and a Konnect hint', async () => {
     const server = await start({ mode: 'slow' });
-    const error = await rejection(readKonnect(client(), { region: 'us', controlPlane: CONTROL_PLANE_ID, token: KONNECT_PAT, baseUrl: server.url, httpOptions: { headersTimeout: 150 } }));
+    const error = await rejection(
+      readKonnect(client(), {
+        region: 'us',
+        controlPlane: CONTROL_PLANE_ID,
+        token: KONNECT_PAT,
+        baseUrl: server.url,
+        httpOptions: { headersTimeout: 150 },
+      }),
+    );
     assert.equal(error.code, 'http.timeout.headers');
     assert.match(error.message, /Konnect API \/services/);
     assert.match(error.hint!, /^The Konnect API could not be reached/);
@@ -118,7 +201,9 @@ describe('Konnect reader', () => {
 
   it('a dropped connection keeps the HTTP layer code', async () => {
     const server = await start({ mode: 'drop' });
-    const error = await rejection(readKonnect(client(), { region: 'us', controlPlane: 'quickstart', token: KONNECT_PAT, baseUrl: server.url }));
+    const error = await rejection(
+      readKonnect(client(), { region: 'us', controlPlane: 'quickstart', token: KONNECT_PAT, baseUrl: server.url }),
+    );
     assert.equal(error.code, 'http.connection_reset');
     assert.match(error.hint!, /Konnect API could not be reached/);
   });

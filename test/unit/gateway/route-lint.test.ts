@@ -23,29 +23,43 @@ describe('gateway route lint', () => {
     assert.equal(finding.field, 'config.client_secret[0]');
     assert.equal(finding.message, 'A client secret is written in plain text in the configuration file.');
     const vault = readDeckFile(readFileSync(join(FIXTURES, 'gateway', 'vault-refs.json'), 'utf8'));
-    assert.equal(lintGatewayRoute(vault.routes[0]!, vault).find((f) => f.rule === 'plaintext-client-secret'), undefined);
+    assert.equal(
+      lintGatewayRoute(vault.routes[0]!, vault).find((f) => f.rule === 'plaintext-client-secret'),
+      undefined,
+    );
   });
 
   it("judges a left-out ssl_verify by the gateway's version when the source knows it", () => {
     const deck = readDeckFile(readFileSync(join(FIXTURES, 'gateway', 'bearer-scopes.yaml'), 'utf8'));
     const route = deck.routes.find((r) => r.oidc && r.oidc.config.ssl_verify === undefined);
     assert.ok(route, 'the fixture has no route that leaves ssl_verify out');
-    const severity = (gatewayVersion?: string) => lintGatewayRoute(route, { ...deck, ...(gatewayVersion ? { gatewayVersion } : {}) }).find((f) => f.rule === 'ssl-verify-off')?.severity;
+    const severity = (gatewayVersion?: string) =>
+      lintGatewayRoute(route, { ...deck, ...(gatewayVersion ? { gatewayVersion } : {}) }).find(
+        (f) => f.rule === 'ssl-verify-off',
+      )?.severity;
     assert.equal(severity(), 'info');
     assert.equal(severity('3.4.2'), 'warning');
     assert.equal(severity('3.14.0.0'), undefined);
   });
 
   it('plugin-shadowed tells which less specific plugin never runs on the route', () => {
-    const deck = readDeckFile(readFileSync(join(FIXTURES, 'gateway', 'bearer-scopes.yaml'), 'utf8'), 'bearer-scopes.yaml');
+    const deck = readDeckFile(
+      readFileSync(join(FIXTURES, 'gateway', 'bearer-scopes.yaml'), 'utf8'),
+      'bearer-scopes.yaml',
+    );
     const invoices = deck.routes.find((r) => r.name === 'invoices')!;
     const shadowed = lintGatewayRoute(invoices, deck).filter((f) => f.rule === 'plugin-shadowed');
     assert.equal(shadowed.length, 2);
-    assert.match(shadowed[0]!.message, /^The service-level openid-connect plugin \(bearer-scopes\.yaml line 10 \(services\[0\]\.plugins\[0\]\)\) does not apply to this route: Kong runs only the most specific one, the route-level plugin/);
+    assert.match(
+      shadowed[0]!.message,
+      /^The service-level openid-connect plugin \(bearer-scopes\.yaml line 10 \(services\[0\]\.plugins\[0\]\)\) does not apply to this route: Kong runs only the most specific one, the route-level plugin/,
+    );
   });
 
   it('route-unprotected for a route with no auth plugin at all; nothing for a key-auth route', () => {
-    const deck = readDeckFile('_format_version: "3.0"\nservices:\n  - name: s\n    url: http://u\n    routes:\n      - name: open\n        paths: [/open]\n');
+    const deck = readDeckFile(
+      '_format_version: "3.0"\nservices:\n  - name: s\n    url: http://u\n    routes:\n      - name: open\n        paths: [/open]\n',
+    );
     const [finding] = lintGatewayRoute(deck.routes[0]!, deck);
     assert.equal(finding?.rule, 'route-unprotected');
     assert.match(finding!.message, /^No openid-connect plugin applies to route open/);
@@ -83,7 +97,10 @@ services:
     const auth = results[1]!.findings.find((f) => f.rule === 'introspection-auth-unsupported')!;
     assert.match(auth.message, /client_secret_post, which the IdP does not support/);
     const only = await lintGateway(http, model, { route: 'b', issuer: server.issuer });
-    assert.deepEqual(only.map((r) => r.route.name), ['b']);
+    assert.deepEqual(
+      only.map((r) => r.route.name),
+      ['b'],
+    );
     assert.equal(only[0]!.findings.find((f) => f.rule === 'issuer-mismatch')?.field, 'config.issuer');
   });
 
@@ -92,11 +109,16 @@ services:
     closers.push(server.close);
     const http = createHttpClient({ env: {} });
     closers.push(() => http.close());
-    const model = readDeckFile(`_format_version: "3.0"\nplugins:\n  - name: openid-connect\n    config:\n      issuer: ${server.url}/oauth2/x\nroutes:\n  - name: r\n    paths: [/r]\n`);
+    const model = readDeckFile(
+      `_format_version: "3.0"\nplugins:\n  - name: openid-connect\n    config:\n      issuer: ${server.url}/oauth2/x\nroutes:\n  - name: r\n    paths: [/r]\n`,
+    );
     const [result] = await lintGateway(http, model);
     const failed = result!.findings.find((f) => f.rule === 'discovery-failed')!;
     assert.equal(failed.severity, 'warning');
-    assert.match(failed.message, new RegExp(`^The IdP's discovery document for ${server.url}/oauth2/x could not be fetched`));
+    assert.match(
+      failed.message,
+      new RegExp(`^The IdP's discovery document for ${server.url}/oauth2/x could not be fetched`),
+    );
     assert.ok(result!.findings.some((f) => f.rule === 'auth-methods-default'));
 
     // An issuer the person named (--issuer) that cannot be discovered is an error: nothing was checked against it.
@@ -107,7 +129,9 @@ services:
   });
 
   it('Apache routes are discovered through the issuer guessed from an Okta-shaped introspection endpoint', () => {
-    const model = readApacheConf('OIDCOAuthIntrospectionEndpoint https://example.okta.com/oauth2/default/v1/introspect\n<Location /a>\nAuthType oauth20\n</Location>\n');
+    const model = readApacheConf(
+      'OIDCOAuthIntrospectionEndpoint https://example.okta.com/oauth2/default/v1/introspect\n<Location /a>\nAuthType oauth20\n</Location>\n',
+    );
     assert.equal(issuerForRoute(model.routes[0]!), 'https://example.okta.com/oauth2/default');
     assert.equal(issuerForRoute(model.routes[0]!, 'https://other.example'), 'https://other.example');
   });

@@ -23,14 +23,22 @@ function withCode(code: string, message = code): Error {
 
 describe('classifyFailure', () => {
   it('recognises DNS failures, also inside a cause', () => {
-    const failure = classifyFailure(Object.assign(new Error('fetch failed'), { cause: withCode('ENOTFOUND', 'getaddrinfo ENOTFOUND idp.example.com') }), ctx);
+    const failure = classifyFailure(
+      Object.assign(new Error('fetch failed'), {
+        cause: withCode('ENOTFOUND', 'getaddrinfo ENOTFOUND idp.example.com'),
+      }),
+      ctx,
+    );
     assert.equal(failure.code, 'http.dns');
     assert.match(failure.message, /"idp\.example\.com".*token endpoint/);
     assert.match(failure.hint, /DNS/);
   });
 
   it('looks inside AggregateErrors from happy-eyeballs connects', () => {
-    const failure = classifyFailure(new AggregateError([withCode('ECONNREFUSED'), withCode('ECONNREFUSED')], 'all failed'), ctx);
+    const failure = classifyFailure(
+      new AggregateError([withCode('ECONNREFUSED'), withCode('ECONNREFUSED')], 'all failed'),
+      ctx,
+    );
     assert.equal(failure.code, 'http.connection_refused');
     assert.match(failure.message, /idp\.example\.com:443/);
   });
@@ -55,20 +63,26 @@ describe('classifyFailure', () => {
   });
 
   it('blames the proxy when a proxied tunnel is refused', () => {
-    const failure = classifyFailure(withCode('UND_ERR_ABORTED', 'Proxy response (407) !== 200 when HTTP Tunneling'), { ...ctx, proxy: 'http://proxy.test:3128' });
+    const failure = classifyFailure(withCode('UND_ERR_ABORTED', 'Proxy response (407) !== 200 when HTTP Tunneling'), {
+      ...ctx,
+      proxy: 'http://proxy.test:3128',
+    });
     assert.equal(failure.code, 'http.proxy');
     assert.match(failure.message, /proxy\.test:3128/);
   });
 
   it('starts every message with the target, capitalised where it opens the sentence', () => {
     const failure = classifyFailure(withCode('UND_ERR_HEADERS_TIMEOUT'), ctx);
-    assert.match(failure.message, /^The token endpoint \(https:\/\/idp\.example\.com\/oauth2\/v1\/token\) accepted the request/);
+    assert.match(
+      failure.message,
+      /^The token endpoint \(https:\/\/idp\.example\.com\/oauth2\/v1\/token\) accepted the request/,
+    );
   });
 
-  describe('through a proxy, connect-level failures are the proxy\'s', () => {
+  describe("through a proxy, connect-level failures are the proxy's", () => {
     const proxied: FailureContext = { ...ctx, proxy: 'http://proxy.corp.test:3128' };
 
-    it('names the proxy and the target, not the target\'s host, for each connect-level code', () => {
+    it("names the proxy and the target, not the target's host, for each connect-level code", () => {
       const cases: Array<[string, RegExp]> = [
         ['ECONNREFUSED', /nothing accepts connections on proxy\.corp\.test:3128/],
         ['ENOTFOUND', /its host name "proxy\.corp\.test" could not be resolved \(DNS\)/],
@@ -77,7 +91,11 @@ describe('classifyFailure', () => {
       for (const [code, why] of cases) {
         const failure = classifyFailure(withCode(code, `connect ${code} 10.0.0.1:3128`), proxied);
         assert.equal(failure.code, 'http.proxy_unreachable', code);
-        assert.match(failure.message, /^Could not reach the proxy http:\/\/proxy\.corp\.test:3128 to send the request to the token endpoint \(https:\/\/idp\.example\.com\/oauth2\/v1\/token\): /, code);
+        assert.match(
+          failure.message,
+          /^Could not reach the proxy http:\/\/proxy\.corp\.test:3128 to send the request to the token endpoint \(https:\/\/idp\.example\.com\/oauth2\/v1\/token\): /,
+          code,
+        );
         assert.match(failure.message, why, code);
         assert.doesNotMatch(failure.message, /idp\.example\.com:443|"idp\.example\.com"/, code);
         assert.match(failure.hint, /Check the proxy URL \(HTTPS_PROXY\) and that the proxy is running/, code);
@@ -94,10 +112,19 @@ describe('classifyFailure', () => {
     });
 
     it('an unusable proxy URL is blamed on the proxy, not on the target URL', () => {
-      const failure = classifyFailure(Object.assign(new Error('invalid url'), { code: 'UND_ERR_INVALID_ARG' }), { ...ctx, proxy: 'http://proxy.corp.test:3128/some/path' });
+      const failure = classifyFailure(Object.assign(new Error('invalid url'), { code: 'UND_ERR_INVALID_ARG' }), {
+        ...ctx,
+        proxy: 'http://proxy.corp.test:3128/some/path',
+      });
       assert.equal(failure.code, 'http.proxy');
-      assert.match(failure.message, /through the proxy http:\/\/proxy\.corp\.test:3128\/some\/path: the proxy URL is not valid \(it must be http\(s\):\/\/host:port, without a path\)/);
-      const unparsable = classifyFailure(Object.assign(new TypeError('Invalid URL'), { code: 'ERR_INVALID_URL' }), { ...ctx, proxy: '(invalid proxy URL)' });
+      assert.match(
+        failure.message,
+        /through the proxy http:\/\/proxy\.corp\.test:3128\/some\/path: the proxy URL is not valid \(it must be http\(s\):\/\/host:port, without a path\)/,
+      );
+      const unparsable = classifyFailure(Object.assign(new TypeError('Invalid URL'), { code: 'ERR_INVALID_URL' }), {
+        ...ctx,
+        proxy: '(invalid proxy URL)',
+      });
       assert.match(unparsable.message, /through the configured proxy: the proxy URL is not valid/);
     });
 
@@ -106,14 +133,27 @@ describe('classifyFailure', () => {
       await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
       const { port } = probe.address() as AddressInfo;
       await new Promise<void>((resolve) => probe.close(() => resolve()));
-      const client = createHttpClient({ env: {}, proxy: `http://bob:pr0xy-pa55word@127.0.0.1:${port}`, surface: 'cli' });
+      const client = createHttpClient({
+        env: {},
+        proxy: `http://bob:pr0xy-pa55word@127.0.0.1:${port}`,
+        surface: 'cli',
+      });
       try {
-        const error = await client.send({ method: 'GET', url: 'http://example.invalid/oauth2/default/.well-known/openid-configuration', label: 'discovery' }).then(
-          () => assert.fail('expected a failure'),
-          (e: unknown) => e as { code: string; message: string; hint: string },
-        );
+        const error = await client
+          .send({
+            method: 'GET',
+            url: 'http://example.invalid/oauth2/default/.well-known/openid-configuration',
+            label: 'discovery',
+          })
+          .then(
+            () => assert.fail('expected a failure'),
+            (e: unknown) => e as { code: string; message: string; hint: string },
+          );
         assert.equal(error.code, 'http.proxy_unreachable');
-        assert.equal(error.message, `Could not reach the proxy http://127.0.0.1:${port} to send the request to the discovery (http://example.invalid/oauth2/default/.well-known/openid-configuration): nothing accepts connections on 127.0.0.1:${port}.`);
+        assert.equal(
+          error.message,
+          `Could not reach the proxy http://127.0.0.1:${port} to send the request to the discovery (http://example.invalid/oauth2/default/.well-known/openid-configuration): nothing accepts connections on 127.0.0.1:${port}.`,
+        );
         assert.match(error.hint, /--proxy or HTTPS_PROXY/);
         assert.ok(!`${error.message} ${error.hint}`.includes('pr0xy-pa55word'), 'the proxy password is not shown');
         assert.ok(!`${error.message} ${error.hint}`.includes('bob'), 'the proxy user is not shown');
@@ -128,22 +168,59 @@ describe('classifyFailure', () => {
 
     it('the CLI names --ca, --insecure and --timeout', () => {
       const cli = { ...ctx, surface: 'cli' as const };
-      assert.equal(classifyFailure(unknownCa, cli).hint, 'If the server uses a private or corporate CA, add its PEM certificate with --ca FILE; use --insecure only as a last resort.');
-      assert.match(classifyFailure(withCode('UND_ERR_HEADERS_TIMEOUT'), cli).hint, /raise --timeout \(milliseconds\)\.$/);
+      assert.equal(
+        classifyFailure(unknownCa, cli).hint,
+        'If the server uses a private or corporate CA, add its PEM certificate with --ca FILE; use --insecure only as a last resort.',
+      );
+      assert.match(
+        classifyFailure(withCode('UND_ERR_HEADERS_TIMEOUT'), cli).hint,
+        /raise --timeout \(milliseconds\)\.$/,
+      );
       assert.match(classifyFailure(withCode('UND_ERR_BODY_TIMEOUT'), cli).hint, /raise --timeout \(milliseconds\)\.$/);
-      assert.match(classifyFailure(withCode('UND_ERR_CONNECT_TIMEOUT'), cli).hint, /\(--proxy or HTTPS_PROXY\); raise --timeout \(milliseconds\) if the network is merely slow\.$/);
-      assert.match(classifyFailure(withCode('ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED'), cli).hint, /--cert-file and --key-file/);
-      const all = ['UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT'].map((code) => classifyFailure(withCode(code), cli).hint).join(' ');
+      assert.match(
+        classifyFailure(withCode('UND_ERR_CONNECT_TIMEOUT'), cli).hint,
+        /\(--proxy or HTTPS_PROXY\); raise --timeout \(milliseconds\) if the network is merely slow\.$/,
+      );
+      assert.match(
+        classifyFailure(withCode('ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED'), cli).hint,
+        /--cert-file and --key-file/,
+      );
+      const all = [
+        'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+        'UND_ERR_HEADERS_TIMEOUT',
+        'UND_ERR_BODY_TIMEOUT',
+        'UND_ERR_CONNECT_TIMEOUT',
+      ]
+        .map((code) => classifyFailure(withCode(code), cli).hint)
+        .join(' ');
       assert.doesNotMatch(all, /insecureSkipTlsVerify|headersTimeout|bodyTimeout|connectTimeout|setting/);
     });
 
     it('VS Code names the oidcFlow.* settings', () => {
       const vscode = { ...ctx, surface: 'vscode' as const };
-      assert.equal(classifyFailure(unknownCa, vscode).hint, 'If the server uses a private or corporate CA, add its PEM certificate in the oidcFlow.caFile setting; turn on oidcFlow.insecureSkipTlsVerify only as a last resort.');
-      assert.match(classifyFailure(withCode('UND_ERR_HEADERS_TIMEOUT'), vscode).hint, /raise the oidcFlow\.timeoutMs setting\.$/);
-      assert.match(classifyFailure(withCode('UND_ERR_BODY_TIMEOUT'), vscode).hint, /raise the oidcFlow\.timeoutMs setting\.$/);
-      assert.match(classifyFailure(withCode('UND_ERR_CONNECT_TIMEOUT'), vscode).hint, /raise the oidcFlow\.timeoutMs setting if the network is merely slow\.$/);
-      assert.match(classifyFailure(withCode('UND_ERR_ABORTED', 'Proxy response (407) !== 200 when HTTP Tunneling'), { ...vscode, proxy: 'http://p.test:1' }).hint, /the oidcFlow\.proxy setting or HTTPS_PROXY/);
+      assert.equal(
+        classifyFailure(unknownCa, vscode).hint,
+        'If the server uses a private or corporate CA, add its PEM certificate in the oidcFlow.caFile setting; turn on oidcFlow.insecureSkipTlsVerify only as a last resort.',
+      );
+      assert.match(
+        classifyFailure(withCode('UND_ERR_HEADERS_TIMEOUT'), vscode).hint,
+        /raise the oidcFlow\.timeoutMs setting\.$/,
+      );
+      assert.match(
+        classifyFailure(withCode('UND_ERR_BODY_TIMEOUT'), vscode).hint,
+        /raise the oidcFlow\.timeoutMs setting\.$/,
+      );
+      assert.match(
+        classifyFailure(withCode('UND_ERR_CONNECT_TIMEOUT'), vscode).hint,
+        /raise the oidcFlow\.timeoutMs setting if the network is merely slow\.$/,
+      );
+      assert.match(
+        classifyFailure(withCode('UND_ERR_ABORTED', 'Proxy response (407) !== 200 when HTTP Tunneling'), {
+          ...vscode,
+          proxy: 'http://p.test:1',
+        }).hint,
+        /the oidcFlow\.proxy setting or HTTPS_PROXY/,
+      );
       assert.doesNotMatch(classifyFailure(unknownCa, vscode).hint, /--ca|--insecure/);
     });
 
@@ -158,20 +235,27 @@ describe('classifyFailure', () => {
       const clients = [createHttpClient({ env: {}, surface: 'cli' }), createHttpClient({ env: {}, surface: 'vscode' })];
       try {
         const hints = await Promise.all(
-          clients.map((client) => client.send({ method: 'GET', url: servers[0]!.url }).then(
-            () => assert.fail('expected an untrusted certificate'),
-            (e: unknown) => (e as { code: string; hint: string }),
-          )),
+          clients.map((client) =>
+            client.send({ method: 'GET', url: servers[0]!.url }).then(
+              () => assert.fail('expected an untrusted certificate'),
+              (e: unknown) => e as { code: string; hint: string },
+            ),
+          ),
         );
-        assert.deepEqual(hints.map((h) => h.code), ['tls.unknown_ca', 'tls.unknown_ca']);
+        assert.deepEqual(
+          hints.map((h) => h.code),
+          ['tls.unknown_ca', 'tls.unknown_ca'],
+        );
         assert.match(hints[0]!.hint, /--ca FILE/);
         assert.match(hints[1]!.hint, /oidcFlow\.caFile/);
         // A hanging server: the headers timeout hint of the CLI.
         servers.push(await httpServer(() => undefined));
-        const hang = await clients[0]!.send({ method: 'GET', url: servers[1]!.url, options: { headersTimeout: 100 } }).then(
-          () => assert.fail('expected a timeout'),
-          (e: unknown) => e as { code: string; hint: string },
-        );
+        const hang = await clients[0]!
+          .send({ method: 'GET', url: servers[1]!.url, options: { headersTimeout: 100 } })
+          .then(
+            () => assert.fail('expected a timeout'),
+            (e: unknown) => e as { code: string; hint: string },
+          );
         assert.equal(hang.code, 'http.timeout.headers');
         assert.match(hang.hint, /raise --timeout/);
       } finally {

@@ -31,10 +31,20 @@ describe('http client', () => {
         }),
       );
       const seen: HttpExchange[] = [];
-      const http = client({ ca: ca.cert, onExchange: (exchange) => seen.push(exchange), clock: new ManualClock(1_700_000_000_000) });
+      const http = client({
+        ca: ca.cert,
+        onExchange: (exchange) => seen.push(exchange),
+        clock: new ManualClock(1_700_000_000_000),
+      });
       const url = `https://localhost:${server.port}/thing?x=1`;
 
-      const first = await http.send({ method: 'GET', url, label: 'discovery', lane: 'idp', headers: { accept: 'application/json' } });
+      const first = await http.send({
+        method: 'GET',
+        url,
+        label: 'discovery',
+        lane: 'idp',
+        headers: { accept: 'application/json' },
+      });
       assert.equal(first.status, 200);
       assert.deepEqual(first.json(), { ok: true });
       const { exchange } = first;
@@ -104,7 +114,12 @@ describe('http client', () => {
       );
       const http = client();
       await http.send({ method: 'PUT', url: server.url, json: { a: [1, 'two'] } });
-      await http.send({ method: 'POST', url: server.url, json: { b: 1 }, headers: { 'Content-Type': 'application/merge-patch+json' } });
+      await http.send({
+        method: 'POST',
+        url: server.url,
+        json: { b: 1 },
+        headers: { 'Content-Type': 'application/merge-patch+json' },
+      });
       await http.send({ method: 'POST', url: server.url, body: new TextEncoder().encode('raw bytes') });
       assert.deepEqual(bodies, [
         { body: '{"a":[1,"two"]}', type: 'application/json' },
@@ -116,7 +131,10 @@ describe('http client', () => {
     it('returns non-2xx answers as responses, not errors', async () => {
       const server = await serve(
         httpServer((_req, res) => {
-          res.writeHead(401, 'Unauthorized', { 'www-authenticate': 'Bearer error="invalid_token"', 'content-type': 'application/json' });
+          res.writeHead(401, 'Unauthorized', {
+            'www-authenticate': 'Bearer error="invalid_token"',
+            'content-type': 'application/json',
+          });
           res.end('{"message":"Unauthorized"}');
         }),
       );
@@ -188,7 +206,8 @@ describe('http client', () => {
       const response = await client().send({ method: 'GET', url: server.url, secrets: [secret] });
       assert.throws(
         () => response.json(),
-        (error: unknown) => error instanceof OidcError && !error.message.includes(secret) && error.message.includes('[redacted'),
+        (error: unknown) =>
+          error instanceof OidcError && !error.message.includes(secret) && error.message.includes('[redacted'),
       );
     });
   });
@@ -202,7 +221,13 @@ describe('http client', () => {
         }),
       );
       const seen: HttpExchange[] = [];
-      const error = await rejection(client({ maxBodyBytes: 1000, onExchange: (e) => seen.push(e) }).send({ method: 'GET', url: server.url, label: 'JWKS' }));
+      const error = await rejection(
+        client({ maxBodyBytes: 1000, onExchange: (e) => seen.push(e) }).send({
+          method: 'GET',
+          url: server.url,
+          label: 'JWKS',
+        }),
+      );
       assert.equal(error.code, 'http.body_too_large');
       assert.match(error.message, /1000-byte/);
       assert.match(error.message, /JWKS/);
@@ -270,14 +295,23 @@ describe('http client', () => {
 
     it('stops after maxRedirects', async () => {
       const { server } = await redirecting();
-      const error = await rejection(client({ redirect: 'follow', maxRedirects: 3 }).send({ method: 'GET', url: `${server.url}/loop` }));
+      const error = await rejection(
+        client({ redirect: 'follow', maxRedirects: 3 }).send({ method: 'GET', url: `${server.url}/loop` }),
+      );
       assert.equal(error.code, 'http.too_many_redirects');
       assert.equal(error.exchange.redirects?.length, 3);
     });
 
     it("throws http.redirect in 'error' mode, with the exchange", async () => {
       const { server } = await redirecting();
-      const error = await rejection(client().send({ method: 'GET', url: `${server.url}/a`, label: 'userinfo endpoint', options: { redirect: 'error' } }));
+      const error = await rejection(
+        client().send({
+          method: 'GET',
+          url: `${server.url}/a`,
+          label: 'userinfo endpoint',
+          options: { redirect: 'error' },
+        }),
+      );
       assert.equal(error.code, 'http.redirect');
       assert.match(error.message, /userinfo endpoint.*302.*\/b/);
       assert.equal(error.exchange.response?.status, 302);
@@ -293,7 +327,11 @@ describe('http client', () => {
         }),
       );
       const first = await serve(httpServer((_req, res) => res.writeHead(302, { location: `${other.url}/x` }).end()));
-      const response = await client({ redirect: 'follow' }).send({ method: 'GET', url: first.url, headers: { Authorization: 'Bearer abc' } });
+      const response = await client({ redirect: 'follow' }).send({
+        method: 'GET',
+        url: first.url,
+        headers: { Authorization: 'Bearer abc' },
+      });
       assert.equal(response.text, 'other');
       assert.deepEqual(hits, ['none']);
       assert.match(response.exchange.redirects![0]!.warnings.join(' '), /another origin/);
@@ -302,9 +340,18 @@ describe('http client', () => {
 
   describe('timeouts and failures', () => {
     it('fails with http.timeout.connect when the TLS handshake never completes', async () => {
-      const silent = await serve(listen(net.createServer(() => undefined), 'tcp'));
+      const silent = await serve(
+        listen(
+          net.createServer(() => undefined),
+          'tcp',
+        ),
+      );
       const error = await rejection(
-        client({ connectTimeout: 200 }).send({ method: 'GET', url: `https://127.0.0.1:${silent.port}/`, label: 'token endpoint' }),
+        client({ connectTimeout: 200 }).send({
+          method: 'GET',
+          url: `https://127.0.0.1:${silent.port}/`,
+          label: 'token endpoint',
+        }),
       );
       assert.equal(error.code, 'http.timeout.connect');
       assert.match(error.message, /token endpoint.*200 ms/);
@@ -314,7 +361,9 @@ describe('http client', () => {
 
     it('fails with http.timeout.headers when the server never answers', async () => {
       const server = await serve(httpServer(never()));
-      const error = await rejection(client({ headersTimeout: 200 }).send({ method: 'GET', url: server.url, label: 'introspection endpoint' }));
+      const error = await rejection(
+        client({ headersTimeout: 200 }).send({ method: 'GET', url: server.url, label: 'introspection endpoint' }),
+      );
       assert.equal(error.code, 'http.timeout.headers');
       assert.match(error.message, /introspection endpoint/);
     });
@@ -335,7 +384,9 @@ describe('http client', () => {
     it('fails with http.connection_refused when nothing listens', async () => {
       const gone = await listen(net.createServer(), 'tcp');
       await gone.close();
-      const error = await rejection(client().send({ method: 'GET', url: `http://127.0.0.1:${gone.port}/`, label: 'gateway' }));
+      const error = await rejection(
+        client().send({ method: 'GET', url: `http://127.0.0.1:${gone.port}/`, label: 'gateway' }),
+      );
       assert.equal(error.code, 'http.connection_refused');
       assert.match(error.message, /gateway/);
     });
@@ -359,7 +410,9 @@ describe('http client', () => {
 
     it('fails with http.invalid_request for a URL it cannot send to, and still reports the exchange', async () => {
       const seen: HttpExchange[] = [];
-      const error = await rejection(client({ onExchange: (e) => seen.push(e) }).send({ method: 'GET', url: 'ftp://example.test/x' }));
+      const error = await rejection(
+        client({ onExchange: (e) => seen.push(e) }).send({ method: 'GET', url: 'ftp://example.test/x' }),
+      );
       assert.equal(error.code, 'http.invalid_request');
       assert.equal(seen.length, 1);
     });

@@ -34,7 +34,13 @@ describe('toCurl', () => {
   });
 
   it('adds --insecure when TLS verification was disabled, and placeholders for CA and client certificate', () => {
-    const argv = argvOf(toCurl(tokenExchange({ transport: { insecure: true, customCa: true, clientCertificate: true, proxy: 'http://proxy.test:3128' } })));
+    const argv = argvOf(
+      toCurl(
+        tokenExchange({
+          transport: { insecure: true, customCa: true, clientCertificate: true, proxy: 'http://proxy.test:3128' },
+        }),
+      ),
+    );
     assert.ok(argv.includes('--insecure'));
     assert.deepEqual(argv.slice(argv.indexOf('--cacert'), argv.indexOf('--cacert') + 2), ['--cacert', 'ca.pem']);
     assert.ok(argv.includes('--cert') && argv.includes('--key'));
@@ -44,24 +50,38 @@ describe('toCurl', () => {
 
   it('uses --request for methods other than GET/POST, --head for HEAD, and --globoff for masked URLs', () => {
     const base = tokenExchange();
-    const del = argvOf(toCurl({ ...base, request: { method: 'DELETE', url: 'https://x.test/a', headers: [], bodySize: 0 } }));
+    const del = argvOf(
+      toCurl({ ...base, request: { method: 'DELETE', url: 'https://x.test/a', headers: [], bodySize: 0 } }),
+    );
     assert.deepEqual(del, ['--request', 'DELETE', 'https://x.test/a']);
-    const head = argvOf(toCurl({ ...base, request: { method: 'HEAD', url: 'https://x.test/a', headers: [], bodySize: 0 } }));
+    const head = argvOf(
+      toCurl({ ...base, request: { method: 'HEAD', url: 'https://x.test/a', headers: [], bodySize: 0 } }),
+    );
     assert.deepEqual(head, ['--head', 'https://x.test/a']);
-    const get = argvOf(toCurl({ ...base, request: { method: 'GET', url: 'https://x.test/cb?code=abc', headers: [], bodySize: 0 } }));
+    const get = argvOf(
+      toCurl({ ...base, request: { method: 'GET', url: 'https://x.test/cb?code=abc', headers: [], bodySize: 0 } }),
+    );
     assert.deepEqual(get, ['--globoff', 'https://x.test/cb?code=[redacted 3 chars]']);
   });
 
   it('quotes any text so the shell passes it through unchanged', () => {
     fc.assert(
-      fc.property(fc.string({ unit: 'grapheme' }).filter((text) => !text.includes('\0')), (text) => {
-        assert.deepEqual(argvOf(`curl ${shellQuote(text)}`), [text]);
-      }),
+      fc.property(
+        fc.string({ unit: 'grapheme' }).filter((text) => !text.includes('\0')),
+        (text) => {
+          assert.deepEqual(argvOf(`curl ${shellQuote(text)}`), [text]);
+        },
+      ),
       { numRuns: 40 },
     );
     assert.equal(shellQuote("it's"), `'it'\\''s'`);
     const tricky = `{"a":"it's $HOME \`id\` \\n"}\nline2`;
-    const argv = argvOf(toCurl({ ...tokenExchange(), request: { method: 'POST', url: 'https://x.test/', headers: [], body: tricky, bodySize: tricky.length } }));
+    const argv = argvOf(
+      toCurl({
+        ...tokenExchange(),
+        request: { method: 'POST', url: 'https://x.test/', headers: [], body: tricky, bodySize: tricky.length },
+      }),
+    );
     assert.deepEqual(argv, ['https://x.test/', '--data-raw', tricky]);
   });
 });

@@ -48,7 +48,12 @@ describe('toHar', () => {
 
   it('uses -1 for phases that did not happen and lists query parameters', () => {
     const exchange = tokenExchange({ timings: { ttfb: 5, download: 1, total: 7 } });
-    exchange.request = { method: 'GET', url: 'https://gw.test/api?a=1&b=two%20words&access_token=xyz', headers: [['Cookie', 'k=v']], bodySize: 0 };
+    exchange.request = {
+      method: 'GET',
+      url: 'https://gw.test/api?a=1&b=two%20words&access_token=xyz',
+      headers: [['Cookie', 'k=v']],
+      bodySize: 0,
+    };
     const [entry] = toHar([exchange]).log.entries;
     assert.ok(entry);
     assert.equal(entry.timings.dns, -1);

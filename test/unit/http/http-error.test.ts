@@ -36,10 +36,19 @@ describe('HttpError', () => {
   });
 
   it('does not put the exchange in JSON, a spread copy, Object.keys or util.inspect', () => {
-    const error = new HttpError('http.connection_reset', 'The connection was reset.', failedExchange(), { where: 'token endpoint', hint: 'Retry.' });
+    const error = new HttpError('http.connection_reset', 'The connection was reset.', failedExchange(), {
+      where: 'token endpoint',
+      hint: 'Retry.',
+    });
     assert.equal(Object.keys(error).includes('exchange'), false);
     assert.equal('exchange' in { ...error }, false);
-    for (const text of [JSON.stringify(error), JSON.stringify({ ...error }), inspect(error), inspect(error, { depth: 10 }), String(error)]) {
+    for (const text of [
+      JSON.stringify(error),
+      JSON.stringify({ ...error }),
+      inspect(error),
+      inspect(error, { depth: 10 }),
+      String(error),
+    ]) {
       assert.equal(text.includes(SECRET), false, text);
       assert.equal(text.includes(Buffer.from(`client:${SECRET}`).toString('base64')), false, text);
     }
@@ -65,11 +74,21 @@ describe('HttpError', () => {
     try {
       // Port 1 on loopback: nothing listens, so the connection is refused at once.
       const error = await http
-        .send({ method: 'POST', url: 'http://127.0.0.1:1/token', form: { grant_type: 'client_credentials', client_secret: SECRET }, secrets: [SECRET], label: 'token endpoint' })
-        .then(() => assert.fail('expected the request to fail'), (e: unknown) => e);
+        .send({
+          method: 'POST',
+          url: 'http://127.0.0.1:1/token',
+          form: { grant_type: 'client_credentials', client_secret: SECRET },
+          secrets: [SECRET],
+          label: 'token endpoint',
+        })
+        .then(
+          () => assert.fail('expected the request to fail'),
+          (e: unknown) => e,
+        );
       assert.ok(isHttpError(error));
       assert.equal(error.exchange.error?.code, error.code);
-      for (const text of [JSON.stringify(error), inspect(error, { depth: 10 })]) assert.equal(text.includes(SECRET), false, text);
+      for (const text of [JSON.stringify(error), inspect(error, { depth: 10 })])
+        assert.equal(text.includes(SECRET), false, text);
     } finally {
       await http.close();
     }

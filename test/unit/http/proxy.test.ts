@@ -25,7 +25,11 @@ describe('proxy selection', () => {
   });
 
   it('reads HTTPS_PROXY for https, HTTP_PROXY for http, in either case, honouring NO_PROXY', () => {
-    const env = { https_proxy: 'http://secure-proxy:3128', HTTP_PROXY: 'http://plain-proxy:3128', NO_PROXY: 'internal.test' };
+    const env = {
+      https_proxy: 'http://secure-proxy:3128',
+      HTTP_PROXY: 'http://plain-proxy:3128',
+      NO_PROXY: 'internal.test',
+    };
     assert.equal(selectProxy(url('https://idp.test/'), {}, env), 'http://secure-proxy:3128');
     assert.equal(selectProxy(url('http://idp.test/'), {}, env), 'http://plain-proxy:3128');
     assert.equal(selectProxy(url('https://api.internal.test/'), {}, env), undefined);
@@ -35,7 +39,10 @@ describe('proxy selection', () => {
 
   it('prefers the proxy option over the environment, and the noProxy option over NO_PROXY', () => {
     const env = { HTTPS_PROXY: 'http://env-proxy:1', NO_PROXY: '*' };
-    assert.equal(selectProxy(url('https://idp.test/'), { proxy: 'http://option-proxy:2', noProxy: 'other.test' }, env), 'http://option-proxy:2');
+    assert.equal(
+      selectProxy(url('https://idp.test/'), { proxy: 'http://option-proxy:2', noProxy: 'other.test' }, env),
+      'http://option-proxy:2',
+    );
     assert.equal(selectProxy(url('https://idp.test/'), { proxy: 'http://option-proxy:2' }, env), undefined);
   });
 });
@@ -53,7 +60,10 @@ describe('http client through a proxy', () => {
     const { ca, leaf } = testPki();
     const target = await serve(httpsServer(leaf, (_req, res) => res.end('tunnelled')));
     const proxy = await serve(proxyServer());
-    const response = await client({ env: {}, ca: ca.cert, proxy: proxy.url }).send({ method: 'GET', url: `${target.url}/x` });
+    const response = await client({ env: {}, ca: ca.cert, proxy: proxy.url }).send({
+      method: 'GET',
+      url: `${target.url}/x`,
+    });
     assert.equal(response.text, 'tunnelled');
     assert.deepEqual(proxy.seen, [`CONNECT 127.0.0.1:${target.port}`]);
     assert.equal(response.exchange.transport?.proxy, proxy.url);
@@ -62,7 +72,10 @@ describe('http client through a proxy', () => {
   it('forwards plain http to the proxy in absolute form, from HTTP_PROXY', async () => {
     const target = await serve(httpServer((_req, res) => res.end('forwarded')));
     const proxy = await serve(proxyServer());
-    const response = await client({ env: { HTTP_PROXY: proxy.url } }).send({ method: 'GET', url: `${target.url}/y?z=1` });
+    const response = await client({ env: { HTTP_PROXY: proxy.url } }).send({
+      method: 'GET',
+      url: `${target.url}/y?z=1`,
+    });
     assert.equal(response.text, 'forwarded');
     assert.equal(response.headers['x-via-test-proxy'], '1');
     assert.deepEqual(proxy.seen, [`GET ${target.url}/y?z=1`]);
@@ -87,12 +100,25 @@ describe('http client through a proxy', () => {
     const target = await serve(httpsServer(leaf, (_req, res) => res.end('hello')));
     const proxy = await serve(proxyServer());
 
-    await client({ ca: ca.cert, env: { HTTPS_PROXY: proxy.url, NO_PROXY: 'example.com' } }).send({ method: 'GET', url: target.url });
+    await client({ ca: ca.cert, env: { HTTPS_PROXY: proxy.url, NO_PROXY: 'example.com' } }).send({
+      method: 'GET',
+      url: target.url,
+    });
     assert.equal(proxy.seen.length, 1);
 
-    await client({ ca: ca.cert, env: { https_proxy: proxy.url, no_proxy: '127.0.0.1' } }).send({ method: 'GET', url: target.url });
-    await client({ ca: ca.cert, env: { HTTPS_PROXY: proxy.url, NO_PROXY: '*' } }).send({ method: 'GET', url: target.url });
-    const direct = await client({ ca: ca.cert, env: { HTTPS_PROXY: proxy.url }, noProxy: `127.0.0.1:${target.port}` }).send({
+    await client({ ca: ca.cert, env: { https_proxy: proxy.url, no_proxy: '127.0.0.1' } }).send({
+      method: 'GET',
+      url: target.url,
+    });
+    await client({ ca: ca.cert, env: { HTTPS_PROXY: proxy.url, NO_PROXY: '*' } }).send({
+      method: 'GET',
+      url: target.url,
+    });
+    const direct = await client({
+      ca: ca.cert,
+      env: { HTTPS_PROXY: proxy.url },
+      noProxy: `127.0.0.1:${target.port}`,
+    }).send({
       method: 'GET',
       url: target.url,
     });

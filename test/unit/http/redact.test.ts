@@ -51,11 +51,30 @@ describe('redaction', () => {
       scope: 'api:read',
     });
     assert.equal(
-      redactBody('{"nested":{"my_token":"t1t1t1","api_secret":"s1s1s1","list":[{"password":"pw"}]},"keep":"me"}', 'application/json'),
+      redactBody(
+        '{"nested":{"my_token":"t1t1t1","api_secret":"s1s1s1","list":[{"password":"pw"}]},"keep":"me"}',
+        'application/json',
+      ),
       '{"nested":{"my_token":"[redacted 6 chars]","api_secret":"[redacted 6 chars]","list":[{"password":"[redacted 2 chars]"}]},"keep":"me"}',
     );
-    for (const field of ['client_secret', 'assertion', 'token', 'refresh_token', 'id_token', 'code', 'code_verifier', 'device_code', 'subject_token', 'actor_token', 'private_key']) {
-      assert.equal(redactBody(`${field}=value1&a=b`, 'application/x-www-form-urlencoded'), `${field}=[redacted 6 chars]&a=b`, field);
+    for (const field of [
+      'client_secret',
+      'assertion',
+      'token',
+      'refresh_token',
+      'id_token',
+      'code',
+      'code_verifier',
+      'device_code',
+      'subject_token',
+      'actor_token',
+      'private_key',
+    ]) {
+      assert.equal(
+        redactBody(`${field}=value1&a=b`, 'application/x-www-form-urlencoded'),
+        `${field}=[redacted 6 chars]&a=b`,
+        field,
+      );
     }
   });
 
@@ -93,16 +112,25 @@ describe('redaction', () => {
 
   it('never throws on odd bodies', () => {
     fc.assert(
-      fc.property(fc.string({ unit: 'binary' }), fc.constantFrom('application/json', 'application/x-www-form-urlencoded', undefined, 'text/html'), (body, type) => {
-        redactBody(body, type, ['secret-value']);
-      }),
+      fc.property(
+        fc.string({ unit: 'binary' }),
+        fc.constantFrom('application/json', 'application/x-www-form-urlencoded', undefined, 'text/html'),
+        (body, type) => {
+          redactBody(body, type, ['secret-value']);
+        },
+      ),
     );
     assert.equal(redactBody('{"access_token": broken', 'application/json', []), '{"access_token": broken');
-    assert.equal(redactBody('%E0%A4%A=%zz&token=%', 'application/x-www-form-urlencoded', []), '%E0%A4%A=%zz&token=[redacted 1 chars]');
+    assert.equal(
+      redactBody('%E0%A4%A=%zz&token=%', 'application/x-www-form-urlencoded', []),
+      '%E0%A4%A=%zz&token=[redacted 1 chars]',
+    );
   });
 
   describe('property: a listed secret never appears in the redacted exchange, curl or HAR', () => {
-    const tokenChars = fc.constantFrom(...'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.~'.split(''));
+    const tokenChars = fc.constantFrom(
+      ...'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.~'.split(''),
+    );
     const secretArb = fc
       .array(tokenChars, { minLength: 8, maxLength: 60 })
       .map((chars) => chars.join(''))
@@ -145,7 +173,11 @@ describe('redaction', () => {
       fc.assert(
         fc.property(secretArb, place, filler, (secret, where, noise) => {
           const exchange = exchangeWith(secret, where, noise);
-          const outputs = [JSON.stringify(redactExchange(exchange)), toCurl(exchange), JSON.stringify(toHar([exchange]))];
+          const outputs = [
+            JSON.stringify(redactExchange(exchange)),
+            toCurl(exchange),
+            JSON.stringify(toHar([exchange])),
+          ];
           for (const output of outputs) assert.ok(!output.includes(secret), `${where}: ${output}`);
         }),
         { numRuns: 300 },

@@ -97,7 +97,10 @@ describe('http client TLS', () => {
     it('presents the client certificate, and the server sees it', async () => {
       const { ca, client: pair } = testPki();
       const { server, subjects } = await mtlsServer();
-      const response = await client({ ca: ca.cert, cert: pair.cert, key: pair.key }).send({ method: 'GET', url: server.url });
+      const response = await client({ ca: ca.cert, cert: pair.cert, key: pair.key }).send({
+        method: 'GET',
+        url: server.url,
+      });
       assert.equal(response.text, 'hello client');
       assert.deepEqual(subjects, ['test-client']);
       assert.equal(response.exchange.transport?.clientCertificate, true);
@@ -106,7 +109,11 @@ describe('http client TLS', () => {
     it('takes the client certificate from per-request options', async () => {
       const { ca, client: pair } = testPki();
       const { server, subjects } = await mtlsServer();
-      const response = await client({ ca: ca.cert }).send({ method: 'GET', url: server.url, options: { cert: pair.cert, key: pair.key } });
+      const response = await client({ ca: ca.cert }).send({
+        method: 'GET',
+        url: server.url,
+        options: { cert: pair.cert, key: pair.key },
+      });
       assert.equal(response.status, 200);
       assert.deepEqual(subjects, ['test-client']);
     });
@@ -114,7 +121,9 @@ describe('http client TLS', () => {
     it('is rejected by the server without a client certificate', async () => {
       const { ca } = testPki();
       const { server, subjects } = await mtlsServer();
-      const error = await rejection(client({ ca: ca.cert }).send({ method: 'GET', url: server.url, label: 'token endpoint' }));
+      const error = await rejection(
+        client({ ca: ca.cert }).send({ method: 'GET', url: server.url, label: 'token endpoint' }),
+      );
       assert.ok(['tls.client_certificate', 'http.connection_reset'].includes(error.code), error.code);
       assert.match(`${error.message} ${error.hint}`, /client certificate|mTLS/);
       assert.deepEqual(subjects, []);
@@ -124,7 +133,10 @@ describe('http client TLS', () => {
       const { ca, strangerClient } = testPki();
       const { server, subjects } = await mtlsServer();
       const error = await rejection(
-        client({ ca: ca.cert, cert: strangerClient.cert, key: strangerClient.key }).send({ method: 'GET', url: server.url }),
+        client({ ca: ca.cert, cert: strangerClient.cert, key: strangerClient.key }).send({
+          method: 'GET',
+          url: server.url,
+        }),
       );
       assert.ok(['tls.client_certificate', 'http.connection_reset'].includes(error.code), error.code);
       assert.deepEqual(subjects, []);

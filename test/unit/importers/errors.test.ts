@@ -16,7 +16,8 @@ function errorOf(run: () => unknown): OidcError {
 
 describe('importer errors', () => {
   it('import.syntax: broken JSON names the line, never the text around it', () => {
-    const text = '{\n  "_type": "export",\n  "__export_format": 4,\n  "resources": [ { "clientSecret": "hunter2-Secret-Value" x } ]\n}';
+    const text =
+      '{\n  "_type": "export",\n  "__export_format": 4,\n  "resources": [ { "clientSecret": "hunter2-Secret-Value" x } ]\n}';
     const error = errorOf(() => importAny(text, { fileName: 'broken.json' }));
     assert.equal(error.code, 'import.syntax');
     assert.match(error.message, /line 4/);
@@ -25,7 +26,8 @@ describe('importer errors', () => {
   });
 
   it('import.syntax: broken YAML names the line', () => {
-    const text = 'type: collection.insomnia.rest/5.0\nname: x\ncollection:\n  - url: "https://a.example.com\n    name: A\n';
+    const text =
+      'type: collection.insomnia.rest/5.0\nname: x\ncollection:\n  - url: "https://a.example.com\n    name: A\n';
     const error = errorOf(() => importAny(text, { fileName: 'broken.yaml' }));
     assert.equal(error.code, 'import.syntax');
     assert.match(error.message, /broken\.yaml:\d+:\d+: the export is not valid YAML \(line \d+/);
@@ -35,11 +37,18 @@ describe('importer errors', () => {
     for (const text of ['{"openapi": "3.0.0"}', '[1, 2]', 'just: yaml', '   ']) {
       const error = errorOf(() => importAny(text, { fileName: 'other.json' }));
       assert.equal(error.code, 'import.unrecognised');
-      assert.match(error.message, /Supported: Insomnia v4 export \(JSON\), Insomnia v5 collection \(YAML\) or Postman Collection v2\.1 \(JSON\)/);
+      assert.match(
+        error.message,
+        /Supported: Insomnia v4 export \(JSON\), Insomnia v5 collection \(YAML\) or Postman Collection v2\.1 \(JSON\)/,
+      );
     }
-    const env = errorOf(() => importAny('{"name": "Dev", "values": [], "_postman_variable_scope": "environment"}', { fileName: 'env.json' }));
+    const env = errorOf(() =>
+      importAny('{"name": "Dev", "values": [], "_postman_variable_scope": "environment"}', { fileName: 'env.json' }),
+    );
     assert.match(env.message, /Postman environment/);
-    const insomniaEnv = errorOf(() => importAny('type: environment.insomnia.rest/5.0\nname: Globals\n', { fileName: 'g.yaml' }));
+    const insomniaEnv = errorOf(() =>
+      importAny('type: environment.insomnia.rest/5.0\nname: Globals\n', { fileName: 'g.yaml' }),
+    );
     assert.equal(insomniaEnv.code, 'import.unrecognised');
   });
 
@@ -54,7 +63,10 @@ describe('importer errors', () => {
     const cases: Array<[string, RegExp]> = [
       ['{"_type": "export", "__export_format": 3, "resources": []}', /format 3/],
       ['type: collection.insomnia.rest/4.0\nname: x\n', /version 4\.0/],
-      ['{"info": {"name": "x", "schema": "https://schema.getpostman.com/json/collection/v2.0.0/collection.json"}, "item": []}', /v2\.0\.0/],
+      [
+        '{"info": {"name": "x", "schema": "https://schema.getpostman.com/json/collection/v2.0.0/collection.json"}, "item": []}',
+        /v2\.0\.0/,
+      ],
       ['{"id": "1", "name": "Old", "order": [], "requests": []}', /Postman collection v1/],
     ];
     for (const [text, pattern] of cases) {

@@ -32,8 +32,14 @@ describe('oidc-flow import', () => {
     const output = join(dir, 'insomnia-v4-okta-kong.flow.yaml');
     const yaml = readFileSync(output, 'utf8');
     loadFlowFile(yaml, { fileName: output });
-    assert.match(c.out(), /^Wrote .*insomnia-v4-okta-kong\.flow\.yaml: 6 steps in flow orders-api-okta-kong, 2 IdPs, 2 routes, 2 environments\./);
-    assert.match(c.out(), /Set these environment variables before running.*\n {2}OKTA_CLIENT_SECRET {2}idps\.okta\.clientSecret/);
+    assert.match(
+      c.out(),
+      /^Wrote .*insomnia-v4-okta-kong\.flow\.yaml: 6 steps in flow orders-api-okta-kong, 2 IdPs, 2 routes, 2 environments\./,
+    );
+    assert.match(
+      c.out(),
+      /Set these environment variables before running.*\n {2}OKTA_CLIENT_SECRET {2}idps\.okta\.clientSecret/,
+    );
     assert.match(c.out(), /Not carried over \(4\):\n {2}- request "List orders" > headers\.X-Request-Id/);
     assert.ok(!c.out().includes('s3cr3t-Client-Value-0001'));
     assert.ok(!yaml.includes('s3cr3t-Client-Value-0001'));
@@ -95,19 +101,27 @@ describe('oidc-flow import', () => {
     for (const [target, why] of cases) {
       const c = captureIo();
       assert.equal(await importCommand([input, '-o', target, '--force'], c.io), 2, target);
-      assert.equal(c.err(), `oidc-flow import: cannot write ${target}: ${why}; nothing was written. Choose a writable path with -o, or -o - for standard output.\n`);
+      assert.equal(
+        c.err(),
+        `oidc-flow import: cannot write ${target}: ${why}; nothing was written. Choose a writable path with -o, or -o - for standard output.\n`,
+      );
       assert.equal(c.out(), '');
     }
     assert.ok(!existsSync(join(dir, 'no-such-folder')));
     // Without --force, a folder is not "a file that exists" that --force would overwrite.
     const folder = captureIo();
     assert.equal(await importCommand([input, '-o', dir], folder.io), 2);
-    assert.match(folder.err(), /cannot write .*: it is a folder \(EISDIR\); nothing was written\. Choose a writable path with -o/);
-
+    assert.match(
+      folder.err(),
+      /cannot write .*: it is a folder \(EISDIR\); nothing was written\. Choose a writable path with -o/,
+    );
   });
 
   it('asks for the file when none is given', async () => {
-    await assert.rejects(importCommand([], captureIo().io), (error: unknown) => error instanceof UsageError && /Give the export file/.test(error.message));
+    await assert.rejects(
+      importCommand([], captureIo().io),
+      (error: unknown) => error instanceof UsageError && /Give the export file/.test(error.message),
+    );
   });
 
   it('has help that starts with its usage line', () => {

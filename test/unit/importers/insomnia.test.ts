@@ -42,7 +42,10 @@ describe('importInsomnia', () => {
       assert.equal(call.path, '/orders');
       assert.deepEqual(call.query, { status: 'open' }, 'disabled parameters are left out');
       assert.equal(call.token, '{{steps.get-token-client-credentials.response.body.$.access_token}}');
-      assert.deepEqual(result.file.routes?.kongUrl, { baseUrl: '{{env.kongUrl}}', token: { in: 'header', name: 'Authorization', scheme: 'Bearer' } });
+      assert.deepEqual(result.file.routes?.kongUrl, {
+        baseUrl: '{{env.kongUrl}}',
+        token: { in: 'header', name: 'Authorization', scheme: 'Bearer' },
+      });
     });
 
     it('expands an environment value holding a response tag where it is used', () => {
@@ -66,7 +69,12 @@ describe('importInsomnia', () => {
       const request = step(result, 'get-token-client-credentials', 'request');
       assert.equal(request.method, 'POST');
       assert.equal(request.url, 'https://{{env.oktaDomain}}/oauth2/default/v1/token');
-      assert.deepEqual(request.form, { grant_type: 'client_credentials', scope: 'orders.read', client_id: '{{env.clientId}}', client_secret: '{{env.clientSecret}}' });
+      assert.deepEqual(request.form, {
+        grant_type: 'client_credentials',
+        scope: 'orders.read',
+        client_id: '{{env.clientId}}',
+        client_secret: '{{env.clientSecret}}',
+      });
       assert.equal(request.name, 'Okta / Get token (client credentials)');
     });
 
@@ -102,7 +110,10 @@ describe('importInsomnia', () => {
     });
 
     it('writes a header comment saying where the file came from', () => {
-      assert.match(result.yaml, /^# Imported by "oidc-flow import" from insomnia-v4-okta-kong\.json \(Insomnia v4 export "Orders API \(Okta \+ Kong\)"\)/);
+      assert.match(
+        result.yaml,
+        /^# Imported by "oidc-flow import" from insomnia-v4-okta-kong\.json \(Insomnia v4 export "Orders API \(Okta \+ Kong\)"\)/,
+      );
       assert.match(result.yaml, /#\s+OKTA_CLIENT_SECRET/);
       assert.match(result.yaml, /# Not carried over \(4\):/);
     });
@@ -151,9 +162,18 @@ describe('importInsomnia', () => {
 
     it('moves a request after the one it reads, keeping export order otherwise', () => {
       const text = insomniaV4([
-        insomniaRequest('req_user', { name: 'Use token', url: "https://api.example.com/x?t={% response 'body', 'req_token', '$.access_token' %}", metaSortKey: 1 }),
+        insomniaRequest('req_user', {
+          name: 'Use token',
+          url: "https://api.example.com/x?t={% response 'body', 'req_token', '$.access_token' %}",
+          metaSortKey: 1,
+        }),
         insomniaRequest('req_other', { name: 'Other', url: 'https://api.example.com/other', metaSortKey: 2 }),
-        insomniaRequest('req_token', { name: 'Token', url: 'https://idp.example.com/token', method: 'POST', metaSortKey: 3 }),
+        insomniaRequest('req_token', {
+          name: 'Token',
+          url: 'https://idp.example.com/token',
+          method: 'POST',
+          metaSortKey: 3,
+        }),
       ]);
       const result = importAny(text, { fileName: 't.json' });
       assertLoads(result);
@@ -165,8 +185,16 @@ describe('importInsomnia', () => {
 
     it('reports a cycle, breaks it at the first request and still loads', () => {
       const text = insomniaV4([
-        insomniaRequest('req_a', { name: 'A', url: "https://api.example.com/a?x={% response 'body', 'req_b', '$.id' %}", metaSortKey: 1 }),
-        insomniaRequest('req_b', { name: 'B', url: "https://api.example.com/b?y={% response 'body', 'req_a', '$.id' %}", metaSortKey: 2 }),
+        insomniaRequest('req_a', {
+          name: 'A',
+          url: "https://api.example.com/a?x={% response 'body', 'req_b', '$.id' %}",
+          metaSortKey: 1,
+        }),
+        insomniaRequest('req_b', {
+          name: 'B',
+          url: "https://api.example.com/b?y={% response 'body', 'req_a', '$.id' %}",
+          metaSortKey: 2,
+        }),
         insomniaRequest('req_c', { name: 'C', url: 'https://api.example.com/c', metaSortKey: 3 }),
       ]);
       const result = importAny(text, { fileName: 'cycle.json' });
@@ -185,18 +213,30 @@ describe('importInsomnia', () => {
     });
 
     it('reports a request that reads itself', () => {
-      const text = insomniaV4([insomniaRequest('req_a', { name: 'Self', url: "https://api.example.com/a?x={% response 'body', 'req_a', '$.next' %}" })]);
+      const text = insomniaV4([
+        insomniaRequest('req_a', {
+          name: 'Self',
+          url: "https://api.example.com/a?x={% response 'body', 'req_a', '$.next' %}",
+        }),
+      ]);
       const result = importAny(text, { fileName: 'self.json' });
       assertLoads(result);
       assert.ok(result.notCarried.some((n) => n.item === 'requests "Self" → "Self"'));
     });
 
     it('turns a response tag to a request missing from the export into a value to fill in', () => {
-      const text = insomniaV4([insomniaRequest('req_a', { name: 'A', url: "https://api.example.com/{% response 'body', 'req_gone', '$.id' %}" })]);
+      const text = insomniaV4([
+        insomniaRequest('req_a', {
+          name: 'A',
+          url: "https://api.example.com/{% response 'body', 'req_gone', '$.id' %}",
+        }),
+      ]);
       const result = importAny(text, { fileName: 't.json' });
       assertLoads(result);
       assert.equal(step(result, 'a', 'request').url, 'https://api.example.com/{{env.response_req_gone}}');
-      assert.ok(result.notCarried.some((n) => n.item === '{{env.response_req_gone}}' && /not in the export/.test(n.reason)));
+      assert.ok(
+        result.notCarried.some((n) => n.item === '{{env.response_req_gone}}' && /not in the export/.test(n.reason)),
+      );
     });
 
     it('keeps IdP settings environment-only: a chained token URL becomes a value to fill in', () => {
@@ -206,19 +246,32 @@ describe('importInsomnia', () => {
           name: 'A',
           url: 'https://api.example.com/a',
           metaSortKey: 2,
-          authentication: { type: 'oauth2', grantType: 'client_credentials', accessTokenUrl: "{% response 'body', 'req_cfg', '$.token_endpoint' %}", clientId: 'x' },
+          authentication: {
+            type: 'oauth2',
+            grantType: 'client_credentials',
+            accessTokenUrl: "{% response 'body', 'req_cfg', '$.token_endpoint' %}",
+            clientId: 'x',
+          },
         }),
       ]);
       const result = importAny(text, { fileName: 't.json' });
       assertLoads(result);
       assert.equal(result.file.idps?.idp?.endpoints?.token, '{{env.tokenUrl}}');
-      assert.ok(result.notCarried.some((n) => n.item === '{{env.tokenUrl}}' && /IdP settings can only read environments/.test(n.reason)));
+      assert.ok(
+        result.notCarried.some(
+          (n) => n.item === '{{env.tokenUrl}}' && /IdP settings can only read environments/.test(n.reason),
+        ),
+      );
     });
 
     it('reports XPath filters and script JSON paths instead of mistranslating them', () => {
       const text = insomniaV4([
         insomniaRequest('req_a', { name: 'A', url: 'https://api.example.com/a', metaSortKey: 1 }),
-        insomniaRequest('req_b', { name: 'B', url: "https://api.example.com/b/{% response 'body', 'req_a', '/root/id' %}/{% response 'body', 'req_a', '$.items[?(@.x)]' %}", metaSortKey: 2 }),
+        insomniaRequest('req_b', {
+          name: 'B',
+          url: "https://api.example.com/b/{% response 'body', 'req_a', '/root/id' %}/{% response 'body', 'req_a', '$.items[?(@.x)]' %}",
+          metaSortKey: 2,
+        }),
       ]);
       const result = importAny(text, { fileName: 't.json' });
       assertLoads(result);
@@ -234,13 +287,28 @@ describe('importInsomnia', () => {
         __export_format: 4,
         resources: [
           { _id: 'wrk_1', _type: 'workspace', name: 'T' },
-          { _id: 'env_1', _type: 'environment', parentId: 'wrk_1', name: 'Base', data: { host: 'api.example.com', base: 'https://{{ _.host }}/v1', okta: { domain: 'x.okta.com' } } },
-          insomniaRequest('req_a', { name: 'A', url: '{{ _.base }}/items/{{legacy}}', headers: [{ name: 'X-Domain', value: "{{ _.okta.domain }}-{{ _['host'] }}" }] }),
+          {
+            _id: 'env_1',
+            _type: 'environment',
+            parentId: 'wrk_1',
+            name: 'Base',
+            data: { host: 'api.example.com', base: 'https://{{ _.host }}/v1', okta: { domain: 'x.okta.com' } },
+          },
+          insomniaRequest('req_a', {
+            name: 'A',
+            url: '{{ _.base }}/items/{{legacy}}',
+            headers: [{ name: 'X-Domain', value: "{{ _.okta.domain }}-{{ _['host'] }}" }],
+          }),
         ],
       });
       const result = importAny(text, { fileName: 't.json' });
       assertLoads(result);
-      assert.deepEqual(result.file.environments?.base, { host: 'api.example.com', base: 'https://api.example.com/v1', okta_domain: 'x.okta.com', legacy: '' });
+      assert.deepEqual(result.file.environments?.base, {
+        host: 'api.example.com',
+        base: 'https://api.example.com/v1',
+        okta_domain: 'x.okta.com',
+        legacy: '',
+      });
       const a = step(result, 'a', 'request');
       assert.equal(a.url, '{{env.base}}/items/{{env.legacy}}');
       assert.deepEqual(a.headers, { 'X-Domain': '{{env.okta_domain}}-{{env.host}}' });
@@ -281,8 +349,19 @@ describe('importInsomnia', () => {
           headers: [{ name: 'X-Team', value: 'billing' }],
         },
         insomniaRequest('req_a', { parentId: 'fld_1', name: 'Inherits', url: 'https://api.example.com/a' }),
-        insomniaRequest('req_b', { parentId: 'fld_1', name: 'Opts out', url: 'https://api.example.com/b', authentication: { type: 'none' } }),
-        { _id: 'env_1', _type: 'environment', parentId: 'wrk_1', name: 'Base', data: { apiToken: 'tok-Literal-Value-98765' } },
+        insomniaRequest('req_b', {
+          parentId: 'fld_1',
+          name: 'Opts out',
+          url: 'https://api.example.com/b',
+          authentication: { type: 'none' },
+        }),
+        {
+          _id: 'env_1',
+          _type: 'environment',
+          parentId: 'wrk_1',
+          name: 'Base',
+          data: { apiToken: 'tok-Literal-Value-98765' },
+        },
       ]);
       const result = importAny(text, { fileName: 't.json' });
       assertLoads(result);
@@ -302,14 +381,35 @@ describe('importInsomnia', () => {
     it('replaces literal bearer tokens, API keys and OAuth passwords by references', () => {
       const jwt = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ1c2VyMTIzNDUifQ.c2lnbmF0dXJl';
       const text = insomniaV4([
-        insomniaRequest('req_a', { name: 'Pasted token', url: 'https://api.example.com/a', authentication: { type: 'bearer', token: jwt } }),
-        insomniaRequest('req_b', { name: 'Key', url: 'https://api.example.com/b', authentication: { type: 'apikey', key: 'X-Gateway-Key', value: 'gw-Key-Value-55555', addTo: 'header' } }),
+        insomniaRequest('req_a', {
+          name: 'Pasted token',
+          url: 'https://api.example.com/a',
+          authentication: { type: 'bearer', token: jwt },
+        }),
+        insomniaRequest('req_b', {
+          name: 'Key',
+          url: 'https://api.example.com/b',
+          authentication: { type: 'apikey', key: 'X-Gateway-Key', value: 'gw-Key-Value-55555', addTo: 'header' },
+        }),
         insomniaRequest('req_c', {
           name: 'ROPC',
           url: 'https://api.example.com/c',
-          authentication: { type: 'oauth2', grantType: 'password', accessTokenUrl: 'https://auth.example.com/oauth/token', clientId: 'cli', clientSecret: 'cs-Value-12345678', username: 'dana', password: 'pw-Value-Hunter2!', credentialsInBody: true },
+          authentication: {
+            type: 'oauth2',
+            grantType: 'password',
+            accessTokenUrl: 'https://auth.example.com/oauth/token',
+            clientId: 'cli',
+            clientSecret: 'cs-Value-12345678',
+            username: 'dana',
+            password: 'pw-Value-Hunter2!',
+            credentialsInBody: true,
+          },
         }),
-        insomniaRequest('req_d', { name: 'Header', url: 'https://api.example.com/d', headers: [{ name: 'Authorization', value: `Bearer ${jwt}` }] }),
+        insomniaRequest('req_d', {
+          name: 'Header',
+          url: 'https://api.example.com/d',
+          headers: [{ name: 'Authorization', value: `Bearer ${jwt}` }],
+        }),
       ]);
       const result = importAny(text, { fileName: 't.json' });
       assertLoads(result);
@@ -321,20 +421,51 @@ describe('importInsomnia', () => {
       assert.equal(ropc.password, '${env:EXAMPLE_PASSWORD}');
       assert.equal(result.file.idps?.example?.clientAuth, 'client_secret_post');
       assert.equal(result.file.idps?.example?.clientSecret, '${env:EXAMPLE_CLIENT_SECRET}');
-      assert.equal(step(result, 'header', 'request').headers?.Authorization, 'Bearer ${env:PASTED_TOKEN_TOKEN}', 'the same token gets the same name');
+      assert.equal(
+        step(result, 'header', 'request').headers?.Authorization,
+        'Bearer ${env:PASTED_TOKEN_TOKEN}',
+        'the same token gets the same name',
+      );
       assertNoLeak(result, [jwt, 'gw-Key-Value-55555', 'cs-Value-12345678', 'pw-Value-Hunter2!']);
     });
 
     it('reports grants and auth types it cannot carry', () => {
       const text = insomniaV4([
-        insomniaRequest('req_a', { name: 'Implicit', url: 'https://api.example.com/a', authentication: { type: 'oauth2', grantType: 'implicit', authorizationUrl: 'https://auth.example.com/authorize', clientId: 'x' } }),
-        insomniaRequest('req_b', { name: 'Basic', url: 'https://api.example.com/b', authentication: { type: 'basic', username: 'u', password: 'basic-Pass-Value-1' } }),
-        { _id: 'ws_1', _type: 'websocket_request', parentId: 'wrk_1', name: 'Live feed', url: 'wss://api.example.com/feed' },
+        insomniaRequest('req_a', {
+          name: 'Implicit',
+          url: 'https://api.example.com/a',
+          authentication: {
+            type: 'oauth2',
+            grantType: 'implicit',
+            authorizationUrl: 'https://auth.example.com/authorize',
+            clientId: 'x',
+          },
+        }),
+        insomniaRequest('req_b', {
+          name: 'Basic',
+          url: 'https://api.example.com/b',
+          authentication: { type: 'basic', username: 'u', password: 'basic-Pass-Value-1' },
+        }),
+        {
+          _id: 'ws_1',
+          _type: 'websocket_request',
+          parentId: 'wrk_1',
+          name: 'Live feed',
+          url: 'wss://api.example.com/feed',
+        },
       ]);
       const result = importAny(text, { fileName: 't.json' });
       assertLoads(result);
-      assert.ok(result.notCarried.some((n) => n.item === 'request "Implicit" > auth.grantType' && /implicit grant is not supported/.test(n.reason)));
-      assert.ok(result.notCarried.some((n) => n.item === 'request "Basic" > auth' && /basic auth is not carried/.test(n.reason)));
+      assert.ok(
+        result.notCarried.some(
+          (n) => n.item === 'request "Implicit" > auth.grantType' && /implicit grant is not supported/.test(n.reason),
+        ),
+      );
+      assert.ok(
+        result.notCarried.some(
+          (n) => n.item === 'request "Basic" > auth' && /basic auth is not carried/.test(n.reason),
+        ),
+      );
       assert.ok(result.notCarried.some((n) => n.item === 'WebSocket "Live feed"'));
       assertNoLeak(result, ['basic-Pass-Value-1']);
     });

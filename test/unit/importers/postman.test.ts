@@ -62,11 +62,18 @@ describe('importPostman', () => {
         client_id: '{{env.client_id}}',
         client_secret: '{{env.client_secret}}',
       });
-      assert.deepEqual(step(result, 'create-invoice', 'call').json, { customer: '{{env.customer_id}}', amount: 4200, currency: 'EUR' });
+      assert.deepEqual(step(result, 'create-invoice', 'call').json, {
+        customer: '{{env.customer_id}}',
+        amount: 4200,
+        currency: 'EUR',
+      });
     });
 
     it('turns pm.environment.set(…, pm.response.json().…) into a step reference for later uses', () => {
-      assert.equal(step(result, 'create-invoice', 'call').token, '{{steps.get-token-by-hand.response.body.$.access_token}}');
+      assert.equal(
+        step(result, 'create-invoice', 'call').token,
+        '{{steps.get-token-by-hand.response.body.$.access_token}}',
+      );
       assert.ok(!('access_token' in (result.file.environments?.collection ?? {})), 'the stale stored token is dropped');
     });
 
@@ -89,17 +96,26 @@ describe('importPostman', () => {
 
     it('lists every script it cannot run with its first line, and other losses', () => {
       const byItem = new Map(result.notCarried.map((n) => [n.item, n.reason]));
-      assert.deepEqual([...byItem.keys()], [
-        'collection "Billing API via Kong" > test script',
-        'request "List invoices" > headers.X-Correlation-Id',
-        'request "List invoices" > test script',
-        'request "Upload attachment" > body.file',
-        'request "Upload attachment" > body',
-        'request "Upload attachment" > pre-request script',
-        'request "Get token by hand" > test script',
-      ]);
-      assert.match(byItem.get('request "List invoices" > test script')!, /starts with: pm\.test\("Status code is 200", function \(\) \{$/);
-      assert.match(byItem.get('request "Upload attachment" > pre-request script')!, /starts with: pm\.variables\.set\('filename'/);
+      assert.deepEqual(
+        [...byItem.keys()],
+        [
+          'collection "Billing API via Kong" > test script',
+          'request "List invoices" > headers.X-Correlation-Id',
+          'request "List invoices" > test script',
+          'request "Upload attachment" > body.file',
+          'request "Upload attachment" > body',
+          'request "Upload attachment" > pre-request script',
+          'request "Get token by hand" > test script',
+        ],
+      );
+      assert.match(
+        byItem.get('request "List invoices" > test script')!,
+        /starts with: pm\.test\("Status code is 200", function \(\) \{$/,
+      );
+      assert.match(
+        byItem.get('request "Upload attachment" > pre-request script')!,
+        /starts with: pm\.variables\.set\('filename'/,
+      );
       assert.match(byItem.get('request "Get token by hand" > test script')!, /beyond setting access_token/);
       assert.match(byItem.get('request "List invoices" > headers.X-Correlation-Id')!, /\{\{\$guid\}\}/);
       assert.match(byItem.get('request "Upload attachment" > body')!, /multipart/);
@@ -109,15 +125,24 @@ describe('importPostman', () => {
   it('lets a folder override the collection auth, and requests override the folder', () => {
     const text = postman({
       auth: { type: 'bearer', bearer: [{ key: 'token', value: '{{collectionToken}}' }] },
-      variable: [{ key: 'collectionToken', value: '' }, { key: 'folderToken', value: '' }],
+      variable: [
+        { key: 'collectionToken', value: '' },
+        { key: 'folderToken', value: '' },
+      ],
       item: [
         {
           name: 'Folder',
           auth: { type: 'bearer', bearer: [{ key: 'token', value: '{{folderToken}}' }] },
           item: [
             { name: 'In folder', request: { method: 'GET', url: 'https://api.example.com/a' } },
-            { name: 'Explicit none', request: { method: 'GET', url: 'https://api.example.com/b', auth: { type: 'noauth' } } },
-            { name: 'Inherit', request: { method: 'GET', url: 'https://api.example.com/c', auth: { type: 'inherit' } } },
+            {
+              name: 'Explicit none',
+              request: { method: 'GET', url: 'https://api.example.com/b', auth: { type: 'noauth' } },
+            },
+            {
+              name: 'Inherit',
+              request: { method: 'GET', url: 'https://api.example.com/c', auth: { type: 'inherit' } },
+            },
           ],
         },
         { name: 'Top', request: { method: 'GET', url: 'https://api.example.com/d' } },
@@ -137,7 +162,17 @@ describe('importPostman', () => {
         { name: 'Before', request: { method: 'GET', url: 'https://api.example.com/x?id={{orderId}}' } },
         {
           name: 'Create order',
-          event: [{ listen: 'test', script: { exec: ['var data = JSON.parse(responseBody);', 'pm.collectionVariables.set("orderId", data.items[0]["id"]);'] } }],
+          event: [
+            {
+              listen: 'test',
+              script: {
+                exec: [
+                  'var data = JSON.parse(responseBody);',
+                  'pm.collectionVariables.set("orderId", data.items[0]["id"]);',
+                ],
+              },
+            },
+          ],
           request: { method: 'POST', url: 'https://api.example.com/orders' },
         },
         { name: 'After', request: { method: 'GET', url: 'https://api.example.com/orders/{{orderId}}' } },
@@ -146,8 +181,14 @@ describe('importPostman', () => {
     const result = importPostman(text, { fileName: 't.json' });
     assertLoads(result);
     assert.equal(step(result, 'before', 'request').url, 'https://api.example.com/x?id={{env.orderId}}');
-    assert.equal(step(result, 'after', 'request').url, "https://api.example.com/orders/{{steps.create-order.response.body.$.items[0]['id']}}");
-    assert.ok(!result.notCarried.some((n) => n.item.includes('Create order')), 'a script that only chains is fully carried');
+    assert.equal(
+      step(result, 'after', 'request').url,
+      "https://api.example.com/orders/{{steps.create-order.response.body.$.items[0]['id']}}",
+    );
+    assert.ok(
+      !result.notCarried.some((n) => n.item.includes('Create order')),
+      'a script that only chains is fully carried',
+    );
   });
 
   it('masks key-like literals in the script line it reports', () => {
@@ -155,7 +196,9 @@ describe('importPostman', () => {
       item: [
         {
           name: 'Sets a key',
-          event: [{ listen: 'prerequest', script: { exec: ["pm.environment.set('apiKey', 'AKIA1234567890ABCDEFXYZ');"] } }],
+          event: [
+            { listen: 'prerequest', script: { exec: ["pm.environment.set('apiKey', 'AKIA1234567890ABCDEFXYZ');"] } },
+          ],
           request: { method: 'GET', url: 'https://api.example.com/a' },
         },
       ],
@@ -180,7 +223,10 @@ describe('importPostman', () => {
     });
     const text = postman({
       item: [
-        { name: 'Code', request: { method: 'GET', url: 'https://api.example.org/me', auth: oauth('authorization_code_with_pkce') } },
+        {
+          name: 'Code',
+          request: { method: 'GET', url: 'https://api.example.org/me', auth: oauth('authorization_code_with_pkce') },
+        },
         {
           name: 'Ropc',
           request: {
@@ -204,13 +250,17 @@ describe('importPostman', () => {
     const ropc = step(result, 'token-example-2', 'token');
     assert.equal(ropc.grant, 'password');
     assert.equal(ropc.password, '${env:EXAMPLE_PASSWORD}');
-    assert.ok(result.notCarried.some((n) => n.item === 'request "Ropc" > auth.accessToken' && /fetched earlier/.test(n.reason)));
+    assert.ok(
+      result.notCarried.some((n) => n.item === 'request "Ropc" > auth.accessToken' && /fetched earlier/.test(n.reason)),
+    );
     assertNoLeak(result, ['pw-Literal-445566', 'at-Stored-Value-000111']);
   });
 
   it('never writes a client secret, whatever it looks like (property)', () => {
     // A digit and a letter, 12+ characters: never equal to text the file holds anyway (URLs, ids).
-    const secret = fc.stringMatching(/^[A-Za-z0-9_\-.~+/]{12,40}$/).filter((s) => /[0-9]/.test(s) && /[A-Za-z]/.test(s));
+    const secret = fc
+      .stringMatching(/^[A-Za-z0-9_\-.~+/]{12,40}$/)
+      .filter((s) => /[0-9]/.test(s) && /[A-Za-z]/.test(s));
     fc.assert(
       fc.property(secret, fc.constantFrom('collection', 'variable'), (value, place) => {
         const oauth = (clientSecret: string) => ({

@@ -7,13 +7,24 @@ import { orderByDependencies } from '../../../src/core/importers/step-order';
 describe('importer building blocks', () => {
   describe('source templates', () => {
     it('splits Insomnia text into text, variables, tags and expressions', () => {
-      assert.deepEqual(parseSourceTemplate("a{{ _.x }}b{% response 'body', 'req_1', 'b64::JC5h::46b', 'never', 60 %}{{ _.y | upper }}{# note #}", 'insomnia'), [
-        { kind: 'text', text: 'a' },
-        { kind: 'var', source: '{{ _.x }}', name: 'x' },
-        { kind: 'text', text: 'b' },
-        { kind: 'tag', source: "{% response 'body', 'req_1', 'b64::JC5h::46b', 'never', 60 %}", name: 'response', args: ['body', 'req_1', 'b64::JC5h::46b', 'never', 60] },
-        { kind: 'expr', source: '{{ _.y | upper }}' },
-      ]);
+      assert.deepEqual(
+        parseSourceTemplate(
+          "a{{ _.x }}b{% response 'body', 'req_1', 'b64::JC5h::46b', 'never', 60 %}{{ _.y | upper }}{# note #}",
+          'insomnia',
+        ),
+        [
+          { kind: 'text', text: 'a' },
+          { kind: 'var', source: '{{ _.x }}', name: 'x' },
+          { kind: 'text', text: 'b' },
+          {
+            kind: 'tag',
+            source: "{% response 'body', 'req_1', 'b64::JC5h::46b', 'never', 60 %}",
+            name: 'response',
+            args: ['body', 'req_1', 'b64::JC5h::46b', 'never', 60],
+          },
+          { kind: 'expr', source: '{{ _.y | upper }}' },
+        ],
+      );
     });
 
     it('reads Postman variables whole, including dynamic ones, and leaves {% %} alone', () => {
@@ -26,7 +37,14 @@ describe('importer building blocks', () => {
     });
 
     it('parses tag arguments and decodes b64:: strings', () => {
-      assert.deepEqual(parseTagArgs(`'a\\'b', "c", 12, true, null, _.ref`), ["a'b", 'c', 12, true, null, { ref: '_.ref' }]);
+      assert.deepEqual(parseTagArgs(`'a\\'b', "c", 12, true, null, _.ref`), [
+        "a'b",
+        'c',
+        12,
+        true,
+        null,
+        { ref: '_.ref' },
+      ]);
       assert.equal(decodeTagString('b64::JC5hY2Nlc3NfdG9rZW4=::46b'), '$.access_token');
       assert.equal(decodeTagString('$.plain'), '$.plain');
     });
@@ -54,7 +72,9 @@ describe('importer building blocks', () => {
     });
 
     it('leaves anything more complex over', () => {
-      const reading = readScript("pm.environment.set('t', pm.response.json().a + 'x');\npm.environment.set('u', someFn());\nif (x) { y(); }");
+      const reading = readScript(
+        "pm.environment.set('t', pm.response.json().a + 'x');\npm.environment.set('u', someFn());\nif (x) { y(); }",
+      );
       assert.deepEqual(reading.chains, []);
       assert.equal(reading.leftover[0], "pm.environment.set('t', pm.response.json().a + 'x');");
       assert.equal(reading.leftover[1], "pm.environment.set('u', someFn());");
@@ -65,7 +85,13 @@ describe('importer building blocks', () => {
   describe('step order', () => {
     it('is a stable topological order and reports each cycle once', () => {
       const node = (ref: string, ...deps: string[]) => ({ ref, deps: new Set(deps) });
-      const { order, cycles } = orderByDependencies([node('a', 'c'), node('b'), node('c'), node('d', 'e'), node('e', 'd')]);
+      const { order, cycles } = orderByDependencies([
+        node('a', 'c'),
+        node('b'),
+        node('c'),
+        node('d', 'e'),
+        node('e', 'd'),
+      ]);
       assert.deepEqual(
         order.map((n) => n.ref),
         ['b', 'c', 'a', 'd', 'e'],
@@ -74,9 +100,11 @@ describe('importer building blocks', () => {
     });
 
     it('always returns every node, each after its dependencies unless a cycle was broken (property)', () => {
-      const graph = fc.integer({ min: 1, max: 8 }).chain((n) =>
-        fc.array(fc.array(fc.integer({ min: 0, max: n - 1 }), { maxLength: 3 }), { minLength: n, maxLength: n }),
-      );
+      const graph = fc
+        .integer({ min: 1, max: 8 })
+        .chain((n) =>
+          fc.array(fc.array(fc.integer({ min: 0, max: n - 1 }), { maxLength: 3 }), { minLength: n, maxLength: n }),
+        );
       fc.assert(
         fc.property(graph, (deps) => {
           const nodes = deps.map((d, i) => ({ ref: `r${i}`, deps: new Set(d.map((j) => `r${j}`)) }));

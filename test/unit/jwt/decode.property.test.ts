@@ -27,7 +27,12 @@ describe('jwt decode properties', () => {
   });
 
   it('never throws anything but OidcError on dot-separated base64url-ish strings', () => {
-    const segment = fc.oneof(fc.base64String().map((s) => s.replace(/=+$/, '')), fc.string({ unit: 'grapheme', maxLength: 20 }).map(b64), fc.json().map(b64), fc.constant(''));
+    const segment = fc.oneof(
+      fc.base64String().map((s) => s.replace(/=+$/, '')),
+      fc.string({ unit: 'grapheme', maxLength: 20 }).map(b64),
+      fc.json().map(b64),
+      fc.constant(''),
+    );
     const token = fc.array(segment, { minLength: 1, maxLength: 6 }).map((parts) => parts.join('.'));
     fc.assert(fc.property(token, decodesOrOidcError), { numRuns: 2000 });
   });
@@ -64,9 +69,16 @@ describe('jwt decode properties', () => {
   it('explainClaims never throws on arbitrary JSON payloads', () => {
     const clock = new ManualClock(NOW_MS);
     fc.assert(
-      fc.property(fc.dictionary(fc.constantFrom('exp', 'iat', 'nbf', 'act', 'cnf', 'amr', 'scp', 'scope', 'aud', 'sub', 'may_act', 'x'), fc.jsonValue()), (payload) => {
-        for (const e of explainClaims(payload, { clock, timeZone: 'UTC' })) assert.equal(typeof e.explanation, 'string');
-      }),
+      fc.property(
+        fc.dictionary(
+          fc.constantFrom('exp', 'iat', 'nbf', 'act', 'cnf', 'amr', 'scp', 'scope', 'aud', 'sub', 'may_act', 'x'),
+          fc.jsonValue(),
+        ),
+        (payload) => {
+          for (const e of explainClaims(payload, { clock, timeZone: 'UTC' }))
+            assert.equal(typeof e.explanation, 'string');
+        },
+      ),
       { numRuns: 500 },
     );
   });
@@ -74,19 +86,61 @@ describe('jwt decode properties', () => {
   it('verifyJwt returns checks or rejects with OidcError for arbitrary headers and payloads', async () => {
     const key = await makeKey('ES256', 'k');
     const clock = new ManualClock(NOW_MS);
-    const header = fc.record({ alg: fc.oneof(fc.constantFrom('RS256', 'ES256', 'EdDSA', 'HS256', 'none', 'None'), fc.jsonValue()), kid: fc.option(fc.jsonValue()), typ: fc.option(fc.jsonValue()) }, { requiredKeys: [] });
-    const payload = fc.dictionary(fc.constantFrom('iss', 'aud', 'exp', 'nbf', 'iat', 'sub', 'azp', 'nonce', 'at_hash', 'auth_time', 'client_id', 'cid'), fc.jsonValue());
+    const header = fc.record(
+      {
+        alg: fc.oneof(fc.constantFrom('RS256', 'ES256', 'EdDSA', 'HS256', 'none', 'None'), fc.jsonValue()),
+        kid: fc.option(fc.jsonValue()),
+        typ: fc.option(fc.jsonValue()),
+      },
+      { requiredKeys: [] },
+    );
+    const payload = fc.dictionary(
+      fc.constantFrom(
+        'iss',
+        'aud',
+        'exp',
+        'nbf',
+        'iat',
+        'sub',
+        'azp',
+        'nonce',
+        'at_hash',
+        'auth_time',
+        'client_id',
+        'cid',
+      ),
+      fc.jsonValue(),
+    );
     await fc.assert(
-      fc.asyncProperty(header, payload, fc.constantFrom('generic', 'access_token', 'rfc9068', 'id_token' as const), fc.base64String(), async (h, p, profile, sig) => {
-        const token = `${b64(JSON.stringify(h))}.${b64(JSON.stringify(p))}.${sig.replace(/=+$/, '').replace(/\+/g, '-').replace(/\//g, '_')}`;
-        try {
-          const result = await verifyJwt(token, { keys: key.publicKey, clock, profile, issuer: 'https://i', audience: 'a', clientId: 'c', nonce: 'n', accessToken: 't', maxAgeSeconds: 60 });
-          assert.equal(result.valid, result.checks.every((c) => c.ok));
-          for (const c of result.checks) assert.ok(c.ok || c.code, `${c.id} failed without a code`);
-        } catch (error) {
-          assert.ok(error instanceof OidcError, `non-OidcError thrown: ${String(error)}`);
-        }
-      }),
+      fc.asyncProperty(
+        header,
+        payload,
+        fc.constantFrom('generic', 'access_token', 'rfc9068', 'id_token' as const),
+        fc.base64String(),
+        async (h, p, profile, sig) => {
+          const token = `${b64(JSON.stringify(h))}.${b64(JSON.stringify(p))}.${sig.replace(/=+$/, '').replace(/\+/g, '-').replace(/\//g, '_')}`;
+          try {
+            const result = await verifyJwt(token, {
+              keys: key.publicKey,
+              clock,
+              profile,
+              issuer: 'https://i',
+              audience: 'a',
+              clientId: 'c',
+              nonce: 'n',
+              accessToken: 't',
+              maxAgeSeconds: 60,
+            });
+            assert.equal(
+              result.valid,
+              result.checks.every((c) => c.ok),
+            );
+            for (const c of result.checks) assert.ok(c.ok || c.code, `${c.id} failed without a code`);
+          } catch (error) {
+            assert.ok(error instanceof OidcError, `non-OidcError thrown: ${String(error)}`);
+          }
+        },
+      ),
       { numRuns: 300 },
     );
   });

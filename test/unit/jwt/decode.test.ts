@@ -44,7 +44,15 @@ describe('jwt decode', () => {
   });
 
   it('tolerates a Bearer prefix, an Authorization header name, quotes and whitespace', () => {
-    for (const pasted of [`Bearer ${token}`, `  ${token}\n`, `"${token}"`, `'Bearer ${token}'`, `Authorization: Bearer ${token}`, `bearer   "${token}"`, `DPoP ${token}`]) {
+    for (const pasted of [
+      `Bearer ${token}`,
+      `  ${token}\n`,
+      `"${token}"`,
+      `'Bearer ${token}'`,
+      `Authorization: Bearer ${token}`,
+      `bearer   "${token}"`,
+      `DPoP ${token}`,
+    ]) {
       assert.equal(decodeJwt(pasted).raw, token, pasted.slice(0, 20));
     }
   });

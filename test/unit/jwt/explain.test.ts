@@ -30,7 +30,10 @@ describe('claim explanations', () => {
 
   it('explains Okta access token claims in payload order and marks unknown ones custom', () => {
     const list = explainClaims(okta, { clock, timeZone: 'UTC' });
-    assert.deepEqual(list.map((e) => e.name), Object.keys(okta));
+    assert.deepEqual(
+      list.map((e) => e.name),
+      Object.keys(okta),
+    );
     assert.equal(byName(list, 'scp').label, 'Scopes (Okta)');
     assert.match(byName(list, 'scp').explanation, /orders\.read, orders\.write.*scopes_claim \[scp\]/);
     assert.match(byName(list, 'cid').explanation, /0oa-service/);
@@ -45,7 +48,10 @@ describe('claim explanations', () => {
   });
 
   it('shows times as absolute local time and relative to now', () => {
-    const list = explainClaims({ ...okta, nbf: NOW - 3 * 3600, auth_time: NOW - 2 * 3600 - 5 * 60 }, { clock, timeZone: 'UTC' });
+    const list = explainClaims(
+      { ...okta, nbf: NOW - 3 * 3600, auth_time: NOW - 2 * 3600 - 5 * 60 },
+      { clock, timeZone: 'UTC' },
+    );
     assert.match(byName(list, 'exp').explanation, /2024-05-01 14:54:00 UTC \(in 54 minutes\)/);
     assert.match(byName(list, 'exp').explanation, /lives 1 hour in total/);
     assert.match(byName(list, 'iat').explanation, /13:54:00 UTC \(6 minutes ago\)/);
@@ -56,7 +62,10 @@ describe('claim explanations', () => {
   it('uses the time zone given', () => {
     const [exp] = explainClaims({ exp: NOW }, { clock, timeZone: 'Asia/Tokyo' });
     assert.match(exp!.explanation, /2024-05-01 23:00:00 GMT\+9/);
-    assert.throws(() => explainClaims({ exp: NOW }, { clock, timeZone: 'Mars/Olympus' }), (e: unknown) => e instanceof OidcError && e.code === 'jwt.time_zone');
+    assert.throws(
+      () => explainClaims({ exp: NOW }, { clock, timeZone: 'Mars/Olympus' }),
+      (e: unknown) => e instanceof OidcError && e.code === 'jwt.time_zone',
+    );
   });
 
   it('says an expired token must be refused and flags times that are not numbers', () => {
@@ -97,7 +106,8 @@ describe('claim explanations', () => {
     assert.match(byName(list, 'scope').explanation, /openid, profile/);
     assert.match(byName(list, 'groups').explanation, /admins/);
     assert.match(byName(list, 'roles').explanation, /reader/);
-    for (const name of ['azp', 'client_id', 'nonce', 'at_hash']) assert.equal(byName(list, name).custom, undefined, name);
+    for (const name of ['azp', 'client_id', 'nonce', 'at_hash'])
+      assert.equal(byName(list, name).custom, undefined, name);
   });
 
   it('computes the token lifetime with the injected clock', () => {

@@ -25,7 +25,12 @@ describe('JwksCache', () => {
   let rotated: TestKey;
 
   before(async () => {
-    [rsa, ec, ed, rotated] = await Promise.all([makeKey('RS256', 'rsa-1'), makeKey('ES256', 'ec-1'), makeKey('EdDSA', 'ed-1'), makeKey('RS256', 'rsa-2')]);
+    [rsa, ec, ed, rotated] = await Promise.all([
+      makeKey('RS256', 'rsa-1'),
+      makeKey('ES256', 'ec-1'),
+      makeKey('EdDSA', 'ed-1'),
+      makeKey('RS256', 'rsa-2'),
+    ]);
   });
 
   function setup(keys = [rsa.publicJwk, ec.publicJwk, ed.publicJwk]) {
@@ -134,7 +139,11 @@ describe('JwksCache', () => {
     const other = await makeKey('RS256', 'rsa-3');
     const { cache } = setup([rsa.publicJwk, other.publicJwk, ec.publicJwk]);
     await rejectsCode(cache.resolveKey({ alg: 'RS256' }), 'jwt.no_matching_key', /no kid and 2 keys fit RS256/);
-    await rejectsCode(cache.resolveKey({ kid: 'ec-1', alg: 'RS256' }), 'jwt.no_matching_key', /is EC, but RS256 needs RSA/);
+    await rejectsCode(
+      cache.resolveKey({ kid: 'ec-1', alg: 'RS256' }),
+      'jwt.no_matching_key',
+      /is EC, but RS256 needs RSA/,
+    );
     await rejectsCode(cache.resolveKey({ alg: 'EdDSA' }), 'jwt.no_matching_key', /no key in the set fits EdDSA/);
     await rejectsCode(cache.resolveKey({ kid: 'rsa-1', alg: 'HS256' }), 'jwt.no_matching_key', /shared-secret/);
     await rejectsCode(cache.resolveKey({ kid: 'rsa-1' }), 'jwt.no_matching_key');

@@ -7,7 +7,17 @@ import { JwksCache } from '../../../src/core/jwt/jwks';
 import type { JwtCheck, JwtVerification, VerifyJwtOptions } from '../../../src/core/jwt/verify';
 import { verifyJwt } from '../../../src/core/jwt/verify';
 import type { TestKey } from '../../support/jwt-fixtures';
-import { FakeJwksServer, ISSUER, JWKS_URI, NOW, NOW_MS, accessClaims, makeKey, rawToken, sign } from '../../support/jwt-fixtures';
+import {
+  FakeJwksServer,
+  ISSUER,
+  JWKS_URI,
+  NOW,
+  NOW_MS,
+  accessClaims,
+  makeKey,
+  rawToken,
+  sign,
+} from '../../support/jwt-fixtures';
 
 function check(result: JwtVerification, id: JwtCheck['id']): JwtCheck {
   const found = result.checks.find((c) => c.id === id);
@@ -34,7 +44,12 @@ describe('verifyJwt', () => {
   let jwks: JwksCache;
 
   before(async () => {
-    [rsa, ec, ed, stranger] = await Promise.all([makeKey('RS256', 'rsa-1'), makeKey('ES256', 'ec-1'), makeKey('EdDSA', 'ed-1'), makeKey('RS256', 'rsa-1')]);
+    [rsa, ec, ed, stranger] = await Promise.all([
+      makeKey('RS256', 'rsa-1'),
+      makeKey('ES256', 'ec-1'),
+      makeKey('EdDSA', 'ed-1'),
+      makeKey('RS256', 'rsa-1'),
+    ]);
   });
 
   beforeEach(() => {
@@ -43,18 +58,30 @@ describe('verifyJwt', () => {
     jwks = new JwksCache({ http: server, jwksUri: JWKS_URI, clock });
   });
 
-  const opts = (extra: Partial<VerifyJwtOptions> = {}): VerifyJwtOptions => ({ keys: jwks, clock, issuer: ISSUER, audience: 'api://default', ...extra });
+  const opts = (extra: Partial<VerifyJwtOptions> = {}): VerifyJwtOptions => ({
+    keys: jwks,
+    clock,
+    issuer: ISSUER,
+    audience: 'api://default',
+    ...extra,
+  });
 
   it('accepts RS256, ES256 and EdDSA tokens against a JWKS and lists every check', async () => {
     for (const key of [rsa, ec, ed]) {
       const result = await verifyJwt(await sign(key, accessClaims()), opts());
       assert.deepEqual(failed(result), [], key.alg);
       assert.equal(result.valid, true);
-      assert.deepEqual(result.checks.map((c) => c.id), ['format', 'alg', 'signature', 'iss', 'aud', 'exp', 'iat']);
+      assert.deepEqual(
+        result.checks.map((c) => c.id),
+        ['format', 'alg', 'signature', 'iss', 'aud', 'exp', 'iat'],
+      );
       assert.equal(result.payload.sub, 'user@example.com');
       assert.equal(result.header.kid, key.kid);
     }
-    assert.match(check(await verifyJwt(await sign(rsa, accessClaims()), opts()), 'exp').message, /expires at 2024-05-01 15:00:00 UTC, in 1 hour/);
+    assert.match(
+      check(await verifyJwt(await sign(rsa, accessClaims()), opts()), 'exp').message,
+      /expires at 2024-05-01 15:00:00 UTC, in 1 hour/,
+    );
   });
 
   it('accepts keys given directly: CryptoKey, JWK and a jose resolver', async () => {
@@ -65,10 +92,18 @@ describe('verifyJwt', () => {
   });
 
   it('runs all checks instead of stopping at the first failure', async () => {
-    const token = await sign(stranger, accessClaims({ iss: 'https://evil.example', aud: 'api://other', exp: NOW - 300 }));
+    const token = await sign(
+      stranger,
+      accessClaims({ iss: 'https://evil.example', aud: 'api://other', exp: NOW - 300 }),
+    );
     const result = await verifyJwt(token, opts());
     assert.equal(result.valid, false);
-    assert.deepEqual(failed(result), ['signature:jwt.signature_invalid', 'iss:jwt.issuer_mismatch', 'aud:jwt.audience_mismatch', 'exp:jwt.expired']);
+    assert.deepEqual(failed(result), [
+      'signature:jwt.signature_invalid',
+      'iss:jwt.issuer_mismatch',
+      'aud:jwt.audience_mismatch',
+      'exp:jwt.expired',
+    ]);
   });
 
   it('reports an invalid signature (jwt.signature_invalid)', async () => {
@@ -78,7 +113,10 @@ describe('verifyJwt', () => {
     assert.match(sig.message, /does not match the JWKS at/);
     const [h, , s] = token.split('.');
     const tampered = `${h}.${Buffer.from(JSON.stringify(accessClaims({ sub: 'admin' }))).toString('base64url')}.${s}`;
-    assert.equal(check(await verifyJwt(tampered, opts({ keys: rsa.publicKey })), 'signature').code, 'jwt.signature_invalid');
+    assert.equal(
+      check(await verifyJwt(tampered, opts({ keys: rsa.publicKey })), 'signature').code,
+      'jwt.signature_invalid',
+    );
   });
 
   it('reports an unknown kid from the JWKS (jwt.unknown_kid) with the kids it has', async () => {
@@ -127,7 +165,10 @@ describe('verifyJwt', () => {
     assert.equal(iss.code, 'jwt.issuer_mismatch');
     assert.ok(iss.message.includes(`"${ISSUER}"`) && iss.message.includes(`"${ISSUER}/"`));
     assert.match(iss.message, /trailing slash/);
-    const org = check(await verifyJwt(await sign(rsa, accessClaims()), opts({ issuer: 'https://example.okta.com' })), 'iss');
+    const org = check(
+      await verifyJwt(await sign(rsa, accessClaims()), opts({ issuer: 'https://example.okta.com' })),
+      'iss',
+    );
     assert.doesNotMatch(org.message, /trailing slash/);
     assert.match(org.hint ?? '', /org authorization server/);
   });
@@ -188,38 +229,84 @@ describe('verifyJwt', () => {
       for (const typ of ['at+jwt', 'application/at+jwt', 'AT+JWT']) {
         const result = await verifyJwt(await sign(rsa, rfcClaims(), { typ }), opts({ profile: 'rfc9068' }));
         assert.deepEqual(failed(result), [], typ);
-        assert.deepEqual(result.checks.map((c) => c.id), ['format', 'alg', 'signature', 'typ', 'iss', 'aud', 'sub', 'client_id', 'exp', 'iat', 'jti']);
+        assert.deepEqual(
+          result.checks.map((c) => c.id),
+          ['format', 'alg', 'signature', 'typ', 'iss', 'aud', 'sub', 'client_id', 'exp', 'iat', 'jti'],
+        );
       }
     });
 
     it('rejects another typ or none (jwt.typ) and missing required claims', async () => {
-      const jwt = check(await verifyJwt(await sign(rsa, rfcClaims(), { typ: 'JWT' }), opts({ profile: 'rfc9068' })), 'typ');
+      const jwt = check(
+        await verifyJwt(await sign(rsa, rfcClaims(), { typ: 'JWT' }), opts({ profile: 'rfc9068' })),
+        'typ',
+      );
       assert.equal(jwt.code, 'jwt.typ');
       assert.match(jwt.message, /"at\+jwt"/);
-      assert.equal(check(await verifyJwt(await sign(rsa, rfcClaims()), opts({ profile: 'rfc9068' })), 'typ').code, 'jwt.typ');
+      assert.equal(
+        check(await verifyJwt(await sign(rsa, rfcClaims()), opts({ profile: 'rfc9068' })), 'typ').code,
+        'jwt.typ',
+      );
       const okta = { iss: ISSUER, aud: 'api://default', iat: NOW, exp: NOW + 60, cid: '0oa', scp: ['read'] };
       const result = await verifyJwt(await sign(rsa, okta, { typ: 'at+jwt' }), opts({ profile: 'rfc9068' }));
-      assert.deepEqual(failed(result), ['sub:jwt.missing_claim', 'client_id:jwt.missing_claim', 'jti:jwt.missing_claim']);
+      assert.deepEqual(failed(result), [
+        'sub:jwt.missing_claim',
+        'client_id:jwt.missing_claim',
+        'jti:jwt.missing_claim',
+      ]);
     });
 
     it('compares client_id (or Okta cid) with the expected client (jwt.client_id_mismatch)', async () => {
       const okta = await sign(rsa, accessClaims({ cid: '0oa-client' }));
-      assert.equal(check(await verifyJwt(okta, opts({ profile: 'access_token', clientId: '0oa-client' })), 'client_id').ok, true);
-      assert.equal(check(await verifyJwt(okta, opts({ profile: 'access_token', clientId: '0oa-other' })), 'client_id').code, 'jwt.client_id_mismatch');
+      assert.equal(
+        check(await verifyJwt(okta, opts({ profile: 'access_token', clientId: '0oa-client' })), 'client_id').ok,
+        true,
+      );
+      assert.equal(
+        check(await verifyJwt(okta, opts({ profile: 'access_token', clientId: '0oa-other' })), 'client_id').code,
+        'jwt.client_id_mismatch',
+      );
     });
   });
 
   describe('ID token profile', () => {
     const clientId = '0oa-web';
     const accessToken = 'eyJ.access.token';
-    const idClaims = (extra = {}) => ({ iss: ISSUER, aud: clientId, sub: '00u1', iat: NOW - 10, exp: NOW + 3600, nonce: 'n-123', auth_time: NOW - 100, ...extra });
-    const idOpts = (extra: Partial<VerifyJwtOptions> = {}) => opts({ audience: undefined, profile: 'id_token', clientId, nonce: 'n-123', ...extra });
+    const idClaims = (extra = {}) => ({
+      iss: ISSUER,
+      aud: clientId,
+      sub: '00u1',
+      iat: NOW - 10,
+      exp: NOW + 3600,
+      nonce: 'n-123',
+      auth_time: NOW - 100,
+      ...extra,
+    });
+    const idOpts = (extra: Partial<VerifyJwtOptions> = {}) =>
+      opts({ audience: undefined, profile: 'id_token', clientId, nonce: 'n-123', ...extra });
 
     it('accepts a correct ID token with nonce, at_hash (RS256 and EdDSA) and azp', async () => {
       const rs = await sign(rsa, idClaims({ at_hash: atHash(accessToken), azp: clientId }));
       const result = await verifyJwt(rs, idOpts({ accessToken, maxAgeSeconds: 300 }));
       assert.deepEqual(failed(result), []);
-      assert.deepEqual(result.checks.map((c) => c.id), ['format', 'alg', 'signature', 'typ', 'iss', 'aud', 'sub', 'azp', 'exp', 'iat', 'auth_time', 'nonce', 'at_hash']);
+      assert.deepEqual(
+        result.checks.map((c) => c.id),
+        [
+          'format',
+          'alg',
+          'signature',
+          'typ',
+          'iss',
+          'aud',
+          'sub',
+          'azp',
+          'exp',
+          'iat',
+          'auth_time',
+          'nonce',
+          'at_hash',
+        ],
+      );
       const eddsa = await sign(ed, idClaims({ at_hash: atHash(accessToken, 'sha512') }));
       assert.equal(check(await verifyJwt(eddsa, idOpts({ accessToken })), 'at_hash').ok, true);
     });
@@ -230,8 +317,14 @@ describe('verifyJwt', () => {
     });
 
     it('reports a wrong or missing nonce (jwt.nonce_mismatch)', async () => {
-      assert.equal(check(await verifyJwt(await sign(rsa, idClaims()), idOpts({ nonce: 'other' })), 'nonce').code, 'jwt.nonce_mismatch');
-      assert.equal(check(await verifyJwt(await sign(rsa, idClaims({ nonce: undefined })), idOpts()), 'nonce').code, 'jwt.missing_claim');
+      assert.equal(
+        check(await verifyJwt(await sign(rsa, idClaims()), idOpts({ nonce: 'other' })), 'nonce').code,
+        'jwt.nonce_mismatch',
+      );
+      assert.equal(
+        check(await verifyJwt(await sign(rsa, idClaims({ nonce: undefined })), idOpts()), 'nonce').code,
+        'jwt.missing_claim',
+      );
     });
 
     it('reports an access token that was not issued with the ID token (jwt.at_hash_mismatch)', async () => {
@@ -239,27 +332,46 @@ describe('verifyJwt', () => {
       const result = check(await verifyJwt(token, idOpts({ accessToken })), 'at_hash');
       assert.equal(result.code, 'jwt.at_hash_mismatch');
       assert.ok(!result.message.includes(accessToken), 'the access token is not echoed');
-      assert.equal(check(await verifyJwt(await sign(rsa, idClaims()), idOpts({ accessToken })), 'at_hash').ok, true, 'at_hash is optional');
+      assert.equal(
+        check(await verifyJwt(await sign(rsa, idClaims()), idOpts({ accessToken })), 'at_hash').ok,
+        true,
+        'at_hash is optional',
+      );
     });
 
     it('applies the azp rules of OIDC Core 3.1.3.7 (jwt.azp_mismatch)', async () => {
-      assert.equal(check(await verifyJwt(await sign(rsa, idClaims({ azp: 'other-client' })), idOpts()), 'azp').code, 'jwt.azp_mismatch');
+      assert.equal(
+        check(await verifyJwt(await sign(rsa, idClaims({ azp: 'other-client' })), idOpts()), 'azp').code,
+        'jwt.azp_mismatch',
+      );
       const multi = await sign(rsa, idClaims({ aud: [clientId, 'api://x'] }));
       assert.equal(check(await verifyJwt(multi, idOpts()), 'azp').code, 'jwt.missing_claim');
-      assert.equal(check(await verifyJwt(await sign(rsa, idClaims({ aud: [clientId, 'api://x'], azp: clientId })), idOpts()), 'azp').ok, true);
+      assert.equal(
+        check(
+          await verifyJwt(await sign(rsa, idClaims({ aud: [clientId, 'api://x'], azp: clientId })), idOpts()),
+          'azp',
+        ).ok,
+        true,
+      );
     });
 
     it('refuses an access token (typ at+jwt) as an ID token and checks max_age', async () => {
       const token = await sign(rsa, idClaims(), { typ: 'at+jwt' });
       assert.equal(check(await verifyJwt(token, idOpts()), 'typ').code, 'jwt.typ');
-      assert.equal(check(await verifyJwt(token, idOpts({ maxAgeSeconds: 60 })), 'auth_time').code, 'jwt.auth_time_too_old');
+      assert.equal(
+        check(await verifyJwt(token, idOpts({ maxAgeSeconds: 60 })), 'auth_time').code,
+        'jwt.auth_time_too_old',
+      );
       const { sub: _sub, ...noSub } = idClaims();
       assert.equal(check(await verifyJwt(await sign(rsa, noSub), idOpts()), 'sub').code, 'jwt.missing_claim');
     });
   });
 
   it('throws the decode errors for input that is not a JWT at all', async () => {
-    await assert.rejects(verifyJwt('opaque-token', opts()), (e: unknown) => e instanceof OidcError && e.code === 'jwt.malformed.parts');
+    await assert.rejects(
+      verifyJwt('opaque-token', opts()),
+      (e: unknown) => e instanceof OidcError && e.code === 'jwt.malformed.parts',
+    );
     await assert.rejects(verifyJwt('', opts()), (e: unknown) => e instanceof OidcError && e.code === 'jwt.empty');
   });
 

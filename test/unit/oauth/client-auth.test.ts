@@ -4,7 +4,12 @@ import fc from 'fast-check';
 import { decodeProtectedHeader, jwtVerify } from 'jose';
 import type { JWK } from 'jose';
 import { ManualClock } from '../../../src/core/clock';
-import { applyClientAuth, basicAuthorization, formUrlEncode, JWT_BEARER_ASSERTION_TYPE } from '../../../src/core/oauth/client-auth';
+import {
+  applyClientAuth,
+  basicAuthorization,
+  formUrlEncode,
+  JWT_BEARER_ASSERTION_TYPE,
+} from '../../../src/core/oauth/client-auth';
 import type { ClientConfig } from '../../../src/core/oauth/client-auth';
 
 const TOKEN = 'https://idp.example/oauth2/default/v1/token';
@@ -34,14 +39,23 @@ describe('client authentication', () => {
 
     it('lets a server recover any id and secret (property)', () => {
       fc.assert(
-        fc.property(fc.string({ unit: 'grapheme', minLength: 1 }), fc.string({ unit: 'grapheme', minLength: 1 }), (id, secret) => {
-          assert.deepEqual(serverDecodeBasic(basicAuthorization(id, secret)), { id, secret });
-        }),
+        fc.property(
+          fc.string({ unit: 'grapheme', minLength: 1 }),
+          fc.string({ unit: 'grapheme', minLength: 1 }),
+          (id, secret) => {
+            assert.deepEqual(serverDecodeBasic(basicAuthorization(id, secret)), { id, secret });
+          },
+        ),
       );
     });
 
     it('sets only the Authorization header and lists the secret and the header for redaction', async () => {
-      const r = await applyClientAuth(client({ clientSecret: 's3cr et' }), { form: { grant_type: 'client_credentials' } }, TOKEN, { clock });
+      const r = await applyClientAuth(
+        client({ clientSecret: 's3cr et' }),
+        { form: { grant_type: 'client_credentials' } },
+        TOKEN,
+        { clock },
+      );
       assert.deepEqual(r.form, { grant_type: 'client_credentials' });
       assert.equal(r.headers.Authorization, basicAuthorization('0oa1client', 's3cr et'));
       assert.ok(r.secrets.includes('s3cr et'));
@@ -60,14 +74,22 @@ describe('client authentication', () => {
   });
 
   it('client_secret_post puts both values in the form', async () => {
-    const r = await applyClientAuth(client({ authMethod: 'client_secret_post', clientSecret: 'shh' }), { form: { a: '1' } }, TOKEN);
+    const r = await applyClientAuth(
+      client({ authMethod: 'client_secret_post', clientSecret: 'shh' }),
+      { form: { a: '1' } },
+      TOKEN,
+    );
     assert.deepEqual(r.form, { a: '1', client_id: '0oa1client', client_secret: 'shh' });
     assert.equal(r.headers.Authorization, undefined);
     assert.deepEqual(r.secrets, ['shh']);
   });
 
   it('none sends only client_id and never a client_secret, even if one is configured or smuggled in', async () => {
-    const r = await applyClientAuth(client({ authMethod: 'none', clientSecret: 'ignored' }), { form: { client_secret: '' } }, TOKEN);
+    const r = await applyClientAuth(
+      client({ authMethod: 'none', clientSecret: 'ignored' }),
+      { form: { client_secret: '' } },
+      TOKEN,
+    );
     assert.deepEqual(r.form, { client_id: '0oa1client' });
     assert.ok(!('client_secret' in r.form));
     assert.equal(r.headers.Authorization, undefined);
@@ -76,11 +98,21 @@ describe('client authentication', () => {
 
   it('client_secret_jwt signs an RFC 7523 assertion with HS256 and the secret', async () => {
     const secret = 'a-client-secret-that-is-long-enough-for-hs256';
-    const r = await applyClientAuth(client({ authMethod: 'client_secret_jwt', clientSecret: secret }), { form: {} }, TOKEN, { clock });
+    const r = await applyClientAuth(
+      client({ authMethod: 'client_secret_jwt', clientSecret: secret }),
+      { form: {} },
+      TOKEN,
+      { clock },
+    );
     assert.equal(r.form.client_assertion_type, JWT_BEARER_ASSERTION_TYPE);
     const assertion = r.form.client_assertion!;
     assert.equal(decodeProtectedHeader(assertion).alg, 'HS256');
-    const { payload } = await jwtVerify(assertion, new TextEncoder().encode(secret), { currentDate: new Date(NOW), audience: TOKEN, issuer: '0oa1client', subject: '0oa1client' });
+    const { payload } = await jwtVerify(assertion, new TextEncoder().encode(secret), {
+      currentDate: new Date(NOW),
+      audience: TOKEN,
+      issuer: '0oa1client',
+      subject: '0oa1client',
+    });
     assert.equal(payload.iat, NOW / 1000);
     assert.equal(payload.exp, NOW / 1000 + 60);
     assert.equal(typeof payload.jti, 'string');
@@ -98,7 +130,14 @@ describe('client authentication', () => {
   });
 
   it('client_secret_jwt refuses a non-HMAC alg', async () => {
-    await assert.rejects(applyClientAuth(client({ authMethod: 'client_secret_jwt', clientSecret: 'x', signingAlg: 'RS256' }), { form: {} }, TOKEN), { code: 'client_auth.invalid_key' });
+    await assert.rejects(
+      applyClientAuth(
+        client({ authMethod: 'client_secret_jwt', clientSecret: 'x', signingAlg: 'RS256' }),
+        { form: {} },
+        TOKEN,
+      ),
+      { code: 'client_auth.invalid_key' },
+    );
   });
 
   describe('private_key_jwt', () => {
@@ -110,10 +149,20 @@ describe('client authentication', () => {
     for (const { name, pair, alg } of cases) {
       it(`signs with a ${name} PEM key using ${alg} by default`, async () => {
         const pem = pair.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
-        const r = await applyClientAuth(client({ authMethod: 'private_key_jwt', privateKey: pem, keyId: 'k1' }), { form: {} }, TOKEN, { clock });
+        const r = await applyClientAuth(
+          client({ authMethod: 'private_key_jwt', privateKey: pem, keyId: 'k1' }),
+          { form: {} },
+          TOKEN,
+          { clock },
+        );
         const assertion = r.form.client_assertion!;
         assert.deepEqual(decodeProtectedHeader(assertion), { alg, kid: 'k1' });
-        const { payload } = await jwtVerify(assertion, pair.publicKey, { currentDate: new Date(NOW), audience: TOKEN, issuer: '0oa1client', subject: '0oa1client' });
+        const { payload } = await jwtVerify(assertion, pair.publicKey, {
+          currentDate: new Date(NOW),
+          audience: TOKEN,
+          issuer: '0oa1client',
+          subject: '0oa1client',
+        });
         assert.equal(payload.exp! - payload.iat!, 60);
         assert.equal(r.form.client_assertion_type, JWT_BEARER_ASSERTION_TYPE);
         assert.deepEqual(r.secrets, [assertion]);
@@ -123,56 +172,109 @@ describe('client authentication', () => {
     it('signs with a JWK, taking kid from it, and honours signingAlg (PS256)', async () => {
       const pair = generateKeyPairSync('rsa', { modulusLength: 2048 });
       const jwk = { ...(pair.privateKey.export({ format: 'jwk' }) as JWK), kid: 'from-jwk' };
-      const r = await applyClientAuth(client({ authMethod: 'private_key_jwt', privateKey: jwk, signingAlg: 'PS256' }), { form: {} }, TOKEN, { clock });
+      const r = await applyClientAuth(
+        client({ authMethod: 'private_key_jwt', privateKey: jwk, signingAlg: 'PS256' }),
+        { form: {} },
+        TOKEN,
+        { clock },
+      );
       assert.deepEqual(decodeProtectedHeader(r.form.client_assertion!), { alg: 'PS256', kid: 'from-jwk' });
       await jwtVerify(r.form.client_assertion!, pair.publicKey, { currentDate: new Date(NOW) });
     });
 
     it('accepts a JWK given as JSON text', async () => {
       const pair = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-      const r = await applyClientAuth(client({ authMethod: 'private_key_jwt', privateKey: JSON.stringify(pair.privateKey.export({ format: 'jwk' })) }), { form: {} }, TOKEN, { clock });
+      const r = await applyClientAuth(
+        client({
+          authMethod: 'private_key_jwt',
+          privateKey: JSON.stringify(pair.privateKey.export({ format: 'jwk' })),
+        }),
+        { form: {} },
+        TOKEN,
+        { clock },
+      );
       assert.equal(decodeProtectedHeader(r.form.client_assertion!).alg, 'ES256');
     });
 
     it('reports a missing key, a public key and garbage without echoing the key', async () => {
       const pair = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-      await assert.rejects(applyClientAuth(client({ authMethod: 'private_key_jwt' }), { form: {} }, TOKEN), { code: 'client_auth.missing_key' });
-      const publicPem = pair.publicKey.export({ type: 'spki', format: 'pem' }).toString();
-      await assert.rejects(applyClientAuth(client({ authMethod: 'private_key_jwt', privateKey: publicPem }), { form: {} }, TOKEN), (e: { code: string; message: string; hint: string }) => {
-        assert.equal(e.code, 'client_auth.invalid_key');
-        assert.match(e.message, /public key/);
-        assert.ok(!e.message.includes('BEGIN'));
-        assert.match(e.hint, /PRIVATE key/);
-        return true;
+      await assert.rejects(applyClientAuth(client({ authMethod: 'private_key_jwt' }), { form: {} }, TOKEN), {
+        code: 'client_auth.missing_key',
       });
-      await assert.rejects(applyClientAuth(client({ authMethod: 'private_key_jwt', privateKey: pair.publicKey.export({ format: 'jwk' }) as JWK }), { form: {} }, TOKEN), { code: 'client_auth.invalid_key' });
-      await assert.rejects(applyClientAuth(client({ authMethod: 'private_key_jwt', privateKey: 'not a key' }), { form: {} }, TOKEN), { code: 'client_auth.invalid_key' });
-      await assert.rejects(applyClientAuth(client({ authMethod: 'private_key_jwt', privateKey: '{not json' }), { form: {} }, TOKEN), { code: 'client_auth.invalid_key' });
+      const publicPem = pair.publicKey.export({ type: 'spki', format: 'pem' }).toString();
+      await assert.rejects(
+        applyClientAuth(client({ authMethod: 'private_key_jwt', privateKey: publicPem }), { form: {} }, TOKEN),
+        (e: { code: string; message: string; hint: string }) => {
+          assert.equal(e.code, 'client_auth.invalid_key');
+          assert.match(e.message, /public key/);
+          assert.ok(!e.message.includes('BEGIN'));
+          assert.match(e.hint, /PRIVATE key/);
+          return true;
+        },
+      );
+      await assert.rejects(
+        applyClientAuth(
+          client({ authMethod: 'private_key_jwt', privateKey: pair.publicKey.export({ format: 'jwk' }) as JWK }),
+          { form: {} },
+          TOKEN,
+        ),
+        { code: 'client_auth.invalid_key' },
+      );
+      await assert.rejects(
+        applyClientAuth(client({ authMethod: 'private_key_jwt', privateKey: 'not a key' }), { form: {} }, TOKEN),
+        { code: 'client_auth.invalid_key' },
+      );
+      await assert.rejects(
+        applyClientAuth(client({ authMethod: 'private_key_jwt', privateKey: '{not json' }), { form: {} }, TOKEN),
+        { code: 'client_auth.invalid_key' },
+      );
     });
 
     it('reports an alg that does not fit the key', async () => {
       const pair = generateKeyPairSync('ec', { namedCurve: 'P-256' });
       const pem = pair.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
-      await assert.rejects(applyClientAuth(client({ authMethod: 'private_key_jwt', privateKey: pem, signingAlg: 'RS256' }), { form: {} }, TOKEN), { code: 'client_auth.invalid_key' });
-      await assert.rejects(applyClientAuth(client({ authMethod: 'private_key_jwt', privateKey: pem, signingAlg: 'HS256' }), { form: {} }, TOKEN), { code: 'client_auth.invalid_key' });
+      await assert.rejects(
+        applyClientAuth(
+          client({ authMethod: 'private_key_jwt', privateKey: pem, signingAlg: 'RS256' }),
+          { form: {} },
+          TOKEN,
+        ),
+        { code: 'client_auth.invalid_key' },
+      );
+      await assert.rejects(
+        applyClientAuth(
+          client({ authMethod: 'private_key_jwt', privateKey: pem, signingAlg: 'HS256' }),
+          { form: {} },
+          TOKEN,
+        ),
+        { code: 'client_auth.invalid_key' },
+      );
     });
   });
 
   for (const method of ['tls_client_auth', 'self_signed_tls_client_auth'] as const) {
     it(`${method} sends client_id and passes the certificate and key as request options`, async () => {
-      const r = await applyClientAuth(client({ authMethod: method, certificate: 'CERT-PEM', certificateKey: 'KEY-PEM' }), { form: {} }, TOKEN);
+      const r = await applyClientAuth(
+        client({ authMethod: method, certificate: 'CERT-PEM', certificateKey: 'KEY-PEM' }),
+        { form: {} },
+        TOKEN,
+      );
       assert.deepEqual(r.form, { client_id: '0oa1client' });
       assert.deepEqual(r.options, { cert: 'CERT-PEM', key: 'KEY-PEM' });
       assert.deepEqual(r.secrets, ['KEY-PEM']);
-      await assert.rejects(applyClientAuth(client({ authMethod: method }), { form: {} }, TOKEN), { code: 'client_auth.missing_certificate' });
+      await assert.rejects(applyClientAuth(client({ authMethod: method }), { form: {} }, TOKEN), {
+        code: 'client_auth.missing_certificate',
+      });
     });
   }
 
   it('rejects an unknown method', async () => {
-    await assert.rejects(applyClientAuth(client({ authMethod: 'magic' as never }), { form: {} }, TOKEN), { code: 'client_auth.unsupported_method' });
+    await assert.rejects(applyClientAuth(client({ authMethod: 'magic' as never }), { form: {} }, TOKEN), {
+      code: 'client_auth.unsupported_method',
+    });
   });
 
-  it('does not mutate the caller\'s form or headers', async () => {
+  it("does not mutate the caller's form or headers", async () => {
     const form = { a: '1' };
     const headers = { Accept: 'application/json' };
     await applyClientAuth(client({ authMethod: 'client_secret_post', clientSecret: 's' }), { form, headers }, TOKEN);

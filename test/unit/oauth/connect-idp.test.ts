@@ -25,33 +25,66 @@ describe('connectIdp', () => {
   it('maps an Okta preset to its issuer ("org" is the org server), discovers it and passes warnings back', async () => {
     const d = deps();
     d.http.on('https://dev-1.okta.com/.well-known/openid-configuration', {
-      body: { issuer: 'https://dev-1.okta.com', authorization_endpoint: 'https://dev-1.okta.com/oauth2/v1/authorize', token_endpoint: 'https://dev-1.okta.com/oauth2/v1/token', jwks_uri: 'https://dev-1.okta.com/oauth2/v1/keys', userinfo_endpoint: 'http://dev-1.okta.com/userinfo' },
+      body: {
+        issuer: 'https://dev-1.okta.com',
+        authorization_endpoint: 'https://dev-1.okta.com/oauth2/v1/authorize',
+        token_endpoint: 'https://dev-1.okta.com/oauth2/v1/token',
+        jwks_uri: 'https://dev-1.okta.com/oauth2/v1/keys',
+        userinfo_endpoint: 'http://dev-1.okta.com/userinfo',
+      },
     });
-    const org = await connectIdp({ name: 'okta', idp: { okta: { domain: 'dev-1.okta.com', authorizationServerId: 'org' }, clientId: 'app' } }, d);
+    const org = await connectIdp(
+      { name: 'okta', idp: { okta: { domain: 'dev-1.okta.com', authorizationServerId: 'org' }, clientId: 'app' } },
+      d,
+    );
     assert.equal(org.ctx.metadata.token_endpoint, 'https://dev-1.okta.com/oauth2/v1/token');
     assert.equal(org.jwks?.jwksUri, 'https://dev-1.okta.com/oauth2/v1/keys');
     assert.match(org.warnings.join('\n'), /userinfo_endpoint uses plain http/);
 
-    const custom = await connectIdp({ name: 'okta', idp: { okta: { domain: 'dev-1.okta.com' }, discovery: false } }, deps());
-    assert.equal(custom.ctx.metadata.issuer, 'https://dev-1.okta.com/oauth2/default', 'no id means the built-in "default" server');
+    const custom = await connectIdp(
+      { name: 'okta', idp: { okta: { domain: 'dev-1.okta.com' }, discovery: false } },
+      deps(),
+    );
+    assert.equal(
+      custom.ctx.metadata.issuer,
+      'https://dev-1.okta.com/oauth2/default',
+      'no id means the built-in "default" server',
+    );
   });
 
   it('lets endpoints written by hand win over discovered ones, and sends nothing without discovery', async () => {
     const d = deps();
-    const idp = await connectIdp({ name: 'manual', idp: { ...TOKEN_ONLY, endpoints: { token: 'https://idp/token', introspection: 'https://idp/introspect' } } }, d);
+    const idp = await connectIdp(
+      {
+        name: 'manual',
+        idp: { ...TOKEN_ONLY, endpoints: { token: 'https://idp/token', introspection: 'https://idp/introspect' } },
+      },
+      d,
+    );
     assert.equal(d.http.requests.length, 0);
     assert.equal(idp.ctx.metadata.introspection_endpoint, 'https://idp/introspect');
     assert.equal(idp.jwks, undefined);
   });
 
   it('renders the IdP against the environment and resolves its secret references', async () => {
-    const idp = await connectIdp({ name: 'okta', idp: { ...TOKEN_ONLY, clientId: '{{env.id}}', clientSecret: '${env:APP_SECRET}' }, env: { id: 'prod-app' } }, deps({ secrets: { env: { APP_SECRET: 's3' } } }));
-    assert.deepEqual({ id: idp.ctx.client.clientId, secret: idp.ctx.client.clientSecret, method: idp.ctx.client.authMethod }, { id: 'prod-app', secret: 's3', method: 'client_secret_basic' });
+    const idp = await connectIdp(
+      {
+        name: 'okta',
+        idp: { ...TOKEN_ONLY, clientId: '{{env.id}}', clientSecret: '${env:APP_SECRET}' },
+        env: { id: 'prod-app' },
+      },
+      deps({ secrets: { env: { APP_SECRET: 's3' } } }),
+    );
+    assert.deepEqual(
+      { id: idp.ctx.client.clientId, secret: idp.ctx.client.clientSecret, method: idp.ctx.client.authMethod },
+      { id: 'prod-app', secret: 's3', method: 'client_secret_basic' },
+    );
     assert.equal(idp.config.clientId, 'prod-app', 'the rendered IdP is handed back for token defaults');
   });
 
   describe('picks one client authentication by default', () => {
-    const method = async (idp: Partial<IdpConfig>, keys?: { certificateKey?: string }) => (await connectIdp({ name: 'x', idp: { ...TOKEN_ONLY, ...idp }, keys }, deps())).ctx.client;
+    const method = async (idp: Partial<IdpConfig>, keys?: { certificateKey?: string }) =>
+      (await connectIdp({ name: 'x', idp: { ...TOKEN_ONLY, ...idp }, keys }, deps())).ctx.client;
 
     it('a public client without secret, key or certificate', async () => {
       assert.equal((await method({})).authMethod, 'none');
@@ -63,48 +96,82 @@ describe('connectIdp', () => {
 
     it('tls_client_auth with a certificate, the private key being its key unless one is given apart', async () => {
       const inferred = await method({ certificate: 'CERT', privateKey: 'KEY' });
-      assert.deepEqual({ method: inferred.authMethod, key: inferred.certificateKey }, { method: 'private_key_jwt', key: undefined }, 'a key and a certificate: the key signs assertions');
+      assert.deepEqual(
+        { method: inferred.authMethod, key: inferred.certificateKey },
+        { method: 'private_key_jwt', key: undefined },
+        'a key and a certificate: the key signs assertions',
+      );
       const mtls = await method({ clientAuth: 'tls_client_auth', certificate: 'CERT', privateKey: 'KEY' });
       assert.equal(mtls.certificateKey, 'KEY');
       const certOnly = await method({ certificate: 'CERT' }, { certificateKey: 'FILE KEY' });
-      assert.deepEqual({ method: certOnly.authMethod, key: certOnly.certificateKey }, { method: 'tls_client_auth', key: 'FILE KEY' });
+      assert.deepEqual(
+        { method: certOnly.authMethod, key: certOnly.certificateKey },
+        { method: 'tls_client_auth', key: 'FILE KEY' },
+      );
     });
 
     it('the stated method wins', async () => {
-      assert.equal((await method({ clientAuth: 'client_secret_post', clientSecret: 's' })).authMethod, 'client_secret_post');
+      assert.equal(
+        (await method({ clientAuth: 'client_secret_post', clientSecret: 's' })).authMethod,
+        'client_secret_post',
+      );
     });
   });
 
   it('reads the CA file as PEM and sends it with every request to the IdP', async () => {
     const d = deps({ readTextFile: async () => CA });
-    const idp = await connectIdp({ name: 'corp', idp: { ...TOKEN_ONLY, caFile: 'ca.pem', insecureSkipTlsVerify: true } }, d);
+    const idp = await connectIdp(
+      { name: 'corp', idp: { ...TOKEN_ONLY, caFile: 'ca.pem', insecureSkipTlsVerify: true } },
+      d,
+    );
     d.http.on('https://idp/token', { body: {} });
     await idp.ctx.http.send({ method: 'POST', url: 'https://idp/token' });
     assert.deepEqual(d.http.last().options, { ca: CA, insecureSkipTlsVerify: true });
-    await assert.rejects(connectIdp({ name: 'corp', idp: { ...TOKEN_ONLY, caFile: 'ca.der' } }, deps({ readTextFile: async () => '\u0030\u0082' })), configError('config.ca_file', /ca\.der \(idps\.corp\.caFile\) holds no PEM/));
+    await assert.rejects(
+      connectIdp(
+        { name: 'corp', idp: { ...TOKEN_ONLY, caFile: 'ca.der' } },
+        deps({ readTextFile: async () => '\u0030\u0082' }),
+      ),
+      configError('config.ca_file', /ca\.der \(idps\.corp\.caFile\) holds no PEM/),
+    );
   });
 
   describe('refuses a confidential client whose secret resolves to nothing, before any request', () => {
     it('an unset environment variable: names it and the IdP, and says to set it', async () => {
       const d = deps();
-      await assert.rejects(connectIdp({ name: 'okta', idp: { ...TOKEN_ONLY, clientSecret: '${env:OKTA_SECRET}' } }, d), (error: unknown) => {
-        assert.ok(configError('config.secret_unset', /IdP okta .*OKTA_SECRET is not set/)(error), String(error));
-        assert.match((error as { hint: string }).hint, /export OKTA_SECRET=/);
-        return true;
-      });
+      await assert.rejects(
+        connectIdp({ name: 'okta', idp: { ...TOKEN_ONLY, clientSecret: '${env:OKTA_SECRET}' } }, d),
+        (error: unknown) => {
+          assert.ok(configError('config.secret_unset', /IdP okta .*OKTA_SECRET is not set/)(error), String(error));
+          assert.match((error as { hint: string }).hint, /export OKTA_SECRET=/);
+          return true;
+        },
+      );
       assert.equal(d.http.requests.length, 0);
     });
 
     it('a missing stored secret: says to store it', async () => {
-      await assert.rejects(connectIdp({ name: 'okta', idp: { ...TOKEN_ONLY, clientSecret: '${secret:okta-secret}' } }, deps({ secrets: { secrets: {} } })), (error: unknown) => {
-        assert.ok(configError('config.secret_unset', /IdP okta .*'okta-secret'/)(error), String(error));
-        assert.match((error as { hint: string }).hint, /Store Secret/);
-        return true;
-      });
+      await assert.rejects(
+        connectIdp(
+          { name: 'okta', idp: { ...TOKEN_ONLY, clientSecret: '${secret:okta-secret}' } },
+          deps({ secrets: { secrets: {} } }),
+        ),
+        (error: unknown) => {
+          assert.ok(configError('config.secret_unset', /IdP okta .*'okta-secret'/)(error), String(error));
+          assert.match((error as { hint: string }).hint, /Store Secret/);
+          return true;
+        },
+      );
     });
 
     it('a secret method with no secret at all', async () => {
-      await assert.rejects(connectIdp({ name: 'okta', idp: { ...TOKEN_ONLY, clientAuth: 'client_secret_basic' } }, deps()), configError('config.secret_unset', /IdP okta authenticates with client_secret_basic, but it has no client secret/));
+      await assert.rejects(
+        connectIdp({ name: 'okta', idp: { ...TOKEN_ONLY, clientAuth: 'client_secret_basic' } }, deps()),
+        configError(
+          'config.secret_unset',
+          /IdP okta authenticates with client_secret_basic, but it has no client secret/,
+        ),
+      );
     });
   });
 });

@@ -14,10 +14,16 @@ async function failure(body: string, contentType: string): Promise<OidcError> {
 }
 
 describe('discovery: a body labelled JSON that does not parse', () => {
-  it('says the body is not valid JSON although labelled application/json, with the parser\'s reason', async () => {
-    const e = await failure('{"issuer": "https://dev-1.okta.com",\n "token_endpoint": x}', 'application/json; charset=utf-8');
+  it("says the body is not valid JSON although labelled application/json, with the parser's reason", async () => {
+    const e = await failure(
+      '{"issuer": "https://dev-1.okta.com",\n "token_endpoint": x}',
+      'application/json; charset=utf-8',
+    );
     assert.equal(e.code, 'discovery.not_json');
-    assert.equal(e.message, `Discovery at ${URL_} answered HTTP 200 with a body that is not valid JSON, although it is labelled application/json: unexpected token 'x'.`);
+    assert.equal(
+      e.message,
+      `Discovery at ${URL_} answered HTTP 200 with a body that is not valid JSON, although it is labelled application/json: unexpected token 'x'.`,
+    );
     assert.doesNotMatch(e.message, /with application\/json, not JSON/);
     assert.match(e.hint ?? '', /broken JSON/);
     const literal = await failure('{"claims_parameter_supported": tru}', 'application/json');
@@ -26,7 +32,10 @@ describe('discovery: a body labelled JSON that does not parse', () => {
 
   it('takes the position from the parser when it gives one (trailing comma, cut-off document)', async () => {
     const comma = await failure('{"issuer": "x",}', 'application/json');
-    assert.match(comma.message, /labelled application\/json: expected double-quoted property name at line 1, column 16 \(character 16\)\.$/);
+    assert.match(
+      comma.message,
+      /labelled application\/json: expected double-quoted property name at line 1, column 16 \(character 16\)\.$/,
+    );
     const cut = await failure('{"issuer": "x"', 'application/json');
     assert.match(cut.message, /labelled application\/json: .* at line 1, column 15 \(character 15\)\.$/);
   });

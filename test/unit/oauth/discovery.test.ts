@@ -29,28 +29,43 @@ describe('discovery', () => {
     it('tries OIDC, then RFC 8414 path insertion, then the path-append form Okta uses', () => {
       const { issuer, candidates } = discoveryCandidates(ISSUER);
       assert.equal(issuer, ISSUER);
-      assert.deepEqual(candidates.map((c) => c.url), [
-        'https://dev-1.okta.com/oauth2/default/.well-known/openid-configuration',
-        'https://dev-1.okta.com/.well-known/oauth-authorization-server/oauth2/default',
-        'https://dev-1.okta.com/oauth2/default/.well-known/oauth-authorization-server',
-      ]);
+      assert.deepEqual(
+        candidates.map((c) => c.url),
+        [
+          'https://dev-1.okta.com/oauth2/default/.well-known/openid-configuration',
+          'https://dev-1.okta.com/.well-known/oauth-authorization-server/oauth2/default',
+          'https://dev-1.okta.com/oauth2/default/.well-known/oauth-authorization-server',
+        ],
+      );
     });
 
     it('does not repeat the RFC 8414 URL for an issuer without a path', () => {
-      assert.deepEqual(discoveryCandidates('https://dev-1.okta.com').candidates.map((c) => c.url), [
-        'https://dev-1.okta.com/.well-known/openid-configuration',
-        'https://dev-1.okta.com/.well-known/oauth-authorization-server',
-      ]);
+      assert.deepEqual(
+        discoveryCandidates('https://dev-1.okta.com').candidates.map((c) => c.url),
+        [
+          'https://dev-1.okta.com/.well-known/openid-configuration',
+          'https://dev-1.okta.com/.well-known/oauth-authorization-server',
+        ],
+      );
     });
 
     it('limits the documents to the kind asked for', () => {
-      assert.deepEqual(discoveryCandidates(ISSUER, 'oidc').candidates.map((c) => c.kind), ['oidc']);
-      assert.deepEqual(discoveryCandidates(ISSUER, 'oauth').candidates.map((c) => c.kind), ['oauth', 'oauth']);
+      assert.deepEqual(
+        discoveryCandidates(ISSUER, 'oidc').candidates.map((c) => c.kind),
+        ['oidc'],
+      );
+      assert.deepEqual(
+        discoveryCandidates(ISSUER, 'oauth').candidates.map((c) => c.kind),
+        ['oauth', 'oauth'],
+      );
     });
 
     it('derives the expected issuer from each well-known URL form', () => {
       assert.equal(discoveryCandidates(`${ISSUER}/.well-known/openid-configuration`).issuer, ISSUER);
-      assert.equal(discoveryCandidates('https://dev-1.okta.com/.well-known/oauth-authorization-server/oauth2/default').issuer, ISSUER);
+      assert.equal(
+        discoveryCandidates('https://dev-1.okta.com/.well-known/oauth-authorization-server/oauth2/default').issuer,
+        ISSUER,
+      );
       assert.equal(discoveryCandidates(`${ISSUER}/.well-known/oauth-authorization-server`).issuer, ISSUER);
       assert.equal(discoveryCandidates(`${ISSUER}/.well-known/openid-configuration`).candidates.length, 1);
     });
@@ -78,7 +93,9 @@ describe('discovery', () => {
     const http = new FakeHttp()
       .on(`${ISSUER}/.well-known/openid-configuration`, { status: 404, body: { errorCode: 'E0000022' } })
       .on('https://dev-1.okta.com/.well-known/oauth-authorization-server/oauth2/default', { status: 404, body: {} })
-      .on(`${ISSUER}/.well-known/oauth-authorization-server`, { body: { issuer: ISSUER, token_endpoint: `${ISSUER}/v1/token` } });
+      .on(`${ISSUER}/.well-known/oauth-authorization-server`, {
+        body: { issuer: ISSUER, token_endpoint: `${ISSUER}/v1/token` },
+      });
     const result = await discover(http, ISSUER);
     assert.equal(result.kind, 'oauth');
     assert.equal(result.url, `${ISSUER}/.well-known/oauth-authorization-server`);
@@ -87,11 +104,22 @@ describe('discovery', () => {
 
   it('says discovery.not_found with every URL tried when nothing answers', async () => {
     const http = new FakeHttp().on(/.*/, { status: 404, body: {} });
-    await assert.rejects(discover(http, ISSUER), isError('discovery.not_found', /openid-configuration \(HTTP 404\)/, /oauth-authorization-server\/oauth2\/default/));
+    await assert.rejects(
+      discover(http, ISSUER),
+      isError(
+        'discovery.not_found',
+        /openid-configuration \(HTTP 404\)/,
+        /oauth-authorization-server\/oauth2\/default/,
+      ),
+    );
   });
 
   it('names the URL and status of an HTML page (discovery.not_json)', async () => {
-    const http = new FakeHttp().on(/.*/, { status: 200, headers: { 'content-type': 'text/html' }, body: '<html><title>Sign in</title></html>' });
+    const http = new FakeHttp().on(/.*/, {
+      status: 200,
+      headers: { 'content-type': 'text/html' },
+      body: '<html><title>Sign in</title></html>',
+    });
     await assert.rejects(
       discover(http, `${ISSUER}/.well-known/openid-configuration`),
       isError('discovery.not_json', /openid-configuration answered HTTP 200 with text\/html/),
@@ -117,18 +145,29 @@ describe('discovery', () => {
     const http = new FakeHttp().on(/.*/, { body: doc(ISSUER) });
     await assert.rejects(
       discover(http, `${ISSUER}/`),
-      isError('discovery.issuer_mismatch', /"https:\/\/dev-1\.okta\.com\/oauth2\/default"/, /"https:\/\/dev-1\.okta\.com\/oauth2\/default\/" was expected/, /trailing slash/),
+      isError(
+        'discovery.issuer_mismatch',
+        /"https:\/\/dev-1\.okta\.com\/oauth2\/default"/,
+        /"https:\/\/dev-1\.okta\.com\/oauth2\/default\/" was expected/,
+        /trailing slash/,
+      ),
     );
   });
 
   it('explains an Okta org versus custom authorization server mix-up', async () => {
     const http = new FakeHttp().on(/.*/, { body: doc('https://dev-1.okta.com') });
-    await assert.rejects(discover(http, ISSUER), isError('discovery.issuer_mismatch', /org authorization server/, /custom authorization server/));
+    await assert.rejects(
+      discover(http, ISSUER),
+      isError('discovery.issuer_mismatch', /org authorization server/, /custom authorization server/),
+    );
   });
 
   it('requires the endpoints an OIDC document must have', async () => {
     const http = new FakeHttp().on(/.*/, { body: { issuer: ISSUER, token_endpoint: `${ISSUER}/v1/token` } });
-    await assert.rejects(discover(http, ISSUER, { kind: 'oidc' }), isError('discovery.missing_endpoint', /authorization_endpoint, jwks_uri/));
+    await assert.rejects(
+      discover(http, ISSUER, { kind: 'oidc' }),
+      isError('discovery.missing_endpoint', /authorization_endpoint, jwks_uri/),
+    );
   });
 
   it('rejects an endpoint that is not an absolute URL and warns about plain http', async () => {

@@ -5,7 +5,13 @@ import type { OidcError } from '../../../src/core/errors';
 import { basicAuthorization } from '../../../src/core/oauth/client-auth';
 import type { ClientConfig } from '../../../src/core/oauth/client-auth';
 import type { OAuthContext } from '../../../src/core/oauth/context';
-import { authorizationCode, clientCredentials, passwordGrant, refreshToken, tokenExchange } from '../../../src/core/oauth/grants';
+import {
+  authorizationCode,
+  clientCredentials,
+  passwordGrant,
+  refreshToken,
+  tokenExchange,
+} from '../../../src/core/oauth/grants';
 import { oktaMetadata } from '../../../src/core/oauth/okta';
 import { codeChallengeS256 } from '../../../src/core/oauth/pkce';
 import { FakeHttp, formOf } from '../../support/fake-http';
@@ -25,7 +31,12 @@ describe('grants', () => {
   describe('clientCredentials', () => {
     it('posts grant_type, scope, audience, resource and extra fields with Basic auth to the token endpoint', async () => {
       const http = new FakeHttp().on(TOKEN, OK);
-      const t = await clientCredentials(ctx(http), { scope: ['orders:read', 'orders:write'], audience: 'api://orders', resource: 'https://api.example', extra: { custom_field: 'x' } });
+      const t = await clientCredentials(ctx(http), {
+        scope: ['orders:read', 'orders:write'],
+        audience: 'api://orders',
+        resource: 'https://api.example',
+        extra: { custom_field: 'x' },
+      });
       assert.equal(t.accessToken, 'AT-1');
       assert.equal(t.expiresAt, NOW + 3_600_000);
       const r = http.last();
@@ -33,7 +44,13 @@ describe('grants', () => {
       assert.equal(r.url, TOKEN);
       assert.equal(r.label, 'token endpoint');
       assert.equal(r.lane, 'idp');
-      assert.deepEqual(formOf(r), { grant_type: 'client_credentials', scope: 'orders:read orders:write', audience: 'api://orders', resource: 'https://api.example', custom_field: 'x' });
+      assert.deepEqual(formOf(r), {
+        grant_type: 'client_credentials',
+        scope: 'orders:read orders:write',
+        audience: 'api://orders',
+        resource: 'https://api.example',
+        custom_field: 'x',
+      });
       assert.equal(r.headers!.Authorization, basicAuthorization('0oa1', 'secret-1'));
       assert.equal(r.headers!.Accept, 'application/json');
       assert.ok(r.secrets!.includes('secret-1'));
@@ -46,8 +63,11 @@ describe('grants', () => {
       assert.deepEqual(formOf(http.last()), { grant_type: 'client_credentials' });
     });
 
-    it('explains Okta\'s openid refusal for client credentials', async () => {
-      const http = new FakeHttp().on(TOKEN, { status: 400, body: { error: 'invalid_scope', error_description: 'The following scopes are not allowed: openid' } });
+    it("explains Okta's openid refusal for client credentials", async () => {
+      const http = new FakeHttp().on(TOKEN, {
+        status: 400,
+        body: { error: 'invalid_scope', error_description: 'The following scopes are not allowed: openid' },
+      });
       await assert.rejects(clientCredentials(ctx(http), { scope: 'openid orders:read' }), (e: OidcError) => {
         assert.equal(e.code, 'oauth.invalid_scope');
         assert.match(e.message, new RegExp(`Token endpoint ${TOKEN}`));
@@ -58,12 +78,17 @@ describe('grants', () => {
 
     it('says which endpoint is missing from the metadata', async () => {
       const http = new FakeHttp();
-      await assert.rejects(clientCredentials({ http, metadata: { issuer: 'https://idp' }, client: basic }), (e: OidcError) => e.code === 'oauth.missing_endpoint' && /token_endpoint/.test(e.message));
+      await assert.rejects(
+        clientCredentials({ http, metadata: { issuer: 'https://idp' }, client: basic }),
+        (e: OidcError) => e.code === 'oauth.missing_endpoint' && /token_endpoint/.test(e.message),
+      );
     });
 
     it('uses the token endpoint as the assertion audience for private_key_jwt-like methods', async () => {
       const http = new FakeHttp().on(TOKEN, OK);
-      await clientCredentials(ctx(http, { clientId: '0oa1', authMethod: 'client_secret_jwt', clientSecret: 'x'.repeat(40) }));
+      await clientCredentials(
+        ctx(http, { clientId: '0oa1', authMethod: 'client_secret_jwt', clientSecret: 'x'.repeat(40) }),
+      );
       const f = formOf(http.last());
       const payload = JSON.parse(Buffer.from(f.client_assertion!.split('.')[1]!, 'base64url').toString());
       assert.equal(payload.aud, TOKEN);
@@ -72,7 +97,9 @@ describe('grants', () => {
 
     it('passes mTLS material as request options', async () => {
       const http = new FakeHttp().on(TOKEN, OK);
-      await clientCredentials(ctx(http, { clientId: '0oa1', authMethod: 'tls_client_auth', certificate: 'C', certificateKey: 'K' }));
+      await clientCredentials(
+        ctx(http, { clientId: '0oa1', authMethod: 'tls_client_auth', certificate: 'C', certificateKey: 'K' }),
+      );
       assert.deepEqual(http.last().options, { cert: 'C', key: 'K' });
     });
   });
@@ -96,7 +123,13 @@ describe('grants', () => {
       const http = new FakeHttp().on(TOKEN, { body: { ...OK.body, id_token: 'IDT' } });
       const b = browser((url) => ({ code: 'CODE-1', state: url.searchParams.get('state')! }));
       const pub: ClientConfig = { clientId: '0oa-spa', authMethod: 'none' };
-      const result = await authorizationCode(ctx(http, pub), { scope: 'openid profile', openBrowser: b.open, prompt: 'login', loginHint: 'a@b.c', extra: { acr_values: 'x' } });
+      const result = await authorizationCode(ctx(http, pub), {
+        scope: 'openid profile',
+        openBrowser: b.open,
+        prompt: 'login',
+        loginHint: 'a@b.c',
+        extra: { acr_values: 'x' },
+      });
 
       const url = b.seen[0]!;
       assert.equal(url.origin + url.pathname, metadata.authorization_endpoint);
@@ -128,7 +161,9 @@ describe('grants', () => {
     it('fails on a state mismatch without calling the token endpoint', async () => {
       const http = new FakeHttp().on(TOKEN, OK);
       const b = browser(() => ({ code: 'C', state: 'forged' }));
-      await assert.rejects(authorizationCode(ctx(http), { scope: 'openid', openBrowser: b.open }), { code: 'oauth.state_mismatch' });
+      await assert.rejects(authorizationCode(ctx(http), { scope: 'openid', openBrowser: b.open }), {
+        code: 'oauth.state_mismatch',
+      });
       assert.equal(http.requests.length, 0);
     });
 
@@ -136,24 +171,41 @@ describe('grants', () => {
       const http = new FakeHttp().on(TOKEN, OK);
       const b = browser((url) => ({ code: 'C', state: url.searchParams.get('state')!, iss: 'https://other-idp' }));
       const c = ctx(http, basic, { metadata: { ...metadata, authorization_response_iss_parameter_supported: true } });
-      await assert.rejects(authorizationCode(c, { scope: 'openid', openBrowser: b.open }), { code: 'oauth.iss_mismatch' });
+      await assert.rejects(authorizationCode(c, { scope: 'openid', openBrowser: b.open }), {
+        code: 'oauth.iss_mismatch',
+      });
 
       const ok = browser((url) => ({ code: 'C', state: url.searchParams.get('state')!, iss: metadata.issuer }));
       assert.equal((await authorizationCode(c, { scope: 'openid', openBrowser: ok.open })).accessToken, 'AT-1');
     });
 
     it('reports the IdP error from the redirect', async () => {
-      const b = browser((url) => ({ error: 'access_denied', error_description: 'User is not assigned to the client application.', state: url.searchParams.get('state')! }));
-      await assert.rejects(authorizationCode(ctx(new FakeHttp()), { scope: 'openid', openBrowser: b.open }), (e: OidcError) => e.code === 'oauth.access_denied' && /not assigned/.test(e.message));
+      const b = browser((url) => ({
+        error: 'access_denied',
+        error_description: 'User is not assigned to the client application.',
+        state: url.searchParams.get('state')!,
+      }));
+      await assert.rejects(
+        authorizationCode(ctx(new FakeHttp()), { scope: 'openid', openBrowser: b.open }),
+        (e: OidcError) => e.code === 'oauth.access_denied' && /not assigned/.test(e.message),
+      );
     });
 
     it('times out when the browser never comes back', async () => {
-      await assert.rejects(authorizationCode(ctx(new FakeHttp()), { scope: 'openid', openBrowser: () => undefined, timeoutMs: 20 }), { code: 'oauth.loopback_timeout' });
+      await assert.rejects(
+        authorizationCode(ctx(new FakeHttp()), { scope: 'openid', openBrowser: () => undefined, timeoutMs: 20 }),
+        { code: 'oauth.loopback_timeout' },
+      );
     });
 
     it('reports a browser that cannot be opened', async () => {
       await assert.rejects(
-        authorizationCode(ctx(new FakeHttp()), { scope: 'openid', openBrowser: () => { throw new Error('no display'); } }),
+        authorizationCode(ctx(new FakeHttp()), {
+          scope: 'openid',
+          openBrowser: () => {
+            throw new Error('no display');
+          },
+        }),
         { code: 'oauth.browser_failed' },
       );
     });
@@ -163,7 +215,12 @@ describe('grants', () => {
     it('posts the refresh token, lists it for redaction and keeps it when no new one comes back', async () => {
       const http = new FakeHttp().on(TOKEN, OK);
       const t = await refreshToken(ctx(http), 'RT-old', { scope: 'orders:read', extra: { foo: 'bar' } });
-      assert.deepEqual(formOf(http.last()), { grant_type: 'refresh_token', refresh_token: 'RT-old', scope: 'orders:read', foo: 'bar' });
+      assert.deepEqual(formOf(http.last()), {
+        grant_type: 'refresh_token',
+        refresh_token: 'RT-old',
+        scope: 'orders:read',
+        foo: 'bar',
+      });
       assert.ok(http.last().secrets!.includes('RT-old'));
       assert.equal(t.refreshToken, 'RT-old');
     });
@@ -174,14 +231,23 @@ describe('grants', () => {
     });
 
     it('surfaces invalid_grant', async () => {
-      const http = new FakeHttp().on(TOKEN, { status: 400, body: { error: 'invalid_grant', error_description: 'The refresh token is invalid or expired.' } });
+      const http = new FakeHttp().on(TOKEN, {
+        status: 400,
+        body: { error: 'invalid_grant', error_description: 'The refresh token is invalid or expired.' },
+      });
       await assert.rejects(refreshToken(ctx(http), 'RT'), { code: 'oauth.invalid_grant' });
     });
   });
 
   describe('tokenExchange', () => {
     it('posts the RFC 8693 fields, expanding short token type names, and returns issued_token_type', async () => {
-      const http = new FakeHttp().on(TOKEN, { body: { access_token: 'X', token_type: 'Bearer', issued_token_type: 'urn:ietf:params:oauth:token-type:access_token' } });
+      const http = new FakeHttp().on(TOKEN, {
+        body: {
+          access_token: 'X',
+          token_type: 'Bearer',
+          issued_token_type: 'urn:ietf:params:oauth:token-type:access_token',
+        },
+      });
       const t = await tokenExchange(ctx(http), {
         subjectToken: 'SUBJ',
         subjectTokenType: 'access_token',
@@ -210,9 +276,20 @@ describe('grants', () => {
   describe('passwordGrant', () => {
     it('posts username and password and lists the password (in both encodings) for redaction', async () => {
       const http = new FakeHttp().on(TOKEN, OK);
-      await passwordGrant(ctx(http, { clientId: '0oa1', authMethod: 'client_secret_post', clientSecret: 's' }), { username: 'ann@example.com', password: 'p@ss word', scope: 'openid' });
+      await passwordGrant(ctx(http, { clientId: '0oa1', authMethod: 'client_secret_post', clientSecret: 's' }), {
+        username: 'ann@example.com',
+        password: 'p@ss word',
+        scope: 'openid',
+      });
       const r = http.last();
-      assert.deepEqual(formOf(r), { grant_type: 'password', username: 'ann@example.com', password: 'p@ss word', scope: 'openid', client_id: '0oa1', client_secret: 's' });
+      assert.deepEqual(formOf(r), {
+        grant_type: 'password',
+        username: 'ann@example.com',
+        password: 'p@ss word',
+        scope: 'openid',
+        client_id: '0oa1',
+        client_secret: 's',
+      });
       assert.ok(r.secrets!.includes('p@ss word'));
       assert.ok(r.secrets!.includes('p%40ss+word'));
       assert.ok(r.secrets!.includes('s'));

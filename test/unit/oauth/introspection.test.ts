@@ -15,7 +15,14 @@ const INTROSPECT = metadata.introspection_endpoint!;
 const client: ClientConfig = { clientId: '0oa-kong', authMethod: 'client_secret_basic', clientSecret: 'kong-secret' };
 const clock = new ManualClock(NOW);
 
-const ACTIVE = { active: true, scope: 'orders:read orders:write', client_id: '0oa-app', exp: NOW / 1000 + 300, token_type: 'Bearer', uid: 'u1' };
+const ACTIVE = {
+  active: true,
+  scope: 'orders:read orders:write',
+  client_id: '0oa-app',
+  exp: NOW / 1000 + 300,
+  token_type: 'Bearer',
+  uid: 'u1',
+};
 
 describe('introspection', () => {
   it('posts token and token_type_hint with client authentication and reads the answer', async () => {
@@ -47,22 +54,49 @@ describe('introspection', () => {
 
   it('uses the introspection endpoint itself as the JWT assertion audience by default', async () => {
     const http = new FakeHttp().on(INTROSPECT, { body: { active: false } });
-    await introspect({ http, metadata, client: { clientId: 'c', authMethod: 'client_secret_jwt', clientSecret: 'x'.repeat(40) }, clock }, 't');
+    await introspect(
+      {
+        http,
+        metadata,
+        client: { clientId: 'c', authMethod: 'client_secret_jwt', clientSecret: 'x'.repeat(40) },
+        clock,
+      },
+      't',
+    );
     const aud = (c: string) => JSON.parse(Buffer.from(c.split('.')[1]!, 'base64url').toString()).aud;
     assert.equal(aud(formOf(http.last()).client_assertion!), INTROSPECT);
-    await introspect({ http, metadata, client: { clientId: 'c', authMethod: 'client_secret_jwt', clientSecret: 'x'.repeat(40), assertionAudience: 'token_endpoint' }, clock }, 't');
+    await introspect(
+      {
+        http,
+        metadata,
+        client: {
+          clientId: 'c',
+          authMethod: 'client_secret_jwt',
+          clientSecret: 'x'.repeat(40),
+          assertionAudience: 'token_endpoint',
+        },
+        clock,
+      },
+      't',
+    );
     assert.equal(aud(formOf(http.last()).client_assertion!), metadata.token_endpoint);
   });
 
   it('requires a boolean active', async () => {
     for (const body of [{ scope: 'x' }, { active: 'true' }, [1]]) {
       const http = new FakeHttp().on(INTROSPECT, { body });
-      await assert.rejects(introspect({ http, metadata, client, clock }, 't'), (e: OidcError) => e.code === 'introspection.invalid_response' && e.message.includes(INTROSPECT));
+      await assert.rejects(
+        introspect({ http, metadata, client, clock }, 't'),
+        (e: OidcError) => e.code === 'introspection.invalid_response' && e.message.includes(INTROSPECT),
+      );
     }
   });
 
-  it('explains a 401 as the caller\'s own credentials being refused, with or without a body', async () => {
-    for (const canned of [{ status: 401, body: { error: 'invalid_client', error_description: 'Invalid value for client_id parameter.' } }, { status: 401, body: '' }]) {
+  it("explains a 401 as the caller's own credentials being refused, with or without a body", async () => {
+    for (const canned of [
+      { status: 401, body: { error: 'invalid_client', error_description: 'Invalid value for client_id parameter.' } },
+      { status: 401, body: '' },
+    ]) {
       const http = new FakeHttp().on(INTROSPECT, canned);
       await assert.rejects(introspect({ http, metadata, client, clock }, 't'), (e: OidcError) => {
         assert.equal(e.code, 'oauth.invalid_client');
@@ -75,19 +109,30 @@ describe('introspection', () => {
   });
 
   it('reports HTML and server failures naming the endpoint', async () => {
-    const html = new FakeHttp().on(INTROSPECT, { status: 200, headers: { 'content-type': 'text/html' }, body: '<html></html>' });
-    await assert.rejects(introspect({ http: html, metadata, client, clock }, 't'), (e: OidcError) => e.code === 'oauth.not_json' && e.message.includes(INTROSPECT));
+    const html = new FakeHttp().on(INTROSPECT, {
+      status: 200,
+      headers: { 'content-type': 'text/html' },
+      body: '<html></html>',
+    });
+    await assert.rejects(
+      introspect({ http: html, metadata, client, clock }, 't'),
+      (e: OidcError) => e.code === 'oauth.not_json' && e.message.includes(INTROSPECT),
+    );
     const down = new FakeHttp().on(INTROSPECT, { status: 503, body: 'unavailable' });
     await assert.rejects(introspect({ http: down, metadata, client, clock }, 't'), { code: 'oauth.server_status' });
   });
 
   it('needs an introspection endpoint', async () => {
-    await assert.rejects(introspect({ http: new FakeHttp(), metadata: { issuer: 'https://idp' }, client }, 't'), { code: 'introspection.missing_endpoint' });
+    await assert.rejects(introspect({ http: new FakeHttp(), metadata: { issuer: 'https://idp' }, client }, 't'), {
+      code: 'introspection.missing_endpoint',
+    });
   });
 
   describe('JWT answers (RFC 9701)', () => {
     const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-    const jwks = createLocalJWKSet({ keys: [{ ...(publicKey.export({ format: 'jwk' }) as JWK), kid: 'k1', alg: 'ES256' }] });
+    const jwks = createLocalJWKSet({
+      keys: [{ ...(publicKey.export({ format: 'jwk' }) as JWK), kid: 'k1', alg: 'ES256' }],
+    });
 
     function signed(overrides: { typ?: string; iss?: string; aud?: string; claims?: unknown } = {}): Promise<string> {
       return new SignJWT({ token_introspection: overrides.claims ?? ACTIVE })
@@ -99,7 +144,10 @@ describe('introspection', () => {
     }
 
     it('asks for the JWT type and verifies it', async () => {
-      const http = new FakeHttp().on(INTROSPECT, { headers: { 'content-type': INTROSPECTION_JWT_TYPE }, body: await signed() });
+      const http = new FakeHttp().on(INTROSPECT, {
+        headers: { 'content-type': INTROSPECTION_JWT_TYPE },
+        body: await signed(),
+      });
       const r = await introspect({ http, metadata, client, clock }, 't', { accept: 'jwt', verifyKey: jwks });
       assert.equal(http.last().headers!.Accept, INTROSPECTION_JWT_TYPE);
       assert.equal(r.format, 'jwt');
@@ -109,18 +157,41 @@ describe('introspection', () => {
 
     it('rejects a wrong typ, issuer, audience or signature as introspection.jwt_invalid', async () => {
       const other = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-      const forged = await new SignJWT({ token_introspection: ACTIVE }).setProtectedHeader({ alg: 'ES256', kid: 'k1', typ: 'token-introspection+jwt' }).setIssuer(metadata.issuer).setAudience(client.clientId).sign(other.privateKey);
-      for (const body of [await signed({ typ: 'JWT' }), await signed({ iss: 'https://evil' }), await signed({ aud: 'someone-else' }), forged]) {
+      const forged = await new SignJWT({ token_introspection: ACTIVE })
+        .setProtectedHeader({ alg: 'ES256', kid: 'k1', typ: 'token-introspection+jwt' })
+        .setIssuer(metadata.issuer)
+        .setAudience(client.clientId)
+        .sign(other.privateKey);
+      for (const body of [
+        await signed({ typ: 'JWT' }),
+        await signed({ iss: 'https://evil' }),
+        await signed({ aud: 'someone-else' }),
+        forged,
+      ]) {
         const http = new FakeHttp().on(INTROSPECT, { headers: { 'content-type': INTROSPECTION_JWT_TYPE }, body });
-        await assert.rejects(introspect({ http, metadata, client, clock }, 't', { accept: 'jwt', verifyKey: jwks }), (e: OidcError) => e.code === 'introspection.jwt_invalid' && e.message.includes(INTROSPECT));
+        await assert.rejects(
+          introspect({ http, metadata, client, clock }, 't', { accept: 'jwt', verifyKey: jwks }),
+          (e: OidcError) => e.code === 'introspection.jwt_invalid' && e.message.includes(INTROSPECT),
+        );
       }
     });
 
     it('needs a key and a token_introspection object', async () => {
-      const http = new FakeHttp().on(INTROSPECT, { headers: { 'content-type': INTROSPECTION_JWT_TYPE }, body: await signed() });
-      await assert.rejects(introspect({ http, metadata, client, clock }, 't', { accept: 'jwt' }), { code: 'introspection.jwt_invalid' });
-      const noClaim = new FakeHttp().on(INTROSPECT, { headers: { 'content-type': INTROSPECTION_JWT_TYPE }, body: await signed({ claims: 'nope' }) });
-      await assert.rejects(introspect({ http: noClaim, metadata, client, clock }, 't', { accept: 'jwt', verifyKey: jwks }), { code: 'introspection.invalid_response' });
+      const http = new FakeHttp().on(INTROSPECT, {
+        headers: { 'content-type': INTROSPECTION_JWT_TYPE },
+        body: await signed(),
+      });
+      await assert.rejects(introspect({ http, metadata, client, clock }, 't', { accept: 'jwt' }), {
+        code: 'introspection.jwt_invalid',
+      });
+      const noClaim = new FakeHttp().on(INTROSPECT, {
+        headers: { 'content-type': INTROSPECTION_JWT_TYPE },
+        body: await signed({ claims: 'nope' }),
+      });
+      await assert.rejects(
+        introspect({ http: noClaim, metadata, client, clock }, 't', { accept: 'jwt', verifyKey: jwks }),
+        { code: 'introspection.invalid_response' },
+      );
     });
 
     it('warns when the server answers plain JSON to a JWT request', async () => {

@@ -53,12 +53,17 @@ describe('loopback redirect listener', () => {
     assert.equal(res.status, 400);
     assert.doesNotMatch(res.body, /<script>/);
     assert.match(res.body, /&#60;script&#62;/);
-    await assert.rejects(l.result, (e: OidcError) => e.code === 'oauth.state_mismatch' && /not the state this flow sent/.test(e.message));
+    await assert.rejects(
+      l.result,
+      (e: OidcError) => e.code === 'oauth.state_mismatch' && /not the state this flow sent/.test(e.message),
+    );
   });
 
   it('turns error= into oauth.<error> with the description, escaped on the page', async () => {
     const l = await start();
-    const res = await get(`${l.redirectUri}?error=access_denied&error_description=${encodeURIComponent('User said <no> & "left"')}&state=st-1`);
+    const res = await get(
+      `${l.redirectUri}?error=access_denied&error_description=${encodeURIComponent('User said <no> & "left"')}&state=st-1`,
+    );
     assert.equal(res.status, 400);
     assert.match(res.body, /User said &#60;no&#62; &#38; &#34;left&#34;/);
     await assert.rejects(l.result, (e: OidcError) => {
@@ -79,7 +84,10 @@ describe('loopback redirect listener', () => {
   it('checks iss when the server advertises it', async () => {
     const wrong = await start({ expectedIssuer: 'https://idp', requireIssuer: true });
     await get(`${wrong.redirectUri}?code=c&state=st-1&iss=${encodeURIComponent('https://evil')}`);
-    await assert.rejects(wrong.result, (e: OidcError) => e.code === 'oauth.iss_mismatch' && /"https:\/\/evil"/.test(e.message));
+    await assert.rejects(
+      wrong.result,
+      (e: OidcError) => e.code === 'oauth.iss_mismatch' && /"https:\/\/evil"/.test(e.message),
+    );
     await wrong.close();
 
     const missing = await start({ expectedIssuer: 'https://idp', requireIssuer: true });
@@ -102,7 +110,10 @@ describe('loopback redirect listener', () => {
 
   it('times out with oauth.loopback_timeout naming the redirect URI', async () => {
     const l = await start({ timeoutMs: 20 });
-    await assert.rejects(l.result, (e: OidcError) => e.code === 'oauth.loopback_timeout' && e.message.includes(l.redirectUri));
+    await assert.rejects(
+      l.result,
+      (e: OidcError) => e.code === 'oauth.loopback_timeout' && e.message.includes(l.redirectUri),
+    );
   });
 
   it('rejects a pending result when closed', async () => {
@@ -112,6 +123,9 @@ describe('loopback redirect listener', () => {
   });
 
   it('escapes every HTML-significant character', () => {
-    assert.equal(escapeHtml(`<a href="x" onclick='y'>&\``), '&#60;a href=&#34;x&#34; onclick=&#39;y&#39;&#62;&#38;&#96;');
+    assert.equal(
+      escapeHtml(`<a href="x" onclick='y'>&\``),
+      '&#60;a href=&#34;x&#34; onclick=&#39;y&#39;&#62;&#38;&#96;',
+    );
   });
 });

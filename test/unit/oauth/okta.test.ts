@@ -4,26 +4,42 @@ import { oktaIssuer, oktaMetadata, oktaPresetIssuer } from '../../../src/core/oa
 describe('Okta presets', () => {
   it('builds the org and custom authorization server issuers', () => {
     assert.equal(oktaIssuer({ domain: 'dev-1.okta.com' }), 'https://dev-1.okta.com');
-    assert.equal(oktaIssuer({ domain: 'dev-1.okta.com', authorizationServerId: 'default' }), 'https://dev-1.okta.com/oauth2/default');
-    assert.equal(oktaIssuer({ domain: 'dev-1.okta.com', authorizationServerId: 'aus123abc' }), 'https://dev-1.okta.com/oauth2/aus123abc');
+    assert.equal(
+      oktaIssuer({ domain: 'dev-1.okta.com', authorizationServerId: 'default' }),
+      'https://dev-1.okta.com/oauth2/default',
+    );
+    assert.equal(
+      oktaIssuer({ domain: 'dev-1.okta.com', authorizationServerId: 'aus123abc' }),
+      'https://dev-1.okta.com/oauth2/aus123abc',
+    );
   });
 
   it('reads a preset as files and flags write it: no id is "default", "org" is the org server', () => {
     assert.equal(oktaPresetIssuer({ domain: 'dev-1.okta.com' }), 'https://dev-1.okta.com/oauth2/default');
-    assert.equal(oktaPresetIssuer({ domain: 'dev-1.okta.com', authorizationServerId: 'org' }), 'https://dev-1.okta.com');
-    assert.equal(oktaPresetIssuer({ domain: 'dev-1.okta.com', authorizationServerId: 'aus9' }), 'https://dev-1.okta.com/oauth2/aus9');
+    assert.equal(
+      oktaPresetIssuer({ domain: 'dev-1.okta.com', authorizationServerId: 'org' }),
+      'https://dev-1.okta.com',
+    );
+    assert.equal(
+      oktaPresetIssuer({ domain: 'dev-1.okta.com', authorizationServerId: 'aus9' }),
+      'https://dev-1.okta.com/oauth2/aus9',
+    );
   });
 
   it('accepts a domain with https:// and trailing slashes, and keeps an explicit http:// for local mocks', () => {
     assert.equal(oktaIssuer({ domain: 'https://dev-1.okta.com/' }), 'https://dev-1.okta.com');
     assert.equal(oktaIssuer({ domain: '  https://dev-1.okta.com//  ' }), 'https://dev-1.okta.com');
-    assert.equal(oktaIssuer({ domain: 'http://127.0.0.1:8080', authorizationServerId: 'default' }), 'http://127.0.0.1:8080/oauth2/default');
+    assert.equal(
+      oktaIssuer({ domain: 'http://127.0.0.1:8080', authorizationServerId: 'default' }),
+      'http://127.0.0.1:8080/oauth2/default',
+    );
   });
 
   it('rejects a domain with a path, naming what to enter instead', () => {
     assert.throws(
       () => oktaIssuer({ domain: 'https://dev-1.okta.com/oauth2/default' }),
-      (e: { code: string; message: string; hint: string }) => e.code === 'okta.invalid_domain' && /oauth2\/default/.test(e.message) && /own field/.test(e.hint),
+      (e: { code: string; message: string; hint: string }) =>
+        e.code === 'okta.invalid_domain' && /oauth2\/default/.test(e.message) && /own field/.test(e.hint),
     );
     assert.throws(() => oktaIssuer({ domain: '' }), { code: 'okta.invalid_domain' });
   });

@@ -4,7 +4,10 @@ import { codeChallengeS256, createPkce } from '../../../src/core/oauth/pkce';
 
 describe('PKCE', () => {
   it('computes the RFC 7636 Appendix B challenge', () => {
-    assert.equal(codeChallengeS256('dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk'), 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM');
+    assert.equal(
+      codeChallengeS256('dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk'),
+      'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
+    );
   });
 
   it('makes verifiers of any allowed length from unreserved characters (property)', () => {

@@ -25,12 +25,21 @@ describe('revocation', () => {
 
   it('turns unsupported_token_type and a refused client into errors naming the endpoint', async () => {
     const unsupported = new FakeHttp().on(REVOKE, { status: 400, body: { error: 'unsupported_token_type' } });
-    await assert.rejects(revoke({ http: unsupported, metadata, client, clock }, 't'), (e: OidcError) => e.code === 'oauth.unsupported_token_type' && e.message.includes(REVOKE) && /token_type_hint/.test(e.hint!));
+    await assert.rejects(
+      revoke({ http: unsupported, metadata, client, clock }, 't'),
+      (e: OidcError) =>
+        e.code === 'oauth.unsupported_token_type' && e.message.includes(REVOKE) && /token_type_hint/.test(e.hint!),
+    );
     const refused = new FakeHttp().on(REVOKE, { status: 401, body: '' });
-    await assert.rejects(revoke({ http: refused, metadata, client, clock }, 't'), (e: OidcError) => e.code === 'oauth.invalid_client' && /own client credentials/.test(e.hint!));
+    await assert.rejects(
+      revoke({ http: refused, metadata, client, clock }, 't'),
+      (e: OidcError) => e.code === 'oauth.invalid_client' && /own client credentials/.test(e.hint!),
+    );
   });
 
   it('needs a revocation endpoint', async () => {
-    await assert.rejects(revoke({ http: new FakeHttp(), metadata: { issuer: 'https://idp' }, client }, 't'), { code: 'revocation.missing_endpoint' });
+    await assert.rejects(revoke({ http: new FakeHttp(), metadata: { issuer: 'https://idp' }, client }, 't'), {
+      code: 'revocation.missing_endpoint',
+    });
   });
 });

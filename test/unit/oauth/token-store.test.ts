@@ -22,7 +22,13 @@ function token(clock: ManualClock, name: string, expiresIn = 300, refreshToken?:
 
 function counter<T>(make: () => T): { fn: () => Promise<T>; calls: () => number } {
   let n = 0;
-  return { fn: async () => { n += 1; return make(); }, calls: () => n };
+  return {
+    fn: async () => {
+      n += 1;
+      return make();
+    },
+    calls: () => n,
+  };
 }
 
 describe('TokenStore', () => {
@@ -48,7 +54,10 @@ describe('TokenStore', () => {
     const store = new TokenStore({ clock });
     await store.get('a', { fetch: async () => token(clock, 'A', 300) });
     clock.advance(200_000);
-    assert.equal((await store.get('a', { fetch: async () => token(clock, 'A2'), skewSeconds: 120 })).source, 'refetched-after-expiry');
+    assert.equal(
+      (await store.get('a', { fetch: async () => token(clock, 'A2'), skewSeconds: 120 })).source,
+      'refetched-after-expiry',
+    );
     await store.get('b', { fetch: async () => ({ ...token(clock, 'B'), expiresIn: undefined, expiresAt: undefined }) });
     clock.advance(10 * 86_400_000);
     assert.equal((await store.get('b', { fetch: async () => token(clock, 'B2') })).source, 'cache');
@@ -88,7 +97,9 @@ describe('TokenStore', () => {
     const down = async (): Promise<TokenSet> => {
       throw new OidcError('oauth.server_status', 'IdP down');
     };
-    await assert.rejects(store.get('k2', { fetch: async () => token(clock, 'Y'), refresh: down }), { code: 'oauth.server_status' });
+    await assert.rejects(store.get('k2', { fetch: async () => token(clock, 'Y'), refresh: down }), {
+      code: 'oauth.server_status',
+    });
   });
 
   it('shares one in-flight request among concurrent callers', async () => {
@@ -113,7 +124,14 @@ describe('TokenStore', () => {
   it('does not cache a failed fetch, so the next call tries again', async () => {
     const clock = new ManualClock(START);
     const store = new TokenStore({ clock });
-    await assert.rejects(store.get('k', { fetch: async () => { throw new OidcError('oauth.invalid_client', 'no'); } }), { code: 'oauth.invalid_client' });
+    await assert.rejects(
+      store.get('k', {
+        fetch: async () => {
+          throw new OidcError('oauth.invalid_client', 'no');
+        },
+      }),
+      { code: 'oauth.invalid_client' },
+    );
     assert.equal((await store.get('k', { fetch: async () => token(clock, 'AT') })).source, 'fetched');
   });
 
@@ -122,14 +140,32 @@ describe('TokenStore', () => {
     const store = new TokenStore({ clock });
     const changes: TokenStoreChange[] = [];
     const off = store.onChange((c) => changes.push(c));
-    await store.get('cc', { fetch: async () => ({ ...token(clock, 'SECRET-AT', 300, 'SECRET-RT'), idToken: 'SECRET-ID', scope: ['a'] }) });
+    await store.get('cc', {
+      fetch: async () => ({ ...token(clock, 'SECRET-AT', 300, 'SECRET-RT'), idToken: 'SECRET-ID', scope: ['a'] }),
+    });
     const listing = store.list();
-    assert.deepEqual(listing, [{ key: 'cc', tokenType: 'Bearer', obtainedAt: START, expiresAt: START + 300_000, scope: ['a'], hasRefreshToken: true, hasIdToken: true }]);
+    assert.deepEqual(listing, [
+      {
+        key: 'cc',
+        tokenType: 'Bearer',
+        obtainedAt: START,
+        expiresAt: START + 300_000,
+        scope: ['a'],
+        hasRefreshToken: true,
+        hasIdToken: true,
+      },
+    ]);
     assert.doesNotMatch(JSON.stringify(listing) + JSON.stringify(changes), /SECRET/);
 
     store.invalidate('cc');
     assert.deepEqual(store.list(), []);
-    assert.deepEqual(changes.map((c) => [c.key, c.kind]), [['cc', 'stored'], ['cc', 'invalidated']]);
+    assert.deepEqual(
+      changes.map((c) => [c.key, c.kind]),
+      [
+        ['cc', 'stored'],
+        ['cc', 'invalidated'],
+      ],
+    );
     assert.equal((await store.get('cc', { fetch: async () => token(clock, 'NEW') })).source, 'fetched');
 
     off();
@@ -141,7 +177,12 @@ describe('TokenStore', () => {
     const clock = new ManualClock(START);
     const store = new TokenStore({ clock });
     let release!: () => void;
-    const pending = store.get('k', { fetch: () => new Promise<TokenSet>((resolve) => { release = () => resolve(token(clock, 'OLD')); }) });
+    const pending = store.get('k', {
+      fetch: () =>
+        new Promise<TokenSet>((resolve) => {
+          release = () => resolve(token(clock, 'OLD'));
+        }),
+    });
     store.invalidate('k');
     release();
     await pending;

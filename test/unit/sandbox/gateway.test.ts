@@ -11,26 +11,42 @@ import type { GatewayEvent, GatewayTokenChecks, SandboxGateway } from '../../../
 
 const NOW = Date.UTC(2026, 10, 28, 12, 0, 0);
 const JWT = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln';
-const jwtClaims = { iss: 'https://idp/oauth2/default', sub: 'cc-basic', cid: 'cc-basic', scp: ['orders:read'], exp: NOW / 1000 + 3600 };
+const jwtClaims = {
+  iss: 'https://idp/oauth2/default',
+  sub: 'cc-basic',
+  cid: 'cc-basic',
+  scp: ['orders:read'],
+  exp: NOW / 1000 + 3600,
+};
 
 /** IdP stand-in: which tokens are active, and how many introspection calls were made. */
 class FakeIdp implements GatewayTokenChecks {
   active = new Map<string, Record<string, unknown>>();
   introspections = 0;
   async verifyJwt(token: string) {
-    return token === JWT ? { ok: true as const, header: { alg: 'RS256' }, payload: jwtClaims } : { ok: false as const, code: 'jwt.signature_invalid', reason: 'signature does not verify' };
+    return token === JWT
+      ? { ok: true as const, header: { alg: 'RS256' }, payload: jwtClaims }
+      : { ok: false as const, code: 'jwt.signature_invalid', reason: 'signature does not verify' };
   }
   async introspect(token: string) {
     this.introspections += 1;
     const claims = this.active.get(token);
-    return claims ? { active: true, claims: { active: true, ...claims } } : { active: false, claims: { active: false } };
+    return claims
+      ? { active: true, claims: { active: true, ...claims } }
+      : { active: false, claims: { active: false } };
   }
 }
 
 function deck(upstream: string, config: KongOidcConfig, consumers: DeckFile['consumers'] = []): DeckFile {
   return {
     _format_version: '3.0',
-    services: [{ name: 'orders', url: upstream, routes: [{ name: 'orders', paths: ['/orders'], plugins: [{ name: 'openid-connect', config }] }] }],
+    services: [
+      {
+        name: 'orders',
+        url: upstream,
+        routes: [{ name: 'orders', paths: ['/orders'], plugins: [{ name: 'openid-connect', config }] }],
+      },
+    ],
     consumers,
   };
 }
@@ -43,7 +59,12 @@ describe('sandbox gateway (Kong openid-connect behaviour)', () => {
   const events: GatewayEvent[] = [];
 
   async function start(config: KongOidcConfig, consumers?: DeckFile['consumers']) {
-    gateway = await startSandboxGateway({ deck: deck(upstream.url, config, consumers), checks: idp, clock, onDecision: (e) => events.push(e) });
+    gateway = await startSandboxGateway({
+      deck: deck(upstream.url, config, consumers),
+      checks: idp,
+      clock,
+      onDecision: (e) => events.push(e),
+    });
   }
   async function call(path: string, headers: Record<string, string> = {}) {
     const res = await request(`${gateway.url}${path}`, { headers });
@@ -72,7 +93,12 @@ describe('sandbox gateway (Kong openid-connect behaviour)', () => {
 
   it('introspects an opaque token, proxies with the token and claim headers', async () => {
     idp.active.set('opaque-1', { client_id: 'cc-basic', scope: 'orders:read', exp: NOW / 1000 + 600 });
-    await start({ auth_methods: ['introspection'], cache_introspection: false, upstream_headers_claims: ['client_id'], upstream_headers_names: ['x-client-id'] });
+    await start({
+      auth_methods: ['introspection'],
+      cache_introspection: false,
+      upstream_headers_claims: ['client_id'],
+      upstream_headers_names: ['x-client-id'],
+    });
     const res = await call('/orders/42', { authorization: 'Bearer opaque-1' });
     assert.equal(res.status, 200);
     const echoed = JSON.parse(res.text);
@@ -88,7 +114,14 @@ describe('sandbox gateway (Kong openid-connect behaviour)', () => {
     const res = await call('/orders', { authorization: 'Bearer dead' });
     assert.equal(res.status, 401);
     assert.equal(res.headers['www-authenticate'], 'Bearer realm="127.0.0.1", error="invalid_token"');
-    const verdict = diagnose({ now: NOW, gateway: { status: res.status, headers: res.headers, body: res.text }, request: { tokenLocation: 'header', authorizationScheme: 'Bearer' }, token: { kind: 'opaque' }, introspection: { active: false }, kongConfig: { auth_methods: ['introspection'] } });
+    const verdict = diagnose({
+      now: NOW,
+      gateway: { status: res.status, headers: res.headers, body: res.text },
+      request: { tokenLocation: 'header', authorizationScheme: 'Bearer' },
+      token: { kind: 'opaque' },
+      introspection: { active: false },
+      kongConfig: { auth_methods: ['introspection'] },
+    });
     assert.equal(verdict.code, 'token_inactive');
   });
 
@@ -111,7 +144,13 @@ describe('sandbox gateway (Kong openid-connect behaviour)', () => {
     await start({ auth_methods: ['bearer', 'introspection'] });
     assert.equal((await call('/orders', { authorization: `Bearer ${JWT}` })).status, 200);
     assert.equal(idp.introspections, 0);
-    gateway.configure(deck(upstream.url, { auth_methods: ['bearer', 'introspection'], introspect_jwt_tokens: true, cache_introspection: false }));
+    gateway.configure(
+      deck(upstream.url, {
+        auth_methods: ['bearer', 'introspection'],
+        introspect_jwt_tokens: true,
+        cache_introspection: false,
+      }),
+    );
     assert.equal((await call('/orders', { authorization: `Bearer ${JWT}` })).status, 401);
     assert.equal(idp.introspections, 1);
   });
@@ -129,7 +168,13 @@ describe('sandbox gateway (Kong openid-connect behaviour)', () => {
     const res = await call('/orders', { authorization: `Bearer ${JWT}` });
     assert.equal(res.status, 403);
     assert.match(res.headers['www-authenticate']!, /error="insufficient_scope"/);
-    gateway.configure(deck(upstream.url, { auth_methods: ['bearer'], scopes_claim: ['scp'], scopes_required: ['orders:write', 'orders:read'] }));
+    gateway.configure(
+      deck(upstream.url, {
+        auth_methods: ['bearer'],
+        scopes_claim: ['scp'],
+        scopes_required: ['orders:write', 'orders:read'],
+      }),
+    );
     assert.equal((await call('/orders', { authorization: `Bearer ${JWT}` })).status, 200, 'separate entries are OR');
   });
 
@@ -138,7 +183,9 @@ describe('sandbox gateway (Kong openid-connect behaviour)', () => {
     const res = await call('/orders', { authorization: `Bearer ${JWT}` });
     assert.equal(res.status, 403);
     assert.match(res.text, /kong consumer was not found/);
-    gateway.configure(deck(upstream.url, { auth_methods: ['bearer'], consumer_claim: ['cid'] }, [{ username: 'cc-basic' }]));
+    gateway.configure(
+      deck(upstream.url, { auth_methods: ['bearer'], consumer_claim: ['cid'] }, [{ username: 'cc-basic' }]),
+    );
     assert.equal((await call('/orders', { authorization: `Bearer ${JWT}` })).status, 200);
   });
 
@@ -146,7 +193,13 @@ describe('sandbox gateway (Kong openid-connect behaviour)', () => {
     idp.active.set('opaque-3', {});
     await start({ auth_methods: ['introspection'], bearer_token_param_type: ['header'], cache_introspection: false });
     assert.equal((await call('/orders?access_token=opaque-3')).status, 401);
-    gateway.configure(deck(upstream.url, { auth_methods: ['introspection'], bearer_token_param_type: ['query'], cache_introspection: false }));
+    gateway.configure(
+      deck(upstream.url, {
+        auth_methods: ['introspection'],
+        bearer_token_param_type: ['query'],
+        cache_introspection: false,
+      }),
+    );
     assert.equal((await call('/orders?access_token=opaque-3')).status, 200);
   });
 

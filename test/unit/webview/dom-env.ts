@@ -17,13 +17,17 @@ const GLOBAL_NAMES = ['window', 'document'] as const;
 /** Opens a window and exposes it on globalThis until `close()` (src/webview reads the globals). */
 export function openDom(extraGlobals: Record<string, unknown> = {}): DomEnv {
   // No script or stylesheet is ever fetched: the tests drive the code themselves.
-  const window = new Window({ url: 'https://localhost', settings: { disableJavaScriptFileLoading: true, handleDisabledFileLoadingAsSuccess: true } });
+  const window = new Window({
+    url: 'https://localhost',
+    settings: { disableJavaScriptFileLoading: true, handleDisabledFileLoadingAsSuccess: true },
+  });
   const document = window.document as unknown as Document;
   const g = globalThis as Record<string, unknown>;
   const names = [...GLOBAL_NAMES, ...Object.keys(extraGlobals)];
   const saved = new Map(names.map((name) => [name, Object.getOwnPropertyDescriptor(g, name)]));
   const values: Record<string, unknown> = { window, document, ...extraGlobals };
-  for (const name of names) Object.defineProperty(g, name, { value: values[name], configurable: true, writable: true, enumerable: false });
+  for (const name of names)
+    Object.defineProperty(g, name, { value: values[name], configurable: true, writable: true, enumerable: false });
   return {
     window,
     document,
@@ -53,7 +57,11 @@ export function settle(): Promise<void> {
  * something; names, not nodes, so a failing assertion prints a short diff.
  */
 export function activeElements(root: ParentNode): string[] {
-  return [...root.querySelectorAll('script, img, iframe, object, embed, svg, link, style, a[href], [onerror], [onload], [onclick]')].map((node) => node.tagName.toLowerCase());
+  return [
+    ...root.querySelectorAll(
+      'script, img, iframe, object, embed, svg, link, style, a[href], [onerror], [onload], [onclick]',
+    ),
+  ].map((node) => node.tagName.toLowerCase());
 }
 
 /** A short name for a node in assertion messages (printing a happy-dom node walks the whole DOM). */

@@ -48,7 +48,14 @@ export async function loadWebview(options: { state?: unknown } = {}): Promise<Lo
       return api;
     },
   });
-  dom.document.write(resultsHtml({ cspSource: 'https://webview.test', nonce: 'bm9uY2U=', scriptUri: 'https://webview.test/dist/webview.js', styleUri: 'https://webview.test/media/results.css' }));
+  dom.document.write(
+    resultsHtml({
+      cspSource: 'https://webview.test',
+      nonce: 'bm9uY2U=',
+      scriptUri: 'https://webview.test/dist/webview.js',
+      styleUri: 'https://webview.test/media/results.css',
+    }),
+  );
 
   // The script's countdown timer must neither outlive the test nor tick on its own.
   const timers: Array<() => void> = [];

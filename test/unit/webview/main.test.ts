@@ -3,7 +3,16 @@ import { isPersistedState, PROTOCOL_VERSION } from '../../../src/shared/protocol
 import type { WebviewMessage } from '../../../src/shared/protocol';
 import type { RunView, StepView } from '../../../src/shared/view-model';
 import { activeElements, assertAbsent, assertSame, settle } from './dom-env';
-import { ACCESS_TOKEN, BODY_MARKER, exchangeViewOf, recordFlowRun, RUN_ID, runViewOf, TOKEN_SIGNATURE, tokenViewOf } from './fixtures';
+import {
+  ACCESS_TOKEN,
+  BODY_MARKER,
+  exchangeViewOf,
+  recordFlowRun,
+  RUN_ID,
+  runViewOf,
+  TOKEN_SIGNATURE,
+  tokenViewOf,
+} from './fixtures';
 import type { LoadedWebview } from './load-webview';
 import { loadWebview } from './load-webview';
 
@@ -37,7 +46,9 @@ function openExchange(view: LoadedWebview, run: RunView, exchangeId: string): HT
 
 /** Indexes of the timeline rows marked selected. */
 function selectedRows(view: LoadedWebview): number[] {
-  return [...view.root.querySelectorAll('.timeline .tl-row:not(.tl-head)')].flatMap((row, i) => (row.classList.contains('selected') ? [i] : []));
+  return [...view.root.querySelectorAll('.timeline .tl-row:not(.tl-head)')].flatMap((row, i) =>
+    row.classList.contains('selected') ? [i] : [],
+  );
 }
 
 function requests(view: LoadedWebview): Array<Extract<WebviewMessage, { type: 'request' }>> {
@@ -49,7 +60,17 @@ function commands(view: LoadedWebview): Array<Extract<WebviewMessage, { type: 'c
 }
 
 function step(overrides: Partial<StepView>): StepView {
-  return { path: 's', id: 's', type: 'call', status: 'passed', offsetMs: 0, durationMs: 0, assertions: [], notes: [], ...overrides };
+  return {
+    path: 's',
+    id: 's',
+    type: 'call',
+    status: 'passed',
+    offsetMs: 0,
+    durationMs: 0,
+    assertions: [],
+    notes: [],
+    ...overrides,
+  };
 }
 
 describe('webview: main script end to end', () => {
@@ -77,15 +98,27 @@ describe('webview: main script end to end', () => {
       showRun(v, run);
       assert.equal(v.root.querySelector('.run-header h2')!.textContent, 'Introspection demo');
       assert.equal(v.root.querySelector('.run-header .badge')!.textContent, 'failed');
-      assert.match(v.root.querySelector('.run-header .muted')!.textContent!, /^environment sandbox · demo\.oidc-flow\.yaml · .+ · 900 ms$/);
+      assert.match(
+        v.root.querySelector('.run-header .muted')!.textContent!,
+        /^environment sandbox · demo\.oidc-flow\.yaml · .+ · 900 ms$/,
+      );
       const verdict = v.root.querySelector('section.verdict')!;
       assert.equal(verdict.querySelector('.summary')!.textContent, 'The client app was deactivated at the IdP.');
       assert.equal(verdict.querySelector('.fix')!.textContent, 'Fix: Reactivate the app in Okta.');
       assert.match(verdict.textContent!, /Decided by: gateway · confidence: certain · client_deactivated/);
-      assert.deepEqual([...verdict.querySelectorAll('.evidence li')].map((li) => li.textContent), ["introspection The IdP's introspection says active: false.", 'gateway The gateway answered 401.']);
-      assert.deepEqual([...verdict.querySelectorAll('.answers .answer h5')].map((h) => h.textContent), ['Local JWKS check', "IdP's introspection", "Gateway's answer"]);
+      assert.deepEqual(
+        [...verdict.querySelectorAll('.evidence li')].map((li) => li.textContent),
+        ["introspection The IdP's introspection says active: false.", 'gateway The gateway answered 401.'],
+      );
+      assert.deepEqual(
+        [...verdict.querySelectorAll('.answers .answer h5')].map((h) => h.textContent),
+        ['Local JWKS check', "IdP's introspection", "Gateway's answer"],
+      );
       assert.equal(v.root.querySelectorAll('.timeline .tl-row:not(.tl-head)').length, run.exchanges.length);
-      assert.deepEqual([...v.root.querySelectorAll('section.step')].map((s) => s.id), ['step-token', 'step-verify', 'step-call', 'step-later']);
+      assert.deepEqual(
+        [...v.root.querySelectorAll('section.step')].map((s) => s.id),
+        ['step-token', 'step-verify', 'step-call', 'step-later'],
+      );
       assert.equal(v.root.querySelector('#step-later')!.className, 'step skipped');
       assert.match(v.root.querySelector('#step-call h3')!.textContent!, /Call orders call · HTTP 401 · 5 ms/);
       assert.equal(v.root.querySelectorAll('section.token').length, 2);
@@ -112,7 +145,12 @@ describe('webview: main script end to end', () => {
       openExchange(v, run, 'gw-1');
       button(v, 'Reveal secrets…').click();
       const [ask] = requests(v);
-      v.receive({ type: 'response', requestId: ask!.requestId, ok: true, result: { kind: 'reveal-exchange', exchange: recorder.exchangeView('gw-1', { reveal: true })! } });
+      v.receive({
+        type: 'response',
+        requestId: ask!.requestId,
+        ok: true,
+        result: { kind: 'reveal-exchange', exchange: recorder.exchangeView('gw-1', { reveal: true })! },
+      });
       await settle();
       // The page does hold the token now, so the check below means something.
       assert.ok(v.root.textContent!.includes(ACCESS_TOKEN));
@@ -123,7 +161,8 @@ describe('webview: main script end to end', () => {
         assert.ok(Object.keys(state as object).every((k) => k === 'runId'));
       }
       const json = JSON.stringify(v.states);
-      for (const secret of [ACCESS_TOKEN, TOKEN_SIGNATURE, BODY_MARKER, 'Bearer', 'authorization', 'Unauthorized']) assert.ok(!json.includes(secret), secret);
+      for (const secret of [ACCESS_TOKEN, TOKEN_SIGNATURE, BODY_MARKER, 'Bearer', 'authorization', 'Unauthorized'])
+        assert.ok(!json.includes(secret), secret);
       assert.deepEqual(v.states.at(-1), { runId: RUN_ID });
     });
 
@@ -147,8 +186,20 @@ describe('webview: main script end to end', () => {
       const v = await load();
       showRun(v, runViewOf());
       const before = v.root.innerHTML;
-      for (const junk of [null, 'show', { type: 'show', content: { kind: 'html', html: '<img src=x onerror=alert(1)>' } }, { type: 'eval', code: 'alert(1)' }, { type: 'settings', allowReveal: 'yes' }]) v.receive(junk);
-      v.receive({ type: 'response', requestId: 'w999', ok: true, result: { kind: 'full-body', body: { text: 'late', size: 4, truncated: false } } });
+      for (const junk of [
+        null,
+        'show',
+        { type: 'show', content: { kind: 'html', html: '<img src=x onerror=alert(1)>' } },
+        { type: 'eval', code: 'alert(1)' },
+        { type: 'settings', allowReveal: 'yes' },
+      ])
+        v.receive(junk);
+      v.receive({
+        type: 'response',
+        requestId: 'w999',
+        ok: true,
+        result: { kind: 'full-body', body: { text: 'late', size: 4, truncated: false } },
+      });
       await settle();
       assert.equal(v.root.innerHTML, before);
       assert.deepEqual(activeElements(v.root), []);
@@ -194,7 +245,11 @@ describe('webview: main script end to end', () => {
       assert.equal(v.root.querySelector('.detail h4')!.textContent, 'GET upstream orders');
       assert.deepEqual(selectedRows(v), [2]);
       showRun(v, recordFlowRun({ finished: true }).view());
-      assert.equal(v.root.querySelector('.detail h4')!.textContent, 'GET upstream orders', 'still open after the next update');
+      assert.equal(
+        v.root.querySelector('.detail h4')!.textContent,
+        'GET upstream orders',
+        'still open after the next update',
+      );
       assert.deepEqual(selectedRows(v), [2]);
     });
 
@@ -217,7 +272,12 @@ describe('webview: main script end to end', () => {
       const ask = requests(v).at(-1)!;
       assert.deepEqual(ask.request, { kind: 'reveal-exchange', runId: 'run-live', exchangeId: 'gw-1' });
       assert.equal(v.root.querySelector('.detail .badge')!.textContent, 'Redacted');
-      v.receive({ type: 'response', requestId: ask.requestId, ok: true, result: { kind: 'reveal-exchange', exchange: recorder.exchangeView('gw-1', { reveal: true })! } });
+      v.receive({
+        type: 'response',
+        requestId: ask.requestId,
+        ok: true,
+        result: { kind: 'reveal-exchange', exchange: recorder.exchangeView('gw-1', { reveal: true })! },
+      });
       await settle();
       const detail = v.root.querySelector('.detail')!;
       assert.ok(detail.classList.contains('revealed'));
@@ -233,7 +293,12 @@ describe('webview: main script end to end', () => {
       openExchange(v, run, 'gw-1');
       button(v, 'Reveal secrets…').click();
       const ask = requests(v).at(-1)!;
-      v.receive({ type: 'response', requestId: ask.requestId, ok: false, error: { code: 'results.reveal_cancelled', message: 'Reveal cancelled; the exchange stays redacted.' } });
+      v.receive({
+        type: 'response',
+        requestId: ask.requestId,
+        ok: false,
+        error: { code: 'results.reveal_cancelled', message: 'Reveal cancelled; the exchange stays redacted.' },
+      });
       await settle();
       assert.equal(v.document.getElementById('notice')!.textContent, 'Reveal cancelled; the exchange stays redacted.');
       assert.equal(v.root.querySelector('.detail .badge')!.textContent, 'Redacted');
@@ -252,7 +317,12 @@ describe('webview: main script end to end', () => {
       button(v, 'Show all', detail).click();
       const ask = requests(v).at(-1)!;
       assert.deepEqual(ask.request, { kind: 'full-body', runId: RUN_ID, exchangeId: 'gw-1', part: 'response' });
-      v.receive({ type: 'response', requestId: ask.requestId, ok: true, result: { kind: 'full-body', body: recorder.exchangeView('gw-1', { full: true })!.response!.body } });
+      v.receive({
+        type: 'response',
+        requestId: ask.requestId,
+        ok: true,
+        result: { kind: 'full-body', body: recorder.exchangeView('gw-1', { full: true })!.response!.body },
+      });
       await settle();
       assert.equal(pre.textContent!.length, huge.length);
       assert.ok(pre.textContent!.endsWith('END'));
@@ -260,13 +330,20 @@ describe('webview: main script end to end', () => {
       assert.ok(!JSON.stringify(v.states).includes('yyyy'));
     });
 
-    it('shows the host\'s refusal of a full body in the notice', async () => {
+    it("shows the host's refusal of a full body in the notice", async () => {
       const v = await load();
-      const run = runViewOf({ exchanges: [exchangeViewOf({ response: { headers: [], body: { text: 'abc', size: 9, truncated: true } } })] });
+      const run = runViewOf({
+        exchanges: [exchangeViewOf({ response: { headers: [], body: { text: 'abc', size: 9, truncated: true } } })],
+      });
       showRun(v, run);
       openExchange(v, run, 'x-1');
       button(v, 'Show all').click();
-      v.receive({ type: 'response', requestId: requests(v).at(-1)!.requestId, ok: false, error: { code: 'results.not_live', message: 'This run is from an earlier session.' } });
+      v.receive({
+        type: 'response',
+        requestId: requests(v).at(-1)!.requestId,
+        ok: false,
+        error: { code: 'results.not_live', message: 'This run is from an earlier session.' },
+      });
       await settle();
       assert.equal(v.document.getElementById('notice')!.textContent, 'This run is from an earlier session.');
       assert.ok(v.root.querySelector('.truncated'));
@@ -301,7 +378,7 @@ describe('webview: main script end to end', () => {
   });
 
   describe('steps, verdict and tokens', () => {
-    it('goes to the verdict\'s step', async () => {
+    it("goes to the verdict's step", async () => {
       const v = await load();
       showRun(v, recordFlowRun().view());
       button(v, 'Go to the step').click();
@@ -311,7 +388,12 @@ describe('webview: main script end to end', () => {
     it('ticks expiry countdowns in place', async () => {
       const v = await load();
       const now = Math.floor(Date.now() / 1000);
-      showRun(v, runViewOf({ steps: [step({ path: 't', id: 't', type: 'token', token: tokenViewOf({ expiresAt: now + 3 * 3600 + 150 }) })] }));
+      showRun(
+        v,
+        runViewOf({
+          steps: [step({ path: 't', id: 't', type: 'token', token: tokenViewOf({ expiresAt: now + 3 * 3600 + 150 }) })],
+        }),
+      );
       const badge = v.root.querySelector<HTMLElement>('[data-exp]')!;
       assert.equal(badge.textContent, 'expires in 3h 2m');
       const rendered = badge;
@@ -328,10 +410,40 @@ describe('webview: main script end to end', () => {
         title: evil,
         env: evil,
         source: evil,
-        verdict: { code: evil, summary: evil, fix: evil, decidedBy: evil, confidence: evil, evidence: [{ source: evil, text: evil }], stepPath: evil },
-        exchanges: [exchangeViewOf({ label: evil, url: evil, warnings: [evil], error: { code: evil, message: evil }, response: { headers: [{ name: evil, value: evil }], body: { text: evil, size: evil.length, truncated: false } } })],
+        verdict: {
+          code: evil,
+          summary: evil,
+          fix: evil,
+          decidedBy: evil,
+          confidence: evil,
+          evidence: [{ source: evil, text: evil }],
+          stepPath: evil,
+        },
+        exchanges: [
+          exchangeViewOf({
+            label: evil,
+            url: evil,
+            warnings: [evil],
+            error: { code: evil, message: evil },
+            response: {
+              headers: [{ name: evil, value: evil }],
+              body: { text: evil, size: evil.length, truncated: false },
+            },
+          }),
+        ],
         steps: [
-          step({ path: evil, id: evil, name: evil, type: evil, notes: [evil], assertions: [{ passed: false, message: evil }], error: { code: evil, message: evil, hint: evil }, introspection: evil, answers: { gateway: { ok: false, text: evil } }, token: tokenViewOf({ title: evil, header: evil }) }),
+          step({
+            path: evil,
+            id: evil,
+            name: evil,
+            type: evil,
+            notes: [evil],
+            assertions: [{ passed: false, message: evil }],
+            error: { code: evil, message: evil, hint: evil },
+            introspection: evil,
+            answers: { gateway: { ok: false, text: evil } },
+            token: tokenViewOf({ title: evil, header: evil }),
+          }),
         ],
       });
       showRun(v, run, { exchangeId: 'x-1' });
@@ -345,30 +457,70 @@ describe('webview: main script end to end', () => {
 
     it('shows the route config findings under a call step, errors first, as text', async () => {
       const v = await load();
-      showRun(v, runViewOf({ steps: [step({ path: 'call', id: 'call', findings: [
-        { rule: 'ssl-verify-off', severity: 'warning', field: 'config.ssl_verify', message: 'TLS <b>off</b>', fix: 'Set ssl_verify to true.' },
-        { rule: 'scopes-not-in-token', severity: 'error', field: 'config.scopes_required', message: 'orders:write is not in the token.', evidence: 'scp = orders:read', fix: 'Request orders:write.' },
-      ] })] }));
+      showRun(
+        v,
+        runViewOf({
+          steps: [
+            step({
+              path: 'call',
+              id: 'call',
+              findings: [
+                {
+                  rule: 'ssl-verify-off',
+                  severity: 'warning',
+                  field: 'config.ssl_verify',
+                  message: 'TLS <b>off</b>',
+                  fix: 'Set ssl_verify to true.',
+                },
+                {
+                  rule: 'scopes-not-in-token',
+                  severity: 'error',
+                  field: 'config.scopes_required',
+                  message: 'orders:write is not in the token.',
+                  evidence: 'scp = orders:read',
+                  fix: 'Request orders:write.',
+                },
+              ],
+            }),
+          ],
+        }),
+      );
       const box = v.root.querySelector<HTMLDetailsElement>('#step-call details.findings');
       assert.ok(box, 'no findings under the step');
       assert.equal(box.open, true, 'an error or warning opens the list');
       assert.equal(box.querySelector('summary')!.textContent, 'Gateway config: 1 error, 1 warning');
       const items = [...box.querySelectorAll('li.finding')].map((li) => li.textContent ?? '');
-      assert.match(items[0]!, /config\.scopes_required.*orders:write is not in the token.*Evidence: scp = orders:read.*Fix: Request orders:write\./);
+      assert.match(
+        items[0]!,
+        /config\.scopes_required.*orders:write is not in the token.*Evidence: scp = orders:read.*Fix: Request orders:write\./,
+      );
       assert.match(items[1]!, /TLS <b>off<\/b>/, 'markup in a message stays text');
       assert.deepEqual(activeElements(v.root), []);
     });
 
     it('shows a paused step-by-step run with Next step, Continue and Stop, which ask the host', async () => {
       const v = await load();
-      showRun(v, runViewOf({ status: 'running', pausedBefore: 'call', steps: [step({ path: 'token', id: 'token', type: 'token' }), step({ path: 'call', id: 'call', name: 'Call orders', status: 'pending' })] }));
+      showRun(
+        v,
+        runViewOf({
+          status: 'running',
+          pausedBefore: 'call',
+          steps: [
+            step({ path: 'token', id: 'token', type: 'token' }),
+            step({ path: 'call', id: 'call', name: 'Call orders', status: 'pending' }),
+          ],
+        }),
+      );
       const bar = v.root.querySelector('.paused');
       assert.ok(bar, 'no paused bar');
       assert.match(bar.textContent ?? '', /Paused before step Call orders \(call\)/);
       button(v, 'Next step', bar).click();
       button(v, 'Continue', bar).click();
       button(v, 'Stop', bar).click();
-      assert.deepEqual(commands(v).map((c) => (c as { action?: string }).action), ['next', 'continue', 'stop']);
+      assert.deepEqual(
+        commands(v).map((c) => (c as { action?: string }).action),
+        ['next', 'continue', 'stop'],
+      );
       assert.ok(commands(v).every((c) => c.command === 'step-control' && 'runId' in c && c.runId === RUN_ID));
       showRun(v, runViewOf({ status: 'running', steps: [] }));
       assert.equal(v.root.querySelector('.paused'), null, 'the bar goes once the run goes on');
@@ -378,7 +530,10 @@ describe('webview: main script end to end', () => {
 
     it('keeps keyboard focus where it was through a live update', async () => {
       const v = await load();
-      const run = runViewOf({ status: 'running', exchanges: [exchangeViewOf({ id: 'x1' }), exchangeViewOf({ id: 'x2' })] });
+      const run = runViewOf({
+        status: 'running',
+        exchanges: [exchangeViewOf({ id: 'x1' }), exchangeViewOf({ id: 'x2' })],
+      });
       showRun(v, run);
       openers(v)[1]!.focus();
       assertSame(v.document.activeElement, openers(v)[1], 'focus before the update');

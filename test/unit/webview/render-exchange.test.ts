@@ -12,7 +12,9 @@ interface FakeActions extends ExchangeActions {
   calls: { reveal: ExchangeView[]; fullBody: Array<[ExchangeView, 'request' | 'response']>; copyCurl: ExchangeView[] };
 }
 
-function fakeActions(options: { allowReveal?: boolean; live?: boolean; revealed?: ExchangeView; fullBody?: BodyView } = {}): FakeActions {
+function fakeActions(
+  options: { allowReveal?: boolean; live?: boolean; revealed?: ExchangeView; fullBody?: BodyView } = {},
+): FakeActions {
   const calls: FakeActions['calls'] = { reveal: [], fullBody: [], copyCurl: [] };
   return {
     allowReveal: options.allowReveal ?? false,
@@ -40,7 +42,10 @@ function buttonLabelled(node: ParentNode, label: string): HTMLButtonElement | un
 
 /** Header name -> value of the first headers table under `column`. */
 function headerRows(column: Element): Array<[string, string]> {
-  return [...column.querySelectorAll('table.headers tr')].map((tr) => [tr.querySelector('th')!.textContent!, tr.querySelector('td')!.textContent!]);
+  return [...column.querySelectorAll('table.headers tr')].map((tr) => [
+    tr.querySelector('th')!.textContent!,
+    tr.querySelector('td')!.textContent!,
+  ]);
 }
 
 describe('webview: exchange timeline and detail', () => {
@@ -55,7 +60,10 @@ describe('webview: exchange timeline and detail', () => {
       const run = recordFlowRun().view();
       const timeline = renderTimeline(run.exchanges, run.durationMs, () => undefined);
       const head = timeline.querySelector('.tl-head')!;
-      assert.deepEqual([...head.querySelectorAll('.tl-lane-title')].map((n) => n.textContent), ['Client', 'IdP', 'Gateway', 'Upstream']);
+      assert.deepEqual(
+        [...head.querySelectorAll('.tl-lane-title')].map((n) => n.textContent),
+        ['Client', 'IdP', 'Gateway', 'Upstream'],
+      );
       const rows = [...timeline.querySelectorAll('.tl-row:not(.tl-head)')];
       assert.equal(rows.length, run.exchanges.length);
       assert.equal(rows.length, 4);
@@ -68,20 +76,42 @@ describe('webview: exchange timeline and detail', () => {
         const to = cells.findIndex((c) => c.classList.contains('to'));
         return `${lanes[from]}->${lanes[to]}`;
       });
-      assert.deepEqual(seen, run.exchanges.map((x) => `${x.from}->${x.to}`));
+      assert.deepEqual(
+        seen,
+        run.exchanges.map((x) => `${x.from}->${x.to}`),
+      );
       assert.deepEqual(new Set(seen), new Set(['client->idp', 'gateway->idp', 'gateway->upstream', 'client->gateway']));
-      assert.deepEqual([...timeline.querySelectorAll('.label-text')].map((n) => n.textContent), run.exchanges.map((x) => x.label));
+      assert.deepEqual(
+        [...timeline.querySelectorAll('.label-text')].map((n) => n.textContent),
+        run.exchanges.map((x) => x.label),
+      );
     });
 
     it('shades the lanes a call passes through and points the arrow the right way', () => {
-      const timeline = renderTimeline([exchangeViewOf({ from: 'client', to: 'upstream' }), exchangeViewOf({ id: 'x-2', from: 'upstream', to: 'idp' })], 400, () => undefined);
-      const [right, left] = [...timeline.querySelectorAll('.tl-row:not(.tl-head)')].map((row) => [...row.querySelectorAll('.tl-cell')].map((c) => c.className));
+      const timeline = renderTimeline(
+        [
+          exchangeViewOf({ from: 'client', to: 'upstream' }),
+          exchangeViewOf({ id: 'x-2', from: 'upstream', to: 'idp' }),
+        ],
+        400,
+        () => undefined,
+      );
+      const [right, left] = [...timeline.querySelectorAll('.tl-row:not(.tl-head)')].map((row) =>
+        [...row.querySelectorAll('.tl-cell')].map((c) => c.className),
+      );
       assert.deepEqual(right, ['tl-cell from', 'tl-cell through', 'tl-cell through', 'tl-cell to right']);
       assert.deepEqual(left, ['tl-cell', 'tl-cell to left', 'tl-cell through', 'tl-cell from']);
     });
 
-    it('draws each timing bar at its offset and width on the run\'s time scale', () => {
-      const timeline = renderTimeline([exchangeViewOf({ offsetMs: 100, durationMs: 50, to: 'idp' }), exchangeViewOf({ id: 'x-2', offsetMs: 300, durationMs: 100, to: 'gateway' })], 400, () => undefined);
+    it("draws each timing bar at its offset and width on the run's time scale", () => {
+      const timeline = renderTimeline(
+        [
+          exchangeViewOf({ offsetMs: 100, durationMs: 50, to: 'idp' }),
+          exchangeViewOf({ id: 'x-2', offsetMs: 300, durationMs: 100, to: 'gateway' }),
+        ],
+        400,
+        () => undefined,
+      );
       const bars = [...timeline.querySelectorAll<HTMLElement>('.tl-bar')];
       assert.equal(bars.length, 2);
       assert.equal(bars[0]!.style.left, '25%');
@@ -94,8 +124,12 @@ describe('webview: exchange timeline and detail', () => {
       assert.match(timeline.querySelector('.tl-head .tl-bar-cell')!.textContent!, /0 – 400 ms/);
     });
 
-    it('stretches the scale when an exchange ends after the run\'s duration, and keeps tiny bars visible', () => {
-      const timeline = renderTimeline([exchangeViewOf({ offsetMs: 0, durationMs: 0 }), exchangeViewOf({ id: 'x-2', offsetMs: 600, durationMs: 200 })], 400, () => undefined);
+    it("stretches the scale when an exchange ends after the run's duration, and keeps tiny bars visible", () => {
+      const timeline = renderTimeline(
+        [exchangeViewOf({ offsetMs: 0, durationMs: 0 }), exchangeViewOf({ id: 'x-2', offsetMs: 600, durationMs: 200 })],
+        400,
+        () => undefined,
+      );
       const bars = [...timeline.querySelectorAll<HTMLElement>('.tl-bar')];
       assert.equal(bars[0]!.style.width, '0.5%');
       assert.equal(bars[1]!.style.left, '75%');
@@ -104,12 +138,29 @@ describe('webview: exchange timeline and detail', () => {
 
     it('shows the status and colours it, ERR when there was no answer', () => {
       const timeline = renderTimeline(
-        [exchangeViewOf({ status: 200 }), exchangeViewOf({ id: 'b', status: 401 }), exchangeViewOf({ id: 'c', status: 302 }), exchangeViewOf({ id: 'd', status: 503 }), exchangeViewOf({ id: 'e', status: undefined, response: undefined, error: { code: 'http.timeout.headers', message: 'no headers' } })],
+        [
+          exchangeViewOf({ status: 200 }),
+          exchangeViewOf({ id: 'b', status: 401 }),
+          exchangeViewOf({ id: 'c', status: 302 }),
+          exchangeViewOf({ id: 'd', status: 503 }),
+          exchangeViewOf({
+            id: 'e',
+            status: undefined,
+            response: undefined,
+            error: { code: 'http.timeout.headers', message: 'no headers' },
+          }),
+        ],
         400,
         () => undefined,
       );
       const statuses = [...timeline.querySelectorAll('.status')].map((n) => `${n.textContent} ${n.className}`);
-      assert.deepEqual(statuses, ['200 status status-ok', '401 status status-bad', '302 status status-redirect', '503 status status-error', 'ERR status status-error']);
+      assert.deepEqual(statuses, [
+        '200 status status-ok',
+        '401 status status-bad',
+        '302 status status-redirect',
+        '503 status status-error',
+        'ERR status status-error',
+      ]);
       const labels = [...timeline.querySelectorAll('button.tl-open')].map((b) => b.getAttribute('aria-label'));
       assert.equal(labels[0], 'Client to Gateway: route orders, 200, 50 ms');
       assert.equal(labels[4], 'Client to Gateway: route orders, http.timeout.headers, 50 ms');
@@ -144,11 +195,16 @@ describe('webview: exchange timeline and detail', () => {
 
   describe('detail', () => {
     it('shows request and response headers, the status and the pretty-printed JSON body', () => {
-      const exchange = recordFlowRun().view().exchanges.find((x) => x.id === 'tok-1')!;
+      const exchange = recordFlowRun()
+        .view()
+        .exchanges.find((x) => x.id === 'tok-1')!;
       const detail = renderExchangeDetail(exchange, fakeActions());
       const [request, response] = [...detail.querySelectorAll('.column')];
       assert.equal(request!.querySelector('h5')!.textContent, 'Request');
-      assert.deepEqual(headerRows(request!).map(([name]) => name), ['content-type', 'authorization', 'accept']);
+      assert.deepEqual(
+        headerRows(request!).map(([name]) => name),
+        ['content-type', 'authorization', 'accept'],
+      );
       assert.equal(response!.querySelector('h5')!.textContent, 'Response 200 OK');
       assert.deepEqual(headerRows(response!)[0], ['content-type', 'application/json']);
       const body = response!.querySelector('pre.code')!.textContent!;
@@ -157,11 +213,16 @@ describe('webview: exchange timeline and detail', () => {
       assert.match(body, /^\{\n {2}"access_token": "\[redacted \d+ chars\]",\n {2}"token_type": "Bearer",\n/);
       assert.equal(request!.querySelector('pre.code')!.textContent, exchange.request.body!.text);
       assert.equal(detail.querySelector('.url')!.textContent, exchange.url);
-      assert.match(detail.textContent!, /Took 50 ms \(dns 2 ms, connect 2 ms, tls 3 ms, send 1 ms, wait 40 ms, download 1 ms\); started \+10 ms\./);
+      assert.match(
+        detail.textContent!,
+        /Took 50 ms \(dns 2 ms, connect 2 ms, tls 3 ms, send 1 ms, wait 40 ms, download 1 ms\); started \+10 ms\./,
+      );
     });
 
     it('keeps redacted values redacted and never shows the token', () => {
-      const exchange = recordFlowRun().view().exchanges.find((x) => x.id === 'gw-1')!;
+      const exchange = recordFlowRun()
+        .view()
+        .exchanges.find((x) => x.id === 'gw-1')!;
       const detail = dom.mount(renderExchangeDetail(exchange, fakeActions({ allowReveal: true })));
       const auth = headerRows(detail.querySelector('.column')!).find(([name]) => name === 'authorization')!;
       assert.match(auth[1], /^Bearer \[redacted \d+ chars\]$/);
@@ -192,7 +253,10 @@ describe('webview: exchange timeline and detail', () => {
       const host = dom.mount(renderExchangeDetail(redacted, actions));
       buttonLabelled(host, 'Reveal secrets…')!.click();
       await settle();
-      assert.deepEqual(actions.calls.reveal.map((x) => x.id), ['gw-1']);
+      assert.deepEqual(
+        actions.calls.reveal.map((x) => x.id),
+        ['gw-1'],
+      );
       const detail = host.querySelector('.detail')!;
       assert.ok(detail.classList.contains('revealed'));
       assert.equal(host.querySelectorAll('.detail').length, 1);
@@ -203,7 +267,12 @@ describe('webview: exchange timeline and detail', () => {
 
     it('keeps keyboard focus in the exchange when the revealed one replaces it', async () => {
       const recorder = recordFlowRun();
-      const host = dom.mount(renderExchangeDetail(recorder.exchangeView('gw-1')!, fakeActions({ allowReveal: true, revealed: recorder.exchangeView('gw-1', { reveal: true })! })));
+      const host = dom.mount(
+        renderExchangeDetail(
+          recorder.exchangeView('gw-1')!,
+          fakeActions({ allowReveal: true, revealed: recorder.exchangeView('gw-1', { reveal: true })! }),
+        ),
+      );
       const reveal = buttonLabelled(host, 'Reveal secrets…')!;
       reveal.focus();
       reveal.click();
@@ -214,7 +283,12 @@ describe('webview: exchange timeline and detail', () => {
     it('leaves focus alone when it moved elsewhere while the reveal was pending', async () => {
       const recorder = recordFlowRun();
       const elsewhere = dom.mount(dom.document.createElement('button'));
-      const host = dom.mount(renderExchangeDetail(recorder.exchangeView('gw-1')!, fakeActions({ allowReveal: true, revealed: recorder.exchangeView('gw-1', { reveal: true })! })));
+      const host = dom.mount(
+        renderExchangeDetail(
+          recorder.exchangeView('gw-1')!,
+          fakeActions({ allowReveal: true, revealed: recorder.exchangeView('gw-1', { reveal: true })! }),
+        ),
+      );
       buttonLabelled(host, 'Reveal secrets…')!.click();
       (elsewhere.firstChild as HTMLButtonElement).focus();
       await settle();
@@ -236,12 +310,26 @@ describe('webview: exchange timeline and detail', () => {
       const actions = fakeActions();
       const live = renderExchangeDetail(exchangeViewOf(), actions);
       buttonLabelled(live, 'Copy as curl')!.click();
-      assert.deepEqual(actions.calls.copyCurl.map((x) => x.id), ['x-1']);
-      assertAbsent(buttonLabelled(renderExchangeDetail(exchangeViewOf(), fakeActions({ live: false })), 'Copy as curl'), 'curl button');
+      assert.deepEqual(
+        actions.calls.copyCurl.map((x) => x.id),
+        ['x-1'],
+      );
+      assertAbsent(
+        buttonLabelled(renderExchangeDetail(exchangeViewOf(), fakeActions({ live: false })), 'Copy as curl'),
+        'curl button',
+      );
     });
 
     it('shows an exchange without a response, with its error and warnings', () => {
-      const detail = renderExchangeDetail(exchangeViewOf({ status: undefined, response: undefined, error: { code: 'tls.unknown_ca', message: 'certificate not trusted' }, warnings: ['TLS verification was skipped'] }), fakeActions());
+      const detail = renderExchangeDetail(
+        exchangeViewOf({
+          status: undefined,
+          response: undefined,
+          error: { code: 'tls.unknown_ca', message: 'certificate not trusted' },
+          warnings: ['TLS verification was skipped'],
+        }),
+        fakeActions(),
+      );
       const columns = [...detail.querySelectorAll('.column')];
       assert.equal(columns[1]!.querySelector('h5')!.textContent, 'No response');
       assert.equal(columns[1]!.querySelectorAll('table, pre').length, 0);
@@ -251,8 +339,11 @@ describe('webview: exchange timeline and detail', () => {
     });
 
     it('renders markup in a body as text, never as elements', () => {
-      const payload = '<script>alert(1)</script><img src=x onerror="document.body.dataset.pwned=1"><iframe src="javascript:alert(2)"></iframe>';
-      const exchange = recordFlowRun({ callBody: payload }).view().exchanges.find((x) => x.id === 'gw-1')!;
+      const payload =
+        '<script>alert(1)</script><img src=x onerror="document.body.dataset.pwned=1"><iframe src="javascript:alert(2)"></iframe>';
+      const exchange = recordFlowRun({ callBody: payload })
+        .view()
+        .exchanges.find((x) => x.id === 'gw-1')!;
       const host = dom.mount(renderExchangeDetail(exchange, fakeActions()));
       assert.deepEqual(activeElements(host), []);
       assert.deepEqual(activeElements(dom.document), []);
@@ -264,13 +355,27 @@ describe('webview: exchange timeline and detail', () => {
     it('renders any text in any field as text (property)', () => {
       const hostile = fc.oneof(
         fc.string(),
-        fc.constantFrom('<script>alert(1)</script>', '<img src=x onerror=alert(1)>', '"><svg onload=alert(1)>', '</pre><a href="javascript:x">y</a>', '&lt;b&gt;'),
+        fc.constantFrom(
+          '<script>alert(1)</script>',
+          '<img src=x onerror=alert(1)>',
+          '"><svg onload=alert(1)>',
+          '</pre><a href="javascript:x">y</a>',
+          '&lt;b&gt;',
+        ),
       );
       const baseline = renderExchangeDetail(exchangeViewOf(), fakeActions());
       const shape = (node: Element) => [...node.querySelectorAll('*')].map((n) => n.tagName).join(',');
       fc.assert(
         fc.property(hostile, hostile, hostile, hostile, (label, url, header, body) => {
-          const exchange = exchangeViewOf({ label, url, request: { headers: [{ name: header, value: header }] }, response: { headers: [{ name: 'x', value: header }], body: { text: body, size: body.length, truncated: false } } });
+          const exchange = exchangeViewOf({
+            label,
+            url,
+            request: { headers: [{ name: header, value: header }] },
+            response: {
+              headers: [{ name: 'x', value: header }],
+              body: { text: body, size: body.length, truncated: false },
+            },
+          });
           const detail = renderExchangeDetail(exchange, fakeActions());
           assert.equal(shape(detail), shape(baseline));
           assert.deepEqual(activeElements(detail), []);
@@ -303,7 +408,10 @@ describe('webview: exchange timeline and detail', () => {
       showAll.click();
       await settle();
       assertSame(dom.document.activeElement, pre, 'focus moves to the unfolded body');
-      assert.deepEqual(actions.calls.fullBody.map(([x, part]) => [x.id, part]), [['gw-1', 'response']]);
+      assert.deepEqual(
+        actions.calls.fullBody.map(([x, part]) => [x.id, part]),
+        [['gw-1', 'response']],
+      );
       assert.equal(pre.textContent!.length, huge.length);
       assertAbsent(response.querySelector('.truncated'), '"Show all" note');
     });

@@ -11,8 +11,10 @@ import { join } from 'node:path';
 
 const root = join(__dirname, '..', '..', '..');
 const css = readFileSync(join(root, 'media', 'results.css'), 'utf8').replace(/\/\*[\s\S]*?\*\//g, '');
-const COLOUR_LITERAL = /#[0-9a-fA-F]{3,8}\b|\b(?:rgba?|hsla?)\(|\b(?:white|black|red|green|blue|gray|grey|yellow|orange|purple)\b/;
-const COLOUR_PROPERTY = /^(?:color|background(?:-color)?|border(?:-(?:top|right|bottom|left))?(?:-color)?|outline(?:-color)?|fill|stroke|box-shadow|text-decoration-color|caret-color)$/;
+const COLOUR_LITERAL =
+  /#[0-9a-fA-F]{3,8}\b|\b(?:rgba?|hsla?)\(|\b(?:white|black|red|green|blue|gray|grey|yellow|orange|purple)\b/;
+const COLOUR_PROPERTY =
+  /^(?:color|background(?:-color)?|border(?:-(?:top|right|bottom|left))?(?:-color)?|outline(?:-color)?|fill|stroke|box-shadow|text-decoration-color|caret-color)$/;
 
 /** Every `property: value` declaration, with the selector it belongs to. */
 function declarations(): Array<{ selector: string; property: string; value: string }> {
@@ -41,25 +43,46 @@ describe('the results view follows the VS Code theme', function () {
   it('paints every colour from a theme variable (a literal only as the fallback of a --vscode-* variable)', function () {
     const painted = all.filter((d) => COLOUR_PROPERTY.test(d.property));
     assert.ok(painted.length > 20, `found only ${painted.length} colour declarations: the parser is off`);
-    const fixed = painted.filter((d) => COLOUR_LITERAL.test(withoutFallbacks(d.value)) || !/var\(--/.test(d.value) && !/^(?:none|0|transparent|inherit|currentColor)$/.test(d.value) && !/^\d/.test(d.value));
-    assert.deepEqual(fixed.map((d) => `${d.selector} { ${d.property}: ${d.value} }`), [], 'colours that ignore the theme');
+    const fixed = painted.filter(
+      (d) =>
+        COLOUR_LITERAL.test(withoutFallbacks(d.value)) ||
+        (!/var\(--/.test(d.value) &&
+          !/^(?:none|0|transparent|inherit|currentColor)$/.test(d.value) &&
+          !/^\d/.test(d.value)),
+    );
+    assert.deepEqual(
+      fixed.map((d) => `${d.selector} { ${d.property}: ${d.value} }`),
+      [],
+      'colours that ignore the theme',
+    );
     // The view's own variables must themselves come from the theme.
     const own = all.filter((d) => d.property.startsWith('--'));
     assert.ok(own.length > 0);
-    for (const d of own) assert.match(d.value, /^var\(--vscode-/, `${d.property} does not come from the theme: ${d.value}`);
+    for (const d of own)
+      assert.match(d.value, /^var\(--vscode-/, `${d.property} does not come from the theme: ${d.value}`);
   });
 
   it('draws contrast borders in the high-contrast themes (dark and light)', function () {
     const hc = all.filter((d) => /body\.vscode-high-contrast\b/.test(d.selector));
-    assert.ok(hc.some((d) => /var\(--vscode-contrastBorder\)/.test(d.value)), 'no rule uses --vscode-contrastBorder for high contrast');
-    assert.ok(all.some((d) => /body\.vscode-high-contrast-light\b/.test(d.selector)), 'the light high-contrast theme has no rule');
+    assert.ok(
+      hc.some((d) => /var\(--vscode-contrastBorder\)/.test(d.value)),
+      'no rule uses --vscode-contrastBorder for high contrast',
+    );
+    assert.ok(
+      all.some((d) => /body\.vscode-high-contrast-light\b/.test(d.selector)),
+      'the light high-contrast theme has no rule',
+    );
   });
 
-  it('writes no colour in the view\'s code (everything goes through the stylesheet)', function () {
+  it("writes no colour in the view's code (everything goes through the stylesheet)", function () {
     const dir = join(root, 'src', 'webview');
     for (const file of readdirSync(dir).filter((f) => f.endsWith('.ts'))) {
       const code = readFileSync(join(dir, file), 'utf8');
-      assert.doesNotMatch(code, /#[0-9a-fA-F]{6}\b|\brgba?\(|style\.(?:color|background)/, `${file} paints a colour itself`);
+      assert.doesNotMatch(
+        code,
+        /#[0-9a-fA-F]{6}\b|\brgba?\(|style\.(?:color|background)/,
+        `${file} paints a colour itself`,
+      );
     }
   });
 });

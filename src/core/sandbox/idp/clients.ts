@@ -61,16 +61,36 @@ export function createSandboxClients(ca: CertificateAuthority): SandboxClients {
     'cc-basic': { clientId: 'cc-basic', clientSecret: secret(), authMethod: 'client_secret_basic' },
     'cc-post': { clientId: 'cc-post', clientSecret: secret(), authMethod: 'client_secret_post' },
     'cc-jwt': { clientId: 'cc-jwt', clientSecret: secret(), authMethod: 'client_secret_jwt' },
-    'cc-pkjwt': { clientId: 'cc-pkjwt', authMethod: 'private_key_jwt', privateJwk: pkjwtKey.privateJwk, kid: pkjwtKey.kid },
-    'cc-mtls': { clientId: 'cc-mtls', authMethod: 'tls_client_auth', certificate: mtlsCert.cert, certificateKey: mtlsCert.key },
+    'cc-pkjwt': {
+      clientId: 'cc-pkjwt',
+      authMethod: 'private_key_jwt',
+      privateJwk: pkjwtKey.privateJwk,
+      kid: pkjwtKey.kid,
+    },
+    'cc-mtls': {
+      clientId: 'cc-mtls',
+      authMethod: 'tls_client_auth',
+      certificate: mtlsCert.cert,
+      certificateKey: mtlsCert.key,
+    },
     web: { clientId: 'web', clientSecret: secret(), authMethod: 'client_secret_basic', redirectUri: LOOPBACK_REDIRECT },
     spa: { clientId: 'spa', authMethod: 'none', redirectUri: LOOPBACK_REDIRECT },
     gateway: { clientId: 'gateway', clientSecret: secret(), authMethod: 'client_secret_basic' },
   };
 
   const metadata: ClientMetadata[] = [
-    { client_id: 'cc-basic', client_secret: clients['cc-basic'].clientSecret, token_endpoint_auth_method: 'client_secret_basic', ...machine },
-    { client_id: 'cc-post', client_secret: clients['cc-post'].clientSecret, token_endpoint_auth_method: 'client_secret_post', ...machine },
+    {
+      client_id: 'cc-basic',
+      client_secret: clients['cc-basic'].clientSecret,
+      token_endpoint_auth_method: 'client_secret_basic',
+      ...machine,
+    },
+    {
+      client_id: 'cc-post',
+      client_secret: clients['cc-post'].clientSecret,
+      token_endpoint_auth_method: 'client_secret_post',
+      ...machine,
+    },
     {
       client_id: 'cc-jwt',
       client_secret: clients['cc-jwt'].clientSecret,

@@ -62,7 +62,12 @@ function certificateSubjectMatches(ctx: KoaContext, property: string, expected: 
   const cert = peerCertificate(ctx);
   if (!cert) return false;
   if (property === 'tls_client_auth_subject_dn') return normalizeDn(cert.subject) === normalizeDn(expected);
-  const prefix = { tls_client_auth_san_dns: 'DNS:', tls_client_auth_san_ip: 'IP Address:', tls_client_auth_san_email: 'email:', tls_client_auth_san_uri: 'URI:' }[property];
+  const prefix = {
+    tls_client_auth_san_dns: 'DNS:',
+    tls_client_auth_san_ip: 'IP Address:',
+    tls_client_auth_san_email: 'email:',
+    tls_client_auth_san_uri: 'URI:',
+  }[property];
   if (!prefix) return false;
   return (cert.subjectAltName ?? '').split(', ').some((entry) => entry === `${prefix}${expected}`);
 }
@@ -105,7 +110,14 @@ export function buildConfiguration(deps: ConfigurationDeps): AnyObject {
       url: (_ctx: KoaContext, interaction: { uid: string }) => interactionPath(mountPath, interaction.uid),
     },
     routes: ROUTES,
-    clientAuthMethods: ['client_secret_basic', 'client_secret_post', 'client_secret_jwt', 'private_key_jwt', 'tls_client_auth', 'none'],
+    clientAuthMethods: [
+      'client_secret_basic',
+      'client_secret_post',
+      'client_secret_jwt',
+      'private_key_jwt',
+      'tls_client_auth',
+      'none',
+    ],
     features: {
       devInteractions: { enabled: false },
       clientCredentials: { enabled: true },
@@ -114,11 +126,13 @@ export function buildConfiguration(deps: ConfigurationDeps): AnyObject {
         // The gateway may introspect anyone's tokens; other clients only their own.
         // A deactivated app's tokens are inactive for everyone, as at Okta.
         allowedPolicy: async (_ctx: KoaContext, client: ClientModel, token: TokenModel) =>
-          store.isClientActive(token.clientId) && (introspectors.has(client.clientId) || client.clientId === token.clientId),
+          store.isClientActive(token.clientId) &&
+          (introspectors.has(client.clientId) || client.clientId === token.clientId),
       },
       revocation: {
         enabled: true,
-        allowedPolicy: async (_ctx: KoaContext, client: ClientModel, token: TokenModel) => client.clientId === token.clientId,
+        allowedPolicy: async (_ctx: KoaContext, client: ClientModel, token: TokenModel) =>
+          client.clientId === token.clientId,
       },
       jwtIntrospection: { enabled: true },
       deviceFlow: {
@@ -131,7 +145,8 @@ export function buildConfiguration(deps: ConfigurationDeps): AnyObject {
       },
       resourceIndicators: {
         enabled: true,
-        defaultResource: async (_ctx: KoaContext, _client: ClientModel, oneOf?: string | string[]) => defaultResource(oneOf),
+        defaultResource: async (_ctx: KoaContext, _client: ClientModel, oneOf?: string | string[]) =>
+          defaultResource(oneOf),
         // Refresh and code exchanges keep the audience chosen at authorization, as Okta's tokens do.
         useGrantedResource: async () => true,
         getResourceServerInfo: async (_ctx: KoaContext, indicator: string) => resourceServerInfo(indicator),
@@ -152,7 +167,11 @@ export function buildConfiguration(deps: ConfigurationDeps): AnyObject {
     extraTokenClaims: oktaExtraClaims(users),
     formats: {
       customizers: {
-        jwt: async (_ctx: KoaContext, token: TokenModel, jwt: { header?: AnyObject; payload: AnyObject & { jti: string; exp: number; iat: number } }) => {
+        jwt: async (
+          _ctx: KoaContext,
+          token: TokenModel,
+          jwt: { header?: AnyObject; payload: AnyObject & { jti: string; exp: number; iat: number } },
+        ) => {
           const kind = token.kind === 'ClientCredentials' ? 'ClientCredentials' : 'AccessToken';
           store.recordJwtAccessToken(kind, {
             jti: jwt.payload.jti,
@@ -192,6 +211,7 @@ export function buildConfiguration(deps: ConfigurationDeps): AnyObject {
       PreAuthorizedCode: 10 * 60,
     },
     renderError,
-    clientBasedCORS: (_ctx: KoaContext, origin: string) => /^https?:\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d+)?$/.test(origin),
+    clientBasedCORS: (_ctx: KoaContext, origin: string) =>
+      /^https?:\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d+)?$/.test(origin),
   };
 }

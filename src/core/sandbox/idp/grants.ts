@@ -40,7 +40,8 @@ export function passwordGrant({ provider, users }: GrantDeps): Middleware {
     const client = requireClient(ctx);
     const username = param(ctx, 'username');
     const password = param(ctx, 'password');
-    if (!username || !password) throw new errors.InvalidRequest('username and password are required for the password grant');
+    if (!username || !password)
+      throw new errors.InvalidRequest('username and password are required for the password grant');
     const user = checkPassword(users, username, password);
     if (!user) throw new errors.InvalidGrant('The credentials provided were invalid.');
 
@@ -62,7 +63,13 @@ export function passwordGrant({ provider, users }: GrantDeps): Middleware {
     if (tokenScopes.length) grant.addResourceScope(resource, tokenScopes.join(' '));
     const grantId = await grant.save();
 
-    const accessToken = new provider.AccessToken({ accountId: user.username, client, grantId, gty: PASSWORD_GRANT, expiresWithSession: false });
+    const accessToken = new provider.AccessToken({
+      accountId: user.username,
+      client,
+      grantId,
+      gty: PASSWORD_GRANT,
+      expiresWithSession: false,
+    });
     accessToken.resourceServer = new provider.ResourceServer(resource, info);
     accessToken.scope = tokenScopes.join(' ') || undefined;
     ctx.oidc.entity('AccessToken', accessToken);
@@ -86,7 +93,10 @@ export function passwordGrant({ provider, users }: GrantDeps): Middleware {
 
     let idToken: string | undefined;
     if (oidcScopes.includes('openid')) {
-      const token = new provider.IdToken({ ...userClaims(user, new Set(oidcScopes)), auth_time: Math.floor(Date.now() / 1000) }, { ctx });
+      const token = new provider.IdToken(
+        { ...userClaims(user, new Set(oidcScopes)), auth_time: Math.floor(Date.now() / 1000) },
+        { ctx },
+      );
       token.scope = oidcScopes.join(' ');
       idToken = await token.issue({ use: 'idtoken' });
     }
@@ -117,7 +127,8 @@ export function tokenExchangeGrant(deps: GrantDeps): Middleware {
     const client = requireClient(ctx);
     const subjectToken = param(ctx, 'subject_token');
     const subjectTokenType = param(ctx, 'subject_token_type');
-    if (!subjectToken || !subjectTokenType) throw new errors.InvalidRequest('subject_token and subject_token_type are required');
+    if (!subjectToken || !subjectTokenType)
+      throw new errors.InvalidRequest('subject_token and subject_token_type are required');
     if (subjectTokenType !== ACCESS_TOKEN_TYPE) {
       throw new errors.InvalidRequest(`unsupported subject_token_type; only ${ACCESS_TOKEN_TYPE} is accepted`);
     }
@@ -137,7 +148,8 @@ export function tokenExchangeGrant(deps: GrantDeps): Middleware {
     const subjectScopes = subject.scopes;
     const requested = splitScope(param(ctx, 'scope'));
     for (const scope of requested) {
-      if (!subjectScopes.has(scope)) throw new errors.InvalidScope('requested scope was not granted to the subject token', scope);
+      if (!subjectScopes.has(scope))
+        throw new errors.InvalidScope('requested scope was not granted to the subject token', scope);
     }
     const scopes = (requested.length ? requested : [...subjectScopes]).filter((scope) => rsScopes.has(scope));
 
@@ -145,7 +157,12 @@ export function tokenExchangeGrant(deps: GrantDeps): Middleware {
     const extras: AnyObject = { act: { sub: client.clientId, ...(previousAct ? { act: previousAct } : {}) } };
     let token: TokenModel;
     if (subject.accountId) {
-      token = new provider.AccessToken({ accountId: subject.accountId, client, gty: TOKEN_EXCHANGE_GRANT, expiresWithSession: false });
+      token = new provider.AccessToken({
+        accountId: subject.accountId,
+        client,
+        gty: TOKEN_EXCHANGE_GRANT,
+        expiresWithSession: false,
+      });
     } else {
       token = new provider.ClientCredentials({ client });
       extras.sub = subject.clientId;

@@ -60,11 +60,25 @@ export async function handleInteraction(
   try {
     details = await provider.interactionDetails(req, res);
   } catch {
-    sendHtml(res, 400, page('Sign-in expired', '<p>This sign-in request is unknown or has expired. Start again from the application.</p>'));
+    sendHtml(
+      res,
+      400,
+      page(
+        'Sign-in expired',
+        '<p>This sign-in request is unknown or has expired. Start again from the application.</p>',
+      ),
+    );
     return;
   }
   if (details.uid !== uid) {
-    sendHtml(res, 400, page('Sign-in mismatch', '<p>This page belongs to another sign-in request. Start again from the application.</p>'));
+    sendHtml(
+      res,
+      400,
+      page(
+        'Sign-in mismatch',
+        '<p>This page belongs to another sign-in request. Start again from the application.</p>',
+      ),
+    );
     return;
   }
 
@@ -73,16 +87,28 @@ export async function handleInteraction(
   const prompt = details.prompt.name;
 
   if (step === 'abort') {
-    await provider.interactionFinished(req, res, { error: 'access_denied', error_description: 'End-User aborted interaction' }, { mergeWithLastSubmission: false });
+    await provider.interactionFinished(
+      req,
+      res,
+      { error: 'access_denied', error_description: 'End-User aborted interaction' },
+      { mergeWithLastSubmission: false },
+    );
     return;
   }
 
   if (req.method === 'GET' && step === undefined) {
     if (prompt === 'login') sendHtml(res, 200, loginPage(`${base}/login`, clientId, `${base}/abort`));
     else if (prompt === 'consent') {
-      const scopes = String(details.params.scope ?? '').split(' ').filter(Boolean);
+      const scopes = String(details.params.scope ?? '')
+        .split(' ')
+        .filter(Boolean);
       sendHtml(res, 200, consentPage(`${base}/consent`, clientId, scopes, `${base}/abort`));
-    } else sendHtml(res, 501, page('Not supported', `<p>The sandbox does not implement the ${escapeHtml(prompt)} prompt.</p>`));
+    } else
+      sendHtml(
+        res,
+        501,
+        page('Not supported', `<p>The sandbox does not implement the ${escapeHtml(prompt)} prompt.</p>`),
+      );
     return;
   }
 
@@ -90,10 +116,19 @@ export async function handleInteraction(
     const form = await readForm(req);
     const user = checkPassword(users, form.get('username') ?? '', form.get('password') ?? '');
     if (!user) {
-      sendHtml(res, 401, loginPage(`${base}/login`, clientId, `${base}/abort`, 'Unable to sign in: wrong username or password.'));
+      sendHtml(
+        res,
+        401,
+        loginPage(`${base}/login`, clientId, `${base}/abort`, 'Unable to sign in: wrong username or password.'),
+      );
       return;
     }
-    await provider.interactionFinished(req, res, { login: { accountId: user.username } }, { mergeWithLastSubmission: false });
+    await provider.interactionFinished(
+      req,
+      res,
+      { login: { accountId: user.username } },
+      { mergeWithLastSubmission: false },
+    );
     return;
   }
 
@@ -118,5 +153,12 @@ export async function handleInteraction(
     return;
   }
 
-  sendHtml(res, 400, page('Unexpected step', `<p>This sign-in request is at the ${escapeHtml(prompt)} step.</p><p><a href="${escapeHtml(base)}">Continue</a></p>`));
+  sendHtml(
+    res,
+    400,
+    page(
+      'Unexpected step',
+      `<p>This sign-in request is at the ${escapeHtml(prompt)} step.</p><p><a href="${escapeHtml(base)}">Continue</a></p>`,
+    ),
+  );
 }

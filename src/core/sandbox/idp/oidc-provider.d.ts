@@ -141,9 +141,19 @@ declare module 'oidc-provider' {
     IdToken: new (claims: AnyObject, options: { ctx: KoaContext }) => IdTokenModel;
     ResourceServer: new (identifier: string, info: ResourceServerInfo) => ResourceServerModel;
     callback(): (req: IncomingMessage, res: ServerResponse) => Promise<void>;
-    registerGrantType(name: string, handler: Middleware, params?: string[] | Set<string>, dupes?: string[] | Set<string>): void;
+    registerGrantType(
+      name: string,
+      handler: Middleware,
+      params?: string[] | Set<string>,
+      dupes?: string[] | Set<string>,
+    ): void;
     interactionDetails(req: IncomingMessage, res: ServerResponse): Promise<InteractionDetails>;
-    interactionFinished(req: IncomingMessage, res: ServerResponse, result: AnyObject, options?: { mergeWithLastSubmission?: boolean }): Promise<void>;
+    interactionFinished(
+      req: IncomingMessage,
+      res: ServerResponse,
+      result: AnyObject,
+      options?: { mergeWithLastSubmission?: boolean },
+    ): Promise<void>;
     on(event: string, listener: (...args: unknown[]) => void): this;
     use(middleware: Middleware): this;
   }

@@ -28,7 +28,7 @@ export async function verifyOwnAccessToken(
   token: string,
   keyring: SigningKeyring,
   issuer: string,
-): Promise<Record<string, unknown> & { jti: string } | undefined> {
+): Promise<(Record<string, unknown> & { jti: string }) | undefined> {
   try {
     const { payload } = await jwtVerify(token, createLocalJWKSet(keyring.publicJwks()), {
       issuer,

@@ -58,37 +58,60 @@ export function consentPage(action: string, clientId: string, scopes: string[], 
 }
 
 /** `features.deviceFlow.userCodeInputSource`. */
-export async function userCodeInputSource(ctx: KoaContext, form: string, _out: unknown, err?: { name?: string; userCode?: string }): Promise<void> {
+export async function userCodeInputSource(
+  ctx: KoaContext,
+  form: string,
+  _out: unknown,
+  err?: { name?: string; userCode?: string },
+): Promise<void> {
   let message = 'Enter the code shown on your device.';
   if (err && (err.userCode || err.name === 'NoCodeError')) message = 'The code you entered is incorrect. Try again.';
   else if (err?.name === 'AbortedError') message = 'The sign-in request was cancelled.';
   else if (err) message = 'There was an error processing your request.';
   ctx.type = 'html';
-  ctx.body = page('Activate a device', `<p${err ? ' class="error" role="alert"' : ''}>${escapeHtml(message)}</p>
+  ctx.body = page(
+    'Activate a device',
+    `<p${err ? ' class="error" role="alert"' : ''}>${escapeHtml(message)}</p>
 ${form}
-<button type="submit" form="op.deviceInputForm">Next</button>`);
+<button type="submit" form="op.deviceInputForm">Next</button>`,
+  );
 }
 
 /** `features.deviceFlow.userCodeConfirmSource`. */
-export async function userCodeConfirmSource(ctx: KoaContext, form: string, client: { clientId: string }, _deviceInfo: unknown, userCode: string): Promise<void> {
+export async function userCodeConfirmSource(
+  ctx: KoaContext,
+  form: string,
+  client: { clientId: string },
+  _deviceInfo: unknown,
+  userCode: string,
+): Promise<void> {
   ctx.type = 'html';
-  ctx.body = page('Confirm the device', `<p><strong>${escapeHtml(client.clientId)}</strong> wants to sign in on a device showing the code <code>${escapeHtml(userCode)}</code>.</p>
+  ctx.body = page(
+    'Confirm the device',
+    `<p><strong>${escapeHtml(client.clientId)}</strong> wants to sign in on a device showing the code <code>${escapeHtml(userCode)}</code>.</p>
 ${form}
-<button type="submit" form="op.deviceConfirmForm">Continue</button>`);
+<button type="submit" form="op.deviceConfirmForm">Continue</button>`,
+  );
 }
 
 /** `features.deviceFlow.successSource`. */
 export async function deviceSuccessSource(ctx: KoaContext): Promise<void> {
   ctx.type = 'html';
-  ctx.body = page('Device activated', '<p id="device-activated">Your device is now signed in. You can close this page.</p>');
+  ctx.body = page(
+    'Device activated',
+    '<p id="device-activated">Your device is now signed in. You can close this page.</p>',
+  );
 }
 
 /** `features.rpInitiatedLogout.logoutSource`. */
 export async function logoutSource(ctx: KoaContext, form: string): Promise<void> {
   ctx.type = 'html';
-  ctx.body = page('Sign out', `${form}
+  ctx.body = page(
+    'Sign out',
+    `${form}
 <button type="submit" form="op.logoutForm" name="logout" value="yes">Sign out</button>
-<button type="submit" form="op.logoutForm">Stay signed in</button>`);
+<button type="submit" form="op.logoutForm">Stay signed in</button>`,
+  );
 }
 
 /** `features.rpInitiatedLogout.postLogoutSuccessSource`. */
@@ -100,6 +123,9 @@ export async function postLogoutSuccessSource(ctx: KoaContext): Promise<void> {
 /** `renderError` for errors shown to the browser instead of redirected to the client. */
 export async function renderError(ctx: KoaContext, out: Record<string, string>): Promise<void> {
   ctx.type = 'html';
-  const rows = Object.entries(out).map(([key, value]) => `<p><strong>${escapeHtml(key)}</strong>: <span data-key="${escapeHtml(key)}">${escapeHtml(String(value))}</span></p>`);
+  const rows = Object.entries(out).map(
+    ([key, value]) =>
+      `<p><strong>${escapeHtml(key)}</strong>: <span data-key="${escapeHtml(key)}">${escapeHtml(String(value))}</span></p>`,
+  );
   ctx.body = page('Something went wrong', rows.join('\n'));
 }

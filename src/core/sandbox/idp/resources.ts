@@ -19,11 +19,23 @@ const RESOURCE_SCOPE = [...OIDC_SCOPES, ...CUSTOM_SCOPES].join(' ');
 export function resourceServerInfo(indicator: string): ResourceServerInfo {
   switch (indicator) {
     case DEFAULT_RESOURCE:
-      return { scope: RESOURCE_SCOPE, audience: DEFAULT_RESOURCE, accessTokenFormat: 'jwt', accessTokenTTL: ACCESS_TOKEN_TTL };
+      return {
+        scope: RESOURCE_SCOPE,
+        audience: DEFAULT_RESOURCE,
+        accessTokenFormat: 'jwt',
+        accessTokenTTL: ACCESS_TOKEN_TTL,
+      };
     case OPAQUE_RESOURCE:
-      return { scope: RESOURCE_SCOPE, audience: OPAQUE_RESOURCE, accessTokenFormat: 'opaque', accessTokenTTL: ACCESS_TOKEN_TTL };
+      return {
+        scope: RESOURCE_SCOPE,
+        audience: OPAQUE_RESOURCE,
+        accessTokenFormat: 'opaque',
+        accessTokenTTL: ACCESS_TOKEN_TTL,
+      };
     default:
-      throw new errors.InvalidTarget(`unknown resource or audience; this authorization server knows ${DEFAULT_RESOURCE} and ${OPAQUE_RESOURCE}`);
+      throw new errors.InvalidTarget(
+        `unknown resource or audience; this authorization server knows ${DEFAULT_RESOURCE} and ${OPAQUE_RESOURCE}`,
+      );
   }
 }
 

@@ -24,7 +24,14 @@ interface Entry {
   shadow: boolean;
 }
 
-const GRANTABLE = new Set(['AccessToken', 'AuthorizationCode', 'RefreshToken', 'DeviceCode', 'BackchannelAuthenticationRequest', 'ClientCredentials']);
+const GRANTABLE = new Set([
+  'AccessToken',
+  'AuthorizationCode',
+  'RefreshToken',
+  'DeviceCode',
+  'BackchannelAuthenticationRequest',
+  'ClientCredentials',
+]);
 
 /** Client metadata the registry serves while the client is active. */
 export type ClientMetadata = AnyObject & { client_id: string };
@@ -63,7 +70,10 @@ export class SandboxStore {
   }
 
   /** Records a JWT access token so it can be introspected and revoked. */
-  recordJwtAccessToken(model: 'AccessToken' | 'ClientCredentials', payload: AnyObject & { jti: string; exp: number }): void {
+  recordJwtAccessToken(
+    model: 'AccessToken' | 'ClientCredentials',
+    payload: AnyObject & { jti: string; exp: number },
+  ): void {
     const key = `${model}:${payload.jti}`;
     this.#set(key, model, payload, payload.exp * 1000, true);
   }
@@ -83,7 +93,8 @@ export class SandboxStore {
     };
     return {
       upsert: async (id, payload, expiresIn) => {
-        const expiresAt = typeof expiresIn === 'number' ? Date.now() + (expiresIn + this.clockToleranceSeconds) * 1000 : undefined;
+        const expiresAt =
+          typeof expiresIn === 'number' ? Date.now() + (expiresIn + this.clockToleranceSeconds) * 1000 : undefined;
         this.#set(keyOf(id), model, payload, expiresAt, false);
       },
       find: async (id) => lookup(id),

@@ -35,7 +35,11 @@ export function sandboxUsers(): SandboxUser[] {
 }
 
 /** Finds the user whose password matches, comparing in constant time. */
-export function checkPassword(users: readonly SandboxUser[], username: string, password: string): SandboxUser | undefined {
+export function checkPassword(
+  users: readonly SandboxUser[],
+  username: string,
+  password: string,
+): SandboxUser | undefined {
   const user = users.find((candidate) => candidate.username === username);
   if (!user) return undefined;
   const expected = Buffer.from(user.password);
