@@ -43,6 +43,24 @@ export interface LintContext {
   gatewayVersion?: string;
 }
 
+/** The findings' fixed sentences, kept out of the rules so the rules read as checks. */
+const MESSAGE = {
+  clientMissing:
+    'Introspection is enabled but the plugin has no client_id to authenticate to the IdP with; every introspection call will be refused.',
+  jwtNotIntrospected:
+    'JWT access tokens are verified locally and never introspected, so a revoked token, or one of a deactivated app, keeps working until it expires.',
+  oktaScopesClaim:
+    'The plugin reads scopes from the "scope" claim, but Okta JWT access tokens carry them in "scp" and this route verifies JWTs locally (bearer, without introspect_jwt_tokens), so scopes_required is never met and every request gets 403.',
+  sslVerifyOff:
+    "ssl_verify is false, so the gateway trusts any certificate for the IdP's discovery, JWKS and introspection endpoints.",
+  sslVerifyUnset:
+    "ssl_verify is not set: Kong Gateway before 3.14 then does not verify the IdP's certificate (3.14 and later do).",
+  authMethodsDefault:
+    'auth_methods is left at the default of all nine methods, so a request without a usable token is redirected to the IdP login (302) instead of getting a 401, and password and client_credentials logins are accepted at the gateway.',
+  tokenInQuery:
+    'Tokens are accepted from the query string, where they end up in access logs, proxies and browser history.',
+} as const;
+
 /** Kong's consumer_by default: the fields a claim value is matched against. */
 const CONSUMER_BY_DEFAULT = ['custom_id', 'username'];
 
@@ -182,8 +200,7 @@ export function lintKongOidc(raw: KongOidcConfig, context: LintContext = {}): Li
         rule: 'introspection-client-missing',
         severity: 'error',
         field: 'config.client_id',
-        message:
-          'Introspection is enabled but the plugin has no client_id to authenticate to the IdP with; every introspection call will be refused.',
+        message: MESSAGE.clientMissing,
         fix: 'Set config.client_id and config.client_secret to an IdP client allowed to introspect.',
       });
     }
@@ -200,8 +217,7 @@ export function lintKongOidc(raw: KongOidcConfig, context: LintContext = {}): Li
       rule: 'jwt-not-introspected',
       severity: 'warning',
       field: 'config.introspect_jwt_tokens',
-      message:
-        'JWT access tokens are verified locally and never introspected, so a revoked token, or one of a deactivated app, keeps working until it expires.',
+      message: MESSAGE.jwtNotIntrospected,
       evidence:
         typeof claims?.exp === 'number' && typeof claims.iat === 'number'
           ? `this token lives ${duration(claims.exp - claims.iat)}`
@@ -240,8 +256,7 @@ export function lintKongOidc(raw: KongOidcConfig, context: LintContext = {}): Li
       rule: 'okta-scopes-claim',
       severity: 'error',
       field: 'config.scopes_claim',
-      message:
-        'The plugin reads scopes from the "scope" claim, but Okta JWT access tokens carry them in "scp" and this route verifies JWTs locally (bearer, without introspect_jwt_tokens), so scopes_required is never met and every request gets 403.',
+      message: MESSAGE.oktaScopesClaim,
       evidence:
         claims?.scp !== undefined ? `the token has scp = ${JSON.stringify(claims.scp)} and no scope claim` : undefined,
       fix: 'Set config.scopes_claim to ["scp"], or introspect the tokens (their introspection answer carries "scope").',
@@ -282,8 +297,7 @@ export function lintKongOidc(raw: KongOidcConfig, context: LintContext = {}): Li
       rule: 'ssl-verify-off',
       severity: 'warning',
       field: 'config.ssl_verify',
-      message:
-        "ssl_verify is false, so the gateway trusts any certificate for the IdP's discovery, JWKS and introspection endpoints.",
+      message: MESSAGE.sslVerifyOff,
       fix: "Set config.ssl_verify to true and give Kong the IdP's CA (lua_ssl_trusted_certificate).",
     });
   } else if (raw.ssl_verify === undefined && !context.partial) {
@@ -301,8 +315,7 @@ export function lintKongOidc(raw: KongOidcConfig, context: LintContext = {}): Li
         rule: 'ssl-verify-off',
         severity: 'info',
         field: 'config.ssl_verify',
-        message:
-          "ssl_verify is not set: Kong Gateway before 3.14 then does not verify the IdP's certificate (3.14 and later do).",
+        message: MESSAGE.sslVerifyUnset,
         fix: 'Set config.ssl_verify to true explicitly, so the route is safe on every Kong version.',
       });
     }
@@ -312,8 +325,7 @@ export function lintKongOidc(raw: KongOidcConfig, context: LintContext = {}): Li
       rule: 'auth-methods-default',
       severity: 'warning',
       field: 'config.auth_methods',
-      message:
-        'auth_methods is left at the default of all nine methods, so a request without a usable token is redirected to the IdP login (302) instead of getting a 401, and password and client_credentials logins are accepted at the gateway.',
+      message: MESSAGE.authMethodsDefault,
       fix: 'List only the methods the route needs, e.g. ["bearer"] or ["introspection"].',
     });
   }
@@ -322,8 +334,7 @@ export function lintKongOidc(raw: KongOidcConfig, context: LintContext = {}): Li
       rule: 'token-in-query',
       severity: 'warning',
       field: 'config.bearer_token_param_type',
-      message:
-        'Tokens are accepted from the query string, where they end up in access logs, proxies and browser history.',
+      message: MESSAGE.tokenInQuery,
       fix: 'Set config.bearer_token_param_type to ["header"].',
     });
   }
