@@ -13,7 +13,7 @@ import type { IdpConfig, IdpEndpoints } from '../core/flow/file-format';
 import { loadFlowFile } from '../core/flow/load';
 import { isSecretRef } from '../core/flow/secret-ref';
 import { selectEnvironment } from '../core/flow/select';
-import { renderTemplate } from '../core/flow/template';
+import { renderEnvironment } from '../core/flow/template';
 import type { HttpClient } from '../core/http/types';
 import { CLIENT_AUTH_METHODS } from '../core/oauth/client-auth';
 import type { ClientAuthMethod } from '../core/oauth/client-auth';
@@ -357,13 +357,7 @@ async function idpFromFile(
   const idp = file.idps?.[name];
   if (!idp) throw new UsageError(`${source.file} has no IdP "${name}"; it has: ${idps.join(', ') || 'none'}.`);
   const environment = selectEnvironment(file, source.env);
-  const env = environment
-    ? (renderTemplate(
-        environment.values,
-        { env: {}, steps: {} },
-        { secrets: { env: io.env }, where: `environment ${environment.name}` },
-      ) as Record<string, unknown>)
-    : {};
+  const env = renderEnvironment(environment, { env: io.env });
   return { name, idp, env };
 }
 

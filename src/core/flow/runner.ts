@@ -20,7 +20,7 @@ import { getFlow, selectEnvironment } from './select';
 import { runStatus } from './run-status';
 import type { SecretSources } from './secret-ref';
 import type { StepResult, TemplateContext } from './step-result';
-import { renderTemplate, renderTemplateString } from './template';
+import { renderEnvironment, renderTemplate, renderTemplateString } from './template';
 import { renewExpiredToken, runTokenStep } from './token-step';
 
 /** Sandbox admin actions the `admin` step may call. */
@@ -187,13 +187,7 @@ export class FlowRunner {
     });
     let halted = false;
     try {
-      ctx.env = env
-        ? (renderTemplate(
-            env.values,
-            { env: {}, steps: {} },
-            { secrets: this.deps.secrets, where: `environment ${env.name}` },
-          ) as Record<string, unknown>)
-        : {};
+      ctx.env = renderEnvironment(env, this.deps.secrets);
       if (JSON.stringify(ctx.env) !== JSON.stringify(this.envValues)) this.idps.clear();
       this.envValues = ctx.env;
     } catch (error) {

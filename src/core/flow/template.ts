@@ -384,3 +384,16 @@ export function findStepReferences(value: unknown): string[] {
     ...new Set(findReferences(value).flatMap((r) => (r.root === 'steps' && r.name !== undefined ? [r.name] : []))),
   ];
 }
+
+/**
+ * An environment's values rendered as IdP and route templates read them
+ * (`{{env.x}}`): references resolved, templates among them filled in.
+ */
+export function renderEnvironment(
+  environment: { name: string; values: unknown } | undefined,
+  secrets: SecretSources,
+): Record<string, unknown> {
+  if (!environment) return {};
+  const where = `environment ${environment.name}`;
+  return renderTemplate(environment.values, { env: {}, steps: {} }, { secrets, where }) as Record<string, unknown>;
+}

@@ -411,16 +411,11 @@ async function discoverIdp(s: Services, arg: unknown): Promise<void> {
     const env = await pickEnvironment(s, source, file, undefined, { ask: false });
     if (env === null) return;
     const prepared = await s.runs.prepare({ source, file, env, title: `Discover ${idp.name}` });
-    const { renderTemplate } = await import('../../core/flow/template');
+    const { renderEnvironment } = await import('../../core/flow/template');
     const { selectEnvironment } = await import('../../core/flow/select');
     const { connectIdp, issuerOf } = await import('../../core/oauth/connect-idp');
     const chosen = selectEnvironment(file, prepared.envName);
-    const envValues = chosen
-      ? (renderTemplate(chosen.values, { env: {}, steps: {} }, { secrets: prepared.sources }) as Record<
-          string,
-          unknown
-        >)
-      : {};
+    const envValues = renderEnvironment(chosen, prepared.sources);
     const { readSettings } = await import('../services/settings');
     const { createClient } = await import('../services/http-factory');
     const http = await createClient(readSettings(vs));
