@@ -1,7 +1,8 @@
 /**
  * The built-in demo: the introspection scenario and its cached variant,
- * against the sandbox. Kept in sync with examples/introspection-scenario.yaml
- * (the documented example) by a unit test that loads both.
+ * against the sandbox only. examples/introspection-scenario.yaml tells the
+ * same story for a real Okta and Kong as well, so the two differ on purpose;
+ * test/integration/sandbox.test.ts runs this one, cli-run.test.ts the example.
  */
 export const DEMO_FLOW_FILE = `
 version: 1
