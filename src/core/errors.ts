@@ -93,6 +93,8 @@ const CONFIGURATION_AREAS = [
   'flowfile.',
   // An unset ${env:NAME} or ${secret:KEY}, or a malformed reference.
   'secret.',
+  // A Postman or Insomnia export that cannot be read as one.
+  'import.',
 ] as const;
 
 /** Single codes from other areas that the setup alone decides. */

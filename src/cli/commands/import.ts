@@ -1,7 +1,6 @@
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { isOidcError } from '../../core/errors';
 import { checkFlowFile } from '../../core/flow/load';
 import { importAny, SUPPORTED_FORMATS } from '../../core/importers';
 import type { ImportResult } from '../../core/importers';
@@ -86,16 +85,8 @@ export async function importCommand(args: string[], io: CliIo): Promise<number> 
     return EXIT.usage;
   }
 
-  let result: ImportResult;
-  try {
-    result = importAny(text, { fileName: basename(input) });
-  } catch (error) {
-    if (isOidcError(error) && error.code.startsWith('import.')) {
-      io.stderr.write(`${err.red('oidc-flow import')}: ${error.toUserMessage()} [${error.code}]\n`);
-      return EXIT.usage;
-    }
-    throw error;
-  }
+  // An export that cannot be read is the user's input: the CLI reports its import.* code and exits 2.
+  const result: ImportResult = importAny(text, { fileName: basename(input) });
 
   const target = values.output ?? defaultOutput(input);
   const toStdout = target === '-';
