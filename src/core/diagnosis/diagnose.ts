@@ -4,6 +4,7 @@ import type { ErrorCode } from '../errors';
 import { lintKongOidc } from '../gateway/lint';
 import type { JwtErrorCode } from '../jwt/error-codes';
 import { headerValue } from '../http/headers';
+import type { LogEvidence } from './gateway-log';
 import { parseWwwAuthenticate } from './www-authenticate';
 import type { AuthChallenge } from './www-authenticate';
 
@@ -32,6 +33,12 @@ export interface DiagnosisInput {
   gatewayKind?: 'kong' | 'apache' | 'other';
   /** The route's plugin configuration, when known. */
   kongConfig?: KongOidcConfig;
+  /**
+   * The gateway's own error-log lines about this request (linesForRequest +
+   * logEvidence), already masked. Undefined: no log was given; empty: a log
+   * was read and the gateway wrote nothing about this request.
+   */
+  gatewayLog?: LogEvidence[];
 }
 
 export type VerdictCode =
@@ -60,7 +67,8 @@ export type VerdictCode =
   | 'unexplained';
 
 export interface Evidence {
-  source: 'gateway' | 'token' | 'jwt-check' | 'introspection' | 'config' | 'request';
+  /** Where it comes from; 'gateway-log' is the gateway's own words from its error log. */
+  source: 'gateway' | 'gateway-log' | 'token' | 'jwt-check' | 'introspection' | 'config' | 'request';
   text: string;
 }
 
@@ -177,6 +185,9 @@ export function diagnose(input: DiagnosisInput): Verdict {
   });
   if (input.gateway.body && input.gateway.body.length < 300)
     evidence.push({ source: 'gateway', text: `Body: ${input.gateway.body.trim()}` });
+  for (const line of input.gatewayLog ?? []) {
+    evidence.push({ source: 'gateway-log', text: `${line.level ? `[${line.level}] ` : ''}${line.text}` });
+  }
 
   const config: EffectiveKongOidcConfig | undefined = input.kongConfig ? withKongDefaults(input.kongConfig) : undefined;
   const claims = { ...(input.token?.payload ?? {}) };

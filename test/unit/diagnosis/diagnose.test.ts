@@ -29,6 +29,25 @@ function input(partial: Partial<DiagnosisInput>): DiagnosisInput {
 }
 
 describe('diagnose: why the gateway said 401/403', () => {
+  it("the gateway's log lines are evidence, marked as the gateway's own words", () => {
+    const v = diagnose(
+      input({
+        token: { kind: 'opaque' },
+        gatewayLog: [
+          {
+            level: 'error',
+            text: 'oidc_util_http_call: curl_easy_perform() failed',
+            signal: 'introspection_unreachable',
+          },
+        ],
+      }),
+    );
+    assert.deepEqual(
+      v.evidence.filter((e) => e.source === 'gateway-log'),
+      [{ source: 'gateway-log', text: '[error] oidc_util_http_call: curl_easy_perform() failed' }],
+    );
+  });
+
   it('no token', () => {
     const v = diagnose(
       input({
