@@ -3,6 +3,7 @@ import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileS
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { importCommand, importHelp } from '../../../src/cli/commands/import';
+import { runCli } from '../../../src/cli/cli';
 import { UsageError } from '../../../src/cli/io';
 import { loadFlowFile } from '../../../src/core/flow/load';
 import { captureIo } from '../../support/capture-io';
@@ -73,15 +74,16 @@ describe('oidc-flow import', () => {
   it('exits 2 on bad input, with the error code, and writes nothing', async () => {
     const broken = join(dir, 'broken.json');
     writeFileSync(broken, '{"_type": "export", "__export_format": 4, "resources": [ }');
+    // Through the CLI's one error path, as a user runs it: import.* codes are configuration errors.
     const c = captureIo();
-    assert.equal(await importCommand([broken], c.io), 2);
+    assert.equal(await runCli(['import', broken], c.io), 2);
     assert.match(c.err(), /not valid JSON \(line 1, column \d+\).*\[import\.syntax\]/);
     assert.ok(!existsSync(join(dir, 'broken.flow.yaml')));
 
     const other = join(dir, 'openapi.json');
     writeFileSync(other, '{"openapi": "3.1.0"}');
     const d = captureIo();
-    assert.equal(await importCommand([other], d.io), 2);
+    assert.equal(await runCli(['import', other], d.io), 2);
     assert.match(d.err(), /\[import\.unrecognised\]/);
 
     const missing = captureIo();
