@@ -48,12 +48,6 @@ export type { IntrospectionResult, IntrospectOptions } from './introspection';
 export { revoke } from './revocation';
 export type { RevokeOptions } from './revocation';
 export { TokenStore } from './token-store';
-export type {
-  TokenSource,
-  TokenStoreChange,
-  TokenStoreGetOptions,
-  TokenStoreListener,
-  TokenSummary,
-} from './token-store';
+export type { TokenSource, TokenStoreChange, TokenStoreGetOptions, TokenSummary } from './token-store';
 export { cryptoRandom, randomToken } from './random';
 export type { RandomBytes } from './random';

@@ -1,5 +1,6 @@
 import type { Clock } from '../clock';
 import { systemClock } from '../clock';
+import { Emitter } from '../emitter';
 import { isOidcError } from '../errors';
 import type { TokenSet } from './token-response';
 
@@ -31,8 +32,6 @@ export interface TokenStoreChange {
   summary?: TokenSummary;
 }
 
-export type TokenStoreListener = (change: TokenStoreChange) => void;
-
 interface Pending {
   promise: Promise<{ token: TokenSet; source: TokenSource }>;
 }
@@ -43,7 +42,9 @@ export class TokenStore {
   private readonly pending = new Map<string, Pending>();
   // Bumped by invalidate() so an answer that was in flight is not stored afterwards.
   private readonly generations = new Map<string, number>();
-  private readonly listeners = new Set<TokenStoreListener>();
+  private readonly changed = new Emitter<TokenStoreChange>();
+  /** Fires on every store and invalidation. */
+  readonly onDidChange = this.changed.event;
   private readonly clock: Clock;
 
   constructor(options: { clock?: Clock } = {}) {
@@ -106,14 +107,8 @@ export class TokenStore {
     return [...this.tokens.entries()].map(([key, token]) => summarize(key, token));
   }
 
-  /** Calls `listener` on every store and invalidation; returns an unsubscribe function. */
-  onChange(listener: TokenStoreListener): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
-  }
-
   private emit(change: TokenStoreChange): void {
-    for (const listener of this.listeners) listener(change);
+    this.changed.fire(change);
   }
 }
 

@@ -11,8 +11,8 @@ import type { LintFinding } from '../../core/gateway/lint';
 import type { GatewayModel, GatewayRoute } from '../../core/gateway/model';
 import type { GatewaySourceConfig } from './gateway-settings';
 import { gatewaySourceId } from './gateway-settings';
-import { Emitter } from '../util/emitter';
-import type { Event } from '../util/emitter';
+import { Emitter } from '../../core/emitter';
+import type { Event } from '../../core/emitter';
 
 /** A failed read, as the core's OidcError described it. */
 export interface GatewaySourceError {

@@ -5,8 +5,8 @@
  * every string is scrubbed again of the run's secrets before it is stored.
  */
 import type { RunView } from '../../shared/view-model';
-import { Emitter } from '../util/emitter';
-import type { Event } from '../util/emitter';
+import { Emitter } from '../../core/emitter';
+import type { Event } from '../../core/emitter';
 
 /** The part of vscode.Memento this needs; tests pass a Map-backed object. */
 export interface KeyValueStore {

@@ -5,8 +5,8 @@
 import type { RunHistory } from '../history/run-history';
 import type { RunView } from '../../shared/view-model';
 import type { RunRecorder } from './run-recorder';
-import { Emitter } from '../util/emitter';
-import type { Event } from '../util/emitter';
+import { Emitter } from '../../core/emitter';
+import type { Event } from '../../core/emitter';
 
 const LIVE_RUNS = 10;
 

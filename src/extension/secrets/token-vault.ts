@@ -4,8 +4,8 @@
  * scope: never a token) is kept in memory and in the workspace state.
  */
 import type { KeyValueStore } from '../history/run-history';
-import { Emitter } from '../util/emitter';
-import type { Event } from '../util/emitter';
+import { Emitter } from '../../core/emitter';
+import type { Event } from '../../core/emitter';
 
 /** The part of vscode.SecretStorage this needs. */
 export interface SecretStore {

@@ -1,5 +1,5 @@
 /**
- * The extension's one event type (src/extension/util/emitter.ts): what the
+ * The one event type (src/core/emitter.ts): what the
  * run history, token vault, run store and gateway source store fire, and
  * what their subscribers hand to context.subscriptions.
  */
@@ -7,8 +7,8 @@ import assert from 'node:assert/strict';
 import { RunHistory } from '../../../src/extension/history/run-history';
 import { RunStore } from '../../../src/extension/results/run-store';
 import { TokenVault } from '../../../src/extension/secrets/token-vault';
-import { Emitter } from '../../../src/extension/util/emitter';
-import type { Disposable } from '../../../src/extension/util/emitter';
+import { Emitter } from '../../../src/core/emitter';
+import type { Disposable } from '../../../src/core/emitter';
 import { memoryMemento, memorySecrets } from '../../support/memory-stores';
 
 describe('Emitter (the models’ change events)', function () {

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import type * as vscode from 'vscode';
 import { FlowIndex } from '../../../src/extension/workspace/flow-index';
 import type { SandboxService } from '../../../src/extension/services/sandbox-service';
-import { Emitter } from '../../../src/extension/util/emitter';
+import { Emitter } from '../../../src/core/emitter';
 
 const FLOW = `version: 1
 idps:

@@ -12,7 +12,7 @@ import { ResultsPanel } from '../../../src/extension/results/results-panel';
 import { RunRecorder } from '../../../src/extension/results/run-recorder';
 import { RunStore } from '../../../src/extension/results/run-store';
 import type { RedactedLog } from '../../../src/extension/services/log';
-import { Emitter } from '../../../src/extension/util/emitter';
+import { Emitter } from '../../../src/core/emitter';
 import type { HostMessage } from '../../../src/shared/protocol';
 import { PROTOCOL_VERSION } from '../../../src/shared/protocol';
 import { tokenExchange } from '../../support/exchange-fixture';

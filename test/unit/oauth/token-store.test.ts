@@ -139,7 +139,7 @@ describe('TokenStore', () => {
     const clock = new ManualClock(START);
     const store = new TokenStore({ clock });
     const changes: TokenStoreChange[] = [];
-    const off = store.onChange((c) => changes.push(c));
+    const subscription = store.onDidChange((c) => changes.push(c));
     await store.get('cc', {
       fetch: async () => ({ ...token(clock, 'SECRET-AT', 300, 'SECRET-RT'), idToken: 'SECRET-ID', scope: ['a'] }),
     });
@@ -168,7 +168,7 @@ describe('TokenStore', () => {
     );
     assert.equal((await store.get('cc', { fetch: async () => token(clock, 'NEW') })).source, 'fetched');
 
-    off();
+    subscription.dispose();
     store.invalidate('cc');
     assert.equal(changes.length, 3);
   });

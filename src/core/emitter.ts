@@ -1,8 +1,9 @@
 /**
- * One event type for the extension's own models (run history, token vault,
- * run store, gateway sources), shaped like vscode.Event so a model's event
- * can be handed to VS Code or pushed into context.subscriptions as is. No
- * vscode import: the models and their tests run in plain Node.
+ * One event type for every model with change events (the core's token store;
+ * the extension's run history, token vault, run store and gateway sources),
+ * shaped like vscode.Event so a model's event can be handed to VS Code or
+ * pushed into context.subscriptions as is. No vscode import: the models and
+ * their tests run in plain Node.
  */
 
 export interface Disposable {
