@@ -2,6 +2,7 @@ import { strict as assert } from 'node:assert';
 import { createHttpClient } from '../../src/core/http/client';
 import type { HttpExchange } from '../../src/core/http/types';
 import type { OidcError } from '../../src/core/errors';
+import { serverErrorCode } from '../../src/core/oauth/oauth-error';
 import { oktaAppStatus, oktaUserStatus } from '../../src/core/oauth/okta-management';
 import { oktaAppId, startSandboxIdp } from '../../src/core/sandbox/sandbox-idp';
 import type { SandboxIdp } from '../../src/core/sandbox/sandbox-idp';
@@ -63,12 +64,14 @@ describe('Okta management API against the sandbox IdP', function () {
   it('answers a wrong SSWS token with 401 E0000011 and an unknown user with 404 E0000007', async () => {
     await assert.rejects(
       oktaUserStatus(http, { ...target(), apiToken: 'wrong', userId: 'alice' }),
-      (error: OidcError) => error.code === 'okta.E0000011' && error.status === 401 && !error.message.includes('wrong'),
+      (error: OidcError) =>
+        error.code === serverErrorCode('okta', 'E0000011') && error.status === 401 && !error.message.includes('wrong'),
     );
     await assert.rejects(
       oktaUserStatus(http, { ...target(), userId: '00unobody' }),
       (error: OidcError) =>
-        error.code === 'okta.E0000007' && /Not found: Resource not found: 00unobody \(User\)/.test(error.message),
+        error.code === serverErrorCode('okta', 'E0000007') &&
+        /Not found: Resource not found: 00unobody \(User\)/.test(error.message),
     );
     await assert.rejects(
       oktaAppStatus(http, { ...target(), clientId: 'nobody' }),
@@ -82,7 +85,9 @@ describe('Okta management API against the sandbox IdP', function () {
       await assert.rejects(
         oktaUserStatus(http, { ...target(), userId: 'alice' }),
         (error: OidcError) =>
-          error.code === 'okta.E0000047' && error.status === 429 && /retry after/.test(error.hint ?? ''),
+          error.code === serverErrorCode('okta', 'E0000047') &&
+          error.status === 429 &&
+          /retry after/.test(error.hint ?? ''),
       );
     } finally {
       idp.rateLimit(undefined);

@@ -209,7 +209,7 @@ export async function startSandboxIdp(options: SandboxIdpOptions = {}): Promise<
     );
     const deps = { provider, store, keyring, users };
     installOktaIdTokens(provider, users);
-    installOktaTokenEndpoint(provider, { deniedClients });
+    installOktaTokenEndpoint(provider, { deniedClients, store });
     provider.registerGrantType(PASSWORD_GRANT, passwordGrant(deps), PASSWORD_PARAMS);
     provider.registerGrantType(TOKEN_EXCHANGE_GRANT, tokenExchangeGrant(deps), TOKEN_EXCHANGE_PARAMS);
 

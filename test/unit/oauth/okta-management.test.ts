@@ -2,6 +2,7 @@ import { strict as assert } from 'node:assert';
 import { ManualClock } from '../../../src/core/clock';
 import { isOidcError } from '../../../src/core/errors';
 import type { OidcError } from '../../../src/core/errors';
+import { serverErrorCode } from '../../../src/core/oauth/oauth-error';
 import { oktaAppStatus, oktaUserStatus } from '../../../src/core/oauth/okta-management';
 import { FakeHttp } from '../../support/fake-http';
 
@@ -119,7 +120,8 @@ describe('Okta management API reads', () => {
     });
     await assert.rejects(
       oktaAppStatus(http, { ...target, clientId: 'c1' }),
-      (error: OidcError) => error.code === 'okta.E0000047' && /in 30 s/.test(error.hint ?? '') && leaksNoToken(error),
+      (error: OidcError) =>
+        error.code === serverErrorCode('okta', 'E0000047') && /in 30 s/.test(error.hint ?? '') && leaksNoToken(error),
     );
   });
 

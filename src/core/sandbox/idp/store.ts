@@ -89,6 +89,12 @@ export class SandboxStore {
     return this.#activations.get(clientId) ?? 0;
   }
 
+  /** Removes everything issued under a grant (tokens, codes), as revoking the grant at Okta does. */
+  revokeGrant(grantId: string): void {
+    for (const key of this.#grants.get(grantId) ?? []) this.#delete(key);
+    this.#grants.delete(grantId);
+  }
+
   /** Records a JWT access token so it can be introspected and revoked. */
   recordJwtAccessToken(
     model: 'AccessToken' | 'ClientCredentials',
@@ -135,10 +141,7 @@ export class SandboxStore {
       destroy: async (id) => {
         this.#delete(keyOf(id));
       },
-      revokeByGrantId: async (grantId) => {
-        for (const key of this.#grants.get(grantId) ?? []) this.#delete(key);
-        this.#grants.delete(grantId);
-      },
+      revokeByGrantId: async (grantId) => this.revokeGrant(grantId),
     };
   }
 

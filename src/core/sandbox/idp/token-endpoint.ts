@@ -3,6 +3,7 @@ import { CUSTOM_SCOPES, OIDC_SCOPES } from './clients';
 import { ROUTES } from './configuration';
 import { oauthRefusalBody, OKTA_OAUTH_REFUSALS } from './okta-answers';
 import type { OktaRefusalName } from './okta-answers';
+import type { SandboxStore } from './store';
 
 /**
  * Makes the token endpoint refuse as Okta's does: oidc-provider decides
@@ -36,6 +37,21 @@ const REFUSALS: Readonly<Record<string, OktaRefusalName>> = {
 export interface TokenEndpointPolicy {
   /** Client ids whose token requests the (imagined) access policy refuses. */
   deniedClients: ReadonlySet<string>;
+  /** Where the tokens of a refused request are taken back. */
+  store: SandboxStore;
+}
+
+interface IssuedEntity {
+  grantId?: string;
+  destroy?: () => Promise<void>;
+}
+
+/** Takes back what a refused request was issued, so no record of it can be introspected. */
+async function discardIssued(ctx: KoaContext, store: SandboxStore): Promise<void> {
+  const entities = (ctx.oidc as { entities?: Record<string, IssuedEntity | undefined> }).entities ?? {};
+  for (const name of ['ClientCredentials', 'AccessToken', 'RefreshToken']) await entities[name]?.destroy?.();
+  const grantId = entities.Grant ? (entities.Grant as { jti?: string }).jti : entities.AccessToken?.grantId;
+  if (grantId) store.revokeGrant(grantId);
 }
 
 /** Installs the Okta wording and the policy denial on a provider. */
@@ -62,7 +78,8 @@ function oktaTokenAnswers(policy: TokenEndpointPolicy, reasons: WeakMap<object, 
     const body = ctx.body as { error?: unknown } | undefined;
     const client = ctx.oidc?.client;
     if (ctx.status === 200 && client && policy.deniedClients.has(client.clientId)) {
-      // Okta evaluates the access policy after authenticating the client; the token just made is never handed out.
+      // Okta evaluates the access policy after authenticating the client; what was just made is taken back.
+      await discardIssued(ctx, policy.store);
       refuse(ctx, 'no_matching_policy');
       return;
     }
