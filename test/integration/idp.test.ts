@@ -254,7 +254,11 @@ describe('sandbox IdP (oidc-provider as an Okta custom authorization server)', f
         scope: 'orders:read',
       });
       assert.equal(without.status, 401);
-      assert.equal(without.json.error, 'invalid_client');
+      // Okta's "invalid_client" row of oauth2-error-codes.json (okta-developer-docs@468de9c).
+      assert.deepEqual(without.json, {
+        error: 'invalid_client',
+        error_description: 'Client authentication failed. Either the client or the client credentials are invalid.',
+      });
     });
 
     it('refuses a wrong client secret with invalid_client', async () => {

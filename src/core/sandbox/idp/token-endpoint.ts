@@ -84,7 +84,8 @@ function oktaTokenAnswers(policy: TokenEndpointPolicy, reasons: WeakMap<object, 
       return;
     }
     if (typeof body?.error !== 'string') return;
-    const named = REFUSALS[reasons.get(ctx) ?? ''];
+    // Other client-authentication failures (assertions, certificates) get Okta's general invalid_client words.
+    const named = REFUSALS[reasons.get(ctx) ?? ''] ?? (body.error === 'invalid_client' ? 'invalid_client' : undefined);
     if (named) refuse(ctx, named, client?.grantTypes.join(', '));
   };
 }
