@@ -109,6 +109,7 @@ const CONFIGURATION_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   'client_auth.invalid_key',
   'client_auth.unsupported_method',
   'okta.invalid_domain',
+  'okta.missing_api_token',
   'discovery.invalid_url',
   // A step the flow file leaves incomplete...
   'flow.verify_keys',

@@ -4,7 +4,7 @@ import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, importJWK, jwtVeri
 import type { JSONWebKeySet, JWTPayload } from 'jose';
 import { Agent, fetch } from 'undici';
 import { isOidcError } from '../../src/core/errors';
-import { ACCESS_TOKEN_TYPE, startSandboxIdp } from '../../src/core/sandbox/sandbox-idp';
+import { ACCESS_TOKEN_TYPE, SANDBOX_ORG_IDP, startSandboxIdp } from '../../src/core/sandbox/sandbox-idp';
 import type { SandboxClient, SandboxIdp } from '../../src/core/sandbox/sandbox-idp';
 import { approveDeviceCode, completeLogin } from '../support/idp-login';
 
@@ -254,7 +254,11 @@ describe('sandbox IdP (oidc-provider as an Okta custom authorization server)', f
         scope: 'orders:read',
       });
       assert.equal(without.status, 401);
-      assert.equal(without.json.error, 'invalid_client');
+      // Okta's "invalid_client" row of oauth2-error-codes.json (okta-developer-docs@468de9c).
+      assert.deepEqual(without.json, {
+        error: 'invalid_client',
+        error_description: 'Client authentication failed. Either the client or the client credentials are invalid.',
+      });
     });
 
     it('refuses a wrong client secret with invalid_client', async () => {
@@ -292,6 +296,170 @@ describe('sandbox IdP (oidc-provider as an Okta custom authorization server)', f
     });
   });
 
+  // Okta's words: okta/okta-developer-docs@468de9c511b5e4009bb5f06c25cbf4b85fecb8d0
+  // packages/@okta/vuepress-site/data/oauth2-error-codes.json (by internalErrorCode) and, for 429,
+  // data/error-codes.json E0000047 and docs/reference/api/authn/index.md.
+  describe('refusing as Okta does', () => {
+    let peer: Peer;
+    before(async () => {
+      peer = await startPeer();
+    });
+    after(async () => stopPeer(peer));
+
+    it('refuses a grant the app may not use with unauthorized_client (unauthorized_client)', async () => {
+      const result = await post(
+        peer,
+        '/v1/token',
+        { grant_type: 'client_credentials', scope: 'orders:read' },
+        { authorization: basic(peer.idp.clients.web) },
+      );
+      assert.equal(result.status, 400, result.text);
+      assert.equal(result.json.error, 'unauthorized_client');
+      assert.equal(
+        result.json.error_description,
+        'The client is not authorized to use the provided grant type. Configured grant types: ' +
+          '[authorization_code, refresh_token, urn:ietf:params:oauth:grant-type:token-exchange, password].',
+      );
+    });
+
+    it('answers 401 invalid_client "No client credentials found." without client authentication (missing_client_credentials)', async () => {
+      const result = await post(peer, '/v1/token', { grant_type: 'client_credentials', scope: 'orders:read' });
+      assert.equal(result.status, 401, result.text);
+      assert.deepEqual(result.json, { error: 'invalid_client', error_description: 'No client credentials found.' });
+    });
+
+    it('words a wrong client secret as Okta does (invalid_client_secret)', async () => {
+      const client = { ...peer.idp.clients['cc-basic'], clientSecret: 'wrong' };
+      const result = await post(
+        peer,
+        '/v1/token',
+        { grant_type: 'client_credentials', scope: 'orders:read' },
+        { authorization: basic(client) },
+      );
+      assert.equal(result.status, 401);
+      assert.deepEqual(result.json, {
+        error: 'invalid_client',
+        error_description: 'The client secret supplied for a confidential client is invalid.',
+      });
+    });
+
+    it('refuses an undefined custom scope with invalid_scope instead of an empty scp (no_matching_scope)', async () => {
+      const result = await clientCredentials(peer, 'cc-basic', { scope: 'orders:read orders:delete' });
+      assert.equal(result.status, 400, result.text);
+      assert.deepEqual(result.json, {
+        error: 'invalid_scope',
+        error_description: 'One or more scopes are not configured for the authorization server resource.',
+      });
+    });
+
+    it("refuses openid with client credentials in Okta's words (openid_not_allowed_client_creds)", async () => {
+      const result = await clientCredentials(peer, 'cc-basic', { scope: 'openid orders:read' });
+      assert.equal(result.status, 400, result.text);
+      assert.deepEqual(result.json, {
+        error: 'invalid_scope',
+        error_description: "Cannot request 'openid' scopes using client credentials.",
+      });
+    });
+
+    it('refuses a client the access policy denies with 401 access_denied until allowed again (no_matching_policy)', async () => {
+      peer.idp.denyByPolicy('cc-basic');
+      try {
+        const refused = await clientCredentials(peer, 'cc-basic', { scope: 'orders:read' });
+        assert.equal(refused.status, 401, refused.text);
+        assert.deepEqual(refused.json, {
+          error: 'access_denied',
+          error_description: 'Policy evaluation failed for this request, please check the policy configurations.',
+        });
+        assert.equal((await clientCredentials(peer, 'cc-post', { scope: 'orders:read' })).status, 200);
+      } finally {
+        peer.idp.allowByPolicy('cc-basic');
+      }
+      assert.equal((await clientCredentials(peer, 'cc-basic', { scope: 'orders:read' })).status, 200);
+      assert.throws(
+        () => peer.idp.denyByPolicy('nobody'),
+        (error: unknown) => isOidcError(error) && error.code === 'sandbox.idp.unknown_client',
+      );
+    });
+
+    it('answers 429 E0000047 with X-Rate-Limit headers once the rate limit a test set is used up', async () => {
+      peer.idp.rateLimit(2);
+      try {
+        const first = await clientCredentials(peer, 'cc-basic', { scope: 'orders:read' });
+        assert.equal(first.status, 200, first.text);
+        assert.equal(first.headers.get('x-rate-limit-limit'), '2');
+        assert.equal(first.headers.get('x-rate-limit-remaining'), '1');
+        await clientCredentials(peer, 'cc-basic', { scope: 'orders:read' });
+        const limited = await clientCredentials(peer, 'cc-basic', { scope: 'orders:read' });
+        assert.equal(limited.status, 429, limited.text);
+        assert.equal(limited.headers.get('x-rate-limit-remaining'), '0');
+        const reset = Number(limited.headers.get('x-rate-limit-reset'));
+        assert.ok(reset > Date.now() / 1000 && reset <= Date.now() / 1000 + 61, String(reset));
+        assert.deepEqual(Object.keys(limited.json).sort(), [
+          'errorCauses',
+          'errorCode',
+          'errorId',
+          'errorLink',
+          'errorSummary',
+        ]);
+        assert.equal(limited.json.errorCode, 'E0000047');
+        assert.equal(limited.json.errorSummary, 'API call exceeded rate limit due to too many requests.');
+        assert.equal(limited.json.errorLink, 'E0000047');
+        assert.deepEqual(limited.json.errorCauses, []);
+      } finally {
+        peer.idp.rateLimit(undefined);
+      }
+      const after = await clientCredentials(peer, 'cc-basic', { scope: 'orders:read' });
+      assert.equal(after.status, 200);
+      assert.equal(after.headers.get('x-rate-limit-limit'), null);
+    });
+  });
+
+  // Okta's ID token: okta/okta-developer-docs@468de9c511b5e4009bb5f06c25cbf4b85fecb8d0
+  // packages/@okta/vuepress-site/docs/guides/customize-tokens-groups-claim/main/index.md.
+  describe('Okta-shaped user tokens', () => {
+    let peer: Peer;
+    before(async () => {
+      peer = await startSandboxIdp({ groupsClaim: false }).then((idp) => ({
+        idp,
+        dispatcher: new Agent({ connect: { ca: idp.caPem } }),
+      }));
+    });
+    after(async () => stopPeer(peer));
+
+    async function passwordTokens(scope: string): Promise<Answer> {
+      const result = await post(
+        peer,
+        '/v1/token',
+        { grant_type: 'password', username: 'alice', password: 'alice-password', scope },
+        { authorization: basic(peer.idp.clients.web) },
+      );
+      assert.equal(result.status, 200, result.text);
+      return result;
+    }
+
+    it('issues ID tokens with the user id as sub and ver, jti, amr, idp, auth_time', async () => {
+      const before = Math.floor(Date.now() / 1000);
+      const idToken = decodeJwt(String((await passwordTokens('openid orders:read')).json.id_token));
+      assert.equal(idToken.sub, '00ualice0000sandbox1');
+      assert.match(String(idToken.sub), /^00u/);
+      assert.equal(idToken.ver, 1);
+      assert.match(String(idToken.jti), /^ID\./);
+      assert.deepEqual(idToken.amr, ['pwd']);
+      assert.equal(idToken.idp, SANDBOX_ORG_IDP);
+      assert.ok(typeof idToken.auth_time === 'number' && idToken.auth_time >= before - 1, String(idToken.auth_time));
+    });
+
+    it('leaves groups out of access tokens when no groups claim is configured', async () => {
+      const claims = await verifyAccessToken(
+        peer,
+        String((await passwordTokens('openid orders:read')).json.access_token),
+      );
+      assert.equal(claims.sub, 'alice');
+      assert.equal(claims.uid, '00ualice0000sandbox1');
+      assert.equal(claims.groups, undefined);
+    });
+  });
+
   describe('introspection and revocation', () => {
     let peer: Peer;
     before(async () => {
@@ -321,10 +489,20 @@ describe('sandbox IdP (oidc-provider as an Okta custom authorization server)', f
       });
     }
 
-    it("lets only the gateway and the token's own client introspect it", async () => {
+    // okta-management-openapi-spec@fdda229 dist/current/oauth-minimal.yaml: /introspect asks only for
+    // client authentication; /revoke is the endpoint limited to the client's own tokens.
+    it('lets any confidential client introspect any token, as Okta does', async () => {
       const token = String((await clientCredentials(peer, 'cc-basic', { scope: 'orders:read' })).json.access_token);
       assert.equal((await introspect(peer, token, peer.idp.clients['cc-basic'])).active, true);
-      assert.equal((await introspect(peer, token, peer.idp.clients['cc-post'])).active, false);
+      assert.equal((await introspect(peer, token, peer.idp.clients['cc-post'])).active, true);
+      assert.equal((await introspect(peer, token, peer.idp.clients.web)).active, true);
+    });
+
+    it('lets a public client introspect only its own tokens', async () => {
+      const token = String((await clientCredentials(peer, 'cc-basic', { scope: 'orders:read' })).json.access_token);
+      const result = await post(peer, '/v1/introspect', { token, client_id: 'spa' });
+      assert.equal(result.status, 200, result.text);
+      assert.deepEqual(result.json, { active: false });
     });
 
     it('reports forged and unknown tokens inactive', async () => {
@@ -366,7 +544,7 @@ describe('sandbox IdP (oidc-provider as an Okta custom authorization server)', f
     });
     after(async () => stopPeer(peer));
 
-    it('makes its tokens inactive and its credentials unknown until reactivated', async () => {
+    it('makes its tokens inactive for good and its credentials unknown until reactivated', async () => {
       const jwt = String((await clientCredentials(peer, 'cc-basic', { scope: 'orders:read' })).json.access_token);
       const opaque = String(
         (await clientCredentials(peer, 'cc-basic', { scope: 'orders:read', resource: 'api://opaque' })).json
@@ -381,9 +559,34 @@ describe('sandbox IdP (oidc-provider as an Okta custom authorization server)', f
       assert.equal(refused.status, 401);
       assert.equal(refused.json.error, 'invalid_client');
 
+      // Okta: reactivating the app does not revive the tokens issued before (shared/reference/protocols.md, Okta).
       peer.idp.reactivateClient('cc-basic');
-      assert.equal((await introspect(peer, jwt)).active, true);
-      assert.equal((await clientCredentials(peer, 'cc-basic', { scope: 'orders:read' })).status, 200);
+      assert.deepEqual(await introspect(peer, jwt), { active: false });
+      assert.deepEqual(await introspect(peer, opaque), { active: false });
+      const fresh = await clientCredentials(peer, 'cc-basic', { scope: 'orders:read' });
+      assert.equal(fresh.status, 200, fresh.text);
+      assert.equal((await introspect(peer, String(fresh.json.access_token))).active, true);
+    });
+
+    it("keeps a user's refresh token dead after the app is reactivated", async () => {
+      const web = peer.idp.clients.web;
+      const issued = await post(
+        peer,
+        '/v1/token',
+        { grant_type: 'password', username: 'bob', password: 'bob-password', scope: 'openid offline_access' },
+        { authorization: basic(web) },
+      );
+      assert.equal(issued.status, 200, issued.text);
+      peer.idp.deactivateClient('web');
+      peer.idp.reactivateClient('web');
+      const refreshed = await post(
+        peer,
+        '/v1/token',
+        { grant_type: 'refresh_token', refresh_token: String(issued.json.refresh_token) },
+        { authorization: basic(web) },
+      );
+      assert.equal(refreshed.status, 400, refreshed.text);
+      assert.equal(refreshed.json.error, 'invalid_grant');
     });
 
     it('refuses to deactivate a client it does not have', () => {
@@ -473,8 +676,10 @@ describe('sandbox IdP (oidc-provider as an Okta custom authorization server)', f
       assert.ok((claims.scp as string[]).includes('orders:read'));
       assert.ok((claims.scp as string[]).includes('openid'));
 
+      // Okta's ID tokens and userinfo name the user by id (00u…); access tokens by login.
+      const alice = peer.idp.users.find((user) => user.username === 'alice');
       const idToken = decodeJwt(String(result.json.id_token));
-      assert.equal(idToken.sub, 'alice');
+      assert.equal(idToken.sub, alice?.uid);
       assert.equal(idToken.aud, 'spa');
       assert.equal(idToken.iss, peer.idp.issuer);
       assert.equal(idToken.email, 'alice@example.com');
@@ -483,7 +688,7 @@ describe('sandbox IdP (oidc-provider as an Okta custom authorization server)', f
         authorization: `Bearer ${String(result.json.access_token)}`,
       });
       assert.equal(userinfo.status, 200, userinfo.text);
-      assert.equal(userinfo.json.sub, 'alice');
+      assert.equal(userinfo.json.sub, alice?.uid);
       assert.equal(userinfo.json.email, 'alice@example.com');
 
       assert.ok(result.json.refresh_token, 'offline_access gives a refresh token');
@@ -598,7 +803,7 @@ describe('sandbox IdP (oidc-provider as an Okta custom authorization server)', f
       const claims = await verifyAccessToken(peer, String(result.json.access_token));
       assert.equal(claims.sub, 'alice');
       assert.deepEqual(claims.scp, ['openid', 'offline_access', 'orders:read']);
-      assert.equal(decodeJwt(String(result.json.id_token)).sub, 'alice');
+      assert.equal(decodeJwt(String(result.json.id_token)).sub, '00ualice0000sandbox1');
       assert.ok(result.json.refresh_token);
       const refreshed = await post(
         peer,
@@ -637,7 +842,7 @@ describe('sandbox IdP (oidc-provider as an Okta custom authorization server)', f
         authorization: `Bearer ${String(opaque.json.access_token)}`,
       });
       assert.equal(info.status, 200, info.text);
-      assert.deepEqual(info.json, { sub: 'bob', email: 'bob@example.com', email_verified: true });
+      assert.deepEqual(info.json, { sub: '00ubob000000sandbox2', email: 'bob@example.com', email_verified: true });
 
       const machine = String((await clientCredentials(peer, 'cc-basic', { scope: 'orders:read' })).json.access_token);
       const refused = await get(peer, `${peer.idp.issuer}/v1/userinfo`, { authorization: `Bearer ${machine}` });

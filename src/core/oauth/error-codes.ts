@@ -69,7 +69,11 @@ export type OAuthErrorCode =
   | 'introspection.invalid_response'
   | 'introspection.jwt_invalid'
   | 'okta.invalid_domain'
+  | OktaManagementErrorCode
   | ServerErrorCode;
+
+/** Reading Okta's management API (okta-management.ts); Okta's own E0000… codes are ServerErrorCodes. */
+export type OktaManagementErrorCode = 'okta.app_not_found' | 'okta.invalid_response' | 'okta.missing_api_token';
 
 export type DiscoveryErrorCode =
   | 'discovery.http_status'

@@ -6,6 +6,8 @@ export { oktaIssuer, oktaMetadata, oktaPresetIssuer } from './okta';
 export { connectIdp, issuerOf, withHttpOptions } from './connect-idp';
 export type { ConnectedIdp, ConnectIdpDeps, IdpConnectConfig } from './connect-idp';
 export type { OktaServer } from './okta';
+export { oktaAppStatus, oktaUserStatus } from './okta-management';
+export type { OktaAppStatus, OktaManagementTarget, OktaUserStatus } from './okta-management';
 export {
   applyClientAuth,
   basicAuthorization,

@@ -5,6 +5,7 @@ export type SandboxErrorCode =
   | 'sandbox.idp.body_too_large'
   | 'sandbox.idp.listen'
   | 'sandbox.idp.unknown_client'
+  | 'sandbox.idp.unknown_user'
   | 'sandbox.upstream.listen';
 
 // Raised by the sign-in walker in test/support/idp-login.ts, which fills in the

@@ -15,6 +15,12 @@ import { buildConfiguration, ROUTES } from './idp/configuration';
 import { passwordGrant, PASSWORD_PARAMS, TOKEN_EXCHANGE_PARAMS, tokenExchangeGrant } from './idp/grants';
 import { handleInteraction } from './idp/interactions';
 import { SigningKeyring } from './idp/keys';
+import { answerManagementApi, MANAGEMENT_API_PREFIX } from './idp/management-api';
+import type { OktaUserStatus } from './idp/management-api';
+import { installOktaIdTokens } from './idp/okta-claims';
+import { OKTA_API_ERRORS, oauthRefusalBody, OKTA_OAUTH_REFUSALS, oktaApiErrorBody } from './idp/okta-answers';
+import { SandboxRateLimit } from './idp/rate-limit';
+import { installOktaTokenEndpoint, scopeRefusal } from './idp/token-endpoint';
 import { handleForJwt, looksLikeJwt } from './idp/own-tokens';
 import { SandboxStore } from './idp/store';
 import { sandboxUsers, userClaims } from './idp/users';
@@ -22,6 +28,9 @@ import type { SandboxUser } from './idp/users';
 
 export type { SandboxClient, SandboxClientName, ClientAuthMethod } from './idp/clients';
 export type { SandboxUser } from './idp/users';
+export type { OktaUserStatus } from './idp/management-api';
+export { oktaAppId } from './idp/management-api';
+export { SANDBOX_ORG_IDP } from './idp/okta-claims';
 export { DEFAULT_RESOURCE, OPAQUE_RESOURCE } from './idp/resources';
 export { ACCESS_TOKEN_TYPE } from './idp/grants';
 export { LOOPBACK_REDIRECT, CUSTOM_SCOPES, TOKEN_EXCHANGE_GRANT, DEVICE_CODE_GRANT } from './idp/clients';
@@ -44,6 +53,14 @@ export interface SandboxIdpOptions {
   ca?: CertificateAuthority;
   /** Receives unexpected server-side failures; the IdP itself prints nothing. */
   onError?: (error: unknown) => void;
+  /**
+   * Whether user access tokens carry `groups`. Okta adds it only when someone configured a groups
+   * claim on the authorization server; the sandbox has one by default because its gateway's
+   * /admin/orders route checks `groups_required`.
+   */
+  groupsClaim?: boolean;
+  /** The management API's SSWS token; a random one by default (see `SandboxIdp.apiToken`). */
+  apiToken?: string;
 }
 
 export interface SandboxIdp {
@@ -60,12 +77,20 @@ export interface SandboxIdp {
   rotateKeys(options?: { dropOld?: boolean }): Promise<{ previousKid: string; currentKid: string }>;
   /** Makes the client unknown and all its tokens inactive, as deactivating an Okta app does. */
   deactivateClient(clientId: string): void;
+  /** Makes the client usable again; tokens issued before the deactivation stay inactive, as at Okta. */
   reactivateClient(clientId: string): void;
+  /** The token endpoint refuses the client as an access policy with no matching rule does (401 access_denied). */
+  denyByPolicy(clientId: string): void;
+  allowByPolicy(clientId: string): void;
+  /** Allows `limit` requests a minute from now on (then 429 E0000047); undefined lifts the limit. */
+  rateLimit(limit: number | undefined): void;
+  /** Sets a user's lifecycle state as the management API reports it (`alice`, `bob`, or their 00u… ids). */
+  setUserStatus(user: string, status: OktaUserStatus): void;
+  /** `SSWS <apiToken>` authenticates to the management API at `${origin}/api/v1/`. */
+  apiToken: string;
   close(): Promise<void>;
 }
 
-/** Clients that may introspect any client's tokens. */
-const INTROSPECTORS = new Set(['gateway']);
 const BODY_LIMIT = 56 * 1024;
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
@@ -133,6 +158,19 @@ export async function startSandboxIdp(options: SandboxIdpOptions = {}): Promise<
   const { clients, metadata } = createSandboxClients(ca);
   for (const client of metadata) store.registerClient(client);
   const cookieKeys = [randomBytes(32).toString('base64url')];
+  const apiToken = options.apiToken ?? `00${randomBytes(30).toString('base64url')}`;
+  const deniedClients = new Set<string>();
+  const rateLimit = new SandboxRateLimit();
+  const userStatus = new Map<string, OktaUserStatus>();
+  const findUser = (name: string): SandboxUser => {
+    const user = users.find((candidate) => candidate.username === name || candidate.uid === name);
+    if (!user) {
+      throw new OidcError('sandbox.idp.unknown_user', `The sandbox IdP has no user "${name}".`, {
+        hint: `Use one of: ${users.map((candidate) => candidate.username).join(', ')}.`,
+      });
+    }
+    return user;
+  };
   const report = (error: unknown): void => options.onError?.(error);
 
   let handler: Handler = async (_req, res) => sendJson(res, 503, { error: 'temporarily_unavailable' });
@@ -166,10 +204,12 @@ export async function startSandboxIdp(options: SandboxIdpOptions = {}): Promise<
         keyring,
         users,
         cookieKeys,
-        introspectors: INTROSPECTORS,
+        groupsClaim: options.groupsClaim ?? true,
       }),
     );
     const deps = { provider, store, keyring, users };
+    installOktaIdTokens(provider, users);
+    installOktaTokenEndpoint(provider, { deniedClients, store });
     provider.registerGrantType(PASSWORD_GRANT, passwordGrant(deps), PASSWORD_PARAMS);
     provider.registerGrantType(TOKEN_EXCHANGE_GRANT, tokenExchangeGrant(deps), TOKEN_EXCHANGE_PARAMS);
 
@@ -250,13 +290,46 @@ export async function startSandboxIdp(options: SandboxIdpOptions = {}): Promise<
         );
         return;
       }
-      sendJson(res, 200, userClaims(user, accessToken.scopes));
+      // Okta's userinfo names the user by id, as its ID tokens do.
+      sendJson(res, 200, { ...userClaims(user, accessToken.scopes), sub: user.uid });
+    };
+
+    const token = async (req: IncomingMessage, res: ServerResponse, rest: string): Promise<void> => {
+      const body = await readBody(req);
+      const refusal = scopeRefusal(new URLSearchParams(body.toString('utf8')));
+      if (refusal) return sendJson(res, OKTA_OAUTH_REFUSALS[refusal].status, oauthRefusalBody(refusal));
+      return forward(replayRequest(req, body), res, rest);
     };
 
     return async (req, res) => {
       const url = req.url ?? '/';
       const pathname = url.split('?')[0] ?? '/';
       const query = url.slice(pathname.length);
+
+      const limit = rateLimit.take();
+      if (limit) {
+        for (const [name, value] of Object.entries(limit.headers)) res.setHeader(name, value);
+        if (limit.limited) return sendJson(res, OKTA_API_ERRORS.E0000047.status, oktaApiErrorBody('E0000047'));
+      }
+      if (pathname.startsWith(MANAGEMENT_API_PREFIX)) {
+        const answer = answerManagementApi(
+          {
+            apiToken,
+            origin,
+            store,
+            clientIds: Object.keys(clients),
+            users,
+            userStatus: (name) => userStatus.get(name) ?? 'ACTIVE',
+          },
+          {
+            method: req.method ?? 'GET',
+            pathname,
+            query: new URLSearchParams(query),
+            authorization: req.headers.authorization,
+          },
+        );
+        return sendJson(res, answer.status, answer.body);
+      }
 
       if (pathname === `/.well-known/oauth-authorization-server${SANDBOX_MOUNT_PATH}`) {
         return forward(req, res, `/.well-known/oauth-authorization-server${query}`);
@@ -273,6 +346,7 @@ export async function startSandboxIdp(options: SandboxIdpOptions = {}): Promise<
       if (restPath.startsWith('/interaction/')) {
         return handleInteraction(req, res, restPath, provider, users, SANDBOX_MOUNT_PATH);
       }
+      if (req.method === 'POST' && restPath === ROUTES.token) return token(req, res, rest);
       if (req.method === 'POST' && (restPath === ROUTES.introspection || restPath === ROUTES.revocation)) {
         return withJwtHandle(req, res, rest);
       }
@@ -305,6 +379,21 @@ export async function startSandboxIdp(options: SandboxIdpOptions = {}): Promise<
     reactivateClient(clientId) {
       store.setClientActive(clientId, true);
     },
+    denyByPolicy(clientId) {
+      store.requireClient(clientId);
+      deniedClients.add(clientId);
+    },
+    allowByPolicy(clientId) {
+      store.requireClient(clientId);
+      deniedClients.delete(clientId);
+    },
+    rateLimit(limit) {
+      rateLimit.set(limit);
+    },
+    setUserStatus(name, status) {
+      userStatus.set(findUser(name).username, status);
+    },
+    apiToken,
     close() {
       return new Promise<void>((resolve, reject) => {
         server.close((error) => (error ? reject(error) : resolve()));

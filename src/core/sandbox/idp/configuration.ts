@@ -38,8 +38,8 @@ export interface ConfigurationDeps {
   keyring: SigningKeyring;
   users: readonly SandboxUser[];
   cookieKeys: string[];
-  /** Clients that may introspect every client's tokens (besides each token's own client). */
-  introspectors: ReadonlySet<string>;
+  /** Whether user access tokens carry a `groups` claim (an Okta custom claim someone configured). */
+  groupsClaim: boolean;
 }
 
 function peerCertificate(ctx: KoaContext): X509Certificate | undefined {
@@ -74,7 +74,7 @@ function certificateSubjectMatches(ctx: KoaContext, property: string, expected: 
 
 /** Builds oidc-provider's configuration for the sandbox. */
 export function buildConfiguration(deps: ConfigurationDeps): AnyObject {
-  const { store, keyring, users, cookieKeys, introspectors, mountPath } = deps;
+  const { store, keyring, users, cookieKeys, groupsClaim, mountPath } = deps;
   const hour = 3600;
   const day = 24 * hour;
 
@@ -123,11 +123,14 @@ export function buildConfiguration(deps: ConfigurationDeps): AnyObject {
       clientCredentials: { enabled: true },
       introspection: {
         enabled: true,
-        // The gateway may introspect anyone's tokens; other clients only their own.
-        // A deactivated app's tokens are inactive for everyone, as at Okta.
+        // Okta lets any confidential client of the authorization server introspect any of its tokens:
+        // okta/okta-management-openapi-spec@fdda229e82940cf5af4611ad673ca6a27974e31b
+        // dist/current/oauth-minimal.yaml `/oauth2/{authorizationServerId}/v1/introspect` asks only for
+        // client authentication, where `/v1/revoke` says "A client may only revoke its own tokens".
+        // A public client proves nothing, so it sees only its own. A deactivated app's tokens are inactive.
         allowedPolicy: async (_ctx: KoaContext, client: ClientModel, token: TokenModel) =>
           store.isClientActive(token.clientId) &&
-          (introspectors.has(client.clientId) || client.clientId === token.clientId),
+          (client.clientAuthMethod !== 'none' || client.clientId === token.clientId),
       },
       revocation: {
         enabled: true,
@@ -164,7 +167,7 @@ export function buildConfiguration(deps: ConfigurationDeps): AnyObject {
       rpInitiatedLogout: { enabled: true, logoutSource, postLogoutSuccessSource },
       pushedAuthorizationRequests: { enabled: true },
     },
-    extraTokenClaims: oktaExtraClaims(users),
+    extraTokenClaims: oktaExtraClaims(users, { groupsClaim }),
     formats: {
       customizers: {
         jwt: async (

@@ -21,6 +21,7 @@ declare module 'oidc-provider' {
     clientAuthMethod: string;
     scope?: string;
     redirectUris: string[];
+    grantTypes: string[];
     grantTypeAllowed(type: string): boolean;
     redirectUriAllowed(value: string): boolean;
   }
@@ -85,6 +86,7 @@ declare module 'oidc-provider' {
 
   export interface IdTokenModel {
     scope?: string;
+    payload(): Promise<AnyObject>;
     issue(options: { use: 'idtoken' | 'logout' }): Promise<string>;
   }
 
@@ -138,7 +140,7 @@ declare module 'oidc-provider' {
     ClientCredentials: TokenStatic;
     RefreshToken: TokenStatic;
     Grant: GrantStatic;
-    IdToken: new (claims: AnyObject, options: { ctx: KoaContext }) => IdTokenModel;
+    IdToken: (new (claims: AnyObject, options: { ctx: KoaContext }) => IdTokenModel) & { prototype: IdTokenModel };
     ResourceServer: new (identifier: string, info: ResourceServerInfo) => ResourceServerModel;
     callback(): (req: IncomingMessage, res: ServerResponse) => Promise<void>;
     registerGrantType(

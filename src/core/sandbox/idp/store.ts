@@ -7,7 +7,11 @@ import { OidcError } from '../../errors';
  * must keep sessions, grants and tokens), with two sandbox twists:
  *
  * - Clients come from a registry that can deactivate them, so a deactivated
- *   client is simply unknown, as an Okta app that was deactivated.
+ *   client is simply unknown, as an Okta app that was deactivated. Every
+ *   token, code and grant remembers which activation of its client it was
+ *   issued under, so reactivating the app does not revive them: Okta
+ *   invalidates a deactivated app's tokens for good ("Reactivating a
+ *   deactivated app does not revive its old tokens", shared/reference/protocols.md).
  * - JWT access tokens are not stored by oidc-provider. The sandbox keeps a
  *   "shadow" record for each one, reachable only through the `~jwt~<jti>`
  *   handle, so introspection, revocation and grant revocation work on them
@@ -22,6 +26,8 @@ interface Entry {
   /** epoch ms; undefined = no expiry */
   expiresAt?: number;
   shadow: boolean;
+  /** The client's activation the entry was made under; undefined for entries of no client. */
+  activation?: number;
 }
 
 const GRANTABLE = new Set([
@@ -43,6 +49,8 @@ export class SandboxStore {
   readonly #sessionUids = new Map<string, string>();
   readonly #clients = new Map<string, ClientMetadata>();
   readonly #inactiveClients = new Set<string>();
+  /** Bumped on each deactivation: entries of an earlier activation are dead. */
+  readonly #activations = new Map<string, number>();
 
   constructor(private readonly clockToleranceSeconds = 0) {}
 
@@ -55,18 +63,36 @@ export class SandboxStore {
     this.#clients.set(metadata.client_id, metadata);
   }
 
-  setClientActive(clientId: string, active: boolean): void {
+  /** Throws sandbox.idp.unknown_client unless the client is registered. */
+  requireClient(clientId: string): void {
     if (!this.#clients.has(clientId)) {
       throw new OidcError('sandbox.idp.unknown_client', `The sandbox IdP has no client "${clientId}".`, {
         hint: `Use one of: ${[...this.#clients.keys()].join(', ')}.`,
       });
     }
+  }
+
+  setClientActive(clientId: string, active: boolean): void {
+    this.requireClient(clientId);
     if (active) this.#inactiveClients.delete(clientId);
-    else this.#inactiveClients.add(clientId);
+    else if (!this.#inactiveClients.has(clientId)) {
+      this.#inactiveClients.add(clientId);
+      this.#activations.set(clientId, this.#activation(clientId) + 1);
+    }
   }
 
   isClientActive(clientId: string): boolean {
     return this.#clients.has(clientId) && !this.#inactiveClients.has(clientId);
+  }
+
+  #activation(clientId: string): number {
+    return this.#activations.get(clientId) ?? 0;
+  }
+
+  /** Removes everything issued under a grant (tokens, codes), as revoking the grant at Okta does. */
+  revokeGrant(grantId: string): void {
+    for (const key of this.#grants.get(grantId) ?? []) this.#delete(key);
+    this.#grants.delete(grantId);
   }
 
   /** Records a JWT access token so it can be introspected and revoked. */
@@ -89,6 +115,8 @@ export class SandboxStore {
       // A shadow is only reachable through its handle, and a handle only reaches shadows:
       // a bare jti must not work as an opaque token.
       if (!entry || entry.shadow !== handle) return undefined;
+      const { clientId } = entry.payload;
+      if (typeof clientId === 'string' && entry.activation !== this.#activation(clientId)) return undefined;
       return entry.payload;
     };
     return {
@@ -113,16 +141,14 @@ export class SandboxStore {
       destroy: async (id) => {
         this.#delete(keyOf(id));
       },
-      revokeByGrantId: async (grantId) => {
-        for (const key of this.#grants.get(grantId) ?? []) this.#delete(key);
-        this.#grants.delete(grantId);
-      },
+      revokeByGrantId: async (grantId) => this.revokeGrant(grantId),
     };
   }
 
   #set(key: string, model: string, payload: AnyObject, expiresAt: number | undefined, shadow: boolean): void {
     this.#delete(key);
-    this.#entries.set(key, { payload, expiresAt, shadow });
+    const activation = typeof payload.clientId === 'string' ? this.#activation(payload.clientId) : undefined;
+    this.#entries.set(key, { payload, expiresAt, shadow, activation });
     const id = key.slice(key.indexOf(':') + 1);
     if (typeof payload.grantId === 'string' && GRANTABLE.has(model)) {
       const members = this.#grants.get(payload.grantId) ?? new Set<string>();
