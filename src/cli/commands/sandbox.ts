@@ -23,7 +23,8 @@ Options:
                      (see examples/sandbox-kong.yaml; the sandbox fills in DECK_SANDBOX_ISSUER,
                      DECK_SANDBOX_UPSTREAM, DECK_SANDBOX_GATEWAY_CLIENT_ID/_SECRET, and DECK_*
                      variables from your environment)
-  --write-env FILE   write SANDBOX_* variables (URLs, CA file, client id and secret) to
+  --write-env FILE   write SANDBOX_* variables (URLs, CA file, client id and secret, the
+                     Okta-style management API's org URL and SSWS token) to
                      FILE (mode 600) for "set -a; . FILE" or other tools; secrets are
                      never printed to the terminal. An existing FILE is left alone
                      unless --force is given.

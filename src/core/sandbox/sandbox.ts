@@ -235,6 +235,9 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       SANDBOX_GATEWAY_URL: gateway.url,
       SANDBOX_GATEWAY_CLIENT_ID: gatewayClient.clientId,
       SANDBOX_GATEWAY_CLIENT_SECRET: gatewayClient.clientSecret ?? '',
+      // Okta's management API as the sandbox answers it (oktaAppStatus, oktaUserStatus): SSWS <token>.
+      SANDBOX_OKTA_ORG_URL: idp.origin,
+      SANDBOX_OKTA_API_TOKEN: idp.apiToken,
     };
     const admin: SandboxAdmin = {
       deactivateClient: (id) => idp.deactivateClient(id),
