@@ -9,7 +9,10 @@ import { startEchoUpstream } from '../../src/core/sandbox/echo-upstream';
 import type { EchoUpstream } from '../../src/core/sandbox/echo-upstream';
 import { startSandboxIdp } from '../../src/core/sandbox/sandbox-idp';
 import type { SandboxIdp } from '../../src/core/sandbox/sandbox-idp';
+import { explainCommand } from '../../src/cli/commands/explain';
 import { apacheUnavailable, startApacheGateway } from '../support/apache';
+import { captureIo } from '../support/capture-io';
+import { invoke } from '../support/cli-invoke';
 import type { ApacheGateway } from '../support/apache';
 
 /**
@@ -125,5 +128,30 @@ describe('real gateway logs: mod_auth_openidc tells its own failures apart only 
     const { evidence } = await call(gateways.good, accessToken);
     assert.deepEqual(evidence, []);
     assert.doesNotMatch(gateways.good.errorLog(), new RegExp(accessToken.slice(0, 40)));
+  });
+
+  it('oidc-flow explain --gateway-log prints the invalid_client line of exactly this request', async () => {
+    const accessToken = await token();
+    // Another request on the same path a moment before, on another connection: its lines must stay out.
+    await call(gateways.badSecret, accessToken);
+    const before = gateways.badSecret.errorLog().match(/invalid_client/g)?.length ?? 0;
+    const c = captureIo({ env: { TOKEN: accessToken } });
+    const code = await invoke(
+      explainCommand,
+      [`${gateways.badSecret.url}/orders`, '--token-env', 'TOKEN', '--gateway-log', gateways.badSecret.errorLogPath],
+      c.io,
+    );
+    assert.equal(code, 1, c.err());
+    const out = c.out();
+    const log = out.slice(out.indexOf('Gateway log'), out.indexOf('Verdict'));
+    assert.match(log, /the gateway's own words/);
+    assert.equal(log.match(/invalid_client/g)?.length, 1, out);
+    assert.ok((gateways.badSecret.errorLog().match(/invalid_client/g)?.length ?? 0) > before);
+    // The client port the gateway logged is the one explain's connection used.
+    const ports = [...gateways.badSecret.errorLog().matchAll(/\[client 127\.0\.0\.1:(\d+)\][^\n]*invalid_client/g)].map(
+      (m) => m[1],
+    );
+    assert.ok(new Set(ports).size >= 2, 'the two requests came on two connections');
+    assert.doesNotMatch(out, new RegExp(accessToken.slice(0, 40)));
   });
 });

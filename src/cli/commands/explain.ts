@@ -7,6 +7,8 @@ import { asOidcError, OidcError } from '../../core/errors';
 import type { ErrorCode } from '../../core/errors';
 import { diagnose } from '../../core/diagnosis/diagnose';
 import type { DiagnosisInput, Verdict } from '../../core/diagnosis/diagnose';
+import { readGatewayLogFor, requestWindowOf } from '../../core/diagnosis/gateway-log';
+import type { LogEvidence } from '../../core/diagnosis/gateway-log';
 import { parseWwwAuthenticate } from '../../core/diagnosis/www-authenticate';
 import type { KongOidcConfig } from '../../core/gateway/kong-oidc-config';
 import { headerValue } from '../../core/http/headers';
@@ -32,7 +34,8 @@ import { runtimeFor } from '../runtime';
 import { readTokenArgument } from '../token-input';
 
 export const explainHelp = `Usage: oidc-flow explain <url> [--token-env NAME | --token-stdin] [--method M] [--header "Name: value"]...
-                         [--kong-config FILE] [--check-accepted] [<IdP options>]
+                         [--kong-config FILE] [--gateway-log FILE [--log-utc-offset MINUTES]]
+                         [--check-accepted] [<IdP options>]
 
 Calls a gateway route with the token and explains its answer. When the gateway
 refuses, the token is also checked locally against the IdP's keys and
@@ -47,6 +50,12 @@ Options:
   --header "N: v"    an extra request header (repeatable)
   --kong-config FILE the route's openid-connect plugin config (JSON or YAML; a whole plugin
                      object with "config" is accepted), so route rules can be explained
+  --gateway-log FILE the gateway's error log (Apache ErrorLog, Kong's logs/error.log): after
+                     the call, its tail is read and the lines about this very request (Kong's
+                     request id, else the client port, path and time) are shown and weighed
+  --log-utc-offset MINUTES
+                     minutes east of UTC of the clock the log was written in (gateways write
+                     local time without a zone); default this machine's offset
   --check-accepted   also check a token the gateway accepted (finds revoked tokens a
                      caching gateway still lets through)
 
@@ -122,8 +131,8 @@ export function idpView(answer: IdpAnswer, now: number, timeZone?: string): View
   return { title, headline: '✔ active: true', ok: true, lines };
 }
 
-/** The gateway's answer as a column. */
-export function gatewayView(answer: GatewayAnswer): View {
+/** The gateway's answer as a column; with its log, how many lines it wrote about the request. */
+export function gatewayView(answer: GatewayAnswer, log?: readonly LogEvidence[]): View {
   const lines: string[] = [];
   const challenge = parseWwwAuthenticate(headerValue(answer.headers, 'www-authenticate'))[0];
   if (challenge) {
@@ -134,6 +143,12 @@ export function gatewayView(answer: GatewayAnswer): View {
   }
   const body = answer.body?.trim();
   if (body) lines.push(`body: ${body.length > 200 ? `${body.slice(0, 200)}...` : body}`);
+  if (log)
+    lines.push(
+      log.length === 0
+        ? 'log: nothing about this request'
+        : `log: ${log.length} line${log.length === 1 ? '' : 's'} about this request (below)`,
+    );
   const ok = answer.status < 400;
   return { title: 'Gateway', headline: `${ok ? '✔' : '✖'} HTTP ${answer.status}`, ok, lines };
 }
@@ -201,15 +216,28 @@ export function renderViews(views: readonly View[], width: number, s: Styler): s
   return `${out.join('\n')}\n`;
 }
 
-/** The verdict: its sentence, the evidence and the fix. */
-export function formatVerdict(verdict: Verdict, s: Styler): string {
+/** The gateway's log lines about the request, marked as its own words. */
+export function formatGatewayLog(file: string, log: readonly LogEvidence[], s: Styler): string {
+  const head = `${s.bold('Gateway log')} ${s.dim(`(the gateway's own words, ${file})`)}`;
+  if (log.length === 0) return `${head}\n  ${s.dim('nothing about this request')}\n`;
+  return `${head}\n${log.map((line) => `  ${line.level ? `[${line.level}] ` : ''}${line.text}`).join('\n')}\n`;
+}
+
+/** The verdict: its sentence, the evidence and the fix; `logAbove`: the log lines were printed already, count them. */
+export function formatVerdict(verdict: Verdict, s: Styler, options: { logAbove?: boolean } = {}): string {
   const mark = verdict.code === 'ok' ? s.green('✔') : s.red('✖');
   const confidence = verdict.confidence === 'certain' ? '' : ` ${s.dim(`(${verdict.confidence})`)}`;
   const lines = [`${mark} ${s.bold('Verdict')}: ${verdict.summary}${confidence} ${s.dim(`[${verdict.code}]`)}`];
-  if (verdict.evidence.length > 0) {
+  let evidence = verdict.evidence;
+  const logLines = evidence.filter((e) => e.source === 'gateway-log').length;
+  if (options.logAbove && logLines > 0) {
+    evidence = evidence.filter((e) => e.source !== 'gateway-log');
+    evidence.push({ source: 'gateway-log', text: `the ${logLines === 1 ? 'line' : `${logLines} lines`} above` });
+  }
+  if (evidence.length > 0) {
     lines.push(s.bold('Evidence:'));
-    const width = Math.max(...verdict.evidence.map((e) => e.source.length));
-    for (const e of verdict.evidence) lines.push(`  ${s.cyan(e.source.padEnd(width))}  ${e.text}`);
+    const width = Math.max(...evidence.map((e) => e.source.length));
+    for (const e of evidence) lines.push(`  ${s.cyan(e.source.padEnd(width))}  ${e.text}`);
   }
   if (verdict.fix) lines.push(`${s.bold('Fix')}: ${verdict.fix}`);
   return `${lines.join('\n')}\n`;
@@ -317,6 +345,17 @@ async function checkToken(
   return { local, idp: answer, verification };
 }
 
+/** --log-utc-offset: whole minutes east of UTC, as time zones go (-14 h to +14 h). */
+export function parseUtcOffset(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const minutes = Number(text);
+  if (!/^[+-]?\d+$/.test(text.trim()) || Math.abs(minutes) > 14 * 60)
+    throw new UsageError(
+      `--log-utc-offset takes minutes east of UTC between -840 and 840 (e.g. 60 for CET, -300 for EST), got "${text}".`,
+    );
+  return minutes;
+}
+
 /** oidc-flow explain */
 export async function explainCommand(args: string[], io: CliIo): Promise<number> {
   rejectSecretFlags(args);
@@ -330,6 +369,8 @@ export async function explainCommand(args: string[], io: CliIo): Promise<number>
       method: { type: 'string', default: 'GET' },
       header: { type: 'string', multiple: true },
       'kong-config': { type: 'string' },
+      'gateway-log': { type: 'string' },
+      'log-utc-offset': { type: 'string' },
       'check-accepted': { type: 'boolean' },
     },
   });
@@ -374,6 +415,10 @@ export async function explainCommand(args: string[], io: CliIo): Promise<number>
     }
     kongConfig = parseKongConfig(text, values['kong-config']);
   }
+  const logFile = values['gateway-log'];
+  if (values['log-utc-offset'] !== undefined && !logFile)
+    throw new UsageError('--log-utc-offset goes with --gateway-log FILE.');
+  const utcOffsetMinutes = parseUtcOffset(values['log-utc-offset']);
   const spec = resolveIdpSpec(values, io.env);
   const clock = systemClock;
   const out = styler(io.stdout, io.env);
@@ -416,6 +461,14 @@ export async function explainCommand(args: string[], io: CliIo): Promise<number>
       gatewayKind: gatewayKind(kongConfig, response.headers),
       kongConfig,
     };
+    if (logFile) {
+      const { evidence } = await readGatewayLogFor(logFile, requestWindowOf(response.exchange), {
+        utcOffsetMinutes,
+        secrets: token ? [token] : [],
+        where: '--gateway-log',
+      });
+      input.gatewayLog = evidence;
+    }
     let local: LocalCheck = {
       state: 'skipped',
       reason: token ? "Give --issuer (or --jwks-uri) to check the token against the IdP's keys." : 'No token was sent.',
@@ -470,9 +523,16 @@ export async function explainCommand(args: string[], io: CliIo): Promise<number>
       }
     }
     const width = Number(io.env.COLUMNS) || 120;
-    io.stdout.write(renderViews([localView(local), idpView(idpAnswer, clock.now()), gatewayView(gateway)], width, out));
+    io.stdout.write(
+      renderViews(
+        [localView(local), idpView(idpAnswer, clock.now()), gatewayView(gateway, input.gatewayLog)],
+        width,
+        out,
+      ),
+    );
     io.stdout.write('\n');
-    io.stdout.write(formatVerdict(diagnose(input), out));
+    if (logFile && input.gatewayLog) io.stdout.write(`${formatGatewayLog(logFile, input.gatewayLog, out)}\n`);
+    io.stdout.write(formatVerdict(diagnose(input), out, { logAbove: Boolean(logFile) }));
     return accepted ? EXIT.ok : EXIT.failed;
   } finally {
     await runtime.close();
