@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { explainCommand } from '../../src/cli/commands/explain';
+import type { ExplainReport } from '../../src/cli/commands/explain';
 import { introspectCommand } from '../../src/cli/commands/introspect';
 import { createTokenCommand, tokenCommand } from '../../src/cli/commands/token';
 import { verifyCommand } from '../../src/cli/commands/verify';
@@ -255,6 +256,35 @@ idps:
         assert.match(out, /\[client_deactivated\]/);
         assert.match(out, /Fix: Reactivate the application/);
         assert.ok(!out.includes(token) && !out.includes(secret), 'neither the token nor the secret is printed');
+      } finally {
+        await sandbox.admin.reactivateClient('cc-basic');
+      }
+    });
+
+    it('--output json: the verdict, the local JWT checks and the IdP error code, parsed; no token, no secret', async () => {
+      const token = await getToken();
+      sandbox.admin.deactivateClient('cc-basic');
+      try {
+        const c = captureIo({ env: env({ TOKEN: token }) });
+        const args = [`${sandbox.gateway.url}/orders`, '--token-env', 'TOKEN', '--output', 'json', ...idpArgs()];
+        assert.equal(await invoke(explainCommand, args, c.io), 1, c.out() + c.err());
+        assert.ok(!c.out().includes(token) && !c.out().includes(secret), 'neither the token nor the secret');
+        const report = JSON.parse(c.out()) as ExplainReport;
+        assert.equal(report.verdict.code, 'client_deactivated');
+        assert.match(report.verdict.fix ?? '', /Reactivate the application/);
+        assert.equal(report.verdict.decidedBy, 'gateway');
+        assert.ok(report.verdict.evidence.some((e) => e.source === 'introspection'));
+        assert.equal(report.checked.local.state, 'verified');
+        if (report.checked.local.state === 'verified') {
+          assert.equal(report.checked.local.verification.valid, true);
+          assert.ok(report.checked.local.verification.checks.some((check) => check.id === 'signature' && check.ok));
+        }
+        assert.equal(report.checked.introspection.state, 'error');
+        if (report.checked.introspection.state === 'error')
+          assert.match(report.checked.introspection.code, /^[a-z_]+\.[a-z_]+$/);
+        assert.equal(report.checked.gateway.status, 401);
+        assert.equal(report.checked.gateway.challenge?.params.error, 'invalid_token');
+        assert.equal(report.gatewayLog, undefined);
       } finally {
         await sandbox.admin.reactivateClient('cc-basic');
       }

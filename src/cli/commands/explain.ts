@@ -12,6 +12,7 @@ import type { LogEvidence } from '../../core/diagnosis/gateway-log';
 import { parseWwwAuthenticate } from '../../core/diagnosis/www-authenticate';
 import type { KongOidcConfig } from '../../core/gateway/kong-oidc-config';
 import { headerValue } from '../../core/http/headers';
+import { redactText, redactUrl } from '../../core/http/redact';
 import { classifyToken, decodeJwt } from '../../core/jwt/decode';
 import type { DecodedJwt } from '../../core/jwt/decode';
 import { formatLocal, formatRelative } from '../../core/jwt/time-format';
@@ -35,7 +36,7 @@ import { readTokenArgument } from '../token-input';
 
 export const explainHelp = `Usage: oidc-flow explain <url> [--token-env NAME | --token-stdin] [--method M] [--header "Name: value"]...
                          [--kong-config FILE] [--gateway-log FILE [--log-utc-offset MINUTES]]
-                         [--check-accepted] [<IdP options>]
+                         [--check-accepted] [--output text|json] [<IdP options>]
 
 Calls a gateway route with the token and explains its answer. When the gateway
 refuses, the token is also checked locally against the IdP's keys and
@@ -58,6 +59,12 @@ Options:
                      local time without a zone); default this machine's offset
   --check-accepted   also check a token the gateway accepted (finds revoked tokens a
                      caching gateway still lets through)
+  --output json      print one JSON object instead (also: --json): "verdict" {code,
+                     summary, fix, confidence, decidedBy, evidence [{source, text}]},
+                     "checked" {local (the JWT checks), introspection (the IdP's answer or
+                     its error code), gateway {status, challenge}}, "gatewayLog" {file,
+                     lines [{level, signal, text}]} and "request" {method, url}; tokens and
+                     secrets masked as everywhere else
 
 Checking the token needs the IdP options below; introspecting it also needs
 --client-id and its secret. The transport options apply to the gateway call too.
@@ -345,6 +352,60 @@ async function checkToken(
   return { local, idp: answer, verification };
 }
 
+/** What `explain --output json` prints: the verdict, what was checked and the gateway's log lines. */
+export interface ExplainReport {
+  request: { method: string; url: string };
+  verdict: Pick<Verdict, 'code' | 'summary' | 'fix' | 'confidence' | 'decidedBy' | 'evidence'>;
+  checked: {
+    local: LocalCheck;
+    introspection: IdpAnswer;
+    gateway: { status: number; challenge?: { scheme: string; params: Record<string, string> }; body?: string };
+  };
+  gatewayLog?: { file: string; lines: LogEvidence[] };
+}
+
+/** The JSON report of one explain run; URLs and bodies masked, tokens never in it. */
+export function explainReport(parts: {
+  request: { method: string; url: string };
+  gateway: GatewayAnswer;
+  local: LocalCheck;
+  idp: IdpAnswer;
+  log?: { file: string; lines: LogEvidence[] };
+  verdict: Verdict;
+}): ExplainReport {
+  const { verdict, gateway } = parts;
+  const challenge = parseWwwAuthenticate(headerValue(gateway.headers, 'www-authenticate'))[0];
+  const body = gateway.body?.trim();
+  const local: LocalCheck =
+    parts.local.state === 'verified'
+      ? {
+          state: 'verified',
+          verification: { valid: parts.local.verification.valid, checks: parts.local.verification.checks },
+        }
+      : parts.local;
+  return {
+    request: { method: parts.request.method, url: redactUrl(parts.request.url) },
+    verdict: {
+      code: verdict.code,
+      summary: verdict.summary,
+      ...(verdict.fix ? { fix: verdict.fix } : {}),
+      confidence: verdict.confidence,
+      decidedBy: verdict.decidedBy,
+      evidence: verdict.evidence,
+    },
+    checked: {
+      local,
+      introspection: parts.idp,
+      gateway: {
+        status: gateway.status,
+        ...(challenge ? { challenge: { scheme: challenge.scheme, params: challenge.params } } : {}),
+        ...(body ? { body: body.length > 500 ? `${body.slice(0, 500)}...` : body } : {}),
+      },
+    },
+    ...(parts.log ? { gatewayLog: parts.log } : {}),
+  };
+}
+
 /** --log-utc-offset: whole minutes east of UTC, as time zones go (-14 h to +14 h). */
 export function parseUtcOffset(text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
@@ -372,8 +433,13 @@ export async function explainCommand(args: string[], io: CliIo): Promise<number>
       'gateway-log': { type: 'string' },
       'log-utc-offset': { type: 'string' },
       'check-accepted': { type: 'boolean' },
+      output: { type: 'string', default: 'text' },
+      json: { type: 'boolean' },
     },
   });
+  if (values.output !== 'text' && values.output !== 'json')
+    throw new UsageError(`--output takes text or json, got "${values.output}".`);
+  const asJson = values.json === true || values.output === 'json';
   const [target, ...rest] = positionals;
   if (!target)
     throw new UsageError('Name the route to call: oidc-flow explain https://gateway.example/orders --token-env TOKEN.');
@@ -445,14 +511,16 @@ export async function explainCommand(args: string[], io: CliIo): Promise<number>
       body: response.text.slice(0, 2000),
     };
     const accepted = response.status < 400;
-    io.stdout.write(
-      `${out.bold(`${method} ${url.toString()}`)} → ${accepted ? out.green(`HTTP ${response.status}`) : out.red(`HTTP ${response.status}`)}\n`,
-    );
-    const challenge = headerValue(response.headers, 'www-authenticate');
-    if (challenge) io.stdout.write(`WWW-Authenticate: ${challenge}\n`);
-    if (response.text.trim())
-      io.stdout.write(`${response.text.trim().slice(0, 500)}${response.text.trim().length > 500 ? '...' : ''}\n`);
-    io.stdout.write('\n');
+    if (!asJson) {
+      io.stdout.write(
+        `${out.bold(`${method} ${url.toString()}`)} → ${accepted ? out.green(`HTTP ${response.status}`) : out.red(`HTTP ${response.status}`)}\n`,
+      );
+      const challenge = headerValue(response.headers, 'www-authenticate');
+      if (challenge) io.stdout.write(`WWW-Authenticate: ${challenge}\n`);
+      if (response.text.trim())
+        io.stdout.write(`${response.text.trim().slice(0, 500)}${response.text.trim().length > 500 ? '...' : ''}\n`);
+      io.stdout.write('\n');
+    }
 
     const input: DiagnosisInput = {
       now: clock.now(),
@@ -522,6 +590,19 @@ export async function explainCommand(args: string[], io: CliIo): Promise<number>
         }
       }
     }
+    const verdict = diagnose(input);
+    if (asJson) {
+      const report = explainReport({
+        request: { method, url: url.toString() },
+        gateway,
+        local,
+        idp: idpAnswer,
+        ...(logFile && input.gatewayLog ? { log: { file: logFile, lines: input.gatewayLog } } : {}),
+        verdict,
+      });
+      io.stdout.write(`${redactText(JSON.stringify(report, null, 2), token ? [token] : [])}\n`);
+      return accepted ? EXIT.ok : EXIT.failed;
+    }
     const width = Number(io.env.COLUMNS) || 120;
     io.stdout.write(
       renderViews(
@@ -532,7 +613,7 @@ export async function explainCommand(args: string[], io: CliIo): Promise<number>
     );
     io.stdout.write('\n');
     if (logFile && input.gatewayLog) io.stdout.write(`${formatGatewayLog(logFile, input.gatewayLog, out)}\n`);
-    io.stdout.write(formatVerdict(diagnose(input), out, { logAbove: Boolean(logFile) }));
+    io.stdout.write(formatVerdict(verdict, out, { logAbove: Boolean(logFile) }));
     return accepted ? EXIT.ok : EXIT.failed;
   } finally {
     await runtime.close();

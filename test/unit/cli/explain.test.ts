@@ -15,7 +15,7 @@ import {
   renderViews,
   wrapText,
 } from '../../../src/cli/commands/explain';
-import type { View } from '../../../src/cli/commands/explain';
+import type { ExplainReport, View } from '../../../src/cli/commands/explain';
 import { styler, UsageError } from '../../../src/cli/io';
 import { captureIo } from '../../support/capture-io';
 import { invoke } from '../../support/cli-invoke';
@@ -292,6 +292,44 @@ describe('oidc-flow explain', () => {
         assert.doesNotMatch(out, /another client/);
         assert.doesNotMatch(out, /the-secret-token/);
         assert.match(out, /gateway-log +the line above/);
+      });
+
+      it('--output json: the verdict, what was checked and the log lines as one JSON object, no token in it', async () => {
+        const { log, url } = await loggingGateway();
+        const token = 'the-secret-token';
+        for (const flags of [['--output', 'json'], ['--json']]) {
+          const c = captureIo({ env: { TOKEN: token } });
+          const code = await invoke(
+            explainCommand,
+            [url, '--token-env', 'TOKEN', '--gateway-log', log, '--log-utc-offset', '0', ...flags],
+            c.io,
+          );
+          assert.equal(code, 1, c.err());
+          assert.doesNotMatch(c.out(), new RegExp(token));
+          const report = JSON.parse(c.out()) as ExplainReport;
+          assert.deepEqual(Object.keys(report).sort(), ['checked', 'gatewayLog', 'request', 'verdict']);
+          assert.deepEqual(report.request, { method: 'GET', url });
+          assert.equal(typeof report.verdict.code, 'string');
+          assert.equal(typeof report.verdict.summary, 'string');
+          assert.ok(['certain', 'likely', 'possible'].includes(report.verdict.confidence));
+          assert.equal(report.verdict.decidedBy, 'gateway');
+          assert.ok(report.verdict.evidence.every((e) => e.source && e.text));
+          assert.ok(report.verdict.evidence.some((e) => e.source === 'gateway-log' && /invalid_client/.test(e.text)));
+          assert.deepEqual(report.checked.gateway, {
+            status: 401,
+            challenge: { scheme: 'Bearer', params: { error: 'invalid_token' } },
+          });
+          assert.equal(report.checked.local.state, 'skipped');
+          assert.equal(report.checked.introspection.state, 'skipped');
+          assert.equal(report.gatewayLog?.file, log);
+          assert.deepEqual(
+            report.gatewayLog?.lines.map((l) => [l.level, l.signal]),
+            [['error', 'introspection_client_refused']],
+          );
+        }
+        const wrong = captureIo();
+        assert.equal(await invoke(explainCommand, [url, '--output', 'yaml'], wrong.io), 2);
+        assert.match(explainHelp, /--output json/);
       });
 
       it('a log that cannot be read, or a wrong offset, is a configuration error naming it (exit 2)', async () => {
