@@ -489,13 +489,7 @@ export async function explainCommand(args: string[], io: CliIo): Promise<number>
   const clock = systemClock;
   const out = styler(io.stdout, io.env);
 
-  const runtime = await runtimeFor({
-    io,
-    ca: values.ca,
-    insecure: values.insecure,
-    proxy: values.proxy,
-    timeout: values.timeout,
-  });
+  const runtime = await runtimeFor({ io, ...values });
   try {
     const response = await runtime.deps.http.send({
       method,
