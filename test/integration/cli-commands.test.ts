@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { explainCommand } from '../../src/cli/commands/explain';
 import type { ExplainReport } from '../../src/cli/commands/explain';
 import { introspectCommand } from '../../src/cli/commands/introspect';
+import { revokeCommand } from '../../src/cli/commands/revoke';
 import { createTokenCommand, tokenCommand } from '../../src/cli/commands/token';
 import { verifyCommand } from '../../src/cli/commands/verify';
 import { createHttpClient } from '../../src/core/http/client';
@@ -181,6 +182,43 @@ idps:
       ];
       assert.equal(await invoke(introspectCommand, args, c.io), 0, c.err());
       assert.match(c.out(), /^ACTIVE: the IdP says the token is active \(signed answer, verified against https:.*\)\./);
+    });
+  });
+
+  describe('revoke', () => {
+    it('revokes a token from --token-env (exit 0, never printed); introspect then says inactive', async () => {
+      const token = await getToken();
+      const c = captureIo({ env: env({ TOKEN: token }) });
+      assert.equal(
+        await invoke(revokeCommand, [...idpArgs(), '--token-env', 'TOKEN', '--hint', 'access_token'], c.io),
+        0,
+        c.err(),
+      );
+      assert.match(
+        c.out(),
+        /^ACCEPTED: the revocation endpoint https:.*\/revoke answered HTTP 200.* for the access token\./,
+      );
+      assert.match(c.out(), /RFC 7009 has the IdP answer 200 for unknown, expired and already revoked tokens too/);
+      assert.ok(!c.out().includes(token) && !c.err().includes(token) && !c.out().includes(secret));
+      const after = captureIo({ env: env(), stdin: token });
+      assert.equal(await invoke(introspectCommand, [...idpArgs(), '-'], after.io), 1, after.err());
+      assert.match(after.out(), /^INACTIVE/);
+    });
+
+    it('answers 200 for a token the IdP never issued (stdin), and says that proves nothing', async () => {
+      const c = captureIo({ env: env(), stdin: 'not-a-token-this-idp-issued' });
+      assert.equal(await invoke(revokeCommand, [...idpArgs(), '-'], c.io), 0, c.err());
+      assert.match(c.out(), /answered HTTP 200/);
+      assert.match(c.out(), /does not prove the token existed/);
+      assert.doesNotMatch(c.out(), /not-a-token-this-idp-issued/);
+    });
+
+    it('a refused client names the endpoint and the error code (exit 1)', async () => {
+      const c = captureIo({ env: { OIDC_CLIENT_SECRET: 'wrong-secret' } });
+      assert.equal(await invoke(revokeCommand, [...idpArgs(), 'some-token'], c.io), 1);
+      assert.match(c.err(), /Revocation endpoint https:.*\/revoke answered HTTP 401/);
+      assert.match(c.err(), /invalid_client/);
+      assert.doesNotMatch(c.err(), /some-token|wrong-secret/);
     });
   });
 
