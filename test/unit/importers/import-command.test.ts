@@ -6,6 +6,7 @@ import { importCommand, importHelp } from '../../../src/cli/commands/import';
 import { UsageError } from '../../../src/cli/io';
 import { loadFlowFile } from '../../../src/core/flow/load';
 import { captureIo } from '../../support/capture-io';
+import { invoke } from '../../support/cli-invoke';
 import { FIXTURES } from './helpers';
 
 describe('oidc-flow import', () => {
@@ -74,14 +75,15 @@ describe('oidc-flow import', () => {
     const broken = join(dir, 'broken.json');
     writeFileSync(broken, '{"_type": "export", "__export_format": 4, "resources": [ }');
     const c = captureIo();
-    assert.equal(await importCommand([broken], c.io), 2);
+    // The CLI's one error path prints an import.* code and exits 2 (the command itself throws it).
+    assert.equal(await invoke(importCommand, [broken], c.io), 2);
     assert.match(c.err(), /not valid JSON \(line 1, column \d+\).*\[import\.syntax\]/);
     assert.ok(!existsSync(join(dir, 'broken.flow.yaml')));
 
     const other = join(dir, 'openapi.json');
     writeFileSync(other, '{"openapi": "3.1.0"}');
     const d = captureIo();
-    assert.equal(await importCommand([other], d.io), 2);
+    assert.equal(await invoke(importCommand, [other], d.io), 2);
     assert.match(d.err(), /\[import\.unrecognised\]/);
 
     const missing = captureIo();
