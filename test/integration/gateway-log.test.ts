@@ -10,6 +10,8 @@ import type { EchoUpstream } from '../../src/core/sandbox/echo-upstream';
 import { startSandboxIdp } from '../../src/core/sandbox/sandbox-idp';
 import type { SandboxIdp } from '../../src/core/sandbox/sandbox-idp';
 import { explainCommand } from '../../src/cli/commands/explain';
+import { FlowRunner } from '../../src/core/flow/runner';
+import type { FlowFile } from '../../src/core/flow/file-format';
 import { apacheUnavailable, startApacheGateway } from '../support/apache';
 import { captureIo } from '../support/capture-io';
 import { invoke } from '../support/cli-invoke';
@@ -153,5 +155,28 @@ describe('real gateway logs: mod_auth_openidc tells its own failures apart only 
     );
     assert.ok(new Set(ports).size >= 2, 'the two requests came on two connections');
     assert.doesNotMatch(out, new RegExp(accessToken.slice(0, 40)));
+  });
+
+  it("a flow's call to a route with log: the verdict carries the gateway's invalid_client line, and only its own", async () => {
+    const accessToken = await token();
+    await call(gateways.badSecret, accessToken);
+    const file: FlowFile = {
+      version: 1,
+      routes: {
+        orders: {
+          baseUrl: gateways.badSecret.url,
+          path: '/orders',
+          gateway: { kind: 'apache' },
+          log: { file: gateways.badSecret.errorLogPath },
+        },
+      },
+      flows: { f: { steps: [{ id: 'call', type: 'call', route: 'orders', token: accessToken }] } },
+    };
+    const result = await new FlowRunner(file, { http, secrets: { env: {} } }).run({ flow: 'f' });
+    const [step] = result.steps;
+    assert.equal(step?.result.response?.status, 401);
+    const logged = step!.verdict!.evidence.filter((e) => e.source === 'gateway-log');
+    assert.equal(logged.filter((e) => /invalid_client/.test(e.text)).length, 1, JSON.stringify(logged));
+    assert.ok(!JSON.stringify(step!.verdict).includes(accessToken));
   });
 });

@@ -150,7 +150,8 @@ export interface RequestWindow {
  * request id on each of them, which settles it. Otherwise time picks the
  * candidates among the lines that name a client or a request (within the
  * request, plus slack), and the connection narrows them: the client port
- * where the lines name it, else the path. A kept-alive connection carries
+ * where the lines name it (and, of its lines, none older than the request
+ * when there are such), else the path. A kept-alive connection carries
  * several requests, so where the gateway marks a request's start
  * (mod_auth_openidc's "incoming request" at debug level) only the run of
  * lines from the mark nearest the request's start is kept.
@@ -175,7 +176,13 @@ export function linesForRequest(lines: readonly GatewayLogLine[], request: Reque
   );
   const port = request.clientPort === undefined ? undefined : `:${request.clientPort}`;
   const byPort = port ? inWindow.filter((line) => line.client?.endsWith(port)) : [];
-  if (byPort.length > 0) return nearestRun(byPort, request.startedAt);
+  if (byPort.length > 0) {
+    // A kept-alive connection carried the requests before this one too, and at the default level
+    // nothing marks where one ends. On one clock (a gateway on this machine) none of this request's
+    // lines is older than its start; the slack is only for a gateway whose clock differs.
+    const own = byPort.filter((line) => line.at! >= request.startedAt);
+    return nearestRun(own.length > 0 ? own : byPort, request.startedAt);
+  }
   if (!request.path) return inWindow;
   const clients = new Set(
     inWindow.filter((line) => line.client && line.path === request.path).map((line) => line.client),

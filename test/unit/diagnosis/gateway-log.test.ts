@@ -73,6 +73,23 @@ describe('gateway log: Apache mod_auth_openidc (lines written by the real module
     );
   });
 
+  it('on a kept-alive connection without start marks (info level), leaves out the lines older than the request', () => {
+    const line = (time: string, text: string) =>
+      `[Fri Dec 04 ${time} 2026] [auth_openidc:error] [pid 1:tid 2] [client 127.0.0.1:50580] ${text}`;
+    const info = parseGatewayLog(
+      [line('20:31:09.300000', 'the request before: "invalid_client"'), line('20:31:09.350000', 'this one')].join('\n'),
+      { utcOffsetMinutes: 0 },
+    );
+    const lines = linesForRequest(info, { startedAt: at('20:31:09.349'), durationMs: 5, clientPort: 50580 });
+    assert.deepEqual(
+      lines.map((l) => l.message),
+      ['this one'],
+    );
+    // A gateway whose clock runs behind wrote every line "before" the request: the slack still finds them.
+    const behind = linesForRequest(info, { startedAt: at('20:31:09.900'), durationMs: 5, clientPort: 50580 });
+    assert.equal(behind.length, 2);
+  });
+
   it('without the port, the path and the time still narrow it down', () => {
     const lines = linesForRequest(debug, {
       startedAt: at('20:31:16.322'),
