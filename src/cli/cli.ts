@@ -53,6 +53,13 @@ const COMMANDS: Record<string, Command> = {
       return { help: m.introspectHelp, run: m.introspectCommand };
     },
   },
+  revoke: {
+    summary: 'Ask the IdP to revoke a token (RFC 7009) and show what it answered',
+    load: async () => {
+      const m = await import('./commands/revoke');
+      return { help: m.revokeHelp, run: m.revokeCommand };
+    },
+  },
   verify: {
     summary: "Verify a JWT against the IdP's keys, showing every check",
     load: async () => {

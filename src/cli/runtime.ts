@@ -9,6 +9,7 @@ import type { Sandbox } from '../core/sandbox/sandbox';
 import type { CliIo } from './io';
 import { UsageError } from './io';
 
+/** Named as the flags (--ca, --insecure, --proxy, --timeout, --sandbox): a command passes `{ io, ...values }`. */
 export interface CliRuntimeOptions {
   io: CliIo;
   ca?: string;

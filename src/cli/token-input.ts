@@ -19,3 +19,22 @@ export async function readTokenArgument(
     'Give the token as an argument, pipe it on standard input, or name an environment variable with --token-env.',
   );
 }
+
+/**
+ * The token a command about one token works on (introspect, revoke): at
+ * most one positional ("-" or piped standard input) or --token-env, and its
+ * --hint when it is one of `hints`.
+ */
+export async function readTokenInput(
+  positionals: readonly string[],
+  values: { 'token-env'?: string; hint?: string },
+  hints: readonly string[],
+  io: CliIo,
+): Promise<{ token: string; hint?: string }> {
+  if (positionals.length > 1) throw new UsageError('Give at most one token.');
+  const { hint } = values;
+  if (hint !== undefined && !hints.includes(hint))
+    throw new UsageError(`Unknown --hint "${hint}": use ${hints.join(', ')}.`);
+  const token = await readTokenArgument(positionals[0], values['token-env'], io);
+  return hint === undefined ? { token } : { token, hint };
+}

@@ -15,6 +15,7 @@ import type { SandboxErrorCode, SandboxLoginErrorCode } from './sandbox/error-co
 export type ConfigErrorCode =
   | 'config.ca_file'
   | 'config.file_unreadable'
+  | 'config.gateway_log_unreadable'
   | 'config.kong_config_invalid'
   | 'config.missing_jwks'
   | 'config.output_unwritable'

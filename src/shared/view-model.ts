@@ -101,7 +101,8 @@ export interface TokenView {
 export interface AnswersView {
   local?: { ok: boolean; text: string };
   introspection?: { ok: boolean; text: string };
-  gateway?: { ok: boolean; text: string };
+  /** `log`: what the gateway's error log said about this call, in its own words (masked); absent when no log was read. */
+  gateway?: { ok: boolean; text: string; log?: string[] };
 }
 
 export interface AssertionView {

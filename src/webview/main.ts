@@ -182,7 +182,18 @@ function renderRun(run: RunView, focus?: { stepPath?: string; exchangeId?: strin
     card.append(el('p', 'muted', `Decided by: ${v.decidedBy} · confidence: ${v.confidence} · ${v.code}`));
     if (v.evidence.length > 0) {
       const list = el('ul', 'evidence');
-      for (const e of v.evidence) list.append(el('li', {}, el('span', 'badge', e.source), ' ', e.text));
+      for (const e of v.evidence)
+        list.append(
+          e.source === 'gateway-log'
+            ? el(
+                'li',
+                { className: 'gateway-log', attrs: { title: "The gateway's own words, from its error log" } },
+                el('span', 'badge', 'gateway log'),
+                ' ',
+                el('code', {}, e.text),
+              )
+            : el('li', {}, el('span', 'badge', e.source), ' ', e.text),
+        );
       card.append(el('h5', {}, 'Evidence'), list);
     }
     const step = run.steps.find((s) => s.path === v.stepPath);

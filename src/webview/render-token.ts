@@ -75,18 +75,31 @@ export function renderToken(token: TokenView): HTMLElement {
   return box;
 }
 
+/** The gateway's error-log lines about the call, set apart as its own words. */
+function gatewayLog(lines: readonly string[]): HTMLElement {
+  const list = el('ul', 'gateway-log');
+  for (const line of lines) list.append(el('li', {}, el('code', {}, line)));
+  return el(
+    'div',
+    { className: 'gateway-log', attrs: { role: 'group', 'aria-label': "The gateway's log about this call" } },
+    el('p', 'muted', "Its error log, in the gateway's own words:"),
+    list,
+  );
+}
+
 /** The local check, the IdP's introspection and the gateway's answer, side by side. */
 export function renderAnswers(answers: AnswersView): HTMLElement {
   const row = el('div', {
     className: 'answers',
     attrs: { role: 'group', 'aria-label': 'Three answers for the same token' },
   });
-  const card = (title: string, answer: { ok: boolean; text: string } | undefined) =>
+  const card = (title: string, answer: { ok: boolean; text: string; log?: string[] } | undefined) =>
     el(
       'div',
       `answer ${answer ? (answer.ok ? 'ok' : 'bad') : 'unknown'}`,
       el('h5', {}, title),
       el('p', {}, answer ? answer.text : 'Not asked in this run.'),
+      answer?.log ? gatewayLog(answer.log) : undefined,
     );
   row.append(
     card('Local JWKS check', answers.local),

@@ -3,7 +3,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { explainCommand } from '../../src/cli/commands/explain';
+import type { ExplainReport } from '../../src/cli/commands/explain';
 import { introspectCommand } from '../../src/cli/commands/introspect';
+import { revokeCommand } from '../../src/cli/commands/revoke';
 import { createTokenCommand, tokenCommand } from '../../src/cli/commands/token';
 import { verifyCommand } from '../../src/cli/commands/verify';
 import { createHttpClient } from '../../src/core/http/client';
@@ -183,6 +185,43 @@ idps:
     });
   });
 
+  describe('revoke', () => {
+    it('revokes a token from --token-env (exit 0, never printed); introspect then says inactive', async () => {
+      const token = await getToken();
+      const c = captureIo({ env: env({ TOKEN: token }) });
+      assert.equal(
+        await invoke(revokeCommand, [...idpArgs(), '--token-env', 'TOKEN', '--hint', 'access_token'], c.io),
+        0,
+        c.err(),
+      );
+      assert.match(
+        c.out(),
+        /^ACCEPTED: the revocation endpoint https:.*\/revoke answered HTTP 200.* for the access token\./,
+      );
+      assert.match(c.out(), /RFC 7009 has the IdP answer 200 for unknown, expired and already revoked tokens too/);
+      assert.ok(!c.out().includes(token) && !c.err().includes(token) && !c.out().includes(secret));
+      const after = captureIo({ env: env(), stdin: token });
+      assert.equal(await invoke(introspectCommand, [...idpArgs(), '-'], after.io), 1, after.err());
+      assert.match(after.out(), /^INACTIVE/);
+    });
+
+    it('answers 200 for a token the IdP never issued (stdin), and says that proves nothing', async () => {
+      const c = captureIo({ env: env(), stdin: 'not-a-token-this-idp-issued' });
+      assert.equal(await invoke(revokeCommand, [...idpArgs(), '-'], c.io), 0, c.err());
+      assert.match(c.out(), /answered HTTP 200/);
+      assert.match(c.out(), /does not prove the token existed/);
+      assert.doesNotMatch(c.out(), /not-a-token-this-idp-issued/);
+    });
+
+    it('a refused client names the endpoint and the error code (exit 1)', async () => {
+      const c = captureIo({ env: { OIDC_CLIENT_SECRET: 'wrong-secret' } });
+      assert.equal(await invoke(revokeCommand, [...idpArgs(), 'some-token'], c.io), 1);
+      assert.match(c.err(), /Revocation endpoint https:.*\/revoke answered HTTP 401/);
+      assert.match(c.err(), /invalid_client/);
+      assert.doesNotMatch(c.err(), /some-token|wrong-secret/);
+    });
+  });
+
   describe('verify', () => {
     it('shows every check and exits 0 for a valid token', async () => {
       const c = captureIo({ env: { TOKEN: await getToken() } });
@@ -255,6 +294,35 @@ idps:
         assert.match(out, /\[client_deactivated\]/);
         assert.match(out, /Fix: Reactivate the application/);
         assert.ok(!out.includes(token) && !out.includes(secret), 'neither the token nor the secret is printed');
+      } finally {
+        await sandbox.admin.reactivateClient('cc-basic');
+      }
+    });
+
+    it('--output json: the verdict, the local JWT checks and the IdP error code, parsed; no token, no secret', async () => {
+      const token = await getToken();
+      sandbox.admin.deactivateClient('cc-basic');
+      try {
+        const c = captureIo({ env: env({ TOKEN: token }) });
+        const args = [`${sandbox.gateway.url}/orders`, '--token-env', 'TOKEN', '--output', 'json', ...idpArgs()];
+        assert.equal(await invoke(explainCommand, args, c.io), 1, c.out() + c.err());
+        assert.ok(!c.out().includes(token) && !c.out().includes(secret), 'neither the token nor the secret');
+        const report = JSON.parse(c.out()) as ExplainReport;
+        assert.equal(report.verdict.code, 'client_deactivated');
+        assert.match(report.verdict.fix ?? '', /Reactivate the application/);
+        assert.equal(report.verdict.decidedBy, 'gateway');
+        assert.ok(report.verdict.evidence.some((e) => e.source === 'introspection'));
+        assert.equal(report.checked.local.state, 'verified');
+        if (report.checked.local.state === 'verified') {
+          assert.equal(report.checked.local.verification.valid, true);
+          assert.ok(report.checked.local.verification.checks.some((check) => check.id === 'signature' && check.ok));
+        }
+        assert.equal(report.checked.introspection.state, 'error');
+        if (report.checked.introspection.state === 'error')
+          assert.match(report.checked.introspection.code, /^[a-z_]+\.[a-z_]+$/);
+        assert.equal(report.checked.gateway.status, 401);
+        assert.equal(report.checked.gateway.challenge?.params.error, 'invalid_token');
+        assert.equal(report.gatewayLog, undefined);
       } finally {
         await sandbox.admin.reactivateClient('cc-basic');
       }

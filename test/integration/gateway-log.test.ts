@@ -9,7 +9,12 @@ import { startEchoUpstream } from '../../src/core/sandbox/echo-upstream';
 import type { EchoUpstream } from '../../src/core/sandbox/echo-upstream';
 import { startSandboxIdp } from '../../src/core/sandbox/sandbox-idp';
 import type { SandboxIdp } from '../../src/core/sandbox/sandbox-idp';
+import { explainCommand } from '../../src/cli/commands/explain';
+import { FlowRunner } from '../../src/core/flow/runner';
+import type { FlowFile } from '../../src/core/flow/file-format';
 import { apacheUnavailable, startApacheGateway } from '../support/apache';
+import { captureIo } from '../support/capture-io';
+import { invoke } from '../support/cli-invoke';
 import type { ApacheGateway } from '../support/apache';
 
 /**
@@ -125,5 +130,53 @@ describe('real gateway logs: mod_auth_openidc tells its own failures apart only 
     const { evidence } = await call(gateways.good, accessToken);
     assert.deepEqual(evidence, []);
     assert.doesNotMatch(gateways.good.errorLog(), new RegExp(accessToken.slice(0, 40)));
+  });
+
+  it('oidc-flow explain --gateway-log prints the invalid_client line of exactly this request', async () => {
+    const accessToken = await token();
+    // Another request on the same path a moment before, on another connection: its lines must stay out.
+    await call(gateways.badSecret, accessToken);
+    const before = gateways.badSecret.errorLog().match(/invalid_client/g)?.length ?? 0;
+    const c = captureIo({ env: { TOKEN: accessToken } });
+    const code = await invoke(
+      explainCommand,
+      [`${gateways.badSecret.url}/orders`, '--token-env', 'TOKEN', '--gateway-log', gateways.badSecret.errorLogPath],
+      c.io,
+    );
+    assert.equal(code, 1, c.err());
+    const out = c.out();
+    const log = out.slice(out.indexOf('Gateway log'), out.indexOf('Verdict'));
+    assert.match(log, /the gateway's own words/);
+    assert.equal(log.match(/invalid_client/g)?.length, 1, out);
+    assert.ok((gateways.badSecret.errorLog().match(/invalid_client/g)?.length ?? 0) > before);
+    // The client port the gateway logged is the one explain's connection used.
+    const ports = [...gateways.badSecret.errorLog().matchAll(/\[client 127\.0\.0\.1:(\d+)\][^\n]*invalid_client/g)].map(
+      (m) => m[1],
+    );
+    assert.ok(new Set(ports).size >= 2, 'the two requests came on two connections');
+    assert.doesNotMatch(out, new RegExp(accessToken.slice(0, 40)));
+  });
+
+  it("a flow's call to a route with log: the verdict carries the gateway's invalid_client line, and only its own", async () => {
+    const accessToken = await token();
+    await call(gateways.badSecret, accessToken);
+    const file: FlowFile = {
+      version: 1,
+      routes: {
+        orders: {
+          baseUrl: gateways.badSecret.url,
+          path: '/orders',
+          gateway: { kind: 'apache' },
+          log: { file: gateways.badSecret.errorLogPath },
+        },
+      },
+      flows: { f: { steps: [{ id: 'call', type: 'call', route: 'orders', token: accessToken }] } },
+    };
+    const result = await new FlowRunner(file, { http, secrets: { env: {} } }).run({ flow: 'f' });
+    const [step] = result.steps;
+    assert.equal(step?.result.response?.status, 401);
+    const logged = step!.verdict!.evidence.filter((e) => e.source === 'gateway-log');
+    assert.equal(logged.filter((e) => /invalid_client/.test(e.text)).length, 1, JSON.stringify(logged));
+    assert.ok(!JSON.stringify(step!.verdict).includes(accessToken));
   });
 });

@@ -13,6 +13,8 @@ export const APACHE_TEMPLATE = join(__dirname, '..', 'fixtures', 'apache', 'oidc
 export interface ApacheGateway {
   url: string;
   confPath: string;
+  /** Where Apache writes its error log (what --gateway-log or a route's log.file names). */
+  errorLogPath: string;
   errorLog(): string;
   close(): Promise<void>;
 }
@@ -69,6 +71,7 @@ export async function startApacheGateway(options: {
   return {
     url: `http://127.0.0.1:${port}`,
     confPath,
+    errorLogPath: join(runDir, 'error.log'),
     errorLog,
     close: async () => {
       await run(APACHE_BIN, ['-f', confPath, '-k', 'stop'], {

@@ -204,6 +204,7 @@ describe('extension manifest (package.json)', () => {
       'oidcFlow.timeoutMs',
       'oidcFlow.insecureSkipTlsVerify',
       'oidcFlow.redaction',
+      'oidcFlow.gatewayLogs',
     ])
       assert.ok(props[key], `missing setting ${key}`);
     assert.equal(props['oidcFlow.insecureSkipTlsVerify']!.default, false);

@@ -7,9 +7,12 @@ import { asOidcError, OidcError } from '../../core/errors';
 import type { ErrorCode } from '../../core/errors';
 import { diagnose } from '../../core/diagnosis/diagnose';
 import type { DiagnosisInput, Verdict } from '../../core/diagnosis/diagnose';
+import { readGatewayLogFor, requestWindowOf } from '../../core/diagnosis/gateway-log';
+import type { LogEvidence } from '../../core/diagnosis/gateway-log';
 import { parseWwwAuthenticate } from '../../core/diagnosis/www-authenticate';
 import type { KongOidcConfig } from '../../core/gateway/kong-oidc-config';
 import { headerValue } from '../../core/http/headers';
+import { redactText, redactUrl } from '../../core/http/redact';
 import { classifyToken, decodeJwt } from '../../core/jwt/decode';
 import type { DecodedJwt } from '../../core/jwt/decode';
 import { formatLocal, formatRelative } from '../../core/jwt/time-format';
@@ -32,7 +35,8 @@ import { runtimeFor } from '../runtime';
 import { readTokenArgument } from '../token-input';
 
 export const explainHelp = `Usage: oidc-flow explain <url> [--token-env NAME | --token-stdin] [--method M] [--header "Name: value"]...
-                         [--kong-config FILE] [--check-accepted] [<IdP options>]
+                         [--kong-config FILE] [--gateway-log FILE [--log-utc-offset MINUTES]]
+                         [--check-accepted] [--output text|json] [<IdP options>]
 
 Calls a gateway route with the token and explains its answer. When the gateway
 refuses, the token is also checked locally against the IdP's keys and
@@ -47,8 +51,20 @@ Options:
   --header "N: v"    an extra request header (repeatable)
   --kong-config FILE the route's openid-connect plugin config (JSON or YAML; a whole plugin
                      object with "config" is accepted), so route rules can be explained
+  --gateway-log FILE the gateway's error log (Apache ErrorLog, Kong's logs/error.log): after
+                     the call, its tail is read and the lines about this very request (Kong's
+                     request id, else the client port, path and time) are shown and weighed
+  --log-utc-offset MINUTES
+                     minutes east of UTC of the clock the log was written in (gateways write
+                     local time without a zone); default this machine's offset
   --check-accepted   also check a token the gateway accepted (finds revoked tokens a
                      caching gateway still lets through)
+  --output json      print one JSON object instead (also: --json): "verdict" {code,
+                     summary, fix, confidence, decidedBy, evidence [{source, text}]},
+                     "checked" {local (the JWT checks), introspection (the IdP's answer or
+                     its error code), gateway {status, challenge}}, "gatewayLog" {file,
+                     lines [{level, signal, text}]} and "request" {method, url}; tokens and
+                     secrets masked as everywhere else
 
 Checking the token needs the IdP options below; introspecting it also needs
 --client-id and its secret. The transport options apply to the gateway call too.
@@ -122,8 +138,8 @@ export function idpView(answer: IdpAnswer, now: number, timeZone?: string): View
   return { title, headline: '✔ active: true', ok: true, lines };
 }
 
-/** The gateway's answer as a column. */
-export function gatewayView(answer: GatewayAnswer): View {
+/** The gateway's answer as a column; with its log, how many lines it wrote about the request. */
+export function gatewayView(answer: GatewayAnswer, log?: readonly LogEvidence[]): View {
   const lines: string[] = [];
   const challenge = parseWwwAuthenticate(headerValue(answer.headers, 'www-authenticate'))[0];
   if (challenge) {
@@ -134,6 +150,12 @@ export function gatewayView(answer: GatewayAnswer): View {
   }
   const body = answer.body?.trim();
   if (body) lines.push(`body: ${body.length > 200 ? `${body.slice(0, 200)}...` : body}`);
+  if (log)
+    lines.push(
+      log.length === 0
+        ? 'log: nothing about this request'
+        : `log: ${log.length} line${log.length === 1 ? '' : 's'} about this request (below)`,
+    );
   const ok = answer.status < 400;
   return { title: 'Gateway', headline: `${ok ? '✔' : '✖'} HTTP ${answer.status}`, ok, lines };
 }
@@ -201,15 +223,28 @@ export function renderViews(views: readonly View[], width: number, s: Styler): s
   return `${out.join('\n')}\n`;
 }
 
-/** The verdict: its sentence, the evidence and the fix. */
-export function formatVerdict(verdict: Verdict, s: Styler): string {
+/** The gateway's log lines about the request, marked as its own words. */
+export function formatGatewayLog(file: string, log: readonly LogEvidence[], s: Styler): string {
+  const head = `${s.bold('Gateway log')} ${s.dim(`(the gateway's own words, ${file})`)}`;
+  if (log.length === 0) return `${head}\n  ${s.dim('nothing about this request')}\n`;
+  return `${head}\n${log.map((line) => `  ${line.level ? `[${line.level}] ` : ''}${line.text}`).join('\n')}\n`;
+}
+
+/** The verdict: its sentence, the evidence and the fix; `logAbove`: the log lines were printed already, count them. */
+export function formatVerdict(verdict: Verdict, s: Styler, options: { logAbove?: boolean } = {}): string {
   const mark = verdict.code === 'ok' ? s.green('✔') : s.red('✖');
   const confidence = verdict.confidence === 'certain' ? '' : ` ${s.dim(`(${verdict.confidence})`)}`;
   const lines = [`${mark} ${s.bold('Verdict')}: ${verdict.summary}${confidence} ${s.dim(`[${verdict.code}]`)}`];
-  if (verdict.evidence.length > 0) {
+  let evidence = verdict.evidence;
+  const logLines = evidence.filter((e) => e.source === 'gateway-log').length;
+  if (options.logAbove && logLines > 0) {
+    evidence = evidence.filter((e) => e.source !== 'gateway-log');
+    evidence.push({ source: 'gateway-log', text: `the ${logLines === 1 ? 'line' : `${logLines} lines`} above` });
+  }
+  if (evidence.length > 0) {
     lines.push(s.bold('Evidence:'));
-    const width = Math.max(...verdict.evidence.map((e) => e.source.length));
-    for (const e of verdict.evidence) lines.push(`  ${s.cyan(e.source.padEnd(width))}  ${e.text}`);
+    const width = Math.max(...evidence.map((e) => e.source.length));
+    for (const e of evidence) lines.push(`  ${s.cyan(e.source.padEnd(width))}  ${e.text}`);
   }
   if (verdict.fix) lines.push(`${s.bold('Fix')}: ${verdict.fix}`);
   return `${lines.join('\n')}\n`;
@@ -317,6 +352,71 @@ async function checkToken(
   return { local, idp: answer, verification };
 }
 
+/** What `explain --output json` prints: the verdict, what was checked and the gateway's log lines. */
+export interface ExplainReport {
+  request: { method: string; url: string };
+  verdict: Pick<Verdict, 'code' | 'summary' | 'fix' | 'confidence' | 'decidedBy' | 'evidence'>;
+  checked: {
+    local: LocalCheck;
+    introspection: IdpAnswer;
+    gateway: { status: number; challenge?: { scheme: string; params: Record<string, string> }; body?: string };
+  };
+  gatewayLog?: { file: string; lines: LogEvidence[] };
+}
+
+/** The JSON report of one explain run; URLs and bodies masked, tokens never in it. */
+export function explainReport(parts: {
+  request: { method: string; url: string };
+  gateway: GatewayAnswer;
+  local: LocalCheck;
+  idp: IdpAnswer;
+  log?: { file: string; lines: LogEvidence[] };
+  verdict: Verdict;
+}): ExplainReport {
+  const { verdict, gateway } = parts;
+  const challenge = parseWwwAuthenticate(headerValue(gateway.headers, 'www-authenticate'))[0];
+  const body = gateway.body?.trim();
+  const local: LocalCheck =
+    parts.local.state === 'verified'
+      ? {
+          state: 'verified',
+          verification: { valid: parts.local.verification.valid, checks: parts.local.verification.checks },
+        }
+      : parts.local;
+  return {
+    request: { method: parts.request.method, url: redactUrl(parts.request.url) },
+    verdict: {
+      code: verdict.code,
+      summary: verdict.summary,
+      ...(verdict.fix ? { fix: verdict.fix } : {}),
+      confidence: verdict.confidence,
+      decidedBy: verdict.decidedBy,
+      evidence: verdict.evidence,
+    },
+    checked: {
+      local,
+      introspection: parts.idp,
+      gateway: {
+        status: gateway.status,
+        ...(challenge ? { challenge: { scheme: challenge.scheme, params: challenge.params } } : {}),
+        ...(body ? { body: body.length > 500 ? `${body.slice(0, 500)}...` : body } : {}),
+      },
+    },
+    ...(parts.log ? { gatewayLog: parts.log } : {}),
+  };
+}
+
+/** --log-utc-offset: whole minutes east of UTC, as time zones go (-14 h to +14 h). */
+export function parseUtcOffset(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const minutes = Number(text);
+  if (!/^[+-]?\d+$/.test(text.trim()) || Math.abs(minutes) > 14 * 60)
+    throw new UsageError(
+      `--log-utc-offset takes minutes east of UTC between -840 and 840 (e.g. 60 for CET, -300 for EST), got "${text}".`,
+    );
+  return minutes;
+}
+
 /** oidc-flow explain */
 export async function explainCommand(args: string[], io: CliIo): Promise<number> {
   rejectSecretFlags(args);
@@ -330,9 +430,16 @@ export async function explainCommand(args: string[], io: CliIo): Promise<number>
       method: { type: 'string', default: 'GET' },
       header: { type: 'string', multiple: true },
       'kong-config': { type: 'string' },
+      'gateway-log': { type: 'string' },
+      'log-utc-offset': { type: 'string' },
       'check-accepted': { type: 'boolean' },
+      output: { type: 'string', default: 'text' },
+      json: { type: 'boolean' },
     },
   });
+  if (values.output !== 'text' && values.output !== 'json')
+    throw new UsageError(`--output takes text or json, got "${values.output}".`);
+  const asJson = values.json === true || values.output === 'json';
   const [target, ...rest] = positionals;
   if (!target)
     throw new UsageError('Name the route to call: oidc-flow explain https://gateway.example/orders --token-env TOKEN.');
@@ -374,17 +481,15 @@ export async function explainCommand(args: string[], io: CliIo): Promise<number>
     }
     kongConfig = parseKongConfig(text, values['kong-config']);
   }
+  const logFile = values['gateway-log'];
+  if (values['log-utc-offset'] !== undefined && !logFile)
+    throw new UsageError('--log-utc-offset goes with --gateway-log FILE.');
+  const utcOffsetMinutes = parseUtcOffset(values['log-utc-offset']);
   const spec = resolveIdpSpec(values, io.env);
   const clock = systemClock;
   const out = styler(io.stdout, io.env);
 
-  const runtime = await runtimeFor({
-    io,
-    ca: values.ca,
-    insecure: values.insecure,
-    proxy: values.proxy,
-    timeout: values.timeout,
-  });
+  const runtime = await runtimeFor({ io, ...values });
   try {
     const response = await runtime.deps.http.send({
       method,
@@ -400,14 +505,16 @@ export async function explainCommand(args: string[], io: CliIo): Promise<number>
       body: response.text.slice(0, 2000),
     };
     const accepted = response.status < 400;
-    io.stdout.write(
-      `${out.bold(`${method} ${url.toString()}`)} → ${accepted ? out.green(`HTTP ${response.status}`) : out.red(`HTTP ${response.status}`)}\n`,
-    );
-    const challenge = headerValue(response.headers, 'www-authenticate');
-    if (challenge) io.stdout.write(`WWW-Authenticate: ${challenge}\n`);
-    if (response.text.trim())
-      io.stdout.write(`${response.text.trim().slice(0, 500)}${response.text.trim().length > 500 ? '...' : ''}\n`);
-    io.stdout.write('\n');
+    if (!asJson) {
+      io.stdout.write(
+        `${out.bold(`${method} ${url.toString()}`)} → ${accepted ? out.green(`HTTP ${response.status}`) : out.red(`HTTP ${response.status}`)}\n`,
+      );
+      const challenge = headerValue(response.headers, 'www-authenticate');
+      if (challenge) io.stdout.write(`WWW-Authenticate: ${challenge}\n`);
+      if (response.text.trim())
+        io.stdout.write(`${response.text.trim().slice(0, 500)}${response.text.trim().length > 500 ? '...' : ''}\n`);
+      io.stdout.write('\n');
+    }
 
     const input: DiagnosisInput = {
       now: clock.now(),
@@ -416,6 +523,14 @@ export async function explainCommand(args: string[], io: CliIo): Promise<number>
       gatewayKind: gatewayKind(kongConfig, response.headers),
       kongConfig,
     };
+    if (logFile) {
+      const { evidence } = await readGatewayLogFor(logFile, requestWindowOf(response.exchange), {
+        utcOffsetMinutes,
+        secrets: token ? [token] : [],
+        where: '--gateway-log',
+      });
+      input.gatewayLog = evidence;
+    }
     let local: LocalCheck = {
       state: 'skipped',
       reason: token ? "Give --issuer (or --jwks-uri) to check the token against the IdP's keys." : 'No token was sent.',
@@ -469,10 +584,30 @@ export async function explainCommand(args: string[], io: CliIo): Promise<number>
         }
       }
     }
+    const verdict = diagnose(input);
+    if (asJson) {
+      const report = explainReport({
+        request: { method, url: url.toString() },
+        gateway,
+        local,
+        idp: idpAnswer,
+        ...(logFile && input.gatewayLog ? { log: { file: logFile, lines: input.gatewayLog } } : {}),
+        verdict,
+      });
+      io.stdout.write(`${redactText(JSON.stringify(report, null, 2), token ? [token] : [])}\n`);
+      return accepted ? EXIT.ok : EXIT.failed;
+    }
     const width = Number(io.env.COLUMNS) || 120;
-    io.stdout.write(renderViews([localView(local), idpView(idpAnswer, clock.now()), gatewayView(gateway)], width, out));
+    io.stdout.write(
+      renderViews(
+        [localView(local), idpView(idpAnswer, clock.now()), gatewayView(gateway, input.gatewayLog)],
+        width,
+        out,
+      ),
+    );
     io.stdout.write('\n');
-    io.stdout.write(formatVerdict(diagnose(input), out));
+    if (logFile && input.gatewayLog) io.stdout.write(`${formatGatewayLog(logFile, input.gatewayLog, out)}\n`);
+    io.stdout.write(formatVerdict(verdict, out, { logAbove: Boolean(logFile) }));
     return accepted ? EXIT.ok : EXIT.failed;
   } finally {
     await runtime.close();

@@ -13,9 +13,9 @@ import {
   SERVER_OPTIONS_HELP,
 } from '../idp-options';
 import type { CliIo, Styler } from '../io';
-import { EXIT, styler, UsageError } from '../io';
+import { EXIT, styler } from '../io';
 import { runtimeFor } from '../runtime';
-import { readTokenArgument } from '../token-input';
+import { readTokenInput } from '../token-input';
 
 export const introspectHelp = `Usage: oidc-flow introspect [<token> | -] [--token-env NAME] [--hint access_token|refresh_token|id_token]
                             [--jwt] [--json] [--time-zone ZONE] <IdP options>
@@ -77,19 +77,10 @@ export async function introspectCommand(args: string[], io: CliIo): Promise<numb
       'time-zone': { type: 'string' },
     },
   });
-  if (positionals.length > 1) throw new UsageError('Give at most one token.');
-  if (values.hint !== undefined && !HINTS.includes(values.hint))
-    throw new UsageError(`Unknown --hint "${values.hint}": use ${HINTS.join(', ')}.`);
   const spec = requireIdpSpec(values, io.env);
-  const token = await readTokenArgument(positionals[0], values['token-env'], io);
+  const { token } = await readTokenInput(positionals, values, HINTS, io);
 
-  const runtime = await runtimeFor({
-    io,
-    ca: values.ca,
-    insecure: values.insecure,
-    proxy: values.proxy,
-    timeout: values.timeout,
-  });
+  const runtime = await runtimeFor({ io, ...values });
   try {
     const idp = await connectIdp(spec, { http: runtime.deps.http, io, needClient: true });
     if (values.jwt && !idp.jwks) {

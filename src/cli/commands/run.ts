@@ -79,14 +79,7 @@ export async function runCommand(args: string[], io: CliIo): Promise<number> {
         : `${path} has several flows; pick one with --flow: ${flows.join(', ')}.`,
     );
 
-  const runtime = await runtimeFor({
-    io,
-    ca: values.ca,
-    insecure: values.insecure,
-    proxy: values.proxy,
-    timeout: values.timeout,
-    sandbox: values.sandbox,
-  });
+  const runtime = await runtimeFor({ io, ...values });
   try {
     const s = styler(io.stdout, io.env);
     const pretty = values.reporter === 'pretty' ? prettyReporter((t) => io.stdout.write(t), s) : undefined;

@@ -281,13 +281,7 @@ export function createTokenCommand(deps: TokenCommandDeps = {}): (args: string[]
     const clock = deps.clock ?? systemClock;
     const err = styler(io.stderr, io.env);
 
-    const runtime = await runtimeFor({
-      io,
-      ca: values.ca,
-      insecure: values.insecure,
-      proxy: values.proxy,
-      timeout: values.timeout,
-    });
+    const runtime = await runtimeFor({ io, ...values });
     const exchanges: HttpExchange[] = [];
     const abort = new AbortController();
     void io.interrupted?.then(() => abort.abort());

@@ -107,13 +107,7 @@ export async function verifyCommand(args: string[], io: CliIo): Promise<number> 
     );
   }
 
-  const runtime = await runtimeFor({
-    io,
-    ca: values.ca,
-    insecure: values.insecure,
-    proxy: values.proxy,
-    timeout: values.timeout,
-  });
+  const runtime = await runtimeFor({ io, ...values });
   try {
     // An issuer given next to --jwks-uri is only compared, so an IdP without discovery can be checked too.
     const idp = await connectIdp(spec, {

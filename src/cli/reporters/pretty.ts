@@ -41,6 +41,9 @@ function stepLine(step: StepRun, s: Styler, previousVerdict?: string): string[] 
       lines.push(`${indent}    ${s.yellow('why:')} ${step.verdict.summary}`);
       if (step.verdict.fix) lines.push(`${indent}    ${s.dim('fix:')} ${step.verdict.fix}`);
     }
+    // The gateway's own words about this very call, from its error log (a route's log:).
+    for (const e of step.verdict.evidence.filter((e) => e.source === 'gateway-log'))
+      lines.push(`${indent}    ${s.cyan('gateway log:')} ${e.text}`);
   }
   return lines;
 }

@@ -8,7 +8,13 @@
  * nginx's (Kong's error.log). Any other line is kept as it is. Parsing is
  * one anchored match per line (linear), over a bounded tail of the file.
  */
+import { open } from 'node:fs/promises';
+import type { Clock } from '../clock';
+import { systemClock } from '../clock';
+import { OidcError } from '../errors';
+import { headerValue } from '../http/headers';
 import { redactText } from '../http/redact';
+import type { HttpExchange } from '../http/types';
 
 export interface GatewayLogLine {
   /** Epoch milliseconds, when the line carries a time. */
@@ -144,7 +150,8 @@ export interface RequestWindow {
  * request id on each of them, which settles it. Otherwise time picks the
  * candidates among the lines that name a client or a request (within the
  * request, plus slack), and the connection narrows them: the client port
- * where the lines name it, else the path. A kept-alive connection carries
+ * where the lines name it (and, of its lines, none older than the request
+ * when there are such), else the path. A kept-alive connection carries
  * several requests, so where the gateway marks a request's start
  * (mod_auth_openidc's "incoming request" at debug level) only the run of
  * lines from the mark nearest the request's start is kept.
@@ -169,7 +176,13 @@ export function linesForRequest(lines: readonly GatewayLogLine[], request: Reque
   );
   const port = request.clientPort === undefined ? undefined : `:${request.clientPort}`;
   const byPort = port ? inWindow.filter((line) => line.client?.endsWith(port)) : [];
-  if (byPort.length > 0) return nearestRun(byPort, request.startedAt);
+  if (byPort.length > 0) {
+    // A kept-alive connection carried the requests before this one too, and at the default level
+    // nothing marks where one ends. On one clock (a gateway on this machine) none of this request's
+    // lines is older than its start; the slack is only for a gateway whose clock differs.
+    const own = byPort.filter((line) => line.at! >= request.startedAt);
+    return nearestRun(own.length > 0 ? own : byPort, request.startedAt);
+  }
   if (!request.path) return inWindow;
   const clients = new Set(
     inWindow.filter((line) => line.client && line.path === request.path).map((line) => line.client),
@@ -284,4 +297,138 @@ export function logEvidence(lines: readonly GatewayLogLine[], secrets: readonly 
     });
   }
   return out;
+}
+
+/** Where a gateway writes its error log, and the clock it writes it in. */
+export interface GatewayLogSource {
+  file: string;
+  /** Minutes east of UTC of the gateway's clock; default this machine's offset. */
+  utcOffsetMinutes?: number;
+}
+
+/** Reads a log file: its size, and its tail. Injected so tests need no files. */
+export interface LogFileReader {
+  /** The file's size in bytes; rejects when the file cannot be read. */
+  size(path: string): Promise<number>;
+  /** The file's last `maxBytes` bytes as UTF-8 text. */
+  tail(path: string, maxBytes: number): Promise<string>;
+}
+
+/** The real file system. */
+export const fileLogReader: LogFileReader = {
+  async size(path) {
+    const handle = await open(path, 'r');
+    try {
+      return (await handle.stat()).size;
+    } finally {
+      await handle.close();
+    }
+  },
+  async tail(path, maxBytes) {
+    const handle = await open(path, 'r');
+    try {
+      const { size } = await handle.stat();
+      const length = Math.min(size, maxBytes);
+      const buffer = Buffer.alloc(length);
+      const { bytesRead } = await handle.read(buffer, 0, length, size - length);
+      return buffer.subarray(0, bytesRead).toString('utf8');
+    } finally {
+      await handle.close();
+    }
+  },
+};
+
+export interface ReadGatewayLogOptions {
+  read?: LogFileReader;
+  /** For the wait's deadline; with `sleep`, lets tests wait without time passing. */
+  clock?: Clock;
+  sleep?: (ms: number) => Promise<void>;
+  utcOffsetMinutes?: number;
+  /** Values to mask in the lines (the token sent, client secrets). */
+  secrets?: readonly string[];
+  /** How long to wait for a buffering gateway to write the request's lines (default 300 ms). */
+  waitMs?: number;
+  /** Where the file was named (a flag, a flow-file field, a setting), for the error. */
+  where?: string;
+}
+
+export interface GatewayLogReading {
+  /** The lines joined to the request. */
+  lines: GatewayLogLine[];
+  /** The same lines as masked evidence, for DiagnosisInput.gatewayLog. */
+  evidence: LogEvidence[];
+}
+
+/** What a recorded exchange tells the join: when, which path, which connection, the gateway's request id. */
+export function requestWindowOf(exchange: HttpExchange): RequestWindow {
+  let path: string | undefined;
+  try {
+    path = new URL(exchange.request.url).pathname;
+  } catch {
+    path = undefined;
+  }
+  const requestId = exchange.response ? headerValue(exchange.response.headers, 'x-kong-request-id') : undefined;
+  return {
+    startedAt: exchange.startedAt,
+    durationMs: exchange.timings.total,
+    ...(path ? { path } : {}),
+    ...(exchange.connection?.localPort === undefined ? {} : { clientPort: exchange.connection.localPort }),
+    ...(requestId ? { requestId } : {}),
+  };
+}
+
+const POLL_MS = 50;
+
+/**
+ * Reads the tail of a gateway's log after a call and returns the lines about
+ * that request, masked. The gateway may still be writing (logs are
+ * buffered), so while nothing joins, or the file keeps growing, it polls the
+ * file's size for up to `waitMs`. A file that cannot be read is a
+ * configuration error (config.gateway_log_unreadable) naming it.
+ */
+export async function readGatewayLogFor(
+  path: string,
+  request: RequestWindow,
+  options: ReadGatewayLogOptions = {},
+): Promise<GatewayLogReading> {
+  const reader = options.read ?? fileLogReader;
+  const clock = options.clock ?? systemClock;
+  const now = () => clock.now();
+  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const deadline = now() + (options.waitMs ?? 300);
+  const fail = (cause: unknown): never => {
+    const code = (cause as { code?: unknown }).code;
+    throw new OidcError(
+      'config.gateway_log_unreadable',
+      `Cannot read the gateway log ${path}${options.where ? ` (${options.where})` : ''}${typeof code === 'string' ? `: ${code}` : ''}.`,
+      {
+        where: options.where ?? path,
+        cause,
+        hint: "Give the path of the gateway's error log (Apache: ErrorLog; Kong: logs/error.log under its prefix), readable by this user.",
+      },
+    );
+  };
+  const read = async (): Promise<{ size: number; lines: GatewayLogLine[] }> => {
+    try {
+      const size = await reader.size(path);
+      const text = await reader.tail(path, GATEWAY_LOG_MAX_BYTES);
+      const parsed = parseGatewayLog(text, { utcOffsetMinutes: options.utcOffsetMinutes });
+      return { size, lines: linesForRequest(parsed, request) };
+    } catch (error) {
+      return fail(error);
+    }
+  };
+  let { size, lines } = await read();
+  while (now() < deadline) {
+    await sleep(POLL_MS);
+    let grown: number;
+    try {
+      grown = await reader.size(path);
+    } catch (error) {
+      return fail(error);
+    }
+    if (grown === size && lines.length > 0) break;
+    if (grown !== size) ({ size, lines } = await read());
+  }
+  return { lines, evidence: logEvidence(lines, options.secrets) };
 }

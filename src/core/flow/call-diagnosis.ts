@@ -5,14 +5,16 @@
  */
 import { diagnose } from '../diagnosis/diagnose';
 import type { DiagnosisInput, Verdict } from '../diagnosis/diagnose';
-import { asOidcError } from '../errors';
+import { readGatewayLogFor, requestWindowOf } from '../diagnosis/gateway-log';
+import type { LogEvidence } from '../diagnosis/gateway-log';
+import { asOidcError, OidcError } from '../errors';
 import type { KongOidcConfig } from '../gateway/kong-oidc-config';
 import { lintKongOidc } from '../gateway/lint';
 import type { LintContext, LintFinding } from '../gateway/lint';
 import type { HttpClient, HttpResponse } from '../http/types';
 import { classifyToken, decodeJwt, verifyJwt } from '../jwt';
 import { introspect, withHttpOptions } from '../oauth';
-import type { GatewayConfig, TokenPlacement } from './file-format';
+import type { GatewayConfig, RouteLog, TokenPlacement } from './file-format';
 import type { RunScope } from './run-scope';
 import type { StepRun } from './runner';
 import { resolvePlacement } from './token-placement';
@@ -24,6 +26,8 @@ export interface CallDiagnosisOptions {
   /** Where the route puts the token. */
   placement?: TokenPlacement;
   gateway?: Pick<GatewayConfig, 'kind' | 'config'>;
+  /** The route's gateway log, read for a refused call; `where` names where it was given. */
+  log?: RouteLog & { where: string };
   /** The step's recording client: diagnosis calls show on its timeline. */
   http: HttpClient;
   /** Receives the local JWT checks. */
@@ -47,6 +51,7 @@ export async function diagnoseCall(options: CallDiagnosisOptions, scope: RunScop
     gatewayKind: gateway?.kind === 'kong' || gateway?.kind === 'apache' ? gateway.kind : 'other',
     kongConfig: gateway?.kind === 'kong' ? (gateway.config as DiagnosisInput['kongConfig']) : undefined,
   };
+  if (rejected && options.log) input.gatewayLog = await gatewayLogLines(options.log, response, run, scope);
   if (token) {
     const kind = classifyToken(token);
     input.token = { kind };
@@ -98,6 +103,40 @@ export async function diagnoseCall(options: CallDiagnosisOptions, scope: RunScop
     }
   }
   return diagnose(input);
+}
+
+/**
+ * The route's gateway log about this call. A log that cannot be read leaves
+ * a note on the step rather than failing a call that was made: the verdict
+ * is then given without it (gatewayLog undefined, as when none was named).
+ */
+async function gatewayLogLines(
+  log: RouteLog & { where: string },
+  response: HttpResponse,
+  run: StepRun,
+  scope: RunScope,
+): Promise<LogEvidence[] | undefined> {
+  try {
+    const offset = log.utcOffsetMinutes === undefined ? undefined : Number(log.utcOffsetMinutes);
+    if (offset !== undefined && (!Number.isInteger(offset) || Math.abs(offset) > 840))
+      throw new OidcError(
+        'config.gateway_log_unreadable',
+        `${log.where}.utcOffsetMinutes is ${String(log.utcOffsetMinutes)}, not whole minutes between -840 and 840.`,
+        { where: log.where, hint: 'Give minutes east of UTC, e.g. 60 for CET or -300 for EST.' },
+      );
+    const { evidence } = await readGatewayLogFor(log.file, requestWindowOf(response.exchange), {
+      ...(scope.deps.readLog ? { read: scope.deps.readLog } : {}),
+      clock: scope.clock,
+      ...(scope.deps.sleep ? { sleep: scope.deps.sleep } : {}),
+      ...(offset === undefined ? {} : { utcOffsetMinutes: offset }),
+      secrets: response.exchange.secrets,
+      where: log.where,
+    });
+    return evidence;
+  } catch (error) {
+    run.notes.push(`Gateway log not read: ${asOidcError(error).toUserMessage()}`);
+    return undefined;
+  }
 }
 
 /**

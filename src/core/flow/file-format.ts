@@ -150,6 +150,16 @@ export interface RouteConfig {
   query?: ValueMap;
   token?: TokenPlacement;
   gateway?: GatewayConfig;
+  /** The gateway's error log, read for the lines about a refused call (401/403). */
+  log?: RouteLog;
+}
+
+/** Where the route's gateway writes its error log. */
+export interface RouteLog {
+  /** Path of the log file on this machine; templates allowed. */
+  file: string;
+  /** Minutes east of UTC of the clock the log is written in (default this machine's); a template renders to a number. */
+  utcOffsetMinutes?: number | string;
 }
 
 export interface FlowDef {

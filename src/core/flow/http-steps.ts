@@ -90,8 +90,20 @@ export async function runCallStep(step: CallStep, options: CallStepOptions, scop
     request: { method: request.method, url: request.url, headers: target.headers },
     response: responseResult(response),
   };
+  // The flow file's own word first; else what the shell knows (the extension's setting).
+  const log = route.log
+    ? { ...route.log, where: `routes.${step.route}.log` }
+    : scope.deps.gatewayLogFor?.(step.route, route);
   run.verdict = await diagnoseCall(
-    { response, token, placement: route.token, gateway: route.gateway, http, run },
+    {
+      response,
+      token,
+      placement: route.token,
+      gateway: route.gateway,
+      ...(log ? { log: { where: `the gateway log of route ${step.route}`, ...log } } : {}),
+      http,
+      run,
+    },
     scope,
   );
   run.gatewayFindings = await routeFindings(route.gateway, token, scope);

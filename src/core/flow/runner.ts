@@ -1,6 +1,7 @@
 import type { Clock } from '../clock';
 import { systemClock } from '../clock';
 import type { Verdict } from '../diagnosis/diagnose';
+import type { GatewayLogSource, LogFileReader } from '../diagnosis/gateway-log';
 import { asOidcError, OidcError } from '../errors';
 import type { ErrorCode } from '../errors';
 import type { LintFinding } from '../gateway/lint';
@@ -12,7 +13,7 @@ import type { ConnectedIdp, DeviceUserCode } from '../oauth';
 import { evaluateAssertions } from './assertions';
 import type { AssertionResult } from './assertions';
 import type { RunErrorCode } from './error-codes';
-import type { AdminStep, Assertion, FlowFile, StepDef, TokenStep, VerifyStep } from './file-format';
+import type { AdminStep, Assertion, FlowFile, RouteConfig, StepDef, TokenStep, VerifyStep } from './file-format';
 import { innerSteps } from './file-format';
 import { responseResult, runCallStep, runRequestStep } from './http-steps';
 import type { RunScope } from './run-scope';
@@ -47,6 +48,14 @@ export interface RunnerDeps {
   signal?: AbortSignal;
   /** Reads a CA file named by an IdP's caFile (injectable for tests). */
   readTextFile?: (path: string) => Promise<string>;
+  /** Reads the gateway logs routes name (a route's `log`); injectable for tests. Default: the file system. */
+  readLog?: LogFileReader;
+  /**
+   * The gateway log of a route whose flow-file entry names none (the
+   * extension's oidcFlow.gatewayLogs setting); `where` names that setting
+   * in the note an unreadable log leaves.
+   */
+  gatewayLogFor?: (route: string, config: RouteConfig) => (GatewayLogSource & { where?: string }) | undefined;
   /**
    * Called before each top-level step that is about to run; the run waits
    * until it resolves (step-by-step mode). Aborting the signal while it

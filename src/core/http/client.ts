@@ -13,7 +13,7 @@ import type { Env } from './proxy';
 import { describeProxy, selectProxy } from './proxy';
 import { redactText, redactUrl } from './redact';
 import type { ConnectionPhases } from './timed-connector';
-import { awaitConnectionPhases } from './timed-connector';
+import { awaitConnection } from './timed-connector';
 import type {
   ExchangeListener,
   HeaderList,
@@ -343,8 +343,9 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient & 
         onRequestStart(started) {
           controller = started;
           tStart = performance.now();
-          awaitConnectionPhases((found) => {
-            phases = found;
+          awaitConnection((found) => {
+            phases = found.phases;
+            if (found.connection) exchange.connection = found.connection;
           });
           // The caller gave up while the request waited for a connection.
           if (settled) started.abort(new CallerAbortSignal());

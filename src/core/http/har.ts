@@ -50,6 +50,10 @@ export interface HarEntry {
   cache: Record<string, never>;
   timings: HarTimings;
   comment?: string;
+  /** HAR 1.2: the IP address of the server (through a proxy: the proxy's). */
+  serverIPAddress?: string;
+  /** HAR 1.2: an id of the TCP connection; here the client port, which gateways log. */
+  connection?: string;
   _warnings?: string[];
   _error?: { code: string; message: string };
   _label?: string;
@@ -199,6 +203,8 @@ function entryOf(exchange: HttpExchange): HarEntry {
       receive: round(receive),
     },
   };
+  if (exchange.connection?.remoteAddress) entry.serverIPAddress = exchange.connection.remoteAddress;
+  if (exchange.connection?.localPort !== undefined) entry.connection = String(exchange.connection.localPort);
   if (exchange.label) entry._label = exchange.label;
   entry._lane = exchange.lane;
   if (exchange.warnings.length) entry._warnings = [...exchange.warnings];

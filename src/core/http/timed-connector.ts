@@ -2,20 +2,30 @@ import { subscribe } from 'node:diagnostics_channel';
 import { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import { buildConnector } from 'undici';
+import type { ConnectionInfo } from './types';
 
 /**
- * Connection-phase timings. undici does not tell a request which socket it
- * got, so the connector stamps each new socket, and the `sendHeaders`
- * diagnostics channel (published synchronously right after the handler's
- * onRequestStart, on the same socket) hands the socket to the waiting
- * request. A socket's phases are given to its first request only: a reused
- * connection has no dns/connect/tls.
+ * Connection-phase timings and addresses. undici does not tell a request
+ * which socket it got, so the connector stamps each new socket, and the
+ * `sendHeaders` diagnostics channel (published synchronously right after
+ * the handler's onRequestStart, on the same socket) hands the socket to the
+ * waiting request. A socket's phases are given to its first request only: a
+ * reused connection has no dns/connect/tls. Its addresses go to every
+ * request it carries: a gateway's log names the client port, and a kept-alive
+ * connection's later requests need it as much as the first.
  */
 
 export interface ConnectionPhases {
   dns?: number;
   connect?: number;
   tls?: number;
+}
+
+/** What a request learns about its connection when it is written. */
+export interface ConnectionFacts {
+  /** Only for the first request on a new connection. */
+  phases?: ConnectionPhases;
+  connection?: ConnectionInfo;
 }
 
 interface SocketStamp {
@@ -70,12 +80,16 @@ export function createTimedConnector(options: buildConnector.BuildOptions): buil
 }
 
 /**
- * Asks for the phases of the connection the current request is about to be
- * written to. Call it from the handler's onRequestStart; `receive` gets
- * undefined for a reused or unknown (e.g. proxied) connection.
+ * Asks for the phases and addresses of the connection the current request is
+ * about to be written to. Call it from the handler's onRequestStart; the
+ * phases are undefined for a reused or unknown (e.g. proxied) connection.
  */
-export function awaitConnectionPhases(receive: (phases: ConnectionPhases | undefined) => void): void {
-  const take = (socket: object): void => receive(claim(socket));
+export function awaitConnection(receive: (facts: ConnectionFacts) => void): void {
+  const take = (socket: object): void => {
+    const phases = claim(socket);
+    const connection = addressesOf(socket);
+    receive({ ...(phases ? { phases } : {}), ...(connection ? { connection } : {}) });
+  };
   waiting = take;
   // Nothing is sent when undici drops the request between the two calls; do not leave a stale waiter.
   queueMicrotask(() => {
@@ -94,4 +108,15 @@ function claim(socket: object): ConnectionPhases | undefined {
     connect: tcpEnd - tcpStart,
     tls: stamp.secure && stamp.ready !== undefined ? stamp.ready - tcpEnd : undefined,
   };
+}
+
+function addressesOf(socket: object): ConnectionInfo | undefined {
+  const { localAddress, localPort, remoteAddress, remotePort } = socket as Partial<Record<string, unknown>>;
+  const info: ConnectionInfo = {
+    ...(typeof localAddress === 'string' ? { localAddress } : {}),
+    ...(typeof localPort === 'number' ? { localPort } : {}),
+    ...(typeof remoteAddress === 'string' ? { remoteAddress } : {}),
+    ...(typeof remotePort === 'number' ? { remotePort } : {}),
+  };
+  return Object.keys(info).length > 0 ? info : undefined;
 }

@@ -83,6 +83,20 @@ export interface HttpExchange {
   secrets: string[];
   /** How the request travelled, so curl and HAR exports can reproduce it. */
   transport?: TransportInfo;
+  /**
+   * The socket the request went out on. The local port is what a gateway's
+   * log calls the client (Apache: `[client 127.0.0.1:<port>]`), so the log's
+   * lines join to this request exactly.
+   */
+  connection?: ConnectionInfo;
+}
+
+/** Both ends of a connection; through a proxy, the connection to the proxy. */
+export interface ConnectionInfo {
+  localAddress?: string;
+  localPort?: number;
+  remoteAddress?: string;
+  remotePort?: number;
 }
 
 export interface TransportInfo {

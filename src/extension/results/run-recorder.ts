@@ -206,7 +206,12 @@ function answersFor(step: StepRun, lastIntrospection: { active: boolean } | unde
   const status = step.result.response?.status;
   if (status !== undefined) {
     const gatewaySaid = step.verdict.evidence.find((e) => e.source === 'gateway');
-    answers.gateway = { ok: status < 400, text: gatewaySaid?.text ?? `The gateway answered ${status}.` };
+    const log = step.verdict.evidence.filter((e) => e.source === 'gateway-log').map((e) => e.text);
+    answers.gateway = {
+      ok: status < 400,
+      text: gatewaySaid?.text ?? `The gateway answered ${status}.`,
+      ...(log.length > 0 ? { log } : {}),
+    };
   }
   return answers;
 }

@@ -10,6 +10,7 @@ import type { SecretService } from '../secrets/secret-service';
 import type { FlowSource } from '../workspace/source-model';
 import type { RedactedLog } from './log';
 import type { SandboxService } from './sandbox-service';
+import { gatewayLogFor } from './gateway-log-for';
 import { readSettings } from './settings';
 import { createClient } from './http-factory';
 
@@ -323,6 +324,9 @@ export class RunService {
               if (choice) void vs.env.openExternal(vs.Uri.parse(info.verificationUriComplete ?? info.verificationUri));
             });
         },
+        ...(settings.gatewayLogs.length > 0
+          ? { gatewayLogFor: gatewayLogFor(settings.gatewayLogs, vs.workspace.workspaceFolders?.[0]?.uri.fsPath) }
+          : {}),
         confirm: async (message) =>
           (await vs.window.showInformationMessage(message, { modal: true }, 'Continue')) === 'Continue',
         ...(request.stepByStep

@@ -9,6 +9,41 @@ export interface Settings {
   /** `allowReveal`: reveal and "include secrets" after a confirmation; `always`: never show secrets. */
   redaction: 'allowReveal' | 'always';
   historySize: number;
+  /** Gateway error logs to read after a refused call (`oidcFlow.gatewayLogs`), valid entries only. */
+  gatewayLogs: GatewayLogSetting[];
+}
+
+/** One entry of `oidcFlow.gatewayLogs`: which routes it is for, the file and its clock. */
+export interface GatewayLogSetting {
+  /** A flow-file route name. */
+  route?: string;
+  /** A gateway kind (kong, apache, other) or the start of the routes' base URL (http://localhost:8000). */
+  gateway?: string;
+  file: string;
+  utcOffsetMinutes?: number;
+}
+
+/** The usable entries of `oidcFlow.gatewayLogs`; anything else (no file, a nonsense offset) is left out. */
+export function gatewayLogSettings(value: unknown): GatewayLogSetting[] {
+  if (!Array.isArray(value)) return [];
+  const out: GatewayLogSetting[] = [];
+  for (const item of value as unknown[]) {
+    if (item === null || typeof item !== 'object') continue;
+    const { route, gateway, file, utcOffsetMinutes } = item as Record<string, unknown>;
+    if (typeof file !== 'string' || file.trim() === '') continue;
+    if (
+      utcOffsetMinutes !== undefined &&
+      (typeof utcOffsetMinutes !== 'number' || !Number.isInteger(utcOffsetMinutes) || Math.abs(utcOffsetMinutes) > 840)
+    )
+      continue;
+    out.push({
+      ...(typeof route === 'string' && route.trim() ? { route: route.trim() } : {}),
+      ...(typeof gateway === 'string' && gateway.trim() ? { gateway: gateway.trim() } : {}),
+      file: file.trim(),
+      ...(utcOffsetMinutes === undefined ? {} : { utcOffsetMinutes }),
+    });
+  }
+  return out;
 }
 
 /** Reads the current settings. */
@@ -26,5 +61,6 @@ export function readSettings(vs: typeof vscode): Settings {
     insecureSkipTlsVerify: config.get<boolean>('insecureSkipTlsVerify') === true,
     redaction: config.get<string>('redaction') === 'always' ? 'always' : 'allowReveal',
     historySize: Math.max(1, Math.min(200, config.get<number>('history.size') ?? 25)),
+    gatewayLogs: gatewayLogSettings(config.get<unknown>('gatewayLogs')),
   };
 }

@@ -1,4 +1,7 @@
 import { strict as assert } from 'node:assert';
+import { appendFileSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import fc from 'fast-check';
 import {
   explainCommand,
@@ -12,10 +15,12 @@ import {
   renderViews,
   wrapText,
 } from '../../../src/cli/commands/explain';
-import type { View } from '../../../src/cli/commands/explain';
+import type { ExplainReport, View } from '../../../src/cli/commands/explain';
 import { styler, UsageError } from '../../../src/cli/io';
 import { captureIo } from '../../support/capture-io';
 import { invoke } from '../../support/cli-invoke';
+import { closeAfterEach } from '../../support/close-after-each';
+import { httpServer } from '../../support/loopback-servers';
 
 const plain = styler({ isTTY: false }, {});
 const NOW = Date.UTC(2024, 4, 1, 14, 0, 0);
@@ -235,6 +240,112 @@ describe('oidc-flow explain', () => {
       );
       assert.match(header.err(), /leave out the Authorization --header/);
       assert.match(explainHelp, /^Usage: oidc-flow explain <url>/);
+    });
+
+    describe('--gateway-log', () => {
+      const opened = closeAfterEach();
+      const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+      const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
+      /** An Apache error-log line written now, in UTC, about the given client. */
+      function apacheLine(client: string, message: string): string {
+        const d = new Date();
+        const two = (n: number) => String(n).padStart(2, '0');
+        const time = `${two(d.getUTCHours())}:${two(d.getUTCMinutes())}:${two(d.getUTCSeconds())}.${String(d.getUTCMilliseconds()).padStart(3, '0')}000`;
+        return `[${DAYS[d.getUTCDay()]} ${MONTHS[d.getUTCMonth()]} ${two(d.getUTCDate())} ${time} ${d.getUTCFullYear()}] [auth_openidc:error] [pid 7:tid 8] [client ${client}] ${message}\n`;
+      }
+
+      /** A gateway that logs, like Apache, a line about each request's client port and refuses it. */
+      async function loggingGateway() {
+        const log = join(mkdtempSync(join(tmpdir(), 'oidc-explain-log-')), 'error.log');
+        writeFileSync(log, apacheLine('127.0.0.1:1', 'a line about another client'));
+        const server = opened(
+          await httpServer((req, res) => {
+            appendFileSync(log, apacheLine('127.0.0.1:2', 'a line about another client at the same time'));
+            appendFileSync(
+              log,
+              apacheLine(
+                `127.0.0.1:${req.socket.remotePort}`,
+                'oidc_introspect: "error" entry with value: "invalid_client" (token=the-secret-token)',
+              ),
+            );
+            res.statusCode = 401;
+            res.setHeader('www-authenticate', 'Bearer error="invalid_token"');
+            res.end();
+          }),
+        );
+        return { log, url: `${server.url}/orders` };
+      }
+
+      it("shows the gateway's own lines about exactly this request, masked, and weighs them in the verdict", async () => {
+        const { log, url } = await loggingGateway();
+        const c = captureIo({ env: { TOKEN: 'the-secret-token' } });
+        const code = await invoke(
+          explainCommand,
+          [url, '--token-env', 'TOKEN', '--gateway-log', log, '--log-utc-offset', '0'],
+          c.io,
+        );
+        assert.equal(code, 1, c.err());
+        const out = c.out();
+        assert.match(out, /log: 1 line about this request \(below\)/);
+        assert.match(out, new RegExp(`Gateway log \\(the gateway's own words, ${log.replace(/[.\\/]/g, '\\$&')}\\)`));
+        assert.match(out, /\[error\] oidc_introspect: "error" entry with value: "invalid_client"/);
+        assert.doesNotMatch(out, /another client/);
+        assert.doesNotMatch(out, /the-secret-token/);
+        assert.match(out, /gateway-log +the line above/);
+      });
+
+      it('--output json: the verdict, what was checked and the log lines as one JSON object, no token in it', async () => {
+        const { log, url } = await loggingGateway();
+        const token = 'the-secret-token';
+        for (const flags of [['--output', 'json'], ['--json']]) {
+          const c = captureIo({ env: { TOKEN: token } });
+          const code = await invoke(
+            explainCommand,
+            [url, '--token-env', 'TOKEN', '--gateway-log', log, '--log-utc-offset', '0', ...flags],
+            c.io,
+          );
+          assert.equal(code, 1, c.err());
+          assert.doesNotMatch(c.out(), new RegExp(token));
+          const report = JSON.parse(c.out()) as ExplainReport;
+          assert.deepEqual(Object.keys(report).sort(), ['checked', 'gatewayLog', 'request', 'verdict']);
+          assert.deepEqual(report.request, { method: 'GET', url });
+          assert.equal(typeof report.verdict.code, 'string');
+          assert.equal(typeof report.verdict.summary, 'string');
+          assert.ok(['certain', 'likely', 'possible'].includes(report.verdict.confidence));
+          assert.equal(report.verdict.decidedBy, 'gateway');
+          assert.ok(report.verdict.evidence.every((e) => e.source && e.text));
+          assert.ok(report.verdict.evidence.some((e) => e.source === 'gateway-log' && /invalid_client/.test(e.text)));
+          assert.deepEqual(report.checked.gateway, {
+            status: 401,
+            challenge: { scheme: 'Bearer', params: { error: 'invalid_token' } },
+          });
+          assert.equal(report.checked.local.state, 'skipped');
+          assert.equal(report.checked.introspection.state, 'skipped');
+          assert.equal(report.gatewayLog?.file, log);
+          assert.deepEqual(
+            report.gatewayLog?.lines.map((l) => [l.level, l.signal]),
+            [['error', 'introspection_client_refused']],
+          );
+        }
+        const wrong = captureIo();
+        assert.equal(await invoke(explainCommand, [url, '--output', 'yaml'], wrong.io), 2);
+        assert.match(explainHelp, /--output json/);
+      });
+
+      it('a log that cannot be read, or a wrong offset, is a configuration error naming it (exit 2)', async () => {
+        const { url } = await loggingGateway();
+        const missing = captureIo();
+        assert.equal(await invoke(explainCommand, [url, '--gateway-log', '/no/such/error.log'], missing.io), 2);
+        assert.match(missing.err(), /Cannot read the gateway log \/no\/such\/error\.log \(--gateway-log\): ENOENT/);
+        const offset = captureIo();
+        assert.equal(
+          await invoke(explainCommand, [url, '--gateway-log', '/x.log', '--log-utc-offset', '1h'], offset.io),
+          2,
+        );
+        assert.match(offset.err(), /--log-utc-offset takes minutes east of UTC/);
+        const alone = captureIo();
+        assert.equal(await invoke(explainCommand, [url, '--log-utc-offset', '60'], alone.io), 2);
+      });
     });
   });
 });

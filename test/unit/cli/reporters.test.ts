@@ -4,6 +4,7 @@ import { toJsonReport } from '../../../src/cli/reporters/json';
 import { toJunit } from '../../../src/cli/reporters/junit';
 import { prettyReporter } from '../../../src/cli/reporters/pretty';
 import { runWithFailedStep as run } from '../../support/failed-step-run';
+import { emptyStepRun } from '../../support/run-scope';
 
 /**
  * Every reporter tells the same story about a run with one failed step: with
@@ -59,5 +60,29 @@ describe('JUnit reporter: a failed step fails the run', () => {
     const xml = toJunit(await run('inner-failed'), 'flow.yaml');
     assert.match(xml, /failures="1"/);
     assert.match(xml, /<failure message="loop\/call#1: status was 401, expected 200/);
+  });
+});
+
+describe("pretty reporter: the gateway's log", () => {
+  it('prints the log lines under the verdict of each refused call, even when the verdict repeats', () => {
+    let text = '';
+    const reporter = prettyReporter((t) => (text += t), styler({ isTTY: false }, {}));
+    const verdict = {
+      code: 'unexplained' as const,
+      summary: 'The gateway says: Reference token could not be introspected.',
+      decidedBy: 'gateway' as const,
+      confidence: 'possible' as const,
+      evidence: [
+        { source: 'gateway' as const, text: 'The gateway answered 401.' },
+        {
+          source: 'gateway-log' as const,
+          text: '[error] response contained an "error" entry with value: "invalid_client"',
+        },
+      ],
+    };
+    for (const id of ['first', 'second'])
+      reporter.onEvent({ type: 'step-end', step: { ...emptyStepRun(id), verdict } });
+    assert.equal(text.match(/gateway log: \[error\] .*invalid_client/g)?.length, 2, text);
+    assert.match(text, /why: same as above/);
   });
 });

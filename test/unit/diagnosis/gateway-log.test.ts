@@ -1,7 +1,19 @@
 import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { linesForRequest, logEvidence, parseGatewayLog, redactLogText } from '../../../src/core/diagnosis/gateway-log';
+import {
+  linesForRequest,
+  logEvidence,
+  parseGatewayLog,
+  readGatewayLogFor,
+  redactLogText,
+  requestWindowOf,
+} from '../../../src/core/diagnosis/gateway-log';
+import type { LogFileReader } from '../../../src/core/diagnosis/gateway-log';
+import { OidcError } from '../../../src/core/errors';
+import { tokenExchange } from '../../support/exchange-fixture';
+import { manualTime } from '../../support/manual-time';
+import { rejection } from '../../support/rejection';
 
 /**
  * The gateway's error log as evidence: lines that real gateways wrote
@@ -59,6 +71,23 @@ describe('gateway log: Apache mod_auth_openidc (lines written by the real module
       logEvidence(live).map((e) => e.signal),
       [],
     );
+  });
+
+  it('on a kept-alive connection without start marks (info level), leaves out the lines older than the request', () => {
+    const line = (time: string, text: string) =>
+      `[Fri Dec 04 ${time} 2026] [auth_openidc:error] [pid 1:tid 2] [client 127.0.0.1:50580] ${text}`;
+    const info = parseGatewayLog(
+      [line('20:31:09.300000', 'the request before: "invalid_client"'), line('20:31:09.350000', 'this one')].join('\n'),
+      { utcOffsetMinutes: 0 },
+    );
+    const lines = linesForRequest(info, { startedAt: at('20:31:09.349'), durationMs: 5, clientPort: 50580 });
+    assert.deepEqual(
+      lines.map((l) => l.message),
+      ['this one'],
+    );
+    // A gateway whose clock runs behind wrote every line "before" the request: the slack still finds them.
+    const behind = linesForRequest(info, { startedAt: at('20:31:09.900'), durationMs: 5, clientPort: 50580 });
+    assert.equal(behind.length, 2);
   });
 
   it('without the port, the path and the time still narrow it down', () => {
@@ -198,5 +227,86 @@ describe("gateway log: Kong (nginx lines as Kong's source writes them) and anyth
   it('masks the secrets the run knows and token-shaped values', () => {
     assert.equal(redactLogText('secret s3cr3t-value sent', ['s3cr3t-value']), 'secret [redacted 12 chars] sent');
     assert.equal(redactLogText('data=token=opaque-token-1234&x=1'), 'data=token=[redacted 17 chars]&x=1');
+  });
+});
+
+describe('gateway log: reading the tail for one request (readGatewayLogFor)', () => {
+  const start = at('20:31:16.300');
+  const line = (port: number, text: string) =>
+    `[Fri Dec 04 20:31:16.310000 2026] [auth_openidc:error] [pid 1:tid 2] [client 127.0.0.1:${port}] ${text}`;
+  /** A file that grows by one chunk each time its size is asked for, as a buffering gateway writes it. */
+  function growingFile(chunks: string[]): LogFileReader & { reads: number } {
+    let text = '';
+    const file = {
+      reads: 0,
+      async size() {
+        if (chunks.length > 0) text += chunks.shift();
+        return Buffer.byteLength(text);
+      },
+      async tail(_path: string, maxBytes: number) {
+        file.reads += 1;
+        return text.slice(-maxBytes);
+      },
+    };
+    return file;
+  }
+  const request = { startedAt: start, durationMs: 20, clientPort: 5001, path: '/orders' };
+
+  it('waits for lines the gateway writes after the answer arrived, then joins only this connection', async () => {
+    const time = manualTime(start + 20);
+    const read = growingFile([
+      line(5002, 'other request'),
+      `\n${line(5001, 'token=s3cr3t-opaque-token invalid_client')}\n`,
+    ]);
+    const found = await readGatewayLogFor('/var/log/gw.log', request, {
+      read,
+      ...time,
+      utcOffsetMinutes: 0,
+      secrets: ['s3cr3t-opaque-token'],
+    });
+    assert.deepEqual(
+      found.lines.map((l) => l.client),
+      ['127.0.0.1:5001'],
+    );
+    assert.equal(found.evidence.length, 1);
+    assert.doesNotMatch(found.evidence[0]!.text, /s3cr3t/);
+    assert.ok(time.slept.reduce((a, b) => a + b, 0) <= 300);
+  });
+
+  it('gives up after the bounded wait with no lines: [] (the log was read, nothing about this request)', async () => {
+    const time = manualTime(start + 20);
+    const found = await readGatewayLogFor('/gw.log', request, {
+      read: growingFile([line(5001, 'a minute later').replace('20:31:16', '20:32:16')]),
+      ...time,
+      utcOffsetMinutes: 0,
+    });
+    assert.deepEqual(found.evidence, []);
+    assert.equal(
+      time.slept.reduce((a, b) => a + b, 0),
+      300,
+    );
+  });
+
+  it('a file that cannot be read is a configuration error naming it and where it was given', async () => {
+    const error = await rejection(
+      readGatewayLogFor('/nope/error.log', request, { where: '--gateway-log', waitMs: 0 }),
+      OidcError,
+    );
+    assert.equal(error.code, 'config.gateway_log_unreadable');
+    assert.match(error.message, /\/nope\/error\.log \(--gateway-log\): ENOENT/);
+  });
+
+  it("takes from an exchange its time, path, client port and Kong's request id", () => {
+    const exchange = tokenExchange({
+      connection: { localAddress: '127.0.0.1', localPort: 40123, remoteAddress: '127.0.0.1', remotePort: 8000 },
+    });
+    exchange.response!.headers.push(['X-Kong-Request-Id', 'abc123abc123']);
+    assert.deepEqual(requestWindowOf(exchange), {
+      startedAt: exchange.startedAt,
+      durationMs: 50,
+      path: '/oauth2/default/v1/token',
+      clientPort: 40123,
+      requestId: 'abc123abc123',
+    });
   });
 });

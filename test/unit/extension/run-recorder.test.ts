@@ -53,8 +53,8 @@ function gatewayCall(status: number, body: string, id = 'gw-1'): HttpExchange {
   });
 }
 
-/** Feeds a small run: token step, then a rejected call with a verdict. */
-function recordRun(callBody = '{"message":"Unauthorized"}'): RunRecorder {
+/** Feeds a small run: token step, then a rejected call with a verdict (and what the gateway's log said). */
+function recordRun(callBody = '{"message":"Unauthorized"}', gatewayLog: string[] = []): RunRecorder {
   const recorder = new RunRecorder({ id: 'run-1', title: 'demo', source: 'test', now: () => T0 + 1000 });
   recorder.onEvent({
     type: 'run-start',
@@ -126,6 +126,7 @@ function recordRun(callBody = '{"message":"Unauthorized"}'): RunRecorder {
         evidence: [
           { source: 'introspection', text: "The IdP's introspection says active: false." },
           { source: 'gateway', text: 'The gateway answered 401.' },
+          ...gatewayLog.map((text) => ({ source: 'gateway-log' as const, text })),
         ],
       },
     }),
@@ -140,6 +141,24 @@ describe('RunRecorder (results view model)', () => {
     assert.doesNotMatch(json, new RegExp(ACCESS_TOKEN.slice(0, 30)));
     assert.doesNotMatch(json, /c2VjcmV0/, 'Basic credentials leaked');
     assert.match(json, /\[redacted \d+ chars\]/);
+  });
+
+  it("hands the gateway's log lines to the gateway's answer, with any token in them masked", () => {
+    const view = recordRun(undefined, [
+      '[error] "error" entry with value: "invalid_client"',
+      `[debug] bearer token: ${ACCESS_TOKEN}`,
+    ]).view();
+    const log = view.steps.find((s) => s.id === 'call')!.answers!.gateway!.log!;
+    assert.equal(log.length, 2);
+    assert.match(log[0]!, /invalid_client/);
+    assert.doesNotMatch(JSON.stringify(view), new RegExp(ACCESS_TOKEN.slice(0, 30)));
+    assert.equal(view.verdict!.evidence.filter((e) => e.source === 'gateway-log').length, 2);
+    assert.equal(
+      recordRun()
+        .view()
+        .steps.find((s) => s.id === 'call')!.answers!.gateway!.log,
+      undefined,
+    );
   });
 
   it('shows a token as header, claims and expiry, without its value', () => {

@@ -61,6 +61,7 @@ describe('settings → the HTTP client of the commands', function () {
       insecureSkipTlsVerify: false,
       redaction: 'allowReveal',
       historySize: 25,
+      gatewayLogs: [],
     });
     const odd = readSettings(
       vsWith({ caFile: '  ', proxy: ' http://p:3128 ', timeoutMs: -5, 'history.size': 10_000, redaction: 'always' }),

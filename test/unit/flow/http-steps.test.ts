@@ -5,6 +5,9 @@ import { runCallStep, runRequestStep } from '../../../src/core/flow/http-steps';
 import type { TemplateContext } from '../../../src/core/flow/step-result';
 import { emptyStepRun, fakeRunScope } from '../../support/run-scope';
 import { FakeHttp } from '../../support/fake-http';
+import type { LogFileReader } from '../../../src/core/diagnosis/gateway-log';
+import type { RunnerDeps } from '../../../src/core/flow/runner';
+import { manualTime } from '../../support/manual-time';
 
 const ROUTES: FlowFile['routes'] = {
   header: { baseUrl: '{{env.gw}}/', path: '/orders', query: { page: 1 } },
@@ -72,6 +75,88 @@ describe('call step', () => {
       ),
       (error: { code?: string }) => error.code === 'flowfile.reference',
     );
+  });
+});
+
+describe("call step: the route's gateway log (routes.<name>.log)", () => {
+  const id = '0123456789abcdef0123456789abcdef';
+  const kongLine = (rid: string, message: string) =>
+    `2026/12/04 20:30:01 [notice] 1#0: *5 [lua] responses.lua:30: [openid-connect] ${message}, client: 127.0.0.1, server: kong, request: "GET /orders HTTP/1.1", host: "gw", request_id: "${rid}"`;
+  const files: Record<string, string> = {
+    '/logs/kong/error.log': [
+      kongLine('ffffffffffffffffffffffffffffffff', 'invalid exp claim (1) was specified for access token'),
+      kongLine(id, 'inactive token'),
+    ].join('\n'),
+  };
+  const readLog: LogFileReader & { asked: string[] } = {
+    asked: [],
+    async size(path) {
+      readLog.asked.push(path);
+      if (!(path in files)) throw Object.assign(new Error('no such file'), { code: 'ENOENT' });
+      return files[path]!.length;
+    },
+    async tail(path) {
+      return files[path]!;
+    },
+  };
+  const routes: FlowFile['routes'] = {
+    kong: {
+      baseUrl: '{{env.gw}}',
+      path: '/orders',
+      gateway: { kind: 'kong' },
+      log: { file: '{{env.logs}}/kong/error.log', utcOffsetMinutes: 0 },
+    },
+    missing: { baseUrl: '{{env.gw}}', path: '/orders', log: { file: '/logs/none.log' } },
+    bare: { baseUrl: '{{env.gw}}', path: '/orders' },
+  };
+  const refusing = () =>
+    new FakeHttp().on(/^https:\/\/gw\.test\/orders/, {
+      status: 401,
+      headers: { 'www-authenticate': 'Bearer error="invalid_token"', 'x-kong-request-id': id },
+    });
+  const call = async (route: string, deps: Partial<RunnerDeps> = {}) => {
+    const run = emptyStepRun();
+    const context = { ...ctx(), env: { gw: 'https://gw.test', logs: '/logs' } };
+    const time = manualTime(Date.UTC(2026, 11, 4, 20, 30, 1));
+    await runCallStep(
+      { id: 'c', type: 'call', route },
+      { ctx: context, routes, http: refusing(), run },
+      fakeRunScope({ clock: time.clock, deps: { readLog, sleep: time.sleep, ...deps } }),
+    );
+    return run;
+  };
+
+  it("puts the lines Kong wrote about this request (its request id) into the verdict as the gateway's words", async () => {
+    const run = await call('kong');
+    const logged = run.verdict!.evidence.filter((e) => e.source === 'gateway-log');
+    assert.deepEqual(
+      logged.map((e) => e.text),
+      ['[notice] inactive token'],
+    );
+    assert.ok(readLog.asked.includes('/logs/kong/error.log'), 'the template in log.file was rendered');
+  });
+
+  it('an unreadable log leaves a note naming it and the verdict without log lines; the call still passes', async () => {
+    const run = await call('missing');
+    assert.equal(run.status, 'passed');
+    assert.ok(run.verdict);
+    assert.ok(!run.verdict.evidence.some((e) => e.source === 'gateway-log'));
+    assert.match(
+      run.notes.join('\n'),
+      /Gateway log not read: Cannot read the gateway log \/logs\/none\.log \(routes\.missing\.log\): ENOENT/,
+    );
+  });
+
+  it("a route without log: takes the shell's (the extension setting's) log for it", async () => {
+    const asked: string[] = [];
+    const run = await call('bare', {
+      gatewayLogFor: (name) => {
+        asked.push(name);
+        return { file: '/logs/kong/error.log', utcOffsetMinutes: 0, where: 'oidcFlow.gatewayLogs' };
+      },
+    });
+    assert.deepEqual(asked, ['bare']);
+    assert.ok(run.verdict!.evidence.some((e) => e.source === 'gateway-log' && /inactive token/.test(e.text)));
   });
 });
 

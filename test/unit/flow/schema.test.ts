@@ -72,4 +72,13 @@ describe('flow file JSON Schema', () => {
       ],
     );
   });
+
+  it("takes a route's gateway log: a file (templates allowed) and an offset in minutes or a template", () => {
+    const withLog = (log: unknown) => ({ version: 1, routes: { r: { baseUrl: 'http://gw', log } } });
+    assert.deepEqual(checkAgainstSchema(withLog({ file: '{{env.logs}}/error.log', utcOffsetMinutes: -300 })), []);
+    assert.deepEqual(checkAgainstSchema(withLog({ file: '/var/log/error.log', utcOffsetMinutes: '{{env.tz}}' })), []);
+    assert.ok(checkAgainstSchema(withLog({ utcOffsetMinutes: 0 })).length > 0, 'file is required');
+    assert.ok(checkAgainstSchema(withLog({ file: '/x', utcOffsetMinutes: 2000 })).length > 0, 'beyond 14 hours');
+    assert.ok(checkAgainstSchema(withLog({ file: '/x', level: 'debug' })).length > 0, 'unknown field');
+  });
 });

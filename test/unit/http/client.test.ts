@@ -74,6 +74,31 @@ describe('http client', () => {
       assert.equal(seen.length, 2);
     });
 
+    it("records each request's connection, a reused one too: the local port is the one the server saw", async () => {
+      const seenPorts: number[] = [];
+      const server = await serve(
+        httpServer((req, res) => {
+          seenPorts.push(req.socket.remotePort!);
+          // The third request asks for a fresh connection afterwards.
+          if (req.url === '/close') res.setHeader('connection', 'close');
+          res.end('hi');
+        }),
+      );
+      const http = client();
+      const first = await http.send({ method: 'GET', url: `${server.url}/a` });
+      const second = await http.send({ method: 'GET', url: `${server.url}/close` });
+      const third = await http.send({ method: 'GET', url: `${server.url}/b` });
+      const ports = [first, second, third].map((r) => r.exchange.connection?.localPort);
+      assert.deepEqual(ports, seenPorts);
+      assert.equal(ports[0], ports[1], 'the kept-alive connection carried the second request');
+      assert.notEqual(ports[2], ports[1], 'a new connection after the server closed it');
+      assert.equal(second.exchange.timings.connect, undefined);
+      assert.deepEqual(
+        { ...first.exchange.connection, localPort: 0 },
+        { localAddress: '127.0.0.1', localPort: 0, remoteAddress: '127.0.0.1', remotePort: server.port },
+      );
+    });
+
     it('has no dns phase for an IP literal and no tls phase for plain http', async () => {
       const server = await serve(httpServer((_req, res) => res.end('hi')));
       const response = await client().send({ method: 'GET', url: `${server.url}/` });

@@ -100,4 +100,13 @@ describe('toHar', () => {
     const [entry] = toHar([tokenExchange()], { reveal: true }).log.entries;
     assert.match(entry?.response.content.text ?? '', /eyJraWQiOiJrMSJ9/);
   });
+
+  it('names the connection: the server address and the client port (serverIPAddress, connection)', () => {
+    const connection = { localAddress: '127.0.0.1', localPort: 51234, remoteAddress: '127.0.0.1', remotePort: 8443 };
+    const [entry] = toHar([tokenExchange({ connection })]).log.entries;
+    assert.equal(entry?.serverIPAddress, '127.0.0.1');
+    assert.equal(entry?.connection, '51234');
+    const [none] = toHar([tokenExchange()]).log.entries;
+    assert.equal(none?.connection, undefined);
+  });
 });

@@ -41,6 +41,8 @@ export interface RunOptions {
   /** Ends the run (status failed) instead of leaving it running. */
   finished?: boolean;
   rerun?: boolean;
+  /** Lines the gateway's error log said about the call (verdict evidence with source gateway-log). */
+  gatewayLog?: string[];
 }
 
 /**
@@ -186,6 +188,7 @@ export function recordFlowRun(options: RunOptions = {}): RunRecorder {
         evidence: [
           { source: 'introspection', text: "The IdP's introspection says active: false." },
           { source: 'gateway', text: 'The gateway answered 401.' },
+          ...(options.gatewayLog ?? []).map((text) => ({ source: 'gateway-log' as const, text })),
         ],
       },
     }),

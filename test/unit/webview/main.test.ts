@@ -127,6 +127,23 @@ describe('webview: main script end to end', () => {
       assert.deepEqual(v.states.at(-1), { runId: RUN_ID });
     });
 
+    it("sets the gateway's log lines apart in the verdict card and the gateway's answer, as text", async () => {
+      const v = await load();
+      const line = '[error] oidc_introspect: "invalid_client" <img src=x onerror=alert(1)>';
+      showRun(v, recordFlowRun({ finished: true, gatewayLog: [line] }).view());
+      const verdict = v.root.querySelector('section.verdict')!;
+      const logged = verdict.querySelector('.evidence li.gateway-log')!;
+      assert.equal(logged.querySelector('.badge')!.textContent, 'gateway log');
+      assert.equal(logged.querySelector('code')!.textContent, line);
+      assert.match(logged.getAttribute('title')!, /the gateway's own words/i);
+      const gatewayCard = [...verdict.querySelectorAll('.answers .answer')].at(-1)!;
+      assert.deepEqual(
+        [...gatewayCard.querySelectorAll('.gateway-log li')].map((li) => li.textContent),
+        [line],
+      );
+      assert.equal(v.root.querySelectorAll('img').length, 0, 'markup in a log line stays text');
+    });
+
     it('shows the empty page and forgets the run id', async () => {
       const v = await load();
       showRun(v, runViewOf());

@@ -179,6 +179,24 @@ describe('webview: token and the three answers', () => {
       assert.match(cards[2]!.textContent!, /401/);
     });
 
+    it("shows the gateway's log lines under its answer, only when a log was read", () => {
+      const node = renderAnswers({
+        gateway: { ok: false, text: 'The gateway answered 401.', log: ['[error] invalid_client', '<b>x</b>'] },
+      });
+      const log = node.querySelector('.answer:last-child .gateway-log')!;
+      assert.equal(log.getAttribute('role'), 'group');
+      assert.match(log.textContent!, /in the gateway's own words/);
+      assert.deepEqual(
+        [...log.querySelectorAll('li')].map((li) => li.textContent),
+        ['[error] invalid_client', '<b>x</b>'],
+      );
+      assert.equal(node.querySelectorAll('b').length, 0);
+      assert.equal(
+        renderAnswers({ gateway: { ok: false, text: 'The gateway answered 401.' } }).querySelector('.gateway-log'),
+        null,
+      );
+    });
+
     it('says which answers were not asked', () => {
       const cards = [
         ...renderAnswers({ gateway: { ok: true, text: 'The gateway answered 200.' } }).querySelectorAll('.answer'),
