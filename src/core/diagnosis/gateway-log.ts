@@ -253,6 +253,11 @@ const SIGNALS: Array<[RegExp, GatewayLogSignal]> = [
   [/loading jwks from .* failed|no keys found/, 'jwks_failed'],
 ];
 
+/** The signal a gateway's message carries (a log line, or the reason Kong appends to its body with display_errors). */
+export function logSignal(message: string): GatewayLogSignal | undefined {
+  return SIGNALS.find(([pattern]) => pattern.test(message))?.[1];
+}
+
 // A JWT, or the value of a token-bearing pair, anywhere in a line: masked even when the log truncated it.
 const TOKEN_SHAPES =
   /eyJ[\w-]{4,}\.[\w-]*(?:\.[\w-]*)?|(\b(?:token|access_token|bearer token|client_secret|OIDC_access_token)(?:=|: ))([^\s,&"]{4,})/gi;
@@ -272,7 +277,7 @@ export function redactLogText(text: string, secrets: readonly string[] = []): st
 export function logEvidence(lines: readonly GatewayLogLine[], secrets: readonly string[] = []): LogEvidence[] {
   const out: LogEvidence[] = [];
   for (const line of lines) {
-    const signal = SIGNALS.find(([pattern]) => pattern.test(line.message))?.[1];
+    const signal = logSignal(line.message);
     const aboutRequest =
       line.format === 'plain' || line.client !== undefined || line.path !== undefined || line.requestId !== undefined;
     const quiet = line.level !== undefined && /^(debug|trace\d*|info)$/.test(line.level);

@@ -23,7 +23,7 @@ export interface CallDiagnosisOptions {
   token?: string;
   /** Where the route puts the token. */
   placement?: TokenPlacement;
-  gateway?: Pick<GatewayConfig, 'kind' | 'config'>;
+  gateway?: Pick<GatewayConfig, 'kind' | 'config' | 'plugin'>;
   /** The step's recording client: diagnosis calls show on its timeline. */
   http: HttpClient;
   /** Receives the local JWT checks. */
@@ -44,7 +44,9 @@ export async function diagnoseCall(options: CallDiagnosisOptions, scope: RunScop
       tokenLocation: token ? placement.in : 'none',
       authorizationScheme: token && placement.in === 'header' ? placement.scheme : undefined,
     },
-    gatewayKind: gateway?.kind === 'kong' || gateway?.kind === 'apache' ? gateway.kind : 'other',
+    // No gateway described: leave the kind open, so the answer's own headers (X-Kong-*) can pick the profile.
+    gatewayKind: gateway?.kind,
+    ...(gateway?.kind === 'kong' && gateway.plugin === 'jwt' ? { gatewayProfile: 'kong-jwt' as const } : {}),
     kongConfig: gateway?.kind === 'kong' ? (gateway.config as DiagnosisInput['kongConfig']) : undefined,
   };
   if (token) {

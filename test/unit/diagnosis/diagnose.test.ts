@@ -133,15 +133,28 @@ describe('diagnose: why the gateway said 401/403', () => {
     assert.match(v.fix!, /client_id\/client_secret/);
   });
 
-  it('wrong issuer, calling out a trailing slash', () => {
+  it('a trailing-slash-only difference between iss and issuer is no mismatch for Kong', () => {
     const v = diagnose(
       input({
         token: { kind: 'jwt', payload: okta },
         kongConfig: { issuer: 'https://example.okta.com/oauth2/default/' },
       }),
     );
+    assert.notEqual(v.code, 'issuer_mismatch');
+  });
+
+  it('wrong issuer on Apache, calling out a trailing slash', () => {
+    const v = diagnose(
+      input({
+        gateway: { status: 401, headers: { 'www-authenticate': 'Bearer error="invalid_token"' } },
+        gatewayKind: 'apache',
+        token: { kind: 'jwt', payload: okta },
+        kongConfig: { issuer: 'https://example.okta.com/oauth2/default/', auth_methods: ['bearer'] },
+      }),
+    );
     assert.equal(v.code, 'issuer_mismatch');
     assert.match(v.summary, /trailing slash/);
+    assert.match(v.fix!, /OIDCOAuthVerifyJwksUri/);
   });
 
   it('issuer given as a discovery URL matches its issuer', () => {
