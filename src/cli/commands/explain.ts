@@ -6,11 +6,12 @@ import { systemClock } from '../../core/clock';
 import { asOidcError, OidcError } from '../../core/errors';
 import type { ErrorCode } from '../../core/errors';
 import { diagnose } from '../../core/diagnosis/diagnose';
-import type { DiagnosisInput, Verdict } from '../../core/diagnosis/diagnose';
+import type { DiagnosisInput, Expectations, Verdict } from '../../core/diagnosis/diagnose';
 import { parseWwwAuthenticate } from '../../core/diagnosis/www-authenticate';
 import type { KongOidcConfig } from '../../core/gateway/kong-oidc-config';
 import { headerValue } from '../../core/http/headers';
 import { classifyToken, decodeJwt } from '../../core/jwt/decode';
+import { notATokenReason } from '../../core/jwt/token-shape';
 import type { DecodedJwt } from '../../core/jwt/decode';
 import { formatLocal, formatRelative } from '../../core/jwt/time-format';
 import { verifyJwt } from '../../core/jwt/verify';
@@ -33,6 +34,7 @@ import { readTokenArgument } from '../token-input';
 
 export const explainHelp = `Usage: oidc-flow explain <url> [--token-env NAME | --token-stdin] [--method M] [--header "Name: value"]...
                          [--kong-config FILE] [--check-accepted] [<IdP options>]
+                         [--audience AUD]... [--scope S]... [--claim NAME=VALUE]...
 
 Calls a gateway route with the token and explains its answer. When the gateway
 refuses, the token is also checked locally against the IdP's keys and
@@ -49,6 +51,10 @@ Options:
                      object with "config" is accepted), so route rules can be explained
   --check-accepted   also check a token the gateway accepted (finds revoked tokens a
                      caching gateway still lets through)
+  --audience AUD     the audience the API expects (repeatable: any one will do)
+  --scope S          a scope the API requires (repeatable: all are needed)
+  --claim NAME=VALUE a claim the API requires (repeatable), for rules that refuse
+                     without a WWW-Authenticate challenge
 
 Checking the token needs the IdP options below; introspecting it also needs
 --client-id and its secret. The transport options apply to the gateway call too.
@@ -263,6 +269,23 @@ export function parseKongConfig(text: string, fileName: string): KongOidcConfig 
   return value as KongOidcConfig;
 }
 
+/** --audience, --scope and --claim as the diagnosis's expectations; undefined when none is given. */
+export function parseExpectations(
+  audience: readonly string[] | undefined,
+  scopes: readonly string[] | undefined,
+  claims: readonly string[] | undefined,
+): Expectations | undefined {
+  const out: Expectations = {};
+  if (audience?.length) out.audience = [...audience];
+  if (scopes?.length) out.scopes = scopes.flatMap((scope) => scope.split(/\s+/).filter(Boolean));
+  for (const item of claims ?? []) {
+    const at = item.indexOf('=');
+    if (at <= 0) throw new UsageError(`--claim takes NAME=VALUE, got "${item}".`);
+    out.claims = { ...out.claims, [item.slice(0, at).trim()]: item.slice(at + 1).trim() };
+  }
+  return Object.keys(out).length ? out : undefined;
+}
+
 function gatewayKind(
   config: KongOidcConfig | undefined,
   headers: Record<string, string>,
@@ -331,8 +354,12 @@ export async function explainCommand(args: string[], io: CliIo): Promise<number>
       header: { type: 'string', multiple: true },
       'kong-config': { type: 'string' },
       'check-accepted': { type: 'boolean' },
+      audience: { type: 'string', multiple: true },
+      scope: { type: 'string', multiple: true },
+      claim: { type: 'string', multiple: true },
     },
   });
+  const expected = parseExpectations(values.audience, values.scope, values.claim);
   const [target, ...rest] = positionals;
   if (!target)
     throw new UsageError('Name the route to call: oidc-flow explain https://gateway.example/orders --token-env TOKEN.');
@@ -415,6 +442,7 @@ export async function explainCommand(args: string[], io: CliIo): Promise<number>
       request: { tokenLocation: token ? 'header' : 'none', authorizationScheme: token ? 'Bearer' : undefined },
       gatewayKind: gatewayKind(kongConfig, response.headers),
       kongConfig,
+      ...(expected ? { expected } : {}),
     };
     let local: LocalCheck = {
       state: 'skipped',
@@ -437,6 +465,8 @@ export async function explainCommand(args: string[], io: CliIo): Promise<number>
       input.token = decoded
         ? { kind: 'jwt', header: decoded.header, payload: decoded.payload }
         : { kind: kind === 'jwe' ? 'jwe' : 'opaque' };
+      const malformed = notATokenReason(token);
+      if (malformed) input.token.malformed = malformed;
       if (accepted && !values['check-accepted']) {
         local = {
           state: 'skipped',
@@ -462,8 +492,10 @@ export async function explainCommand(args: string[], io: CliIo): Promise<number>
           idpAnswer = checked.idp;
           if (checked.verification) input.token.verification = checked.verification;
           // diagnose() itself ignores the IdP's claims on routes that do not introspect the token.
-          if (checked.idp.state === 'answered')
+          if (checked.idp.state === 'answered') {
             input.introspection = { active: checked.idp.active, claims: checked.idp.claims };
+            input.introspectedBy = { clientId: idp.ctx.client.clientId, issuer: idp.ctx.metadata.issuer };
+          }
           if (checked.idp.state === 'error')
             input.introspection = { error: { code: checked.idp.code, message: checked.idp.message } };
         }

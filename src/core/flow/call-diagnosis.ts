@@ -10,7 +10,7 @@ import type { KongOidcConfig } from '../gateway/kong-oidc-config';
 import { lintKongOidc } from '../gateway/lint';
 import type { LintContext, LintFinding } from '../gateway/lint';
 import type { HttpClient, HttpResponse } from '../http/types';
-import { classifyToken, decodeJwt, verifyJwt } from '../jwt';
+import { classifyToken, decodeJwt, notATokenReason, verifyJwt } from '../jwt';
 import { introspect, withHttpOptions } from '../oauth';
 import type { GatewayConfig, TokenPlacement } from './file-format';
 import type { RunScope } from './run-scope';
@@ -51,14 +51,15 @@ export async function diagnoseCall(options: CallDiagnosisOptions, scope: RunScop
   };
   if (token) {
     const kind = classifyToken(token);
-    input.token = { kind };
+    const malformed = notATokenReason(token);
+    input.token = { kind, ...(malformed ? { malformed } : {}) };
     if (kind === 'jwt') {
       try {
         const decoded = decodeJwt(token);
         input.token.header = decoded.header;
         input.token.payload = decoded.payload;
       } catch {
-        input.token = { kind: 'opaque' };
+        input.token = { kind: 'opaque', ...(malformed ? { malformed } : {}) };
       }
     }
     const idpName = scope.tokenOrigin.get(token);
@@ -88,6 +89,7 @@ export async function diagnoseCall(options: CallDiagnosisOptions, scope: RunScop
               {},
             );
             input.introspection = { active: answer.active, claims: answer.claims };
+            input.introspectedBy = { clientId: idp.ctx.client.clientId, issuer: idp.ctx.metadata.issuer };
             scope.lastIntrospection.set(token, { active: answer.active, claims: answer.claims });
           } catch (error) {
             const e = asOidcError(error);
