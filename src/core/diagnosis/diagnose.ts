@@ -234,7 +234,9 @@ const FIX = {
 /** Which evidence would settle an unexplained verdict, worded for this gateway. */
 function missingEvidence(input: DiagnosisInput, profile: GatewayProfile): string | undefined {
   const needs: string[] = [];
-  if (input.gatewayLog === undefined) needs.push(profile.fix.moreEvidence);
+  // A reason already in the body needs no display_errors; the log may still say more.
+  if (input.gatewayLog === undefined && !profile.bodyReason(input.gateway.status, input.gateway.body))
+    needs.push(profile.fix.moreEvidence);
   if (!input.kongConfig)
     needs.push(
       profile.language === 'apache'
@@ -616,14 +618,22 @@ export function diagnose(input: DiagnosisInput): Verdict {
       );
 
     const checksExpiry = profile.checksExpiry(input.kongConfig);
+    const gatewaySaysExpired = said.has('token_expired') || (jwtReason !== undefined && /^exp:/.test(jwtReason));
+    if (gatewaySaysExpired && exp !== undefined && !expiredBeyondLeeway) {
+      return verdict(
+        'clock_skew',
+        `The gateway says the token expired (${said.has('token_expired') ? quote('token_expired') : `"${jwtReason}"`}), but by this machine's clock it expires at ${timeText(exp, input.now)}: the gateway's clock is ahead.`,
+        profile.fix.clock,
+      );
+    }
     const expired =
-      said.has('token_expired') ||
-      (jwtReason !== undefined && /^exp:/.test(jwtReason)) ||
-      (checksExpiry && (verificationFailure(input, 'jwt.expired') || expiredBeyondLeeway));
-    if (expired && exp !== undefined) {
+      gatewaySaysExpired || (checksExpiry && (verificationFailure(input, 'jwt.expired') || expiredBeyondLeeway));
+    if (expired) {
       return verdict(
         'token_expired',
-        `The token expired at ${timeText(exp, input.now)}${leeway ? ` (gateway leeway ${leeway} s)` : ''}${said.has('token_expired') ? ` (the gateway says ${quote('token_expired')})` : ''}.`,
+        exp !== undefined
+          ? `The token expired at ${timeText(exp, input.now)}${leeway ? ` (gateway leeway ${leeway} s)` : ''}.`
+          : `The gateway says the token expired: ${said.has('token_expired') ? quote('token_expired') : `"${jwtReason}"`}.`,
         FIX.expired,
       );
     }
