@@ -128,6 +128,8 @@ function fromUpstream(input: DiagnosisInput, profile: GatewayProfile, challenges
   const by = profile.answeredBy(h);
   if (by !== undefined) return by === 'upstream';
   if (challenges.some((c) => /^(bearer|dpop)$/i.test(c.scheme))) return false;
+  // mod_auth_openidc answers every 401 of its own with a Bearer challenge: a bare 401 behind it is the upstream's.
+  if (profile.language === 'apache' && input.gateway.status === 401) return true;
   const echoed = headerValue(h, 'x-sandbox-upstream');
   return echoed !== undefined;
 }
@@ -386,7 +388,12 @@ export function diagnose(input: DiagnosisInput): Verdict {
         );
       }
     }
-    const expected = input.expected;
+    // The caller's expectations, plus the claim rules the route's configuration holds (Apache's "Require claim").
+    const configured = config?.required_claims;
+    const expected: Expectations | undefined =
+      configured && typeof configured === 'object'
+        ? { ...input.expected, claims: { ...(configured as Record<string, string>), ...input.expected?.claims } }
+        : input.expected;
     if (!expected) return undefined;
     if (expected.audience?.length) {
       const aud = claimValues(authzClaims, ['aud']);
@@ -724,6 +731,21 @@ export function diagnose(input: DiagnosisInput): Verdict {
           profile.fix.issuerConfig,
         );
       }
+    } else if (
+      iss &&
+      profile.id === 'kong-openid-connect' &&
+      bearer?.params.realm &&
+      bearer.params.realm !== 'kong' &&
+      /^https?:\/\//.test(iss) &&
+      new URL(iss).host !== bearer.params.realm
+    ) {
+      // Kong's realm is the host of the issuer it trusts (or "kong" when it has none).
+      return verdict(
+        'issuer_mismatch',
+        `Kong's realm is ${bearer.params.realm}, the host of the issuer it trusts, but the token's iss is ${iss}: the token comes from another authorization server.`,
+        profile.fix.issuerConfig,
+        'likely',
+      );
     } else if (issMismatch || said.has('issuer_not_allowed')) {
       return verdict(
         'issuer_mismatch',

@@ -863,6 +863,52 @@ describe('diagnose: why the gateway said 401/403', () => {
     assert.match(v.summary, /tenant to be acme.*"globex"/);
   });
 
+  it("Apache's Require claim read from its configuration: a 403 with no challenge names the claim and its value", () => {
+    const v = diagnose(
+      input({
+        gateway: { status: 403, headers: {} },
+        gatewayKind: 'apache',
+        token: { kind: 'opaque' },
+        introspection: { active: true, claims: { active: true, tenant: 'globex' } },
+        kongConfig: {
+          auth_methods: ['introspection'],
+          introspection_endpoint: 'https://idp/i',
+          required_claims: { tenant: 'acme' },
+        },
+      }),
+    );
+    assert.equal(v.code, 'claim_mismatch');
+    assert.match(v.summary, /tenant to be acme.*"globex"/);
+  });
+
+  it("Kong's realm names the issuer's host: a token from another host is from another authorization server", () => {
+    const v = diagnose(
+      input({
+        gateway: {
+          status: 401,
+          headers: {
+            'www-authenticate': 'Bearer realm="idp.example.com", error="invalid_token"',
+            'x-kong-response-latency': '1',
+          },
+        },
+        token: { kind: 'jwt', payload: okta },
+      }),
+    );
+    assert.equal(v.code, 'issuer_mismatch');
+    assert.match(v.summary, /realm is idp\.example\.com.*iss is https:\/\/example\.okta\.com/);
+  });
+
+  it("a bare 401 behind mod_auth_openidc (which always challenges with Bearer) is the upstream's", () => {
+    const v = diagnose(
+      input({
+        gateway: { status: 401, headers: { 'content-type': 'application/json' }, body: '{"error":"no session"}' },
+        gatewayKind: 'apache',
+        token: { kind: 'jwt', payload: okta },
+      }),
+    );
+    assert.equal(v.code, 'upstream_rejected');
+  });
+
   it('a 403 with no challenge and the expected audience: the audience that fails, with its value', () => {
     const v = diagnose(
       input({
