@@ -229,6 +229,8 @@ const FIX = {
     "Load the route's plugin configuration (Kong Admin API, Konnect or decK) so the check can be explained.",
   redirect:
     'Send the access token ("Authorization: Bearer <token>"); to get a 401 instead of a login page for API calls, list only the methods the route needs in auth_methods (e.g. ["bearer"] or ["introspection"]).',
+  redirectNeutral:
+    'Send the access token ("Authorization: Bearer <token>"); for API calls, protect the route as a resource server (bearer tokens) rather than with a browser login.',
   anonymous:
     'Remove anonymous from the plugin if failed checks must be refused, or make the upstream refuse the anonymous consumer.',
 } as const;
@@ -431,8 +433,8 @@ export function diagnose(input: DiagnosisInput): Verdict {
     if (/authorize|response_type=/.test(location))
       return verdict(
         'redirected_to_login',
-        `The gateway did not accept the request: it redirected it (${status}) to the IdP's login at ${location.split('?')[0]}, as Kong does with the default auth_methods (authorization_code among them) when it finds no usable token.`,
-        FIX.redirect,
+        `The gateway did not accept the request: it redirected it (${status}) to the IdP's login at ${location.split('?')[0]}, ${profile.language === 'kong' ? 'as Kong does with the default auth_methods (authorization_code among them)' : 'a browser login flow'} when it finds no usable token.`,
+        profile.language === 'kong' ? FIX.redirect : FIX.redirectNeutral,
       );
   }
 
