@@ -125,6 +125,8 @@ function timeText(epochSeconds: number, now: number): string {
 /** True when the response was produced by the upstream service rather than the gateway itself. */
 function fromUpstream(input: DiagnosisInput, profile: GatewayProfile, challenges: AuthChallenge[]): boolean {
   const h = input.gateway.headers;
+  // The gateway's own log saying it accepted the token settles a 401: the refusal came from behind it.
+  if (input.gateway.status === 401 && input.gatewayLog?.some((line) => line.signal === 'token_accepted')) return true;
   const by = profile.answeredBy(h);
   if (by !== undefined) return by === 'upstream';
   if (challenges.some((c) => /^(bearer|dpop)$/i.test(c.scheme))) return false;
@@ -513,11 +515,12 @@ export function diagnose(input: DiagnosisInput): Verdict {
   }
 
   if ((status === 401 || status === 403) && fromUpstream(input, profile, challenges)) {
+    const logged = input.gatewayLog?.find((line) => line.signal === 'token_accepted');
     return verdict(
       'upstream_rejected',
-      `The ${status} came from the upstream service behind the gateway, not from the gateway's token check: the gateway let the request through.`,
+      `The ${status} came from the upstream service behind the gateway, not from the gateway's token check: the gateway let the request through${logged ? ` (its log says "${logged.text}")` : ''}.`,
       profile.language === 'kong' ? FIX.upstream : FIX.upstreamNeutral,
-      'likely',
+      logged ? 'certain' : 'likely',
       'upstream',
     );
   }

@@ -208,7 +208,8 @@ export type GatewayLogSignal =
   | 'claim_forbidden'
   | 'consumer_not_found'
   | 'discovery_failed'
-  | 'jwks_failed';
+  | 'jwks_failed'
+  | 'token_accepted';
 
 export interface LogEvidence {
   signal?: GatewayLogSignal;
@@ -251,6 +252,8 @@ const SIGNALS: Array<[RegExp, GatewayLogSignal]> = [
   [/kong consumer was not found/, 'consumer_not_found'],
   [/using discovery failed|discovery information could not be loaded|rediscovery failed/, 'discovery_failed'],
   [/loading jwks from .* failed|no keys found/, 'jwks_failed'],
+  // mod_auth_openidc (debug) once it has accepted the token: whatever refused the request came after it.
+  [/oidc_oauth_set_request_user: set user to/, 'token_accepted'],
 ];
 
 /** The signal a gateway's message carries (a log line, or the reason Kong appends to its body with display_errors). */

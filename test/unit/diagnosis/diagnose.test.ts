@@ -898,6 +898,30 @@ describe('diagnose: why the gateway said 401/403', () => {
     assert.match(v.summary, /realm is idp\.example\.com.*iss is https:\/\/example\.okta\.com/);
   });
 
+  it("a 401 with the upstream's own Bearer challenge, the gateway's log saying it accepted the token: the upstream's", () => {
+    const v = diagnose(
+      input({
+        gateway: {
+          status: 401,
+          headers: { 'www-authenticate': 'Bearer realm="orders-api"' },
+          body: 'token not for us',
+        },
+        gatewayKind: 'other',
+        token: { kind: 'jwt', payload: okta },
+        gatewayLog: [
+          {
+            level: 'debug',
+            text: 'oidc_oauth_set_request_user: set user to "cc-basic" based on claim: "client_id"',
+            signal: 'token_accepted',
+          },
+        ],
+      }),
+    );
+    assert.equal(v.code, 'upstream_rejected');
+    assert.equal(v.confidence, 'certain');
+    assert.match(v.summary, /its log says "oidc_oauth_set_request_user: set user to/);
+  });
+
   it("a bare 401 behind mod_auth_openidc (which always challenges with Bearer) is the upstream's", () => {
     const v = diagnose(
       input({
