@@ -9,6 +9,7 @@ import { diagnose } from '../../core/diagnosis/diagnose';
 import type { DiagnosisInput, Expectations, Verdict } from '../../core/diagnosis/diagnose';
 import { parseWwwAuthenticate } from '../../core/diagnosis/www-authenticate';
 import type { KongOidcConfig } from '../../core/gateway/kong-oidc-config';
+import { looksLikeKong } from '../../core/gateway/profiles';
 import { headerValue } from '../../core/http/headers';
 import { classifyToken, decodeJwt } from '../../core/jwt/decode';
 import { notATokenReason } from '../../core/jwt/token-shape';
@@ -290,9 +291,9 @@ function gatewayKind(
   config: KongOidcConfig | undefined,
   headers: Record<string, string>,
 ): DiagnosisInput['gatewayKind'] {
-  if (config) return 'kong';
-  if (/kong/i.test(headerValue(headers, 'server') ?? '') || Object.keys(headers).some((k) => /^x-kong-/i.test(k)))
-    return 'kong';
+  if (config || looksLikeKong(headers)) return 'kong';
+  // Apache's Server header picks the mod_auth_openidc profile, so fixes come as its directives.
+  if (/^apache\b/i.test(headerValue(headers, 'server') ?? '')) return 'apache';
   return 'other';
 }
 
