@@ -23,7 +23,7 @@ export interface CallDiagnosisOptions {
   token?: string;
   /** Where the route puts the token. */
   placement?: TokenPlacement;
-  gateway?: Pick<GatewayConfig, 'kind' | 'config' | 'plugin'>;
+  gateway?: Pick<GatewayConfig, 'kind' | 'config' | 'plugin' | 'expected'>;
   /** The step's recording client: diagnosis calls show on its timeline. */
   http: HttpClient;
   /** Receives the local JWT checks. */
@@ -47,6 +47,7 @@ export async function diagnoseCall(options: CallDiagnosisOptions, scope: RunScop
     // No gateway described: leave the kind open, so the answer's own headers (X-Kong-*) can pick the profile.
     gatewayKind: gateway?.kind,
     ...(gateway?.kind === 'kong' && gateway.plugin === 'jwt' ? { gatewayProfile: 'kong-jwt' as const } : {}),
+    ...(gateway?.expected ? { expected: gateway.expected } : {}),
     kongConfig: gateway?.kind === 'kong' ? (gateway.config as DiagnosisInput['kongConfig']) : undefined,
   };
   if (token) {
