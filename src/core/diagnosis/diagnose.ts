@@ -1,6 +1,7 @@
 import { claimValues, missingRequired, withKongDefaults } from '../gateway/kong-oidc-config';
 import type { EffectiveKongOidcConfig, KongOidcConfig } from '../gateway/kong-oidc-config';
 import type { ErrorCode } from '../errors';
+import { adaptFindingForApache } from '../gateway/apache-conf';
 import { lintKongOidc } from '../gateway/lint';
 import { selectProfile } from '../gateway/profiles';
 import type { GatewayProfile, GatewayProfileId } from '../gateway/profiles';
@@ -310,15 +311,17 @@ export function diagnose(input: DiagnosisInput): Verdict {
   for (const check of input.token?.verification?.checks ?? []) {
     if (!check.ok) evidence.push({ source: 'jwt-check', text: check.message });
   }
-  if (input.kongConfig && profile.id === 'kong-openid-connect') {
+  if (input.kongConfig && (profile.id === 'kong-openid-connect' || profile.language === 'apache')) {
     // The route's config lint, checked against this very token, is evidence too; the findings that
     // hold for any request (TLS verification, default auth methods, query tokens) would only be noise here.
     const generic = new Set(['ssl-verify-off', 'auth-methods-default', 'token-in-query']);
     const token = input.token?.payload ? { kind: input.token.kind, claims: input.token.payload } : undefined;
     // The config here is a description (a flow file, --kong-config): what it leaves out is unknown, not Kong's default.
     for (const finding of lintKongOidc(input.kongConfig, { token, partial: true })) {
-      if (!generic.has(finding.rule) && finding.severity !== 'info')
-        evidence.push({ source: 'config', text: `${finding.field}: ${finding.message}` });
+      if (generic.has(finding.rule) || finding.severity === 'info') continue;
+      // An Apache route's findings speak its directives, never Kong's fields.
+      const worded = profile.language === 'apache' ? adaptFindingForApache(finding) : finding;
+      evidence.push({ source: 'config', text: `${worded.field}: ${worded.message}` });
     }
   }
 

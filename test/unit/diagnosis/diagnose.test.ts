@@ -575,6 +575,24 @@ describe('diagnose: why the gateway said 401/403', () => {
     assert.doesNotMatch(v.fix!, /display_errors|Kong/);
   });
 
+  it("an Apache route's configuration findings are evidence in its directives' names", () => {
+    const v = diagnose(
+      input({
+        gateway: { status: 401, headers: APACHE_401 },
+        gatewayKind: 'apache',
+        token: { kind: 'opaque' },
+        introspection: { active: true, claims: {} },
+        kongConfig: { auth_methods: ['introspection'], introspection_endpoint: 'https://idp/i', client_id: [] },
+      }),
+    );
+    const config = v.evidence.filter((e) => e.source === 'config');
+    assert.ok(
+      config.some((e) => /^OIDCOAuthClientID: /.test(e.text)),
+      JSON.stringify(config),
+    );
+    assert.ok(!config.some((e) => /config\./.test(e.text)), JSON.stringify(config));
+  });
+
   it('revocation advice on an Apache route names OIDCOAuthTokenIntrospectionInterval', () => {
     const v = diagnose(
       input({
