@@ -847,7 +847,13 @@ export function diagnose(input: DiagnosisInput): Verdict {
       return verdict('consumer_not_found', SUMMARY.consumer, profile.fix.consumer, 'likely');
     }
     if (bearer?.params.error === 'insufficient_scope') {
-      if (profile.id === 'kong-openid-connect' && !config)
+      // A description that names neither a requirement nor a consumer mapping cannot tell them apart either.
+      const describes =
+        config &&
+        [config.scopes_required, config.audience_required, config.groups_required, config.roles_required].some(
+          (list) => Array.isArray(list) && list.length > 0,
+        );
+      if (profile.id === 'kong-openid-connect' && !describes)
         return verdict('scope_or_consumer', SUMMARY.scopeOrConsumer, FIX.scopeOrConsumer, 'possible');
       return verdict(
         'scope_missing',

@@ -634,6 +634,17 @@ describe('diagnose: why the gateway said 401/403', () => {
     assert.match(v.summary, /consumer/);
   });
 
+  it("Kong's 403 with a configuration that names no requirement and no consumer mapping: still either", () => {
+    const v = diagnose(
+      input({
+        gateway: { status: 403, headers: KONG_403 },
+        token: { kind: 'jwt', payload: okta },
+        kongConfig: { auth_methods: ['bearer'] },
+      }),
+    );
+    assert.equal(v.code, 'scope_or_consumer');
+  });
+
   it("Kong 3.14's consumer_claims (a list of claim paths) decide a consumer-not-found 403", () => {
     const v = diagnose(
       input({
