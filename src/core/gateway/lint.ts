@@ -113,7 +113,11 @@ export function lintKongOidc(raw: KongOidcConfig, context: LintContext = {}): Li
   const known = (...fields: string[]) => !context.partial || fields.some((field) => raw[field] !== undefined);
   // Kong checks the *_required claims and maps consumers in the introspection answer first, then in the JWT;
   // whether there is an introspection answer is the profile's one introspects().
-  const verifiesJwtLocally = methods.includes('bearer') && !c.introspect_jwt_tokens && context.token?.kind !== 'opaque';
+  // A JWT that verifies locally and is not introspected: the scopes Kong reads are the JWT's own.
+  const verifiesJwtLocally =
+    methods.includes('bearer') &&
+    context.token?.kind !== 'opaque' &&
+    !kongOpenidConnect.introspects({ kind: 'jwt', verifiesLocally: true }, raw);
   const introspectsToken = kongOpenidConnect.introspects(context.token && { kind: context.token.kind }, raw);
   // A JWT's claims do not say what the introspection answer (read first) holds: a claim missing from them is unknown, not absent.
   const claimOf = (path: readonly string[]) => {
