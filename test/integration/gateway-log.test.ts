@@ -1,6 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { createHttpClient } from '../../src/core/http/client';
 import type { HttpExchange } from '../../src/core/http/types';
+import { diagnose } from '../../src/core/diagnosis/diagnose';
 import { linesForRequest, logEvidence, parseGatewayLog } from '../../src/core/diagnosis/gateway-log';
 import type { LogEvidence } from '../../src/core/diagnosis/gateway-log';
 import { clientCredentials, discover, revoke } from '../../src/core/oauth';
@@ -74,10 +75,29 @@ describe('real gateway logs: mod_auth_openidc tells its own failures apart only 
     return set.accessToken;
   }
 
+  async function revokedToken(): Promise<string> {
+    const accessToken = await token();
+    const tls = { send: (r: Parameters<typeof http.send>[0]) => http.send({ ...r, options: { ca: idp.caPem } }) };
+    const { metadata } = await discover(tls, idp.issuer);
+    await revoke(
+      {
+        http: tls,
+        metadata,
+        client: {
+          clientId: 'cc-basic',
+          authMethod: 'client_secret_basic',
+          clientSecret: idp.clients['cc-basic'].clientSecret,
+        },
+      },
+      accessToken,
+    );
+    return accessToken;
+  }
+
   async function call(
     gateway: ApacheGateway,
     accessToken: string,
-  ): Promise<{ exchange: HttpExchange; evidence: LogEvidence[] }> {
+  ): Promise<{ exchange: HttpExchange; evidence: LogEvidence[]; headers: Record<string, string> }> {
     const response = await http.send({
       method: 'GET',
       url: `${gateway.url}/orders`,
@@ -92,7 +112,7 @@ describe('real gateway logs: mod_auth_openidc tells its own failures apart only 
       durationMs: exchange.timings.total,
       path: '/orders',
     });
-    return { exchange, evidence: logEvidence(lines, [accessToken]) };
+    return { exchange, evidence: logEvidence(lines, [accessToken]), headers: response.headers };
   }
 
   it("a wrong gateway client secret: the log says the IdP refused the gateway's client (invalid_client)", async () => {
@@ -112,21 +132,7 @@ describe('real gateway logs: mod_auth_openidc tells its own failures apart only 
   });
 
   it('a revoked token: no error line at all, so the gateway did get an answer from the IdP', async () => {
-    const accessToken = await token();
-    const tls = { send: (r: Parameters<typeof http.send>[0]) => http.send({ ...r, options: { ca: idp.caPem } }) };
-    const { metadata } = await discover(tls, idp.issuer);
-    await revoke(
-      {
-        http: tls,
-        metadata,
-        client: {
-          clientId: 'cc-basic',
-          authMethod: 'client_secret_basic',
-          clientSecret: idp.clients['cc-basic'].clientSecret,
-        },
-      },
-      accessToken,
-    );
+    const accessToken = await revokedToken();
     const { evidence } = await call(gateways.good, accessToken);
     assert.deepEqual(evidence, []);
     assert.doesNotMatch(gateways.good.errorLog(), new RegExp(accessToken.slice(0, 40)));
@@ -178,5 +184,39 @@ describe('real gateway logs: mod_auth_openidc tells its own failures apart only 
     const logged = step!.verdict!.evidence.filter((e) => e.source === 'gateway-log');
     assert.equal(logged.filter((e) => /invalid_client/.test(e.text)).length, 1, JSON.stringify(logged));
     assert.ok(!JSON.stringify(step!.verdict).includes(accessToken));
+  });
+
+  // The verdicts on the same real answers: each cause said with certainty, in Apache's own directives.
+  function verdictFor(headers: Record<string, string>, evidence: LogEvidence[]) {
+    return diagnose({
+      now: Date.now(),
+      gateway: { status: 401, headers },
+      request: { tokenLocation: 'header', authorizationScheme: 'Bearer' },
+      gatewayKind: 'apache',
+      token: { kind: 'jwt' },
+      gatewayLog: evidence,
+    });
+  }
+
+  it('verdict: a wrong gateway client secret is the gateway failing to introspect, fixed with OIDCOAuthClientSecret', async () => {
+    const { headers, evidence } = await call(gateways.badSecret, await token());
+    const v = verdictFor(headers, evidence);
+    assert.equal(v.code, 'gateway_introspection_failed');
+    assert.equal(v.confidence, 'certain');
+    assert.match(v.fix!, /OIDCOAuthClientSecret/);
+  });
+
+  it("verdict: an untrusted IdP certificate is the gateway's CA bundle, fixed with OIDCCABundlePath", async () => {
+    const { headers, evidence } = await call(gateways.badCa, await token());
+    const v = verdictFor(headers, evidence);
+    assert.equal(v.code, 'gateway_introspection_failed');
+    assert.match(v.fix!, /OIDCCABundlePath/);
+  });
+
+  it('verdict: a revoked token behind an empty log is an inactive answer; gateway-side failures are ruled out', async () => {
+    const { headers, evidence } = await call(gateways.good, await revokedToken());
+    const v = verdictFor(headers, evidence);
+    assert.equal(v.code, 'token_inactive');
+    assert.match(v.summary, /rules out a failed introspection call/);
   });
 });

@@ -57,8 +57,9 @@ import type { Glewlwyd, GlewlwydClient } from '../support/glewlwyd';
  *   authentication, an authentication method the client may not use
  *   (client_secret_post for a client_secret_basic client) and a request
  *   without scope all answer 403 with an EMPTY body and no WWW-Authenticate
- *   (Okta: 401 {"error":"invalid_client"}); our core then says oauth.not_json
- *   and guesses at a wrong URL or a proxy, which is the wrong advice here.
+ *   (Okta: 401 {"error":"invalid_client"}); our core says oauth.unexpected_status
+ *   and points at the client's credentials and the scope requested (it used to
+ *   say oauth.not_json and guess at a wrong URL or a proxy: wrong advice here).
  *   An unknown or not-allowed scope answers 400 {"error":"scope_invalid"}, not
  *   RFC 6749's invalid_scope (our core: oauth.scope_invalid, Okta's answer
  *   gives oauth.invalid_scope).
@@ -224,13 +225,18 @@ describe('protocol core against a real IdP: Glewlwyd 2.7 (Debian package)', func
   });
 
   describe('error answers', () => {
-    it('a wrong client secret at the token endpoint is 403 with an empty body (oauth.not_json here)', async () => {
+    it('a wrong client secret at the token endpoint is 403 with an empty body: the client, not a URL', async () => {
       const bad: OAuthContext = { ...ctx('app'), client: { ...clientOf(glewlwyd.clients.app), clientSecret: 'wrong' } };
-      await assert.rejects(clientCredentials(bad, { scope: 'orders:read' }), (e: { code: string; status?: number }) => {
-        assert.equal(e.status, 403);
-        assert.equal(e.code, 'oauth.not_json');
-        return true;
-      });
+      await assert.rejects(
+        clientCredentials(bad, { scope: 'orders:read' }),
+        (e: { code: string; status?: number; hint?: string }) => {
+          assert.equal(e.status, 403);
+          assert.equal(e.code, 'oauth.unexpected_status');
+          assert.match(e.hint ?? '', /client id and secret.*"orders:read"/);
+          assert.doesNotMatch(e.hint ?? '', /URL|proxy/);
+          return true;
+        },
+      );
       const noAuth = await http.send({
         method: 'POST',
         url: glewlwyd.tokenEndpoint,

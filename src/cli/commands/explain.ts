@@ -6,14 +6,16 @@ import { systemClock } from '../../core/clock';
 import { asOidcError, OidcError } from '../../core/errors';
 import type { ErrorCode } from '../../core/errors';
 import { diagnose } from '../../core/diagnosis/diagnose';
-import type { DiagnosisInput, Verdict } from '../../core/diagnosis/diagnose';
+import type { DiagnosisInput, Expectations, Verdict } from '../../core/diagnosis/diagnose';
 import { readGatewayLogFor, requestWindowOf } from '../../core/diagnosis/gateway-log';
 import type { LogEvidence } from '../../core/diagnosis/gateway-log';
 import { parseWwwAuthenticate } from '../../core/diagnosis/www-authenticate';
 import type { KongOidcConfig } from '../../core/gateway/kong-oidc-config';
+import { looksLikeKong } from '../../core/gateway/profiles';
 import { headerValue } from '../../core/http/headers';
 import { redactText, redactUrl } from '../../core/http/redact';
 import { classifyToken, decodeJwt } from '../../core/jwt/decode';
+import { notATokenReason } from '../../core/jwt/token-shape';
 import type { DecodedJwt } from '../../core/jwt/decode';
 import { formatLocal, formatRelative } from '../../core/jwt/time-format';
 import { verifyJwt } from '../../core/jwt/verify';
@@ -37,6 +39,7 @@ import { readTokenArgument } from '../token-input';
 export const explainHelp = `Usage: oidc-flow explain <url> [--token-env NAME | --token-stdin] [--method M] [--header "Name: value"]...
                          [--kong-config FILE] [--gateway-log FILE [--log-utc-offset MINUTES]]
                          [--check-accepted] [--output text|json] [<IdP options>]
+                         [--audience AUD]... [--scope S]... [--claim NAME=VALUE]...
 
 Calls a gateway route with the token and explains its answer. When the gateway
 refuses, the token is also checked locally against the IdP's keys and
@@ -59,6 +62,10 @@ Options:
                      local time without a zone); default this machine's offset
   --check-accepted   also check a token the gateway accepted (finds revoked tokens a
                      caching gateway still lets through)
+  --audience AUD     the audience the API expects (repeatable: any one will do)
+  --scope S          a scope the API requires (repeatable: all are needed)
+  --claim NAME=VALUE a claim the API requires (repeatable), for rules that refuse
+                     without a WWW-Authenticate challenge
   --output json      print one JSON object instead (also: --json): "verdict" {code,
                      summary, fix, confidence, decidedBy, evidence [{source, text}]},
                      "checked" {local (the JWT checks), introspection (the IdP's answer or
@@ -298,13 +305,30 @@ export function parseKongConfig(text: string, fileName: string): KongOidcConfig 
   return value as KongOidcConfig;
 }
 
+/** --audience, --scope and --claim as the diagnosis's expectations; undefined when none is given. */
+export function parseExpectations(
+  audience: readonly string[] | undefined,
+  scopes: readonly string[] | undefined,
+  claims: readonly string[] | undefined,
+): Expectations | undefined {
+  const out: Expectations = {};
+  if (audience?.length) out.audience = [...audience];
+  if (scopes?.length) out.scopes = scopes.flatMap((scope) => scope.split(/\s+/).filter(Boolean));
+  for (const item of claims ?? []) {
+    const at = item.indexOf('=');
+    if (at <= 0) throw new UsageError(`--claim takes NAME=VALUE, got "${item}".`);
+    out.claims = { ...out.claims, [item.slice(0, at).trim()]: item.slice(at + 1).trim() };
+  }
+  return Object.keys(out).length ? out : undefined;
+}
+
 function gatewayKind(
   config: KongOidcConfig | undefined,
   headers: Record<string, string>,
 ): DiagnosisInput['gatewayKind'] {
-  if (config) return 'kong';
-  if (/kong/i.test(headerValue(headers, 'server') ?? '') || Object.keys(headers).some((k) => /^x-kong-/i.test(k)))
-    return 'kong';
+  if (config || looksLikeKong(headers)) return 'kong';
+  // Apache's Server header picks the mod_auth_openidc profile, so fixes come as its directives.
+  if (/^apache\b/i.test(headerValue(headers, 'server') ?? '')) return 'apache';
   return 'other';
 }
 
@@ -433,6 +457,9 @@ export async function explainCommand(args: string[], io: CliIo): Promise<number>
       'gateway-log': { type: 'string' },
       'log-utc-offset': { type: 'string' },
       'check-accepted': { type: 'boolean' },
+      audience: { type: 'string', multiple: true },
+      scope: { type: 'string', multiple: true },
+      claim: { type: 'string', multiple: true },
       output: { type: 'string', default: 'text' },
       json: { type: 'boolean' },
     },
@@ -440,6 +467,7 @@ export async function explainCommand(args: string[], io: CliIo): Promise<number>
   if (values.output !== 'text' && values.output !== 'json')
     throw new UsageError(`--output takes text or json, got "${values.output}".`);
   const asJson = values.json === true || values.output === 'json';
+  const expected = parseExpectations(values.audience, values.scope, values.claim);
   const [target, ...rest] = positionals;
   if (!target)
     throw new UsageError('Name the route to call: oidc-flow explain https://gateway.example/orders --token-env TOKEN.');
@@ -522,6 +550,7 @@ export async function explainCommand(args: string[], io: CliIo): Promise<number>
       request: { tokenLocation: token ? 'header' : 'none', authorizationScheme: token ? 'Bearer' : undefined },
       gatewayKind: gatewayKind(kongConfig, response.headers),
       kongConfig,
+      ...(expected ? { expected } : {}),
     };
     if (logFile) {
       const { evidence } = await readGatewayLogFor(logFile, requestWindowOf(response.exchange), {
@@ -552,6 +581,8 @@ export async function explainCommand(args: string[], io: CliIo): Promise<number>
       input.token = decoded
         ? { kind: 'jwt', header: decoded.header, payload: decoded.payload }
         : { kind: kind === 'jwe' ? 'jwe' : 'opaque' };
+      const malformed = notATokenReason(token);
+      if (malformed) input.token.malformed = malformed;
       if (accepted && !values['check-accepted']) {
         local = {
           state: 'skipped',
@@ -577,8 +608,10 @@ export async function explainCommand(args: string[], io: CliIo): Promise<number>
           idpAnswer = checked.idp;
           if (checked.verification) input.token.verification = checked.verification;
           // diagnose() itself ignores the IdP's claims on routes that do not introspect the token.
-          if (checked.idp.state === 'answered')
+          if (checked.idp.state === 'answered') {
             input.introspection = { active: checked.idp.active, claims: checked.idp.claims };
+            input.introspectedBy = { clientId: idp.ctx.client.clientId, issuer: idp.ctx.metadata.issuer };
+          }
           if (checked.idp.state === 'error')
             input.introspection = { error: { code: checked.idp.code, message: checked.idp.message } };
         }

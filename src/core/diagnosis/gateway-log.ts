@@ -221,7 +221,8 @@ export type GatewayLogSignal =
   | 'claim_forbidden'
   | 'consumer_not_found'
   | 'discovery_failed'
-  | 'jwks_failed';
+  | 'jwks_failed'
+  | 'token_accepted';
 
 export interface LogEvidence {
   signal?: GatewayLogSignal;
@@ -264,7 +265,14 @@ const SIGNALS: Array<[RegExp, GatewayLogSignal]> = [
   [/kong consumer was not found/, 'consumer_not_found'],
   [/using discovery failed|discovery information could not be loaded|rediscovery failed/, 'discovery_failed'],
   [/loading jwks from .* failed|no keys found/, 'jwks_failed'],
+  // mod_auth_openidc (debug) once it has accepted the token: whatever refused the request came after it.
+  [/oidc_oauth_set_request_user: set user to/, 'token_accepted'],
 ];
+
+/** The signal a gateway's message carries (a log line, or the reason Kong appends to its body with display_errors). */
+export function logSignal(message: string): GatewayLogSignal | undefined {
+  return SIGNALS.find(([pattern]) => pattern.test(message))?.[1];
+}
 
 // A JWT, or the value of a token-bearing pair, anywhere in a line: masked even when the log truncated it.
 const TOKEN_SHAPES =
@@ -285,7 +293,7 @@ export function redactLogText(text: string, secrets: readonly string[] = []): st
 export function logEvidence(lines: readonly GatewayLogLine[], secrets: readonly string[] = []): LogEvidence[] {
   const out: LogEvidence[] = [];
   for (const line of lines) {
-    const signal = SIGNALS.find(([pattern]) => pattern.test(line.message))?.[1];
+    const signal = logSignal(line.message);
     const aboutRequest =
       line.format === 'plain' || line.client !== undefined || line.path !== undefined || line.requestId !== undefined;
     const quiet = line.level !== undefined && /^(debug|trace\d*|info)$/.test(line.level);

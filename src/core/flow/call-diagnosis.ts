@@ -12,7 +12,7 @@ import type { KongOidcConfig } from '../gateway/kong-oidc-config';
 import { lintKongOidc } from '../gateway/lint';
 import type { LintContext, LintFinding } from '../gateway/lint';
 import type { HttpClient, HttpResponse } from '../http/types';
-import { classifyToken, decodeJwt, verifyJwt } from '../jwt';
+import { classifyToken, decodeJwt, notATokenReason, verifyJwt } from '../jwt';
 import { introspect, withHttpOptions } from '../oauth';
 import type { GatewayConfig, RouteLog, TokenPlacement } from './file-format';
 import type { RunScope } from './run-scope';
@@ -25,7 +25,7 @@ export interface CallDiagnosisOptions {
   token?: string;
   /** Where the route puts the token. */
   placement?: TokenPlacement;
-  gateway?: Pick<GatewayConfig, 'kind' | 'config'>;
+  gateway?: Pick<GatewayConfig, 'kind' | 'config' | 'plugin' | 'expected'>;
   /** The route's gateway log, read for a refused call; `where` names where it was given. */
   log?: RouteLog & { where: string };
   /** The step's recording client: diagnosis calls show on its timeline. */
@@ -48,20 +48,24 @@ export async function diagnoseCall(options: CallDiagnosisOptions, scope: RunScop
       tokenLocation: token ? placement.in : 'none',
       authorizationScheme: token && placement.in === 'header' ? placement.scheme : undefined,
     },
-    gatewayKind: gateway?.kind === 'kong' || gateway?.kind === 'apache' ? gateway.kind : 'other',
+    // No gateway described: leave the kind open, so the answer's own headers (X-Kong-*) can pick the profile.
+    gatewayKind: gateway?.kind,
+    ...(gateway?.kind === 'kong' && gateway.plugin === 'jwt' ? { gatewayProfile: 'kong-jwt' as const } : {}),
+    ...(gateway?.expected ? { expected: gateway.expected } : {}),
     kongConfig: gateway?.kind === 'kong' ? (gateway.config as DiagnosisInput['kongConfig']) : undefined,
   };
   if (rejected && options.log) input.gatewayLog = await gatewayLogLines(options.log, response, run, scope);
   if (token) {
     const kind = classifyToken(token);
-    input.token = { kind };
+    const malformed = notATokenReason(token);
+    input.token = { kind, ...(malformed ? { malformed } : {}) };
     if (kind === 'jwt') {
       try {
         const decoded = decodeJwt(token);
         input.token.header = decoded.header;
         input.token.payload = decoded.payload;
       } catch {
-        input.token = { kind: 'opaque' };
+        input.token = { kind: 'opaque', ...(malformed ? { malformed } : {}) };
       }
     }
     const idpName = scope.tokenOrigin.get(token);
@@ -91,6 +95,7 @@ export async function diagnoseCall(options: CallDiagnosisOptions, scope: RunScop
               {},
             );
             input.introspection = { active: answer.active, claims: answer.claims };
+            input.introspectedBy = { clientId: idp.ctx.client.clientId, issuer: idp.ctx.metadata.issuer };
             scope.lastIntrospection.set(token, { active: answer.active, claims: answer.claims });
           } catch (error) {
             const e = asOidcError(error);

@@ -138,6 +138,8 @@ export interface GatewayConfig {
   config?: Record<string, unknown>;
   adminUrl?: string;
   routeName?: string;
+  /** What the API expects of a token (audience, scopes, claims), for rules that refuse without a challenge. */
+  expected?: { audience?: string[]; scopes?: string[]; claims?: Record<string, string> };
 }
 
 export interface RouteConfig {

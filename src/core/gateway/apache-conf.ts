@@ -367,6 +367,9 @@ function locationRoute(
       config.scopes_required = [...(config.scopes_required ?? []), value!];
     } else if (name === 'aud') {
       config.audience_required = [...(config.audience_required ?? []), value!];
+    } else {
+      // Any other claim rule: the diagnosis names the claim and the value the token has.
+      config.required_claims = { ...(config.required_claims as Record<string, string> | undefined), [name!]: value! };
     }
   }
   const remoteUserClaim = arg('OIDCOAuthRemoteUserClaim');

@@ -3,6 +3,7 @@ import { claimValues, missingRequired, withKongDefaults } from './kong-oidc-conf
 import type { KongOidcConfig } from './kong-oidc-config';
 import type { GatewayModel, KongConsumerEntity } from './model';
 import { kongAtLeast } from './kong-version';
+import { kongOpenidConnect } from './profiles/kong-openid-connect';
 
 /** One problem in a route's OIDC configuration, with the evidence and the fix. */
 export interface LintFinding {
@@ -110,12 +111,14 @@ export function lintKongOidc(raw: KongOidcConfig, context: LintContext = {}): Li
   const methods = c.auth_methods;
   // In a partial description only the fields written (null included) are known; a full config falls back to Kong's defaults.
   const known = (...fields: string[]) => !context.partial || fields.some((field) => raw[field] !== undefined);
-  // Kong checks the *_required claims and maps consumers in the introspection answer first, then in the JWT.
-  // A JWT that verifies locally is introspected only with introspect_jwt_tokens; anything else goes to introspection.
-  const verifiesJwtLocally = methods.includes('bearer') && !c.introspect_jwt_tokens && context.token?.kind !== 'opaque';
-  const introspectsToken =
-    (methods.includes('bearer') && c.introspect_jwt_tokens && context.token?.kind !== 'opaque') ||
-    (methods.includes('introspection') && !(methods.includes('bearer') && context.token?.kind === 'jwt'));
+  // Kong checks the *_required claims and maps consumers in the introspection answer first, then in the JWT;
+  // whether there is an introspection answer is the profile's one introspects().
+  // A JWT that verifies locally and is not introspected: the scopes Kong reads are the JWT's own.
+  const verifiesJwtLocally =
+    methods.includes('bearer') &&
+    context.token?.kind !== 'opaque' &&
+    !kongOpenidConnect.introspects({ kind: 'jwt', verifiesLocally: true }, raw);
+  const introspectsToken = kongOpenidConnect.introspects(context.token && { kind: context.token.kind }, raw);
   // A JWT's claims do not say what the introspection answer (read first) holds: a claim missing from them is unknown, not absent.
   const claimOf = (path: readonly string[]) => {
     const values = claimValues(claims, path);

@@ -136,6 +136,23 @@ const KNOWN: Record<string, { label: string; explain: Explainer }> = {
     explain: (v) => `Okta's internal id of the user: ${show(v)}. Client-credentials tokens have none.`,
   },
   ver: { label: 'Version (Okta)', explain: (v) => `Okta's token format version: ${show(v)}.` },
+  // RFC 7662's members of an introspection answer, which explain shows beside a JWT's claims.
+  active: {
+    label: 'Active (introspection)',
+    explain: (v) =>
+      v === true
+        ? 'The IdP says the token is active now.'
+        : `The IdP says the token is not active (${show(v)}): expired, revoked, not issued by it, or not to be disclosed to the client that asked.`,
+  },
+  token_type: {
+    label: 'Token type (introspection)',
+    explain: (v) => `The kind of token, as the IdP says: ${show(v)} (e.g. Bearer, DPoP, or access_token).`,
+  },
+  username: {
+    label: 'Username (introspection)',
+    explain: (v) => `A human-readable name of the user the token was issued for: ${show(v)}.`,
+  },
+  device_id: { label: 'Device id (Okta)', explain: (v) => `The device the token was issued to: ${show(v)}.` },
   groups: {
     label: 'Groups',
     explain: (v) => `Groups the subject belongs to: ${list(v)} (Kong: groups_claim / groups_required).`,

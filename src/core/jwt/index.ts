@@ -2,6 +2,7 @@
 export { DEFAULT_ALLOWED_ALGORITHMS, jwsAlgorithmInfo } from './algorithms';
 export type { JwsAlgorithmInfo } from './algorithms';
 export { classifyToken, decodeJwt, decodeJwtParts, normalizeToken } from './decode';
+export { notATokenReason } from './token-shape';
 export type { DecodedJwt, DecodedJwtParts, JwtPartName, TokenKind } from './decode';
 export { explainClaims, formatDuration, tokenLifetime } from './explain';
 export type { ClaimExplanation, ExplainOptions, TokenLifetime } from './explain';

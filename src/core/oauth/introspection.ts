@@ -119,6 +119,20 @@ export async function introspect(
       }));
     } catch (error) {
       const code = error instanceof joseErrors.JOSEError ? error.code : 'ERR_UNKNOWN';
+      if (error instanceof joseErrors.JWTClaimValidationFailed && error.claim === 'aud') {
+        // RFC 9701: the IdP addresses its signed answer to the client that asked; say what it wrote instead.
+        const had = error.payload.aud;
+        throw new OidcError(
+          'introspection.jwt_invalid',
+          `The signed answer from the ${where} is addressed to aud ${had === undefined ? '(none)' : JSON.stringify(had)}, not to the client that asked (${ctx.client.clientId}): the IdP sent it with that "aud" (${error.message}).`,
+          {
+            where,
+            status: response.status,
+            cause: error,
+            hint: `RFC 9701 wants aud to be the requesting client's id (${ctx.client.clientId}); this is the IdP's doing (some put the token's own audience there). Ask for a JSON answer (Accept: application/json) to read it anyway.`,
+          },
+        );
+      }
       throw new OidcError(
         'introspection.jwt_invalid',
         `The signed answer from the ${where} did not verify (${code}: ${error instanceof Error ? error.message : String(error)}).`,

@@ -101,11 +101,16 @@ export function capitalize(text: string): string {
 }
 
 /** The hint for a standard OAuth error in the given situation. */
-export function hintForOAuthError(error: string, context: ErrorContext = {}): string {
-  if (error === 'invalid_scope' && context.grantType === 'client_credentials') {
-    const oidc = (context.scope ?? []).filter((s) => OIDC_ONLY_SCOPES.includes(s));
-    const named = oidc.length > 0 ? ` (you asked for ${oidc.join(', ')})` : '';
-    return `With the client credentials grant Okta rejects openid and the other OIDC scopes${named}: there is no user, so request only custom scopes defined on a custom authorization server (e.g. /oauth2/default).`;
+export function hintForOAuthError(name: string, context: ErrorContext = {}): string {
+  // Glewlwyd says scope_invalid where RFC 6749 says invalid_scope; the advice is the same.
+  const error = name === 'scope_invalid' ? 'invalid_scope' : name;
+  const oidc = (context.scope ?? []).filter((s) => OIDC_ONLY_SCOPES.includes(s));
+  if (error === 'invalid_scope' && context.grantType === 'client_credentials' && oidc.length > 0) {
+    return `With the client credentials grant Okta rejects openid and the other OIDC scopes (you asked for ${oidc.join(', ')}): there is no user, so request only custom scopes defined on a custom authorization server (e.g. /oauth2/default).`;
+  }
+  if (error === 'invalid_scope' && context.scope?.length) {
+    const asked = context.scope.join(' ');
+    return `You asked for scope "${asked}", and ${context.scope.length === 1 ? 'it is' : 'one of them is'} not defined on this authorization server (or its access policy does not grant it to this client): define it there (Okta: Security > API > the authorization server > Scopes, and a rule that grants it) or ask only for scopes it has.`;
   }
   if (context.callerAuthenticates && error === 'invalid_client') {
     return `The endpoint refused this debugger's own client credentials, not the token being checked. ${HINTS.invalid_client}`;
@@ -203,6 +208,18 @@ export function errorFromResponse(response: HttpResponse, where: string, context
       {
         ...base,
         hint: 'The IdP or a proxy in front of it failed; retry, and check the IdP status page and any proxy between you and it.',
+      },
+    );
+  }
+  if ((status === 401 || status === 403) && response.text.trim() === '' && context.grantType) {
+    // Some IdPs (Glewlwyd) refuse a wrong secret, no client authentication or a scope the client may not have this way.
+    const asked = context.scope?.length ? ` and the scope requested ("${context.scope.join(' ')}")` : '';
+    return new OidcError(
+      'oauth.unexpected_status',
+      `${capitalize(where)} answered HTTP ${status} with an empty body: it refused the request without saying why.`,
+      {
+        ...base,
+        hint: `An empty refusal from a token endpoint is about the client: check the client id and secret, the client authentication method${asked}, which the client must be allowed to ask for.`,
       },
     );
   }

@@ -11,6 +11,7 @@ import {
   idpView,
   localView,
   parseHeaders,
+  parseExpectations,
   parseKongConfig,
   renderViews,
   wrapText,
@@ -190,6 +191,16 @@ describe('oidc-flow explain', () => {
       Accept: 'application/json',
     });
     for (const bad of ['novalue', ': x', 'Bad Name: x']) assert.throws(() => parseHeaders([bad]), UsageError);
+  });
+
+  it('reads --audience, --scope and --claim NAME=VALUE as the expectations, and refuses a claim without =', () => {
+    assert.deepEqual(parseExpectations(['api://orders'], ['orders:read orders:write'], ['tenant=acme', 'x=a=b']), {
+      audience: ['api://orders'],
+      scopes: ['orders:read', 'orders:write'],
+      claims: { tenant: 'acme', x: 'a=b' },
+    });
+    assert.equal(parseExpectations(undefined, [], undefined), undefined);
+    assert.throws(() => parseExpectations(undefined, undefined, ['tenant']), UsageError);
   });
 
   describe('parseKongConfig', () => {

@@ -45,6 +45,22 @@ describe('call diagnosis', () => {
     assert.equal(t.scope.lastIntrospection.get('opaque-1')?.active, false);
   });
 
+  it("passes the route's expectations: a 403 with no challenge names the scope the IdP's answer lacks", async () => {
+    const t = await setup(true);
+    const verdict = await diagnoseCall(
+      {
+        response: { status: 403, headers: {}, text: 'Forbidden' } as HttpResponse,
+        token: 'opaque-1',
+        gateway: { kind: 'other', expected: { scopes: ['orders:write'] } },
+        http: t.http,
+        run: emptyStepRun(),
+      },
+      t.scope,
+    );
+    assert.equal(verdict?.code, 'scope_missing');
+    assert.match(verdict!.summary, /orders:write.*has: orders:read/);
+  });
+
   it('stays quiet about an accepted call unless the token is known to be inactive', async () => {
     const t = await setup(true);
     assert.equal(

@@ -126,6 +126,13 @@ describe('Apache mod_auth_openidc config reader', () => {
     assert.deepEqual(open!.authPlugins, []);
   });
 
+  it('any other Require claim name:value becomes required_claims, for the diagnosis to name', () => {
+    const model = readApacheConf(
+      `<Location /orders>\n  AuthType oauth20\n  OIDCOAuthIntrospectionEndpoint ${ISSUER}/v1/introspect\n  Require claim tenant:acme\n</Location>\n`,
+    );
+    assert.deepEqual(model.routes[0]!.oidc!.config.required_claims, { tenant: 'acme' });
+  });
+
   it('AuthType oauth20 with nothing to validate tokens against is an error', () => {
     const model = readApacheConf('<Location /x>\n  AuthType oauth20\n  Require valid-user\n</Location>\n');
     const finding = model.routes[0]!.sourceFindings.find((f) => f.rule === 'apache-no-token-validation')!;

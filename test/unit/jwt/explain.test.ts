@@ -47,6 +47,15 @@ describe('claim explanations', () => {
     assert.deepEqual(byName(list, 'scp').value, okta.scp);
   });
 
+  it("knows RFC 7662's introspection members (active, token_type, username): none is called custom", () => {
+    const list = explainClaims({ active: true, token_type: 'Bearer', username: 'ada', device_id: 'guo1' }, { clock });
+    assert.ok(
+      list.every((e) => !e.custom),
+      JSON.stringify(list),
+    );
+    assert.match(byName(list, 'token_type').explanation, /Bearer/);
+  });
+
   it('shows times as absolute local time and relative to now', () => {
     const list = explainClaims(
       { ...okta, nbf: NOW - 3 * 3600, auth_time: NOW - 2 * 3600 - 5 * 60 },

@@ -176,6 +176,20 @@ describe('introspection', () => {
       }
     });
 
+    it('a signed answer with a wrong aud shows the aud it had and says the IdP sent it', async () => {
+      const http = new FakeHttp().on(INTROSPECT, {
+        headers: { 'content-type': INTROSPECTION_JWT_TYPE },
+        body: await signed({ aud: 'orders:read' }),
+      });
+      await assert.rejects(
+        introspect({ http, metadata, client, clock }, 't', { accept: 'jwt', verifyKey: jwks }),
+        (e: OidcError) =>
+          e.code === 'introspection.jwt_invalid' &&
+          /addressed to aud "orders:read", not to the client that asked \(0oa-kong\)/.test(e.message) &&
+          /the IdP's doing/.test(e.hint ?? ''),
+      );
+    });
+
     it('needs a key and a token_introspection object', async () => {
       const http = new FakeHttp().on(INTROSPECT, {
         headers: { 'content-type': INTROSPECTION_JWT_TYPE },

@@ -116,6 +116,27 @@ describe('parseTokenResponse', () => {
     assert.doesNotMatch(generic.hint!, /client credentials/);
   });
 
+  it('an invalid_scope for custom scopes names them and says they are not defined there, not OIDC scopes', () => {
+    const e = fails(
+      { status: 400, body: { error: 'invalid_scope' } },
+      'oauth.invalid_scope',
+      [/"orders:admin"/, /not defined on this authorization server/],
+      {
+        grantType: 'client_credentials',
+        scope: ['orders:admin'],
+      },
+    );
+    assert.doesNotMatch(e.hint!, /OIDC/);
+  });
+
+  it('a 401 with an empty body from the token endpoint points at the client credentials and the scope, not a URL or proxy', () => {
+    const e = fails({ status: 401, body: '' }, 'oauth.unexpected_status', [/client id and secret/, /"orders:read"/], {
+      grantType: 'client_credentials',
+      scope: ['orders:read'],
+    });
+    assert.doesNotMatch(e.hint!, /URL|proxy/);
+  });
+
   it('hints per common error', () => {
     fails({ status: 400, body: { error: 'unauthorized_client' } }, 'oauth.unauthorized_client', [
       /grant type is not enabled/,
