@@ -184,6 +184,10 @@ describe('real gateway logs: mod_auth_openidc tells its own failures apart only 
     const logged = step!.verdict!.evidence.filter((e) => e.source === 'gateway-log');
     assert.equal(logged.filter((e) => /invalid_client/.test(e.text)).length, 1, JSON.stringify(logged));
     assert.ok(!JSON.stringify(step!.verdict).includes(accessToken));
+    // End to end through the runner: the log makes the cause certain, worded in Apache's directives.
+    assert.equal(step!.verdict!.code, 'gateway_introspection_failed');
+    assert.equal(step!.verdict!.confidence, 'certain');
+    assert.match(step!.verdict!.fix ?? '', /OIDCOAuthClientSecret/);
   });
 
   // The verdicts on the same real answers: each cause said with certainty, in Apache's own directives.
