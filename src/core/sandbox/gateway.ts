@@ -12,6 +12,7 @@ import { cryptoRandom } from '../oauth';
 import type { RandomBytes } from '../oauth';
 import { fileErrorLog, formatKongLogLine } from './kong-error-log';
 import type { KongErrorLogSink, KongLogEntry, KongLogRequest } from './kong-error-log';
+import { jwtPluginAccess, jwtRoutes } from './kong-jwt';
 import { OidcPluginCache, openIdConnectAccess } from './kong-openid-connect';
 import type { AuthMethodUsed, GatewayTokenChecks, OidcOutcome } from './kong-openid-connect';
 import { kongExit } from './kong-response';
@@ -20,9 +21,10 @@ import type { KongExit } from './kong-response';
 export type { GatewayTokenChecks, IdpMetadata, JwtCheck } from './kong-openid-connect';
 
 /**
- * A local gateway that answers as Kong's openid-connect plugin answers,
- * read from Kong's source, configured from a decK file: the same statuses,
- * bodies, challenges, X-Kong-* headers and error-log lines. It is the sandbox's stand-in for Kong, not a Kong
+ * A local gateway that answers as Kong's openid-connect plugin (and its OSS
+ * jwt plugin) answer, read from Kong's source, configured from a decK file:
+ * the same statuses, bodies, challenges, X-Kong-* headers and error-log
+ * lines. It is the sandbox's stand-in for Kong, not a Kong
  * re-implementation; what it leaves out is said where it is modelled.
  */
 
@@ -113,6 +115,7 @@ export async function startSandboxGateway(options: SandboxGatewayOptions): Promi
   const random = options.random ?? cryptoRandom;
   const sink = options.errorLog ?? (options.errorLogPath ? fileErrorLog(options.errorLogPath) : undefined);
   let routes = resolveDeckRoutes(options.deck);
+  let jwtByRoute = jwtRoutes(options.deck);
   let consumers = options.deck.consumers ?? [];
   const cache = new OidcPluginCache();
   // nginx numbers connections; each line of a request names its connection (`*N`).
@@ -167,6 +170,7 @@ export async function startSandboxGateway(options: SandboxGatewayOptions): Promi
       return;
     }
     event.route = matched.route.route;
+    const jwtPlugin = jwtByRoute.get(matched.route.route);
     let outcome: OidcOutcome | undefined;
     if (matched.route.oidc) {
       const config = withKongDefaults(matched.route.oidc.config);
@@ -197,6 +201,21 @@ export async function startSandboxGateway(options: SandboxGatewayOptions): Promi
         exit(outcome.exit);
         return;
       }
+    } else if (jwtPlugin) {
+      const decided = await jwtPluginAccess(jwtPlugin, { headers: req.headers, url }, consumers, clock, log);
+      if (decided.kind === 'exit') {
+        event.reason = decided.reason;
+        exit(decided.exit);
+        return;
+      }
+      outcome = {
+        kind: 'proxy',
+        token: '',
+        claims: decided.claims,
+        consumer: decided.consumer,
+        anonymous: decided.anonymous,
+        credential: decided.credential,
+      };
     }
     await proxy(req, res, url, body, matched.route, matched.prefix, outcome, requestId, started);
     event.status = res.statusCode;
@@ -240,6 +259,7 @@ export async function startSandboxGateway(options: SandboxGatewayOptions): Promi
     }
     if (outcome?.kind === 'proxy') {
       Object.assign(headers, consumerHeaders(outcome.consumer, outcome.anonymous === true));
+      if (outcome.credential) headers['x-credential-identifier'] = outcome.credential;
     }
     headers['x-forwarded-for'] = req.socket.remoteAddress ?? '127.0.0.1';
     // kong_defaults.lua headers_upstream = x-kong-request-id.
@@ -296,6 +316,7 @@ export async function startSandboxGateway(options: SandboxGatewayOptions): Promi
     },
     configure(deck: DeckFile) {
       routes = resolveDeckRoutes(deck);
+      jwtByRoute = jwtRoutes(deck);
       consumers = deck.consumers ?? [];
       cache.clear();
     },
