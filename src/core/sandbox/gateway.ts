@@ -20,6 +20,9 @@ import type { KongExit } from './kong-response';
 
 export type { GatewayTokenChecks, IdpMetadata, JwtCheck } from './kong-openid-connect';
 
+/** meta._SERVER_TOKENS of the Kong read (kong/enterprise_edition/meta.lua @4df4c98e: 3.10.0.0). */
+export const KONG_SERVER_TOKENS = 'kong/3.10.0.0-enterprise-edition';
+
 /**
  * A local gateway that answers as Kong's openid-connect plugin (and its OSS
  * jwt plugin) answer, read from Kong's source, configured from a decK file:
@@ -151,7 +154,7 @@ export async function startSandboxGateway(options: SandboxGatewayOptions): Promi
         ...answer.headers,
         'Content-Length': String(Buffer.byteLength(answer.body)),
         'X-Kong-Response-Latency': String(Math.max(0, Math.round(clock.now() - started))),
-        Server: 'kong/sandbox',
+        Server: KONG_SERVER_TOKENS,
         'X-Kong-Request-Id': requestId,
       });
       res.end(answer.body);
@@ -261,10 +264,17 @@ export async function startSandboxGateway(options: SandboxGatewayOptions): Promi
       Object.assign(headers, consumerHeaders(outcome.consumer, outcome.anonymous === true));
       if (outcome.credential) headers['x-credential-identifier'] = outcome.credential;
     }
-    headers['x-forwarded-for'] = req.socket.remoteAddress ?? '127.0.0.1';
+    // kong/runloop/handler.lua:1500-1541 (no trusted_ips): the client's address, and Kong added to Via.
+    const client = (req.socket.remoteAddress ?? '127.0.0.1').replace(/^::ffff:/, '');
+    headers['x-forwarded-for'] = client;
+    headers['x-real-ip'] = client;
+    headers['x-forwarded-proto'] = 'http';
+    headers['x-forwarded-host'] = (req.headers.host ?? '127.0.0.1').replace(/:\d+$/, '').toLowerCase();
+    headers['x-forwarded-port'] = String(req.socket.localPort ?? 80);
+    const inboundVia = `${req.httpVersion} ${KONG_SERVER_TOKENS}`;
+    headers.via = headers.via ? `${headers.via}, ${inboundVia}` : inboundVia;
     // kong_defaults.lua headers_upstream = x-kong-request-id.
     headers['x-kong-request-id'] = requestId;
-    headers.via = 'kong/sandbox';
     const upstreamStart = clock.now();
     const answer = await undiciRequest(target, {
       method: (req.method ?? 'GET') as 'GET',
@@ -277,9 +287,11 @@ export async function startSandboxGateway(options: SandboxGatewayOptions): Promi
       if (value === undefined || ['connection', 'transfer-encoding', 'keep-alive'].includes(name)) continue;
       out[name] = Array.isArray(value) ? value.join(', ') : value;
     }
+    // kong/runloop/handler.lua:1750-1792: latencies, Via with proxy_http_version 1.1, Server if the upstream gave none.
     out['x-kong-upstream-latency'] = String(Math.max(0, Math.round(clock.now() - upstreamStart)));
     out['x-kong-proxy-latency'] = String(Math.max(0, Math.round(upstreamStart - started)));
-    out.via = 'kong/sandbox';
+    out.via = out.via ? `${out.via}, 1.1 ${KONG_SERVER_TOKENS}` : `1.1 ${KONG_SERVER_TOKENS}`;
+    out.server ??= KONG_SERVER_TOKENS;
     out['x-kong-request-id'] = requestId;
     res.writeHead(answer.statusCode, out);
     res.end(upstreamBody);

@@ -7,6 +7,7 @@
 import { strict as assert } from 'node:assert';
 import { expiryAndCacheTtl } from '../../../src/core/sandbox/kong-openid-connect';
 import { kongIssuerError, kongTimeClaimError } from '../../../src/core/sandbox/kong-jwt-reasons';
+import { KONG_SERVER_TOKENS } from '../../../src/core/sandbox/gateway';
 import { gatewayHarness, ISSUER, JWT, jwtClaims, NOW } from './gateway-harness';
 
 const ANON_ID = '5f1c3b4e-8a2d-4e6f-9b0a-1c2d3e4f5a6b';
@@ -104,6 +105,21 @@ describe('sandbox gateway answers as Kong openid-connect does', () => {
       // headers_upstream = x-kong-request-id: the upstream sees the same id.
       assert.equal(JSON.parse(ok.text).headers['x-kong-request-id'], ok.headers['x-kong-request-id']);
       assert.equal(h.events[0]!.requestId, ok.headers['x-kong-request-id']);
+    });
+
+    it('Server and Via as kong/runloop/handler.lua sets them, both ways', async () => {
+      h.idp.active.set('opaque-1', {});
+      await h.start({ auth_methods: ['introspection'], cache_introspection: false });
+      const ok = await h.call('/orders', { authorization: 'Bearer opaque-1', via: '1.1 corp-proxy' });
+      assert.equal(ok.headers.via, `1.1 ${KONG_SERVER_TOKENS}`);
+      assert.equal(ok.headers.server, KONG_SERVER_TOKENS, 'the echo upstream sends no Server');
+      const seen = JSON.parse(ok.text).headers;
+      assert.equal(seen.via, `1.1 corp-proxy, 1.1 ${KONG_SERVER_TOKENS}`);
+      assert.equal(seen['x-forwarded-proto'], 'http');
+      assert.equal(seen['x-real-ip'], '127.0.0.1');
+      const refused = await h.call('/orders', { authorization: 'Bearer dead' });
+      assert.equal(refused.headers.server, KONG_SERVER_TOKENS);
+      assert.equal(refused.headers.via, undefined);
     });
 
     it("a path no route matches: 404 in kong.response.error's JSON template with the request id", async () => {
