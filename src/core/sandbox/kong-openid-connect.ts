@@ -239,6 +239,7 @@ export async function openIdConnectAccess(
     }
     const found = await authenticate(token, config, methods, deps);
     authMethod = found.authMethod;
+    checkExpiry(found, config, Math.floor(deps.clock.now() / 1000));
     authorize(found, config);
     const consumer = findConsumer(found, config, deps);
     return { kind: 'proxy', token, claims: found.claims, consumer, authMethod };
@@ -294,6 +295,30 @@ function decodePayload(token: string): Record<string, unknown> | undefined {
   } catch {
     return undefined;
   }
+}
+
+const TOKEN_EXPIRED_MESSAGE = 'The access token expired';
+
+/**
+ * handler.lua:1236/1258/1262 take exp from the introspection result, else
+ * the JWT (claims.lua get_exp), else now + cache_ttl; 1527-1592 refuse a
+ * token past it (leeway added: a bearer token has no refresh token) with
+ * error_description "The access token expired" (handler.lua:66). Only an
+ * IdP that calls an expired token active gets here: local verification
+ * already refuses an expired JWT, and cache entries past exp are dropped.
+ */
+function checkExpiry(found: Authenticated, config: EffectiveKongOidcConfig, now: number): void {
+  const source = found.introspection ?? found.jwtPayload;
+  const raw = source?.exp;
+  const exp = typeof raw === 'number' ? raw : typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : NaN;
+  if (Number.isNaN(exp) || exp === 0 || exp + config.leeway >= now) return;
+  throw new Refusal(
+    401,
+    config.refresh_tokens === false
+      ? 'access token has expired and refreshing of tokens was disabled'
+      : 'access token cannot be refreshed in absence of refresh token',
+    TOKEN_EXPIRED_MESSAGE,
+  );
 }
 
 /** handler.lua:1125-1262: verify locally, else (or also) introspect. */

@@ -82,6 +82,25 @@ describe('sandbox gateway answers as Kong openid-connect does', () => {
       );
     });
 
+    it('an active but expired token: error_description="The access token expired" (handler.lua:1587-1592)', async () => {
+      h.idp.active.set('stale', { exp: NOW / 1000 - 5 });
+      await h.start({ auth_methods: ['introspection'], cache_introspection: false, display_errors: true });
+      const res = await h.call('/orders', { authorization: 'Bearer stale' });
+      assert.equal(res.status, 401);
+      assert.equal(
+        res.headers['www-authenticate'],
+        'Bearer realm="idp.example.com", error="invalid_token", error_description="The access token expired"',
+      );
+      assert.equal(
+        res.text,
+        '{"message":"Unauthorized (access token cannot be refreshed in absence of refresh token)"}',
+      );
+      h.gateway.configure(
+        h.deck({ auth_methods: ['introspection'], cache_introspection: false, leeway: 10, refresh_tokens: false }),
+      );
+      assert.equal((await h.call('/orders', { authorization: 'Bearer stale' })).status, 200, 'within leeway');
+    });
+
     it('lua-cjson escapes "/" in the body', async () => {
       h.idp.failure = { ok: false, code: 'jwt.no_matching_key', reason: 'suitable jwk was not found (RS256/k1)' };
       await h.start({ auth_methods: ['bearer'], display_errors: true });
