@@ -43,6 +43,8 @@ export const OIDC_LOG = {
   unexpected: '[lua] unexpected.lua:21: [openid-connect] ',
   /** cache.lua:1223 @4df4c98e, once per call to the IdP (not on a cache hit). */
   introspecting: '[lua] cache.lua:1223: [openid-connect] ',
+  /** cache.lua:1487 @4df4c98e, once per call to the userinfo endpoint. */
+  userinfo: '[lua] cache.lua:1487: [openid-connect] ',
   /** cache.lua:1017 @4df4c98e, once per consumer lookup that misses Kong's cache. */
   consumerLoad: '[lua] cache.lua:1017: [openid-connect] ',
   /** cache.lua:1049 @4df4c98e, the lookup found no consumer. */

@@ -40,11 +40,13 @@ export interface GatewayTokenChecks {
     token: string,
     config: EffectiveKongOidcConfig,
   ): Promise<{ active: boolean; claims: Record<string, unknown> }>;
+  /** Calls the userinfo endpoint with the token; throws (with Kong's words) when it does not answer 200. */
+  userinfo?(token: string, config: EffectiveKongOidcConfig): Promise<Record<string, unknown>>;
   /** The IdP's discovery metadata (for the authorization-code redirect and the realm). */
   metadata?(config: EffectiveKongOidcConfig): Promise<IdpMetadata>;
 }
 
-export type AuthMethodUsed = 'bearer' | 'introspection';
+export type AuthMethodUsed = 'bearer' | 'introspection' | 'userinfo';
 
 /** What the plugin decided. */
 export type OidcOutcome =
@@ -357,8 +359,8 @@ async function authenticate(
       jwtPayload: verified.payload,
     };
   }
-  // handler.lua:1143-1235. kong_oauth2 finds no token in the sandbox (it has no oauth2 credentials),
-  // userinfo is not modelled: the error of the last method tried is the one logged.
+  // handler.lua:1143-1235. kong_oauth2 finds no token in the sandbox (it has no oauth2 credentials);
+  // the error of the last method tried is the one logged.
   const jwtPayload = jwt ? decodePayload(token) : undefined;
   let err: string | undefined;
   let data: { active: boolean; claims: Record<string, unknown> } | undefined;
@@ -366,6 +368,21 @@ async function authenticate(
     try {
       data = await introspectCached(token, config, deps);
       err = undefined;
+    } catch (error) {
+      err = message(error);
+    }
+  }
+  if (!data && methods.has('userinfo') && deps.checks.userinfo) {
+    // cache.lua:1486-1490; the user info authenticates but its claims are not the token's
+    // (handler.lua:1205-1210 sets introspection_data to { active = true }). Not cached here.
+    deps.log({
+      level: 'notice',
+      prefix: OIDC_LOG.userinfo,
+      message: 'loading user info using access token from identity provider',
+    });
+    try {
+      await deps.checks.userinfo(token, config);
+      return { token, authMethod: 'userinfo', claims: jwtPayload ?? {}, introspection: { active: true }, jwtPayload };
     } catch (error) {
       err = message(error);
     }

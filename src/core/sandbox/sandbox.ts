@@ -189,6 +189,24 @@ function tokenChecks(http: HttpClient, clock: Clock): GatewayTokenChecks {
       if (claimError) return { ok: false, code: 'jwt.claims', reason: claimError };
       return { ok: true, header: result.header, payload: result.payload };
     },
+    async userinfo(token, config) {
+      const metadata = await metadataFor(config);
+      // kong/openid-connect/init.lua:116, 204, 225.
+      if (!metadata.userinfo_endpoint) throw new Error('userinfo endpoint was not specified');
+      const answer = await http.send({
+        method: 'GET',
+        url: metadata.userinfo_endpoint,
+        headers: { authorization: `Bearer ${token}` },
+        label: 'gateway: userinfo endpoint',
+      });
+      if (answer.status !== 200)
+        throw new Error(`invalid status code received from the userinfo endpoint (${answer.status})`);
+      try {
+        return answer.json<Record<string, unknown>>();
+      } catch {
+        throw new Error('invalid userinfo endpoint response received from the userinfo endpoint');
+      }
+    },
     async introspect(token, config) {
       const metadata = await metadataFor(config);
       const authMethod = (config.introspection_endpoint_auth_method ??

@@ -56,6 +56,13 @@ export class FakeIdp implements GatewayTokenChecks {
       ? { active: true, claims: { active: true, ...claims } }
       : { active: false, claims: { active: false } };
   }
+  /** Tokens the userinfo endpoint accepts, with the user's claims. */
+  users = new Map<string, Record<string, unknown>>();
+  async userinfo(token: string) {
+    const user = this.users.get(token);
+    if (!user) throw new Error('invalid status code received from the userinfo endpoint (401)');
+    return user;
+  }
   async metadata() {
     return this.meta;
   }

@@ -205,6 +205,20 @@ describe('sandbox gateway answers as Kong openid-connect does', () => {
       );
     });
 
+    it('with userinfo (no introspection), the userinfo endpoint decides, in its own words', async () => {
+      h.idp.users.set('a.b.c', { sub: 'alice' });
+      await h.start({ auth_methods: ['bearer', 'userinfo'], display_errors: true });
+      const ok = await h.call('/orders', { authorization: 'Bearer a.b.c' });
+      assert.equal(ok.status, 200);
+      assert.equal(h.events[0]!.authMethod, 'userinfo');
+      const refused = await h.call('/orders', { authorization: 'Bearer x.y.z' });
+      assert.equal(
+        refused.text,
+        '{"message":"Unauthorized (invalid status code received from the userinfo endpoint (401))"}',
+      );
+      assert.match(h.log.join('\n'), /cache\.lua:1487: \[openid-connect\] loading user info using access token/);
+    });
+
     it('with bearer alone, is refused at once with the verification reason', async () => {
       h.idp.failure = { ok: false, code: 'jwt.claims', reason: 'invalid exp claim (1) was specified for access token' };
       await h.start({ auth_methods: ['bearer'], display_errors: true });
