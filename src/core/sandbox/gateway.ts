@@ -15,7 +15,7 @@ import type { KongErrorLogSink, KongLogEntry, KongLogRequest } from './kong-erro
 import { jwtPluginAccess, jwtRoutes } from './kong-jwt';
 import { OidcPluginCache, openIdConnectAccess } from './kong-openid-connect';
 import type { AuthMethodUsed, GatewayTokenChecks, OidcOutcome } from './kong-openid-connect';
-import { kongExit } from './kong-response';
+import { kongErrorPage } from './kong-response';
 import type { KongExit } from './kong-response';
 
 export type { GatewayTokenChecks, IdpMetadata, JwtCheck } from './kong-openid-connect';
@@ -164,12 +164,8 @@ export async function startSandboxGateway(options: SandboxGatewayOptions): Promi
     const body = await readBody(req);
     const matched = matchRoute(routes, req.method ?? 'GET', url.pathname);
     if (!matched) {
-      // kong/runloop/handler.lua:1225 kong.response.error(404, …), kong/tools/http.lua:419-423 JSON template.
-      exit({
-        status: 404,
-        body: `{\n  "message":"no Route matched with those values",\n  "request_id":"${requestId}"\n}`,
-        headers: { 'Content-Type': 'application/json; charset=utf-8' },
-      });
+      // kong/runloop/handler.lua:1225 (OSS 22246ef2): kong.response.error(404, …).
+      exit(kongErrorPage(404, 'no Route matched with those values', requestId));
       return;
     }
     event.route = matched.route.route;
@@ -305,11 +301,18 @@ export async function startSandboxGateway(options: SandboxGatewayOptions): Promi
         event.status = 502;
         event.reason = error instanceof Error ? error.message : String(error);
         if (!res.headersSent) {
+          // kong/error_handlers.lua:32: nginx's 502 page, in Kong's template.
+          const page = kongErrorPage(
+            502,
+            'An invalid response was received from the upstream server',
+            event.requestId ?? '',
+          );
           res.writeHead(502, {
-            'content-type': 'application/json; charset=utf-8',
-            ...(event.requestId ? { 'x-kong-request-id': event.requestId } : {}),
+            ...page.headers,
+            Server: KONG_SERVER_TOKENS,
+            ...(event.requestId ? { 'X-Kong-Request-Id': event.requestId } : {}),
           });
-          res.end(kongExit(502, { message: 'An invalid response was received from the upstream server' }).body);
+          res.end(page.body);
         }
       })
       .finally(() => options.onDecision?.(event));

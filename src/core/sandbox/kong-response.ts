@@ -25,3 +25,15 @@ export function kongExit(status: number, body: string | object, headers: Record<
     headers: { 'Content-Type': 'application/json; charset=utf-8', ...headers },
   };
 }
+
+/**
+ * kong.response.error() and Kong's error pages (kong/error_handlers.lua,
+ * kong/tools/http.lua:419-423 @4df4c98e): the JSON template, with the request id.
+ */
+export function kongErrorPage(status: number, message: string, requestId: string): KongExit {
+  return {
+    status,
+    body: `{\n  "message":"${message}",\n  "request_id":"${requestId}"\n}`,
+    headers: { 'Content-Type': 'application/json; charset=utf-8' },
+  };
+}

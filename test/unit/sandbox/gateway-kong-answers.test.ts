@@ -8,7 +8,7 @@ import { strict as assert } from 'node:assert';
 import { expiryAndCacheTtl } from '../../../src/core/sandbox/kong-openid-connect';
 import { kongIssuerError, kongTimeClaimError } from '../../../src/core/sandbox/kong-jwt-reasons';
 import { KONG_SERVER_TOKENS } from '../../../src/core/sandbox/gateway';
-import { gatewayHarness, ISSUER, JWT, jwtClaims, NOW } from './gateway-harness';
+import { deck, gatewayHarness, ISSUER, JWT, jwtClaims, NOW } from './gateway-harness';
 
 const ANON_ID = '5f1c3b4e-8a2d-4e6f-9b0a-1c2d3e4f5a6b';
 
@@ -124,6 +124,18 @@ describe('sandbox gateway answers as Kong openid-connect does', () => {
       // headers_upstream = x-kong-request-id: the upstream sees the same id.
       assert.equal(JSON.parse(ok.text).headers['x-kong-request-id'], ok.headers['x-kong-request-id']);
       assert.equal(h.events[0]!.requestId, ok.headers['x-kong-request-id']);
+    });
+
+    it("an upstream that cannot be reached: 502 in Kong's error template (error_handlers.lua:32)", async () => {
+      h.idp.active.set('opaque-1', {});
+      await h.start(deck('http://127.0.0.1:1', { auth_methods: ['introspection'], cache_introspection: false }));
+      const res = await h.call('/orders', { authorization: 'Bearer opaque-1' });
+      assert.equal(res.status, 502);
+      const id = res.headers['x-kong-request-id']!;
+      assert.equal(
+        res.text,
+        `{\n  "message":"An invalid response was received from the upstream server",\n  "request_id":"${id}"\n}`,
+      );
     });
 
     it('Server and Via as kong/runloop/handler.lua sets them, both ways', async () => {
