@@ -224,8 +224,15 @@ export async function openIdConnectAccess(
   const methods = new Set<string>(config.auth_methods);
   const anonymous = typeof config.anonymous === 'string' && config.anonymous ? config.anonymous : undefined;
   let metadata: IdpMetadata | undefined;
+  // A failed discovery leaves Kong with an empty configuration, not a 500 (cache.lua:498, kong-error-log.md).
   const idpMetadata = async () => {
-    metadata ??= deps.checks.metadata ? await deps.checks.metadata(config) : {};
+    if (!metadata) {
+      try {
+        metadata = deps.checks.metadata ? await deps.checks.metadata(config) : {};
+      } catch {
+        metadata = {};
+      }
+    }
     return metadata;
   };
   let authMethod: AuthMethodUsed | undefined;
@@ -271,12 +278,8 @@ export async function openIdConnectAccess(
         reason: error.log,
       };
     }
-    let issuer = config.issuer;
-    try {
-      issuer = (await idpMetadata()).issuer ?? config.issuer;
-    } catch {
-      // Discovery failing leaves the configured issuer (handler.lua:284-292).
-    }
+    // Without a discovered issuer Kong uses the configured one (handler.lua:284-292).
+    const issuer = (await idpMetadata()).issuer ?? config.issuer;
     return { kind: 'exit', exit: refusal(error, config, issuer), authMethod, reason: error.log };
   }
 }

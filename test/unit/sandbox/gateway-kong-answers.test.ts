@@ -285,6 +285,20 @@ describe('sandbox gateway answers as Kong openid-connect does', () => {
       assert.match(res.headers.location!, /scope=openid%20orders%3Aread/);
     });
 
+    it('discovery failing: 500, the library\'s "authorization endpoint was not specified" as an [error] line', async () => {
+      h.idp.metadata = async () => {
+        throw new Error('connection refused');
+      };
+      await h.start({ client_id: ['kong-client'], issuer: ISSUER });
+      const res = await h.call('/orders');
+      assert.equal(res.status, 500);
+      assert.equal(res.text, '{"message":"An unexpected error occurred"}');
+      assert.match(
+        h.log.at(-1)!,
+        /\[error\] .*unexpected\.lua:21: \[openid-connect\] authorization endpoint was not specified, /,
+      );
+    });
+
     it('answers 401 "no suitable authorization credentials were provided" without authorization_code', async () => {
       await h.start({ auth_methods: ['bearer', 'introspection'], display_errors: true });
       const res = await h.call('/orders');
