@@ -428,7 +428,14 @@ async function introspectCached(token: string, config: EffectiveKongOidcConfig, 
     prefix: OIDC_LOG.introspecting,
     message: 'introspecting access token with identity provider',
   });
-  const result = await deps.checks.introspect(token, config);
+  let result;
+  try {
+    result = await deps.checks.introspect(token, config);
+  } catch (error) {
+    // Through the node cache the error comes back prefixed (kong/cache/init.lua:180-183).
+    if (config.cache_introspection) throw new Error(`failed to get from node cache: ${message(error)}`);
+    throw error;
+  }
   if (config.cache_introspection) {
     const { exp, ttl } = expiryAndCacheTtl(result.claims, config, now);
     deps.cache.introspection.set(key, { result, exp, until: ttl === 0 ? Infinity : nowMs + ttl * 1000 });

@@ -217,6 +217,16 @@ describe('sandbox gateway answers as Kong openid-connect does', () => {
       );
     });
 
+    it("a failed introspection call through the cache is prefixed as Kong's node cache does", async () => {
+      h.idp.introspectionError = 'invalid status code received from the introspection endpoint (401)';
+      await h.start({ auth_methods: ['bearer', 'introspection'], display_errors: true });
+      const res = await h.call('/orders', { authorization: 'Bearer a.b.c' });
+      assert.equal(
+        res.text,
+        '{"message":"Unauthorized (failed to get from node cache: invalid status code received from the introspection endpoint (401))"}',
+      );
+    });
+
     it('with userinfo (no introspection), the userinfo endpoint decides, in its own words', async () => {
       h.idp.users.set('a.b.c', { sub: 'alice' });
       await h.start({ auth_methods: ['bearer', 'userinfo'], display_errors: true });
