@@ -257,6 +257,11 @@ export async function startSandboxGateway(options: SandboxGatewayOptions): Promi
       });
     }
     if (outcome?.kind === 'proxy') {
+      // The plugins set or clear each of these (consumers.lua set/set_anonymous, jwt handler.lua
+      // set_consumer): what the client sent never reaches the upstream.
+      for (const name of ['x-consumer-id', 'x-consumer-custom-id', 'x-consumer-username', 'x-anonymous-consumer'])
+        delete headers[name];
+      if (!route.oidc) delete headers['x-credential-identifier'];
       Object.assign(headers, consumerHeaders(outcome.consumer, outcome.anonymous === true));
       if (outcome.credential) headers['x-credential-identifier'] = outcome.credential;
     }

@@ -434,6 +434,19 @@ describe('sandbox gateway answers as Kong openid-connect does', () => {
       assert.equal(h.events[0]!.reason, 'inactive token');
     });
 
+    it('consumer headers a client sends never reach the upstream', async () => {
+      h.idp.active.set('tok', {});
+      await h.start({ auth_methods: ['introspection'], cache_introspection: false });
+      const res = await h.call('/orders', {
+        authorization: 'Bearer tok',
+        'x-consumer-username': 'admin',
+        'x-anonymous-consumer': 'false',
+      });
+      const seen = JSON.parse(res.text).headers;
+      assert.equal(seen['x-consumer-username'], undefined);
+      assert.equal(seen['x-anonymous-consumer'], undefined);
+    });
+
     it('by id too; a missing anonymous consumer is a 500', async () => {
       await h.start({ auth_methods: ['introspection'], anonymous: ANON_ID }, [{ username: 'guest', id: ANON_ID }]);
       assert.equal((await h.call('/orders', { authorization: 'Bearer dead' })).status, 200);
