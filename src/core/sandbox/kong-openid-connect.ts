@@ -15,8 +15,10 @@ import type { KongExit } from './kong-response';
  * plugins-ee/openid-connect/kong/plugins/openid-connect/<file> and
  * kong/openid-connect/<file> at Kong/kong@4df4c98e1b266829e1ff6f46b8ccfe87443ed482
  * (handler.lua last changed in 8d61cbc6); docs/reference/kong-error-log.md
- * lists them. Session, kong_oauth2 tokens, the grant-based auth methods,
- * refresh and DPoP are not modelled.
+ * lists them. Not modelled: sessions, kong_oauth2 tokens, the password,
+ * client_credentials and refresh_token methods, the code flow beyond its
+ * first redirect (and its session cookie), token refresh, DPoP and mTLS
+ * proof of possession, user-info caching.
  */
 
 export type JwtCheck =
