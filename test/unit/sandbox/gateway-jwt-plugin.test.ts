@@ -131,6 +131,20 @@ describe("sandbox gateway: a route behind Kong's jwt plugin", () => {
     assert.equal(JSON.parse(res.text).headers['x-consumer-username'], 'guest');
   });
 
+  it('a jwt plugin on the service or at the top level applies to its routes; a disabled one does not', async () => {
+    const file = jwtDeck(h.upstream.url);
+    const service = file.services![0]!;
+    const plugin = service.routes![0]!.plugins![0]!;
+    service.routes![0]!.plugins = [];
+    service.plugins = [plugin];
+    await h.start(file);
+    assert.equal((await h.call('/legacy')).status, 401);
+    h.gateway.configure({ ...file, services: [{ ...service, plugins: [] }], plugins: [{ ...plugin }] });
+    assert.equal((await h.call('/legacy')).status, 401);
+    h.gateway.configure({ ...file, services: [{ ...service, plugins: [{ ...plugin, enabled: false }] }] });
+    assert.equal((await h.call('/legacy')).status, 200);
+  });
+
   it('writes nothing to the error log for a refusal', async () => {
     await start();
     await h.call('/legacy', { authorization: `Bearer ${hs256({ iss: 'partner-key' }, 'wrong')}` });
