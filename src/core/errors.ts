@@ -119,6 +119,8 @@ const CONFIGURATION_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   'flow.admin_unavailable',
   'flow.needs_browser',
   'flow.needs_person',
+  // A sandbox told to write its gateway log where it cannot.
+  'sandbox.gateway.log_unwritable',
 ]);
 
 /**

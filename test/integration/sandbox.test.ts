@@ -178,4 +178,84 @@ flows:
       }
     }
   });
+
+  it('answers and logs as Kong does: realm the IdP host, a 302 to its authorize endpoint, lines joined by request id', async () => {
+    const { mkdtempSync, readFileSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { linesForRequest, logEvidence, parseGatewayLog } = await import('../../src/core/diagnosis/gateway-log');
+    const dir = mkdtempSync(join(tmpdir(), 'sandbox-kong-log-'));
+    const errorLogPath = join(dir, 'error.log');
+    const deckText = `_format_version: "3.0"
+services:
+  - name: s
+    url: \${{ env "DECK_SANDBOX_UPSTREAM" }}
+    routes:
+      - name: browser
+        paths: [/browser]
+        plugins:
+          - name: openid-connect
+            config:
+              issuer: \${{ env "DECK_SANDBOX_ISSUER" }}
+              client_id: [\${{ env "DECK_SANDBOX_GATEWAY_CLIENT_ID" }}]
+              client_secret: [\${{ env "DECK_SANDBOX_GATEWAY_CLIENT_SECRET" }}]
+      - name: api
+        paths: [/api]
+        plugins:
+          - name: openid-connect
+            config:
+              issuer: \${{ env "DECK_SANDBOX_ISSUER" }}
+              client_id: [\${{ env "DECK_SANDBOX_GATEWAY_CLIENT_ID" }}]
+              client_secret: [\${{ env "DECK_SANDBOX_GATEWAY_CLIENT_SECRET" }}]
+              auth_methods: [bearer, introspection]
+              cache_introspection: false
+`;
+    const kong = await startSandbox({
+      createHttpClient: ({ ca }) => createHttpClient({ ca, env: {} }),
+      deckText,
+      deckFileName: 'kong.yaml',
+      errorLogPath,
+    });
+    try {
+      const browser = await fetch(`${kong.gateway.url}/browser/orders`, { redirect: 'manual' });
+      assert.equal(browser.status, 302);
+      const location = new URL(browser.headers.get('location')!);
+      assert.equal(`${location.origin}${location.pathname}`, `${kong.idp.issuer}/v1/authorize`);
+      assert.equal(location.searchParams.get('client_id'), kong.env.SANDBOX_GATEWAY_CLIENT_ID);
+      assert.equal(location.searchParams.get('redirect_uri'), `${kong.gateway.url}/browser/orders`);
+
+      const none = await fetch(`${kong.gateway.url}/api`);
+      assert.equal(none.status, 401);
+      assert.equal(none.headers.get('www-authenticate'), 'Bearer realm="127.0.0.1", error="invalid_token"');
+      assert.equal(await none.text(), '{"message":"Unauthorized"}');
+      const dead = await fetch(`${kong.gateway.url}/api`, { headers: { authorization: 'Bearer not-a-real-token' } });
+      assert.equal(dead.status, 401);
+
+      const lines = parseGatewayLog(readFileSync(errorLogPath, 'utf8'));
+      const evidence = (res: Response) =>
+        logEvidence(
+          linesForRequest(lines, {
+            startedAt: Date.now(),
+            durationMs: 0,
+            requestId: res.headers.get('x-kong-request-id')!,
+          }),
+        );
+      const browserId = browser.headers.get('x-kong-request-id');
+      assert.ok(!lines.some((l) => l.requestId === browserId), 'Kong logs the redirect at debug level only');
+      assert.deepEqual(
+        evidence(none).map((e) => [e.signal, e.text]),
+        [['no_token', 'no suitable authorization credentials were provided']],
+      );
+      assert.deepEqual(
+        evidence(dead).map((e) => [e.signal, e.text]),
+        [
+          [undefined, 'introspecting access token with identity provider'],
+          ['introspection_inactive', 'inactive token'],
+        ],
+      );
+    } finally {
+      await kong.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

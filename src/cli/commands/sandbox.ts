@@ -7,6 +7,7 @@ import type { CliIo } from '../io';
 import { EXIT, styler, UsageError } from '../io';
 
 export const sandboxHelp = `Usage: oidc-flow sandbox [--idp-port N] [--gateway-port N] [--write-env FILE [--force]] [--deck FILE]
+                       [--gateway-log FILE]
 
 Starts the local sandbox on 127.0.0.1 until you press Ctrl-C:
   - an IdP that looks like an Okta custom authorization server (https, its own CA),
@@ -23,6 +24,8 @@ Options:
                      (see examples/sandbox-kong.yaml; the sandbox fills in DECK_SANDBOX_ISSUER,
                      DECK_SANDBOX_UPSTREAM, DECK_SANDBOX_GATEWAY_CLIENT_ID/_SECRET, and DECK_*
                      variables from your environment)
+  --gateway-log FILE append the gateway's decisions to FILE as Kong's error log writes them
+                     (nginx lines with request_id, the X-Kong-Request-Id of each answer)
   --write-env FILE   write SANDBOX_* variables (URLs, CA file, client id and secret, the
                      Okta-style management API's org URL and SSWS token) to
                      FILE (mode 600) for "set -a; . FILE" or other tools; secrets are
@@ -48,6 +51,7 @@ export async function sandboxCommand(args: string[], io: CliIo): Promise<number>
       'write-env': { type: 'string' },
       force: { type: 'boolean' },
       deck: { type: 'string' },
+      'gateway-log': { type: 'string' },
     },
   });
   const envFile = values['write-env'];
@@ -75,9 +79,10 @@ export async function sandboxCommand(args: string[], io: CliIo): Promise<number>
     deckEnv: io.env,
     idpPort: port(values['idp-port'], '--idp-port'),
     gatewayPort: port(values['gateway-port'], '--gateway-port'),
+    errorLogPath: values['gateway-log'],
     onDecision: (event) =>
       io.stdout.write(
-        `${s.dim(new Date().toISOString())} gateway ${event.route ?? '-'} → ${event.status >= 400 ? s.red(String(event.status)) : s.green(String(event.status))}${event.authMethod ? ` via ${event.authMethod}` : ''}${event.introspection ? ` (introspection ${event.introspection})` : ''}${event.reason ? `: ${event.reason}` : ''}\n`,
+        `${s.dim(new Date().toISOString())} gateway ${event.route ?? '-'} → ${event.status >= 400 ? s.red(String(event.status)) : s.green(String(event.status))}${event.authMethod ? ` via ${event.authMethod}` : ''}${event.introspection ? ` (introspection ${event.introspection})` : ''}${event.reason ? `: ${event.reason}` : ''}${event.requestId ? s.dim(` [${event.requestId}]`) : ''}\n`,
       ),
   });
   try {
@@ -94,6 +99,7 @@ export async function sandboxCommand(args: string[], io: CliIo): Promise<number>
       `  users        ${sandbox.idp.users.map((u) => `${u.username} [${u.groups.join(', ')}]`).join(', ')}  (password: <name>-password)\n`,
     );
     io.stdout.write(`  gateway      ${sandbox.gateway.url}\n`);
+    if (values['gateway-log']) io.stdout.write(`  gateway log  ${values['gateway-log']} (Kong error-log format)\n`);
     for (const route of sandbox.gateway.routes) {
       const c = route.oidc?.config ?? {};
       io.stdout.write(

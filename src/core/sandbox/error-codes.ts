@@ -2,6 +2,7 @@
 export type SandboxErrorCode =
   | 'sandbox.deck_env'
   | 'sandbox.gateway.listen'
+  | 'sandbox.gateway.log_unwritable'
   | 'sandbox.idp.body_too_large'
   | 'sandbox.idp.listen'
   | 'sandbox.idp.unknown_client'

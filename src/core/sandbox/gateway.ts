@@ -1,43 +1,44 @@
 import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import { request as undiciRequest } from 'undici';
 import type { Clock } from '../clock';
 import { systemClock } from '../clock';
 import { listenLocal } from '../listen';
 import { resolveDeckRoutes } from '../gateway/deck';
-import type { DeckFile, ResolvedRoute } from '../gateway/deck';
-import { claimValues, KONG_AUTH_METHOD_ORDER, missingRequired, withKongDefaults } from '../gateway/kong-oidc-config';
-import type { EffectiveKongOidcConfig } from '../gateway/kong-oidc-config';
+import type { DeckConsumer, DeckFile, ResolvedRoute } from '../gateway/deck';
+import { withKongDefaults } from '../gateway/kong-oidc-config';
+import { cryptoRandom } from '../oauth';
+import type { RandomBytes } from '../oauth';
+import { fileErrorLog, formatKongLogLine } from './kong-error-log';
+import type { KongErrorLogSink, KongLogEntry, KongLogRequest } from './kong-error-log';
+import { jwtPluginAccess, jwtRoutes } from './kong-jwt';
+import { OidcPluginCache, openIdConnectAccess } from './kong-openid-connect';
+import type { AuthMethodUsed, GatewayTokenChecks, OidcOutcome } from './kong-openid-connect';
+import { kongErrorPage } from './kong-response';
+import type { KongExit } from './kong-response';
+
+export type { GatewayTokenChecks, IdpMetadata, JwtCheck } from './kong-openid-connect';
+
+/** meta._SERVER_TOKENS of the Kong read (kong/enterprise_edition/meta.lua @4df4c98e: 3.10.0.0). */
+export const KONG_SERVER_TOKENS = 'kong/3.10.0.0-enterprise-edition';
 
 /**
- * A local gateway that behaves as Kong's openid-connect plugin is documented
- * to behave (bearer and introspection auth methods, introspection caching,
- * *_required checks, error shapes), configured from a decK file. It is the
- * sandbox's stand-in for Kong, not a Kong re-implementation: every behaviour
- * here is one the diagnosis must be able to explain.
+ * A local gateway that answers as Kong's openid-connect plugin (and its OSS
+ * jwt plugin) answer, read from Kong's source, configured from a decK file:
+ * the same statuses, bodies, challenges, X-Kong-* headers and error-log
+ * lines. It is the sandbox's stand-in for Kong, not a Kong
+ * re-implementation; what it leaves out is said where it is modelled.
  */
-
-export type JwtCheck =
-  | { ok: true; header: Record<string, unknown>; payload: Record<string, unknown> }
-  | { ok: false; code: string; reason: string };
-
-/** How the gateway validates tokens; the sandbox wires these to the protocol core. */
-export interface GatewayTokenChecks {
-  /** Verifies a JWT's signature and claims as Kong's bearer method does. */
-  verifyJwt(token: string, config: EffectiveKongOidcConfig): Promise<JwtCheck>;
-  /** Introspects at the IdP with the plugin's client; throws when the call itself fails. */
-  introspect(
-    token: string,
-    config: EffectiveKongOidcConfig,
-  ): Promise<{ active: boolean; claims: Record<string, unknown> }>;
-}
 
 export interface GatewayEvent {
   route?: string;
   status: number;
-  authMethod?: 'bearer' | 'introspection';
+  authMethod?: AuthMethodUsed;
   introspection?: 'called' | 'cached';
   reason?: string;
+  /** X-Kong-Request-Id of the answer; the same id ends each error-log line of the request. */
+  requestId?: string;
 }
 
 export interface SandboxGatewayOptions {
@@ -45,8 +46,16 @@ export interface SandboxGatewayOptions {
   checks: GatewayTokenChecks;
   port?: number;
   clock?: Clock;
-  /** Called once per request with what the gateway decided (the sandbox's "error log"). */
+  /** Random bytes for request ids, state and nonce. */
+  random?: RandomBytes;
+  /** Called once per request with what the gateway decided. */
   onDecision?: (event: GatewayEvent) => void;
+  /** Writes Kong's error-log lines to this file (appended). */
+  errorLogPath?: string;
+  /** Or hands them to this sink (tests). */
+  errorLog?: KongErrorLogSink;
+  /** Minutes east of UTC for the log's local time; default this machine's. */
+  logUtcOffsetMinutes?: number;
 }
 
 export interface SandboxGateway {
@@ -54,26 +63,9 @@ export interface SandboxGateway {
   routes: ResolvedRoute[];
   /** Replaces the configuration (as a decK sync would) and clears the caches. */
   configure(deck: DeckFile): void;
-  /** Empties the introspection cache. */
+  /** Empties the introspection and consumer caches. */
   clearCache(): void;
   close(): Promise<void>;
-}
-
-interface CacheEntry {
-  result: { active: boolean; claims: Record<string, unknown> };
-  until: number;
-}
-
-class Rejection {
-  constructor(
-    readonly status: 401 | 403,
-    readonly error: 'invalid_token' | 'insufficient_scope' | undefined,
-    readonly reason: string,
-  ) {}
-}
-
-function isJwt(token: string): boolean {
-  return /^[\w-]+\.[\w-]+\.[\w-]*$/.test(token);
 }
 
 function readBody(req: IncomingMessage, limit = 1024 * 1024): Promise<Buffer> {
@@ -109,165 +101,123 @@ function matchRoute(
   return best;
 }
 
-/** Finds the token where Kong looks for it, per bearer_token_param_type. */
-function findToken(req: IncomingMessage, url: URL, body: Buffer, config: EffectiveKongOidcConfig): string | undefined {
-  const types = config.bearer_token_param_type;
-  if (types.includes('header')) {
-    const auth = req.headers.authorization;
-    const match = auth ? /^Bearer\s+(\S+)\s*$/i.exec(auth) : null;
-    if (match) return match[1];
-    const alt = req.headers['access-token'] ?? req.headers['x-access-token'];
-    if (typeof alt === 'string' && alt) return alt.replace(/^Bearer\s+/i, '');
-  }
-  if (types.includes('query')) {
-    const value = url.searchParams.get('access_token');
-    if (value) return value;
-  }
-  if (types.includes('body') && /application\/x-www-form-urlencoded/.test(req.headers['content-type'] ?? '')) {
-    const value = new URLSearchParams(body.toString('utf8')).get('access_token');
-    if (value) return value;
-  }
-  if (types.includes('cookie') && config.bearer_token_cookie_name) {
-    const cookie = (req.headers.cookie ?? '')
-      .split(/;\s*/)
-      .find((c) => c.startsWith(`${config.bearer_token_cookie_name}=`));
-    if (cookie) return decodeURIComponent(cookie.slice(config.bearer_token_cookie_name.length + 1));
-  }
-  return undefined;
+/** X-Consumer-* as Kong sets them upstream (kong/constants.lua HEADERS; consumers.lua set/set_anonymous). */
+function consumerHeaders(consumer: DeckConsumer | undefined, anonymous: boolean): Record<string, string> {
+  if (!consumer) return {};
+  const out: Record<string, string> = {};
+  if (consumer.id) out['x-consumer-id'] = consumer.id;
+  if (consumer.custom_id) out['x-consumer-custom-id'] = consumer.custom_id;
+  if (consumer.username) out['x-consumer-username'] = consumer.username;
+  if (anonymous) out['x-anonymous-consumer'] = 'true';
+  return out;
 }
 
 /** Starts the gateway on 127.0.0.1. */
 export async function startSandboxGateway(options: SandboxGatewayOptions): Promise<SandboxGateway> {
   const clock = options.clock ?? systemClock;
+  const random = options.random ?? cryptoRandom;
+  const sink = options.errorLog ?? (options.errorLogPath ? fileErrorLog(options.errorLogPath) : undefined);
   let routes = resolveDeckRoutes(options.deck);
+  let jwtByRoute = jwtRoutes(options.deck);
   let consumers = options.deck.consumers ?? [];
-  const cache = new Map<string, CacheEntry>();
+  const cache = new OidcPluginCache();
+  // nginx numbers connections; each line of a request names its connection (`*N`).
+  const connections = new WeakMap<Socket, number>();
+  let connectionCount = 0;
 
-  const introspectCached = async (
-    token: string,
-    config: EffectiveKongOidcConfig,
-    claimsForTtl: Record<string, unknown> | undefined,
-    event: GatewayEvent,
-  ) => {
-    const now = clock.now();
-    const cached = config.cache_introspection ? cache.get(token) : undefined;
-    if (cached && cached.until > now) {
-      event.introspection = 'cached';
-      return cached.result;
-    }
-    event.introspection = 'called';
-    const result = await options.checks.introspect(token, config);
-    if (config.cache_introspection) {
-      // Kong caches for the token's remaining lifetime, clamped by cache_ttl_min/max; cache_ttl when there is no exp.
-      const exp =
-        typeof result.claims.exp === 'number'
-          ? result.claims.exp
-          : typeof claimsForTtl?.exp === 'number'
-            ? claimsForTtl.exp
-            : undefined;
-      let ttl = exp !== undefined ? exp - now / 1000 : config.cache_ttl;
-      if (config.cache_ttl_max !== undefined) ttl = Math.min(ttl, config.cache_ttl_max);
-      if (config.cache_ttl_min !== undefined) ttl = Math.max(ttl, config.cache_ttl_min);
-      if (!result.active) ttl = config.cache_ttl_neg ?? 0;
-      if (ttl > 0) cache.set(token, { result, until: now + ttl * 1000 });
-    }
-    return result;
-  };
-
-  const authenticate = async (
-    token: string,
-    config: EffectiveKongOidcConfig,
-    event: GatewayEvent,
-  ): Promise<Record<string, unknown>> => {
-    const methods = KONG_AUTH_METHOD_ORDER.filter((m) => config.auth_methods.includes(m));
-    const jwt = isJwt(token);
-    if (jwt && methods.includes('bearer')) {
-      event.authMethod = 'bearer';
-      const checked = await options.checks.verifyJwt(token, config);
-      if (!checked.ok) {
-        // An opaque-looking failure falls through to introspection; a JWT that fails verification is refused.
-        throw new Rejection(401, 'invalid_token', checked.reason);
-      }
-      if (!config.introspect_jwt_tokens) return checked.payload;
-      const result = await introspectOrReject(token, config, checked.payload, event);
-      return { ...checked.payload, ...result };
-    }
-    if (methods.includes('introspection')) {
-      event.authMethod = 'introspection';
-      return introspectOrReject(token, config, undefined, event);
-    }
-    throw new Rejection(
-      401,
-      'invalid_token',
-      jwt ? 'no enabled auth method accepts bearer tokens' : 'the token is not a JWT and introspection is not enabled',
-    );
-  };
-
-  const introspectOrReject = async (
-    token: string,
-    config: EffectiveKongOidcConfig,
-    jwtClaims: Record<string, unknown> | undefined,
-    event: GatewayEvent,
-  ) => {
-    let result;
-    try {
-      result = await introspectCached(token, config, jwtClaims, event);
-    } catch (error) {
-      throw new Rejection(
-        401,
-        'invalid_token',
-        `introspection failed: ${error instanceof Error ? error.message : String(error)}`,
+  const handle = async (req: IncomingMessage, res: ServerResponse, started: number, event: GatewayEvent) => {
+    const requestId = Buffer.from(random(16)).toString('hex');
+    event.requestId = requestId;
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const socket = req.socket;
+    if (!connections.has(socket)) connections.set(socket, ++connectionCount);
+    const logRequest: KongLogRequest = {
+      connection: connections.get(socket)!,
+      client: (socket.remoteAddress ?? '127.0.0.1').replace(/^::ffff:/, ''),
+      method: req.method ?? 'GET',
+      uri: req.url ?? '/',
+      httpVersion: req.httpVersion,
+      host: req.headers.host,
+      requestId,
+    };
+    const log = (entry: KongLogEntry) =>
+      sink?.write(
+        formatKongLogLine(entry, logRequest, {
+          at: clock.now(),
+          pid: process.pid,
+          utcOffsetMinutes: options.logUtcOffsetMinutes,
+        }),
       );
-    }
-    if (config.introspection_check_active && !result.active)
-      throw new Rejection(401, 'invalid_token', 'the token is not active');
-    return result.claims;
-  };
+    const exit = (answer: KongExit) => {
+      // Kong's own replies: X-Kong-Response-Latency and the request id (kong_defaults.lua `headers`).
+      res.writeHead(answer.status, {
+        ...answer.headers,
+        'Content-Length': String(Buffer.byteLength(answer.body)),
+        'X-Kong-Response-Latency': String(Math.max(0, Math.round(clock.now() - started))),
+        Server: KONG_SERVER_TOKENS,
+        'X-Kong-Request-Id': requestId,
+      });
+      res.end(answer.body);
+      event.status = answer.status;
+    };
 
-  const authorize = (claims: Record<string, unknown>, config: EffectiveKongOidcConfig) => {
-    const checks: Array<[string, string[], string[] | undefined]> = [
-      ['scopes', config.scopes_claim, config.scopes_required],
-      ['audience', config.audience_claim, config.audience_required],
-      ['groups', config.groups_claim, config.groups_required],
-      ['roles', config.roles_claim, config.roles_required],
-    ];
-    for (const [what, claim, required] of checks) {
-      const missing = missingRequired(claimValues(claims, claim), required);
-      if (missing)
-        throw new Rejection(403, 'insufficient_scope', `required ${what} not found: ${missing.missing.join(' ')}`);
+    const body = await readBody(req);
+    const matched = matchRoute(routes, req.method ?? 'GET', url.pathname);
+    if (!matched) {
+      // kong/runloop/handler.lua:1225 (OSS 22246ef2): kong.response.error(404, …).
+      exit(kongErrorPage(404, 'no Route matched with those values', requestId));
+      return;
     }
-    if (config.consumer_claim && config.consumer_claim.length > 0) {
-      const value = claimValues(claims, config.consumer_claim)?.[0];
-      const by = (config.consumer_by as string[] | undefined) ?? ['username', 'custom_id'];
-      const found =
-        value !== undefined &&
-        consumers.some((c) => by.some((field) => (c as Record<string, unknown>)[field] === value));
-      if (!found && !config.consumer_optional) throw new Rejection(403, undefined, 'kong consumer was not found');
+    event.route = matched.route.route;
+    const jwtPlugin = jwtByRoute.get(matched.route.route);
+    let outcome: OidcOutcome | undefined;
+    if (matched.route.oidc) {
+      const config = withKongDefaults(matched.route.oidc.config);
+      const port = (req.socket.localPort ?? 80) as number;
+      outcome = await openIdConnectAccess(
+        {
+          method: req.method ?? 'GET',
+          headers: req.headers,
+          url,
+          body,
+          host: (req.headers.host ?? '127.0.0.1').replace(/:\d+$/, '').toLowerCase(),
+          port,
+        },
+        config,
+        {
+          checks: options.checks,
+          clock,
+          random,
+          cache,
+          consumers,
+          log,
+          onIntrospection: (how) => (event.introspection = how),
+        },
+      );
+      event.authMethod = outcome.authMethod;
+      event.reason = outcome.reason;
+      if (outcome.kind === 'exit') {
+        exit(outcome.exit);
+        return;
+      }
+    } else if (jwtPlugin) {
+      const decided = await jwtPluginAccess(jwtPlugin, { headers: req.headers, url }, consumers, clock, log);
+      if (decided.kind === 'exit') {
+        event.reason = decided.reason;
+        exit(decided.exit);
+        return;
+      }
+      outcome = {
+        kind: 'proxy',
+        token: '',
+        claims: decided.claims,
+        consumer: decided.consumer,
+        anonymous: decided.anonymous,
+        credential: decided.credential,
+      };
     }
-  };
-
-  const reject = (
-    res: ServerResponse,
-    req: IncomingMessage,
-    config: EffectiveKongOidcConfig,
-    rejection: Rejection,
-    started: number,
-  ) => {
-    const realm = (req.headers.host ?? '127.0.0.1').replace(/:\d+$/, '');
-    let challenge = `Bearer realm="${realm}"`;
-    if (config.expose_error_code && rejection.error) {
-      challenge += `, error="${rejection.error}"`;
-      if (config.display_errors) challenge += `, error_description="${rejection.reason.replace(/"/g, "'")}"`;
-    }
-    const base = rejection.status === 401 ? config.unauthorized_error_message : config.forbidden_error_message;
-    const message = config.display_errors ? `${base} (${rejection.reason})` : base;
-    res.writeHead(rejection.status, {
-      'content-type': 'application/json; charset=utf-8',
-      'www-authenticate': challenge,
-      'x-kong-response-latency': String(Math.max(0, Math.round(clock.now() - started))),
-      server: 'kong/sandbox',
-    });
-    res.end(JSON.stringify({ message }));
+    await proxy(req, res, url, body, matched.route, matched.prefix, outcome, requestId, started);
+    event.status = res.statusCode;
   };
 
   const proxy = async (
@@ -277,9 +227,8 @@ export async function startSandboxGateway(options: SandboxGatewayOptions): Promi
     body: Buffer,
     route: ResolvedRoute,
     prefix: string,
-    token: string | undefined,
-    claims: Record<string, unknown>,
-    config: EffectiveKongOidcConfig | undefined,
+    outcome: OidcOutcome | undefined,
+    requestId: string,
     started: number,
   ) => {
     const rest = route.stripPath ? url.pathname.slice(prefix.length === 1 ? 0 : prefix.length) || '/' : url.pathname;
@@ -288,23 +237,45 @@ export async function startSandboxGateway(options: SandboxGatewayOptions): Promi
     target.search = url.search;
     const headers: Record<string, string> = {};
     for (const [name, value] of Object.entries(req.headers)) {
-      if (value === undefined || ['host', 'connection', 'content-length', 'authorization'].includes(name)) continue;
+      if (value === undefined || ['host', 'connection', 'content-length'].includes(name)) continue;
       headers[name] = Array.isArray(value) ? value.join(', ') : value;
     }
-    if (config && token) {
+    const config = route.oidc ? withKongDefaults(route.oidc.config) : undefined;
+    if (config && outcome?.kind === 'proxy' && !outcome.anonymous) {
       const [name, scheme] = config.upstream_access_token_header.split(':');
-      if (name) headers[name.toLowerCase()] = scheme ? `${scheme[0]!.toUpperCase()}${scheme.slice(1)} ${token}` : token;
+      if (name) {
+        delete headers.authorization;
+        headers[name.toLowerCase()] = scheme
+          ? `${scheme[0]!.toUpperCase()}${scheme.slice(1)} ${outcome.token}`
+          : outcome.token;
+      }
       (config.upstream_headers_claims ?? []).forEach((claim, index) => {
         const headerName = config.upstream_headers_names?.[index];
-        const value = claims[claim];
+        const value = outcome.claims[claim];
         if (headerName && value !== undefined)
           headers[headerName.toLowerCase()] = typeof value === 'string' ? value : JSON.stringify(value);
       });
-    } else if (req.headers.authorization) {
-      headers.authorization = req.headers.authorization;
     }
-    headers['x-forwarded-for'] = req.socket.remoteAddress ?? '127.0.0.1';
-    headers.via = 'kong/sandbox';
+    if (outcome?.kind === 'proxy') {
+      // The plugins set or clear each of these (consumers.lua set/set_anonymous, jwt handler.lua
+      // set_consumer): what the client sent never reaches the upstream.
+      for (const name of ['x-consumer-id', 'x-consumer-custom-id', 'x-consumer-username', 'x-anonymous-consumer'])
+        delete headers[name];
+      if (!route.oidc) delete headers['x-credential-identifier'];
+      Object.assign(headers, consumerHeaders(outcome.consumer, outcome.anonymous === true));
+      if (outcome.credential) headers['x-credential-identifier'] = outcome.credential;
+    }
+    // kong/runloop/handler.lua:1500-1541 (no trusted_ips): the client's address, and Kong added to Via.
+    const client = (req.socket.remoteAddress ?? '127.0.0.1').replace(/^::ffff:/, '');
+    headers['x-forwarded-for'] = client;
+    headers['x-real-ip'] = client;
+    headers['x-forwarded-proto'] = 'http';
+    headers['x-forwarded-host'] = (req.headers.host ?? '127.0.0.1').replace(/:\d+$/, '').toLowerCase();
+    headers['x-forwarded-port'] = String(req.socket.localPort ?? 80);
+    const inboundVia = `${req.httpVersion} ${KONG_SERVER_TOKENS}`;
+    headers.via = headers.via ? `${headers.via}, ${inboundVia}` : inboundVia;
+    // kong_defaults.lua headers_upstream = x-kong-request-id.
+    headers['x-kong-request-id'] = requestId;
     const upstreamStart = clock.now();
     const answer = await undiciRequest(target, {
       method: (req.method ?? 'GET') as 'GET',
@@ -317,53 +288,36 @@ export async function startSandboxGateway(options: SandboxGatewayOptions): Promi
       if (value === undefined || ['connection', 'transfer-encoding', 'keep-alive'].includes(name)) continue;
       out[name] = Array.isArray(value) ? value.join(', ') : value;
     }
+    // kong/runloop/handler.lua:1750-1792: latencies, Via with proxy_http_version 1.1, Server if the upstream gave none.
     out['x-kong-upstream-latency'] = String(Math.max(0, Math.round(clock.now() - upstreamStart)));
     out['x-kong-proxy-latency'] = String(Math.max(0, Math.round(upstreamStart - started)));
-    out.via = 'kong/sandbox';
+    out.via = out.via ? `${out.via}, 1.1 ${KONG_SERVER_TOKENS}` : `1.1 ${KONG_SERVER_TOKENS}`;
+    out.server ??= KONG_SERVER_TOKENS;
+    out['x-kong-request-id'] = requestId;
     res.writeHead(answer.statusCode, out);
     res.end(upstreamBody);
   };
 
   const server = createServer((req, res) => {
     const started = clock.now();
-    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const event: GatewayEvent = { status: 0 };
-    void (async () => {
-      const body = await readBody(req);
-      const matched = matchRoute(routes, req.method ?? 'GET', url.pathname);
-      if (!matched) {
-        res.writeHead(404, { 'content-type': 'application/json; charset=utf-8', 'x-kong-response-latency': '0' });
-        res.end(JSON.stringify({ message: 'no Route matched with those values' }));
-        event.status = 404;
-        return;
-      }
-      event.route = matched.route.route;
-      const config = matched.route.oidc ? withKongDefaults(matched.route.oidc.config) : undefined;
-      let token: string | undefined;
-      let claims: Record<string, unknown> = {};
-      if (config) {
-        token = findToken(req, url, body, config);
-        try {
-          if (!token) throw new Rejection(401, undefined, 'no bearer token found in the request');
-          claims = await authenticate(token, config, event);
-          authorize(claims, config);
-        } catch (error) {
-          if (!(error instanceof Rejection)) throw error;
-          event.status = error.status;
-          event.reason = error.reason;
-          reject(res, req, config, error, started);
-          return;
-        }
-      }
-      await proxy(req, res, url, body, matched.route, matched.prefix, token, claims, config, started);
-      event.status = res.statusCode;
-    })()
+    void handle(req, res, started, event)
       .catch((error: unknown) => {
         event.status = 502;
         event.reason = error instanceof Error ? error.message : String(error);
         if (!res.headersSent) {
-          res.writeHead(502, { 'content-type': 'application/json; charset=utf-8' });
-          res.end(JSON.stringify({ message: 'An invalid response was received from the upstream server' }));
+          // kong/error_handlers.lua:32: nginx's 502 page, in Kong's template.
+          const page = kongErrorPage(
+            502,
+            'An invalid response was received from the upstream server',
+            event.requestId ?? '',
+          );
+          res.writeHead(502, {
+            ...page.headers,
+            Server: KONG_SERVER_TOKENS,
+            ...(event.requestId ? { 'X-Kong-Request-Id': event.requestId } : {}),
+          });
+          res.end(page.body);
         }
       })
       .finally(() => options.onDecision?.(event));
@@ -382,6 +336,7 @@ export async function startSandboxGateway(options: SandboxGatewayOptions): Promi
     },
     configure(deck: DeckFile) {
       routes = resolveDeckRoutes(deck);
+      jwtByRoute = jwtRoutes(deck);
       consumers = deck.consumers ?? [];
       cache.clear();
     },

@@ -15,6 +15,7 @@ import type { AuthorizationServerMetadata, ClientAuthMethod } from '../oauth';
 import { startEchoUpstream } from './echo-upstream';
 import type { EchoUpstream } from './echo-upstream';
 import { startSandboxGateway } from './gateway';
+import { kongIssuerError, kongSignatureReason, kongTimeClaimError, SIGNATURE_CHECK_CODES } from './kong-jwt-reasons';
 import type { GatewayEvent, GatewayTokenChecks, SandboxGateway } from './gateway';
 import { startSandboxIdp } from './sandbox-idp';
 import type { SandboxIdp } from './sandbox-idp';
@@ -50,6 +51,8 @@ export interface SandboxOptions {
   gatewayPort?: number;
   clock?: Clock;
   onDecision?: (event: GatewayEvent) => void;
+  /** Appends the gateway's Kong error-log lines to this file. */
+  errorLogPath?: string;
 }
 
 /** The sandbox's gateway configuration: one route per behaviour worth seeing. */
@@ -145,9 +148,12 @@ function tokenChecks(http: HttpClient, clock: Clock): GatewayTokenChecks {
       : metadata;
   };
   return {
+    async metadata(config) {
+      return metadataFor(config);
+    },
     async verifyJwt(token, config) {
       const metadata = await metadataFor(config);
-      if (!metadata.jwks_uri) return { ok: false, code: 'jwks.missing', reason: 'the IdP publishes no jwks_uri' };
+      if (!metadata.jwks_uri) return { ok: false, code: 'jwks.missing' };
       let keys = jwksByUri.get(metadata.jwks_uri);
       if (!keys) {
         keys = new JwksCache({ http, jwksUri: metadata.jwks_uri, clock, label: 'gateway: JWKS endpoint' });
@@ -156,35 +162,75 @@ function tokenChecks(http: HttpClient, clock: Clock): GatewayTokenChecks {
       const allowed = config.enable_hs_signatures
         ? [...DEFAULT_ALLOWED_ALGORITHMS, 'HS256', 'HS384', 'HS512']
         : [...DEFAULT_ALLOWED_ALGORITHMS];
-      const result = await verifyJwt(token, {
-        keys,
-        issuer: metadata.issuer,
-        leewaySeconds: config.leeway,
-        clock,
-        allowedAlgorithms: allowed,
-        profile: 'access_token',
+      // Only the signature side comes from the core; the claims are checked as token.lua does.
+      let result;
+      try {
+        result = await verifyJwt(token, {
+          keys,
+          leewaySeconds: config.leeway,
+          clock,
+          allowedAlgorithms: allowed,
+          profile: 'generic',
+        });
+      } catch {
+        // A token that does not decode: jws.lua's decode errors, which the handler turns into "invalid jwt token".
+        return { ok: false, code: 'jwt.decode' };
+      }
+      const failed = result.checks.find((check) => !check.ok && SIGNATURE_CHECK_CODES.has(check.code ?? ''));
+      if (failed)
+        return {
+          ok: false,
+          code: failed.code ?? 'jwt.invalid',
+          reason: kongSignatureReason(failed.code, result.header),
+        };
+      const claimError =
+        kongIssuerError(result.payload, metadata.issuer ?? config.issuer, config.issuers_allowed) ??
+        kongTimeClaimError(result.payload, Math.floor(clock.now() / 1000), config.leeway);
+      if (claimError) return { ok: false, code: 'jwt.claims', reason: claimError };
+      return { ok: true, header: result.header, payload: result.payload };
+    },
+    async userinfo(token, config) {
+      const metadata = await metadataFor(config);
+      // kong/openid-connect/init.lua:116, 204, 225.
+      if (!metadata.userinfo_endpoint) throw new Error('userinfo endpoint was not specified');
+      const answer = await http.send({
+        method: 'GET',
+        url: metadata.userinfo_endpoint,
+        headers: { authorization: `Bearer ${token}` },
+        label: 'gateway: userinfo endpoint',
       });
-      const failed = result.checks.find((check) => !check.ok);
-      return failed
-        ? { ok: false, code: failed.code ?? 'jwt.invalid', reason: failed.message }
-        : { ok: true, header: result.header, payload: result.payload };
+      if (answer.status !== 200)
+        throw new Error(`invalid status code received from the userinfo endpoint (${answer.status})`);
+      try {
+        return answer.json<Record<string, unknown>>();
+      } catch {
+        throw new Error('invalid userinfo endpoint response received from the userinfo endpoint');
+      }
     },
     async introspect(token, config) {
       const metadata = await metadataFor(config);
       const authMethod = (config.introspection_endpoint_auth_method ??
         config.client_auth?.[0] ??
         'client_secret_basic') as ClientAuthMethod;
-      const answer = await introspect(
-        {
-          http: { send: (r) => http.send({ ...r, label: `gateway: ${r.label ?? 'introspection endpoint'}` }) },
-          metadata,
-          clock,
-          client: { clientId: config.client_id?.[0] ?? '', clientSecret: config.client_secret?.[0], authMethod },
-        },
-        token,
-        { tokenTypeHint: config.introspection_hint },
-      );
-      return { active: answer.active, claims: answer.claims };
+      try {
+        const answer = await introspect(
+          {
+            http: { send: (r) => http.send({ ...r, label: `gateway: ${r.label ?? 'introspection endpoint'}` }) },
+            metadata,
+            clock,
+            client: { clientId: config.client_id?.[0] ?? '', clientSecret: config.client_secret?.[0], authMethod },
+          },
+          token,
+          { tokenTypeHint: config.introspection_hint },
+        );
+        return { active: answer.active, claims: answer.claims };
+      } catch (error) {
+        // kong/openid-connect/token.lua:1554 words a refused call by its status.
+        const status = error instanceof OidcError ? error.status : undefined;
+        if (status !== undefined && status !== 200)
+          throw new Error(`invalid status code received from the introspection endpoint (${status})`);
+        throw error;
+      }
     },
   };
 }
@@ -220,6 +266,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       port: options.gatewayPort,
       clock,
       onDecision: options.onDecision,
+      errorLogPath: options.errorLogPath,
     });
     cleanups.push(() => gateway.close());
     const dir = mkdtempSync(join(tmpdir(), 'oidc-flow-sandbox-'));

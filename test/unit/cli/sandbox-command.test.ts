@@ -3,6 +3,7 @@
  * client secrets) go to a file only the owner can read, and never over a
  * file that is already there unless --force says so. (The flag was
  * --env-file, which Node itself reads as its own option and loads.)
+ * `--gateway-log FILE`: the gateway's Kong error-log lines go to FILE.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -15,13 +16,13 @@ import { UsageError } from '../../../src/cli/io';
 import { isOidcError } from '../../../src/core/errors';
 import { captureIo } from '../../support/capture-io';
 
-describe('oidc-flow sandbox --write-env', function () {
+describe('oidc-flow sandbox --write-env, --gateway-log', function () {
   this.timeout(60_000);
   const dir = mkdtempSync(join(tmpdir(), 'oidc-sandbox-env-'));
   after(() => rmSync(dir, { recursive: true, force: true }));
 
   /** Runs the command until it has printed its addresses, then stops it as Ctrl-C would. */
-  async function runUntilReady(args: string[]) {
+  async function runUntilReady(args: string[], whenReady?: (out: string) => Promise<void>) {
     let stop!: () => void;
     const interrupted = new Promise<void>((resolve) => (stop = resolve));
     const c = captureIo();
@@ -31,7 +32,8 @@ describe('oidc-flow sandbox --write-env', function () {
       stdout: {
         write: (text: string) => {
           const r = c.io.stdout.write(text);
-          if (/variables written to|Client secrets are not printed/.test(text)) stop();
+          if (/variables written to|Client secrets are not printed/.test(text))
+            void (whenReady ? whenReady(c.out()) : Promise.resolve()).finally(stop);
           return r;
         },
       },
@@ -88,5 +90,23 @@ describe('oidc-flow sandbox --write-env', function () {
     } finally {
       await new Promise((resolve) => busy.close(resolve));
     }
+  });
+
+  it('--gateway-log FILE: says where, and the gateway writes Kong error-log lines there with the request id', async function () {
+    const logFile = join(dir, 'kong-error.log');
+    let answer!: Response;
+    const { code, out } = await runUntilReady(['--gateway-log', logFile], async (printed) => {
+      const url = /gateway {6}(http:\/\/\S+)/.exec(printed)![1];
+      answer = await fetch(`${url}/orders`);
+      await answer.text();
+    });
+    assert.equal(code, 0);
+    assert.ok(out.includes(`gateway log  ${logFile} (Kong error-log format)`), out);
+    assert.equal(answer.status, 401);
+    const id = answer.headers.get('x-kong-request-id');
+    assert.match(
+      readFileSync(logFile, 'utf8'),
+      new RegExp(`\\[notice\\] .* no suitable authorization credentials were provided, .*request_id: "${id}"\n$`),
+    );
   });
 });
