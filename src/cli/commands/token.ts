@@ -8,6 +8,8 @@ import { classifyToken, decodeJwt } from '../../core/jwt/decode';
 import { formatLocal, formatRelative } from '../../core/jwt/time-format';
 import { deviceAuthorization } from '../../core/oauth/device';
 import type { DeviceUserCode } from '../../core/oauth/device';
+import { GRANT_TYPES } from '../../core/flow/file-format';
+import type { GrantType } from '../../core/flow/file-format';
 import {
   authorizationCode,
   clientCredentials,
@@ -63,16 +65,6 @@ ${SERVER_OPTIONS_HELP}${CLIENT_OPTIONS_HELP}
 Exit codes: 0 token obtained, 1 the IdP refused or failed, 2 wrong options.
 `;
 
-export const GRANTS = [
-  'client_credentials',
-  'authorization_code',
-  'device_code',
-  'refresh_token',
-  'token_exchange',
-  'password',
-] as const;
-export type CliGrant = (typeof GRANTS)[number];
-
 /** What the token command needs from outside, injectable for tests. */
 export interface TokenCommandDeps {
   /** Opens the authorization URL (default: the system browser). */
@@ -111,10 +103,10 @@ function fromEnv(env: Record<string, string | undefined>, name: string, flag: st
 
 /** Validates the grant options and reads the grant's secrets from the environment. */
 export function parseTokenRequest(values: TokenRequestValues, env: Record<string, string | undefined>): TokenRequest {
-  const grant = (values.grant ?? 'client_credentials') as CliGrant;
-  if (!GRANTS.includes(grant))
-    throw new UsageError(`Unknown --grant "${values.grant}": use one of ${GRANTS.join(', ')}.`);
-  const misplaced = (flag: keyof TokenRequestValues, owner: CliGrant) => {
+  const grant = (values.grant ?? 'client_credentials') as GrantType;
+  if (!GRANT_TYPES.includes(grant))
+    throw new UsageError(`Unknown --grant "${values.grant}": use one of ${GRANT_TYPES.join(', ')}.`);
+  const misplaced = (flag: keyof TokenRequestValues, owner: GrantType) => {
     if (values[flag] !== undefined && grant !== owner) throw new UsageError(`--${flag} belongs to --grant ${owner}.`);
   };
   misplaced('refresh-token-env', 'refresh_token');
