@@ -66,7 +66,10 @@ flows:
     assert.equal(refused.result.response?.status, 401);
     assert.equal(refused.verdict?.code, 'client_deactivated');
     assert.equal(refused.verdict?.confidence, 'certain');
-    assert.match(refused.verdict!.summary, /^Okta confirms the application .*\(client [^)]+\) is INACTIVE/);
+    assert.match(
+      refused.verdict!.summary,
+      /^Okta confirms the application (.* \(client [^)]+\)|with client id \S+) is INACTIVE/,
+    );
     assert.ok(refused.verdict!.evidence.some((e) => e.source === 'idp-record'));
     const asked = refused.exchanges.filter((x) => x.label === 'diagnosis: Okta management API');
     assert.ok(asked.length >= 1, refused.exchanges.map((x) => x.label).join(', '));

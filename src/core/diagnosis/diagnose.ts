@@ -267,8 +267,9 @@ type RecordUser = NonNullable<IdpRecord['user']>;
 /** Okta user states whose tokens Okta ends (a suspended or deactivated user's tokens are no longer active). */
 const TOKEN_ENDING_USER_STATES = new Set(['SUSPENDED', 'DEPROVISIONED']);
 
+// A label that only repeats the client id (the sandbox's, Okta's default for some apps) is said once.
 const appName = (app: RecordApp) =>
-  app.label ? `${app.label} (client ${app.clientId})` : `with client id ${app.clientId}`;
+  app.label && app.label !== app.clientId ? `${app.label} (client ${app.clientId})` : `with client id ${app.clientId}`;
 const userName = (user: RecordUser) => (user.login ? `${user.login} (${user.id})` : user.id);
 
 /** The sentences of what the IdP's management API confirmed, as opposed to what was inferred. */
