@@ -9,7 +9,7 @@ import { readFile } from 'node:fs/promises';
 import type { Clock } from '../core/clock';
 import { isOidcError, OidcError } from '../core/errors';
 import { ENDPOINT_METADATA_FIELDS } from '../core/flow/file-format';
-import type { IdpConfig, IdpEndpoints } from '../core/flow/file-format';
+import type { IdpConfig, IdpEndpoints, OktaApiConfig } from '../core/flow/file-format';
 import { loadFlowFile } from '../core/flow/load';
 import { isSecretRef } from '../core/flow/secret-ref';
 import { selectEnvironment } from '../core/flow/select';
@@ -325,6 +325,8 @@ export interface ConnectOptions {
   discovery?: boolean;
   /** Reads key, certificate, CA and flow files (injectable for tests). */
   readTextFile?: (path: string) => Promise<string>;
+  /** Okta's management API as flags give it; wins over the flow file's oktaApi. */
+  oktaApi?: OktaApiConfig;
 }
 
 async function readNamed(path: string, flag: string, read: (path: string) => Promise<string>): Promise<string> {
@@ -392,6 +394,7 @@ export async function connectIdp(spec: IdpSpec, options: ConnectOptions): Promis
     ...(c.clientSecret ? { clientSecret: secretEnvRef(c.secretEnv) } : {}),
     ...(c.keyId !== undefined ? { keyId: c.keyId } : {}),
     ...(options.discovery === false ? { discovery: false } : {}),
+    ...(options.oktaApi ? { oktaApi: options.oktaApi } : {}),
   };
   const keys = {
     privateKey: c.privateKeyFile ? await readNamed(c.privateKeyFile, '--private-key-file', read) : undefined,

@@ -61,6 +61,9 @@ describe('sandbox: Kong-like gateway in front of the real IdP', function () {
     const refused = step(result.steps, 'call-refused');
     assert.equal(refused.result.response?.status, 401);
     assert.equal(refused.verdict?.code, 'client_deactivated');
+    // The demo's IdP has oktaApi: the sandbox's management API confirms it rather than the verdict inferring it.
+    assert.equal(refused.verdict?.confidence, 'certain');
+    assert.match(refused.verdict!.summary, /^Okta confirms the application with client id \S+ is INACTIVE/);
     assert.match(String(refused.result.response?.headers['www-authenticate']), /error="invalid_token"/);
   });
 

@@ -6,7 +6,11 @@ import { systemClock } from '../../core/clock';
 import { asOidcError, OidcError } from '../../core/errors';
 import type { ErrorCode } from '../../core/errors';
 import { diagnose } from '../../core/diagnosis/diagnose';
-import type { DiagnosisInput, Expectations, Verdict } from '../../core/diagnosis/diagnose';
+import type { DiagnosisInput, Expectations, IdpRecord, Verdict } from '../../core/diagnosis/diagnose';
+import { oktaRecord, recordSubject } from '../../core/diagnosis/okta-record';
+import type { OktaApiConfig } from '../../core/flow/file-format';
+import { isSecretRef } from '../../core/flow/secret-ref';
+import { OKTA_API_TOKEN_ENV } from '../../core/oauth/connect-idp';
 import { readGatewayLogFor, requestWindowOf } from '../../core/diagnosis/gateway-log';
 import type { LogEvidence } from '../../core/diagnosis/gateway-log';
 import { parseWwwAuthenticate } from '../../core/diagnosis/www-authenticate';
@@ -40,6 +44,7 @@ export const explainHelp = `Usage: oidc-flow explain <url> [--token-env NAME | -
                          [--kong-config FILE] [--gateway-log FILE [--log-utc-offset MINUTES]]
                          [--check-accepted] [--output text|json] [<IdP options>]
                          [--audience AUD]... [--scope S]... [--claim NAME=VALUE]...
+                         [--okta-api-token-env NAME] [--okta-org-url URL]
 
 Calls a gateway route with the token and explains its answer. When the gateway
 refuses, the token is also checked locally against the IdP's keys and
@@ -66,12 +71,19 @@ Options:
   --scope S          a scope the API requires (repeatable: all are needed)
   --claim NAME=VALUE a claim the API requires (repeatable), for rules that refuse
                      without a WWW-Authenticate challenge
+  --okta-api-token-env NAME
+                     an Okta API token (SSWS) in this environment variable: for a refused
+                     token, Okta's management API is asked whether the token's application
+                     (by client id) and user are ACTIVE, and the verdict says what Okta
+                     confirmed (default: ${OKTA_API_TOKEN_ENV}, when set, for an Okta IdP)
+  --okta-org-url URL the Okta org to ask (default: --okta-domain, or the issuer's origin)
   --output json      print one JSON object instead (also: --json): "verdict" {code,
                      summary, fix, confidence, decidedBy, evidence [{source, text}]},
                      "checked" {local (the JWT checks), introspection (the IdP's answer or
                      its error code), gateway {status, challenge}}, "gatewayLog" {file,
-                     lines [{level, signal, text}]} and "request" {method, url}; tokens and
-                     secrets masked as everywhere else
+                     lines [{level, signal, text}]}, "idpRecord" (Okta's record: app, user
+                     {status, active} or error {code, message}; or notAsked) and "request"
+                     {method, url}; tokens and secrets masked as everywhere else
 
 Checking the token needs the IdP options below; introspecting it also needs
 --client-id and its secret. The transport options apply to the gateway call too.
@@ -165,6 +177,56 @@ export function gatewayView(answer: GatewayAnswer, log?: readonly LogEvidence[])
     );
   const ok = answer.status < 400;
   return { title: 'Gateway', headline: `${ok ? '✔' : '✖'} HTTP ${answer.status}`, ok, lines };
+}
+
+/** What Okta's management API said about the token's application and user, or why it was not asked. */
+export type RecordAnswer = { state: 'asked'; record: IdpRecord } | { state: 'not asked'; reason: string };
+
+/** Okta's record as a block under the views: what it confirmed, or why it was not asked. */
+export function formatIdpRecord(answer: RecordAnswer, s: Styler): string {
+  const head = `${s.bold("Okta's record")} ${s.dim('(its management API, a fact rather than an inference)')}`;
+  if (answer.state === 'not asked') return `${head}\n  ${s.dim(`not asked: ${answer.reason}`)}\n`;
+  const { app, user, error } = answer.record;
+  const mark = (active: boolean) => (active ? s.green('✔') : s.red('✖'));
+  const lines: string[] = [];
+  if (app)
+    lines.push(
+      `${mark(app.active)} application ${app.label ? `${app.label} ` : ''}(client ${app.clientId}): ${app.status}`,
+    );
+  if (user)
+    lines.push(`${mark(user.active)} user ${user.login ? `${user.login} (${user.id})` : user.id}: ${user.status}`);
+  if (error) lines.push(`${s.red('✖')} asking failed: ${error.message} [${error.code}]`);
+  return `${head}\n${lines.map((line) => `  ${line}`).join('\n')}\n`;
+}
+
+/**
+ * --okta-api-token-env and --okta-org-url as the IdP's oktaApi (the token as
+ * a reference, never its value); undefined leaves the connector's default
+ * (OKTA_API_TOKEN, when set, for an Okta IdP).
+ */
+export function parseOktaApiFlags(
+  tokenEnv: string | undefined,
+  orgUrl: string | undefined,
+  env: Record<string, string | undefined>,
+): OktaApiConfig | undefined {
+  if (tokenEnv === undefined && orgUrl === undefined) return undefined;
+  const name = tokenEnv ?? OKTA_API_TOKEN_ENV;
+  const ref = `\${env:${name}}`;
+  if (!isSecretRef(ref))
+    throw new UsageError(
+      `--okta-api-token-env takes an environment variable name (letters, digits, _ . - /), got "${name}".`,
+    );
+  if (!env[name])
+    throw new UsageError(
+      tokenEnv !== undefined
+        ? `The environment variable ${name} (from --okta-api-token-env) is not set or empty.`
+        : `--okta-org-url needs an Okta API token: set ${OKTA_API_TOKEN_ENV} or name another variable with --okta-api-token-env.`,
+    );
+  if (orgUrl !== undefined && !/^https?:$/.test(URL.parse(orgUrl)?.protocol ?? ''))
+    throw new UsageError(
+      `--okta-org-url takes the org's http(s) URL, e.g. https://dev-123456.okta.com, got "${orgUrl}".`,
+    );
+  return { apiToken: ref, ...(orgUrl !== undefined ? { orgUrl } : {}) };
 }
 
 /** Word-wraps text to `width` columns, breaking words longer than a line (tokens, URLs). */
@@ -376,6 +438,29 @@ async function checkToken(
   return { local, idp: answer, verification };
 }
 
+/** Asks Okta's management API about the token's application and user (through the IdP's transport options). */
+async function askRecord(idp: ConnectedIdp, claims: Record<string, unknown>, clock: Clock): Promise<RecordAnswer> {
+  const access = idp.oktaApi;
+  if (!access || access.state === 'unavailable')
+    return { state: 'not asked', reason: access?.reason ?? 'No Okta API token was given.' };
+  // The client that introspected is not necessarily the token's: only the token's own claims name it here.
+  const record = await oktaRecord(
+    idp.ctx.http,
+    { orgUrl: access.orgUrl, apiToken: access.apiToken, clock },
+    recordSubject(claims),
+  );
+  return record
+    ? { state: 'asked', record }
+    : {
+        state: 'not asked',
+        reason: 'The token names no client (client_id, cid, azp) and no user (uid, sub) to ask about.',
+      };
+}
+
+function apiTokenOf(idp: ConnectedIdp | undefined): string[] | undefined {
+  return idp?.oktaApi?.state === 'ready' ? [idp.oktaApi.apiToken] : undefined;
+}
+
 /** What `explain --output json` prints: the verdict, what was checked and the gateway's log lines. */
 export interface ExplainReport {
   request: { method: string; url: string };
@@ -386,6 +471,8 @@ export interface ExplainReport {
     gateway: { status: number; challenge?: { scheme: string; params: Record<string, string> }; body?: string };
   };
   gatewayLog?: { file: string; lines: LogEvidence[] };
+  /** Okta's own record of the token's application and user (asked for a refused token with an API token). */
+  idpRecord?: IdpRecord | { source: 'okta-management-api'; notAsked: string };
 }
 
 /** The JSON report of one explain run; URLs and bodies masked, tokens never in it. */
@@ -395,6 +482,7 @@ export function explainReport(parts: {
   local: LocalCheck;
   idp: IdpAnswer;
   log?: { file: string; lines: LogEvidence[] };
+  record?: RecordAnswer;
   verdict: Verdict;
 }): ExplainReport {
   const { verdict, gateway } = parts;
@@ -427,6 +515,14 @@ export function explainReport(parts: {
       },
     },
     ...(parts.log ? { gatewayLog: parts.log } : {}),
+    ...(parts.record
+      ? {
+          idpRecord:
+            parts.record.state === 'asked'
+              ? parts.record.record
+              : { source: 'okta-management-api' as const, notAsked: parts.record.reason },
+        }
+      : {}),
   };
 }
 
@@ -460,6 +556,8 @@ export async function explainCommand(args: string[], io: CliIo): Promise<number>
       audience: { type: 'string', multiple: true },
       scope: { type: 'string', multiple: true },
       claim: { type: 'string', multiple: true },
+      'okta-api-token-env': { type: 'string' },
+      'okta-org-url': { type: 'string' },
       output: { type: 'string', default: 'text' },
       json: { type: 'boolean' },
     },
@@ -514,6 +612,11 @@ export async function explainCommand(args: string[], io: CliIo): Promise<number>
     throw new UsageError('--log-utc-offset goes with --gateway-log FILE.');
   const utcOffsetMinutes = parseUtcOffset(values['log-utc-offset']);
   const spec = resolveIdpSpec(values, io.env);
+  const oktaApi = parseOktaApiFlags(values['okta-api-token-env'], values['okta-org-url'], io.env);
+  if (oktaApi && !spec)
+    throw new UsageError(
+      '--okta-api-token-env and --okta-org-url go with the IdP options (--issuer, --okta-domain or --file with --idp).',
+    );
   const clock = systemClock;
   const out = styler(io.stdout, io.env);
 
@@ -568,6 +671,8 @@ export async function explainCommand(args: string[], io: CliIo): Promise<number>
       state: 'skipped',
       reason: token ? 'Give --issuer and --client-id (with its secret) to ask the IdP.' : 'No token was sent.',
     };
+    let record: RecordAnswer | undefined;
+    let idpUsed: ConnectedIdp | undefined;
     if (token) {
       const kind = classifyToken(token);
       let decoded: DecodedJwt | undefined;
@@ -595,13 +700,14 @@ export async function explainCommand(args: string[], io: CliIo): Promise<number>
       } else if (spec) {
         let idp: ConnectedIdp | undefined;
         try {
-          idp = await connectIdp(spec, { http: runtime.deps.http, io, clock, needClient: false });
+          idp = await connectIdp(spec, { http: runtime.deps.http, io, clock, needClient: false, oktaApi });
         } catch (error) {
           if (error instanceof UsageError) throw error;
           const e = asOidcError(error);
           local = { state: 'error', message: e.message };
           idpAnswer = { state: 'error', code: e.code, message: e.message };
         }
+        idpUsed = idp;
         if (idp) {
           const checked = await checkToken(token, decoded, idp, kongConfig?.leeway, clock);
           local = checked.local;
@@ -614,10 +720,17 @@ export async function explainCommand(args: string[], io: CliIo): Promise<number>
           }
           if (checked.idp.state === 'error')
             input.introspection = { error: { code: checked.idp.code, message: checked.idp.message } };
+          if (!accepted && idp.oktaApi) {
+            const claims = { ...(checked.idp.state === 'answered' ? checked.idp.claims : {}), ...decoded?.payload };
+            record = await askRecord(idp, claims, clock);
+            if (record.state === 'asked') input.idpRecord = record.record;
+          }
         }
       }
     }
     const verdict = diagnose(input);
+    // The API token never goes into a message; masked here all the same, like the bearer token.
+    const masked = [...(token ? [token] : []), ...(apiTokenOf(idpUsed) ?? [])];
     if (asJson) {
       const report = explainReport({
         request: { method, url: url.toString() },
@@ -625,9 +738,10 @@ export async function explainCommand(args: string[], io: CliIo): Promise<number>
         local,
         idp: idpAnswer,
         ...(logFile && input.gatewayLog ? { log: { file: logFile, lines: input.gatewayLog } } : {}),
+        ...(record ? { record } : {}),
         verdict,
       });
-      io.stdout.write(`${redactText(JSON.stringify(report, null, 2), token ? [token] : [])}\n`);
+      io.stdout.write(`${redactText(JSON.stringify(report, null, 2), masked)}\n`);
       return accepted ? EXIT.ok : EXIT.failed;
     }
     const width = Number(io.env.COLUMNS) || 120;
@@ -640,7 +754,8 @@ export async function explainCommand(args: string[], io: CliIo): Promise<number>
     );
     io.stdout.write('\n');
     if (logFile && input.gatewayLog) io.stdout.write(`${formatGatewayLog(logFile, input.gatewayLog, out)}\n`);
-    io.stdout.write(formatVerdict(verdict, out, { logAbove: Boolean(logFile) }));
+    if (record) io.stdout.write(`${redactText(formatIdpRecord(record, out), masked)}\n`);
+    io.stdout.write(redactText(formatVerdict(verdict, out, { logAbove: Boolean(logFile) }), masked));
     return accepted ? EXIT.ok : EXIT.failed;
   } finally {
     await runtime.close();

@@ -33,6 +33,8 @@ Options:
   --reveal-secrets   show tokens and secrets in the json report (they are redacted by default)
 
 Secrets come from \${env:NAME} references: set the variables before running.
+With OKTA_API_TOKEN set (or an IdP's oktaApi), a refused call's verdict also asks
+Okta's management API whether the token's application and user are active.
 Exit codes: 0 the run passed, 1 a step failed (with continueOnFailure too) or errored,
 2 the file, the options or the environment are wrong (e.g. an unset \${env:NAME}).
 `;

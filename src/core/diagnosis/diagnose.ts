@@ -61,6 +61,20 @@ export interface DiagnosisInput {
    * was read and the gateway wrote nothing about this request.
    */
   gatewayLog?: LogEvidence[];
+  /** The IdP's own record of the token's application and user, when it was asked (Okta's management API). */
+  idpRecord?: IdpRecord;
+}
+
+/**
+ * What the IdP's management API says about the application a token was
+ * issued to and its user: facts, not inferences. An error means asking
+ * failed, and the verdict keeps what it inferred without it.
+ */
+export interface IdpRecord {
+  source: 'okta-management-api';
+  app?: { clientId: string; status: string; active: boolean; label?: string };
+  user?: { id: string; status: string; active: boolean; login?: string };
+  error?: { code: ErrorCode; message: string };
 }
 
 export type VerdictCode =
@@ -85,6 +99,7 @@ export type VerdictCode =
   | 'token_inactive'
   | 'introspected_by_other_client'
   | 'client_deactivated'
+  | 'user_inactive'
   | 'gateway_introspection_failed'
   | 'unknown_signing_key'
   | 'signature_invalid'
@@ -98,8 +113,11 @@ export type VerdictCode =
   | 'unexplained';
 
 export interface Evidence {
-  /** Where it comes from; 'gateway-log' is the gateway's own words from its error log. */
-  source: 'gateway' | 'gateway-log' | 'token' | 'jwt-check' | 'introspection' | 'config' | 'request';
+  /**
+   * Where it comes from; 'gateway-log' is the gateway's own words from its
+   * error log, 'idp-record' the IdP's management API (a fact, not a guess).
+   */
+  source: 'gateway' | 'gateway-log' | 'token' | 'jwt-check' | 'introspection' | 'config' | 'request' | 'idp-record';
   text: string;
 }
 
@@ -236,6 +254,39 @@ const FIX = {
     'Send the access token ("Authorization: Bearer <token>"); for API calls, protect the route as a resource server (bearer tokens) rather than with a browser login.',
   anonymous:
     'Remove anonymous from the plugin if failed checks must be refused, or make the upstream refuse the anonymous consumer.',
+  appInactive:
+    'Reactivate the application in Okta (Applications, the app, Activate), then get a new token: the tokens issued before the deactivation stay inactive after it is reactivated.',
+  userInactive:
+    "Reactivate, unsuspend or unlock the user in Okta (Directory, People, the user), then get a new token for them: the user's old tokens stay inactive.",
+  inactiveAppActive: 'Get a new token; the application is active, so there is nothing to reactivate.',
+} as const;
+
+type RecordApp = NonNullable<IdpRecord['app']>;
+type RecordUser = NonNullable<IdpRecord['user']>;
+
+/** Okta user states whose tokens Okta ends (a suspended or deactivated user's tokens are no longer active). */
+const TOKEN_ENDING_USER_STATES = new Set(['SUSPENDED', 'DEPROVISIONED']);
+
+// A label that only repeats the client id (the sandbox's, Okta's default for some apps) is said once.
+const appName = (app: RecordApp) =>
+  app.label && app.label !== app.clientId ? `${app.label} (client ${app.clientId})` : `with client id ${app.clientId}`;
+const userName = (user: RecordUser) => (user.login ? `${user.login} (${user.id})` : user.id);
+
+/** The sentences of what the IdP's management API confirmed, as opposed to what was inferred. */
+const CONFIRMED = {
+  appInactive: (app: RecordApp) =>
+    `Okta confirms the application ${appName(app)} is ${app.status}: it was deactivated, and the tokens issued to it died with it, so the gateway refused this one.`,
+  userInactive: (user: RecordUser) =>
+    `Okta confirms the user ${userName(user)} is ${user.status}, not ACTIVE: Okta no longer vouches for the tokens of a user in that state, so the gateway refused this one.`,
+  userNotActive: (user: RecordUser) =>
+    `Okta confirms the user ${userName(user)} is ${user.status}, not ACTIVE, which most likely is why the gateway refused the token.`,
+  appActive: (app: RecordApp) => `Okta confirms the application ${appName(app)} is ACTIVE, so it was not deactivated`,
+  appEvidence: (app: RecordApp) => `Okta's management API: the application ${appName(app)} is ${app.status}.`,
+  userEvidence: (user: RecordUser) => `Okta's management API: the user ${userName(user)} is ${user.status}.`,
+  failedEvidence: (error: NonNullable<IdpRecord['error']>) =>
+    `Asking Okta's management API failed [${error.code}]: ${error.message} The verdict below is inferred without it.`,
+  credentialsNotApp: (app: RecordApp) =>
+    `Okta confirms the application ${appName(app)} is ACTIVE, so the invalid_client answer to our own introspection means the credentials we introspected with are wrong (a changed secret, another auth method), not a deactivated application.`,
 } as const;
 
 /** Which evidence would settle an unexplained verdict, worded for this gateway. */
@@ -311,6 +362,13 @@ export function diagnose(input: DiagnosisInput): Verdict {
   for (const check of input.token?.verification?.checks ?? []) {
     if (!check.ok) evidence.push({ source: 'jwt-check', text: check.message });
   }
+  const record = input.idpRecord;
+  if (record?.app) evidence.push({ source: 'idp-record', text: CONFIRMED.appEvidence(record.app) });
+  if (record?.user) evidence.push({ source: 'idp-record', text: CONFIRMED.userEvidence(record.user) });
+  if (record?.error) evidence.push({ source: 'idp-record', text: CONFIRMED.failedEvidence(record.error) });
+  const appConfirmedActive = record?.app?.active === true;
+  if (appConfirmedActive && intro && 'error' in intro && intro.error.code === 'oauth.invalid_client')
+    evidence.push({ source: 'idp-record', text: CONFIRMED.credentialsNotApp(record!.app!) });
   if (input.kongConfig && (profile.id === 'kong-openid-connect' || profile.language === 'apache')) {
     // The route's config lint, checked against this very token, is evidence too; the findings that
     // hold for any request (TLS verification, default auth methods, query tokens) would only be noise here.
@@ -669,6 +727,18 @@ export function diagnose(input: DiagnosisInput): Verdict {
         FIX.orgServer,
       );
     }
+    // What the IdP's own records confirm outweighs what its introspection answer lets us infer.
+    if (record?.app && !record.app.active)
+      return verdict('client_deactivated', CONFIRMED.appInactive(record.app), FIX.appInactive);
+    if (record?.user && !record.user.active) {
+      const ends =
+        TOKEN_ENDING_USER_STATES.has(record.user.status) ||
+        (intro && 'active' in intro && !intro.active) ||
+        said.has('introspection_inactive');
+      return ends
+        ? verdict('user_inactive', CONFIRMED.userInactive(record.user), FIX.userInactive)
+        : verdict('user_inactive', CONFIRMED.userNotActive(record.user), FIX.userInactive, 'likely');
+    }
     const client = tokenClient(claims);
     const asker = input.introspectedBy?.clientId;
     if (
@@ -691,15 +761,22 @@ export function diagnose(input: DiagnosisInput): Verdict {
     if ((intro && 'active' in intro && !intro.active) || said.has('introspection_inactive')) {
       const causes: string[] = [];
       if (!unexpiredJwt) causes.push('expired');
-      causes.push('revoked', 'its application or user was deactivated');
+      causes.push('revoked');
+      // A deactivation the IdP's records rule out is not offered as a cause.
+      const userConfirmedActive = record?.user?.active === true;
+      if (!appConfirmedActive)
+        causes.push(
+          userConfirmedActive ? 'its application was deactivated' : 'its application or user was deactivated',
+        );
+      else if (!userConfirmedActive) causes.push('its user was deactivated');
       if (verified !== true) causes.push('not issued by this authorization server');
       return verdict(
         'token_inactive',
-        `The IdP says the token is no longer active (${causes.join(', ')}${causes.length > 1 ? ': these could not be ruled out' : ''}), so the gateway refused it.`,
-        FIX.inactive,
+        `The IdP says the token is no longer active (${causes.join(', ')}${causes.length > 1 ? ': these could not be ruled out' : ''}), so the gateway refused it${appConfirmedActive ? `; ${CONFIRMED.appActive(record!.app!)}` : ''}.`,
+        appConfirmedActive ? FIX.inactiveAppActive : FIX.inactive,
       );
     }
-    if (intro && 'error' in intro && intro.error.code === 'oauth.invalid_client') {
+    if (intro && 'error' in intro && intro.error.code === 'oauth.invalid_client' && !appConfirmedActive) {
       return verdict('client_deactivated', SUMMARY.clientDeactivated, FIX.clientDeactivated, 'likely');
     }
     if (verificationFailure(input, 'jwt.unknown_kid') || said.has('unknown_signing_key')) {

@@ -7,6 +7,7 @@ import { diagnose } from '../diagnosis/diagnose';
 import type { DiagnosisInput, Verdict } from '../diagnosis/diagnose';
 import { readGatewayLogFor, requestWindowOf } from '../diagnosis/gateway-log';
 import type { LogEvidence } from '../diagnosis/gateway-log';
+import { oktaRecord, recordSubject } from '../diagnosis/okta-record';
 import { asOidcError, OidcError } from '../errors';
 import type { KongOidcConfig } from '../gateway/kong-oidc-config';
 import { lintKongOidc } from '../gateway/lint';
@@ -14,6 +15,7 @@ import type { LintContext, LintFinding } from '../gateway/lint';
 import type { HttpClient, HttpResponse } from '../http/types';
 import { classifyToken, decodeJwt, notATokenReason, verifyJwt } from '../jwt';
 import { introspect, withHttpOptions } from '../oauth';
+import type { ConnectedIdp } from '../oauth';
 import type { GatewayConfig, RouteLog, TokenPlacement } from './file-format';
 import type { RunScope } from './run-scope';
 import type { StepRun } from './runner';
@@ -102,12 +104,44 @@ export async function diagnoseCall(options: CallDiagnosisOptions, scope: RunScop
             input.introspection = { error: { code: e.code, message: e.message } };
           }
         }
+        await askOktaRecord(idp, diagHttp, input, run, scope);
       }
     } else if (known) {
       input.introspection = known;
     }
   }
   return diagnose(input);
+}
+
+/**
+ * Okta's own record of the refused token's application and user, when the
+ * token's IdP has a management API token: visible calls on the step's
+ * timeline, the API token masked as every exchange's secret.
+ */
+async function askOktaRecord(
+  idp: ConnectedIdp,
+  http: HttpClient,
+  input: DiagnosisInput,
+  run: StepRun,
+  scope: RunScope,
+): Promise<void> {
+  const access = idp.oktaApi;
+  if (!access) return;
+  if (access.state === 'unavailable') {
+    run.notes.push(`Okta management API not asked: ${access.reason}`);
+    return;
+  }
+  const intro = input.introspection && 'claims' in input.introspection ? input.introspection.claims : undefined;
+  const claims = { ...intro, ...input.token?.payload };
+  const labelled: HttpClient = {
+    send: (r) => http.send({ ...r, label: `diagnosis: ${r.label ?? 'Okta management API'}` }),
+  };
+  const record = await oktaRecord(
+    labelled,
+    { orgUrl: access.orgUrl, apiToken: access.apiToken, clock: scope.clock },
+    recordSubject(claims, idp.ctx.client.clientId),
+  );
+  if (record) input.idpRecord = record;
 }
 
 /**

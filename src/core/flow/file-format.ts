@@ -124,6 +124,15 @@ export interface IdpConfig {
   redirectUri?: string;
   caFile?: string;
   insecureSkipTlsVerify?: boolean;
+  /** Okta's management API, so a refused token's verdict can confirm its app and user are (in)active. */
+  oktaApi?: OktaApiConfig;
+}
+
+export interface OktaApiConfig {
+  /** The org (default: the okta preset's domain, else the issuer's origin). */
+  orgUrl?: string;
+  /** Secret reference only; sent as `SSWS <token>`. */
+  apiToken: string;
 }
 
 export interface TokenPlacement {

@@ -16,7 +16,7 @@ export interface LiteralSecretProblem {
 }
 
 /** Fields that are secrets by position, whatever their name would suggest. */
-const IDP_SECRET_FIELDS = new Set(['clientSecret', 'privateKey', 'certificate']);
+const IDP_SECRET_FIELDS = new Set(['clientSecret', 'privateKey', 'certificate', 'apiToken']);
 const STEP_SECRET_FIELDS = new Set(['password', 'refreshToken', 'subjectToken', 'actorToken', 'token']);
 
 /** Key names that hold secrets wherever they appear (compared lower-case without - and _). */
@@ -192,7 +192,9 @@ function visit(value: unknown, path: DataPath, walk: Walk, inHeaders: boolean): 
     return;
   }
   if (value === null || typeof value !== 'object') return;
-  const inIdp = path.length === 2 && path[0] === 'idps';
+  // idps.<name>.oktaApi.apiToken is a secret by position too.
+  const inIdp =
+    (path.length === 2 && path[0] === 'idps') || (path.length === 3 && path[0] === 'idps' && path[2] === 'oktaApi');
   const inStep = isStepPath(path);
   // idps.<name>.endpoints maps endpoint names (token, introspection...) to URLs, not credentials.
   const inEndpoints = path[0] === 'idps' && path.length === 3 && path[2] === 'endpoints';

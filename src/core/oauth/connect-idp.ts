@@ -9,7 +9,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Clock } from '../clock';
 import { isOidcError, OidcError } from '../errors';
-import type { IdpConfig } from '../flow/file-format';
+import type { IdpConfig, OktaApiConfig } from '../flow/file-format';
 import { ENDPOINT_METADATA_FIELDS } from '../flow/file-format';
 import type { SecretSources } from '../flow/secret-ref';
 import { renderTemplate } from '../flow/template';
@@ -58,7 +58,19 @@ export interface ConnectedIdp {
   httpOptions: Partial<HttpOptions>;
   /** What discovery noticed but did not refuse, for the shell to show. */
   warnings: string[];
+  /**
+   * How a verdict reaches Okta's management API for this IdP: ready when an
+   * API token resolved, unavailable (with why) when the IdP's oktaApi names
+   * one that does not; undefined when the IdP is not Okta's or no token is set.
+   */
+  oktaApi?: OktaApiAccess;
 }
+
+export type OktaApiAccess =
+  { state: 'ready'; orgUrl: string; apiToken: string } | { state: 'unavailable'; reason: string };
+
+/** Where an Okta IdP's API token is read from when its flow-file entry has no oktaApi. */
+export const OKTA_API_TOKEN_ENV = 'OKTA_API_TOKEN';
 
 // Reference failures inside an IdP are configuration errors: nothing was sent yet.
 const UNRESOLVED_REFERENCE = new Set(['secret.missing', 'secret.unavailable']);
@@ -80,10 +92,23 @@ export function withHttpOptions(http: HttpClient, options: Partial<HttpOptions>)
   return { send: (request) => http.send({ ...request, options: { ...options, ...request.options } }) };
 }
 
+/** True for an issuer on an Okta org's domain (okta.com, oktapreview.com, okta-emea.com). */
+export function isOktaIssuer(issuer: string): boolean {
+  const host = URL.parse(issuer)?.hostname ?? '';
+  return /\.(okta|oktapreview|okta-emea)\.com$/i.test(host);
+}
+
+function withoutOktaApi(idp: IdpConfig): IdpConfig {
+  const copy = { ...idp };
+  delete copy.oktaApi;
+  return copy;
+}
+
 function render(config: IdpConnectConfig, secrets: SecretSources): IdpConfig {
   try {
+    // The management API token only serves verdicts: an unset one must not stop the IdP from connecting.
     return renderTemplate(
-      config.idp,
+      withoutOktaApi(config.idp),
       { env: config.env ?? {}, steps: {} },
       { secrets, where: `idps.${config.name}` },
     ) as IdpConfig;
@@ -96,6 +121,36 @@ function render(config: IdpConnectConfig, secrets: SecretSources): IdpConfig {
       cause: error,
     });
   }
+}
+
+/**
+ * The management API access of an Okta IdP (its okta preset, an Okta issuer,
+ * or an explicit oktaApi). Without oktaApi the token is OKTA_API_TOKEN when
+ * set, and nothing is asked otherwise; an oktaApi whose references do not
+ * resolve says why, so the run can note it.
+ */
+function oktaApiAccess(config: IdpConnectConfig, idp: IdpConfig, secrets: SecretSources): OktaApiAccess | undefined {
+  const issuer = issuerOf(idp);
+  const explicit = config.idp.oktaApi;
+  if (!explicit && !idp.okta && !(issuer && isOktaIssuer(issuer))) return undefined;
+  const where = `idps.${config.name}.oktaApi`;
+  let api: OktaApiConfig;
+  if (explicit) {
+    try {
+      api = renderTemplate(explicit, { env: config.env ?? {}, steps: {} }, { secrets, where }) as OktaApiConfig;
+    } catch (error) {
+      if (!isOidcError(error) || !UNRESOLVED_REFERENCE.has(error.code)) throw error;
+      return { state: 'unavailable', reason: error.message };
+    }
+  } else {
+    const token = secrets.env?.[OKTA_API_TOKEN_ENV];
+    if (!token) return undefined;
+    api = { apiToken: token };
+  }
+  const orgUrl = api.orgUrl || idp.okta?.domain || (issuer ? URL.parse(issuer)?.origin : undefined);
+  if (!orgUrl)
+    return { state: 'unavailable', reason: `${where} has no orgUrl, and the IdP names no issuer to take it from.` };
+  return { state: 'ready', orgUrl, apiToken: api.apiToken };
 }
 
 /** Without a stated method: a secret means basic, a key private_key_jwt, a certificate mutual TLS, else a public client. */
@@ -164,6 +219,7 @@ export async function connectIdp(config: IdpConnectConfig, deps: ConnectIdpDeps)
     const url = idp.endpoints?.[name];
     if (url) metadata = { ...metadata, [field]: url };
   }
+  const oktaApi = oktaApiAccess(config, idp, deps.secrets);
   const jwks = metadata.jwks_uri ? new JwksCache({ http, jwksUri: metadata.jwks_uri, clock: deps.clock }) : undefined;
   return {
     name: config.name,
@@ -172,5 +228,6 @@ export async function connectIdp(config: IdpConnectConfig, deps: ConnectIdpDeps)
     jwks,
     httpOptions,
     warnings,
+    ...(oktaApi ? { oktaApi } : {}),
   };
 }

@@ -16,6 +16,8 @@ environments:
     kongUrl: \${env:SANDBOX_GATEWAY_URL}
     gatewayClientId: \${env:SANDBOX_GATEWAY_CLIENT_ID}
     gatewayClientSecret: \${env:SANDBOX_GATEWAY_CLIENT_SECRET}
+    oktaOrgUrl: \${env:SANDBOX_OKTA_ORG_URL}
+    oktaApiToken: \${env:SANDBOX_OKTA_API_TOKEN}
 idps:
   okta:
     description: The sandbox IdP, laid out like an Okta custom authorization server.
@@ -25,6 +27,7 @@ idps:
     clientAuth: client_secret_basic
     clientSecret: "{{env.clientSecret}}"
     scopes: [orders:read]
+    oktaApi: { orgUrl: "{{env.oktaOrgUrl}}", apiToken: "{{env.oktaApiToken}}" }
   okta-as-gateway:
     description: The same IdP seen with the gateway's own client (what the gateway hears).
     issuer: "{{env.issuer}}"
@@ -49,7 +52,7 @@ routes:
       config: { issuer: "{{env.issuer}}", auth_methods: [introspection], client_id: ["{{env.gatewayClientId}}"], cache_introspection: true, cache_ttl_max: 20, bearer_token_param_type: [header], ssl_verify: true }
 flows:
   introspection-scenario:
-    description: Token, route 200, introspection active, deactivate the app, route 401 with the verdict.
+    description: Token, route 200, introspection active, deactivate the app, route 401 with the verdict (Okta's management API confirms the app is INACTIVE).
     steps:
       - { id: token, name: Client-credentials token from the IdP, type: token, idp: okta, grant: client_credentials, reuse: false, assert: [{ expiresIn: { atLeast: 60 } }] }
       - { id: call-ok, name: Call the route (the gateway introspects), type: call, route: orders, assert: [{ status: 200 }] }

@@ -22,6 +22,7 @@ import { captureIo } from '../../support/capture-io';
 import { invoke } from '../../support/cli-invoke';
 import { closeAfterEach } from '../../support/close-after-each';
 import { httpServer } from '../../support/loopback-servers';
+import { rawToken } from '../../support/jwt-fixtures';
 
 const plain = styler({ isTTY: false }, {});
 const NOW = Date.UTC(2024, 4, 1, 14, 0, 0);
@@ -357,6 +358,101 @@ describe('oidc-flow explain', () => {
         const alone = captureIo();
         assert.equal(await invoke(explainCommand, [url, '--log-utc-offset', '60'], alone.io), 2);
       });
+    });
+  });
+
+  describe("Okta's record (--okta-api-token-env, --okta-org-url)", () => {
+    const opened = closeAfterEach();
+    const API_TOKEN = '00ExplainApiToken0123456789abcdef';
+    const TOKEN = rawToken({ alg: 'RS256', kid: 'k1' }, { cid: '0oa1', sub: '0oa1', exp: 4102444800 }, 'c2ln');
+
+    /** A gateway that refuses, an IdP that answers inactive, and Okta's management API holding the app INACTIVE. */
+    async function world() {
+      const seen: string[] = [];
+      const server = opened(
+        await httpServer((req, res) => {
+          res.setHeader('content-type', 'application/json');
+          if (req.url === '/orders') {
+            res.statusCode = 401;
+            res.setHeader('www-authenticate', 'Bearer realm="kong", error="invalid_token"');
+            return res.end('{"message":"Unauthorized"}');
+          }
+          if (req.url === '/introspect') return res.end('{"active":false}');
+          seen.push(`${req.url} ${req.headers.authorization}`);
+          if (req.url === '/api/v1/apps/0oa1')
+            return res.end(
+              JSON.stringify({
+                id: '0oa1',
+                label: 'Orders',
+                status: 'INACTIVE',
+                credentials: { oauthClient: { client_id: '0oa1' } },
+              }),
+            );
+          res.statusCode = 404;
+          res.end('{"errorCode":"E0000007","errorSummary":"Not found"}');
+        }),
+      );
+      const args = [
+        `${server.url}/orders`,
+        '--token-env',
+        'TOKEN',
+        '--introspection-endpoint',
+        `${server.url}/introspect`,
+        '--client-id',
+        'gw',
+        '--okta-org-url',
+        server.url,
+        '--okta-api-token-env',
+        'MY_OKTA_TOKEN',
+      ];
+      return { seen, args };
+    }
+
+    it("asks about the token's app, shows the record and a confirmed verdict, and never prints the API token", async () => {
+      const w = await world();
+      const c = captureIo({ env: { TOKEN, MY_OKTA_TOKEN: API_TOKEN } });
+      assert.equal(await invoke(explainCommand, w.args, c.io), 1, c.err());
+      assert.deepEqual(w.seen, [`/api/v1/apps/0oa1 SSWS ${API_TOKEN}`]);
+      assert.match(c.out(), /Okta's record/);
+      assert.match(c.out(), /✖ application Orders \(client 0oa1\): INACTIVE/);
+      assert.match(c.out(), /Verdict: Okta confirms the application Orders \(client 0oa1\) is INACTIVE/);
+      assert.doesNotMatch(c.out() + c.err(), new RegExp(API_TOKEN));
+    });
+
+    it('--output json has an idpRecord member, and the verdict says what Okta confirmed', async () => {
+      const w = await world();
+      const c = captureIo({ env: { TOKEN, MY_OKTA_TOKEN: API_TOKEN } });
+      assert.equal(await invoke(explainCommand, [...w.args, '--output', 'json'], c.io), 1, c.err());
+      assert.doesNotMatch(c.out(), new RegExp(API_TOKEN));
+      const report = JSON.parse(c.out()) as ExplainReport;
+      assert.deepEqual(report.idpRecord, {
+        source: 'okta-management-api',
+        app: { clientId: '0oa1', status: 'INACTIVE', active: false, label: 'Orders' },
+      });
+      assert.equal(report.verdict.code, 'client_deactivated');
+      assert.equal(report.verdict.confidence, 'certain');
+    });
+
+    it('without an API token nothing is asked and there is no record', async () => {
+      const w = await world();
+      const c = captureIo({ env: { TOKEN } });
+      const args = w.args.slice(0, -4);
+      assert.equal(await invoke(explainCommand, [...args, '--output', 'json'], c.io), 1, c.err());
+      assert.deepEqual(w.seen, []);
+      const report = JSON.parse(c.out()) as ExplainReport;
+      assert.equal(report.idpRecord, undefined);
+      assert.equal(report.verdict.code, 'token_inactive');
+    });
+
+    it('an unset --okta-api-token-env, or the flags without an IdP, are usage errors (exit 2)', async () => {
+      const w = await world();
+      const unset = captureIo({ env: { TOKEN } });
+      assert.equal(await invoke(explainCommand, w.args, unset.io), 2);
+      assert.match(unset.err(), /MY_OKTA_TOKEN \(from --okta-api-token-env\) is not set/);
+      const alone = captureIo({ env: { TOKEN, MY_OKTA_TOKEN: API_TOKEN } });
+      const noIdp = [w.args[0]!, '--token-env', 'TOKEN', '--okta-api-token-env', 'MY_OKTA_TOKEN'];
+      assert.equal(await invoke(explainCommand, noIdp, alone.io), 2);
+      assert.match(alone.err(), /go with the IdP options/);
     });
   });
 });

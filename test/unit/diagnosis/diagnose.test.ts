@@ -123,6 +123,122 @@ describe('diagnose: why the gateway said 401/403', () => {
     assert.match(v.fix!, /Reactivate/);
   });
 
+  it("Okta's records confirm the application is INACTIVE: the verdict says so with certainty", () => {
+    const v = diagnose(
+      input({
+        token: { kind: 'jwt', payload: okta },
+        introspection: { active: false },
+        kongConfig: { auth_methods: ['introspection'] },
+        idpRecord: {
+          source: 'okta-management-api',
+          app: { clientId: '0oa1', status: 'INACTIVE', active: false, label: 'Orders' },
+        },
+      }),
+    );
+    assert.equal(v.code, 'client_deactivated');
+    assert.equal(v.confidence, 'certain');
+    assert.match(v.summary, /^Okta confirms the application Orders \(client 0oa1\) is INACTIVE/);
+    assert.match(v.fix!, /Reactivate the application.*get a new token.*stay inactive/);
+    assert.ok(v.evidence.some((e) => e.source === 'idp-record' && /Orders \(client 0oa1\) is INACTIVE/.test(e.text)));
+  });
+
+  it("Okta's records confirm an inactive app also when our own introspection was refused (invalid_client)", () => {
+    const v = diagnose(
+      input({
+        token: { kind: 'jwt', payload: okta },
+        introspection: { error: { code: 'oauth.invalid_client', message: 'invalid_client' } },
+        idpRecord: { source: 'okta-management-api', app: { clientId: '0oa1', status: 'INACTIVE', active: false } },
+      }),
+    );
+    assert.equal(v.code, 'client_deactivated');
+    assert.equal(v.confidence, 'certain');
+    assert.match(v.summary, /Okta confirms the application with client id 0oa1 is INACTIVE/);
+  });
+
+  it("Okta's records confirm the user is SUSPENDED: a certain user_inactive verdict", () => {
+    const v = diagnose(
+      input({
+        token: { kind: 'jwt', payload: { ...okta, uid: '00u1', sub: 'alice@example.com' } },
+        introspection: { active: false },
+        idpRecord: {
+          source: 'okta-management-api',
+          app: { clientId: '0oa1', status: 'ACTIVE', active: true },
+          user: { id: '00u1', status: 'SUSPENDED', active: false, login: 'alice@example.com' },
+        },
+      }),
+    );
+    assert.equal(v.code, 'user_inactive');
+    assert.equal(v.confidence, 'certain');
+    assert.match(v.summary, /Okta confirms the user alice@example.com \(00u1\) is SUSPENDED, not ACTIVE/);
+    assert.match(v.fix!, /user.*new token/);
+  });
+
+  it('a user confirmed LOCKED_OUT, with no inactive answer to go on, is only the likely reason', () => {
+    const v = diagnose(
+      input({
+        token: { kind: 'jwt', payload: { ...okta, uid: '00u1' } },
+        idpRecord: { source: 'okta-management-api', user: { id: '00u1', status: 'LOCKED_OUT', active: false } },
+      }),
+    );
+    assert.equal(v.code, 'user_inactive');
+    assert.equal(v.confidence, 'likely');
+    assert.match(v.summary, /LOCKED_OUT, not ACTIVE, which most likely/);
+  });
+
+  it('an app confirmed ACTIVE is not offered as deactivated for an inactive token, nor told to reactivate', () => {
+    const v = diagnose(
+      input({
+        token: { kind: 'opaque' },
+        introspection: { active: false },
+        kongConfig: { auth_methods: ['introspection'] },
+        idpRecord: { source: 'okta-management-api', app: { clientId: '0oa1', status: 'ACTIVE', active: true } },
+      }),
+    );
+    assert.equal(v.code, 'token_inactive');
+    assert.doesNotMatch(v.summary, /application or user was deactivated|its application was deactivated/);
+    assert.match(v.summary, /its user was deactivated/);
+    assert.match(v.summary, /Okta confirms the application with client id 0oa1 is ACTIVE, so it was not deactivated/);
+    assert.doesNotMatch(v.fix!, /Reactivate the application|reactivate it first/);
+  });
+
+  it('an app confirmed ACTIVE turns our refused introspection into a credentials problem, not client_deactivated', () => {
+    const v = diagnose(
+      input({
+        token: { kind: 'jwt', payload: okta },
+        introspection: { error: { code: 'oauth.invalid_client', message: 'invalid_client' } },
+        kongConfig: { auth_methods: ['introspection'] },
+        idpRecord: { source: 'okta-management-api', app: { clientId: '0oa1', status: 'ACTIVE', active: true } },
+      }),
+    );
+    assert.notEqual(v.code, 'client_deactivated');
+    assert.doesNotMatch(v.summary, /deactivated/);
+    assert.ok(
+      v.evidence.some((e) => e.source === 'idp-record' && /credentials we introspected with are wrong/.test(e.text)),
+    );
+  });
+
+  it('a failed management API call is evidence with its code, and the inferred verdict keeps its words and confidence', () => {
+    const base = input({
+      token: { kind: 'jwt', payload: okta },
+      introspection: { error: { code: 'oauth.invalid_client', message: 'invalid_client' } },
+      kongConfig: { auth_methods: ['introspection'] },
+    });
+    const without = diagnose(base);
+    const v = diagnose({
+      ...base,
+      idpRecord: {
+        source: 'okta-management-api',
+        error: {
+          code: 'okta.app_not_found',
+          message: 'No application in https://example.okta.com has the OAuth client id "0oa1".',
+        },
+      },
+    });
+    assert.deepEqual([v.code, v.summary, v.confidence], [without.code, without.summary, without.confidence]);
+    assert.equal(v.confidence, 'likely');
+    assert.ok(v.evidence.some((e) => e.source === 'idp-record' && /\[okta\.app_not_found\]/.test(e.text)));
+  });
+
   it('the gateway failing to introspect a token the IdP says is active', () => {
     const v = diagnose(
       input({

@@ -5,6 +5,8 @@ import type { HttpResponse } from '../../../src/core/http/types';
 import { connectIdp } from '../../../src/core/oauth';
 import { emptyStepRun, fakeRunScope } from '../../support/run-scope';
 import { FakeHttp } from '../../support/fake-http';
+import { rawToken } from '../../support/jwt-fixtures';
+import type { IdpConfig } from '../../../src/core/flow/file-format';
 
 const INTROSPECT = 'https://idp.test/introspect';
 
@@ -31,6 +33,59 @@ async function setup(active: boolean) {
   const scope = fakeRunScope({ idps: { okta } });
   scope.tokenOrigin.set('opaque-1', 'okta');
   return { http, scope };
+}
+
+const ORG = 'https://dev-1.okta.com';
+const API_TOKEN = '00TestApiTokenValue0123456789abcdef';
+const OKTA_JWT = rawToken(
+  { alg: 'RS256', kid: 'k1' },
+  { iss: `${ORG}/oauth2/default`, cid: '0oa1', uid: '00u1', sub: 'alice@example.com', exp: 4102444800 },
+  'c2lnbmF0dXJl',
+);
+
+/** The token's IdP answers active: false; Okta's management API holds the app (and user) in the given states. */
+async function setupOkta(options: {
+  idp?: Partial<IdpConfig>;
+  env?: Record<string, string>;
+  app?: string;
+  user?: string;
+}) {
+  const http = new FakeHttp()
+    .on(INTROSPECT, { body: { active: false } })
+    .on(`${ORG}/api/v1/apps/0oa1`, {
+      body: {
+        id: '0oa1',
+        label: 'Orders',
+        status: options.app ?? 'INACTIVE',
+        credentials: { oauthClient: { client_id: '0oa1' } },
+      },
+    })
+    .on(`${ORG}/api/v1/users/00u1`, {
+      body: { id: '00u1', status: options.user ?? 'ACTIVE', profile: { login: 'alice@example.com' } },
+    });
+  const okta = await connectIdp(
+    {
+      name: 'okta',
+      idp: {
+        okta: { domain: 'dev-1.okta.com' },
+        discovery: false,
+        endpoints: { introspection: INTROSPECT },
+        clientId: '0oa1',
+        clientSecret: 's',
+        ...options.idp,
+      },
+    },
+    { http, secrets: { env: options.env ?? {} } },
+  );
+  const scope = fakeRunScope({ idps: { okta } });
+  scope.tokenOrigin.set(OKTA_JWT, 'okta');
+  const run = emptyStepRun();
+  const verdict = await diagnoseCall(
+    { response: answer(401), token: OKTA_JWT, gateway: { kind: 'kong' }, http, run },
+    scope,
+  );
+  const management = http.requests.filter((r) => r.url.includes('/api/v1/'));
+  return { verdict, management, run };
 }
 
 describe('call diagnosis', () => {
@@ -104,5 +159,78 @@ describe('call diagnosis', () => {
         await routeFindings({ kind: 'kong', config: { auth_methods: ['introspection'] } }, 'opaque-1', t.scope),
       ),
     );
+  });
+
+  it("asks Okta's management API about a refused token's app and user when OKTA_API_TOKEN is set, as visible diagnosis calls", async () => {
+    const t = await setupOkta({ env: { OKTA_API_TOKEN: API_TOKEN } });
+    assert.deepEqual(
+      t.management.map((r) => [r.label, r.url]),
+      [
+        ['diagnosis: Okta management API', `${ORG}/api/v1/apps/0oa1`],
+        ['diagnosis: Okta management API', `${ORG}/api/v1/users/00u1`],
+      ],
+    );
+    for (const request of t.management) {
+      assert.equal(request.headers?.authorization, `SSWS ${API_TOKEN}`);
+      assert.ok(request.secrets?.includes(API_TOKEN), 'the API token is a secret of the exchange, so it is masked');
+    }
+    assert.equal(t.verdict?.code, 'client_deactivated');
+    assert.equal(t.verdict?.confidence, 'certain');
+    assert.match(t.verdict!.summary, /^Okta confirms the application Orders \(client 0oa1\) is INACTIVE/);
+    assert.ok(!JSON.stringify(t.verdict).includes(API_TOKEN));
+  });
+
+  it('without an API token nothing is asked of the management API, and the verdict stays inferred', async () => {
+    const t = await setupOkta({});
+    assert.equal(t.management.length, 0);
+    assert.equal(t.verdict?.code, 'token_inactive');
+    assert.deepEqual(t.run.notes, []);
+  });
+
+  it('an explicit oktaApi whose token reference does not resolve leaves a note and asks nothing', async () => {
+    const t = await setupOkta({ idp: { oktaApi: { apiToken: '${env:MY_OKTA_TOKEN}' } } });
+    assert.equal(t.management.length, 0);
+    assert.equal(t.verdict?.code, 'token_inactive');
+    assert.match(t.run.notes.join('\n'), /Okta management API not asked: .*MY_OKTA_TOKEN/);
+  });
+
+  it('an explicit oktaApi on a non-Okta issuer is asked at its orgUrl; OKTA_API_TOKEN alone is not used there', async () => {
+    const plain = { okta: undefined, issuer: 'https://idp.test', discovery: false };
+    const unasked = await setupOkta({ idp: plain, env: { OKTA_API_TOKEN: API_TOKEN } });
+    assert.equal(unasked.management.length, 0);
+    const asked = await setupOkta({
+      idp: { ...plain, oktaApi: { orgUrl: ORG, apiToken: '${env:MY_OKTA_TOKEN}' } },
+      env: { MY_OKTA_TOKEN: API_TOKEN },
+      app: 'ACTIVE',
+    });
+    assert.equal(asked.management.length, 2);
+    assert.equal(asked.verdict?.code, 'token_inactive');
+    assert.match(asked.verdict!.summary, /Okta confirms the application Orders \(client 0oa1\) is ACTIVE/);
+  });
+
+  it('a user Okta holds SUSPENDED is the verdict when the app is active', async () => {
+    const t = await setupOkta({ env: { OKTA_API_TOKEN: API_TOKEN }, app: 'ACTIVE', user: 'SUSPENDED' });
+    assert.equal(t.verdict?.code, 'user_inactive');
+    assert.match(t.verdict!.summary, /alice@example.com \(00u1\) is SUSPENDED/);
+  });
+
+  it('a failed management call is evidence only: the inferred verdict stands', async () => {
+    const http = new FakeHttp().on(/\/api\/v1\//, {
+      status: 401,
+      body: { errorCode: 'E0000011', errorSummary: 'Invalid token provided' },
+    });
+    const okta = await connectIdp(
+      { name: 'okta', idp: { okta: { domain: 'dev-1.okta.com' }, discovery: false, clientId: '0oa1' } },
+      { http, secrets: { env: { OKTA_API_TOKEN: API_TOKEN } } },
+    );
+    const scope = fakeRunScope({ idps: { okta } });
+    scope.tokenOrigin.set(OKTA_JWT, 'okta');
+    const verdict = await diagnoseCall(
+      { response: answer(401), token: OKTA_JWT, gateway: { kind: 'kong' }, http, run: emptyStepRun() },
+      scope,
+    );
+    assert.equal(http.requests.length, 1, 'a refused API token is not tried again for the user');
+    assert.notEqual(verdict?.code, 'client_deactivated');
+    assert.ok(verdict!.evidence.some((e) => e.source === 'idp-record' && /\[okta\.E0000011\]/.test(e.text)));
   });
 });

@@ -284,6 +284,21 @@ describe('flow file loader', () => {
       assert.equal(error.where, 'flows.yaml:7:9');
     });
 
+    it('rejects a literal Okta API token in oktaApi, and accepts a reference to one', () => {
+      const withApi = (token: string) =>
+        GOOD_YAML.replace(
+          '    scopes: [orders.read]',
+          `    scopes: [orders.read]\n    oktaApi:\n      apiToken: ${token}`,
+        );
+      const error = loadError(withApi('00abcdefLiteralApiToken'));
+      assert.equal(error.code, 'flowfile.literal_secret');
+      assert.match(error.message, /idps\.okta\.oktaApi\.apiToken holds a literal/);
+      assert.match(error.hint ?? '', /\$\{env:OKTA_API_TOKEN\}/);
+      assert.doesNotMatch(`${error.message} ${error.hint}`, /LiteralApiToken/);
+      assert.doesNotThrow(() => loadFlowFile(withApi('${env:OKTA_API_TOKEN}'), { fileName: 'flows.yaml' }));
+      assert.doesNotThrow(() => loadFlowFile(withApi('${secret:okta.apiToken}'), { fileName: 'flows.yaml' }));
+    });
+
     it('spots shell-style references and says how to write them', () => {
       const error = loadError(GOOD_YAML.replace('clientSecret: ${env:LOCAL_SECRET}', 'clientSecret: $LOCAL_SECRET'));
       assert.match(error.hint ?? '', /'\$LOCAL_SECRET' is not a reference; write \$\{env:LOCAL_SECRET\}/);
