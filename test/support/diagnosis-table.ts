@@ -63,9 +63,18 @@ export interface PeerVersions {
 const ROUTE_PATH = '/orders';
 const OTHER_AUDIENCE = 'https://other-api.example';
 const OTHER_ISSUER = 'https://other-issuer.example/oauth2/default';
-/** The lifetime of the short-lived Glewlwyd's access tokens, and how long the expired case waits past it. */
+/** The access token lifetime of the short-lived IdPs (the expired case waits past it). */
 const SHORT_TOKEN_SECONDS = 2;
 const CASE_TIMEOUT_MS = 15_000;
+/**
+ * Seen against Glewlwyd 2.7.5: a client disabled through the admin API gets 403 at the token endpoint
+ * and 401 introspecting, but the tokens it already has stay active for everyone else, so the gateway
+ * rightly lets them through and there is nothing for a verdict to explain.
+ */
+const GLEWLWYD_DISABLED_CLIENT = {
+  expected: 'ok',
+  note: "Glewlwyd 2.7.5 keeps a disabled client's tokens active: the gateway's introspection still gets active:true",
+} satisfies Partial<CaseDef>;
 
 /** One gateway in front of one IdP, as a flow file's route sees it. */
 interface Target {
@@ -83,6 +92,8 @@ interface CaseDef {
   name: string;
   expected: Outcome | Outcome[];
   steps: StepDef[];
+  /** What this peer does differently, shown after the sentence. */
+  note?: string;
 }
 
 const token: StepDef = { id: 'token', type: 'token', idp: 'app', reuse: false, refetchOnExpiry: false };
@@ -132,7 +143,7 @@ const CASES = {
   wrongAudience: { name: 'wrong audience (local JWT)', expected: 'audience_mismatch', steps: [token, call()] },
   wrongIssuer: { name: 'wrong issuer (local JWT)', expected: 'issuer_mismatch', steps: [token, call()] },
   deactivated: {
-    name: 'deactivated client (sandbox admin)',
+    name: 'deactivated client (IdP admin)',
     // Okta deactivates the app and its tokens together: either word is true; the verdict says which it could tell.
     expected: ['client_deactivated', 'token_inactive'],
     steps: [
@@ -212,6 +223,7 @@ async function stage(
     const logged = verdict?.evidence.filter((e) => e.source === 'gateway-log').map((e) => e.text);
     if (logged?.length) row.log = logged;
     row.right = row.got !== undefined && row.expected.includes(row.got);
+    if (def.note) row.sentence += ` (${def.note})`;
   } catch (error) {
     row.error = error instanceof Error ? error.message : String(error);
     row.sentence = `not staged: ${row.error}`;
@@ -232,6 +244,8 @@ interface Peers {
   sandboxBadCa: Sandbox;
   glewlwyd: Glewlwyd;
   glewlwydShort: Glewlwyd;
+  /** A sandbox whose IdP's access tokens live SHORT_TOKEN_SECONDS. */
+  sandboxShort: Sandbox;
   apache: Record<string, ApacheGateway>;
   /** Each sandbox gateway's Kong-format error log. */
   kongLogs: Map<Sandbox, string>;
@@ -270,7 +284,7 @@ async function startPeers(): Promise<Peers> {
       gatewayClientId: '${{ env "DECK_SANDBOX_GATEWAY_CLIENT_ID" }}',
       gatewayClientSecret: 'not-the-gateway-secret',
     });
-    const [sandbox, sandboxBadSecret, sandboxBadCa, glewlwyd, glewlwydShort] = await Promise.all([
+    const [sandbox, sandboxBadSecret, sandboxBadCa, sandboxShort, glewlwyd, glewlwydShort] = await Promise.all([
       startSandbox({ createHttpClient: sandboxClient, errorLogPath: join(dir, 'kong-good.log') }).then(keep),
       startSandbox({
         createHttpClient: sandboxClient,
@@ -283,27 +297,37 @@ async function startPeers(): Promise<Peers> {
         createHttpClient: () => createHttpClient({ ca: otherCa, env: {} }),
         errorLogPath: join(dir, 'kong-bad-ca.log'),
       }).then(keep),
+      startSandbox({
+        createHttpClient: sandboxClient,
+        accessTokenSeconds: SHORT_TOKEN_SECONDS,
+        errorLogPath: join(dir, 'kong-short.log'),
+      }).then(keep),
       startGlewlwyd().then(keep),
       startGlewlwyd({ accessTokenSeconds: SHORT_TOKEN_SECONDS }).then(keep),
     ]);
     const upstream = sandbox.upstream.url;
-    const idp = sandbox.idp;
     const intro = (o: Omit<ApacheIntrospectionOptions, 'upstream'>) =>
       startApacheGateway({ ...o, upstream }).then(keep);
     const jwt = (o: Omit<ApacheLocalJwtOptions, 'upstream'>) => startApacheGateway({ ...o, upstream }).then(keep);
-    const sandboxGw = {
+    const sandboxIntro = ({ idp }: Sandbox) => ({
       introspectionEndpoint: `${idp.issuer}/v1/introspect`,
       clientId: idp.clients.gateway.clientId,
       clientSecret: idp.clients.gateway.clientSecret!,
       caPem: idp.caPem,
-    };
+    });
+    const sandboxGw = sandboxIntro(sandbox);
     const glewGw = (g: Glewlwyd) => ({
       introspectionEndpoint: g.introspectionEndpoint,
       ...g.clients.gateway,
       caPem: g.caPem!,
     });
     // Okta-shaped client-credentials JWTs carry the client in `cid` and `sub`; Glewlwyd's in `client_id`.
-    const sandboxJwt = { jwksUri: `${idp.issuer}/v1/keys`, caPem: idp.caPem, remoteUserClaim: 'sub' };
+    const sandboxJwtOf = ({ idp }: Sandbox) => ({
+      jwksUri: `${idp.issuer}/v1/keys`,
+      caPem: idp.caPem,
+      remoteUserClaim: 'sub',
+    });
+    const sandboxJwt = sandboxJwtOf(sandbox);
     const glewJwt = (g: Glewlwyd) => ({ jwksUri: g.jwksUri, caPem: g.caPem!, remoteUserClaim: 'client_id' });
     const entries = await Promise.all(
       Object.entries({
@@ -321,6 +345,8 @@ async function startPeers(): Promise<Peers> {
         'jwt:glewlwyd:aud': () => jwt({ ...glewJwt(glewlwyd), requireClaims: { aud: OTHER_AUDIENCE } }),
         'jwt:glewlwyd:iss': () => jwt({ ...glewJwt(glewlwyd), requireClaims: { iss: OTHER_ISSUER } }),
         'jwt:glewlwyd:short': () => jwt(glewJwt(glewlwydShort)),
+        'intro:sandbox:short': () => intro(sandboxIntro(sandboxShort)),
+        'jwt:sandbox:short': () => jwt(sandboxJwtOf(sandboxShort)),
       }).map(async ([name, start]) => [name, await start()] as const),
     );
     return {
@@ -330,11 +356,13 @@ async function startPeers(): Promise<Peers> {
       sandboxBadCa,
       glewlwyd,
       glewlwydShort,
+      sandboxShort,
       apache: Object.fromEntries(entries),
       kongLogs: new Map([
         [sandbox, join(dir, 'kong-good.log')],
         [sandboxBadSecret, join(dir, 'kong-bad-secret.log')],
         [sandboxBadCa, join(dir, 'kong-bad-ca.log')],
+        [sandboxShort, join(dir, 'kong-short.log')],
       ]),
       close,
     };
@@ -352,7 +380,7 @@ const GLEWLWYD = 'Glewlwyd';
 
 /** The rows of the table, in order: each case against every gateway × IdP that can show it. */
 async function stageAll(peers: Peers, http: ReturnType<typeof createHttpClient>): Promise<DiagnosisRow[]> {
-  const { sandbox, glewlwyd, glewlwydShort, apache } = peers;
+  const { sandbox, sandboxShort, glewlwyd, glewlwydShort, apache } = peers;
   const apacheRoute = (gw: ApacheGateway, expected?: Partial<NonNullable<RouteConfig['gateway']>>): RouteConfig => ({
     baseUrl: gw.url,
     path: ROUTE_PATH,
@@ -376,15 +404,15 @@ async function stageAll(peers: Peers, http: ReturnType<typeof createHttpClient>)
     app: { clientId: sb.idp.clients[clientName].clientId, clientSecret: sb.idp.clients[clientName].clientSecret! },
     admin: sb.admin,
   });
-  const sandboxApp = (clientName: 'cc-basic' | 'cc-post' = 'cc-basic') => ({
+  const sandboxApp = (clientName: 'cc-basic' | 'cc-post' = 'cc-basic', sb: Sandbox = sandbox) => ({
     idp: SANDBOX_IDP,
-    issuer: sandbox.idp.issuer,
-    caFile: sandbox.caFile,
+    issuer: sb.idp.issuer,
+    caFile: sb.caFile,
     app: {
-      clientId: sandbox.idp.clients[clientName].clientId,
-      clientSecret: sandbox.idp.clients[clientName].clientSecret!,
+      clientId: sb.idp.clients[clientName].clientId,
+      clientSecret: sb.idp.clients[clientName].clientSecret!,
     },
-    admin: sandbox.admin,
+    admin: sb.admin,
   });
   const glewFile = caFileFor(peers.dir, 'glewlwyd', glewlwyd.caPem!);
   const glewShortFile = caFileFor(peers.dir, 'glewlwyd-short', glewlwydShort.caPem!);
@@ -395,6 +423,12 @@ async function stageAll(peers: Peers, http: ReturnType<typeof createHttpClient>)
     app: g.clients.app,
   });
   const a = (key: string) => apache[key]!;
+  // Glewlwyd's own admin API disables the app, as an admin deactivating it would.
+  const glewlwydAdmin = (g: Glewlwyd): SandboxAdmin => ({
+    deactivateClient: () => g.setClientEnabled('app', false),
+    reactivateClient: () => g.setClientEnabled('app', true),
+    rotateKeys: () => Promise.reject(new Error('not staged against Glewlwyd')),
+  });
   const audience = { expected: { audience: [OTHER_AUDIENCE] } };
   const issuerClaim = { expected: { claims: { iss: OTHER_ISSUER } } };
 
@@ -420,22 +454,14 @@ async function stageAll(peers: Peers, http: ReturnType<typeof createHttpClient>)
   for (const id of CASE_IDS) {
     // (a) Apache, introspection mode
     for (const [idpName, key, app, short] of [
-      [SANDBOX_IDP, 'sandbox', sandboxApp(), undefined],
+      [SANDBOX_IDP, 'sandbox', sandboxApp(), sandboxApp('cc-basic', sandboxShort)],
       [GLEWLWYD, 'glewlwyd', glewApp(glewlwyd), glewApp(glewlwydShort)],
     ] as const) {
       if (id === 'wrongAudience' || id === 'wrongIssuer')
         add(id, APACHE_INTRO, idpName, 'the audience and issuer checks of this row are the local-JWT mode');
       else if (id === 'wrongSecret') add(id, APACHE_INTRO, idpName, introFor(idpName, `intro:${key}:badSecret`, app));
       else if (id === 'untrustedCa') add(id, APACHE_INTRO, idpName, introFor(idpName, `intro:${key}:badCa`, app));
-      else if (id === 'expired')
-        add(
-          id,
-          APACHE_INTRO,
-          idpName,
-          short
-            ? introFor(idpName, `intro:${key}:short`, short)
-            : "the sandbox IdP's access tokens live an hour and nothing shortens them",
-        );
+      else if (id === 'expired') add(id, APACHE_INTRO, idpName, introFor(idpName, `intro:${key}:short`, short));
       else if (id === 'deactivated')
         add(
           id,
@@ -443,13 +469,14 @@ async function stageAll(peers: Peers, http: ReturnType<typeof createHttpClient>)
           idpName,
           idpName === SANDBOX_IDP
             ? introFor(idpName, `intro:${key}`, sandboxApp('cc-post'))
-            : 'only the sandbox IdP has the deactivateClient admin hook',
+            : introFor(idpName, `intro:${key}`, { ...app, admin: glewlwydAdmin(glewlwyd) }),
+          idpName === SANDBOX_IDP ? undefined : GLEWLWYD_DISABLED_CLIENT,
         );
       else add(id, APACHE_INTRO, idpName, introFor(idpName, `intro:${key}`, app));
     }
     // (b) Apache, local-JWT mode
     for (const [idpName, key, app, short] of [
-      [SANDBOX_IDP, 'sandbox', sandboxApp(), undefined],
+      [SANDBOX_IDP, 'sandbox', sandboxApp(), sandboxApp('cc-basic', sandboxShort)],
       [GLEWLWYD, 'glewlwyd', glewApp(glewlwyd), glewApp(glewlwydShort)],
     ] as const) {
       if (id === 'wrongSecret')
@@ -471,15 +498,7 @@ async function stageAll(peers: Peers, http: ReturnType<typeof createHttpClient>)
         );
       else if (id === 'wrongAudience') add(id, APACHE_JWT, idpName, jwtFor(`jwt:${key}:aud`, app, audience));
       else if (id === 'wrongIssuer') add(id, APACHE_JWT, idpName, jwtFor(`jwt:${key}:iss`, app, issuerClaim));
-      else if (id === 'expired')
-        add(
-          id,
-          APACHE_JWT,
-          idpName,
-          short
-            ? jwtFor(`jwt:${key}:short`, short)
-            : "the sandbox IdP's access tokens live an hour and nothing shortens them",
-        );
+      else if (id === 'expired') add(id, APACHE_JWT, idpName, jwtFor(`jwt:${key}:short`, short));
       else add(id, APACHE_JWT, idpName, jwtFor(`jwt:${key}`, app));
     }
     // (c) the sandbox gateway (Kong-like), in front of the sandbox IdP only
@@ -490,8 +509,7 @@ async function stageAll(peers: Peers, http: ReturnType<typeof createHttpClient>)
         SANDBOX_IDP,
         'its /orders route introspects; the audience and issuer rows are local JWT',
       );
-    else if (id === 'expired')
-      add(id, SANDBOX_GATEWAY, SANDBOX_IDP, "the sandbox IdP's access tokens live an hour and nothing shortens them");
+    else if (id === 'expired') add(id, SANDBOX_GATEWAY, SANDBOX_IDP, sandboxTarget(sandboxShort));
     else if (id === 'wrongSecret') add(id, SANDBOX_GATEWAY, SANDBOX_IDP, sandboxTarget(peers.sandboxBadSecret));
     else if (id === 'untrustedCa') add(id, SANDBOX_GATEWAY, SANDBOX_IDP, sandboxTarget(peers.sandboxBadCa));
     else if (id === 'deactivated') add(id, SANDBOX_GATEWAY, SANDBOX_IDP, sandboxTarget(sandbox, 'cc-post'));
