@@ -11,6 +11,7 @@ import type { SandboxAdmin } from '../../src/core/flow/runner';
 import { createHttpClient } from '../../src/core/http/client';
 import { headerValue } from '../../src/core/http/headers';
 import { createCertificateAuthority } from '../../src/core/sandbox/certs';
+import type { DeckFile, DeckRoute } from '../../src/core/gateway/deck';
 import { sandboxDeck, startSandbox } from '../../src/core/sandbox/sandbox';
 import type { Sandbox } from '../../src/core/sandbox/sandbox';
 import { apacheUnavailable, startApacheGateway } from './apache';
@@ -246,6 +247,8 @@ interface Peers {
   glewlwydShort: Glewlwyd;
   /** A sandbox whose IdP's access tokens live SHORT_TOKEN_SECONDS. */
   sandboxShort: Sandbox;
+  /** A sandbox whose gateway verifies JWTs locally and requires another audience (AUD_PATH) or issuer (ISS_PATH). */
+  sandboxLocalJwt: Sandbox;
   apache: Record<string, ApacheGateway>;
   /** Each sandbox gateway's Kong-format error log. */
   kongLogs: Map<Sandbox, string>;
@@ -264,6 +267,42 @@ export function peersUnavailable(): string | undefined {
   return apacheUnavailable() ?? glewlwydUnavailable();
 }
 
+const AUD_PATH = '/aud/orders';
+const ISS_PATH = '/iss/orders';
+
+/** decK's references to the sandbox's own values, filled in when the sandbox starts (userDeck). */
+const DECK_REFS = {
+  issuer: '${{ env "DECK_SANDBOX_ISSUER" }}',
+  upstream: '${{ env "DECK_SANDBOX_UPSTREAM" }}',
+  gatewayClientId: '${{ env "DECK_SANDBOX_GATEWAY_CLIENT_ID" }}',
+  gatewayClientSecret: '${{ env "DECK_SANDBOX_GATEWAY_CLIENT_SECRET" }}',
+};
+
+/** The built-in local-JWT route (auth_methods bearer) twice: requiring another audience, and another issuer. */
+function localJwtDeck(): DeckFile {
+  const deck = sandboxDeck(DECK_REFS);
+  const service = deck.services![0]!;
+  const jwtRoute = service.routes!.find((r) => r.name === 'orders-jwt')!;
+  const variant = (name: string, path: string, extra: Record<string, unknown>): DeckRoute => ({
+    ...jwtRoute,
+    name,
+    paths: [path],
+    plugins: jwtRoute.plugins!.map((p) => ({ ...p, config: { ...p.config, ...extra } })),
+  });
+  return {
+    ...deck,
+    services: [
+      {
+        ...service,
+        routes: [
+          variant('orders-aud', AUD_PATH, { audience_required: [OTHER_AUDIENCE] }),
+          variant('orders-iss', ISS_PATH, { issuers_allowed: [OTHER_ISSUER] }),
+        ],
+      },
+    ],
+  };
+}
+
 async function startPeers(): Promise<Peers> {
   const dir = mkdtempSync(join(tmpdir(), 'diagnosis-table-'));
   const closers: Array<() => Promise<void>> = [async () => rmSync(dir, { recursive: true, force: true })];
@@ -278,33 +317,35 @@ async function startPeers(): Promise<Peers> {
     const sandboxClient = ({ ca }: { ca: string }) => createHttpClient({ ca, env: {} });
     const otherCa = createCertificateAuthority('A CA nobody here trusts').cert;
     // The sandbox gateway with a wrong secret: the built-in deck with decK's env references, so it points at its own IdP.
-    const badSecretDeck = sandboxDeck({
-      issuer: '${{ env "DECK_SANDBOX_ISSUER" }}',
-      upstream: '${{ env "DECK_SANDBOX_UPSTREAM" }}',
-      gatewayClientId: '${{ env "DECK_SANDBOX_GATEWAY_CLIENT_ID" }}',
-      gatewayClientSecret: 'not-the-gateway-secret',
-    });
-    const [sandbox, sandboxBadSecret, sandboxBadCa, sandboxShort, glewlwyd, glewlwydShort] = await Promise.all([
-      startSandbox({ createHttpClient: sandboxClient, errorLogPath: join(dir, 'kong-good.log') }).then(keep),
-      startSandbox({
-        createHttpClient: sandboxClient,
-        // YAML keeps decK's "..." inside the references as they are (JSON would escape them).
-        deckText: stringifyYaml(badSecretDeck),
-        deckFileName: 'kong-bad-secret.yaml',
-        errorLogPath: join(dir, 'kong-bad-secret.log'),
-      }).then(keep),
-      startSandbox({
-        createHttpClient: () => createHttpClient({ ca: otherCa, env: {} }),
-        errorLogPath: join(dir, 'kong-bad-ca.log'),
-      }).then(keep),
-      startSandbox({
-        createHttpClient: sandboxClient,
-        accessTokenSeconds: SHORT_TOKEN_SECONDS,
-        errorLogPath: join(dir, 'kong-short.log'),
-      }).then(keep),
-      startGlewlwyd().then(keep),
-      startGlewlwyd({ accessTokenSeconds: SHORT_TOKEN_SECONDS }).then(keep),
-    ]);
+    const badSecretDeck = sandboxDeck({ ...DECK_REFS, gatewayClientSecret: 'not-the-gateway-secret' });
+    const [sandbox, sandboxBadSecret, sandboxBadCa, sandboxShort, sandboxLocalJwt, glewlwyd, glewlwydShort] =
+      await Promise.all([
+        startSandbox({ createHttpClient: sandboxClient, errorLogPath: join(dir, 'kong-good.log') }).then(keep),
+        startSandbox({
+          createHttpClient: sandboxClient,
+          // YAML keeps decK's "..." inside the references as they are (JSON would escape them).
+          deckText: stringifyYaml(badSecretDeck),
+          deckFileName: 'kong-bad-secret.yaml',
+          errorLogPath: join(dir, 'kong-bad-secret.log'),
+        }).then(keep),
+        startSandbox({
+          createHttpClient: () => createHttpClient({ ca: otherCa, env: {} }),
+          errorLogPath: join(dir, 'kong-bad-ca.log'),
+        }).then(keep),
+        startSandbox({
+          createHttpClient: sandboxClient,
+          accessTokenSeconds: SHORT_TOKEN_SECONDS,
+          errorLogPath: join(dir, 'kong-short.log'),
+        }).then(keep),
+        startSandbox({
+          createHttpClient: sandboxClient,
+          deckText: stringifyYaml(localJwtDeck()),
+          deckFileName: 'kong-local-jwt.yaml',
+          errorLogPath: join(dir, 'kong-local-jwt.log'),
+        }).then(keep),
+        startGlewlwyd().then(keep),
+        startGlewlwyd({ accessTokenSeconds: SHORT_TOKEN_SECONDS }).then(keep),
+      ]);
     const upstream = sandbox.upstream.url;
     const intro = (o: Omit<ApacheIntrospectionOptions, 'upstream'>) =>
       startApacheGateway({ ...o, upstream }).then(keep);
@@ -357,12 +398,14 @@ async function startPeers(): Promise<Peers> {
       glewlwyd,
       glewlwydShort,
       sandboxShort,
+      sandboxLocalJwt,
       apache: Object.fromEntries(entries),
       kongLogs: new Map([
         [sandbox, join(dir, 'kong-good.log')],
         [sandboxBadSecret, join(dir, 'kong-bad-secret.log')],
         [sandboxBadCa, join(dir, 'kong-bad-ca.log')],
         [sandboxShort, join(dir, 'kong-short.log')],
+        [sandboxLocalJwt, join(dir, 'kong-local-jwt.log')],
       ]),
       close,
     };
@@ -387,15 +430,16 @@ async function stageAll(peers: Peers, http: ReturnType<typeof createHttpClient>)
     gateway: { kind: 'apache', ...expected },
     log: { file: gw.errorLogPath },
   });
-  const sandboxTarget = (sb: Sandbox, clientName: 'cc-basic' | 'cc-post' = 'cc-basic'): Target => ({
+  const sandboxTarget = (sb: Sandbox, clientName: 'cc-basic' | 'cc-post' = 'cc-basic', path = ROUTE_PATH): Target => ({
     gateway: SANDBOX_GATEWAY,
     idp: SANDBOX_IDP,
     route: {
       baseUrl: sb.gateway.url,
-      path: ROUTE_PATH,
+      path,
       gateway: {
         kind: 'kong',
-        config: sb.deck.services?.[0]?.routes?.[0]?.plugins?.[0]?.config as Record<string, unknown>,
+        // The route's own openid-connect config, as the gateway runs it: the verdict reads its requirements.
+        config: sb.deck.services?.[0]?.routes?.find((r) => r.paths?.includes(path))?.plugins?.[0]?.config,
       },
       log: { file: peers.kongLogs.get(sb)! },
     },
@@ -502,13 +546,10 @@ async function stageAll(peers: Peers, http: ReturnType<typeof createHttpClient>)
       else add(id, APACHE_JWT, idpName, jwtFor(`jwt:${key}`, app));
     }
     // (c) the sandbox gateway (Kong-like), in front of the sandbox IdP only
-    if (id === 'wrongAudience' || id === 'wrongIssuer')
-      add(
-        id,
-        SANDBOX_GATEWAY,
-        SANDBOX_IDP,
-        'its /orders route introspects; the audience and issuer rows are local JWT',
-      );
+    if (id === 'wrongAudience')
+      add(id, SANDBOX_GATEWAY, SANDBOX_IDP, sandboxTarget(peers.sandboxLocalJwt, 'cc-basic', AUD_PATH));
+    else if (id === 'wrongIssuer')
+      add(id, SANDBOX_GATEWAY, SANDBOX_IDP, sandboxTarget(peers.sandboxLocalJwt, 'cc-basic', ISS_PATH));
     else if (id === 'expired') add(id, SANDBOX_GATEWAY, SANDBOX_IDP, sandboxTarget(sandboxShort));
     else if (id === 'wrongSecret') add(id, SANDBOX_GATEWAY, SANDBOX_IDP, sandboxTarget(peers.sandboxBadSecret));
     else if (id === 'untrustedCa') add(id, SANDBOX_GATEWAY, SANDBOX_IDP, sandboxTarget(peers.sandboxBadCa));
