@@ -380,6 +380,8 @@ async function startPeers(): Promise<Peers> {
         'intro:glewlwyd:badCa': () => intro({ ...glewGw(glewlwyd), caPem: otherCa }),
         'intro:glewlwyd:short': () => intro(glewGw(glewlwydShort)),
         'jwt:sandbox': () => jwt(sandboxJwt),
+        'jwt:sandbox:badCa': () => jwt({ ...sandboxJwt, caPem: otherCa }),
+        'jwt:glewlwyd:badCa': () => jwt({ ...glewJwt(glewlwyd), caPem: otherCa }),
         'jwt:sandbox:aud': () => jwt({ ...sandboxJwt, requireClaims: { aud: OTHER_AUDIENCE } }),
         'jwt:sandbox:iss': () => jwt({ ...sandboxJwt, requireClaims: { iss: OTHER_ISSUER } }),
         'jwt:glewlwyd': () => jwt(glewJwt(glewlwyd)),
@@ -526,7 +528,9 @@ async function stageAll(peers: Peers, http: ReturnType<typeof createHttpClient>)
       if (id === 'wrongSecret')
         add(id, APACHE_JWT, idpName, 'a gateway verifying JWTs locally has no introspection client');
       else if (id === 'untrustedCa')
-        add(id, APACHE_JWT, idpName, 'no introspection call; an untrusted CA here fails the JWKS fetch instead');
+        add(id, APACHE_JWT, idpName, jwtFor(`jwt:${key}:badCa`, app), {
+          note: 'here the gateway fetched its JWKS, it did not introspect: no verdict code names that; the fix, OIDCCABundlePath, is the same',
+        });
       else if (id === 'revoked')
         // It cannot see revocation: 200 until exp. Once our own introspection knows, the verdict must say so.
         add(id, APACHE_JWT, idpName, jwtFor(`jwt:${key}`, app), {
