@@ -504,7 +504,12 @@ async function stageAll(peers: Peers, http: ReturnType<typeof createHttpClient>)
       [GLEWLWYD, 'glewlwyd', glewApp(glewlwyd), glewApp(glewlwydShort)],
     ] as const) {
       if (id === 'wrongAudience' || id === 'wrongIssuer')
-        add(id, APACHE_INTRO, idpName, 'the audience and issuer checks of this row are the local-JWT mode');
+        add(
+          id,
+          APACHE_INTRO,
+          idpName,
+          'staged in local-JWT mode only (issue 11): in this mode the same Require claim lines would refuse, as the local-JWT rows show',
+        );
       else if (id === 'wrongSecret') add(id, APACHE_INTRO, idpName, introFor(idpName, `intro:${key}:badSecret`, app));
       else if (id === 'untrustedCa') add(id, APACHE_INTRO, idpName, introFor(idpName, `intro:${key}:badCa`, app));
       else if (id === 'expired') add(id, APACHE_INTRO, idpName, introFor(idpName, `intro:${key}:short`, short));
