@@ -9,6 +9,8 @@ import { freePort, waitForPort } from './ports';
 const run = promisify(execFile);
 export const APACHE_BIN = '/usr/sbin/apache2';
 export const APACHE_TEMPLATE = join(__dirname, '..', 'fixtures', 'apache', 'oidc-gateway.conf');
+/** The local-JWT variant: OIDCOAuthVerifyJwksUri instead of the introspection endpoint. */
+export const APACHE_JWT_TEMPLATE = join(__dirname, '..', 'fixtures', 'apache', 'oidc-gateway-jwt.conf');
 
 export interface ApacheGateway {
   url: string;
@@ -29,30 +31,63 @@ export function apacheUnavailable(): string | undefined {
   return undefined;
 }
 
-/** Starts Apache with mod_auth_openidc introspecting at the given endpoint; stop it with close(). */
-export async function startApacheGateway(options: {
+/** Apache introspecting every token at the IdP (OIDCOAuthIntrospectionEndpoint). */
+export interface ApacheIntrospectionOptions {
   introspectionEndpoint: string;
   clientId: string;
   clientSecret: string;
   caPem: string;
   upstream: string;
-}): Promise<ApacheGateway> {
+}
+
+/** Apache verifying JWT access tokens itself against the IdP's keys (OIDCOAuthVerifyJwksUri, https). */
+export interface ApacheLocalJwtOptions {
+  jwksUri: string;
+  caPem: string;
+  upstream: string;
+  /** The claim that becomes REMOTE_USER; a token without it is refused (default client_id). */
+  remoteUserClaim?: string;
+  /** `Require claim` values (e.g. { aud: 'orders-api' }); none means `Require valid-user`. */
+  requireClaims?: Record<string, string>;
+}
+
+/**
+ * Starts Apache with mod_auth_openidc, introspecting at the given endpoint or
+ * (with jwksUri) verifying JWTs locally; stop it with close().
+ */
+export async function startApacheGateway(
+  options: ApacheIntrospectionOptions | ApacheLocalJwtOptions,
+): Promise<ApacheGateway> {
+  const localJwt = 'jwksUri' in options;
   const runDir = mkdtempSync(join(tmpdir(), 'oidc-apache-'));
   chmodSync(runDir, 0o755);
   mkdirSync(join(runDir, 'www'));
   chmodSync(join(runDir, 'www'), 0o755);
   writeFileSync(join(runDir, 'ca.pem'), options.caPem, { mode: 0o644 });
   const port = await freePort();
+  const modeValues: Record<string, string> = localJwt
+    ? {
+        JWKS_URI: options.jwksUri,
+        REMOTE_USER_CLAIM: options.remoteUserClaim ?? 'client_id',
+        REQUIRE: Object.entries(options.requireClaims ?? {}).length
+          ? Object.entries(options.requireClaims ?? {})
+              .map(([name, value]) => `Require claim ${name}:${value}`)
+              .join('\n  ')
+          : 'Require valid-user',
+      }
+    : {
+        INTROSPECTION_ENDPOINT: options.introspectionEndpoint,
+        CLIENT_ID: options.clientId,
+        CLIENT_SECRET: options.clientSecret,
+      };
   const values: Record<string, string> = {
     RUN_DIR: runDir,
     PORT: String(port),
-    INTROSPECTION_ENDPOINT: options.introspectionEndpoint,
-    CLIENT_ID: options.clientId,
-    CLIENT_SECRET: options.clientSecret,
     PASSPHRASE: randomBytes(16).toString('hex'),
     UPSTREAM: options.upstream,
+    ...modeValues,
   };
-  const conf = readFileSync(APACHE_TEMPLATE, 'utf8').replace(
+  const conf = readFileSync(localJwt ? APACHE_JWT_TEMPLATE : APACHE_TEMPLATE, 'utf8').replace(
     /\$\{([A-Z_]+)\}/g,
     (whole, name: string) => values[name] ?? whole,
   );

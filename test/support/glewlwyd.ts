@@ -73,6 +73,8 @@ export interface Glewlwyd {
   clients: { app: GlewlwydClient; gateway: GlewlwydClient };
   /** Scope the gateway's access token needs for bearer-authenticated introspection. */
   introspectScope: string;
+  /** Enables or disables a client through the admin API (PUT /api/client/<id>), as an admin deactivating the app. */
+  setClientEnabled(client: 'app' | 'gateway', enabled: boolean): Promise<void>;
   /** Everything the daemon printed (its log goes to the console). */
   errorLog(): string;
   close(): Promise<void>;
@@ -180,7 +182,13 @@ export async function startGlewlwyd(options: GlewlwydOptions = {}): Promise<Glew
       app: { clientId: 'app', clientSecret: randomBytes(18).toString('base64url') },
       gateway: { clientId: 'gateway', clientSecret: randomBytes(18).toString('base64url') },
     };
-    await provision({ origin, agent, kid, clients, accessTokenSeconds: options.accessTokenSeconds ?? 3600 });
+    const admin = await provision({
+      origin,
+      agent,
+      kid,
+      clients,
+      accessTokenSeconds: options.accessTokenSeconds ?? 3600,
+    });
     const issuer = `${origin}/api/${PLUGIN}`;
     return {
       origin,
@@ -194,6 +202,8 @@ export async function startGlewlwyd(options: GlewlwydOptions = {}): Promise<Glew
       kid,
       clients,
       introspectScope: 'introspect',
+      setClientEnabled: (name, enabled) =>
+        admin('PUT', `/client/${clients[name].clientId}`, { ...clientBody(clients[name], name), enabled }),
       errorLog,
       close: async () => {
         await agent.close();
@@ -209,13 +219,32 @@ export async function startGlewlwyd(options: GlewlwydOptions = {}): Promise<Glew
   }
 }
 
+type AdminCall = (method: 'POST' | 'PUT', path: string, body: unknown) => Promise<void>;
+
+/** A client as the admin API takes it: confidential, client_secret_basic, client credentials only. */
+function clientBody(c: GlewlwydClient, name: 'app' | 'gateway') {
+  return {
+    client_id: c.clientId,
+    name: c.clientId,
+    confidential: true,
+    enabled: true,
+    // `password` is stored hashed and checked against client_secret_basic.
+    password: c.clientSecret,
+    authorization_type: ['client_credentials'],
+    token_endpoint_auth_method: ['client_secret_basic'],
+    scope: name === 'app' ? ['orders:read'] : ['introspect'],
+    redirect_uri: [],
+  };
+}
+
+/** Provisions the scopes, the OIDC plugin and the clients; returns the admin session's API call for later changes. */
 async function provision(v: {
   origin: string;
   agent: Agent;
   kid: string;
   clients: { app: GlewlwydClient; gateway: GlewlwydClient };
   accessTokenSeconds: number;
-}): Promise<void> {
+}): Promise<AdminCall> {
   const api = `${v.origin}/api`;
   // The schema's admin user; the daemon only listens on loopback, and only for the test.
   const login = await request(`${api}/auth/`, {
@@ -232,19 +261,19 @@ async function provision(v: {
   if (login.statusCode !== 200 || !cookie)
     throw new Error(`admin login at ${api}/auth/ answered ${login.statusCode} without a session cookie`);
 
-  const admin = async (path: string, body: unknown): Promise<void> => {
+  const admin: AdminCall = async (method, path, body) => {
     const res = await request(`${api}${path}`, {
-      method: 'POST',
+      method,
       dispatcher: v.agent,
       headers: { 'content-type': 'application/json', cookie },
       body: JSON.stringify(body),
     });
     const text = await res.body.text();
-    if (res.statusCode !== 200) throw new Error(`admin API POST ${path} answered ${res.statusCode}: ${text}`);
+    if (res.statusCode !== 200) throw new Error(`admin API ${method} ${path} answered ${res.statusCode}: ${text}`);
   };
 
   for (const name of ['orders:read', 'introspect']) {
-    await admin('/scope', {
+    await admin('POST', '/scope', {
       name,
       display_name: name,
       description: `test scope ${name}`,
@@ -255,7 +284,7 @@ async function provision(v: {
 
   const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const jwk = { ...privateKey.export({ format: 'jwk' }), kid: v.kid, alg: 'RS256', use: 'sig' };
-  await admin('/mod/plugin', {
+  await admin('POST', '/mod/plugin', {
     module: 'oidc',
     name: PLUGIN,
     display_name: 'OpenID Connect (test)',
@@ -279,18 +308,7 @@ async function provision(v: {
     },
   });
 
-  const client = (c: GlewlwydClient, scope: string[]) => ({
-    client_id: c.clientId,
-    name: c.clientId,
-    confidential: true,
-    enabled: true,
-    // `password` is stored hashed and checked against client_secret_basic.
-    password: c.clientSecret,
-    authorization_type: ['client_credentials'],
-    token_endpoint_auth_method: ['client_secret_basic'],
-    scope,
-    redirect_uri: [],
-  });
-  await admin('/client', client(v.clients.app, ['orders:read']));
-  await admin('/client', client(v.clients.gateway, ['introspect']));
+  await admin('POST', '/client', clientBody(v.clients.app, 'app'));
+  await admin('POST', '/client', clientBody(v.clients.gateway, 'gateway'));
+  return admin;
 }

@@ -61,6 +61,8 @@ export interface SandboxIdpOptions {
   groupsClaim?: boolean;
   /** The management API's SSWS token; a random one by default (see `SandboxIdp.apiToken`). */
   apiToken?: string;
+  /** Access token lifetime in seconds (default an hour): short ones let an expired token be staged for real. */
+  accessTokenSeconds?: number;
 }
 
 export interface SandboxIdp {
@@ -205,6 +207,7 @@ export async function startSandboxIdp(options: SandboxIdpOptions = {}): Promise<
         users,
         cookieKeys,
         groupsClaim: options.groupsClaim ?? true,
+        accessTokenSeconds: options.accessTokenSeconds,
       }),
     );
     const deps = { provider, store, keyring, users };

@@ -53,6 +53,8 @@ export interface SandboxOptions {
   onDecision?: (event: GatewayEvent) => void;
   /** Appends the gateway's Kong error-log lines to this file. */
   errorLogPath?: string;
+  /** The IdP's access token lifetime in seconds (default an hour). */
+  accessTokenSeconds?: number;
 }
 
 /** The sandbox's gateway configuration: one route per behaviour worth seeing. */
@@ -238,7 +240,7 @@ function tokenChecks(http: HttpClient, clock: Clock): GatewayTokenChecks {
 /** Starts the IdP, the echo upstream and the gateway on 127.0.0.1. */
 export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   const clock = options.clock ?? systemClock;
-  const idp = await startSandboxIdp({ port: options.idpPort });
+  const idp = await startSandboxIdp({ port: options.idpPort, accessTokenSeconds: options.accessTokenSeconds });
   const cleanups: Array<() => Promise<void> | void> = [() => idp.close()];
   try {
     const upstream = await startEchoUpstream();

@@ -40,6 +40,8 @@ export interface ConfigurationDeps {
   cookieKeys: string[];
   /** Whether user access tokens carry a `groups` claim (an Okta custom claim someone configured). */
   groupsClaim: boolean;
+  /** Access token lifetime in seconds (default an hour, Okta's default). */
+  accessTokenSeconds?: number;
 }
 
 function peerCertificate(ctx: KoaContext): X509Certificate | undefined {
@@ -201,9 +203,9 @@ export function buildConfiguration(deps: ConfigurationDeps): AnyObject {
     issueRefreshToken: async (_ctx: KoaContext, client: ClientModel, source: { scopes: Set<string> }) =>
       client.grantTypeAllowed('refresh_token') && source.scopes.has('offline_access'),
     ttl: {
-      AccessToken: hour,
+      AccessToken: deps.accessTokenSeconds ?? hour,
       AuthorizationCode: 5 * 60,
-      ClientCredentials: hour,
+      ClientCredentials: deps.accessTokenSeconds ?? hour,
       DeviceCode: 10 * 60,
       Grant: 30 * day,
       IdToken: hour,
