@@ -141,6 +141,9 @@ function timeText(epochSeconds: number, now: number): string {
   return diff >= 0 ? `${when} (in ${span})` : `${when} (${span} ago)`;
 }
 
+/** Apache's built-in 401 page, which only Apache itself sends. */
+const APACHE_ERROR_PAGE = /This server could not verify that you\s+are authorized to access/;
+
 /** True when the response was produced by the upstream service rather than the gateway itself. */
 function fromUpstream(input: DiagnosisInput, profile: GatewayProfile, challenges: AuthChallenge[]): boolean {
   const h = input.gateway.headers;
@@ -149,7 +152,11 @@ function fromUpstream(input: DiagnosisInput, profile: GatewayProfile, challenges
   const by = profile.answeredBy(h);
   if (by !== undefined) return by === 'upstream';
   if (challenges.some((c) => /^(bearer|dpop)$/i.test(c.scheme))) return false;
-  // mod_auth_openidc answers every 401 of its own with a Bearer challenge: a bare 401 behind it is the upstream's.
+  // Apache's own authorization refusal (a Require line) is a bare 401 too: its log or its error page says so.
+  if (input.gatewayLog?.some((line) => line.signal === 'claim_rule_failed' || line.signal === 'authorization_failed'))
+    return false;
+  if (profile.language === 'apache' && APACHE_ERROR_PAGE.test(input.gateway.body ?? '')) return false;
+  // mod_auth_openidc answers every 401 of its token check with a Bearer challenge: a bare 401 behind it is the upstream's.
   if (profile.language === 'apache' && input.gateway.status === 401) return true;
   const echoed = headerValue(h, 'x-sandbox-upstream');
   return echoed !== undefined;
@@ -218,6 +225,8 @@ const SUMMARY = {
 
 /** What to do, per verdict (and variant); gateway-specific advice comes from the profile's fix table. */
 const FIX = {
+  claimRule:
+    "Get a token whose claims satisfy the route's rule (the IdP's claim mapping, the user's or client's attributes), or change the rule (Apache: its Require claim line).",
   upstream:
     'Look at the upstream service: it may want a different header (check upstream_access_token_header / upstream_headers_claims) or its own credentials.',
   upstreamNeutral:
@@ -664,6 +673,26 @@ export function diagnose(input: DiagnosisInput): Verdict {
         what[1],
       );
     }
+    // mod_auth_openidc names the claim rule that failed ("aud:https://api"): the gateway's own word.
+    const claimRule = said.has('claim_rule_failed')
+      ? /expression '([^':]+):([^']*)'/.exec(said.get('claim_rule_failed')!)
+      : null;
+    if (claimRule) {
+      const [, name, want] = claimRule as unknown as [string, string, string];
+      const have = claimValues(authzClaims, name.split('.'));
+      return verdict(
+        name === 'aud' ? 'audience_mismatch' : name === 'iss' ? 'issuer_mismatch' : 'claim_mismatch',
+        `The gateway's claim rule refused the token: it requires ${name} ${want}, and the token's ${name} is ${have?.join(', ') ?? 'missing'} (it says ${quote('claim_rule_failed')}).`,
+        name === 'aud' ? profile.fix.audienceRequired : name === 'iss' ? profile.fix.issuerConfig : FIX.claimRule,
+      );
+    }
+    if (said.has('authorization_failed'))
+      return verdict(
+        'claim_mismatch',
+        `The gateway accepted the token but its authorization rules refused it (it says ${quote('authorization_failed')}).`,
+        FIX.claimRule,
+        'likely',
+      );
     const jwtReason = profile.id === 'kong-jwt' ? bodyReason : undefined;
     if (jwtReason && /^No credentials found for given/.test(jwtReason))
       return verdict(
@@ -804,8 +833,12 @@ export function diagnose(input: DiagnosisInput): Verdict {
       return verdict('signature_invalid', SUMMARY.signature, FIX.signature);
     }
     const issMismatch = verificationFailure(input, 'jwt.issuer_mismatch');
+    if (said.has('issuer_not_allowed')) {
+      return verdict('issuer_mismatch', `The gateway says ${quote('issuer_not_allowed')}.`, profile.fix.issuerConfig);
+    }
     if (iss && config?.issuer) {
-      const allowed = [config.issuer, ...(config.issuers_allowed ?? [])].map((value) =>
+      // Kong's later claim check requires iss to be in issuers_allowed when it is set (handler.lua:1853-1878).
+      const allowed = (config.issuers_allowed?.length ? config.issuers_allowed : [config.issuer]).map((value) =>
         value.replace(/\/\.well-known\/.*$/, ''),
       );
       if (!allowed.some((value) => profile.issuerMatches(iss, value))) {
@@ -831,13 +864,8 @@ export function diagnose(input: DiagnosisInput): Verdict {
         profile.fix.issuerConfig,
         'likely',
       );
-    } else if (issMismatch || said.has('issuer_not_allowed')) {
-      return verdict(
-        'issuer_mismatch',
-        issMismatch ? issMismatch.message : `The gateway says ${quote('issuer_not_allowed')}.`,
-        FIX.issuer,
-        issMismatch ? 'likely' : 'certain',
-      );
+    } else if (issMismatch) {
+      return verdict('issuer_mismatch', issMismatch.message, FIX.issuer, 'likely');
     }
     const audMismatch = verificationFailure(input, 'jwt.audience_mismatch');
     if (audMismatch) return verdict('audience_mismatch', audMismatch.message, FIX.audienceRequest, 'likely');
@@ -851,19 +879,18 @@ export function diagnose(input: DiagnosisInput): Verdict {
 
     const emptyLogNoInactiveLines =
       input.gatewayLog !== undefined && input.gatewayLog.length === 0 && !profile.logsInactiveAnswers;
-    if (emptyLogNoInactiveLines && gatewayIntrospects !== false) {
-      return verdict(
-        'token_inactive',
-        SUMMARY.emptyApacheLog,
-        intro && 'active' in intro && intro.active
-          ? 'We are told active: the gateway asks with another client or at another authorization server than we do; compare its OIDCOAuthIntrospectionEndpoint and OIDCOAuthClientID with ours.'
-          : FIX.inactive,
-        'likely',
-      );
+    const weAreToldActive = intro !== undefined && 'active' in intro && intro.active;
+    // An empty log fits an inactive answer, but also an IdP that refuses the gateway's client with an
+    // empty 401 (Glewlwyd does; mod_auth_openidc then logs nothing): when the IdP tells us the token is
+    // active, the gateway's own call is what failed (docs/diagnosis.md, staged against both IdPs).
+    if (emptyLogNoInactiveLines && gatewayIntrospects !== false && !weAreToldActive) {
+      return verdict('token_inactive', SUMMARY.emptyApacheLog, FIX.inactive, 'likely');
     }
     if (intro && 'active' in intro && intro.active && gatewayIntrospects !== false && verified !== false) {
       const causes = [
-        'its own client credentials are refused',
+        emptyLogNoInactiveLines
+          ? 'its own client credentials are refused (an IdP that refuses with an empty body leaves no line in its log)'
+          : 'its own client credentials are refused',
         config && profile.id === 'kong-openid-connect' && !config.ssl_verify
           ? undefined
           : "it does not trust the IdP's TLS certificate (its CA bundle)",

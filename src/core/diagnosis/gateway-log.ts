@@ -222,7 +222,9 @@ export type GatewayLogSignal =
   | 'consumer_not_found'
   | 'discovery_failed'
   | 'jwks_failed'
-  | 'token_accepted';
+  | 'token_accepted'
+  | 'claim_rule_failed'
+  | 'authorization_failed';
 
 export interface LogEvidence {
   signal?: GatewayLogSignal;
@@ -267,6 +269,9 @@ const SIGNALS: Array<[RegExp, GatewayLogSignal]> = [
   [/loading jwks from .* failed|no keys found/, 'jwks_failed'],
   // mod_auth_openidc (debug) once it has accepted the token: whatever refused the request came after it.
   [/oidc_oauth_set_request_user: set user to/, 'token_accepted'],
+  // mod_auth_openidc's Require claim (info level) and Apache's own authorization refusal (error level, AH01631).
+  [/could not match require claim expression '/, 'claim_rule_failed'],
+  [/AH01631|authorization failure for "/, 'authorization_failed'],
 ];
 
 /** The signal a gateway's message carries (a log line, or the reason Kong appends to its body with display_errors). */

@@ -636,6 +636,73 @@ describe('diagnose: why the gateway said 401/403', () => {
     assert.match(v.summary, /rules out a failed introspection call/);
   });
 
+  it("an empty Apache log while the IdP tells us the token is active: the gateway's own call failed (an empty 401 leaves no line)", () => {
+    // Staged for real in docs/diagnosis.md: Glewlwyd refuses a wrong gateway secret with an empty 401.
+    const v = diagnose(
+      input({
+        gateway: { status: 401, headers: APACHE_401 },
+        gatewayKind: 'apache',
+        token: { kind: 'opaque' },
+        introspection: { active: true, claims: {} },
+        gatewayLog: [],
+      }),
+    );
+    assert.equal(v.code, 'gateway_introspection_failed');
+    assert.match(v.summary, /its own client credentials are refused \(an IdP that refuses with an empty body/);
+  });
+
+  it("Apache's claim rule (Require claim) names the claim that failed: a bare 401 that is Apache's, not the upstream's", () => {
+    const v = diagnose(
+      input({
+        gateway: { status: 401, headers: {}, body: '<title>401 Unauthorized</title>' },
+        gatewayKind: 'apache',
+        token: { kind: 'jwt', payload: { ...okta, aud: 'api://default' } },
+        gatewayLog: [
+          {
+            level: 'info',
+            signal: 'claim_rule_failed',
+            text: "oidc_authz_worker24: could not match require claim expression 'aud:https://other-api.example'",
+          },
+          {
+            level: 'error',
+            signal: 'authorization_failed',
+            text: 'AH01631: user x: authorization failure for "/orders":',
+          },
+        ],
+      }),
+    );
+    assert.equal(v.code, 'audience_mismatch');
+    assert.equal(v.decidedBy, 'gateway');
+    assert.match(v.summary, /requires aud https:\/\/other-api\.example, and the token's aud is api:\/\/default/);
+    assert.match(v.fix!, /Require claim aud/);
+  });
+
+  it("Apache's own 401 page with no log is not blamed on the upstream", () => {
+    const v = diagnose(
+      input({
+        gateway: {
+          status: 401,
+          headers: {},
+          body: '<p>This server could not verify that you\nare authorized to access the document\nrequested.</p>',
+        },
+        gatewayKind: 'apache',
+        token: { kind: 'jwt', payload: okta },
+      }),
+    );
+    assert.notEqual(v.code, 'upstream_rejected');
+  });
+
+  it("Kong's issuers_allowed replaces the issuer: a token from the plugin's own issuer is refused when the list leaves it out", () => {
+    const v = diagnose(
+      input({
+        token: { kind: 'jwt', payload: okta },
+        kongConfig: { issuer: okta.iss, issuers_allowed: ['https://other.example/oauth2/default'] },
+      }),
+    );
+    assert.equal(v.code, 'issuer_mismatch');
+    assert.match(v.summary, /expects https:\/\/other\.example\/oauth2\/default/);
+  });
+
   // Case 3: not a token at all.
   it('a placeholder is not a token: nothing to revoke or reactivate', () => {
     const v = diagnose(
