@@ -178,13 +178,8 @@ describe('real gateway logs: mod_auth_openidc tells its own failures apart only 
       },
       flows: { f: { steps: [{ id: 'call', type: 'call', route: 'orders', token: accessToken }] } },
     };
-    // A client of its own, so the run's call goes out on a new connection: on a kept-alive one the
-    // previous call's lines share the client port and only sub-second timing tells them apart (seen
-    // once in CI to let both in; the unit tests cover that join on captured lines).
-    const own = createHttpClient({ env: {} });
-    const result = await new FlowRunner(file, { http: own, secrets: { env: {} } })
-      .run({ flow: 'f' })
-      .finally(() => own.close());
+    // The same client as the call before: a kept-alive connection, one client port for both calls.
+    const result = await new FlowRunner(file, { http, secrets: { env: {} } }).run({ flow: 'f' });
     const [step] = result.steps;
     assert.equal(step?.result.response?.status, 401);
     const logged = step!.verdict!.evidence.filter((e) => e.source === 'gateway-log');

@@ -180,7 +180,13 @@ export function linesForRequest(lines: readonly GatewayLogLine[], request: Reque
     // A kept-alive connection carried the requests before this one too, and at the default level
     // nothing marks where one ends. On one clock (a gateway on this machine) none of this request's
     // lines is older than its start; the slack is only for a gateway whose clock differs.
-    const own = byPort.filter((line) => line.at! >= request.startedAt);
+    // Both clocks read milliseconds, so the previous request's last lines can carry this one's start
+    // time to the millisecond (seen: 8 in 40 back-to-back calls); this request's own lines come after an
+    // IdP round trip. Strictly later wins; the same millisecond only when nothing is later.
+    // Where the gateway marks each request's start (debug level), the marks separate them instead.
+    const sameMs = byPort.filter((line) => line.at! >= request.startedAt);
+    const later = byPort.some((line) => line.starts) ? [] : byPort.filter((line) => line.at! > request.startedAt);
+    const own = later.length > 0 ? later : sameMs;
     return nearestRun(own.length > 0 ? own : byPort, request.startedAt);
   }
   if (!request.path) return inWindow;
