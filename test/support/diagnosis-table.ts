@@ -494,7 +494,8 @@ async function stageAll(peers: Peers, http: ReturnType<typeof createHttpClient>)
   ) => ({
     gateway: APACHE_JWT,
     ...app,
-    route: apacheRoute(a(key), expected),
+    // plugin: jwt tells the diagnosis this Apache verifies JWTs itself (OIDCOAuthVerifyJwksUri).
+    route: apacheRoute(a(key), { plugin: 'jwt', ...expected }),
   });
 
   for (const id of CASE_IDS) {

@@ -667,9 +667,11 @@ export function diagnose(input: DiagnosisInput): Verdict {
           profile.fix.gatewayIntrospectionEndpoint,
         ],
       }[introspectionFailure];
+      // A gateway that verifies JWTs itself calls the IdP only for its keys: the failed call was the JWKS fetch.
+      const fetchedKeys = gatewayIntrospects === false || /jwks|\/keys\b/i.test(said.get(introspectionFailure) ?? '');
       return verdict(
         'gateway_introspection_failed',
-        `The gateway failed to introspect the token: ${what[0]} (it says ${quote(introspectionFailure)}).`,
+        `The gateway failed to ${fetchedKeys ? "fetch the IdP's signing keys (JWKS)" : 'introspect the token'}: ${what[0]} (it says ${quote(introspectionFailure)}).`,
         what[1],
       );
     }

@@ -52,7 +52,10 @@ export async function diagnoseCall(options: CallDiagnosisOptions, scope: RunScop
     },
     // No gateway described: leave the kind open, so the answer's own headers (X-Kong-*) can pick the profile.
     gatewayKind: gateway?.kind,
-    ...(gateway?.kind === 'kong' && gateway.plugin === 'jwt' ? { gatewayProfile: 'kong-jwt' as const } : {}),
+    // plugin jwt: Kong's jwt plugin, or an Apache that verifies JWTs itself (OIDCOAuthVerifyJwksUri).
+    ...(gateway?.plugin === 'jwt' && (gateway.kind === 'kong' || gateway.kind === 'apache')
+      ? { gatewayProfile: gateway.kind === 'kong' ? ('kong-jwt' as const) : ('apache-jwt' as const) }
+      : {}),
     ...(gateway?.expected ? { expected: gateway.expected } : {}),
     kongConfig: gateway?.kind === 'kong' ? (gateway.config as DiagnosisInput['kongConfig']) : undefined,
   };

@@ -703,6 +703,26 @@ describe('diagnose: why the gateway said 401/403', () => {
     assert.match(v.summary, /expects https:\/\/other\.example\/oauth2\/default/);
   });
 
+  it('a local-JWT Apache that cannot fetch the JWKS: the failed call is named as the key fetch, not an introspection', () => {
+    const v = diagnose(
+      input({
+        gateway: { status: 401, headers: APACHE_401 },
+        gatewayProfile: 'apache-jwt',
+        token: { kind: 'jwt', payload: okta },
+        gatewayLog: [
+          {
+            level: 'error',
+            signal: 'introspection_tls_failed',
+            text: 'oidc_util_http_call: curl_easy_perform() failed on: https://idp.example/oauth2/default/v1/keys (SSL certificate problem: unable to get local issuer certificate)',
+          },
+        ],
+      }),
+    );
+    assert.equal(v.code, 'gateway_introspection_failed');
+    assert.match(v.summary, /failed to fetch the IdP's signing keys \(JWKS\)/);
+    assert.match(v.fix!, /OIDCCABundlePath/);
+  });
+
   // Case 3: not a token at all.
   it('a placeholder is not a token: nothing to revoke or reactivate', () => {
     const v = diagnose(

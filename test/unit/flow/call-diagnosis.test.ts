@@ -151,6 +151,23 @@ describe('call diagnosis', () => {
     assert.equal(t.http.requests.length, 0, 'a token of unknown origin is not introspected');
   });
 
+  it('an Apache route with plugin jwt is diagnosed as mod_auth_openidc verifying JWTs itself', async () => {
+    const t = await setup(true);
+    const verdict = await diagnoseCall(
+      {
+        response: answer(401),
+        token: 'stray-token-value',
+        placement: { in: 'query' },
+        gateway: { kind: 'apache', plugin: 'jwt' },
+        http: t.http,
+        run: emptyStepRun(),
+      },
+      t.scope,
+    );
+    assert.equal(verdict?.code, 'token_wrong_place');
+    assert.match(verdict!.summary, /mod_auth_openidc \(local JWT verification\)/);
+  });
+
   it('lints only routes with a Kong config', async () => {
     const t = await setup(true);
     assert.equal(await routeFindings({ kind: 'apache' }, 'opaque-1', t.scope), undefined);
