@@ -131,8 +131,12 @@ export function localView(check: LocalCheck): View {
   return { title, headline: verification.valid ? '✔ valid' : '✖ invalid', ok: verification.valid, lines };
 }
 
-/** The IdP's introspection answer as a column; `now` is epoch ms. */
-export function idpView(answer: IdpAnswer, now: number, timeZone?: string): View {
+/**
+ * The IdP's introspection answer as a column; `now` is epoch ms. An inactive
+ * answer lists only the causes the local check did not rule out: a JWT that
+ * verifies against the IdP's keys has neither expired nor come from elsewhere.
+ */
+export function idpView(answer: IdpAnswer, now: number, timeZone?: string, local?: LocalCheck): View {
   const title = 'IdP introspection';
   if (answer.state === 'skipped') return { title, headline: 'not asked', lines: [answer.reason] };
   if (answer.state === 'error')
@@ -142,7 +146,11 @@ export function idpView(answer: IdpAnswer, now: number, timeZone?: string): View
       title,
       headline: '✖ active: false',
       ok: false,
-      lines: ['Expired, revoked, unknown to the IdP, or its application or user was deactivated.'],
+      lines: [
+        local?.state === 'verified' && local.verification.valid
+          ? "Revoked, or its application or user was deactivated (not expired, and issued here: the JWT verifies against the IdP's keys)."
+          : 'Expired, revoked, unknown to the IdP, or its application or user was deactivated.',
+      ],
     };
   const c = answer.claims;
   const lines: string[] = [];
@@ -747,7 +755,7 @@ export async function explainCommand(args: string[], io: CliIo): Promise<number>
     const width = Number(io.env.COLUMNS) || 120;
     io.stdout.write(
       renderViews(
-        [localView(local), idpView(idpAnswer, clock.now()), gatewayView(gateway, input.gatewayLog)],
+        [localView(local), idpView(idpAnswer, clock.now(), undefined, local), gatewayView(gateway, input.gatewayLog)],
         width,
         out,
       ),

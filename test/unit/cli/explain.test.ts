@@ -106,6 +106,18 @@ describe('oidc-flow explain', () => {
       ]);
     });
 
+    it('an inactive answer lists only the causes the local check did not rule out', () => {
+      const inactive = { state: 'answered', active: false, claims: { active: false } } as const;
+      assert.match(idpView(inactive, NOW).lines[0]!, /^Expired, revoked, unknown to the IdP/);
+      const verified = {
+        state: 'verified',
+        verification: { valid: true, checks: [], header: {}, payload: {} },
+      } as unknown as Parameters<typeof idpView>[3];
+      const narrowed = idpView(inactive, NOW, undefined, verified).lines[0]!;
+      assert.match(narrowed, /^Revoked, or its application or user was deactivated/);
+      assert.doesNotMatch(narrowed, /Expired|unknown to the IdP/);
+    });
+
     it('shows the gateway: status, the WWW-Authenticate challenge and the body', () => {
       const view = gatewayView({
         status: 401,
