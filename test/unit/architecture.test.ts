@@ -69,6 +69,11 @@ describe('architecture', () => {
     assert.deepEqual(offenders, []);
   });
 
+  it('calls no URL.parse, which VS Code 1.90 and Node before 20.18 lack (tryUrl in src/core/url.ts instead)', () => {
+    const offenders = tsFiles('src').filter((file) => /\bURL\.parse\(/.test(readFileSync(file, 'utf8')));
+    assert.deepEqual(offenders, []);
+  });
+
   it('has no default exports in src', () => {
     const offenders = tsFiles('src').filter((file) => /export\s+default\b/.test(readFileSync(file, 'utf8')));
     assert.deepEqual(offenders, []);

@@ -1,3 +1,4 @@
+import { tryUrl } from '../../core/url';
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { parse as parseYaml } from 'yaml';
@@ -230,7 +231,7 @@ export function parseOktaApiFlags(
         ? `The environment variable ${name} (from --okta-api-token-env) is not set or empty.`
         : `--okta-org-url needs an Okta API token: set ${OKTA_API_TOKEN_ENV} or name another variable with --okta-api-token-env.`,
     );
-  if (orgUrl !== undefined && !/^https?:$/.test(URL.parse(orgUrl)?.protocol ?? ''))
+  if (orgUrl !== undefined && !/^https?:$/.test(tryUrl(orgUrl)?.protocol ?? ''))
     throw new UsageError(
       `--okta-org-url takes the org's http(s) URL, e.g. https://dev-123456.okta.com, got "${orgUrl}".`,
     );

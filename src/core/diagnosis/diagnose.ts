@@ -7,6 +7,7 @@ import { selectProfile } from '../gateway/profiles';
 import type { GatewayProfile, GatewayProfileId } from '../gateway/profiles';
 import type { JwtErrorCode } from '../jwt/error-codes';
 import { headerValue } from '../http/headers';
+import { isOktaOrgIssuer } from '../oauth/okta';
 import { logSignal } from './gateway-log';
 import type { GatewayLogSignal, LogEvidence } from './gateway-log';
 import { parseWwwAuthenticate } from './www-authenticate';
@@ -176,14 +177,9 @@ function introspectionOf(input: DiagnosisInput): IntrospectionView | undefined {
 }
 
 /** The client a token was issued to: RFC 9068 client_id, Okta's cid, or OIDC's azp. */
-function tokenClient(claims: Record<string, unknown>): string | undefined {
+export function tokenClient(claims: Record<string, unknown>): string | undefined {
   for (const name of ['client_id', 'cid', 'azp']) if (typeof claims[name] === 'string') return claims[name];
   return undefined;
-}
-
-/** An Okta org authorization server's issuer (https://{domain}, no /oauth2/{id}). */
-function oktaOrgIssuer(iss: string): boolean {
-  return /^https:\/\/[^/]+\.(okta|oktapreview|okta-emea)\.com\/?$/.test(iss);
 }
 
 function customServerOf(issuer: string | undefined): string | undefined {
@@ -751,7 +747,7 @@ export function diagnose(input: DiagnosisInput): Verdict {
     const iss = typeof claims.iss === 'string' ? claims.iss : undefined;
     // Okta's org authorization server issues tokens for Okta's own APIs; a custom server's introspection calls them inactive.
     const trusted = customServerOf(input.introspectedBy?.issuer) ?? customServerOf(config?.issuer);
-    if (iss && oktaOrgIssuer(iss) && trusted && new URL(trusted).host === new URL(iss).host) {
+    if (iss && isOktaOrgIssuer(iss) && trusted && new URL(trusted).host === new URL(iss).host) {
       return verdict(
         'wrong_authorization_server',
         `The token comes from Okta's org authorization server (iss ${iss}, no /oauth2/<id>), but the gateway trusts the custom authorization server ${trusted}${intro && 'active' in intro && !intro.active ? ", whose introspection therefore answers active: false: that is not a revocation, the token was never this server's" : ''}.`,

@@ -8,6 +8,7 @@ import type { Clock } from '../clock';
 import { asOidcError } from '../errors';
 import type { HttpClient } from '../http/types';
 import { oktaAppStatus, oktaUserStatus } from '../oauth/okta-management';
+import { tokenClient } from './diagnose';
 import type { IdpRecord } from './diagnose';
 
 /** Whom to ask about: the token's client id and, for a user's token, the user. */
@@ -22,8 +23,7 @@ export interface RecordSubject {
  * not the client itself (a client-credentials token's sub is its client id).
  */
 export function recordSubject(claims: Record<string, unknown>, obtainedBy?: string): RecordSubject {
-  const named = ['client_id', 'cid', 'azp'].map((name) => claims[name]).find((v) => typeof v === 'string');
-  const clientId = (named as string | undefined) ?? (obtainedBy || undefined);
+  const clientId = tokenClient(claims) ?? (obtainedBy || undefined);
   const sub = typeof claims.sub === 'string' && claims.sub !== clientId ? claims.sub : undefined;
   const userId = typeof claims.uid === 'string' ? claims.uid : sub;
   return { ...(clientId ? { clientId } : {}), ...(userId ? { userId } : {}) };

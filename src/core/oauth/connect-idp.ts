@@ -6,6 +6,8 @@
  * through here, so they agree on defaults and on what a broken
  * configuration is called.
  */
+import { tryUrl } from '../url';
+import { isOktaIssuer } from './okta';
 import { readFile } from 'node:fs/promises';
 import type { Clock } from '../clock';
 import { isOidcError, OidcError } from '../errors';
@@ -92,12 +94,6 @@ export function withHttpOptions(http: HttpClient, options: Partial<HttpOptions>)
   return { send: (request) => http.send({ ...request, options: { ...options, ...request.options } }) };
 }
 
-/** True for an issuer on an Okta org's domain (okta.com, oktapreview.com, okta-emea.com). */
-export function isOktaIssuer(issuer: string): boolean {
-  const host = URL.parse(issuer)?.hostname ?? '';
-  return /\.(okta|oktapreview|okta-emea)\.com$/i.test(host);
-}
-
 function withoutOktaApi(idp: IdpConfig): IdpConfig {
   const copy = { ...idp };
   delete copy.oktaApi;
@@ -147,7 +143,7 @@ function oktaApiAccess(config: IdpConnectConfig, idp: IdpConfig, secrets: Secret
     if (!token) return undefined;
     api = { apiToken: token };
   }
-  const orgUrl = api.orgUrl || idp.okta?.domain || (issuer ? URL.parse(issuer)?.origin : undefined);
+  const orgUrl = api.orgUrl || idp.okta?.domain || (issuer ? tryUrl(issuer)?.origin : undefined);
   if (!orgUrl)
     return { state: 'unavailable', reason: `${where} has no orgUrl, and the IdP names no issuer to take it from.` };
   return { state: 'ready', orgUrl, apiToken: api.apiToken };

@@ -1,3 +1,4 @@
+import { tryUrl } from '../url';
 import { systemClock } from '../clock';
 import type { Clock } from '../clock';
 import { OidcError } from '../errors';
@@ -185,7 +186,7 @@ export async function oktaAppStatus(
       return { ...app, clientId: target.clientId, active: app.status === 'ACTIVE', foundBy: 'client_id', responses };
     const next = nextLink(response);
     // The token must not follow a link to another host.
-    url = next && URL.parse(next, origin)?.origin === origin ? new URL(next, origin).href : undefined;
+    url = next && tryUrl(next, origin)?.origin === origin ? new URL(next, origin).href : undefined;
   }
   throw new OidcError(
     'okta.app_not_found',

@@ -1,4 +1,5 @@
 import { OidcError } from '../errors';
+import { tryUrl } from '../url';
 import type { AuthorizationServerMetadata } from './metadata';
 
 export interface OktaServer {
@@ -79,4 +80,15 @@ export function oktaMetadata(server: OktaServer): AuthorizationServerMetadata {
     ],
     code_challenge_methods_supported: ['S256'],
   };
+}
+
+/** True for an issuer on an Okta org's domain (okta.com, oktapreview.com, okta-emea.com). */
+export function isOktaIssuer(issuer: string): boolean {
+  const host = tryUrl(issuer)?.hostname ?? '';
+  return /\.(okta|oktapreview|okta-emea)\.com$/i.test(host);
+}
+
+/** An Okta org authorization server's issuer: an Okta domain with no /oauth2/{id} path. */
+export function isOktaOrgIssuer(issuer: string): boolean {
+  return isOktaIssuer(issuer) && /^\/?$/.test(tryUrl(issuer)?.pathname ?? '');
 }

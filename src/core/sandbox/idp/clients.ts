@@ -1,3 +1,4 @@
+import { tryUrl } from '../../url';
 import type { ClientAuthMethod as OAuthClientAuthMethod } from '../../oauth/client-auth';
 import { randomBytes } from 'node:crypto';
 import type { JWK } from 'jose';
@@ -145,7 +146,7 @@ export function createSandboxClients(ca: CertificateAuthority): SandboxClients {
 
 /** RFC 8252 §7.3: a loopback redirect URI matches with any port (and, in the sandbox, any path). */
 export function isLoopbackRedirect(value: string): boolean {
-  const url = URL.parse(value);
+  const url = tryUrl(value);
   if (!url || url.protocol !== 'http:' || url.hash) return false;
   return url.hostname === '127.0.0.1' || url.hostname === 'localhost' || url.hostname === '[::1]';
 }
