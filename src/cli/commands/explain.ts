@@ -16,7 +16,8 @@ import { readGatewayLogFor, requestWindowOf } from '../../core/diagnosis/gateway
 import type { LogEvidence } from '../../core/diagnosis/gateway-log';
 import { parseWwwAuthenticate } from '../../core/diagnosis/www-authenticate';
 import type { KongOidcConfig } from '../../core/gateway/kong-oidc-config';
-import { looksLikeKong } from '../../core/gateway/profiles';
+import { looksLikeKong, PROFILES } from '../../core/gateway/profiles';
+import type { GatewayProfileId } from '../../core/gateway/profiles';
 import { headerValue } from '../../core/http/headers';
 import { redactText, redactUrl } from '../../core/http/redact';
 import { classifyToken, decodeJwt } from '../../core/jwt/decode';
@@ -42,7 +43,7 @@ import { runtimeFor } from '../runtime';
 import { readTokenArgument } from '../token-input';
 
 export const explainHelp = `Usage: oidc-flow explain <url> [--token-env NAME | --token-stdin] [--method M] [--header "Name: value"]...
-                         [--kong-config FILE] [--gateway-log FILE [--log-utc-offset MINUTES]]
+                         [--kong-config FILE] [--gateway-profile ID] [--gateway-log FILE [--log-utc-offset MINUTES]]
                          [--check-accepted] [--output text|json] [<IdP options>]
                          [--audience AUD]... [--scope S]... [--claim NAME=VALUE]...
                          [--okta-api-token-env NAME] [--okta-org-url URL]
@@ -59,7 +60,12 @@ Options:
   --method M         HTTP method (default GET)
   --header "N: v"    an extra request header (repeatable)
   --kong-config FILE the route's openid-connect plugin config (JSON or YAML; a whole plugin
-                     object with "config" is accepted), so route rules can be explained
+                     object with "config" is accepted, and its "name: jwt" picks Kong's jwt
+                     plugin), so route rules can be explained
+  --gateway-profile ID
+                     which gateway answered, when its answer does not say: kong-openid-connect,
+                     kong-jwt, apache-introspection, apache-jwt or generic-rfc6750 (default:
+                     from --kong-config, the answer's X-Kong-* or Server header, else generic)
   --gateway-log FILE the gateway's error log (Apache ErrorLog, Kong's logs/error.log): after
                      the call, its tail is read and the lines about this very request (Kong's
                      request id, else the client port, path and time) are shown and weighed
@@ -340,8 +346,11 @@ export function parseHeaders(list: readonly string[]): Record<string, string> {
   return out;
 }
 
-/** Reads the plugin config from JSON or YAML: the config itself, or a plugin object holding it under "config". */
-export function parseKongConfig(text: string, fileName: string): KongOidcConfig {
+/**
+ * Reads the plugin config from JSON or YAML: the config itself, or a plugin
+ * object holding it under "config" (whose "name" says which plugin it is).
+ */
+export function parseKongConfig(text: string, fileName: string): { config: KongOidcConfig; plugin?: string } {
   let value: unknown;
   try {
     value = parseYaml(text);
@@ -357,12 +366,15 @@ export function parseKongConfig(text: string, fileName: string): KongOidcConfig 
   }
   const isObject = (v: unknown): v is Record<string, unknown> =>
     v !== null && typeof v === 'object' && !Array.isArray(v);
+  let plugin: string | undefined;
   if (
     isObject(value) &&
     isObject(value.config) &&
     (typeof value.name === 'string' || value.config.issuer !== undefined)
-  )
+  ) {
+    if (typeof value.name === 'string') plugin = value.name;
     value = value.config;
+  }
   if (!isObject(value)) {
     throw new OidcError(
       'config.kong_config_invalid',
@@ -373,7 +385,21 @@ export function parseKongConfig(text: string, fileName: string): KongOidcConfig 
       },
     );
   }
-  return value as KongOidcConfig;
+  return { config: value as KongOidcConfig, ...(plugin ? { plugin } : {}) };
+}
+
+/** The profile --gateway-profile names, or the one a whole Kong plugin object's name implies. */
+export function profileFromOptions(
+  named: string | undefined,
+  plugin: string | undefined,
+): GatewayProfileId | undefined {
+  if (named !== undefined) {
+    if (!Object.hasOwn(PROFILES, named))
+      throw new UsageError(`--gateway-profile takes one of ${Object.keys(PROFILES).join(', ')}; got "${named}".`);
+    return named as GatewayProfileId;
+  }
+  if (plugin === 'jwt') return 'kong-jwt';
+  return undefined;
 }
 
 /** --audience, --scope and --claim as the diagnosis's expectations; undefined when none is given. */
@@ -559,6 +585,7 @@ export async function explainCommand(args: string[], io: CliIo): Promise<number>
       method: { type: 'string', default: 'GET' },
       header: { type: 'string', multiple: true },
       'kong-config': { type: 'string' },
+      'gateway-profile': { type: 'string' },
       'gateway-log': { type: 'string' },
       'log-utc-offset': { type: 'string' },
       'check-accepted': { type: 'boolean' },
@@ -603,6 +630,7 @@ export async function explainCommand(args: string[], io: CliIo): Promise<number>
     throw new UsageError('The token is sent as "Authorization: Bearer ..."; leave out the Authorization --header.');
   if (token) headers.Authorization = `Bearer ${token}`;
   let kongConfig: KongOidcConfig | undefined;
+  let plugin: string | undefined;
   if (values['kong-config']) {
     let text: string;
     try {
@@ -614,8 +642,9 @@ export async function explainCommand(args: string[], io: CliIo): Promise<number>
         { hint: 'Check the path.' },
       );
     }
-    kongConfig = parseKongConfig(text, values['kong-config']);
+    ({ config: kongConfig, plugin } = parseKongConfig(text, values['kong-config']));
   }
+  const gatewayProfile = profileFromOptions(values['gateway-profile'], plugin);
   const logFile = values['gateway-log'];
   if (values['log-utc-offset'] !== undefined && !logFile)
     throw new UsageError('--log-utc-offset goes with --gateway-log FILE.');
@@ -661,6 +690,7 @@ export async function explainCommand(args: string[], io: CliIo): Promise<number>
       gateway,
       request: { tokenLocation: token ? 'header' : 'none', authorizationScheme: token ? 'Bearer' : undefined },
       gatewayKind: gatewayKind(kongConfig, response.headers),
+      ...(gatewayProfile ? { gatewayProfile } : {}),
       kongConfig,
       ...(expected ? { expected } : {}),
     };

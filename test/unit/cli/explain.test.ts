@@ -13,6 +13,7 @@ import {
   parseHeaders,
   parseExpectations,
   parseKongConfig,
+  profileFromOptions,
   renderViews,
   wrapText,
 } from '../../../src/cli/commands/explain';
@@ -218,14 +219,31 @@ describe('oidc-flow explain', () => {
 
   describe('parseKongConfig', () => {
     it('reads the plugin config from JSON or YAML, or from a whole plugin object', () => {
-      assert.deepEqual(parseKongConfig('{"scopes_required":["a"]}', 'c.json'), { scopes_required: ['a'] });
+      assert.deepEqual(parseKongConfig('{"scopes_required":["a"]}', 'c.json'), {
+        config: { scopes_required: ['a'] },
+      });
       assert.deepEqual(parseKongConfig('auth_methods: [bearer]\nscopes_claim: [scp]\n', 'c.yaml'), {
-        auth_methods: ['bearer'],
-        scopes_claim: ['scp'],
+        config: { auth_methods: ['bearer'], scopes_claim: ['scp'] },
       });
       assert.deepEqual(parseKongConfig('name: openid-connect\nconfig: { issuer: "https://idp" }\n', 'p.yaml'), {
-        issuer: 'https://idp',
+        config: { issuer: 'https://idp' },
+        plugin: 'openid-connect',
       });
+      assert.deepEqual(parseKongConfig('name: jwt\nconfig: { claims_to_verify: [exp] }\n', 'jwt.yaml'), {
+        config: { claims_to_verify: ['exp'] },
+        plugin: 'jwt',
+      });
+    });
+
+    it('picks the profile --gateway-profile names, or kong-jwt for a jwt plugin object, and refuses an unknown one', () => {
+      assert.equal(profileFromOptions('apache-jwt', 'jwt'), 'apache-jwt');
+      assert.equal(profileFromOptions(undefined, 'jwt'), 'kong-jwt');
+      assert.equal(profileFromOptions(undefined, 'openid-connect'), undefined);
+      assert.throws(
+        () => profileFromOptions('kong', undefined),
+        /--gateway-profile takes one of kong-openid-connect, /,
+      );
+      assert.throws(() => profileFromOptions('__proto__', undefined), UsageError);
     });
 
     it('names the file when it is not a config (config.* code, so exit 2)', () => {
@@ -264,6 +282,59 @@ describe('oidc-flow explain', () => {
       );
       assert.match(header.err(), /leave out the Authorization --header/);
       assert.match(explainHelp, /^Usage: oidc-flow explain <url>/);
+    });
+
+    describe('--gateway-profile', () => {
+      const opened = closeAfterEach();
+      /** Kong's jwt plugin behind a proxy that strips X-Kong-* (its 401 body, as kong/plugins/jwt/handler.lua writes it). */
+      async function jwtPluginGateway() {
+        const server = opened(
+          await httpServer((_req, res) => {
+            res.statusCode = 401;
+            res.setHeader('content-type', 'application/json; charset=utf-8');
+            res.end(JSON.stringify({ message: "No credentials found for given 'iss'" }));
+          }),
+        );
+        return `${server.url}/orders`;
+      }
+
+      for (const [how, flags] of [
+        ['--gateway-profile kong-jwt', () => ['--gateway-profile', 'kong-jwt']],
+        [
+          'a whole jwt plugin object in --kong-config',
+          () => {
+            const file = join(mkdtempSync(join(tmpdir(), 'oidc-explain-jwt-')), 'jwt-plugin.yaml');
+            writeFileSync(file, 'name: jwt\nconfig:\n  key_claim_name: iss\n  claims_to_verify: [exp]\n');
+            return ['--kong-config', file];
+          },
+        ],
+      ] as const)
+        it(`reads the jwt plugin's reason when told by ${how}`, async () => {
+          const url = await jwtPluginGateway();
+          const c = captureIo({
+            env: { TOKEN: rawToken({ alg: 'RS256', kid: 'k' }, { iss: 'https://idp.example', sub: 'u' }, 'c2ln') },
+          });
+          const code = await invoke(explainCommand, [url, '--token-env', 'TOKEN', ...flags(), '--json'], c.io);
+          assert.equal(code, 1, c.err());
+          const report = JSON.parse(c.out()) as ExplainReport;
+          assert.equal(report.verdict.code, 'consumer_not_found');
+          assert.match(report.verdict.summary, /Kong's jwt plugin found no consumer credential/);
+        });
+
+      it('without it, a gateway that does not say it is Kong gets the generic reading', async () => {
+        const url = await jwtPluginGateway();
+        const c = captureIo({
+          env: { TOKEN: rawToken({ alg: 'RS256', kid: 'k' }, { iss: 'https://idp.example', sub: 'u' }, 'c2ln') },
+        });
+        assert.equal(await invoke(explainCommand, [url, '--token-env', 'TOKEN', '--json'], c.io), 1, c.err());
+        assert.notEqual((JSON.parse(c.out()) as ExplainReport).verdict.code, 'consumer_not_found');
+      });
+
+      it('an unknown profile is a usage error (exit 2) listing the profiles', async () => {
+        const c = captureIo();
+        assert.equal(await invoke(explainCommand, ['http://127.0.0.1:9/x', '--gateway-profile', 'nginx'], c.io), 2);
+        assert.match(c.err(), /--gateway-profile takes one of .*generic-rfc6750/);
+      });
     });
 
     describe('--gateway-log', () => {
