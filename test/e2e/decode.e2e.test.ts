@@ -1,15 +1,10 @@
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import type { CodeServer } from './support/code-server';
-import {
-  productVsixPath,
-  requireCodeServer,
-  requireVsix,
-  selectedCodeServer,
-  startCodeServer,
-} from './support/code-server';
+import { productVsixPath, selectedCodeServer, startCodeServer } from './support/code-server';
 import type { Workbench } from './support/browser';
-import { openWorkbench, requireChromium } from './support/browser';
+import { openWorkbench } from './support/browser';
+import { reportFailure, requireE2eTools } from './support/lifecycle';
 
 function base64url(value: unknown): string {
   return Buffer.from(JSON.stringify(value)).toString('base64url');
@@ -36,23 +31,14 @@ describe(`e2e: the VSIX in a real VS Code (code-server ${selectedCodeServer().ve
 
   before(async function () {
     // Missing tools fail the run with the fix in the message; never a silent pass.
-    requireCodeServer();
-    requireChromium();
-    requireVsix(productVsixPath());
+    requireE2eTools();
     server = await startCodeServer({ vsixPaths: [productVsixPath()] });
     workbench = await openWorkbench(server.workbenchUrl);
     await workbench.screenshot('00-workbench');
   });
 
   afterEach(async function () {
-    if (this.currentTest?.state === 'failed' && workbench) {
-      const path = await workbench
-        .screenshot(`failed-${this.currentTest.title.replace(/\W+/g, '-')}`)
-        .catch(() => 'none');
-      process.stdout.write(
-        `  screenshot: ${path}\n  code-server output (last 3000 chars):\n${server?.output().slice(-3000) ?? ''}\n`,
-      );
-    }
+    await reportFailure(this, '', workbench, server);
   });
 
   after(async function () {

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import type { CodeServer } from './support/code-server';
-import { productVsixPath, requireCodeServer, requireVsix, startCodeServer } from './support/code-server';
+import { productVsixPath, startCodeServer } from './support/code-server';
 import type { Workbench } from './support/browser';
-import { openWorkbench, requireChromium } from './support/browser';
+import { openWorkbench } from './support/browser';
 import type { FixtureWorkspace } from './support/fixtures';
 import { copyFixtureWorkspace } from './support/fixtures';
 import {
@@ -16,6 +16,7 @@ import {
   viewRows,
   waitForFinishedRun,
 } from './support/oidc-flow-ui';
+import { reportFailure, requireE2eTools } from './support/lifecycle';
 
 // test/fixtures/e2e/introspection holds a copy of examples/introspection-scenario.yaml.
 const RUN_TITLE = 'introspection-scenario (introspection.oidc-flow.yaml)';
@@ -26,23 +27,14 @@ describe('e2e: the introspection scenario in code-server, as a person sees it', 
   let workbench: Workbench | undefined;
 
   before(async function () {
-    requireCodeServer();
-    requireChromium();
-    requireVsix(productVsixPath());
+    requireE2eTools();
     workspace = copyFixtureWorkspace('introspection');
     server = await startCodeServer({ vsixPaths: [productVsixPath()], folder: workspace.folder });
     workbench = await openWorkbench(server.workbenchUrl);
   });
 
   afterEach(async function () {
-    if (this.currentTest?.state === 'failed' && workbench) {
-      const path = await workbench
-        .screenshot(`failed-introspection-${this.currentTest.title.replace(/\W+/g, '-')}`)
-        .catch(() => 'none');
-      process.stdout.write(
-        `  screenshot: ${path}\n  code-server output (last 3000 chars):\n${server?.output().slice(-3000) ?? ''}\n  browser console (last 20 lines):\n${workbench.consoleLog().slice(-20).join('\n')}\n`,
-      );
-    }
+    await reportFailure(this, 'introspection-', workbench, server);
   });
 
   after(async function () {

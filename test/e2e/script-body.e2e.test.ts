@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import type { CodeServer } from './support/code-server';
-import { productVsixPath, requireCodeServer, requireVsix, startCodeServer } from './support/code-server';
+import { productVsixPath, startCodeServer } from './support/code-server';
 import type { Workbench } from './support/browser';
-import { openWorkbench, requireChromium } from './support/browser';
+import { openWorkbench } from './support/browser';
 import type { FixtureWorkspace } from './support/fixtures';
 import { copyFixtureWorkspace } from './support/fixtures';
 import {
@@ -13,6 +13,7 @@ import {
   treeRow,
   waitForFinishedRun,
 } from './support/oidc-flow-ui';
+import { reportFailure, requireE2eTools } from './support/lifecycle';
 
 // test/fixtures/e2e/script-body sends these as request headers through the
 // sandbox gateway; its echo upstream returns them in the JSON response body.
@@ -26,9 +27,7 @@ describe('e2e: a response body holding markup is shown as text and never runs', 
   const dialogs: string[] = [];
 
   before(async function () {
-    requireCodeServer();
-    requireChromium();
-    requireVsix(productVsixPath());
+    requireE2eTools();
     workspace = copyFixtureWorkspace('script-body');
     server = await startCodeServer({ vsixPaths: [productVsixPath()], folder: workspace.folder });
     workbench = await openWorkbench(server.workbenchUrl);
@@ -40,14 +39,7 @@ describe('e2e: a response body holding markup is shown as text and never runs', 
   });
 
   afterEach(async function () {
-    if (this.currentTest?.state === 'failed' && workbench) {
-      const path = await workbench
-        .screenshot(`failed-script-body-${this.currentTest.title.replace(/\W+/g, '-')}`)
-        .catch(() => 'none');
-      process.stdout.write(
-        `  screenshot: ${path}\n  code-server output (last 3000 chars):\n${server?.output().slice(-3000) ?? ''}\n  browser console (last 20 lines):\n${workbench.consoleLog().slice(-20).join('\n')}\n`,
-      );
-    }
+    await reportFailure(this, 'script-body-', workbench, server);
   });
 
   after(async function () {

@@ -2,17 +2,11 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CodeServer } from './support/code-server';
-import {
-  codeServerCache,
-  productVsixPath,
-  requireCodeServer,
-  requireVsix,
-  selectedCodeServer,
-  startCodeServer,
-} from './support/code-server';
+import { codeServerCache, productVsixPath, selectedCodeServer, startCodeServer } from './support/code-server';
 import type { Workbench } from './support/browser';
-import { openWorkbench, requireChromium } from './support/browser';
+import { openWorkbench } from './support/browser';
 import { clearNotifications, resultsView, waitForFinishedRun } from './support/oidc-flow-ui';
+import { reportFailure, requireE2eTools } from './support/lifecycle';
 
 const DEMO_TITLE = 'Demo: the introspection scenario';
 // The theme the workbench starts in: none of the three under test, so the first switch repaints for real.
@@ -121,9 +115,7 @@ describe(`e2e: the results view follows the VS Code theme (code-server ${selecte
   const seen = new Map<string, ViewColors>();
 
   before(async function () {
-    requireCodeServer();
-    requireChromium();
-    requireVsix(productVsixPath());
+    requireE2eTools();
     server = await startCodeServer({
       vsixPaths: [productVsixPath()],
       settings: { 'workbench.colorTheme': START_THEME_ID },
@@ -132,14 +124,7 @@ describe(`e2e: the results view follows the VS Code theme (code-server ${selecte
   });
 
   afterEach(async function () {
-    if (this.currentTest?.state === 'failed' && workbench) {
-      const path = await workbench
-        .screenshot(`failed-theme-${this.currentTest.title.replace(/\W+/g, '-')}`)
-        .catch(() => 'none');
-      process.stdout.write(
-        `  screenshot: ${path}\n  code-server output (last 3000 chars):\n${server?.output().slice(-3000) ?? ''}\n  browser console (last 20 lines):\n${workbench.consoleLog().slice(-20).join('\n')}\n`,
-      );
-    }
+    await reportFailure(this, 'theme-', workbench, server);
   });
 
   after(async function () {
