@@ -9,7 +9,7 @@ async function readStdin(): Promise<string | undefined> {
 
 // Listening for SIGINT turns off Node's own exit on Ctrl-C. A command that
 // can stop cleanly (close the sandbox, skip the rest of a run) asks for
-// `io.interrupted`; only then does Ctrl-C wait for it, at most 3 s, and a
+// `io.interrupted`; only then does Ctrl-C wait for it, under a second, and a
 // second Ctrl-C quits at once. Any other command ends at the first Ctrl-C.
 let graceful = false;
 let stopping = false;
@@ -20,7 +20,7 @@ const onSignal = (): void => {
   stopping = true;
   process.stderr.write('\nStopping... (Ctrl-C again to quit at once)\n');
   markInterrupted();
-  setTimeout(() => process.exit(130), 3000).unref();
+  setTimeout(() => process.exit(130), 900).unref();
 };
 process.on('SIGINT', onSignal);
 process.on('SIGTERM', onSignal);

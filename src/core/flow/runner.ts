@@ -132,6 +132,9 @@ export type RunEvent =
   | { type: 'paused'; id: string; at: number }
   | { type: 'run-end'; result: RunResult };
 
+/** How many of a repeat's last iterations keep their details; earlier ones are only counted. */
+export const REPEAT_DETAIL_ITERATIONS = 20;
+
 const defaultSleep = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((resolve) => {
     const timer = setTimeout(resolve, ms);
@@ -357,14 +360,30 @@ export class FlowRunner {
     const until: Assertion[] = def.until === undefined ? [] : Array.isArray(def.until) ? def.until : [def.until];
     let last: StepRun | undefined;
     let attempts = 0;
+    // Only the last iterations keep their details (exchanges, bodies); the
+    // earlier ones are counted, so a long repeat runs in bounded memory.
+    const kept: StepRun[][] = [];
+    const earlier = { iterations: 0, passed: 0, failed: 0, errors: 0 };
     for (let i = 1; i <= def.times; i += 1) {
+      // A step that never waits on the network never gives the event loop a
+      // turn: yield once per iteration, so Ctrl-C and SIGTERM are heard.
+      await new Promise<void>((resolve) => setImmediate(resolve));
       if (this.deps.signal?.aborted) break;
       attempts = i;
+      const iteration: StepRun[] = [];
       for (const step of inner) {
         last = await this.runStep(step, `${path}/${step.id}#${i}`, ctx, emit);
-        (run.children ??= []).push(last);
-        run.exchanges.push(...last.exchanges);
+        iteration.push(last);
         if (last.status === 'error') break;
+      }
+      kept.push(iteration);
+      if (kept.length > REPEAT_DETAIL_ITERATIONS) {
+        earlier.iterations += 1;
+        for (const dropped of kept.shift()!) {
+          if (dropped.status === 'passed') earlier.passed += 1;
+          else if (dropped.status === 'failed') earlier.failed += 1;
+          else if (dropped.status === 'error') earlier.errors += 1;
+        }
       }
       if (
         last &&
@@ -375,10 +394,18 @@ export class FlowRunner {
       if (until.length === 0 && last?.status === 'passed' && i === def.times) break;
       if (i < def.times && def.every) await this.sleep(def.every * 1000, this.deps.signal);
     }
+    run.children = kept.flat();
+    run.exchanges.push(...run.children.flatMap((child) => child.exchanges));
     run.attempts = attempts;
     run.result = last ? { ...last.result } : { status: 'skipped' };
     run.verdict = last?.verdict;
-    run.notes.push(`Ran ${attempts} time(s)${def.every ? `, every ${def.every} s` : ''}.`);
+    run.notes.push(
+      `Ran ${attempts} time(s)${def.every ? `, every ${def.every} s` : ''}.${
+        earlier.iterations > 0
+          ? ` The details of the last ${REPEAT_DETAIL_ITERATIONS} iterations are kept; the ${earlier.iterations} before: ${earlier.passed} steps passed, ${earlier.failed} failed, ${earlier.errors} errors.`
+          : ''
+      }`,
+    );
     run.assertions = evaluateAssertions(def.assert ?? (until.length ? until : []), run.result, {
       now: this.clock.now(),
     });
@@ -386,7 +413,11 @@ export class FlowRunner {
     if (last?.status === 'error') {
       run.status = 'error';
       run.error = last.error;
-    } else if (run.assertions.some((a) => !a.passed) || run.children?.some((c) => c.status === 'failed'))
+    } else if (
+      run.assertions.some((a) => !a.passed) ||
+      earlier.failed > 0 ||
+      run.children.some((c) => c.status === 'failed')
+    )
       run.status = 'failed';
   }
 
