@@ -27,7 +27,9 @@ describe('repeat: bounded', function () {
 
   it('keeps the details of the last iterations only, and counts the rest', async () => {
     const file = loadFlowFile(repeatFile(2000, 2), { fileName: 'r.yaml' }).file;
-    const result = await new FlowRunner(file, { http: new FakeHttp(), secrets: { env: { T: TOKEN } } }).run({ flow: 'f' });
+    const result = await new FlowRunner(file, { http: new FakeHttp(), secrets: { env: { T: TOKEN } } }).run({
+      flow: 'f',
+    });
     const repeat = result.steps[0]!;
     assert.equal(repeat.status, 'passed');
     assert.equal(repeat.attempts, 2000);
@@ -56,7 +58,11 @@ describe('repeat: bounded', function () {
     const file = loadFlowFile(repeatFile(10_000, 10), { fileName: 'r.yaml' }).file;
     const started = Date.now();
     setTimeout(() => stop.abort(), 50);
-    const result = await new FlowRunner(file, { http: new FakeHttp(), secrets: { env: { T: TOKEN } }, signal: stop.signal }).run({ flow: 'f' });
+    const result = await new FlowRunner(file, {
+      http: new FakeHttp(),
+      secrets: { env: { T: TOKEN } },
+      signal: stop.signal,
+    }).run({ flow: 'f' });
     assert.ok((result.steps[0]!.attempts ?? 0) < 10_000, 'the repeat ran to the end');
     assert.ok(Date.now() - started < 5000);
   });
