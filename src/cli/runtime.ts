@@ -25,16 +25,26 @@ export interface CliRuntime {
   close(): Promise<void>;
 }
 
+/**
+ * The program and arguments that open `url` in the system browser, with no
+ * shell: on Windows `cmd /c start` would read `&` in an authorize URL as a
+ * command separator, so rundll32's URL handler gets the URL as one argument.
+ */
+export function browserCommand(platform: NodeJS.Platform, url: string): [string, string[]] {
+  if (!/^https?:\/\//i.test(url))
+    throw new OidcError('cli.browser', `Only http(s) URLs are opened in a browser, not ${url.slice(0, 40)}.`, {
+      hint: "Check the IdP's authorization_endpoint.",
+    });
+  if (platform === 'darwin') return ['open', [url]];
+  if (platform === 'win32') return ['rundll32', ['url.dll,FileProtocolHandler', url]];
+  return ['xdg-open', [url]];
+}
+
 /** Opens a URL in the system browser (the authorization-code grant). */
 export function openInBrowser(url: string): Promise<void> {
-  const [command, args] =
-    process.platform === 'darwin'
-      ? ['open', [url]]
-      : process.platform === 'win32'
-        ? ['cmd', ['/c', 'start', '', url]]
-        : ['xdg-open', [url]];
+  const [command, args] = browserCommand(process.platform, url);
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args as string[], { stdio: 'ignore', detached: true });
+    const child = spawn(command, args, { stdio: 'ignore', detached: true, shell: false });
     child.once('error', () =>
       reject(
         new OidcError('cli.browser', `Could not open a browser (${command} failed).`, {

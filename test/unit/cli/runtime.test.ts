@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { UsageError } from '../../../src/cli/io';
-import { checkProxyUrl, readCaFile, runtimeFor } from '../../../src/cli/runtime';
+import { browserCommand, checkProxyUrl, readCaFile, runtimeFor } from '../../../src/cli/runtime';
 import { createCertificateAuthority } from '../../../src/core/sandbox/certs';
 import { captureIo } from '../../support/capture-io';
 
@@ -85,5 +85,23 @@ describe('CLI runtime: --proxy and --ca are checked before any request', () => {
       const runtime = await runtimeFor({ io: captureIo().io, ca: file });
       await runtime.close();
     });
+  });
+});
+
+describe('CLI runtime: opening the browser', () => {
+  const url = 'https://idp.test/oauth2/default/v1/authorize?client_id=a&state=x&calc=1&x=^|"';
+
+  it('passes the URL as one argument to a program, never through cmd on Windows', () => {
+    assert.deepEqual(browserCommand('win32', url), ['rundll32', ['url.dll,FileProtocolHandler', url]]);
+    assert.deepEqual(browserCommand('darwin', url), ['open', [url]]);
+    assert.deepEqual(browserCommand('linux', url), ['xdg-open', [url]]);
+  });
+
+  it('opens only http(s) URLs', () => {
+    for (const other of ['file:///etc/passwd', 'javascript:alert(1)', '-a Calculator', 'ms-settings:'])
+      assert.throws(
+        () => browserCommand('win32', other),
+        (e: { code?: string }) => e.code === 'cli.browser',
+      );
   });
 });
