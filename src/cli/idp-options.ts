@@ -46,6 +46,7 @@ export const SERVER_OPTIONS = {
   'authorization-endpoint': { type: 'string' },
   'device-authorization-endpoint': { type: 'string' },
   'jwks-uri': { type: 'string' },
+  'allow-endpoint-origin': { type: 'string', multiple: true },
   file: { type: 'string' },
   idp: { type: 'string' },
   env: { type: 'string' },
@@ -76,6 +77,9 @@ export const SERVER_OPTIONS_HELP = `IdP (one of):
                            they override the discovered ones
   --file F --idp NAME      take the IdP from a flow file (--env E picks its environment;
                            secrets come from its \${env:NAME} references)
+  --allow-endpoint-origin O  let discovered credential endpoints (token, introspection, ...)
+                           be on origin O, not the issuer's (repeatable; e.g.
+                           https://oauth2.googleapis.com for Google)
 Transport:
   --ca FILE                trust this extra CA certificate (PEM)
   --insecure               skip TLS verification (never in production)
@@ -111,6 +115,7 @@ export interface IdpOptionValues {
   'authorization-endpoint'?: string;
   'device-authorization-endpoint'?: string;
   'jwks-uri'?: string;
+  'allow-endpoint-origin'?: string[];
   file?: string;
   idp?: string;
   env?: string;
@@ -147,6 +152,8 @@ export interface IdpSpec {
   server: ServerSource;
   /** Endpoints given by hand; they win over discovered ones. */
   endpoints: Partial<Record<EndpointField, string>>;
+  /** Origins besides the issuer's that discovered credential endpoints may use. */
+  allowEndpointOrigins?: string[];
   client: ClientSpec;
 }
 
@@ -297,7 +304,10 @@ export function resolveIdpSpec(values: IdpOptionValues, env: Record<string, stri
     const value = values[flag];
     if (typeof value === 'string') endpoints[field] = httpUrl(value, `--${flag}`);
   }
-  return { server, endpoints, client };
+  const origins = (values['allow-endpoint-origin'] ?? []).map(
+    (value) => new URL(httpUrl(value, '--allow-endpoint-origin')).origin,
+  );
+  return { server, endpoints, client, ...(origins.length ? { allowEndpointOrigins: origins } : {}) };
 }
 
 /** Like resolveIdpSpec, but an IdP is required. */
@@ -395,6 +405,9 @@ export async function connectIdp(spec: IdpSpec, options: ConnectOptions): Promis
     ...(c.keyId !== undefined ? { keyId: c.keyId } : {}),
     ...(options.discovery === false ? { discovery: false } : {}),
     ...(options.oktaApi ? { oktaApi: options.oktaApi } : {}),
+    ...(spec.allowEndpointOrigins
+      ? { allowEndpointOrigins: [...(base.idp.allowEndpointOrigins ?? []), ...spec.allowEndpointOrigins] }
+      : {}),
   };
   const keys = {
     privateKey: c.privateKeyFile ? await readNamed(c.privateKeyFile, '--private-key-file', read) : undefined,

@@ -124,6 +124,8 @@ export interface IdpConfig {
   redirectUri?: string;
   caFile?: string;
   insecureSkipTlsVerify?: boolean;
+  /** Origins other than the issuer's that discovered credential endpoints may point at (e.g. Google's oauth2.googleapis.com). */
+  allowEndpointOrigins?: string[];
   /** Okta's management API, so a refused token's verdict can confirm its app and user are (in)active. */
   oktaApi?: OktaApiConfig;
 }

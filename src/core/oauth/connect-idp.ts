@@ -20,7 +20,7 @@ import type { HttpClient, HttpOptions } from '../http/types';
 import { JwksCache } from '../jwt/jwks';
 import type { ClientAuthMethod, ClientConfig } from './client-auth';
 import type { OAuthContext } from './context';
-import { discover } from './discovery';
+import { checkEndpointOrigins, discover } from './discovery';
 import type { DiscoveryCache } from './discovery';
 import type { AuthorizationServerMetadata } from './metadata';
 import { oktaPresetIssuer } from './okta';
@@ -207,6 +207,13 @@ export async function connectIdp(config: IdpConnectConfig, deps: ConnectIdpDeps)
   let metadata: AuthorizationServerMetadata = { issuer: issuer ?? '' };
   if (issuer && idp.discovery !== false) {
     const found = await discover(http, issuer, { cache: deps.discoveryCache, clock: deps.clock });
+    checkEndpointOrigins(found.metadata, found.metadata.issuer || issuer, {
+      allowedOrigins: idp.allowEndpointOrigins,
+      skip: new Set(
+        ENDPOINT_METADATA_FIELDS.filter(([name]) => idp.endpoints?.[name]).map(([, field]) => field as string),
+      ),
+      where: `idps.${config.name}`,
+    });
     metadata = found.metadata;
     warnings.push(...found.warnings);
   }

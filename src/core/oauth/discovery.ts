@@ -4,6 +4,7 @@ import { OidcError } from '../errors';
 import { headerValue } from '../http/headers';
 import type { HttpClient, HttpExchange, HttpResponse } from '../http/types';
 import { isRecord, parseJson } from './oauth-error';
+import { tryUrl } from '../url';
 import { ENDPOINT_FIELDS } from './metadata';
 import type { AuthorizationServerMetadata } from './metadata';
 
@@ -328,4 +329,52 @@ export async function discover(
     status: 404,
     hint: 'Check the issuer: for Okta it is https://{domain} (org server) or https://{domain}/oauth2/{authServerId} (custom server, e.g. /oauth2/default).',
   });
+}
+
+/**
+ * The discovered endpoints that receive client credentials or tokens: a
+ * document that points one of them elsewhere can collect the client's secret.
+ */
+const CREDENTIAL_ENDPOINTS = [
+  'token_endpoint',
+  'introspection_endpoint',
+  'revocation_endpoint',
+  'device_authorization_endpoint',
+  'pushed_authorization_request_endpoint',
+  'userinfo_endpoint',
+] as const;
+
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
+
+/**
+ * Refuses discovered metadata that sends client credentials or tokens to an
+ * origin other than the issuer's, or over plain http to another host than
+ * loopback, unless `allowedOrigins` names that origin. `skip` lists fields
+ * the user wrote by hand (their choice, not the document's).
+ */
+export function checkEndpointOrigins(
+  metadata: AuthorizationServerMetadata,
+  issuer: string,
+  options: { allowedOrigins?: readonly string[]; skip?: ReadonlySet<string>; where: string },
+): void {
+  const issuerUrl = tryUrl(issuer);
+  if (!issuerUrl) return;
+  const allowed = new Set((options.allowedOrigins ?? []).map((origin) => tryUrl(origin)?.origin ?? origin));
+  for (const field of CREDENTIAL_ENDPOINTS) {
+    const value = metadata[field];
+    if (typeof value !== 'string' || options.skip?.has(field)) continue;
+    const url = tryUrl(value);
+    if (!url || allowed.has(url.origin)) continue;
+    const otherOrigin = url.origin !== issuerUrl.origin;
+    const plainHttp = url.protocol === 'http:' && !LOOPBACK_HOSTS.has(url.hostname) && otherOrigin;
+    if (!otherOrigin && !plainHttp) continue;
+    throw new OidcError(
+      'discovery.untrusted_endpoint',
+      `The discovery document of ${issuer} points ${field} at ${url.origin}${plainHttp ? ' over plain http' : ''}, not at the issuer's origin (${issuerUrl.origin}); client credentials and tokens would be sent there, so nothing was sent.`,
+      {
+        where: options.where,
+        hint: `If ${url.origin} really belongs to this IdP (Google's token endpoint is on oauth2.googleapis.com, for example), allow it: allowEndpointOrigins: [${url.origin}] on the IdP in the flow file, or --allow-endpoint-origin ${url.origin}. Otherwise the metadata is wrong or tampered with.`,
+      },
+    );
+  }
 }

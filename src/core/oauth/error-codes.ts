@@ -82,6 +82,7 @@ export type DiscoveryErrorCode =
   | 'discovery.invalid_url'
   | 'discovery.issuer_mismatch'
   | 'discovery.missing_endpoint'
+  | 'discovery.untrusted_endpoint'
   | 'discovery.missing_issuer'
   | 'discovery.not_found'
   | 'discovery.not_json';

@@ -61,6 +61,20 @@ describe('cli IdP options', () => {
       usage(() => spec({ 'okta-domain': 'dev-1.okta.com/oauth2/default' }), /has a path/);
     });
 
+    it('--allow-endpoint-origin keeps origins only, and refuses what is not an http(s) URL', () => {
+      assert.deepEqual(
+        spec({
+          issuer: 'https://accounts.google.com',
+          'allow-endpoint-origin': ['https://oauth2.googleapis.com/token'],
+        })?.allowEndpointOrigins,
+        ['https://oauth2.googleapis.com'],
+      );
+      usage(
+        () => spec({ issuer: 'https://a', 'allow-endpoint-origin': ['oauth2.googleapis.com'] }),
+        /--allow-endpoint-origin takes an absolute URL/,
+      );
+    });
+
     it('refuses conflicting or orphaned server options', () => {
       usage(() => spec({ issuer: 'https://a', 'okta-domain': 'b' }), /only one of --issuer, --okta-domain and --file/);
       usage(() => spec({ 'auth-server': 'default' }), /--auth-server goes with --okta-domain/);

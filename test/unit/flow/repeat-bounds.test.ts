@@ -67,25 +67,31 @@ describe('repeat: bounded', function () {
     assert.ok(Date.now() - started < 5000);
   });
 
-  it('the built CLI ends within a second of SIGINT and of SIGTERM', async function () {
+  // No timed assertion (timing belongs in benchmarks): before the runner yielded, the signal
+  // was not heard until the whole repeat had run, and the CLI exited 0 with its full report.
+  it('the built CLI stops a running repeat on SIGINT and on SIGTERM (exit 130, not the end of the run)', async function () {
     const cli = join(__dirname, '..', '..', '..', 'dist', 'cli.js');
     if (!existsSync(cli)) throw new Error(`${cli} is missing: run \`npm run build\` first (npm test does)`);
     const dir = mkdtempSync(join(tmpdir(), 'oidc-repeat-'));
     try {
       writeFileSync(join(dir, 'r.oidc-flow.yaml'), repeatFile(10_000, 10));
       for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-        const child = spawn(process.execPath, [cli, 'run', join(dir, 'r.oidc-flow.yaml'), '--reporter', 'json'], {
+        const child = spawn(process.execPath, [cli, 'run', join(dir, 'r.oidc-flow.yaml')], {
           env: { ...process.env, NO_COLOR: '1', T: TOKEN },
-          stdio: ['ignore', 'ignore', 'pipe'],
+          stdio: ['ignore', 'pipe', 'pipe'],
         });
         const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-        await new Promise((resolve) => setTimeout(resolve, 1500));
-        const sent = Date.now();
+        // Signal once the repeat is running: its iterations are being reported.
+        await new Promise<void>((resolve) => {
+          let out = '';
+          child.stdout.on('data', (chunk: Buffer) => {
+            out += chunk.toString();
+            if (/#3\b/.test(out)) resolve();
+          });
+        });
         child.kill(signal);
         const code = await exited;
-        const took = Date.now() - sent;
         assert.equal(code, 130, `${signal}: exit code`);
-        assert.ok(took < 1000, `${signal}: took ${took} ms to stop`);
       }
     } finally {
       rmSync(dir, { recursive: true, force: true });

@@ -22,6 +22,67 @@ function configError(code: string, pattern: RegExp) {
 }
 
 describe('connectIdp', () => {
+  describe('discovered endpoints that would receive credentials elsewhere', () => {
+    const ISSUER = 'https://idp.test/oauth2/default';
+    const metadata = (extra: Record<string, string>) => ({
+      issuer: ISSUER,
+      authorization_endpoint: `${ISSUER}/v1/authorize`,
+      token_endpoint: `${ISSUER}/v1/token`,
+      jwks_uri: `${ISSUER}/v1/keys`,
+      ...extra,
+    });
+    const connect = (d: ReturnType<typeof deps>, idp: Partial<IdpConfig> = {}) =>
+      connectIdp({ name: 'idp', idp: { issuer: ISSUER, clientId: 'app', ...idp } }, d);
+
+    for (const [field, url] of [
+      ['token_endpoint', 'https://collector.example/token'],
+      ['introspection_endpoint', 'https://collector.example/introspect'],
+      ['revocation_endpoint', 'http://idp.test/oauth2/default/v1/revoke'],
+      ['userinfo_endpoint', 'https://idp.test.collector.example/userinfo'],
+    ] as const)
+      it(`refuses ${field} on ${new URL(url).origin}, naming the endpoint, the origins and how to allow it`, async () => {
+        const d = deps();
+        d.http.on(`${ISSUER}/.well-known/openid-configuration`, { body: metadata({ [field]: url }) });
+        await assert.rejects(connect(d), (error: unknown) => {
+          assert.ok(isOidcError(error));
+          assert.equal(error.code, 'discovery.untrusted_endpoint');
+          assert.match(error.message, new RegExp(`points ${field} at ${new URL(url).origin.replace(/[.]/g, '\\.')}`));
+          assert.match(error.message, /not at the issuer's origin \(https:\/\/idp\.test\)/);
+          assert.match(
+            error.hint ?? '',
+            new RegExp(`allowEndpointOrigins: \\[${new URL(url).origin.replace(/[.]/g, '\\.')}\\]`),
+          );
+          return true;
+        });
+        assert.equal(d.http.requests.length, 1, 'only the discovery document was fetched');
+      });
+
+    it("allows what the user allowed or wrote by hand, the issuer's own origin, and loopback http of the same origin", async () => {
+      const d = deps();
+      d.http.on(`${ISSUER}/.well-known/openid-configuration`, {
+        body: metadata({
+          token_endpoint: 'https://oauth2.googleapis.com/token',
+          introspection_endpoint: 'https://elsewhere.example/introspect',
+          revocation_endpoint: `${ISSUER}/v1/revoke`,
+        }),
+      });
+      const idp = await connect(d, {
+        allowEndpointOrigins: ['https://oauth2.googleapis.com'],
+        endpoints: { introspection: 'https://idp.test/oauth2/default/v1/introspect' },
+      });
+      assert.equal(idp.ctx.metadata.token_endpoint, 'https://oauth2.googleapis.com/token');
+      assert.equal(idp.ctx.metadata.introspection_endpoint, 'https://idp.test/oauth2/default/v1/introspect');
+
+      const local = deps();
+      const LOCAL = 'http://127.0.0.1:9000/oauth2/default';
+      local.http.on(`${LOCAL}/.well-known/openid-configuration`, {
+        body: { ...metadata({}), issuer: LOCAL, token_endpoint: `${LOCAL}/v1/token` },
+      });
+      const loopback = await connectIdp({ name: 'local', idp: { issuer: LOCAL, clientId: 'app' } }, local);
+      assert.equal(loopback.ctx.metadata.token_endpoint, `${LOCAL}/v1/token`);
+    });
+  });
+
   it('maps an Okta preset to its issuer ("org" is the org server), discovers it and passes warnings back', async () => {
     const d = deps();
     d.http.on('https://dev-1.okta.com/.well-known/openid-configuration', {
@@ -30,7 +91,7 @@ describe('connectIdp', () => {
         authorization_endpoint: 'https://dev-1.okta.com/oauth2/v1/authorize',
         token_endpoint: 'https://dev-1.okta.com/oauth2/v1/token',
         jwks_uri: 'https://dev-1.okta.com/oauth2/v1/keys',
-        userinfo_endpoint: 'http://dev-1.okta.com/userinfo',
+        end_session_endpoint: 'http://dev-1.okta.com/logout',
       },
     });
     const org = await connectIdp(
@@ -39,7 +100,7 @@ describe('connectIdp', () => {
     );
     assert.equal(org.ctx.metadata.token_endpoint, 'https://dev-1.okta.com/oauth2/v1/token');
     assert.equal(org.jwks?.jwksUri, 'https://dev-1.okta.com/oauth2/v1/keys');
-    assert.match(org.warnings.join('\n'), /userinfo_endpoint uses plain http/);
+    assert.match(org.warnings.join('\n'), /end_session_endpoint uses plain http/);
 
     const custom = await connectIdp(
       { name: 'okta', idp: { okta: { domain: 'dev-1.okta.com' }, discovery: false } },
