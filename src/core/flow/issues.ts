@@ -7,6 +7,7 @@ export const FLOW_FILE_ERROR_CODES = [
   'flowfile.literal_secret',
   'flowfile.template',
   'flowfile.reference',
+  'flowfile.too_large',
 ] as const;
 export type FlowFileErrorCode = (typeof FLOW_FILE_ERROR_CODES)[number];
 

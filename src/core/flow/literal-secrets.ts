@@ -1,3 +1,4 @@
+import { jwtInText } from '../jwt/token-shape';
 import { secretRefPattern } from './secret-ref';
 import type { DataPath } from './source-map';
 import { formatDataPath } from './source-map';
@@ -43,7 +44,7 @@ const SECRET_NAMES = new Set([
 ]);
 const CREDENTIAL_HEADERS = new Set(['authorization', 'proxy-authorization', 'cookie', 'dpop']);
 const AUTH_SCHEMES = /^\s*(bearer|basic|dpop|token|negotiate|digest|mac)\b/i;
-const JWT = /eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*/;
+const JWT = jwtInText();
 const URL_USERINFO = /^[a-z][a-z0-9+.-]*:\/\/[^/@\s?#]+:[^/@\s?#]+@/i;
 const URL_SECRET_PARAM =
   /[?&](client_secret|access_token|refresh_token|id_token|password|api_key|apikey|client_assertion)=([^&#]*)/gi;
@@ -59,6 +60,25 @@ function isSecretName(key: string): boolean {
   return SECRET_NAMES.has(n) || n.endsWith('secret') || n.endsWith('password');
 }
 
+/**
+ * Removes every `{{...}}` with no `}` inside, in one pass: the regex
+ * /\{\{[^}]*\}\}/g rescans to the end from each of 20,000 unclosed `{{`.
+ */
+export function stripTemplateLike(text: string): string {
+  let out = '';
+  let from = 0;
+  for (let open = text.indexOf('{{'); open >= 0;) {
+    const close = text.indexOf('}', open + 2);
+    if (close < 0) break;
+    if (text[close + 1] === '}') {
+      out += text.slice(from, open);
+      from = close + 2;
+      open = text.indexOf('{{', from);
+    } else open = text.indexOf('{{', close + 1);
+  }
+  return out + text.slice(from);
+}
+
 /** Removes templates and secret references, leaving the literal text a person wrote. */
 function literalPart(text: string): string {
   let withoutTemplates: string;
@@ -68,7 +88,7 @@ function literalPart(text: string): string {
       .join('');
   } catch {
     // Broken templates are reported elsewhere; strip what looks like one.
-    withoutTemplates = text.replace(/\{\{[^}]*\}\}/g, '');
+    withoutTemplates = stripTemplateLike(text);
   }
   return withoutTemplates.replace(secretRefPattern(), '');
 }

@@ -1,4 +1,4 @@
-import { LineCounter, parseDocument } from 'yaml';
+import { LineCounter } from 'yaml';
 import type { Document } from 'yaml';
 import { crossCheckFlowFile } from './cross-check';
 import type { FlowFile } from './file-format';
@@ -8,6 +8,10 @@ import { findLiteralSecrets } from './literal-secrets';
 import { checkAgainstSchema } from './schema';
 import type { DataPath, SourceLocator, SourceRange } from './source-map';
 import { createSourceLocator } from './source-map';
+import { expansionOverflow, FLOW_FILE_LIMITS, parseUntrustedYaml } from '../yaml-input';
+
+/** Flow files are written by hand or by an import: far below this. */
+export const MAX_FLOW_FILE_CHARS = FLOW_FILE_LIMITS.maxChars;
 
 export interface LoadOptions {
   /** Shown in `where` ("flows.yaml:7:3"). */
@@ -43,7 +47,7 @@ const YAML_HINT =
 
 function parseYaml(text: string): Parsed {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const doc = parseUntrustedYaml(text, lineCounter);
   const syntax: Parsed['syntax'] = doc.errors.map((e) => ({
     offset: e.pos[0],
     message: e.message.split('\n')[0]!,
@@ -73,7 +77,7 @@ function parseYaml(text: string): Parsed {
 function parseJson(text: string): Parsed {
   // JSON.parse decides what is valid JSON; the yaml parser (JSON is YAML 1.2) only supplies positions.
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const doc = parseUntrustedYaml(text, lineCounter);
   try {
     const data: unknown = JSON.parse(text);
     const duplicates = doc.errors.filter((e) => e.code === 'DUPLICATE_KEY');
@@ -121,7 +125,12 @@ function positionOf(lineCounter: LineCounter, offset: number): SourceRange {
 /** Parses and checks a flow file without throwing: every problem comes back as an issue. */
 export function checkFlowFile(text: string, options: LoadOptions): FlowFileCheck {
   const format = options.format ?? (/\.json$/i.test(options.fileName) ? 'json' : 'yaml');
+  if (text.length > MAX_FLOW_FILE_CHARS)
+    return tooLarge(options.fileName, `${(text.length / 1_000_000).toFixed(1)} million characters long`);
   const parsed = format === 'json' ? parseJson(text) : parseYaml(text);
+  // Aliases can make a small file expand to far more than it says: checked before anything walks it.
+  const overflow = parsed.data === undefined ? undefined : expansionOverflow(parsed.data, FLOW_FILE_LIMITS);
+  if (overflow) return tooLarge(options.fileName, `${overflow} once its YAML aliases (*name) are expanded`);
   const locator = createSourceLocator(parsed.doc, parsed.lineCounter);
   const issues: FlowFileIssue[] = [];
   const where = (range: SourceRange | undefined) =>
@@ -163,6 +172,24 @@ export function checkFlowFile(text: string, options: LoadOptions): FlowFileCheck
   const sorted = sortIssues(issues);
   const ok = !sorted.some((i) => i.severity === 'error');
   return { file: ok ? (parsed.data as FlowFile) : undefined, issues: sorted, locate: locator.locate };
+}
+
+function tooLarge(fileName: string, size: string): FlowFileCheck {
+  const start = { line: 1, col: 1, offset: 0 };
+  return {
+    issues: [
+      {
+        code: 'flowfile.too_large',
+        severity: 'error',
+        message: `${fileName} is ${size}; a flow file may hold at most ${MAX_FLOW_FILE_CHARS / 1_000_000} million characters and ${FLOW_FILE_LIMITS.maxNodes.toLocaleString('en')} values, so it was not read further.`,
+        hint: 'Split it into several flow files, or write repeated values out instead of aliasing large ones.',
+        path: [],
+        range: { start, end: start },
+        where: `${fileName}:1:1`,
+      },
+    ],
+    locate: () => undefined,
+  };
 }
 
 function sortIssues(issues: FlowFileIssue[]): FlowFileIssue[] {

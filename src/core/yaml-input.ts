@@ -1,0 +1,70 @@
+/**
+ * Parsing YAML (and JSON, which is YAML 1.2) that nobody vouched for: in
+ * linear time and bounded size. The yaml library's own duplicate-key check
+ * compares every key with every earlier one (20,000 keys took 12 s), and its
+ * alias cap counts aliases, not what they expand to (a 1 MB string aliased
+ * 99 times is 99 MB of work for every check after it).
+ */
+import { isMap, isScalar, parseDocument, visit, YAMLParseError } from 'yaml';
+import type { Document, LineCounter } from 'yaml';
+
+/** What a document may expand to once its aliases are resolved. */
+export interface ExpansionLimits {
+  /** Characters of all strings and keys together. */
+  maxChars: number;
+  /** Values (scalars, lists, mappings) together. */
+  maxNodes: number;
+}
+
+/** Flow files are hand-sized: a few hundred steps at most. */
+export const FLOW_FILE_LIMITS: ExpansionLimits = { maxChars: 4_000_000, maxNodes: 500_000 };
+
+/**
+ * parseDocument with the duplicate-key check done in one pass (a Set per
+ * mapping); a duplicate is a DUPLICATE_KEY error on the document, as yaml's
+ * own `uniqueKeys` reports it.
+ */
+export function parseUntrustedYaml(text: string, lineCounter: LineCounter): Document.Parsed {
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: false });
+  visit(doc, {
+    Map(_key, map) {
+      if (!isMap(map)) return;
+      const seen = new Set<unknown>();
+      for (const pair of map.items) {
+        if (!isScalar(pair.key)) continue;
+        const key = pair.key.value;
+        if (seen.has(key)) {
+          const at = pair.key.range?.[0] ?? 0;
+          doc.errors.push(new YAMLParseError([at, at + 1], 'DUPLICATE_KEY', 'Map keys must be unique'));
+        }
+        seen.add(key);
+      }
+    },
+  });
+  return doc;
+}
+
+/**
+ * How far past `limits` the value goes once expanded, or undefined when it
+ * stays inside. Shared objects (aliases) count each time they appear, and the
+ * walk stops as soon as a limit is passed, so it is bounded by the limits.
+ */
+export function expansionOverflow(value: unknown, limits: ExpansionLimits): string | undefined {
+  let chars = 0;
+  let nodes = 0;
+  const stack: unknown[] = [value];
+  while (stack.length > 0) {
+    const item = stack.pop();
+    nodes += 1;
+    if (nodes > limits.maxNodes) return `more than ${limits.maxNodes.toLocaleString('en')} values`;
+    if (typeof item === 'string') chars += item.length;
+    else if (Array.isArray(item)) for (let i = item.length - 1; i >= 0; i -= 1) stack.push(item[i]);
+    else if (item !== null && typeof item === 'object')
+      for (const [key, child] of Object.entries(item)) {
+        chars += key.length;
+        stack.push(child);
+      }
+    if (chars > limits.maxChars) return `more than ${(limits.maxChars / 1_000_000).toFixed(0)} million characters`;
+  }
+  return undefined;
+}

@@ -1,0 +1,69 @@
+/** Flow files from elsewhere: bounded size, aliases that expand too far, duplicate keys found in one pass. */
+import { strict as assert } from 'node:assert';
+import fc from 'fast-check';
+import { checkFlowFile, MAX_FLOW_FILE_CHARS } from '../../../src/core/flow/load';
+import { stripTemplateLike } from '../../../src/core/flow/literal-secrets';
+import { jwtInText } from '../../../src/core/jwt/token-shape';
+import { expansionOverflow } from '../../../src/core/yaml-input';
+
+const codes = (text: string, fileName = 'f.yaml') => checkFlowFile(text, { fileName }).issues.map((i) => i.code);
+
+describe('flow file limits', () => {
+  it('refuses a file over the size cap before parsing it, saying how big it is and what to do', () => {
+    const text = `version: 1\n# ${'x'.repeat(MAX_FLOW_FILE_CHARS)}\n`;
+    const [issue, ...rest] = checkFlowFile(text, { fileName: 'huge.yaml' }).issues;
+    assert.deepEqual(rest, []);
+    assert.equal(issue?.code, 'flowfile.too_large');
+    assert.match(issue!.message, /^huge\.yaml is 4\.0 million characters long; a flow file may hold at most 4 million/);
+    assert.match(issue!.hint ?? '', /Split it/);
+  });
+
+  it('refuses a small file whose aliases expand past the cap (YAML and the same limit for every value)', () => {
+    const big = 'a'.repeat(100_000);
+    const text = `version: 1\nenvironments:\n  x: { a: &a "${big}" }\n  y: { b: [${Array(99).fill('*a').join(', ')}] }\n`;
+    assert.ok(text.length < 200_000);
+    const issues = checkFlowFile(text, { fileName: 'bomb.yaml' }).issues;
+    assert.deepEqual(
+      issues.map((i) => i.code),
+      ['flowfile.too_large'],
+    );
+    assert.match(issues[0]!.message, /once its YAML aliases \(\*name\) are expanded/);
+  });
+
+  it('counts shared values each time they appear, and stops at the limit', () => {
+    const leaf = 'x'.repeat(10);
+    const shared = [leaf, leaf];
+    assert.equal(expansionOverflow({ a: shared, b: shared }, { maxChars: 100, maxNodes: 100 }), undefined);
+    assert.match(
+      expansionOverflow(Array(20).fill(shared), { maxChars: 100, maxNodes: 1000 }) ?? '',
+      /more than 0 million characters|characters/,
+    );
+    assert.match(expansionOverflow(Array(200).fill(1), { maxChars: 1e6, maxNodes: 100 }) ?? '', /more than 100 values/);
+  });
+
+  it('still finds duplicate keys, in YAML and in JSON, with their line', () => {
+    const yaml = checkFlowFile('version: 1\nroutes:\n  a: { baseUrl: "http://x" }\n  a: { baseUrl: "http://y" }\n', {
+      fileName: 'd.yaml',
+    }).issues;
+    assert.ok(yaml.some((i) => i.code === 'flowfile.syntax' && /unique/.test(i.message) && i.range?.start.line === 4));
+    assert.ok(codes('{"version": 1, "version": 1}', 'd.json').includes('flowfile.syntax'));
+  });
+});
+
+describe('linear text scans', () => {
+  it('stripTemplateLike removes exactly what /\\{\\{[^}]*\\}\\}/g removes', () => {
+    fc.assert(
+      fc.property(fc.stringMatching(/^[{}a ]{0,40}$/), (text) => {
+        assert.equal(stripTemplateLike(text), text.replace(/\{\{[^}]*\}\}/g, ''));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('jwtInText finds a JWT where a base64url run starts, and not inside a longer run', () => {
+    const jwt = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ1c2VyIn0.c2lnbmF0dXJl';
+    assert.deepEqual(`Bearer ${jwt} and token=${jwt}`.match(jwtInText('g')), [jwt, jwt]);
+    assert.equal(jwtInText().test(`x${jwt}`), false);
+    assert.equal(jwtInText().test('eyJ'.repeat(1000)), false);
+  });
+});
