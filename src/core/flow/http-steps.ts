@@ -7,7 +7,7 @@ import type { CallStep, FlowFile, RequestStep } from './file-format';
 import type { RunScope } from './run-scope';
 import type { StepRun } from './runner';
 import type { StepResponse, StepResult, TemplateContext } from './step-result';
-import { renderTemplate } from './template';
+import { findReferences, renderTemplate } from './template';
 import { placeToken } from './token-placement';
 
 function parseBody(response: HttpResponse): unknown {
@@ -25,6 +25,46 @@ function parseBody(response: HttpResponse): unknown {
 /** A response as step results and assertions see it: status, headers and the body parsed when it is JSON. */
 export function responseResult(response: HttpResponse): StepResponse {
   return { status: response.status, headers: response.headers, body: parseBody(response) };
+}
+
+/**
+ * The URL a step sends to. One that does not parse is the flow file's (or its
+ * environment's) doing, not a bug: the error names the step, the URL as
+ * written (templates, never values) and the variables that came out empty.
+ */
+function stepUrl(
+  text: string,
+  written: Array<string | undefined>,
+  env: Record<string, unknown>,
+  stepId: string,
+  via = '',
+): URL {
+  try {
+    return new URL(text);
+  } catch {
+    const empty = [
+      ...new Set(
+        findReferences(written)
+          .filter((r) => r.root === 'env' && r.name !== undefined && (env[r.name] ?? '') === '')
+          .map((r) => r.name!),
+      ),
+    ];
+    const shown = written.filter((w) => w !== undefined && w !== '').join('');
+    const vars = empty.map((name) => `{{env.${name}}}`).join(', ');
+    throw new OidcError(
+      'flow.invalid_url',
+      empty.length > 0
+        ? `Step ${stepId} has no usable URL: ${vars} ${empty.length === 1 ? 'is' : 'are'} empty, so ${shown || 'its URL'}${via} is not a URL.`
+        : `Step ${stepId} has no usable URL: ${shown || 'its URL'}${via} does not give an absolute URL.`,
+      {
+        where: `step ${stepId}`,
+        hint:
+          empty.length > 0
+            ? `Fill in ${empty.join(', ')} under the environment the run uses in the flow file (an import adds the variables it cannot fill as empty values), or choose another environment.`
+            : 'Write the URL with its scheme and host, e.g. https://api.example.com/orders.',
+      },
+    );
+  }
 }
 
 /** The access token of the latest step that got one. */
@@ -55,6 +95,8 @@ export interface CallStepOptions {
   http: HttpClient;
   /** Receives the verdict, JWT checks and gateway findings. */
   run: StepRun;
+  /** The step as written (before templates), to name what made an unusable URL. */
+  written?: CallStep;
 }
 
 /** Calls a route of the flow file with a token placed as the route says, then explains the answer. */
@@ -68,7 +110,13 @@ export async function runCallStep(step: CallStep, options: CallStepOptions, scop
     { secrets: scope.deps.secrets, where: `routes.${step.route}` },
   ) as typeof raw;
   const token = step.token === false ? undefined : (step.token ?? lastToken(ctx));
-  const url = new URL(`${route.baseUrl.replace(/\/$/, '')}${step.path ?? route.path ?? ''}`);
+  const url = stepUrl(
+    `${route.baseUrl.replace(/\/$/, '')}${step.path ?? route.path ?? ''}`,
+    [raw.baseUrl, options.written?.path ?? step.path ?? raw.path],
+    ctx.env,
+    step.id,
+    ` (route ${step.route})`,
+  );
   for (const [key, value] of Object.entries({ ...(route.query ?? {}), ...(step.query ?? {}) }))
     url.searchParams.set(key, String(value));
   const headers: Record<string, string> = {};
@@ -111,8 +159,12 @@ export async function runCallStep(step: CallStep, options: CallStepOptions, scop
 }
 
 /** Sends a request exactly as the step writes it; a written Authorization value is kept out of logs. */
-export async function runRequestStep(step: RequestStep, http: HttpClient): Promise<StepResult> {
-  const url = new URL(step.url);
+export async function runRequestStep(
+  step: RequestStep,
+  http: HttpClient,
+  written?: { step: RequestStep; env: Record<string, unknown> },
+): Promise<StepResult> {
+  const url = stepUrl(step.url, [written?.step.url ?? step.url], written?.env ?? {}, step.id);
   for (const [key, value] of Object.entries(step.query ?? {})) url.searchParams.set(key, String(value));
   const headers: Record<string, string> = {};
   for (const [key, value] of Object.entries(step.headers ?? {})) headers[key] = String(value);
