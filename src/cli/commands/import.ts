@@ -43,7 +43,7 @@ function report(result: ImportResult, out: { write(text: string): unknown; isTTY
   const s = styler(out, io.env);
   if (result.secrets.length > 0) {
     out.write(
-      `\n${s.bold('Set these environment variables before running')} (secrets from the export were not copied):\n`,
+      `\n${s.bold('Set these environment variables before running')} (the flow reads these and no others; secrets from the export were not copied):\n`,
     );
     const width = Math.max(...result.secrets.map((x) => x.name.length));
     for (const secret of result.secrets) out.write(`  ${s.cyan(secret.name.padEnd(width))}  ${secret.where}\n`);

@@ -27,7 +27,12 @@ function header(info: RenderInfo): string {
     line('Review it before running: importers carry requests, auth and chaining, not scripts.'),
   ];
   if (info.secrets.length > 0) {
-    lines.push('', line('Secrets were not copied. Set these environment variables before running:'));
+    lines.push(
+      '',
+      line(
+        'The flow reads these environment variables, and no others (secrets were not copied); set them before running:',
+      ),
+    );
     const width = Math.max(...info.secrets.map((s) => s.name.length));
     for (const s of info.secrets) lines.push(line(`  ${s.name.padEnd(width)}  ${s.where}`));
   }
