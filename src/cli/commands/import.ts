@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { checkFlowFile } from '../../core/flow/load';
 import { importAny, SUPPORTED_FORMATS } from '../../core/importers';
 import type { ImportResult } from '../../core/importers';
+import { writeFlowFileCheck } from '../flow-check-report';
 import type { CliIo } from '../io';
 import { EXIT, styler, UsageError } from '../io';
 
@@ -14,6 +15,8 @@ OAuth 2.0 settings become IdPs and token steps, response chaining becomes
 {{steps.<id>...}} references. Secrets found in the export are never copied:
 they become \${env:NAME} references, and the command lists the variables to set.
 Scripts and template tags a flow cannot run are listed as not carried over.
+It ends by checking the written file as "oidc-flow validate" does (exit 2 if
+the check finds a problem; the file is written all the same, to be fixed).
 
 Reads: ${SUPPORTED_FORMATS}.
 
@@ -90,9 +93,8 @@ export async function importCommand(args: string[], io: CliIo): Promise<number> 
 
   const target = values.output ?? defaultOutput(input);
   const toStdout = target === '-';
-  const problems = checkFlowFile(result.yaml, {
-    fileName: toStdout ? 'imported.yaml' : basename(target),
-  }).issues.filter((i) => i.severity === 'error');
+  // The import ends as "oidc-flow validate" would: what was written is checked by the same checker.
+  const check = checkFlowFile(result.yaml, { fileName: toStdout ? 'imported.yaml' : target });
   if (toStdout) {
     io.stdout.write(result.yaml);
   } else {
@@ -120,6 +122,6 @@ export async function importCommand(args: string[], io: CliIo): Promise<number> 
   const s = styler(out, io.env);
   out.write(`${s.green(toStdout ? 'Imported' : `Wrote ${target}`)}: ${summary(result)}.\n`);
   report(result, out, io);
-  for (const p of problems) out.write(`${s.red('Check')}: ${p.where}: ${p.message}\n`);
-  return EXIT.ok;
+  out.write('\n');
+  return writeFlowFileCheck(toStdout ? 'the imported flow' : target, check, out, s) ? EXIT.usage : EXIT.ok;
 }

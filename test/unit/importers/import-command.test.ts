@@ -42,6 +42,8 @@ describe('oidc-flow import', () => {
       /Set these environment variables before running.*\n {2}OKTA_CLIENT_SECRET {2}idps\.okta\.clientSecret/,
     );
     assert.match(c.out(), /Not carried over \(4\):\n {2}- request "List orders" > headers\.X-Request-Id/);
+    // It ends by validating what it wrote, as "oidc-flow validate" does.
+    assert.match(c.out(), /\nValid: .*insomnia-v4-okta-kong\.flow\.yaml \(1 flow, 6 steps\)\.\n$/);
     assert.ok(!c.out().includes('s3cr3t-Client-Value-0001'));
     assert.ok(!yaml.includes('s3cr3t-Client-Value-0001'));
     assert.equal(c.err(), '');
