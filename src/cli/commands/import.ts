@@ -1,4 +1,4 @@
-import { readFile, stat, writeFile } from 'node:fs/promises';
+import { stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { checkFlowFile } from '../../core/flow/load';
@@ -6,6 +6,7 @@ import { importAny, SUPPORTED_FORMATS } from '../../core/importers';
 import type { ImportResult } from '../../core/importers';
 import { writeFlowFileCheck } from '../flow-check-report';
 import type { CliIo } from '../io';
+import { readInputFile } from '../read-input';
 import { EXIT, styler, UsageError } from '../io';
 
 export const importHelp = `Usage: oidc-flow import <file> [-o <out.yaml> | -o -] [--force]
@@ -77,16 +78,8 @@ export async function importCommand(args: string[], io: CliIo): Promise<number> 
   if (positionals.length > 1) throw new UsageError(`One export at a time; also got: ${positionals.slice(1).join(' ')}`);
   const err = styler(io.stderr, io.env);
 
-  let text: string;
-  try {
-    text = await readFile(input, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    io.stderr.write(
-      `${err.red('oidc-flow import')}: cannot read ${input}${code === 'ENOENT' ? ': no such file' : code ? ` (${code})` : ''}.\n`,
-    );
-    return EXIT.usage;
-  }
+  const text = await readInputFile(input, 'import', io);
+  if (text === undefined) return EXIT.usage;
 
   // An export that cannot be read is the user's input: the CLI reports its import.* code and exits 2.
   const result: ImportResult = importAny(text, { fileName: basename(input) });

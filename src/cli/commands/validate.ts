@@ -1,8 +1,8 @@
-import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { checkFlowFile } from '../../core/flow/load';
 import { writeFlowFileCheck } from '../flow-check-report';
 import type { CliIo } from '../io';
+import { readInputFile } from '../read-input';
 import { EXIT, styler, UsageError } from '../io';
 
 export const validateHelp = `Usage: oidc-flow validate <file> [<file>...]
@@ -24,18 +24,9 @@ export async function validateCommand(args: string[], io: CliIo): Promise<number
   const s = styler(io.stdout, io.env);
   let failed = false;
   for (const path of positionals) {
-    let text: string;
-    try {
-      text = await readFile(path, 'utf8');
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      io.stderr.write(
-        `${styler(io.stderr, io.env).red('oidc-flow validate')}: cannot read ${path}${code === 'ENOENT' ? ': no such file' : code ? ` (${code})` : ''}. Check the path.\n`,
-      );
-      failed = true;
-      continue;
-    }
-    if (writeFlowFileCheck(path, checkFlowFile(text, { fileName: path }), io.stdout, s)) failed = true;
+    const text = await readInputFile(path, 'validate', io);
+    if (text === undefined) failed = true;
+    else if (writeFlowFileCheck(path, checkFlowFile(text, { fileName: path }), io.stdout, s)) failed = true;
   }
   return failed ? EXIT.usage : EXIT.ok;
 }
