@@ -7,7 +7,8 @@ import type { CallStep, FlowFile, RequestStep } from './file-format';
 import type { RunScope } from './run-scope';
 import type { StepRun } from './runner';
 import type { StepResponse, StepResult, TemplateContext } from './step-result';
-import { findReferences, renderTemplate } from './template';
+import { renderTemplate } from './template';
+import { emptyHostVariables, emptyVariables, unusableUrl } from './url-variables';
 import { placeToken } from './token-placement';
 
 function parseBody(response: HttpResponse): unknown {
@@ -27,11 +28,7 @@ export function responseResult(response: HttpResponse): StepResponse {
   return { status: response.status, headers: response.headers, body: parseBody(response) };
 }
 
-/**
- * The URL a step sends to. One that does not parse is the flow file's (or its
- * environment's) doing, not a bug: the error names the step, the URL as
- * written (templates, never values) and the variables that came out empty.
- */
+/** The URL a step sends to; one that does not parse, or whose host is an empty variable, names the variables. */
 function stepUrl(
   text: string,
   written: Array<string | undefined>,
@@ -39,32 +36,16 @@ function stepUrl(
   stepId: string,
   via = '',
 ): URL {
+  const emptyHost = emptyHostVariables(written[0], env);
+  let url: URL | undefined;
   try {
-    return new URL(text);
+    url = new URL(text);
   } catch {
-    const empty = [
-      ...new Set(
-        findReferences(written)
-          .filter((r) => r.root === 'env' && r.name !== undefined && (env[r.name] ?? '') === '')
-          .map((r) => r.name!),
-      ),
-    ];
-    const shown = written.filter((w) => w !== undefined && w !== '').join('');
-    const vars = empty.map((name) => `{{env.${name}}}`).join(', ');
-    throw new OidcError(
-      'flow.invalid_url',
-      empty.length > 0
-        ? `Step ${stepId} has no usable URL: ${vars} ${empty.length === 1 ? 'is' : 'are'} empty, so ${shown || 'its URL'}${via} is not a URL.`
-        : `Step ${stepId} has no usable URL: ${shown || 'its URL'}${via} does not give an absolute URL.`,
-      {
-        where: `step ${stepId}`,
-        hint:
-          empty.length > 0
-            ? `Fill in ${empty.join(', ')} under the environment the run uses in the flow file (an import adds the variables it cannot fill as empty values), or choose another environment.`
-            : 'Write the URL with its scheme and host, e.g. https://api.example.com/orders.',
-      },
-    );
+    url = undefined;
   }
+  if (url && emptyHost.length === 0) return url;
+  const shown = `${written.filter((w) => w !== undefined && w !== '').join('') || 'its URL'}${via}`;
+  throw unusableUrl(`Step ${stepId}`, shown, url ? emptyHost : emptyVariables(written, env), `step ${stepId}`);
 }
 
 /** The access token of the latest step that got one. */
