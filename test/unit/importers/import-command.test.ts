@@ -49,6 +49,23 @@ describe('oidc-flow import', () => {
     assert.equal(c.err(), '');
   });
 
+  it('running the import before filling in {{baseUrl}} exits 2 naming the variable and the step', async () => {
+    const input = join(dir, 'unfilled.postman_collection.json');
+    writeFileSync(
+      input,
+      JSON.stringify({
+        info: { name: 'Unfilled', schema: 'https://schema.getpostman.com/json/collection/v2.1.0/collection.json' },
+        item: [{ name: 'Health', request: { method: 'GET', url: '{{baseUrl}}/health' } }],
+      }),
+    );
+    assert.equal(await runCli(['import', input], captureIo().io), 0);
+    const c = captureIo({ env: {} });
+    assert.equal(await runCli(['run', join(dir, 'unfilled.flow.yaml')], c.io), 2);
+    const all = c.out() + c.err();
+    assert.match(all, /Step health has no usable URL: \{\{env\.baseUrl\}\} is empty/);
+    assert.doesNotMatch(all, /Unexpected failure|likely a bug/);
+  });
+
   it('refuses to overwrite an existing file unless --force', async () => {
     const input = copyFixture('postman-v21-okta-kong.json');
     const output = join(dir, 'mine.yaml');
