@@ -8,7 +8,7 @@ import { ManualClock } from '../../../src/core/clock';
 import { loadFlowFile } from '../../../src/core/flow/load';
 import { FlowRunner } from '../../../src/core/flow/runner';
 import { findSecretRefs } from '../../../src/core/flow/secret-ref';
-import { importAny, importPostman } from '../../../src/core/importers';
+import { importAny, importPostman, VARIABLES_HEADING } from '../../../src/core/importers';
 import type { ImportResult } from '../../../src/core/importers';
 import { FakeHttp } from '../../support/fake-http';
 import { assertLoads, fixture, insomniaRequest, insomniaV4, postman } from './helpers';
@@ -85,6 +85,8 @@ describe('import: environment variables', () => {
       assert.deepEqual([...result.secrets.map((s) => s.name)].sort(), [...new Set(read)].sort());
       assert.ok(read.length > 0);
       for (const secret of result.secrets) assert.match(result.yaml, new RegExp(`^# +${secret.name} `, 'm'));
+      // The extension replaces this line with its own (it stores secrets rather than asking for variables).
+      assert.ok(result.yaml.includes(`# ${VARIABLES_HEADING}\n`));
     });
   }
 });
