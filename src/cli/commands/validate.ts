@@ -8,7 +8,8 @@ import { EXIT, styler, UsageError } from '../io';
 export const validateHelp = `Usage: oidc-flow validate <file> [<file>...]
 
 Loads and checks flow files (YAML or JSON) without sending anything: the
-syntax, the schema, references between steps, IdPs and routes, templates and
+syntax, the schema, references between steps, IdPs and routes, templates,
+URLs (absolute http(s); a host left empty by an environment is a warning) and
 the secret rules (no secret written in the file). Every problem is listed with
 its line, as the editor shows them.
 
