@@ -95,6 +95,13 @@ const COMMANDS: Record<string, Command> = {
       return { help: m.lintHelp, run: m.lintCommand };
     },
   },
+  validate: {
+    summary: 'Check a flow file (schema, references, templates, secret rules) without sending anything',
+    load: async () => {
+      const m = await import('./commands/validate');
+      return { help: m.validateHelp, run: m.validateCommand };
+    },
+  },
   import: {
     summary: 'Turn an Insomnia or Postman export into a flow file',
     load: async () => {

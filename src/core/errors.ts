@@ -115,6 +115,8 @@ const CONFIGURATION_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   // A step the flow file leaves incomplete...
   'flow.verify_keys',
   'flow.admin_client',
+  // A step URL that is no URL once its variables are filled in (an unfilled {{env.baseUrl}}).
+  'flow.invalid_url',
   // ...or that this kind of run cannot do (no sandbox, no browser, no person).
   'flow.admin_unavailable',
   'flow.needs_browser',

@@ -1,10 +1,12 @@
-import { readFile, stat, writeFile } from 'node:fs/promises';
+import { stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { checkFlowFile } from '../../core/flow/load';
 import { importAny, SUPPORTED_FORMATS } from '../../core/importers';
 import type { ImportResult } from '../../core/importers';
+import { writeFlowFileCheck } from '../flow-check-report';
 import type { CliIo } from '../io';
+import { readInputFile } from '../read-input';
 import { EXIT, styler, UsageError } from '../io';
 
 export const importHelp = `Usage: oidc-flow import <file> [-o <out.yaml> | -o -] [--force]
@@ -14,6 +16,8 @@ OAuth 2.0 settings become IdPs and token steps, response chaining becomes
 {{steps.<id>...}} references. Secrets found in the export are never copied:
 they become \${env:NAME} references, and the command lists the variables to set.
 Scripts and template tags a flow cannot run are listed as not carried over.
+It ends by checking the written file as "oidc-flow validate" does (exit 2 if
+the check finds a problem; the file is written all the same, to be fixed).
 
 Reads: ${SUPPORTED_FORMATS}.
 
@@ -43,7 +47,7 @@ function report(result: ImportResult, out: { write(text: string): unknown; isTTY
   const s = styler(out, io.env);
   if (result.secrets.length > 0) {
     out.write(
-      `\n${s.bold('Set these environment variables before running')} (secrets from the export were not copied):\n`,
+      `\n${s.bold('Set these environment variables before running')} (the flow reads these and no others; secrets from the export were not copied):\n`,
     );
     const width = Math.max(...result.secrets.map((x) => x.name.length));
     for (const secret of result.secrets) out.write(`  ${s.cyan(secret.name.padEnd(width))}  ${secret.where}\n`);
@@ -74,25 +78,16 @@ export async function importCommand(args: string[], io: CliIo): Promise<number> 
   if (positionals.length > 1) throw new UsageError(`One export at a time; also got: ${positionals.slice(1).join(' ')}`);
   const err = styler(io.stderr, io.env);
 
-  let text: string;
-  try {
-    text = await readFile(input, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    io.stderr.write(
-      `${err.red('oidc-flow import')}: cannot read ${input}${code === 'ENOENT' ? ': no such file' : code ? ` (${code})` : ''}.\n`,
-    );
-    return EXIT.usage;
-  }
+  const text = await readInputFile(input, 'import', io);
+  if (text === undefined) return EXIT.usage;
 
   // An export that cannot be read is the user's input: the CLI reports its import.* code and exits 2.
   const result: ImportResult = importAny(text, { fileName: basename(input) });
 
   const target = values.output ?? defaultOutput(input);
   const toStdout = target === '-';
-  const problems = checkFlowFile(result.yaml, {
-    fileName: toStdout ? 'imported.yaml' : basename(target),
-  }).issues.filter((i) => i.severity === 'error');
+  // The import ends as "oidc-flow validate" would: what was written is checked by the same checker.
+  const check = checkFlowFile(result.yaml, { fileName: toStdout ? 'imported.yaml' : target });
   if (toStdout) {
     io.stdout.write(result.yaml);
   } else {
@@ -120,6 +115,6 @@ export async function importCommand(args: string[], io: CliIo): Promise<number> 
   const s = styler(out, io.env);
   out.write(`${s.green(toStdout ? 'Imported' : `Wrote ${target}`)}: ${summary(result)}.\n`);
   report(result, out, io);
-  for (const p of problems) out.write(`${s.red('Check')}: ${p.where}: ${p.message}\n`);
-  return EXIT.ok;
+  out.write('\n');
+  return writeFlowFileCheck(toStdout ? 'the imported flow' : target, check, out, s) ? EXIT.usage : EXIT.ok;
 }

@@ -7,6 +7,7 @@ import type { DataPath } from './source-map';
 import { formatDataPath } from './source-map';
 import type { TemplateExpression } from './template';
 import { hasTemplate, parseTemplate } from './template';
+import { emptyHostVariables } from './url-variables';
 
 /**
  * Checks that need the whole file: names that point at idps, routes,
@@ -34,6 +35,8 @@ interface StepScope {
 }
 
 const NEEDS_IDP = new Set(['token', 'introspect', 'revoke', 'admin']);
+const URL_HINT =
+  'Write it with its scheme and host, e.g. https://api.example.com/orders, or start it with a value that has them, e.g. {{env.apiUrl}}/orders.';
 
 class Checker {
   readonly problems: CrossCheckProblem[] = [];
@@ -82,6 +85,10 @@ class Checker {
     }
     for (const [name, idp] of Object.entries(file.idps ?? {})) {
       this.checkTemplates(idp, ['idps', name], undefined, 'IdPs are shared by every flow');
+      this.checkUrl(idp.issuer, ['idps', name, 'issuer']);
+      for (const [endpoint, url] of Object.entries(idp.endpoints ?? {}))
+        this.checkUrl(url, ['idps', name, 'endpoints', endpoint]);
+      if (idp.okta) this.checkHostVariables(idp.okta.domain, ['idps', name, 'okta', 'domain']);
       if (idp.insecureSkipTlsVerify)
         this.warn(
           ['idps', name, 'insecureSkipTlsVerify'],
@@ -91,6 +98,7 @@ class Checker {
     }
     for (const [name, route] of Object.entries(file.routes ?? {})) {
       this.checkTemplates(route, ['routes', name], undefined, 'Routes are shared by every flow');
+      this.checkUrl(route.baseUrl, ['routes', name, 'baseUrl']);
     }
     for (const [name, flow] of Object.entries(file.flows ?? {})) {
       if (flow.env !== undefined) this.checkName('environment', flow.env, ['flows', name, 'env']);
@@ -151,6 +159,7 @@ class Checker {
         break;
       case 'request':
         this.checkBody(step, path);
+        this.checkUrl(step.url, [...path, 'url']);
         break;
       case 'verify':
         if (step.idp === undefined && step.jwks === undefined)
@@ -224,6 +233,43 @@ class Checker {
         'Keep one of body (text), json or form.',
         true,
       );
+  }
+
+  /**
+   * A URL must be absolute http(s): written out, or starting with a template
+   * that supplies it (`{{env.kongUrl}}/orders`). Its value is not repeated: a
+   * URL can hold credentials, which the secret rules report on their own.
+   */
+  private checkUrl(url: string | undefined, path: DataPath): void {
+    if (url === undefined) return;
+    // What comes before the first template or `${env:…}` reference is written out; the rest arrives at run time.
+    const literal = url.split(/\{\{|(?<!\\)\$\{(?:env|secret):/)[0]!;
+    let ok: boolean;
+    if (literal === url) {
+      try {
+        ok = /^https?:$/.test(new URL(url).protocol);
+      } catch {
+        ok = false;
+      }
+    } else ok = literal === '' || /^https?:\/\//i.test(literal);
+    if (!ok) {
+      this.error('flowfile.schema', path, `${formatDataPath(path)} is not an absolute http(s) URL.`, URL_HINT);
+      return;
+    }
+    this.checkHostVariables(url, path);
+  }
+
+  /** An environment that leaves a URL's host empty: the run would fail there (an import leaves unfilled values empty). */
+  private checkHostVariables(template: string | undefined, path: DataPath): void {
+    for (const [env, values] of Object.entries(this.file.environments ?? {})) {
+      const empty = emptyHostVariables(template, values).filter((name) => values[name] === '');
+      if (empty.length === 0) continue;
+      this.warn(
+        path,
+        `${formatDataPath(path)} takes its host from ${empty.map((n) => `{{env.${n}}}`).join(', ')}, empty in environment ${env}.`,
+        `Fill in ${empty.map((n) => `environments.${env}.${n}`).join(', ')} before running with that environment.`,
+      );
+    }
   }
 
   private checkAssertion(assertion: Assertion, path: DataPath): void {

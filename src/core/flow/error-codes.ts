@@ -15,6 +15,7 @@ export type RunErrorCode =
   | 'flow.admin_client'
   | 'flow.admin_unavailable'
   | 'flow.cancelled'
+  | 'flow.invalid_url'
   | 'flow.needs_browser'
   | 'flow.needs_person'
   | 'flow.stopped'

@@ -8,6 +8,7 @@ import type { RunScope } from './run-scope';
 import type { StepRun } from './runner';
 import type { StepResponse, StepResult, TemplateContext } from './step-result';
 import { renderTemplate } from './template';
+import { emptyHostVariables, emptyVariables, unusableUrl } from './url-variables';
 import { placeToken } from './token-placement';
 
 function parseBody(response: HttpResponse): unknown {
@@ -25,6 +26,26 @@ function parseBody(response: HttpResponse): unknown {
 /** A response as step results and assertions see it: status, headers and the body parsed when it is JSON. */
 export function responseResult(response: HttpResponse): StepResponse {
   return { status: response.status, headers: response.headers, body: parseBody(response) };
+}
+
+/** The URL a step sends to; one that does not parse, or whose host is an empty variable, names the variables. */
+function stepUrl(
+  text: string,
+  written: Array<string | undefined>,
+  env: Record<string, unknown>,
+  stepId: string,
+  via = '',
+): URL {
+  const emptyHost = emptyHostVariables(written[0], env);
+  let url: URL | undefined;
+  try {
+    url = new URL(text);
+  } catch {
+    url = undefined;
+  }
+  if (url && emptyHost.length === 0) return url;
+  const shown = `${written.filter((w) => w !== undefined && w !== '').join('') || 'its URL'}${via}`;
+  throw unusableUrl(`Step ${stepId}`, shown, url ? emptyHost : emptyVariables(written, env), `step ${stepId}`);
 }
 
 /** The access token of the latest step that got one. */
@@ -55,6 +76,8 @@ export interface CallStepOptions {
   http: HttpClient;
   /** Receives the verdict, JWT checks and gateway findings. */
   run: StepRun;
+  /** The step as written (before templates), to name what made an unusable URL. */
+  written?: CallStep;
 }
 
 /** Calls a route of the flow file with a token placed as the route says, then explains the answer. */
@@ -68,7 +91,13 @@ export async function runCallStep(step: CallStep, options: CallStepOptions, scop
     { secrets: scope.deps.secrets, where: `routes.${step.route}` },
   ) as typeof raw;
   const token = step.token === false ? undefined : (step.token ?? lastToken(ctx));
-  const url = new URL(`${route.baseUrl.replace(/\/$/, '')}${step.path ?? route.path ?? ''}`);
+  const url = stepUrl(
+    `${route.baseUrl.replace(/\/$/, '')}${step.path ?? route.path ?? ''}`,
+    [raw.baseUrl, options.written?.path ?? step.path ?? raw.path],
+    ctx.env,
+    step.id,
+    ` (route ${step.route})`,
+  );
   for (const [key, value] of Object.entries({ ...(route.query ?? {}), ...(step.query ?? {}) }))
     url.searchParams.set(key, String(value));
   const headers: Record<string, string> = {};
@@ -111,8 +140,12 @@ export async function runCallStep(step: CallStep, options: CallStepOptions, scop
 }
 
 /** Sends a request exactly as the step writes it; a written Authorization value is kept out of logs. */
-export async function runRequestStep(step: RequestStep, http: HttpClient): Promise<StepResult> {
-  const url = new URL(step.url);
+export async function runRequestStep(
+  step: RequestStep,
+  http: HttpClient,
+  written?: { step: RequestStep; env: Record<string, unknown> },
+): Promise<StepResult> {
+  const url = stepUrl(step.url, [written?.step.url ?? step.url], written?.env ?? {}, step.id);
   for (const [key, value] of Object.entries(step.query ?? {})) url.searchParams.set(key, String(value));
   const headers: Record<string, string> = {};
   for (const [key, value] of Object.entries(step.headers ?? {})) headers[key] = String(value);

@@ -467,9 +467,9 @@ export class FlowRunner {
         return this.verify(render(def), http, run);
       case 'call':
         if (def.token === undefined) await renewExpiredToken({ def: this.lastTokenStep, ctx, http, note }, this.scope);
-        return runCallStep(render(def), { ctx, routes: this.file.routes, http, run }, this.scope);
+        return runCallStep(render(def), { ctx, routes: this.file.routes, http, run, written: def }, this.scope);
       case 'request':
-        return runRequestStep(render(def), http);
+        return runRequestStep(render(def), http, { step: def, env: ctx.env });
       case 'wait': {
         const step = render(def);
         if (step.confirm) {

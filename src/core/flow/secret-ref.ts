@@ -4,6 +4,9 @@ import { OidcError } from '../errors';
  * Secret references: `${env:NAME}` (read from the process environment, the
  * CLI's way) and `${secret:KEY}` (read from the editor's secret storage).
  * The flow file holds only these; values are looked up at run time.
+ * A backslash before one (`\${env:NAME}`) makes it literal text: importers
+ * write text from someone else's export that way, so a collection from the
+ * internet cannot make a run read and send the user's variables.
  */
 export interface SecretRef {
   kind: 'env' | 'secret';
@@ -20,10 +23,17 @@ export interface SecretSources {
 
 const REF_SOURCE = String.raw`\$\{(env|secret):([A-Za-z0-9_.\-/]+)\}`;
 const WHOLE_REF = new RegExp(`^${REF_SOURCE}$`);
+/** A reference, or an escaped one (group 1 is the backslash): one pass tells them apart. */
+const REF_OR_ESCAPED = new RegExp(String.raw`(\\?)${REF_SOURCE}`, 'g');
 
-/** A fresh global regex matching every reference in a string. */
+/** A fresh global regex matching every reference in a string (escaped ones, `\${…}`, are text and not matched). */
 export function secretRefPattern(): RegExp {
-  return new RegExp(REF_SOURCE, 'g');
+  return new RegExp(String.raw`(?<!\\)${REF_SOURCE}`, 'g');
+}
+
+/** Makes every reference in `text` literal (`${env:X}` → `\${env:X}`), for text that must never be resolved. */
+export function escapeSecretRefs(text: string): string {
+  return text.replace(secretRefPattern(), (ref) => `\\${ref}`);
 }
 
 /** The reference when `value` is exactly one reference, else undefined. */
@@ -103,7 +113,9 @@ export function resolveSecretRef(ref: string | SecretRef, sources: SecretSources
   return value;
 }
 
-/** Replaces every reference inside a string; text around the references is kept. */
+/** Replaces every reference inside a string; text around the references is kept, escaped ones become plain text. */
 export function interpolateSecretRefs(text: string, sources: SecretSources, where?: string): string {
-  return text.replace(secretRefPattern(), (whole) => resolveSecretRef(whole, sources, where));
+  return text.replace(REF_OR_ESCAPED, (whole, escape: string) =>
+    escape ? whole.slice(1) : resolveSecretRef(whole, sources, where),
+  );
 }

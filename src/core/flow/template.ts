@@ -3,7 +3,7 @@ import { OidcError } from '../errors';
 import { headerKey } from '../http/headers';
 import { didYouMean } from './did-you-mean';
 import type { SecretSources } from './secret-ref';
-import { secretRefPattern, resolveSecretRef } from './secret-ref';
+import { interpolateSecretRefs } from './secret-ref';
 import type { TemplateContext } from './step-result';
 
 /**
@@ -318,8 +318,7 @@ function renderString(text: string, ctx: TemplateContext, options: RenderOptions
   const hasRefs = options.secrets !== undefined && text.includes('${');
   if (!hasTemplate(text) && !hasRefs) return text;
   const parts = parseTemplate(text, where);
-  const renderText = (t: string): string =>
-    options.secrets ? t.replace(secretRefPattern(), (ref) => resolveSecretRef(ref, options.secrets!, where)) : t;
+  const renderText = (t: string): string => (options.secrets ? interpolateSecretRefs(t, options.secrets, where) : t);
   const only = parts[0];
   if (parts.length === 1 && only?.kind === 'expr') return evaluateExpression(only.expr, ctx, where);
   return parts

@@ -1,4 +1,5 @@
 import type { ScalarValue, ValueMap } from '../flow/file-format';
+import { escapeSecretRefs } from '../flow/secret-ref';
 import type { DynamicVariable } from './template-converter';
 import { envKey, parseSourceTemplate } from './source-template';
 import type { NotCarried, SourceEnvironment, TemplateDialect } from './types';
@@ -94,7 +95,8 @@ export function prepareEnvironments(
     const resolve = (text: string, depth: number, field: string): string => {
       let out = '';
       for (const part of parseSourceTemplate(text, dialect)) {
-        if (part.kind === 'text') out += part.text;
+        // `${env:X}` written in the export is text, never a reference the run resolves.
+        if (part.kind === 'text') out += escapeSecretRefs(part.text);
         else if (part.kind === 'var' && env.values.has(part.name) && depth < MAX_DEPTH) {
           const inner = env.values.get(part.name);
           out += typeof inner === 'string' ? resolve(inner, depth + 1, field) : String(inner);

@@ -1,5 +1,6 @@
 import { OidcError } from '../errors';
 import { headerKey } from '../http/headers';
+import { escapeSecretRefs } from '../flow/secret-ref';
 import type {
   CallStep,
   FlowFile,
@@ -15,7 +16,12 @@ import type {
 import { prepareEnvironments } from './build-environments';
 import { readScript, isMeaningfulScript, redactCode, scriptNotCarried } from './script-chains';
 import { isLiteralSecret, SecretNamer } from './secret-names';
-import { scrubLiteralSecrets } from './secret-scrub';
+import {
+  environmentVariablesRead,
+  escapeForeignReferences,
+  referenceEmptySecrets,
+  scrubLiteralSecrets,
+} from './secret-scrub';
 import { orderByDependencies } from './step-order';
 import { envKey } from './source-template';
 import { TemplateConverter } from './template-converter';
@@ -167,6 +173,8 @@ class Builder {
   private converter!: TemplateConverter;
   /** Variables set by carried script chains: their environment values are stale copies. */
   private readonly chained = new Set<string>();
+  /** Variables added empty, reported once it is known which of them are secrets (those become references). */
+  private readonly unfilled: Array<{ key: string; reason: string }> = [];
 
   constructor(private readonly source: SourceCollection) {
     this.notCarried.push(...source.notCarried);
@@ -229,8 +237,11 @@ class Builder {
         steps,
       },
     };
-    scrubLiteralSecrets(file, this.namer);
-    return { file, notCarried: this.safeReports(), secrets: this.namer.list() };
+    const safe = escapeForeignReferences(file, this.namer);
+    scrubLiteralSecrets(safe, this.namer);
+    const referenced = referenceEmptySecrets(safe, this.namer);
+    for (const { key, reason } of this.unfilled) if (!referenced.has(key)) this.report(`{{env.${key}}}`, reason);
+    return { file: safe, notCarried: this.safeReports(), secrets: environmentVariablesRead(safe, this.namer) };
   }
 
   // ---- requests -------------------------------------------------------------
@@ -409,7 +420,7 @@ class Builder {
           return undefined;
         }
         const token = this.secret(converted, `${id}_TOKEN`, `${at}.token`)!;
-        return { token, scheme: auth.prefix?.trim() || 'Bearer' };
+        return { token, scheme: escapeSecretRefs(auth.prefix?.trim() || 'Bearer') };
       }
       case 'apikey': {
         const key = this.convert(auth.key, `${at}.key`);
@@ -506,7 +517,7 @@ class Builder {
     }
     return {
       token: `{{steps.${existing.id}.token.access_token}}`,
-      scheme: s.tokenPrefix?.trim() || 'Bearer',
+      scheme: escapeSecretRefs(s.tokenPrefix?.trim() || 'Bearer'),
       tokenKey: key,
     };
   }
@@ -628,10 +639,11 @@ class Builder {
       const added = defined
         ? 'environments that lacked it got an empty value; check it'
         : 'it was added empty to every environment, fill it in';
-      this.report(
-        `{{env.${key}}}`,
-        why === undefined ? `no environment in the export defines this variable; ${added}.` : `${why}; ${added}.`,
-      );
+      this.unfilled.push({
+        key,
+        reason:
+          why === undefined ? `no environment in the export defines this variable; ${added}.` : `${why}; ${added}.`,
+      });
     }
     return environments;
   }
@@ -652,8 +664,9 @@ class Builder {
   }
 }
 
+/** Step names are rendered like every step field: a `${env:X}` in a request's name stays text. */
 function stepTitle(req: SourceRequest): string {
-  return [...req.folders, req.name].join(' / ');
+  return escapeSecretRefs([...req.folders, req.name].join(' / '));
 }
 
 function splitQuery(rest: string): [string, string] {

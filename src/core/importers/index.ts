@@ -14,6 +14,7 @@ import type { ImportOptions, ImportResult, SourceCollection } from './types';
 
 export type { ImportOptions, ImportResult, NotCarried, SecretUse, SourceFormat } from './types';
 export { SUPPORTED_FORMATS } from './parse-input';
+export { VARIABLES_HEADING } from './render-yaml';
 
 function read(detected: DetectedExport): SourceCollection {
   switch (detected.format) {

@@ -16,6 +16,10 @@ export interface RenderInfo {
   secrets: SecretUse[];
 }
 
+/** The header line above the variables to set; the extension replaces it (it stores secrets instead). */
+export const VARIABLES_HEADING =
+  'Secrets were not copied. Set these environment variables before running (the flow reads these and no others):';
+
 /** One comment line: no line breaks may escape the comment. */
 function line(text: string): string {
   return ` ${text.replace(/[\r\n]+/g, ' ')}`;
@@ -27,7 +31,7 @@ function header(info: RenderInfo): string {
     line('Review it before running: importers carry requests, auth and chaining, not scripts.'),
   ];
   if (info.secrets.length > 0) {
-    lines.push('', line('Secrets were not copied. Set these environment variables before running:'));
+    lines.push('', line(VARIABLES_HEADING));
     const width = Math.max(...info.secrets.map((s) => s.name.length));
     for (const s of info.secrets) lines.push(line(`  ${s.name.padEnd(width)}  ${s.where}`));
   }

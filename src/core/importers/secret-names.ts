@@ -7,7 +7,8 @@ import type { SecretUse } from './types';
  * to redact them from reports and are never returned.
  */
 
-const REF = /\$\{(?:env|secret):[A-Za-z0-9_.\-/]+\}/g;
+// Escaped references (`\${env:X}`, text from the export) are literal text, not references.
+const REF = /(?<!\\)\$\{(?:env|secret):[A-Za-z0-9_.\-/]+\}/g;
 const TEMPLATE = /\{\{[\s\S]*?\}\}/g;
 
 /** The text a person wrote, without `{{ }}` templates and `${env:…}` references. */
@@ -38,21 +39,47 @@ export function envVarName(...words: string[]): string {
 
 export class SecretNamer {
   private readonly byValue = new Map<string, string>();
+  /** Secrets the export left empty, by the name they were asked for: they have no value to key on. */
+  private readonly declared = new Map<string, string>();
   private readonly uses = new Map<string, string[]>();
+
+  private use(name: string, where: string): string {
+    const places = this.uses.get(name)!;
+    if (!places.includes(where)) places.push(where);
+    return `\${env:${name}}`;
+  }
+
+  private fresh(preferred: string): string {
+    const base = envVarName(preferred);
+    let name = base;
+    for (let n = 2; this.uses.has(name); n++) name = `${base}_${n}`;
+    this.uses.set(name, []);
+    return name;
+  }
 
   /** The reference for a secret value, inventing a name from `preferred` the first time. */
   reference(value: string, preferred: string, where: string): string {
     let name = this.byValue.get(value);
     if (name === undefined) {
-      const base = envVarName(preferred);
-      name = base;
-      for (let n = 2; this.uses.has(name); n++) name = `${base}_${n}`;
+      name = this.fresh(preferred);
       this.byValue.set(value, name);
-      this.uses.set(name, []);
     }
-    const places = this.uses.get(name)!;
-    if (!places.includes(where)) places.push(where);
-    return `\${env:${name}}`;
+    return this.use(name, where);
+  }
+
+  /** The reference for a secret the export has no value for; one name per `preferred`. */
+  declare(preferred: string, where: string): string {
+    let name = this.declared.get(preferred);
+    if (name === undefined) {
+      name = this.fresh(preferred);
+      this.declared.set(preferred, name);
+    }
+    return this.use(name, where);
+  }
+
+  /** True when the importer made this variable name (any other reference in the flow came from the export). */
+  owns(name: string): boolean {
+    return this.uses.has(name);
   }
 
   /** The variables to set, in the order they were found. */

@@ -2,7 +2,9 @@ import type { FlowFile } from '../flow/file-format';
 import { findLiteralSecrets } from '../flow/literal-secrets';
 import type { DataPath } from '../flow/source-map';
 import { formatDataPath } from '../flow/source-map';
+import { escapeSecretRefs, secretRefPattern } from '../flow/secret-ref';
 import type { SecretNamer } from './secret-names';
+import type { SecretUse } from './types';
 import { literalPart } from './secret-names';
 
 /**
@@ -108,4 +110,80 @@ export function scrubLiteralSecrets(file: FlowFile, namer: SecretNamer): number 
     if (!changed) break;
   }
   return replaced;
+}
+
+/** Any text that can stand for a value a person fills in; it only has to be non-empty and look like no token. */
+const PROBE = 'x';
+
+/**
+ * Environment values the export left empty that the loader would refuse once
+ * filled in (a secret-named key such as `password`, or a value a secret field
+ * reads through `{{env.X}}`) become `${env:NAME}` references now, so the
+ * advice is never "fill it in" for a value the file may not hold. Returns the
+ * environment keys so replaced.
+ */
+export function referenceEmptySecrets(file: FlowFile, namer: SecretNamer): Set<string> {
+  const empty: Array<[string, string]> = [];
+  for (const [env, values] of Object.entries(file.environments ?? {}))
+    for (const [key, value] of Object.entries(values)) if (value === '') empty.push([env, key]);
+  if (empty.length === 0) return new Set();
+  // One probe for all of them: the loader names each value it would refuse.
+  for (const [env, key] of empty) file.environments![env]![key] = PROBE;
+  const refused = new Set(
+    findLiteralSecrets(file)
+      .filter((p) => p.path.length === 3 && p.path[0] === 'environments')
+      .map((p) => `${String(p.path[1])}\u0000${String(p.path[2])}`),
+  );
+  const keys = new Set<string>();
+  for (const [env, key] of empty) {
+    if (refused.has(`${env}\u0000${key}`)) {
+      file.environments![env]![key] = namer.declare(key, `environments.${env}.${key}`);
+      keys.add(key);
+    } else file.environments![env]![key] = '';
+  }
+  return keys;
+}
+
+function escapeForeign(value: unknown, namer: SecretNamer): unknown {
+  if (typeof value === 'string')
+    return value.replace(secretRefPattern(), (ref, _kind: string, name: string) =>
+      namer.owns(name) ? ref : escapeSecretRefs(ref),
+    );
+  if (Array.isArray(value)) return value.map((v) => escapeForeign(v, namer));
+  if (value !== null && typeof value === 'object')
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, escapeForeign(v, namer)]));
+  return value;
+}
+
+/**
+ * The backstop behind escaping at each conversion: a reference the importer
+ * did not make came from the export and is made literal text, so every
+ * variable the flow reads is one the import lists.
+ */
+export function escapeForeignReferences(file: FlowFile, namer: SecretNamer): FlowFile {
+  return escapeForeign(file, namer) as FlowFile;
+}
+
+/** Every environment variable the flow reads (`${env:NAME}` anywhere in it), with where it is read. */
+export function environmentVariablesRead(file: FlowFile, namer: SecretNamer): SecretUse[] {
+  const seen = new Map<string, string[]>();
+  const visit = (value: unknown, path: DataPath): void => {
+    if (typeof value === 'string') {
+      for (const m of value.matchAll(secretRefPattern()))
+        if (m[1] === 'env') {
+          const places = seen.get(m[2]!) ?? [];
+          places.push(describe(file, path));
+          seen.set(m[2]!, places);
+        }
+    } else if (Array.isArray(value)) value.forEach((v, i) => visit(v, [...path, i]));
+    else if (value !== null && typeof value === 'object')
+      for (const [k, v] of Object.entries(value)) visit(v, [...path, k]);
+  };
+  visit(file, []);
+  // The importer's own in the order it made them, then any other (none, once foreign ones are escaped).
+  const own = namer.list().filter((use) => seen.has(use.name));
+  const other = [...seen]
+    .filter(([name]) => !namer.owns(name))
+    .map(([name, places]) => ({ name, where: [...new Set(places)].join('; ') }));
+  return [...own, ...other];
 }

@@ -1,3 +1,4 @@
+import { escapeSecretRefs } from '../flow/secret-ref';
 import type { NotCarried, TemplateDialect } from './types';
 import type { SourcePart, TagArg } from './source-template';
 import { decodeTagString, envKey, parseSourceTemplate } from './source-template';
@@ -85,8 +86,9 @@ export class TemplateConverter {
   private convertPart(part: SourcePart, label: string, depth: number): string | undefined {
     switch (part.kind) {
       case 'text':
-        // A literal `{{` would start a flow-file template; in the source it was not one.
-        return part.text.replace(/\{\{/g, '\\{{');
+        // A literal `{{` would start a flow-file template, a `${env:X}` would read the user's
+        // variable: in the export they were text, and text they stay.
+        return escapeSecretRefs(part.text.replace(/\{\{/g, '\\{{'));
       case 'var':
         return this.convertVariable(part.name, label, depth);
       case 'tag':

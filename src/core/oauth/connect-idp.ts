@@ -15,6 +15,7 @@ import type { IdpConfig, OktaApiConfig } from '../flow/file-format';
 import { ENDPOINT_METADATA_FIELDS } from '../flow/file-format';
 import type { SecretSources } from '../flow/secret-ref';
 import { renderTemplate } from '../flow/template';
+import { emptyHostVariables, unusableUrl } from '../flow/url-variables';
 import { readCaText } from '../http/ca-file';
 import type { HttpClient, HttpOptions } from '../http/types';
 import { JwksCache } from '../jwt/jwks';
@@ -100,7 +101,23 @@ function withoutOktaApi(idp: IdpConfig): IdpConfig {
   return copy;
 }
 
+/** An issuer, Okta domain or endpoint whose host is an empty `{{env.X}}` is named before anything is sent. */
+function checkUrlVariables(config: IdpConnectConfig): void {
+  const { idp, name } = config;
+  const fields: Array<[string, string | undefined]> = [
+    ['issuer', idp.issuer],
+    ['okta.domain', idp.okta?.domain],
+    ...Object.entries(idp.endpoints ?? {}).map(([key, url]): [string, string | undefined] => [`endpoints.${key}`, url]),
+  ];
+  for (const [field, template] of fields) {
+    const empty = emptyHostVariables(template, config.env ?? {});
+    if (empty.length > 0)
+      throw unusableUrl(`IdP ${name}`, `idps.${name}.${field} (${template})`, empty, `idps.${name}.${field}`);
+  }
+}
+
 function render(config: IdpConnectConfig, secrets: SecretSources): IdpConfig {
+  checkUrlVariables(config);
   try {
     // The management API token only serves verdicts: an unset one must not stop the IdP from connecting.
     return renderTemplate(

@@ -85,7 +85,7 @@ export function workspaceCommands(s: Services) {
       });
       const source = picked?.[0];
       if (!source) return;
-      const { importAny } = await import('../../core/importers');
+      const { importAny, VARIABLES_HEADING } = await import('../../core/importers');
       const { asOidcError } = await import('../../core/errors');
       const text = new TextDecoder().decode(await vs.workspace.fs.readFile(source));
       const fileName = source.path.split('/').pop() ?? 'export.json';
@@ -99,7 +99,7 @@ export function workspaceCommands(s: Services) {
       // In VS Code, secrets live in the secret store: ${env:NAME} becomes ${secret:NAME}, and the
       // header says how to store them rather than which environment variables to set.
       let yaml = result.yaml.replace(
-        'Secrets were not copied. Set these environment variables before running:',
+        VARIABLES_HEADING,
         'Secrets were not copied. Store them with "OIDC Flow: Store Secret…" (read as ${secret:NAME}):',
       );
       for (const secret of result.secrets)

@@ -433,3 +433,48 @@ describe('literal secrets: endpoint names are not credentials', () => {
     assert.doesNotThrow(() => loadFlowFile(text, { fileName: 'f.yaml' }));
   });
 });
+
+describe('URLs in a flow file', () => {
+  const file = (route: string, url: string, issuer: string, gw = 'https://gw.test') => `version: 1
+environments:
+  dev: { gw: "${gw}" }
+idps:
+  okta:
+    issuer: ${issuer}
+    clientId: x
+routes:
+  orders: { baseUrl: "${route}" }
+flows:
+  f:
+    steps:
+      - { id: r, type: request, url: "${url}" }
+`;
+
+  it('accepts absolute http(s) URLs, and URLs that start with a template or a ${env:…} reference', () => {
+    const text = file('{{env.gw}}/orders', 'https://{{env.gw}}/x', '${env:SANDBOX_ISSUER}');
+    assert.deepEqual(errorsOf(text), []);
+    assert.deepEqual(errorsOf(file('http://127.0.0.1:8000', 'https://api.test/a?b=1', 'https://idp.test/o')), []);
+  });
+
+  it('rejects relative URLs and other schemes, with the field and without repeating the value', () => {
+    const errors = errorsOf(file('kong:8000/orders', '/relative/{{env.gw}}', 'idp.test/oauth2/default'));
+    assert.deepEqual(
+      errors.map((e) => [e.code, e.message]),
+      [
+        ['flowfile.schema', 'idps.okta.issuer is not an absolute http(s) URL.'],
+        ['flowfile.schema', 'routes.orders.baseUrl is not an absolute http(s) URL.'],
+        ['flowfile.schema', 'flows.f.steps[0].url is not an absolute http(s) URL.'],
+      ],
+    );
+  });
+
+  it('warns, at the URL, when an environment leaves its host empty (an import leaves unfilled values empty)', () => {
+    const { issues } = checkFlowFile(file('{{env.gw}}', 'https://api.test/x', 'https://idp.test/o', ''), {
+      fileName: 'f.yaml',
+    });
+    assert.deepEqual(
+      issues.map((i) => [i.severity, i.where, i.message]),
+      [['warning', 'f.yaml:9:22', 'routes.orders.baseUrl takes its host from {{env.gw}}, empty in environment dev.']],
+    );
+  });
+});

@@ -6,9 +6,24 @@ import {
   parseSecretRef,
   resolveSecretRef,
 } from '../../../src/core/flow';
+import { escapeSecretRefs } from '../../../src/core/flow/secret-ref';
+import { findLiteralSecrets } from '../../../src/core/flow/literal-secrets';
 import { thrown } from '../../support/rejection';
 
 describe('secret references', () => {
+  it('an escaped reference is text: not found, not resolved, and a literal where a secret belongs', () => {
+    const escaped = escapeSecretRefs('x ${env:AWS_SECRET_ACCESS_KEY} ${secret:k}');
+    assert.equal(escaped, 'x \\${env:AWS_SECRET_ACCESS_KEY} \\${secret:k}');
+    assert.equal(escapeSecretRefs(escaped), escaped, 'escaping twice changes nothing');
+    assert.deepEqual(findSecretRefs({ a: escaped }), []);
+    assert.equal(
+      interpolateSecretRefs(escaped, { env: { AWS_SECRET_ACCESS_KEY: 'no' } }),
+      'x ${env:AWS_SECRET_ACCESS_KEY} ${secret:k}',
+    );
+    const problems = findLiteralSecrets({ idps: { okta: { clientSecret: '\\${env:OKTA_CLIENT_SECRET}' } } });
+    assert.equal(problems.length, 1);
+  });
+
   it('parses whole references only', () => {
     assert.deepEqual(parseSecretRef('${env:OKTA_CLIENT_SECRET}'), {
       kind: 'env',

@@ -85,6 +85,14 @@ describe('template engine', () => {
     assert.equal(renderTemplate('\\{{not a template}}', ctx), '{{not a template}}');
   });
 
+  it('keeps \\${env:NAME} as literal text: the variable is not read', () => {
+    const secrets = { env: { AWS_SECRET_ACCESS_KEY: 'never-sent', OWN: 'mine' } };
+    assert.equal(
+      renderTemplate('a=\\${env:AWS_SECRET_ACCESS_KEY}&b=${env:OWN}', ctx, { secrets }),
+      'a=${env:AWS_SECRET_ACCESS_KEY}&b=mine',
+    );
+  });
+
   it('names the step, the path and the available keys when a value is missing', () => {
     const error = thrown(() =>
       renderTemplate('{{steps.token.token.acces_token}}', ctx, { where: 'flow smoke, step call' }),

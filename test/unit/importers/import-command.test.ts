@@ -42,9 +42,34 @@ describe('oidc-flow import', () => {
       /Set these environment variables before running.*\n {2}OKTA_CLIENT_SECRET {2}idps\.okta\.clientSecret/,
     );
     assert.match(c.out(), /Not carried over \(4\):\n {2}- request "List orders" > headers\.X-Request-Id/);
+    // It ends by validating what it wrote, as "oidc-flow validate" does.
+    assert.match(c.out(), /\nValid: .*insomnia-v4-okta-kong\.flow\.yaml \(1 flow, 6 steps\)\.\n$/);
     assert.ok(!c.out().includes('s3cr3t-Client-Value-0001'));
     assert.ok(!yaml.includes('s3cr3t-Client-Value-0001'));
     assert.equal(c.err(), '');
+  });
+
+  it('running the import before filling in {{baseUrl}} exits 2 naming the variable and the step', async () => {
+    const input = join(dir, 'unfilled.postman_collection.json');
+    writeFileSync(
+      input,
+      JSON.stringify({
+        info: { name: 'Unfilled', schema: 'https://schema.getpostman.com/json/collection/v2.1.0/collection.json' },
+        item: [{ name: 'Health', request: { method: 'GET', url: '{{baseUrl}}/health' } }],
+      }),
+    );
+    const imported = captureIo();
+    assert.equal(await runCli(['import', input], imported.io), 0);
+    // The import's own check already points at it.
+    assert.match(
+      imported.out(),
+      /Valid: .*\(1 flow, 1 step, 1 warning\)\.\n.*:\d+: warning: flows\.unfilled\.steps\[0\]\.url takes its host from \{\{env\.baseUrl\}\}, empty in environment default\./,
+    );
+    const c = captureIo({ env: {} });
+    assert.equal(await runCli(['run', join(dir, 'unfilled.flow.yaml')], c.io), 2);
+    const all = c.out() + c.err();
+    assert.match(all, /Step health has no usable URL: \{\{env\.baseUrl\}\} is empty/);
+    assert.doesNotMatch(all, /Unexpected failure|likely a bug/);
   });
 
   it('refuses to overwrite an existing file unless --force', async () => {

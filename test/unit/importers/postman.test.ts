@@ -122,6 +122,45 @@ describe('importPostman', () => {
     });
   });
 
+  it('carries a modern test script (destructuring inside pm.test) as chaining to later requests', () => {
+    const text = postman({
+      item: [
+        {
+          name: 'Login',
+          event: [
+            {
+              listen: 'test',
+              script: {
+                type: 'text/javascript',
+                exec: [
+                  'pm.test("Status code is 200", function () {',
+                  '    pm.response.to.have.status;',
+                  '    const {access, refresh} = pm.response.json().data;',
+                  '    pm.environment.set("access-token", access);',
+                  '    pm.environment.set("refresh-token", refresh);',
+                  '});',
+                ],
+              },
+            },
+          ],
+          request: { method: 'POST', url: 'https://api.example.com/login' },
+        },
+        {
+          name: 'Me',
+          request: {
+            method: 'GET',
+            url: 'https://api.example.com/me',
+            auth: { type: 'bearer', bearer: [{ key: 'token', value: '{{access-token}}' }] },
+          },
+        },
+      ],
+    });
+    const result = importPostman(text, { fileName: 'modern.json' });
+    assertLoads(result);
+    assert.equal(step(result, 'me', 'call').token, '{{steps.login.response.body.$.data.access}}');
+    assert.deepEqual(result.secrets, []);
+  });
+
   it('lets a folder override the collection auth, and requests override the folder', () => {
     const text = postman({
       auth: { type: 'bearer', bearer: [{ key: 'token', value: '{{collectionToken}}' }] },

@@ -71,6 +71,73 @@ describe('importer building blocks', () => {
       assert.deepEqual(reading.leftover, []);
     });
 
+    // The shapes below are as written in public Postman collections and guides (see the commit message).
+    it('follows pm.test blocks, a variable holding the parsed body, and one holding a part of it', () => {
+      const reading = readScript(
+        [
+          'pm.test("Status test", function () {',
+          '    pm.globals.set("oauth_token", pm.response.json().access_token);',
+          '    pm.globals.unset("oauth_token_test");',
+          '});',
+          '// Extract the access token from the response and store it in a collection variable.',
+          'const responseData = pm.response.json();',
+          "pm.collectionVariables.set('AccessToken', responseData.data.accessToken)",
+          'const responseJson = pm.response.json();',
+          'let paymentToken = responseJson.token;',
+          "pm.collectionVariables.set('_paymentToken', paymentToken);",
+        ].join('\n'),
+      );
+      assert.deepEqual(reading.chains, [
+        { variable: 'oauth_token', jsonPath: '$.access_token' },
+        { variable: 'AccessToken', jsonPath: '$.data.accessToken' },
+        { variable: '_paymentToken', jsonPath: '$.token' },
+      ]);
+      assert.deepEqual(reading.leftover, [
+        'pm.test("Status test", function () {',
+        'pm.globals.unset("oauth_token_test");',
+        '});',
+      ]);
+    });
+
+    it('follows destructuring, on one line or several, renamed or with defaults, and one-line blocks', () => {
+      const reading = readScript(
+        [
+          'pm.test("Status code is 200", function () {',
+          '    pm.response.to.have.status;',
+          '    const {access, refresh} = pm.response.json().data;',
+          '    pm.environment.set("access-token", access);',
+          '    pm.environment.set("refresh-token", refresh);',
+          '});',
+          'const {',
+          '  access_token: accessToken,',
+          '  expires_in = 300,',
+          '} = pm.response.json();',
+          'pm.collectionVariables.set("token", accessToken);',
+          'pm.environment.set("expires", expires_in);',
+          'pm.test("ok", () => { pm.globals.set("id", pm.response.json().items[0].id); });',
+        ].join('\n'),
+      );
+      assert.deepEqual(reading.chains, [
+        { variable: 'access-token', jsonPath: '$.data.access' },
+        { variable: 'refresh-token', jsonPath: '$.data.refresh' },
+        { variable: 'token', jsonPath: '$.access_token' },
+        { variable: 'expires', jsonPath: '$.expires_in' },
+        { variable: 'id', jsonPath: '$.items[0].id' },
+      ]);
+    });
+
+    it('forgets a name once it is bound to something else', () => {
+      const reading = readScript(
+        [
+          'let body = pm.response.json();',
+          'body = pm.environment.get("other");',
+          'pm.environment.set("t", body.token);',
+        ].join('\n'),
+      );
+      assert.deepEqual(reading.chains, []);
+      assert.equal(reading.leftover.at(-1), 'pm.environment.set("t", body.token);');
+    });
+
     it('leaves anything more complex over', () => {
       const reading = readScript(
         "pm.environment.set('t', pm.response.json().a + 'x');\npm.environment.set('u', someFn());\nif (x) { y(); }",
