@@ -145,6 +145,20 @@ const EXPECTED: Record<string, Expectation> = {
   },
   'kong-go-database-reconciler/initial-ee-openid.yaml': { kind: 'deck', routes: {}, pending: 'initial-ee-openid.yaml' },
   'kong-deck/initial-jwt-reorder-set.yaml': { kind: 'deck', routes: {}, pending: 'initial-jwt-reorder-set.yaml' },
+  'kong-deck/ai2kong-identity-providers-output.yaml': {
+    kind: 'deck',
+    routes: {
+      'openai-chat': [
+        'introspection-client-missing',
+        'jwt-not-introspected',
+        'introspection-cache-delays-revocation',
+        'ssl-verify-off',
+        'auth-methods-default',
+        'token-in-query',
+      ],
+    },
+    pending: 'ai2kong-identity-providers-output.yaml',
+  },
   'kong-deck/kong.yaml': {
     kind: 'deck',
     refused: 'gateway.deck_version',
