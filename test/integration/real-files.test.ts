@@ -45,6 +45,8 @@ type ImportExpectation =
       /** Environment variables the flow file reads secrets from. */
       secrets: string[];
       notCarried: number;
+      /** Text the written flow file must hold (chaining references, environment values). */
+      yamlIncludes?: string[];
       /** Values from the export that must not reach the flow file or the CLI output. */
       secretValues?: string[];
     }
@@ -75,6 +77,31 @@ const EXPECTED: Record<string, Expectation> = {
     secrets: ['IDP_127_CLIENT_SECRET', 'IDP_127_4_PASSWORD'],
     // responseType ×7, PKCE plain, two implicit-grant requests with no token step.
     notCarried: 9,
+  },
+  'insomnia/chained-responses.yaml': {
+    kind: 'import',
+    format: 'Insomnia v5',
+    idps: [],
+    steps: 'request,request,request',
+    tokens: [],
+    secrets: [],
+    notCarried: 0,
+    // Each {% response %} tag (JSONPath $.data, base64 in the tag) becomes a step reference.
+    yamlIncludes: [
+      '{{steps.first.response.body.$.data}} and second',
+      '{{steps.second.response.body.$.data}} and third',
+    ],
+    pending: 'Scheme-less URLs',
+  },
+  'insomnia/insomnia4.yaml': {
+    kind: 'import',
+    format: 'Insomnia v4',
+    idps: [],
+    steps: 'request',
+    tokens: [],
+    secrets: [],
+    notCarried: 0,
+    yamlIncludes: ['url: "{{env.base_url}}/sleep"', 'base_url: http://127.0.0.1:4010'],
   },
   'insomnia/oauth2_0-auth-v2_1-output.json': {
     kind: 'import',
@@ -319,6 +346,7 @@ describe('real public exports and gateway configs (test/fixtures/real)', functio
         expectation.secrets,
       );
       assert.equal(result.notCarried.length, expectation.notCarried);
+      for (const value of expectation.yamlIncludes ?? []) assert.ok(result.yaml.includes(value), `${file}: ${value}`);
       for (const value of expectation.secretValues ?? []) {
         assert.ok(!result.yaml.includes(value), `${file}: a secret value reached the flow file`);
         assert.ok(!run.out.includes(value), `${file}: a secret value reached the terminal`);
@@ -359,7 +387,7 @@ describe('real public exports and gateway configs (test/fixtures/real)', functio
     });
   }
 
-  describe('against the sandbox IdP', () => {
+  describe('against the sandbox', () => {
     let sandbox: Sandbox;
     let sandboxHttp: ReturnType<typeof createHttpClient>;
     before(async () => {
@@ -397,6 +425,19 @@ describe('real public exports and gateway configs (test/fixtures/real)', functio
       });
       return (await runner.run({ flow: 'sandbox' })).steps[0]!;
     }
+
+    it("insomnia/insomnia4.yaml's request, its environment's base_url pointed at the sandbox, is answered there", async () => {
+      const result = importAny(text('insomnia/insomnia4.yaml'), { fileName: 'insomnia4.yaml' });
+      const copy = JSON.parse(JSON.stringify(result.file)) as FlowFile;
+      // The value the environment composed from scheme, host and base_path, now the sandbox's echo upstream.
+      copy.environments!['insomnia-environment']!.base_url = sandbox.upstream.url;
+      const runner = new FlowRunner(copy, { http: sandboxHttp, secrets: { env: {} } });
+      const run = await runner.run({ flow: Object.keys(copy.flows!)[0]!, env: 'insomnia-environment' });
+      assert.equal(run.status, 'passed', JSON.stringify(run.steps.map((s) => s.error)));
+      const exchange = run.steps[0]!.exchanges.at(-1)!;
+      assert.equal(exchange.request.url, `${sandbox.upstream.url}/sleep`);
+      assert.equal(exchange.response?.status, 200);
+    });
 
     it('insomnia/oauth.yaml client credentials as published: the IdP refuses scope openid and the step names it', async () => {
       const run = await runImportedTokenStep('insomnia/oauth.yaml', 'token-idp-127-3');
