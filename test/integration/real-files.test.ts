@@ -78,6 +78,20 @@ const EXPECTED: Record<string, Expectation> = {
     // responseType ×7, PKCE plain, two implicit-grant requests with no token step.
     notCarried: 9,
   },
+  'insomnia/auth-types.yaml': {
+    kind: 'import',
+    format: 'Insomnia v5',
+    idps: [],
+    // Insomnia's sortKey order: the OAuth 1.0 request comes first.
+    steps: 'request,request',
+    tokens: [],
+    secrets: [],
+    // Basic and OAuth 1.0 auth, each reported with what to do instead.
+    notCarried: 2,
+    // The disabled literal header (user:pass in base64) stays out.
+    secretValues: ['dXNlcjpwYXNz'],
+    pending: 'auth-types.yaml',
+  },
   'insomnia/chained-responses.yaml': {
     kind: 'import',
     format: 'Insomnia v5',
