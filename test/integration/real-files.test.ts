@@ -77,6 +77,7 @@ const EXPECTED: Record<string, Expectation> = {
     secrets: ['IDP_127_CLIENT_SECRET', 'IDP_127_4_PASSWORD'],
     // responseType ×7, PKCE plain, two implicit-grant requests with no token step.
     notCarried: 9,
+    secretValues: ['clientSecret: secret', 'password: bar'],
   },
   'insomnia/auth-types.yaml': {
     kind: 'import',
@@ -169,7 +170,8 @@ const EXPECTED: Record<string, Expectation> = {
     tokens: [],
     secrets: ['TEST_BEARER_AUTH_SUCCESS_TOKEN'],
     notCarried: 7,
-    secretValues: ['wkjehbxoqnunc2k3'],
+    // The bearer token, the basic/digest password and the OAuth 1.0 consumer secret.
+    secretValues: ['wkjehbxoqnunc2k3', 'kane', 'asdgf'],
     pending: 'helpers-v2.1.0.json',
   },
   'wise/Groups API Sandbox (empty).postman_environment.json': {
