@@ -1,0 +1,494 @@
+import { strict as assert } from 'node:assert';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runCli } from '../../src/cli/cli';
+import type { ErrorCode } from '../../src/core/errors';
+import { isOidcError } from '../../src/core/errors';
+import type { FlowFile, StepDef } from '../../src/core/flow/file-format';
+import { checkFlowFile } from '../../src/core/flow/load';
+import { FlowRunner } from '../../src/core/flow/runner';
+import { lintGatewayRoute } from '../../src/core/gateway/route-lint';
+import { loadGatewayModel } from '../../src/core/gateway/source';
+import { createHttpClient } from '../../src/core/http/client';
+import type { ImportResult, SourceFormat } from '../../src/core/importers';
+import { importAny } from '../../src/core/importers';
+import { discover } from '../../src/core/oauth/discovery';
+import { startSandbox } from '../../src/core/sandbox/sandbox';
+import type { Sandbox } from '../../src/core/sandbox/sandbox';
+import { captureIo } from '../support/capture-io';
+import { assertLoads } from '../unit/importers/helpers';
+
+/**
+ * Issue #12's proof: every public export and gateway config under
+ * test/fixtures/real/ goes through the code paths a user's file goes
+ * through (import → validate → load; decK/Apache → routes → lint; the CLI
+ * commands over them), and a token step an import yields is run against the
+ * sandbox's real IdP. The table says what each file gives today;
+ * test/fixtures/real/EXPECTED.md says what the issue asks beyond that, to
+ * tighten here once those features land.
+ */
+
+const REAL = join(__dirname, '..', '..', 'test', 'fixtures', 'real');
+
+/** What an export gives today: the flow file's shape, or the coded refusal. */
+type ImportExpectation =
+  | {
+      kind: 'import';
+      format: SourceFormat;
+      idps: string[];
+      /** Step types of the only flow, in order. */
+      steps: string;
+      /** Token steps as `idp:grant`. */
+      tokens: string[];
+      /** Environment variables the flow file reads secrets from. */
+      secrets: string[];
+      notCarried: number;
+      /** Text the written flow file must hold (chaining references, environment values). */
+      yamlIncludes?: string[];
+      /** Values from the export that must not reach the flow file or the CLI output. */
+      secretValues?: string[];
+    }
+  | { kind: 'import'; refused: ErrorCode; mentions: RegExp };
+
+/** What a gateway config gives today: each route with its lint rules, or the coded refusal. */
+type GatewayExpectation =
+  | { kind: 'deck' | 'apache'; routes: Record<string, string[]> }
+  | { kind: 'deck' | 'apache'; refused: ErrorCode; mentions: RegExp };
+
+type Expectation = (ImportExpectation | GatewayExpectation) & {
+  /** The EXPECTED.md entry that says what the issue asks beyond today. */
+  pending?: string;
+};
+
+const EXPECTED: Record<string, Expectation> = {
+  'insomnia/oauth.yaml': {
+    kind: 'import',
+    format: 'Insomnia v5',
+    idps: ['idp-127', 'idp-127-2', 'idp-127-3', 'idp-127-4'],
+    steps: 'token,call,call,token,call,call,request,request,token,call,token,call',
+    tokens: [
+      'idp-127:authorization_code',
+      'idp-127-2:authorization_code',
+      'idp-127-3:client_credentials',
+      'idp-127-4:password',
+    ],
+    secrets: ['IDP_127_CLIENT_SECRET', 'IDP_127_4_PASSWORD'],
+    // responseType ×7, PKCE plain, two implicit-grant requests with no token step.
+    notCarried: 9,
+    secretValues: ['clientSecret: secret', 'password: bar'],
+  },
+  'insomnia/auth-types.yaml': {
+    kind: 'import',
+    format: 'Insomnia v5',
+    idps: [],
+    // Insomnia's sortKey order: the OAuth 1.0 request comes first.
+    steps: 'request,request',
+    tokens: [],
+    secrets: [],
+    // Basic and OAuth 1.0 auth, each reported with what to do instead.
+    notCarried: 2,
+    // The disabled literal header (user:pass in base64) stays out.
+    secretValues: ['dXNlcjpwYXNz'],
+    pending: 'auth-types.yaml',
+  },
+  'insomnia/chained-responses.yaml': {
+    kind: 'import',
+    format: 'Insomnia v5',
+    idps: [],
+    steps: 'request,request,request',
+    tokens: [],
+    secrets: [],
+    notCarried: 0,
+    // Each {% response %} tag (JSONPath $.data, base64 in the tag) becomes a step reference.
+    yamlIncludes: [
+      '{{steps.first.response.body.$.data}} and second',
+      '{{steps.second.response.body.$.data}} and third',
+    ],
+    pending: 'Scheme-less URLs',
+  },
+  'insomnia/insomnia4.yaml': {
+    kind: 'import',
+    format: 'Insomnia v4',
+    idps: [],
+    steps: 'request',
+    tokens: [],
+    secrets: [],
+    notCarried: 0,
+    yamlIncludes: ['url: "{{env.base_url}}/sleep"', 'base_url: http://127.0.0.1:4010'],
+  },
+  'insomnia/oauth2_0-auth-v2_1-output.json': {
+    kind: 'import',
+    format: 'Insomnia v4',
+    idps: ['idp'],
+    steps: 'token,request,token,request,request,token,request,token,request',
+    tokens: ['idp:authorization_code', 'idp:authorization_code', 'idp:password', 'idp:client_credentials'],
+    secrets: [
+      'IDP_CLIENT_SECRET',
+      'AUTH_CODE_AUTHORIZATION',
+      'PKCE_AUTHORIZATION',
+      'PASSWORD_AUTHORIZATION',
+      'CLIENT_AUTHORIZATION',
+    ],
+    notCarried: 5,
+    pending: 'oauth2_0-auth-v2_1-output.json',
+  },
+  'insomnia/postman-export-oauth2-v2_1-output.json': {
+    kind: 'import',
+    refused: 'import.empty',
+    mentions: /holds no HTTP request/,
+    pending: 'postman-export-oauth2-v2_1-output.json',
+  },
+  'insomnia/minimal-v2_0-input.json': {
+    kind: 'import',
+    refused: 'import.unsupported_version',
+    mentions: /Postman collection v2\.0\.0/,
+    pending: 'minimal-v2_0-input.json',
+  },
+  'insomnia/scripts-import-v2_1-input.json': {
+    kind: 'import',
+    format: 'Postman v2.1',
+    idps: [],
+    steps: 'request',
+    tokens: [],
+    secrets: [],
+    // The pre-request and the test script, each reported rather than dropped.
+    notCarried: 2,
+  },
+  'insomnia/postman-env-basic-input.json': {
+    kind: 'import',
+    refused: 'import.unrecognised',
+    mentions: /Postman environment/,
+    pending: 'Postman environment files',
+  },
+  'postman-collection-transformer/helpers-v2.1.0.json': {
+    kind: 'import',
+    format: 'Postman v2.1',
+    idps: [],
+    steps: 'request,request,call,request',
+    tokens: [],
+    secrets: ['TEST_BEARER_AUTH_SUCCESS_TOKEN'],
+    notCarried: 7,
+    // The bearer token, the basic/digest password and the OAuth 1.0 consumer secret.
+    secretValues: ['wkjehbxoqnunc2k3', 'kane', 'asdgf'],
+    pending: 'helpers-v2.1.0.json',
+  },
+  'wise/Groups API Sandbox (empty).postman_environment.json': {
+    kind: 'import',
+    refused: 'import.unrecognised',
+    mentions: /Postman environment/,
+    pending: 'Postman environment files',
+  },
+  'keycloak-postman-ubrt/Keycloak Local.postman_environment.json': {
+    kind: 'import',
+    refused: 'import.unrecognised',
+    mentions: /Postman environment/,
+    pending: 'Postman environment files',
+  },
+  'kong-go-database-reconciler/initial-ee-openid.yaml': { kind: 'deck', routes: {}, pending: 'initial-ee-openid.yaml' },
+  'kong-deck/initial-jwt-reorder-set.yaml': { kind: 'deck', routes: {}, pending: 'initial-jwt-reorder-set.yaml' },
+  'kong-deck/ai2kong-identity-providers-output.yaml': {
+    kind: 'deck',
+    routes: {
+      'openai-chat': [
+        'introspection-client-missing',
+        'jwt-not-introspected',
+        'introspection-cache-delays-revocation',
+        'ssl-verify-off',
+        'auth-methods-default',
+        'token-in-query',
+      ],
+    },
+    pending: 'ai2kong-identity-providers-output.yaml',
+  },
+  'kong-go-apiops/16-security-oidc-generation.expected.json': {
+    kind: 'deck',
+    routes: Object.fromEntries(
+      [1, 2, 3, 4, 5].map((n) => [
+        `oidc-tests_opsid${n}`,
+        [
+          'introspection-client-missing',
+          'introspection-cache-delays-revocation',
+          'ssl-verify-off',
+          'auth-methods-default',
+          'token-in-query',
+        ],
+      ]),
+    ),
+    pending: '16-security-oidc-generation.expected.json',
+  },
+  'kong-deck/kong.yaml': {
+    kind: 'deck',
+    refused: 'gateway.deck_version',
+    mentions: /no _format_version/,
+    pending: 'kong-deck/kong.yaml',
+  },
+  'gsa-tts-idva/kong.yaml': {
+    kind: 'deck',
+    refused: 'gateway.deck_version',
+    mentions: /_format_version is "1\.1"/,
+    pending: 'gsa-tts-idva/kong.yaml',
+  },
+  'mod-auth-openidc/openidc.conf': {
+    kind: 'apache',
+    // /protected is the relying-party Location (AuthType openid-connect), /api the resource server.
+    routes: { '/protected': [], '/api': ['ssl-verify-off'] },
+    pending: 'openidc.conf',
+  },
+  'openstack-keystone/apache_oidc.conf': {
+    kind: 'apache',
+    routes: {
+      '/v3/redirect_uri': [],
+      '/v3/auth/OS-FEDERATION/websso/openid': [],
+      '/v3/auth/OS-FEDERATION/identity_providers/%IDP_ID%/protocols/openid/websso': [],
+      '/v3/auth/OS-FEDERATION/identity_providers/%IDP_ID%/protocols/openid/auth': [],
+      '/v3/OS-FEDERATION/identity_providers/%IDP_ID%/protocols/openid/auth': [
+        'introspection-cache-delays-revocation',
+        'ssl-verify-off',
+        'apache-remote-user-claim',
+        'apache-plaintext-client-secret',
+      ],
+    },
+    pending: 'apache_oidc.conf',
+  },
+};
+
+/** Every fixture file under test/fixtures/real/, as `<project>/<file>`. */
+function realFiles(): string[] {
+  const out: string[] = [];
+  for (const project of readdirSync(REAL)) {
+    // Okta's published collections are another suite's, with expectations of their own.
+    if (project === 'okta' || !statSync(join(REAL, project)).isDirectory()) continue;
+    for (const file of readdirSync(join(REAL, project))) {
+      if (file === 'SOURCES.md' || file === 'LICENSE') continue;
+      out.push(`${project}/${file}`);
+    }
+  }
+  return out.sort();
+}
+
+const text = (file: string) => readFileSync(join(REAL, file), 'utf8');
+const baseName = (file: string) => file.split('/').pop()!;
+
+/** Imports like `oidc-flow import`; returns the result or the coded refusal (anything else fails the test). */
+function tryImport(file: string): ImportResult | { code: ErrorCode; message: string } {
+  try {
+    return importAny(text(file), { fileName: baseName(file) });
+  } catch (error) {
+    assert.ok(
+      isOidcError(error),
+      `${file}: the importer threw something other than a coded OidcError: ${String(error)}`,
+    );
+    return { code: error.code, message: error.message };
+  }
+}
+
+function onlyFlowSteps(file: FlowFile): StepDef[] {
+  const flows = Object.values(file.flows ?? {});
+  assert.equal(flows.length, 1);
+  return flows[0]!.steps;
+}
+
+/** A CLI run's output, asserted free of stack traces: bad input gets a message, never a trace. */
+async function cli(args: string[]): Promise<{ code: number; out: string }> {
+  const c = captureIo({ env: {} });
+  const code = await runCli(args, c.io);
+  const out = c.out() + c.err();
+  assert.doesNotMatch(out, /^\s+at .+\(.+:\d+:\d+\)$/m, `stack trace in the output of ${args.join(' ')}`);
+  return { code, out };
+}
+
+describe('real public exports and gateway configs (test/fixtures/real)', function () {
+  this.timeout(60_000);
+  let tmp: string;
+  let http: ReturnType<typeof createHttpClient>;
+  before(() => {
+    tmp = mkdtempSync(join(tmpdir(), 'oidc-real-'));
+    // The readers of files make no request; the client is what the CLI would hand them.
+    http = createHttpClient({ env: {} });
+  });
+  after(async () => {
+    await http?.close();
+    rmSync(tmp, { recursive: true, force: true });
+  });
+
+  it('has an expectation for every file, at least 15 files from 10 projects, and nothing listed that is missing', () => {
+    const files = realFiles();
+    assert.deepEqual(files, Object.keys(EXPECTED).sort());
+    assert.ok(files.length >= 15, `${files.length} files`);
+    assert.ok(new Set(files.map((f) => f.split('/')[0])).size >= 10);
+  });
+
+  it('names the repository, path, 40-hex commit and licence of every file in its SOURCES.md', () => {
+    for (const file of realFiles()) {
+      const [project, name] = file.split('/') as [string, string];
+      const sources = readFileSync(join(REAL, project, 'SOURCES.md'), 'utf8');
+      const row = sources.split('\n').find((line) => line.startsWith(`| \`${name}\` |`));
+      assert.ok(row, `${project}/SOURCES.md has no row for ${name}`);
+      assert.match(row, /\| [\w.-]+\/[\w.-]+ \| `[^`]+` \| [0-9a-f]{40} \|/, row);
+      assert.match(sources, /^Licence: (MIT|Apache-2\.0|CC0-1\.0) \(https:\/\/github\.com\//m, `${project}/SOURCES.md`);
+    }
+  });
+
+  it('lists every pending expectation of the table in EXPECTED.md', () => {
+    const expected = readFileSync(join(REAL, 'EXPECTED.md'), 'utf8');
+    for (const [file, expectation] of Object.entries(EXPECTED)) {
+      if (expectation.pending) assert.ok(expected.includes(expectation.pending), `${file}: ${expectation.pending}`);
+    }
+  });
+
+  for (const [file, expectation] of Object.entries(EXPECTED)) {
+    if (expectation.kind !== 'import') continue;
+    it(`imports ${file}: ${'refused' in expectation ? expectation.refused : expectation.steps}`, async () => {
+      const result = tryImport(file);
+      const out = join(tmp, `${baseName(file)}.oidc-flow.yaml`);
+      const run = await cli(['import', join(REAL, file), '-o', out, '--force']);
+      if ('refused' in expectation) {
+        assert.ok('code' in result, `${file} was imported`);
+        assert.equal(result.code, expectation.refused);
+        assert.match(result.message, expectation.mentions);
+        // A setup problem: exit 2 with the same message.
+        assert.equal(run.code, 2, run.out);
+        assert.match(run.out, expectation.mentions);
+        return;
+      }
+      assert.ok(!('code' in result), `${file}: ${'message' in result ? result.message : ''}`);
+      assert.equal(run.code, 0, run.out);
+      assert.match(
+        result.yaml,
+        new RegExp(`^# Imported by "oidc-flow import" from .+ \\(${expectation.format} export`),
+      );
+      // Validate: the written file passes the schema and cross-checks with no error, and loads to the same data.
+      const check = checkFlowFile(readFileSync(out, 'utf8'), { fileName: out });
+      assert.deepEqual(
+        check.issues.filter((issue) => issue.severity === 'error'),
+        [],
+      );
+      assertLoads(result);
+      assert.deepEqual(Object.keys(result.file.idps ?? {}), expectation.idps);
+      const steps = onlyFlowSteps(result.file);
+      assert.equal(steps.map((step) => step.type).join(','), expectation.steps);
+      assert.deepEqual(
+        steps.flatMap((step) => (step.type === 'token' ? [`${step.idp}:${step.grant}`] : [])),
+        expectation.tokens,
+      );
+      assert.deepEqual(
+        result.secrets.map((secret) => secret.name),
+        expectation.secrets,
+      );
+      assert.equal(result.notCarried.length, expectation.notCarried);
+      for (const value of expectation.yamlIncludes ?? []) assert.ok(result.yaml.includes(value), `${file}: ${value}`);
+      for (const value of expectation.secretValues ?? []) {
+        assert.ok(!result.yaml.includes(value), `${file}: a secret value reached the flow file`);
+        assert.ok(!run.out.includes(value), `${file}: a secret value reached the terminal`);
+      }
+    });
+  }
+
+  for (const [file, expectation] of Object.entries(EXPECTED)) {
+    if (expectation.kind === 'import') continue;
+    it(`reads ${file} as ${expectation.kind === 'deck' ? 'a decK' : 'an Apache'} source: ${'refused' in expectation ? expectation.refused : `${Object.keys(expectation.routes).length} route(s)`}`, async () => {
+      const path = join(REAL, file);
+      const source = expectation.kind === 'deck' ? { kind: 'deck' as const, path } : { kind: 'apache' as const, path };
+      const flag = expectation.kind === 'deck' ? '--deck' : '--apache-conf';
+      const run = await cli(['routes', flag, path]);
+      let model;
+      try {
+        model = await loadGatewayModel(source, { http, readFile: (p) => readFile(p, 'utf8') });
+      } catch (error) {
+        assert.ok(
+          isOidcError(error),
+          `${file}: the reader threw something other than a coded OidcError: ${String(error)}`,
+        );
+        assert.ok('refused' in expectation, `${file}: ${error.message}`);
+        assert.equal(error.code, expectation.refused);
+        assert.match(error.message, expectation.mentions);
+        assert.equal(run.code, 2, run.out);
+        assert.match(run.out, expectation.mentions);
+        return;
+      }
+      assert.ok(!('refused' in expectation), `${file} was read`);
+      assert.equal(run.code, 0, run.out);
+      const lint = Object.fromEntries(
+        model.routes.map((route) => [route.name, lintGatewayRoute(route, model).map((finding) => finding.rule)]),
+      );
+      assert.deepEqual(lint, expectation.routes);
+      for (const name of Object.keys(expectation.routes))
+        assert.ok(run.out.includes(name), `routes output lacks ${name}`);
+    });
+  }
+
+  describe('against the sandbox', () => {
+    let sandbox: Sandbox;
+    let sandboxHttp: ReturnType<typeof createHttpClient>;
+    before(async () => {
+      sandbox = await startSandbox({ createHttpClient: ({ ca }) => createHttpClient({ ca, env: {} }) });
+      sandboxHttp = createHttpClient({ ca: sandbox.idp.caPem, env: {} });
+    });
+    after(async () => {
+      await sandboxHttp?.close();
+      await sandbox?.close();
+    });
+
+    /**
+     * The imported flow with one token step, its IdP pointed at the sandbox:
+     * the published token URL (http://127.0.0.1:4010/oidc/token, the
+     * smoke test's own server) and client become the sandbox's; the grant,
+     * scopes and client authentication stay as imported, and the secret
+     * comes through the ${env:} reference the importer wrote.
+     */
+    async function runImportedTokenStep(file: string, stepId: string, scopes?: string[]) {
+      const result = importAny(text(file), { fileName: baseName(file) });
+      const copy = JSON.parse(JSON.stringify(result.file)) as FlowFile;
+      const step = onlyFlowSteps(copy).find((s) => s.id === stepId);
+      assert.ok(step?.type === 'token', `${file} has no token step ${stepId}`);
+      if (scopes) step.scopes = scopes;
+      const idp = copy.idps![step.idp]!;
+      const { metadata } = await discover(sandboxHttp, sandbox.idp.issuer);
+      idp.endpoints = { ...idp.endpoints, token: metadata.token_endpoint };
+      idp.clientId = sandbox.env.SANDBOX_CLIENT_ID!;
+      copy.flows = { sandbox: { steps: [step] } };
+      const secret = /^\$\{env:(\w+)\}$/.exec(String(idp.clientSecret))?.[1];
+      assert.ok(secret, `the imported client secret is not an \${env:} reference: ${String(idp.clientSecret)}`);
+      const runner = new FlowRunner(copy, {
+        http: sandboxHttp,
+        secrets: { env: { [secret]: sandbox.env.SANDBOX_CLIENT_SECRET } },
+      });
+      return (await runner.run({ flow: 'sandbox' })).steps[0]!;
+    }
+
+    it("insomnia/insomnia4.yaml's request, its environment's base_url pointed at the sandbox, is answered there", async () => {
+      const result = importAny(text('insomnia/insomnia4.yaml'), { fileName: 'insomnia4.yaml' });
+      const copy = JSON.parse(JSON.stringify(result.file)) as FlowFile;
+      // The value the environment composed from scheme, host and base_path, now the sandbox's echo upstream.
+      copy.environments!['insomnia-environment']!.base_url = sandbox.upstream.url;
+      const runner = new FlowRunner(copy, { http: sandboxHttp, secrets: { env: {} } });
+      const run = await runner.run({ flow: Object.keys(copy.flows!)[0]!, env: 'insomnia-environment' });
+      assert.equal(run.status, 'passed', JSON.stringify(run.steps.map((s) => s.error)));
+      const exchange = run.steps[0]!.exchanges.at(-1)!;
+      assert.equal(exchange.request.url, `${sandbox.upstream.url}/sleep`);
+      assert.equal(exchange.response?.status, 200);
+    });
+
+    it('insomnia/oauth.yaml client credentials as published: the IdP refuses scope openid and the step names it', async () => {
+      const run = await runImportedTokenStep('insomnia/oauth.yaml', 'token-idp-127-3');
+      assert.equal(run.status, 'error');
+      assert.equal(run.error?.code, 'oauth.invalid_scope');
+      assert.match(run.error!.message, /v1\/token answered HTTP 400 invalid_scope/);
+      assert.match(run.error!.hint ?? '', /client credentials grant .* rejects openid/);
+    });
+
+    it('insomnia/oauth.yaml client credentials with a custom scope, as the hint says: the token step gets a token', async () => {
+      const run = await runImportedTokenStep('insomnia/oauth.yaml', 'token-idp-127-3', ['orders:read']);
+      assert.equal(run.status, 'passed', JSON.stringify(run.error));
+      const exchange = run.exchanges.at(-1)!;
+      assert.equal(exchange.response?.status, 200);
+      // client_secret_basic as imported: the secret travels in the header, never in the body.
+      assert.match(
+        exchange.request.headers.find(([name]) => name.toLowerCase() === 'authorization')?.[1] ?? '',
+        /^Basic /,
+      );
+    });
+  });
+});
