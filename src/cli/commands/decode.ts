@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { explainClaims, classifyToken, decodeJwt } from '../../core/jwt';
+import { isOidcError } from '../../core/errors';
 import type { CliIo } from '../io';
 import { EXIT, styler, UsageError } from '../io';
 import { readTokenArgument } from '../token-input';
@@ -30,7 +31,15 @@ export async function decodeCommand(args: string[], io: CliIo): Promise<number> 
       'This token is not a JWT (it has no header.payload.signature form): it is an opaque reference token. Only the IdP can tell what it means: run "oidc-flow introspect".',
     );
   }
-  const decoded = decodeJwt(token);
+  let decoded: ReturnType<typeof decodeJwt>;
+  try {
+    decoded = decodeJwt(token);
+  } catch (error) {
+    // The token is this command's argument: one that is not a JWT is wrong input (exit 2), like an opaque one.
+    if (isOidcError(error) && error.code.startsWith('jwt.malformed'))
+      throw new UsageError(`${error.message}${error.hint ? ` ${error.hint}` : ''} [${error.code}]`);
+    throw error;
+  }
   const claims = explainClaims(decoded.payload, { timeZone: values['time-zone'] });
   if (values.json) {
     io.stdout.write(
@@ -42,6 +51,10 @@ export async function decodeCommand(args: string[], io: CliIo): Promise<number> 
   io.stdout.write(`${s.yellow('UNVERIFIED')}: decoded without checking the signature.\n\n`);
   if (decoded.unsecured)
     io.stdout.write(`${s.red('alg: none')}: this token carries no signature; no verifier should accept it.\n\n`);
+  if (decoded.header.crit !== undefined)
+    io.stdout.write(
+      `${s.red('crit')}: the header marks ${JSON.stringify(decoded.header.crit)} as critical; a verifier that does not understand ${Array.isArray(decoded.header.crit) && decoded.header.crit.length === 1 ? 'it' : 'them'} must reject the token (RFC 7515 4.1.11).\n\n`,
+    );
   io.stdout.write(`${s.bold('Header')}\n${JSON.stringify(decoded.header, null, 2)}\n\n${s.bold('Claims')}\n`);
   const width = Math.min(14, Math.max(...claims.map((c) => c.name.length), 0));
   for (const claim of claims) {

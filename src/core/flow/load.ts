@@ -8,10 +8,12 @@ import { findLiteralSecrets } from './literal-secrets';
 import { checkAgainstSchema } from './schema';
 import type { DataPath, SourceLocator, SourceRange } from './source-map';
 import { createSourceLocator } from './source-map';
-import { expansionOverflow, FLOW_FILE_LIMITS, parseUntrustedYaml } from '../yaml-input';
+import { expansionOverflow, FLOW_FILE_LIMITS, nestedDeeperThan, parseUntrustedYaml } from '../untrusted-input';
 
 /** Flow files are written by hand or by an import: far below this. */
 export const MAX_FLOW_FILE_CHARS = FLOW_FILE_LIMITS.maxChars;
+/** A flow file is a handful of levels deep; the checks after parsing walk it recursively. */
+const MAX_FLOW_FILE_DEPTH = 100;
 
 export interface LoadOptions {
   /** Shown in `where` ("flows.yaml:7:3"). */
@@ -59,6 +61,7 @@ function parseYaml(text: string): Parsed {
     // The alias cap stops "billion laughs" documents from expanding without bound.
     return { data: doc.toJS({ maxAliasCount: 100 }), doc, lineCounter, syntax };
   } catch (error) {
+    if (error instanceof RangeError) throw error; // too deep: checkFlowFile says so
     return {
       doc,
       lineCounter,
@@ -126,11 +129,28 @@ function positionOf(lineCounter: LineCounter, offset: number): SourceRange {
 export function checkFlowFile(text: string, options: LoadOptions): FlowFileCheck {
   const format = options.format ?? (/\.json$/i.test(options.fileName) ? 'json' : 'yaml');
   if (text.length > MAX_FLOW_FILE_CHARS)
-    return tooLarge(options.fileName, `${(text.length / 1_000_000).toFixed(1)} million characters long`);
-  const parsed = format === 'json' ? parseJson(text) : parseYaml(text);
+    return tooLarge(
+      options.fileName,
+      `is ${(text.length / 1_000_000).toFixed(1)} million characters long; a flow file may hold at most ${MAX_FLOW_FILE_CHARS / 1_000_000} million`,
+      'Split it into several flow files.',
+    );
+  let parsed: Parsed;
+  try {
+    parsed = format === 'json' ? parseJson(text) : parseYaml(text);
+  } catch (error) {
+    // The YAML composer recurses per nesting level: 200,000 '[' overflow the stack.
+    if (error instanceof RangeError) return tooDeep(options.fileName);
+    throw error;
+  }
   // Aliases can make a small file expand to far more than it says: checked before anything walks it.
+  if (parsed.data !== undefined && nestedDeeperThan(parsed.data, MAX_FLOW_FILE_DEPTH)) return tooDeep(options.fileName);
   const overflow = parsed.data === undefined ? undefined : expansionOverflow(parsed.data, FLOW_FILE_LIMITS);
-  if (overflow) return tooLarge(options.fileName, `${overflow} once its YAML aliases (*name) are expanded`);
+  if (overflow)
+    return tooLarge(
+      options.fileName,
+      `holds ${overflow} once its YAML aliases (*name) are expanded; a flow file may hold at most ${MAX_FLOW_FILE_CHARS / 1_000_000} million characters and ${FLOW_FILE_LIMITS.maxNodes.toLocaleString('en')} values`,
+      'Write repeated values out instead of aliasing large ones, or split the file.',
+    );
   const locator = createSourceLocator(parsed.doc, parsed.lineCounter);
   const issues: FlowFileIssue[] = [];
   const where = (range: SourceRange | undefined) =>
@@ -174,15 +194,16 @@ export function checkFlowFile(text: string, options: LoadOptions): FlowFileCheck
   return { file: ok ? (parsed.data as FlowFile) : undefined, issues: sorted, locate: locator.locate };
 }
 
-function tooLarge(fileName: string, size: string): FlowFileCheck {
+/** The one issue of a file too big or too deep to read further. */
+function tooLarge(fileName: string, problem: string, hint: string): FlowFileCheck {
   const start = { line: 1, col: 1, offset: 0 };
   return {
     issues: [
       {
         code: 'flowfile.too_large',
         severity: 'error',
-        message: `${fileName} is ${size}; a flow file may hold at most ${MAX_FLOW_FILE_CHARS / 1_000_000} million characters and ${FLOW_FILE_LIMITS.maxNodes.toLocaleString('en')} values, so it was not read further.`,
-        hint: 'Split it into several flow files, or write repeated values out instead of aliasing large ones.',
+        message: `${fileName} ${problem}, so it was not read further.`,
+        hint,
         path: [],
         range: { start, end: start },
         where: `${fileName}:1:1`,
@@ -190,6 +211,14 @@ function tooLarge(fileName: string, size: string): FlowFileCheck {
     ],
     locate: () => undefined,
   };
+}
+
+function tooDeep(fileName: string): FlowFileCheck {
+  return tooLarge(
+    fileName,
+    `nests lists or mappings more than ${MAX_FLOW_FILE_DEPTH} levels deep`,
+    'A flow file is a few levels deep; this is not one.',
+  );
 }
 
 function sortIssues(issues: FlowFileIssue[]): FlowFileIssue[] {

@@ -11,6 +11,7 @@ import { formatDuration, formatUtc } from './time-format';
 export type JwtCheckId =
   | 'format'
   | 'alg'
+  | 'crit'
   | 'signature'
   | 'iss'
   | 'aud'

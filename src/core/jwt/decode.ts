@@ -6,6 +6,10 @@
  */
 import { base64url } from 'jose';
 import { OidcError } from '../errors';
+import { nestedDeeperThan } from '../untrusted-input';
+
+/** Deeper than any real header or claims set; deeper would overflow the stack when printed. */
+const MAX_JSON_DEPTH = 64;
 
 export type JwtPartName = 'header' | 'payload' | 'signature';
 
@@ -243,6 +247,12 @@ function decodeJsonPart(segment: string, part: JwtPartName): Record<string, unkn
       },
     );
   }
+  if (nestedDeeperThan(value, MAX_JSON_DEPTH))
+    throw new OidcError(
+      'jwt.malformed.json',
+      `The ${partLabel(part)} nests lists or objects deeper than ${MAX_JSON_DEPTH} levels; no JWT does.`,
+      { where: `token ${part}`, hint: 'This is not a token an IdP issued; check where it came from.' },
+    );
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     const seen = value === null ? 'null' : Array.isArray(value) ? 'an array' : `a ${typeof value}`;
     throw new OidcError(

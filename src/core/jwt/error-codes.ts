@@ -14,6 +14,7 @@ export type JwtErrorCode =
   | 'jwt.auth_time_too_old'
   | 'jwt.azp_mismatch'
   | 'jwt.client_id_mismatch'
+  | 'jwt.crit_unsupported'
   | 'jwt.empty'
   | 'jwt.encrypted'
   | 'jwt.expired'

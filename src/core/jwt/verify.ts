@@ -95,7 +95,10 @@ export async function verifyJwt(token: string, options: VerifyJwtOptions): Promi
   ];
   const algCheck = checkAlgorithm(decoded, allowed, options.allowedAlgorithms === undefined);
   checks.push(algCheck);
-  checks.push(algCheck.ok ? await checkSignature(decoded, options.keys, allowed) : signatureNotChecked(algCheck));
+  const critCheck = checkCrit(header);
+  if (critCheck) checks.push(critCheck);
+  const refused = !algCheck.ok ? algCheck : critCheck;
+  checks.push(refused ? signatureNotChecked(refused) : await checkSignature(decoded, options.keys, allowed));
 
   if (profile === 'rfc9068') checks.push(checkAccessTokenTyp(header));
   if (profile === 'id_token') checks.push(checkIdTokenTyp(header));
@@ -160,12 +163,31 @@ function checkAlgorithm(decoded: DecodedJwt, allowed: readonly string[], isDefau
   );
 }
 
-function signatureNotChecked(algCheck: JwtCheck): JwtCheck {
+function signatureNotChecked(refused: JwtCheck): JwtCheck {
   return fail(
     'signature',
     'jwt.signature_not_checked',
-    'The signature was not checked because the algorithm was refused.',
-    algCheck.hint,
+    `The signature was not checked because the ${refused.id === 'crit' ? 'critical header' : 'algorithm'} was refused.`,
+    refused.hint,
+  );
+}
+
+/**
+ * RFC 7515 4.1.11: a verifier must reject a token whose `crit` header names
+ * an extension it does not understand; this one understands none. (jose
+ * reports it as "not supported", which read as a wrong key before.)
+ */
+function checkCrit(header: Record<string, unknown>): JwtCheck | undefined {
+  const crit = header.crit;
+  if (crit === undefined) return undefined;
+  const names = Array.isArray(crit) && crit.every((n) => typeof n === 'string') ? (crit as string[]) : undefined;
+  return fail(
+    'crit',
+    'jwt.crit_unsupported',
+    names
+      ? `The header marks ${names.map((n) => `"${n}"`).join(', ')} as critical (crit): a verifier must understand ${names.length === 1 ? 'that extension' : 'those extensions'} or reject the token, and this one does not.`
+      : `The header's crit is ${JSON.stringify(crit).slice(0, 60)}, not a list of header names, so the token is malformed.`,
+    'RFC 7515 4.1.11: the API that accepts this token must know these header parameters; ask the issuer why it marks them critical, or issue tokens without crit.',
   );
 }
 

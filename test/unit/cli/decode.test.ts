@@ -38,11 +38,29 @@ describe('oidc-flow decode', () => {
     assert.match(c.err(), /opaque reference token.*introspect/);
   });
 
-  it('reports a malformed JWT with its error code and no stack trace (exit 1)', async () => {
+  it('reports a malformed JWT with its error code and no stack trace (exit 2: the argument is wrong, as for an opaque one)', async () => {
     const c = captureIo();
-    assert.equal(await runCli(['decode', 'eyJhbGciOiJSUzI1NiJ9.!!!.def'], c.io), 1);
+    assert.equal(await runCli(['decode', 'eyJhbGciOiJSUzI1NiJ9.!!!.def'], c.io), 2);
     assert.match(c.err(), /\[jwt\.malformed\.base64\]/);
     assert.doesNotMatch(c.err(), /at .*\.ts:\d+/);
+  });
+
+  it('a header nested 200,000 levels deep is a clear error (exit 2), not a stack overflow', async () => {
+    const header = Buffer.from(`{"alg":"none","x":${'['.repeat(200_000)}${']'.repeat(200_000)}}`).toString('base64url');
+    const c = captureIo({ stdin: `${header}.${b64({ sub: 'x' })}.` });
+    assert.equal(await runCli(['decode', '-'], c.io), 2);
+    assert.match(c.err(), /nests lists or objects deeper than 64 levels; no JWT does\..*\[jwt\.malformed\.json\]/);
+    assert.doesNotMatch(c.err(), /likely a bug|call stack/);
+  });
+
+  it('names a crit header and what a verifier must do with it', async () => {
+    const c = captureIo();
+    const token = `${b64({ alg: 'RS256', crit: ['exp2'], exp2: 1 })}.${b64({ sub: 'x' })}.c2ln`;
+    assert.equal(await runCli(['decode', token], c.io), 0);
+    assert.match(
+      c.out(),
+      /crit: the header marks \["exp2"\] as critical; a verifier that does not understand it must reject the token/,
+    );
   });
 
   it('says what is missing when no token is given', async () => {

@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { checkFlowFile, MAX_FLOW_FILE_CHARS } from '../../../src/core/flow/load';
 import { stripTemplateLike } from '../../../src/core/flow/literal-secrets';
 import { jwtInText } from '../../../src/core/jwt/token-shape';
-import { expansionOverflow } from '../../../src/core/yaml-input';
+import { expansionOverflow } from '../../../src/core/untrusted-input';
 
 const codes = (text: string, fileName = 'f.yaml') => checkFlowFile(text, { fileName }).issues.map((i) => i.code);
 
@@ -40,6 +40,20 @@ describe('flow file limits', () => {
     );
     assert.match(expansionOverflow(Array(200).fill(1), { maxChars: 1e6, maxNodes: 100 }) ?? '', /more than 100 values/);
   });
+
+  for (const [name, text] of [
+    ['deep.json', `{"version": 1, "x": ${'['.repeat(200_000)}${']'.repeat(200_000)}}`],
+    ['deep.yaml', `version: 1\nx: ${'['.repeat(5000)}${']'.repeat(5000)}\n`],
+    ['deeper.yaml', `version: 1\nx: ${'['.repeat(200_000)}${']'.repeat(200_000)}\n`],
+  ] as const)
+    it(`a file nested thousands of levels deep is one clear issue, not a stack overflow (${name})`, () => {
+      const issues = checkFlowFile(text, { fileName: name }).issues;
+      assert.deepEqual(
+        issues.map((i) => i.code),
+        ['flowfile.too_large'],
+      );
+      assert.match(issues[0]!.message, /nests lists or mappings more than 100 levels deep/);
+    });
 
   it('still finds duplicate keys, in YAML and in JSON, with their line', () => {
     const yaml = checkFlowFile('version: 1\nroutes:\n  a: { baseUrl: "http://x" }\n  a: { baseUrl: "http://y" }\n', {

@@ -147,6 +147,22 @@ describe('verifyJwt', () => {
     assert.equal(check(result, 'iss').ok, true, 'claim checks still run');
   });
 
+  it('names a crit header as such and does not check the signature (jwt.crit_unsupported), even when the key fits', async () => {
+    // jose will not sign with an extension it does not know, so the token is signed by hand.
+    const input = `${Buffer.from(JSON.stringify({ alg: 'RS256', kid: 'rsa-1', crit: ['exp2'], exp2: 1 })).toString('base64url')}.${Buffer.from(JSON.stringify(accessClaims())).toString('base64url')}`;
+    const signature = await crypto.subtle.sign('RSASSA-PKCS1-v1_5', rsa.privateKey, Buffer.from(input));
+    const token = `${input}.${Buffer.from(signature).toString('base64url')}`;
+    const result = await verifyJwt(token, opts());
+    assert.equal(result.valid, false);
+    assert.equal(check(result, 'crit').code, 'jwt.crit_unsupported');
+    assert.match(check(result, 'crit').message, /marks "exp2" as critical \(crit\)/);
+    assert.match(check(result, 'crit').hint ?? '', /RFC 7515 4\.1\.11/);
+    assert.equal(check(result, 'signature').code, 'jwt.signature_not_checked');
+    assert.match(check(result, 'signature').message, /critical header was refused/);
+    const malformed = await verifyJwt(rawToken({ alg: 'RS256', crit: 'exp2' }, accessClaims(), 'c2ln'), opts());
+    assert.match(check(malformed, 'crit').message, /not a list of header names/);
+  });
+
   it('refuses HS256 by default and accepts it when allowed with the secret (jwt.alg_not_allowed)', async () => {
     const secret = (await generateSecret('HS256', { extractable: true })) as CryptoKey;
     const token = await new SignJWT(accessClaims()).setProtectedHeader({ alg: 'HS256' }).sign(secret);

@@ -1,5 +1,5 @@
 /**
- * Parsing YAML (and JSON, which is YAML 1.2) that nobody vouched for: in
+ * Reading input nobody vouched for. YAML (and JSON, which is YAML 1.2): in
  * linear time and bounded size. The yaml library's own duplicate-key check
  * compares every key with every earlier one (20,000 keys took 12 s), and its
  * alias cap counts aliases, not what they expand to (a 1 MB string aliased
@@ -22,10 +22,13 @@ export const FLOW_FILE_LIMITS: ExpansionLimits = { maxChars: 4_000_000, maxNodes
 /**
  * parseDocument with the duplicate-key check done in one pass (a Set per
  * mapping); a duplicate is a DUPLICATE_KEY error on the document, as yaml's
- * own `uniqueKeys` reports it.
+ * own `uniqueKeys` reports it. Throws RangeError for input nested too deeply to compose.
  */
 export function parseUntrustedYaml(text: string, lineCounter: LineCounter): Document.Parsed {
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: false });
+  // The composer recurses per nesting level and turns its own stack overflow into a syntax error.
+  const overflow = doc.errors.find((e) => /call stack/i.test(e.message));
+  if (overflow) throw new RangeError(overflow.message);
   visit(doc, {
     Map(_key, map) {
       if (!isMap(map)) return;
@@ -67,4 +70,20 @@ export function expansionOverflow(value: unknown, limits: ExpansionLimits): stri
     if (chars > limits.maxChars) return `more than ${(limits.maxChars / 1_000_000).toFixed(0)} million characters`;
   }
   return undefined;
+}
+
+/**
+ * True when `value` nests lists or objects deeper than `max`: printing or
+ * walking it recursively would overflow the stack (a JWT header of 200,000
+ * nested lists did). Iterative, and stops at the first path that is too deep.
+ */
+export function nestedDeeperThan(value: unknown, max: number): boolean {
+  const stack: Array<[unknown, number]> = [[value, 0]];
+  while (stack.length > 0) {
+    const [item, depth] = stack.pop()!;
+    if (item === null || typeof item !== 'object') continue;
+    if (depth >= max) return true;
+    for (const child of Array.isArray(item) ? item : Object.values(item)) stack.push([child, depth + 1]);
+  }
+  return false;
 }
