@@ -91,6 +91,8 @@ export function readPostmanAuth(value: unknown): SourceAuth | 'inherit' {
   switch (type) {
     case 'bearer':
       return { type: 'bearer', token: settings.get('token') ?? '' };
+    case 'basic':
+      return { type: 'basic', username: settings.get('username') ?? '', password: settings.get('password') ?? '' };
     case 'apikey': {
       const where = settings.get('in');
       return {

@@ -79,6 +79,8 @@ export interface OAuth2Settings {
 export type SourceAuth =
   | { type: 'none' }
   | { type: 'bearer'; token: string; prefix?: string }
+  /** HTTP Basic: on a request to an IdP it is the client's id and secret. */
+  | { type: 'basic'; username: string; password: string }
   | { type: 'oauth2'; settings: OAuth2Settings }
   | { type: 'apikey'; key: string; value: string; addTo: 'header' | 'query' | 'cookie' }
   | { type: 'unsupported'; kind: string };

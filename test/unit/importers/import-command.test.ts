@@ -39,9 +39,9 @@ describe('oidc-flow import', () => {
     );
     assert.match(
       c.out(),
-      /Set these environment variables before running.*\n {2}OKTA_CLIENT_SECRET {2}idps\.okta\.clientSecret/,
+      /Set these environment variables before running.*\n {2}OKTA_CLIENT_SECRET {2}request "Get first order" > auth\.clientSecret/,
     );
-    assert.match(c.out(), /Not carried over \(4\):\n {2}- request "List orders" > headers\.X-Request-Id/);
+    assert.match(c.out(), /Not carried over \(5\):\n {2}- request "List orders" > headers\.X-Request-Id/);
     assert.ok(!c.out().includes('s3cr3t-Client-Value-0001'));
     assert.ok(!yaml.includes('s3cr3t-Client-Value-0001'));
     assert.equal(c.err(), '');
