@@ -67,6 +67,10 @@ const GRANT_PARAMS: Record<string, GrantType> = {
   ...GRANTS,
   'urn:ietf:params:oauth:grant-type:device_code': 'device_code',
 };
+/** Grants a run can make without a person, best first; the others come after. */
+const PREFERRED_GRANTS: GrantType[] = ['client_credentials', 'password', 'refresh_token'];
+/** Variable names that hold an access token pasted by hand. */
+const TOKEN_VARIABLE = /^(?:access_?token|bearer_?token|token)$/i;
 const TOKEN_HINTS = new Set<string>(['access_token', 'refresh_token', 'id_token']);
 /** Form fields a hand-made IdP request posts that the IdP's settings or the step's own fields carry. */
 const CLIENT_FIELDS = new Set(['client_id', 'client_secret', 'client_assertion', 'client_assertion_type']);
@@ -232,6 +236,7 @@ class Builder {
     );
     const endpointKinds = new Map(source.requests.map((r) => [r.ref, oauthEndpointOf(r, tokenUrls)] as const));
     for (const [ref, kind] of endpointKinds) if (kind === 'token') this.tokenCandidates.add(stepIdByRef.get(ref)!);
+    this.chainUnsetTokenVariables(prepared, endpointKinds, stepIdByRef);
 
     const drafts: Draft[] = [];
     for (const req of source.requests) {
@@ -296,6 +301,15 @@ class Builder {
 
     if (isMeaningfulScript(req.preRequestScript))
       this.notCarried.push(scriptNotCarried(`${label} > pre-request script`, req.preRequestScript));
+    const isAuthorization =
+      method === 'GET' &&
+      /\/(?:authorize|auth)$/i.test(url.split(/[?#]/)[0]!) &&
+      (query.response_type !== undefined || /[?&]response_type=/.test(url));
+    if (isAuthorization)
+      this.report(
+        label,
+        'an authorization request is answered by a person signing in, in a browser; it is kept as a plain request, and a token step with grant authorization_code is what makes the flow sign in and get the code.',
+      );
     const deps = this.converter.deps;
 
     const split = token ? splitBase(url) : undefined;
@@ -615,6 +629,47 @@ class Builder {
     };
     this.routes.set(base, entry);
     return entry;
+  }
+
+  /**
+   * Collections such as Okta's send `{{accessToken}}` that no request and no
+   * environment sets (the user pastes a token by hand). When the export makes
+   * tokens itself, those requests read the token of one of its token
+   * requests instead, so the imported calls carry a token the runner knows
+   * (and the diagnosis can follow). Non-interactive grants are preferred.
+   */
+  private chainUnsetTokenVariables(
+    prepared: ReturnType<typeof prepareEnvironments>,
+    kinds: Map<string, OAuthEndpointKind | undefined>,
+    stepIdByRef: Map<string, string>,
+  ): void {
+    const grantOf = (req: SourceRequest) =>
+      GRANT_PARAMS[formValue(postedForm(req.body) ?? [], 'grant_type')?.trim() ?? ''];
+    const tokenRequests = this.source.requests.filter((r) => kinds.get(r.ref) === 'token' && grantOf(r));
+    if (tokenRequests.length === 0) return;
+    const rank = (req: SourceRequest) => PREFERRED_GRANTS.indexOf(grantOf(req)!) >>> 0;
+    const chosen = tokenRequests.reduce((best, r) => (rank(r) < rank(best) ? r : best));
+    const id = stepIdByRef.get(chosen.ref)!;
+    const mentioned = new Set<string>();
+    const pattern = /\{\{\s*(?:_\.)?([A-Za-z_]+)\s*\}\}/g;
+    for (const req of this.source.requests) {
+      if (req.ref === chosen.ref) continue;
+      for (const m of JSON.stringify([req.url, req.headers, req.params, req.body, req.auth]).matchAll(pattern))
+        if (TOKEN_VARIABLE.test(m[1]!)) mentioned.add(m[1]!);
+    }
+    for (const name of mentioned) {
+      const set = prepared.environments.some((env) => {
+        const value = env.values[envKey(name)] ?? env.values[name];
+        return value !== undefined && value !== '';
+      });
+      if (set || prepared.dynamic.has(name)) continue;
+      prepared.dynamic.set(name, { kind: 'template', text: `{{steps.${id}.token.access_token}}`, ref: chosen.ref });
+      this.chained.add(name);
+      this.report(
+        `{{${name}}}`,
+        `no request or environment of the export sets it; the requests that send it now send the token of step ${id} (${chosen.name}). Point their token at another token step if they need another.`,
+      );
+    }
   }
 
   // ---- requests made to the IdP by hand ----------------------------------------
