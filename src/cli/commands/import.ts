@@ -7,7 +7,7 @@ import type { ImportResult } from '../../core/importers';
 import type { CliIo } from '../io';
 import { EXIT, styler, UsageError } from '../io';
 
-export const importHelp = `Usage: oidc-flow import <file> [-o <out.yaml> | -o -] [--force]
+export const importHelp = `Usage: oidc-flow import <file> [--environment <env.json>]... [-o <out.yaml> | -o -] [--force]
 
 Turns an Insomnia or Postman export into a flow file: requests become steps,
 OAuth 2.0 settings become IdPs and token steps, response chaining becomes
@@ -18,6 +18,10 @@ Scripts and template tags a flow cannot run are listed as not carried over.
 Reads: ${SUPPORTED_FORMATS}.
 
 Options:
+  -e, --environment FILE
+                     a Postman environment export to import with a Postman
+                     collection (repeat it for several); its values are laid
+                     over the collection's variables, as Postman does
   -o, --output FILE  where to write the flow file (default: next to the export,
                      as <name>.flow.yaml); "-" writes it to standard output
   --force            overwrite FILE if it exists (otherwise it is left alone)
@@ -66,7 +70,11 @@ export async function importCommand(args: string[], io: CliIo): Promise<number> 
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
-    options: { output: { type: 'string', short: 'o' }, force: { type: 'boolean' } },
+    options: {
+      output: { type: 'string', short: 'o' },
+      force: { type: 'boolean' },
+      environment: { type: 'string', short: 'e', multiple: true },
+    },
   });
   const input = positionals[0];
   if (input === undefined)
@@ -74,19 +82,24 @@ export async function importCommand(args: string[], io: CliIo): Promise<number> 
   if (positionals.length > 1) throw new UsageError(`One export at a time; also got: ${positionals.slice(1).join(' ')}`);
   const err = styler(io.stderr, io.env);
 
-  let text: string;
-  try {
-    text = await readFile(input, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    io.stderr.write(
-      `${err.red('oidc-flow import')}: cannot read ${input}${code === 'ENOENT' ? ': no such file' : code ? ` (${code})` : ''}.\n`,
-    );
-    return EXIT.usage;
+  const texts: string[] = [];
+  for (const file of [input, ...(values.environment ?? [])]) {
+    try {
+      texts.push(await readFile(file, 'utf8'));
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      io.stderr.write(
+        `${err.red('oidc-flow import')}: cannot read ${file}${code === 'ENOENT' ? ': no such file' : code ? ` (${code})` : ''}.\n`,
+      );
+      return EXIT.usage;
+    }
   }
 
   // An export that cannot be read is the user's input: the CLI reports its import.* code and exits 2.
-  const result: ImportResult = importAny(text, { fileName: basename(input) });
+  const result: ImportResult = importAny(texts[0]!, {
+    fileName: basename(input),
+    environments: (values.environment ?? []).map((file, i) => ({ text: texts[i + 1]!, fileName: basename(file) })),
+  });
 
   const target = values.output ?? defaultOutput(input);
   const toStdout = target === '-';

@@ -1044,6 +1044,8 @@ function extraReason(key: string): string {
   if (key === 'state') return 'the flow makes its own state for each authorization request.';
   if (key === 'code_verifier' || key === 'code')
     return 'the flow makes its own PKCE verifier and receives its own code.';
+  if (key.endsWith('(other values)'))
+    return 'a token step sends one value; the first of the export is carried, these others are not (add them under extra if the IdP needs them).';
   if (key === 'addTokenTo')
     return 'the token is sent in the Authorization header; change the route token placement to send it elsewhere.';
   return 'the flow file has no setting for it.';

@@ -36,18 +36,32 @@ export function envVarName(...words: string[]): string {
   return /^[0-9]/.test(name) ? `X_${name}` : name;
 }
 
+/**
+ * A user's password and a client secret are different credentials even when
+ * an export holds the same text for both (a test user's password set to the
+ * app's secret): each kind gets its own variable, so changing one never
+ * silently changes the other.
+ */
+function kindOf(name: string): 'password' | 'secret' {
+  return /PASSWORD$/.test(name) ? 'password' : 'secret';
+}
+
 export class SecretNamer {
+  /** Names by kind and value (`kind\0value`). */
   private readonly byValue = new Map<string, string>();
+  private readonly values = new Set<string>();
   private readonly uses = new Map<string, string[]>();
 
   /** The reference for a secret value, inventing a name from `preferred` the first time. */
   reference(value: string, preferred: string, where: string): string {
-    let name = this.byValue.get(value);
+    const base = envVarName(preferred);
+    const key = `${kindOf(base)}\u0000${value}`;
+    let name = this.byValue.get(key);
     if (name === undefined) {
-      const base = envVarName(preferred);
       name = base;
       for (let n = 2; this.uses.has(name); n++) name = `${base}_${n}`;
-      this.byValue.set(value, name);
+      this.byValue.set(key, name);
+      this.values.add(value);
       this.uses.set(name, []);
     }
     const places = this.uses.get(name)!;
@@ -64,7 +78,7 @@ export class SecretNamer {
   redact(text: string): string {
     let out = text;
     // Longest first, so a secret that contains another is replaced whole.
-    for (const value of [...this.byValue.keys()].sort((a, b) => b.length - a.length)) {
+    for (const value of [...this.values].sort((a, b) => b.length - a.length)) {
       if (value.length >= 4) out = out.split(value).join('***');
     }
     return out;

@@ -33,6 +33,8 @@ export interface ImportResult {
 export interface ImportOptions {
   /** The export's file name, shown in the YAML header. */
   fileName: string;
+  /** Postman environment exports to import with a Postman collection (`--environment`), by file. */
+  environments?: Array<{ text: string; fileName: string }>;
 }
 
 export type SourceFormat = 'Insomnia v4' | 'Insomnia v5' | 'Postman v2.1';
