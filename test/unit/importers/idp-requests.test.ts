@@ -169,6 +169,35 @@ describe('importers: requests made to the IdP by hand', () => {
     assert.equal(result.file.idps?.example?.discovery, false, 'a generic URL names no issuer: explicit endpoints');
   });
 
+  it('chains each call to the token its own request used, not the last token step', () => {
+    const tokenOf = (ref: string) => `{% response 'body', '${ref}', 'b64::JC5hY2Nlc3NfdG9rZW4=::46b', 'never', 60 %}`;
+    const tokenRequest = (id: string, name: string, client: string) =>
+      insomniaRequest(id, {
+        name,
+        method: 'POST',
+        url: 'https://dev-1.okta.com/oauth2/default/v1/token',
+        body: form({ grant_type: 'client_credentials' }),
+        authentication: { type: 'basic', username: client, password: '{{ _.secret }}' },
+      });
+    const call = (id: string, name: string, ref: string) =>
+      insomniaRequest(id, {
+        name,
+        url: 'http://kong.test/orders',
+        authentication: { type: 'bearer', token: tokenOf(ref) },
+      });
+    const text = insomniaV4([
+      tokenRequest('req_a', 'Token A', 'client-a'),
+      tokenRequest('req_b', 'Token B', 'client-b'),
+      call('req_1', 'As B', 'req_b'),
+      call('req_2', 'As A', 'req_a'),
+    ]);
+    const result = importAny(text, { fileName: 't.json' });
+    assertLoads(result);
+    assert.deepEqual(Object.keys(result.file.idps ?? {}), ['okta', 'okta-2']);
+    assert.equal(step(result, 'as-b', 'call').token, '{{steps.token-b.token.access_token}}');
+    assert.equal(step(result, 'as-a', 'call').token, '{{steps.token-a.token.access_token}}');
+  });
+
   it('keeps a POST of an unknown grant as a plain request', () => {
     const text = insomniaV4([
       insomniaRequest('req_1', {
