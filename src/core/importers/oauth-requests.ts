@@ -1,5 +1,5 @@
 import type { EndpointName } from '../flow/file-format';
-import type { KeyValue, SourceAuth, SourceBody, SourceRequest } from './types';
+import type { KeyValue, SourceBody, SourceRequest } from './types';
 
 /**
  * Recognises the requests of an export that talk OAuth to an IdP by hand
@@ -93,15 +93,6 @@ export function issuerFromEndpointUrl(url: string): string | undefined {
   return undefined;
 }
 
-/** Where client credentials of a hand-made IdP request come from. */
-export interface ClientCredentials {
-  clientId?: string;
-  clientSecret?: string;
-  method: 'client_secret_basic' | 'client_secret_post' | 'none';
-  /** Where the credentials were, for reports. */
-  where: string;
-}
-
 /** Reads `id:secret` out of a literal Basic credential; undefined when it is templated or not base64 of a pair. */
 export function decodeBasicCredential(value: string): { id: string; secret: string } | undefined {
   if (!/^[A-Za-z0-9+/=]+$/.test(value)) return undefined;
@@ -109,9 +100,4 @@ export function decodeBasicCredential(value: string): { id: string; secret: stri
   const colon = text.indexOf(':');
   if (colon <= 0 || /[\u0000-\u001f]/.test(text)) return undefined;
   return { id: formDecode(text.slice(0, colon)), secret: formDecode(text.slice(colon + 1)) };
-}
-
-/** True for basic auth (Insomnia and Postman both call it so). */
-export function isBasicAuth(auth: SourceAuth | undefined): auth is Extract<SourceAuth, { type: 'basic' }> {
-  return auth?.type === 'basic';
 }
