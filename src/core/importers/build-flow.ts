@@ -62,6 +62,22 @@ const GRANTS: Record<string, GrantType> = {
   password: 'password',
   refresh_token: 'refresh_token',
 };
+/** What an imported IdP request leaves to do by hand, in the words the import report uses. */
+const BY_HAND = {
+  authorizationRequest:
+    'an authorization request is answered by a person signing in, in a browser; it is kept as a plain request, and a token step with grant authorization_code is what makes the flow sign in and get the code.',
+  basicOnApi:
+    'basic auth is not carried on a request to an API (flow templates cannot base64-encode); add an Authorization header holding a ${env:NAME} reference to the encoded credentials.',
+  authorizationCode:
+    'the flow signs a person in and receives its own authorization code (and PKCE verifier); the code in the export is not used.',
+  clientAssertion:
+    'a client assertion made by hand (private_key_jwt or client_secret_jwt) is not carried; set clientAuth and privateKey (or clientSecret) on the IdP so the flow signs its own.',
+  basicHeaderEmpty:
+    'the Basic Authorization header holds no credentials; set clientId and clientSecret on the IdP (client_secret_basic).',
+  basicHeaderTemplated:
+    'the client id and secret inside this Basic Authorization header cannot be read apart; set clientId and clientSecret on the IdP (client_secret_basic).',
+  refreshTokenMissing: 'a refresh_token grant needs a refresh token; set refreshToken on the token step.',
+} as const;
 /** `grant_type` values a token step can make, by their value on the wire. */
 const GRANT_PARAMS: Record<string, GrantType> = {
   ...GRANTS,
@@ -305,11 +321,7 @@ class Builder {
       method === 'GET' &&
       /\/(?:authorize|auth)$/i.test(url.split(/[?#]/)[0]!) &&
       (query.response_type !== undefined || /[?&]response_type=/.test(url));
-    if (isAuthorization)
-      this.report(
-        label,
-        'an authorization request is answered by a person signing in, in a browser; it is kept as a plain request, and a token step with grant authorization_code is what makes the flow sign in and get the code.',
-      );
+    if (isAuthorization) this.report(label, BY_HAND.authorizationRequest);
     const deps = this.converter.deps;
 
     const split = token ? splitBase(url) : undefined;
@@ -492,10 +504,7 @@ class Builder {
       case 'oauth2':
         return this.oauth2(auth.settings, at);
       case 'basic':
-        this.report(
-          at,
-          'basic auth is not carried on a request to an API (flow templates cannot base64-encode); add an Authorization header holding a ${env:NAME} reference to the encoded credentials.',
-        );
+        this.report(at, BY_HAND.basicOnApi);
         return undefined;
       case 'unsupported':
         this.report(
@@ -562,11 +571,7 @@ class Builder {
         `${at}.refreshToken`,
       );
       if (refresh) step.refreshToken = refresh;
-      else
-        this.report(
-          `${at}.refreshToken`,
-          'a refresh_token grant needs a refresh token; set refreshToken on the token step.',
-        );
+      else this.report(`${at}.refreshToken`, BY_HAND.refreshTokenMissing);
     }
     for (const key of Object.keys(s.extras)) this.report(`${at}.${key}`, extraReason(key));
     const { id: _unused, ...shape } = step;
@@ -717,21 +722,13 @@ class Builder {
           `${label} > body.refresh_token`,
         );
         if (refresh) token.refreshToken = refresh;
-        else
-          this.report(
-            `${label} > body.refresh_token`,
-            'a refresh_token grant needs a refresh token; set refreshToken on the token step.',
-          );
+        else this.report(`${label} > body.refresh_token`, BY_HAND.refreshTokenMissing);
       }
       if (grant === 'authorization_code') {
         token.pkce = formValue(form, 'code_verifier') !== undefined;
         const redirect = field('redirect_uri');
         if (redirect) token.redirectUri = redirect;
-        if (formValue(form, 'code') !== undefined)
-          this.report(
-            `${label} > body.code`,
-            'the flow signs a person in and receives its own authorization code (and PKCE verifier); the code in the export is not used.',
-          );
+        if (formValue(form, 'code') !== undefined) this.report(`${label} > body.code`, BY_HAND.authorizationCode);
       }
       const extra: ValueMap = {};
       for (const p of form) {
@@ -808,17 +805,12 @@ class Builder {
       if (decoded) return { clientId: decoded.id, secret: decoded.secret, method: 'client_secret_basic' };
       this.report(
         `${label} > headers.Authorization`,
-        credential === ''
-          ? 'the Basic Authorization header holds no credentials; set clientId and clientSecret on the IdP (client_secret_basic).'
-          : 'the client id and secret inside this Basic Authorization header cannot be read apart; set clientId and clientSecret on the IdP (client_secret_basic).',
+        credential === '' ? BY_HAND.basicHeaderEmpty : BY_HAND.basicHeaderTemplated,
       );
       return { clientId: this.formField(form, 'client_id', label), method: 'client_secret_basic' };
     }
     if (formValue(form, 'client_assertion') !== undefined)
-      this.report(
-        `${label} > body.client_assertion`,
-        'a client assertion made by hand (private_key_jwt or client_secret_jwt) is not carried; set clientAuth and privateKey (or clientSecret) on the IdP so the flow signs its own.',
-      );
+      this.report(`${label} > body.client_assertion`, BY_HAND.clientAssertion);
     const clientId = this.formField(form, 'client_id', label);
     const secret = this.formField(form, 'client_secret', label);
     return { clientId, secret, method: secret ? 'client_secret_post' : 'none' };
