@@ -73,7 +73,8 @@ function objectSetting(auth: Json, key: string): string[] | undefined {
 /** A URL as Postman sends it: without a scheme, Postman uses http://. */
 export function withPostmanScheme(url: string): string {
   const trimmed = url.trim();
-  if (trimmed === '' || /^[a-z][a-z0-9+.-]*:\/\//i.test(trimmed) || trimmed.startsWith('{{')) return url;
+  // Only a host can start it (localhost:3000/x, api.example.com/x, [::1]:8080); a path or a template stays as is.
+  if (!/^[A-Za-z0-9[]/.test(trimmed) || /^[a-z][a-z0-9+.-]*:\/\//i.test(trimmed)) return url;
   return `http://${trimmed}`;
 }
 

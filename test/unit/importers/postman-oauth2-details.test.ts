@@ -1,5 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { importPostman } from '../../../src/core/importers';
+import { withPostmanScheme } from '../../../src/core/importers/read-postman';
 import { assertLoads, assertNoLeak, postman, step } from './helpers';
 
 /** Postman OAuth 2.0 settings as Postman itself reads them (issue #12, point 6). */
@@ -62,6 +63,13 @@ describe('importers: Postman OAuth 2.0 details', () => {
     const call = step(result, 'orders', 'call');
     assert.equal(result.file.routes?.[call.route]?.baseUrl, 'http://localhost:8000');
     assert.equal(call.path, '/orders');
+  });
+
+  it('adds the scheme only where a host starts the URL', () => {
+    assert.equal(withPostmanScheme('[::1]:8080/x'), 'http://[::1]:8080/x');
+    assert.equal(withPostmanScheme('api.example.org/x'), 'http://api.example.org/x');
+    for (const kept of ['https://a.example/x', '{{base}}/x', '/relative', '', 'HTTP://A.example'])
+      assert.equal(withPostmanScheme(kept), kept);
   });
 
   it('does not make a password that equals the client secret the same variable', () => {
