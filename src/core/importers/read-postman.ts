@@ -58,16 +58,19 @@ const OAUTH2_FIELDS: Record<string, keyof OAuth2Settings> = {
 /**
  * Postman keeps the advanced `audience` and `resource` of OAuth 2.0 either
  * as text or as an object of values (one per request it sends them with).
- * Their distinct non-empty values, in order.
+ * Their distinct non-empty values, in order; values that are not text count
+ * as `unreadable`, to be reported.
  */
-function objectSetting(auth: Json, key: string): string[] | undefined {
+function objectSetting(auth: Json, key: string): { values: string[]; unreadable: number } | undefined {
   const item = arr(auth.oauth2)
     .map(obj)
     .find((o) => o?.key === key);
   const value = obj(item?.value);
   if (!value) return undefined;
-  const values = Object.values(value).map((v) => (typeof v === 'string' ? v.trim() : ''));
-  return [...new Set(values.filter((v) => v !== ''))];
+  const entries = Object.values(value);
+  const values = entries.map((v) => (typeof v === 'string' ? v.trim() : ''));
+  const unreadable = entries.filter((v) => typeof v !== 'string' && v !== null && v !== undefined).length;
+  return { values: [...new Set(values.filter((v) => v !== ''))], unreadable };
 }
 
 /** A URL as Postman sends it: without a scheme, Postman uses http://. */
@@ -100,11 +103,16 @@ function readOAuth2(settings: Map<string, string>, auth: Json): OAuth2Settings {
     if (url !== undefined) settings.set(key, withPostmanScheme(url));
   }
   for (const key of ['audience', 'resource'] as const) {
-    const values = objectSetting(auth, key);
-    if (values === undefined) continue;
+    const found = objectSetting(auth, key);
+    if (found === undefined) continue;
+    const { values, unreadable } = found;
     // One audience per token request; resource indicators may repeat (RFC 8707), the token step sends the first.
     if (values[0] !== undefined) result[key] = values[0];
-    if (values.length > 1) result.extras[`${key} (other values)`] = values.slice(1).join(' ');
+    if (values.length > 1 || unreadable > 0)
+      result.extras[`${key} (other values)`] = [
+        ...values.slice(1),
+        ...(unreadable > 0 ? [`${unreadable} not text`] : []),
+      ].join(' ');
   }
   for (const [key, value] of settings) {
     const field = OAUTH2_FIELDS[key];

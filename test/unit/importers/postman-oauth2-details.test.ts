@@ -35,10 +35,13 @@ describe('importers: Postman OAuth 2.0 details', () => {
     assert.deepEqual(result.notCarried, []);
   });
 
-  it('lists the values of an object-form audience it cannot send as not carried', () => {
+  it('lists the object-form values it cannot send (a second audience, a resource that is not text) as not carried', () => {
     const result = importPostman(
       collection(
-        oauth2([{ key: 'audience', value: { auth: 'https://one.example.org', token: 'https://two.example.org' } }]),
+        oauth2([
+          { key: 'audience', value: { auth: 'https://one.example.org', token: 'https://two.example.org' } },
+          { key: 'resource', value: { token: { nested: true } } },
+        ]),
       ),
       { fileName: 'c.json' },
     );
@@ -50,6 +53,8 @@ describe('importers: Postman OAuth 2.0 details', () => {
       ),
       JSON.stringify(result.notCarried),
     );
+    assert.equal(step(result, 'token-example', 'token').resource, undefined);
+    assert.ok(result.notCarried.some((n) => n.item === 'request "Orders" > auth.resource (other values)'));
   });
 
   it('gives scheme-less URLs http://, as Postman sends them', () => {
