@@ -9,7 +9,7 @@ import type { CliIo } from '../io';
 import { readInputFile } from '../read-input';
 import { EXIT, styler, UsageError } from '../io';
 
-export const importHelp = `Usage: oidc-flow import <file> [-o <out.yaml> | -o -] [--force]
+export const importHelp = `Usage: oidc-flow import <file> [--environment <env.json>]... [-o <out.yaml> | -o -] [--force]
 
 Turns an Insomnia or Postman export into a flow file: requests become steps,
 OAuth 2.0 settings become IdPs and token steps, response chaining becomes
@@ -22,6 +22,10 @@ the check finds a problem; the file is written all the same, to be fixed).
 Reads: ${SUPPORTED_FORMATS}.
 
 Options:
+  -e, --environment FILE
+                     a Postman environment export to import with a Postman
+                     collection (repeat it for several); its values are laid
+                     over the collection's variables, as Postman does
   -o, --output FILE  where to write the flow file (default: next to the export,
                      as <name>.flow.yaml); "-" writes it to standard output
   --force            overwrite FILE if it exists (otherwise it is left alone)
@@ -70,7 +74,11 @@ export async function importCommand(args: string[], io: CliIo): Promise<number> 
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
-    options: { output: { type: 'string', short: 'o' }, force: { type: 'boolean' } },
+    options: {
+      output: { type: 'string', short: 'o' },
+      force: { type: 'boolean' },
+      environment: { type: 'string', short: 'e', multiple: true },
+    },
   });
   const input = positionals[0];
   if (input === undefined)
@@ -78,11 +86,18 @@ export async function importCommand(args: string[], io: CliIo): Promise<number> 
   if (positionals.length > 1) throw new UsageError(`One export at a time; also got: ${positionals.slice(1).join(' ')}`);
   const err = styler(io.stderr, io.env);
 
-  const text = await readInputFile(input, 'import', io);
-  if (text === undefined) return EXIT.usage;
+  const texts: string[] = [];
+  for (const file of [input, ...(values.environment ?? [])]) {
+    const text = await readInputFile(file, 'import', io);
+    if (text === undefined) return EXIT.usage;
+    texts.push(text);
+  }
 
   // An export that cannot be read is the user's input: the CLI reports its import.* code and exits 2.
-  const result: ImportResult = importAny(text, { fileName: basename(input) });
+  const result: ImportResult = importAny(texts[0]!, {
+    fileName: basename(input),
+    environments: (values.environment ?? []).map((file, i) => ({ text: texts[i + 1]!, fileName: basename(file) })),
+  });
 
   const target = values.output ?? defaultOutput(input);
   const toStdout = target === '-';

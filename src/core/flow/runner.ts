@@ -158,6 +158,8 @@ export class FlowRunner {
   private readonly scope: RunScope;
   /** The latest token step of the run, so calls can renew its token when it expires. */
   private lastTokenStep?: TokenStep;
+  /** Token steps run so far, by id: a call that names one's token renews that one, not the latest. */
+  private readonly tokenSteps = new Map<string, TokenStep>();
   /** The rendered environment of the current run; IdP and route templates read it. */
   private envValues: Record<string, unknown> = {};
 
@@ -188,6 +190,7 @@ export class FlowRunner {
     this.scope.tokenOrigin.clear();
     this.scope.lastIntrospection.clear();
     this.lastTokenStep = undefined;
+    this.tokenSteps.clear();
     const ctx: TemplateContext = { env: {}, steps: {}, vars: flow.vars ?? {} };
     const steps: StepRun[] = [];
     emit({
@@ -211,7 +214,22 @@ export class FlowRunner {
       emit({ type: 'step-end', step });
       halted = true;
     }
+    // Steps that could not run for want of a person (a browser sign-in, a confirmation) in a
+    // non-interactive run, and the steps that read them: only those are skipped, the rest run.
+    const unavailable = new Map<string, string>();
+    let latestToken: string | undefined;
     for (const [index, def] of flow.steps.entries()) {
+      const needed = halted ? undefined : neededUnavailable(def, unavailable, latestToken);
+      if (def.type === 'token') latestToken = def.id;
+      if (needed !== undefined) {
+        const skipped = this.skipped(def, def.id, this.clock.now());
+        skipped.notes.push(`Skipped: it needs step ${needed}, which could not run here (${unavailable.get(needed)}).`);
+        unavailable.set(def.id, `it needs step ${needed}`);
+        ctx.steps[def.id] = skipped.result;
+        steps.push(skipped);
+        emit({ type: 'step-end', step: skipped });
+        continue;
+      }
       if (
         !halted &&
         !this.deps.signal?.aborted &&
@@ -246,6 +264,10 @@ export class FlowRunner {
       }
       const run = await this.runStep(def, def.id, ctx, emit);
       steps.push(run);
+      if (run.status === 'error' && run.error && NEEDS_A_PERSON.has(run.error.code)) {
+        unavailable.set(def.id, run.error.code === 'flow.needs_browser' ? 'it needs a browser' : 'it needs a person');
+        continue;
+      }
       if ((run.status === 'failed' || run.status === 'error') && !def.continueOnFailure) halted = true;
     }
     const result: RunResult = {
@@ -433,6 +455,7 @@ export class FlowRunner {
     switch (def.type) {
       case 'token':
         this.lastTokenStep = def;
+        this.tokenSteps.set(def.id, def);
         return runTokenStep(render(def), { http, note }, this.scope);
       case 'introspect': {
         const step = render(def);
@@ -466,7 +489,12 @@ export class FlowRunner {
       case 'verify':
         return this.verify(render(def), http, run);
       case 'call':
-        if (def.token === undefined) await renewExpiredToken({ def: this.lastTokenStep, ctx, http, note }, this.scope);
+        {
+          // A call renews the token it sends: the latest token step's, or the one it names.
+          const named = typeof def.token === 'string' ? TOKEN_READ.exec(def.token)?.[1] : undefined;
+          const tokenDef = def.token === undefined ? this.lastTokenStep : named && this.tokenSteps.get(named);
+          if (tokenDef) await renewExpiredToken({ def: tokenDef, ctx, http, note }, this.scope);
+        }
         return runCallStep(render(def), { ctx, routes: this.file.routes, http, run, written: def }, this.scope);
       case 'request':
         return runRequestStep(render(def), http, { step: def, env: ctx.env });
@@ -578,6 +606,34 @@ export class FlowRunner {
       header: verification.header,
     };
   }
+}
+
+/** Step errors that mean no person could act in this run, not that anything is wrong. */
+const NEEDS_A_PERSON = new Set<ErrorCode>(['flow.needs_browser', 'flow.needs_person']);
+/** A call's token that is exactly a token step's access token. */
+const TOKEN_READ = /^\{\{\s*steps\.([A-Za-z0-9_-]+)\.token\.access_token\s*\}\}$/;
+
+/**
+ * The unavailable step a step reads, if any: through a `{{steps.<id>…}}`
+ * template anywhere in it, or, for a call without its own token, through
+ * the latest token step before it.
+ */
+function neededUnavailable(
+  def: StepDef,
+  unavailable: ReadonlyMap<string, string>,
+  latestToken: string | undefined,
+): string | undefined {
+  if (unavailable.size === 0) return undefined;
+  const text = JSON.stringify(def);
+  for (const id of unavailable.keys()) {
+    const escaped = id.replace(/[-]/g, '\\-');
+    if (new RegExp(`\\bsteps\\s*(?:\\.\\s*${escaped}(?![A-Za-z0-9_-])|\\[\\s*\\\\?['"]${escaped}\\\\?['"])`).test(text))
+      return id;
+  }
+  const calls = def.type === 'repeat' ? innerSteps(def) : [def];
+  if (latestToken && unavailable.has(latestToken) && calls.some((s) => s.type === 'call' && s.token === undefined))
+    return latestToken;
+  return undefined;
 }
 
 /** A step-level failure with a stable code, shown as the step's error. */

@@ -3,17 +3,23 @@ import { headerKey } from '../http/headers';
 import { escapeSecretRefs } from '../flow/secret-ref';
 import type {
   CallStep,
+  ClientAuthMethod,
   FlowFile,
   GrantType,
   HttpMethod,
   IdpConfig,
+  IntrospectStep,
   RequestStep,
+  RevokeStep,
   RouteConfig,
   StepDef,
   TokenStep,
+  TokenTypeHint,
   ValueMap,
 } from '../flow/file-format';
 import { prepareEnvironments } from './build-environments';
+import type { OAuthEndpointKind } from './oauth-requests';
+import { decodeBasicCredential, formValue, issuerFromEndpointUrl, oauthEndpointOf, postedForm } from './oauth-requests';
 import { readScript, isMeaningfulScript, redactCode, scriptNotCarried } from './script-chains';
 import { isLiteralSecret, SecretNamer } from './secret-names';
 import {
@@ -38,8 +44,12 @@ import type {
 /**
  * Turns an export read into the neutral model into a flow file:
  * - one flow with a step per request, ordered so chained values exist;
- * - OAuth 2.0 auth → an `idps` entry (one per token URL + client id) and a
- *   `token` step before the first request that needs it;
+ * - OAuth 2.0 auth → an `idps` entry (one per issuer or origin, client id
+ *   and client authentication) and a `token` step before the first request
+ *   that needs it;
+ * - requests that post a grant to a token endpoint, or a token to an
+ *   introspection or revocation endpoint → `token`, `introspect` and
+ *   `revoke` steps on such an IdP (their Basic auth is the client's);
  * - requests that send a token → `call` steps on a route per base URL (the
  *   route says where the token goes); the others → `request` steps;
  * - secrets → `${env:NAME}` references, listed for the user.
@@ -58,6 +68,51 @@ const GRANTS: Record<string, GrantType> = {
   password: 'password',
   refresh_token: 'refresh_token',
 };
+/** What an imported IdP request leaves to do by hand, in the words the import report uses. */
+const BY_HAND = {
+  authorizationRequest:
+    'an authorization request is answered by a person signing in, in a browser; it is kept as a plain request, and a token step with grant authorization_code is what makes the flow sign in and get the code.',
+  basicOnApi:
+    'basic auth is not carried on a request to an API (flow templates cannot base64-encode); add an Authorization header holding a ${env:NAME} reference to the encoded credentials.',
+  authorizationCode:
+    'the flow signs a person in and receives its own authorization code (and PKCE verifier); the code in the export is not used.',
+  clientAssertion:
+    'a client assertion made by hand (private_key_jwt or client_secret_jwt) is not carried; set clientAuth and privateKey (or clientSecret) on the IdP so the flow signs its own.',
+  basicHeaderEmpty:
+    'the Basic Authorization header holds no credentials; set clientId and clientSecret on the IdP (client_secret_basic).',
+  basicHeaderTemplated:
+    'the client id and secret inside this Basic Authorization header cannot be read apart; set clientId and clientSecret on the IdP (client_secret_basic).',
+  refreshTokenMissing: 'a refresh_token grant needs a refresh token; set refreshToken on the token step.',
+} as const;
+/** `grant_type` values a token step can make, by their value on the wire. */
+const GRANT_PARAMS: Record<string, GrantType> = {
+  ...GRANTS,
+  'urn:ietf:params:oauth:grant-type:device_code': 'device_code',
+};
+/** Grants a run can make without a person, best first; the others come after. */
+const PREFERRED_GRANTS: GrantType[] = ['client_credentials', 'password', 'refresh_token'];
+/** Variable names that hold an access token pasted by hand. */
+const TOKEN_VARIABLE = /^(?:access_?token|bearer_?token|token)$/i;
+const TOKEN_HINTS = new Set<string>(['access_token', 'refresh_token', 'id_token']);
+/** Form fields a hand-made IdP request posts that the IdP's settings or the step's own fields carry. */
+const CLIENT_FIELDS = new Set(['client_id', 'client_secret', 'client_assertion', 'client_assertion_type']);
+const TOKEN_FIELDS = new Set([
+  'grant_type',
+  'scope',
+  'audience',
+  'resource',
+  'username',
+  'password',
+  'refresh_token',
+  'redirect_uri',
+  'code',
+  'code_verifier',
+  'device_code',
+]);
+/** Headers an IdP step sets itself; any other header of a hand-made IdP request is reported. */
+const IDP_STEP_HEADERS = new Set(['authorization', 'content-type', 'accept', 'cache-control', 'user-agent']);
+/** What a token step's result holds of a token response, by the response field a request read. */
+const TOKEN_RESULT_FIELDS = new Set(['access_token', 'id_token', 'refresh_token', 'token_type', 'scope']);
 const JWT = /eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*/g;
 
 /** A step id: starts with a letter or `_`, then letters, digits, `_` and `-`. */
@@ -84,6 +139,8 @@ function unique(base: string, taken: Set<string>): string {
 /** Guesses a short IdP name from its token URL. */
 function idpNameFor(tokenUrl: string): string {
   const lower = tokenUrl.toLowerCase();
+  // Okta's authorization servers answer under /oauth2[/<id>]/v1/, a shape no other IdP uses.
+  if (/\/oauth2\/(?:[^/]+\/)?v1\//.test(lower)) return 'okta';
   for (const [needle, name] of [
     ['okta', 'okta'],
     ['auth0', 'auth0'],
@@ -104,18 +161,6 @@ function idpNameFor(tokenUrl: string): string {
     if (labels[0]) return slug(labels[0], 'idp');
   }
   return 'idp';
-}
-
-/**
- * Reads the issuer back out of a token URL shaped like Okta's (custom or org
- * authorization server), so discovery finds the rest; undefined for any
- * other URL. (oauth/okta.ts's oktaIssuer goes the other way: domain to issuer.)
- */
-function issuerFromOktaTokenUrl(tokenUrl: string): string | undefined {
-  const custom = /^(https:\/\/[^/]+\/oauth2\/[^/]+)\/v1\/token$/.exec(tokenUrl);
-  if (custom && custom[1]!.split('/oauth2/')[1] !== 'v1') return custom[1];
-  const org = /^(https:\/\/[^/]+)\/oauth2\/v1\/token$/.exec(tokenUrl);
-  return org?.[1];
 }
 
 /** Splits a URL into a base (origin, possibly templated with env values only) and the rest. */
@@ -149,7 +194,7 @@ interface Draft {
   req: SourceRequest;
   ref: string;
   id: string;
-  step: CallStep | RequestStep;
+  step: CallStep | RequestStep | TokenStep | IntrospectStep | RevokeStep;
   deps: Set<string>;
   tokenKey?: string;
 }
@@ -175,6 +220,10 @@ class Builder {
   private readonly chained = new Set<string>();
   /** Variables added empty, reported once it is known which of them are secrets (those become references). */
   private readonly unfilled: Array<{ key: string; reason: string }> = [];
+  /** Step ids of token steps made from hand-made token requests, whose responses other requests read. */
+  private readonly tokenRequestIds = new Set<string>();
+  /** Step ids of the requests that look like token requests, known before any is converted. */
+  private readonly tokenCandidates = new Set<string>();
 
   constructor(private readonly source: SourceCollection) {
     this.notCarried.push(...source.notCarried);
@@ -206,9 +255,18 @@ class Builder {
     }
     this.converter = new TemplateConverter(source.dialect, stepIdByRef, nameByRef, prepared.dynamic, this.notCarried);
 
+    const tokenUrls = new Set(
+      source.requests.flatMap((r) => (r.auth?.type === 'oauth2' ? [r.auth.settings.accessTokenUrl?.trim() ?? ''] : [])),
+    );
+    const endpointKinds = new Map(source.requests.map((r) => [r.ref, oauthEndpointOf(r, tokenUrls)] as const));
+    for (const [ref, kind] of endpointKinds) if (kind === 'token') this.tokenCandidates.add(stepIdByRef.get(ref)!);
+    this.chainUnsetTokenVariables(prepared, endpointKinds, stepIdByRef);
+
     const drafts: Draft[] = [];
     for (const req of source.requests) {
-      const draft = this.convertRequest(req, stepIdByRef.get(req.ref)!);
+      const id = stepIdByRef.get(req.ref)!;
+      const kind = endpointKinds.get(req.ref);
+      const draft = (kind && this.convertIdpRequest(req, id, kind)) || this.convertRequest(req, id);
       if (draft) drafts.push(draft);
     }
     if (drafts.length === 0) {
@@ -220,7 +278,7 @@ class Builder {
         },
       );
     }
-    const steps = this.orderSteps(drafts);
+    const steps = this.orderSteps(drafts).map((s) => this.readTokenResults(s));
     const file: FlowFile = { version: 1 };
     const environments = this.buildEnvironments(prepared.environments);
     if (Object.keys(environments).length > 0) {
@@ -266,10 +324,15 @@ class Builder {
     for (const h of req.headers)
       this.put(headers, h.name, this.convert(h.value, `${label} > headers.${h.name}`), `${label} > headers.${h.name}`);
     const body = this.buildBody(req.body, label, headers);
-    const token = this.applyAuth(req, id, headers, query);
+    const token = this.applyAuth(req, id, headers, query) ?? this.bearerHeaderFromTokenRequest(headers);
 
     if (isMeaningfulScript(req.preRequestScript))
       this.notCarried.push(scriptNotCarried(`${label} > pre-request script`, req.preRequestScript));
+    const isAuthorization =
+      method === 'GET' &&
+      /\/(?:authorize|auth)$/i.test(url.split(/[?#]/)[0]!) &&
+      (query.response_type !== undefined || /[?&]response_type=/.test(url));
+    if (isAuthorization) this.report(label, BY_HAND.authorizationRequest);
     const deps = this.converter.deps;
 
     const split = token ? splitBase(url) : undefined;
@@ -299,6 +362,21 @@ class Builder {
     const draft: Draft = { req, ref: req.ref, id, step, deps, tokenKey: token?.tokenKey };
     this.readAfterResponse(req, id, label);
     return draft;
+  }
+
+  /**
+   * A hand-written `Authorization: Bearer …` header that sends the token of a
+   * token request is that request's token: the request becomes a call on a
+   * route, like one with bearer auth.
+   */
+  private bearerHeaderFromTokenRequest(headers: ValueMap): TokenAuth | undefined {
+    const name = headerKey(headers, 'authorization');
+    const value = name === undefined ? undefined : headers[name];
+    const match =
+      typeof value === 'string' ? /^Bearer\s+(\{\{\s*steps\.([A-Za-z0-9_-]+)\.[^}]*\}\})$/.exec(value) : null;
+    if (!match || !this.tokenCandidates.has(match[2]!)) return undefined;
+    delete headers[name!];
+    return { token: match[1]!, scheme: 'Bearer' };
   }
 
   private put(map: ValueMap, name: string, value: string | undefined, label: string): void {
@@ -436,6 +514,9 @@ class Builder {
       }
       case 'oauth2':
         return this.oauth2(auth.settings, at);
+      case 'basic':
+        this.report(at, BY_HAND.basicOnApi);
+        return undefined;
       case 'unsupported':
         this.report(
           at,
@@ -501,11 +582,7 @@ class Builder {
         `${at}.refreshToken`,
       );
       if (refresh) step.refreshToken = refresh;
-      else
-        this.report(
-          `${at}.refreshToken`,
-          'a refresh_token grant needs a refresh token; set refreshToken on the token step.',
-        );
+      else this.report(`${at}.refreshToken`, BY_HAND.refreshTokenMissing);
     }
     for (const key of Object.keys(s.extras)) this.report(`${at}.${key}`, extraReason(key));
     const { id: _unused, ...shape } = step;
@@ -537,38 +614,25 @@ class Builder {
     s: OAuth2Settings,
     at: string,
   ): { name: string; config: IdpConfig } {
-    const tokenUrl = this.envOnly(rawTokenUrl, 'tokenUrl', `${at}.accessTokenUrl`)!;
-    const clientId = this.envOnly(rawClientId, 'clientId', `${at}.clientId`);
-    const key = `${tokenUrl}\u0000${clientId ?? ''}`;
-    const known = this.idps.get(key);
-    if (known) return known;
-    const name = unique(idpNameFor(tokenUrl), this.idpNames);
-    const config: IdpConfig = {};
-    const issuer = issuerFromOktaTokenUrl(tokenUrl);
-    if (issuer) config.issuer = issuer;
-    else config.discovery = false;
-    config.endpoints = { token: tokenUrl };
+    const secret = this.convert(s.clientSecret, `${at}.clientSecret`) || undefined;
+    const entry = this.ensureIdp({
+      kind: 'token',
+      url: rawTokenUrl,
+      clientId: rawClientId,
+      secret,
+      method: secret ? (s.credentialsInBody ? 'client_secret_post' : 'client_secret_basic') : 'none',
+      at,
+      urlAt: `${at}.accessTokenUrl`,
+      clientIdAt: `${at}.clientId`,
+      secretAt: `${at}.clientSecret`,
+    });
     const authorization = this.envOnly(
       this.convert(s.authorizationUrl, `${at}.authorizationUrl`),
       'authorizationUrl',
       `${at}.authorizationUrl`,
     );
     if (authorization && (s.grantType === 'authorization_code' || s.grantType === 'implicit'))
-      config.endpoints.authorization = authorization;
-    if (clientId) config.clientId = clientId;
-    const secret = this.secret(
-      this.envOnly(this.convert(s.clientSecret, `${at}.clientSecret`), 'clientSecret', `${at}.clientSecret`),
-      `${name}_CLIENT_SECRET`,
-      `idps.${name}.clientSecret (from ${at}.clientSecret)`,
-    );
-    if (secret) {
-      config.clientAuth = s.credentialsInBody ? 'client_secret_post' : 'client_secret_basic';
-      config.clientSecret = secret;
-    } else {
-      config.clientAuth = 'none';
-    }
-    const entry = { name, config };
-    this.idps.set(key, entry);
+      entry.config.endpoints!.authorization ??= authorization;
     return entry;
   }
 
@@ -581,6 +645,288 @@ class Builder {
     };
     this.routes.set(base, entry);
     return entry;
+  }
+
+  /**
+   * Collections such as Okta's send `{{accessToken}}` that no request and no
+   * environment sets (the user pastes a token by hand). When the export makes
+   * tokens itself, those requests read the token of one of its token
+   * requests instead, so the imported calls carry a token the runner knows
+   * (and the diagnosis can follow). Non-interactive grants are preferred.
+   */
+  private chainUnsetTokenVariables(
+    prepared: ReturnType<typeof prepareEnvironments>,
+    kinds: Map<string, OAuthEndpointKind | undefined>,
+    stepIdByRef: Map<string, string>,
+  ): void {
+    const grantOf = (req: SourceRequest) =>
+      GRANT_PARAMS[formValue(postedForm(req.body) ?? [], 'grant_type')?.trim() ?? ''];
+    const tokenRequests = this.source.requests.filter((r) => kinds.get(r.ref) === 'token' && grantOf(r));
+    if (tokenRequests.length === 0) return;
+    const rank = (req: SourceRequest) => PREFERRED_GRANTS.indexOf(grantOf(req)!) >>> 0;
+    const chosen = tokenRequests.reduce((best, r) => (rank(r) < rank(best) ? r : best));
+    const id = stepIdByRef.get(chosen.ref)!;
+    const mentioned = new Set<string>();
+    const pattern = /\{\{\s*(?:_\.)?([A-Za-z_]+)\s*\}\}/g;
+    for (const req of this.source.requests) {
+      if (req.ref === chosen.ref) continue;
+      for (const m of JSON.stringify([req.url, req.headers, req.params, req.body, req.auth]).matchAll(pattern))
+        if (TOKEN_VARIABLE.test(m[1]!)) mentioned.add(m[1]!);
+    }
+    for (const name of mentioned) {
+      const set = prepared.environments.some((env) => {
+        const value = env.values[envKey(name)] ?? env.values[name];
+        return value !== undefined && value !== '';
+      });
+      if (set || prepared.dynamic.has(name)) continue;
+      prepared.dynamic.set(name, { kind: 'template', text: `{{steps.${id}.token.access_token}}`, ref: chosen.ref });
+      this.chained.add(name);
+      this.report(
+        `{{${name}}}`,
+        `no request or environment of the export sets it; the requests that send it now send the token of step ${id} (${chosen.name}). Point their token at another token step if they need another.`,
+      );
+    }
+  }
+
+  // ---- requests made to the IdP by hand ----------------------------------------
+
+  /**
+   * A POST of a grant, or of a token to introspect or revoke, becomes the
+   * flow step that does the same; undefined when it cannot (the caller then
+   * keeps it as a plain request). Its Basic auth or posted client_id and
+   * client_secret become the IdP's client.
+   */
+  private convertIdpRequest(req: SourceRequest, id: string, kind: OAuthEndpointKind): Draft | undefined {
+    const label = `request "${req.name}"`;
+    const form = postedForm(req.body) ?? [];
+    const grant = kind === 'token' ? GRANT_PARAMS[formValue(form, 'grant_type')?.trim() ?? ''] : undefined;
+    if (kind === 'token' && !grant) return undefined;
+    this.converter.deps = new Set();
+    const url = this.convert(req.url, `${label} > url`);
+    if (!url) return undefined;
+    const field = (name: string) => {
+      const raw = formValue(form, name);
+      return raw === undefined ? undefined : this.convert(raw, `${label} > body.${name}`) || undefined;
+    };
+    const client = this.clientOf(req, form, label);
+    const idp = this.ensureIdp({ kind, url, ...client, at: label });
+    const name = stepTitle(req);
+    let step: TokenStep | IntrospectStep | RevokeStep;
+    if (kind === 'token') {
+      const token: TokenStep = { id, name, type: 'token', idp: idp.name, grant };
+      const scopes = field('scope')?.split(/\s+/).filter(Boolean);
+      if (scopes && scopes.length > 0) token.scopes = scopes;
+      const audience = field('audience');
+      if (audience) token.audience = audience;
+      const resource = field('resource');
+      if (resource) token.resource = resource;
+      if (grant === 'password') {
+        const username = field('username');
+        if (username) token.username = username;
+        const password = this.secret(field('password'), `${idp.name}_PASSWORD`, `${label} > body.password`);
+        if (password) token.password = password;
+      }
+      if (grant === 'refresh_token') {
+        const refresh = this.secret(
+          field('refresh_token'),
+          `${idp.name}_REFRESH_TOKEN`,
+          `${label} > body.refresh_token`,
+        );
+        if (refresh) token.refreshToken = refresh;
+        else this.report(`${label} > body.refresh_token`, BY_HAND.refreshTokenMissing);
+      }
+      if (grant === 'authorization_code') {
+        token.pkce = formValue(form, 'code_verifier') !== undefined;
+        const redirect = field('redirect_uri');
+        if (redirect) token.redirectUri = redirect;
+        if (formValue(form, 'code') !== undefined) this.report(`${label} > body.code`, BY_HAND.authorizationCode);
+      }
+      const extra: ValueMap = {};
+      for (const p of form) {
+        if (TOKEN_FIELDS.has(p.name) || CLIENT_FIELDS.has(p.name)) continue;
+        const value = field(p.name);
+        if (value !== undefined) extra[p.name] = value;
+      }
+      if (Object.keys(extra).length > 0) token.extra = extra;
+      this.tokenRequestIds.add(id);
+      step = token;
+    } else {
+      const token = field('token');
+      if (!token) {
+        this.report(`${label} > body.token`, `the ${kind} request names no token; set token on step ${id}.`);
+      }
+      const shape = {
+        id,
+        name,
+        idp: idp.name,
+        token: token ?? this.converter.placeholder(`${id}_token`, `${label} posts no token`),
+      };
+      const hint = formValue(form, 'token_type_hint')?.trim();
+      const withHint = hint && TOKEN_HINTS.has(hint) ? { hint: hint as TokenTypeHint } : {};
+      step =
+        kind === 'introspection'
+          ? { ...shape, type: 'introspect', ...withHint }
+          : { ...shape, type: 'revoke', ...withHint };
+      for (const p of form)
+        if (!CLIENT_FIELDS.has(p.name) && p.name !== 'token' && p.name !== 'token_type_hint')
+          this.report(
+            `${label} > body.${p.name}`,
+            `the ${step.type} step sends only the token, its hint and the client's credentials; this field is not sent.`,
+          );
+    }
+    for (const h of req.headers)
+      if (!IDP_STEP_HEADERS.has(h.name.toLowerCase()))
+        this.report(
+          `${label} > headers.${h.name}`,
+          `a ${step.type} step sends the headers the protocol needs, not the export's; this header is not sent.`,
+        );
+    for (const p of req.params)
+      this.report(
+        `${label} > query.${p.name}`,
+        `a ${step.type} step sends no query parameters of its own; this one is not sent.`,
+      );
+    if (isMeaningfulScript(req.preRequestScript))
+      this.notCarried.push(scriptNotCarried(`${label} > pre-request script`, req.preRequestScript));
+    const draft: Draft = { req, ref: req.ref, id, step, deps: this.converter.deps };
+    this.readAfterResponse(req, id, label);
+    return draft;
+  }
+
+  /** The client of a hand-made IdP request: Basic auth (or a literal Basic header), else the posted client_id and client_secret. */
+  private clientOf(
+    req: SourceRequest,
+    form: Array<{ name: string; value: string }>,
+    label: string,
+  ): { clientId?: string; secret?: string; method: ClientAuthMethod } {
+    const header = req.headers.find((h) => h.name.toLowerCase() === 'authorization')?.value.trim();
+    if (req.auth?.type === 'basic') {
+      const at = req.authLabel;
+      const clientId = this.convert(req.auth.username, `${at}.username`) || undefined;
+      const secret = this.convert(req.auth.password, `${at}.password`) || undefined;
+      return { clientId, secret, method: secret ? 'client_secret_basic' : 'none' };
+    }
+    if (req.auth && req.auth.type !== 'none')
+      this.report(
+        req.authLabel,
+        `${req.auth.type} auth on a request to the IdP is not carried; the IdP's client authentication is used instead.`,
+      );
+    if (header && /^basic\b/i.test(header)) {
+      const credential = header.slice(5).trim();
+      const decoded = decodeBasicCredential(credential);
+      if (decoded) return { clientId: decoded.id, secret: decoded.secret, method: 'client_secret_basic' };
+      this.report(
+        `${label} > headers.Authorization`,
+        credential === '' ? BY_HAND.basicHeaderEmpty : BY_HAND.basicHeaderTemplated,
+      );
+      return { clientId: this.formField(form, 'client_id', label), method: 'client_secret_basic' };
+    }
+    if (formValue(form, 'client_assertion') !== undefined)
+      this.report(`${label} > body.client_assertion`, BY_HAND.clientAssertion);
+    const clientId = this.formField(form, 'client_id', label);
+    const secret = this.formField(form, 'client_secret', label);
+    return { clientId, secret, method: secret ? 'client_secret_post' : 'none' };
+  }
+
+  private formField(form: Array<{ name: string; value: string }>, name: string, label: string): string | undefined {
+    const raw = formValue(form, name);
+    return raw === undefined ? undefined : this.convert(raw, `${label} > body.${name}`) || undefined;
+  }
+
+  /**
+   * The IdP an endpoint belongs to: one per issuer (or origin when the URL's
+   * shape names no issuer) and client id, so a token, an introspection and a
+   * revocation by the same client share it. A client registration has one
+   * authentication method: when requests disagree, the first one's is kept
+   * and the disagreement reported.
+   */
+  private ensureIdp(input: {
+    kind: OAuthEndpointKind;
+    url: string;
+    clientId?: string;
+    secret?: string;
+    method: ClientAuthMethod;
+    at: string;
+    /** Where the URL, client id and secret were, when not simply `at`. */
+    urlAt?: string;
+    clientIdAt?: string;
+    secretAt?: string;
+  }): { name: string; config: IdpConfig } {
+    const url = this.envOnly(input.url, `${input.kind}Url`, input.urlAt ?? `${input.at} > url`)!;
+    const clientId = this.envOnly(input.clientId, 'clientId', input.clientIdAt ?? `${input.at} > client id`);
+    const issuer = issuerFromEndpointUrl(url);
+    const key = `${issuer ?? splitBase(url)?.base ?? url}\u0000${clientId ?? ''}`;
+    let entry = this.idps.get(key);
+    if (!entry) {
+      const name = unique(idpNameFor(url), this.idpNames);
+      const config: IdpConfig = {};
+      if (issuer) config.issuer = issuer;
+      else config.discovery = false;
+      config.endpoints = {};
+      if (clientId) config.clientId = clientId;
+      config.clientAuth = input.method;
+      entry = { name, config };
+      this.idps.set(key, entry);
+    }
+    const { config, name } = entry;
+    config.endpoints ??= {};
+    config.endpoints[input.kind] ??= url;
+    if (config.clientAuth === 'none' && input.method !== 'none') config.clientAuth = input.method;
+    else if (input.method !== 'none' && config.clientAuth !== input.method)
+      this.report(
+        input.at,
+        `it authenticates the client with ${input.method}, another request of the same client with ${config.clientAuth}; IdP ${name} keeps ${config.clientAuth} (an app is registered with one method), change clientAuth there if needed.`,
+      );
+    if (config.clientSecret !== undefined && isLiteralSecret(input.secret)) {
+      // Already set from another request; the literal still names the variable its copies in environments become.
+      this.namer.reference(
+        input.secret,
+        `${name}_CLIENT_SECRET`,
+        `${input.secretAt ?? input.at} (client of idps.${name})`,
+      );
+    } else if (input.method !== 'none' && config.clientSecret === undefined) {
+      const secret = this.secret(
+        this.envOnly(input.secret, 'clientSecret', input.secretAt ?? `${input.at} > client secret`),
+        `${name}_CLIENT_SECRET`,
+        `idps.${name}.clientSecret (from ${input.secretAt ?? input.at})`,
+      );
+      // A client that authenticates with a secret the export does not show (a templated Basic header):
+      // the IdP still needs one, so it reads a variable the user is told to set.
+      config.clientSecret =
+        secret ??
+        this.namer.reference(
+          `\u0000secret of ${name}`,
+          `${name}_CLIENT_SECRET`,
+          `idps.${name}.clientSecret (not in the export: set it)`,
+        );
+    }
+    return entry;
+  }
+
+  /**
+   * Token steps made from token requests hold the token, not the response:
+   * what other requests read of that response is read from the token result,
+   * and anything else becomes a value to fill in (reported).
+   */
+  private readTokenResults(step: StepDef): StepDef {
+    if (this.tokenRequestIds.size === 0) return step;
+    const reads = /\{\{\s*steps\.([A-Za-z0-9_-]+)\.response((?:[.[][^}]*)?)\}\}/g;
+    const walk = (v: unknown): unknown => {
+      if (typeof v === 'string')
+        return v.replace(reads, (whole, id: string, path: string) => {
+          if (!this.tokenRequestIds.has(id)) return whole;
+          const field = /^\.body\.(?:\$\.)?([A-Za-z_]+)\s*$/.exec(path)?.[1];
+          if (field && TOKEN_RESULT_FIELDS.has(field)) return `{{steps.${id}.token.${field}}}`;
+          return this.converter.placeholder(
+            `${id}_value`,
+            `a request reads response${path.trim()} of token request "${id}", which is now a token step whose result holds the token but not the response`,
+          );
+        });
+      if (Array.isArray(v)) return v.map(walk);
+      if (v !== null && typeof v === 'object')
+        return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x)]));
+      return v;
+    };
+    return walk(step) as StepDef;
   }
 
   // ---- order ----------------------------------------------------------------
@@ -703,6 +1049,8 @@ function extraReason(key: string): string {
   if (key === 'state') return 'the flow makes its own state for each authorization request.';
   if (key === 'code_verifier' || key === 'code')
     return 'the flow makes its own PKCE verifier and receives its own code.';
+  if (key.endsWith('(other values)'))
+    return 'a token step sends one value; the first of the export is carried, these others are not (add them under extra if the IdP needs them).';
   if (key === 'addTokenTo')
     return 'the token is sent in the Authorization header; change the route token placement to send it elsewhere.';
   return 'the flow file has no setting for it.';

@@ -1,8 +1,9 @@
+import { OidcError } from '../errors';
 import { buildFlowFile } from './build-flow';
 import type { DetectedExport } from './parse-input';
-import { expectFormat, readExport } from './parse-input';
+import { expectFormat, parseExportText, readExport } from './parse-input';
 import { readInsomniaV4, readInsomniaV5 } from './read-insomnia';
-import { readPostman } from './read-postman';
+import { readPostman, readPostmanEnvironment, withPostmanEnvironments } from './read-postman';
 import { renderImportedYaml } from './render-yaml';
 import type { ImportOptions, ImportResult, SourceCollection } from './types';
 
@@ -28,7 +29,21 @@ function read(detected: DetectedExport): SourceCollection {
 }
 
 function importDetected(detected: DetectedExport, options: ImportOptions): ImportResult {
-  const source = read(detected);
+  const extra = options.environments ?? [];
+  if (extra.length > 0 && detected.format !== 'Postman v2.1') {
+    throw new OidcError(
+      'import.unrecognised',
+      `${options.fileName} is a ${detected.format} export; --environment takes Postman environment exports, for a Postman collection.`,
+      {
+        where: options.fileName,
+        hint: 'Insomnia exports hold their environments already: import the export alone.',
+      },
+    );
+  }
+  const source = withPostmanEnvironments(
+    read(detected),
+    extra.map((e) => readPostmanEnvironment(parseExportText(e.text, e.fileName), e.fileName)),
+  );
   const { file, notCarried, secrets } = buildFlowFile(source);
   const yaml = renderImportedYaml(file, {
     fileName: options.fileName,

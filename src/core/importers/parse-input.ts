@@ -135,10 +135,11 @@ export function detectExport(data: unknown, fileName: string): DetectedExport {
       'In Postman, export the collection again and choose "Collection v2.1".',
     );
   }
-  if (data._postman_variable_scope !== undefined) {
+  // Older Postman environment exports (Okta's among them) have no _postman_variable_scope: a name and values.
+  if (data._postman_variable_scope !== undefined || (Array.isArray(data.values) && typeof data.name === 'string')) {
     throw unrecognised(
       fileName,
-      'it is a Postman environment, which holds no requests (export the collection instead)',
+      `it is a Postman environment, which holds no requests: give it with its collection, e.g. oidc-flow import <collection.json> --environment ${fileName}`,
     );
   }
   return fail(

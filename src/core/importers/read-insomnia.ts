@@ -55,6 +55,8 @@ export function readInsomniaAuth(value: unknown): SourceAuth | 'inherit' {
   switch (auth.type) {
     case 'bearer':
       return { type: 'bearer', token: str(auth.token) ?? '', prefix: str(auth.prefix) };
+    case 'basic':
+      return { type: 'basic', username: str(auth.username) ?? '', password: str(auth.password) ?? '' };
     case 'apikey': {
       const addTo = str(auth.addTo);
       return {

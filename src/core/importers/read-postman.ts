@@ -1,3 +1,4 @@
+import { OidcError } from '../errors';
 import type { Json } from './read-helpers';
 import { arr, isObject, obj, pairs, str } from './read-helpers';
 import { scriptNotCarried } from './script-chains';
@@ -54,7 +55,33 @@ const OAUTH2_FIELDS: Record<string, keyof OAuth2Settings> = {
   refreshToken: 'refreshToken',
 };
 
-function readOAuth2(settings: Map<string, string>): OAuth2Settings {
+/**
+ * Postman keeps the advanced `audience` and `resource` of OAuth 2.0 either
+ * as text or as an object of values (one per request it sends them with).
+ * Their distinct non-empty values, in order; values that are not text count
+ * as `unreadable`, to be reported.
+ */
+function objectSetting(auth: Json, key: string): { values: string[]; unreadable: number } | undefined {
+  const item = arr(auth.oauth2)
+    .map(obj)
+    .find((o) => o?.key === key);
+  const value = obj(item?.value);
+  if (!value) return undefined;
+  const entries = Object.values(value);
+  const values = entries.map((v) => (typeof v === 'string' ? v.trim() : ''));
+  const unreadable = entries.filter((v) => typeof v !== 'string' && v !== null && v !== undefined).length;
+  return { values: [...new Set(values.filter((v) => v !== ''))], unreadable };
+}
+
+/** A URL as Postman sends it: without a scheme, Postman uses http://. */
+export function withPostmanScheme(url: string): string {
+  const trimmed = url.trim();
+  // Only a host can start it (localhost:3000/x, api.example.com/x, [::1]:8080); a path or a template stays as is.
+  if (!/^[A-Za-z0-9[]/.test(trimmed) || /^[a-z][a-z0-9+.-]*:\/\//i.test(trimmed)) return url;
+  return `http://${trimmed}`;
+}
+
+function readOAuth2(settings: Map<string, string>, auth: Json): OAuth2Settings {
   const grant = settings.get('grant_type') ?? 'authorization_code';
   const result: OAuth2Settings = {
     grantType:
@@ -71,6 +98,22 @@ function readOAuth2(settings: Map<string, string>): OAuth2Settings {
     tokenPrefix: settings.get('headerPrefix'),
     extras: {},
   };
+  for (const key of ['accessTokenUrl', 'authUrl']) {
+    const url = settings.get(key);
+    if (url !== undefined) settings.set(key, withPostmanScheme(url));
+  }
+  for (const key of ['audience', 'resource'] as const) {
+    const found = objectSetting(auth, key);
+    if (found === undefined) continue;
+    const { values, unreadable } = found;
+    // One audience per token request; resource indicators may repeat (RFC 8707), the token step sends the first.
+    if (values[0] !== undefined) result[key] = values[0];
+    if (values.length > 1 || unreadable > 0)
+      result.extras[`${key} (other values)`] = [
+        ...values.slice(1),
+        ...(unreadable > 0 ? [`${unreadable} not text`] : []),
+      ].join(' ');
+  }
   for (const [key, value] of settings) {
     const field = OAUTH2_FIELDS[key];
     if (field === 'refreshToken' && result.grantType !== 'refresh_token') result.extras[key] = value;
@@ -91,6 +134,8 @@ export function readPostmanAuth(value: unknown): SourceAuth | 'inherit' {
   switch (type) {
     case 'bearer':
       return { type: 'bearer', token: settings.get('token') ?? '' };
+    case 'basic':
+      return { type: 'basic', username: settings.get('username') ?? '', password: settings.get('password') ?? '' };
     case 'apikey': {
       const where = settings.get('in');
       return {
@@ -101,7 +146,7 @@ export function readPostmanAuth(value: unknown): SourceAuth | 'inherit' {
       };
     }
     case 'oauth2':
-      return { type: 'oauth2', settings: readOAuth2(settings) };
+      return { type: 'oauth2', settings: readOAuth2(settings, auth) };
     default:
       return { type: 'unsupported', kind: type };
   }
@@ -161,7 +206,7 @@ function readBody(value: unknown): SourceBody | undefined {
 
 /** The URL text and its enabled query parameters. */
 function readUrl(value: unknown): { url: string; params: KeyValue[] } {
-  if (typeof value === 'string') return { url: value, params: [] };
+  if (typeof value === 'string') return { url: withPostmanScheme(value), params: [] };
   const url = obj(value);
   if (!url) return { url: '', params: [] };
   let raw = str(url.raw) ?? '';
@@ -178,7 +223,7 @@ function readUrl(value: unknown): { url: string; params: KeyValue[] } {
     if (key && val !== undefined && val !== '')
       raw = raw.replace(new RegExp(`:${key.replace(/[^A-Za-z0-9_]/g, '')}(?=/|\\?|#|$)`), val);
   }
-  return { url: raw, params };
+  return { url: withPostmanScheme(raw), params };
 }
 
 interface Scope {
@@ -269,4 +314,35 @@ export function readPostman(data: Json): SourceCollection {
   }
   const environments: SourceEnvironment[] = Object.keys(values).length > 0 ? [{ name: 'collection', values }] : [];
   return { format: 'Postman v2.1', dialect: 'postman', name, environments, requests, notCarried };
+}
+
+/**
+ * Reads a Postman environment export (`_postman_variable_scope:
+ * environment`) given with its collection. Postman resolves a variable from
+ * the active environment before the collection's variables, so its values
+ * are laid over the collection's.
+ */
+export function readPostmanEnvironment(data: unknown, fileName: string): SourceEnvironment {
+  const env = obj(data);
+  if (!env || !Array.isArray(env.values) || (env._postman_variable_scope ?? 'environment') !== 'environment') {
+    throw new OidcError('import.unrecognised', `${fileName} is not a Postman environment export.`, {
+      where: fileName,
+      hint: 'In Postman, open Environments, choose the environment and use "Export"; pass that file with --environment.',
+    });
+  }
+  const values: Record<string, unknown> = {};
+  for (const v of env.values) {
+    const variable = obj(v);
+    const key = str(variable?.key);
+    if (key && variable?.enabled !== false) values[key] = variable?.value ?? '';
+  }
+  return { name: str(env.name) || fileName.replace(/\.[^.]*$/, ''), values };
+}
+
+/** The collection's environments once Postman environment exports are laid over its variables. */
+export function withPostmanEnvironments(source: SourceCollection, extra: SourceEnvironment[]): SourceCollection {
+  if (extra.length === 0) return source;
+  const collection = source.environments.find((e) => e.name === 'collection')?.values ?? {};
+  const environments = extra.map((e) => ({ name: e.name, values: { ...collection, ...e.values } }));
+  return { ...source, environments };
 }

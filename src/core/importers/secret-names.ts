@@ -37,10 +37,22 @@ export function envVarName(...words: string[]): string {
   return /^[0-9]/.test(name) ? `X_${name}` : name;
 }
 
+/**
+ * A user's password and a client secret are different credentials even when
+ * an export holds the same text for both (a test user's password set to the
+ * app's secret): each kind gets its own variable, so changing one never
+ * silently changes the other.
+ */
+function kindOf(name: string): 'password' | 'secret' {
+  return /PASSWORD$/.test(name) ? 'password' : 'secret';
+}
+
 export class SecretNamer {
+  /** Names by kind and value (`kind\0value`). */
   private readonly byValue = new Map<string, string>();
   /** Secrets the export left empty, by the name they were asked for: they have no value to key on. */
   private readonly declared = new Map<string, string>();
+  private readonly values = new Set<string>();
   private readonly uses = new Map<string, string[]>();
 
   private use(name: string, where: string): string {
@@ -59,10 +71,13 @@ export class SecretNamer {
 
   /** The reference for a secret value, inventing a name from `preferred` the first time. */
   reference(value: string, preferred: string, where: string): string {
-    let name = this.byValue.get(value);
+    const base = envVarName(preferred);
+    const key = `${kindOf(base)}\u0000${value}`;
+    let name = this.byValue.get(key);
     if (name === undefined) {
       name = this.fresh(preferred);
-      this.byValue.set(value, name);
+      this.byValue.set(key, name);
+      this.values.add(value);
     }
     return this.use(name, where);
   }
@@ -91,7 +106,7 @@ export class SecretNamer {
   redact(text: string): string {
     let out = text;
     // Longest first, so a secret that contains another is replaced whole.
-    for (const value of [...this.byValue.keys()].sort((a, b) => b.length - a.length)) {
+    for (const value of [...this.values].sort((a, b) => b.length - a.length)) {
       if (value.length >= 4) out = out.split(value).join('***');
     }
     return out;

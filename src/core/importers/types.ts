@@ -33,6 +33,8 @@ export interface ImportResult {
 export interface ImportOptions {
   /** The export's file name, shown in the YAML header. */
   fileName: string;
+  /** Postman environment exports to import with a Postman collection (`--environment`), by file. */
+  environments?: Array<{ text: string; fileName: string }>;
 }
 
 export type SourceFormat = 'Insomnia v4' | 'Insomnia v5' | 'Postman v2.1';
@@ -79,6 +81,8 @@ export interface OAuth2Settings {
 export type SourceAuth =
   | { type: 'none' }
   | { type: 'bearer'; token: string; prefix?: string }
+  /** HTTP Basic: on a request to an IdP it is the client's id and secret. */
+  | { type: 'basic'; username: string; password: string }
   | { type: 'oauth2'; settings: OAuth2Settings }
   | { type: 'apikey'; key: string; value: string; addTo: 'header' | 'query' | 'cookie' }
   | { type: 'unsupported'; kind: string };

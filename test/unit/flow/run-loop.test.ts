@@ -88,3 +88,60 @@ describe('flow runner: the run loop', () => {
     );
   });
 });
+
+describe('flow runner: a non-interactive run with steps that need a person', () => {
+  const FLOW = `
+version: 1
+environments: { test: { gw: http://gw.test } }
+idps:
+  code: { discovery: false, endpoints: { token: https://idp.test/token, authorization: https://idp.test/authorize }, clientId: spa, clientAuth: none }
+  svc: { discovery: false, endpoints: { token: https://idp.test/token, introspection: https://idp.test/introspect }, clientId: svc, clientAuth: none }
+routes:
+  api: { baseUrl: "{{env.gw}}", path: /orders }
+flows:
+  f:
+    steps:
+      - { id: sign-in, type: token, idp: code, grant: authorization_code }
+      - { id: service, type: token, idp: svc, grant: client_credentials }
+      - { id: as-user, type: call, route: api, token: "{{steps.sign-in.token.access_token}}" }
+      - { id: check-user, type: introspect, idp: svc, token: "{{steps['sign-in'].token.access_token}}" }
+      - { id: as-service, type: call, route: api, token: "{{steps.service.token.access_token}}", assert: [{ status: 200 }] }
+      - { id: echo, type: request, url: "{{env.gw}}/orders", headers: { X-From: "{{steps.as-user.response.status}}" } }
+      - { id: sign-in-again, type: token, idp: code, grant: authorization_code }
+      - { id: latest, type: call, route: api }
+      - { id: plain, type: request, url: "{{env.gw}}/orders", assert: [{ status: 200 }] }
+`;
+
+  it('skips only the steps that read the browser step, runs the others, and says why', async () => {
+    const http = new FakeHttp()
+      .on('https://idp.test/token', { body: { access_token: 'svc-token', token_type: 'Bearer', expires_in: 3600 } })
+      .on('http://gw.test/orders', { body: {} });
+    const runner = new FlowRunner(loadFlowFile(FLOW, { fileName: 'f.yaml' }).file, {
+      http,
+      clock: new ManualClock(Date.UTC(2026, 10, 28, 12)),
+      secrets: { env: {} },
+    });
+    const result = await runner.run({ flow: 'f' });
+    const status = Object.fromEntries(result.steps.map((s) => [s.id, s.status]));
+    assert.deepEqual(status, {
+      'sign-in': 'error',
+      service: 'passed',
+      'as-user': 'skipped',
+      'check-user': 'skipped',
+      'as-service': 'passed',
+      echo: 'skipped',
+      'sign-in-again': 'error',
+      latest: 'skipped',
+      plain: 'passed',
+    });
+    const byId = new Map(result.steps.map((s) => [s.id, s]));
+    assert.equal(byId.get('sign-in')!.error?.code, 'flow.needs_browser');
+    assert.deepEqual(byId.get('as-user')!.notes, [
+      'Skipped: it needs step sign-in, which could not run here (it needs a browser).',
+    ]);
+    assert.match(byId.get('echo')!.notes[0]!, /needs step as-user, which could not run here \(it needs step sign-in\)/);
+    assert.match(byId.get('latest')!.notes[0]!, /needs step sign-in-again/);
+    assert.equal(result.status, 'error', 'the run says a step could not run');
+    assert.equal(http.requests.filter((r) => r.url === 'http://gw.test/orders').length, 2);
+  });
+});

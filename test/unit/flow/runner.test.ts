@@ -303,6 +303,47 @@ flows:
   });
 });
 
+describe('flow runner: the token a call names', () => {
+  it('renews the token step the call reads, not the last one run', async () => {
+    const t = setup();
+    const issued = { a: 0, b: 0 };
+    const http = new FakeHttp()
+      .on('https://idp.test/a/token', () => ({
+        body: { access_token: `a-${++issued.a}`, token_type: 'Bearer', expires_in: 60 },
+      }))
+      .on('https://idp.test/b/token', () => ({
+        body: { access_token: `b-${++issued.b}`, token_type: 'Bearer', expires_in: 3600 },
+      }))
+      .on('http://gw.test/orders', (req) => ({
+        status: req.headers?.Authorization === `Bearer a-${issued.a}` ? 200 : 401,
+      }));
+    const text = `
+version: 1
+environments: { test: { gateway: http://gw.test } }
+idps:
+  a: { discovery: false, endpoints: { token: https://idp.test/a/token }, clientId: a, clientAuth: none }
+  b: { discovery: false, endpoints: { token: https://idp.test/b/token }, clientId: b, clientAuth: none }
+routes:
+  orders: { baseUrl: "{{env.gateway}}", path: /orders }
+flows:
+  f:
+    steps:
+      - { id: token-a, type: token, idp: a }
+      - { id: token-b, type: token, idp: b }
+      - { id: later, type: wait, seconds: 50 }
+      - { id: call, type: call, route: orders, token: "{{steps.token-a.token.access_token}}", assert: [{ status: 200 }] }
+`;
+    const { file } = loadFlowFile(text, { fileName: 't.yaml' });
+    const result = await new FlowRunner(file, { http, clock: t.clock, sleep: t.sleep, secrets: { env: {} } }).run({
+      flow: 'f',
+    });
+    const call = result.steps.find((s) => s.id === 'call')!;
+    assert.equal(call.status, 'passed', JSON.stringify(call.error ?? call.assertions));
+    assert.deepEqual(issued, { a: 2, b: 1 }, 'token-a renewed before the call; token-b left alone');
+    assert.match(call.notes.join(' '), /token from step token-a expired/);
+  });
+});
+
 describe('flow runner: Okta presets', () => {
   for (const [server, issuer] of [
     [undefined, 'https://dev-1.okta.com/oauth2/default'],

@@ -39,9 +39,9 @@ describe('oidc-flow import', () => {
     );
     assert.match(
       c.out(),
-      /Set these environment variables before running.*\n {2}OKTA_CLIENT_SECRET {2}idps\.okta\.clientSecret/,
+      /Set these environment variables before running.*\n {2}OKTA_CLIENT_SECRET {2}request "Get first order" > auth\.clientSecret/,
     );
-    assert.match(c.out(), /Not carried over \(4\):\n {2}- request "List orders" > headers\.X-Request-Id/);
+    assert.match(c.out(), /Not carried over \(5\):\n {2}- request "List orders" > headers\.X-Request-Id/);
     // It ends by validating what it wrote, as "oidc-flow validate" does.
     assert.match(c.out(), /\nValid: .*insomnia-v4-okta-kong\.flow\.yaml \(1 flow, 6 steps\)\.\n$/);
     assert.ok(!c.out().includes('s3cr3t-Client-Value-0001'));
@@ -151,8 +151,36 @@ describe('oidc-flow import', () => {
     );
   });
 
+  it('imports a Postman collection with its environment export (--environment), values laid over', async () => {
+    const real = join(FIXTURES, '..', 'real', 'okta');
+    const c = captureIo();
+    const out = join(dir, 'oidc.flow.yaml');
+    const args = [
+      'import',
+      join(real, 'open-id-connect.json'),
+      '-e',
+      join(real, 'example.oktapreview.com.environment'),
+    ];
+    assert.equal(await runCli([...args, '-o', out], c.io), 0, c.err());
+    const file = loadFlowFile(readFileSync(out, 'utf8'), { fileName: out }).file;
+    assert.deepEqual(Object.keys(file.environments ?? {}), ['youroktadomain']);
+    assert.equal(file.environments?.youroktadomain?.url, 'https://{yourOktaDomain}');
+    assert.match(c.out(), /Wrote .*oidc\.flow\.yaml: .*1 environment\./);
+
+    const alone = captureIo();
+    assert.equal(await runCli(['import', join(real, 'example.oktapreview.com.environment')], alone.io), 2);
+    assert.match(alone.err(), /Postman environment.*--environment example\.oktapreview\.com\.environment/);
+
+    const withInsomnia = captureIo();
+    const insomnia = copyFixture('insomnia-v4-okta-kong.json');
+    const env = join(real, 'example.oktapreview.com.environment');
+    assert.equal(await runCli(['import', insomnia, '--environment', env, '-o', '-'], withInsomnia.io), 2);
+    assert.match(withInsomnia.err(), /--environment takes Postman environment exports/);
+  });
+
   it('has help that starts with its usage line', () => {
     assert.match(importHelp, /^Usage: oidc-flow import <file>/);
     assert.match(importHelp, /--force/);
+    assert.match(importHelp, /--environment FILE/);
   });
 });

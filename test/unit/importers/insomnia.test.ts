@@ -14,16 +14,22 @@ describe('importInsomnia', () => {
       assertLoads(result);
     });
 
-    it('turns OAuth 2.0 auth into IdPs deduplicated by token URL and client id', () => {
+    it('turns OAuth 2.0 auth and token requests into IdPs deduplicated by issuer and client id', () => {
       const idps = result.file.idps ?? {};
       assert.deepEqual(Object.keys(idps), ['okta', 'okta-2']);
+      // The token request posts the client's credentials first; the OAuth 2.0 settings of the same client reuse it.
       assert.deepEqual(idps.okta, {
         issuer: 'https://{{env.oktaDomain}}/oauth2/default',
         endpoints: { token: 'https://{{env.oktaDomain}}/oauth2/default/v1/token' },
         clientId: '{{env.clientId}}',
-        clientAuth: 'client_secret_basic',
-        clientSecret: '${env:OKTA_CLIENT_SECRET}',
+        clientAuth: 'client_secret_post',
+        clientSecret: '{{env.clientSecret}}',
       });
+      assert.ok(
+        result.notCarried.some(
+          (n) => n.item === 'request "Get first order" > auth' && /IdP okta keeps client_secret_post/.test(n.reason),
+        ),
+      );
       assert.equal(idps['okta-2']?.clientId, '0oaSpaClient000EXAMPLE');
       assert.equal(idps['okta-2']?.clientAuth, 'none', 'a public client has no secret');
       assert.equal(idps['okta-2']?.endpoints?.authorization, 'https://{{env.oktaDomain}}/oauth2/default/v1/authorize');
@@ -41,7 +47,7 @@ describe('importInsomnia', () => {
       assert.equal(call.route, 'kongUrl');
       assert.equal(call.path, '/orders');
       assert.deepEqual(call.query, { status: 'open' }, 'disabled parameters are left out');
-      assert.equal(call.token, '{{steps.get-token-client-credentials.response.body.$.access_token}}');
+      assert.equal(call.token, '{{steps.get-token-client-credentials.token.access_token}}');
       assert.deepEqual(result.file.routes?.kongUrl, {
         baseUrl: '{{env.kongUrl}}',
         token: { in: 'header', name: 'Authorization', scheme: 'Bearer' },
@@ -65,17 +71,12 @@ describe('importInsomnia', () => {
       assert.equal(code.redirectUri, 'http://localhost:8765/callback');
     });
 
-    it('keeps a token request without auth as a request step with its form body', () => {
-      const request = step(result, 'get-token-client-credentials', 'request');
-      assert.equal(request.method, 'POST');
-      assert.equal(request.url, 'https://{{env.oktaDomain}}/oauth2/default/v1/token');
-      assert.deepEqual(request.form, {
-        grant_type: 'client_credentials',
-        scope: 'orders.read',
-        client_id: '{{env.clientId}}',
-        client_secret: '{{env.clientSecret}}',
-      });
-      assert.equal(request.name, 'Okta / Get token (client credentials)');
+    it('turns a token request posting the client in its body into a token step (client_secret_post)', () => {
+      const token = step(result, 'get-token-client-credentials', 'token');
+      assert.equal(token.idp, 'okta');
+      assert.equal(token.grant, 'client_credentials');
+      assert.deepEqual(token.scopes, ['orders.read']);
+      assert.equal(token.name, 'Okta / Get token (client credentials)');
     });
 
     it('makes one environment per sub-environment, merged over the base', () => {
@@ -90,7 +91,7 @@ describe('importInsomnia', () => {
         result.secrets.map((s) => s.name),
         ['OKTA_CLIENT_SECRET'],
       );
-      assert.match(result.secrets[0]!.where, /idps\.okta\.clientSecret/);
+      assert.match(result.secrets[0]!.where, /request "Get first order" > auth\.clientSecret \(client of idps\.okta\)/);
       assert.match(result.secrets[0]!.where, /environments\.local-kong\.clientSecret/);
       assert.equal(result.file.environments?.['dev-kong']?.clientSecret, '${env:OKTA_CLIENT_SECRET}');
       assertNoLeak(result, [FIXTURE_SECRET]);
@@ -100,12 +101,13 @@ describe('importInsomnia', () => {
       const items = result.notCarried.map((n) => n.item);
       assert.deepEqual(items, [
         'request "List orders" > headers.X-Request-Id',
+        'request "Get first order" > auth',
         'request "Get first order" > pre-request script',
         'request "My profile" > auth.pkceMethod',
         'request "My profile" > auth.state',
       ]);
       assert.match(result.notCarried[0]!.reason, /\{% uuid %\}/);
-      assert.match(result.notCarried[1]!.reason, /starts with: \/\/ make sure the order exists/);
+      assert.match(result.notCarried[2]!.reason, /starts with: \/\/ make sure the order exists/);
       assert.equal(step(result, 'list-orders', 'call').headers?.['X-Request-Id'], undefined);
     });
 
@@ -115,7 +117,7 @@ describe('importInsomnia', () => {
         /^# Imported by "oidc-flow import" from insomnia-v4-okta-kong\.json \(Insomnia v4 export "Orders API \(Okta \+ Kong\)"\)/,
       );
       assert.match(result.yaml, /#\s+OKTA_CLIENT_SECRET/);
-      assert.match(result.yaml, /# Not carried over \(4\):/);
+      assert.match(result.yaml, /# Not carried over \(5\):/);
     });
   });
 
