@@ -121,16 +121,11 @@ const EXPECTED: Record<string, Expectation> = {
   'insomnia/oauth2_0-auth-v2_1-output.json': {
     kind: 'import',
     format: 'Insomnia v4',
-    idps: ['idp'],
-    steps: 'token,request,token,request,request,token,request,token,request',
-    tokens: ['idp:authorization_code', 'idp:authorization_code', 'idp:password', 'idp:client_credentials'],
-    secrets: [
-      'IDP_CLIENT_SECRET',
-      'AUTH_CODE_AUTHORIZATION',
-      'PKCE_AUTHORIZATION',
-      'PASSWORD_AUTHORIZATION',
-      'CLIENT_AUTHORIZATION',
-    ],
+    // Its token URL is just "test": Insomnia sends that to http://test, so the IdP is named after that host.
+    idps: ['test'],
+    steps: 'token,call,token,call,request,token,call,token,call',
+    tokens: ['test:authorization_code', 'test:authorization_code', 'test:password', 'test:client_credentials'],
+    secrets: ['TEST_CLIENT_SECRET', 'TEST_PASSWORD'],
     notCarried: 5,
     pending: 'oauth2_0-auth-v2_1-output.json',
   },

@@ -40,3 +40,14 @@ export function pairs(value: unknown): KeyValue[] {
     return [{ name, value: str(o.value) ?? '' }];
   });
 }
+
+/**
+ * A URL as Postman and Insomnia send it: without a scheme, both use http://
+ * (Insomnia's setDefaultProtocol, Postman's request sender).
+ */
+export function withHttpScheme(url: string): string {
+  const trimmed = url.trim();
+  // Only a host can start it (localhost:3000/x, api.example.com/x, [::1]:8080); a path or a template stays as is.
+  if (!/^[A-Za-z0-9[]/.test(trimmed) || /^[a-z][a-z0-9+.-]*:\/\//i.test(trimmed)) return url;
+  return `http://${trimmed}`;
+}

@@ -1,5 +1,5 @@
 import type { Json } from './read-helpers';
-import { arr, bool, isObject, obj, pairs, str } from './read-helpers';
+import { arr, bool, isObject, obj, pairs, str, withHttpScheme } from './read-helpers';
 import { scriptNotCarried } from './script-chains';
 import type {
   KeyValue,
@@ -76,8 +76,8 @@ export function readInsomniaAuth(value: unknown): SourceAuth | 'inherit' {
       if (auth.grantType !== 'refresh_token' && str(auth.refreshToken)) extras.refreshToken = str(auth.refreshToken)!;
       const settings: OAuth2Settings = {
         grantType: str(auth.grantType) ?? 'authorization_code',
-        accessTokenUrl: str(auth.accessTokenUrl),
-        authorizationUrl: str(auth.authorizationUrl),
+        accessTokenUrl: httpUrl(auth.accessTokenUrl),
+        authorizationUrl: httpUrl(auth.authorizationUrl),
         clientId: str(auth.clientId),
         clientSecret: str(auth.clientSecret),
         scope: str(auth.scope),
@@ -122,6 +122,12 @@ function readBody(value: unknown): SourceBody | undefined {
 }
 
 /** Replaces `:name` path parameters with their values. */
+/** A URL setting of the export, with http:// when it has no scheme (as Insomnia sends it). */
+function httpUrl(value: unknown): string | undefined {
+  const text = str(value);
+  return text === undefined ? undefined : withHttpScheme(text);
+}
+
 function applyPathParameters(url: string, value: unknown): string {
   let out = url;
   for (const p of arr(value)) {
@@ -167,7 +173,7 @@ function toRequest(raw: Json, ref: string, folders: Folder[], scripts: { pre?: s
     name,
     folders: folders.map((f) => f.name),
     method: (str(raw.method) ?? 'GET').toUpperCase(),
-    url: applyPathParameters(str(raw.url) ?? '', raw.pathParameters),
+    url: withHttpScheme(applyPathParameters(str(raw.url) ?? '', raw.pathParameters)),
     params: pairs(raw.parameters),
     headers: mergedHeaders(pairs(raw.headers), folders),
     body: readBody(raw.body),

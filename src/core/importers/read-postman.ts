@@ -1,6 +1,6 @@
 import { OidcError } from '../errors';
 import type { Json } from './read-helpers';
-import { arr, isObject, obj, pairs, str } from './read-helpers';
+import { arr, isObject, obj, pairs, str, withHttpScheme } from './read-helpers';
 import { scriptNotCarried } from './script-chains';
 import type {
   KeyValue,
@@ -73,14 +73,6 @@ function objectSetting(auth: Json, key: string): { values: string[]; unreadable:
   return { values: [...new Set(values.filter((v) => v !== ''))], unreadable };
 }
 
-/** A URL as Postman sends it: without a scheme, Postman uses http://. */
-export function withPostmanScheme(url: string): string {
-  const trimmed = url.trim();
-  // Only a host can start it (localhost:3000/x, api.example.com/x, [::1]:8080); a path or a template stays as is.
-  if (!/^[A-Za-z0-9[]/.test(trimmed) || /^[a-z][a-z0-9+.-]*:\/\//i.test(trimmed)) return url;
-  return `http://${trimmed}`;
-}
-
 function readOAuth2(settings: Map<string, string>, auth: Json): OAuth2Settings {
   const grant = settings.get('grant_type') ?? 'authorization_code';
   const result: OAuth2Settings = {
@@ -100,7 +92,7 @@ function readOAuth2(settings: Map<string, string>, auth: Json): OAuth2Settings {
   };
   for (const key of ['accessTokenUrl', 'authUrl']) {
     const url = settings.get(key);
-    if (url !== undefined) settings.set(key, withPostmanScheme(url));
+    if (url !== undefined) settings.set(key, withHttpScheme(url));
   }
   for (const key of ['audience', 'resource'] as const) {
     const found = objectSetting(auth, key);
@@ -206,7 +198,7 @@ function readBody(value: unknown): SourceBody | undefined {
 
 /** The URL text and its enabled query parameters. */
 function readUrl(value: unknown): { url: string; params: KeyValue[] } {
-  if (typeof value === 'string') return { url: withPostmanScheme(value), params: [] };
+  if (typeof value === 'string') return { url: withHttpScheme(value), params: [] };
   const url = obj(value);
   if (!url) return { url: '', params: [] };
   let raw = str(url.raw) ?? '';
@@ -223,7 +215,7 @@ function readUrl(value: unknown): { url: string; params: KeyValue[] } {
     if (key && val !== undefined && val !== '')
       raw = raw.replace(new RegExp(`:${key.replace(/[^A-Za-z0-9_]/g, '')}(?=/|\\?|#|$)`), val);
   }
-  return { url: withPostmanScheme(raw), params };
+  return { url: withHttpScheme(raw), params };
 }
 
 interface Scope {

@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { importPostman } from '../../../src/core/importers';
-import { withPostmanScheme } from '../../../src/core/importers/read-postman';
+import { withHttpScheme } from '../../../src/core/importers/read-helpers';
 import { assertLoads, assertNoLeak, postman, step } from './helpers';
 
 /** Postman OAuth 2.0 settings as Postman itself reads them (issue #12, point 6). */
@@ -71,10 +71,10 @@ describe('importers: Postman OAuth 2.0 details', () => {
   });
 
   it('adds the scheme only where a host starts the URL', () => {
-    assert.equal(withPostmanScheme('[::1]:8080/x'), 'http://[::1]:8080/x');
-    assert.equal(withPostmanScheme('api.example.org/x'), 'http://api.example.org/x');
+    assert.equal(withHttpScheme('[::1]:8080/x'), 'http://[::1]:8080/x');
+    assert.equal(withHttpScheme('api.example.org/x'), 'http://api.example.org/x');
     for (const kept of ['https://a.example/x', '{{base}}/x', '/relative', '', 'HTTP://A.example'])
-      assert.equal(withPostmanScheme(kept), kept);
+      assert.equal(withHttpScheme(kept), kept);
   });
 
   it('does not make a password that equals the client secret the same variable', () => {
