@@ -5,6 +5,7 @@ import { request as undiciRequest } from 'undici';
 import type { Clock } from '../clock';
 import { systemClock } from '../clock';
 import { listenLocal } from '../listen';
+import { requestTarget } from '../url';
 import { resolveDeckRoutes } from '../gateway/deck';
 import type { DeckConsumer, DeckFile, ResolvedRoute } from '../gateway/deck';
 import { withKongDefaults } from '../gateway/kong-oidc-config';
@@ -128,7 +129,6 @@ export async function startSandboxGateway(options: SandboxGatewayOptions): Promi
   const handle = async (req: IncomingMessage, res: ServerResponse, started: number, event: GatewayEvent) => {
     const requestId = Buffer.from(random(16)).toString('hex');
     event.requestId = requestId;
-    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const socket = req.socket;
     if (!connections.has(socket)) connections.set(socket, ++connectionCount);
     const logRequest: KongLogRequest = {
@@ -161,6 +161,13 @@ export async function startSandboxGateway(options: SandboxGatewayOptions): Promi
       event.status = answer.status;
     };
 
+    const url = requestTarget(req.url);
+    if (!url) {
+      // nginx refuses a request-target it cannot parse (an absolute URL with port 99999) before Kong runs.
+      event.reason = `the request-target ${JSON.stringify(req.url)} is not a URL`;
+      exit(kongErrorPage(400, 'Bad request', requestId));
+      return;
+    }
     const body = await readBody(req);
     const matched = matchRoute(routes, req.method ?? 'GET', url.pathname);
     if (!matched) {
