@@ -29,7 +29,7 @@ Options:
   --ca FILE          trust this extra CA certificate (PEM) for every request
   --insecure         skip TLS verification (every exchange is marked with a warning)
   --proxy URL        send requests through this HTTP(S) proxy (default: HTTPS_PROXY/NO_PROXY)
-  --timeout MS       headers timeout per request (default 30000)
+  --timeout MS       deadline per request: connect, headers and whole body (default 60000)
   --reveal-secrets   show tokens and secrets in the json report (they are redacted by default)
 
 Secrets come from \${env:NAME} references: set the variables before running.

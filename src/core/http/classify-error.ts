@@ -14,6 +14,7 @@ export interface FailureContext {
   connectTimeout: number;
   headersTimeout: number;
   bodyTimeout: number;
+  totalTimeout: number;
   /** The proxy in use, already without its credentials (describeProxy). */
   proxy?: string;
   clientCertificate: boolean;
@@ -37,6 +38,13 @@ export class BodyTooLargeSignal extends Error {
   }
 }
 
+/** Thrown into undici by the client itself when the whole exchange outlives totalTimeout. */
+export class ExchangeDeadlineSignal extends Error {
+  constructor() {
+    super('the whole exchange exceeded totalTimeout');
+  }
+}
+
 /** Thrown into undici by the client itself when the caller's AbortSignal fires. */
 export class CallerAbortSignal extends Error {
   constructor() {
@@ -57,8 +65,8 @@ const UNKNOWN_CA = new Set([
 interface Knobs {
   /** Completes "If the server uses a private or corporate CA, ...". */
   ca: string;
-  /** How to raise the headers or body timeout. */
-  raiseTimeout: (which: 'headers' | 'body') => string;
+  /** How to raise the headers, body or whole-exchange timeout. */
+  raiseTimeout: (which: 'headers' | 'body' | 'total') => string;
   /** How to raise the connect timeout; absent when the surface has no such knob. */
   raiseConnectTimeout?: string;
   /** Where the proxy is set. */
@@ -150,6 +158,13 @@ export function classifyFailure(error: unknown, ctx: FailureContext): Classified
       code: 'http.aborted',
       message: `The request to ${ctx.target} was cancelled before it completed.`,
       hint: 'Run it again if the cancellation was not intended.',
+    };
+  }
+  if (items.some((item) => item instanceof ExchangeDeadlineSignal)) {
+    return {
+      code: 'http.timeout.total',
+      message: `The whole exchange with ${ctx.target} (connect, headers and body) exceeded ${ctx.totalTimeout} ms.`,
+      hint: `The server answers too slowly or keeps the body trickling: check its health and logs, or ${knobs.raiseTimeout('total')}.`,
     };
   }
   if (has('UND_ERR_CONNECT_TIMEOUT', 'ETIMEDOUT')) {

@@ -1,5 +1,5 @@
 export * from './types';
-export { createHttpClient, INSECURE_TLS_WARNING } from './client';
+export { createHttpClient, INSECURE_TLS_WARNING, timeoutBudget } from './client';
 export type { HttpClientOptions } from './client';
 export { HttpError, isHttpError } from './http-error';
 export {

@@ -5,7 +5,10 @@ import { join } from 'node:path';
 import { UsageError } from '../../../src/cli/io';
 import { checkProxyUrl, readCaFile, runtimeFor } from '../../../src/cli/runtime';
 import { createCertificateAuthority } from '../../../src/core/sandbox/certs';
+import type { OidcError } from '../../../src/core/errors';
 import { captureIo } from '../../support/capture-io';
+import { closeAfterEach } from '../../support/close-after-each';
+import { dripping, httpServer } from '../../support/loopback-servers';
 
 /** The UsageError runtimeFor throws for these options (fails when it throws nothing). */
 async function usageError(options: Omit<Parameters<typeof runtimeFor>[0], 'io'>): Promise<UsageError> {
@@ -85,5 +88,23 @@ describe('CLI runtime: --proxy and --ca are checked before any request', () => {
       const runtime = await runtimeFor({ io: captureIo().io, ca: file });
       await runtime.close();
     });
+  });
+});
+
+describe('CLI runtime: --timeout bounds the whole exchange', () => {
+  const opened = closeAfterEach();
+
+  it('gives up on a server dripping a byte every 300 ms after about --timeout 1000 ms', async () => {
+    const server = opened(await httpServer(dripping(300)));
+    const runtime = opened(await runtimeFor({ io: captureIo().io, timeout: '1000' }));
+    const started = Date.now();
+    const error = await runtime.deps.http.send({ method: 'GET', url: server.url, label: 'discovery' }).then(
+      () => assert.fail('the dripping server was waited for'),
+      (e: unknown) => e as OidcError,
+    );
+    const elapsed = Date.now() - started;
+    assert.equal(error.code, 'http.timeout.total');
+    assert.match(error.hint ?? '', /--timeout/);
+    assert.ok(elapsed < 1800, `failed after ${elapsed} ms, expected about 1000`);
   });
 });
