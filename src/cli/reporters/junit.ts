@@ -1,7 +1,9 @@
+import { escapeControlChars } from '../../core/control-chars';
 import type { RunResult, StepRun } from '../../core/flow/runner';
 
+// XML 1.0 cannot hold most control characters; escaped, they stay readable (and harmless in a terminal).
 const escape = (text: string) =>
-  text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+  escapeControlChars(text).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 /** A step's failed assertions, then those of the steps inside it (a repeat), each named by its path. */
 function failedAssertions(step: StepRun, inner = false): string[] {
