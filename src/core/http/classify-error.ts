@@ -40,10 +40,17 @@ export class BodyTooLargeSignal extends Error {
 
 /** Thrown into undici by the client itself when the whole exchange outlives totalTimeout. */
 export class ExchangeDeadlineSignal extends Error {
-  constructor() {
+  /** How far the exchange got: no connection, no response headers, or a body still arriving (bytes so far). */
+  constructor(readonly reached: { phase: 'connect' } | { phase: 'headers' } | { phase: 'body'; bytes: number }) {
     super('the whole exchange exceeded totalTimeout');
   }
 }
+
+const REACHED: Record<ExchangeDeadlineSignal['reached']['phase'], string> = {
+  connect: 'no connection was made',
+  headers: 'no response headers had arrived',
+  body: 'the body was still arriving',
+};
 
 /** Thrown into undici by the client itself when the caller's AbortSignal fires. */
 export class CallerAbortSignal extends Error {
@@ -160,10 +167,13 @@ export function classifyFailure(error: unknown, ctx: FailureContext): Classified
       hint: 'Run it again if the cancellation was not intended.',
     };
   }
-  if (items.some((item) => item instanceof ExchangeDeadlineSignal)) {
+  const deadline = items.find((item): item is ExchangeDeadlineSignal => item instanceof ExchangeDeadlineSignal);
+  if (deadline) {
+    const { reached } = deadline;
+    const so = reached.phase === 'body' ? `${REACHED.body} (${reached.bytes} bytes so far)` : REACHED[reached.phase];
     return {
       code: 'http.timeout.total',
-      message: `The whole exchange with ${ctx.target} (connect, headers and body) exceeded ${ctx.totalTimeout} ms.`,
+      message: `The whole exchange with ${ctx.target} (connect, headers and body) exceeded ${ctx.totalTimeout} ms; ${so}.`,
       hint: `The server answers too slowly or keeps the body trickling: check its health and logs, or ${knobs.raiseTimeout('total')}.`,
     };
   }

@@ -348,7 +348,14 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient & 
       const onAbort = (): void => stop(new CallerAbortSignal());
       // undici times each gap (connect, headers, between body chunks); this one timer bounds their sum.
       const deadlineTimer = setTimeout(
-        () => stop(new ExchangeDeadlineSignal()),
+        () =>
+          stop(
+            new ExchangeDeadlineSignal(
+              status !== undefined
+                ? { phase: 'body', bytes: received }
+                : { phase: tStart !== undefined && phases !== undefined ? 'headers' : 'connect' },
+            ),
+          ),
         Math.max(0, ctx.deadline - performance.now()),
       );
       if (ctx.signal?.aborted) {
