@@ -13,6 +13,7 @@ export {
   mask,
 } from './redact';
 export type { RedactOptions } from './redact';
+export { SecretRegistry } from './secret-registry';
 export { toCurl, shellQuote } from './curl';
 export type { CurlOptions } from './curl';
 export { toHar } from './har';
