@@ -95,4 +95,15 @@ describe('loopback servers under endless bodies', () => {
     assert.equal(await rawStatus(port, head), 413);
     assert.equal(await rawStatus(port, NORMAL('/x')), 200);
   });
+
+  it('the sandbox gateway answers 413 past 1 MiB, not a 502 blaming the upstream, and keeps proxying', async () => {
+    const upstream = opened(await startEchoUpstream());
+    const file = deck(upstream.url, {}, [], { plugin: 'none' });
+    file.services![0]!.routes![0]!.plugins = [];
+    const gateway = opened(await startSandboxGateway({ deck: file, checks: new FakeIdp() }));
+    const port = Number(new URL(gateway.url).port);
+    const head = `POST /orders HTTP/1.1\r\nHost: a\r\nContent-Length: ${4 * 1024 * 1024}\r\n\r\n${'a'.repeat(2 * 1024 * 1024)}`;
+    assert.equal(await rawStatus(port, head), 413);
+    assert.equal(await rawStatus(port, NORMAL('/orders')), 200);
+  });
 });
