@@ -2,6 +2,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { JSONPath } from 'jsonpath-plus';
 import { OidcError } from '../errors';
 import { headerValue } from '../http/headers';
+import { mask } from '../http/redact';
 import type { SecretRegistry } from '../http/secret-registry';
 import type { Assertion, AssertionSubject, JsonTypeName, StatusExpectation, ValueMatchers } from './file-format';
 import { ASSERTION_SUBJECTS } from './file-format';
@@ -75,7 +76,7 @@ const JWT_SHAPE = /^[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]*$/;
 export function redactValue(value: unknown, key?: string): unknown {
   if (typeof value === 'string') {
     if ((key !== undefined && SECRET_KEY.test(key)) || JWT_SHAPE.test(value))
-      return `<redacted, ${value.length} chars>`;
+      return mask(value);
     return value;
   }
   if (Array.isArray(value)) return value.map((item) => redactValue(item, key));
