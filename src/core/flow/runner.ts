@@ -166,6 +166,8 @@ export class FlowRunner {
   private envValues: Record<string, unknown> = {};
   /** Every secret value the runs of this runner read, sent or received: the one redactor of what they left. */
   readonly secrets: SecretRegistry;
+  /** Whether the registry is the runner's own, emptied per run; a shell's registry lives as long as the shell wants. */
+  private readonly ownsSecrets: boolean;
   private readonly deps: RunnerDeps;
 
   constructor(
@@ -174,6 +176,7 @@ export class FlowRunner {
   ) {
     const secrets = given.secretRegistry ?? new SecretRegistry();
     this.secrets = secrets;
+    this.ownsSecrets = given.secretRegistry === undefined;
     const sources = given.secrets;
     const deps: RunnerDeps = {
       ...given,
@@ -208,6 +211,7 @@ export class FlowRunner {
     // What the runner learns about tokens is per run, so a long-lived runner's memory stays flat.
     this.scope.tokenOrigin.clear();
     this.scope.lastIntrospection.clear();
+    if (this.ownsSecrets) this.secrets.clear();
     this.lastTokenStep = undefined;
     const ctx: TemplateContext = { env: {}, steps: {}, vars: flow.vars ?? {} };
     const steps: StepRun[] = [];

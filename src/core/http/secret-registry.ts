@@ -42,6 +42,11 @@ export class SecretRegistry {
     for (const hop of exchange.redirects ?? []) this.addExchange(hop);
   }
 
+  /** Forgets every value (a long-lived runner starts each run with an empty registry). */
+  clear(): void {
+    this.values.clear();
+  }
+
   /** The known values, for code that takes a plain list (redactText, redactExchange). */
   list(): string[] {
     return [...this.values];
