@@ -7,7 +7,7 @@ import { createHttpClient, timeoutBudget } from '../core/http/client';
 import type { HttpOptions } from '../core/http/types';
 import type { Sandbox } from '../core/sandbox/sandbox';
 import type { CliIo } from './io';
-import { UsageError } from './io';
+import { terminalText, UsageError } from './io';
 
 /** Named as the flags (--ca, --insecure, --proxy, --timeout, --sandbox): a command passes `{ io, ...values }`. */
 export interface CliRuntimeOptions {
@@ -125,7 +125,8 @@ export async function runtimeFor(options: CliRuntimeOptions): Promise<CliRuntime
       ? async (message) => {
           const rl = createInterface({ input: process.stdin, output: process.stderr });
           try {
-            const answer = await rl.question(`${message}\nContinue? [Y/n] `);
+            // The prompt goes to the terminal outside io: the flow file's message is escaped here.
+            const answer = await rl.question(terminalText(`${message}\nContinue? [Y/n] `));
             return !/^n/i.test(answer.trim());
           } finally {
             rl.close();
