@@ -75,8 +75,7 @@ const JWT_SHAPE = /^[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]*$/;
 /** Keeps tokens and secrets out of reports while leaving everything else readable. */
 export function redactValue(value: unknown, key?: string): unknown {
   if (typeof value === 'string') {
-    if ((key !== undefined && SECRET_KEY.test(key)) || JWT_SHAPE.test(value))
-      return mask(value);
+    if ((key !== undefined && SECRET_KEY.test(key)) || JWT_SHAPE.test(value)) return mask(value);
     return value;
   }
   if (Array.isArray(value)) return value.map((item) => redactValue(item, key));
