@@ -2,7 +2,7 @@ import { asOidcError, isConfigurationCode, isOidcError } from '../core/errors';
 import { FlowFileError, formatFlowFileIssues } from '../core/flow/issues';
 import { VERSION } from '../core/version';
 import type { CliIo } from './io';
-import { EXIT, styler, UsageError } from './io';
+import { EXIT, styler, terminalSafeIo, UsageError } from './io';
 
 export type { CliIo } from './io';
 
@@ -127,7 +127,8 @@ Secrets (client secrets, tokens) are read from environment variables, never from
 }
 
 /** Runs one CLI invocation and returns its exit code. */
-export async function runCli(args: string[], io: CliIo): Promise<number> {
+export async function runCli(args: string[], given: CliIo): Promise<number> {
+  const io = terminalSafeIo(given);
   const [name, ...rest] = args;
   if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
     const topic = name === 'help' && rest[0] !== '--help' && rest[0] !== '-h' ? rest[0] : undefined;

@@ -84,7 +84,7 @@ Transport:
   --ca FILE                trust this extra CA certificate (PEM)
   --insecure               skip TLS verification (never in production)
   --proxy URL              HTTP(S) proxy (default: HTTPS_PROXY/NO_PROXY)
-  --timeout MS             headers timeout per request (default 30000)
+  --timeout MS             deadline per request: connect, headers and whole body (default 60000)
 `;
 
 /** Help text for the client options. */

@@ -1,3 +1,4 @@
+import { escapeControlCharsExcept } from '../core/control-chars';
 import { isConfigurationFailure } from '../core/flow/run-status';
 import type { RunResult } from '../core/flow/runner';
 
@@ -22,19 +23,42 @@ export function runExitCode(result: Pick<RunResult, 'status' | 'steps'>): number
   return isConfigurationFailure(result) ? EXIT.usage : EXIT.failed;
 }
 
+const STYLES = { bold: '1', dim: '2', red: '31', green: '32', yellow: '33', cyan: '36' } as const;
+
+/** The only escape sequences the CLI writes: the styler's colours and their reset. */
+const OWN_SEQUENCES = new RegExp(String.raw`\u001b\[(?:0|${Object.values(STYLES).join('|')})m`);
+
 /** ANSI styling only when writing to a terminal and NO_COLOR is unset. */
 export function styler(stream: { isTTY?: boolean }, env: Record<string, string | undefined>) {
   const on = Boolean(stream.isTTY) && env.NO_COLOR === undefined && env.TERM !== 'dumb';
   const wrap = (code: string) => (text: string) => (on ? `\u001b[${code}m${text}\u001b[0m` : text);
   return {
-    bold: wrap('1'),
-    dim: wrap('2'),
-    red: wrap('31'),
-    green: wrap('32'),
-    yellow: wrap('33'),
-    cyan: wrap('36'),
+    bold: wrap(STYLES.bold),
+    dim: wrap(STYLES.dim),
+    red: wrap(STYLES.red),
+    green: wrap(STYLES.green),
+    yellow: wrap(STYLES.yellow),
+    cyan: wrap(STYLES.cyan),
     enabled: on,
   };
+}
+
+/** `text` fit for a terminal: control characters from outside data escaped, the styler's colours kept. */
+export function terminalText(text: string): string {
+  return escapeControlCharsExcept(text, OWN_SEQUENCES);
+}
+
+/**
+ * The io with both streams writing terminalText: every command's output goes through it, so no
+ * claim, server message or file value can clear the screen or retitle the window. Outside data
+ * can at most colour text, as the styler does.
+ */
+export function terminalSafeIo(io: CliIo): CliIo {
+  const safe = (stream: CliIo['stdout']): CliIo['stdout'] => ({
+    write: (text: string) => stream.write(terminalText(text)),
+    isTTY: stream.isTTY,
+  });
+  return Object.assign(Object.create(io) as CliIo, { stdout: safe(io.stdout), stderr: safe(io.stderr) });
 }
 
 export type Styler = ReturnType<typeof styler>;

@@ -1,4 +1,5 @@
 import { runCli } from './cli';
+import { terminalText } from './io';
 
 async function readStdin(): Promise<string | undefined> {
   if (process.stdin.isTTY) return undefined;
@@ -49,7 +50,7 @@ runCli(process.argv.slice(2), io).then(
     process.exit(code);
   },
   (error: unknown) => {
-    process.stderr.write(`oidc-flow: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.stderr.write(terminalText(`oidc-flow: ${error instanceof Error ? error.message : String(error)}\n`));
     process.exit(2);
   },
 );

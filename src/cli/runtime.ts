@@ -3,11 +3,11 @@ import { createInterface } from 'node:readline/promises';
 import { isOidcError, OidcError } from '../core/errors';
 import { readCaText } from '../core/http/ca-file';
 import type { RunnerDeps } from '../core/flow/runner';
-import { createHttpClient } from '../core/http/client';
+import { createHttpClient, timeoutBudget } from '../core/http/client';
 import type { HttpOptions } from '../core/http/types';
 import type { Sandbox } from '../core/sandbox/sandbox';
 import type { CliIo } from './io';
-import { UsageError } from './io';
+import { terminalText, UsageError } from './io';
 
 /** Named as the flags (--ca, --insecure, --proxy, --timeout, --sandbox): a command passes `{ io, ...values }`. */
 export interface CliRuntimeOptions {
@@ -107,10 +107,8 @@ export async function runtimeFor(options: CliRuntimeOptions): Promise<CliRuntime
     const ms = Number(options.timeout);
     if (!Number.isFinite(ms) || ms <= 0)
       throw new UsageError(`--timeout takes milliseconds, got "${options.timeout}".`);
-    // One budget for every phase, so the hint "raise --timeout" holds for connect timeouts too.
-    httpOptions.connectTimeout = ms;
-    httpOptions.headersTimeout = ms;
-    httpOptions.bodyTimeout = ms;
+    // One budget for every phase and for the whole exchange, so "raise --timeout" holds for each.
+    Object.assign(httpOptions, timeoutBudget(ms));
   }
   const http = createHttpClient({ ...httpOptions, env: io.env, surface: 'cli' });
   let sandbox: Sandbox | undefined;
@@ -137,7 +135,8 @@ export async function runtimeFor(options: CliRuntimeOptions): Promise<CliRuntime
       ? async (message) => {
           const rl = createInterface({ input: process.stdin, output: process.stderr });
           try {
-            const answer = await rl.question(`${message}\nContinue? [Y/n] `);
+            // The prompt goes to the terminal outside io: the flow file's message is escaped here.
+            const answer = await rl.question(terminalText(`${message}\nContinue? [Y/n] `));
             return !/^n/i.test(answer.trim());
           } finally {
             rl.close();

@@ -10,3 +10,17 @@ export function tryUrl(input: string, base?: string | URL): URL | undefined {
     return undefined;
   }
 }
+
+/**
+ * The request-target of a request one of our loopback servers received, as a
+ * URL; undefined when it is not one (`http://a:99999/x`, `*`, garbage).
+ * Origin-form is read as a path even when it starts with `//`, which
+ * `new URL(target, base)` would take for a host: a client's request line
+ * must never throw inside a server.
+ */
+export function requestTarget(target: string | undefined): URL | undefined {
+  if (target === undefined || target === '') return undefined;
+  if (target.startsWith('/')) return tryUrl(`http://127.0.0.1${target}`);
+  const url = tryUrl(target);
+  return url && /^https?:$/.test(url.protocol) ? url : undefined;
+}

@@ -153,3 +153,12 @@ export async function proxyServer(): Promise<Running & { seen: string[] }> {
   const running = await listen(server, 'http');
   return { ...running, seen };
 }
+
+/** Answers 200 with a 1000-byte body and sends one byte of it every `everyMs`: each gap is short, the whole is not. */
+export function dripping(everyMs: number): Handler {
+  return (_req, res) => {
+    res.writeHead(200, { 'content-type': 'text/plain', 'content-length': '1000' });
+    const timer = setInterval(() => (res.destroyed ? clearInterval(timer) : res.write('x')), everyMs);
+    res.on('close', () => clearInterval(timer));
+  };
+}

@@ -52,13 +52,15 @@ export async function demoCommand(args: string[], io: CliIo): Promise<number> {
     let status: number = EXIT.ok;
     for (const flow of flows) {
       if (stop.signal.aborted) return EXIT.interrupted;
-      const reporter = prettyReporter((t) => io.stdout.write(t), s);
+      const reporter = prettyReporter((t) => io.stdout.write(t), s, runner.secrets);
       const result = await runner.run({
         flow,
         onEvent: (event) => {
           if (event.type === 'step-end' || event.type === 'run-end') {
             // Show the gateway's own calls to the IdP inside the step that caused them.
             for (const exchange of gatewayCalls.splice(0)) {
+              // The gateway's client secret and the tokens it introspects are the run's secrets too.
+              runner.secrets.addExchange(exchange);
               if (event.type === 'step-end')
                 reporter.onEvent({
                   type: 'exchange',

@@ -7,7 +7,7 @@ import type { GatewayModel, GatewayRoute } from '../../core/gateway/model';
 import { routeUrls } from '../../core/gateway/model';
 import type { GatewaySource } from '../../core/gateway/source';
 import { loadGatewayModel } from '../../core/gateway/source';
-import { createHttpClient } from '../../core/http/client';
+import { createHttpClient, timeoutBudget } from '../../core/http/client';
 import type { HttpClient, HttpOptions } from '../../core/http/types';
 import type { CliIo } from '../io';
 import { EXIT, styler, UsageError } from '../io';
@@ -29,7 +29,7 @@ export const SOURCE_HELP = `Gateway source (exactly one):
   --apache-conf FILE        Apache httpd config using mod_auth_openidc (AuthType oauth20)
 Connection:
   --ca FILE                 trust this extra CA certificate (PEM) for the Admin API, Konnect and the IdP
-  --timeout MS              give up on a silent server after this many milliseconds
+  --timeout MS              deadline per request: connect, headers and whole body (milliseconds)
 Tokens are read from environment variables only, never from flags.`;
 
 export const SOURCE_OPTIONS = {
@@ -116,7 +116,7 @@ export async function httpFromValues(
   if (values.timeout) {
     const ms = Number(values.timeout);
     if (!Number.isFinite(ms) || ms <= 0) throw new UsageError(`--timeout takes milliseconds, got "${values.timeout}".`);
-    Object.assign(httpOptions, { connectTimeout: ms, headersTimeout: ms, bodyTimeout: ms });
+    Object.assign(httpOptions, timeoutBudget(ms));
   }
   return { http: createHttpClient({ ...httpOptions, env: io.env, surface: 'cli' }), httpOptions };
 }

@@ -3,6 +3,7 @@ import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
 import { OidcError } from '../../core/errors';
 import { loadFlowFile } from '../../core/flow/load';
+import { SecretRegistry } from '../../core/http/secret-registry';
 import { FlowRunner } from '../../core/flow/runner';
 import type { RunEvent, RunResult } from '../../core/flow/runner';
 import type { CliIo } from '../io';
@@ -29,7 +30,7 @@ Options:
   --ca FILE          trust this extra CA certificate (PEM) for every request
   --insecure         skip TLS verification (every exchange is marked with a warning)
   --proxy URL        send requests through this HTTP(S) proxy (default: HTTPS_PROXY/NO_PROXY)
-  --timeout MS       headers timeout per request (default 30000)
+  --timeout MS       deadline per request: connect, headers and whole body (default 60000)
   --reveal-secrets   show tokens and secrets in the json report (they are redacted by default)
 
 Secrets come from \${env:NAME} references: set the variables before running.
@@ -84,11 +85,13 @@ export async function runCommand(args: string[], io: CliIo): Promise<number> {
   const runtime = await runtimeFor({ io, ...values });
   try {
     const s = styler(io.stdout, io.env);
-    const pretty = values.reporter === 'pretty' ? prettyReporter((t) => io.stdout.write(t), s) : undefined;
+    // One registry for the run and every report of it: what the run reads, sends and receives is masked.
+    const secrets = new SecretRegistry();
+    const pretty = values.reporter === 'pretty' ? prettyReporter((t) => io.stdout.write(t), s, secrets) : undefined;
     // Ctrl-C stops the run where it is: the rest is skipped and the report still written.
     const stop = new AbortController();
     void io.interrupted?.then(() => stop.abort());
-    const runner = new FlowRunner(file, { ...runtime.deps, signal: stop.signal });
+    const runner = new FlowRunner(file, { ...runtime.deps, signal: stop.signal, secretRegistry: secrets });
     const result: RunResult = await runner.run({
       flow,
       env: values.env,
@@ -97,8 +100,8 @@ export async function runCommand(args: string[], io: CliIo): Promise<number> {
     if (values.reporter !== 'pretty') {
       const report =
         values.reporter === 'json'
-          ? `${JSON.stringify(toJsonReport(result, { reveal: values['reveal-secrets'] }), null, 2)}\n`
-          : toJunit(result, basename(path));
+          ? `${JSON.stringify(toJsonReport(result, { reveal: values['reveal-secrets'], secrets }), null, 2)}\n`
+          : toJunit(result, basename(path), secrets);
       if (values.output) await writeReport(values.output, report, io, values['reveal-secrets'] === true);
       else io.stdout.write(report);
     }

@@ -1,7 +1,7 @@
+import { escapeControlChars } from '../../core/control-chars';
+import { runSecrets } from '../../core/flow/run-secrets';
 import type { RunResult, StepRun } from '../../core/flow/runner';
-
-const escape = (text: string) =>
-  text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+import type { SecretRegistry } from '../../core/http/secret-registry';
 
 /** A step's failed assertions, then those of the steps inside it (a repeat), each named by its path. */
 function failedAssertions(step: StepRun, inner = false): string[] {
@@ -9,8 +9,19 @@ function failedAssertions(step: StepRun, inner = false): string[] {
   return [...own, ...(step.children ?? []).flatMap((child) => failedAssertions(child, true))];
 }
 
-/** JUnit XML: one testsuite per flow, one testcase per step, for CI dashboards. */
-export function toJunit(result: RunResult, fileName: string): string {
+/**
+ * JUnit XML: one testsuite per flow, one testcase per step, for CI dashboards. Every text is
+ * masked with the secrets the run handled (`secrets`, else what the result shows).
+ */
+export function toJunit(result: RunResult, fileName: string, secrets?: SecretRegistry): string {
+  const known = runSecrets(result, secrets);
+  // XML 1.0 cannot hold most control characters; escaped, they stay readable (and harmless in a terminal).
+  const escape = (text: string) =>
+    escapeControlChars(known.text(text))
+      .replace(/&/g, '&amp;')
+      .replace(/</g, '&lt;')
+      .replace(/>/g, '&gt;')
+      .replace(/"/g, '&quot;');
   const cases = result.steps.map((step) => {
     const name = `${step.id} (${step.type})`;
     const time = (step.durationMs / 1000).toFixed(3);

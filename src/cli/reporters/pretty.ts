@@ -1,3 +1,4 @@
+import { SecretRegistry } from '../../core/http/secret-registry';
 import type { HttpExchange } from '../../core/http/types';
 import type { RunEvent, RunResult, StepRun } from '../../core/flow/runner';
 import type { Styler } from '../io';
@@ -9,10 +10,10 @@ function ms(value: number | undefined): string {
   return value < 1000 ? `${Math.round(value)} ms` : `${(value / 1000).toFixed(1)} s`;
 }
 
-function exchangeLine(exchange: HttpExchange, s: Styler): string {
+function exchangeLine(exchange: HttpExchange, s: Styler, secrets: SecretRegistry): string {
   const status = exchange.response ? String(exchange.response.status) : s.red(exchange.error?.code ?? 'failed');
   const colored = exchange.response && exchange.response.status >= 400 ? s.red(status) : s.green(status);
-  const url = exchange.request.url.replace(/([?&](access_token|token|client_secret)=)[^&]*/g, '$1[redacted]');
+  const url = secrets.url(exchange.request.url);
   const label = exchange.label ? s.dim(` (${exchange.label})`) : '';
   const warn = exchange.warnings.length ? ` ${s.yellow(`! ${exchange.warnings.join('; ')}`)}` : '';
   return `      ${s.dim(`${(LANE[exchange.lane] ?? exchange.lane).padEnd(8)}→`)} ${exchange.request.method} ${url} ${colored} ${s.dim(ms(exchange.timings.total))}${label}${warn}`;
@@ -48,8 +49,12 @@ function stepLine(step: StepRun, s: Styler, previousVerdict?: string): string[] 
   return lines;
 }
 
-/** Prints the run as it happens: each step, its HTTP calls by lane, and verdicts. */
-export function prettyReporter(write: (text: string) => void, s: Styler) {
+/**
+ * Prints the run as it happens: each step, its HTTP calls by lane, and verdicts. Every line is
+ * masked with `secrets`, the run's registry, which has learned each exchange before its event.
+ */
+export function prettyReporter(rawWrite: (text: string) => void, s: Styler, secrets = new SecretRegistry()) {
+  const write = (text: string): void => rawWrite(secrets.text(text));
   const pendingExchanges = new Map<string, HttpExchange[]>();
   let lastVerdict: string | undefined;
   const lines = (step: StepRun) => {
@@ -81,7 +86,7 @@ export function prettyReporter(write: (text: string) => void, s: Styler) {
           for (const exchange of (pendingExchanges.get(event.step.path) ?? []).sort(
             (a, b) => a.startedAt - b.startedAt,
           ))
-            write(`${exchangeLine(exchange, s)}\n`);
+            write(`${exchangeLine(exchange, s, secrets)}\n`);
           pendingExchanges.delete(event.step.path);
           if (stepLines.length > 1) write(`${stepLines.slice(1).join('\n')}\n`);
           break;

@@ -2,6 +2,8 @@ import { isDeepStrictEqual } from 'node:util';
 import { JSONPath } from 'jsonpath-plus';
 import { OidcError } from '../errors';
 import { headerValue } from '../http/headers';
+import { mask } from '../http/redact';
+import type { SecretRegistry } from '../http/secret-registry';
 import type { Assertion, AssertionSubject, JsonTypeName, StatusExpectation, ValueMatchers } from './file-format';
 import { ASSERTION_SUBJECTS } from './file-format';
 import type { StepResult } from './step-result';
@@ -20,6 +22,11 @@ export interface AssertionResult {
 export interface EvaluateOptions {
   /** Epoch milliseconds, for `expiresIn`. */
   now: number;
+  /**
+   * The run's secrets: values are masked with them before a message quotes (and cuts) them, so
+   * neither a whole token nor its first 190 characters reach a report.
+   */
+  secrets?: SecretRegistry;
 }
 
 // Patterns longer than this are refused and texts are cut before matching, to keep
@@ -68,8 +75,7 @@ const JWT_SHAPE = /^[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]*$/;
 /** Keeps tokens and secrets out of reports while leaving everything else readable. */
 export function redactValue(value: unknown, key?: string): unknown {
   if (typeof value === 'string') {
-    if ((key !== undefined && SECRET_KEY.test(key)) || JWT_SHAPE.test(value))
-      return `<redacted, ${value.length} chars>`;
+    if ((key !== undefined && SECRET_KEY.test(key)) || JWT_SHAPE.test(value)) return mask(value);
     return value;
   }
   if (Array.isArray(value)) return value.map((item) => redactValue(item, key));
@@ -122,9 +128,14 @@ function checkValue(
   matchers: ValueMatchers,
   value: unknown,
   label: string,
+  secrets: SecretRegistry | undefined,
   where?: string,
 ): Omit<AssertionResult, 'assertion'> {
-  const actual = redactValue(value, label.replace(/^.*[.\s]/, ''));
+  const masked = (item: unknown, key?: string): unknown => {
+    const byName = redactValue(item, key);
+    return secrets ? secrets.value(byName) : byName;
+  };
+  const actual = masked(value, label.replace(/^.*[.\s]/, ''));
   const failures: string[] = [];
   const present = value !== undefined;
   const hasComparison =
@@ -144,7 +155,7 @@ function checkValue(
   if (matchers.equals !== undefined && !isDeepStrictEqual(value, matchers.equals)) {
     const typeNote =
       jsonType(value) !== jsonType(matchers.equals) ? ` (${jsonType(value)} vs ${jsonType(matchers.equals)})` : '';
-    failures.push(`${label} was ${show(actual)}, expected ${show(redactValue(matchers.equals, label))}${typeNote}`);
+    failures.push(`${label} was ${show(actual)}, expected ${show(masked(matchers.equals, label))}${typeNote}`);
   }
   if (matchers.contains !== undefined) {
     const scopes = scopeList(value, label);
@@ -193,13 +204,18 @@ function evaluateOne(
 ): Omit<AssertionResult, 'assertion'> {
   if ('status' in assertion) return checkStatus(assertion, result);
   if ('header' in assertion)
-    return checkValue(assertion, responseHeader(result, assertion.header), `header ${assertion.header}`);
+    return checkValue(
+      assertion,
+      responseHeader(result, assertion.header),
+      `header ${assertion.header}`,
+      options.secrets,
+    );
   if ('json' in assertion) {
     const body = result.response?.body ?? result.introspection;
     if (body === null || typeof body !== 'object') {
       return {
         passed: false,
-        actual: redactValue(body),
+        actual: options.secrets ? options.secrets.value(redactValue(body)) : redactValue(body),
         message: `the response body is ${body === undefined ? 'absent' : 'not JSON'}, so ${assertion.json} cannot be checked`,
       };
     }
@@ -221,7 +237,12 @@ function evaluateOne(
       };
     }
     const definite = !/\*|\.\.|:|,|\?/.test(assertion.json);
-    return checkValue(assertion, definite ? values[0] : values.length > 0 ? values : undefined, assertion.json);
+    return checkValue(
+      assertion,
+      definite ? values[0] : values.length > 0 ? values : undefined,
+      assertion.json,
+      options.secrets,
+    );
   }
   if ('active' in assertion) {
     const active =
@@ -247,6 +268,7 @@ function evaluateOne(
       assertion,
       Object.hasOwn(claims, assertion.claim) ? claims[assertion.claim] : undefined,
       `claim ${assertion.claim}`,
+      options.secrets,
     );
   }
   if ('expiresIn' in assertion) {

@@ -5,6 +5,7 @@ import type { GatewayLogSource, LogFileReader } from '../diagnosis/gateway-log';
 import { asOidcError, OidcError } from '../errors';
 import type { ErrorCode } from '../errors';
 import type { LintFinding } from '../gateway/lint';
+import { SecretRegistry } from '../http/secret-registry';
 import type { HttpClient, HttpExchange, HttpRequest } from '../http/types';
 import { decodeJwt, JwksCache, verifyJwt } from '../jwt';
 import type { JwtVerification } from '../jwt';
@@ -19,6 +20,7 @@ import { responseResult, runCallStep, runRequestStep } from './http-steps';
 import type { RunScope } from './run-scope';
 import { getFlow, selectEnvironment } from './select';
 import { runStatus } from './run-status';
+import { isSecretValueRef } from './secret-ref';
 import type { SecretSources } from './secret-ref';
 import type { StepResult, TemplateContext } from './step-result';
 import { renderEnvironment, renderTemplate, renderTemplateString } from './template';
@@ -38,6 +40,11 @@ export interface RunnerDeps {
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   /** Where ${env:..} and ${secret:..} references are looked up. */
   secrets: SecretSources;
+  /**
+   * Learns every secret the run reads, sends or receives; shells pass theirs to redact what
+   * they print, store and export with it. Default: a new one, as `runner.secrets`.
+   */
+  secretRegistry?: SecretRegistry;
   admin?: SandboxAdmin;
   /** Asks a person to confirm a `wait` step with `confirm: true`; absent in non-interactive runs. */
   confirm?: (message: string) => Promise<boolean>;
@@ -162,11 +169,31 @@ export class FlowRunner {
   private readonly tokenSteps = new Map<string, TokenStep>();
   /** The rendered environment of the current run; IdP and route templates read it. */
   private envValues: Record<string, unknown> = {};
+  /** Every secret value the runs of this runner read, sent or received: the one redactor of what they left. */
+  readonly secrets: SecretRegistry;
+  /** Whether the registry is the runner's own, emptied per run; a shell's registry lives as long as the shell wants. */
+  private readonly ownsSecrets: boolean;
+  private readonly deps: RunnerDeps;
 
   constructor(
     private readonly file: FlowFile,
-    private readonly deps: RunnerDeps,
+    given: RunnerDeps,
   ) {
+    const secrets = given.secretRegistry ?? new SecretRegistry();
+    this.secrets = secrets;
+    this.ownsSecrets = given.secretRegistry === undefined;
+    const sources = given.secrets;
+    const deps: RunnerDeps = {
+      ...given,
+      secrets: {
+        ...sources,
+        onRead: (value, ref) => {
+          sources.onRead?.(value, ref);
+          if (isSecretValueRef(ref)) secrets.add(value);
+        },
+      },
+    };
+    this.deps = deps;
     this.clock = deps.clock ?? systemClock;
     this.sleep = deps.sleep ?? defaultSleep;
     this.discoveryCache = deps.discoveryCache ?? new DiscoveryCache({ clock: this.clock });
@@ -189,6 +216,7 @@ export class FlowRunner {
     // What the runner learns about tokens is per run, so a long-lived runner's memory stays flat.
     this.scope.tokenOrigin.clear();
     this.scope.lastIntrospection.clear();
+    if (this.ownsSecrets) this.secrets.clear();
     this.lastTokenStep = undefined;
     this.tokenSteps.clear();
     const ctx: TemplateContext = { env: {}, steps: {}, vars: flow.vars ?? {} };
@@ -324,12 +352,14 @@ export class FlowRunner {
       send: async (request: HttpRequest) => {
         try {
           const response = await this.deps.http.send(request);
+          this.secrets.addExchange(response.exchange);
           run.exchanges.push(response.exchange);
           emit({ type: 'exchange', path, exchange: response.exchange });
           return response;
         } catch (error) {
           const exchange = (error as { exchange?: HttpExchange }).exchange;
           if (exchange) {
+            this.secrets.addExchange(exchange);
             run.exchanges.push(exchange);
             emit({ type: 'exchange', path, exchange });
           }
@@ -346,7 +376,13 @@ export class FlowRunner {
         await this.runRepeat(def, path, ctx, emit, run);
       } else {
         run.result = await this.execute(def, ctx, recorder, run, note);
-        run.assertions = evaluateAssertions(def.assert ?? [], run.result, { now: this.clock.now() });
+        // A token reused from the store came with no exchange of this run.
+        const token = run.result.token;
+        this.secrets.add(token?.access_token, token?.refresh_token, token?.id_token);
+        run.assertions = evaluateAssertions(def.assert ?? [], run.result, {
+          now: this.clock.now(),
+          secrets: this.secrets,
+        });
         if (run.assertions.some((a) => !a.passed)) run.status = 'failed';
       }
     } catch (error) {
@@ -410,7 +446,7 @@ export class FlowRunner {
       if (
         last &&
         until.length > 0 &&
-        evaluateAssertions(until, last.result, { now: this.clock.now() }).every((a) => a.passed)
+        evaluateAssertions(until, last.result, { now: this.clock.now(), secrets: this.secrets }).every((a) => a.passed)
       )
         break;
       if (until.length === 0 && last?.status === 'passed' && i === def.times) break;
@@ -430,6 +466,7 @@ export class FlowRunner {
     );
     run.assertions = evaluateAssertions(def.assert ?? (until.length ? until : []), run.result, {
       now: this.clock.now(),
+      secrets: this.secrets,
     });
     // An errored attempt is retried, but a failed inner assertion counts on any attempt (waiting belongs in `until`).
     if (last?.status === 'error') {

@@ -19,6 +19,19 @@ export interface SecretRef {
 export interface SecretSources {
   env?: Record<string, string | undefined>;
   secrets?: Record<string, string | undefined> | ((key: string) => string | undefined);
+  /** Told every value a reference resolved to, so a run can redact what it read (SecretRegistry). */
+  onRead?: (value: string, ref: SecretRef) => void;
+}
+
+/** Environment variables whose names say they hold a credential; `${secret:KEY}` always does. */
+const SECRET_ENV_NAME = /SECRET|TOKEN|PASSWORD|PASSWD|API_?KEY|PRIVATE|CREDENTIAL|ASSERTION/i;
+
+/**
+ * Whether the value of this reference is a secret to mask wherever it shows up again. An
+ * `${env:OKTA_DOMAIN}` is not: masking it would hide every URL of the report.
+ */
+export function isSecretValueRef(ref: SecretRef): boolean {
+  return ref.kind === 'secret' || SECRET_ENV_NAME.test(ref.name);
 }
 
 const REF_SOURCE = String.raw`\$\{(env|secret):([A-Za-z0-9_.\-/]+)\}`;
@@ -86,6 +99,7 @@ export function resolveSecretRef(ref: string | SecretRef, sources: SecretSources
         },
       );
     }
+    sources.onRead?.(value, parsed);
     return value;
   }
   const store = sources.secrets;
@@ -110,6 +124,7 @@ export function resolveSecretRef(ref: string | SecretRef, sources: SecretSources
       },
     );
   }
+  sources.onRead?.(value, parsed);
   return value;
 }
 

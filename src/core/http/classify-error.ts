@@ -14,6 +14,7 @@ export interface FailureContext {
   connectTimeout: number;
   headersTimeout: number;
   bodyTimeout: number;
+  totalTimeout: number;
   /** The proxy in use, already without its credentials (describeProxy). */
   proxy?: string;
   clientCertificate: boolean;
@@ -37,6 +38,20 @@ export class BodyTooLargeSignal extends Error {
   }
 }
 
+/** Thrown into undici by the client itself when the whole exchange outlives totalTimeout. */
+export class ExchangeDeadlineSignal extends Error {
+  /** How far the exchange got: no connection, no response headers, or a body still arriving (bytes so far). */
+  constructor(readonly reached: { phase: 'connect' } | { phase: 'headers' } | { phase: 'body'; bytes: number }) {
+    super('the whole exchange exceeded totalTimeout');
+  }
+}
+
+const REACHED: Record<ExchangeDeadlineSignal['reached']['phase'], string> = {
+  connect: 'no connection was made',
+  headers: 'no response headers had arrived',
+  body: 'the body was still arriving',
+};
+
 /** Thrown into undici by the client itself when the caller's AbortSignal fires. */
 export class CallerAbortSignal extends Error {
   constructor() {
@@ -57,8 +72,8 @@ const UNKNOWN_CA = new Set([
 interface Knobs {
   /** Completes "If the server uses a private or corporate CA, ...". */
   ca: string;
-  /** How to raise the headers or body timeout. */
-  raiseTimeout: (which: 'headers' | 'body') => string;
+  /** How to raise the headers, body or whole-exchange timeout. */
+  raiseTimeout: (which: 'headers' | 'body' | 'total') => string;
   /** How to raise the connect timeout; absent when the surface has no such knob. */
   raiseConnectTimeout?: string;
   /** Where the proxy is set. */
@@ -150,6 +165,16 @@ export function classifyFailure(error: unknown, ctx: FailureContext): Classified
       code: 'http.aborted',
       message: `The request to ${ctx.target} was cancelled before it completed.`,
       hint: 'Run it again if the cancellation was not intended.',
+    };
+  }
+  const deadline = items.find((item): item is ExchangeDeadlineSignal => item instanceof ExchangeDeadlineSignal);
+  if (deadline) {
+    const { reached } = deadline;
+    const so = reached.phase === 'body' ? `${REACHED.body} (${reached.bytes} bytes so far)` : REACHED[reached.phase];
+    return {
+      code: 'http.timeout.total',
+      message: `The whole exchange with ${ctx.target} (connect, headers and body) exceeded ${ctx.totalTimeout} ms; ${so}.`,
+      hint: `The server answers too slowly or keeps the body trickling: check its health and logs, or ${knobs.raiseTimeout('total')}.`,
     };
   }
   if (has('UND_ERR_CONNECT_TIMEOUT', 'ETIMEDOUT')) {

@@ -4,7 +4,7 @@ import type { Dispatcher } from 'undici';
 import type { Clock } from '../clock';
 import { systemClock } from '../clock';
 import type { ClassifiedFailure, FailureSurface } from './classify-error';
-import { BodyTooLargeSignal, CallerAbortSignal, classifyFailure } from './classify-error';
+import { BodyTooLargeSignal, CallerAbortSignal, classifyFailure, ExchangeDeadlineSignal } from './classify-error';
 import type { TransportSettings } from './dispatchers';
 import { DispatcherCache } from './dispatchers';
 import { headerValue } from './headers';
@@ -48,6 +48,7 @@ interface ResolvedOptions extends HttpOptions {
   connectTimeout: number;
   headersTimeout: number;
   bodyTimeout: number;
+  totalTimeout: number;
   maxBodyBytes: number;
   redirect: 'follow' | 'manual' | 'error';
   maxRedirects: number;
@@ -57,10 +58,18 @@ const DEFAULTS = {
   connectTimeout: 10_000,
   headersTimeout: 30_000,
   bodyTimeout: 30_000,
+  totalTimeout: 60_000,
   maxBodyBytes: 10 * 1024 * 1024,
   redirect: 'manual',
   maxRedirects: 5,
 } as const;
+
+/** The per-phase timeouts and the whole-exchange deadline, all `ms`: what one --timeout or timeoutMs sets. */
+export function timeoutBudget(
+  ms: number,
+): Required<Pick<HttpOptions, 'connectTimeout' | 'headersTimeout' | 'bodyTimeout' | 'totalTimeout'>> {
+  return { connectTimeout: ms, headersTimeout: ms, bodyTimeout: ms, totalTimeout: ms };
+}
 
 function resolveOptions(base: HttpOptions, override: Partial<HttpOptions> | undefined): ResolvedOptions {
   const merged: HttpOptions = { ...base };
@@ -72,6 +81,7 @@ function resolveOptions(base: HttpOptions, override: Partial<HttpOptions> | unde
     connectTimeout: merged.connectTimeout ?? DEFAULTS.connectTimeout,
     headersTimeout: merged.headersTimeout ?? DEFAULTS.headersTimeout,
     bodyTimeout: merged.bodyTimeout ?? DEFAULTS.bodyTimeout,
+    totalTimeout: merged.totalTimeout ?? DEFAULTS.totalTimeout,
     maxBodyBytes: merged.maxBodyBytes ?? DEFAULTS.maxBodyBytes,
     redirect: merged.redirect ?? DEFAULTS.redirect,
     maxRedirects: merged.maxRedirects ?? DEFAULTS.maxRedirects,
@@ -91,6 +101,8 @@ interface RequestContext {
   lane: Lane;
   secrets: string[];
   signal?: AbortSignal;
+  /** performance.now() by which the whole request (every hop) must be done. */
+  deadline: number;
 }
 
 interface AttemptResult {
@@ -266,6 +278,7 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient & 
       connectTimeout: opts.connectTimeout,
       headersTimeout: opts.headersTimeout,
       bodyTimeout: opts.bodyTimeout,
+      totalTimeout: opts.totalTimeout,
       ...(proxy ? { proxy: describeProxy(proxy) } : {}),
       clientCertificate: Boolean(opts.cert),
       ...(surface ? { surface } : {}),
@@ -289,6 +302,7 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient & 
       const finish = (failure?: unknown): void => {
         if (settled) return;
         settled = true;
+        clearTimeout(deadlineTimer);
         ctx.signal?.removeEventListener('abort', onAbort);
         const tEnd = performance.now();
         const sentAt = tSent ?? tStart;
@@ -327,11 +341,23 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient & 
         resolve({ exchange, headers, failure: { ...classified, cause: failure } });
       };
 
-      const onAbort = (): void => {
-        const reason = new CallerAbortSignal();
+      const stop = (reason: Error): void => {
         if (controller && !controller.aborted) controller.abort(reason);
         finish(reason);
       };
+      const onAbort = (): void => stop(new CallerAbortSignal());
+      // undici times each gap (connect, headers, between body chunks); this one timer bounds their sum.
+      const deadlineTimer = setTimeout(
+        () =>
+          stop(
+            new ExchangeDeadlineSignal(
+              status !== undefined
+                ? { phase: 'body', bytes: received }
+                : { phase: tStart !== undefined && phases !== undefined ? 'headers' : 'connect' },
+            ),
+          ),
+        Math.max(0, ctx.deadline - performance.now()),
+      );
       if (ctx.signal?.aborted) {
         finish(new CallerAbortSignal());
         return;
@@ -347,7 +373,7 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient & 
             phases = found.phases;
             if (found.connection) exchange.connection = found.connection;
           });
-          // The caller gave up while the request waited for a connection.
+          // The caller gave up, or the deadline passed, while the request waited for a connection.
           if (settled) started.abort(new CallerAbortSignal());
         },
         onRequestSent() {
@@ -429,6 +455,7 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient & 
       lane: request.lane ?? 'other',
       secrets: (request.secrets ?? []).filter((secret) => typeof secret === 'string' && secret !== ''),
       ...(request.signal === undefined ? {} : { signal: request.signal }),
+      deadline: performance.now() + opts.totalTimeout,
     };
     const hops: HttpExchange[] = [];
 

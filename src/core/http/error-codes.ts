@@ -25,5 +25,6 @@ export type HttpErrorCode =
   | 'http.timeout.body'
   | 'http.timeout.connect'
   | 'http.timeout.headers'
+  | 'http.timeout.total'
   | 'http.too_many_redirects'
   | TlsErrorCode;

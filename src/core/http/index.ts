@@ -1,5 +1,5 @@
 export * from './types';
-export { createHttpClient, INSECURE_TLS_WARNING } from './client';
+export { createHttpClient, INSECURE_TLS_WARNING, timeoutBudget } from './client';
 export type { HttpClientOptions } from './client';
 export { HttpError, isHttpError } from './http-error';
 export {
@@ -13,6 +13,7 @@ export {
   mask,
 } from './redact';
 export type { RedactOptions } from './redact';
+export { SecretRegistry } from './secret-registry';
 export { toCurl, shellQuote } from './curl';
 export type { CurlOptions } from './curl';
 export { toHar } from './har';

@@ -44,7 +44,19 @@ const SECRET_FIELDS = new Set([
   'subject_token',
   'actor_token',
   'private_key',
+  // Credentials by other names: a JWT in ?jwt=, API keys, bare secrets and passwords.
+  'jwt',
+  'apikey',
+  'api_key',
+  'secret',
+  'passwd',
 ]);
+
+/**
+ * Headers that carry a credential whatever their exact name (X-Token, X-Auth-Token,
+ * X-Amz-Security-Token, Private-Token, X-Api-Key, X-Client-Secret, X-Session...).
+ */
+const SECRET_HEADER_WORD = /(^|-)(token|secret|password|passwd|api-?key|apikey|session)(-|$)/;
 
 /** The mask that replaces a secret value. */
 export function mask(value: string): string {
@@ -53,13 +65,16 @@ export function mask(value: string): string {
 
 /** Whether a header's value is a credential. */
 export function isSecretHeader(name: string): boolean {
-  return SECRET_HEADERS.has(name.toLowerCase());
+  const lower = name.toLowerCase();
+  return SECRET_HEADERS.has(lower) || SECRET_HEADER_WORD.test(lower);
 }
 
 /** Whether a form/JSON field or query parameter of this name holds a credential. */
 export function isSecretField(name: string): boolean {
   const lower = name.toLowerCase();
-  return SECRET_FIELDS.has(lower) || lower.endsWith('_token') || lower.endsWith('_secret');
+  return (
+    SECRET_FIELDS.has(lower) || lower.endsWith('_token') || lower.endsWith('_secret') || lower.endsWith('_password')
+  );
 }
 
 function usableSecrets(secrets: readonly string[]): string[] {
@@ -140,7 +155,7 @@ function redactCookieList(value: string): string {
 
 function redactHeaderValue(name: string, value: string): string {
   const lower = name.toLowerCase();
-  if (!SECRET_HEADERS.has(lower)) return value;
+  if (!isSecretHeader(lower)) return value;
   if (lower === 'authorization' || lower === 'proxy-authorization') {
     const scheme = /^([A-Za-z][A-Za-z0-9._~+-]*) +(\S.*)$/.exec(value);
     return scheme ? `${scheme[1]} ${mask(scheme[2]!)}` : mask(value);

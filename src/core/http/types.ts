@@ -136,6 +136,11 @@ export interface HttpOptions {
   connectTimeout?: number;
   headersTimeout?: number;
   bodyTimeout?: number;
+  /**
+   * Milliseconds for the whole exchange (connect, headers and the whole body, redirects included):
+   * the other three time each gap, so a server dripping a byte per gap would hold a run forever.
+   */
+  totalTimeout?: number;
   /** Response body size cap in bytes. */
   maxBodyBytes?: number;
   redirect?: 'follow' | 'manual' | 'error';

@@ -2,6 +2,7 @@ import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { OidcError } from '../errors';
 import { listenLocal } from '../listen';
+import { requestTarget } from '../url';
 import { hintForOAuthError, serverErrorCode } from './oauth-error';
 
 export interface LoopbackOptions {
@@ -75,8 +76,9 @@ export async function startLoopbackListener(options: LoopbackOptions): Promise<L
   };
 
   const handle = (req: IncomingMessage, res: ServerResponse): void => {
-    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    if (req.method !== 'GET' || url.pathname !== path) {
+    // A browser sends origin-form only; an absolute URL here is no redirect of ours.
+    const url = req.url?.startsWith('/') ? requestTarget(req.url) : undefined;
+    if (req.method !== 'GET' || url?.pathname !== path) {
       send(res, 404, page('Not found', ['This address only receives the sign-in response.']));
       return;
     }

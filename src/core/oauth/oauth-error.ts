@@ -1,4 +1,5 @@
 import type { Clock } from '../clock';
+import { redactText } from '../http/redact';
 import { systemClock } from '../clock';
 import { OidcError } from '../errors';
 import { headerValue } from '../http/headers';
@@ -149,13 +150,17 @@ function describeBody(response: HttpResponse): string {
 export function errorFromResponse(response: HttpResponse, where: string, context: ErrorContext = {}): OidcError {
   const clock = context.clock ?? systemClock;
   const status = response.status;
+  // A server's own words may echo our request (a password, the client secret): masked with what it carried.
+  const secrets = response.exchange?.secrets ?? [];
+  const said = (text: string | undefined): string | undefined =>
+    text === undefined ? undefined : redactText(text, secrets);
   const parsed = parseJson(response.text);
   const body = parsed && isRecord(parsed.value) ? parsed.value : undefined;
   const base = { where, status };
 
   if (body && typeof body.error === 'string') {
     const error = body.error;
-    const description = typeof body.error_description === 'string' ? body.error_description : undefined;
+    const description = typeof body.error_description === 'string' ? said(body.error_description) : undefined;
     const uri = typeof body.error_uri === 'string' ? ` (see ${body.error_uri})` : '';
     let hint = hintForOAuthError(error, context);
     if (status === 429) hint = `${hint} ${rateLimitHint(response, clock)}`;
@@ -178,10 +183,10 @@ export function errorFromResponse(response: HttpResponse, where: string, context
   }
   if (body && typeof body.errorCode === 'string') {
     const code = body.errorCode;
-    const summary = typeof body.errorSummary === 'string' ? body.errorSummary : undefined;
+    const summary = typeof body.errorSummary === 'string' ? said(body.errorSummary) : undefined;
     const causes = Array.isArray(body.errorCauses)
       ? body.errorCauses
-          .map((c) => (isRecord(c) && typeof c.errorSummary === 'string' ? c.errorSummary : undefined))
+          .map((c) => (isRecord(c) && typeof c.errorSummary === 'string' ? said(c.errorSummary) : undefined))
           .filter((c): c is string => c !== undefined)
       : [];
     const id = typeof body.errorId === 'string' ? ` (errorId ${body.errorId})` : '';

@@ -1,6 +1,9 @@
 import { createServer } from 'node:http';
 import { listenLocal } from '../listen';
 
+/** The largest body the echo upstream keeps (1 MiB, as the sandbox gateway). */
+const ECHO_BODY_LIMIT = 1024 * 1024;
+
 export interface EchoUpstream {
   url: string;
   close(): Promise<void>;
@@ -13,7 +16,18 @@ export interface EchoUpstream {
 export async function startEchoUpstream(options: { port?: number } = {}): Promise<EchoUpstream> {
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      // Bounded memory: a client may stream forever; past the cap it gets a 413 and loses the connection.
+      if (size > ECHO_BODY_LIMIT) {
+        if (!res.headersSent) res.writeHead(413, { 'content-type': 'text/plain', connection: 'close' });
+        res.end(`request body larger than ${ECHO_BODY_LIMIT} bytes\n`);
+        req.destroy();
+        return;
+      }
+      chunks.push(chunk);
+    });
     req.on('end', () => {
       const body = Buffer.concat(chunks).toString('utf8');
       const payload = JSON.stringify(

@@ -5,6 +5,7 @@ import { request as undiciRequest } from 'undici';
 import type { Clock } from '../clock';
 import { systemClock } from '../clock';
 import { listenLocal } from '../listen';
+import { requestTarget } from '../url';
 import { resolveDeckRoutes } from '../gateway/deck';
 import type { DeckConsumer, DeckFile, ResolvedRoute } from '../gateway/deck';
 import { withKongDefaults } from '../gateway/kong-oidc-config';
@@ -68,13 +69,17 @@ export interface SandboxGateway {
   close(): Promise<void>;
 }
 
-function readBody(req: IncomingMessage, limit = 1024 * 1024): Promise<Buffer> {
+/** The largest request body the sandbox gateway keeps; past it the client gets a 413. */
+const BODY_LIMIT = 1024 * 1024;
+
+/** Resolves with the body, or undefined once it passes `limit` (the rest is not kept). */
+function readBody(req: IncomingMessage, limit = BODY_LIMIT): Promise<Buffer | undefined> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
-      if (size > limit) reject(new Error('request body too large'));
+      if (size > limit) resolve(undefined);
       else chunks.push(chunk);
     });
     req.on('end', () => resolve(Buffer.concat(chunks)));
@@ -128,7 +133,6 @@ export async function startSandboxGateway(options: SandboxGatewayOptions): Promi
   const handle = async (req: IncomingMessage, res: ServerResponse, started: number, event: GatewayEvent) => {
     const requestId = Buffer.from(random(16)).toString('hex');
     event.requestId = requestId;
-    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const socket = req.socket;
     if (!connections.has(socket)) connections.set(socket, ++connectionCount);
     const logRequest: KongLogRequest = {
@@ -161,7 +165,21 @@ export async function startSandboxGateway(options: SandboxGatewayOptions): Promi
       event.status = answer.status;
     };
 
+    const url = requestTarget(req.url);
+    if (!url) {
+      // nginx refuses a request-target it cannot parse (an absolute URL with port 99999) before Kong runs.
+      event.reason = `the request-target ${JSON.stringify(req.url)} is not a URL`;
+      exit(kongErrorPage(400, 'Bad request', requestId));
+      return;
+    }
     const body = await readBody(req);
+    if (!body) {
+      // Bounded memory: nginx's client_max_body_size answer, in Kong's template (error_handlers.lua s413).
+      event.reason = `the request body is larger than ${BODY_LIMIT} bytes`;
+      res.setHeader('Connection', 'close');
+      exit(kongErrorPage(413, 'Payload too large', requestId));
+      return;
+    }
     const matched = matchRoute(routes, req.method ?? 'GET', url.pathname);
     if (!matched) {
       // kong/runloop/handler.lua:1225 (OSS 22246ef2): kong.response.error(404, …).

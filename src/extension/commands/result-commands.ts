@@ -48,7 +48,7 @@ export function resultCommands(s: Services) {
     'oidcFlow.exportHar': async (arg?: unknown) => {
       const recorder = liveRecorder(s, runIdOf(s, arg));
       if (!recorder) return;
-      const exchanges = recorder.allExchanges();
+      const exchanges = recorder.allExchanges().map((exchange) => recorder.exportable(exchange));
       if (exchanges.length === 0) {
         void vs.window.showInformationMessage('That run made no HTTP calls.');
         return;
@@ -98,7 +98,7 @@ export function resultCommands(s: Services) {
       const reveal = await askReveal(vs, 'Copy the request as curl');
       if (reveal === undefined) return;
       const { toCurl } = await import('../../core/http/curl');
-      await vs.env.clipboard.writeText(toCurl(exchange, { reveal }));
+      await vs.env.clipboard.writeText(toCurl(recorder.exportable(exchange), { reveal }));
       void vs.window.showInformationMessage(`curl command copied (${reveal ? 'WITH secrets' : 'redacted'}).`);
     },
     'oidcFlow.explainLastRejection': async () => {

@@ -7,7 +7,8 @@
 import type { Verdict } from '../../core/diagnosis/diagnose';
 import type { RunEvent, RunResult, StepRun } from '../../core/flow/runner';
 import { headerValue } from '../../core/http/headers';
-import { redactExchange, redactText } from '../../core/http/redact';
+import { redactExchange } from '../../core/http/redact';
+import { SecretRegistry } from '../../core/http/secret-registry';
 import type { HeaderList, HttpExchange } from '../../core/http/types';
 import { classifyToken, decodeJwt, explainClaims } from '../../core/jwt';
 import type { JwtCheck } from '../../core/jwt';
@@ -35,6 +36,11 @@ export interface RecorderOptions {
   bodyLimit?: number;
   /** How to run it again (flow runs only); shown as "Run again". */
   rerun?: RerunSpec;
+  /**
+   * The run's secret registry (the runner's, which also knows the secrets the run read): every
+   * view, stored run and export is masked with it. Default: a new one, filled from the events.
+   */
+  secrets?: SecretRegistry;
 }
 
 interface RecordedExchange {
@@ -86,9 +92,12 @@ export function lanesOf(exchange: HttpExchange, byGateway: boolean): { from: Lan
 export function exchangeView(
   recorded: RecordedExchange,
   runStartedAt: number,
-  options: { reveal?: boolean; limit: number },
+  options: { reveal?: boolean; limit: number; secrets?: SecretRegistry },
 ): ExchangeView {
-  const shown = redactExchange(recorded.exchange, { reveal: options.reveal });
+  const shown =
+    options.secrets && !options.reveal
+      ? options.secrets.exchange(recorded.exchange)
+      : redactExchange(recorded.exchange, { reveal: options.reveal });
   const { from, to } = lanesOf(recorded.exchange, recorded.byGateway);
   const requestType = headerValue(shown.request.headers, 'content-type');
   const view: ExchangeView = {
@@ -233,17 +242,12 @@ export function tokenValuesOf(steps: StepRun[]): string[] {
   return out;
 }
 
-/** Masks every listed secret in every string of a JSON-able value. */
+/** Masks every listed secret in every string of a JSON-able value (the SecretRegistry's masking). */
 export function scrubStrings<T>(value: T, secrets: readonly string[]): T {
   if (secrets.length === 0) return value;
-  const visit = (v: unknown): unknown => {
-    if (typeof v === 'string') return redactText(v, secrets);
-    if (Array.isArray(v)) return v.map(visit);
-    if (v !== null && typeof v === 'object')
-      return Object.fromEntries(Object.entries(v).map(([k, inner]) => [k, visit(inner)]));
-    return v;
-  };
-  return visit(value) as T;
+  const registry = new SecretRegistry();
+  registry.add(...secrets);
+  return registry.value(value);
 }
 
 /** Collects a run's events and renders its (redacted) view at any moment. */
@@ -260,9 +264,11 @@ export class RunRecorder {
   private pausedBefore?: string;
   private result?: RunResult;
   private failure?: { code: string; message: string; hint?: string };
-  private readonly extraSecrets = new Set<string>();
+  /** Every secret of the run: what its exchanges carried, its tokens, what the caller added. */
+  private readonly registry: SecretRegistry;
 
   constructor(private readonly options: RecorderOptions) {
+    this.registry = options.secrets ?? new SecretRegistry();
     this.now = options.now ?? Date.now;
     this.limit = options.bodyLimit ?? VIEW_BODY_LIMIT;
     this.startedAt = this.now();
@@ -297,9 +303,11 @@ export class RunRecorder {
         this.pausedBefore = event.id;
         break;
       case 'exchange':
+        this.registry.addExchange(event.exchange);
         this.exchanges.push({ exchange: event.exchange, stepPath: event.path, byGateway: false });
         break;
       case 'step-end':
+        this.registry.add(...tokenValuesOf([event.step]));
         // Inner steps of a repeat arrive on their own and again inside their parent.
         if (!event.step.path.includes('/')) this.steps.push(event.step);
         break;
@@ -315,6 +323,8 @@ export class RunRecorder {
 
   /** An exchange the gateway made on its own (the sandbox reports them), filed under the running step. */
   onGatewayExchange(exchange: HttpExchange): void {
+    // The gateway's own client secret and the tokens it introspects are secrets of this run too.
+    this.registry.addExchange(exchange);
     this.exchanges.push({ exchange, stepPath: this.currentPath ?? 'gateway', byGateway: true });
   }
 
@@ -332,6 +342,14 @@ export class RunRecorder {
     return this.exchanges.map((x) => x.exchange);
   }
 
+  /**
+   * An exchange for curl or HAR: the raw one, listing every secret of the run, so the export masks
+   * a token wherever it shows up again (an echoed header, an error text), not only where it was sent.
+   */
+  exportable(exchange: HttpExchange): HttpExchange {
+    return { ...exchange, secrets: [...new Set([...(exchange.secrets ?? []), ...this.registry.list()])] };
+  }
+
   /** One exchange's view: redacted unless `reveal`, bodies whole when `full`. */
   exchangeView(id: string, options: { reveal?: boolean; full?: boolean } = {}): ExchangeView | undefined {
     const recorded = this.exchanges.find((x) => x.exchange.id === id);
@@ -339,24 +357,24 @@ export class RunRecorder {
     const view = exchangeView(recorded, this.startedAt, {
       reveal: options.reveal,
       limit: options.full ? Number.POSITIVE_INFINITY : this.limit,
+      secrets: this.registry,
     });
-    return options.reveal ? view : scrubStrings(view, this.secrets());
+    return options.reveal ? view : this.registry.value(view);
   }
 
   /** Values the caller knows are secret (a token given to a one-off call), masked like the rest. */
   addSecrets(values: readonly string[]): void {
-    for (const value of values) if (value) this.extraSecrets.add(value);
+    this.registry.add(...values);
   }
 
   /** Every secret value seen in this run (exchange secrets, tokens, values added by the caller). */
   secrets(): string[] {
-    return [
-      ...new Set([
-        ...this.exchanges.flatMap((x) => x.exchange.secrets ?? []),
-        ...tokenValuesOf(this.steps),
-        ...this.extraSecrets,
-      ]),
-    ];
+    return this.registry.list();
+  }
+
+  /** The run's one redactor, for whatever else shows the run (the output channel, the history). */
+  get secretRegistry(): SecretRegistry {
+    return this.registry;
   }
 
   /** The whole run as the webview and the history see it: redacted, no token values. */
@@ -409,13 +427,15 @@ export class RunRecorder {
       startedAt: this.startedAt,
       durationMs: this.result?.durationMs ?? now - this.startedAt,
       steps,
-      exchanges: this.exchanges.map((x) => exchangeView(x, this.startedAt, { limit: this.limit })),
+      exchanges: this.exchanges.map((x) =>
+        exchangeView(x, this.startedAt, { limit: this.limit, secrets: this.registry }),
+      ),
       verdict: verdictStep?.verdict ? { ...verdictStep.verdict, stepPath: verdictStep.path } : undefined,
       live,
       ...(this.options.rerun ? { rerun: this.options.rerun } : {}),
       ...(this.pausedBefore && !this.finished ? { pausedBefore: this.pausedBefore } : {}),
     };
-    return scrubStrings(view, this.secrets());
+    return this.registry.value(view);
   }
 
   private stepView(step: StepRun, lastIntrospection: { active: boolean } | undefined): StepView {

@@ -8,17 +8,15 @@ export async function createClient(
   settings: Settings,
   onExchange?: (exchange: HttpExchange) => void,
 ): Promise<ClosableHttpClient> {
-  const { createHttpClient } = await import('../../core/http/client');
+  const { createHttpClient, timeoutBudget } = await import('../../core/http/client');
   const { readCaText } = await import('../../core/http/ca-file');
   const ca = settings.caFile ? await readCaText(settings.caFile, 'setting oidcFlow.caFile') : undefined;
   return createHttpClient({
     ca,
     proxy: settings.proxy,
     insecureSkipTlsVerify: settings.insecureSkipTlsVerify || undefined,
-    // One budget for every phase, as the setting's description and the hints say.
-    connectTimeout: settings.timeoutMs,
-    headersTimeout: settings.timeoutMs,
-    bodyTimeout: settings.timeoutMs,
+    // One budget for every phase and for the whole exchange, as the setting's description and the hints say.
+    ...timeoutBudget(settings.timeoutMs),
     env: process.env,
     surface: 'vscode',
     onExchange,

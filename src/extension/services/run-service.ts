@@ -187,6 +187,8 @@ export class RunService {
     const { scrubStrings } = await import('../results/run-recorder');
     const { asOidcError } = await import('../../core/errors');
     const runId = newRunId();
+    // The recorder's registry is the run's (the runner fills it): one redactor for the view, the
+    // history entry, the exports and the log lines.
     const recorder = new RunRecorder({
       id: runId,
       title: request.title,
@@ -295,7 +297,8 @@ export class RunService {
     const stopListening = this.sandbox.listenToGateway((exchange) => {
       recorder.onGatewayExchange(exchange);
     });
-    const secrets = () => [...recorder.secrets(), ...prepared.secretValues];
+    recorder.addSecrets(prepared.secretValues);
+    const secrets = () => recorder.secrets();
     let lastPush = 0;
     const push = (force: boolean) => {
       const now = Date.now();
@@ -307,6 +310,7 @@ export class RunService {
       const runner = new FlowRunner(request.file, {
         http,
         signal,
+        secretRegistry: recorder.secretRegistry,
         secrets: prepared.sources,
         admin: prepared.wantsSandbox ? this.sandbox.current?.admin : undefined,
         openBrowser: async (url) => {

@@ -5,7 +5,10 @@ import { join } from 'node:path';
 import { UsageError } from '../../../src/cli/io';
 import { browserCommand, checkProxyUrl, readCaFile, runtimeFor } from '../../../src/cli/runtime';
 import { createCertificateAuthority } from '../../../src/core/sandbox/certs';
+import type { OidcError } from '../../../src/core/errors';
 import { captureIo } from '../../support/capture-io';
+import { closeAfterEach } from '../../support/close-after-each';
+import { dripping, httpServer } from '../../support/loopback-servers';
 
 /** The UsageError runtimeFor throws for these options (fails when it throws nothing). */
 async function usageError(options: Omit<Parameters<typeof runtimeFor>[0], 'io'>): Promise<UsageError> {
@@ -103,5 +106,21 @@ describe('CLI runtime: opening the browser', () => {
         () => browserCommand('win32', other),
         (e: { code?: string }) => e.code === 'cli.browser',
       );
+  });
+});
+
+describe('CLI runtime: --timeout bounds the whole exchange', () => {
+  const opened = closeAfterEach();
+
+  it('gives up on a server dripping a byte every 300 ms after about --timeout 1000 ms', async () => {
+    const server = opened(await httpServer(dripping(300)));
+    const runtime = opened(await runtimeFor({ io: captureIo().io, timeout: '1000' }));
+    const error = await runtime.deps.http.send({ method: 'GET', url: server.url, label: 'discovery' }).then(
+      () => assert.fail('the dripping server was waited for'),
+      (e: unknown) => e as OidcError,
+    );
+    // Every gap is 300 ms, under the budget: only a deadline over the whole exchange ends it.
+    assert.equal(error.code, 'http.timeout.total');
+    assert.match(error.hint ?? '', /--timeout/);
   });
 });

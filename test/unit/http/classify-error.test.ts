@@ -14,6 +14,7 @@ const ctx: FailureContext = {
   connectTimeout: 10_000,
   headersTimeout: 30_000,
   bodyTimeout: 30_000,
+  totalTimeout: 60_000,
   clientCertificate: false,
 };
 

@@ -4,7 +4,7 @@ import { OidcError } from '../../../src/core/errors';
 import { createHttpClient, HttpError } from '../../../src/core/http';
 import type { HttpExchange } from '../../../src/core/http';
 import type { Running } from '../../support/loopback-servers';
-import { httpServer, httpsServer, listen, never, testPki } from '../../support/loopback-servers';
+import { dripping, httpServer, httpsServer, listen, never, testPki } from '../../support/loopback-servers';
 import * as net from 'node:net';
 import { closeAfterEach } from '../../support/close-after-each';
 import { rejection as rejectionOf } from '../../support/rejection';
@@ -404,6 +404,24 @@ describe('http client', () => {
       assert.equal(error.code, 'http.timeout.body');
       assert.equal(error.exchange.response?.status, 200);
       assert.equal(error.exchange.response?.body, 'partial');
+    });
+
+    it('fails with http.timeout.total when a server drips a byte every 300 ms past a 1000 ms budget (one deadline per exchange)', async () => {
+      const server = await serve(httpServer(dripping(300)));
+      const error = await rejection(
+        client({ connectTimeout: 1000, headersTimeout: 1000, bodyTimeout: 1000, totalTimeout: 1000 }).send({
+          method: 'GET',
+          url: server.url,
+          label: 'token endpoint',
+        }),
+      );
+      // Each gap (300 ms) is under every per-phase limit: only the deadline over the whole exchange ends it.
+      assert.equal(error.code, 'http.timeout.total');
+      assert.match(error.message, /token endpoint/);
+      assert.match(error.message, /whole exchange/);
+      assert.match(error.message, /1000 ms/);
+      assert.equal(error.exchange.response?.status, 200);
+      assert.match(error.exchange.response?.body ?? '', /^x+$/);
     });
 
     it('fails with http.connection_refused when nothing listens', async () => {

@@ -294,5 +294,31 @@ describe('grants', () => {
       assert.ok(r.secrets!.includes('p%40ss+word'));
       assert.ok(r.secrets!.includes('s'));
     });
+
+    it('masks the password and client secret in a refusal whose description echoes our request body', async () => {
+      const http = new FakeHttp().on(TOKEN, {
+        status: 400,
+        body: {
+          error: 'invalid_grant',
+          error_description: 'bad request: password=hunter2-pw&client_secret=secret-of-the-client',
+        },
+      });
+      const client: ClientConfig = {
+        clientId: '0oa1',
+        authMethod: 'client_secret_post',
+        clientSecret: 'secret-of-the-client',
+      };
+      await assert.rejects(
+        passwordGrant(ctx(http, client), { username: 'ann', password: 'hunter2-pw' }),
+        (e: OidcError) => {
+          assert.match(
+            e.message,
+            /invalid_grant: bad request: password=\[redacted 10 chars\]&client_secret=\[redacted/,
+          );
+          assert.doesNotMatch(`${e.message} ${e.serverDescription}`, /hunter2-pw|secret-of-the-client/);
+          return true;
+        },
+      );
+    });
   });
 });

@@ -1,0 +1,145 @@
+import { headerValue } from './headers';
+import { isSecretField, isSecretHeader, redactExchange, redactText, redactUrl } from './redact';
+import type { HeaderList, HttpExchange } from './types';
+
+/**
+ * Every secret value one run read, sent or received (client secrets,
+ * passwords, assertions, keys, access/refresh/ID tokens), and the one
+ * redactor every exit uses: reporters, error messages, history, exports,
+ * the results view. Masking by name misses a token sent as `?jwt=`, in an
+ * `X-Token` header or echoed in a server's error text; masking by value
+ * catches it wherever it shows up again.
+ */
+export class SecretRegistry {
+  private readonly values = new Set<string>();
+
+  /**
+   * Values learned by a name alone (a cookie, an `X-Session` header) count from this length: a
+   * cookie `theme=dark` must not mask every "dark" of a report. Real credentials are longer.
+   */
+  private static readonly LEARNED_MIN_LENGTH = 8;
+
+  /** Learns secret values; empty and missing ones are ignored. */
+  add(...values: ReadonlyArray<string | undefined>): void {
+    for (const value of values) if (typeof value === 'string' && value.trim() !== '') this.values.add(value);
+  }
+
+  /**
+   * Learns what an exchange carried: the secrets its sender listed, credential headers, query
+   * parameters and form/JSON fields it sent, and the credentials its answer held (a token
+   * response's access_token, refresh_token, id_token...).
+   */
+  addExchange(exchange: HttpExchange): void {
+    this.add(...(exchange.secrets ?? []));
+    const { request, response } = exchange;
+    this.addHeaders(request.headers);
+    this.addQuery(request.url);
+    if (request.body !== undefined) this.addBody(request.body, headerValue(request.headers, 'content-type'));
+    if (response) {
+      this.addHeaders(response.headers);
+      this.addBody(response.body, response.contentType, 'response');
+    }
+    for (const hop of exchange.redirects ?? []) this.addExchange(hop);
+  }
+
+  /** Forgets every value (a long-lived runner starts each run with an empty registry). */
+  clear(): void {
+    this.values.clear();
+  }
+
+  /** The known values, for code that takes a plain list (redactText, redactExchange). */
+  list(): string[] {
+    return [...this.values];
+  }
+
+  /** `text` with every known secret masked, in each form it travels in (raw, URL- and JSON-encoded). */
+  text(text: string): string {
+    return redactText(text, this.list());
+  }
+
+  /** A URL with credential parameters and every known secret masked. */
+  url(url: string): string {
+    return redactUrl(url, this.list());
+  }
+
+  /** A deep copy of `value` with every string in it masked by `text`. */
+  value<T>(value: T): T {
+    const secrets = this.list();
+    const walk = (item: unknown): unknown => {
+      if (typeof item === 'string') return redactText(item, secrets);
+      if (Array.isArray(item)) return item.map(walk);
+      if (item !== null && typeof item === 'object')
+        return Object.fromEntries(Object.entries(item).map(([key, inner]) => [key, walk(inner)]));
+      return item;
+    };
+    return walk(value) as T;
+  }
+
+  /** The exchange redacted with its own secrets and every other one the run knows. */
+  exchange(exchange: HttpExchange): HttpExchange {
+    return redactExchange({ ...exchange, secrets: [...(exchange.secrets ?? []), ...this.list()] });
+  }
+
+  private learn(value: string | undefined): void {
+    if (value !== undefined && value.length >= SecretRegistry.LEARNED_MIN_LENGTH) this.add(value);
+  }
+
+  private addHeaders(headers: HeaderList): void {
+    for (const [name, value] of headers) {
+      if (!isSecretHeader(name)) continue;
+      const credentials = /^([A-Za-z][A-Za-z0-9._~+-]*) +(\S.*)$/.exec(value);
+      const lower = name.toLowerCase();
+      if ((lower === 'authorization' || lower === 'proxy-authorization') && credentials) {
+        this.learn(credentials[2]);
+        // Basic: the password part is a secret wherever it shows up alone.
+        if (/^basic$/i.test(credentials[1]!)) {
+          const decoded = Buffer.from(credentials[2]!, 'base64').toString('utf8');
+          const colon = decoded.indexOf(':');
+          if (colon >= 0) this.learn(decoded.slice(colon + 1));
+        }
+      } else if (lower === 'cookie' || lower === 'set-cookie') {
+        for (const pair of value.split(';').slice(0, lower === 'cookie' ? undefined : 1)) {
+          const eq = pair.indexOf('=');
+          if (eq >= 0) this.learn(pair.slice(eq + 1).trim());
+        }
+      } else this.learn(value);
+    }
+  }
+
+  private addQuery(url: string): void {
+    const question = url.indexOf('?');
+    if (question >= 0) this.addPairs(url.slice(question + 1).split('#')[0]!);
+  }
+
+  private addPairs(text: string): void {
+    for (const [name, value] of new URLSearchParams(text)) if (isSecretField(name)) this.learn(value);
+  }
+
+  /**
+   * A response's `code` is an error code more often than an authorization code; masking
+   * "invalid_token" everywhere would hide the very diagnosis.
+   */
+  private addBody(body: string, contentType: string | undefined, side: 'request' | 'response' = 'request'): void {
+    const secretField = (name: string): boolean => isSecretField(name) && !(side === 'response' && name === 'code');
+    if (contentType && /application\/x-www-form-urlencoded/i.test(contentType)) {
+      this.addPairs(body);
+      return;
+    }
+    const first = body.trimStart()[0];
+    if (first !== '{' && first !== '[') return;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(body);
+    } catch {
+      return;
+    }
+    const walk = (item: unknown, depth: number): void => {
+      if (depth > 8 || item === null || typeof item !== 'object') return;
+      for (const [key, inner] of Object.entries(item)) {
+        if (typeof inner === 'string' && secretField(key)) this.learn(inner);
+        else walk(inner, depth + 1);
+      }
+    };
+    walk(parsed, 0);
+  }
+}

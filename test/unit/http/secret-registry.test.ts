@@ -1,0 +1,104 @@
+import { strict as assert } from 'node:assert';
+import { isSecretField, isSecretHeader, SecretRegistry } from '../../../src/core/http';
+import { tokenExchange } from '../../support/exchange-fixture';
+
+/**
+ * The run's one redactor learns every secret an exchange carried, by name
+ * where the wire says what a value is, and then masks it by value wherever
+ * it shows up again: a message, a URL, an echo, a report.
+ */
+describe('SecretRegistry', () => {
+  it('learns the client secret inside Basic credentials, the assertion and the tokens of a token response', () => {
+    const registry = new SecretRegistry();
+    registry.addExchange(
+      tokenExchange({
+        request: {
+          method: 'POST',
+          url: 'https://idp.example.com/token',
+          headers: [
+            ['content-type', 'application/x-www-form-urlencoded'],
+            ['authorization', `Basic ${Buffer.from('app:the-client-secret').toString('base64')}`],
+          ],
+          body: 'grant_type=password&username=alice&password=alice-password&client_assertion=eyJhbGc.x.y',
+          bodySize: 80,
+        },
+        response: {
+          status: 200,
+          statusText: 'OK',
+          httpVersion: 'HTTP/1.1',
+          headers: [['content-type', 'application/json']],
+          body: '{"access_token":"opaque-access-1","refresh_token":"opaque-refresh-2","id_token":"opaque-id-3","code":"invalid_token_x"}',
+          bodySize: 100,
+          truncated: false,
+          contentType: 'application/json',
+        },
+      }),
+    );
+    const text = registry.text(
+      'app:the-client-secret alice-password eyJhbGc.x.y opaque-access-1 opaque-refresh-2 opaque-id-3 invalid_token_x',
+    );
+    assert.doesNotMatch(text, /the-client-secret|alice-password|eyJhbGc|opaque-/);
+    assert.match(text, /invalid_token_x$/, "a response's code is an error code, not a secret");
+    assert.ok(registry.list().includes(Buffer.from('app:the-client-secret').toString('base64')));
+  });
+
+  it('learns tokens sent as ?jwt= and in X-Token, X-Api-Key and X-Auth-Token headers', () => {
+    const registry = new SecretRegistry();
+    registry.addExchange(
+      tokenExchange({
+        request: {
+          method: 'GET',
+          url: 'https://api.example.com/x?jwt=jwt-in-the-query&page=2',
+          headers: [
+            ['X-Token', 'x-token-value-1'],
+            ['X-Api-Key', 'api-key-value-2'],
+            ['X-Auth-Token', 'auth-token-value-3'],
+            ['X-Request-Id', 'request-id-not-secret'],
+          ],
+          bodySize: 0,
+        },
+      }),
+    );
+    const text = registry.text(
+      'jwt-in-the-query x-token-value-1 api-key-value-2 auth-token-value-3 request-id-not-secret',
+    );
+    assert.equal(
+      text,
+      '[redacted 16 chars] [redacted 15 chars] [redacted 15 chars] [redacted 18 chars] request-id-not-secret',
+    );
+  });
+
+  it('masks a secret URL-encoded and JSON-escaped too, and in every string of a value', () => {
+    const registry = new SecretRegistry();
+    registry.add('s3cr/et+"x"');
+    assert.equal(registry.text(`a=${encodeURIComponent('s3cr/et+"x"')}`), 'a=[redacted 11 chars]');
+    assert.deepEqual(registry.value({ m: [JSON.stringify({ v: 's3cr/et+"x"' })] }), {
+      m: ['{"v":"[redacted 11 chars]"}'],
+    });
+  });
+
+  it('does not learn short values by name alone (a cookie theme=dark must not mask every "dark")', () => {
+    const registry = new SecretRegistry();
+    registry.addExchange(
+      tokenExchange({
+        request: { method: 'GET', url: 'https://a/', headers: [['cookie', 'theme=dark']], bodySize: 0 },
+      }),
+    );
+    assert.equal(registry.text('dark mode'), 'dark mode');
+  });
+
+  it('names credential headers and fields by their words, not one fixed list', () => {
+    for (const name of [
+      'X-Token',
+      'X-Auth-Token',
+      'X-Amz-Security-Token',
+      'Private-Token',
+      'X-Client-Secret',
+      'X-Api-Key',
+    ])
+      assert.ok(isSecretHeader(name), name);
+    for (const name of ['X-Request-Id', 'WWW-Authenticate', 'X-Kong-Request-Id', 'Content-Type'])
+      assert.ok(!isSecretHeader(name), name);
+    for (const name of ['jwt', 'api_key', 'user_password', 'secret']) assert.ok(isSecretField(name), name);
+  });
+});
