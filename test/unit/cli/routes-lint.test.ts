@@ -150,12 +150,23 @@ describe('oidc-flow routes and lint', () => {
 
     it('an unknown decK _format_version exits 2 naming the supported versions', async () => {
       const file = join(tmp, 'old.yaml');
-      writeFileSync(file, '_format_version: "1.1"\nservices: []\n');
+      writeFileSync(file, '_format_version: "0.1"\nservices: []\n');
       const r = await run(routesCommand, ['--deck', file]);
       assert.equal(r.code, 2);
       assert.match(
         r.err,
-        /decK file old\.yaml line 1: _format_version is "1\.1", which this reader does not understand\. Supported: "3\.0"\..*\[gateway\.deck_version\]/,
+        /decK file old\.yaml line 1: _format_version is "0\.1", which this reader does not understand\. Supported: "3\.0", "2\.1", "1\.1"\..*\[gateway\.deck_version\]/,
+      );
+    });
+
+    it('a Kong 2.x decK file (1.1) is read, with a warning that says how to convert it', async () => {
+      const file = join(tmp, 'kong2.yaml');
+      writeFileSync(file, '_format_version: "1.1"\nroutes: [{ name: r, paths: [/status/\\d+] }]\n');
+      const r = await run(routesCommand, ['--deck', file]);
+      assert.equal(r.code, 0, r.err);
+      assert.match(
+        r.out,
+        /decK's format for Kong 2\.x.*deck file convert --from kong-gateway-2\.x --to kong-gateway-3\.x/,
       );
     });
 
