@@ -137,7 +137,13 @@ export async function loadModelForCli(
   io: CliIo,
 ): Promise<GatewayModel | undefined> {
   try {
-    return await loadGatewayModel(source, { http, httpOptions, readFile: (path) => readFile(path, 'utf8') });
+    return await loadGatewayModel(source, {
+      http,
+      httpOptions,
+      readFile: (path) => readFile(path, 'utf8'),
+      // httpd expands ${NAME} from its environment: the shell that runs the CLI stands in for envvars.
+      env: io.env,
+    });
   } catch (error) {
     if (isOidcError(error)) {
       reportSourceError(command, error, io);

@@ -119,6 +119,8 @@ export interface ApacheRouteSettings {
   remoteUserClaim?: string;
   /** OIDCOAuthClientSecret as written (a `${VAR}` placeholder or a literal). */
   clientSecret?: string;
+  /** "file line N" of the Define that gives the placeholder its secret, when the file itself holds it. */
+  clientSecretDefinedAt?: string;
   sslValidateServer: boolean;
   caBundlePath?: string;
   /** OIDCOAuthTokenIntrospectionInterval (seconds; -1 no cache, 0 until the token expires). */

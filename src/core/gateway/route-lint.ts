@@ -30,6 +30,20 @@ export interface GatewayLintOptions {
   revocationDelayThreshold?: number;
 }
 
+/**
+ * A route protected by plugins the lint does not read is "not checked", never
+ * "no findings": silence would read as a clean bill of health.
+ */
+function notChecked(plugins: GatewayRoute['authPlugins']): LintFinding[] {
+  return plugins.map((plugin) => ({
+    rule: 'plugin-not-checked',
+    severity: 'info',
+    field: 'plugins',
+    message: `${plugin.name} (${plugin.scope === 'route' ? '' : `${plugin.scope}-level, `}${plugin.origin}) protects this route, and this lint does not check its configuration: not checked.`,
+    fix: 'Check that plugin by hand, or test the route with a real token (oidc-flow run).',
+  }));
+}
+
 /** Lints one route with already-fetched metadata; no I/O. */
 export function lintGatewayRoute(
   route: GatewayRoute,
@@ -38,7 +52,7 @@ export function lintGatewayRoute(
   context: Omit<LintContext, 'fromFile'> = {},
 ): LintFinding[] {
   if (!route.oidc) {
-    if (route.authPlugins.length > 0) return [];
+    if (route.authPlugins.length > 0) return [...route.sourceFindings, ...notChecked(route.authPlugins)];
     return [
       {
         rule: 'route-unprotected',
@@ -52,7 +66,11 @@ export function lintGatewayRoute(
   const { config } = route.oidc;
   if (route.apache) {
     const kong = lintKongOidc(config, { ...context, fromFile: false });
-    return [...kong.map(adaptFindingForApache), ...apacheFindings(route, context.token)];
+    return [
+      ...kong.map((finding) => adaptFindingForApache(finding, route.apache)),
+      ...apacheFindings(route, context.token),
+      ...route.sourceFindings.filter((finding) => finding.rule === 'apache-unresolved-variable'),
+    ];
   }
   const findings = lintKongOidc(config, {
     ...context,
