@@ -9,7 +9,7 @@ import type { Document, Node as YamlNode, YAMLMap } from 'yaml';
 import { OidcError } from '../errors';
 import type { DeckConsumer, DeckFile, DeckPlugin, DeckRoute, DeckService } from './deck';
 import type { GatewayErrorCode } from './error-codes';
-import type { GatewayModel, KongEntities, KongPluginEntity, KongRef, KongRouteEntity } from './model';
+import type { GatewayModel, JwtCredential, KongEntities, KongPluginEntity, KongRef, KongRouteEntity } from './model';
 import { buildGatewayModel } from './model';
 
 /** `_format_version` values this reader understands: Kong 3.x's, then the two Kong 2.x wrote. */
@@ -65,6 +65,12 @@ const PLUGIN_FIELDS: Record<string, Kind> = {
   consumer: 'ref',
 };
 const CONSUMER_FIELDS: Record<string, Kind> = { username: 'string', custom_id: 'string', id: 'string' };
+const JWT_SECRET_FIELDS: Record<string, Kind> = {
+  key: 'string',
+  algorithm: 'string',
+  rsa_public_key: 'string',
+  secret: 'string',
+};
 
 const KIND_TEXT: Record<Kind, string> = {
   string: 'a string',
@@ -170,7 +176,14 @@ class DeckReader {
           'needs a username or a custom_id.',
           'Give every consumer a username or custom_id.',
         );
-      entities.consumers!.push(consumer);
+      // Only the names are kept: credentials (jwt_secrets, keyauth_credentials, basicauth_credentials...) hold
+      // secrets, and the jwt ones are read on their own without theirs.
+      for (const key of Object.keys(consumer))
+        if (!(key in CONSUMER_FIELDS)) delete (consumer as Record<string, unknown>)[key];
+      const jwtSecrets = this.list(node as YAMLMap, 'jwt_secrets', path).map((secretNode, secretIndex) =>
+        this.jwtSecret(secretNode, `${path}.jwt_secrets[${secretIndex}]`),
+      );
+      entities.consumers!.push({ ...consumer, ...(jwtSecrets.length ? { jwtSecrets } : {}) });
       deck.consumers!.push(consumer);
       const ref: KongRef = { name: consumer.username ?? consumer.custom_id! };
       this.list(node as YAMLMap, 'plugins', path).forEach((pluginNode, pluginIndex) =>
@@ -352,6 +365,23 @@ class DeckReader {
       this.plugin(pluginNode, `${path}.plugins[${index}]`, { route: { name } }, entities),
     );
     return route;
+  }
+
+  /** One jwt credential (decK `jwt_secrets`, Kong's jwt_secrets DAO); of its shared secret only where it is written. */
+  private jwtSecret(node: YamlNode, path: string): JwtCredential {
+    const raw = this.entity(node, path, JWT_SECRET_FIELDS);
+    const line = this.line(node);
+    const origin = `${this.fileName}${line ? ` line ${line}` : ''} (${path})`;
+    const secret = raw.secret;
+    return {
+      ...(typeof raw.key === 'string' ? { key: raw.key } : {}),
+      ...(typeof raw.algorithm === 'string' ? { algorithm: raw.algorithm } : {}),
+      ...(typeof raw.rsa_public_key === 'string' ? { rsa_public_key: raw.rsa_public_key } : {}),
+      ...(typeof secret === 'string' && secret && !/^\{vault:\/\/[^}]+\}$/.test(secret) && !secret.includes('${{')
+        ? { plaintextSecretAt: origin }
+        : {}),
+      origin,
+    };
   }
 
   /** A path as Kong 3 writes what the file's Kong matches: a Kong 2.x regex gets its `~`, as `deck file convert` adds it. */
