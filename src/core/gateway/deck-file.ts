@@ -53,6 +53,7 @@ const ROUTE_FIELDS: Record<string, Kind> = {
   protocols: 'strings',
   strip_path: 'boolean',
   service: 'ref',
+  expression: 'string',
 };
 const PLUGIN_FIELDS: Record<string, Kind> = {
   name: 'string',
@@ -359,6 +360,9 @@ class DeckReader {
       protocols: ((route as Record<string, unknown>).protocols as string[] | undefined) ?? null,
       strip_path: route.strip_path ?? true,
       service: service ?? this.ref(route.service) ?? null,
+      ...(typeof (route as Record<string, unknown>).expression === 'string'
+        ? { expression: (route as Record<string, unknown>).expression as string }
+        : {}),
     };
     entities.routes.push(entity);
     route.plugins = this.list(node as YAMLMap, 'plugins', path).map((pluginNode, index) =>

@@ -34,6 +34,8 @@ export interface KongRouteEntity {
   protocols?: string[] | null;
   strip_path?: boolean;
   service?: KongRef | null;
+  /** An expressions-router route (router_flavor expressions) matches on this instead of paths/methods/hosts. */
+  expression?: string | null;
 }
 
 export interface KongPluginEntity {
@@ -134,6 +136,8 @@ export interface GatewayRoute {
   methods?: string[];
   hosts?: string[];
   protocols?: string[];
+  /** The route's router expression, when it matches by one (then paths, methods and hosts are not what it matches). */
+  expression?: string;
   stripPath: boolean;
   oidc?: EffectiveOidc;
   /** Every auth plugin that applies (openid-connect, key-auth, jwt, acl...), one per name as Kong picks it. */
@@ -395,6 +399,7 @@ export function buildGatewayModel(
       ...(route.methods ? { methods: route.methods } : {}),
       ...(route.hosts ? { hosts: route.hosts } : {}),
       ...(route.protocols ? { protocols: route.protocols } : {}),
+      ...(typeof route.expression === 'string' && route.expression ? { expression: route.expression } : {}),
       stripPath: route.strip_path ?? true,
       ...(oidc
         ? {

@@ -5,6 +5,8 @@ import fc from 'fast-check';
 import { parseDeckFile, readDeckFile } from '../../../src/core/gateway/deck-file';
 import type { GatewayModel, GatewayRoute } from '../../../src/core/gateway/model';
 import { routeUrls } from '../../../src/core/gateway/model';
+import { describeRoute } from '../../../src/cli/commands/routes';
+import { styler } from '../../../src/cli/io';
 import { thrown } from '../../support/rejection';
 
 const FIXTURES = join(__dirname, '..', '..', 'fixtures', 'gateway');
@@ -113,6 +115,17 @@ describe('decK file reader', () => {
       model.warnings[0]!,
       /^_format_version "2\.1" .*: 1 path with regex characters is a regular expression there/,
     );
+  });
+
+  it('an expression route is listed with its expression, not as "ANY (any path)"', () => {
+    const model = readDeckFile(
+      '_format_version: "3.0"\nroutes:\n  - name: e\n    expression: \'http.path ^= "/orders" && http.method == "GET"\'\n',
+    );
+    const e = route(model, 'e');
+    assert.equal(e.expression, 'http.path ^= "/orders" && http.method == "GET"');
+    const lines = describeRoute(e, 'http://proxy', styler({}, {}));
+    assert.equal(lines[0], '  e  expression http.path ^= "/orders" && http.method == "GET"');
+    assert.ok(!lines.join('\n').includes('any path'));
   });
 
   it('a missing _format_version is an error too', () => {
