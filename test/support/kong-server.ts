@@ -184,6 +184,8 @@ export interface KongServerOptions {
   memberOfGroup?: boolean;
   /** A control plane group (CLUSTER_TYPE_CONTROL_PLANE_GROUP) whose members have their own entities. */
   group?: KonnectGroup;
+  /** Collections that replace or add to ENTITIES (e.g. plugins with a jwt plugin, and jwts). */
+  entities?: Record<string, unknown[]>;
 }
 
 /** A control plane group and its members, each with the Konnect entities of its own. */
@@ -269,6 +271,7 @@ export async function startKongServer(options: KongServerOptions = {}): Promise<
   const requests: KongServer['requests'] = [];
   const pageSize = options.pageSize ?? 2;
   const workspaces = new Set(['default', ...(options.workspaces ?? [])]);
+  const collections: Record<string, unknown[]> = { ...ENTITIES, ...options.entities };
   const running = await serve((req, res) => {
     requests.push({ url: req.url ?? '', headers: req.headers });
     if (options.mode === 'slow') return;
@@ -381,10 +384,10 @@ export async function startKongServer(options: KongServerOptions = {}): Promise<
         cpId === CONTROL_PLANE_ID &&
         coreEntities === 'core-entities' &&
         collection &&
-        collection in ENTITIES &&
+        collection in collections &&
         !(collection === 'consumers' && options.consumers === 404)
       ) {
-        page(res, url, ENTITIES[collection as keyof typeof ENTITIES], pageSize, 'konnect');
+        page(res, url, collections[collection]!, pageSize, 'konnect');
         return;
       }
       json(res, 404, { status: 404, title: 'Not Found', instance: 'konnect:trace:5678', detail: 'Not Found' });
@@ -409,9 +412,9 @@ export async function startKongServer(options: KongServerOptions = {}): Promise<
     }
     const [first, second] = segments;
     const collection =
-      first && first in ENTITIES
+      first && first in collections
         ? first
-        : second && workspaces.has(first ?? '') && second in ENTITIES
+        : second && workspaces.has(first ?? '') && second in collections
           ? second
           : undefined;
     if (
@@ -430,7 +433,7 @@ export async function startKongServer(options: KongServerOptions = {}): Promise<
       json(res, 500, { message: 'An unexpected error occurred' });
       return;
     }
-    page(res, url, ENTITIES[collection as keyof typeof ENTITIES], pageSize, options.nextOnly ? 'admin-next' : 'admin');
+    page(res, url, collections[collection]!, pageSize, options.nextOnly ? 'admin-next' : 'admin');
   }, options);
   return { ...running, requests };
 }

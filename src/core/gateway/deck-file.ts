@@ -437,6 +437,6 @@ export function readDeckFile(text: string, fileName = 'kong.yaml'): GatewayModel
   return buildGatewayModel(
     parsed.entities,
     { kind: 'deck', description: `decK file ${fileName}` },
-    { fromFile: true, warnings: parsed.warnings },
+    { fromFile: true, warnings: parsed.warnings, jwtCredentialsRead: true },
   );
 }

@@ -12,9 +12,15 @@ import { systemClock } from '../clock';
 import { OidcError } from '../errors';
 import type { HttpClient, HttpOptions } from '../http/types';
 import type { KongApiDescriptor, KongApiTarget } from './kong-pages';
-import { getKongJson, listKongCollection, listOptionalKongCollection } from './kong-pages';
+import {
+  getKongJson,
+  listKongCollection,
+  listOptionalKongCollection,
+  readJwtCredentials,
+  usesJwtPlugin,
+} from './kong-pages';
 import { oldestKongVersion } from './kong-version';
-import type { GatewayModel, KongPluginEntity, KongRouteEntity, KongServiceEntity } from './model';
+import type { GatewayModel, KongConsumerEntity, KongPluginEntity, KongRouteEntity, KongServiceEntity } from './model';
 import { buildGatewayModel, kongConsumers } from './model';
 
 /** The regions the control-planes v2 and control-planes-config v2 specs list as servers. */
@@ -167,9 +173,10 @@ export async function readKonnect(http: HttpClient, options: KonnectOptions): Pr
     services: KongServiceEntity[];
     routes: KongRouteEntity[];
     plugins: KongPluginEntity[];
-    consumers: Array<Record<string, unknown>>;
+    consumers: KongConsumerEntity[];
   };
   let unavailable: string | undefined;
+  const memberConsumers: Array<{ member: ControlPlane; target: KongApiTarget; list: KongConsumerEntity[] }> = [];
   for (const member of members) {
     const memberTarget: KongApiTarget = { ...target, baseUrl: `${cpUrl(member.id)}/core-entities` };
     entities.services.push(...(await listKongCollection<KongServiceEntity>(http, memberTarget, 'services')));
@@ -179,15 +186,32 @@ export async function readKonnect(http: HttpClient, options: KonnectOptions): Pr
       plugin.origin = `plugin ${plugin.instance_name ?? plugin.id ?? plugin.name} (Konnect control plane ${member.name ?? member.id}${group ? `, member of group ${cp.name ?? cp.id}` : ''})`;
     entities.plugins.push(...plugins);
     const consumers = await listOptionalKongCollection<Record<string, unknown>>(http, memberTarget, 'consumers');
-    if ('items' in consumers) entities.consumers.push(...consumers.items);
-    else unavailable ??= consumers.unavailable;
+    if ('items' in consumers) {
+      const list = kongConsumers(consumers.items);
+      memberConsumers.push({ member, target: memberTarget, list });
+      entities.consumers.push(...list);
+    } else unavailable ??= consumers.unavailable;
   }
+  // A jwt plugin of one member runs on every member's routes, so every member's credentials count.
+  let jwtRead = !unavailable && members.length > 0 && usesJwtPlugin(entities.plugins);
+  const jwtWarnings: string[] = [];
+  if (jwtRead)
+    for (const { member, target: memberTarget, list } of memberConsumers) {
+      const jwt = await readJwtCredentials(
+        http,
+        memberTarget,
+        list,
+        `Konnect control plane ${member.name ?? member.id}`,
+      );
+      jwtRead &&= jwt.read;
+      jwtWarnings.push(...jwt.warnings);
+    }
   const gatewayVersion = await oldestNodeVersion(http, target, `${cpUrl(cp.id)}/nodes`, options.clock ?? systemClock);
   const what = group
     ? `Konnect control plane group ${cpName(cp)}, the merged configuration of its members ${members.map((m) => m.name ?? m.id).join(', ') || '(none)'},`
     : `Konnect control plane ${cpName(cp)}`;
   return buildGatewayModel(
-    { ...entities, consumers: kongConsumers(entities.consumers) },
+    entities,
     {
       kind: 'konnect',
       description: `${what} in ${base}${gatewayVersion ? ` (oldest data plane: Kong ${gatewayVersion})` : ''}`,
@@ -198,11 +222,13 @@ export async function readKonnect(http: HttpClient, options: KonnectOptions): Pr
             consumersUnavailable: unavailable,
             warnings: [
               ...warnings,
+              ...jwtWarnings,
               `Consumers could not be read (${unavailable}), so checks that need them (consumer_claim mapping) cannot tell whether a consumer exists; a token whose role may read consumers fixes that.`,
             ],
           }
-        : { warnings }),
+        : { warnings: [...warnings, ...jwtWarnings] }),
       ...(gatewayVersion ? { gatewayVersion } : {}),
+      ...(jwtRead ? { jwtCredentialsRead: true } : {}),
     },
   );
 }

@@ -185,6 +185,8 @@ export interface GatewayModel {
   gatewayVersion?: string;
   /** Enabled global plugins (no route, service or consumer), one per name: linted once, not once per route. */
   globalPlugins?: EffectivePlugin[];
+  /** Whether the consumers' jwt credentials were read (a decK file holds them; an API only when asked for /jwts). */
+  jwtCredentialsRead?: boolean;
   /** Enabled plugins Kong refuses or never runs as written (an auth plugin scoped to a consumer). */
   unusablePlugins?: Array<{ name: string; origin: string; reason: string }>;
   /** Whether the config was read from a file (plain-text secrets are a finding there). */
@@ -256,6 +258,29 @@ export function kongConsumers(raw: ReadonlyArray<Record<string, unknown>>): Kong
     }
     return consumer;
   });
+}
+
+/**
+ * Gives consumers their jwt credentials as an API lists them (`/jwts`: key,
+ * algorithm, rsa_public_key, secret, consumer{id}). The shared `secret` is
+ * left behind: the model never holds one.
+ */
+export function attachJwtCredentials(
+  consumers: KongConsumerEntity[],
+  raw: ReadonlyArray<Record<string, unknown>>,
+  where: string,
+): void {
+  for (const entry of raw) {
+    const consumerId = (entry.consumer as { id?: unknown } | null | undefined)?.id;
+    const consumer = consumers.find((c) => c.id !== undefined && c.id === consumerId);
+    if (!consumer) continue;
+    const credential: JwtCredential = { origin: `jwt credential ${String(entry.id ?? entry.key ?? '?')} (${where})` };
+    for (const key of ['key', 'algorithm', 'rsa_public_key'] as const) {
+      const value = entry[key];
+      if (typeof value === 'string') credential[key] = value;
+    }
+    (consumer.jwtSecrets ??= []).push(credential);
+  }
 }
 
 function refMatches(ref: KongRef | null | undefined, entity: { id?: string; name?: string | null }): boolean {
@@ -332,7 +357,13 @@ function consumerName(ref: KongRef): string {
 export function buildGatewayModel(
   entities: KongEntities,
   source: GatewayModel['source'],
-  options: { fromFile?: boolean; warnings?: string[]; consumersUnavailable?: string; gatewayVersion?: string } = {},
+  options: {
+    fromFile?: boolean;
+    warnings?: string[];
+    consumersUnavailable?: string;
+    gatewayVersion?: string;
+    jwtCredentialsRead?: boolean;
+  } = {},
 ): GatewayModel {
   const services: GatewayService[] = entities.services.map((service, index) => ({
     ...(service.id ? { id: service.id } : {}),
@@ -433,6 +464,7 @@ export function buildGatewayModel(
     fromFile: options.fromFile ?? false,
     warnings: options.warnings ?? [],
     globalPlugins,
+    ...(options.jwtCredentialsRead ? { jwtCredentialsRead: true } : {}),
     ...(unusablePlugins.length ? { unusablePlugins } : {}),
   };
 }

@@ -54,7 +54,9 @@ export interface GatewayLintOptions {
 }
 
 type ModelView = Pick<GatewayModel, 'fromFile'> &
-  Partial<Pick<GatewayModel, 'source' | 'consumers' | 'consumersUnavailable' | 'gatewayVersion'>>;
+  Partial<
+    Pick<GatewayModel, 'source' | 'consumers' | 'consumersUnavailable' | 'gatewayVersion' | 'jwtCredentialsRead'>
+  >;
 
 /** What lintPlugin gets besides the plugin: the metadata and keys fetched for it. */
 type PluginContext = Omit<LintContext, 'fromFile'> & Pick<PluginLintContext, 'jwks'>;
@@ -85,8 +87,8 @@ export function lintPlugin(plugin: EffectivePlugin, model: ModelView, context: P
       : {}),
     fromFile: model.fromFile,
     ...(consumers ? { consumers } : {}),
-    // Of the sources, only a decK file carries the consumers' jwt credentials.
-    credentialsRead: model.source?.kind === 'deck',
+    // A decK file carries the consumers' jwt credentials; the APIs only when /jwts could be read.
+    credentialsRead: model.jwtCredentialsRead ?? model.source?.kind === 'deck',
   };
   let findings: LintFinding[];
   switch (plugin.name) {
