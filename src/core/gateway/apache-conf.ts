@@ -225,7 +225,9 @@ export const APACHE_FIELD_NAMES: Readonly<Record<string, string>> = {
   'config.client_secret[0]': 'OIDCOAuthClientSecret',
   'config.cache_introspection': 'OIDCOAuthTokenIntrospectionInterval',
   'config.bearer_token_param_type': 'OIDCOAuthAcceptTokenAs',
-  'config.ssl_verify': 'OIDCSSLValidateServer',
+  // OIDCSSLValidateServer is the OpenID Connect client's (token and userinfo endpoints); the resource server's
+  // introspection call has its own switch (auth_openidc.conf; cfg/oauth.c ssl_validate_server, default On).
+  'config.ssl_verify': 'OIDCOAuthSSLValidateServer',
   'config.introspect_jwt_tokens': 'OIDCOAuthVerifyJwksUri',
   'config.scopes_required': 'Require claim',
   'config.scopes_claim': 'Require claim',
@@ -235,8 +237,8 @@ export const APACHE_FIELD_NAMES: Readonly<Record<string, string>> = {
 const APACHE_FIXES: Readonly<Record<string, Partial<Pick<LintFinding, 'message' | 'fix'>>>> = {
   'ssl-verify-off': {
     message:
-      'OIDCSSLValidateServer is Off, so Apache trusts any certificate presented by the introspection endpoint and the JWKS URI.',
-    fix: "Set OIDCSSLValidateServer On and point OIDCCABundlePath at the IdP's CA bundle.",
+      'OIDCOAuthSSLValidateServer is Off, so mod_auth_openidc trusts any certificate presented by the token introspection endpoint.',
+    fix: "Set OIDCOAuthSSLValidateServer On (the default) and point OIDCCABundlePath at the IdP's CA bundle.",
   },
   'token-in-query': { fix: 'Remove query from OIDCOAuthAcceptTokenAs (the default is header only).' },
   'introspection-cache-delays-revocation': {
@@ -420,7 +422,7 @@ function locationRoute(
     'OIDCOAuthRemoteUserClaim',
     'OIDCOAuthVerifyJwksUri',
     'OIDCCABundlePath',
-    'OIDCSSLValidateServer',
+    'OIDCOAuthSSLValidateServer',
     'OIDCOAuthAcceptTokenAs',
     'OIDCOAuthServerMetadataURL',
     'AuthType',
@@ -468,7 +470,7 @@ function locationRoute(
   const interval = arg('OIDCOAuthTokenIntrospectionInterval');
   const seconds = interval === undefined ? undefined : Number(interval);
   const accept = acceptTokenAs(lookup('OIDCOAuthAcceptTokenAs')?.args ?? ['header']);
-  const validate = (arg('OIDCSSLValidateServer') ?? 'On').toLowerCase() !== 'off';
+  const validate = (arg('OIDCOAuthSSLValidateServer') ?? 'On').toLowerCase() !== 'off';
   const config: KongOidcConfig = {
     // mod_auth_openidc validates locally when a JWKS URI is set, and introspects otherwise.
     auth_methods: arg('OIDCOAuthVerifyJwksUri') ? ['bearer'] : ['introspection'],

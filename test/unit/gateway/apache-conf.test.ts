@@ -176,11 +176,18 @@ Define LATER too-late
     assert.deepEqual(apacheFindings(route, { claims: { sub: 'u1' } }), []);
   });
 
-  it('SSL validation off is reported in Apache terms', () => {
-    const model = readApacheConf(conf('OIDCSSLValidateServer Off'));
+  it("SSL validation off is reported in Apache terms, from the resource server's own directive", () => {
+    const model = readApacheConf(conf('OIDCOAuthSSLValidateServer Off'));
     const finding = lintGatewayRoute(model.routes[0]!, model).find((f) => f.rule === 'ssl-verify-off')!;
-    assert.equal(finding.field, 'OIDCSSLValidateServer');
-    assert.match(finding.message, /^OIDCSSLValidateServer is Off, so Apache trusts any certificate/);
+    assert.equal(finding.field, 'OIDCOAuthSSLValidateServer');
+    assert.match(finding.message, /^OIDCOAuthSSLValidateServer is Off, so mod_auth_openidc trusts any certificate/);
+    // OIDCSSLValidateServer is the OpenID Connect client's switch: it does not touch the introspection call.
+    const client = readApacheConf(conf('OIDCSSLValidateServer Off'));
+    assert.equal(client.routes[0]!.oidc!.config.ssl_verify, true);
+    assert.equal(
+      lintGatewayRoute(client.routes[0]!, client).find((f) => f.rule === 'ssl-verify-off'),
+      undefined,
+    );
   });
 
   it('a plain-text client secret is a finding; a ${VAR} placeholder is not', () => {
