@@ -230,6 +230,27 @@ describe('oidc-flow routes and lint', () => {
       assert.ok(json.routes[0]!.findings.every((f) => f.severity !== 'error'));
     });
 
+    it("prints a global plugin's findings once, and each route it covers points at them", async () => {
+      const file = join(tmp, 'global.yaml');
+      writeFileSync(
+        file,
+        '_format_version: "3.0"\nplugins:\n  - name: openid-connect\n    config: { auth_methods: [bearer], ssl_verify: false }\nroutes:\n  - { name: a, paths: [/a] }\n  - { name: b, paths: [/b] }\n',
+      );
+      const r = await run(lintCommand, ['--deck', file]);
+      assert.equal(r.code, 0, r.err);
+      assert.equal(r.out.match(/ssl_verify is false/g)?.length, 1);
+      assert.match(r.out, /\nglobal plugin openid-connect \(global\.yaml line 3 \(plugins\[0\]\)\), on routes a, b\n/);
+      assert.equal(r.out.match(/global openid-connect applies: its findings are listed once, above/g)?.length, 2);
+      assert.match(r.out, /in 2 route\(s\) and 1 global plugin\(s\)\n$/);
+      const json = JSON.parse((await run(lintCommand, ['--deck', file, '--json'])).out) as {
+        global: Array<{ plugin: { name: string }; routes: string[]; findings: Array<{ rule: string }> }>;
+        routes: Array<{ findings: unknown[]; globalPlugins: unknown[] }>;
+      };
+      assert.deepEqual(json.global[0]!.routes, ['a', 'b']);
+      assert.ok(json.global[0]!.findings.some((f) => f.rule === 'ssl-verify-off'));
+      assert.ok(json.routes.every((route) => route.findings.length === 0 && route.globalPlugins.length === 1));
+    });
+
     it('lints the Apache config of the integration tests, and fails it for a token without sub when no remote-user claim is set', async () => {
       const clean = await run(lintCommand, ['--apache-conf', APACHE]);
       assert.equal(clean.code, 0, clean.out + clean.err);
