@@ -15,8 +15,12 @@ Checks each route's OIDC configuration against the IdP's discovery document
 (from --issuer, or from the plugin's own issuer) and, with --token-env, a real
 access token: issuer, introspection endpoint and auth method, revocation
 delays, scope and audience requirements, TLS verification, token in query,
-plain-text secrets, consumer mapping. Prints each finding with the config
-field, the evidence and the fix.
+plain-text secrets, consumer mapping, anonymous consumers. Kong's
+openid-connect, jwt (credentials and RSA keys against the IdP's JWKS),
+oauth2-introspection and the community oidc plugin are checked; any other
+auth plugin is reported as not checked. A global plugin is checked once and
+listed before the routes. Prints each finding with the config field, the
+evidence and the fix.
 
 ${SOURCE_HELP}
 Lint:
