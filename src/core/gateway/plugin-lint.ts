@@ -203,7 +203,10 @@ export function lintKongJwt(config: Record<string, unknown>, context: PluginLint
         fix: `Make a credential's key the tokens' ${keyClaim}, or set config.key_claim_name to a claim whose value a credential holds.`,
       });
     }
-    for (const cred of creds) findings.push(...credentialFindings(cred, context));
+    // With key_claim_name iss, only the credentials keyed by the IdP's issuer verify its tokens; the others belong
+    // to other issuers, whose keys are rightly not in this IdP's JWKS.
+    const relevant = keyClaim === 'iss' && issuer ? creds.filter((cred) => cred.key === issuer) : creds;
+    for (const cred of relevant) findings.push(...credentialFindings(cred, context));
   }
   findings.push(...anonymousFindings('the jwt plugin', config, context));
   return findings;
