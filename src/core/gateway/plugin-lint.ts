@@ -58,6 +58,18 @@ function duration(seconds: number): string {
 }
 
 /**
+ * How each plugin words the 500 it answers when its anonymous consumer does not
+ * exist: jwt (Kong/kong kong/plugins/jwt/handler.lua set_anonymous_consumer
+ * @22246ef2) in the response; openid-connect (plugins-ee/openid-connect
+ * consumers.lua set_anonymous and unexpected.lua @4df4c98e) in its error log,
+ * answering "An unexpected error occurred".
+ */
+const ANONYMOUS_MISSING: Readonly<Record<string, (anonymous: string) => string>> = {
+  jwt: (anonymous) => `500 ("anonymous consumer ${anonymous} is configured but doesn't exist")`,
+  'openid-connect': () => '500 ("An unexpected error occurred"; the error log says "anonymous consumer was not found")',
+};
+
+/**
  * What `anonymous` does (Kong/kong kong/plugins/jwt/handler.lua @22246ef2,
  * logical_OR_authentication / set_anonymous_consumer; the same option in
  * openid-connect, key-auth and oauth2-introspection): a request that fails
@@ -65,10 +77,11 @@ function duration(seconds: number): string {
  * a consumer that does not exist makes Kong answer 500.
  */
 export function anonymousFindings(
-  name: string,
+  plugin: string,
   config: Record<string, unknown>,
   context: PluginLintContext,
 ): LintFinding[] {
+  const name = `the ${plugin} plugin`;
   const anonymous = config.anonymous;
   if (typeof anonymous !== 'string' || anonymous === '') return [];
   const findings: LintFinding[] = [
@@ -86,7 +99,7 @@ export function anonymousFindings(
       rule: 'anonymous-consumer-missing',
       severity: context.fromFile ? 'warning' : 'error',
       field: 'config.anonymous',
-      message: `No consumer has id or username ${anonymous}, so a request without a valid token gets 500 ("anonymous consumer ${anonymous} is configured but doesn't exist") instead of 401${context.fromFile ? ', unless the consumer is defined outside this file' : ''}.`,
+      message: `No consumer has id or username ${anonymous}, so a request without a valid token gets ${ANONYMOUS_MISSING[plugin]?.(anonymous) ?? '500'} instead of 401${context.fromFile ? ', unless the consumer is defined outside this file' : ''}.`,
       evidence: `${consumers.list.length} consumer${consumers.list.length === 1 ? '' : 's'} read from ${consumers.where}`,
       fix: `Create the consumer ${anonymous}, or remove config.anonymous.`,
     });
@@ -208,7 +221,7 @@ export function lintKongJwt(config: Record<string, unknown>, context: PluginLint
     const relevant = keyClaim === 'iss' && issuer ? creds.filter((cred) => cred.key === issuer) : creds;
     for (const cred of relevant) findings.push(...credentialFindings(cred, context));
   }
-  findings.push(...anonymousFindings('the jwt plugin', config, context));
+  findings.push(...anonymousFindings('jwt', config, context));
   return findings;
 }
 
@@ -326,7 +339,7 @@ export function lintOauth2Introspection(config: Record<string, unknown>, context
       message: `Introspection answers are cached for ${duration(ttl)} (ttl), so a revoked token is still accepted for that long.`,
       fix: `Lower config.ttl to ${threshold} or less.`,
     });
-  findings.push(...anonymousFindings('the oauth2-introspection plugin', config, context));
+  findings.push(...anonymousFindings('oauth2-introspection', config, context));
   return findings;
 }
 

@@ -102,7 +102,7 @@ export function lintPlugin(plugin: EffectivePlugin, model: ModelView, context: P
             ? { gatewayVersion: context.gatewayVersion ?? model.gatewayVersion }
             : {}),
         }),
-        ...anonymousFindings('the openid-connect plugin', plugin.config, shared),
+        ...anonymousFindings('openid-connect', plugin.config, shared),
       ];
       break;
     case 'jwt':

@@ -138,7 +138,7 @@ consumers:
     const absent = lintGatewayRoute(missing.routes[0]!, missing).find((f) => f.rule === 'anonymous-consumer-missing')!;
     assert.match(
       absent.message,
-      /gets 500 \("anonymous consumer nobody is configured but doesn't exist"\) instead of 401/,
+      /gets 500 \("An unexpected error occurred"; the error log says "anonymous consumer was not found"\) instead of 401/,
     );
   });
 
