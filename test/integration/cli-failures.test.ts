@@ -594,11 +594,11 @@ describe('oidc-flow failures: clear messages, no stack traces, no leaked secrets
     it('a decK file with the wrong or no _format_version names the file, the line and the fix (exit 2)', async () => {
       const deck =
         'services:\n  - name: orders\n    url: http://orders.internal\n    routes: [{ name: orders, paths: [/orders] }]\n';
-      const old = await cli(['routes', '--deck', file('kong2.yaml', `_format_version: "1.1"\n${deck}`)]);
+      const old = await cli(['routes', '--deck', file('konnect.yaml', `_format_version: "0.1"\n${deck}`)]);
       assert.equal(old.code, 2);
       assert.match(
         old.err,
-        /decK file kong2\.yaml line 1: _format_version is "1\.1", which this reader does not understand\. Supported: "3\.0"\. .*deck file convert --from kong-gateway-2\.x --to kong-gateway-3\.x/,
+        /decK file konnect\.yaml line 1: _format_version is "0\.1", which this reader does not understand\. Supported: "3\.0", "2\.1", "1\.1"\. .*deck file convert --from kong-gateway-2\.x --to kong-gateway-3\.x/,
       );
       assert.match(old.err, /\[gateway\.deck_version\]/);
 

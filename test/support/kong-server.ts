@@ -176,6 +176,62 @@ export interface KongServerOptions {
   version?: string | null;
   /** Konnect's data plane nodes' versions (default one node on 3.14.0.0 and one on 3.12.0.1); null answers /nodes with 403. */
   nodeVersions?: string[] | null;
+  /** Konnect's node records as given (last_ping in epoch seconds), instead of nodeVersions' current ones. */
+  nodes?: Array<{ version: string; last_ping: number }>;
+  /** Node records per page (`page[size]` is honoured up to this; `page.next` carries `page[after]`). */
+  nodePageSize?: number;
+  /** GET /control-planes/{id}/group-member-status says is_member. */
+  memberOfGroup?: boolean;
+  /** A control plane group (CLUSTER_TYPE_CONTROL_PLANE_GROUP) whose members have their own entities. */
+  group?: KonnectGroup;
+  /** Collections that replace or add to ENTITIES (e.g. plugins with a jwt plugin, and jwts). */
+  entities?: Record<string, unknown[]>;
+}
+
+/** A control plane group and its members, each with the Konnect entities of its own. */
+export interface KonnectGroup {
+  id: string;
+  name: string;
+  members: Array<{ id: string; name: string; entities: Partial<Record<keyof typeof ENTITIES, unknown[]>> }>;
+}
+
+/** A control plane as the control-planes v2 spec's ControlPlane schema has it. */
+function controlPlane(id: string, name: string, clusterType: string) {
+  return {
+    id,
+    name,
+    description: '',
+    labels: {},
+    config: {
+      control_plane_endpoint: `https://${id.slice(0, 8)}.us.cp.konghq.com`,
+      telemetry_endpoint: `https://${id.slice(0, 8)}.us.tp0.konghq.com`,
+      cluster_type: clusterType,
+      auth_type: 'pinned_client_certs',
+      cloud_gateway: false,
+      proxy_urls: [],
+    },
+  };
+}
+
+/** Pages of a list the way the Konnect specs page with `page[after]`: `{items, page: {total_count, next}}` or `{data, meta}`. */
+function afterPage(
+  res: ServerResponse,
+  url: URL,
+  items: unknown[],
+  pageSize: number,
+  style: 'nodes' | 'memberships',
+): void {
+  const size = Math.min(Number(url.searchParams.get('page[size]') ?? 100), pageSize);
+  const after = url.searchParams.get('page[after]');
+  const start = after ? Number(Buffer.from(after, 'base64url').toString('utf8')) : 0;
+  const slice = items.slice(start, start + size);
+  const next =
+    start + size < items.length
+      ? `${url.pathname}?page[size]=${size}&page[after]=${Buffer.from(String(start + size)).toString('base64url')}`
+      : undefined;
+  if (style === 'nodes')
+    json(res, 200, { items: slice, page: { total_count: items.length, ...(next ? { next } : {}) } });
+  else json(res, 200, { meta: { page: { total: items.length, size, ...(next ? { next } : {}) } }, data: slice });
 }
 
 function json(res: ServerResponse, status: number, body: unknown): void {
@@ -215,6 +271,7 @@ export async function startKongServer(options: KongServerOptions = {}): Promise<
   const requests: KongServer['requests'] = [];
   const pageSize = options.pageSize ?? 2;
   const workspaces = new Set(['default', ...(options.workspaces ?? [])]);
+  const collections: Record<string, unknown[]> = { ...ENTITIES, ...options.entities };
   const running = await serve((req, res) => {
     requests.push({ url: req.url ?? '', headers: req.headers });
     if (options.mode === 'slow') return;
@@ -239,22 +296,51 @@ export async function startKongServer(options: KongServerOptions = {}): Promise<
         });
         return;
       }
+      const group = options.group;
+      const all = [
+        controlPlane(CONTROL_PLANE_ID, 'quickstart', 'CLUSTER_TYPE_CONTROL_PLANE'),
+        ...(group
+          ? [
+              controlPlane(group.id, group.name, 'CLUSTER_TYPE_CONTROL_PLANE_GROUP'),
+              ...group.members.map((m) => controlPlane(m.id, m.name, 'CLUSTER_TYPE_CONTROL_PLANE')),
+            ]
+          : []),
+      ];
       if (segments.length === 2 && segments[1] === 'control-planes') {
         const name = url.searchParams.get('filter[name][eq]');
-        const all = [
-          {
-            id: CONTROL_PLANE_ID,
-            name: 'quickstart',
-            description: '',
-            labels: {},
-            config: { control_plane_endpoint: 'https://abc.cp.konghq.com', cluster_type: 'CLUSTER_TYPE_CONTROL_PLANE' },
-          },
-        ];
         const data = all.filter((cp) => name === null || cp.name === name);
         json(res, 200, { meta: { page: { number: 1, size: 10, total: data.length } }, data });
         return;
       }
       const [, cpSegment, cpId, coreEntities, collection] = segments;
+      const known = all.find((cp) => cp.id === cpId);
+      if (cpSegment === 'control-planes' && known && segments.length === 3) {
+        json(res, 200, known);
+        return;
+      }
+      if (cpSegment === 'control-planes' && known && coreEntities === 'group-member-status' && segments.length === 4) {
+        json(res, 200, { is_member: options.memberOfGroup ?? group?.members.some((m) => m.id === cpId) ?? false });
+        return;
+      }
+      if (group && cpId === group.id && coreEntities === 'group-memberships' && segments.length === 4) {
+        afterPage(
+          res,
+          url,
+          group.members.map((m) => all.find((cp) => cp.id === m.id)),
+          1,
+          'memberships',
+        );
+        return;
+      }
+      const member = group?.members.find((m) => m.id === cpId);
+      if (member && coreEntities === 'core-entities' && collection && collection in ENTITIES) {
+        page(res, url, member.entities[collection as keyof typeof ENTITIES] ?? [], pageSize, 'konnect');
+        return;
+      }
+      if (group && cpId === group.id && coreEntities === 'nodes' && segments.length === 4) {
+        afterPage(res, url, [], 100, 'nodes');
+        return;
+      }
       if (
         cpSegment === 'control-planes' &&
         cpId === CONTROL_PLANE_ID &&
@@ -270,17 +356,18 @@ export async function startKongServer(options: KongServerOptions = {}): Promise<
           });
           return;
         }
-        const versions = options.nodeVersions ?? ['3.14.0.0', '3.12.0.1'];
-        json(res, 200, {
-          items: versions.map((version, i) => ({
-            id: `node-${i}`,
-            hostname: `dp-${i}`,
-            version,
-            type: 'kong-proxy',
-            last_ping: 1764000000,
-          })),
-          page: { total: versions.length },
-        });
+        // Pinged a few seconds ago: current nodes, unless the test gives its own records.
+        const recent = Math.floor(Date.now() / 1000) - 5;
+        const records =
+          options.nodes ??
+          (options.nodeVersions ?? ['3.14.0.0', '3.12.0.1']).map((version) => ({ version, last_ping: recent }));
+        afterPage(
+          res,
+          url,
+          records.map((record, i) => ({ id: `node-${i}`, hostname: `dp-${i}`, type: 'kong-proxy', ...record })),
+          options.nodePageSize ?? 100,
+          'nodes',
+        );
         return;
       }
       if (collection === 'consumers' && options.consumers === 403) {
@@ -297,10 +384,10 @@ export async function startKongServer(options: KongServerOptions = {}): Promise<
         cpId === CONTROL_PLANE_ID &&
         coreEntities === 'core-entities' &&
         collection &&
-        collection in ENTITIES &&
+        collection in collections &&
         !(collection === 'consumers' && options.consumers === 404)
       ) {
-        page(res, url, ENTITIES[collection as keyof typeof ENTITIES], pageSize, 'konnect');
+        page(res, url, collections[collection]!, pageSize, 'konnect');
         return;
       }
       json(res, 404, { status: 404, title: 'Not Found', instance: 'konnect:trace:5678', detail: 'Not Found' });
@@ -325,9 +412,9 @@ export async function startKongServer(options: KongServerOptions = {}): Promise<
     }
     const [first, second] = segments;
     const collection =
-      first && first in ENTITIES
+      first && first in collections
         ? first
-        : second && workspaces.has(first ?? '') && second in ENTITIES
+        : second && workspaces.has(first ?? '') && second in collections
           ? second
           : undefined;
     if (
@@ -346,7 +433,7 @@ export async function startKongServer(options: KongServerOptions = {}): Promise<
       json(res, 500, { message: 'An unexpected error occurred' });
       return;
     }
-    page(res, url, ENTITIES[collection as keyof typeof ENTITIES], pageSize, options.nextOnly ? 'admin-next' : 'admin');
+    page(res, url, collections[collection]!, pageSize, options.nextOnly ? 'admin-next' : 'admin');
   }, options);
   return { ...running, requests };
 }

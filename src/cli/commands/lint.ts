@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import type { LintContext, LintFinding } from '../../core/gateway/lint';
-import type { RouteLintResult } from '../../core/gateway/route-lint';
+import { isAuthPlugin } from '../../core/gateway/model';
+import type { GlobalPluginLintResult, RouteLintResult } from '../../core/gateway/route-lint';
 import { lintGateway } from '../../core/gateway/route-lint';
 import { classifyToken, decodeJwt } from '../../core/jwt';
 import type { CliIo } from '../io';
@@ -14,8 +15,12 @@ Checks each route's OIDC configuration against the IdP's discovery document
 (from --issuer, or from the plugin's own issuer) and, with --token-env, a real
 access token: issuer, introspection endpoint and auth method, revocation
 delays, scope and audience requirements, TLS verification, token in query,
-plain-text secrets, consumer mapping. Prints each finding with the config
-field, the evidence and the fix.
+plain-text secrets, consumer mapping, anonymous consumers. Kong's
+openid-connect, jwt (credentials and RSA keys against the IdP's JWKS),
+oauth2-introspection and the community oidc plugin are checked; any other
+auth plugin is reported as not checked. A global plugin is checked once and
+listed before the routes. Prints each finding with the config field, the
+evidence and the fix.
 
 ${SOURCE_HELP}
 Lint:
@@ -86,40 +91,79 @@ export async function lintCommand(args: string[], io: CliIo): Promise<number> {
         `No route named "${values.route}" in ${model.source.description}; its routes are: ${model.routes.map((route) => route.name).join(', ') || 'none'}.`,
       );
     }
-    const results = await lintGateway(http, model, {
+    const report = await lintGateway(http, model, {
       ...(issuer ? { issuer } : {}),
       ...(token ? { token } : {}),
       ...(values.route ? { route: values.route } : {}),
       ...(threshold !== undefined ? { revocationDelayThreshold: threshold } : {}),
     });
-    const all = results.flatMap((result) => result.findings);
+    const all = [
+      ...report.gateway,
+      ...report.global.flatMap((result) => result.findings),
+      ...report.routes.flatMap((result) => result.findings),
+    ];
     const errors = all.filter((f) => f.severity === 'error').length;
     if (values.json) {
       io.stdout.write(
-        `${JSON.stringify({ source: model.source, warnings: model.warnings, ...(note ? { note } : {}), routes: results.map(resultJson) }, null, 2)}\n`,
+        `${JSON.stringify(
+          {
+            source: model.source,
+            warnings: model.warnings,
+            ...(note ? { note } : {}),
+            ...(report.gateway.length ? { gateway: report.gateway } : {}),
+            global: report.global.map(globalJson),
+            routes: report.routes.map(resultJson),
+          },
+          null,
+          2,
+        )}\n`,
       );
       return errors > 0 ? EXIT.failed : EXIT.ok;
     }
     const s = styler(io.stdout, io.env);
-    io.stdout.write(`${s.bold(model.source.description)}\n`);
-    for (const warning of model.warnings) io.stdout.write(`${s.yellow('warning')}: ${warning}\n`);
-    if (note) io.stdout.write(`${s.yellow('note')}: ${note}\n`);
-    for (const result of results) {
-      const { route } = result;
-      io.stdout.write(
-        `\nroute ${s.bold(route.name)}${route.service ? ` (service ${route.service})` : ''}${route.oidc ? `: openid-connect from the ${route.oidc.scope} (${route.oidc.origin})` : ''}${result.issuer ? `, checked against ${result.issuer}` : ''}\n`,
-      );
-      if (result.findings.length === 0) io.stdout.write(`  ${s.green('no findings')}\n`);
-      for (const finding of result.findings) {
+    const printFindings = (findings: LintFinding[]) => {
+      if (findings.length === 0) io.stdout.write(`  ${s.green('no findings')}\n`);
+      for (const finding of findings) {
         const color = finding.severity === 'error' ? s.red : finding.severity === 'warning' ? s.yellow : s.dim;
         io.stdout.write(`  ${color(LABEL[finding.severity])} ${s.cyan(finding.field)}  ${finding.message}\n`);
         if (finding.evidence) io.stdout.write(`           evidence: ${finding.evidence}\n`);
         io.stdout.write(`           fix: ${finding.fix}\n`);
       }
+    };
+    io.stdout.write(`${s.bold(model.source.description)}\n`);
+    for (const warning of model.warnings) io.stdout.write(`${s.yellow('warning')}: ${warning}\n`);
+    if (note) io.stdout.write(`${s.yellow('note')}: ${note}\n`);
+    if (report.gateway.length) {
+      io.stdout.write(`\n${s.bold('the configuration as a whole')}\n`);
+      printFindings(report.gateway);
+    }
+    // A global plugin's findings are the same on every route: said once here, pointed at from each route.
+    for (const result of report.global) {
+      io.stdout.write(
+        `\nglobal plugin ${s.bold(result.plugin.name)} (${result.plugin.origin}), on ${result.routes.length ? `routes ${result.routes.join(', ')}` : 'no route'}${result.issuer ? `, checked against ${result.issuer}` : ''}\n`,
+      );
+      printFindings(result.findings);
+    }
+    for (const result of report.routes) {
+      const { route } = result;
+      const own = (route.plugins ?? []).filter((plugin) => isAuthPlugin(plugin.name) && plugin.scope !== 'global');
+      const from = route.plugins
+        ? own.map((plugin) => `${plugin.name} from the ${plugin.scope} (${plugin.origin})`).join(', ')
+        : route.oidc
+          ? `openid-connect from the ${route.oidc.scope} (${route.oidc.origin})`
+          : '';
+      io.stdout.write(
+        `\nroute ${s.bold(route.name)}${route.service ? ` (service ${route.service})` : ''}${from ? `: ${from}` : ''}${result.issuer ? `, checked against ${result.issuer}` : ''}\n`,
+      );
+      for (const plugin of result.globalPlugins ?? [])
+        io.stdout.write(`  ${s.dim(`global ${plugin.name} applies: its findings are listed once, above`)}\n`);
+      if (result.findings.length || !result.globalPlugins?.length) printFindings(result.findings);
     }
     const warnings = all.filter((f) => f.severity === 'warning').length;
     const infos = all.length - errors - warnings;
-    io.stdout.write(`\n${errors} error(s), ${warnings} warning(s), ${infos} note(s) in ${results.length} route(s)\n`);
+    io.stdout.write(
+      `\n${errors} error(s), ${warnings} warning(s), ${infos} note(s) in ${report.routes.length} route(s)${report.global.length ? ` and ${report.global.length} global plugin(s)` : ''}\n`,
+    );
     return errors > 0 ? EXIT.failed : EXIT.ok;
   } finally {
     await http.close();
@@ -131,6 +175,18 @@ function resultJson(result: RouteLintResult) {
     route: result.route.name,
     service: result.route.service,
     ...(result.route.oidc ? { plugin: { scope: result.route.oidc.scope, origin: result.route.oidc.origin } } : {}),
+    ...(result.globalPlugins?.length
+      ? { globalPlugins: result.globalPlugins.map((plugin) => ({ name: plugin.name, origin: plugin.origin })) }
+      : {}),
+    ...(result.issuer ? { issuer: result.issuer } : {}),
+    findings: result.findings,
+  };
+}
+
+function globalJson(result: GlobalPluginLintResult) {
+  return {
+    plugin: { name: result.plugin.name, origin: result.plugin.origin },
+    routes: result.routes,
     ...(result.issuer ? { issuer: result.issuer } : {}),
     findings: result.findings,
   };

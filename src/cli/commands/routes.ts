@@ -14,14 +14,14 @@ import { EXIT, styler, UsageError } from '../io';
 import { readCaFile } from '../runtime';
 
 export const SOURCE_USAGE = `(--admin-url URL [--admin-token-env NAME] [--workspace NAME]
-        | --konnect-region us|eu|au|global --control-plane NAME|ID [--konnect-token-env NAME]
+        | --konnect-region us|eu|au|me|in|sg --control-plane NAME|ID [--konnect-token-env NAME]
         | --deck FILE | --apache-conf FILE)`;
 
 export const SOURCE_HELP = `Gateway source (exactly one):
   --admin-url URL           Kong Admin API, e.g. http://localhost:8001 or https://kong:8444
   --admin-token-env NAME    env variable holding the RBAC token (sent as Kong-Admin-Token)
   --workspace NAME          Kong Enterprise workspace
-  --konnect-region R        Konnect region: us, eu, au or global
+  --konnect-region R        Konnect region: us, eu, au, me, in or sg
   --control-plane NAME|ID   Konnect control plane
   --konnect-token-env NAME  env variable holding the Konnect access token (default KONNECT_TOKEN)
   --konnect-url URL         Konnect API URL instead of the region's (private deployments)
@@ -137,7 +137,13 @@ export async function loadModelForCli(
   io: CliIo,
 ): Promise<GatewayModel | undefined> {
   try {
-    return await loadGatewayModel(source, { http, httpOptions, readFile: (path) => readFile(path, 'utf8') });
+    return await loadGatewayModel(source, {
+      http,
+      httpOptions,
+      readFile: (path) => readFile(path, 'utf8'),
+      // httpd expands ${NAME} from its environment: the shell that runs the CLI stands in for envvars.
+      env: io.env,
+    });
   } catch (error) {
     if (isOidcError(error)) {
       reportSourceError(command, error, io);
@@ -191,6 +197,7 @@ function routeJson(route: GatewayRoute, proxyUrl: string | undefined) {
     regexPaths: route.regexPaths,
     ...(route.methods ? { methods: route.methods } : {}),
     ...(route.hosts ? { hosts: route.hosts } : {}),
+    ...(route.expression ? { expression: route.expression } : {}),
     urls: routeUrls(route, proxyUrl),
     auth: route.authPlugins,
     ...(route.requirements ? { requirements: route.requirements } : {}),
@@ -224,11 +231,16 @@ export function describeRoute(
   s: ReturnType<typeof styler>,
 ): string[] {
   const lines: string[] = [];
-  const match = [
-    route.methods?.length ? route.methods.join(',') : 'ANY',
-    route.paths.length ? route.paths.join(' ') : '(any path)',
-    route.hosts?.length ? `host ${route.hosts.join(',')}` : '',
-  ]
+  // An expression route matches by its expression alone: no paths does not mean any path.
+  const match = (
+    route.expression
+      ? [`expression ${route.expression}`]
+      : [
+          route.methods?.length ? route.methods.join(',') : 'ANY',
+          route.paths.length ? route.paths.join(' ') : '(any path)',
+          route.hosts?.length ? `host ${route.hosts.join(',')}` : '',
+        ]
+  )
     .filter(Boolean)
     .join('  ');
   lines.push(`  ${s.bold(route.name)}  ${match}`);

@@ -5,7 +5,13 @@
 import { OidcError } from '../errors';
 import type { HttpClient, HttpOptions } from '../http/types';
 import type { KongApiDescriptor, KongApiTarget } from './kong-pages';
-import { getKongJson, listKongCollection, listOptionalKongCollection } from './kong-pages';
+import {
+  getKongJson,
+  listKongCollection,
+  listOptionalKongCollection,
+  readJwtCredentials,
+  usesJwtPlugin,
+} from './kong-pages';
 import type { GatewayModel, KongPluginEntity, KongRouteEntity, KongServiceEntity } from './model';
 import { buildGatewayModel, kongConsumers } from './model';
 
@@ -88,8 +94,14 @@ export async function readKongAdmin(http: HttpClient, options: KongAdminOptions)
     readKongVersion(http, target, root),
   ]);
   const unavailable = 'unavailable' in consumers ? consumers.unavailable : undefined;
+  const consumerList = 'items' in consumers ? kongConsumers(consumers.items) : [];
+  // Credentials only mean something against the consumers they belong to.
+  const jwt =
+    !unavailable && usesJwtPlugin(plugins)
+      ? await readJwtCredentials(http, target, consumerList, baseUrl)
+      : { read: false, warnings: [] };
   return buildGatewayModel(
-    { services, routes, plugins, consumers: 'items' in consumers ? kongConsumers(consumers.items) : [] },
+    { services, routes, plugins, consumers: consumerList },
     { kind: 'admin-api', description: `Kong Admin API ${baseUrl}${gatewayVersion ? ` (Kong ${gatewayVersion})` : ''}` },
     {
       ...(unavailable
@@ -97,10 +109,12 @@ export async function readKongAdmin(http: HttpClient, options: KongAdminOptions)
             consumersUnavailable: unavailable,
             warnings: [
               `Consumers could not be read (${unavailable}), so checks that need them (consumer_claim mapping) cannot tell whether a consumer exists; an RBAC role allowed to read /consumers fixes that.`,
+              ...jwt.warnings,
             ],
           }
-        : {}),
+        : { warnings: jwt.warnings }),
       ...(gatewayVersion ? { gatewayVersion } : {}),
+      ...(jwt.read ? { jwtCredentialsRead: true } : {}),
     },
   );
 }

@@ -2,8 +2,10 @@
  * Reads an Apache httpd configuration using mod_auth_openidc as an OAuth 2.0
  * resource server (`AuthType oauth20`) into the gateway model. Directives that
  * mean what a Kong openid-connect field means are mapped onto it; behaviour
- * Kong has no word for is kept as Apache-specific findings. `${NAME}`
- * placeholders are kept exactly as written.
+ * Kong has no word for is kept as Apache-specific findings. `${NAME}` is
+ * expanded as httpd expands it (a `Define` above it, else the environment
+ * given); one that neither defines is kept as written and reported, and secret
+ * directives are never expanded.
  */
 import { OidcError } from '../errors';
 import type { BearerParamType, KongOidcConfig } from './kong-oidc-config';
@@ -30,6 +32,68 @@ export interface ApacheConf {
   fileName: string;
   root: ApacheSection;
   warnings: string[];
+  /** `${NAME}` that neither a `Define` above it nor the environment defines, with the line each stands on. */
+  unresolved: Array<{ name: string; line: number }>;
+  /** Line of a secret directive → line of the `Define` in this file that its `${NAME}` takes the secret from. */
+  secretsDefinedInFile: Map<number, number>;
+}
+
+export interface ApacheReadOptions {
+  /**
+   * The environment httpd would start with (its envvars), for `${NAME}`; not
+   * given, only `Define` resolves a name.
+   */
+  env?: Readonly<Record<string, string | undefined>>;
+}
+
+/**
+ * Directives whose value is a secret: a `${NAME}` in them stays as written, so
+ * the model (and everything shown from it) never holds the secret itself.
+ */
+const SECRET_DIRECTIVES = new Set([
+  'oidcoauthclientsecret',
+  'oidcclientsecret',
+  'oidccryptopassphrase',
+  'oidcoauthintrospectionclientauthbearertoken',
+  'oidcrediscachepassword',
+  'oidcoauthverifysharedkeys',
+  'oidcoauthintrospectionendpointkeypassword',
+]);
+
+const VARIABLE = /\$\{([A-Za-z_][A-Za-z0-9_.]*)\}/g;
+
+/**
+ * httpd's `${NAME}` expansion (server/util.c ap_resolve_env, server/core.c
+ * Define/UnDefine in Apache httpd 2.4): a variable a `Define NAME value` above
+ * sets, else the process environment; an undefined one stays as written (httpd
+ * logs "Config variable ${NAME} is not defined"). `Define` is global wherever
+ * it stands and applies from its line on.
+ */
+class ApacheVariables {
+  private readonly defined = new Map<string, { value: string; line: number }>();
+  readonly unresolved: Array<{ name: string; line: number }> = [];
+  readonly secretsDefinedInFile = new Map<number, number>();
+
+  constructor(private readonly env: Readonly<Record<string, string | undefined>>) {}
+
+  expand(text: string, line: number, secret: boolean): string {
+    return text.replace(VARIABLE, (whole, name: string) => {
+      const define = this.defined.get(name);
+      const value = define?.value ?? (Object.hasOwn(this.env, name) ? this.env[name] : undefined);
+      if (value === undefined) this.unresolved.push({ name, line });
+      // A secret taken from a Define is written in this file after all: the plain-text check must know.
+      if (secret && define) this.secretsDefinedInFile.set(line, define.line);
+      return value === undefined || secret ? whole : value;
+    });
+  }
+
+  /** Define NAME [value] / UnDefine NAME, read after the line's own expansion as httpd does. */
+  directive(name: string, args: string[], line: number): void {
+    const lower = name.toLowerCase();
+    // Define with no value only sets a parameter for <IfDefine>, not a ${NAME} variable.
+    if (lower === 'define' && args.length >= 2) this.defined.set(args[0]!, { value: args[1]!, line });
+    else if (lower === 'undefine' && args[0]) this.defined.delete(args[0]);
+  }
 }
 
 /** Splits one logical line into words, honouring "double" and 'single' quotes. */
@@ -40,11 +104,12 @@ function words(text: string): string[] {
   return out;
 }
 
-/** Parses httpd.conf syntax: directives, nested `<Section>` blocks, comments and `\` continuations. */
-export function parseApacheConf(text: string, fileName = 'httpd.conf'): ApacheConf {
+/** Parses httpd.conf syntax: directives, nested `<Section>` blocks, comments, `\` continuations and `${NAME}`. */
+export function parseApacheConf(text: string, fileName = 'httpd.conf', options: ApacheReadOptions = {}): ApacheConf {
   const root: ApacheSection = { type: '', args: [], line: 0, directives: [], sections: [] };
   const stack: ApacheSection[] = [root];
   const warnings: string[] = [];
+  const variables = new ApacheVariables(options.env ?? {});
   const raw = text.split(/\r?\n/);
   for (let index = 0; index < raw.length; index += 1) {
     const line = index + 1;
@@ -53,8 +118,10 @@ export function parseApacheConf(text: string, fileName = 'httpd.conf'): ApacheCo
       index += 1;
       logical = logical.slice(0, -1) + raw[index]!;
     }
-    const trimmed = logical.trim();
-    if (!trimmed || trimmed.startsWith('#')) continue;
+    const written = logical.trim();
+    if (!written || written.startsWith('#')) continue;
+    const secret = SECRET_DIRECTIVES.has((/^\S+/.exec(written)?.[0] ?? '').toLowerCase());
+    const trimmed = variables.expand(written, line, secret);
     const close = /^<\/([A-Za-z]+)\s*>$/.exec(trimmed);
     if (close) {
       const open = stack[stack.length - 1]!;
@@ -89,6 +156,7 @@ export function parseApacheConf(text: string, fileName = 'httpd.conf'): ApacheCo
       );
     }
     const [name, ...args] = words(trimmed);
+    variables.directive(name!, args, line);
     if (/^include(optional)?$/i.test(name!))
       warnings.push(
         `${fileName} line ${line}: ${name} ${args.join(' ')} was not followed; directives in that file are not shown.`,
@@ -106,7 +174,17 @@ export function parseApacheConf(text: string, fileName = 'httpd.conf'): ApacheCo
       },
     );
   }
-  return { fileName, root, warnings };
+  for (const { name, line } of variables.unresolved)
+    warnings.push(
+      `${fileName} line ${line}: \${${name}} is set by no Define above it${options.env ? ' nor in the environment' : ''}, so httpd keeps it as written ("Config variable \${${name}} is not defined"); define it, or export it in the environment httpd starts with (envvars).`,
+    );
+  return {
+    fileName,
+    root,
+    warnings,
+    unresolved: variables.unresolved,
+    secretsDefinedInFile: variables.secretsDefinedInFile,
+  };
 }
 
 /** Sections whose contents apply as if written in the enclosing scope. */
@@ -147,7 +225,9 @@ export const APACHE_FIELD_NAMES: Readonly<Record<string, string>> = {
   'config.client_secret[0]': 'OIDCOAuthClientSecret',
   'config.cache_introspection': 'OIDCOAuthTokenIntrospectionInterval',
   'config.bearer_token_param_type': 'OIDCOAuthAcceptTokenAs',
-  'config.ssl_verify': 'OIDCSSLValidateServer',
+  // OIDCSSLValidateServer is the OpenID Connect client's (token and userinfo endpoints); the resource server's
+  // introspection call has its own switch (auth_openidc.conf; cfg/oauth.c ssl_validate_server, default On).
+  'config.ssl_verify': 'OIDCOAuthSSLValidateServer',
   'config.introspect_jwt_tokens': 'OIDCOAuthVerifyJwksUri',
   'config.scopes_required': 'Require claim',
   'config.scopes_claim': 'Require claim',
@@ -157,12 +237,12 @@ export const APACHE_FIELD_NAMES: Readonly<Record<string, string>> = {
 const APACHE_FIXES: Readonly<Record<string, Partial<Pick<LintFinding, 'message' | 'fix'>>>> = {
   'ssl-verify-off': {
     message:
-      'OIDCSSLValidateServer is Off, so Apache trusts any certificate presented by the introspection endpoint and the JWKS URI.',
-    fix: "Set OIDCSSLValidateServer On and point OIDCCABundlePath at the IdP's CA bundle.",
+      'OIDCOAuthSSLValidateServer is Off, so mod_auth_openidc trusts any certificate presented by the token introspection endpoint.',
+    fix: "Set OIDCOAuthSSLValidateServer On (the default) and point OIDCCABundlePath at the IdP's CA bundle.",
   },
   'token-in-query': { fix: 'Remove query from OIDCOAuthAcceptTokenAs (the default is header only).' },
   'introspection-cache-delays-revocation': {
-    fix: 'Set OIDCOAuthTokenIntrospectionInterval to -1 (introspect every request) or to a few seconds.',
+    fix: 'Set OIDCOAuthTokenIntrospectionInterval to -1 (introspect on every request) or to a few seconds.',
   },
   'jwt-not-introspected': {
     fix: 'Remove OIDCOAuthVerifyJwksUri so every token is introspected, or keep token lifetimes short.',
@@ -177,12 +257,33 @@ const APACHE_FIXES: Readonly<Record<string, Partial<Pick<LintFinding, 'message' 
   },
 };
 
-/** Renames a Kong lint finding's field and fix to the mod_auth_openidc directives. */
-export function adaptFindingForApache(finding: LintFinding): LintFinding {
+/**
+ * How long mod_auth_openidc reuses an introspection answer, in its own words
+ * (auth_openidc.conf, OIDCOAuthTokenIntrospectionInterval, OpenIDC/mod_auth_openidc
+ * @00d71d1c): not set or 0 caches until the token's `exp`, -1 introspects on
+ * every request, N > 0 introspects again after N seconds (never past `exp`).
+ */
+function apacheCacheMessage(settings: ApacheRouteSettings, kongMessage: string): string {
+  const interval = settings.introspectionInterval;
+  const where = settings.lines.OIDCOAuthTokenIntrospectionInterval
+    ? ` (${settings.lines.OIDCOAuthTokenIntrospectionInterval})`
+    : '';
+  // The Kong wording's duration ("up to 2 hours (the token's remaining lifetime)") is the one figure worth keeping.
+  const upTo = /cached for up to (\S+ \S+)/.exec(kongMessage)?.[1];
+  if (interval === undefined || interval === 0)
+    return `OIDCOAuthTokenIntrospectionInterval is ${interval === undefined ? 'not set, so 0' : `0${where}`}: mod_auth_openidc caches an introspection answer until the token's exp, so a revoked token is still accepted until it expires${upTo && /remaining lifetime/.test(kongMessage) ? ` (up to ${upTo} for this token)` : ''}.`;
+  return `OIDCOAuthTokenIntrospectionInterval is ${interval}${where}: mod_auth_openidc reuses a cached introspection answer for ${interval} s before introspecting the token again (never past its exp), so a revoked token is still accepted for up to ${upTo ?? `${interval} s`}.`;
+}
+
+/** Renames a Kong lint finding's field and fix to the mod_auth_openidc directives, and its words where Apache's differ. */
+export function adaptFindingForApache(finding: LintFinding, settings?: ApacheRouteSettings): LintFinding {
   return {
     ...finding,
     field: APACHE_FIELD_NAMES[finding.field] ?? finding.field,
     ...(APACHE_FIXES[finding.rule] ?? {}),
+    ...(settings && finding.rule === 'introspection-cache-delays-revocation'
+      ? { message: apacheCacheMessage(settings, finding.message) }
+      : {}),
   };
 }
 
@@ -228,12 +329,12 @@ export function apacheFindings(
     });
   }
   const secret = settings.clientSecret;
-  if (secret && !/^\$\{[A-Za-z_][A-Za-z0-9_]*\}$/.test(secret)) {
+  if (secret && (!/^\$\{[A-Za-z_][A-Za-z0-9_]*\}$/.test(secret) || settings.clientSecretDefinedAt)) {
     findings.push({
       rule: 'apache-plaintext-client-secret',
       severity: 'warning',
       field: 'OIDCOAuthClientSecret',
-      message: `The introspection client secret is written in plain text in the Apache configuration${where('OIDCOAuthClientSecret')}.`,
+      message: `The introspection client secret is written in plain text in the Apache configuration${settings.clientSecretDefinedAt ? ` (the Define on ${settings.clientSecretDefinedAt} that ${secret} takes it from)` : where('OIDCOAuthClientSecret')}.`,
       fix: 'Take it from the environment: OIDCOAuthClientSecret ${OIDC_CLIENT_SECRET} (exported in envvars or the service unit), and keep the file out of version control.',
     });
   }
@@ -264,6 +365,37 @@ function guessIssuer(metadataUrl: string | undefined, introspection: string | un
   return undefined;
 }
 
+const VARIABLE_TEXT = /\$\{[A-Za-z_][A-Za-z0-9_.]*\}/;
+
+/** One finding per directive of this location (or the section tag) still holding a `${NAME}` httpd cannot expand. */
+function unresolvedFindings(
+  conf: ApacheConf,
+  location: ApacheSection,
+  lookup: (name: string) => ApacheDirective | undefined,
+  names: readonly string[],
+): LintFinding[] {
+  const lines = new Set(conf.unresolved.map((u) => u.line));
+  const found: Array<{ field: string; line: number; text: string }> = [];
+  if (lines.has(location.line))
+    found.push({ field: `<${location.type}>`, line: location.line, text: location.args.join(' ') });
+  for (const name of names) {
+    const directive = lookup(name);
+    if (directive && lines.has(directive.line))
+      found.push({ field: directive.name, line: directive.line, text: directive.args.join(' ') });
+  }
+  return found.map(({ field, line, text }) => {
+    const variables = conf.unresolved.filter((u) => u.line === line).map((u) => `\${${u.name}}`);
+    const auth = field.toLowerCase() === 'authtype';
+    return {
+      rule: 'apache-unresolved-variable',
+      severity: auth ? 'error' : 'warning',
+      field,
+      message: `${field} on ${conf.fileName} line ${line} uses ${[...new Set(variables)].join(', ')}, which no Define above it nor the environment given sets, so httpd takes it as written${auth ? ': how this location authenticates cannot be told, so it was not checked' : field.startsWith('<') || SECRET_DIRECTIVES.has(field.toLowerCase()) ? '' : ` ("${text}")`}.`,
+      fix: `Define it (Define NAME value) before line ${line}, or give the environment httpd starts with (envvars) to the reader.`,
+    } satisfies LintFinding;
+  });
+}
+
 /** Maps one `<Location>` with its inherited directives onto a route. */
 function locationRoute(
   conf: ApacheConf,
@@ -290,7 +422,7 @@ function locationRoute(
     'OIDCOAuthRemoteUserClaim',
     'OIDCOAuthVerifyJwksUri',
     'OIDCCABundlePath',
-    'OIDCSSLValidateServer',
+    'OIDCOAuthSSLValidateServer',
     'OIDCOAuthAcceptTokenAs',
     'OIDCOAuthServerMetadataURL',
     'AuthType',
@@ -308,7 +440,8 @@ function locationRoute(
   if (upstream && !services.some((s) => s.name === upstream)) services.push({ name: upstream, upstreamUrl: upstream });
   const serverName = scopes.length > 1 ? arg('ServerName') : undefined;
 
-  const authType = (local.find((d) => d.name.toLowerCase() === 'authtype')?.args[0] ?? '').toLowerCase();
+  const authTypeWritten = local.find((d) => d.name.toLowerCase() === 'authtype')?.args[0] ?? '';
+  const authType = authTypeWritten.toLowerCase();
   const requires = local.filter((d) => d.name.toLowerCase() === 'require').map((d) => `Require ${d.args.join(' ')}`);
   const route: GatewayRoute = {
     name: serverName ? `${serverName}${pathArg}` : pathArg,
@@ -318,13 +451,16 @@ function locationRoute(
     ...(serverName ? { hosts: [serverName] } : {}),
     stripPath: false,
     authPlugins: [],
-    sourceFindings: [],
+    sourceFindings: unresolvedFindings(conf, location, lookup, names),
     ...(requires.length ? { requirements: requires } : {}),
   };
   if (authType !== 'oauth20') {
     if (authType)
       route.authPlugins.push({
-        name: `mod_auth_openidc (AuthType ${authType})`,
+        // An AuthType still holding ${NAME} is unknown, which is not the same as no authentication.
+        name: VARIABLE_TEXT.test(authTypeWritten)
+          ? `AuthType ${authTypeWritten} (unresolved)`
+          : `mod_auth_openidc (AuthType ${authType})`,
         scope: 'route',
         origin: lines.AuthType ?? conf.fileName,
       });
@@ -334,7 +470,7 @@ function locationRoute(
   const interval = arg('OIDCOAuthTokenIntrospectionInterval');
   const seconds = interval === undefined ? undefined : Number(interval);
   const accept = acceptTokenAs(lookup('OIDCOAuthAcceptTokenAs')?.args ?? ['header']);
-  const validate = (arg('OIDCSSLValidateServer') ?? 'On').toLowerCase() !== 'off';
+  const validate = (arg('OIDCOAuthSSLValidateServer') ?? 'On').toLowerCase() !== 'off';
   const config: KongOidcConfig = {
     // mod_auth_openidc validates locally when a JWKS URI is set, and introspects otherwise.
     auth_methods: arg('OIDCOAuthVerifyJwksUri') ? ['bearer'] : ['introspection'],
@@ -349,6 +485,8 @@ function locationRoute(
   if (clientId) config.client_id = [clientId];
   const secret = arg('OIDCOAuthClientSecret');
   if (secret) config.client_secret = [secret];
+  const secretLine = lookup('OIDCOAuthClientSecret')?.line;
+  const secretDefine = secretLine === undefined ? undefined : conf.secretsDefinedInFile.get(secretLine);
   config.introspection_endpoint_auth_method = arg('OIDCOAuthIntrospectionEndpointAuth') ?? 'client_secret_basic';
   if (seconds !== undefined && Number.isFinite(seconds) && seconds < 0) config.cache_introspection = false;
   else {
@@ -379,6 +517,7 @@ function locationRoute(
     authType,
     ...(remoteUserClaim ? { remoteUserClaim } : {}),
     ...(secret ? { clientSecret: secret } : {}),
+    ...(secretDefine !== undefined ? { clientSecretDefinedAt: `${conf.fileName} line ${secretDefine}` } : {}),
     sslValidateServer: validate,
     ...(caBundlePath ? { caBundlePath } : {}),
     ...(seconds !== undefined && Number.isFinite(seconds) ? { introspectionInterval: seconds } : {}),
@@ -394,13 +533,13 @@ function locationRoute(
     shadows: [],
   };
   route.authPlugins.push({ name: 'mod_auth_openidc (AuthType oauth20)', scope: 'route', origin: route.oidc.origin });
-  route.sourceFindings = apacheFindings(route);
+  route.sourceFindings = [...apacheFindings(route), ...route.sourceFindings];
   return route;
 }
 
 /** Reads an Apache mod_auth_openidc configuration's text into the gateway model. */
-export function readApacheConf(text: string, fileName = 'httpd.conf'): GatewayModel {
-  const conf = parseApacheConf(text, fileName);
+export function readApacheConf(text: string, fileName = 'httpd.conf', options: ApacheReadOptions = {}): GatewayModel {
+  const conf = parseApacheConf(text, fileName, options);
   const services: GatewayService[] = [];
   const routes: GatewayRoute[] = [];
   const visit = (scopes: ApacheSection[], section: ApacheSection) => {

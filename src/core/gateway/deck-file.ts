@@ -1,18 +1,31 @@
 /**
- * Reads a decK declarative file (YAML or JSON, `_format_version: "3.0"`) into
- * the gateway model. Errors name the line and the field; `{vault://...}` and
- * `${{ env ... }}` references are kept exactly as written, never resolved.
+ * Reads a decK declarative file (YAML or JSON, `_format_version: "3.0"`, or
+ * Kong 2.x's "1.1" and "2.1") into the gateway model. Errors name the line and
+ * the field; `{vault://...}` and `${{ env ... }}` references are kept exactly
+ * as written, never resolved.
  */
 import { LineCounter, isMap, isScalar, isSeq, parseDocument } from 'yaml';
 import type { Document, Node as YamlNode, YAMLMap } from 'yaml';
 import { OidcError } from '../errors';
 import type { DeckConsumer, DeckFile, DeckPlugin, DeckRoute, DeckService } from './deck';
 import type { GatewayErrorCode } from './error-codes';
-import type { GatewayModel, KongEntities, KongPluginEntity, KongRef, KongRouteEntity } from './model';
+import type { GatewayModel, JwtCredential, KongEntities, KongPluginEntity, KongRef, KongRouteEntity } from './model';
 import { buildGatewayModel } from './model';
 
-/** `_format_version` values this reader understands. */
-export const SUPPORTED_DECK_VERSIONS = ['3.0'] as const;
+/** `_format_version` values this reader understands: Kong 3.x's, then the two Kong 2.x wrote. */
+export const SUPPORTED_DECK_VERSIONS = ['3.0', '2.1', '1.1'] as const;
+
+/** What decK says to run on a Kong 2.x file before Kong 3 takes it (go-database-reconciler pkg/utils/utils.go UpgradeMessage). */
+const DECK_CONVERT = '`deck file convert --from kong-gateway-2.x --to kong-gateway-3.x`';
+
+/**
+ * A Kong 2.x path that Kong 2.x matched as a regular expression: any character
+ * outside [a-zA-Z0-9._~/%-]. This is decK's own test (IsPathRegexLike in
+ * Kong/go-database-reconciler pkg/utils/utils.go @8f5e476d), which
+ * `deck file convert` uses to add the `~` prefix Kong 3 needs
+ * (Kong/deck convert/route_updates.go migrateRoutesPathFieldPre300 @4657ee37).
+ */
+const KONG2_REGEX_LIKE = /[^a-zA-Z0-9._~/%-]/;
 
 export interface ParsedDeckFile {
   deck: DeckFile;
@@ -40,6 +53,7 @@ const ROUTE_FIELDS: Record<string, Kind> = {
   protocols: 'strings',
   strip_path: 'boolean',
   service: 'ref',
+  expression: 'string',
 };
 const PLUGIN_FIELDS: Record<string, Kind> = {
   name: 'string',
@@ -52,6 +66,12 @@ const PLUGIN_FIELDS: Record<string, Kind> = {
   consumer: 'ref',
 };
 const CONSUMER_FIELDS: Record<string, Kind> = { username: 'string', custom_id: 'string', id: 'string' };
+const JWT_SECRET_FIELDS: Record<string, Kind> = {
+  key: 'string',
+  algorithm: 'string',
+  rsa_public_key: 'string',
+  secret: 'string',
+};
 
 const KIND_TEXT: Record<Kind, string> = {
   string: 'a string',
@@ -65,6 +85,10 @@ const KIND_TEXT: Record<Kind, string> = {
 class DeckReader {
   private readonly lines = new LineCounter();
   private doc: Document | undefined;
+  /** Set for a Kong 2.x file ("1.1", "2.1"): its paths are read as Kong 2.x read them. */
+  private kong2Format: string | undefined;
+  /** Kong 2.x paths read as regular expressions, "route: path" each, for the one warning that lists them. */
+  private readonly kong2Regexes: string[] = [];
 
   constructor(
     private readonly fileName: string,
@@ -141,6 +165,7 @@ class DeckReader {
     plugins.forEach((node, index) => {
       deck.plugins!.push(this.plugin(node, `plugins[${index}]`, {}, entities));
     });
+    if (this.kong2Format) warnings.push(this.kong2Warning());
     consumers.forEach((node, index) => {
       const path = `consumers[${index}]`;
       const consumer = this.entity(node, path, CONSUMER_FIELDS) as DeckConsumer;
@@ -152,7 +177,14 @@ class DeckReader {
           'needs a username or a custom_id.',
           'Give every consumer a username or custom_id.',
         );
-      entities.consumers!.push(consumer);
+      // Only the names are kept: credentials (jwt_secrets, keyauth_credentials, basicauth_credentials...) hold
+      // secrets, and the jwt ones are read on their own without theirs.
+      for (const key of Object.keys(consumer))
+        if (!(key in CONSUMER_FIELDS)) delete (consumer as Record<string, unknown>)[key];
+      const jwtSecrets = this.list(node as YAMLMap, 'jwt_secrets', path).map((secretNode, secretIndex) =>
+        this.jwtSecret(secretNode, `${path}.jwt_secrets[${secretIndex}]`),
+      );
+      entities.consumers!.push({ ...consumer, ...(jwtSecrets.length ? { jwtSecrets } : {}) });
       deck.consumers!.push(consumer);
       const ref: KongRef = { name: consumer.username ?? consumer.custom_id! };
       this.list(node as YAMLMap, 'plugins', path).forEach((pluginNode, pluginIndex) =>
@@ -189,13 +221,24 @@ class DeckReader {
         node,
         '_format_version',
         `is ${seen}, which this reader does not understand. ${supported}.`,
-        value === '1.1'
-          ? 'Format 1.1 is for Kong 2.x: convert it with `deck file convert --from kong-gateway-2.x --to kong-gateway-3.x`.'
-          : 'Dump the configuration again with a current decK (`deck gateway dump`).',
+        `decK writes "3.0" for Kong 3.x and "1.1" for Kong 2.x; a file for Kong 2.x converts with ${DECK_CONVERT}.`,
       );
     }
+    if (value !== '3.0') this.kong2Format = value;
   }
 
+  /** Says how a Kong 2.x file was read and what decK makes of it against Kong 3. */
+  private kong2Warning(): string {
+    const regexes = this.kong2Regexes;
+    const listed = regexes.slice(0, 10).join('; ') + (regexes.length > 10 ? `; and ${regexes.length - 10} more` : '');
+    return (
+      `_format_version "${this.kong2Format}" is decK's format for Kong 2.x, so this file was read as Kong 2.x reads it` +
+      (regexes.length
+        ? `: ${regexes.length} path${regexes.length === 1 ? '' : 's'} with regex characters ${regexes.length === 1 ? 'is' : 'are'} a regular expression there and ${regexes.length === 1 ? 'is' : 'are'} shown with the ~ prefix Kong 3 needs (${listed}).`
+        : '.') +
+      ` decK refuses to apply this format to Kong 3.x; convert the file with ${DECK_CONVERT}, which adds the same ~ prefixes.`
+    );
+  }
   private list(map: YAMLMap, key: string, path: string): YamlNode[] {
     const pair = map.items.find((item) => isScalar(item.key) && item.key.value === key);
     if (!pair || pair.value === null || (isScalar(pair.value) && pair.value.value === null)) return [];
@@ -306,21 +349,50 @@ class DeckReader {
       );
     }
     const name = route.name ?? fallbackName;
+    const paths = route.paths?.map((p) => this.kong3Path(name, p));
+    if (paths) route.paths = paths;
     const entity: KongRouteEntity = {
       name,
       ...((route as { id?: string }).id ? { id: (route as { id?: string }).id } : {}),
-      paths: route.paths ?? null,
+      paths: paths ?? null,
       methods: route.methods ?? null,
       hosts: route.hosts ?? null,
       protocols: ((route as Record<string, unknown>).protocols as string[] | undefined) ?? null,
       strip_path: route.strip_path ?? true,
       service: service ?? this.ref(route.service) ?? null,
+      ...(typeof (route as Record<string, unknown>).expression === 'string'
+        ? { expression: (route as Record<string, unknown>).expression as string }
+        : {}),
     };
     entities.routes.push(entity);
     route.plugins = this.list(node as YAMLMap, 'plugins', path).map((pluginNode, index) =>
       this.plugin(pluginNode, `${path}.plugins[${index}]`, { route: { name } }, entities),
     );
     return route;
+  }
+
+  /** One jwt credential (decK `jwt_secrets`, Kong's jwt_secrets DAO); of its shared secret only where it is written. */
+  private jwtSecret(node: YamlNode, path: string): JwtCredential {
+    const raw = this.entity(node, path, JWT_SECRET_FIELDS);
+    const line = this.line(node);
+    const origin = `${this.fileName}${line ? ` line ${line}` : ''} (${path})`;
+    const secret = raw.secret;
+    return {
+      ...(typeof raw.key === 'string' ? { key: raw.key } : {}),
+      ...(typeof raw.algorithm === 'string' ? { algorithm: raw.algorithm } : {}),
+      ...(typeof raw.rsa_public_key === 'string' ? { rsa_public_key: raw.rsa_public_key } : {}),
+      ...(typeof secret === 'string' && secret && !/^\{vault:\/\/[^}]+\}$/.test(secret) && !secret.includes('${{')
+        ? { plaintextSecretAt: origin }
+        : {}),
+      origin,
+    };
+  }
+
+  /** A path as Kong 3 writes what the file's Kong matches: a Kong 2.x regex gets its `~`, as `deck file convert` adds it. */
+  private kong3Path(route: string, path: string): string {
+    if (!this.kong2Format || path.startsWith('~') || !KONG2_REGEX_LIKE.test(path)) return path;
+    this.kong2Regexes.push(`${route}: ${path}`);
+    return `~${path}`;
   }
 
   private plugin(
@@ -365,6 +437,6 @@ export function readDeckFile(text: string, fileName = 'kong.yaml'): GatewayModel
   return buildGatewayModel(
     parsed.entities,
     { kind: 'deck', description: `decK file ${fileName}` },
-    { fromFile: true, warnings: parsed.warnings },
+    { fromFile: true, warnings: parsed.warnings, jwtCredentialsRead: true },
   );
 }

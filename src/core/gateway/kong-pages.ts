@@ -7,6 +7,8 @@
 import { OidcError, isOidcError } from '../errors';
 import type { HttpClient, HttpOptions, HttpResponse } from '../http/types';
 import type { KongApiCodePrefix } from './error-codes';
+import type { KongConsumerEntity, KongPluginEntity } from './model';
+import { attachJwtCredentials } from './model';
 
 /** What differs between the Admin API and Konnect: names, codes and hints. */
 export interface KongApiDescriptor {
@@ -187,4 +189,31 @@ export async function listOptionalKongCollection<T>(
     const said = error.serverDescription ? ` ("${error.serverDescription}")` : '';
     return { unavailable: `the ${target.api.name} answered ${error.status}${said} for /${collection}`, error };
   }
+}
+
+/**
+ * The consumers' jwt credentials (`/jwts`), for the jwt plugin's lint; a
+ * refusal leaves that lint without them and says so.
+ */
+export async function readJwtCredentials(
+  http: HttpClient,
+  target: KongApiTarget,
+  consumers: KongConsumerEntity[],
+  where: string,
+): Promise<{ read: boolean; warnings: string[] }> {
+  const jwts = await listOptionalKongCollection<Record<string, unknown>>(http, target, 'jwts');
+  if ('unavailable' in jwts)
+    return {
+      read: false,
+      warnings: [
+        `The jwt credentials could not be read (${jwts.unavailable}), so the jwt plugin's credentials (keys, algorithms, public keys) were not checked.`,
+      ],
+    };
+  attachJwtCredentials(consumers, jwts.items, where);
+  return { read: true, warnings: [] };
+}
+
+/** Whether a jwt plugin is enabled: only then are its credentials worth a request. */
+export function usesJwtPlugin(plugins: readonly KongPluginEntity[]): boolean {
+  return plugins.some((plugin) => plugin.name === 'jwt' && plugin.enabled !== false);
 }

@@ -21,6 +21,8 @@ export interface GatewaySourceDeps {
   readFile(path: string): Promise<string>;
   /** Per-request options for the Admin API and Konnect (CA, timeouts). */
   httpOptions?: Partial<HttpOptions>;
+  /** The environment an Apache config's `${NAME}` is expanded from (after its own Define lines). */
+  env?: Readonly<Record<string, string | undefined>>;
 }
 
 function basename(path: string): string {
@@ -62,6 +64,10 @@ export async function loadGatewayModel(source: GatewaySource, deps: GatewaySourc
     case 'deck':
       return readDeckFile(await read(deps, source.path, 'decK file'), basename(source.path));
     case 'apache':
-      return readApacheConf(await read(deps, source.path, 'Apache config'), basename(source.path));
+      return readApacheConf(
+        await read(deps, source.path, 'Apache config'),
+        basename(source.path),
+        deps.env ? { env: deps.env } : {},
+      );
   }
 }

@@ -13,7 +13,8 @@ import { refOf } from '../trees/node';
 import type { CommandId } from './command-ids';
 import type { Handler, Services } from './command-services';
 
-const KONNECT_REGIONS = ['us', 'eu', 'au', 'global'];
+// The core's KONNECT_REGIONS (kept literal so the command module does not load the reader): `global` serves identity only.
+const KONNECT_REGIONS = ['us', 'eu', 'au', 'me', 'in', 'sg'];
 
 async function input(vs: typeof vscode, options: vscode.InputBoxOptions): Promise<string | undefined> {
   const value = await vs.window.showInputBox({ ignoreFocusOut: true, ...options });

@@ -283,8 +283,8 @@ export function gatewayRouteNode(
 ): NodeData {
   const id = `${serviceNodeId}/route:${route.id ?? route.name}`;
   const urls = routeUrls(route, proxyUrl);
-  const methods = route.methods?.length ? route.methods.join(',') : 'ANY';
-  const where = urls[0] ?? route.regexPaths[0] ?? '(any path)';
+  const methods = route.expression ? 'expression' : route.methods?.length ? route.methods.join(',') : 'ANY';
+  const where = urls[0] ?? route.regexPaths[0] ?? route.expression ?? '(any path)';
   const regex = route.regexPaths.length > 0;
   const description = [
     `${methods} ${where}${urls.length > 1 ? ` +${urls.length - 1}` : ''}`,

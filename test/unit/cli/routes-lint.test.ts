@@ -150,12 +150,23 @@ describe('oidc-flow routes and lint', () => {
 
     it('an unknown decK _format_version exits 2 naming the supported versions', async () => {
       const file = join(tmp, 'old.yaml');
-      writeFileSync(file, '_format_version: "1.1"\nservices: []\n');
+      writeFileSync(file, '_format_version: "0.1"\nservices: []\n');
       const r = await run(routesCommand, ['--deck', file]);
       assert.equal(r.code, 2);
       assert.match(
         r.err,
-        /decK file old\.yaml line 1: _format_version is "1\.1", which this reader does not understand\. Supported: "3\.0"\..*\[gateway\.deck_version\]/,
+        /decK file old\.yaml line 1: _format_version is "0\.1", which this reader does not understand\. Supported: "3\.0", "2\.1", "1\.1"\..*\[gateway\.deck_version\]/,
+      );
+    });
+
+    it('a Kong 2.x decK file (1.1) is read, with a warning that says how to convert it', async () => {
+      const file = join(tmp, 'kong2.yaml');
+      writeFileSync(file, '_format_version: "1.1"\nroutes: [{ name: r, paths: [/status/\\d+] }]\n');
+      const r = await run(routesCommand, ['--deck', file]);
+      assert.equal(r.code, 0, r.err);
+      assert.match(
+        r.out,
+        /decK's format for Kong 2\.x.*deck file convert --from kong-gateway-2\.x --to kong-gateway-3\.x/,
       );
     });
 
@@ -217,6 +228,27 @@ describe('oidc-flow routes and lint', () => {
       const json = JSON.parse(r.out) as { routes: Array<{ route: string; findings: Array<{ severity: string }> }> };
       assert.equal(json.routes[0]!.route, 'payments');
       assert.ok(json.routes[0]!.findings.every((f) => f.severity !== 'error'));
+    });
+
+    it("prints a global plugin's findings once, and each route it covers points at them", async () => {
+      const file = join(tmp, 'global.yaml');
+      writeFileSync(
+        file,
+        '_format_version: "3.0"\nplugins:\n  - name: openid-connect\n    config: { auth_methods: [bearer], ssl_verify: false }\nroutes:\n  - { name: a, paths: [/a] }\n  - { name: b, paths: [/b] }\n',
+      );
+      const r = await run(lintCommand, ['--deck', file]);
+      assert.equal(r.code, 0, r.err);
+      assert.equal(r.out.match(/ssl_verify is false/g)?.length, 1);
+      assert.match(r.out, /\nglobal plugin openid-connect \(global\.yaml line 3 \(plugins\[0\]\)\), on routes a, b\n/);
+      assert.equal(r.out.match(/global openid-connect applies: its findings are listed once, above/g)?.length, 2);
+      assert.match(r.out, /in 2 route\(s\) and 1 global plugin\(s\)\n$/);
+      const json = JSON.parse((await run(lintCommand, ['--deck', file, '--json'])).out) as {
+        global: Array<{ plugin: { name: string }; routes: string[]; findings: Array<{ rule: string }> }>;
+        routes: Array<{ findings: unknown[]; globalPlugins: unknown[] }>;
+      };
+      assert.deepEqual(json.global[0]!.routes, ['a', 'b']);
+      assert.ok(json.global[0]!.findings.some((f) => f.rule === 'ssl-verify-off'));
+      assert.ok(json.routes.every((route) => route.findings.length === 0 && route.globalPlugins.length === 1));
     });
 
     it('lints the Apache config of the integration tests, and fails it for a token without sub when no remote-user claim is set', async () => {

@@ -118,6 +118,43 @@ describe('Kong Admin API reader', () => {
     });
   }
 
+  it("with a jwt plugin, reads the consumers' jwt credentials (/jwts) without their secrets, for the lint", async () => {
+    const jwtPlugin = {
+      id: 'pj',
+      name: 'jwt',
+      enabled: true,
+      route: { id: 'r4' },
+      service: null,
+      consumer: null,
+      config: { claims_to_verify: ['exp'], uri_param_names: [], key_claim_name: 'iss' },
+    };
+    const jwts = [
+      {
+        id: 'j1',
+        consumer: { id: 'c1' },
+        key: 'https://example.okta.com/oauth2/default',
+        algorithm: 'HS256',
+        secret: 'shared-secret-from-the-api',
+      },
+    ];
+    const server = await start({ entities: { plugins: [jwtPlugin], jwts } });
+    const model = await readKongAdmin(client(), { adminUrl: server.url, token: ADMIN_TOKEN });
+    assert.equal(model.jwtCredentialsRead, true);
+    const partner = model.consumers.find((c) => c.id === 'c1')!;
+    assert.deepEqual(partner.jwtSecrets, [
+      {
+        origin: `jwt credential j1 (${server.url})`,
+        key: 'https://example.okta.com/oauth2/default',
+        algorithm: 'HS256',
+      },
+    ]);
+    assert.ok(!JSON.stringify(model).includes('shared-secret-from-the-api'));
+    // Without a jwt plugin, /jwts is never asked.
+    const plain = await start();
+    await readKongAdmin(client(), { adminUrl: plain.url, token: ADMIN_TOKEN });
+    assert.ok(!plain.requests.some((r) => r.url.startsWith('/jwts')));
+  });
+
   it('other failures on /consumers still fail the read', async () => {
     const server = await start({ consumers: 500 });
     const error = await rejection(readKongAdmin(client(), { adminUrl: server.url, token: ADMIN_TOKEN }));

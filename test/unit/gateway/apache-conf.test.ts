@@ -46,8 +46,100 @@ describe('Apache mod_auth_openidc config reader', () => {
     assert.equal(orders.apache?.caBundlePath, '${RUN_DIR}/ca.pem');
     assert.equal(orders.apache?.lines.OIDCOAuthTokenIntrospectionInterval, 'oidc-gateway.conf line 28');
     assert.match(orders.oidc!.origin, /^oidc-gateway\.conf line 34 \(<Location \/orders>\)$/);
-    // Placeholders are neither plain-text secrets nor a missing remote-user claim.
-    assert.deepEqual(orders.sourceFindings, []);
+    // Placeholders httpd cannot expand are said once each, never taken for plain-text secrets.
+    assert.deepEqual(
+      orders.sourceFindings.map((f) => `${f.rule} ${f.field}`),
+      [
+        'apache-unresolved-variable OIDCOAuthIntrospectionEndpoint',
+        'apache-unresolved-variable OIDCOAuthClientID',
+        'apache-unresolved-variable OIDCOAuthClientSecret',
+        'apache-unresolved-variable OIDCCABundlePath',
+      ],
+    );
+    assert.ok(model.warnings.some((w) => /line 7: \$\{RUN_DIR\} is set by no Define above it/.test(w)));
+  });
+
+  it('expands ${NAME} from Define lines above it, then the environment; secrets stay placeholders', () => {
+    const env = { CLIENT_ID: 'gw-from-env', CLIENT_SECRET: 'never-shown', INTROSPECTION_ENDPOINT: 'x' };
+    const text = `Define ISSUER ${ISSUER}
+OIDCOAuthIntrospectionEndpoint \${ISSUER}/v1/introspect
+OIDCOAuthClientID \${CLIENT_ID}
+OIDCOAuthClientSecret \${CLIENT_SECRET}
+<Location "/orders">
+  AuthType oauth20
+  Require valid-user
+</Location>
+`;
+    const model = readApacheConf(text, 'httpd.conf', { env });
+    const orders = model.routes[0]!;
+    assert.equal(orders.oidc!.config.introspection_endpoint, `${ISSUER}/v1/introspect`);
+    assert.equal(orders.apache!.issuerGuess, ISSUER);
+    assert.deepEqual(orders.oidc!.config.client_id, ['gw-from-env']);
+    assert.deepEqual(orders.oidc!.config.client_secret, ['\${CLIENT_SECRET}']);
+    assert.ok(!JSON.stringify(model).includes('never-shown'));
+    assert.deepEqual(model.warnings, []);
+    assert.equal(orders.sourceFindings.filter((f) => f.rule !== 'apache-remote-user-claim').length, 0);
+  });
+
+  it('a secret a Define in the file gives is plain text in the file; a later Define does not count', () => {
+    const text = `Define SECRET s3cr3t-in-file
+OIDCOAuthIntrospectionEndpoint ${ISSUER}/v1/introspect
+OIDCOAuthClientSecret \${SECRET}
+OIDCOAuthClientID \${LATER}
+Define LATER too-late
+<Location /a>
+  AuthType oauth20
+</Location>
+`;
+    const route = readApacheConf(text).routes[0]!;
+    const plain = route.sourceFindings.find((f) => f.rule === 'apache-plaintext-client-secret')!;
+    assert.match(plain.message, /\(the Define on httpd\.conf line 1 that \$\{SECRET\} takes it from\)/);
+    assert.ok(!JSON.stringify(route).includes('s3cr3t-in-file'));
+    const later = route.sourceFindings.find((f) => f.field === 'OIDCOAuthClientID')!;
+    assert.match(later.message, /^OIDCOAuthClientID on httpd\.conf line 4 uses \$\{LATER\}, which no Define above it/);
+  });
+
+  it('an AuthType httpd cannot expand is an error and "not checked", never "no authentication"', () => {
+    const model = readApacheConf('<Location /a>\n  AuthType \${AUTH_TYPE}\n  Require valid-user\n</Location>\n');
+    const route = model.routes[0]!;
+    assert.deepEqual(
+      route.authPlugins.map((p) => p.name),
+      ['AuthType \${AUTH_TYPE} (unresolved)'],
+    );
+    const findings = lintGatewayRoute(route, model);
+    assert.ok(!findings.some((f) => f.rule === 'route-unprotected'));
+    const unresolved = findings.find((f) => f.rule === 'apache-unresolved-variable')!;
+    assert.equal(unresolved.severity, 'error');
+    assert.match(unresolved.message, /how this location authenticates cannot be told, so it was not checked/);
+    // With the variable in the environment it is an ordinary oauth20 location.
+    const resolved = readApacheConf(
+      `OIDCOAuthIntrospectionEndpoint ${ISSUER}/v1/introspect\n<Location /a>\n  AuthType \${AUTH_TYPE}\n</Location>\n`,
+      'httpd.conf',
+      { env: { AUTH_TYPE: 'oauth20' } },
+    );
+    assert.equal(resolved.routes[0]!.apache?.authType, 'oauth20');
+  });
+
+  it("states mod_auth_openidc's cache in its own words: 0 caches until exp, N reintrospects after N s, -1 never caches", () => {
+    const cache = (interval: string) => {
+      const model = readApacheConf(conf('').replace('OIDCOAuthTokenIntrospectionInterval -1\n', interval));
+      return lintGatewayRoute(model.routes[0]!, model, {
+        token: { kind: 'opaque', claims: { iat: 0, exp: 7200 } },
+      }).find((f) => f.rule === 'introspection-cache-delays-revocation')?.message;
+    };
+    assert.equal(
+      cache(''),
+      "OIDCOAuthTokenIntrospectionInterval is not set, so 0: mod_auth_openidc caches an introspection answer until the token's exp, so a revoked token is still accepted until it expires (up to 2 hours for this token).",
+    );
+    assert.match(
+      cache('OIDCOAuthTokenIntrospectionInterval 0\n')!,
+      /^OIDCOAuthTokenIntrospectionInterval is 0 \(httpd\.conf line \d+\): mod_auth_openidc caches an introspection answer until the token's exp/,
+    );
+    assert.match(
+      cache('OIDCOAuthTokenIntrospectionInterval 300\n')!,
+      /reuses a cached introspection answer for 300 s before introspecting the token again \(never past its exp\), so a revoked token is still accepted for up to 5 minutes\.$/,
+    );
+    assert.equal(cache('OIDCOAuthTokenIntrospectionInterval -1\n'), undefined);
   });
 
   it('maps a positive introspection interval onto a cache TTL, and AcceptTokenAs onto token locations', () => {
@@ -65,7 +157,7 @@ describe('Apache mod_auth_openidc config reader', () => {
     assert.equal(query.fix, 'Remove query from OIDCOAuthAcceptTokenAs (the default is header only).');
     const cache = findings.find((f) => f.rule === 'introspection-cache-delays-revocation')!;
     assert.equal(cache.field, 'OIDCOAuthTokenIntrospectionInterval');
-    assert.match(cache.message, /cached for up to 5 minutes/);
+    assert.match(cache.message, /still accepted for up to 5 minutes\.$/);
   });
 
   it('no OIDCOAuthRemoteUserClaim: client-credentials tokens without sub are refused, only the error log says why', () => {
@@ -84,11 +176,18 @@ describe('Apache mod_auth_openidc config reader', () => {
     assert.deepEqual(apacheFindings(route, { claims: { sub: 'u1' } }), []);
   });
 
-  it('SSL validation off is reported in Apache terms', () => {
-    const model = readApacheConf(conf('OIDCSSLValidateServer Off'));
+  it("SSL validation off is reported in Apache terms, from the resource server's own directive", () => {
+    const model = readApacheConf(conf('OIDCOAuthSSLValidateServer Off'));
     const finding = lintGatewayRoute(model.routes[0]!, model).find((f) => f.rule === 'ssl-verify-off')!;
-    assert.equal(finding.field, 'OIDCSSLValidateServer');
-    assert.match(finding.message, /^OIDCSSLValidateServer is Off, so Apache trusts any certificate/);
+    assert.equal(finding.field, 'OIDCOAuthSSLValidateServer');
+    assert.match(finding.message, /^OIDCOAuthSSLValidateServer is Off, so mod_auth_openidc trusts any certificate/);
+    // OIDCSSLValidateServer is the OpenID Connect client's switch: it does not touch the introspection call.
+    const client = readApacheConf(conf('OIDCSSLValidateServer Off'));
+    assert.equal(client.routes[0]!.oidc!.config.ssl_verify, true);
+    assert.equal(
+      lintGatewayRoute(client.routes[0]!, client).find((f) => f.rule === 'ssl-verify-off'),
+      undefined,
+    );
   });
 
   it('a plain-text client secret is a finding; a ${VAR} placeholder is not', () => {

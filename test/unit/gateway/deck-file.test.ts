@@ -5,6 +5,8 @@ import fc from 'fast-check';
 import { parseDeckFile, readDeckFile } from '../../../src/core/gateway/deck-file';
 import type { GatewayModel, GatewayRoute } from '../../../src/core/gateway/model';
 import { routeUrls } from '../../../src/core/gateway/model';
+import { describeRoute } from '../../../src/cli/commands/routes';
+import { styler } from '../../../src/cli/io';
 import { thrown } from '../../support/rejection';
 
 const FIXTURES = join(__dirname, '..', '..', 'fixtures', 'gateway');
@@ -78,20 +80,58 @@ describe('decK file reader', () => {
     assert.equal(parsed.entities.routes[0]!.name, 's-route-1');
   });
 
-  it('an unknown _format_version says which versions are supported', () => {
-    const error = thrown(() => readDeckFile('_format_version: "1.1"\nservices: []\n', 'old.yaml'));
+  it('an unknown _format_version says which versions are supported and how to convert, not "dump again"', () => {
+    const error = thrown(() => readDeckFile('_format_version: "0.1"\nservices: []\n', 'old.yaml'));
     assert.equal(error.code, 'gateway.deck_version');
     assert.match(
       error.message,
-      /^decK file old\.yaml line 1: _format_version is "1\.1", which this reader does not understand\. Supported: "3\.0"\.$/,
+      /^decK file old\.yaml line 1: _format_version is "0\.1", which this reader does not understand\. Supported: "3\.0", "2\.1", "1\.1"\.$/,
     );
-    assert.match(error.hint!, /deck file convert/);
+    assert.match(error.hint!, /deck file convert --from kong-gateway-2\.x --to kong-gateway-3\.x/);
+    assert.doesNotMatch(error.hint!, /dump/);
+  });
+
+  it("reads decK's own 1.1 convert fixture as Kong 2.x did: regex paths like the 3.0 output, and says how to convert", () => {
+    const real = (name: string) => readFileSync(join(FIXTURES, '..', 'real', 'deck', name), 'utf8');
+    const old = readDeckFile(real('convert-4-input-1.1.yaml'), 'input.yaml');
+    const converted = readDeckFile(real('convert-4-output-3.0.yaml'), 'output.yaml');
+    assert.deepEqual(old.routes, converted.routes);
+    assert.deepEqual(route(old, 'r1').regexPaths, ['~/status/\\d+', '~/code/\\d+']);
+    assert.deepEqual(converted.warnings, []);
+    assert.equal(old.warnings.length, 1);
+    assert.match(
+      old.warnings[0]!,
+      /^_format_version "1\.1" is decK's format for Kong 2\.x, so this file was read as Kong 2\.x reads it: 2 paths with regex characters are a regular expression there and are shown with the ~ prefix Kong 3 needs \(r1: \/status\/\\d\+; r1: \/code\/\\d\+\)\. decK refuses to apply this format to Kong 3\.x; convert the file with `deck file convert --from kong-gateway-2\.x --to kong-gateway-3\.x`/,
+    );
+  });
+
+  it('a 2.1 file reads too; plain paths stay plain and top-level routes are converted as well', () => {
+    const model = readDeckFile(
+      '_format_version: "2.1"\nroutes:\n  - name: t\n    paths: [/plain/path-1, "/items/(?<id>[0-9]+)", "~/kept"]\n',
+      'k2.yaml',
+    );
+    assert.deepEqual(route(model, 't').paths, ['/plain/path-1', '~/items/(?<id>[0-9]+)', '~/kept']);
+    assert.match(
+      model.warnings[0]!,
+      /^_format_version "2\.1" .*: 1 path with regex characters is a regular expression there/,
+    );
+  });
+
+  it('an expression route is listed with its expression, not as "ANY (any path)"', () => {
+    const model = readDeckFile(
+      '_format_version: "3.0"\nroutes:\n  - name: e\n    expression: \'http.path ^= "/orders" && http.method == "GET"\'\n',
+    );
+    const e = route(model, 'e');
+    assert.equal(e.expression, 'http.path ^= "/orders" && http.method == "GET"');
+    const lines = describeRoute(e, 'http://proxy', styler({}, {}));
+    assert.equal(lines[0], '  e  expression http.path ^= "/orders" && http.method == "GET"');
+    assert.ok(!lines.join('\n').includes('any path'));
   });
 
   it('a missing _format_version is an error too', () => {
     const error = thrown(() => readDeckFile('services: []\n', 'none.yaml'));
     assert.equal(error.code, 'gateway.deck_version');
-    assert.match(error.message, /has no _format_version\. Supported: "3\.0"/);
+    assert.match(error.message, /has no _format_version\. Supported: "3\.0", "2\.1", "1\.1"/);
   });
 
   it('a wrongly typed field is reported with its line and path', () => {

@@ -88,7 +88,7 @@ services:
         paths: [/b]
 `;
     const model = readDeckFile(text);
-    const results = await lintGateway(http, model);
+    const results = (await lintGateway(http, model)).routes;
     // The trailing slash makes the first attempt fail on the issuer check; the well-known retry then reads it. Once for both routes.
     assert.equal(server.hits(), 2);
     assert.equal(results[0]!.issuer, `${server.issuer}/`);
@@ -96,7 +96,7 @@ services:
     assert.match(issuer.message, /differ only by a trailing slash/);
     const auth = results[1]!.findings.find((f) => f.rule === 'introspection-auth-unsupported')!;
     assert.match(auth.message, /client_secret_post, which the IdP does not support/);
-    const only = await lintGateway(http, model, { route: 'b', issuer: server.issuer });
+    const only = (await lintGateway(http, model, { route: 'b', issuer: server.issuer })).routes;
     assert.deepEqual(
       only.map((r) => r.route.name),
       ['b'],
@@ -112,7 +112,15 @@ services:
     const model = readDeckFile(
       `_format_version: "3.0"\nplugins:\n  - name: openid-connect\n    config:\n      issuer: ${server.url}/oauth2/x\nroutes:\n  - name: r\n    paths: [/r]\n`,
     );
-    const [result] = await lintGateway(http, model);
+    // The only plugin is global: its findings are listed once, under the global plugin, not under the route.
+    const report = await lintGateway(http, model);
+    assert.deepEqual(report.routes[0]!.findings, []);
+    assert.deepEqual(
+      report.routes[0]!.globalPlugins?.map((p) => p.name),
+      ['openid-connect'],
+    );
+    const [result] = report.global;
+    assert.deepEqual(result!.routes, ['r']);
     const failed = result!.findings.find((f) => f.rule === 'discovery-failed')!;
     assert.equal(failed.severity, 'warning');
     assert.match(
@@ -122,7 +130,7 @@ services:
     assert.ok(result!.findings.some((f) => f.rule === 'auth-methods-default'));
 
     // An issuer the person named (--issuer) that cannot be discovered is an error: nothing was checked against it.
-    const [named] = await lintGateway(http, model, { issuer: `${server.url}/oauth2/x` });
+    const [named] = (await lintGateway(http, model, { issuer: `${server.url}/oauth2/x` })).global;
     const namedFailure = named!.findings.find((f) => f.rule === 'discovery-failed')!;
     assert.equal(namedFailure.severity, 'error');
     assert.equal(namedFailure.field, '--issuer');

@@ -24,7 +24,7 @@ const FIX: Record<ProfileFixKey, string> = {
   gatewayIntrospectionClient:
     "Fix OIDCOAuthClientID and OIDCOAuthClientSecret (and OIDCOAuthIntrospectionEndpointAuth) so the IdP accepts Apache's introspection calls.",
   gatewayIntrospectionTls:
-    "Point OIDCCABundlePath at the CA bundle that signs the IdP's certificate (OIDCSSLValidateServer On checks it).",
+    "Point OIDCCABundlePath at the CA bundle that signs the IdP's certificate (OIDCOAuthSSLValidateServer On, the default, checks it).",
   gatewayIntrospectionEndpoint:
     'Check OIDCOAuthIntrospectionEndpoint (it must be https) and that Apache can reach the IdP from its network.',
   revocationAtOnce:
