@@ -4,7 +4,8 @@
  * the field; `{vault://...}` and `${{ env ... }}` references are kept exactly
  * as written, never resolved.
  */
-import { LineCounter, isMap, isScalar, isSeq, parseDocument } from 'yaml';
+import { LineCounter, isMap, isScalar, isSeq } from 'yaml';
+import { parseUntrustedYaml } from '../untrusted-input';
 import type { Document, Node as YamlNode, YAMLMap } from 'yaml';
 import { OidcError } from '../errors';
 import type { DeckConsumer, DeckFile, DeckPlugin, DeckRoute, DeckService } from './deck';
@@ -113,7 +114,17 @@ class DeckReader {
   }
 
   parse(): ParsedDeckFile {
-    const doc = parseDocument(this.text, { lineCounter: this.lines, prettyErrors: false, uniqueKeys: true });
+    let doc: Document.Parsed;
+    try {
+      doc = parseUntrustedYaml(this.text, this.lines);
+    } catch (error) {
+      if (!(error instanceof RangeError)) throw error;
+      throw new OidcError(
+        'gateway.deck_syntax',
+        `decK file ${this.fileName} nests lists or mappings too deeply to read (thousands of levels); no decK file does.`,
+        { where: this.fileName, hint: 'Check that this is a decK declarative file (decK gateway dump writes one).' },
+      );
+    }
     this.doc = doc;
     const syntax = doc.errors[0];
     if (syntax) {

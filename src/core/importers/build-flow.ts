@@ -1,3 +1,4 @@
+import { jwtInText } from '../jwt/token-shape';
 import { OidcError } from '../errors';
 import { headerKey } from '../http/headers';
 import { escapeSecretRefs } from '../flow/secret-ref';
@@ -113,7 +114,7 @@ const TOKEN_FIELDS = new Set([
 const IDP_STEP_HEADERS = new Set(['authorization', 'content-type', 'accept', 'cache-control', 'user-agent']);
 /** What a token step's result holds of a token response, by the response field a request read. */
 const TOKEN_RESULT_FIELDS = new Set(['access_token', 'id_token', 'refresh_token', 'token_type', 'scope']);
-const JWT = /eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*/g;
+const JWT = jwtInText('g');
 
 /** A step id: starts with a letter or `_`, then letters, digits, `_` and `-`. */
 export function slug(text: string, fallback: string): string {

@@ -10,6 +10,7 @@
  * to a part of it, is followed; one bound to anything else is forgotten. Everything else in a script is left over
  * and reported; flow files never run code.
  */
+import { jwtInText } from '../jwt/token-shape';
 
 export interface ScriptChain {
   /** The variable the script sets. */
@@ -130,7 +131,7 @@ export function isMeaningfulScript(script: string | undefined): script is string
   return script !== undefined && statements(script).length > 0;
 }
 
-const JWT = /eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*/g;
+const JWT = jwtInText('g');
 /** Quoted strings that look like keys or tokens: long, no spaces, letters and digits mixed. */
 const SECRETISH_STRING = /(['"`])(?=[^'"`\s]*[0-9])(?=[^'"`\s]*[A-Za-z])[^'"`\s]{16,}\1/g;
 

@@ -1,3 +1,4 @@
+import { jwtInText } from '../jwt/token-shape';
 import type { FlowFile } from '../flow/file-format';
 import { findLiteralSecrets } from '../flow/literal-secrets';
 import type { DataPath } from '../flow/source-map';
@@ -14,7 +15,7 @@ import { literalPart } from './secret-names';
  * is replaced by a reference here, so no secret reaches the YAML.
  */
 
-const JWT = /eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*/g;
+const JWT = jwtInText('g');
 const URL_USERINFO = /^([a-z][a-z0-9+.-]*:\/\/[^/@\s?#:]+:)([^/@\s?#]+)(@)/i;
 const URL_SECRET_PARAM =
   /([?&](client_secret|access_token|refresh_token|id_token|password|api_key|apikey|client_assertion)=)([^&#]*)/gi;
@@ -64,8 +65,7 @@ function scrubString(file: FlowFile, path: DataPath, value: string, namer: Secre
   const where = describe(file, path);
   const ref = (secret: string, ...name: string[]) => namer.reference(secret, name.join('_'), where);
   const literal = literalPart(value);
-  if (new RegExp(JWT.source).test(literal))
-    return value.replace(JWT, (jwt) => ref(jwt, ...preferredName(file, path), 'token'));
+  if (jwtInText().test(literal)) return value.replace(JWT, (jwt) => ref(jwt, ...preferredName(file, path), 'token'));
   const userinfo = URL_USERINFO.exec(value);
   if (userinfo && literalPart(userinfo[2]!).trim() !== '') {
     return value.replace(

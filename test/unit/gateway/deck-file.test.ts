@@ -80,6 +80,18 @@ describe('decK file reader', () => {
     assert.equal(parsed.entities.routes[0]!.name, 's-route-1');
   });
 
+  it('a file nested thousands of levels deep, or with 20,000 keys, is read in one pass or refused by name', () => {
+    const deep = thrown(() =>
+      readDeckFile(`_format_version: "3.0"\nservices: ${'['.repeat(5000)}${']'.repeat(5000)}\n`, 'deep.yaml'),
+    );
+    assert.equal(deep.code, 'gateway.deck_syntax');
+    assert.match(deep.message, /nests lists or mappings too deeply to read/);
+    const keys = Array.from({ length: 20_000 }, (_, i) => `  k${i}: ${i}`).join('\n');
+    const dup = thrown(() => readDeckFile(`_format_version: "3.0"\nx:\n${keys}\n  k7: again\n`, 'dup.yaml'));
+    assert.equal(dup.code, 'gateway.deck_syntax');
+    assert.match(dup.message, /line 20003 .*unique/);
+  });
+
   it('an unknown _format_version says which versions are supported and how to convert, not "dump again"', () => {
     const error = thrown(() => readDeckFile('_format_version: "0.1"\nservices: []\n', 'old.yaml'));
     assert.equal(error.code, 'gateway.deck_version');
