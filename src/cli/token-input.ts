@@ -1,3 +1,6 @@
+import { isOidcError } from '../core/errors';
+import { decodeJwt } from '../core/jwt/decode';
+import type { DecodedJwt } from '../core/jwt/decode';
 import type { CliIo } from './io';
 import { UsageError } from './io';
 
@@ -37,4 +40,19 @@ export async function readTokenInput(
     throw new UsageError(`Unknown --hint "${hint}": use ${hints.join(', ')}.`);
   const token = await readTokenArgument(positionals[0], values['token-env'], io);
   return hint === undefined ? { token } : { token, hint };
+}
+
+/**
+ * Decodes the token a command was given. One that is not a JWT is wrong
+ * input (exit 2), like an opaque token: the message says which part is wrong
+ * and keeps its code.
+ */
+export function decodeTokenArgument(token: string): DecodedJwt {
+  try {
+    return decodeJwt(token);
+  } catch (error) {
+    if (isOidcError(error) && error.code.startsWith('jwt.malformed'))
+      throw new UsageError(`${error.message}${error.hint ? ` ${error.hint}` : ''} [${error.code}]`);
+    throw error;
+  }
 }

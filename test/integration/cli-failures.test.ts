@@ -428,10 +428,10 @@ describe('oidc-flow failures: clear messages, no stack traces, no leaked secrets
       assertClean(r.all, [tokens.wronglySigned]);
     });
 
-    it('malformed JWTs say which part is wrong and how to copy it again; an opaque token points at introspect', async () => {
+    it('malformed JWTs say which part is wrong and how to copy it again (exit 2, wrong input); an opaque token points at introspect', async () => {
       const cut = tokens.expired.split('.').slice(0, 2).join('.');
       const twoParts = await cli(['decode', '--token-env', 'TOKEN'], { TOKEN: cut });
-      assert.equal(twoParts.code, 1);
+      assert.equal(twoParts.code, 2);
       assert.match(
         twoParts.err,
         /The token has 2 parts \(1 dot\); a signed JWT has 3 parts .* Check that the whole token was copied.* \[jwt\.malformed\.parts\]/,
@@ -439,7 +439,7 @@ describe('oidc-flow failures: clear messages, no stack traces, no leaked secrets
       assertClean(twoParts.all, [cut]);
 
       const badChar = await cli(['decode', 'eyJhbGciOiJIUzI1NiJ9.bad!!.sig']);
-      assert.equal(badChar.code, 1);
+      assert.equal(badChar.code, 2);
       assert.match(
         badChar.err,
         /The payload \(part 2 of 3\) is not base64url: it contains the character "!" at position 4\. Check that only the token was copied/,
@@ -447,13 +447,13 @@ describe('oidc-flow failures: clear messages, no stack traces, no leaked secrets
       assertClean(badChar.all);
 
       const verifyCut = await cli(['verify', '--token-env', 'TOKEN', '--issuer', `${base}/idp`], { TOKEN: cut });
-      assert.equal(verifyCut.code, 1);
+      assert.equal(verifyCut.code, 2);
       assert.match(
         verifyCut.err,
         /^oidc-flow verify: The token has 2 parts \(1 dot\); a signed JWT has 3 parts .* \[jwt\.malformed\.parts\]/,
       );
       const verifyBadChar = await cli(['verify', 'eyJhbGciOiJIUzI1NiJ9.bad!!.sig', '--issuer', `${base}/idp`]);
-      assert.equal(verifyBadChar.code, 1);
+      assert.equal(verifyBadChar.code, 2);
       assert.match(
         verifyBadChar.err,
         /The payload \(part 2 of 3\) is not base64url: it contains the character "!" at position 4\./,

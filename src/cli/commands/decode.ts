@@ -1,9 +1,8 @@
 import { parseArgs } from 'node:util';
-import { explainClaims, classifyToken, decodeJwt } from '../../core/jwt';
-import { isOidcError } from '../../core/errors';
+import { explainClaims, classifyToken } from '../../core/jwt';
 import type { CliIo } from '../io';
 import { EXIT, styler, UsageError } from '../io';
-import { readTokenArgument } from '../token-input';
+import { decodeTokenArgument, readTokenArgument } from '../token-input';
 
 export const decodeHelp = `Usage: oidc-flow decode [<token> | -] [--token-env NAME] [--json] [--time-zone ZONE]
 
@@ -31,15 +30,7 @@ export async function decodeCommand(args: string[], io: CliIo): Promise<number> 
       'This token is not a JWT (it has no header.payload.signature form): it is an opaque reference token. Only the IdP can tell what it means: run "oidc-flow introspect".',
     );
   }
-  let decoded: ReturnType<typeof decodeJwt>;
-  try {
-    decoded = decodeJwt(token);
-  } catch (error) {
-    // The token is this command's argument: one that is not a JWT is wrong input (exit 2), like an opaque one.
-    if (isOidcError(error) && error.code.startsWith('jwt.malformed'))
-      throw new UsageError(`${error.message}${error.hint ? ` ${error.hint}` : ''} [${error.code}]`);
-    throw error;
-  }
+  const decoded = decodeTokenArgument(token);
   const claims = explainClaims(decoded.payload, { timeZone: values['time-zone'] });
   if (values.json) {
     io.stdout.write(

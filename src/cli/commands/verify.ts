@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { classifyToken, decodeJwt } from '../../core/jwt/decode';
+import { classifyToken } from '../../core/jwt/decode';
 import { verifyJwt } from '../../core/jwt/verify';
 import type { JwtProfile, JwtVerification } from '../../core/jwt/verify';
 import {
@@ -13,7 +13,7 @@ import {
 import type { CliIo, Styler } from '../io';
 import { EXIT, styler, UsageError } from '../io';
 import { runtimeFor } from '../runtime';
-import { readTokenArgument } from '../token-input';
+import { decodeTokenArgument, readTokenArgument } from '../token-input';
 
 export const verifyHelp = `Usage: oidc-flow verify [<token> | -] [--token-env NAME] (--issuer URL | --jwks-uri URL) [--audience A]...
                         [--leeway S] [--profile access_token|rfc9068|id_token] [--client-id ID] [--json]
@@ -97,7 +97,7 @@ export async function verifyCommand(args: string[], io: CliIo): Promise<number> 
   if (kind === 'opaque' && token.includes('.')) {
     // Dot-separated but not a JWT: most likely a JWT cut or garbled while copying. The decoder
     // says which part is wrong and how (the same explanation as "oidc-flow decode").
-    decodeJwt(token);
+    decodeTokenArgument(token);
   }
   if (kind !== 'jwt') {
     throw new UsageError(
