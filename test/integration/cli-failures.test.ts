@@ -683,12 +683,12 @@ describe('oidc-flow failures: clear messages, no stack traces, no leaked secrets
         exportPath,
         readFileSync(join(__dirname, '..', 'fixtures', 'importers', 'postman-v21-okta-kong.json')),
       );
-      const mine = file('billing.flow.yaml', '# my hand-edited flow\nversion: 1\n');
+      const mine = file('billing.oidc-flow.yaml', '# my hand-edited flow\nversion: 1\n');
       const r = await cli(['import', exportPath]);
       assert.equal(r.code, 2);
       assert.match(
         r.err,
-        /billing\.flow\.yaml already exists; nothing was written\. Use --force to overwrite it, or -o to choose another file\./,
+        /billing\.oidc-flow\.yaml already exists; nothing was written\. Use --force to overwrite it, or -o to choose another file\./,
       );
       assert.equal(readFileSync(mine, 'utf8'), '# my hand-edited flow\nversion: 1\n', 'the user file is untouched');
       assertClean(r.all);

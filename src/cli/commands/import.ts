@@ -27,7 +27,7 @@ Options:
                      collection (repeat it for several); its values are laid
                      over the collection's variables, as Postman does
   -o, --output FILE  where to write the flow file (default: next to the export,
-                     as <name>.flow.yaml); "-" writes it to standard output
+                     as <name>.oidc-flow.yaml, the name the editor picks up); "-" writes it to standard output
   --force            overwrite FILE if it exists (otherwise it is left alone)
 `;
 
@@ -44,7 +44,8 @@ const WRITE_FAILURES: Record<string, string> = {
 
 function defaultOutput(input: string): string {
   const name = basename(input, extname(input)).replace(/\.(insomnia|postman_collection|collection)$/i, '');
-  return join(dirname(input), `${name}.flow.yaml`);
+  // *.oidc-flow.yaml: the extension finds, validates and lists files with this name.
+  return join(dirname(input), `${name}.oidc-flow.yaml`);
 }
 
 function report(result: ImportResult, out: { write(text: string): unknown; isTTY?: boolean }, io: CliIo): void {

@@ -26,16 +26,16 @@ describe('oidc-flow import', () => {
     return path;
   }
 
-  it('writes <name>.flow.yaml next to the export and says what to set and what was left out', async () => {
+  it('writes <name>.oidc-flow.yaml next to the export and says what to set and what was left out', async () => {
     const input = copyFixture('insomnia-v4-okta-kong.json');
     const c = captureIo();
     assert.equal(await importCommand([input], c.io), 0);
-    const output = join(dir, 'insomnia-v4-okta-kong.flow.yaml');
+    const output = join(dir, 'insomnia-v4-okta-kong.oidc-flow.yaml');
     const yaml = readFileSync(output, 'utf8');
     loadFlowFile(yaml, { fileName: output });
     assert.match(
       c.out(),
-      /^Wrote .*insomnia-v4-okta-kong\.flow\.yaml: 6 steps in flow orders-api-okta-kong, 2 IdPs, 2 routes, 2 environments\./,
+      /^Wrote .*insomnia-v4-okta-kong\.oidc-flow\.yaml: 6 steps in flow orders-api-okta-kong, 2 IdPs, 2 routes, 2 environments\./,
     );
     assert.match(
       c.out(),
@@ -43,7 +43,7 @@ describe('oidc-flow import', () => {
     );
     assert.match(c.out(), /Not carried over \(5\):\n {2}- request "List orders" > headers\.X-Request-Id/);
     // It ends by validating what it wrote, as "oidc-flow validate" does.
-    assert.match(c.out(), /\nValid: .*insomnia-v4-okta-kong\.flow\.yaml \(1 flow, 6 steps\)\.\n$/);
+    assert.match(c.out(), /\nValid: .*insomnia-v4-okta-kong\.oidc-flow\.yaml \(1 flow, 6 steps\)\.\n$/);
     assert.ok(!c.out().includes('s3cr3t-Client-Value-0001'));
     assert.ok(!yaml.includes('s3cr3t-Client-Value-0001'));
     assert.equal(c.err(), '');
@@ -66,7 +66,7 @@ describe('oidc-flow import', () => {
       /Valid: .*\(1 flow, 1 step, 1 warning\)\.\n.*:\d+: warning: flows\.unfilled\.steps\[0\]\.url takes its host from \{\{env\.baseUrl\}\}, empty in environment default\./,
     );
     const c = captureIo({ env: {} });
-    assert.equal(await runCli(['run', join(dir, 'unfilled.flow.yaml')], c.io), 2);
+    assert.equal(await runCli(['run', join(dir, 'unfilled.oidc-flow.yaml')], c.io), 2);
     const all = c.out() + c.err();
     assert.match(all, /Step health has no usable URL: \{\{env\.baseUrl\}\} is empty/);
     assert.doesNotMatch(all, /Unexpected failure|likely a bug/);
@@ -93,7 +93,7 @@ describe('oidc-flow import', () => {
     loadFlowFile(c.out(), { fileName: 'stdout.yaml' });
     assert.match(c.err(), /^Imported: 6 steps/);
     assert.match(c.err(), /OKTA_CLIENT_SECRET/);
-    assert.ok(!existsSync(join(dir, 'insomnia-v5-okta-kong.flow.yaml')));
+    assert.ok(!existsSync(join(dir, 'insomnia-v5-okta-kong.oidc-flow.yaml')));
   });
 
   it('exits 2 on bad input, with the error code, and writes nothing', async () => {
@@ -103,7 +103,7 @@ describe('oidc-flow import', () => {
     const c = captureIo();
     assert.equal(await runCli(['import', broken], c.io), 2);
     assert.match(c.err(), /not valid JSON \(line 1, column \d+\).*\[import\.syntax\]/);
-    assert.ok(!existsSync(join(dir, 'broken.flow.yaml')));
+    assert.ok(!existsSync(join(dir, 'broken.oidc-flow.yaml')));
 
     const other = join(dir, 'openapi.json');
     writeFileSync(other, '{"openapi": "3.1.0"}');
