@@ -5,6 +5,7 @@
  * Konnect readers, whose collections have the same shape.
  */
 import { OidcError, isOidcError } from '../errors';
+import { tryUrl } from '../url';
 import type { HttpClient, HttpOptions, HttpResponse } from '../http/types';
 import type { KongApiCodePrefix } from './error-codes';
 import type { KongConsumerEntity, KongPluginEntity } from './model';
@@ -137,6 +138,26 @@ function withQuery(url: string, query: Record<string, string>): string {
   return parsed.toString();
 }
 
+/**
+ * The next page's URL, only on the API's own origin: the API token goes with
+ * every page, so a `next` pointing elsewhere is refused, not followed.
+ */
+function nextOnSameOrigin(target: KongApiTarget, next: string, first: string): string {
+  const url = tryUrl(next, first);
+  if (!url) throw malformed(target, first, `a "next" link that is not a URL (${next.slice(0, 80)})`);
+  const own = new URL(first).origin;
+  if (url.origin !== own)
+    throw new OidcError(
+      `${target.api.codePrefix}_malformed`,
+      `The ${target.api.name} answered ${first} with a next page at ${url.origin}, not the ${target.api.name}'s own origin (${own}); it was not followed, so the token was not sent there.`,
+      {
+        where: first,
+        hint: `Check what answers at ${own}: a proxy in front of the ${target.api.name} may rewrite its links.`,
+      },
+    );
+  return url.toString();
+}
+
 /** Reads every page of a Kong collection (`services`, `routes`, `plugins`...) and returns all its entries. */
 export async function listKongCollection<T>(http: HttpClient, target: KongApiTarget, collection: string): Promise<T[]> {
   const first = `${target.baseUrl.replace(/\/+$/, '')}/${collection}`;
@@ -163,7 +184,7 @@ export async function listKongCollection<T>(http: HttpClient, target: KongApiTar
     items.push(...data);
     // The offset is rebuilt on our own URL: `next` is relative to the server root and loses any path prefix in front of the API.
     if (typeof offset === 'string' && offset) url = withQuery(first, { size, offset });
-    else if (typeof next === 'string' && next) url = new URL(next, first).toString();
+    else if (typeof next === 'string' && next) url = nextOnSameOrigin(target, next, first);
     else url = undefined;
   }
   return items;
