@@ -1,4 +1,5 @@
-import { stat, writeFile } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
+import { writeFileAtomic } from '../../core/atomic-write';
 import { basename, dirname, extname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { checkFlowFile } from '../../core/flow/load';
@@ -109,7 +110,7 @@ export async function importCommand(args: string[], io: CliIo): Promise<number> 
   } else {
     try {
       // 'wx' fails when the file exists: a file the user already has is never replaced by accident.
-      await writeFile(target, result.yaml, { encoding: 'utf8', flag: values.force ? 'w' : 'wx' });
+      await writeFileAtomic(target, result.yaml, { mode: 0o644, overwrite: values.force === true });
     } catch (error) {
       let code = (error as NodeJS.ErrnoException).code;
       // 'wx' on a folder says EEXIST; --force would not help there.

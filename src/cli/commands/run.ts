@@ -1,4 +1,5 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
+import { writeFileAtomic } from '../../core/atomic-write';
 import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
 import { OidcError } from '../../core/errors';
@@ -119,7 +120,9 @@ export async function runCommand(args: string[], io: CliIo): Promise<number> {
  */
 async function writeReport(path: string, report: string, io: CliIo, revealed: boolean): Promise<void> {
   try {
-    await writeFile(path, report, { mode: 0o600 });
+    const { replaced } = await writeFileAtomic(path, report, { mode: 0o600 });
+    // Never a silent overwrite: a report from an earlier run was there.
+    if (replaced) io.stderr.write(`Replaced the earlier report at ${path}.\n`);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? String(error);
     if (!revealed) io.stdout.write(report);

@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
-import { chmod, readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
+import { writeFileAtomic } from '../../core/atomic-write';
 import { parseArgs } from 'node:util';
 import { OidcError } from '../../core/errors';
 import { createHttpClient } from '../../core/http/client';
@@ -129,10 +130,8 @@ export async function sandboxCommand(args: string[], io: CliIo): Promise<number>
 /** Writes the variables readable by the owner only; never replaces a file unless forced. */
 async function writeEnvFile(path: string, text: string, force: boolean): Promise<void> {
   try {
-    // `mode` applies only to a file this call creates: a file being replaced is
-    // made owner-only first, so the secrets are never in a readable file.
-    if (force && existsSync(path)) await chmod(path, 0o600);
-    await writeFile(path, text, { mode: 0o600, flag: force ? 'w' : 'wx' });
+    // A temporary owner-only file takes the old one's place: the secrets are never in a readable file.
+    await writeFileAtomic(path, text, { mode: 0o600, overwrite: force });
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? String(error);
     if (code === 'EEXIST')

@@ -9,6 +9,7 @@ import type { IdpEntry } from '../workspace/source-model';
 import type { CommandId } from './command-ids';
 import { idpById, pickEnvironment, pickFileSource, pickIdp } from './pickers';
 import type { Handler, Services } from './command-services';
+import { writeUserFile } from '../workspace/write-file';
 
 const NAME = /^[A-Za-z0-9_.-]+$/;
 
@@ -84,7 +85,7 @@ async function writeText(s: Services, uri: vscode.Uri, text: string): Promise<vo
   const vs = s.vs;
   const open = vs.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
   if (!open) {
-    await vs.workspace.fs.writeFile(uri, new TextEncoder().encode(text));
+    await writeUserFile(vs, uri, text);
     return;
   }
   const before = open.getText();

@@ -5,6 +5,7 @@ import { refOf } from '../trees/node';
 import { readSettings } from '../services/settings';
 import type { CommandId } from './command-ids';
 import type { Handler, Services } from './command-services';
+import { writeUserFile } from '../workspace/write-file';
 
 function runIdOf(s: Services, arg: unknown): string | undefined {
   const ref = refOf(arg);
@@ -65,10 +66,9 @@ export function resultCommands(s: Services) {
       if (!target) return;
       const { toHar } = await import('../../core/http/har');
       const version = String((s.context.extension.packageJSON as { version?: string }).version ?? '0');
-      await vs.workspace.fs.writeFile(
-        target,
-        new TextEncoder().encode(`${JSON.stringify(toHar(exchanges, { reveal, creatorVersion: version }), null, 2)}\n`),
-      );
+      const har = `${JSON.stringify(toHar(exchanges, { reveal, creatorVersion: version }), null, 2)}\n`;
+      // Owner-only when it holds revealed secrets.
+      await writeUserFile(vs, target, har, { mode: reveal ? 0o600 : 0o644 });
       s.log.info(
         `Exported ${exchanges.length} exchanges as HAR (${reveal ? 'WITH secrets' : 'redacted'}) to ${target.fsPath}`,
       );

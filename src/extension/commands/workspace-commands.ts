@@ -5,6 +5,7 @@ import type { CommandId } from './command-ids';
 import { WALKTHROUGH_ID } from './command-ids';
 import { isValidSecretKey } from '../secrets/secret-service';
 import type { Handler, Services } from './command-services';
+import { writeUserFile } from '../workspace/write-file';
 
 /** Sandbox, secrets, import and walkthrough handlers. */
 export function workspaceCommands(s: Services) {
@@ -112,7 +113,7 @@ export function workspaceCommands(s: Services) {
           .replace(/[^A-Za-z0-9_.-]+/g, '-') || 'imported';
       let target = vs.Uri.joinPath(folder, `${base}.oidc-flow.yaml`);
       for (let i = 2; await exists(s, target); i += 1) target = vs.Uri.joinPath(folder, `${base}-${i}.oidc-flow.yaml`);
-      await vs.workspace.fs.writeFile(target, new TextEncoder().encode(yaml));
+      await writeUserFile(vs, target, yaml, { overwrite: false });
       await vs.window.showTextDocument(target);
       await s.index.refresh();
       s.refreshTrees();

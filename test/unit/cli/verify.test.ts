@@ -119,7 +119,7 @@ describe('oidc-flow verify', () => {
       assert.match(profile.err(), /Unknown --profile "saml"/);
     });
 
-    it('explains what is wrong with a malformed JWT, as decode does, instead of calling it opaque or encrypted (exit 1)', async () => {
+    it('explains what is wrong with a malformed JWT, as decode does, instead of calling it opaque or encrypted (exit 2, wrong input)', async () => {
       const cases: Array<[string, RegExp]> = [
         [
           'eyJhbGciOiJIUzI1NiJ9.bad!!.sig',
@@ -136,7 +136,7 @@ describe('oidc-flow verify', () => {
       ];
       for (const [token, explanation] of cases) {
         const c = captureIo();
-        assert.equal(await invoke(verifyCommand, [token, '--jwks-uri', jwksUri], c.io), 1, token);
+        assert.equal(await invoke(verifyCommand, [token, '--jwks-uri', jwksUri], c.io), 2, token);
         assert.match(c.err(), explanation, token);
         assert.doesNotMatch(c.err(), /opaque or encrypted/, token);
       }
