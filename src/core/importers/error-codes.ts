@@ -1,2 +1,3 @@
 /** The codes of reading a Postman or Insomnia export. */
-export type ImportErrorCode = 'import.empty' | 'import.syntax' | 'import.unrecognised' | 'import.unsupported_version';
+export type ImportErrorCode =
+  'import.empty' | 'import.syntax' | 'import.too_large' | 'import.unrecognised' | 'import.unsupported_version';

@@ -1,4 +1,5 @@
 import { OidcError } from '../errors';
+import { MAX_FLOW_FILE_CHARS } from '../flow/load';
 import { buildFlowFile } from './build-flow';
 import type { DetectedExport } from './parse-input';
 import { expectFormat, parseExportText, readExport } from './parse-input';
@@ -28,6 +29,21 @@ function read(detected: DetectedExport): SourceCollection {
   }
 }
 
+/** More requests than anyone steps through; building them all would take hundreds of MB. */
+const MAX_IMPORTED_REQUESTS = 5000;
+
+/** An export that would not make a flow file the loader accepts: said before anything is written. */
+function tooLarge(fileName: string, what: string): OidcError {
+  return new OidcError(
+    'import.too_large',
+    `${fileName} ${what}; a flow file holds at most ${MAX_IMPORTED_REQUESTS.toLocaleString('en')} requests and ${MAX_FLOW_FILE_CHARS / 1_000_000} million characters, so nothing was written.`,
+    {
+      where: fileName,
+      hint: 'Export the folder that holds the requests you are debugging (in Postman or Insomnia, export that folder or a smaller collection), and import that.',
+    },
+  );
+}
+
 function importDetected(detected: DetectedExport, options: ImportOptions): ImportResult {
   const extra = options.environments ?? [];
   if (extra.length > 0 && detected.format !== 'Postman v2.1') {
@@ -44,6 +60,8 @@ function importDetected(detected: DetectedExport, options: ImportOptions): Impor
     read(detected),
     extra.map((e) => readPostmanEnvironment(parseExportText(e.text, e.fileName), e.fileName)),
   );
+  if (source.requests.length > MAX_IMPORTED_REQUESTS)
+    throw tooLarge(options.fileName, `holds ${source.requests.length.toLocaleString('en')} requests`);
   const { file, notCarried, secrets } = buildFlowFile(source);
   const yaml = renderImportedYaml(file, {
     fileName: options.fileName,
@@ -52,6 +70,11 @@ function importDetected(detected: DetectedExport, options: ImportOptions): Impor
     notCarried,
     secrets,
   });
+  if (yaml.length > MAX_FLOW_FILE_CHARS)
+    throw tooLarge(
+      options.fileName,
+      `would make a flow file of ${(yaml.length / 1_000_000).toFixed(1)} million characters`,
+    );
   return { file, yaml, notCarried, secrets };
 }
 
