@@ -67,16 +67,19 @@ export function parseTemplate(text: string, where?: string): TemplatePart[] {
   let buffer = '';
   let i = 0;
   while (i < text.length) {
-    if (text.startsWith('\\{{', i)) {
-      buffer += '{{';
-      i += 3;
+    // Jump to the next `{{` (copying the text before it in one slice, not a character at a time).
+    const open = text.indexOf('{{', i);
+    if (open < 0) {
+      buffer += text.slice(i);
+      break;
+    }
+    if (open > i && text[open - 1] === '\\') {
+      buffer += `${text.slice(i, open - 1)}{{`;
+      i = open + 2;
       continue;
     }
-    if (!text.startsWith('{{', i)) {
-      buffer += text[i];
-      i += 1;
-      continue;
-    }
+    buffer += text.slice(i, open);
+    i = open;
     const close = text.indexOf('}}', i + 2);
     if (close < 0) throw syntaxError(`Unclosed template: '{{' at position ${i} has no matching '}}'.`, where);
     if (buffer) parts.push({ kind: 'text', text: buffer });
