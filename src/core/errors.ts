@@ -26,9 +26,12 @@ export type ConfigErrorCode =
 export type ShellErrorCode =
   | 'cli.browser'
   | 'extension.source_missing'
+  | 'extension.untrusted_workspace'
   | 'gateway.settings.field_missing'
+  | 'gateway.settings.insecure_http'
   | 'gateway.settings.no_workspace'
-  | 'gateway.settings.token_missing';
+  | 'gateway.settings.token_missing'
+  | 'gateway.settings.token_origin';
 
 /** Every code an OidcError can carry: a misspelt code is a compile error. */
 export type ErrorCode =

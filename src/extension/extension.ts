@@ -62,6 +62,21 @@ export function activate(context: vscode.ExtensionContext): OidcFlowApi {
   const gateways = new GatewaySourceStore({
     load: gatewayLoader({
       token: (name) => gatewayTokens.get(name),
+      bindToken: (name, token, origin) => gatewayTokens.set(name, token, origin),
+      confirmBind: async (name, origin) => {
+        const send = `Send to ${origin}`;
+        const answer = await vs.window.showWarningMessage(
+          `The token of the gateway source ${name} was stored before tokens were bound to a URL. Send it to ${origin} and keep it for that URL only?`,
+          {
+            modal: true,
+            detail:
+              'Only if you configured this URL yourself: a workspace can point a source of the same name anywhere.',
+          },
+          send,
+        );
+        return answer === send;
+      },
+      trusted: () => vs.workspace.isTrusted,
       workspaceRoot: () => vs.workspace.workspaceFolders?.[0]?.uri.fsPath,
       env: process.env,
       createHttp: () => createClient(readSettings(vs)),
@@ -85,12 +100,15 @@ export function activate(context: vscode.ExtensionContext): OidcFlowApi {
   });
   const routeTree = new NodeTreeProvider(vs, async () => {
     const sources = await index.sources();
+    // Restricted Mode: the workspace's settings chose the URLs and paths, so nothing is read (one node says why).
+    const trusted = vs.workspace.isTrusted;
     // The view is showing: read the gateways not read yet; the store's change event redraws it.
-    void gateways.ensureLoaded();
+    if (trusted) void gateways.ensureLoaded();
     return routeTreeNodes({
       flowRoutes: routeEntries(sources, displayContext(context.workspaceState, process.env)),
       flowFindings: await lintFlowRoutes(sources),
       gateways: gateways.states(),
+      untrusted: !trusted,
     });
   });
   const flowTree = new NodeTreeProvider(vs, async () => {
@@ -135,6 +153,11 @@ export function activate(context: vscode.ExtensionContext): OidcFlowApi {
     gateways.onDidChange(() => routeTree.refresh()),
     vs.workspace.onDidChangeConfiguration((event) => {
       if (event.affectsConfiguration(GATEWAY_SETTING_FULL)) configureGateways();
+    }),
+    // Trusting the workspace applies its restricted settings and allows reads: show what was held back.
+    vs.workspace.onDidGrantWorkspaceTrust(() => {
+      configureGateways();
+      refreshTrees();
     }),
   );
   // Token expiry in the IdP tree is shown in minutes; refresh it while tokens exist.
