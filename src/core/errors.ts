@@ -25,6 +25,7 @@ export type ConfigErrorCode =
 // the codes are one vocabulary (the UI and tests read them all alike).
 export type ShellErrorCode =
   | 'cli.browser'
+  | 'extension.env_not_approved'
   | 'extension.source_missing'
   | 'extension.untrusted_workspace'
   | 'gateway.settings.field_missing'

@@ -21,6 +21,7 @@ import { SecretService } from './secrets/secret-service';
 import { TokenVault } from './secrets/token-vault';
 import { createClient } from './services/http-factory';
 import { RedactedLog } from './services/log';
+import { visibleEnvironment } from './services/env-approval';
 import { RunService } from './services/run-service';
 import { SandboxService } from './services/sandbox-service';
 import { readSettings } from './services/settings';
@@ -53,8 +54,11 @@ export function activate(context: vscode.ExtensionContext): OidcFlowApi {
   const secrets = new SecretService(context.secrets, context.globalState);
   const vault = new TokenVault(context.secrets, context.workspaceState);
   const panel = new ResultsPanel(vs, context.extensionUri, store, log);
-  const runs = new RunService(vs, log, sandbox, secrets, store, () => panel);
+  const runs = new RunService(vs, log, sandbox, secrets, store, () => panel, context.workspaceState);
   const discovery = new Map<string, DiscoveryState>();
+  // Trees render ${env:NAME} only for approved names (see env-approval.ts).
+  const visibleEnv = () =>
+    visibleEnvironment(context.workspaceState, readSettings(vs).allowedEnvironmentVariables, process.env);
   subs.push(sandbox, index, panel, runs);
 
   // Configured gateways are read when the Gateway Routes view first shows them, never at activation.
@@ -94,7 +98,7 @@ export function activate(context: vscode.ExtensionContext): OidcFlowApi {
 
   const idpTree = new NodeTreeProvider(vs, async () => {
     const now = Date.now();
-    return idpEntries(await index.sources(), displayContext(context.workspaceState, process.env)).map((entry) =>
+    return idpEntries(await index.sources(), displayContext(context.workspaceState, visibleEnv())).map((entry) =>
       idpNode(entry, discovery.get(entry.id), vault.forIdp(entry.id), now),
     );
   });
@@ -105,7 +109,7 @@ export function activate(context: vscode.ExtensionContext): OidcFlowApi {
     // The view is showing: read the gateways not read yet; the store's change event redraws it.
     if (trusted) void gateways.ensureLoaded();
     return routeTreeNodes({
-      flowRoutes: routeEntries(sources, displayContext(context.workspaceState, process.env)),
+      flowRoutes: routeEntries(sources, displayContext(context.workspaceState, visibleEnv())),
       flowFindings: await lintFlowRoutes(sources),
       gateways: gateways.states(),
       untrusted: !trusted,

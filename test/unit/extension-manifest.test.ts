@@ -70,6 +70,8 @@ describe('extension manifest (package.json)', () => {
       assert.ok(restricted.has(key), `${key} is not restricted in untrusted workspaces`);
       assert.ok(settings[key], `${key} is restricted but not contributed`);
     }
+    // A workspace must not pre-approve what flow files read from the environment.
+    assert.ok(['machine', 'application'].includes(settings['oidcFlow.allowedEnvironmentVariables']?.scope ?? ''));
   });
 
   it('contributes exactly the commands of the CommandId union', () => {
