@@ -96,7 +96,10 @@ export async function toGatewaySource(config: GatewaySourceConfig, deps: Gateway
           `No Konnect access token for the gateway source ${config.name}.`,
           {
             where: `${GATEWAY_SETTING_FULL} ${config.name}`,
-            hint: 'Run "OIDC Flow: Set Gateway Token" on the source (kept in VS Code\'s secret storage), or set KONNECT_TOKEN in the environment VS Code starts from.',
+            // KONNECT_TOKEN is never sent to a custom konnectUrl (gateway-token-policy.ts), so it is offered only without one.
+            hint: config.konnectUrl
+              ? 'Run "OIDC Flow: Set Gateway Token" on the source (kept in VS Code\'s secret storage).'
+              : 'Run "OIDC Flow: Set Gateway Token" on the source (kept in VS Code\'s secret storage), or set KONNECT_TOKEN in the environment VS Code starts from.',
           },
         );
       }

@@ -10,7 +10,6 @@ import type { SecretStore } from './token-vault';
 
 /** Where values stored before secrets were scoped still live (read only to offer a move). */
 const LEGACY_PREFIX = 'oidcFlow.secret/';
-const LEGACY_KEYS = 'oidcFlow.secretKeys.v1';
 // A prefix of its own: a legacy key may contain "/", so "<scope>/<key>" under the old prefix could collide.
 const PREFIX = 'oidcFlow.secretIn/';
 const KEYS = 'oidcFlow.secretKeys.v2';
@@ -95,12 +94,6 @@ export class SecretService {
     }
     await this.set(scope, key, legacy);
     return legacy;
-  }
-
-  /** Key names stored before secrets were scoped. */
-  legacyKeys(): string[] {
-    const saved = this.names.get<unknown>(LEGACY_KEYS);
-    return Array.isArray(saved) ? saved.filter((k): k is string => typeof k === 'string') : [];
   }
 
   private storageKey(scope: SecretScope, key: string): string {

@@ -74,6 +74,9 @@ describe('gateway tokens: where they may go', () => {
       assert.match(error.message, /KONNECT_TOKEN is sent only to Kong's Konnect API/);
       assert.doesNotMatch(error.toUserMessage(), /kpat_from_env/);
     }
+    const none = await rejection(toGatewaySource({ ...KONNECT, konnectUrl: 'https://konnect.corp' }, deps()));
+    assert.equal(none.code, 'gateway.settings.token_missing');
+    assert.doesNotMatch(none.hint!, /KONNECT_TOKEN/, 'no hint towards a variable that would not be sent');
     // A token stored for the custom URL is still used there.
     const stored = await toGatewaySource(
       { ...KONNECT, konnectUrl: 'https://konnect.corp' },

@@ -35,7 +35,17 @@ const FOLDERS = [
 ];
 
 /** A vscode stand-in with what RunService.prepare touches: trust, folders, prompts, settings. */
-function fakeVs(options: { trusted?: boolean; answers?: Array<string | undefined>; allowedEnv?: string[] } = {}) {
+function fakeVs(
+  options: {
+    trusted?: boolean;
+    answers?: Array<string | undefined>;
+    allowedEnv?: string[];
+    /** The file in the active editor. */
+    activeFile?: string;
+    /** The folder name picked when asked which folder. */
+    pickFolder?: string;
+  } = {},
+) {
   const prompts: Prompt[] = [];
   const inputs: string[] = [];
   const answers = [...(options.answers ?? [])];
@@ -68,6 +78,12 @@ function fakeVs(options: { trusted?: boolean; answers?: Array<string | undefined
       }),
     },
     window: {
+      activeTextEditor: options.activeFile ? { document: { uri: uri(options.activeFile) } } : undefined,
+      showWorkspaceFolderPick: async () => {
+        prompts.push({ message: 'which folder?', modal: false, buttons: [] });
+        const folder = FOLDERS.find((f) => f.name === options.pickFolder);
+        return folder ? { uri: uri(folder.uri), name: folder.name } : undefined;
+      },
       showWarningMessage: async (message: string, opts: { modal?: boolean }, ...buttons: string[]) => {
         prompts.push({ message, modal: opts?.modal === true, buttons });
         return answers.shift();
@@ -211,6 +227,22 @@ describe('workspace trust and what a flow may read', () => {
       assert.equal(store.data.get('oidcFlow.secret/okta.clientSecret'), 'legacy-secret', 'the old value is not lost');
       const { secretScopeOf } = await import('../../../src/extension/secrets/secret-scope');
       assert.deepEqual(secrets.keys(secretScopeOf(consent.vs, ORDERS.id)), ['okta.clientSecret']);
+    });
+  });
+
+  describe('Store Secret: which folder', () => {
+    it('stores for the folder of the active flow file, else asks which folder', async () => {
+      const { pickSecretScope, secretScopeOf } = await import('../../../src/extension/secrets/secret-scope');
+      const active = fakeVs({ activeFile: 'file:///work/billing/login.oidc-flow.yaml' });
+      assert.deepEqual(await pickSecretScope(active.vs), secretScopeOf(active.vs, BILLING.id));
+      assert.equal(active.prompts.length, 0);
+      const other = fakeVs({ activeFile: 'file:///work/billing/notes.md', pickFolder: 'orders-api' });
+      const picked = await pickSecretScope(other.vs);
+      assert.equal(picked?.label, 'orders-api');
+      assert.deepEqual(picked, secretScopeOf(other.vs, ORDERS.id));
+      assert.equal(other.prompts.length, 1, 'asked which folder');
+      assert.notEqual(secretScopeOf(other.vs, ORDERS.id).id, secretScopeOf(other.vs, BILLING.id).id);
+      assert.doesNotMatch(picked!.id, /work|orders/, 'no path in SecretStorage keys');
     });
   });
 
