@@ -25,10 +25,14 @@ export type ConfigErrorCode =
 // the codes are one vocabulary (the UI and tests read them all alike).
 export type ShellErrorCode =
   | 'cli.browser'
+  | 'extension.env_not_approved'
   | 'extension.source_missing'
+  | 'extension.untrusted_workspace'
   | 'gateway.settings.field_missing'
+  | 'gateway.settings.insecure_http'
   | 'gateway.settings.no_workspace'
-  | 'gateway.settings.token_missing';
+  | 'gateway.settings.token_missing'
+  | 'gateway.settings.token_origin';
 
 /** Every code an OidcError can carry: a misspelt code is a compile error. */
 export type ErrorCode =

@@ -21,6 +21,7 @@ import { SecretService } from './secrets/secret-service';
 import { TokenVault } from './secrets/token-vault';
 import { createClient } from './services/http-factory';
 import { RedactedLog } from './services/log';
+import { visibleEnvironment } from './services/env-approval';
 import { RunService } from './services/run-service';
 import { SandboxService } from './services/sandbox-service';
 import { readSettings } from './services/settings';
@@ -53,8 +54,11 @@ export function activate(context: vscode.ExtensionContext): OidcFlowApi {
   const secrets = new SecretService(context.secrets, context.globalState);
   const vault = new TokenVault(context.secrets, context.workspaceState);
   const panel = new ResultsPanel(vs, context.extensionUri, store, log);
-  const runs = new RunService(vs, log, sandbox, secrets, store, () => panel);
+  const runs = new RunService(vs, log, sandbox, secrets, store, () => panel, context.workspaceState);
   const discovery = new Map<string, DiscoveryState>();
+  // Trees render ${env:NAME} only for approved names (see env-approval.ts).
+  const visibleEnv = () =>
+    visibleEnvironment(context.workspaceState, readSettings(vs).allowedEnvironmentVariables, process.env);
   subs.push(sandbox, index, panel, runs);
 
   // Configured gateways are read when the Gateway Routes view first shows them, never at activation.
@@ -62,6 +66,21 @@ export function activate(context: vscode.ExtensionContext): OidcFlowApi {
   const gateways = new GatewaySourceStore({
     load: gatewayLoader({
       token: (name) => gatewayTokens.get(name),
+      bindToken: (name, token, origin) => gatewayTokens.set(name, token, origin),
+      confirmBind: async (name, origin) => {
+        const send = `Send to ${origin}`;
+        const answer = await vs.window.showWarningMessage(
+          `The token of the gateway source ${name} was stored before tokens were bound to a URL. Send it to ${origin} and keep it for that URL only?`,
+          {
+            modal: true,
+            detail:
+              'Only if you configured this URL yourself: a workspace can point a source of the same name anywhere.',
+          },
+          send,
+        );
+        return answer === send;
+      },
+      trusted: () => vs.workspace.isTrusted,
       workspaceRoot: () => vs.workspace.workspaceFolders?.[0]?.uri.fsPath,
       env: process.env,
       createHttp: () => createClient(readSettings(vs)),
@@ -79,18 +98,21 @@ export function activate(context: vscode.ExtensionContext): OidcFlowApi {
 
   const idpTree = new NodeTreeProvider(vs, async () => {
     const now = Date.now();
-    return idpEntries(await index.sources(), displayContext(context.workspaceState, process.env)).map((entry) =>
+    return idpEntries(await index.sources(), displayContext(context.workspaceState, visibleEnv())).map((entry) =>
       idpNode(entry, discovery.get(entry.id), vault.forIdp(entry.id), now),
     );
   });
   const routeTree = new NodeTreeProvider(vs, async () => {
     const sources = await index.sources();
+    // Restricted Mode: the workspace's settings chose the URLs and paths, so nothing is read (one node says why).
+    const trusted = vs.workspace.isTrusted;
     // The view is showing: read the gateways not read yet; the store's change event redraws it.
-    void gateways.ensureLoaded();
+    if (trusted) void gateways.ensureLoaded();
     return routeTreeNodes({
-      flowRoutes: routeEntries(sources, displayContext(context.workspaceState, process.env)),
+      flowRoutes: routeEntries(sources, displayContext(context.workspaceState, visibleEnv())),
       flowFindings: await lintFlowRoutes(sources),
       gateways: gateways.states(),
+      untrusted: !trusted,
     });
   });
   const flowTree = new NodeTreeProvider(vs, async () => {
@@ -135,6 +157,11 @@ export function activate(context: vscode.ExtensionContext): OidcFlowApi {
     gateways.onDidChange(() => routeTree.refresh()),
     vs.workspace.onDidChangeConfiguration((event) => {
       if (event.affectsConfiguration(GATEWAY_SETTING_FULL)) configureGateways();
+    }),
+    // Trusting the workspace applies its restricted settings and allows reads: show what was held back.
+    vs.workspace.onDidGrantWorkspaceTrust(() => {
+      configureGateways();
+      refreshTrees();
     }),
   );
   // Token expiry in the IdP tree is shown in minutes; refresh it while tokens exist.

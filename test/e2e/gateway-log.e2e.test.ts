@@ -72,6 +72,10 @@ describe("e2e: the oidcFlow.gatewayLogs setting puts a real gateway's log lines 
     server = await startCodeServer({
       vsixPaths: [productVsixPath()],
       folder,
+      // A flow reads only the environment variables the person approved; the user setting approves these.
+      settings: {
+        'oidcFlow.allowedEnvironmentVariables': ['E2E_ISSUER', 'E2E_CA_FILE', 'E2E_GATEWAY', 'E2E_CLIENT_SECRET'],
+      },
       env: {
         E2E_ISSUER: idp.issuer,
         E2E_CA_FILE: join(root, 'idp-ca.pem'),

@@ -25,6 +25,9 @@ interface MenuItem {
 }
 interface Manifest {
   main: string;
+  capabilities?: {
+    untrustedWorkspaces?: { supported: boolean | 'limited'; description?: string; restrictedConfigurations?: string[] };
+  };
   icon?: string;
   engines: { vscode: string };
   activationEvents: string[];
@@ -34,7 +37,7 @@ interface Manifest {
     viewsContainers: { activitybar: Array<{ id: string; title: string; icon: string }> };
     views: Record<string, Array<{ id: string; name: string }>>;
     viewsWelcome: Array<{ view: string; contents: string }>;
-    configuration: { properties: Record<string, { type: string; default?: unknown }> };
+    configuration: { properties: Record<string, { type: string; default?: unknown; scope?: string }> };
     jsonValidation: Array<{ fileMatch: string[]; url: string }>;
     yamlValidation: Array<{ fileMatch: string[]; url: string }>;
     walkthroughs: Array<{
@@ -51,6 +54,26 @@ function commandLinks(text: string): string[] {
 }
 
 describe('extension manifest (package.json)', () => {
+  it('supports untrusted workspaces only in part, restricting every setting that sends, reads files or changes TLS', () => {
+    const trust = manifest.capabilities?.untrustedWorkspaces;
+    assert.equal(trust?.supported, 'limited');
+    assert.ok(trust?.description);
+    const restricted = new Set(trust?.restrictedConfigurations);
+    const settings = manifest.contributes.configuration.properties;
+    for (const key of [
+      'oidcFlow.gateways',
+      'oidcFlow.proxy',
+      'oidcFlow.caFile',
+      'oidcFlow.insecureSkipTlsVerify',
+      'oidcFlow.gatewayLogs',
+    ]) {
+      assert.ok(restricted.has(key), `${key} is not restricted in untrusted workspaces`);
+      assert.ok(settings[key], `${key} is restricted but not contributed`);
+    }
+    // A workspace must not pre-approve what flow files read from the environment.
+    assert.ok(['machine', 'application'].includes(settings['oidcFlow.allowedEnvironmentVariables']?.scope ?? ''));
+  });
+
   it('contributes exactly the commands of the CommandId union', () => {
     const contributed = manifest.contributes.commands.map((c) => c.command);
     assert.deepEqual([...contributed].sort(), [...COMMAND_IDS].sort());

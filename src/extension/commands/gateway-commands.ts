@@ -31,6 +31,18 @@ function httpUrl(value: string, optional = false): string | undefined {
   }
 }
 
+/** Gateway reads and token changes wait for Workspace Trust: the workspace's settings chose the URLs. */
+async function requireTrust(s: Services, what: string): Promise<void> {
+  if (s.vs.workspace.isTrusted) return;
+  const { untrustedWorkspaceError } = await import('../services/workspace-trust');
+  throw untrustedWorkspaceError(what);
+}
+
+async function tokenOrigin(config: GatewaySourceConfig): Promise<string | undefined> {
+  const { gatewayTokenOrigin } = await import('../gateway/gateway-token-policy');
+  return gatewayTokenOrigin(config);
+}
+
 /** The source a command was invoked on (tree node), or one the person picks. */
 async function pickSource(
   s: Services,
@@ -214,7 +226,7 @@ async function addGatewaySource(s: Services): Promise<void> {
   const answers = await askFields(s, picked.source, name);
   if (!answers) return;
   // The token first: the setting change triggers the first read, which needs it.
-  if (answers.token) await s.gatewayTokens.set(name, answers.token);
+  if (answers.token) await s.gatewayTokens.set(name, answers.token, await tokenOrigin(answers.config));
   await saveSource(vs, answers.config);
   void vs.window.showInformationMessage(
     `Added the gateway source ${name} (${gatewayKindLabel(picked.source)}). Its routes appear in the Gateway Routes view.`,
@@ -250,6 +262,7 @@ async function removeGatewaySource(s: Services, arg: unknown): Promise<void> {
 
 async function setGatewayToken(s: Services, arg: unknown): Promise<void> {
   const vs = s.vs;
+  await requireTrust(s, 'No gateway token was set');
   const state = await pickSource(
     s,
     arg,
@@ -266,7 +279,8 @@ async function setGatewayToken(s: Services, arg: unknown): Promise<void> {
   }
   const token = await askToken(vs, kind, name);
   if (token === undefined) return;
-  if (token) await s.gatewayTokens.set(name, token);
+  // Bound to where the source points now: a workspace that later renames its URL does not get it.
+  if (token) await s.gatewayTokens.set(name, token, await tokenOrigin(state.config));
   else await s.gatewayTokens.delete(name);
   await s.gateways.refresh(gatewaySourceId(name));
 }
@@ -280,9 +294,11 @@ export function gatewayCommands(s: Services) {
     'oidcFlow.refreshGatewaySources': async () => {
       await s.index.refresh();
       s.refreshTrees();
+      await requireTrust(s, 'The configured gateways were not read');
       await s.gateways.refresh();
     },
     'oidcFlow.refreshGatewaySource': async (arg?: unknown) => {
+      await requireTrust(s, 'The gateway source was not read');
       const state = await pickSource(s, arg, 'Refresh which gateway source?');
       if (state) await s.gateways.refresh(state.id);
     },

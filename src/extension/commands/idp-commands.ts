@@ -242,7 +242,8 @@ async function addIdp(s: Services): Promise<NodeRef | undefined> {
   Object.assign(idp, credentials.fields);
   const uri = await writeIdp(s, name, idp);
   if (!uri) return undefined;
-  for (const [key, value] of credentials.store) await s.secrets.set(key, value);
+  const { secretScopeOf } = await import('../secrets/secret-scope');
+  for (const [key, value] of credentials.store) await s.secrets.set(secretScopeOf(s.vs, uri.toString()), key, value);
   return added(s, name, uri);
 }
 
@@ -496,7 +497,10 @@ export function idpCommands(s: Services) {
         void vs.window.showErrorMessage(`Cannot edit ${idp.sourceLabel}: ${(error as Error).message}`);
         return;
       }
-      if (choice === deleteLabel) for (const key of secretKeys) await s.secrets.delete(key);
+      if (choice === deleteLabel) {
+        const { secretScopeOf } = await import('../secrets/secret-scope');
+        for (const key of secretKeys) await s.secrets.delete(secretScopeOf(vs, idp.sourceId), key);
+      }
       for (const token of s.vault.forIdp(idp.id)) await s.vault.remove(token.id);
       await s.index.refresh();
       s.refreshTrees();

@@ -328,7 +328,10 @@ async function verifyToken(s: Services, arg: unknown): Promise<void> {
     const { displayContext, idpEntries } = await import('../workspace/source-model');
     const sandboxIssuer = s.sandbox.current?.idp.issuer;
     // Rendered issuers, so a file's "{{env.issuer}}" matches the token's iss.
-    const entries = idpEntries(await s.index.sources(), displayContext(s.context.workspaceState, process.env));
+    const { visibleEnvironment } = await import('../services/env-approval');
+    const { readSettings } = await import('../services/settings');
+    const env = visibleEnvironment(s.context.workspaceState, readSettings(vs).allowedEnvironmentVariables, process.env);
+    const entries = idpEntries(await s.index.sources(), displayContext(s.context.workspaceState, env));
     const matches = (e: IdpEntry) => e.issuer === iss || (e.sourceKind === 'sandbox' && sandboxIssuer === iss);
     const items = [...entries.filter(matches), ...entries.filter((e) => !matches(e))].map((e) => ({
       label: e.name,

@@ -40,10 +40,18 @@ export function workspaceCommands(s: Services) {
       } else void vs.window.showInformationMessage('The sandbox is not running.');
     },
     'oidcFlow.storeSecret': async (arg?: unknown) => {
+      const { pickSecretScope } = await import('../secrets/secret-scope');
+      const scope = await pickSecretScope(vs);
+      if (!scope) {
+        void vs.window.showInformationMessage(
+          'Secrets belong to the workspace folder of the flow files that use them: open a folder (or a flow file) first.',
+        );
+        return;
+      }
       const given = typeof arg === 'string' && isValidSecretKey(arg) ? arg : undefined;
       let key = given;
       if (!key) {
-        const known = s.secrets.keys();
+        const known = s.secrets.keys(scope);
         const items = [
           { label: '$(add) New key…', value: '' },
           ...known.map((k) => ({ label: k, description: 'replace the stored value', value: k })),
@@ -64,12 +72,12 @@ export function workspaceCommands(s: Services) {
       }
       if (!key) return;
       const value = await vs.window.showInputBox({
-        prompt: `Value of \${secret:${key}} (kept in VS Code's secret storage, never in files or settings)`,
+        prompt: `Value of \${secret:${key}} for the flow files of ${scope.label} (kept in VS Code's secret storage, never in files or settings)`,
         password: true,
         ignoreFocusOut: true,
       });
       if (!value) return;
-      await s.secrets.set(key, value);
+      await s.secrets.set(scope, key, value);
       offer(
         vs.window.showInformationMessage(`Stored. Flow files reference it as \${secret:${key}}.`, 'Copy Reference'),
         {

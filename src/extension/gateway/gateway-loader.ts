@@ -10,10 +10,20 @@ import type { GatewaySource } from '../../core/gateway/source';
 import type { HttpClient } from '../../core/http/types';
 import type { GatewaySourceConfig } from './gateway-settings';
 import { GATEWAY_SETTING_FULL, gatewayKindLabel } from './gateway-settings';
+import type { StoredGatewayToken } from './gateway-token-policy';
 
 export interface GatewayLoaderDeps {
-  /** The token stored for a source (SecretStorage), if any. */
-  token(sourceName: string): Promise<string | undefined>;
+  /** The token stored for a source (SecretStorage), with the origin it was stored for. */
+  token(sourceName: string): Promise<StoredGatewayToken | undefined>;
+  /** Binds an older token (no origin) to the origin it is first sent to. */
+  bindToken?(sourceName: string, token: string, origin: string): Promise<void>;
+  /** Asks before an older token first goes to a host that is neither Konnect nor loopback. */
+  confirmBind?(sourceName: string, origin: string): Promise<boolean>;
+  /**
+   * Whether the workspace is trusted. An untrusted workspace's settings chose
+   * the URLs and paths, so nothing is read for it (Restricted Mode).
+   */
+  trusted(): boolean;
   /** The folder workspace-relative paths are read from. */
   workspaceRoot(): string | undefined;
   /** Where KONNECT_TOKEN is looked up when no token is stored. */
@@ -56,10 +66,19 @@ async function resolvePath(config: GatewaySourceConfig, deps: GatewayLoaderDeps)
 
 /** The core's source description of a configured source, with its token; throws OidcError when a field or token is missing. */
 export async function toGatewaySource(config: GatewaySourceConfig, deps: GatewayLoaderDeps): Promise<GatewaySource> {
+  const readToken = async () => {
+    const { tokenFor } = await import('./gateway-token-policy');
+    return tokenFor(config, {
+      stored: await deps.token(config.name),
+      envToken: deps.env.KONNECT_TOKEN,
+      confirmBind: deps.confirmBind,
+      bind: deps.bindToken,
+    });
+  };
   switch (config.kind) {
     case 'admin-api': {
       if (!config.adminUrl) throw await missing(config, 'adminUrl', '"http://localhost:8001"');
-      const token = await deps.token(config.name);
+      const token = await readToken();
       return {
         kind: 'admin-api',
         adminUrl: config.adminUrl,
@@ -69,7 +88,7 @@ export async function toGatewaySource(config: GatewaySourceConfig, deps: Gateway
     }
     case 'konnect': {
       if (!config.controlPlane) throw await missing(config, 'controlPlane', '"default" or the control plane id');
-      const token = (await deps.token(config.name)) ?? (deps.env.KONNECT_TOKEN?.trim() || undefined);
+      const token = await readToken();
       if (!token) {
         const { OidcError } = await import('../../core/errors');
         throw new OidcError(
@@ -77,7 +96,10 @@ export async function toGatewaySource(config: GatewaySourceConfig, deps: Gateway
           `No Konnect access token for the gateway source ${config.name}.`,
           {
             where: `${GATEWAY_SETTING_FULL} ${config.name}`,
-            hint: 'Run "OIDC Flow: Set Gateway Token" on the source (kept in VS Code\'s secret storage), or set KONNECT_TOKEN in the environment VS Code starts from.',
+            // KONNECT_TOKEN is never sent to a custom konnectUrl (gateway-token-policy.ts), so it is offered only without one.
+            hint: config.konnectUrl
+              ? 'Run "OIDC Flow: Set Gateway Token" on the source (kept in VS Code\'s secret storage).'
+              : 'Run "OIDC Flow: Set Gateway Token" on the source (kept in VS Code\'s secret storage), or set KONNECT_TOKEN in the environment VS Code starts from.',
           },
         );
       }
@@ -102,6 +124,10 @@ const NO_HTTP: HttpClient = {
 /** A loader for the GatewaySourceStore: one read of one configured source. */
 export function gatewayLoader(deps: GatewayLoaderDeps): (config: GatewaySourceConfig) => Promise<GatewayModel> {
   return async (config) => {
+    if (!deps.trusted()) {
+      const { untrustedWorkspaceError } = await import('../services/workspace-trust');
+      throw untrustedWorkspaceError(`The gateway source ${config.name} was not read`);
+    }
     const source = await toGatewaySource(config, deps);
     const { loadGatewayModel } = await import('../../core/gateway/source');
     if (source.kind === 'deck' || source.kind === 'apache')

@@ -6,7 +6,8 @@ import type { RerunSpec } from '../../shared/view-model';
 import { CONTEXT_KEYS } from '../commands/command-ids';
 import type { RunRecorder } from '../results/run-recorder';
 import type { RunStore } from '../results/run-store';
-import type { SecretService } from '../secrets/secret-service';
+import type { KeyValueStore } from '../history/run-history';
+import type { SecretScope, SecretService } from '../secrets/secret-service';
 import type { FlowSource } from '../workspace/source-model';
 import type { RedactedLog } from './log';
 import type { SandboxService } from './sandbox-service';
@@ -111,6 +112,8 @@ export class RunService {
     private readonly secrets: SecretService,
     private readonly store: RunStore,
     private readonly presenter: () => RunPresenter,
+    /** The workspace's state, where approved ${env:NAME} names are remembered. */
+    private readonly workspaceState: KeyValueStore,
   ) {
     this.ended = new vs.EventEmitter<RunSummary>();
     this.onDidEnd = this.ended.event;
@@ -182,6 +185,8 @@ export class RunService {
       void vs.window.showWarningMessage('A run is already in progress. Stop it first (OIDC Flow: Stop Run).');
       return undefined;
     }
+    // Refused before anything starts, so the message is the command's own, not a failed run in the results view.
+    await this.requireTrust(request.source, `${request.title} was not run`);
     const { RunRecorder } = await import('../results/run-recorder');
     const { storableView } = await import('../history/run-history');
     const { scrubStrings } = await import('../results/run-recorder');
@@ -234,6 +239,17 @@ export class RunService {
   }
 
   /**
+   * Throws when `source` is a workspace flow file and the workspace is not
+   * trusted. The built-in sandbox flows stay allowed: they are the product's
+   * own, against servers it starts on loopback (see workspace-trust.ts).
+   */
+  async requireTrust(source: FlowSource, what: string): Promise<void> {
+    if (source.kind === 'sandbox' || this.vs.workspace.isTrusted) return;
+    const { untrustedWorkspaceError } = await import('./workspace-trust');
+    throw untrustedWorkspaceError(what);
+  }
+
+  /**
    * What a run (or a one-off call) against `file` needs to resolve its
    * references: the sandbox's values when the environment uses them (the
    * sandbox is started), and the ${secret:...} values it names (asked for
@@ -244,6 +260,7 @@ export class RunService {
     report: (message: string) => void = () => undefined,
   ): Promise<PreparedSecrets> {
     const vs = this.vs;
+    await this.requireTrust(request.source, `${request.title} was not run`);
     const { findSecretRefs } = await import('../../core/flow/secret-ref');
     const { selectEnvironment } = await import('../../core/flow/select');
     const env = selectEnvironment(request.file, request.env, request.flow);
@@ -261,26 +278,69 @@ export class RunService {
       if (!this.sandbox.current) report('starting the sandbox…');
       sandboxEnv = (await this.sandbox.start()).env;
     }
+    const { approvedEnvironment } = await import('./env-approval');
+    const hostEnv = await approvedEnvironment(
+      refs.filter((r) => r.kind === 'env').map((r) => r.name),
+      request.title,
+      {
+        state: this.workspaceState,
+        allowed: readSettings(vs).allowedEnvironmentVariables,
+        env: process.env,
+        ask: (names) => this.askEnvironment(request.title, names),
+      },
+    );
+    const { secretScopeOf } = await import('../secrets/secret-scope');
+    const scope = secretScopeOf(vs, request.source.id);
     const secretKeys = [...new Set(refs.filter((r) => r.kind === 'secret').map((r) => r.name))];
-    const secretValues = await this.secrets.resolve(secretKeys);
+    const secretValues = await this.secrets.resolve(scope, secretKeys, (key, into) => this.offerLegacy(key, into));
     for (const key of secretKeys.filter((k) => secretValues[k] === undefined)) {
       const value = await vs.window.showInputBox({
         title: `Secret ${key}`,
-        prompt: `${request.title} uses \${secret:${key}}, which is not in VS Code's secret storage yet. Enter its value to store it.`,
+        prompt: `${request.title} uses \${secret:${key}}, which is not in VS Code's secret storage for ${scope.label} yet. Enter its value to store it.`,
         password: true,
         ignoreFocusOut: true,
       });
       if (value) {
-        await this.secrets.set(key, value);
+        await this.secrets.set(scope, key, value);
         secretValues[key] = value;
       }
     }
     return {
       envName: env?.name,
-      sources: { env: { ...process.env, ...sandboxEnv, ...(request.source.env ?? {}) }, secrets: secretValues },
+      // Only approved variables: a flow file never sees the rest of the extension host's environment.
+      sources: { env: { ...hostEnv, ...sandboxEnv, ...(request.source.env ?? {}) }, secrets: secretValues },
       wantsSandbox,
       secretValues: [...Object.values(secretValues), ...Object.values(sandboxEnv).filter((v) => v.length >= 16)],
     };
+  }
+
+  /** Asks (modal) whether flows of this workspace may read `names` from the environment. */
+  private async askEnvironment(title: string, names: readonly string[]): Promise<boolean> {
+    const allow = 'Allow';
+    const answer = await this.vs.window.showWarningMessage(
+      `${title} reads ${names.length === 1 ? 'the environment variable' : 'these environment variables'} ${names.join(', ')} from the environment VS Code started with. Allow flows of this workspace to read ${names.length === 1 ? 'it' : 'them'}?`,
+      {
+        modal: true,
+        detail:
+          'Their values are sent wherever the flow file says. You are asked once per workspace; names in oidcFlow.allowedEnvironmentVariables (user settings) are never asked about.',
+      },
+      allow,
+    );
+    return answer === allow;
+  }
+
+  /** Asks (modal, once per key and workspace) to move a value stored before secrets were kept per workspace. */
+  private async offerLegacy(key: string, scope: SecretScope): Promise<boolean> {
+    const move = `Use It for ${scope.label}`;
+    const answer = await this.vs.window.showWarningMessage(
+      `\${secret:${key}} has a value stored before secrets were kept per workspace. Use it for the flow files of ${scope.label}?`,
+      {
+        modal: true,
+        detail: `It is copied into ${scope.label}'s secrets; the old value stays for other folders that used it. If you decline, you are asked for a value instead, and not asked about the old one again here.`,
+      },
+      move,
+    );
+    return answer === move;
   }
 
   private async execute(

@@ -11,6 +11,8 @@ export interface Settings {
   historySize: number;
   /** Gateway error logs to read after a refused call (`oidcFlow.gatewayLogs`), valid entries only. */
   gatewayLogs: GatewayLogSetting[];
+  /** Environment variables every flow may read without asking (`oidcFlow.allowedEnvironmentVariables`, user level only). */
+  allowedEnvironmentVariables: string[];
 }
 
 /** One entry of `oidcFlow.gatewayLogs`: which routes it is for, the file and its clock. */
@@ -46,6 +48,14 @@ export function gatewayLogSettings(value: unknown): GatewayLogSetting[] {
   return out;
 }
 
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** The valid variable names of a list setting. */
+export function environmentNames(value: unknown): string[] {
+  if (!Array.isArray(value)) return [];
+  return value.filter((name): name is string => typeof name === 'string' && ENV_NAME.test(name));
+}
+
 /** Reads the current settings. */
 export function readSettings(vs: typeof vscode): Settings {
   const config = vs.workspace.getConfiguration('oidcFlow');
@@ -62,5 +72,7 @@ export function readSettings(vs: typeof vscode): Settings {
     redaction: config.get<string>('redaction') === 'always' ? 'always' : 'allowReveal',
     historySize: Math.max(1, Math.min(200, config.get<number>('history.size') ?? 25)),
     gatewayLogs: gatewayLogSettings(config.get<unknown>('gatewayLogs')),
+    // The user's own value only: the setting's scope keeps workspaces out, and this keeps them out if it is ever widened.
+    allowedEnvironmentVariables: environmentNames(config.inspect<unknown>('allowedEnvironmentVariables')?.globalValue),
   };
 }

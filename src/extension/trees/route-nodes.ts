@@ -22,13 +22,28 @@ export interface RouteTreeInput {
   flowFindings?: ReadonlyMap<string, readonly LintFinding[]>;
   /** Configured gateway sources, in setting order. */
   gateways: readonly GatewaySourceState[];
+  /** Restricted Mode: configured gateways are not read; one node says so in their place. */
+  untrusted?: boolean;
 }
+
+/** The node shown instead of the configured gateways in an untrusted workspace. */
+export const UNTRUSTED_GATEWAYS_NODE: NodeData = {
+  id: 'routes-gateways:untrusted',
+  label: 'Gateways',
+  description: 'not read: workspace not trusted',
+  tooltip:
+    'In Restricted Mode no configured gateway is read: the workspace\'s settings would choose where requests go and which stored token they carry. Run "Workspaces: Manage Workspace Trust" and trust the folder to read them.',
+  contextValue: CONTEXT_VALUES.info,
+  icon: 'shield',
+  collapsible: 'none',
+};
 
 /** The view's roots: sandbox and flow files that have routes, then each configured gateway. */
 export function routeTreeNodes(input: RouteTreeInput): NodeData[] {
   const bySource = new Map<string, RouteEntry[]>();
   for (const route of input.flowRoutes) bySource.set(route.sourceId, [...(bySource.get(route.sourceId) ?? []), route]);
   const flowSources = [...bySource.values()].map((routes) => flowSourceNode(routes, input.flowFindings));
+  if (input.untrusted) return [...flowSources, UNTRUSTED_GATEWAYS_NODE];
   return [...flowSources, ...input.gateways.map(gatewaySourceNode)];
 }
 

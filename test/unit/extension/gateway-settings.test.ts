@@ -1,21 +1,12 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import type { GatewayLoaderDeps } from '../../../src/extension/gateway/gateway-loader';
 import { toGatewaySource } from '../../../src/extension/gateway/gateway-loader';
 import { parseGatewaySettings } from '../../../src/extension/gateway/gateway-settings';
 import { GatewayTokens, gatewayTokenKey } from '../../../src/extension/gateway/gateway-tokens';
+import { gatewayLoaderDeps } from '../../support/gateway-loader-deps';
 import { rejection } from '../../support/rejection';
 
-function deps(overrides: Partial<GatewayLoaderDeps> = {}): GatewayLoaderDeps {
-  return {
-    token: async () => undefined,
-    workspaceRoot: () => '/work/space',
-    env: {},
-    createHttp: () => Promise.reject(new Error('not in these tests')),
-    readFile: () => Promise.reject(new Error('not in these tests')),
-    ...overrides,
-  };
-}
+const deps = gatewayLoaderDeps;
 
 describe('gateway source settings', () => {
   it('keeps valid entries and says why each other one was left out', () => {
@@ -40,10 +31,12 @@ describe('gateway source settings', () => {
   });
 
   it('builds the core source with the stored token, resolving relative paths against the workspace', async () => {
-    const tokens = deps({ token: async (name) => (name === 'kong' ? 'rbac' : undefined) });
+    const tokens = deps({
+      token: async (name) => (name === 'kong' ? { token: 'rbac', origin: 'https://k:8444' } : undefined),
+    });
     assert.deepEqual(
-      await toGatewaySource({ name: 'kong', kind: 'admin-api', adminUrl: 'http://k:8001', workspace: 'team' }, tokens),
-      { kind: 'admin-api', adminUrl: 'http://k:8001', token: 'rbac', workspace: 'team' },
+      await toGatewaySource({ name: 'kong', kind: 'admin-api', adminUrl: 'https://k:8444', workspace: 'team' }, tokens),
+      { kind: 'admin-api', adminUrl: 'https://k:8444', token: 'rbac', workspace: 'team' },
     );
     assert.deepEqual(await toGatewaySource({ name: 'open', kind: 'admin-api', adminUrl: 'http://k:8001' }, tokens), {
       kind: 'admin-api',
@@ -65,7 +58,10 @@ describe('gateway source settings', () => {
   it('takes the Konnect token from secret storage first, then KONNECT_TOKEN, and says what to do without one', async () => {
     const config = { name: 'cp', kind: 'konnect' as const, controlPlane: 'default', region: 'eu' };
     assert.deepEqual(
-      await toGatewaySource(config, deps({ token: async () => 'stored', env: { KONNECT_TOKEN: 'from-env' } })),
+      await toGatewaySource(
+        config,
+        deps({ token: async () => ({ token: 'stored' }), env: { KONNECT_TOKEN: 'from-env' } }),
+      ),
       { kind: 'konnect', region: 'eu', controlPlane: 'default', token: 'stored' },
     );
     assert.equal(
@@ -98,11 +94,16 @@ describe('gateway source settings', () => {
       store: async (k, v) => void stored.set(k, v),
       delete: async (k) => void stored.delete(k),
     });
-    await tokens.set('kong', 'rbac-1');
+    await tokens.set('kong', 'rbac-1', 'https://kong.example:8444');
     assert.deepEqual([...stored.keys()], [gatewayTokenKey('kong')]);
-    assert.equal(await tokens.get('kong'), 'rbac-1');
+    assert.deepEqual(await tokens.get('kong'), { token: 'rbac-1', origin: 'https://kong.example:8444' });
+    // A token stored before origins were kept is read as it was, unbound, never dropped.
+    stored.set(gatewayTokenKey('old'), 'plain-rbac');
+    assert.deepEqual(await tokens.get('old'), { token: 'plain-rbac' });
+    stored.set(gatewayTokenKey('odd'), '{not json');
+    assert.deepEqual(await tokens.get('odd'), { token: '{not json' });
     assert.equal(await tokens.get('other'), undefined);
     await tokens.delete('kong');
-    assert.equal(stored.size, 0);
+    assert.equal(stored.has(gatewayTokenKey('kong')), false);
   });
 });

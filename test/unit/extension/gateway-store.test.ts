@@ -257,6 +257,7 @@ describe('gateway source store', () => {
   it('reads the real decK fixtures through loadGatewayModel and lints them offline', async () => {
     const load = gatewayLoader({
       token: async () => undefined,
+      trusted: () => true,
       workspaceRoot: () => FIXTURES,
       env: {},
       createHttp: () => Promise.reject(new Error('a file source must not build an HTTP client')),
@@ -303,7 +304,9 @@ describe('gateway source store', () => {
     const server = await startKongServer({ pageSize: 100 });
     let token = ADMIN_TOKEN;
     const deps: GatewayLoaderDeps = {
-      token: async () => token,
+      // Stored before tokens were bound to an origin: loopback binds it on first use without asking.
+      token: async () => ({ token }),
+      trusted: () => true,
       workspaceRoot: () => undefined,
       env: {},
       createHttp: async () => createHttpClient({ env: {} }),

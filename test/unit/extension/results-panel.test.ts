@@ -70,7 +70,10 @@ function harness(settings: { redaction?: string } = {}) {
     Uri: { joinPath: (base: { path: string }, ...parts: string[]) => ({ path: [base.path, ...parts].join('/') }) },
     ViewColumn: { Beside: -2 },
     workspace: {
-      getConfiguration: () => ({ get: (key: string) => (key === 'redaction' ? settings.redaction : undefined) }),
+      getConfiguration: () => ({
+        get: (key: string) => (key === 'redaction' ? settings.redaction : undefined),
+        inspect: () => undefined,
+      }),
     },
     window: {
       createWebviewPanel: () => {

@@ -21,7 +21,9 @@ function vsWith(values: Record<string, unknown>): typeof vscode {
   return {
     workspace: {
       getConfiguration: (section: string) => ({
-        get: (key: string) => (section === 'oidcFlow' ? values[key] : undefined),
+        get: (key: string) => (section === 'oidcFlow' ? (values[key] ?? values[`workspace:${key}`]) : undefined),
+        inspect: (key: string) =>
+          section === 'oidcFlow' ? { globalValue: values[key], workspaceValue: values[`workspace:${key}`] } : undefined,
       }),
     },
   } as unknown as typeof vscode;
@@ -62,6 +64,7 @@ describe('settings → the HTTP client of the commands', function () {
       redaction: 'allowReveal',
       historySize: 25,
       gatewayLogs: [],
+      allowedEnvironmentVariables: [],
     });
     const odd = readSettings(
       vsWith({ caFile: '  ', proxy: ' http://p:3128 ', timeoutMs: -5, 'history.size': 10_000, redaction: 'always' }),
@@ -71,6 +74,22 @@ describe('settings → the HTTP client of the commands', function () {
     assert.equal(odd.timeoutMs, 30_000);
     assert.equal(odd.historySize, 200);
     assert.equal(odd.redaction, 'always');
+  });
+
+  it('oidcFlow.allowedEnvironmentVariables: only the user value counts, and only valid names', () => {
+    const settings = readSettings(
+      vsWith({
+        allowedEnvironmentVariables: ['OKTA_SECRET', 'not a name', 7],
+        'workspace:allowedEnvironmentVariables': ['HOME', 'AWS_SECRET_ACCESS_KEY'],
+      }),
+    );
+    assert.deepEqual(settings.allowedEnvironmentVariables, ['OKTA_SECRET']);
+    assert.deepEqual(
+      readSettings(vsWith({ 'workspace:allowedEnvironmentVariables': ['AWS_SECRET_ACCESS_KEY'] }))
+        .allowedEnvironmentVariables,
+      [],
+      'a workspace cannot approve a variable',
+    );
   });
 
   it('oidcFlow.caFile: an https IdP signed by that CA is trusted; without it the failure is tls.unknown_ca', async () => {

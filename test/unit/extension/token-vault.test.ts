@@ -62,14 +62,15 @@ describe('token vault and secret service', () => {
   it('stores ${secret:KEY} values in the secret store and remembers only key names', async () => {
     const s = stores();
     const service = new SecretService(s.secretStore, s.kv);
-    await service.set('okta.clientSecret', 'hunter2-client-secret');
-    assert.deepEqual(service.keys(), ['okta.clientSecret']);
+    const scope = { id: 'f1', label: 'orders-api' };
+    await service.set(scope, 'okta.clientSecret', 'hunter2-client-secret');
+    assert.deepEqual(service.keys(scope), ['okta.clientSecret']);
     assert.doesNotMatch([...s.state.values()].join(), /hunter2/);
-    assert.deepEqual(await service.resolve(['okta.clientSecret', 'missing']), {
+    assert.deepEqual(await service.resolve(scope, ['okta.clientSecret', 'missing']), {
       'okta.clientSecret': 'hunter2-client-secret',
     });
-    await service.delete('okta.clientSecret');
-    assert.deepEqual(service.keys(), []);
+    await service.delete(scope, 'okta.clientSecret');
+    assert.deepEqual(service.keys(scope), []);
     assert.equal(isValidSecretKey('okta.clientSecret'), true);
     assert.equal(isValidSecretKey('bad key}'), false);
   });
