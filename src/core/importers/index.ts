@@ -2,7 +2,7 @@ import { OidcError } from '../errors';
 import { MAX_FLOW_FILE_CHARS } from '../flow/load';
 import { buildFlowFile } from './build-flow';
 import type { DetectedExport } from './parse-input';
-import { expectFormat, parseExportText, readExport } from './parse-input';
+import { expectFormat, isPostmanEnvironment, parseExportText, readExport } from './parse-input';
 import { readInsomniaV4, readInsomniaV5 } from './read-insomnia';
 import { readPostman, readPostmanEnvironment, withPostmanEnvironments } from './read-postman';
 import { renderImportedYaml } from './render-yaml';
@@ -95,4 +95,40 @@ export function importPostman(text: string, options: ImportOptions): ImportResul
 /** Detects the format (Insomnia v4/v5, Postman v2.1) and imports it. */
 export function importAny(text: string, options: ImportOptions): ImportResult {
   return importDetected(readExport(text, options.fileName), options);
+}
+
+/**
+ * Imports several files picked together: one collection (Insomnia or
+ * Postman) and any Postman environment exports, in any order, as
+ * `oidc-flow import <collection> --environment <env>...` does.
+ */
+export function importFiles(
+  files: ReadonlyArray<{ text: string; fileName: string }>,
+): ImportResult & { collectionFileName: string } {
+  const environments = files.filter((f) => isPostmanEnvironment(safeParse(f.text)));
+  const collections = files.filter((f) => !environments.includes(f));
+  if (collections.length !== 1)
+    throw new OidcError(
+      'import.unrecognised',
+      collections.length === 0
+        ? `${files.map((f) => f.fileName).join(', ')} ${files.length === 1 ? 'is a Postman environment' : 'are Postman environments'}, which hold no requests.`
+        : `Pick one collection at a time (with its Postman environments); got ${collections.map((f) => f.fileName).join(', ')}.`,
+      {
+        hint: 'Pick the collection (Insomnia or Postman export) and, optionally, the Postman environment exports it uses.',
+      },
+    );
+  const [collection] = collections as [{ text: string; fileName: string }];
+  return {
+    ...importAny(collection.text, { fileName: collection.fileName, environments }),
+    collectionFileName: collection.fileName,
+  };
+}
+
+/** The parsed data for telling environments apart; a file that does not parse is a collection candidate, whose import then names the syntax error. */
+function safeParse(text: string): unknown {
+  try {
+    return parseExportText(text, 'input');
+  } catch {
+    return undefined;
+  }
 }

@@ -135,8 +135,7 @@ export function detectExport(data: unknown, fileName: string): DetectedExport {
       'In Postman, export the collection again and choose "Collection v2.1".',
     );
   }
-  // Older Postman environment exports (Okta's among them) have no _postman_variable_scope: a name and values.
-  if (data._postman_variable_scope !== undefined || (Array.isArray(data.values) && typeof data.name === 'string')) {
+  if (isPostmanEnvironment(data)) {
     throw unrecognised(
       fileName,
       `it is a Postman environment, which holds no requests: give it with its collection, e.g. oidc-flow import <collection.json> --environment ${fileName}`,
@@ -145,6 +144,15 @@ export function detectExport(data: unknown, fileName: string): DetectedExport {
   return fail(
     fileName,
     'none of the markers of a known export was found (Insomnia __export_format or type, Postman info.schema)',
+  );
+}
+
+/** A Postman environment export; older ones (Okta's among them) have no _postman_variable_scope: a name and values. */
+export function isPostmanEnvironment(data: unknown): boolean {
+  if (data === null || typeof data !== 'object' || Array.isArray(data)) return false;
+  const record = data as Record<string, unknown>;
+  return (
+    record._postman_variable_scope !== undefined || (Array.isArray(record.values) && typeof record.name === 'string')
   );
 }
 

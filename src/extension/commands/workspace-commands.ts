@@ -87,20 +87,24 @@ export function workspaceCommands(s: Services) {
     },
     'oidcFlow.importCollection': async () => {
       const picked = await vs.window.showOpenDialog({
-        canSelectMany: false,
+        canSelectMany: true,
         openLabel: 'Import',
         filters: { 'Insomnia or Postman export': ['json', 'yaml', 'yml'] },
-        title: 'Import an Insomnia or Postman export',
+        title: 'Import an Insomnia or Postman export (select its Postman environments too, if any)',
       });
-      const source = picked?.[0];
-      if (!source) return;
-      const { importAny, VARIABLES_HEADING } = await import('../../core/importers');
+      if (!picked || picked.length === 0) return;
+      const { importFiles, VARIABLES_HEADING } = await import('../../core/importers');
       const { asOidcError } = await import('../../core/errors');
-      const text = new TextDecoder().decode(await vs.workspace.fs.readFile(source));
-      const fileName = source.path.split('/').pop() ?? 'export.json';
+      const files = await Promise.all(
+        picked.map(async (uri) => ({
+          uri,
+          text: new TextDecoder().decode(await vs.workspace.fs.readFile(uri)),
+          fileName: uri.path.split('/').pop() ?? 'export.json',
+        })),
+      );
       let result;
       try {
-        result = importAny(text, { fileName });
+        result = importFiles(files);
       } catch (error) {
         void vs.window.showErrorMessage(asOidcError(error).toUserMessage());
         return;
@@ -113,6 +117,7 @@ export function workspaceCommands(s: Services) {
       );
       for (const secret of result.secrets)
         yaml = yaml.split(`\${env:${secret.name}}`).join(`\${secret:${secret.name}}`);
+      const { fileName, uri: source } = files.find((f) => f.fileName === result.collectionFileName) ?? files[0]!;
       const folder = vs.workspace.workspaceFolders?.[0]?.uri ?? vs.Uri.joinPath(source, '..');
       const base =
         fileName
