@@ -154,7 +154,7 @@ export interface GatewayRoute {
   apache?: ApacheRouteSettings;
 }
 
-/** The mod_auth_openidc resource-server settings of one `<Location>`, each with the line it was read from. */
+/** The mod_auth_openidc settings of one `<Location>` (resource server, oauth20, or relying party, openid-connect), each with the line it was read from. */
 export interface ApacheRouteSettings {
   authType: string;
   /** OIDCOAuthRemoteUserClaim; undefined when left at mod_auth_openidc's default (`sub`). */

@@ -150,6 +150,8 @@ export function lintGatewayRoute(
       ...route.sourceFindings.filter((finding) => finding.rule === 'apache-unresolved-variable'),
     ];
   }
+  // A relying-party Location logs browsers in: its findings (how it reaches the provider) were made when it was read.
+  if (route.apache?.authType === 'openid-connect') return route.sourceFindings;
   const plugins = route.apache ? [] : routeAuthPlugins(route);
   if (plugins.length === 0) {
     if (route.authPlugins.length > 0) return [...route.sourceFindings, ...notChecked(route.authPlugins)];
