@@ -97,11 +97,15 @@ const EXPECTED: Record<string, Expectation> = {
     // Insomnia's sortKey order: the OAuth 1.0 request comes first.
     steps: 'request,request',
     tokens: [],
-    secrets: [],
-    // Basic and OAuth 1.0 auth, each reported with what to do instead.
-    notCarried: 2,
-    // The disabled literal header (user:pass in base64) stays out.
-    secretValues: ['dXNlcjpwYXNz'],
+    // Basic auth becomes the step's basicAuth, its password an ${env:} reference.
+    secrets: ['SENDS_REQUEST_WITH_BASIC_AUTHENTICATION_PASSWORD'],
+    // OAuth 1.0 auth, reported with what to do instead.
+    notCarried: 1,
+    yamlIncludes: [
+      'basicAuth:\n          username: user\n          password: ${env:SENDS_REQUEST_WITH_BASIC_AUTHENTICATION_PASSWORD}',
+    ],
+    // The disabled literal header (user:pass in base64) and the password stay out.
+    secretValues: ['dXNlcjpwYXNz', 'password: pass'],
     pending: 'auth-types.yaml',
   },
   'insomnia/chained-responses.yaml': {
@@ -174,13 +178,17 @@ const EXPECTED: Record<string, Expectation> = {
     idps: [],
     steps: 'request,request,call,request',
     tokens: [],
-    secrets: ['TEST_BEARER_AUTH_SUCCESS_TOKEN'],
-    // Three multipart bodies, oauth1/basic/digest auth, and four test scripts: three under the legacy `events` key.
-    notCarried: 10,
-    yamlIncludes: ['request "basicAuth" > test script', 'request "DigestAuth" > test script'],
+    // Basic auth as basicAuth with its password from ${env:}; the bearer token too.
+    secrets: ['BASICAUTH_PASSWORD', 'TEST_BEARER_AUTH_SUCCESS_TOKEN'],
+    // Three multipart bodies, oauth1 and digest auth, and four test scripts: three under the legacy `events` key.
+    notCarried: 9,
+    yamlIncludes: [
+      'request "basicAuth" > test script',
+      'request "DigestAuth" > test script',
+      'basicAuth:\n          username: abhijit\n          password: ${env:BASICAUTH_PASSWORD}',
+    ],
     // The bearer token, the basic/digest password and the OAuth 1.0 consumer secret.
     secretValues: ['wkjehbxoqnunc2k3', 'kane', 'asdgf'],
-    pending: 'helpers-v2.1.0.json',
   },
   'wise/Groups API Sandbox (empty).postman_environment.json': {
     kind: 'import',
@@ -668,6 +676,25 @@ describe('real public exports and gateway configs (test/fixtures/real)', functio
         exchange.request.headers.find(([name]) => name.toLowerCase() === 'authorization')?.[1] ?? '',
         /^Basic /,
       );
+    });
+
+    it('insomnia/auth-types.yaml basic auth, pointed at the echo upstream: sends the Basic header Insomnia sends, password from the environment', async () => {
+      const result = importAny(text('insomnia/auth-types.yaml'), { fileName: 'auth-types.yaml' });
+      const copy = JSON.parse(JSON.stringify(result.file)) as FlowFile;
+      const step = onlyFlowSteps(copy).find((s) => s.id === 'sends-request-with-basic-authentication');
+      assert.ok(step?.type === 'request' && step.basicAuth);
+      step.url = `${sandbox.upstream.url}/auth/basic`;
+      copy.flows = { sandbox: { steps: [step] } };
+      const runner = new FlowRunner(copy, {
+        http: sandboxHttp,
+        secrets: { env: { SENDS_REQUEST_WITH_BASIC_AUTHENTICATION_PASSWORD: 'pass' } },
+      });
+      const run = await runner.run({ flow: 'sandbox' });
+      assert.equal(run.status, 'passed', JSON.stringify(run.steps[0]?.error));
+      const echoed = run.steps[0]!.exchanges.at(-1)!.response!;
+      assert.equal(echoed.status, 200);
+      // The header the export itself holds (disabled) for user:pass: the same bytes reach the server.
+      assert.equal(JSON.parse(echoed.body ?? '{}').headers.authorization, 'Basic dXNlcjpwYXNz');
     });
 
     it("insomnia/insomnia4.yaml's request, its environment's base_url pointed at the sandbox, is answered there", async () => {

@@ -463,10 +463,14 @@ describe('importInsomnia', () => {
           (n) => n.item === 'request "Implicit" > auth.grantType' && /implicit grant is not supported/.test(n.reason),
         ),
       );
-      assert.ok(
-        result.notCarried.some(
-          (n) => n.item === 'request "Basic" > auth' && /basic auth is not carried/.test(n.reason),
-        ),
+      // Basic auth is carried as the step's basicAuth, its password an ${env:} reference.
+      assert.deepEqual(step(result, 'basic', 'request').basicAuth, {
+        username: 'u',
+        password: '${env:BASIC_PASSWORD}',
+      });
+      assert.deepEqual(
+        result.secrets.map((secret) => secret.name),
+        ['BASIC_PASSWORD'],
       );
       assert.ok(result.notCarried.some((n) => n.item === 'WebSocket "Live feed"'));
       assertNoLeak(result, ['basic-Pass-Value-1']);
