@@ -120,8 +120,9 @@ const EXPECTED: Record<string, Expectation> = {
     yamlIncludes: [
       '{{steps.first.response.body.$.data}} and second',
       '{{steps.second.response.body.$.data}} and third',
+      // Written without a scheme (localhost:4010/echo): sent as http://, as Insomnia does.
+      'url: http://localhost:4010/echo',
     ],
-    pending: 'Scheme-less URLs',
   },
   'insomnia/insomnia4.yaml': {
     kind: 'import',
@@ -142,7 +143,8 @@ const EXPECTED: Record<string, Expectation> = {
     tokens: ['test:authorization_code', 'test:authorization_code', 'test:password', 'test:client_credentials'],
     secrets: ['TEST_CLIENT_SECRET', 'TEST_PASSWORD'],
     notCarried: 5,
-    pending: 'oauth2_0-auth-v2_1-output.json',
+    // The token URL "test" and the scheme-less request URL as Insomnia sends them; tokenPrefix "test" is the route's scheme.
+    yamlIncludes: ['token: http://test', 'scheme: test', 'url: http://mockbin.org/request/any'],
   },
   'insomnia/postman-export-oauth2-v2_1-output.json': {
     kind: 'import',
@@ -170,7 +172,6 @@ const EXPECTED: Record<string, Expectation> = {
     kind: 'import',
     refused: 'import.unrecognised',
     mentions: /Postman environment/,
-    pending: 'Postman environment files',
   },
   'postman-collection-transformer/helpers-v2.1.0.json': {
     kind: 'import',
@@ -185,6 +186,7 @@ const EXPECTED: Record<string, Expectation> = {
     yamlIncludes: [
       'request "basicAuth" > test script',
       'request "DigestAuth" > test script',
+      'url: http://httpbin.org/get',
       'basicAuth:\n          username: abhijit\n          password: ${env:BASICAUTH_PASSWORD}',
     ],
     // The bearer token, the basic/digest password and the OAuth 1.0 consumer secret.
@@ -194,13 +196,11 @@ const EXPECTED: Record<string, Expectation> = {
     kind: 'import',
     refused: 'import.unrecognised',
     mentions: /Postman environment/,
-    pending: 'Postman environment files',
   },
   'keycloak-postman-ubrt/Keycloak Local.postman_environment.json': {
     kind: 'import',
     refused: 'import.unrecognised',
     mentions: /Postman environment/,
-    pending: 'Postman environment files',
   },
   // One service without routes: the global openid-connect plugin is shown and linted once, for any route added.
   'kong-go-database-reconciler/initial-ee-openid.yaml': {
@@ -543,6 +543,43 @@ describe('real public exports and gateway configs (test/fixtures/real)', functio
         for (const name of Object.keys(global)) assert.ok(run.out.includes(`global plugin ${name} `), run.out);
     });
   }
+
+  it('Postman environment files, given with a collection (import --environment), become its environments, secrets as ${env:}', () => {
+    const expected: Record<string, Record<string, Record<string, string>>> = {
+      // The disabled value (bar) is left out.
+      'insomnia/postman-env-basic-input.json': { 'production-env': { foo: 'production' } },
+      'wise/Groups API Sandbox (empty).postman_environment.json': {
+        'groups-api-sandbox-empty': {
+          host: 'https://api.sandbox.transferwise.tech',
+          token: '${env:TOKEN}',
+          profile_id: '',
+          group_id: '',
+          refresh_token: '${env:REFRESH_TOKEN}',
+          client_id: '',
+          client_secret: '${env:CLIENT_SECRET}',
+          client_auth_code: '',
+          client_redirect_uri: '',
+        },
+      },
+      'keycloak-postman-ubrt/Keycloak Local.postman_environment.json': {
+        'keycloak-local': {
+          baseUrl: 'http://localhost:8080',
+          clientId: '<ClientId>',
+          clientSecret: '${env:CLIENT_SECRET}',
+          realm: 'master',
+          token: '${env:TOKEN}',
+          token_expiry: '<ExpireDate>',
+        },
+      },
+    };
+    const collection = 'insomnia/scripts-import-v2_1-input.json';
+    for (const [environment, environments] of Object.entries(expected)) {
+      const result = tryImport(collection, environment);
+      assert.ok(!('code' in result), `${environment}: ${'message' in result ? result.message : ''}`);
+      assertLoads(result);
+      assert.deepEqual(result.file.environments, environments, environment);
+    }
+  });
 
   it("deck/: decK's convert pair reads into the same route, the 1.1 file's regex paths with the ~ decK convert adds", async () => {
     const read = (file: string) =>
