@@ -99,14 +99,14 @@ const EXPECTED: Record<string, Expectation> = {
     tokens: [],
     // Basic auth becomes the step's basicAuth, its password an ${env:} reference.
     secrets: ['SENDS_REQUEST_WITH_BASIC_AUTHENTICATION_PASSWORD'],
-    // OAuth 1.0 auth, reported with what to do instead.
-    notCarried: 1,
+    // OAuth 1.0 auth and the cookie jar's cookie (named, its value not copied), each with what to do instead.
+    notCarried: 2,
     yamlIncludes: [
+      'cookie jar: 1 cookie (foo (domain.com)) is not carried',
       'basicAuth:\n          username: user\n          password: ${env:SENDS_REQUEST_WITH_BASIC_AUTHENTICATION_PASSWORD}',
     ],
     // The disabled literal header (user:pass in base64) and the password stay out.
     secretValues: ['dXNlcjpwYXNz', 'password: pass'],
-    pending: 'auth-types.yaml',
   },
   'insomnia/chained-responses.yaml': {
     kind: 'import',
