@@ -260,11 +260,11 @@ const EXPECTED: Record<string, Expectation> = {
     refused: 'gateway.deck_version',
     mentions: /no _format_version/,
   },
-  // decK 1.1 (Kong 2.x): read; the global Kong oauth2 plugin protects the route and is not checked by the lint.
+  // decK 1.1 (Kong 2.x): read; the global Kong oauth2 plugin is a provider that accepts only its own tokens.
   'gsa-tts-idva/kong.yaml': {
     kind: 'deck',
-    routes: { 'idemia-route': ['plugin-not-checked'] },
-    pending: 'gsa-tts-idva/kong.yaml',
+    routes: { 'idemia-route': ['oauth2-provider'] },
+    global: { oauth2: ['oauth2-provider'] },
   },
   // decK's own convert test pair: the 1.1 input and the 3.0 output it converts to read into the same route.
   'deck/convert-4-input-1.1.yaml': { kind: 'deck', routes: { r1: ['route-unprotected'] } },

@@ -2,7 +2,8 @@
  * Lints the Kong authentication plugins people run in front of an IdP besides
  * openid-connect: the open-source `jwt` plugin with its consumers'
  * credentials, the Enterprise `oauth2-introspection` plugin and the community
- * `oidc` plugin; and `anonymous`, which any of them may set. Each rule follows
+ * `oidc` plugin; Kong's own `oauth2` provider, which accepts no IdP token; and
+ * `anonymous`, which any of them may set. Each rule follows
  * the plugin's own source or published schema, cited where it is used.
  */
 import { createPublicKey } from 'node:crypto';
@@ -39,6 +40,8 @@ const MESSAGE = {
     'introspection_endpoint is not set, so the plugin never checks a bearer token: every request without a session is sent to the browser login (authorization code flow).',
   oidcSslVerify:
     'ssl_verify is not "yes" (the plugin defaults to "no"), so the gateway trusts any certificate for the IdP\'s discovery and introspection endpoints.',
+  oauth2Provider:
+    'Kong\'s oauth2 plugin is an authorization server of its own, not a resource server: it accepts only the access tokens it issued itself (POST /oauth2/token on this route, stored in Kong), so a token from the IdP gets 401 invalid_token "The access token is invalid or has expired".',
   oidcDiscoveryDefault:
     'discovery is left at the plugin\'s placeholder default "https://.well-known/openid-configuration", which names no IdP, so every request fails.',
 } as const;
@@ -406,4 +409,23 @@ export function lintCommunityOidc(config: Record<string, unknown>, context: Plug
       });
   }
   return findings;
+}
+
+/**
+ * Kong's oauth2 plugin (Kong/kong kong/plugins/oauth2/access.lua, do_authentication):
+ * the token is looked up among the tokens Kong itself issued at /oauth2/token,
+ * and any other is refused with 401 invalid_token. Behind an external IdP it is
+ * the wrong plugin, not a misconfigured one.
+ */
+export function lintKongOauth2(config: Record<string, unknown>, context: PluginLintContext): LintFinding[] {
+  return [
+    {
+      rule: 'oauth2-provider',
+      severity: 'warning',
+      field: 'plugin oauth2',
+      message: MESSAGE.oauth2Provider,
+      fix: "To accept the IdP's tokens use openid-connect (or jwt, oauth2-introspection); keep oauth2 only if clients get their tokens from the gateway itself.",
+    },
+    ...anonymousFindings('oauth2', config, context),
+  ];
 }

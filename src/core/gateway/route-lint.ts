@@ -15,7 +15,13 @@ import { consumerContext, lintKongOidc } from './lint';
 import type { LintContext, LintFinding } from './lint';
 import type { EffectivePlugin, GatewayModel, GatewayRoute } from './model';
 import { isAuthPlugin } from './model';
-import { anonymousFindings, lintCommunityOidc, lintKongJwt, lintOauth2Introspection } from './plugin-lint';
+import {
+  anonymousFindings,
+  lintCommunityOidc,
+  lintKongJwt,
+  lintKongOauth2,
+  lintOauth2Introspection,
+} from './plugin-lint';
 import type { PluginLintContext } from './plugin-lint';
 
 export interface RouteLintResult {
@@ -113,6 +119,9 @@ export function lintPlugin(plugin: EffectivePlugin, model: ModelView, context: P
       break;
     case 'oidc':
       findings = lintCommunityOidc(plugin.config, shared);
+      break;
+    case 'oauth2':
+      findings = lintKongOauth2(plugin.config, shared);
       break;
     default:
       findings = notChecked([plugin]);

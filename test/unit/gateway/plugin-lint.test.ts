@@ -172,6 +172,16 @@ consumers:
       /^hmac-auth \(kong\.yaml line 5 .*\) protects this route, and this lint does not check its configuration: not checked\.$/,
     );
   });
+
+  it("Kong's oauth2 plugin is a provider: it accepts only its own tokens, so an IdP's token gets 401 invalid_token", () => {
+    const model = readDeckFile(
+      '_format_version: "3.0"\nroutes:\n  - name: r\n    paths: [/r]\n    plugins: [{ name: oauth2, config: { anonymous: guest } }]\n',
+    );
+    const findings = lintGatewayRoute(model.routes[0]!, model);
+    assert.deepEqual(rules(findings), ['oauth2-provider', 'anonymous-consumer', 'anonymous-consumer-missing']);
+    assert.match(findings[0]!.message, /accepts only the access tokens it issued itself/);
+    assert.match(findings[0]!.message, /401 invalid_token "The access token is invalid or has expired"/);
+  });
 });
 
 describe("gateway lint: Kong's jwt plugin against the IdP's keys", () => {
