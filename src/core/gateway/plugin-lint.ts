@@ -10,7 +10,7 @@ import { createPublicKey } from 'node:crypto';
 import type { JWK } from 'jose';
 import type { AuthorizationServerMetadata } from '../oauth/metadata';
 import type { LintFinding } from './lint';
-import type { JwtCredential, KongConsumerEntity } from './model';
+import type { ConsumerPlugin, JwtCredential, KongConsumerEntity } from './model';
 
 export interface PluginLintContext {
   metadata?: AuthorizationServerMetadata;
@@ -108,6 +108,37 @@ export function anonymousFindings(
     });
   }
   return findings;
+}
+
+/**
+ * The anonymous consumer's own request-termination: Kong runs consumer-scoped
+ * plugins once authentication has named the consumer (plugins_iterator.lua),
+ * so a request without a valid token is answered by request-termination, not
+ * let through. The anonymous finding then says who answers, and why the
+ * answer carries no WWW-Authenticate error from the auth plugin.
+ */
+export function anonymousTerminated(
+  findings: LintFinding[],
+  plugin: string,
+  anonymous: unknown,
+  consumerPlugins: readonly ConsumerPlugin[] | undefined,
+): LintFinding[] {
+  const stop =
+    typeof anonymous === 'string'
+      ? consumerPlugins?.find((p) => p.name === 'request-termination' && p.consumer === anonymous && p.termination)
+      : undefined;
+  if (!stop?.termination) return findings;
+  const { status, message } = stop.termination;
+  return findings.map((finding) =>
+    finding.rule !== 'anonymous-consumer'
+      ? finding
+      : {
+          ...finding,
+          severity: 'info',
+          message: `anonymous is set to ${anonymous}, and that consumer has its own request-termination plugin (${stop.origin}): a request without a valid token is let through by the ${plugin} plugin as consumer ${anonymous}, then answered ${status}${message ? ` "${message}"` : ''} by request-termination. That ${status} is not the ${plugin} plugin's, so it carries no WWW-Authenticate error saying what was wrong with the token.`,
+          fix: `To see why a token is refused, send it to oidc-flow (lint --token, run); remove config.anonymous if the ${plugin} plugin's own 401 is wanted.`,
+        },
+  );
 }
 
 /** The JWK form of a PEM public key, or a reason it is not one. */

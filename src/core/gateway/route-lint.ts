@@ -17,6 +17,7 @@ import type { EffectivePlugin, GatewayModel, GatewayRoute } from './model';
 import { isAuthPlugin } from './model';
 import {
   anonymousFindings,
+  anonymousTerminated,
   lintCommunityOidc,
   lintKongJwt,
   lintKongOauth2,
@@ -176,7 +177,14 @@ export function lintGatewayRoute(
   }
   return plugins
     .filter((plugin) => !(options.skipGlobal && plugin.scope === 'global'))
-    .flatMap((plugin) => lintPlugin(plugin, model, { ...context, ...(options.jwks ? { jwks: options.jwks } : {}) }));
+    .flatMap((plugin) =>
+      anonymousTerminated(
+        lintPlugin(plugin, model, { ...context, ...(options.jwks ? { jwks: options.jwks } : {}) }),
+        plugin.name,
+        plugin.config.anonymous,
+        route.consumerPlugins,
+      ),
+    );
 }
 
 /** The issuer to discover for a route: the given one, the plugin's, or one guessed from the Apache config. */
@@ -342,7 +350,9 @@ export async function lintGateway(
     for (const plugin of own) {
       const result = await lintOne(plugin);
       issuer ??= result.issuer;
-      findings.push(...result.findings);
+      findings.push(
+        ...anonymousTerminated(result.findings, plugin.name, plugin.config.anonymous, route.consumerPlugins),
+      );
     }
     if (plugins.length === 0) findings.push(...lintGatewayRoute(route, model));
     results.push({

@@ -116,6 +116,35 @@ routes:
     }
   });
 
+  it("anonymous whose consumer has its own request-termination: that plugin's status answers, not the auth plugin's", () => {
+    const model = readDeckFile(`_format_version: "3.0"
+consumers:
+  - username: anonymous
+    plugins: [{ name: request-termination, config: { status_code: 401, message: Unauthorized } }]
+routes:
+  - name: r
+    paths: [/r]
+    plugins:
+      - name: openid-connect
+        config: { auth_methods: [bearer], ssl_verify: true, anonymous: anonymous }
+`);
+    const [finding] = lintGatewayRoute(model.routes[0]!, model).filter((f) => f.rule.startsWith('anonymous'));
+    assert.equal(finding?.severity, 'info');
+    assert.match(
+      finding!.message,
+      /then answered 401 "Unauthorized" by request-termination\. That 401 is not the openid-connect plugin's/,
+    );
+    // Without a status_code, request-termination answers Kong's default 503.
+    const bare = readDeckFile(
+      '_format_version: "3.0"\nconsumers:\n  - username: anonymous\n    plugins: [{ name: request-termination }]\n' +
+        'routes:\n  - name: r\n    paths: [/r]\n    plugins: [{ name: jwt, config: { anonymous: anonymous } }]\n',
+    );
+    assert.match(
+      lintGatewayRoute(bare.routes[0]!, bare).find((f) => f.rule === 'anonymous-consumer')!.message,
+      /then answered 503 by request-termination/,
+    );
+  });
+
   it('anonymous: an unauthenticated request goes upstream as that consumer, or gets 500 when it does not exist', () => {
     const text = (anonymous: string) => `_format_version: "3.0"
 routes:
