@@ -255,7 +255,6 @@ const EXPECTED: Record<string, Expectation> = {
         ],
       ]),
     ),
-    pending: '16-security-oidc-generation.expected.json',
   },
   // No _format_version at all: Kong's own declarative loader refuses such a file, so the reader says so (exit 2).
   'kong-deck/kong.yaml': {
@@ -635,6 +634,58 @@ describe('real public exports and gateway configs (test/fixtures/real)', functio
     const other = await lintGateway(idp('https://accounts.google.test/other'), model);
     const mismatch = other.global[0]!.findings.find((finding) => finding.rule === 'discovery-failed');
     assert.equal(mismatch?.evidence, '[discovery.issuer_mismatch]');
+  });
+
+  it('kong-go-apiops/16-security-oidc-generation.expected.json with a token: scopes_required per route, each issuer discovered once', async () => {
+    const model = await loadGatewayModel(
+      { kind: 'deck', path: join(REAL, 'kong-go-apiops/16-security-oidc-generation.expected.json') },
+      { http, readFile: (p) => readFile(p, 'utf8') },
+    );
+    const idps = new FakeHttp().on(/^https:\/\/konghq\.com\/[\w-]+\/\.well-known\/openid-configuration$/, (request) => {
+      const issuer = request.url.replace(/\/\.well-known\/openid-configuration$/, '');
+      return {
+        body: {
+          issuer,
+          authorization_endpoint: `${issuer}/authorize`,
+          token_endpoint: `${issuer}/token`,
+          introspection_endpoint: `${issuer}/introspect`,
+          jwks_uri: `${issuer}/keys`,
+          response_types_supported: ['code'],
+          subject_types_supported: ['public'],
+          id_token_signing_alg_values_supported: ['RS256'],
+        },
+      };
+    });
+    // A token carrying the scopes of route 1 and route 4 only.
+    const token = {
+      kind: 'jwt' as const,
+      claims: { iss: 'https://konghq.com/oidc4', scope: 'scope1 scope2 top-scope oidc4-scope' },
+    };
+    const report = await lintGateway(idps, model, { token });
+    // oidc4 serves routes 4 and 5: four issuers, four discovery requests.
+    assert.deepEqual(
+      idps.requests.map((request) => request.url).sort(),
+      ['oidc2', 'oidc3', 'oidc4', 'top-level'].map((p) => `https://konghq.com/${p}/.well-known/openid-configuration`),
+    );
+    const missing = Object.fromEntries(
+      report.routes.map((result) => [
+        result.route.name,
+        result.findings
+          .filter((f) => f.rule === 'scopes-not-in-token')
+          .map((f) => /requires scope (.+?), which/.exec(f.message)?.[1]),
+      ]),
+    );
+    assert.deepEqual(missing, {
+      'oidc-tests_opsid1': [],
+      'oidc-tests_opsid2': ['oidc2-plugin-ref'],
+      // Kong ORs the entries of scopes_required: either extra-scope or oidc3-security-ref would do; the first is named.
+      'oidc-tests_opsid3': ['extra-scope'],
+      'oidc-tests_opsid4': [],
+      'oidc-tests_opsid5': ['oidc5-scope'],
+    });
+    // Regex paths: shown as such, with no URL to call.
+    for (const route of model.routes)
+      assert.ok(route.regexPaths.length === 1 && route.paths[0]!.startsWith('~'), route.name);
   });
 
   describe('against the sandbox', () => {
