@@ -4,7 +4,7 @@ import { isOidcError } from '../../core/errors';
 import type { OidcError } from '../../core/errors';
 import type { KongOidcConfig } from '../../core/gateway/kong-oidc-config';
 import type { GatewayModel, GatewayRoute } from '../../core/gateway/model';
-import { routeUrls } from '../../core/gateway/model';
+import { isAuthPlugin, routeUrls } from '../../core/gateway/model';
 import type { GatewaySource } from '../../core/gateway/source';
 import { loadGatewayModel } from '../../core/gateway/source';
 import { createHttpClient, timeoutBudget } from '../../core/http/client';
@@ -298,6 +298,12 @@ export async function routesCommand(args: string[], io: CliIo): Promise<number> 
     const unused = model.services.filter((service) => !groups.has(service.name));
     if (unused.length)
       io.stdout.write(`\nservices without routes: ${unused.map((service) => service.name).join(', ')}\n`);
+    // With no route to show them on, global auth plugins would vanish from the listing; they apply to any route added.
+    const globals = model.routes.length
+      ? []
+      : (model.globalPlugins ?? []).filter((plugin) => isAuthPlugin(plugin.name));
+    for (const plugin of globals)
+      io.stdout.write(`\nglobal plugin ${s.bold(plugin.name)} (${plugin.origin}): applies to every route, none yet\n`);
     return EXIT.ok;
   } finally {
     await http.close();

@@ -291,12 +291,21 @@ export interface CallStep extends StepBase, BodyFields {
   token?: string | false;
 }
 
+/** HTTP Basic credentials of a request step, as Postman's and Insomnia's basic auth hold them. */
+export interface BasicAuth {
+  username: string;
+  /** A secret: `${env:NAME}` keeps it out of the file. */
+  password: string;
+}
+
 export interface RequestStep extends StepBase, BodyFields {
   type: 'request';
   method?: HttpMethod;
   url: string;
   query?: ValueMap;
   headers?: ValueMap;
+  /** Sent as `Authorization: Basic base64(username:password)`, replacing any written Authorization header. */
+  basicAuth?: BasicAuth;
 }
 
 export interface WaitStep extends StepBase {

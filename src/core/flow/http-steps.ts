@@ -1,6 +1,6 @@
 /** The HTTP steps: `call` (a route, with the run's token, diagnosed) and `request` (any URL, as written). */
 import { OidcError } from '../errors';
-import { headerValue } from '../http/headers';
+import { headerKey, headerValue } from '../http/headers';
 import type { HttpClient, HttpRequest, HttpResponse } from '../http/types';
 import { diagnoseCall, routeFindings } from './call-diagnosis';
 import type { CallStep, FlowFile, RequestStep } from './file-format';
@@ -149,6 +149,13 @@ export async function runRequestStep(
   for (const [key, value] of Object.entries(step.query ?? {})) url.searchParams.set(key, String(value));
   const headers: Record<string, string> = {};
   for (const [key, value] of Object.entries(step.headers ?? {})) headers[key] = String(value);
+  const basic = step.basicAuth;
+  if (basic) {
+    // Flow templates cannot base64-encode, so the credentials are encoded here; UTF-8 as Postman and Insomnia send them.
+    for (let key = headerKey(headers, 'authorization'); key; key = headerKey(headers, 'authorization'))
+      delete headers[key];
+    headers.Authorization = `Basic ${Buffer.from(`${basic.username}:${basic.password}`, 'utf8').toString('base64')}`;
+  }
   const auth = headerValue(headers, 'authorization');
   const request: HttpRequest = {
     method: step.method ?? 'GET',
@@ -156,7 +163,7 @@ export async function runRequestStep(
     headers,
     label: `request ${step.id}`,
     lane: 'other',
-    secrets: auth ? [auth.replace(/^\S+\s+/, '')] : [],
+    secrets: [...(auth ? [auth.replace(/^\S+\s+/, '')] : []), ...(basic?.password ? [basic.password] : [])],
   };
   const response = await http.send(
     withBody(request, { json: step.json, form: step.form as Record<string, string> | undefined, body: step.body }),

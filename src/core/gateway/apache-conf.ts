@@ -329,7 +329,7 @@ export function apacheFindings(
     });
   }
   const secret = settings.clientSecret;
-  if (secret && (!/^\$\{[A-Za-z_][A-Za-z0-9_]*\}$/.test(secret) || settings.clientSecretDefinedAt)) {
+  if (secret && (!PLACEHOLDER.test(secret) || settings.clientSecretDefinedAt)) {
     findings.push({
       rule: 'apache-plaintext-client-secret',
       severity: 'warning',
@@ -358,14 +358,51 @@ function acceptTokenAs(values: string[]): { types: BearerParamType[]; cookie?: s
 }
 
 function guessIssuer(metadataUrl: string | undefined, introspection: string | undefined): string | undefined {
-  if (metadataUrl && !metadataUrl.includes('${')) return metadataUrl;
+  if (metadataUrl && !HOLDS_PLACEHOLDER.test(metadataUrl)) return metadataUrl;
   // Okta's endpoints hang off the issuer: {issuer}/v1/introspect.
-  if (introspection && !introspection.includes('${') && /\/v1\/introspect$/.test(introspection))
+  if (introspection && !HOLDS_PLACEHOLDER.test(introspection) && /\/v1\/introspect$/.test(introspection))
     return introspection.replace(/\/v1\/introspect$/, '');
   return undefined;
 }
 
 const VARIABLE_TEXT = /\$\{[A-Za-z_][A-Za-z0-9_.]*\}/;
+
+/**
+ * A whole value that is a placeholder filled in before httpd reads the file:
+ * httpd's own `${NAME}`, or the `%NAME%` that deployment templates (OpenStack
+ * devstack's apache_oidc.conf, sed-substituted at install) write instead.
+ */
+const PLACEHOLDER = /^(\$\{[A-Za-z_][A-Za-z0-9_]*\}|%[A-Za-z_][A-Za-z0-9_]*%)$/;
+/** A value that still holds either kind of placeholder, so it names no real URL. */
+const HOLDS_PLACEHOLDER = /\$\{|%[A-Za-z_][A-Za-z0-9_]*%/;
+
+/**
+ * The findings of a relying-party `<Location>` (AuthType openid-connect):
+ * mod_auth_openidc logs the browser in at the provider and keeps a session
+ * cookie, so it is a login route, not an API a bearer token is sent to; what
+ * the lint can say of it is how it reaches the provider.
+ */
+function relyingPartyFindings(settings: ApacheRouteSettings, metadataUrl: string | undefined): LintFinding[] {
+  const where = (directive: string) => (settings.lines[directive] ? ` (${settings.lines[directive]})` : '');
+  const findings: LintFinding[] = [
+    {
+      rule: 'apache-relying-party',
+      severity: 'info',
+      field: 'AuthType',
+      message: `AuthType openid-connect${where('AuthType')} makes this a relying-party (login) route: mod_auth_openidc sends a browser without a session to the provider${metadataUrl ? ` named by OIDCProviderMetadataURL ${metadataUrl}` : ''} and keeps the login in a session cookie, so it is not a bearer-token API and a token sent to it is not what it checks.`,
+      fix: 'Test it with a browser login (authorization code flow); lint the bearer-token APIs, AuthType oauth20, on their own Locations.',
+    },
+  ];
+  if (!settings.sslValidateServer)
+    findings.push({
+      rule: 'ssl-verify-off',
+      severity: 'warning',
+      field: 'OIDCSSLValidateServer',
+      message: `OIDCSSLValidateServer is Off${where('OIDCSSLValidateServer')}, so mod_auth_openidc trusts any certificate presented by the provider's discovery, token and userinfo endpoints on this login route.`,
+      fix: "Set OIDCSSLValidateServer On (the default) and point OIDCCABundlePath at the provider's CA bundle.",
+    });
+  return findings;
+}
 
 /** One finding per directive of this location (or the section tag) still holding a `${NAME}` httpd cannot expand. */
 function unresolvedFindings(
@@ -425,6 +462,8 @@ function locationRoute(
     'OIDCOAuthSSLValidateServer',
     'OIDCOAuthAcceptTokenAs',
     'OIDCOAuthServerMetadataURL',
+    'OIDCProviderMetadataURL',
+    'OIDCSSLValidateServer',
     'AuthType',
   ];
   for (const name of names) {
@@ -454,6 +493,26 @@ function locationRoute(
     sourceFindings: unresolvedFindings(conf, location, lookup, names),
     ...(requires.length ? { requirements: requires } : {}),
   };
+  if (authType === 'openid-connect') {
+    const metadataUrl = arg('OIDCProviderMetadataURL');
+    const issuerGuess = guessIssuer(metadataUrl, undefined);
+    const settings: ApacheRouteSettings = {
+      authType,
+      // The OpenID Connect client's own switch (the resource server's is OIDCOAuthSSLValidateServer).
+      sslValidateServer: (arg('OIDCSSLValidateServer') ?? 'On').toLowerCase() !== 'off',
+      acceptTokenAs: [],
+      ...(issuerGuess ? { issuerGuess } : {}),
+      lines,
+    };
+    route.apache = settings;
+    route.authPlugins.push({
+      name: `mod_auth_openidc relying party (AuthType openid-connect, login via ${metadataUrl ? `OIDCProviderMetadataURL ${metadataUrl}` : 'a provider not named by OIDCProviderMetadataURL'})`,
+      scope: 'route',
+      origin: lines.AuthType ?? conf.fileName,
+    });
+    route.sourceFindings = [...relyingPartyFindings(settings, metadataUrl), ...route.sourceFindings];
+    return route;
+  }
   if (authType !== 'oauth20') {
     if (authType)
       route.authPlugins.push({

@@ -117,6 +117,8 @@ export interface ConsumerPlugin {
   /** Kong's level: route+consumer, service+consumer or consumer alone. */
   level: 'route+consumer' | 'service+consumer' | 'consumer';
   origin: string;
+  /** A request-termination plugin's answer (Kong's defaults: 503, no message); only that, no other config is kept. */
+  termination?: { status: number; message?: string };
 }
 
 export interface GatewayService {
@@ -154,7 +156,7 @@ export interface GatewayRoute {
   apache?: ApacheRouteSettings;
 }
 
-/** The mod_auth_openidc resource-server settings of one `<Location>`, each with the line it was read from. */
+/** The mod_auth_openidc settings of one `<Location>` (resource server, oauth20, or relying party, openid-connect), each with the line it was read from. */
 export interface ApacheRouteSettings {
   authType: string;
   /** OIDCOAuthRemoteUserClaim; undefined when left at mod_auth_openidc's default (`sub`). */
@@ -225,6 +227,12 @@ const AUTH_PLUGINS = new Set([...NO_CONSUMER, 'jwt-signer', 'acl', 'opa']);
 /** Whether Kong applies an auth plugin of this name to requests; the lint and routes listing share it. */
 export function isAuthPlugin(name: string): boolean {
   return AUTH_PLUGINS.has(name);
+}
+
+/** What request-termination answers (Kong/kong kong/plugins/request-termination/schema.lua: status_code default 503). */
+function terminationOf(config: Record<string, unknown> | null | undefined): { status: number; message?: string } {
+  const status = typeof config?.status_code === 'number' ? config.status_code : 503;
+  return { status, ...(typeof config?.message === 'string' ? { message: config.message } : {}) };
 }
 
 /** Whether Kong matches this route path as a regular expression (Kong 3: `~` prefix). */
@@ -411,6 +419,7 @@ export function buildGatewayModel(
           consumer: consumerName(entry.plugin.consumer!),
           level: entry.level === 'route+service+consumer' ? 'route+consumer' : (entry.level as ConsumerPlugin['level']),
           origin: pluginOrigin(entry.plugin),
+          ...(pluginName === 'request-termination' ? { termination: terminationOf(entry.plugin.config) } : {}),
         });
       const [chosen, ...rest] = general;
       if (!chosen) continue;

@@ -2,14 +2,15 @@
  * Lints the Kong authentication plugins people run in front of an IdP besides
  * openid-connect: the open-source `jwt` plugin with its consumers'
  * credentials, the Enterprise `oauth2-introspection` plugin and the community
- * `oidc` plugin; and `anonymous`, which any of them may set. Each rule follows
+ * `oidc` plugin; Kong's own `oauth2` provider, which accepts no IdP token; and
+ * `anonymous`, which any of them may set. Each rule follows
  * the plugin's own source or published schema, cited where it is used.
  */
 import { createPublicKey } from 'node:crypto';
 import type { JWK } from 'jose';
 import type { AuthorizationServerMetadata } from '../oauth/metadata';
 import type { LintFinding } from './lint';
-import type { JwtCredential, KongConsumerEntity } from './model';
+import type { ConsumerPlugin, JwtCredential, KongConsumerEntity } from './model';
 
 export interface PluginLintContext {
   metadata?: AuthorizationServerMetadata;
@@ -39,6 +40,8 @@ const MESSAGE = {
     'introspection_endpoint is not set, so the plugin never checks a bearer token: every request without a session is sent to the browser login (authorization code flow).',
   oidcSslVerify:
     'ssl_verify is not "yes" (the plugin defaults to "no"), so the gateway trusts any certificate for the IdP\'s discovery and introspection endpoints.',
+  oauth2Provider:
+    'Kong\'s oauth2 plugin is an authorization server of its own, not a resource server: it accepts only the access tokens it issued itself (POST /oauth2/token on this route, stored in Kong), so a token from the IdP gets 401 invalid_token "The access token is invalid or has expired".',
   oidcDiscoveryDefault:
     'discovery is left at the plugin\'s placeholder default "https://.well-known/openid-configuration", which names no IdP, so every request fails.',
 } as const;
@@ -105,6 +108,37 @@ export function anonymousFindings(
     });
   }
   return findings;
+}
+
+/**
+ * The anonymous consumer's own request-termination: Kong runs consumer-scoped
+ * plugins once authentication has named the consumer (plugins_iterator.lua),
+ * so a request without a valid token is answered by request-termination, not
+ * let through. The anonymous finding then says who answers, and why the
+ * answer carries no WWW-Authenticate error from the auth plugin.
+ */
+export function anonymousTerminated(
+  findings: LintFinding[],
+  plugin: string,
+  anonymous: unknown,
+  consumerPlugins: readonly ConsumerPlugin[] | undefined,
+): LintFinding[] {
+  const stop =
+    typeof anonymous === 'string'
+      ? consumerPlugins?.find((p) => p.name === 'request-termination' && p.consumer === anonymous && p.termination)
+      : undefined;
+  if (!stop?.termination) return findings;
+  const { status, message } = stop.termination;
+  return findings.map((finding) =>
+    finding.rule !== 'anonymous-consumer'
+      ? finding
+      : {
+          ...finding,
+          severity: 'info',
+          message: `anonymous is set to ${anonymous}, and that consumer has its own request-termination plugin (${stop.origin}): a request without a valid token is let through by the ${plugin} plugin as consumer ${anonymous}, then answered ${status}${message ? ` "${message}"` : ''} by request-termination. That ${status} is not the ${plugin} plugin's, so it carries no WWW-Authenticate error saying what was wrong with the token.`,
+          fix: `To see why a token is refused, send it to oidc-flow (lint --token, run); remove config.anonymous if the ${plugin} plugin's own 401 is wanted.`,
+        },
+  );
 }
 
 /** The JWK form of a PEM public key, or a reason it is not one. */
@@ -406,4 +440,23 @@ export function lintCommunityOidc(config: Record<string, unknown>, context: Plug
       });
   }
   return findings;
+}
+
+/**
+ * Kong's oauth2 plugin (Kong/kong kong/plugins/oauth2/access.lua, do_authentication):
+ * the token is looked up among the tokens Kong itself issued at /oauth2/token,
+ * and any other is refused with 401 invalid_token. Behind an external IdP it is
+ * the wrong plugin, not a misconfigured one.
+ */
+export function lintKongOauth2(config: Record<string, unknown>, context: PluginLintContext): LintFinding[] {
+  return [
+    {
+      rule: 'oauth2-provider',
+      severity: 'warning',
+      field: 'plugin oauth2',
+      message: MESSAGE.oauth2Provider,
+      fix: "To accept the IdP's tokens use openid-connect (or jwt, oauth2-introspection); keep oauth2 only if clients get their tokens from the gateway itself.",
+    },
+    ...anonymousFindings('oauth2', config, context),
+  ];
 }

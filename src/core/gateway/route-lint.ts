@@ -15,7 +15,14 @@ import { consumerContext, lintKongOidc } from './lint';
 import type { LintContext, LintFinding } from './lint';
 import type { EffectivePlugin, GatewayModel, GatewayRoute } from './model';
 import { isAuthPlugin } from './model';
-import { anonymousFindings, lintCommunityOidc, lintKongJwt, lintOauth2Introspection } from './plugin-lint';
+import {
+  anonymousFindings,
+  anonymousTerminated,
+  lintCommunityOidc,
+  lintKongJwt,
+  lintKongOauth2,
+  lintOauth2Introspection,
+} from './plugin-lint';
 import type { PluginLintContext } from './plugin-lint';
 
 export interface RouteLintResult {
@@ -114,6 +121,9 @@ export function lintPlugin(plugin: EffectivePlugin, model: ModelView, context: P
     case 'oidc':
       findings = lintCommunityOidc(plugin.config, shared);
       break;
+    case 'oauth2':
+      findings = lintKongOauth2(plugin.config, shared);
+      break;
     default:
       findings = notChecked([plugin]);
   }
@@ -150,6 +160,8 @@ export function lintGatewayRoute(
       ...route.sourceFindings.filter((finding) => finding.rule === 'apache-unresolved-variable'),
     ];
   }
+  // A relying-party Location logs browsers in: its findings (how it reaches the provider) were made when it was read.
+  if (route.apache?.authType === 'openid-connect') return route.sourceFindings;
   const plugins = route.apache ? [] : routeAuthPlugins(route);
   if (plugins.length === 0) {
     if (route.authPlugins.length > 0) return [...route.sourceFindings, ...notChecked(route.authPlugins)];
@@ -165,7 +177,14 @@ export function lintGatewayRoute(
   }
   return plugins
     .filter((plugin) => !(options.skipGlobal && plugin.scope === 'global'))
-    .flatMap((plugin) => lintPlugin(plugin, model, { ...context, ...(options.jwks ? { jwks: options.jwks } : {}) }));
+    .flatMap((plugin) =>
+      anonymousTerminated(
+        lintPlugin(plugin, model, { ...context, ...(options.jwks ? { jwks: options.jwks } : {}) }),
+        plugin.name,
+        plugin.config.anonymous,
+        route.consumerPlugins,
+      ),
+    );
 }
 
 /** The issuer to discover for a route: the given one, the plugin's, or one guessed from the Apache config. */
@@ -331,7 +350,9 @@ export async function lintGateway(
     for (const plugin of own) {
       const result = await lintOne(plugin);
       issuer ??= result.issuer;
-      findings.push(...result.findings);
+      findings.push(
+        ...anonymousTerminated(result.findings, plugin.name, plugin.config.anonymous, route.consumerPlugins),
+      );
     }
     if (plugins.length === 0) findings.push(...lintGatewayRoute(route, model));
     results.push({

@@ -3,6 +3,7 @@ import { OidcError } from '../errors';
 import { headerKey } from '../http/headers';
 import { escapeSecretRefs } from '../flow/secret-ref';
 import type {
+  BasicAuth,
   CallStep,
   ClientAuthMethod,
   FlowFile,
@@ -73,8 +74,7 @@ const GRANTS: Record<string, GrantType> = {
 const BY_HAND = {
   authorizationRequest:
     'an authorization request is answered by a person signing in, in a browser; it is kept as a plain request, and a token step with grant authorization_code is what makes the flow sign in and get the code.',
-  basicOnApi:
-    'basic auth is not carried on a request to an API (flow templates cannot base64-encode); add an Authorization header holding a ${env:NAME} reference to the encoded credentials.',
+  basicEmpty: 'basic auth without a user name or password; the request is sent without it.',
   authorizationCode:
     'the flow signs a person in and receives its own authorization code (and PKCE verifier); the code in the export is not used.',
   clientAssertion:
@@ -325,7 +325,10 @@ class Builder {
     for (const h of req.headers)
       this.put(headers, h.name, this.convert(h.value, `${label} > headers.${h.name}`), `${label} > headers.${h.name}`);
     const body = this.buildBody(req.body, label, headers);
-    const token = this.applyAuth(req, id, headers, query) ?? this.bearerHeaderFromTokenRequest(headers);
+    const auth: { basicAuth?: BasicAuth } = {};
+    const token =
+      this.applyAuth(req, id, headers, query, auth) ??
+      (auth.basicAuth ? undefined : this.bearerHeaderFromTokenRequest(headers));
 
     if (isMeaningfulScript(req.preRequestScript))
       this.notCarried.push(scriptNotCarried(`${label} > pre-request script`, req.preRequestScript));
@@ -358,6 +361,7 @@ class Builder {
       const request: RequestStep = { id, name: stepTitle(req), type: 'request', method, url };
       if (Object.keys(query).length > 0) request.query = query;
       if (Object.keys(headers).length > 0) request.headers = headers;
+      if (auth.basicAuth) request.basicAuth = auth.basicAuth;
       step = Object.assign(request, body);
     }
     const draft: Draft = { req, ref: req.ref, id, step, deps, tokenKey: token?.tokenKey };
@@ -487,7 +491,13 @@ class Builder {
   // ---- auth -----------------------------------------------------------------
 
   /** Adds what the auth sends; returns the token for requests that send one. */
-  private applyAuth(req: SourceRequest, id: string, headers: ValueMap, query: ValueMap): TokenAuth | undefined {
+  private applyAuth(
+    req: SourceRequest,
+    id: string,
+    headers: ValueMap,
+    query: ValueMap,
+    out: { basicAuth?: BasicAuth },
+  ): TokenAuth | undefined {
     const auth: SourceAuth | undefined = req.auth;
     const at = req.authLabel;
     if (!auth || auth.type === 'none') return undefined;
@@ -515,9 +525,14 @@ class Builder {
       }
       case 'oauth2':
         return this.oauth2(auth.settings, at);
-      case 'basic':
-        this.report(at, BY_HAND.basicOnApi);
+      case 'basic': {
+        // The step's basicAuth: the runner encodes it, so the password stays an ${env:} reference here.
+        const username = this.convert(auth.username, `${at}.username`) ?? '';
+        const password = this.secret(this.convert(auth.password, `${at}.password`), `${id}_PASSWORD`, `${at}.password`);
+        if (!username && password === undefined) this.report(at, BY_HAND.basicEmpty);
+        else out.basicAuth = { username, password: password ?? '' };
         return undefined;
+      }
       case 'unsupported':
         this.report(
           at,

@@ -9,7 +9,7 @@ import { renderImportedYaml } from './render-yaml';
 import type { ImportOptions, ImportResult, SourceCollection } from './types';
 
 /**
- * Importers: Insomnia (v4 JSON, v5 YAML) and Postman (Collection v2.1)
+ * Importers: Insomnia (v4 JSON, v5 YAML) and Postman (Collection v2.0, v2.1)
  * exports → flow files. Errors: `import.syntax`, `import.unrecognised`,
  * `import.unsupported_version`, `import.empty` (all OidcError).
  */
@@ -24,8 +24,9 @@ function read(detected: DetectedExport): SourceCollection {
       return readInsomniaV4(detected.data);
     case 'Insomnia v5':
       return readInsomniaV5(detected.data);
+    case 'Postman v2.0':
     case 'Postman v2.1':
-      return readPostman(detected.data);
+      return readPostman(detected.data, detected.format);
   }
 }
 
@@ -46,7 +47,7 @@ function tooLarge(fileName: string, what: string): OidcError {
 
 function importDetected(detected: DetectedExport, options: ImportOptions): ImportResult {
   const extra = options.environments ?? [];
-  if (extra.length > 0 && detected.format !== 'Postman v2.1') {
+  if (extra.length > 0 && !detected.format.startsWith('Postman')) {
     throw new OidcError(
       'import.unrecognised',
       `${options.fileName} is a ${detected.format} export; --environment takes Postman environment exports, for a Postman collection.`,

@@ -8,7 +8,7 @@ import type { SourceFormat } from './types';
  */
 
 export const SUPPORTED_FORMATS =
-  'Insomnia v4 export (JSON), Insomnia v5 collection (YAML) or Postman Collection v2.1 (JSON)';
+  'Insomnia v4 export (JSON), Insomnia v5 collection (YAML) or Postman Collection v2.0 or v2.1 (JSON)';
 
 export interface DetectedExport {
   format: SourceFormat;
@@ -121,6 +121,8 @@ export function detectExport(data: unknown, fileName: string): DetectedExport {
   const schema = typeof info?.schema === 'string' ? info.schema : undefined;
   if (schema !== undefined && /getpostman\.com\/json\/collection\//.test(schema)) {
     if (/\/v2\.1\.\d+\//.test(schema)) return { format: 'Postman v2.1', data };
+    // v2.0 has v2.1's item tree; only auth settings are written as a mapping instead of a key/value list.
+    if (/\/v2\.0\.\d+\//.test(schema)) return { format: 'Postman v2.0', data };
     const version = /\/(v[\d.]+)\//.exec(schema)?.[1] ?? 'an unknown version';
     throw unsupportedVersion(
       fileName,

@@ -245,6 +245,24 @@ function nonHttp(kind: string, name: string, notCarried: NotCarried[]): void {
   });
 }
 
+/**
+ * A cookie jar's cookies are Insomnia's session state, sent by domain and path:
+ * a flow step sends only the headers it writes, so they are named (never their
+ * values, which are often session secrets) rather than silently dropped.
+ */
+function cookieJar(cookies: unknown[], notCarried: NotCarried[]): void {
+  const names = cookies.flatMap((c) => {
+    const cookie = obj(c);
+    const key = str(cookie?.key);
+    return key ? [`${key}${str(cookie?.domain) ? ` (${str(cookie?.domain)})` : ''}`] : [];
+  });
+  if (names.length === 0) return;
+  notCarried.push({
+    item: 'cookie jar',
+    reason: `${names.length} cookie${names.length === 1 ? '' : 's'} (${names.join(', ')}) ${names.length === 1 ? 'is' : 'are'} not carried: a flow step sends only the headers it writes; add a Cookie header holding a \${env:NAME} reference where an API needs one.`,
+  });
+}
+
 // ---- v4 ----------------------------------------------------------------------
 
 function readV4Environments(resources: Json[], workspaceIds: Set<string>): SourceEnvironment[] {
@@ -314,6 +332,10 @@ export function readInsomniaV4(data: Json): SourceCollection {
   walk('', []);
   const environments = readV4Environments(resources, workspaceIds);
   folderEnvs.mergeInto(environments, notCarried);
+  cookieJar(
+    resources.filter((r) => r._type === 'cookie_jar').flatMap((r) => arr(r.cookies)),
+    notCarried,
+  );
   const name =
     workspaces
       .map((w) => str(w.name))
@@ -372,6 +394,7 @@ export function readInsomniaV5(data: Json): SourceCollection {
   walk(arr(data.collection), []);
   const environments = readV5Environments(data.environments);
   folderEnvs.mergeInto(environments, notCarried);
+  cookieJar(arr(obj(data.cookieJar)?.cookies), notCarried);
   return {
     format: 'Insomnia v5',
     dialect: 'insomnia',

@@ -22,6 +22,15 @@ import type {
 /** Postman auth settings are lists of `{key, value}`. */
 function settingsOf(auth: Json, type: string): Map<string, string> {
   const map = new Map<string, string>();
+  // Collection v2.0 writes the settings as a mapping ({ username: ..., password: ... }).
+  const mapping = obj(auth[type]);
+  if (mapping && !Array.isArray(auth[type])) {
+    for (const [key, value] of Object.entries(mapping)) {
+      const text = typeof value === 'boolean' || typeof value === 'number' ? String(value) : str(value);
+      if (text !== undefined) map.set(key, text);
+    }
+    return map;
+  }
   for (const item of arr(auth[type])) {
     const o = obj(item);
     const key = str(o?.key);
@@ -259,21 +268,29 @@ function scopeScripts(scope: Scope, events: unknown, notCarried: NotCarried[]): 
   }
 }
 
-/** Reads a Postman Collection v2.1. */
-export function readPostman(data: Json): SourceCollection {
+/**
+ * The scripts of an item, folder or collection: `event`, or the legacy `events`
+ * that exports converted from Collection v1 (postman-collection-transformer) still carry.
+ */
+function eventsOf(scope: Json): unknown {
+  return scope.event ?? scope.events;
+}
+
+/** Reads a Postman Collection v2.1 or v2.0 (the same item tree). */
+export function readPostman(data: Json, format: 'Postman v2.0' | 'Postman v2.1' = 'Postman v2.1'): SourceCollection {
   const info = obj(data.info) ?? {};
   const name = str(info.name) || 'Postman collection';
   const notCarried: NotCarried[] = [];
   const requests: SourceRequest[] = [];
   const collection: Scope = { name, kind: 'collection', auth: readPostmanAuth(data.auth) };
-  scopeScripts(collection, data.event, notCarried);
+  scopeScripts(collection, eventsOf(data), notCarried);
   let counter = 0;
   const walk = (items: unknown[], scopes: Scope[], folders: string[]) => {
     for (const item of items.filter(isObject)) {
       const itemName = str(item.name) || 'Request';
       if (Array.isArray(item.item)) {
         const folder: Scope = { name: itemName, kind: 'folder', auth: readPostmanAuth(item.auth) };
-        scopeScripts(folder, item.event, notCarried);
+        scopeScripts(folder, eventsOf(item), notCarried);
         walk(item.item, [...scopes, folder], [...folders, itemName]);
         continue;
       }
@@ -292,20 +309,20 @@ export function readPostman(data: Json): SourceCollection {
         body: readBody(request.body),
         auth,
         authLabel: label,
-        preRequestScript: scriptOf(item.event, 'prerequest'),
-        afterResponseScript: scriptOf(item.event, 'test'),
+        preRequestScript: scriptOf(eventsOf(item), 'prerequest'),
+        afterResponseScript: scriptOf(eventsOf(item), 'test'),
       });
     }
   };
   walk(arr(data.item), [collection], []);
   const values: Record<string, unknown> = {};
-  for (const v of arr(data.variable)) {
+  for (const v of arr(data.variable ?? data.variables)) {
     const variable = obj(v);
     const key = str(variable?.key);
     if (key && variable?.disabled !== true) values[key] = variable?.value ?? '';
   }
   const environments: SourceEnvironment[] = Object.keys(values).length > 0 ? [{ name: 'collection', values }] : [];
-  return { format: 'Postman v2.1', dialect: 'postman', name, environments, requests, notCarried };
+  return { format, dialect: 'postman', name, environments, requests, notCarried };
 }
 
 /**

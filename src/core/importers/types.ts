@@ -37,7 +37,7 @@ export interface ImportOptions {
   environments?: Array<{ text: string; fileName: string }>;
 }
 
-export type SourceFormat = 'Insomnia v4' | 'Insomnia v5' | 'Postman v2.1';
+export type SourceFormat = 'Insomnia v4' | 'Insomnia v5' | 'Postman v2.0' | 'Postman v2.1';
 
 /** How template strings are written in the export. */
 export type TemplateDialect = 'insomnia' | 'postman';

@@ -178,4 +178,22 @@ describe('request step', () => {
     assert.deepEqual(h.last().json, { q: 1 });
     assert.equal(result.response?.body, 'plain');
   });
+
+  it('basicAuth becomes Authorization: Basic base64(username:password) in UTF-8, replacing a written one, both kept out of logs', async () => {
+    const h = new FakeHttp().on('https://api.test/x', { body: 'ok' });
+    const result = await runRequestStep(
+      {
+        id: 'r',
+        type: 'request',
+        url: 'https://api.test/x',
+        headers: { AUTHORIZATION: 'Bearer stale', Accept: 'application/json' },
+        basicAuth: { username: 'user', password: 'pässword' },
+      },
+      h,
+    );
+    const encoded = Buffer.from('user:pässword', 'utf8').toString('base64');
+    assert.deepEqual(h.last().headers, { Accept: 'application/json', Authorization: `Basic ${encoded}` });
+    assert.deepEqual(h.last().secrets, [encoded, 'pässword']);
+    assert.equal(result.request?.headers.Authorization, `Basic ${encoded}`);
+  });
 });

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { checkAgainstSchema, flowFileSchema, STEP_TYPES } from '../../../src/core/flow';
+import { checkFlowFile } from '../../../src/core/flow/load';
 
 type Schema = Record<string, unknown> & { properties?: Record<string, Record<string, unknown>> };
 const defs = flowFileSchema.definitions as Record<string, Schema>;
@@ -36,6 +37,23 @@ describe('flow file JSON Schema', () => {
         assert.equal(typeof field.markdownDescription, 'string', name);
       }
     }
+  });
+
+  it('a request step takes basicAuth with a username and a password, nothing else; a literal password is refused', () => {
+    const file = (basicAuth: string) =>
+      `version: 1\nflows:\n  f:\n    steps:\n      - id: r\n        type: request\n        url: https://api.test/x\n        basicAuth: ${basicAuth}\n`;
+    const issues = (basicAuth: string) =>
+      checkFlowFile(file(basicAuth), { fileName: 'x.yaml' }).issues.map((issue) => [issue.code, issue.message]);
+    assert.deepEqual(issues('{ username: u, password: "${env:API_PASSWORD}" }'), []);
+    assert.deepEqual(issues('{ username: u }'), [
+      ['flowfile.schema', "flows.f.steps[0].basicAuth is missing the field 'password'."],
+    ]);
+    assert.deepEqual(issues('{ username: u, password: hunter2 }'), [
+      [
+        'flowfile.literal_secret',
+        'flows.f.steps[0].basicAuth.password holds a literal value for password; secrets are never written in the flow file.',
+      ],
+    ]);
   });
 
   it('accepts the example and the okta preset form', () => {

@@ -198,6 +198,62 @@ Define LATER too-late
     assert.ok(!finding.message.includes('s3cr3t-in-file'));
   });
 
+  it('a devstack %NAME% placeholder (filled in at install) is not a plain-text secret, nor a URL to discover', () => {
+    const model = readApacheConf(
+      conf('OIDCOAuthClientSecret "%OIDC_CLIENT_SECRET%"\nOIDCOAuthServerMetadataURL "%OIDC_METADATA_URL%"'),
+    );
+    const route = model.routes[0]!;
+    assert.equal(
+      route.sourceFindings.find((f) => f.rule === 'apache-plaintext-client-secret'),
+      undefined,
+    );
+    // The introspection endpoint still names the Okta issuer; the placeholder metadata URL is not taken for it.
+    assert.equal(route.apache?.issuerGuess, ISSUER);
+    // A secret that merely contains percent signs is still a secret in the file.
+    const literal = readApacheConf(conf('OIDCOAuthClientSecret 50%off%sale'));
+    assert.ok(literal.routes[0]!.sourceFindings.some((f) => f.rule === 'apache-plaintext-client-secret'));
+  });
+
+  it('a relying-party Location (AuthType openid-connect) is a login route, not a bearer API nor "not checked"', () => {
+    const model = readApacheConf(
+      [
+        'OIDCProviderMetadataURL https://idp.example/.well-known/openid-configuration',
+        'OIDCSSLValidateServer Off',
+        '<Location /app>',
+        '  AuthType openid-connect',
+        '  Require valid-user',
+        '</Location>',
+        '',
+      ].join('\n'),
+    );
+    const route = model.routes[0]!;
+    assert.equal(route.oidc, undefined, 'no bearer-token configuration is made up for it');
+    assert.equal(route.apache?.authType, 'openid-connect');
+    assert.equal(route.apache?.issuerGuess, 'https://idp.example/.well-known/openid-configuration');
+    assert.match(
+      route.authPlugins[0]!.name,
+      /^mod_auth_openidc relying party .*login via OIDCProviderMetadataURL https:\/\/idp\.example\//,
+    );
+    const findings = lintGatewayRoute(route, model);
+    assert.deepEqual(
+      findings.map((f) => [f.rule, f.severity, f.field]),
+      [
+        ['apache-relying-party', 'info', 'AuthType'],
+        ['ssl-verify-off', 'warning', 'OIDCSSLValidateServer'],
+      ],
+    );
+    assert.match(findings[0]!.message, /relying-party \(login\) route.*not a bearer-token API/);
+    assert.match(findings[1]!.message, /^OIDCSSLValidateServer is Off \(httpd\.conf line 2\)/);
+    // The resource server's switch is not the login's: OIDCOAuthSSLValidateServer Off leaves this route alone.
+    const rs = readApacheConf(
+      'OIDCOAuthSSLValidateServer Off\n<Location /app>\n  AuthType openid-connect\n</Location>\n',
+    );
+    assert.deepEqual(
+      lintGatewayRoute(rs.routes[0]!, rs).map((f) => f.rule),
+      ['apache-relying-party'],
+    );
+  });
+
   it('Require claim scope:... becomes scopes_required; LocationMatch is a regex path; VirtualHost gives the host', () => {
     const text = `OIDCOAuthIntrospectionEndpoint ${ISSUER}/v1/introspect
 <VirtualHost *:443>

@@ -116,6 +116,35 @@ routes:
     }
   });
 
+  it("anonymous whose consumer has its own request-termination: that plugin's status answers, not the auth plugin's", () => {
+    const model = readDeckFile(`_format_version: "3.0"
+consumers:
+  - username: anonymous
+    plugins: [{ name: request-termination, config: { status_code: 401, message: Unauthorized } }]
+routes:
+  - name: r
+    paths: [/r]
+    plugins:
+      - name: openid-connect
+        config: { auth_methods: [bearer], ssl_verify: true, anonymous: anonymous }
+`);
+    const [finding] = lintGatewayRoute(model.routes[0]!, model).filter((f) => f.rule.startsWith('anonymous'));
+    assert.equal(finding?.severity, 'info');
+    assert.match(
+      finding!.message,
+      /then answered 401 "Unauthorized" by request-termination\. That 401 is not the openid-connect plugin's/,
+    );
+    // Without a status_code, request-termination answers Kong's default 503.
+    const bare = readDeckFile(
+      '_format_version: "3.0"\nconsumers:\n  - username: anonymous\n    plugins: [{ name: request-termination }]\n' +
+        'routes:\n  - name: r\n    paths: [/r]\n    plugins: [{ name: jwt, config: { anonymous: anonymous } }]\n',
+    );
+    assert.match(
+      lintGatewayRoute(bare.routes[0]!, bare).find((f) => f.rule === 'anonymous-consumer')!.message,
+      /then answered 503 by request-termination/,
+    );
+  });
+
   it('anonymous: an unauthenticated request goes upstream as that consumer, or gets 500 when it does not exist', () => {
     const text = (anonymous: string) => `_format_version: "3.0"
 routes:
@@ -171,6 +200,16 @@ consumers:
       finding!.message,
       /^hmac-auth \(kong\.yaml line 5 .*\) protects this route, and this lint does not check its configuration: not checked\.$/,
     );
+  });
+
+  it("Kong's oauth2 plugin is a provider: it accepts only its own tokens, so an IdP's token gets 401 invalid_token", () => {
+    const model = readDeckFile(
+      '_format_version: "3.0"\nroutes:\n  - name: r\n    paths: [/r]\n    plugins: [{ name: oauth2, config: { anonymous: guest } }]\n',
+    );
+    const findings = lintGatewayRoute(model.routes[0]!, model);
+    assert.deepEqual(rules(findings), ['oauth2-provider', 'anonymous-consumer', 'anonymous-consumer-missing']);
+    assert.match(findings[0]!.message, /accepts only the access tokens it issued itself/);
+    assert.match(findings[0]!.message, /401 invalid_token "The access token is invalid or has expired"/);
   });
 });
 

@@ -39,7 +39,7 @@ describe('importer errors', () => {
       assert.equal(error.code, 'import.unrecognised');
       assert.match(
         error.message,
-        /Supported: Insomnia v4 export \(JSON\), Insomnia v5 collection \(YAML\) or Postman Collection v2\.1 \(JSON\)/,
+        /Supported: Insomnia v4 export \(JSON\), Insomnia v5 collection \(YAML\) or Postman Collection v2\.0 or v2\.1 \(JSON\)/,
       );
     }
     const env = errorOf(() =>
@@ -64,8 +64,8 @@ describe('importer errors', () => {
       ['{"_type": "export", "__export_format": 3, "resources": []}', /format 3/],
       ['type: collection.insomnia.rest/4.0\nname: x\n', /version 4\.0/],
       [
-        '{"info": {"name": "x", "schema": "https://schema.getpostman.com/json/collection/v2.0.0/collection.json"}, "item": []}',
-        /v2\.0\.0/,
+        '{"info": {"name": "x", "schema": "https://schema.getpostman.com/json/collection/v1.0.0/collection.json"}, "item": []}',
+        /v1\.0\.0/,
       ],
       ['{"id": "1", "name": "Old", "order": [], "requests": []}', /Postman collection v1/],
     ];

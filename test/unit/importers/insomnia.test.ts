@@ -463,13 +463,36 @@ describe('importInsomnia', () => {
           (n) => n.item === 'request "Implicit" > auth.grantType' && /implicit grant is not supported/.test(n.reason),
         ),
       );
-      assert.ok(
-        result.notCarried.some(
-          (n) => n.item === 'request "Basic" > auth' && /basic auth is not carried/.test(n.reason),
-        ),
+      // Basic auth is carried as the step's basicAuth, its password an ${env:} reference.
+      assert.deepEqual(step(result, 'basic', 'request').basicAuth, {
+        username: 'u',
+        password: '${env:BASIC_PASSWORD}',
+      });
+      assert.deepEqual(
+        result.secrets.map((secret) => secret.name),
+        ['BASIC_PASSWORD'],
       );
       assert.ok(result.notCarried.some((n) => n.item === 'WebSocket "Live feed"'));
       assertNoLeak(result, ['basic-Pass-Value-1']);
+    });
+
+    it("names a cookie jar's cookies as not carried, never their values", () => {
+      const text = insomniaV4([
+        insomniaRequest('req_a', { name: 'A', url: 'https://api.example.com/a' }),
+        {
+          _id: 'jar_1',
+          _type: 'cookie_jar',
+          parentId: 'wrk_1',
+          cookies: [
+            { key: 'session', value: 'cookie-Session-Value-9911', domain: 'api.example.com' },
+            { key: 'theme', value: 'dark' },
+          ],
+        },
+      ]);
+      const result = importAny(text, { fileName: 't.json' });
+      const jar = result.notCarried.find((n) => n.item === 'cookie jar');
+      assert.match(jar?.reason ?? '', /^2 cookies \(session \(api\.example\.com\), theme\) are not carried/);
+      assertNoLeak(result, ['cookie-Session-Value-9911']);
     });
 
     it('keeps JSON bodies as json, with templates inside strings', () => {

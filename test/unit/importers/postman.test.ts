@@ -293,6 +293,58 @@ describe('importPostman', () => {
     assertNoLeak(result, ['pw-Literal-445566', 'at-Stored-Value-000111']);
   });
 
+  it('reads Collection v2.0 like v2.1, with its auth settings written as a mapping', () => {
+    const text = JSON.stringify({
+      info: { name: 'Old', schema: 'https://schema.getpostman.com/json/collection/v2.0.0/collection.json' },
+      variables: [{ key: 'base', value: 'https://api.example.org' }],
+      item: [
+        {
+          name: 'Token',
+          request: {
+            method: 'POST',
+            url: 'https://login.example.org/oauth2/token',
+            auth: { type: 'basic', basic: { username: 'svc', password: 'v20-Secret-Value-3344', showPassword: false } },
+            body: { mode: 'urlencoded', urlencoded: [{ key: 'grant_type', value: 'client_credentials' }] },
+          },
+        },
+        { name: 'Me', request: { method: 'GET', url: '{{base}}/me', header: [] } },
+      ],
+    });
+    const result = importAny(text, { fileName: 'old.json' });
+    assertLoads(result);
+    assert.match(result.yaml, /\(Postman v2\.0 export/);
+    // The mapping form of basic auth is read: the token request's Basic credentials become the IdP's client.
+    assert.deepEqual(
+      stepsOf(result).map((s) => s.type),
+      ['token', 'request'],
+    );
+    const idp = Object.values(result.file.idps ?? {})[0]!;
+    assert.equal(idp.clientId, 'svc');
+    assert.equal(idp.clientAuth, 'client_secret_basic');
+    assert.match(String(idp.clientSecret), /^\$\{env:\w+\}$/);
+    assert.equal(result.file.environments?.collection?.base, 'https://api.example.org');
+    assertNoLeak(result, ['v20-Secret-Value-3344']);
+  });
+
+  it("reads the legacy 'events' key like 'event', so its scripts are reported, not dropped", () => {
+    const text = postman({
+      item: [
+        {
+          name: 'Legacy',
+          events: [
+            { listen: 'test', script: { type: 'text/javascript', exec: 'tests["ok"] = responseCode.code === 200;' } },
+          ],
+          request: { method: 'GET', url: 'https://api.example.org/a' },
+        },
+      ],
+    });
+    const result = importPostman(text, { fileName: 'legacy.json' });
+    assert.ok(
+      result.notCarried.some((n) => n.item === 'request "Legacy" > test script'),
+      JSON.stringify(result.notCarried),
+    );
+  });
+
   it('never writes a client secret, whatever it looks like (property)', () => {
     // A digit and a letter, 12+ characters: never equal to text the file holds anyway (URLs, ids).
     const secret = fc
