@@ -111,6 +111,9 @@ const COMMANDS: Record<string, Command> = {
   },
 };
 
+/** Every command's name, so a standing suite (the secret canaries) can insist that each one is tried. */
+export const COMMAND_NAMES: readonly string[] = Object.keys(COMMANDS);
+
 function mainHelp(): string {
   const names = Object.keys(COMMANDS);
   const width = Math.max(...names.map((n) => n.length));

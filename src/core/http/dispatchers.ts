@@ -27,14 +27,25 @@ function trustedRoots(extra: string[] | undefined): string[] | undefined {
   return [...defaults, ...extra];
 }
 
-function tlsOptions(settings: TransportSettings): tls.ConnectionOptions {
+/** The TLS options of one dispatcher; exported for its test. */
+export function tlsOptions(settings: TransportSettings): tls.ConnectionOptions {
   const options: tls.ConnectionOptions = { rejectUnauthorized: !settings.insecure };
   const ca = trustedRoots(settings.ca);
   if (ca) options.ca = ca;
   if (settings.cert) options.cert = settings.cert;
   if (settings.key) options.key = settings.key;
   if (settings.passphrase) options.passphrase = settings.passphrase;
-  return options;
+  if (!ca && !settings.cert) return options;
+  // Given `ca` (the ~150 default roots plus the extra CA) or a client certificate, tls.connect builds
+  // a secure context for every connection, parsing them all: ~40 ms of CPU a connection, 40 s for
+  // 1,000 concurrent introspections (the soak). One context per dispatcher is built once. A key that
+  // does not load is left to tls.connect, so its error is still reported where the connection fails.
+  try {
+    const { ca: _ca, cert: _cert, key: _key, passphrase: _passphrase, ...rest } = options;
+    return { ...rest, secureContext: tls.createSecureContext({ ca, cert: _cert, key: _key, passphrase: _passphrase }) };
+  } catch {
+    return options;
+  }
 }
 
 function keyOf(settings: TransportSettings): string {

@@ -12,54 +12,14 @@ import { ResultsPanel } from '../../../src/extension/results/results-panel';
 import { RunRecorder } from '../../../src/extension/results/run-recorder';
 import { RunStore } from '../../../src/extension/results/run-store';
 import type { RedactedLog } from '../../../src/extension/services/log';
-import { Emitter } from '../../../src/core/emitter';
 import type { HostMessage } from '../../../src/shared/protocol';
 import { PROTOCOL_VERSION } from '../../../src/shared/protocol';
 import { tokenExchange } from '../../support/exchange-fixture';
+import { fakePanel } from '../../support/fake-webview';
+import type { FakePanel } from '../../support/fake-webview';
 
 const T0 = Date.UTC(2026, 0, 2, 3, 4, 5);
 const TOKEN = 'eyJraWQiOiJrMSJ9.eyJzdWIiOiJ4In0.c2ln';
-
-interface FakePanel {
-  panel: vscode.WebviewPanel;
-  posted: HostMessage[];
-  /** The webview sends a message to the host. */
-  send(message: unknown): Promise<void>;
-}
-
-function fakePanel(): FakePanel {
-  const fromWebview = new Emitter<unknown>();
-  const disposed = new Emitter<void>();
-  const posted: HostMessage[] = [];
-  let pending: Promise<void> = Promise.resolve();
-  const webview = {
-    html: '',
-    options: {},
-    cspSource: 'https://webview.test',
-    asWebviewUri: (uri: { path: string }) => ({ toString: () => `https://webview.test${uri.path}` }),
-    postMessage: (message: HostMessage) => {
-      posted.push(message);
-      return Promise.resolve(true);
-    },
-    onDidReceiveMessage: fromWebview.event,
-  };
-  const panel = {
-    webview,
-    iconPath: undefined,
-    reveal: () => undefined,
-    onDidDispose: disposed.event,
-    dispose: () => disposed.fire(),
-  } as unknown as vscode.WebviewPanel;
-  return {
-    panel,
-    posted,
-    send: async (message) => {
-      fromWebview.fire(message);
-      // The host answers asynchronously (a modal may be open); let it finish.
-      await (pending = pending.then(() => new Promise((resolve) => setTimeout(resolve, 5))));
-    },
-  };
-}
 
 function harness(settings: { redaction?: string } = {}) {
   const created: FakePanel[] = [];

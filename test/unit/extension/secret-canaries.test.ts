@@ -9,8 +9,23 @@ import { toCurl } from '../../../src/core/http/curl';
 import { toHar } from '../../../src/core/http/har';
 import { storableView } from '../../../src/extension/history/run-history';
 import { RunRecorder, scrubStrings } from '../../../src/extension/results/run-recorder';
+import type * as vscode from 'vscode';
+import { Emitter } from '../../../src/core/emitter';
+import { resultCommands } from '../../../src/extension/commands/result-commands';
+import type { Services } from '../../../src/extension/commands/command-services';
+import { RunHistory } from '../../../src/extension/history/run-history';
+import { ResultsPanel } from '../../../src/extension/results/results-panel';
+import { RunStore } from '../../../src/extension/results/run-store';
+import { SecretService } from '../../../src/extension/secrets/secret-service';
+import { RedactedLog } from '../../../src/extension/services/log';
+import { RunService } from '../../../src/extension/services/run-service';
+import type { SandboxService } from '../../../src/extension/services/sandbox-service';
+import { PROTOCOL_VERSION } from '../../../src/shared/protocol';
 import { closeAfterEach } from '../../support/close-after-each';
-import { CANARY_ENV, canaryFlow, leaks } from '../../support/secret-canaries';
+import { fakePanel } from '../../support/fake-webview';
+import type { FakePanel } from '../../support/fake-webview';
+import { memoryMemento, memorySecrets } from '../../support/memory-stores';
+import { CANARY, CANARY_ENV, canaryFlow, leaks } from '../../support/secret-canaries';
 
 /**
  * The extension's exits hold no canary of the run (test/support/secret-canaries.ts): the results
@@ -55,5 +70,134 @@ describe('secret canaries: the results view, history and exports', () => {
     const exchanges = recorder.allExchanges().map((exchange) => recorder.exportable(exchange));
     assert.deepEqual(leaks(JSON.stringify(toHar(exchanges))), []);
     for (const exchange of exchanges) assert.deepEqual(leaks(toCurl(exchange)), [], exchange.label);
+  });
+});
+
+/**
+ * The same canary flow started the way the Run Flow command starts it: through the RunService, with
+ * a ${secret:...} from the secret store, the results panel open, then the Export HAR and Copy curl
+ * commands. Every place the extension writes is searched: the output channel, the history
+ * (workspace state), the messages posted to the webview, the HAR file and the clipboard.
+ */
+describe('secret canaries: the run service, output channel, webview, history and export commands', () => {
+  const opened = closeAfterEach();
+  let dir: string;
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), 'oidc-canary-run-service-'));
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  function fakeVscode() {
+    const panels: FakePanel[] = [];
+    const written: string[] = [];
+    const clipboard: string[] = [];
+    const vs = {
+      EventEmitter: Emitter,
+      ProgressLocation: { Notification: 15 },
+      ViewColumn: { Beside: -2 },
+      Uri: {
+        parse: (value: string) => ({ toString: () => value, fsPath: value }),
+        joinPath: (base: { path: string }, ...parts: string[]) => ({ path: [base.path, ...parts].join('/') }),
+      },
+      commands: { executeCommand: async () => undefined },
+      workspace: {
+        getConfiguration: () => ({ get: () => undefined }),
+        workspaceFolders: undefined,
+        fs: { writeFile: async (_uri: unknown, bytes: Uint8Array) => void written.push(Buffer.from(bytes).toString()) },
+      },
+      env: {
+        clipboard: { writeText: async (text: string) => void clipboard.push(text) },
+        openExternal: async () => false,
+      },
+      window: {
+        withProgress: (_options: unknown, task: (progress: unknown, cancel: unknown) => Promise<unknown>) =>
+          task({ report: () => undefined }, { onCancellationRequested: () => ({ dispose: () => undefined }) }),
+        showWarningMessage: async (_text: string, _options: unknown, ...choices: string[]) =>
+          choices.includes('Redacted') ? 'Redacted' : undefined,
+        showInformationMessage: async () => undefined,
+        showInputBox: async () => undefined,
+        showQuickPick: async () => undefined,
+        showSaveDialog: async () => ({ fsPath: join(dir, 'run.har') }),
+        createWebviewPanel: () => {
+          const fake = fakePanel();
+          panels.push(fake);
+          return fake.panel;
+        },
+        registerWebviewPanelSerializer: () => ({ dispose: () => undefined }),
+      },
+    } as unknown as typeof vscode;
+    return { vs, panels, written, clipboard };
+  }
+
+  it('no canary reaches the log, the history, the webview, the HAR file or the clipboard', async () => {
+    const { file, server } = await canaryFlow(dir);
+    opened(server);
+    // One secret from VS Code's secret storage instead of the environment.
+    const text = readFileSync(file, 'utf8').replaceAll('${env:CANARY_API_KEY}', '${secret:canary-api-key}');
+    const { vs, panels, written, clipboard } = fakeVscode();
+    const lines: string[] = [];
+    const channel = Object.fromEntries(
+      ['info', 'warn', 'error', 'debug', 'trace'].map((level) => [level, (line: string) => lines.push(line)]),
+    );
+    const log = new RedactedLog(channel as unknown as vscode.LogOutputChannel);
+    const state = memoryMemento();
+    const secretStore = memorySecrets();
+    const secrets = new SecretService(secretStore, memoryMemento());
+    await secrets.set('canary-api-key', CANARY.apiKey);
+    const history = new RunHistory(state);
+    const store = new RunStore(history);
+    const panel = new ResultsPanel(vs, { path: '/ext' } as vscode.Uri, store, log);
+    const sandbox = {
+      current: undefined,
+      start: () => Promise.reject(new Error('the canary flow needs no sandbox')),
+      listenToGateway: () => () => undefined,
+    } as unknown as SandboxService;
+    const runs = new RunService(vs, log, sandbox, secrets, store, () => panel);
+    const { CANARY_API_KEY: _inStorage, ...env } = CANARY_ENV;
+    const outcome = await runs.run({
+      source: { id: file, kind: 'file', label: 'canary.oidc-flow.yaml', errorCount: 0, env },
+      file: loadFlowFile(text, { fileName: file }).file,
+      flow: 'f',
+      title: 'canary',
+    });
+    assert.equal(outcome?.result?.status, 'failed', JSON.stringify(outcome?.result?.steps.map((s) => s.error)));
+
+    const view = panels[0]!;
+    await view.send({ type: 'ready', version: PROTOCOL_VERSION });
+    const exchanges = outcome!.recorder.view(true).exchanges;
+    assert.ok(exchanges.length >= 3, 'the run made its calls');
+    for (const [i, exchange] of exchanges.entries())
+      for (const part of ['request', 'response'] as const)
+        await view.send({
+          type: 'request',
+          requestId: `r${i}${part}`,
+          request: { kind: 'full-body', runId: outcome!.runId, exchangeId: exchange.id, part },
+        });
+    const services = { vs, log, store, history, panel, context: { extension: { packageJSON: {} } } };
+    const commands = resultCommands(services as unknown as Services);
+    await commands['oidcFlow.exportHar'](outcome!.runId);
+    for (const exchange of exchanges) await commands['oidcFlow.copyCurl'](outcome!.runId, exchange.id);
+
+    assert.ok(
+      lines.some((line) => line.includes('echo')),
+      'the log has the run',
+    );
+    assert.ok(written.length === 1 && clipboard.length === exchanges.length, 'the HAR file and the curl commands');
+    const places = {
+      'output channel': lines.join('\n'),
+      history: state.raw(),
+      webview: JSON.stringify(view.posted),
+      'HAR file': written.join('\n'),
+      clipboard: clipboard.join('\n'),
+    };
+    assert.match(
+      places.webview,
+      /refused \/echo\?jwt=\[redacted \d+ chars\]/,
+      "the webview got the server's echo, masked",
+    );
+    assert.match(places.history, /"echo"/, 'the history has the run');
+    for (const [place, output] of Object.entries(places)) assert.deepEqual(leaks(output), [], place);
+    // The secret store holds the one secret put there, under its key, and nothing the run received.
+    assert.deepEqual([...secretStore.data.values()], [CANARY.apiKey]);
   });
 });

@@ -39,6 +39,13 @@ const GRANTABLE = new Set([
   'ClientCredentials',
 ]);
 
+/**
+ * Entries below which the store is never swept. A dead entry (expired, or of a client deactivated
+ * since) is otherwise only dropped when looked up, and the scenario's tokens never are again: a
+ * sandbox left running (the extension's, a soak) grew with every token it issued.
+ */
+const MIN_SWEEP_AT = 1024;
+
 /** Client metadata the registry serves while the client is active. */
 export type ClientMetadata = AnyObject & { client_id: string };
 
@@ -51,6 +58,8 @@ export class SandboxStore {
   readonly #inactiveClients = new Set<string>();
   /** Bumped on each deactivation: entries of an earlier activation are dead. */
   readonly #activations = new Map<string, number>();
+  /** The entry count at which the next sweep runs; doubling keeps sweeping linear over a run. */
+  #sweepAt = MIN_SWEEP_AT;
 
   constructor(private readonly clockToleranceSeconds = 0) {}
 
@@ -145,8 +154,14 @@ export class SandboxStore {
     };
   }
 
+  /** How many entries the store holds, live or not yet swept (tests and the soak watch it). */
+  get size(): number {
+    return this.#entries.size;
+  }
+
   #set(key: string, model: string, payload: AnyObject, expiresAt: number | undefined, shadow: boolean): void {
     this.#delete(key);
+    if (this.#entries.size >= this.#sweepAt) this.#sweep();
     const activation = typeof payload.clientId === 'string' ? this.#activation(payload.clientId) : undefined;
     this.#entries.set(key, { payload, expiresAt, shadow, activation });
     const id = key.slice(key.indexOf(':') + 1);
@@ -157,6 +172,17 @@ export class SandboxStore {
     }
     if (typeof payload.userCode === 'string') this.#userCodes.set(payload.userCode, id);
     if (model === 'Session' && typeof payload.uid === 'string') this.#sessionUids.set(payload.uid, id);
+  }
+
+  /** Drops every entry no lookup can return any more: expired, or issued under an earlier activation. */
+  #sweep(): void {
+    const now = Date.now();
+    for (const [key, entry] of this.#entries) {
+      const { clientId } = entry.payload;
+      const dead = typeof clientId === 'string' && entry.activation !== this.#activation(clientId);
+      if (dead || (entry.expiresAt !== undefined && entry.expiresAt <= now)) this.#delete(key);
+    }
+    this.#sweepAt = Math.max(MIN_SWEEP_AT, 2 * this.#entries.size);
   }
 
   #get(key: string): Entry | undefined {
@@ -174,7 +200,11 @@ export class SandboxStore {
     this.#entries.delete(key);
     const id = key.slice(key.indexOf(':') + 1);
     const { grantId, userCode, uid } = entry.payload;
-    if (typeof grantId === 'string') this.#grants.get(grantId)?.delete(key);
+    if (typeof grantId === 'string') {
+      const members = this.#grants.get(grantId);
+      members?.delete(key);
+      if (members?.size === 0) this.#grants.delete(grantId);
+    }
     if (typeof userCode === 'string' && this.#userCodes.get(userCode) === id) this.#userCodes.delete(userCode);
     if (typeof uid === 'string' && this.#sessionUids.get(uid) === id) this.#sessionUids.delete(uid);
   }
