@@ -26,6 +26,7 @@ import { fakePanel } from '../../support/fake-webview';
 import type { FakePanel } from '../../support/fake-webview';
 import { memoryMemento, memorySecrets } from '../../support/memory-stores';
 import { CANARY, CANARY_ENV, canaryFlow, leaks } from '../../support/secret-canaries';
+import { secretScopeOf } from '../../../src/extension/secrets/secret-scope';
 
 /**
  * The extension's exits hold no canary of the run (test/support/secret-canaries.ts): the results
@@ -97,11 +98,16 @@ describe('secret canaries: the run service, output channel, webview, history and
       ViewColumn: { Beside: -2 },
       Uri: {
         parse: (value: string) => ({ toString: () => value, fsPath: value }),
-        joinPath: (base: { path: string }, ...parts: string[]) => ({ path: [base.path, ...parts].join('/') }),
+        joinPath: (base: { path?: string; toString(): string }, ...parts: string[]) => {
+          const path = [base.path ?? base.toString(), ...parts].join('/');
+          return { path, toString: () => path, fsPath: path };
+        },
       },
       commands: { executeCommand: async () => undefined },
       workspace: {
-        getConfiguration: () => ({ get: () => undefined }),
+        isTrusted: true,
+        getConfiguration: () => ({ get: () => undefined, inspect: () => undefined }),
+        getWorkspaceFolder: () => undefined,
         workspaceFolders: undefined,
         fs: { writeFile: async (_uri: unknown, bytes: Uint8Array) => void written.push(Buffer.from(bytes).toString()) },
       },
@@ -143,7 +149,7 @@ describe('secret canaries: the run service, output channel, webview, history and
     const state = memoryMemento();
     const secretStore = memorySecrets();
     const secrets = new SecretService(secretStore, memoryMemento());
-    await secrets.set('canary-api-key', CANARY.apiKey);
+    await secrets.set(secretScopeOf(vs, file), 'canary-api-key', CANARY.apiKey);
     const history = new RunHistory(state);
     const store = new RunStore(history);
     const panel = new ResultsPanel(vs, { path: '/ext' } as vscode.Uri, store, log);
@@ -152,7 +158,7 @@ describe('secret canaries: the run service, output channel, webview, history and
       start: () => Promise.reject(new Error('the canary flow needs no sandbox')),
       listenToGateway: () => () => undefined,
     } as unknown as SandboxService;
-    const runs = new RunService(vs, log, sandbox, secrets, store, () => panel);
+    const runs = new RunService(vs, log, sandbox, secrets, store, () => panel, memoryMemento());
     const { CANARY_API_KEY: _inStorage, ...env } = CANARY_ENV;
     const outcome = await runs.run({
       source: { id: file, kind: 'file', label: 'canary.oidc-flow.yaml', errorCount: 0, env },
