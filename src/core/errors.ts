@@ -25,6 +25,7 @@ export type ConfigErrorCode =
 // the codes are one vocabulary (the UI and tests read them all alike).
 export type ShellErrorCode =
   | 'cli.browser'
+  | 'extension.flow_unchecked'
   | 'extension.source_missing'
   | 'gateway.settings.field_missing'
   | 'gateway.settings.no_workspace'
