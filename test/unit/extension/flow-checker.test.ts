@@ -132,6 +132,38 @@ describe('the shared flow-file checker', function () {
     checker.dispose();
   });
 
+  it('runs from the shared check: its errors as the loader throws them, an unchecked file as extension.flow_unchecked', async () => {
+    const broken = documentOf('/ws/broken.oidc-flow.yaml', FLOW.replace('type: request', 'type: reqest'));
+    const { vs } = fakeVs([broken]);
+    const index = new FlowIndex(vs, fakeSandbox(), inlineChecker());
+    await assert.rejects(
+      index.loadForRun(broken.uri.toString()),
+      (error: Error & { code?: string; where?: string }) => {
+        assert.equal(error.name, 'FlowFileError');
+        assert.equal(error.code, 'flowfile.schema');
+        assert.match(error.where ?? '', /^ws\/broken\.oidc-flow\.yaml:5:/);
+        return true;
+      },
+    );
+
+    const { checker, workers } = fakeWorkerChecker();
+    const doc = documentOf('/ws/orders.oidc-flow.yaml', FLOW);
+    const crashing = new FlowIndex(fakeVs([doc]).vs, fakeSandbox(), checker);
+    const run = crashing.loadForRun(doc.uri.toString());
+    await until(() => workers[0]?.sent.length === 1, 'the worker gets the file');
+    workers[0]!.emit('error', new RangeError('Maximum call stack size exceeded'));
+    await assert.rejects(run, (error: Error & { code?: string; hint?: string }) => {
+      assert.equal(error.code, 'extension.flow_unchecked');
+      assert.equal(
+        error.message,
+        'ws/orders.oidc-flow.yaml could not be checked: the checker thread failed with RangeError: Maximum call stack size exceeded.',
+      );
+      assert.match(error.hint ?? '', /Edit or save the file to check it again/);
+      return true;
+    });
+    checker.dispose();
+  });
+
   it('checks a large text in a worker thread while the main thread keeps running', async () => {
     const text = bigFlow(1200); // 1 MB: seconds of parsing
     const checker = new FlowChecker({ startWorker: nodeWorkerStarter(WORKER_SOURCE) });
