@@ -83,7 +83,7 @@ export function uncheckedResult(fileName: string, reason: string): FlowCheckResu
     code: 'extension.flow_unchecked',
     severity: 'error',
     message: `${fileName} could not be checked: ${reason}.`,
-    hint: 'Edit or save the file to check it again; if it keeps failing, split it into smaller flow files.',
+    hint: 'The same text is not checked again: edit the file to retry; if it keeps failing, split it into smaller flow files.',
     path: [],
     range: { start, end: start },
     where: `${fileName}:1:1`,
