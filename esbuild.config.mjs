@@ -1,6 +1,6 @@
-// One build, seven bundles: the extension host (CJS, vscode external) in
-// three parts, the webview (browser IIFE) and the CLI (CJS with a shebang) in
-// three parts the same way.
+// One build, eight bundles: the extension host (CJS, vscode external) in
+// three parts plus a worker thread, the webview (browser IIFE) and the CLI
+// (CJS with a shebang) in three parts the same way.
 //
 // The extension host part is split so each moment parses only what it runs:
 // dist/extension.js holds the modules activation imports statically (the
@@ -190,6 +190,14 @@ const contexts = [
       islands: { sandbox: 'src/core/sandbox/sandbox.ts' },
     },
   )),
+  // The worker thread that checks large flow files off the extension host's
+  // main thread: its own realm, so it bundles its modules again (no instanceof
+  // crosses a thread) and the shell never loads it.
+  {
+    ...node,
+    entryPoints: ['src/extension/editor/flow-check-worker.ts'],
+    outfile: 'dist/flow-check-worker.js',
+  },
   {
     ...common,
     entryPoints: ['src/webview/main.ts'],

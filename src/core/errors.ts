@@ -26,6 +26,7 @@ export type ConfigErrorCode =
 export type ShellErrorCode =
   | 'cli.browser'
   | 'extension.env_not_approved'
+  | 'extension.flow_unchecked'
   | 'extension.source_missing'
   | 'extension.untrusted_workspace'
   | 'gateway.settings.field_missing'

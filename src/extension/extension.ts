@@ -8,6 +8,7 @@ import type { ViewId } from './commands/command-ids';
 import type { Services } from './commands/command-services';
 import { FlowCodeLensProvider } from './editor/codelens';
 import { FlowDiagnostics } from './editor/diagnostics';
+import { FlowChecker, nodeWorkerStarter } from './editor/flow-checker';
 import { lintFlowRoutes } from './gateway/flow-route-lint';
 import { gatewayLoader } from './gateway/gateway-loader';
 import { GATEWAY_SETTING_FULL, readGatewaySettings } from './gateway/gateway-settings';
@@ -48,7 +49,11 @@ export function activate(context: vscode.ExtensionContext): OidcFlowApi {
 
   const log = new RedactedLog(vs.window.createOutputChannel('OIDC Flow', { log: true }));
   const sandbox = new SandboxService(vs, log);
-  const index = new FlowIndex(vs, sandbox);
+  // One check per text for the index, CodeLens and diagnostics; large files in a worker thread.
+  const checker = new FlowChecker({
+    startWorker: nodeWorkerStarter(vs.Uri.joinPath(context.extensionUri, 'dist', 'flow-check-worker.js').fsPath),
+  });
+  const index = new FlowIndex(vs, sandbox, checker);
   const history = new RunHistory(context.workspaceState, readSettings(vs).historySize);
   const store = new RunStore(history);
   const secrets = new SecretService(context.secrets, context.globalState);
@@ -59,7 +64,7 @@ export function activate(context: vscode.ExtensionContext): OidcFlowApi {
   // Trees render ${env:NAME} only for approved names (see env-approval.ts).
   const visibleEnv = () =>
     visibleEnvironment(context.workspaceState, readSettings(vs).allowedEnvironmentVariables, process.env);
-  subs.push(sandbox, index, panel, runs);
+  subs.push(sandbox, checker, index, panel, runs);
 
   // Configured gateways are read when the Gateway Routes view first shows them, never at activation.
   const gatewayTokens = new GatewayTokens(context.secrets);
@@ -138,13 +143,13 @@ export function activate(context: vscode.ExtensionContext): OidcFlowApi {
     );
   }
 
-  const codeLens = new FlowCodeLensProvider(vs);
+  const codeLens = new FlowCodeLensProvider(vs, checker);
   const selector: vscode.DocumentSelector = [
     { pattern: '**/*.oidc-flow.{yaml,yml,json}' },
     { pattern: '**/oidc-flow.{yaml,yml,json}' },
   ];
   subs.push(vs.languages.registerCodeLensProvider(selector, codeLens));
-  subs.push(new FlowDiagnostics(vs));
+  subs.push(new FlowDiagnostics(vs, checker));
   subs.push(new TokenStatusBar(vs, vault));
 
   subs.push(

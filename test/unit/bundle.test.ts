@@ -110,6 +110,49 @@ describe('the extension host bundles', function () {
   });
 });
 
+describe('the flow-check worker bundle', function () {
+  const workerPath = join(dist, 'flow-check-worker.js');
+
+  before(function () {
+    if (!existsSync(workerPath))
+      throw new Error(`${workerPath} is missing: run \`npm run build\` first (npm test does)`);
+  });
+
+  it('holds the checker on its own, and the shell never loads it', function () {
+    const modules = modulesIn(workerPath);
+    for (const needed of ['src/extension/editor/flow-check-worker.ts', 'src/core/flow/load.ts'])
+      assert.ok(modules.has(needed), `${needed} is not in flow-check-worker.js`);
+    assert.ok(![...modules].some((m) => m.startsWith('node_modules/oidc-provider/')), 'the worker bundles the sandbox');
+    assert.doesNotMatch(
+      readFileSync(workerPath, 'utf8'),
+      /require\("vscode"\)/,
+      'a worker thread has no vscode module',
+    );
+    assert.ok(!modulesIn(shellPath).has('src/extension/editor/flow-check-data.ts'), 'the shell bundles the checker');
+  });
+
+  it('checks a flow file in a worker thread', async function () {
+    const { Worker } = await import('node:worker_threads');
+    const worker = new Worker(workerPath);
+    try {
+      const answer = await new Promise<{ id: number; result: { issues: unknown[]; flows: Array<{ flow: string }> } }>(
+        (resolve, reject) => {
+          worker.once('message', resolve);
+          worker.once('error', reject);
+          worker.postMessage({ id: 7, text: 'version: 1\nflows:\n  smoke:\n    steps: []\n', fileName: 'a.yaml' });
+        },
+      );
+      assert.equal(answer.id, 7);
+      assert.deepEqual(
+        answer.result.flows.map((f) => f.flow),
+        ['smoke'],
+      );
+    } finally {
+      await worker.terminate();
+    }
+  });
+});
+
 describe('the CLI bundles', function () {
   this.timeout(60_000);
   const cli = join(dist, 'cli.js');

@@ -17,7 +17,7 @@ describe('the VSIX contents', function () {
   this.timeout(30_000);
 
   it('holds only the bundles, media, README, CHANGELOG, LICENSE, the manifest and the flow-file schema', async function () {
-    for (const bundle of ['extension.js', 'lazy.js', 'sandbox.js', 'webview.js']) {
+    for (const bundle of ['extension.js', 'lazy.js', 'sandbox.js', 'flow-check-worker.js', 'webview.js']) {
       if (!existsSync(join(root, 'dist', bundle)))
         throw new Error(`dist/${bundle} is missing: run \`npm run build\` first (npm test does)`);
     }
@@ -25,7 +25,7 @@ describe('the VSIX contents', function () {
       .map((f) => f.split('\\').join('/'))
       .sort();
     const allowed = [
-      /^dist\/(extension|lazy|sandbox|webview)\.js$/,
+      /^dist\/(extension|lazy|sandbox|flow-check-worker|webview)\.js$/,
       /^media\//,
       /^(README|CHANGELOG)\.md$/,
       /^LICENSE$/,
@@ -41,6 +41,7 @@ describe('the VSIX contents', function () {
       'dist/extension.js',
       'dist/lazy.js',
       'dist/sandbox.js',
+      'dist/flow-check-worker.js',
       'dist/webview.js',
       'README.md',
       'CHANGELOG.md',

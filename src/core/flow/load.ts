@@ -232,14 +232,24 @@ function sortIssues(issues: FlowFileIssue[]): FlowFileIssue[] {
  */
 export function loadFlowFile(text: string, options: LoadOptions): LoadedFlowFile {
   const result = checkFlowFile(text, options);
-  const errors = result.issues.filter((i) => i.severity === 'error');
-  if (errors.length > 0 || !result.file) {
-    const first = [...errors].sort(
-      (a, b) => issueRank(a) - issueRank(b) || (a.range?.start.offset ?? 0) - (b.range?.start.offset ?? 0),
-    )[0]!;
-    throw new FlowFileError({ ...first, message: `${lineLabel(first)}${first.message}` }, result.issues);
-  }
-  return { file: result.file, warnings: result.issues.filter((i) => i.severity === 'warning'), locate: result.locate };
+  const error = flowFileError(result.issues);
+  if (error) throw error;
+  // No error means the checker returned the file.
+  return { file: result.file!, warnings: result.issues.filter((i) => i.severity === 'warning'), locate: result.locate };
+}
+
+/**
+ * What loadFlowFile throws for these issues: the first error by rank (syntax
+ * before schema before the rest), or undefined when there is no error. For
+ * callers that checked the text already (the extension's shared checker).
+ */
+export function flowFileError(issues: FlowFileIssue[]): FlowFileError | undefined {
+  const errors = issues.filter((i) => i.severity === 'error');
+  if (errors.length === 0) return undefined;
+  const first = [...errors].sort(
+    (a, b) => issueRank(a) - issueRank(b) || (a.range?.start.offset ?? 0) - (b.range?.start.offset ?? 0),
+  )[0]!;
+  return new FlowFileError({ ...first, message: `${lineLabel(first)}${first.message}` }, issues);
 }
 
 function lineLabel(issue: FlowFileIssue): string {

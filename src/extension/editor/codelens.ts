@@ -1,13 +1,17 @@
 import type * as vscode from 'vscode';
 import type { CommandId } from '../commands/command-ids';
 import type { NodeRef } from '../trees/node';
+import type { FlowChecker } from './flow-checker';
 
 /** "Run flow", "Run step…" and "Step through" above each flow of a flow file. */
 export class FlowCodeLensProvider implements vscode.CodeLensProvider {
   private readonly emitter: vscode.EventEmitter<void>;
   readonly onDidChangeCodeLenses: vscode.Event<void>;
 
-  constructor(private readonly vs: typeof vscode) {
+  constructor(
+    private readonly vs: typeof vscode,
+    private readonly checker: FlowChecker,
+  ) {
     this.emitter = new vs.EventEmitter<void>();
     this.onDidChangeCodeLenses = this.emitter.event;
   }
@@ -18,25 +22,12 @@ export class FlowCodeLensProvider implements vscode.CodeLensProvider {
 
   async provideCodeLenses(doc: vscode.TextDocument): Promise<vscode.CodeLens[]> {
     const vs = this.vs;
-    const { checkFlowFile } = await import('../../core/flow/load');
-    const { parseDocument } = await import('yaml');
-    const check = checkFlowFile(doc.getText(), { fileName: doc.uri.path });
-    // Lenses come from the raw document so a file with one broken step still offers Run on the others.
-    let data: { flows?: unknown } | null | undefined = check.file;
-    if (!data) {
-      try {
-        data = parseDocument(doc.getText()).toJS({ maxAliasCount: 100 }) as { flows?: unknown } | null;
-      } catch {
-        data = undefined;
-      }
-    }
-    const flows =
-      data && typeof data === 'object' && data.flows && typeof data.flows === 'object' ? Object.keys(data.flows) : [];
+    const text = doc.getText();
+    // The shared check: the diagnostics and the flow index ask for the same text, and it is parsed once.
+    const check = await this.checker.check(doc.uri.toString(), text, vs.workspace.asRelativePath(doc.uri));
     const lenses: vscode.CodeLens[] = [];
-    for (const flow of flows) {
-      const range = check.locate(['flows', flow], { key: true });
-      if (!range) continue;
-      const position = doc.positionAt(range.start.offset);
+    for (const { flow, offset } of check?.flows ?? []) {
+      const position = doc.positionAt(offset);
       const line = new vs.Range(position.line, 0, position.line, 0);
       const ref: NodeRef = { kind: 'flow', sourceId: doc.uri.toString(), flow };
       lenses.push(

@@ -1,5 +1,6 @@
 import type * as vscode from 'vscode';
 import { isFlowFilePath } from '../workspace/flow-file-names';
+import type { FlowChecker } from './flow-checker';
 
 /** Problems of open flow files, from the same checker the CLI uses; updated on open, edit (debounced) and save. */
 export class FlowDiagnostics implements vscode.Disposable {
@@ -7,14 +8,20 @@ export class FlowDiagnostics implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];
   private readonly timers = new Map<string, ReturnType<typeof setTimeout>>();
 
-  constructor(private readonly vs: typeof vscode) {
+  constructor(
+    private readonly vs: typeof vscode,
+    private readonly checker: FlowChecker,
+  ) {
     this.collection = vs.languages.createDiagnosticCollection('oidc-flow');
     this.disposables.push(
       this.collection,
       vs.workspace.onDidOpenTextDocument((doc) => void this.check(doc)),
       vs.workspace.onDidSaveTextDocument((doc) => void this.check(doc)),
       vs.workspace.onDidChangeTextDocument((event) => this.schedule(event.document)),
-      vs.workspace.onDidCloseTextDocument((doc) => this.collection.delete(doc.uri)),
+      vs.workspace.onDidCloseTextDocument((doc) => {
+        clearTimeout(this.timers.get(doc.uri.toString()));
+        this.collection.delete(doc.uri);
+      }),
     );
     for (const doc of vs.workspace.textDocuments) void this.check(doc);
   }
@@ -33,8 +40,9 @@ export class FlowDiagnostics implements vscode.Disposable {
   async check(doc: vscode.TextDocument): Promise<void> {
     if (!isFlowFilePath(doc.uri.path) || doc.isClosed) return;
     const vs = this.vs;
-    const { checkFlowFile } = await import('../../core/flow/load');
-    const result = checkFlowFile(doc.getText(), { fileName: vs.workspace.asRelativePath(doc.uri) });
+    const result = await this.checker.check(doc.uri.toString(), doc.getText(), vs.workspace.asRelativePath(doc.uri));
+    // Undefined: newer text of the document is being checked, and its problems are the ones to show.
+    if (!result || doc.isClosed) return;
     const diagnostics = result.issues.map((issue) => {
       const start = issue.range ? doc.positionAt(issue.range.start.offset) : new vs.Position(0, 0);
       let end = issue.range ? doc.positionAt(issue.range.end.offset) : start;

@@ -1,5 +1,9 @@
 import type * as vscode from 'vscode';
 import type { FlowFile } from '../../core/flow/file-format';
+import type { FlowFileIssue } from '../../core/flow/issues';
+import type { FlowCheckResult } from '../editor/flow-check-data';
+import type { FlowChecker } from '../editor/flow-checker';
+import { uncheckedResult } from '../editor/flow-checker';
 import type { SandboxService } from '../services/sandbox-service';
 import { FLOW_FILE_GLOB } from './flow-file-names';
 import type { FlowSource } from './source-model';
@@ -29,6 +33,7 @@ export class FlowIndex implements vscode.Disposable {
   constructor(
     private readonly vs: typeof vscode,
     private readonly sandboxService: SandboxService,
+    private readonly checker: FlowChecker,
   ) {
     this.emitter = new vs.EventEmitter<void>();
     this.onDidChange = this.emitter.event;
@@ -88,9 +93,9 @@ export class FlowIndex implements vscode.Disposable {
       });
     if (source.kind === 'sandbox') return { source, file: source.file! };
     const uri = this.vs.Uri.parse(source.id);
-    let text: string;
+    let check: FlowCheckResult;
     try {
-      text = await this.textOf(uri);
+      check = await this.checkedText(uri, this.vs.workspace.asRelativePath(uri));
     } catch (error) {
       if (!(error instanceof this.vs.FileSystemError && error.code === 'FileNotFound')) throw error;
       // Deleted without the watcher telling us (VS Code can drop the events of a short-lived file).
@@ -101,9 +106,29 @@ export class FlowIndex implements vscode.Disposable {
         hint: 'It was moved or deleted; the OIDC Flow views no longer list it.',
       });
     }
-    const { loadFlowFile } = await import('../../core/flow/load');
-    const { file } = loadFlowFile(text, { fileName: this.vs.workspace.asRelativePath(uri) });
-    return { source, file };
+    if (check.unchecked) {
+      const issue = check.issues[0]!;
+      throw new OidcError('extension.flow_unchecked', issue.message, { hint: issue.hint, where: issue.where });
+    }
+    const { flowFileError } = await import('../../core/flow/load');
+    const error = flowFileError(check.issues as FlowFileIssue[]);
+    if (error) throw error;
+    // The check is shared with the views and the editor: the run gets its own copy to hold.
+    return { source, file: structuredClone(check.file!) };
+  }
+
+  /**
+   * The shared check of a file's current text (open editors win over disk).
+   * When newer text of it is already being checked, that check's result is
+   * the one to use: the text is read again and the newer check joined.
+   */
+  private async checkedText(uri: vscode.Uri, label: string): Promise<FlowCheckResult> {
+    for (let attempt = 1; ; attempt++) {
+      const text = await this.textOf(uri);
+      const check = await this.checker.check(uri.toString(), text, label);
+      if (check) return check;
+      if (attempt === 5) return uncheckedResult(label, 'it changed faster than it could be checked');
+    }
   }
 
   async textOf(uri: vscode.Uri): Promise<string> {
@@ -149,9 +174,7 @@ export class FlowIndex implements vscode.Disposable {
   private async read(uri: vscode.Uri): Promise<FlowSource | undefined> {
     const label = this.vs.workspace.asRelativePath(uri);
     try {
-      const text = await this.textOf(uri);
-      const { checkFlowFile } = await import('../../core/flow/load');
-      const check = checkFlowFile(text, { fileName: label });
+      const check = await this.checkedText(uri, label);
       const errors = check.issues.filter((i) => i.severity === 'error');
       return {
         id: uri.toString(),

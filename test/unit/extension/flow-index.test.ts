@@ -6,6 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import type * as vscode from 'vscode';
+import { inlineChecker } from './editor-fakes';
 import { FlowIndex } from '../../../src/extension/workspace/flow-index';
 import type { SandboxService } from '../../../src/extension/services/sandbox-service';
 import { Emitter } from '../../../src/core/emitter';
@@ -87,7 +88,7 @@ describe('FlowIndex (the workspace flow files behind the trees)', function () {
   it('drops a file whose delete arrives while the read its earlier change started is still running', async function () {
     const ws = fakeWorkspace();
     ws.disk.set('/ws/a.oidc-flow.yaml', FLOW);
-    const index = new FlowIndex(ws.vs, fakeSandbox());
+    const index = new FlowIndex(ws.vs, fakeSandbox(), inlineChecker());
     assert.deepEqual(
       (await index.sources()).map((s) => s.label),
       ['a.oidc-flow.yaml'],
@@ -112,7 +113,7 @@ describe('FlowIndex (the workspace flow files behind the trees)', function () {
   it('drops a file whose late create or change finds it already gone, and tells the views', async function () {
     const ws = fakeWorkspace();
     ws.disk.set('/ws/b.oidc-flow.yaml', FLOW);
-    const index = new FlowIndex(ws.vs, fakeSandbox());
+    const index = new FlowIndex(ws.vs, fakeSandbox(), inlineChecker());
     await index.sources();
     let changes = 0;
     index.onDidChange(() => changes++);
@@ -134,7 +135,7 @@ describe('FlowIndex (the workspace flow files behind the trees)', function () {
   it('still shows a file that cannot be parsed, with its first error', async function () {
     const ws = fakeWorkspace();
     ws.disk.set('/ws/c.oidc-flow.yaml', 'version: [');
-    const index = new FlowIndex(ws.vs, fakeSandbox());
+    const index = new FlowIndex(ws.vs, fakeSandbox(), inlineChecker());
     const [source] = await index.sources();
     assert.equal(source?.label, 'c.oidc-flow.yaml');
     assert.ok((source?.errorCount ?? 0) > 0);
@@ -147,7 +148,7 @@ describe('FlowIndex.loadForRun', function () {
   it("says the file is gone (and drops it) when it was deleted behind the watcher's back", async function () {
     const ws = fakeWorkspace();
     ws.disk.set('/ws/d.oidc-flow.yaml', FLOW);
-    const index = new FlowIndex(ws.vs, fakeSandbox());
+    const index = new FlowIndex(ws.vs, fakeSandbox(), inlineChecker());
     const [source] = await index.sources();
     ws.disk.delete('/ws/d.oidc-flow.yaml');
     await assert.rejects(index.loadForRun(source!.id), (error: Error & { code?: string }) => {
