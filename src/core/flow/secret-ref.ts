@@ -30,7 +30,7 @@ const SECRET_ENV_NAME = /SECRET|TOKEN|PASSWORD|PASSWD|API_?KEY|PRIVATE|CREDENTIA
  * Whether the value of this reference is a secret to mask wherever it shows up again. An
  * `${env:OKTA_DOMAIN}` is not: masking it would hide every URL of the report.
  */
-export function isSecretValueRef(ref: SecretRef): boolean {
+export function isSecretValueRef(ref: Pick<SecretRef, 'kind' | 'name'>): boolean {
   return ref.kind === 'secret' || SECRET_ENV_NAME.test(ref.name);
 }
 

@@ -261,7 +261,7 @@ export class RunService {
   ): Promise<PreparedSecrets> {
     const vs = this.vs;
     await this.requireTrust(request.source, `${request.title} was not run`);
-    const { findSecretRefs } = await import('../../core/flow/secret-ref');
+    const { findSecretRefs, isSecretValueRef } = await import('../../core/flow/secret-ref');
     const { selectEnvironment } = await import('../../core/flow/select');
     const env = selectEnvironment(request.file, request.env, request.flow);
     const used = [
@@ -310,7 +310,13 @@ export class RunService {
       // Only approved variables: a flow file never sees the rest of the extension host's environment.
       sources: { env: { ...hostEnv, ...sandboxEnv, ...(request.source.env ?? {}) }, secrets: secretValues },
       wantsSandbox,
-      secretValues: [...Object.values(secretValues), ...Object.values(sandboxEnv).filter((v) => v.length >= 16)],
+      // Only the sandbox's credentials: its URLs (SANDBOX_ISSUER, ...) masked would hide every call of the report.
+      secretValues: [
+        ...Object.values(secretValues),
+        ...Object.entries(sandboxEnv)
+          .filter(([name]) => isSecretValueRef({ kind: 'env', name }))
+          .map(([, value]) => value),
+      ],
     };
   }
 
