@@ -20,6 +20,25 @@ export interface ExpansionLimits {
 export const FLOW_FILE_LIMITS: ExpansionLimits = { maxChars: 4_000_000, maxNodes: 500_000 };
 
 /**
+ * Why a JSON path from a flow file must not reach jsonpath-plus, or undefined.
+ * Its path parser is quadratic in the path's length (100,000 characters of `.a`
+ * took seconds), and each recursive descent `..` searches the whole document
+ * again from every match of the one before (`$..$..` repeated 300 times took
+ * minutes on a 10-node body). Real paths are a few dozen characters with at
+ * most one `..`.
+ */
+export function jsonPathProblem(path: string): string | undefined {
+  if (path.length > MAX_JSON_PATH_CHARS)
+    return `is ${path.length} characters long; a JSON path may be at most ${MAX_JSON_PATH_CHARS}`;
+  const descents = path.split('..').length - 1;
+  if (descents > MAX_JSON_PATH_DESCENTS)
+    return `searches the whole document ${descents} times (..); a JSON path may use .. at most ${MAX_JSON_PATH_DESCENTS} times`;
+  return undefined;
+}
+const MAX_JSON_PATH_CHARS = 1_000;
+const MAX_JSON_PATH_DESCENTS = 2;
+
+/**
  * parseDocument with the duplicate-key check done in one pass (a Set per
  * mapping); a duplicate is a DUPLICATE_KEY error on the document, as yaml's
  * own `uniqueKeys` reports it. Throws RangeError for input nested too deeply to compose.
