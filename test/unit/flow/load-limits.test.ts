@@ -55,6 +55,26 @@ describe('flow file limits', () => {
       assert.match(issues[0]!.message, /nests lists or mappings more than 100 levels deep/);
     });
 
+  // Found by test/unit/fuzz/flow-file.test.ts: 1,000 aliases inside their own anchor took yaml's toJS minutes.
+  it('refuses an alias inside its own anchor, and more than 100 aliases, before expanding any', () => {
+    const self = checkFlowFile(`version: 1\nvars: &a [${'*a, '.repeat(1000)}]\n`, { fileName: 'self.yaml' }).issues;
+    assert.equal(self[0]?.code, 'flowfile.syntax');
+    assert.match(self[0]!.message, /Alias \*a is inside its own anchor &a/);
+    assert.equal(self[0]!.range?.start.line, 2);
+    const many = checkFlowFile(`version: 1\nvars: { a: &a 1, b: [${'*a, '.repeat(101)}] }\n`, { fileName: 'm.yaml' });
+    assert.match(many.issues[0]!.message, /More than 100 aliases/);
+    assert.deepEqual(
+      codes(`version: 1\nvars: { a: &a 1, b: [*a, *a, *a] }\n`).filter((c) => c === 'flowfile.syntax'),
+      [],
+    );
+  });
+
+  it('walks a value that holds itself many times without growing past the node limit', () => {
+    const cycle: unknown[] = [];
+    for (let i = 0; i < 10_000; i += 1) cycle.push(cycle);
+    assert.equal(expansionOverflow(cycle, { maxChars: 1000, maxNodes: 50_000 }), 'more than 50,000 values');
+  });
+
   it('still finds duplicate keys, in YAML and in JSON, with their line', () => {
     const yaml = checkFlowFile('version: 1\nroutes:\n  a: { baseUrl: "http://x" }\n  a: { baseUrl: "http://y" }\n', {
       fileName: 'd.yaml',
