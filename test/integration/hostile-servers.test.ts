@@ -302,6 +302,42 @@ describe('hostile servers met through oidc-flow token --issuer', function () {
     assert.ok(all.includes(`${issuer}/.well-known/openid-configuration`), all);
   });
 
+  const TRANSPORT: Array<[string, (socket: Socket) => void, RegExp]> = [
+    [
+      'resets the connection mid-body',
+      (socket) => {
+        socket.write('HTTP/1.1 200 OK\r\ncontent-length: 1000\r\n\r\n{"issuer":');
+        setTimeout(() => socket.resetAndDestroy(), 20);
+      },
+      /closed or reset before a complete response.*\[http\.connection_reset\]/s,
+    ],
+    [
+      'sends broken chunked encoding',
+      (socket) => socket.end('HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\nzz\r\n'),
+      /is not valid HTTP\/1\.1.*\[http\.malformed_response\]/s,
+    ],
+    [
+      'sends 1 MB of headers',
+      (socket) => socket.end(`HTTP/1.1 200 OK\r\nx-filler: ${'a'.repeat(1024 * 1024)}\r\ncontent-length: 0\r\n\r\n`),
+      /response headers from .* are larger than.*\[http\.headers_too_large\]/s,
+    ],
+    [
+      'announces a 50 MB discovery document',
+      (socket) => socket.end(`HTTP/1.1 200 OK\r\ncontent-length: ${50 * 1024 * 1024}\r\n\r\n{`),
+      /larger than the 10485760-byte limit.*\[http\.body_too_large\]/s,
+    ],
+  ];
+  for (const [name, respond, expected] of TRANSPORT) {
+    it(`an issuer that ${name}: exit 1, naming the discovery URL and the cause`, async () => {
+      const server = await rawServer(respond);
+      running.push(server);
+      const { code, all } = await token(server.url);
+      assert.equal(code, 1, all);
+      assert.ok(all.includes(`${server.url}/.well-known/openid-configuration`), all);
+      assert.match(all, expected);
+    });
+  }
+
   it('a well-behaved issuer right after still gives a token', async () => {
     const issuer = await issuerServing((base) => JSON.stringify(metadata(base)));
     const { code, all } = await token(issuer);
