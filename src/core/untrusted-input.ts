@@ -5,8 +5,8 @@
  * alias cap counts aliases, not what they expand to (a 1 MB string aliased
  * 99 times is 99 MB of work for every check after it).
  */
-import { isAlias, isMap, isScalar, parseDocument, visit, YAMLParseError } from 'yaml';
-import type { Document, ErrorCode, LineCounter } from 'yaml';
+import { isAlias, isMap, isScalar, LineCounter, parseDocument, visit, YAMLParseError } from 'yaml';
+import type { Document, ErrorCode } from 'yaml';
 
 /** Aliases one document may use: as many as yaml's own `maxAliasCount` in `toJS` allows. */
 const MAX_ALIASES = 100;
@@ -97,6 +97,22 @@ export function parseUntrustedYaml(text: string, lineCounter: LineCounter): Docu
     },
   });
   return doc;
+}
+
+/**
+ * What a YAML text holds as far as it can be read, syntax errors and all (for
+ * editor features that still work on a half-written file), or undefined when
+ * it cannot be read safely: nested too deeply, an alias inside its own anchor,
+ * too many aliases, or aliases that expand too far.
+ */
+export function readableYamlValue(text: string): unknown {
+  try {
+    const doc = parseUntrustedYaml(text, new LineCounter());
+    if (doc.errors.some((e) => e.code === 'BAD_ALIAS' || e.code === 'RESOURCE_EXHAUSTION')) return undefined;
+    return doc.toJS({ maxAliasCount: MAX_ALIASES });
+  } catch {
+    return undefined;
+  }
 }
 
 /**

@@ -19,17 +19,11 @@ export class FlowCodeLensProvider implements vscode.CodeLensProvider {
   async provideCodeLenses(doc: vscode.TextDocument): Promise<vscode.CodeLens[]> {
     const vs = this.vs;
     const { checkFlowFile } = await import('../../core/flow/load');
-    const { parseDocument } = await import('yaml');
+    const { readableYamlValue } = await import('../../core/untrusted-input');
     const check = checkFlowFile(doc.getText(), { fileName: doc.uri.path });
-    // Lenses come from the raw document so a file with one broken step still offers Run on the others.
-    let data: { flows?: unknown } | null | undefined = check.file;
-    if (!data) {
-      try {
-        data = parseDocument(doc.getText()).toJS({ maxAliasCount: 100 }) as { flows?: unknown } | null;
-      } catch {
-        data = undefined;
-      }
-    }
+    // Lenses come from the raw document so a file with one broken step still offers Run on the others;
+    // read as untrusted, since an alias inside its own anchor kept yaml's toJS busy for minutes.
+    const data = (check.file ?? readableYamlValue(doc.getText())) as { flows?: unknown } | null | undefined;
     const flows =
       data && typeof data === 'object' && data.flows && typeof data.flows === 'object' ? Object.keys(data.flows) : [];
     const lenses: vscode.CodeLens[] = [];

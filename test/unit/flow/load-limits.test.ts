@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { checkFlowFile, MAX_FLOW_FILE_CHARS } from '../../../src/core/flow/load';
 import { stripTemplateLike } from '../../../src/core/flow/literal-secrets';
 import { jwtInText } from '../../../src/core/jwt/token-shape';
-import { expansionOverflow } from '../../../src/core/untrusted-input';
+import { expansionOverflow, readableYamlValue } from '../../../src/core/untrusted-input';
 
 const codes = (text: string, fileName = 'f.yaml') => checkFlowFile(text, { fileName }).issues.map((i) => i.code);
 
@@ -67,6 +67,13 @@ describe('flow file limits', () => {
       codes(`version: 1\nvars: { a: &a 1, b: [*a, *a, *a] }\n`).filter((c) => c === 'flowfile.syntax'),
       [],
     );
+  });
+
+  it('readableYamlValue reads a half-written file but not one whose aliases cannot be expanded safely', () => {
+    assert.deepEqual(readableYamlValue('flows:\n  a: {}\n  b: [\n'), { flows: { a: {}, b: [] } });
+    assert.equal(readableYamlValue(`flows: &a [${'*a, '.repeat(1000)}]\n`), undefined);
+    assert.equal(readableYamlValue(`a: &a x\nb: [${'*a, '.repeat(101)}]\n`), undefined);
+    assert.equal(readableYamlValue(`a: ${'['.repeat(100_000)}`), undefined);
   });
 
   it('walks a value that holds itself many times without growing past the node limit', () => {
