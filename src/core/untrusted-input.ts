@@ -5,8 +5,11 @@
  * alias cap counts aliases, not what they expand to (a 1 MB string aliased
  * 99 times is 99 MB of work for every check after it).
  */
-import { isMap, isScalar, parseDocument, visit, YAMLParseError } from 'yaml';
-import type { Document, LineCounter } from 'yaml';
+import { isAlias, isMap, isScalar, LineCounter, parseDocument, visit, YAMLParseError } from 'yaml';
+import type { Document, ErrorCode } from 'yaml';
+
+/** Aliases one document may use: as many as yaml's own `maxAliasCount` in `toJS` allows. */
+const MAX_ALIASES = 100;
 
 /** What a document may expand to once its aliases are resolved. */
 export interface ExpansionLimits {
@@ -20,16 +23,65 @@ export interface ExpansionLimits {
 export const FLOW_FILE_LIMITS: ExpansionLimits = { maxChars: 4_000_000, maxNodes: 500_000 };
 
 /**
+ * Why a JSON path from a flow file must not reach jsonpath-plus, or undefined.
+ * Its path parser is quadratic in the path's length (100,000 characters of `.a`
+ * took seconds), and each recursive descent `..` searches the whole document
+ * again from every match of the one before (`$..$..` repeated 300 times took
+ * minutes on a 10-node body). Real paths are a few dozen characters with at
+ * most one `..`.
+ */
+export function jsonPathProblem(path: string): string | undefined {
+  if (path.length > MAX_JSON_PATH_CHARS)
+    return `is ${path.length} characters long; a JSON path may be at most ${MAX_JSON_PATH_CHARS}`;
+  const descents = path.split('..').length - 1;
+  if (descents > MAX_JSON_PATH_DESCENTS)
+    return `searches the whole document ${descents} times (..); a JSON path may use .. at most ${MAX_JSON_PATH_DESCENTS} times`;
+  return undefined;
+}
+const MAX_JSON_PATH_CHARS = 1_000;
+const MAX_JSON_PATH_DESCENTS = 2;
+
+/**
  * parseDocument with the duplicate-key check done in one pass (a Set per
  * mapping); a duplicate is a DUPLICATE_KEY error on the document, as yaml's
- * own `uniqueKeys` reports it. Throws RangeError for input nested too deeply to compose.
+ * own `uniqueKeys` reports it. Aliases are checked in the same pass: one inside
+ * its own anchor (a value that contains itself) is a BAD_ALIAS error, more than
+ * MAX_ALIASES a RESOURCE_EXHAUSTION error, so `toJS` never meets either (it
+ * finds each alias's anchor by walking the document from the start, and
+ * re-counts a self-containing one at every use: 1,000 of them took minutes).
+ * Throws RangeError for input nested too deeply to compose.
  */
 export function parseUntrustedYaml(text: string, lineCounter: LineCounter): Document.Parsed {
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: false });
   // The composer recurses per nesting level and turns its own stack overflow into a syntax error.
   const overflow = doc.errors.find((e) => /call stack/i.test(e.message));
   if (overflow) throw new RangeError(overflow.message);
+  const anchors = new Map<string, unknown>();
+  let aliases = 0;
+  const fail = (node: { range?: [number, number, number] | null }, code: ErrorCode, message: string): void => {
+    const at = node.range?.[0] ?? 0;
+    doc.errors.push(new YAMLParseError([at, at + 1], code, message));
+  };
   visit(doc, {
+    Node(_key, node) {
+      if (!isAlias(node) && node.anchor) anchors.set(node.anchor, node);
+    },
+    Alias(_key, alias, path) {
+      aliases += 1;
+      if (aliases > MAX_ALIASES) {
+        fail(alias, 'RESOURCE_EXHAUSTION', `More than ${MAX_ALIASES} aliases (*name); write the values out instead`);
+        return visit.BREAK;
+      }
+      const source = anchors.get(alias.source);
+      if (source !== undefined && path.includes(source as never)) {
+        fail(
+          alias,
+          'BAD_ALIAS',
+          `Alias *${alias.source} is inside its own anchor &${alias.source}, so the value would contain itself`,
+        );
+      }
+      return undefined;
+    },
     Map(_key, map) {
       if (!isMap(map)) return;
       const seen = new Set<unknown>();
@@ -48,25 +100,49 @@ export function parseUntrustedYaml(text: string, lineCounter: LineCounter): Docu
 }
 
 /**
+ * What a YAML text holds as far as it can be read, syntax errors and all (for
+ * editor features that still work on a half-written file), or undefined when
+ * it cannot be read safely: nested too deeply, an alias inside its own anchor,
+ * too many aliases, or aliases that expand too far.
+ */
+export function readableYamlValue(text: string): unknown {
+  try {
+    const doc = parseUntrustedYaml(text, new LineCounter());
+    if (doc.errors.some((e) => e.code === 'BAD_ALIAS' || e.code === 'RESOURCE_EXHAUSTION')) return undefined;
+    return doc.toJS({ maxAliasCount: MAX_ALIASES });
+  } catch {
+    return undefined;
+  }
+}
+
+/**
  * How far past `limits` the value goes once expanded, or undefined when it
  * stays inside. Shared objects (aliases) count each time they appear, and the
  * walk stops as soon as a limit is passed, so it is bounded by the limits.
  */
 export function expansionOverflow(value: unknown, limits: ExpansionLimits): string | undefined {
   let chars = 0;
-  let nodes = 0;
+  // Counted when pushed, not when popped: a list holding itself many times (a cycle) would
+  // otherwise grow the stack by its length at every step before the count caught up.
+  let nodes = 1;
+  const tooMany = `more than ${limits.maxNodes.toLocaleString('en')} values`;
   const stack: unknown[] = [value];
   while (stack.length > 0) {
     const item = stack.pop();
-    nodes += 1;
-    if (nodes > limits.maxNodes) return `more than ${limits.maxNodes.toLocaleString('en')} values`;
     if (typeof item === 'string') chars += item.length;
-    else if (Array.isArray(item)) for (let i = item.length - 1; i >= 0; i -= 1) stack.push(item[i]);
-    else if (item !== null && typeof item === 'object')
-      for (const [key, child] of Object.entries(item)) {
+    else if (Array.isArray(item)) {
+      nodes += item.length;
+      if (nodes > limits.maxNodes) return tooMany;
+      for (let i = item.length - 1; i >= 0; i -= 1) stack.push(item[i]);
+    } else if (item !== null && typeof item === 'object') {
+      const entries = Object.entries(item);
+      nodes += entries.length;
+      if (nodes > limits.maxNodes) return tooMany;
+      for (const [key, child] of entries) {
         chars += key.length;
         stack.push(child);
       }
+    }
     if (chars > limits.maxChars) return `more than ${(limits.maxChars / 1_000_000).toFixed(0)} million characters`;
   }
   return undefined;

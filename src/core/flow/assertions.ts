@@ -1,5 +1,6 @@
 import { isDeepStrictEqual } from 'node:util';
 import { JSONPath } from 'jsonpath-plus';
+import { jsonPathProblem } from '../untrusted-input';
 import { OidcError } from '../errors';
 import { headerValue } from '../http/headers';
 import { mask } from '../http/redact';
@@ -217,6 +218,15 @@ function evaluateOne(
         passed: false,
         actual: options.secrets ? options.secrets.value(redactValue(body)) : redactValue(body),
         message: `the response body is ${body === undefined ? 'absent' : 'not JSON'}, so ${assertion.json} cannot be checked`,
+      };
+    }
+    const refused = jsonPathProblem(assertion.json);
+    if (refused) {
+      return {
+        passed: false,
+        actual: undefined,
+        message: `the JSON path ${assertion.json.length > 40 ? `${assertion.json.slice(0, 40)}…` : assertion.json} ${refused}`,
+        errorCode: 'assertion.jsonpath',
       };
     }
     let values: unknown[];

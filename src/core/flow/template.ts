@@ -1,5 +1,6 @@
 import { JSONPath } from 'jsonpath-plus';
 import { OidcError } from '../errors';
+import { jsonPathProblem } from '../untrusted-input';
 import { headerKey } from '../http/headers';
 import { didYouMean } from './did-you-mean';
 import type { SecretSources } from './secret-ref';
@@ -52,6 +53,10 @@ export interface RenderOptions {
 const SYNTAX_HINT =
   'Templates are data paths such as {{steps.token.token.access_token}}, {{env.kongUrl}} or {{steps.call.response.body.$.items[0].id}}; they cannot call functions.';
 
+// Each json filter escapes the quotes and backslashes the one before it produced, so a chain of
+// them doubles the value each time; two are all a real template needs, four leave room.
+const MAX_FILTERS = 4;
+
 function syntaxError(message: string, where?: string): OidcError {
   return new OidcError('template.syntax', message, { where, hint: SYNTAX_HINT });
 }
@@ -97,6 +102,12 @@ export function parseExpression(inner: string, where?: string): TemplateExpressi
   if (!source) throw syntaxError('Empty template {{ }}.', where);
   const pieces = source.split('|');
   const path = pieces[0]!.trim();
+  if (pieces.length - 1 > MAX_FILTERS) {
+    throw syntaxError(
+      `{{${source.length > 80 ? `${source.slice(0, 80)}…` : source}}} applies ${pieces.length - 1} filters; a template may apply at most ${MAX_FILTERS} filters.`,
+      where,
+    );
+  }
   const filters = pieces.slice(1).map((raw) => {
     const name = raw.trim();
     if (!(TEMPLATE_FILTERS as readonly string[]).includes(name)) {
@@ -278,6 +289,14 @@ function applyJsonPath(expr: TemplateExpression, json: unknown, where?: string):
         where,
         hint: 'JSON paths work on JSON bodies; check the response Content-Type and status.',
       },
+    );
+  }
+  const refused = jsonPathProblem(path);
+  if (refused) {
+    throw new OidcError(
+      'template.jsonpath',
+      `The JSON path ${path.length > 40 ? `${path.slice(0, 40)}…` : path} in a template ${refused}.`,
+      { where, hint: 'Use plain JSON paths such as $.items[0].id or $..id.' },
     );
   }
   let results: unknown[];

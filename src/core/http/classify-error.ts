@@ -262,6 +262,23 @@ export function classifyFailure(error: unknown, ctx: FailureContext): Classified
       hint: 'Check that the URL uses https only where the server speaks TLS, and compare TLS versions and ciphers with the server.',
     };
   }
+  if (has('UND_ERR_HEADERS_OVERFLOW')) {
+    return {
+      code: 'http.headers_too_large',
+      message: `The response headers from ${ctx.target} are larger than this client accepts (about 16 KB in all), so the response was refused.`,
+      hint: 'A gateway or proxy in between may be adding huge headers or cookies, or the URL points at something that is not an API; check the server and any proxy.',
+    };
+  }
+  // undici's HTTPParserError (llhttp: a broken chunk size, a bad status line), whose code is often unset,
+  // and a body shorter or longer than its Content-Length.
+  const parse = items.find((item) => item.name === 'HTTPParserError');
+  if (parse || has('UND_ERR_RES_CONTENT_LENGTH_MISMATCH')) {
+    return {
+      code: 'http.malformed_response',
+      message: `The response from ${ctx.target} is not valid HTTP/1.1: ${firstMessage(error)}.`,
+      hint: 'The server, or a proxy or load balancer in between, sent a broken response; check their logs, and that the URL points at an HTTP server.',
+    };
+  }
   if (has('ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED')) {
     return {
       code: 'http.connection_reset',
@@ -335,6 +352,7 @@ function classifyProxyFailure(
   return undefined;
 }
 
-function capitalize(text: string): string {
-  return text.charAt(0).toUpperCase() + text.slice(1);
+/** Starts a sentence: "the token endpoint (…)" becomes "The …"; a bare URL stays as it is written. */
+export function capitalize(text: string): string {
+  return /^[a-z][a-z+.-]*:\/\//i.test(text) ? text : text.charAt(0).toUpperCase() + text.slice(1);
 }

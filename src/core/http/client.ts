@@ -4,7 +4,13 @@ import type { Dispatcher } from 'undici';
 import type { Clock } from '../clock';
 import { systemClock } from '../clock';
 import type { ClassifiedFailure, FailureSurface } from './classify-error';
-import { BodyTooLargeSignal, CallerAbortSignal, classifyFailure, ExchangeDeadlineSignal } from './classify-error';
+import {
+  BodyTooLargeSignal,
+  CallerAbortSignal,
+  capitalize,
+  classifyFailure,
+  ExchangeDeadlineSignal,
+} from './classify-error';
 import type { TransportSettings } from './dispatchers';
 import { DispatcherCache } from './dispatchers';
 import { headerValue } from './headers';
@@ -197,10 +203,6 @@ function invalidJson(exchange: HttpExchange, text: string, cause: unknown): Http
       ? 'That is an HTML page: the URL probably points at a login page, a proxy or a gateway error page instead of the API. Check the URL and any proxy in between.'
       : 'Check that the URL is the API endpoint itself, and look at the full response in the timeline.',
   });
-}
-
-function capitalize(text: string): string {
-  return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
 function toResponse(exchange: HttpExchange, headers: Record<string, string>): HttpResponse {

@@ -1,5 +1,7 @@
-import { LineCounter, parseDocument } from 'yaml';
+import { LineCounter } from 'yaml';
+import type { Document } from 'yaml';
 import { OidcError } from '../errors';
+import { parseUntrustedYaml } from '../untrusted-input';
 import type { SourceFormat } from './types';
 
 /**
@@ -57,7 +59,13 @@ export function parseExportText(text: string, fileName: string): unknown {
     }
   }
   const lineCounter = new LineCounter();
-  const doc = parseDocument(trimmed, { lineCounter, prettyErrors: false, uniqueKeys: false });
+  let doc: Document.Parsed;
+  try {
+    doc = parseUntrustedYaml(trimmed, lineCounter);
+  } catch (error) {
+    if (!(error instanceof RangeError)) throw error;
+    throw syntaxError(fileName, 'YAML', 'lists or mappings nested thousands of levels deep', 1, 1);
+  }
   const first = doc.errors[0];
   if (first) {
     const { line, col } = lineCounter.linePos(first.pos[0]);

@@ -7,7 +7,7 @@
  *
  * Imports no vscode: it runs in the lazy bundle and in dist/flow-check-worker.js.
  */
-import { parseDocument } from 'yaml';
+import { readableYamlValue } from '../../core/untrusted-input';
 import type { FlowFile } from '../../core/flow/file-format';
 import type { FlowFileIssue } from '../../core/flow/issues';
 import { checkFlowFile } from '../../core/flow/load';
@@ -38,12 +38,9 @@ export function checkFlowText(text: string, fileName: string): FlowCheckResult {
   const check = checkFlowFile(text, { fileName });
   let data: { flows?: unknown } | null | undefined = check.file;
   if (!data && check.issues.every((i) => i.code !== 'flowfile.too_large')) {
-    // Lenses come from the raw document so a file with one broken step still offers Run on the others.
-    try {
-      data = parseDocument(text).toJS({ maxAliasCount: 100 }) as { flows?: unknown } | null;
-    } catch {
-      data = undefined;
-    }
+    // Lenses come from the raw document so a file with one broken step still offers Run on the others;
+    // read as untrusted, since an alias inside its own anchor kept yaml's toJS busy for minutes.
+    data = readableYamlValue(text) as { flows?: unknown } | null | undefined;
   }
   const names =
     data && typeof data === 'object' && data.flows && typeof data.flows === 'object' && !Array.isArray(data.flows)

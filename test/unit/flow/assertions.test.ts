@@ -71,6 +71,21 @@ describe('assertions', () => {
     assert.equal(one({ json: '$..[?(@.constructor)]', exists: true }, call).errorCode, 'assertion.jsonpath');
   });
 
+  // Found by test/unit/fuzz/template.test.ts: jsonpath-plus parses a path in time quadratic in its length.
+  it('refuses a JSON path longer than any real one before jsonpath-plus parses it', () => {
+    const result = one({ json: `$${'.a'.repeat(50_000)}`, exists: true }, call);
+    assert.equal(result.errorCode, 'assertion.jsonpath');
+    assert.match(result.message, /100001 characters long; a JSON path may be at most 1000/);
+  });
+
+  // Found by test/unit/fuzz/template.test.ts: every .. searches the whole body again from each match of the one before.
+  it('refuses a JSON path with more recursive descents than a real one needs', () => {
+    const result = one({ json: `$${'..$'.repeat(300)}..price`, exists: true }, call);
+    assert.equal(result.errorCode, 'assertion.jsonpath');
+    assert.match(result.message, /\.\. at most 2 times/);
+    assert.equal(one({ json: '$..items..id', exists: true }, call).passed, true);
+  });
+
   it('checks introspection active', () => {
     assert.equal(one({ active: false }, introspection).passed, true);
     const r = one({ active: true }, introspection);

@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { checkFlowFile, MAX_FLOW_FILE_CHARS } from '../../../src/core/flow/load';
 import { stripTemplateLike } from '../../../src/core/flow/literal-secrets';
 import { jwtInText } from '../../../src/core/jwt/token-shape';
-import { expansionOverflow } from '../../../src/core/untrusted-input';
+import { expansionOverflow, readableYamlValue } from '../../../src/core/untrusted-input';
 
 const codes = (text: string, fileName = 'f.yaml') => checkFlowFile(text, { fileName }).issues.map((i) => i.code);
 
@@ -54,6 +54,32 @@ describe('flow file limits', () => {
       );
       assert.match(issues[0]!.message, /nests lists or mappings more than 100 levels deep/);
     });
+
+  // Found by test/unit/fuzz/flow-file.test.ts: 1,000 aliases inside their own anchor took yaml's toJS minutes.
+  it('refuses an alias inside its own anchor, and more than 100 aliases, before expanding any', () => {
+    const self = checkFlowFile(`version: 1\nvars: &a [${'*a, '.repeat(1000)}]\n`, { fileName: 'self.yaml' }).issues;
+    assert.equal(self[0]?.code, 'flowfile.syntax');
+    assert.match(self[0]!.message, /Alias \*a is inside its own anchor &a/);
+    assert.equal(self[0]!.range?.start.line, 2);
+    const many = checkFlowFile(`version: 1\nvars: { a: &a 1, b: [${'*a, '.repeat(101)}] }\n`, { fileName: 'm.yaml' });
+    assert.match(many.issues[0]!.message, /More than 100 aliases/);
+    assert.deepEqual(
+      codes(`version: 1\nvars: { a: &a 1, b: [*a, *a, *a] }\n`).filter((c) => c === 'flowfile.syntax'),
+      [],
+    );
+  });
+
+  it('readableYamlValue reads a half-written file but not one whose aliases cannot be expanded safely', () => {
+    assert.deepEqual(readableYamlValue('flows:\n  a: {}\n  b: [\n'), { flows: { a: {}, b: [] } });
+    assert.equal(readableYamlValue(`flows: &a [${'*a, '.repeat(1000)}]\n`), undefined);
+    assert.equal(readableYamlValue(`a: &a x\nb: [${'*a, '.repeat(101)}]\n`), undefined);
+  });
+
+  it('walks a value that holds itself many times without growing past the node limit', () => {
+    const cycle: unknown[] = [];
+    for (let i = 0; i < 10_000; i += 1) cycle.push(cycle);
+    assert.equal(expansionOverflow(cycle, { maxChars: 1000, maxNodes: 50_000 }), 'more than 50,000 values');
+  });
 
   it('still finds duplicate keys, in YAML and in JSON, with their line', () => {
     const yaml = checkFlowFile('version: 1\nroutes:\n  a: { baseUrl: "http://x" }\n  a: { baseUrl: "http://y" }\n', {

@@ -161,6 +161,21 @@ describe('template engine', () => {
     assert.match(error.message, /script expression/);
   });
 
+  // Found by test/unit/fuzz/template.test.ts: each json filter escapes the quotes and backslashes of the
+  // one before, so a chain of them doubled the text each time until V8 threw "Invalid string length".
+  it('refuses a long chain of filters instead of growing the value exponentially', () => {
+    const error = thrown(() => renderTemplate(`{{vars.x${' | json'.repeat(40)}}}`, ctx));
+    assert.equal(error.code, 'template.syntax');
+    assert.match(error.message, /at most 4 filters/);
+    assert.equal(renderTemplate('{{vars.x | json | urlencode}}', ctx), '%22vx%22');
+  });
+
+  it('refuses a JSON path longer than any real one before jsonpath-plus parses it', () => {
+    const error = thrown(() => renderTemplate(`{{steps.call1.response.body.$${'.a'.repeat(50_000)}}}`, ctx));
+    assert.equal(error.code, 'template.jsonpath');
+    assert.match(error.message, /at most 1000/);
+  });
+
   it('reports a broken JSON path', () => {
     const error = thrown(() => renderTemplate('{{steps.call1.response.body.$.items[}}', ctx));
     assert.equal(error.code, 'template.syntax');

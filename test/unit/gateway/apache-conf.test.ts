@@ -59,6 +59,17 @@ describe('Apache mod_auth_openidc config reader', () => {
     assert.ok(model.warnings.some((w) => /line 7: \$\{RUN_DIR\} is set by no Define above it/.test(w)));
   });
 
+  // Found by bench/parse-scaling.ts: every lookup flattened and searched the virtual host again, so 4,000
+  // locations took 22 s. Linear now; a quadratic regression shows up as this test's timeout, not a timing.
+  it('reads a virtual host with 4,000 locations and as many unresolved variables', function () {
+    this.timeout(20_000);
+    const location =
+      '<Location /a>\nAuthType openid-connect\nOIDCOAuthClientID ${ID}\nRequire valid-user\n</Location>\n';
+    const model = readApacheConf(`<VirtualHost *:443>\nServerName api\n${location.repeat(4_000)}</VirtualHost>\n`);
+    assert.equal(model.routes.length, 4_000);
+    assert.equal(model.routes[3_999]?.hosts?.[0], 'api');
+  });
+
   it('expands ${NAME} from Define lines above it, then the environment; secrets stay placeholders', () => {
     const env = { CLIENT_ID: 'gw-from-env', CLIENT_SECRET: 'never-shown', INTROSPECTION_ENDPOINT: 'x' };
     const text = `Define ISSUER ${ISSUER}

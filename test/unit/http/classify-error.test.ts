@@ -35,6 +35,27 @@ describe('classifyFailure', () => {
     assert.match(failure.hint, /DNS/);
   });
 
+  // Found by test/integration/hostile-servers.test.ts: both fell through to http.failed.
+  it('names oversized response headers and broken HTTP/1.1 with codes of their own', () => {
+    const headers = classifyFailure(withCode('UND_ERR_HEADERS_OVERFLOW', 'Headers Overflow Error'), ctx);
+    assert.equal(headers.code, 'http.headers_too_large');
+    assert.match(headers.message, /^The response headers from the token endpoint \(https:\/\/idp\.example\.com/);
+    const parser = Object.assign(
+      new Error('Response does not match the HTTP/1.1 protocol (Invalid character in chunk size)'),
+      {
+        name: 'HTTPParserError',
+      },
+    );
+    const broken = classifyFailure(parser, ctx);
+    assert.equal(broken.code, 'http.malformed_response');
+    assert.match(broken.message, /token endpoint .* is not valid HTTP\/1\.1: .*chunk size/);
+  });
+
+  it('leaves a bare URL as written at the start of a sentence', () => {
+    const failure = classifyFailure(withCode('UND_ERR_HEADERS_TIMEOUT'), { ...ctx, target: 'http://127.0.0.1:1/x' });
+    assert.match(failure.message, /^http:\/\/127\.0\.0\.1:1\/x accepted the request/);
+  });
+
   it('looks inside AggregateErrors from happy-eyeballs connects', () => {
     const failure = classifyFailure(
       new AggregateError([withCode('ECONNREFUSED'), withCode('ECONNREFUSED')], 'all failed'),

@@ -25,6 +25,14 @@ describe('importer errors', () => {
     assert.ok(!error.message.includes('hunter2'), 'the export text is not quoted');
   });
 
+  // Found by test/unit/fuzz/importers.test.ts: yaml's toJS re-walked the document at every such alias (seconds for 300).
+  it('import.syntax: an alias inside its own anchor is refused before it is expanded', () => {
+    const text = `type: collection.insomnia.rest/5.0\nname: x\ncollection: &a [${'*a, '.repeat(300)}]\n`;
+    const error = errorOf(() => importAny(text, { fileName: 'self.yaml' }));
+    assert.equal(error.code, 'import.syntax');
+    assert.match(error.message, /self\.yaml:3:\d+: .*Alias \*a is inside its own anchor &a/);
+  });
+
   it('import.syntax: broken YAML names the line', () => {
     const text =
       'type: collection.insomnia.rest/5.0\nname: x\ncollection:\n  - url: "https://a.example.com\n    name: A\n';
