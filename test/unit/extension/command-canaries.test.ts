@@ -19,7 +19,9 @@ import { SecretService } from '../../../src/extension/secrets/secret-service';
 import { TokenVault } from '../../../src/extension/secrets/token-vault';
 import { RedactedLog } from '../../../src/extension/services/log';
 import { RunService } from '../../../src/extension/services/run-service';
-import type { SandboxService } from '../../../src/extension/services/sandbox-service';
+import { SandboxService } from '../../../src/extension/services/sandbox-service';
+import type { RunRecorder } from '../../../src/extension/results/run-recorder';
+import { isSecretValueRef } from '../../../src/core/flow/secret-ref';
 import type { FlowIndex } from '../../../src/extension/workspace/flow-index';
 import type { FlowSource } from '../../../src/extension/workspace/source-model';
 import { idpEntries } from '../../../src/extension/workspace/source-model';
@@ -31,8 +33,10 @@ import { memoryMemento, memorySecrets } from '../../support/memory-stores';
 import {
   CANARY,
   CANARY_ENV,
+  ALL_FORMS,
   CANARY_PRIVATE_KEY,
   canaryFlow,
+  canaryForms,
   EXTENSION_CANARY,
   leaksOf,
 } from '../../support/secret-canaries';
@@ -113,9 +117,14 @@ interface World {
   idpId: string;
   tokenId: string;
   runs: RunService;
+  sandbox: SandboxService;
+  /** Every run's recorder: the values each run registered as secret are searched for too. */
+  recorders: RunRecorder[];
+  /** The sandbox's credentials, kept when it starts (it may be stopped by the end of the case). */
+  sandboxSecrets: string[];
 }
 
-async function world(server: Running): Promise<World> {
+async function world(server: Running, options: { sandbox?: boolean } = {}): Promise<World> {
   const fake = fakeVscode({
     settings: {
       [GATEWAY_SETTING]: [
@@ -157,13 +166,31 @@ async function world(server: Running): Promise<World> {
   await secrets.set(secretScopeOf(vs, FILE_ID), 'fake.clientSecret', CANARY.clientSecret);
   const history = new RunHistory(workspaceState);
   const store = new RunStore(history);
+  const recorders: RunRecorder[] = [];
+  const begin = store.begin.bind(store);
+  store.begin = (recorder) => {
+    recorders.push(recorder);
+    begin(recorder);
+  };
   const panel = new ResultsPanel(vs, new FakeUri('mem', '/ext') as unknown as vscode.Uri, store, log);
-  const sandbox = {
-    current: undefined,
-    start: () => Promise.reject(new Error('no sandbox in this test: the demo runs in the extension-host suite')),
-    stop: async () => false,
-    listenToGateway: () => () => undefined,
-  } as unknown as SandboxService;
+  // The real sandbox (in-process IdP, gateway and upstream) for the cases that need it.
+  const sandbox = options.sandbox
+    ? new SandboxService(vs, log)
+    : ({
+        current: undefined,
+        start: () => Promise.reject(new Error('this case needs no sandbox')),
+        stop: async () => false,
+        listenToGateway: () => () => undefined,
+      } as unknown as SandboxService);
+  const sandboxSecrets: string[] = [];
+  if (options.sandbox)
+    sandbox.onDidChange((started) =>
+      sandboxSecrets.push(
+        ...Object.entries(started?.env ?? {})
+          .filter(([name]) => isSecretValueRef({ kind: 'env', name }))
+          .map(([, value]) => value),
+      ),
+    );
   const runs = new RunService(vs, log, sandbox, secrets, store, () => panel, workspaceState);
   const vault = new TokenVault(secretStore, globalState);
   const idpId = idpEntries([source])[0]!.id;
@@ -223,6 +250,9 @@ async function world(server: Running): Promise<World> {
     idpId,
     tokenId: token.id,
     runs,
+    sandbox,
+    recorders,
+    sandboxSecrets,
   };
 }
 
@@ -252,6 +282,8 @@ async function openViews(w: World): Promise<void> {
 interface Case {
   /** What this case does, in the test title. */
   name: string;
+  /** Runs the real sandbox (its credentials are searched for too). */
+  sandbox?: true;
   rules?: Rule[];
   run(w: World): unknown;
   /** Checks what the case must have done (so a cancelled prompt does not pass as "no leak"). */
@@ -290,19 +322,43 @@ function notified(pattern: RegExp) {
 const CASES: Record<CommandId, Case[]> = {
   'oidcFlow.startSandbox': [
     {
-      name: 'fails to start (no sandbox here) with a message',
-      run: async (w) => {
-        await assert.rejects(Promise.resolve(w.handlers['oidcFlow.startSandbox']()));
-      },
+      name: 'starts the sandbox',
+      sandbox: true,
+      run: (w) => w.handlers['oidcFlow.startSandbox'](),
+      check: notified(/Sandbox running/),
     },
   ],
-  'oidcFlow.stopSandbox': [{ name: 'says it is not running', run: (w) => w.handlers['oidcFlow.stopSandbox']() }],
+  'oidcFlow.stopSandbox': [
+    { name: 'says it is not running', run: (w) => w.handlers['oidcFlow.stopSandbox']() },
+    {
+      name: 'stops the sandbox',
+      sandbox: true,
+      run: async (w) => {
+        await w.handlers['oidcFlow.startSandbox']();
+        await w.handlers['oidcFlow.stopSandbox']();
+      },
+      check: notified(/Sandbox stopped/),
+    },
+  ],
   'oidcFlow.runDemo': [
     {
-      name: 'the demo needs the sandbox (its run is covered by the extension-host suite)',
+      name: 'the introspection scenario on the sandbox',
+      sandbox: true,
+      rules: [[/Demo finished/, 'Show Verdict']],
+      run: (w) => w.handlers['oidcFlow.runDemo'](),
+      check: notified(/Demo finished/),
+    },
+    {
+      name: 'the introspection scenario, then every export redacted (the cached variant waits out a cache: 20 s)',
+      sandbox: true,
+      rules: [REDACTED, [/Export Redacted/, `${WORKSPACE}/demo.har`]],
       run: async (w) => {
-        await Promise.resolve(w.handlers['oidcFlow.runDemo']()).catch(() => undefined);
+        await w.handlers['oidcFlow.runDemo']();
+        await w.handlers['oidcFlow.exportHar']();
+        await w.handlers['oidcFlow.copyCurl']();
+        await w.handlers['oidcFlow.explainLastRejection']();
       },
+      check: (w) => assert.ok(w.fake.recorded.files.has(`${WORKSPACE}/demo.har`), 'the HAR was written'),
     },
   ],
   'oidcFlow.runFlow': [{ name: 'runs the canary flow', run: (w) => runThenAll(w), check: ranToEcho }],
@@ -687,19 +743,25 @@ describe('secret canaries: every extension command', () => {
 
   for (const [id, cases] of Object.entries(CASES) as Array<[CommandId, Case[]]>)
     for (const c of cases)
-      it(`${id}: ${c.name}`, async () => {
-        const w = await world(server);
+      it(`${id}: ${c.name}`, async function () {
+        if (c.sandbox) this.timeout(60_000);
+        const w = await world(server, { sandbox: c.sandbox });
+        opened({ close: async () => void (await w.sandbox.stop()) });
         w.fake.script(c.rules ?? []);
         const result = await c.run(w);
         await openViews(w);
         await c.check?.(w, result);
+        // The sandbox's credentials and every value a run registered as secret are canaries too.
+        const received = [...w.sandboxSecrets, ...w.recorders.flatMap((r) => r.secrets())].filter((v) => v.length >= 8);
+        if (c.sandbox) assert.ok(w.sandboxSecrets.length > 0, 'the sandbox credentials are searched for');
+        const forms = [...ALL_FORMS, ...canaryForms(received)];
         const found = places(w);
         for (const [place, output] of Object.entries(found)) {
           if (c.revealed?.place === place) {
             assert.ok(output.includes(c.revealed.value), `${place} holds what the person asked to see`);
             continue;
           }
-          assert.deepEqual(leaksOf(output), [], `${place} of ${id}:\n${output.slice(0, 4000)}`);
+          assert.deepEqual(leaksOf(output, forms), [], `${place} of ${id}:\n${output.slice(0, 4000)}`);
         }
       });
 });
