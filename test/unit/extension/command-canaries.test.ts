@@ -44,12 +44,15 @@ import {
 /**
  * Every extension command runs with canary credentials present: a client secret in the secret
  * store and others in the environment, tokens in the token vault, gateway Admin API and Konnect
- * tokens in the gateway token store, an Okta API token in the process environment; its prompts are
+ * tokens in the gateway token store, an Okta API token in the process environment (which no flow
+ * of the extension may read unless the person approves the variable); its prompts are
  * answered (the redacted, non-reveal choice; canary values where it asks for a credential). Then
  * everything the fake vscode recorded is searched for every canary in every form: the output
  * channel, notifications, prompts, clipboard, files written, documents opened, settings updates,
  * executed commands, webview messages, workspace and global state. Only the secret store may hold
- * them, and a reveal command's one explicit destination (the clipboard after Copy Token).
+ * them, and a reveal's one explicit destination (the clipboard after Copy Token or Copy curl WITH
+ * secrets, the HAR file exported WITH secrets). Each case also searches for the sandbox's
+ * credentials and every value its runs registered as secret (tokens the IdP issued).
  */
 
 const FILE_PATH = `${WORKSPACE}/canary.oidc-flow.yaml`;
@@ -342,11 +345,16 @@ const CASES: Record<CommandId, Case[]> = {
   ],
   'oidcFlow.runDemo': [
     {
-      name: 'the introspection scenario on the sandbox',
+      name: 'the introspection scenario on the sandbox, its Okta API token searched for',
       sandbox: true,
       rules: [[/Demo finished/, 'Show Verdict']],
       run: (w) => w.handlers['oidcFlow.runDemo'](),
-      check: notified(/Demo finished/),
+      check: (w) => {
+        notified(/Demo finished/)(w);
+        // The demo's diagnosis reads the (sandbox's) Okta management API with this token: searched for too.
+        const oktaApiToken = w.sandbox.current?.env.SANDBOX_OKTA_API_TOKEN;
+        assert.ok(oktaApiToken && w.sandboxSecrets.includes(oktaApiToken), 'the Okta API token is a canary');
+      },
     },
     {
       name: 'the introspection scenario, then every export redacted (the cached variant waits out a cache: 20 s)',
