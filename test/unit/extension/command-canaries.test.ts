@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type * as vscode from 'vscode';
@@ -140,6 +140,10 @@ async function world(server: Running, options: { sandbox?: boolean } = {}): Prom
   const text = flowText(server.url);
   fake.disk.set(FILE_PATH, text);
   fake.disk.set(`${WORKSPACE}/key.pem`, CANARY_PRIVATE_KEY);
+  fake.disk.set(
+    `${WORKSPACE}/client.crt`,
+    '-----BEGIN CERTIFICATE-----\nMIIBcanaryCertificate\n-----END CERTIFICATE-----',
+  );
   fake.disk.set(`${WORKSPACE}/orders.postman_collection.json`, POSTMAN);
   const file = loadFlowFile(text, { fileName: FILE_PATH }).file;
   const source: FlowSource = { id: FILE_ID, kind: 'file', label: 'canary.oidc-flow.yaml', file, errorCount: 0 };
@@ -600,6 +604,23 @@ const CASES: Record<CommandId, Case[]> = {
       },
     },
     {
+      name: 'tls_client_auth: the certificate and its key read once, into the secret store',
+      rules: [
+        [/kind/, 'Any OpenID'],
+        [/issuer/, 'https://login.example.com'],
+        [/name/, 'mtls'],
+        [/client id/, 'app4'],
+        [/client authentication/, '^tls_client_auth'],
+        [/client certificate/, `${WORKSPACE}/client.crt`],
+        [/private key/, `${WORKSPACE}/key.pem`],
+      ],
+      run: (w) => w.handlers['oidcFlow.addIdp'](),
+      check: (w) => {
+        assert.ok([...w.fake.recorded.files.values()].some((t) => t.includes('${secret:mtls.privateKey}')));
+        assert.ok([...w.secretStore.data.values()].includes(CANARY_PRIVATE_KEY), 'the key is in the secret store');
+      },
+    },
+    {
       name: 'client_secret_post: the secret typed, into the secret store',
       rules: [
         [/kind/, 'Okta'],
@@ -704,6 +725,20 @@ const CASES: Record<CommandId, Case[]> = {
   'oidcFlow.openWalkthrough': [{ name: 'opens the walkthrough', run: (w) => w.handlers['oidcFlow.openWalkthrough']() }],
 };
 
+/**
+ * Paths of commands that cannot run in plain Node, and the extension-host suite that runs them;
+ * that suite's last file (zz-secret-canaries.test.ts) searches everything the product wrote during
+ * the run for the credentials the suites used.
+ */
+const COVERED_ELSEWHERE: Array<{ id: CommandId; path: string; why: string; suite: string }> = [
+  {
+    id: 'oidcFlow.fetchToken',
+    path: 'authorization code + PKCE',
+    why: 'a person signs in in the system browser, through a loopback redirect',
+    suite: 'workflows-tokens.test.ts',
+  },
+];
+
 async function until(condition: () => boolean): Promise<void> {
   for (let i = 0; i < 400 && !condition(); i += 1) await new Promise((resolve) => setTimeout(resolve, 5));
   assert.ok(condition(), 'the run paused');
@@ -740,6 +775,18 @@ describe('secret canaries: every extension command', () => {
     }
     assert.deepEqual(leaksOf('[redacted 24 chars] ${secret:fake.clientSecret} ' + CANARY_PRIVATE_KEY.slice(0, 27)), []);
   });
+
+  for (const elsewhere of COVERED_ELSEWHERE)
+    it(`${elsewhere.id} (${elsewhere.path}): not in plain Node (${elsewhere.why}); covered by test/extension/suite/${elsewhere.suite}`, () => {
+      const suite = readFileSync(join(__dirname, '..', '..', 'extension', 'suite', elsewhere.suite), 'utf8');
+      assert.ok(suite.includes(elsewhere.id), `${elsewhere.suite} does not run ${elsewhere.id}`);
+      assert.ok(
+        readFileSync(join(__dirname, '..', '..', 'extension', 'suite', 'zz-secret-canaries.test.ts'), 'utf8').includes(
+          'probe.canaries',
+        ),
+        'the extension-host suite searches for its canaries',
+      );
+    });
 
   it('has a case for every command id, and every handler', async () => {
     const w = await world(server);
