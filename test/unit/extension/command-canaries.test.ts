@@ -9,8 +9,12 @@ import type { CommandId } from '../../../src/extension/commands/command-ids';
 import type { Services } from '../../../src/extension/commands/command-services';
 import { commandHandlers } from '../../../src/extension/commands/handlers';
 import { gatewaySourceId, GATEWAY_SETTING } from '../../../src/extension/gateway/gateway-settings';
-import type { GatewaySourceState, GatewaySourceStore } from '../../../src/extension/gateway/gateway-source-store';
+import type { GatewaySourceState } from '../../../src/extension/gateway/gateway-source-store';
 import { GatewayTokens } from '../../../src/extension/gateway/gateway-tokens';
+import { GatewaySourceStore } from '../../../src/extension/gateway/gateway-source-store';
+import { gatewayLoader } from '../../../src/extension/gateway/gateway-loader';
+import { createClient } from '../../../src/extension/services/http-factory';
+import { readSettings } from '../../../src/extension/services/settings';
 import { RunHistory } from '../../../src/extension/history/run-history';
 import { ResultsPanel } from '../../../src/extension/results/results-panel';
 import { RunStore } from '../../../src/extension/results/run-store';
@@ -127,7 +131,7 @@ interface World {
   sandboxSecrets: string[];
 }
 
-async function world(server: Running, options: { sandbox?: boolean } = {}): Promise<World> {
+async function world(server: Running, options: { sandbox?: boolean; gateways?: boolean } = {}): Promise<World> {
   const fake = fakeVscode({
     settings: {
       [GATEWAY_SETTING]: [
@@ -219,11 +223,32 @@ async function world(server: Running, options: { sandbox?: boolean } = {}): Prom
   const states: GatewaySourceState[] = (
     vs.workspace.getConfiguration('oidcFlow').get(GATEWAY_SETTING) as GatewaySourceState['config'][]
   ).map((config) => ({ id: gatewaySourceId(config.name), config, findings: new Map(), refreshing: false }));
-  const gateways = {
-    states: () => states,
-    state: (id: string) => states.find((x) => x.id === id),
-    refresh: async () => undefined,
-  } as unknown as GatewaySourceStore;
+  // The real store and loader, wired as activate() wires them, for the cases that read a gateway
+  // (the Admin API source only: the Konnect one would go to the internet).
+  let gateways: GatewaySourceStore;
+  if (options.gateways) {
+    gateways = new GatewaySourceStore({
+      load: gatewayLoader({
+        token: (name) => gatewayTokens.get(name),
+        bindToken: (name, value, origin) => gatewayTokens.set(name, value, origin),
+        confirmBind: async () => false,
+        trusted: () => true,
+        workspaceRoot: () => WORKSPACE,
+        env: {},
+        createHttp: () => createClient(readSettings(vs)),
+        readFile: async () => {
+          throw new Error('no gateway file in this test');
+        },
+      }),
+      onError: (config, error) => log.warn(`gateway source ${config.name}: ${error.code}: ${error.message}`),
+    });
+    gateways.configure(states.filter((x) => x.config.kind === 'admin-api').map((x) => x.config));
+  } else
+    gateways = {
+      states: () => states,
+      state: (id: string) => states.find((x) => x.id === id),
+      refresh: async () => undefined,
+    } as unknown as GatewaySourceStore;
   const s: Services = {
     vs,
     context: {
@@ -276,6 +301,8 @@ function places(w: World): Record<string, string> {
     settings: r.settings.join('\n'),
     'commands executed': r.commands.join('\n'),
     webview: r.panels.map((p) => JSON.stringify(p.posted)).join('\n'),
+    // What the Gateway Routes view shows of each source (its error included).
+    'gateway sources': JSON.stringify(w.s.gateways.states().map(({ findings: _, ...state }) => state)),
     'workspace state (history, env choices)': w.workspaceState.raw(),
     'global state (token list, secret index)': w.globalState.raw(),
   };
@@ -291,6 +318,8 @@ interface Case {
   name: string;
   /** Runs the real sandbox (its credentials are searched for too). */
   sandbox?: true;
+  /** Reads the configured Admin API for real (the echoing server). */
+  gateways?: true;
   rules?: Rule[];
   run(w: World): unknown;
   /** Checks what the case must have done (so a cancelled prompt does not pass as "no leak"). */
@@ -316,6 +345,13 @@ function ran(w: World): void {
 /** The canary flow ran to its echoing request, which got the server's answer. */
 function ranToEcho(w: World): void {
   assert.match(w.lines.join('\n'), /POST \S+\/echo\?jwt=\[redacted \d+ chars\] → 400/, w.lines.join('\n'));
+}
+
+/** The Admin API read got the echoing server's 400, and the store kept the error to show. */
+function gatewayReadFailed(w: World): void {
+  const error = w.s.gateways.state('gateway:kong')?.error;
+  assert.ok(error, 'the read failed');
+  assert.match(w.lines.join('\n'), /gateway source kong: /);
 }
 
 function notified(pattern: RegExp) {
@@ -373,7 +409,25 @@ const CASES: Record<CommandId, Case[]> = {
       check: (w) => assert.ok(w.fake.recorded.files.has(`${WORKSPACE}/demo.har`), 'the HAR was written'),
     },
   ],
-  'oidcFlow.runFlow': [{ name: 'runs the canary flow', run: (w) => runThenAll(w), check: ranToEcho }],
+  'oidcFlow.runFlow': [
+    { name: 'runs the canary flow', run: (w) => runThenAll(w), check: ranToEcho },
+    {
+      name: 'asks for a ${secret:} missing from the secret store, and stores the answer',
+      rules: [[/^Secret fake\.clientSecret/, CANARY.clientSecret]],
+      run: async (w) => {
+        await w.s.secrets.delete(secretScopeOf(w.s.vs, FILE_ID), 'fake.clientSecret');
+        await runThenAll(w);
+      },
+      check: (w) => {
+        ranToEcho(w);
+        assert.ok([...w.secretStore.data.values()].includes(CANARY.clientSecret), 'the answer was stored');
+        assert.ok(
+          w.fake.recorded.prompts.some((p) => p.startsWith('input: Secret fake.clientSecret')),
+          'asked',
+        );
+      },
+    },
+  ],
   'oidcFlow.runStep': [
     {
       name: 'runs the flow up to its first step (picked)',
@@ -685,12 +739,19 @@ const CASES: Record<CommandId, Case[]> = {
     },
   ],
   'oidcFlow.refreshGatewaySources': [
-    { name: 'refreshes every source', run: (w) => w.handlers['oidcFlow.refreshGatewaySources']() },
+    {
+      name: 'reads the Admin API with its token, from a server that echoes it in its error',
+      gateways: true,
+      run: (w) => w.handlers['oidcFlow.refreshGatewaySources'](),
+      check: gatewayReadFailed,
+    },
   ],
   'oidcFlow.refreshGatewaySource': [
     {
-      name: 'refreshes one source',
+      name: 'reads one source, from a server that echoes its token',
+      gateways: true,
       run: (w) => w.handlers['oidcFlow.refreshGatewaySource']({ kind: 'gatewaySource', sourceId: 'gateway:kong' }),
+      check: gatewayReadFailed,
     },
   ],
   'oidcFlow.setGatewayToken': [
@@ -800,7 +861,7 @@ describe('secret canaries: every extension command', () => {
     for (const c of cases)
       it(`${id}: ${c.name}`, async function () {
         if (c.sandbox) this.timeout(60_000);
-        const w = await world(server, { sandbox: c.sandbox });
+        const w = await world(server, { sandbox: c.sandbox, gateways: c.gateways });
         opened({ close: async () => void (await w.sandbox.stop()) });
         w.fake.script(c.rules ?? []);
         const result = await c.run(w);
