@@ -94,6 +94,12 @@ idps:
     clientId: app
     clientSecret: \${secret:fake.clientSecret}
     clientAuth: client_secret_basic
+  refusing:
+    discovery: false
+    endpoints: { token: "${url}/token-refused" }
+    clientId: app
+    clientSecret: \${secret:fake.clientSecret}
+    clientAuth: client_secret_basic
 routes:
   api:
     baseUrl: "${url}"
@@ -474,6 +480,23 @@ const CASES: Record<CommandId, Case[]> = {
       check: notified(/error:/),
     },
     {
+      name: 'a pasted JWT-shaped token whose parts are no base64 JSON',
+      rules: [[/Paste a JWT/, `${CANARY.accessToken}.${CANARY.refreshToken}.${CANARY.idToken}`]],
+      run: (w) => w.handlers['oidcFlow.decodeToken'](),
+      check: notified(/error:/),
+    },
+    {
+      name: 'a pasted JWT whose payload is no JSON',
+      rules: [
+        [
+          /Paste a JWT/,
+          `${Buffer.from('{"alg":"none"}').toString('base64url')}.${Buffer.from(`{"sub":"${CANARY.password}`).toString('base64url')}.x`,
+        ],
+      ],
+      run: (w) => w.handlers['oidcFlow.decodeToken'](),
+      check: notified(/error:/),
+    },
+    {
       name: 'a pasted opaque token',
       rules: [[/Paste a JWT/, CANARY.idToken]],
       run: (w) => w.handlers['oidcFlow.decodeToken'](),
@@ -481,6 +504,15 @@ const CASES: Record<CommandId, Case[]> = {
     },
   ],
   'oidcFlow.verifyToken': [
+    {
+      name: 'a pasted JWT-shaped token whose parts are no base64 JSON',
+      rules: [
+        [/Which token to verify/, 'Another token'],
+        [/Paste the token/, `${CANARY.accessToken}.${CANARY.refreshToken}.${CANARY.idToken}`],
+      ],
+      run: (w) => w.handlers['oidcFlow.verifyToken'](),
+      check: notified(/error:|warning:/),
+    },
     {
       name: 'a kept token, at its IdP (which has no keys)',
       run: (w) => w.handlers['oidcFlow.verifyToken'](tokenRef(w)),
@@ -500,6 +532,17 @@ const CASES: Record<CommandId, Case[]> = {
         assert.equal((result as { kind?: string } | undefined)?.kind, 'token', 'a token was fetched');
         notified(/Token fetched/)(w);
       },
+    },
+    {
+      name: 'the password grant at an IdP whose refusal echoes the request',
+      rules: [
+        [/which identity provider/, 'refusing'],
+        [/Grant for/, 'Resource owner password'],
+        [/user name/, 'alice'],
+        [/password/, CANARY.password],
+      ],
+      run: (w) => w.handlers['oidcFlow.fetchToken'](),
+      check: notified(/error: Fetching a token from refusing failed/),
     },
     {
       name: 'the refresh grant, from the kept refresh token',
