@@ -109,3 +109,49 @@ export const CANARY_ENV = {
   CANARY_PASSWORD: CANARY.password,
   CANARY_API_KEY: CANARY.apiKey,
 };
+
+/**
+ * The credentials the extension itself is given (beyond the flow's): a private key picked in the
+ * Add IdP wizard, gateway Admin API and Konnect tokens, and an Okta API token in the environment.
+ * The key's body is the canary: its PEM armour is no secret.
+ */
+export const EXTENSION_CANARY = {
+  privateKeyBody: 'canaryPrivateKeyBody5e6fAAAA',
+  adminToken: 'canary-kong-admin-token-4444',
+  konnectToken: 'kpat_canary-konnect-token-5555',
+  oktaApiToken: 'canary-okta-api-token-6666',
+};
+
+export const CANARY_PRIVATE_KEY = `-----BEGIN PRIVATE KEY-----\n${EXTENSION_CANARY.privateKeyBody}\n-----END PRIVATE KEY-----`;
+
+/**
+ * Each value as it could be written anywhere: raw, URL-encoded, base64, base64url, JSON-escaped,
+ * as the password of Basic credentials, and its first 12 characters (a cut message).
+ */
+export function canaryForms(values: readonly string[]): string[] {
+  return [
+    ...new Set(
+      values.flatMap((value) => [
+        value,
+        value.slice(0, 12),
+        encodeURIComponent(value),
+        Buffer.from(value).toString('base64'),
+        Buffer.from(value).toString('base64url'),
+        JSON.stringify(value).slice(1, -1),
+        Buffer.from(`app:${value}`).toString('base64'),
+      ]),
+    ),
+  ];
+}
+
+/** Every canary, of the flow and of the extension, in every form. */
+export const ALL_FORMS = [
+  ...canaryForms([...Object.values(CANARY), ...Object.values(EXTENSION_CANARY)]),
+  // The whole key too (its base64 is no substring of its body's); not its start, which is the armour.
+  ...canaryForms([CANARY_PRIVATE_KEY]).filter((form) => form !== CANARY_PRIVATE_KEY.slice(0, 12)),
+];
+
+/** The forms of `values` that `output` holds. */
+export function leaksOf(output: string, forms: readonly string[] = ALL_FORMS): string[] {
+  return forms.filter((form) => output.includes(form));
+}

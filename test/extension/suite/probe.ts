@@ -87,6 +87,13 @@ export interface Probe {
   opened: Array<{ seq: number; uri: string }>;
   /** The clipboard as the product sees it (an in-memory stand-in: a headless browser's clipboard is out of reach). */
   clipboard: string;
+  /** Every line the product wrote to its output channels. */
+  output: string[];
+  /**
+   * Credentials the suites gave the product or got from one of its reveals (a typed client secret,
+   * a copied token, an export WITH secrets): the last suite searches everything recorded for them.
+   */
+  canaries: Set<string>;
 }
 
 export const probe: Probe = installProbe();
@@ -105,6 +112,8 @@ function installProbe(): Probe {
     progress: [],
     opened: [],
     clipboard: '',
+    output: [],
+    canaries: new Set(),
   };
   const extension = vscode.extensions.getExtension(EXTENSION_ID);
   if (!extension) {
@@ -273,6 +282,20 @@ function wrapApi(api: typeof vscode, state: Probe, next: () => number): typeof v
     showInformationMessage: message('info', real.showInformationMessage),
     showWarningMessage: message('warning', real.showWarningMessage),
     showErrorMessage: message('error', real.showErrorMessage),
+    createOutputChannel: (...args: unknown[]) => {
+      const channel = (real.createOutputChannel as (...a: unknown[]) => object)(...args);
+      const writes = new Set(['append', 'appendLine', 'replace', 'trace', 'debug', 'info', 'warn', 'error']);
+      return new Proxy(channel, {
+        get: (target, prop) => {
+          const value = forward(target, prop);
+          if (typeof prop !== 'string' || !writes.has(prop) || typeof value !== 'function') return value;
+          return (...a: unknown[]) => {
+            state.output.push(a.map((x) => (x instanceof Error ? `${x.message}\n${x.stack}` : String(x))).join(' '));
+            return (value as (...b: unknown[]) => unknown)(...a);
+          };
+        },
+      });
+    },
     createWebviewPanel: (...args: Parameters<typeof real.createWebviewPanel>) => {
       const panel = real.createWebviewPanel(...args);
       const webview = panel.webview;

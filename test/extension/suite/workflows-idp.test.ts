@@ -67,6 +67,7 @@ const OKTA_CLIENT_ID = '0oaWorkflowClient42';
 const OKTA_SECRET_KEY = `${OKTA_NAME}.clientSecret`;
 // Made up for this run; never printed (assertions say where it was found, not what it is).
 const OKTA_SECRET = `wf-client-secret-${randomUUID()}`;
+probe.canaries.add(OKTA_SECRET);
 
 function workspaceFolder(): vscode.WorkspaceFolder {
   const folder = vscode.workspace.workspaceFolders?.[0];

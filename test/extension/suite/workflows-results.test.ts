@@ -291,6 +291,7 @@ describe('Workflows: results and flow-file commands', function () {
         secrets.length >= 3,
         `the export WITH secrets carries only ${secrets.length} credentials (expected the token request's client credentials, the issued token and the bearer)`,
       );
+      for (const secret of secrets) probe.canaries.add(secret);
     } finally {
       rmSync(revealedUri.fsPath, { force: true });
     }
@@ -397,6 +398,7 @@ describe('Workflows: results and flow-file commands', function () {
     const revealed = probe.clipboard;
     probe.clipboard = '';
     const token = /authorization: Bearer (\S+?)'/i.exec(revealed)?.[1] ?? '';
+    if (token) probe.canaries.add(token);
     assert.ok(
       token.length === Number(masked[1]) && !token.startsWith('['),
       'the curl command "WITH secrets" does not carry the bearer token the redacted one masks',

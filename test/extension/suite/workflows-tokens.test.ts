@@ -369,6 +369,7 @@ describe('Workflows: token commands', function () {
     assert.match(value, /^eyJ[A-Za-z0-9_-]+\.eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/, 'the clipboard does not hold a JWT');
     assert.equal(claimsOf(value).iss, issuer, 'the copied token is not from the sandbox IdP');
     seen.add(value);
+    probe.canaries.add(value);
     revoked = value;
     assertNoTokenShown();
   });
@@ -461,6 +462,7 @@ describe('Workflows: token commands', function () {
     verified = probe.clipboard;
     assert.match(verified, JWT_SHAPE);
     seen.add(verified);
+    probe.canaries.add(verified);
 
     // A token with one character of its signature changed, pasted from the palette.
     assert.ok(revoked, 'needs the token of the first test');

@@ -10,7 +10,6 @@ import { toHar } from '../../../src/core/http/har';
 import { storableView } from '../../../src/extension/history/run-history';
 import { RunRecorder, scrubStrings } from '../../../src/extension/results/run-recorder';
 import type * as vscode from 'vscode';
-import { Emitter } from '../../../src/core/emitter';
 import { resultCommands } from '../../../src/extension/commands/result-commands';
 import type { Services } from '../../../src/extension/commands/command-services';
 import { RunHistory } from '../../../src/extension/history/run-history';
@@ -22,8 +21,7 @@ import { RunService } from '../../../src/extension/services/run-service';
 import type { SandboxService } from '../../../src/extension/services/sandbox-service';
 import { PROTOCOL_VERSION } from '../../../src/shared/protocol';
 import { closeAfterEach } from '../../support/close-after-each';
-import { fakePanel } from '../../support/fake-webview';
-import type { FakePanel } from '../../support/fake-webview';
+import { fakeVscode } from '../../support/fake-vscode';
 import { memoryMemento, memorySecrets } from '../../support/memory-stores';
 import { CANARY, CANARY_ENV, canaryFlow, leaks } from '../../support/secret-canaries';
 import { secretScopeOf } from '../../../src/extension/secrets/secret-scope';
@@ -88,59 +86,18 @@ describe('secret canaries: the run service, output channel, webview, history and
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 
-  function fakeVscode() {
-    const panels: FakePanel[] = [];
-    const written: string[] = [];
-    const clipboard: string[] = [];
-    const vs = {
-      EventEmitter: Emitter,
-      ProgressLocation: { Notification: 15 },
-      ViewColumn: { Beside: -2 },
-      Uri: {
-        parse: (value: string) => ({ toString: () => value, fsPath: value }),
-        joinPath: (base: { path?: string; toString(): string }, ...parts: string[]) => {
-          const path = [base.path ?? base.toString(), ...parts].join('/');
-          return { path, toString: () => path, fsPath: path };
-        },
-      },
-      commands: { executeCommand: async () => undefined },
-      workspace: {
-        isTrusted: true,
-        getConfiguration: () => ({ get: () => undefined, inspect: () => undefined }),
-        getWorkspaceFolder: () => undefined,
-        workspaceFolders: undefined,
-        fs: { writeFile: async (_uri: unknown, bytes: Uint8Array) => void written.push(Buffer.from(bytes).toString()) },
-      },
-      env: {
-        clipboard: { writeText: async (text: string) => void clipboard.push(text) },
-        openExternal: async () => false,
-      },
-      window: {
-        withProgress: (_options: unknown, task: (progress: unknown, cancel: unknown) => Promise<unknown>) =>
-          task({ report: () => undefined }, { onCancellationRequested: () => ({ dispose: () => undefined }) }),
-        showWarningMessage: async (_text: string, _options: unknown, ...choices: string[]) =>
-          choices.includes('Redacted') ? 'Redacted' : undefined,
-        showInformationMessage: async () => undefined,
-        showInputBox: async () => undefined,
-        showQuickPick: async () => undefined,
-        showSaveDialog: async () => ({ fsPath: join(dir, 'run.har') }),
-        createWebviewPanel: () => {
-          const fake = fakePanel();
-          panels.push(fake);
-          return fake.panel;
-        },
-        registerWebviewPanelSerializer: () => ({ dispose: () => undefined }),
-      },
-    } as unknown as typeof vscode;
-    return { vs, panels, written, clipboard };
-  }
-
   it('no canary reaches the log, the history, the webview, the HAR file or the clipboard', async () => {
     const { file, server } = await canaryFlow(dir);
     opened(server);
     // One secret from VS Code's secret storage instead of the environment.
     const text = readFileSync(file, 'utf8').replaceAll('${env:CANARY_API_KEY}', '${secret:canary-api-key}');
-    const { vs, panels, written, clipboard } = fakeVscode();
+    const fake = fakeVscode();
+    fake.script([
+      [/redacted, or with secrets/, 'Redacted'],
+      [/Export Redacted/, join(dir, 'run.har')],
+    ]);
+    const { vs } = fake;
+    const { panels, clipboard } = fake.recorded;
     const lines: string[] = [];
     const channel = Object.fromEntries(
       ['info', 'warn', 'error', 'debug', 'trace'].map((level) => [level, (line: string) => lines.push(line)]),
@@ -188,6 +145,7 @@ describe('secret canaries: the run service, output channel, webview, history and
       lines.some((line) => line.includes('echo')),
       'the log has the run',
     );
+    const written = [...fake.recorded.files.values()];
     assert.ok(written.length === 1 && clipboard.length === exchanges.length, 'the HAR file and the curl commands');
     const places = {
       'output channel': lines.join('\n'),
