@@ -8,15 +8,13 @@
  *
  *   node --import tsx bench/memory.ts        (MEMORY_RUNS=10000; BENCH_QUICK=1: 1000)
  */
-import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { loadFlowFile } from '../src/core/flow/load';
 import { FlowRunner } from '../src/core/flow/runner';
 import { createHttpClient } from '../src/core/http/client';
 import { startEchoUpstream } from '../src/core/sandbox/echo-upstream';
+import { startOpaqueTokenIdp } from './support/opaque-token-idp';
 import { emitRow, mb, QUICK } from './support/report';
 
 const RUNS = Number(process.env.MEMORY_RUNS ?? (QUICK ? 1000 : 10_000));
@@ -32,15 +30,8 @@ function fullGc(): void {
 
 async function main(): Promise<void> {
   const upstream = await startEchoUpstream();
-  // Each run gets a new opaque token, so each run brings new token state and new secrets to mask.
-  const idp = createServer((_req, res) => {
-    res.writeHead(200, { 'content-type': 'application/json' });
-    res.end(
-      JSON.stringify({ access_token: randomBytes(24).toString('base64url'), token_type: 'Bearer', expires_in: 3600 }),
-    );
-  });
-  await new Promise<void>((resolve) => idp.listen(0, '127.0.0.1', resolve));
-  const tokenUrl = `http://127.0.0.1:${(idp.address() as AddressInfo).port}/token`;
+  const idp = await startOpaqueTokenIdp();
+  const tokenUrl = idp.tokenUrl;
   const { file } = loadFlowFile(
     `version: 1
 idps:
