@@ -241,6 +241,17 @@ async function main(): Promise<void> {
     upstream: upstream.url,
   });
   const dir = mkdtempSync(join(tmpdir(), 'bench-e2e-'));
+  const cleanUp = async () => {
+    rmSync(dir, { recursive: true, force: true });
+    await apache.close();
+    await upstream.close();
+    await idp.close();
+  };
+  // Apache runs as a daemon: a benchmark stopped by bench/all.ts's time bound (SIGTERM) or
+  // Ctrl-C must still stop it, or it outlives the benchmark.
+  const onSignal = () => void cleanUp().finally(() => process.exit(130));
+  process.once('SIGTERM', onSignal);
+  process.once('SIGINT', onSignal);
   chmodSync(dir, 0o700);
   try {
     const caFile = join(dir, 'ca.pem');
@@ -299,10 +310,9 @@ async function main(): Promise<void> {
       }
     }
   } finally {
-    rmSync(dir, { recursive: true, force: true });
-    await apache.close();
-    await upstream.close();
-    await idp.close();
+    process.off('SIGTERM', onSignal);
+    process.off('SIGINT', onSignal);
+    await cleanUp();
   }
 }
 
