@@ -77,10 +77,6 @@ export function isSecretField(name: string): boolean {
   );
 }
 
-function usableSecrets(secrets: readonly string[]): string[] {
-  return secrets.filter((secret) => typeof secret === 'string' && secret.length >= MIN_SECRET_LENGTH);
-}
-
 /** The forms a secret takes on the wire: as is, URL-encoded, form-encoded, JSON-escaped. */
 function encodings(secret: string): string[] {
   const forms = new Set<string>([secret]);
@@ -94,19 +90,79 @@ function encodings(secret: string): string[] {
   return [...forms].filter((form) => form.length >= MIN_SECRET_LENGTH);
 }
 
+/** One wire form of a secret and the mask that replaces it. */
+interface SecretForm {
+  form: string;
+  mask: string;
+}
+
+/**
+ * Secrets made ready for masking: each secret's wire forms computed once and
+ * kept longest first (so a secret that contains another is masked whole).
+ * A run learns a new token every iteration and masks every line it prints:
+ * computing every secret's encodings again for every text made a
+ * 1,000-iteration `oidc-flow run` spend most of its CPU time here (issue #14).
+ */
+export class SecretForms {
+  private readonly forms: SecretForm[] = [];
+  private readonly seen = new Set<string>();
+
+  constructor(secrets: Iterable<string> = []) {
+    for (const secret of secrets) this.add(secret);
+  }
+
+  /** Adds a secret's forms (once; values too short to mask are ignored). */
+  add(secret: string): void {
+    if (typeof secret !== 'string' || secret.length < MIN_SECRET_LENGTH || this.seen.has(secret)) return;
+    this.seen.add(secret);
+    for (const form of encodings(secret)) {
+      // Binary insertion keeps the order without sorting the whole list again.
+      let low = 0;
+      let high = this.forms.length;
+      while (low < high) {
+        const mid = (low + high) >>> 1;
+        if (this.forms[mid]!.form.length >= form.length) low = mid + 1;
+        else high = mid;
+      }
+      this.forms.splice(low, 0, { form, mask: mask(secret) });
+    }
+  }
+
+  /** `text` with every occurrence of every form masked. */
+  redact(text: string): string {
+    if (text === '') return text;
+    let out = text;
+    for (const { form, mask: masked } of this.forms) {
+      if (out.includes(form)) out = out.split(form).join(masked);
+    }
+    return out;
+  }
+}
+
+/**
+ * The forms of a list, by the list's identity: redactExchange masks a dozen
+ * texts with one list, a run's registry hands out the same list until it
+ * learns a new value. The length guards against a list that grew since.
+ */
+const formsByList = new WeakMap<readonly string[], { length: number; forms: SecretForms }>();
+
+function formsOf(secrets: readonly string[]): SecretForms {
+  const known = formsByList.get(secrets);
+  if (known && known.length === secrets.length) return known.forms;
+  const forms = new SecretForms(secrets);
+  formsByList.set(secrets, { length: secrets.length, forms });
+  return forms;
+}
+
+/** Lets `secrets` (a list that will not change) be masked with forms its owner keeps up to date. */
+export function shareSecretForms(secrets: readonly string[], forms: SecretForms): void {
+  formsByList.set(secrets, { length: secrets.length, forms });
+}
+
 /** Masks every occurrence of every listed secret (and its URL/JSON encodings) in `text`. */
 export function redactText(text: string, secrets: readonly string[]): string {
-  const usable = usableSecrets(secrets);
-  if (usable.length === 0 || text === '') return text;
-  // Longest first, so a secret that contains another is masked whole.
-  const variants = usable
-    .flatMap((secret) => encodings(secret).map((form) => ({ form, length: secret.length })))
-    .sort((a, b) => b.form.length - a.form.length);
-  let out = text;
-  for (const { form, length } of variants) {
-    if (out.includes(form)) out = out.split(form).join(`[redacted ${length} chars]`);
-  }
-  return out;
+  if (secrets.length === 0 || text === '') return text;
+  return formsOf(secrets).redact(text);
 }
 
 function safeDecode(value: string): string {

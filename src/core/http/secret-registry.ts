@@ -1,5 +1,13 @@
 import { headerValue } from './headers';
-import { isSecretField, isSecretHeader, redactExchange, redactText, redactUrl } from './redact';
+import {
+  isSecretField,
+  isSecretHeader,
+  redactExchange,
+  redactText,
+  redactUrl,
+  SecretForms,
+  shareSecretForms,
+} from './redact';
 import type { HeaderList, HttpExchange } from './types';
 
 /**
@@ -12,6 +20,10 @@ import type { HeaderList, HttpExchange } from './types';
  */
 export class SecretRegistry {
   private readonly values = new Set<string>();
+  /** The values' wire forms, grown as values are learned, never computed again (see SecretForms). */
+  private forms = new SecretForms();
+  /** What list() hands out until a new value arrives. */
+  private listed: readonly string[] | undefined;
 
   /**
    * Values learned by a name alone (a cookie, an `X-Session` header) count from this length: a
@@ -21,7 +33,12 @@ export class SecretRegistry {
 
   /** Learns secret values; empty and missing ones are ignored. */
   add(...values: ReadonlyArray<string | undefined>): void {
-    for (const value of values) if (typeof value === 'string' && value.trim() !== '') this.values.add(value);
+    for (const value of values) {
+      if (typeof value !== 'string' || value.trim() === '' || this.values.has(value)) continue;
+      this.values.add(value);
+      this.forms.add(value);
+      this.listed = undefined;
+    }
   }
 
   /**
@@ -45,16 +62,22 @@ export class SecretRegistry {
   /** Forgets every value (a long-lived runner starts each run with an empty registry). */
   clear(): void {
     this.values.clear();
+    this.forms = new SecretForms();
+    this.listed = undefined;
   }
 
   /** The known values, for code that takes a plain list (redactText, redactExchange). */
-  list(): string[] {
-    return [...this.values];
+  list(): readonly string[] {
+    if (!this.listed) {
+      this.listed = Object.freeze([...this.values]);
+      shareSecretForms(this.listed, this.forms);
+    }
+    return this.listed;
   }
 
   /** `text` with every known secret masked, in each form it travels in (raw, URL- and JSON-encoded). */
   text(text: string): string {
-    return redactText(text, this.list());
+    return this.forms.redact(text);
   }
 
   /** A URL with credential parameters and every known secret masked. */
@@ -77,7 +100,10 @@ export class SecretRegistry {
 
   /** The exchange redacted with its own secrets and every other one the run knows. */
   exchange(exchange: HttpExchange): HttpExchange {
-    return redactExchange({ ...exchange, secrets: [...(exchange.secrets ?? []), ...this.list()] });
+    // Usually the run learned the exchange's own secrets already: then the shared list serves.
+    const own = exchange.secrets ?? [];
+    const known = own.every((secret) => this.values.has(secret));
+    return redactExchange({ ...exchange, secrets: known ? this.list() : [...own, ...this.list()] });
   }
 
   private learn(value: string | undefined): void {

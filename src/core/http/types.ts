@@ -80,7 +80,7 @@ export interface HttpExchange {
   /** Redirect hops that led here, oldest first. */
   redirects?: HttpExchange[];
   /** Values to redact in anything shown or exported. Never exported itself. */
-  secrets: string[];
+  secrets: readonly string[];
   /** How the request travelled, so curl and HAR exports can reproduce it. */
   transport?: TransportInfo;
   /**

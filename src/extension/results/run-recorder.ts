@@ -368,7 +368,7 @@ export class RunRecorder {
   }
 
   /** Every secret value seen in this run (exchange secrets, tokens, values added by the caller). */
-  secrets(): string[] {
+  secrets(): readonly string[] {
     return this.registry.list();
   }
 

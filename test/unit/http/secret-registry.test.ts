@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { isSecretField, isSecretHeader, SecretRegistry } from '../../../src/core/http';
+import { isSecretField, isSecretHeader, redactText, SecretRegistry } from '../../../src/core/http';
 import { tokenExchange } from '../../support/exchange-fixture';
 
 /**
@@ -100,5 +100,36 @@ describe('SecretRegistry', () => {
     for (const name of ['X-Request-Id', 'WWW-Authenticate', 'X-Kong-Request-Id', 'Content-Type'])
       assert.ok(!isSecretHeader(name), name);
     for (const name of ['jwt', 'api_key', 'user_password', 'secret']) assert.ok(isSecretField(name), name);
+  });
+
+  // The forms of each secret are computed once and reused (issue #14): what is reused must never go stale.
+  describe('reused secret forms', () => {
+    it('masks a value learned after a list was handed out, in the new list and in text()', () => {
+      const registry = new SecretRegistry();
+      registry.add('first-secret-value');
+      const before = registry.list();
+      registry.add('second-secret-value');
+      assert.deepEqual(before, ['first-secret-value']);
+      assert.equal(redactText('second-secret-value', registry.list()), '[redacted 19 chars]');
+      assert.equal(
+        registry.text('a first-secret-value b second-secret-value'),
+        'a [redacted 18 chars] b [redacted 19 chars]',
+      );
+      registry.clear();
+      assert.equal(registry.text('first-secret-value'), 'first-secret-value');
+    });
+
+    it('masks a longer secret whole whatever order the secrets were learned in', () => {
+      const registry = new SecretRegistry();
+      registry.add('abcd', 'xx-abcd-yy', 'abcd-yy');
+      assert.equal(registry.text('<xx-abcd-yy>'), '<[redacted 10 chars]>');
+    });
+
+    it('masks with a plain list that grew after it was first used', () => {
+      const secrets = ['one-secret-value'];
+      assert.equal(redactText('another-secret', secrets), 'another-secret');
+      secrets.push('another-secret');
+      assert.equal(redactText('another-secret', secrets), '[redacted 14 chars]');
+    });
   });
 });

@@ -1,0 +1,113 @@
+/**
+ * Issue #14 point 3, CLI start: for every command that needs no network (or
+ * only a loopback server this benchmark starts), the time from spawning
+ * `node dist/cli.js <command>` to its first byte on standard output, against
+ * the whole of `node -e 0` on the same Node. Rounds are interleaved and
+ * medians printed; the goal is each ≤1.5×.
+ *
+ *   node --import tsx bench/cli-start.ts          (START_REPS=15; BENCH_QUICK=1: 3)
+ *
+ * Not here: `sandbox` and `demo` (they start an IdP and a gateway first) and
+ * the commands that need a real IdP or gateway (token, introspect, revoke,
+ * explain), whose time is the network's.
+ */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startEchoUpstream } from '../src/core/sandbox/echo-upstream';
+import { CLI, emitRow, median, ms, QUICK, REPO, requireBuiltCli, timeNode } from './support/report';
+
+const REPS = Number(process.env.START_REPS ?? (QUICK ? 3 : 15));
+
+const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+/** A well-formed JWT (decode does not verify; the signature is any bytes). */
+const JWT = [
+  b64({ alg: 'RS256', kid: 'k1', typ: 'JWT' }),
+  b64({ iss: 'https://idp.example.com/oauth2/default', sub: 'app', aud: 'api://default', exp: 4102444800, iat: 1 }),
+  Buffer.alloc(256, 7).toString('base64url'),
+].join('.');
+
+async function main(): Promise<void> {
+  requireBuiltCli();
+  const upstream = await startEchoUpstream();
+  // verify needs a JWKS: an empty one answers at once (the token is then refused, which is output too).
+  const jwks = createServer((_req, res) => {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end('{"keys":[]}');
+  });
+  await new Promise<void>((resolve) => jwks.listen(0, '127.0.0.1', resolve));
+  const jwksUri = `http://127.0.0.1:${(jwks.address() as AddressInfo).port}/jwks`;
+  const dir = mkdtempSync(join(tmpdir(), 'bench-start-'));
+  const flow = join(dir, 'call.oidc-flow.yaml');
+  writeFileSync(
+    flow,
+    `version: 1
+routes:
+  echo: { baseUrl: "${upstream.url}" }
+flows:
+  f:
+    steps:
+      - { id: call, type: call, route: echo, path: /ping, token: false, assert: [{ status: 200 }] }
+`,
+  );
+  const fixture = (...path: string[]) => join(REPO, ...path);
+  const commands: Record<string, string[]> = {
+    '--version': ['--version'],
+    help: ['help'],
+    'decode <jwt>': ['decode', JWT],
+    'verify <jwt> --jwks-uri (loopback)': ['verify', JWT, '--jwks-uri', jwksUri],
+    'validate <flow file>': ['validate', fixture('examples', 'introspection-scenario.yaml')],
+    'run <flow> (loopback call)': ['run', flow],
+    'routes --deck': ['routes', '--deck', fixture('test', 'fixtures', 'gateway', 'bearer-scopes.yaml')],
+    'lint --deck': ['lint', '--deck', fixture('test', 'fixtures', 'gateway', 'bearer-scopes.yaml')],
+    'routes --apache-conf': ['routes', '--apache-conf', fixture('test', 'fixtures', 'apache', 'oidc-gateway.conf')],
+    'import <postman> -o -': [
+      'import',
+      fixture('test', 'fixtures', 'importers', 'postman-v21-okta-kong.json'),
+      '-o',
+      '-',
+    ],
+  };
+  try {
+    const baseline: number[] = [];
+    const first = new Map<string, number[]>(Object.keys(commands).map((name) => [name, []]));
+    // One round to warm the disk cache, not counted.
+    for (let rep = -1; rep < REPS; rep += 1) {
+      const node = await timeNode(['-e', '0'], { rss: false });
+      if (rep >= 0) baseline.push(node.wallMs);
+      for (const [name, args] of Object.entries(commands)) {
+        const t = await timeNode([CLI, ...args], { rss: false });
+        if (!t.stdout)
+          throw new Error(`oidc-flow ${name} printed nothing on stdout (exit ${t.code}): ${t.stderr.slice(-500)}`);
+        if (rep >= 0) first.get(name)!.push(t.firstOutputMs);
+      }
+    }
+    const base = median(baseline);
+    process.stdout.write(
+      `CLI start: spawn to first byte on stdout, medians of ${REPS}, vs node -e 0 (${ms(base)}), Node ${process.version}\n`,
+    );
+    for (const [name, samples] of first) {
+      const value = median(samples);
+      process.stdout.write(`  ${name.padEnd(36)} ${ms(value).padStart(9)} ${(value / base).toFixed(2)}×\n`);
+      emitRow({
+        bench: 'cli-start',
+        case: `oidc-flow ${name}`,
+        figure: ms(value),
+        baseline: `${ms(base)} (node -e 0)`,
+        ratio: value / base,
+        goal: '≤1.5×',
+      });
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+    jwks.close();
+    await upstream.close();
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`bench/cli-start: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});

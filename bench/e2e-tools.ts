@@ -1,0 +1,332 @@
+/**
+ * Issue #14 point 1, flow overhead end to end: the same requests made by
+ * four whole processes, side by side. N times: a client-credentials token
+ * from the sandbox IdP (oidc-provider over https, its own CA), then a GET
+ * through Apache mod_auth_openidc, which introspects the token at that IdP
+ * on every request (no cache) before proxying to the echo upstream.
+ *
+ *   baseline   bench/support/undici-loop.mjs: a plain undici loop
+ *   oidc-flow  `oidc-flow run` of a flow with one `repeat` step (times: N)
+ *   httpyac    `httpyac send` of an .http file with N token/call pairs
+ *   newman     `newman run` of a two-request Postman collection, `-n N`
+ *
+ * Each contender must pass every iteration (a 200 through the gateway) or
+ * the benchmark stops saying which one failed. Wall time is measured from
+ * spawn to exit in this process; peak RSS by preloading
+ * test/support/report-rss.cjs into the child. Rounds are interleaved so the
+ * noise of a shared machine hits everyone alike; medians are printed.
+ *
+ *   node --import tsx bench/e2e-tools.ts
+ *   E2E_N=200,1000 E2E_REPS=5 (defaults); BENCH_QUICK=1: N=50, 1 rep
+ *
+ * httpyac and newman are installed on demand, pinned, into
+ * ~/.cache/oidc-flow-debugger/bench-tools by scripts/install-bench-tools.sh:
+ * they are contenders, never dependencies of the product.
+ */
+import { execFileSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startEchoUpstream } from '../src/core/sandbox/echo-upstream';
+import { startSandboxIdp } from '../src/core/sandbox/sandbox-idp';
+import { apacheUnavailable, startApacheGateway } from '../test/support/apache';
+import { CLI, emitRow, mb, median, ms, QUICK, REPO, requireBuiltCli, timeNode } from './support/report';
+import type { ProcessTiming } from './support/report';
+
+const TOOLS = process.env.OIDC_BENCH_TOOLS ?? join(homedir(), '.cache', 'oidc-flow-debugger', 'bench-tools');
+const SIZES = (process.env.E2E_N ?? (QUICK ? '50' : '200,1000')).split(',').map(Number);
+const REPS = Number(process.env.E2E_REPS ?? (QUICK ? 1 : 5));
+// The issue's goals: ≤1.10× the baseline at N=200, ≤1.05× at N=1000, peak memory ≤ baseline + 30 MB.
+const GOAL: Record<number, string> = { 200: '≤1.10×', 1000: '≤1.05×' };
+
+interface Scenario {
+  dir: string;
+  caFile: string;
+  tokenUrl: string;
+  gatewayUrl: string;
+  clientId: string;
+  secret: string;
+}
+
+/** The flow file: the token endpoint named, no discovery, so it makes exactly the baseline's requests. */
+const flowFile = (n: number) => `version: 1
+environments:
+  local: { tokenUrl: "\${env:TOKEN_URL}", caFile: "\${env:CA_FILE}", clientId: "\${env:CLIENT_ID}", gateway: "\${env:GATEWAY_URL}" }
+idps:
+  idp:
+    discovery: false
+    endpoints: { token: "{{env.tokenUrl}}" }
+    caFile: "{{env.caFile}}"
+    clientId: "{{env.clientId}}"
+    clientSecret: "\${env:SECRET}"
+    clientAuth: client_secret_basic
+    scopes: [orders:read]
+routes:
+  orders: { baseUrl: "{{env.gateway}}", path: /orders, gateway: { kind: apache } }
+flows:
+  loop:
+    steps:
+      - id: loop
+        type: repeat
+        times: ${n}
+        steps:
+          - { id: token, type: token, idp: idp, reuse: false }
+          - { id: call, type: call, route: orders, assert: [{ status: 200 }] }
+`;
+
+/** httpyac: N token/call pairs in one file; each call reads the token of the pair before it. */
+const httpFile = (n: number) => {
+  const pair = `# @name token
+POST {{$processEnv TOKEN_URL}}
+Authorization: Basic {{$processEnv CLIENT_ID}}:{{$processEnv SECRET}}
+Content-Type: application/x-www-form-urlencoded
+
+grant_type=client_credentials&scope=orders:read
+
+?? status == 200
+
+###
+GET {{$processEnv GATEWAY_URL}}/orders
+Authorization: Bearer {{token.access_token}}
+
+?? status == 200
+
+###
+`;
+  return pair.repeat(n);
+};
+
+/** newman: two requests, the token kept in a collection variable; -n N iterations. */
+const collection = () =>
+  JSON.stringify({
+    info: { name: 'bench', schema: 'https://schema.getpostman.com/json/collection/v2.1.0/collection.json' },
+    item: [
+      {
+        name: 'token',
+        request: {
+          method: 'POST',
+          url: '{{tokenUrl}}',
+          auth: {
+            type: 'basic',
+            basic: [
+              { key: 'username', value: '{{clientId}}' },
+              { key: 'password', value: '{{secret}}' },
+            ],
+          },
+          body: {
+            mode: 'urlencoded',
+            urlencoded: [
+              { key: 'grant_type', value: 'client_credentials' },
+              { key: 'scope', value: 'orders:read' },
+            ],
+          },
+        },
+        event: [
+          {
+            listen: 'test',
+            script: {
+              exec: [
+                "pm.test('token', () => pm.response.to.have.status(200));",
+                "pm.collectionVariables.set('accessToken', pm.response.json().access_token);",
+              ],
+            },
+          },
+        ],
+      },
+      {
+        name: 'call',
+        request: {
+          method: 'GET',
+          url: '{{gatewayUrl}}/orders',
+          auth: { type: 'bearer', bearer: [{ key: 'token', value: '{{accessToken}}' }] },
+        },
+        event: [{ listen: 'test', script: { exec: ["pm.test('call', () => pm.response.to.have.status(200));"] } }],
+      },
+    ],
+  });
+
+interface Contender {
+  name: string;
+  run(n: number): Promise<ProcessTiming>;
+}
+
+function contenders(s: Scenario): Contender[] {
+  const env = {
+    ...process.env,
+    TOKEN_URL: s.tokenUrl,
+    CLIENT_ID: s.clientId,
+    SECRET: s.secret,
+    GATEWAY_URL: s.gatewayUrl,
+    CA_FILE: s.caFile,
+  };
+  const write = (name: string, text: string) => {
+    const path = join(s.dir, name);
+    writeFileSync(path, text, { mode: 0o600 });
+    return path;
+  };
+  return [
+    {
+      name: 'baseline (undici loop)',
+      run: (n) => timeNode([join(REPO, 'bench', 'support', 'undici-loop.mjs')], { env: { ...env, N: String(n) } }),
+    },
+    {
+      name: 'oidc-flow run',
+      run: (n) => timeNode([CLI, 'run', write(`loop-${n}.oidc-flow.yaml`, flowFile(n))], { env }),
+    },
+    {
+      name: 'httpyac send',
+      // httpyac trusts the sandbox CA through Node's own extra-CA variable.
+      run: (n) =>
+        timeNode(
+          [
+            join(TOOLS, 'node_modules', 'httpyac', 'bin', 'httpyac.js'),
+            'send',
+            write(`loop-${n}.http`, httpFile(n)),
+          ].concat(['--all', '--bail', '--output', 'none', '--no-color']),
+          { env: { ...env, NODE_EXTRA_CA_CERTS: s.caFile }, cwd: s.dir },
+        ),
+    },
+    {
+      name: 'newman run',
+      run: (n) => {
+        const environment = write(
+          'newman-env.json',
+          JSON.stringify({
+            name: 'bench',
+            values: [
+              { key: 'tokenUrl', value: s.tokenUrl },
+              { key: 'clientId', value: s.clientId },
+              { key: 'secret', value: s.secret },
+              { key: 'gatewayUrl', value: s.gatewayUrl },
+            ],
+          }),
+        );
+        return timeNode(
+          [join(TOOLS, 'node_modules', 'newman', 'bin', 'newman.js'), 'run', write('bench.postman.json', collection())]
+            .concat(['-e', environment, '-n', String(n), '--ssl-extra-ca-certs', s.caFile, '--bail', '--color', 'off'])
+            .concat(['--reporters', 'cli', '--reporter-cli-no-summary', '--reporter-cli-no-assertions']),
+          { env },
+        );
+      },
+    },
+  ];
+}
+
+function installTools(): void {
+  try {
+    execFileSync('bash', [join(REPO, 'scripts', 'install-bench-tools.sh')], {
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
+  } catch {
+    throw new Error(
+      'httpyac and newman could not be installed (see the lines above); they come from the npm registry once, into ' +
+        `${TOOLS}. Without network, run "bash scripts/install-bench-tools.sh" where the registry is reachable.`,
+    );
+  }
+}
+
+async function main(): Promise<void> {
+  requireBuiltCli();
+  const missing = apacheUnavailable();
+  if (missing) throw new Error(`the end-to-end benchmark needs Apache mod_auth_openidc: ${missing}`);
+  installTools();
+
+  const idp = await startSandboxIdp();
+  const upstream = await startEchoUpstream();
+  const apache = await startApacheGateway({
+    introspectionEndpoint: `${idp.issuer}/v1/introspect`,
+    clientId: idp.clients.gateway.clientId,
+    clientSecret: idp.clients.gateway.clientSecret!,
+    caPem: idp.caPem,
+    upstream: upstream.url,
+  });
+  const dir = mkdtempSync(join(tmpdir(), 'bench-e2e-'));
+  const cleanUp = async () => {
+    rmSync(dir, { recursive: true, force: true });
+    await apache.close();
+    await upstream.close();
+    await idp.close();
+  };
+  // Apache runs as a daemon: a benchmark stopped by bench/all.ts's time bound (SIGTERM) or
+  // Ctrl-C must still stop it, or it outlives the benchmark.
+  const onSignal = () => void cleanUp().finally(() => process.exit(130));
+  process.once('SIGTERM', onSignal);
+  process.once('SIGINT', onSignal);
+  chmodSync(dir, 0o700);
+  try {
+    const caFile = join(dir, 'ca.pem');
+    writeFileSync(caFile, idp.caPem);
+    const scenario: Scenario = {
+      dir,
+      caFile,
+      tokenUrl: `${idp.issuer}/v1/token`,
+      gatewayUrl: apache.url,
+      clientId: 'cc-basic',
+      secret: idp.clients['cc-basic'].clientSecret!,
+    };
+    const all = contenders(scenario);
+    process.stdout.write(
+      `end to end: N x (client-credentials token over https from the sandbox IdP, GET through Apache ` +
+        `mod_auth_openidc introspecting at it), each tool a whole process, medians of ${REPS}, Node ${process.version}\n`,
+    );
+    for (const n of SIZES) {
+      const samples = new Map<string, ProcessTiming[]>(all.map((c) => [c.name, []]));
+      // One warm-up round at a small N: the first Apache/IdP connections and the disk cache.
+      if (n === SIZES[0]) for (const c of all) check(c.name, await c.run(5));
+      for (let rep = 0; rep < REPS; rep += 1) {
+        for (const c of all) samples.get(c.name)!.push(check(c.name, await c.run(n)));
+      }
+      const base = samples.get(all[0]!.name)!;
+      const baseMs = median(base.map((t) => t.wallMs));
+      const baseRss = median(base.map((t) => t.maxRssMb ?? 0));
+      process.stdout.write(
+        `\nN=${n}\n  ${'contender'.padEnd(24)} ${'wall'.padStart(10)} ${'ratio'.padStart(7)} peak RSS\n`,
+      );
+      for (const c of all) {
+        const t = samples.get(c.name)!;
+        const wall = median(t.map((x) => x.wallMs));
+        const rss = median(t.map((x) => x.maxRssMb ?? 0));
+        const ratio = wall / baseMs;
+        process.stdout.write(
+          `  ${c.name.padEnd(24)} ${ms(wall).padStart(10)} ${`${ratio.toFixed(2)}×`.padStart(7)} ${mb(rss)} (${rss >= baseRss ? '+' : ''}${(rss - baseRss).toFixed(1)} MB)\n`,
+        );
+        if (c === all[0]) continue;
+        emitRow({
+          bench: 'e2e-tools',
+          case: `${c.name}, N=${n} (wall)`,
+          figure: ms(wall),
+          baseline: ms(baseMs),
+          ratio,
+          goal: c.name === 'oidc-flow run' ? (GOAL[n] ?? '') : '',
+        });
+        if (c.name === 'oidc-flow run')
+          emitRow({
+            bench: 'e2e-tools',
+            case: `oidc-flow run, N=${n} (peak RSS)`,
+            figure: mb(rss),
+            baseline: mb(baseRss),
+            goal: '≤ baseline + 30 MB',
+          });
+      }
+    }
+  } finally {
+    process.off('SIGTERM', onSignal);
+    process.off('SIGINT', onSignal);
+    await cleanUp();
+  }
+}
+
+/** A contender that did not pass every iteration measured nothing: stop and say which and why. */
+function check(name: string, timing: ProcessTiming): ProcessTiming {
+  if (timing.code !== 0) {
+    const tail = (timing.stderr.trim() || timing.stdout.trim()).split('\n').slice(-15).join('\n');
+    throw new Error(`${name} exited with ${timing.code}, so its timing means nothing:\n${tail}`);
+  }
+  return timing;
+}
+
+if (!existsSync(TOOLS)) process.stdout.write(`installing the contenders into ${TOOLS} first\n`);
+main().catch((error: unknown) => {
+  process.stderr.write(`bench/e2e-tools: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});

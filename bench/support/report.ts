@@ -1,0 +1,103 @@
+/**
+ * What every benchmark shares: the quick mode CI uses, medians, timing a
+ * whole child process with its peak memory, and the one line format the
+ * orchestrator (bench/all.ts) gathers into its table.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+
+export const REPO = join(__dirname, '..', '..');
+/** CI's short version: fewer iterations and repetitions, same code paths. */
+export const QUICK = process.env.BENCH_QUICK === '1';
+
+/** One row of the orchestrator's table: a figure, its baseline measured in the same run, and the goal. */
+export interface BenchRow {
+  bench: string;
+  case: string;
+  figure: string;
+  baseline?: string;
+  /** figure / baseline, for times; undefined when a row has no baseline. */
+  ratio?: number;
+  goal?: string;
+}
+
+/** The line prefix bench/all.ts looks for; everything else a benchmark prints passes through. */
+export const ROW_PREFIX = '@bench-row ';
+
+/** Printed only under bench/all.ts (BENCH_ROWS=1): run by itself, a benchmark prints just its own table. */
+export function emitRow(row: BenchRow): void {
+  if (process.env.BENCH_ROWS === '1') process.stdout.write(`${ROW_PREFIX}${JSON.stringify(row)}\n`);
+}
+
+export function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+export const RSS_PRELOAD = join(REPO, 'test', 'support', 'report-rss.cjs');
+export const CLI = join(REPO, 'dist', 'cli.js');
+
+/** Fails, saying what to run, when the CLI bundle the process benchmarks time is missing. */
+export function requireBuiltCli(): void {
+  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run "npm run build" first (npm run bench builds it)`);
+}
+
+export interface ProcessTiming {
+  /** From spawn to exit, in the parent. */
+  wallMs: number;
+  /** From spawn to the first byte on stdout (or the exit when none came). */
+  firstOutputMs: number;
+  /** Peak resident set of the node process (report-rss.cjs), when it was preloaded. */
+  maxRssMb?: number;
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs a node script as a whole process, with report-rss.cjs preloaded so it
+ * prints its peak RSS on exit. Output is kept to the last 64 KB per stream:
+ * a chatty contender must not cost the parent memory.
+ */
+export function timeNode(
+  args: string[],
+  options: { env?: NodeJS.ProcessEnv; cwd?: string; rss?: boolean; stdin?: string } = {},
+): Promise<ProcessTiming> {
+  const nodeArgs = options.rss === false ? args : ['--require', RSS_PRELOAD, ...args];
+  return new Promise((resolve, reject) => {
+    const start = process.hrtime.bigint();
+    let firstOutput: bigint | undefined;
+    const child = spawn(process.execPath, nodeArgs, {
+      cwd: options.cwd ?? REPO,
+      env: options.env ?? process.env,
+      stdio: [options.stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    const keep = (text: string, chunk: Buffer) => (text + chunk.toString('utf8')).slice(-65536);
+    child.stdout!.on('data', (chunk: Buffer) => {
+      firstOutput ??= process.hrtime.bigint();
+      stdout = keep(stdout, chunk);
+    });
+    child.stderr!.on('data', (chunk: Buffer) => (stderr = keep(stderr, chunk)));
+    if (options.stdin !== undefined) child.stdin?.end(options.stdin);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const end = process.hrtime.bigint();
+      const rss = /maxRSS-KB (\d+)/.exec(stderr);
+      resolve({
+        wallMs: Number(end - start) / 1e6,
+        firstOutputMs: Number((firstOutput ?? end) - start) / 1e6,
+        maxRssMb: rss ? Number(rss[1]) / 1024 : undefined,
+        code,
+        stdout,
+        stderr: stderr.replace(/\n?maxRSS-KB \d+\n?/, ''),
+      });
+    });
+  });
+}
+
+export const ms = (value: number): string => `${value.toFixed(value < 10 ? 2 : 0)} ms`;
+export const mb = (value: number): string => `${value.toFixed(1)} MB`;

@@ -1,0 +1,38 @@
+import { strict as assert } from 'node:assert';
+import { createRequire } from 'node:module';
+import type { ValidateFunction } from 'ajv';
+import schemaJson from '../../../schemas/flow-file.schema.json';
+import { flowSchemaAjv } from '../../../src/core/flow/schema';
+import { flowValidatorSource } from '../../../src/core/flow/schema-standalone';
+
+/**
+ * The bundles validate flow files with code ajv generated at build time
+ * (esbuild.config.mjs, issue #14); tests run from source compile the schema
+ * instead. Both must say exactly the same about every document.
+ */
+describe('flow-file validator compiled at build time', function () {
+  this.timeout(60_000);
+
+  it('reports the same errors as the run-time compile, for good and bad documents', () => {
+    const module = { exports: {} as unknown };
+    new Function('module', 'exports', 'require', flowValidatorSource())(
+      module,
+      module.exports,
+      createRequire(__filename),
+    );
+    const built = module.exports as ValidateFunction;
+    const runtime = flowSchemaAjv().compile(schemaJson as object);
+    const documents: unknown[] = [
+      { version: 1, flows: { f: { steps: [{ id: 'a', type: 'decode', token: 'x' }] } } },
+      { version: 1, flows: { f: { steps: [{ id: 'a', type: 'tokn' }] } } },
+      { version: 2, idps: { i: { issuer: 7, clientAuth: 'nope' } }, extra: true },
+      { version: 1, flows: { f: { steps: [{ id: 'r', type: 'repeat', times: 'x', steps: [{ type: 'call' }] }] } } },
+      [],
+      'text',
+    ];
+    for (const document of documents) {
+      assert.equal(built(document), runtime(document), JSON.stringify(document));
+      assert.deepEqual(built.errors ?? null, runtime.errors ?? null, JSON.stringify(document));
+    }
+  });
+});
