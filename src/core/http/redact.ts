@@ -94,19 +94,31 @@ function encodings(secret: string): string[] {
   return [...forms].filter((form) => form.length >= MIN_SECRET_LENGTH);
 }
 
-/** Masks every occurrence of every listed secret (and its URL/JSON encodings) in `text`. */
-export function redactText(text: string, secrets: readonly string[]): string {
-  const usable = usableSecrets(secrets);
-  if (usable.length === 0 || text === '') return text;
+/** A secret's wire forms, longest first, each with the length its mask shows: built once per secret list. */
+export type SecretForms = ReadonlyArray<{ form: string; length: number }>;
+
+/** The forms `redactWithForms` looks for; callers that redact many strings with one list build them once. */
+export function secretForms(secrets: readonly string[]): SecretForms {
   // Longest first, so a secret that contains another is masked whole.
-  const variants = usable
+  return usableSecrets(secrets)
     .flatMap((secret) => encodings(secret).map((form) => ({ form, length: secret.length })))
     .sort((a, b) => b.form.length - a.form.length);
+}
+
+/** Masks every occurrence of the given forms in `text` (see `secretForms`). */
+export function redactWithForms(text: string, forms: SecretForms): string {
+  if (forms.length === 0 || text === '') return text;
   let out = text;
-  for (const { form, length } of variants) {
+  for (const { form, length } of forms) {
     if (out.includes(form)) out = out.split(form).join(`[redacted ${length} chars]`);
   }
   return out;
+}
+
+/** Masks every occurrence of every listed secret (and its URL/JSON encodings) in `text`. */
+export function redactText(text: string, secrets: readonly string[]): string {
+  if (text === '' || secrets.length === 0) return text;
+  return redactWithForms(text, secretForms(secrets));
 }
 
 function safeDecode(value: string): string {

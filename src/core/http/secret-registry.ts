@@ -1,5 +1,6 @@
 import { headerValue } from './headers';
-import { isSecretField, isSecretHeader, redactExchange, redactText, redactUrl } from './redact';
+import type { SecretForms } from './redact';
+import { isSecretField, isSecretHeader, redactExchange, redactWithForms, redactUrl, secretForms } from './redact';
 import type { HeaderList, HttpExchange } from './types';
 
 /**
@@ -12,6 +13,11 @@ import type { HeaderList, HttpExchange } from './types';
  */
 export class SecretRegistry {
   private readonly values = new Set<string>();
+  /**
+   * The wire forms of `values`, built on the first redaction after a change: a run redacts every
+   * string of every checked value, and rebuilding the encodings per string was most of its cost.
+   */
+  private forms: SecretForms | undefined;
 
   /**
    * Values learned by a name alone (a cookie, an `X-Session` header) count from this length: a
@@ -21,7 +27,11 @@ export class SecretRegistry {
 
   /** Learns secret values; empty and missing ones are ignored. */
   add(...values: ReadonlyArray<string | undefined>): void {
-    for (const value of values) if (typeof value === 'string' && value.trim() !== '') this.values.add(value);
+    for (const value of values) {
+      if (typeof value !== 'string' || value.trim() === '' || this.values.has(value)) continue;
+      this.values.add(value);
+      this.forms = undefined;
+    }
   }
 
   /**
@@ -45,6 +55,7 @@ export class SecretRegistry {
   /** Forgets every value (a long-lived runner starts each run with an empty registry). */
   clear(): void {
     this.values.clear();
+    this.forms = undefined;
   }
 
   /** The known values, for code that takes a plain list (redactText, redactExchange). */
@@ -54,7 +65,7 @@ export class SecretRegistry {
 
   /** `text` with every known secret masked, in each form it travels in (raw, URL- and JSON-encoded). */
   text(text: string): string {
-    return redactText(text, this.list());
+    return redactWithForms(text, this.currentForms());
   }
 
   /** A URL with credential parameters and every known secret masked. */
@@ -64,9 +75,9 @@ export class SecretRegistry {
 
   /** A deep copy of `value` with every string in it masked by `text`. */
   value<T>(value: T): T {
-    const secrets = this.list();
+    const forms = this.currentForms();
     const walk = (item: unknown): unknown => {
-      if (typeof item === 'string') return redactText(item, secrets);
+      if (typeof item === 'string') return redactWithForms(item, forms);
       if (Array.isArray(item)) return item.map(walk);
       if (item !== null && typeof item === 'object')
         return Object.fromEntries(Object.entries(item).map(([key, inner]) => [key, walk(inner)]));
@@ -78,6 +89,11 @@ export class SecretRegistry {
   /** The exchange redacted with its own secrets and every other one the run knows. */
   exchange(exchange: HttpExchange): HttpExchange {
     return redactExchange({ ...exchange, secrets: [...(exchange.secrets ?? []), ...this.list()] });
+  }
+
+  private currentForms(): SecretForms {
+    this.forms ??= secretForms(this.list());
+    return this.forms;
   }
 
   private learn(value: string | undefined): void {
