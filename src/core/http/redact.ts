@@ -81,8 +81,13 @@ function usableSecrets(secrets: readonly string[]): string[] {
   return secrets.filter((secret) => typeof secret === 'string' && secret.length >= MIN_SECRET_LENGTH);
 }
 
+/** Characters that URL, form and JSON encoding all leave as they are. */
+const PLAIN_SECRET = /^[A-Za-z0-9._-]*$/;
+
 /** The forms a secret takes on the wire: as is, URL-encoded, form-encoded, JSON-escaped. */
 function encodings(secret: string): string[] {
+  // Tokens are mostly base64url: every encoding of those characters is the text itself.
+  if (PLAIN_SECRET.test(secret)) return secret.length >= MIN_SECRET_LENGTH ? [secret] : [];
   const forms = new Set<string>([secret]);
   try {
     forms.add(encodeURIComponent(secret));
