@@ -11,6 +11,9 @@ import type { HeaderList, HttpExchange } from './types';
  * `X-Token` header or echoed in a server's error text; masking by value
  * catches it wherever it shows up again.
  */
+/** Every name isSecretField accepts contains one of these (any case, the Kelvin sign K too: hence `u`); `\\u` catches an escaped name. */
+const MAY_NAME_SECRET_FIELD = /token|secret|password|passwd|assertion|code|jwt|api_?key|private_key|\\u/iu;
+
 export class SecretRegistry {
   private readonly values = new Set<string>();
   /**
@@ -143,6 +146,9 @@ export class SecretRegistry {
     }
     const first = body.trimStart()[0];
     if (first !== '{' && first !== '[') return;
+    // Parsing a body whose text names no credential field (nor hides a name in a \u escape) finds nothing;
+    // an echoed or API answer usually names none, and parsing every one showed in the runner's profile.
+    if (!MAY_NAME_SECRET_FIELD.test(body)) return;
     let parsed: unknown;
     try {
       parsed = JSON.parse(body);
