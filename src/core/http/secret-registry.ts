@@ -1,5 +1,5 @@
 import { headerValue } from './headers';
-import type { SecretForms } from './redact';
+import type { RedactOptions, SecretForms } from './redact';
 import { isSecretField, isSecretHeader, redactExchange, redactWithForms, redactUrl, secretForms } from './redact';
 import type { HeaderList, HttpExchange } from './types';
 
@@ -90,8 +90,8 @@ export class SecretRegistry {
   }
 
   /** The exchange redacted with its own secrets and every other one the run knows. */
-  exchange(exchange: HttpExchange): HttpExchange {
-    return redactExchange({ ...exchange, secrets: [...(exchange.secrets ?? []), ...this.list()] });
+  exchange(exchange: HttpExchange, options: Pick<RedactOptions, 'prettyJson'> = {}): HttpExchange {
+    return redactExchange({ ...exchange, secrets: [...(exchange.secrets ?? []), ...this.list()] }, options);
   }
 
   private currentForms(): SecretForms {
