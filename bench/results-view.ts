@@ -223,7 +223,9 @@ async function main(): Promise<void> {
         longest.push(Math.max(0, ...result.longTasks));
         const shown = await page.evaluate(() => document.querySelectorAll('#root *').length);
         if (shown < 10)
-          throw new Error(`the view rendered only ${shown} elements for ${c.name}: ${errors.join('; ') || 'no page error'}`);
+          throw new Error(
+            `the view rendered only ${shown} elements for ${c.name}: ${errors.join('; ') || 'no page error'}`,
+          );
         await page.close();
       }
       const longestTask = Math.max(...longest);
