@@ -234,6 +234,6 @@ function lintMemo(config: KongOidcConfig, context: LintContext): LintFinding[] {
     if (lintCache.size >= LINT_MEMO_SIZE) lintCache.clear();
     lintCache.set(key, findings);
   }
-  // Each run gets its own findings: a shell that annotates one must not change another run's.
-  return structuredClone(findings);
+  // Each run gets its own findings (flat records of strings): a shell that annotates one must not change another run's.
+  return findings.map((finding) => ({ ...finding }));
 }
