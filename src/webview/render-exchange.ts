@@ -34,7 +34,7 @@ function statusClass(status: number | undefined): string {
  * ~15,000 elements in one task (about 600 ms in Chromium, bench/results-view.ts): far over the 100 ms
  * a view may block, for rows nobody reads before scrolling.
  */
-export const TIMELINE_PAGE = 200;
+export const TIMELINE_PAGE = 100;
 
 export function renderTimeline(
   exchanges: readonly ExchangeView[],
