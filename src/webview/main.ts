@@ -217,7 +217,9 @@ function renderRun(run: RunView, focus?: { stepPath?: string; exchangeId?: strin
     detailSlot.replaceChildren(detail);
     detail.focus();
   };
-  page.append(renderTimeline(run.exchanges, run.durationMs, open), detailSlot);
+  const keepIndex = run.exchanges.findIndex((x) => x.id === (focus?.exchangeId ?? openExchangeId));
+  // The exchange kept open must have its row on the page, even past the first page of rows.
+  page.append(renderTimeline(run.exchanges, run.durationMs, open, { shown: keepIndex + 1 }), detailSlot);
   page.append(el('h3', {}, 'Steps'));
   for (const step of run.steps) page.append(renderStep(step));
   const focused = focusPath(document.activeElement);

@@ -209,5 +209,31 @@ export async function routeFindings(
       context.token = { kind, claims: introspected.claims ?? {} };
     }
   }
-  return lintKongOidc(gateway.config as KongOidcConfig, context);
+  return lintMemo(gateway.config as KongOidcConfig, context);
+}
+
+/**
+ * lintKongOidc is pure, and a flow calls the same route with the same token many times: linting
+ * anew for every call was the runner's largest cost per request in bench/runner-overhead.ts.
+ * Keyed by the JSON of its inputs; bounded, and emptied whole when full (a run rarely has many).
+ */
+const LINT_MEMO_SIZE = 64;
+const lintCache = new Map<string, LintFinding[]>();
+
+function lintMemo(config: KongOidcConfig, context: LintContext): LintFinding[] {
+  let key: string;
+  try {
+    key = JSON.stringify([config, context]);
+  } catch {
+    // Not JSON (a cycle, a BigInt): lint without the cache.
+    return lintKongOidc(config, context);
+  }
+  let findings = lintCache.get(key);
+  if (findings === undefined) {
+    findings = lintKongOidc(config, context);
+    if (lintCache.size >= LINT_MEMO_SIZE) lintCache.clear();
+    lintCache.set(key, findings);
+  }
+  // Each run gets its own findings (flat records of strings): a shell that annotates one must not change another run's.
+  return findings.map((finding) => ({ ...finding }));
 }

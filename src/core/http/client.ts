@@ -239,7 +239,6 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient & 
     const startedAt = clock.now();
     const t0 = performance.now();
     const urlText = out.url.toString();
-    const shownUrl = redactUrl(urlText, ctx.secrets);
     const proxy = selectProxy(out.url, opts, env);
     const ca = opts.ca === undefined ? undefined : Array.isArray(opts.ca) ? opts.ca : [opts.ca];
     const transport: TransportInfo = {};
@@ -273,8 +272,9 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient & 
       ...(proxy ? { proxy } : {}),
       connectTimeout: opts.connectTimeout,
     };
-    const failureContext = {
-      target: describeTarget(ctx.label, shownUrl),
+    // Built only when the attempt fails: redacting the URL for a message nobody reads cost every request.
+    const failureContext = () => ({
+      target: describeTarget(ctx.label, redactUrl(urlText, ctx.secrets)),
       host: out.url.hostname,
       port: out.url.port || (out.url.protocol === 'https:' ? '443' : '80'),
       connectTimeout: opts.connectTimeout,
@@ -284,7 +284,7 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient & 
       ...(proxy ? { proxy: describeProxy(proxy) } : {}),
       clientCertificate: Boolean(opts.cert),
       ...(surface ? { surface } : {}),
-    };
+    });
 
     return new Promise<AttemptResult>((resolve) => {
       let settled = false;
@@ -338,7 +338,7 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient & 
           setImmediate(() => setImmediate(() => resolve({ exchange, headers })));
           return;
         }
-        const classified = classifyFailure(failure, failureContext);
+        const classified = classifyFailure(failure, failureContext());
         exchange.error = { code: classified.code, message: classified.message };
         resolve({ exchange, headers, failure: { ...classified, cause: failure } });
       };

@@ -49,8 +49,10 @@ export function tlsOptions(settings: TransportSettings): tls.ConnectionOptions {
 }
 
 function keyOf(settings: TransportSettings): string {
-  // Hashed so the cache does not hold private keys as readable map keys.
-  return createHash('sha256').update(JSON.stringify(settings)).digest('hex');
+  const text = JSON.stringify(settings);
+  // Hashed when it holds a private key or its passphrase, so the cache does not keep them as readable
+  // map keys; the other settings are public, and hashing them on every request showed in the profile.
+  return settings.key || settings.passphrase ? createHash('sha256').update(text).digest('hex') : text;
 }
 
 /** Dispatchers keyed by transport settings; `close()` ends them all. */

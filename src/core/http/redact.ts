@@ -10,6 +10,22 @@ import type { HeaderList, HttpExchange, RecordedRequest, RecordedResponse } from
 export interface RedactOptions {
   /** Show secrets as they are (the user explicitly asked). */
   reveal?: boolean;
+  /**
+   * Bodies come back as `prettyJson` prints them: the results view shows JSON indented, and
+   * printing it while redacting saves parsing a big body a second time.
+   */
+  prettyJson?: boolean;
+}
+
+/** JSON text indented by 2, or the text unchanged when it is not a JSON object or array. */
+export function prettyJson(text: string): string {
+  const first = text.trimStart()[0];
+  if (first !== '{' && first !== '[') return text;
+  try {
+    return JSON.stringify(JSON.parse(text), null, 2);
+  } catch {
+    return text;
+  }
 }
 
 /** Secrets shorter than this are not masked in free text: masking "a" everywhere helps nobody. */
@@ -77,8 +93,13 @@ export function isSecretField(name: string): boolean {
   );
 }
 
+/** Characters that URL, form and JSON encoding all leave as they are. */
+const PLAIN_SECRET = /^[A-Za-z0-9._-]*$/;
+
 /** The forms a secret takes on the wire: as is, URL-encoded, form-encoded, JSON-escaped. */
 function encodings(secret: string): string[] {
+  // Tokens are mostly base64url: every encoding of those characters is the text itself.
+  if (PLAIN_SECRET.test(secret)) return secret.length >= MIN_SECRET_LENGTH ? [secret] : [];
   const forms = new Set<string>([secret]);
   try {
     forms.add(encodeURIComponent(secret));
@@ -255,33 +276,45 @@ function looksLikeJson(text: string, contentType: string | undefined): boolean {
 }
 
 /** Masks credential fields in a form or JSON body and listed secrets anywhere in it; never throws. */
-export function redactBody(body: string, contentType: string | undefined, secrets: readonly string[] = []): string {
+export function redactBody(
+  body: string,
+  contentType: string | undefined,
+  secrets: readonly string[] = [],
+  options: Pick<RedactOptions, 'prettyJson'> = {},
+): string {
   let out = body;
+  let printed = false;
   try {
     if (contentType && /application\/x-www-form-urlencoded/i.test(contentType)) {
       out = redactPairs(body);
     } else if (looksLikeJson(body, contentType)) {
       const parsed: unknown = JSON.parse(body);
-      out = JSON.stringify(redactJsonValue(parsed), null, body.includes('\n') ? 2 : undefined);
+      out = JSON.stringify(redactJsonValue(parsed), null, options.prettyJson || body.includes('\n') ? 2 : undefined);
+      printed = true;
     }
   } catch {
     // Not valid JSON (or anything else odd): fall back to masking the listed secrets only.
     out = body;
   }
-  return redactText(out, secrets);
+  const masked = redactText(out, secrets);
+  return options.prettyJson && !printed ? prettyJson(masked) : masked;
 }
 
-function redactRequest(request: RecordedRequest, secrets: readonly string[]): RecordedRequest {
+function redactRequest(request: RecordedRequest, secrets: readonly string[], options: RedactOptions): RecordedRequest {
   const contentType = headerValue(request.headers, 'content-type');
   return {
     ...request,
     url: redactUrl(request.url, secrets),
     headers: redactHeaders(request.headers, secrets),
-    ...(request.body === undefined ? {} : { body: redactBody(request.body, contentType, secrets) }),
+    ...(request.body === undefined ? {} : { body: redactBody(request.body, contentType, secrets, options) }),
   };
 }
 
-function redactResponse(response: RecordedResponse, secrets: readonly string[]): RecordedResponse {
+function redactResponse(
+  response: RecordedResponse,
+  secrets: readonly string[],
+  options: RedactOptions,
+): RecordedResponse {
   const headers: HeaderList = response.headers.map(([name, value]) => {
     // Redirect targets can carry codes and tokens in their query or fragment.
     const urlValued = name.toLowerCase() === 'location' || name.toLowerCase() === 'content-location';
@@ -290,7 +323,7 @@ function redactResponse(response: RecordedResponse, secrets: readonly string[]):
   return {
     ...response,
     headers: redactHeaders(headers, secrets),
-    body: redactBody(response.body, response.contentType, secrets),
+    body: redactBody(response.body, response.contentType, secrets, options),
   };
 }
 
@@ -307,8 +340,8 @@ export function redactExchange(exchange: HttpExchange, options: RedactOptions = 
   }
   const secrets = exchange.secrets ?? [];
   const copy = copyExchange(exchange);
-  copy.request = redactRequest(copy.request, secrets);
-  if (copy.response) copy.response = redactResponse(copy.response, secrets);
+  copy.request = redactRequest(copy.request, secrets, options);
+  if (copy.response) copy.response = redactResponse(copy.response, secrets, options);
   if (copy.error) copy.error = { code: copy.error.code, message: redactText(copy.error.message, secrets) };
   copy.warnings = copy.warnings.map((warning) => redactText(warning, secrets));
   if (exchange.redirects) {

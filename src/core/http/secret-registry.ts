@@ -1,13 +1,6 @@
 import { headerValue } from './headers';
-import {
-  isSecretField,
-  isSecretHeader,
-  redactExchange,
-  redactText,
-  redactUrl,
-  SecretForms,
-  shareSecretForms,
-} from './redact';
+import { isSecretField, isSecretHeader, redactExchange, redactUrl, SecretForms, shareSecretForms } from './redact';
+import type { RedactOptions } from './redact';
 import type { HeaderList, HttpExchange } from './types';
 
 /**
@@ -18,6 +11,9 @@ import type { HeaderList, HttpExchange } from './types';
  * `X-Token` header or echoed in a server's error text; masking by value
  * catches it wherever it shows up again.
  */
+/** Every name isSecretField accepts contains one of these (any case, the Kelvin sign K too: hence `u`); `\\u` catches an escaped name. */
+const MAY_NAME_SECRET_FIELD = /token|secret|password|passwd|assertion|code|jwt|api_?key|private_key|\\u/iu;
+
 export class SecretRegistry {
   private readonly values = new Set<string>();
   /** The values' wire forms, grown as values are learned, never computed again (see SecretForms). */
@@ -87,9 +83,8 @@ export class SecretRegistry {
 
   /** A deep copy of `value` with every string in it masked by `text`. */
   value<T>(value: T): T {
-    const secrets = this.list();
     const walk = (item: unknown): unknown => {
-      if (typeof item === 'string') return redactText(item, secrets);
+      if (typeof item === 'string') return this.forms.redact(item);
       if (Array.isArray(item)) return item.map(walk);
       if (item !== null && typeof item === 'object')
         return Object.fromEntries(Object.entries(item).map(([key, inner]) => [key, walk(inner)]));
@@ -99,11 +94,11 @@ export class SecretRegistry {
   }
 
   /** The exchange redacted with its own secrets and every other one the run knows. */
-  exchange(exchange: HttpExchange): HttpExchange {
+  exchange(exchange: HttpExchange, options: Pick<RedactOptions, 'prettyJson'> = {}): HttpExchange {
     // Usually the run learned the exchange's own secrets already: then the shared list serves.
     const own = exchange.secrets ?? [];
     const known = own.every((secret) => this.values.has(secret));
-    return redactExchange({ ...exchange, secrets: known ? this.list() : [...own, ...this.list()] });
+    return redactExchange({ ...exchange, secrets: known ? this.list() : [...own, ...this.list()] }, options);
   }
 
   private learn(value: string | undefined): void {
@@ -153,6 +148,9 @@ export class SecretRegistry {
     }
     const first = body.trimStart()[0];
     if (first !== '{' && first !== '[') return;
+    // Parsing a body whose text names no credential field (nor hides a name in a \u escape) finds nothing;
+    // an echoed or API answer usually names none, and parsing every one showed in the runner's profile.
+    if (!MAY_NAME_SECRET_FIELD.test(body)) return;
     let parsed: unknown;
     try {
       parsed = JSON.parse(body);

@@ -110,7 +110,23 @@ function claim(socket: object): ConnectionPhases | undefined {
   };
 }
 
+/**
+ * A connected socket's addresses do not change, and each read of them is a system call
+ * (getsockname/getpeername): kept per socket, a reused connection costs nothing per request.
+ */
+const addressCache = new WeakMap<object, ConnectionInfo>();
+
 function addressesOf(socket: object): ConnectionInfo | undefined {
+  const known = addressCache.get(socket);
+  // A copy: each exchange owns its record.
+  if (known) return { ...known };
+  const info = readAddresses(socket);
+  // Before the connection is up the addresses are not known yet; only a complete answer is kept.
+  if (info?.remotePort !== undefined && info.localPort !== undefined) addressCache.set(socket, { ...info });
+  return info;
+}
+
+function readAddresses(socket: object): ConnectionInfo | undefined {
   const { localAddress, localPort, remoteAddress, remotePort } = socket as Partial<Record<string, unknown>>;
   const info: ConnectionInfo = {
     ...(typeof localAddress === 'string' ? { localAddress } : {}),

@@ -4,7 +4,6 @@
  * signature and the claims. Results carry `verified: false` to keep that
  * visible wherever they travel.
  */
-import { base64url } from 'jose';
 import { OidcError } from '../errors';
 import { nestedDeeperThan } from '../untrusted-input';
 
@@ -221,7 +220,9 @@ function decodeJsonPart(segment: string, part: JwtPartName): Record<string, unkn
   checkBase64url(segment, part);
   let text: string;
   try {
-    text = utf8.decode(base64url.decode(segment));
+    // Node's decoder: checkBase64url has already refused what it would read leniently, and jose's
+    // (atob and a byte loop) cost as much as the JSON.parse after it.
+    text = utf8.decode(Buffer.from(segment, 'base64url'));
   } catch (cause) {
     throw new OidcError(
       'jwt.malformed.json',

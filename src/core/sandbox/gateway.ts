@@ -340,7 +340,9 @@ export async function startSandboxGateway(options: SandboxGatewayOptions): Promi
       })
       .finally(() => options.onDecision?.(event));
   });
-  server.keepAliveTimeout = 1000;
+  // undici drops a connection whose server announces a keep-alive under 2 s (its keepAliveTimeoutThreshold):
+  // at 1 s every request paid a new TCP connection. close() ends idle connections, so a longer one costs nothing.
+  server.keepAliveTimeout = 5000;
   const port = await listenLocal(server, options.port, {
     code: 'sandbox.gateway.listen',
     what: 'The sandbox gateway',

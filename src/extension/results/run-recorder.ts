@@ -7,7 +7,7 @@
 import type { Verdict } from '../../core/diagnosis/diagnose';
 import type { RunEvent, RunResult, StepRun } from '../../core/flow/runner';
 import { headerValue } from '../../core/http/headers';
-import { redactExchange } from '../../core/http/redact';
+import { prettyJson, redactExchange } from '../../core/http/redact';
 import { SecretRegistry } from '../../core/http/secret-registry';
 import type { HeaderList, HttpExchange } from '../../core/http/types';
 import { classifyToken, decodeJwt, explainClaims } from '../../core/jwt';
@@ -51,19 +51,11 @@ interface RecordedExchange {
 }
 
 /** Pretty JSON when the text is JSON, else the text unchanged. */
-export function prettyBody(text: string): string {
-  const first = text.trimStart()[0];
-  if (first !== '{' && first !== '[') return text;
-  try {
-    return JSON.stringify(JSON.parse(text), null, 2);
-  } catch {
-    return text;
-  }
-}
+export const prettyBody = prettyJson;
 
-/** A body for the view: pretty, cut at `limit` characters. */
-export function bodyView(text: string, contentType: string | undefined, limit: number): BodyView {
-  const pretty = prettyBody(text);
+/** A body for the view: pretty (unless `printed` says it already is), cut at `limit` characters. */
+export function bodyView(text: string, contentType: string | undefined, limit: number, printed = false): BodyView {
+  const pretty = printed ? text : prettyBody(text);
   const truncated = pretty.length > limit;
   return { text: truncated ? pretty.slice(0, limit) : pretty, size: pretty.length, truncated, contentType };
 }
@@ -94,10 +86,12 @@ export function exchangeView(
   runStartedAt: number,
   options: { reveal?: boolean; limit: number; secrets?: SecretRegistry },
 ): ExchangeView {
+  // Redaction prints JSON bodies as the view shows them, so bodyView need not parse them again.
+  const printed = !options.reveal;
   const shown =
     options.secrets && !options.reveal
-      ? options.secrets.exchange(recorded.exchange)
-      : redactExchange(recorded.exchange, { reveal: options.reveal });
+      ? options.secrets.exchange(recorded.exchange, { prettyJson: true })
+      : redactExchange(recorded.exchange, { reveal: options.reveal, prettyJson: printed });
   const { from, to } = lanesOf(recorded.exchange, recorded.byGateway);
   const requestType = headerValue(shown.request.headers, 'content-type');
   const view: ExchangeView = {
@@ -123,7 +117,7 @@ export function exchangeView(
     request: {
       headers: headerViews(shown.request.headers),
       ...(shown.request.body !== undefined && shown.request.body !== ''
-        ? { body: bodyView(shown.request.body, requestType, options.limit) }
+        ? { body: bodyView(shown.request.body, requestType, options.limit, printed) }
         : {}),
     },
     warnings: shown.warnings,
@@ -131,7 +125,7 @@ export function exchangeView(
   if (shown.response)
     view.response = {
       headers: headerViews(shown.response.headers),
-      body: bodyView(shown.response.body, shown.response.contentType, options.limit),
+      body: bodyView(shown.response.body, shown.response.contentType, options.limit, printed),
       httpVersion: shown.response.httpVersion,
     };
   if (shown.error) view.error = shown.error;

@@ -1,6 +1,7 @@
 import { strict as assert } from 'node:assert';
 import fc from 'fast-check';
 import { redactBody, redactExchange, redactText, redactUrl, toCurl, toHar } from '../../../src/core/http';
+import { prettyJson } from '../../../src/core/http/redact';
 import type { HttpExchange } from '../../../src/core/http';
 import { tokenExchange } from '../../support/exchange-fixture';
 
@@ -193,5 +194,33 @@ describe('redaction', () => {
         { numRuns: 50 },
       );
     });
+  });
+  it('prints bodies with prettyJson exactly as printing the redacted body afterwards would (what the results view shows)', () => {
+    const json = fc.jsonValue({ maxDepth: 4 }).map((value) => JSON.stringify(value));
+    const body = fc.oneof(
+      json,
+      json.map((text) => `  ${text}\n`),
+      fc.string(),
+      fc.constant('{"access_token":"tok-123456","nested":{"password":"pw-abcdef"},"n":[1,2]}'),
+      fc.constant('{not json'),
+      fc.constant('{"a":1}'),
+    );
+    const contentType = fc.constantFrom(
+      undefined,
+      'application/json',
+      'application/x-www-form-urlencoded',
+      'text/plain',
+    );
+    fc.assert(
+      fc.property(
+        body,
+        contentType,
+        fc.array(fc.string({ minLength: 4, maxLength: 12 }), { maxLength: 3 }),
+        (b, type, secrets) => {
+          assert.equal(redactBody(b, type, secrets, { prettyJson: true }), prettyJson(redactBody(b, type, secrets)));
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 });

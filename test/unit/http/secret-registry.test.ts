@@ -132,4 +132,32 @@ describe('SecretRegistry', () => {
       assert.equal(redactText('another-secret', secrets), '[redacted 14 chars]');
     });
   });
+
+  it('learns a credential field of a JSON answer however its name is written (escaped, any case, a Kelvin sign K)', () => {
+    // The registry skips parsing bodies whose text names no credential field; these names must still be found.
+    const bodies = [
+      '{"access\\u005ftoken":"zq-escaped-name-1"}',
+      '{"ACCESS_TOKEN":"zq-upper-case-2"}',
+      '{"nested":{"session":{"to\u212Aen":"zq-kelvin-sign-3"}}}',
+      '{"upstream":"echo","headers":{"host":"api"},"Client_Secret":"zq-mixed-case-4"}',
+    ];
+    for (const body of bodies) {
+      const registry = new SecretRegistry();
+      registry.addExchange(
+        tokenExchange({
+          response: {
+            status: 200,
+            statusText: 'OK',
+            httpVersion: 'HTTP/1.1',
+            headers: [['content-type', 'application/json']],
+            body,
+            bodySize: body.length,
+            truncated: false,
+            contentType: 'application/json',
+          },
+        }),
+      );
+      assert.doesNotMatch(registry.text(body), /zq-/, body);
+    }
+  });
 });

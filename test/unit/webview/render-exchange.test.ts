@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { VIEW_BODY_LIMIT } from '../../../src/extension/results/run-recorder';
 import type { BodyView, ExchangeView } from '../../../src/shared/view-model';
 import type { ExchangeActions } from '../../../src/webview/render-exchange';
-import { renderExchangeDetail, renderTimeline } from '../../../src/webview/render-exchange';
+import { renderExchangeDetail, renderTimeline, TIMELINE_PAGE } from '../../../src/webview/render-exchange';
 import type { DomEnv } from './dom-env';
 import { activeElements, assertAbsent, assertSame, openDom, settle } from './dom-env';
 import { ACCESS_TOKEN, exchangeViewOf, recordFlowRun, TOKEN_SIGNATURE } from './fixtures';
@@ -101,6 +101,31 @@ describe('webview: exchange timeline and detail', () => {
       );
       assert.deepEqual(right, ['tl-cell from', 'tl-cell through', 'tl-cell through', 'tl-cell to right']);
       assert.deepEqual(left, ['tl-cell', 'tl-cell to left', 'tl-cell through', 'tl-cell from']);
+    });
+
+    it('renders the first rows of a long run at once and the rest on "Show more", in order', () => {
+      const many = Array.from({ length: TIMELINE_PAGE + 60 }, (_, i) =>
+        exchangeViewOf({ id: `x-${i}`, label: `call ${i}`, offsetMs: i }),
+      );
+      const timeline = renderTimeline(many, 1000, () => undefined);
+      const labels = () =>
+        [...timeline.querySelectorAll('.tl-row:not(.tl-head) .label-text')].map((n) => n.textContent);
+      assert.equal(labels().length, TIMELINE_PAGE);
+      const more = timeline.querySelector<HTMLButtonElement>('button.tl-more')!;
+      assert.equal(more.textContent, 'Show 60 more of 60 exchanges');
+      more.click();
+      assert.deepEqual(
+        labels(),
+        many.map((x) => x.label),
+      );
+      assertAbsent(timeline.querySelector('button.tl-more'), 'the "Show more" button once every row is shown');
+      // A row the view must keep open is rendered even past the first page.
+      const kept = renderTimeline(many, 1000, () => undefined, { shown: TIMELINE_PAGE + 5 });
+      assert.equal(kept.querySelectorAll('.tl-row:not(.tl-head)').length, TIMELINE_PAGE + 5);
+      // Short runs are unchanged: every row, no button.
+      const short = renderTimeline(many.slice(0, 3), 1000, () => undefined);
+      assert.equal(short.querySelectorAll('.tl-row:not(.tl-head)').length, 3);
+      assertAbsent(short.querySelector('button.tl-more'), 'a "Show more" button on a short run');
     });
 
     it("draws each timing bar at its offset and width on the run's time scale", () => {
