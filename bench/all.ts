@@ -25,10 +25,13 @@ const BOUND_MS = QUICK ? 120_000 : 45 * 60_000;
 /** Env each benchmark gets in the short version, for those that read their own count variables. */
 const QUICK_ENV: NodeJS.ProcessEnv = { RUNS: '200', N: '5000' };
 
+/** Files in bench/ that are not benchmarks of this table: this one, and the soak (`npm run soak`, minutes long). */
+const NOT_BENCHMARKS = new Set(['all.ts', 'soak.ts', 'introspection-soak.ts']);
+
 function benchmarks(): string[] {
   const only = process.env.BENCH_ONLY?.split(',').map((name) => name.trim());
   return readdirSync(join(REPO, 'bench'))
-    .filter((file) => file.endsWith('.ts') && file !== 'all.ts')
+    .filter((file) => file.endsWith('.ts') && !NOT_BENCHMARKS.has(file))
     .map((file) => file.slice(0, -'.ts'.length))
     .filter((name) => !only || only.includes(name))
     .sort();
