@@ -336,10 +336,35 @@ export function stringifyValue(value: unknown): string {
   return JSON.stringify(value) ?? '';
 }
 
-function renderString(text: string, ctx: TemplateContext, options: RenderOptions, where: string | undefined): unknown {
-  const hasRefs = options.secrets !== undefined && text.includes('${');
-  if (!hasTemplate(text) && !hasRefs) return text;
+/**
+ * Parsed templates by their text. A runner renders the same step definitions and routes on
+ * every run, and parsing them anew each time showed in bench/runner-overhead.ts's profile.
+ * Parts are never changed by their readers, so one parse serves every render; only successful
+ * parses are kept (an error names its `where`), bounded and emptied whole when full.
+ */
+const PARSE_CACHE_SIZE = 512;
+const PARSE_CACHE_MAX_TEXT = 4096;
+const parseCache = new Map<string, TemplatePart[]>();
+
+function parseTemplateCached(text: string, where: string | undefined): TemplatePart[] {
+  const cached = parseCache.get(text);
+  if (cached) return cached;
   const parts = parseTemplate(text, where);
+  if (text.length <= PARSE_CACHE_MAX_TEXT) {
+    if (parseCache.size >= PARSE_CACHE_SIZE) parseCache.clear();
+    parseCache.set(text, parts);
+  }
+  return parts;
+}
+
+/** True when rendering `text` can change it: it holds a template, or a reference the sources resolve. */
+function needsRendering(text: string, options: RenderOptions): boolean {
+  return hasTemplate(text) || (options.secrets !== undefined && text.includes('${'));
+}
+
+function renderString(text: string, ctx: TemplateContext, options: RenderOptions, where: string | undefined): unknown {
+  if (!needsRendering(text, options)) return text;
+  const parts = parseTemplateCached(text, where);
   const renderText = (t: string): string => (options.secrets ? interpolateSecretRefs(t, options.secrets, where) : t);
   const only = parts[0];
   if (parts.length === 1 && only?.kind === 'expr') return evaluateExpression(only.expr, ctx, where);
@@ -371,7 +396,44 @@ function walk(value: unknown, field: string, visit: (text: string, field: string
  * A string that is exactly one `{{ }}` keeps the value's type; embedded ones are stringified.
  */
 export function renderTemplate(value: unknown, ctx: TemplateContext, options: RenderOptions = {}): unknown {
-  return walk(value, '', (text, field) => renderString(text, ctx, options, joinWhere(options.where, field)));
+  return renderWalk(value, [], ctx, options);
+}
+
+/**
+ * walk() for rendering: the same copy, but a string's field name (for error locations) is joined
+ * from `path` (`.key` and `[index]` pieces) only for a string that needs rendering, not for every
+ * string of every step on every run.
+ */
+function renderWalk(value: unknown, path: string[], ctx: TemplateContext, options: RenderOptions): unknown {
+  if (typeof value === 'string') {
+    if (!needsRendering(value, options)) return value;
+    const joined = path.join('');
+    const field = joined.startsWith('.') ? joined.slice(1) : joined;
+    return renderString(value, ctx, options, joinWhere(options.where, field));
+  }
+  if (Array.isArray(value)) {
+    return value.map((item, i) => {
+      path.push(`[${i}]`);
+      try {
+        return renderWalk(item, path, ctx, options);
+      } finally {
+        path.pop();
+      }
+    });
+  }
+  if (value !== null && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [key, item] of Object.entries(value)) {
+      path.push(`.${key}`);
+      try {
+        out[key] = renderWalk(item, path, ctx, options);
+      } finally {
+        path.pop();
+      }
+    }
+    return out;
+  }
+  return value;
 }
 
 /** Renders a string and always returns text (for URLs and header values). */
@@ -384,7 +446,7 @@ export function findReferences(value: unknown): TemplateReference[] {
   const refs: TemplateReference[] = [];
   walk(value, '', (text, field) => {
     if (!hasTemplate(text)) return text;
-    for (const part of parseTemplate(text, field || undefined)) {
+    for (const part of parseTemplateCached(text, field || undefined)) {
       if (part.kind !== 'expr') continue;
       const first = part.expr.segments[0];
       refs.push({

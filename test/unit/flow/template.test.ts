@@ -119,6 +119,22 @@ describe('template engine', () => {
     assert.match(jsonPath.message, /matched nothing/);
   });
 
+  it('names where each copy of a template sits, though one parse of it serves them all', () => {
+    const text = '{{steps.nope.response.status}}';
+    const first = thrown(() => renderTemplate({ headers: { a: text } }, ctx, { where: 'step one' }));
+    const second = thrown(() => renderTemplate({ list: [{ b: text }] }, ctx, { where: 'step two' }));
+    assert.equal(first.where, 'step one, headers.a');
+    assert.equal(second.where, 'step two, list[0].b');
+    assert.equal(thrown(() => renderTemplate([text], ctx)).where, '[0]');
+    // A text that does not parse is not kept: each render reports it where it is.
+    const broken = '{{steps.token';
+    assert.equal(thrown(() => renderTemplate({ x: broken }, ctx)).where, 'x');
+    assert.equal(thrown(() => renderTemplate({ y: [broken] }, ctx)).where, 'y[0]');
+    assert.deepEqual(renderTemplate({ a: ['{{vars.x}}', { b: '{{vars.x}}-{{env.port}}' }] }, ctx), {
+      a: ['vx', { b: 'vx-8000' }],
+    });
+  });
+
   it('never executes code', () => {
     let touched = false;
     const trap: TemplateContext = {
