@@ -124,6 +124,12 @@ function scopeList(value: unknown, label: string): string[] | undefined {
   return typeof value === 'string' && /^(scope|scp)$/i.test(label) ? value.split(/\s+/).filter(Boolean) : undefined;
 }
 
+/** `item` as a message may quote it: credential fields by name, then the run's secrets, masked. */
+function masked(secrets: SecretRegistry | undefined, item: unknown, key?: string): unknown {
+  const byName = redactValue(item, key);
+  return secrets ? secrets.value(byName) : byName;
+}
+
 /** Applies equals / contains / matches / exists / type to one value; `label` names it in messages. */
 function checkValue(
   matchers: ValueMatchers,
@@ -132,11 +138,7 @@ function checkValue(
   secrets: SecretRegistry | undefined,
   where?: string,
 ): Omit<AssertionResult, 'assertion'> {
-  const masked = (item: unknown, key?: string): unknown => {
-    const byName = redactValue(item, key);
-    return secrets ? secrets.value(byName) : byName;
-  };
-  const actual = masked(value, label.replace(/^.*[.\s]/, ''));
+  const actual = masked(secrets, value, label.replace(/^.*[.\s]/, ''));
   const failures: string[] = [];
   const present = value !== undefined;
   const hasComparison =
@@ -156,7 +158,7 @@ function checkValue(
   if (matchers.equals !== undefined && !isDeepStrictEqual(value, matchers.equals)) {
     const typeNote =
       jsonType(value) !== jsonType(matchers.equals) ? ` (${jsonType(value)} vs ${jsonType(matchers.equals)})` : '';
-    failures.push(`${label} was ${show(actual)}, expected ${show(masked(matchers.equals, label))}${typeNote}`);
+    failures.push(`${label} was ${show(actual)}, expected ${show(masked(secrets, matchers.equals, label))}${typeNote}`);
   }
   if (matchers.contains !== undefined) {
     const scopes = scopeList(value, label);

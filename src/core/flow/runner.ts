@@ -6,7 +6,7 @@ import { asOidcError, OidcError } from '../errors';
 import type { ErrorCode } from '../errors';
 import type { LintFinding } from '../gateway/lint';
 import { SecretRegistry } from '../http/secret-registry';
-import type { HttpClient, HttpExchange, HttpRequest } from '../http/types';
+import type { HttpClient, HttpExchange, HttpRequest, HttpResponse } from '../http/types';
 import { decodeJwt, JwksCache, verifyJwt } from '../jwt';
 import type { JwtVerification } from '../jwt';
 import { connectIdp, DiscoveryCache, introspect, revoke, TokenStore, withHttpOptions } from '../oauth';
@@ -348,29 +348,8 @@ export class FlowRunner {
       notes: [],
       result: { status: 'passed' },
     };
-    const recorder: HttpClient = {
-      send: async (request: HttpRequest) => {
-        try {
-          const response = await this.deps.http.send(request);
-          this.secrets.addExchange(response.exchange);
-          run.exchanges.push(response.exchange);
-          emit({ type: 'exchange', path, exchange: response.exchange });
-          return response;
-        } catch (error) {
-          const exchange = (error as { exchange?: HttpExchange }).exchange;
-          if (exchange) {
-            this.secrets.addExchange(exchange);
-            run.exchanges.push(exchange);
-            emit({ type: 'exchange', path, exchange });
-          }
-          throw error;
-        }
-      },
-    };
-    const note = (message: string) => {
-      run.notes.push(message);
-      emit({ type: 'note', path, message });
-    };
+    const recorder = new StepRecorder(this.deps.http, this.secrets, run, emit);
+    const note = recorder.note;
     try {
       if (def.type === 'repeat') {
         await this.runRepeat(def, path, ctx, emit, run);
@@ -487,15 +466,13 @@ export class FlowRunner {
     run: StepRun,
     note: (message: string) => void,
   ): Promise<StepResult> {
-    const where = `step ${def.id}`;
-    const render = <T>(value: T): T => renderTemplate(value, ctx, { secrets: this.deps.secrets, where }) as T;
     switch (def.type) {
       case 'token':
         this.lastTokenStep = def;
         this.tokenSteps.set(def.id, def);
-        return runTokenStep(render(def), { http, note }, this.scope);
+        return runTokenStep(this.render(def, ctx), { http, note }, this.scope);
       case 'introspect': {
-        const step = render(def);
+        const step = this.render(def, ctx);
         const idp = await this.idp(step.idp, http);
         const result = await introspect({ ...idp.ctx, http: withHttpOptions(http, idp.httpOptions) }, step.token, {
           tokenTypeHint: step.hint,
@@ -510,7 +487,7 @@ export class FlowRunner {
         };
       }
       case 'revoke': {
-        const step = render(def);
+        const step = this.render(def, ctx);
         const idp = await this.idp(step.idp, http);
         const { response } = await revoke({ ...idp.ctx, http: withHttpOptions(http, idp.httpOptions) }, step.token, {
           tokenTypeHint: step.hint,
@@ -518,13 +495,13 @@ export class FlowRunner {
         return { status: 'passed', response: responseResult(response) };
       }
       case 'decode': {
-        const step = render(def);
+        const step = this.render(def, ctx);
         const decoded = decodeJwt(step.token);
         note('Decoded without verifying the signature (UNVERIFIED).');
         return { status: 'passed', claims: decoded.payload, header: decoded.header };
       }
       case 'verify':
-        return this.verify(render(def), http, run);
+        return this.verify(this.render(def, ctx), http, run);
       case 'call':
         {
           // A call renews the token it sends: the latest token step's, or the one it names.
@@ -532,11 +509,15 @@ export class FlowRunner {
           const tokenDef = def.token === undefined ? this.lastTokenStep : named && this.tokenSteps.get(named);
           if (tokenDef) await renewExpiredToken({ def: tokenDef, ctx, http, note }, this.scope);
         }
-        return runCallStep(render(def), { ctx, routes: this.file.routes, http, run, written: def }, this.scope);
+        return runCallStep(
+          this.render(def, ctx),
+          { ctx, routes: this.file.routes, http, run, written: def },
+          this.scope,
+        );
       case 'request':
-        return runRequestStep(render(def), http, { step: def, env: ctx.env });
+        return runRequestStep(this.render(def, ctx), http, { step: def, env: ctx.env });
       case 'wait': {
-        const step = render(def);
+        const step = this.render(def, ctx);
         if (step.confirm) {
           if (!this.deps.confirm)
             throw new StepFailureWithError(
@@ -553,10 +534,15 @@ export class FlowRunner {
         return { status: 'passed' };
       }
       case 'admin':
-        return this.admin(render(def), note);
+        return this.admin(this.render(def, ctx), note);
       case 'repeat':
         return { status: 'passed' };
     }
+  }
+
+  /** The step with its templates filled in from the run so far. */
+  private render<T extends StepDef>(def: T, ctx: TemplateContext): T {
+    return renderTemplate(def, ctx, { secrets: this.deps.secrets, where: `step ${def.id}` }) as T;
   }
 
   private async admin(step: AdminStep, note: (message: string) => void): Promise<StepResult> {
@@ -642,6 +628,48 @@ export class FlowRunner {
       claims: verification.payload,
       header: verification.header,
     };
+  }
+}
+
+/**
+ * A step's HTTP client: records every exchange on the step, teaches the run its secrets and tells
+ * the listener. A class rather than closures made per step: the bundles keep function names, so
+ * every closure made costs a defineProperty, which showed in bench/runner-overhead.ts's profile.
+ */
+class StepRecorder implements HttpClient {
+  /** Adds a note to the step and tells the listener (bound once: steps pass it around as a function). */
+  readonly note: (message: string) => void;
+
+  constructor(
+    private readonly http: HttpClient,
+    private readonly secrets: SecretRegistry,
+    private readonly run: StepRun,
+    private readonly emit: (event: RunEvent) => void,
+  ) {
+    this.note = this.addNote.bind(this);
+  }
+
+  async send(request: HttpRequest): Promise<HttpResponse> {
+    try {
+      const response = await this.http.send(request);
+      this.record(response.exchange);
+      return response;
+    } catch (error) {
+      const exchange = (error as { exchange?: HttpExchange }).exchange;
+      if (exchange) this.record(exchange);
+      throw error;
+    }
+  }
+
+  private record(exchange: HttpExchange): void {
+    this.secrets.addExchange(exchange);
+    this.run.exchanges.push(exchange);
+    this.emit({ type: 'exchange', path: this.run.path, exchange });
+  }
+
+  private addNote(message: string): void {
+    this.run.notes.push(message);
+    this.emit({ type: 'note', path: this.run.path, message });
   }
 }
 

@@ -233,36 +233,44 @@ function isDefinite(path: string): boolean {
   return !/\*|\.\.|:|,|\?/.test(path);
 }
 
+/** The error for a path segment `index` that `current` lacks (a module function: made only on failure). */
+function unresolvedError(
+  expr: TemplateExpression,
+  ctx: TemplateContext,
+  current: unknown,
+  index: number,
+  where: string | undefined,
+): OidcError {
+  const at = describePath(expr.root, expr.segments.slice(0, index));
+  const missing = expr.segments[index];
+  const keys = current !== null && typeof current === 'object' && !Array.isArray(current) ? Object.keys(current) : [];
+  const stepNote =
+    expr.root === 'steps' && index >= 1
+      ? stepStatusNote(ctx, String(expr.segments[0]))
+      : expr.root === 'steps' && index === 0
+        ? ' (a step can only read steps that ran before it)'
+        : '';
+  return new OidcError(
+    'template.unresolved',
+    `{{${expr.source}}} cannot be resolved: ${at} has no '${String(missing)}'${typeof missing === 'string' ? didYouMean(missing, keys) : ''}; ${at} ${available(current)}${stepNote}.`,
+    {
+      where,
+      hint: 'Check the spelling and that the step that produces the value ran earlier in the flow and succeeded.',
+    },
+  );
+}
+
 /** Resolves one parsed expression against the context, keeping the value's type. */
 export function evaluateExpression(expr: TemplateExpression, ctx: TemplateContext, where?: string): unknown {
   const rootValue: unknown = expr.root === 'env' ? ctx.env : expr.root === 'steps' ? ctx.steps : (ctx.vars ?? {});
   let current = rootValue;
-  const unresolved = (index: number, extra = ''): OidcError => {
-    const at = describePath(expr.root, expr.segments.slice(0, index));
-    const missing = expr.segments[index];
-    const keys = current !== null && typeof current === 'object' && !Array.isArray(current) ? Object.keys(current) : [];
-    const stepNote =
-      expr.root === 'steps' && index >= 1
-        ? stepStatusNote(ctx, String(expr.segments[0]))
-        : expr.root === 'steps' && index === 0
-          ? ' (a step can only read steps that ran before it)'
-          : '';
-    return new OidcError(
-      'template.unresolved',
-      `{{${expr.source}}} cannot be resolved: ${at} has no '${String(missing)}'${typeof missing === 'string' ? didYouMean(missing, keys) : ''}; ${at} ${available(current)}${extra}${stepNote}.`,
-      {
-        where,
-        hint: 'Check the spelling and that the step that produces the value ran earlier in the flow and succeeded.',
-      },
-    );
-  };
   for (let i = 0; i < expr.segments.length; i++) {
     const previous = expr.segments[i - 1];
     const caseInsensitive = previous === 'headers';
     const hit = lookup(previous === 'body' ? maybeJson(current) : current, expr.segments[i]!, caseInsensitive);
     if (!hit.found || hit.value === undefined) {
       if (previous === 'body') current = maybeJson(current);
-      throw unresolved(i);
+      throw unresolvedError(expr, ctx, current, i, where);
     }
     current = hit.value;
   }
@@ -365,14 +373,14 @@ function needsRendering(text: string, options: RenderOptions): boolean {
 function renderString(text: string, ctx: TemplateContext, options: RenderOptions, where: string | undefined): unknown {
   if (!needsRendering(text, options)) return text;
   const parts = parseTemplateCached(text, where);
-  const renderText = (t: string): string => (options.secrets ? interpolateSecretRefs(t, options.secrets, where) : t);
   const only = parts[0];
   if (parts.length === 1 && only?.kind === 'expr') return evaluateExpression(only.expr, ctx, where);
-  return parts
-    .map((part) =>
-      part.kind === 'text' ? renderText(part.text) : stringifyValue(evaluateExpression(part.expr, ctx, where)),
-    )
-    .join('');
+  let out = '';
+  for (const part of parts) {
+    if (part.kind === 'expr') out += stringifyValue(evaluateExpression(part.expr, ctx, where));
+    else out += options.secrets ? interpolateSecretRefs(part.text, options.secrets, where) : part.text;
+  }
+  return out;
 }
 
 function joinWhere(base: string | undefined, field: string): string | undefined {

@@ -83,14 +83,7 @@ export class SecretRegistry {
 
   /** A deep copy of `value` with every string in it masked by `text`. */
   value<T>(value: T): T {
-    const walk = (item: unknown): unknown => {
-      if (typeof item === 'string') return this.forms.redact(item);
-      if (Array.isArray(item)) return item.map(walk);
-      if (item !== null && typeof item === 'object')
-        return Object.fromEntries(Object.entries(item).map(([key, inner]) => [key, walk(inner)]));
-      return item;
-    };
-    return walk(value) as T;
+    return maskedCopy(value, this.forms) as T;
   }
 
   /** The exchange redacted with its own secrets and every other one the run knows. */
@@ -141,7 +134,6 @@ export class SecretRegistry {
    * "invalid_token" everywhere would hide the very diagnosis.
    */
   private addBody(body: string, contentType: string | undefined, side: 'request' | 'response' = 'request'): void {
-    const secretField = (name: string): boolean => isSecretField(name) && !(side === 'response' && name === 'code');
     if (contentType && /application\/x-www-form-urlencoded/i.test(contentType)) {
       this.addPairs(body);
       return;
@@ -157,13 +149,29 @@ export class SecretRegistry {
     } catch {
       return;
     }
-    const walk = (item: unknown, depth: number): void => {
-      if (depth > 8 || item === null || typeof item !== 'object') return;
-      for (const [key, inner] of Object.entries(item)) {
-        if (typeof inner === 'string' && secretField(key)) this.learn(inner);
-        else walk(inner, depth + 1);
-      }
-    };
-    walk(parsed, 0);
+    this.learnFields(parsed, 0, side);
   }
+
+  /** The credential fields' values in a parsed JSON body, 8 levels deep. */
+  private learnFields(item: unknown, depth: number, side: 'request' | 'response'): void {
+    if (depth > 8 || item === null || typeof item !== 'object') return;
+    for (const [key, inner] of Object.entries(item)) {
+      if (typeof inner === 'string' && isSecretField(key) && !(side === 'response' && key === 'code'))
+        this.learn(inner);
+      else this.learnFields(inner, depth + 1, side);
+    }
+  }
+}
+
+/**
+ * A deep copy of `item` with every string masked by `forms`. A module function, not a closure made
+ * per call: the bundles keep function names, so each closure made costs a defineProperty, and
+ * these run for every assertion of every step (bench/runner-overhead.ts's profile).
+ */
+function maskedCopy(item: unknown, forms: SecretForms): unknown {
+  if (typeof item === 'string') return forms.redact(item);
+  if (Array.isArray(item)) return item.map((inner) => maskedCopy(inner, forms));
+  if (item !== null && typeof item === 'object')
+    return Object.fromEntries(Object.entries(item).map(([key, inner]) => [key, maskedCopy(inner, forms)]));
+  return item;
 }
