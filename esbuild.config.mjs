@@ -165,12 +165,17 @@ async function splitBundle(options, { entry, name, lazyName, islands = {}, split
   const stopLazy = (f) => owner.has(f) || islandEntries.has(f);
   if (splitLazy) {
     // Each lazy module goes to the bundle of the set of dynamic targets (the
-    // CLI's commands) that reach it, so a command parses only modules it can
-    // run: `decode` no longer reads undici, ajv and the runner.
+    // CLI's commands) that reach it, and of how: at once (static imports) or
+    // only through a later `await import(...)`, marked `?`. A command thus
+    // parses only modules it runs at once: `decode` no longer reads undici,
+    // ajv and the runner, nor `verify --jwks-uri` the flow-file loader.
     const reachedBy = new Map();
-    for (const target of lazyRoots)
-      for (const file of reach(inputs, [target], () => true, stopLazy))
-        reachedBy.set(file, [...(reachedBy.get(file) ?? []), target]);
+    const mark = (file, how) => reachedBy.set(file, [...(reachedBy.get(file) ?? []), how]);
+    for (const target of lazyRoots) {
+      const atOnce = reach(inputs, [target], (edge) => edge.kind !== 'dynamic-import', stopLazy);
+      for (const file of atOnce) mark(file, target);
+      for (const file of reach(inputs, [target], () => true, stopLazy)) if (!atOnce.has(file)) mark(file, `${target}?`);
+    }
     for (const [file, targets] of reachedBy) owner.set(file, splitLazy(targets.sort()));
   } else for (const file of reach(inputs, lazyRoots, () => true, stopLazy)) owner.set(file, lazyName);
   for (const [file, bundle] of islandEntries) {
@@ -227,13 +232,15 @@ async function splitBundle(options, { entry, name, lazyName, islands = {}, split
 
 /**
  * The bundle of the CLI modules that exactly these commands reach (paths of
- * the modules cli.ts imports dynamically, sorted): `cli-decode` for one,
- * `cli-common` for all, else a name that stays the same from build to build.
+ * the modules cli.ts imports dynamically, sorted, `?` when reached only
+ * later): `cli-decode` for one, `cli-common` for all at once, else a name
+ * that stays the same from build to build.
  */
 function cliChunk(targets) {
-  const names = targets.map((file) => basename(file).replace(/\.[cm]?[jt]sx?$/, ''));
-  if (names.length === 1) return `cli-${names[0]}`;
-  if (names.length === cliCommandCount) return 'cli-common';
+  const names = targets.map((file) => basename(file).replace(/\.[cm]?[jt]sx?(\??)$/, '$1'));
+  const atOnce = names.every((n) => !n.endsWith('?'));
+  if (names.length === 1 && atOnce) return `cli-${names[0]}`;
+  if (names.length === cliCommandCount && atOnce) return 'cli-common';
   return `cli-shared-${createHash('sha256').update(names.join(' ')).digest('hex').slice(0, 8)}`;
 }
 const cliCommandCount = (await moduleGraph(node, 'src/cli/main.ts'))['src/cli/cli.ts'].imports.filter(

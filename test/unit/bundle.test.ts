@@ -200,8 +200,17 @@ describe('the CLI bundles', function () {
     assert.deepEqual([...cliBundlesLoadedBy(['--version']).keys()], ['cli.js']);
     const decode = cliBundlesLoadedBy(['decode', 'eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.']);
     assert.ok(decode.has('cli-decode.js'), [...decode.keys()].join(', '));
-    for (const pkg of ['undici', 'ajv', 'oidc-provider', 'jsonpath-plus'])
+    for (const pkg of ['undici', 'ajv', 'oidc-provider', 'jsonpath-plus', 'yaml'])
       assert.deepEqual(heavy(decode, pkg), [], `decode loaded ${pkg}`);
+    // verify loads the flow-file loader only for --file (src/cli/idp-options.ts).
+    const verify = cliBundlesLoadedBy([
+      'verify',
+      'eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.',
+      '--jwks-uri',
+      'http://127.0.0.1:9/k',
+    ]);
+    // (It still loads jsonpath-plus and yaml: src/core/oauth/connect-idp.ts imports flow/template.ts.)
+    for (const pkg of ['ajv', 'oidc-provider']) assert.deepEqual(heavy(verify, pkg), [], `verify loaded ${pkg}`);
     const validate = cliBundlesLoadedBy(['validate', join(dist, 'no-such.oidc-flow.yaml')]);
     for (const pkg of ['undici', 'oidc-provider']) assert.deepEqual(heavy(validate, pkg), [], `validate loaded ${pkg}`);
   });
