@@ -60,8 +60,8 @@ async function precompiledFlowValidator() {
     module.exports,
     createRequire(import.meta.url),
   );
-  // The standalone module's export is the validate function; schema-precompiled.ts exports it by name.
-  return `${module.exports.flowValidatorSource()}\nmodule.exports.precompiledValidator = module.exports;\n`;
+  // The standalone module's export is the validate function; schema-precompiled.ts exports a function returning it.
+  return `${module.exports.flowValidatorSource()}\nconst validate = module.exports;\nmodule.exports.flowValidator = () => validate;\n`;
 }
 const flowValidatorCode = await precompiledFlowValidator();
 const flowValidator = {
