@@ -12,7 +12,7 @@ import { ENDPOINT_METADATA_FIELDS } from '../core/flow/file-format';
 import type { IdpConfig, IdpEndpoints, OktaApiConfig } from '../core/flow/file-format';
 import { isSecretRef } from '../core/flow/secret-ref';
 import type { HttpClient } from '../core/http/types';
-import { CLIENT_AUTH_METHODS } from '../core/oauth/client-auth';
+import { CLIENT_AUTH_METHODS } from '../core/oauth/client-auth-methods';
 import type { ClientAuthMethod } from '../core/oauth/client-auth';
 import { connectIdp as connectCore } from '../core/oauth/connect-idp';
 import type { ConnectedIdp as CoreConnectedIdp, IdpConnectConfig } from '../core/oauth/connect-idp';
