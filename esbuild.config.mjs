@@ -16,7 +16,7 @@
 // run time instead of bundling them again (see splitBundle).
 import * as esbuild from 'esbuild';
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { basename, relative, resolve } from 'node:path';
 
@@ -287,6 +287,15 @@ const contexts = [
     },
   )),
 ];
+
+// The CLI's bundle names follow its module graph: drop those of earlier builds,
+// or a stale bundle would hold a second copy of modules (test/unit/bundle.test.ts).
+const outputs = new Set(contexts.map((options) => options.outfile).filter(Boolean));
+if (existsSync('dist'))
+  for (const file of readdirSync('dist')) {
+    const js = `dist/${file.replace(/\.map$/, '')}`;
+    if (/^cli-.*\.js(\.map)?$/.test(file) && !outputs.has(js)) rmSync(`dist/${file}`);
+  }
 
 const built = await Promise.all(contexts.map((options) => esbuild.context(options)));
 if (watch) {
