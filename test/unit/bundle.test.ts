@@ -200,7 +200,7 @@ describe('the CLI bundles', function () {
     assert.deepEqual([...cliBundlesLoadedBy(['--version']).keys()], ['cli.js']);
     const decode = cliBundlesLoadedBy(['decode', 'eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.']);
     assert.ok(decode.has('cli-decode.js'), [...decode.keys()].join(', '));
-    for (const pkg of ['undici', 'ajv', 'oidc-provider', 'jsonpath-plus', 'yaml'])
+    for (const pkg of ['undici', 'ajv', 'oidc-provider', 'jsonpath-plus', 'yaml', 'jose'])
       assert.deepEqual(heavy(decode, pkg), [], `decode loaded ${pkg}`);
     // verify loads the flow-file loader only for --file (src/cli/idp-options.ts).
     const verify = cliBundlesLoadedBy([
