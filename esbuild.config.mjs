@@ -1,6 +1,7 @@
-// One build, eight bundles: the extension host (CJS, vscode external) in
-// three parts plus a worker thread, the webview (browser IIFE) and the CLI
-// (CJS with a shebang) in three parts the same way.
+// One build: the extension host (CJS, vscode external) in three parts plus a
+// worker thread, the webview (browser IIFE) and the CLI (CJS with a shebang)
+// the same way, its lazy part cut further into one bundle per set of commands
+// that share modules (cliChunk), so each command parses only what it can run.
 //
 // The extension host part is split so each moment parses only what it runs:
 // dist/extension.js holds the modules activation imports statically (the
@@ -14,9 +15,10 @@
 // break: each bundle takes the modules it does not own from their owner at
 // run time instead of bundling them again (see splitBundle).
 import * as esbuild from 'esbuild';
-import { readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { relative, resolve } from 'node:path';
+import { basename, relative, resolve } from 'node:path';
 
 const production = process.argv.includes('--production');
 const watch = process.argv.includes('--watch');
@@ -58,8 +60,8 @@ async function precompiledFlowValidator() {
     module.exports,
     createRequire(import.meta.url),
   );
-  // The standalone module's export is the validate function; schema-precompiled.ts exports it by name.
-  return `${module.exports.flowValidatorSource()}\nmodule.exports.precompiledValidator = module.exports;\n`;
+  // The standalone module's export is the validate function; schema-precompiled.ts exports a function returning it.
+  return `${module.exports.flowValidatorSource()}\nconst validate = module.exports;\nmodule.exports.flowValidator = () => validate;\n`;
 }
 const flowValidatorCode = await precompiledFlowValidator();
 const flowValidator = {
@@ -145,7 +147,7 @@ function redirect(name, pick) {
  * `__shared` export (its modules are evaluated at activation anyway), the
  * others through getters that evaluate a module on first use.
  */
-async function splitBundle(options, { entry, name, lazyName, islands = {} }) {
+async function splitBundle(options, { entry, name, lazyName, islands = {}, splitLazy }) {
   const inputs = await moduleGraph(options, entry);
   const islandEntries = new Map(Object.entries(islands).map(([bundle, file]) => [file, bundle]));
   const owner = new Map();
@@ -159,14 +161,23 @@ async function splitBundle(options, { entry, name, lazyName, islands = {} }) {
   const dynamicTargets = [...shell].flatMap((file) =>
     (inputs[file]?.imports ?? []).filter((e) => !e.external && e.kind === 'dynamic-import').map((e) => e.path),
   );
-  const lazyRoots = dynamicTargets.filter((file) => !shell.has(file) && !islandEntries.has(file));
-  for (const file of reach(
-    inputs,
-    lazyRoots,
-    () => true,
-    (f) => owner.has(f) || islandEntries.has(f),
-  ))
-    owner.set(file, lazyName);
+  const lazyRoots = [...new Set(dynamicTargets.filter((file) => !shell.has(file) && !islandEntries.has(file)))];
+  const stopLazy = (f) => owner.has(f) || islandEntries.has(f);
+  if (splitLazy) {
+    // Each lazy module goes to the bundle of the set of dynamic targets (the
+    // CLI's commands) that reach it, and of how: at once (static imports) or
+    // only through a later `await import(...)`, marked `?`. A command thus
+    // parses only modules it runs at once: `decode` no longer reads undici,
+    // ajv and the runner, nor `verify --jwks-uri` the flow-file loader.
+    const reachedBy = new Map();
+    const mark = (file, how) => reachedBy.set(file, [...(reachedBy.get(file) ?? []), how]);
+    for (const target of lazyRoots) {
+      const atOnce = reach(inputs, [target], (edge) => edge.kind !== 'dynamic-import', stopLazy);
+      for (const file of atOnce) mark(file, target);
+      for (const file of reach(inputs, [target], () => true, stopLazy)) if (!atOnce.has(file)) mark(file, `${target}?`);
+    }
+    for (const [file, targets] of reachedBy) owner.set(file, splitLazy(targets.sort()));
+  } else for (const file of reach(inputs, lazyRoots, () => true, stopLazy)) owner.set(file, lazyName);
   for (const [file, bundle] of islandEntries) {
     if (!inputs[file]) throw new Error(`island ${bundle}: ${file} is not in the module graph of ${entry}`);
     for (const island of reach(
@@ -177,7 +188,7 @@ async function splitBundle(options, { entry, name, lazyName, islands = {} }) {
     ))
       owner.set(island, bundle);
   }
-  const bundles = [name, lazyName, ...islandEntries.values()];
+  const bundles = [...new Set([name, ...(splitLazy ? owner.values() : [lazyName]), ...islandEntries.values()])];
   const fileOf = (bundle) => `./${bundle}.js`;
   const stubFor = (bundle, file) =>
     bundle === name
@@ -219,6 +230,23 @@ async function splitBundle(options, { entry, name, lazyName, islands = {} }) {
   }));
 }
 
+/**
+ * The bundle of the CLI modules that exactly these commands reach (paths of
+ * the modules cli.ts imports dynamically, sorted, `?` when reached only
+ * later): `cli-decode` for one, `cli-common` for all at once, else a name
+ * that stays the same from build to build.
+ */
+function cliChunk(targets) {
+  const names = targets.map((file) => basename(file).replace(/\.[cm]?[jt]sx?(\??)$/, '$1'));
+  const atOnce = names.every((n) => !n.endsWith('?'));
+  if (names.length === 1 && atOnce) return `cli-${names[0]}`;
+  if (names.length === cliCommandCount && atOnce) return 'cli-common';
+  return `cli-shared-${createHash('sha256').update(names.join(' ')).digest('hex').slice(0, 8)}`;
+}
+const cliCommandCount = (await moduleGraph(node, 'src/cli/main.ts'))['src/cli/cli.ts'].imports.filter(
+  (e) => e.kind === 'dynamic-import',
+).length;
+
 const contexts = [
   ...(await splitBundle(
     { ...node, external: ['vscode'] },
@@ -245,8 +273,9 @@ const contexts = [
     target: 'es2022',
     format: 'iife',
   },
-  // The CLI the same way: every command loads its modules on demand, and only
-  // sandbox, demo and --sandbox runs parse oidc-provider.
+  // The CLI the same way, with its lazy part split further by command (see
+  // cliChunk): one bundle of every command made `decode` parse 2.9 MB to use
+  // a few KB of it. Only sandbox, demo and --sandbox runs parse oidc-provider.
   ...(await splitBundle(
     { ...node, banner: { js: '#!/usr/bin/env node' } },
     {
@@ -254,9 +283,19 @@ const contexts = [
       name: 'cli',
       lazyName: 'cli-lazy',
       islands: { 'cli-sandbox': 'src/core/sandbox/sandbox.ts' },
+      splitLazy: cliChunk,
     },
   )),
 ];
+
+// The CLI's bundle names follow its module graph: drop those of earlier builds,
+// or a stale bundle would hold a second copy of modules (test/unit/bundle.test.ts).
+const outputs = new Set(contexts.map((options) => options.outfile).filter(Boolean));
+if (existsSync('dist'))
+  for (const file of readdirSync('dist')) {
+    const js = `dist/${file.replace(/\.map$/, '')}`;
+    if (/^cli-.*\.js(\.map)?$/.test(file) && !outputs.has(js)) rmSync(`dist/${file}`);
+  }
 
 const built = await Promise.all(contexts.map((options) => esbuild.context(options)));
 if (watch) {

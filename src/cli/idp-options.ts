@@ -10,12 +10,9 @@ import type { Clock } from '../core/clock';
 import { isOidcError, OidcError } from '../core/errors';
 import { ENDPOINT_METADATA_FIELDS } from '../core/flow/file-format';
 import type { IdpConfig, IdpEndpoints, OktaApiConfig } from '../core/flow/file-format';
-import { loadFlowFile } from '../core/flow/load';
 import { isSecretRef } from '../core/flow/secret-ref';
-import { selectEnvironment } from '../core/flow/select';
-import { renderEnvironment } from '../core/flow/template';
 import type { HttpClient } from '../core/http/types';
-import { CLIENT_AUTH_METHODS } from '../core/oauth/client-auth';
+import { CLIENT_AUTH_METHODS } from '../core/oauth/client-auth-methods';
 import type { ClientAuthMethod } from '../core/oauth/client-auth';
 import { connectIdp as connectCore } from '../core/oauth/connect-idp';
 import type { ConnectedIdp as CoreConnectedIdp, IdpConnectConfig } from '../core/oauth/connect-idp';
@@ -357,6 +354,13 @@ async function idpFromFile(
   read: (path: string) => Promise<string>,
 ): Promise<IdpConnectConfig> {
   const text = await readNamed(source.file, '--file', read);
+  // Only --file needs the flow-file loader (ajv, the schema, JSONPath): loaded
+  // here, `verify` and `token` with --issuer never parse it (issue #14, CLI start).
+  const [{ loadFlowFile }, { selectEnvironment }, { renderEnvironment }] = await Promise.all([
+    import('../core/flow/load'),
+    import('../core/flow/select'),
+    import('../core/flow/template'),
+  ]);
   const { file } = loadFlowFile(text, { fileName: source.file });
   const idps = Object.keys(file.idps ?? {});
   const name = source.idp ?? (idps.length === 1 ? idps[0] : undefined);

@@ -7,6 +7,8 @@
  */
 import { isAlias, isMap, isScalar, LineCounter, parseDocument, visit, YAMLParseError } from 'yaml';
 import type { Document, ErrorCode } from 'yaml';
+// Lives apart so a JWT's checks need not load the yaml library (issue #14, CLI start).
+export { nestedDeeperThan } from './nesting';
 
 /** Aliases one document may use: as many as yaml's own `maxAliasCount` in `toJS` allows. */
 const MAX_ALIASES = 100;
@@ -146,20 +148,4 @@ export function expansionOverflow(value: unknown, limits: ExpansionLimits): stri
     if (chars > limits.maxChars) return `more than ${(limits.maxChars / 1_000_000).toFixed(0)} million characters`;
   }
   return undefined;
-}
-
-/**
- * True when `value` nests lists or objects deeper than `max`: printing or
- * walking it recursively would overflow the stack (a JWT header of 200,000
- * nested lists did). Iterative, and stops at the first path that is too deep.
- */
-export function nestedDeeperThan(value: unknown, max: number): boolean {
-  const stack: Array<[unknown, number]> = [[value, 0]];
-  while (stack.length > 0) {
-    const [item, depth] = stack.pop()!;
-    if (item === null || typeof item !== 'object') continue;
-    if (depth >= max) return true;
-    for (const child of Array.isArray(item) ? item : Object.values(item)) stack.push([child, depth + 1]);
-  }
-  return false;
 }

@@ -10,9 +10,9 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import Module, { createRequire } from 'node:module';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 
 const dist = join(__dirname, '..', '..', 'dist');
 const shellPath = join(dist, 'extension.js');
@@ -153,29 +153,66 @@ describe('the flow-check worker bundle', function () {
   });
 });
 
+/** The CLI bundles a command loads, as Node's module debug log names them, with the modules they hold. */
+function cliBundlesLoadedBy(args: string[]): Map<string, Set<string>> {
+  const out = spawnSync(process.execPath, [join(dist, 'cli.js'), ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, NODE_DEBUG: 'module', NO_COLOR: '1' },
+  });
+  const files = new Set([...out.stderr.matchAll(/"([^"]*[\\/]dist[\\/]cli[^"\\/]*\.js)"/g)].map((m) => m[1]!));
+  return new Map([...files].map((file) => [basename(file), modulesIn(file)]));
+}
+
 describe('the CLI bundles', function () {
   this.timeout(60_000);
   const cli = join(dist, 'cli.js');
-  const parts = [cli, join(dist, 'cli-lazy.js'), join(dist, 'cli-sandbox.js')];
+  // cli.js (the shell), one bundle per command and one per set of commands
+  // sharing modules (esbuild.config.mjs, cliChunk), and cli-sandbox.js.
+  const parts = () =>
+    readdirSync(dist)
+      .filter((f) => /^cli(-[\w-]+)?\.js$/.test(f))
+      .map((f) => join(dist, f));
 
   before(function () {
-    for (const path of parts)
+    for (const path of [cli, join(dist, 'cli-sandbox.js'), join(dist, 'cli-decode.js')])
       if (!existsSync(path)) throw new Error(`${path} is missing: run \`npm run build\` first (npm test does)`);
   });
 
   it('share no module, and only cli-sandbox.js holds oidc-provider', function () {
-    const [shell, lazy, sandbox] = parts.map(modulesIn) as [Set<string>, Set<string>, Set<string>];
+    const owners = new Map<string, string[]>();
+    for (const part of parts())
+      for (const m of modulesIn(part)) owners.set(m, [...(owners.get(m) ?? []), basename(part)]);
     assert.deepEqual(
-      [...shell].filter((m) => lazy.has(m) || sandbox.has(m)),
+      [...owners].filter(([, inBundles]) => inBundles.length > 1),
       [],
     );
-    assert.deepEqual(
-      [...lazy].filter((m) => sandbox.has(m)),
-      [],
-    );
-    assert.ok([...sandbox].some((m) => m.startsWith('node_modules/oidc-provider/')));
-    assert.ok(![...lazy].some((m) => m.startsWith('node_modules/oidc-provider/')));
+    const provider = [...owners].filter(([m]) => m.startsWith('node_modules/oidc-provider/'));
+    assert.ok(provider.length > 0);
+    assert.deepEqual([...new Set(provider.map(([, [b]]) => b))], ['cli-sandbox.js']);
     assert.match(readFileSync(cli, 'utf8'), /^#!\/usr\/bin\/env node\n/, 'the CLI entry lost its shebang');
+  });
+
+  it('a command loads only the bundles of the modules it can reach', function () {
+    const heavy = (loaded: Map<string, Set<string>>, pkg: string) =>
+      [...loaded]
+        .filter(([, modules]) => [...modules].some((m) => m.startsWith(`node_modules/${pkg}/`)))
+        .map(([b]) => b);
+    assert.deepEqual([...cliBundlesLoadedBy(['--version']).keys()], ['cli.js']);
+    const decode = cliBundlesLoadedBy(['decode', 'eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.']);
+    assert.ok(decode.has('cli-decode.js'), [...decode.keys()].join(', '));
+    for (const pkg of ['undici', 'ajv', 'oidc-provider', 'jsonpath-plus', 'yaml', 'jose'])
+      assert.deepEqual(heavy(decode, pkg), [], `decode loaded ${pkg}`);
+    // verify loads the flow-file loader only for --file (src/cli/idp-options.ts).
+    const verify = cliBundlesLoadedBy([
+      'verify',
+      'eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.',
+      '--jwks-uri',
+      'http://127.0.0.1:9/k',
+    ]);
+    // (It still loads jsonpath-plus and yaml: src/core/oauth/connect-idp.ts imports flow/template.ts.)
+    for (const pkg of ['ajv', 'oidc-provider']) assert.deepEqual(heavy(verify, pkg), [], `verify loaded ${pkg}`);
+    const validate = cliBundlesLoadedBy(['validate', join(dist, 'no-such.oidc-flow.yaml')]);
+    for (const pkg of ['undici', 'oidc-provider']) assert.deepEqual(heavy(validate, pkg), [], `validate loaded ${pkg}`);
   });
 
   it('--version prints the version the build was made from, whatever npm says', function () {

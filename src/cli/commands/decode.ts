@@ -1,5 +1,7 @@
 import { parseArgs } from 'node:util';
-import { explainClaims, classifyToken } from '../../core/jwt';
+// From the modules, not core/jwt's index, which loads jose and the JWKS cache (issue #14, CLI start).
+import { classifyToken } from '../../core/jwt/decode';
+import { explainClaims } from '../../core/jwt/explain';
 import type { CliIo } from '../io';
 import { EXIT, styler, UsageError } from '../io';
 import { decodeTokenArgument, readTokenArgument } from '../token-input';

@@ -1,4 +1,4 @@
-import type { ClientAuthMethod } from '../oauth/client-auth';
+import type { ClientAuthMethod } from '../oauth/client-auth-methods';
 /**
  * The typed model of a workspace flow file (YAML or JSON). It mirrors
  * schemas/flow-file.schema.json; the loader validates against the schema,
@@ -11,8 +11,8 @@ import type { ClientAuthMethod } from '../oauth/client-auth';
 
 export const FLOW_FILE_VERSION = 1;
 
-export { CLIENT_AUTH_METHODS } from '../oauth/client-auth';
-export type { ClientAuthMethod } from '../oauth/client-auth';
+export { CLIENT_AUTH_METHODS } from '../oauth/client-auth-methods';
+export type { ClientAuthMethod } from '../oauth/client-auth-methods';
 
 export const GRANT_TYPES = [
   'client_credentials',

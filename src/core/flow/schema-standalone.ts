@@ -1,6 +1,6 @@
 import standaloneCode from 'ajv/dist/standalone';
 import schemaJson from '../../../schemas/flow-file.schema.json';
-import { flowSchemaAjv } from './schema';
+import { flowSchemaAjv } from './schema-ajv';
 
 /**
  * Build time only (esbuild.config.mjs): the flow-file validator as ajv

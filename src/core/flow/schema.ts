@@ -1,9 +1,8 @@
-import Ajv from 'ajv';
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import schemaJson from '../../../schemas/flow-file.schema.json';
 import { didYouMean } from './did-you-mean';
 import { STEP_TYPES } from './file-format';
-import { precompiledValidator } from './schema-precompiled';
+import { flowValidator } from './schema-precompiled';
 import type { DataPath } from './source-map';
 import { formatDataPath, pointerToPath } from './source-map';
 
@@ -21,31 +20,8 @@ export interface SchemaProblem {
 
 let compiled: ValidateFunction | undefined;
 
-/** The ajv instance the flow-file schema compiles with, at run time and (with source) at build time. */
-export function flowSchemaAjv(code: { source?: boolean } = {}): Ajv {
-  const ajv = new Ajv({
-    allErrors: true,
-    verbose: true,
-    discriminator: true,
-    allowUnionTypes: true,
-    strict: true,
-    strictTypes: false,
-    strictRequired: false,
-    code,
-  });
-  // Editor-only annotations (VS Code JSON / YAML language servers) that ajv should accept and ignore.
-  ajv.addVocabulary([
-    'markdownDescription',
-    'markdownEnumDescriptions',
-    'defaultSnippets',
-    'patternErrorMessage',
-    'errorMessage',
-  ]);
-  return ajv;
-}
-
 function validator(): ValidateFunction {
-  compiled ??= precompiledValidator ?? flowSchemaAjv().compile(schemaJson as object);
+  compiled ??= flowValidator();
   return compiled;
 }
 

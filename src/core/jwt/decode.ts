@@ -5,7 +5,7 @@
  * visible wherever they travel.
  */
 import { OidcError } from '../errors';
-import { nestedDeeperThan } from '../untrusted-input';
+import { nestedDeeperThan } from '../nesting';
 
 /** Deeper than any real header or claims set; deeper would overflow the stack when printed. */
 const MAX_JSON_DEPTH = 64;

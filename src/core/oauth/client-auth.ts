@@ -8,19 +8,12 @@ import { OidcError } from '../errors';
 import type { HttpOptions } from '../http/types';
 import { cryptoRandom, randomToken } from './random';
 import type { RandomBytes } from './random';
+import { CLIENT_AUTH_METHODS } from './client-auth-methods';
+import type { ClientAuthMethod } from './client-auth-methods';
 
-/** Every client authentication method the product speaks; flow files and the sandbox use this list. */
-export const CLIENT_AUTH_METHODS = [
-  'client_secret_basic',
-  'client_secret_post',
-  'client_secret_jwt',
-  'private_key_jwt',
-  'tls_client_auth',
-  'self_signed_tls_client_auth',
-  'none',
-] as const;
-
-export type ClientAuthMethod = (typeof CLIENT_AUTH_METHODS)[number];
+// The list lives apart so flow-file types need not load jose (issue #14, CLI start).
+export { CLIENT_AUTH_METHODS } from './client-auth-methods';
+export type { ClientAuthMethod } from './client-auth-methods';
 
 export interface ClientConfig {
   clientId: string;

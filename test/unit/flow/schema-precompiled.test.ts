@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import { createRequire } from 'node:module';
 import type { ValidateFunction } from 'ajv';
 import schemaJson from '../../../schemas/flow-file.schema.json';
-import { flowSchemaAjv } from '../../../src/core/flow/schema';
+import { flowSchemaAjv } from '../../../src/core/flow/schema-ajv';
 import { flowValidatorSource } from '../../../src/core/flow/schema-standalone';
 
 /**
