@@ -3,6 +3,8 @@
  * textContent, never HTML strings, so a response body holding <script>
  * shows as text and never runs.
  */
+import { formatSpan } from '../core/duration';
+
 export type Child = Node | string | undefined | null | false;
 
 export interface ElementOptions {
@@ -49,12 +51,6 @@ export function ms(value: number): string {
 /** "59m 12s" until (or since) an epoch-seconds time. */
 export function countdown(expiresAt: number, nowMs: number): string {
   const left = Math.floor(expiresAt - nowMs / 1000);
-  const abs = Math.abs(left);
-  const text =
-    abs >= 3600
-      ? `${Math.floor(abs / 3600)}h ${Math.floor((abs % 3600) / 60)}m`
-      : abs >= 60
-        ? `${Math.floor(abs / 60)}m ${abs % 60}s`
-        : `${abs}s`;
+  const text = formatSpan(left);
   return left > 0 ? `expires in ${text}` : `expired ${text} ago`;
 }

@@ -6,6 +6,7 @@
 import type { KeyValueStore } from '../history/run-history';
 import { Emitter } from '../../core/emitter';
 import type { Event } from '../../core/emitter';
+import { formatSpan } from '../../core/duration';
 
 /** The part of vscode.SecretStorage this needs. */
 export interface SecretStore {
@@ -50,13 +51,7 @@ export function secondsLeft(meta: Pick<TokenMeta, 'expiresAt'>, nowMs: number): 
 /** "59m 12s", "3h 5m", "expired 2m ago", "no expiry". */
 export function formatTimeLeft(seconds: number | undefined): string {
   if (seconds === undefined) return 'no expiry';
-  const abs = Math.abs(seconds);
-  const text =
-    abs >= 3600
-      ? `${Math.floor(abs / 3600)}h ${Math.floor((abs % 3600) / 60)}m`
-      : abs >= 60
-        ? `${Math.floor(abs / 60)}m ${abs % 60}s`
-        : `${abs}s`;
+  const text = formatSpan(seconds);
   return seconds < 0 ? `expired ${text} ago` : text;
 }
 
