@@ -10,11 +10,11 @@ import { createTokenCommand, tokenCommand } from '../../src/cli/commands/token';
 import { verifyCommand } from '../../src/cli/commands/verify';
 import { createHttpClient } from '../../src/core/http/client';
 import { revoke } from '../../src/core/oauth';
-import { startSandbox } from '../../src/core/sandbox/sandbox';
 import type { Sandbox } from '../../src/core/sandbox/sandbox';
 import { completeLogin } from '../support/idp-login';
 import { invoke } from '../support/cli-invoke';
 import { captureIo } from '../support/capture-io';
+import { startTestSandbox } from '../support/sandbox';
 
 /**
  * The token, introspect, verify and explain commands against the real
@@ -29,7 +29,7 @@ describe('CLI commands against the sandbox', function () {
   const env = (extra: Record<string, string> = {}) => ({ OIDC_CLIENT_SECRET: secret, ...extra });
 
   before(async () => {
-    sandbox = await startSandbox({ createHttpClient: ({ ca }) => createHttpClient({ ca, env: {} }) });
+    sandbox = await startTestSandbox();
     secret = sandbox.idp.clients['cc-basic'].clientSecret!;
     dir = mkdtempSync(join(tmpdir(), 'oidc-flow-cli-'));
   });

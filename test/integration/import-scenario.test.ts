@@ -6,8 +6,8 @@ import { loadFlowFile } from '../../src/core/flow/load';
 import { FlowRunner } from '../../src/core/flow/runner';
 import { createHttpClient } from '../../src/core/http/client';
 import { importAny } from '../../src/core/importers';
-import { startSandbox } from '../../src/core/sandbox/sandbox';
 import type { Sandbox } from '../../src/core/sandbox/sandbox';
+import { startTestSandbox } from '../support/sandbox';
 
 /**
  * The introspection scenario as a user has it: an Insomnia export of its two
@@ -24,7 +24,7 @@ describe('an imported Insomnia export of the introspection scenario, against the
   let http: ReturnType<typeof createHttpClient>;
 
   before(async () => {
-    sandbox = await startSandbox({ createHttpClient: ({ ca }) => createHttpClient({ ca, env: {} }) });
+    sandbox = await startTestSandbox();
     http = createHttpClient({ env: {} });
   });
   after(async () => {

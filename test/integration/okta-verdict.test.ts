@@ -3,8 +3,8 @@ import { toJsonReport } from '../../src/cli/reporters/json';
 import { loadFlowFile } from '../../src/core/flow/load';
 import { FlowRunner } from '../../src/core/flow/runner';
 import { createHttpClient } from '../../src/core/http/client';
-import { startSandbox } from '../../src/core/sandbox/sandbox';
 import type { Sandbox } from '../../src/core/sandbox/sandbox';
+import { startTestSandbox } from '../support/sandbox';
 
 /**
  * What this file proves: with an Okta API token on the IdP (oktaApi), a call
@@ -19,7 +19,7 @@ describe("Okta's own answer in the verdict, against the sandbox", function () {
   let http: ReturnType<typeof createHttpClient>;
 
   before(async () => {
-    sandbox = await startSandbox({ createHttpClient: ({ ca }) => createHttpClient({ ca, env: {} }) });
+    sandbox = await startTestSandbox();
     http = createHttpClient({ env: {} });
   });
   after(async () => {

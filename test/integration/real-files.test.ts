@@ -16,11 +16,11 @@ import { createHttpClient } from '../../src/core/http/client';
 import type { ImportResult, SourceFormat } from '../../src/core/importers';
 import { importAny } from '../../src/core/importers';
 import { discover } from '../../src/core/oauth/discovery';
-import { startSandbox } from '../../src/core/sandbox/sandbox';
 import type { Sandbox } from '../../src/core/sandbox/sandbox';
 import { captureIo } from '../support/capture-io';
 import { FakeHttp } from '../support/fake-http';
 import { assertLoads } from '../unit/importers/helpers';
+import { startTestSandbox } from '../support/sandbox';
 
 /**
  * Issue #12's proof: every public export and gateway config under
@@ -692,7 +692,7 @@ describe('real public exports and gateway configs (test/fixtures/real)', functio
     let sandbox: Sandbox;
     let sandboxHttp: ReturnType<typeof createHttpClient>;
     before(async () => {
-      sandbox = await startSandbox({ createHttpClient: ({ ca }) => createHttpClient({ ca, env: {} }) });
+      sandbox = await startTestSandbox();
       sandboxHttp = createHttpClient({ ca: sandbox.idp.caPem, env: {} });
     });
     after(async () => {

@@ -5,12 +5,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { COMMAND_NAMES, runCli } from '../../src/cli/cli';
 import type { CliIo } from '../../src/cli/io';
-import { createHttpClient } from '../../src/core/http/client';
-import { startSandbox } from '../../src/core/sandbox/sandbox';
 import type { Sandbox } from '../../src/core/sandbox/sandbox';
 import { captureIo } from '../support/capture-io';
 import { ADMIN_TOKEN, KONNECT_PAT, startKongServer } from '../support/kong-server';
 import type { KongServer } from '../support/kong-server';
+import { startTestSandbox } from '../support/sandbox';
 
 /**
  * The standing secret-canary suite of issue #13: every CLI command (the list comes from COMMANDS
@@ -102,7 +101,7 @@ describe('secret canaries: every CLI command against the sandbox', function () {
     dir = mkdtempSync(join(tmpdir(), 'oidc-canaries-'));
     mkdirSync(join(dir, 'in'));
     mkdirSync(join(dir, 'out'));
-    sandbox = await startSandbox({ createHttpClient: ({ ca }) => createHttpClient({ ca, env: {} }) });
+    sandbox = await startTestSandbox();
     kong = await startKongServer();
     gatewayPath = sandbox.gateway.routes[0]!.paths[0]!;
     const basic = { OIDC_CLIENT_SECRET: secretOf('cc-basic') };
