@@ -13,7 +13,7 @@ import type { Clock } from '../clock';
 import { systemClock } from '../clock';
 import { OidcError } from '../errors';
 import { headerValue } from '../http/headers';
-import { redactText } from '../http/redact';
+import { redactLogText } from '../http/redact-log';
 import type { HttpExchange } from '../http/types';
 
 export interface GatewayLogLine {
@@ -283,17 +283,6 @@ const SIGNALS: Array<[RegExp, GatewayLogSignal]> = [
 /** The signal a gateway's message carries (a log line, or the reason Kong appends to its body with display_errors). */
 export function logSignal(message: string): GatewayLogSignal | undefined {
   return SIGNALS.find(([pattern]) => pattern.test(message))?.[1];
-}
-
-// A JWT, or the value of a token-bearing pair, anywhere in a line: masked even when the log truncated it.
-const TOKEN_SHAPES =
-  /eyJ[\w-]{4,}\.[\w-]*(?:\.[\w-]*)?|(\b(?:token|access_token|bearer token|client_secret|OIDC_access_token)(?:=|: ))([^\s,&"]{4,})/gi;
-
-/** Masks the secrets a log line may carry: the ones the run knows, and any token-shaped value. */
-export function redactLogText(text: string, secrets: readonly string[] = []): string {
-  return redactText(text, secrets).replace(TOKEN_SHAPES, (whole, label?: string, value?: string) =>
-    label && value ? `${label}[redacted ${value.length} chars]` : `[redacted ${whole.length} chars]`,
-  );
 }
 
 /**

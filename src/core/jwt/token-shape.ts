@@ -18,6 +18,19 @@ export function jwtInText(flags = ''): RegExp {
   return new RegExp(JWT_IN_TEXT, flags);
 }
 
+/**
+ * Any compact JOSE value inside text, for masking only: a JWT, a JWE (whose
+ * second part is an encrypted key, empty with "dir", not a JSON payload), or
+ * either cut short by a log: two to five parts. Parts hold no dots, so with
+ * the same lookbehind as above the scan stays linear.
+ */
+const COMPACT_JOSE_IN_TEXT = '(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{4,}\\.[A-Za-z0-9_-]*(?:\\.[A-Za-z0-9_-]*){0,3}';
+
+/** A fresh pattern for compact JWS/JWE values inside text, for redaction. */
+export function compactJoseInText(flags = ''): RegExp {
+  return new RegExp(COMPACT_JOSE_IN_TEXT, flags);
+}
+
 /** Shorter than any access or reference token an IdP issues (Okta's opaque ones are 40+; kept low so test doubles pass). */
 const MIN_LENGTH = 8;
 

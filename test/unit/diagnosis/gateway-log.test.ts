@@ -6,11 +6,11 @@ import {
   logEvidence,
   parseGatewayLog,
   readGatewayLogFor,
-  redactLogText,
   requestWindowOf,
 } from '../../../src/core/diagnosis/gateway-log';
 import type { LogFileReader } from '../../../src/core/diagnosis/gateway-log';
 import { OidcError } from '../../../src/core/errors';
+import { redactLogText } from '../../../src/core/http/redact-log';
 import { tokenExchange } from '../../support/exchange-fixture';
 import { manualTime } from '../../support/manual-time';
 import { rejection } from '../../support/rejection';

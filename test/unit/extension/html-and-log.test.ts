@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { redactLine } from '../../../src/extension/services/log-redaction';
+import { redactLogText } from '../../../src/core/http/redact-log';
 import { createNonce, resultsCsp, resultsHtml } from '../../../src/extension/results/webview-html';
 
 describe('results webview HTML', () => {
@@ -35,10 +35,10 @@ describe('results webview HTML', () => {
   });
 });
 
-describe('log redaction', () => {
+describe('log redaction (core/http/redact-log, for the output channel and gateway logs alike)', () => {
   it('masks JWTs, Authorization credentials and listed secrets', () => {
     const jwt = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl';
-    const line = redactLine(
+    const line = redactLogText(
       `got ${jwt}; sent Bearer opaque-token-abcdef and Basic Y2xpZW50OnNlY3JldA==; secret=hunter2-secret`,
       ['hunter2-secret'],
     );
@@ -47,7 +47,17 @@ describe('log redaction', () => {
     assert.match(line, /Basic \[redacted \d+ chars\]/);
   });
 
+  it('masks a JWE, whose second part is not a JSON payload', () => {
+    const jwe =
+      'eyJhbGciOiJSU0EtT0FFUCJ9.OKOawDo13gRp2ojaHV7LFpZcgV7T6DVZ.48V1_ALb6US04U3b.5eym8TW_c8SuK0ltJ3rpYIzOeDQz7TALvtu6UG9oMo4vpzs9tX_EFShS8iB7j6ji.XFBoMYUZodetZdvTiFvSkQ';
+    assert.equal(redactLogText(`got ${jwe}`), `got [redacted ${jwe.length} chars]`);
+  });
+
+  it('reads a long run of "-eyJ" once (the old pattern rescanned it from every "eyJ": 17 s for 80 KB)', () => {
+    for (const line of ['-eyJ'.repeat(20_000), 'eyJ'.repeat(20_000)]) assert.equal(redactLogText(line), line);
+  });
+
   it('leaves ordinary lines alone', () => {
-    assert.equal(redactLine('  call-ok call: passed (HTTP 200)'), '  call-ok call: passed (HTTP 200)');
+    assert.equal(redactLogText('  call-ok call: passed (HTTP 200)'), '  call-ok call: passed (HTTP 200)');
   });
 });
