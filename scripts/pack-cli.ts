@@ -10,7 +10,8 @@
 // tarball; declaring its modules as dependencies instead would make every
 // install fetch ~40 packages from the registry and fail offline.
 //
-// Usage: tsx scripts/pack-cli.ts [--no-build]   (--no-build packs dist/ as it is)
+// Usage: tsx scripts/pack-cli.ts [--no-build] [--json]
+//   --no-build packs dist/ as it is; --json prints the result as JSON (for the tests)
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -108,8 +109,10 @@ const kb = (bytes: number) => `${(bytes / 1024).toFixed(0)} KB`;
 
 if (require.main === module) {
   const packed = packCli({ build: !process.argv.includes('--no-build') });
-  process.stdout.write(
-    `${relative(root, packed.tarball)}: ${kb(packed.size)} packed, ${kb(packed.unpackedSize)} unpacked, ${packed.files.length} files\n` +
-      packed.files.map((f) => `  ${f}\n`).join(''),
-  );
+  if (process.argv.includes('--json')) process.stdout.write(`${JSON.stringify(packed)}\n`);
+  else
+    process.stdout.write(
+      `${relative(root, packed.tarball)}: ${kb(packed.size)} packed, ${kb(packed.unpackedSize)} unpacked, ${packed.files.length} files\n` +
+        packed.files.map((f) => `  ${f}\n`).join(''),
+    );
 }
