@@ -11,7 +11,7 @@
 // install fetch ~40 packages from the registry and fail offline.
 //
 // Usage: tsx scripts/pack-cli.ts [--no-build] [--json]
-//   --no-build packs dist/ as it is; --json prints the result as JSON (for the tests)
+//   --no-build packs dist/ (the development build) as it is; --json prints the result as JSON (for the tests)
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -50,22 +50,30 @@ function run(command: string, args: string[], cwd: string): string {
 
 /** Builds (unless told not to), stages and packs the CLI; returns the tarball and its contents. */
 export function packCli(options: { build: boolean }): PackedCli {
-  if (options.build) run(process.execPath, ['esbuild.config.mjs', '--production'], root);
+  // A production build (minified, no source maps) of its own, beside dist/, which stays the development build.
+  const built = options.build ? join(root, 'build', 'cli-dist') : join(root, 'dist');
+  if (options.build) {
+    rmSync(built, { recursive: true, force: true });
+    run(process.execPath, ['esbuild.config.mjs', '--production', '--outdir', relative(root, built)], root);
+  }
   const rootPackage = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
     version: string;
     description: string;
     license: string;
     keywords?: string[];
   };
-  const bundles = readdirSync(join(root, 'dist')).filter((file) => /^cli(-.+)?\.js$/.test(file));
-  if (!bundles.includes('cli.js')) fail('dist/cli.js is missing: run npm run build first, or leave out --no-build.');
+  const bundles = readdirSync(built).filter((file) => /^cli(-.+)?\.js$/.test(file));
+  if (!bundles.includes('cli.js'))
+    fail(`${relative(root, built)}/cli.js is missing: run npm run build first, or leave out --no-build.`);
   for (const file of bundles)
-    if (/require\(["']vscode["']\)/.test(readFileSync(join(root, 'dist', file), 'utf8')))
-      fail(`dist/${file} requires vscode: the CLI must not import src/extension (see CONTRIBUTING.md, Layers).`);
+    if (/require\(["']vscode["']\)/.test(readFileSync(join(built, file), 'utf8')))
+      fail(
+        `${relative(root, built)}/${file} requires vscode: the CLI must not import src/extension (see CONTRIBUTING.md, Layers).`,
+      );
 
   rmSync(staging, { recursive: true, force: true });
   mkdirSync(join(staging, 'dist'), { recursive: true });
-  for (const file of bundles) copyFileSync(join(root, 'dist', file), join(staging, 'dist', file));
+  for (const file of bundles) copyFileSync(join(built, file), join(staging, 'dist', file));
   copyFileSync(join(root, 'docs', 'cli.md'), join(staging, 'README.md'));
   copyFileSync(join(root, 'LICENSE'), join(staging, 'LICENSE'));
   const manifest = {
