@@ -23,6 +23,11 @@ import { basename, relative, resolve } from 'node:path';
 const production = process.argv.includes('--production');
 const watch = process.argv.includes('--watch');
 const root = process.cwd();
+// Where the bundles go: dist/ unless `--outdir DIR` (npm run pack:cli builds its
+// production CLI aside, so the development build in dist/ stays as the tests need it).
+const outIndex = process.argv.indexOf('--outdir');
+const out = outIndex === -1 ? 'dist' : process.argv[outIndex + 1];
+if (!out) throw new Error('--outdir needs a folder');
 
 // The version every bundle reports (src/core/version.ts): the one the build was made from.
 const { version } = JSON.parse(readFileSync('package.json', 'utf8'));
@@ -216,7 +221,7 @@ async function splitBundle(options, { entry, name, lazyName, islands = {}, split
     // A banner (the CLI's shebang) belongs to the entry file only.
     banner: bundle === name ? options.banner : undefined,
     stdin: { contents: entryOf(bundle), resolveDir: root, sourcefile: `${bundle}-entry.js`, loader: 'js' },
-    outfile: `dist/${bundle}.js`,
+    outfile: `${out}/${bundle}.js`,
     external: [...(options.external ?? []), ...bundles.filter((b) => b !== bundle).map(fileOf)],
     plugins: [
       ...(options.plugins ?? []),
@@ -263,12 +268,12 @@ const contexts = [
   {
     ...node,
     entryPoints: ['src/extension/editor/flow-check-worker.ts'],
-    outfile: 'dist/flow-check-worker.js',
+    outfile: `${out}/flow-check-worker.js`,
   },
   {
     ...common,
     entryPoints: ['src/webview/main.ts'],
-    outfile: 'dist/webview.js',
+    outfile: `${out}/webview.js`,
     platform: 'browser',
     target: 'es2022',
     format: 'iife',
@@ -291,10 +296,10 @@ const contexts = [
 // The CLI's bundle names follow its module graph: drop those of earlier builds,
 // or a stale bundle would hold a second copy of modules (test/unit/bundle.test.ts).
 const outputs = new Set(contexts.map((options) => options.outfile).filter(Boolean));
-if (existsSync('dist'))
-  for (const file of readdirSync('dist')) {
-    const js = `dist/${file.replace(/\.map$/, '')}`;
-    if (/^cli-.*\.js(\.map)?$/.test(file) && !outputs.has(js)) rmSync(`dist/${file}`);
+if (existsSync(out))
+  for (const file of readdirSync(out)) {
+    const js = `${out}/${file.replace(/\.map$/, '')}`;
+    if (/^cli-.*\.js(\.map)?$/.test(file) && !outputs.has(js)) rmSync(`${out}/${file}`);
   }
 
 const built = await Promise.all(contexts.map((options) => esbuild.context(options)));

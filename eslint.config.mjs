@@ -1,7 +1,7 @@
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'out/**', 'test-results/**', '.vscode-test/**', '*.vsix'] },
+  { ignores: ['dist/**', 'build/**', 'node_modules/**', 'out/**', 'test-results/**', '.vscode-test/**', '*.vsix'] },
   ...tseslint.configs.recommended,
   {
     files: ['src/**/*.ts', 'test/**/*.ts', 'scripts/**/*.ts'],

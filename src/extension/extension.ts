@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { VERSION } from '../core/version';
 import type * as vscode from 'vscode';
 import { commandHandlers } from './commands/handlers';
 import { API_VERSION, snapshot } from './api';
@@ -50,6 +51,8 @@ export function activate(context: vscode.ExtensionContext): OidcFlowApi {
   const subs = context.subscriptions;
 
   const log = new RedactedLog(vs.window.createOutputChannel('OIDC Flow', { log: true }));
+  // The same version `oidc-flow --version` prints (root package.json, set at build time): what a bug report quotes.
+  log.info(`OIDC Flow Debugger ${VERSION}`);
   const sandbox = new SandboxService(vs, log);
   // One check per text for the index, CodeLens and diagnostics; large files in a worker thread.
   const checker = new FlowChecker({

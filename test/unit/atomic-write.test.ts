@@ -41,5 +41,7 @@ describe('writeFileAtomic', () => {
     assert.match(readFileSync(report, 'utf8'), /<testsuites/);
     assert.equal(statSync(report).mode & 0o777, 0o600);
     assert.match(c.err(), /Replaced the earlier report at .*report\.xml\./);
+    // The report went to the file; the log (standard output) still shows the run.
+    assert.match(c.out(), /▶ flow f/);
   });
 });

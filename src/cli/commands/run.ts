@@ -24,7 +24,8 @@ Options:
   --flow NAME        the flow to run (default: the only flow in the file)
   --env NAME         the environment to use (default: defaultEnvironment, or the first)
   --reporter R       pretty (default), json (full run with redacted exchanges) or junit
-  --output FILE      write the json/junit report to FILE instead of standard output
+  --output FILE      write the json/junit report to FILE; standard output then shows the
+                     run as pretty does (the CI log, with the verdict of a refused call)
   --sandbox          start the local sandbox (IdP + gateway) for the run; its URLs and
                      credentials are offered as \${env:SANDBOX_ISSUER}, \${env:SANDBOX_CLIENT_ID},
                      \${env:SANDBOX_CLIENT_SECRET}, \${env:SANDBOX_GATEWAY_URL}, \${env:SANDBOX_CA_FILE}
@@ -88,7 +89,12 @@ export async function runCommand(args: string[], io: CliIo): Promise<number> {
     const s = styler(io.stdout, io.env);
     // One registry for the run and every report of it: what the run reads, sends and receives is masked.
     const secrets = new SecretRegistry();
-    const pretty = values.reporter === 'pretty' ? prettyReporter((t) => io.stdout.write(t), s, secrets) : undefined;
+    // With the report going to a file, the log still shows the run: in CI the
+    // job's log is where a person reads why the gateway refused the call.
+    const pretty =
+      values.reporter === 'pretty' || values.output !== undefined
+        ? prettyReporter((t) => io.stdout.write(t), s, secrets)
+        : undefined;
     // Ctrl-C stops the run where it is: the rest is skipped and the report still written.
     const stop = new AbortController();
     void io.interrupted?.then(() => stop.abort());
