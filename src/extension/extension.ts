@@ -28,7 +28,7 @@ import { SandboxService } from './services/sandbox-service';
 import { readSettings } from './services/settings';
 import { historyNodes } from './trees/history-nodes';
 import { idpNode } from './trees/idp-nodes';
-import type { DiscoveryState } from './trees/idp-nodes';
+import { IdpDiscovery } from './trees/idp-discovery';
 import { sourceNodes } from './trees/flow-nodes';
 import { expiryTicker } from './trees/expiry-ticker';
 import { routeTreeNodes } from './trees/route-nodes';
@@ -62,11 +62,12 @@ export function activate(context: vscode.ExtensionContext): OidcFlowApi {
   const vault = new TokenVault(context.secrets, context.workspaceState);
   const panel = new ResultsPanel(vs, context.extensionUri, store, log);
   const runs = new RunService(vs, log, sandbox, secrets, store, () => panel, context.workspaceState);
-  const discovery = new Map<string, DiscoveryState>();
+  // Discover and every run write it; the IdP tree redraws on its change.
+  const discovery = new IdpDiscovery();
   // Trees render ${env:NAME} only for approved names (see env-approval.ts).
   const visibleEnv = () =>
     visibleEnvironment(context.workspaceState, readSettings(vs).allowedEnvironmentVariables, process.env);
-  subs.push(sandbox, checker, index, panel, runs);
+  subs.push(sandbox, checker, index, panel, runs, discovery);
 
   // Configured gateways are read when the Gateway Routes view first shows them, never at activation.
   const gatewayTokens = new GatewayTokens(context.secrets);
@@ -161,6 +162,8 @@ export function activate(context: vscode.ExtensionContext): OidcFlowApi {
     }),
     history.onDidChange(() => historyTree.refresh()),
     vault.onDidChange(() => idpTree.refresh()),
+    runs.onDidConnectIdp(({ source, event }) => discovery.learn(source, event)),
+    discovery.onDidChange(() => idpTree.refresh()),
     gateways.onDidChange(() => routeTree.refresh()),
     vs.workspace.onDidChangeConfiguration((event) => {
       if (event.affectsConfiguration(GATEWAY_SETTING_FULL)) configureGateways();

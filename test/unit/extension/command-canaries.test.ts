@@ -34,6 +34,7 @@ import { fakeVscode, FakeUri, WORKSPACE } from '../../support/fake-vscode';
 import type { FakeVscode, Rule } from '../../support/fake-vscode';
 import type { Running } from '../../support/loopback-servers';
 import { memoryMemento, memorySecrets } from '../../support/memory-stores';
+import { IdpDiscovery } from '../../../src/extension/trees/idp-discovery';
 import {
   CANARY,
   CANARY_ENV,
@@ -272,7 +273,7 @@ async function world(server: Running, options: { sandbox?: boolean; gateways?: b
     secrets,
     vault,
     panel,
-    discovery: new Map(),
+    discovery: new IdpDiscovery(),
     gateways,
     gatewayTokens,
     refreshTrees: () => undefined,
