@@ -29,6 +29,7 @@ import { readSettings } from './services/settings';
 import { historyNodes } from './trees/history-nodes';
 import { idpNode } from './trees/idp-nodes';
 import { IdpDiscovery } from './trees/idp-discovery';
+import { DECODED_TOKEN_SCHEME, DecodedTokenDocuments } from './editor/decoded-tokens';
 import { sourceNodes } from './trees/flow-nodes';
 import { expiryTicker } from './trees/expiry-ticker';
 import { routeTreeNodes } from './trees/route-nodes';
@@ -64,6 +65,11 @@ export function activate(context: vscode.ExtensionContext): OidcFlowApi {
   const runs = new RunService(vs, log, sandbox, secrets, store, () => panel, context.workspaceState);
   // Discover and every run write it; the IdP tree redraws on its change.
   const discovery = new IdpDiscovery();
+  const decodedTokens = new DecodedTokenDocuments(vs);
+  subs.push(
+    vs.workspace.registerTextDocumentContentProvider(DECODED_TOKEN_SCHEME, decodedTokens),
+    vs.workspace.onDidCloseTextDocument((doc) => decodedTokens.forget(doc.uri)),
+  );
   // Trees render ${env:NAME} only for approved names (see env-approval.ts).
   const visibleEnv = () =>
     visibleEnvironment(context.workspaceState, readSettings(vs).allowedEnvironmentVariables, process.env);
@@ -195,6 +201,7 @@ export function activate(context: vscode.ExtensionContext): OidcFlowApi {
     vault,
     panel,
     discovery,
+    decodedTokens,
     refreshTrees,
     gateways,
     gatewayTokens,

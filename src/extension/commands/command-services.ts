@@ -7,6 +7,7 @@ import type { TokenVault } from '../secrets/token-vault';
 import type { RedactedLog } from '../services/log';
 import type { RunService } from '../services/run-service';
 import type { SandboxService } from '../services/sandbox-service';
+import type { DecodedTokenDocuments } from '../editor/decoded-tokens';
 import type { IdpDiscovery } from '../trees/idp-discovery';
 import type { FlowIndex } from '../workspace/flow-index';
 import type { GatewaySourceStore } from '../gateway/gateway-source-store';
@@ -27,6 +28,8 @@ export interface Services {
   panel: ResultsPanel;
   /** Discovery results per IdP entry id. */
   discovery: IdpDiscovery;
+  /** Read-only documents that Decode Token opens. */
+  decodedTokens: DecodedTokenDocuments;
   /** Configured gateway sources of the Gateway Routes view, and their tokens. */
   gateways: GatewaySourceStore;
   gatewayTokens: GatewayTokens;
