@@ -35,7 +35,7 @@ import { expiryTicker } from './trees/expiry-ticker';
 import { routeTreeNodes } from './trees/route-nodes';
 import { NodeTreeProvider } from './trees/tree-provider';
 import { FlowIndex } from './workspace/flow-index';
-import { displayContext, flowEntries, idpEntries, routeEntries } from './workspace/source-model';
+import { displayContext, flowEntries, idpEntries, routeEntries, SANDBOX_SOURCE_ID } from './workspace/source-model';
 
 /**
  * Composition root. Builds every service once, wires them by constructor,
@@ -170,6 +170,7 @@ export function activate(context: vscode.ExtensionContext): OidcFlowApi {
     vault.onDidChange(() => idpTree.refresh()),
     runs.onDidConnectIdp(({ source, event }) => discovery.learn(source, event)),
     discovery.onDidChange(() => idpTree.refresh()),
+    sandbox.onDidChange(() => discovery.forgetSource(SANDBOX_SOURCE_ID)),
     gateways.onDidChange(() => routeTree.refresh()),
     vs.workspace.onDidChangeConfiguration((event) => {
       if (event.affectsConfiguration(GATEWAY_SETTING_FULL)) configureGateways();

@@ -24,6 +24,14 @@ export class IdpDiscovery {
     this.changed.fire();
   }
 
+  /** Forgets every IdP of a source: a restarted sandbox has new ports, so what was read of the old one is wrong. */
+  forgetSource(sourceId: string): void {
+    const prefix = entryId.idp(sourceId, '');
+    const before = this.states.size;
+    for (const id of [...this.states.keys()]) if (id.startsWith(prefix)) this.states.delete(id);
+    if (this.states.size !== before) this.changed.fire();
+  }
+
   /** Keeps what a run of `source` learned about one of its IdPs (the run service masked its secrets). */
   learn(source: Pick<FlowSource, 'id' | 'kind'>, event: RunEvent): void {
     if (event.type !== 'idp-connected' && event.type !== 'idp-failed') return;

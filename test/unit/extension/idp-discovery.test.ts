@@ -54,4 +54,18 @@ describe('IdP discovery state', () => {
       at: 2,
     });
   });
+
+  it("forgets the sandbox's IdPs when the sandbox restarts (new ports), and nothing else", () => {
+    const discovery = new IdpDiscovery();
+    discovery.learn({ id: 'demo', kind: 'sandbox' }, connected);
+    discovery.learn({ id: 'f', kind: 'file' }, connected);
+    let changes = 0;
+    discovery.onDidChange(() => changes++);
+    discovery.forgetSource(SANDBOX_SOURCE_ID);
+    assert.equal(discovery.get(entryId.idp(SANDBOX_SOURCE_ID, 'sandbox')), undefined);
+    assert.equal(discovery.get(entryId.idp('f', 'sandbox'))?.status, 'ok');
+    assert.equal(changes, 1);
+    discovery.forgetSource(SANDBOX_SOURCE_ID);
+    assert.equal(changes, 1, 'nothing forgotten, nothing to redraw');
+  });
 });
