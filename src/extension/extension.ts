@@ -29,13 +29,14 @@ import { SandboxService } from './services/sandbox-service';
 import { readSettings } from './services/settings';
 import { historyNodes } from './trees/history-nodes';
 import { idpNode } from './trees/idp-nodes';
-import type { DiscoveryState } from './trees/idp-nodes';
+import { IdpDiscovery } from './trees/idp-discovery';
+import { DECODED_TOKEN_SCHEME, DecodedTokenDocuments } from './editor/decoded-tokens';
 import { sourceNodes } from './trees/flow-nodes';
 import { expiryTicker } from './trees/expiry-ticker';
 import { routeTreeNodes } from './trees/route-nodes';
 import { NodeTreeProvider } from './trees/tree-provider';
 import { FlowIndex } from './workspace/flow-index';
-import { displayContext, flowEntries, idpEntries, routeEntries } from './workspace/source-model';
+import { displayContext, flowEntries, idpEntries, routeEntries, SANDBOX_SOURCE_ID } from './workspace/source-model';
 
 /**
  * Composition root. Builds every service once, wires them by constructor,
@@ -65,11 +66,17 @@ export function activate(context: vscode.ExtensionContext): OidcFlowApi {
   const vault = new TokenVault(context.secrets, context.workspaceState);
   const panel = new ResultsPanel(vs, context.extensionUri, store, log);
   const runs = new RunService(vs, log, sandbox, secrets, store, () => panel, context.workspaceState);
-  const discovery = new Map<string, DiscoveryState>();
+  // Discover and every run write it; the IdP tree redraws on its change.
+  const discovery = new IdpDiscovery();
+  const decodedTokens = new DecodedTokenDocuments(vs);
+  subs.push(
+    vs.workspace.registerTextDocumentContentProvider(DECODED_TOKEN_SCHEME, decodedTokens),
+    vs.workspace.onDidCloseTextDocument((doc) => decodedTokens.forget(doc.uri)),
+  );
   // Trees render ${env:NAME} only for approved names (see env-approval.ts).
   const visibleEnv = () =>
     visibleEnvironment(context.workspaceState, readSettings(vs).allowedEnvironmentVariables, process.env);
-  subs.push(sandbox, checker, index, panel, runs);
+  subs.push(sandbox, checker, index, panel, runs, discovery);
 
   // Configured gateways are read when the Gateway Routes view first shows them, never at activation.
   const gatewayTokens = new GatewayTokens(context.secrets);
@@ -164,6 +171,9 @@ export function activate(context: vscode.ExtensionContext): OidcFlowApi {
     }),
     history.onDidChange(() => historyTree.refresh()),
     vault.onDidChange(() => idpTree.refresh()),
+    runs.onDidConnectIdp(({ source, event }) => discovery.learn(source, event)),
+    discovery.onDidChange(() => idpTree.refresh()),
+    sandbox.onDidChange(() => discovery.forgetSource(SANDBOX_SOURCE_ID)),
     gateways.onDidChange(() => routeTree.refresh()),
     vs.workspace.onDidChangeConfiguration((event) => {
       if (event.affectsConfiguration(GATEWAY_SETTING_FULL)) configureGateways();
@@ -195,6 +205,7 @@ export function activate(context: vscode.ExtensionContext): OidcFlowApi {
     vault,
     panel,
     discovery,
+    decodedTokens,
     refreshTrees,
     gateways,
     gatewayTokens,

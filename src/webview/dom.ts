@@ -32,6 +32,27 @@ export function el<K extends keyof HTMLElementTagNameMap>(
   return node;
 }
 
+export type HeadingLevel = 1 | 2 | 3 | 4 | 5 | 6;
+
+/**
+ * A heading at `level`. Pieces shown in more than one place (answers, tokens) take their level
+ * from where they go, so the view has one h1 and never skips a level (screen readers list
+ * headings to move around the page).
+ */
+export function heading(level: HeadingLevel, options: ElementOptions | string, ...children: Child[]): HTMLElement {
+  return el(`h${level}` as 'h2', options, ...children);
+}
+
+/** The next level down, capped at h6. */
+export function below(level: HeadingLevel): HeadingLevel {
+  return Math.min(level + 1, 6) as HeadingLevel;
+}
+
+/** Text for screen readers only: it adds to an element's accessible name without changing what is seen. */
+export function srOnly(text: string): HTMLElement {
+  return el('span', 'sr-only', text);
+}
+
 /** A real button (focusable, Enter and Space work). */
 export function button(
   label: string,

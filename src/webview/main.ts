@@ -107,9 +107,10 @@ function renderStep(step: StepView): HTMLElement {
   if (step.verdict && step.verdict.code !== 'ok')
     box.append(el('p', 'verdict-inline', `Verdict: ${step.verdict.summary}`));
   if (step.findings && step.findings.length > 0) box.append(renderFindings(step.findings));
-  if (step.answers) box.append(renderAnswers(step.answers));
-  if (step.introspection) box.append(el('h5', {}, 'Introspection answer'), el('pre', 'code', step.introspection));
-  if (step.token) box.append(renderToken(step.token));
+  // Under the step's h3.
+  if (step.answers) box.append(renderAnswers(step.answers, 4));
+  if (step.introspection) box.append(el('h4', 'label', 'Introspection answer'), el('pre', 'code', step.introspection));
+  if (step.token) box.append(renderToken(step.token, 4));
   return box;
 }
 
@@ -139,11 +140,25 @@ function renderPaused(run: RunView): HTMLElement {
   return bar;
 }
 
+/**
+ * What a screen reader hears of a run: its status when it changes. The page itself is no live
+ * region: a live run redraws it several times a second, and each redraw would be read out whole.
+ */
+let announced = '';
+function announce(run: RunView): void {
+  const text = `${run.title}: ${run.status}`;
+  if (text === announced) return;
+  announced = text;
+  const box = document.getElementById('announce');
+  if (box) box.textContent = text;
+}
+
 function renderRun(run: RunView, focus?: { stepPath?: string; exchangeId?: string }): void {
+  announce(run);
   const page = el('div', 'page');
   const header = el('header', 'run-header');
   header.append(
-    el('h2', {}, run.title),
+    el('h1', {}, run.title),
     el('span', `badge run-${run.status}`, run.status),
     el(
       'span',
@@ -177,7 +192,7 @@ function renderRun(run: RunView, focus?: { stepPath?: string; exchangeId?: strin
   if (run.verdict) {
     const v = run.verdict;
     const card = el('section', { className: 'verdict', attrs: { 'aria-label': 'Verdict' } });
-    card.append(el('h3', {}, 'Why the gateway said no'), el('p', 'summary', v.summary));
+    card.append(el('h2', {}, 'Why the gateway said no'), el('p', 'summary', v.summary));
     if (v.fix) card.append(el('p', 'fix', el('strong', {}, 'Fix: '), v.fix));
     card.append(el('p', 'muted', `Decided by: ${v.decidedBy} · confidence: ${v.confidence} · ${v.code}`));
     if (v.evidence.length > 0) {
@@ -194,10 +209,10 @@ function renderRun(run: RunView, focus?: { stepPath?: string; exchangeId?: strin
               )
             : el('li', {}, el('span', 'badge', e.source), ' ', e.text),
         );
-      card.append(el('h5', {}, 'Evidence'), list);
+      card.append(el('h3', 'label', 'Evidence'), list);
     }
     const step = run.steps.find((s) => s.path === v.stepPath);
-    if (step?.answers) card.append(renderAnswers(step.answers));
+    if (step?.answers) card.append(renderAnswers(step.answers, 3));
     card.append(
       button('Go to the step', () => document.getElementById(`step-${v.stepPath}`)?.focus(), {
         className: 'btn secondary',
@@ -206,7 +221,7 @@ function renderRun(run: RunView, focus?: { stepPath?: string; exchangeId?: strin
     page.append(card);
   }
 
-  page.append(el('h3', {}, 'Timeline'));
+  page.append(el('h2', {}, 'Timeline'));
   const detailSlot = el('div', 'detail-slot');
   const actions = actionsFor(run);
   const open = (exchange: ExchangeView, row?: HTMLElement) => {
@@ -220,7 +235,7 @@ function renderRun(run: RunView, focus?: { stepPath?: string; exchangeId?: strin
   const keepIndex = run.exchanges.findIndex((x) => x.id === (focus?.exchangeId ?? openExchangeId));
   // The exchange kept open must have its row on the page, even past the first page of rows.
   page.append(renderTimeline(run.exchanges, run.durationMs, open, { shown: keepIndex + 1 }), detailSlot);
-  page.append(el('h3', {}, 'Steps'));
+  page.append(el('h2', {}, 'Steps'));
   for (const step of run.steps) page.append(renderStep(step));
   const focused = focusPath(document.activeElement);
   root.replaceChildren(page);
@@ -272,7 +287,7 @@ function show(content: ResultsContent, focus?: { stepPath?: string; exchangeId?:
     el(
       'div',
       'page',
-      el('h2', {}, 'OIDC Flow results'),
+      el('h1', {}, 'OIDC Flow results'),
       el(
         'p',
         'muted',

@@ -1,6 +1,6 @@
 import type { BodyView, ExchangeView, HeaderView, LaneName } from '../shared/view-model';
 import { LANES } from '../shared/view-model';
-import { button, el, ms } from './dom';
+import { button, el, ms, srOnly } from './dom';
 
 export interface ExchangeActions {
   allowReveal: boolean;
@@ -65,18 +65,18 @@ export function renderTimeline(
               : 'tl-cell';
       line.append(el('div', { className: cls, attrs: { 'aria-hidden': 'true' } }));
     });
-    const label = button('', () => onOpen(x, line), {
-      className: 'tl-open',
-      attrs: {
-        'aria-label': `${LANE_TITLES[x.from]} to ${LANE_TITLES[x.to]}: ${x.label}, ${x.status ?? x.error?.code ?? 'no answer'}, ${ms(x.durationMs)}`,
-      },
-    });
+    // No aria-label: the name is the visible text, then what the lanes and the bar show
+    // (screen-reader-only), so speech input can say what is seen (WCAG 2.5.3, label in name).
+    const label = button('', () => onOpen(x, line), { className: 'tl-open' });
     label.append(
       el('span', `status ${statusClass(x.status)}`, x.status !== undefined ? String(x.status) : 'ERR'),
       ' ',
       el('span', 'method', x.method),
       ' ',
       el('span', 'label-text', x.label),
+      srOnly(
+        `, ${LANE_TITLES[x.from]} to ${LANE_TITLES[x.to]}${x.status === undefined ? `, ${x.error?.code ?? 'no answer'}` : ''}, ${ms(x.durationMs)}`,
+      ),
     );
     line.append(el('div', 'tl-label', label));
     const barCell = el('div', { className: 'tl-bar-cell', attrs: { 'aria-hidden': 'true' } });
@@ -163,7 +163,7 @@ export function renderExchangeDetail(exchange: ExchangeView, actions: ExchangeAc
     attrs: { 'aria-label': `Exchange ${exchange.label}`, tabindex: '-1' },
   });
   const bar = el('div', 'detail-actions');
-  bar.append(el('h4', {}, `${exchange.method} ${exchange.label}`));
+  bar.append(el('h3', {}, `${exchange.method} ${exchange.label}`));
   if (exchange.revealed) bar.append(el('span', 'badge bad', 'Secrets revealed'));
   else bar.append(el('span', 'badge ok', 'Redacted'));
   if (actions.live)
@@ -215,7 +215,7 @@ export function renderExchangeDetail(exchange: ExchangeView, actions: ExchangeAc
     el(
       'div',
       'column',
-      el('h5', {}, 'Request'),
+      el('h4', 'label', 'Request'),
       headersTable(exchange.request.headers),
       bodyBlock(exchange, exchange.request.body, 'request', actions),
     ),
@@ -225,7 +225,11 @@ export function renderExchangeDetail(exchange: ExchangeView, actions: ExchangeAc
     el(
       'div',
       'column',
-      el('h5', {}, response ? `Response ${exchange.status ?? ''} ${exchange.statusText ?? ''}`.trim() : 'No response'),
+      el(
+        'h4',
+        'label',
+        response ? `Response ${exchange.status ?? ''} ${exchange.statusText ?? ''}`.trim() : 'No response',
+      ),
       response ? headersTable(response.headers) : undefined,
       response ? bodyBlock(exchange, response.body, 'response', actions) : undefined,
     ),

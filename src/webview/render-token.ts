@@ -1,10 +1,12 @@
 import type { AnswersView, TokenView } from '../shared/view-model';
-import { countdown, el } from './dom';
+import type { HeadingLevel } from './dom';
+import { below, countdown, el, heading } from './dom';
 
-/** The decoded token: signature status, expiry countdown, header, claims table, local checks. */
-export function renderToken(token: TokenView): HTMLElement {
+/** The decoded token: signature status, expiry countdown, header, claims table, local checks; titled at `level`. */
+export function renderToken(token: TokenView, level: HeadingLevel): HTMLElement {
   const box = el('section', 'token');
-  box.append(el('h4', {}, token.title));
+  const sub = below(level);
+  box.append(heading(level, {}, token.title));
   const badges = el('div', 'badges');
   const sig =
     token.signature === 'verified'
@@ -39,9 +41,9 @@ export function renderToken(token: TokenView): HTMLElement {
         ),
       );
     }
-    box.append(el('h5', {}, 'Local JWT checks'), list);
+    box.append(heading(sub, 'label', 'Local JWT checks'), list);
   }
-  if (token.header) box.append(el('h5', {}, 'Header'), el('pre', 'code', token.header));
+  if (token.header) box.append(heading(sub, 'label', 'Header'), el('pre', 'code', token.header));
   if (token.claims.length > 0) {
     const table = el('table', 'claims');
     table.append(
@@ -70,7 +72,7 @@ export function renderToken(token: TokenView): HTMLElement {
       );
     }
     table.append(body);
-    box.append(el('h5', {}, 'Claims'), table);
+    box.append(heading(sub, 'label', 'Claims'), table);
   }
   return box;
 }
@@ -87,8 +89,8 @@ function gatewayLog(lines: readonly string[]): HTMLElement {
   );
 }
 
-/** The local check, the IdP's introspection and the gateway's answer, side by side. */
-export function renderAnswers(answers: AnswersView): HTMLElement {
+/** The local check, the IdP's introspection and the gateway's answer, side by side; card titles at `level`. */
+export function renderAnswers(answers: AnswersView, level: HeadingLevel): HTMLElement {
   const row = el('div', {
     className: 'answers',
     attrs: { role: 'group', 'aria-label': 'Three answers for the same token' },
@@ -97,7 +99,7 @@ export function renderAnswers(answers: AnswersView): HTMLElement {
     el(
       'div',
       `answer ${answer ? (answer.ok ? 'ok' : 'bad') : 'unknown'}`,
-      el('h5', {}, title),
+      heading(level, 'label', title),
       el('p', {}, answer ? answer.text : 'Not asked in this run.'),
       answer?.log ? gatewayLog(answer.log) : undefined,
     );

@@ -1,29 +1,10 @@
 import assert from 'node:assert/strict';
-import { createHmac } from 'node:crypto';
 import type { CodeServer } from './support/code-server';
 import { productVsixPath, selectedCodeServer, startCodeServer } from './support/code-server';
 import type { Workbench } from './support/browser';
 import { openWorkbench } from './support/browser';
 import { reportFailure, requireE2eTools } from './support/lifecycle';
-
-function base64url(value: unknown): string {
-  return Buffer.from(JSON.stringify(value)).toString('base64url');
-}
-
-/** An HS256 JWT signed with a throwaway key: decoding must show it without verifying it. */
-function sampleJwt(): string {
-  const header = { alg: 'HS256', typ: 'JWT', kid: 'e2e-key' };
-  const payload = {
-    iss: 'https://idp.e2e.test/oauth2/default',
-    sub: 'e2e-user',
-    aud: 'api://orders',
-    scp: ['orders.read'],
-    exp: 4102444800,
-  };
-  const input = `${base64url(header)}.${base64url(payload)}`;
-  const signature = createHmac('sha256', 'e2e-throwaway-key').update(input).digest('base64url');
-  return `${input}.${signature}`;
-}
+import { sampleJwt } from './support/sample-jwt';
 
 describe(`e2e: the VSIX in a real VS Code (code-server ${selectedCodeServer().version})`, function () {
   let server: CodeServer | undefined;

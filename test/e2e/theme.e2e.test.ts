@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { CodeServer } from './support/code-server';
-import { codeServerCache, productVsixPath, selectedCodeServer, startCodeServer } from './support/code-server';
+import { productVsixPath, selectedCodeServer, startCodeServer } from './support/code-server';
+import type { BuiltInTheme } from './support/themes';
+import { switchTheme as switchWorkbenchTheme, THEMES_UNDER_TEST } from './support/themes';
 import type { Workbench } from './support/browser';
 import { openWorkbench } from './support/browser';
 import { clearNotifications, resultsView, waitForFinishedRun } from './support/oidc-flow-ui';
@@ -11,42 +11,6 @@ import { reportFailure, requireE2eTools } from './support/lifecycle';
 const DEMO_TITLE = 'Demo: the introspection scenario';
 // The theme the workbench starts in: none of the three under test, so the first switch repaints for real.
 const START_THEME_ID = 'Visual Studio Light';
-
-interface BuiltInTheme {
-  /** What the Color Theme picker shows ("Dark Modern"). */
-  label: string;
-  /** What workbench.colorTheme holds: "Default Dark Modern" up to VS Code 1.9x, "Dark Modern" in later ones. */
-  id: string;
-  uiTheme: string;
-}
-
-/** The default themes this code-server's VS Code ships, read from its theme-defaults extension. */
-function builtInThemes(): BuiltInTheme[] {
-  const dir = join(codeServerCache(), 'node_modules', 'code-server', 'lib', 'vscode', 'extensions', 'theme-defaults');
-  const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as {
-    contributes: { themes: { id?: string; label: string; uiTheme: string }[] };
-  };
-  const nls = JSON.parse(readFileSync(join(dir, 'package.nls.json'), 'utf8')) as Record<string, string>;
-  return pkg.contributes.themes.map((t) => {
-    const label = t.label.replace(/^%(.*)%$/, (_, key: string) => nls[key] ?? key);
-    return { label, id: t.id ?? label, uiTheme: t.uiTheme };
-  });
-}
-
-/** The built-in theme the picker labels `label`, whose id is one of `ids` (the names differ between VS Code versions). */
-function theme(label: string, ids: string[]): BuiltInTheme {
-  const all = builtInThemes();
-  const found = all.find((t) => t.label === label);
-  assert.ok(
-    found,
-    `this VS Code has no built-in theme labelled "${label}": ${JSON.stringify(all.map((t) => t.label))}`,
-  );
-  assert.ok(
-    ids.includes(found.id),
-    `the built-in theme "${label}" has the id "${found.id}", not one of ${JSON.stringify(ids)}`,
-  );
-  return found;
-}
 
 interface Rgba {
   r: number;
@@ -165,36 +129,9 @@ describe(`e2e: the results view follows the VS Code theme (code-server ${selecte
     });
   }
 
-  /** Picks `t` in "Preferences: Color Theme" and waits until the results view got the new theme. */
+  /** Switches to `t` and reads the results view's colours then. */
   async function switchTheme(t: BuiltInTheme): Promise<ViewColors> {
-    const wb = workbench!;
-    const page = wb.page;
-    const picker = page.locator('.quick-input-widget');
-    const input = picker.locator('.quick-input-box input');
-    // Not wb.runCommand: the palette may rank "Preferences: Browse Color Themes in Marketplace" first, so click the exact command.
-    await page.keyboard.press('F1');
-    await input.waitFor({ state: 'visible', timeout: 15_000 });
-    await input.fill('>Preferences: Color Theme');
-    await picker
-      .locator('.monaco-list-row', { has: page.locator('.label-name', { hasText: /^Preferences: Color Theme$/ }) })
-      .first()
-      .click({ timeout: 15_000 });
-    // The palette turns into the theme picker: its rows are themes, not commands.
-    await picker
-      .locator('.monaco-list-row', { has: page.locator('.label-name', { hasText: /^Light Modern$/ }) })
-      .first()
-      .waitFor({ state: 'attached', timeout: 15_000 });
-    await input.fill(t.label);
-    // The filtered list focuses its best match; Enter applies it and writes workbench.colorTheme.
-    await picker
-      .locator(`.monaco-list-row.focused[aria-label^="${t.label}"]`)
-      .waitFor({ state: 'visible', timeout: 15_000 });
-    await page.keyboard.press('Enter');
-    await picker.waitFor({ state: 'hidden', timeout: 15_000 });
-    await page.locator(`.monaco-workbench.${t.uiTheme}`).waitFor({ state: 'attached', timeout: 15_000 });
-    // VS Code posts the new theme's name, kind and variables to the webview in one message.
-    const body = resultsView(page).locator(`body[data-vscode-theme-name="${t.label}"]`);
-    await body.waitFor({ state: 'attached', timeout: 15_000 });
+    await switchWorkbenchTheme(workbench!.page, t);
     const colors = await readColors();
     assert.equal(colors.themeId, t.id, 'the results view was told another theme id');
     return colors;
@@ -250,7 +187,7 @@ describe(`e2e: the results view follows the VS Code theme (code-server ${selecte
   });
 
   it("Dark Modern: the results view paints dark, with the theme's editor background and foreground", async function () {
-    const dark = theme('Dark Modern', ['Default Dark Modern', 'Dark Modern']);
+    const dark = THEMES_UNDER_TEST.dark();
     const colors = await switchTheme(dark);
     assert.equal(colors.themeKind, 'vscode-dark');
     assert.match(colors.bodyClass, /\bvscode-dark\b/);
@@ -274,7 +211,7 @@ describe(`e2e: the results view follows the VS Code theme (code-server ${selecte
   });
 
   it("Light Modern: the results view paints light, with colours unlike the dark theme's", async function () {
-    const light = theme('Light Modern', ['Default Light Modern', 'Light Modern']);
+    const light = THEMES_UNDER_TEST.light();
     const dark = seen.get('dark');
     assert.ok(dark, 'the Dark Modern test did not record its colours');
     const colors = await switchTheme(light);
@@ -308,7 +245,7 @@ describe(`e2e: the results view follows the VS Code theme (code-server ${selecte
   });
 
   it('Dark High Contrast: timeline bars and steps are outlined in --vscode-contrastBorder', async function () {
-    const hc = theme('Dark High Contrast', ['Default High Contrast']);
+    const hc = THEMES_UNDER_TEST.highContrast();
     const colors = await switchTheme(hc);
     assert.equal(colors.themeKind, 'vscode-high-contrast');
     assert.match(colors.bodyClass, /\bvscode-high-contrast\b/);

@@ -25,6 +25,9 @@ export class FakeUri {
     const match = /^([a-z][a-z0-9+.-]*):\/\/(.*)$/i.exec(text);
     return match ? new FakeUri(match[1]!, match[2]!) : new FakeUri('mem', text);
   }
+  static from(parts: { scheme: string; path: string }): FakeUri {
+    return new FakeUri(parts.scheme, parts.path);
+  }
   static file(path: string): FakeUri {
     return new FakeUri('mem', path);
   }
@@ -120,6 +123,7 @@ export function fakeVscode(options: { trusted?: boolean; settings?: Record<strin
       return typeof answer === 'string' && buttons.includes(answer) ? answer : undefined;
     };
 
+  const providers = new Map<string, { provideTextDocumentContent(uri: FakeUri): string }>();
   const documentOf = (content: string, uri?: FakeUri) => {
     const lineStarts = [0, ...[...content.matchAll(/\n/g)].map((m) => m.index! + 1)];
     return {
@@ -173,7 +177,21 @@ export function fakeVscode(options: { trusted?: boolean; settings?: Record<strin
           settings.set(key, value);
         },
       }),
+      registerTextDocumentContentProvider: (
+        scheme: string,
+        provider: { provideTextDocumentContent(uri: FakeUri): string },
+      ) => {
+        providers.set(scheme, provider);
+        return { dispose: () => providers.delete(scheme) };
+      },
       openTextDocument: async (arg: FakeUri | { content?: string }) => {
+        const provider = arg instanceof FakeUri ? providers.get(arg.scheme) : undefined;
+        if (arg instanceof FakeUri && provider) {
+          // A read-only virtual document: recorded like any other document shown.
+          const text = provider.provideTextDocumentContent(arg);
+          recorded.documents.push(text);
+          return documentOf(text, arg);
+        }
         if (arg instanceof FakeUri) return documentOf(disk.get(arg.path) ?? '', arg);
         recorded.documents.push(arg.content ?? '');
         return documentOf(arg.content ?? '');

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { CONTEXT_VALUES } from '../../src/extension/trees/node';
 import {
   COMMAND_CATEGORY,
+  CONTEXT_KEYS,
   COMMAND_IDS,
   RESULTS_VIEW_TYPE,
   VIEW_CONTAINER_ID,
@@ -42,7 +43,12 @@ interface Manifest {
     yamlValidation: Array<{ fileMatch: string[]; url: string }>;
     walkthroughs: Array<{
       id: string;
-      steps: Array<{ id: string; description: string; media: { markdown?: string; image?: string } }>;
+      steps: Array<{
+        id: string;
+        description: string;
+        media: { markdown?: string; image?: string };
+        completionEvents?: string[];
+      }>;
     }>;
   };
 }
@@ -175,6 +181,17 @@ describe('extension manifest (package.json)', () => {
       const media = step.media.markdown ?? step.media.image;
       assert.ok(media && existsSync(join(root, media)), `walkthrough step ${step.id}: ${media} missing`);
     }
+  });
+
+  it('ticks "Start the sandbox" when the sandbox runs, whoever started it (the demo starts it too)', () => {
+    const walkthrough = manifest.contributes.walkthroughs.find((w) => w.id === WALKTHROUGH_ID);
+    const step = walkthrough?.steps.find((s) => s.id === 'startSandbox');
+    assert.ok(step?.completionEvents?.includes(`onContext:${CONTEXT_KEYS.sandboxRunning}`), JSON.stringify(step));
+    const keys = new Set<string>(Object.values(CONTEXT_KEYS));
+    for (const s of walkthrough!.steps)
+      for (const event of s.completionEvents ?? [])
+        if (event.startsWith('onContext:'))
+          assert.ok(keys.has(event.slice('onContext:'.length)), `step ${s.id}: ${event} is no context key we set`);
   });
 
   it('activates only on flow files and to restore the results view (views and commands activate implicitly)', () => {

@@ -9,8 +9,8 @@ import { SecretRegistry } from '../http/secret-registry';
 import type { HttpClient, HttpExchange, HttpRequest, HttpResponse } from '../http/types';
 import { decodeJwt, JwksCache, verifyJwt } from '../jwt';
 import type { JwtVerification } from '../jwt';
-import { connectIdp, DiscoveryCache, introspect, revoke, TokenStore, withHttpOptions } from '../oauth';
-import type { ConnectedIdp, DeviceUserCode } from '../oauth';
+import { connectIdp, DiscoveryCache, introspect, issuerOf, revoke, TokenStore, withHttpOptions } from '../oauth';
+import type { AuthorizationServerMetadata, ConnectedIdp, DeviceUserCode } from '../oauth';
 import { evaluateAssertions } from './assertions';
 import type { AssertionResult } from './assertions';
 import type { RunErrorCode } from './error-codes';
@@ -137,6 +137,12 @@ export type RunEvent =
   | { type: 'note'; path: string; message: string }
   /** A step-by-step run waits before step `id` (beforeStep). */
   | { type: 'paused'; id: string; at: number }
+  /**
+   * The run connected to an IdP of the file (its discovery document read when it has an issuer), or
+   * failed to: shells keep what runs learned about an IdP, as the Discover command would.
+   */
+  | { type: 'idp-connected'; name: string; discovered: boolean; metadata: AuthorizationServerMetadata; at: number }
+  | { type: 'idp-failed'; name: string; code: ErrorCode; message: string; at: number }
   | { type: 'run-end'; result: RunResult };
 
 /** How many of a repeat's last iterations keep their details; earlier ones are only counted. */
@@ -174,6 +180,8 @@ export class FlowRunner {
   /** Whether the registry is the runner's own, emptied per run; a shell's registry lives as long as the shell wants. */
   private readonly ownsSecrets: boolean;
   private readonly deps: RunnerDeps;
+  /** The current run's event sink; connecting to an IdP happens deep in steps and reports through it. */
+  private emit: (event: RunEvent) => void = () => undefined;
 
   constructor(
     private readonly file: FlowFile,
@@ -210,6 +218,7 @@ export class FlowRunner {
 
   async run(options: RunOptions): Promise<RunResult> {
     const emit = options.onEvent ?? (() => undefined);
+    this.emit = emit;
     const flow = getFlow(this.file, options.flow);
     const env = selectEnvironment(this.file, options.env, options.flow);
     const startedAt = this.clock.now();
@@ -595,8 +604,24 @@ export class FlowRunner {
         )
       : Promise.reject(new StepFailureWithError('flowfile.reference', `There is no IdP '${name}' in this file.`));
     this.idps.set(name, pending);
-    // A failed connection is tried again by the next step that needs the IdP.
-    pending.catch(() => this.idps.delete(name));
+    const emit = this.emit;
+    pending.then(
+      (connected) =>
+        emit({
+          type: 'idp-connected',
+          name,
+          discovered: issuerOf(connected.config) !== undefined && connected.config.discovery !== false,
+          metadata: connected.ctx.metadata,
+          at: this.clock.now(),
+        }),
+      (error: unknown) => {
+        // A failed connection is tried again by the next step that needs the IdP.
+        this.idps.delete(name);
+        if (!raw) return;
+        const e = asOidcError(error);
+        emit({ type: 'idp-failed', name, code: e.code, message: e.message, at: this.clock.now() });
+      },
+    );
     return pending;
   }
 

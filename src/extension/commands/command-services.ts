@@ -7,7 +7,8 @@ import type { TokenVault } from '../secrets/token-vault';
 import type { RedactedLog } from '../services/log';
 import type { RunService } from '../services/run-service';
 import type { SandboxService } from '../services/sandbox-service';
-import type { DiscoveryState } from '../trees/idp-nodes';
+import type { DecodedTokenDocuments } from '../editor/decoded-tokens';
+import type { IdpDiscovery } from '../trees/idp-discovery';
 import type { FlowIndex } from '../workspace/flow-index';
 import type { GatewaySourceStore } from '../gateway/gateway-source-store';
 import type { GatewayTokens } from '../gateway/gateway-tokens';
@@ -26,7 +27,9 @@ export interface Services {
   vault: TokenVault;
   panel: ResultsPanel;
   /** Discovery results per IdP entry id. */
-  discovery: Map<string, DiscoveryState>;
+  discovery: IdpDiscovery;
+  /** Read-only documents that Decode Token opens. */
+  decodedTokens: DecodedTokenDocuments;
   /** Configured gateway sources of the Gateway Routes view, and their tokens. */
   gateways: GatewaySourceStore;
   gatewayTokens: GatewayTokens;

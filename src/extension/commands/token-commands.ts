@@ -276,9 +276,9 @@ async function decodeToken(s: Services, arg: unknown): Promise<void> {
     const explained = Object.fromEntries(
       explainClaims(decoded.payload).map((c) => [c.name, `${c.label}: ${c.explanation}`]),
     );
-    const doc = await vs.workspace.openTextDocument({
-      language: 'json',
-      content: JSON.stringify(
+    // Read-only: closing it never asks to save (see decoded-tokens.ts).
+    const uri = s.decodedTokens.add(
+      JSON.stringify(
         {
           note: 'UNVERIFIED: decoded without checking the signature (use OIDC Flow: Verify Token to check it)',
           header: decoded.header,
@@ -288,8 +288,8 @@ async function decodeToken(s: Services, arg: unknown): Promise<void> {
         null,
         2,
       ),
-    });
-    await vs.window.showTextDocument(doc);
+    );
+    await vs.window.showTextDocument(await vs.workspace.openTextDocument(uri));
   } catch (error) {
     const { asOidcError } = await import('../../core/errors');
     void vs.window.showErrorMessage(asOidcError(error).toUserMessage());

@@ -311,6 +311,8 @@ export class RunRecorder {
         this.pausedBefore = undefined;
         break;
       case 'note':
+      case 'idp-connected':
+      case 'idp-failed':
         break;
     }
   }

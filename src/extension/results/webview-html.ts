@@ -44,7 +44,8 @@ export function resultsHtml(options: ResultsHtmlOptions): string {
 <title>OIDC Flow Results</title>
 </head>
 <body>
-<main id="root" aria-live="polite"><p class="muted">Waiting for a run…</p></main>
+<main id="root"><p class="muted">Waiting for a run…</p></main>
+<p id="announce" class="sr-only" role="status"></p>
 <script nonce="${attr(options.nonce)}" src="${attr(options.scriptUri)}"></script>
 </body>
 </html>`;

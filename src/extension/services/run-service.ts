@@ -3,6 +3,7 @@ import type { FlowFile } from '../../core/flow/file-format';
 import type { PendingStep, RunEvent, RunResult } from '../../core/flow/runner';
 import type { SecretSources } from '../../core/flow/secret-ref';
 import type { RerunSpec } from '../../shared/view-model';
+import { Emitter } from '../../core/emitter';
 import { CONTEXT_KEYS } from '../commands/command-ids';
 import type { RunRecorder } from '../results/run-recorder';
 import type { RunStore } from '../results/run-store';
@@ -36,6 +37,12 @@ export interface PreparedSecrets {
   wantsSandbox: boolean;
   /** Values to mask in logs. */
   secretValues: string[];
+}
+
+/** An IdP connection of a run, and the source whose file named the IdP. */
+export interface IdpRunEvent {
+  source: Pick<FlowSource, 'id' | 'kind'>;
+  event: Extract<RunEvent, { type: 'idp-connected' | 'idp-failed' }>;
 }
 
 export interface RunOutcome {
@@ -104,6 +111,9 @@ export class RunService {
   private readonly ended: vscode.EventEmitter<RunSummary>;
   /** Fires with each run's summary when it ends. */
   readonly onDidEnd: vscode.Event<RunSummary>;
+  private readonly idpEvents = new Emitter<IdpRunEvent>();
+  /** Fires when a run connected to one of its IdPs (or failed to), so the IdP tree shows what runs learned. */
+  readonly onDidConnectIdp = this.idpEvents.event;
 
   constructor(
     private readonly vs: typeof vscode,
@@ -126,6 +136,7 @@ export class RunService {
 
   dispose(): void {
     this.ended.dispose();
+    this.idpEvents.dispose();
   }
 
   get running(): boolean {
@@ -411,6 +422,9 @@ export class RunService {
         env: prepared.envName,
         onEvent: (event: RunEvent) => {
           recorder.onEvent(event);
+          if (event.type === 'idp-connected' || event.type === 'idp-failed')
+            // The failure's message reaches a tooltip: masked like every other text of the run.
+            this.idpEvents.fire({ source: request.source, event: recorder.secretRegistry.value(event) });
           if (event.type === 'step-start') report(`step ${event.path}`);
           if (event.type === 'step-end') {
             const s = event.step;

@@ -53,12 +53,22 @@ export interface NodeData {
   icon?: string;
   /** A theme color id for the icon, e.g. "testing.iconFailed". */
   iconColor?: string;
+  /** What the icon says that the label and description do not (a finding's severity), for screen readers. */
+  iconMeaning?: string;
   collapsible: 'none' | 'collapsed' | 'expanded';
   command?: { command: CommandId; title: string; args?: unknown[] };
   ref?: NodeRef;
   /** Workspace file to open (for source nodes). */
   resourceUri?: string;
   children?: () => NodeData[];
+}
+
+/**
+ * What a screen reader says for a node: its label, its description (the " · " that separates its
+ * parts read as a pause) and what its icon alone shows. VS Code's own default leaves the icon out.
+ */
+export function accessibleLabel(node: Pick<NodeData, 'label' | 'description' | 'iconMeaning'>): string {
+  return [node.label, node.description?.replace(/ · /g, ', '), node.iconMeaning].filter(Boolean).join(', ');
 }
 
 /** A node's ref, whether the command got a node (tree), a ref (CodeLens) or nothing (palette). */

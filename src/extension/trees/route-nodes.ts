@@ -176,7 +176,9 @@ export function gatewaySourceNode(state: GatewaySourceState): NodeData {
       .join('\n'),
     contextValue: takesToken ? CONTEXT_VALUES.gatewaySourceToken : CONTEXT_VALUES.gatewaySource,
     icon: state.refreshing ? 'sync~spin' : state.error ? 'warning' : KIND_ICONS[config.kind],
-    ...(state.error && !state.refreshing ? { iconColor: 'problemsWarningIcon.foreground' } : {}),
+    ...(state.error && !state.refreshing
+      ? { iconColor: 'problemsWarningIcon.foreground', ...(model ? { iconMeaning: 'the last read failed' } : {}) }
+      : {}),
     collapsible: 'expanded',
     ref: { kind: 'gatewaySource', sourceId: state.id, name: config.name },
     children: () => [...statusNodes(id, state), ...(model ? gatewayServiceNodes(id, state) : [])],
@@ -399,6 +401,7 @@ export function findingNodes(routeNodeId: string, findings: readonly LintFinding
         contextValue: CONTEXT_VALUES.finding,
         icon: look.icon,
         iconColor: look.color,
+        iconMeaning: finding.severity,
         collapsible: 'none',
       } satisfies NodeData;
     });

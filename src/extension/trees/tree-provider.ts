@@ -1,5 +1,6 @@
 import type * as vscode from 'vscode';
 import type { NodeData } from './node';
+import { accessibleLabel } from './node';
 
 /** Maps plain nodes to TreeItems; the roots come from a function so each view owns its model. */
 export class NodeTreeProvider implements vscode.TreeDataProvider<NodeData>, vscode.Disposable {
@@ -31,6 +32,7 @@ export class NodeTreeProvider implements vscode.TreeDataProvider<NodeData>, vsco
     item.description = node.description;
     item.tooltip = node.tooltip;
     item.contextValue = node.contextValue;
+    item.accessibilityInformation = { label: accessibleLabel(node) };
     if (node.icon)
       item.iconPath = new vs.ThemeIcon(node.icon, node.iconColor ? new vs.ThemeColor(node.iconColor) : undefined);
     if (node.resourceUri) item.resourceUri = vs.Uri.parse(node.resourceUri);

@@ -58,16 +58,19 @@ export function resultsView(page: Page): FrameLocator {
 
 /** Waits until the results view shows the run titled `title`, finished (not "running"). */
 export async function waitForFinishedRun(view: FrameLocator, title: string, timeoutMs = 90_000): Promise<Locator> {
-  const header = view.locator('header.run-header', { has: view.locator('h2', { hasText: title }) });
+  const header = view.locator('header.run-header', { has: view.locator('h1', { hasText: title }) });
   await header.locator('.badge:not(.run-running)').first().waitFor({ state: 'visible', timeout: timeoutMs });
   return header;
 }
 
-/** The timeline's exchange buttons, in order, by their accessible names ("Client to Gateway: route orders, 200, 12 ms"). */
+/**
+ * The timeline's exchange buttons, in order, by their accessible names: the visible text, then
+ * what only the lanes and the bar show ("200 GET route orders, Client to Gateway, 12 ms").
+ */
 export async function timelineEntries(view: FrameLocator): Promise<string[]> {
   return view
     .locator('.timeline button.tl-open')
-    .evaluateAll((buttons) => buttons.map((b) => b.getAttribute('aria-label') ?? ''));
+    .evaluateAll((buttons) => buttons.map((b) => b.getAttribute('aria-label') ?? b.textContent ?? ''));
 }
 
 /**

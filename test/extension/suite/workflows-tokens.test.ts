@@ -513,9 +513,10 @@ describe('Workflows: token commands', function () {
       };
     } => {
       const doc = vscode.window.activeTextEditor?.document;
+      // Read-only (its own scheme), so closing it never asks to save.
       assert.ok(
-        doc && doc.languageId === 'json' && doc.isUntitled,
-        `the active editor is not a decoded token: ${doc?.uri.toString()} (${doc?.languageId})`,
+        doc && doc.languageId === 'json' && doc.uri.scheme === 'oidc-flow-token' && !doc.isUntitled && !doc.isDirty,
+        `the active editor is not a read-only decoded token: ${doc?.uri.toString()} (${doc?.languageId})`,
       );
       if (!documents.includes(doc)) documents.push(doc);
       return { doc, view: JSON.parse(doc.getText()) };

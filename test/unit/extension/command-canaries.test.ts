@@ -34,6 +34,8 @@ import { fakeVscode, FakeUri, WORKSPACE } from '../../support/fake-vscode';
 import type { FakeVscode, Rule } from '../../support/fake-vscode';
 import type { Running } from '../../support/loopback-servers';
 import { memoryMemento, memorySecrets } from '../../support/memory-stores';
+import { IdpDiscovery } from '../../../src/extension/trees/idp-discovery';
+import { DECODED_TOKEN_SCHEME, DecodedTokenDocuments } from '../../../src/extension/editor/decoded-tokens';
 import {
   CANARY,
   CANARY_ENV,
@@ -255,6 +257,8 @@ async function world(server: Running, options: { sandbox?: boolean; gateways?: b
       state: (id: string) => states.find((x) => x.id === id),
       refresh: async () => undefined,
     } as unknown as GatewaySourceStore;
+  const decodedTokens = new DecodedTokenDocuments(vs);
+  vs.workspace.registerTextDocumentContentProvider(DECODED_TOKEN_SCHEME, decodedTokens);
   const s: Services = {
     vs,
     context: {
@@ -272,7 +276,8 @@ async function world(server: Running, options: { sandbox?: boolean; gateways?: b
     secrets,
     vault,
     panel,
-    discovery: new Map(),
+    discovery: new IdpDiscovery(),
+    decodedTokens,
     gateways,
     gatewayTokens,
     refreshTrees: () => undefined,
@@ -495,6 +500,25 @@ const CASES: Record<CommandId, Case[]> = {
       ],
       run: (w) => w.handlers['oidcFlow.decodeToken'](),
       check: notified(/error:/),
+    },
+    {
+      name: 'a pasted JWT: a read-only document with its claims, never the token',
+      rules: [
+        [
+          /Paste a JWT/,
+          `${Buffer.from('{"alg":"HS256"}').toString('base64url')}.${Buffer.from('{"sub":"decoded-subject"}').toString('base64url')}.${Buffer.from(CANARY.password).toString('base64url')}`,
+        ],
+      ],
+      run: (w) => w.handlers['oidcFlow.decodeToken'](),
+      check: (w) => {
+        const doc = w.fake.recorded.documents.at(-1) ?? '';
+        assert.match(doc, /"sub": "decoded-subject"/);
+        assert.match(doc, /UNVERIFIED/);
+        assert.ok(
+          !doc.includes(Buffer.from(CANARY.password).toString('base64url')),
+          'the document shows the raw token',
+        );
+      },
     },
     {
       name: 'a pasted opaque token',

@@ -96,7 +96,7 @@ describe('webview: main script end to end', () => {
       const v = await load();
       const run = recordFlowRun({ finished: true, rerun: true }).view();
       showRun(v, run);
-      assert.equal(v.root.querySelector('.run-header h2')!.textContent, 'Introspection demo');
+      assert.equal(v.root.querySelector('.run-header h1')!.textContent, 'Introspection demo');
       assert.equal(v.root.querySelector('.run-header .badge')!.textContent, 'failed');
       assert.match(
         v.root.querySelector('.run-header .muted')!.textContent!,
@@ -111,7 +111,7 @@ describe('webview: main script end to end', () => {
         ["introspection The IdP's introspection says active: false.", 'gateway The gateway answered 401.'],
       );
       assert.deepEqual(
-        [...verdict.querySelectorAll('.answers .answer h5')].map((h) => h.textContent),
+        [...verdict.querySelectorAll('.answers .answer h3')].map((h) => h.textContent),
         ['Local JWKS check', "IdP's introspection", "Gateway's answer"],
       );
       assert.equal(v.root.querySelectorAll('.timeline .tl-row:not(.tl-head)').length, run.exchanges.length);
@@ -125,6 +125,40 @@ describe('webview: main script end to end', () => {
       assert.ok(v.root.querySelector('#step-verify .badge.ok'));
       assert.ok(v.document.getElementById('notice'));
       assert.deepEqual(v.states.at(-1), { runId: RUN_ID });
+    });
+
+    it('has one h1 and never skips a heading level, with an exchange open (screen readers list headings)', async () => {
+      const v = await load();
+      const run = recordFlowRun({ finished: true, rerun: true }).view();
+      showRun(v, run);
+      openExchange(v, run, run.exchanges[0]!.id);
+      const levels = [...v.document.querySelectorAll('h1, h2, h3, h4, h5, h6')].map((h) => Number(h.tagName[1]));
+      assert.equal(levels.filter((l) => l === 1).length, 1, `headings: ${levels.join(' ')}`);
+      assert.equal(levels[0], 1, 'the h1 comes first');
+      for (let i = 1; i < levels.length; i++)
+        assert.ok(levels[i]! <= levels[i - 1]! + 1, `h${levels[i - 1]} then h${levels[i]}: ${levels.join(' ')}`);
+      assert.ok(levels.includes(4), 'the fixture has no nested heading: the check proves little');
+    });
+
+    it('the empty view has its h1 too', async () => {
+      const v = await load();
+      v.receive({ type: 'show', content: { kind: 'empty' } });
+      assert.deepEqual(
+        [...v.document.querySelectorAll('h1, h2, h3')].map((h) => `${h.tagName} ${h.textContent}`),
+        ['H1 OIDC Flow results'],
+      );
+    });
+
+    it("tells a screen reader the run's status when it changes, not the whole page on each redraw", async () => {
+      const v = await load();
+      const run = recordFlowRun({ finished: true, rerun: true }).view();
+      const announce = v.document.getElementById('announce')!;
+      assert.equal(announce.getAttribute('role'), 'status');
+      assert.equal(v.root.getAttribute('aria-live'), null, 'the page is a live region: every redraw is read out');
+      showRun(v, { ...run, status: 'running' });
+      assert.equal(announce.textContent, 'Introspection demo: running');
+      showRun(v, run);
+      assert.equal(announce.textContent, 'Introspection demo: failed');
     });
 
     it("sets the gateway's log lines apart in the verdict card and the gateway's answer, as text", async () => {
@@ -235,13 +269,13 @@ describe('webview: main script end to end', () => {
         assert.ok(b.tabIndex >= 0);
       }
       const detail = openExchange(v, run, 'tok-1');
-      assert.equal(detail.querySelector('h4')!.textContent, 'POST token endpoint');
+      assert.equal(detail.querySelector('h3')!.textContent, 'POST token endpoint');
       assertSame(v.document.activeElement, detail, 'focus');
       assert.deepEqual(selectedRows(v), [0]);
       openExchange(v, run, 'gw-1');
       assert.deepEqual(selectedRows(v), [3]);
       assert.equal(v.root.querySelectorAll('.detail').length, 1);
-      assert.equal(v.root.querySelector('.detail h4')!.textContent, 'GET route orders');
+      assert.equal(v.root.querySelector('.detail h3')!.textContent, 'GET route orders');
     });
 
     it('keeps the open exchange when the same run updates, and closes it for another run', async () => {
@@ -250,7 +284,7 @@ describe('webview: main script end to end', () => {
       showRun(v, recorder.view());
       openExchange(v, recorder.view(), 'gw-introspect');
       showRun(v, recordFlowRun({ finished: true }).view());
-      assert.equal(v.root.querySelector('.detail h4')!.textContent, 'POST gateway: introspection endpoint');
+      assert.equal(v.root.querySelector('.detail h3')!.textContent, 'POST gateway: introspection endpoint');
       assert.deepEqual(selectedRows(v), [1]);
       showRun(v, { ...recorder.view(), id: 'run-other' });
       assertAbsent(v.root.querySelector('.detail'), 'detail');
@@ -259,11 +293,11 @@ describe('webview: main script end to end', () => {
     it('opens the exchange the host points at', async () => {
       const v = await load();
       showRun(v, recordFlowRun().view(), { exchangeId: 'up-1' });
-      assert.equal(v.root.querySelector('.detail h4')!.textContent, 'GET upstream orders');
+      assert.equal(v.root.querySelector('.detail h3')!.textContent, 'GET upstream orders');
       assert.deepEqual(selectedRows(v), [2]);
       showRun(v, recordFlowRun({ finished: true }).view());
       assert.equal(
-        v.root.querySelector('.detail h4')!.textContent,
+        v.root.querySelector('.detail h3')!.textContent,
         'GET upstream orders',
         'still open after the next update',
       );
@@ -468,7 +502,7 @@ describe('webview: main script end to end', () => {
       assert.deepEqual(activeElements(v.root), []);
       // The page's own stylesheet link and script tag are all there is outside the root.
       assert.deepEqual(activeElements(v.document), ['link', 'script']);
-      assert.equal(v.root.querySelector('.run-header h2')!.textContent, evil);
+      assert.equal(v.root.querySelector('.run-header h1')!.textContent, evil);
       assert.ok(v.root.textContent!.split(evil).length > 10);
     });
 

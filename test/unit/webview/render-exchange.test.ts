@@ -161,6 +161,15 @@ describe('webview: exchange timeline and detail', () => {
       assert.equal(bars[1]!.style.width, '25%');
     });
 
+    /** An exchange the server never answered. */
+    const noAnswer = () =>
+      exchangeViewOf({
+        id: 'e',
+        status: undefined,
+        response: undefined,
+        error: { code: 'http.timeout.headers', message: 'no headers' },
+      });
+
     it('shows the status and colours it, ERR when there was no answer', () => {
       const timeline = renderTimeline(
         [
@@ -168,12 +177,7 @@ describe('webview: exchange timeline and detail', () => {
           exchangeViewOf({ id: 'b', status: 401 }),
           exchangeViewOf({ id: 'c', status: 302 }),
           exchangeViewOf({ id: 'd', status: 503 }),
-          exchangeViewOf({
-            id: 'e',
-            status: undefined,
-            response: undefined,
-            error: { code: 'http.timeout.headers', message: 'no headers' },
-          }),
+          noAnswer(),
         ],
         400,
         () => undefined,
@@ -186,9 +190,29 @@ describe('webview: exchange timeline and detail', () => {
         '503 status status-error',
         'ERR status status-error',
       ]);
-      const labels = [...timeline.querySelectorAll('button.tl-open')].map((b) => b.getAttribute('aria-label'));
-      assert.equal(labels[0], 'Client to Gateway: route orders, 200, 50 ms');
-      assert.equal(labels[4], 'Client to Gateway: route orders, http.timeout.headers, 50 ms');
+    });
+
+    it('names each row by its visible text first, then what only the lanes and bar show (label in name)', () => {
+      const timeline = renderTimeline([exchangeViewOf({ status: 200 }), noAnswer()], 400, () => undefined);
+      const openers = [...timeline.querySelectorAll<HTMLButtonElement>('button.tl-open')];
+      // No aria-label: it would replace the visible text as the name (axe: label-content-name-mismatch).
+      assert.deepEqual(
+        openers.map((b) => b.getAttribute('aria-label')),
+        [null, null],
+      );
+      const visible = (b: HTMLElement) =>
+        [...b.childNodes]
+          .filter((n) => !(n as Element).classList?.contains('sr-only'))
+          .map((n) => n.textContent)
+          .join('');
+      assert.deepEqual(openers.map(visible), ['200 GET route orders', 'ERR GET route orders']);
+      assert.deepEqual(
+        openers.map((b) => b.textContent),
+        [
+          '200 GET route orders, Client to Gateway, 50 ms',
+          'ERR GET route orders, Client to Gateway, http.timeout.headers, 50 ms',
+        ],
+      );
     });
 
     it('makes every exchange a focusable button that opens it', () => {
@@ -225,12 +249,12 @@ describe('webview: exchange timeline and detail', () => {
         .exchanges.find((x) => x.id === 'tok-1')!;
       const detail = renderExchangeDetail(exchange, fakeActions());
       const [request, response] = [...detail.querySelectorAll('.column')];
-      assert.equal(request!.querySelector('h5')!.textContent, 'Request');
+      assert.equal(request!.querySelector('h4')!.textContent, 'Request');
       assert.deepEqual(
         headerRows(request!).map(([name]) => name),
         ['content-type', 'authorization', 'accept'],
       );
-      assert.equal(response!.querySelector('h5')!.textContent, 'Response 200 OK');
+      assert.equal(response!.querySelector('h4')!.textContent, 'Response 200 OK');
       assert.deepEqual(headerRows(response!)[0], ['content-type', 'application/json']);
       const body = response!.querySelector('pre.code')!.textContent!;
       assert.equal(body, exchange.response!.body.text);
@@ -356,7 +380,7 @@ describe('webview: exchange timeline and detail', () => {
         fakeActions(),
       );
       const columns = [...detail.querySelectorAll('.column')];
-      assert.equal(columns[1]!.querySelector('h5')!.textContent, 'No response');
+      assert.equal(columns[1]!.querySelector('h4')!.textContent, 'No response');
       assert.equal(columns[1]!.querySelectorAll('table, pre').length, 0);
       assert.equal(detail.querySelector('.error')!.textContent, 'tls.unknown_ca: certificate not trusted');
       assert.equal(detail.querySelector('.warning')!.textContent, '⚠ TLS verification was skipped');

@@ -32,7 +32,7 @@ describe('webview: token and the three answers', () => {
       const token = recordFlowRun()
         .view()
         .steps.find((s) => s.id === 'verify')!.token!;
-      const node = renderToken(token);
+      const node = renderToken(token, 4);
       assert.equal(node.querySelector('h4')!.textContent, 'Token verified in step verify');
       const headings = [...node.querySelectorAll('h5')].map((h) => h.textContent);
       assert.deepEqual(headings, ['Local JWT checks', 'Header', 'Claims']);
@@ -76,6 +76,7 @@ describe('webview: token and the three answers', () => {
             { id: 'iss', ok: true, message: 'Issuer matches.' },
           ],
         }),
+        4,
       );
       const items = [...node.querySelectorAll('ul.checks li')];
       assert.deepEqual(
@@ -95,21 +96,22 @@ describe('webview: token and the three answers', () => {
         ['not checked', 'badge muted-badge', 'Signature not checked (decoded only)'],
       ] as const;
       for (const [signature, className, text] of cases) {
-        const first = renderToken(tokenViewOf({ signature })).querySelector('.badges .badge')!;
+        const first = renderToken(tokenViewOf({ signature }), 4).querySelector('.badges .badge')!;
         assert.equal(first.className, className);
         assert.equal(first.textContent, text);
       }
     });
 
     it('names the token kind and shows the scope', () => {
-      assert.deepEqual(badges(renderToken(tokenViewOf({ kind: 'jwt', scope: 'orders:read' }))), [
+      assert.deepEqual(badges(renderToken(tokenViewOf({ kind: 'jwt', scope: 'orders:read' }), 4)), [
         'Signature verified',
         'JWT',
         'scope: orders:read',
       ]);
-      assert.ok(badges(renderToken(tokenViewOf({ kind: 'jwe' }))).includes('Encrypted (JWE)'));
+      assert.ok(badges(renderToken(tokenViewOf({ kind: 'jwe' }), 4)).includes('Encrypted (JWE)'));
       const opaque = renderToken(
         tokenViewOf({ kind: 'opaque', header: undefined, claims: [], signature: 'not checked' }),
+        4,
       );
       assert.ok(badges(opaque).includes('Opaque'));
       assertAbsent(opaque.querySelector('table'), 'claims table');
@@ -118,20 +120,21 @@ describe('webview: token and the three answers', () => {
 
     it('counts down to expiry, and says how long ago it expired', () => {
       const now = Math.floor(Date.now() / 1000);
-      const future = renderToken(tokenViewOf({ expiresAt: now + 2 * 3600 + 30 * 60 + 30 })).querySelector<HTMLElement>(
-        '.countdown',
-      )!;
+      const future = renderToken(
+        tokenViewOf({ expiresAt: now + 2 * 3600 + 30 * 60 + 30 }),
+        4,
+      ).querySelector<HTMLElement>('.countdown')!;
       assert.match(future.textContent!, /^expires in 2h 30m$/);
       assert.equal(future.dataset.exp, String(now + 2 * 3600 + 30 * 60 + 30));
-      const past = renderToken(tokenViewOf({ expiresAt: now - 3 * 60 - 30 })).querySelector('.countdown')!;
+      const past = renderToken(tokenViewOf({ expiresAt: now - 3 * 60 - 30 }), 4).querySelector('.countdown')!;
       assert.match(past.textContent!, /^expired 3m 3\ds ago$/);
-      assertAbsent(renderToken(tokenViewOf({ expiresAt: undefined })).querySelector('.countdown'), 'countdown');
+      assertAbsent(renderToken(tokenViewOf({ expiresAt: undefined }), 4).querySelector('.countdown'), 'countdown');
     });
 
     it('never shows the token value, only what decoding shows', () => {
       const view = recordFlowRun().view();
       for (const step of view.steps.filter((s) => s.token)) {
-        const host = dom.mount(renderToken(step.token!));
+        const host = dom.mount(renderToken(step.token!, 4));
         assert.ok(!host.textContent!.includes(TOKEN_SIGNATURE));
         assert.ok(!host.textContent!.includes(ACCESS_TOKEN.split('.')[1]!));
       }
@@ -147,6 +150,7 @@ describe('webview: token and the three answers', () => {
             scope: evil,
             claims: [{ name: evil, value: JSON.stringify(evil), label: evil, explanation: evil, custom: true }],
           }),
+          4,
         ),
       );
       assert.deepEqual(activeElements(host), []);
@@ -160,11 +164,11 @@ describe('webview: token and the three answers', () => {
       const answers = recordFlowRun()
         .view()
         .steps.find((s) => s.id === 'call')!.answers!;
-      const node = renderAnswers(answers);
+      const node = renderAnswers(answers, 4);
       assert.equal(node.getAttribute('role'), 'group');
       const cards = [...node.querySelectorAll(':scope > .answer')];
       assert.deepEqual(
-        cards.map((c) => c.querySelector('h5')!.textContent),
+        cards.map((c) => c.querySelector('h4')!.textContent),
         ['Local JWKS check', "IdP's introspection", "Gateway's answer"],
       );
       assert.deepEqual(
@@ -180,9 +184,12 @@ describe('webview: token and the three answers', () => {
     });
 
     it("shows the gateway's log lines under its answer, only when a log was read", () => {
-      const node = renderAnswers({
-        gateway: { ok: false, text: 'The gateway answered 401.', log: ['[error] invalid_client', '<b>x</b>'] },
-      });
+      const node = renderAnswers(
+        {
+          gateway: { ok: false, text: 'The gateway answered 401.', log: ['[error] invalid_client', '<b>x</b>'] },
+        },
+        4,
+      );
       const log = node.querySelector('.answer:last-child .gateway-log')!;
       assert.equal(log.getAttribute('role'), 'group');
       assert.match(log.textContent!, /in the gateway's own words/);
@@ -192,14 +199,14 @@ describe('webview: token and the three answers', () => {
       );
       assert.equal(node.querySelectorAll('b').length, 0);
       assert.equal(
-        renderAnswers({ gateway: { ok: false, text: 'The gateway answered 401.' } }).querySelector('.gateway-log'),
+        renderAnswers({ gateway: { ok: false, text: 'The gateway answered 401.' } }, 4).querySelector('.gateway-log'),
         null,
       );
     });
 
     it('says which answers were not asked', () => {
       const cards = [
-        ...renderAnswers({ gateway: { ok: true, text: 'The gateway answered 200.' } }).querySelectorAll('.answer'),
+        ...renderAnswers({ gateway: { ok: true, text: 'The gateway answered 200.' } }, 4).querySelectorAll('.answer'),
       ];
       assert.deepEqual(
         cards.map((c) => c.className),
