@@ -1,0 +1,133 @@
+/**
+ * `npm run package` after the production build: packages the VSIX with vsce
+ * and its marketplace readme, then checks the very file a user installs.
+ * Fails (exit 1) when vsce prints a warning, when the VSIX holds a path
+ * outside scripts/package-contents/vsix.txt, or when the Marketplace or
+ * Open VSX would refuse it (scripts/package/marketplace-checks.ts); prints
+ * the VSIX's size and every file in it with its size.
+ */
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { outsideAllowList, readAllowList, unusedGlobs } from './package/allow-list';
+import { marketplaceIssues, vsixManifestTags } from './package/marketplace-checks';
+import type { PackagedManifest } from './package/marketplace-checks';
+import { readVsix } from './package/vsix-archive';
+
+const ROOT = join(__dirname, '..');
+/** The readme the VSIX's details page shows; the repository's README.md is for people who build. */
+export const PACKAGE_README = 'docs/marketplace/README.md';
+export const VSIX_ALLOW_LIST = join(ROOT, 'scripts', 'package-contents', 'vsix.txt');
+
+/**
+ * The base URLs vsce prefixes to the readme's relative links, so that they
+ * stay relative to the readme's own folder (as on GitHub) and point into the
+ * repository: the marketplaces show only https images.
+ */
+export function readmeBaseUrls(repository: string, readme: string): { content: string; images: string } {
+  const repo = repository.replace(/^git\+/, '').replace(/\.git$/, '');
+  const folder = readme.split('/').slice(0, -1).join('/');
+  return { content: `${repo}/blob/HEAD/${folder}`, images: `${repo}/raw/HEAD/${folder}` };
+}
+
+function kib(bytes: number): string {
+  return `${(bytes / 1024).toFixed(1)} KiB`;
+}
+
+async function main(): Promise<number> {
+  const manifest = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as PackagedManifest & {
+    repository: { url: string };
+  };
+  const vsixName = `${manifest.name}-${manifest.version}.vsix`;
+  const base = readmeBaseUrls(manifest.repository.url, PACKAGE_README);
+  const vsce = spawnSync(
+    join(ROOT, 'node_modules', '.bin', 'vsce'),
+    [
+      'package',
+      '--no-dependencies',
+      '--readme-path',
+      PACKAGE_README,
+      '--baseContentUrl',
+      base.content,
+      '--baseImagesUrl',
+      base.images,
+      '--out',
+      vsixName,
+    ],
+    // stdin closed: a vsce question ("Do you want to continue?") is answered no, never waited on.
+    { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  const said = `${vsce.stdout ?? ''}${vsce.stderr ?? ''}`;
+  if (vsce.status !== 0) {
+    process.stdout.write(said);
+    console.error(`vsce package failed (exit ${vsce.status ?? vsce.signal}): see its output above`);
+    return 1;
+  }
+  // vsce goes on after most warnings; a package that vsce warns about is not the one we ship.
+  if (/\bWARNING\b/i.test(said)) {
+    process.stdout.write(said);
+    console.error('vsce printed a warning: fix what it names (the package must build without warnings)');
+    return 1;
+  }
+  // Its file tree shows no sizes for the files it rewrote (readme, changelog); the listing below is the archive's own.
+  console.log(
+    said
+      .split('\n')
+      .find((line) => /Packaged:/.test(line))
+      ?.trim() ?? `vsce packaged ${vsixName}`,
+  );
+
+  const vsix = readVsix(join(ROOT, vsixName));
+  const paths = vsix.entries.map((entry) => entry.path);
+  console.log(`\n${vsixName}: ${kib(vsix.bytes)} (${vsix.bytes} bytes), ${vsix.entries.length} files`);
+  const width = Math.max(...paths.map((path) => path.length));
+  for (const entry of [...vsix.entries].sort((a, b) => a.path.localeCompare(b.path)))
+    console.log(`  ${entry.path.padEnd(width)}  ${kib(entry.size).padStart(10)}`);
+
+  let failed = false;
+  const globs = readAllowList(VSIX_ALLOW_LIST);
+  const outside = outsideAllowList(paths, globs);
+  if (outside.length > 0) {
+    console.error(
+      `\nThe VSIX holds files outside scripts/package-contents/vsix.txt:\n  ${outside.join('\n  ')}\n` +
+        'Exclude them in .vscodeignore, or add them to the allow-list if users need them.',
+    );
+    failed = true;
+  }
+  const unused = unusedGlobs(paths, globs);
+  if (unused.length > 0) console.log(`\nNote: these lines of vsix.txt match nothing in the VSIX: ${unused.join(', ')}`);
+
+  const packaged = JSON.parse(vsix.read('extension/package.json')?.toString('utf8') ?? '{}') as PackagedManifest;
+  const tags = vsixManifestTags(vsix.read('extension.vsixmanifest')?.toString('utf8') ?? '');
+  const issues = marketplaceIssues(packaged, tags, paths);
+  // ovsx's own checks on the packaged manifest, the ones it makes before it contacts the registry.
+  // Imported here: the unit tests import this file's helpers and need none of ovsx.
+  const { isLicenseOk, validateManifest } = await import('ovsx');
+  try {
+    validateManifest(packaged as Parameters<typeof validateManifest>[0]);
+    if (!(await isLicenseOk(ROOT, packaged as Parameters<typeof isLicenseOk>[1])))
+      issues.push({ registry: 'Open VSX', message: 'ovsx finds no license' });
+  } catch (error) {
+    issues.push({ registry: 'Open VSX', message: `ovsx refuses the manifest: ${(error as Error).message}` });
+  }
+  if (issues.length > 0) {
+    console.error(`\nThe registries would refuse or flag this package:`);
+    for (const issue of issues) console.error(`  ${issue.registry}: ${issue.message}`);
+    failed = true;
+  } else {
+    console.log(
+      `\nMarketplace and Open VSX offline checks passed (${tags.length} of 30 tags; license ${packaged.license}).`,
+    );
+  }
+  return failed ? 1 : 0;
+}
+
+if (require.main === module) {
+  main().then(
+    (code) => process.exit(code),
+    (error: unknown) => {
+      console.error(`npm run package: ${(error as Error).message}`);
+      process.exit(1);
+    },
+  );
+}
