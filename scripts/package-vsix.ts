@@ -35,11 +35,16 @@ function kib(bytes: number): string {
 }
 
 async function main(): Promise<number> {
-  const manifest = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as PackagedManifest & {
-    repository: { url: string };
-  };
+  const manifest = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as PackagedManifest;
   const vsixName = `${manifest.name}-${manifest.version}.vsix`;
-  const base = readmeBaseUrls(manifest.repository.url, PACKAGE_README);
+  const repository = typeof manifest.repository === 'string' ? manifest.repository : manifest.repository?.url;
+  if (!repository) {
+    console.error(
+      "package.json has no repository.url: the details page links to it and the readme's pictures are served from it",
+    );
+    return 1;
+  }
+  const base = readmeBaseUrls(repository, PACKAGE_README);
   const vsce = spawnSync(
     join(ROOT, 'node_modules', '.bin', 'vsce'),
     [
@@ -103,10 +108,12 @@ async function main(): Promise<number> {
   // ovsx's own checks on the packaged manifest, the ones it makes before it contacts the registry.
   // Imported here: the unit tests import this file's helpers and need none of ovsx.
   const { isLicenseOk, validateManifest } = await import('ovsx');
+  const { readVSIXPackage } = await import('ovsx/lib/zip');
   try {
-    validateManifest(packaged as Parameters<typeof validateManifest>[0]);
-    if (!(await isLicenseOk(ROOT, packaged as Parameters<typeof isLicenseOk>[1])))
-      issues.push({ registry: 'Open VSX', message: 'ovsx finds no license' });
+    // ovsx reads the manifest out of the VSIX with its own zip reader, as `ovsx publish <file>` does.
+    const seenByOvsx = await readVSIXPackage(join(ROOT, vsixName));
+    validateManifest(seenByOvsx);
+    if (!(await isLicenseOk(ROOT, seenByOvsx))) issues.push({ registry: 'Open VSX', message: 'ovsx finds no license' });
   } catch (error) {
     issues.push({ registry: 'Open VSX', message: `ovsx refuses the manifest: ${(error as Error).message}` });
   }

@@ -1,7 +1,7 @@
 /**
  * The extension package as a new user meets it: the VSIX installed from its
- * file (`--install-extension`, what `code --install-extension` does), the
- * demo run, and the extension's details page in the Extensions view.
+ * file (Extensions: Install from VSIX…), the demo run, and the extension's
+ * details page in the Extensions view.
  *
  * It also takes the three pictures the package readme shows
  * (docs/marketplace/sidebar.png, verdict.png, timeline.png), so they show the
@@ -38,7 +38,8 @@ describe('e2e: the extension package, installed from the VSIX file as a user doe
   before(async function () {
     requireE2eTools();
     workspace = copyFixtureWorkspace('introspection');
-    server = await startCodeServer({ vsixPaths: [productVsixPath()], folder: workspace.folder });
+    // Nothing installed beforehand: the first test installs the VSIX as a user does.
+    server = await startCodeServer({ vsixPaths: [], folder: workspace.folder });
     workbench = await openWorkbench(server.workbenchUrl);
     await workbench.page.setViewportSize(VIEWPORT);
   });
@@ -51,6 +52,23 @@ describe('e2e: the extension package, installed from the VSIX file as a user doe
     await workbench?.close();
     await server?.stop();
     workspace?.remove();
+  });
+
+  it('installs from the VSIX file with Extensions: Install from VSIX…', async function () {
+    const wb = workbench!;
+    const page = wb.page;
+    await wb.runCommand('Extensions: Install from VSIX...');
+    // code-server's file dialog is a quick input that takes a path.
+    await wb.answerInput(productVsixPath());
+    await wb.waitForText('Completed installing', 120_000);
+    await page
+      .locator('.activitybar .action-item a[aria-label^="OIDC Flow"]')
+      .first()
+      .waitFor({ state: 'visible', timeout: 60_000 });
+    const errors = (await wb.notifications()).filter((n) => n.severity === 'error');
+    assert.deepEqual(errors, []);
+    await wb.screenshot('package-00-installed-from-vsix');
+    await clearNotifications(wb);
   });
 
   it('takes the readme pictures: the sidebar, the verdict and the timeline after the demo', async function () {
