@@ -58,9 +58,25 @@ describe('e2e: the extension package, installed from the VSIX file as a user doe
     const wb = workbench!;
     const page = wb.page;
     await wb.runCommand('Extensions: Install from VSIX...');
-    // code-server's file dialog is a quick input that takes a path.
-    await wb.answerInput(productVsixPath());
-    await wb.waitForText('Completed installing', 120_000);
+    // code-server's file dialog is a quick input that takes a path. It fills in its starting
+    // folder a moment after it opens and lists it, which can overwrite what was typed before.
+    const box = page.locator('.quick-input-widget .quick-input-box input');
+    await box.waitFor({ state: 'visible', timeout: 15_000 });
+    const vsix = productVsixPath();
+    const done = page.getByText('Completed installing').first();
+    const deadline = Date.now() + 120_000;
+    while (!(await done.isVisible())) {
+      if (Date.now() > deadline) throw new Error(`Install from VSIX… did not install ${vsix} within 120 s`);
+      if (await box.isVisible()) {
+        const value = await box.inputValue();
+        if (value !== '' && value !== vsix) {
+          await box.fill(vsix);
+          await page.waitForTimeout(500);
+        }
+        if ((await box.inputValue()) === vsix) await page.keyboard.press('Enter');
+      }
+      await page.waitForTimeout(1000);
+    }
     await page
       .locator('.activitybar .action-item a[aria-label^="OIDC Flow"]')
       .first()
