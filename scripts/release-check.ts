@@ -8,8 +8,8 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { inflateRawSync } from 'node:zlib';
-import { allowListProblems, checkAgainstAllowList, readAllowList } from './package-contents/allow-list';
+import { allowListProblems, readAllowList } from './package/allow-list';
+import { readVsix } from './package/vsix-archive';
 
 const root = join(__dirname, '..');
 const VSIX_ALLOW_LIST = 'scripts/package-contents/vsix.txt';
@@ -30,35 +30,6 @@ function step(title: string, command: string, args: string[]): { ok: boolean; st
     );
   }
   return { ok, stdout: result.stdout };
-}
-
-/** The entries of a zip archive (a VSIX), read from its central directory. */
-export function zipEntries(archive: Buffer): Map<string, () => Buffer> {
-  const entries = new Map<string, () => Buffer>();
-  // The end-of-central-directory record is in the last 64 KB + 22 bytes.
-  let end = -1;
-  for (let i = archive.length - 22; i >= Math.max(0, archive.length - 65_557); i--)
-    if (archive.readUInt32LE(i) === 0x06054b50) {
-      end = i;
-      break;
-    }
-  if (end < 0) throw new Error('not a zip archive (no end of central directory)');
-  let at = archive.readUInt32LE(end + 16);
-  for (let n = archive.readUInt16LE(end + 10); n > 0; n--) {
-    if (archive.readUInt32LE(at) !== 0x02014b50) throw new Error('a damaged central directory');
-    const method = archive.readUInt16LE(at + 10);
-    const size = archive.readUInt32LE(at + 20);
-    const nameLength = archive.readUInt16LE(at + 28);
-    const local = archive.readUInt32LE(at + 42);
-    const name = archive.toString('utf8', at + 46, at + 46 + nameLength);
-    entries.set(name, () => {
-      const start = local + 30 + archive.readUInt16LE(local + 26) + archive.readUInt16LE(local + 28);
-      const data = archive.subarray(start, start + size);
-      return method === 8 ? inflateRawSync(data) : data;
-    });
-    at += 46 + nameLength + archive.readUInt16LE(at + 30) + archive.readUInt16LE(at + 32);
-  }
-  return entries;
 }
 
 /** Problems with the version itself and with the docs that quote it (files: path to text). */
@@ -110,23 +81,18 @@ function main(): void {
     const vsixPath = join(root, vsixName);
     if (!existsSync(vsixPath)) problems.push(`npm run package wrote no ${vsixName}.`);
     else {
-      const entries = zipEntries(readFileSync(vsixPath));
-      problems.push(
-        ...allowListProblems(
-          vsixName,
-          VSIX_ALLOW_LIST,
-          checkAgainstAllowList([...entries.keys()].sort(), readAllowList(join(root, VSIX_ALLOW_LIST))),
-        ),
-      );
-      const manifest = entries.get('extension/package.json');
-      const shipped = manifest ? (JSON.parse(manifest().toString('utf8')) as { version?: string }).version : undefined;
+      const vsix = readVsix(vsixPath);
+      const paths = vsix.entries.map((entry) => entry.path).sort();
+      problems.push(...allowListProblems(vsixName, VSIX_ALLOW_LIST, paths, readAllowList(join(root, VSIX_ALLOW_LIST))));
+      const manifest = vsix.read('extension/package.json');
+      const shipped = manifest ? (JSON.parse(manifest.toString('utf8')) as { version?: string }).version : undefined;
       if (shipped !== version)
         problems.push(`${vsixName}'s extension/package.json says version ${shipped}, not ${version}.`);
       // What the extension logs at activation ("OIDC Flow Debugger <version>"), inlined at build time.
-      const shell = entries.get('extension/dist/extension.js');
-      if (!shell?.().toString('utf8').includes(JSON.stringify(version)))
+      const shell = vsix.read('extension/dist/extension.js');
+      if (!shell?.toString('utf8').includes(JSON.stringify(version)))
         problems.push(`${vsixName}'s dist/extension.js does not carry version ${version}: rebuild (npm run package).`);
-      notes.push(`${vsixName}: ${(readFileSync(vsixPath).length / 1024).toFixed(0)} KB, ${entries.size} files.`);
+      notes.push(`${vsixName}: ${(vsix.bytes / 1024).toFixed(0)} KB, ${vsix.entries.length} files.`);
     }
   }
 

@@ -54,3 +54,20 @@ export function unusedGlobs(paths: readonly string[], globs: readonly string[]):
     return !paths.some((path) => pattern.test(path));
   });
 }
+
+/** The sentences that say what is wrong with an artifact's files against its list, empty when they match. */
+export function allowListProblems(
+  artifact: string,
+  listPath: string,
+  paths: readonly string[],
+  globs: readonly string[],
+): string[] {
+  return [
+    ...outsideAllowList(paths, globs).map(
+      (file) => `${artifact} ships ${file}, which ${listPath} does not allow: drop it, or add a glob for it there.`,
+    ),
+    ...unusedGlobs(paths, globs).map(
+      (glob) => `${artifact} has no file matching "${glob}" of ${listPath}: the build lost it, or the line is stale.`,
+    ),
+  ];
+}
