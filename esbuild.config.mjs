@@ -106,7 +106,7 @@ function reach(inputs, roots, follow, stop) {
     const file = queue.shift();
     if (seen.has(file) || stop(file)) continue;
     seen.add(file);
-    for (const edge of inputs[file]?.imports ?? []) if (!edge.external && follow(edge)) queue.push(edge.path);
+    for (const edge of inputs[file]?.imports ?? []) if (!edge.external && follow(edge, file)) queue.push(edge.path);
   }
   return seen;
 }
@@ -171,8 +171,13 @@ async function splitBundle(options, { entry, name, lazyName, islands = {}, split
     // ajv and the runner, nor `verify --jwks-uri` the flow-file loader.
     const reachedBy = new Map();
     const mark = (file, how) => reachedBy.set(file, [...(reachedBy.get(file) ?? []), how]);
+    // A `require()` in our own source is a deliberate load on first use (src/core/http/undici.ts):
+    // like `await import(...)` it does not put its target among the modules a command runs at once.
+    // Inside packages a `require` is an ordinary import and stays one.
+    const atOnceEdge = (edge, from) =>
+      edge.kind !== 'dynamic-import' && !(edge.kind === 'require-call' && from.startsWith('src/'));
     for (const target of lazyRoots) {
-      const atOnce = reach(inputs, [target], (edge) => edge.kind !== 'dynamic-import', stopLazy);
+      const atOnce = reach(inputs, [target], atOnceEdge, stopLazy);
       for (const file of atOnce) mark(file, target);
       for (const file of reach(inputs, [target], () => true, stopLazy)) if (!atOnce.has(file)) mark(file, `${target}?`);
     }
