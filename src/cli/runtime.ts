@@ -3,7 +3,6 @@ import { createInterface } from 'node:readline/promises';
 import { isOidcError, OidcError } from '../core/errors';
 import { readCaText } from '../core/http/ca-file';
 import type { RunnerDeps } from '../core/flow/runner';
-import { createHttpClient, timeoutBudget } from '../core/http/client';
 import type { HttpOptions } from '../core/http/types';
 import type { Sandbox } from '../core/sandbox/sandbox';
 import type { CliIo } from './io';
@@ -99,6 +98,9 @@ export function checkProxyUrl(value: string): string {
 /** Builds what a flow run needs from CLI options: HTTP client, secrets, sandbox, prompts. */
 export async function runtimeFor(options: CliRuntimeOptions): Promise<CliRuntime> {
   const { io } = options;
+  // Imported here, not at the top: routes and lint take readCaFile from this module and read a
+  // decK file or an Apache config without the HTTP layer (issue #14, CLI start).
+  const { createHttpClient, timeoutBudget } = await import('../core/http/client');
   const httpOptions: HttpOptions = {};
   if (options.proxy) httpOptions.proxy = checkProxyUrl(options.proxy);
   if (options.ca) httpOptions.ca = await readCaFile(options.ca);
