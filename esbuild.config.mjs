@@ -23,6 +23,9 @@ import { basename, relative, resolve } from 'node:path';
 const production = process.argv.includes('--production');
 const watch = process.argv.includes('--watch');
 const root = process.cwd();
+// Where the bundles go: dist/, or another folder (bench/cli-start.ts times a production build there
+// without replacing the development build in dist/).
+const outdir = process.argv.find((arg) => arg.startsWith('--outdir='))?.slice('--outdir='.length) ?? 'dist';
 
 // The version every bundle reports (src/core/version.ts): the one the build was made from.
 const { version } = JSON.parse(readFileSync('package.json', 'utf8'));
@@ -221,7 +224,7 @@ async function splitBundle(options, { entry, name, lazyName, islands = {}, split
     // A banner (the CLI's shebang) belongs to the entry file only.
     banner: bundle === name ? options.banner : undefined,
     stdin: { contents: entryOf(bundle), resolveDir: root, sourcefile: `${bundle}-entry.js`, loader: 'js' },
-    outfile: `dist/${bundle}.js`,
+    outfile: `${outdir}/${bundle}.js`,
     external: [...(options.external ?? []), ...bundles.filter((b) => b !== bundle).map(fileOf)],
     plugins: [
       ...(options.plugins ?? []),
@@ -268,12 +271,12 @@ const contexts = [
   {
     ...node,
     entryPoints: ['src/extension/editor/flow-check-worker.ts'],
-    outfile: 'dist/flow-check-worker.js',
+    outfile: `${outdir}/flow-check-worker.js`,
   },
   {
     ...common,
     entryPoints: ['src/webview/main.ts'],
-    outfile: 'dist/webview.js',
+    outfile: `${outdir}/webview.js`,
     platform: 'browser',
     target: 'es2022',
     format: 'iife',
@@ -296,10 +299,10 @@ const contexts = [
 // The CLI's bundle names follow its module graph: drop those of earlier builds,
 // or a stale bundle would hold a second copy of modules (test/unit/bundle.test.ts).
 const outputs = new Set(contexts.map((options) => options.outfile).filter(Boolean));
-if (existsSync('dist'))
-  for (const file of readdirSync('dist')) {
-    const js = `dist/${file.replace(/\.map$/, '')}`;
-    if (/^cli-.*\.js(\.map)?$/.test(file) && !outputs.has(js)) rmSync(`dist/${file}`);
+if (existsSync(outdir))
+  for (const file of readdirSync(outdir)) {
+    const js = `${outdir}/${file.replace(/\.map$/, '')}`;
+    if (/^cli-.*\.js(\.map)?$/.test(file) && !outputs.has(js)) rmSync(`${outdir}/${file}`);
   }
 
 const built = await Promise.all(contexts.map((options) => esbuild.context(options)));
