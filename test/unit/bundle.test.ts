@@ -154,10 +154,10 @@ describe('the flow-check worker bundle', function () {
 });
 
 /** The CLI bundles a command loads, as Node's module debug log names them, with the modules they hold. */
-function cliBundlesLoadedBy(args: string[]): Map<string, Set<string>> {
+function cliBundlesLoadedBy(args: string[], env: NodeJS.ProcessEnv = {}): Map<string, Set<string>> {
   const out = spawnSync(process.execPath, [join(dist, 'cli.js'), ...args], {
     encoding: 'utf8',
-    env: { ...process.env, NODE_DEBUG: 'module', NO_COLOR: '1' },
+    env: { ...process.env, ...env, NODE_DEBUG: 'module', NO_COLOR: '1' },
   });
   const files = new Set([...out.stderr.matchAll(/"([^"]*[\\/]dist[\\/]cli[^"\\/]*\.js)"/g)].map((m) => m[1]!));
   return new Map([...files].map((file) => [basename(file), modulesIn(file)]));
@@ -225,6 +225,11 @@ describe('the CLI bundles', function () {
     const holding = (loaded: Map<string, Set<string>>, module: string) =>
       [...loaded].filter(([, modules]) => modules.has(module)).map(([b]) => b);
     assert.deepEqual(holding(apache, 'src/core/http/client.ts'), [], 'routes --apache-conf loaded the HTTP client');
+    // jose loads to sign or check a signature (jwt/verify.ts, jwt/jwks.ts, oauth/client-auth.ts), not to run a call.
+    // The scenario stops at its first step (OKTA_DOMAIN is not set), after the runner has loaded.
+    const run = cliBundlesLoadedBy(['run', flow], { OKTA_DOMAIN: undefined });
+    assert.ok(holding(run, 'src/core/flow/runner.ts').length > 0, 'run did not get as far as the runner');
+    for (const pkg of ['jose', 'oidc-provider']) assert.deepEqual(heavy(run, pkg), [], `run loaded ${pkg}`);
     const deck = cliBundlesLoadedBy(['routes', '--deck', join(fixtures, 'gateway', 'bearer-scopes.yaml')]);
     for (const pkg of ['undici', 'jose', 'ajv']) assert.deepEqual(heavy(deck, pkg), [], `routes --deck loaded ${pkg}`);
   });
