@@ -12,6 +12,9 @@
  *
  *   node --import tsx bench/cli-start.ts          (START_REPS=15; BENCH_QUICK=1: 3)
  *
+ * START_COMPARE=<path of another build's cli.js> times that build in the same
+ * rounds (a column "compare"), for before/after figures under the same load.
+ *
  * Not here: `sandbox` and `demo` (they start an IdP and a gateway first) and
  * the commands that need a real IdP or gateway (token, introspect, revoke,
  * explain), whose time is the network's.
@@ -84,6 +87,7 @@ flows:
       stdio: 'inherit',
     });
     const builds: Record<string, string> = { production: join(production, 'cli.js'), development: CLI };
+    if (process.env.START_COMPARE) builds.compare = process.env.START_COMPARE;
     const baseline: number[] = [];
     const first = new Map<string, number[]>(
       Object.keys(builds).flatMap((build) => Object.keys(commands).map((name) => [`${build} ${name}`, []])),
@@ -106,7 +110,11 @@ flows:
     process.stdout.write(
       `CLI start: spawn to first byte on stdout, medians of ${REPS}, vs node -e 0 (${ms(base)}), Node ${process.version}\n`,
     );
-    process.stdout.write(`  ${'command'.padEnd(36)} ${'production'.padStart(17)} ${'development'.padStart(17)}\n`);
+    process.stdout.write(
+      `  ${'command'.padEnd(36)} ${Object.keys(builds)
+        .map((b) => b.padStart(17))
+        .join(' ')}\n`,
+    );
     for (const name of Object.keys(commands)) {
       const cells = Object.keys(builds).map((build) => {
         const value = median(first.get(`${build} ${name}`)!);
