@@ -1,5 +1,3 @@
-import { spawn } from 'node:child_process';
-import { createInterface } from 'node:readline/promises';
 import { isOidcError, OidcError } from '../core/errors';
 import { readCaText } from '../core/http/ca-file';
 import type { RunnerDeps } from '../core/flow/runner';
@@ -42,20 +40,25 @@ export function browserCommand(platform: NodeJS.Platform, url: string): [string,
 /** Opens a URL in the system browser (the authorization-code grant). */
 export function openInBrowser(url: string): Promise<void> {
   const [command, args] = browserCommand(process.platform, url);
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { stdio: 'ignore', detached: true, shell: false });
-    child.once('error', () =>
-      reject(
-        new OidcError('cli.browser', `Could not open a browser (${command} failed).`, {
-          hint: `Open this URL yourself: ${url}`,
-        }),
-      ),
-    );
-    child.once('spawn', () => {
-      child.unref();
-      resolve();
-    });
-  });
+  // child_process (and readline, below) load when used: routes and lint import this module for
+  // readCaFile, and every start paid about 3 ms for them (issue #14, CLI start).
+  return import('node:child_process').then(
+    ({ spawn }) =>
+      new Promise((resolve, reject) => {
+        const child = spawn(command, args, { stdio: 'ignore', detached: true, shell: false });
+        child.once('error', () =>
+          reject(
+            new OidcError('cli.browser', `Could not open a browser (${command} failed).`, {
+              hint: `Open this URL yourself: ${url}`,
+            }),
+          ),
+        );
+        child.once('spawn', () => {
+          child.unref();
+          resolve();
+        });
+      }),
+  );
 }
 
 /** Reads the --ca file: it must exist and hold at least one PEM certificate. */
@@ -135,6 +138,7 @@ export async function runtimeFor(options: CliRuntimeOptions): Promise<CliRuntime
       ),
     confirm: interactive
       ? async (message) => {
+          const { createInterface } = await import('node:readline/promises');
           const rl = createInterface({ input: process.stdin, output: process.stderr });
           try {
             // The prompt goes to the terminal outside io: the flow file's message is escaped here.
