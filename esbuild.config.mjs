@@ -23,11 +23,17 @@ import { basename, relative, resolve } from 'node:path';
 const production = process.argv.includes('--production');
 const watch = process.argv.includes('--watch');
 const root = process.cwd();
-// Where the bundles go: dist/ unless `--outdir DIR` (npm run pack:cli builds its
-// production CLI aside, so the development build in dist/ stays as the tests need it).
-const outIndex = process.argv.indexOf('--outdir');
-const out = outIndex === -1 ? 'dist' : process.argv[outIndex + 1];
-if (!out) throw new Error('--outdir needs a folder');
+// Where the bundles go: dist/ unless `--outdir DIR` or `--outdir=DIR`: npm run pack:cli builds its
+// production CLI aside, and bench/cli-start.ts times a production build, both without replacing
+// the development build in dist/ that the tests need.
+const outdirArg = process.argv.findIndex((arg) => arg === '--outdir' || arg.startsWith('--outdir='));
+const outdir =
+  outdirArg === -1
+    ? 'dist'
+    : process.argv[outdirArg].startsWith('--outdir=')
+      ? process.argv[outdirArg].slice('--outdir='.length)
+      : process.argv[outdirArg + 1];
+if (!outdir) throw new Error('--outdir needs a folder');
 
 // The version every bundle reports (src/core/version.ts): the one the build was made from.
 const { version } = JSON.parse(readFileSync('package.json', 'utf8'));
@@ -111,7 +117,7 @@ function reach(inputs, roots, follow, stop) {
     const file = queue.shift();
     if (seen.has(file) || stop(file)) continue;
     seen.add(file);
-    for (const edge of inputs[file]?.imports ?? []) if (!edge.external && follow(edge)) queue.push(edge.path);
+    for (const edge of inputs[file]?.imports ?? []) if (!edge.external && follow(edge, file)) queue.push(edge.path);
   }
   return seen;
 }
@@ -176,8 +182,13 @@ async function splitBundle(options, { entry, name, lazyName, islands = {}, split
     // ajv and the runner, nor `verify --jwks-uri` the flow-file loader.
     const reachedBy = new Map();
     const mark = (file, how) => reachedBy.set(file, [...(reachedBy.get(file) ?? []), how]);
+    // A `require()` in our own source is a deliberate load on first use (src/core/http/undici.ts):
+    // like `await import(...)` it does not put its target among the modules a command runs at once.
+    // Inside packages a `require` is an ordinary import and stays one.
+    const atOnceEdge = (edge, from) =>
+      edge.kind !== 'dynamic-import' && !(edge.kind === 'require-call' && from.startsWith('src/'));
     for (const target of lazyRoots) {
-      const atOnce = reach(inputs, [target], (edge) => edge.kind !== 'dynamic-import', stopLazy);
+      const atOnce = reach(inputs, [target], atOnceEdge, stopLazy);
       for (const file of atOnce) mark(file, target);
       for (const file of reach(inputs, [target], () => true, stopLazy)) if (!atOnce.has(file)) mark(file, `${target}?`);
     }
@@ -221,7 +232,7 @@ async function splitBundle(options, { entry, name, lazyName, islands = {}, split
     // A banner (the CLI's shebang) belongs to the entry file only.
     banner: bundle === name ? options.banner : undefined,
     stdin: { contents: entryOf(bundle), resolveDir: root, sourcefile: `${bundle}-entry.js`, loader: 'js' },
-    outfile: `${out}/${bundle}.js`,
+    outfile: `${outdir}/${bundle}.js`,
     external: [...(options.external ?? []), ...bundles.filter((b) => b !== bundle).map(fileOf)],
     plugins: [
       ...(options.plugins ?? []),
@@ -268,12 +279,12 @@ const contexts = [
   {
     ...node,
     entryPoints: ['src/extension/editor/flow-check-worker.ts'],
-    outfile: `${out}/flow-check-worker.js`,
+    outfile: `${outdir}/flow-check-worker.js`,
   },
   {
     ...common,
     entryPoints: ['src/webview/main.ts'],
-    outfile: `${out}/webview.js`,
+    outfile: `${outdir}/webview.js`,
     platform: 'browser',
     target: 'es2022',
     format: 'iife',
@@ -296,10 +307,10 @@ const contexts = [
 // The CLI's bundle names follow its module graph: drop those of earlier builds,
 // or a stale bundle would hold a second copy of modules (test/unit/bundle.test.ts).
 const outputs = new Set(contexts.map((options) => options.outfile).filter(Boolean));
-if (existsSync(out))
-  for (const file of readdirSync(out)) {
-    const js = `${out}/${file.replace(/\.map$/, '')}`;
-    if (/^cli-.*\.js(\.map)?$/.test(file) && !outputs.has(js)) rmSync(`${out}/${file}`);
+if (existsSync(outdir))
+  for (const file of readdirSync(outdir)) {
+    const js = `${outdir}/${file.replace(/\.map$/, '')}`;
+    if (/^cli-.*\.js(\.map)?$/.test(file) && !outputs.has(js)) rmSync(`${outdir}/${file}`);
   }
 
 const built = await Promise.all(contexts.map((options) => esbuild.context(options)));

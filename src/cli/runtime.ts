@@ -1,9 +1,6 @@
-import { spawn } from 'node:child_process';
-import { createInterface } from 'node:readline/promises';
 import { isOidcError, OidcError } from '../core/errors';
 import { readCaText } from '../core/http/ca-file';
 import type { RunnerDeps } from '../core/flow/runner';
-import { createHttpClient, timeoutBudget } from '../core/http/client';
 import type { HttpOptions } from '../core/http/types';
 import type { Sandbox } from '../core/sandbox/sandbox';
 import type { CliIo } from './io';
@@ -43,20 +40,25 @@ export function browserCommand(platform: NodeJS.Platform, url: string): [string,
 /** Opens a URL in the system browser (the authorization-code grant). */
 export function openInBrowser(url: string): Promise<void> {
   const [command, args] = browserCommand(process.platform, url);
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { stdio: 'ignore', detached: true, shell: false });
-    child.once('error', () =>
-      reject(
-        new OidcError('cli.browser', `Could not open a browser (${command} failed).`, {
-          hint: `Open this URL yourself: ${url}`,
-        }),
-      ),
-    );
-    child.once('spawn', () => {
-      child.unref();
-      resolve();
-    });
-  });
+  // child_process (and readline, below) load when used: routes and lint import this module for
+  // readCaFile, and every start paid about 3 ms for them (issue #14, CLI start).
+  return import('node:child_process').then(
+    ({ spawn }) =>
+      new Promise((resolve, reject) => {
+        const child = spawn(command, args, { stdio: 'ignore', detached: true, shell: false });
+        child.once('error', () =>
+          reject(
+            new OidcError('cli.browser', `Could not open a browser (${command} failed).`, {
+              hint: `Open this URL yourself: ${url}`,
+            }),
+          ),
+        );
+        child.once('spawn', () => {
+          child.unref();
+          resolve();
+        });
+      }),
+  );
 }
 
 /** Reads the --ca file: it must exist and hold at least one PEM certificate. */
@@ -99,6 +101,9 @@ export function checkProxyUrl(value: string): string {
 /** Builds what a flow run needs from CLI options: HTTP client, secrets, sandbox, prompts. */
 export async function runtimeFor(options: CliRuntimeOptions): Promise<CliRuntime> {
   const { io } = options;
+  // Imported here, not at the top: routes and lint take readCaFile from this module and read a
+  // decK file or an Apache config without the HTTP layer (issue #14, CLI start).
+  const { createHttpClient, timeoutBudget } = await import('../core/http/client');
   const httpOptions: HttpOptions = {};
   if (options.proxy) httpOptions.proxy = checkProxyUrl(options.proxy);
   if (options.ca) httpOptions.ca = await readCaFile(options.ca);
@@ -133,6 +138,7 @@ export async function runtimeFor(options: CliRuntimeOptions): Promise<CliRuntime
       ),
     confirm: interactive
       ? async (message) => {
+          const { createInterface } = await import('node:readline/promises');
           const rl = createInterface({ input: process.stdin, output: process.stderr });
           try {
             // The prompt goes to the terminal outside io: the flow file's message is escaped here.

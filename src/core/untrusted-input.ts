@@ -9,6 +9,8 @@ import { isAlias, isMap, isScalar, LineCounter, parseDocument, visit, YAMLParseE
 import type { Document, ErrorCode } from 'yaml';
 // Lives apart so a JWT's checks need not load the yaml library (issue #14, CLI start).
 export { nestedDeeperThan } from './nesting';
+// Lives apart so a flow's templates and assertions need not load yaml either.
+export { jsonPathProblem } from './flow/jsonpath';
 
 /** Aliases one document may use: as many as yaml's own `maxAliasCount` in `toJS` allows. */
 const MAX_ALIASES = 100;
@@ -23,25 +25,6 @@ export interface ExpansionLimits {
 
 /** Flow files are hand-sized: a few hundred steps at most. */
 export const FLOW_FILE_LIMITS: ExpansionLimits = { maxChars: 4_000_000, maxNodes: 500_000 };
-
-/**
- * Why a JSON path from a flow file must not reach jsonpath-plus, or undefined.
- * Its path parser is quadratic in the path's length (100,000 characters of `.a`
- * took seconds), and each recursive descent `..` searches the whole document
- * again from every match of the one before (`$..$..` repeated 300 times took
- * minutes on a 10-node body). Real paths are a few dozen characters with at
- * most one `..`.
- */
-export function jsonPathProblem(path: string): string | undefined {
-  if (path.length > MAX_JSON_PATH_CHARS)
-    return `is ${path.length} characters long; a JSON path may be at most ${MAX_JSON_PATH_CHARS}`;
-  const descents = path.split('..').length - 1;
-  if (descents > MAX_JSON_PATH_DESCENTS)
-    return `searches the whole document ${descents} times (..); a JSON path may use .. at most ${MAX_JSON_PATH_DESCENTS} times`;
-  return undefined;
-}
-const MAX_JSON_PATH_CHARS = 1_000;
-const MAX_JSON_PATH_DESCENTS = 2;
 
 /**
  * parseDocument with the duplicate-key check done in one pass (a Set per
@@ -127,19 +110,21 @@ export function expansionOverflow(value: unknown, limits: ExpansionLimits): stri
   // Counted when pushed, not when popped: a list holding itself many times (a cycle) would
   // otherwise grow the stack by its length at every step before the count caught up.
   let nodes = 1;
-  const tooMany = `more than ${limits.maxNodes.toLocaleString('en')} values`;
+  // Worded only once a limit is passed: toLocaleString loads ICU, about 12 ms of every
+  // `validate`, `run` and `import` start when it ran on each call (issue #14, CLI start).
+  const tooMany = (): string => `more than ${limits.maxNodes.toLocaleString('en')} values`;
   const stack: unknown[] = [value];
   while (stack.length > 0) {
     const item = stack.pop();
     if (typeof item === 'string') chars += item.length;
     else if (Array.isArray(item)) {
       nodes += item.length;
-      if (nodes > limits.maxNodes) return tooMany;
+      if (nodes > limits.maxNodes) return tooMany();
       for (let i = item.length - 1; i >= 0; i -= 1) stack.push(item[i]);
     } else if (item !== null && typeof item === 'object') {
       const entries = Object.entries(item);
       nodes += entries.length;
-      if (nodes > limits.maxNodes) return tooMany;
+      if (nodes > limits.maxNodes) return tooMany();
       for (const [key, child] of entries) {
         chars += key.length;
         stack.push(child);

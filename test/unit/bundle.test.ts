@@ -154,10 +154,10 @@ describe('the flow-check worker bundle', function () {
 });
 
 /** The CLI bundles a command loads, as Node's module debug log names them, with the modules they hold. */
-function cliBundlesLoadedBy(args: string[]): Map<string, Set<string>> {
+function cliBundlesLoadedBy(args: string[], env: NodeJS.ProcessEnv = {}): Map<string, Set<string>> {
   const out = spawnSync(process.execPath, [join(dist, 'cli.js'), ...args], {
     encoding: 'utf8',
-    env: { ...process.env, NODE_DEBUG: 'module', NO_COLOR: '1' },
+    env: { ...process.env, ...env, NODE_DEBUG: 'module', NO_COLOR: '1' },
   });
   const files = new Set([...out.stderr.matchAll(/"([^"]*[\\/]dist[\\/]cli[^"\\/]*\.js)"/g)].map((m) => m[1]!));
   return new Map([...files].map((file) => [basename(file), modulesIn(file)]));
@@ -209,10 +209,29 @@ describe('the CLI bundles', function () {
       '--jwks-uri',
       'http://127.0.0.1:9/k',
     ]);
-    // (It still loads jsonpath-plus and yaml: src/core/oauth/connect-idp.ts imports flow/template.ts.)
-    for (const pkg of ['ajv', 'oidc-provider']) assert.deepEqual(heavy(verify, pkg), [], `verify loaded ${pkg}`);
-    const validate = cliBundlesLoadedBy(['validate', join(dist, 'no-such.oidc-flow.yaml')]);
-    for (const pkg of ['undici', 'oidc-provider']) assert.deepEqual(heavy(validate, pkg), [], `validate loaded ${pkg}`);
+    // jsonpath-plus loads at the first `$.` path (src/core/flow/jsonpath.ts), yaml only with a flow file.
+    for (const pkg of ['ajv', 'oidc-provider', 'jsonpath-plus', 'yaml'])
+      assert.deepEqual(heavy(verify, pkg), [], `verify loaded ${pkg}`);
+    const flow = join(dist, '..', 'examples', 'introspection-scenario.yaml');
+    const validate = cliBundlesLoadedBy(['validate', flow]);
+    for (const pkg of ['undici', 'oidc-provider', 'jsonpath-plus', 'jose'])
+      assert.deepEqual(heavy(validate, pkg), [], `validate loaded ${pkg}`);
+    // undici is evaluated when the first dispatcher is made (src/core/http/undici.ts); reading a
+    // gateway file sends nothing, and each gateway reader loads with its source (gateway/source.ts).
+    const fixtures = join(dist, '..', 'test', 'fixtures');
+    const apache = cliBundlesLoadedBy(['routes', '--apache-conf', join(fixtures, 'apache', 'oidc-gateway.conf')]);
+    for (const pkg of ['undici', 'yaml', 'jose', 'ajv', 'jsonpath-plus'])
+      assert.deepEqual(heavy(apache, pkg), [], `routes --apache-conf loaded ${pkg}`);
+    const holding = (loaded: Map<string, Set<string>>, module: string) =>
+      [...loaded].filter(([, modules]) => modules.has(module)).map(([b]) => b);
+    assert.deepEqual(holding(apache, 'src/core/http/client.ts'), [], 'routes --apache-conf loaded the HTTP client');
+    // jose loads to sign or check a signature (jwt/verify.ts, jwt/jwks.ts, oauth/client-auth.ts), not to run a call.
+    // The scenario stops at its first step (OKTA_DOMAIN is not set), after the runner has loaded.
+    const run = cliBundlesLoadedBy(['run', flow], { OKTA_DOMAIN: undefined });
+    assert.ok(holding(run, 'src/core/flow/runner.ts').length > 0, 'run did not get as far as the runner');
+    for (const pkg of ['jose', 'oidc-provider']) assert.deepEqual(heavy(run, pkg), [], `run loaded ${pkg}`);
+    const deck = cliBundlesLoadedBy(['routes', '--deck', join(fixtures, 'gateway', 'bearer-scopes.yaml')]);
+    for (const pkg of ['undici', 'jose', 'ajv']) assert.deepEqual(heavy(deck, pkg), [], `routes --deck loaded ${pkg}`);
   });
 
   it('--version prints the version the build was made from, whatever npm says', function () {

@@ -7,8 +7,7 @@ import type { GatewayModel, GatewayRoute } from '../../core/gateway/model';
 import { isAuthPlugin, routeUrls } from '../../core/gateway/model';
 import type { GatewaySource } from '../../core/gateway/source';
 import { loadGatewayModel } from '../../core/gateway/source';
-import { createHttpClient, timeoutBudget } from '../../core/http/client';
-import type { HttpClient, HttpOptions } from '../../core/http/types';
+import type { HttpClient, HttpOptions, HttpRequest } from '../../core/http/types';
 import type { CliIo } from '../io';
 import { EXIT, styler, UsageError } from '../io';
 import { readCaFile } from '../runtime';
@@ -106,7 +105,11 @@ export function sourceFromValues(values: SourceValues, io: CliIo): GatewaySource
   };
 }
 
-/** HTTP client and per-request options from --ca and --timeout. */
+/**
+ * HTTP client and per-request options from --ca and --timeout. The client
+ * (and the HTTP layer's modules) is made at the first request: reading a decK
+ * file or an Apache config sends none (issue #14, CLI start).
+ */
 export async function httpFromValues(
   values: SourceValues,
   io: CliIo,
@@ -116,9 +119,21 @@ export async function httpFromValues(
   if (values.timeout) {
     const ms = Number(values.timeout);
     if (!Number.isFinite(ms) || ms <= 0) throw new UsageError(`--timeout takes milliseconds, got "${values.timeout}".`);
+    const { timeoutBudget } = await import('../../core/http/client');
     Object.assign(httpOptions, timeoutBudget(ms));
   }
-  return { http: createHttpClient({ ...httpOptions, env: io.env, surface: 'cli' }), httpOptions };
+  let client: Promise<HttpClient & { close(): Promise<void> }> | undefined;
+  const made = () =>
+    (client ??= import('../../core/http/client').then(({ createHttpClient }) =>
+      createHttpClient({ ...httpOptions, env: io.env, surface: 'cli' }),
+    ));
+  const http = {
+    send: async (request: HttpRequest) => (await made()).send(request),
+    close: async () => {
+      if (client) await (await client).close();
+    },
+  };
+  return { http, httpOptions };
 }
 
 /** Prints a source failure and returns the usage exit code (bad source = bad input). */

@@ -1,6 +1,4 @@
 import { isDeepStrictEqual } from 'node:util';
-import { JSONPath } from 'jsonpath-plus';
-import { jsonPathProblem } from '../untrusted-input';
 import { OidcError } from '../errors';
 import { headerValue } from '../http/headers';
 import { mask } from '../http/redact';
@@ -8,6 +6,7 @@ import type { SecretRegistry } from '../http/secret-registry';
 import type { Assertion, AssertionSubject, JsonTypeName, StatusExpectation, ValueMatchers } from './file-format';
 import { ASSERTION_SUBJECTS } from './file-format';
 import type { StepResult } from './step-result';
+import { jsonPath, jsonPathProblem } from './jsonpath';
 
 /** The outcome of one assertion; `message` reads well on its own in a report. */
 export interface AssertionResult {
@@ -233,7 +232,7 @@ function evaluateOne(
     }
     let values: unknown[];
     try {
-      values = JSONPath({
+      values = jsonPath()({
         path: assertion.json,
         json: body as object,
         eval: false,

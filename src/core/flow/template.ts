@@ -1,11 +1,10 @@
-import { JSONPath } from 'jsonpath-plus';
 import { OidcError } from '../errors';
-import { jsonPathProblem } from '../untrusted-input';
 import { headerKey } from '../http/headers';
 import { didYouMean } from './did-you-mean';
 import type { SecretSources } from './secret-ref';
 import { interpolateSecretRefs } from './secret-ref';
 import type { TemplateContext } from './step-result';
+import { jsonPath, jsonPathProblem } from './jsonpath';
 
 /**
  * The chaining template engine: `{{ steps.<id>.response.body.items[0].id }}`.
@@ -310,7 +309,7 @@ function applyJsonPath(expr: TemplateExpression, json: unknown, where?: string):
   let results: unknown[];
   try {
     // eval: false — a template must never run code, whatever the path says.
-    results = JSONPath({ path, json: json as object, eval: false, wrap: true, resultType: 'value' }) as unknown[];
+    results = jsonPath()({ path, json: json as object, eval: false, wrap: true, resultType: 'value' }) as unknown[];
   } catch (error) {
     throw new OidcError(
       'template.jsonpath',

@@ -4,10 +4,6 @@
  */
 import { OidcError } from '../errors';
 import type { HttpClient, HttpOptions } from '../http/types';
-import { readKongAdmin } from './admin-api';
-import { readApacheConf } from './apache-conf';
-import { readDeckFile } from './deck-file';
-import { readKonnect } from './konnect';
 import type { GatewayModel } from './model';
 
 export type GatewaySource =
@@ -42,18 +38,25 @@ async function read(deps: GatewaySourceDeps, path: string, what: string): Promis
   }
 }
 
-/** Reads a gateway source into the model. */
+/**
+ * Reads a gateway source into the model. Each reader is imported when its
+ * source is read: `routes --apache-conf` then evaluates neither yaml (the
+ * decK reader) nor the Admin API and Konnect pagers (issue #14, CLI start).
+ */
 export async function loadGatewayModel(source: GatewaySource, deps: GatewaySourceDeps): Promise<GatewayModel> {
   const httpOptions = deps.httpOptions ? { httpOptions: deps.httpOptions } : {};
   switch (source.kind) {
-    case 'admin-api':
+    case 'admin-api': {
+      const { readKongAdmin } = await import('./admin-api');
       return readKongAdmin(deps.http, {
         adminUrl: source.adminUrl,
         ...(source.token ? { token: source.token } : {}),
         ...(source.workspace ? { workspace: source.workspace } : {}),
         ...httpOptions,
       });
-    case 'konnect':
+    }
+    case 'konnect': {
+      const { readKonnect } = await import('./konnect');
       return readKonnect(deps.http, {
         region: source.region,
         controlPlane: source.controlPlane,
@@ -61,13 +64,18 @@ export async function loadGatewayModel(source: GatewaySource, deps: GatewaySourc
         ...(source.baseUrl ? { baseUrl: source.baseUrl } : {}),
         ...httpOptions,
       });
-    case 'deck':
+    }
+    case 'deck': {
+      const { readDeckFile } = await import('./deck-file');
       return readDeckFile(await read(deps, source.path, 'decK file'), basename(source.path));
-    case 'apache':
+    }
+    case 'apache': {
+      const { readApacheConf } = await import('./apache-conf');
       return readApacheConf(
         await read(deps, source.path, 'Apache config'),
         basename(source.path),
         deps.env ? { env: deps.env } : {},
       );
+    }
   }
 }

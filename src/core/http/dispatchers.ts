@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import * as tls from 'node:tls';
 import type { Dispatcher } from 'undici';
-import { Agent, ProxyAgent } from 'undici';
 import { createTimedConnector } from './timed-connector';
+import { undici } from './undici';
 
 /**
  * One undici dispatcher per distinct TLS/proxy/connect-timeout setting, kept
@@ -86,7 +86,7 @@ export class DispatcherCache {
 function create(settings: TransportSettings): Dispatcher {
   const options = tlsOptions(settings);
   if (settings.proxy) {
-    return new ProxyAgent({
+    return new (undici().ProxyAgent)({
       uri: settings.proxy,
       allowH2: false,
       // Plain http goes to the proxy in absolute form (what proxies log); https still tunnels.
@@ -95,7 +95,7 @@ function create(settings: TransportSettings): Dispatcher {
       requestTls: { ...options, allowH2: false, timeout: settings.connectTimeout },
     });
   }
-  return new Agent({
+  return new (undici().Agent)({
     allowH2: false,
     connect: createTimedConnector({ ...options, timeout: settings.connectTimeout }),
   });

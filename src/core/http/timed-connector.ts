@@ -1,8 +1,9 @@
 import { subscribe } from 'node:diagnostics_channel';
 import { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
-import { buildConnector } from 'undici';
+import type { buildConnector } from 'undici';
 import type { ConnectionInfo } from './types';
+import { undici } from './undici';
 
 /**
  * Connection-phase timings and addresses. undici does not tell a request
@@ -55,7 +56,7 @@ function ensureSubscribed(): void {
 /** Builds an undici connector (TLS options as for tls.connect) that stamps connection phases on each socket. */
 export function createTimedConnector(options: buildConnector.BuildOptions): buildConnector.connector {
   ensureSubscribed();
-  const connect = buildConnector({ ...options, allowH2: false }) as unknown as (
+  const connect = undici().buildConnector({ ...options, allowH2: false }) as unknown as (
     target: buildConnector.Options,
     callback: buildConnector.Callback,
   ) => unknown;

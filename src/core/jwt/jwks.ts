@@ -4,7 +4,6 @@
  * the cached set does not have (key rotation), at most once per cooldown.
  */
 import type { JWK, JWTVerifyGetKey } from 'jose';
-import { importJWK } from 'jose';
 import type { Clock } from '../clock';
 import { systemClock } from '../clock';
 import { OidcError } from '../errors';
@@ -201,18 +200,21 @@ export class JwksCache {
       const publicJwk: JWK = { ...jwk };
       for (const member of PRIVATE_MEMBERS) delete (publicJwk as Record<string, unknown>)[member];
       delete publicJwk.key_ops;
-      pending = importJWK(publicJwk, alg).catch((cause: unknown) => {
-        byAlg.delete(alg);
-        throw new OidcError(
-          'jwks.invalid',
-          `The key "${jwk.kid ?? '(no kid)'}" in the JWKS cannot be used for ${alg}: ${cause instanceof Error ? cause.message : String(cause)}`,
-          {
-            where: this.where(),
-            hint: 'The key is malformed; check the JWKS the authorization server publishes.',
-            cause,
-          },
-        );
-      });
+      // jose loads with the first key imported, not with this module (issue #14, CLI start).
+      pending = import('jose')
+        .then(({ importJWK }) => importJWK(publicJwk, alg))
+        .catch((cause: unknown) => {
+          byAlg.delete(alg);
+          throw new OidcError(
+            'jwks.invalid',
+            `The key "${jwk.kid ?? '(no kid)'}" in the JWKS cannot be used for ${alg}: ${cause instanceof Error ? cause.message : String(cause)}`,
+            {
+              where: this.where(),
+              hint: 'The key is malformed; check the JWKS the authorization server publishes.',
+              cause,
+            },
+          );
+        });
       byAlg.set(alg, pending);
     }
     return pending;

@@ -72,8 +72,30 @@ function formatterFor(timeZone: string | undefined): Intl.DateTimeFormat {
   return formatter;
 }
 
+const pad2 = (n: number): string => String(n).padStart(2, '0');
+
+/**
+ * What Intl would print for `date` in the system time zone, when that zone is
+ * UTC, or undefined. Creating the first Intl.DateTimeFormat loads ICU's data,
+ * about 12 ms: most of `oidc-flow decode`'s start on a server, a container or
+ * CI, which run in UTC (issue #14, CLI start). Date's own local fields cost
+ * nothing; Date#toString names the zone ("Coordinated Universal Time" only
+ * for UTC, in the system locale: any other name, or another locale, takes
+ * Intl's path). Years outside 1900-9999 take it too (ICU's calendar is Julian
+ * before 1582). test/unit/jwt/time-format.test.ts holds both paths to the same text.
+ */
+export function utcZoneFastPath(date: Date): string | undefined {
+  const year = date.getFullYear();
+  if (year < 1900 || year > 9999 || !date.toString().endsWith('(Coordinated Universal Time)')) return undefined;
+  return `${year}-${pad2(date.getMonth() + 1)}-${pad2(date.getDate())} ${pad2(date.getHours())}:${pad2(date.getMinutes())}:${pad2(date.getSeconds())} UTC`;
+}
+
 /** "2024-05-01 16:03:12 GMT+2" for epoch seconds in `timeZone` (default: the system's). */
 export function formatLocal(seconds: number, timeZone?: string): string {
+  if (timeZone === undefined && representable(seconds)) {
+    const fast = utcZoneFastPath(new Date(Math.floor(seconds) * 1000));
+    if (fast !== undefined) return fast;
+  }
   const formatter = formatterFor(timeZone);
   if (!representable(seconds)) return `epoch ${seconds}`;
   const parts = Object.fromEntries(

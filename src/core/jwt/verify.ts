@@ -5,7 +5,6 @@
  * (compactVerify); the claim rules live in claim-checks.ts.
  */
 import type { JWK, JWTVerifyGetKey, KeyObject } from 'jose';
-import { compactVerify } from 'jose';
 import type { Clock } from '../clock';
 import { systemClock } from '../clock';
 import { isOidcError } from '../errors';
@@ -205,6 +204,8 @@ async function checkSignature(
 ): Promise<JwtCheck> {
   const key = toKeyInput(keys);
   const kidText = decoded.kid === undefined ? '' : `, key "${decoded.kid}"`;
+  // jose is evaluated when a signature is first checked, not when verify.ts loads (issue #14, CLI start).
+  const { compactVerify } = await import('jose');
   try {
     // jose's overloads split key and resolver; the union is what we hold.
     await compactVerify(decoded.raw, key as KeyInput, { algorithms: [...allowed] });

@@ -1,6 +1,5 @@
 import { createPrivateKey } from 'node:crypto';
 import type { JsonWebKey, KeyObject } from 'node:crypto';
-import { SignJWT } from 'jose';
 import type { JWK } from 'jose';
 import type { Clock } from '../clock';
 import { systemClock } from '../clock';
@@ -169,6 +168,8 @@ async function signAssertion(
   audience: string,
   env: ClientAuthEnv,
 ): Promise<string> {
+  // jose loads when an assertion is signed (private_key_jwt, client_secret_jwt), not with every token request.
+  const { SignJWT } = await import('jose');
   const now = Math.floor((env.clock ?? systemClock).now() / 1000);
   const jwt = new SignJWT({})
     .setProtectedHeader(kid ? { alg, kid } : { alg })

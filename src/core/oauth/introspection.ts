@@ -1,4 +1,3 @@
-import { errors as joseErrors, jwtVerify } from 'jose';
 import type { JWTVerifyGetKey } from 'jose';
 import { systemClock } from '../clock';
 import { OidcError } from '../errors';
@@ -110,6 +109,8 @@ export async function introspect(
       );
     }
     let payload: Record<string, unknown>;
+    // jose loads only for a signed (RFC 9701) answer.
+    const { errors: joseErrors, jwtVerify } = await import('jose');
     try {
       ({ payload } = await jwtVerify(response.text.trim(), options.verifyKey, {
         typ: 'token-introspection+jwt',
