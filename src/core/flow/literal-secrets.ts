@@ -1,4 +1,4 @@
-import { jwtInText } from '../jwt/token-shape';
+import { jwtInText } from '../jwt/token-patterns';
 import { secretRefPattern } from './secret-ref';
 import type { DataPath } from './source-map';
 import { formatDataPath } from './source-map';

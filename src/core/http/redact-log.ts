@@ -6,7 +6,7 @@
  * each used to keep a pattern of their own, and both were quadratic on a
  * long run of "eyJ".
  */
-import { compactJoseInText } from '../jwt/token-shape';
+import { compactJoseInText } from '../jwt/token-patterns';
 import { redactText } from './redact';
 
 const AUTHORIZATION_CREDENTIAL = String.raw`\b(Bearer|DPoP|Basic)\s+([A-Za-z0-9._~+/=-]{8,})`;

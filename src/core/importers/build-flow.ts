@@ -1,4 +1,4 @@
-import { jwtInText } from '../jwt/token-shape';
+import { jwtInText } from '../jwt/token-patterns';
 import { OidcError } from '../errors';
 import { headerKey } from '../http/headers';
 import { escapeSecretRefs } from '../flow/secret-ref';

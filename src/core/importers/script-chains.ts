@@ -10,7 +10,7 @@
  * to a part of it, is followed; one bound to anything else is forgotten. Everything else in a script is left over
  * and reported; flow files never run code.
  */
-import { jwtInText } from '../jwt/token-shape';
+import { jwtInText } from '../jwt/token-patterns';
 
 export interface ScriptChain {
   /** The variable the script sets. */

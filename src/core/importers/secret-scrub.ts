@@ -1,4 +1,4 @@
-import { jwtInText } from '../jwt/token-shape';
+import { jwtInText } from '../jwt/token-patterns';
 import type { FlowFile } from '../flow/file-format';
 import { findLiteralSecrets } from '../flow/literal-secrets';
 import type { DataPath } from '../flow/source-map';

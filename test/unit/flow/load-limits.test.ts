@@ -3,7 +3,7 @@ import { strict as assert } from 'node:assert';
 import fc from 'fast-check';
 import { checkFlowFile, MAX_FLOW_FILE_CHARS } from '../../../src/core/flow/load';
 import { stripTemplateLike } from '../../../src/core/flow/literal-secrets';
-import { jwtInText } from '../../../src/core/jwt/token-shape';
+import { jwtInText } from '../../../src/core/jwt/token-patterns';
 import { expansionOverflow, readableYamlValue } from '../../../src/core/untrusted-input';
 
 const codes = (text: string, fileName = 'f.yaml') => checkFlowFile(text, { fileName }).issues.map((i) => i.code);
