@@ -214,6 +214,21 @@ describe('capture proxy', () => {
     assert.equal(record.exchange.response?.body, events.join(''));
   });
 
+  it('sends the headers of an answer whose body has not started (a quiet event stream) at once', async () => {
+    let finish: (() => void) | undefined;
+    const target = await upstream((_req, res) => {
+      res.writeHead(200, { 'Content-Type': 'text/event-stream' });
+      res.flushHeaders();
+      finish = () => res.end('data: late\n\n');
+    });
+    const session = await capture({ target: target.url });
+    // fetch resolves on the headers: a proxy holding them until the first chunk would never let it.
+    const answer = await fetch(`${session.url}/quiet`);
+    assert.equal(answer.headers.get('content-type'), 'text/event-stream');
+    finish!();
+    assert.equal(await answer.text(), 'data: late\n\n');
+  });
+
   it('passes a WebSocket upgrade through: the echo round-trip works and the handshake is recorded', async function () {
     if (typeof (globalThis as { WebSocket?: unknown }).WebSocket !== 'function')
       throw new Error('this test needs the WebSocket client of Node 22 or later (node --version)');
