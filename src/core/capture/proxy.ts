@@ -304,6 +304,18 @@ export async function startCapture(options: CaptureOptions, deps: CaptureDeps = 
     return { ...base, source: { ...found.source }, ...(found.scheme ? { scheme: found.scheme } : {}) };
   };
 
+  /**
+   * Tells the listeners (the CLI's printer, the extension's view). A listener that throws must not
+   * break the exchange it is told about, nor the next ones: its error is dropped here, on purpose.
+   */
+  const tell = (emitter: Emitter<CaptureRecord>, record: CaptureRecord): void => {
+    try {
+      emitter.fire(record);
+    } catch {
+      // A shell's bug stays the shell's: the capture keeps forwarding.
+    }
+  };
+
   const runJudge = (pending: Pending): void => {
     const judge = deps.judge!;
     judging++;
@@ -321,7 +333,7 @@ export async function startCapture(options: CaptureOptions, deps: CaptureDeps = 
       .then(() => {
         judging--;
         judged.delete(done);
-        if (pending.record.verdict.state !== 'none') onVerdict.fire(pending.record);
+        if (pending.record.verdict.state !== 'none') tell(onVerdict, pending.record);
         const next = queue.shift();
         if (next) runJudge(next);
       });
@@ -351,8 +363,8 @@ export async function startCapture(options: CaptureOptions, deps: CaptureDeps = 
         else queue.push(pending);
       }
     }
-    onExchange.fire(record);
-    if (record.verdict.state === 'skipped') onVerdict.fire(record);
+    tell(onExchange, record);
+    if (record.verdict.state === 'skipped') tell(onVerdict, record);
   };
 
   /** A new record for a request; the token is read off the request line and headers (a form body's later). */
@@ -480,87 +492,100 @@ export async function startCapture(options: CaptureOptions, deps: CaptureDeps = 
       finish(record, found);
     };
 
-    const upstream = forward(req, path, agent);
+    let upstream = forward(req, path, agent);
+    let retried = false;
 
-    upstream.on('socket', (socket: Socket) => {
-      const note = (): void => {
-        exchange.connection = {
-          localAddress: socket.localAddress,
-          localPort: socket.localPort,
-          remoteAddress: socket.remoteAddress,
-          remotePort: socket.remotePort,
+    const attach = (): void => {
+      upstream.on('socket', (socket: Socket) => {
+        const note = (): void => {
+          exchange.connection = {
+            localAddress: socket.localAddress,
+            localPort: socket.localPort,
+            remoteAddress: socket.remoteAddress,
+            remotePort: socket.remotePort,
+          };
         };
-      };
-      if (socket.remotePort !== undefined && !socket.connecting) note();
-      else socket.once('connect', note);
-    });
+        if (socket.remotePort !== undefined && !socket.connecting) note();
+        else socket.once('connect', note);
+      });
 
-    upstream.on('response', (answer: IncomingMessage) => {
-      exchange.response = recordedAnswer(answer);
-      exchange.timings.ttfb = performance.now() - started;
-      // Node's server adds Connection (and Keep-Alive) when the answer names none, and chunks a body
-      // that names no length: the gateway's answer goes out with neither added.
-      const named = framing(answer.rawHeaders);
-      if (!named.connection) res.removeHeader('connection');
-      if (!named.length) res.removeHeader('transfer-encoding');
-      res.writeHead(answer.statusCode ?? 502, answer.statusMessage, answer.rawHeaders);
-      // Headers go out with the first body chunk (one write); an answer whose body does not follow at
-      // once (server-sent events, a long poll) gets its headers now, so the application sees them as sent.
-      let bodyStarted = false;
-      setImmediate(() => {
-        if (!bodyStarted && !res.writableEnded && !res.destroyed) res.flushHeaders();
-      });
-      answer.on('data', (chunk: Buffer) => {
-        bodyStarted = true;
-        responseTap.add(chunk);
-      });
-      answer.pipe(res);
-      answer.on('end', () => {
-        exchange.timings.download = performance.now() - started - (exchange.timings.ttfb ?? 0);
-      });
-      answer.on('error', () => res.destroy());
-      answer.on('aborted', () => res.destroy());
-    });
-
-    upstream.on('error', (error) => {
-      if (exchange.response) {
-        // The answer was under way: cut the application's connection as the gateway cut ours.
-        res.destroy();
-        complete({
-          code: 'http.connection_reset',
-          message: 'The target closed the connection before its answer ended.',
+      upstream.on('response', (answer: IncomingMessage) => {
+        exchange.response = recordedAnswer(answer);
+        exchange.timings.ttfb = performance.now() - started;
+        // Node's server adds Connection (and Keep-Alive) when the answer names none, and chunks a body
+        // that names no length: the gateway's answer goes out with neither added.
+        const named = framing(answer.rawHeaders);
+        if (!named.connection) res.removeHeader('connection');
+        if (!named.length) res.removeHeader('transfer-encoding');
+        res.writeHead(answer.statusCode ?? 502, answer.statusMessage, answer.rawHeaders);
+        // Headers go out with the first body chunk (one write); an answer whose body does not follow at
+        // once (server-sent events, a long poll) gets its headers now, so the application sees them as sent.
+        let bodyStarted = false;
+        setImmediate(() => {
+          if (!bodyStarted && !res.writableEnded && !res.destroyed) res.flushHeaders();
         });
-        return;
-      }
-      const failure = failureOf(error);
-      const text = `oidc-flow capture: the target ${target.origin} could not be reached, so the capture proxy answers instead of the gateway.\n${failure.message}\n${failure.hint}\n`;
-      const body = Buffer.from(text, 'utf8');
-      if (!res.headersSent) {
-        const headers = [
-          'Content-Type',
-          'text/plain; charset=utf-8',
-          'Content-Length',
-          String(body.length),
-          PROXY_ERROR_HEADER,
-          'proxy-error',
-        ];
-        res.writeHead(502, 'Bad Gateway', headers);
-        res.end(body);
-        record.answeredByProxy = true;
-        exchange.response = {
-          status: 502,
-          statusText: 'Bad Gateway',
-          httpVersion: 'HTTP/1.1',
-          headers: pairs(headers),
-          body: text,
-          bodySize: body.length,
-          truncated: false,
-          contentType: 'text/plain; charset=utf-8',
-        };
-      } else res.destroy();
-      req.resume();
-      complete({ code: failure.code, message: failure.message });
-    });
+        answer.on('data', (chunk: Buffer) => {
+          bodyStarted = true;
+          responseTap.add(chunk);
+        });
+        answer.pipe(res);
+        answer.on('end', () => {
+          exchange.timings.download = performance.now() - started - (exchange.timings.ttfb ?? 0);
+        });
+        answer.on('error', () => res.destroy());
+        answer.on('aborted', () => res.destroy());
+      });
+
+      upstream.on('error', (error) => {
+        // A kept-alive connection the gateway closed just as it was reused: a request without a body
+        // is sent again once on a new one, as a browser would, rather than answered 502 by us.
+        if (!exchange.response && upstream.reusedSocket && !retried && requestTap.size === 0 && req.readableEnded) {
+          retried = true;
+          upstream = forward(req, path, agent);
+          attach();
+          upstream.end();
+          return;
+        }
+        if (exchange.response) {
+          // The answer was under way: cut the application's connection as the gateway cut ours.
+          res.destroy();
+          complete({
+            code: 'http.connection_reset',
+            message: 'The target closed the connection before its answer ended.',
+          });
+          return;
+        }
+        const failure = failureOf(error);
+        const text = `oidc-flow capture: the target ${target.origin} could not be reached, so the capture proxy answers instead of the gateway.\n${failure.message}\n${failure.hint}\n`;
+        const body = Buffer.from(text, 'utf8');
+        if (!res.headersSent) {
+          const headers = [
+            'Content-Type',
+            'text/plain; charset=utf-8',
+            'Content-Length',
+            String(body.length),
+            PROXY_ERROR_HEADER,
+            'proxy-error',
+          ];
+          res.writeHead(502, 'Bad Gateway', headers);
+          res.end(body);
+          record.answeredByProxy = true;
+          exchange.response = {
+            status: 502,
+            statusText: 'Bad Gateway',
+            httpVersion: 'HTTP/1.1',
+            headers: pairs(headers),
+            body: text,
+            bodySize: body.length,
+            truncated: false,
+            contentType: 'text/plain; charset=utf-8',
+          };
+        } else res.destroy();
+        req.resume();
+        complete({ code: failure.code, message: failure.message });
+      });
+    };
+    attach();
 
     req.on('data', (chunk: Buffer) => requestTap.add(chunk));
     req.pipe(upstream);
@@ -728,7 +753,11 @@ export async function startCapture(options: CaptureOptions, deps: CaptureDeps = 
         server.closeAllConnections();
       });
       agent.destroy();
-      queue.length = 0;
+      // Verdicts not started yet will not be: their records say so rather than stay pending.
+      for (const waiting of queue.splice(0)) {
+        waiting.record.verdict = { state: 'skipped', reason: 'The capture stopped before this exchange was judged.' };
+        tell(onVerdict, waiting.record);
+      }
       const grace = closeOptions.graceMs ?? 2000;
       if (judged.size > 0)
         await Promise.race([

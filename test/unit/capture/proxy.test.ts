@@ -329,6 +329,30 @@ describe('capture proxy', () => {
     assert.ok(!har.includes(token) && !har.includes('cookie-secret-'), har);
   });
 
+  it('sends a body-less request again on a new connection when the kept-alive one was closed under it', async () => {
+    let count = 0;
+    const target = await upstream((req, res) => {
+      count++;
+      // The second request arrives on the kept-alive connection: the server drops it unanswered.
+      if (count === 2) req.socket.destroy();
+      else res.end(`answer ${count}`);
+    });
+    const session = await capture({ target: target.url });
+    assert.equal(await (await fetch(`${session.url}/a`)).text(), 'answer 1');
+    const second = await fetch(`${session.url}/b`);
+    assert.equal(second.status, 200);
+    assert.equal(await second.text(), 'answer 3');
+  });
+
+  it('a listener that throws does not break forwarding', async () => {
+    const target = await upstream((_req, res) => res.end('ok'));
+    const session = await capture({ target: target.url });
+    session.onExchange(() => {
+      throw new Error('a shell bug');
+    });
+    for (let i = 0; i < 2; i++) assert.equal(await (await fetch(`${session.url}/x`)).text(), 'ok');
+  });
+
   it('stops cleanly: close() ends open connections and the port is free again', async () => {
     const target = await upstream((_req, res) => res.write('never ends'));
     const session = await startCapture({ target: target.url });
