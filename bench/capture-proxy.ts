@@ -224,7 +224,11 @@ async function main(): Promise<void> {
     const rssBefore = rssMb(pid);
     const cpuBefore = cpuMs(pid);
     const linesBefore = capture.lines();
+    // RSS each second: flat means it levels off once the ring is full, whatever the run's length.
+    const samples: number[] = [];
+    const sampler = setInterval(() => samples.push(rssMb(pid)), 1000);
     const through = await sustained(proxy);
+    clearInterval(sampler);
     const total = RATE * SECONDS;
     // The capture prints its last lines a moment after the answers went out.
     for (let i = 0; i < 100 && capture.lines() - linesBefore < total; i++)
@@ -236,7 +240,7 @@ async function main(): Promise<void> {
       `${r.rate.toFixed(0)}/s answered, ${r.failed} failed, p99 ${r.p99.toFixed(1)} ms`;
     console.log(`sustained direct: ${text(baseline)}`);
     console.log(
-      `sustained through the capture: ${text(through)}; listed ${listed}; capture CPU ${cpuPerRequest.toFixed(3)} ms/request; RSS ${rssBefore.toFixed(1)} → ${rssAfter.toFixed(1)} MB`,
+      `sustained through the capture: ${text(through)}; listed ${listed}; capture CPU ${cpuPerRequest.toFixed(3)} ms/request; RSS ${rssBefore.toFixed(1)} → ${rssAfter.toFixed(1)} MB (each second: ${samples.map((v) => v.toFixed(0)).join(' ')})`,
     );
     emitRow({
       bench: 'capture-proxy',
@@ -253,7 +257,7 @@ async function main(): Promise<void> {
     emitRow({
       bench: 'capture-proxy',
       case: `capture process RSS over the sustained run (ring of 1,000 full before)`,
-      figure: `${mb(rssBefore)} → ${mb(rssAfter)}`,
+      figure: `${mb(rssBefore)} → ${mb(rssAfter)}; each second: ${samples.map((v) => v.toFixed(0)).join(' ')} MB`,
       goal: 'flat',
     });
     agent.destroy();
