@@ -114,7 +114,11 @@ export interface CaptureSession extends Disposable {
   readonly port: number;
   /** The target, as given (normalised). */
   readonly target: string;
-  /** Every token and credential this capture saw; masks by value in anything printed or saved. */
+  /**
+   * Masks by value in anything printed or saved: every token as it passes, and the other
+   * credentials of an exchange (cookies, secret headers, credential fields) once it is judged or
+   * handed out by redacted() or har(). Use redacted() for a record; this for text about one.
+   */
   readonly secrets: SecretRegistry;
   /** A record as soon as its exchange is complete (response ended, failed, or upgraded). */
   readonly onExchange: Event<CaptureRecord>;
