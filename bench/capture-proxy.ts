@@ -9,7 +9,7 @@
  * from /proc after a warm-up that fills its ring and again at the end.
  *
  *   npm run build && node --expose-gc --import tsx bench/capture-proxy.ts
- *   (PAIRS=2000 sequential pairs, SECONDS=20 at RATE=1000/s; BENCH_QUICK=1: 300 pairs, 5 s;
+ *   (PAIRS=2000 sequential pairs, DURATION_S=20 at RATE=1000/s; BENCH_QUICK=1: 300 pairs, 5 s;
  *   CAPTURE_PROFILE_DIR=/tmp/prof writes the capture process's CPU profile there)
  */
 import { spawn } from 'node:child_process';
@@ -23,7 +23,7 @@ import { createHttpClient } from '../src/core/http/client';
 import { CLI, emitRow, mb, QUICK, requireBuiltCli } from './support/report';
 
 const PAIRS = Number(process.env.PAIRS ?? (QUICK ? 300 : 2000));
-const SECONDS = Number(process.env.SECONDS ?? (QUICK ? 5 : 20));
+const SECONDS = Number(process.env.DURATION_S ?? (QUICK ? 5 : 20));
 const RATE = Number(process.env.RATE ?? 1000);
 /** The sandbox route that verifies JWTs locally: the gateway's own cost stays small next to the proxy's. */
 const ROUTE = '/jwt/orders';
