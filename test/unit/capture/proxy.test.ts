@@ -6,6 +6,7 @@ import { createCaptureJudge, startCapture } from '../../../src/core/capture';
 import type { CaptureRecord, CaptureSession } from '../../../src/core/capture';
 import { OidcError } from '../../../src/core/errors';
 import { httpServer, listen } from '../../support/loopback-servers';
+import { HOSTILE_REQUESTS, rawStatus } from '../../support/raw-request';
 import type { Running } from '../../support/loopback-servers';
 
 /**
@@ -351,6 +352,17 @@ describe('capture proxy', () => {
       throw new Error('a shell bug');
     });
     for (let i = 0; i < 2; i++) assert.equal(await (await fetch(`${session.url}/x`)).text(), 'ok');
+  });
+
+  it('survives hostile request lines and headers, and keeps serving', async () => {
+    const target = await upstream((_req, res) => res.end('ok'));
+    const session = await capture({ target: target.url });
+    for (const hostile of HOSTILE_REQUESTS) {
+      const status = await rawStatus(session.port, hostile.head);
+      // Node's parser refuses what is no HTTP (400/431); the rest is forwarded, as the gateway would get it.
+      assert.ok(status === 0 || status >= 200, `${hostile.name}: ${status}`);
+      assert.equal(await (await fetch(`${session.url}/still`)).text(), 'ok', hostile.name);
+    }
   });
 
   it('stops cleanly: close() ends open connections and the port is free again', async () => {
