@@ -453,7 +453,7 @@ export async function startCapture(options: CaptureOptions, deps: CaptureDeps = 
       bodyTimeout: 0,
       totalTimeout: 0,
       clientCertificate: false,
-      surface: 'cli',
+      surface: options.surface ?? 'cli',
     });
 
   const onRequest = (req: IncomingMessage, res: ServerResponse): void => {

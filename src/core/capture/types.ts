@@ -48,6 +48,8 @@ export interface CaptureOptions {
   tls?: { ca?: string | string[]; insecureSkipTlsVerify?: boolean };
   /** Also judge 2xx answers to a token, so a token the IdP calls inactive but the gateway let through is flagged. */
   checkAccepted?: boolean;
+  /** Who shows the 502's hint for an unreachable target: it names the CLI's flags or VS Code's settings (default cli). */
+  surface?: 'cli' | 'vscode';
   /** Verdicts being worked out at once at most (default 4); more wait, up to `maxPendingVerdicts`. */
   verdictConcurrency?: number;
   /** Verdicts waiting at most (default 256); beyond, an exchange gets a skipped verdict saying so. */

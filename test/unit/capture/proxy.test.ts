@@ -5,7 +5,7 @@ import * as net from 'node:net';
 import { createCaptureJudge, startCapture } from '../../../src/core/capture';
 import type { CaptureRecord, CaptureSession } from '../../../src/core/capture';
 import { OidcError } from '../../../src/core/errors';
-import { httpServer, listen } from '../../support/loopback-servers';
+import { httpServer, httpsServer, listen, testPki } from '../../support/loopback-servers';
 import { HOSTILE_REQUESTS, rawStatus } from '../../support/raw-request';
 import type { Running } from '../../support/loopback-servers';
 
@@ -363,6 +363,20 @@ describe('capture proxy', () => {
       assert.ok(status === 0 || status >= 200, `${hostile.name}: ${status}`);
       assert.equal(await (await fetch(`${session.url}/still`)).text(), 'ok', hostile.name);
     }
+  });
+
+  it('forwards to an https target trusting the given CA; an unknown CA is a 502 naming the TLS failure', async function () {
+    this.timeout(30_000);
+    const pki = testPki();
+    const target = await httpsServer(pki.leaf, (_req, res) => res.end('over tls'));
+    closers.push(() => target.close());
+    const trusted = await capture({ target: target.url, tls: { ca: pki.ca.cert } });
+    assert.equal(await (await fetch(`${trusted.url}/x`)).text(), 'over tls');
+    const untrusted = await capture({ target: target.url });
+    const recorded = nextRecord(untrusted);
+    const answer = await fetch(`${untrusted.url}/x`);
+    assert.equal(answer.status, 502);
+    assert.equal((await recorded).exchange.error?.code, 'tls.unknown_ca');
   });
 
   it('stops cleanly: close() ends open connections and the port is free again', async () => {
