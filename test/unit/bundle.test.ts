@@ -232,6 +232,13 @@ describe('the CLI bundles', function () {
     for (const pkg of ['jose', 'oidc-provider']) assert.deepEqual(heavy(run, pkg), [], `run loaded ${pkg}`);
     const deck = cliBundlesLoadedBy(['routes', '--deck', join(fixtures, 'gateway', 'bearer-scopes.yaml')]);
     for (const pkg of ['undici', 'jose', 'ajv']) assert.deepEqual(heavy(deck, pkg), [], `routes --deck loaded ${pkg}`);
+    // capture (issue #16) loads the flow-file loader only for --file, and never the sandbox.
+    const capture = cliBundlesLoadedBy(['capture', '--help']);
+    assert.ok(
+      [...capture.keys()].some((b) => b !== 'cli.js'),
+      [...capture.keys()].join(', '),
+    );
+    for (const pkg of ['ajv', 'oidc-provider']) assert.deepEqual(heavy(capture, pkg), [], `capture loaded ${pkg}`);
   });
 
   it('--version prints the version the build was made from, whatever npm says', function () {
