@@ -3,8 +3,8 @@
 import type { HostMessage, PersistedState, RequestResult, WebviewMessage, WebviewRequest } from '../shared/protocol';
 import { isHostMessage, isPersistedState, PendingRequests, PROTOCOL_VERSION } from '../shared/protocol';
 import type { ExchangeView, ResultsContent, RunView, StepView } from '../shared/view-model';
-import { button, countdown, el, ms } from './dom';
-import type { ExchangeActions } from './render-exchange';
+import { button, clockTime, countdown, el, ms } from './dom';
+import type { Deferrer, ExchangeActions } from './render-exchange';
 import { renderExchangeDetail, renderTimeline } from './render-exchange';
 import { renderFindings } from './render-findings';
 import { renderAnswers, renderToken } from './render-token';
@@ -22,6 +22,41 @@ const pending = new PendingRequests<RequestResult>('w');
 let allowReveal = false;
 let openExchangeId: string | undefined;
 let lastContent: ResultsContent | undefined;
+
+/**
+ * What the first frame of a large run leaves for later: the timeline's rows past the first
+ * screen and the steps past the first few. Run in order, a few milliseconds of it per task, so
+ * no task blocks the view for long (a 1,000-exchange run built its page in one task of up to
+ * 131 ms); a new page drops what the previous one left.
+ */
+const FIRST_STEPS = 10;
+const STEPS_PER_TASK = 10;
+const SLICE_MS = 8;
+let queued: Array<() => void> = [];
+let pumpScheduled = false;
+
+const deferrer: Deferrer = {
+  later(task) {
+    queued.push(task);
+    if (!pumpScheduled) {
+      pumpScheduled = true;
+      setTimeout(pump, 0);
+    }
+  },
+  flush() {
+    while (queued.length > 0) queued.shift()!();
+  },
+};
+
+function pump(): void {
+  pumpScheduled = false;
+  const start = performance.now();
+  while (queued.length > 0 && performance.now() - start < SLICE_MS) queued.shift()!();
+  if (queued.length > 0) {
+    pumpScheduled = true;
+    setTimeout(pump, 0);
+  }
+}
 
 function send(message: WebviewMessage): void {
   vscode.postMessage(message);
@@ -140,6 +175,10 @@ function renderPaused(run: RunView): HTMLElement {
 }
 
 function renderRun(run: RunView, focus?: { stepPath?: string; exchangeId?: string }): void {
+  queued = [];
+  const focused = focusPath(document.activeElement);
+  // Focus to put back, or a step to scroll to, may lie anywhere: then the page is built at once.
+  const defer = focused || focus?.stepPath ? undefined : deferrer;
   const page = el('div', 'page');
   const header = el('header', 'run-header');
   header.append(
@@ -148,7 +187,7 @@ function renderRun(run: RunView, focus?: { stepPath?: string; exchangeId?: strin
     el(
       'span',
       'muted',
-      `${run.env ? `environment ${run.env} · ` : ''}${run.source} · ${new Date(run.startedAt).toLocaleTimeString()} · ${ms(run.durationMs)}`,
+      `${run.env ? `environment ${run.env} · ` : ''}${run.source} · ${clockTime(run.startedAt)} · ${ms(run.durationMs)}`,
     ),
   );
   const tools = el('div', 'toolbar');
@@ -199,9 +238,14 @@ function renderRun(run: RunView, focus?: { stepPath?: string; exchangeId?: strin
     const step = run.steps.find((s) => s.path === v.stepPath);
     if (step?.answers) card.append(renderAnswers(step.answers));
     card.append(
-      button('Go to the step', () => document.getElementById(`step-${v.stepPath}`)?.focus(), {
-        className: 'btn secondary',
-      }),
+      button(
+        'Go to the step',
+        () => {
+          deferrer.flush();
+          document.getElementById(`step-${v.stepPath}`)?.focus();
+        },
+        { className: 'btn secondary' },
+      ),
     );
     page.append(card);
   }
@@ -219,10 +263,15 @@ function renderRun(run: RunView, focus?: { stepPath?: string; exchangeId?: strin
   };
   const keepIndex = run.exchanges.findIndex((x) => x.id === (focus?.exchangeId ?? openExchangeId));
   // The exchange kept open must have its row on the page, even past the first page of rows.
-  page.append(renderTimeline(run.exchanges, run.durationMs, open, { shown: keepIndex + 1 }), detailSlot);
+  page.append(renderTimeline(run.exchanges, run.durationMs, open, { shown: keepIndex + 1, defer }), detailSlot);
   page.append(el('h3', {}, 'Steps'));
-  for (const step of run.steps) page.append(renderStep(step));
-  const focused = focusPath(document.activeElement);
+  // Steps are the page's last children: the ones left for later are appended in order.
+  const firstSteps = defer ? FIRST_STEPS : run.steps.length;
+  for (const step of run.steps.slice(0, firstSteps)) page.append(renderStep(step));
+  for (let from = firstSteps; from < run.steps.length; from += STEPS_PER_TASK) {
+    const steps = run.steps.slice(from, from + STEPS_PER_TASK);
+    deferrer.later(() => page.append(...steps.map(renderStep)));
+  }
   root.replaceChildren(page);
 
   const keep = run.exchanges.find((x) => x.id === (focus?.exchangeId ?? openExchangeId));
@@ -268,6 +317,7 @@ function show(content: ResultsContent, focus?: { stepPath?: string; exchangeId?:
     return;
   }
   vscode.setState({});
+  queued = [];
   root.replaceChildren(
     el(
       'div',
