@@ -97,8 +97,11 @@ export class JwksCache {
     return cached === undefined ? this.selectAndImport(header) : Promise.resolve(cached);
   }
 
-  /** The key the previous token with this kid and alg resolved to, while its set is still fresh. */
-  private cachedKey(header: KeyHeader): CryptoKey | Uint8Array | undefined {
+  /**
+   * The key the previous token with this kid and alg resolved to, while its set is still fresh;
+   * undefined when it must be resolved (resolveKey, keyResolver). Never fetches.
+   */
+  cachedKey(header: KeyHeader): CryptoKey | Uint8Array | undefined {
     const last = this.lastKey;
     if (last === undefined || last.alg !== header.alg || last.kid !== header.kid || last.keySet !== this.keySet)
       return undefined;
