@@ -260,7 +260,8 @@ async function main(): Promise<void> {
       out.write(
         `${c.name}: host view ${median(host).toFixed(1)} ms (message ${(messageBytes / 1024).toFixed(0)} KiB), ` +
           `page painted in ${median(painted).toFixed(1)} ms (complete in ${median(complete).toFixed(1)} ms), ` +
-          `longest task ${task(median(longest))} (worst load ${task(Math.max(...longest))}); ` +
+          `longest task ${task(median(longest))} (worst load ${task(Math.max(...longest))}; ` +
+          `per load ${longest.map((v) => v.toFixed(0)).join(', ')} ms); ` +
           `total ${(median(host) + median(painted)).toFixed(1)} ms (goal: painted within 300 ms, no task over 100 ms)\n`,
       );
     }

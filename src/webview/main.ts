@@ -5,7 +5,7 @@ import { isHostMessage, isPersistedState, PendingRequests, PROTOCOL_VERSION } fr
 import type { ExchangeView, ResultsContent, RunView, StepView } from '../shared/view-model';
 import { button, clockTime, countdown, el, ms } from './dom';
 import type { Deferrer, ExchangeActions } from './render-exchange';
-import { renderExchangeDetail, renderTimeline } from './render-exchange';
+import { renderExchangeDetail, renderTimeline, TIMELINE_PAGE } from './render-exchange';
 import { renderFindings } from './render-findings';
 import { renderAnswers, renderToken } from './render-token';
 
@@ -29,7 +29,10 @@ let lastContent: ResultsContent | undefined;
  * no task blocks the view for long (a 1,000-exchange run built its page in one task of up to
  * 131 ms); a new page drops what the previous one left.
  */
-const FIRST_STEPS = 10;
+// Rows and steps a page may have and still be built in one task.
+const SPLIT_ABOVE = 40;
+// Below the header and the first rows of the timeline only the first few steps can be seen.
+const FIRST_STEPS = 3;
 const STEPS_PER_TASK = 10;
 const SLICE_MS = 8;
 let queued: Array<() => void> = [];
@@ -40,7 +43,8 @@ const deferrer: Deferrer = {
     queued.push(task);
     if (!pumpScheduled) {
       pumpScheduled = true;
-      setTimeout(pump, 0);
+      // After the next frame: the first paint holds only what was built at once.
+      window.requestAnimationFrame(() => setTimeout(pump, 0));
     }
   },
   flush() {
@@ -177,8 +181,10 @@ function renderPaused(run: RunView): HTMLElement {
 function renderRun(run: RunView, focus?: { stepPath?: string; exchangeId?: string }): void {
   queued = [];
   const focused = focusPath(document.activeElement);
-  // Focus to put back, or a step to scroll to, may lie anywhere: then the page is built at once.
-  const defer = focused || focus?.stepPath ? undefined : deferrer;
+  // Only a page of many rows and steps is split; a small run is built at once, as it always was.
+  // Focus to put back, or a step to scroll to, may lie anywhere: then the page is built at once too.
+  const large = run.steps.length + Math.min(run.exchanges.length, TIMELINE_PAGE) > SPLIT_ABOVE;
+  const defer = large && !focused && !focus?.stepPath ? deferrer : undefined;
   const page = el('div', 'page');
   const header = el('header', 'run-header');
   header.append(

@@ -37,10 +37,11 @@ function statusClass(status: number | undefined): string {
 export const TIMELINE_PAGE = 100;
 
 /**
- * Rows built in the task that shows the page when the rest can come later: enough to fill a
- * view, a fraction of the 100 (building and laying out all of them took 85-131 ms under load).
+ * Rows built in the task that shows the page when the rest can come later (about a screen with the
+ * run's header), and rows per later task. Building and laying out all 100 at once took 85-131 ms
+ * under load; 30 at once still left frames of 100-190 ms in some loads, 10 none over 67 ms.
  */
-export const TIMELINE_FIRST_ROWS = 30;
+export const TIMELINE_FIRST_ROWS = 10;
 
 /** Work a renderer may leave for later tasks, in order; `flush` does what is left at once. */
 export interface Deferrer {

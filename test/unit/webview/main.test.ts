@@ -15,6 +15,7 @@ import {
 } from './fixtures';
 import type { LoadedWebview } from './load-webview';
 import { loadWebview } from './load-webview';
+import { TIMELINE_FIRST_ROWS } from '../../../src/webview/render-exchange';
 
 function showRun(view: LoadedWebview, run: RunView, focus?: { stepPath?: string; exchangeId?: string }): void {
   view.receive({ type: 'show', content: { kind: 'run', run }, ...(focus ? { focus } : {}) });
@@ -72,6 +73,9 @@ function step(overrides: Partial<StepView>): StepView {
     ...overrides,
   };
 }
+
+/** Steps main.ts builds at once when the rest can come later (FIRST_STEPS there). */
+const FIRST_STEPS = 3;
 
 /** Steps on the page, by id, in order. */
 function stepIds(view: LoadedWebview): string[] {
@@ -573,10 +577,10 @@ describe('webview: main script end to end', () => {
       const v = await load();
       const run = largeRun(35, 250);
       showRun(v, run);
-      assert.equal(rowCount(v), 30, 'the first rows at once');
+      assert.equal(rowCount(v), TIMELINE_FIRST_ROWS, 'the first rows at once');
       assert.deepEqual(
         stepIds(v),
-        run.steps.slice(0, 10).map((s) => `step-${s.path}`),
+        run.steps.slice(0, FIRST_STEPS).map((s) => `step-${s.path}`),
         'the first steps at once',
       );
       assert.equal(button(v, 'Show 100 more of 150 exchanges').className, 'btn secondary tl-more');
@@ -600,7 +604,7 @@ describe('webview: main script end to end', () => {
       const v = await load();
       const run = largeRun(3, 250);
       showRun(v, run);
-      assert.equal(rowCount(v), 30);
+      assert.equal(rowCount(v), TIMELINE_FIRST_ROWS);
       button(v, 'Show 100 more of 150 exchanges').click();
       assert.equal(rowCount(v), 200, 'the queued rows first, then the next page');
       assert.deepEqual(
@@ -625,7 +629,7 @@ describe('webview: main script end to end', () => {
 
       const other = largeRun(40, 120, 'run-other');
       showRun(v, other);
-      assert.equal(stepIds(v).length, 10);
+      assert.equal(stepIds(v).length, FIRST_STEPS);
       openers(v)[5]!.focus();
       showRun(v, { ...other, durationMs: other.durationMs + 100 });
       assert.equal(stepIds(v).length, 40, 'focus in the view: the page is built at once');
@@ -647,7 +651,7 @@ describe('webview: main script end to end', () => {
 
       const withVerdict = recordFlowRun({ finished: true }).view();
       const steps = [
-        ...Array.from({ length: 12 }, (_, i) => step({ path: `pre${i}`, id: `pre${i}` })),
+        ...Array.from({ length: 40 }, (_, i) => step({ path: `pre${i}`, id: `pre${i}` })),
         ...withVerdict.steps,
       ];
       showRun(v, { ...withVerdict, steps });
