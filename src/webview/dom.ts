@@ -69,6 +69,17 @@ export function ms(value: number): string {
   return value >= 1000 ? `${(value / 1000).toFixed(value >= 10_000 ? 0 : 1)} s` : `${Math.round(value)} ms`;
 }
 
+const two = (n: number): string => (n < 10 ? `0${n}` : String(n));
+
+/**
+ * "14:03:12", local time of day. Not toLocaleTimeString: its first call in a page loads the
+ * locale's data, 40-80 ms of the task that shows a run (bench/results-view.ts, under load).
+ */
+export function clockTime(epochMs: number): string {
+  const d = new Date(epochMs);
+  return `${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())}`;
+}
+
 /** "59m 12s" until (or since) an epoch-seconds time. */
 export function countdown(expiresAt: number, nowMs: number): string {
   const left = Math.floor(expiresAt - nowMs / 1000);

@@ -3,9 +3,9 @@
 import type { HostMessage, PersistedState, RequestResult, WebviewMessage, WebviewRequest } from '../shared/protocol';
 import { isHostMessage, isPersistedState, PendingRequests, PROTOCOL_VERSION } from '../shared/protocol';
 import type { ExchangeView, ResultsContent, RunView, StepView } from '../shared/view-model';
-import { button, countdown, el, ms } from './dom';
-import type { ExchangeActions } from './render-exchange';
-import { renderExchangeDetail, renderTimeline } from './render-exchange';
+import { button, clockTime, countdown, el, ms } from './dom';
+import type { Deferrer, ExchangeActions } from './render-exchange';
+import { renderExchangeDetail, renderTimeline, TIMELINE_PAGE } from './render-exchange';
 import { renderFindings } from './render-findings';
 import { renderAnswers, renderToken } from './render-token';
 
@@ -22,6 +22,45 @@ const pending = new PendingRequests<RequestResult>('w');
 let allowReveal = false;
 let openExchangeId: string | undefined;
 let lastContent: ResultsContent | undefined;
+
+/**
+ * What the first frame of a large run leaves for later: the timeline's rows past the first
+ * screen and the steps past the first few. Run in order, a few milliseconds of it per task, so
+ * no task blocks the view for long (a 1,000-exchange run built its page in one task of up to
+ * 131 ms); a new page drops what the previous one left.
+ */
+// Rows and steps a page may have and still be built in one task.
+const SPLIT_ABOVE = 40;
+// Below the header and the first rows of the timeline only the first few steps can be seen.
+const FIRST_STEPS = 3;
+const STEPS_PER_TASK = 10;
+const SLICE_MS = 8;
+let queued: Array<() => void> = [];
+let pumpScheduled = false;
+
+const deferrer: Deferrer = {
+  later(task) {
+    queued.push(task);
+    if (!pumpScheduled) {
+      pumpScheduled = true;
+      // After the next frame: the first paint holds only what was built at once.
+      window.requestAnimationFrame(() => setTimeout(pump, 0));
+    }
+  },
+  flush() {
+    while (queued.length > 0) queued.shift()!();
+  },
+};
+
+function pump(): void {
+  pumpScheduled = false;
+  const start = performance.now();
+  while (queued.length > 0 && performance.now() - start < SLICE_MS) queued.shift()!();
+  if (queued.length > 0) {
+    pumpScheduled = true;
+    setTimeout(pump, 0);
+  }
+}
 
 function send(message: WebviewMessage): void {
   vscode.postMessage(message);
@@ -155,6 +194,12 @@ function announce(run: RunView): void {
 
 function renderRun(run: RunView, focus?: { stepPath?: string; exchangeId?: string }): void {
   announce(run);
+  queued = [];
+  const focused = focusPath(document.activeElement);
+  // Only a page of many rows and steps is split; a small run is built at once, as it always was.
+  // Focus to put back, or a step to scroll to, may lie anywhere: then the page is built at once too.
+  const large = run.steps.length + Math.min(run.exchanges.length, TIMELINE_PAGE) > SPLIT_ABOVE;
+  const defer = large && !focused && !focus?.stepPath ? deferrer : undefined;
   const page = el('div', 'page');
   const header = el('header', 'run-header');
   header.append(
@@ -163,7 +208,7 @@ function renderRun(run: RunView, focus?: { stepPath?: string; exchangeId?: strin
     el(
       'span',
       'muted',
-      `${run.env ? `environment ${run.env} · ` : ''}${run.source} · ${new Date(run.startedAt).toLocaleTimeString()} · ${ms(run.durationMs)}`,
+      `${run.env ? `environment ${run.env} · ` : ''}${run.source} · ${clockTime(run.startedAt)} · ${ms(run.durationMs)}`,
     ),
   );
   const tools = el('div', 'toolbar');
@@ -214,9 +259,14 @@ function renderRun(run: RunView, focus?: { stepPath?: string; exchangeId?: strin
     const step = run.steps.find((s) => s.path === v.stepPath);
     if (step?.answers) card.append(renderAnswers(step.answers, 3));
     card.append(
-      button('Go to the step', () => document.getElementById(`step-${v.stepPath}`)?.focus(), {
-        className: 'btn secondary',
-      }),
+      button(
+        'Go to the step',
+        () => {
+          deferrer.flush();
+          document.getElementById(`step-${v.stepPath}`)?.focus();
+        },
+        { className: 'btn secondary' },
+      ),
     );
     page.append(card);
   }
@@ -234,10 +284,15 @@ function renderRun(run: RunView, focus?: { stepPath?: string; exchangeId?: strin
   };
   const keepIndex = run.exchanges.findIndex((x) => x.id === (focus?.exchangeId ?? openExchangeId));
   // The exchange kept open must have its row on the page, even past the first page of rows.
-  page.append(renderTimeline(run.exchanges, run.durationMs, open, { shown: keepIndex + 1 }), detailSlot);
+  page.append(renderTimeline(run.exchanges, run.durationMs, open, { shown: keepIndex + 1, defer }), detailSlot);
   page.append(el('h2', {}, 'Steps'));
-  for (const step of run.steps) page.append(renderStep(step));
-  const focused = focusPath(document.activeElement);
+  // Steps are the page's last children: the ones left for later are appended in order.
+  const firstSteps = defer ? FIRST_STEPS : run.steps.length;
+  for (const step of run.steps.slice(0, firstSteps)) page.append(renderStep(step));
+  for (let from = firstSteps; from < run.steps.length; from += STEPS_PER_TASK) {
+    const steps = run.steps.slice(from, from + STEPS_PER_TASK);
+    deferrer.later(() => page.append(...steps.map(renderStep)));
+  }
   root.replaceChildren(page);
 
   const keep = run.exchanges.find((x) => x.id === (focus?.exchangeId ?? openExchangeId));
@@ -283,6 +338,7 @@ function show(content: ResultsContent, focus?: { stepPath?: string; exchangeId?:
     return;
   }
   vscode.setState({});
+  queued = [];
   root.replaceChildren(
     el(
       'div',

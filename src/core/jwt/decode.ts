@@ -82,7 +82,7 @@ export function decodeJwt(token: string): DecodedJwt {
   if (parts.length === 5) throw encryptedError(parts[0]!);
   if (parts.length !== 3) throw partsError(parts.length);
 
-  const header = decodeJsonPart(parts[0]!, 'header');
+  const header = decodeHeader(parts[0]!);
   const payload = decodeJsonPart(parts[1]!, 'payload');
   const signature = parts[2]!;
   checkBase64url(signature, 'signature');
@@ -119,7 +119,7 @@ export function classifyToken(token: string): TokenKind {
       return 'jwt';
     }
     if (parts.length === 5) {
-      const header = decodeJsonPart(parts[0]!, 'header');
+      const header = decodeHeader(parts[0]!);
       return typeof header.enc === 'string' ? 'jwe' : 'opaque';
     }
   } catch {
@@ -208,6 +208,22 @@ function base64Hint(ch: string): string {
   }
   if (/\s/.test(ch)) return 'Remove line breaks and spaces that crept in when the token was copied.';
   return 'Check that only the token was copied, without surrounding text.';
+}
+
+/**
+ * Every token of one signer carries the same header bytes (alg, kid, typ), and verifying one
+ * decoded it twice (here and in jose): the last header's parse is kept by its exact text and
+ * handed out as a copy, only when its values are all plain, so that no two callers share anything.
+ */
+let lastHeader: { segment: string; value: Record<string, unknown> } | undefined;
+
+function decodeHeader(segment: string): Record<string, unknown> {
+  const last = lastHeader;
+  if (last !== undefined && last.segment === segment) return { ...last.value };
+  const value = decodeJsonPart(segment, 'header');
+  if (Object.values(value).every((v) => v === null || typeof v !== 'object'))
+    lastHeader = { segment, value: { ...value } };
+  return value;
 }
 
 function decodeJsonPart(segment: string, part: JwtPartName): Record<string, unknown> {

@@ -51,6 +51,15 @@ export class JwksCache {
   private fetchedAt?: number;
   private inFlight?: Promise<JwkSet>;
   private imported = new WeakMap<JWK, Map<string, Promise<CryptoKey | Uint8Array>>>();
+  /**
+   * The key the last token resolved to, for the set it came from. Every token of a run names the
+   * same kid and alg, and selecting and importing again cost a tenth of a verification; a new
+   * set (fetch) or an expired one drops it, so rotation and maxAgeMs behave as without it.
+   */
+  private lastKey?: { kid: string | undefined; alg: string; keySet: JwkSet; key: CryptoKey | Uint8Array };
+  // One resolver for the cache's life: jose calls it per token, and a closure per call is garbage.
+  private readonly resolver: JWTVerifyGetKey = (protectedHeader) =>
+    this.cachedKey(protectedHeader) ?? this.resolveKey(protectedHeader);
 
   constructor(options: JwksCacheOptions) {
     this.http = options.http;
@@ -82,7 +91,23 @@ export class JwksCache {
   }
 
   /** The public key that verifies a token with this header; refetches once on an unknown key. */
-  async resolveKey(header: KeyHeader): Promise<CryptoKey | Uint8Array> {
+  resolveKey(header: KeyHeader): Promise<CryptoKey | Uint8Array> {
+    const cached = this.cachedKey(header);
+    return cached === undefined ? this.selectAndImport(header) : Promise.resolve(cached);
+  }
+
+  /**
+   * The key the previous token with this kid and alg resolved to, while its set is still fresh;
+   * undefined when it must be resolved (resolveKey, keyResolver). Never fetches.
+   */
+  cachedKey(header: KeyHeader): CryptoKey | Uint8Array | undefined {
+    const last = this.lastKey;
+    if (last === undefined || last.alg !== header.alg || last.kid !== header.kid || last.keySet !== this.keySet)
+      return undefined;
+    return this.fetchedAt !== undefined && this.clock.now() - this.fetchedAt < this.maxAgeMs ? last.key : undefined;
+  }
+
+  private async selectAndImport(header: KeyHeader): Promise<CryptoKey | Uint8Array> {
     const alg = header.alg;
     const info = typeof alg === 'string' ? jwsAlgorithmInfo(alg) : undefined;
     if (alg === undefined || info === undefined) {
@@ -128,12 +153,15 @@ export class JwksCache {
         hint: 'Compare the token header (alg, kid) with the JWKS; the token may come from another issuer.',
       });
     }
-    return this.importKey(selection.jwk, alg);
+    const key = await this.importKey(selection.jwk, alg);
+    // Remembered only once imported, so a key that failed to import is selected (and fails) anew.
+    if (this.keySet === keySet) this.lastKey = { kid, alg, keySet, key };
+    return key;
   }
 
   /** A jose key resolver backed by this cache, for jwtVerify/compactVerify. */
   keyResolver(): JWTVerifyGetKey {
-    return async (protectedHeader) => this.resolveKey(protectedHeader);
+    return this.resolver;
   }
 
   private where(): string {

@@ -35,11 +35,43 @@ function representable(seconds: number): boolean {
   return Number.isFinite(seconds) && Math.abs(seconds) <= MAX_DATE_SECONDS;
 }
 
+// 10000-01-01T00:00:00Z: below it (and from 1970) a date is four-digit years, computed without a Date.
+const YEAR_10000 = 253402300800;
+
+const two = (n: number): string => (n < 10 ? `0${n}` : `${n}`);
+
 /** "2024-05-01 14:03:12 UTC" for epoch seconds. */
 export function formatUtc(seconds: number): string {
   if (!representable(seconds)) return `epoch ${seconds}`;
-  const iso = new Date(Math.floor(seconds) * 1000).toISOString();
-  return `${iso.slice(0, 10)} ${iso.slice(11, 19)} UTC`;
+  const whole = Math.floor(seconds);
+  // Every verification words exp and iat; Date#toISOString cost more than the rest of the claim
+  // checks together. Outside 1970-9999 the Date keeps its own spelling (e.g. "+010000-01-01").
+  if (whole < 0 || whole >= YEAR_10000) {
+    const iso = new Date(whole * 1000).toISOString();
+    return `${iso.slice(0, 10)} ${iso.slice(11, 19)} UTC`;
+  }
+  const days = Math.floor(whole / 86400);
+  const rest = whole - days * 86400;
+  const { year, month, day } = civilFromDays(days);
+  const hh = Math.floor(rest / 3600);
+  const mm = Math.floor((rest % 3600) / 60);
+  return `${year}-${two(month)}-${two(day)} ${two(hh)}:${two(mm)}:${two(rest % 60)} UTC`;
+}
+
+/**
+ * Year, month and day of a count of days since 1970-01-01 (proleptic Gregorian), after Howard
+ * Hinnant's civil_from_days (https://howardhinnant.github.io/date_algorithms.html); days >= 0 here.
+ */
+function civilFromDays(days: number): { year: number; month: number; day: number } {
+  const z = days + 719468;
+  const era = Math.floor(z / 146097);
+  const doe = z - era * 146097;
+  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365);
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+  const mp = Math.floor((5 * doy + 2) / 153);
+  const day = doy - Math.floor((153 * mp + 2) / 5) + 1;
+  const month = mp < 10 ? mp + 3 : mp - 9;
+  return { year: yoe + era * 400 + (month <= 2 ? 1 : 0), month, day };
 }
 
 const formatters = new Map<string, Intl.DateTimeFormat>();

@@ -37,6 +37,22 @@ describe('jwt decode', () => {
     assert.equal(`${decoded.signingInput}.${decoded.signature}`, token);
   });
 
+  it('hands every caller its own header, also when the same header was decoded just before', () => {
+    const first = decodeJwt(token);
+    first.header.alg = 'changed by a caller';
+    const second = decodeJwt(token);
+    assert.equal(second.header.alg, 'RS256');
+    assert.notEqual(second.header, first.header);
+    // A header with a nested value is parsed anew each time: a copy would share the nested object.
+    const nested = (kid: string): string =>
+      rawToken({ alg: 'RS256', kid, jwk: { kty: 'RSA', n: 'AQAB', e: 'AQAB' } }, { sub: 'x' });
+    const a = decodeJwt(nested('n1'));
+    const b = decodeJwt(nested('n1'));
+    assert.notEqual(a.header.jwk, b.header.jwk);
+    assert.deepEqual(a.header, b.header);
+    assert.equal(decodeJwt(nested('n2')).kid, 'n2', 'another header text is decoded, not remembered');
+  });
+
   it('keeps the decodeJwtParts shape the CLI and extension use', () => {
     const parts = decodeJwtParts(token);
     assert.deepEqual(Object.keys(parts).sort(), ['header', 'payload', 'signature']);

@@ -82,6 +82,36 @@ describe('JwksCache', () => {
     }
   });
 
+  it('answers a kid it resolved before from memory, until the set expires or is replaced', async () => {
+    const { server, clock, cache } = setup([rsa.publicJwk]);
+    const first = await cache.resolveKey({ kid: 'rsa-1', alg: 'RS256' });
+    const resolver = cache.keyResolver();
+    assert.equal(cache.keyResolver(), resolver, 'one resolver for the cache, not one per call');
+    assert.equal(await resolver({ kid: 'rsa-1', alg: 'RS256' }, { payload: '', signature: '' }), first);
+    assert.equal(await cache.resolveKey({ kid: 'rsa-1', alg: 'RS256' }), first);
+    await rejectsCode(cache.resolveKey({ kid: 'rsa-1', alg: 'PS256' }), 'jwt.no_matching_key', /is for RS256/);
+    assert.equal(server.fetches, 1);
+
+    // The issuer re-keys under the same kid: once the set is older than maxAgeMs, the new key is used.
+    const rekeyed = await makeKey('RS256', 'rsa-1');
+    server.setKeys([rekeyed.publicJwk]);
+    clock.advance(10 * 60_000);
+    const token = await sign(rekeyed, accessClaims());
+    const { payload } = await jwtVerify(token, resolver, { currentDate: new Date(clock.now()) });
+    assert.equal(payload.sub, 'user@example.com');
+    assert.equal(server.fetches, 2);
+    assert.notEqual(await cache.resolveKey({ kid: 'rsa-1', alg: 'RS256' }), first);
+
+    // A refresh (here forced) replaces the set: the remembered key of the old set is not used.
+    server.setKeys([rsa.publicJwk]);
+    await cache.refresh();
+    assert.equal(server.fetches, 3);
+    const again = await cache.resolveKey({ kid: 'rsa-1', alg: 'RS256' });
+    const old = await sign(rsa, accessClaims());
+    await jwtVerify(old, cache.keyResolver(), { currentDate: new Date(clock.now()) });
+    assert.notEqual(again, first, 'imported anew for the new set');
+  });
+
   it('picks the only fitting key when the token has no kid', async () => {
     const { cache } = setup();
     const key = await cache.resolveKey({ alg: 'ES256' });

@@ -1,6 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { execFileSync } from 'node:child_process';
-import { formatLocal, utcZoneFastPath } from '../../../src/core/jwt/time-format';
+import fc from 'fast-check';
+import { formatLocal, formatUtc, utcZoneFastPath } from '../../../src/core/jwt/time-format';
 
 /** What formatLocal printed before the fast path: Intl's parts, in the system zone. */
 function viaIntl(date: Date): string {
@@ -68,5 +69,40 @@ describe('formatLocal without Intl for a UTC system zone (issue #14, CLI start)'
     inZone('America/New_York', () => assert.equal(formatLocal(exp), '2026-05-01 10:03:12 EDT'));
     inZone('UTC', () => assert.equal(formatLocal(exp, 'Europe/Berlin'), '2026-05-01 16:03:12 GMT+2'));
     inZone('UTC', () => assert.equal(formatLocal(1e13), 'epoch 10000000000000'));
+  });
+});
+
+/** The spelling formatUtc had when it went through Date#toISOString, kept as the reference. */
+function viaDate(seconds: number): string {
+  const iso = new Date(Math.floor(seconds) * 1000).toISOString();
+  return `${iso.slice(0, 10)} ${iso.slice(11, 19)} UTC`;
+}
+
+describe('formatUtc', () => {
+  it('spells every instant exactly as Date#toISOString does (computed without a Date from 1970 to 9999)', () => {
+    for (const seconds of [0, 59, 86_399, 86_400, 951_782_400, 951_868_800, 4_107_542_400, 253_402_300_799]) {
+      assert.equal(formatUtc(seconds), viaDate(seconds), String(seconds));
+    }
+    fc.assert(
+      fc.property(fc.double({ min: -8.64e12, max: 8.64e12, noNaN: true }), (seconds) => {
+        assert.equal(formatUtc(seconds), viaDate(seconds));
+      }),
+      { numRuns: 2000 },
+    );
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 253_402_300_799 }), (seconds) => {
+        assert.equal(formatUtc(seconds), viaDate(seconds));
+      }),
+      { numRuns: 5000 },
+    );
+  });
+
+  it('shows instants a Date cannot hold as raw numbers', () => {
+    assert.equal(formatUtc(9e12), 'epoch 9000000000000');
+    assert.equal(formatUtc(Number.POSITIVE_INFINITY), 'epoch Infinity');
+  });
+
+  it('spells a well-known instant', () => {
+    assert.equal(formatUtc(1_714_572_192), '2024-05-01 14:03:12 UTC');
   });
 });

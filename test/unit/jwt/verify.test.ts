@@ -84,6 +84,24 @@ describe('verifyJwt', () => {
     );
   });
 
+  it('verifies again from the remembered key, and with the new one once the issuer re-keys the kid', async () => {
+    const token = await sign(rsa, accessClaims());
+    assert.equal((await verifyJwt(token, opts())).valid, true);
+    assert.ok(jwks.cachedKey({ kid: 'rsa-1', alg: 'RS256' }), 'the key is remembered');
+    assert.equal((await verifyJwt(token, opts())).valid, true);
+    const forged = await sign(stranger, accessClaims());
+    assert.deepEqual(failed(await verifyJwt(forged, opts())), ['signature:jwt.signature_invalid']);
+    assert.equal(server.fetches, 1);
+
+    // The issuer replaces the key behind kid rsa-1; after maxAgeMs the set is fetched again.
+    server.setKeys([stranger.publicJwk]);
+    clock.advance(10 * 60_000);
+    const later = (claims = {}) => accessClaims({ iat: NOW + 600, exp: NOW + 4200, ...claims });
+    assert.equal((await verifyJwt(await sign(stranger, later()), opts())).valid, true);
+    assert.equal(server.fetches, 2);
+    assert.deepEqual(failed(await verifyJwt(await sign(rsa, later()), opts())), ['signature:jwt.signature_invalid']);
+  });
+
   it('accepts keys given directly: CryptoKey, JWK and a jose resolver', async () => {
     const token = await sign(ec, accessClaims());
     for (const keys of [ec.publicKey, ec.publicJwk, createLocalJWKSet({ keys: [ec.publicJwk] })]) {

@@ -15,6 +15,7 @@ import {
 } from './fixtures';
 import type { LoadedWebview } from './load-webview';
 import { loadWebview } from './load-webview';
+import { TIMELINE_FIRST_ROWS } from '../../../src/webview/render-exchange';
 
 function showRun(view: LoadedWebview, run: RunView, focus?: { stepPath?: string; exchangeId?: string }): void {
   view.receive({ type: 'show', content: { kind: 'run', run }, ...(focus ? { focus } : {}) });
@@ -73,6 +74,33 @@ function step(overrides: Partial<StepView>): StepView {
   };
 }
 
+/** Steps main.ts builds at once when the rest can come later (FIRST_STEPS there). */
+const FIRST_STEPS = 3;
+
+/** Steps on the page, by id, in order. */
+function stepIds(view: LoadedWebview): string[] {
+  return [...view.root.querySelectorAll('section.step')].map((s) => s.id);
+}
+
+function rowCount(view: LoadedWebview): number {
+  return view.root.querySelectorAll('.timeline .tl-row:not(.tl-head)').length;
+}
+
+/** Waits (real timers: the view builds off-screen parts in later tasks) until `done` holds. */
+async function until(done: () => boolean, what: string): Promise<void> {
+  for (let i = 0; i < 400 && !done(); i += 1) await new Promise((resolve) => setTimeout(resolve, 5));
+  assert.ok(done(), `the view never got to: ${what}`);
+}
+
+/** A run of `steps` steps and `exchanges` exchanges: large enough that the view builds it in parts. */
+function largeRun(steps: number, exchanges: number, id = RUN_ID): RunView {
+  return runViewOf({
+    id,
+    steps: Array.from({ length: steps }, (_, i) => step({ path: `s${i}`, id: `s${i}`, name: `Step ${i}` })),
+    exchanges: Array.from({ length: exchanges }, (_, i) => exchangeViewOf({ id: `x${i}`, label: `call ${i}` })),
+  });
+}
+
 describe('webview: main script end to end', () => {
   let view: LoadedWebview | undefined;
   const load = async (options: { state?: unknown } = {}) => {
@@ -100,7 +128,7 @@ describe('webview: main script end to end', () => {
       assert.equal(v.root.querySelector('.run-header .badge')!.textContent, 'failed');
       assert.match(
         v.root.querySelector('.run-header .muted')!.textContent!,
-        /^environment sandbox · demo\.oidc-flow\.yaml · .+ · 900 ms$/,
+        /^environment sandbox · demo\.oidc-flow\.yaml · \d\d:\d\d:\d\d · 900 ms$/,
       );
       const verdict = v.root.querySelector('section.verdict')!;
       assert.equal(verdict.querySelector('.summary')!.textContent, 'The client app was deactivated at the IdP.');
@@ -577,6 +605,93 @@ describe('webview: main script end to end', () => {
       assert.equal(v.root.querySelector('.paused'), null, 'the bar goes once the run goes on');
       showRun(v, runViewOf({ live: false, pausedBefore: 'call' }));
       assert.equal(v.root.querySelector('.paused'), null, 'a run reopened from history is not paused');
+    });
+
+    it('shows a large run in parts: the first screen at once, the rest in later tasks, in order', async () => {
+      const v = await load();
+      const run = largeRun(35, 250);
+      showRun(v, run);
+      assert.equal(rowCount(v), TIMELINE_FIRST_ROWS, 'the first rows at once');
+      assert.deepEqual(
+        stepIds(v),
+        run.steps.slice(0, FIRST_STEPS).map((s) => `step-${s.path}`),
+        'the first steps at once',
+      );
+      assert.equal(button(v, 'Show 100 more of 150 exchanges').className, 'btn secondary tl-more');
+      await until(() => stepIds(v).length === 35 && rowCount(v) === 100, 'all steps and the first 100 rows');
+      assert.deepEqual(
+        stepIds(v),
+        run.steps.map((s) => `step-${s.path}`),
+      );
+      assert.deepEqual(
+        openers(v).map((b) => b.querySelector('.label-text')!.textContent),
+        run.exchanges.slice(0, 100).map((x) => x.label),
+      );
+      button(v, 'Show 100 more of 150 exchanges').click();
+      assert.equal(rowCount(v), 200);
+      button(v, 'Show 50 more of 50 exchanges').click();
+      assert.equal(rowCount(v), 250);
+      assert.ok(!hasButton(v, 'Show 50 more of 50 exchanges'));
+    });
+
+    it('keeps the rows in order when "Show more" is clicked before the first page is built', async () => {
+      const v = await load();
+      const run = largeRun(3, 250);
+      showRun(v, run);
+      assert.equal(rowCount(v), TIMELINE_FIRST_ROWS);
+      button(v, 'Show 100 more of 150 exchanges').click();
+      assert.equal(rowCount(v), 200, 'the queued rows first, then the next page');
+      assert.deepEqual(
+        openers(v).map((b) => b.querySelector('.label-text')!.textContent),
+        run.exchanges.slice(0, 200).map((x) => x.label),
+      );
+      await settle();
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      assert.equal(rowCount(v), 200, 'nothing queued is added twice');
+    });
+
+    it('builds at once the row of an exchange kept open, the step to show and the focused part', async () => {
+      const v = await load();
+      const run = largeRun(40, 120);
+      showRun(v, run, { exchangeId: 'x70' });
+      assert.ok(rowCount(v) >= 71, 'rows up to the open exchange');
+      assert.deepEqual(selectedRows(v), [70]);
+      assert.equal(v.root.querySelector('.detail-slot .detail h3')!.textContent!.endsWith('call 70'), true);
+
+      showRun(v, run, { stepPath: 's33' });
+      assert.equal(stepIds(v).length, 40, 'a step to scroll to: every step at once');
+
+      const other = largeRun(40, 120, 'run-other');
+      showRun(v, other);
+      assert.equal(stepIds(v).length, FIRST_STEPS);
+      openers(v)[5]!.focus();
+      showRun(v, { ...other, durationMs: other.durationMs + 100 });
+      assert.equal(stepIds(v).length, 40, 'focus in the view: the page is built at once');
+      assertSame(v.document.activeElement, openers(v)[5], 'focus after the update');
+    });
+
+    it('drops what a previous page left for later, and "Go to the step" builds the steps first', async () => {
+      const v = await load();
+      showRun(v, largeRun(40, 10, 'run-a'));
+      const run = { ...largeRun(25, 10), verdict: undefined };
+      showRun(v, run);
+      await until(() => stepIds(v).length >= 25, 'the second run complete');
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      assert.deepEqual(
+        stepIds(v),
+        run.steps.map((s) => `step-${s.path}`),
+        "no step of the first run's queue",
+      );
+
+      const withVerdict = recordFlowRun({ finished: true }).view();
+      const steps = [
+        ...Array.from({ length: 40 }, (_, i) => step({ path: `pre${i}`, id: `pre${i}` })),
+        ...withVerdict.steps,
+      ];
+      showRun(v, { ...withVerdict, steps });
+      assert.equal(v.document.getElementById('step-call'), null, 'the verdict step is not built yet');
+      button(v, 'Go to the step').click();
+      assertSame(v.document.activeElement, v.document.getElementById('step-call'), 'focus');
     });
 
     it('keeps keyboard focus where it was through a live update', async () => {
