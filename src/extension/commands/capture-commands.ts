@@ -1,0 +1,227 @@
+import type { CaptureInfo } from '../capture/capture-api';
+import { readSettings } from '../services/settings';
+import { refOf } from '../trees/node';
+import { routeEntries } from '../workspace/source-model';
+import { VIEW_IDS } from './command-ids';
+import type { CommandId } from './command-ids';
+import type { Handler, Services } from './command-services';
+
+/** Where the capture listens unless the person names another address (and confirms it). */
+export const LOOPBACK = '127.0.0.1';
+
+/** Addresses only this machine can reach. */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
+  return h === 'localhost' || h === '::1' || /^127(\.\d{1,3}){3}$/.test(h);
+}
+
+/** "host:port", "[::1]:0", ":8080" or "8080" → its parts; an error text when it is not one. */
+export function parseListen(text: string): { host: string; port: number } | string {
+  const value = text.trim();
+  const match = /^(?:(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]*):)?(\d{1,5})$/.exec(value);
+  if (!match) return 'Enter host:port, e.g. 127.0.0.1:8080 (port 0 picks a free one).';
+  const port = Number(match[2]);
+  if (port > 65535) return 'A port is between 0 and 65535.';
+  const host = (match[1] ?? '').replace(/^\[|\]$/g, '') || LOOPBACK;
+  return { host, port };
+}
+
+function httpUrl(value: string): string | undefined {
+  try {
+    const url = new URL(value.trim());
+    return url.protocol === 'http:' || url.protocol === 'https:' ? undefined : 'Use an http:// or https:// URL.';
+  } catch {
+    return 'Not a URL, e.g. http://localhost:8000/orders';
+  }
+}
+
+/** What a keybinding, a task or a test may pass to skip the prompts. */
+interface StartPreset {
+  target?: unknown;
+  host?: unknown;
+  port?: unknown;
+}
+
+/** The URL of the route the command was invoked on, or one the person picks or types. */
+async function pickTarget(s: Services, arg: unknown): Promise<string | undefined> {
+  const vs = s.vs;
+  const preset = (typeof arg === 'object' && arg !== null ? arg : {}) as StartPreset;
+  if (typeof preset.target === 'string') return httpUrl(preset.target) ? undefined : preset.target;
+  const ref = refOf(arg);
+  let url: string | undefined;
+  if (ref?.kind === 'route')
+    url = routeEntries(await s.index.sources()).find((r) => r.sourceId === ref.sourceId && r.name === ref.name)?.url;
+  else if (ref?.kind === 'gatewayRoute') url = await gatewayRouteUrl(s, ref);
+  if (!url) {
+    const routes = routeEntries(await s.index.sources());
+    const gatewayRoutes = await gatewayRouteUrls(s);
+    const items = [
+      ...routes.map((r) => ({
+        label: `$(symbol-method) ${r.name}`,
+        description: `${r.method} ${r.url}`,
+        detail: r.sourceLabel,
+        value: r.url,
+      })),
+      ...gatewayRoutes.map((r) => ({ label: `$(server-environment) ${r.name}`, description: r.url, value: r.url })),
+      { label: '$(edit) Type a URL…', description: 'any gateway URL', value: '' },
+    ];
+    const chosen = await vs.window.showQuickPick(items, {
+      title: 'Start Capture: target',
+      placeHolder: 'Which route should the capture forward to?',
+      matchOnDescription: true,
+      ignoreFocusOut: true,
+    });
+    if (!chosen) return undefined;
+    url = chosen.value;
+  }
+  // A route written with templates (${env:…}, {{env.…}}) has no URL yet: the person completes it.
+  if (!url || httpUrl(url)) {
+    const typed = await vs.window.showInputBox({
+      title: 'Start Capture: target',
+      prompt: 'The gateway URL the capture forwards requests to',
+      value: url ?? '',
+      placeHolder: 'http://localhost:8000/orders',
+      ignoreFocusOut: true,
+      validateInput: (v) => httpUrl(v),
+    });
+    return typed?.trim() || undefined;
+  }
+  return url;
+}
+
+async function gatewayRouteUrl(s: Services, ref: { sourceId: string; routeKey: string }): Promise<string | undefined> {
+  const { gatewayRouteKey } = await import('../gateway/gateway-source-store');
+  const { routeUrls } = await import('../../core/gateway/model');
+  const state = s.gateways.state(ref.sourceId);
+  const route = state?.model?.routes.find((r) => gatewayRouteKey(r) === ref.routeKey);
+  return route ? routeUrls(route, state?.config.proxyUrl)[0] : undefined;
+}
+
+/** The configured gateways' routes that have a URL (a plain path and the source's proxyUrl). */
+async function gatewayRouteUrls(s: Services): Promise<Array<{ name: string; url: string }>> {
+  const states = s.gateways.states().filter((state) => state.model && state.config.proxyUrl);
+  if (states.length === 0) return [];
+  const { routeUrls } = await import('../../core/gateway/model');
+  return states.flatMap((state) =>
+    state.model!.routes.flatMap((route) => {
+      const url = routeUrls(route, state.config.proxyUrl)[0];
+      return url ? [{ name: `${state.config.name}: ${route.name}`, url }] : [];
+    }),
+  );
+}
+
+/** Loopback on a free port, or an address the person names; anything else than loopback after a modal confirmation. */
+async function pickListen(
+  s: Services,
+  arg: unknown,
+  target: string,
+): Promise<{ host: string; port: number } | undefined> {
+  const vs = s.vs;
+  const preset = (typeof arg === 'object' && arg !== null ? arg : {}) as StartPreset;
+  let listen: { host: string; port: number };
+  if (typeof preset.port === 'number' || typeof preset.host === 'string') {
+    listen = {
+      host: typeof preset.host === 'string' ? preset.host : LOOPBACK,
+      port: typeof preset.port === 'number' ? preset.port : 0,
+    };
+  } else {
+    const chosen = await vs.window.showQuickPick(
+      [
+        { label: `$(lock) ${LOOPBACK}, a free port`, description: 'only this machine can send to it', value: 'free' },
+        { label: '$(edit) Another address or port…', description: 'host:port', value: 'other' },
+      ],
+      { title: 'Start Capture: listen on', placeHolder: 'Where should the capture listen?', ignoreFocusOut: true },
+    );
+    if (!chosen) return undefined;
+    if (chosen.value === 'free') listen = { host: LOOPBACK, port: 0 };
+    else {
+      const typed = await vs.window.showInputBox({
+        title: 'Start Capture: listen on',
+        prompt: 'host:port to listen on (port 0 picks a free one)',
+        value: `${LOOPBACK}:0`,
+        ignoreFocusOut: true,
+        validateInput: (v) => {
+          const parsed = parseListen(v);
+          return typeof parsed === 'string' ? parsed : undefined;
+        },
+      });
+      if (typed === undefined) return undefined;
+      const parsed = parseListen(typed);
+      if (typeof parsed === 'string') return undefined;
+      listen = parsed;
+    }
+  }
+  if (!isLoopbackHost(listen.host)) {
+    const go = `Listen on ${listen.host}`;
+    const answer = await vs.window.showWarningMessage(
+      `Listen on ${listen.host}, not only on this machine?`,
+      {
+        modal: true,
+        detail: `Anyone who can reach ${listen.host}:${listen.port || '(a free port)'} can then send requests through the capture to ${target}, and what they send is listed here. Loopback (${LOOPBACK}) is the safe choice.`,
+      },
+      go,
+    );
+    if (answer !== go) return undefined;
+  }
+  return listen;
+}
+
+function announce(s: Services, info: CaptureInfo): void {
+  const address = `http://${info.host.includes(':') ? `[${info.host}]` : info.host}:${info.port}`;
+  void s.vs.window
+    .showInformationMessage(
+      `Capturing on ${address} → ${info.target}. Send your client's requests to ${address}; they pass through unchanged.`,
+      'Copy Address',
+    )
+    .then((choice) => (choice === 'Copy Address' ? s.vs.env.clipboard.writeText(address) : undefined));
+}
+
+async function startCapture(s: Services, arg: unknown): Promise<CaptureInfo | undefined> {
+  const vs = s.vs;
+  if (!vs.workspace.isTrusted) {
+    // The workspace chose the routes, and a capture sends what it receives there.
+    const { untrustedWorkspaceError } = await import('../services/workspace-trust');
+    throw untrustedWorkspaceError('The capture was not started');
+  }
+  const target = await pickTarget(s, arg);
+  if (!target) return undefined;
+  const listen = await pickListen(s, arg, target);
+  if (!listen) return undefined;
+  const info = await s.capture.start({ target, ...listen, ring: readSettings(vs).captureSize });
+  s.log.info(`Capture started on ${info.host}:${info.port} → ${info.target} (keeps the last ${info.ring} calls).`);
+  void vs.commands.executeCommand(`${VIEW_IDS.capture}.focus`);
+  announce(s, info);
+  return info;
+}
+
+async function openCapturedExchange(s: Services, arg: unknown): Promise<string | undefined> {
+  const ref = refOf(arg);
+  if (ref?.kind !== 'capturedExchange') return undefined;
+  const recorder = s.capture.recorder(ref.exchangeId);
+  if (!recorder) {
+    void s.vs.window.showInformationMessage(
+      'That call has left the capture (it keeps the last calls only, see the oidcFlow.capture.size setting).',
+    );
+    return undefined;
+  }
+  s.store.begin(recorder);
+  s.panel.showRun(recorder.id);
+  return recorder.id;
+}
+
+/** Capture handlers: start (from a route or the palette), stop, open one captured call. */
+export function captureCommands(s: Services) {
+  return {
+    'oidcFlow.startCapture': (arg?: unknown) => startCapture(s, arg),
+    'oidcFlow.stopCapture': async () => {
+      const info = s.capture.info;
+      if (!(await s.capture.stop())) {
+        void s.vs.window.showInformationMessage('No capture is running.');
+        return false;
+      }
+      s.log.info(`Capture on ${info?.host}:${info?.port} stopped after ${info?.total ?? 0} calls.`);
+      return true;
+    },
+    'oidcFlow.openCapturedExchange': (arg?: unknown) => openCapturedExchange(s, arg),
+  } satisfies Partial<Record<CommandId, Handler>>;
+}
