@@ -7,6 +7,7 @@
 import type { Verdict } from '../../core/diagnosis/diagnose';
 import type { Event } from '../../core/emitter';
 import type { HttpExchange } from '../../core/http/types';
+import type { ConnectedIdp } from '../../core/oauth/connect-idp';
 
 /** Who a captured request's bearer token speaks for, read from its claims (never the token itself). */
 export interface CapturedToken {
@@ -50,6 +51,16 @@ export interface CaptureStartOptions {
   port: number;
   /** How many exchanges the capture keeps. */
   ring: number;
+  /** The gateway behind the target (a route's plugin config), so verdicts read the token where it does and speak its language. */
+  gateway?: { kind?: 'kong' | 'apache' | 'other'; plugin?: string; config?: Record<string, unknown> };
+  /** The IdP verdicts ask (JWKS, introspection), connected on the first refusal; none: verdicts from the answer alone. */
+  idp?: () => Promise<Pick<ConnectedIdp, 'jwks' | 'ctx'> | undefined>;
+  /** The IdP's name, for messages. */
+  idpName?: string;
+  /** CA certificates (PEM) to trust towards an https target (the oidcFlow.caFile setting). */
+  ca?: string;
+  /** TLS verification towards the target is off (oidcFlow.insecureSkipTlsVerify). */
+  insecureSkipTlsVerify?: boolean;
 }
 
 export type StartCapture = (options: CaptureStartOptions) => Promise<CaptureSession>;

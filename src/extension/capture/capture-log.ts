@@ -32,11 +32,14 @@ export class CaptureLog {
   private readonly entries = new Map<string, Entry>();
   private seq = 0;
   /**
-   * Every secret any exchange of this capture carried: a token sent in one request is masked
-   * wherever it shows up again (an echo, an error text), as a run's registry does. It outlives the
-   * ring on purpose: a value seen once stays masked.
+   * Every secret the kept exchanges carried: a token sent in one request is masked wherever it
+   * shows up again (an echo, an error text), as a run's registry does. Bounded like the ring: once
+   * it has learned from well more exchanges than are kept, it is rebuilt from the kept ones.
    */
   private readonly registry = new SecretRegistry();
+  private learned = 0;
+  /** Secrets given by the caller, kept across rebuilds. */
+  private readonly fixed: string[] = [];
   /** rows() until the next change: the view redraws often, the ring changes less. */
   private cached?: CaptureRow[];
 
@@ -52,9 +55,21 @@ export class CaptureLog {
   }
 
   add(captured: CapturedExchange): void {
-    this.registry.addExchange(captured.exchange);
     this.entries.set(captured.id, { seq: ++this.seq, captured });
     while (this.entries.size > this.ring) this.entries.delete(this.entries.keys().next().value!);
+    if (++this.learned > 2 * this.ring + 100) {
+      this.registry.clear();
+      this.registry.add(...this.fixed);
+      for (const entry of this.entries.values()) this.registry.addExchange(entry.captured.exchange);
+      this.learned = this.entries.size;
+    } else this.registry.addExchange(captured.exchange);
+    this.cached = undefined;
+  }
+
+  /** Values the capture knows are secret without seeing them pass (the verdict IdP's client secret). */
+  addSecrets(values: readonly string[]): void {
+    this.fixed.push(...values);
+    this.registry.add(...values);
     this.cached = undefined;
   }
 

@@ -76,6 +76,11 @@ export class CaptureService implements Disposable {
     return true;
   }
 
+  /** Values to mask in everything the capture shows (the verdict IdP's client secret). */
+  addSecrets(values: readonly string[]): void {
+    this.log?.addSecrets(values);
+  }
+
   /** The exchange as a finished run for the results view; undefined once it left the ring. */
   recorder(exchangeId: string): RunRecorder | undefined {
     const info = this.info;

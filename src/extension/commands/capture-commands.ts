@@ -1,7 +1,8 @@
-import type { CaptureInfo } from '../capture/capture-api';
+import type * as vscode from 'vscode';
+import type { CaptureInfo, CaptureStartOptions } from '../capture/capture-api';
 import { readSettings } from '../services/settings';
 import { refOf } from '../trees/node';
-import { routeEntries } from '../workspace/source-model';
+import { idpEntries, routeEntries } from '../workspace/source-model';
 import { VIEW_IDS } from './command-ids';
 import type { CommandId } from './command-ids';
 import type { Handler, Services } from './command-services';
@@ -42,72 +43,197 @@ interface StartPreset {
   port?: unknown;
 }
 
-/** The URL of the route the command was invoked on, or one the person picks or types. */
-async function pickTarget(s: Services, arg: unknown): Promise<string | undefined> {
-  const vs = s.vs;
-  const preset = (typeof arg === 'object' && arg !== null ? arg : {}) as StartPreset;
-  if (typeof preset.target === 'string') return httpUrl(preset.target) ? undefined : preset.target;
-  const ref = refOf(arg);
-  let url: string | undefined;
-  if (ref?.kind === 'route')
-    url = routeEntries(await s.index.sources()).find((r) => r.sourceId === ref.sourceId && r.name === ref.name)?.url;
-  else if (ref?.kind === 'gatewayRoute') url = await gatewayRouteUrl(s, ref);
-  if (!url) {
-    const routes = routeEntries(await s.index.sources());
-    const gatewayRoutes = await gatewayRouteUrls(s);
-    const items = [
-      ...routes.map((r) => ({
-        label: `$(symbol-method) ${r.name}`,
-        description: `${r.method} ${r.url}`,
-        detail: r.sourceLabel,
-        value: r.url,
-      })),
-      ...gatewayRoutes.map((r) => ({ label: `$(server-environment) ${r.name}`, description: r.url, value: r.url })),
-      { label: '$(edit) Type a URL…', description: 'any gateway URL', value: '' },
-    ];
-    const chosen = await vs.window.showQuickPick(items, {
-      title: 'Start Capture: target',
-      placeHolder: 'Which route should the capture forward to?',
-      matchOnDescription: true,
-      ignoreFocusOut: true,
-    });
-    if (!chosen) return undefined;
-    url = chosen.value;
-  }
-  // A route written with templates (${env:…}, {{env.…}}) has no URL yet: the person completes it.
-  if (!url || httpUrl(url)) {
-    const typed = await vs.window.showInputBox({
-      title: 'Start Capture: target',
-      prompt: 'The gateway URL the capture forwards requests to',
-      value: url ?? '',
-      placeHolder: 'http://localhost:8000/orders',
-      ignoreFocusOut: true,
-      validateInput: (v) => httpUrl(v),
-    });
-    return typed?.trim() || undefined;
-  }
-  return url;
+/** Where the capture forwards, and what is known of the gateway there. */
+interface Target {
+  /** The gateway's base URL: the application's own path is appended to it. */
+  url: string;
+  /** The route it came from, e.g. "orders (GET /orders)", for messages. */
+  route?: string;
+  /** The flow file (or sandbox) the route came from: its IdPs are offered for verdicts. */
+  sourceId?: string;
+  gateway?: CaptureStartOptions['gateway'];
 }
 
-async function gatewayRouteUrl(s: Services, ref: { sourceId: string; routeKey: string }): Promise<string | undefined> {
+async function flowRouteTarget(s: Services, sourceId: string, name: string): Promise<Target | undefined> {
+  const source = (await s.index.sources()).find((x) => x.id === sourceId);
+  const route = source?.file?.routes?.[name];
+  if (!source || !route) return undefined;
+  const gateway = route.gateway;
+  return {
+    url: route.baseUrl.replace(/\/$/, ''),
+    route: `${name} (${route.method ?? 'GET'} ${route.path ?? '/'})`,
+    sourceId,
+    ...(gateway
+      ? {
+          gateway: {
+            kind: gateway.kind,
+            ...(gateway.plugin ? { plugin: gateway.plugin } : {}),
+            ...(gateway.config ? { config: gateway.config } : {}),
+          },
+        }
+      : {}),
+  };
+}
+
+async function gatewayRouteTarget(
+  s: Services,
+  ref: { sourceId: string; routeKey: string },
+): Promise<Target | undefined> {
   const { gatewayRouteKey } = await import('../gateway/gateway-source-store');
   const { routeUrls } = await import('../../core/gateway/model');
   const state = s.gateways.state(ref.sourceId);
   const route = state?.model?.routes.find((r) => gatewayRouteKey(r) === ref.routeKey);
-  return route ? routeUrls(route, state?.config.proxyUrl)[0] : undefined;
+  const url = route ? routeUrls(route, state?.config.proxyUrl)[0] : undefined;
+  if (!route || !url || !state?.config.proxyUrl) return undefined;
+  return {
+    url: state.config.proxyUrl.replace(/\/$/, ''),
+    route: `${route.name} (${new URL(url).pathname})`,
+    ...(route.oidc
+      ? {
+          gateway: {
+            kind: route.apache ? ('apache' as const) : ('kong' as const),
+            config: route.oidc.config as Record<string, unknown>,
+          },
+        }
+      : {}),
+  };
+}
+
+/** The route the command was invoked on, or one the person picks, or a URL they type. */
+async function pickTarget(s: Services, arg: unknown): Promise<Target | undefined> {
+  const vs = s.vs;
+  const preset = (typeof arg === 'object' && arg !== null ? arg : {}) as StartPreset;
+  if (typeof preset.target === 'string') return httpUrl(preset.target) ? undefined : { url: preset.target };
+  const ref = refOf(arg);
+  let target: Target | undefined;
+  if (ref?.kind === 'route') target = await flowRouteTarget(s, ref.sourceId, ref.name);
+  else if (ref?.kind === 'gatewayRoute') target = await gatewayRouteTarget(s, ref);
+  if (!target) {
+    const routes = routeEntries(await s.index.sources());
+    const items: Array<vscode.QuickPickItem & { pick: () => Promise<Target | undefined> }> = [
+      ...routes.map((r) => ({
+        label: `$(symbol-method) ${r.name}`,
+        description: `${r.method} ${r.url}`,
+        detail: r.sourceLabel,
+        pick: () => flowRouteTarget(s, r.sourceId, r.name),
+      })),
+      ...(await gatewayRoutes(s)).map((r) => ({
+        label: `$(server-environment) ${r.name}`,
+        description: r.url,
+        pick: () => gatewayRouteTarget(s, r.ref),
+      })),
+      { label: '$(edit) Type a URL…', description: 'any gateway URL', pick: async () => undefined },
+    ];
+    const chosen = await vs.window.showQuickPick(items, {
+      title: 'Start Capture: target',
+      placeHolder: 'Which gateway should the capture forward to?',
+      matchOnDescription: true,
+      ignoreFocusOut: true,
+    });
+    if (!chosen) return undefined;
+    target = await chosen.pick();
+  }
+  // Typed, or a route written with templates (${env:…}, {{env.…}}): the person gives or completes the URL.
+  if (!target || httpUrl(target.url)) {
+    const typed = await vs.window.showInputBox({
+      title: 'Start Capture: target',
+      prompt: "The gateway's base URL the capture forwards to (the application's own path is appended)",
+      value: target?.url ?? '',
+      placeHolder: 'http://localhost:8000',
+      ignoreFocusOut: true,
+      validateInput: (v) => httpUrl(v),
+    });
+    if (!typed?.trim()) return undefined;
+    return { ...target, url: typed.trim() };
+  }
+  return target;
 }
 
 /** The configured gateways' routes that have a URL (a plain path and the source's proxyUrl). */
-async function gatewayRouteUrls(s: Services): Promise<Array<{ name: string; url: string }>> {
+async function gatewayRoutes(
+  s: Services,
+): Promise<Array<{ name: string; url: string; ref: { sourceId: string; routeKey: string } }>> {
   const states = s.gateways.states().filter((state) => state.model && state.config.proxyUrl);
   if (states.length === 0) return [];
   const { routeUrls } = await import('../../core/gateway/model');
+  const { gatewayRouteKey } = await import('../gateway/gateway-source-store');
   return states.flatMap((state) =>
     state.model!.routes.flatMap((route) => {
       const url = routeUrls(route, state.config.proxyUrl)[0];
-      return url ? [{ name: `${state.config.name}: ${route.name}`, url }] : [];
+      return url
+        ? [
+            {
+              name: `${state.config.name}: ${route.name}`,
+              url,
+              ref: { sourceId: state.id, routeKey: gatewayRouteKey(route) },
+            },
+          ]
+        : [];
     }),
   );
+}
+
+/**
+ * The IdP that verdicts ask (its JWKS, its introspection): the route's own flow file's when it
+ * has one, else the person picks one or none. Its secrets and ${env:NAME} approvals are settled
+ * now, so no prompt appears in the middle of the traffic; it connects on the first refusal.
+ */
+async function pickIdp(
+  s: Services,
+  target: Target,
+): Promise<(Pick<CaptureStartOptions, 'idp' | 'idpName'> & { secretValues?: string[] }) | undefined> {
+  const all = idpEntries(await s.index.sources());
+  const own = target.sourceId ? all.filter((e) => e.sourceId === target.sourceId) : [];
+  let entry = own.length === 1 ? own[0] : undefined;
+  if (!entry && all.length > 0) {
+    const candidates = own.length > 1 ? own : all;
+    const chosen = await s.vs.window.showQuickPick(
+      [
+        ...candidates.map((e) => ({
+          label: `$(key) ${e.name}`,
+          description: e.issuer,
+          detail: e.sourceLabel,
+          entry: e,
+        })),
+        {
+          label: '$(circle-slash) None',
+          description: "verdicts from the gateway's answer and the token alone",
+          entry: undefined,
+        },
+      ],
+      {
+        title: 'Start Capture: verdicts',
+        placeHolder: 'Which IdP issued the tokens? Verdicts ask it about them.',
+        ignoreFocusOut: true,
+      },
+    );
+    if (!chosen) return undefined;
+    entry = chosen.entry;
+  }
+  if (!entry) return {};
+  const { source, file } = await s.index.loadForRun(entry.sourceId);
+  const prepared = await s.runs.prepare({ source, file, title: `Capture verdicts with ${entry.name}` });
+  const name = entry.name;
+  const config = file.idps?.[name];
+  if (!config) return {};
+  const vs = s.vs;
+  return {
+    idpName: name,
+    secretValues: prepared.secretValues,
+    idp: async () => {
+      const [{ selectEnvironment }, { renderEnvironment }, { connectIdp }, { createClient }] = await Promise.all([
+        import('../../core/flow/select'),
+        import('../../core/flow/template'),
+        import('../../core/oauth/connect-idp'),
+        import('../services/http-factory'),
+      ]);
+      const env = renderEnvironment(selectEnvironment(file, prepared.envName), prepared.sources);
+      return connectIdp(
+        { name, idp: config, env },
+        { http: await createClient(readSettings(vs)), secrets: prepared.sources },
+      );
+    },
+  };
 }
 
 /** Loopback on a free port, or an address the person names; anything else than loopback after a modal confirmation. */
@@ -185,10 +311,28 @@ async function startCapture(s: Services, arg: unknown): Promise<CaptureInfo | un
   }
   const target = await pickTarget(s, arg);
   if (!target) return undefined;
-  const listen = await pickListen(s, arg, target);
+  const listen = await pickListen(s, arg, target.url);
   if (!listen) return undefined;
-  const info = await s.capture.start({ target, ...listen, ring: readSettings(vs).captureSize });
-  s.log.info(`Capture started on ${info.host}:${info.port} → ${info.target} (keeps the last ${info.ring} calls).`);
+  const preset = (typeof arg === 'object' && arg !== null ? arg : {}) as StartPreset;
+  const verdicts = typeof preset.target === 'string' ? {} : await pickIdp(s, target);
+  if (!verdicts) return undefined;
+  const settings = readSettings(vs);
+  const ca = settings.caFile
+    ? await (await import('../../core/http/ca-file')).readCaText(settings.caFile, 'setting oidcFlow.caFile')
+    : undefined;
+  const info = await s.capture.start({
+    target: target.url,
+    ...listen,
+    ring: settings.captureSize,
+    ...(target.gateway ? { gateway: target.gateway } : {}),
+    ...(verdicts.idp ? { idp: verdicts.idp, idpName: verdicts.idpName } : {}),
+    ...(ca ? { ca } : {}),
+    ...(settings.insecureSkipTlsVerify ? { insecureSkipTlsVerify: true } : {}),
+  });
+  s.capture.addSecrets(verdicts.secretValues ?? []);
+  s.log.info(
+    `Capture started on ${info.host}:${info.port} → ${info.target}${target.route ? ` (route ${target.route})` : ''}; verdicts ${verdicts.idpName ? `ask ${verdicts.idpName}` : "from the gateway's answer alone"}; keeps the last ${info.ring} calls.`,
+  );
   void vs.commands.executeCommand(`${VIEW_IDS.capture}.focus`);
   announce(s, info);
   return info;

@@ -228,12 +228,12 @@ describe('capture: Start Capture asks where to listen', function () {
   it('loopback on a free port by default', async function () {
     const w = world();
     w.fake.script([
-      [/gateway URL the capture forwards/, 'http://127.0.0.1:8000/orders'],
+      [/base URL the capture forwards/, 'http://127.0.0.1:8000'],
       [/Start Capture: target/, 'Type a URL'],
     ]);
     const info = (await w.handlers['oidcFlow.startCapture']()) as CaptureInfo;
     assert.deepEqual(w.starter.sessions[0]!.options, {
-      target: 'http://127.0.0.1:8000/orders',
+      target: 'http://127.0.0.1:8000',
       host: '127.0.0.1',
       port: 0,
       ring: 200,
