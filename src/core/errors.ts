@@ -3,6 +3,7 @@
  * (for tests, the CLI's exit codes and the UI), a message that says what
  * happened, and a hint that says what to do. Shells only render them.
  */
+import type { CaptureErrorCode } from './capture/error-codes';
 import type { FlowErrorCode } from './flow/error-codes';
 import type { GatewayErrorCode } from './gateway/error-codes';
 import type { HttpErrorCode } from './http/error-codes';
@@ -37,6 +38,7 @@ export type ShellErrorCode =
 
 /** Every code an OidcError can carry: a misspelt code is a compile error. */
 export type ErrorCode =
+  | CaptureErrorCode
   | ClientAuthErrorCode
   | ConfigErrorCode
   | DiscoveryErrorCode
@@ -128,6 +130,10 @@ const CONFIGURATION_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   'flow.needs_person',
   // A sandbox told to write its gateway log where it cannot.
   'sandbox.gateway.log_unwritable',
+  // A capture told to forward to no usable URL, or to listen where it may not or cannot.
+  'capture.target_invalid',
+  'capture.remote_not_allowed',
+  'capture.listen',
 ]);
 
 /**

@@ -17,19 +17,28 @@ export interface ListenFailure {
   details?: Omit<OidcErrorDetails, 'hint' | 'cause'>;
 }
 
-/** Listens on 127.0.0.1:`port` and resolves with the port it got. */
-export function listenLocal(server: Server, port: number | undefined, failure: ListenFailure): Promise<number> {
+/** Listens on `host`:`port` (default 127.0.0.1) and resolves with the port it got. */
+export function listenLocal(
+  server: Server,
+  port: number | undefined,
+  failure: ListenFailure,
+  host = '127.0.0.1',
+): Promise<number> {
   return new Promise<number>((resolve, reject) => {
     const failed = (error: Error): void =>
       reject(
-        new OidcError(failure.code, `${failure.what} could not listen on 127.0.0.1:${port ?? 0}: ${error.message}`, {
-          ...failure.details,
-          hint: failure.hint,
-          cause: error,
-        }),
+        new OidcError(
+          failure.code,
+          `${failure.what} could not listen on ${host.includes(':') ? `[${host}]` : host}:${port ?? 0}: ${error.message}`,
+          {
+            ...failure.details,
+            hint: failure.hint,
+            cause: error,
+          },
+        ),
       );
     server.once('error', failed);
-    server.listen(port ?? 0, '127.0.0.1', () => {
+    server.listen(port ?? 0, host, () => {
       server.off('error', failed);
       const address = server.address();
       resolve(typeof address === 'object' && address ? address.port : (port ?? 0));

@@ -5,7 +5,8 @@ import { parse as parseYaml } from 'yaml';
 import type { Clock } from '../../core/clock';
 import { systemClock } from '../../core/clock';
 import { asOidcError, OidcError } from '../../core/errors';
-import type { ErrorCode } from '../../core/errors';
+import { checkToken, gatewayKindOf, tokenInput } from '../../core/diagnosis/check-token';
+import type { IdpAnswer, LocalCheck } from '../../core/diagnosis/check-token';
 import { diagnose } from '../../core/diagnosis/diagnose';
 import type { DiagnosisInput, Expectations, IdpRecord, Verdict } from '../../core/diagnosis/diagnose';
 import { oktaRecord, recordSubject } from '../../core/diagnosis/okta-record';
@@ -16,17 +17,11 @@ import { readGatewayLogFor, requestWindowOf } from '../../core/diagnosis/gateway
 import type { LogEvidence } from '../../core/diagnosis/gateway-log';
 import { parseWwwAuthenticate } from '../../core/diagnosis/www-authenticate';
 import type { KongOidcConfig } from '../../core/gateway/kong-oidc-config';
-import { looksLikeKong, PROFILES } from '../../core/gateway/profiles';
+import { PROFILES } from '../../core/gateway/profiles';
 import type { GatewayProfileId } from '../../core/gateway/profiles';
 import { headerValue } from '../../core/http/headers';
 import { redactText, redactUrl } from '../../core/http/redact';
-import { classifyToken, decodeJwt } from '../../core/jwt/decode';
-import { notATokenReason } from '../../core/jwt/token-shape';
-import type { DecodedJwt } from '../../core/jwt/decode';
 import { formatLocal, formatRelative } from '../../core/jwt/time-format';
-import { verifyJwt } from '../../core/jwt/verify';
-import type { JwtVerification } from '../../core/jwt/verify';
-import { introspect } from '../../core/oauth/introspection';
 import { splitScope } from '../../core/oauth/token-response';
 import {
   CLIENT_OPTIONS_HELP,
@@ -108,17 +103,7 @@ export interface View {
   lines: string[];
 }
 
-/** What the local JWT check produced. */
-export type LocalCheck =
-  | { state: 'verified'; verification: Pick<JwtVerification, 'valid' | 'checks'> }
-  | { state: 'skipped'; reason: string }
-  | { state: 'error'; message: string };
-
-/** What the IdP's introspection produced. */
-export type IdpAnswer =
-  | { state: 'answered'; active: boolean; claims: Record<string, unknown> }
-  | { state: 'skipped'; reason: string }
-  | { state: 'error'; code: ErrorCode; message: string };
+export type { IdpAnswer, LocalCheck };
 
 export interface GatewayAnswer {
   status: number;
@@ -419,60 +404,6 @@ export function parseExpectations(
   return Object.keys(out).length ? out : undefined;
 }
 
-function gatewayKind(
-  config: KongOidcConfig | undefined,
-  headers: Record<string, string>,
-): DiagnosisInput['gatewayKind'] {
-  if (config || looksLikeKong(headers)) return 'kong';
-  // Apache's Server header picks the mod_auth_openidc profile, so fixes come as its directives.
-  if (/^apache\b/i.test(headerValue(headers, 'server') ?? '')) return 'apache';
-  return 'other';
-}
-
-async function checkToken(
-  token: string,
-  decoded: DecodedJwt | undefined,
-  idp: ConnectedIdp,
-  leeway: number | undefined,
-  clock: Clock,
-): Promise<{ local: LocalCheck; idp: IdpAnswer; verification?: JwtVerification }> {
-  let local: LocalCheck;
-  let verification: JwtVerification | undefined;
-  if (!decoded) local = { state: 'skipped', reason: 'The token is opaque: only the IdP can tell what it means.' };
-  else if (!idp.jwks) local = { state: 'skipped', reason: 'The IdP publishes no jwks_uri; give --jwks-uri.' };
-  else {
-    try {
-      verification = await verifyJwt(token, {
-        keys: idp.jwks,
-        issuer: idp.ctx.metadata.issuer || undefined,
-        leewaySeconds: leeway,
-        clock,
-      });
-      local = { state: 'verified', verification };
-    } catch (error) {
-      local = { state: 'error', message: asOidcError(error).message };
-    }
-  }
-  let answer: IdpAnswer;
-  if (!idp.ctx.client.clientId)
-    answer = { state: 'skipped', reason: 'Give --client-id (and its secret) to ask the IdP.' };
-  else if (!idp.ctx.metadata.introspection_endpoint)
-    answer = {
-      state: 'skipped',
-      reason: 'The IdP publishes no introspection endpoint; give --introspection-endpoint.',
-    };
-  else {
-    try {
-      const result = await introspect(idp.ctx, token, { tokenTypeHint: 'access_token' });
-      answer = { state: 'answered', active: result.active, claims: result.claims };
-    } catch (error) {
-      const e = asOidcError(error);
-      answer = { state: 'error', code: e.code, message: e.message };
-    }
-  }
-  return { local, idp: answer, verification };
-}
-
 /** Asks Okta's management API about the token's application and user (through the IdP's transport options). */
 async function askRecord(idp: ConnectedIdp, claims: Record<string, unknown>, clock: Clock): Promise<RecordAnswer> {
   const access = idp.oktaApi;
@@ -689,7 +620,7 @@ export async function explainCommand(args: string[], io: CliIo): Promise<number>
       now: clock.now(),
       gateway,
       request: { tokenLocation: token ? 'header' : 'none', authorizationScheme: token ? 'Bearer' : undefined },
-      gatewayKind: gatewayKind(kongConfig, response.headers),
+      gatewayKind: gatewayKindOf(kongConfig, response.headers),
       ...(gatewayProfile ? { gatewayProfile } : {}),
       kongConfig,
       ...(expected ? { expected } : {}),
@@ -713,20 +644,9 @@ export async function explainCommand(args: string[], io: CliIo): Promise<number>
     let record: RecordAnswer | undefined;
     let idpUsed: ConnectedIdp | undefined;
     if (token) {
-      const kind = classifyToken(token);
-      let decoded: DecodedJwt | undefined;
-      if (kind === 'jwt') {
-        try {
-          decoded = decodeJwt(token);
-        } catch {
-          decoded = undefined;
-        }
-      }
-      input.token = decoded
-        ? { kind: 'jwt', header: decoded.header, payload: decoded.payload }
-        : { kind: kind === 'jwe' ? 'jwe' : 'opaque' };
-      const malformed = notATokenReason(token);
-      if (malformed) input.token.malformed = malformed;
+      const parsed = tokenInput(token);
+      const decoded = parsed.decoded;
+      input.token = parsed.input;
       if (accepted && !values['check-accepted']) {
         local = {
           state: 'skipped',

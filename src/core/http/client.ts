@@ -1,3 +1,4 @@
+import { DEFAULT_MAX_BODY_BYTES } from './limits';
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { Dispatcher } from 'undici';
@@ -65,7 +66,7 @@ const DEFAULTS = {
   headersTimeout: 30_000,
   bodyTimeout: 30_000,
   totalTimeout: 60_000,
-  maxBodyBytes: 10 * 1024 * 1024,
+  maxBodyBytes: DEFAULT_MAX_BODY_BYTES,
   redirect: 'manual',
   maxRedirects: 5,
 } as const;

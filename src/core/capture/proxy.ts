@@ -1,0 +1,681 @@
+/**
+ * The capture proxy: a reverse proxy in front of a gateway that forwards
+ * every request and answer unchanged and records each exchange (with a
+ * bounded copy of the bodies) for the capture's list, its verdicts and HAR.
+ *
+ * What passes through is the point of the tool, so it is not touched: the
+ * request and response headers go out as received (order, case, duplicates:
+ * req.rawHeaders and res.rawHeaders), bodies stream chunk by chunk (server-
+ * sent events arrive as sent), Upgrade requests (WebSocket) are piped both
+ * ways. What changes, and only this:
+ *  - Host: the target's host, unless `preserveHost` (a gateway routes on Host;
+ *    most reverse proxies send the upstream's name);
+ *  - the chunk boundaries of a chunked body (the bytes are the same);
+ *  - a body-less POST/PUT/PATCH that names no length goes out with
+ *    Transfer-Encoding: chunked and an empty body (Node's client does that);
+ *  - a target that cannot be reached: the proxy answers 502 itself, with a
+ *    text body saying so and an `X-Oidc-Flow-Capture: proxy-error` header.
+ * Verdicts are worked out after an exchange ends, never on its path.
+ */
+import { randomBytes } from 'node:crypto';
+import http from 'node:http';
+import https from 'node:https';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { isIP } from 'node:net';
+import type { Socket } from 'node:net';
+import { performance } from 'node:perf_hooks';
+import zlib from 'node:zlib';
+import { systemClock } from '../clock';
+import { Emitter } from '../emitter';
+import { OidcError } from '../errors';
+import { selectProfile } from '../gateway/profiles';
+import type { TokenSource } from '../gateway/profiles';
+import { classifyFailure } from '../http/classify-error';
+import type { HttpErrorCode } from '../http/error-codes';
+import { toHar } from '../http/har';
+import { headerValue } from '../http/headers';
+import { DEFAULT_MAX_BODY_BYTES } from '../http/limits';
+import { SecretRegistry } from '../http/secret-registry';
+import type { HeaderList, HttpExchange, RecordedResponse } from '../http/types';
+import { listenLocal } from '../listen';
+import { findToken } from './find-token';
+import type { FoundToken } from './find-token';
+import { Ring } from './ring';
+import { tokenFacts } from './token-facts';
+import type { CaptureDeps, CaptureOptions, CaptureRecord, CaptureSession, CaptureStats, JudgeRequest } from './types';
+
+/** How many exchanges a capture keeps unless told. */
+export const DEFAULT_MAX_EXCHANGES = 1000;
+
+/** The header the proxy marks its own answers with (only the 502 for an unreachable target). */
+export const PROXY_ERROR_HEADER = 'X-Oidc-Flow-Capture';
+
+/** Whether `host` is a loopback address (or a name that only ever means one). */
+export function isLoopbackHost(host: string): boolean {
+  const bare = host.replace(/^\[|\]$/g, '').toLowerCase();
+  if (bare === 'localhost' || bare === '::1') return true;
+  return isIP(bare) === 4 && bare.startsWith('127.');
+}
+
+/** The target as a URL, or an OidcError saying what is wrong with it. */
+export function parseTarget(target: string): URL {
+  let url: URL;
+  try {
+    url = new URL(target);
+  } catch {
+    throw new OidcError('capture.target_invalid', `The capture target "${target}" is not an absolute URL.`, {
+      hint: "Give the gateway's base URL, e.g. --target http://localhost:8000.",
+    });
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new OidcError('capture.target_invalid', `The capture target ${url.protocol}// is not http or https.`, {
+      hint: "Give the gateway's base URL, e.g. --target http://localhost:8000.",
+    });
+  if (url.username || url.password)
+    throw new OidcError('capture.target_invalid', 'The capture target carries a user name or password.', {
+      hint: "Leave credentials out of the target: the application's own requests carry theirs.",
+    });
+  if (url.search || url.hash)
+    throw new OidcError(
+      'capture.target_invalid',
+      `The capture target ${url.origin}${url.pathname} has a query or fragment.`,
+      {
+        hint: "Give a base URL only; the application's path and query are appended to it.",
+      },
+    );
+  return url;
+}
+
+/** A bounded copy of a body stream: the first `cap` bytes, and how many passed in all. */
+class BodyTap {
+  private chunks: Buffer[] = [];
+  private kept = 0;
+  size = 0;
+
+  constructor(private readonly cap: number) {}
+
+  add(chunk: Buffer): void {
+    this.size += chunk.length;
+    const room = this.cap - this.kept;
+    if (room <= 0) return;
+    const part = chunk.length <= room ? chunk : chunk.subarray(0, room);
+    this.chunks.push(part);
+    this.kept += part.length;
+  }
+
+  get truncated(): boolean {
+    return this.size > this.kept;
+  }
+
+  /** The kept bytes (copied out, so the socket's buffers are not held), and the tap emptied. */
+  take(): Buffer {
+    const out = Buffer.concat(this.chunks, this.kept);
+    this.chunks = [];
+    return out;
+  }
+}
+
+/** A recorded body as text: decompressed when whole and encoded (gzip, deflate, br), else as UTF-8. */
+function bodyText(bytes: Buffer, encoding: string | undefined, truncated: boolean, cap: number): string {
+  const coding = encoding?.trim().toLowerCase();
+  if (!coding || coding === 'identity' || bytes.length === 0) return bytes.toString('utf8');
+  if (truncated) return `[${coding}-encoded body, cut at ${bytes.length} bytes: not decoded]`;
+  try {
+    const options = { maxOutputLength: cap };
+    const plain =
+      coding === 'gzip' || coding === 'x-gzip'
+        ? zlib.gunzipSync(bytes, options)
+        : coding === 'deflate'
+          ? zlib.inflateSync(bytes, options)
+          : coding === 'br'
+            ? zlib.brotliDecompressSync(bytes, options)
+            : undefined;
+    return plain ? plain.toString('utf8') : `[${coding}-encoded body, ${bytes.length} bytes: not decoded]`;
+  } catch {
+    return `[${coding}-encoded body, ${bytes.length} bytes: could not be decoded]`;
+  }
+}
+
+function pairs(raw: readonly string[]): HeaderList {
+  const out: HeaderList = [];
+  for (let i = 0; i + 1 < raw.length; i += 2) out.push([raw[i]!, raw[i + 1]!]);
+  return out;
+}
+
+/** The gateway's answer as recorded before its body arrives. */
+function recordedAnswer(answer: IncomingMessage): RecordedResponse {
+  const headers = pairs(answer.rawHeaders);
+  const contentType = headerValue(headers, 'content-type');
+  return {
+    status: answer.statusCode ?? 0,
+    statusText: answer.statusMessage ?? '',
+    httpVersion: `HTTP/${answer.httpVersion}`,
+    headers,
+    body: '',
+    bodySize: 0,
+    truncated: false,
+    ...(contentType ? { contentType } : {}),
+  };
+}
+
+function hostHeaderOf(url: URL): string {
+  return url.host;
+}
+
+/** The raw header list to send: the client's as received, with Host set to the target's unless kept. */
+function outgoingHeaders(raw: readonly string[], target: URL, preserveHost: boolean): string[] {
+  const out = [...raw];
+  if (preserveHost) return out;
+  let found = false;
+  for (let i = 0; i + 1 < out.length; i += 2) {
+    if (out[i]!.length === 4 && out[i]!.toLowerCase() === 'host') {
+      out[i + 1] = hostHeaderOf(target);
+      found = true;
+    }
+  }
+  if (!found) out.push('Host', hostHeaderOf(target));
+  return out;
+}
+
+/** The path on the target: its base path, then the application's path and query. */
+function targetPath(base: string, requestUrl: string): string {
+  let path = requestUrl;
+  if (!path.startsWith('/') && path !== '*') {
+    // An absolute-form request (the application treats us as a forward proxy): its path and query.
+    try {
+      const absolute = new URL(path);
+      path = `${absolute.pathname}${absolute.search}`;
+    } catch {
+      path = `/${path}`;
+    }
+  }
+  if (path === '*') return path;
+  const trimmed = base.replace(/\/+$/, '');
+  return `${trimmed}${path}`;
+}
+
+interface Pending {
+  record: CaptureRecord;
+  request: JudgeRequest;
+}
+
+/** Starts a capture proxy in front of `options.target`; resolves once it listens. */
+export async function startCapture(options: CaptureOptions, deps: CaptureDeps = {}): Promise<CaptureSession> {
+  const target = parseTarget(options.target);
+  const host = options.host ?? '127.0.0.1';
+  if (!isLoopbackHost(host) && !options.allowRemote)
+    throw new OidcError(
+      'capture.remote_not_allowed',
+      `The capture would listen on ${host}, which other machines can reach: every token the application sends would pass through it.`,
+      { hint: 'Listen on 127.0.0.1 (the default), or confirm with --allow-remote that other machines may use it.' },
+    );
+  const clock = deps.clock ?? systemClock;
+  const cap = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const ring = new Ring<CaptureRecord>(options.maxExchanges ?? DEFAULT_MAX_EXCHANGES);
+  const secrets = new SecretRegistry();
+  const groupSecret = randomBytes(32);
+  const onExchange = new Emitter<CaptureRecord>();
+  const onVerdict = new Emitter<CaptureRecord>();
+  const gateway = options.gateway ?? {};
+  const profile = selectProfile({
+    gatewayProfile: gateway.profile,
+    gatewayKind: gateway.kind,
+    config: gateway.config,
+    plugin: gateway.plugin,
+  });
+  const sources: TokenSource[] = profile.tokenSources(gateway.config);
+  const secure = target.protocol === 'https:';
+  const agentOptions = { keepAlive: true, maxSockets: Infinity, maxFreeSockets: 256 };
+  const agent = secure
+    ? new https.Agent({
+        ...agentOptions,
+        ...(options.tls?.ca ? { ca: options.tls.ca } : {}),
+        rejectUnauthorized: options.tls?.insecureSkipTlsVerify !== true,
+      })
+    : new http.Agent(agentOptions);
+  const request = secure ? https.request : http.request;
+  const port = target.port ? Number(target.port) : secure ? 443 : 80;
+  const warnings =
+    options.tls?.insecureSkipTlsVerify && secure ? ['TLS verification towards the target was disabled.'] : [];
+  const stats = { total: 0, evicted: 0, inFlight: 0 };
+  const concurrency = options.verdictConcurrency ?? 4;
+  const maxPending = options.maxPendingVerdicts ?? 256;
+  const queue: Pending[] = [];
+  let judging = 0;
+  const judged = new Set<Promise<void>>();
+  const sockets = new Set<Socket>();
+  let seq = 0;
+  let closed = false;
+
+  /** Keeps the registry as bounded as the ring: rebuilt from the kept records when it has grown well past them. */
+  let learned = 0;
+  const learn = (exchange: HttpExchange): void => {
+    secrets.add(...exchange.secrets);
+    secrets.addExchange(exchange);
+    learned++;
+    if (learned > 2 * ring.capacity + 100) {
+      secrets.clear();
+      learned = 0;
+      for (const kept of ring.toArray()) {
+        secrets.addExchange(kept.exchange);
+        learned++;
+      }
+      secrets.addExchange(exchange);
+    }
+  };
+
+  const runJudge = (pending: Pending): void => {
+    const judge = deps.judge!;
+    judging++;
+    const done = judge
+      .judge(pending.request)
+      .then(
+        (verdict) => {
+          pending.record.verdict = verdict ? { state: 'done', verdict } : { state: 'none' };
+        },
+        (error: unknown) => {
+          const message = error instanceof Error ? error.message : String(error);
+          pending.record.verdict = { state: 'skipped', reason: `The verdict could not be worked out: ${message}` };
+        },
+      )
+      .then(() => {
+        judging--;
+        judged.delete(done);
+        if (pending.record.verdict.state !== 'none') onVerdict.fire(pending.record);
+        const next = queue.shift();
+        if (next) runJudge(next);
+      });
+    judged.add(done);
+  };
+
+  const finish = (record: CaptureRecord, found: FoundToken | undefined): void => {
+    stats.inFlight--;
+    const { exchange } = record;
+    learn(exchange);
+    const evicted = ring.push(record);
+    if (evicted) stats.evicted++;
+    const status = exchange.response?.status;
+    const refused = status === 401 || status === 403;
+    const accepted = status !== undefined && status >= 200 && status < 300 && found !== undefined;
+    const wanted = !record.answeredByProxy && (refused || (options.checkAccepted === true && accepted));
+    if (wanted && deps.judge) {
+      if (judging + queue.length >= concurrency + maxPending) {
+        record.verdict = {
+          state: 'skipped',
+          reason: `More than ${maxPending} verdicts were waiting; this exchange was not judged (the capture keeps up with the traffic, not with the IdP).`,
+        };
+      } else {
+        record.verdict = { state: 'pending' };
+        const pending = { record, request: { exchange, found, accepted: !refused } };
+        if (judging < concurrency) runJudge(pending);
+        else queue.push(pending);
+      }
+    }
+    onExchange.fire(record);
+    if (record.verdict.state === 'skipped') onVerdict.fire(record);
+  };
+
+  /** A new record for a request; the token is read off the request line and headers (a form body's later). */
+  const begin = (req: IncomingMessage, kind: CaptureRecord['kind']) => {
+    stats.total++;
+    stats.inFlight++;
+    seq++;
+    const id = `capture-${seq}`;
+    const path = targetPath(target.pathname, req.url ?? '/');
+    const headers = pairs(outgoingHeaders(req.rawHeaders, target, options.preserveHost === true));
+    const exchange: HttpExchange = {
+      id,
+      label: kind === 'upgrade' ? 'captured upgrade' : 'captured request',
+      lane: 'gateway',
+      startedAt: clock.now(),
+      request: {
+        method: req.method ?? 'GET',
+        url: `${target.origin}${path === '*' ? '' : path}`,
+        headers,
+        bodySize: 0,
+      },
+      timings: { total: 0 },
+      warnings: [...warnings],
+      secrets: [],
+    };
+    const record: CaptureRecord = { id, seq, exchange, kind, verdict: { state: 'none' } };
+    return { record, path, headers };
+  };
+
+  /** Adds the token facts once the request is known whole (a form body can carry the token). */
+  const tokenOf = (record: CaptureRecord): FoundToken | undefined => {
+    const { request: recorded } = record.exchange;
+    const found = findToken(
+      {
+        url: recorded.url,
+        headers: recorded.headers,
+        ...(recorded.body !== undefined ? { body: recorded.body } : {}),
+        contentType: headerValue(recorded.headers, 'content-type'),
+      },
+      sources,
+    );
+    if (found) {
+      record.token = tokenFacts(found.token, groupSecret, found.source, found.scheme);
+      record.exchange.secrets = [found.token];
+    }
+    return found;
+  };
+
+  /** The request to the target: the application's method, path and raw headers. */
+  const forward = (req: IncomingMessage, path: string, via: http.Agent | false): http.ClientRequest =>
+    request({
+      protocol: target.protocol,
+      hostname: target.hostname,
+      port,
+      method: req.method,
+      path,
+      headers: outgoingHeaders(req.rawHeaders, target, options.preserveHost === true),
+      setHost: false,
+      agent: via,
+      ...(secure
+        ? {
+            servername: isIP(target.hostname) ? undefined : target.hostname,
+            ...(options.tls?.ca ? { ca: options.tls.ca } : {}),
+            rejectUnauthorized: options.tls?.insecureSkipTlsVerify !== true,
+          }
+        : {}),
+    });
+
+  const failureOf = (error: unknown): { code: HttpErrorCode; message: string; hint: string } =>
+    classifyFailure(error, {
+      target: `the capture target (${target.origin})`,
+      host: target.hostname,
+      port: String(port),
+      connectTimeout: 0,
+      headersTimeout: 0,
+      bodyTimeout: 0,
+      totalTimeout: 0,
+      clientCertificate: false,
+      surface: 'cli',
+    });
+
+  const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
+    const started = performance.now();
+    const { record, path } = begin(req, 'http');
+    const { exchange } = record;
+    const requestTap = new BodyTap(cap);
+    const responseTap = new BodyTap(cap);
+    let done = false;
+    let found: FoundToken | undefined;
+    // Node adds a Date header unless told not to; the gateway's own (or none) passes instead.
+    res.sendDate = false;
+
+    const complete = (error?: { code: HttpErrorCode; message: string }): void => {
+      if (done) return;
+      done = true;
+      exchange.timings.total = performance.now() - started;
+      const requestBytes = requestTap.take();
+      exchange.request.bodySize = requestTap.size;
+      if (requestTap.size > 0) exchange.request.body = requestBytes.toString('utf8');
+      if (requestTap.truncated)
+        exchange.warnings.push(`The request body was recorded up to ${cap} bytes of ${requestTap.size}.`);
+      if (exchange.response) {
+        const truncated = responseTap.truncated;
+        exchange.response.body = bodyText(
+          responseTap.take(),
+          headerValue(exchange.response.headers, 'content-encoding'),
+          truncated,
+          cap,
+        );
+        exchange.response.bodySize = responseTap.size;
+        exchange.response.truncated = truncated;
+      }
+      if (error) exchange.error = error;
+      found = tokenOf(record);
+      finish(record, found);
+    };
+
+    const upstream = forward(req, path, agent);
+
+    upstream.on('socket', (socket: Socket) => {
+      const note = (): void => {
+        exchange.connection = {
+          localAddress: socket.localAddress,
+          localPort: socket.localPort,
+          remoteAddress: socket.remoteAddress,
+          remotePort: socket.remotePort,
+        };
+      };
+      if (socket.remotePort !== undefined && !socket.connecting) note();
+      else socket.once('connect', note);
+    });
+
+    upstream.on('response', (answer: IncomingMessage) => {
+      exchange.response = recordedAnswer(answer);
+      exchange.timings.ttfb = performance.now() - started;
+      res.writeHead(answer.statusCode ?? 502, answer.statusMessage, answer.rawHeaders);
+      // Server-sent events and other streams: each chunk goes out as it arrives.
+      res.flushHeaders();
+      answer.on('data', (chunk: Buffer) => responseTap.add(chunk));
+      answer.pipe(res);
+      answer.on('end', () => {
+        exchange.timings.download = performance.now() - started - (exchange.timings.ttfb ?? 0);
+      });
+      answer.on('error', () => res.destroy());
+      answer.on('aborted', () => res.destroy());
+    });
+
+    upstream.on('error', (error) => {
+      if (exchange.response) {
+        // The answer was under way: cut the application's connection as the gateway cut ours.
+        res.destroy();
+        complete({
+          code: 'http.connection_reset',
+          message: 'The target closed the connection before its answer ended.',
+        });
+        return;
+      }
+      const failure = failureOf(error);
+      const text = `oidc-flow capture: the target ${target.origin} could not be reached, so the capture proxy answers instead of the gateway.\n${failure.message}\n${failure.hint}\n`;
+      const body = Buffer.from(text, 'utf8');
+      if (!res.headersSent) {
+        const headers = [
+          'Content-Type',
+          'text/plain; charset=utf-8',
+          'Content-Length',
+          String(body.length),
+          PROXY_ERROR_HEADER,
+          'proxy-error',
+        ];
+        res.writeHead(502, 'Bad Gateway', headers);
+        res.end(body);
+        record.answeredByProxy = true;
+        exchange.response = {
+          status: 502,
+          statusText: 'Bad Gateway',
+          httpVersion: 'HTTP/1.1',
+          headers: pairs(headers),
+          body: text,
+          bodySize: body.length,
+          truncated: false,
+          contentType: 'text/plain; charset=utf-8',
+        };
+      } else res.destroy();
+      req.resume();
+      complete({ code: failure.code, message: failure.message });
+    });
+
+    req.on('data', (chunk: Buffer) => requestTap.add(chunk));
+    req.pipe(upstream);
+    req.on('error', () => upstream.destroy());
+
+    res.on('finish', () => complete());
+    res.on('close', () => {
+      if (!res.writableFinished) {
+        upstream.destroy();
+        complete({ code: 'http.aborted', message: 'The application closed the connection before the answer ended.' });
+      }
+    });
+  };
+
+  const onUpgrade = (req: IncomingMessage, socket: Socket, head: Buffer): void => {
+    const started = performance.now();
+    const { record, path } = begin(req, 'upgrade');
+    const { exchange } = record;
+    let done = false;
+    const complete = (error?: { code: HttpErrorCode; message: string }): void => {
+      if (done) return;
+      done = true;
+      exchange.timings.total = performance.now() - started;
+      if (error) exchange.error = error;
+      finish(record, tokenOf(record));
+    };
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    socket.on('error', () => socket.destroy());
+    // An upgraded connection is not the agent's to reuse.
+    const upstream = forward(req, path, false);
+    const statusBlock = (answer: IncomingMessage, raw: readonly string[]): string => {
+      let text = `HTTP/${answer.httpVersion} ${answer.statusCode} ${answer.statusMessage ?? ''}\r\n`;
+      for (let i = 0; i + 1 < raw.length; i += 2) text += `${raw[i]}: ${raw[i + 1]}\r\n`;
+      return `${text}\r\n`;
+    };
+    const recordAnswer = (answer: IncomingMessage): void => {
+      exchange.response = recordedAnswer(answer);
+      exchange.timings.ttfb = performance.now() - started;
+    };
+    upstream.on('upgrade', (answer: IncomingMessage, upSocket: Socket, upHead: Buffer) => {
+      recordAnswer(answer);
+      sockets.add(upSocket);
+      upSocket.on('close', () => sockets.delete(upSocket));
+      socket.write(statusBlock(answer, answer.rawHeaders));
+      if (upHead.length) socket.write(upHead);
+      if (head.length) upSocket.write(head);
+      upSocket.on('error', () => socket.destroy());
+      socket.on('error', () => upSocket.destroy());
+      upSocket.pipe(socket);
+      socket.pipe(upSocket);
+      complete();
+    });
+    upstream.on('response', (answer: IncomingMessage) => {
+      // The gateway refused the upgrade (a 401, say): its answer goes back whole, then the connection closes.
+      const raw: string[] = [];
+      for (let i = 0; i + 1 < answer.rawHeaders.length; i += 2) {
+        const name = answer.rawHeaders[i]!.toLowerCase();
+        // The body is passed decoded; the connection ends it.
+        if (name === 'transfer-encoding' || name === 'connection') continue;
+        raw.push(answer.rawHeaders[i]!, answer.rawHeaders[i + 1]!);
+      }
+      raw.push('Connection', 'close');
+      const tap = new BodyTap(cap);
+      recordAnswer(answer);
+      socket.write(statusBlock(answer, raw));
+      answer.on('data', (chunk: Buffer) => tap.add(chunk));
+      answer.pipe(socket);
+      answer.on('end', () => {
+        const truncated = tap.truncated;
+        exchange.response!.body = bodyText(
+          tap.take(),
+          headerValue(exchange.response!.headers, 'content-encoding'),
+          truncated,
+          cap,
+        );
+        exchange.response!.bodySize = tap.size;
+        exchange.response!.truncated = truncated;
+        complete();
+      });
+    });
+    upstream.on('error', (error) => {
+      const failure = failureOf(error);
+      if (!exchange.response) {
+        const text = `oidc-flow capture: the target ${target.origin} could not be reached: ${failure.message}\n`;
+        socket.end(
+          `HTTP/1.1 502 Bad Gateway\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(text)}\r\n${PROXY_ERROR_HEADER}: proxy-error\r\nConnection: close\r\n\r\n${text}`,
+        );
+        record.answeredByProxy = true;
+        exchange.response = {
+          status: 502,
+          statusText: 'Bad Gateway',
+          httpVersion: 'HTTP/1.1',
+          headers: [['Content-Type', 'text/plain; charset=utf-8']],
+          body: text,
+          bodySize: Buffer.byteLength(text),
+          truncated: false,
+        };
+      } else socket.destroy();
+      complete({ code: failure.code, message: failure.message });
+    });
+    upstream.end();
+  };
+
+  const server = http.createServer({ noDelay: true });
+  server.on('request', onRequest);
+  server.on('upgrade', onUpgrade);
+  server.on('connection', (socket: Socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  server.on('clientError', (_error, socket: Socket) => {
+    // A request Node cannot parse never reaches the gateway: answer as any server would.
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+    else socket.destroy();
+  });
+  const listening = await listenLocal(
+    server,
+    options.port,
+    {
+      code: 'capture.listen',
+      what: 'The capture proxy',
+      hint: 'Pick another port (--listen 127.0.0.1:PORT), or 0 for a free one.',
+    },
+    host,
+  );
+  const shownHost = host.includes(':') ? `[${host}]` : host;
+
+  const session: CaptureSession = {
+    url: `http://${shownHost}:${listening}`,
+    host,
+    port: listening,
+    target: `${target.origin}${target.pathname === '/' ? '' : target.pathname}`,
+    secrets,
+    onExchange: onExchange.event,
+    onVerdict: onVerdict.event,
+    records: () => ring.toArray(),
+    redacted(record) {
+      return {
+        ...record,
+        exchange: secrets.exchange(record.exchange),
+        ...(record.token ? { token: { ...record.token, source: { ...record.token.source } } } : {}),
+        verdict: secrets.value(record.verdict),
+      };
+    },
+    har(harOptions = {}) {
+      const list = secrets.list();
+      return toHar(
+        ring.toArray().map((record) => ({ ...record.exchange, secrets: [...record.exchange.secrets, ...list] })),
+        { creatorVersion: harOptions.creatorVersion },
+      );
+    },
+    stats(): CaptureStats {
+      return { ...stats, pendingVerdicts: judging + queue.length };
+    },
+    async close(closeOptions = {}) {
+      if (closed) return;
+      closed = true;
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        for (const socket of sockets) socket.destroy();
+        server.closeAllConnections();
+      });
+      agent.destroy();
+      queue.length = 0;
+      const grace = closeOptions.graceMs ?? 2000;
+      if (judged.size > 0)
+        await Promise.race([
+          Promise.allSettled([...judged]),
+          new Promise((resolve) => setTimeout(resolve, grace).unref()),
+        ]);
+      onExchange.dispose();
+      onVerdict.dispose();
+    },
+    dispose() {
+      void session.close({ graceMs: 0 });
+    },
+  };
+  return session;
+}
