@@ -9,15 +9,9 @@ import type { Event } from '../../core/emitter';
 import type { HttpExchange } from '../../core/http/types';
 import type { ConnectedIdp } from '../../core/oauth/connect-idp';
 
-/** Who a captured request's bearer token speaks for, read from its claims (never the token itself). */
-export interface CapturedToken {
-  /** Stable per token value within one capture (a fingerprint, never the value): the tree groups on it. */
-  key: string;
-  subject?: string;
-  clientId?: string;
-  /** Epoch seconds (the token's `exp`). */
-  expiresAt?: number;
-}
+/** Who a captured request's token speaks for (never the token): the core's facts, grouped by `groupKey`. */
+export type { CapturedToken } from '../../core/capture/token-facts';
+import type { CapturedToken } from '../../core/capture/token-facts';
 
 /** One request that went through the capture, and its answer. */
 export interface CapturedExchange {

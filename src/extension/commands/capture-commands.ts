@@ -10,12 +10,6 @@ import type { Handler, Services } from './command-services';
 /** Where the capture listens unless the person names another address (and confirms it). */
 export const LOOPBACK = '127.0.0.1';
 
-/** Addresses only this machine can reach. */
-export function isLoopbackHost(host: string): boolean {
-  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
-  return h === 'localhost' || h === '::1' || /^127(\.\d{1,3}){3}$/.test(h);
-}
-
 /** "host:port", "[::1]:0", ":8080" or "8080" → its parts; an error text when it is not one. */
 export function parseListen(text: string): { host: string; port: number } | string {
   const value = text.trim();
@@ -277,6 +271,8 @@ async function pickListen(
       listen = parsed;
     }
   }
+  // The proxy's own test, so the confirmation asked here is the one it requires.
+  const { isLoopbackHost } = await import('../../core/capture');
   if (!isLoopbackHost(listen.host)) {
     const go = `Listen on ${listen.host}`;
     const answer = await vs.window.showWarningMessage(

@@ -18,10 +18,10 @@ export function tokenLabel(token: CapturedToken | undefined): string {
   return `${token.subject ?? 'unknown subject'} / ${token.clientId ?? 'unknown client'}`;
 }
 
-/** "expires in 59m 12s", "expired 2m ago", "no expiry". */
+/** "expires in 59m 12s", "expired 2m ago", "no expiry" (`expiresAt` in epoch ms, as the core gives it). */
 export function expiryText(token: CapturedToken, nowMs: number): string {
   if (token.expiresAt === undefined) return 'no expiry';
-  const left = Math.floor(token.expiresAt - nowMs / 1000);
+  const left = Math.floor((token.expiresAt - nowMs) / 1000);
   const text = formatTimeLeft(left);
   return left < 0 ? text : `expires in ${text}`;
 }
@@ -66,7 +66,7 @@ export function exchangeNode(row: CaptureRow, groupId: string): NodeData {
 export function captureNodes(rows: readonly CaptureRow[], nowMs: number): NodeData[] {
   const groups = new Map<string, { token?: CapturedToken; rows: CaptureRow[] }>();
   for (const row of rows) {
-    const key = row.token?.key ?? NO_TOKEN;
+    const key = row.token?.groupKey ?? NO_TOKEN;
     const group = groups.get(key) ?? { token: row.token, rows: [] };
     group.rows.push(row);
     groups.set(key, group);
@@ -77,7 +77,7 @@ export function captureNodes(rows: readonly CaptureRow[], nowMs: number): NodeDa
     .map(({ key, token, rows: list }) => {
       const id = `capture-token:${key}`;
       const refused = list.filter((r) => r.status === undefined || r.status >= 400).length;
-      const expired = token?.expiresAt !== undefined && token.expiresAt * 1000 <= nowMs;
+      const expired = token?.expiresAt !== undefined && token.expiresAt <= nowMs;
       return {
         id,
         label: tokenLabel(token),

@@ -1,15 +1,17 @@
 import assert from 'node:assert/strict';
-import type { CaptureInfo } from '../../../src/extension/capture/capture-api';
+import type { CaptureInfo, CapturedToken } from '../../../src/extension/capture/capture-api';
 import { CaptureLog } from '../../../src/extension/capture/capture-log';
 import { CaptureService, captureRedraw } from '../../../src/extension/capture/capture-service';
 import type { RedrawTimers } from '../../../src/extension/capture/capture-service';
-import { captureCommands, isLoopbackHost, parseListen } from '../../../src/extension/commands/capture-commands';
+import { captureCommands, parseListen } from '../../../src/extension/commands/capture-commands';
 import type { Services } from '../../../src/extension/commands/command-services';
 import { CaptureStatusBar, captureStatusText } from '../../../src/extension/editor/capture-status-bar';
 import { captureNodes } from '../../../src/extension/trees/capture-nodes';
 import type { NodeData } from '../../../src/extension/trees/node';
 import { capturedCall, fakeStarter, inactiveVerdict } from '../../support/fake-capture';
+import { closeAfterEach } from '../../support/close-after-each';
 import { fakeVscode } from '../../support/fake-vscode';
+import { httpServer } from '../../support/loopback-servers';
 import { rejection } from '../../support/rejection';
 
 /**
@@ -23,8 +25,23 @@ import { rejection } from '../../support/rejection';
  */
 
 const NOW = Date.UTC(2026, 11, 5, 1, 0, 0);
-const ALICE = { key: 'fp-alice', subject: 'alice', clientId: 'orders-app', expiresAt: NOW / 1000 + 3600 + 125 };
-const BOB = { key: 'fp-bob', subject: 'bob', clientId: 'billing', expiresAt: NOW / 1000 - 60 };
+const HEADER = { in: 'header', name: 'authorization' } as const;
+const ALICE: CapturedToken = {
+  groupKey: 'fp-alice',
+  source: HEADER,
+  kind: 'jwt',
+  subject: 'alice',
+  clientId: 'orders-app',
+  expiresAt: NOW + (3600 + 125) * 1000,
+};
+const BOB: CapturedToken = {
+  groupKey: 'fp-bob',
+  source: HEADER,
+  kind: 'jwt',
+  subject: 'bob',
+  clientId: 'billing',
+  expiresAt: NOW - 60_000,
+};
 const BEARER = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhbGljZSJ9.c2lnbmF0dXJlLXZhbHVl';
 
 function service(): { capture: CaptureService; starter: ReturnType<typeof fakeStarter>; warnings: string[] } {
@@ -271,19 +288,69 @@ describe('capture: Start Capture asks where to listen', function () {
     assert.equal(w.starter.sessions.length, 0);
   });
 
-  it('reads listen addresses and tells loopback apart', function () {
+  it('reads listen addresses: host:port, [v6]:port, a bare port', function () {
     assert.deepEqual(parseListen('8080'), { host: '127.0.0.1', port: 8080 });
     assert.deepEqual(parseListen('[::1]:0'), { host: '::1', port: 0 });
     assert.deepEqual(parseListen('192.168.1.5:9000'), { host: '192.168.1.5', port: 9000 });
     assert.equal(typeof parseListen('host:99999'), 'string');
     assert.equal(typeof parseListen('http://x'), 'string');
-    for (const host of ['127.0.0.1', '127.1.2.3', 'localhost', '::1', '[::1]']) assert.ok(isLoopbackHost(host), host);
-    for (const host of ['0.0.0.0', '192.168.1.5', '::', 'example.com']) assert.ok(!isLoopbackHost(host), host);
   });
 
   it('Stop Capture with none running says so', async function () {
     const w = world();
     assert.equal(await w.handlers['oidcFlow.stopCapture'](), false);
     assert.ok(w.fake.recorded.notifications.some((n) => /No capture is running/.test(n)));
+  });
+});
+
+describe('capture: the core proxy behind the Capture view', function () {
+  const opened = closeAfterEach();
+
+  it("passes calls through unchanged, lists them by token with the gateway's verdict, and stops listening", async function () {
+    const gateway = await httpServer((req, res) => {
+      if (req.headers.authorization === `Bearer ${BEARER}`) {
+        res.writeHead(200, { 'content-type': 'application/json' }).end('{"orders":[]}');
+        return;
+      }
+      res
+        .writeHead(401, { 'www-authenticate': 'Bearer error="invalid_token"', 'content-type': 'application/json' })
+        .end('{"message":"Unauthorized"}');
+    });
+    opened(gateway);
+    const capture = new CaptureService({
+      loadStarter: async () => (await import('../../../src/extension/capture/capture-core-adapter')).startCapture,
+      warn: () => undefined,
+    });
+    opened({ close: () => capture.stop() });
+    const changes: number[] = [];
+    capture.onDidChange(() => changes.push(capture.rows().length));
+    const info = await capture.start({ target: gateway.url, host: '127.0.0.1', port: 0, ring: 10 });
+    assert.ok(info.port > 0);
+
+    const ok = await fetch(`http://127.0.0.1:${info.port}/orders`, { headers: { authorization: `Bearer ${BEARER}` } });
+    assert.equal(ok.status, 200);
+    assert.equal(await ok.text(), '{"orders":[]}', 'the answer passes unchanged');
+    const refused = await fetch(`http://127.0.0.1:${info.port}/orders`, { headers: { authorization: 'Bearer other' } });
+    assert.equal(refused.status, 401);
+    await refused.text();
+    for (let i = 0; i < 200 && !capture.rows().find((r) => r.status === 401)?.verdict; i += 1)
+      await new Promise((resolve) => setTimeout(resolve, 10));
+
+    const rows = capture.rows();
+    assert.deepEqual(
+      rows.map((r) => [r.status, r.method, r.path]),
+      [
+        [200, 'GET', '/orders'],
+        [401, 'GET', '/orders'],
+      ],
+    );
+    assert.ok(rows[1]!.verdict, 'the refused call got a verdict');
+    assert.equal(capture.info?.total, 2);
+    const shown = JSON.stringify(captureNodes(rows, Date.now()).map((g) => [g, g.children?.()]));
+    assert.ok(!shown.includes(BEARER), 'the token reached the view');
+    assert.equal(captureNodes(rows, Date.now()).length, 2, 'two tokens, two groups');
+
+    await capture.stop();
+    await assert.rejects(fetch(`http://127.0.0.1:${info.port}/orders`), 'the capture no longer listens');
   });
 });

@@ -888,7 +888,14 @@ const CASES: Record<CommandId, Case[]> = {
 /** Calls through the capture that carry canaries: a bearer, a query token, an echoed secret, a verdict quoting one. */
 function captureCanaries(w: World): void {
   const session = w.captures.sessions.at(-1)!;
-  const token = { key: 'fp', subject: 'alice', clientId: 'app', expiresAt: Math.floor(Date.now() / 1000) + 600 };
+  const token = {
+    groupKey: 'fp',
+    source: { in: 'header', name: 'authorization' },
+    kind: 'jwt',
+    subject: 'alice',
+    clientId: 'app',
+    expiresAt: Date.now() + 600_000,
+  } as const;
   session.emit(capturedCall('c1', { token, bearer: CANARY.accessToken }));
   session.emit(
     capturedCall('c2', {
