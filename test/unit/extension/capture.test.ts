@@ -321,7 +321,7 @@ describe('capture: the core proxy behind the Capture view', function () {
       loadStarter: async () => (await import('../../../src/extension/capture/capture-core-adapter')).startCapture,
       warn: () => undefined,
     });
-    opened({ close: () => capture.stop() });
+    opened({ close: async () => void (await capture.stop()) });
     const changes: number[] = [];
     capture.onDidChange(() => changes.push(capture.rows().length));
     const info = await capture.start({ target: gateway.url, host: '127.0.0.1', port: 0, ring: 10 });
