@@ -2,7 +2,8 @@ import type * as vscode from 'vscode';
 import type { CaptureInfo, CaptureStartOptions } from '../capture/capture-api';
 import { readSettings } from '../services/settings';
 import { refOf } from '../trees/node';
-import { idpEntries, routeEntries } from '../workspace/source-model';
+import { visibleEnvironment } from '../services/env-approval';
+import { displayContext, displayValue, idpEntries, routeEntries } from '../workspace/source-model';
 import { VIEW_IDS } from './command-ids';
 import type { CommandId } from './command-ids';
 import type { Handler, Services } from './command-services';
@@ -48,13 +49,28 @@ interface Target {
   gateway?: CaptureStartOptions['gateway'];
 }
 
+/** Every string in a JSON-like value rendered as the tree renders it (unresolved templates stay as written). */
+function rendered<T>(value: T, render: (text: string) => string): T {
+  if (typeof value === 'string') return render(value) as T;
+  if (Array.isArray(value)) return value.map((item: unknown) => rendered(item, render)) as T;
+  if (typeof value === 'object' && value !== null)
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, rendered(item, render)])) as T;
+  return value;
+}
+
 async function flowRouteTarget(s: Services, sourceId: string, name: string): Promise<Target | undefined> {
   const source = (await s.index.sources()).find((x) => x.id === sourceId);
   const route = source?.file?.routes?.[name];
   if (!source || !route) return undefined;
-  const gateway = route.gateway;
+  // The sandbox's routes and many files write {{env.gateway}}: rendered with the chosen environment and approved variables.
+  const context = displayContext(
+    s.context.workspaceState,
+    visibleEnvironment(s.context.workspaceState, readSettings(s.vs).allowedEnvironmentVariables, process.env),
+  );
+  const render = (text: string) => displayValue(text, source, context);
+  const gateway = route.gateway ? rendered(route.gateway, render) : undefined;
   return {
-    url: route.baseUrl.replace(/\/$/, ''),
+    url: render(route.baseUrl).replace(/\/$/, ''),
     route: `${name} (${route.method ?? 'GET'} ${route.path ?? '/'})`,
     sourceId,
     ...(gateway
