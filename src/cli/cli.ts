@@ -74,6 +74,13 @@ const COMMANDS: Record<string, Command> = {
       return { help: m.explainHelp, run: m.explainCommand };
     },
   },
+  capture: {
+    summary: "Proxy an application's traffic to the gateway and explain each refusal live",
+    load: async () => {
+      const m = await import('./commands/capture');
+      return { help: m.captureHelp, run: m.captureCommand };
+    },
+  },
   decode: {
     summary: 'Decode a JWT (unverified) and explain its claims',
     load: async () => {

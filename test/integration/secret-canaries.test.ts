@@ -65,6 +65,8 @@ interface Case {
   revealsTokenOnStdout?: boolean;
   /** Stops a long-running command once its output says it is ready. */
   stopWhen?: RegExp;
+  /** With stopWhen: what to do once ready, before stopping (send traffic through `capture`). */
+  whenReady?: (stdout: string) => Promise<void>;
 }
 
 describe('secret canaries: every CLI command against the sandbox', function () {
@@ -438,6 +440,33 @@ flows:
         codes: [0, 1],
       },
     ],
+    capture: [
+      {
+        title: 'traffic with tokens, cookies and secret headers through the proxy, --check-accepted, --har',
+        args: () => [
+          ...['capture', '--target', sandbox.gateway.url, '--listen', '127.0.0.1:0', '--check-accepted'],
+          ...['--har', out('capture.har'), ...idp('gateway')],
+        ],
+        env: () => ({ OIDC_CLIENT_SECRET: secretOf('gateway') }),
+        codes: [0],
+        stopWhen: /Capturing (http:\/\/127\.0\.0\.1:\d+)/,
+        whenReady: async (stdout) => {
+          const proxy = /Capturing (http:\/\/127\.0\.0\.1:\d+)/.exec(stdout)![1]!;
+          for (const [token, extra] of [
+            [accessToken, { Cookie: `session=${ODD_SECRET}` }],
+            [UNKNOWN_TOKEN, { 'X-Api-Key': ODD_SECRET }],
+            [idToken, {}],
+          ] as const) {
+            const answer = await fetch(`${proxy}${gatewayPath}?access_token=${encodeURIComponent(token)}`, {
+              headers: { Authorization: `Bearer ${token}`, ...extra },
+            });
+            await answer.arrayBuffer();
+          }
+          // Verdicts arrive after the exchanges: give them a moment to be printed.
+          await new Promise((resolve) => setTimeout(resolve, 1500));
+        },
+      },
+    ],
     decode: [
       {
         title: '--token-env, --json',
@@ -560,11 +589,15 @@ flows:
         let io: CliIo = captured.io;
         let stop: () => void = () => undefined;
         if (c.stopWhen) {
+          let ready = false;
           const interrupted = new Promise<void>((resolve) => (stop = resolve));
           const stdout = {
             write: (text: string) => {
               captured.io.stdout.write(text);
-              if (c.stopWhen!.test(captured.out())) setTimeout(stop, 50);
+              if (c.stopWhen!.test(captured.out()) && !ready) {
+                ready = true;
+                void (c.whenReady ?? (async () => undefined))(captured.out()).finally(() => setTimeout(stop, 50));
+              }
             },
           };
           io = { ...captured.io, stdout, interrupted };

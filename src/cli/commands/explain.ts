@@ -331,6 +331,21 @@ export function parseHeaders(list: readonly string[]): Record<string, string> {
   return out;
 }
 
+/** --kong-config FILE: the file read and parsed (parseKongConfig), or a configuration error naming it. */
+export async function readKongConfig(path: string): Promise<{ config: KongOidcConfig; plugin?: string }> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    throw new OidcError(
+      'config.file_unreadable',
+      `Cannot read ${path} (--kong-config): ${(error as NodeJS.ErrnoException).code ?? String(error)}.`,
+      { hint: 'Check the path.' },
+    );
+  }
+  return parseKongConfig(text, path);
+}
+
 /**
  * Reads the plugin config from JSON or YAML: the config itself, or a plugin
  * object holding it under "config" (whose "name" says which plugin it is).
@@ -562,19 +577,7 @@ export async function explainCommand(args: string[], io: CliIo): Promise<number>
   if (token) headers.Authorization = `Bearer ${token}`;
   let kongConfig: KongOidcConfig | undefined;
   let plugin: string | undefined;
-  if (values['kong-config']) {
-    let text: string;
-    try {
-      text = await readFile(values['kong-config'], 'utf8');
-    } catch (error) {
-      throw new OidcError(
-        'config.file_unreadable',
-        `Cannot read ${values['kong-config']} (--kong-config): ${(error as NodeJS.ErrnoException).code ?? String(error)}.`,
-        { hint: 'Check the path.' },
-      );
-    }
-    ({ config: kongConfig, plugin } = parseKongConfig(text, values['kong-config']));
-  }
+  if (values['kong-config']) ({ config: kongConfig, plugin } = await readKongConfig(values['kong-config']));
   const gatewayProfile = profileFromOptions(values['gateway-profile'], plugin);
   const logFile = values['gateway-log'];
   if (values['log-utc-offset'] !== undefined && !logFile)

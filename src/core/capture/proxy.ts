@@ -10,7 +10,10 @@
  * ways. What changes, and only this:
  *  - Host: the target's host, unless `preserveHost` (a gateway routes on Host;
  *    most reverse proxies send the upstream's name);
- *  - the chunk boundaries of a chunked body (the bytes are the same);
+ *  - the chunk boundaries of a chunked body (the bytes are the same; Node
+ *    keeps the gateway's as it reads them);
+ *  - nothing is added: not Node's own Connection, Keep-Alive, Date or
+ *    Transfer-Encoding headers, either way (see `forward` and the response);
  *  - a body-less POST/PUT/PATCH that names no length goes out with
  *    Transfer-Encoding: chunked and an empty body (Node's client does that);
  *  - a target that cannot be reached: the proxy answers 502 itself, with a
@@ -156,6 +159,13 @@ function recordedAnswer(answer: IncomingMessage): RecordedResponse {
     truncated: false,
     ...(contentType ? { contentType } : {}),
   };
+}
+
+/** Whether a raw header list (name, value, name, value...) names `lower`. */
+function hasHeader(raw: readonly string[], lower: string): boolean {
+  for (let i = 0; i < raw.length; i += 2)
+    if (raw[i]!.length === lower.length && raw[i]!.toLowerCase() === lower) return true;
+  return false;
 }
 
 function hostHeaderOf(url: URL): string {
@@ -362,8 +372,8 @@ export async function startCapture(options: CaptureOptions, deps: CaptureDeps = 
   };
 
   /** The request to the target: the application's method, path and raw headers. */
-  const forward = (req: IncomingMessage, path: string, via: http.Agent | false): http.ClientRequest =>
-    request({
+  const forward = (req: IncomingMessage, path: string, via: http.Agent | false): http.ClientRequest => {
+    const upstream = request({
       protocol: target.protocol,
       hostname: target.hostname,
       port,
@@ -380,6 +390,16 @@ export async function startCapture(options: CaptureOptions, deps: CaptureDeps = 
           }
         : {}),
     });
+    // Node's client adds `Connection: keep-alive` to a request that names no Connection (the HTTP/1.1
+    // default anyway), and gateways such as Apache answer it with Keep-Alive headers the application
+    // would not have got: the head Node stored is sent without that line, as the application sent it.
+    if (!hasHeader(req.rawHeaders, 'connection')) {
+      const head = (upstream as unknown as { _header?: unknown })._header;
+      if (typeof head === 'string')
+        (upstream as unknown as { _header: string })._header = head.replace(/\r\nConnection: keep-alive\r\n/, '\r\n');
+    }
+    return upstream;
+  };
 
   const failureOf = (error: unknown): { code: HttpErrorCode; message: string; hint: string } =>
     classifyFailure(error, {
@@ -448,6 +468,11 @@ export async function startCapture(options: CaptureOptions, deps: CaptureDeps = 
     upstream.on('response', (answer: IncomingMessage) => {
       exchange.response = recordedAnswer(answer);
       exchange.timings.ttfb = performance.now() - started;
+      // Node's server adds Connection (and Keep-Alive) when the answer names none, and chunks a body
+      // that names no length: the gateway's answer goes out with neither added.
+      if (!hasHeader(answer.rawHeaders, 'connection')) res.removeHeader('connection');
+      if (!hasHeader(answer.rawHeaders, 'transfer-encoding') && !hasHeader(answer.rawHeaders, 'content-length'))
+        res.removeHeader('transfer-encoding');
       res.writeHead(answer.statusCode ?? 502, answer.statusMessage, answer.rawHeaders);
       // Server-sent events and other streams: each chunk goes out as it arrives.
       res.flushHeaders();

@@ -1,4 +1,5 @@
 import { strict as assert } from 'node:assert';
+import { createHash } from 'node:crypto';
 import * as http from 'node:http';
 import * as net from 'node:net';
 import { createCaptureJudge, startCapture } from '../../../src/core/capture';
@@ -182,5 +183,146 @@ describe('capture proxy', () => {
     const record = await verdict;
     assert.equal(record.verdict.state, 'done');
     assert.equal(record.verdict.state === 'done' && record.verdict.verdict.code, 'no_token');
+  });
+  it('streams server-sent events: each event reaches the application before the next is sent', async () => {
+    let sendNext: (() => void) | undefined;
+    const events = ['data: one\n\n', 'data: two\n\n', 'data: three\n\n'];
+    const target = await upstream((_req, res) => {
+      res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache' });
+      let i = 0;
+      sendNext = () => {
+        if (i < events.length) res.write(events[i++]);
+        else res.end();
+      };
+      sendNext();
+    });
+    const session = await capture({ target: target.url });
+    const recorded = nextRecord(session);
+    const answer = await fetch(`${session.url}/events`);
+    const reader = answer.body!.getReader();
+    const seen: string[] = [];
+    // The next event is only sent once this one arrived: a proxy that buffered would never get here.
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      seen.push(Buffer.from(value).toString('utf8'));
+      sendNext!();
+    }
+    assert.deepEqual(seen.join(''), events.join(''));
+    assert.ok(seen.length >= events.length, `events arrived in ${seen.length} chunks`);
+    const record = await recorded;
+    assert.equal(record.exchange.response?.body, events.join(''));
+  });
+
+  it('passes a WebSocket upgrade through: the echo round-trip works and the handshake is recorded', async function () {
+    if (typeof (globalThis as { WebSocket?: unknown }).WebSocket !== 'function')
+      throw new Error('this test needs the WebSocket client of Node 22 or later (node --version)');
+    const server = http.createServer((_req, res) => res.end());
+    server.on('upgrade', (req: http.IncomingMessage, socket: net.Socket) => {
+      const accept = createHash('sha1')
+        .update(`${req.headers['sec-websocket-key']}258EAFA5-E914-47DA-95CA-C5AB0DC85B11`)
+        .digest('base64');
+      socket.write(
+        `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`,
+      );
+      // Echoes short text frames (under 126 bytes), unmasked as a server sends them.
+      socket.on('data', (frame: Buffer) => {
+        if ((frame[0]! & 0x0f) !== 1) return;
+        const length = frame[1]! & 0x7f;
+        const mask = frame.subarray(2, 6);
+        const payload = Buffer.from(frame.subarray(6, 6 + length).map((byte, i) => byte ^ mask[i % 4]!));
+        socket.write(Buffer.concat([Buffer.from([0x81, length]), payload]));
+      });
+    });
+    const target = await listen(server, 'http');
+    closers.push(() => target.close());
+    const session = await capture({ target: target.url });
+    const recorded = nextRecord(session);
+    const WebSocketClient = (globalThis as unknown as { WebSocket: typeof WebSocket }).WebSocket;
+    const ws = new WebSocketClient(`${session.url.replace('http', 'ws')}/socket?access_token=abc12345678`);
+    const echoed = await new Promise<string>((resolve, reject) => {
+      ws.onopen = () => ws.send('hello through the capture');
+      ws.onmessage = (event) => resolve(String(event.data));
+      ws.onerror = () => reject(new Error('WebSocket error'));
+    });
+    ws.close();
+    assert.equal(echoed, 'hello through the capture');
+    const record = await recorded;
+    assert.equal(record.kind, 'upgrade');
+    assert.equal(record.exchange.response?.status, 101);
+  });
+
+  it('passes a refused upgrade back whole (a 401 with its body), and the record gets the verdict', async () => {
+    const server = http.createServer((_req, res) => res.end());
+    server.on('upgrade', (_req: http.IncomingMessage, socket: net.Socket) => {
+      socket.end(
+        'HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Bearer error="invalid_token"\r\nContent-Length: 6\r\n\r\nno way',
+      );
+    });
+    const target = await listen(server, 'http');
+    closers.push(() => target.close());
+    const session = await capture({ target: target.url }, { judge: createCaptureJudge() });
+    const verdict = new Promise<CaptureRecord>((resolve) => session.onVerdict(resolve));
+    const answer = await rawExchange(
+      session.port,
+      'GET /socket HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\nAuthorization: Bearer some-opaque-token-1\r\n\r\n',
+    );
+    assert.match(answer, /^HTTP\/1\.1 401 Unauthorized\r\n/);
+    assert.match(answer, /\r\n\r\nno way$/);
+    const record = await verdict;
+    assert.equal(record.kind, 'upgrade');
+    assert.equal(record.exchange.response?.body, 'no way');
+    assert.equal(record.verdict.state, 'done');
+  });
+
+  it('records the request body (bounded) and passes it whole', async () => {
+    let received = '';
+    const target = await upstream((_req, res, body) => {
+      received = body;
+      res.end('ok');
+    });
+    const session = await capture({ target: target.url, maxBodyBytes: 10 });
+    const recorded = nextRecord(session);
+    await fetch(`${session.url}/post`, { method: 'POST', body: 'a'.repeat(50) });
+    assert.equal(received, 'a'.repeat(50));
+    const record = await recorded;
+    assert.equal(record.exchange.request.body, 'a'.repeat(10));
+    assert.equal(record.exchange.request.bodySize, 50);
+    assert.match(record.exchange.warnings.join(' '), /recorded up to 10 bytes of 50/);
+  });
+
+  it('keeps the last maxExchanges records, and a token is masked wherever it shows (query, cookie)', async () => {
+    const target = await upstream((_req, res) => res.end());
+    const session = await capture({
+      target: target.url,
+      maxExchanges: 2,
+      gateway: { profile: 'kong-openid-connect' },
+    });
+    const token = 'query-token-0123456789';
+    for (let i = 0; i < 3; i++)
+      await (
+        await fetch(`${session.url}/x?i=${i}&access_token=${token}`, { headers: { Cookie: `sid=cookie-secret-${i}` } })
+      ).text();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.deepEqual(
+      session.records().map((r) => r.seq),
+      [2, 3],
+    );
+    assert.deepEqual(session.stats().evicted, 1);
+    assert.equal(session.records()[1]!.token?.source.in, 'query');
+    const har = JSON.stringify(session.har());
+    assert.ok(!har.includes(token) && !har.includes('cookie-secret-'), har);
+  });
+
+  it('stops cleanly: close() ends open connections and the port is free again', async () => {
+    const target = await upstream((_req, res) => res.write('never ends'));
+    const session = await startCapture({ target: target.url });
+    const answer = await fetch(`${session.url}/hang`);
+    const reader = answer.body!.getReader();
+    await reader.read();
+    await session.close();
+    await assert.rejects(reader.read());
+    const again = await startCapture({ target: target.url, port: session.port });
+    await again.close();
   });
 });
