@@ -16,7 +16,7 @@ export class FakeCaptureSession implements CaptureSession {
   readonly target: string;
   stopped = false;
   private readonly exchanges = new Emitter<CapturedExchange>();
-  private readonly verdicts = new Emitter<{ id: string; verdict: Verdict }>();
+  private readonly verdicts = new Emitter<{ id: string; verdict: Verdict } | { id: string; skipped: string }>();
   readonly onExchange = this.exchanges.event;
   readonly onVerdict = this.verdicts.event;
 
@@ -32,6 +32,10 @@ export class FakeCaptureSession implements CaptureSession {
 
   verdict(id: string, verdict: Verdict): void {
     this.verdicts.fire({ id, verdict });
+  }
+
+  skip(id: string, reason: string): void {
+    this.verdicts.fire({ id, skipped: reason });
   }
 
   async stop(): Promise<void> {

@@ -31,8 +31,11 @@ export interface CaptureSession {
   /** Where requests are forwarded, e.g. the gateway's route URL. */
   readonly target: string;
   readonly onExchange: Event<CapturedExchange>;
-  /** The verdict of an exchange that arrived before it (a refused call diagnosed after the fact). */
-  readonly onVerdict: Event<{ id: string; verdict: Verdict }>;
+  /**
+   * The verdict of an exchange that arrived before it (a refused call diagnosed after the fact), or
+   * why there is none (`skipped`: the IdP could not be asked, too many verdicts were waiting).
+   */
+  readonly onVerdict: Event<{ id: string; verdict: Verdict } | { id: string; skipped: string }>;
   stop(): Promise<void>;
 }
 
@@ -74,6 +77,8 @@ export interface CaptureRow {
   /** Who the bearer token speaks for; undefined without one. */
   token?: CapturedToken;
   verdict?: { code: string; summary: string };
+  /** Why no verdict will come, redacted. */
+  skipped?: string;
 }
 
 /** What the status bar and the view's title show of a running capture. */

@@ -45,11 +45,12 @@ export const startCapture: StartCapture = async (options) => {
     { judge: createCaptureJudge({ ...(options.idp ? { idp: options.idp } : {}), ...(gateway ? { gateway } : {}) }) },
   );
   const exchanges = new Emitter<CapturedExchange>();
-  const verdicts = new Emitter<{ id: string; verdict: Verdict }>();
+  const verdicts = new Emitter<{ id: string; verdict: Verdict } | { id: string; skipped: string }>();
   const subscriptions = [
     core.onExchange((record) => exchanges.fire(captured(record))),
     core.onVerdict((record) => {
       if (record.verdict.state === 'done') verdicts.fire({ id: record.id, verdict: record.verdict.verdict });
+      else if (record.verdict.state === 'skipped') verdicts.fire({ id: record.id, skipped: record.verdict.reason });
     }),
   ];
   const session: CaptureSession = {

@@ -16,6 +16,8 @@ import type { CapturedExchange, CaptureRow } from './capture-api';
 interface Entry {
   seq: number;
   captured: CapturedExchange;
+  /** Why no verdict will come. */
+  skipped?: string;
 }
 
 /** Path and query of a URL (absolute or not), for a row's label. */
@@ -82,13 +84,22 @@ export class CaptureLog {
     return true;
   }
 
+  /** Why an exchange gets no verdict; false when it has left the ring. */
+  setSkipped(id: string, reason: string): boolean {
+    const entry = this.entries.get(id);
+    if (!entry) return false;
+    entry.skipped = reason;
+    this.cached = undefined;
+    return true;
+  }
+
   has(id: string): boolean {
     return this.entries.has(id);
   }
 
   /** The rows of the view, oldest first; everything in them redacted. */
   rows(): CaptureRow[] {
-    this.cached ??= [...this.entries.values()].map(({ seq, captured }) => {
+    this.cached ??= [...this.entries.values()].map(({ seq, captured, skipped }) => {
       const { exchange, token, verdict } = captured;
       return {
         id: captured.id,
@@ -100,6 +111,7 @@ export class CaptureLog {
         durationMs: exchange.timings.total,
         ...(token ? { token: this.registry.value(token) } : {}),
         ...(verdict ? { verdict: { code: verdict.code, summary: this.registry.text(verdict.summary) } } : {}),
+        ...(skipped && !verdict ? { skipped: this.registry.text(skipped) } : {}),
       };
     });
     return this.cached;

@@ -52,8 +52,9 @@ export class CaptureService implements Disposable {
         log.add(captured);
         this.changes.fire();
       }),
-      session.onVerdict(({ id, verdict }) => {
-        if (log.setVerdict(id, verdict)) this.changes.fire();
+      session.onVerdict((event) => {
+        if ('verdict' in event ? log.setVerdict(event.id, event.verdict) : log.setSkipped(event.id, event.skipped))
+          this.changes.fire();
       }),
     ];
     this.changes.fire();

@@ -37,7 +37,7 @@ function statusIcon(row: CaptureRow): { icon: string; iconColor?: string } {
 /** One exchange: "401 GET /orders · 12 ms", and for a refused one the verdict's short text once it came. */
 export function exchangeNode(row: CaptureRow, groupId: string): NodeData {
   const refused = row.status !== undefined && row.status >= 400;
-  const verdict = refused && row.verdict ? shorten(row.verdict.summary, 70) : undefined;
+  const verdict = refused ? shorten(row.verdict?.summary ?? row.skipped ?? '', 70) || undefined : undefined;
   return {
     id: `${groupId}/exchange:${row.id}`,
     label: `${row.status ?? 'no answer'} ${row.method} ${row.path}`,
@@ -45,7 +45,13 @@ export function exchangeNode(row: CaptureRow, groupId: string): NodeData {
     tooltip: [
       `#${row.seq} ${row.method} ${row.path}`,
       row.status !== undefined ? `Answer: ${row.status}` : `No answer: ${row.error ?? 'unknown'}`,
-      row.verdict ? `Verdict: ${row.verdict.summary}` : refused ? 'Diagnosing…' : undefined,
+      row.verdict
+        ? `Verdict: ${row.verdict.summary}`
+        : row.skipped
+          ? `No verdict: ${row.skipped}`
+          : refused
+            ? 'Diagnosing…'
+            : undefined,
       'Click to open it in the results view.',
     ]
       .filter(Boolean)

@@ -102,6 +102,20 @@ describe('capture: the Capture view', function () {
     assert.equal(log.setVerdict('gone', inactiveVerdict()), false, 'a verdict for a call no longer kept is dropped');
   });
 
+  it('a refused call whose verdict could not be worked out says why, instead of "Diagnosing…" for ever', async function () {
+    const { capture, starter } = service();
+    await capture.start({ target: 'http://gw', host: '127.0.0.1', port: 0, ring: 10 });
+    starter.sessions[0]!.emit(capturedCall('s', { token: BOB, status: 401 }));
+    starter.sessions[0]!.skip(
+      's',
+      'The verdict could not be worked out: the IdP at https://idp.example did not answer.',
+    );
+    const row = captureNodes(capture.rows(), NOW)[0]!.children!()[0]!;
+    assert.match(row.description ?? '', /12 ms · The verdict could not be worked out/);
+    assert.match(row.tooltip ?? '', /No verdict: The verdict could not be worked out/);
+    assert.doesNotMatch(row.tooltip ?? '', /Diagnosing/);
+  });
+
   it('shows no token value: not in a path, a group, an error or a verdict', function () {
     const log = new CaptureLog(50);
     log.add(
