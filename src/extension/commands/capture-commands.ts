@@ -255,7 +255,8 @@ async function pickListen(
   const vs = s.vs;
   const preset = (typeof arg === 'object' && arg !== null ? arg : {}) as StartPreset;
   let listen: { host: string; port: number };
-  if (typeof preset.port === 'number' || typeof preset.host === 'string') {
+  // A caller that names the target (a keybinding, a task, a test) gets loopback unless it names more.
+  if (typeof preset.target === 'string' || typeof preset.port === 'number' || typeof preset.host === 'string') {
     listen = {
       host: typeof preset.host === 'string' ? preset.host : LOOPBACK,
       port: typeof preset.port === 'number' ? preset.port : 0,

@@ -256,6 +256,13 @@ describe('capture: Start Capture asks where to listen', function () {
     return { fake, capture, starter, handlers: captureCommands(s), lines };
   }
 
+  it('a caller naming only the target gets loopback on a free port, without a prompt', async function () {
+    const w = world();
+    await w.handlers['oidcFlow.startCapture']({ target: 'http://gw:8000' });
+    assert.deepEqual([w.starter.sessions[0]!.options.host, w.starter.sessions[0]!.options.port], ['127.0.0.1', 0]);
+    assert.ok(!w.fake.recorded.prompts.some((p) => /listen on/.test(p)), w.fake.recorded.prompts.join('\n'));
+  });
+
   it('loopback on a free port by default', async function () {
     const w = world();
     w.fake.script([
@@ -276,20 +283,27 @@ describe('capture: Start Capture asks where to listen', function () {
   it('another address only after a modal confirmation', async function () {
     const w = world();
     const rules: Array<[RegExp, string | undefined]> = [
+      [/base URL the capture forwards/, 'http://gw:8000'],
+      [/Start Capture: target/, 'Type a URL'],
       [/listen on \| Where should/, 'Another address'],
       [/host:port to listen on/, '0.0.0.0:8080'],
     ];
     w.fake.script([...rules, [/not only on this machine/, undefined]]);
-    assert.equal(await w.handlers['oidcFlow.startCapture']({ target: 'http://gw:8000/orders' }), undefined);
+    assert.equal(await w.handlers['oidcFlow.startCapture'](), undefined);
     assert.equal(w.starter.sessions.length, 0, 'declined: nothing listens');
     assert.ok(
       w.fake.recorded.notifications.some((n) => /warning: Listen on 0\.0\.0\.0, not only on this machine/.test(n)),
     );
 
     w.fake.script([...rules, [/not only on this machine/, 'Listen on 0.0.0.0']]);
-    await w.handlers['oidcFlow.startCapture']({ target: 'http://gw:8000/orders' });
+    await w.handlers['oidcFlow.startCapture']();
     assert.equal(w.starter.sessions[0]!.options.host, '0.0.0.0');
     assert.equal(w.starter.sessions[0]!.options.port, 8080);
+
+    // An address given as an argument (a keybinding, a task) is confirmed just the same.
+    w.fake.script([[/not only on this machine/, undefined]]);
+    assert.equal(await w.handlers['oidcFlow.startCapture']({ target: 'http://gw:8000', host: '0.0.0.0' }), undefined);
+    assert.equal(w.starter.sessions.length, 1);
   });
 
   it('Restricted Mode: no capture, and the message says how to trust the workspace', async function () {
