@@ -254,6 +254,39 @@ describe('capture: real clients through the proxy to real gateways', function ()
     assert.equal(flagged.state === 'done' && flagged.verdict.code, 'accepted_inactive_token', JSON.stringify(flagged));
   });
 
+  it('oidc-flow capture --file --route takes the target, the gateway and the IdP from a flow file', async () => {
+    const bearer = await token();
+    await revokeAtIdp(bearer);
+    let stop: () => void = () => undefined;
+    const interrupted = new Promise<void>((resolve) => (stop = resolve));
+    // The example's sandbox environment: the app's own client asks the IdP (cc-basic here).
+    const env = {
+      ...sandbox.env,
+      SANDBOX_CLIENT_ID: 'cc-basic',
+      SANDBOX_CLIENT_SECRET: sandbox.idp.clients['cc-basic'].clientSecret!,
+      NO_COLOR: '1',
+    };
+    const c = captureIo({ env });
+    const example = join(__dirname, '..', '..', 'examples', 'introspection-scenario.yaml');
+    const exit = captureCommand(
+      ['--file', example, '--env', 'sandbox', '--route', 'orders', '--idp', 'okta', '--listen', '127.0.0.1:0'],
+      { ...c.io, interrupted },
+    );
+    let proxy: string | undefined;
+    for (let i = 0; i < 200 && !proxy; i++) {
+      proxy = /Capturing (http:\/\/127\.0\.0\.1:\d+) → (\S+)/.exec(c.out())?.[1];
+      if (!proxy) await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    assert.ok(proxy, c.out() + c.err());
+    assert.match(c.out(), new RegExp(`→ ${sandbox.gateway.url.replace(/[.]/g, '\\.')} `));
+    assert.equal(await curlStatus(proxy, '/orders', bearer), '401');
+    for (let i = 0; i < 200 && !/Verdict/.test(c.out()); i++) await new Promise((resolve) => setTimeout(resolve, 25));
+    stop();
+    assert.equal(await exit, 0, c.out() + c.err());
+    assert.match(c.out(), /\[token_inactive\]/, c.out() + c.err());
+    assert.ok(!c.out().includes(bearer));
+  });
+
   it('oidc-flow capture prints each exchange and the verdict under the refusal, and writes a redacted HAR (mode 600)', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'capture-cli-'));
     try {

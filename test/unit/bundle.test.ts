@@ -211,6 +211,13 @@ describe('the CLI bundles', function () {
     ]);
     // (It still loads jsonpath-plus and yaml: src/core/oauth/connect-idp.ts imports flow/template.ts.)
     for (const pkg of ['ajv', 'oidc-provider']) assert.deepEqual(heavy(verify, pkg), [], `verify loaded ${pkg}`);
+    // capture (issue #16) parses the flow-file loader only for --file, and never the sandbox.
+    const capture = cliBundlesLoadedBy(['capture', '--help']);
+    assert.ok(
+      [...capture.keys()].some((b) => b !== 'cli.js'),
+      [...capture.keys()].join(', '),
+    );
+    for (const pkg of ['ajv', 'oidc-provider']) assert.deepEqual(heavy(capture, pkg), [], `capture loaded ${pkg}`);
     const validate = cliBundlesLoadedBy(['validate', join(dist, 'no-such.oidc-flow.yaml')]);
     for (const pkg of ['undici', 'oidc-provider']) assert.deepEqual(heavy(validate, pkg), [], `validate loaded ${pkg}`);
   });

@@ -233,6 +233,7 @@ export async function captureCommand(args: string[], io: CliIo): Promise<number>
   const runtime = await runtimeFor({ io, ...values });
   const ca = values.ca ? await readCaFile(values.ca) : undefined;
   let refusals = 0;
+  let idpWarned = false;
   let session: CaptureSession | undefined;
   try {
     const judge = createCaptureJudge({
@@ -243,6 +244,9 @@ export async function captureCommand(args: string[], io: CliIo): Promise<number>
               try {
                 return await connectIdp(spec, { http: runtime.deps.http, io, needClient: false });
               } catch (error) {
+                // Said once: every refusal tries again, and a busy application would fill the terminal.
+                if (idpWarned) throw error;
+                idpWarned = true;
                 io.stderr.write(
                   `${s.yellow('IdP not reached')}: ${error instanceof Error ? error.message : String(error)}; verdicts rest on the token and the gateway's answer.\n`,
                 );

@@ -161,11 +161,21 @@ function recordedAnswer(answer: IncomingMessage): RecordedResponse {
   };
 }
 
-/** Whether a raw header list (name, value, name, value...) names `lower`. */
-function hasHeader(raw: readonly string[], lower: string): boolean {
-  for (let i = 0; i < raw.length; i += 2)
-    if (raw[i]!.length === lower.length && raw[i]!.toLowerCase() === lower) return true;
-  return false;
+/** Which framing headers a raw header list (name, value, name, value...) names, in one pass. */
+function framing(raw: readonly string[]): { connection: boolean; length: boolean } {
+  let connection = false;
+  let length = false;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!;
+    // Only names of these lengths can match: most headers are passed over without lower-casing them.
+    if (name.length === 10 && name.toLowerCase() === 'connection') connection = true;
+    else if (
+      (name.length === 14 && name.toLowerCase() === 'content-length') ||
+      (name.length === 17 && name.toLowerCase() === 'transfer-encoding')
+    )
+      length = true;
+  }
+  return { connection, length };
 }
 
 function hostHeaderOf(url: URL): string {
@@ -257,20 +267,52 @@ export async function startCapture(options: CaptureOptions, deps: CaptureDeps = 
   let seq = 0;
   let closed = false;
 
-  /** Keeps the registry as bounded as the ring: rebuilt from the kept records when it has grown well past them. */
+  /**
+   * What the registry learns: on the forwarding path only each exchange's token (cheap), and
+   * everything else an exchange carries (cookies, secret headers, credential fields) when it is
+   * judged or handed out redacted or as HAR. Learning every exchange whole cost a third of the
+   * capture's CPU at 1,000 requests a second (bench/capture-proxy.ts's profile). The registry is
+   * kept as bounded as the ring: rebuilt from the kept records once it has grown well past them.
+   */
   let learned = 0;
-  const learn = (exchange: HttpExchange): void => {
-    secrets.add(...exchange.secrets);
-    secrets.addExchange(exchange);
+  const learn = (exchange: HttpExchange, whole: boolean): void => {
+    if (whole) secrets.addExchange(exchange);
+    else secrets.add(...exchange.secrets);
     learned++;
     if (learned > 2 * ring.capacity + 100) {
       secrets.clear();
       learned = 0;
       for (const kept of ring.toArray()) {
-        secrets.addExchange(kept.exchange);
+        secrets.add(...kept.exchange.secrets);
         learned++;
       }
-      secrets.addExchange(exchange);
+      secrets.add(...exchange.secrets);
+    }
+  };
+
+  /** Facts of the tokens seen lately: an application sends the same token many times (one HMAC and decode each). */
+  const factsCache = new Map<string, ReturnType<typeof tokenFacts>>();
+  const factsOf = (found: FoundToken): ReturnType<typeof tokenFacts> => {
+    let facts = factsCache.get(found.token);
+    if (!facts) {
+      facts = tokenFacts(found.token, groupSecret, found.source, found.scheme);
+      if (factsCache.size >= 256) factsCache.clear();
+      factsCache.set(found.token, facts);
+    }
+    // The cached facts are the token's; where this request carried it is this request's.
+    const { scheme: _scheme, ...base } = facts;
+    return { ...base, source: { ...found.source }, ...(found.scheme ? { scheme: found.scheme } : {}) };
+  };
+
+  /**
+   * Tells the listeners (the CLI's printer, the extension's view). A listener that throws must not
+   * break the exchange it is told about, nor the next ones: its error is dropped here, on purpose.
+   */
+  const tell = (emitter: Emitter<CaptureRecord>, record: CaptureRecord): void => {
+    try {
+      emitter.fire(record);
+    } catch {
+      // A shell's bug stays the shell's: the capture keeps forwarding.
     }
   };
 
@@ -291,7 +333,7 @@ export async function startCapture(options: CaptureOptions, deps: CaptureDeps = 
       .then(() => {
         judging--;
         judged.delete(done);
-        if (pending.record.verdict.state !== 'none') onVerdict.fire(pending.record);
+        if (pending.record.verdict.state !== 'none') tell(onVerdict, pending.record);
         const next = queue.shift();
         if (next) runJudge(next);
       });
@@ -301,13 +343,13 @@ export async function startCapture(options: CaptureOptions, deps: CaptureDeps = 
   const finish = (record: CaptureRecord, found: FoundToken | undefined): void => {
     stats.inFlight--;
     const { exchange } = record;
-    learn(exchange);
-    const evicted = ring.push(record);
-    if (evicted) stats.evicted++;
     const status = exchange.response?.status;
     const refused = status === 401 || status === 403;
     const accepted = status !== undefined && status >= 200 && status < 300 && found !== undefined;
     const wanted = !record.answeredByProxy && (refused || (options.checkAccepted === true && accepted));
+    learn(exchange, wanted);
+    const evicted = ring.push(record);
+    if (evicted) stats.evicted++;
     if (wanted && deps.judge) {
       if (judging + queue.length >= concurrency + maxPending) {
         record.verdict = {
@@ -321,8 +363,8 @@ export async function startCapture(options: CaptureOptions, deps: CaptureDeps = 
         else queue.push(pending);
       }
     }
-    onExchange.fire(record);
-    if (record.verdict.state === 'skipped') onVerdict.fire(record);
+    tell(onExchange, record);
+    if (record.verdict.state === 'skipped') tell(onVerdict, record);
   };
 
   /** A new record for a request; the token is read off the request line and headers (a form body's later). */
@@ -365,7 +407,7 @@ export async function startCapture(options: CaptureOptions, deps: CaptureDeps = 
       sources,
     );
     if (found) {
-      record.token = tokenFacts(found.token, groupSecret, found.source, found.scheme);
+      record.token = factsOf(found);
       record.exchange.secrets = [found.token];
     }
     return found;
@@ -393,7 +435,7 @@ export async function startCapture(options: CaptureOptions, deps: CaptureDeps = 
     // Node's client adds `Connection: keep-alive` to a request that names no Connection (the HTTP/1.1
     // default anyway), and gateways such as Apache answer it with Keep-Alive headers the application
     // would not have got: the head Node stored is sent without that line, as the application sent it.
-    if (!hasHeader(req.rawHeaders, 'connection')) {
+    if (!framing(req.rawHeaders).connection) {
       const head = (upstream as unknown as { _header?: unknown })._header;
       if (typeof head === 'string')
         (upstream as unknown as { _header: string })._header = head.replace(/\r\nConnection: keep-alive\r\n/, '\r\n');
@@ -411,7 +453,7 @@ export async function startCapture(options: CaptureOptions, deps: CaptureDeps = 
       bodyTimeout: 0,
       totalTimeout: 0,
       clientCertificate: false,
-      surface: 'cli',
+      surface: options.surface ?? 'cli',
     });
 
   const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
@@ -450,80 +492,100 @@ export async function startCapture(options: CaptureOptions, deps: CaptureDeps = 
       finish(record, found);
     };
 
-    const upstream = forward(req, path, agent);
+    let upstream = forward(req, path, agent);
+    let retried = false;
 
-    upstream.on('socket', (socket: Socket) => {
-      const note = (): void => {
-        exchange.connection = {
-          localAddress: socket.localAddress,
-          localPort: socket.localPort,
-          remoteAddress: socket.remoteAddress,
-          remotePort: socket.remotePort,
+    const attach = (): void => {
+      upstream.on('socket', (socket: Socket) => {
+        const note = (): void => {
+          exchange.connection = {
+            localAddress: socket.localAddress,
+            localPort: socket.localPort,
+            remoteAddress: socket.remoteAddress,
+            remotePort: socket.remotePort,
+          };
         };
-      };
-      if (socket.remotePort !== undefined && !socket.connecting) note();
-      else socket.once('connect', note);
-    });
-
-    upstream.on('response', (answer: IncomingMessage) => {
-      exchange.response = recordedAnswer(answer);
-      exchange.timings.ttfb = performance.now() - started;
-      // Node's server adds Connection (and Keep-Alive) when the answer names none, and chunks a body
-      // that names no length: the gateway's answer goes out with neither added.
-      if (!hasHeader(answer.rawHeaders, 'connection')) res.removeHeader('connection');
-      if (!hasHeader(answer.rawHeaders, 'transfer-encoding') && !hasHeader(answer.rawHeaders, 'content-length'))
-        res.removeHeader('transfer-encoding');
-      res.writeHead(answer.statusCode ?? 502, answer.statusMessage, answer.rawHeaders);
-      // Server-sent events and other streams: each chunk goes out as it arrives.
-      res.flushHeaders();
-      answer.on('data', (chunk: Buffer) => responseTap.add(chunk));
-      answer.pipe(res);
-      answer.on('end', () => {
-        exchange.timings.download = performance.now() - started - (exchange.timings.ttfb ?? 0);
+        if (socket.remotePort !== undefined && !socket.connecting) note();
+        else socket.once('connect', note);
       });
-      answer.on('error', () => res.destroy());
-      answer.on('aborted', () => res.destroy());
-    });
 
-    upstream.on('error', (error) => {
-      if (exchange.response) {
-        // The answer was under way: cut the application's connection as the gateway cut ours.
-        res.destroy();
-        complete({
-          code: 'http.connection_reset',
-          message: 'The target closed the connection before its answer ended.',
+      upstream.on('response', (answer: IncomingMessage) => {
+        exchange.response = recordedAnswer(answer);
+        exchange.timings.ttfb = performance.now() - started;
+        // Node's server adds Connection (and Keep-Alive) when the answer names none, and chunks a body
+        // that names no length: the gateway's answer goes out with neither added.
+        const named = framing(answer.rawHeaders);
+        if (!named.connection) res.removeHeader('connection');
+        if (!named.length) res.removeHeader('transfer-encoding');
+        res.writeHead(answer.statusCode ?? 502, answer.statusMessage, answer.rawHeaders);
+        // Headers go out with the first body chunk (one write); an answer whose body does not follow at
+        // once (server-sent events, a long poll) gets its headers now, so the application sees them as sent.
+        let bodyStarted = false;
+        setImmediate(() => {
+          if (!bodyStarted && !res.writableEnded && !res.destroyed) res.flushHeaders();
         });
-        return;
-      }
-      const failure = failureOf(error);
-      const text = `oidc-flow capture: the target ${target.origin} could not be reached, so the capture proxy answers instead of the gateway.\n${failure.message}\n${failure.hint}\n`;
-      const body = Buffer.from(text, 'utf8');
-      if (!res.headersSent) {
-        const headers = [
-          'Content-Type',
-          'text/plain; charset=utf-8',
-          'Content-Length',
-          String(body.length),
-          PROXY_ERROR_HEADER,
-          'proxy-error',
-        ];
-        res.writeHead(502, 'Bad Gateway', headers);
-        res.end(body);
-        record.answeredByProxy = true;
-        exchange.response = {
-          status: 502,
-          statusText: 'Bad Gateway',
-          httpVersion: 'HTTP/1.1',
-          headers: pairs(headers),
-          body: text,
-          bodySize: body.length,
-          truncated: false,
-          contentType: 'text/plain; charset=utf-8',
-        };
-      } else res.destroy();
-      req.resume();
-      complete({ code: failure.code, message: failure.message });
-    });
+        answer.on('data', (chunk: Buffer) => {
+          bodyStarted = true;
+          responseTap.add(chunk);
+        });
+        answer.pipe(res);
+        answer.on('end', () => {
+          exchange.timings.download = performance.now() - started - (exchange.timings.ttfb ?? 0);
+        });
+        answer.on('error', () => res.destroy());
+        answer.on('aborted', () => res.destroy());
+      });
+
+      upstream.on('error', (error) => {
+        // A kept-alive connection the gateway closed just as it was reused: a request without a body
+        // is sent again once on a new one, as a browser would, rather than answered 502 by us.
+        if (!exchange.response && upstream.reusedSocket && !retried && requestTap.size === 0 && req.readableEnded) {
+          retried = true;
+          upstream = forward(req, path, agent);
+          attach();
+          upstream.end();
+          return;
+        }
+        if (exchange.response) {
+          // The answer was under way: cut the application's connection as the gateway cut ours.
+          res.destroy();
+          complete({
+            code: 'http.connection_reset',
+            message: 'The target closed the connection before its answer ended.',
+          });
+          return;
+        }
+        const failure = failureOf(error);
+        const text = `oidc-flow capture: the target ${target.origin} could not be reached, so the capture proxy answers instead of the gateway.\n${failure.message}\n${failure.hint}\n`;
+        const body = Buffer.from(text, 'utf8');
+        if (!res.headersSent) {
+          const headers = [
+            'Content-Type',
+            'text/plain; charset=utf-8',
+            'Content-Length',
+            String(body.length),
+            PROXY_ERROR_HEADER,
+            'proxy-error',
+          ];
+          res.writeHead(502, 'Bad Gateway', headers);
+          res.end(body);
+          record.answeredByProxy = true;
+          exchange.response = {
+            status: 502,
+            statusText: 'Bad Gateway',
+            httpVersion: 'HTTP/1.1',
+            headers: pairs(headers),
+            body: text,
+            bodySize: body.length,
+            truncated: false,
+            contentType: 'text/plain; charset=utf-8',
+          };
+        } else res.destroy();
+        req.resume();
+        complete({ code: failure.code, message: failure.message });
+      });
+    };
+    attach();
 
     req.on('data', (chunk: Buffer) => requestTap.add(chunk));
     req.pipe(upstream);
@@ -662,6 +724,7 @@ export async function startCapture(options: CaptureOptions, deps: CaptureDeps = 
     onVerdict: onVerdict.event,
     records: () => ring.toArray(),
     redacted(record) {
+      secrets.addExchange(record.exchange);
       return {
         ...record,
         exchange: secrets.exchange(record.exchange),
@@ -670,9 +733,11 @@ export async function startCapture(options: CaptureOptions, deps: CaptureDeps = 
       };
     },
     har(harOptions = {}) {
+      const kept = ring.toArray();
+      for (const record of kept) secrets.addExchange(record.exchange);
       const list = secrets.list();
       return toHar(
-        ring.toArray().map((record) => ({ ...record.exchange, secrets: [...record.exchange.secrets, ...list] })),
+        kept.map((record) => ({ ...record.exchange, secrets: [...record.exchange.secrets, ...list] })),
         { creatorVersion: harOptions.creatorVersion },
       );
     },
@@ -688,7 +753,11 @@ export async function startCapture(options: CaptureOptions, deps: CaptureDeps = 
         server.closeAllConnections();
       });
       agent.destroy();
-      queue.length = 0;
+      // Verdicts not started yet will not be: their records say so rather than stay pending.
+      for (const waiting of queue.splice(0)) {
+        waiting.record.verdict = { state: 'skipped', reason: 'The capture stopped before this exchange was judged.' };
+        tell(onVerdict, waiting.record);
+      }
       const grace = closeOptions.graceMs ?? 2000;
       if (judged.size > 0)
         await Promise.race([

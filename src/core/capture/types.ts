@@ -48,6 +48,8 @@ export interface CaptureOptions {
   tls?: { ca?: string | string[]; insecureSkipTlsVerify?: boolean };
   /** Also judge 2xx answers to a token, so a token the IdP calls inactive but the gateway let through is flagged. */
   checkAccepted?: boolean;
+  /** Who shows the 502's hint for an unreachable target: it names the CLI's flags or VS Code's settings (default cli). */
+  surface?: 'cli' | 'vscode';
   /** Verdicts being worked out at once at most (default 4); more wait, up to `maxPendingVerdicts`. */
   verdictConcurrency?: number;
   /** Verdicts waiting at most (default 256); beyond, an exchange gets a skipped verdict saying so. */
@@ -114,7 +116,11 @@ export interface CaptureSession extends Disposable {
   readonly port: number;
   /** The target, as given (normalised). */
   readonly target: string;
-  /** Every token and credential this capture saw; masks by value in anything printed or saved. */
+  /**
+   * Masks by value in anything printed or saved: every token as it passes, and the other
+   * credentials of an exchange (cookies, secret headers, credential fields) once it is judged or
+   * handed out by redacted() or har(). Use redacted() for a record; this for text about one.
+   */
   readonly secrets: SecretRegistry;
   /** A record as soon as its exchange is complete (response ended, failed, or upgraded). */
   readonly onExchange: Event<CaptureRecord>;

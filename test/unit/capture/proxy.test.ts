@@ -5,7 +5,8 @@ import * as net from 'node:net';
 import { createCaptureJudge, startCapture } from '../../../src/core/capture';
 import type { CaptureRecord, CaptureSession } from '../../../src/core/capture';
 import { OidcError } from '../../../src/core/errors';
-import { httpServer, listen } from '../../support/loopback-servers';
+import { httpServer, httpsServer, listen, testPki } from '../../support/loopback-servers';
+import { HOSTILE_REQUESTS, rawStatus } from '../../support/raw-request';
 import type { Running } from '../../support/loopback-servers';
 
 /**
@@ -214,6 +215,21 @@ describe('capture proxy', () => {
     assert.equal(record.exchange.response?.body, events.join(''));
   });
 
+  it('sends the headers of an answer whose body has not started (a quiet event stream) at once', async () => {
+    let finish: (() => void) | undefined;
+    const target = await upstream((_req, res) => {
+      res.writeHead(200, { 'Content-Type': 'text/event-stream' });
+      res.flushHeaders();
+      finish = () => res.end('data: late\n\n');
+    });
+    const session = await capture({ target: target.url });
+    // fetch resolves on the headers: a proxy holding them until the first chunk would never let it.
+    const answer = await fetch(`${session.url}/quiet`);
+    assert.equal(answer.headers.get('content-type'), 'text/event-stream');
+    finish!();
+    assert.equal(await answer.text(), 'data: late\n\n');
+  });
+
   it('passes a WebSocket upgrade through: the echo round-trip works and the handshake is recorded', async function () {
     if (typeof (globalThis as { WebSocket?: unknown }).WebSocket !== 'function')
       throw new Error('this test needs the WebSocket client of Node 22 or later (node --version)');
@@ -312,6 +328,55 @@ describe('capture proxy', () => {
     assert.equal(session.records()[1]!.token?.source.in, 'query');
     const har = JSON.stringify(session.har());
     assert.ok(!har.includes(token) && !har.includes('cookie-secret-'), har);
+  });
+
+  it('sends a body-less request again on a new connection when the kept-alive one was closed under it', async () => {
+    let count = 0;
+    const target = await upstream((req, res) => {
+      count++;
+      // The second request arrives on the kept-alive connection: the server drops it unanswered.
+      if (count === 2) req.socket.destroy();
+      else res.end(`answer ${count}`);
+    });
+    const session = await capture({ target: target.url });
+    assert.equal(await (await fetch(`${session.url}/a`)).text(), 'answer 1');
+    const second = await fetch(`${session.url}/b`);
+    assert.equal(second.status, 200);
+    assert.equal(await second.text(), 'answer 3');
+  });
+
+  it('a listener that throws does not break forwarding', async () => {
+    const target = await upstream((_req, res) => res.end('ok'));
+    const session = await capture({ target: target.url });
+    session.onExchange(() => {
+      throw new Error('a shell bug');
+    });
+    for (let i = 0; i < 2; i++) assert.equal(await (await fetch(`${session.url}/x`)).text(), 'ok');
+  });
+
+  it('survives hostile request lines and headers, and keeps serving', async () => {
+    const target = await upstream((_req, res) => res.end('ok'));
+    const session = await capture({ target: target.url });
+    for (const hostile of HOSTILE_REQUESTS) {
+      const status = await rawStatus(session.port, hostile.head);
+      // Node's parser refuses what is no HTTP (400/431); the rest is forwarded, as the gateway would get it.
+      assert.ok(status === 0 || status >= 200, `${hostile.name}: ${status}`);
+      assert.equal(await (await fetch(`${session.url}/still`)).text(), 'ok', hostile.name);
+    }
+  });
+
+  it('forwards to an https target trusting the given CA; an unknown CA is a 502 naming the TLS failure', async function () {
+    this.timeout(30_000);
+    const pki = testPki();
+    const target = await httpsServer(pki.leaf, (_req, res) => res.end('over tls'));
+    closers.push(() => target.close());
+    const trusted = await capture({ target: target.url, tls: { ca: pki.ca.cert } });
+    assert.equal(await (await fetch(`${trusted.url}/x`)).text(), 'over tls');
+    const untrusted = await capture({ target: target.url });
+    const recorded = nextRecord(untrusted);
+    const answer = await fetch(`${untrusted.url}/x`);
+    assert.equal(answer.status, 502);
+    assert.equal((await recorded).exchange.error?.code, 'tls.unknown_ca');
   });
 
   it('stops cleanly: close() ends open connections and the port is free again', async () => {

@@ -102,6 +102,38 @@ describe('oidc-flow capture', () => {
     );
   });
 
+  it('an IdP that cannot be reached is said once; each refusal still gets a verdict from the answer', async () => {
+    const target = await httpServer((_req, res) => {
+      res.writeHead(401, { 'WWW-Authenticate': 'Bearer error="invalid_token"' });
+      res.end();
+    });
+    try {
+      let stop: () => void = () => undefined;
+      const interrupted = new Promise<void>((resolve) => (stop = resolve));
+      const c = captureIo({ env: { NO_COLOR: '1' } });
+      const exit = captureCommand(
+        ['--target', target.url, '--listen', '127.0.0.1:0', '--issuer', 'http://127.0.0.1:1/oauth2/default'],
+        { ...c.io, interrupted },
+      );
+      let url: string | undefined;
+      for (let i = 0; i < 200 && !url; i++) {
+        url = /Capturing (http:\/\/127\.0\.0\.1:\d+)/.exec(c.out())?.[1];
+        if (!url) await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      for (let i = 0; i < 2; i++)
+        await (await fetch(`${url}/x`, { headers: { Authorization: 'Bearer opaque-token-abcdef' } })).text();
+      for (let i = 0; i < 300 && (c.out().match(/Verdict/g) ?? []).length < 2; i++)
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      stop();
+      assert.equal(await exit, 0, c.out() + c.err());
+      assert.equal((c.out().match(/Verdict/g) ?? []).length, 2, c.out());
+      assert.equal((c.err().match(/IdP not reached/g) ?? []).length, 1, c.err());
+      assert.ok(!c.out().includes('opaque-token-abcdef'));
+    } finally {
+      await target.close();
+    }
+  });
+
   it('runs until Ctrl-C, then exits 0; --fail-on-refusal exits 1 after a 401', async () => {
     const target = await httpServer((_req, res) => {
       res.writeHead(401);
