@@ -37,6 +37,8 @@ export const startCapture: StartCapture = async (options) => {
       // The command asked the person (a modal) before naming any other address.
       allowRemote: !isLoopbackHost(options.host),
       maxExchanges: options.ring,
+      // The 502 it answers for an unreachable target then names VS Code's settings, not the CLI's flags.
+      surface: 'vscode',
       ...(gateway ? { gateway } : {}),
       ...(options.ca || options.insecureSkipTlsVerify
         ? { tls: { ...(options.ca ? { ca: options.ca } : {}), insecureSkipTlsVerify: options.insecureSkipTlsVerify } }
