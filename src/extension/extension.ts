@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { VERSION } from '../core/version';
 import type * as vscode from 'vscode';
+import { CaptureService, captureRedraw } from './capture/capture-service';
 import { commandHandlers } from './commands/handlers';
 import { API_VERSION, snapshot } from './api';
 import type { OidcFlowApi } from './api';
@@ -15,6 +16,7 @@ import { gatewayLoader } from './gateway/gateway-loader';
 import { GATEWAY_SETTING_FULL, readGatewaySettings } from './gateway/gateway-settings';
 import { GatewaySourceStore } from './gateway/gateway-source-store';
 import { GatewayTokens } from './gateway/gateway-tokens';
+import { CaptureStatusBar } from './editor/capture-status-bar';
 import { TokenStatusBar } from './editor/status-bar';
 import { RunHistory } from './history/run-history';
 import { ResultsPanel } from './results/results-panel';
@@ -27,6 +29,7 @@ import { visibleEnvironment } from './services/env-approval';
 import { RunService } from './services/run-service';
 import { SandboxService } from './services/sandbox-service';
 import { readSettings } from './services/settings';
+import { captureNodes } from './trees/capture-nodes';
 import { historyNodes } from './trees/history-nodes';
 import { idpNode } from './trees/idp-nodes';
 import { IdpDiscovery } from './trees/idp-discovery';
@@ -76,7 +79,12 @@ export function activate(context: vscode.ExtensionContext): OidcFlowApi {
   // Trees render ${env:NAME} only for approved names (see env-approval.ts).
   const visibleEnv = () =>
     visibleEnvironment(context.workspaceState, readSettings(vs).allowedEnvironmentVariables, process.env);
-  subs.push(sandbox, checker, index, panel, runs, discovery);
+  // The proxy is imported when a capture starts, never at activation.
+  const capture = new CaptureService({
+    loadStarter: async () => (await import('./capture/capture-core-adapter')).startCapture,
+    warn: (message) => log.warn(message),
+  });
+  subs.push(sandbox, checker, index, panel, runs, discovery, capture);
 
   // Configured gateways are read when the Gateway Routes view first shows them, never at activation.
   const gatewayTokens = new GatewayTokens(context.secrets);
@@ -137,6 +145,7 @@ export function activate(context: vscode.ExtensionContext): OidcFlowApi {
     return sourceNodes(sources, flowEntries(sources));
   });
   const historyTree = new NodeTreeProvider(vs, () => historyNodes(history.list(), Date.now()));
+  const captureTree = new NodeTreeProvider(vs, () => captureNodes(capture.rows(), Date.now()));
   const refreshTrees = () => {
     idpTree.refresh();
     routeTree.refresh();
@@ -148,10 +157,14 @@ export function activate(context: vscode.ExtensionContext): OidcFlowApi {
     [VIEW_IDS.routes, routeTree],
     [VIEW_IDS.flows, flowTree],
     [VIEW_IDS.history, historyTree],
+    [VIEW_IDS.capture, captureTree],
   ] as const) {
     subs.push(
       provider,
-      vs.window.createTreeView(id, { treeDataProvider: provider, showCollapseAll: id !== VIEW_IDS.history }),
+      vs.window.createTreeView(id, {
+        treeDataProvider: provider,
+        showCollapseAll: id !== VIEW_IDS.history && id !== VIEW_IDS.capture,
+      }),
     );
   }
 
@@ -162,7 +175,7 @@ export function activate(context: vscode.ExtensionContext): OidcFlowApi {
   ];
   subs.push(vs.languages.registerCodeLensProvider(selector, codeLens));
   subs.push(new FlowDiagnostics(vs, checker));
-  subs.push(new TokenStatusBar(vs, vault));
+  subs.push(new TokenStatusBar(vs, vault), new CaptureStatusBar(vs, capture));
 
   subs.push(
     index.onDidChange(() => {
@@ -175,6 +188,13 @@ export function activate(context: vscode.ExtensionContext): OidcFlowApi {
     discovery.onDidChange(() => idpTree.refresh()),
     sandbox.onDidChange(() => discovery.forgetSource(SANDBOX_SOURCE_ID)),
     gateways.onDidChange(() => routeTree.refresh()),
+    capture.onDidChange(
+      captureRedraw(
+        () => captureTree.refresh(),
+        () => void vs.commands.executeCommand('setContext', CONTEXT_KEYS.captureRunning, capture.info !== undefined),
+        () => capture.info !== undefined,
+      ),
+    ),
     vs.workspace.onDidChangeConfiguration((event) => {
       if (event.affectsConfiguration(GATEWAY_SETTING_FULL)) configureGateways();
     }),
@@ -189,6 +209,11 @@ export function activate(context: vscode.ExtensionContext): OidcFlowApi {
     expiryTicker(
       () => vault.list().length > 0,
       () => idpTree.refresh(),
+    ),
+    // The Capture view's groups say when their token expires.
+    expiryTicker(
+      () => capture.rows().some((row) => row.token?.expiresAt !== undefined),
+      () => captureTree.refresh(),
     ),
   );
 
@@ -209,6 +234,7 @@ export function activate(context: vscode.ExtensionContext): OidcFlowApi {
     refreshTrees,
     gateways,
     gatewayTokens,
+    capture,
   };
   const handlers = commandHandlers(services);
   for (const id of COMMAND_IDS) {
@@ -234,6 +260,7 @@ export function activate(context: vscode.ExtensionContext): OidcFlowApi {
     [VIEW_IDS.routes]: routeTree,
     [VIEW_IDS.flows]: flowTree,
     [VIEW_IDS.history]: historyTree,
+    [VIEW_IDS.capture]: captureTree,
   };
   log.info(`Activated in ${(performance.now() - activationStart).toFixed(1)} ms.`);
   return {

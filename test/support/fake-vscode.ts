@@ -72,6 +72,17 @@ export interface Recorded {
   commands: string[];
   /** Webview panels the extension created. */
   panels: FakePanel[];
+  /** Status bar items the extension created, as they are now. */
+  statusBarItems: FakeStatusBarItem[];
+}
+
+export interface FakeStatusBarItem {
+  id: string;
+  text: string;
+  tooltip?: unknown;
+  command?: unknown;
+  visible: boolean;
+  disposed: boolean;
 }
 
 export interface FakeVscode {
@@ -97,6 +108,7 @@ export function fakeVscode(options: { trusted?: boolean; settings?: Record<strin
     settings: [],
     commands: [],
     panels: [],
+    statusBarItems: [],
   };
   const disk = new Map<string, string>();
   const settings = new Map(Object.entries(options.settings ?? {}));
@@ -142,6 +154,7 @@ export function fakeVscode(options: { trusted?: boolean; settings?: Record<strin
     Uri: FakeUri,
     ProgressLocation: { SourceControl: 1, Window: 10, Notification: 15 },
     ViewColumn: { Active: -1, Beside: -2 },
+    StatusBarAlignment: { Left: 1, Right: 2 },
     ConfigurationTarget: { Global: 1, Workspace: 2, WorkspaceFolder: 3 },
     Position: class {
       constructor(
@@ -271,6 +284,15 @@ export function fakeVscode(options: { trusted?: boolean; settings?: Record<strin
         return fake.panel;
       },
       registerWebviewPanelSerializer: () => ({ dispose: () => undefined }),
+      createStatusBarItem: (id: string) => {
+        const item: FakeStatusBarItem = { id, text: '', visible: false, disposed: false };
+        recorded.statusBarItems.push(item);
+        return Object.assign(item, {
+          show: () => void (item.visible = true),
+          hide: () => void (item.visible = false),
+          dispose: () => void (item.disposed = true),
+        });
+      },
     },
   } as unknown as typeof vscode;
 

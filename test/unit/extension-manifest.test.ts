@@ -135,16 +135,16 @@ describe('extension manifest (package.json)', () => {
     }
   });
 
-  it('declares the activity-bar container with the four views, each with a welcome view', () => {
+  it('declares the activity-bar container with the five views, each with a welcome view', () => {
     const container = manifest.contributes.viewsContainers.activitybar.find((c) => c.id === VIEW_CONTAINER_ID);
     assert.ok(container, 'no OIDC Flow activity-bar container');
     assert.equal(container.title, 'OIDC Flow');
     assert.ok(existsSync(join(root, container.icon)), `${container.icon} is missing`);
     const views = manifest.contributes.views[VIEW_CONTAINER_ID]!.map((v) => v.id);
-    assert.deepEqual(views, [VIEW_IDS.idps, VIEW_IDS.routes, VIEW_IDS.flows, VIEW_IDS.history]);
+    assert.deepEqual(views, [VIEW_IDS.idps, VIEW_IDS.routes, VIEW_IDS.flows, VIEW_IDS.history, VIEW_IDS.capture]);
     assert.deepEqual(
       manifest.contributes.views[VIEW_CONTAINER_ID]!.map((v) => v.name),
-      ['Identity Providers', 'Gateway Routes', 'Flows', 'History'],
+      ['Identity Providers', 'Gateway Routes', 'Flows', 'History', 'Capture'],
     );
     for (const view of views)
       assert.ok(

@@ -41,6 +41,9 @@ export const COMMAND_IDS = [
   'oidcFlow.openHistoryEntry',
   'oidcFlow.clearHistory',
   'oidcFlow.openWalkthrough',
+  'oidcFlow.startCapture',
+  'oidcFlow.stopCapture',
+  'oidcFlow.openCapturedExchange',
 ] as const;
 
 export type CommandId = (typeof COMMAND_IDS)[number];
@@ -55,6 +58,7 @@ export const VIEW_IDS = {
   routes: 'oidcFlow.routes',
   flows: 'oidcFlow.flows',
   history: 'oidcFlow.history',
+  capture: 'oidcFlow.capture',
 } as const;
 
 export type ViewId = (typeof VIEW_IDS)[keyof typeof VIEW_IDS];
@@ -65,6 +69,7 @@ export const CONTEXT_KEYS = {
   running: 'oidcFlow.running',
   paused: 'oidcFlow.paused',
   hasLastRun: 'oidcFlow.hasLastRun',
+  captureRunning: 'oidcFlow.captureRunning',
 } as const;
 
 export const RESULTS_VIEW_TYPE = 'oidcFlow.results';

@@ -1,4 +1,5 @@
 import type * as vscode from 'vscode';
+import type { CaptureService } from '../capture/capture-service';
 import type { RunHistory } from '../history/run-history';
 import type { ResultsPanel } from '../results/results-panel';
 import type { RunStore } from '../results/run-store';
@@ -33,6 +34,8 @@ export interface Services {
   /** Configured gateway sources of the Gateway Routes view, and their tokens. */
   gateways: GatewaySourceStore;
   gatewayTokens: GatewayTokens;
+  /** The running capture (Start Capture), its last exchanges. */
+  capture: CaptureService;
   refreshTrees(): void;
 }
 

@@ -1,3 +1,4 @@
+import { captureCommands } from './capture-commands';
 import type { CommandId } from './command-ids';
 import { flowCommands } from './flow-commands';
 import { gatewayCommands } from './gateway-commands';
@@ -16,5 +17,6 @@ export function commandHandlers(services: Services): Record<CommandId, Handler> 
     ...resultCommands(services),
     ...workspaceCommands(services),
     ...gatewayCommands(services),
+    ...captureCommands(services),
   };
 }

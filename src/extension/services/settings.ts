@@ -9,6 +9,8 @@ export interface Settings {
   /** `allowReveal`: reveal and "include secrets" after a confirmation; `always`: never show secrets. */
   redaction: 'allowReveal' | 'always';
   historySize: number;
+  /** How many exchanges the Capture view keeps (`oidcFlow.capture.size`): the capture's memory bound. */
+  captureSize: number;
   /** Gateway error logs to read after a refused call (`oidcFlow.gatewayLogs`), valid entries only. */
   gatewayLogs: GatewayLogSetting[];
   /** Environment variables every flow may read without asking (`oidcFlow.allowedEnvironmentVariables`, user level only). */
@@ -71,6 +73,7 @@ export function readSettings(vs: typeof vscode): Settings {
     insecureSkipTlsVerify: config.get<boolean>('insecureSkipTlsVerify') === true,
     redaction: config.get<string>('redaction') === 'always' ? 'always' : 'allowReveal',
     historySize: Math.max(1, Math.min(200, config.get<number>('history.size') ?? 25)),
+    captureSize: Math.max(10, Math.min(2000, Math.floor(config.get<number>('capture.size') ?? 200) || 200)),
     gatewayLogs: gatewayLogSettings(config.get<unknown>('gatewayLogs')),
     // The user's own value only: the setting's scope keeps workspaces out, and this keeps them out if it is ever widened.
     allowedEnvironmentVariables: environmentNames(config.inspect<unknown>('allowedEnvironmentVariables')?.globalValue),

@@ -16,6 +16,8 @@ export type NodeRef =
   | { kind: 'gatewaySource'; sourceId: string; name: string }
   /** A route of a configured gateway that has a URL to call (a plain path and the source's proxyUrl). */
   | { kind: 'gatewayRoute'; sourceId: string; routeKey: string }
+  /** An exchange the running capture saw (the Capture view). */
+  | { kind: 'capturedExchange'; exchangeId: string }
   | { kind: 'info' };
 
 /** contextValue of each kind of node; `view/item/context` menus match on these. */
@@ -38,6 +40,9 @@ export const CONTEXT_VALUES = {
   gatewayRoute: 'gatewayRoute',
   gatewayRouteCallable: 'gatewayRoute.callable',
   finding: 'finding',
+  /** The Capture view: a token's group, and one exchange under it. */
+  captureGroup: 'capture.group',
+  capturedExchange: 'capture.exchange',
 } as const;
 
 export type ContextValue = (typeof CONTEXT_VALUES)[keyof typeof CONTEXT_VALUES];

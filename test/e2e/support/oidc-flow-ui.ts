@@ -6,7 +6,7 @@
 import type { FrameLocator, Locator, Page } from 'playwright-core';
 import type { Workbench } from './browser';
 
-export type ViewName = 'Identity Providers' | 'Gateway Routes' | 'Flows' | 'History';
+export type ViewName = 'Identity Providers' | 'Gateway Routes' | 'Flows' | 'History' | 'Capture';
 
 /** Clicks the "OIDC Flow" activity-bar item (unless its views show already) and waits for its views. */
 export async function openOidcFlowSidebar(page: Page): Promise<void> {

@@ -29,6 +29,7 @@ export const VIEWS = {
   routes: 'oidcFlow.routes',
   flows: 'oidcFlow.flows',
   history: 'oidcFlow.history',
+  capture: 'oidcFlow.capture',
 } as const;
 
 export interface NetEvent {

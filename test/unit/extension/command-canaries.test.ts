@@ -29,7 +29,11 @@ import { isSecretValueRef } from '../../../src/core/flow/secret-ref';
 import type { FlowIndex } from '../../../src/extension/workspace/flow-index';
 import type { FlowSource } from '../../../src/extension/workspace/source-model';
 import { idpEntries } from '../../../src/extension/workspace/source-model';
+import { CaptureService } from '../../../src/extension/capture/capture-service';
+import { captureNodes } from '../../../src/extension/trees/capture-nodes';
+import type { NodeData } from '../../../src/extension/trees/node';
 import { closeAfterEach } from '../../support/close-after-each';
+import { capturedCall, fakeStarter, inactiveVerdict } from '../../support/fake-capture';
 import { fakeVscode, FakeUri, WORKSPACE } from '../../support/fake-vscode';
 import type { FakeVscode, Rule } from '../../support/fake-vscode';
 import type { Running } from '../../support/loopback-servers';
@@ -137,6 +141,8 @@ interface World {
   recorders: RunRecorder[];
   /** The sandbox's credentials, kept when it starts (it may be stopped by the end of the case). */
   sandboxSecrets: string[];
+  /** The captures Start Capture started (they listen nowhere; the case says what passed through). */
+  captures: ReturnType<typeof fakeStarter>;
 }
 
 async function world(server: Running, options: { sandbox?: boolean; gateways?: boolean } = {}): Promise<World> {
@@ -259,6 +265,8 @@ async function world(server: Running, options: { sandbox?: boolean; gateways?: b
     } as unknown as GatewaySourceStore;
   const decodedTokens = new DecodedTokenDocuments(vs);
   vs.workspace.registerTextDocumentContentProvider(DECODED_TOKEN_SCHEME, decodedTokens);
+  const captures = fakeStarter();
+  const capture = new CaptureService({ loadStarter: async () => captures.start, warn: (l) => lines.push(l) });
   const s: Services = {
     vs,
     context: {
@@ -281,6 +289,7 @@ async function world(server: Running, options: { sandbox?: boolean; gateways?: b
     gateways,
     gatewayTokens,
     refreshTrees: () => undefined,
+    capture,
   };
   return {
     fake,
@@ -296,7 +305,14 @@ async function world(server: Running, options: { sandbox?: boolean; gateways?: b
     sandbox,
     recorders,
     sandboxSecrets,
+    captures,
   };
+}
+
+/** Every row of the Capture view, expanded. */
+function captureView(w: World): string {
+  const all = (nodes: NodeData[]): NodeData[] => nodes.flatMap((n) => [n, ...all(n.children?.() ?? [])]);
+  return JSON.stringify(all(captureNodes(w.s.capture.rows(), Date.now())));
 }
 
 /** Everything the extension wrote outside the secret store, by place. */
@@ -312,6 +328,8 @@ function places(w: World): Record<string, string> {
     settings: r.settings.join('\n'),
     'commands executed': r.commands.join('\n'),
     webview: r.panels.map((p) => JSON.stringify(p.posted)).join('\n'),
+    'capture view': captureView(w),
+    'status bar': JSON.stringify(r.statusBarItems),
     // What the Gateway Routes view shows of each source (its error included).
     'gateway sources': JSON.stringify(w.s.gateways.states().map(({ findings: _, ...state }) => state)),
     'workspace state (history, env choices)': w.workspaceState.raw(),
@@ -851,7 +869,70 @@ const CASES: Record<CommandId, Case[]> = {
     },
   ],
   'oidcFlow.openWalkthrough': [{ name: 'opens the walkthrough', run: (w) => w.handlers['oidcFlow.openWalkthrough']() }],
+  'oidcFlow.startCapture': [
+    {
+      name: 'from a route, then canary-carrying calls pass through',
+      run: async (w) => {
+        await w.handlers['oidcFlow.startCapture']({ kind: 'route', sourceId: FILE_ID, name: 'api' });
+        captureCanaries(w);
+      },
+      check: (w) => {
+        assert.equal(w.captures.sessions.length, 1, 'the capture started');
+        assert.equal(w.s.capture.rows().length, 3);
+      },
+    },
+  ],
+  'oidcFlow.stopCapture': [
+    {
+      name: 'stops a capture that saw canaries',
+      run: async (w) => {
+        await w.handlers['oidcFlow.startCapture']({ target: 'http://127.0.0.1:9/api' });
+        captureCanaries(w);
+        return w.handlers['oidcFlow.stopCapture']();
+      },
+      check: (_w, result) => assert.equal(result, true),
+    },
+  ],
+  'oidcFlow.openCapturedExchange': [
+    {
+      name: 'opens a refused call that carried canaries in the results view',
+      run: async (w) => {
+        await w.handlers['oidcFlow.startCapture']({ target: 'http://127.0.0.1:9/api' });
+        captureCanaries(w);
+        return w.handlers['oidcFlow.openCapturedExchange']({ kind: 'capturedExchange', exchangeId: 'c2' });
+      },
+      check: (w, result) => {
+        assert.equal(result, 'capture:c2');
+        assert.ok(w.fake.recorded.panels.length > 0, 'the results view opened');
+      },
+    },
+  ],
 };
+
+/** Calls through the capture that carry canaries: a bearer, a query token, an echoed secret, a verdict quoting one. */
+function captureCanaries(w: World): void {
+  const session = w.captures.sessions.at(-1)!;
+  const token = {
+    groupKey: 'fp',
+    source: { in: 'header', name: 'authorization' },
+    kind: 'jwt',
+    subject: 'alice',
+    clientId: 'app',
+    expiresAt: Date.now() + 600_000,
+  } as const;
+  session.emit(capturedCall('c1', { token, bearer: CANARY.accessToken }));
+  session.emit(
+    capturedCall('c2', {
+      token,
+      bearer: CANARY.accessToken,
+      status: 401,
+      path: `/api?jwt=${CANARY.idToken}`,
+      responseBody: JSON.stringify({ echo: CANARY.accessToken, secret: CANARY.clientSecret }),
+    }),
+  );
+  session.verdict('c2', inactiveVerdict(`The gateway refused ${CANARY.accessToken}.`));
+  session.emit(capturedCall('c3', { status: 401, path: `/api?access_token=${CANARY.refreshToken}` }));
+}
 
 /**
  * Paths of commands that cannot run in plain Node, and the extension-host suite that runs them;

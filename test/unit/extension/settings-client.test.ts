@@ -63,16 +63,25 @@ describe('settings → the HTTP client of the commands', function () {
       insecureSkipTlsVerify: false,
       redaction: 'allowReveal',
       historySize: 25,
+      captureSize: 200,
       gatewayLogs: [],
       allowedEnvironmentVariables: [],
     });
     const odd = readSettings(
-      vsWith({ caFile: '  ', proxy: ' http://p:3128 ', timeoutMs: -5, 'history.size': 10_000, redaction: 'always' }),
+      vsWith({
+        caFile: '  ',
+        proxy: ' http://p:3128 ',
+        timeoutMs: -5,
+        'history.size': 10_000,
+        'capture.size': 10_000_000,
+        redaction: 'always',
+      }),
     );
     assert.equal(odd.caFile, undefined);
     assert.equal(odd.proxy, 'http://p:3128');
     assert.equal(odd.timeoutMs, 30_000);
     assert.equal(odd.historySize, 200);
+    assert.equal(odd.captureSize, 2000, 'the capture ring is bounded whatever the setting says');
     assert.equal(odd.redaction, 'always');
   });
 
