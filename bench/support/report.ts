@@ -57,6 +57,34 @@ export interface ProcessTiming {
 }
 
 /**
+ * The last 64 KB of a stream. Chunks are joined and cut only when twice that arrived: cutting the
+ * tail again for every chunk copied 64 KB per chunk in this process, which also hosts the sandbox
+ * IdP of bench/e2e-tools.ts, so a contender printing a line per request (oidc-flow run, newman)
+ * paid for it in the IdP's time.
+ */
+class Tail {
+  private chunks: string[] = [];
+  private size = 0;
+
+  add(chunk: Buffer): void {
+    const text = chunk.toString('utf8');
+    this.chunks.push(text);
+    this.size += text.length;
+    if (this.size > 2 * TAIL_CHARS) {
+      const kept = this.text();
+      this.chunks = [kept];
+      this.size = kept.length;
+    }
+  }
+
+  text(): string {
+    return this.chunks.join('').slice(-TAIL_CHARS);
+  }
+}
+
+const TAIL_CHARS = 65536;
+
+/**
  * Runs a node script as a whole process, with report-rss.cjs preloaded so it
  * prints its peak RSS on exit. Output is kept to the last 64 KB per stream:
  * a chatty contender must not cost the parent memory.
@@ -74,18 +102,19 @@ export function timeNode(
       env: options.env ?? process.env,
       stdio: [options.stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
     });
-    let stdout = '';
-    let stderr = '';
-    const keep = (text: string, chunk: Buffer) => (text + chunk.toString('utf8')).slice(-65536);
+    const out = new Tail();
+    const err = new Tail();
     child.stdout!.on('data', (chunk: Buffer) => {
       firstOutput ??= process.hrtime.bigint();
-      stdout = keep(stdout, chunk);
+      out.add(chunk);
     });
-    child.stderr!.on('data', (chunk: Buffer) => (stderr = keep(stderr, chunk)));
+    child.stderr!.on('data', (chunk: Buffer) => err.add(chunk));
     if (options.stdin !== undefined) child.stdin?.end(options.stdin);
     child.on('error', reject);
     child.on('close', (code) => {
       const end = process.hrtime.bigint();
+      const stdout = out.text();
+      const stderr = err.text();
       const rss = /maxRSS-KB (\d+)/.exec(stderr);
       resolve({
         wallMs: Number(end - start) / 1e6,

@@ -81,14 +81,17 @@ export function prettyReporter(rawWrite: (text: string) => void, s: Styler, secr
             write(`${lines(event.step).join('\n')}\n`);
             break;
           }
+          // One write per step, each piece masked as before: a long repeat prints thousands of steps,
+          // and each write is a system call (and a read on the other end of a pipe).
           const stepLines = lines(event.step);
-          write(`${stepLines[0]}\n`);
+          let text = secrets.text(`${stepLines[0]}\n`);
           for (const exchange of (pendingExchanges.get(event.step.path) ?? []).sort(
             (a, b) => a.startedAt - b.startedAt,
           ))
-            write(`${exchangeLine(exchange, s, secrets)}\n`);
+            text += secrets.text(`${exchangeLine(exchange, s, secrets)}\n`);
           pendingExchanges.delete(event.step.path);
-          if (stepLines.length > 1) write(`${stepLines.slice(1).join('\n')}\n`);
+          if (stepLines.length > 1) text += secrets.text(`${stepLines.slice(1).join('\n')}\n`);
+          rawWrite(text);
           break;
         }
         case 'run-end':

@@ -1,7 +1,7 @@
 /** The token step: fetch (or reuse) a token, renew it before a call when it expired, and record it. */
 import { OidcError } from '../errors';
 import type { HttpClient } from '../http/types';
-import { classifyToken, decodeJwt } from '../jwt';
+import { decodeJwt, normalizeToken } from '../jwt';
 import {
   authorizationCode,
   clientCredentials,
@@ -31,9 +31,12 @@ export function tokenResult(set: TokenSet): StepTokenResult {
   if (set.refreshToken) out.refresh_token = set.refreshToken;
   if (set.expiresAt !== undefined) out.expires_at = Math.floor(set.expiresAt / 1000);
   if (set.scope) out.scope = set.scope.join(' ');
-  if (classifyToken(set.accessToken) === 'jwt') {
+  // Decoded once: asking classifyToken first decoded every access token twice (issue #14's profile).
+  // Only three parts can be a signed JWT; one that does not decode is treated as opaque.
+  const raw = normalizeToken(set.accessToken);
+  if (raw.split('.').length === 3) {
     try {
-      out.claims = decodeJwt(set.accessToken).payload;
+      out.claims = decodeJwt(raw).payload;
     } catch {
       // An access token that only looks like a JWT is treated as opaque.
     }

@@ -152,8 +152,22 @@ export class SecretForms {
   /** `text` with every occurrence of every form masked. */
   redact(text: string): string {
     if (text === '') return text;
+    // A form longer than the text cannot occur in it, and the list is longest first: every form
+    // before the first that fits is longer than the text, so none of them can match while nothing
+    // is masked yet, and skipping them changes nothing. A run that learns a token per iteration
+    // masks every short line it prints; testing each of those tokens made the cost grow with the
+    // run's length (issue #14).
+    const forms = this.forms;
+    let low = 0;
+    let high = forms.length;
+    while (low < high) {
+      const mid = (low + high) >>> 1;
+      if (forms[mid]!.form.length > text.length) low = mid + 1;
+      else high = mid;
+    }
     let out = text;
-    for (const { form, mask: masked } of this.forms) {
+    for (let i = low; i < forms.length; i += 1) {
+      const { form, mask: masked } = forms[i]!;
       if (out.includes(form)) out = out.split(form).join(masked);
     }
     return out;
@@ -209,6 +223,13 @@ function redactPairs(text: string): string {
 
 /** Masks credential query parameters, URL passwords and listed secrets in a URL (absolute or relative). */
 export function redactUrl(url: string, secrets: readonly string[] = []): string {
+  return redactUrlWith(url, secrets.length === 0 ? NO_FORMS : formsOf(secrets));
+}
+
+const NO_FORMS = new SecretForms();
+
+/** redactUrl with forms kept by their owner (a run's registry), without making a list of its secrets first. */
+export function redactUrlWith(url: string, forms: SecretForms): string {
   const hash = url.indexOf('#');
   const beforeHash = hash < 0 ? url : url.slice(0, hash);
   const fragment = hash < 0 ? '' : `#${redactPairs(url.slice(hash + 1))}`;
@@ -217,7 +238,7 @@ export function redactUrl(url: string, secrets: readonly string[] = []): string 
   const query = question < 0 ? '' : `?${redactPairs(beforeHash.slice(question + 1))}`;
   const userinfo = /^([a-z][a-z0-9+.-]*:\/\/[^/@:]*):([^/@]*)@/i.exec(base);
   if (userinfo) base = `${userinfo[1]}:${mask(safeDecode(userinfo[2]!))}@${base.slice(userinfo[0].length)}`;
-  return redactText(`${base}${query}${fragment}`, secrets);
+  return forms.redact(`${base}${query}${fragment}`);
 }
 
 function redactCookieList(value: string): string {

@@ -1,5 +1,5 @@
 import { headerValue } from './headers';
-import { isSecretField, isSecretHeader, redactExchange, redactUrl, SecretForms, shareSecretForms } from './redact';
+import { isSecretField, isSecretHeader, redactExchange, redactUrlWith, SecretForms, shareSecretForms } from './redact';
 import type { RedactOptions } from './redact';
 import type { HeaderList, HttpExchange } from './types';
 
@@ -78,7 +78,8 @@ export class SecretRegistry {
 
   /** A URL with credential parameters and every known secret masked. */
   url(url: string): string {
-    return redactUrl(url, this.list());
+    // Not through list(): a run that learns a value per iteration would copy every value for each URL it prints.
+    return redactUrlWith(url, this.forms);
   }
 
   /** A deep copy of `value` with every string in it masked by `text`. */
@@ -155,7 +156,10 @@ export class SecretRegistry {
   /** The credential fields' values in a parsed JSON body, 8 levels deep. */
   private learnFields(item: unknown, depth: number, side: 'request' | 'response'): void {
     if (depth > 8 || item === null || typeof item !== 'object') return;
-    for (const [key, inner] of Object.entries(item)) {
+    // for-in rather than Object.entries: no pair array per field (a parsed body has only own fields).
+    const fields = item as Record<string, unknown>;
+    for (const key in fields) {
+      const inner = fields[key];
       if (typeof inner === 'string' && isSecretField(key) && !(side === 'response' && key === 'code'))
         this.learn(inner);
       else this.learnFields(inner, depth + 1, side);

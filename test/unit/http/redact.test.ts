@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import fc from 'fast-check';
 import { redactBody, redactExchange, redactText, redactUrl, toCurl, toHar } from '../../../src/core/http';
-import { prettyJson } from '../../../src/core/http/redact';
+import { prettyJson, SecretForms } from '../../../src/core/http/redact';
 import type { HttpExchange } from '../../../src/core/http';
 import { tokenExchange } from '../../support/exchange-fixture';
 
@@ -221,6 +221,43 @@ describe('redaction', () => {
         },
       ),
       { numRuns: 300 },
+    );
+  });
+  it('masks a text exactly as testing every form, longest first, would (forms longer than the text are skipped)', () => {
+    // The reference: every secret's forms, longest first, each replaced wherever it occurs.
+    const reference = (text: string, secrets: string[]): string => {
+      const forms: Array<{ form: string; mask: string }> = [];
+      for (const secret of new Set(secrets)) {
+        if (secret.length < 4) continue;
+        const encoded = new Set([secret]);
+        try {
+          encoded.add(encodeURIComponent(secret));
+        } catch {
+          // a lone surrogate: as the code under test
+        }
+        encoded.add(new URLSearchParams({ s: secret }).toString().slice(2));
+        encoded.add(JSON.stringify(secret).slice(1, -1));
+        for (const form of encoded)
+          if (form.length >= 4) forms.push({ form, mask: `[redacted ${secret.length} chars]` });
+      }
+      // Stable: forms of one length stay in the order they were learned, as SecretForms keeps them.
+      forms.sort((a, b) => b.form.length - a.form.length);
+      let out = text;
+      for (const { form, mask } of forms) if (out.includes(form)) out = out.split(form).join(mask);
+      return out;
+    };
+    const piece = fc.constantFrom('ab', 'abcd', 'abcdabcd', 'x y', '[redacted 4 chars]', 'é&', 'tok.', '-');
+    const secret = fc.array(piece, { minLength: 1, maxLength: 6 }).map((parts) => parts.join(''));
+    fc.assert(
+      fc.property(
+        fc.array(secret, { maxLength: 8 }),
+        fc.array(fc.oneof(piece, secret), { maxLength: 12 }),
+        (secrets, parts) => {
+          const text = parts.join('');
+          assert.equal(new SecretForms(secrets).redact(text), reference(text, secrets));
+        },
+      ),
+      { numRuns: 500 },
     );
   });
 });
