@@ -337,7 +337,19 @@ function redactResponse(
 }
 
 function copyExchange(exchange: HttpExchange): HttpExchange {
-  return structuredClone({ ...exchange, secrets: [] });
+  // Bodies are strings, which nobody can change: the copy shares them. Cloning a 5 MB answer's body
+  // only to replace it with its redacted text cost the results view a copy and its garbage.
+  const { request, response } = exchange;
+  const copy = structuredClone({
+    ...exchange,
+    secrets: [],
+    request: { ...request, body: undefined },
+    ...(response ? { response: { ...response, body: '' } } : {}),
+  }) as HttpExchange;
+  if ('body' in request) copy.request.body = request.body;
+  else delete copy.request.body;
+  if (response && copy.response) copy.response.body = response.body;
+  return copy;
 }
 
 /** A deep copy without the `secrets` list, with credentials masked unless `reveal`. */
