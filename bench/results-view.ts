@@ -1,8 +1,8 @@
 /**
  * The results view in Chromium: from a finished run to a painted view, for a run whose call
  * answered a 5 MB JSON body and for a run of 1,000 exchanges; and the longest main-thread task.
- * Host side (Node): the recorder's view of the run (redaction, pretty JSON, cut to the view's
- * limit) and the message's size. Page side (Chromium via playwright-core): the webview bundle in
+ * Host side (Node): the recorder's first view of the finished run (redaction, pretty JSON, cut to
+ * the view's limit), the same view asked again, and the message's size. Page side (Chromium via playwright-core): the webview bundle in
  * the host's own HTML, a fake acquireVsCodeApi, the `show` message structured-cloned and
  * delivered as VS Code does; "painted" is the first task after the next animation frame, "complete"
  * the same once everything the view builds in later tasks (steps and rows off screen) is on it;
@@ -168,16 +168,23 @@ async function main(): Promise<void> {
   out.write(`results view, ${LOADS} loads per case, medians (Chromium ${browser.version()})\n`);
   try {
     for (const c of cases) {
-      const recorder = c.recorder();
       const host: number[] = [];
+      const again: number[] = [];
       const painted: number[] = [];
       const longest: number[] = [];
       const complete: number[] = [];
       let messageBytes = 0;
       for (let load = 0; load < LOADS; load += 1) {
-        const start = performance.now();
+        // A new recorder each load: the first view of a finished run is built from nothing (the
+        // recorder keeps each exchange's view once built, so a second view of the same run is
+        // what the panel's later pushes cost, not what a finished run's first paint does).
+        const recorder = c.recorder();
+        let start = performance.now();
         const message: HostMessage = { type: 'show', content: { kind: 'run', run: recorder.view(false) } };
         host.push(performance.now() - start);
+        start = performance.now();
+        recorder.view(false);
+        again.push(performance.now() - start);
         messageBytes = JSON.stringify(message).length;
         const page = await browser.newPage();
         const errors: string[] = [];
@@ -271,7 +278,7 @@ async function main(): Promise<void> {
         goal: '≤100 ms',
       });
       out.write(
-        `${c.name}: host view ${median(host).toFixed(1)} ms (message ${(messageBytes / 1024).toFixed(0)} KiB), ` +
+        `${c.name}: host view ${median(host).toFixed(1)} ms (again ${median(again).toFixed(1)} ms; message ${(messageBytes / 1024).toFixed(0)} KiB), ` +
           `page painted in ${median(painted).toFixed(1)} ms (complete in ${median(complete).toFixed(1)} ms), ` +
           `longest task ${task(median(longest))} (worst load ${task(Math.max(...longest))}; ` +
           `per load ${longest.map((v) => v.toFixed(0)).join(', ')} ms); ` +

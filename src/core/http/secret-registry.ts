@@ -1,5 +1,13 @@
 import { headerValue } from './headers';
-import { isSecretField, isSecretHeader, redactExchange, redactUrlWith, SecretForms, shareSecretForms } from './redact';
+import {
+  isSecretField,
+  isSecretHeader,
+  MAY_NAME_SECRET_FIELD,
+  redactExchange,
+  redactUrlWith,
+  SecretForms,
+  shareSecretForms,
+} from './redact';
 import type { RedactOptions } from './redact';
 import type { HeaderList, HttpExchange } from './types';
 
@@ -11,9 +19,6 @@ import type { HeaderList, HttpExchange } from './types';
  * `X-Token` header or echoed in a server's error text; masking by value
  * catches it wherever it shows up again.
  */
-/** Every name isSecretField accepts contains one of these (any case, the Kelvin sign K too: hence `u`); `\\u` catches an escaped name. */
-const MAY_NAME_SECRET_FIELD = /token|secret|password|passwd|assertion|code|jwt|api_?key|private_key|\\u/iu;
-
 export class SecretRegistry {
   private readonly values = new Set<string>();
   /** The values' wire forms, grown as values are learned, never computed again (see SecretForms). */

@@ -244,6 +244,14 @@ export function scrubStrings<T>(value: T, secrets: readonly string[]): T {
   return registry.value(value);
 }
 
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const inner of Object.values(value)) deepFreeze(inner);
+  }
+  return value;
+}
+
 /** Collects a run's events and renders its (redacted) view at any moment. */
 export class RunRecorder {
   private readonly now: () => number;
@@ -260,6 +268,18 @@ export class RunRecorder {
   private failure?: { code: string; message: string; hint?: string };
   /** Every secret of the run: what its exchanges carried, its tokens, what the caller added. */
   private readonly registry: SecretRegistry;
+  /**
+   * Each exchange's redacted view, for the secret list it was masked with. A finished run's view is
+   * asked for three or four times (the panel, the history, the verdict, the summary) and a running
+   * run's after every event: building an exchange's view again redacts and pretty-prints its whole
+   * body, 100-800 ms for a 5 MB answer on a loaded machine (bench/results-view.ts). The registry
+   * hands out the same list until it learns a value, so a new list means every view must be masked again.
+   */
+  private exchangeViews?: {
+    secrets: readonly string[];
+    startedAt: number;
+    views: WeakMap<RecordedExchange, ExchangeView>;
+  };
 
   constructor(private readonly options: RecorderOptions) {
     this.registry = options.secrets ?? new SecretRegistry();
@@ -423,15 +443,32 @@ export class RunRecorder {
       startedAt: this.startedAt,
       durationMs: this.result?.durationMs ?? now - this.startedAt,
       steps,
-      exchanges: this.exchanges.map((x) =>
-        exchangeView(x, this.startedAt, { limit: this.limit, secrets: this.registry }),
-      ),
+      exchanges: [],
       verdict: verdictStep?.verdict ? { ...verdictStep.verdict, stepPath: verdictStep.path } : undefined,
       live,
       ...(this.options.rerun ? { rerun: this.options.rerun } : {}),
       ...(this.pausedBefore && !this.finished ? { pausedBefore: this.pausedBefore } : {}),
     };
-    return this.registry.value(view);
+    const masked = this.registry.value(view);
+    masked.exchanges = this.exchanges.map((x) => this.maskedExchangeView(x));
+    return masked;
+  }
+
+  /** The exchange's redacted view (bodies cut at the limit), built once per secret list; frozen, as views share it. */
+  private maskedExchangeView(recorded: RecordedExchange): ExchangeView {
+    const secrets = this.registry.list();
+    // Offsets count from the run's start, which run-start may still move.
+    if (this.exchangeViews?.secrets !== secrets || this.exchangeViews.startedAt !== this.startedAt)
+      this.exchangeViews = { secrets, startedAt: this.startedAt, views: new WeakMap() };
+    let view = this.exchangeViews.views.get(recorded);
+    if (!view) {
+      // registry.value masks what redaction leaves alone (the label, the status text).
+      view = deepFreeze(
+        this.registry.value(exchangeView(recorded, this.startedAt, { limit: this.limit, secrets: this.registry })),
+      );
+      this.exchangeViews.views.set(recorded, view);
+    }
+    return view;
   }
 
   private stepView(step: StepRun, lastIntrospection: { active: boolean } | undefined): StepView {

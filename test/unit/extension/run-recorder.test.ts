@@ -220,6 +220,35 @@ describe('RunRecorder (results view model)', () => {
     assert.equal(full.text.length, huge.length);
   });
 
+  it('leaves no 8-character prefix of a secret at the cut of a long body', () => {
+    // The secret straddles the view limit at every offset: redaction runs on the whole body before the cut.
+    const secret = 'SeCrEt-VaLuE-0123456789-abcdefghij';
+    for (let back = 1; back < secret.length; back += 1) {
+      const body = `${'x'.repeat(VIEW_BODY_LIMIT - back)}${secret}${'y'.repeat(50)}`;
+      const recorder = recordRun(body);
+      recorder.addSecrets([secret]);
+      const shown = recorder.view().exchanges.find((x) => x.id === 'gw-1')!.response!.body;
+      assert.equal(shown.truncated, true);
+      for (let start = 0; start + 8 <= secret.length; start += 1)
+        assert.ok(!shown.text.includes(secret.slice(start, start + 8)), `cut ${back} before: ${secret.slice(start)}`);
+    }
+  });
+
+  it("builds each exchange's view once, and again when the run learns a new secret", () => {
+    const recorder = recordRun('{"message":"late-secret-value-42 was refused"}');
+    const first = recorder.view().exchanges.find((x) => x.id === 'gw-1')!;
+    assert.equal(
+      recorder.view(false).exchanges.find((x) => x.id === 'gw-1'),
+      first,
+    );
+    assert.ok(Object.isFrozen(first.response!.body), 'views share it: nobody may change it');
+    assert.match(first.response!.body.text, /late-secret-value-42/);
+    recorder.addSecrets(['late-secret-value-42']);
+    const after = recorder.view().exchanges.find((x) => x.id === 'gw-1')!;
+    assert.notEqual(after, first);
+    assert.doesNotMatch(JSON.stringify(recorder.view()), /late-secret-value-42/);
+  });
+
   it('keeps markup in bodies as plain data (the webview renders it as text)', () => {
     const body = '<script>document.body.dataset.pwned = "1"</script>';
     const view = recordRun(body).view();

@@ -260,4 +260,26 @@ describe('redaction', () => {
       { numRuns: 500 },
     );
   });
+
+  it('masks credential fields by name whether or not the body names one plainly (the shortcut for bodies that name none)', () => {
+    // Bodies whose text names no credential field skip the field-by-field copy: the result must be the same.
+    const isFieldName = fc.constantFrom('access_token', 'Client_Secret', 'PASSWORD', 'api_key', 'x_token', 'code');
+    const plainKey = fc.constantFrom('id', 'sku', 'name', 'qty', 'price', 'status', 'items');
+    const value = fc.oneof(fc.string({ maxLength: 10 }), fc.integer(), fc.boolean());
+    fc.assert(
+      fc.property(fc.dictionary(fc.oneof(plainKey, isFieldName), value, { maxKeys: 5 }), (object) => {
+        const out = JSON.parse(redactBody(JSON.stringify({ wrap: [object] }), 'application/json')) as {
+          wrap: Array<Record<string, unknown>>;
+        };
+        for (const [key, inner] of Object.entries(object)) {
+          const masked = /token|secret|password|api_key|^code$/i.test(key) && typeof inner !== 'boolean';
+          if (masked) assert.match(String(out.wrap[0]![key]), /^\[redacted \d+ chars\]$/);
+          else assert.deepEqual(out.wrap[0]![key], inner);
+        }
+      }),
+      { numRuns: 200 },
+    );
+    // A credential name hidden in a JSON escape is still a credential name.
+    assert.doesNotMatch(redactBody('{"acc\\u0065ss_token":"abcdefgh123"}', 'application/json'), /abcdefgh123/);
+  });
 });
