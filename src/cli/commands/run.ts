@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { writeFileAtomic } from '../../core/atomic-write';
 import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
+import { RUN_OPTIONS } from '../command-options';
 import { OidcError } from '../../core/errors';
 import { loadFlowFile } from '../../core/flow/load';
 import { SecretRegistry } from '../../core/http/secret-registry';
@@ -47,18 +48,7 @@ export async function runCommand(args: string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
-    options: {
-      flow: { type: 'string' },
-      env: { type: 'string' },
-      reporter: { type: 'string', default: 'pretty' },
-      output: { type: 'string' },
-      sandbox: { type: 'boolean' },
-      ca: { type: 'string' },
-      insecure: { type: 'boolean' },
-      proxy: { type: 'string' },
-      timeout: { type: 'string' },
-      'reveal-secrets': { type: 'boolean' },
-    },
+    options: RUN_OPTIONS,
   });
   const path = positionals[0];
   if (!path) throw new UsageError('Name the flow file to run.');

@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { TOKEN_OPTIONS } from '../command-options';
 import type { Clock } from '../../core/clock';
 import { systemClock } from '../../core/clock';
 import { isHttpError } from '../../core/http/http-error';
@@ -22,7 +23,6 @@ import type { TokenSet } from '../../core/oauth/token-response';
 import {
   CLIENT_OPTIONS_HELP,
   connectIdp,
-  IDP_OPTIONS,
   rejectSecretFlags,
   requireIdpSpec,
   SERVER_OPTIONS_HELP,
@@ -246,23 +246,7 @@ export function createTokenCommand(deps: TokenCommandDeps = {}): (args: string[]
     const { values } = parseArgs({
       args,
       allowPositionals: false,
-      options: {
-        ...IDP_OPTIONS,
-        grant: { type: 'string' },
-        scope: { type: 'string', multiple: true },
-        audience: { type: 'string' },
-        resource: { type: 'string' },
-        param: { type: 'string', multiple: true },
-        'refresh-token-env': { type: 'string' },
-        'subject-token-env': { type: 'string' },
-        'subject-token-type': { type: 'string' },
-        'requested-token-type': { type: 'string' },
-        username: { type: 'string' },
-        'password-env': { type: 'string' },
-        port: { type: 'string' },
-        output: { type: 'string', default: 'token' },
-        curl: { type: 'boolean' },
-      },
+      options: TOKEN_OPTIONS,
     });
     const output = values.output!;
     if (!['token', 'json', 'env'].includes(output))
