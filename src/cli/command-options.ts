@@ -68,6 +68,7 @@ export const RUN_OPTIONS = {
   proxy: { type: 'string' },
   timeout: { type: 'string' },
   'reveal-secrets': { type: 'boolean' },
+  quiet: { type: 'boolean', short: 'q' },
 } as const;
 
 export const DEMO_OPTIONS = { 'skip-cached': { type: 'boolean' } } as const;
@@ -97,6 +98,7 @@ export const TOKEN_OPTIONS = {
   port: { type: 'string' },
   output: { type: 'string', default: 'token' },
   curl: { type: 'boolean' },
+  quiet: { type: 'boolean', short: 'q' },
 } as const;
 
 export const INTROSPECT_OPTIONS = {

@@ -101,12 +101,9 @@ t oidc-flow run ${JSON.stringify(hostile)} --flow ''`,
     const lines = out.trim().split('\n');
     assert.equal(lines[0], 'compdef _oidc_flow oidc-flow');
     assert.equal(lines[1], `describe ${COMMAND_NAMES.filter((n) => !n.startsWith('_')).length + 1}`);
-    assert.equal(
-      lines[2],
-      `compadd -- ${Object.keys(COMMAND_OPTIONS.run!)
-        .map((o) => `--${o}`)
-        .join(' ')}`,
-    );
+    const run = Object.entries(COMMAND_OPTIONS.run!);
+    const shorts = run.flatMap(([, spec]) => (spec.short ? [`-${spec.short}`] : []));
+    assert.equal(lines[2], `compadd -- ${[...run.map(([o]) => `--${o}`), ...shorts].join(' ')}`);
     assert.equal(lines[3], 'compadd -- introspection-scenario');
     assert.equal(lines[4], 'compadd -- okta kong');
     assert.equal(lines[5], 'files');
