@@ -13,9 +13,14 @@ interface CommandModule {
 
 interface Command {
   summary: string;
+  /** Left out of the help and of the completion: a command for our own scripts. */
+  hidden?: boolean;
   /** Loaded on demand, so "oidc-flow decode" does not pay for the sandbox, the importers or the lint. */
   load(): Promise<CommandModule>;
 }
+
+/** completion and __complete share one bundle: one import, so the build counts one command bundle. */
+const loadCompletion = () => import('./commands/completion');
 
 const COMMANDS: Record<string, Command> = {
   run: {
@@ -116,13 +121,38 @@ const COMMANDS: Record<string, Command> = {
       return { help: m.importHelp, run: m.importCommand };
     },
   },
+  completion: {
+    summary: 'Print a shell completion script (bash, zsh or fish)',
+    load: async () => {
+      const m = await loadCompletion();
+      return { help: m.completionHelp, run: (args, io) => m.completionCommand(args, io, visibleCommands()) };
+    },
+  },
+  // What the completion scripts call for names in a flow file (oidc-flow __complete flows FILE).
+  __complete: {
+    summary: 'List the names of a kind in a flow file, for the completion scripts',
+    hidden: true,
+    load: async () => {
+      const m = await loadCompletion();
+      return {
+        help: 'Usage: oidc-flow __complete flows|steps|environments|idps|routes FILE [PREFIX]\n',
+        run: m.completeNamesCommand,
+      };
+    },
+  },
 };
+
+function visibleCommands(): Array<{ name: string; summary: string }> {
+  return Object.entries(COMMANDS)
+    .filter(([, command]) => !command.hidden)
+    .map(([name, command]) => ({ name, summary: command.summary }));
+}
 
 /** Every command's name, so a standing suite (the secret canaries) can insist that each one is tried. */
 export const COMMAND_NAMES: readonly string[] = Object.keys(COMMANDS);
 
 function mainHelp(): string {
-  const names = Object.keys(COMMANDS);
+  const names = visibleCommands().map((command) => command.name);
   const width = Math.max(...names.map((n) => n.length));
   return `oidc-flow: debug OAuth 2.0 / OpenID Connect flows between an identity provider and an API gateway
 

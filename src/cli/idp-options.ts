@@ -24,44 +24,8 @@ import { UsageError } from './io';
 /** The client secret's environment variable when --client-secret-env is not given. */
 export const DEFAULT_SECRET_ENV = 'OIDC_CLIENT_SECRET';
 
-/** parseArgs definitions: how requests travel. */
-export const TRANSPORT_OPTIONS = {
-  ca: { type: 'string' },
-  insecure: { type: 'boolean' },
-  proxy: { type: 'string' },
-  timeout: { type: 'string' },
-} as const;
-
-/** parseArgs definitions: which authorization server. */
-export const SERVER_OPTIONS = {
-  issuer: { type: 'string' },
-  'okta-domain': { type: 'string' },
-  'auth-server': { type: 'string' },
-  'token-endpoint': { type: 'string' },
-  'introspection-endpoint': { type: 'string' },
-  'revocation-endpoint': { type: 'string' },
-  'authorization-endpoint': { type: 'string' },
-  'device-authorization-endpoint': { type: 'string' },
-  'jwks-uri': { type: 'string' },
-  'allow-endpoint-origin': { type: 'string', multiple: true },
-  file: { type: 'string' },
-  idp: { type: 'string' },
-  env: { type: 'string' },
-} as const;
-
-/** parseArgs definitions: which client, and how it authenticates. */
-export const CLIENT_OPTIONS = {
-  'client-id': { type: 'string' },
-  'client-auth': { type: 'string' },
-  'client-secret-env': { type: 'string' },
-  'private-key-file': { type: 'string' },
-  'key-id': { type: 'string' },
-  'cert-file': { type: 'string' },
-  'key-file': { type: 'string' },
-} as const;
-
-/** Every IdP option, for commands that call the token or introspection endpoint. */
-export const IDP_OPTIONS = { ...TRANSPORT_OPTIONS, ...SERVER_OPTIONS, ...CLIENT_OPTIONS } as const;
+// The option tables live with every command's options (completion lists them from there).
+export { CLIENT_OPTIONS, IDP_OPTIONS, SERVER_OPTIONS, TRANSPORT_OPTIONS } from './command-options';
 
 /** Help text for the server and transport options. */
 export const SERVER_OPTIONS_HELP = `IdP (one of):

@@ -5,7 +5,8 @@ import type { RunResult } from '../core/flow/runner';
 /** What a CLI command may touch: streams and environment, injected for tests. */
 export interface CliIo {
   stdout: { write(text: string): unknown; isTTY?: boolean };
-  stderr: { write(text: string): unknown; isTTY?: boolean };
+  /** statusLine: set by terminalSafeIo, the only way to rewrite a line (src/cli/progress.ts). */
+  stderr: { write(text: string): unknown; isTTY?: boolean; statusLine?(text: string): unknown };
   env: Record<string, string | undefined>;
   /** Reads all of standard input; undefined when stdin is a terminal (nothing piped). */
   readStdin?: () => Promise<string | undefined>;
@@ -54,9 +55,11 @@ export function terminalText(text: string): string {
  * can at most colour text, as the styler does.
  */
 export function terminalSafeIo(io: CliIo): CliIo {
-  const safe = (stream: CliIo['stdout']): CliIo['stdout'] => ({
+  const safe = (stream: CliIo['stderr']): CliIo['stderr'] => ({
     write: (text: string) => stream.write(terminalText(text)),
     isTTY: stream.isTTY,
+    // The progress line: carriage return and erase-line are written here only, before escaped text.
+    statusLine: (text: string) => stream.write(`\r\u001b[2K${terminalText(text)}`),
   });
   return Object.assign(Object.create(io) as CliIo, { stdout: safe(io.stdout), stderr: safe(io.stderr) });
 }

@@ -1,3 +1,5 @@
+import type { Progress } from './progress';
+import { deviceCodeCountdown } from './progress';
 import { isOidcError, OidcError } from '../core/errors';
 import { readCaText } from '../core/http/ca-file';
 import type { RunnerDeps } from '../core/flow/runner';
@@ -14,6 +16,8 @@ export interface CliRuntimeOptions {
   proxy?: string;
   timeout?: string;
   sandbox?: boolean;
+  /** The progress line of a device-code wait (run's); without it, only the sentence is printed. */
+  progress?: Progress;
 }
 
 export interface CliRuntime {
@@ -132,10 +136,12 @@ export async function runtimeFor(options: CliRuntimeOptions): Promise<CliRuntime
           return openInBrowser(url);
         }
       : undefined,
-    onDeviceCode: (info) =>
+    onDeviceCode: (info) => {
       io.stderr.write(
         `To sign in, open ${info.verificationUriComplete ?? info.verificationUri} and enter the code ${info.userCode}\n`,
-      ),
+      );
+      if (options.progress) deviceCodeCountdown(options.progress, info, Date.now());
+    },
     confirm: interactive
       ? async (message) => {
           const { createInterface } = await import('node:readline/promises');

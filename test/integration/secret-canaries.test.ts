@@ -541,6 +541,20 @@ flows:
       },
       { title: 'the same to stdout', args: () => ['import', postmanExport(), '-o', '-'], codes: [0, 2] },
     ],
+    // No secret goes in or out; tried all the same, with the environment full of them.
+    completion: [
+      { title: 'bash', args: () => ['completion', 'bash'], env: runEnv, codes: [0] },
+      { title: 'fish', args: () => ['completion', 'fish'], env: runEnv, codes: [0] },
+    ],
+    __complete: [
+      {
+        title: "the canary flow's environments",
+        args: () => ['__complete', 'environments', flowFile()],
+        env: runEnv,
+        codes: [0],
+      },
+      { title: "the canary flow's IdPs", args: () => ['__complete', 'idps', flowFile()], env: runEnv, codes: [0] },
+    ],
   };
 
   it('has a canary case for every command in COMMANDS (src/cli/cli.ts)', () => {

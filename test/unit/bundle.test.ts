@@ -216,6 +216,11 @@ describe('the CLI bundles', function () {
     const validate = cliBundlesLoadedBy(['validate', flow]);
     for (const pkg of ['undici', 'oidc-provider', 'jsonpath-plus', 'jose'])
       assert.deepEqual(heavy(validate, pkg), [], `validate loaded ${pkg}`);
+    // The completion script is the command table and the option tables, nothing a command runs.
+    const completion = cliBundlesLoadedBy(['completion', 'bash']);
+    assert.ok(completion.has('cli-completion.js'), [...completion.keys()].join(', '));
+    for (const pkg of ['undici', 'ajv', 'oidc-provider', 'jsonpath-plus', 'yaml', 'jose'])
+      assert.deepEqual(heavy(completion, pkg), [], `completion loaded ${pkg}`);
     // undici is evaluated when the first dispatcher is made (src/core/http/undici.ts); reading a
     // gateway file sends nothing, and each gateway reader loads with its source (gateway/source.ts).
     const fixtures = join(dist, '..', 'test', 'fixtures');

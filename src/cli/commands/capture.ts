@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
+import { CAPTURE_OPTIONS } from '../command-options';
 import { writeFileAtomic } from '../../core/atomic-write';
 import { createCaptureJudge, startCapture } from '../../core/capture';
 import type { CaptureGateway, CaptureRecord, CaptureSession } from '../../core/capture';
@@ -9,7 +10,6 @@ import { VERSION } from '../../core/version';
 import {
   CLIENT_OPTIONS_HELP,
   connectIdp,
-  IDP_OPTIONS,
   rejectSecretFlags,
   resolveIdpSpec,
   SERVER_OPTIONS_HELP,
@@ -192,21 +192,7 @@ export async function captureCommand(args: string[], io: CliIo): Promise<number>
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
-    options: {
-      ...IDP_OPTIONS,
-      target: { type: 'string' },
-      listen: { type: 'string' },
-      'allow-remote': { type: 'boolean' },
-      'preserve-host': { type: 'boolean' },
-      route: { type: 'string' },
-      'kong-config': { type: 'string' },
-      'gateway-profile': { type: 'string' },
-      'check-accepted': { type: 'boolean' },
-      har: { type: 'string' },
-      'max-exchanges': { type: 'string' },
-      'max-body-bytes': { type: 'string' },
-      'fail-on-refusal': { type: 'boolean' },
-    },
+    options: CAPTURE_OPTIONS,
   });
   if (positionals.length > 0)
     throw new UsageError(`capture takes no positional arguments (got ${positionals.join(' ')}); give --target URL.`);

@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { DECODE_OPTIONS } from '../command-options';
 // From the modules, not core/jwt's index, which loads jose and the JWKS cache (issue #14, CLI start).
 import { classifyToken } from '../../core/jwt/decode';
 import { explainClaims } from '../../core/jwt/explain';
@@ -24,7 +25,7 @@ export async function decodeCommand(args: string[], io: CliIo): Promise<number> 
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
-    options: { 'token-env': { type: 'string' }, json: { type: 'boolean' }, 'time-zone': { type: 'string' } },
+    options: DECODE_OPTIONS,
   });
   const token = await readTokenArgument(positionals[0], values['token-env'], io);
   if (classifyToken(token) === 'opaque' && !token.includes('.')) {

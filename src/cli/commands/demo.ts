@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { DEMO_OPTIONS } from '../command-options';
 import { loadFlowFile } from '../../core/flow/load';
 import { FlowRunner } from '../../core/flow/runner';
 import { createHttpClient } from '../../core/http/client';
@@ -24,7 +25,7 @@ Options:
 
 /** oidc-flow demo */
 export async function demoCommand(args: string[], io: CliIo): Promise<number> {
-  const { values } = parseArgs({ args, options: { 'skip-cached': { type: 'boolean' } } });
+  const { values } = parseArgs({ args, options: DEMO_OPTIONS });
   const s = styler(io.stdout, io.env);
   const gatewayCalls: HttpExchange[] = [];
   io.stdout.write(`${s.dim('Starting the sandbox (IdP over https with its own CA, gateway, echo upstream)...')}\n`);

@@ -1,6 +1,7 @@
 import { tryUrl } from '../../core/url';
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
+import { EXPLAIN_OPTIONS } from '../command-options';
 import { parse as parseYaml } from 'yaml';
 import type { Clock } from '../../core/clock';
 import { systemClock } from '../../core/clock';
@@ -26,7 +27,6 @@ import { splitScope } from '../../core/oauth/token-response';
 import {
   CLIENT_OPTIONS_HELP,
   connectIdp,
-  IDP_OPTIONS,
   rejectSecretFlags,
   resolveIdpSpec,
   SERVER_OPTIONS_HELP,
@@ -524,25 +524,7 @@ export async function explainCommand(args: string[], io: CliIo): Promise<number>
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
-    options: {
-      ...IDP_OPTIONS,
-      'token-env': { type: 'string' },
-      'token-stdin': { type: 'boolean' },
-      method: { type: 'string', default: 'GET' },
-      header: { type: 'string', multiple: true },
-      'kong-config': { type: 'string' },
-      'gateway-profile': { type: 'string' },
-      'gateway-log': { type: 'string' },
-      'log-utc-offset': { type: 'string' },
-      'check-accepted': { type: 'boolean' },
-      audience: { type: 'string', multiple: true },
-      scope: { type: 'string', multiple: true },
-      claim: { type: 'string', multiple: true },
-      'okta-api-token-env': { type: 'string' },
-      'okta-org-url': { type: 'string' },
-      output: { type: 'string', default: 'text' },
-      json: { type: 'boolean' },
-    },
+    options: EXPLAIN_OPTIONS,
   });
   if (values.output !== 'text' && values.output !== 'json')
     throw new UsageError(`--output takes text or json, got "${values.output}".`);

@@ -2,6 +2,7 @@ import { stat } from 'node:fs/promises';
 import { writeFileAtomic } from '../../core/atomic-write';
 import { basename, dirname, extname, join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { IMPORT_OPTIONS } from '../command-options';
 import { checkFlowFile } from '../../core/flow/load';
 import { importAny, SUPPORTED_FORMATS } from '../../core/importers';
 import type { ImportResult } from '../../core/importers';
@@ -76,11 +77,7 @@ export async function importCommand(args: string[], io: CliIo): Promise<number> 
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
-    options: {
-      output: { type: 'string', short: 'o' },
-      force: { type: 'boolean' },
-      environment: { type: 'string', short: 'e', multiple: true },
-    },
+    options: IMPORT_OPTIONS,
   });
   const input = positionals[0];
   if (input === undefined)

@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { INTROSPECT_OPTIONS } from '../command-options';
 import type { Clock } from '../../core/clock';
 import { OidcError } from '../../core/errors';
 import { explainClaims } from '../../core/jwt/explain';
@@ -7,7 +8,6 @@ import type { IntrospectionResult } from '../../core/oauth/introspection';
 import {
   CLIENT_OPTIONS_HELP,
   connectIdp,
-  IDP_OPTIONS,
   rejectSecretFlags,
   requireIdpSpec,
   SERVER_OPTIONS_HELP,
@@ -68,14 +68,7 @@ export async function introspectCommand(args: string[], io: CliIo): Promise<numb
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
-    options: {
-      ...IDP_OPTIONS,
-      'token-env': { type: 'string' },
-      hint: { type: 'string' },
-      jwt: { type: 'boolean' },
-      json: { type: 'boolean' },
-      'time-zone': { type: 'string' },
-    },
+    options: INTROSPECT_OPTIONS,
   });
   const spec = requireIdpSpec(values, io.env);
   const { token } = await readTokenInput(positionals, values, HINTS, io);

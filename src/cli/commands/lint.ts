@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { LINT_OPTIONS } from '../command-options';
 import type { LintContext, LintFinding } from '../../core/gateway/lint';
 import { isAuthPlugin } from '../../core/gateway/model';
 import type { GlobalPluginLintResult, RouteLintResult } from '../../core/gateway/route-lint';
@@ -6,7 +7,7 @@ import { lintGateway } from '../../core/gateway/route-lint';
 import { classifyToken, decodeJwt } from '../../core/jwt';
 import type { CliIo } from '../io';
 import { EXIT, styler, UsageError } from '../io';
-import { httpFromValues, loadModelForCli, SOURCE_HELP, SOURCE_OPTIONS, SOURCE_USAGE, sourceFromValues } from './routes';
+import { httpFromValues, loadModelForCli, SOURCE_HELP, SOURCE_USAGE, sourceFromValues } from './routes';
 
 export const lintHelp = `Usage: oidc-flow lint ${SOURCE_USAGE}
         [--issuer URL] [--token-env NAME] [--route NAME] [--max-revocation-delay SECONDS] [--json]
@@ -67,14 +68,7 @@ const LABEL: Record<LintFinding['severity'], string> = { error: 'ERROR  ', warni
 export async function lintCommand(args: string[], io: CliIo): Promise<number> {
   const { values } = parseArgs({
     args,
-    options: {
-      ...SOURCE_OPTIONS,
-      issuer: { type: 'string' },
-      'token-env': { type: 'string' },
-      route: { type: 'string' },
-      'max-revocation-delay': { type: 'string' },
-      json: { type: 'boolean' },
-    },
+    options: LINT_OPTIONS,
   });
   const source = sourceFromValues(values, io);
   const issuer = issuerUrl(values.issuer);

@@ -1,10 +1,10 @@
 import { parseArgs } from 'node:util';
+import { REVOKE_OPTIONS } from '../command-options';
 import { redactText, redactUrl } from '../../core/http/redact';
 import { revoke } from '../../core/oauth/revocation';
 import {
   CLIENT_OPTIONS_HELP,
   connectIdp,
-  IDP_OPTIONS,
   rejectSecretFlags,
   requireIdpSpec,
   SERVER_OPTIONS_HELP,
@@ -42,7 +42,7 @@ export async function revokeCommand(args: string[], io: CliIo): Promise<number> 
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
-    options: { ...IDP_OPTIONS, 'token-env': { type: 'string' }, hint: { type: 'string' } },
+    options: REVOKE_OPTIONS,
   });
   const spec = requireIdpSpec(values, io.env);
   const { token } = await readTokenInput(positionals, values, HINTS, io);

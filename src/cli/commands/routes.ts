@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
+import { ROUTES_OPTIONS, SOURCE_OPTIONS } from '../command-options';
 import { isOidcError } from '../../core/errors';
 import type { OidcError } from '../../core/errors';
 import type { KongOidcConfig } from '../../core/gateway/kong-oidc-config';
@@ -31,19 +32,7 @@ Connection:
   --timeout MS              deadline per request: connect, headers and whole body (milliseconds)
 Tokens are read from environment variables only, never from flags.`;
 
-export const SOURCE_OPTIONS = {
-  'admin-url': { type: 'string' },
-  'admin-token-env': { type: 'string' },
-  workspace: { type: 'string' },
-  'konnect-region': { type: 'string' },
-  'control-plane': { type: 'string' },
-  'konnect-token-env': { type: 'string' },
-  'konnect-url': { type: 'string' },
-  deck: { type: 'string' },
-  'apache-conf': { type: 'string' },
-  ca: { type: 'string' },
-  timeout: { type: 'string' },
-} as const;
+export { SOURCE_OPTIONS };
 
 export type SourceValues = { [K in keyof typeof SOURCE_OPTIONS]?: string };
 
@@ -284,7 +273,7 @@ export function describeRoute(
 export async function routesCommand(args: string[], io: CliIo): Promise<number> {
   const { values } = parseArgs({
     args,
-    options: { ...SOURCE_OPTIONS, 'proxy-url': { type: 'string' }, json: { type: 'boolean' } },
+    options: ROUTES_OPTIONS,
   });
   const source = sourceFromValues(values, io);
   const { http, httpOptions } = await httpFromValues(values, io);

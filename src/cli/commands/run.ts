@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { writeFileAtomic } from '../../core/atomic-write';
 import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
+import { RUN_OPTIONS } from '../command-options';
 import { OidcError } from '../../core/errors';
 import { loadFlowFile } from '../../core/flow/load';
 import { SecretRegistry } from '../../core/http/secret-registry';
@@ -9,13 +10,14 @@ import { FlowRunner } from '../../core/flow/runner';
 import type { RunEvent, RunResult } from '../../core/flow/runner';
 import type { CliIo } from '../io';
 import { EXIT, runExitCode, styler, UsageError } from '../io';
+import { createProgress, progressReporter } from '../progress';
 import { runtimeFor } from '../runtime';
 import { prettyReporter } from '../reporters/pretty';
 import { toJunit } from '../reporters/junit';
 import { toJsonReport } from '../reporters/json';
 
 export const runHelp = `Usage: oidc-flow run <file> [--flow NAME] [--env NAME] [--reporter pretty|json|junit] [--output FILE]
-                     [--sandbox] [--ca FILE] [--insecure] [--proxy URL] [--timeout MS] [--reveal-secrets]
+                     [--sandbox] [--ca FILE] [--insecure] [--proxy URL] [--timeout MS] [--reveal-secrets] [--quiet]
 
 Runs a flow from a flow file (YAML or JSON) and reports every step, every HTTP
 exchange, and why the gateway said 401 or 403.
@@ -34,6 +36,8 @@ Options:
   --proxy URL        send requests through this HTTP(S) proxy (default: HTTPS_PROXY/NO_PROXY)
   --timeout MS       deadline per request: connect, headers and whole body (default 60000)
   --reveal-secrets   show tokens and secrets in the json report (they are redacted by default)
+  -q, --quiet        no progress line on the terminal while a repeat or a device-code sign-in
+                     waits (there is none when standard error is not a terminal)
 
 Secrets come from \${env:NAME} references: set the variables before running.
 With OKTA_API_TOKEN set (or an IdP's oktaApi), a refused call's verdict also asks
@@ -47,18 +51,7 @@ export async function runCommand(args: string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
-    options: {
-      flow: { type: 'string' },
-      env: { type: 'string' },
-      reporter: { type: 'string', default: 'pretty' },
-      output: { type: 'string' },
-      sandbox: { type: 'boolean' },
-      ca: { type: 'string' },
-      insecure: { type: 'boolean' },
-      proxy: { type: 'string' },
-      timeout: { type: 'string' },
-      'reveal-secrets': { type: 'boolean' },
-    },
+    options: RUN_OPTIONS,
   });
   const path = positionals[0];
   if (!path) throw new UsageError('Name the flow file to run.');
@@ -84,7 +77,9 @@ export async function runCommand(args: string[], io: CliIo): Promise<number> {
         : `${path} has several flows; pick one with --flow: ${flows.join(', ')}.`,
     );
 
-  const runtime = await runtimeFor({ io, ...values });
+  const progress = createProgress(io.stderr, { quiet: values.quiet, env: io.env });
+  const progressEvents = progressReporter(progress);
+  const runtime = await runtimeFor({ io, ...values, progress });
   try {
     const s = styler(io.stdout, io.env);
     // One registry for the run and every report of it: what the run reads, sends and receives is masked.
@@ -102,7 +97,11 @@ export async function runCommand(args: string[], io: CliIo): Promise<number> {
     const result: RunResult = await runner.run({
       flow,
       env: values.env,
-      onEvent: (event: RunEvent) => pretty?.onEvent(event),
+      onEvent: (event: RunEvent) => {
+        // First: the progress line leaves the terminal before the reporter writes.
+        progressEvents.onEvent(event);
+        pretty?.onEvent(event);
+      },
     });
     if (values.reporter !== 'pretty') {
       const report =
@@ -115,6 +114,8 @@ export async function runCommand(args: string[], io: CliIo): Promise<number> {
     if (stop.signal.aborted) return EXIT.interrupted;
     return runExitCode(result);
   } finally {
+    // A run stopped mid-wait (Ctrl-C, an error) leaves no line behind.
+    progress.stop();
     await runtime.close();
   }
 }

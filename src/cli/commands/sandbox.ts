@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { writeFileAtomic } from '../../core/atomic-write';
 import { parseArgs } from 'node:util';
+import { SANDBOX_OPTIONS } from '../command-options';
 import { OidcError } from '../../core/errors';
 import { createHttpClient } from '../../core/http/client';
 import type { CliIo } from '../io';
@@ -46,14 +47,7 @@ function port(value: string | undefined, name: string): number | undefined {
 export async function sandboxCommand(args: string[], io: CliIo): Promise<number> {
   const { values } = parseArgs({
     args,
-    options: {
-      'idp-port': { type: 'string' },
-      'gateway-port': { type: 'string' },
-      'write-env': { type: 'string' },
-      force: { type: 'boolean' },
-      deck: { type: 'string' },
-      'gateway-log': { type: 'string' },
-    },
+    options: SANDBOX_OPTIONS,
   });
   const envFile = values['write-env'];
   // Refuse before starting anything: the file may be the person's own (.env, app.env).

@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { TOKEN_OPTIONS } from '../command-options';
 import type { Clock } from '../../core/clock';
 import { systemClock } from '../../core/clock';
 import { isHttpError } from '../../core/http/http-error';
@@ -22,7 +23,6 @@ import type { TokenSet } from '../../core/oauth/token-response';
 import {
   CLIENT_OPTIONS_HELP,
   connectIdp,
-  IDP_OPTIONS,
   rejectSecretFlags,
   requireIdpSpec,
   SERVER_OPTIONS_HELP,
@@ -30,10 +30,11 @@ import {
 import type { CliIo } from '../io';
 import { openInBrowser } from '../runtime';
 import { EXIT, styler, UsageError } from '../io';
+import { createProgress, deviceCodeCountdown } from '../progress';
 import { runtimeFor } from '../runtime';
 
 export const tokenHelp = `Usage: oidc-flow token [--grant GRANT] [--scope S]... [--audience A] [--resource R] [--param k=v]...
-                       [--output token|json|env] [--curl] <IdP options>
+                       [--output token|json|env] [--curl] [--quiet] <IdP options>
 
 Gets a token from the IdP. By default prints only the access token on standard
 output, so it can be captured:  TOKEN=$(oidc-flow token --issuer ... --client-id ...)
@@ -60,6 +61,7 @@ Output:
   --output env           "export OIDC_ACCESS_TOKEN=..." lines for eval
   --curl                 print the token request as a curl command on standard error
                          (secrets redacted)
+  -q, --quiet            no progress line on the terminal while a device-code sign-in waits
 
 ${SERVER_OPTIONS_HELP}${CLIENT_OPTIONS_HELP}
 Exit codes: 0 token obtained, 1 the IdP refused or failed, 2 wrong options.
@@ -246,23 +248,7 @@ export function createTokenCommand(deps: TokenCommandDeps = {}): (args: string[]
     const { values } = parseArgs({
       args,
       allowPositionals: false,
-      options: {
-        ...IDP_OPTIONS,
-        grant: { type: 'string' },
-        scope: { type: 'string', multiple: true },
-        audience: { type: 'string' },
-        resource: { type: 'string' },
-        param: { type: 'string', multiple: true },
-        'refresh-token-env': { type: 'string' },
-        'subject-token-env': { type: 'string' },
-        'subject-token-type': { type: 'string' },
-        'requested-token-type': { type: 'string' },
-        username: { type: 'string' },
-        'password-env': { type: 'string' },
-        port: { type: 'string' },
-        output: { type: 'string', default: 'token' },
-        curl: { type: 'boolean' },
-      },
+      options: TOKEN_OPTIONS,
     });
     const output = values.output!;
     if (!['token', 'json', 'env'].includes(output))
@@ -272,6 +258,7 @@ export function createTokenCommand(deps: TokenCommandDeps = {}): (args: string[]
     const extraFlags = parseParams(values.param ?? []);
     const clock = deps.clock ?? systemClock;
     const err = styler(io.stderr, io.env);
+    const progress = createProgress(io.stderr, { quiet: values.quiet, env: io.env });
 
     const runtime = await runtimeFor({ io, ...values });
     const exchanges: HttpExchange[] = [];
@@ -319,6 +306,7 @@ export function createTokenCommand(deps: TokenCommandDeps = {}): (args: string[]
               io.stderr.write(
                 `To sign in, open ${err.bold(info.verificationUriComplete ?? info.verificationUri)} and enter the code ${err.bold(info.userCode)} (valid ${Math.round(info.expiresIn / 60)} min). Waiting...\n`,
               );
+              deviceCodeCountdown(progress, info, clock.now());
             },
           });
           break;
@@ -340,12 +328,14 @@ export function createTokenCommand(deps: TokenCommandDeps = {}): (args: string[]
           set = await passwordGrant(ctx, { username: request.username, password: request.password, scope, extra });
           break;
       }
+      progress.stop();
       io.stderr.write(`${err.green('✔')} ${tokenSummary(set, clock.now())}\n`);
       if (output === 'token') io.stdout.write(`${set.accessToken}\n`);
       else if (output === 'env') io.stdout.write(tokenEnvLines(set));
       else io.stdout.write(`${JSON.stringify(set, null, 2)}\n`);
       return EXIT.ok;
     } finally {
+      progress.stop();
       if (values.curl) {
         for (const exchange of curlExchanges(exchanges))
           io.stderr.write(`${err.dim(`# ${exchange.label}`)}\n${toCurl(exchange)}\n`);

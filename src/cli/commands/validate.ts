@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { VALIDATE_OPTIONS } from '../command-options';
 import { checkFlowFile } from '../../core/flow/load';
 import { writeFlowFileCheck } from '../flow-check-report';
 import type { CliIo } from '../io';
@@ -19,7 +20,7 @@ or cannot be read.
 
 /** oidc-flow validate */
 export async function validateCommand(args: string[], io: CliIo): Promise<number> {
-  const { positionals } = parseArgs({ args, allowPositionals: true, options: {} });
+  const { positionals } = parseArgs({ args, allowPositionals: true, options: VALIDATE_OPTIONS });
   if (positionals.length === 0)
     throw new UsageError('Name the flow file to check, e.g. oidc-flow validate orders.oidc-flow.yaml');
   const s = styler(io.stdout, io.env);

@@ -1,15 +1,9 @@
 import { parseArgs } from 'node:util';
+import { VERIFY_OPTIONS } from '../command-options';
 import { classifyToken } from '../../core/jwt/decode';
 import { verifyJwt } from '../../core/jwt/verify';
 import type { JwtProfile, JwtVerification } from '../../core/jwt/verify';
-import {
-  connectIdp,
-  rejectSecretFlags,
-  requireIdpSpec,
-  SERVER_OPTIONS,
-  SERVER_OPTIONS_HELP,
-  TRANSPORT_OPTIONS,
-} from '../idp-options';
+import { connectIdp, rejectSecretFlags, requireIdpSpec, SERVER_OPTIONS_HELP } from '../idp-options';
 import type { CliIo, Styler } from '../io';
 import { EXIT, styler, UsageError } from '../io';
 import { runtimeFor } from '../runtime';
@@ -75,16 +69,7 @@ export async function verifyCommand(args: string[], io: CliIo): Promise<number> 
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
-    options: {
-      ...TRANSPORT_OPTIONS,
-      ...SERVER_OPTIONS,
-      'token-env': { type: 'string' },
-      audience: { type: 'string', multiple: true },
-      leeway: { type: 'string' },
-      profile: { type: 'string', default: 'access_token' },
-      'client-id': { type: 'string' },
-      json: { type: 'boolean' },
-    },
+    options: VERIFY_OPTIONS,
   });
   if (positionals.length > 1) throw new UsageError('Give at most one token.');
   const profile = values.profile as JwtProfile;

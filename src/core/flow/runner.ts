@@ -135,6 +135,8 @@ export type RunEvent =
   | { type: 'exchange'; path: string; exchange: HttpExchange }
   | { type: 'step-end'; step: StepRun }
   | { type: 'note'; path: string; message: string }
+  /** A repeat waits `every` seconds after iteration `iteration` of `times`, until the clock reads `until`. */
+  | { type: 'waiting'; id: string; path: string; iteration: number; times: number; until: number; at: number }
   /** A step-by-step run waits before step `id` (beforeStep). */
   | { type: 'paused'; id: string; at: number }
   /**
@@ -438,7 +440,11 @@ export class FlowRunner {
       )
         break;
       if (until.length === 0 && last?.status === 'passed' && i === def.times) break;
-      if (i < def.times && def.every) await this.sleep(def.every * 1000, this.deps.signal);
+      if (i < def.times && def.every) {
+        const at = this.clock.now();
+        emit({ type: 'waiting', id: def.id, path, iteration: i, times: def.times, until: at + def.every * 1000, at });
+        await this.sleep(def.every * 1000, this.deps.signal);
+      }
     }
     run.children = kept.flat();
     run.exchanges.push(...run.children.flatMap((child) => child.exchanges));

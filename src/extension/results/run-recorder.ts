@@ -331,6 +331,7 @@ export class RunRecorder {
         this.pausedBefore = undefined;
         break;
       case 'note':
+      case 'waiting':
       case 'idp-connected':
       case 'idp-failed':
         break;
