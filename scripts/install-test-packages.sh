@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Brings the Debian packages the integration suite runs against, so that
+# Brings the Debian packages the unit and integration suites run against, so that
 # `npm ci && npm test` is all the set-up a fresh machine needs: Apache httpd
 # with mod_auth_openidc is the real gateway of test/integration, and Glewlwyd
 # (an OAuth2/OIDC server in C) a second real IdP nobody on this project wrote.
@@ -28,5 +28,10 @@ missing=()
 [ -f /usr/lib/apache2/modules/mod_auth_openidc.so ] || missing+=(libapache2-mod-auth-openidc)
 { [ -x /usr/bin/glewlwyd ] && [ -f /usr/share/dbconfig-common/data/glewlwyd/install/sqlite3 ]; } || missing+=(glewlwyd)
 [ -x /usr/bin/sqlite3 ] || missing+=(sqlite3)
+# The completion scripts are run in the shells they are for (test/unit/cli/completion.test.ts),
+# and the progress line is drawn on a real pseudo-terminal through script(1) (bsdutils).
+command -v zsh >/dev/null || missing+=(zsh)
+command -v fish >/dev/null || missing+=(fish)
+command -v script >/dev/null || missing+=(bsdutils)
 ensure_debian_packages "${missing[@]}"
 [ "${#missing[@]}" -eq 0 ] || say "installed: ${missing[*]}"
