@@ -3,6 +3,7 @@ import { FlowFileError, formatFlowFileIssues } from '../core/flow/issues';
 import { VERSION } from '../core/version';
 import type { CliIo } from './io';
 import { EXIT, styler, terminalSafeIo, UsageError } from './io';
+import { fitHelp } from './help-wrap';
 
 export type { CliIo } from './io';
 
@@ -166,6 +167,11 @@ Secrets (client secrets, tokens) are read from environment variables, never from
 `;
 }
 
+/** Help on a terminal is folded to its width; piped, it is written as it is. */
+function writeHelp(io: CliIo, text: string): void {
+  io.stdout.write(io.stdout.isTTY ? fitHelp(text, io.stdout.columns) : text);
+}
+
 /** Runs one CLI invocation and returns its exit code. */
 export async function runCli(args: string[], given: CliIo): Promise<number> {
   const io = terminalSafeIo(given);
@@ -176,7 +182,7 @@ export async function runCli(args: string[], given: CliIo): Promise<number> {
       io.stderr.write(`oidc-flow help: unknown command "${topic}". Run "oidc-flow help" for the list.\n`);
       return EXIT.usage;
     }
-    io.stdout.write(topic ? (await COMMANDS[topic]!.load()).help : mainHelp());
+    writeHelp(io, topic ? (await COMMANDS[topic]!.load()).help : mainHelp());
     return EXIT.ok;
   }
   if (name === '--version' || name === '-v') {
@@ -190,7 +196,7 @@ export async function runCli(args: string[], given: CliIo): Promise<number> {
   }
   const command = await entry.load();
   if (rest.includes('--help') || rest.includes('-h')) {
-    io.stdout.write(command.help);
+    writeHelp(io, command.help);
     return EXIT.ok;
   }
   const s = styler(io.stderr, io.env);

@@ -4,7 +4,8 @@ import type { RunResult } from '../core/flow/runner';
 
 /** What a CLI command may touch: streams and environment, injected for tests. */
 export interface CliIo {
-  stdout: { write(text: string): unknown; isTTY?: boolean };
+  /** columns: the terminal's width, when standard output is one (help folds to it). */
+  stdout: { write(text: string): unknown; isTTY?: boolean; columns?: number };
   /** statusLine: set by terminalSafeIo, the only way to rewrite a line (src/cli/progress.ts). */
   stderr: { write(text: string): unknown; isTTY?: boolean; statusLine?(text: string): unknown };
   env: Record<string, string | undefined>;
@@ -61,7 +62,10 @@ export function terminalSafeIo(io: CliIo): CliIo {
     // The progress line: carriage return and erase-line are written here only, before escaped text.
     statusLine: (text: string) => stream.write(`\r\u001b[2K${terminalText(text)}`),
   });
-  return Object.assign(Object.create(io) as CliIo, { stdout: safe(io.stdout), stderr: safe(io.stderr) });
+  return Object.assign(Object.create(io) as CliIo, {
+    stdout: { ...safe(io.stdout), columns: io.stdout.columns },
+    stderr: safe(io.stderr),
+  });
 }
 
 export type Styler = ReturnType<typeof styler>;
