@@ -1,7 +1,8 @@
 /** The call and request steps on their own: route, token placement, body, redaction, and the diagnosis they attach. */
 import { strict as assert } from 'node:assert';
 import type { FlowFile } from '../../../src/core/flow/file-format';
-import { runCallStep, runRequestStep } from '../../../src/core/flow/http-steps';
+import { responseResult, runCallStep, runRequestStep } from '../../../src/core/flow/http-steps';
+import type { HttpResponse } from '../../../src/core/http/types';
 import type { TemplateContext } from '../../../src/core/flow/step-result';
 import { emptyStepRun, fakeRunScope } from '../../support/run-scope';
 import { FakeHttp } from '../../support/fake-http';
@@ -195,5 +196,43 @@ describe('request step', () => {
     assert.deepEqual(h.last().headers, { Accept: 'application/json', Authorization: `Basic ${encoded}` });
     assert.deepEqual(h.last().secrets, [encoded, 'pässword']);
     assert.equal(result.request?.headers.Authorization, `Basic ${encoded}`);
+  });
+});
+
+describe('step response body (parsed when first read)', () => {
+  const response = (text: string, contentType?: string): HttpResponse => ({
+    status: 200,
+    headers: contentType ? { 'content-type': contentType } : {},
+    text,
+    json: () => JSON.parse(text) as never,
+    exchange: undefined as never,
+  });
+
+  it('reads as the parsed JSON, the same object each time, and looks like a plain {status, headers, body} to every copy', () => {
+    const result = responseResult(response('{"a":{"b":[1,"x"]}}', 'application/json'));
+    const plain = { status: 200, headers: { 'content-type': 'application/json' }, body: { a: { b: [1, 'x'] } } };
+    assert.deepEqual(result, plain);
+    assert.equal(result.body, result.body);
+    assert.deepEqual(Object.keys(result), ['status', 'headers', 'body']);
+    assert.equal(JSON.stringify(result), JSON.stringify(plain));
+    assert.deepEqual(structuredClone(result), plain);
+    assert.deepEqual({ ...result }, plain);
+    assert.deepEqual(Object.getOwnPropertySymbols({ ...result }), []);
+  });
+
+  it('keeps text that is not JSON, or JSON that does not parse, as the text', () => {
+    assert.equal(responseResult(response('plain words', 'text/plain')).body, 'plain words');
+    assert.equal(responseResult(response('{broken', 'application/json')).body, '{broken');
+    assert.deepEqual(responseResult(response(' [1]')).body, [1]);
+  });
+
+  it('takes a body assigned to it, before or after it was read', () => {
+    const unread = responseResult(response('{"a":1}', 'application/json'));
+    unread.body = 'replaced';
+    assert.equal(unread.body, 'replaced');
+    const read = responseResult(response('{"a":1}', 'application/json'));
+    assert.deepEqual(read.body, { a: 1 });
+    read.body = { b: 2 };
+    assert.deepEqual(read.body, { b: 2 });
   });
 });
