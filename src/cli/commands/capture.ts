@@ -62,6 +62,8 @@ Options:
   --max-exchanges N   exchanges kept for the HAR, the oldest dropped first (default 1000)
   --max-body-bytes N  bytes of each body kept (default 10485760); larger bodies pass whole
                       and are recorded truncated
+  --target-timeout MS how long the gateway may stay silent after a request before the
+                      capture answers 504 itself (default 60000)
   --fail-on-refusal   exit 1 when any answer was a 401 or 403
 
 Verdicts need the IdP options below to check tokens against the IdP's keys and
@@ -115,7 +117,9 @@ export function formatExchangeLine(record: CaptureRecord, session: Pick<CaptureS
   const extra = [
     record.kind === 'upgrade' ? 'upgrade' : undefined,
     exchange.response?.truncated ? 'body truncated' : undefined,
-    record.answeredByProxy ? 'answered by the capture proxy: target unreachable' : undefined,
+    record.answeredByProxy
+      ? `answered by the capture proxy: ${exchange.response?.status === 504 ? 'target silent' : 'target unreachable'}`
+      : undefined,
     exchange.error && !record.answeredByProxy ? exchange.error.message : undefined,
   ].filter(Boolean);
   const line = `${s.dim(`#${record.seq}`)} ${s.dim(clock(exchange.startedAt))} ${shownStatus} ${exchange.request.method} ${path}  ${who}  ${Math.round(exchange.timings.total)} ms${extra.length ? `  ${s.yellow(extra.join('; '))}` : ''}`;
@@ -205,6 +209,7 @@ export async function captureCommand(args: string[], io: CliIo): Promise<number>
       har: { type: 'string' },
       'max-exchanges': { type: 'string' },
       'max-body-bytes': { type: 'string' },
+      'target-timeout': { type: 'string' },
       'fail-on-refusal': { type: 'boolean' },
     },
   });
@@ -221,6 +226,7 @@ export async function captureCommand(args: string[], io: CliIo): Promise<number>
   const { host, port } = parseListen(values.listen ?? DEFAULT_LISTEN);
   const maxExchanges = positiveInteger(values['max-exchanges'], '--max-exchanges');
   const maxBodyBytes = positiveInteger(values['max-body-bytes'], '--max-body-bytes');
+  const targetTimeoutMs = positiveInteger(values['target-timeout'], '--target-timeout');
   let gateway: CaptureGateway = fromFile?.gateway ?? {};
   if (values['kong-config']) {
     const { config, plugin } = await readKongConfig(values['kong-config']);
@@ -267,6 +273,7 @@ export async function captureCommand(args: string[], io: CliIo): Promise<number>
         checkAccepted: values['check-accepted'] === true,
         ...(maxExchanges ? { maxExchanges } : {}),
         ...(maxBodyBytes ? { maxBodyBytes } : {}),
+        ...(targetTimeoutMs ? { targetTimeoutMs } : {}),
         ...(ca || values.insecure
           ? { tls: { ...(ca ? { ca } : {}), insecureSkipTlsVerify: values.insecure === true } }
           : {}),
