@@ -82,6 +82,8 @@ async function rawTarget(): Promise<Target> {
           socket.write(`HTTP/1.1 200 OK\r\n`);
           for (let i = 0; i < 1024; i++) socket.write(`X-Filler-${i}: ${'h'.repeat(1000)}\r\n`);
           return void socket.end('Content-Length: 0\r\n\r\n');
+        case '/control-header':
+          return void socket.write(head('200 OK', 'X-Bad: a\x1b[2Jb\r\nContent-Length: 0\r\n'));
         case '/bomb':
           socket.write(head('200 OK', `Content-Encoding: gzip\r\nContent-Length: ${BOMB.length}\r\n`));
           return void socket.write(BOMB);
@@ -412,14 +414,27 @@ describe('capture proxy: hostile peers', function () {
       await stillServes(session);
     });
 
-    it('answers 502 for 1 MB of response headers without sending the request twice', async () => {
+    it('answers 502 for 1 MB of response headers, or a control character in one, without sending the request twice', async () => {
       const session = await capture();
       // A kept-alive connection to the target first: the old retry-on-reuse sent a failed request again.
       await stillServes(session);
       const { status, body } = await get(`${session.url}/big-headers`);
       assert.equal(status, 502);
-      assert.match(body.toString(), /oidc-flow capture: the target/);
+      assert.match(body.toString(), /sent an answer that cannot be passed on[\s\S]*larger than the capture accepts/);
       assert.equal(target.seen.filter((chunk) => chunk.startsWith('GET /big-headers')).length, 1);
+      const broken = await get(`${session.url}/control-header`);
+      assert.equal(broken.status, 502);
+      assert.match(broken.body.toString(), /is not valid HTTP\/1\.1/);
+      assert.equal(target.seen.filter((chunk) => chunk.startsWith('GET /control-header')).length, 1);
+      await waitFor(() => records.length === 3, 'the exchanges recorded');
+      assert.deepEqual(
+        records.slice(1).map((record) => record.exchange.error?.code),
+        ['http.headers_too_large', 'http.malformed_response'],
+      );
+      assert.match(
+        formatExchangeLine(records[2]!, session, styler({}, {})),
+        /502 GET \/control-header.*target's answer broken/,
+      );
       await stillServes(session);
     });
 

@@ -98,6 +98,14 @@ function clock(time: number): string {
   return new Date(time).toISOString().slice(11, 23);
 }
 
+/** Why the proxy answered itself, in a few words for the line (the record's error says it whole). */
+function proxyReason(record: CaptureRecord): string {
+  if (record.exchange.response?.status === 504) return 'target silent';
+  const code = record.exchange.error?.code;
+  if (code === 'http.headers_too_large' || code === 'http.malformed_response') return "target's answer broken";
+  return 'target unreachable';
+}
+
 /** One exchange as a line: number, time, status, method, path, who, client, milliseconds. */
 export function formatExchangeLine(record: CaptureRecord, session: Pick<CaptureSession, 'secrets'>, s: Styler): string {
   const { exchange, token } = record;
@@ -117,9 +125,7 @@ export function formatExchangeLine(record: CaptureRecord, session: Pick<CaptureS
   const extra = [
     record.kind === 'upgrade' ? 'upgrade' : undefined,
     exchange.response?.truncated ? 'body truncated' : undefined,
-    record.answeredByProxy
-      ? `answered by the capture proxy: ${exchange.response?.status === 504 ? 'target silent' : 'target unreachable'}`
-      : undefined,
+    record.answeredByProxy ? `answered by the capture proxy: ${proxyReason(record)}` : undefined,
     exchange.error && !record.answeredByProxy ? exchange.error.message : undefined,
   ].filter(Boolean);
   const line = `${s.dim(`#${record.seq}`)} ${s.dim(clock(exchange.startedAt))} ${shownStatus} ${exchange.request.method} ${path}  ${who}  ${Math.round(exchange.timings.total)} ms${extra.length ? `  ${s.yellow(extra.join('; '))}` : ''}`;

@@ -463,8 +463,26 @@ export async function startCapture(options: CaptureOptions, deps: CaptureDeps = 
     return upstream;
   };
 
-  const failureOf = (error: unknown): { code: HttpErrorCode; message: string; hint: string } =>
-    classifyFailure(error, {
+  /**
+   * What went wrong towards the target. classifyFailure reads undici's errors; node:http's client
+   * reports an answer it cannot parse as HPE_* codes ("Parse Error: ..."), named here so the 502
+   * says the target answered something broken rather than that it could not be reached.
+   */
+  const failureOf = (error: unknown): { code: HttpErrorCode; message: string; hint: string } => {
+    const code = (error as NodeJS.ErrnoException | undefined)?.code;
+    if (code === 'HPE_HEADER_OVERFLOW')
+      return {
+        code: 'http.headers_too_large',
+        message: `The answer's headers from the capture target (${target.origin}) are larger than the capture accepts (about 16 KB in all), so it was refused.`,
+        hint: 'A gateway or proxy in between may be adding huge headers or cookies; check the gateway.',
+      };
+    if (typeof code === 'string' && code.startsWith('HPE_'))
+      return {
+        code: 'http.malformed_response',
+        message: `The answer from the capture target (${target.origin}) is not valid HTTP/1.1: ${(error as Error).message}.`,
+        hint: 'The gateway, or a proxy in between, sent a broken answer (a control character in a header, a bad status line); check its logs.',
+      };
+    return classifyFailure(error, {
       target: `the capture target (${target.origin})`,
       host: target.hostname,
       port: String(port),
@@ -475,6 +493,7 @@ export async function startCapture(options: CaptureOptions, deps: CaptureDeps = 
       clientCertificate: false,
       surface: options.surface ?? 'cli',
     });
+  };
 
   const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
     const started = performance.now();
@@ -614,9 +633,12 @@ export async function startCapture(options: CaptureOptions, deps: CaptureDeps = 
         const failure = silent ? silence : failureOf(error);
         const status = silent ? 504 : 502;
         const statusText = silent ? 'Gateway Timeout' : 'Bad Gateway';
-        const text = silent
-          ? `oidc-flow capture: the target ${target.origin} did not answer, so the capture proxy answers instead of the gateway.\n${failure.message}\n${failure.hint}\n`
-          : `oidc-flow capture: the target ${target.origin} could not be reached, so the capture proxy answers instead of the gateway.\n${failure.message}\n${failure.hint}\n`;
+        const what = silent
+          ? 'did not answer'
+          : failure.code === 'http.headers_too_large' || failure.code === 'http.malformed_response'
+            ? 'sent an answer that cannot be passed on'
+            : 'could not be reached';
+        const text = `oidc-flow capture: the target ${target.origin} ${what}, so the capture proxy answers instead of the gateway.\n${failure.message}\n${failure.hint}\n`;
         const body = Buffer.from(text, 'utf8');
         if (!res.headersSent) {
           const headers = [
