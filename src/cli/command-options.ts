@@ -156,6 +156,7 @@ export const CAPTURE_OPTIONS = {
   har: { type: 'string' },
   'max-exchanges': { type: 'string' },
   'max-body-bytes': { type: 'string' },
+  'target-timeout': { type: 'string' },
   'fail-on-refusal': { type: 'boolean' },
 } as const;
 

@@ -62,6 +62,8 @@ Options:
   --max-exchanges N   exchanges kept for the HAR, the oldest dropped first (default 1000)
   --max-body-bytes N  bytes of each body kept (default 10485760); larger bodies pass whole
                       and are recorded truncated
+  --target-timeout MS how long the gateway may stay silent after a request before the
+                      capture answers 504 itself (default 60000)
   --fail-on-refusal   exit 1 when any answer was a 401 or 403
 
 Verdicts need the IdP options below to check tokens against the IdP's keys and
@@ -96,6 +98,14 @@ function clock(time: number): string {
   return new Date(time).toISOString().slice(11, 23);
 }
 
+/** Why the proxy answered itself, in a few words for the line (the record's error says it whole). */
+function proxyReason(record: CaptureRecord): string {
+  if (record.exchange.response?.status === 504) return 'target silent';
+  const code = record.exchange.error?.code;
+  if (code === 'http.headers_too_large' || code === 'http.malformed_response') return "target's answer broken";
+  return 'target unreachable';
+}
+
 /** One exchange as a line: number, time, status, method, path, who, client, milliseconds. */
 export function formatExchangeLine(record: CaptureRecord, session: Pick<CaptureSession, 'secrets'>, s: Styler): string {
   const { exchange, token } = record;
@@ -115,7 +125,7 @@ export function formatExchangeLine(record: CaptureRecord, session: Pick<CaptureS
   const extra = [
     record.kind === 'upgrade' ? 'upgrade' : undefined,
     exchange.response?.truncated ? 'body truncated' : undefined,
-    record.answeredByProxy ? 'answered by the capture proxy: target unreachable' : undefined,
+    record.answeredByProxy ? `answered by the capture proxy: ${proxyReason(record)}` : undefined,
     exchange.error && !record.answeredByProxy ? exchange.error.message : undefined,
   ].filter(Boolean);
   const line = `${s.dim(`#${record.seq}`)} ${s.dim(clock(exchange.startedAt))} ${shownStatus} ${exchange.request.method} ${path}  ${who}  ${Math.round(exchange.timings.total)} ms${extra.length ? `  ${s.yellow(extra.join('; '))}` : ''}`;
@@ -207,6 +217,7 @@ export async function captureCommand(args: string[], io: CliIo): Promise<number>
   const { host, port } = parseListen(values.listen ?? DEFAULT_LISTEN);
   const maxExchanges = positiveInteger(values['max-exchanges'], '--max-exchanges');
   const maxBodyBytes = positiveInteger(values['max-body-bytes'], '--max-body-bytes');
+  const targetTimeoutMs = positiveInteger(values['target-timeout'], '--target-timeout');
   let gateway: CaptureGateway = fromFile?.gateway ?? {};
   if (values['kong-config']) {
     const { config, plugin } = await readKongConfig(values['kong-config']);
@@ -253,6 +264,7 @@ export async function captureCommand(args: string[], io: CliIo): Promise<number>
         checkAccepted: values['check-accepted'] === true,
         ...(maxExchanges ? { maxExchanges } : {}),
         ...(maxBodyBytes ? { maxBodyBytes } : {}),
+        ...(targetTimeoutMs ? { targetTimeoutMs } : {}),
         ...(ca || values.insecure
           ? { tls: { ...(ca ? { ca } : {}), insecureSkipTlsVerify: values.insecure === true } }
           : {}),

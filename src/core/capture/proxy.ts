@@ -17,7 +17,8 @@
  *  - a body-less POST/PUT/PATCH that names no length goes out with
  *    Transfer-Encoding: chunked and an empty body (Node's client does that);
  *  - a target that cannot be reached: the proxy answers 502 itself, with a
- *    text body saying so and an `X-Oidc-Flow-Capture: proxy-error` header.
+ *    text body saying so and an `X-Oidc-Flow-Capture: proxy-error` header;
+ *  - a target that stays silent `targetTimeoutMs` after the request's last byte: 504, the same way.
  * Verdicts are worked out after an exchange ends, never on its path.
  */
 import { randomBytes } from 'node:crypto';
@@ -50,7 +51,20 @@ import type { CaptureDeps, CaptureOptions, CaptureRecord, CaptureSession, Captur
 /** How many exchanges a capture keeps unless told. */
 export const DEFAULT_MAX_EXCHANGES = 1000;
 
-/** The header the proxy marks its own answers with (only the 502 for an unreachable target). */
+/**
+ * How long the target may stay silent, in ms, once the application stopped sending, before the proxy
+ * answers 504 itself (nginx's proxy_read_timeout default): an application behind a silent gateway
+ * otherwise waits for ever, and the capture line would never print.
+ */
+export const DEFAULT_TARGET_TIMEOUT_MS = 60_000;
+
+/** How long an application may take to send its request headers, in ms (Node's default): a slowloris bound. */
+export const DEFAULT_CLIENT_HEADERS_TIMEOUT_MS = 60_000;
+
+/** How long an application may take to send a whole request, in ms (Node's default): a body that never ends gets 408. */
+export const DEFAULT_CLIENT_REQUEST_TIMEOUT_MS = 300_000;
+
+/** The header the proxy marks its own answers with (the 502 for an unreachable target, the 504 for a silent one). */
 export const PROXY_ERROR_HEADER = 'X-Oidc-Flow-Capture';
 
 /** Whether `host` is a loopback address (or a name that only ever means one). */
@@ -260,6 +274,12 @@ export async function startCapture(options: CaptureOptions, deps: CaptureDeps = 
   const stats = { total: 0, evicted: 0, inFlight: 0 };
   const concurrency = options.verdictConcurrency ?? 4;
   const maxPending = options.maxPendingVerdicts ?? 256;
+  const targetTimeout = options.targetTimeoutMs ?? DEFAULT_TARGET_TIMEOUT_MS;
+  const silence = {
+    code: 'http.timeout.headers' as const,
+    message: `The target ${target.origin} sent no answer within ${targetTimeout / 1000} s of the request's last byte.`,
+    hint: 'The gateway (or the service behind it) is hanging: look at its logs. A long poll that answers later needs a longer target timeout (oidc-flow capture --target-timeout MS).',
+  };
   const queue: Pending[] = [];
   let judging = 0;
   const judged = new Set<Promise<void>>();
@@ -443,8 +463,26 @@ export async function startCapture(options: CaptureOptions, deps: CaptureDeps = 
     return upstream;
   };
 
-  const failureOf = (error: unknown): { code: HttpErrorCode; message: string; hint: string } =>
-    classifyFailure(error, {
+  /**
+   * What went wrong towards the target. classifyFailure reads undici's errors; node:http's client
+   * reports an answer it cannot parse as HPE_* codes ("Parse Error: ..."), named here so the 502
+   * says the target answered something broken rather than that it could not be reached.
+   */
+  const failureOf = (error: unknown): { code: HttpErrorCode; message: string; hint: string } => {
+    const code = (error as NodeJS.ErrnoException | undefined)?.code;
+    if (code === 'HPE_HEADER_OVERFLOW')
+      return {
+        code: 'http.headers_too_large',
+        message: `The answer's headers from the capture target (${target.origin}) are larger than the capture accepts (about 16 KB in all), so it was refused.`,
+        hint: 'A gateway or proxy in between may be adding huge headers or cookies; check the gateway.',
+      };
+    if (typeof code === 'string' && code.startsWith('HPE_'))
+      return {
+        code: 'http.malformed_response',
+        message: `The answer from the capture target (${target.origin}) is not valid HTTP/1.1: ${(error as Error).message}.`,
+        hint: 'The gateway, or a proxy in between, sent a broken answer (a control character in a header, a bad status line); check its logs.',
+      };
+    return classifyFailure(error, {
       target: `the capture target (${target.origin})`,
       host: target.hostname,
       port: String(port),
@@ -455,6 +493,7 @@ export async function startCapture(options: CaptureOptions, deps: CaptureDeps = 
       clientCertificate: false,
       surface: options.surface ?? 'cli',
     });
+  };
 
   const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
     const started = performance.now();
@@ -495,7 +534,30 @@ export async function startCapture(options: CaptureOptions, deps: CaptureDeps = 
     let upstream = forward(req, path, agent);
     let retried = false;
 
+    /**
+     * The target's deadline: re-armed while the application still sends (a slow upload is not the
+     * target's silence), cleared by the answer's head. When it fires the upstream request is torn
+     * down and the error path answers 504.
+     */
+    let silent = false;
+    let deadline: NodeJS.Timeout | undefined;
+    const arm = (): void => {
+      // Once the answer's head is here (or the exchange is over) the target is no longer silent.
+      if (exchange.response || done) return;
+      if (deadline) clearTimeout(deadline);
+      deadline = setTimeout(() => {
+        silent = true;
+        upstream.destroy(new Error(silence.message));
+      }, targetTimeout);
+    };
+    const disarm = (): void => {
+      if (deadline) clearTimeout(deadline);
+      deadline = undefined;
+    };
+
     const attach = (): void => {
+      arm();
+      upstream.on('finish', arm);
       upstream.on('socket', (socket: Socket) => {
         const note = (): void => {
           exchange.connection = {
@@ -510,6 +572,7 @@ export async function startCapture(options: CaptureOptions, deps: CaptureDeps = 
       });
 
       upstream.on('response', (answer: IncomingMessage) => {
+        disarm();
         exchange.response = recordedAnswer(answer);
         exchange.timings.ttfb = performance.now() - started;
         // Node's server adds Connection (and Keep-Alive) when the answer names none, and chunks a body
@@ -536,10 +599,22 @@ export async function startCapture(options: CaptureOptions, deps: CaptureDeps = 
         answer.on('aborted', () => res.destroy());
       });
 
-      upstream.on('error', (error) => {
+      upstream.on('error', (error: NodeJS.ErrnoException) => {
+        disarm();
         // A kept-alive connection the gateway closed just as it was reused: a request without a body
-        // is sent again once on a new one, as a browser would, rather than answered 502 by us.
-        if (!exchange.response && upstream.reusedSocket && !retried && requestTap.size === 0 && req.readableEnded) {
+        // is sent again once on a new one, as a browser would, rather than answered 502 by us. Only
+        // then: a target that answered garbage or stayed silent has seen the request, and sending it
+        // twice would change what passes through.
+        const closedUnderUs = error.code === 'ECONNRESET' || error.code === 'EPIPE';
+        if (
+          closedUnderUs &&
+          !silent &&
+          !exchange.response &&
+          upstream.reusedSocket &&
+          !retried &&
+          requestTap.size === 0 &&
+          req.readableEnded
+        ) {
           retried = true;
           upstream = forward(req, path, agent);
           attach();
@@ -555,8 +630,15 @@ export async function startCapture(options: CaptureOptions, deps: CaptureDeps = 
           });
           return;
         }
-        const failure = failureOf(error);
-        const text = `oidc-flow capture: the target ${target.origin} could not be reached, so the capture proxy answers instead of the gateway.\n${failure.message}\n${failure.hint}\n`;
+        const failure = silent ? silence : failureOf(error);
+        const status = silent ? 504 : 502;
+        const statusText = silent ? 'Gateway Timeout' : 'Bad Gateway';
+        const what = silent
+          ? 'did not answer'
+          : failure.code === 'http.headers_too_large' || failure.code === 'http.malformed_response'
+            ? 'sent an answer that cannot be passed on'
+            : 'could not be reached';
+        const text = `oidc-flow capture: the target ${target.origin} ${what}, so the capture proxy answers instead of the gateway.\n${failure.message}\n${failure.hint}\n`;
         const body = Buffer.from(text, 'utf8');
         if (!res.headersSent) {
           const headers = [
@@ -567,12 +649,12 @@ export async function startCapture(options: CaptureOptions, deps: CaptureDeps = 
             PROXY_ERROR_HEADER,
             'proxy-error',
           ];
-          res.writeHead(502, 'Bad Gateway', headers);
+          res.writeHead(status, statusText, headers);
           res.end(body);
           record.answeredByProxy = true;
           exchange.response = {
-            status: 502,
-            statusText: 'Bad Gateway',
+            status,
+            statusText,
             httpVersion: 'HTTP/1.1',
             headers: pairs(headers),
             body: text,
@@ -587,12 +669,16 @@ export async function startCapture(options: CaptureOptions, deps: CaptureDeps = 
     };
     attach();
 
-    req.on('data', (chunk: Buffer) => requestTap.add(chunk));
+    req.on('data', (chunk: Buffer) => {
+      requestTap.add(chunk);
+      arm();
+    });
     req.pipe(upstream);
     req.on('error', () => upstream.destroy());
 
     res.on('finish', () => complete());
     res.on('close', () => {
+      disarm();
       if (!res.writableFinished) {
         upstream.destroy();
         complete({ code: 'http.aborted', message: 'The application closed the connection before the answer ended.' });
@@ -617,6 +703,21 @@ export async function startCapture(options: CaptureOptions, deps: CaptureDeps = 
     socket.on('error', () => socket.destroy());
     // An upgraded connection is not the agent's to reuse.
     const upstream = forward(req, path, false);
+    // A silent target gets the same deadline as a plain request's (the handshake has no body to wait for).
+    let silent = false;
+    const deadline = setTimeout(() => {
+      silent = true;
+      upstream.destroy(new Error(silence.message));
+    }, targetTimeout);
+    upstream.on('upgrade', () => clearTimeout(deadline));
+    upstream.on('response', () => clearTimeout(deadline));
+    upstream.on('error', () => clearTimeout(deadline));
+    socket.on('close', () => {
+      clearTimeout(deadline);
+      // The application left before the handshake's answer: the request to the target goes too.
+      if (!exchange.response) upstream.destroy();
+      complete({ code: 'http.aborted', message: 'The application closed the connection before the answer ended.' });
+    });
     const statusBlock = (answer: IncomingMessage, raw: readonly string[]): string => {
       let text = `HTTP/${answer.httpVersion} ${answer.statusCode} ${answer.statusMessage ?? ''}\r\n`;
       for (let i = 0; i + 1 < raw.length; i += 2) text += `${raw[i]}: ${raw[i + 1]}\r\n`;
@@ -668,16 +769,20 @@ export async function startCapture(options: CaptureOptions, deps: CaptureDeps = 
       });
     });
     upstream.on('error', (error) => {
-      const failure = failureOf(error);
+      const failure = silent ? silence : failureOf(error);
+      const status = silent ? 504 : 502;
+      const statusText = silent ? 'Gateway Timeout' : 'Bad Gateway';
       if (!exchange.response) {
-        const text = `oidc-flow capture: the target ${target.origin} could not be reached: ${failure.message}\n`;
+        const text = silent
+          ? `oidc-flow capture: the target ${target.origin} did not answer: ${failure.message}\n`
+          : `oidc-flow capture: the target ${target.origin} could not be reached: ${failure.message}\n`;
         socket.end(
-          `HTTP/1.1 502 Bad Gateway\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(text)}\r\n${PROXY_ERROR_HEADER}: proxy-error\r\nConnection: close\r\n\r\n${text}`,
+          `HTTP/1.1 ${status} ${statusText}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(text)}\r\n${PROXY_ERROR_HEADER}: proxy-error\r\nConnection: close\r\n\r\n${text}`,
         );
         record.answeredByProxy = true;
         exchange.response = {
-          status: 502,
-          statusText: 'Bad Gateway',
+          status,
+          statusText,
           httpVersion: 'HTTP/1.1',
           headers: [['Content-Type', 'text/plain; charset=utf-8']],
           body: text,
@@ -690,17 +795,56 @@ export async function startCapture(options: CaptureOptions, deps: CaptureDeps = 
     upstream.end();
   };
 
-  const server = http.createServer({ noDelay: true });
-  server.on('request', onRequest);
-  server.on('upgrade', onUpgrade);
+  // The application's side is as untrusted as the target's: Node's own bounds, stated here so a
+  // test can shorten them. Headers dribbled byte by byte (slowloris), or a connection that sends
+  // nothing, are cut after `headersTimeout` (408); a request body that never ends after
+  // `requestTimeout` (408, and its upstream request is destroyed with it). The check runs at
+  // least four times per headers timeout, so a cut comes at most a quarter late.
+  const headersTimeout = options.clientHeadersTimeoutMs ?? DEFAULT_CLIENT_HEADERS_TIMEOUT_MS;
+  const requestTimeout = Math.max(options.clientRequestTimeoutMs ?? DEFAULT_CLIENT_REQUEST_TIMEOUT_MS, headersTimeout);
+  /** Connections that have sent a request (an idle new connection is closed after headersTimeout). */
+  const started = new WeakSet<Socket>();
+  const server = http.createServer({
+    noDelay: true,
+    headersTimeout,
+    requestTimeout,
+    connectionsCheckingInterval: Math.max(50, Math.min(30_000, Math.floor(headersTimeout / 4))),
+  });
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    started.add(req.socket);
+    onRequest(req, res);
+  });
+  server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
+    started.add(socket);
+    onUpgrade(req, socket, head);
+  });
   server.on('connection', (socket: Socket) => {
     sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
+    // Node's headersTimeout counts from a request's first byte: a connection that never sends one
+    // would stay open for ever (a thousand of them hold a thousand sockets). It gets the same bound,
+    // and is closed without an answer (there was no request to answer).
+    const idle = setTimeout(() => {
+      // One that sent bytes is Node's: it answers 408 when the headers do not end in time.
+      if (!started.has(socket) && socket.bytesRead === 0) socket.destroy();
+    }, headersTimeout);
+    idle.unref();
+    socket.on('close', () => {
+      clearTimeout(idle);
+      sockets.delete(socket);
+    });
   });
-  server.on('clientError', (_error, socket: Socket) => {
-    // A request Node cannot parse never reaches the gateway: answer as any server would.
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
-    else socket.destroy();
+  server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => {
+    // A request Node cannot parse (a bad request line, both Content-Length and Transfer-Encoding,
+    // two lengths) never reaches the gateway: answer as any server would, and close.
+    // An answer already under way on this connection (a target that answered before the request
+    // body ended) must not get our status line in the middle of its body: the connection is cut.
+    const answering = (socket as Socket & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
+    if (!socket.writable || answering?.headersSent) socket.destroy();
+    else if (error.code === 'HPE_HEADER_OVERFLOW')
+      socket.end('HTTP/1.1 431 Request Header Fields Too Large\r\nConnection: close\r\n\r\n');
+    else if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT')
+      socket.end('HTTP/1.1 408 Request Timeout\r\nConnection: close\r\n\r\n');
+    else socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
   });
   const listening = await listenLocal(
     server,

@@ -50,6 +50,15 @@ export interface CaptureOptions {
   checkAccepted?: boolean;
   /** Who shows the 502's hint for an unreachable target: it names the CLI's flags or VS Code's settings (default cli). */
   surface?: 'cli' | 'vscode';
+  /**
+   * How long the target may stay silent after the request's last byte before the proxy answers 504
+   * itself, in ms (default 60,000). Only the answer's head is waited for: a slow body passes as it comes.
+   */
+  targetTimeoutMs?: number;
+  /** How long an application may take to send its request headers, in ms (default 60,000; then 408). */
+  clientHeadersTimeoutMs?: number;
+  /** How long an application may take to send a whole request, in ms (default 300,000; then 408). */
+  clientRequestTimeoutMs?: number;
   /** Verdicts being worked out at once at most (default 4); more wait, up to `maxPendingVerdicts`. */
   verdictConcurrency?: number;
   /** Verdicts waiting at most (default 256); beyond, an exchange gets a skipped verdict saying so. */
@@ -68,7 +77,7 @@ export interface CaptureRecord {
   kind: 'http' | 'upgrade';
   /** The token the request carried where the gateway reads it; never the token itself. */
   token?: CapturedToken;
-  /** True when the proxy answered itself (the target could not be reached: 502 with a text body). */
+  /** True when the proxy answered itself: 502 (the target could not be reached) or 504 (it stayed silent), with a text body. */
   answeredByProxy?: boolean;
   verdict: VerdictState;
 }

@@ -35,6 +35,7 @@ describe('oidc-flow capture', () => {
     [['--target', 'http://x', '--listen', '0.0.0.0:0'], /other machines can reach.*--allow-remote/s],
     [['--route', 'orders'], /--route NAME goes with --file F/],
     [['--target', 'http://x', '--max-exchanges', '0'], /--max-exchanges takes a whole number/],
+    [['--target', 'http://x', '--target-timeout', 'soon'], /--target-timeout takes a whole number/],
     [['--target', 'http://x', '--gateway-profile', 'nginx'], /--gateway-profile takes one of/],
     [['--target', 'http://x', '--client-secret', 's'], /--client-secret-env/],
   ] as const) {
