@@ -78,9 +78,8 @@ describe('hostile servers', function () {
   it('accepts and never answers: ends at the deadline, naming the endpoint', async () => {
     const silent = await start(silentServer());
     const url = silent.url.replace('tcp:', 'http:');
-    const started = Date.now();
+    // The code says which deadline ended it; mocha's timeout catches a hang (no timed assertion).
     const error = await failure(url);
-    assert.ok(Date.now() - started < 10_000);
     assert.match(error.code, /^http\.timeout\.(headers|total)$/);
     await assertNamedAndRecovered(error, url, /no response headers within 1500 ms|exceeded 2000 ms/);
   });
@@ -294,9 +293,7 @@ describe('hostile servers met through oidc-flow token --issuer', function () {
     const silent = await silentServer();
     running.push(silent);
     const issuer = silent.url.replace('tcp:', 'http:');
-    const started = Date.now();
     const { code, all } = await token(issuer);
-    assert.ok(Date.now() - started < 10_000);
     assert.equal(code, 1);
     assert.match(all, /http\.timeout\.(headers|total)/);
     assert.ok(all.includes(`${issuer}/.well-known/openid-configuration`), all);

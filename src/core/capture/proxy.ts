@@ -50,6 +50,14 @@ import type { CaptureDeps, CaptureOptions, CaptureRecord, CaptureSession, Captur
 
 /** How many exchanges a capture keeps unless told. */
 export const DEFAULT_MAX_EXCHANGES = 1000;
+/** The bodies all kept records may hold together: the ring drops its oldest records past this. */
+export const DEFAULT_MAX_RECORDED_BYTES = 256 * 1024 * 1024;
+
+/** What a record holds that can be large: its bodies (UTF-16 strings, two bytes a character). */
+function recordedBytes(record: CaptureRecord): number {
+  const { request, response } = record.exchange;
+  return 2 * ((request.body?.length ?? 0) + (response?.body.length ?? 0));
+}
 
 /**
  * How long the target may stay silent, in ms, once the application stopped sending, before the proxy
@@ -245,7 +253,10 @@ export async function startCapture(options: CaptureOptions, deps: CaptureDeps = 
     );
   const clock = deps.clock ?? systemClock;
   const cap = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
-  const ring = new Ring<CaptureRecord>(options.maxExchanges ?? DEFAULT_MAX_EXCHANGES);
+  const ring = new Ring<CaptureRecord>(options.maxExchanges ?? DEFAULT_MAX_EXCHANGES, {
+    bytes: options.maxRecordedBytes ?? DEFAULT_MAX_RECORDED_BYTES,
+    weigh: recordedBytes,
+  });
   const secrets = new SecretRegistry();
   const groupSecret = randomBytes(32);
   const onExchange = new Emitter<CaptureRecord>();
@@ -368,8 +379,7 @@ export async function startCapture(options: CaptureOptions, deps: CaptureDeps = 
     const accepted = status !== undefined && status >= 200 && status < 300 && found !== undefined;
     const wanted = !record.answeredByProxy && (refused || (options.checkAccepted === true && accepted));
     learn(exchange, wanted);
-    const evicted = ring.push(record);
-    if (evicted) stats.evicted++;
+    stats.evicted += ring.push(record);
     if (wanted && deps.judge) {
       if (judging + queue.length >= concurrency + maxPending) {
         record.verdict = {

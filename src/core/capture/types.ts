@@ -40,6 +40,8 @@ export interface CaptureOptions {
   preserveHost?: boolean;
   /** How many exchanges are kept, the oldest dropped first (default 1000). */
   maxExchanges?: number;
+  /** Bytes all kept records' bodies may hold together, the oldest records dropped first (default 256 MiB). */
+  maxRecordedBytes?: number;
   /** Bytes of each body kept for the record (default 10 MiB, the HTTP client's cap); larger bodies pass whole and are recorded truncated. */
   maxBodyBytes?: number;
   /** The gateway behind: where it reads tokens and how its refusals are explained. */

@@ -56,7 +56,6 @@ describe('repeat: bounded', function () {
   it('a run that never waits on the network still stops at once when aborted', async () => {
     const stop = new AbortController();
     const file = loadFlowFile(repeatFile(10_000, 10), { fileName: 'r.yaml' }).file;
-    const started = Date.now();
     setTimeout(() => stop.abort(), 50);
     const result = await new FlowRunner(file, {
       http: new FakeHttp(),
@@ -64,7 +63,6 @@ describe('repeat: bounded', function () {
       signal: stop.signal,
     }).run({ flow: 'f' });
     assert.ok((result.steps[0]!.attempts ?? 0) < 10_000, 'the repeat ran to the end');
-    assert.ok(Date.now() - started < 5000);
   });
 
   // No timed assertion (timing belongs in benchmarks): before the runner yielded, the signal
