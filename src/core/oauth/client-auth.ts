@@ -1,4 +1,5 @@
 import { createPrivateKey } from 'node:crypto';
+import { loadJose } from '../jwt/jose-loader';
 import type { JsonWebKey, KeyObject } from 'node:crypto';
 import type { JWK } from 'jose';
 import type { Clock } from '../clock';
@@ -169,7 +170,7 @@ async function signAssertion(
   env: ClientAuthEnv,
 ): Promise<string> {
   // jose loads when an assertion is signed (private_key_jwt, client_secret_jwt), not with every token request.
-  const { SignJWT } = await import('jose');
+  const { SignJWT } = await loadJose();
   const now = Math.floor((env.clock ?? systemClock).now() / 1000);
   const jwt = new SignJWT({})
     .setProtectedHeader(kid ? { alg, kid } : { alg })
