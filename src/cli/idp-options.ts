@@ -7,7 +7,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import type { Clock } from '../core/clock';
-import { isOidcError, OidcError } from '../core/errors';
+import { isOidcError } from '../core/errors';
 import { ENDPOINT_METADATA_FIELDS } from '../core/flow/file-format';
 import type { IdpConfig, IdpEndpoints, OktaApiConfig } from '../core/flow/file-format';
 import { isSecretRef } from '../core/flow/secret-ref';
@@ -20,6 +20,7 @@ import type { EndpointField } from '../core/oauth/metadata';
 import { oktaPresetIssuer } from '../core/oauth/okta';
 import type { CliIo } from './io';
 import { UsageError } from './io';
+import { readNamedFile } from './read-input';
 
 /** The client secret's environment variable when --client-secret-env is not given. */
 export const DEFAULT_SECRET_ENV = 'OIDC_CLIENT_SECRET';
@@ -300,16 +301,8 @@ export interface ConnectOptions {
   oktaApi?: OktaApiConfig;
 }
 
-async function readNamed(path: string, flag: string, read: (path: string) => Promise<string>): Promise<string> {
-  try {
-    return await read(path);
-  } catch (error) {
-    throw new OidcError(
-      'config.file_unreadable',
-      `Cannot read ${path} (${flag}): ${(error as NodeJS.ErrnoException).code ?? String(error)}.`,
-      { where: flag, hint: 'Check the path and its permissions.' },
-    );
-  }
+function readNamed(path: string, flag: string, read: (path: string) => Promise<string>): Promise<string> {
+  return readNamedFile(path, `${path} (${flag})`, { where: flag, read });
 }
 
 async function idpFromFile(

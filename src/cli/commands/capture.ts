@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { CAPTURE_OPTIONS } from '../command-options';
 import { writeFileAtomic } from '../../core/atomic-write';
@@ -18,6 +17,7 @@ import type { CliIo, Styler } from '../io';
 import { EXIT, styler, UsageError } from '../io';
 import { readCaFile, runtimeFor } from '../runtime';
 import { formatVerdict, profileFromOptions, readKongConfig } from './explain';
+import { readNamedFile } from '../read-input';
 
 export const captureHelp = `Usage: oidc-flow capture --target URL [--listen HOST:PORT [--allow-remote]] [--preserve-host]
                          [--file F --route NAME] [--kong-config FILE] [--gateway-profile ID]
@@ -157,19 +157,7 @@ async function routeFromFile(
   envName: string | undefined,
   io: CliIo,
 ): Promise<{ target: string; gateway?: CaptureGateway }> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (error) {
-    throw new OidcError(
-      'config.file_unreadable',
-      `Cannot read ${file} (--file): ${(error as NodeJS.ErrnoException).code ?? String(error)}.`,
-      {
-        where: '--file',
-        hint: 'Check the path and its permissions.',
-      },
-    );
-  }
+  const text = await readNamedFile(file, `${file} (--file)`, { where: '--file' });
   const [{ loadFlowFile }, { selectEnvironment }, { renderEnvironment, renderTemplateString }] = await Promise.all([
     import('../../core/flow/load'),
     import('../../core/flow/select'),

@@ -1,5 +1,4 @@
 import { tryUrl } from '../../core/url';
-import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { EXPLAIN_OPTIONS } from '../command-options';
 import { parse as parseYaml } from 'yaml';
@@ -36,6 +35,7 @@ import type { CliIo, Styler } from '../io';
 import { EXIT, styler, UsageError } from '../io';
 import { runtimeFor } from '../runtime';
 import { readTokenArgument } from '../token-input';
+import { readNamedFile } from '../read-input';
 
 export const explainHelp = `Usage: oidc-flow explain <url> [--token-env NAME | --token-stdin] [--method M] [--header "Name: value"]...
                          [--kong-config FILE] [--gateway-profile ID] [--gateway-log FILE [--log-utc-offset MINUTES]]
@@ -333,16 +333,7 @@ export function parseHeaders(list: readonly string[]): Record<string, string> {
 
 /** --kong-config FILE: the file read and parsed (parseKongConfig), or a configuration error naming it. */
 export async function readKongConfig(path: string): Promise<{ config: KongOidcConfig; plugin?: string }> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    throw new OidcError(
-      'config.file_unreadable',
-      `Cannot read ${path} (--kong-config): ${(error as NodeJS.ErrnoException).code ?? String(error)}.`,
-      { hint: 'Check the path.' },
-    );
-  }
+  const text = await readNamedFile(path, `${path} (--kong-config)`, { hint: 'Check the path.' });
   return parseKongConfig(text, path);
 }
 

@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import { writeFileAtomic } from '../../core/atomic-write';
 import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -15,6 +14,7 @@ import { runtimeFor } from '../runtime';
 import { prettyReporter } from '../reporters/pretty';
 import { toJunit } from '../reporters/junit';
 import { toJsonReport } from '../reporters/json';
+import { readNamedFile } from '../read-input';
 
 export const runHelp = `Usage: oidc-flow run <file> [--flow NAME] [--env NAME] [--reporter pretty|json|junit] [--output FILE]
                      [--sandbox] [--ca FILE] [--insecure] [--proxy URL] [--timeout MS] [--reveal-secrets] [--quiet]
@@ -57,16 +57,7 @@ export async function runCommand(args: string[], io: CliIo): Promise<number> {
   if (!path) throw new UsageError('Name the flow file to run.');
   if (!['pretty', 'json', 'junit'].includes(values.reporter!))
     throw new UsageError(`Unknown reporter "${values.reporter}": use pretty, json or junit.`);
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    throw new OidcError(
-      'config.file_unreadable',
-      `Cannot read the flow file ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}.`,
-      { hint: 'Check the path.' },
-    );
-  }
+  const text = await readNamedFile(path, `the flow file ${path}`, { hint: 'Check the path.' });
   const { file } = loadFlowFile(text, { fileName: path });
   const flows = Object.keys(file.flows ?? {});
   const flow = values.flow ?? (flows.length === 1 ? flows[0] : undefined);
