@@ -16,8 +16,10 @@
  * - only files named cli-*.js in the folder of the running cli.js go through
  *   it: our own bundles, never a dependency's or a user's module;
  * - a private folder, XDG_CACHE_HOME or ~/.cache (Windows: LOCALAPPDATA)
- *   /oidc-flow-debugger/v8-cache/<cli version>-<node version>-<arch>, made
- *   0700. The files hold code V8 runs without parsing it again, so a folder
+ *   /oidc-flow-debugger/v8-cache/<cli version>-<node version>-<arch>-<hash of
+ *   the bundles' folder>, made 0700 (two installations of one version, say a
+ *   global one and a project's, would otherwise overwrite each other's files
+ *   at every start). The files hold code V8 runs without parsing it again, so a folder
  *   or file that another user owns, or that group or others may write, is
  *   not read: plain loading then;
  * - each file starts with the identity of the bundle file it was made from
@@ -37,8 +39,8 @@
  * - never a failure of the command: any error (read-only home, full disk,
  *   EACCES) means plain loading, and a line on stderr only when
  *   OIDC_FLOW_DEBUG_CODE_CACHE=1. OIDC_FLOW_NO_CODE_CACHE=1 turns it off;
- * - bounded: one file per bundle, and the folders of the KEEP most recently
- *   used versions (Node 20 and 24 used in turn keep both).
+ * - bounded: one file per bundle, and the KEEP folders most recently written
+ *   to (Node 20 and 24 used in turn, or two installations, keep theirs).
  *
  * Off when source maps are on (`--enable-source-maps`): Node maps stack
  * traces of the files its own loader compiled. The VS Code extension never
@@ -86,15 +88,19 @@ const MAGIC = 'OFCC1 ';
 const HEADER_MAX = 4096;
 /** Usages a cache file records; past them it is complete enough, and its header stays bounded. */
 const USAGES_MAX = 40;
-/** Version folders kept: the current one and the last others used (Node 20 and 24 in turn, an upgrade). */
-const KEEP = 3;
+/** Folders kept: the current one and the last others written to (Node 20 and 24 in turn, an upgrade). */
+const KEEP = 4;
 
 // Line 1 of the bundle follows the wrapper on line 2; lineOffset -1 keeps stack traces' line and column numbers.
 const WRAPPER_HEAD = '(function (exports, require, module, __filename, __dirname) {\n';
 const WRAPPER_TAIL = '\n})';
 
-/** The cache folder for this CLI version, Node version and architecture; undefined when there is no home to put it in. */
+/**
+ * The cache folder for this CLI version, Node version, architecture and folder of bundles; undefined
+ * when there is no home to put it in.
+ */
 export function codeCacheFolder(options: {
+  bundleDir: string;
   env: Record<string, string | undefined>;
   platform: NodeJS.Platform;
   home: string;
@@ -112,8 +118,15 @@ export function codeCacheFolder(options: {
           ? join(home, '.cache')
           : undefined;
   if (!base) return undefined;
-  const key = `${options.version}-${options.nodeVersion}-${options.arch}`.replace(/[^\w.+-]/g, '_');
-  return join(base, 'oidc-flow-debugger', 'v8-cache', key);
+  const key = `${options.version}-${options.nodeVersion}-${options.arch}-${fnv1a(options.bundleDir)}`;
+  return join(base, 'oidc-flow-debugger', 'v8-cache', key.replace(/[^\w.+-]/g, '_'));
+}
+
+/** A short name for a path (FNV-1a, 32 bits): node:crypto would cost 4 ms to load. */
+function fnv1a(text: string): string {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i += 1) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193) >>> 0;
+  return hash.toString(16).padStart(8, '0');
 }
 
 /** Why a folder or file may not be trusted (another user's, or writable by group or others), or undefined. */
@@ -173,6 +186,7 @@ export function installCodeCache(options: CodeCacheOptions): CodeCache | undefin
   if (!importModuleDynamically) return off('off (this Node has no vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER)');
   const folder = codeCacheFolder({
     env,
+    bundleDir: options.bundleDir,
     platform: options.platform ?? process.platform,
     home: options.home ?? safeHomedir(),
     version: options.version,

@@ -13,7 +13,7 @@ import {
 } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import type { CodeCache, CodeCacheOptions } from '../../../src/cli/code-cache';
 import { cacheUsage, codeCacheFolder, installCodeCache, untrusted } from '../../../src/cli/code-cache';
 
@@ -72,12 +72,14 @@ describe('the CLI code cache', () => {
     );
   const said = (pattern: RegExp) => lines.some((line) => pattern.test(line));
 
-  it('keeps its files in <XDG_CACHE_HOME>/oidc-flow-debugger/v8-cache/<version>-<node>-<arch>, made 0700', () => {
+  it('keeps its files in <XDG_CACHE_HOME>/oidc-flow-debugger/v8-cache/<version>-<node>-<arch>-<folder>, made 0700', () => {
     bundle('cli-a.js', 'one');
     const { folder } = install()!;
-    assert.equal(
-      folder,
-      join(root, 'cache', 'oidc-flow-debugger', 'v8-cache', `1.2.3-${process.version}-${process.arch}`),
+    const parent = join(root, 'cache', 'oidc-flow-debugger', 'v8-cache');
+    assert.equal(join(folder, '..'), parent);
+    assert.match(
+      folder.slice(parent.length + 1),
+      new RegExp(`^1\\.2\\.3-${process.version.replace(/\./g, '\\.')}-${process.arch}-[0-9a-f]{8}$`),
     );
     load('cli-a.js');
     cache!.flush();
@@ -217,30 +219,43 @@ describe('the CLI code cache', () => {
     assert.ok(!existsSync(join(root, 'cache')));
   });
 
-  it('keeps the folders of the three versions most recently written to', () => {
-    const parent = join(root, 'cache', 'oidc-flow-debugger', 'v8-cache');
-    ['1.0.0', '1.1.0', '1.2.0', '1.3.0'].forEach((version, i) => {
-      install({ version });
+  it('keeps the four folders most recently written to', () => {
+    const folders = ['1.0.0', '1.1.0', '1.2.0', '1.3.0', '1.4.0'].map((version, i) => {
+      const { folder } = install({ version })!;
       // The file system's clock may give folders made within a few ms the same time.
       const when = new Date(Date.now() - 60_000 + i * 1000);
-      utimesSync(join(parent, `${version}-${process.version}-${process.arch}`), when, when);
+      utimesSync(folder, when, when);
+      return folder;
     });
-    const left = ['1.0.0', '1.1.0', '1.2.0', '1.3.0'].filter((v) =>
-      existsSync(join(parent, `${v}-${process.version}-${process.arch}`)),
+    assert.deepEqual(
+      folders.map((folder) => existsSync(folder)),
+      [false, true, true, true, true],
     );
-    assert.deepEqual(left, ['1.1.0', '1.2.0', '1.3.0']);
   });
 
-  it('finds its folder under XDG_CACHE_HOME, ~/.cache or LOCALAPPDATA', () => {
-    const at = (env: Record<string, string>, platform: NodeJS.Platform = 'linux') =>
-      codeCacheFolder({ env, platform, home: '/home/me', version: '1.0.0', nodeVersion: 'v24.1.0', arch: 'x64' });
-    assert.equal(at({ XDG_CACHE_HOME: '/xdg' }), join('/xdg', 'oidc-flow-debugger', 'v8-cache', '1.0.0-v24.1.0-x64'));
-    assert.equal(at({}), join('/home/me', '.cache', 'oidc-flow-debugger', 'v8-cache', '1.0.0-v24.1.0-x64'));
+  it('finds its folder under XDG_CACHE_HOME, ~/.cache or LOCALAPPDATA, one for each folder of bundles', () => {
+    const at = (
+      env: Record<string, string>,
+      platform: NodeJS.Platform = 'linux',
+      bundleDir = '/usr/lib/oidc-flow/dist',
+    ) =>
+      codeCacheFolder({
+        env,
+        platform,
+        bundleDir,
+        home: '/home/me',
+        version: '1.0.0',
+        nodeVersion: 'v24.1.0',
+        arch: 'x64',
+      });
+    const key = /^1\.0\.0-v24\.1\.0-x64-[0-9a-f]{8}$/;
+    assert.equal(join(at({ XDG_CACHE_HOME: '/xdg' })!, '..'), join('/xdg', 'oidc-flow-debugger', 'v8-cache'));
+    assert.match(basename(at({ XDG_CACHE_HOME: '/xdg' })!), key);
+    assert.equal(join(at({})!, '..'), join('/home/me', '.cache', 'oidc-flow-debugger', 'v8-cache'));
     assert.equal(at({ XDG_CACHE_HOME: 'relative' }), at({}), 'a relative XDG_CACHE_HOME is ignored, as the spec says');
-    assert.equal(
-      at({ LOCALAPPDATA: 'C:\\Users\\me\\AppData\\Local' }, 'win32'),
-      join('C:\\Users\\me\\AppData\\Local', 'oidc-flow-debugger', 'v8-cache', '1.0.0-v24.1.0-x64'),
-    );
+    assert.notEqual(at({}, 'linux', '/home/me/project/node_modules/oidc-flow/dist'), at({}));
+    const windows = at({ LOCALAPPDATA: 'C:\\Users\\me\\AppData\\Local' }, 'win32')!;
+    assert.equal(join(windows, '..'), join('C:\\Users\\me\\AppData\\Local', 'oidc-flow-debugger', 'v8-cache'));
     assert.equal(at({}, 'win32'), undefined);
   });
 
