@@ -17,9 +17,10 @@
  *   it: our own bundles, never a dependency's or a user's module;
  * - a private folder, XDG_CACHE_HOME or ~/.cache (Windows: LOCALAPPDATA)
  *   /oidc-flow-debugger/v8-cache/<cli version>-<node version>-<arch>-<hash of
- *   the bundles' folder>, made 0700 (two installations of one version, say a
- *   global one and a project's, would otherwise overwrite each other's files
- *   at every start). The files hold code V8 runs without parsing it again, so a folder
+ *   the bundles' folder and Node's options>, made 0700. Two installations of
+ *   one version (a global one and a project's), or starts with other V8 flags
+ *   (which make V8 reject the data), would otherwise rewrite each other's
+ *   files at every start. The files hold code V8 runs without parsing it again, so a folder
  *   or file that another user owns, or that group or others may write, is
  *   not read: plain loading then;
  * - each file starts with the identity of the bundle file it was made from
@@ -101,6 +102,8 @@ const WRAPPER_TAIL = '\n})';
  */
 export function codeCacheFolder(options: {
   bundleDir: string;
+  /** Node's and V8's options of this process (execArgv, NODE_OPTIONS). */
+  flags: string;
   env: Record<string, string | undefined>;
   platform: NodeJS.Platform;
   home: string;
@@ -118,11 +121,11 @@ export function codeCacheFolder(options: {
           ? join(home, '.cache')
           : undefined;
   if (!base) return undefined;
-  const key = `${options.version}-${options.nodeVersion}-${options.arch}-${fnv1a(options.bundleDir)}`;
+  const key = `${options.version}-${options.nodeVersion}-${options.arch}-${fnv1a(`${options.bundleDir}\0${options.flags}`)}`;
   return join(base, 'oidc-flow-debugger', 'v8-cache', key.replace(/[^\w.+-]/g, '_'));
 }
 
-/** A short name for a path (FNV-1a, 32 bits): node:crypto would cost 4 ms to load. */
+/** A short name for a text (FNV-1a, 32 bits): node:crypto would cost 4 ms to load. */
 function fnv1a(text: string): string {
   let hash = 0x811c9dc5;
   for (let i = 0; i < text.length; i += 1) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193) >>> 0;
@@ -187,6 +190,7 @@ export function installCodeCache(options: CodeCacheOptions): CodeCache | undefin
   const folder = codeCacheFolder({
     env,
     bundleDir: options.bundleDir,
+    flags: `${process.execArgv.join(' ')}\0${env.NODE_OPTIONS ?? ''}`,
     platform: options.platform ?? process.platform,
     home: options.home ?? safeHomedir(),
     version: options.version,
@@ -301,6 +305,7 @@ function readCache(
 function writeAtomically(file: string, bytes: Buffer): void {
   const temporary = `${file}.${process.pid}.tmp`;
   try {
+    fs.rmSync(temporary, { force: true }); // left by a process of the same id that was killed
     fs.writeFileSync(temporary, bytes, { mode: 0o600, flag: 'wx' });
     fs.renameSync(temporary, file);
   } catch (error) {

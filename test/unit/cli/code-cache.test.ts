@@ -104,6 +104,28 @@ describe('the CLI code cache', () => {
     assert.equal(where(cached.stack()), where(plain.stack()));
   });
 
+  it('lets a bundle require its neighbours and import() built-in modules', async () => {
+    writeFileSync(join(bundles, 'cli-b.js'), 'module.exports = { b: 2 };');
+    writeFileSync(
+      join(bundles, 'cli-a.js'),
+      `module.exports = { b: require('./cli-b.js').b, os: () => import('node:os').then((m) => typeof m.cpus) };`,
+    );
+    install();
+    const a = load('cli-a.js') as { b: number; os: () => Promise<string> };
+    assert.equal(a.b, 2);
+    assert.equal(await a.os(), 'function');
+    cache!.flush();
+    assert.ok(said(/wrote cli-a\.js\.v8/) && said(/wrote cli-b\.js\.v8/), lines.join('\n'));
+  });
+
+  it('is in the CLI only: no extension host bundle holds it', () => {
+    const dist = join(__dirname, '..', '..', '..', 'dist');
+    if (!existsSync(join(dist, 'cli.js'))) throw new Error(`${dist}/cli.js is missing: run \`npm run build\` first`);
+    assert.match(readFileSync(join(dist, 'cli.js'), 'utf8'), /OIDC_FLOW_NO_CODE_CACHE/);
+    for (const bundle of ['extension.js', 'lazy.js', 'sandbox.js', 'flow-check-worker.js'])
+      assert.doesNotMatch(readFileSync(join(dist, bundle), 'utf8'), /OIDC_FLOW_NO_CODE_CACHE/, bundle);
+  });
+
   it('leaves other modules to Node: files not named cli-*.js, and cli-*.js of other folders', () => {
     writeFileSync(join(bundles, 'other.js'), 'module.exports = 1;');
     mkdirSync(join(bundles, 'sub'));
@@ -233,16 +255,18 @@ describe('the CLI code cache', () => {
     );
   });
 
-  it('finds its folder under XDG_CACHE_HOME, ~/.cache or LOCALAPPDATA, one for each folder of bundles', () => {
+  it('finds its folder under XDG_CACHE_HOME, ~/.cache or LOCALAPPDATA, one for each folder of bundles and flags', () => {
     const at = (
       env: Record<string, string>,
       platform: NodeJS.Platform = 'linux',
       bundleDir = '/usr/lib/oidc-flow/dist',
+      flags = '',
     ) =>
       codeCacheFolder({
         env,
         platform,
         bundleDir,
+        flags,
         home: '/home/me',
         version: '1.0.0',
         nodeVersion: 'v24.1.0',
@@ -254,6 +278,7 @@ describe('the CLI code cache', () => {
     assert.equal(join(at({})!, '..'), join('/home/me', '.cache', 'oidc-flow-debugger', 'v8-cache'));
     assert.equal(at({ XDG_CACHE_HOME: 'relative' }), at({}), 'a relative XDG_CACHE_HOME is ignored, as the spec says');
     assert.notEqual(at({}, 'linux', '/home/me/project/node_modules/oidc-flow/dist'), at({}));
+    assert.notEqual(at({}, 'linux', undefined, '--max-old-space-size=4096'), at({}));
     const windows = at({ LOCALAPPDATA: 'C:\\Users\\me\\AppData\\Local' }, 'win32')!;
     assert.equal(join(windows, '..'), join('C:\\Users\\me\\AppData\\Local', 'oidc-flow-debugger', 'v8-cache'));
     assert.equal(at({}, 'win32'), undefined);
