@@ -32,9 +32,10 @@
  *   1985 for every file of a package). Not a hash of the source: loading
  *   node:crypto alone costs 4 ms, more than `decode` saves;
  * - written only when missing, stale or rejected by V8, or when a command
- *   (its name and option names, never their values) uses the bundle for the
- *   first time: a bundle shared by `decode` and `validate` then holds what
- *   both ran. Asking V8 at every exit whether the data grew would cost 4 to
+ *   (its name and option names, never their values, and its exit code) uses
+ *   the bundle for the first time: a bundle shared by `decode` and `validate`
+ *   then holds what both ran, and a first `validate` of a missing file does
+ *   not stand for the valid ones. Asking V8 at every exit whether the data grew would cost 4 to
  *   11 ms of serializing per start. Through a temporary file and a rename,
  *   so a reader never sees half a file;
  * - never a failure of the command: any error (read-only home, full disk,
@@ -78,8 +79,8 @@ export interface CodeCacheOptions {
 /** What installCodeCache returns: writing now (tests; the CLI writes at exit) and undoing the hook. */
 export interface CodeCache {
   folder: string;
-  /** Writes the caches that are missing, stale, rejected or grown; idempotent. */
-  flush(): void;
+  /** Writes the caches that are missing, stale, rejected or new to this usage (and exit code, at exit). */
+  flush(exitCode?: number): void;
   uninstall(): void;
 }
 
@@ -234,8 +235,8 @@ export function installCodeCache(options: CodeCacheOptions): CodeCache | undefin
   };
   extensions['.js'] = hook;
 
-  const usage = options.usage.replace(/[^\w -]/g, '').slice(0, 80);
-  const flush = (): void => {
+  const flush = (exitCode?: number): void => {
+    const usage = `${options.usage.replace(/[^\w -]/g, '').slice(0, 80)}${exitCode === undefined ? '' : ` exit ${exitCode}`}`;
     for (const entry of loaded.splice(0)) {
       if (entry.usages && (entry.usages.includes(usage) || entry.usages.length >= USAGES_MAX)) continue;
       const usages = [...(entry.usages ?? []), usage];

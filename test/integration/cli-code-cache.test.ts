@@ -96,7 +96,7 @@ describe('the CLI start-up code cache, end to end', function () {
       it('rewrites a cache file V8 rejects, and prints the same', () => {
         const debug = { ...cacheAt(), OIDC_FLOW_DEBUG_CODE_CACHE: '1' };
         const first = run(['decode', JWT], debug);
-        assert.match(first.stderr, /wrote cli-decode\.js\.v8 \(\d+ bytes, for decode\)/);
+        assert.match(first.stderr, /wrote cli-decode\.js\.v8 \(\d+ bytes, for decode exit 0\)/);
         const [folder] = readdirSync(join(dir, 'cache', 'oidc-flow-debugger', 'v8-cache'));
         const file = join(dir, 'cache', 'oidc-flow-debugger', 'v8-cache', folder!, 'cli-decode.js.v8');
         const bytes = readFileSync(file);
