@@ -1,5 +1,8 @@
 import * as nodeModule from 'node:module';
+import { basename } from 'node:path';
+import { VERSION } from '../core/version';
 import { runCli } from './cli';
+import { cacheUsage, installCodeCache } from './code-cache';
 import { terminalText } from './io';
 
 // V8's compile cache (Node 22.1+, a no-op before): compiling the command
@@ -9,6 +12,17 @@ import { terminalText } from './io';
 // its own folder under the temp dir, checked against each file's contents;
 // NODE_DISABLE_COMPILE_CACHE=1 turns it off (issue #14).
 (nodeModule as { enableCompileCache?: () => unknown }).enableCompileCache?.();
+// Node's cache holds only each file's top level; the command bundles (cli-*.js) go through our
+// own cache, made after the command ran (src/cli/code-cache.ts). Only from the built cli.js, whose
+// folder holds the bundles.
+if (basename(__filename) === 'cli.js')
+  installCodeCache({
+    bundleDir: __dirname,
+    env: process.env,
+    version: VERSION,
+    usage: cacheUsage(process.argv.slice(2)),
+    debug: (line) => process.stderr.write(line),
+  });
 
 async function readStdin(): Promise<string | undefined> {
   if (process.stdin.isTTY) return undefined;
