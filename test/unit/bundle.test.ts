@@ -10,11 +10,20 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
 import Module, { createRequire } from 'node:module';
 import { basename, join } from 'node:path';
 
 const dist = join(__dirname, '..', '..', 'dist');
+/** An RS256 JWT (kid k1) with a made-up signature: verify fetches the JWKS and finds no key for it. */
+const JWT_RS256 = [
+  Buffer.from('{"alg":"RS256","kid":"k1","typ":"JWT"}').toString('base64url'),
+  Buffer.from('{"iss":"https://idp.example.com","sub":"app","exp":4102444800}').toString('base64url'),
+  Buffer.alloc(256, 7).toString('base64url'),
+].join('.');
 const shellPath = join(dist, 'extension.js');
 const lazyPath = join(dist, 'lazy.js');
 const sandboxPath = join(dist, 'sandbox.js');
@@ -244,6 +253,44 @@ describe('the CLI bundles', function () {
       [...capture.keys()].join(', '),
     );
     for (const pkg of ['ajv', 'oidc-provider']) assert.deepEqual(heavy(capture, pkg), [], `capture loaded ${pkg}`);
+  });
+
+  it("verify sends its request without loading Node's assert or http2 modules (undici's are replaced)", async function () {
+    // esbuild.config.mjs (undiciTrims): undici only calls assert(value, message), and its HTTP/2
+    // client is never reached (allowH2: false); loading either module cost more at start than undici.
+    let fetched = 0;
+    const server = createServer((_req, res) => {
+      fetched += 1;
+      res.end('{"keys":[]}');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const preload = join(mkdtempSync(join(tmpdir(), 'bundle-test-')), 'builtins.cjs');
+      writeFileSync(
+        preload,
+        "process.on('exit', () => process.stderr.write('\\nbuiltins ' + process.moduleLoadList.join(' ') + '\\n'));\n",
+      );
+      const jwksUri = `http://127.0.0.1:${(server.address() as AddressInfo).port}/jwks`;
+      const out = await new Promise<string>((resolve) => {
+        const child = spawn(process.execPath, ['--require', preload, cli, 'verify', JWT_RS256, '--jwks-uri', jwksUri]);
+        let stderr = '';
+        child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+        child.on('close', () => resolve(stderr));
+      });
+      const builtins = /builtins (.*)/.exec(out)?.[1]?.split(' ') ?? [];
+      assert.equal(fetched, 1, `verify never fetched the JWKS: ${out.slice(0, 500)}`);
+      for (const name of ['assert', 'http2'])
+        assert.ok(!builtins.includes(`NativeModule ${name}`), `verify loaded node:${name}`);
+    } finally {
+      server.close();
+    }
+    // oidc-provider (cli-sandbox.js) uses node:assert itself.
+    for (const part of parts().filter((p) => basename(p) !== 'cli-sandbox.js'))
+      assert.doesNotMatch(
+        readFileSync(part, 'utf8'),
+        /require\("node:(assert|http2)"\)/,
+        `${basename(part)} requires it`,
+      );
   });
 
   it('--version prints the version the build was made from, whatever npm says', function () {
