@@ -172,6 +172,33 @@ function cliBundlesLoadedBy(args: string[], env: NodeJS.ProcessEnv = {}): Map<st
   return new Map([...files].map((file) => [basename(file), modulesIn(file)]));
 }
 
+let preloadFile: string | undefined;
+/** A file to --require that prints, at exit, the Node built-in modules the process loaded. */
+function builtinsPreload(): string {
+  if (!preloadFile) {
+    preloadFile = join(mkdtempSync(join(tmpdir(), 'bundle-test-')), 'builtins.cjs');
+    writeFileSync(
+      preloadFile,
+      "process.on('exit', () => process.stderr.write('\\nbuiltins ' + process.moduleLoadList.join('|') + '\\n'));\n",
+    );
+  }
+  return preloadFile;
+}
+const builtinsIn = (stderr: string) =>
+  (/^builtins (.*)$/m.exec(stderr)?.[1]?.split('|') ?? [])
+    .filter((m) => m.startsWith('NativeModule '))
+    .map((m) => m.slice('NativeModule '.length));
+
+/** The Node built-in modules a CLI command loads (it runs to its end; nothing may listen for it). */
+function cliBuiltinsLoadedBy(args: string[]): string[] {
+  const out = spawnSync(process.execPath, ['--require', builtinsPreload(), join(dist, 'cli.js'), ...args], {
+    encoding: 'utf8',
+  });
+  const builtins = builtinsIn(out.stderr);
+  if (!builtins.includes('fs')) throw new Error(`no list of built-in modules from oidc-flow ${args[0]}: ${out.stderr}`);
+  return builtins;
+}
+
 describe('the CLI bundles', function () {
   this.timeout(60_000);
   const cli = join(dist, 'cli.js');
@@ -246,6 +273,13 @@ describe('the CLI bundles', function () {
     for (const pkg of ['jose', 'oidc-provider']) assert.deepEqual(heavy(run, pkg), [], `run loaded ${pkg}`);
     const deck = cliBundlesLoadedBy(['routes', '--deck', join(fixtures, 'gateway', 'bearer-scopes.yaml')]);
     for (const pkg of ['undici', 'jose', 'ajv']) assert.deepEqual(heavy(deck, pkg), [], `routes --deck loaded ${pkg}`);
+    // node:crypto loads at a file write (core/atomic-write.ts), not for `import -o -`.
+    const postman = join(fixtures, 'importers', 'postman-v21-okta-kong.json');
+    assert.deepEqual(
+      cliBuiltinsLoadedBy(['import', postman, '-o', '-']).filter((m) => m === 'crypto' || m === 'tls'),
+      [],
+      'import -o - loaded node:crypto or node:tls',
+    );
     // capture (issue #16) loads the flow-file loader only for --file, and never the sandbox.
     const capture = cliBundlesLoadedBy(['capture', '--help']);
     assert.ok(
@@ -265,23 +299,26 @@ describe('the CLI bundles', function () {
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     try {
-      const preload = join(mkdtempSync(join(tmpdir(), 'bundle-test-')), 'builtins.cjs');
-      writeFileSync(
-        preload,
-        "process.on('exit', () => process.stderr.write('\\nbuiltins ' + process.moduleLoadList.join(' ') + '\\n'));\n",
-      );
       const jwksUri = `http://127.0.0.1:${(server.address() as AddressInfo).port}/jwks`;
       const out = await new Promise<string>((resolve) => {
-        const child = spawn(process.execPath, ['--require', preload, cli, 'verify', JWT_RS256, '--jwks-uri', jwksUri]);
+        const child = spawn(process.execPath, [
+          '--require',
+          builtinsPreload(),
+          cli,
+          'verify',
+          JWT_RS256,
+          '--jwks-uri',
+          jwksUri,
+        ]);
         let stderr = '';
         child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
         child.on('close', () => resolve(stderr));
       });
-      const builtins = /builtins (.*)/.exec(out)?.[1]?.split(' ') ?? [];
+      const builtins = builtinsIn(out);
       assert.equal(fetched, 1, `verify never fetched the JWKS: ${out.slice(0, 500)}`);
+      assert.ok(builtins.includes('net'), `no list of built-in modules from verify: ${out.slice(-500)}`);
       // node:tls loads only for an https URL or an extra CA / client certificate (src/core/http/dispatchers.ts).
-      for (const name of ['assert', 'http2', 'tls'])
-        assert.ok(!builtins.includes(`NativeModule ${name}`), `verify loaded node:${name}`);
+      for (const name of ['assert', 'http2', 'tls']) assert.ok(!builtins.includes(name), `verify loaded node:${name}`);
     } finally {
       server.close();
     }
