@@ -4,8 +4,8 @@
  * its final mode from the start), then takes the target's place in one step.
  */
 import type * as Crypto from 'node:crypto';
-import { link, open, rename, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { fsPromises } from './text-file';
 
 export interface AtomicWriteOptions {
   /** The file's permissions (0o600 for anything holding secrets). */
@@ -20,10 +20,11 @@ export async function writeFileAtomic(
   data: string,
   options: AtomicWriteOptions,
 ): Promise<{ replaced: boolean }> {
-  // node:crypto loads here, at the first write, not with the module: `import -o -` and a `run`
-  // without --report write nothing, and loading it cost about a third of `node -e 0` (issue #14).
+  // node:crypto and node:fs/promises load here, at the first write, not with the module: `import -o -`
+  // and a `run` without --report write nothing, and loading them cost about half of `node -e 0` (issue #14).
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { randomBytes } = require('node:crypto') as typeof Crypto;
+  const { link, open, rename, stat, unlink } = fsPromises();
   const temporary = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
   const handle = await open(temporary, 'wx', options.mode);
   try {

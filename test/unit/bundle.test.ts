@@ -273,13 +273,19 @@ describe('the CLI bundles', function () {
     for (const pkg of ['jose', 'oidc-provider']) assert.deepEqual(heavy(run, pkg), [], `run loaded ${pkg}`);
     const deck = cliBundlesLoadedBy(['routes', '--deck', join(fixtures, 'gateway', 'bearer-scopes.yaml')]);
     for (const pkg of ['undici', 'jose', 'ajv']) assert.deepEqual(heavy(deck, pkg), [], `routes --deck loaded ${pkg}`);
-    // node:crypto loads at a file write (core/atomic-write.ts), not for `import -o -`.
+    // node:crypto and node:fs/promises load at a file write (core/atomic-write.ts); files are read
+    // through node:fs (core/text-file.ts), which every Node start has loaded.
     const postman = join(fixtures, 'importers', 'postman-v21-okta-kong.json');
-    assert.deepEqual(
-      cliBuiltinsLoadedBy(['import', postman, '-o', '-']).filter((m) => m === 'crypto' || m === 'tls'),
-      [],
-      'import -o - loaded node:crypto or node:tls',
-    );
+    for (const args of [
+      ['import', postman, '-o', '-'],
+      ['validate', flow],
+      ['routes', '--deck', join(fixtures, 'gateway', 'bearer-scopes.yaml')],
+    ])
+      assert.deepEqual(
+        cliBuiltinsLoadedBy(args).filter((m) => ['crypto', 'tls', 'fs/promises'].includes(m)),
+        [],
+        `oidc-flow ${args.join(' ')}`,
+      );
     // capture (issue #16) loads the flow-file loader only for --file, and never the sandbox.
     const capture = cliBundlesLoadedBy(['capture', '--help']);
     assert.ok(
