@@ -3,8 +3,8 @@
  * saved is lost: the text goes to a temporary file beside the target (with
  * its final mode from the start), then takes the target's place in one step.
  */
-import type * as Crypto from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
+import { nodeCrypto } from './node-crypto';
 import { fsPromises } from './text-file';
 
 export interface AtomicWriteOptions {
@@ -22,8 +22,7 @@ export async function writeFileAtomic(
 ): Promise<{ replaced: boolean }> {
   // node:crypto and node:fs/promises load here, at the first write, not with the module: `import -o -`
   // and a `run` without --report write nothing, and loading them cost about half of `node -e 0` (issue #14).
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { randomBytes } = require('node:crypto') as typeof Crypto;
+  const { randomBytes } = nodeCrypto();
   const { link, open, rename, stat, unlink } = fsPromises();
   const temporary = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
   const handle = await open(temporary, 'wx', options.mode);

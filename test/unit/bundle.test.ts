@@ -190,9 +190,10 @@ const builtinsIn = (stderr: string) =>
     .map((m) => m.slice('NativeModule '.length));
 
 /** The Node built-in modules a CLI command loads (it runs to its end; nothing may listen for it). */
-function cliBuiltinsLoadedBy(args: string[]): string[] {
+function cliBuiltinsLoadedBy(args: string[], env: NodeJS.ProcessEnv = {}): string[] {
   const out = spawnSync(process.execPath, ['--require', builtinsPreload(), join(dist, 'cli.js'), ...args], {
     encoding: 'utf8',
+    env: { ...process.env, ...env },
   });
   const builtins = builtinsIn(out.stderr);
   if (!builtins.includes('fs')) throw new Error(`no list of built-in modules from oidc-flow ${args[0]}: ${out.stderr}`);
@@ -271,6 +272,14 @@ describe('the CLI bundles', function () {
     const run = cliBundlesLoadedBy(['run', flow], { OKTA_DOMAIN: undefined });
     assert.ok(holding(run, 'src/core/flow/runner.ts').length > 0, 'run did not get as far as the runner');
     for (const pkg of ['jose', 'oidc-provider']) assert.deepEqual(heavy(run, pkg), [], `run loaded ${pkg}`);
+    // An exchange id needs no node:crypto (core/http/client.ts exchangeId); OAuth work loads it (core/node-crypto.ts).
+    assert.deepEqual(
+      cliBuiltinsLoadedBy(['run', flow], { OKTA_DOMAIN: undefined }).filter((m) =>
+        ['crypto', 'tls', 'fs/promises'].includes(m),
+      ),
+      [],
+      'run loaded node:crypto, tls or fs/promises',
+    );
     const deck = cliBundlesLoadedBy(['routes', '--deck', join(fixtures, 'gateway', 'bearer-scopes.yaml')]);
     for (const pkg of ['undici', 'jose', 'ajv']) assert.deepEqual(heavy(deck, pkg), [], `routes --deck loaded ${pkg}`);
     // node:crypto and node:fs/promises load at a file write (core/atomic-write.ts); files are read

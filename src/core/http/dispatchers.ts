@@ -1,5 +1,5 @@
-import type * as Crypto from 'node:crypto';
 import type * as tls from 'node:tls';
+import { nodeCrypto } from '../node-crypto';
 import type { Dispatcher } from 'undici';
 import { createTimedConnector } from './timed-connector';
 import { undici } from './undici';
@@ -19,16 +19,15 @@ export interface TransportSettings {
   connectTimeout: number;
 }
 
-/* eslint-disable @typescript-eslint/no-require-imports */
 /**
- * node:tls and node:crypto load when a setting needs them (an extra CA, a client certificate, a
- * private key to hash), not with the HTTP layer: plain options need neither, and tls.connect loads
- * tls itself for an https URL. Loading them cost an http:// request (a loopback JWKS, the bench's
- * `verify` and `run`) about a quarter of `node -e 0`'s start in instructions (issue #14).
+ * node:tls (and node:crypto, core/node-crypto.ts) load when a setting needs them (an extra CA, a
+ * client certificate, a private key to hash), not with the HTTP layer: plain options need neither,
+ * and tls.connect loads tls itself for an https URL. Loading them cost an http:// request (a
+ * loopback JWKS, the bench's `verify` and `run`) about a quarter of `node -e 0`'s start in
+ * instructions (issue #14).
  */
+// eslint-disable-next-line @typescript-eslint/no-require-imports
 const nodeTls = (): typeof tls => require('node:tls') as typeof tls;
-const nodeCrypto = (): typeof Crypto => require('node:crypto') as typeof Crypto;
-/* eslint-enable @typescript-eslint/no-require-imports */
 
 function trustedRoots(extra: string[] | undefined): string[] | undefined {
   if (!extra || extra.length === 0) return undefined;
