@@ -280,6 +280,12 @@ describe('the CLI bundles', function () {
       [],
       'run loaded node:crypto, tls or fs/promises',
     );
+    // lint decodes a token with jwt/decode.ts, not the jwt index (verification, explain...).
+    // An Apache file read as a deck stops it before any request, after its modules have loaded.
+    const lint = cliBundlesLoadedBy(['lint', '--deck', join(fixtures, 'apache', 'oidc-gateway.conf')]);
+    assert.ok(holding(lint, 'src/core/gateway/lint.ts').length > 0, 'lint did not load its rules');
+    for (const module of ['src/core/jwt/verify.ts', 'src/core/jwt/explain.ts'])
+      assert.deepEqual(holding(lint, module), [], `lint --deck loaded ${module}`);
     const deck = cliBundlesLoadedBy(['routes', '--deck', join(fixtures, 'gateway', 'bearer-scopes.yaml')]);
     for (const pkg of ['undici', 'jose', 'ajv']) assert.deepEqual(heavy(deck, pkg), [], `routes --deck loaded ${pkg}`);
     // node:crypto and node:fs/promises load at a file write (core/atomic-write.ts); files are read
