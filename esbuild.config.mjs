@@ -86,9 +86,28 @@ const flowValidator = {
   },
 };
 
+/**
+ * Two parts of undici that the bundles replace (src/core/http/undici-bundled/): node:assert,
+ * of which undici only calls assert(value, message), and its HTTP/2 client, which nothing here
+ * reaches (allowH2: false everywhere). Loading node:assert and node:http2 cost `verify` and
+ * `run` about as much CPU at start as the rest of undici (issue #14, CLI start).
+ */
+const undiciTrims = {
+  name: 'undici-trims',
+  setup(build) {
+    const inUndici = /[\\/]node_modules[\\/]undici[\\/]/;
+    build.onResolve({ filter: /^(node:)?assert$/ }, (args) =>
+      inUndici.test(args.importer) ? { path: resolve(root, 'src/core/http/undici-bundled/assert.cjs') } : undefined,
+    );
+    build.onResolve({ filter: /^\.\/client-h2\.js$/ }, (args) =>
+      inUndici.test(args.importer) ? { path: resolve(root, 'src/core/http/undici-bundled/no-h2.cjs') } : undefined,
+    );
+  },
+};
+
 const node = {
   ...common,
-  plugins: [flowValidator],
+  plugins: [flowValidator, undiciTrims],
   platform: 'node',
   target: 'node20',
   format: 'cjs',
@@ -234,14 +253,16 @@ async function splitBundle(options, { entry, name, lazyName, islands = {}, split
     stdin: { contents: entryOf(bundle), resolveDir: root, sourcefile: `${bundle}-entry.js`, loader: 'js' },
     outfile: `${outdir}/${bundle}.js`,
     external: [...(options.external ?? []), ...bundles.filter((b) => b !== bundle).map(fileOf)],
+    // redirect first: it resolves through the other plugins (undiciTrims' replacements too), then
+    // sends a module another bundle owns to that bundle.
     plugins: [
-      ...(options.plugins ?? []),
       redirect(`from-${bundle}`, (_args, file) => {
         const home = owner.get(file);
         return home && home !== bundle
           ? { path: file, namespace: `from-${bundle}`, pluginData: { contents: stubFor(home, file) } }
           : undefined;
       }),
+      ...(options.plugins ?? []),
     ],
   }));
 }

@@ -32,7 +32,7 @@
 import { execFileSync } from 'node:child_process';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startEchoUpstream } from '../src/core/sandbox/echo-upstream';
@@ -52,12 +52,33 @@ async function main(): Promise<void> {
   requireBuiltCli();
   const upstream = await startEchoUpstream();
   // verify needs a JWKS: an empty one answers at once (the token is then refused, which is output too).
-  const jwks = createServer((_req, res) => {
+  // The same server is the IdP of the deck that `lint --deck` checks: any path ending in
+  // /.well-known/openid-configuration answers a discovery document for the issuer before it. The
+  // fixture names example.okta.com, whose DNS failure (no network here) or answer would be
+  // timed instead of our start.
+  const jwks = createServer((req, res) => {
+    const discovery = /^(.*)\/\.well-known\/openid-configuration$/.exec(req.url ?? '');
     res.writeHead(200, { 'content-type': 'application/json' });
-    res.end('{"keys":[]}');
+    if (!discovery) return res.end('{"keys":[]}');
+    const issuer = `${idp}${discovery[1]}`;
+    res.end(
+      JSON.stringify({
+        issuer,
+        authorization_endpoint: `${issuer}/v1/authorize`,
+        token_endpoint: `${issuer}/v1/token`,
+        introspection_endpoint: `${issuer}/v1/introspect`,
+        revocation_endpoint: `${issuer}/v1/revoke`,
+        jwks_uri: `${idp}/jwks`,
+        response_types_supported: ['code'],
+        subject_types_supported: ['public'],
+        id_token_signing_alg_values_supported: ['RS256'],
+        token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'private_key_jwt'],
+      }),
+    );
   });
   await new Promise<void>((resolve) => jwks.listen(0, '127.0.0.1', resolve));
-  const jwksUri = `http://127.0.0.1:${(jwks.address() as AddressInfo).port}/jwks`;
+  const idp = `http://127.0.0.1:${(jwks.address() as AddressInfo).port}`;
+  const jwksUri = `${idp}/jwks`;
   const dir = mkdtempSync(join(tmpdir(), 'bench-start-'));
   const flow = join(dir, 'call.oidc-flow.yaml');
   writeFileSync(
@@ -72,6 +93,14 @@ flows:
 `,
   );
   const fixture = (...path: string[]) => join(REPO, ...path);
+  const deck = join(dir, 'bearer-scopes.yaml');
+  writeFileSync(
+    deck,
+    readFileSync(fixture('test', 'fixtures', 'gateway', 'bearer-scopes.yaml'), 'utf8').replace(
+      /https:\/\/(example\.okta\.com|partner\.example\.com)/g,
+      (_all, host: string) => `${idp}/${host}`,
+    ),
+  );
   const commands: Record<string, string[]> = {
     '--version': ['--version'],
     help: ['help'],
@@ -79,8 +108,8 @@ flows:
     'verify <jwt> --jwks-uri (loopback)': ['verify', JWT, '--jwks-uri', jwksUri],
     'validate <flow file>': ['validate', fixture('examples', 'introspection-scenario.yaml')],
     'run <flow> (loopback call)': ['run', flow],
-    'routes --deck': ['routes', '--deck', fixture('test', 'fixtures', 'gateway', 'bearer-scopes.yaml')],
-    'lint --deck': ['lint', '--deck', fixture('test', 'fixtures', 'gateway', 'bearer-scopes.yaml')],
+    'routes --deck': ['routes', '--deck', deck],
+    'lint --deck (loopback IdP)': ['lint', '--deck', deck],
     'routes --apache-conf': ['routes', '--apache-conf', fixture('test', 'fixtures', 'apache', 'oidc-gateway.conf')],
     'import <postman> -o -': [
       'import',

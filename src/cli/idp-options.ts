@@ -5,9 +5,9 @@
  * files and the flow file, then hands the core connector the IdP a flow file
  * would write (connectIdp).
  */
-import { readFile } from 'node:fs/promises';
 import type { Clock } from '../core/clock';
 import { isOidcError } from '../core/errors';
+import { readTextFile } from '../core/text-file';
 import { ENDPOINT_METADATA_FIELDS } from '../core/flow/file-format';
 import type { IdpConfig, IdpEndpoints, OktaApiConfig } from '../core/flow/file-format';
 import { isSecretRef } from '../core/flow/secret-ref';
@@ -354,7 +354,7 @@ function idpFromFlags(spec: IdpSpec): IdpConnectConfig {
  * it, and the key files read here, then connects through the core.
  */
 export async function connectIdp(spec: IdpSpec, options: ConnectOptions): Promise<ConnectedIdp> {
-  const read = options.readTextFile ?? ((path: string) => readFile(path, 'utf8'));
+  const read = options.readTextFile ?? readTextFile;
   const base = spec.server.kind === 'file' ? await idpFromFile(spec.server, options.io, read) : idpFromFlags(spec);
   const c = spec.client;
   const idp: IdpConfig = {

@@ -1,12 +1,12 @@
-import { readFile } from 'node:fs/promises';
 import { OidcError } from '../core/errors';
+import { readTextFile } from '../core/text-file';
 import type { CliIo } from './io';
 import { styler } from './io';
 
 /** Reads a file named on the command line; when it cannot, says so on stderr (no stack) and gives undefined. */
 export async function readInputFile(path: string, command: string, io: CliIo): Promise<string | undefined> {
   try {
-    return await readFile(path, 'utf8');
+    return await readTextFile(path);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     io.stderr.write(
@@ -26,7 +26,7 @@ export async function readNamedFile(
   options: { where?: string; hint?: string; read?: (path: string) => Promise<string> } = {},
 ): Promise<string> {
   try {
-    return await (options.read ?? ((p: string) => readFile(p, 'utf8')))(path);
+    return await (options.read ?? readTextFile)(path);
   } catch (error) {
     throw new OidcError(
       'config.file_unreadable',

@@ -10,11 +10,20 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
 import Module, { createRequire } from 'node:module';
 import { basename, join } from 'node:path';
 
 const dist = join(__dirname, '..', '..', 'dist');
+/** An RS256 JWT (kid k1) with a made-up signature: verify fetches the JWKS and finds no key for it. */
+const JWT_RS256 = [
+  Buffer.from('{"alg":"RS256","kid":"k1","typ":"JWT"}').toString('base64url'),
+  Buffer.from('{"iss":"https://idp.example.com","sub":"app","exp":4102444800}').toString('base64url'),
+  Buffer.alloc(256, 7).toString('base64url'),
+].join('.');
 const shellPath = join(dist, 'extension.js');
 const lazyPath = join(dist, 'lazy.js');
 const sandboxPath = join(dist, 'sandbox.js');
@@ -163,6 +172,34 @@ function cliBundlesLoadedBy(args: string[], env: NodeJS.ProcessEnv = {}): Map<st
   return new Map([...files].map((file) => [basename(file), modulesIn(file)]));
 }
 
+let preloadFile: string | undefined;
+/** A file to --require that prints, at exit, the Node built-in modules the process loaded. */
+function builtinsPreload(): string {
+  if (!preloadFile) {
+    preloadFile = join(mkdtempSync(join(tmpdir(), 'bundle-test-')), 'builtins.cjs');
+    writeFileSync(
+      preloadFile,
+      "process.on('exit', () => process.stderr.write('\\nbuiltins ' + process.moduleLoadList.join('|') + '\\n'));\n",
+    );
+  }
+  return preloadFile;
+}
+const builtinsIn = (stderr: string) =>
+  (/^builtins (.*)$/m.exec(stderr)?.[1]?.split('|') ?? [])
+    .filter((m) => m.startsWith('NativeModule '))
+    .map((m) => m.slice('NativeModule '.length));
+
+/** The Node built-in modules a CLI command loads (it runs to its end; nothing may listen for it). */
+function cliBuiltinsLoadedBy(args: string[], env: NodeJS.ProcessEnv = {}): string[] {
+  const out = spawnSync(process.execPath, ['--require', builtinsPreload(), join(dist, 'cli.js'), ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, ...env },
+  });
+  const builtins = builtinsIn(out.stderr);
+  if (!builtins.includes('fs')) throw new Error(`no list of built-in modules from oidc-flow ${args[0]}: ${out.stderr}`);
+  return builtins;
+}
+
 describe('the CLI bundles', function () {
   this.timeout(60_000);
   const cli = join(dist, 'cli.js');
@@ -235,8 +272,35 @@ describe('the CLI bundles', function () {
     const run = cliBundlesLoadedBy(['run', flow], { OKTA_DOMAIN: undefined });
     assert.ok(holding(run, 'src/core/flow/runner.ts').length > 0, 'run did not get as far as the runner');
     for (const pkg of ['jose', 'oidc-provider']) assert.deepEqual(heavy(run, pkg), [], `run loaded ${pkg}`);
+    // An exchange id needs no node:crypto (core/http/client.ts exchangeId); OAuth work loads it (core/node-crypto.ts).
+    assert.deepEqual(
+      cliBuiltinsLoadedBy(['run', flow], { OKTA_DOMAIN: undefined }).filter((m) =>
+        ['crypto', 'tls', 'fs/promises'].includes(m),
+      ),
+      [],
+      'run loaded node:crypto, tls or fs/promises',
+    );
+    // lint decodes a token with jwt/decode.ts, not the jwt index (verification, explain...).
+    // An Apache file read as a deck stops it before any request, after its modules have loaded.
+    const lint = cliBundlesLoadedBy(['lint', '--deck', join(fixtures, 'apache', 'oidc-gateway.conf')]);
+    assert.ok(holding(lint, 'src/core/gateway/lint.ts').length > 0, 'lint did not load its rules');
+    for (const module of ['src/core/jwt/verify.ts', 'src/core/jwt/explain.ts'])
+      assert.deepEqual(holding(lint, module), [], `lint --deck loaded ${module}`);
     const deck = cliBundlesLoadedBy(['routes', '--deck', join(fixtures, 'gateway', 'bearer-scopes.yaml')]);
     for (const pkg of ['undici', 'jose', 'ajv']) assert.deepEqual(heavy(deck, pkg), [], `routes --deck loaded ${pkg}`);
+    // node:crypto and node:fs/promises load at a file write (core/atomic-write.ts); files are read
+    // through node:fs (core/text-file.ts), which every Node start has loaded.
+    const postman = join(fixtures, 'importers', 'postman-v21-okta-kong.json');
+    for (const args of [
+      ['import', postman, '-o', '-'],
+      ['validate', flow],
+      ['routes', '--deck', join(fixtures, 'gateway', 'bearer-scopes.yaml')],
+    ])
+      assert.deepEqual(
+        cliBuiltinsLoadedBy(args).filter((m) => ['crypto', 'tls', 'fs/promises'].includes(m)),
+        [],
+        `oidc-flow ${args.join(' ')}`,
+      );
     // capture (issue #16) loads the flow-file loader only for --file, and never the sandbox.
     const capture = cliBundlesLoadedBy(['capture', '--help']);
     assert.ok(
@@ -244,6 +308,48 @@ describe('the CLI bundles', function () {
       [...capture.keys()].join(', '),
     );
     for (const pkg of ['ajv', 'oidc-provider']) assert.deepEqual(heavy(capture, pkg), [], `capture loaded ${pkg}`);
+  });
+
+  it("verify sends its http request without loading Node's assert, http2 or tls modules", async function () {
+    // esbuild.config.mjs (undiciTrims): undici only calls assert(value, message), and its HTTP/2
+    // client is never reached (allowH2: false); loading either module cost more at start than undici.
+    let fetched = 0;
+    const server = createServer((_req, res) => {
+      fetched += 1;
+      res.end('{"keys":[]}');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const jwksUri = `http://127.0.0.1:${(server.address() as AddressInfo).port}/jwks`;
+      const out = await new Promise<string>((resolve) => {
+        const child = spawn(process.execPath, [
+          '--require',
+          builtinsPreload(),
+          cli,
+          'verify',
+          JWT_RS256,
+          '--jwks-uri',
+          jwksUri,
+        ]);
+        let stderr = '';
+        child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+        child.on('close', () => resolve(stderr));
+      });
+      const builtins = builtinsIn(out);
+      assert.equal(fetched, 1, `verify never fetched the JWKS: ${out.slice(0, 500)}`);
+      assert.ok(builtins.includes('net'), `no list of built-in modules from verify: ${out.slice(-500)}`);
+      // node:tls loads only for an https URL or an extra CA / client certificate (src/core/http/dispatchers.ts).
+      for (const name of ['assert', 'http2', 'tls']) assert.ok(!builtins.includes(name), `verify loaded node:${name}`);
+    } finally {
+      server.close();
+    }
+    // oidc-provider (cli-sandbox.js) uses node:assert itself.
+    for (const part of parts().filter((p) => basename(p) !== 'cli-sandbox.js'))
+      assert.doesNotMatch(
+        readFileSync(part, 'utf8'),
+        /require\("node:(assert|http2)"\)/,
+        `${basename(part)} requires it`,
+      );
   });
 
   it('--version prints the version the build was made from, whatever npm says', function () {

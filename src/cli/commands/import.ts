@@ -1,5 +1,5 @@
-import { stat } from 'node:fs/promises';
 import { writeFileAtomic } from '../../core/atomic-write';
+import { fsPromises } from '../../core/text-file';
 import { basename, dirname, extname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { IMPORT_OPTIONS } from '../command-options';
@@ -111,7 +111,15 @@ export async function importCommand(args: string[], io: CliIo): Promise<number> 
     } catch (error) {
       let code = (error as NodeJS.ErrnoException).code;
       // 'wx' on a folder says EEXIST; --force would not help there.
-      if (code === 'EEXIST' && (await stat(target).catch(() => undefined))?.isDirectory()) code = 'EISDIR';
+      if (
+        code === 'EEXIST' &&
+        (
+          await fsPromises()
+            .stat(target)
+            .catch(() => undefined)
+        )?.isDirectory()
+      )
+        code = 'EISDIR';
       if (code === 'EEXIST') {
         io.stderr.write(
           `${err.red('oidc-flow import')}: ${target} already exists; nothing was written. Use --force to overwrite it, or -o to choose another file.\n`,

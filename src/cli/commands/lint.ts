@@ -4,7 +4,7 @@ import type { LintContext, LintFinding } from '../../core/gateway/lint';
 import { isAuthPlugin } from '../../core/gateway/model';
 import type { GlobalPluginLintResult, RouteLintResult } from '../../core/gateway/route-lint';
 import { lintGateway } from '../../core/gateway/route-lint';
-import { classifyToken, decodeJwt } from '../../core/jwt';
+import { classifyToken, decodeJwt } from '../../core/jwt/decode';
 import type { CliIo } from '../io';
 import { EXIT, styler, UsageError } from '../io';
 import { httpFromValues, loadModelForCli, SOURCE_HELP, SOURCE_USAGE, sourceFromValues } from './routes';

@@ -1,8 +1,8 @@
-import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { ROUTES_OPTIONS, SOURCE_OPTIONS } from '../command-options';
 import { isOidcError } from '../../core/errors';
 import type { OidcError } from '../../core/errors';
+import { readTextFile } from '../../core/text-file';
 import type { KongOidcConfig } from '../../core/gateway/kong-oidc-config';
 import type { GatewayModel, GatewayRoute } from '../../core/gateway/model';
 import { isAuthPlugin, routeUrls } from '../../core/gateway/model';
@@ -144,7 +144,7 @@ export async function loadModelForCli(
     return await loadGatewayModel(source, {
       http,
       httpOptions,
-      readFile: (path) => readFile(path, 'utf8'),
+      readFile: readTextFile,
       // httpd expands ${NAME} from its environment: the shell that runs the CLI stands in for envvars.
       env: io.env,
     });

@@ -8,13 +8,13 @@
  * nginx's (Kong's error.log). Any other line is kept as it is. Parsing is
  * one anchored match per line (linear), over a bounded tail of the file.
  */
-import { open } from 'node:fs/promises';
 import type { Clock } from '../clock';
 import { systemClock } from '../clock';
 import { OidcError } from '../errors';
 import { headerValue } from '../http/headers';
 import { redactLogText } from '../http/redact-log';
 import type { HttpExchange } from '../http/types';
+import { fsPromises } from '../text-file';
 
 export interface GatewayLogLine {
   /** Epoch milliseconds, when the line carries a time. */
@@ -325,7 +325,7 @@ export interface LogFileReader {
 /** The real file system. */
 export const fileLogReader: LogFileReader = {
   async size(path) {
-    const handle = await open(path, 'r');
+    const handle = await fsPromises().open(path, 'r');
     try {
       return (await handle.stat()).size;
     } finally {
@@ -333,7 +333,7 @@ export const fileLogReader: LogFileReader = {
     }
   },
   async tail(path, maxBytes) {
-    const handle = await open(path, 'r');
+    const handle = await fsPromises().open(path, 'r');
     try {
       const { size } = await handle.stat();
       const length = Math.min(size, maxBytes);

@@ -1,6 +1,7 @@
 export * from './file-format';
 export * from './step-result';
-export { flowFileSchema, checkAgainstSchema } from './schema';
+export { checkAgainstSchema } from './schema';
+export { flowFileSchema } from './schema-json';
 export type { SchemaProblem } from './schema';
 export { loadFlowFile, checkFlowFile } from './load';
 export type { LoadOptions, LoadedFlowFile, FlowFileCheck } from './load';

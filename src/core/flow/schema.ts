@@ -1,13 +1,9 @@
 import type { ErrorObject, ValidateFunction } from 'ajv';
-import schemaJson from '../../../schemas/flow-file.schema.json';
 import { didYouMean } from './did-you-mean';
 import { STEP_TYPES } from './file-format';
 import { flowValidator } from './schema-precompiled';
 import type { DataPath } from './source-map';
 import { formatDataPath, pointerToPath } from './source-map';
-
-/** The flow-file JSON Schema (draft-07), as shipped in schemas/flow-file.schema.json. */
-export const flowFileSchema: Readonly<Record<string, unknown>> = schemaJson;
 
 /** A schema violation in people's words, with where it points. */
 export interface SchemaProblem {

@@ -6,11 +6,11 @@
  * `anonymous`, which any of them may set. Each rule follows
  * the plugin's own source or published schema, cited where it is used.
  */
-import { createPublicKey } from 'node:crypto';
 import type { JWK } from 'jose';
 import type { AuthorizationServerMetadata } from '../oauth/metadata';
 import type { LintFinding } from './lint';
 import type { ConsumerPlugin, JwtCredential, KongConsumerEntity } from './model';
+import { nodeCrypto } from '../node-crypto';
 
 export interface PluginLintContext {
   metadata?: AuthorizationServerMetadata;
@@ -144,7 +144,7 @@ export function anonymousTerminated(
 /** The JWK form of a PEM public key, or a reason it is not one. */
 function pemToJwk(pem: string): JWK | { error: string } {
   try {
-    return createPublicKey(pem).export({ format: 'jwk' }) as JWK;
+    return nodeCrypto().createPublicKey(pem).export({ format: 'jwk' }) as JWK;
   } catch (error) {
     return { error: error instanceof Error ? error.message.split('\n')[0]! : String(error) };
   }

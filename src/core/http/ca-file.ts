@@ -1,5 +1,5 @@
-import { readFile } from 'node:fs/promises';
 import { OidcError } from '../errors';
+import { readTextFile } from '../text-file';
 
 /**
  * Reads a CA certificate file for TLS: it must exist and hold at least one
@@ -10,7 +10,7 @@ import { OidcError } from '../errors';
 export async function readCaText(
   path: string,
   where: string,
-  read: (path: string) => Promise<string> = (p) => readFile(p, 'utf8'),
+  read: (path: string) => Promise<string> = readTextFile,
 ): Promise<string> {
   let text: string;
   try {

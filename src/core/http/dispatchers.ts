@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
-import * as tls from 'node:tls';
+import type * as tls from 'node:tls';
+import { nodeCrypto } from '../node-crypto';
 import type { Dispatcher } from 'undici';
 import { createTimedConnector } from './timed-connector';
 import { undici } from './undici';
@@ -19,11 +19,22 @@ export interface TransportSettings {
   connectTimeout: number;
 }
 
+/**
+ * node:tls (and node:crypto, core/node-crypto.ts) load when a setting needs them (an extra CA, a
+ * client certificate, a private key to hash), not with the HTTP layer: plain options need neither,
+ * and tls.connect loads tls itself for an https URL. Loading them cost an http:// request (a
+ * loopback JWKS, the bench's `verify` and `run`) about a quarter of `node -e 0`'s start in
+ * instructions (issue #14).
+ */
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const nodeTls = (): typeof tls => require('node:tls') as typeof tls;
+
 function trustedRoots(extra: string[] | undefined): string[] | undefined {
   if (!extra || extra.length === 0) return undefined;
   // Setting `ca` replaces Node's default trust, so the defaults go in with the extras.
-  const getDefaults = (tls as { getCACertificates?: (type: string) => string[] }).getCACertificates;
-  const defaults = typeof getDefaults === 'function' ? getDefaults('default') : [...tls.rootCertificates];
+  const tlsModule = nodeTls();
+  const getDefaults = (tlsModule as { getCACertificates?: (type: string) => string[] }).getCACertificates;
+  const defaults = typeof getDefaults === 'function' ? getDefaults('default') : [...tlsModule.rootCertificates];
   return [...defaults, ...extra];
 }
 
@@ -42,7 +53,10 @@ export function tlsOptions(settings: TransportSettings): tls.ConnectionOptions {
   // does not load is left to tls.connect, so its error is still reported where the connection fails.
   try {
     const { ca: _ca, cert: _cert, key: _key, passphrase: _passphrase, ...rest } = options;
-    return { ...rest, secureContext: tls.createSecureContext({ ca, cert: _cert, key: _key, passphrase: _passphrase }) };
+    return {
+      ...rest,
+      secureContext: nodeTls().createSecureContext({ ca, cert: _cert, key: _key, passphrase: _passphrase }),
+    };
   } catch {
     return options;
   }
@@ -52,7 +66,7 @@ function keyOf(settings: TransportSettings): string {
   const text = JSON.stringify(settings);
   // Hashed when it holds a private key or its passphrase, so the cache does not keep them as readable
   // map keys; the other settings are public, and hashing them on every request showed in the profile.
-  return settings.key || settings.passphrase ? createHash('sha256').update(text).digest('hex') : text;
+  return settings.key || settings.passphrase ? nodeCrypto().createHash('sha256').update(text).digest('hex') : text;
 }
 
 /** Dispatchers keyed by transport settings; `close()` ends them all. */

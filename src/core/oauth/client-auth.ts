@@ -1,4 +1,3 @@
-import { createPrivateKey } from 'node:crypto';
 import { loadJose } from '../jwt/jose-loader';
 import type { JsonWebKey, KeyObject } from 'node:crypto';
 import type { JWK } from 'jose';
@@ -10,6 +9,7 @@ import { cryptoRandom, randomToken } from './random';
 import type { RandomBytes } from './random';
 import { CLIENT_AUTH_METHODS } from './client-auth-methods';
 import type { ClientAuthMethod } from './client-auth-methods';
+import { nodeCrypto } from '../node-crypto';
 
 // The list lives apart so flow-file types need not load jose (issue #14, CLI start).
 export { CLIENT_AUTH_METHODS } from './client-auth-methods';
@@ -150,6 +150,7 @@ function readPrivateKey(client: ClientConfig): { key: KeyObject; alg: string; ki
   }
   let key: KeyObject;
   try {
+    const { createPrivateKey } = nodeCrypto();
     key = jwk ? createPrivateKey({ key: jwk as JsonWebKey, format: 'jwk' }) : createPrivateKey(material as string);
   } catch (error) {
     throw invalidKey(client, `it does not parse (${error instanceof Error ? error.message : String(error)})`, error);

@@ -8,9 +8,9 @@
  */
 import { tryUrl } from '../url';
 import { isOktaIssuer } from './okta';
-import { readFile } from 'node:fs/promises';
 import type { Clock } from '../clock';
 import { isOidcError, OidcError } from '../errors';
+import { readTextFile } from '../text-file';
 import type { IdpConfig, OktaApiConfig } from '../flow/file-format';
 import { ENDPOINT_METADATA_FIELDS } from '../flow/file-format';
 import type { SecretSources } from '../flow/secret-ref';
@@ -212,11 +212,7 @@ export async function connectIdp(config: IdpConnectConfig, deps: ConnectIdpDeps)
   const client = clientOf(config.name, idp, config.keys ?? {});
   const httpOptions: Partial<HttpOptions> = {};
   if (idp.caFile)
-    httpOptions.ca = await readCaText(
-      idp.caFile,
-      `idps.${config.name}.caFile`,
-      deps.readTextFile ?? ((path) => readFile(path, 'utf8')),
-    );
+    httpOptions.ca = await readCaText(idp.caFile, `idps.${config.name}.caFile`, deps.readTextFile ?? readTextFile);
   if (idp.insecureSkipTlsVerify) httpOptions.insecureSkipTlsVerify = true;
   const http = withHttpOptions(deps.http, httpOptions);
   const issuer = issuerOf(idp);

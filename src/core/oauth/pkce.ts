@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
 import { OidcError } from '../errors';
+import { nodeCrypto } from '../node-crypto';
 import { cryptoRandom } from './random';
 import type { RandomBytes } from './random';
 
@@ -13,7 +13,7 @@ const VERIFIER = /^[A-Za-z0-9\-._~]{43,128}$/;
 
 /** The S256 code challenge of a verifier: base64url(SHA-256(verifier)). */
 export function codeChallengeS256(verifier: string): string {
-  return createHash('sha256').update(verifier, 'ascii').digest('base64url');
+  return nodeCrypto().createHash('sha256').update(verifier, 'ascii').digest('base64url');
 }
 
 /** A fresh PKCE pair (RFC 7636): a random verifier of `length` unreserved characters and its S256 challenge. */

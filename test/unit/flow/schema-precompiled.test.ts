@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import { createRequire } from 'node:module';
 import type { ValidateFunction } from 'ajv';
 import schemaJson from '../../../schemas/flow-file.schema.json';
-import { flowSchemaAjv } from '../../../src/core/flow/schema-ajv';
+import { flowSchemaAjv, flowValidationSchema } from '../../../src/core/flow/schema-ajv';
 import { flowValidatorSource } from '../../../src/core/flow/schema-standalone';
 
 /**
@@ -21,7 +21,7 @@ describe('flow-file validator compiled at build time', function () {
       createRequire(__filename),
     );
     const built = module.exports as ValidateFunction;
-    const runtime = flowSchemaAjv().compile(schemaJson as object);
+    const runtime = flowSchemaAjv().compile(flowValidationSchema());
     const documents: unknown[] = [
       { version: 1, flows: { f: { steps: [{ id: 'a', type: 'decode', token: 'x' }] } } },
       { version: 1, flows: { f: { steps: [{ id: 'a', type: 'tokn' }] } } },
@@ -34,5 +34,30 @@ describe('flow-file validator compiled at build time', function () {
       assert.equal(built(document), runtime(document), JSON.stringify(document));
       assert.deepEqual(built.errors ?? null, runtime.errors ?? null, JSON.stringify(document));
     }
+  });
+
+  it('is compiled from the schema without its annotations, and with every rule of it', () => {
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- walking JSON Schema documents
+    type Schema = Record<string, any>;
+    const stripped = flowValidationSchema() as Schema;
+    const full = schemaJson as Schema;
+    // An idp has a field named description: a property name, not an annotation.
+    assert.deepEqual(Object.keys(stripped.definitions.idp.properties), Object.keys(full.definitions.idp.properties));
+    assert.ok('description' in stripped.definitions.idp.properties);
+    assert.equal(stripped.definitions.idp.properties.description.description, undefined);
+    assert.equal(stripped.markdownDescription, undefined);
+    // What checkAgainstSchema words its messages with stays.
+    assert.equal(stripped.definitions.assertion.errorMessage, full.definitions.assertion.errorMessage);
+    assert.equal(
+      stripped.definitions.step.properties?.type?.enum?.join(),
+      full.definitions.step.properties?.type?.enum?.join(),
+    );
+    const text = (value: unknown) => JSON.stringify(value);
+    for (const keyword of ['patternErrorMessage', 'pattern', 'enum', 'const', 'required', '$ref', 'discriminator'])
+      assert.equal(
+        text(stripped).split(`"${keyword}":`).length,
+        text(full).split(`"${keyword}":`).length,
+        `every ${keyword} is kept`,
+      );
   });
 });

@@ -2,6 +2,7 @@ import { strict as assert } from 'node:assert';
 import { ManualClock } from '../../../src/core/clock';
 import { OidcError } from '../../../src/core/errors';
 import { createHttpClient, HttpError } from '../../../src/core/http';
+import { exchangeId } from '../../../src/core/http/client';
 import type { HttpExchange } from '../../../src/core/http';
 import type { Running } from '../../support/loopback-servers';
 import { dripping, httpServer, httpsServer, listen, never, testPki } from '../../support/loopback-servers';
@@ -473,5 +474,17 @@ describe('http client', () => {
       assert.ok(!error.message.includes('ALSOSECRET99'));
       assert.ok(!String(error.where).includes('SECRETCODE123'));
     });
+  });
+});
+
+describe('exchangeId', () => {
+  it('is a version 4 UUID, different for each exchange', () => {
+    const ids = new Set<string>();
+    for (let i = 0; i < 10_000; i += 1) {
+      const id = exchangeId();
+      assert.match(id, /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+      ids.add(id);
+    }
+    assert.equal(ids.size, 10_000);
   });
 });
