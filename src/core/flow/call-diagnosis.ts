@@ -216,14 +216,29 @@ export async function routeFindings(
  * lintKongOidc is pure, and a flow calls the same route with the same token many times: linting
  * anew for every call was the runner's largest cost per request in bench/runner-overhead.ts.
  * Keyed by the JSON of its inputs; bounded, and emptied whole when full (a run rarely has many).
+ * The route's config and the IdP's metadata are the same objects on every call (a route without
+ * templates is not copied when rendered; a connection keeps its metadata): their JSON is kept per
+ * object, so a call stringifies only the token's claims. Neither object is changed once made.
  */
 const LINT_MEMO_SIZE = 64;
 const lintCache = new Map<string, LintFinding[]>();
+const jsonByObject = new WeakMap<object, string>();
+
+function jsonOnce(value: object | undefined): string {
+  if (value === undefined) return '';
+  let json = jsonByObject.get(value);
+  if (json === undefined) {
+    json = JSON.stringify(value);
+    jsonByObject.set(value, json);
+  }
+  return json;
+}
 
 function lintMemo(config: KongOidcConfig, context: LintContext): LintFinding[] {
   let key: string;
   try {
-    key = JSON.stringify([config, context]);
+    const { metadata, token, ...rest } = context;
+    key = `${jsonOnce(config)}\n${jsonOnce(metadata)}\n${JSON.stringify(token) ?? ''}\n${JSON.stringify(rest)}`;
   } catch {
     // Not JSON (a cycle, a BigInt): lint without the cache.
     return lintKongOidc(config, context);
