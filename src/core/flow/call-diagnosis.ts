@@ -221,7 +221,11 @@ export async function routeFindings(
  * object, so a call stringifies only the token's claims. Neither object is changed once made.
  */
 const LINT_MEMO_SIZE = 64;
-const lintCache = new Map<string, LintFinding[]>();
+/**
+ * Findings by the config's JSON, then the metadata's, then the JSON of the rest of the context.
+ * The first two are strings kept per object, so a lookup hashes each of them once, not every call.
+ */
+const lintCache = new Map<string, Map<string, Map<string, LintFinding[]>>>();
 const jsonByObject = new WeakMap<object, string>();
 
 function jsonOnce(value: object | undefined): string {
@@ -234,21 +238,31 @@ function jsonOnce(value: object | undefined): string {
   return json;
 }
 
+/** The entry of `map` for `key`, made when missing; a full map is emptied whole first. */
+function memoLevel<V>(map: Map<string, V>, key: string, make: () => V): V {
+  let entry = map.get(key);
+  if (entry === undefined) {
+    if (map.size >= LINT_MEMO_SIZE) map.clear();
+    entry = make();
+    map.set(key, entry);
+  }
+  return entry;
+}
+
+const newMap = <V>(): Map<string, V> => new Map<string, V>();
+
 function lintMemo(config: KongOidcConfig, context: LintContext): LintFinding[] {
-  let key: string;
+  let keys: [string, string, string];
   try {
     const { metadata, token, ...rest } = context;
-    key = `${jsonOnce(config)}\n${jsonOnce(metadata)}\n${JSON.stringify(token) ?? ''}\n${JSON.stringify(rest)}`;
+    keys = [jsonOnce(config), jsonOnce(metadata), `${JSON.stringify(token) ?? ''}\n${JSON.stringify(rest)}`];
   } catch {
     // Not JSON (a cycle, a BigInt): lint without the cache.
     return lintKongOidc(config, context);
   }
-  let findings = lintCache.get(key);
-  if (findings === undefined) {
-    findings = lintKongOidc(config, context);
-    if (lintCache.size >= LINT_MEMO_SIZE) lintCache.clear();
-    lintCache.set(key, findings);
-  }
+  const byMetadata = memoLevel(lintCache, keys[0], newMap<Map<string, LintFinding[]>>);
+  const byRest = memoLevel(byMetadata, keys[1], newMap<LintFinding[]>);
+  const findings = memoLevel(byRest, keys[2], () => lintKongOidc(config, context));
   // Each run gets its own findings (flat records of strings): a shell that annotates one must not change another run's.
   return findings.map((finding) => ({ ...finding }));
 }

@@ -81,9 +81,19 @@ export function mask(value: string): string {
 
 /** Whether a header's value is a credential. */
 export function isSecretHeader(name: string): boolean {
-  const lower = name.toLowerCase();
-  return SECRET_HEADERS.has(lower) || SECRET_HEADER_WORD.test(lower);
+  let secret = secretHeaderNames.get(name);
+  if (secret === undefined) {
+    const lower = name.toLowerCase();
+    secret = SECRET_HEADERS.has(lower) || SECRET_HEADER_WORD.test(lower);
+    // A few dozen names recur in every exchange; a hostile server's endless new names only refill it.
+    if (secretHeaderNames.size >= 256) secretHeaderNames.clear();
+    secretHeaderNames.set(name, secret);
+  }
+  return secret;
 }
+
+/** isSecretHeader's answers by the name as written: learning an exchange's secrets asks for each of its headers. */
+const secretHeaderNames = new Map<string, boolean>();
 
 /** Whether a form/JSON field or query parameter of this name holds a credential. */
 export function isSecretField(name: string): boolean {
