@@ -36,13 +36,23 @@ export interface CallDiagnosisOptions {
   run: StepRun;
 }
 
+/**
+ * Whether diagnoseCall has anything to say: the gateway refused (401/403), or let through a token
+ * the run knows is inactive. The runner asks first, so a call that passed costs no async call.
+ */
+export function callNeedsDiagnosis(response: HttpResponse, token: string | undefined, scope: RunScope): boolean {
+  if (response.status === 401 || response.status === 403) return true;
+  const known = token ? scope.lastIntrospection.get(token) : undefined;
+  return known !== undefined && !known.active;
+}
+
 /** Explains a gateway's answer; for a 401/403 it asks the token's IdP about the token (a visible extra call). */
 export async function diagnoseCall(options: CallDiagnosisOptions, scope: RunScope): Promise<Verdict | undefined> {
   const { response, token, gateway, http, run } = options;
+  if (!callNeedsDiagnosis(response, token, scope)) return undefined;
   const placement = resolvePlacement(options.placement);
   const rejected = response.status === 401 || response.status === 403;
   const known = token ? scope.lastIntrospection.get(token) : undefined;
-  if (!rejected && !(known && !known.active)) return undefined;
   const input: DiagnosisInput = {
     now: scope.clock.now(),
     gateway: { status: response.status, headers: response.headers, body: response.text.slice(0, 2000) },
@@ -186,16 +196,16 @@ async function gatewayLogLines(
  * IdP was already discovered, its metadata. No I/O of its own. The config
  * is a flow file's description, so what it leaves out is unknown (partial).
  */
-export async function routeFindings(
+export function routeFindings(
   gateway: Pick<GatewayConfig, 'kind' | 'config'> | undefined,
   token: string | undefined,
   scope: RunScope,
-): Promise<LintFinding[] | undefined> {
+): LintFinding[] | undefined {
   if (gateway?.kind !== 'kong' || !gateway.config) return undefined;
   const context: LintContext = { partial: true };
   if (token) {
     const idpName = scope.tokenOrigin.get(token);
-    const idp = idpName ? await scope.knownIdp(idpName) : undefined;
+    const idp = idpName ? scope.knownIdp(idpName) : undefined;
     if (idp?.ctx.metadata.issuer) context.metadata = idp.ctx.metadata;
     const kind = classifyToken(token);
     const introspected = scope.lastIntrospection.get(token);

@@ -2,7 +2,7 @@
 import { OidcError } from '../errors';
 import { headerKey, headerValue } from '../http/headers';
 import type { HttpClient, HttpRequest, HttpResponse } from '../http/types';
-import { diagnoseCall, routeFindings } from './call-diagnosis';
+import { callNeedsDiagnosis, diagnoseCall, routeFindings } from './call-diagnosis';
 import type { CallStep, FlowFile, RequestStep } from './file-format';
 import type { RunScope } from './run-scope';
 import type { StepRun } from './runner';
@@ -175,19 +175,21 @@ export async function runCallStep(step: CallStep, options: CallStepOptions, scop
   const log = route.log
     ? { ...route.log, where: `routes.${step.route}.log` }
     : scope.deps.gatewayLogFor?.(step.route, route);
-  run.verdict = await diagnoseCall(
-    {
-      response,
-      token,
-      placement: route.token,
-      gateway: route.gateway,
-      ...(log ? { log: { where: `the gateway log of route ${step.route}`, ...log } } : {}),
-      http,
-      run,
-    },
-    scope,
-  );
-  run.gatewayFindings = await routeFindings(route.gateway, token, scope);
+  run.verdict = !callNeedsDiagnosis(response, token, scope)
+    ? undefined
+    : await diagnoseCall(
+        {
+          response,
+          token,
+          placement: route.token,
+          gateway: route.gateway,
+          ...(log ? { log: { where: `the gateway log of route ${step.route}`, ...log } } : {}),
+          http,
+          run,
+        },
+        scope,
+      );
+  run.gatewayFindings = routeFindings(route.gateway, token, scope);
   return result;
 }
 
