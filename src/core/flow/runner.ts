@@ -244,7 +244,8 @@ export class FlowRunner {
     let halted = false;
     try {
       ctx.env = renderEnvironment(env, this.deps.secrets);
-      if (JSON.stringify(ctx.env) !== JSON.stringify(this.envValues)) {
+      // The same object when the environment holds no template (rendering shares what it does not change).
+      if (ctx.env !== this.envValues && JSON.stringify(ctx.env) !== JSON.stringify(this.envValues)) {
         this.idps.clear();
         this.connected.clear();
       }
