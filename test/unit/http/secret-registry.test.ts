@@ -103,6 +103,53 @@ describe('SecretRegistry', () => {
   });
 
   // The forms of each secret are computed once and reused (issue #14): what is reused must never go stale.
+  // What an exchange carried is learned when something masks or lists, not on arrival (issue #14): each
+  // way out must see it, and a value too short to hold a learned secret needs no learning.
+  it('learns what an exchange carried before any masking or listing, and forgets it on clear()', () => {
+    const answer = (token: string) =>
+      tokenExchange({
+        response: {
+          status: 200,
+          statusText: 'OK',
+          httpVersion: 'HTTP/1.1',
+          headers: [['content-type', 'application/json']],
+          body: JSON.stringify({ access_token: token }),
+          bodySize: 40,
+          truncated: false,
+          contentType: 'application/json',
+        },
+      });
+    const ways: Array<[string, (r: SecretRegistry) => string]> = [
+      ['text', (r) => r.text('token opaque-access-1')],
+      ['url', (r) => r.url('https://api.example/?q=opaque-access-1')],
+      ['value', (r) => JSON.stringify(r.value({ short: 'ok', token: 'opaque-access-1' }))],
+      ['list', (r) => JSON.stringify(r.list())],
+      ['exchange', (r) => JSON.stringify(r.exchange(answer('opaque-access-1')).response?.body)],
+    ];
+    for (const [way, read] of ways) {
+      const registry = new SecretRegistry();
+      registry.addExchange(answer('opaque-access-1'));
+      const out = read(registry);
+      if (way === 'list') assert.ok(out.includes('opaque-access-1'), way);
+      else assert.doesNotMatch(out, /opaque-access-1/, way);
+    }
+    const short = new SecretRegistry();
+    short.addExchange(answer('opaque-access-1'));
+    assert.deepEqual(short.value({ status: 'ok', n: 200 }), { status: 'ok', n: 200 });
+    assert.equal(short.text('opaque-access-1'), '[redacted 15 chars]');
+    const cleared = new SecretRegistry();
+    cleared.addExchange(answer('opaque-access-2'));
+    cleared.clear();
+    assert.equal(cleared.text('opaque-access-2'), 'opaque-access-2');
+    // Many exchanges before any output: every one is learned (the pending ones are bounded, not dropped).
+    const many = new SecretRegistry();
+    for (let i = 0; i < 100; i += 1) many.addExchange(answer(`opaque-access-${1000 + i}`));
+    assert.doesNotMatch(
+      many.text(Array.from({ length: 100 }, (_, i) => `opaque-access-${1000 + i}`).join(' ')),
+      /opaque-access-/,
+    );
+  });
+
   describe('reused secret forms', () => {
     it('masks a value learned after a list was handed out, in the new list and in text()', () => {
       const registry = new SecretRegistry();
