@@ -7,6 +7,22 @@ import { tokenExchange } from '../../support/exchange-fixture';
  * where the wire says what a value is, and then masks it by value wherever
  * it shows up again: a message, a URL, an echo, a report.
  */
+/** A token endpoint's JSON answer with this body. */
+function jsonAnswer(body: string) {
+  return tokenExchange({
+    response: {
+      status: 200,
+      statusText: 'OK',
+      httpVersion: 'HTTP/1.1',
+      headers: [['content-type', 'application/json']],
+      body,
+      bodySize: body.length,
+      truncated: false,
+      contentType: 'application/json',
+    },
+  });
+}
+
 describe('SecretRegistry', () => {
   it('learns the client secret inside Basic credentials, the assertion and the tokens of a token response', () => {
     const registry = new SecretRegistry();
@@ -106,19 +122,7 @@ describe('SecretRegistry', () => {
   // What an exchange carried is learned when something masks or lists, not on arrival (issue #14): each
   // way out must see it, and a value too short to hold a learned secret needs no learning.
   it('learns what an exchange carried before any masking or listing, and forgets it on clear()', () => {
-    const answer = (token: string) =>
-      tokenExchange({
-        response: {
-          status: 200,
-          statusText: 'OK',
-          httpVersion: 'HTTP/1.1',
-          headers: [['content-type', 'application/json']],
-          body: JSON.stringify({ access_token: token }),
-          bodySize: 40,
-          truncated: false,
-          contentType: 'application/json',
-        },
-      });
+    const answer = (token: string) => jsonAnswer(JSON.stringify({ access_token: token }));
     const ways: Array<[string, (r: SecretRegistry) => string]> = [
       ['text', (r) => r.text('token opaque-access-1')],
       ['url', (r) => r.url('https://api.example/?q=opaque-access-1')],
@@ -190,20 +194,7 @@ describe('SecretRegistry', () => {
     ];
     for (const body of bodies) {
       const registry = new SecretRegistry();
-      registry.addExchange(
-        tokenExchange({
-          response: {
-            status: 200,
-            statusText: 'OK',
-            httpVersion: 'HTTP/1.1',
-            headers: [['content-type', 'application/json']],
-            body,
-            bodySize: body.length,
-            truncated: false,
-            contentType: 'application/json',
-          },
-        }),
-      );
+      registry.addExchange(jsonAnswer(body));
       assert.doesNotMatch(registry.text(body), /zq-/, body);
     }
   });
