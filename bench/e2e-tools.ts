@@ -18,6 +18,9 @@
  *
  *   node --import tsx bench/e2e-tools.ts
  *   E2E_N=200,1000 E2E_REPS=5 (defaults); BENCH_QUICK=1: N=50, 1 rep
+ *   E2E_ONLY=oidc-flow (only those contenders beside the baseline);
+ *   E2E_COMPARE_CLI=/other/checkout/dist/cli.js (another build's `oidc-flow run`, side by side);
+ *   E2E_CLI_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" (node options for this build's `oidc-flow run`)
  *
  * httpyac and newman are installed on demand, pinned, into
  * ~/.cache/oidc-flow-debugger/bench-tools by scripts/install-bench-tools.sh:
@@ -36,6 +39,11 @@ import type { ProcessTiming } from './support/report';
 const TOOLS = process.env.OIDC_BENCH_TOOLS ?? join(homedir(), '.cache', 'oidc-flow-debugger', 'bench-tools');
 const SIZES = (process.env.E2E_N ?? (QUICK ? '50' : '200,1000')).split(',').map(Number);
 const REPS = Number(process.env.E2E_REPS ?? (QUICK ? 1 : 5));
+// E2E_ONLY=oidc-flow,newman: only these contenders (by the start of their names) beside the baseline.
+const ONLY = process.env.E2E_ONLY?.split(',').filter(Boolean);
+const COMPARE_CLI = process.env.E2E_COMPARE_CLI;
+// E2E_CLI_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof": node options for this build's `oidc-flow run`, to see where its time goes.
+const CLI_NODE_ARGS = process.env.E2E_CLI_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
 // The issue's goals: ≤1.10× the baseline at N=200, ≤1.05× at N=1000, peak memory ≤ baseline + 30 MB.
 const GOAL: Record<number, string> = { 200: '≤1.10×', 1000: '≤1.05×' };
 
@@ -164,14 +172,14 @@ function contenders(s: Scenario): Contender[] {
     writeFileSync(path, text, { mode: 0o600 });
     return path;
   };
-  return [
+  const all: Contender[] = [
     {
       name: 'baseline (undici loop)',
       run: (n) => timeNode([join(REPO, 'bench', 'support', 'undici-loop.mjs')], { env: { ...env, N: String(n) } }),
     },
     {
       name: 'oidc-flow run',
-      run: (n) => timeNode([CLI, 'run', write(`loop-${n}.oidc-flow.yaml`, flowFile(n))], { env }),
+      run: (n) => timeNode([...CLI_NODE_ARGS, CLI, 'run', write(`loop-${n}.oidc-flow.yaml`, flowFile(n))], { env }),
     },
     {
       name: 'httpyac send',
@@ -210,6 +218,14 @@ function contenders(s: Scenario): Contender[] {
       },
     },
   ];
+  // Another build of the CLI (e.g. the base commit's dist/cli.js), run side by side with this one's.
+  if (COMPARE_CLI)
+    all.splice(2, 0, {
+      name: 'oidc-flow run (compared)',
+      run: (n) => timeNode([COMPARE_CLI, 'run', write(`loop-${n}.oidc-flow.yaml`, flowFile(n))], { env }),
+    });
+  // The baseline always runs: every ratio is to it.
+  return all.filter((c, i) => i === 0 || !ONLY || ONLY.some((word) => c.name.startsWith(word)));
 }
 
 function installTools(): void {
@@ -279,16 +295,20 @@ async function main(): Promise<void> {
       const base = samples.get(all[0]!.name)!;
       const baseMs = median(base.map((t) => t.wallMs));
       const baseRss = median(base.map((t) => t.maxRssMb ?? 0));
+      const baseCpu = median(base.map((t) => t.cpuMs ?? 0));
       process.stdout.write(
-        `\nN=${n}\n  ${'contender'.padEnd(24)} ${'wall'.padStart(10)} ${'ratio'.padStart(7)} peak RSS\n`,
+        `\nN=${n}\n  ${'contender'.padEnd(24)} ${'wall'.padStart(10)} ${'ratio'.padStart(7)} ${'CPU'.padStart(10)} ${'ratio'.padStart(7)} ${'CPU/iteration over baseline'.padStart(28)} peak RSS\n`,
       );
       for (const c of all) {
         const t = samples.get(c.name)!;
         const wall = median(t.map((x) => x.wallMs));
         const rss = median(t.map((x) => x.maxRssMb ?? 0));
+        // CPU time of the contender's process (every thread): the steadier figure on a shared machine.
+        const cpu = median(t.map((x) => x.cpuMs ?? 0));
         const ratio = wall / baseMs;
+        const perIteration = `${(((cpu - baseCpu) / n) * 1000).toFixed(0)} µs`;
         process.stdout.write(
-          `  ${c.name.padEnd(24)} ${ms(wall).padStart(10)} ${`${ratio.toFixed(2)}×`.padStart(7)} ${mb(rss)} (${rss >= baseRss ? '+' : ''}${(rss - baseRss).toFixed(1)} MB)\n`,
+          `  ${c.name.padEnd(24)} ${ms(wall).padStart(10)} ${`${ratio.toFixed(2)}×`.padStart(7)} ${ms(cpu).padStart(10)} ${`${(cpu / baseCpu).toFixed(2)}×`.padStart(7)} ${(c === all[0] ? '' : perIteration).padStart(28)} ${mb(rss)} (${rss >= baseRss ? '+' : ''}${(rss - baseRss).toFixed(1)} MB)\n`,
         );
         if (c === all[0]) continue;
         emitRow({

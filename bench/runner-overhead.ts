@@ -4,7 +4,8 @@
  * baseline measured in the same process (raw undici requests to the same
  * local echo upstream), never absolute pass/fail times.
  *
- *   node --expose-gc --import tsx bench/runner-overhead.ts   (RUNS=2000; BENCH_QUICK=1 runs 200)
+ *   node --expose-gc --import tsx bench/runner-overhead.ts   (RUNS=2000; BENCH_QUICK=1 runs 200;
+ *   WARMUP=50 runs of each side first, WARMUP=2000 for V8's steady state)
  *
  * To see where the time goes: add --cpu-prof --cpu-prof-dir=/tmp/prof and open the main
  * thread's .cpuprofile (the other one is tsx's loader thread) in Chrome DevTools.
@@ -20,6 +21,7 @@ import { startEchoUpstream } from '../src/core/sandbox/echo-upstream';
 
 const RUNS = Number(process.env.RUNS ?? (process.env.BENCH_QUICK === '1' ? 200 : 2000));
 const STEPS = 3;
+const WARMUP = Number(process.env.WARMUP ?? 50);
 
 async function main(): Promise<void> {
   const upstream = await startEchoUpstream();
@@ -87,8 +89,10 @@ ${Array.from({ length: STEPS }, (_, i) => `      - { id: r${i}, type: call, rout
     if (result.status !== 'passed') throw new Error('runner run failed');
   };
 
-  // Warm both paths (JIT, connections) before measuring.
-  for (let i = 0; i < 50; i += 1) {
+  // Warm both paths (JIT, connections) before measuring. The runner runs many more functions than a
+  // raw request, each a few times a run, so V8 optimises them only after ~1,500 runs: WARMUP=2000
+  // measures that steady state; the default measures what a short run pays (compilation included).
+  for (let i = 0; i < WARMUP; i += 1) {
     await baseline();
     await viaRunner();
   }
@@ -144,7 +148,7 @@ ${Array.from({ length: STEPS }, (_, i) => `      - { id: r${i}, type: call, rout
   const perRequestBase = baseMs / requests;
   const perRequestRunner = runnerMs / requests;
   process.stdout.write(
-    `runs: ${RUNS} flows x (1 token + ${STEPS} calls to a Kong-configured route), same process, same local servers\n`,
+    `runs: ${RUNS} flows x (1 token + ${STEPS} calls to a Kong-configured route) after ${WARMUP} of each side, same process, same local servers\n`,
   );
   process.stdout.write(`baseline (raw undici request + JSON parse): ${perRequestBase.toFixed(3)} ms/request\n`);
   const perRequestClient = clientMs / requests;

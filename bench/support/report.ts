@@ -51,6 +51,8 @@ export interface ProcessTiming {
   firstOutputMs: number;
   /** Peak resident set of the node process (report-rss.cjs), when it was preloaded. */
   maxRssMb?: number;
+  /** CPU time of the node process (user + system, all its threads), when report-rss.cjs was preloaded. */
+  cpuMs?: number;
   code: number | null;
   stdout: string;
   stderr: string;
@@ -115,14 +117,15 @@ export function timeNode(
       const end = process.hrtime.bigint();
       const stdout = out.text();
       const stderr = err.text();
-      const rss = /maxRSS-KB (\d+)/.exec(stderr);
+      const rss = /maxRSS-KB (\d+)(?: cpu-us (\d+))?/.exec(stderr);
       resolve({
         wallMs: Number(end - start) / 1e6,
         firstOutputMs: Number((firstOutput ?? end) - start) / 1e6,
         maxRssMb: rss ? Number(rss[1]) / 1024 : undefined,
+        cpuMs: rss?.[2] === undefined ? undefined : Number(rss[2]) / 1000,
         code,
         stdout,
-        stderr: stderr.replace(/\n?maxRSS-KB \d+\n?/, ''),
+        stderr: stderr.replace(/\n?maxRSS-KB \d+(?: cpu-us \d+)?\n?/, ''),
       });
     });
   });

@@ -25,7 +25,7 @@ export function fakeRunScope(options: FakeRunScopeOptions = {}): RunScope & { cl
       if (!idp) throw new Error(`fakeRunScope: no IdP ${name}`);
       return idp;
     },
-    knownIdp: async (name) => idps[name],
+    knownIdp: (name) => idps[name],
     tokenOrigin: new Map(),
     lastIntrospection: new Map(),
   };

@@ -6,7 +6,7 @@ import type { SecretRegistry } from '../http/secret-registry';
 import type { Assertion, AssertionSubject, JsonTypeName, StatusExpectation, ValueMatchers } from './file-format';
 import { ASSERTION_SUBJECTS } from './file-format';
 import type { StepResult } from './step-result';
-import { jsonPath, jsonPathProblem } from './jsonpath';
+import { evaluateJsonPath, jsonPathProblem } from './jsonpath';
 
 /** The outcome of one assertion; `message` reads well on its own in a report. */
 export interface AssertionResult {
@@ -232,13 +232,7 @@ function evaluateOne(
     }
     let values: unknown[];
     try {
-      values = jsonPath()({
-        path: assertion.json,
-        json: body as object,
-        eval: false,
-        wrap: true,
-        resultType: 'value',
-      }) as unknown[];
+      values = evaluateJsonPath(assertion.json, body as object);
     } catch (error) {
       return {
         passed: false,

@@ -36,13 +36,23 @@ export interface CallDiagnosisOptions {
   run: StepRun;
 }
 
+/**
+ * Whether diagnoseCall has anything to say: the gateway refused (401/403), or let through a token
+ * the run knows is inactive. The runner asks first, so a call that passed costs no async call.
+ */
+export function callNeedsDiagnosis(response: HttpResponse, token: string | undefined, scope: RunScope): boolean {
+  if (response.status === 401 || response.status === 403) return true;
+  const known = token ? scope.lastIntrospection.get(token) : undefined;
+  return known !== undefined && !known.active;
+}
+
 /** Explains a gateway's answer; for a 401/403 it asks the token's IdP about the token (a visible extra call). */
 export async function diagnoseCall(options: CallDiagnosisOptions, scope: RunScope): Promise<Verdict | undefined> {
   const { response, token, gateway, http, run } = options;
+  if (!callNeedsDiagnosis(response, token, scope)) return undefined;
   const placement = resolvePlacement(options.placement);
   const rejected = response.status === 401 || response.status === 403;
   const known = token ? scope.lastIntrospection.get(token) : undefined;
-  if (!rejected && !(known && !known.active)) return undefined;
   const input: DiagnosisInput = {
     now: scope.clock.now(),
     gateway: { status: response.status, headers: response.headers, body: response.text.slice(0, 2000) },
@@ -186,16 +196,16 @@ async function gatewayLogLines(
  * IdP was already discovered, its metadata. No I/O of its own. The config
  * is a flow file's description, so what it leaves out is unknown (partial).
  */
-export async function routeFindings(
+export function routeFindings(
   gateway: Pick<GatewayConfig, 'kind' | 'config'> | undefined,
   token: string | undefined,
   scope: RunScope,
-): Promise<LintFinding[] | undefined> {
+): LintFinding[] | undefined {
   if (gateway?.kind !== 'kong' || !gateway.config) return undefined;
   const context: LintContext = { partial: true };
   if (token) {
     const idpName = scope.tokenOrigin.get(token);
-    const idp = idpName ? await scope.knownIdp(idpName) : undefined;
+    const idp = idpName ? scope.knownIdp(idpName) : undefined;
     if (idp?.ctx.metadata.issuer) context.metadata = idp.ctx.metadata;
     const kind = classifyToken(token);
     const introspected = scope.lastIntrospection.get(token);
@@ -216,24 +226,53 @@ export async function routeFindings(
  * lintKongOidc is pure, and a flow calls the same route with the same token many times: linting
  * anew for every call was the runner's largest cost per request in bench/runner-overhead.ts.
  * Keyed by the JSON of its inputs; bounded, and emptied whole when full (a run rarely has many).
+ * The route's config and the IdP's metadata are the same objects on every call (a route without
+ * templates is not copied when rendered; a connection keeps its metadata): their JSON is kept per
+ * object, so a call stringifies only the token's claims. Neither object is changed once made.
  */
 const LINT_MEMO_SIZE = 64;
-const lintCache = new Map<string, LintFinding[]>();
+/**
+ * Findings by the config's JSON, then the metadata's, then the JSON of the rest of the context.
+ * The first two are strings kept per object, so a lookup hashes each of them once, not every call.
+ */
+const lintCache = new Map<string, Map<string, Map<string, LintFinding[]>>>();
+const jsonByObject = new WeakMap<object, string>();
+
+function jsonOnce(value: object | undefined): string {
+  if (value === undefined) return '';
+  let json = jsonByObject.get(value);
+  if (json === undefined) {
+    json = JSON.stringify(value);
+    jsonByObject.set(value, json);
+  }
+  return json;
+}
+
+/** The entry of `map` for `key`, made when missing; a full map is emptied whole first. */
+function memoLevel<V>(map: Map<string, V>, key: string, make: () => V): V {
+  let entry = map.get(key);
+  if (entry === undefined) {
+    if (map.size >= LINT_MEMO_SIZE) map.clear();
+    entry = make();
+    map.set(key, entry);
+  }
+  return entry;
+}
+
+const newMap = <V>(): Map<string, V> => new Map<string, V>();
 
 function lintMemo(config: KongOidcConfig, context: LintContext): LintFinding[] {
-  let key: string;
+  let keys: [string, string, string];
   try {
-    key = JSON.stringify([config, context]);
+    const { metadata, token, ...rest } = context;
+    keys = [jsonOnce(config), jsonOnce(metadata), `${JSON.stringify(token) ?? ''}\n${JSON.stringify(rest)}`];
   } catch {
     // Not JSON (a cycle, a BigInt): lint without the cache.
     return lintKongOidc(config, context);
   }
-  let findings = lintCache.get(key);
-  if (findings === undefined) {
-    findings = lintKongOidc(config, context);
-    if (lintCache.size >= LINT_MEMO_SIZE) lintCache.clear();
-    lintCache.set(key, findings);
-  }
+  const byMetadata = memoLevel(lintCache, keys[0], newMap<Map<string, LintFinding[]>>);
+  const byRest = memoLevel(byMetadata, keys[1], newMap<LintFinding[]>);
+  const findings = memoLevel(byRest, keys[2], () => lintKongOidc(config, context));
   // Each run gets its own findings (flat records of strings): a shell that annotates one must not change another run's.
   return findings.map((finding) => ({ ...finding }));
 }

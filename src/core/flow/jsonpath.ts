@@ -30,4 +30,33 @@ export function jsonPathProblem(path: string): string | undefined {
   return undefined;
 }
 const MAX_JSON_PATH_CHARS = 1_000;
+
+/** `$`, then only `.name` and `[index]` steps: the paths flows use most, e.g. `$.upstream` or `$.items[0].id`. */
+const PLAIN_PATH = /^\$(?:\.[A-Za-z_][A-Za-z0-9_]*|\[\d+\])*$/;
+
+/**
+ * The values `path` selects in `json`, as jsonpath-plus gives them (`wrap: true`, `resultType:
+ * 'value'`, script evaluation off). A plain path is followed here, own properties only as
+ * jsonpath-plus does: through jsonpath-plus, `$.upstream` cost each assertion several
+ * microseconds of path parsing and tracing (issue #14's runner profile). A property test holds
+ * the two equal. Call jsonPathProblem first: this does not bound the path.
+ */
+export function evaluateJsonPath(path: string, json: object): unknown[] {
+  if (!PLAIN_PATH.test(path))
+    return jsonPath()({ path, json, eval: false, wrap: true, resultType: 'value' }) as unknown[];
+  let current: unknown = json;
+  // PLAIN_PATH held: each step is `.name` up to the next `.` or `[`, or `[digits]`.
+  let i = 1;
+  while (i < path.length) {
+    const index = path[i] === '[';
+    let end = i + 1;
+    while (end < path.length && path[end] !== '.' && path[end] !== '[') end += 1;
+    const key = index ? path.slice(i + 1, end - 1) : path.slice(i + 1, end);
+    // jsonpath-plus follows a name only from a truthy value that has it as an own property.
+    if (!current || !Object.hasOwn(current, key)) return [];
+    current = (current as Record<string, unknown>)[key];
+    i = end;
+  }
+  return [current];
+}
 const MAX_JSON_PATH_DESCENTS = 2;

@@ -20,8 +20,12 @@ export interface RunScope {
   tokenStore: TokenStore;
   /** Connects to a flow-file IdP, at most once per run environment. */
   idp(name: string, http: HttpClient): Promise<ConnectedIdp>;
-  /** An IdP this run already connected to, without connecting (undefined when it did not, or failed). */
-  knownIdp(name: string): Promise<ConnectedIdp | undefined>;
+  /**
+   * An IdP this run already connected to, without connecting or waiting (undefined when it did not,
+   * failed, or is still connecting). Synchronous: every call step's lint asks, and an await a call
+   * costs more than the answer.
+   */
+  knownIdp(name: string): ConnectedIdp | undefined;
   /** Which IdP issued each token seen in this run. */
   tokenOrigin: Map<string, string>;
   /** The last introspection answer per token in this run. */

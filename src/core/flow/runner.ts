@@ -24,7 +24,7 @@ import { isSecretValueRef } from './secret-ref';
 import type { SecretSources } from './secret-ref';
 import type { StepResult, TemplateContext } from './step-result';
 import { renderEnvironment, renderTemplate, renderTemplateString } from './template';
-import { renewExpiredToken, runTokenStep } from './token-step';
+import { renewExpiredToken, runTokenStep, tokenNeedsRenewal } from './token-step';
 
 /** Sandbox admin actions the `admin` step may call. */
 export interface SandboxAdmin {
@@ -169,6 +169,8 @@ export class FlowRunner {
   private readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
   private readonly discoveryCache: DiscoveryCache;
   private readonly idps = new Map<string, Promise<ConnectedIdp>>();
+  /** The connections of `idps` that succeeded, for the scope's knownIdp (which does not wait). */
+  private readonly connected = new Map<string, ConnectedIdp>();
   /** What the step pieces share with this loop; its token memory is per run. */
   private readonly scope: RunScope;
   /** The latest token step of the run, so calls can renew its token when it expires. */
@@ -212,7 +214,7 @@ export class FlowRunner {
       clock: this.clock,
       tokenStore: deps.tokenStore ?? new TokenStore({ clock: this.clock }),
       idp: (name, http) => this.idp(name, http),
-      knownIdp: async (name) => this.idps.get(name)?.catch(() => undefined),
+      knownIdp: (name) => this.connected.get(name),
       tokenOrigin: new Map(),
       lastIntrospection: new Map(),
     };
@@ -242,7 +244,11 @@ export class FlowRunner {
     let halted = false;
     try {
       ctx.env = renderEnvironment(env, this.deps.secrets);
-      if (JSON.stringify(ctx.env) !== JSON.stringify(this.envValues)) this.idps.clear();
+      // The same object when the environment holds no template (rendering shares what it does not change).
+      if (ctx.env !== this.envValues && JSON.stringify(ctx.env) !== JSON.stringify(this.envValues)) {
+        this.idps.clear();
+        this.connected.clear();
+      }
       this.envValues = ctx.env;
     } catch (error) {
       const e = asOidcError(error);
@@ -522,7 +528,8 @@ export class FlowRunner {
           // A call renews the token it sends: the latest token step's, or the one it names.
           const named = typeof def.token === 'string' ? TOKEN_READ.exec(def.token)?.[1] : undefined;
           const tokenDef = def.token === undefined ? this.lastTokenStep : named && this.tokenSteps.get(named);
-          if (tokenDef) await renewExpiredToken({ def: tokenDef, ctx, http, note }, this.scope);
+          if (tokenDef && tokenNeedsRenewal(tokenDef, ctx, this.scope.clock))
+            await renewExpiredToken({ def: tokenDef, ctx, http, note }, this.scope);
         }
         return runCallStep(
           this.render(def, ctx),
@@ -612,14 +619,17 @@ export class FlowRunner {
     this.idps.set(name, pending);
     const emit = this.emit;
     pending.then(
-      (connected) =>
+      (connected) => {
+        // Only while this connection is still the one kept (an environment change drops it).
+        if (this.idps.get(name) === pending) this.connected.set(name, connected);
         emit({
           type: 'idp-connected',
           name,
           discovered: issuerOf(connected.config) !== undefined && connected.config.discovery !== false,
           metadata: connected.ctx.metadata,
           at: this.clock.now(),
-        }),
+        });
+      },
       (error: unknown) => {
         // A failed connection is tried again by the next step that needs the IdP.
         this.idps.delete(name);

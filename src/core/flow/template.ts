@@ -4,7 +4,7 @@ import { didYouMean } from './did-you-mean';
 import type { SecretSources } from './secret-ref';
 import { interpolateSecretRefs } from './secret-ref';
 import type { TemplateContext } from './step-result';
-import { jsonPath, jsonPathProblem } from './jsonpath';
+import { evaluateJsonPath, jsonPathProblem } from './jsonpath';
 
 /**
  * The chaining template engine: `{{ steps.<id>.response.body.items[0].id }}`.
@@ -308,8 +308,8 @@ function applyJsonPath(expr: TemplateExpression, json: unknown, where?: string):
   }
   let results: unknown[];
   try {
-    // eval: false — a template must never run code, whatever the path says.
-    results = jsonPath()({ path, json: json as object, eval: false, wrap: true, resultType: 'value' }) as unknown[];
+    // evaluateJsonPath passes eval: false: a template must never run code, whatever the path says.
+    results = evaluateJsonPath(path, json as object);
   } catch (error) {
     throw new OidcError(
       'template.jsonpath',
@@ -407,40 +407,63 @@ export function renderTemplate(value: unknown, ctx: TemplateContext, options: Re
 }
 
 /**
- * walk() for rendering: the same copy, but a string's field name (for error locations) is joined
- * from `path` (`.key` and `[index]` pieces) only for a string that needs rendering, not for every
- * string of every step on every run.
+ * walk() for rendering, with two savings for the runner, which renders the same step definitions
+ * and routes on every run: a string's field name (for error locations) is joined from `path` (keys
+ * and indexes) only for a string that needs rendering; and a value with nothing to render comes
+ * back as it is, not copied (an object or list is copied from its first changed item on). Most
+ * steps and route settings hold no template, and copying them all on every run showed in
+ * bench/runner-overhead.ts's profile. No caller changes what it gets back, so sharing the written
+ * parts is safe; a rendered part is always a new object.
  */
-function renderWalk(value: unknown, path: string[], ctx: TemplateContext, options: RenderOptions): unknown {
+function renderWalk(
+  value: unknown,
+  path: Array<string | number>,
+  ctx: TemplateContext,
+  options: RenderOptions,
+): unknown {
   if (typeof value === 'string') {
     if (!needsRendering(value, options)) return value;
-    const joined = path.join('');
-    const field = joined.startsWith('.') ? joined.slice(1) : joined;
-    return renderString(value, ctx, options, joinWhere(options.where, field));
+    return renderString(value, ctx, options, joinWhere(options.where, fieldName(path)));
   }
   if (Array.isArray(value)) {
-    return value.map((item, i) => {
-      path.push(`[${i}]`);
-      try {
-        return renderWalk(item, path, ctx, options);
-      } finally {
-        path.pop();
-      }
-    });
+    let out: unknown[] | undefined;
+    for (let i = 0; i < value.length; i += 1) {
+      const item: unknown = value[i];
+      path.push(i);
+      const rendered = renderWalk(item, path, ctx, options);
+      path.pop();
+      if (out === undefined && rendered !== item) out = value.slice(0, i);
+      if (out !== undefined) out.push(rendered);
+    }
+    return out ?? value;
   }
   if (value !== null && typeof value === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const [key, item] of Object.entries(value)) {
-      path.push(`.${key}`);
-      try {
-        out[key] = renderWalk(item, path, ctx, options);
-      } finally {
-        path.pop();
+    // An error thrown below leaves `path` as it was: it ends the whole render, which made the path.
+    const keys = Object.keys(value);
+    const record = value as Record<string, unknown>;
+    let out: Record<string, unknown> | undefined;
+    for (let k = 0; k < keys.length; k += 1) {
+      const key = keys[k]!;
+      const item = record[key];
+      path.push(key);
+      const rendered = renderWalk(item, path, ctx, options);
+      path.pop();
+      if (out === undefined && rendered !== item) {
+        out = {};
+        for (let j = 0; j < k; j += 1) out[keys[j]!] = record[keys[j]!];
       }
+      if (out !== undefined) out[key] = rendered;
     }
-    return out;
+    return out ?? value;
   }
   return value;
+}
+
+/** `items[0].id` from the keys and indexes of a path. */
+function fieldName(path: ReadonlyArray<string | number>): string {
+  let field = '';
+  for (const piece of path) field += typeof piece === 'number' ? `[${piece}]` : field ? `.${piece}` : piece;
+  return field;
 }
 
 /** Renders a string and always returns text (for URLs and header values). */

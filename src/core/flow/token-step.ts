@@ -123,6 +123,16 @@ export async function runTokenStep(step: TokenStep, options: TokenStepOptions, s
   return { status: 'passed', token, claims: token.claims };
 }
 
+/**
+ * Whether renewExpiredToken would fetch a new token for `def` now: the runner asks first, so a
+ * call whose token is still good does not pay for an async call and its await.
+ */
+export function tokenNeedsRenewal(def: TokenStep, ctx: TemplateContext, clock: { now(): number }): boolean {
+  if (def.refetchOnExpiry === false || def.grant === 'authorization_code' || def.grant === 'device_code') return false;
+  const current = ctx.steps[def.id]?.token;
+  return Boolean(current?.expires_at) && current!.expires_at! * 1000 - 30_000 <= clock.now();
+}
+
 export interface RenewOptions extends TokenStepOptions {
   /** The latest token step of the run (unrendered), if any. */
   def: TokenStep | undefined;
@@ -137,10 +147,9 @@ export interface RenewOptions extends TokenStepOptions {
  */
 export async function renewExpiredToken(options: RenewOptions, scope: RunScope): Promise<void> {
   const { def, ctx, note } = options;
-  if (!def || def.refetchOnExpiry === false || def.grant === 'authorization_code' || def.grant === 'device_code')
-    return;
-  const current = ctx.steps[def.id]?.token;
-  if (!current?.expires_at || current.expires_at * 1000 - 30_000 > scope.clock.now()) return;
+  if (!def || !tokenNeedsRenewal(def, ctx, scope.clock)) return;
+  // tokenNeedsRenewal held: the step has a token with an expiry.
+  const expiresAt = ctx.steps[def.id]!.token!.expires_at!;
   const renewed = await runTokenStep(
     renderTemplate({ ...def, reuse: true }, ctx, { secrets: scope.deps.secrets, where: `step ${def.id}` }) as TokenStep,
     options,
@@ -148,6 +157,6 @@ export async function renewExpiredToken(options: RenewOptions, scope: RunScope):
   );
   ctx.steps[def.id] = { ...ctx.steps[def.id], ...renewed, status: ctx.steps[def.id]?.status ?? 'passed' };
   note(
-    `The token from step ${def.id} expired at ${new Date(current.expires_at * 1000).toISOString()}; a new one was fetched before this call.`,
+    `The token from step ${def.id} expired at ${new Date(expiresAt * 1000).toISOString()}; a new one was fetched before this call.`,
   );
 }

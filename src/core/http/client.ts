@@ -161,6 +161,13 @@ function encodeBody(request: HttpRequest): { headers: Record<string, string>; bo
   return { headers };
 }
 
+/** The caller's secrets that can be masked (non-empty strings), in a new list. */
+function usableSecrets(given: readonly unknown[] | undefined): string[] {
+  const secrets: string[] = [];
+  if (given) for (const secret of given) if (typeof secret === 'string' && secret !== '') secrets.push(secret);
+  return secrets;
+}
+
 function describeTarget(label: string | undefined, url: string): string {
   return label ? `the ${label} (${url})` : url;
 }
@@ -259,23 +266,37 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient & 
     if (ca?.length) transport.customCa = true;
     if (opts.cert) transport.clientCertificate = true;
     if (proxy) transport.proxy = describeProxy(proxy);
-    const exchange: HttpExchange = {
-      id: exchangeId(),
-      ...(ctx.label === undefined ? {} : { label: ctx.label }),
-      lane: ctx.lane,
-      startedAt,
-      request: {
-        method: out.method,
-        url: urlText,
-        headers: Object.entries(out.headers),
-        ...(out.body === undefined ? {} : { body: out.body.toString('utf8') }),
-        bodySize: out.body?.length ?? 0,
-      },
-      timings: { total: 0 },
-      warnings: opts.insecureSkipTlsVerify && out.url.protocol === 'https:' ? [INSECURE_TLS_WARNING] : [],
-      secrets: ctx.secrets,
-      transport,
-    };
+    // Literals of one shape each, not conditional spreads: a spread of `{ label }` in the middle of a
+    // literal is a runtime copy, and the runner's labelled requests paid it on every exchange.
+    const headers = Object.entries(out.headers);
+    const recorded: HttpExchange['request'] =
+      out.body === undefined
+        ? { method: out.method, url: urlText, headers, bodySize: 0 }
+        : { method: out.method, url: urlText, headers, body: out.body.toString('utf8'), bodySize: out.body.length };
+    const warnings = opts.insecureSkipTlsVerify && out.url.protocol === 'https:' ? [INSECURE_TLS_WARNING] : [];
+    const exchange: HttpExchange =
+      ctx.label === undefined
+        ? {
+            id: exchangeId(),
+            lane: ctx.lane,
+            startedAt,
+            request: recorded,
+            timings: { total: 0 },
+            warnings,
+            secrets: ctx.secrets,
+            transport,
+          }
+        : {
+            id: exchangeId(),
+            label: ctx.label,
+            lane: ctx.lane,
+            startedAt,
+            request: recorded,
+            timings: { total: 0 },
+            warnings,
+            secrets: ctx.secrets,
+            transport,
+          };
     const settings: TransportSettings = {
       ...(ca?.length ? { ca } : {}),
       ...(opts.cert ? { cert: opts.cert } : {}),
@@ -322,18 +343,20 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient & 
         const tEnd = performance.now();
         const sentAt = tSent ?? tStart;
         const firstByte = tFirstByte ?? tHeaders;
-        exchange.timings = {
-          ...(phases?.dns === undefined ? {} : { dns: phases.dns }),
-          ...(phases?.connect === undefined ? {} : { connect: phases.connect }),
-          ...(phases?.tls === undefined ? {} : { tls: phases.tls }),
-          ...(tStart === undefined || sentAt === undefined ? {} : { send: sentAt - tStart }),
-          ...(sentAt === undefined || firstByte === undefined ? {} : { ttfb: Math.max(0, firstByte - sentAt) }),
-          ...(tHeaders === undefined ? {} : { download: tEnd - tHeaders }),
-          total: tEnd - t0,
-        };
+        // Filled in by assignment, in the order the fields are shown, rather than by conditional spreads
+        // (each a runtime copy, seven a request).
+        const timings: HttpExchange['timings'] = {} as HttpExchange['timings'];
+        if (phases?.dns !== undefined) timings.dns = phases.dns;
+        if (phases?.connect !== undefined) timings.connect = phases.connect;
+        if (phases?.tls !== undefined) timings.tls = phases.tls;
+        if (tStart !== undefined && sentAt !== undefined) timings.send = sentAt - tStart;
+        if (sentAt !== undefined && firstByte !== undefined) timings.ttfb = Math.max(0, firstByte - sentAt);
+        if (tHeaders !== undefined) timings.download = tEnd - tHeaders;
+        timings.total = tEnd - t0;
+        exchange.timings = timings;
         const headers = headerRecord(responseHeaders);
         if (status !== undefined) {
-          exchange.response = {
+          const response: RecordedResponse = {
             status,
             statusText,
             httpVersion: 'HTTP/1.1',
@@ -341,8 +364,9 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient & 
             body: Buffer.concat(chunks).toString('utf8'),
             bodySize: received,
             truncated,
-            ...(headers['content-type'] === undefined ? {} : { contentType: headers['content-type'] }),
           };
+          if (headers['content-type'] !== undefined) response.contentType = headers['content-type'];
+          exchange.response = response;
         }
         if (failure === undefined) {
           // undici marks the connection free only after this callback returns (for TLS, one I/O turn
@@ -465,11 +489,12 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient & 
 
   const send = async (request: HttpRequest): Promise<HttpResponse> => {
     const opts = resolveOptions(base, request.options);
+    // One shape for every request (absent label and signal are undefined): see the exchange in attempt().
     const ctx: RequestContext = {
-      ...(request.label === undefined ? {} : { label: request.label }),
+      label: request.label,
       lane: request.lane ?? 'other',
-      secrets: (request.secrets ?? []).filter((secret) => typeof secret === 'string' && secret !== ''),
-      ...(request.signal === undefined ? {} : { signal: request.signal }),
+      secrets: usableSecrets(request.secrets),
+      signal: request.signal,
       deadline: performance.now() + opts.totalTimeout,
     };
     const hops: HttpExchange[] = [];

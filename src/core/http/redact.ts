@@ -81,9 +81,19 @@ export function mask(value: string): string {
 
 /** Whether a header's value is a credential. */
 export function isSecretHeader(name: string): boolean {
-  const lower = name.toLowerCase();
-  return SECRET_HEADERS.has(lower) || SECRET_HEADER_WORD.test(lower);
+  let secret = secretHeaderNames.get(name);
+  if (secret === undefined) {
+    const lower = name.toLowerCase();
+    secret = SECRET_HEADERS.has(lower) || SECRET_HEADER_WORD.test(lower);
+    // A few dozen names recur in every exchange; a hostile server's endless new names only refill it.
+    if (secretHeaderNames.size >= 256) secretHeaderNames.clear();
+    secretHeaderNames.set(name, secret);
+  }
+  return secret;
 }
+
+/** isSecretHeader's answers by the name as written: learning an exchange's secrets asks for each of its headers. */
+const secretHeaderNames = new Map<string, boolean>();
 
 /** Whether a form/JSON field or query parameter of this name holds a credential. */
 export function isSecretField(name: string): boolean {
@@ -111,24 +121,37 @@ function encodings(secret: string): string[] {
   return [...forms].filter((form) => form.length >= MIN_SECRET_LENGTH);
 }
 
-/** One wire form of a secret and the mask that replaces it. */
+/** One wire form of a secret and the mask that replaces it; `order` is its place among forms of its length. */
 interface SecretForm {
   form: string;
   mask: string;
+  order: number;
 }
 
 /**
- * Secrets made ready for masking: each secret's wire forms computed once and
- * kept longest first (so a secret that contains another is masked whole).
- * A run learns a new token every iteration and masks every line it prints:
- * computing every secret's encodings again for every text made a
- * 1,000-iteration `oidc-flow run` spend most of its CPU time here (issue #14).
+ * From this many forms on, redact() looks up which forms a text holds by their first characters
+ * instead of searching the text for each form: a run that learns a token per iteration (a 1,000-
+ * iteration repeat) masked every line it printed with every token so far, a cost that grew with
+ * the run (issue #14, the CLI's CPU per iteration end to end).
+ */
+const INDEXED_FROM = 64;
+
+/**
+ * Every wire form of a set of secrets, longest first, and the one masking pass over a text.
+ * Built once per set of secrets and grown as secrets arrive (SecretRegistry), never recomputed.
  */
 export class SecretForms {
   private readonly forms: SecretForm[] = [];
   private readonly seen = new Set<string>();
+  /** Forms by their first MIN_SECRET_LENGTH characters, made when first needed, then kept up to date. */
+  private byPrefix: Map<string, SecretForm[]> | undefined;
+  private added = 0;
 
-  constructor(secrets: Iterable<string> = []) {
+  constructor(
+    secrets: Iterable<string> = [],
+    /** How many forms make redact() use the index; tests lower it to compare the two ways. */
+    private readonly indexedFrom = INDEXED_FROM,
+  ) {
     for (const secret of secrets) this.add(secret);
   }
 
@@ -145,13 +168,21 @@ export class SecretForms {
         if (this.forms[mid]!.form.length >= form.length) low = mid + 1;
         else high = mid;
       }
-      this.forms.splice(low, 0, { form, mask: mask(secret) });
+      const entry: SecretForm = { form, mask: mask(secret), order: this.added++ };
+      this.forms.splice(low, 0, entry);
+      if (this.byPrefix) indexForm(this.byPrefix, entry);
     }
   }
 
   /** `text` with every occurrence of every form masked. */
   redact(text: string): string {
     if (text === '') return text;
+    if (this.forms.length >= this.indexedFrom) return this.redactIndexed(text);
+    return this.redactEach(text);
+  }
+
+  /** redact() testing each form that fits in the text, longest first. */
+  private redactEach(text: string): string {
     // A form longer than the text cannot occur in it, and the list is longest first: every form
     // before the first that fits is longer than the text, so none of them can match while nothing
     // is masked yet, and skipping them changes nothing. A run that learns a token per iteration
@@ -172,6 +203,44 @@ export class SecretForms {
     }
     return out;
   }
+
+  /**
+   * redact() for many forms: the forms the text holds, found by their first characters at each
+   * position, masked in redactEach's order. A mask can only make a new occurrence of a form when
+   * the form itself holds a mask's text; a text that still holds any form after the pass is
+   * masked by redactEach instead, so no form ever survives. The property test in redact.test.ts
+   * holds the result equal to redactEach's, adversarial secrets included.
+   */
+  private redactIndexed(text: string): string {
+    const found = this.occurring(text);
+    if (found.length === 0) return text;
+    found.sort((a, b) => b.form.length - a.form.length || a.order - b.order);
+    let out = text;
+    for (const { form, mask: masked } of found) if (out.includes(form)) out = out.split(form).join(masked);
+    return this.occurring(out).length === 0 ? out : this.redactEach(text);
+  }
+
+  /** The forms that occur in `text`, each once. */
+  private occurring(text: string): SecretForm[] {
+    if (!this.byPrefix) {
+      this.byPrefix = new Map();
+      for (const entry of this.forms) indexForm(this.byPrefix, entry);
+    }
+    const found: SecretForm[] = [];
+    for (let i = 0; i + MIN_SECRET_LENGTH <= text.length; i += 1) {
+      const candidates = this.byPrefix.get(text.slice(i, i + MIN_SECRET_LENGTH));
+      if (candidates === undefined) continue;
+      for (const entry of candidates) if (text.startsWith(entry.form, i) && !found.includes(entry)) found.push(entry);
+    }
+    return found;
+  }
+}
+
+function indexForm(index: Map<string, SecretForm[]>, entry: SecretForm): void {
+  const prefix = entry.form.slice(0, MIN_SECRET_LENGTH);
+  const list = index.get(prefix);
+  if (list) list.push(entry);
+  else index.set(prefix, [entry]);
 }
 
 /**

@@ -25,6 +25,14 @@ export class SecretRegistry {
   private forms = new SecretForms();
   /** What list() hands out until a new value arrives. */
   private listed: readonly string[] | undefined;
+  /**
+   * Exchanges whose headers, query and bodies are not read yet: learning parses them, and a run
+   * whose shells print, store or show nothing before its next run (a benchmark, a soak loop)
+   * never needs it. Every method that masks or lists learns them first, so what leaves is masked
+   * exactly as if they had been learned on arrival. Bounded: past PENDING_LIMIT they are learned.
+   */
+  private pending: HttpExchange[] = [];
+  private static readonly PENDING_LIMIT = 16;
 
   /**
    * Values learned by a name alone (a cookie, an `X-Session` header) count from this length: a
@@ -48,6 +56,21 @@ export class SecretRegistry {
    * response's access_token, refresh_token, id_token...).
    */
   addExchange(exchange: HttpExchange): void {
+    // The values the sender listed are learned at once (no parsing); what the wire carried, when asked.
+    this.add(...(exchange.secrets ?? []));
+    this.pending.push(exchange);
+    if (this.pending.length > SecretRegistry.PENDING_LIMIT) this.learnPending();
+  }
+
+  /** Learns what the pending exchanges carried. */
+  private learnPending(): void {
+    if (this.pending.length === 0) return;
+    const exchanges = this.pending;
+    this.pending = [];
+    for (const exchange of exchanges) this.learnExchange(exchange);
+  }
+
+  private learnExchange(exchange: HttpExchange): void {
     this.add(...(exchange.secrets ?? []));
     const { request, response } = exchange;
     this.addHeaders(request.headers);
@@ -57,11 +80,12 @@ export class SecretRegistry {
       this.addHeaders(response.headers);
       this.addBody(response.body, response.contentType, 'response');
     }
-    for (const hop of exchange.redirects ?? []) this.addExchange(hop);
+    for (const hop of exchange.redirects ?? []) this.learnExchange(hop);
   }
 
   /** Forgets every value (a long-lived runner starts each run with an empty registry). */
   clear(): void {
+    this.pending = [];
     this.values.clear();
     this.forms = new SecretForms();
     this.listed = undefined;
@@ -69,6 +93,7 @@ export class SecretRegistry {
 
   /** The known values, for code that takes a plain list (redactText, redactExchange). */
   list(): readonly string[] {
+    this.learnPending();
     if (!this.listed) {
       this.listed = Object.freeze([...this.values]);
       shareSecretForms(this.listed, this.forms);
@@ -78,22 +103,28 @@ export class SecretRegistry {
 
   /** `text` with every known secret masked, in each form it travels in (raw, URL- and JSON-encoded). */
   text(text: string): string {
+    this.learnPending();
     return this.forms.redact(text);
   }
 
   /** A URL with credential parameters and every known secret masked. */
   url(url: string): string {
     // Not through list(): a run that learns a value per iteration would copy every value for each URL it prints.
+    this.learnPending();
     return redactUrlWith(url, this.forms);
   }
 
   /** A deep copy of `value` with every string in it masked by `text`. */
   value<T>(value: T): T {
+    // A learned value is at least LEARNED_MIN_LENGTH long, so a value whose strings are all shorter
+    // (an assertion's status text, a short field) cannot hold one: its masking needs no learning.
+    if (this.pending.length > 0 && longestString(value, 0) >= SecretRegistry.LEARNED_MIN_LENGTH) this.learnPending();
     return maskedCopy(value, this.forms) as T;
   }
 
   /** The exchange redacted with its own secrets and every other one the run knows. */
   exchange(exchange: HttpExchange, options: Pick<RedactOptions, 'prettyJson'> = {}): HttpExchange {
+    this.learnPending();
     // Usually the run learned the exchange's own secrets already: then the shared list serves.
     const own = exchange.secrets ?? [];
     const known = own.every((secret) => this.values.has(secret));
@@ -183,4 +214,16 @@ function maskedCopy(item: unknown, forms: SecretForms): unknown {
   if (item !== null && typeof item === 'object')
     return Object.fromEntries(Object.entries(item).map(([key, inner]) => [key, maskedCopy(inner, forms)]));
   return item;
+}
+
+/** The length of the longest string in `item` (8 levels deep; deeper counts as long, so it is learned for). */
+function longestString(item: unknown, depth: number): number {
+  if (typeof item === 'string') return item.length;
+  if (item === null || typeof item !== 'object') return 0;
+  if (depth > 8) return Number.POSITIVE_INFINITY;
+  let longest = 0;
+  const fields = item as Record<string, unknown>;
+  // Keys are not masked (maskedCopy keeps them), so only values count.
+  for (const key in fields) longest = Math.max(longest, longestString(fields[key], depth + 1));
+  return longest;
 }

@@ -111,6 +111,16 @@ export function decodeJwtParts(token: string): DecodedJwtParts {
 
 /** Tells a signed JWT, an encrypted JWT and an opaque (reference) token apart; never throws. */
 export function classifyToken(token: string): TokenKind {
+  // A flow sends the same token on every call, and the runner and the diagnosis ask about it each time.
+  if (token === lastClassified.token) return lastClassified.kind;
+  const kind = classifyFresh(token);
+  lastClassified = { token, kind };
+  return kind;
+}
+
+let lastClassified: { token: string | undefined; kind: TokenKind } = { token: undefined, kind: 'opaque' };
+
+function classifyFresh(token: string): TokenKind {
   const raw = normalizeToken(token);
   const parts = raw.split('.');
   try {

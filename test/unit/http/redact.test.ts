@@ -255,9 +255,11 @@ describe('redaction', () => {
         (secrets, parts) => {
           const text = parts.join('');
           assert.equal(new SecretForms(secrets).redact(text), reference(text, secrets));
+          // The same through the index by first characters, which a run with many secrets uses.
+          assert.equal(new SecretForms(secrets, 0).redact(text), reference(text, secrets));
         },
       ),
-      { numRuns: 500 },
+      { numRuns: 3000 },
     );
   });
 

@@ -7,6 +7,22 @@ import { tokenExchange } from '../../support/exchange-fixture';
  * where the wire says what a value is, and then masks it by value wherever
  * it shows up again: a message, a URL, an echo, a report.
  */
+/** A token endpoint's JSON answer with this body. */
+function jsonAnswer(body: string) {
+  return tokenExchange({
+    response: {
+      status: 200,
+      statusText: 'OK',
+      httpVersion: 'HTTP/1.1',
+      headers: [['content-type', 'application/json']],
+      body,
+      bodySize: body.length,
+      truncated: false,
+      contentType: 'application/json',
+    },
+  });
+}
+
 describe('SecretRegistry', () => {
   it('learns the client secret inside Basic credentials, the assertion and the tokens of a token response', () => {
     const registry = new SecretRegistry();
@@ -103,6 +119,41 @@ describe('SecretRegistry', () => {
   });
 
   // The forms of each secret are computed once and reused (issue #14): what is reused must never go stale.
+  // What an exchange carried is learned when something masks or lists, not on arrival (issue #14): each
+  // way out must see it, and a value too short to hold a learned secret needs no learning.
+  it('learns what an exchange carried before any masking or listing, and forgets it on clear()', () => {
+    const answer = (token: string) => jsonAnswer(JSON.stringify({ access_token: token }));
+    const ways: Array<[string, (r: SecretRegistry) => string]> = [
+      ['text', (r) => r.text('token opaque-access-1')],
+      ['url', (r) => r.url('https://api.example/?q=opaque-access-1')],
+      ['value', (r) => JSON.stringify(r.value({ short: 'ok', token: 'opaque-access-1' }))],
+      ['list', (r) => JSON.stringify(r.list())],
+      ['exchange', (r) => JSON.stringify(r.exchange(answer('opaque-access-1')).response?.body)],
+    ];
+    for (const [way, read] of ways) {
+      const registry = new SecretRegistry();
+      registry.addExchange(answer('opaque-access-1'));
+      const out = read(registry);
+      if (way === 'list') assert.ok(out.includes('opaque-access-1'), way);
+      else assert.doesNotMatch(out, /opaque-access-1/, way);
+    }
+    const short = new SecretRegistry();
+    short.addExchange(answer('opaque-access-1'));
+    assert.deepEqual(short.value({ status: 'ok', n: 200 }), { status: 'ok', n: 200 });
+    assert.equal(short.text('opaque-access-1'), '[redacted 15 chars]');
+    const cleared = new SecretRegistry();
+    cleared.addExchange(answer('opaque-access-2'));
+    cleared.clear();
+    assert.equal(cleared.text('opaque-access-2'), 'opaque-access-2');
+    // Many exchanges before any output: every one is learned (the pending ones are bounded, not dropped).
+    const many = new SecretRegistry();
+    for (let i = 0; i < 100; i += 1) many.addExchange(answer(`opaque-access-${1000 + i}`));
+    assert.doesNotMatch(
+      many.text(Array.from({ length: 100 }, (_, i) => `opaque-access-${1000 + i}`).join(' ')),
+      /opaque-access-/,
+    );
+  });
+
   describe('reused secret forms', () => {
     it('masks a value learned after a list was handed out, in the new list and in text()', () => {
       const registry = new SecretRegistry();
@@ -143,20 +194,7 @@ describe('SecretRegistry', () => {
     ];
     for (const body of bodies) {
       const registry = new SecretRegistry();
-      registry.addExchange(
-        tokenExchange({
-          response: {
-            status: 200,
-            statusText: 'OK',
-            httpVersion: 'HTTP/1.1',
-            headers: [['content-type', 'application/json']],
-            body,
-            bodySize: body.length,
-            truncated: false,
-            contentType: 'application/json',
-          },
-        }),
-      );
+      registry.addExchange(jsonAnswer(body));
       assert.doesNotMatch(registry.text(body), /zq-/, body);
     }
   });
