@@ -16,7 +16,7 @@ import { DispatcherCache } from './dispatchers';
 import { headerValue } from './headers';
 import { HttpError } from './http-error';
 import type { Env } from './proxy';
-import { describeProxy, selectProxy } from './proxy';
+import { describeProxy, proxyVariables, selectProxy } from './proxy';
 import { redactText, redactUrl } from './redact';
 import type { ConnectionPhases } from './timed-connector';
 import { awaitConnection } from './timed-connector';
@@ -246,6 +246,7 @@ function toResponse(exchange: HttpExchange, headers: Record<string, string>): Ht
 export function createHttpClient(options: HttpClientOptions = {}): HttpClient & { close(): Promise<void> } {
   const { onExchange, clock = systemClock, env = process.env, surface, ...base } = options;
   const cache = new DispatcherCache();
+  const proxyEnv = proxyVariables(env);
 
   const emit = (exchange: HttpExchange): void => {
     try {
@@ -259,7 +260,7 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient & 
     const startedAt = clock.now();
     const t0 = performance.now();
     const urlText = out.url.toString();
-    const proxy = selectProxy(out.url, opts, env);
+    const proxy = selectProxy(out.url, opts, proxyEnv);
     const ca = opts.ca === undefined ? undefined : Array.isArray(opts.ca) ? opts.ca : [opts.ca];
     const transport: TransportInfo = {};
     if (opts.insecureSkipTlsVerify) transport.insecure = true;
