@@ -96,8 +96,14 @@ export function withHttpOptions(http: HttpClient, options: Partial<HttpOptions>)
   // once for the run instead of merging two spreads on every request (issue #14 point 1).
   const fixed = Object.freeze({ ...options });
   return {
-    send: (request) => http.send({ ...request, options: request.options ? { ...fixed, ...request.options } : fixed }),
+    send: (request) =>
+      http.send({ ...request, options: hasOwnOptions(request.options) ? { ...fixed, ...request.options } : fixed }),
   };
+}
+
+/** Client authentication passes `{}` when it adds no TLS options of its own. */
+function hasOwnOptions(options: Partial<HttpOptions> | undefined): boolean {
+  return options !== undefined && Object.keys(options).length > 0;
 }
 
 function withoutOktaApi(idp: IdpConfig): IdpConfig {
