@@ -21,6 +21,7 @@
  *   E2E_ONLY=oidc-flow (only those contenders beside the baseline);
  *   E2E_COMPARE_CLI=/other/checkout/dist/cli.js (another build's `oidc-flow run`, side by side);
  *   E2E_CLI_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" (node options for this build's `oidc-flow run`)
+ *   E2E_BASE_NODE_ARGS (the same for the baseline loop)
  *
  * httpyac and newman are installed on demand, pinned, into
  * ~/.cache/oidc-flow-debugger/bench-tools by scripts/install-bench-tools.sh:
@@ -44,6 +45,8 @@ const ONLY = process.env.E2E_ONLY?.split(',').filter(Boolean);
 const COMPARE_CLI = process.env.E2E_COMPARE_CLI;
 // E2E_CLI_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof": node options for this build's `oidc-flow run`, to see where its time goes.
 const CLI_NODE_ARGS = process.env.E2E_CLI_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+// E2E_BASE_NODE_ARGS: the same for the baseline loop, to profile both alike.
+const BASE_NODE_ARGS = process.env.E2E_BASE_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
 // The issue's goals: ≤1.10× the baseline at N=200, ≤1.05× at N=1000, peak memory ≤ baseline + 30 MB.
 const GOAL: Record<number, string> = { 200: '≤1.10×', 1000: '≤1.05×' };
 
@@ -175,7 +178,10 @@ function contenders(s: Scenario): Contender[] {
   const all: Contender[] = [
     {
       name: 'baseline (undici loop)',
-      run: (n) => timeNode([join(REPO, 'bench', 'support', 'undici-loop.mjs')], { env: { ...env, N: String(n) } }),
+      run: (n) =>
+        timeNode([...BASE_NODE_ARGS, join(REPO, 'bench', 'support', 'undici-loop.mjs')], {
+          env: { ...env, N: String(n) },
+        }),
     },
     {
       name: 'oidc-flow run',

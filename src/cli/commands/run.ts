@@ -15,6 +15,7 @@ import { prettyReporter } from '../reporters/pretty';
 import { toJunit } from '../reporters/junit';
 import { toJsonReport } from '../reporters/json';
 import { readNamedFile } from '../read-input';
+import { gatheredOutput } from '../gathered-output';
 
 export const runHelp = `Usage: oidc-flow run <file> [--flow NAME] [--env NAME] [--reporter pretty|json|junit] [--output FILE]
                      [--sandbox] [--ca FILE] [--insecure] [--proxy URL] [--timeout MS] [--reveal-secrets] [--quiet]
@@ -71,6 +72,8 @@ export async function runCommand(args: string[], io: CliIo): Promise<number> {
   const progress = createProgress(io.stderr, { quiet: values.quiet, env: io.env });
   const progressEvents = progressReporter(progress);
   const runtime = await runtimeFor({ io, ...values, progress });
+  // To a pipe or a file (CI, the benchmark), the step lines leave in batches; to a terminal, as they come.
+  const out = io.stdout.isTTY ? undefined : gatheredOutput((t) => io.stdout.write(t));
   try {
     const s = styler(io.stdout, io.env);
     // One registry for the run and every report of it: what the run reads, sends and receives is masked.
@@ -79,7 +82,7 @@ export async function runCommand(args: string[], io: CliIo): Promise<number> {
     // job's log is where a person reads why the gateway refused the call.
     const pretty =
       values.reporter === 'pretty' || values.output !== undefined
-        ? prettyReporter((t) => io.stdout.write(t), s, secrets)
+        ? prettyReporter(out ? out.write : (t) => io.stdout.write(t), s, secrets)
         : undefined;
     // Ctrl-C stops the run where it is: the rest is skipped and the report still written.
     const stop = new AbortController();
@@ -94,6 +97,8 @@ export async function runCommand(args: string[], io: CliIo): Promise<number> {
         pretty?.onEvent(event);
       },
     });
+    // Every step line is out before the report or an error follows them.
+    out?.flush();
     if (values.reporter !== 'pretty') {
       const report =
         values.reporter === 'json'
@@ -105,6 +110,7 @@ export async function runCommand(args: string[], io: CliIo): Promise<number> {
     if (stop.signal.aborted) return EXIT.interrupted;
     return runExitCode(result);
   } finally {
+    out?.flush();
     // A run stopped mid-wait (Ctrl-C, an error) leaves no line behind.
     progress.stop();
     await runtime.close();

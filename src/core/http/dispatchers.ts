@@ -72,12 +72,29 @@ function keyOf(settings: TransportSettings): string {
 /** Dispatchers keyed by transport settings; `close()` ends them all. */
 export class DispatcherCache {
   private readonly dispatchers = new Map<string, Dispatcher>();
+  // Public texts of the settings (CA PEMs, a certificate, a proxy URL) by a small number: the same
+  // string object comes with every request of an IdP or route, and a Map finds it by its cached
+  // hash, where the JSON key escaped every CA PEM again on every request (issue #14 point 1).
+  private readonly texts = new Map<string, number>();
   private closed = false;
+
+  private keyOf(settings: TransportSettings): string {
+    if (settings.key || settings.passphrase) return keyOf(settings);
+    const id = (text: string | undefined): string => {
+      if (text === undefined) return '-';
+      let n = this.texts.get(text);
+      if (n === undefined) this.texts.set(text, (n = this.texts.size));
+      return String(n);
+    };
+    let ca = '';
+    for (const pem of settings.ca ?? []) ca += `${id(pem)},`;
+    return `${settings.insecure ? 1 : 0} ${settings.connectTimeout} ${id(settings.proxy)} ${id(settings.cert)} ${settings.ca ? ca : '-'}`;
+  }
 
   /** The dispatcher for these settings, created on first use. */
   get(settings: TransportSettings): Dispatcher {
     if (this.closed) throw new Error('The HTTP client was closed.');
-    const key = keyOf(settings);
+    const key = this.keyOf(settings);
     let dispatcher = this.dispatchers.get(key);
     if (!dispatcher) {
       dispatcher = create(settings);

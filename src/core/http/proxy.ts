@@ -14,6 +14,21 @@ function fromEnv(env: Env, name: string): string | undefined {
   return value === undefined || value.trim() === '' ? undefined : value.trim();
 }
 
+/**
+ * The proxy variables of `env`, read once: a client looks them up for every request, and each
+ * read of `process.env` is a call into the runtime (~20 µs a request, 6 names, issue #14 point 1).
+ * The process's environment does not change under a run.
+ */
+export function proxyVariables(env: Env): Env {
+  const names = ['https_proxy', 'http_proxy', 'no_proxy'];
+  const out: Env = {};
+  for (const name of names) {
+    out[name] = env[name];
+    out[name.toUpperCase()] = env[name.toUpperCase()];
+  }
+  return out;
+}
+
 function defaultPort(protocol: string): string {
   return protocol === 'https:' ? '443' : '80';
 }

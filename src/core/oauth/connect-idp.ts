@@ -92,7 +92,18 @@ export function issuerOf(idp: Pick<IdpConfig, 'issuer' | 'okta'>): string | unde
 /** Adds per-IdP transport options to every request, without overriding a request's own. */
 export function withHttpOptions(http: HttpClient, options: Partial<HttpOptions>): HttpClient {
   if (Object.keys(options).length === 0) return http;
-  return { send: (request) => http.send({ ...request, options: { ...options, ...request.options } }) };
+  // Frozen, and passed as it is when the request has none of its own: the client then resolves it
+  // once for the run instead of merging two spreads on every request (issue #14 point 1).
+  const fixed = Object.freeze({ ...options });
+  return {
+    send: (request) =>
+      http.send({ ...request, options: hasOwnOptions(request.options) ? { ...fixed, ...request.options } : fixed }),
+  };
+}
+
+/** Client authentication passes `{}` when it adds no TLS options of its own. */
+function hasOwnOptions(options: Partial<HttpOptions> | undefined): boolean {
+  return options !== undefined && Object.keys(options).length > 0;
 }
 
 function withoutOktaApi(idp: IdpConfig): IdpConfig {
