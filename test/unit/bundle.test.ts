@@ -272,6 +272,10 @@ describe('the CLI bundles', function () {
     const run = cliBundlesLoadedBy(['run', flow], { OKTA_DOMAIN: undefined });
     assert.ok(holding(run, 'src/core/flow/runner.ts').length > 0, 'run did not get as far as the runner');
     for (const pkg of ['jose', 'oidc-provider']) assert.deepEqual(heavy(run, pkg), [], `run loaded ${pkg}`);
+    // Each file costs a start to find, read and load whatever its size: the small modules of our
+    // own source share cli-shared-small.js (esbuild.config.mjs, mergeSmall). This start read 42 before.
+    assert.ok(run.has('cli-shared-small.js'), [...run.keys()].join(', '));
+    assert.ok(run.size <= 30, `run loaded ${run.size} CLI bundles: ${[...run.keys()].join(', ')}`);
     // An exchange id needs no node:crypto (core/http/client.ts exchangeId); OAuth work loads it (core/node-crypto.ts).
     assert.deepEqual(
       cliBuiltinsLoadedBy(['run', flow], { OKTA_DOMAIN: undefined }).filter((m) =>
