@@ -190,10 +190,11 @@ const builtinsIn = (stderr: string) =>
     .map((m) => m.slice('NativeModule '.length));
 
 /** The Node built-in modules a CLI command loads (it runs to its end; nothing may listen for it). */
-function cliBuiltinsLoadedBy(args: string[], env: NodeJS.ProcessEnv = {}): string[] {
+function cliBuiltinsLoadedBy(args: string[], env: NodeJS.ProcessEnv = {}, stdin: 'pipe' | 'ignore' = 'pipe'): string[] {
   const out = spawnSync(process.execPath, ['--require', builtinsPreload(), join(dist, 'cli.js'), ...args], {
     encoding: 'utf8',
     env: { ...process.env, ...env },
+    stdio: [stdin, 'pipe', 'pipe'],
   });
   const builtins = builtinsIn(out.stderr);
   if (!builtins.includes('fs')) throw new Error(`no list of built-in modules from oidc-flow ${args[0]}: ${out.stderr}`);
@@ -283,6 +284,15 @@ describe('the CLI bundles', function () {
       ),
       [],
       'run loaded node:crypto, tls or fs/promises',
+    );
+    // Whether the run may prompt asks isatty(0), not process.stdin, which for /dev/null (or a file) is a
+    // file stream whose modules (fs streams, fs/promises, readline) a run never used (src/cli/runtime.ts).
+    assert.deepEqual(
+      cliBuiltinsLoadedBy(['run', flow], { OKTA_DOMAIN: undefined }, 'ignore').filter((m) =>
+        ['internal/fs/streams', 'internal/fs/promises', 'internal/readline/interface'].includes(m),
+      ),
+      [],
+      'run with stdin on /dev/null made process.stdin',
     );
     // lint decodes a token with jwt/decode.ts, not the jwt index (verification, explain...).
     // An Apache file read as a deck stops it before any request, after its modules have loaded.
