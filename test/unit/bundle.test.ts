@@ -273,6 +273,13 @@ describe('the CLI bundles', function () {
     const run = cliBundlesLoadedBy(['run', flow], { OKTA_DOMAIN: undefined });
     assert.ok(holding(run, 'src/core/flow/runner.ts').length > 0, 'run did not get as far as the runner');
     for (const pkg of ['jose', 'oidc-provider']) assert.deepEqual(heavy(run, pkg), [], `run loaded ${pkg}`);
+    // The diagnosis engine and Kong's lint rules load at the first call to diagnose (core/flow/http-steps.ts).
+    for (const module of [
+      'src/core/flow/call-diagnosis.ts',
+      'src/core/diagnosis/diagnose.ts',
+      'src/core/gateway/lint.ts',
+    ])
+      assert.deepEqual(holding(run, module), [], `run loaded ${module}`);
     // Each file costs a start to find, read and load whatever its size: the small modules of our
     // own source share cli-shared-small.js (esbuild.config.mjs, mergeSmall). This start read 42 before.
     assert.ok(run.has('cli-shared-small.js'), [...run.keys()].join(', '));

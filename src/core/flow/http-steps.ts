@@ -2,7 +2,7 @@
 import { OidcError } from '../errors';
 import { headerKey, headerValue } from '../http/headers';
 import type { HttpClient, HttpRequest, HttpResponse } from '../http/types';
-import { diagnoseCall, routeFindings } from './call-diagnosis';
+import type * as CallDiagnosis from './call-diagnosis';
 import type { CallStep, FlowFile, RequestStep } from './file-format';
 import type { RunScope } from './run-scope';
 import type { StepRun } from './runner';
@@ -10,6 +10,19 @@ import type { StepResponse, StepResult, TemplateContext } from './step-result';
 import { renderTemplate } from './template';
 import { emptyHostVariables, emptyVariables, unusableUrl } from './url-variables';
 import { placeToken } from './token-placement';
+
+let callDiagnosisModule: typeof CallDiagnosis | undefined;
+
+/**
+ * call-diagnosis, with the diagnosis engine, the gateway profiles and Kong's lint rules, loads at the
+ * first call that needs it (a 401 or 403, a token known inactive, a Kong route with its config), not
+ * with the runner: a run of calls that pass never does (issue #14, CLI start). A `require` from src/
+ * is where esbuild.config.mjs cuts the CLI's bundles.
+ */
+function callDiagnosis(): typeof CallDiagnosis {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (callDiagnosisModule ??= require('./call-diagnosis') as typeof CallDiagnosis);
+}
 
 function parseBody(contentType: string, text: string): unknown {
   if (/json/i.test(contentType) || /^\s*[[{]/.test(text)) {
@@ -166,19 +179,27 @@ export async function runCallStep(step: CallStep, options: CallStepOptions, scop
   const log = route.log
     ? { ...route.log, where: `routes.${step.route}.log` }
     : scope.deps.gatewayLogFor?.(step.route, route);
-  run.verdict = await diagnoseCall(
-    {
-      response,
-      token,
-      placement: route.token,
-      gateway: route.gateway,
-      ...(log ? { log: { where: `the gateway log of route ${step.route}`, ...log } } : {}),
-      http,
-      run,
-    },
-    scope,
-  );
-  run.gatewayFindings = await routeFindings(route.gateway, token, scope);
+  // The same conditions diagnoseCall and routeFindings start with, asked before loading them.
+  const rejected = response.status === 401 || response.status === 403;
+  const known = token ? scope.lastIntrospection.get(token) : undefined;
+  if (!rejected && !(known && !known.active)) run.verdict = undefined;
+  else
+    run.verdict = await callDiagnosis().diagnoseCall(
+      {
+        response,
+        token,
+        placement: route.token,
+        gateway: route.gateway,
+        ...(log ? { log: { where: `the gateway log of route ${step.route}`, ...log } } : {}),
+        http,
+        run,
+      },
+      scope,
+    );
+  run.gatewayFindings =
+    route.gateway?.kind === 'kong' && route.gateway.config
+      ? await callDiagnosis().routeFindings(route.gateway, token, scope)
+      : undefined;
   return result;
 }
 
