@@ -310,7 +310,8 @@ describe('the CLI bundles', function () {
     const deck = cliBundlesLoadedBy(['routes', '--deck', join(fixtures, 'gateway', 'bearer-scopes.yaml')]);
     for (const pkg of ['undici', 'jose', 'ajv']) assert.deepEqual(heavy(deck, pkg), [], `routes --deck loaded ${pkg}`);
     // node:crypto and node:fs/promises load at a file write (core/atomic-write.ts); files are read
-    // through node:fs (core/text-file.ts), which every Node start has loaded.
+    // through node:fs (core/text-file.ts), which every Node start has loaded. node:tty loads only where
+    // a run asks whether it may prompt (cli/runtime.ts), which routes loads too; stdout is a pipe here.
     const postman = join(fixtures, 'importers', 'postman-v21-okta-kong.json');
     for (const args of [
       ['import', postman, '-o', '-'],
@@ -318,7 +319,7 @@ describe('the CLI bundles', function () {
       ['routes', '--deck', join(fixtures, 'gateway', 'bearer-scopes.yaml')],
     ])
       assert.deepEqual(
-        cliBuiltinsLoadedBy(args).filter((m) => ['crypto', 'tls', 'fs/promises'].includes(m)),
+        cliBuiltinsLoadedBy(args).filter((m) => ['crypto', 'tls', 'fs/promises', 'tty'].includes(m)),
         [],
         `oidc-flow ${args.join(' ')}`,
       );
