@@ -1,3 +1,4 @@
+import type * as Tty from 'node:tty';
 import type { Progress } from './progress';
 import { deviceCodeCountdown } from './progress';
 import { isOidcError, OidcError } from '../core/errors';
@@ -125,7 +126,12 @@ export async function runtimeFor(options: CliRuntimeOptions): Promise<CliRuntime
     const { startSandbox } = await import('../core/sandbox/sandbox');
     sandbox = await startSandbox({ createHttpClient: ({ ca }) => createHttpClient({ ca, env: {} }) });
   }
-  const interactive = Boolean(process.stdin.isTTY) && io.stdout.isTTY;
+  // isatty(0) is what process.stdin.isTTY answers, without making process.stdin: for a file, pipe
+  // or /dev/null that is a stream whose modules (fs streams, fs/promises, readline) every `run`
+  // loaded for nothing (issue #14). node:tty is required here, not imported: `routes`, `lint` and
+  // `verify` load this module too and never ask.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const interactive = (require('node:tty') as typeof Tty).isatty(0) && io.stdout.isTTY;
   const deps: RunnerDeps = {
     http,
     secrets: { env: { ...io.env, ...(sandbox?.env ?? {}) } },

@@ -190,10 +190,11 @@ const builtinsIn = (stderr: string) =>
     .map((m) => m.slice('NativeModule '.length));
 
 /** The Node built-in modules a CLI command loads (it runs to its end; nothing may listen for it). */
-function cliBuiltinsLoadedBy(args: string[], env: NodeJS.ProcessEnv = {}): string[] {
+function cliBuiltinsLoadedBy(args: string[], env: NodeJS.ProcessEnv = {}, stdin: 'pipe' | 'ignore' = 'pipe'): string[] {
   const out = spawnSync(process.execPath, ['--require', builtinsPreload(), join(dist, 'cli.js'), ...args], {
     encoding: 'utf8',
     env: { ...process.env, ...env },
+    stdio: [stdin, 'pipe', 'pipe'],
   });
   const builtins = builtinsIn(out.stderr);
   if (!builtins.includes('fs')) throw new Error(`no list of built-in modules from oidc-flow ${args[0]}: ${out.stderr}`);
@@ -272,6 +273,17 @@ describe('the CLI bundles', function () {
     const run = cliBundlesLoadedBy(['run', flow], { OKTA_DOMAIN: undefined });
     assert.ok(holding(run, 'src/core/flow/runner.ts').length > 0, 'run did not get as far as the runner');
     for (const pkg of ['jose', 'oidc-provider']) assert.deepEqual(heavy(run, pkg), [], `run loaded ${pkg}`);
+    // The diagnosis engine and Kong's lint rules load at the first call to diagnose (core/flow/http-steps.ts).
+    for (const module of [
+      'src/core/flow/call-diagnosis.ts',
+      'src/core/diagnosis/diagnose.ts',
+      'src/core/gateway/lint.ts',
+    ])
+      assert.deepEqual(holding(run, module), [], `run loaded ${module}`);
+    // Each file costs a start to find, read and load whatever its size: the small modules of our
+    // own source share cli-shared-small.js (esbuild.config.mjs, mergeSmall). This start read 42 before.
+    assert.ok(run.has('cli-shared-small.js'), [...run.keys()].join(', '));
+    assert.ok(run.size <= 30, `run loaded ${run.size} CLI bundles: ${[...run.keys()].join(', ')}`);
     // An exchange id needs no node:crypto (core/http/client.ts exchangeId); OAuth work loads it (core/node-crypto.ts).
     assert.deepEqual(
       cliBuiltinsLoadedBy(['run', flow], { OKTA_DOMAIN: undefined }).filter((m) =>
@@ -279,6 +291,15 @@ describe('the CLI bundles', function () {
       ),
       [],
       'run loaded node:crypto, tls or fs/promises',
+    );
+    // Whether the run may prompt asks isatty(0), not process.stdin, which for /dev/null (or a file) is a
+    // file stream whose modules (fs streams, fs/promises, readline) a run never used (src/cli/runtime.ts).
+    assert.deepEqual(
+      cliBuiltinsLoadedBy(['run', flow], { OKTA_DOMAIN: undefined }, 'ignore').filter((m) =>
+        ['internal/fs/streams', 'internal/fs/promises', 'internal/readline/interface'].includes(m),
+      ),
+      [],
+      'run with stdin on /dev/null made process.stdin',
     );
     // lint decodes a token with jwt/decode.ts, not the jwt index (verification, explain...).
     // An Apache file read as a deck stops it before any request, after its modules have loaded.
@@ -289,7 +310,8 @@ describe('the CLI bundles', function () {
     const deck = cliBundlesLoadedBy(['routes', '--deck', join(fixtures, 'gateway', 'bearer-scopes.yaml')]);
     for (const pkg of ['undici', 'jose', 'ajv']) assert.deepEqual(heavy(deck, pkg), [], `routes --deck loaded ${pkg}`);
     // node:crypto and node:fs/promises load at a file write (core/atomic-write.ts); files are read
-    // through node:fs (core/text-file.ts), which every Node start has loaded.
+    // through node:fs (core/text-file.ts), which every Node start has loaded. node:tty loads only where
+    // a run asks whether it may prompt (cli/runtime.ts), which routes loads too; stdout is a pipe here.
     const postman = join(fixtures, 'importers', 'postman-v21-okta-kong.json');
     for (const args of [
       ['import', postman, '-o', '-'],
@@ -297,7 +319,7 @@ describe('the CLI bundles', function () {
       ['routes', '--deck', join(fixtures, 'gateway', 'bearer-scopes.yaml')],
     ])
       assert.deepEqual(
-        cliBuiltinsLoadedBy(args).filter((m) => ['crypto', 'tls', 'fs/promises'].includes(m)),
+        cliBuiltinsLoadedBy(args).filter((m) => ['crypto', 'tls', 'fs/promises', 'tty'].includes(m)),
         [],
         `oidc-flow ${args.join(' ')}`,
       );

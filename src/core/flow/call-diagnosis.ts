@@ -19,6 +19,7 @@ import type { ConnectedIdp } from '../oauth';
 import type { GatewayConfig, RouteLog, TokenPlacement } from './file-format';
 import type { RunScope } from './run-scope';
 import type { StepRun } from './runner';
+import { callNeedsDiagnosis, routeHasFindings } from './diagnosis-needed';
 import { resolvePlacement } from './token-placement';
 
 export interface CallDiagnosisOptions {
@@ -40,12 +41,6 @@ export interface CallDiagnosisOptions {
  * Whether diagnoseCall has anything to say: the gateway refused (401/403), or let through a token
  * the run knows is inactive. The runner asks first, so a call that passed costs no async call.
  */
-export function callNeedsDiagnosis(response: HttpResponse, token: string | undefined, scope: RunScope): boolean {
-  if (response.status === 401 || response.status === 403) return true;
-  const known = token ? scope.lastIntrospection.get(token) : undefined;
-  return known !== undefined && !known.active;
-}
-
 /** Explains a gateway's answer; for a 401/403 it asks the token's IdP about the token (a visible extra call). */
 export async function diagnoseCall(options: CallDiagnosisOptions, scope: RunScope): Promise<Verdict | undefined> {
   const { response, token, gateway, http, run } = options;
@@ -201,7 +196,7 @@ export function routeFindings(
   token: string | undefined,
   scope: RunScope,
 ): LintFinding[] | undefined {
-  if (gateway?.kind !== 'kong' || !gateway.config) return undefined;
+  if (!routeHasFindings(gateway) || !gateway?.config) return undefined;
   const context: LintContext = { partial: true };
   if (token) {
     const idpName = scope.tokenOrigin.get(token);

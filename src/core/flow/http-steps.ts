@@ -2,7 +2,8 @@
 import { OidcError } from '../errors';
 import { headerKey, headerValue } from '../http/headers';
 import type { HttpClient, HttpRequest, HttpResponse } from '../http/types';
-import { callNeedsDiagnosis, diagnoseCall, routeFindings } from './call-diagnosis';
+import type * as CallDiagnosis from './call-diagnosis';
+import { callNeedsDiagnosis, routeHasFindings } from './diagnosis-needed';
 import type { CallStep, FlowFile, RequestStep } from './file-format';
 import type { RunScope } from './run-scope';
 import type { StepRun } from './runner';
@@ -10,6 +11,19 @@ import type { StepResponse, StepResult, TemplateContext } from './step-result';
 import { renderTemplate } from './template';
 import { emptyHostVariables, emptyVariables, unusableUrl } from './url-variables';
 import { placeToken } from './token-placement';
+
+let callDiagnosisModule: typeof CallDiagnosis | undefined;
+
+/**
+ * call-diagnosis, with the diagnosis engine, the gateway profiles and Kong's lint rules, loads at the
+ * first call that needs it (a 401 or 403, a token known inactive, a Kong route with its config), not
+ * with the runner: a run of calls that pass never does (issue #14, CLI start). A `require` from src/
+ * is where esbuild.config.mjs cuts the CLI's bundles.
+ */
+function callDiagnosis(): typeof CallDiagnosis {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (callDiagnosisModule ??= require('./call-diagnosis') as typeof CallDiagnosis);
+}
 
 function parseBody(contentType: string, text: string): unknown {
   if (/json/i.test(contentType) || /^\s*[[{]/.test(text)) {
@@ -177,7 +191,7 @@ export async function runCallStep(step: CallStep, options: CallStepOptions, scop
     : scope.deps.gatewayLogFor?.(step.route, route);
   run.verdict = !callNeedsDiagnosis(response, token, scope)
     ? undefined
-    : await diagnoseCall(
+    : await callDiagnosis().diagnoseCall(
         {
           response,
           token,
@@ -189,7 +203,9 @@ export async function runCallStep(step: CallStep, options: CallStepOptions, scop
         },
         scope,
       );
-  run.gatewayFindings = routeFindings(route.gateway, token, scope);
+  run.gatewayFindings = routeHasFindings(route.gateway)
+    ? callDiagnosis().routeFindings(route.gateway, token, scope)
+    : undefined;
   return result;
 }
 
