@@ -25,6 +25,12 @@
  * after a user's first does. The column "production cold" is the same build
  * with OIDC_FLOW_NO_CODE_CACHE=1: every start of a user who turned it off.
  *
+ * Reference programs, timed in the same rounds, print-free of any of our code:
+ * the least a Node process can do to make the one loopback call that `run`
+ * and `verify` make, once with node:http and once with undici (which the
+ * product uses for HTTP). They show how much of those commands' ratio any
+ * program that sends a request pays, whoever wrote it.
+ *
  * Not here: `sandbox` and `demo` (they start an IdP and a gateway first) and
  * the commands that need a real IdP or gateway (token, introspect, revoke,
  * explain), whose time is the network's.
@@ -118,6 +124,14 @@ flows:
       '-',
     ],
   };
+  // The reference programs: one GET of the echo upstream, its status printed.
+  const ping = `${upstream.url}/ping`;
+  const references: Record<string, string> = {
+    'reference: one GET with node:http': `require('node:http').get(${JSON.stringify(ping)}, (r) => { r.resume(); r.on('end', () => console.log(r.statusCode)); })`,
+    'reference: one GET with undici': `require(${JSON.stringify(join(REPO, 'node_modules', 'undici'))}).request(${JSON.stringify(ping)}).then(async (r) => { await r.body.text(); console.log(r.statusCode); })`,
+  };
+  const referenceWall = new Map<string, number[]>(Object.keys(references).map((name) => [name, []]));
+  const referenceCpu = new Map<string, number[]>(Object.keys(references).map((name) => [name, []]));
   try {
     // The shipped build, made from the same sources as dist/.
     const production = join(dir, 'dist-production');
@@ -146,6 +160,14 @@ flows:
       const node = await timeNode([...withCpu, '-e', '0'], { rss: false });
       if (rep >= 0) baseline.push(node.wallMs);
       if (rep >= 0) baselineCpu.push(cpuOf(node.stderr));
+      for (const [name, program] of Object.entries(references)) {
+        const t = await timeNode([...withCpu, '-e', program], { rss: false });
+        if (t.stdout.trim() !== '200')
+          throw new Error(`${name} printed ${JSON.stringify(t.stdout)}: ${t.stderr.slice(-500)}`);
+        if (rep < 0) continue;
+        referenceWall.get(name)!.push(t.firstOutputMs);
+        referenceCpu.get(name)!.push(cpuOf(t.stderr));
+      }
       for (const [build, cli] of Object.entries(builds))
         for (const [name, args] of Object.entries(commands)) {
           const t = await timeNode([...withCpu, cli, ...args], { rss: false, env: envOf(build) });
@@ -186,6 +208,20 @@ flows:
         return `${ms(value).padStart(9)} ${(value / base).toFixed(2).padStart(5)}×${ms(cpuMs).padStart(9)} ${(cpuMs / baseCpu).toFixed(2).padStart(5)}×`;
       });
       process.stdout.write(`  ${name.padEnd(36)} ${cells.join(' ')}\n`);
+    }
+    for (const name of Object.keys(references)) {
+      const value = median(referenceWall.get(name)!);
+      const cpuMs = median(referenceCpu.get(name)!);
+      emitRow({
+        bench: 'cli-start',
+        case: name,
+        figure: `${ms(value)} (CPU ${ms(cpuMs)}, ${(cpuMs / baseCpu).toFixed(2)}×)`,
+        baseline: `${ms(base)} (node -e 0)`,
+        ratio: value / base,
+      });
+      process.stdout.write(
+        `  ${name.padEnd(36)} ${ms(value).padStart(9)} ${(value / base).toFixed(2).padStart(5)}×${ms(cpuMs).padStart(9)} ${(cpuMs / baseCpu).toFixed(2).padStart(5)}×\n`,
+      );
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
