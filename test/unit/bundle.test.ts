@@ -280,6 +280,23 @@ describe('the CLI bundles', function () {
       'src/core/gateway/lint.ts',
     ])
       assert.deepEqual(holding(run, module), [], `run loaded ${module}`);
+    // A run of plain requests loads no OAuth, JWT or token-step module: the runner requires them at the
+    // first step that needs them (core/flow/runner.ts). Port 9 refuses the request; the run ends there.
+    const plainFlow = join(mkdtempSync(join(tmpdir(), 'bundle-test-')), 'plain.yaml');
+    writeFileSync(
+      plainFlow,
+      'version: 1\nflows:\n  plain:\n    steps:\n      - id: ping\n        type: request\n        url: http://127.0.0.1:9/ping\n',
+    );
+    const plain = cliBundlesLoadedBy(['run', plainFlow]);
+    assert.ok(holding(plain, 'src/core/flow/runner.ts').length > 0, 'the plain run did not get as far as the runner');
+    for (const module of [
+      'src/core/flow/token-step.ts',
+      'src/core/oauth/discovery.ts',
+      'src/core/oauth/token-store.ts',
+      'src/core/jwt/decode.ts',
+      'src/core/jwt/verify.ts',
+    ])
+      assert.deepEqual(holding(plain, module), [], `a run of plain requests loaded ${module}`);
     // Each file costs a start to find, read and load whatever its size: the small modules of our
     // own source share cli-shared-small.js (esbuild.config.mjs, mergeSmall). This start read 42 before.
     assert.ok(run.has('cli-shared-small.js'), [...run.keys()].join(', '));
