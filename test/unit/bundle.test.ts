@@ -250,6 +250,11 @@ describe('the CLI bundles', function () {
     // jsonpath-plus loads at the first `$.` path (src/core/flow/jsonpath.ts), yaml only with a flow file.
     for (const pkg of ['ajv', 'oidc-provider', 'jsonpath-plus', 'yaml'])
       assert.deepEqual(heavy(verify, pkg), [], `verify loaded ${pkg}`);
+    // An IdP made of flags holds no template: the engine (and jsonpath) loads only for one that does (oauth/connect-idp.ts).
+    const holding = (loaded: Map<string, Set<string>>, module: string) =>
+      [...loaded].filter(([, modules]) => modules.has(module)).map(([b]) => b);
+    for (const module of ['src/core/flow/template.ts', 'src/core/flow/jsonpath.ts', 'src/core/flow/url-variables.ts'])
+      assert.deepEqual(holding(verify, module), [], `verify --jwks-uri loaded ${module}`);
     const flow = join(dist, '..', 'examples', 'introspection-scenario.yaml');
     const validate = cliBundlesLoadedBy(['validate', flow]);
     for (const pkg of ['undici', 'oidc-provider', 'jsonpath-plus', 'jose'])
@@ -265,8 +270,6 @@ describe('the CLI bundles', function () {
     const apache = cliBundlesLoadedBy(['routes', '--apache-conf', join(fixtures, 'apache', 'oidc-gateway.conf')]);
     for (const pkg of ['undici', 'yaml', 'jose', 'ajv', 'jsonpath-plus'])
       assert.deepEqual(heavy(apache, pkg), [], `routes --apache-conf loaded ${pkg}`);
-    const holding = (loaded: Map<string, Set<string>>, module: string) =>
-      [...loaded].filter(([, modules]) => modules.has(module)).map(([b]) => b);
     assert.deepEqual(holding(apache, 'src/core/http/client.ts'), [], 'routes --apache-conf loaded the HTTP client');
     // jose loads to sign or check a signature (jwt/verify.ts, jwt/jwks.ts, oauth/client-auth.ts), not to run a call.
     // The scenario stops at its first step (OKTA_DOMAIN is not set), after the runner has loaded.
