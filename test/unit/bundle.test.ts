@@ -250,6 +250,11 @@ describe('the CLI bundles', function () {
     // jsonpath-plus loads at the first `$.` path (src/core/flow/jsonpath.ts), yaml only with a flow file.
     for (const pkg of ['ajv', 'oidc-provider', 'jsonpath-plus', 'yaml'])
       assert.deepEqual(heavy(verify, pkg), [], `verify loaded ${pkg}`);
+    // An IdP made of flags holds no template: the engine (and jsonpath) loads only for one that does (oauth/connect-idp.ts).
+    const holding = (loaded: Map<string, Set<string>>, module: string) =>
+      [...loaded].filter(([, modules]) => modules.has(module)).map(([b]) => b);
+    for (const module of ['src/core/flow/template.ts', 'src/core/flow/jsonpath.ts', 'src/core/flow/url-variables.ts'])
+      assert.deepEqual(holding(verify, module), [], `verify --jwks-uri loaded ${module}`);
     const flow = join(dist, '..', 'examples', 'introspection-scenario.yaml');
     const validate = cliBundlesLoadedBy(['validate', flow]);
     for (const pkg of ['undici', 'oidc-provider', 'jsonpath-plus', 'jose'])
@@ -265,8 +270,6 @@ describe('the CLI bundles', function () {
     const apache = cliBundlesLoadedBy(['routes', '--apache-conf', join(fixtures, 'apache', 'oidc-gateway.conf')]);
     for (const pkg of ['undici', 'yaml', 'jose', 'ajv', 'jsonpath-plus'])
       assert.deepEqual(heavy(apache, pkg), [], `routes --apache-conf loaded ${pkg}`);
-    const holding = (loaded: Map<string, Set<string>>, module: string) =>
-      [...loaded].filter(([, modules]) => modules.has(module)).map(([b]) => b);
     assert.deepEqual(holding(apache, 'src/core/http/client.ts'), [], 'routes --apache-conf loaded the HTTP client');
     // jose loads to sign or check a signature (jwt/verify.ts, jwt/jwks.ts, oauth/client-auth.ts), not to run a call.
     // The scenario stops at its first step (OKTA_DOMAIN is not set), after the runner has loaded.
@@ -280,6 +283,23 @@ describe('the CLI bundles', function () {
       'src/core/gateway/lint.ts',
     ])
       assert.deepEqual(holding(run, module), [], `run loaded ${module}`);
+    // A run of plain requests loads no OAuth, JWT or token-step module: the runner requires them at the
+    // first step that needs them (core/flow/runner.ts). Port 9 refuses the request; the run ends there.
+    const plainFlow = join(mkdtempSync(join(tmpdir(), 'bundle-test-')), 'plain.yaml');
+    writeFileSync(
+      plainFlow,
+      'version: 1\nflows:\n  plain:\n    steps:\n      - id: ping\n        type: request\n        url: http://127.0.0.1:9/ping\n',
+    );
+    const plain = cliBundlesLoadedBy(['run', plainFlow]);
+    assert.ok(holding(plain, 'src/core/flow/runner.ts').length > 0, 'the plain run did not get as far as the runner');
+    for (const module of [
+      'src/core/flow/token-step.ts',
+      'src/core/oauth/discovery.ts',
+      'src/core/oauth/token-store.ts',
+      'src/core/jwt/decode.ts',
+      'src/core/jwt/verify.ts',
+    ])
+      assert.deepEqual(holding(plain, module), [], `a run of plain requests loaded ${module}`);
     // Each file costs a start to find, read and load whatever its size: the small modules of our
     // own source share cli-shared-small.js (esbuild.config.mjs, mergeSmall). This start read 42 before.
     assert.ok(run.has('cli-shared-small.js'), [...run.keys()].join(', '));

@@ -7,10 +7,10 @@ import type { ErrorCode } from '../errors';
 import type { LintFinding } from '../gateway/lint';
 import { SecretRegistry } from '../http/secret-registry';
 import type { HttpClient, HttpExchange, HttpRequest, HttpResponse } from '../http/types';
-import { decodeJwt, JwksCache, verifyJwt } from '../jwt';
+import type * as Jwt from '../jwt';
 import type { JwtVerification } from '../jwt';
-import { connectIdp, DiscoveryCache, introspect, issuerOf, revoke, TokenStore, withHttpOptions } from '../oauth';
-import type { AuthorizationServerMetadata, ConnectedIdp, DeviceUserCode } from '../oauth';
+import type * as OAuth from '../oauth';
+import type { AuthorizationServerMetadata, ConnectedIdp, DeviceUserCode, DiscoveryCache, TokenStore } from '../oauth';
 import { evaluateAssertions } from './assertions';
 import type { AssertionResult } from './assertions';
 import type { RunErrorCode } from './error-codes';
@@ -24,7 +24,23 @@ import { isSecretValueRef } from './secret-ref';
 import type { SecretSources } from './secret-ref';
 import type { StepResult, TemplateContext } from './step-result';
 import { renderEnvironment, renderTemplate, renderTemplateString } from './template';
-import { renewExpiredToken, runTokenStep, tokenNeedsRenewal } from './token-step';
+import type * as TokenSteps from './token-step';
+
+let oauthModule: typeof OAuth | undefined;
+let jwtModule: typeof Jwt | undefined;
+let tokenStepModule: typeof TokenSteps | undefined;
+
+/*
+ * The OAuth, JWT and token-step modules (discovery, grants, client authentication, jose's loader, the
+ * verifier and explainer, the Okta connector) load at the first step that needs them, not with the
+ * runner: a run of plain calls and requests never does (issue #14, CLI start). A `require` from src/
+ * is where esbuild.config.mjs cuts the CLI's bundles; once loaded, each is kept.
+ */
+/* eslint-disable @typescript-eslint/no-require-imports */
+const oauth = (): typeof OAuth => (oauthModule ??= require('../oauth') as typeof OAuth);
+const jwt = (): typeof Jwt => (jwtModule ??= require('../jwt') as typeof Jwt);
+const tokenSteps = (): typeof TokenSteps => (tokenStepModule ??= require('./token-step') as typeof TokenSteps);
+/* eslint-enable @typescript-eslint/no-require-imports */
 
 /** Sandbox admin actions the `admin` step may call. */
 export interface SandboxAdmin {
@@ -167,7 +183,8 @@ const defaultSleep = (ms: number, signal?: AbortSignal) =>
 export class FlowRunner {
   private readonly clock: Clock;
   private readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
-  private readonly discoveryCache: DiscoveryCache;
+  /** Made at the first IdP connection (see `oauth` above); `deps.discoveryCache` when given. */
+  private discoveries?: DiscoveryCache;
   private readonly idps = new Map<string, Promise<ConnectedIdp>>();
   /** The connections of `idps` that succeeded, for the scope's knownIdp (which does not wait). */
   private readonly connected = new Map<string, ConnectedIdp>();
@@ -208,11 +225,16 @@ export class FlowRunner {
     this.deps = deps;
     this.clock = deps.clock ?? systemClock;
     this.sleep = deps.sleep ?? defaultSleep;
-    this.discoveryCache = deps.discoveryCache ?? new DiscoveryCache({ clock: this.clock });
+    this.discoveries = deps.discoveryCache;
+    const clock = this.clock;
+    let tokenStore = deps.tokenStore;
     this.scope = {
       deps,
-      clock: this.clock,
-      tokenStore: deps.tokenStore ?? new TokenStore({ clock: this.clock }),
+      clock,
+      // Made when a token step first asks for it, with the OAuth modules (see `oauth` above).
+      get tokenStore() {
+        return (tokenStore ??= new (oauth().TokenStore)({ clock }));
+      },
       idp: (name, http) => this.idp(name, http),
       knownIdp: (name) => this.connected.get(name),
       tokenOrigin: new Map(),
@@ -491,10 +513,11 @@ export class FlowRunner {
       case 'token':
         this.lastTokenStep = def;
         this.tokenSteps.set(def.id, def);
-        return runTokenStep(this.render(def, ctx), { http, note }, this.scope);
+        return tokenSteps().runTokenStep(this.render(def, ctx), { http, note }, this.scope);
       case 'introspect': {
         const step = this.render(def, ctx);
         const idp = await this.idp(step.idp, http);
+        const { introspect, withHttpOptions } = oauth();
         const result = await introspect({ ...idp.ctx, http: withHttpOptions(http, idp.httpOptions) }, step.token, {
           tokenTypeHint: step.hint,
           accept: step.accept,
@@ -510,6 +533,7 @@ export class FlowRunner {
       case 'revoke': {
         const step = this.render(def, ctx);
         const idp = await this.idp(step.idp, http);
+        const { revoke, withHttpOptions } = oauth();
         const { response } = await revoke({ ...idp.ctx, http: withHttpOptions(http, idp.httpOptions) }, step.token, {
           tokenTypeHint: step.hint,
         });
@@ -517,7 +541,7 @@ export class FlowRunner {
       }
       case 'decode': {
         const step = this.render(def, ctx);
-        const decoded = decodeJwt(step.token);
+        const decoded = jwt().decodeJwt(step.token);
         note('Decoded without verifying the signature (UNVERIFIED).');
         return { status: 'passed', claims: decoded.payload, header: decoded.header };
       }
@@ -528,8 +552,8 @@ export class FlowRunner {
           // A call renews the token it sends: the latest token step's, or the one it names.
           const named = typeof def.token === 'string' ? TOKEN_READ.exec(def.token)?.[1] : undefined;
           const tokenDef = def.token === undefined ? this.lastTokenStep : named && this.tokenSteps.get(named);
-          if (tokenDef && tokenNeedsRenewal(tokenDef, ctx, this.scope.clock))
-            await renewExpiredToken({ def: tokenDef, ctx, http, note }, this.scope);
+          if (tokenDef && tokenSteps().tokenNeedsRenewal(tokenDef, ctx, this.scope.clock))
+            await tokenSteps().renewExpiredToken({ def: tokenDef, ctx, http, note }, this.scope);
         }
         return runCallStep(
           this.render(def, ctx),
@@ -605,13 +629,13 @@ export class FlowRunner {
     if (cached) return cached;
     const raw = this.file.idps?.[name];
     const pending = raw
-      ? connectIdp(
+      ? oauth().connectIdp(
           { name, idp: raw, env: this.envValues },
           {
             http,
             secrets: this.deps.secrets,
             clock: this.clock,
-            discoveryCache: this.discoveryCache,
+            discoveryCache: (this.discoveries ??= new (oauth().DiscoveryCache)({ clock: this.clock })),
             readTextFile: this.deps.readTextFile,
           },
         )
@@ -625,7 +649,7 @@ export class FlowRunner {
         emit({
           type: 'idp-connected',
           name,
-          discovered: issuerOf(connected.config) !== undefined && connected.config.discovery !== false,
+          discovered: oauth().issuerOf(connected.config) !== undefined && connected.config.discovery !== false,
           metadata: connected.ctx.metadata,
           at: this.clock.now(),
         });
@@ -644,6 +668,7 @@ export class FlowRunner {
   private async verify(step: VerifyStep, http: HttpClient, run: StepRun): Promise<StepResult> {
     const idpName = step.idp ?? this.scope.tokenOrigin.get(step.token);
     const idp = idpName ? await this.idp(idpName, http) : undefined;
+    const { JwksCache, verifyJwt } = jwt();
     const keys = step.jwks ? new JwksCache({ http, jwksUri: step.jwks, clock: this.clock }) : idp?.jwks;
     if (!keys)
       throw new StepFailureWithError(

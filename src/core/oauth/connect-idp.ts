@@ -14,8 +14,8 @@ import { readTextFile } from '../text-file';
 import type { IdpConfig, OktaApiConfig } from '../flow/file-format';
 import { ENDPOINT_METADATA_FIELDS } from '../flow/file-format';
 import type { SecretSources } from '../flow/secret-ref';
-import { renderTemplate } from '../flow/template';
-import { emptyHostVariables, unusableUrl } from '../flow/url-variables';
+import type * as Template from '../flow/template';
+import type * as UrlVariables from '../flow/url-variables';
 import { readCaText } from '../http/ca-file';
 import type { HttpClient, HttpOptions } from '../http/types';
 import { JwksCache } from '../jwt/jwks';
@@ -25,6 +25,31 @@ import { checkEndpointOrigins, discover } from './discovery';
 import type { DiscoveryCache } from './discovery';
 import type { AuthorizationServerMetadata } from './metadata';
 import { oktaPresetIssuer } from './okta';
+
+let templateModule: typeof Template | undefined;
+let urlVariablesModule: typeof UrlVariables | undefined;
+
+/*
+ * The template engine (and jsonpath, did-you-mean) loads when an IdP holds something to render: an
+ * IdP made of command-line flags without a secret (`oidc-flow verify --jwks-uri`) never does (issue
+ * #14, CLI start). A `require` from src/ is where esbuild.config.mjs cuts the CLI's bundles.
+ */
+/* eslint-disable @typescript-eslint/no-require-imports */
+const templates = (): typeof Template => (templateModule ??= require('../flow/template') as typeof Template);
+const urlVariables = (): typeof UrlVariables =>
+  (urlVariablesModule ??= require('../flow/url-variables') as typeof UrlVariables);
+/* eslint-enable @typescript-eslint/no-require-imports */
+
+/**
+ * Whether any string in `value` holds a `{{` template or a `${` reference: what renderTemplate (with
+ * secrets) and emptyHostVariables act on. Without one, both give back what they were given.
+ */
+function holdsTemplate(value: unknown): boolean {
+  if (typeof value === 'string') return value.includes('{{') || value.includes('${');
+  if (Array.isArray(value)) return value.some(holdsTemplate);
+  if (value !== null && typeof value === 'object') return Object.values(value).some(holdsTemplate);
+  return false;
+}
 
 /** An IdP to connect to, as a flow file writes it. */
 export interface IdpConnectConfig {
@@ -121,18 +146,26 @@ function checkUrlVariables(config: IdpConnectConfig): void {
     ...Object.entries(idp.endpoints ?? {}).map(([key, url]): [string, string | undefined] => [`endpoints.${key}`, url]),
   ];
   for (const [field, template] of fields) {
-    const empty = emptyHostVariables(template, config.env ?? {});
+    const empty = urlVariables().emptyHostVariables(template, config.env ?? {});
     if (empty.length > 0)
-      throw unusableUrl(`IdP ${name}`, `idps.${name}.${field} (${template})`, empty, `idps.${name}.${field}`);
+      throw urlVariables().unusableUrl(
+        `IdP ${name}`,
+        `idps.${name}.${field} (${template})`,
+        empty,
+        `idps.${name}.${field}`,
+      );
   }
 }
 
 function render(config: IdpConnectConfig, secrets: SecretSources): IdpConfig {
+  // The management API token only serves verdicts: an unset one must not stop the IdP from connecting.
+  const idp = withoutOktaApi(config.idp);
+  // The fields checkUrlVariables reads are in `idp`; with nothing to render both would give it back.
+  if (!holdsTemplate(idp)) return idp;
   checkUrlVariables(config);
   try {
-    // The management API token only serves verdicts: an unset one must not stop the IdP from connecting.
-    return renderTemplate(
-      withoutOktaApi(config.idp),
+    return templates().renderTemplate(
+      idp,
       { env: config.env ?? {}, steps: {} },
       { secrets, where: `idps.${config.name}` },
     ) as IdpConfig;
@@ -161,7 +194,11 @@ function oktaApiAccess(config: IdpConnectConfig, idp: IdpConfig, secrets: Secret
   let api: OktaApiConfig;
   if (explicit) {
     try {
-      api = renderTemplate(explicit, { env: config.env ?? {}, steps: {} }, { secrets, where }) as OktaApiConfig;
+      api = templates().renderTemplate(
+        explicit,
+        { env: config.env ?? {}, steps: {} },
+        { secrets, where },
+      ) as OktaApiConfig;
     } catch (error) {
       if (!isOidcError(error) || !UNRESOLVED_REFERENCE.has(error.code)) throw error;
       return { state: 'unavailable', reason: error.message };
