@@ -14,7 +14,16 @@ import type { AuthorizationServerMetadata, ConnectedIdp, DeviceUserCode } from '
 import { evaluateAssertions } from './assertions';
 import type { AssertionResult } from './assertions';
 import type { RunErrorCode } from './error-codes';
-import type { AdminStep, Assertion, FlowFile, RouteConfig, StepDef, TokenStep, VerifyStep } from './file-format';
+import type {
+  AdminStep,
+  Assertion,
+  CallStep,
+  FlowFile,
+  RouteConfig,
+  StepDef,
+  TokenStep,
+  VerifyStep,
+} from './file-format';
 import { innerSteps } from './file-format';
 import { responseResult, runCallStep, runRequestStep } from './http-steps';
 import type { RunScope } from './run-scope';
@@ -480,7 +489,12 @@ export class FlowRunner {
       run.status = 'failed';
   }
 
-  private async execute(
+  /**
+   * A token or call step's promise is handed back as it is: wrapping it in an async function cost
+   * each step one more promise and the extra turns of resolving one promise with another (issue #14,
+   * point 2, sixth pass). A synchronous throw (a template) still lands in runStep's try.
+   */
+  private execute(
     def: StepDef,
     ctx: TemplateContext,
     http: HttpClient,
@@ -492,6 +506,34 @@ export class FlowRunner {
         this.lastTokenStep = def;
         this.tokenSteps.set(def.id, def);
         return runTokenStep(this.render(def, ctx), { http, note }, this.scope);
+      case 'call': {
+        // A call renews the token it sends: the latest token step's, or the one it names.
+        const named = typeof def.token === 'string' ? TOKEN_READ.exec(def.token)?.[1] : undefined;
+        const tokenDef = def.token === undefined ? this.lastTokenStep : named && this.tokenSteps.get(named);
+        if (tokenDef && tokenNeedsRenewal(tokenDef, ctx, this.scope.clock))
+          return renewExpiredToken({ def: tokenDef, ctx, http, note }, this.scope).then(() =>
+            this.call(def, ctx, http, run),
+          );
+        return this.call(def, ctx, http, run);
+      }
+      default:
+        return this.executeOther(def, ctx, http, run, note);
+    }
+  }
+
+  private call(def: CallStep, ctx: TemplateContext, http: HttpClient, run: StepRun): Promise<StepResult> {
+    return runCallStep(this.render(def, ctx), { ctx, routes: this.file.routes, http, run, written: def }, this.scope);
+  }
+
+  /** Every other step type (see execute). */
+  private async executeOther(
+    def: Exclude<StepDef, { type: 'token' | 'call' }>,
+    ctx: TemplateContext,
+    http: HttpClient,
+    run: StepRun,
+    note: (message: string) => void,
+  ): Promise<StepResult> {
+    switch (def.type) {
       case 'introspect': {
         const step = this.render(def, ctx);
         const idp = await this.idp(step.idp, http);
@@ -523,19 +565,6 @@ export class FlowRunner {
       }
       case 'verify':
         return this.verify(this.render(def, ctx), http, run);
-      case 'call':
-        {
-          // A call renews the token it sends: the latest token step's, or the one it names.
-          const named = typeof def.token === 'string' ? TOKEN_READ.exec(def.token)?.[1] : undefined;
-          const tokenDef = def.token === undefined ? this.lastTokenStep : named && this.tokenSteps.get(named);
-          if (tokenDef && tokenNeedsRenewal(tokenDef, ctx, this.scope.clock))
-            await renewExpiredToken({ def: tokenDef, ctx, http, note }, this.scope);
-        }
-        return runCallStep(
-          this.render(def, ctx),
-          { ctx, routes: this.file.routes, http, run, written: def },
-          this.scope,
-        );
       case 'request':
         return runRequestStep(this.render(def, ctx), http, { step: def, env: ctx.env });
       case 'wait': {
