@@ -375,12 +375,11 @@ export class FlowRunner {
       result: { status: 'passed' },
     };
     const recorder = new StepRecorder(this.deps.http, this.secrets, run, emit);
-    const note = recorder.note;
     try {
       if (def.type === 'repeat') {
         await this.runRepeat(def, path, ctx, emit, run);
       } else {
-        run.result = await this.execute(def, ctx, recorder, run, note);
+        run.result = await this.execute(def, ctx, recorder, run);
         // A token reused from the store came with no exchange of this run.
         const token = run.result.token;
         this.secrets.add(token?.access_token, token?.refresh_token, token?.id_token);
@@ -494,30 +493,24 @@ export class FlowRunner {
    * each step one more promise and the extra turns of resolving one promise with another (issue #14,
    * point 2, sixth pass). A synchronous throw (a template) still lands in runStep's try.
    */
-  private execute(
-    def: StepDef,
-    ctx: TemplateContext,
-    http: HttpClient,
-    run: StepRun,
-    note: (message: string) => void,
-  ): Promise<StepResult> {
+  private execute(def: StepDef, ctx: TemplateContext, http: StepRecorder, run: StepRun): Promise<StepResult> {
     switch (def.type) {
       case 'token':
         this.lastTokenStep = def;
         this.tokenSteps.set(def.id, def);
-        return runTokenStep(this.render(def, ctx), { http, note }, this.scope);
+        return runTokenStep(this.render(def, ctx), { http, note: http.note }, this.scope);
       case 'call': {
         // A call renews the token it sends: the latest token step's, or the one it names.
         const named = typeof def.token === 'string' ? TOKEN_READ.exec(def.token)?.[1] : undefined;
         const tokenDef = def.token === undefined ? this.lastTokenStep : named && this.tokenSteps.get(named);
         if (tokenDef && tokenNeedsRenewal(tokenDef, ctx, this.scope.clock))
-          return renewExpiredToken({ def: tokenDef, ctx, http, note }, this.scope).then(() =>
+          return renewExpiredToken({ def: tokenDef, ctx, http, note: http.note }, this.scope).then(() =>
             this.call(def, ctx, http, run),
           );
         return this.call(def, ctx, http, run);
       }
       default:
-        return this.executeOther(def, ctx, http, run, note);
+        return this.executeOther(def, ctx, http, run, http.note);
     }
   }
 
@@ -707,16 +700,21 @@ export class FlowRunner {
  * every closure made costs a defineProperty, which showed in bench/runner-overhead.ts's profile.
  */
 class StepRecorder implements HttpClient {
-  /** Adds a note to the step and tells the listener (bound once: steps pass it around as a function). */
-  readonly note: (message: string) => void;
+  private boundNote: ((message: string) => void) | undefined;
 
   constructor(
     private readonly http: HttpClient,
     private readonly secrets: SecretRegistry,
     private readonly run: StepRun,
     private readonly emit: (event: RunEvent) => void,
-  ) {
-    this.note = this.addNote.bind(this);
+  ) {}
+
+  /**
+   * Adds a note to the step and tells the listener: bound once, on first use, since steps pass it
+   * around as a function and a call step usually has none to add (a bind per step otherwise).
+   */
+  get note(): (message: string) => void {
+    return (this.boundNote ??= this.addNote.bind(this));
   }
 
   async send(request: HttpRequest): Promise<HttpResponse> {
