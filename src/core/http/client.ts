@@ -146,21 +146,26 @@ function withoutHeaders(headers: Record<string, string>, names: string[]): Recor
   return Object.fromEntries(Object.entries(headers).filter(([key]) => !names.includes(key.toLowerCase())));
 }
 
+/**
+ * A module function, not a closure per request: the bundles keep function names (keepNames), so each
+ * named closure made costs a defineProperty (~4,000 instructions; issue #14 point 2, sixth pass).
+ */
+function setDefaultType(headers: Record<string, string>, type: string): void {
+  if (headerValue(headers, 'content-type') === undefined) headers['content-type'] = type;
+}
+
 function encodeBody(request: HttpRequest): { headers: Record<string, string>; body?: Buffer } {
   const headers = { ...(request.headers ?? {}) };
   const given = [request.body !== undefined, request.form !== undefined, request.json !== undefined].filter(Boolean);
   if (given.length > 1) throw new Error('only one of body, form and json may be set');
-  const setType = (type: string): void => {
-    if (headerValue(headers, 'content-type') === undefined) headers['content-type'] = type;
-  };
   if (request.form !== undefined) {
     const params = new URLSearchParams();
     for (const [key, value] of Object.entries(request.form)) if (value !== undefined) params.append(key, value);
-    setType('application/x-www-form-urlencoded');
+    setDefaultType(headers, 'application/x-www-form-urlencoded');
     return { headers, body: Buffer.from(params.toString()) };
   }
   if (request.json !== undefined) {
-    setType('application/json');
+    setDefaultType(headers, 'application/json');
     return { headers, body: Buffer.from(JSON.stringify(request.json)) };
   }
   if (request.body !== undefined) {
@@ -319,19 +324,6 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient & 
       ...(proxy ? { proxy } : {}),
       connectTimeout: opts.connectTimeout,
     };
-    // Built only when the attempt fails: redacting the URL for a message nobody reads cost every request.
-    const failureContext = () => ({
-      target: describeTarget(ctx.label, redactUrl(urlText, ctx.secrets)),
-      host: out.url.hostname,
-      port: out.url.port || (out.url.protocol === 'https:' ? '443' : '80'),
-      connectTimeout: opts.connectTimeout,
-      headersTimeout: opts.headersTimeout,
-      bodyTimeout: opts.bodyTimeout,
-      totalTimeout: opts.totalTimeout,
-      ...(proxy ? { proxy: describeProxy(proxy) } : {}),
-      clientCertificate: Boolean(opts.cert),
-      ...(surface ? { surface } : {}),
-    });
 
     return new Promise<AttemptResult>((resolve) => {
       let settled = false;
@@ -388,7 +380,20 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient & 
           setImmediate(() => setImmediate(() => resolve({ exchange, headers })));
           return;
         }
-        const classified = classifyFailure(failure, failureContext());
+        // Built here, when the attempt fails, not per request (redacting the URL for a message nobody reads
+        // cost every request) and not as a named closure (keepNames: a defineProperty per request).
+        const classified = classifyFailure(failure, {
+          target: describeTarget(ctx.label, redactUrl(urlText, ctx.secrets)),
+          host: out.url.hostname,
+          port: out.url.port || (out.url.protocol === 'https:' ? '443' : '80'),
+          connectTimeout: opts.connectTimeout,
+          headersTimeout: opts.headersTimeout,
+          bodyTimeout: opts.bodyTimeout,
+          totalTimeout: opts.totalTimeout,
+          ...(proxy ? { proxy: describeProxy(proxy) } : {}),
+          clientCertificate: Boolean(opts.cert),
+          ...(surface ? { surface } : {}),
+        });
         exchange.error = { code: classified.code, message: classified.message };
         resolve({ exchange, headers, failure: { ...classified, cause: failure } });
       };
