@@ -344,7 +344,7 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient & 
         if (settled) return;
         settled = true;
         clearTimeout(deadlineTimer);
-        ctx.signal?.removeEventListener('abort', onAbort);
+        if (onAbort) ctx.signal?.removeEventListener('abort', onAbort);
         const tEnd = performance.now();
         const sentAt = tSent ?? tStart;
         const firstByte = tFirstByte ?? tHeaders;
@@ -398,28 +398,34 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient & 
         resolve({ exchange, headers, failure: { ...classified, cause: failure } });
       };
 
-      const stop = (reason: Error): void => {
-        if (controller && !controller.aborted) controller.abort(reason);
-        finish(reason);
-      };
-      const onAbort = (): void => stop(new CallerAbortSignal());
+      // The two ways to stop (the caller's signal, the deadline) abort and finish in place, with no named
+      // closure between: the bundles keep function names, so each named closure made is a
+      // defineProperty a request (issue #14 point 2, sixth pass). The listener exists only with a signal.
+      const onAbort =
+        ctx.signal &&
+        ((): void => {
+          const reason = new CallerAbortSignal();
+          if (controller && !controller.aborted) controller.abort(reason);
+          finish(reason);
+        });
       // undici times each gap (connect, headers, between body chunks); this one timer bounds their sum.
       const deadlineTimer = setTimeout(
-        () =>
-          stop(
-            new ExchangeDeadlineSignal(
-              status !== undefined
-                ? { phase: 'body', bytes: received }
-                : { phase: tStart !== undefined && phases !== undefined ? 'headers' : 'connect' },
-            ),
-          ),
+        () => {
+          const reason = new ExchangeDeadlineSignal(
+            status !== undefined
+              ? { phase: 'body', bytes: received }
+              : { phase: tStart !== undefined && phases !== undefined ? 'headers' : 'connect' },
+          );
+          if (controller && !controller.aborted) controller.abort(reason);
+          finish(reason);
+        },
         Math.max(0, ctx.deadline - performance.now()),
       );
       if (ctx.signal?.aborted) {
         finish(new CallerAbortSignal());
         return;
       }
-      ctx.signal?.addEventListener('abort', onAbort, { once: true });
+      if (onAbort) ctx.signal?.addEventListener('abort', onAbort, { once: true });
 
       // onRequestSent is called by undici 8 only; on undici 7 the send phase stays unmeasured.
       const handler: Dispatcher.DispatchHandler & { onRequestSent?(): void } = {
