@@ -164,11 +164,14 @@ export async function runCallStep(step: CallStep, options: CallStepOptions, scop
     step.id,
     ` (route ${step.route})`,
   );
-  for (const [key, value] of Object.entries({ ...(route.query ?? {}), ...(step.query ?? {}) }))
-    url.searchParams.set(key, String(value));
+  // Merged into a copy only when both the route and the step have some (a call usually has neither):
+  // one object's entries are its copy's entries, in the same order.
+  const query = route.query && step.query ? { ...route.query, ...step.query } : (route.query ?? step.query);
+  if (query) for (const [key, value] of Object.entries(query)) url.searchParams.set(key, String(value));
   const headers: Record<string, string> = {};
-  for (const [key, value] of Object.entries({ ...(route.headers ?? {}), ...(step.headers ?? {}) }))
-    headers[key] = String(value);
+  const written =
+    route.headers && step.headers ? { ...route.headers, ...step.headers } : (route.headers ?? step.headers);
+  if (written) for (const [key, value] of Object.entries(written)) headers[key] = String(value);
   const plain = { url: url.toString(), headers, form: step.form as Record<string, string> | undefined };
   const target = token ? placeToken(plain, token, route.token) : plain;
   const request: HttpRequest = {

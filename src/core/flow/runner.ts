@@ -14,7 +14,16 @@ import type { AuthorizationServerMetadata, ConnectedIdp, DeviceUserCode, Discove
 import { evaluateAssertions } from './assertions';
 import type { AssertionResult } from './assertions';
 import type { RunErrorCode } from './error-codes';
-import type { AdminStep, Assertion, FlowFile, RouteConfig, StepDef, TokenStep, VerifyStep } from './file-format';
+import type {
+  AdminStep,
+  Assertion,
+  CallStep,
+  FlowFile,
+  RouteConfig,
+  StepDef,
+  TokenStep,
+  VerifyStep,
+} from './file-format';
 import { innerSteps } from './file-format';
 import { responseResult, runCallStep, runRequestStep } from './http-steps';
 import type { RunScope } from './run-scope';
@@ -388,12 +397,11 @@ export class FlowRunner {
       result: { status: 'passed' },
     };
     const recorder = new StepRecorder(this.deps.http, this.secrets, run, emit);
-    const note = recorder.note;
     try {
       if (def.type === 'repeat') {
         await this.runRepeat(def, path, ctx, emit, run);
       } else {
-        run.result = await this.execute(def, ctx, recorder, run, note);
+        run.result = await this.execute(def, ctx, recorder, run);
         // A token reused from the store came with no exchange of this run.
         const token = run.result.token;
         this.secrets.add(token?.access_token, token?.refresh_token, token?.id_token);
@@ -502,18 +510,45 @@ export class FlowRunner {
       run.status = 'failed';
   }
 
-  private async execute(
-    def: StepDef,
+  /**
+   * A token or call step's promise is handed back as it is: wrapping it in an async function cost
+   * each step one more promise and the extra turns of resolving one promise with another (issue #14,
+   * point 2, sixth pass). A synchronous throw (a template) still lands in runStep's try.
+   */
+  private execute(def: StepDef, ctx: TemplateContext, http: StepRecorder, run: StepRun): Promise<StepResult> {
+    switch (def.type) {
+      case 'token':
+        this.lastTokenStep = def;
+        this.tokenSteps.set(def.id, def);
+        return tokenSteps().runTokenStep(this.render(def, ctx), { http, note: http.note }, this.scope);
+      case 'call': {
+        // A call renews the token it sends: the latest token step's, or the one it names.
+        const named = typeof def.token === 'string' ? TOKEN_READ.exec(def.token)?.[1] : undefined;
+        const tokenDef = def.token === undefined ? this.lastTokenStep : named && this.tokenSteps.get(named);
+        if (tokenDef && tokenSteps().tokenNeedsRenewal(tokenDef, ctx, this.scope.clock))
+          return tokenSteps()
+            .renewExpiredToken({ def: tokenDef, ctx, http, note: http.note }, this.scope)
+            .then(() => this.call(def, ctx, http, run));
+        return this.call(def, ctx, http, run);
+      }
+      default:
+        return this.executeOther(def, ctx, http, run, http.note);
+    }
+  }
+
+  private call(def: CallStep, ctx: TemplateContext, http: HttpClient, run: StepRun): Promise<StepResult> {
+    return runCallStep(this.render(def, ctx), { ctx, routes: this.file.routes, http, run, written: def }, this.scope);
+  }
+
+  /** Every other step type (see execute). */
+  private async executeOther(
+    def: Exclude<StepDef, { type: 'token' | 'call' }>,
     ctx: TemplateContext,
     http: HttpClient,
     run: StepRun,
     note: (message: string) => void,
   ): Promise<StepResult> {
     switch (def.type) {
-      case 'token':
-        this.lastTokenStep = def;
-        this.tokenSteps.set(def.id, def);
-        return tokenSteps().runTokenStep(this.render(def, ctx), { http, note }, this.scope);
       case 'introspect': {
         const step = this.render(def, ctx);
         const idp = await this.idp(step.idp, http);
@@ -547,19 +582,6 @@ export class FlowRunner {
       }
       case 'verify':
         return this.verify(this.render(def, ctx), http, run);
-      case 'call':
-        {
-          // A call renews the token it sends: the latest token step's, or the one it names.
-          const named = typeof def.token === 'string' ? TOKEN_READ.exec(def.token)?.[1] : undefined;
-          const tokenDef = def.token === undefined ? this.lastTokenStep : named && this.tokenSteps.get(named);
-          if (tokenDef && tokenSteps().tokenNeedsRenewal(tokenDef, ctx, this.scope.clock))
-            await tokenSteps().renewExpiredToken({ def: tokenDef, ctx, http, note }, this.scope);
-        }
-        return runCallStep(
-          this.render(def, ctx),
-          { ctx, routes: this.file.routes, http, run, written: def },
-          this.scope,
-        );
       case 'request':
         return runRequestStep(this.render(def, ctx), http, { step: def, env: ctx.env });
       case 'wait': {
@@ -703,16 +725,21 @@ export class FlowRunner {
  * every closure made costs a defineProperty, which showed in bench/runner-overhead.ts's profile.
  */
 class StepRecorder implements HttpClient {
-  /** Adds a note to the step and tells the listener (bound once: steps pass it around as a function). */
-  readonly note: (message: string) => void;
+  private boundNote: ((message: string) => void) | undefined;
 
   constructor(
     private readonly http: HttpClient,
     private readonly secrets: SecretRegistry,
     private readonly run: StepRun,
     private readonly emit: (event: RunEvent) => void,
-  ) {
-    this.note = this.addNote.bind(this);
+  ) {}
+
+  /**
+   * Adds a note to the step and tells the listener: bound once, on first use, since steps pass it
+   * around as a function and a call step usually has none to add (a bind per step otherwise).
+   */
+  get note(): (message: string) => void {
+    return (this.boundNote ??= this.addNote.bind(this));
   }
 
   async send(request: HttpRequest): Promise<HttpResponse> {

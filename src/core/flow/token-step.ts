@@ -57,7 +57,8 @@ export async function runTokenStep(step: TokenStep, options: TokenStepOptions, s
   const resource = Array.isArray(resourceValue) ? resourceValue[0] : resourceValue;
   const extra = { ...(idp.config.extra ?? {}), ...(step.extra ?? {}) } as Record<string, string>;
   const grant = step.grant ?? 'client_credentials';
-  const fetch = async (): Promise<TokenSet> => {
+  // Not async: it hands back the grant's own promise (an async wrapper is one more promise and hop a run).
+  const fetch = (): Promise<TokenSet> => {
     switch (grant) {
       case 'client_credentials':
         return clientCredentials(ctx, { scope: scopes, audience, resource, extra });
@@ -95,10 +96,12 @@ export async function runTokenStep(step: TokenStep, options: TokenStepOptions, s
       case 'authorization_code': {
         const open = deps.openBrowser;
         if (!open)
-          throw new OidcError(
-            'flow.needs_browser',
-            `Step ${step.id} signs a person in with the authorization-code grant, which needs a browser, and this run has none.`,
-            { hint: 'Run it from VS Code or an interactive terminal.' },
+          return Promise.reject(
+            new OidcError(
+              'flow.needs_browser',
+              `Step ${step.id} signs a person in with the authorization-code grant, which needs a browser, and this run has none.`,
+              { hint: 'Run it from VS Code or an interactive terminal.' },
+            ),
           );
         return authorizationCode(ctx, { scope: scopes ?? ['openid'], openBrowser: open, extra });
       }

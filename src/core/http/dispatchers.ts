@@ -80,15 +80,17 @@ export class DispatcherCache {
 
   private keyOf(settings: TransportSettings): string {
     if (settings.key || settings.passphrase) return keyOf(settings);
-    const id = (text: string | undefined): string => {
-      if (text === undefined) return '-';
-      let n = this.texts.get(text);
-      if (n === undefined) this.texts.set(text, (n = this.texts.size));
-      return String(n);
-    };
     let ca = '';
-    for (const pem of settings.ca ?? []) ca += `${id(pem)},`;
-    return `${settings.insecure ? 1 : 0} ${settings.connectTimeout} ${id(settings.proxy)} ${id(settings.cert)} ${settings.ca ? ca : '-'}`;
+    for (const pem of settings.ca ?? []) ca += `${this.textId(pem)},`;
+    return `${settings.insecure ? 1 : 0} ${settings.connectTimeout} ${this.textId(settings.proxy)} ${this.textId(settings.cert)} ${settings.ca ? ca : '-'}`;
+  }
+
+  /** A method, not a closure made per request: each named closure costs a defineProperty in the bundles (keepNames). */
+  private textId(text: string | undefined): string {
+    if (text === undefined) return '-';
+    let n = this.texts.get(text);
+    if (n === undefined) this.texts.set(text, (n = this.texts.size));
+    return String(n);
   }
 
   /** The dispatcher for these settings, created on first use. */

@@ -39,17 +39,19 @@ interface SocketStamp {
 }
 
 const stamps = new WeakMap<object, SocketStamp>();
-let waiting: ((socket: object) => void) | undefined;
+let waiting: ((facts: ConnectionFacts) => void) | undefined;
+/** Which awaitConnection call set `waiting`, so its clean-up leaves a later call's waiter alone. */
+let waitingTicket = 0;
 let subscribed = false;
 
 function ensureSubscribed(): void {
   if (subscribed) return;
   subscribed = true;
   subscribe('undici:client:sendHeaders', (message) => {
-    const take = waiting;
+    const receive = waiting;
     waiting = undefined;
     const socket = (message as { socket?: unknown }).socket;
-    if (take && socket && typeof socket === 'object') take(socket);
+    if (receive && socket && typeof socket === 'object') deliver(receive, socket);
   });
 }
 
@@ -86,16 +88,20 @@ export function createTimedConnector(options: buildConnector.BuildOptions): buil
  * phases are undefined for a reused or unknown (e.g. proxied) connection.
  */
 export function awaitConnection(receive: (facts: ConnectionFacts) => void): void {
-  const take = (socket: object): void => {
-    const phases = claim(socket);
-    const connection = addressesOf(socket);
-    receive({ ...(phases ? { phases } : {}), ...(connection ? { connection } : {}) });
-  };
-  waiting = take;
+  // The receiver itself waits, not a named closure around it: the bundles keep function names, and
+  // each named closure made costs a defineProperty (~4,000 instructions; issue #14 point 2, sixth pass).
+  waiting = receive;
+  const ticket = (waitingTicket += 1);
   // Nothing is sent when undici drops the request between the two calls; do not leave a stale waiter.
   queueMicrotask(() => {
-    if (waiting === take) waiting = undefined;
+    if (waitingTicket === ticket) waiting = undefined;
   });
+}
+
+function deliver(receive: (facts: ConnectionFacts) => void, socket: object): void {
+  const phases = claim(socket);
+  const connection = addressesOf(socket);
+  receive({ ...(phases ? { phases } : {}), ...(connection ? { connection } : {}) });
 }
 
 function claim(socket: object): ConnectionPhases | undefined {

@@ -75,7 +75,8 @@ export async function postWithClientAuth(ctx: OAuthContext, post: AuthenticatedP
     assertionAudience(ctx, post.url),
     { clock: ctx.clock ?? systemClock, random: ctx.random },
   );
-  return ctx.http.send({
+  // Awaited, not returned: an async function resolved with a promise takes two more turns.
+  return await ctx.http.send({
     method: 'POST',
     url: post.url,
     form: auth.form,

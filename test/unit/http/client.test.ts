@@ -487,4 +487,19 @@ describe('exchangeId', () => {
     }
     assert.equal(ids.size, 10_000);
   });
+
+  it('draws every digit but the version and variant at random (each takes all 16 values over 10,000 ids)', () => {
+    const seen = Array.from({ length: 36 }, () => new Set<string>());
+    for (let i = 0; i < 10_000; i += 1) [...exchangeId()].forEach((ch, at) => seen[at]!.add(ch));
+    const fixed = new Map([
+      [8, 1],
+      [13, 1],
+      [14, 1],
+      [18, 1],
+      [19, 4],
+      [23, 1],
+    ]);
+    // Dashes at 8, 13, 18, 23; the version digit at 14; the variant (8, 9, a, b) at 19.
+    seen.forEach((values, at) => assert.equal(values.size, fixed.get(at) ?? 16, `position ${at}`));
+  });
 });
