@@ -39,3 +39,61 @@ export function gatheredOutput(write: (text: string) => void, delayMs = GATHER_M
     flush,
   };
 }
+
+export interface DeferredQueue<T> {
+  push(item: T): void;
+  /** Handles the queue on the next check phase: the run has just sent a request and waits for its answer. */
+  soon(): void;
+  /** Handles what is queued now; call it before the command writes anything else or returns. */
+  flush(): void;
+}
+
+/**
+ * Items handled a moment later, in order: when the run has sent its next request (`soon`, from
+ * the HTTP client's onRequestSent), or at the latest `fallbackMs` after the first one queued. The
+ * step lines of a run (formatting, and masking them, which first learns the secrets of the
+ * exchanges they follow) are then made while a request is on the network, not between a response
+ * and the next request: on a small machine that gap is wall time of the whole run (issue #14
+ * point 1). Only for a pipe or a file: a terminal's progress line is drawn between writes made as
+ * the events come. An item that throws stops the queue; the error comes out of the next push or flush.
+ */
+export function deferredQueue<T>(handle: (item: T) => void, fallbackMs = GATHER_MS): DeferredQueue<T> {
+  let queue: T[] = [];
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let immediate: ReturnType<typeof setImmediate> | undefined;
+  let failure: { error: unknown } | undefined;
+  const drain = (): void => {
+    if (timer !== undefined) clearTimeout(timer);
+    if (immediate !== undefined) clearImmediate(immediate);
+    timer = undefined;
+    immediate = undefined;
+    const items = queue;
+    queue = [];
+    try {
+      for (const item of items) handle(item);
+    } catch (error) {
+      failure = { error };
+    }
+  };
+  const rethrow = (): void => {
+    if (!failure) return;
+    const { error } = failure;
+    failure = undefined;
+    throw error;
+  };
+  return {
+    push(item: T): void {
+      rethrow();
+      queue.push(item);
+      // The timer keeps the process alive until it fires or a drain clears it: nothing is lost.
+      timer ??= setTimeout(drain, fallbackMs);
+    },
+    soon(): void {
+      if (queue.length > 0) immediate ??= setImmediate(drain);
+    },
+    flush(): void {
+      drain();
+      rethrow();
+    },
+  };
+}

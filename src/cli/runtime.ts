@@ -19,6 +19,8 @@ export interface CliRuntimeOptions {
   sandbox?: boolean;
   /** The progress line of a device-code wait (run's); without it, only the sentence is printed. */
   progress?: Progress;
+  /** Told each time the run's HTTP client has sent a request (see HttpClientOptions.onRequestSent). */
+  onRequestSent?: () => void;
 }
 
 export interface CliRuntime {
@@ -120,7 +122,7 @@ export async function runtimeFor(options: CliRuntimeOptions): Promise<CliRuntime
     // One budget for every phase and for the whole exchange, so "raise --timeout" holds for each.
     Object.assign(httpOptions, timeoutBudget(ms));
   }
-  const http = createHttpClient({ ...httpOptions, env: io.env, surface: 'cli' });
+  const http = createHttpClient({ ...httpOptions, env: io.env, surface: 'cli', onRequestSent: options.onRequestSent });
   let sandbox: Sandbox | undefined;
   if (options.sandbox) {
     const { startSandbox } = await import('../core/sandbox/sandbox');

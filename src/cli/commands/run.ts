@@ -15,7 +15,7 @@ import { prettyReporter } from '../reporters/pretty';
 import { toJunit } from '../reporters/junit';
 import { toJsonReport } from '../reporters/json';
 import { readNamedFile } from '../read-input';
-import { gatheredOutput } from '../gathered-output';
+import { deferredQueue, gatheredOutput } from '../gathered-output';
 
 export const runHelp = `Usage: oidc-flow run <file> [--flow NAME] [--env NAME] [--reporter pretty|json|junit] [--output FILE]
                      [--sandbox] [--ca FILE] [--insecure] [--proxy URL] [--timeout MS] [--reveal-secrets] [--quiet]
@@ -71,16 +71,19 @@ export async function runCommand(args: string[], io: CliIo): Promise<number> {
 
   const progress = createProgress(io.stderr, { quiet: values.quiet, env: io.env });
   const progressEvents = progressReporter(progress);
-  const runtime = await runtimeFor({ io, ...values, progress });
-  // To a pipe or a file (CI, the benchmark), the step lines leave in batches; to a terminal, as they come.
+  // To a pipe or a file (CI, the benchmark), the step lines are made while the next request is on the
+  // network and leave in batches; to a terminal, as they come.
   const out = io.stdout.isTTY ? undefined : gatheredOutput((t) => io.stdout.write(t));
+  let pretty: ReturnType<typeof prettyReporter> | undefined;
+  const lines = out ? deferredQueue((event: RunEvent) => pretty?.onEvent(event)) : undefined;
+  const runtime = await runtimeFor({ io, ...values, progress, onRequestSent: lines?.soon });
   try {
     const s = styler(io.stdout, io.env);
     // One registry for the run and every report of it: what the run reads, sends and receives is masked.
     const secrets = new SecretRegistry();
     // With the report going to a file, the log still shows the run: in CI the
     // job's log is where a person reads why the gateway refused the call.
-    const pretty =
+    pretty =
       values.reporter === 'pretty' || values.output !== undefined
         ? prettyReporter(out ? out.write : (t) => io.stdout.write(t), s, secrets)
         : undefined;
@@ -94,10 +97,13 @@ export async function runCommand(args: string[], io: CliIo): Promise<number> {
       onEvent: (event: RunEvent) => {
         // First: the progress line leaves the terminal before the reporter writes.
         progressEvents.onEvent(event);
-        pretty?.onEvent(event);
+        if (!pretty) return;
+        if (lines) lines.push(event);
+        else pretty.onEvent(event);
       },
     });
     // Every step line is out before the report or an error follows them.
+    lines?.flush();
     out?.flush();
     if (values.reporter !== 'pretty') {
       const report =
@@ -110,6 +116,11 @@ export async function runCommand(args: string[], io: CliIo): Promise<number> {
     if (stop.signal.aborted) return EXIT.interrupted;
     return runExitCode(result);
   } finally {
+    try {
+      lines?.flush();
+    } catch {
+      // The error that ended the run is the one to report; a failed line after it would hide it.
+    }
     out?.flush();
     // A run stopped mid-wait (Ctrl-C, an error) leaves no line behind.
     progress.stop();

@@ -67,6 +67,11 @@ export interface HttpClientOptions extends HttpOptions {
   env?: Env;
   /** Who shows failures: their hints name the CLI flags ('cli') or the VS Code settings ('vscode'). */
   surface?: FailureSurface;
+  /**
+   * Called each time a request has been handed to its connection: until its answer comes, the
+   * caller's other work (a reporter's lines) costs the run no time. Its errors are ignored.
+   */
+  onRequestSent?: () => void;
 }
 
 /** The warning every exchange made with insecureSkipTlsVerify carries. */
@@ -261,7 +266,7 @@ function toResponse(exchange: HttpExchange, headers: Record<string, string>): Ht
 
 /** Creates the real HTTP client (undici): recording, timings, TLS/CA/mTLS, proxy, timeouts, size cap, redirects. */
 export function createHttpClient(options: HttpClientOptions = {}): HttpClient & { close(): Promise<void> } {
-  const { onExchange, clock = systemClock, env = process.env, surface, ...base } = options;
+  const { onExchange, onRequestSent, clock = systemClock, env = process.env, surface, ...base } = options;
   const cache = new DispatcherCache();
   const proxyEnv = proxyVariables(env);
 
@@ -491,6 +496,12 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient & 
         );
       } catch (error) {
         finish(error);
+        return;
+      }
+      try {
+        onRequestSent?.();
+      } catch {
+        // Like a failing exchange listener: never the request's failure.
       }
     });
   };

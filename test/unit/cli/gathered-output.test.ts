@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { gatheredOutput } from '../../../src/cli/gathered-output';
+import { deferredQueue, gatheredOutput } from '../../../src/cli/gathered-output';
 
 describe('gatheredOutput (step lines to a pipe or a file)', () => {
   it('writes the lines of several steps in one write, in order, on flush', () => {
@@ -35,5 +35,56 @@ describe('gatheredOutput (step lines to a pipe or a file)', () => {
     assert.ok(writes.every((w) => w.length <= 64 * 1024));
     out.flush();
     assert.equal(writes.join(''), line.repeat(200));
+  });
+});
+
+describe('deferredQueue (step lines made while the next request travels)', () => {
+  const tick = () => new Promise((resolve) => setImmediate(resolve));
+
+  it('handles nothing as items come, then everything in order on the check phase after soon()', async () => {
+    const handled: number[] = [];
+    const queue = deferredQueue((n: number) => handled.push(n), 10_000);
+    queue.push(1);
+    queue.push(2);
+    await tick();
+    assert.deepEqual(handled, [], 'no request sent yet: nothing handled');
+    queue.soon();
+    assert.deepEqual(handled, [], 'soon() only schedules');
+    await tick();
+    assert.deepEqual(handled, [1, 2]);
+    queue.soon();
+    queue.flush();
+    assert.deepEqual(handled, [1, 2], 'an empty queue handles nothing twice');
+  });
+
+  it('handles what waits by itself after the fallback delay, when no request follows', async () => {
+    const handled: string[] = [];
+    const queue = deferredQueue((s: string) => handled.push(s), 1);
+    queue.push('last step');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    assert.deepEqual(handled, ['last step']);
+  });
+
+  it('flush() handles everything at once and leaves no timer behind', () => {
+    const handled: string[] = [];
+    const queue = deferredQueue((s: string) => handled.push(s));
+    queue.push('a');
+    queue.soon();
+    queue.push('b');
+    queue.flush();
+    assert.deepEqual(handled, ['a', 'b']);
+  });
+
+  it("gives an item's error to the next push or flush, not to the event loop", async () => {
+    const queue = deferredQueue((s: string) => {
+      if (s === 'bad') throw new Error('reporter failed');
+    }, 10_000);
+    queue.push('bad');
+    queue.soon();
+    await tick();
+    assert.throws(() => queue.push('next'), /reporter failed/);
+    queue.push('bad');
+    assert.throws(() => queue.flush(), /reporter failed/);
+    queue.flush();
   });
 });

@@ -108,6 +108,36 @@ describe('http client', () => {
       assert.equal(typeof response.exchange.timings.connect, 'number');
     });
 
+    it('tells onRequestSent once a request is on its connection, before the answer, and ignores its errors', async () => {
+      const order: string[] = [];
+      const server = await serve(
+        httpServer((_req, res) => {
+          order.push('server');
+          res.end('hi');
+        }),
+      );
+      let calls = 0;
+      const http = client({
+        onRequestSent: () => {
+          calls += 1;
+          order.push('sent');
+          throw new Error('a listener that fails');
+        },
+      });
+      const response = await http.send({ method: 'GET', url: `${server.url}/` });
+      assert.equal(response.status, 200, "the listener's error is not the request's");
+      await http.send({ method: 'GET', url: `${server.url}/again` });
+      assert.equal(calls, 2);
+      assert.deepEqual(order, ['sent', 'server', 'sent', 'server']);
+    });
+
+    it('does not tell onRequestSent about a request that was never sent', async () => {
+      let calls = 0;
+      const http = client({ onRequestSent: () => (calls += 1) });
+      await assert.rejects(http.send({ method: 'GET', url: 'ftp://127.0.0.1/' }));
+      assert.equal(calls, 0);
+    });
+
     it('sends form bodies url-encoded and skips undefined fields', async () => {
       let received = '';
       let type = '';
