@@ -56,8 +56,11 @@ export class SecretRegistry {
    * response's access_token, refresh_token, id_token...).
    */
   addExchange(exchange: HttpExchange): void {
-    // The values the sender listed are learned at once (no parsing); what the wire carried, when asked.
-    this.add(...(exchange.secrets ?? []));
+    // What the exchange carried is learned when asked, the values its sender listed too (each new
+    // token's forms cost the gap between a response and the next request, issue #14 point 1); but
+    // a listed value shorter than any learned one at once, since value() skips learning for them.
+    for (const secret of exchange.secrets ?? [])
+      if (secret.length < SecretRegistry.LEARNED_MIN_LENGTH && !this.values.has(secret)) this.add(secret);
     this.pending.push(exchange);
     if (this.pending.length > SecretRegistry.PENDING_LIMIT) this.learnPending();
   }

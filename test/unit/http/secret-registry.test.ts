@@ -154,6 +154,25 @@ describe('SecretRegistry', () => {
     );
   });
 
+  it("masks the values an exchange's sender listed in every way, short ones in value() too, though they are learned late", () => {
+    const listed = (secrets: string[]) => ({ ...jsonAnswer('{"ok":true}'), secrets });
+    for (const read of [
+      (r: SecretRegistry) => r.text('a listed-secret-value and pw7x'),
+      (r: SecretRegistry) => r.url('https://api.example/?q=listed-secret-value&p=pw7x'),
+      (r: SecretRegistry) => JSON.stringify(r.value({ a: 'listed-secret-value', b: 'pw7x' })),
+      (r: SecretRegistry) => JSON.stringify(r.exchange(jsonAnswer('{"x":"listed-secret-value pw7x"}')).response?.body),
+    ]) {
+      const registry = new SecretRegistry();
+      registry.addExchange(listed(['listed-secret-value', 'pw7x']));
+      const out = read(registry);
+      assert.doesNotMatch(out, /listed-secret-value|pw7x/, out);
+    }
+    // A value made only of short strings skips learning, yet a short listed secret is masked in it.
+    const short = new SecretRegistry();
+    short.addExchange(listed(['pw7x']));
+    assert.deepEqual(short.value({ b: 'pw7x' }), { b: '[redacted 4 chars]' });
+  });
+
   describe('reused secret forms', () => {
     it('masks a value learned after a list was handed out, in the new list and in text()', () => {
       const registry = new SecretRegistry();
