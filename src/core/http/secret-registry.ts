@@ -40,14 +40,31 @@ export class SecretRegistry {
    */
   private static readonly LEARNED_MIN_LENGTH = 8;
 
-  /** Learns secret values; empty and missing ones are ignored. */
+  /**
+   * Values given to add() whose forms are not made yet: like the pending exchanges, learned the
+   * first time something masks or lists (a run's new token each iteration made its forms between
+   * the token's answer and the call that uses it, issue #14 point 1). Bounded like them.
+   */
+  private pendingValues: string[] = [];
+
+  /**
+   * Learns secret values; empty and missing ones are ignored. One shorter than any value learned by
+   * name is learned at once, since value() skips learning for values whose strings are all shorter.
+   */
   add(...values: ReadonlyArray<string | undefined>): void {
     for (const value of values) {
-      if (typeof value !== 'string' || value.trim() === '' || this.values.has(value)) continue;
-      this.values.add(value);
-      this.forms.add(value);
-      this.listed = undefined;
+      if (typeof value !== 'string' || this.values.has(value)) continue;
+      if (value.length < SecretRegistry.LEARNED_MIN_LENGTH) this.addNow(value);
+      else this.pendingValues.push(value);
     }
+    if (this.pendingValues.length > SecretRegistry.PENDING_LIMIT) this.learnPending();
+  }
+
+  private addNow(value: string): void {
+    if (value.trim() === '' || this.values.has(value)) return;
+    this.values.add(value);
+    this.forms.add(value);
+    this.listed = undefined;
   }
 
   /**
@@ -56,17 +73,19 @@ export class SecretRegistry {
    * response's access_token, refresh_token, id_token...).
    */
   addExchange(exchange: HttpExchange): void {
-    // What the exchange carried is learned when asked, the values its sender listed too (each new
-    // token's forms cost the gap between a response and the next request, issue #14 point 1); but
-    // a listed value shorter than any learned one at once, since value() skips learning for them.
-    for (const secret of exchange.secrets ?? [])
-      if (secret.length < SecretRegistry.LEARNED_MIN_LENGTH && !this.values.has(secret)) this.add(secret);
+    // What the exchange carried is learned when asked; the values its sender listed, as add() learns.
+    this.add(...(exchange.secrets ?? []));
     this.pending.push(exchange);
     if (this.pending.length > SecretRegistry.PENDING_LIMIT) this.learnPending();
   }
 
   /** Learns what the pending exchanges carried. */
   private learnPending(): void {
+    if (this.pendingValues.length > 0) {
+      const values = this.pendingValues;
+      this.pendingValues = [];
+      for (const value of values) this.addNow(value);
+    }
     if (this.pending.length === 0) return;
     const exchanges = this.pending;
     this.pending = [];
@@ -74,7 +93,7 @@ export class SecretRegistry {
   }
 
   private learnExchange(exchange: HttpExchange): void {
-    this.add(...(exchange.secrets ?? []));
+    for (const secret of exchange.secrets ?? []) this.addNow(secret);
     const { request, response } = exchange;
     this.addHeaders(request.headers);
     this.addQuery(request.url);
@@ -89,6 +108,7 @@ export class SecretRegistry {
   /** Forgets every value (a long-lived runner starts each run with an empty registry). */
   clear(): void {
     this.pending = [];
+    this.pendingValues = [];
     this.values.clear();
     this.forms = new SecretForms();
     this.listed = undefined;
@@ -121,7 +141,11 @@ export class SecretRegistry {
   value<T>(value: T): T {
     // A learned value is at least LEARNED_MIN_LENGTH long, so a value whose strings are all shorter
     // (an assertion's status text, a short field) cannot hold one: its masking needs no learning.
-    if (this.pending.length > 0 && longestString(value, 0) >= SecretRegistry.LEARNED_MIN_LENGTH) this.learnPending();
+    if (
+      (this.pending.length > 0 || this.pendingValues.length > 0) &&
+      longestString(value, 0) >= SecretRegistry.LEARNED_MIN_LENGTH
+    )
+      this.learnPending();
     return maskedCopy(value, this.forms) as T;
   }
 
@@ -135,7 +159,7 @@ export class SecretRegistry {
   }
 
   private learn(value: string | undefined): void {
-    if (value !== undefined && value.length >= SecretRegistry.LEARNED_MIN_LENGTH) this.add(value);
+    if (value !== undefined && value.length >= SecretRegistry.LEARNED_MIN_LENGTH) this.addNow(value);
   }
 
   private addHeaders(headers: HeaderList): void {

@@ -167,6 +167,16 @@ describe('SecretRegistry', () => {
       const out = read(registry);
       assert.doesNotMatch(out, /listed-secret-value|pw7x/, out);
     }
+    // Values given to add() are learned as late, and masked the same way, however many wait.
+    const added = new SecretRegistry();
+    for (let i = 0; i < 100; i += 1) added.add(`added-secret-${1000 + i}`);
+    added.add('pw8y');
+    assert.doesNotMatch(
+      added.text(Array.from({ length: 100 }, (_, i) => `added-secret-${1000 + i}`).join(' ')),
+      /added-secret-/,
+    );
+    assert.deepEqual(added.value({ b: 'pw8y' }), { b: '[redacted 4 chars]' });
+    assert.ok(added.list().includes('added-secret-1099'));
     // A value made only of short strings skips learning, yet a short listed secret is masked in it.
     const short = new SecretRegistry();
     short.addExchange(listed(['pw7x']));
