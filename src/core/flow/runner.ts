@@ -175,6 +175,9 @@ export type RunEvent =
 /** How many of a repeat's last iterations keep their details; earlier ones are only counted. */
 export const REPEAT_DETAIL_ITERATIONS = 20;
 
+/** The longest a repeat runs without giving the event loop a turn of its own (a signal, a timer). */
+const REPEAT_YIELD_MS = 10;
+
 const defaultSleep = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((resolve) => {
     const timer = setTimeout(resolve, ms);
@@ -448,10 +451,15 @@ export class FlowRunner {
     // earlier ones are counted, so a long repeat runs in bounded memory.
     const kept: StepRun[][] = [];
     const earlier = { iterations: 0, passed: 0, failed: 0, errors: 0 };
+    let turnAt = performance.now();
     for (let i = 1; i <= def.times; i += 1) {
-      // A step that never waits on the network never gives the event loop a
-      // turn: yield once per iteration, so Ctrl-C and SIGTERM are heard.
-      await new Promise<void>((resolve) => setImmediate(resolve));
+      // A step that never waits on the network never gives the event loop a turn: yield when
+      // REPEAT_YIELD_MS passed without one, so Ctrl-C and SIGTERM are heard. Not every iteration:
+      // that turn sat between a call's answer and the next token request (issue #14 point 1).
+      if (performance.now() - turnAt >= REPEAT_YIELD_MS) {
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        turnAt = performance.now();
+      }
       if (this.deps.signal?.aborted) break;
       attempts = i;
       const iteration: StepRun[] = [];
