@@ -146,16 +146,34 @@ export interface CallStepOptions {
   written?: CallStep;
 }
 
+type Route = NonNullable<FlowFile['routes']>[string];
+
+/** Each route as rendered for the run's environment (see renderRoute). */
+const renderedRoutes = new WeakMap<Route, { env: TemplateContext['env']; secrets: unknown; route: Route }>();
+
+/**
+ * A route's templates read only the environment (no step results), which a run renders once and
+ * never changes: rendered once per run and environment, not on every call (a repeat's calls
+ * rendered the same route each iteration, issue #14 point 1). A new run brings a new environment object.
+ */
+function renderRoute(raw: Route, name: string, ctx: TemplateContext, scope: RunScope): Route {
+  const known = renderedRoutes.get(raw);
+  if (known && known.env === ctx.env && known.secrets === scope.deps.secrets) return known.route;
+  const route = renderTemplate(
+    raw,
+    { env: ctx.env, steps: {} },
+    { secrets: scope.deps.secrets, where: `routes.${name}` },
+  ) as Route;
+  renderedRoutes.set(raw, { env: ctx.env, secrets: scope.deps.secrets, route });
+  return route;
+}
+
 /** Calls a route of the flow file with a token placed as the route says, then explains the answer. */
 export async function runCallStep(step: CallStep, options: CallStepOptions, scope: RunScope): Promise<StepResult> {
   const { ctx, http, run } = options;
   const raw = options.routes?.[step.route];
   if (!raw) throw new OidcError('flowfile.reference', `There is no route '${step.route}' in this file.`);
-  const route = renderTemplate(
-    raw,
-    { env: ctx.env, steps: {} },
-    { secrets: scope.deps.secrets, where: `routes.${step.route}` },
-  ) as typeof raw;
+  const route = renderRoute(raw, step.route, ctx, scope);
   const token = step.token === false ? undefined : (step.token ?? lastToken(ctx));
   const url = stepUrl(
     `${route.baseUrl.replace(/\/$/, '')}${step.path ?? route.path ?? ''}`,

@@ -41,6 +41,26 @@ describe('call step', () => {
     assert.equal(result.request?.headers.Authorization, 'Bearer tok');
   });
 
+  it('renders a route for the environment of each run: the same route with a new environment calls the new URL', async () => {
+    const routes: FlowFile['routes'] = { r: { baseUrl: '{{env.gw}}', path: '/orders' } };
+    const h = new FakeHttp().on(/\/orders$/, { body: {} });
+    const call = (context: TemplateContext) =>
+      runCallStep(
+        { id: 'c', type: 'call', route: 'r' },
+        { ctx: context, routes, http: h, run: emptyStepRun() },
+        fakeRunScope(),
+      );
+    const first = ctx();
+    await call(first);
+    await call(first);
+    await call({ ...ctx(), env: { gw: 'https://other.test' } });
+    await call(first);
+    assert.deepEqual(
+      h.requests.map((r) => r.url),
+      ['https://gw.test/orders', 'https://gw.test/orders', 'https://other.test/orders', 'https://gw.test/orders'],
+    );
+  });
+
   it('places the token in the query, a cookie or the form body as the route says', async () => {
     const send = async (route: string) => {
       const h = http();
