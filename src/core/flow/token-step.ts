@@ -24,24 +24,117 @@ export interface TokenStepOptions {
   note: (message: string) => void;
 }
 
-/** What a step result says about a token set, claims decoded (unverified) when it is a JWT. */
+const TOKEN = Symbol('access token');
+const CLAIMS = Symbol('claims');
+const SOURCE = Symbol('token result');
+const NOT_DECODED = Symbol('not decoded yet');
+
+interface LazyTokenResult extends StepTokenResult {
+  [TOKEN]: string;
+  [CLAIMS]: Record<string, unknown> | undefined | typeof NOT_DECODED;
+}
+
+interface LazyStepResult extends StepResult {
+  [SOURCE]: LazyTokenResult;
+  [CLAIMS]: Record<string, unknown> | undefined | typeof NOT_DECODED;
+}
+
+/** The claims of an access token with three parts, or undefined when it only looks like a JWT. */
+function decodedClaims(accessToken: string): Record<string, unknown> | undefined {
+  try {
+    return decodeJwt(normalizeToken(accessToken)).payload;
+  } catch {
+    // An access token that only looks like a JWT is treated as opaque.
+    return undefined;
+  }
+}
+
+/**
+ * A token result's `claims`, decoded when first read, then kept. One that does not decode takes
+ * its `claims` away at that first read, as if it had never had one.
+ */
+const lazyTokenClaims: PropertyDescriptor = {
+  enumerable: true,
+  configurable: true,
+  get(this: LazyTokenResult): Record<string, unknown> | undefined {
+    if (this[CLAIMS] === NOT_DECODED) {
+      this[CLAIMS] = decodedClaims(this[TOKEN]);
+      if (this[CLAIMS] === undefined) delete this.claims;
+    }
+    return this[CLAIMS];
+  },
+  set(this: LazyTokenResult, claims: Record<string, unknown> | undefined): void {
+    this[CLAIMS] = claims;
+  },
+};
+
+/** The step result's `claims`: its token result's, read when first asked (an own key even when undefined, as before). */
+const lazyStepClaims: PropertyDescriptor = {
+  enumerable: true,
+  configurable: true,
+  get(this: LazyStepResult): Record<string, unknown> | undefined {
+    if (this[CLAIMS] === NOT_DECODED) this[CLAIMS] = this[SOURCE].claims;
+    return this[CLAIMS];
+  },
+  set(this: LazyStepResult, claims: Record<string, unknown> | undefined): void {
+    this[CLAIMS] = claims;
+  },
+};
+
+// One shared table per object kind, defined in one call (see LAZY_RESPONSE in http-steps.ts).
+const LAZY_TOKEN: PropertyDescriptorMap = {
+  claims: lazyTokenClaims,
+  [TOKEN]: { value: '', writable: true, enumerable: false, configurable: true },
+  [CLAIMS]: { value: NOT_DECODED, writable: true, enumerable: false, configurable: true },
+};
+const LAZY_STEP: PropertyDescriptorMap = {
+  claims: lazyStepClaims,
+  [SOURCE]: { value: undefined, writable: true, enumerable: false, configurable: true },
+  [CLAIMS]: { value: NOT_DECODED, writable: true, enumerable: false, configurable: true },
+};
+
+/** Three dot-separated parts, as a signed JWT has; normalizeToken strips nothing with a dot in it. */
+function hasThreeParts(token: string): boolean {
+  const first = token.indexOf('.');
+  if (first === -1) return false;
+  const second = token.indexOf('.', first + 1);
+  return second !== -1 && token.indexOf('.', second + 1) === -1;
+}
+
+/**
+ * What a step result says about a token set, claims decoded (unverified) when it is a JWT.
+ *
+ * The claims are decoded when first read. In a `repeat` each iteration's token is decoded and
+ * nothing reads its claims unless an assertion, a template, a diagnosis, a report or a view asks:
+ * the decode (base64, UTF-8, JSON, a depth walk) was a third of the token step's own time
+ * (issue #14 point 1). `claims` stays an own enumerable property whenever the token has three
+ * parts, so JSON, structuredClone, spreads, deep equality and masked copies read what an eager
+ * decode gave; an access token that only looks like a JWT loses its `claims` at the first read
+ * (before it, its key is listed with the value undefined, which JSON leaves out as before).
+ */
 export function tokenResult(set: TokenSet): StepTokenResult {
   const out: StepTokenResult = { access_token: set.accessToken, token_type: set.tokenType };
   if (set.idToken) out.id_token = set.idToken;
   if (set.refreshToken) out.refresh_token = set.refreshToken;
   if (set.expiresAt !== undefined) out.expires_at = Math.floor(set.expiresAt / 1000);
   if (set.scope) out.scope = set.scope.join(' ');
-  // Decoded once: asking classifyToken first decoded every access token twice (issue #14's profile).
-  // Only three parts can be a signed JWT; one that does not decode is treated as opaque.
-  const raw = normalizeToken(set.accessToken);
-  if (raw.split('.').length === 3) {
-    try {
-      out.claims = decodeJwt(raw).payload;
-    } catch {
-      // An access token that only looks like a JWT is treated as opaque.
-    }
+  if (hasThreeParts(set.accessToken)) {
+    Object.defineProperties(out, LAZY_TOKEN);
+    (out as LazyTokenResult)[TOKEN] = set.accessToken;
   }
   return out;
+}
+
+/**
+ * A passed token step's result: the token, and its claims (read through the token's, when first
+ * asked). `claims` is always an own key here, undefined for an opaque token, as it always was.
+ */
+export function tokenStepResult(token: StepTokenResult): StepResult {
+  if (!Object.hasOwn(token, 'claims')) return { status: 'passed', token, claims: token.claims };
+  const result: StepResult = { status: 'passed', token };
+  Object.defineProperties(result, LAZY_STEP);
+  (result as LazyStepResult)[SOURCE] = token as LazyTokenResult;
+  return result;
 }
 
 /** Runs a (rendered) token step: its grant, through the token store unless the step or grant forbids reuse. */
@@ -122,8 +215,7 @@ export async function runTokenStep(step: TokenStep, options: TokenStepOptions, s
     set = got.token;
   }
   scope.tokenOrigin.set(set.accessToken, step.idp);
-  const token = tokenResult(set);
-  return { status: 'passed', token, claims: token.claims };
+  return tokenStepResult(tokenResult(set));
 }
 
 /**
