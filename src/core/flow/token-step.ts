@@ -137,18 +137,24 @@ export function tokenStepResult(token: StepTokenResult): StepResult {
   return result;
 }
 
+/** No extra parameters: one frozen object for every step that has none, instead of a new one each time. */
+const NO_EXTRA: Readonly<Record<string, string>> = Object.freeze({});
+
 /** Runs a (rendered) token step: its grant, through the token store unless the step or grant forbids reuse. */
 export async function runTokenStep(step: TokenStep, options: TokenStepOptions, scope: RunScope): Promise<StepResult> {
   const { http, note } = options;
   const { deps } = scope;
-  const idp = await scope.idp(step.idp, http);
+  // An IdP this run has connected to is at hand: no await (a promise and a turn) for it every iteration.
+  const idp = scope.knownIdp(step.idp) ?? (await scope.idp(step.idp, http));
   const ctx: OAuthContext = { ...idp.ctx, http: withHttpOptions(http, idp.httpOptions) };
   const scopes = step.scopes ?? idp.config.scopes;
   const audience = step.audience ?? idp.config.audience;
   // The grants send one resource indicator; a list uses its first entry.
   const resourceValue = step.resource ?? idp.config.resource;
   const resource = Array.isArray(resourceValue) ? resourceValue[0] : resourceValue;
-  const extra = { ...(idp.config.extra ?? {}), ...(step.extra ?? {}) } as Record<string, string>;
+  const extra = (
+    idp.config.extra === undefined && step.extra === undefined ? NO_EXTRA : { ...idp.config.extra, ...step.extra }
+  ) as Record<string, string>;
   const grant = step.grant ?? 'client_credentials';
   // Not async: it hands back the grant's own promise (an async wrapper is one more promise and hop a run).
   const fetch = (): Promise<TokenSet> => {

@@ -31,9 +31,8 @@ async function tokenRequest(
   extra?: Record<string, string>,
 ): Promise<TokenSet> {
   const url = requireEndpoint(ctx, 'token_endpoint', 'token endpoint');
-  // One spread, not two: withExtra's merge when there is something to merge.
-  const full =
-    extra === undefined ? { grant_type: grantType, ...form } : withExtra({ grant_type: grantType, ...form }, extra);
+  // withExtra's merge (extra last, so it overrides anything but client authentication) in one literal.
+  const full = { grant_type: grantType, ...form, ...extra };
   const listed: string[] = [];
   for (const secret of secrets) if (typeof secret === 'string') listed.push(secret);
   const response: HttpResponse = await postWithClientAuth(ctx, {
