@@ -81,26 +81,37 @@ function unique(values: string[]): string[] {
   return values;
 }
 
-/** POSTs a form to an IdP endpoint with client authentication and redaction set up. */
-export async function postWithClientAuth(ctx: OAuthContext, post: AuthenticatedPost): Promise<HttpResponse> {
-  // One fresh form, headers and secrets list that client authentication adds to in place: each
-  // used to be copied twice more a request (issue #14 point 1).
-  const draft: ClientAuthDraft = {
-    form: compact(post.form),
-    headers:
-      post.headers === undefined ? { Accept: 'application/json' } : { Accept: 'application/json', ...post.headers },
-    secrets: [],
-  };
-  if (post.secrets !== undefined)
-    for (const secret of post.secrets) for (const form of secretForms(secret)) draft.secrets.push(form);
-  const signing = addClientAuth(ctx.client, draft, assertionAudience(ctx, post.url), {
-    clock: ctx.clock ?? systemClock,
-    random: ctx.random,
-  });
-  if (signing !== undefined) await signing;
+/**
+ * POSTs a form to an IdP endpoint with client authentication and redaction set up. Not async: it
+ * hands back the client's own promise (an async wrapper is one more promise and its turns a
+ * request), chained after the signing only when an assertion is signed; whatever fails while the
+ * request is built is a rejection, as from an async function.
+ */
+export function postWithClientAuth(ctx: OAuthContext, post: AuthenticatedPost): Promise<HttpResponse> {
+  try {
+    // One fresh form, headers and secrets list that client authentication adds to in place: each
+    // used to be copied twice more a request (issue #14 point 1).
+    const draft: ClientAuthDraft = {
+      form: compact(post.form),
+      headers:
+        post.headers === undefined ? { Accept: 'application/json' } : { Accept: 'application/json', ...post.headers },
+      secrets: [],
+    };
+    if (post.secrets !== undefined)
+      for (const secret of post.secrets) for (const form of secretForms(secret)) draft.secrets.push(form);
+    const signing = addClientAuth(ctx.client, draft, assertionAudience(ctx, post.url), {
+      clock: ctx.clock ?? systemClock,
+      random: ctx.random,
+    });
+    return signing === undefined ? sendDraft(ctx, post, draft) : signing.then(() => sendDraft(ctx, post, draft));
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
+
+function sendDraft(ctx: OAuthContext, post: AuthenticatedPost, draft: ClientAuthDraft): Promise<HttpResponse> {
   const options = draft.options;
-  // Awaited, not returned: an async function resolved with a promise takes two more turns.
-  return await ctx.http.send({
+  return ctx.http.send({
     method: 'POST',
     url: post.url,
     form: draft.form,

@@ -88,3 +88,15 @@ describe('postWithClientAuth', () => {
     assert.deepEqual(sent[0]?.form, { grant_type: 'client_credentials' });
   });
 });
+
+describe('postWithClientAuth failures', () => {
+  it('rejects, never throws, when the client cannot authenticate', () => {
+    const { http, sent } = capture();
+    const client: ClientConfig = { clientId: 'app', authMethod: 'client_secret_basic' };
+    let promise: Promise<unknown> | undefined;
+    assert.doesNotThrow(() => {
+      promise = postWithClientAuth({ http, metadata: { issuer: 'x' }, client }, { url: URL_, label: 'l', form: {} });
+    });
+    return assert.rejects(promise!, { code: 'client_auth.missing_secret' }).then(() => assert.equal(sent.length, 0));
+  });
+});
