@@ -100,6 +100,26 @@ describe('token step result', () => {
     assert.deepEqual(token.claims, { sub: 'alice', exp: 2 });
   });
 
+  it('leaves plain data properties behind once read, and still reads on a result frozen before that', () => {
+    const { token, step } = lazy(set(jwt({ sub: 'alice' })));
+    void step.claims;
+    assert.deepEqual(Object.getOwnPropertyDescriptor(token, 'claims'), {
+      value: { sub: 'alice' },
+      writable: true,
+      enumerable: true,
+      configurable: true,
+    });
+    assert.equal(Object.getOwnPropertyDescriptor(step, 'claims')?.value, token.claims);
+    const frozen = lazy(set(jwt({ sub: 'bob' })));
+    Object.freeze(frozen.token);
+    Object.freeze(frozen.step);
+    assert.deepEqual(frozen.step.claims, { sub: 'bob' });
+    assert.deepEqual(frozen.token.claims, { sub: 'bob' });
+    const opaque = lazy(set('a.b.c'));
+    Object.freeze(opaque.token);
+    assert.equal(opaque.token.claims, undefined);
+  });
+
   it('keeps claims a template or a caller assigns', () => {
     const { token, step } = lazy(set(jwt({ sub: 'alice' })));
     token.claims = { sub: 'bob' };
