@@ -15,8 +15,17 @@ export interface TokenTarget {
   form?: Record<string, string>;
 }
 
+/** Where a route that says nothing puts its token; shared, since most routes say nothing. */
+const DEFAULT_PLACEMENT: Readonly<ResolvedPlacement> = Object.freeze({
+  in: 'header',
+  name: 'Authorization',
+  scheme: 'Bearer',
+});
+
 /** Fills in the defaults: `Authorization: Bearer <token>`, else a field named `access_token`. */
-export function resolvePlacement(placement: TokenPlacement = {}): ResolvedPlacement {
+export function resolvePlacement(placement: TokenPlacement = {}): Readonly<ResolvedPlacement> {
+  if (placement.in === undefined && placement.name === undefined && placement.scheme === undefined)
+    return DEFAULT_PLACEMENT;
   const where = placement.in ?? 'header';
   return {
     in: where,
@@ -30,6 +39,7 @@ export function placeToken(target: TokenTarget, token: string, placement?: Token
   const p = resolvePlacement(placement);
   switch (p.in) {
     case 'header':
+      // A computed key, not an assignment: a header named __proto__ stays a header.
       return { ...target, headers: { ...target.headers, [p.name]: p.scheme === '' ? token : `${p.scheme} ${token}` } };
     case 'query': {
       const url = new URL(target.url);

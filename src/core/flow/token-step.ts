@@ -24,38 +24,126 @@ export interface TokenStepOptions {
   note: (message: string) => void;
 }
 
-/** What a step result says about a token set, claims decoded (unverified) when it is a JWT. */
+/** The claims of an access token with three parts, or undefined when it only looks like a JWT. */
+function decodedClaims(accessToken: string): Record<string, unknown> | undefined {
+  try {
+    return decodeJwt(normalizeToken(accessToken)).payload;
+  } catch {
+    // An access token that only looks like a JWT is treated as opaque.
+    return undefined;
+  }
+}
+
+/**
+ * Turns a lazy `claims` into the plain data property an eager decode made, in its place among
+ * the keys. A result frozen before its claims were read keeps the getter (each read decodes).
+ */
+function settleClaims(target: object, claims: Record<string, unknown> | undefined): void {
+  try {
+    Object.defineProperty(target, 'claims', { value: claims, writable: true, enumerable: true, configurable: true });
+  } catch {
+    // Frozen: nothing to keep the value in.
+  }
+}
+
+/**
+ * A token result's `claims`: the access token decoded at the first read or write, which puts the
+ * value in the getter's place. One that does not decode loses its `claims` then, as if it had
+ * never had one. The getter reads the result's own `access_token` (nothing changes it).
+ */
+const LAZY_TOKEN_CLAIMS: PropertyDescriptor = {
+  enumerable: true,
+  configurable: true,
+  get(this: StepTokenResult): Record<string, unknown> | undefined {
+    const claims = decodedClaims(this.access_token);
+    if (claims === undefined) {
+      try {
+        delete this.claims;
+      } catch {
+        // Frozen: it keeps reading undefined.
+      }
+    } else settleClaims(this, claims);
+    return claims;
+  },
+  set(this: StepTokenResult, claims: Record<string, unknown> | undefined): void {
+    settleClaims(this, claims);
+  },
+};
+
+/** The step result's `claims`: its token's, read at the first read (an own key even when undefined, as before). */
+const LAZY_STEP_CLAIMS: PropertyDescriptor = {
+  enumerable: true,
+  configurable: true,
+  get(this: StepResult): Record<string, unknown> | undefined {
+    const claims = this.token?.claims;
+    settleClaims(this, claims);
+    return claims;
+  },
+  set(this: StepResult, claims: Record<string, unknown> | undefined): void {
+    settleClaims(this, claims);
+  },
+};
+
+/** Three dot-separated parts, as a signed JWT has; normalizeToken strips nothing with a dot in it. */
+function hasThreeParts(token: string): boolean {
+  const first = token.indexOf('.');
+  if (first === -1) return false;
+  const second = token.indexOf('.', first + 1);
+  return second !== -1 && token.indexOf('.', second + 1) === -1;
+}
+
+/**
+ * What a step result says about a token set, claims decoded (unverified) when it is a JWT.
+ *
+ * The claims are decoded when first read. In a `repeat` each iteration's token is decoded and
+ * nothing reads its claims unless an assertion, a template, a diagnosis, a report or a view asks:
+ * the decode (base64, UTF-8, JSON, a depth walk) was a third of the token step's own time
+ * (issue #14 point 1). `claims` stays an own enumerable property whenever the token has three
+ * parts, so JSON, structuredClone, spreads, deep equality and masked copies read what an eager
+ * decode gave; an access token that only looks like a JWT loses its `claims` at the first read
+ * (before it, its key is listed with the value undefined, which JSON leaves out as before).
+ */
 export function tokenResult(set: TokenSet): StepTokenResult {
   const out: StepTokenResult = { access_token: set.accessToken, token_type: set.tokenType };
   if (set.idToken) out.id_token = set.idToken;
   if (set.refreshToken) out.refresh_token = set.refreshToken;
   if (set.expiresAt !== undefined) out.expires_at = Math.floor(set.expiresAt / 1000);
   if (set.scope) out.scope = set.scope.join(' ');
-  // Decoded once: asking classifyToken first decoded every access token twice (issue #14's profile).
-  // Only three parts can be a signed JWT; one that does not decode is treated as opaque.
-  const raw = normalizeToken(set.accessToken);
-  if (raw.split('.').length === 3) {
-    try {
-      out.claims = decodeJwt(raw).payload;
-    } catch {
-      // An access token that only looks like a JWT is treated as opaque.
-    }
-  }
+  // One defineProperty with a shared descriptor: hidden slots for the token and the value (a
+  // defineProperties of three) cost twice as much per result.
+  if (hasThreeParts(set.accessToken)) Object.defineProperty(out, 'claims', LAZY_TOKEN_CLAIMS);
   return out;
 }
+
+/**
+ * A passed token step's result: the token, and its claims (read through the token's, when first
+ * asked). `claims` is always an own key here, undefined for an opaque token, as it always was.
+ */
+export function tokenStepResult(token: StepTokenResult): StepResult {
+  if (!Object.hasOwn(token, 'claims')) return { status: 'passed', token, claims: token.claims };
+  const result: StepResult = { status: 'passed', token };
+  Object.defineProperty(result, 'claims', LAZY_STEP_CLAIMS);
+  return result;
+}
+
+/** No extra parameters: one frozen object for every step that has none, instead of a new one each time. */
+const NO_EXTRA: Readonly<Record<string, string>> = Object.freeze({});
 
 /** Runs a (rendered) token step: its grant, through the token store unless the step or grant forbids reuse. */
 export async function runTokenStep(step: TokenStep, options: TokenStepOptions, scope: RunScope): Promise<StepResult> {
   const { http, note } = options;
   const { deps } = scope;
-  const idp = await scope.idp(step.idp, http);
+  // An IdP this run has connected to is at hand: no await (a promise and a turn) for it every iteration.
+  const idp = scope.knownIdp(step.idp) ?? (await scope.idp(step.idp, http));
   const ctx: OAuthContext = { ...idp.ctx, http: withHttpOptions(http, idp.httpOptions) };
   const scopes = step.scopes ?? idp.config.scopes;
   const audience = step.audience ?? idp.config.audience;
   // The grants send one resource indicator; a list uses its first entry.
   const resourceValue = step.resource ?? idp.config.resource;
   const resource = Array.isArray(resourceValue) ? resourceValue[0] : resourceValue;
-  const extra = { ...(idp.config.extra ?? {}), ...(step.extra ?? {}) } as Record<string, string>;
+  const extra = (
+    idp.config.extra === undefined && step.extra === undefined ? NO_EXTRA : { ...idp.config.extra, ...step.extra }
+  ) as Record<string, string>;
   const grant = step.grant ?? 'client_credentials';
   // Not async: it hands back the grant's own promise (an async wrapper is one more promise and hop a run).
   const fetch = (): Promise<TokenSet> => {
@@ -122,8 +210,7 @@ export async function runTokenStep(step: TokenStep, options: TokenStepOptions, s
     set = got.token;
   }
   scope.tokenOrigin.set(set.accessToken, step.idp);
-  const token = tokenResult(set);
-  return { status: 'passed', token, claims: token.claims };
+  return tokenStepResult(tokenResult(set));
 }
 
 /**

@@ -204,6 +204,56 @@ async function signAssertion(
 }
 
 /**
+ * What client_secret_basic and client_secret_post send and mask, made once per client's
+ * credentials: a run authenticates every token request with the same client, and rebuilding the
+ * Basic header and the secret's three forms cost more per request than the form they go with
+ * (issue #14 point 1). Keyed by the client's own config object, so the cache holds the secret no
+ * longer than that object lives and nothing a report, log or export walks can reach it; an entry
+ * whose id or secret no longer matches the object is made again.
+ */
+interface SecretCredentials {
+  clientId: string;
+  clientSecret: string;
+  /** client_secret_basic's Authorization value, made when first asked. */
+  basic?: string;
+  /** What the request lists for redaction, each value once. */
+  basicSecrets?: readonly string[];
+  postSecrets: readonly string[];
+}
+
+const credentialCache = new WeakMap<ClientConfig, SecretCredentials>();
+
+function secretCredentials(client: ClientConfig, clientSecret: string): SecretCredentials {
+  const known = credentialCache.get(client);
+  if (known !== undefined && known.clientId === client.clientId && known.clientSecret === clientSecret) return known;
+  const made: SecretCredentials = { clientId: client.clientId, clientSecret, postSecrets: secretForms(clientSecret) };
+  credentialCache.set(client, made);
+  return made;
+}
+
+function basicCredentials(client: ClientConfig, clientSecret: string): SecretCredentials {
+  const made = secretCredentials(client, clientSecret);
+  if (made.basic === undefined) {
+    const value = basicAuthorization(client.clientId, clientSecret);
+    made.basic = value;
+    made.basicSecrets = [...new Set([...made.postSecrets, value, value.slice('Basic '.length)])];
+  }
+  return made;
+}
+
+/**
+ * A request being built that client authentication adds to in place: the form and headers are the
+ * caller's own fresh copies, `options` is made only when mTLS adds to it.
+ */
+export interface ClientAuthDraft {
+  form: Record<string, string | undefined>;
+  headers: Record<string, string>;
+  options?: Partial<HttpOptions>;
+  /** Values to list in the request's `secrets`; each appears once when the draft's list started empty. */
+  secrets: string[];
+}
+
+/**
  * Adds client authentication to a request: a Basic header, form fields, a
  * signed assertion or mTLS material. `audience` is the assertion's `aud`.
  */
@@ -213,27 +263,46 @@ export async function applyClientAuth(
   audience: string,
   env: ClientAuthEnv = {},
 ): Promise<ClientAuthResult> {
-  const form = { ...target.form };
-  const headers = { ...(target.headers ?? {}) };
-  const options = { ...(target.options ?? {}) };
-  const secrets: string[] = [];
+  const draft: ClientAuthDraft = {
+    form: { ...target.form },
+    headers: { ...(target.headers ?? {}) },
+    options: { ...(target.options ?? {}) },
+    secrets: [],
+  };
   // A caller-supplied form must never smuggle a secret into a public client's request.
-  delete form.client_secret;
+  delete draft.form.client_secret;
+  await addClientAuth(client, draft, audience, env);
+  return { form: draft.form, headers: draft.headers, options: draft.options!, secrets: draft.secrets };
+}
 
+/**
+ * applyClientAuth on a draft the caller owns, changed in place. The caller removes any
+ * `client_secret` of its own from the form first. It returns a promise only when it signs an
+ * assertion: the secret methods finish at once, without a promise and a turn per request. A
+ * configuration it cannot use throws.
+ */
+export function addClientAuth(
+  client: ClientConfig,
+  draft: ClientAuthDraft,
+  audience: string,
+  env: ClientAuthEnv = {},
+): Promise<void> | undefined {
+  const { form, secrets } = draft;
   switch (client.authMethod) {
     case 'client_secret_basic': {
       if (!client.clientSecret) throw missingSecret(client);
-      const value = basicAuthorization(client.clientId, client.clientSecret);
-      headers.Authorization = value;
-      secrets.push(...secretForms(client.clientSecret), value, value.slice('Basic '.length));
-      break;
+      const made = basicCredentials(client, client.clientSecret);
+      draft.headers.Authorization = made.basic!;
+      for (const value of made.basicSecrets!) secrets.push(value);
+      return undefined;
     }
-    case 'client_secret_post':
+    case 'client_secret_post': {
       if (!client.clientSecret) throw missingSecret(client);
       form.client_id = client.clientId;
       form.client_secret = client.clientSecret;
-      secrets.push(...secretForms(client.clientSecret));
-      break;
+      for (const value of secretCredentials(client, client.clientSecret).postSecrets) secrets.push(value);
+      return undefined;
+    }
     case 'client_secret_jwt': {
       if (!client.clientSecret) throw missingSecret(client);
       const alg = client.signingAlg ?? 'HS256';
@@ -247,29 +316,25 @@ export async function applyClientAuth(
           },
         );
       }
-      const assertion = await signAssertion(
-        client,
-        new TextEncoder().encode(client.clientSecret),
-        alg,
-        client.keyId,
-        audience,
-        env,
+      const secret = client.clientSecret;
+      return signAssertion(client, new TextEncoder().encode(secret), alg, client.keyId, audience, env).then(
+        (assertion) => {
+          form.client_assertion_type = JWT_BEARER_ASSERTION_TYPE;
+          form.client_assertion = assertion;
+          secrets.push(...secretForms(secret), assertion);
+        },
       );
-      form.client_assertion_type = JWT_BEARER_ASSERTION_TYPE;
-      form.client_assertion = assertion;
-      secrets.push(...secretForms(client.clientSecret), assertion);
-      break;
     }
     case 'private_key_jwt': {
       const { key, alg, kid } = readPrivateKey(client);
-      const assertion = await signAssertion(client, key, alg, kid, audience, env);
-      form.client_assertion_type = JWT_BEARER_ASSERTION_TYPE;
-      form.client_assertion = assertion;
-      secrets.push(assertion);
-      break;
+      return signAssertion(client, key, alg, kid, audience, env).then((assertion) => {
+        form.client_assertion_type = JWT_BEARER_ASSERTION_TYPE;
+        form.client_assertion = assertion;
+        secrets.push(assertion);
+      });
     }
     case 'tls_client_auth':
-    case 'self_signed_tls_client_auth':
+    case 'self_signed_tls_client_auth': {
       if (!client.certificate || !client.certificateKey) {
         throw new OidcError(
           'client_auth.missing_certificate',
@@ -281,13 +346,15 @@ export async function applyClientAuth(
         );
       }
       form.client_id = client.clientId;
+      const options = (draft.options ??= {});
       options.cert = client.certificate;
       options.key = client.certificateKey;
       secrets.push(client.certificateKey);
-      break;
+      return undefined;
+    }
     case 'none':
       form.client_id = client.clientId;
-      break;
+      return undefined;
     default:
       throw new OidcError(
         'client_auth.unsupported_method',
@@ -298,5 +365,4 @@ export async function applyClientAuth(
         },
       );
   }
-  return { form, headers, options, secrets };
 }

@@ -119,7 +119,9 @@ export function withHttpOptions(http: HttpClient, options: Partial<HttpOptions>)
   if (Object.keys(options).length === 0) return http;
   // Frozen, and passed as it is when the request has none of its own: the client then resolves it
   // once for the run instead of merging two spreads on every request (issue #14 point 1).
-  const fixed = Object.freeze({ ...options });
+  // A frozen options object cannot change under us, so it needs no copy: a connected IdP's is
+  // frozen once, and the token step wraps its recording client with it every iteration.
+  const fixed = Object.isFrozen(options) ? options : Object.freeze({ ...options });
   return {
     send: (request) =>
       http.send({ ...request, options: hasOwnOptions(request.options) ? { ...fixed, ...request.options } : fixed }),
@@ -262,6 +264,8 @@ export async function connectIdp(config: IdpConnectConfig, deps: ConnectIdpDeps)
   if (idp.caFile)
     httpOptions.ca = await readCaText(idp.caFile, `idps.${config.name}.caFile`, deps.readTextFile ?? readTextFile);
   if (idp.insecureSkipTlsVerify) httpOptions.insecureSkipTlsVerify = true;
+  // Frozen: the run wraps each step's client with it (withHttpOptions then copies nothing).
+  Object.freeze(httpOptions);
   const http = withHttpOptions(deps.http, httpOptions);
   const issuer = issuerOf(idp);
   const warnings: string[] = [];

@@ -2,8 +2,8 @@ import type { Clock } from '../clock';
 import { systemClock } from '../clock';
 import { OidcError } from '../errors';
 import type { HttpClient, HttpResponse } from '../http/types';
-import { applyClientAuth, secretForms } from './client-auth';
-import type { ClientConfig } from './client-auth';
+import { addClientAuth, secretForms } from './client-auth';
+import type { ClientAuthDraft, ClientConfig } from './client-auth';
 import type { EndpointCodePrefix } from './error-codes';
 import type { AuthorizationServerMetadata, EndpointField } from './metadata';
 import type { RandomBytes } from './random';
@@ -60,31 +60,66 @@ export interface AuthenticatedPost {
   signal?: AbortSignal;
 }
 
-/** Drops undefined and empty-string form fields so optional parameters are not sent blank. */
+/**
+ * Drops undefined and empty-string form fields so optional parameters are not sent blank, and a
+ * caller's `client_secret`: a form must never smuggle a secret into a public client's request.
+ * The copy is the request's own, so client authentication then adds to it in place.
+ */
 function compact(form: Record<string, string | undefined>): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [key, value] of Object.entries(form)) if (value !== undefined && value !== '') out[key] = value;
+  for (const key of Object.keys(form)) {
+    const value = form[key];
+    if (value !== undefined && value !== '' && key !== 'client_secret') out[key] = value;
+  }
   return out;
 }
 
-/** POSTs a form to an IdP endpoint with client authentication and redaction set up. */
-export async function postWithClientAuth(ctx: OAuthContext, post: AuthenticatedPost): Promise<HttpResponse> {
-  const auth = await applyClientAuth(
-    ctx.client,
-    { form: compact(post.form), headers: { Accept: 'application/json', ...(post.headers ?? {}) } },
-    assertionAudience(ctx, post.url),
-    { clock: ctx.clock ?? systemClock, random: ctx.random },
-  );
-  // Awaited, not returned: an async function resolved with a promise takes two more turns.
-  return await ctx.http.send({
+/** The list with each value once, in first-seen order; the same list when nothing repeats (the usual case). */
+function unique(values: string[]): string[] {
+  for (let i = 1; i < values.length; i += 1)
+    if (values.lastIndexOf(values[i]!, i - 1) !== -1) return [...new Set(values)];
+  return values;
+}
+
+/**
+ * POSTs a form to an IdP endpoint with client authentication and redaction set up. Not async: it
+ * hands back the client's own promise (an async wrapper is one more promise and its turns a
+ * request), chained after the signing only when an assertion is signed; whatever fails while the
+ * request is built is a rejection, as from an async function.
+ */
+export function postWithClientAuth(ctx: OAuthContext, post: AuthenticatedPost): Promise<HttpResponse> {
+  try {
+    // One fresh form, headers and secrets list that client authentication adds to in place: each
+    // used to be copied twice more a request (issue #14 point 1).
+    const draft: ClientAuthDraft = {
+      form: compact(post.form),
+      headers:
+        post.headers === undefined ? { Accept: 'application/json' } : { Accept: 'application/json', ...post.headers },
+      secrets: [],
+    };
+    if (post.secrets !== undefined)
+      for (const secret of post.secrets) for (const form of secretForms(secret)) draft.secrets.push(form);
+    const signing = addClientAuth(ctx.client, draft, assertionAudience(ctx, post.url), {
+      clock: ctx.clock ?? systemClock,
+      random: ctx.random,
+    });
+    return signing === undefined ? sendDraft(ctx, post, draft) : signing.then(() => sendDraft(ctx, post, draft));
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
+
+function sendDraft(ctx: OAuthContext, post: AuthenticatedPost, draft: ClientAuthDraft): Promise<HttpResponse> {
+  const options = draft.options;
+  return ctx.http.send({
     method: 'POST',
     url: post.url,
-    form: auth.form,
-    headers: auth.headers,
-    options: Object.keys(auth.options).length > 0 ? auth.options : undefined,
+    form: draft.form,
+    headers: draft.headers,
+    options: options !== undefined && Object.keys(options).length > 0 ? options : undefined,
     label: post.label,
     lane: 'idp',
-    secrets: [...new Set([...(post.secrets ?? []).flatMap(secretForms), ...auth.secrets])],
+    secrets: unique(draft.secrets),
     signal: post.signal,
   });
 }

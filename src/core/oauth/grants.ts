@@ -1,3 +1,4 @@
+import type { Clock } from '../clock';
 import { systemClock } from '../clock';
 import { OidcError } from '../errors';
 import type { HttpResponse } from '../http/types';
@@ -6,6 +7,7 @@ import type { OAuthContext } from './context';
 import { startLoopbackListener } from './loopback';
 import { createPkce } from './pkce';
 import { cryptoRandom, randomToken } from './random';
+import type { ErrorContext } from './oauth-error';
 import { parseTokenResponse, splitScope } from './token-response';
 import type { TokenSet } from './token-response';
 
@@ -29,18 +31,35 @@ async function tokenRequest(
   extra?: Record<string, string>,
 ): Promise<TokenSet> {
   const url = requireEndpoint(ctx, 'token_endpoint', 'token endpoint');
-  const full = withExtra({ grant_type: grantType, ...form }, extra);
+  // withExtra's merge (extra last, so it overrides anything but client authentication) in one literal.
+  const full = { grant_type: grantType, ...form, ...extra };
+  const listed: string[] = [];
+  for (const secret of secrets) if (typeof secret === 'string') listed.push(secret);
   const response: HttpResponse = await postWithClientAuth(ctx, {
     url,
     label: 'token endpoint',
     form: full,
-    secrets: secrets.filter((s): s is string => typeof s === 'string'),
+    secrets: listed,
   });
-  return parseTokenResponse(response, `token endpoint ${url}`, {
-    clock: ctx.clock ?? systemClock,
-    grantType: full.grant_type,
-    scope: splitScope(full.scope),
-  });
+  return parseTokenResponse(response, `token endpoint ${url}`, new GrantErrorContext(ctx.clock ?? systemClock, full));
+}
+
+/**
+ * What a failed grant's hints need: the scopes asked for are split from the form only when an
+ * error is explained, not on every token request (issue #14 point 1).
+ */
+class GrantErrorContext implements ErrorContext {
+  readonly grantType: string | undefined;
+  constructor(
+    readonly clock: Clock,
+    private readonly form: Record<string, string | undefined>,
+  ) {
+    this.grantType = form.grant_type;
+  }
+
+  get scope(): string[] | undefined {
+    return splitScope(this.form.scope);
+  }
 }
 
 export interface ClientCredentialsOptions {

@@ -1,5 +1,6 @@
 /** Where a call puts its token (a pure function): header by default, or the query, a cookie or the form body. */
 import { strict as assert } from 'node:assert';
+import fc from 'fast-check';
 import { placeToken, resolvePlacement } from '../../../src/core/flow/token-placement';
 import type { TokenTarget } from '../../../src/core/flow/token-placement';
 
@@ -42,8 +43,40 @@ describe('token placement', () => {
     assert.deepEqual(original, target());
   });
 
+  it('places a header on a copy, for any target, header name (even __proto__) and scheme (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.dictionary(fc.string(), fc.string(), { noNullPrototype: true }),
+        fc.option(fc.dictionary(fc.string(), fc.string(), { noNullPrototype: true }), { nil: undefined }),
+        fc.option(fc.oneof(fc.constantFrom('__proto__', 'Authorization'), fc.string({ minLength: 1 })), {
+          nil: undefined,
+        }),
+        fc.option(fc.string(), { nil: undefined }),
+        (headers, form, name, scheme) => {
+          const given: TokenTarget = { url: 'https://gw.test/', headers, ...(form ? { form } : {}) };
+          const before = structuredClone(given);
+          const p = resolvePlacement({ name, scheme });
+          const expected = {
+            ...given,
+            headers: { ...given.headers, [p.name]: p.scheme === '' ? 'tok' : `${p.scheme} tok` },
+          };
+          const placed = placeToken(given, 'tok', { name, scheme });
+          assert.deepStrictEqual(placed, expected);
+          assert.ok(Object.hasOwn(placed.headers, p.name));
+          assert.deepStrictEqual(given, before);
+        },
+      ),
+    );
+  });
+
   it('fills in the defaults the diagnosis reads', () => {
     assert.deepEqual(resolvePlacement(), { in: 'header', name: 'Authorization', scheme: 'Bearer' });
+    assert.equal(
+      resolvePlacement({}),
+      resolvePlacement(),
+      'one shared, frozen default for the routes that say nothing',
+    );
+    assert.ok(Object.isFrozen(resolvePlacement()));
     assert.deepEqual(resolvePlacement({ in: 'cookie' }), { in: 'cookie', name: 'access_token', scheme: 'Bearer' });
   });
 });

@@ -51,6 +51,27 @@ describe('token step', () => {
     assert.equal((await runTokenStep({ ...STEP, reuse: false }, t.options, t.scope)).token?.access_token, 'at-2');
   });
 
+  it('takes an IdP the run has connected to without waiting for it, and waits for one it has not', async () => {
+    const t = await setup();
+    const known = t.scope.knownIdp('okta')!;
+    const waited: string[] = [];
+    const scope = { ...t.scope, idp: (name: string) => (waited.push(name), Promise.resolve(known)) };
+    await runTokenStep({ ...STEP, reuse: false }, t.options, scope);
+    assert.deepEqual(waited, []);
+    await runTokenStep({ ...STEP, reuse: false }, t.options, { ...scope, knownIdp: () => undefined });
+    assert.deepEqual(waited, ['okta']);
+  });
+
+  it("sends the IdP's extra parameters and the step's over them, and none when neither has any", async () => {
+    const t = await setup();
+    await runTokenStep({ ...STEP, reuse: false }, t.options, t.scope);
+    assert.deepEqual(t.http.last().form, { grant_type: 'client_credentials', scope: 'orders:read' });
+    const okta = t.scope.knownIdp('okta')!;
+    const scope = { ...t.scope, knownIdp: () => ({ ...okta, config: { ...okta.config, extra: { a: '1', b: '2' } } }) };
+    await runTokenStep({ ...STEP, reuse: false, extra: { b: 'step' } }, t.options, scope);
+    assert.deepEqual(t.http.last().form, { grant_type: 'client_credentials', scope: 'orders:read', a: '1', b: 'step' });
+  });
+
   it('refuses the authorization-code grant without a browser', async () => {
     const t = await setup();
     await assert.rejects(

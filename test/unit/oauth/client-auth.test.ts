@@ -64,6 +64,21 @@ describe('client authentication', () => {
       assert.ok(r.secrets.includes(r.headers.Authorization!.slice(6)));
     });
 
+    it('makes the header once per client and again when its id or secret changes', async () => {
+      const config = client({ clientSecret: 'first' });
+      const one = await applyClientAuth(config, { form: {} }, TOKEN);
+      const two = await applyClientAuth(config, { form: {} }, TOKEN);
+      assert.deepEqual(two, one);
+      assert.notEqual(two.secrets, one.secrets, 'each request gets its own list');
+      config.clientSecret = 'second';
+      const changed = await applyClientAuth(config, { form: {} }, TOKEN);
+      assert.equal(changed.headers.Authorization, basicAuthorization('0oa1client', 'second'));
+      assert.ok(changed.secrets.includes('second') && !changed.secrets.includes('first'));
+      config.clientId = 'other';
+      const renamed = await applyClientAuth(config, { form: {} }, TOKEN);
+      assert.equal(renamed.headers.Authorization, basicAuthorization('other', 'second'));
+    });
+
     it('needs a secret', async () => {
       await assert.rejects(applyClientAuth(client({}), { form: {} }, TOKEN), (e: { code: string; message: string }) => {
         assert.equal(e.code, 'client_auth.missing_secret');

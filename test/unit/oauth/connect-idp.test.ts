@@ -6,7 +6,8 @@
 import { strict as assert } from 'node:assert';
 import { isOidcError } from '../../../src/core/errors';
 import type { IdpConfig } from '../../../src/core/flow/file-format';
-import { connectIdp } from '../../../src/core/oauth/connect-idp';
+import { connectIdp, withHttpOptions } from '../../../src/core/oauth/connect-idp';
+import type { HttpClient, HttpOptions, HttpResponse } from '../../../src/core/http/types';
 import type { ConnectIdpDeps } from '../../../src/core/oauth/connect-idp';
 import { FakeHttp } from '../../support/fake-http';
 
@@ -234,5 +235,36 @@ describe('connectIdp', () => {
         ),
       );
     });
+  });
+});
+
+describe('withHttpOptions', () => {
+  it('hands a frozen options object to requests as it is, and copies one that could still change', async () => {
+    const sent: Array<Partial<HttpOptions> | undefined> = [];
+    const http: HttpClient = {
+      send: (request) => {
+        sent.push(request.options);
+        return Promise.resolve({ status: 200, headers: {}, text: '' } as unknown as HttpResponse);
+      },
+    };
+    const frozen = Object.freeze({ ca: CA });
+    await withHttpOptions(http, frozen).send({ method: 'GET', url: 'https://idp/x' });
+    assert.equal(sent[0], frozen);
+    const open: Partial<HttpOptions> = { ca: CA };
+    const wrapped = withHttpOptions(http, open);
+    open.insecureSkipTlsVerify = true;
+    await wrapped.send({ method: 'GET', url: 'https://idp/x' });
+    assert.deepEqual(sent[1], { ca: CA }, 'a change after wrapping does not reach requests');
+    await wrapped.send({ method: 'GET', url: 'https://idp/x', options: { connectTimeout: 5 } });
+    assert.deepEqual(sent[2], { ca: CA, connectTimeout: 5 });
+  });
+
+  it("freezes a connected IdP's transport options", async () => {
+    const idp = await connectIdp(
+      { name: 'okta', idp: { ...TOKEN_ONLY, insecureSkipTlsVerify: true } },
+      deps({ secrets: {} }),
+    );
+    assert.ok(Object.isFrozen(idp.httpOptions));
+    assert.deepEqual(idp.httpOptions, { insecureSkipTlsVerify: true });
   });
 });
