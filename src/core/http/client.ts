@@ -17,6 +17,8 @@ import { headerValue } from './headers';
 import { HttpError } from './http-error';
 import type { Env } from './proxy';
 import { describeProxy, proxyVariables, selectProxy } from './proxy';
+import type { PendingDeadline } from './deadline-timer';
+import { DeadlineTimer } from './deadline-timer';
 import { redactText, redactUrl } from './redact';
 import type { ConnectionPhases } from './timed-connector';
 import { awaitConnection } from './timed-connector';
@@ -201,7 +203,7 @@ function headerListFrom(
   const raw = controller.rawHeaders;
   if (Array.isArray(raw)) {
     const list: HeaderList = [];
-    for (let i = 0; i + 1 < raw.length; i += 2) list.push([String(raw[i]), String(raw[i + 1])]);
+    for (let i = 0; i + 1 < raw.length; i += 2) list.push([text(raw[i]), text(raw[i + 1])]);
     return list;
   }
   const list: HeaderList = [];
@@ -210,6 +212,38 @@ function headerListFrom(
     else if (value !== undefined) list.push([name, value]);
   }
   return list;
+}
+
+/**
+ * A raw header name or value as UTF-8 text. buffer.toString() with no argument goes straight to the
+ * decoder; String(buffer) first looks for Symbol.toPrimitive and calls valueOf, about twice the time
+ * over a response's ~20 raw buffers (issue #14 point 1).
+ */
+function text(raw: unknown): string {
+  return Buffer.isBuffer(raw) ? raw.toString() : String(raw);
+}
+
+/**
+ * The response's header record: undici's own (names lowercased through its table of known names,
+ * values read as latin1) when it says exactly what ours would, name for name and value for value in
+ * the same order, with no repeated name; else made from the list. Taking undici's saves lowercasing
+ * every name and building a second object (~1.5 µs a response; issue #14 point 1); a non-ASCII value,
+ * which latin1 and UTF-8 read apart, or a repeated header falls back.
+ */
+function responseHeaderRecord(
+  list: HeaderList,
+  parsed: Record<string, string | string[] | undefined> | undefined,
+): Record<string, string> {
+  if (parsed === undefined) return headerRecord(list);
+  let i = 0;
+  for (const key in parsed) {
+    const value = parsed[key];
+    const entry = list[i];
+    if (typeof value !== 'string' || entry === undefined || value !== entry[1]) return headerRecord(list);
+    if (key !== entry[0] && key !== entry[0].toLowerCase()) return headerRecord(list);
+    i += 1;
+  }
+  return i === list.length ? (parsed as Record<string, string>) : headerRecord(list);
 }
 
 function headerRecord(list: HeaderList): Record<string, string> {
@@ -264,11 +298,70 @@ function toResponse(exchange: HttpExchange, headers: Record<string, string>): Ht
   };
 }
 
+/**
+ * Hands one request to its dispatcher, then tells `onRequestSent`; a dispatcher that throws (a bad
+ * header, say) fails the exchange.
+ */
+function startExchange(
+  dispatcher: Dispatcher,
+  origin: string,
+  out: Outgoing,
+  opts: ResolvedOptions,
+  handler: Dispatcher.DispatchHandler,
+  fail: (error: unknown) => void,
+  onRequestSent: (() => void) | undefined,
+): void {
+  try {
+    dispatcher.dispatch(
+      {
+        origin,
+        path: `${out.url.pathname}${out.url.search}`,
+        method: out.method as Dispatcher.HttpMethod,
+        headers: out.headers,
+        body: out.body ?? null,
+        headersTimeout: opts.headersTimeout,
+        bodyTimeout: opts.bodyTimeout,
+      },
+      handler,
+    );
+  } catch (error) {
+    fail(error);
+    return;
+  }
+  try {
+    onRequestSent?.();
+  } catch {
+    // Like a failing exchange listener: never the request's failure.
+  }
+}
+
 /** Creates the real HTTP client (undici): recording, timings, TLS/CA/mTLS, proxy, timeouts, size cap, redirects. */
 export function createHttpClient(options: HttpClientOptions = {}): HttpClient & { close(): Promise<void> } {
   const { onExchange, onRequestSent, clock = systemClock, env = process.env, surface, ...base } = options;
   const cache = new DispatcherCache();
   const proxyEnv = proxyVariables(env);
+  const deadlines = new DeadlineTimer();
+  // Each origin (of a dispatcher) whose exchange completed in this turn of the event loop. undici's
+  // pool marks that connection free only in the next check phase (client-h1's onMessageComplete
+  // resumes the client in a setImmediate queued after our onResponseEnd returns); a request sent to
+  // that origin before then gets a second connection. So such a request waits for that check phase,
+  // and every other request goes at once: resolving every response two check phases late, as before,
+  // put an event-loop turn between each response and the next request, whatever its origin.
+  let freed: { dispatcher: Dispatcher; origin: string }[] = [];
+  let forgetScheduled = false;
+  const forgetFreed = (): void => {
+    freed = [];
+    forgetScheduled = false;
+  };
+  // Queued from a microtask, so after undici's own setImmediate for the same completion: a request
+  // dispatched between the two would still be held back (safe), never sent early.
+  const scheduleForget = (): void => {
+    setImmediate(forgetFreed);
+  };
+  const justFreed = (dispatcher: Dispatcher, origin: string): boolean => {
+    for (const entry of freed) if (entry.dispatcher === dispatcher && entry.origin === origin) return true;
+    return false;
+  };
 
   const emit = (exchange: HttpExchange): void => {
     try {
@@ -282,6 +375,7 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient & 
     const startedAt = clock.now();
     const t0 = performance.now();
     const urlText = out.url.toString();
+    const origin = out.url.origin;
     const proxy = selectProxy(out.url, opts, proxyEnv);
     const ca = opts.ca === undefined ? undefined : Array.isArray(opts.ca) ? opts.ca : [opts.ca];
     const transport: TransportInfo = {};
@@ -330,6 +424,7 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient & 
       connectTimeout: opts.connectTimeout,
     };
 
+    let dispatcher: Dispatcher | undefined;
     return new Promise<AttemptResult>((resolve) => {
       let settled = false;
       let controller: Dispatcher.DispatchController | undefined;
@@ -341,6 +436,7 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient & 
       let status: number | undefined;
       let statusText = '';
       let responseHeaders: HeaderList = [];
+      let parsedHeaders: Record<string, string | string[] | undefined> | undefined;
       const chunks: Buffer[] = [];
       let received = 0;
       let truncated = false;
@@ -348,7 +444,7 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient & 
       const finish = (failure?: unknown): void => {
         if (settled) return;
         settled = true;
-        clearTimeout(deadlineTimer);
+        deadlines.remove(deadline);
         if (onAbort) ctx.signal?.removeEventListener('abort', onAbort);
         const tEnd = performance.now();
         const sentAt = tSent ?? tStart;
@@ -364,7 +460,7 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient & 
         if (tHeaders !== undefined) timings.download = tEnd - tHeaders;
         timings.total = tEnd - t0;
         exchange.timings = timings;
-        const headers = headerRecord(responseHeaders);
+        const headers = responseHeaderRecord(responseHeaders, parsedHeaders);
         if (status !== undefined) {
           const response: RecordedResponse = {
             status,
@@ -379,10 +475,14 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient & 
           exchange.response = response;
         }
         if (failure === undefined) {
-          // undici marks the connection free only after this callback returns (for TLS, one I/O turn
-          // later); resolving two check phases later lets the caller's next request reuse it instead
-          // of opening a second one. setTimeout(0) did the same but cost a 1 ms timer per request.
-          setImmediate(() => setImmediate(() => resolve({ exchange, headers })));
+          if (dispatcher) {
+            freed.push({ dispatcher, origin });
+            if (!forgetScheduled) {
+              forgetScheduled = true;
+              queueMicrotask(scheduleForget);
+            }
+          }
+          resolve({ exchange, headers });
           return;
         }
         // Built here, when the attempt fails, not per request (redacting the URL for a message nobody reads
@@ -413,19 +513,16 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient & 
           if (controller && !controller.aborted) controller.abort(reason);
           finish(reason);
         });
-      // undici times each gap (connect, headers, between body chunks); this one timer bounds their sum.
-      const deadlineTimer = setTimeout(
-        () => {
-          const reason = new ExchangeDeadlineSignal(
-            status !== undefined
-              ? { phase: 'body', bytes: received }
-              : { phase: tStart !== undefined && phases !== undefined ? 'headers' : 'connect' },
-          );
-          if (controller && !controller.aborted) controller.abort(reason);
-          finish(reason);
-        },
-        Math.max(0, ctx.deadline - performance.now()),
-      );
+      // undici times each gap (connect, headers, between body chunks); this deadline bounds their sum.
+      const deadline: PendingDeadline = deadlines.add(ctx.deadline, () => {
+        const reason = new ExchangeDeadlineSignal(
+          status !== undefined
+            ? { phase: 'body', bytes: received }
+            : { phase: tStart !== undefined && phases !== undefined ? 'headers' : 'connect' },
+        );
+        if (controller && !controller.aborted) controller.abort(reason);
+        finish(reason);
+      });
       if (ctx.signal?.aborted) {
         finish(new CallerAbortSignal());
         return;
@@ -454,7 +551,8 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient & 
           tHeaders = performance.now();
           status = statusCode;
           statusText = statusMessage ?? '';
-          responseHeaders = headerListFrom(started, headers as Record<string, string | string[] | undefined>);
+          parsedHeaders = headers as Record<string, string | string[] | undefined>;
+          responseHeaders = headerListFrom(started, parsedHeaders);
           const length = Number(headers['content-length']);
           if (Number.isFinite(length) && length > opts.maxBodyBytes) {
             truncated = true;
@@ -482,27 +580,18 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient & 
       };
 
       try {
-        cache.get(settings).dispatch(
-          {
-            origin: out.url.origin,
-            path: `${out.url.pathname}${out.url.search}`,
-            method: out.method as Dispatcher.HttpMethod,
-            headers: out.headers,
-            body: out.body ?? null,
-            headersTimeout: opts.headersTimeout,
-            bodyTimeout: opts.bodyTimeout,
-          },
-          handler,
-        );
+        dispatcher = cache.get(settings);
       } catch (error) {
         finish(error);
         return;
       }
-      try {
-        onRequestSent?.();
-      } catch {
-        // Like a failing exchange listener: never the request's failure.
-      }
+      const chosen = dispatcher;
+      // A setImmediate queued now runs after undici's, which frees the connection (see `freed`).
+      if (freed.length !== 0 && justFreed(chosen, origin)) {
+        setImmediate(() => {
+          if (!settled) startExchange(chosen, origin, out, opts, handler, finish, onRequestSent);
+        });
+      } else startExchange(chosen, origin, out, opts, handler, finish, onRequestSent);
     });
   };
 

@@ -100,6 +100,16 @@ describe('http client', () => {
       );
     });
 
+    it('keeps one connection per origin when requests alternate between two origins and repeat on one', async () => {
+      const ports = { a: new Set<number>(), b: new Set<number>() };
+      const a = await serve(httpServer((req, res) => res.end(String(ports.a.add(req.socket.remotePort!).size))));
+      const b = await serve(httpServer((req, res) => res.end(String(ports.b.add(req.socket.remotePort!).size))));
+      const http = client();
+      for (const server of [a, b, a, b, b, a, a]) await http.send({ method: 'GET', url: `${server.url}/` });
+      assert.equal(ports.a.size, 1, 'origin a saw one connection');
+      assert.equal(ports.b.size, 1, 'origin b saw one connection');
+    });
+
     it('has no dns phase for an IP literal and no tls phase for plain http', async () => {
       const server = await serve(httpServer((_req, res) => res.end('hi')));
       const response = await client().send({ method: 'GET', url: `${server.url}/` });
@@ -212,6 +222,27 @@ describe('http client', () => {
       assert.equal(response.headers['set-cookie'], 'a=1, b=2');
       const cookies = response.exchange.response!.headers.filter(([name]) => name.toLowerCase() === 'set-cookie');
       assert.equal(cookies.length, 2);
+    });
+
+    it('reads header values as UTF-8 in `headers` and the exchange alike, whatever case the names come in', async () => {
+      const server = await serve(
+        httpServer((_req, res) => {
+          // Node's server writes header text as UTF-8: the bytes C3 AB, which latin1 would read as "Ã«".
+          res.setHeader('X-Name', 'Zoë');
+          res.setHeader('Content-Type', 'text/plain');
+          res.end('ok');
+        }),
+      );
+      const response = await client().send({ method: 'GET', url: server.url });
+      assert.equal(response.headers['x-name'], 'Zoë');
+      assert.equal(response.headers['content-type'], 'text/plain');
+      assert.deepEqual(
+        response.exchange.response?.headers.filter(([name]) => name.startsWith('X-') || name.startsWith('Content-T')),
+        [
+          ['X-Name', 'Zoë'],
+          ['Content-Type', 'text/plain'],
+        ],
+      );
     });
 
     it('still returns the response when the exchange listener throws', async () => {
@@ -453,6 +484,31 @@ describe('http client', () => {
       assert.match(error.message, /1000 ms/);
       assert.equal(error.exchange.response?.status, 200);
       assert.match(error.exchange.response?.body ?? '', /^x+$/);
+    });
+
+    it('ends concurrent requests at their own deadlines, in order, while one that answers in time succeeds', async () => {
+      const silent = await serve(httpServer(never()));
+      const quick = await serve(httpServer((_req, res) => res.end('hi')));
+      const http = client({ headersTimeout: 10_000, bodyTimeout: 10_000 });
+      const ended: number[] = [];
+      // Started longest first, so the shared timer is armed again for each shorter deadline.
+      const budgets = [900, 300, 600];
+      const pending = budgets.map((totalTimeout) =>
+        rejection(
+          http.send({ method: 'GET', url: silent.url, label: `call ${totalTimeout}`, options: { totalTimeout } }),
+        ).then((error) => {
+          ended.push(totalTimeout);
+          return error;
+        }),
+      );
+      const answered = await http.send({ method: 'GET', url: quick.url });
+      assert.equal(answered.status, 200);
+      const errors = await Promise.all(pending);
+      assert.deepEqual(ended, [300, 600, 900]);
+      errors.forEach((error, i) => {
+        assert.equal(error.code, 'http.timeout.total');
+        assert.match(error.message, new RegExp(`call ${budgets[i]} .*exceeded ${budgets[i]} ms`));
+      });
     });
 
     it('fails with http.connection_refused when nothing listens', async () => {
