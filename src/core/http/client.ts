@@ -126,6 +126,29 @@ function resolveOptions(base: HttpOptions, override: Partial<HttpOptions> | unde
   };
 }
 
+/** How requests with one set of resolved options and one proxy reach their server. */
+interface Route {
+  proxy: string | undefined;
+  /** The proxy without its credentials, for exchanges and messages. */
+  shownProxy: string | undefined;
+  settings: Readonly<TransportSettings>;
+}
+
+function makeRoute(opts: ResolvedOptions, proxy: string | undefined): Route {
+  // A copy, frozen with the rest: the dispatcher is found by this object from now on.
+  const ca = opts.ca === undefined ? undefined : Object.freeze(Array.isArray(opts.ca) ? [...opts.ca] : [opts.ca]);
+  const settings: TransportSettings = {
+    ...(ca?.length ? { ca } : {}),
+    ...(opts.cert ? { cert: opts.cert } : {}),
+    ...(opts.key ? { key: opts.key } : {}),
+    ...(opts.passphrase ? { passphrase: opts.passphrase } : {}),
+    insecure: opts.insecureSkipTlsVerify === true,
+    ...(proxy ? { proxy } : {}),
+    connectTimeout: opts.connectTimeout,
+  };
+  return { proxy, shownProxy: proxy ? describeProxy(proxy) : undefined, settings: Object.freeze(settings) };
+}
+
 /** What goes on the wire for one hop. */
 interface Outgoing {
   method: string;
@@ -340,6 +363,15 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient & 
   const { onExchange, onRequestSent, clock = systemClock, env = process.env, surface, ...base } = options;
   const cache = new DispatcherCache();
   const proxyEnv = proxyVariables(env);
+  // The transport settings of each resolved options object (one per client, one per frozen override,
+  // see optionsOf) and the proxy it last went through: made once, not seven conditional spreads and
+  // an array a request, and the same frozen object lets the cache find its dispatcher without a key.
+  const routes = new WeakMap<ResolvedOptions, Route>();
+  const routeOf = (opts: ResolvedOptions, proxy: string | undefined): Route => {
+    let route = routes.get(opts);
+    if (route === undefined || route.proxy !== proxy) routes.set(opts, (route = makeRoute(opts, proxy)));
+    return route;
+  };
   const deadlines = new DeadlineTimer();
   // Each origin (of a dispatcher) whose exchange completed in this turn of the event loop. undici's
   // pool marks that connection free only in the next check phase (client-h1's onMessageComplete
@@ -377,12 +409,12 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient & 
     const urlText = out.url.toString();
     const origin = out.url.origin;
     const proxy = selectProxy(out.url, opts, proxyEnv);
-    const ca = opts.ca === undefined ? undefined : Array.isArray(opts.ca) ? opts.ca : [opts.ca];
+    const route = routeOf(opts, proxy);
     const transport: TransportInfo = {};
     if (opts.insecureSkipTlsVerify) transport.insecure = true;
-    if (ca?.length) transport.customCa = true;
+    if (route.settings.ca?.length) transport.customCa = true;
     if (opts.cert) transport.clientCertificate = true;
-    if (proxy) transport.proxy = describeProxy(proxy);
+    if (route.shownProxy !== undefined) transport.proxy = route.shownProxy;
     // Literals of one shape each, not conditional spreads: a spread of `{ label }` in the middle of a
     // literal is a runtime copy, and the runner's labelled requests paid it on every exchange.
     const headers = Object.entries(out.headers);
@@ -414,15 +446,6 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient & 
             secrets: ctx.secrets,
             transport,
           };
-    const settings: TransportSettings = {
-      ...(ca?.length ? { ca } : {}),
-      ...(opts.cert ? { cert: opts.cert } : {}),
-      ...(opts.key ? { key: opts.key } : {}),
-      ...(opts.passphrase ? { passphrase: opts.passphrase } : {}),
-      insecure: opts.insecureSkipTlsVerify === true,
-      ...(proxy ? { proxy } : {}),
-      connectTimeout: opts.connectTimeout,
-    };
 
     let dispatcher: Dispatcher | undefined;
     return new Promise<AttemptResult>((resolve) => {
@@ -495,7 +518,7 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient & 
           headersTimeout: opts.headersTimeout,
           bodyTimeout: opts.bodyTimeout,
           totalTimeout: opts.totalTimeout,
-          ...(proxy ? { proxy: describeProxy(proxy) } : {}),
+          ...(route.shownProxy !== undefined ? { proxy: route.shownProxy } : {}),
           clientCertificate: Boolean(opts.cert),
           ...(surface ? { surface } : {}),
         });
@@ -580,7 +603,7 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient & 
       };
 
       try {
-        dispatcher = cache.get(settings);
+        dispatcher = cache.get(route.settings);
       } catch (error) {
         finish(error);
         return;

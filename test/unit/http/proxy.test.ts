@@ -37,6 +37,27 @@ describe('proxy selection', () => {
     assert.equal(selectProxy(url('https://idp.test/'), {}, {}), undefined);
   });
 
+  it('treats a blank variable as unset, and reads NO_PROXY only when there is a proxy to skip', () => {
+    const read: string[] = [];
+    const recording = (env: Record<string, string>) =>
+      new Proxy(env, {
+        get: (target, name: string) => {
+          read.push(name);
+          return target[name];
+        },
+      });
+    assert.equal(selectProxy(url('https://idp.test/'), {}, recording({ HTTPS_PROXY: '  ', NO_PROXY: '*' })), undefined);
+    assert.equal(
+      read.some((name) => name.toLowerCase() === 'no_proxy'),
+      false,
+    );
+    assert.equal(
+      selectProxy(url('https://idp.test/'), {}, recording({ https_proxy: ' http://p:1 ', NO_PROXY: 'x.test' })),
+      'http://p:1',
+    );
+    assert.ok(read.includes('NO_PROXY'));
+  });
+
   it('prefers the proxy option over the environment, and the noProxy option over NO_PROXY', () => {
     const env = { HTTPS_PROXY: 'http://env-proxy:1', NO_PROXY: '*' };
     assert.equal(
