@@ -247,6 +247,11 @@ function headerListFrom(
   return list;
 }
 
+/** The body's chunks as UTF-8 text; one chunk (most answers) is decoded where it lies, not copied first. */
+function bodyText(chunks: Buffer[]): string {
+  return chunks.length === 1 ? chunks[0]!.toString() : Buffer.concat(chunks).toString('utf8');
+}
+
 /**
  * A raw header name or value as UTF-8 text. buffer.toString() with no argument goes straight to the
  * decoder; String(buffer) first looks for Symbol.toPrimitive and calls valueOf, about twice the time
@@ -501,7 +506,7 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient & 
             statusText,
             httpVersion: 'HTTP/1.1',
             headers: responseHeaders,
-            body: Buffer.concat(chunks).toString('utf8'),
+            body: bodyText(chunks),
             bodySize: received,
             truncated,
           };

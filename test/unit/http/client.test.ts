@@ -245,6 +245,23 @@ describe('http client', () => {
       );
     });
 
+    it('decodes a body whose UTF-8 character arrives split across two chunks, and a one-chunk body', async () => {
+      const bytes = Buffer.from('café', 'utf8');
+      const server = await serve(
+        httpServer((req, res) => {
+          if (req.url === '/one') {
+            res.end(bytes);
+            return;
+          }
+          res.write(bytes.subarray(0, 4));
+          setTimeout(() => res.end(bytes.subarray(4)), 20);
+        }),
+      );
+      const http = client();
+      assert.equal((await http.send({ method: 'GET', url: `${server.url}/split` })).text, 'café');
+      assert.equal((await http.send({ method: 'GET', url: `${server.url}/one` })).text, 'café');
+    });
+
     it('still returns the response when the exchange listener throws', async () => {
       const server = await serve(httpServer((_req, res) => res.end('fine')));
       const response = await client({
