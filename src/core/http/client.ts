@@ -102,6 +102,17 @@ const DEFAULTS = {
   maxRedirects: 5,
 } as const;
 
+/** How many distinct frozen option overrides a client compares a new one with (see optionsOf). */
+const RECENT_OVERRIDES = 8;
+
+/** Whether two frozen option overrides set the same options to the same values (the same CA list object, say). */
+function sameOptions(a: Partial<HttpOptions>, b: Partial<HttpOptions>): boolean {
+  const keys = Object.keys(a) as (keyof HttpOptions)[];
+  if (keys.length !== Object.keys(b).length) return false;
+  for (const key of keys) if (a[key] !== b[key] || !Object.hasOwn(b, key)) return false;
+  return true;
+}
+
 /** The per-phase timeouts and the whole-exchange deadline, all `ms`: what one --timeout or timeoutMs sets. */
 export function timeoutBudget(
   ms: number,
@@ -655,11 +666,22 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient & 
   // point 1). Only frozen objects, since a caller may change its own options object between requests.
   const resolvedBase = Object.freeze(resolveOptions(base, undefined));
   const resolvedFrozen = new WeakMap<Partial<HttpOptions>, ResolvedOptions>();
+  // The last few frozen overrides resolved: a token step wraps the client for its IdP anew each time
+  // (a new frozen object with the same values), and a new resolved object also meant new transport
+  // settings and a dispatcher key built again; one that says the same as a recent one shares its
+  // resolution (and so its route and dispatcher).
+  const recent: { override: Partial<HttpOptions>; resolved: ResolvedOptions }[] = [];
   const optionsOf = (override: Partial<HttpOptions> | undefined): ResolvedOptions => {
     if (override === undefined) return resolvedBase;
     if (!Object.isFrozen(override)) return resolveOptions(base, override);
     let resolved = resolvedFrozen.get(override);
-    if (!resolved) resolvedFrozen.set(override, (resolved = Object.freeze(resolveOptions(base, override))));
+    if (resolved) return resolved;
+    resolved = recent.find((entry) => sameOptions(entry.override, override))?.resolved;
+    if (!resolved) {
+      resolved = Object.freeze(resolveOptions(base, override));
+      if (recent.unshift({ override, resolved }) > RECENT_OVERRIDES) recent.pop();
+    }
+    resolvedFrozen.set(override, resolved);
     return resolved;
   };
 

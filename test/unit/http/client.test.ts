@@ -528,6 +528,20 @@ describe('http client', () => {
       });
     });
 
+    it('applies each frozen per-request override by its values, a new object equal to an earlier one too', async () => {
+      const silent = await serve(httpServer(never()));
+      const http = client({ headersTimeout: 10_000 });
+      const budgetOf = async (options: object): Promise<string | undefined> =>
+        /exceeded (\d+) ms/.exec(
+          (await rejection(http.send({ method: 'GET', url: silent.url, options }))).message,
+        )?.[1];
+      assert.equal(await budgetOf(Object.freeze({ totalTimeout: 100 })), '100');
+      assert.equal(await budgetOf(Object.freeze({ totalTimeout: 200 })), '200');
+      assert.equal(await budgetOf(Object.freeze({ totalTimeout: 100 })), '100');
+      assert.equal(await budgetOf(Object.freeze({ totalTimeout: 100, maxBodyBytes: 10 })), '100');
+      assert.equal(await budgetOf({ totalTimeout: 150 }), '150');
+    });
+
     it('fails with http.connection_refused when nothing listens', async () => {
       const gone = await listen(net.createServer(), 'tcp');
       await gone.close();
