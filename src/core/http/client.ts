@@ -16,7 +16,7 @@ import { DispatcherCache } from './dispatchers';
 import { headerValue } from './headers';
 import { HttpError } from './http-error';
 import type { Env } from './proxy';
-import { describeProxy, proxyVariables, selectProxy } from './proxy';
+import { describeProxy, hasProxyVariable, proxyVariables, selectProxy } from './proxy';
 import type { PendingDeadline } from './deadline-timer';
 import { DeadlineTimer } from './deadline-timer';
 import { redactText, redactUrl } from './redact';
@@ -389,6 +389,8 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient & 
   const { onExchange, onRequestSent, clock = systemClock, env = process.env, surface, ...base } = options;
   const cache = new DispatcherCache();
   const proxyEnv = proxyVariables(env);
+  // Without a proxy variable, only a request's own proxy option can send it through one.
+  const envMayProxy = hasProxyVariable(proxyEnv);
   // The transport settings of each resolved options object (one per client, one per frozen override,
   // see optionsOf) and the proxy it last went through: made once, not seven conditional spreads and
   // an array a request, and the same frozen object lets the cache find its dispatcher without a key.
@@ -434,7 +436,7 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient & 
     const t0 = performance.now();
     const urlText = out.url.toString();
     const origin = out.url.origin;
-    const proxy = selectProxy(out.url, opts, proxyEnv);
+    const proxy = envMayProxy || opts.proxy !== undefined ? selectProxy(out.url, opts, proxyEnv) : undefined;
     const route = routeOf(opts, proxy);
     const transport: TransportInfo = {};
     if (opts.insecureSkipTlsVerify) transport.insecure = true;
@@ -665,23 +667,19 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient & 
   // two object spreads and an Object.entries per request showed in the end-to-end profile (issue #14
   // point 1). Only frozen objects, since a caller may change its own options object between requests.
   const resolvedBase = Object.freeze(resolveOptions(base, undefined));
-  const resolvedFrozen = new WeakMap<Partial<HttpOptions>, ResolvedOptions>();
-  // The last few frozen overrides resolved: a token step wraps the client for its IdP anew each time
-  // (a new frozen object with the same values), and a new resolved object also meant new transport
-  // settings and a dispatcher key built again; one that says the same as a recent one shares its
-  // resolution (and so its route and dispatcher).
+  // The last few distinct frozen overrides, resolved. A token step wraps the client for its IdP anew
+  // each time (a new frozen object with the same values): found here by its values, it shares the
+  // earlier resolution, and so its transport settings and dispatcher, where resolving it again also
+  // built them again. A list, not a WeakMap: a WeakMap entry for each new object cost more than this.
   const recent: { override: Partial<HttpOptions>; resolved: ResolvedOptions }[] = [];
   const optionsOf = (override: Partial<HttpOptions> | undefined): ResolvedOptions => {
     if (override === undefined) return resolvedBase;
     if (!Object.isFrozen(override)) return resolveOptions(base, override);
-    let resolved = resolvedFrozen.get(override);
-    if (resolved) return resolved;
-    resolved = recent.find((entry) => sameOptions(entry.override, override))?.resolved;
-    if (!resolved) {
-      resolved = Object.freeze(resolveOptions(base, override));
-      if (recent.unshift({ override, resolved }) > RECENT_OVERRIDES) recent.pop();
+    for (const entry of recent) {
+      if (entry.override === override || sameOptions(entry.override, override)) return entry.resolved;
     }
-    resolvedFrozen.set(override, resolved);
+    const resolved = Object.freeze(resolveOptions(base, override));
+    if (recent.unshift({ override, resolved }) > RECENT_OVERRIDES) recent.pop();
     return resolved;
   };
 

@@ -32,6 +32,13 @@ export function proxyVariables(env: Env): Env {
   return out;
 }
 
+/** Whether `env` sets HTTPS_PROXY or HTTP_PROXY (any case, not blank): whether selectProxy can find one there. */
+export function hasProxyVariable(env: Env): boolean {
+  return (
+    fromEnv(env, 'https_proxy', 'HTTPS_PROXY') !== undefined || fromEnv(env, 'http_proxy', 'HTTP_PROXY') !== undefined
+  );
+}
+
 function defaultPort(protocol: string): string {
   return protocol === 'https:' ? '443' : '80';
 }

@@ -1,5 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { createHttpClient, matchesNoProxy, selectProxy } from '../../../src/core/http';
+import { hasProxyVariable } from '../../../src/core/http/proxy';
 import type { Running } from '../../support/loopback-servers';
 import { closeAfterEach } from '../../support/close-after-each';
 import { httpServer, httpsServer, proxyServer, testPki } from '../../support/loopback-servers';
@@ -56,6 +57,13 @@ describe('proxy selection', () => {
       'http://p:1',
     );
     assert.ok(read.includes('NO_PROXY'));
+  });
+
+  it('tells whether the environment names a proxy at all (HTTPS_PROXY or HTTP_PROXY, any case, not blank)', () => {
+    assert.equal(hasProxyVariable({}), false);
+    assert.equal(hasProxyVariable({ NO_PROXY: '*', HTTPS_PROXY: ' ' }), false);
+    assert.equal(hasProxyVariable({ http_proxy: 'http://p:1' }), true);
+    assert.equal(hasProxyVariable({ HTTPS_PROXY: 'http://p:1' }), true);
   });
 
   it('prefers the proxy option over the environment, and the noProxy option over NO_PROXY', () => {
