@@ -166,6 +166,8 @@ interface Outgoing {
   url: URL;
   headers: Record<string, string>;
   body?: Buffer;
+  /** `body` as text, when the request was made from text that decodes back to itself (a form, JSON). */
+  bodyText?: string;
 }
 
 interface RequestContext {
@@ -204,7 +206,14 @@ function setDefaultType(headers: Record<string, string>, type: string): void {
   if (headerValue(headers, 'content-type') === undefined) headers['content-type'] = type;
 }
 
-function encodeBody(request: HttpRequest): { headers: Record<string, string>; body?: Buffer } {
+/** A request's headers and body as sent; `bodyText` as in Outgoing. */
+interface Encoded {
+  headers: Record<string, string>;
+  body?: Buffer;
+  bodyText?: string;
+}
+
+function encodeBody(request: HttpRequest): Encoded {
   const headers = { ...(request.headers ?? {}) };
   const given =
     Number(request.body !== undefined) + Number(request.form !== undefined) + Number(request.json !== undefined);
@@ -213,11 +222,15 @@ function encodeBody(request: HttpRequest): { headers: Record<string, string>; bo
     const params = new URLSearchParams();
     for (const [key, value] of Object.entries(request.form)) if (value !== undefined) params.append(key, value);
     setDefaultType(headers, 'application/x-www-form-urlencoded');
-    return { headers, body: Buffer.from(params.toString()) };
+    // Kept for the record, which decoded the bytes just encoded from it: a form is ASCII.
+    const bodyText = params.toString();
+    return { headers, body: Buffer.from(bodyText), bodyText };
   }
   if (request.json !== undefined) {
     setDefaultType(headers, 'application/json');
-    return { headers, body: Buffer.from(JSON.stringify(request.json)) };
+    // JSON.stringify escapes lone surrogates, so its text survives UTF-8 both ways.
+    const bodyText = JSON.stringify(request.json);
+    return { headers, body: Buffer.from(bodyText), bodyText };
   }
   if (request.body !== undefined) {
     const body =
@@ -449,7 +462,13 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient & 
     const recorded: HttpExchange['request'] =
       out.body === undefined
         ? { method: out.method, url: urlText, headers, bodySize: 0 }
-        : { method: out.method, url: urlText, headers, body: out.body.toString('utf8'), bodySize: out.body.length };
+        : {
+            method: out.method,
+            url: urlText,
+            headers,
+            body: out.bodyText ?? out.body.toString('utf8'),
+            bodySize: out.body.length,
+          };
     const warnings = opts.insecureSkipTlsVerify && out.url.protocol === 'https:' ? [INSECURE_TLS_WARNING] : [];
     const exchange: HttpExchange =
       ctx.label === undefined
@@ -696,7 +715,7 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient & 
     const hops: HttpExchange[] = [];
 
     let url: URL | undefined;
-    let encoded: { headers: Record<string, string>; body?: Buffer } | undefined;
+    let encoded: Encoded | undefined;
     let invalid: string | undefined;
     try {
       url = new URL(request.url);
@@ -738,7 +757,7 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient & 
       method: request.method.toUpperCase(),
       url,
       headers: encoded.headers,
-      ...(encoded.body ? { body: encoded.body } : {}),
+      ...(encoded.body ? { body: encoded.body, bodyText: encoded.bodyText } : {}),
     };
     for (;;) {
       const result = await attempt(out, opts, ctx);
@@ -788,11 +807,12 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient & 
 
 /** The next hop's request, following what browsers and curl do with methods, bodies and credentials. */
 function redirectedRequest(previous: Outgoing, status: number, next: URL, hop: HttpExchange): Outgoing {
-  let { method, headers, body } = previous;
+  let { method, headers, body, bodyText } = previous;
   const becomesGet = (status === 303 && method !== 'HEAD') || ((status === 301 || status === 302) && method === 'POST');
   if (becomesGet) {
     method = 'GET';
     body = undefined;
+    bodyText = undefined;
     headers = withoutHeaders(headers, ['content-type', 'content-length']);
   }
   if (next.origin !== previous.url.origin) {
@@ -806,5 +826,5 @@ function redirectedRequest(previous: Outgoing, status: number, next: URL, hop: H
       );
     }
   }
-  return { method, url: next, headers, ...(body ? { body } : {}) };
+  return { method, url: next, headers, ...(body ? { body, bodyText } : {}) };
 }

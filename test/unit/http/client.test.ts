@@ -179,7 +179,8 @@ describe('http client', () => {
         }),
       );
       const http = client();
-      await http.send({ method: 'PUT', url: server.url, json: { a: [1, 'two'] } });
+      const put = await http.send({ method: 'PUT', url: server.url, json: { a: [1, 'two'], lone: '\ud800é' } });
+      assert.equal(put.exchange.request.body, '{"a":[1,"two"],"lone":"\\ud800é"}', 'recorded as sent');
       await http.send({
         method: 'POST',
         url: server.url,
@@ -188,7 +189,7 @@ describe('http client', () => {
       });
       await http.send({ method: 'POST', url: server.url, body: new TextEncoder().encode('raw bytes') });
       assert.deepEqual(bodies, [
-        { body: '{"a":[1,"two"]}', type: 'application/json' },
+        { body: '{"a":[1,"two"],"lone":"\\ud800é"}', type: 'application/json' },
         { body: '{"b":1}', type: 'application/merge-patch+json' },
         { body: 'raw bytes', type: '' },
       ]);
