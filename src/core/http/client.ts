@@ -272,7 +272,7 @@ function headerListFrom(
 }
 
 /** The body's chunks as UTF-8 text; one chunk (most answers) is decoded where it lies, not copied first. */
-function bodyText(chunks: Buffer[]): string {
+function decodeBody(chunks: Buffer[]): string {
   return chunks.length === 1 ? chunks[0]!.toString() : Buffer.concat(chunks).toString('utf8');
 }
 
@@ -538,7 +538,7 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient & 
             statusText,
             httpVersion: 'HTTP/1.1',
             headers: responseHeaders,
-            body: bodyText(chunks),
+            body: decodeBody(chunks),
             bodySize: received,
             truncated,
           };
