@@ -16,7 +16,9 @@ import { DispatcherCache } from './dispatchers';
 import { headerValue } from './headers';
 import { HttpError } from './http-error';
 import type { Env } from './proxy';
-import { describeProxy, proxyVariables, selectProxy } from './proxy';
+import { describeProxy, hasProxyVariable, proxyVariables, selectProxy } from './proxy';
+import type { PendingDeadline } from './deadline-timer';
+import { DeadlineTimer } from './deadline-timer';
 import { redactText, redactUrl } from './redact';
 import type { ConnectionPhases } from './timed-connector';
 import { awaitConnection } from './timed-connector';
@@ -100,6 +102,17 @@ const DEFAULTS = {
   maxRedirects: 5,
 } as const;
 
+/** How many distinct frozen option overrides a client compares a new one with (see optionsOf). */
+const RECENT_OVERRIDES = 8;
+
+/** Whether two frozen option overrides set the same options to the same values (the same CA list object, say). */
+function sameOptions(a: Partial<HttpOptions>, b: Partial<HttpOptions>): boolean {
+  const keys = Object.keys(a) as (keyof HttpOptions)[];
+  if (keys.length !== Object.keys(b).length) return false;
+  for (const key of keys) if (a[key] !== b[key] || !Object.hasOwn(b, key)) return false;
+  return true;
+}
+
 /** The per-phase timeouts and the whole-exchange deadline, all `ms`: what one --timeout or timeoutMs sets. */
 export function timeoutBudget(
   ms: number,
@@ -124,12 +137,37 @@ function resolveOptions(base: HttpOptions, override: Partial<HttpOptions> | unde
   };
 }
 
+/** How requests with one set of resolved options and one proxy reach their server. */
+interface Route {
+  proxy: string | undefined;
+  /** The proxy without its credentials, for exchanges and messages. */
+  shownProxy: string | undefined;
+  settings: Readonly<TransportSettings>;
+}
+
+function makeRoute(opts: ResolvedOptions, proxy: string | undefined): Route {
+  // A copy, frozen with the rest: the dispatcher is found by this object from now on.
+  const ca = opts.ca === undefined ? undefined : Object.freeze(Array.isArray(opts.ca) ? [...opts.ca] : [opts.ca]);
+  const settings: TransportSettings = {
+    ...(ca?.length ? { ca } : {}),
+    ...(opts.cert ? { cert: opts.cert } : {}),
+    ...(opts.key ? { key: opts.key } : {}),
+    ...(opts.passphrase ? { passphrase: opts.passphrase } : {}),
+    insecure: opts.insecureSkipTlsVerify === true,
+    ...(proxy ? { proxy } : {}),
+    connectTimeout: opts.connectTimeout,
+  };
+  return { proxy, shownProxy: proxy ? describeProxy(proxy) : undefined, settings: Object.freeze(settings) };
+}
+
 /** What goes on the wire for one hop. */
 interface Outgoing {
   method: string;
   url: URL;
   headers: Record<string, string>;
   body?: Buffer;
+  /** `body` as text, when the request was made from text that decodes back to itself (a form, JSON). */
+  bodyText?: string;
 }
 
 interface RequestContext {
@@ -152,6 +190,15 @@ function withoutHeaders(headers: Record<string, string>, names: string[]): Recor
 }
 
 /**
+ * `fn` itself. A closure made per request and bound to a `const` is named by the bundles (keepNames)
+ * with a defineProperty each time (~4,000 instructions; issue #14 point 2, sixth pass); a call's
+ * argument is not.
+ */
+function unnamed<T extends (...args: never[]) => unknown>(fn: T): T {
+  return fn;
+}
+
+/**
  * A module function, not a closure per request: the bundles keep function names (keepNames), so each
  * named closure made costs a defineProperty (~4,000 instructions; issue #14 point 2, sixth pass).
  */
@@ -159,19 +206,31 @@ function setDefaultType(headers: Record<string, string>, type: string): void {
   if (headerValue(headers, 'content-type') === undefined) headers['content-type'] = type;
 }
 
-function encodeBody(request: HttpRequest): { headers: Record<string, string>; body?: Buffer } {
+/** A request's headers and body as sent; `bodyText` as in Outgoing. */
+interface Encoded {
+  headers: Record<string, string>;
+  body?: Buffer;
+  bodyText?: string;
+}
+
+function encodeBody(request: HttpRequest): Encoded {
   const headers = { ...(request.headers ?? {}) };
-  const given = [request.body !== undefined, request.form !== undefined, request.json !== undefined].filter(Boolean);
-  if (given.length > 1) throw new Error('only one of body, form and json may be set');
+  const given =
+    Number(request.body !== undefined) + Number(request.form !== undefined) + Number(request.json !== undefined);
+  if (given > 1) throw new Error('only one of body, form and json may be set');
   if (request.form !== undefined) {
     const params = new URLSearchParams();
     for (const [key, value] of Object.entries(request.form)) if (value !== undefined) params.append(key, value);
     setDefaultType(headers, 'application/x-www-form-urlencoded');
-    return { headers, body: Buffer.from(params.toString()) };
+    // Kept for the record, which decoded the bytes just encoded from it: a form is ASCII.
+    const bodyText = params.toString();
+    return { headers, body: Buffer.from(bodyText), bodyText };
   }
   if (request.json !== undefined) {
     setDefaultType(headers, 'application/json');
-    return { headers, body: Buffer.from(JSON.stringify(request.json)) };
+    // JSON.stringify escapes lone surrogates, so its text survives UTF-8 both ways.
+    const bodyText = JSON.stringify(request.json);
+    return { headers, body: Buffer.from(bodyText), bodyText };
   }
   if (request.body !== undefined) {
     const body =
@@ -201,7 +260,7 @@ function headerListFrom(
   const raw = controller.rawHeaders;
   if (Array.isArray(raw)) {
     const list: HeaderList = [];
-    for (let i = 0; i + 1 < raw.length; i += 2) list.push([String(raw[i]), String(raw[i + 1])]);
+    for (let i = 0; i + 1 < raw.length; i += 2) list.push([text(raw[i]), text(raw[i + 1])]);
     return list;
   }
   const list: HeaderList = [];
@@ -210,6 +269,43 @@ function headerListFrom(
     else if (value !== undefined) list.push([name, value]);
   }
   return list;
+}
+
+/** The body's chunks as UTF-8 text; one chunk (most answers) is decoded where it lies, not copied first. */
+function decodeBody(chunks: Buffer[]): string {
+  return chunks.length === 1 ? chunks[0]!.toString() : Buffer.concat(chunks).toString('utf8');
+}
+
+/**
+ * A raw header name or value as UTF-8 text. buffer.toString() with no argument goes straight to the
+ * decoder; String(buffer) first looks for Symbol.toPrimitive and calls valueOf, about twice the time
+ * over a response's ~20 raw buffers (issue #14 point 1).
+ */
+function text(raw: unknown): string {
+  return Buffer.isBuffer(raw) ? raw.toString() : String(raw);
+}
+
+/**
+ * The response's header record: undici's own (names lowercased through its table of known names,
+ * values read as latin1) when it says exactly what ours would, name for name and value for value in
+ * the same order, with no repeated name; else made from the list. Taking undici's saves lowercasing
+ * every name and building a second object (~1.5 µs a response; issue #14 point 1); a non-ASCII value,
+ * which latin1 and UTF-8 read apart, or a repeated header falls back.
+ */
+function responseHeaderRecord(
+  list: HeaderList,
+  parsed: Record<string, string | string[] | undefined> | undefined,
+): Record<string, string> {
+  if (parsed === undefined) return headerRecord(list);
+  let i = 0;
+  for (const key in parsed) {
+    const value = parsed[key];
+    const entry = list[i];
+    if (typeof value !== 'string' || entry === undefined || value !== entry[1]) return headerRecord(list);
+    if (key !== entry[0] && key !== entry[0].toLowerCase()) return headerRecord(list);
+    i += 1;
+  }
+  return i === list.length ? (parsed as Record<string, string>) : headerRecord(list);
 }
 
 function headerRecord(list: HeaderList): Record<string, string> {
@@ -264,11 +360,81 @@ function toResponse(exchange: HttpExchange, headers: Record<string, string>): Ht
   };
 }
 
+/**
+ * Hands one request to its dispatcher, then tells `onRequestSent`; a dispatcher that throws (a bad
+ * header, say) fails the exchange.
+ */
+function startExchange(
+  dispatcher: Dispatcher,
+  origin: string,
+  out: Outgoing,
+  opts: ResolvedOptions,
+  handler: Dispatcher.DispatchHandler,
+  fail: (error: unknown) => void,
+  onRequestSent: (() => void) | undefined,
+): void {
+  try {
+    dispatcher.dispatch(
+      {
+        origin,
+        path: `${out.url.pathname}${out.url.search}`,
+        method: out.method as Dispatcher.HttpMethod,
+        headers: out.headers,
+        body: out.body ?? null,
+        headersTimeout: opts.headersTimeout,
+        bodyTimeout: opts.bodyTimeout,
+      },
+      handler,
+    );
+  } catch (error) {
+    fail(error);
+    return;
+  }
+  try {
+    onRequestSent?.();
+  } catch {
+    // Like a failing exchange listener: never the request's failure.
+  }
+}
+
 /** Creates the real HTTP client (undici): recording, timings, TLS/CA/mTLS, proxy, timeouts, size cap, redirects. */
 export function createHttpClient(options: HttpClientOptions = {}): HttpClient & { close(): Promise<void> } {
   const { onExchange, onRequestSent, clock = systemClock, env = process.env, surface, ...base } = options;
   const cache = new DispatcherCache();
   const proxyEnv = proxyVariables(env);
+  // Without a proxy variable, only a request's own proxy option can send it through one.
+  const envMayProxy = hasProxyVariable(proxyEnv);
+  // The transport settings of each resolved options object (one per client, one per frozen override,
+  // see optionsOf) and the proxy it last went through: made once, not seven conditional spreads and
+  // an array a request, and the same frozen object lets the cache find its dispatcher without a key.
+  const routes = new WeakMap<ResolvedOptions, Route>();
+  const routeOf = (opts: ResolvedOptions, proxy: string | undefined): Route => {
+    let route = routes.get(opts);
+    if (route === undefined || route.proxy !== proxy) routes.set(opts, (route = makeRoute(opts, proxy)));
+    return route;
+  };
+  const deadlines = new DeadlineTimer();
+  // Each origin (of a dispatcher) whose exchange completed in this turn of the event loop. undici's
+  // pool marks that connection free only in the next check phase (client-h1's onMessageComplete
+  // resumes the client in a setImmediate queued after our onResponseEnd returns); a request sent to
+  // that origin before then gets a second connection. So such a request waits for that check phase,
+  // and every other request goes at once: resolving every response two check phases late, as before,
+  // put an event-loop turn between each response and the next request, whatever its origin.
+  let freed: { dispatcher: Dispatcher; origin: string }[] = [];
+  let forgetScheduled = false;
+  const forgetFreed = (): void => {
+    freed = [];
+    forgetScheduled = false;
+  };
+  // Queued from a microtask, so after undici's own setImmediate for the same completion: a request
+  // dispatched between the two would still be held back (safe), never sent early.
+  const scheduleForget = (): void => {
+    setImmediate(forgetFreed);
+  };
+  const justFreed = (dispatcher: Dispatcher, origin: string): boolean => {
+    for (const entry of freed) if (entry.dispatcher === dispatcher && entry.origin === origin) return true;
+    return false;
+  };
 
   const emit = (exchange: HttpExchange): void => {
     try {
@@ -282,20 +448,27 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient & 
     const startedAt = clock.now();
     const t0 = performance.now();
     const urlText = out.url.toString();
-    const proxy = selectProxy(out.url, opts, proxyEnv);
-    const ca = opts.ca === undefined ? undefined : Array.isArray(opts.ca) ? opts.ca : [opts.ca];
+    const origin = out.url.origin;
+    const proxy = envMayProxy || opts.proxy !== undefined ? selectProxy(out.url, opts, proxyEnv) : undefined;
+    const route = routeOf(opts, proxy);
     const transport: TransportInfo = {};
     if (opts.insecureSkipTlsVerify) transport.insecure = true;
-    if (ca?.length) transport.customCa = true;
+    if (route.settings.ca?.length) transport.customCa = true;
     if (opts.cert) transport.clientCertificate = true;
-    if (proxy) transport.proxy = describeProxy(proxy);
+    if (route.shownProxy !== undefined) transport.proxy = route.shownProxy;
     // Literals of one shape each, not conditional spreads: a spread of `{ label }` in the middle of a
     // literal is a runtime copy, and the runner's labelled requests paid it on every exchange.
     const headers = Object.entries(out.headers);
     const recorded: HttpExchange['request'] =
       out.body === undefined
         ? { method: out.method, url: urlText, headers, bodySize: 0 }
-        : { method: out.method, url: urlText, headers, body: out.body.toString('utf8'), bodySize: out.body.length };
+        : {
+            method: out.method,
+            url: urlText,
+            headers,
+            body: out.bodyText ?? out.body.toString('utf8'),
+            bodySize: out.body.length,
+          };
     const warnings = opts.insecureSkipTlsVerify && out.url.protocol === 'https:' ? [INSECURE_TLS_WARNING] : [];
     const exchange: HttpExchange =
       ctx.label === undefined
@@ -320,16 +493,8 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient & 
             secrets: ctx.secrets,
             transport,
           };
-    const settings: TransportSettings = {
-      ...(ca?.length ? { ca } : {}),
-      ...(opts.cert ? { cert: opts.cert } : {}),
-      ...(opts.key ? { key: opts.key } : {}),
-      ...(opts.passphrase ? { passphrase: opts.passphrase } : {}),
-      insecure: opts.insecureSkipTlsVerify === true,
-      ...(proxy ? { proxy } : {}),
-      connectTimeout: opts.connectTimeout,
-    };
 
+    let dispatcher: Dispatcher | undefined;
     return new Promise<AttemptResult>((resolve) => {
       let settled = false;
       let controller: Dispatcher.DispatchController | undefined;
@@ -341,14 +506,16 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient & 
       let status: number | undefined;
       let statusText = '';
       let responseHeaders: HeaderList = [];
+      let parsedHeaders: Record<string, string | string[] | undefined> | undefined;
       const chunks: Buffer[] = [];
       let received = 0;
       let truncated = false;
 
-      const finish = (failure?: unknown): void => {
+      // unnamed(): a `const` arrow made per request gets a name from the bundles (see unnamed).
+      const finish = unnamed((failure?: unknown): void => {
         if (settled) return;
         settled = true;
-        clearTimeout(deadlineTimer);
+        deadlines.remove(deadline);
         if (onAbort) ctx.signal?.removeEventListener('abort', onAbort);
         const tEnd = performance.now();
         const sentAt = tSent ?? tStart;
@@ -364,14 +531,14 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient & 
         if (tHeaders !== undefined) timings.download = tEnd - tHeaders;
         timings.total = tEnd - t0;
         exchange.timings = timings;
-        const headers = headerRecord(responseHeaders);
+        const headers = responseHeaderRecord(responseHeaders, parsedHeaders);
         if (status !== undefined) {
           const response: RecordedResponse = {
             status,
             statusText,
             httpVersion: 'HTTP/1.1',
             headers: responseHeaders,
-            body: Buffer.concat(chunks).toString('utf8'),
+            body: decodeBody(chunks),
             bodySize: received,
             truncated,
           };
@@ -379,10 +546,14 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient & 
           exchange.response = response;
         }
         if (failure === undefined) {
-          // undici marks the connection free only after this callback returns (for TLS, one I/O turn
-          // later); resolving two check phases later lets the caller's next request reuse it instead
-          // of opening a second one. setTimeout(0) did the same but cost a 1 ms timer per request.
-          setImmediate(() => setImmediate(() => resolve({ exchange, headers })));
+          if (dispatcher) {
+            freed.push({ dispatcher, origin });
+            if (!forgetScheduled) {
+              forgetScheduled = true;
+              queueMicrotask(scheduleForget);
+            }
+          }
+          resolve({ exchange, headers });
           return;
         }
         // Built here, when the attempt fails, not per request (redacting the URL for a message nobody reads
@@ -395,13 +566,13 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient & 
           headersTimeout: opts.headersTimeout,
           bodyTimeout: opts.bodyTimeout,
           totalTimeout: opts.totalTimeout,
-          ...(proxy ? { proxy: describeProxy(proxy) } : {}),
+          ...(route.shownProxy !== undefined ? { proxy: route.shownProxy } : {}),
           clientCertificate: Boolean(opts.cert),
           ...(surface ? { surface } : {}),
         });
         exchange.error = { code: classified.code, message: classified.message };
         resolve({ exchange, headers, failure: { ...classified, cause: failure } });
-      };
+      });
 
       // The two ways to stop (the caller's signal, the deadline) abort and finish in place, with no named
       // closure between: the bundles keep function names, so each named closure made is a
@@ -413,19 +584,16 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient & 
           if (controller && !controller.aborted) controller.abort(reason);
           finish(reason);
         });
-      // undici times each gap (connect, headers, between body chunks); this one timer bounds their sum.
-      const deadlineTimer = setTimeout(
-        () => {
-          const reason = new ExchangeDeadlineSignal(
-            status !== undefined
-              ? { phase: 'body', bytes: received }
-              : { phase: tStart !== undefined && phases !== undefined ? 'headers' : 'connect' },
-          );
-          if (controller && !controller.aborted) controller.abort(reason);
-          finish(reason);
-        },
-        Math.max(0, ctx.deadline - performance.now()),
-      );
+      // undici times each gap (connect, headers, between body chunks); this deadline bounds their sum.
+      const deadline: PendingDeadline = deadlines.add(ctx.deadline, () => {
+        const reason = new ExchangeDeadlineSignal(
+          status !== undefined
+            ? { phase: 'body', bytes: received }
+            : { phase: tStart !== undefined && phases !== undefined ? 'headers' : 'connect' },
+        );
+        if (controller && !controller.aborted) controller.abort(reason);
+        finish(reason);
+      });
       if (ctx.signal?.aborted) {
         finish(new CallerAbortSignal());
         return;
@@ -454,7 +622,8 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient & 
           tHeaders = performance.now();
           status = statusCode;
           statusText = statusMessage ?? '';
-          responseHeaders = headerListFrom(started, headers as Record<string, string | string[] | undefined>);
+          parsedHeaders = headers as Record<string, string | string[] | undefined>;
+          responseHeaders = headerListFrom(started, parsedHeaders);
           const length = Number(headers['content-length']);
           if (Number.isFinite(length) && length > opts.maxBodyBytes) {
             truncated = true;
@@ -482,27 +651,18 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient & 
       };
 
       try {
-        cache.get(settings).dispatch(
-          {
-            origin: out.url.origin,
-            path: `${out.url.pathname}${out.url.search}`,
-            method: out.method as Dispatcher.HttpMethod,
-            headers: out.headers,
-            body: out.body ?? null,
-            headersTimeout: opts.headersTimeout,
-            bodyTimeout: opts.bodyTimeout,
-          },
-          handler,
-        );
+        dispatcher = cache.get(route.settings);
       } catch (error) {
         finish(error);
         return;
       }
-      try {
-        onRequestSent?.();
-      } catch {
-        // Like a failing exchange listener: never the request's failure.
-      }
+      const chosen = dispatcher;
+      // A setImmediate queued now runs after undici's, which frees the connection (see `freed`).
+      if (freed.length !== 0 && justFreed(chosen, origin)) {
+        setImmediate(() => {
+          if (!settled) startExchange(chosen, origin, out, opts, handler, finish, onRequestSent);
+        });
+      } else startExchange(chosen, origin, out, opts, handler, finish, onRequestSent);
     });
   };
 
@@ -526,12 +686,19 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient & 
   // two object spreads and an Object.entries per request showed in the end-to-end profile (issue #14
   // point 1). Only frozen objects, since a caller may change its own options object between requests.
   const resolvedBase = Object.freeze(resolveOptions(base, undefined));
-  const resolvedFrozen = new WeakMap<Partial<HttpOptions>, ResolvedOptions>();
+  // The last few distinct frozen overrides, resolved. A token step wraps the client for its IdP anew
+  // each time (a new frozen object with the same values): found here by its values, it shares the
+  // earlier resolution, and so its transport settings and dispatcher, where resolving it again also
+  // built them again. A list, not a WeakMap: a WeakMap entry for each new object cost more than this.
+  const recent: { override: Partial<HttpOptions>; resolved: ResolvedOptions }[] = [];
   const optionsOf = (override: Partial<HttpOptions> | undefined): ResolvedOptions => {
     if (override === undefined) return resolvedBase;
     if (!Object.isFrozen(override)) return resolveOptions(base, override);
-    let resolved = resolvedFrozen.get(override);
-    if (!resolved) resolvedFrozen.set(override, (resolved = Object.freeze(resolveOptions(base, override))));
+    for (const entry of recent) {
+      if (entry.override === override || sameOptions(entry.override, override)) return entry.resolved;
+    }
+    const resolved = Object.freeze(resolveOptions(base, override));
+    if (recent.unshift({ override, resolved }) > RECENT_OVERRIDES) recent.pop();
     return resolved;
   };
 
@@ -548,7 +715,7 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient & 
     const hops: HttpExchange[] = [];
 
     let url: URL | undefined;
-    let encoded: { headers: Record<string, string>; body?: Buffer } | undefined;
+    let encoded: Encoded | undefined;
     let invalid: string | undefined;
     try {
       url = new URL(request.url);
@@ -590,7 +757,7 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient & 
       method: request.method.toUpperCase(),
       url,
       headers: encoded.headers,
-      ...(encoded.body ? { body: encoded.body } : {}),
+      ...(encoded.body ? { body: encoded.body, bodyText: encoded.bodyText } : {}),
     };
     for (;;) {
       const result = await attempt(out, opts, ctx);
@@ -640,11 +807,12 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient & 
 
 /** The next hop's request, following what browsers and curl do with methods, bodies and credentials. */
 function redirectedRequest(previous: Outgoing, status: number, next: URL, hop: HttpExchange): Outgoing {
-  let { method, headers, body } = previous;
+  let { method, headers, body, bodyText } = previous;
   const becomesGet = (status === 303 && method !== 'HEAD') || ((status === 301 || status === 302) && method === 'POST');
   if (becomesGet) {
     method = 'GET';
     body = undefined;
+    bodyText = undefined;
     headers = withoutHeaders(headers, ['content-type', 'content-length']);
   }
   if (next.origin !== previous.url.origin) {
@@ -658,5 +826,5 @@ function redirectedRequest(previous: Outgoing, status: number, next: URL, hop: H
       );
     }
   }
-  return { method, url: next, headers, ...(body ? { body } : {}) };
+  return { method, url: next, headers, ...(body ? { body, bodyText } : {}) };
 }

@@ -10,7 +10,7 @@ import { undici } from './undici';
  */
 
 export interface TransportSettings {
-  ca?: string[];
+  ca?: readonly string[];
   cert?: string;
   key?: string;
   passphrase?: string;
@@ -29,7 +29,7 @@ export interface TransportSettings {
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const nodeTls = (): typeof tls => require('node:tls') as typeof tls;
 
-function trustedRoots(extra: string[] | undefined): string[] | undefined {
+function trustedRoots(extra: readonly string[] | undefined): string[] | undefined {
   if (!extra || extra.length === 0) return undefined;
   // Setting `ca` replaces Node's default trust, so the defaults go in with the extras.
   const tlsModule = nodeTls();
@@ -76,6 +76,9 @@ export class DispatcherCache {
   // string object comes with every request of an IdP or route, and a Map finds it by its cached
   // hash, where the JSON key escaped every CA PEM again on every request (issue #14 point 1).
   private readonly texts = new Map<string, number>();
+  // The dispatcher of each frozen settings object already seen: the client hands the same frozen
+  // object for every request with the same options, so the key need not be built again each time.
+  private byObject = new WeakMap<Readonly<TransportSettings>, Dispatcher>();
   private closed = false;
 
   private keyOf(settings: TransportSettings): string {
@@ -94,20 +97,25 @@ export class DispatcherCache {
   }
 
   /** The dispatcher for these settings, created on first use. */
-  get(settings: TransportSettings): Dispatcher {
+  get(settings: Readonly<TransportSettings>): Dispatcher {
     if (this.closed) throw new Error('The HTTP client was closed.');
+    const known = this.byObject.get(settings);
+    if (known) return known;
     const key = this.keyOf(settings);
     let dispatcher = this.dispatchers.get(key);
     if (!dispatcher) {
       dispatcher = create(settings);
       this.dispatchers.set(key, dispatcher);
     }
+    // Only a frozen object: one a caller could still change must be looked up by what it says.
+    if (Object.isFrozen(settings)) this.byObject.set(settings, dispatcher);
     return dispatcher;
   }
 
   /** Closes every dispatcher, ending idle keep-alive connections. */
   async close(): Promise<void> {
     this.closed = true;
+    this.byObject = new WeakMap();
     const all = [...this.dispatchers.values()];
     this.dispatchers.clear();
     await Promise.all(

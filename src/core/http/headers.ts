@@ -14,8 +14,14 @@ function isList<V>(headers: HeaderSource<V>): headers is ReadonlyArray<readonly 
 /** The value of header `name` in any case; the first one when the name is there twice. */
 export function headerValue<V>(headers: HeaderSource<V>, name: string): V | undefined {
   const wanted = name.toLowerCase();
-  const entries = isList(headers) ? headers : Object.entries(headers);
-  return entries.find(([key]) => key.toLowerCase() === wanted)?.[1];
+  if (isList(headers)) {
+    for (const [key, value] of headers) if (key.toLowerCase() === wanted) return value;
+    return undefined;
+  }
+  // for-in rather than Object.entries: no array of pairs a lookup (the client asks this of every
+  // request's headers; issue #14 point 1). Own properties only, as Object.entries gives.
+  for (const key in headers) if (key.toLowerCase() === wanted && Object.hasOwn(headers, key)) return headers[key];
+  return undefined;
 }
 
 /** The key under which a header record holds `name` (to replace or delete it), whatever its case. */

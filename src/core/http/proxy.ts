@@ -9,9 +9,12 @@ export type Env = Record<string, string | undefined>;
 /** What describeProxy shows for a proxy URL that does not parse. */
 export const INVALID_PROXY = '(invalid proxy URL)';
 
-function fromEnv(env: Env, name: string): string | undefined {
-  const value = env[name.toLowerCase()] ?? env[name.toUpperCase()];
-  return value === undefined || value.trim() === '' ? undefined : value.trim();
+/** The variable in lower case, else upper case, trimmed; blank is unset (curl's reading). */
+function fromEnv(env: Env, lower: string, upper: string): string | undefined {
+  const value = env[lower] ?? env[upper];
+  if (value === undefined) return undefined;
+  const trimmed = value.trim();
+  return trimmed === '' ? undefined : trimmed;
 }
 
 /**
@@ -27,6 +30,13 @@ export function proxyVariables(env: Env): Env {
     out[name.toUpperCase()] = env[name.toUpperCase()];
   }
   return out;
+}
+
+/** Whether `env` sets HTTPS_PROXY or HTTP_PROXY (any case, not blank): whether selectProxy can find one there. */
+export function hasProxyVariable(env: Env): boolean {
+  return (
+    fromEnv(env, 'https_proxy', 'HTTPS_PROXY') !== undefined || fromEnv(env, 'http_proxy', 'HTTP_PROXY') !== undefined
+  );
 }
 
 function defaultPort(protocol: string): string {
@@ -59,18 +69,20 @@ export function matchesNoProxy(url: URL, noProxy: string | undefined): boolean {
   return false;
 }
 
-/** The proxy URL for `url`, or undefined to go direct. */
+/**
+ * The proxy URL for `url`, or undefined to go direct. NO_PROXY is read only once there is a proxy to
+ * skip: this runs for every request, and most go direct (issue #14 point 1).
+ */
 export function selectProxy(url: URL, options: { proxy?: string; noProxy?: string }, env: Env): string | undefined {
-  const noProxy = options.noProxy ?? fromEnv(env, 'no_proxy');
   let proxy = options.proxy;
   if (proxy === undefined) {
     proxy =
       url.protocol === 'https:'
-        ? (fromEnv(env, 'https_proxy') ?? fromEnv(env, 'http_proxy'))
-        : fromEnv(env, 'http_proxy');
+        ? (fromEnv(env, 'https_proxy', 'HTTPS_PROXY') ?? fromEnv(env, 'http_proxy', 'HTTP_PROXY'))
+        : fromEnv(env, 'http_proxy', 'HTTP_PROXY');
   }
   if (!proxy) return undefined;
-  return matchesNoProxy(url, noProxy) ? undefined : proxy;
+  return matchesNoProxy(url, options.noProxy ?? fromEnv(env, 'no_proxy', 'NO_PROXY')) ? undefined : proxy;
 }
 
 /** The proxy URL without its credentials, for showing. */

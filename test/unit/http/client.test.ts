@@ -100,6 +100,16 @@ describe('http client', () => {
       );
     });
 
+    it('keeps one connection per origin when requests alternate between two origins and repeat on one', async () => {
+      const ports = { a: new Set<number>(), b: new Set<number>() };
+      const a = await serve(httpServer((req, res) => res.end(String(ports.a.add(req.socket.remotePort!).size))));
+      const b = await serve(httpServer((req, res) => res.end(String(ports.b.add(req.socket.remotePort!).size))));
+      const http = client();
+      for (const server of [a, b, a, b, b, a, a]) await http.send({ method: 'GET', url: `${server.url}/` });
+      assert.equal(ports.a.size, 1, 'origin a saw one connection');
+      assert.equal(ports.b.size, 1, 'origin b saw one connection');
+    });
+
     it('has no dns phase for an IP literal and no tls phase for plain http', async () => {
       const server = await serve(httpServer((_req, res) => res.end('hi')));
       const response = await client().send({ method: 'GET', url: `${server.url}/` });
@@ -169,7 +179,8 @@ describe('http client', () => {
         }),
       );
       const http = client();
-      await http.send({ method: 'PUT', url: server.url, json: { a: [1, 'two'] } });
+      const put = await http.send({ method: 'PUT', url: server.url, json: { a: [1, 'two'], lone: '\ud800é' } });
+      assert.equal(put.exchange.request.body, '{"a":[1,"two"],"lone":"\\ud800é"}', 'recorded as sent');
       await http.send({
         method: 'POST',
         url: server.url,
@@ -178,7 +189,7 @@ describe('http client', () => {
       });
       await http.send({ method: 'POST', url: server.url, body: new TextEncoder().encode('raw bytes') });
       assert.deepEqual(bodies, [
-        { body: '{"a":[1,"two"]}', type: 'application/json' },
+        { body: '{"a":[1,"two"],"lone":"\\ud800é"}', type: 'application/json' },
         { body: '{"b":1}', type: 'application/merge-patch+json' },
         { body: 'raw bytes', type: '' },
       ]);
@@ -212,6 +223,44 @@ describe('http client', () => {
       assert.equal(response.headers['set-cookie'], 'a=1, b=2');
       const cookies = response.exchange.response!.headers.filter(([name]) => name.toLowerCase() === 'set-cookie');
       assert.equal(cookies.length, 2);
+    });
+
+    it('reads header values as UTF-8 in `headers` and the exchange alike, whatever case the names come in', async () => {
+      const server = await serve(
+        httpServer((_req, res) => {
+          // Node's server writes header text as UTF-8: the bytes C3 AB, which latin1 would read as "Ã«".
+          res.setHeader('X-Name', 'Zoë');
+          res.setHeader('Content-Type', 'text/plain');
+          res.end('ok');
+        }),
+      );
+      const response = await client().send({ method: 'GET', url: server.url });
+      assert.equal(response.headers['x-name'], 'Zoë');
+      assert.equal(response.headers['content-type'], 'text/plain');
+      assert.deepEqual(
+        response.exchange.response?.headers.filter(([name]) => name.startsWith('X-') || name.startsWith('Content-T')),
+        [
+          ['X-Name', 'Zoë'],
+          ['Content-Type', 'text/plain'],
+        ],
+      );
+    });
+
+    it('decodes a body whose UTF-8 character arrives split across two chunks, and a one-chunk body', async () => {
+      const bytes = Buffer.from('café', 'utf8');
+      const server = await serve(
+        httpServer((req, res) => {
+          if (req.url === '/one') {
+            res.end(bytes);
+            return;
+          }
+          res.write(bytes.subarray(0, 4));
+          setTimeout(() => res.end(bytes.subarray(4)), 20);
+        }),
+      );
+      const http = client();
+      assert.equal((await http.send({ method: 'GET', url: `${server.url}/split` })).text, 'café');
+      assert.equal((await http.send({ method: 'GET', url: `${server.url}/one` })).text, 'café');
     });
 
     it('still returns the response when the exchange listener throws', async () => {
@@ -453,6 +502,45 @@ describe('http client', () => {
       assert.match(error.message, /1000 ms/);
       assert.equal(error.exchange.response?.status, 200);
       assert.match(error.exchange.response?.body ?? '', /^x+$/);
+    });
+
+    it('ends concurrent requests at their own deadlines, in order, while one that answers in time succeeds', async () => {
+      const silent = await serve(httpServer(never()));
+      const quick = await serve(httpServer((_req, res) => res.end('hi')));
+      const http = client({ headersTimeout: 10_000, bodyTimeout: 10_000 });
+      const ended: number[] = [];
+      // Started longest first, so the shared timer is armed again for each shorter deadline.
+      const budgets = [900, 300, 600];
+      const pending = budgets.map((totalTimeout) =>
+        rejection(
+          http.send({ method: 'GET', url: silent.url, label: `call ${totalTimeout}`, options: { totalTimeout } }),
+        ).then((error) => {
+          ended.push(totalTimeout);
+          return error;
+        }),
+      );
+      const answered = await http.send({ method: 'GET', url: quick.url });
+      assert.equal(answered.status, 200);
+      const errors = await Promise.all(pending);
+      assert.deepEqual(ended, [300, 600, 900]);
+      errors.forEach((error, i) => {
+        assert.equal(error.code, 'http.timeout.total');
+        assert.match(error.message, new RegExp(`call ${budgets[i]} .*exceeded ${budgets[i]} ms`));
+      });
+    });
+
+    it('applies each frozen per-request override by its values, a new object equal to an earlier one too', async () => {
+      const silent = await serve(httpServer(never()));
+      const http = client({ headersTimeout: 10_000 });
+      const budgetOf = async (options: object): Promise<string | undefined> =>
+        /exceeded (\d+) ms/.exec(
+          (await rejection(http.send({ method: 'GET', url: silent.url, options }))).message,
+        )?.[1];
+      assert.equal(await budgetOf(Object.freeze({ totalTimeout: 100 })), '100');
+      assert.equal(await budgetOf(Object.freeze({ totalTimeout: 200 })), '200');
+      assert.equal(await budgetOf(Object.freeze({ totalTimeout: 100 })), '100');
+      assert.equal(await budgetOf(Object.freeze({ totalTimeout: 100, maxBodyBytes: 10 })), '100');
+      assert.equal(await budgetOf({ totalTimeout: 150 }), '150');
     });
 
     it('fails with http.connection_refused when nothing listens', async () => {

@@ -19,6 +19,23 @@ describe('DispatcherCache (one dispatcher per transport settings)', () => {
     }
   });
 
+  it('finds a frozen settings object again by itself, and looks an unfrozen one up by what it says now', async () => {
+    const cache = new DispatcherCache();
+    try {
+      const frozen = Object.freeze({ ...base, ca: Object.freeze([pem(1)]) });
+      const first = cache.get(frozen);
+      assert.equal(cache.get(frozen), first);
+      assert.equal(cache.get({ ...base, ca: [pem(1)] }), first, 'an equal object finds the same dispatcher');
+      const changing: TransportSettings = { ...base };
+      const plain = cache.get(changing);
+      changing.insecure = true;
+      assert.notEqual(cache.get(changing), plain, 'a changed object is looked up again');
+    } finally {
+      await cache.close();
+    }
+    assert.throws(() => cache.get(Object.freeze({ ...base })), /The HTTP client was closed/);
+  });
+
   it('gives another dispatcher when any setting differs', async () => {
     const cache = new DispatcherCache();
     try {

@@ -27,6 +27,15 @@ describe('header lookups', function () {
     assert.deepEqual(headerValue(headers, 'vary'), ['Origin', 'Accept']);
   });
 
+  it("reads a record's own headers only, the first of two spellings when both are there", function () {
+    const inherited = Object.assign(Object.create({ 'content-type': 'from the prototype' }) as object, {
+      Accept: '*/*',
+    });
+    assert.equal(headerValue(inherited as Record<string, string>, 'content-type'), undefined);
+    assert.equal(headerValue(inherited as Record<string, string>, 'accept'), '*/*');
+    assert.equal(headerValue({ 'Content-Type': 'a', 'content-type': 'b' }, 'CONTENT-TYPE'), 'a');
+  });
+
   it('an empty value is a value, not a missing header', function () {
     assert.equal(headerValue({ 'X-Empty': '' }, 'x-empty'), '');
   });

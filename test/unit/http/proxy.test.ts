@@ -1,5 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { createHttpClient, matchesNoProxy, selectProxy } from '../../../src/core/http';
+import { hasProxyVariable } from '../../../src/core/http/proxy';
 import type { Running } from '../../support/loopback-servers';
 import { closeAfterEach } from '../../support/close-after-each';
 import { httpServer, httpsServer, proxyServer, testPki } from '../../support/loopback-servers';
@@ -35,6 +36,34 @@ describe('proxy selection', () => {
     assert.equal(selectProxy(url('https://api.internal.test/'), {}, env), undefined);
     assert.equal(selectProxy(url('https://idp.test/'), {}, { HTTP_PROXY: 'http://p:1' }), 'http://p:1');
     assert.equal(selectProxy(url('https://idp.test/'), {}, {}), undefined);
+  });
+
+  it('treats a blank variable as unset, and reads NO_PROXY only when there is a proxy to skip', () => {
+    const read: string[] = [];
+    const recording = (env: Record<string, string>) =>
+      new Proxy(env, {
+        get: (target, name: string) => {
+          read.push(name);
+          return target[name];
+        },
+      });
+    assert.equal(selectProxy(url('https://idp.test/'), {}, recording({ HTTPS_PROXY: '  ', NO_PROXY: '*' })), undefined);
+    assert.equal(
+      read.some((name) => name.toLowerCase() === 'no_proxy'),
+      false,
+    );
+    assert.equal(
+      selectProxy(url('https://idp.test/'), {}, recording({ https_proxy: ' http://p:1 ', NO_PROXY: 'x.test' })),
+      'http://p:1',
+    );
+    assert.ok(read.includes('NO_PROXY'));
+  });
+
+  it('tells whether the environment names a proxy at all (HTTPS_PROXY or HTTP_PROXY, any case, not blank)', () => {
+    assert.equal(hasProxyVariable({}), false);
+    assert.equal(hasProxyVariable({ NO_PROXY: '*', HTTPS_PROXY: ' ' }), false);
+    assert.equal(hasProxyVariable({ http_proxy: 'http://p:1' }), true);
+    assert.equal(hasProxyVariable({ HTTPS_PROXY: 'http://p:1' }), true);
   });
 
   it('prefers the proxy option over the environment, and the noProxy option over NO_PROXY', () => {
