@@ -5,8 +5,8 @@
  * alias cap counts aliases, not what they expand to (a 1 MB string aliased
  * 99 times is 99 MB of work for every check after it).
  */
-import { isAlias, isMap, isScalar, LineCounter, parseDocument, visit, YAMLParseError } from 'yaml';
-import type { Document, ErrorCode } from 'yaml';
+import { isAlias, isMap, isNode, isScalar, isSeq, parseDocument, YAMLParseError } from 'yaml';
+import type { Document, ErrorCode, LineCounter } from 'yaml';
 // Lives apart so a JWT's checks need not load the yaml library (issue #14, CLI start).
 export { nestedDeeperThan } from './nesting';
 // Lives apart so a flow's templates and assertions need not load yaml either.
@@ -35,42 +35,57 @@ export const FLOW_FILE_LIMITS: ExpansionLimits = { maxChars: 4_000_000, maxNodes
  * finds each alias's anchor by walking the document from the start, and
  * re-counts a self-containing one at every use: 1,000 of them took minutes).
  * Throws RangeError for input nested too deeply to compose.
+ *
+ * `lineCounter` is for callers that turn offsets into lines; readableYamlValue needs none.
  */
-export function parseUntrustedYaml(text: string, lineCounter: LineCounter): Document.Parsed {
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: false });
+export function parseUntrustedYaml(text: string, lineCounter?: LineCounter): Document.Parsed {
+  const doc = parseDocument(text, { ...(lineCounter ? { lineCounter } : {}), prettyErrors: false, uniqueKeys: false });
   // The composer recurses per nesting level and turns its own stack overflow into a syntax error.
   const overflow = doc.errors.find((e) => /call stack/i.test(e.message));
   if (overflow) throw new RangeError(overflow.message);
+  checkKeysAndAliases(doc);
+  return doc;
+}
+
+/**
+ * The walk parseUntrustedYaml makes, by hand rather than with yaml's `visit`:
+ * `visit` copies and freezes the path at every collection and pair (a third of
+ * the time `validate` spent outside the parser), and with a `Map` visitor it
+ * never called `Node` for a mapping, so `a: &x { b: *x }` went unnoticed.
+ * Recursive like the composer that built the tree, so it fits the stack.
+ */
+function checkKeysAndAliases(doc: Document.Parsed): void {
   const anchors = new Map<string, unknown>();
+  /** The collections the walk is inside: an alias to one of them would contain itself. */
+  const open = new Set<unknown>();
   let aliases = 0;
   const fail = (node: { range?: [number, number, number] | null }, code: ErrorCode, message: string): void => {
     const at = node.range?.[0] ?? 0;
     doc.errors.push(new YAMLParseError([at, at + 1], code, message));
   };
-  visit(doc, {
-    Node(_key, node) {
-      if (!isAlias(node) && node.anchor) anchors.set(node.anchor, node);
-    },
-    Alias(_key, alias, path) {
+  /** False once there are too many aliases: the walk stops there, as yaml's toJS would refuse the rest. */
+  const walk = (node: unknown): boolean => {
+    if (isAlias(node)) {
       aliases += 1;
       if (aliases > MAX_ALIASES) {
-        fail(alias, 'RESOURCE_EXHAUSTION', `More than ${MAX_ALIASES} aliases (*name); write the values out instead`);
-        return visit.BREAK;
+        fail(node, 'RESOURCE_EXHAUSTION', `More than ${MAX_ALIASES} aliases (*name); write the values out instead`);
+        return false;
       }
-      const source = anchors.get(alias.source);
-      if (source !== undefined && path.includes(source as never)) {
+      const source = anchors.get(node.source);
+      if (source !== undefined && open.has(source)) {
         fail(
-          alias,
+          node,
           'BAD_ALIAS',
-          `Alias *${alias.source} is inside its own anchor &${alias.source}, so the value would contain itself`,
+          `Alias *${node.source} is inside its own anchor &${node.source}, so the value would contain itself`,
         );
       }
-      return undefined;
-    },
-    Map(_key, map) {
-      if (!isMap(map)) return;
+      return true;
+    }
+    if (!isNode(node)) return true;
+    if (node.anchor) anchors.set(node.anchor, node);
+    if (isMap(node)) {
       const seen = new Set<unknown>();
-      for (const pair of map.items) {
+      for (const pair of node.items) {
         if (!isScalar(pair.key)) continue;
         const key = pair.key.value;
         if (seen.has(key)) {
@@ -79,9 +94,17 @@ export function parseUntrustedYaml(text: string, lineCounter: LineCounter): Docu
         }
         seen.add(key);
       }
-    },
-  });
-  return doc;
+      open.add(node);
+      for (const pair of node.items) if (!walk(pair.key) || !walk(pair.value)) return false;
+      open.delete(node);
+    } else if (isSeq(node)) {
+      open.add(node);
+      for (const item of node.items) if (!walk(item)) return false;
+      open.delete(node);
+    }
+    return true;
+  };
+  walk(doc.contents);
 }
 
 /**
@@ -92,7 +115,7 @@ export function parseUntrustedYaml(text: string, lineCounter: LineCounter): Docu
  */
 export function readableYamlValue(text: string): unknown {
   try {
-    const doc = parseUntrustedYaml(text, new LineCounter());
+    const doc = parseUntrustedYaml(text);
     if (doc.errors.some((e) => e.code === 'BAD_ALIAS' || e.code === 'RESOURCE_EXHAUSTION')) return undefined;
     return doc.toJS({ maxAliasCount: MAX_ALIASES });
   } catch {

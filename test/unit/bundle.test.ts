@@ -325,10 +325,13 @@ describe('the CLI bundles', function () {
     // An Apache file read as a deck stops it before any request, after its modules have loaded.
     const lint = cliBundlesLoadedBy(['lint', '--deck', join(fixtures, 'apache', 'oidc-gateway.conf')]);
     assert.ok(holding(lint, 'src/core/gateway/lint.ts').length > 0, 'lint did not load its rules');
-    for (const module of ['src/core/jwt/verify.ts', 'src/core/jwt/explain.ts'])
+    for (const module of ['src/core/jwt/verify.ts', 'src/core/jwt/explain.ts', 'src/cli/runtime.ts'])
       assert.deepEqual(holding(lint, module), [], `lint --deck loaded ${module}`);
     const deck = cliBundlesLoadedBy(['routes', '--deck', join(fixtures, 'gateway', 'bearer-scopes.yaml')]);
     for (const pkg of ['undici', 'jose', 'ajv']) assert.deepEqual(heavy(deck, pkg), [], `routes --deck loaded ${pkg}`);
+    // The CLI runtime (prompts, progress, the runner's dependencies) loads for --ca only (cli/commands/routes.ts).
+    for (const module of ['src/cli/runtime.ts', 'src/cli/progress.ts'])
+      assert.deepEqual(holding(deck, module), [], `routes --deck loaded ${module}`);
     // node:crypto and node:fs/promises load at a file write (core/atomic-write.ts); files are read
     // through node:fs (core/text-file.ts), which every Node start has loaded. node:tty loads only where
     // a run asks whether it may prompt (cli/runtime.ts), which routes loads too; stdout is a pipe here.

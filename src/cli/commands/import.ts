@@ -100,8 +100,6 @@ export async function importCommand(args: string[], io: CliIo): Promise<number> 
 
   const target = values.output ?? defaultOutput(input);
   const toStdout = target === '-';
-  // The import ends as "oidc-flow validate" would: what was written is checked by the same checker.
-  const check = checkFlowFile(result.yaml, { fileName: toStdout ? 'imported.yaml' : target });
   if (toStdout) {
     io.stdout.write(result.yaml);
   } else {
@@ -138,5 +136,9 @@ export async function importCommand(args: string[], io: CliIo): Promise<number> 
   out.write(`${s.green(toStdout ? 'Imported' : `Wrote ${target}`)}: ${summary(result)}.\n`);
   report(result, out, io);
   out.write('\n');
+  // The import ends as "oidc-flow validate" would: what was written is checked by the same checker.
+  // Checked only now, after the flow file and the summary are out: it parses the YAML again,
+  // and nothing before this line depends on it (issue #14, CLI start).
+  const check = checkFlowFile(result.yaml, { fileName: toStdout ? 'imported.yaml' : target });
   return writeFlowFileCheck(toStdout ? 'the imported flow' : target, check, out, s) ? EXIT.usage : EXIT.ok;
 }

@@ -85,6 +85,14 @@ export async function lintCommand(args: string[], io: CliIo): Promise<number> {
         `No route named "${values.route}" in ${model.source.description}; its routes are: ${model.routes.map((route) => route.name).join(', ') || 'none'}.`,
       );
     }
+    const s = styler(io.stdout, io.env);
+    if (!values.json) {
+      // What is being linted is known before any IdP answers: said now, so the first lines do not
+      // wait for the HTTP layer to load and the discovery requests to return (issue #14, CLI start).
+      io.stdout.write(`${s.bold(model.source.description)}\n`);
+      for (const warning of model.warnings) io.stdout.write(`${s.yellow('warning')}: ${warning}\n`);
+      if (note) io.stdout.write(`${s.yellow('note')}: ${note}\n`);
+    }
     const report = await lintGateway(http, model, {
       ...(issuer ? { issuer } : {}),
       ...(token ? { token } : {}),
@@ -114,7 +122,6 @@ export async function lintCommand(args: string[], io: CliIo): Promise<number> {
       );
       return errors > 0 ? EXIT.failed : EXIT.ok;
     }
-    const s = styler(io.stdout, io.env);
     const printFindings = (findings: LintFinding[]) => {
       if (findings.length === 0) io.stdout.write(`  ${s.green('no findings')}\n`);
       for (const finding of findings) {
@@ -124,9 +131,6 @@ export async function lintCommand(args: string[], io: CliIo): Promise<number> {
         io.stdout.write(`           fix: ${finding.fix}\n`);
       }
     };
-    io.stdout.write(`${s.bold(model.source.description)}\n`);
-    for (const warning of model.warnings) io.stdout.write(`${s.yellow('warning')}: ${warning}\n`);
-    if (note) io.stdout.write(`${s.yellow('note')}: ${note}\n`);
     if (report.gateway.length) {
       io.stdout.write(`\n${s.bold('the configuration as a whole')}\n`);
       printFindings(report.gateway);

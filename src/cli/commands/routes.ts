@@ -11,7 +11,6 @@ import { loadGatewayModel } from '../../core/gateway/source';
 import type { HttpClient, HttpOptions, HttpRequest } from '../../core/http/types';
 import type { CliIo } from '../io';
 import { EXIT, styler, UsageError } from '../io';
-import { readCaFile } from '../runtime';
 
 export const SOURCE_USAGE = `(--admin-url URL [--admin-token-env NAME] [--workspace NAME]
         | --konnect-region us|eu|au|me|in|sg --control-plane NAME|ID [--konnect-token-env NAME]
@@ -104,7 +103,9 @@ export async function httpFromValues(
   io: CliIo,
 ): Promise<{ http: HttpClient & { close(): Promise<void> }; httpOptions: Partial<HttpOptions> }> {
   const httpOptions: Partial<HttpOptions> = {};
-  if (values.ca) httpOptions.ca = await readCaFile(values.ca);
+  // The CLI runtime (a module of its own bundle) is loaded only for --ca: a decK file or an
+  // Apache config is read without it (issue #14, CLI start).
+  if (values.ca) httpOptions.ca = await (await import('../runtime')).readCaFile(values.ca);
   if (values.timeout) {
     const ms = Number(values.timeout);
     if (!Number.isFinite(ms) || ms <= 0) throw new UsageError(`--timeout takes milliseconds, got "${values.timeout}".`);

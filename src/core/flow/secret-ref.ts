@@ -46,6 +46,8 @@ export function secretRefPattern(): RegExp {
 
 /** Makes every reference in `text` literal (`${env:X}` → `\${env:X}`), for text that must never be resolved. */
 export function escapeSecretRefs(text: string): string {
+  // Every reference starts with "${": an import escapes each string of the export, nearly all without one.
+  if (!text.includes('${')) return text;
   return text.replace(secretRefPattern(), (ref) => `\\${ref}`);
 }
 

@@ -145,10 +145,13 @@ export function referenceEmptySecrets(file: FlowFile, namer: SecretNamer): Set<s
 }
 
 function escapeForeign(value: unknown, namer: SecretNamer): unknown {
+  // A reference starts with "${"; most strings have none and skip the fresh regex (issue #14, CLI start).
   if (typeof value === 'string')
-    return value.replace(secretRefPattern(), (ref, _kind: string, name: string) =>
-      namer.owns(name) ? ref : escapeSecretRefs(ref),
-    );
+    return !value.includes('${')
+      ? value
+      : value.replace(secretRefPattern(), (ref, _kind: string, name: string) =>
+          namer.owns(name) ? ref : escapeSecretRefs(ref),
+        );
   if (Array.isArray(value)) return value.map((v) => escapeForeign(v, namer));
   if (value !== null && typeof value === 'object')
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, escapeForeign(v, namer)]));
@@ -169,6 +172,7 @@ export function environmentVariablesRead(file: FlowFile, namer: SecretNamer): Se
   const seen = new Map<string, string[]>();
   const visit = (value: unknown, path: DataPath): void => {
     if (typeof value === 'string') {
+      if (!value.includes('${')) return;
       for (const m of value.matchAll(secretRefPattern()))
         if (m[1] === 'env') {
           const places = seen.get(m[2]!) ?? [];

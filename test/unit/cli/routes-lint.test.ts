@@ -9,6 +9,7 @@ import { EXIT, UsageError } from '../../../src/cli/io';
 import type { KongServer } from '../../support/kong-server';
 import { ADMIN_TOKEN, KONNECT_PAT, startKongServer } from '../../support/kong-server';
 import { startIdp } from '../../support/idp-server';
+import { httpServer } from '../../support/loopback-servers';
 import { captureIo } from '../../support/capture-io';
 
 const FIXTURES = join(__dirname, '..', '..', 'fixtures');
@@ -220,6 +221,21 @@ describe('oidc-flow routes and lint', () => {
       assert.match(r.out, /INFO    plugins  The service-level openid-connect plugin/);
       assert.match(r.out, /\n\d+ error\(s\), \d+ warning\(s\), 3 note\(s\) in 1 route\(s\)\n$/);
       assert.ok(!r.out.includes(OKTA_JWT));
+    });
+
+    it('says what it lints before it asks the IdP anything', async () => {
+      const c = captureIo({ env: {} });
+      let printedAtFirstRequest: string | undefined;
+      const idp = await httpServer((_req, res) => {
+        printedAtFirstRequest ??= c.out();
+        res.writeHead(404).end();
+      });
+      closers.push(idp.close);
+      const code = await lintCommand(['--deck', DECK, '--issuer', `${idp.url}/oauth2/default`], c.io);
+      assert.equal(code, EXIT.failed, c.err());
+      assert.match(printedAtFirstRequest ?? '', /^decK file bearer-scopes\.yaml[^\n]*\n/);
+      assert.ok(c.out().startsWith(printedAtFirstRequest!), 'the lines said first are not said again');
+      assert.doesNotMatch(printedAtFirstRequest!, /route |error\(s\)/);
     });
 
     it('exits 0 when only warnings remain, and prints JSON', async () => {

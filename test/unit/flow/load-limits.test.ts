@@ -69,6 +69,26 @@ describe('flow file limits', () => {
     );
   });
 
+  // yaml's visit never called the anchor check for a mapping (a Map visitor takes its place), so the
+  // alias inside an anchored mapping got through; the walk in untrusted-input.ts sees every anchor.
+  it('refuses an alias inside its own anchored mapping, as inside a list, and keeps a plain alias', () => {
+    for (const vars of ['&a\n    b: *a', '&a { b: *a }', '&a [1, *a]', '&a\n    b: { c: [*a] }']) {
+      const issues = checkFlowFile(`version: 1\nvars:\n  x: ${vars}\n`, { fileName: 'self.yaml' }).issues;
+      assert.equal(issues[0]?.code, 'flowfile.syntax', vars);
+      assert.match(issues[0]!.message, /Alias \*a is inside its own anchor &a/, vars);
+    }
+    assert.equal(readableYamlValue('a: &x\n  b: *x\n'), undefined);
+    assert.deepEqual(readableYamlValue('a: &x { b: 1 }\nc: *x\nd: &y [*x]\n'), {
+      a: { b: 1 },
+      c: { b: 1 },
+      d: [{ b: 1 }],
+    });
+    // A duplicate key is still found inside a mapping that an alias names, and the key, not the value, is pointed at.
+    const duplicate = checkFlowFile('version: 1\nvars: &a\n  k: 1\n  k: 2\nx: *a\n', { fileName: 'd.yaml' }).issues;
+    assert.equal(duplicate[0]?.code, 'flowfile.syntax');
+    assert.equal(duplicate[0]!.range?.start.line, 4);
+  });
+
   it('readableYamlValue reads a half-written file but not one whose aliases cannot be expanded safely', () => {
     assert.deepEqual(readableYamlValue('flows:\n  a: {}\n  b: [\n'), { flows: { a: {}, b: [] } });
     assert.equal(readableYamlValue(`flows: &a [${'*a, '.repeat(1000)}]\n`), undefined);

@@ -24,6 +24,36 @@ describe('secret references', () => {
     assert.equal(problems.length, 1);
   });
 
+  // literalPart and the URL and JWT patterns skip values that cannot match (no brace, no "@",
+  // "=" or "eyJ"): these are the values each shortcut must still reach.
+  it('finds credentials in plain values, and in the text around templates and references', () => {
+    const jwt = 'eyJhbGciOiJub25lIn0.eyJzdWIiOiJhbGljZSJ9.';
+    const problems = findLiteralSecrets({
+      routes: {
+        plain: { baseUrl: 'https://bob:pw@api.example.com' },
+        templated: { baseUrl: 'https://bob:pw@{{env.host}}' },
+      },
+      flows: {
+        f: {
+          steps: [
+            { id: 'a', type: 'call', route: 'plain', path: '/x?access_token=abc' },
+            { id: 'b', type: 'call', route: 'plain', path: '/x?q={{env.q}}&password=hunter2' },
+            { id: 'c', type: 'call', route: 'plain', path: '/x', query: { t: jwt, u: `\${env:A} ${jwt}` } },
+            { id: 'd', type: 'call', route: 'plain', path: '/x?access_token={{env.t}}', query: { v: 'a=b@c' } },
+          ],
+        },
+      },
+    }).map((p) => `${p.path.join('.')}: ${p.message.replace(/^\S+ /, '')}`);
+    assert.deepEqual(problems, [
+      'routes.plain.baseUrl: has a user name and password in the URL.',
+      'routes.templated.baseUrl: has a user name and password in the URL.',
+      'flows.f.steps.0.path: has a literal access_token in the URL query.',
+      'flows.f.steps.1.path: has a literal password in the URL query.',
+      'flows.f.steps.2.query.t: holds what looks like a JWT; tokens are never written in the flow file.',
+      'flows.f.steps.2.query.u: holds what looks like a JWT; tokens are never written in the flow file.',
+    ]);
+  });
+
   it('parses whole references only', () => {
     assert.deepEqual(parseSecretRef('${env:OKTA_CLIENT_SECRET}'), {
       kind: 'env',
