@@ -36,45 +36,14 @@ function parseBody(contentType: string, text: string): unknown {
   return text;
 }
 
-/** Where a step response keeps its body's text until the body is first read, and then the body. */
-const TEXT = Symbol('body text');
-const BODY = Symbol('body');
-const NOT_READ = Symbol('not read yet');
-
-interface LazyResponse extends StepResponse {
-  [TEXT]: string;
-  [BODY]: unknown;
+/** Makes `body` the plain data property it would have been, unless the response is frozen. */
+function settleBody(response: StepResponse, body: unknown): void {
+  try {
+    Object.defineProperty(response, 'body', { value: body, writable: true, enumerable: true, configurable: true });
+  } catch {
+    // Frozen before its body was read: each read parses again.
+  }
 }
-
-/**
- * One getter and setter for every response (a closure per response would cost more than the
- * parsed body it saves, and would give each response a shape of its own).
- */
-const lazyBody: PropertyDescriptor = {
-  enumerable: true,
-  configurable: true,
-  get(this: LazyResponse): unknown {
-    if (this[BODY] === NOT_READ) {
-      const type = this.headers['content-type'];
-      this[BODY] = parseBody(typeof type === 'string' ? type : '', this[TEXT]);
-    }
-    return this[BODY];
-  },
-  set(this: LazyResponse, body: unknown): void {
-    this[BODY] = body;
-  },
-};
-
-/**
- * Every response's lazy body and its hidden slots, defined in one call from one shared table; the
- * text is then assigned. Three defineProperty calls with a descriptor spread for each cost ~5 µs a
- * response (issue #14's runner profile), more than the request's own JSON parse.
- */
-const LAZY_RESPONSE: PropertyDescriptorMap = {
-  body: lazyBody,
-  [TEXT]: { value: '', writable: true, enumerable: false, configurable: true },
-  [BODY]: { value: NOT_READ, writable: true, enumerable: false, configurable: true },
-};
 
 /**
  * A response as step results and assertions see it: status, headers and the body parsed when it is JSON.
@@ -85,13 +54,45 @@ const LAZY_RESPONSE: PropertyDescriptorMap = {
  * the token twice) was a second copy of the text the exchange already keeps, and enough of it
  * survived each young-generation collection that V8 doubled the young generation during a
  * 1,000-iteration run (issue #14, peak RSS). `body` stays an own enumerable property, so JSON,
- * structuredClone, spreads, deep equality and masked copies read the same value as before.
+ * structuredClone, spreads, deep equality and masked copies read the same value as before; the
+ * first read or write puts a plain data property in its place.
+ *
+ * An accessor pair in the literal, which keeps the text in its closure: half the cost of defining
+ * the lazy property and two hidden slots with a shared table (a response per call, issue #14).
  */
 export function responseResult(response: HttpResponse): StepResponse {
-  const result = { status: response.status, headers: response.headers } as LazyResponse;
-  Object.defineProperties(result, LAZY_RESPONSE);
-  result[TEXT] = response.text;
-  return result;
+  const text = response.text;
+  return {
+    status: response.status,
+    headers: response.headers,
+    get body(): unknown {
+      const type = this.headers['content-type'];
+      const body = parseBody(typeof type === 'string' ? type : '', text);
+      settleBody(this, body);
+      return body;
+    },
+    set body(body: unknown) {
+      settleBody(this, body);
+    },
+  };
+}
+
+/** The empty host variables of each URL template, by the environment they were found in (see emptyHostOf). */
+const emptyHostsByEnv = new WeakMap<object, Map<string, readonly string[]>>();
+const NO_VARIABLES: readonly string[] = Object.freeze([]);
+
+/**
+ * emptyHostVariables of a step's URL template, once per template and environment: a run's
+ * environment does not change, and finding a template's references on every call of a repeat
+ * showed in the runner's profile (issue #14 point 2). A template without `{{` has none.
+ */
+function emptyHostOf(template: string | undefined, env: Record<string, unknown>): readonly string[] {
+  if (template === undefined || !template.includes('{{')) return NO_VARIABLES;
+  let byTemplate = emptyHostsByEnv.get(env);
+  if (!byTemplate) emptyHostsByEnv.set(env, (byTemplate = new Map()));
+  let empty = byTemplate.get(template);
+  if (!empty) byTemplate.set(template, (empty = Object.freeze(emptyHostVariables(template, env))));
+  return empty;
 }
 
 /** The URL a step sends to; one that does not parse, or whose host is an empty variable, names the variables. */
@@ -102,7 +103,7 @@ function stepUrl(
   stepId: string,
   via = '',
 ): URL {
-  const emptyHost = emptyHostVariables(written[0], env);
+  const emptyHost = emptyHostOf(written[0], env);
   let url: URL | undefined;
   try {
     url = new URL(text);
@@ -111,7 +112,7 @@ function stepUrl(
   }
   if (url && emptyHost.length === 0) return url;
   const shown = `${written.filter((w) => w !== undefined && w !== '').join('') || 'its URL'}${via}`;
-  throw unusableUrl(`Step ${stepId}`, shown, url ? emptyHost : emptyVariables(written, env), `step ${stepId}`);
+  throw unusableUrl(`Step ${stepId}`, shown, url ? [...emptyHost] : emptyVariables(written, env), `step ${stepId}`);
 }
 
 /** The access token of the latest step that got one. */

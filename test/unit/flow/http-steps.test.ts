@@ -61,6 +61,25 @@ describe('call step', () => {
     );
   });
 
+  it('names an empty host variable on every call under that environment, and calls once it is filled', async () => {
+    const routes: FlowFile['routes'] = { r: { baseUrl: 'https://{{env.host}}/api', path: '/orders' } };
+    const h = new FakeHttp().on(/\/orders$/, { body: {} });
+    const call = (env: Record<string, unknown>) =>
+      runCallStep(
+        { id: 'c', type: 'call', route: 'r', token: false },
+        { ctx: { env, steps: {} }, routes, http: h, run: emptyStepRun() },
+        fakeRunScope(),
+      );
+    const empty = { host: '' };
+    for (let i = 0; i < 2; i += 1)
+      await assert.rejects(call(empty), (e: Error) => /\{\{env\.host\}\} is empty/.test(e.message));
+    await call({ host: 'gw.test' });
+    assert.deepEqual(
+      h.requests.map((r) => r.url),
+      ['https://gw.test/api/orders'],
+    );
+  });
+
   it('places the token in the query, a cookie or the form body as the route says', async () => {
     const send = async (route: string) => {
       const h = http();
@@ -253,6 +272,9 @@ describe('step response body (parsed when first read)', () => {
     const read = responseResult(response('{"a":1}', 'application/json'));
     assert.deepEqual(read.body, { a: 1 });
     read.body = { b: 2 };
-    assert.deepEqual(read.body, { b: 2 });
+    assert.deepEqual(read.body, { b: 2 }); // Frozen before its body was read (a shell may freeze what it keeps): still readable.
+    const frozen = Object.freeze(responseResult(response('{"c":3}', 'application/json')));
+    assert.deepEqual(frozen.body, { c: 3 });
+    assert.deepEqual(JSON.parse(JSON.stringify(frozen)).body, { c: 3 });
   });
 });
