@@ -36,14 +36,8 @@ function parseBody(contentType: string, text: string): unknown {
   return text;
 }
 
-/** Makes `body` the plain data property it would have been, unless the response is frozen. */
-function settleBody(response: StepResponse, body: unknown): void {
-  try {
-    Object.defineProperty(response, 'body', { value: body, writable: true, enumerable: true, configurable: true });
-  } catch {
-    // Frozen before its body was read: each read parses again.
-  }
-}
+/** A body not parsed yet (undefined is a body: an assignment may set it). */
+const NOT_READ = Symbol('not read yet');
 
 /**
  * A response as step results and assertions see it: status, headers and the body parsed when it is JSON.
@@ -54,25 +48,27 @@ function settleBody(response: StepResponse, body: unknown): void {
  * the token twice) was a second copy of the text the exchange already keeps, and enough of it
  * survived each young-generation collection that V8 doubled the young generation during a
  * 1,000-iteration run (issue #14, peak RSS). `body` stays an own enumerable property, so JSON,
- * structuredClone, spreads, deep equality and masked copies read the same value as before; the
- * first read or write puts a plain data property in its place.
+ * structuredClone, spreads, deep equality and masked copies read the same value as before.
  *
- * An accessor pair in the literal, which keeps the text in its closure: half the cost of defining
- * the lazy property and two hidden slots with a shared table (a response per call, issue #14).
+ * An accessor pair in the literal, which keeps the text and the parsed body in its closure: half
+ * the cost of defining the lazy property and two hidden slots with a shared table (a response per
+ * call, issue #14), and no change of the object's shape at the first read.
  */
 export function responseResult(response: HttpResponse): StepResponse {
   const text = response.text;
+  let body: unknown = NOT_READ;
   return {
     status: response.status,
     headers: response.headers,
     get body(): unknown {
-      const type = this.headers['content-type'];
-      const body = parseBody(typeof type === 'string' ? type : '', text);
-      settleBody(this, body);
+      if (body === NOT_READ) {
+        const type = this.headers['content-type'];
+        body = parseBody(typeof type === 'string' ? type : '', text);
+      }
       return body;
     },
-    set body(body: unknown) {
-      settleBody(this, body);
+    set body(value: unknown) {
+      body = value;
     },
   };
 }
