@@ -15,7 +15,7 @@ import { prettyReporter } from '../reporters/pretty';
 import { toJunit } from '../reporters/junit';
 import { toJsonReport } from '../reporters/json';
 import { readNamedFile } from '../read-input';
-import { deferredQueue, gatheredOutput } from '../gathered-output';
+import { deferredQueue, GATHER_MS, gatheredOutput } from '../gathered-output';
 
 export const runHelp = `Usage: oidc-flow run <file> [--flow NAME] [--env NAME] [--reporter pretty|json|junit] [--output FILE]
                      [--sandbox] [--ca FILE] [--insecure] [--proxy URL] [--timeout MS] [--reveal-secrets] [--quiet]
@@ -73,9 +73,10 @@ export async function runCommand(args: string[], io: CliIo): Promise<number> {
   const progressEvents = progressReporter(progress);
   // To a pipe or a file (CI, the benchmark), the step lines are made while the next request is on the
   // network and leave in batches; to a terminal, as they come.
-  const out = io.stdout.isTTY ? undefined : gatheredOutput((t) => io.stdout.write(t));
+  // Each waits at most half of GATHER_MS, so a line is out at most GATHER_MS after its event.
+  const out = io.stdout.isTTY ? undefined : gatheredOutput((t) => io.stdout.write(t), GATHER_MS / 2);
   let pretty: ReturnType<typeof prettyReporter> | undefined;
-  const lines = out ? deferredQueue((event: RunEvent) => pretty?.onEvent(event)) : undefined;
+  const lines = out ? deferredQueue((event: RunEvent) => pretty?.onEvent(event), GATHER_MS / 2) : undefined;
   const runtime = await runtimeFor({ io, ...values, progress, onRequestSent: lines?.soon });
   try {
     const s = styler(io.stdout, io.env);
