@@ -49,6 +49,14 @@ const CLI_NODE_ARGS = process.env.E2E_CLI_NODE_ARGS?.split(' ').filter(Boolean) 
 const BASE_NODE_ARGS = process.env.E2E_BASE_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
 // The issue's goals: ≤1.10× the baseline at N=200, ≤1.05× at N=1000, peak memory ≤ baseline + 30 MB.
 const GOAL: Record<number, string> = { 200: '≤1.10×', 1000: '≤1.05×' };
+// The undici-based contenders print how long they ran outside their round trips (report-gap.cjs).
+const GAP_PRELOAD = ['--require', join(REPO, 'bench', 'support', 'report-gap.cjs')];
+
+/** Milliseconds a contender ran outside its requests' round trips, when it printed them. */
+function outsideTripsMs(timing: ProcessTiming): number | undefined {
+  const found = /outside-trips-us (\d+)/.exec(timing.stderr);
+  return found ? Number(found[1]) / 1000 : undefined;
+}
 
 interface Scenario {
   dir: string;
@@ -179,13 +187,16 @@ function contenders(s: Scenario): Contender[] {
     {
       name: 'baseline (undici loop)',
       run: (n) =>
-        timeNode([...BASE_NODE_ARGS, join(REPO, 'bench', 'support', 'undici-loop.mjs')], {
+        timeNode([...GAP_PRELOAD, ...BASE_NODE_ARGS, join(REPO, 'bench', 'support', 'undici-loop.mjs')], {
           env: { ...env, N: String(n) },
         }),
     },
     {
       name: 'oidc-flow run',
-      run: (n) => timeNode([...CLI_NODE_ARGS, CLI, 'run', write(`loop-${n}.oidc-flow.yaml`, flowFile(n))], { env }),
+      run: (n) =>
+        timeNode([...GAP_PRELOAD, ...CLI_NODE_ARGS, CLI, 'run', write(`loop-${n}.oidc-flow.yaml`, flowFile(n))], {
+          env,
+        }),
     },
     {
       name: 'httpyac send',
@@ -228,7 +239,8 @@ function contenders(s: Scenario): Contender[] {
   if (COMPARE_CLI)
     all.splice(2, 0, {
       name: 'oidc-flow run (compared)',
-      run: (n) => timeNode([COMPARE_CLI, 'run', write(`loop-${n}.oidc-flow.yaml`, flowFile(n))], { env }),
+      run: (n) =>
+        timeNode([...GAP_PRELOAD, COMPARE_CLI, 'run', write(`loop-${n}.oidc-flow.yaml`, flowFile(n))], { env }),
     });
   // The baseline always runs: every ratio is to it.
   return all.filter((c, i) => i === 0 || !ONLY || ONLY.some((word) => c.name.startsWith(word)));
@@ -303,7 +315,7 @@ async function main(): Promise<void> {
       const baseRss = median(base.map((t) => t.maxRssMb ?? 0));
       const baseCpu = median(base.map((t) => t.cpuMs ?? 0));
       process.stdout.write(
-        `\nN=${n}\n  ${'contender'.padEnd(24)} ${'wall'.padStart(10)} ${'ratio'.padStart(7)} ${'CPU'.padStart(10)} ${'ratio'.padStart(7)} ${'CPU/iteration over baseline'.padStart(28)} peak RSS\n`,
+        `\nN=${n}\n  ${'contender'.padEnd(24)} ${'wall'.padStart(10)} ${'ratio'.padStart(7)} ${'CPU'.padStart(10)} ${'ratio'.padStart(7)} ${'CPU/iteration over baseline'.padStart(28)} ${'outside round trips'.padStart(20)} peak RSS\n`,
       );
       for (const c of all) {
         const t = samples.get(c.name)!;
@@ -313,8 +325,11 @@ async function main(): Promise<void> {
         const cpu = median(t.map((x) => x.cpuMs ?? 0));
         const ratio = wall / baseMs;
         const perIteration = `${(((cpu - baseCpu) / n) * 1000).toFixed(0)} µs`;
+        // Start, the work between an answer and the next request, exit: what the client adds to the servers' time.
+        const outside = t.map(outsideTripsMs).filter((value): value is number => value !== undefined);
+        const outsideText = outside.length === t.length ? ms(median(outside)) : 'n/a';
         process.stdout.write(
-          `  ${c.name.padEnd(24)} ${ms(wall).padStart(10)} ${`${ratio.toFixed(2)}×`.padStart(7)} ${ms(cpu).padStart(10)} ${`${(cpu / baseCpu).toFixed(2)}×`.padStart(7)} ${(c === all[0] ? '' : perIteration).padStart(28)} ${mb(rss)} (${rss >= baseRss ? '+' : ''}${(rss - baseRss).toFixed(1)} MB)\n`,
+          `  ${c.name.padEnd(24)} ${ms(wall).padStart(10)} ${`${ratio.toFixed(2)}×`.padStart(7)} ${ms(cpu).padStart(10)} ${`${(cpu / baseCpu).toFixed(2)}×`.padStart(7)} ${(c === all[0] ? '' : perIteration).padStart(28)} ${outsideText.padStart(20)} ${mb(rss)} (${rss >= baseRss ? '+' : ''}${(rss - baseRss).toFixed(1)} MB)\n`,
         );
         if (c === all[0]) continue;
         emitRow({
@@ -332,6 +347,16 @@ async function main(): Promise<void> {
             figure: mb(rss),
             baseline: mb(baseRss),
             goal: '≤ baseline + 30 MB',
+          });
+        const baseOutside = median(base.map(outsideTripsMs).filter((value): value is number => value !== undefined));
+        if (c.name === 'oidc-flow run' && outside.length === t.length && baseOutside > 0)
+          emitRow({
+            bench: 'e2e-tools',
+            case: `oidc-flow run, N=${n} (outside round trips)`,
+            figure: ms(median(outside)),
+            baseline: ms(baseOutside),
+            ratio: median(outside) / baseOutside,
+            goal: '',
           });
       }
     }
