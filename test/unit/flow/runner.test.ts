@@ -114,6 +114,30 @@ function setup() {
 }
 
 describe('flow runner', () => {
+  it('a run no one listens to gives the same result as one with a listener (its events are not made)', async () => {
+    const runOnce = async (listen: boolean) => {
+      const t = setup();
+      const { file } = loadFlowFile(FILE, { fileName: 'test.yaml' });
+      const runner = new FlowRunner(file, {
+        http: t.http,
+        clock: t.clock,
+        sleep: t.sleep,
+        secrets: { env: { CLIENT_SECRET: 'shh' } },
+        admin: t.admin,
+      });
+      const events: RunEvent[] = [];
+      const result = await runner.run({ flow: 'scenario', ...(listen ? { onEvent: (e) => events.push(e) } : {}) });
+      return { result: JSON.parse(JSON.stringify(result)) as unknown, events, requests: t.http.requests.length };
+    };
+    const heard = await runOnce(true);
+    const unheard = await runOnce(false);
+    assert.deepEqual(unheard.result, heard.result);
+    assert.equal(unheard.requests, heard.requests);
+    assert.equal(heard.events[0]?.type, 'run-start');
+    assert.equal(heard.events.at(-1)?.type, 'run-end');
+    assert.ok(heard.events.some((e) => e.type === 'exchange'));
+  });
+
   it('runs the introspection scenario: 200, active, deactivate, repeat until 401 with a verdict', async () => {
     const t = setup();
     const { file } = loadFlowFile(FILE, { fileName: 'test.yaml' });
