@@ -178,6 +178,13 @@ export const REPEAT_DETAIL_ITERATIONS = 20;
 /** The longest a repeat runs without giving the event loop a turn of its own (a signal, a timer). */
 const REPEAT_YIELD_MS = 10;
 
+/**
+ * The event sink of a run that no one listens to. The hot events (run start, step start and end, each
+ * exchange) are not even made then: a run-start's summary of the steps, and four objects a call
+ * step, built to be dropped (issue #14 point 2: the runner's own cost per request in process).
+ */
+const NO_LISTENER = (): void => undefined;
+
 const defaultSleep = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((resolve) => {
     const timer = setTimeout(resolve, ms);
@@ -214,7 +221,7 @@ export class FlowRunner {
   private readonly ownsSecrets: boolean;
   private readonly deps: RunnerDeps;
   /** The current run's event sink; connecting to an IdP happens deep in steps and reports through it. */
-  private emit: (event: RunEvent) => void = () => undefined;
+  private emit: (event: RunEvent) => void = NO_LISTENER;
 
   constructor(
     private readonly file: FlowFile,
@@ -255,7 +262,7 @@ export class FlowRunner {
   }
 
   async run(options: RunOptions): Promise<RunResult> {
-    const emit = options.onEvent ?? (() => undefined);
+    const emit = options.onEvent ?? NO_LISTENER;
     this.emit = emit;
     const flow = getFlow(this.file, options.flow);
     const env = selectEnvironment(this.file, options.env, options.flow);
@@ -268,13 +275,14 @@ export class FlowRunner {
     this.tokenSteps.clear();
     const ctx: TemplateContext = { env: {}, steps: {}, vars: flow.vars ?? {} };
     const steps: StepRun[] = [];
-    emit({
-      type: 'run-start',
-      flow: options.flow,
-      env: env?.name,
-      steps: flow.steps.map((s) => ({ id: s.id, type: s.type, name: s.name })),
-      at: startedAt,
-    });
+    if (emit !== NO_LISTENER)
+      emit({
+        type: 'run-start',
+        flow: options.flow,
+        env: env?.name,
+        steps: flow.steps.map((s) => ({ id: s.id, type: s.type, name: s.name })),
+        at: startedAt,
+      });
     let halted = false;
     try {
       ctx.env = renderEnvironment(env, this.deps.secrets);
@@ -357,7 +365,7 @@ export class FlowRunner {
       durationMs: this.clock.now() - startedAt,
       steps,
     };
-    emit({ type: 'run-end', result });
+    if (emit !== NO_LISTENER) emit({ type: 'run-end', result });
     return result;
   }
 
@@ -385,7 +393,7 @@ export class FlowRunner {
     emit: (event: RunEvent) => void,
   ): Promise<StepRun> {
     const startedAt = this.clock.now();
-    emit({ type: 'step-start', id: def.id, path, stepType: def.type, at: startedAt });
+    if (emit !== NO_LISTENER) emit({ type: 'step-start', id: def.id, path, stepType: def.type, at: startedAt });
     const run: StepRun = {
       id: def.id,
       path,
@@ -432,7 +440,7 @@ export class FlowRunner {
     run.result.status = run.status;
     run.result.durationMs = run.durationMs = this.clock.now() - startedAt;
     ctx.steps[def.id] = run.result;
-    emit({ type: 'step-end', step: run });
+    if (emit !== NO_LISTENER) emit({ type: 'step-end', step: run });
     return run;
   }
 
@@ -765,7 +773,7 @@ class StepRecorder implements HttpClient {
   private record(exchange: HttpExchange): void {
     this.secrets.addExchange(exchange);
     this.run.exchanges.push(exchange);
-    this.emit({ type: 'exchange', path: this.run.path, exchange });
+    if (this.emit !== NO_LISTENER) this.emit({ type: 'exchange', path: this.run.path, exchange });
   }
 
   private addNote(message: string): void {

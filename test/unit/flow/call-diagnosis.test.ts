@@ -176,6 +176,24 @@ describe('call diagnosis', () => {
     );
   });
 
+  it('lints again when what the route is linted against changes, and every call gets its own findings', async () => {
+    const t = await setup(true);
+    const config = { auth_methods: ['introspection'], scopes_required: ['orders:write'] };
+    const first = routeFindings({ kind: 'kong', config }, 'opaque-1', t.scope)!;
+    const again = routeFindings({ kind: 'kong', config }, 'opaque-1', t.scope)!;
+    assert.deepEqual(again, first);
+    assert.notEqual(again, first, 'a new array per call');
+    if (first[0]) assert.notEqual(again[0], first[0], 'a new record per finding');
+    // The token's introspection answer is now known (a new entry): its scopes are checked.
+    t.scope.lastIntrospection.set('opaque-1', { active: true, claims: { scope: 'orders:read' } });
+    const introspected = routeFindings({ kind: 'kong', config }, 'opaque-1', t.scope)!;
+    assert.notDeepEqual(introspected, first, 'the answer lacks orders:write, which the findings now say');
+    t.scope.lastIntrospection.set('opaque-1', { active: true, claims: { scope: 'orders:write' } });
+    assert.notDeepEqual(routeFindings({ kind: 'kong', config }, 'opaque-1', t.scope), introspected);
+    // Another token, another config object with the same content: the same findings as the first call.
+    assert.deepEqual(routeFindings({ kind: 'kong', config: { ...config } }, 'opaque-2', t.scope), first);
+  });
+
   it("asks Okta's management API about a refused token's app and user when OKTA_API_TOKEN is set, as visible diagnosis calls", async () => {
     const t = await setupOkta({ env: { OKTA_API_TOKEN: API_TOKEN } });
     assert.deepEqual(

@@ -1,6 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { manualTime } from '../../support/manual-time';
 import { loadFlowFile } from '../../../src/core/flow/load';
+import type { FlowFile } from '../../../src/core/flow/file-format';
 import { FlowRunner } from '../../../src/core/flow/runner';
 import type { RunEvent } from '../../../src/core/flow/runner';
 import { FakeHttp, formOf } from '../../support/fake-http';
@@ -113,18 +114,41 @@ function setup() {
   return { http, state, admin, clock, slept, sleep };
 }
 
+/** A runner of `file` with the scenario's fakes (see setup). */
+function scenarioRunner(file: FlowFile, t: ReturnType<typeof setup>): FlowRunner {
+  return new FlowRunner(file, {
+    http: t.http,
+    clock: t.clock,
+    sleep: t.sleep,
+    secrets: { env: { CLIENT_SECRET: 'shh' } },
+    admin: t.admin,
+  });
+}
+
 describe('flow runner', () => {
+  it('a run no one listens to gives the same result as one with a listener (its events are not made)', async () => {
+    const runOnce = async (listen: boolean) => {
+      const t = setup();
+      const { file } = loadFlowFile(FILE, { fileName: 'test.yaml' });
+      const runner = scenarioRunner(file, t);
+      const events: RunEvent[] = [];
+      const result = await runner.run({ flow: 'scenario', ...(listen ? { onEvent: (e) => events.push(e) } : {}) });
+      return { result: JSON.parse(JSON.stringify(result)) as unknown, events, requests: t.http.requests.length };
+    };
+    const heard = await runOnce(true);
+    const unheard = await runOnce(false);
+    assert.deepEqual(unheard.result, heard.result);
+    assert.equal(unheard.requests, heard.requests);
+    assert.equal(heard.events[0]?.type, 'run-start');
+    assert.equal(heard.events.at(-1)?.type, 'run-end');
+    assert.ok(heard.events.some((e) => e.type === 'exchange'));
+  });
+
   it('runs the introspection scenario: 200, active, deactivate, repeat until 401 with a verdict', async () => {
     const t = setup();
     const { file } = loadFlowFile(FILE, { fileName: 'test.yaml' });
     const events: RunEvent[] = [];
-    const runner = new FlowRunner(file, {
-      http: t.http,
-      clock: t.clock,
-      sleep: t.sleep,
-      secrets: { env: { CLIENT_SECRET: 'shh' } },
-      admin: t.admin,
-    });
+    const runner = scenarioRunner(file, t);
     const result = await runner.run({ flow: 'scenario', onEvent: (e) => events.push(e) });
 
     const byId = Object.fromEntries(result.steps.map((s) => [s.id, s]));
@@ -482,13 +506,7 @@ describe('flow runner: the route config lint on call steps', () => {
       'config: { auth_methods: [introspection], cache_introspection: false, ssl_verify: false }',
     );
     const { file } = loadFlowFile(text, { fileName: 'test.yaml' });
-    const runner = new FlowRunner(file, {
-      http: t.http,
-      clock: t.clock,
-      sleep: t.sleep,
-      secrets: { env: { CLIENT_SECRET: 'shh' } },
-      admin: t.admin,
-    });
+    const runner = scenarioRunner(file, t);
     const result = await runner.run({ flow: 'scenario' });
     const call = result.steps.find((s) => s.id === 'call-ok')!;
     assert.deepEqual(
