@@ -75,19 +75,18 @@ export async function runCommand(args: string[], io: CliIo): Promise<number> {
   // network and leave in batches; to a terminal, as they come.
   // Each waits at most half of GATHER_MS, so a line is out at most GATHER_MS after its event.
   const out = io.stdout.isTTY ? undefined : gatheredOutput((t) => io.stdout.write(t), GATHER_MS / 2);
-  let pretty: ReturnType<typeof prettyReporter> | undefined;
-  const lines = out ? deferredQueue((event: RunEvent) => pretty?.onEvent(event), GATHER_MS / 2) : undefined;
+  const s = styler(io.stdout, io.env);
+  // One registry for the run and every report of it: what the run reads, sends and receives is masked.
+  const secrets = new SecretRegistry();
+  // With the report going to a file, the log still shows the run: in CI the
+  // job's log is where a person reads why the gateway refused the call.
+  const pretty =
+    values.reporter === 'pretty' || values.output !== undefined
+      ? prettyReporter(out ? out.write : (t) => io.stdout.write(t), s, secrets)
+      : undefined;
+  const lines = pretty && out ? deferredQueue((event: RunEvent) => pretty.onEvent(event), GATHER_MS / 2) : undefined;
   const runtime = await runtimeFor({ io, ...values, progress, onRequestSent: lines?.soon });
   try {
-    const s = styler(io.stdout, io.env);
-    // One registry for the run and every report of it: what the run reads, sends and receives is masked.
-    const secrets = new SecretRegistry();
-    // With the report going to a file, the log still shows the run: in CI the
-    // job's log is where a person reads why the gateway refused the call.
-    pretty =
-      values.reporter === 'pretty' || values.output !== undefined
-        ? prettyReporter(out ? out.write : (t) => io.stdout.write(t), s, secrets)
-        : undefined;
     // Ctrl-C stops the run where it is: the rest is skipped and the report still written.
     const stop = new AbortController();
     void io.interrupted?.then(() => stop.abort());
@@ -98,9 +97,8 @@ export async function runCommand(args: string[], io: CliIo): Promise<number> {
       onEvent: (event: RunEvent) => {
         // First: the progress line leaves the terminal before the reporter writes.
         progressEvents.onEvent(event);
-        if (!pretty) return;
         if (lines) lines.push(event);
-        else pretty.onEvent(event);
+        else pretty?.onEvent(event);
       },
     });
     // Every step line is out before the report or an error follows them.
