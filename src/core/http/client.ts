@@ -102,17 +102,6 @@ const DEFAULTS = {
   maxRedirects: 5,
 } as const;
 
-/** How many distinct frozen option overrides a client compares a new one with (see optionsOf). */
-const RECENT_OVERRIDES = 8;
-
-/** Whether two frozen option overrides set the same options to the same values (the same CA list object, say). */
-function sameOptions(a: Partial<HttpOptions>, b: Partial<HttpOptions>): boolean {
-  const keys = Object.keys(a) as (keyof HttpOptions)[];
-  if (keys.length !== Object.keys(b).length) return false;
-  for (const key of keys) if (a[key] !== b[key] || !Object.hasOwn(b, key)) return false;
-  return true;
-}
-
 /** The per-phase timeouts and the whole-exchange deadline, all `ms`: what one --timeout or timeoutMs sets. */
 export function timeoutBudget(
   ms: number,
@@ -686,19 +675,14 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient & 
   // two object spreads and an Object.entries per request showed in the end-to-end profile (issue #14
   // point 1). Only frozen objects, since a caller may change its own options object between requests.
   const resolvedBase = Object.freeze(resolveOptions(base, undefined));
-  // The last few distinct frozen overrides, resolved. A token step wraps the client for its IdP anew
-  // each time (a new frozen object with the same values): found here by its values, it shares the
-  // earlier resolution, and so its transport settings and dispatcher, where resolving it again also
-  // built them again. A list, not a WeakMap: a WeakMap entry for each new object cost more than this.
-  const recent: { override: Partial<HttpOptions>; resolved: ResolvedOptions }[] = [];
+  // A connected IdP's options are frozen once and come with every request it makes (connect-idp.ts):
+  // one resolution, and so one set of transport settings and one dispatcher, for all of them.
+  const resolvedFrozen = new WeakMap<Partial<HttpOptions>, ResolvedOptions>();
   const optionsOf = (override: Partial<HttpOptions> | undefined): ResolvedOptions => {
     if (override === undefined) return resolvedBase;
     if (!Object.isFrozen(override)) return resolveOptions(base, override);
-    for (const entry of recent) {
-      if (entry.override === override || sameOptions(entry.override, override)) return entry.resolved;
-    }
-    const resolved = Object.freeze(resolveOptions(base, override));
-    if (recent.unshift({ override, resolved }) > RECENT_OVERRIDES) recent.pop();
+    let resolved = resolvedFrozen.get(override);
+    if (!resolved) resolvedFrozen.set(override, (resolved = Object.freeze(resolveOptions(base, override))));
     return resolved;
   };
 
