@@ -1,3 +1,4 @@
+import { ENDPOINT_METADATA_FIELDS } from '../../core/flow/file-format';
 import type { IdpEntry } from '../workspace/source-model';
 import type { TokenMeta } from '../secrets/token-vault';
 import { formatTimeLeft, secondsLeft } from '../secrets/token-vault';
@@ -8,16 +9,6 @@ import { CONTEXT_VALUES } from './node';
 export type DiscoveryState =
   | { status: 'ok'; issuer: string; endpoints: Record<string, string>; at: number }
   | { status: 'failed'; code: string; message: string; at: number };
-
-const ENDPOINT_FIELDS: Array<[string, string]> = [
-  ['token', 'token_endpoint'],
-  ['introspection', 'introspection_endpoint'],
-  ['revocation', 'revocation_endpoint'],
-  ['jwks', 'jwks_uri'],
-  ['authorization', 'authorization_endpoint'],
-  ['device_authorization', 'device_authorization_endpoint'],
-  ['userinfo', 'userinfo_endpoint'],
-];
 
 function discoveryText(state: DiscoveryState | undefined): string {
   if (!state) return 'not discovered';
@@ -116,7 +107,7 @@ export function idpNode(
       const endpoints: Record<string, string> = {};
       if (discovery?.status === 'ok') Object.assign(endpoints, discovery.endpoints);
       for (const [name, url] of Object.entries(entry.endpoints)) if (url) endpoints[name] = url;
-      const endpointNodes = ENDPOINT_FIELDS.filter(([name]) => endpoints[name]).map(([name]) =>
+      const endpointNodes = ENDPOINT_METADATA_FIELDS.filter(([name]) => endpoints[name]).map(([name]) =>
         info(`endpoint/${name}`, name, endpoints[name], 'link'),
       );
       out.push({
@@ -148,7 +139,7 @@ export function idpNode(
 /** Endpoints from a discovery document, by short name. */
 export function endpointsFromMetadata(metadata: Record<string, unknown>): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [name, field] of ENDPOINT_FIELDS)
+  for (const [name, field] of ENDPOINT_METADATA_FIELDS)
     if (typeof metadata[field] === 'string') out[name] = metadata[field] as string;
   return out;
 }
