@@ -321,11 +321,26 @@ describe('the CLI bundles', function () {
       [],
       'run with stdin on /dev/null made process.stdin',
     );
-    // lint decodes a token with jwt/decode.ts, not the jwt index (verification, explain...).
-    // An Apache file read as a deck stops it before any request, after its modules have loaded.
-    const lint = cliBundlesLoadedBy(['lint', '--deck', join(fixtures, 'apache', 'oidc-gateway.conf')]);
+    // lint loads its rules after it has printed what it lints (cli/commands/lint.ts): a file that is
+    // no decK file (an Apache config) stops it before, with none of them loaded.
+    const notDeck = cliBundlesLoadedBy(['lint', '--deck', join(fixtures, 'apache', 'oidc-gateway.conf')]);
+    for (const module of ['src/core/gateway/lint.ts', 'src/core/gateway/route-lint.ts', 'src/core/oauth/discovery.ts'])
+      assert.deepEqual(holding(notDeck, module), [], `lint --deck of an unreadable deck loaded ${module}`);
+    // A deck without an OIDC plugin is linted without a request. lint decodes a token with
+    // jwt/decode.ts (not the jwt index: verification, explain...), and only for --token-env.
+    const plainDeck = join(mkdtempSync(join(tmpdir(), 'bundle-test-')), 'plain-deck.yaml');
+    writeFileSync(
+      plainDeck,
+      '_format_version: "3.0"\nservices:\n  - name: s\n    url: http://127.0.0.1:9\n    routes:\n      - name: r\n        paths: [/r]\n',
+    );
+    const lint = cliBundlesLoadedBy(['lint', '--deck', plainDeck]);
     assert.ok(holding(lint, 'src/core/gateway/lint.ts').length > 0, 'lint did not load its rules');
-    for (const module of ['src/core/jwt/verify.ts', 'src/core/jwt/explain.ts', 'src/cli/runtime.ts'])
+    for (const module of [
+      'src/core/jwt/decode.ts',
+      'src/core/jwt/verify.ts',
+      'src/core/jwt/explain.ts',
+      'src/cli/runtime.ts',
+    ])
       assert.deepEqual(holding(lint, module), [], `lint --deck loaded ${module}`);
     const deck = cliBundlesLoadedBy(['routes', '--deck', join(fixtures, 'gateway', 'bearer-scopes.yaml')]);
     for (const pkg of ['undici', 'jose', 'ajv']) assert.deepEqual(heavy(deck, pkg), [], `routes --deck loaded ${pkg}`);
