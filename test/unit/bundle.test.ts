@@ -172,6 +172,37 @@ function cliBundlesLoadedBy(args: string[], env: NodeJS.ProcessEnv = {}): Map<st
   return new Map([...files].map((file) => [basename(file), modulesIn(file)]));
 }
 
+let firstOutputPreloadFile: string | undefined;
+/**
+ * The CLI bundles a command had loaded when it wrote its first bytes to standard output (their
+ * modules, as cliBundlesLoadedBy gives them): what that first output waited for.
+ */
+function cliBundlesBeforeFirstOutput(args: string[]): Map<string, Set<string>> {
+  if (!firstOutputPreloadFile) {
+    firstOutputPreloadFile = join(mkdtempSync(join(tmpdir(), 'bundle-test-')), 'first-output.cjs');
+    writeFileSync(
+      firstOutputPreloadFile,
+      [
+        'const write = process.stdout.write;',
+        'process.stdout.write = function (...args) {',
+        '  process.stdout.write = write;',
+        "  process.stderr.write('\\nfirst-output ' + Object.keys(require.cache).join('|') + '\\n');",
+        '  return write.apply(this, args);',
+        '};',
+        '',
+      ].join('\n'),
+    );
+  }
+  const out = spawnSync(process.execPath, ['--require', firstOutputPreloadFile, join(dist, 'cli.js'), ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, NO_COLOR: '1' },
+  });
+  const line = /^first-output (.*)$/m.exec(out.stderr)?.[1];
+  if (line === undefined) throw new Error(`oidc-flow ${args.join(' ')} wrote nothing on stdout: ${out.stderr}`);
+  const files = line.split('|').filter((file) => /[\\/]dist[\\/]cli[^\\/]*\.js$/.test(file));
+  return new Map(files.map((file) => [basename(file), modulesIn(file)]));
+}
+
 let preloadFile: string | undefined;
 /** A file to --require that prints, at exit, the Node built-in modules the process loaded. */
 function builtinsPreload(): string {
@@ -368,6 +399,47 @@ describe('the CLI bundles', function () {
       [...capture.keys()].join(', '),
     );
     for (const pkg of ['ajv', 'oidc-provider']) assert.deepEqual(heavy(capture, pkg), [], `capture loaded ${pkg}`);
+  });
+
+  it('a command writes its first output before loading what only the rest of its work needs', function () {
+    const holding = (loaded: Map<string, Set<string>>, module: string) =>
+      [...loaded].filter(([, modules]) => modules.has(module)).map(([b]) => b);
+    const fixtures = join(dist, '..', 'test', 'fixtures');
+    // import prints the flow file, then checks it: the flow loader and its validator load after
+    // (cli/commands/import.ts; the importers take the size limit from core/untrusted-input.ts).
+    const imported = cliBundlesBeforeFirstOutput([
+      'import',
+      join(fixtures, 'importers', 'postman-v21-okta-kong.json'),
+      '-o',
+      '-',
+    ]);
+    assert.ok(holding(imported, 'src/core/importers/build-flow.ts').length > 0, [...imported.keys()].join(', '));
+    for (const module of ['src/core/flow/load.ts', 'src/core/flow/schema-precompiled.ts'])
+      assert.deepEqual(holding(imported, module), [], `import -o - loaded ${module} before its output`);
+    // lint says which file it lints, then loads its rules and asks the IdPs (cli/commands/lint.ts).
+    // Its IdP at port 9 refuses the discovery request at once, after the first line.
+    const deck = join(mkdtempSync(join(tmpdir(), 'bundle-test-')), 'deck.yaml');
+    writeFileSync(
+      deck,
+      [
+        '_format_version: "3.0"',
+        'services:',
+        '  - name: s',
+        '    url: http://127.0.0.1:9',
+        '    routes: [{ name: r, paths: [/r] }]',
+        '    plugins: [{ name: openid-connect, config: { issuer: "http://127.0.0.1:9/oauth2/default" } }]',
+        '',
+      ].join('\n'),
+    );
+    const lint = cliBundlesBeforeFirstOutput(['lint', '--deck', deck]);
+    assert.ok(holding(lint, 'src/core/gateway/deck-file.ts').length > 0, [...lint.keys()].join(', '));
+    for (const module of [
+      'src/core/gateway/route-lint.ts',
+      'src/core/gateway/lint.ts',
+      'src/core/oauth/discovery.ts',
+      'src/core/http/client.ts',
+    ])
+      assert.deepEqual(holding(lint, module), [], `lint --deck loaded ${module} before its first line`);
   });
 
   it("verify sends its http request without loading Node's assert, http2 or tls modules", async function () {
