@@ -442,7 +442,7 @@ describe('the CLI bundles', function () {
       assert.deepEqual(holding(lint, module), [], `lint --deck loaded ${module} before its first line`);
   });
 
-  it("verify sends its http request without loading Node's assert, http2 or tls modules", async function () {
+  it("verify sends its http request without loading Node's assert, http2, tls or tty modules", async function () {
     // esbuild.config.mjs (undiciTrims): undici only calls assert(value, message), and its HTTP/2
     // client is never reached (allowH2: false); loading either module cost more at start than undici.
     let fetched = 0;
@@ -471,7 +471,9 @@ describe('the CLI bundles', function () {
       assert.equal(fetched, 1, `verify never fetched the JWKS: ${out.slice(0, 500)}`);
       assert.ok(builtins.includes('net'), `no list of built-in modules from verify: ${out.slice(-500)}`);
       // node:tls loads only for an https URL or an extra CA / client certificate (src/core/http/dispatchers.ts).
-      for (const name of ['assert', 'http2', 'tls']) assert.ok(!builtins.includes(name), `verify loaded node:${name}`);
+      // node:tty answers whether a command may prompt (cli/runtime.ts runtimeFor); verify never prompts.
+      for (const name of ['assert', 'http2', 'tls', 'tty'])
+        assert.ok(!builtins.includes(name), `verify loaded node:${name}`);
     } finally {
       server.close();
     }
