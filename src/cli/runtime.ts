@@ -107,9 +107,9 @@ export function checkProxyUrl(value: string): string {
 
 /**
  * The HTTP client of the server flags (--proxy, --ca, --insecure, --timeout), checked in that
- * order. For a command that only sends requests (verify): runtimeFor adds the secrets, the sandbox
- * and the prompts, and asks the terminal whether it may prompt (node:tty), which such a command
- * never needs (issue #14, CLI start).
+ * order. For a command that only sends requests (verify, introspect, revoke, explain, capture):
+ * runtimeFor adds the secrets, the sandbox and the prompts, and asks the terminal whether it may
+ * prompt (node:tty), which such a command never needs (issue #14, CLI start).
  */
 export async function cliHttpClient(
   options: Omit<CliRuntimeOptions, 'sandbox' | 'progress'>,
@@ -146,8 +146,9 @@ export async function runtimeFor(options: CliRuntimeOptions): Promise<CliRuntime
   }
   // isatty(0) is what process.stdin.isTTY answers, without making process.stdin: for a file, pipe
   // or /dev/null that is a stream whose modules (fs streams, fs/promises, readline) every `run`
-  // loaded for nothing (issue #14). node:tty is required here, not imported: `routes` and `lint` load
-  // this module too (readCaFile), and `verify` takes only cliHttpClient; none of them asks.
+  // loaded for nothing (issue #14). node:tty is required here, not imported: `routes` and `lint`
+  // load this module too (readCaFile), and the commands that only send requests take only
+  // cliHttpClient; none of them asks.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const interactive = (require('node:tty') as typeof Tty).isatty(0) && io.stdout.isTTY;
   const deps: RunnerDeps = {
