@@ -49,7 +49,7 @@
  * loads this module (its host has a cache of its own).
  */
 import * as fs from 'node:fs';
-import Module, { createRequire } from 'node:module';
+import Module from 'node:module';
 import { homedir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import * as vm from 'node:vm';
@@ -231,7 +231,7 @@ export function installCodeCache(options: CodeCacheOptions): CodeCache | undefin
       );
     loaded.push({ script, file, identity, usages: script.cachedDataRejected ? undefined : cached?.usages });
     const wrapper = script.runInThisContext({ displayErrors: true }) as (...args: unknown[]) => void;
-    wrapper.call(module.exports, module.exports, createRequire(filename), module, filename, dirname(filename));
+    wrapper.call(module.exports, module.exports, requireOf(module), module, filename, dirname(filename));
   };
   extensions['.js'] = hook;
 
@@ -259,6 +259,31 @@ export function installCodeCache(options: CodeCacheOptions): CodeCache | undefin
       if (extensions['.js'] === hook) extensions['.js'] = plain;
     },
   };
+}
+
+/**
+ * The `require` Node gives a module it loads itself (makeRequireFunction in Node's
+ * lib/internal/modules/helpers.js): the module's own require, resolve and resolve.paths from the
+ * module, which Module#load has already given its folder and node_modules paths. createRequire(filename)
+ * answered the same but made a second module and worked out those paths again, about 40 µs for each
+ * bundle a command loads (issue #14, CLI start).
+ */
+function requireOf(module: Module): NodeJS.Require {
+  const loader = Module as unknown as {
+    _resolveFilename(request: string, parent: Module, isMain: boolean, options?: { paths?: string[] }): string;
+    _resolveLookupPaths(request: string, parent: Module): string[] | null;
+    _extensions: NodeJS.RequireExtensions;
+    _cache: NodeJS.Dict<NodeJS.Module>;
+  };
+  const require = ((id: string) => module.require(id)) as NodeJS.Require;
+  const resolve = ((request: string, options?: { paths?: string[] }) =>
+    loader._resolveFilename(request, module, false, options)) as NodeJS.RequireResolve;
+  resolve.paths = (request: string) => loader._resolveLookupPaths(request, module);
+  require.resolve = resolve;
+  require.main = process.mainModule;
+  require.extensions = loader._extensions;
+  require.cache = loader._cache;
+  return require;
 }
 
 /** A bundle's text and identity, both through one descriptor so they describe the same file. */

@@ -7,7 +7,6 @@
  */
 import type { Clock } from '../core/clock';
 import { isOidcError } from '../core/errors';
-import { readTextFile } from '../core/text-file';
 import { ENDPOINT_METADATA_FIELDS } from '../core/flow/file-format';
 import type { IdpConfig, IdpEndpoints, OktaApiConfig } from '../core/flow/file-format';
 import { isSecretRef } from '../core/flow/secret-ref';
@@ -20,7 +19,7 @@ import type { EndpointField } from '../core/oauth/metadata';
 import { oktaPresetIssuer } from '../core/oauth/okta';
 import type { CliIo } from './io';
 import { UsageError } from './io';
-import { readNamedFile } from './read-input';
+import { readCliTextFile, readNamedFile } from './read-input';
 
 /** The client secret's environment variable when --client-secret-env is not given. */
 export const DEFAULT_SECRET_ENV = 'OIDC_CLIENT_SECRET';
@@ -354,7 +353,7 @@ function idpFromFlags(spec: IdpSpec): IdpConnectConfig {
  * it, and the key files read here, then connects through the core.
  */
 export async function connectIdp(spec: IdpSpec, options: ConnectOptions): Promise<ConnectedIdp> {
-  const read = options.readTextFile ?? readTextFile;
+  const read = options.readTextFile ?? readCliTextFile;
   const base = spec.server.kind === 'file' ? await idpFromFile(spec.server, options.io, read) : idpFromFlags(spec);
   const c = spec.client;
   const idp: IdpConfig = {

@@ -4,7 +4,7 @@ import { deviceCodeCountdown } from './progress';
 import { isOidcError, OidcError } from '../core/errors';
 import { readCaText } from '../core/http/ca-file';
 import type { RunnerDeps } from '../core/flow/runner';
-import type { HttpOptions } from '../core/http/types';
+import type { HttpClient, HttpOptions } from '../core/http/types';
 import type { Sandbox } from '../core/sandbox/sandbox';
 import type { CliIo } from './io';
 import { terminalText, UsageError } from './io';
@@ -105,8 +105,15 @@ export function checkProxyUrl(value: string): string {
   return value;
 }
 
-/** Builds what a flow run needs from CLI options: HTTP client, secrets, sandbox, prompts. */
-export async function runtimeFor(options: CliRuntimeOptions): Promise<CliRuntime> {
+/**
+ * The HTTP client of the server flags (--proxy, --ca, --insecure, --timeout), checked in that
+ * order. For a command that only sends requests (verify, introspect, revoke, explain, capture):
+ * runtimeFor adds the secrets, the sandbox and the prompts, and asks the terminal whether it may
+ * prompt (node:tty), which such a command never needs (issue #14, CLI start).
+ */
+export async function cliHttpClient(
+  options: Omit<CliRuntimeOptions, 'sandbox' | 'progress'>,
+): Promise<HttpClient & { close(): Promise<void> }> {
   const { io } = options;
   // Imported here, not at the top: routes and lint take readCaFile from this module and read a
   // decK file or an Apache config without the HTTP layer (issue #14, CLI start).
@@ -122,16 +129,26 @@ export async function runtimeFor(options: CliRuntimeOptions): Promise<CliRuntime
     // One budget for every phase and for the whole exchange, so "raise --timeout" holds for each.
     Object.assign(httpOptions, timeoutBudget(ms));
   }
-  const http = createHttpClient({ ...httpOptions, env: io.env, surface: 'cli', onRequestSent: options.onRequestSent });
+  return createHttpClient({ ...httpOptions, env: io.env, surface: 'cli', onRequestSent: options.onRequestSent });
+}
+
+/** Builds what a flow run needs from CLI options: HTTP client, secrets, sandbox, prompts. */
+export async function runtimeFor(options: CliRuntimeOptions): Promise<CliRuntime> {
+  const { io } = options;
+  const http = await cliHttpClient(options);
   let sandbox: Sandbox | undefined;
   if (options.sandbox) {
-    const { startSandbox } = await import('../core/sandbox/sandbox');
+    const [{ startSandbox }, { createHttpClient }] = await Promise.all([
+      import('../core/sandbox/sandbox'),
+      import('../core/http/client'),
+    ]);
     sandbox = await startSandbox({ createHttpClient: ({ ca }) => createHttpClient({ ca, env: {} }) });
   }
   // isatty(0) is what process.stdin.isTTY answers, without making process.stdin: for a file, pipe
   // or /dev/null that is a stream whose modules (fs streams, fs/promises, readline) every `run`
-  // loaded for nothing (issue #14). node:tty is required here, not imported: `routes`, `lint` and
-  // `verify` load this module too and never ask.
+  // loaded for nothing (issue #14). node:tty is required here, not imported: `routes` and `lint`
+  // load this module too (readCaFile), and the commands that only send requests take only
+  // cliHttpClient; none of them asks.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const interactive = (require('node:tty') as typeof Tty).isatty(0) && io.stdout.isTTY;
   const deps: RunnerDeps = {

@@ -172,6 +172,37 @@ function cliBundlesLoadedBy(args: string[], env: NodeJS.ProcessEnv = {}): Map<st
   return new Map([...files].map((file) => [basename(file), modulesIn(file)]));
 }
 
+let firstOutputPreloadFile: string | undefined;
+/**
+ * The CLI bundles a command had loaded when it wrote its first bytes to standard output (their
+ * modules, as cliBundlesLoadedBy gives them): what that first output waited for.
+ */
+function cliBundlesBeforeFirstOutput(args: string[]): Map<string, Set<string>> {
+  if (!firstOutputPreloadFile) {
+    firstOutputPreloadFile = join(mkdtempSync(join(tmpdir(), 'bundle-test-')), 'first-output.cjs');
+    writeFileSync(
+      firstOutputPreloadFile,
+      [
+        'const write = process.stdout.write;',
+        'process.stdout.write = function (...args) {',
+        '  process.stdout.write = write;',
+        "  process.stderr.write('\\nfirst-output ' + Object.keys(require.cache).join('|') + '\\n');",
+        '  return write.apply(this, args);',
+        '};',
+        '',
+      ].join('\n'),
+    );
+  }
+  const out = spawnSync(process.execPath, ['--require', firstOutputPreloadFile, join(dist, 'cli.js'), ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, NO_COLOR: '1' },
+  });
+  const line = /^first-output (.*)$/m.exec(out.stderr)?.[1];
+  if (line === undefined) throw new Error(`oidc-flow ${args.join(' ')} wrote nothing on stdout: ${out.stderr}`);
+  const files = line.split('|').filter((file) => /[\\/]dist[\\/]cli[^\\/]*\.js$/.test(file));
+  return new Map(files.map((file) => [basename(file), modulesIn(file)]));
+}
+
 let preloadFile: string | undefined;
 /** A file to --require that prints, at exit, the Node built-in modules the process loaded. */
 function builtinsPreload(): string {
@@ -321,11 +352,26 @@ describe('the CLI bundles', function () {
       [],
       'run with stdin on /dev/null made process.stdin',
     );
-    // lint decodes a token with jwt/decode.ts, not the jwt index (verification, explain...).
-    // An Apache file read as a deck stops it before any request, after its modules have loaded.
-    const lint = cliBundlesLoadedBy(['lint', '--deck', join(fixtures, 'apache', 'oidc-gateway.conf')]);
+    // lint loads its rules after it has printed what it lints (cli/commands/lint.ts): a file that is
+    // no decK file (an Apache config) stops it before, with none of them loaded.
+    const notDeck = cliBundlesLoadedBy(['lint', '--deck', join(fixtures, 'apache', 'oidc-gateway.conf')]);
+    for (const module of ['src/core/gateway/lint.ts', 'src/core/gateway/route-lint.ts', 'src/core/oauth/discovery.ts'])
+      assert.deepEqual(holding(notDeck, module), [], `lint --deck of an unreadable deck loaded ${module}`);
+    // A deck without an OIDC plugin is linted without a request. lint decodes a token with
+    // jwt/decode.ts (not the jwt index: verification, explain...), and only for --token-env.
+    const plainDeck = join(mkdtempSync(join(tmpdir(), 'bundle-test-')), 'plain-deck.yaml');
+    writeFileSync(
+      plainDeck,
+      '_format_version: "3.0"\nservices:\n  - name: s\n    url: http://127.0.0.1:9\n    routes:\n      - name: r\n        paths: [/r]\n',
+    );
+    const lint = cliBundlesLoadedBy(['lint', '--deck', plainDeck]);
     assert.ok(holding(lint, 'src/core/gateway/lint.ts').length > 0, 'lint did not load its rules');
-    for (const module of ['src/core/jwt/verify.ts', 'src/core/jwt/explain.ts', 'src/cli/runtime.ts'])
+    for (const module of [
+      'src/core/jwt/decode.ts',
+      'src/core/jwt/verify.ts',
+      'src/core/jwt/explain.ts',
+      'src/cli/runtime.ts',
+    ])
       assert.deepEqual(holding(lint, module), [], `lint --deck loaded ${module}`);
     const deck = cliBundlesLoadedBy(['routes', '--deck', join(fixtures, 'gateway', 'bearer-scopes.yaml')]);
     for (const pkg of ['undici', 'jose', 'ajv']) assert.deepEqual(heavy(deck, pkg), [], `routes --deck loaded ${pkg}`);
@@ -355,7 +401,48 @@ describe('the CLI bundles', function () {
     for (const pkg of ['ajv', 'oidc-provider']) assert.deepEqual(heavy(capture, pkg), [], `capture loaded ${pkg}`);
   });
 
-  it("verify sends its http request without loading Node's assert, http2 or tls modules", async function () {
+  it('a command writes its first output before loading what only the rest of its work needs', function () {
+    const holding = (loaded: Map<string, Set<string>>, module: string) =>
+      [...loaded].filter(([, modules]) => modules.has(module)).map(([b]) => b);
+    const fixtures = join(dist, '..', 'test', 'fixtures');
+    // import prints the flow file, then checks it: the flow loader and its validator load after
+    // (cli/commands/import.ts; the importers take the size limit from core/untrusted-input.ts).
+    const imported = cliBundlesBeforeFirstOutput([
+      'import',
+      join(fixtures, 'importers', 'postman-v21-okta-kong.json'),
+      '-o',
+      '-',
+    ]);
+    assert.ok(holding(imported, 'src/core/importers/build-flow.ts').length > 0, [...imported.keys()].join(', '));
+    for (const module of ['src/core/flow/load.ts', 'src/core/flow/schema-precompiled.ts'])
+      assert.deepEqual(holding(imported, module), [], `import -o - loaded ${module} before its output`);
+    // lint says which file it lints, then loads its rules and asks the IdPs (cli/commands/lint.ts).
+    // Its IdP at port 9 refuses the discovery request at once, after the first line.
+    const deck = join(mkdtempSync(join(tmpdir(), 'bundle-test-')), 'deck.yaml');
+    writeFileSync(
+      deck,
+      [
+        '_format_version: "3.0"',
+        'services:',
+        '  - name: s',
+        '    url: http://127.0.0.1:9',
+        '    routes: [{ name: r, paths: [/r] }]',
+        '    plugins: [{ name: openid-connect, config: { issuer: "http://127.0.0.1:9/oauth2/default" } }]',
+        '',
+      ].join('\n'),
+    );
+    const lint = cliBundlesBeforeFirstOutput(['lint', '--deck', deck]);
+    assert.ok(holding(lint, 'src/core/gateway/deck-file.ts').length > 0, [...lint.keys()].join(', '));
+    for (const module of [
+      'src/core/gateway/route-lint.ts',
+      'src/core/gateway/lint.ts',
+      'src/core/oauth/discovery.ts',
+      'src/core/http/client.ts',
+    ])
+      assert.deepEqual(holding(lint, module), [], `lint --deck loaded ${module} before its first line`);
+  });
+
+  it("verify sends its http request without loading Node's assert, http2, tls or tty modules", async function () {
     // esbuild.config.mjs (undiciTrims): undici only calls assert(value, message), and its HTTP/2
     // client is never reached (allowH2: false); loading either module cost more at start than undici.
     let fetched = 0;
@@ -384,7 +471,9 @@ describe('the CLI bundles', function () {
       assert.equal(fetched, 1, `verify never fetched the JWKS: ${out.slice(0, 500)}`);
       assert.ok(builtins.includes('net'), `no list of built-in modules from verify: ${out.slice(-500)}`);
       // node:tls loads only for an https URL or an extra CA / client certificate (src/core/http/dispatchers.ts).
-      for (const name of ['assert', 'http2', 'tls']) assert.ok(!builtins.includes(name), `verify loaded node:${name}`);
+      // node:tty answers whether a command may prompt (cli/runtime.ts runtimeFor); verify never prompts.
+      for (const name of ['assert', 'http2', 'tls', 'tty'])
+        assert.ok(!builtins.includes(name), `verify loaded node:${name}`);
     } finally {
       server.close();
     }

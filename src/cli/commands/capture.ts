@@ -15,7 +15,7 @@ import {
 } from '../idp-options';
 import type { CliIo, Styler } from '../io';
 import { EXIT, styler, UsageError } from '../io';
-import { readCaFile, runtimeFor } from '../runtime';
+import { cliHttpClient, readCaFile } from '../runtime';
 import { formatVerdict, profileFromOptions, readKongConfig } from './explain';
 import { readNamedFile } from '../read-input';
 
@@ -215,7 +215,7 @@ export async function captureCommand(args: string[], io: CliIo): Promise<number>
   if (profile) gateway = { ...gateway, profile };
   const spec = resolveIdpSpec(values, io.env);
   const s = styler(io.stdout, io.env);
-  const runtime = await runtimeFor({ io, ...values });
+  const http = await cliHttpClient({ io, ...values });
   const ca = values.ca ? await readCaFile(values.ca) : undefined;
   let refusals = 0;
   let idpWarned = false;
@@ -227,7 +227,7 @@ export async function captureCommand(args: string[], io: CliIo): Promise<number>
         ? {
             idp: async () => {
               try {
-                return await connectIdp(spec, { http: runtime.deps.http, io, needClient: false });
+                return await connectIdp(spec, { http, io, needClient: false });
               } catch (error) {
                 // Said once: every refusal tries again, and a busy application would fill the terminal.
                 if (idpWarned) throw error;
@@ -297,6 +297,6 @@ export async function captureCommand(args: string[], io: CliIo): Promise<number>
     return values['fail-on-refusal'] && refusals > 0 ? EXIT.failed : EXIT.ok;
   } finally {
     await session?.close({ graceMs: 0 });
-    await runtime.close();
+    await http.close();
   }
 }

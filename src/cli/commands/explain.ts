@@ -33,7 +33,7 @@ import {
 import type { ConnectedIdp } from '../idp-options';
 import type { CliIo, Styler } from '../io';
 import { EXIT, styler, UsageError } from '../io';
-import { runtimeFor } from '../runtime';
+import { cliHttpClient } from '../runtime';
 import { readTokenArgument } from '../token-input';
 import { readNamedFile } from '../read-input';
 
@@ -565,9 +565,9 @@ export async function explainCommand(args: string[], io: CliIo): Promise<number>
   const clock = systemClock;
   const out = styler(io.stdout, io.env);
 
-  const runtime = await runtimeFor({ io, ...values });
+  const http = await cliHttpClient({ io, ...values });
   try {
-    const response = await runtime.deps.http.send({
+    const response = await http.send({
       method,
       url: url.toString(),
       headers,
@@ -635,7 +635,7 @@ export async function explainCommand(args: string[], io: CliIo): Promise<number>
       } else if (spec) {
         let idp: ConnectedIdp | undefined;
         try {
-          idp = await connectIdp(spec, { http: runtime.deps.http, io, clock, needClient: false, oktaApi });
+          idp = await connectIdp(spec, { http, io, clock, needClient: false, oktaApi });
         } catch (error) {
           if (error instanceof UsageError) throw error;
           const e = asOidcError(error);
@@ -693,6 +693,6 @@ export async function explainCommand(args: string[], io: CliIo): Promise<number>
     io.stdout.write(redactText(formatVerdict(verdict, out, { logAbove: Boolean(logFile) }), masked));
     return accepted ? EXIT.ok : EXIT.failed;
   } finally {
-    await runtime.close();
+    await http.close();
   }
 }

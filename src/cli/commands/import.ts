@@ -3,10 +3,9 @@ import { fsPromises } from '../../core/text-file';
 import { basename, dirname, extname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { IMPORT_OPTIONS } from '../command-options';
-import { checkFlowFile } from '../../core/flow/load';
+import { writeFlowFileCheck } from '../flow-check-report';
 import { importAny, SUPPORTED_FORMATS } from '../../core/importers';
 import type { ImportResult } from '../../core/importers';
-import { writeFlowFileCheck } from '../flow-check-report';
 import type { CliIo } from '../io';
 import { readInputFile } from '../read-input';
 import { EXIT, styler, UsageError } from '../io';
@@ -138,7 +137,9 @@ export async function importCommand(args: string[], io: CliIo): Promise<number> 
   out.write('\n');
   // The import ends as "oidc-flow validate" would: what was written is checked by the same checker.
   // Checked only now, after the flow file and the summary are out: it parses the YAML again,
-  // and nothing before this line depends on it (issue #14, CLI start).
+  // and nothing before this line depends on it (issue #14, CLI start). The checker (the flow loader
+  // and the flow-file validator) loads here too, so the first lines do not wait for it.
+  const { checkFlowFile } = await import('../../core/flow/load');
   const check = checkFlowFile(result.yaml, { fileName: toStdout ? 'imported.yaml' : target });
   return writeFlowFileCheck(toStdout ? 'the imported flow' : target, check, out, s) ? EXIT.usage : EXIT.ok;
 }

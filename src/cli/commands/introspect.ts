@@ -14,7 +14,7 @@ import {
 } from '../idp-options';
 import type { CliIo, Styler } from '../io';
 import { EXIT, styler } from '../io';
-import { runtimeFor } from '../runtime';
+import { cliHttpClient } from '../runtime';
 import { readTokenInput } from '../token-input';
 
 export const introspectHelp = `Usage: oidc-flow introspect [<token> | -] [--token-env NAME] [--hint access_token|refresh_token|id_token]
@@ -73,9 +73,9 @@ export async function introspectCommand(args: string[], io: CliIo): Promise<numb
   const spec = requireIdpSpec(values, io.env);
   const { token } = await readTokenInput(positionals, values, HINTS, io);
 
-  const runtime = await runtimeFor({ io, ...values });
+  const http = await cliHttpClient({ io, ...values });
   try {
-    const idp = await connectIdp(spec, { http: runtime.deps.http, io, needClient: true });
+    const idp = await connectIdp(spec, { http, io, needClient: true });
     if (values.jwt && !idp.jwks) {
       throw new OidcError(
         'config.missing_jwks',
@@ -104,6 +104,6 @@ export async function introspectCommand(args: string[], io: CliIo): Promise<numb
     }
     return result.active ? EXIT.ok : EXIT.failed;
   } finally {
-    await runtime.close();
+    await http.close();
   }
 }

@@ -3,8 +3,6 @@ import { LINT_OPTIONS } from '../command-options';
 import type { LintContext, LintFinding } from '../../core/gateway/lint';
 import { isAuthPlugin } from '../../core/gateway/model';
 import type { GlobalPluginLintResult, RouteLintResult } from '../../core/gateway/route-lint';
-import { lintGateway } from '../../core/gateway/route-lint';
-import { classifyToken, decodeJwt } from '../../core/jwt/decode';
 import type { CliIo } from '../io';
 import { EXIT, styler, UsageError } from '../io';
 import { httpFromValues, loadModelForCli, SOURCE_HELP, SOURCE_USAGE, sourceFromValues } from './routes';
@@ -34,11 +32,16 @@ Lint:
 Exit codes: 0 no error-severity finding, 1 at least one, 2 usage or source error.
 `;
 
-function tokenContext(io: CliIo, name: string | undefined): { token?: LintContext['token']; note?: string } {
+async function tokenContext(
+  io: CliIo,
+  name: string | undefined,
+): Promise<{ token?: LintContext['token']; note?: string }> {
   if (!name) return {};
   const raw = io.env[name];
   if (!raw || !raw.trim())
     throw new UsageError(`The environment variable ${name} (from --token-env) is not set or empty.`);
+  // The JWT decoder only for --token-env: a lint without a token never decodes one (issue #14, CLI start).
+  const { classifyToken, decodeJwt } = await import('../../core/jwt/decode');
   const kind = classifyToken(raw);
   if (kind !== 'jwt') {
     return {
@@ -72,7 +75,7 @@ export async function lintCommand(args: string[], io: CliIo): Promise<number> {
   });
   const source = sourceFromValues(values, io);
   const issuer = issuerUrl(values.issuer);
-  const { token, note } = tokenContext(io, values['token-env']);
+  const { token, note } = await tokenContext(io, values['token-env']);
   const threshold = values['max-revocation-delay'] === undefined ? undefined : Number(values['max-revocation-delay']);
   if (threshold !== undefined && (!Number.isFinite(threshold) || threshold < 0))
     throw new UsageError(`--max-revocation-delay takes seconds, got "${values['max-revocation-delay']}".`);
@@ -93,6 +96,9 @@ export async function lintCommand(args: string[], io: CliIo): Promise<number> {
       for (const warning of model.warnings) io.stdout.write(`${s.yellow('warning')}: ${warning}\n`);
       if (note) io.stdout.write(`${s.yellow('note')}: ${note}\n`);
     }
+    // The rules, discovery and the JWKS reader load after the lines above are written: a start's first
+    // output waits only for the gateway file to be read (issue #14, CLI start).
+    const { lintGateway } = await import('../../core/gateway/route-lint');
     const report = await lintGateway(http, model, {
       ...(issuer ? { issuer } : {}),
       ...(token ? { token } : {}),

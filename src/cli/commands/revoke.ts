@@ -11,7 +11,7 @@ import {
 } from '../idp-options';
 import type { CliIo } from '../io';
 import { EXIT, styler } from '../io';
-import { runtimeFor } from '../runtime';
+import { cliHttpClient } from '../runtime';
 import { readTokenInput } from '../token-input';
 
 export const revokeHelp = `Usage: oidc-flow revoke [<token> | -] [--token-env NAME] [--hint access_token|refresh_token]
@@ -47,9 +47,9 @@ export async function revokeCommand(args: string[], io: CliIo): Promise<number> 
   const spec = requireIdpSpec(values, io.env);
   const { token } = await readTokenInput(positionals, values, HINTS, io);
 
-  const runtime = await runtimeFor({ io, ...values });
+  const http = await cliHttpClient({ io, ...values });
   try {
-    const idp = await connectIdp(spec, { http: runtime.deps.http, io, needClient: true });
+    const idp = await connectIdp(spec, { http, io, needClient: true });
     const { response } = await revoke(idp.ctx, token, { tokenTypeHint: values.hint });
     const s = styler(io.stdout, io.env);
     const what =
@@ -64,6 +64,6 @@ export async function revokeCommand(args: string[], io: CliIo): Promise<number> 
     );
     return EXIT.ok;
   } finally {
-    await runtime.close();
+    await http.close();
   }
 }

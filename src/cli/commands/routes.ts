@@ -2,7 +2,6 @@ import { parseArgs } from 'node:util';
 import { ROUTES_OPTIONS, SOURCE_OPTIONS } from '../command-options';
 import { isOidcError } from '../../core/errors';
 import type { OidcError } from '../../core/errors';
-import { readTextFile } from '../../core/text-file';
 import type { KongOidcConfig } from '../../core/gateway/kong-oidc-config';
 import type { GatewayModel, GatewayRoute } from '../../core/gateway/model';
 import { isAuthPlugin, routeUrls } from '../../core/gateway/model';
@@ -10,6 +9,7 @@ import type { GatewaySource } from '../../core/gateway/source';
 import { loadGatewayModel } from '../../core/gateway/source';
 import type { HttpClient, HttpOptions, HttpRequest } from '../../core/http/types';
 import type { CliIo } from '../io';
+import { readCliTextFile } from '../read-input';
 import { EXIT, styler, UsageError } from '../io';
 
 export const SOURCE_USAGE = `(--admin-url URL [--admin-token-env NAME] [--workspace NAME]
@@ -145,7 +145,7 @@ export async function loadModelForCli(
     return await loadGatewayModel(source, {
       http,
       httpOptions,
-      readFile: readTextFile,
+      readFile: readCliTextFile,
       // httpd expands ${NAME} from its environment: the shell that runs the CLI stands in for envvars.
       env: io.env,
     });

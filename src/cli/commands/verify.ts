@@ -6,7 +6,7 @@ import type { JwtProfile, JwtVerification } from '../../core/jwt/verify';
 import { connectIdp, rejectSecretFlags, requireIdpSpec, SERVER_OPTIONS_HELP } from '../idp-options';
 import type { CliIo, Styler } from '../io';
 import { EXIT, styler, UsageError } from '../io';
-import { runtimeFor } from '../runtime';
+import { cliHttpClient } from '../runtime';
 import { decodeTokenArgument, readTokenArgument } from '../token-input';
 
 export const verifyHelp = `Usage: oidc-flow verify [<token> | -] [--token-env NAME] (--issuer URL | --jwks-uri URL) [--audience A]...
@@ -92,11 +92,11 @@ export async function verifyCommand(args: string[], io: CliIo): Promise<number> 
     );
   }
 
-  const runtime = await runtimeFor({ io, ...values });
+  const http = await cliHttpClient({ io, ...values });
   try {
     // An issuer given next to --jwks-uri is only compared, so an IdP without discovery can be checked too.
     const idp = await connectIdp(spec, {
-      http: runtime.deps.http,
+      http,
       io,
       needClient: false,
       discovery: values['jwks-uri'] === undefined,
@@ -115,6 +115,6 @@ export async function verifyCommand(args: string[], io: CliIo): Promise<number> 
     else io.stdout.write(formatVerification(verification, styler(io.stdout, io.env)));
     return verification.valid ? EXIT.ok : EXIT.failed;
   } finally {
-    await runtime.close();
+    await http.close();
   }
 }

@@ -8,7 +8,7 @@ import { isOidcError } from '../errors';
 import type { HttpClient } from '../http/types';
 import { discover } from '../oauth/discovery';
 import type { AuthorizationServerMetadata } from '../oauth/metadata';
-import { adaptFindingForApache, apacheFindings } from './apache-conf';
+import type * as ApacheConf from './apache-conf';
 import { JwksCache } from '../jwt/jwks';
 import type { KongOidcConfig } from './kong-oidc-config';
 import { consumerContext, lintKongOidc } from './lint';
@@ -139,6 +139,16 @@ export function lintPlugin(plugin: EffectivePlugin, model: ModelView, context: P
   return findings;
 }
 
+/**
+ * The Apache reader's rules, required on the first Apache route: a route of a decK file or of Kong
+ * never needs them, and `lint --deck` then neither reads nor evaluates that module (issue #14, CLI
+ * start; a `require` in our source is a load on first use for the CLI's bundles, esbuild.config.mjs).
+ */
+function apacheConf(): typeof ApacheConf {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require('./apache-conf') as typeof ApacheConf;
+}
+
 /** The auth plugins of a route as Kong runs them (one per name); a model built by hand may only carry `oidc`. */
 function routeAuthPlugins(route: GatewayRoute): EffectivePlugin[] {
   if (route.plugins) return route.plugins.filter((plugin) => isAuthPlugin(plugin.name));
@@ -153,6 +163,7 @@ export function lintGatewayRoute(
   options: { skipGlobal?: boolean; jwks?: PluginLintContext['jwks'] } = {},
 ): LintFinding[] {
   if (route.apache && route.oidc) {
+    const { adaptFindingForApache, apacheFindings } = apacheConf();
     const kong = lintKongOidc(route.oidc.config, { ...context, fromFile: false });
     return [
       ...kong.map((finding) => adaptFindingForApache(finding, route.apache)),

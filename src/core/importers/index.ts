@@ -1,5 +1,5 @@
 import { OidcError } from '../errors';
-import { MAX_FLOW_FILE_CHARS } from '../flow/load';
+import { FLOW_FILE_LIMITS } from '../untrusted-input';
 import { buildFlowFile } from './build-flow';
 import type { DetectedExport } from './parse-input';
 import { expectFormat, isPostmanEnvironment, parseExportText, readExport } from './parse-input';
@@ -29,6 +29,14 @@ function read(detected: DetectedExport): SourceCollection {
       return readPostman(detected.data, detected.format);
   }
 }
+
+/**
+ * The flow loader's limit (core/flow/load.ts MAX_FLOW_FILE_CHARS is this same value), taken from
+ * where the loader takes it: importing it from flow/load evaluated the loader and the flow-file
+ * validator before `oidc-flow import` printed anything, and only the check after it needs them
+ * (issue #14, CLI start).
+ */
+const MAX_FLOW_FILE_CHARS = FLOW_FILE_LIMITS.maxChars;
 
 /** More requests than anyone steps through; building them all would take hundreds of MB. */
 const MAX_IMPORTED_REQUESTS = 5000;

@@ -13,7 +13,7 @@ import {
 } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
+import { basename, join, sep } from 'node:path';
 import type { CodeCache, CodeCacheOptions } from '../../../src/cli/code-cache';
 import { cacheUsage, codeCacheFolder, installCodeCache, untrusted } from '../../../src/cli/code-cache';
 
@@ -71,6 +71,43 @@ describe('the CLI code cache', () => {
       `"use strict";\nfunction f() { return ${JSON.stringify(value)}; }\nmodule.exports = { value: f(), dir: __dirname, file: __filename, stack: () => new Error('here').stack };\n`,
     );
   const said = (pattern: RegExp) => lines.some((line) => pattern.test(line));
+
+  it('gives a bundle the require Node gives a module: its own resolve, resolve.paths, cache, extensions and main', () => {
+    mkdirSync(join(bundles, 'node_modules', 'dep'), { recursive: true });
+    writeFileSync(join(bundles, 'node_modules', 'dep', 'index.js'), 'module.exports = "dep";\n');
+    writeFileSync(join(bundles, 'cli-other.js'), 'module.exports = "other";\n');
+    writeFileSync(
+      join(bundles, 'cli-req.js'),
+      [
+        '"use strict";',
+        'module.exports = {',
+        '  dep: require("dep"), other: require("./cli-other.js"), builtin: require("node:path").sep,',
+        '  resolved: require.resolve("dep"), paths: require.resolve.paths("dep"),',
+        '  sameCache: require.cache === module.constructor._cache, sameExtensions: require.extensions === module.constructor._extensions,',
+        '  main: require.main === process.mainModule, parent: require.cache[__filename] === module,',
+        '};',
+        '',
+      ].join('\n'),
+    );
+    const plain = load('cli-req.js');
+    const { folder, flush } = install()!;
+    const cached = load('cli-req.js');
+    flush();
+    assert.ok(existsSync(join(folder, 'cli-req.js.v8')), 'the bundle did not go through the cache');
+    assert.deepEqual(cached, plain);
+    assert.deepEqual(cached, {
+      dep: 'dep',
+      other: 'other',
+      builtin: sep,
+      resolved: join(bundles, 'node_modules', 'dep', 'index.js'),
+      paths: (plain as { paths: string[] }).paths,
+      sameCache: true,
+      sameExtensions: true,
+      main: true,
+      parent: true,
+    });
+    assert.equal((cached as { paths: string[] }).paths[0], join(bundles, 'node_modules'));
+  });
 
   it('keeps its files in <XDG_CACHE_HOME>/oidc-flow-debugger/v8-cache/<version>-<node>-<arch>-<folder>, made 0700', () => {
     bundle('cli-a.js', 'one');
