@@ -219,17 +219,54 @@ interface Encoded {
   bodyText?: string;
 }
 
+/** What application/x-www-form-urlencoded leaves as it is: ASCII letters and digits, `*`, `-`, `.` and `_`. */
+const FORM_PLAIN = /^[A-Za-z0-9*\-._]*$/;
+/** What encodeURIComponent writes otherwise than URLSearchParams: the space, and five marks it leaves as they are. */
+const URI_COMPONENT_ONLY = /%20|[!'()~]/g;
+const FORM_FORMS: Record<string, string> = { '%20': '+', '!': '%21', "'": '%27', '(': '%28', ')': '%29', '~': '%7E' };
+
+function formForm(found: string): string {
+  return FORM_FORMS[found]!;
+}
+
+/**
+ * One name or value as URLSearchParams writes it. A form's names and most of its values (grant
+ * types, client ids, codes, tokens) need no escape and are used as they are; URLSearchParams built
+ * an object and serialized every pair again for each request (issue #14 point 2, seventh pass).
+ */
+function formComponent(given: unknown): string {
+  const text = typeof given === 'string' ? given : String(given);
+  if (FORM_PLAIN.test(text)) return text;
+  try {
+    return encodeURIComponent(text).replace(URI_COMPONENT_ONLY, formForm);
+  } catch {
+    // A lone surrogate, which encodeURIComponent refuses and URLSearchParams writes as U+FFFD.
+    const one = new URLSearchParams();
+    one.append(text, '');
+    return one.toString().slice(0, -1);
+  }
+}
+
+/** The form as URLSearchParams serializes it (fields in order, undefined ones left out); exported for its test. */
+export function formEncoded(form: Readonly<Record<string, string | undefined>>): string {
+  let text = '';
+  for (const key of Object.keys(form)) {
+    const value = form[key];
+    if (value === undefined) continue;
+    text += `${text === '' ? '' : '&'}${formComponent(key)}=${formComponent(value)}`;
+  }
+  return text;
+}
+
 function encodeBody(request: HttpRequest): Encoded {
   const headers = { ...(request.headers ?? {}) };
   const given =
     Number(request.body !== undefined) + Number(request.form !== undefined) + Number(request.json !== undefined);
   if (given > 1) throw new Error('only one of body, form and json may be set');
   if (request.form !== undefined) {
-    const params = new URLSearchParams();
-    for (const [key, value] of Object.entries(request.form)) if (value !== undefined) params.append(key, value);
     setDefaultType(headers, 'application/x-www-form-urlencoded');
     // Kept for the record, which decoded the bytes just encoded from it: a form is ASCII.
-    const bodyText = params.toString();
+    const bodyText = formEncoded(request.form);
     return { headers, body: Buffer.from(bodyText), bodyText };
   }
   if (request.json !== undefined) {
