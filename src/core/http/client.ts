@@ -13,6 +13,7 @@ import {
 } from './classify-error';
 import type { TransportSettings } from './dispatchers';
 import { DispatcherCache } from './dispatchers';
+import { HeaderTexts } from './header-texts';
 import { headerValue } from './headers';
 import { HttpError } from './http-error';
 import type { Env } from './proxy';
@@ -299,11 +300,12 @@ function describeTarget(label: string | undefined, url: string): string {
 function headerListFrom(
   controller: Dispatcher.DispatchController,
   parsed: Record<string, string | string[] | undefined>,
+  texts: HeaderTexts,
 ): HeaderList {
   const raw = controller.rawHeaders;
   if (Array.isArray(raw)) {
     const list: HeaderList = [];
-    for (let i = 0; i + 1 < raw.length; i += 2) list.push([text(raw[i]), text(raw[i + 1])]);
+    for (let i = 0; i + 1 < raw.length; i += 2) list.push([texts.text(raw[i]), texts.text(raw[i + 1])]);
     return list;
   }
   const list: HeaderList = [];
@@ -317,15 +319,6 @@ function headerListFrom(
 /** The body's chunks as UTF-8 text; one chunk (most answers) is decoded where it lies, not copied first. */
 function decodeBody(chunks: Buffer[]): string {
   return chunks.length === 1 ? chunks[0]!.toString() : Buffer.concat(chunks).toString('utf8');
-}
-
-/**
- * A raw header name or value as UTF-8 text. buffer.toString() with no argument goes straight to the
- * decoder; String(buffer) first looks for Symbol.toPrimitive and calls valueOf, about twice the time
- * over a response's ~20 raw buffers (issue #14 point 1).
- */
-function text(raw: unknown): string {
-  return Buffer.isBuffer(raw) ? raw.toString() : String(raw);
 }
 
 /**
@@ -457,6 +450,7 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient & 
     return route;
   };
   const deadlines = new DeadlineTimer();
+  const headerTexts = new HeaderTexts();
   // Each origin (of a dispatcher) whose exchange completed in this turn of the event loop. undici's
   // pool marks that connection free only in the next check phase (client-h1's onMessageComplete
   // resumes the client in a setImmediate queued after our onResponseEnd returns); a request sent to
@@ -666,7 +660,7 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient & 
           status = statusCode;
           statusText = statusMessage ?? '';
           parsedHeaders = headers as Record<string, string | string[] | undefined>;
-          responseHeaders = headerListFrom(started, parsedHeaders);
+          responseHeaders = headerListFrom(started, parsedHeaders, headerTexts);
           const length = Number(headers['content-length']);
           if (Number.isFinite(length) && length > opts.maxBodyBytes) {
             truncated = true;
