@@ -331,6 +331,7 @@ function decodeBody(chunks: Buffer[]): string {
 function responseHeaderRecord(
   list: HeaderList,
   parsed: Record<string, string | string[] | undefined> | undefined,
+  texts: HeaderTexts,
 ): Record<string, string> {
   if (parsed === undefined) return headerRecord(list);
   let i = 0;
@@ -338,7 +339,7 @@ function responseHeaderRecord(
     const value = parsed[key];
     const entry = list[i];
     if (typeof value !== 'string' || entry === undefined || value !== entry[1]) return headerRecord(list);
-    if (key !== entry[0] && key !== entry[0].toLowerCase()) return headerRecord(list);
+    if (key !== entry[0] && key !== texts.lowerCase(entry[0])) return headerRecord(list);
     i += 1;
   }
   return i === list.length ? (parsed as Record<string, string>) : headerRecord(list);
@@ -568,7 +569,7 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient & 
         if (tHeaders !== undefined) timings.download = tEnd - tHeaders;
         timings.total = tEnd - t0;
         exchange.timings = timings;
-        const headers = responseHeaderRecord(responseHeaders, parsedHeaders);
+        const headers = responseHeaderRecord(responseHeaders, parsedHeaders, headerTexts);
         if (status !== undefined) {
           const response: RecordedResponse = {
             status,

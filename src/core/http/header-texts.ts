@@ -20,6 +20,24 @@ const MAX_KEPT = 256;
 
 export class HeaderTexts {
   private kept = new Map<number, string>();
+  private lowered = new Map<string, string>();
+
+  /**
+   * `name.toLowerCase()`. A server writes the same names response after response (`Date`,
+   * `Content-Length`, `Keep-Alive` from Node), which text() hands over as the same strings: a Map
+   * finds one by its cached hash, where toLowerCase ran the Intl path for each (~4 a response).
+   */
+  lowerCase(name: string): string {
+    let lower = this.lowered.get(name);
+    if (lower === undefined) {
+      lower = name.toLowerCase();
+      if (name.length <= MAX_KEPT_LENGTH) {
+        if (this.lowered.size >= MAX_KEPT) this.lowered = new Map();
+        this.lowered.set(name, lower);
+      }
+    }
+    return lower;
+  }
 
   /** `raw` as buffer.toString() decodes it (UTF-8), or String(raw) when it is not a buffer. */
   text(raw: unknown): string {

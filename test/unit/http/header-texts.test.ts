@@ -65,4 +65,13 @@ describe('HeaderTexts', () => {
     }
     assert.ok((texts as unknown as { kept: Map<number, string> }).kept.size <= 256);
   });
+
+  it('lowercases names as toLowerCase does, repeated, non-ASCII and long ones too, within its bound', () => {
+    const texts = new HeaderTexts();
+    for (const name of ['Content-Type', 'Content-Type', 'X-\u00c9T\u0130', 'K'.repeat(70), 'K'.repeat(70), 'date']) {
+      assert.equal(texts.lowerCase(name), name.toLowerCase(), name);
+    }
+    for (let i = 0; i < 1_000; i += 1) assert.equal(texts.lowerCase(`X-Name-${i}`), `x-name-${i}`);
+    assert.ok((texts as unknown as { lowered: Map<string, string> }).lowered.size <= 256);
+  });
 });
