@@ -262,7 +262,7 @@ export function formEncoded(form: Readonly<Record<string, string | undefined>>):
 function encodeBody(request: HttpRequest): Encoded {
   const headers = { ...(request.headers ?? {}) };
   const given =
-    Number(request.body !== undefined) + Number(request.form !== undefined) + Number(request.json !== undefined);
+    (request.body === undefined ? 0 : 1) + (request.form === undefined ? 0 : 1) + (request.json === undefined ? 0 : 1);
   if (given > 1) throw new Error('only one of body, form and json may be set');
   if (request.form !== undefined) {
     setDefaultType(headers, 'application/x-www-form-urlencoded');
@@ -786,12 +786,11 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient & 
       });
     }
 
-    let out: Outgoing = {
-      method: request.method.toUpperCase(),
-      url,
-      headers: encoded.headers,
-      ...(encoded.body ? { body: encoded.body, bodyText: encoded.bodyText } : {}),
-    };
+    // Two literals, not a conditional spread: a spread is a runtime copy of a temporary object.
+    const method = request.method.toUpperCase();
+    let out: Outgoing = encoded.body
+      ? { method, url, headers: encoded.headers, body: encoded.body, bodyText: encoded.bodyText }
+      : { method, url, headers: encoded.headers };
     for (;;) {
       const result = await attempt(out, opts, ctx);
       const { exchange } = result;
