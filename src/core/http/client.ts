@@ -13,6 +13,7 @@ import {
 } from './classify-error';
 import type { TransportSettings } from './dispatchers';
 import { DispatcherCache } from './dispatchers';
+import { HeaderTexts } from './header-texts';
 import { headerValue } from './headers';
 import { HttpError } from './http-error';
 import type { Env } from './proxy';
@@ -35,6 +36,10 @@ import type {
   TransportInfo,
 } from './types';
 
+const HEX_DIGIT = '0123456789abcdef';
+/** Each byte's two hex digits, by value. */
+const BYTE_HEX: readonly string[] = Array.from({ length: 256 }, (_, n) => HEX_DIGIT[n >>> 4]! + HEX_DIGIT[n & 15]!);
+
 /**
  * A version 4 UUID naming one exchange in views, reports and exports. An exchange id is a handle,
  * not a secret or a nonce, so Math.random's bits do: node:crypto's randomUUID made every
@@ -42,22 +47,35 @@ import type {
  * `node -e 0`; issue #14), which a `run` of calls without OAuth otherwise never needs.
  */
 export function exchangeId(): string {
-  // Five draws of 7 hex digits (28 bits, a small integer), not three of 13: a 52-bit number's
-  // toString(16) is V8's double-to-radix path, one fmod a digit (~9,000 instructions an id in
-  // callgrind, 2.5 % of a flow run in bench/runner-overhead.ts; issue #14 point 2, sixth pass),
-  // where a small integer's has a fast path (~4.7x faster an id). 30 random digits, as before.
-  const a = hex7();
-  const b = hex7();
-  const c = hex7();
-  const d = hex7();
-  const e = hex7();
-  const variant = '89ab'[(Math.random() * 4) | 0]!;
-  return `${a}${b[0]}-${b.slice(1, 5)}-4${b.slice(5)}${c[0]}-${variant}${c.slice(1, 4)}-${c.slice(4)}${d}${e.slice(0, 2)}`;
-}
-
-/** 7 random hex digits: 28 of Math.random's 52 bits, a value below 2^30 so V8 keeps it a small integer. */
-function hex7(): string {
-  return ((Math.random() * 0x10000000) | 0).toString(16).padStart(7, '0');
+  // Four draws of 32 bits written through a table of byte pairs: each digit pair is a lookup, not a
+  // toString(16) and padStart per draw and five slices (~2.7x faster an id, measured side by side;
+  // issue #14 point 2, seventh pass). 122 random bits: the version digit and two variant bits are fixed.
+  const a = (Math.random() * 0x100000000) >>> 0;
+  const b = (Math.random() * 0x100000000) >>> 0;
+  const c = (Math.random() * 0x100000000) >>> 0;
+  const d = (Math.random() * 0x100000000) >>> 0;
+  return (
+    BYTE_HEX[a >>> 24]! +
+    BYTE_HEX[(a >>> 16) & 255]! +
+    BYTE_HEX[(a >>> 8) & 255]! +
+    BYTE_HEX[a & 255]! +
+    '-' +
+    BYTE_HEX[b >>> 24]! +
+    BYTE_HEX[(b >>> 16) & 255]! +
+    '-4' +
+    HEX_DIGIT[(b >>> 8) & 15]! +
+    BYTE_HEX[b & 255]! +
+    '-' +
+    BYTE_HEX[((c >>> 24) & 0x3f) | 0x80]! +
+    BYTE_HEX[(c >>> 16) & 255]! +
+    '-' +
+    BYTE_HEX[(c >>> 8) & 255]! +
+    BYTE_HEX[c & 255]! +
+    BYTE_HEX[d >>> 24]! +
+    BYTE_HEX[(d >>> 16) & 255]! +
+    BYTE_HEX[(d >>> 8) & 255]! +
+    BYTE_HEX[d & 255]!
+  );
 }
 
 export interface HttpClientOptions extends HttpOptions {
@@ -202,17 +220,54 @@ interface Encoded {
   bodyText?: string;
 }
 
+/** What application/x-www-form-urlencoded leaves as it is: ASCII letters and digits, `*`, `-`, `.` and `_`. */
+const FORM_PLAIN = /^[A-Za-z0-9*\-._]*$/;
+/** What encodeURIComponent writes otherwise than URLSearchParams: the space, and five marks it leaves as they are. */
+const URI_COMPONENT_ONLY = /%20|[!'()~]/g;
+const FORM_FORMS: Record<string, string> = { '%20': '+', '!': '%21', "'": '%27', '(': '%28', ')': '%29', '~': '%7E' };
+
+function formForm(found: string): string {
+  return FORM_FORMS[found]!;
+}
+
+/**
+ * One name or value as URLSearchParams writes it. A form's names and most of its values (grant
+ * types, client ids, codes, tokens) need no escape and are used as they are; URLSearchParams built
+ * an object and serialized every pair again for each request (issue #14 point 2, seventh pass).
+ */
+function formComponent(given: unknown): string {
+  const text = typeof given === 'string' ? given : String(given);
+  if (FORM_PLAIN.test(text)) return text;
+  try {
+    return encodeURIComponent(text).replace(URI_COMPONENT_ONLY, formForm);
+  } catch {
+    // A lone surrogate, which encodeURIComponent refuses and URLSearchParams writes as U+FFFD.
+    const one = new URLSearchParams();
+    one.append(text, '');
+    return one.toString().slice(0, -1);
+  }
+}
+
+/** The form as URLSearchParams serializes it (fields in order, undefined ones left out); exported for its test. */
+export function formEncoded(form: Readonly<Record<string, string | undefined>>): string {
+  let text = '';
+  for (const key of Object.keys(form)) {
+    const value = form[key];
+    if (value === undefined) continue;
+    text += `${text === '' ? '' : '&'}${formComponent(key)}=${formComponent(value)}`;
+  }
+  return text;
+}
+
 function encodeBody(request: HttpRequest): Encoded {
   const headers = { ...(request.headers ?? {}) };
   const given =
-    Number(request.body !== undefined) + Number(request.form !== undefined) + Number(request.json !== undefined);
+    (request.body === undefined ? 0 : 1) + (request.form === undefined ? 0 : 1) + (request.json === undefined ? 0 : 1);
   if (given > 1) throw new Error('only one of body, form and json may be set');
   if (request.form !== undefined) {
-    const params = new URLSearchParams();
-    for (const [key, value] of Object.entries(request.form)) if (value !== undefined) params.append(key, value);
     setDefaultType(headers, 'application/x-www-form-urlencoded');
     // Kept for the record, which decoded the bytes just encoded from it: a form is ASCII.
-    const bodyText = params.toString();
+    const bodyText = formEncoded(request.form);
     return { headers, body: Buffer.from(bodyText), bodyText };
   }
   if (request.json !== undefined) {
@@ -245,11 +300,12 @@ function describeTarget(label: string | undefined, url: string): string {
 function headerListFrom(
   controller: Dispatcher.DispatchController,
   parsed: Record<string, string | string[] | undefined>,
+  texts: HeaderTexts,
 ): HeaderList {
   const raw = controller.rawHeaders;
   if (Array.isArray(raw)) {
     const list: HeaderList = [];
-    for (let i = 0; i + 1 < raw.length; i += 2) list.push([text(raw[i]), text(raw[i + 1])]);
+    for (let i = 0; i + 1 < raw.length; i += 2) list.push([texts.text(raw[i]), texts.text(raw[i + 1])]);
     return list;
   }
   const list: HeaderList = [];
@@ -266,15 +322,6 @@ function decodeBody(chunks: Buffer[]): string {
 }
 
 /**
- * A raw header name or value as UTF-8 text. buffer.toString() with no argument goes straight to the
- * decoder; String(buffer) first looks for Symbol.toPrimitive and calls valueOf, about twice the time
- * over a response's ~20 raw buffers (issue #14 point 1).
- */
-function text(raw: unknown): string {
-  return Buffer.isBuffer(raw) ? raw.toString() : String(raw);
-}
-
-/**
  * The response's header record: undici's own (names lowercased through its table of known names,
  * values read as latin1) when it says exactly what ours would, name for name and value for value in
  * the same order, with no repeated name; else made from the list. Taking undici's saves lowercasing
@@ -284,6 +331,7 @@ function text(raw: unknown): string {
 function responseHeaderRecord(
   list: HeaderList,
   parsed: Record<string, string | string[] | undefined> | undefined,
+  texts: HeaderTexts,
 ): Record<string, string> {
   if (parsed === undefined) return headerRecord(list);
   let i = 0;
@@ -291,7 +339,7 @@ function responseHeaderRecord(
     const value = parsed[key];
     const entry = list[i];
     if (typeof value !== 'string' || entry === undefined || value !== entry[1]) return headerRecord(list);
-    if (key !== entry[0] && key !== entry[0].toLowerCase()) return headerRecord(list);
+    if (key !== entry[0] && key !== texts.lowerCase(entry[0])) return headerRecord(list);
     i += 1;
   }
   return i === list.length ? (parsed as Record<string, string>) : headerRecord(list);
@@ -403,6 +451,7 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient & 
     return route;
   };
   const deadlines = new DeadlineTimer();
+  const headerTexts = new HeaderTexts();
   // Each origin (of a dispatcher) whose exchange completed in this turn of the event loop. undici's
   // pool marks that connection free only in the next check phase (client-h1's onMessageComplete
   // resumes the client in a setImmediate queued after our onResponseEnd returns); a request sent to
@@ -520,7 +569,7 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient & 
         if (tHeaders !== undefined) timings.download = tEnd - tHeaders;
         timings.total = tEnd - t0;
         exchange.timings = timings;
-        const headers = responseHeaderRecord(responseHeaders, parsedHeaders);
+        const headers = responseHeaderRecord(responseHeaders, parsedHeaders, headerTexts);
         if (status !== undefined) {
           const response: RecordedResponse = {
             status,
@@ -612,7 +661,7 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient & 
           status = statusCode;
           statusText = statusMessage ?? '';
           parsedHeaders = headers as Record<string, string | string[] | undefined>;
-          responseHeaders = headerListFrom(started, parsedHeaders);
+          responseHeaders = headerListFrom(started, parsedHeaders, headerTexts);
           const length = Number(headers['content-length']);
           if (Number.isFinite(length) && length > opts.maxBodyBytes) {
             truncated = true;
@@ -737,12 +786,11 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient & 
       });
     }
 
-    let out: Outgoing = {
-      method: request.method.toUpperCase(),
-      url,
-      headers: encoded.headers,
-      ...(encoded.body ? { body: encoded.body, bodyText: encoded.bodyText } : {}),
-    };
+    // Two literals, not a conditional spread: a spread is a runtime copy of a temporary object.
+    const method = request.method.toUpperCase();
+    let out: Outgoing = encoded.body
+      ? { method, url, headers: encoded.headers, body: encoded.body, bodyText: encoded.bodyText }
+      : { method, url, headers: encoded.headers };
     for (;;) {
       const result = await attempt(out, opts, ctx);
       const { exchange } = result;

@@ -99,9 +99,13 @@ export function awaitConnection(receive: (facts: ConnectionFacts) => void): void
 }
 
 function deliver(receive: (facts: ConnectionFacts) => void, socket: object): void {
+  // Filled in by assignment: conditional spreads copied two temporary objects a request.
+  const facts: ConnectionFacts = {};
   const phases = claim(socket);
+  if (phases) facts.phases = phases;
   const connection = addressesOf(socket);
-  receive({ ...(phases ? { phases } : {}), ...(connection ? { connection } : {}) });
+  if (connection) facts.connection = connection;
+  receive(facts);
 }
 
 function claim(socket: object): ConnectionPhases | undefined {

@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import { ManualClock } from '../../../src/core/clock';
 import { OidcError } from '../../../src/core/errors';
 import { createHttpClient, HttpError } from '../../../src/core/http';
-import { exchangeId } from '../../../src/core/http/client';
+import { exchangeId, formEncoded } from '../../../src/core/http/client';
 import type { HttpExchange } from '../../../src/core/http';
 import type { Running } from '../../support/loopback-servers';
 import { dripping, httpServer, httpsServer, listen, never, testPki } from '../../support/loopback-servers';
@@ -619,5 +619,37 @@ describe('exchangeId', () => {
     ]);
     // Dashes at 8, 13, 18, 23; the version digit at 14; the variant (8, 9, a, b) at 19.
     seen.forEach((values, at) => assert.equal(values.size, fixed.get(at) ?? 16, `position ${at}`));
+  });
+});
+
+describe('formEncoded', () => {
+  /** What the client sent before: URLSearchParams, the reference for application/x-www-form-urlencoded. */
+  const reference = (form: Record<string, string | undefined>): string => {
+    const params = new URLSearchParams();
+    for (const [key, value] of Object.entries(form)) if (value !== undefined) params.append(key, value);
+    return params.toString();
+  };
+
+  it('writes every UTF-16 code unit, in a name and in a value, as URLSearchParams does', () => {
+    for (let code = 0; code < 0x10000; code += 1) {
+      const ch = String.fromCharCode(code);
+      const form = { [`n${ch}`]: `v${ch}w`, plain: 'x' };
+      assert.equal(formEncoded(form), reference(form), `code unit ${code.toString(16)}`);
+    }
+  });
+
+  it('writes spaces, marks, pairs and lone surrogates as URLSearchParams does, in order, without undefined fields', () => {
+    const form = {
+      grant_type: 'client_credentials',
+      scope: 'orders:read orders:write',
+      marks: "!'()~*-._ +&=%20",
+      skipped: undefined,
+      emoji: 'a😀b',
+      lone: 'a\ud83db\udc00',
+      '': '',
+    };
+    assert.equal(formEncoded(form), reference(form));
+    assert.equal(formEncoded({}), '');
+    assert.equal(formEncoded({ only: undefined }), '');
   });
 });
