@@ -322,5 +322,23 @@ export function evaluateAssertions(
   result: StepResult,
   options: EvaluateOptions,
 ): AssertionResult[] {
-  return assertions.map((assertion) => ({ assertion, ...evaluateOne(assertion, result, options) }));
+  const results: AssertionResult[] = [];
+  for (const assertion of assertions) results.push(withAssertion(assertion, evaluateOne(assertion, result, options)));
+  return results;
+}
+
+/**
+ * `{ assertion, ...outcome }`, built directly: the spread copied each outcome into a second object
+ * for every assertion of every step (issue #14 point 2). Every outcome lists passed, actual and
+ * message in that order, and errorCode after them when it has one.
+ */
+function withAssertion(assertion: Assertion, outcome: Omit<AssertionResult, 'assertion'>): AssertionResult {
+  const out: AssertionResult = {
+    assertion,
+    passed: outcome.passed,
+    actual: outcome.actual,
+    message: outcome.message,
+  };
+  if (Object.hasOwn(outcome, 'errorCode')) out.errorCode = outcome.errorCode;
+  return out;
 }

@@ -27,6 +27,35 @@ function one(assertion: Assertion, result: StepResult) {
 }
 
 describe('assertions', () => {
+  it('gives each result its assertion first, then passed, actual and message, and errorCode only for a broken one', () => {
+    const results = evaluateAssertions(
+      [
+        { status: 401 },
+        { json: '$.count', equals: 2 },
+        { json: '$.items', matches: '(' },
+        { durationMs: { atMost: 500 } },
+      ],
+      call,
+      { now: NOW },
+    );
+    assert.deepEqual(
+      results.map((r) => Object.keys(r)),
+      [
+        ['assertion', 'passed', 'actual', 'message'],
+        ['assertion', 'passed', 'actual', 'message'],
+        ['assertion', 'passed', 'actual', 'message', 'errorCode'],
+        ['assertion', 'passed', 'actual', 'message'],
+      ],
+    );
+    assert.deepEqual(results[1], {
+      assertion: { json: '$.count', equals: 2 },
+      passed: false,
+      actual: 1,
+      message: '$.count was 1, expected 2',
+    });
+    assert.equal(results[2]!.errorCode, 'assertion.regex');
+  });
+
   it('checks status, a list of statuses and a class', () => {
     assert.deepEqual(
       [
