@@ -32,7 +32,7 @@ import { runStatus } from './run-status';
 import { isSecretValueRef } from './secret-ref';
 import type { SecretSources } from './secret-ref';
 import type { StepResult, TemplateContext } from './step-result';
-import { renderEnvironment, renderTemplate, renderTemplateString } from './template';
+import { holdsNoTemplate, renderEnvironment, renderTemplate, renderTemplateString } from './template';
 import type * as TokenSteps from './token-step';
 
 let oauthModule: typeof OAuth | undefined;
@@ -213,6 +213,8 @@ export class FlowRunner {
   private lastTokenStep?: TokenStep;
   /** Token steps run so far, by id: a call that names one's token renews that one, not the latest. */
   private readonly tokenSteps = new Map<string, TokenStep>();
+  /** Step definitions with nothing to render (see render). */
+  private readonly inertSteps = new WeakSet<StepDef>();
   /** The rendered environment of the current run; IdP and route templates read it. */
   private envValues: Record<string, unknown> = {};
   /** Every secret value the runs of this runner read, sent or received: the one redactor of what they left. */
@@ -625,7 +627,17 @@ export class FlowRunner {
   }
 
   /** The step with its templates filled in from the run so far. */
+  /**
+   * A step with no template in it renders to itself on every run, yet rendering walked each of its
+   * strings (its assertions' too) on every run (issue #14 point 2): a definition is looked at once,
+   * then handed back as it is. A flow file's definitions are not changed once loaded.
+   */
   private render<T extends StepDef>(def: T, ctx: TemplateContext): T {
+    if (this.inertSteps.has(def)) return def;
+    if (holdsNoTemplate(def)) {
+      this.inertSteps.add(def);
+      return def;
+    }
     return renderTemplate(def, ctx, { secrets: this.deps.secrets, where: `step ${def.id}` }) as T;
   }
 

@@ -65,6 +65,24 @@ export function hasTemplate(text: string): boolean {
   return text.includes('{{');
 }
 
+/**
+ * True when no string in `value` (in its arrays and objects' own values, as rendering walks them)
+ * holds `{{` or `${`: rendering it gives it back as it is, with or without secret sources, in any
+ * context. Keys are not rendered, so they are not looked at.
+ */
+export function holdsNoTemplate(value: unknown): boolean {
+  if (typeof value === 'string') return !value.includes('{{') && !value.includes('${');
+  if (Array.isArray(value)) {
+    for (const item of value) if (!holdsNoTemplate(item)) return false;
+    return true;
+  }
+  if (value !== null && typeof value === 'object') {
+    const record = value as Record<string, unknown>;
+    for (const key of Object.keys(record)) if (!holdsNoTemplate(record[key])) return false;
+  }
+  return true;
+}
+
 /** Splits a string into literal text and parsed `{{ }}` expressions; `\{{` is a literal `{{`. */
 export function parseTemplate(text: string, where?: string): TemplatePart[] {
   const parts: TemplatePart[] = [];
