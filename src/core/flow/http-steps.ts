@@ -111,14 +111,19 @@ function stepUrl(
   throw unusableUrl(`Step ${stepId}`, shown, url ? [...emptyHost] : emptyVariables(written, env), `step ${stepId}`);
 }
 
-/** The access token of the latest step that got one. */
+/**
+ * The access token of the latest step that got one. A walk over the results in their order that
+ * keeps the last token seen: no array of them made for every call (issue #14 point 2); a run has
+ * a few steps. for-in lists a plain object's own keys in Object.values' order.
+ */
 function lastToken(ctx: TemplateContext): string | undefined {
-  const results = Object.values(ctx.steps);
-  for (let i = results.length - 1; i >= 0; i -= 1) {
-    const token = results[i]?.token?.access_token;
-    if (token) return token;
+  const steps = ctx.steps;
+  let latest: string | undefined;
+  for (const id in steps) {
+    const token = steps[id]?.token?.access_token;
+    if (token) latest = token;
   }
-  return undefined;
+  return latest;
 }
 
 function withBody(

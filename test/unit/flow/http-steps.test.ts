@@ -41,6 +41,22 @@ describe('call step', () => {
     assert.equal(result.request?.headers.Authorization, 'Bearer tok');
   });
 
+  it('sends the token of the latest step that got one, passing over later steps that got none', async () => {
+    const h = http();
+    const steps: TemplateContext['steps'] = {
+      first: { status: 'passed', token: { access_token: 'tok-1', token_type: 'Bearer' } },
+      second: { status: 'passed', token: { access_token: 'tok-2', token_type: 'Bearer' } },
+      empty: { status: 'passed', token: { access_token: '', token_type: 'Bearer' } },
+      call: { status: 'passed', response: { status: 200, headers: {}, body: {} } },
+    };
+    await runCallStep(
+      { id: 'c', type: 'call', route: 'header' },
+      { ctx: { env: { gw: 'https://gw.test' }, steps }, routes: ROUTES, http: h, run: emptyStepRun() },
+      fakeRunScope(),
+    );
+    assert.equal(h.last().headers?.Authorization, 'Bearer tok-2');
+  });
+
   it('renders a route for the environment of each run: the same route with a new environment calls the new URL', async () => {
     const routes: FlowFile['routes'] = { r: { baseUrl: '{{env.gw}}', path: '/orders' } };
     const h = new FakeHttp().on(/\/orders$/, { body: {} });
