@@ -273,6 +273,11 @@ describe('step response body (parsed when first read)', () => {
     assert.deepEqual(structuredClone(result), plain);
     assert.deepEqual({ ...result }, plain);
     assert.deepEqual(Object.getOwnPropertySymbols({ ...result }), []);
+    // Every result shares one accessor pair: each still reads and keeps its own body.
+    const other = responseResult(response('[2]', 'application/json'));
+    other.body = ['assigned'];
+    assert.deepEqual([result.body, other.body], [{ a: { b: [1, 'x'] } }, ['assigned']]);
+    assert.deepEqual(responseResult(response('[3]')).body, [3]);
   });
 
   it('keeps text that is not JSON, or JSON that does not parse, as the text', () => {
