@@ -6,7 +6,7 @@ import type { SecretRegistry } from '../http/secret-registry';
 import type { Assertion, AssertionSubject, JsonTypeName, StatusExpectation, ValueMatchers } from './file-format';
 import { ASSERTION_SUBJECTS } from './file-format';
 import type { StepResult } from './step-result';
-import { evaluateJsonPath, jsonPathProblem } from './jsonpath';
+import { evaluateJsonPath, isDefinitePath, jsonPathProblem } from './jsonpath';
 
 /** The outcome of one assertion; `message` reads well on its own in a report. */
 export interface AssertionResult {
@@ -241,7 +241,7 @@ function evaluateOne(
         errorCode: 'assertion.jsonpath',
       };
     }
-    const definite = !/\*|\.\.|:|,|\?/.test(assertion.json);
+    const definite = isDefinitePath(assertion.json);
     return checkValue(
       assertion,
       definite ? values[0] : values.length > 0 ? values : undefined,
