@@ -129,6 +129,26 @@ function masked(secrets: SecretRegistry | undefined, item: unknown, key?: string
   return secrets ? secrets.value(byName) : byName;
 }
 
+/**
+ * The name a label ends with (`$.a.b` → `b`, `claim scope` → `scope`), which masking by name reads,
+ * by the label's text: a step's assertions check the same labels on every run (issue #14 point 2).
+ * Bounded like the JSON paths' keys.
+ */
+function fieldOfLabel(label: string): string {
+  let field = fieldByLabel.get(label);
+  if (field === undefined) {
+    field = label.replace(/^.*[.\s]/, '');
+    if (label.length <= MAX_CACHED_LABEL) {
+      if (fieldByLabel.size >= FIELD_CACHE_SIZE) fieldByLabel.clear();
+      fieldByLabel.set(label, field);
+    }
+  }
+  return field;
+}
+const fieldByLabel = new Map<string, string>();
+const FIELD_CACHE_SIZE = 256;
+const MAX_CACHED_LABEL = 1_000;
+
 /** Applies equals / contains / matches / exists / type to one value; `label` names it in messages. */
 function checkValue(
   matchers: ValueMatchers,
@@ -137,7 +157,7 @@ function checkValue(
   secrets: SecretRegistry | undefined,
   where?: string,
 ): Omit<AssertionResult, 'assertion'> {
-  const actual = masked(secrets, value, label.replace(/^.*[.\s]/, ''));
+  const actual = masked(secrets, value, fieldOfLabel(label));
   const failures: string[] = [];
   const present = value !== undefined;
   const hasComparison =

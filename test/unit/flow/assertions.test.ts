@@ -97,6 +97,11 @@ describe('assertions', () => {
     assert.ok(!secret.message.includes('eyJ'), secret.message);
     // One mask style everywhere: the one of exchanges, curl and HAR.
     assert.match(String(secret.actual), /^\[redacted \d+ chars\]$/);
+    // The label's last name is remembered: the same label masks the same way again, and so does a claim's.
+    assert.match(String(one({ json: '$.access_token', exists: true }, call).actual), /^\[redacted \d+ chars\]$/);
+    const claimed: StepResult = { status: 'passed', claims: { client_secret: 'not-a-jwt-but-secret' } };
+    assert.match(String(one({ claim: 'client_secret', exists: true }, claimed).actual), /^\[redacted \d+ chars\]$/);
+    assert.equal(one({ json: '$.count', exists: true }, call).actual, 1);
     assert.equal(one({ json: '$..[?(@.constructor)]', exists: true }, call).errorCode, 'assertion.jsonpath');
   });
 
