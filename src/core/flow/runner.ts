@@ -213,6 +213,8 @@ export class FlowRunner {
   private lastTokenStep?: TokenStep;
   /** Token steps run so far, by id: a call that names one's token renews that one, not the latest. */
   private readonly tokenSteps = new Map<string, TokenStep>();
+  /** The clock's time, read only when an assertion needs it (see EvaluateOptions.now). */
+  private readonly readClock = (): number => this.clock.now();
   /** Step definitions with nothing to render (see render). */
   private readonly inertSteps = new WeakSet<StepDef>();
   /** The rendered environment of the current run; IdP and route templates read it. */
@@ -419,7 +421,7 @@ export class FlowRunner {
         const token = run.result.token;
         this.secrets.add(token?.access_token, token?.refresh_token, token?.id_token);
         run.assertions = evaluateAssertions(def.assert ?? [], run.result, {
-          now: this.clock.now(),
+          now: this.readClock,
           secrets: this.secrets,
         });
         if (run.assertions.some((a) => !a.passed)) run.status = 'failed';
@@ -490,7 +492,7 @@ export class FlowRunner {
       if (
         last &&
         until.length > 0 &&
-        evaluateAssertions(until, last.result, { now: this.clock.now(), secrets: this.secrets }).every((a) => a.passed)
+        evaluateAssertions(until, last.result, { now: this.readClock, secrets: this.secrets }).every((a) => a.passed)
       )
         break;
       if (until.length === 0 && last?.status === 'passed' && i === def.times) break;
@@ -513,7 +515,7 @@ export class FlowRunner {
       }`,
     );
     run.assertions = evaluateAssertions(def.assert ?? (until.length ? until : []), run.result, {
-      now: this.clock.now(),
+      now: this.readClock,
       secrets: this.secrets,
     });
     // An errored attempt is retried, but a failed inner assertion counts on any attempt (waiting belongs in `until`).

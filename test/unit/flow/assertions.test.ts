@@ -148,6 +148,24 @@ describe('assertions', () => {
     assert.match(one({ expiresIn: { atLeast: 1 } }, call).message, /no expiry/);
   });
 
+  it("reads the time from a clock only for expiresIn, once for all of a step's assertions", () => {
+    let reads = 0;
+    const now = () => {
+      reads += 1;
+      return NOW + reads * 1000;
+    };
+    assert.equal(evaluateAssertions([{ status: 200 }, { claim: 'aud', exists: true }], token, { now }).length, 2);
+    assert.equal(reads, 0, 'no assertion needed the time');
+    const [first, second] = evaluateAssertions(
+      [{ expiresIn: { atLeast: 60 } }, { status: 200 }, { expiresIn: { atMost: 600 } }],
+      token,
+      { now },
+    );
+    assert.equal(reads, 1);
+    assert.equal(first!.actual, 3599);
+    assert.equal(second!.passed, false);
+  });
+
   it('reports an invalid regex as a broken assertion, not a crash', () => {
     const r = one({ header: 'www-authenticate', matches: '(unclosed' }, call);
     assert.equal(r.passed, false);
