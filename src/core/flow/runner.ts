@@ -545,7 +545,7 @@ export class FlowRunner {
         // A call renews the token it sends: the latest token step's, or the one it names.
         const named = typeof def.token === 'string' ? TOKEN_READ.exec(def.token)?.[1] : undefined;
         const tokenDef = def.token === undefined ? this.lastTokenStep : named && this.tokenSteps.get(named);
-        if (tokenDef && tokenSteps().tokenNeedsRenewal(tokenDef, ctx, this.scope.clock))
+        if (tokenDef && tokenSteps().tokenNeedsRenewal(tokenDef, ctx, run.startedAt))
           return tokenSteps()
             .renewExpiredToken({ def: tokenDef, ctx, http, note: http.note }, this.scope)
             .then(() => this.call(def, ctx, http, run));

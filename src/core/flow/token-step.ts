@@ -234,13 +234,15 @@ export async function runTokenStep(step: TokenStep, options: TokenStepOptions, s
 }
 
 /**
- * Whether renewExpiredToken would fetch a new token for `def` now: the runner asks first, so a
- * call whose token is still good does not pay for an async call and its await.
+ * Whether renewExpiredToken would fetch a new token for `def` at `now` (epoch ms): the runner asks
+ * first, so a call whose token is still good does not pay for an async call and its await. The
+ * runner gives the call step's start, read just before (a clock read per call less, issue #14
+ * point 2); renewExpiredToken reads the clock itself.
  */
-export function tokenNeedsRenewal(def: TokenStep, ctx: TemplateContext, clock: { now(): number }): boolean {
+export function tokenNeedsRenewal(def: TokenStep, ctx: TemplateContext, now: number): boolean {
   if (def.refetchOnExpiry === false || def.grant === 'authorization_code' || def.grant === 'device_code') return false;
   const current = ctx.steps[def.id]?.token;
-  return Boolean(current?.expires_at) && current!.expires_at! * 1000 - 30_000 <= clock.now();
+  return Boolean(current?.expires_at) && current!.expires_at! * 1000 - 30_000 <= now;
 }
 
 export interface RenewOptions extends TokenStepOptions {
@@ -257,7 +259,7 @@ export interface RenewOptions extends TokenStepOptions {
  */
 export async function renewExpiredToken(options: RenewOptions, scope: RunScope): Promise<void> {
   const { def, ctx, note } = options;
-  if (!def || !tokenNeedsRenewal(def, ctx, scope.clock)) return;
+  if (!def || !tokenNeedsRenewal(def, ctx, scope.clock.now())) return;
   // tokenNeedsRenewal held: the step has a token with an expiry.
   const expiresAt = ctx.steps[def.id]!.token!.expires_at!;
   const renewed = await runTokenStep(
