@@ -77,15 +77,17 @@ describe('call step', () => {
     );
   });
 
+  /** Calls route `r` of `routes`, without a token, in the given environment. */
+  const callIn = (routes: FlowFile['routes'], h: FakeHttp) => (env: Record<string, unknown>) =>
+    runCallStep(
+      { id: 'c', type: 'call', route: 'r', token: false },
+      { ctx: { env, steps: {} }, routes, http: h, run: emptyStepRun() },
+      fakeRunScope(),
+    );
+
   it('names an empty host variable on every call under that environment, and calls once it is filled', async () => {
-    const routes: FlowFile['routes'] = { r: { baseUrl: 'https://{{env.host}}/api', path: '/orders' } };
     const h = new FakeHttp().on(/\/orders$/, { body: {} });
-    const call = (env: Record<string, unknown>) =>
-      runCallStep(
-        { id: 'c', type: 'call', route: 'r', token: false },
-        { ctx: { env, steps: {} }, routes, http: h, run: emptyStepRun() },
-        fakeRunScope(),
-      );
+    const call = callIn({ r: { baseUrl: 'https://{{env.host}}/api', path: '/orders' } }, h);
     const empty = { host: '' };
     for (let i = 0; i < 2; i += 1)
       await assert.rejects(call(empty), (e: Error) => /\{\{env\.host\}\} is empty/.test(e.message));
@@ -93,6 +95,22 @@ describe('call step', () => {
     assert.deepEqual(
       h.requests.map((r) => r.url),
       ['https://gw.test/api/orders'],
+    );
+  });
+
+  it('names an empty host variable even when the URL it makes was called before under another environment', async () => {
+    const h = new FakeHttp().on(/\/orders$/, { body: {} });
+    const call = callIn({ r: { baseUrl: 'https://{{env.host}}{{env.rest}}', path: '/orders' } }, h);
+    const filled = { host: 'gw', rest: '.test' };
+    await call(filled);
+    // The same text, https://gw.test/orders, from an empty host variable.
+    await assert.rejects(call({ host: '', rest: 'gw.test' }), (e: Error) =>
+      /\{\{env\.host\}\} is empty/.test(e.message),
+    );
+    await call(filled);
+    assert.deepEqual(
+      h.requests.map((r) => r.url),
+      ['https://gw.test/orders', 'https://gw.test/orders'],
     );
   });
 
