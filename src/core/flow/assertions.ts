@@ -7,6 +7,7 @@ import type { Assertion, AssertionSubject, JsonTypeName, StatusExpectation, Valu
 import { ASSERTION_SUBJECTS } from './file-format';
 import type { StepResult } from './step-result';
 import { evaluateJsonPath, isDefinitePath, jsonPathProblem } from './jsonpath';
+import { TextMemo } from './text-memo';
 
 /** The outcome of one assertion; `message` reads well on its own in a report. */
 export interface AssertionResult {
@@ -136,22 +137,12 @@ function masked(secrets: SecretRegistry | undefined, item: unknown, key?: string
 /**
  * The name a label ends with (`$.a.b` → `b`, `claim scope` → `scope`), which masking by name reads,
  * by the label's text: a step's assertions check the same labels on every run (issue #14 point 2).
- * Bounded like the JSON paths' keys.
+ * Kept in a bounded TextMemo.
  */
 function fieldOfLabel(label: string): string {
-  let field = fieldByLabel.get(label);
-  if (field === undefined) {
-    field = label.replace(/^.*[.\s]/, '');
-    if (label.length <= MAX_CACHED_LABEL) {
-      if (fieldByLabel.size >= FIELD_CACHE_SIZE) fieldByLabel.clear();
-      fieldByLabel.set(label, field);
-    }
-  }
-  return field;
+  return fieldByLabel.get(label) ?? fieldByLabel.set(label, label.replace(/^.*[.\s]/, ''));
 }
-const fieldByLabel = new Map<string, string>();
-const FIELD_CACHE_SIZE = 256;
-const MAX_CACHED_LABEL = 1_000;
+const fieldByLabel = new TextMemo<string>(256, 1_000);
 
 /** Applies equals / contains / matches / exists / type to one value; `label` names it in messages. */
 function checkValue(

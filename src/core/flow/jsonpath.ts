@@ -1,4 +1,5 @@
 import type * as JsonPathPlus from 'jsonpath-plus';
+import { TextMemo } from './text-memo';
 
 let loaded: typeof JsonPathPlus | undefined;
 
@@ -64,21 +65,15 @@ const INDEFINITE = /\*|\.\.|:|,|\?/;
 /**
  * The keys of a plain path (PLAIN_PATH: `.name` and `[index]` steps), null for any other, by the
  * path's text: an assertion or template evaluates the same path on every call of every run, and
- * testing and slicing it each time showed in the runner's profile (issue #14 point 2). Bounded:
- * only paths a flow may hold are kept, and a full cache is emptied whole.
+ * testing and slicing it each time showed in the runner's profile (issue #14 point 2). Only paths
+ * a flow may hold (MAX_JSON_PATH_CHARS) are kept.
  */
 function plainKeys(path: string): readonly string[] | null {
-  let keys = plainKeysByPath.get(path);
+  const keys = plainKeysByPath.get(path);
   if (keys !== undefined) return keys;
-  keys = PLAIN_PATH.test(path) ? splitPlainPath(path) : null;
-  if (path.length <= MAX_JSON_PATH_CHARS) {
-    if (plainKeysByPath.size >= PLAIN_KEYS_CACHE_SIZE) plainKeysByPath.clear();
-    plainKeysByPath.set(path, keys);
-  }
-  return keys;
+  return plainKeysByPath.set(path, PLAIN_PATH.test(path) ? splitPlainPath(path) : null);
 }
-const plainKeysByPath = new Map<string, readonly string[] | null>();
-const PLAIN_KEYS_CACHE_SIZE = 256;
+const plainKeysByPath = new TextMemo<readonly string[] | null>(256, MAX_JSON_PATH_CHARS);
 
 /** `$.items[0].id` → items, 0, id; PLAIN_PATH held: each step is `.name` up to the next `.` or `[`, or `[digits]`. */
 function splitPlainPath(path: string): readonly string[] {
