@@ -309,7 +309,9 @@ export class FlowRunner {
     // non-interactive run, and the steps that read them: only those are skipped, the rest run.
     const unavailable = new Map<string, string>();
     let latestToken: string | undefined;
-    for (const [index, def] of flow.steps.entries()) {
+    // By index, not entries(): no iterator and [index, def] pair a step (issue #14 point 2).
+    for (let index = 0; index < flow.steps.length; index += 1) {
+      const def = flow.steps[index]!;
       const needed = halted ? undefined : neededUnavailable(def, unavailable, latestToken);
       if (def.type === 'token') latestToken = def.id;
       if (needed !== undefined) {
