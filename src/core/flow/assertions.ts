@@ -6,7 +6,8 @@ import type { SecretRegistry } from '../http/secret-registry';
 import type { Assertion, AssertionSubject, JsonTypeName, StatusExpectation, ValueMatchers } from './file-format';
 import { ASSERTION_SUBJECTS } from './file-format';
 import type { StepResult } from './step-result';
-import { evaluateJsonPath, jsonPathProblem } from './jsonpath';
+import { evaluateJsonPath, isDefinitePath, jsonPathProblem } from './jsonpath';
+import { TextMemo } from './text-memo';
 
 /** The outcome of one assertion; `message` reads well on its own in a report. */
 export interface AssertionResult {
@@ -20,8 +21,12 @@ export interface AssertionResult {
 }
 
 export interface EvaluateOptions {
-  /** Epoch milliseconds, for `expiresIn`. */
-  now: number;
+  /**
+   * Epoch milliseconds, for `expiresIn`; or what reads them, called at most once per
+   * evaluateAssertions and only when one of its assertions is an `expiresIn`: most steps have
+   * none, and a clock read per step showed in the runner's profile (issue #14 point 2).
+   */
+  now: number | (() => number);
   /**
    * The run's secrets: values are masked with them before a message quotes (and cuts) them, so
    * neither a whole token nor its first 190 characters reach a report.
@@ -129,6 +134,16 @@ function masked(secrets: SecretRegistry | undefined, item: unknown, key?: string
   return secrets ? secrets.value(byName) : byName;
 }
 
+/**
+ * The name a label ends with (`$.a.b` → `b`, `claim scope` → `scope`), which masking by name reads,
+ * by the label's text: a step's assertions check the same labels on every run (issue #14 point 2).
+ * Kept in a bounded TextMemo.
+ */
+function fieldOfLabel(label: string): string {
+  return fieldByLabel.get(label) ?? fieldByLabel.set(label, label.replace(/^.*[.\s]/, ''));
+}
+const fieldByLabel = new TextMemo<string>(256, 1_000);
+
 /** Applies equals / contains / matches / exists / type to one value; `label` names it in messages. */
 function checkValue(
   matchers: ValueMatchers,
@@ -137,7 +152,7 @@ function checkValue(
   secrets: SecretRegistry | undefined,
   where?: string,
 ): Omit<AssertionResult, 'assertion'> {
-  const actual = masked(secrets, value, label.replace(/^.*[.\s]/, ''));
+  const actual = masked(secrets, value, fieldOfLabel(label));
   const failures: string[] = [];
   const present = value !== undefined;
   const hasComparison =
@@ -241,7 +256,7 @@ function evaluateOne(
         errorCode: 'assertion.jsonpath',
       };
     }
-    const definite = !/\*|\.\.|:|,|\?/.test(assertion.json);
+    const definite = isDefinitePath(assertion.json);
     return checkValue(
       assertion,
       definite ? values[0] : values.length > 0 ? values : undefined,
@@ -280,7 +295,8 @@ function evaluateOne(
     const exp = expirySeconds(result);
     if (exp === undefined)
       return { passed: false, actual: undefined, message: 'the token has no expiry (expires_at / exp) to check' };
-    const remaining = Math.round(exp - options.now / 1000);
+    const now = typeof options.now === 'number' ? options.now : options.now();
+    const remaining = Math.round(exp - now / 1000);
     const { atLeast, atMost } = assertion.expiresIn;
     const failures = [
       atLeast !== undefined && remaining < atLeast ? `at least ${atLeast}s` : undefined,
@@ -322,5 +338,31 @@ export function evaluateAssertions(
   result: StepResult,
   options: EvaluateOptions,
 ): AssertionResult[] {
-  return assertions.map((assertion) => ({ assertion, ...evaluateOne(assertion, result, options) }));
+  // The time read once for all of them, as the caller would have given it.
+  const timed =
+    typeof options.now === 'number' || !assertions.some(readsTime) ? options : { ...options, now: options.now() };
+  const results: AssertionResult[] = [];
+  for (const assertion of assertions) results.push(withAssertion(assertion, evaluateOne(assertion, result, timed)));
+  return results;
+}
+
+/** An assertion that reads the time (EvaluateOptions.now). */
+function readsTime(assertion: Assertion): boolean {
+  return 'expiresIn' in assertion;
+}
+
+/**
+ * `{ assertion, ...outcome }`, built directly: the spread copied each outcome into a second object
+ * for every assertion of every step (issue #14 point 2). Every outcome lists passed, actual and
+ * message in that order, and errorCode after them when it has one.
+ */
+function withAssertion(assertion: Assertion, outcome: Omit<AssertionResult, 'assertion'>): AssertionResult {
+  const out: AssertionResult = {
+    assertion,
+    passed: outcome.passed,
+    actual: outcome.actual,
+    message: outcome.message,
+  };
+  if (Object.hasOwn(outcome, 'errorCode')) out.errorCode = outcome.errorCode;
+  return out;
 }

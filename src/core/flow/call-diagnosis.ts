@@ -209,20 +209,44 @@ export function routeFindings(
   const context: LintContext = { partial: true };
   if (token) {
     if (metadata) context.metadata = metadata;
-    const kind = classifyToken(token);
-    if (kind === 'jwt') {
+    if (mayBeJwt(token) && classifyToken(token) === 'jwt') {
       try {
-        context.token = { kind, claims: decodeJwt(token).payload };
+        context.token = { kind: 'jwt', claims: decodeJwt(token).payload };
       } catch {
         // An undecodable token has no claims to check requirements against.
       }
     } else if (introspected?.active) {
-      context.token = { kind, claims: introspected.claims ?? {} };
+      context.token = { kind: classifyToken(token), claims: introspected.claims ?? {} };
     }
   }
+  // A token the lint knows nothing about (opaque, not introspected) lints as the last one did when
+  // the metadata is the same object: a run with `reuse: false` brings a new token string each run,
+  // and the context does not depend on it (issue #14 point 2). The record then names this token.
+  if (last && context.token === undefined && last.tokenless && last.linted === context.metadata) {
+    last.token = token;
+    last.metadata = metadata;
+    last.introspected = introspected;
+    return copies(last.findings);
+  }
   const findings = lintMemo(config, context);
-  lastLint.set(config, { token, metadata, introspected, findings });
+  lastLint.set(config, {
+    token,
+    metadata,
+    introspected,
+    tokenless: context.token === undefined,
+    linted: context.metadata,
+    findings,
+  });
   return copies(findings);
+}
+
+/**
+ * Whether a token can be a signed JWT: classifyToken says 'jwt' only for three dot-separated parts,
+ * and normalising what was pasted around a token never adds a dot. Spares classifying (and
+ * normalising) a new opaque token.
+ */
+function mayBeJwt(token: string): boolean {
+  return token.includes('.');
 }
 
 /**
@@ -233,10 +257,18 @@ export function routeFindings(
  * lintMemo cost ~4 µs a call in bench/runner-overhead.ts (issue #14 point 2); the context is a
  * function of exactly these four, so equal identities lint the same. Held weakly by the config.
  */
-const lastLint = new WeakMap<
-  object,
-  { token: string | undefined; metadata: object | undefined; introspected: object | undefined; findings: LintFinding[] }
->();
+const lastLint = new WeakMap<object, LastLint>();
+
+interface LastLint {
+  token: string | undefined;
+  metadata: object | undefined;
+  introspected: object | undefined;
+  /** The lint context had no token in it (none, or one it knows no claims of). */
+  tokenless: boolean;
+  /** The metadata the lint context held (only with a token). */
+  linted: object | undefined;
+  findings: LintFinding[];
+}
 
 /** Each run gets its own findings (flat records of strings): a shell that annotates one must not change another run's. */
 function copies(findings: LintFinding[]): LintFinding[] {

@@ -11,6 +11,7 @@ import type { StepResponse, StepResult, TemplateContext } from './step-result';
 import { renderTemplate } from './template';
 import { emptyHostVariables, emptyVariables, unusableUrl } from './url-variables';
 import { placeToken } from './token-placement';
+import { TextMemo } from './text-memo';
 
 let callDiagnosisModule: typeof CallDiagnosis | undefined;
 
@@ -40,6 +41,58 @@ function parseBody(contentType: string, text: string): unknown {
 const NOT_READ = Symbol('not read yet');
 
 /**
+ * A base whose constructor hands back the object it is given: `super(target)` in a subclass makes
+ * `target` the `this` that the subclass's private fields are added to. Private fields are no
+ * property: keys, JSON, structuredClone, spreads and deep equality never see them.
+ */
+class Stamp {
+  constructor(target: object) {
+    return target as Stamp;
+  }
+}
+
+/** A response result's body text and, once read or assigned, its value (see responseResult). */
+class LazyBody extends Stamp {
+  readonly #text: string;
+  #body: unknown = NOT_READ;
+
+  private constructor(target: StepResponse, text: string) {
+    super(target);
+    this.#text = text;
+  }
+
+  /** `target` with its body's slots; the body property itself is LAZY_BODY. */
+  static attach(target: StepResponse, text: string): StepResponse {
+    return new LazyBody(target, text) as unknown as StepResponse;
+  }
+
+  static read(target: StepResponse): unknown {
+    const self = target as unknown as LazyBody;
+    if (self.#body === NOT_READ) {
+      const type = target.headers['content-type'];
+      self.#body = parseBody(typeof type === 'string' ? type : '', self.#text);
+    }
+    return self.#body;
+  }
+
+  static write(target: StepResponse, value: unknown): void {
+    (target as unknown as LazyBody).#body = value;
+  }
+}
+
+/** One accessor pair for every response result: objects that share it share their hidden class. */
+const LAZY_BODY: PropertyDescriptor = {
+  enumerable: true,
+  configurable: true,
+  get(this: StepResponse): unknown {
+    return LazyBody.read(this);
+  },
+  set(this: StepResponse, value: unknown): void {
+    LazyBody.write(this, value);
+  },
+};
+
+/**
  * A response as step results and assertions see it: status, headers and the body parsed when it is JSON.
  *
  * The body is parsed when first read, then kept. A `repeat` keeps its last iterations' results
@@ -50,27 +103,14 @@ const NOT_READ = Symbol('not read yet');
  * 1,000-iteration run (issue #14, peak RSS). `body` stays an own enumerable property, so JSON,
  * structuredClone, spreads, deep equality and masked copies read the same value as before.
  *
- * An accessor pair in the literal, which keeps the text and the parsed body in its closure: half
- * the cost of defining the lazy property and two hidden slots with a shared table (a response per
- * call, issue #14), and no change of the object's shape at the first read.
+ * One shared accessor pair, with the text and value in private slots: an accessor pair written in
+ * the object literal made two closures and left every response in dictionary mode (V8's
+ * %HasFastProperties is false for it), ~1 µs a call against ~0.4 µs, with slow reads of its
+ * status, headers and body downstream (issue #14 point 2).
  */
 export function responseResult(response: HttpResponse): StepResponse {
-  const text = response.text;
-  let body: unknown = NOT_READ;
-  return {
-    status: response.status,
-    headers: response.headers,
-    get body(): unknown {
-      if (body === NOT_READ) {
-        const type = this.headers['content-type'];
-        body = parseBody(typeof type === 'string' ? type : '', text);
-      }
-      return body;
-    },
-    set body(value: unknown) {
-      body = value;
-    },
-  };
+  const result = LazyBody.attach({ status: response.status, headers: response.headers } as StepResponse, response.text);
+  return Object.defineProperty(result, 'body', LAZY_BODY);
 }
 
 /** The empty host variables of each URL template, by the environment they were found in (see emptyHostOf). */
@@ -111,14 +151,47 @@ function stepUrl(
   throw unusableUrl(`Step ${stepId}`, shown, url ? [...emptyHost] : emptyVariables(written, env), `step ${stepId}`);
 }
 
-/** The access token of the latest step that got one. */
-function lastToken(ctx: TemplateContext): string | undefined {
-  const results = Object.values(ctx.steps);
-  for (let i = results.length - 1; i >= 0; i -= 1) {
-    const token = results[i]?.token?.access_token;
-    if (token) return token;
+/**
+ * The href a step sends to: stepUrl's, with `query` set. Without a query, the href of a text that
+ * parsed before is reused, by the text: a flow's calls send the same few URLs on every run, and
+ * parsing and printing each with the WHATWG URL class cost ~0.5 µs a call (issue #14 point 2).
+ * A text parses the same every time, so only the empty-host check, which reads the environment,
+ * is made again.
+ */
+function stepHref(
+  text: string,
+  written: Array<string | undefined>,
+  env: Record<string, unknown>,
+  stepId: string,
+  via: string,
+  query: Record<string, unknown> | undefined,
+): string {
+  if (query === undefined) {
+    const known = hrefByText.get(text);
+    if (known !== undefined && emptyHostOf(written[0], env).length === 0) return known;
   }
-  return undefined;
+  const url = stepUrl(text, written, env, stepId, via);
+  if (query !== undefined) {
+    for (const [key, value] of Object.entries(query)) url.searchParams.set(key, String(value));
+    return url.href;
+  }
+  return hrefByText.set(text, url.href);
+}
+const hrefByText = new TextMemo<string>(256, 2_048);
+
+/**
+ * The access token of the latest step that got one. A walk over the results in their order that
+ * keeps the last token seen: no array of them made for every call (issue #14 point 2); a run has
+ * a few steps. for-in lists a plain object's own keys in Object.values' order.
+ */
+function lastToken(ctx: TemplateContext): string | undefined {
+  const steps = ctx.steps;
+  let latest: string | undefined;
+  for (const id in steps) {
+    const token = steps[id]?.token?.access_token;
+    if (token) latest = token;
+  }
+  return latest;
 }
 
 function withBody(
@@ -165,6 +238,11 @@ function renderRoute(raw: Route, name: string, ctx: TemplateContext, scope: RunS
   return route;
 }
 
+/** `base` less one trailing slash, as `replace(/\/$/, '')` (JS's `$` is the end of the text) without a regex per call. */
+function withoutTrailingSlash(base: string): string {
+  return base.endsWith('/') ? base.slice(0, -1) : base;
+}
+
 /** Calls a route of the flow file with a token placed as the route says, then explains the answer. */
 export async function runCallStep(step: CallStep, options: CallStepOptions, scope: RunScope): Promise<StepResult> {
   const { ctx, http, run } = options;
@@ -172,22 +250,22 @@ export async function runCallStep(step: CallStep, options: CallStepOptions, scop
   if (!raw) throw new OidcError('flowfile.reference', `There is no route '${step.route}' in this file.`);
   const route = renderRoute(raw, step.route, ctx, scope);
   const token = step.token === false ? undefined : (step.token ?? lastToken(ctx));
-  const url = stepUrl(
-    `${route.baseUrl.replace(/\/$/, '')}${step.path ?? route.path ?? ''}`,
+  // Merged into a copy only when both the route and the step have some (a call usually has neither):
+  // one object's entries are its copy's entries, in the same order.
+  const query = route.query && step.query ? { ...route.query, ...step.query } : (route.query ?? step.query);
+  const href = stepHref(
+    `${withoutTrailingSlash(route.baseUrl)}${step.path ?? route.path ?? ''}`,
     [raw.baseUrl, options.written?.path ?? step.path ?? raw.path],
     ctx.env,
     step.id,
     ` (route ${step.route})`,
+    query,
   );
-  // Merged into a copy only when both the route and the step have some (a call usually has neither):
-  // one object's entries are its copy's entries, in the same order.
-  const query = route.query && step.query ? { ...route.query, ...step.query } : (route.query ?? step.query);
-  if (query) for (const [key, value] of Object.entries(query)) url.searchParams.set(key, String(value));
   const headers: Record<string, string> = {};
   const written =
     route.headers && step.headers ? { ...route.headers, ...step.headers } : (route.headers ?? step.headers);
   if (written) for (const [key, value] of Object.entries(written)) headers[key] = String(value);
-  const plain = { url: url.toString(), headers, form: step.form as Record<string, string> | undefined };
+  const plain = { url: href, headers, form: step.form as Record<string, string> | undefined };
   const target = token ? placeToken(plain, token, route.token) : plain;
   const request: HttpRequest = {
     method: step.method ?? route.method ?? 'GET',
@@ -233,8 +311,7 @@ export async function runRequestStep(
   http: HttpClient,
   written?: { step: RequestStep; env: Record<string, unknown> },
 ): Promise<StepResult> {
-  const url = stepUrl(step.url, [written?.step.url ?? step.url], written?.env ?? {}, step.id);
-  for (const [key, value] of Object.entries(step.query ?? {})) url.searchParams.set(key, String(value));
+  const href = stepHref(step.url, [written?.step.url ?? step.url], written?.env ?? {}, step.id, '', step.query);
   const headers: Record<string, string> = {};
   for (const [key, value] of Object.entries(step.headers ?? {})) headers[key] = String(value);
   const basic = step.basicAuth;
@@ -247,7 +324,7 @@ export async function runRequestStep(
   const auth = headerValue(headers, 'authorization');
   const request: HttpRequest = {
     method: step.method ?? 'GET',
-    url: url.toString(),
+    url: href,
     headers,
     label: `request ${step.id}`,
     lane: 'other',

@@ -1,4 +1,5 @@
 import type * as JsonPathPlus from 'jsonpath-plus';
+import { TextMemo } from './text-memo';
 
 let loaded: typeof JsonPathPlus | undefined;
 
@@ -44,21 +45,47 @@ const PLAIN_PATH = /^\$(?:\.[A-Za-z_][A-Za-z0-9_]*|\[\d+\])*$/;
  * the two equal. Call jsonPathProblem first: this does not bound the path.
  */
 export function evaluateJsonPath(path: string, json: object): unknown[] {
-  if (!PLAIN_PATH.test(path))
-    return jsonPath()({ path, json, eval: false, wrap: true, resultType: 'value' }) as unknown[];
+  const keys = plainKeys(path);
+  if (keys === null) return jsonPath()({ path, json, eval: false, wrap: true, resultType: 'value' }) as unknown[];
   let current: unknown = json;
-  // PLAIN_PATH held: each step is `.name` up to the next `.` or `[`, or `[digits]`.
+  for (const key of keys) {
+    // jsonpath-plus follows a name only from a truthy value that has it as an own property.
+    if (!current || !Object.hasOwn(current, key)) return [];
+    current = (current as Record<string, unknown>)[key];
+  }
+  return [current];
+}
+
+/** Whether `path` selects at most one value (no wildcard, descent, slice, union or filter), as an assertion reads it. */
+export function isDefinitePath(path: string): boolean {
+  return plainKeys(path) !== null || !INDEFINITE.test(path);
+}
+const INDEFINITE = /\*|\.\.|:|,|\?/;
+
+/**
+ * The keys of a plain path (PLAIN_PATH: `.name` and `[index]` steps), null for any other, by the
+ * path's text: an assertion or template evaluates the same path on every call of every run, and
+ * testing and slicing it each time showed in the runner's profile (issue #14 point 2). Only paths
+ * a flow may hold (MAX_JSON_PATH_CHARS) are kept.
+ */
+function plainKeys(path: string): readonly string[] | null {
+  const keys = plainKeysByPath.get(path);
+  if (keys !== undefined) return keys;
+  return plainKeysByPath.set(path, PLAIN_PATH.test(path) ? splitPlainPath(path) : null);
+}
+const plainKeysByPath = new TextMemo<readonly string[] | null>(256, MAX_JSON_PATH_CHARS);
+
+/** `$.items[0].id` → items, 0, id; PLAIN_PATH held: each step is `.name` up to the next `.` or `[`, or `[digits]`. */
+function splitPlainPath(path: string): readonly string[] {
+  const keys: string[] = [];
   let i = 1;
   while (i < path.length) {
     const index = path[i] === '[';
     let end = i + 1;
     while (end < path.length && path[end] !== '.' && path[end] !== '[') end += 1;
-    const key = index ? path.slice(i + 1, end - 1) : path.slice(i + 1, end);
-    // jsonpath-plus follows a name only from a truthy value that has it as an own property.
-    if (!current || !Object.hasOwn(current, key)) return [];
-    current = (current as Record<string, unknown>)[key];
+    keys.push(index ? path.slice(i + 1, end - 1) : path.slice(i + 1, end));
     i = end;
   }
-  return [current];
+  return Object.freeze(keys);
 }
 const MAX_JSON_PATH_DESCENTS = 2;

@@ -32,7 +32,7 @@ import { runStatus } from './run-status';
 import { isSecretValueRef } from './secret-ref';
 import type { SecretSources } from './secret-ref';
 import type { StepResult, TemplateContext } from './step-result';
-import { renderEnvironment, renderTemplate, renderTemplateString } from './template';
+import { holdsNoTemplate, renderEnvironment, renderTemplate, renderTemplateString } from './template';
 import type * as TokenSteps from './token-step';
 
 let oauthModule: typeof OAuth | undefined;
@@ -213,6 +213,10 @@ export class FlowRunner {
   private lastTokenStep?: TokenStep;
   /** Token steps run so far, by id: a call that names one's token renews that one, not the latest. */
   private readonly tokenSteps = new Map<string, TokenStep>();
+  /** The clock's time, read only when an assertion needs it (see EvaluateOptions.now). */
+  private readonly readClock = (): number => this.clock.now();
+  /** Step definitions with nothing to render (see render). */
+  private readonly inertSteps = new WeakSet<StepDef>();
   /** The rendered environment of the current run; IdP and route templates read it. */
   private envValues: Record<string, unknown> = {};
   /** Every secret value the runs of this runner read, sent or received: the one redactor of what they left. */
@@ -305,7 +309,9 @@ export class FlowRunner {
     // non-interactive run, and the steps that read them: only those are skipped, the rest run.
     const unavailable = new Map<string, string>();
     let latestToken: string | undefined;
-    for (const [index, def] of flow.steps.entries()) {
+    // By index, not entries(): no iterator and [index, def] pair a step (issue #14 point 2).
+    for (let index = 0; index < flow.steps.length; index += 1) {
+      const def = flow.steps[index]!;
       const needed = halted ? undefined : neededUnavailable(def, unavailable, latestToken);
       if (def.type === 'token') latestToken = def.id;
       if (needed !== undefined) {
@@ -417,7 +423,7 @@ export class FlowRunner {
         const token = run.result.token;
         this.secrets.add(token?.access_token, token?.refresh_token, token?.id_token);
         run.assertions = evaluateAssertions(def.assert ?? [], run.result, {
-          now: this.clock.now(),
+          now: this.readClock,
           secrets: this.secrets,
         });
         if (run.assertions.some((a) => !a.passed)) run.status = 'failed';
@@ -488,7 +494,7 @@ export class FlowRunner {
       if (
         last &&
         until.length > 0 &&
-        evaluateAssertions(until, last.result, { now: this.clock.now(), secrets: this.secrets }).every((a) => a.passed)
+        evaluateAssertions(until, last.result, { now: this.readClock, secrets: this.secrets }).every((a) => a.passed)
       )
         break;
       if (until.length === 0 && last?.status === 'passed' && i === def.times) break;
@@ -511,7 +517,7 @@ export class FlowRunner {
       }`,
     );
     run.assertions = evaluateAssertions(def.assert ?? (until.length ? until : []), run.result, {
-      now: this.clock.now(),
+      now: this.readClock,
       secrets: this.secrets,
     });
     // An errored attempt is retried, but a failed inner assertion counts on any attempt (waiting belongs in `until`).
@@ -541,7 +547,7 @@ export class FlowRunner {
         // A call renews the token it sends: the latest token step's, or the one it names.
         const named = typeof def.token === 'string' ? TOKEN_READ.exec(def.token)?.[1] : undefined;
         const tokenDef = def.token === undefined ? this.lastTokenStep : named && this.tokenSteps.get(named);
-        if (tokenDef && tokenSteps().tokenNeedsRenewal(tokenDef, ctx, this.scope.clock))
+        if (tokenDef && tokenSteps().tokenNeedsRenewal(tokenDef, ctx, run.startedAt))
           return tokenSteps()
             .renewExpiredToken({ def: tokenDef, ctx, http, note: http.note }, this.scope)
             .then(() => this.call(def, ctx, http, run));
@@ -625,7 +631,17 @@ export class FlowRunner {
   }
 
   /** The step with its templates filled in from the run so far. */
+  /**
+   * A step with no template in it renders to itself on every run, yet rendering walked each of its
+   * strings (its assertions' too) on every run (issue #14 point 2): a definition is looked at once,
+   * then handed back as it is. A flow file's definitions are not changed once loaded.
+   */
   private render<T extends StepDef>(def: T, ctx: TemplateContext): T {
+    if (this.inertSteps.has(def)) return def;
+    if (holdsNoTemplate(def)) {
+      this.inertSteps.add(def);
+      return def;
+    }
     return renderTemplate(def, ctx, { secrets: this.deps.secrets, where: `step ${def.id}` }) as T;
   }
 

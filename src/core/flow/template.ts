@@ -5,6 +5,7 @@ import type { SecretSources } from './secret-ref';
 import { interpolateSecretRefs } from './secret-ref';
 import type { TemplateContext } from './step-result';
 import { evaluateJsonPath, jsonPathProblem } from './jsonpath';
+import { TextMemo } from './text-memo';
 
 /**
  * The chaining template engine: `{{ steps.<id>.response.body.items[0].id }}`.
@@ -63,6 +64,24 @@ function syntaxError(message: string, where?: string): OidcError {
 /** True when the string holds at least one `{{`. */
 export function hasTemplate(text: string): boolean {
   return text.includes('{{');
+}
+
+/**
+ * True when no string in `value` (in its arrays and objects' own values, as rendering walks them)
+ * holds `{{` or `${`: rendering it gives it back as it is, with or without secret sources, in any
+ * context. Keys are not rendered, so they are not looked at.
+ */
+export function holdsNoTemplate(value: unknown): boolean {
+  if (typeof value === 'string') return !value.includes('{{') && !value.includes('${');
+  if (Array.isArray(value)) {
+    for (const item of value) if (!holdsNoTemplate(item)) return false;
+    return true;
+  }
+  if (value !== null && typeof value === 'object') {
+    const record = value as Record<string, unknown>;
+    for (const key of Object.keys(record)) if (!holdsNoTemplate(record[key])) return false;
+  }
+  return true;
 }
 
 /** Splits a string into literal text and parsed `{{ }}` expressions; `\{{` is a literal `{{`. */
@@ -349,19 +368,10 @@ export function stringifyValue(value: unknown): string {
  * Parts are never changed by their readers, so one parse serves every render; only successful
  * parses are kept (an error names its `where`), bounded and emptied whole when full.
  */
-const PARSE_CACHE_SIZE = 512;
-const PARSE_CACHE_MAX_TEXT = 4096;
-const parseCache = new Map<string, TemplatePart[]>();
+const parseCache = new TextMemo<TemplatePart[]>(512, 4096);
 
 function parseTemplateCached(text: string, where: string | undefined): TemplatePart[] {
-  const cached = parseCache.get(text);
-  if (cached) return cached;
-  const parts = parseTemplate(text, where);
-  if (text.length <= PARSE_CACHE_MAX_TEXT) {
-    if (parseCache.size >= PARSE_CACHE_SIZE) parseCache.clear();
-    parseCache.set(text, parts);
-  }
-  return parts;
+  return parseCache.get(text) ?? parseCache.set(text, parseTemplate(text, where));
 }
 
 /** True when rendering `text` can change it: it holds a template, or a reference the sources resolve. */

@@ -129,6 +129,75 @@ export function tokenStepResult(token: StepTokenResult): StepResult {
 /** No extra parameters: one frozen object for every step that has none, instead of a new one each time. */
 const NO_EXTRA: Readonly<Record<string, string>> = Object.freeze({});
 
+/** What a token step asks its grant for, rendered. */
+interface GrantAsk {
+  grant: NonNullable<TokenStep['grant']>;
+  step: TokenStep;
+  ctx: OAuthContext;
+  scopes: string[] | undefined;
+  audience: string | undefined;
+  resource: string | undefined;
+  extra: Record<string, string>;
+  note: (message: string) => void;
+  deps: RunScope['deps'];
+}
+
+/**
+ * The grant's own promise (not async: an async wrapper is one more promise and hop a run). A module
+ * function rather than a closure made per token step: the bundles keep function names, so each
+ * named closure made costs a defineProperty (issue #14 point 2).
+ */
+function fetchGrant(asked: GrantAsk): Promise<TokenSet> {
+  const { grant, step, ctx, scopes, audience, resource, extra, note, deps } = asked;
+  switch (grant) {
+    case 'client_credentials':
+      return clientCredentials(ctx, { scope: scopes, audience, resource, extra });
+    case 'password':
+      return passwordGrant(ctx, {
+        username: step.username ?? '',
+        password: step.password ?? '',
+        scope: scopes,
+        extra,
+      });
+    case 'refresh_token':
+      return refreshToken(ctx, step.refreshToken ?? '', { scope: scopes, extra });
+    case 'token_exchange':
+      return tokenExchange(ctx, {
+        subjectToken: step.subjectToken ?? '',
+        subjectTokenType: step.subjectTokenType ?? 'access_token',
+        actorToken: step.actorToken,
+        actorTokenType: step.actorTokenType,
+        requestedTokenType: step.requestedTokenType,
+        audience,
+        resource,
+        scope: scopes,
+        extra,
+      });
+    case 'device_code':
+      return deviceAuthorization(ctx, {
+        scope: scopes,
+        extra,
+        onUserCode: (info) => {
+          note(`Open ${info.verificationUriComplete ?? info.verificationUri} and enter the code ${info.userCode}.`);
+          deps.onDeviceCode?.(info);
+        },
+        signal: deps.signal,
+      });
+    case 'authorization_code': {
+      const open = deps.openBrowser;
+      if (!open)
+        return Promise.reject(
+          new OidcError(
+            'flow.needs_browser',
+            `Step ${step.id} signs a person in with the authorization-code grant, which needs a browser, and this run has none.`,
+            { hint: 'Run it from VS Code or an interactive terminal.' },
+          ),
+        );
+      return authorizationCode(ctx, { scope: scopes ?? ['openid'], openBrowser: open, extra });
+    }
+  }
+}
+
 /** Runs a (rendered) token step: its grant, through the token store unless the step or grant forbids reuse. */
 export async function runTokenStep(step: TokenStep, options: TokenStepOptions, scope: RunScope): Promise<StepResult> {
   const { http, note } = options;
@@ -145,63 +214,14 @@ export async function runTokenStep(step: TokenStep, options: TokenStepOptions, s
     idp.config.extra === undefined && step.extra === undefined ? NO_EXTRA : { ...idp.config.extra, ...step.extra }
   ) as Record<string, string>;
   const grant = step.grant ?? 'client_credentials';
-  // Not async: it hands back the grant's own promise (an async wrapper is one more promise and hop a run).
-  const fetch = (): Promise<TokenSet> => {
-    switch (grant) {
-      case 'client_credentials':
-        return clientCredentials(ctx, { scope: scopes, audience, resource, extra });
-      case 'password':
-        return passwordGrant(ctx, {
-          username: step.username ?? '',
-          password: step.password ?? '',
-          scope: scopes,
-          extra,
-        });
-      case 'refresh_token':
-        return refreshToken(ctx, step.refreshToken ?? '', { scope: scopes, extra });
-      case 'token_exchange':
-        return tokenExchange(ctx, {
-          subjectToken: step.subjectToken ?? '',
-          subjectTokenType: step.subjectTokenType ?? 'access_token',
-          actorToken: step.actorToken,
-          actorTokenType: step.actorTokenType,
-          requestedTokenType: step.requestedTokenType,
-          audience,
-          resource,
-          scope: scopes,
-          extra,
-        });
-      case 'device_code':
-        return deviceAuthorization(ctx, {
-          scope: scopes,
-          extra,
-          onUserCode: (info) => {
-            note(`Open ${info.verificationUriComplete ?? info.verificationUri} and enter the code ${info.userCode}.`);
-            deps.onDeviceCode?.(info);
-          },
-          signal: deps.signal,
-        });
-      case 'authorization_code': {
-        const open = deps.openBrowser;
-        if (!open)
-          return Promise.reject(
-            new OidcError(
-              'flow.needs_browser',
-              `Step ${step.id} signs a person in with the authorization-code grant, which needs a browser, and this run has none.`,
-              { hint: 'Run it from VS Code or an interactive terminal.' },
-            ),
-          );
-        return authorizationCode(ctx, { scope: scopes ?? ['openid'], openBrowser: open, extra });
-      }
-    }
-  };
+  const asked: GrantAsk = { grant, step, ctx, scopes, audience, resource, extra, note, deps };
   let set: TokenSet;
   if (step.reuse === false || grant === 'authorization_code' || grant === 'device_code') {
-    set = await fetch();
+    set = await fetchGrant(asked);
   } else {
     const key = JSON.stringify([step.idp, grant, scopes, audience, resource, extra]);
     const got = await scope.tokenStore.get(key, {
-      fetch,
+      fetch: () => fetchGrant(asked),
       refresh: grant === 'client_credentials' ? undefined : (rt) => refreshToken(ctx, rt, { scope: scopes }),
     });
     if (got.source === 'cache') note('Reused a cached token that is still valid.');
@@ -214,13 +234,15 @@ export async function runTokenStep(step: TokenStep, options: TokenStepOptions, s
 }
 
 /**
- * Whether renewExpiredToken would fetch a new token for `def` now: the runner asks first, so a
- * call whose token is still good does not pay for an async call and its await.
+ * Whether renewExpiredToken would fetch a new token for `def` at `now` (epoch ms): the runner asks
+ * first, so a call whose token is still good does not pay for an async call and its await. The
+ * runner gives the call step's start, read just before (a clock read per call less, issue #14
+ * point 2); renewExpiredToken reads the clock itself.
  */
-export function tokenNeedsRenewal(def: TokenStep, ctx: TemplateContext, clock: { now(): number }): boolean {
+export function tokenNeedsRenewal(def: TokenStep, ctx: TemplateContext, now: number): boolean {
   if (def.refetchOnExpiry === false || def.grant === 'authorization_code' || def.grant === 'device_code') return false;
   const current = ctx.steps[def.id]?.token;
-  return Boolean(current?.expires_at) && current!.expires_at! * 1000 - 30_000 <= clock.now();
+  return Boolean(current?.expires_at) && current!.expires_at! * 1000 - 30_000 <= now;
 }
 
 export interface RenewOptions extends TokenStepOptions {
@@ -237,7 +259,7 @@ export interface RenewOptions extends TokenStepOptions {
  */
 export async function renewExpiredToken(options: RenewOptions, scope: RunScope): Promise<void> {
   const { def, ctx, note } = options;
-  if (!def || !tokenNeedsRenewal(def, ctx, scope.clock)) return;
+  if (!def || !tokenNeedsRenewal(def, ctx, scope.clock.now())) return;
   // tokenNeedsRenewal held: the step has a token with an expiry.
   const expiresAt = ctx.steps[def.id]!.token!.expires_at!;
   const renewed = await runTokenStep(

@@ -27,6 +27,35 @@ function one(assertion: Assertion, result: StepResult) {
 }
 
 describe('assertions', () => {
+  it('gives each result its assertion first, then passed, actual and message, and errorCode only for a broken one', () => {
+    const results = evaluateAssertions(
+      [
+        { status: 401 },
+        { json: '$.count', equals: 2 },
+        { json: '$.items', matches: '(' },
+        { durationMs: { atMost: 500 } },
+      ],
+      call,
+      { now: NOW },
+    );
+    assert.deepEqual(
+      results.map((r) => Object.keys(r)),
+      [
+        ['assertion', 'passed', 'actual', 'message'],
+        ['assertion', 'passed', 'actual', 'message'],
+        ['assertion', 'passed', 'actual', 'message', 'errorCode'],
+        ['assertion', 'passed', 'actual', 'message'],
+      ],
+    );
+    assert.deepEqual(results[1], {
+      assertion: { json: '$.count', equals: 2 },
+      passed: false,
+      actual: 1,
+      message: '$.count was 1, expected 2',
+    });
+    assert.equal(results[2]!.errorCode, 'assertion.regex');
+  });
+
   it('checks status, a list of statuses and a class', () => {
     assert.deepEqual(
       [
@@ -68,6 +97,11 @@ describe('assertions', () => {
     assert.ok(!secret.message.includes('eyJ'), secret.message);
     // One mask style everywhere: the one of exchanges, curl and HAR.
     assert.match(String(secret.actual), /^\[redacted \d+ chars\]$/);
+    // The label's last name is remembered: the same label masks the same way again, and so does a claim's.
+    assert.match(String(one({ json: '$.access_token', exists: true }, call).actual), /^\[redacted \d+ chars\]$/);
+    const claimed: StepResult = { status: 'passed', claims: { client_secret: 'not-a-jwt-but-secret' } };
+    assert.match(String(one({ claim: 'client_secret', exists: true }, claimed).actual), /^\[redacted \d+ chars\]$/);
+    assert.equal(one({ json: '$.count', exists: true }, call).actual, 1);
     assert.equal(one({ json: '$..[?(@.constructor)]', exists: true }, call).errorCode, 'assertion.jsonpath');
   });
 
@@ -112,6 +146,24 @@ describe('assertions', () => {
     assert.equal(r.message, 'token expires in 3600s, expected at most 600s');
     assert.equal(one({ durationMs: { atMost: 100 } }, call).message, 'took 120 ms, expected at most 100 ms');
     assert.match(one({ expiresIn: { atLeast: 1 } }, call).message, /no expiry/);
+  });
+
+  it("reads the time from a clock only for expiresIn, once for all of a step's assertions", () => {
+    let reads = 0;
+    const now = () => {
+      reads += 1;
+      return NOW + reads * 1000;
+    };
+    assert.equal(evaluateAssertions([{ status: 200 }, { claim: 'aud', exists: true }], token, { now }).length, 2);
+    assert.equal(reads, 0, 'no assertion needed the time');
+    const [first, second] = evaluateAssertions(
+      [{ expiresIn: { atLeast: 60 } }, { status: 200 }, { expiresIn: { atMost: 600 } }],
+      token,
+      { now },
+    );
+    assert.equal(reads, 1);
+    assert.equal(first!.actual, 3599);
+    assert.equal(second!.passed, false);
   });
 
   it('reports an invalid regex as a broken assertion, not a crash', () => {

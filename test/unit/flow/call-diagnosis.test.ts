@@ -194,6 +194,26 @@ describe('call diagnosis', () => {
     assert.deepEqual(routeFindings({ kind: 'kong', config: { ...config } }, 'opaque-2', t.scope), first);
   });
 
+  it("lints a new opaque token the lint knows nothing of as the last one, and a JWT after it with the JWT's claims", async () => {
+    const t = await setup(true);
+    const config = { auth_methods: ['bearer'], scopes_required: ['orders:write'] };
+    const gateway = { kind: 'kong' as const, config };
+    const first = routeFindings(gateway, 'opaque-1', t.scope)!;
+    // Each run of a flow with `reuse: false` sends a new opaque token: the same findings, its own copies.
+    const next = routeFindings(gateway, 'opaque-2', t.scope)!;
+    assert.deepEqual(next, first);
+    assert.notEqual(next, first);
+    // A JWT is linted against its claims (orders:read lacks the required orders:write), not as the opaque ones.
+    const jwt = rawToken({ alg: 'RS256' }, { scope: 'orders:read', exp: 4102444800 }, 'c2ln');
+    const withClaims = routeFindings(gateway, jwt, t.scope)!;
+    assert.notDeepEqual(withClaims, first);
+    assert.deepEqual(routeFindings(gateway, jwt, t.scope), withClaims);
+    // An opaque token the IdP described (introspected, active) is linted against what it said.
+    t.scope.lastIntrospection.set('opaque-3', { active: true, claims: { scope: 'orders:read' } });
+    assert.deepEqual(routeFindings(gateway, 'opaque-3', t.scope), withClaims);
+    assert.deepEqual(routeFindings(gateway, 'opaque-4', t.scope), first);
+  });
+
   it("asks Okta's management API about a refused token's app and user when OKTA_API_TOKEN is set, as visible diagnosis calls", async () => {
     const t = await setupOkta({ env: { OKTA_API_TOKEN: API_TOKEN } });
     assert.deepEqual(

@@ -41,6 +41,22 @@ describe('call step', () => {
     assert.equal(result.request?.headers.Authorization, 'Bearer tok');
   });
 
+  it('sends the token of the latest step that got one, passing over later steps that got none', async () => {
+    const h = http();
+    const steps: TemplateContext['steps'] = {
+      first: { status: 'passed', token: { access_token: 'tok-1', token_type: 'Bearer' } },
+      second: { status: 'passed', token: { access_token: 'tok-2', token_type: 'Bearer' } },
+      empty: { status: 'passed', token: { access_token: '', token_type: 'Bearer' } },
+      call: { status: 'passed', response: { status: 200, headers: {}, body: {} } },
+    };
+    await runCallStep(
+      { id: 'c', type: 'call', route: 'header' },
+      { ctx: { env: { gw: 'https://gw.test' }, steps }, routes: ROUTES, http: h, run: emptyStepRun() },
+      fakeRunScope(),
+    );
+    assert.equal(h.last().headers?.Authorization, 'Bearer tok-2');
+  });
+
   it('renders a route for the environment of each run: the same route with a new environment calls the new URL', async () => {
     const routes: FlowFile['routes'] = { r: { baseUrl: '{{env.gw}}', path: '/orders' } };
     const h = new FakeHttp().on(/\/orders$/, { body: {} });
@@ -61,15 +77,17 @@ describe('call step', () => {
     );
   });
 
+  /** Calls route `r` of `routes`, without a token, in the given environment. */
+  const callIn = (routes: FlowFile['routes'], h: FakeHttp) => (env: Record<string, unknown>) =>
+    runCallStep(
+      { id: 'c', type: 'call', route: 'r', token: false },
+      { ctx: { env, steps: {} }, routes, http: h, run: emptyStepRun() },
+      fakeRunScope(),
+    );
+
   it('names an empty host variable on every call under that environment, and calls once it is filled', async () => {
-    const routes: FlowFile['routes'] = { r: { baseUrl: 'https://{{env.host}}/api', path: '/orders' } };
     const h = new FakeHttp().on(/\/orders$/, { body: {} });
-    const call = (env: Record<string, unknown>) =>
-      runCallStep(
-        { id: 'c', type: 'call', route: 'r', token: false },
-        { ctx: { env, steps: {} }, routes, http: h, run: emptyStepRun() },
-        fakeRunScope(),
-      );
+    const call = callIn({ r: { baseUrl: 'https://{{env.host}}/api', path: '/orders' } }, h);
     const empty = { host: '' };
     for (let i = 0; i < 2; i += 1)
       await assert.rejects(call(empty), (e: Error) => /\{\{env\.host\}\} is empty/.test(e.message));
@@ -77,6 +95,22 @@ describe('call step', () => {
     assert.deepEqual(
       h.requests.map((r) => r.url),
       ['https://gw.test/api/orders'],
+    );
+  });
+
+  it('names an empty host variable even when the URL it makes was called before under another environment', async () => {
+    const h = new FakeHttp().on(/\/orders$/, { body: {} });
+    const call = callIn({ r: { baseUrl: 'https://{{env.host}}{{env.rest}}', path: '/orders' } }, h);
+    const filled = { host: 'gw', rest: '.test' };
+    await call(filled);
+    // The same text, https://gw.test/orders, from an empty host variable.
+    await assert.rejects(call({ host: '', rest: 'gw.test' }), (e: Error) =>
+      /\{\{env\.host\}\} is empty/.test(e.message),
+    );
+    await call(filled);
+    assert.deepEqual(
+      h.requests.map((r) => r.url),
+      ['https://gw.test/orders', 'https://gw.test/orders'],
     );
   });
 
@@ -257,6 +291,11 @@ describe('step response body (parsed when first read)', () => {
     assert.deepEqual(structuredClone(result), plain);
     assert.deepEqual({ ...result }, plain);
     assert.deepEqual(Object.getOwnPropertySymbols({ ...result }), []);
+    // Every result shares one accessor pair: each still reads and keeps its own body.
+    const other = responseResult(response('[2]', 'application/json'));
+    other.body = ['assigned'];
+    assert.deepEqual([result.body, other.body], [{ a: { b: [1, 'x'] } }, ['assigned']]);
+    assert.deepEqual(responseResult(response('[3]')).body, [3]);
   });
 
   it('keeps text that is not JSON, or JSON that does not parse, as the text', () => {

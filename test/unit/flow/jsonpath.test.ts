@@ -5,7 +5,7 @@
 import { strict as assert } from 'node:assert';
 import fc from 'fast-check';
 import { JSONPath } from 'jsonpath-plus';
-import { evaluateJsonPath } from '../../../src/core/flow/jsonpath';
+import { evaluateJsonPath, isDefinitePath } from '../../../src/core/flow/jsonpath';
 
 function viaJsonPathPlus(path: string, json: object): unknown[] {
   return JSONPath({ path, json, eval: false, wrap: true, resultType: 'value' }) as unknown[];
@@ -58,5 +58,24 @@ describe('evaluateJsonPath', () => {
     assert.deepEqual(evaluateJsonPath('$..id', doc), [1, 2]);
     assert.deepEqual(evaluateJsonPath('$.items[*].id', doc), [1, 2]);
     assert.deepEqual(evaluateJsonPath("$['x-y']", doc), [3]);
+  });
+
+  it('gives the same values when a path comes again, after other paths and documents (it is remembered)', () => {
+    const first = { a: { b: [10, 20] } };
+    assert.deepEqual(evaluateJsonPath('$.a.b[1]', first), [20]);
+    for (let i = 0; i < 600; i += 1) evaluateJsonPath(`$.k${i}`, first);
+    assert.deepEqual(evaluateJsonPath('$.a.b[1]', { a: { b: [1, 2] } }), [2]);
+    assert.deepEqual(evaluateJsonPath('$.a.b[1]', { a: {} }), []);
+    assert.deepEqual(evaluateJsonPath('$..b', first), [[10, 20]]);
+  });
+
+  it('calls a path definite exactly when it has no wildcard, descent, slice, union or filter (property)', () => {
+    const indefinite = /\*|\.\.|:|,|\?/;
+    fc.assert(
+      fc.property(fc.oneof(plainPath, fc.string(), fc.stringMatching(/^\$[.a-z*:,?[\]0-9]{0,12}$/)), (path) => {
+        assert.equal(isDefinitePath(path), !indefinite.test(path), path);
+      }),
+      { numRuns: 2000 },
+    );
   });
 });

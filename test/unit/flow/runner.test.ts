@@ -126,6 +126,42 @@ function scenarioRunner(file: FlowFile, t: ReturnType<typeof setup>): FlowRunner
 }
 
 describe('flow runner', () => {
+  it("renders a step's templates anew on every run and sends a step without any as written", async () => {
+    const { file } = loadFlowFile(
+      `
+version: 1
+environments:
+  a: { gw: "http://a.test", part: one }
+  b: { gw: "http://b.test", part: two }
+routes:
+  api: { baseUrl: "{{env.gw}}" }
+flows:
+  f:
+    steps:
+      - { id: templated, type: call, route: api, token: false, path: "/x/{{env.part}}", assert: [{ json: $.part, exists: true }] }
+      - { id: plain, type: call, route: api, token: false, path: /plain, assert: [{ status: 200 }] }
+`,
+      { fileName: 'inert.yaml' },
+    );
+    const http = new FakeHttp().on(/\/x\//, (r) => ({ body: { part: r.url.split('/').pop() } })).on(/\/plain$/, {});
+    const runner = new FlowRunner(file, { http, secrets: { env: {} } });
+    for (const env of ['a', 'b', 'a']) {
+      const r = await runner.run({ flow: 'f', env });
+      assert.equal(r.status, 'passed', JSON.stringify(r.steps.map((s) => [s.error, s.assertions])));
+    }
+    assert.deepEqual(
+      http.requests.map((r) => r.url),
+      [
+        'http://a.test/x/one',
+        'http://a.test/plain',
+        'http://b.test/x/two',
+        'http://b.test/plain',
+        'http://a.test/x/one',
+        'http://a.test/plain',
+      ],
+    );
+  });
+
   it('a run no one listens to gives the same result as one with a listener (its events are not made)', async () => {
     const runOnce = async (listen: boolean) => {
       const t = setup();

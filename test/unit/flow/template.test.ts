@@ -1,6 +1,7 @@
 import { strict as assert } from 'node:assert';
 import fc from 'fast-check';
 import { findReferences, findStepReferences, renderTemplate, renderTemplateString } from '../../../src/core/flow';
+import { holdsNoTemplate } from '../../../src/core/flow/template';
 import type { TemplateContext } from '../../../src/core/flow';
 import { thrown } from '../../support/rejection';
 
@@ -34,6 +35,20 @@ const ctx: TemplateContext = {
 };
 
 describe('template engine', () => {
+  it('tells a value with nothing to render (no {{ or ${ in any string, keys aside) from one with something', () => {
+    assert.equal(holdsNoTemplate({ id: 'a', assert: [{ status: 200 }, { json: '$.x', equals: 'y' }], n: null }), true);
+    assert.equal(holdsNoTemplate({ '{{key}}': 'v', '${k}': ['plain', 1, true] }), true);
+    assert.equal(holdsNoTemplate({ assert: [{ json: '$.x', equals: 'a {{env.y}}' }] }), false);
+    assert.equal(holdsNoTemplate([['deep', ['${env:X}']]]), false);
+    // Whatever holdsNoTemplate passes, rendering gives back as it is, in any context and with secret sources.
+    fc.assert(
+      fc.property(fc.jsonValue(), (value) => {
+        fc.pre(holdsNoTemplate(value));
+        assert.equal(renderTemplate(value, ctx, { secrets: { env: {} } }), value);
+      }),
+    );
+  });
+
   it('keeps the type of a whole-string template', () => {
     assert.equal(renderTemplate('{{steps.call1.response.status}}', ctx), 401);
     assert.deepEqual(renderTemplate('{{steps.token.claims.scp}}', ctx), ['orders.read', 'orders.write']);
