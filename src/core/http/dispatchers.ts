@@ -2,7 +2,7 @@ import type * as tls from 'node:tls';
 import { nodeCrypto } from '../node-crypto';
 import type { Dispatcher } from 'undici';
 import { createTimedConnector } from './timed-connector';
-import { undici } from './undici';
+import { undici, undiciProxyAgent } from './undici';
 
 /**
  * One undici dispatcher per distinct TLS/proxy/connect-timeout setting, kept
@@ -127,7 +127,7 @@ export class DispatcherCache {
 function create(settings: TransportSettings): Dispatcher {
   const options = tlsOptions(settings);
   if (settings.proxy) {
-    return new (undici().ProxyAgent)({
+    return new (undiciProxyAgent())({
       uri: settings.proxy,
       allowH2: false,
       // Plain http goes to the proxy in absolute form (what proxies log); https still tunnels.

@@ -1,41 +1,54 @@
 import type * as Undici from 'undici';
 
-/** The parts of undici the HTTP layer uses (dispatchers.ts, timed-connector.ts). */
+/** The parts of undici every request uses (dispatchers.ts, timed-connector.ts). */
 export interface UndiciParts {
   Agent: typeof Undici.Agent;
-  ProxyAgent: typeof Undici.ProxyAgent;
   buildConnector: typeof Undici.buildConnector;
 }
 
 let loaded: UndiciParts | undefined;
+let proxyAgent: typeof Undici.ProxyAgent | undefined;
 
 /**
- * undici's dispatchers and connector, evaluated when the first dispatcher is
+ * undici's dispatcher and connector, evaluated when the first dispatcher is
  * made, not when the HTTP layer is imported (issue #14, CLI start).
  *
  * From their own modules, not the package index: the index also evaluates
  * fetch, WebSocket, EventSource, the mocks and the cache stores, which the
  * client never uses (it calls `dispatch` on an Agent or ProxyAgent); that was
- * about half of undici's load time. The index's one side effect that matters
- * is done here too: it gives every dispatcher undici's request API, and
- * ProxyAgent opens its tunnels with `connect` from it. These paths are
- * undici's internals: test/unit/http covers them, so an upgrade that moves
- * them fails there.
+ * about half of undici's load time. These paths are undici's internals:
+ * test/unit/http/undici.test.ts covers them, so an upgrade that moves them
+ * fails there.
  *
  * A `require` from src/ is also where esbuild.config.mjs cuts the CLI's
  * bundles, so a command that never sends a request does not read undici.
  */
 export function undici(): UndiciParts {
-  if (!loaded) {
+  /* eslint-disable @typescript-eslint/no-require-imports */
+  loaded ??= {
+    Agent: require('undici/lib/dispatcher/agent') as UndiciParts['Agent'],
+    buildConnector: require('undici/lib/core/connect') as UndiciParts['buildConnector'],
+  };
+  /* eslint-enable @typescript-eslint/no-require-imports */
+  return loaded;
+}
+
+/**
+ * undici's ProxyAgent, evaluated at the first proxied dispatcher. It brings
+ * the SOCKS5 agent and client, and needs the request API that the package
+ * index mixes into every dispatcher: ProxyAgent opens its https tunnels with
+ * `connect` from it. A direct Agent only ever gets `dispatch` calls, so a
+ * start without a proxy (`verify`, `run`) evaluates neither (issue #14, CLI
+ * start: the five API modules, with their body readers, and the proxy
+ * modules ran at every start before).
+ */
+export function undiciProxyAgent(): typeof Undici.ProxyAgent {
+  if (!proxyAgent) {
     /* eslint-disable @typescript-eslint/no-require-imports */
     const dispatcher = require('undici/lib/dispatcher/dispatcher') as { prototype: object };
     Object.assign(dispatcher.prototype, require('undici/lib/api') as object);
-    loaded = {
-      Agent: require('undici/lib/dispatcher/agent') as UndiciParts['Agent'],
-      ProxyAgent: require('undici/lib/dispatcher/proxy-agent') as UndiciParts['ProxyAgent'],
-      buildConnector: require('undici/lib/core/connect') as UndiciParts['buildConnector'],
-    };
+    proxyAgent = require('undici/lib/dispatcher/proxy-agent') as typeof Undici.ProxyAgent;
     /* eslint-enable @typescript-eslint/no-require-imports */
   }
-  return loaded;
+  return proxyAgent;
 }

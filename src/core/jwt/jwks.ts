@@ -11,7 +11,7 @@ import { headerValue } from '../http/headers';
 import type { HttpClient } from '../http/types';
 import type { JwsAlgorithmInfo } from './algorithms';
 import { jwsAlgorithmInfo } from './algorithms';
-import { loadJose } from './jose-loader';
+import { loadImportJwk } from './jose-loader';
 
 export interface JwksCacheOptions {
   http: HttpClient;
@@ -230,7 +230,7 @@ export class JwksCache {
       for (const member of PRIVATE_MEMBERS) delete (publicJwk as Record<string, unknown>)[member];
       delete publicJwk.key_ops;
       // jose loads with the first key imported, not with this module (issue #14, CLI start).
-      pending = loadJose()
+      pending = loadImportJwk()
         .then(({ importJWK }) => importJWK(publicJwk, alg))
         .catch((cause: unknown) => {
           byAlg.delete(alg);

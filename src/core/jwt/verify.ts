@@ -28,7 +28,7 @@ import {
   pass,
 } from './claim-checks';
 import type { DecodedJwt } from './decode';
-import { loadJose } from './jose-loader';
+import { loadCompactVerify } from './jose-loader';
 import { decodeJwt } from './decode';
 import { JwksCache } from './jwks';
 
@@ -204,7 +204,7 @@ function toKeyInput(keys: VerificationKeys, decoded: DecodedJwt): KeyInput | JWT
 async function checkSignature(decoded: DecodedJwt, keys: VerificationKeys): Promise<JwtCheck> {
   const key = toKeyInput(keys, decoded);
   const kidText = decoded.kid === undefined ? '' : `, key "${decoded.kid}"`;
-  const { compactVerify } = await loadJose();
+  const { compactVerify } = await loadCompactVerify();
   try {
     // jose's overloads split key and resolver; the union is what we hold.
     // checkAlgorithm found the token's alg among the allowed ones; jose re-checks it against a list

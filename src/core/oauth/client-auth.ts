@@ -1,4 +1,4 @@
-import { loadJose } from '../jwt/jose-loader';
+import { loadSignJwt } from '../jwt/jose-loader';
 import type { JsonWebKey, KeyObject } from 'node:crypto';
 import type { JWK } from 'jose';
 import type { Clock } from '../clock';
@@ -171,7 +171,7 @@ async function signAssertion(
   env: ClientAuthEnv,
 ): Promise<string> {
   // jose loads when an assertion is signed (private_key_jwt, client_secret_jwt), not with every token request.
-  const { SignJWT } = await loadJose();
+  const { SignJWT } = await loadSignJwt();
   const now = Math.floor((env.clock ?? systemClock).now() / 1000);
   const jwt = new SignJWT({})
     .setProtectedHeader(kid ? { alg, kid } : { alg })

@@ -1,5 +1,5 @@
 import type { JWTVerifyGetKey } from 'jose';
-import { loadJose } from '../jwt/jose-loader';
+import { loadJwtVerify } from '../jwt/jose-loader';
 import { systemClock } from '../clock';
 import { OidcError } from '../errors';
 import { headerValue } from '../http/headers';
@@ -111,7 +111,7 @@ export async function introspect(
     }
     let payload: Record<string, unknown>;
     // jose loads only for a signed (RFC 9701) answer.
-    const { errors: joseErrors, jwtVerify } = await loadJose();
+    const { errors: joseErrors, jwtVerify } = await loadJwtVerify();
     try {
       ({ payload } = await jwtVerify(response.text.trim(), options.verifyKey, {
         typ: 'token-introspection+jwt',
