@@ -7,7 +7,7 @@ import type { Assertion, AssertionSubject, JsonTypeName, StatusExpectation, Valu
 import { ASSERTION_SUBJECTS } from './file-format';
 import type { StepResult } from './step-result';
 import { evaluateJsonPath, isDefinitePath, jsonPathProblem } from './jsonpath';
-import { TextMemo } from './text-memo';
+import { TextMemo } from '../text-memo';
 
 /** The outcome of one assertion; `message` reads well on its own in a report. */
 export interface AssertionResult {

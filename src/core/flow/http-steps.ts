@@ -11,7 +11,7 @@ import type { StepResponse, StepResult, TemplateContext } from './step-result';
 import { renderTemplate } from './template';
 import { emptyHostVariables, emptyVariables, unusableUrl } from './url-variables';
 import { placeToken } from './token-placement';
-import { TextMemo } from './text-memo';
+import { TextMemo } from '../text-memo';
 
 let callDiagnosisModule: typeof CallDiagnosis | undefined;
 

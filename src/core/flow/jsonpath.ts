@@ -1,5 +1,5 @@
 import type * as JsonPathPlus from 'jsonpath-plus';
-import { TextMemo } from './text-memo';
+import { TextMemo } from '../text-memo';
 
 let loaded: typeof JsonPathPlus | undefined;
 

@@ -5,7 +5,7 @@ import type { SecretSources } from './secret-ref';
 import { interpolateSecretRefs } from './secret-ref';
 import type { TemplateContext } from './step-result';
 import { evaluateJsonPath, jsonPathProblem } from './jsonpath';
-import { TextMemo } from './text-memo';
+import { TextMemo } from '../text-memo';
 
 /**
  * The chaining template engine: `{{ steps.<id>.response.body.items[0].id }}`.

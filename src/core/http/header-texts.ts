@@ -12,6 +12,7 @@
  * never to one character of its own value). The table is one client's, bounded, and holds what that
  * client's exchanges record anyway.
  */
+import { TextMemo } from '../text-memo';
 
 /** Longer buffers (a cookie, a policy) rarely repeat and go to the decoder. */
 const MAX_KEPT_LENGTH = 64;
@@ -20,7 +21,7 @@ const MAX_KEPT = 256;
 
 export class HeaderTexts {
   private kept = new Map<number, string>();
-  private lowered = new Map<string, string>();
+  private readonly lowered = new TextMemo<string>(MAX_KEPT, MAX_KEPT_LENGTH);
 
   /**
    * `name.toLowerCase()`. A server writes the same names response after response (`Date`,
@@ -28,15 +29,7 @@ export class HeaderTexts {
    * finds one by its cached hash, where toLowerCase ran the Intl path for each (~4 a response).
    */
   lowerCase(name: string): string {
-    let lower = this.lowered.get(name);
-    if (lower === undefined) {
-      lower = name.toLowerCase();
-      if (name.length <= MAX_KEPT_LENGTH) {
-        if (this.lowered.size >= MAX_KEPT) this.lowered = new Map();
-        this.lowered.set(name, lower);
-      }
-    }
-    return lower;
+    return this.lowered.get(name) ?? this.lowered.set(name, name.toLowerCase());
   }
 
   /** `raw` as buffer.toString() decodes it (UTF-8), or String(raw) when it is not a buffer. */

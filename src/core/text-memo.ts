@@ -1,5 +1,5 @@
 /**
- * Values worked out from a text (a JSON path, an assertion's label, a URL, a template), kept by the
+ * Values worked out from a text (a JSON path, an assertion's label, a URL, a template, a header name), kept by the
  * text: a flow reads the same few texts on every call of every run, and working them out again
  * showed in the runner's profile (issue #14 point 2). Bounded, since texts come from flow files:
  * a text longer than `maxText` is not kept, and a full memo is emptied whole (a flow rarely holds

@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { TextMemo } from '../../../src/core/flow/text-memo';
+import { TextMemo } from '../../src/core/text-memo';
 
 describe('TextMemo', () => {
   it('keeps values by text, not texts over its length limit, and empties itself whole when full', () => {
