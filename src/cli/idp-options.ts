@@ -20,6 +20,7 @@ import { oktaPresetIssuer } from '../core/oauth/okta';
 import type { CliIo } from './io';
 import { UsageError } from './io';
 import { readCliTextFile, readNamedFile } from './read-input';
+import { cliHttpClient } from './runtime';
 
 /** The client secret's environment variable when --client-secret-env is not given. */
 export const DEFAULT_SECRET_ENV = 'OIDC_CLIENT_SECRET';
@@ -392,4 +393,23 @@ export async function connectIdp(spec: IdpSpec, options: ConnectOptions): Promis
       extra: extra ? Object.fromEntries(Object.entries(extra).map(([k, v]) => [k, String(v)])) : undefined,
     },
   };
+}
+
+/**
+ * What verify, introspect and revoke share: an HTTP client made from the server flags (--proxy,
+ * --ca, --insecure, --timeout), the IdP connected over it, `use` run with the IdP, and the client
+ * closed afterwards whatever `use` did.
+ */
+export async function withConnectedIdp<T>(
+  spec: IdpSpec,
+  serverFlags: Omit<Parameters<typeof cliHttpClient>[0], 'io'>,
+  options: Omit<ConnectOptions, 'http'>,
+  use: (idp: ConnectedIdp) => Promise<T>,
+): Promise<T> {
+  const http = await cliHttpClient({ ...serverFlags, io: options.io });
+  try {
+    return await use(await connectIdp(spec, { ...options, http }));
+  } finally {
+    await http.close();
+  }
 }

@@ -7,14 +7,13 @@ import { introspect } from '../../core/oauth/introspection';
 import type { IntrospectionResult } from '../../core/oauth/introspection';
 import {
   CLIENT_OPTIONS_HELP,
-  connectIdp,
   rejectSecretFlags,
   requireIdpSpec,
   SERVER_OPTIONS_HELP,
+  withConnectedIdp,
 } from '../idp-options';
 import type { CliIo, Styler } from '../io';
 import { EXIT, styler } from '../io';
-import { cliHttpClient } from '../runtime';
 import { readTokenInput } from '../token-input';
 
 export const introspectHelp = `Usage: oidc-flow introspect [<token> | -] [--token-env NAME] [--hint access_token|refresh_token|id_token]
@@ -73,9 +72,7 @@ export async function introspectCommand(args: string[], io: CliIo): Promise<numb
   const spec = requireIdpSpec(values, io.env);
   const { token } = await readTokenInput(positionals, values, HINTS, io);
 
-  const http = await cliHttpClient({ io, ...values });
-  try {
-    const idp = await connectIdp(spec, { http, io, needClient: true });
+  return withConnectedIdp(spec, values, { io, needClient: true }, async (idp) => {
     if (values.jwt && !idp.jwks) {
       throw new OidcError(
         'config.missing_jwks',
@@ -103,7 +100,5 @@ export async function introspectCommand(args: string[], io: CliIo): Promise<numb
       );
     }
     return result.active ? EXIT.ok : EXIT.failed;
-  } finally {
-    await http.close();
-  }
+  });
 }

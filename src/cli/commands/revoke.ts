@@ -4,14 +4,13 @@ import { redactText, redactUrl } from '../../core/http/redact';
 import { revoke } from '../../core/oauth/revocation';
 import {
   CLIENT_OPTIONS_HELP,
-  connectIdp,
   rejectSecretFlags,
   requireIdpSpec,
   SERVER_OPTIONS_HELP,
+  withConnectedIdp,
 } from '../idp-options';
 import type { CliIo } from '../io';
 import { EXIT, styler } from '../io';
-import { cliHttpClient } from '../runtime';
 import { readTokenInput } from '../token-input';
 
 export const revokeHelp = `Usage: oidc-flow revoke [<token> | -] [--token-env NAME] [--hint access_token|refresh_token]
@@ -47,9 +46,7 @@ export async function revokeCommand(args: string[], io: CliIo): Promise<number> 
   const spec = requireIdpSpec(values, io.env);
   const { token } = await readTokenInput(positionals, values, HINTS, io);
 
-  const http = await cliHttpClient({ io, ...values });
-  try {
-    const idp = await connectIdp(spec, { http, io, needClient: true });
+  return withConnectedIdp(spec, values, { io, needClient: true }, async (idp) => {
     const { response } = await revoke(idp.ctx, token, { tokenTypeHint: values.hint });
     const s = styler(io.stdout, io.env);
     const what =
@@ -63,7 +60,5 @@ export async function revokeCommand(args: string[], io: CliIo): Promise<number> 
       ].join('\n') + '\n',
     );
     return EXIT.ok;
-  } finally {
-    await http.close();
-  }
+  });
 }

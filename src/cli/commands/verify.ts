@@ -3,10 +3,9 @@ import { VERIFY_OPTIONS } from '../command-options';
 import { classifyToken } from '../../core/jwt/decode';
 import { verifyJwt } from '../../core/jwt/verify';
 import type { JwtProfile, JwtVerification } from '../../core/jwt/verify';
-import { connectIdp, rejectSecretFlags, requireIdpSpec, SERVER_OPTIONS_HELP } from '../idp-options';
+import { rejectSecretFlags, requireIdpSpec, SERVER_OPTIONS_HELP, withConnectedIdp } from '../idp-options';
 import type { CliIo, Styler } from '../io';
 import { EXIT, styler, UsageError } from '../io';
-import { cliHttpClient } from '../runtime';
 import { decodeTokenArgument, readTokenArgument } from '../token-input';
 
 export const verifyHelp = `Usage: oidc-flow verify [<token> | -] [--token-env NAME] (--issuer URL | --jwks-uri URL) [--audience A]...
@@ -92,15 +91,9 @@ export async function verifyCommand(args: string[], io: CliIo): Promise<number> 
     );
   }
 
-  const http = await cliHttpClient({ io, ...values });
-  try {
-    // An issuer given next to --jwks-uri is only compared, so an IdP without discovery can be checked too.
-    const idp = await connectIdp(spec, {
-      http,
-      io,
-      needClient: false,
-      discovery: values['jwks-uri'] === undefined,
-    });
+  // An issuer given next to --jwks-uri is only compared, so an IdP without discovery can be checked too.
+  const connect = { io, needClient: false, discovery: values['jwks-uri'] === undefined };
+  return withConnectedIdp(spec, values, connect, async (idp) => {
     if (!idp.jwks)
       throw new UsageError(`${idp.ctx.metadata.issuer || 'The IdP'} publishes no jwks_uri: give --jwks-uri.`);
     const verification = await verifyJwt(token, {
@@ -114,7 +107,5 @@ export async function verifyCommand(args: string[], io: CliIo): Promise<number> 
     if (values.json) io.stdout.write(`${JSON.stringify(verification, null, 2)}\n`);
     else io.stdout.write(formatVerification(verification, styler(io.stdout, io.env)));
     return verification.valid ? EXIT.ok : EXIT.failed;
-  } finally {
-    await http.close();
-  }
+  });
 }
