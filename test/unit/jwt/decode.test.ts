@@ -37,19 +37,23 @@ describe('jwt decode', () => {
     assert.equal(`${decoded.signingInput}.${decoded.signature}`, token);
   });
 
-  it('hands every caller its own header, also when the same header was decoded just before', () => {
+  it('hands out a frozen decode (header and claims), so the last token and header can be shared', () => {
     const first = decodeJwt(token);
-    first.header.alg = 'changed by a caller';
-    const second = decodeJwt(token);
-    assert.equal(second.header.alg, 'RS256');
-    assert.notEqual(second.header, first.header);
-    // A header with a nested value is parsed anew each time: a copy would share the nested object.
-    const nested = (kid: string): string =>
-      rawToken({ alg: 'RS256', kid, jwk: { kty: 'RSA', n: 'AQAB', e: 'AQAB' } }, { sub: 'x' });
+    assert.throws(() => {
+      (first.header as Record<string, unknown>).alg = 'changed by a caller';
+    }, TypeError);
+    assert.throws(() => {
+      (first.payload as Record<string, unknown>).sub = 'changed by a caller';
+    }, TypeError);
+    assert.equal(decodeJwt(token), first, 'the same token text is decoded once');
+    assert.equal(decodeJwt(token).header.alg, 'RS256');
+    const nested = (kid: string, sub = 'x'): string =>
+      rawToken({ alg: 'RS256', kid, jwk: { kty: 'RSA', n: 'AQAB', e: 'AQAB' } }, { sub, aud: ['a', 'b'] });
     const a = decodeJwt(nested('n1'));
-    const b = decodeJwt(nested('n1'));
-    assert.notEqual(a.header.jwk, b.header.jwk);
-    assert.deepEqual(a.header, b.header);
+    assert.ok(Object.isFrozen(a) && Object.isFrozen(a.header) && Object.isFrozen(a.payload));
+    const b = decodeJwt(nested('n1', 'y'));
+    assert.equal(b.header, a.header, 'a new token with the same header text shares its frozen header');
+    assert.equal(b.payload.sub, 'y');
     assert.equal(decodeJwt(nested('n2')).kid, 'n2', 'another header text is decoded, not remembered');
   });
 
