@@ -122,6 +122,31 @@ describe('the CLI: stopping, closed pipes and unwritable output', function () {
     assert.match(revealed.err(), /it holds revealed secrets, so it was not printed either/);
   });
 
+  it('to a pipe, run writes its first line (flow, environment, steps) before its first request', async () => {
+    // The step lines to a pipe leave in batches while later requests are on the network; the
+    // run's first line waits for none of them: a log read while the run goes shows that it began.
+    const c = captureIo({ tty: false });
+    let seenByServer: string | undefined;
+    const server = createServer((_req, res) => {
+      seenByServer = c.out();
+      res.end('ok');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const flow = join(dir, 'first-line.oidc-flow.yaml');
+      const port = (server.address() as AddressInfo).port;
+      writeFileSync(
+        flow,
+        `version: 1\nroutes:\n  r: { baseUrl: "http://127.0.0.1:${port}" }\nflows:\n  f:\n    steps:\n      - { id: call, type: call, route: r, token: false }\n`,
+      );
+      assert.equal(await runCli(['run', flow], c.io), 0, c.out() + c.err());
+      assert.equal(seenByServer, '\u25b6 flow f, 1 step\n', 'the first line was out when the request arrived');
+      assert.match(c.out(), /\u2714 call/);
+    } finally {
+      server.close();
+    }
+  });
+
   it('a flow file whose IdP caFile cannot be read names the field and the path (exit 2, configuration)', async function () {
     const flow = join(dir, 'ca.oidc-flow.yaml');
     writeFileSync(

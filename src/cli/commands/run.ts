@@ -97,8 +97,13 @@ export async function runCommand(args: string[], io: CliIo): Promise<number> {
       onEvent: (event: RunEvent) => {
         // First: the progress line leaves the terminal before the reporter writes.
         progressEvents.onEvent(event);
-        if (lines) lines.push(event);
-        else pretty?.onEvent(event);
+        if (!lines) pretty?.onEvent(event);
+        else if (event.type === 'run-start') {
+          // The run's first line (the flow, its environment, how many steps) leaves at once: no request
+          // is on the network yet to make room for, and a log read while the run goes shows it began.
+          pretty?.onEvent(event);
+          out?.flush();
+        } else lines.push(event);
       },
     });
     // Every step line is out before the report or an error follows them.

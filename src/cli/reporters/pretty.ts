@@ -67,7 +67,7 @@ export function prettyReporter(rawWrite: (text: string) => void, s: Styler, secr
       switch (event.type) {
         case 'run-start':
           write(
-            `${s.bold('▶')} flow ${s.bold(event.flow)}${event.env ? ` (environment ${event.env})` : ''}, ${event.steps.length} steps\n`,
+            `${s.bold('▶')} flow ${s.bold(event.flow)}${event.env ? ` (environment ${event.env})` : ''}, ${event.steps.length} step${event.steps.length === 1 ? '' : 's'}\n`,
           );
           break;
         case 'exchange': {
