@@ -19,6 +19,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { basename, relative, resolve } from 'node:path';
+import { undiciTrims } from './scripts/esbuild-undici-trims.mjs';
 
 const production = process.argv.includes('--production');
 const watch = process.argv.includes('--watch');
@@ -86,28 +87,9 @@ const flowValidator = {
   },
 };
 
-/**
- * Two parts of undici that the bundles replace (src/core/http/undici-bundled/): node:assert,
- * of which undici only calls assert(value, message), and its HTTP/2 client, which nothing here
- * reaches (allowH2: false everywhere). Loading node:assert and node:http2 cost `verify` and
- * `run` about as much CPU at start as the rest of undici (issue #14, CLI start).
- */
-const undiciTrims = {
-  name: 'undici-trims',
-  setup(build) {
-    const inUndici = /[\\/]node_modules[\\/]undici[\\/]/;
-    build.onResolve({ filter: /^(node:)?assert$/ }, (args) =>
-      inUndici.test(args.importer) ? { path: resolve(root, 'src/core/http/undici-bundled/assert.cjs') } : undefined,
-    );
-    build.onResolve({ filter: /^\.\/client-h2\.js$/ }, (args) =>
-      inUndici.test(args.importer) ? { path: resolve(root, 'src/core/http/undici-bundled/no-h2.cjs') } : undefined,
-    );
-  },
-};
-
 const node = {
   ...common,
-  plugins: [flowValidator, undiciTrims],
+  plugins: [flowValidator, undiciTrims(root)],
   platform: 'node',
   target: 'node20',
   format: 'cjs',

@@ -31,6 +31,12 @@
  * product uses for HTTP). They show how much of those commands' ratio any
  * program that sends a request pays, whoever wrote it.
  *
+ * Floors (bench/support/start-floors.ts): for each command, a program doing only the library work
+ * it exists for (yaml for a flow file or deck, undici for its request, jose for a token, yaml's
+ * renderer for import), bundled, minified and loaded through the same code cache as the CLI and
+ * warmed the same way. Each command's time is printed against its floor too: what is above it is
+ * ours; what the floor itself is above node -e 0 is what the libraries cost any program.
+ *
  * Not here: `sandbox` and `demo` (they start an IdP and a gateway first) and
  * the commands that need a real IdP or gateway (token, introspect, revoke,
  * explain), whose time is the network's.
@@ -41,8 +47,10 @@ import type { AddressInfo } from 'node:net';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parse as parseYaml } from 'yaml';
 import { startEchoUpstream } from '../src/core/sandbox/echo-upstream';
 import { CLI, emitRow, median, ms, QUICK, REPO, requireBuiltCli, timeNode } from './support/report';
+import { buildStartFloors, type FloorKind } from './support/start-floors';
 
 const REPS = Number(process.env.START_REPS ?? (QUICK ? 3 : 15));
 
@@ -99,6 +107,8 @@ flows:
 `,
   );
   const fixture = (...path: string[]) => join(REPO, ...path);
+  const example = fixture('examples', 'introspection-scenario.yaml');
+  const postman = fixture('test', 'fixtures', 'importers', 'postman-v21-okta-kong.json');
   const deck = join(dir, 'bearer-scopes.yaml');
   writeFileSync(
     deck,
@@ -112,17 +122,12 @@ flows:
     help: ['help'],
     'decode <jwt>': ['decode', JWT],
     'verify <jwt> --jwks-uri (loopback)': ['verify', JWT, '--jwks-uri', jwksUri],
-    'validate <flow file>': ['validate', fixture('examples', 'introspection-scenario.yaml')],
+    'validate <flow file>': ['validate', example],
     'run <flow> (loopback call)': ['run', flow],
     'routes --deck': ['routes', '--deck', deck],
     'lint --deck (loopback IdP)': ['lint', '--deck', deck],
     'routes --apache-conf': ['routes', '--apache-conf', fixture('test', 'fixtures', 'apache', 'oidc-gateway.conf')],
-    'import <postman> -o -': [
-      'import',
-      fixture('test', 'fixtures', 'importers', 'postman-v21-okta-kong.json'),
-      '-o',
-      '-',
-    ],
+    'import <postman> -o -': ['import', postman, '-o', '-'],
   };
   // The reference programs: one GET of the echo upstream, its status printed.
   const ping = `${upstream.url}/ping`;
@@ -130,8 +135,40 @@ flows:
     'reference: one GET with node:http': `require('node:http').get(${JSON.stringify(ping)}, (r) => { r.resume(); r.on('end', () => console.log(r.statusCode)); })`,
     'reference: one GET with undici': `require(${JSON.stringify(join(REPO, 'node_modules', 'undici'))}).request(${JSON.stringify(ping)}).then(async (r) => { await r.body.text(); console.log(r.statusCode); })`,
   };
-  const referenceWall = new Map<string, number[]>(Object.keys(references).map((name) => [name, []]));
-  const referenceCpu = new Map<string, number[]>(Object.keys(references).map((name) => [name, []]));
+  // The floors: the library work of each command, as a program built and loaded like the CLI.
+  // import's floor renders the flow file import itself prints (as JSON, made below).
+  const imported = join(dir, 'imported.json');
+  const floors: Record<string, { kind: FloorKind; args: string[]; prints: RegExp }> = {
+    'start only (cli.js, code cache, 1 bundle)': { kind: 'empty', args: [], prints: /^floor$/ },
+    'yaml: the example flow file': { kind: 'yaml', args: [example], prints: /^\d+$/ },
+    'yaml: the deck': { kind: 'yaml', args: [deck], prints: /^\d+$/ },
+    'undici: one GET': { kind: 'get', args: [ping], prints: /^200$/ },
+    'yaml + GET: the flow file, its call': { kind: 'yaml-get', args: [flow, ping], prints: /^200$/ },
+    'yaml + GET: the deck, a discovery': {
+      kind: 'yaml-get',
+      args: [deck, `${idp}/example.okta.com/oauth2/default/.well-known/openid-configuration`],
+      prints: /^200$/,
+    },
+    'GET JWKS + jose compactVerify': { kind: 'verify', args: [JWT, jwksUri], prints: /^no key k1/ },
+    'JSON in, yaml render of the flow': { kind: 'render', args: [postman, imported], prints: /^version: 1$/m },
+  };
+  /** Each command's floor: the least any program doing its library work pays. */
+  const floorOf: Record<string, string> = {
+    '--version': 'start only (cli.js, code cache, 1 bundle)',
+    help: 'start only (cli.js, code cache, 1 bundle)',
+    'decode <jwt>': 'start only (cli.js, code cache, 1 bundle)',
+    'verify <jwt> --jwks-uri (loopback)': 'GET JWKS + jose compactVerify',
+    'validate <flow file>': 'yaml: the example flow file',
+    'run <flow> (loopback call)': 'yaml + GET: the flow file, its call',
+    'routes --deck': 'yaml: the deck',
+    'lint --deck (loopback IdP)': 'yaml + GET: the deck, a discovery',
+    'routes --apache-conf': 'start only (cli.js, code cache, 1 bundle)',
+    'import <postman> -o -': 'JSON in, yaml render of the flow',
+  };
+  const referenceWall = new Map<string, number[]>(
+    [...Object.keys(references), ...Object.keys(floors)].map((name) => [name, []]),
+  );
+  const referenceCpu = new Map<string, number[]>([...referenceWall.keys()].map((name) => [name, []]));
   try {
     // The shipped build, made from the same sources as dist/.
     const production = join(dir, 'dist-production');
@@ -145,6 +182,18 @@ flows:
       development: CLI,
     };
     if (process.env.START_COMPARE) builds.compare = process.env.START_COMPARE;
+    const floorCli = await buildStartFloors(join(dir, 'floors'));
+    writeFileSync(
+      imported,
+      JSON.stringify(
+        parseYaml(
+          execFileSync(process.execPath, [builds.production!, 'import', postman, '-o', '-'], {
+            encoding: 'utf8',
+            stdio: ['ignore', 'pipe', 'pipe'],
+          }),
+        ),
+      ),
+    );
     const cache = { ...process.env, XDG_CACHE_HOME: join(dir, 'cache') };
     const envOf = (build: string) => (build === 'production cold' ? { ...cache, OIDC_FLOW_NO_CODE_CACHE: '1' } : cache);
     const baseline: number[] = [];
@@ -164,6 +213,14 @@ flows:
         const t = await timeNode([...withCpu, '-e', program], { rss: false });
         if (t.stdout.trim() !== '200')
           throw new Error(`${name} printed ${JSON.stringify(t.stdout)}: ${t.stderr.slice(-500)}`);
+        if (rep < 0) continue;
+        referenceWall.get(name)!.push(t.firstOutputMs);
+        referenceCpu.get(name)!.push(cpuOf(t.stderr));
+      }
+      for (const [name, { kind, args, prints }] of Object.entries(floors)) {
+        const t = await timeNode([...withCpu, floorCli, kind, ...args], { rss: false, env: cache });
+        if (!prints.test(t.stdout.trim()))
+          throw new Error(`floor ${name} printed ${JSON.stringify(t.stdout.slice(0, 200))}: ${t.stderr.slice(-500)}`);
         if (rep < 0) continue;
         referenceWall.get(name)!.push(t.firstOutputMs);
         referenceCpu.get(name)!.push(cpuOf(t.stderr));
@@ -209,18 +266,43 @@ flows:
       });
       process.stdout.write(`  ${name.padEnd(36)} ${cells.join(' ')}\n`);
     }
-    for (const name of Object.keys(references)) {
+    for (const name of referenceWall.keys()) {
       const value = median(referenceWall.get(name)!);
       const cpuMs = median(referenceCpu.get(name)!);
       emitRow({
         bench: 'cli-start',
-        case: name,
+        case: name in floors ? `floor: ${name}` : name,
         figure: `${ms(value)} (CPU ${ms(cpuMs)}, ${(cpuMs / baseCpu).toFixed(2)}×)`,
         baseline: `${ms(base)} (node -e 0)`,
         ratio: value / base,
       });
       process.stdout.write(
-        `  ${name.padEnd(36)} ${ms(value).padStart(9)} ${(value / base).toFixed(2).padStart(5)}×${ms(cpuMs).padStart(9)} ${(cpuMs / baseCpu).toFixed(2).padStart(5)}×\n`,
+        `  ${(name in floors ? `floor: ${name}` : name).padEnd(52)} ${ms(value).padStart(9)} ${(value / base).toFixed(2).padStart(5)}×${ms(cpuMs).padStart(9)} ${(cpuMs / baseCpu).toFixed(2).padStart(5)}×\n`,
+      );
+    }
+    // Each command against its floor, in wall time and CPU: what is above 1.00× is ours.
+    // The floors are loaded through a warm code cache: against the builds that are too.
+    const against = Object.keys(builds).filter((build) => build === 'production' || build === 'compare');
+    process.stdout.write(
+      `\n  Each command against its floor (medians of the same rounds; above 1.00× is the CLI's own cost):\n  ${'command'.padEnd(36)} ${'floor'.padEnd(42)} ${'floor ×node'.padStart(11)} ${against.map((b) => `${b} wall`.padStart(17) + `${b} CPU`.padStart(17)).join(' ')}\n`,
+    );
+    for (const [name, floor] of Object.entries(floorOf)) {
+      const floorWall = median(referenceWall.get(floor)!);
+      const floorCpu = median(referenceCpu.get(floor)!);
+      const cells = against.map((build) => {
+        const wall = median(first.get(`${build} ${name}`)!) / floorWall;
+        const cpuRatio = median(cpu.get(`${build} ${name}`)!) / floorCpu;
+        return `${wall.toFixed(2).padStart(16)}×${cpuRatio.toFixed(2).padStart(16)}×`;
+      });
+      emitRow({
+        bench: 'cli-start',
+        case: `oidc-flow ${name} (production build) against its floor`,
+        figure: ms(median(first.get(`production ${name}`)!)),
+        baseline: `${ms(floorWall)} (floor: ${floor})`,
+        ratio: median(first.get(`production ${name}`)!) / floorWall,
+      });
+      process.stdout.write(
+        `  ${name.padEnd(36)} ${floor.padEnd(42)} ${(floorWall / base).toFixed(2).padStart(10)}× ${cells.join(' ')}\n`,
       );
     }
   } finally {

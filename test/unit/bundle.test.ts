@@ -443,8 +443,9 @@ describe('the CLI bundles', function () {
   });
 
   it("verify sends its http request without loading Node's assert, http2, tls or tty modules", async function () {
-    // esbuild.config.mjs (undiciTrims): undici only calls assert(value, message), and its HTTP/2
-    // client is never reached (allowH2: false); loading either module cost more at start than undici.
+    // scripts/esbuild-undici-trims.mjs (esbuild.config.mjs's plugin): undici only calls assert(value,
+    // message), and its HTTP/2 client is never reached (allowH2: false); loading either module cost
+    // more at start than undici.
     let fetched = 0;
     const server = createServer((_req, res) => {
       fetched += 1;
