@@ -20,7 +20,7 @@ import type { HeaderList, HttpExchange } from './types';
  * catches it wherever it shows up again.
  */
 export class SecretRegistry {
-  private readonly values = new Set<string>();
+  private values = new Set<string>();
   /** The values' wire forms, grown as values are learned, never computed again (see SecretForms). */
   private forms = new SecretForms();
   /** What list() hands out until a new value arrives. */
@@ -105,12 +105,21 @@ export class SecretRegistry {
     for (const hop of exchange.redirects ?? []) this.learnExchange(hop);
   }
 
-  /** Forgets every value (a long-lived runner starts each run with an empty registry). */
+  /**
+   * Forgets every value (a long-lived runner starts each run with an empty registry). What is
+   * already empty is kept: a run that learned nothing (a benchmark's, whose exchanges stay
+   * pending) made two arrays, a form set and a Set#clear (a call into V8's C++ runtime) a run;
+   * a set that holds something is replaced, as clearing makes a new table anyway
+   * (issue #14 point 2). Forms are only ever made with a value (addNow), so no values, no forms;
+   * a list handed out shares its forms (shareSecretForms), so those are never grown after it.
+   */
   clear(): void {
-    this.pending = [];
-    this.pendingValues = [];
-    this.values.clear();
-    this.forms = new SecretForms();
+    if (this.pending.length > 0) this.pending = [];
+    if (this.pendingValues.length > 0) this.pendingValues = [];
+    if (this.values.size > 0 || this.listed !== undefined) {
+      this.values = new Set();
+      this.forms = new SecretForms();
+    }
     this.listed = undefined;
   }
 
