@@ -427,9 +427,10 @@ export class FlowRunner {
         await this.runRepeat(def, path, ctx, emit, run);
       } else {
         run.result = await this.execute(def, ctx, recorder, run);
-        // A token reused from the store came with no exchange of this run.
+        // A token reused from the store came with no exchange of this run. A step without one
+        // (a call) makes no argument list for nothing.
         const token = run.result.token;
-        this.secrets.add(token?.access_token, token?.refresh_token, token?.id_token);
+        if (token) this.secrets.add(token.access_token, token.refresh_token, token.id_token);
         run.assertions = evaluateAssertions(def.assert ?? [], run.result, {
           now: this.readClock,
           secrets: this.secrets,

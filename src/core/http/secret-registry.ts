@@ -52,6 +52,11 @@ export class SecretRegistry {
    * name is learned at once, since value() skips learning for values whose strings are all shorter.
    */
   add(...values: ReadonlyArray<string | undefined>): void {
+    this.addAll(values);
+  }
+
+  /** add() of a list as it is: an exchange's secrets without spreading them into arguments. */
+  private addAll(values: ReadonlyArray<string | undefined>): void {
     for (const value of values) {
       if (typeof value !== 'string' || this.values.has(value)) continue;
       if (value.length < SecretRegistry.LEARNED_MIN_LENGTH) this.addNow(value);
@@ -74,7 +79,7 @@ export class SecretRegistry {
    */
   addExchange(exchange: HttpExchange): void {
     // What the exchange carried is learned when asked; the values its sender listed, as add() learns.
-    this.add(...(exchange.secrets ?? []));
+    if (exchange.secrets) this.addAll(exchange.secrets);
     this.pending.push(exchange);
     if (this.pending.length > SecretRegistry.PENDING_LIMIT) this.learnPending();
   }
