@@ -248,10 +248,11 @@ function withoutTrailingSlash(base: string): string {
  * templates are the same objects on every run (see render, renderRoute), and so is their href.
  * Looked up by the text instead, each call joined a new text that V8 had to flatten and hash for
  * the lookup, with the message parts made for nothing: ~1.6 µs a call, timed in place between a
- * run's requests (issue #14 point 2). The empty-host check reads the environment, so it runs
- * every call as stepHref runs it.
+ * run's requests (issue #14 point 2). The empty-host check reads the environment: under the
+ * environment object the href was made in it passed, and emptyHostOf's answer for an environment
+ * object never changes (it is kept by that object); under another it runs as stepHref runs it.
  */
-const hrefByCall = new WeakMap<CallStep, { raw: Route; route: Route; href: string }>();
+const hrefByCall = new WeakMap<CallStep, { raw: Route; route: Route; env: object; href: string }>();
 
 /** Calls a route of the flow file with a token placed as the route says, then explains the answer. */
 export async function runCallStep(step: CallStep, options: CallStepOptions, scope: RunScope): Promise<StepResult> {
@@ -269,7 +270,7 @@ export async function runCallStep(step: CallStep, options: CallStepOptions, scop
     known !== undefined &&
     known.raw === raw &&
     known.route === route &&
-    emptyHostOf(raw.baseUrl, ctx.env).length === 0
+    (known.env === ctx.env || emptyHostOf(raw.baseUrl, ctx.env).length === 0)
   )
     href = known.href;
   else {
@@ -281,7 +282,7 @@ export async function runCallStep(step: CallStep, options: CallStepOptions, scop
       ` (route ${step.route})`,
       query,
     );
-    if (query === undefined) hrefByCall.set(step, { raw, route, href });
+    if (query === undefined) hrefByCall.set(step, { raw, route, env: ctx.env, href });
   }
   const headers: Record<string, string> = {};
   const written =
