@@ -111,7 +111,16 @@ function statusMatches(status: number, expected: number | string): boolean {
 
 function checkStatus(assertion: { status: StatusExpectation }, result: StepResult): Omit<AssertionResult, 'assertion'> {
   const actual = result.response?.status;
-  const expected = Array.isArray(assertion.status) ? assertion.status : [assertion.status];
+  const status = assertion.status;
+  // One number, the usual `{ status: 200 }`: the same outcome without a list, its text and a
+  // closure made per check (issue #14 point 2).
+  if (typeof status === 'number') {
+    if (actual === undefined)
+      return { passed: false, actual, message: `no HTTP response to check (expected status ${status})` };
+    const passed = actual === status;
+    return { passed, actual, message: passed ? `status was ${actual}` : `status was ${actual}, expected ${status}` };
+  }
+  const expected = Array.isArray(status) ? status : [status];
   const wanted = expected.length === 1 ? String(expected[0]) : `one of ${expected.join(', ')}`;
   if (actual === undefined)
     return { passed: false, actual, message: `no HTTP response to check (expected status ${wanted})` };
@@ -341,8 +350,11 @@ export function evaluateAssertions(
   // The time read once for all of them, as the caller would have given it.
   const timed =
     typeof options.now === 'number' || !assertions.some(readsTime) ? options : { ...options, now: options.now() };
-  const results: AssertionResult[] = [];
-  for (const assertion of assertions) results.push(withAssertion(assertion, evaluateOne(assertion, result, timed)));
+  // Made as long as the assertions, then filled: a list grown by push kept room for 17 (issue #14 point 2).
+  const results = new Array<AssertionResult>(assertions.length);
+  let index = 0;
+  for (const assertion of assertions)
+    results[index++] = withAssertion(assertion, evaluateOne(assertion, result, timed));
   return results;
 }
 

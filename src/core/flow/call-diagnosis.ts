@@ -270,8 +270,13 @@ interface LastLint {
   findings: LintFinding[];
 }
 
-/** Each run gets its own findings (flat records of strings): a shell that annotates one must not change another run's. */
+/**
+ * Each run gets its own findings (flat records of strings): a shell that annotates one must not
+ * change another run's. No findings, a new empty list as map gave, without the closure and the
+ * builtin call: ~0.5 µs a call timed in place between a run's requests (issue #14 point 2).
+ */
 function copies(findings: LintFinding[]): LintFinding[] {
+  if (findings.length === 0) return [];
   return findings.map((finding) => ({ ...finding }));
 }
 

@@ -243,6 +243,17 @@ function withoutTrailingSlash(base: string): string {
   return base.endsWith('/') ? base.slice(0, -1) : base;
 }
 
+/**
+ * A call's href by its step, with the route it was made from: a step and an environment without
+ * templates are the same objects on every run (see render, renderRoute), and so is their href.
+ * Looked up by the text instead, each call joined a new text that V8 had to flatten and hash for
+ * the lookup, with the message parts made for nothing: ~1.6 µs a call, timed in place between a
+ * run's requests (issue #14 point 2). The empty-host check reads the environment: under the
+ * environment object the href was made in it passed, and emptyHostOf's answer for an environment
+ * object never changes (it is kept by that object); under another it runs as stepHref runs it.
+ */
+const hrefByCall = new WeakMap<CallStep, { raw: Route; route: Route; env: object; href: string }>();
+
 /** Calls a route of the flow file with a token placed as the route says, then explains the answer. */
 export async function runCallStep(step: CallStep, options: CallStepOptions, scope: RunScope): Promise<StepResult> {
   const { ctx, http, run } = options;
@@ -253,14 +264,26 @@ export async function runCallStep(step: CallStep, options: CallStepOptions, scop
   // Merged into a copy only when both the route and the step have some (a call usually has neither):
   // one object's entries are its copy's entries, in the same order.
   const query = route.query && step.query ? { ...route.query, ...step.query } : (route.query ?? step.query);
-  const href = stepHref(
-    `${withoutTrailingSlash(route.baseUrl)}${step.path ?? route.path ?? ''}`,
-    [raw.baseUrl, options.written?.path ?? step.path ?? raw.path],
-    ctx.env,
-    step.id,
-    ` (route ${step.route})`,
-    query,
-  );
+  const known = query === undefined ? hrefByCall.get(step) : undefined;
+  let href: string;
+  if (
+    known !== undefined &&
+    known.raw === raw &&
+    known.route === route &&
+    (known.env === ctx.env || emptyHostOf(raw.baseUrl, ctx.env).length === 0)
+  )
+    href = known.href;
+  else {
+    href = stepHref(
+      `${withoutTrailingSlash(route.baseUrl)}${step.path ?? route.path ?? ''}`,
+      [raw.baseUrl, options.written?.path ?? step.path ?? raw.path],
+      ctx.env,
+      step.id,
+      ` (route ${step.route})`,
+      query,
+    );
+    if (query === undefined) hrefByCall.set(step, { raw, route, env: ctx.env, href });
+  }
   const headers: Record<string, string> = {};
   const written =
     route.headers && step.headers ? { ...route.headers, ...step.headers } : (route.headers ?? step.headers);

@@ -38,9 +38,18 @@ export function resolvePlacement(placement: TokenPlacement = {}): Readonly<Resol
 export function placeToken(target: TokenTarget, token: string, placement?: TokenPlacement): TokenTarget {
   const p = resolvePlacement(placement);
   switch (p.in) {
-    case 'header':
+    case 'header': {
+      const value = p.scheme === '' ? token : `${p.scheme} ${token}`;
       // A computed key, not an assignment: a header named __proto__ stays a header.
-      return { ...target, headers: { ...target.headers, [p.name]: p.scheme === '' ? token : `${p.scheme} ${token}` } };
+      if (p.name === '__proto__') return { ...target, headers: { ...target.headers, [p.name]: value } };
+      // Any other name: a copy, then an assignment, which makes the same own property in the same
+      // place (of Object.prototype's names only __proto__ is an accessor). A computed key after a
+      // spread is handed by V8's optimised code to its C++ runtime: ~1.5 µs a call, timed in place
+      // between a run's requests, against ~0.4 µs now (issue #14 point 2).
+      const headers = { ...target.headers };
+      headers[p.name] = value;
+      return { ...target, headers };
+    }
     case 'query': {
       const url = new URL(target.url);
       url.searchParams.set(p.name, token);

@@ -20,7 +20,7 @@ import type { HeaderList, HttpExchange } from './types';
  * catches it wherever it shows up again.
  */
 export class SecretRegistry {
-  private readonly values = new Set<string>();
+  private values = new Set<string>();
   /** The values' wire forms, grown as values are learned, never computed again (see SecretForms). */
   private forms = new SecretForms();
   /** What list() hands out until a new value arrives. */
@@ -52,6 +52,11 @@ export class SecretRegistry {
    * name is learned at once, since value() skips learning for values whose strings are all shorter.
    */
   add(...values: ReadonlyArray<string | undefined>): void {
+    this.addAll(values);
+  }
+
+  /** add() of a list as it is: an exchange's secrets without spreading them into arguments. */
+  private addAll(values: ReadonlyArray<string | undefined>): void {
     for (const value of values) {
       if (typeof value !== 'string' || this.values.has(value)) continue;
       if (value.length < SecretRegistry.LEARNED_MIN_LENGTH) this.addNow(value);
@@ -74,7 +79,7 @@ export class SecretRegistry {
    */
   addExchange(exchange: HttpExchange): void {
     // What the exchange carried is learned when asked; the values its sender listed, as add() learns.
-    this.add(...(exchange.secrets ?? []));
+    if (exchange.secrets) this.addAll(exchange.secrets);
     this.pending.push(exchange);
     if (this.pending.length > SecretRegistry.PENDING_LIMIT) this.learnPending();
   }
@@ -105,12 +110,21 @@ export class SecretRegistry {
     for (const hop of exchange.redirects ?? []) this.learnExchange(hop);
   }
 
-  /** Forgets every value (a long-lived runner starts each run with an empty registry). */
+  /**
+   * Forgets every value (a long-lived runner starts each run with an empty registry). What is
+   * already empty is kept: a run that learned nothing (a benchmark's, whose exchanges stay
+   * pending) made two arrays, a form set and a Set#clear (a call into V8's C++ runtime) a run;
+   * a set that holds something is replaced, as clearing makes a new table anyway
+   * (issue #14 point 2). Forms are only ever made with a value (addNow), so no values, no forms;
+   * a list handed out shares its forms (shareSecretForms), so those are never grown after it.
+   */
   clear(): void {
-    this.pending = [];
-    this.pendingValues = [];
-    this.values.clear();
-    this.forms = new SecretForms();
+    if (this.pending.length > 0) this.pending = [];
+    if (this.pendingValues.length > 0) this.pendingValues = [];
+    if (this.values.size > 0 || this.listed !== undefined) {
+      this.values = new Set();
+      this.forms = new SecretForms();
+    }
     this.listed = undefined;
   }
 

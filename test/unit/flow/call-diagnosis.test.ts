@@ -7,6 +7,7 @@ import { emptyStepRun, fakeRunScope } from '../../support/run-scope';
 import { FakeHttp } from '../../support/fake-http';
 import { rawToken } from '../../support/jwt-fixtures';
 import type { IdpConfig } from '../../../src/core/flow/file-format';
+import type { LintFinding } from '../../../src/core/gateway/lint';
 
 const INTROSPECT = 'https://idp.test/introspect';
 
@@ -192,6 +193,23 @@ describe('call diagnosis', () => {
     assert.notDeepEqual(routeFindings({ kind: 'kong', config }, 'opaque-1', t.scope), introspected);
     // Another token, another config object with the same content: the same findings as the first call.
     assert.deepEqual(routeFindings({ kind: 'kong', config: { ...config } }, 'opaque-2', t.scope), first);
+  });
+
+  it('gives every call its own empty list when the route lints clean', async () => {
+    const t = await setup(true);
+    const gateway = {
+      kind: 'kong' as const,
+      config: { auth_methods: ['introspection'], scopes_required: ['orders:read'], cache_introspection: false },
+    };
+    const first = routeFindings(gateway, 'opaque-1', t.scope)!;
+    const again = routeFindings(gateway, 'opaque-1', t.scope)!;
+    const next = routeFindings(gateway, 'opaque-2', t.scope)!;
+    assert.deepEqual([first, again, next], [[], [], []]);
+    assert.notEqual(again, first);
+    assert.notEqual(next, again);
+    // What a shell adds to one run's list is not in the next run's.
+    first.push({ ...({} as LintFinding) });
+    assert.deepEqual(routeFindings(gateway, 'opaque-2', t.scope), []);
   });
 
   it("lints a new opaque token the lint knows nothing of as the last one, and a JWT after it with the JWT's claims", async () => {

@@ -114,6 +114,41 @@ describe('call step', () => {
     );
   });
 
+  // A step and route that are the same objects on every run keep their href (issue #14 point 2):
+  // whatever changes the route, its environment or the file's routes, the call sends where it says.
+  it('the same step object calls the URL of the route and environment of each call', async () => {
+    const h = new FakeHttp().on(/\/orders$/, { body: {} });
+    const step = { id: 'c', type: 'call', route: 'r', token: false } as const;
+    const scope = fakeRunScope();
+    const call = (routes: FlowFile['routes'], env: Record<string, unknown>) =>
+      runCallStep(step, { ctx: { env, steps: {} }, routes, http: h, run: emptyStepRun() }, scope);
+    const templated: FlowFile['routes'] = { r: { baseUrl: 'https://{{env.host}}', path: '/orders' } };
+    const plain: FlowFile['routes'] = { r: { baseUrl: 'https://plain.test/', path: '/orders' } };
+    const gw = { host: 'gw.test' };
+    await call(templated, gw);
+    await call(templated, gw);
+    await call(templated, { host: 'other.test' });
+    await assert.rejects(call(templated, { host: '' }), (e: Error) => /\{\{env\.host\}\} is empty/.test(e.message));
+    await call(templated, gw);
+    await call(plain, gw);
+    await call(plain, gw);
+    await call({ r: { baseUrl: 'https://plain.test', path: '/other/orders' } }, gw);
+    await call(templated, gw);
+    assert.deepEqual(
+      h.requests.map((r) => r.url),
+      [
+        'https://gw.test/orders',
+        'https://gw.test/orders',
+        'https://other.test/orders',
+        'https://gw.test/orders',
+        'https://plain.test/orders',
+        'https://plain.test/orders',
+        'https://plain.test/other/orders',
+        'https://gw.test/orders',
+      ],
+    );
+  });
+
   it('places the token in the query, a cookie or the form body as the route says', async () => {
     const send = async (route: string) => {
       const h = http();

@@ -6,6 +6,8 @@ import { FlowRunner } from '../../../src/core/flow/runner';
 import type { RunEvent } from '../../../src/core/flow/runner';
 import { FakeHttp, formOf } from '../../support/fake-http';
 import { OidcError } from '../../../src/core/errors';
+import type { HttpExchange, HttpRequest, HttpResponse } from '../../../src/core/http/types';
+import { tokenExchange } from '../../support/exchange-fixture';
 import { runWithFailedStep } from '../../support/failed-step-run';
 
 const FILE = `
@@ -620,5 +622,76 @@ flows:
       ['error', 'passed'],
     );
     assert.equal(erredFirst.status, 'passed');
+  });
+});
+
+// The step's recording client hands the client's promise on with `then` (issue #14 point 2): an
+// answer, a rejection carrying its exchange and a client that throws before answering are each
+// recorded on the step, told to the listener in order, and end the step as before.
+describe("flow runner: a step's exchanges", () => {
+  const ROUTE_FILE = `
+version: 1
+routes:
+  api: { baseUrl: "https://api.test", path: /orders }
+flows:
+  f:
+    steps:
+      - { id: c, type: call, route: api, token: false, assert: [{ status: 200 }, { status: 201 }] }
+`;
+  const exchangeOf = (request: HttpRequest, status?: number): HttpExchange => {
+    const exchange = tokenExchange({
+      id: `x-${request.url}`,
+      request: { ...tokenExchange().request, url: request.url },
+    });
+    if (status === undefined) delete exchange.response;
+    else exchange.response!.status = status;
+    return exchange;
+  };
+  const runWith = async (send: (request: HttpRequest) => Promise<HttpResponse>) => {
+    const { file } = loadFlowFile(ROUTE_FILE, { fileName: 'test.yaml' });
+    const events: RunEvent[] = [];
+    const result = await new FlowRunner(file, { http: { send }, secrets: { env: {} } }).run({
+      flow: 'f',
+      onEvent: (e) => events.push(e),
+    });
+    return { step: result.steps[0]!, types: events.map((e) => e.type) };
+  };
+
+  it('records an answer, a failure that carries its exchange and a client that throws before answering', async () => {
+    const answered = await runWith(async (request) => {
+      const exchange = exchangeOf(request, 200);
+      return { status: 200, headers: {}, text: '', json: () => ({}) as never, exchange };
+    });
+    assert.deepEqual(answered.types, ['run-start', 'step-start', 'exchange', 'step-end', 'run-end']);
+    assert.equal(answered.step.exchanges.length, 1);
+    assert.equal(answered.step.status, 'failed');
+    assert.deepEqual(
+      answered.step.assertions.map((a) => [a.passed, a.message]),
+      [
+        [true, 'status was 200'],
+        [false, 'status was 200, expected 201'],
+      ],
+    );
+    const failure = (request: HttpRequest) =>
+      Object.assign(new OidcError('http.connection_refused', 'The gateway did not answer.'), {
+        exchange: exchangeOf(request),
+      });
+    const rejected = await runWith(async (request) => {
+      throw failure(request);
+    });
+    const thrown = await runWith((request) => {
+      throw failure(request);
+    });
+    for (const { step, types } of [rejected, thrown]) {
+      assert.deepEqual(types, ['run-start', 'step-start', 'exchange', 'step-end', 'run-end']);
+      assert.equal(step.status, 'error');
+      assert.equal(step.error?.message, 'The gateway did not answer.');
+      assert.equal(step.exchanges[0]?.request.url, 'https://api.test/orders');
+    }
+    const bare = await runWith(() => {
+      throw new Error('no exchange');
+    });
+    assert.deepEqual(bare.types, ['run-start', 'step-start', 'step-end', 'run-end']);
+    assert.equal(bare.step.exchanges.length, 0);
   });
 });

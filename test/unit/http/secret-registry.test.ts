@@ -199,6 +199,25 @@ describe('SecretRegistry', () => {
       assert.equal(registry.text('first-secret-value'), 'first-secret-value');
     });
 
+    // clear() keeps what is already empty (issue #14 point 2): an empty list handed out before it
+    // must still mask nothing after the next run's values arrive, and every way out forgets.
+    it('forgets everything on clear(), and a list handed out before it never masks what came after', () => {
+      const registry = new SecretRegistry();
+      const empty = registry.list();
+      registry.clear();
+      registry.add('after-clear-secret');
+      assert.equal(redactText('after-clear-secret', empty), 'after-clear-secret');
+      assert.equal(registry.text('after-clear-secret'), '[redacted 18 chars]');
+      registry.clear();
+      registry.clear();
+      assert.deepEqual(registry.list(), []);
+      assert.equal(registry.text('after-clear-secret'), 'after-clear-secret');
+      registry.addExchange({ ...jsonAnswer('{"ok":true}'), secrets: ['pending-secret-value'] });
+      registry.clear();
+      assert.equal(registry.text('pending-secret-value'), 'pending-secret-value');
+      assert.deepEqual(registry.list(), []);
+    });
+
     it('masks a longer secret whole whatever order the secrets were learned in', () => {
       const registry = new SecretRegistry();
       registry.add('abcd', 'xx-abcd-yy', 'abcd-yy');
