@@ -77,6 +77,55 @@ describe('call step', () => {
     );
   });
 
+  it('leaves verdict then gateway findings on the step run, diagnosed or not; a throw before sending rejects', async () => {
+    const routes: FlowFile['routes'] = {
+      kong: {
+        baseUrl: '{{env.gw}}',
+        path: '/orders',
+        gateway: { kind: 'kong', config: { auth_methods: ['introspection'], cache_introspection: false } },
+      },
+    };
+    const h = new FakeHttp()
+      .on('https://gw.test/orders', { status: 200, body: {} }, { times: 1 })
+      .on('https://gw.test/orders', { status: 401, body: {} });
+    const passed = emptyStepRun();
+    const ok = await runCallStep(
+      { id: 'c', type: 'call', route: 'kong' },
+      { ctx: ctx(), routes, http: h, run: passed },
+      fakeRunScope(),
+    );
+    assert.equal(ok.response?.status, 200);
+    assert.deepEqual(Object.keys(passed).slice(-2), ['verdict', 'gatewayFindings']);
+    assert.equal(passed.verdict, undefined);
+    const refused = emptyStepRun();
+    await runCallStep(
+      { id: 'c', type: 'call', route: 'kong' },
+      { ctx: ctx(), routes, http: h, run: refused },
+      fakeRunScope(),
+    );
+    assert.deepEqual(Object.keys(refused).slice(-2), ['verdict', 'gatewayFindings']);
+    assert.notEqual(refused.verdict, undefined);
+    const throwing = {
+      send(): never {
+        throw new Error('refused at once');
+      },
+    };
+    const pending = runCallStep(
+      { id: 'c', type: 'call', route: 'kong' },
+      { ctx: ctx(), routes, http: throwing, run: emptyStepRun() },
+      fakeRunScope(),
+    );
+    await assert.rejects(pending, /refused at once/);
+    await assert.rejects(
+      runCallStep(
+        { id: 'c', type: 'call', route: 'nowhere' },
+        { ctx: ctx(), routes, http: h, run: emptyStepRun() },
+        fakeRunScope(),
+      ),
+      /There is no route 'nowhere'/,
+    );
+  });
+
   /** Calls route `r` of `routes`, without a token, in the given environment. */
   const callIn = (routes: FlowFile['routes'], h: FakeHttp) => (env: Record<string, unknown>) =>
     runCallStep(
