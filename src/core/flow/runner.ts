@@ -215,6 +215,8 @@ export class FlowRunner {
   private tokenSteps = new Map<string, TokenStep>();
   /** The clock's time, read only when an assertion needs it (see EvaluateOptions.now). */
   private readonly readClock = (): number => this.clock.now();
+  /** What every assertion of this runner's steps is checked with (evaluateAssertions keeps none of it). */
+  private readonly assertionOptions: { now: () => number; secrets: SecretRegistry };
   /** Step definitions with nothing to render (see render). */
   private readonly inertSteps = new WeakSet<StepDef>();
   /** The rendered environment of the current run; IdP and route templates read it. */
@@ -244,6 +246,7 @@ export class FlowRunner {
     const secrets = given.secretRegistry ?? new SecretRegistry();
     this.secrets = secrets;
     this.ownsSecrets = given.secretRegistry === undefined;
+    this.assertionOptions = { now: this.readClock, secrets };
     const sources = given.secrets;
     const deps: RunnerDeps = {
       ...given,
@@ -458,11 +461,14 @@ export class FlowRunner {
         // (a call) makes no argument list for nothing.
         const token = run.result.token;
         if (token) this.secrets.add(token.access_token, token.refresh_token, token.id_token);
-        run.assertions = evaluateAssertions(def.assert ?? [], run.result, {
-          now: this.readClock,
-          secrets: this.secrets,
-        });
-        if (run.assertions.some((a) => !a.passed)) run.status = 'failed';
+        // A step without assertions keeps the empty list it was made with; one with them is
+        // checked with the runner's one options object, failed by a loop (no closure a step).
+        const asserted = def.assert;
+        if (asserted !== undefined && asserted.length > 0) {
+          const results = evaluateAssertions(asserted, run.result, this.assertionOptions);
+          run.assertions = results;
+          for (let i = 0; i < results.length; i += 1) if (!results[i]!.passed) run.status = 'failed';
+        }
       }
     } catch (error) {
       const e = asOidcError(error);
