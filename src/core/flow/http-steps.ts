@@ -4,7 +4,7 @@ import { headerKey, headerValue } from '../http/headers';
 import type { HttpClient, HttpRequest, HttpResponse } from '../http/types';
 import type * as CallDiagnosis from './call-diagnosis';
 import { callNeedsDiagnosis, routeHasFindings } from './diagnosis-needed';
-import type { CallStep, FlowFile, RequestStep } from './file-format';
+import type { Assertion, CallStep, FlowFile, RequestStep } from './file-format';
 import type { RunScope } from './run-scope';
 import type { StepRun } from './runner';
 import type { StepResponse, StepResult, TemplateContext } from './step-result';
@@ -35,6 +35,12 @@ function parseBody(contentType: string, text: string): unknown {
     }
   }
   return text;
+}
+
+/** A response's body as its result holds it: parsed when its type or first character says JSON, else the text. */
+function parsedBody(headers: StepResponse['headers'], text: string): unknown {
+  const type = headers['content-type'];
+  return parseBody(typeof type === 'string' ? type : '', text);
 }
 
 /** A body not parsed yet (undefined is a body: an assignment may set it). */
@@ -69,8 +75,7 @@ class LazyBody extends Stamp {
   static read(target: StepResponse): unknown {
     const self = target as unknown as LazyBody;
     if (self.#body === NOT_READ) {
-      const type = target.headers['content-type'];
-      self.#body = parseBody(typeof type === 'string' ? type : '', self.#text);
+      self.#body = parsedBody(target.headers, self.#text);
     }
     return self.#body;
   }
@@ -108,9 +113,29 @@ const LAZY_BODY: PropertyDescriptor = {
  * %HasFastProperties is false for it), ~1 µs a call against ~0.4 µs, with slow reads of its
  * status, headers and body downstream (issue #14 point 2).
  */
-export function responseResult(response: HttpResponse): StepResponse {
+export function responseResult(response: HttpResponse, readNow = false): StepResponse {
+  // A body the step's own assertions read at once is parsed now, into a plain data property, in
+  // the same key order: the same value a read of the lazy one gives, and the same copy kept in the
+  // result once read. The lazy body's defineProperty and private slots took ~1.4 µs a response timed
+  // in place between a run's requests (a call into V8's runtime running cold; issue #14 point 2).
+  if (readNow)
+    return { status: response.status, headers: response.headers, body: parsedBody(response.headers, response.text) };
   const result = LazyBody.attach({ status: response.status, headers: response.headers } as StepResponse, response.text);
   return Object.defineProperty(result, 'body', LAZY_BODY);
+}
+
+/**
+ * Whether a step's assertions read its response body as soon as it answers (a `json` or an
+ * `active` assertion: a call has no introspection result for `active` to read first).
+ */
+export function assertionsReadBody(assertions: readonly Assertion[] | undefined): boolean {
+  if (assertions === undefined) return false;
+  // A loop over a few objects, no closure: this runs once a call (issue #14 point 2).
+  for (let i = 0; i < assertions.length; i += 1) {
+    const assertion = assertions[i]!;
+    if (Object.hasOwn(assertion, 'json') || Object.hasOwn(assertion, 'active')) return true;
+  }
+  return false;
 }
 
 /** The empty host variables of each URL template, by the environment they were found in (see emptyHostOf). */
@@ -254,9 +279,40 @@ function withoutTrailingSlash(base: string): string {
  */
 const hrefByCall = new WeakMap<CallStep, { raw: Route; route: Route; env: object; href: string }>();
 
-/** Calls a route of the flow file with a token placed as the route says, then explains the answer. */
-export async function runCallStep(step: CallStep, options: CallStepOptions, scope: RunScope): Promise<StepResult> {
-  const { ctx, http, run } = options;
+/**
+ * Calls a route of the flow file with a token placed as the route says, then explains the answer.
+ *
+ * Not an async function: the request is prepared and sent here, and the answer handled in the
+ * client's promise's `then`. An async frame, its promise and the await's closures a call were the
+ * largest allocations of a call step after runStep's (sampling heap profile, issue #14 point 2).
+ * The same turns for an answer that needs no diagnosis (the handler runs one turn after the
+ * answer, as the await resumed); anything thrown before the request is sent rejects, as the async
+ * function's promise did.
+ */
+export function runCallStep(step: CallStep, options: CallStepOptions, scope: RunScope): Promise<StepResult> {
+  let call: PreparedCall;
+  let sent: Promise<HttpResponse>;
+  try {
+    call = prepareCall(step, options, scope);
+    sent = options.http.send(withBody(call.request, { json: step.json, form: call.form, body: step.body }));
+  } catch (error) {
+    return Promise.reject(error);
+  }
+  return sent.then((response) => callAnswered(step, options, scope, call, response));
+}
+
+/** What a call step sent, and what its answer is read with. */
+interface PreparedCall {
+  route: Route;
+  token: string | undefined;
+  request: HttpRequest;
+  /** The request's headers, as the step result shows them. */
+  headers: Record<string, string>;
+  form: Record<string, string> | undefined;
+}
+
+function prepareCall(step: CallStep, options: CallStepOptions, scope: RunScope): PreparedCall {
+  const { ctx } = options;
   const raw = options.routes?.[step.route];
   if (!raw) throw new OidcError('flowfile.reference', `There is no route '${step.route}' in this file.`);
   const route = renderRoute(raw, step.route, ctx, scope);
@@ -298,30 +354,59 @@ export async function runCallStep(step: CallStep, options: CallStepOptions, scop
     lane: 'gateway',
     secrets: token ? [token] : [],
   };
-  const response = await http.send(withBody(request, { json: step.json, form: target.form, body: step.body }));
+  return { route, token, request, headers: target.headers, form: target.form };
+}
+
+/** A call's answer as its step result, diagnosed when it needs it (see runCallStep). */
+function callAnswered(
+  step: CallStep,
+  options: CallStepOptions,
+  scope: RunScope,
+  call: PreparedCall,
+  response: HttpResponse,
+): StepResult | Promise<StepResult> {
+  const { request, route, token } = call;
+  const { http, run } = options;
   const result: StepResult = {
     status: 'passed',
-    request: { method: request.method, url: request.url, headers: target.headers },
-    response: responseResult(response),
+    request: { method: request.method, url: request.url, headers: call.headers },
+    response: responseResult(response, assertionsReadBody(step.assert)),
   };
   // The flow file's own word first; else what the shell knows (the extension's setting).
   const log = route.log
     ? { ...route.log, where: `routes.${step.route}.log` }
     : scope.deps.gatewayLogFor?.(step.route, route);
-  run.verdict = !callNeedsDiagnosis(response, token, scope)
-    ? undefined
-    : await callDiagnosis().diagnoseCall(
-        {
-          response,
-          token,
-          placement: route.token,
-          gateway: route.gateway,
-          ...(log ? { log: { where: `the gateway log of route ${step.route}`, ...log } } : {}),
-          http,
-          run,
-        },
-        scope,
-      );
+  if (!callNeedsDiagnosis(response, token, scope)) {
+    run.verdict = undefined;
+    return withRouteFindings(run, route, token, scope, result);
+  }
+  return callDiagnosis()
+    .diagnoseCall(
+      {
+        response,
+        token,
+        placement: route.token,
+        gateway: route.gateway,
+        ...(log ? { log: { where: `the gateway log of route ${step.route}`, ...log } } : {}),
+        http,
+        run,
+      },
+      scope,
+    )
+    .then((verdict) => {
+      run.verdict = verdict;
+      return withRouteFindings(run, route, token, scope, result);
+    });
+}
+
+/** The route's own findings (Kong's config lint) on the step run, after its verdict. */
+function withRouteFindings(
+  run: StepRun,
+  route: Route,
+  token: string | undefined,
+  scope: RunScope,
+  result: StepResult,
+): StepResult {
   run.gatewayFindings = routeHasFindings(route.gateway)
     ? callDiagnosis().routeFindings(route.gateway, token, scope)
     : undefined;

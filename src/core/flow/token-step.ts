@@ -198,12 +198,44 @@ function fetchGrant(asked: GrantAsk): Promise<TokenSet> {
   }
 }
 
-/** Runs a (rendered) token step: its grant, through the token store unless the step or grant forbids reuse. */
-export async function runTokenStep(step: TokenStep, options: TokenStepOptions, scope: RunScope): Promise<StepResult> {
+/**
+ * Runs a (rendered) token step: its grant, through the token store unless the step or grant forbids reuse.
+ *
+ * Not an async function when the run has connected to the IdP and the step fetches a new token:
+ * the grant's own promise, its answer recorded in its `then` (the same turns as the await). An
+ * async frame and its promise a token step were among the runner's largest own allocations
+ * (sampling heap profile, issue #14 point 2). Anything thrown before the grant is sent rejects.
+ */
+export function runTokenStep(step: TokenStep, options: TokenStepOptions, scope: RunScope): Promise<StepResult> {
+  try {
+    // An IdP this run has connected to is at hand: no await (a promise and a turn) for it every iteration.
+    const idp = scope.knownIdp(step.idp);
+    return idp === undefined ? runTokenStepConnecting(step, options, scope) : tokenStepWith(idp, step, options, scope);
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
+
+type ConnectedIdp = NonNullable<ReturnType<RunScope['knownIdp']>>;
+
+/** runTokenStep when the run connects to the IdP first. */
+async function runTokenStepConnecting(
+  step: TokenStep,
+  options: TokenStepOptions,
+  scope: RunScope,
+): Promise<StepResult> {
+  const idp = await scope.idp(step.idp, options.http);
+  return await tokenStepWith(idp, step, options, scope);
+}
+
+function tokenStepWith(
+  idp: ConnectedIdp,
+  step: TokenStep,
+  options: TokenStepOptions,
+  scope: RunScope,
+): Promise<StepResult> {
   const { http, note } = options;
   const { deps } = scope;
-  // An IdP this run has connected to is at hand: no await (a promise and a turn) for it every iteration.
-  const idp = scope.knownIdp(step.idp) ?? (await scope.idp(step.idp, http));
   const ctx: OAuthContext = { ...idp.ctx, http: withHttpOptions(http, idp.httpOptions) };
   const scopes = step.scopes ?? idp.config.scopes;
   const audience = step.audience ?? idp.config.audience;
@@ -215,20 +247,27 @@ export async function runTokenStep(step: TokenStep, options: TokenStepOptions, s
   ) as Record<string, string>;
   const grant = step.grant ?? 'client_credentials';
   const asked: GrantAsk = { grant, step, ctx, scopes, audience, resource, extra, note, deps };
-  let set: TokenSet;
-  if (step.reuse === false || grant === 'authorization_code' || grant === 'device_code') {
-    set = await fetchGrant(asked);
-  } else {
-    const key = JSON.stringify([step.idp, grant, scopes, audience, resource, extra]);
-    const got = await scope.tokenStore.get(key, {
-      fetch: () => fetchGrant(asked),
-      refresh: grant === 'client_credentials' ? undefined : (rt) => refreshToken(ctx, rt, { scope: scopes }),
-    });
-    if (got.source === 'cache') note('Reused a cached token that is still valid.');
-    if (got.source === 'refetched-after-expiry') note('The cached token had expired, so a new one was fetched.');
-    if (got.source === 'refreshed') note('The cached token had expired and was refreshed.');
-    set = got.token;
-  }
+  if (step.reuse === false || grant === 'authorization_code' || grant === 'device_code')
+    return fetchGrant(asked).then((set) => tokenStepDone(set, step, scope));
+  return tokenFromStore(asked, scope);
+}
+
+/** A token through the run's token store: cached, fetched or refreshed, with a note saying which. */
+async function tokenFromStore(asked: GrantAsk, scope: RunScope): Promise<StepResult> {
+  const { grant, step, ctx, scopes, audience, resource, extra, note } = asked;
+  const key = JSON.stringify([step.idp, grant, scopes, audience, resource, extra]);
+  const got = await scope.tokenStore.get(key, {
+    fetch: () => fetchGrant(asked),
+    refresh: grant === 'client_credentials' ? undefined : (rt) => refreshToken(ctx, rt, { scope: scopes }),
+  });
+  if (got.source === 'cache') note('Reused a cached token that is still valid.');
+  if (got.source === 'refetched-after-expiry') note('The cached token had expired, so a new one was fetched.');
+  if (got.source === 'refreshed') note('The cached token had expired and was refreshed.');
+  return tokenStepDone(got.token, step, scope);
+}
+
+/** The step's result for the token it got; the run remembers which IdP issued it. */
+function tokenStepDone(set: TokenSet, step: TokenStep, scope: RunScope): StepResult {
   scope.tokenOrigin.set(set.accessToken, step.idp);
   return tokenStepResult(tokenResult(set));
 }

@@ -22,26 +22,34 @@ function scopeString(scope: ScopeInput | undefined): string | undefined {
   return list.length > 0 ? list.join(' ') : undefined;
 }
 
-/** Posts a grant to the token endpoint and parses the answer. */
-async function tokenRequest(
+/**
+ * Posts a grant to the token endpoint and parses the answer. Not async: the post's own promise, the
+ * answer parsed in its `then` (the same turns as the await), one async frame and promise fewer a
+ * token (issue #14 point 2); anything thrown before the post is sent rejects, as it did.
+ */
+function tokenRequest(
   ctx: OAuthContext,
   grantType: string,
   form: Record<string, string | undefined>,
   secrets: Array<string | undefined>,
   extra?: Record<string, string>,
 ): Promise<TokenSet> {
-  const url = requireEndpoint(ctx, 'token_endpoint', 'token endpoint');
-  // withExtra's merge (extra last, so it overrides anything but client authentication) in one literal.
-  const full = { grant_type: grantType, ...form, ...extra };
-  const listed: string[] = [];
-  for (const secret of secrets) if (typeof secret === 'string') listed.push(secret);
-  const response: HttpResponse = await postWithClientAuth(ctx, {
-    url,
-    label: 'token endpoint',
-    form: full,
-    secrets: listed,
-  });
-  return parseTokenResponse(response, `token endpoint ${url}`, new GrantErrorContext(ctx.clock ?? systemClock, full));
+  let url: string;
+  let full: Record<string, string | undefined>;
+  let posted: Promise<HttpResponse>;
+  try {
+    url = requireEndpoint(ctx, 'token_endpoint', 'token endpoint');
+    // withExtra's merge (extra last, so it overrides anything but client authentication) in one literal.
+    full = { grant_type: grantType, ...form, ...extra };
+    const listed: string[] = [];
+    for (const secret of secrets) if (typeof secret === 'string') listed.push(secret);
+    posted = postWithClientAuth(ctx, { url, label: 'token endpoint', form: full, secrets: listed });
+  } catch (error) {
+    return Promise.reject(error);
+  }
+  return posted.then((response) =>
+    parseTokenResponse(response, `token endpoint ${url}`, new GrantErrorContext(ctx.clock ?? systemClock, full)),
+  );
 }
 
 /**

@@ -1,7 +1,7 @@
 /** The call and request steps on their own: route, token placement, body, redaction, and the diagnosis they attach. */
 import { strict as assert } from 'node:assert';
 import type { FlowFile } from '../../../src/core/flow/file-format';
-import { responseResult, runCallStep, runRequestStep } from '../../../src/core/flow/http-steps';
+import { assertionsReadBody, responseResult, runCallStep, runRequestStep } from '../../../src/core/flow/http-steps';
 import type { HttpResponse } from '../../../src/core/http/types';
 import type { TemplateContext } from '../../../src/core/flow/step-result';
 import { emptyStepRun, fakeRunScope } from '../../support/run-scope';
@@ -74,6 +74,55 @@ describe('call step', () => {
     assert.deepEqual(
       h.requests.map((r) => r.url),
       ['https://gw.test/orders', 'https://gw.test/orders', 'https://other.test/orders', 'https://gw.test/orders'],
+    );
+  });
+
+  it('leaves verdict then gateway findings on the step run, diagnosed or not; a throw before sending rejects', async () => {
+    const routes: FlowFile['routes'] = {
+      kong: {
+        baseUrl: '{{env.gw}}',
+        path: '/orders',
+        gateway: { kind: 'kong', config: { auth_methods: ['introspection'], cache_introspection: false } },
+      },
+    };
+    const h = new FakeHttp()
+      .on('https://gw.test/orders', { status: 200, body: {} }, { times: 1 })
+      .on('https://gw.test/orders', { status: 401, body: {} });
+    const passed = emptyStepRun();
+    const ok = await runCallStep(
+      { id: 'c', type: 'call', route: 'kong' },
+      { ctx: ctx(), routes, http: h, run: passed },
+      fakeRunScope(),
+    );
+    assert.equal(ok.response?.status, 200);
+    assert.deepEqual(Object.keys(passed).slice(-2), ['verdict', 'gatewayFindings']);
+    assert.equal(passed.verdict, undefined);
+    const refused = emptyStepRun();
+    await runCallStep(
+      { id: 'c', type: 'call', route: 'kong' },
+      { ctx: ctx(), routes, http: h, run: refused },
+      fakeRunScope(),
+    );
+    assert.deepEqual(Object.keys(refused).slice(-2), ['verdict', 'gatewayFindings']);
+    assert.notEqual(refused.verdict, undefined);
+    const throwing = {
+      send(): never {
+        throw new Error('refused at once');
+      },
+    };
+    const pending = runCallStep(
+      { id: 'c', type: 'call', route: 'kong' },
+      { ctx: ctx(), routes, http: throwing, run: emptyStepRun() },
+      fakeRunScope(),
+    );
+    await assert.rejects(pending, /refused at once/);
+    await assert.rejects(
+      runCallStep(
+        { id: 'c', type: 'call', route: 'nowhere' },
+        { ctx: ctx(), routes, http: h, run: emptyStepRun() },
+        fakeRunScope(),
+      ),
+      /There is no route 'nowhere'/,
     );
   });
 
@@ -350,5 +399,56 @@ describe('step response body (parsed when first read)', () => {
     const frozen = Object.freeze(responseResult(response('{"c":3}', 'application/json')));
     assert.deepEqual(frozen.body, { c: 3 });
     assert.deepEqual(JSON.parse(JSON.stringify(frozen)).body, { c: 3 });
+  });
+
+  it('parsed at once for a step whose assertions read it: the same keys, value and copies as the lazy one', () => {
+    const cases: Array<[string, string | undefined]> = [
+      ['{"a":{"b":[1,"x"]}}', 'application/json'],
+      ['[3]', undefined],
+      [' [1]', undefined],
+      ['plain words', 'text/plain'],
+      ['{broken', 'application/json'],
+      ['', 'application/json'],
+      ['"text"', 'application/problem+json'],
+    ];
+    for (const [text, type] of cases) {
+      const lazy = responseResult(response(text, type));
+      const eager = responseResult(response(text, type), true);
+      assert.deepEqual(Object.keys(eager), ['status', 'headers', 'body']);
+      assert.equal(JSON.stringify(eager), JSON.stringify(lazy), text);
+      assert.deepStrictEqual({ ...eager }, { ...lazy }, text);
+      assert.deepStrictEqual(structuredClone(eager), structuredClone(lazy), text);
+      assert.equal(eager.body, eager.body);
+      eager.body = 'assigned';
+      assert.equal(eager.body, 'assigned');
+    }
+  });
+
+  it('knows which assertions read the body at once: json and active, not status, header or claim', () => {
+    assert.equal(assertionsReadBody(undefined), false);
+    assert.equal(assertionsReadBody([]), false);
+    assert.equal(
+      assertionsReadBody([{ status: 200 }, { header: 'x', equals: 'y' }, { claim: 'sub', exists: true }]),
+      false,
+    );
+    assert.equal(assertionsReadBody([{ status: 200 }, { json: '$.a', equals: 1 }]), true);
+    assert.equal(assertionsReadBody([{ active: true }]), true);
+  });
+
+  it('a call with a json assertion keeps the parsed body a plain data property; one without keeps it unread', async () => {
+    const h = new FakeHttp().on(/^https:\/\/gw\.test\/orders/, { body: { order: 42 } });
+    const read = await runCallStep(
+      { id: 'c', type: 'call', route: 'header', assert: [{ json: '$.order', equals: 42 }] },
+      { ctx: ctx(), routes: ROUTES, http: h, run: emptyStepRun() },
+      fakeRunScope(),
+    );
+    const unread = await runCallStep(
+      { id: 'c', type: 'call', route: 'header', assert: [{ status: 200 }] },
+      { ctx: ctx(), routes: ROUTES, http: h, run: emptyStepRun() },
+      fakeRunScope(),
+    );
+    assert.equal(typeof Object.getOwnPropertyDescriptor(read.response, 'body')?.get, 'undefined');
+    assert.equal(typeof Object.getOwnPropertyDescriptor(unread.response, 'body')?.get, 'function');
+    assert.deepStrictEqual({ ...read.response }, { ...unread.response });
   });
 });

@@ -145,3 +145,74 @@ flows:
     assert.equal(http.requests.filter((r) => r.url === 'http://gw.test/orders').length, 2);
   });
 });
+
+describe('flow runner: a step that throws or rejects', () => {
+  const FLOW = `
+version: 1
+environments: { test: { gw: http://gw.test } }
+routes:
+  api: { baseUrl: "{{env.gw}}", path: /orders }
+flows:
+  f:
+    steps:
+      - { id: refused, type: call, route: api, token: false, continueOnFailure: true }
+      - { id: bad-template, type: request, url: "http://gw.test/{{steps.refused.response.status}}", continueOnFailure: true }
+      - { id: ok, type: call, route: api, path: /ok, token: false, assert: [{ status: 200 }, { json: $.a, equals: 1 }] }
+      - { id: empty, type: call, route: api, path: /ok, token: false }
+`;
+
+  it('records a throw before the request and a rejected request as the step error, in event order, and runs on', async () => {
+    const http = new FakeHttp()
+      .on('http://gw.test/orders', () => {
+        throw new Error('connection refused by the test');
+      })
+      .on('http://gw.test/ok', { body: { a: 1 } });
+    const file = loadFlowFile(FLOW, { fileName: 'throws.yaml' }).file;
+    const events: RunEvent[] = [];
+    const result = await new FlowRunner(file, {
+      http,
+      clock: new ManualClock(Date.UTC(2026, 10, 28, 12)),
+      secrets: { env: {} },
+    }).run({ flow: 'f', onEvent: (e) => events.push(e) });
+    assert.deepEqual(
+      result.steps.map((s) => [s.id, s.status, s.error?.message.slice(0, 30)]),
+      [
+        ['refused', 'error', 'Unexpected failure: connection'],
+        ['bad-template', 'error', result.steps[1]!.error?.message.slice(0, 30)],
+        ['ok', 'passed', undefined],
+        ['empty', 'passed', undefined],
+      ],
+    );
+    assert.match(result.steps[1]!.error!.message, /steps\.refused\.response/);
+    assert.equal(result.steps[2]!.assertions.length, 2);
+    assert.deepEqual(result.steps[3]!.assertions, []);
+    assert.deepEqual(
+      events.filter((e) => e.type === 'step-start' || e.type === 'step-end').map((e) => e.type),
+      Array.from({ length: 4 }, () => ['step-start', 'step-end']).flat(),
+    );
+    assert.deepEqual(
+      result.steps.map((s) => Object.keys(s.result)),
+      [
+        ['status', 'durationMs'],
+        ['status', 'durationMs'],
+        ['status', 'request', 'response', 'durationMs'],
+        ['status', 'request', 'response', 'durationMs'],
+      ],
+    );
+  });
+
+  it('a listener that throws at a step end fails the run as it did', async () => {
+    const http = new FakeHttp().on(/^http:\/\/gw\.test\//, { body: { a: 1 } });
+    const file = loadFlowFile(FLOW, { fileName: 'throws.yaml' }).file;
+    const runner = new FlowRunner(file, { http, secrets: { env: {} } });
+    await assert.rejects(
+      runner.run({
+        flow: 'f',
+        onEvent: (e) => {
+          if (e.type === 'step-end' && e.step.id === 'ok') throw new Error('listener broke');
+        },
+      }),
+      /listener broke/,
+    );
+  });
+});

@@ -695,3 +695,53 @@ flows:
     assert.equal(bare.step.exchanges.length, 0);
   });
 });
+
+describe('flow runner: the environment of each run', () => {
+  it('keeps a plain environment between runs, renders a templated one every run, and follows the env and flow asked', async () => {
+    const http = new FakeHttp().on(/^http:\/\//, { body: {} });
+    const text = `
+version: 1
+environments:
+  plain: { gateway: http://plain.test }
+  sourced: { gateway: "\${env:GATEWAY}" }
+routes:
+  orders: { baseUrl: "{{env.gateway}}", path: /orders }
+flows:
+  f:
+    steps:
+      - { id: call, type: call, route: orders, token: false }
+  g:
+    env: sourced
+    steps:
+      - { id: call, type: call, route: orders, token: false }
+`;
+    const { file } = loadFlowFile(text, { fileName: 't.yaml' });
+    const source: Record<string, string> = { GATEWAY: 'http://one.test' };
+    const runner = new FlowRunner(file, { http, secrets: { env: source } });
+    const urls: string[] = [];
+    const run = async (flow: string, env?: string) => {
+      const result = await runner.run({ flow, env });
+      assert.equal(result.status, 'passed', JSON.stringify(result.steps.map((s) => s.error)));
+      urls.push(result.steps[0]!.exchanges[0]!.request.url);
+      return result;
+    };
+    const first = await run('f');
+    await run('f');
+    await run('g');
+    source.GATEWAY = 'http://two.test';
+    await run('g');
+    await run('f', 'sourced');
+    const last = await run('f');
+    assert.deepEqual(urls, [
+      'http://plain.test/orders',
+      'http://plain.test/orders',
+      'http://one.test/orders',
+      'http://two.test/orders',
+      'http://two.test/orders',
+      'http://plain.test/orders',
+    ]);
+    assert.equal(first.env, 'plain');
+    assert.equal(last.env, 'plain');
+    await assert.rejects(runner.run({ flow: 'f', env: 'missing' }), /There is no environment 'missing'/);
+  });
+});

@@ -72,6 +72,27 @@ describe('token step', () => {
     assert.deepEqual(t.http.last().form, { grant_type: 'client_credentials', scope: 'orders:read', a: '1', b: 'step' });
   });
 
+  it('rejects, never throws, when the grant cannot be sent: no token endpoint, or an IdP lookup that fails', async () => {
+    const t = await setup();
+    const okta = t.scope.knownIdp('okta')!;
+    const noEndpoint = {
+      ...t.scope,
+      knownIdp: () => ({ ...okta, ctx: { ...okta.ctx, metadata: { issuer: 'https://idp' } } }),
+    };
+    for (const reuse of [false, true]) {
+      const pending = runTokenStep({ ...STEP, reuse }, t.options, noEndpoint);
+      await assert.rejects(pending, (e: { code?: string }) => e.code === 'oauth.missing_endpoint');
+    }
+    const broken = {
+      ...t.scope,
+      knownIdp: (): never => {
+        throw new Error('lookup failed');
+      },
+    };
+    await assert.rejects(runTokenStep({ ...STEP, reuse: false }, t.options, broken), /lookup failed/);
+    assert.equal(t.http.requests.length, 0);
+  });
+
   it('refuses the authorization-code grant without a browser', async () => {
     const t = await setup();
     await assert.rejects(
