@@ -10,7 +10,7 @@ import type { StepRun } from './runner';
 import type { StepResponse, StepResult, TemplateContext } from './step-result';
 import { renderTemplate } from './template';
 import { emptyHostVariables, emptyVariables, unusableUrl } from './url-variables';
-import { placeToken } from './token-placement';
+import { placeTokenInto } from './token-placement';
 import { TextMemo } from '../text-memo';
 
 let callDiagnosisModule: typeof CallDiagnosis | undefined;
@@ -344,8 +344,9 @@ function prepareCall(step: CallStep, options: CallStepOptions, scope: RunScope):
   const written =
     route.headers && step.headers ? { ...route.headers, ...step.headers } : (route.headers ?? step.headers);
   if (written) for (const [key, value] of Object.entries(written)) headers[key] = String(value);
+  // Made for this call alone, so the token is placed into it rather than into copies.
   const plain = { url: href, headers, form: step.form as Record<string, string> | undefined };
-  const target = token ? placeToken(plain, token, route.token) : plain;
+  const target = token ? placeTokenInto(plain, token, route.token) : plain;
   const request: HttpRequest = {
     method: step.method ?? route.method ?? 'GET',
     url: target.url,

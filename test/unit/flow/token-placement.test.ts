@@ -1,7 +1,7 @@
 /** Where a call puts its token (a pure function): header by default, or the query, a cookie or the form body. */
 import { strict as assert } from 'node:assert';
 import fc from 'fast-check';
-import { placeToken, resolvePlacement } from '../../../src/core/flow/token-placement';
+import { placeToken, placeTokenInto, resolvePlacement } from '../../../src/core/flow/token-placement';
 import type { TokenTarget } from '../../../src/core/flow/token-placement';
 
 const target = (): TokenTarget => ({ url: 'https://gw.test/orders?page=2', headers: { Accept: 'application/json' } });
@@ -64,6 +64,35 @@ describe('token placement', () => {
           assert.deepStrictEqual(placed, expected);
           assert.ok(Object.hasOwn(placed.headers, p.name));
           assert.deepStrictEqual(given, before);
+        },
+      ),
+    );
+  });
+
+  it('places into a target made for the call what placeToken places on a copy, keys in the same order, the form copied (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.dictionary(fc.string(), fc.string(), { noNullPrototype: true }),
+        fc.option(fc.dictionary(fc.string(), fc.string(), { noNullPrototype: true }), { nil: undefined }),
+        fc.option(fc.constantFrom('header', 'query', 'cookie', 'body') as fc.Arbitrary<'header'>, { nil: undefined }),
+        fc.option(fc.oneof(fc.constantFrom('__proto__', 'Authorization', 'Cookie'), fc.string({ minLength: 1 })), {
+          nil: undefined,
+        }),
+        fc.option(fc.string(), { nil: undefined }),
+        (headers, form, where, name, scheme) => {
+          const placement = { in: where, name, scheme };
+          const given: TokenTarget = { url: 'https://gw.test/o?page=2', headers, form };
+          const formBefore = form && structuredClone(form);
+          const expected = placeToken(given, 't/k', placement);
+          const own: TokenTarget = { url: given.url, headers: { ...headers }, form };
+          const ownHeaders = own.headers;
+          const placed = placeTokenInto(own, 't/k', placement);
+          assert.equal(placed, own, 'the same target, not a copy');
+          assert.equal(placed.headers, ownHeaders, 'the same headers object, not a copy');
+          assert.deepStrictEqual(placed, expected);
+          assert.deepStrictEqual(Object.keys(placed.headers), Object.keys(expected.headers));
+          assert.deepStrictEqual(Object.getPrototypeOf(placed.headers), Object.prototype);
+          assert.deepStrictEqual(form, formBefore, "the step's own form is left alone");
         },
       ),
     );
