@@ -21,6 +21,7 @@ import type { CliIo } from './io';
 import { UsageError } from './io';
 import { readCliTextFile, readNamedFile } from './read-input';
 import { cliHttpClient } from './runtime';
+import { readTokenInput } from './token-input';
 
 /** The client secret's environment variable when --client-secret-env is not given. */
 export const DEFAULT_SECRET_ENV = 'OIDC_CLIENT_SECRET';
@@ -412,4 +413,21 @@ export async function withConnectedIdp<T>(
   } finally {
     await http.close();
   }
+}
+
+/**
+ * What introspect and revoke share: the IdP from the flags, the one token (argument, standard input or
+ * --token-env, with its --hint checked against `hints`), then `use` with the IdP connected as this
+ * client (withConnectedIdp).
+ */
+export async function withTokenAtIdp<T>(
+  values: IdpOptionValues & Omit<Parameters<typeof cliHttpClient>[0], 'io'> & { 'token-env'?: string; hint?: string },
+  positionals: readonly string[],
+  hints: readonly string[],
+  io: CliIo,
+  use: (idp: ConnectedIdp, token: string) => Promise<T>,
+): Promise<T> {
+  const spec = requireIdpSpec(values, io.env);
+  const { token } = await readTokenInput(positionals, values, hints, io);
+  return withConnectedIdp(spec, values, { io, needClient: true }, (idp) => use(idp, token));
 }

@@ -5,16 +5,9 @@ import { OidcError } from '../../core/errors';
 import { explainClaims } from '../../core/jwt/explain';
 import { introspect } from '../../core/oauth/introspection';
 import type { IntrospectionResult } from '../../core/oauth/introspection';
-import {
-  CLIENT_OPTIONS_HELP,
-  rejectSecretFlags,
-  requireIdpSpec,
-  SERVER_OPTIONS_HELP,
-  withConnectedIdp,
-} from '../idp-options';
+import { CLIENT_OPTIONS_HELP, rejectSecretFlags, SERVER_OPTIONS_HELP, withTokenAtIdp } from '../idp-options';
 import type { CliIo, Styler } from '../io';
 import { EXIT, styler } from '../io';
-import { readTokenInput } from '../token-input';
 
 export const introspectHelp = `Usage: oidc-flow introspect [<token> | -] [--token-env NAME] [--hint access_token|refresh_token|id_token]
                             [--jwt] [--json] [--time-zone ZONE] <IdP options>
@@ -69,10 +62,7 @@ export async function introspectCommand(args: string[], io: CliIo): Promise<numb
     allowPositionals: true,
     options: INTROSPECT_OPTIONS,
   });
-  const spec = requireIdpSpec(values, io.env);
-  const { token } = await readTokenInput(positionals, values, HINTS, io);
-
-  return withConnectedIdp(spec, values, { io, needClient: true }, async (idp) => {
+  return withTokenAtIdp(values, positionals, HINTS, io, async (idp, token) => {
     if (values.jwt && !idp.jwks) {
       throw new OidcError(
         'config.missing_jwks',

@@ -2,16 +2,9 @@ import { parseArgs } from 'node:util';
 import { REVOKE_OPTIONS } from '../command-options';
 import { redactText, redactUrl } from '../../core/http/redact';
 import { revoke } from '../../core/oauth/revocation';
-import {
-  CLIENT_OPTIONS_HELP,
-  rejectSecretFlags,
-  requireIdpSpec,
-  SERVER_OPTIONS_HELP,
-  withConnectedIdp,
-} from '../idp-options';
+import { CLIENT_OPTIONS_HELP, rejectSecretFlags, SERVER_OPTIONS_HELP, withTokenAtIdp } from '../idp-options';
 import type { CliIo } from '../io';
 import { EXIT, styler } from '../io';
-import { readTokenInput } from '../token-input';
 
 export const revokeHelp = `Usage: oidc-flow revoke [<token> | -] [--token-env NAME] [--hint access_token|refresh_token]
                         <IdP options>
@@ -43,10 +36,7 @@ export async function revokeCommand(args: string[], io: CliIo): Promise<number> 
     allowPositionals: true,
     options: REVOKE_OPTIONS,
   });
-  const spec = requireIdpSpec(values, io.env);
-  const { token } = await readTokenInput(positionals, values, HINTS, io);
-
-  return withConnectedIdp(spec, values, { io, needClient: true }, async (idp) => {
+  return withTokenAtIdp(values, positionals, HINTS, io, async (idp, token) => {
     const { response } = await revoke(idp.ctx, token, { tokenTypeHint: values.hint });
     const s = styler(io.stdout, io.env);
     const what =
