@@ -216,3 +216,87 @@ flows:
     );
   });
 });
+
+/**
+ * How run's promise settles: what any rework of the loop (issue #14 point 2, twelfth pass: `then`
+ * instead of its async frame, measured and not shipped) must keep.
+ */
+describe("flow runner: how a run's promise settles", () => {
+  const FLOW = `
+version: 1
+environments: { test: { gw: http://gw.test }, prod: { gw: http://gw.test } }
+routes:
+  api: { baseUrl: "{{env.gw}}", path: /orders }
+flows:
+  f:
+    steps:
+      - { id: a, type: call, route: api, token: false, assert: [{ status: 200 }] }
+      - { id: b, type: call, route: api, token: false }
+  skips:
+    steps:
+      - { id: elsewhere, type: call, route: api, token: false, onlyIn: [prod] }
+`;
+  const file = () => loadFlowFile(FLOW, { fileName: 'promise.yaml' }).file;
+  const http = () => new FakeHttp().on('http://gw.test/orders', { body: { a: 1 } });
+
+  it('rejects, never throws, for a flow the file does not have', async () => {
+    const runner = new FlowRunner(file(), { http: http(), secrets: { env: {} } });
+    let pending: Promise<unknown> | undefined;
+    assert.doesNotThrow(() => {
+      pending = runner.run({ flow: 'missing' });
+    });
+    await assert.rejects(pending!, /missing/);
+  });
+
+  it('answers a run whose steps are all skipped, sending nothing', async () => {
+    const sent = http();
+    const runner = new FlowRunner(file(), { http: sent, secrets: { env: {} } });
+    const events: string[] = [];
+    const result = await runner.run({ flow: 'skips', env: 'test', onEvent: (e) => events.push(e.type) });
+    assert.deepEqual(
+      result.steps.map((s) => s.status),
+      ['skipped'],
+    );
+    assert.deepEqual(events, ['run-start', 'step-end', 'run-end']);
+    assert.equal(sent.requests.length, 0);
+  });
+
+  it('rejects with what a pause throws or rejects with, and runs no step after it', async () => {
+    for (const beforeStep of [
+      (step: PendingStep) => (step.id === 'b' ? Promise.reject(new Error('pause broke')) : Promise.resolve()),
+      (step: PendingStep) => {
+        if (step.id === 'b') throw new Error('pause broke');
+        return Promise.resolve();
+      },
+    ]) {
+      const sent = http();
+      const events: string[] = [];
+      const runner = new FlowRunner(file(), { http: sent, secrets: { env: {} }, beforeStep });
+      await assert.rejects(
+        runner.run({ flow: 'f', onEvent: (e) => events.push(`${e.type} ${'id' in e ? e.id : ''}`) }),
+        /pause broke/,
+      );
+      assert.equal(sent.requests.length, 1);
+      assert.deepEqual(events, ['run-start ', 'paused a', 'step-start a', 'exchange ', 'step-end ', 'paused b']);
+    }
+  });
+
+  it('rejects with what a listener throws at the run start, a pause or the run end', async () => {
+    for (const at of ['run-start', 'paused', 'run-end']) {
+      const runner = new FlowRunner(file(), {
+        http: http(),
+        secrets: { env: {} },
+        beforeStep: async () => undefined,
+      });
+      await assert.rejects(
+        runner.run({
+          flow: 'f',
+          onEvent: (e) => {
+            if (e.type === at) throw new Error(`listener broke at ${at}`);
+          },
+        }),
+        new RegExp(`listener broke at ${at}`),
+      );
+    }
+  });
+});
