@@ -203,6 +203,16 @@ function cliBundlesBeforeFirstOutput(args: string[]): Map<string, Set<string>> {
   return new Map(files.map((file) => [basename(file), modulesIn(file)]));
 }
 
+/** A flow file of one plain request to port 9, which refuses it: a run ends at its first request. */
+function plainFlowFile(): string {
+  const path = join(mkdtempSync(join(tmpdir(), 'bundle-test-')), 'plain.yaml');
+  writeFileSync(
+    path,
+    'version: 1\nflows:\n  plain:\n    steps:\n      - id: ping\n        type: request\n        url: http://127.0.0.1:9/ping\n',
+  );
+  return path;
+}
+
 let preloadFile: string | undefined;
 /** A file to --require that prints, at exit, the Node built-in modules the process loaded. */
 function builtinsPreload(): string {
@@ -316,11 +326,7 @@ describe('the CLI bundles', function () {
       assert.deepEqual(holding(run, module), [], `run loaded ${module}`);
     // A run of plain requests loads no OAuth, JWT or token-step module: the runner requires them at the
     // first step that needs them (core/flow/runner.ts). Port 9 refuses the request; the run ends there.
-    const plainFlow = join(mkdtempSync(join(tmpdir(), 'bundle-test-')), 'plain.yaml');
-    writeFileSync(
-      plainFlow,
-      'version: 1\nflows:\n  plain:\n    steps:\n      - id: ping\n        type: request\n        url: http://127.0.0.1:9/ping\n',
-    );
+    const plainFlow = plainFlowFile();
     const plain = cliBundlesLoadedBy(['run', plainFlow]);
     assert.ok(holding(plain, 'src/core/flow/runner.ts').length > 0, 'the plain run did not get as far as the runner');
     for (const module of [
@@ -440,6 +446,19 @@ describe('the CLI bundles', function () {
       'src/core/http/client.ts',
     ])
       assert.deepEqual(holding(lint, module), [], `lint --deck loaded ${module} before its first line`);
+    // run prints its first line (the flow, its steps) before it sends anything: the HTTP client and its
+    // proxy, limit and error modules load at the first request (cli/runtime.ts clientAtFirstSend).
+    // Port 9 refuses the request after that line.
+    const plainFlow = plainFlowFile();
+    const run = cliBundlesBeforeFirstOutput(['run', plainFlow]);
+    assert.ok(holding(run, 'src/core/flow/runner.ts').length > 0, [...run.keys()].join(', '));
+    for (const module of [
+      'src/core/http/client.ts',
+      'src/core/http/proxy.ts',
+      'src/core/http/limits.ts',
+      'src/core/http/classify-error.ts',
+    ])
+      assert.deepEqual(holding(run, module), [], `run loaded ${module} before its first line`);
   });
 
   it("verify sends its http request without loading Node's assert, http2, tls or tty modules", async function () {
