@@ -1,4 +1,4 @@
-import * as nodeModule from 'node:module';
+import { enableCompileCache } from 'node:module';
 import { basename } from 'node:path';
 import { VERSION } from '../core/version';
 import { runCli } from './cli';
@@ -11,7 +11,8 @@ import { terminalText } from './io';
 // Enabled here, before the first command bundle is required. Node keeps it in
 // its own folder under the temp dir, checked against each file's contents;
 // NODE_DISABLE_COMPILE_CACHE=1 turns it off (issue #14).
-(nodeModule as { enableCompileCache?: () => unknown }).enableCompileCache?.();
+// A named import (esbuild copies a namespace import of node:module into an object of getters).
+(enableCompileCache as (() => unknown) | undefined)?.();
 // Node's cache holds only each file's top level; the command bundles (cli-*.js) go through our
 // own cache, made after the command ran (src/cli/code-cache.ts). Only from the built cli.js, whose
 // folder holds the bundles.

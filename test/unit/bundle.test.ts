@@ -271,6 +271,18 @@ describe('the CLI bundles', function () {
     assert.match(readFileSync(cli, 'utf8'), /^#!\/usr\/bin\/env node\n/, 'the CLI entry lost its shebang');
   });
 
+  it("the shell and decode's bundles take Node's modules by name, without copying their namespaces", function () {
+    // esbuild turns `import * as fs from 'node:fs'` (or a default import) into a copy of the module's
+    // every name as a getter, made at load: node:fs has over a hundred, and every start paid for
+    // them in cli.js (issue #14 point 3). A named import is a plain require.
+    const loaded = [...cliBundlesLoadedBy(['decode', 'eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.']).keys()];
+    assert.ok(loaded.includes('cli.js') && loaded.includes('cli-decode.js'), loaded.join(', '));
+    for (const bundle of loaded) {
+      const copies = readFileSync(join(dist, bundle), 'utf8').match(/__toESM\(require\("node:[\w/]+"\)/g) ?? [];
+      assert.deepEqual(copies, [], `${bundle} copies the namespace of a built-in module`);
+    }
+  });
+
   it('a command loads only the bundles of the modules it can reach', function () {
     const heavy = (loaded: Map<string, Set<string>>, pkg: string) =>
       [...loaded]
