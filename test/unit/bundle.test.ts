@@ -182,12 +182,20 @@ function cliBundlesBeforeFirstOutput(args: string[]): Map<string, Set<string>> {
     firstOutputPreloadFile = join(mkdtempSync(join(tmpdir(), 'bundle-test-')), 'first-output.cjs');
     writeFileSync(
       firstOutputPreloadFile,
+      // The CLI writes a pipe straight to its descriptor (src/cli/std-output.ts), a terminal through
+      // process.stdout: the first of either is its first output.
       [
-        'const write = process.stdout.write;',
-        'process.stdout.write = function (...args) {',
-        '  process.stdout.write = write;',
-        "  process.stderr.write('\\nfirst-output ' + Object.keys(require.cache).join('|') + '\\n');",
-        '  return write.apply(this, args);',
+        "const fs = require('fs');",
+        'let seen = false;',
+        'const report = () => {',
+        '  if (seen) return;',
+        '  seen = true;',
+        "  fs.writeSync(2, '\\nfirst-output ' + Object.keys(require.cache).join('|') + '\\n');",
+        '};',
+        'const writeSync = fs.writeSync;',
+        'fs.writeSync = function (fd, ...args) {',
+        '  if (fd === 1) report();',
+        '  return writeSync.call(this, fd, ...args);',
         '};',
         '',
       ].join('\n'),
@@ -220,7 +228,8 @@ function builtinsPreload(): string {
     preloadFile = join(mkdtempSync(join(tmpdir(), 'bundle-test-')), 'builtins.cjs');
     writeFileSync(
       preloadFile,
-      "process.on('exit', () => process.stderr.write('\\nbuiltins ' + process.moduleLoadList.join('|') + '\\n'));\n",
+      // fs.writeSync, not process.stderr: making that stream would load node:net and node:stream.
+      "process.on('exit', () => require('fs').writeSync(2, '\\nbuiltins ' + process.moduleLoadList.join('|') + '\\n'));\n",
     );
   }
   return preloadFile;
@@ -281,6 +290,20 @@ describe('the CLI bundles', function () {
       const copies = readFileSync(join(dist, bundle), 'utf8').match(/__toESM\(require\("node:[\w/]+"\)/g) ?? [];
       assert.deepEqual(copies, [], `${bundle} copies the namespace of a built-in module`);
     }
+  });
+
+  it("writes to a pipe without making Node's stdout stream, which loads node:net and node:stream", function () {
+    // src/cli/std-output.ts: every start that prints to a pipe paid ~3 ms for them.
+    for (const args of [
+      ['decode', 'eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.'],
+      ['validate', join(dist, '..', 'examples', 'introspection-scenario.yaml')],
+      ['--version'],
+    ])
+      assert.deepEqual(
+        cliBuiltinsLoadedBy(args).filter((m) => ['net', 'stream', 'tty'].includes(m)),
+        [],
+        `oidc-flow ${args.join(' ')}`,
+      );
   });
 
   it('a command loads only the bundles of the modules it can reach', function () {
