@@ -48,11 +48,28 @@
  * traces of the files its own loader compiled. The VS Code extension never
  * loads this module (its host has a cache of its own).
  */
-import * as fs from 'node:fs';
-import Module from 'node:module';
+// Named imports, not `import * as`: esbuild copies a namespace import of a built-in module into an
+// object of getters at load (node:fs has 104 names), which every start paid for (issue #14 point 3).
+import {
+  closeSync,
+  constants as fsConstants,
+  existsSync,
+  fstatSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+  type Stats,
+} from 'node:fs';
+import { Module } from 'node:module';
 import { homedir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
-import * as vm from 'node:vm';
+import { constants as vmConstants, Script, type ScriptOptions } from 'node:vm';
 
 /** What the cache needs from its surroundings, injected so tests can point it elsewhere. */
 export interface CodeCacheOptions {
@@ -134,7 +151,7 @@ function fnv1a(text: string): string {
 }
 
 /** Why a folder or file may not be trusted (another user's, or writable by group or others), or undefined. */
-export function untrusted(stat: fs.Stats, uid: number | undefined, kind: 'folder' | 'file'): string | undefined {
+export function untrusted(stat: Stats, uid: number | undefined, kind: 'folder' | 'file'): string | undefined {
   if (kind === 'folder' ? !stat.isDirectory() : !stat.isFile()) return `not a plain ${kind} (a link?)`;
   if (uid === undefined) return undefined;
   if (stat.uid !== uid) return `owned by uid ${stat.uid}, not ${uid}`;
@@ -144,10 +161,10 @@ export function untrusted(stat: fs.Stats, uid: number | undefined, kind: 'folder
 
 /** Makes the cache folder (0700) and checks it and its two parents are ours; an error names why not. */
 function openFolder(folder: string, uid: number | undefined): { created: boolean } {
-  const created = !fs.existsSync(folder);
-  if (created) fs.mkdirSync(folder, { recursive: true, mode: 0o700 });
+  const created = !existsSync(folder);
+  if (created) mkdirSync(folder, { recursive: true, mode: 0o700 });
   for (const dir of [folder, dirname(folder), dirname(dirname(folder))]) {
-    const why = untrusted(fs.lstatSync(dir), uid, 'folder');
+    const why = untrusted(lstatSync(dir), uid, 'folder');
     if (why) throw new Error(`${dir}: ${why}`);
   }
   return { created };
@@ -156,16 +173,15 @@ function openFolder(folder: string, uid: number | undefined): { created: boolean
 /** Removes the version folders beyond the KEEP most recently used. */
 function prune(folder: string): void {
   const parent = dirname(folder);
-  const others = fs
-    .readdirSync(parent, { withFileTypes: true })
+  const others = readdirSync(parent, { withFileTypes: true })
     .filter((entry) => entry.isDirectory() && join(parent, entry.name) !== folder)
-    .map((entry) => ({ path: join(parent, entry.name), used: fs.statSync(join(parent, entry.name)).mtimeMs }))
+    .map((entry) => ({ path: join(parent, entry.name), used: statSync(join(parent, entry.name)).mtimeMs }))
     .sort((a, b) => b.used - a.used);
-  for (const old of others.slice(KEEP - 1)) fs.rmSync(old.path, { recursive: true, force: true });
+  for (const old of others.slice(KEEP - 1)) rmSync(old.path, { recursive: true, force: true });
 }
 
 interface Loaded {
-  script: vm.Script;
+  script: Script;
   file: string;
   /** The bundle file's identity the cache is made for (see the top of this file). */
   identity: string;
@@ -186,7 +202,7 @@ export function installCodeCache(options: CodeCacheOptions): CodeCache | undefin
   if (options.sourceMaps ?? (process as { sourceMapsEnabled?: boolean }).sourceMapsEnabled)
     return off('off (source maps are on)');
   // Without it a bundle's `import()` (node:child_process, node:readline) would throw.
-  const importModuleDynamically = vm.constants?.USE_MAIN_CONTEXT_DEFAULT_LOADER;
+  const importModuleDynamically = vmConstants?.USE_MAIN_CONTEXT_DEFAULT_LOADER;
   if (!importModuleDynamically) return off('off (this Node has no vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER)');
   const folder = codeCacheFolder({
     env,
@@ -217,12 +233,12 @@ export function installCodeCache(options: CodeCacheOptions): CodeCache | undefin
     const file = join(folder, `${basename(filename)}.v8`);
     const cached = readCache(file, identity, uid, off);
     const cachedData = cached?.data;
-    const script = new vm.Script(WRAPPER_HEAD + source + WRAPPER_TAIL, {
+    const script = new Script(WRAPPER_HEAD + source + WRAPPER_TAIL, {
       filename,
       lineOffset: -1,
       cachedData,
       importModuleDynamically,
-    } as vm.ScriptOptions);
+    } as ScriptOptions);
     if (cachedData)
       say(
         script.cachedDataRejected
@@ -288,13 +304,13 @@ function requireOf(module: Module): NodeJS.Require {
 
 /** A bundle's text and identity, both through one descriptor so they describe the same file. */
 function readBundle(filename: string): { source: string; identity: string } {
-  const fd = fs.openSync(filename, 'r');
+  const fd = openSync(filename, 'r');
   try {
-    const stat = fs.fstatSync(fd, { bigint: true });
+    const stat = fstatSync(fd, { bigint: true });
     const identity = [stat.dev, stat.ino, stat.size, stat.mtimeNs, stat.ctimeNs].join(' ');
-    return { source: fs.readFileSync(fd, 'utf8'), identity };
+    return { source: readFileSync(fd, 'utf8'), identity };
   } finally {
-    fs.closeSync(fd);
+    closeSync(fd);
   }
 }
 
@@ -307,14 +323,14 @@ function readCache(
 ): { data: Buffer; usages: string[] } | undefined {
   let fd: number;
   try {
-    fd = fs.openSync(file, fs.constants.O_RDONLY | (fs.constants.O_NOFOLLOW ?? 0));
+    fd = openSync(file, fsConstants.O_RDONLY | (fsConstants.O_NOFOLLOW ?? 0));
   } catch {
     return undefined; // none yet
   }
   try {
-    const why = untrusted(fs.fstatSync(fd), uid, 'file');
+    const why = untrusted(fstatSync(fd), uid, 'file');
     if (why) return off(`${basename(file)} not read: ${why}`);
-    const bytes = fs.readFileSync(fd);
+    const bytes = readFileSync(fd);
     const end = bytes.subarray(0, HEADER_MAX).indexOf(10);
     const header = end === -1 ? '' : bytes.toString('latin1', 0, end);
     if (!header.startsWith(MAGIC)) return off(`${basename(file)} is not a cache file, rewritten at exit`);
@@ -324,18 +340,18 @@ function readCache(
   } catch (error) {
     return off(`${basename(file)} not read: ${messageOf(error)}`);
   } finally {
-    fs.closeSync(fd);
+    closeSync(fd);
   }
 }
 
 function writeAtomically(file: string, bytes: Buffer): void {
   const temporary = `${file}.${process.pid}.tmp`;
   try {
-    fs.rmSync(temporary, { force: true }); // left by a process of the same id that was killed
-    fs.writeFileSync(temporary, bytes, { mode: 0o600, flag: 'wx' });
-    fs.renameSync(temporary, file);
+    rmSync(temporary, { force: true }); // left by a process of the same id that was killed
+    writeFileSync(temporary, bytes, { mode: 0o600, flag: 'wx' });
+    renameSync(temporary, file);
   } catch (error) {
-    fs.rmSync(temporary, { force: true });
+    rmSync(temporary, { force: true });
     throw error;
   }
 }

@@ -1,9 +1,10 @@
-import * as nodeModule from 'node:module';
+import { enableCompileCache } from 'node:module';
 import { basename } from 'node:path';
 import { VERSION } from '../core/version';
 import { runCli } from './cli';
 import { cacheUsage, installCodeCache } from './code-cache';
 import { terminalText } from './io';
+import { stdOutput } from './std-output';
 
 // V8's compile cache (Node 22.1+, a no-op before): compiling the command
 // bundles was the largest part of every start (e.g. 47 of decode's 125 ms of
@@ -11,7 +12,21 @@ import { terminalText } from './io';
 // Enabled here, before the first command bundle is required. Node keeps it in
 // its own folder under the temp dir, checked against each file's contents;
 // NODE_DISABLE_COMPILE_CACHE=1 turns it off (issue #14).
-(nodeModule as { enableCompileCache?: () => unknown }).enableCompileCache?.();
+// A named import (esbuild copies a namespace import of node:module into an object of getters).
+(enableCompileCache as (() => unknown) | undefined)?.();
+// `oidc-flow ... | head`: a closed pipe ends the output, not with a stack trace.
+const closedPipe = (): void => process.exit(0);
+const nodeStream = (stream: NodeJS.WriteStream): NodeJS.WriteStream =>
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') closedPipe();
+    throw error;
+  });
+
+// Straight to the descriptor for a pipe, socket or file; Node's stream for a terminal, made when
+// first asked for (src/cli/std-output.ts): process.stdout for a pipe cost every start ~3 ms.
+const stdout = stdOutput(1, () => nodeStream(process.stdout), closedPipe);
+const stderr = stdOutput(2, () => nodeStream(process.stderr), closedPipe);
+
 // Node's cache holds only each file's top level; the command bundles (cli-*.js) go through our
 // own cache, made after the command ran (src/cli/code-cache.ts). Only from the built cli.js, whose
 // folder holds the bundles.
@@ -21,7 +36,7 @@ if (basename(__filename) === 'cli.js')
     env: process.env,
     version: VERSION,
     usage: cacheUsage(process.argv.slice(2)),
-    debug: (line) => process.stderr.write(line),
+    debug: (line) => stderr.write(line),
   });
 
 async function readStdin(): Promise<string | undefined> {
@@ -42,24 +57,16 @@ const interrupted = new Promise<void>((resolve) => (markInterrupted = resolve));
 const onSignal = (): void => {
   if (stopping || !graceful) process.exit(130);
   stopping = true;
-  process.stderr.write('\nStopping... (Ctrl-C again to quit at once)\n');
+  stderr.write('\nStopping... (Ctrl-C again to quit at once)\n');
   markInterrupted();
   setTimeout(() => process.exit(130), 900).unref();
 };
 process.on('SIGINT', onSignal);
 process.on('SIGTERM', onSignal);
 
-// `oidc-flow ... | head`: a closed pipe ends the output, not with a stack trace.
-for (const stream of [process.stdout, process.stderr]) {
-  stream.on('error', (error: NodeJS.ErrnoException) => {
-    if (error.code === 'EPIPE') process.exit(0);
-    throw error;
-  });
-}
-
 const io = {
-  stdout: process.stdout,
-  stderr: process.stderr,
+  stdout,
+  stderr,
   env: process.env,
   readStdin,
   get interrupted(): Promise<void> {
@@ -73,7 +80,7 @@ runCli(process.argv.slice(2), io).then(
     process.exit(code);
   },
   (error: unknown) => {
-    process.stderr.write(terminalText(`oidc-flow: ${error instanceof Error ? error.message : String(error)}\n`));
+    stderr.write(terminalText(`oidc-flow: ${error instanceof Error ? error.message : String(error)}\n`));
     process.exit(2);
   },
 );

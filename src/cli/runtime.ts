@@ -4,7 +4,7 @@ import { deviceCodeCountdown } from './progress';
 import { isOidcError, OidcError } from '../core/errors';
 import { readCaText } from '../core/http/ca-file';
 import type { RunnerDeps } from '../core/flow/runner';
-import type { HttpClient, HttpOptions } from '../core/http/types';
+import type { HttpClient, HttpOptions, HttpRequest, HttpResponse } from '../core/http/types';
 import type { Sandbox } from '../core/sandbox/sandbox';
 import type { CliIo } from './io';
 import { terminalText, UsageError } from './io';
@@ -110,26 +110,62 @@ export function checkProxyUrl(value: string): string {
  * order. For a command that only sends requests (verify, introspect, revoke, explain, capture):
  * runtimeFor adds the secrets, the sandbox and the prompts, and asks the terminal whether it may
  * prompt (node:tty), which such a command never needs (issue #14, CLI start).
+ *
+ * The flags are checked now, so a wrong one stops the command before its first line; the client
+ * itself (core/http/client.ts with the proxy, limits and error modules, ~1 ms of a start) is made
+ * at the first request: `run` prints its first line before it sends anything (issue #14 point 3).
  */
 export async function cliHttpClient(
   options: Omit<CliRuntimeOptions, 'sandbox' | 'progress'>,
 ): Promise<HttpClient & { close(): Promise<void> }> {
   const { io } = options;
-  // Imported here, not at the top: routes and lint take readCaFile from this module and read a
-  // decK file or an Apache config without the HTTP layer (issue #14, CLI start).
-  const { createHttpClient, timeoutBudget } = await import('../core/http/client');
   const httpOptions: HttpOptions = {};
   if (options.proxy) httpOptions.proxy = checkProxyUrl(options.proxy);
   if (options.ca) httpOptions.ca = await readCaFile(options.ca);
   if (options.insecure) httpOptions.insecureSkipTlsVerify = true;
+  let timeoutMs: number | undefined;
   if (options.timeout) {
-    const ms = Number(options.timeout);
-    if (!Number.isFinite(ms) || ms <= 0)
+    timeoutMs = Number(options.timeout);
+    if (!Number.isFinite(timeoutMs) || timeoutMs <= 0)
       throw new UsageError(`--timeout takes milliseconds, got "${options.timeout}".`);
-    // One budget for every phase and for the whole exchange, so "raise --timeout" holds for each.
-    Object.assign(httpOptions, timeoutBudget(ms));
   }
-  return createHttpClient({ ...httpOptions, env: io.env, surface: 'cli', onRequestSent: options.onRequestSent });
+  return clientAtFirstSend(async () => {
+    // Imported here, not at the top: routes and lint take readCaFile from this module and read a
+    // decK file or an Apache config without the HTTP layer (issue #14, CLI start).
+    const { createHttpClient, timeoutBudget } = await import('../core/http/client');
+    // One budget for every phase and for the whole exchange, so "raise --timeout" holds for each.
+    if (timeoutMs !== undefined) Object.assign(httpOptions, timeoutBudget(timeoutMs));
+    return createHttpClient({ ...httpOptions, env: io.env, surface: 'cli', onRequestSent: options.onRequestSent });
+  });
+}
+
+/**
+ * A client that makes the real one at its first `send`, then hands every later call straight to
+ * the real one's functions (no extra promise per request: a run of 1,000 calls goes through it).
+ * Exported for its test.
+ */
+export function clientAtFirstSend(
+  make: () => Promise<HttpClient & { close(): Promise<void> }>,
+): HttpClient & { close(): Promise<void> } {
+  let made: Promise<HttpClient & { close(): Promise<void> }> | undefined;
+  const client = {
+    send(request: HttpRequest): Promise<HttpResponse> {
+      made ??= make();
+      return made.then((real) => {
+        client.send = real.send;
+        return real.send(request);
+      });
+    },
+    // Nothing to close when nothing was sent; a client that failed to load has nothing open.
+    close: (): Promise<void> =>
+      made
+        ? made.then(
+            (real) => real.close(),
+            () => undefined,
+          )
+        : Promise.resolve(),
+  };
+  return client;
 }
 
 /** Builds what a flow run needs from CLI options: HTTP client, secrets, sandbox, prompts. */

@@ -182,12 +182,20 @@ function cliBundlesBeforeFirstOutput(args: string[]): Map<string, Set<string>> {
     firstOutputPreloadFile = join(mkdtempSync(join(tmpdir(), 'bundle-test-')), 'first-output.cjs');
     writeFileSync(
       firstOutputPreloadFile,
+      // The CLI writes a pipe straight to its descriptor (src/cli/std-output.ts), a terminal through
+      // process.stdout: the first of either is its first output.
       [
-        'const write = process.stdout.write;',
-        'process.stdout.write = function (...args) {',
-        '  process.stdout.write = write;',
-        "  process.stderr.write('\\nfirst-output ' + Object.keys(require.cache).join('|') + '\\n');",
-        '  return write.apply(this, args);',
+        "const fs = require('fs');",
+        'let seen = false;',
+        'const report = () => {',
+        '  if (seen) return;',
+        '  seen = true;',
+        "  fs.writeSync(2, '\\nfirst-output ' + Object.keys(require.cache).join('|') + '\\n');",
+        '};',
+        'const writeSync = fs.writeSync;',
+        'fs.writeSync = function (fd, ...args) {',
+        '  if (fd === 1) report();',
+        '  return writeSync.call(this, fd, ...args);',
         '};',
         '',
       ].join('\n'),
@@ -203,6 +211,16 @@ function cliBundlesBeforeFirstOutput(args: string[]): Map<string, Set<string>> {
   return new Map(files.map((file) => [basename(file), modulesIn(file)]));
 }
 
+/** A flow file of one plain request to port 9, which refuses it: a run ends at its first request. */
+function plainFlowFile(): string {
+  const path = join(mkdtempSync(join(tmpdir(), 'bundle-test-')), 'plain.yaml');
+  writeFileSync(
+    path,
+    'version: 1\nflows:\n  plain:\n    steps:\n      - id: ping\n        type: request\n        url: http://127.0.0.1:9/ping\n',
+  );
+  return path;
+}
+
 let preloadFile: string | undefined;
 /** A file to --require that prints, at exit, the Node built-in modules the process loaded. */
 function builtinsPreload(): string {
@@ -210,7 +228,8 @@ function builtinsPreload(): string {
     preloadFile = join(mkdtempSync(join(tmpdir(), 'bundle-test-')), 'builtins.cjs');
     writeFileSync(
       preloadFile,
-      "process.on('exit', () => process.stderr.write('\\nbuiltins ' + process.moduleLoadList.join('|') + '\\n'));\n",
+      // fs.writeSync, not process.stderr: making that stream would load node:net and node:stream.
+      "process.on('exit', () => require('fs').writeSync(2, '\\nbuiltins ' + process.moduleLoadList.join('|') + '\\n'));\n",
     );
   }
   return preloadFile;
@@ -259,6 +278,32 @@ describe('the CLI bundles', function () {
     assert.ok(provider.length > 0);
     assert.deepEqual([...new Set(provider.map(([, [b]]) => b))], ['cli-sandbox.js']);
     assert.match(readFileSync(cli, 'utf8'), /^#!\/usr\/bin\/env node\n/, 'the CLI entry lost its shebang');
+  });
+
+  it("the shell and decode's bundles take Node's modules by name, without copying their namespaces", function () {
+    // esbuild turns `import * as fs from 'node:fs'` (or a default import) into a copy of the module's
+    // every name as a getter, made at load: node:fs has over a hundred, and every start paid for
+    // them in cli.js (issue #14 point 3). A named import is a plain require.
+    const loaded = [...cliBundlesLoadedBy(['decode', 'eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.']).keys()];
+    assert.ok(loaded.includes('cli.js') && loaded.includes('cli-decode.js'), loaded.join(', '));
+    for (const bundle of loaded) {
+      const copies = readFileSync(join(dist, bundle), 'utf8').match(/__toESM\(require\("node:[\w/]+"\)/g) ?? [];
+      assert.deepEqual(copies, [], `${bundle} copies the namespace of a built-in module`);
+    }
+  });
+
+  it("writes to a pipe without making Node's stdout stream, which loads node:net and node:stream", function () {
+    // src/cli/std-output.ts: every start that prints to a pipe paid ~3 ms for them.
+    for (const args of [
+      ['decode', 'eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.'],
+      ['validate', join(dist, '..', 'examples', 'introspection-scenario.yaml')],
+      ['--version'],
+    ])
+      assert.deepEqual(
+        cliBuiltinsLoadedBy(args).filter((m) => ['net', 'stream', 'tty'].includes(m)),
+        [],
+        `oidc-flow ${args.join(' ')}`,
+      );
   });
 
   it('a command loads only the bundles of the modules it can reach', function () {
@@ -316,11 +361,7 @@ describe('the CLI bundles', function () {
       assert.deepEqual(holding(run, module), [], `run loaded ${module}`);
     // A run of plain requests loads no OAuth, JWT or token-step module: the runner requires them at the
     // first step that needs them (core/flow/runner.ts). Port 9 refuses the request; the run ends there.
-    const plainFlow = join(mkdtempSync(join(tmpdir(), 'bundle-test-')), 'plain.yaml');
-    writeFileSync(
-      plainFlow,
-      'version: 1\nflows:\n  plain:\n    steps:\n      - id: ping\n        type: request\n        url: http://127.0.0.1:9/ping\n',
-    );
+    const plainFlow = plainFlowFile();
     const plain = cliBundlesLoadedBy(['run', plainFlow]);
     assert.ok(holding(plain, 'src/core/flow/runner.ts').length > 0, 'the plain run did not get as far as the runner');
     for (const module of [
@@ -440,6 +481,19 @@ describe('the CLI bundles', function () {
       'src/core/http/client.ts',
     ])
       assert.deepEqual(holding(lint, module), [], `lint --deck loaded ${module} before its first line`);
+    // run prints its first line (the flow, its steps) before it sends anything: the HTTP client and its
+    // proxy, limit and error modules load at the first request (cli/runtime.ts clientAtFirstSend).
+    // Port 9 refuses the request after that line.
+    const plainFlow = plainFlowFile();
+    const run = cliBundlesBeforeFirstOutput(['run', plainFlow]);
+    assert.ok(holding(run, 'src/core/flow/runner.ts').length > 0, [...run.keys()].join(', '));
+    for (const module of [
+      'src/core/http/client.ts',
+      'src/core/http/proxy.ts',
+      'src/core/http/limits.ts',
+      'src/core/http/classify-error.ts',
+    ])
+      assert.deepEqual(holding(run, module), [], `run loaded ${module} before its first line`);
   });
 
   it("verify sends its http request without loading Node's assert, http2, tls or tty modules", async function () {

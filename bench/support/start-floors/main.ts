@@ -4,11 +4,11 @@
  * bundles beside it), it loads the one bundle `process.argv[2]` names, cli-floor-<kind>.js, which
  * does the library work a command exists for and prints one line. Built by ../start-floors.ts.
  */
-import * as nodeModule from 'node:module';
+import { enableCompileCache } from 'node:module';
 import { join } from 'node:path';
 import { cacheUsage, installCodeCache } from '../../../src/cli/code-cache';
 
-(nodeModule as { enableCompileCache?: () => unknown }).enableCompileCache?.();
+(enableCompileCache as (() => unknown) | undefined)?.();
 installCodeCache({
   bundleDir: __dirname,
   env: process.env,

@@ -3,7 +3,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { UsageError } from '../../../src/cli/io';
-import { browserCommand, checkProxyUrl, readCaFile, runtimeFor } from '../../../src/cli/runtime';
+import { browserCommand, checkProxyUrl, clientAtFirstSend, readCaFile, runtimeFor } from '../../../src/cli/runtime';
+import type { HttpRequest, HttpResponse } from '../../../src/core/http/types';
 import { createCertificateAuthority } from '../../../src/core/sandbox/certs';
 import type { OidcError } from '../../../src/core/errors';
 import { captureIo } from '../../support/capture-io';
@@ -122,5 +123,54 @@ describe('CLI runtime: --timeout bounds the whole exchange', () => {
     // Every gap is 300 ms, under the budget: only a deadline over the whole exchange ends it.
     assert.equal(error.code, 'http.timeout.total');
     assert.match(error.hint ?? '', /--timeout/);
+  });
+});
+
+describe('CLI runtime: the HTTP client is made at the first request', () => {
+  const response = { status: 200 } as unknown as HttpResponse;
+  const request = { method: 'GET', url: 'http://127.0.0.1:9/', label: 'ping' } as const;
+
+  it('makes nothing until a request is sent, then one client for every request', async () => {
+    let made = 0;
+    const sent: string[] = [];
+    const real = {
+      send: (r: HttpRequest) => (sent.push(r.label ?? ''), Promise.resolve(response)),
+      close: () => Promise.resolve(),
+    };
+    const client = clientAtFirstSend(() => (made++, Promise.resolve(real)));
+    assert.equal(made, 0);
+    // Two requests sent before the client is ready share one client.
+    const [a, b] = await Promise.all([client.send(request), client.send({ ...request, label: 'pong' })]);
+    assert.equal(made, 1);
+    assert.equal(a, response);
+    assert.equal(b, response);
+    // Later requests go to the real client's send itself: no promise of ours in between.
+    assert.equal(client.send, real.send);
+    await client.send(request);
+    assert.deepEqual(sent, ['ping', 'pong', 'ping']);
+    assert.equal(made, 1);
+  });
+
+  it('closes the client it made, makes none to close, and closes quietly when making it failed', async () => {
+    let closed = 0;
+    let made = 0;
+    const real = { send: () => Promise.resolve(response), close: () => (closed++, Promise.resolve()) };
+    await clientAtFirstSend(() => (made++, Promise.resolve(real))).close();
+    assert.deepEqual({ made, closed }, { made: 0, closed: 0 });
+    const used = clientAtFirstSend(() => (made++, Promise.resolve(real)));
+    await used.send(request);
+    await used.close();
+    assert.deepEqual({ made, closed }, { made: 1, closed: 1 });
+    const failing = clientAtFirstSend(() => Promise.reject(new Error('no client')));
+    await assert.rejects(failing.send(request), /no client/);
+    await failing.close();
+  });
+
+  it('refuses a wrong --timeout before any request, as it did when the client was made at once', async () => {
+    for (const timeout of ['soon', '0', '-5']) {
+      const runtime = await runtimeFor({ io: captureIo().io, timeout }).catch((error: unknown) => error);
+      assert.ok(runtime instanceof UsageError, `--timeout ${timeout}`);
+      assert.match(runtime.message, new RegExp(`--timeout takes milliseconds, got "${timeout}"`));
+    }
   });
 });
