@@ -6,14 +6,13 @@ import { OidcError } from '../../core/errors';
 import { loadFlowFile } from '../../core/flow/load';
 import { SecretRegistry } from '../../core/http/secret-registry';
 import type { RunEvent, RunResult } from '../../core/flow/runner';
-import { getFlow, selectEnvironment } from '../../core/flow/select';
+import { getFlow, runStartEvent, selectEnvironment } from '../../core/flow/select';
 import type { CliIo } from '../io';
 import { EXIT, runExitCode, styler, UsageError } from '../io';
 import { createProgress, progressReporter } from '../progress';
 import { runtimeFor } from '../runtime';
 import type { prettyReporter } from '../reporters/pretty';
 import { runStartLine } from '../reporters/run-start-line';
-import type { RunStartEvent } from '../reporters/run-start-line';
 import { toJunit } from '../reporters/junit';
 import { toJsonReport } from '../reporters/json';
 import { readNamedFile } from '../read-input';
@@ -94,18 +93,10 @@ export async function runCommand(args: string[], io: CliIo): Promise<number> {
     const stop = new AbortController();
     void io.interrupted?.then(() => stop.abort());
     // The run's first line (the flow, its environment, how many steps) leaves before the runner and the
-    // pretty reporter load, from what the runner's own run-start event holds: the flow and the
-    // environment it selects the same way, throwing the same errors before any output (issue #14,
+    // pretty reporter load, from the runner's own run-start event (core/flow/select.ts): the flow and
+    // the environment selected the same way, throwing the same errors before any output (issue #14,
     // CLI start: 69 KB of bundles less before the first byte). The runner's run-start is then dropped.
-    const flowDef = getFlow(file, flow);
-    const env = selectEnvironment(file, values.env, flow);
-    const start: RunStartEvent = {
-      type: 'run-start',
-      flow,
-      env: env?.name,
-      steps: flowDef.steps.map((step) => ({ id: step.id, type: step.type, name: step.name })),
-      at: Date.now(),
-    };
+    const start = runStartEvent(flow, getFlow(file, flow), selectEnvironment(file, values.env, flow), Date.now());
     // First: the progress line leaves the terminal before the reporter writes.
     progressEvents.onEvent(start);
     if (wantsPretty) {

@@ -1,7 +1,5 @@
-import type { RunEvent } from '../../core/flow/runner';
+import type { RunStartEvent } from '../../core/flow/select';
 import type { Styler } from '../io';
-
-export type RunStartEvent = Extract<RunEvent, { type: 'run-start' }>;
 
 /**
  * The run's first line: the flow, its environment, how many steps. A module of its own, apart from
