@@ -482,12 +482,16 @@ describe('the CLI bundles', function () {
     ])
       assert.deepEqual(holding(lint, module), [], `lint --deck loaded ${module} before its first line`);
     // run prints its first line (the flow, its steps) before it sends anything: the HTTP client and its
-    // proxy, limit and error modules load at the first request (cli/runtime.ts clientAtFirstSend).
+    // proxy, limit and error modules load at the first request (cli/runtime.ts clientAtFirstSend), and
+    // the runner and the pretty reporter once that line is out (cli/commands/run.ts).
     // Port 9 refuses the request after that line.
     const plainFlow = plainFlowFile();
     const run = cliBundlesBeforeFirstOutput(['run', plainFlow]);
-    assert.ok(holding(run, 'src/core/flow/runner.ts').length > 0, [...run.keys()].join(', '));
+    assert.ok(holding(run, 'src/core/flow/load.ts').length > 0, [...run.keys()].join(', '));
     for (const module of [
+      'src/core/flow/runner.ts',
+      'src/core/flow/http-steps.ts',
+      'src/cli/reporters/pretty.ts',
       'src/core/http/client.ts',
       'src/core/http/proxy.ts',
       'src/core/http/limits.ts',

@@ -2,6 +2,7 @@ import { SecretRegistry } from '../../core/http/secret-registry';
 import type { HttpExchange } from '../../core/http/types';
 import type { RunEvent, RunResult, StepRun } from '../../core/flow/runner';
 import type { Styler } from '../io';
+import { runStartLine } from './run-start-line';
 
 const LANE: Record<string, string> = { idp: 'IdP', gateway: 'gateway', upstream: 'upstream', other: 'http' };
 
@@ -66,9 +67,7 @@ export function prettyReporter(rawWrite: (text: string) => void, s: Styler, secr
     onEvent(event: RunEvent): void {
       switch (event.type) {
         case 'run-start':
-          write(
-            `${s.bold('▶')} flow ${s.bold(event.flow)}${event.env ? ` (environment ${event.env})` : ''}, ${event.steps.length} step${event.steps.length === 1 ? '' : 's'}\n`,
-          );
+          write(runStartLine(event, s));
           break;
         case 'exchange': {
           const list = pendingExchanges.get(event.path) ?? [];

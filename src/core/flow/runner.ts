@@ -27,7 +27,8 @@ import type {
 import { innerSteps } from './file-format';
 import { responseResult, runCallStep, runRequestStep } from './http-steps';
 import type { RunScope } from './run-scope';
-import { getFlow, selectEnvironment } from './select';
+import { getFlow, runStartEvent, selectEnvironment } from './select';
+import type { RunStartEvent } from './select';
 import { runStatus } from './run-status';
 import { isSecretValueRef } from './secret-ref';
 import type { SecretSources } from './secret-ref';
@@ -149,13 +150,7 @@ export interface RunResult {
 }
 
 export type RunEvent =
-  | {
-      type: 'run-start';
-      flow: string;
-      env?: string;
-      steps: Array<{ id: string; type: string; name?: string }>;
-      at: number;
-    }
+  | RunStartEvent
   | { type: 'step-start'; id: string; path: string; stepType: string; at: number }
   | { type: 'exchange'; path: string; exchange: HttpExchange }
   | { type: 'step-end'; step: StepRun }
@@ -298,14 +293,7 @@ export class FlowRunner {
     if (this.tokenSteps.size > 0) this.tokenSteps = new Map();
     const ctx: TemplateContext = { env: {}, steps: {}, vars: flow.vars ?? {} };
     const steps: StepRun[] = [];
-    if (emit !== NO_LISTENER)
-      emit({
-        type: 'run-start',
-        flow: options.flow,
-        env: env?.name,
-        steps: flow.steps.map((s) => ({ id: s.id, type: s.type, name: s.name })),
-        at: startedAt,
-      });
+    if (emit !== NO_LISTENER) emit(runStartEvent(options.flow, flow, env, startedAt));
     let halted = false;
     try {
       ctx.env = same ? kept.values : this.environmentOf(env, options);

@@ -39,6 +39,34 @@ export function getFlow(file: FlowFile, name: string): FlowDef {
   });
 }
 
+/** A run's first event: the flow, the environment it runs in, its steps. */
+export interface RunStartEvent {
+  type: 'run-start';
+  flow: string;
+  env?: string;
+  steps: Array<{ id: string; type: string; name?: string }>;
+  at: number;
+}
+
+/**
+ * The run-start event of `flow` in `env`: made by the runner, and by `oidc-flow run` to print its first
+ * line before it loads the runner (issue #14, CLI start), so both say the same thing.
+ */
+export function runStartEvent(
+  flowName: string,
+  flow: FlowDef,
+  env: { name: string } | undefined,
+  at: number,
+): RunStartEvent {
+  return {
+    type: 'run-start',
+    flow: flowName,
+    env: env?.name,
+    steps: flow.steps.map((s) => ({ id: s.id, type: s.type, name: s.name })),
+    at,
+  };
+}
+
 /** The issuer an IdP entry stands for (templates and references still unrendered), if it names one. */
 export function idpIssuer(idp: IdpConfig): string | undefined {
   if (idp.issuer !== undefined) return idp.issuer.replace(/\/+$/, '');
