@@ -373,14 +373,15 @@ function callAnswered(
     request: { method: request.method, url: request.url, headers: call.headers },
     response: responseResult(response, assertionsReadBody(step.assert)),
   };
-  // The flow file's own word first; else what the shell knows (the extension's setting).
-  const log = route.log
-    ? { ...route.log, where: `routes.${step.route}.log` }
-    : scope.deps.gatewayLogFor?.(step.route, route);
   if (!callNeedsDiagnosis(response, token, scope)) {
     run.verdict = undefined;
     return withRouteFindings(run, route, token, scope, result);
   }
+  // The gateway's log only for a call diagnosed: the flow file's own word first; else what the
+  // shell knows (the extension's setting, looked up among its entries).
+  const log = route.log
+    ? { ...route.log, where: `routes.${step.route}.log` }
+    : scope.deps.gatewayLogFor?.(step.route, route);
   return callDiagnosis()
     .diagnoseCall(
       {

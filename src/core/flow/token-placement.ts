@@ -50,8 +50,8 @@ export function placeTokenInto(target: TokenTarget, token: string, placement?: T
   switch (p.in) {
     case 'header': {
       const value = p.scheme === '' ? token : `${p.scheme} ${token}`;
-      // An assignment to __proto__ would set the prototype (a string: nothing at all); defining the
-      // property makes the own header a computed key in a literal makes, in the same place.
+      // An assignment to __proto__ would set the prototype (to a string: nothing at all); defining
+      // the property makes the same own header a computed key in a literal would, in the same place.
       if (p.name === '__proto__')
         Object.defineProperty(target.headers, p.name, { value, writable: true, enumerable: true, configurable: true });
       else target.headers[p.name] = value;
