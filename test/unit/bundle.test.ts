@@ -498,6 +498,29 @@ describe('the CLI bundles', function () {
       'src/core/http/classify-error.ts',
     ])
       assert.deepEqual(holding(run, module), [], `run loaded ${module} before its first line`);
+    // verify prints the header's checks before it connects (cli/commands/verify.ts): the connector,
+    // the JWKS client, the rest of the verification, the HTTP client and jose load after them.
+    // (cli/idp-connect.ts itself is small enough to share cli-shared-small, which every command reads.)
+    const jwt = [
+      Buffer.from('{"alg":"RS256","kid":"k1"}').toString('base64url'),
+      Buffer.from('{"iss":"https://idp.example.com","exp":4102444800}').toString('base64url'),
+      'c2ln',
+    ].join('.');
+    const verify = cliBundlesBeforeFirstOutput(['verify', jwt, '--jwks-uri', 'http://127.0.0.1:9/jwks']);
+    assert.ok(holding(verify, 'src/core/jwt/header-checks.ts').length > 0, [...verify.keys()].join(', '));
+    for (const module of [
+      'src/core/jwt/verify.ts',
+      'src/core/jwt/jwks.ts',
+      'src/core/oauth/connect-idp.ts',
+      'src/core/http/client.ts',
+    ])
+      assert.deepEqual(holding(verify, module), [], `verify loaded ${module} before its first line`);
+    for (const pkg of ['jose', 'undici'])
+      assert.deepEqual(
+        [...verify].filter(([, modules]) => [...modules].some((m) => m.startsWith(`node_modules/${pkg}/`))),
+        [],
+        `verify loaded ${pkg} before its first line`,
+      );
   });
 
   it("verify sends its http request without loading Node's assert, http2, tls or tty modules", async function () {

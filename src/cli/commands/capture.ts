@@ -6,13 +6,8 @@ import type { CaptureGateway, CaptureRecord, CaptureSession } from '../../core/c
 import { OidcError } from '../../core/errors';
 import type { KongOidcConfig } from '../../core/gateway/kong-oidc-config';
 import { VERSION } from '../../core/version';
-import {
-  CLIENT_OPTIONS_HELP,
-  connectIdp,
-  rejectSecretFlags,
-  resolveIdpSpec,
-  SERVER_OPTIONS_HELP,
-} from '../idp-options';
+import { CLIENT_OPTIONS_HELP, rejectSecretFlags, resolveIdpSpec, SERVER_OPTIONS_HELP } from '../idp-options';
+import { connectIdp } from '../idp-connect';
 import type { CliIo, Styler } from '../io';
 import { EXIT, styler, UsageError } from '../io';
 import { cliHttpClient, readCaFile } from '../runtime';

@@ -23,14 +23,9 @@ import { headerValue } from '../../core/http/headers';
 import { redactText, redactUrl } from '../../core/http/redact';
 import { formatLocal, formatRelative } from '../../core/jwt/time-format';
 import { splitScope } from '../../core/oauth/token-response';
-import {
-  CLIENT_OPTIONS_HELP,
-  connectIdp,
-  rejectSecretFlags,
-  resolveIdpSpec,
-  SERVER_OPTIONS_HELP,
-} from '../idp-options';
-import type { ConnectedIdp } from '../idp-options';
+import { CLIENT_OPTIONS_HELP, rejectSecretFlags, resolveIdpSpec, SERVER_OPTIONS_HELP } from '../idp-options';
+import { connectIdp } from '../idp-connect';
+import type { ConnectedIdp } from '../idp-connect';
 import type { CliIo, Styler } from '../io';
 import { EXIT, styler, UsageError } from '../io';
 import { cliHttpClient } from '../runtime';

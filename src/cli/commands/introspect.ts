@@ -5,7 +5,8 @@ import { OidcError } from '../../core/errors';
 import { explainClaims } from '../../core/jwt/explain';
 import { introspect } from '../../core/oauth/introspection';
 import type { IntrospectionResult } from '../../core/oauth/introspection';
-import { CLIENT_OPTIONS_HELP, rejectSecretFlags, SERVER_OPTIONS_HELP, withTokenAtIdp } from '../idp-options';
+import { CLIENT_OPTIONS_HELP, rejectSecretFlags, SERVER_OPTIONS_HELP } from '../idp-options';
+import { withTokenAtIdp } from '../idp-connect';
 import type { CliIo, Styler } from '../io';
 import { EXIT, styler } from '../io';
 

@@ -2,7 +2,8 @@ import { parseArgs } from 'node:util';
 import { REVOKE_OPTIONS } from '../command-options';
 import { redactText, redactUrl } from '../../core/http/redact';
 import { revoke } from '../../core/oauth/revocation';
-import { CLIENT_OPTIONS_HELP, rejectSecretFlags, SERVER_OPTIONS_HELP, withTokenAtIdp } from '../idp-options';
+import { CLIENT_OPTIONS_HELP, rejectSecretFlags, SERVER_OPTIONS_HELP } from '../idp-options';
+import { withTokenAtIdp } from '../idp-connect';
 import type { CliIo } from '../io';
 import { EXIT, styler } from '../io';
 

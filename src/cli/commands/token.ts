@@ -20,13 +20,8 @@ import {
 } from '../../core/oauth/grants';
 import { splitScope } from '../../core/oauth/token-response';
 import type { TokenSet } from '../../core/oauth/token-response';
-import {
-  CLIENT_OPTIONS_HELP,
-  connectIdp,
-  rejectSecretFlags,
-  requireIdpSpec,
-  SERVER_OPTIONS_HELP,
-} from '../idp-options';
+import { CLIENT_OPTIONS_HELP, rejectSecretFlags, requireIdpSpec, SERVER_OPTIONS_HELP } from '../idp-options';
+import { connectIdp } from '../idp-connect';
 import type { CliIo } from '../io';
 import { openInBrowser } from '../runtime';
 import { EXIT, styler, UsageError } from '../io';

@@ -1,9 +1,10 @@
 import { parseArgs } from 'node:util';
 import { VERIFY_OPTIONS } from '../command-options';
-import { classifyToken } from '../../core/jwt/decode';
-import { verifyJwt } from '../../core/jwt/verify';
+import { classifyToken, decodeJwt } from '../../core/jwt/decode';
+import type { JwtCheck } from '../../core/jwt/claim-checks';
+import { checkJwtHeader } from '../../core/jwt/header-checks';
 import type { JwtProfile, JwtVerification } from '../../core/jwt/verify';
-import { rejectSecretFlags, requireIdpSpec, SERVER_OPTIONS_HELP, withConnectedIdp } from '../idp-options';
+import { rejectSecretFlags, requireIdpSpec, SERVER_OPTIONS_HELP } from '../idp-options';
 import type { CliIo, Styler } from '../io';
 import { EXIT, styler, UsageError } from '../io';
 import { decodeTokenArgument, readTokenArgument } from '../token-input';
@@ -34,23 +35,30 @@ const PROFILES: readonly JwtProfile[] = ['access_token', 'rfc9068', 'id_token'];
 
 /** Every check as "✔ message" / "✖ message" with the hint under a failure, then the overall result. */
 export function formatVerification(verification: Pick<JwtVerification, 'valid' | 'checks'>, s: Styler): string {
-  const lines: string[] = [];
-  for (const check of verification.checks) {
-    if (check.ok) {
-      lines.push(`${s.green('✔')} ${check.message}`);
-    } else {
-      lines.push(`${s.red('✖')} ${check.message}${check.code ? ` ${s.dim(`[${check.code}]`)}` : ''}`);
-      if (check.hint) lines.push(`    ${s.dim(check.hint)}`);
+  return formatChecks(verification.checks, s) + formatVerdict(verification, s);
+}
+
+/** Checks as "✔ message" / "✖ message" lines, the hint under a failure. */
+function formatChecks(checks: readonly JwtCheck[], s: Styler): string {
+  let text = '';
+  for (const check of checks) {
+    if (check.ok) text += `${s.green('✔')} ${check.message}\n`;
+    else {
+      text += `${s.red('✖')} ${check.message}${check.code ? ` ${s.dim(`[${check.code}]`)}` : ''}\n`;
+      if (check.hint) text += `    ${s.dim(check.hint)}\n`;
     }
   }
+  return text;
+}
+
+/** The overall result after a blank line. */
+function formatVerdict(verification: Pick<JwtVerification, 'valid' | 'checks'>, s: Styler): string {
   const failed = verification.checks.filter((c) => !c.ok).length;
-  lines.push(
-    '',
+  return `\n${
     verification.valid
       ? s.green('VALID: every check passed.')
-      : s.red(`INVALID: ${failed} of ${verification.checks.length} checks failed.`),
-  );
-  return `${lines.join('\n')}\n`;
+      : s.red(`INVALID: ${failed} of ${verification.checks.length} checks failed.`)
+  }\n`;
 }
 
 /** Parses --leeway: a non-negative number of seconds. */
@@ -91,6 +99,17 @@ export async function verifyCommand(args: string[], io: CliIo): Promise<number> 
     );
   }
 
+  // The header's checks need no key: printed before the connector, the HTTP client and jose load
+  // and before the JWKS is fetched (the first output of issue #14's CLI start). verifyJwt begins
+  // with the same checks (checkJwtHeader, same decoded token, same default algorithms), so the rest
+  // of its list follows them.
+  const s = styler(io.stdout, io.env);
+  const early = checkJwtHeader(decodeJwt(token)).checks;
+  if (!values.json) io.stdout.write(formatChecks(early, s));
+  const [{ verifyJwt }, { withConnectedIdp }] = await Promise.all([
+    import('../../core/jwt/verify'),
+    import('../idp-connect'),
+  ]);
   // An issuer given next to --jwks-uri is only compared, so an IdP without discovery can be checked too.
   const connect = { io, needClient: false, discovery: values['jwks-uri'] === undefined };
   return withConnectedIdp(spec, values, connect, async (idp) => {
@@ -105,7 +124,7 @@ export async function verifyCommand(args: string[], io: CliIo): Promise<number> 
       clientId: idp.ctx.client.clientId || undefined,
     });
     if (values.json) io.stdout.write(`${JSON.stringify(verification, null, 2)}\n`);
-    else io.stdout.write(formatVerification(verification, styler(io.stdout, io.env)));
+    else io.stdout.write(formatChecks(verification.checks.slice(early.length), s) + formatVerdict(verification, s));
     return verification.valid ? EXIT.ok : EXIT.failed;
   });
 }

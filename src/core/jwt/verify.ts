@@ -8,7 +8,6 @@ import type { JWK, JWTVerifyGetKey, KeyObject } from 'jose';
 import type { Clock } from '../clock';
 import { systemClock } from '../clock';
 import { isOidcError } from '../errors';
-import { DEFAULT_ALLOWED_ALGORITHMS, jwsAlgorithmInfo } from './algorithms';
 import type { JwtCheck, TimeContext } from './claim-checks';
 import {
   checkAccessTokenTyp,
@@ -30,6 +29,7 @@ import {
 import type { DecodedJwt } from './decode';
 import { loadCompactVerify } from './jose-loader';
 import { decodeJwt } from './decode';
+import { checkJwtHeader } from './header-checks';
 import { JwksCache } from './jwks';
 
 export type { JwtCheck, JwtCheckId } from './claim-checks';
@@ -85,20 +85,13 @@ export async function verifyJwt(token: string, options: VerifyJwtOptions): Promi
   const profile = options.profile ?? 'generic';
   const clock = options.clock ?? systemClock;
   const time: TimeContext = { now: Math.floor(clock.now() / 1000), leeway: Math.max(0, options.leewaySeconds ?? 0) };
-  // Read only, here and by jose: no copy per verification.
-  const allowed = options.allowedAlgorithms ?? DEFAULT_ALLOWED_ALGORITHMS;
   const { header, payload } = decoded;
   const requiredBy = profile === 'generic' ? undefined : PROFILE_NAMES[profile];
   const strict = profile === 'rfc9068' || profile === 'id_token' ? PROFILE_NAMES[profile] : undefined;
 
-  const checks: Array<JwtCheck | undefined> = [
-    pass('format', 'The token is a signed JWT (JWS compact: header.payload.signature).'),
-  ];
-  const algCheck = checkAlgorithm(decoded, allowed, options.allowedAlgorithms === undefined);
-  checks.push(algCheck);
-  const critCheck = checkCrit(header);
-  if (critCheck) checks.push(critCheck);
-  const refused = !algCheck.ok ? algCheck : critCheck;
+  const headerChecks = checkJwtHeader(decoded, options.allowedAlgorithms);
+  const checks: Array<JwtCheck | undefined> = headerChecks.checks;
+  const refused = headerChecks.refused;
   checks.push(refused ? signatureNotChecked(refused) : await checkSignature(decoded, options.keys));
 
   if (profile === 'rfc9068') checks.push(checkAccessTokenTyp(header));
@@ -132,63 +125,12 @@ export async function verifyJwt(token: string, options: VerifyJwtOptions): Promi
   return { valid: done.every((c) => c.ok), header, payload, checks: done };
 }
 
-function checkAlgorithm(decoded: DecodedJwt, allowed: readonly string[], isDefault: boolean): JwtCheck {
-  const alg = decoded.header.alg;
-  if (decoded.unsecured) {
-    return fail(
-      'alg',
-      'jwt.alg_none',
-      `The token is unsecured (alg "${String(alg)}"): it has no signature, so anyone could have written it.`,
-      'Never accept such a token; the issuer must sign its tokens.',
-    );
-  }
-  if (typeof alg !== 'string') {
-    return fail(
-      'alg',
-      'jwt.alg_not_allowed',
-      `The header has ${alg === undefined ? 'no alg' : `a non-text alg ${JSON.stringify(alg)}`}, so the signature algorithm is unknown.`,
-      'The token is malformed.',
-    );
-  }
-  if (allowed.includes(alg)) return pass('alg', `The algorithm ${alg} is allowed.`);
-  const symmetric = jwsAlgorithmInfo(alg)?.symmetric === true;
-  const hint =
-    symmetric && isDefault
-      ? `${alg} uses a shared secret; only asymmetric algorithms are accepted by default (like Kong's enable_hs_signatures: false). Allow it explicitly if you really share a secret with the issuer.`
-      : 'Allow the algorithm if the issuer is configured to use it, or reconfigure the issuer.';
-  return fail(
-    'alg',
-    'jwt.alg_not_allowed',
-    `The algorithm ${alg} is not allowed; allowed are ${allowed.join(', ') || '(none)'}.`,
-    hint,
-  );
-}
-
 function signatureNotChecked(refused: JwtCheck): JwtCheck {
   return fail(
     'signature',
     'jwt.signature_not_checked',
     `The signature was not checked because the ${refused.id === 'crit' ? 'critical header' : 'algorithm'} was refused.`,
     refused.hint,
-  );
-}
-
-/**
- * RFC 7515 4.1.11: a verifier must reject a token whose `crit` header names
- * an extension it does not understand; this one understands none. (jose
- * reports it as "not supported", which read as a wrong key before.)
- */
-function checkCrit(header: Record<string, unknown>): JwtCheck | undefined {
-  const crit = header.crit;
-  if (crit === undefined) return undefined;
-  const names = Array.isArray(crit) && crit.every((n) => typeof n === 'string') ? (crit as string[]) : undefined;
-  return fail(
-    'crit',
-    'jwt.crit_unsupported',
-    names
-      ? `The header marks ${names.map((n) => `"${n}"`).join(', ')} as critical (crit): a verifier must understand ${names.length === 1 ? 'that extension' : 'those extensions'} or reject the token, and this one does not.`
-      : `The header's crit is ${JSON.stringify(crit).slice(0, 60)}, not a list of header names, so the token is malformed.`,
-    'RFC 7515 4.1.11: the API that accepts this token must know these header parameters; ask the issuer why it marks them critical, or issue tokens without crit.',
   );
 }
 

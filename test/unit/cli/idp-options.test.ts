@@ -1,11 +1,6 @@
 import { strict as assert } from 'node:assert';
-import {
-  CLIENT_OPTIONS_HELP,
-  connectIdp,
-  rejectSecretFlags,
-  requireIdpSpec,
-  resolveIdpSpec,
-} from '../../../src/cli/idp-options';
+import { CLIENT_OPTIONS_HELP, rejectSecretFlags, requireIdpSpec, resolveIdpSpec } from '../../../src/cli/idp-options';
+import { connectIdp } from '../../../src/cli/idp-connect';
 import { CLIENT_AUTH_METHODS } from '../../../src/core/oauth/client-auth';
 import type { IdpOptionValues } from '../../../src/cli/idp-options';
 import { UsageError } from '../../../src/cli/io';

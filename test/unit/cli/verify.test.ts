@@ -149,6 +149,51 @@ describe('oidc-flow verify', () => {
       assert.match(c.err(), /This token is an encrypted JWT \(JWE\), so it cannot be verified locally/);
     });
 
+    it("prints the header's checks before it fetches the JWKS, and the same text as the whole verification", async () => {
+      const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+      const claims = { iss: issuer, sub: 's', iat: now() - 10, exp: now() + 600 };
+      const tokens = [
+        await sign(key, claims),
+        // Refused by their header: the signature is not checked, the claims still are.
+        `${b64({ alg: 'HS256' })}.${b64(claims)}.c2ln`,
+        `${b64({ alg: 'RS256', kid: 'k1', crit: ['exp-v2'], 'exp-v2': 1 })}.${b64(claims)}.c2ln`,
+      ];
+      let seenAtRequest: string | undefined;
+      let current: ReturnType<typeof captureIo> | undefined;
+      const jwks = createServer((_req, res) => {
+        seenAtRequest = current?.out();
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ keys: [key.publicJwk] }));
+      });
+      await new Promise<void>((resolve) => jwks.listen(0, '127.0.0.1', resolve));
+      const uri = `http://127.0.0.1:${(jwks.address() as AddressInfo).port}/keys`;
+      try {
+        for (const token of tokens) {
+          const json = captureIo({ env: { T: token } });
+          const code = await invoke(verifyCommand, ['--token-env', 'T', '--jwks-uri', uri, '--json'], json.io);
+          const verification = JSON.parse(json.out());
+          current = captureIo({ env: { T: token } });
+          seenAtRequest = undefined;
+          assert.equal(await invoke(verifyCommand, ['--token-env', 'T', '--jwks-uri', uri], current.io), code);
+          assert.equal(current.out(), formatVerification(verification, plain));
+          const headerLines = verification.checks
+            .filter((check: { id: string }) => ['format', 'alg', 'crit'].includes(check.id))
+            .map((check: { message: string }) => check.message);
+          assert.ok(headerLines.length >= 2, token);
+          // A header refused by its alg or crit has no signature to check: the JWKS is not fetched.
+          if (verification.checks.some((check: { code?: string }) => check.code === 'jwt.signature_not_checked')) {
+            assert.equal(seenAtRequest, undefined);
+            continue;
+          }
+          for (const line of headerLines)
+            assert.ok(seenAtRequest?.includes(line), `${line} not out before the request`);
+          assert.doesNotMatch(seenAtRequest ?? '', /The signature|The issuer|expires|VALID/);
+        }
+      } finally {
+        await new Promise<void>((resolve) => jwks.close(() => resolve()));
+      }
+    });
+
     it('needs a key source', async () => {
       const c = captureIo();
       assert.equal(await invoke(verifyCommand, ['a.b.c'], c.io), 2);
