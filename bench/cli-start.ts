@@ -156,20 +156,27 @@ flows:
   /**
    * Each command's floor: the least any program doing the library work of its first output pays.
    * `run` and `lint --deck` print their first line (the flow and its steps; the deck's routes)
-   * before their first request, so theirs is the yaml of their file; the yaml + GET floors show
-   * what their request adds to any program.
+   * before their first request, so theirs is the yaml of their file; `verify` prints the header's
+   * checks before it fetches the JWKS, so its floor is the start alone. The whole of those three
+   * commands, to their exit, is printed against the floor of their whole work (toExitFloor).
    */
   const floorOf: Record<string, string> = {
     '--version': 'start only (cli.js, code cache, 1 bundle)',
     help: 'start only (cli.js, code cache, 1 bundle)',
     'decode <jwt>': 'start only (cli.js, code cache, 1 bundle)',
-    'verify <jwt> --jwks-uri (loopback)': 'GET JWKS + jose compactVerify',
+    'verify <jwt> --jwks-uri (loopback)': 'start only (cli.js, code cache, 1 bundle)',
     'validate <flow file>': 'yaml: the example flow file',
     'run <flow> (loopback call)': 'yaml: the flow file run runs',
     'routes --deck': 'yaml: the deck',
     'lint --deck (loopback IdP)': 'yaml: the deck',
     'routes --apache-conf': 'start only (cli.js, code cache, 1 bundle)',
     'import <postman> -o -': 'JSON in, yaml render of the flow',
+  };
+  /** The commands whose first output leaves before their request, and the floor of all they do. */
+  const toExitFloor: Record<string, string> = {
+    'verify <jwt> --jwks-uri (loopback)': 'GET JWKS + jose compactVerify',
+    'run <flow> (loopback call)': 'yaml + GET: the flow file, its call',
+    'lint --deck (loopback IdP)': 'yaml + GET: the deck, a discovery',
   };
   const referenceWall = new Map<string, number[]>(
     [...Object.keys(references), ...Object.keys(floors)].map((name) => [name, []]),
@@ -208,6 +215,7 @@ flows:
       Object.keys(builds).flatMap((build) => Object.keys(commands).map((name) => [`${build} ${name}`, []])),
     );
     const cpu = new Map<string, number[]>([...first.keys()].map((key) => [key, []]));
+    const toExit = new Map<string, number[]>([...first.keys()].map((key) => [key, []]));
     const cpuOf = (stderr: string) => Number(/cpu-us (\d+)/.exec(stderr)?.[1] ?? NaN) / 1000;
     const withCpu = ['--require', join(REPO, 'bench', 'support', 'report-cpu.cjs')];
     // One round to warm the disk cache, Node's compile cache and the CLI's code cache, not counted.
@@ -240,6 +248,7 @@ flows:
             );
           if (rep < 0) continue;
           first.get(`${build} ${name}`)!.push(t.firstOutputMs);
+          toExit.get(`${build} ${name}`)!.push(t.wallMs);
           cpu.get(`${build} ${name}`)!.push(cpuOf(t.stderr));
         }
     }
@@ -306,6 +315,29 @@ flows:
         figure: ms(median(first.get(`production ${name}`)!)),
         baseline: `${ms(floorWall)} (floor: ${floor})`,
         ratio: median(first.get(`production ${name}`)!) / floorWall,
+      });
+      process.stdout.write(
+        `  ${name.padEnd(36)} ${floor.padEnd(42)} ${(floorWall / base).toFixed(2).padStart(10)}× ${cells.join(' ')}\n`,
+      );
+    }
+    // The whole command, to its exit, for those that print before their request: the floor's
+    // program prints once, at its end, and exits then, so its first byte stands for its whole.
+    process.stdout.write(
+      `\n  To exit, the commands that print before their request (medians of the same rounds), against node -e 0 and the floor of their whole work:\n  ${'command'.padEnd(36)} ${'floor'.padEnd(42)} ${'floor ×node'.padStart(11)} ${against.map((b) => `${b} exit`.padStart(17) + `×floor`.padStart(8)).join(' ')}\n`,
+    );
+    for (const [name, floor] of Object.entries(toExitFloor)) {
+      const floorWall = median(referenceWall.get(floor)!);
+      const cells = against.map((build) => {
+        const exit = median(toExit.get(`${build} ${name}`)!);
+        return `${ms(exit).padStart(9)} ${(exit / base).toFixed(2).padStart(5)}×${(exit / floorWall).toFixed(2).padStart(7)}×`;
+      });
+      const exit = median(toExit.get(`production ${name}`)!);
+      emitRow({
+        bench: 'cli-start',
+        case: `oidc-flow ${name} (production build) to its exit`,
+        figure: `${ms(exit)} (${(exit / floorWall).toFixed(2)}× its floor, ${floor})`,
+        baseline: `${ms(base)} (node -e 0)`,
+        ratio: exit / base,
       });
       process.stdout.write(
         `  ${name.padEnd(36)} ${floor.padEnd(42)} ${(floorWall / base).toFixed(2).padStart(10)}× ${cells.join(' ')}\n`,
