@@ -14,7 +14,8 @@ export const verifyHelp = `Usage: oidc-flow verify [<token> | -] [--token-env NA
 
 Verifies a JWT against the IdP's keys (JWKS) and checks its claims the way a
 gateway does, showing every check with its result rather than stopping at the
-first failure.
+first failure. The checks of the token's header need no key and are printed at
+once; the others follow when the JWKS has been fetched.
 
 Options:
   --token-env NAME   read the token from this environment variable
