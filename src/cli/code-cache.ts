@@ -102,6 +102,8 @@ export interface CodeCache {
 }
 
 const BUNDLE = /^cli-[\w-]+\.js$/;
+/** How one bundle requires another, or cli.js: esbuild writes the relative path of the file next to it. */
+const BUNDLE_REQUEST = /^\.\/cli(?:-[\w-]+)?\.js$/;
 const MAGIC = 'OFCC1 ';
 /** The longest header: MAGIC, the identity, the usages, newline. */
 const HEADER_MAX = 4096;
@@ -247,9 +249,40 @@ export function installCodeCache(options: CodeCacheOptions): CodeCache | undefin
       );
     loaded.push({ script, file, identity, usages: script.cachedDataRejected ? undefined : cached?.usages });
     const wrapper = script.runInThisContext({ displayErrors: true }) as (...args: unknown[]) => void;
-    wrapper.call(module.exports, module.exports, requireOf(module), module, filename, dirname(filename));
+    wrapper.call(module.exports, module.exports, requireOf(module, requireBundle), module, filename, dirname(filename));
   };
   extensions['.js'] = hook;
+  const cache = (Module as unknown as { _cache: NodeJS.Dict<Module> })._cache;
+  /**
+   * A bundle's require of another bundle ('./cli-….js', what esbuild writes between them) or of the
+   * shell ('./cli.js', for the modules it holds): the file
+   * in bundleDir, which is the folder of the running cli.js as Node resolved it (links followed).
+   * Node's resolution of that path (a stat, a realpath, its package scope: about 50 µs, some twenty
+   * times a start) would find the same file; the module is cached where and as Node caches it, so
+   * any other require of the file gets the same module (issue #14, CLI start). A missing file goes
+   * to Node, whose error names it.
+   */
+  function requireBundle(parent: Module, id: string): unknown {
+    const filename = join(options.bundleDir, id.slice(2));
+    const cached = cache[filename];
+    if (cached) return cached.exports;
+    // cli.js is the main module, always cached; anything else unexpected goes to Node.
+    if (!BUNDLE.test(basename(filename)) || !existsSync(filename)) return parent.require(id);
+    const child = new Module(filename, parent);
+    child.filename = filename;
+    child.paths = parent.paths;
+    cache[filename] = child;
+    let loadedOk = false;
+    try {
+      hook.call(undefined, child, filename);
+      loadedOk = true;
+    } finally {
+      // As Node does: a module that threw while loading is not kept, so a later require tries again.
+      if (!loadedOk) delete cache[filename];
+    }
+    child.loaded = true;
+    return child.exports;
+  }
 
   const flush = (exitCode?: number): void => {
     const usage = `${options.usage.replace(/[^\w -]/g, '').slice(0, 80)}${exitCode === undefined ? '' : ` exit ${exitCode}`}`;
@@ -284,14 +317,15 @@ export function installCodeCache(options: CodeCacheOptions): CodeCache | undefin
  * answered the same but made a second module and worked out those paths again, about 40 µs for each
  * bundle a command loads (issue #14, CLI start).
  */
-function requireOf(module: Module): NodeJS.Require {
+function requireOf(module: Module, requireBundle: (parent: Module, id: string) => unknown): NodeJS.Require {
   const loader = Module as unknown as {
     _resolveFilename(request: string, parent: Module, isMain: boolean, options?: { paths?: string[] }): string;
     _resolveLookupPaths(request: string, parent: Module): string[] | null;
     _extensions: NodeJS.RequireExtensions;
     _cache: NodeJS.Dict<NodeJS.Module>;
   };
-  const require = ((id: string) => module.require(id)) as NodeJS.Require;
+  const require = ((id: string) =>
+    BUNDLE_REQUEST.test(id) ? requireBundle(module, id) : module.require(id)) as NodeJS.Require;
   const resolve = ((request: string, options?: { paths?: string[] }) =>
     loader._resolveFilename(request, module, false, options)) as NodeJS.RequireResolve;
   resolve.paths = (request: string) => loader._resolveLookupPaths(request, module);

@@ -162,14 +162,28 @@ describe('the flow-check worker bundle', function () {
   });
 });
 
-/** The CLI bundles a command loads, as Node's module debug log names them, with the modules they hold. */
+let loadedPreloadFile: string | undefined;
+/**
+ * The CLI bundles a command loads, with the modules they hold: what Node's module cache holds when
+ * the process exits. (The CLI loads one bundle from another without Node's resolution, so Node's
+ * module debug log no longer names them all; the cache does, src/cli/code-cache.ts.)
+ */
 function cliBundlesLoadedBy(args: string[], env: NodeJS.ProcessEnv = {}): Map<string, Set<string>> {
-  const out = spawnSync(process.execPath, [join(dist, 'cli.js'), ...args], {
+  if (!loadedPreloadFile) {
+    loadedPreloadFile = join(mkdtempSync(join(tmpdir(), 'bundle-test-')), 'loaded.cjs');
+    writeFileSync(
+      loadedPreloadFile,
+      "process.on('exit', () => require('fs').writeSync(2, '\\nloaded ' + Object.keys(require.cache).join('|') + '\\n'));\n",
+    );
+  }
+  const out = spawnSync(process.execPath, ['--require', loadedPreloadFile, join(dist, 'cli.js'), ...args], {
     encoding: 'utf8',
-    env: { ...process.env, ...env, NODE_DEBUG: 'module', NO_COLOR: '1' },
+    env: { ...process.env, ...env, NO_COLOR: '1' },
   });
-  const files = new Set([...out.stderr.matchAll(/"([^"]*[\\/]dist[\\/]cli[^"\\/]*\.js)"/g)].map((m) => m[1]!));
-  return new Map([...files].map((file) => [basename(file), modulesIn(file)]));
+  const line = /^loaded (.*)$/m.exec(out.stderr)?.[1];
+  if (line === undefined) throw new Error(`oidc-flow ${args.join(' ')} did not exit normally: ${out.stderr}`);
+  const files = line.split('|').filter((file) => /[\\/]dist[\\/]cli[^\\/]*\.js$/.test(file));
+  return new Map(files.map((file) => [basename(file), modulesIn(file)]));
 }
 
 let firstOutputPreloadFile: string | undefined;

@@ -155,6 +155,47 @@ describe('the CLI code cache', () => {
     assert.ok(said(/wrote cli-a\.js\.v8/) && said(/wrote cli-b\.js\.v8/), lines.join('\n'));
   });
 
+  it("finds a neighbour bundle without Node's resolution, and keeps one module for it, as Node would", () => {
+    // cli-c.js throws on its first load only (a marker file), so the retry shows it was not kept.
+    const marker = join(root, 'c-threw');
+    writeFileSync(join(bundles, 'cli-b.js'), 'module.exports = { made: Math.random() };');
+    writeFileSync(
+      join(bundles, 'cli-c.js'),
+      `const fs = require('node:fs'); if (!fs.existsSync(${JSON.stringify(marker)})) { fs.writeFileSync(${JSON.stringify(marker)}, ''); throw new Error('first load'); } module.exports = { c: 3 };`,
+    );
+    writeFileSync(
+      join(bundles, 'cli-a.js'),
+      `module.exports = { b: () => require('./cli-b.js'), c: () => require('./cli-c.js'), missing: () => require('./cli-none.js') };`,
+    );
+    install();
+    const resolved = { count: 0 };
+    const moduleApi = require('node:module') as { _resolveFilename: (...args: unknown[]) => string };
+    const resolve = moduleApi._resolveFilename;
+    moduleApi._resolveFilename = function (this: unknown, ...args: unknown[]) {
+      if (String(args[0]).startsWith('./cli-')) resolved.count += 1;
+      return resolve.apply(this, args);
+    };
+    try {
+      const a = load('cli-a.js') as { b: () => { made: number }; c: () => { c: number }; missing: () => unknown };
+      resolved.count = 0; // load() itself requires cli-a.js through Node
+      const b = a.b();
+      assert.equal(a.b(), b, 'the same module at each require');
+      assert.equal(resolved.count, 0, 'a neighbour bundle went through Node resolution');
+      // The module is where Node keeps it: a plain require of the file gets the same one.
+      assert.equal(createRequire(join(bundles, 'cli.js'))('./cli-b.js'), b);
+      assert.throws(() => a.c(), /first load/);
+      assert.deepEqual(a.c(), { c: 3 }, 'a bundle that threw is loaded again');
+      // A bundle that is not there: Node's own error, which names it.
+      assert.throws(
+        () => a.missing(),
+        (error: NodeJS.ErrnoException) => error.code === 'MODULE_NOT_FOUND',
+      );
+    } finally {
+      moduleApi._resolveFilename = resolve;
+      for (const name of ['cli-a.js', 'cli-b.js', 'cli-c.js']) delete require.cache[join(bundles, name)];
+    }
+  });
+
   it('is in the CLI only: no extension host bundle holds it', () => {
     const dist = join(__dirname, '..', '..', '..', 'dist');
     if (!existsSync(join(dist, 'cli.js'))) throw new Error(`${dist}/cli.js is missing: run \`npm run build\` first`);
