@@ -11,7 +11,7 @@ import {
   utimesSync,
   writeFileSync,
 } from 'node:fs';
-import { createRequire } from 'node:module';
+import { createRequire, Module } from 'node:module';
 import { tmpdir } from 'node:os';
 import { basename, join, sep } from 'node:path';
 import type { CodeCache, CodeCacheOptions } from '../../../src/cli/code-cache';
@@ -169,7 +169,7 @@ describe('the CLI code cache', () => {
     );
     install();
     const resolved = { count: 0 };
-    const moduleApi = require('node:module') as { _resolveFilename: (...args: unknown[]) => string };
+    const moduleApi = Module as unknown as { _resolveFilename: (...args: unknown[]) => string };
     const resolve = moduleApi._resolveFilename;
     moduleApi._resolveFilename = function (this: unknown, ...args: unknown[]) {
       if (String(args[0]).startsWith('./cli-')) resolved.count += 1;
