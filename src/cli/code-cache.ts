@@ -255,12 +255,11 @@ export function installCodeCache(options: CodeCacheOptions): CodeCache | undefin
   const cache = (Module as unknown as { _cache: NodeJS.Dict<Module> })._cache;
   /**
    * A bundle's require of another bundle ('./cli-….js', what esbuild writes between them) or of the
-   * shell ('./cli.js', for the modules it holds): the file
-   * in bundleDir, which is the folder of the running cli.js as Node resolved it (links followed).
-   * Node's resolution of that path (a stat, a realpath, its package scope: about 50 µs, some twenty
-   * times a start) would find the same file; the module is cached where and as Node caches it, so
-   * any other require of the file gets the same module (issue #14, CLI start). A missing file goes
-   * to Node, whose error names it.
+   * shell ('./cli.js', for the modules it holds): the file in bundleDir, the folder of the running
+   * cli.js as Node resolved it (links followed). Node's resolution of that path (a stat, a
+   * realpath, its package scope: about 50 µs, some twenty times a start) would find the same file.
+   * The module is cached where and as Node caches it, so any other require of the file gets the
+   * same module (issue #14, CLI start). A missing file goes to Node, whose error names it.
    */
   function requireBundle(parent: Module, id: string): unknown {
     const filename = join(options.bundleDir, id.slice(2));

@@ -1,7 +1,7 @@
 /**
  * Connecting the IdP the command-line options describe (idp-options.ts parses them): reads the key
  * files and the flow file, then hands the core connector the IdP a flow file would write
- * (connectIdp). Apart from the parsing so that a command loads it only when it connects.
+ * (connectIdp). Kept apart from the parsing, so that a command loads it only when it connects.
  */
 import type { Clock } from '../core/clock';
 import { ENDPOINT_METADATA_FIELDS } from '../core/flow/file-format';

@@ -90,6 +90,7 @@ export async function verifyJwt(token: string, options: VerifyJwtOptions): Promi
   const strict = profile === 'rfc9068' || profile === 'id_token' ? PROFILE_NAMES[profile] : undefined;
 
   const headerChecks = checkJwtHeader(decoded, options.allowedAlgorithms);
+  // A new list each call (checkJwtHeader makes it): the other checks are pushed onto it.
   const checks: Array<JwtCheck | undefined> = headerChecks.checks;
   const refused = headerChecks.refused;
   checks.push(refused ? signatureNotChecked(refused) : await checkSignature(decoded, options.keys));
