@@ -176,12 +176,26 @@ function cliBundlesLoadedBy(args: string[], env: NodeJS.ProcessEnv = {}): Map<st
       "process.on('exit', () => require('fs').writeSync(2, '\\nloaded ' + Object.keys(require.cache).join('|') + '\\n'));\n",
     );
   }
-  const out = spawnSync(process.execPath, ['--require', loadedPreloadFile, join(dist, 'cli.js'), ...args], {
+  return cliBundlesReported(loadedPreloadFile, 'loaded', args, env, 'did not exit normally');
+}
+
+/**
+ * Runs the built CLI with `preload`, which writes `<marker> <the module cache's file names>` to
+ * standard error; the CLI bundles among those files, with the modules they hold.
+ */
+function cliBundlesReported(
+  preload: string,
+  marker: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  otherwise: string,
+): Map<string, Set<string>> {
+  const out = spawnSync(process.execPath, ['--require', preload, join(dist, 'cli.js'), ...args], {
     encoding: 'utf8',
     env: { ...process.env, ...env, NO_COLOR: '1' },
   });
-  const line = /^loaded (.*)$/m.exec(out.stderr)?.[1];
-  if (line === undefined) throw new Error(`oidc-flow ${args.join(' ')} did not exit normally: ${out.stderr}`);
+  const line = new RegExp(`^${marker} (.*)$`, 'm').exec(out.stderr)?.[1];
+  if (line === undefined) throw new Error(`oidc-flow ${args.join(' ')} ${otherwise}: ${out.stderr}`);
   const files = line.split('|').filter((file) => /[\\/]dist[\\/]cli[^\\/]*\.js$/.test(file));
   return new Map(files.map((file) => [basename(file), modulesIn(file)]));
 }
@@ -215,14 +229,7 @@ function cliBundlesBeforeFirstOutput(args: string[]): Map<string, Set<string>> {
       ].join('\n'),
     );
   }
-  const out = spawnSync(process.execPath, ['--require', firstOutputPreloadFile, join(dist, 'cli.js'), ...args], {
-    encoding: 'utf8',
-    env: { ...process.env, NO_COLOR: '1' },
-  });
-  const line = /^first-output (.*)$/m.exec(out.stderr)?.[1];
-  if (line === undefined) throw new Error(`oidc-flow ${args.join(' ')} wrote nothing on stdout: ${out.stderr}`);
-  const files = line.split('|').filter((file) => /[\\/]dist[\\/]cli[^\\/]*\.js$/.test(file));
-  return new Map(files.map((file) => [basename(file), modulesIn(file)]));
+  return cliBundlesReported(firstOutputPreloadFile, 'first-output', args, {}, 'wrote nothing on stdout');
 }
 
 /** A flow file of one plain request to port 9, which refuses it: a run ends at its first request. */
