@@ -1,9 +1,10 @@
 /**
- * A V8 code cache for the CLI's own command bundles (dist/cli-*.js), made
- * AFTER the command ran.
+ * A V8 code cache for the CLI's own bundles (dist/cli-*.js: the shell
+ * cli-main.js and the command bundles), made AFTER the command ran. dist/cli.js
+ * (boot.ts) turns it on before it loads the shell.
  *
  * Why not only Node's compile cache (`module.enableCompileCache`, also on in
- * main.ts): Node creates its cache data right after compiling a file, when
+ * boot.ts): Node creates its cache data right after compiling a file, when
  * V8 has compiled just the top level. esbuild puts each module's body in a
  * function, so what a command runs (yaml's parser, the generated flow-file
  * validator, undici, jose, the flow modules) stays outside that cache and is
@@ -66,7 +67,7 @@ import {
   writeFileSync,
   type Stats,
 } from 'node:fs';
-import { Module } from 'node:module';
+import { enableCompileCache, Module } from 'node:module';
 import { homedir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { constants as vmConstants, Script, type ScriptOptions } from 'node:vm';
@@ -102,8 +103,8 @@ export interface CodeCache {
 }
 
 const BUNDLE = /^cli-[\w-]+\.js$/;
-/** How one bundle requires another, or cli.js: esbuild writes the relative path of the file next to it. */
-const BUNDLE_REQUEST = /^\.\/cli(?:-[\w-]+)?\.js$/;
+/** How one bundle requires another (the shell cli-main.js too): esbuild writes the relative path of the file next to it. */
+const BUNDLE_REQUEST = /^\.\/cli-[\w-]+\.js$/;
 const MAGIC = 'OFCC1 ';
 /** The longest header: MAGIC, the identity, the usages, newline. */
 const HEADER_MAX = 4096;
@@ -254,9 +255,9 @@ export function installCodeCache(options: CodeCacheOptions): CodeCache | undefin
   extensions['.js'] = hook;
   const cache = (Module as unknown as { _cache: NodeJS.Dict<Module> })._cache;
   /**
-   * A bundle's require of another bundle ('./cli-….js', what esbuild writes between them) or of the
-   * shell ('./cli.js', for the modules it holds): the file in bundleDir, the folder of the running
-   * cli.js as Node resolved it (links followed). Node's resolution of that path (a stat, a
+   * A bundle's require of another bundle ('./cli-….js', what esbuild writes between them, the
+   * shell's './cli-main.js' among them): the file in bundleDir, the folder of the running cli.js as
+   * Node resolved it (links followed). Node's resolution of that path (a stat, a
    * realpath, its package scope: about 50 µs, some twenty times a start) would find the same file.
    * The module is cached where and as Node caches it, so any other require of the file gets the
    * same module (issue #14, CLI start). A missing file goes to Node, whose error names it.
@@ -265,7 +266,7 @@ export function installCodeCache(options: CodeCacheOptions): CodeCache | undefin
     const filename = join(options.bundleDir, id.slice(2));
     const cached = cache[filename];
     if (cached) return cached.exports;
-    // cli.js is the main module, always cached; anything else unexpected goes to Node.
+    // Anything unexpected goes to Node.
     if (!BUNDLE.test(basename(filename)) || !existsSync(filename)) return parent.require(id);
     const child = new Module(filename, parent);
     child.filename = filename;
@@ -307,6 +308,29 @@ export function installCodeCache(options: CodeCacheOptions): CodeCache | undefin
       if (extensions['.js'] === hook) extensions['.js'] = plain;
     },
   };
+}
+
+/**
+ * How the built CLI starts (src/cli/boot.ts), and the bench's floors the same way: Node's compile
+ * cache on, then this code cache, then `first`, a cli-*.js file in `bundleDir`, loaded through it.
+ *
+ * Node's compile cache (22.1+, a no-op before) is for what Node's loader compiles itself: the
+ * bundles when this cache is off (OIDC_FLOW_NO_CODE_CACHE=1, `--enable-source-maps`). Node keeps it
+ * in its own folder under the temp dir, checked against each file's contents;
+ * NODE_DISABLE_COMPILE_CACHE=1 turns it off.
+ */
+export function startThroughCodeCache(bundleDir: string, version: string, first: string): void {
+  (enableCompileCache as (() => unknown) | undefined)?.();
+  installCodeCache({
+    bundleDir,
+    env: process.env,
+    version,
+    usage: cacheUsage(process.argv.slice(2)),
+    // Only with OIDC_FLOW_DEBUG_CODE_CACHE=1.
+    debug: (line) => process.stderr.write(line),
+  });
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- a bundle beside the running file, found at run time
+  require(join(bundleDir, first));
 }
 
 /**

@@ -1,19 +1,9 @@
-import { enableCompileCache } from 'node:module';
-import { basename } from 'node:path';
-import { VERSION } from '../core/version';
+// The CLI's shell: dist/cli-main.js, which dist/cli.js (src/cli/boot.ts) loads through the start-up
+// code cache once it has turned the cache on. Run from source (tests, tsx), this file starts the CLI.
 import { runCli } from './cli';
-import { cacheUsage, installCodeCache } from './code-cache';
 import { terminalText } from './io';
 import { stdOutput } from './std-output';
 
-// V8's compile cache (Node 22.1+, a no-op before): compiling the command
-// bundles was the largest part of every start (e.g. 47 of decode's 125 ms of
-// CPU); with the cache a second start reads the compiled code instead.
-// Enabled here, before the first command bundle is required. Node keeps it in
-// its own folder under the temp dir, checked against each file's contents;
-// NODE_DISABLE_COMPILE_CACHE=1 turns it off (issue #14).
-// A named import (esbuild copies a namespace import of node:module into an object of getters).
-(enableCompileCache as (() => unknown) | undefined)?.();
 // `oidc-flow ... | head`: a closed pipe ends the output, not with a stack trace.
 const closedPipe = (): void => process.exit(0);
 const nodeStream = (stream: NodeJS.WriteStream): NodeJS.WriteStream =>
@@ -26,18 +16,6 @@ const nodeStream = (stream: NodeJS.WriteStream): NodeJS.WriteStream =>
 // first asked for (src/cli/std-output.ts): process.stdout for a pipe cost every start ~3 ms.
 const stdout = stdOutput(1, () => nodeStream(process.stdout), closedPipe);
 const stderr = stdOutput(2, () => nodeStream(process.stderr), closedPipe);
-
-// Node's cache holds only each file's top level; the command bundles (cli-*.js) go through our
-// own cache, made after the command ran (src/cli/code-cache.ts). Only from the built cli.js, whose
-// folder holds the bundles.
-if (basename(__filename) === 'cli.js')
-  installCodeCache({
-    bundleDir: __dirname,
-    env: process.env,
-    version: VERSION,
-    usage: cacheUsage(process.argv.slice(2)),
-    debug: (line) => stderr.write(line),
-  });
 
 async function readStdin(): Promise<string | undefined> {
   if (process.stdin.isTTY) return undefined;
