@@ -73,6 +73,7 @@ async function precompiledFlowValidator() {
   return `${module.exports.flowValidatorSource()}\nconst validate = module.exports;\nmodule.exports.flowValidator = () => validate;\n`;
 }
 const flowValidatorCode = await precompiledFlowValidator();
+const FLOW_VALIDATOR_MODULE = 'src/core/flow/schema-precompiled.ts';
 const flowValidator = {
   name: 'flow-validator',
   setup(build) {
@@ -183,8 +184,11 @@ async function splitBundle(options, { entry, name, lazyName, islands = {}, split
     // A `require()` in our own source is a deliberate load on first use (src/core/http/undici.ts):
     // like `await import(...)` it does not put its target among the modules a command runs at once.
     // Inside packages a `require` is an ordinary import and stays one.
+    // Not in the flow-file validator, generated code (flowValidator above) whose requires of ajv's
+    // run-time helpers run as it loads.
     const atOnceEdge = (edge, from) =>
-      edge.kind !== 'dynamic-import' && !(edge.kind === 'require-call' && from.startsWith('src/'));
+      edge.kind !== 'dynamic-import' &&
+      !(edge.kind === 'require-call' && from.startsWith('src/') && from !== FLOW_VALIDATOR_MODULE);
     for (const target of lazyRoots) {
       const atOnce = reach(inputs, [target], atOnceEdge, stopLazy);
       for (const file of atOnce) mark(file, target);
@@ -279,7 +283,7 @@ function cliChunk(targets) {
   const names = targets.map((file) => basename(file).replace(/\.[cm]?[jt]sx?(\??)$/, '$1'));
   const atOnce = names.every((n) => !n.endsWith('?'));
   if (names.length === 1 && atOnce) return `cli-${names[0]}`;
-  if (names.length === cliCommandCount && atOnce) return 'cli-common';
+  if (names.length === cliCommandCount && atOnce) return 'cli-main';
   return `cli-shared-${createHash('sha256').update(names.join(' ')).digest('hex').slice(0, 8)}`;
 }
 const cliCommandCount = (await moduleGraph(node, 'src/cli/main.ts'))['src/cli/cli.ts'].imports.filter(
