@@ -1,9 +1,10 @@
 import { isDeepStrictEqual } from 'node:util';
-import { OidcError } from '../errors';
+import type { OidcError } from '../errors';
 import { headerValue } from '../http/headers';
 import { mask } from '../http/redact';
 import type { SecretRegistry } from '../http/secret-registry';
 import type { Assertion, AssertionSubject, JsonTypeName, StatusExpectation, ValueMatchers } from './file-format';
+import { compileAssertionRegex } from './assertion-regex';
 import { ASSERTION_SUBJECTS } from './file-format';
 import type { StepResult } from './step-result';
 import { evaluateJsonPath, isDefinitePath, jsonPathProblem } from './jsonpath';
@@ -34,40 +35,9 @@ export interface EvaluateOptions {
   secrets?: SecretRegistry;
 }
 
-// Patterns longer than this are refused and texts are cut before matching, to keep
-// a hostile or accidental catastrophic-backtracking pattern bounded.
-const MAX_PATTERN_LENGTH = 1000;
+// Texts are cut before matching, to keep a hostile or accidental catastrophic-backtracking
+// pattern bounded (compileAssertionRegex bounds the pattern).
 const MAX_MATCH_INPUT = 64 * 1024;
-
-/** Compiles `source` or `/source/flags`; throws `assertion.regex` with the reason when it is not a valid pattern. */
-export function compileAssertionRegex(pattern: string, where?: string): RegExp {
-  const literal = /^\/(.*)\/([dgimsuvy]*)$/s.exec(pattern);
-  const source = literal ? literal[1]! : pattern;
-  const flags = (literal ? literal[2]! : '').replace(/[gy]/g, '');
-  if (source.length > MAX_PATTERN_LENGTH) {
-    throw new OidcError(
-      'assertion.regex',
-      `The regular expression in 'matches' is ${source.length} characters long; the limit is ${MAX_PATTERN_LENGTH}.`,
-      {
-        where,
-        hint: 'Use a shorter pattern, or compare with equals / contains.',
-      },
-    );
-  }
-  try {
-    return new RegExp(source, flags);
-  } catch (error) {
-    throw new OidcError(
-      'assertion.regex',
-      `'matches: ${pattern.slice(0, 80)}' is not a valid regular expression: ${(error as Error).message.replace(/^Invalid regular expression: /, '')}.`,
-      {
-        where,
-        hint: 'Escape special characters such as ( [ . with a backslash, or write /pattern/i for flags.',
-        cause: error,
-      },
-    );
-  }
-}
 
 /** The single subject key of an assertion (status, header, json...). */
 export function assertionSubject(assertion: Assertion): AssertionSubject | undefined {

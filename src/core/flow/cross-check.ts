@@ -1,4 +1,4 @@
-import { compileAssertionRegex } from './assertions';
+import { compileAssertionRegex } from './assertion-regex';
 import { didYouMean } from './did-you-mean';
 import type { Assertion, FlowFile, StepDef } from './file-format';
 import { innerSteps } from './file-format';

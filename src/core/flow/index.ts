@@ -34,7 +34,8 @@ export type {
   TemplateRoot,
   TemplateFilter,
 } from './template';
-export { evaluateAssertions, compileAssertionRegex, assertionSubject, redactValue } from './assertions';
+export { evaluateAssertions, assertionSubject, redactValue } from './assertions';
+export { compileAssertionRegex } from './assertion-regex';
 export type { AssertionResult, EvaluateOptions } from './assertions';
 export { selectEnvironment, getFlow, idpIssuer } from './select';
 export { closestMatch, editDistance } from './did-you-mean';
