@@ -276,7 +276,7 @@ async function splitBundle(options, { entry, name, lazyName, islands = {}, split
 /**
  * The bundle of the CLI modules that exactly these commands reach (paths of
  * the modules cli.ts imports dynamically, sorted, `?` when reached only
- * later): `cli-decode` for one, `cli-common` for all at once, else a name
+ * later): `cli-decode` for one, the shell (`cli-main`) for those all commands load at once, else a name
  * that stays the same from build to build.
  */
 function cliChunk(targets) {
@@ -333,7 +333,7 @@ const contexts = [
     lazyName: 'cli-lazy',
     islands: { 'cli-sandbox': 'src/core/sandbox/sandbox.ts' },
     splitLazy: cliChunk,
-    // Command bundles (cli-<command>, cli-common) stay as they are; see mergeSmall in splitBundle.
+    // Command bundles (cli-<command>) stay as they are; see mergeSmall in splitBundle.
     mergeSmall: { below: 8192, from: (bundle) => bundle.startsWith('cli-shared-'), into: 'cli-shared-small' },
   })),
 ];

@@ -7,7 +7,7 @@
  *   production CLI, undici trimmed by the same plugin (scripts/esbuild-undici-trims.mjs);
  * - a cli.js that turns on Node's compile cache and loads the bundle through the CLI's own code
  *   cache (src/cli/code-cache.ts), warmed like the CLI's by an uncounted first start.
- * One bundle each, where the CLI reads several (cli-main.js, cli-common, the command's bundles):
+ * One bundle each, where the CLI reads several (cli-main.js, the command's bundles, shared ones):
  * the floor is the least the same loading costs, not a copy of our layout.
  */
 import * as esbuild from 'esbuild';
