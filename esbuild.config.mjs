@@ -48,15 +48,10 @@ const common = {
   legalComments: 'none',
 };
 
-/**
- * Replaces src/core/flow/schema-precompiled.ts with the flow-file validator
- * as ajv standalone code, generated now by schema-standalone.ts (bundled and
- * run here, so the options are the run time's). Compiling the schema at run
- * time cost every `run`, `validate` and `import` 0.4 s or more (issue #14).
- */
-async function precompiledFlowValidator() {
+/** The exports of a TypeScript module of ours, bundled and run here (build-time code and constants). */
+async function evaluated(entry) {
   const { outputFiles } = await esbuild.build({
-    entryPoints: ['src/core/flow/schema-standalone.ts'],
+    entryPoints: [entry],
     bundle: true,
     platform: 'node',
     format: 'cjs',
@@ -69,8 +64,19 @@ async function precompiledFlowValidator() {
     module.exports,
     createRequire(import.meta.url),
   );
+  return module.exports;
+}
+
+/**
+ * Replaces src/core/flow/schema-precompiled.ts with the flow-file validator
+ * as ajv standalone code, generated now by schema-standalone.ts (bundled and
+ * run here, so the options are the run time's). Compiling the schema at run
+ * time cost every `run`, `validate` and `import` 0.4 s or more (issue #14).
+ */
+async function precompiledFlowValidator() {
+  const { flowValidatorSource } = await evaluated('src/core/flow/schema-standalone.ts');
   // The standalone module's export is the validate function; schema-precompiled.ts exports a function returning it.
-  return `${module.exports.flowValidatorSource()}\nconst validate = module.exports;\nmodule.exports.flowValidator = () => validate;\n`;
+  return `${flowValidatorSource()}\nconst validate = module.exports;\nmodule.exports.flowValidator = () => validate;\n`;
 }
 const flowValidatorCode = await precompiledFlowValidator();
 const FLOW_VALIDATOR_MODULE = 'src/core/flow/schema-precompiled.ts';
@@ -290,6 +296,11 @@ const cliCommandCount = (await moduleGraph(node, 'src/cli/main.ts'))['src/cli/cl
   (e) => e.kind === 'dynamic-import',
 ).length;
 
+// Each CLI bundle is the body of a function the file calls at once (src/cli/bundle-wrapper.ts): the
+// code cache compiles it without the call, Node's own loader runs it as it is.
+const { BUNDLE_HEAD, BUNDLE_TAIL, BUNDLE_CALL } = await evaluated('src/cli/bundle-wrapper.ts');
+const cliBundle = { ...node, banner: { js: BUNDLE_HEAD }, footer: { js: `${BUNDLE_TAIL}${BUNDLE_CALL}` } };
+
 const contexts = [
   ...(await splitBundle(
     { ...node, external: ['vscode'] },
@@ -327,7 +338,7 @@ const contexts = [
   // The CLI the same way as the extension host, its shell in cli-main.js and its lazy part split
   // further by command (see cliChunk): one bundle of every command made `decode` parse 2.9 MB to
   // use a few KB of it. Only sandbox, demo and --sandbox runs parse oidc-provider.
-  ...(await splitBundle(node, {
+  ...(await splitBundle(cliBundle, {
     entry: 'src/cli/main.ts',
     name: 'cli-main',
     lazyName: 'cli-lazy',

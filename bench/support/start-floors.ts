@@ -3,8 +3,9 @@
  * exists for (read and parse its YAML with `yaml`, send its request with undici, check its token
  * with jose) and print one line, built and started the SAME way as the CLI, so that a command's
  * ratio to its floor is what our own code adds, not what any program using those libraries pays:
- * - one esbuild bundle per floor (cli-floor-<kind>.js), minified with keepNames like the
- *   production CLI, undici trimmed by the same plugin (scripts/esbuild-undici-trims.mjs);
+ * - one esbuild bundle per floor (cli-floor-<kind>.js), minified like the production CLI and
+ *   wrapped like its bundles (src/cli/bundle-wrapper.ts), undici trimmed by the same plugin
+ *   (scripts/esbuild-undici-trims.mjs);
  * - a cli.js that turns on Node's compile cache and loads the bundle through the CLI's own code
  *   cache (src/cli/code-cache.ts), warmed like the CLI's by an uncounted first start.
  * One bundle each, where the CLI reads several (cli-main.js, the command's bundles, shared ones):
@@ -13,6 +14,7 @@
 import * as esbuild from 'esbuild';
 import { join } from 'node:path';
 import { undiciTrims } from '../../scripts/esbuild-undici-trims.mjs';
+import { BUNDLE_CALL, BUNDLE_HEAD, BUNDLE_TAIL } from '../../src/cli/bundle-wrapper';
 import { REPO } from './report';
 
 const here = join(REPO, 'bench', 'support', 'start-floors');
@@ -46,7 +48,6 @@ export async function buildStartFloors(outdir: string): Promise<string> {
   const options: esbuild.BuildOptions = {
     bundle: true,
     minify: true,
-    keepNames: true,
     legalComments: 'none',
     logLevel: 'warning',
     platform: 'node',
@@ -61,6 +62,9 @@ export async function buildStartFloors(outdir: string): Promise<string> {
         ...options,
         stdin: { contents, resolveDir: here, sourcefile: `cli-floor-${kind}-entry.js`, loader: 'js' },
         outfile: join(outdir, `cli-floor-${kind}.js`),
+        // Wrapped as the CLI's bundles are, so the code cache loads them the same way.
+        banner: { js: BUNDLE_HEAD },
+        footer: { js: `${BUNDLE_TAIL}${BUNDLE_CALL}` },
       }),
     ),
   ]);

@@ -5,8 +5,9 @@
  * Why a file of its own: Node compiles the file it starts before any of its code runs, so that
  * file cannot come from our cache, and each of its functions was compiled afresh at the first
  * call, at every start. The shell's command table, argument parsing, output and error handling
- * were about 1 ms of every command (issue #14 point 3). Now only this file and code-cache.ts are
- * compiled at each start; the shell comes from the cache like the command bundles.
+ * were about 1 ms of every command (issue #14 point 3). Now only this file, code-cache.ts and the
+ * bundles' wrapper (bundle-wrapper.ts) are compiled at each start; the shell comes from the cache
+ * like the command bundles.
  *
  * It imports nothing the shell imports (the version comes from the build's define), so no module
  * is bundled twice (test/unit/bundle.test.ts).

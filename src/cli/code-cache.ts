@@ -71,6 +71,7 @@ import { enableCompileCache, Module } from 'node:module';
 import { homedir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { constants as vmConstants, Script, type ScriptOptions } from 'node:vm';
+import { BUNDLE_CALL, BUNDLE_HEAD, BUNDLE_TAIL } from './bundle-wrapper';
 
 /** What the cache needs from its surroundings, injected so tests can point it elsewhere. */
 export interface CodeCacheOptions {
@@ -113,9 +114,23 @@ const USAGES_MAX = 40;
 /** Folders kept: the current one and the last others written to (Node 20 and 24 in turn, an upgrade). */
 const KEEP = 4;
 
-// Line 1 of the bundle follows the wrapper on line 2; lineOffset -1 keeps stack traces' line and column numbers.
-const WRAPPER_HEAD = '(function (exports, require, module, __filename, __dirname) {\n';
-const WRAPPER_TAIL = '\n})';
+// A file that is not wrapped already (bundle-wrapper.ts): its line 1 follows the wrapper on line 2;
+// lineOffset -1 keeps stack traces' line and column numbers.
+const WRAPPER_HEAD = `${BUNDLE_HEAD}\n`;
+const WRAPPER_TAIL = `\n${BUNDLE_TAIL}`;
+/** After the call of a wrapped bundle: nothing, or a development build's source map comment. */
+const AFTER_CALL = /^\s*(?:\/\/# sourceMappingURL=\S*\s*)?$/;
+
+/**
+ * Where the function of a wrapped bundle (bundle-wrapper.ts) ends, before its call: what the
+ * cache compiles is that slice of the text read, not a copy. -1 for any other text.
+ */
+export function wrappedEnd(source: string): number {
+  if (!source.startsWith(BUNDLE_HEAD)) return -1;
+  const call = source.lastIndexOf(`${BUNDLE_TAIL}${BUNDLE_CALL}`);
+  if (call === -1 || !AFTER_CALL.test(source.slice(call + BUNDLE_TAIL.length + BUNDLE_CALL.length))) return -1;
+  return call + BUNDLE_TAIL.length;
+}
 
 /**
  * The cache folder for this CLI version, Node version, architecture and folder of bundles; undefined
@@ -236,9 +251,10 @@ export function installCodeCache(options: CodeCacheOptions): CodeCache | undefin
     const file = join(folder, `${basename(filename)}.v8`);
     const cached = readCache(file, identity, uid, off);
     const cachedData = cached?.data;
-    const script = new Script(WRAPPER_HEAD + source + WRAPPER_TAIL, {
+    const end = wrappedEnd(source);
+    const script = new Script(end === -1 ? WRAPPER_HEAD + source + WRAPPER_TAIL : source.slice(0, end), {
       filename,
-      lineOffset: -1,
+      lineOffset: end === -1 ? -1 : 0,
       cachedData,
       importModuleDynamically,
     } as ScriptOptions);

@@ -15,7 +15,8 @@ import { createRequire, Module } from 'node:module';
 import { tmpdir } from 'node:os';
 import { basename, join, sep } from 'node:path';
 import type { CodeCache, CodeCacheOptions } from '../../../src/cli/code-cache';
-import { cacheUsage, codeCacheFolder, installCodeCache, untrusted } from '../../../src/cli/code-cache';
+import { cacheUsage, codeCacheFolder, installCodeCache, untrusted, wrappedEnd } from '../../../src/cli/code-cache';
+import { BUNDLE_CALL, BUNDLE_HEAD, BUNDLE_TAIL } from '../../../src/cli/bundle-wrapper';
 
 /**
  * What this file proves: the CLI's start-up code cache (src/cli/code-cache.ts) keeps its files in a
@@ -139,6 +140,40 @@ describe('the CLI code cache', () => {
     assert.equal(cached.file, join(bundles, 'cli-a.js'));
     assert.equal(where(cached.stack()), 'cli-a.js:3:79');
     assert.equal(where(cached.stack()), where(plain.stack()));
+  });
+
+  it('loads a wrapped bundle (as the build writes them) from its own text, and Node loads it as it is', () => {
+    // src/cli/bundle-wrapper.ts: the function the file calls at once; the cache compiles it without the call.
+    const body = `"use strict";\nfunction f() { return "two"; }\nmodule.exports = { value: f(), dir: __dirname, file: __filename, stack: () => new Error('here').stack };`;
+    for (const after of ['\n', '\n//# sourceMappingURL=cli-w.js.map\n']) {
+      writeFileSync(join(bundles, 'cli-w.js'), `${BUNDLE_HEAD}\n${body}\n${BUNDLE_TAIL}${BUNDLE_CALL}${after}`);
+      type Bundle = { value: string; dir: string; file: string; stack: () => string };
+      const where = (stack: string) => /cli-w\.js:\d+:\d+/.exec(stack)?.[0];
+      cache?.uninstall();
+      const plain = load('cli-w.js') as Bundle;
+      install();
+      const cached = load('cli-w.js') as Bundle;
+      assert.deepEqual([cached.value, cached.dir, cached.file], ['two', bundles, join(bundles, 'cli-w.js')]);
+      assert.equal(plain.value, 'two');
+      assert.equal(where(cached.stack()), 'cli-w.js:4:79');
+      assert.equal(where(cached.stack()), where(plain.stack()));
+      cache!.flush();
+      assert.equal(load('cli-w.js') && (load('cli-w.js') as Bundle).value, 'two');
+      assert.ok(said(/cli-w\.js\.v8 used/), lines.join('\n'));
+    }
+  });
+
+  it('tells a wrapped bundle from other text: head, the call at the end, nothing after it but a source map comment', () => {
+    const wrapped = `${BUNDLE_HEAD}\nx\n${BUNDLE_TAIL}${BUNDLE_CALL}`;
+    assert.equal(wrappedEnd(wrapped), wrapped.length - BUNDLE_CALL.length);
+    assert.equal(wrappedEnd(`${wrapped}\n//# sourceMappingURL=a.js.map\n`), wrapped.length - BUNDLE_CALL.length);
+    for (const other of [
+      'module.exports = 1;',
+      `${BUNDLE_HEAD}\nx\n${BUNDLE_TAIL}`,
+      `${wrapped}\nmore();`,
+      `x${wrapped}`,
+    ])
+      assert.equal(wrappedEnd(other), -1, other);
   });
 
   it('lets a bundle require its neighbours and import() built-in modules', async () => {
