@@ -289,9 +289,11 @@ function cliChunk(targets) {
   const names = targets.map((file) => basename(file).replace(/\.[cm]?[jt]sx?(\??)$/, '$1'));
   const atOnce = names.every((n) => !n.endsWith('?'));
   if (names.length === 1 && atOnce) return `cli-${names[0]}`;
-  if (names.length === cliCommandCount && atOnce) return 'cli-main';
+  if (names.length === cliCommandCount && atOnce) return CLI_SHELL;
   return `cli-shared-${createHash('sha256').update(names.join(' ')).digest('hex').slice(0, 8)}`;
 }
+/** The CLI's shell bundle (src/cli/main.ts), which src/cli/boot.ts loads. */
+const CLI_SHELL = 'cli-main';
 const cliCommandCount = (await moduleGraph(node, 'src/cli/main.ts'))['src/cli/cli.ts'].imports.filter(
   (e) => e.kind === 'dynamic-import',
 ).length;
@@ -340,7 +342,7 @@ const contexts = [
   // use a few KB of it. Only sandbox, demo and --sandbox runs parse oidc-provider.
   ...(await splitBundle(cliBundle, {
     entry: 'src/cli/main.ts',
-    name: 'cli-main',
+    name: CLI_SHELL,
     lazyName: 'cli-lazy',
     islands: { 'cli-sandbox': 'src/core/sandbox/sandbox.ts' },
     splitLazy: cliChunk,

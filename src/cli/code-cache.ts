@@ -104,8 +104,6 @@ export interface CodeCache {
 }
 
 const BUNDLE = /^cli-[\w-]+\.js$/;
-/** How one bundle requires another (the shell cli-main.js too): esbuild writes the relative path of the file next to it. */
-const BUNDLE_REQUEST = /^\.\/cli-[\w-]+\.js$/;
 const MAGIC = 'OFCC1 ';
 /** The longest header: MAGIC, the identity, the usages, newline. */
 const HEADER_MAX = 4096;
@@ -282,8 +280,7 @@ export function installCodeCache(options: CodeCacheOptions): CodeCache | undefin
     const filename = join(options.bundleDir, id.slice(2));
     const cached = cache[filename];
     if (cached) return cached.exports;
-    // Anything unexpected goes to Node.
-    if (!BUNDLE.test(basename(filename)) || !existsSync(filename)) return parent.require(id);
+    if (!existsSync(filename)) return parent.require(id);
     const child = new Module(filename, parent);
     child.filename = filename;
     child.paths = parent.paths;
@@ -363,8 +360,9 @@ function requireOf(module: Module, requireBundle: (parent: Module, id: string) =
     _extensions: NodeJS.RequireExtensions;
     _cache: NodeJS.Dict<NodeJS.Module>;
   };
+  // How one bundle requires another (the shell cli-main.js too): esbuild writes './' and the file's name.
   const require = ((id: string) =>
-    BUNDLE_REQUEST.test(id) ? requireBundle(module, id) : module.require(id)) as NodeJS.Require;
+    id.startsWith('./') && BUNDLE.test(id.slice(2)) ? requireBundle(module, id) : module.require(id)) as NodeJS.Require;
   const resolve = ((request: string, options?: { paths?: string[] }) =>
     loader._resolveFilename(request, module, false, options)) as NodeJS.RequireResolve;
   resolve.paths = (request: string) => loader._resolveLookupPaths(request, module);
