@@ -1,8 +1,12 @@
 import { strict as assert } from 'node:assert';
+import { generateKeyPairSync, X509Certificate } from 'node:crypto';
 import { createServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { request } from 'node:https';
-import { createCertificateAuthority } from '../../src/core/sandbox/certs';
+import { createSecureContext } from 'node:tls';
+import fc from 'fast-check';
+import forge from 'node-forge';
+import { createCertificateAuthority, serialNumber } from '../../src/core/sandbox/certs';
 
 function get(port: number, ca: string, servername = 'localhost'): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -32,5 +36,40 @@ describe('sandbox certificates', () => {
     } finally {
       server.close();
     }
+  });
+});
+
+describe('sandbox certificate serials', () => {
+  it('are 16 bytes starting 0x40-0x7f for any random bytes, so DER neither pads nor drops a byte', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 16, maxLength: 16 }), (random) => {
+        const serial = serialNumber(Buffer.from(random));
+        assert.match(serial, /^[4-7][0-9a-f]{31}$/);
+        assert.equal(serial.slice(2), Buffer.from(random).toString('hex').slice(2));
+      }),
+    );
+  });
+
+  it('load in OpenSSL when the random bytes start 00 00, which node-forge wrote with illegal padding', () => {
+    const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const key = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+    const forgeKey = forge.pki.privateKeyFromPem(key) as forge.pki.rsa.PrivateKey;
+    const certificateWith = (serial: string): string => {
+      const cert = forge.pki.createCertificate();
+      cert.publicKey = forge.pki.setRsaPublicKey(forgeKey.n, forgeKey.e);
+      cert.serialNumber = serial;
+      cert.setSubject([{ name: 'commonName', value: 'localhost' }]);
+      cert.setIssuer([{ name: 'commonName', value: 'localhost' }]);
+      cert.sign(forgeKey, forge.md.sha256.create());
+      return forge.pki.certificateToPem(cert);
+    };
+    const random = Buffer.from('00003f3f3f3f3f3f3f3f3f3f3f3f3f3f', 'hex');
+    // The old serial (high bit cleared only) shows the failure this guards against.
+    const old = Buffer.from(random);
+    old[0] = old[0]! & 0x7f;
+    assert.throws(() => createSecureContext({ cert: certificateWith(old.toString('hex')), key }), /illegal padding/);
+    const cert = certificateWith(serialNumber(random));
+    createSecureContext({ cert, key });
+    assert.equal(new X509Certificate(cert).serialNumber.length, 32);
   });
 });

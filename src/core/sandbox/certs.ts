@@ -42,11 +42,18 @@ function newKeys(): {
   return { pem, forgeKeys: { privateKey: forgePrivate, publicKey: forgePublic } };
 }
 
-function serialNumber(): string {
-  // Positive, 16 bytes: the high bit cleared so DER does not read it as negative.
-  const bytes = randomBytes(16);
-  bytes[0] = bytes[0]! & 0x7f;
-  return bytes.toString('hex');
+/**
+ * A certificate serial: 16 bytes, 126 of them random. The first byte is kept
+ * in 0x40-0x7f: the high bit cleared so DER does not read the number as
+ * negative, the next bit set so it never starts with a zero byte. node-forge
+ * drops one leading zero byte only, so a serial starting 00 00 was written
+ * with a zero byte too many, which OpenSSL refuses when it loads the
+ * certificate ("asn1 encoding routines::illegal padding"), once in 65,536.
+ */
+export function serialNumber(bytes: Buffer = randomBytes(16)): string {
+  const serial = Buffer.from(bytes.subarray(0, 16));
+  serial[0] = (serial[0]! & 0x3f) | 0x40;
+  return serial.toString('hex');
 }
 
 /** Creates a new CA valid from yesterday for a year. */
