@@ -820,8 +820,8 @@ export class FlowRunner {
 
 /**
  * A step's HTTP client: records every exchange on the step, teaches the run its secrets and tells
- * the listener. A class rather than closures made per step: the bundles keep function names, so
- * every closure made costs a defineProperty, which showed in bench/runner-overhead.ts's profile.
+ * the listener. A class rather than closures made per step, which showed in
+ * bench/runner-overhead.ts's profile.
  */
 class StepRecorder implements HttpClient {
   private boundNote: ((message: string) => void) | undefined;

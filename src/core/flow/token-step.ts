@@ -144,8 +144,7 @@ interface GrantAsk {
 
 /**
  * The grant's own promise (not async: an async wrapper is one more promise and hop a run). A module
- * function rather than a closure made per token step: the bundles keep function names, so each
- * named closure made costs a defineProperty (issue #14 point 2).
+ * function rather than a closure made per token step (issue #14 point 2).
  */
 function fetchGrant(asked: GrantAsk): Promise<TokenSet> {
   const { grant, step, ctx, scopes, audience, resource, extra, note, deps } = asked;

@@ -196,19 +196,7 @@ function withoutHeaders(headers: Record<string, string>, names: string[]): Recor
   return Object.fromEntries(Object.entries(headers).filter(([key]) => !names.includes(key.toLowerCase())));
 }
 
-/**
- * `fn` itself. A closure made per request and bound to a `const` is named by the bundles (keepNames)
- * with a defineProperty each time (~4,000 instructions; issue #14 point 2, sixth pass); a call's
- * argument is not.
- */
-function unnamed<T extends (...args: never[]) => unknown>(fn: T): T {
-  return fn;
-}
-
-/**
- * A module function, not a closure per request: the bundles keep function names (keepNames), so each
- * named closure made costs a defineProperty (~4,000 instructions; issue #14 point 2, sixth pass).
- */
+/** A module function, not a closure made per request (issue #14 point 2). */
 function setDefaultType(headers: Record<string, string>, type: string): void {
   if (headerValue(headers, 'content-type') === undefined) headers['content-type'] = type;
 }
@@ -549,8 +537,7 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient & 
       let received = 0;
       let truncated = false;
 
-      // unnamed(): a `const` arrow made per request gets a name from the bundles (see unnamed).
-      const finish = unnamed((failure?: unknown): void => {
+      const finish = (failure?: unknown): void => {
         if (settled) return;
         settled = true;
         deadlines.remove(deadline);
@@ -595,7 +582,7 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient & 
           return;
         }
         // Built here, when the attempt fails, not per request (redacting the URL for a message nobody reads
-        // cost every request) and not as a named closure (keepNames: a defineProperty per request).
+        // cost every request) and not as a closure made for every request.
         const classified = classifyFailure(failure, {
           target: describeTarget(ctx.label, redactUrl(urlText, ctx.secrets)),
           host: out.url.hostname,
@@ -610,11 +597,10 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient & 
         });
         exchange.error = { code: classified.code, message: classified.message };
         resolve({ exchange, headers, failure: { ...classified, cause: failure } });
-      });
+      };
 
-      // The two ways to stop (the caller's signal, the deadline) abort and finish in place, with no named
-      // closure between: the bundles keep function names, so each named closure made is a
-      // defineProperty a request (issue #14 point 2, sixth pass). The listener exists only with a signal.
+      // The two ways to stop (the caller's signal, the deadline) abort and finish in place, with no
+      // closure between (issue #14 point 2). The listener exists only with a signal.
       const onAbort =
         ctx.signal &&
         ((): void => {

@@ -88,7 +88,7 @@ export class DispatcherCache {
     return `${settings.insecure ? 1 : 0} ${settings.connectTimeout} ${this.textId(settings.proxy)} ${this.textId(settings.cert)} ${settings.ca ? ca : '-'}`;
   }
 
-  /** A method, not a closure made per request: each named closure costs a defineProperty in the bundles (keepNames). */
+  /** A method, not a closure made per request (issue #14 point 2). */
   private textId(text: string | undefined): string {
     if (text === undefined) return '-';
     let n = this.texts.get(text);

@@ -246,8 +246,7 @@ export class SecretRegistry {
 
 /**
  * A deep copy of `item` with every string masked by `forms`. A module function, not a closure made
- * per call: the bundles keep function names, so each closure made costs a defineProperty, and
- * these run for every assertion of every step (bench/runner-overhead.ts's profile).
+ * per call: these run for every assertion of every step (bench/runner-overhead.ts's profile).
  */
 function maskedCopy(item: unknown, forms: SecretForms): unknown {
   if (typeof item === 'string') return forms.redact(item);

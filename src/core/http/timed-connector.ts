@@ -88,8 +88,7 @@ export function createTimedConnector(options: buildConnector.BuildOptions): buil
  * phases are undefined for a reused or unknown (e.g. proxied) connection.
  */
 export function awaitConnection(receive: (facts: ConnectionFacts) => void): void {
-  // The receiver itself waits, not a named closure around it: the bundles keep function names, and
-  // each named closure made costs a defineProperty (~4,000 instructions; issue #14 point 2, sixth pass).
+  // The receiver itself waits, not a closure made around it for every request (issue #14 point 2).
   waiting = receive;
   const ticket = (waitingTicket += 1);
   // Nothing is sent when undici drops the request between the two calls; do not leave a stale waiter.
