@@ -13,8 +13,8 @@
  */
 import * as esbuild from 'esbuild';
 import { join } from 'node:path';
-import { undiciTrims } from '../../scripts/esbuild-undici-trims.mjs';
 import { BUNDLE_CALL, BUNDLE_HEAD, BUNDLE_TAIL } from '../../src/cli/bundle-wrapper';
+import { builtLikeCli } from './built-like-cli';
 import { REPO } from './report';
 
 const here = join(REPO, 'bench', 'support', 'start-floors');
@@ -45,16 +45,7 @@ export type FloorKind = keyof typeof FLOOR_KINDS;
 
 /** Builds the floors into `outdir`; returns the path of their cli.js (`node cli.js <kind> ...`). */
 export async function buildStartFloors(outdir: string): Promise<string> {
-  const options: esbuild.BuildOptions = {
-    bundle: true,
-    minify: true,
-    legalComments: 'none',
-    logLevel: 'warning',
-    platform: 'node',
-    target: 'node20',
-    format: 'cjs',
-    plugins: [undiciTrims(REPO)],
-  };
+  const options = builtLikeCli();
   await Promise.all([
     esbuild.build({ ...options, entryPoints: [join(here, 'main.ts')], outfile: join(outdir, 'cli.js') }),
     ...Object.entries(FLOOR_KINDS).map(([kind, contents]) =>
