@@ -440,28 +440,6 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient & 
   };
   const deadlines = new DeadlineTimer();
   const headerTexts = new HeaderTexts();
-  // Each origin (of a dispatcher) whose exchange completed in this turn of the event loop. undici's
-  // pool marks that connection free only in the next check phase (client-h1's onMessageComplete
-  // resumes the client in a setImmediate queued after our onResponseEnd returns); a request sent to
-  // that origin before then gets a second connection. So such a request waits for that check phase,
-  // and every other request goes at once: resolving every response two check phases late, as before,
-  // put an event-loop turn between each response and the next request, whatever its origin.
-  let freed: { dispatcher: Dispatcher; origin: string }[] = [];
-  let forgetScheduled = false;
-  const forgetFreed = (): void => {
-    freed = [];
-    forgetScheduled = false;
-  };
-  // Queued from a microtask, so after undici's own setImmediate for the same completion: a request
-  // dispatched between the two would still be held back (safe), never sent early.
-  const scheduleForget = (): void => {
-    setImmediate(forgetFreed);
-  };
-  const justFreed = (dispatcher: Dispatcher, origin: string): boolean => {
-    for (const entry of freed) if (entry.dispatcher === dispatcher && entry.origin === origin) return true;
-    return false;
-  };
-
   const emit = (exchange: HttpExchange): void => {
     try {
       onExchange?.(exchange);
@@ -520,7 +498,6 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient & 
             transport,
           };
 
-    let dispatcher: Dispatcher | undefined;
     return new Promise<AttemptResult>((resolve) => {
       let settled = false;
       let controller: Dispatcher.DispatchController | undefined;
@@ -571,13 +548,6 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient & 
           exchange.response = response;
         }
         if (failure === undefined) {
-          if (dispatcher) {
-            freed.push({ dispatcher, origin });
-            if (!forgetScheduled) {
-              forgetScheduled = true;
-              queueMicrotask(scheduleForget);
-            }
-          }
           resolve({ exchange, headers });
           return;
         }
@@ -674,19 +644,16 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient & 
         },
       };
 
+      let dispatcher: Dispatcher;
       try {
         dispatcher = cache.get(route.settings);
       } catch (error) {
         finish(error);
         return;
       }
-      const chosen = dispatcher;
-      // A setImmediate queued now runs after undici's, which frees the connection (see `freed`).
-      if (freed.length !== 0 && justFreed(chosen, origin)) {
-        setImmediate(() => {
-          if (!settled) startExchange(chosen, origin, out, opts, handler, finish, onRequestSent);
-        });
-      } else startExchange(chosen, origin, out, opts, handler, finish, onRequestSent);
+      // The origin's idle connection when there is one, so a request right after the last one to
+      // the same origin reuses its connection (see DispatcherCache.forRequest).
+      startExchange(cache.forRequest(dispatcher, origin), origin, out, opts, handler, finish, onRequestSent);
     });
   };
 

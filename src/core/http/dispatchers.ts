@@ -1,5 +1,6 @@
 import type * as tls from 'node:tls';
 import { nodeCrypto } from '../node-crypto';
+import type * as Undici from 'undici';
 import type { Dispatcher } from 'undici';
 import { createTimedConnector } from './timed-connector';
 import { undici, undiciProxyAgent } from './undici';
@@ -69,9 +70,60 @@ function keyOf(settings: TransportSettings): string {
   return settings.key || settings.passphrase ? nodeCrypto().createHash('sha256').update(text).digest('hex') : text;
 }
 
+/**
+ * The connections (undici Clients) of each origin of one direct Agent, as its pools make them.
+ *
+ * A request right after the last one to the same origin should reuse its connection, as curl and
+ * browsers do: over a real network a second connection costs a TCP and TLS handshake, and the
+ * timeline would show one nobody asked for. undici's pool marks a connection free only in the check
+ * phase after its response (client-h1 resumes it in a setImmediate), so a request given to the
+ * Agent before then opens a second one. Given to that connection's Client, it waits in the Client's
+ * own queue and goes out on the same socket, after undici's idle-socket check, in that same check
+ * phase. Waiting for the phase ourselves and then going through the Agent cost a second turn of the
+ * event loop (the idle-socket check's setImmediate, queued during the check phase, runs in the
+ * next), about 0.03x of bench/runner-overhead.ts's runner ratio (issue #14 point 2).
+ */
+class OriginConnections {
+  private readonly clients = new Map<string, Undici.Client[]>();
+
+  /** The Agent's factory: undici's default for several connections (a Pool), each Client recorded. */
+  readonly factory = (origin: string | URL, options: object): Dispatcher => {
+    const key = String(origin);
+    const { Pool, Client } = undici();
+    return new Pool(origin, {
+      ...options,
+      factory: (url: string | URL, clientOptions: object) => {
+        const client = new Client(url, clientOptions);
+        const known = this.clients.get(key);
+        if (known) known.push(client);
+        else this.clients.set(key, [client]);
+        return client;
+      },
+    });
+  };
+
+  /** A connection of `origin` with nothing running or waiting on it; undefined when every one is busy. */
+  idle(origin: string): Dispatcher | undefined {
+    const known = this.clients.get(origin);
+    if (!known) return undefined;
+    let idle: Undici.Client | undefined;
+    let open = 0;
+    for (const client of known) {
+      // A pool the Agent closed (all its connections gone) closes its Clients: forget them.
+      if (client.closed || client.destroyed) continue;
+      known[open++] = client;
+      if (!idle && client.stats.size === 0) idle = client;
+    }
+    if (open === 0) this.clients.delete(origin);
+    else known.length = open;
+    return idle;
+  }
+}
+
 /** Dispatchers keyed by transport settings; `close()` ends them all. */
 export class DispatcherCache {
   private readonly dispatchers = new Map<string, Dispatcher>();
+  private readonly connections = new WeakMap<Dispatcher, OriginConnections>();
   // Public texts of the settings (CA PEMs, a certificate, a proxy URL) by a small number: the same
   // string object comes with every request of an IdP or route, and a Map finds it by its cached
   // hash, where the JSON key escaped every CA PEM again on every request (issue #14 point 1).
@@ -104,12 +156,23 @@ export class DispatcherCache {
     const key = this.keyOf(settings);
     let dispatcher = this.dispatchers.get(key);
     if (!dispatcher) {
-      dispatcher = create(settings);
+      const connections = settings.proxy ? undefined : new OriginConnections();
+      dispatcher = create(settings, connections);
+      if (connections) this.connections.set(dispatcher, connections);
       this.dispatchers.set(key, dispatcher);
     }
     // Only a frozen object: one a caller could still change must be looked up by what it says.
     if (Object.isFrozen(settings)) this.byObject.set(settings, dispatcher);
     return dispatcher;
+  }
+
+  /**
+   * What a request to `origin` should be given: the idle connection of that origin when `dispatcher`
+   * (from `get`) has one, else `dispatcher` itself, whose pool picks or opens a connection. Through a
+   * proxy, always the proxy's dispatcher.
+   */
+  forRequest(dispatcher: Dispatcher, origin: string): Dispatcher {
+    return this.connections.get(dispatcher)?.idle(origin) ?? dispatcher;
   }
 
   /** Closes every dispatcher, ending idle keep-alive connections. */
@@ -124,7 +187,7 @@ export class DispatcherCache {
   }
 }
 
-function create(settings: TransportSettings): Dispatcher {
+function create(settings: TransportSettings, connections: OriginConnections | undefined): Dispatcher {
   const options = tlsOptions(settings);
   if (settings.proxy) {
     return new (undiciProxyAgent())({
@@ -139,5 +202,6 @@ function create(settings: TransportSettings): Dispatcher {
   return new (undici().Agent)({
     allowH2: false,
     connect: createTimedConnector({ ...options, timeout: settings.connectTimeout }),
+    ...(connections ? { factory: connections.factory } : {}),
   });
 }

@@ -3,6 +3,9 @@ import type * as Undici from 'undici';
 /** The parts of undici every request uses (dispatchers.ts, timed-connector.ts). */
 export interface UndiciParts {
   Agent: typeof Undici.Agent;
+  /** The Agent's own Pool and Client (agent.js loads them): dispatchers.ts makes them to know each origin's connections. */
+  Pool: typeof Undici.Pool;
+  Client: typeof Undici.Client;
   buildConnector: typeof Undici.buildConnector;
 }
 
@@ -27,6 +30,8 @@ export function undici(): UndiciParts {
   /* eslint-disable @typescript-eslint/no-require-imports */
   loaded ??= {
     Agent: require('undici/lib/dispatcher/agent') as UndiciParts['Agent'],
+    Pool: require('undici/lib/dispatcher/pool') as UndiciParts['Pool'],
+    Client: require('undici/lib/dispatcher/client') as UndiciParts['Client'],
     buildConnector: require('undici/lib/core/connect') as UndiciParts['buildConnector'],
   };
   /* eslint-enable @typescript-eslint/no-require-imports */

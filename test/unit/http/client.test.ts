@@ -110,6 +110,34 @@ describe('http client', () => {
       assert.equal(ports.b.size, 1, 'origin b saw one connection');
     });
 
+    it('runs requests to one origin side by side, each on its own connection, then reuses an idle one', async () => {
+      // The server answers only once both requests are in: queued behind each other, they never would.
+      const ports = new Set<number>();
+      const waiting: Array<() => void> = [];
+      const server = await serve(
+        httpServer((req, res) => {
+          ports.add(req.socket.remotePort!);
+          waiting.push(() => res.end('hi'));
+          if (waiting.length === 2) for (const answer of waiting.splice(0)) answer();
+          else if (req.url === '/after') for (const answer of waiting.splice(0)) answer();
+        }),
+      );
+      const http = client();
+      const both = await Promise.all([
+        http.send({ method: 'GET', url: `${server.url}/one` }),
+        http.send({ method: 'GET', url: `${server.url}/two` }),
+      ]);
+      assert.deepEqual(
+        both.map((response) => response.status),
+        [200, 200],
+      );
+      assert.equal(ports.size, 2, 'two connections for two requests at once');
+      const after = await http.send({ method: 'GET', url: `${server.url}/after` });
+      assert.equal(after.status, 200);
+      assert.equal(ports.size, 2, 'the request after them reused one of the two');
+      assert.equal(after.exchange.timings.connect, undefined);
+    });
+
     it('has no dns phase for an IP literal and no tls phase for plain http', async () => {
       const server = await serve(httpServer((_req, res) => res.end('hi')));
       const response = await client().send({ method: 'GET', url: `${server.url}/` });

@@ -8,6 +8,8 @@ describe('undici from its own modules (src/core/http/undici.ts, issue #14 CLI st
   it('hands out the classes and connector the package index exports', () => {
     const parts = undici();
     assert.equal(parts.Agent, undiciIndex.Agent);
+    assert.equal(parts.Pool, undiciIndex.Pool);
+    assert.equal(parts.Client, undiciIndex.Client);
     assert.equal(parts.buildConnector, undiciIndex.buildConnector);
     assert.equal(undiciProxyAgent(), undiciIndex.ProxyAgent);
   });
