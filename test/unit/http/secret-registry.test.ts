@@ -1,5 +1,7 @@
 import { strict as assert } from 'node:assert';
+import fc from 'fast-check';
 import { isSecretField, isSecretHeader, redactText, SecretRegistry } from '../../../src/core/http';
+import type { HttpExchange } from '../../../src/core/http';
 import { tokenExchange } from '../../support/exchange-fixture';
 
 /**
@@ -23,21 +25,26 @@ function jsonAnswer(body: string) {
   });
 }
 
+/** A token endpoint's request with this form body, and these headers after its content type. */
+function formRequest(body: string, headers: Array<[string, string]> = []): HttpExchange['request'] {
+  return {
+    method: 'POST',
+    url: 'https://idp.example.com/token',
+    headers: [['content-type', 'application/x-www-form-urlencoded'], ...headers],
+    body,
+    bodySize: body.length,
+  };
+}
+
 describe('SecretRegistry', () => {
   it('learns the client secret inside Basic credentials, the assertion and the tokens of a token response', () => {
     const registry = new SecretRegistry();
     registry.addExchange(
       tokenExchange({
-        request: {
-          method: 'POST',
-          url: 'https://idp.example.com/token',
-          headers: [
-            ['content-type', 'application/x-www-form-urlencoded'],
-            ['authorization', `Basic ${Buffer.from('app:the-client-secret').toString('base64')}`],
-          ],
-          body: 'grant_type=password&username=alice&password=alice-password&client_assertion=eyJhbGc.x.y',
-          bodySize: 80,
-        },
+        request: formRequest(
+          'grant_type=password&username=alice&password=alice-password&client_assertion=eyJhbGc.x.y',
+          [['authorization', `Basic ${Buffer.from('app:the-client-secret').toString('base64')}`]],
+        ),
         response: {
           status: 200,
           statusText: 'OK',
@@ -230,6 +237,33 @@ describe('SecretRegistry', () => {
       secrets.push('another-secret');
       assert.equal(redactText('another-secret', secrets), '[redacted 14 chars]');
     });
+  });
+
+  it("learns a form's credential fields exactly as URLSearchParams reads the form, whatever its text", () => {
+    const form = (pairs: Array<[string, string]>) => new URLSearchParams(pairs).toString();
+    const name = fc.oneof(
+      fc.constantFrom('client_secret', 'password', 'Refresh_Token', 'code', 'grant_type', 'scope', 'x_api_token'),
+      fc.constantFrom('client%5Fsecret', 'pass%77ord', '%63ode', 'client+secret', 'client_secret%', 'c%ZZode'),
+      fc.string({ unit: fc.constantFrom('a', '_', '%', '+', '=', '5', 'F', 'c', 'é', '\u212A') }),
+    );
+    const text = fc.oneof(
+      fc.array(fc.tuple(name, fc.string({ minLength: 0, maxLength: 20 }))).map(form),
+      fc
+        .array(fc.tuple(name, fc.string({ unit: fc.constantFrom('v', '%', '2', '0', '+', '=', 'é', '&', 'x') })))
+        .map((pairs) => pairs.map(([n, v]) => `${n}=${v}`).join('&')),
+      fc.string({ unit: fc.constantFrom('a', '&', '=', '%', '+', 'password', 'code', '5F', 'longvalue1') }),
+    );
+    fc.assert(
+      fc.property(text, (body) => {
+        const expected = new Set<string>();
+        for (const [field, value] of new URLSearchParams(body))
+          if (isSecretField(field) && value.length >= 8 && value.trim() !== '') expected.add(value);
+        const registry = new SecretRegistry();
+        registry.addExchange(tokenExchange({ request: formRequest(body), response: undefined }));
+        assert.deepEqual(new Set(registry.list()), expected);
+      }),
+      { numRuns: 500 },
+    );
   });
 
   it('learns a credential field of a JSON answer however its name is written (escaped, any case, a Kelvin sign K)', () => {
