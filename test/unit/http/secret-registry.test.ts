@@ -239,6 +239,21 @@ describe('SecretRegistry', () => {
     });
   });
 
+  it('learns the password of a Basic header once per run, even when the header value was known before it', () => {
+    const basic = Buffer.from('app:the-basic-password').toString('base64');
+    const request = formRequest('grant_type=client_credentials', [['authorization', `Basic ${basic}`]]);
+    const registry = new SecretRegistry();
+    // The whole credential listed by its sender first (as add() learns it), then the header itself.
+    registry.add(basic);
+    registry.addExchange(tokenExchange({ request, response: undefined }));
+    registry.addExchange(tokenExchange({ request, response: undefined }));
+    assert.equal(registry.text('the-basic-password'), '[redacted 18 chars]');
+    registry.clear();
+    assert.equal(registry.text('the-basic-password'), 'the-basic-password');
+    registry.addExchange(tokenExchange({ request, response: undefined }));
+    assert.equal(registry.text('the-basic-password'), '[redacted 18 chars]', 'learned again after clear()');
+  });
+
   it("learns a form's credential fields exactly as URLSearchParams reads the form, whatever its text", () => {
     const form = (pairs: Array<[string, string]>) => new URLSearchParams(pairs).toString();
     const name = fc.oneof(
