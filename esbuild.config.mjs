@@ -83,7 +83,9 @@ const FLOW_VALIDATOR_MODULE = 'src/core/flow/schema-precompiled.ts';
 const flowValidator = {
   name: 'flow-validator',
   setup(build) {
-    build.onLoad({ filter: /src[\\/]core[\\/]flow[\\/]schema-precompiled\.ts$/ }, () => ({
+    // The module's path with either separator, at the end of the absolute path esbuild loads.
+    const filter = new RegExp(`${FLOW_VALIDATOR_MODULE.replace(/\./g, '\\.').replaceAll('/', '[\\\\/]')}$`);
+    build.onLoad({ filter }, () => ({
       contents: flowValidatorCode,
       loader: 'js',
       resolveDir: root,

@@ -5,7 +5,6 @@ import type { AddressInfo } from 'node:net';
 /**
  * A loopback token endpoint that issues a new opaque token every time, so
  * each flow run brings new token state (and a new secret to mask).
- * bench/runner-overhead.ts has the same server inline.
  */
 export async function startOpaqueTokenIdp(): Promise<{ tokenUrl: string; close(): void }> {
   const server = createServer((_req, res) => {

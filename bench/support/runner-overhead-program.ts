@@ -3,14 +3,12 @@
  * code and runs the bundle: see there. Three sides make the same requests to the same loopback
  * servers in one process: raw undici (the baseline), our HTTP client, and the flow runner.
  */
-import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { request } from 'undici';
 import { loadFlowFile } from '../../src/core/flow/load';
 import { FlowRunner } from '../../src/core/flow/runner';
 import { createHttpClient } from '../../src/core/http/client';
 import { startEchoUpstream } from '../../src/core/sandbox/echo-upstream';
+import { startOpaqueTokenIdp } from './opaque-token-idp';
 import { emitRow, median } from './report';
 
 const RUNS = Number(process.env.RUNS ?? (process.env.BENCH_QUICK === '1' ? 200 : 3000));
@@ -22,14 +20,8 @@ const BLOCK = Number(process.env.BLOCK ?? 50);
 async function main(): Promise<void> {
   const upstream = await startEchoUpstream();
   // A token endpoint that issues a new opaque token every time, so each run brings new token state.
-  const idp = createServer((_req, res) => {
-    res.writeHead(200, { 'content-type': 'application/json' });
-    res.end(
-      JSON.stringify({ access_token: randomBytes(24).toString('base64url'), token_type: 'Bearer', expires_in: 3600 }),
-    );
-  });
-  await new Promise<void>((resolve) => idp.listen(0, '127.0.0.1', resolve));
-  const tokenUrl = `http://127.0.0.1:${(idp.address() as AddressInfo).port}/token`;
+  const idp = await startOpaqueTokenIdp();
+  const { tokenUrl } = idp;
   const flowText = `
 version: 1
 environments: { local: { url: "${upstream.url}" } }

@@ -156,9 +156,9 @@ export class DispatcherCache {
     const key = this.keyOf(settings);
     let dispatcher = this.dispatchers.get(key);
     if (!dispatcher) {
-      const connections = settings.proxy ? undefined : new OriginConnections();
-      dispatcher = create(settings, connections);
-      if (connections) this.connections.set(dispatcher, connections);
+      const made = create(settings);
+      dispatcher = made.dispatcher;
+      if (made.connections) this.connections.set(dispatcher, made.connections);
       this.dispatchers.set(key, dispatcher);
     }
     // Only a frozen object: one a caller could still change must be looked up by what it says.
@@ -187,10 +187,11 @@ export class DispatcherCache {
   }
 }
 
-function create(settings: TransportSettings, connections: OriginConnections | undefined): Dispatcher {
+/** A dispatcher for these settings; a direct one with the record of its origins' connections. */
+function create(settings: TransportSettings): { dispatcher: Dispatcher; connections?: OriginConnections } {
   const options = tlsOptions(settings);
   if (settings.proxy) {
-    return new (undiciProxyAgent())({
+    const dispatcher = new (undiciProxyAgent())({
       uri: settings.proxy,
       allowH2: false,
       // Plain http goes to the proxy in absolute form (what proxies log); https still tunnels.
@@ -198,10 +199,13 @@ function create(settings: TransportSettings, connections: OriginConnections | un
       connectTimeout: settings.connectTimeout,
       requestTls: { ...options, allowH2: false, timeout: settings.connectTimeout },
     });
+    return { dispatcher };
   }
-  return new (undici().Agent)({
+  const connections = new OriginConnections();
+  const dispatcher = new (undici().Agent)({
     allowH2: false,
     connect: createTimedConnector({ ...options, timeout: settings.connectTimeout }),
-    ...(connections ? { factory: connections.factory } : {}),
+    factory: connections.factory,
   });
+  return { dispatcher, connections };
 }
