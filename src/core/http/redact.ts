@@ -143,8 +143,8 @@ const INDEXED_FROM = 64;
 export class SecretForms {
   private readonly forms: SecretForm[] = [];
   private readonly seen = new Set<string>();
-  /** Forms by their first MIN_SECRET_LENGTH characters, made when first needed, then kept up to date. */
-  private byPrefix: Map<string, SecretForm[]> | undefined;
+  /** Forms by prefixKey of their first characters, made when first needed, then kept up to date. */
+  private byPrefix: Map<number, SecretForm[]> | undefined;
   private added = 0;
 
   constructor(
@@ -228,7 +228,7 @@ export class SecretForms {
     }
     const found: SecretForm[] = [];
     for (let i = 0; i + MIN_SECRET_LENGTH <= text.length; i += 1) {
-      const candidates = this.byPrefix.get(text.slice(i, i + MIN_SECRET_LENGTH));
+      const candidates = this.byPrefix.get(prefixKey(text, i));
       if (candidates === undefined) continue;
       for (const entry of candidates) if (text.startsWith(entry.form, i) && !found.includes(entry)) found.push(entry);
     }
@@ -236,8 +236,23 @@ export class SecretForms {
   }
 }
 
-function indexForm(index: Map<string, SecretForm[]>, entry: SecretForm): void {
-  const prefix = entry.form.slice(0, MIN_SECRET_LENGTH);
+/**
+ * A number for the four characters (MIN_SECRET_LENGTH) of `text` at `at`: the low 7 bits of each, a small
+ * integer. occurring() looks up every position of a text by it; a substring per position was an
+ * allocation each, most of the CLI's masking of its step lines (issue #14 point 1). Characters
+ * that differ only in their high bits share a key; the lookup's startsWith tells them apart.
+ */
+function prefixKey(text: string, at: number): number {
+  return (
+    (text.charCodeAt(at) & 0x7f) |
+    ((text.charCodeAt(at + 1) & 0x7f) << 7) |
+    ((text.charCodeAt(at + 2) & 0x7f) << 14) |
+    ((text.charCodeAt(at + 3) & 0x7f) << 21)
+  );
+}
+
+function indexForm(index: Map<number, SecretForm[]>, entry: SecretForm): void {
+  const prefix = prefixKey(entry.form, 0);
   const list = index.get(prefix);
   if (list) list.push(entry);
   else index.set(prefix, [entry]);

@@ -246,7 +246,8 @@ describe('redaction', () => {
       for (const { form, mask } of forms) if (out.includes(form)) out = out.split(form).join(mask);
       return out;
     };
-    const piece = fc.constantFrom('ab', 'abcd', 'abcdabcd', 'x y', '[redacted 4 chars]', 'é&', 'tok.', '-');
+    // 'ábcd' shares the index's key with 'abcd' (the key keeps 7 bits of each character): they must not be confused.
+    const piece = fc.constantFrom('ab', 'abcd', 'ábcd', 'abcdabcd', 'x y', '[redacted 4 chars]', 'é&', 'tok.', '-');
     const secret = fc.array(piece, { minLength: 1, maxLength: 6 }).map((parts) => parts.join(''));
     fc.assert(
       fc.property(
