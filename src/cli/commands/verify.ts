@@ -102,10 +102,11 @@ export async function verifyCommand(args: string[], io: CliIo): Promise<number> 
 
   // The header's checks need no key: printed before the connector, the HTTP client and jose load
   // and before the JWKS is fetched (the first output of issue #14's CLI start). verifyJwt begins
-  // with the same checks (checkJwtHeader, same decoded token, same default algorithms), so the rest
+  // with the same checks (checkJwtHeader, this decoded token, same default algorithms), so the rest
   // of its list follows them.
   const s = styler(io.stdout, io.env);
-  const early = checkJwtHeader(decodeJwt(token)).checks;
+  const decoded = decodeJwt(token);
+  const early = checkJwtHeader(decoded).checks;
   if (!values.json) io.stdout.write(formatChecks(early, s));
   const [{ verifyJwt }, { withConnectedIdp }] = await Promise.all([
     import('../../core/jwt/verify'),
@@ -116,7 +117,7 @@ export async function verifyCommand(args: string[], io: CliIo): Promise<number> 
   return withConnectedIdp(spec, values, connect, async (idp) => {
     if (!idp.jwks)
       throw new UsageError(`${idp.ctx.metadata.issuer || 'The IdP'} publishes no jwks_uri: give --jwks-uri.`);
-    const verification = await verifyJwt(token, {
+    const verification = await verifyJwt(decoded, {
       keys: idp.jwks,
       issuer: idp.ctx.metadata.issuer || undefined,
       audience: values.audience,

@@ -74,7 +74,7 @@ export async function checkToken(
   else if (!idp.jwks) local = { state: 'skipped', reason: 'The IdP publishes no jwks_uri; give --jwks-uri.' };
   else {
     try {
-      verification = await verifyJwt(token, {
+      verification = await verifyJwt(decoded, {
         keys: idp.jwks,
         issuer: idp.ctx.metadata.issuer || undefined,
         leewaySeconds: leeway,

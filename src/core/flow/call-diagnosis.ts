@@ -14,6 +14,7 @@ import { lintKongOidc } from '../gateway/lint';
 import type { LintContext, LintFinding } from '../gateway/lint';
 import type { HttpClient, HttpResponse } from '../http/types';
 import { classifyToken, decodeJwt, notATokenReason, verifyJwt } from '../jwt';
+import type { DecodedJwt } from '../jwt';
 import { introspect, withHttpOptions } from '../oauth';
 import type { ConnectedIdp } from '../oauth';
 import type { GatewayConfig, RouteLog, TokenPlacement } from './file-format';
@@ -69,9 +70,10 @@ export async function diagnoseCall(options: CallDiagnosisOptions, scope: RunScop
     const kind = classifyToken(token);
     const malformed = notATokenReason(token);
     input.token = { kind, ...(malformed ? { malformed } : {}) };
+    let decoded: DecodedJwt | undefined;
     if (kind === 'jwt') {
       try {
-        const decoded = decodeJwt(token);
+        decoded = decodeJwt(token);
         input.token.header = decoded.header;
         input.token.payload = decoded.payload;
       } catch {
@@ -83,8 +85,8 @@ export async function diagnoseCall(options: CallDiagnosisOptions, scope: RunScop
       const idp = await scope.idp(idpName, http).catch(() => undefined);
       if (idp) {
         const diagHttp = withHttpOptions(http, idp.httpOptions);
-        if (kind === 'jwt' && idp.jwks) {
-          const verification = await verifyJwt(token, {
+        if (decoded && idp.jwks) {
+          const verification = await verifyJwt(decoded, {
             keys: idp.jwks,
             issuer: idp.ctx.metadata.issuer,
             clock: scope.clock,

@@ -79,9 +79,13 @@ const PROFILE_NAMES: Record<JwtProfile, string> = {
   id_token: 'an OIDC ID token',
 };
 
-/** Verifies a JWT and reports every check; throws only when the input is not a JWT at all (decode errors). */
-export async function verifyJwt(token: string, options: VerifyJwtOptions): Promise<JwtVerification> {
-  const decoded = decodeJwt(token);
+/**
+ * Verifies a JWT and reports every check; throws only when the input is not a JWT at all (decode errors).
+ * A caller that decoded the token already (to print its header's checks first, to read its claims)
+ * hands the decoded token, which is then not decoded a second time.
+ */
+export async function verifyJwt(token: string | DecodedJwt, options: VerifyJwtOptions): Promise<JwtVerification> {
+  const decoded = typeof token === 'string' ? decodeJwt(token) : token;
   const profile = options.profile ?? 'generic';
   const clock = options.clock ?? systemClock;
   const time: TimeContext = { now: Math.floor(clock.now() / 1000), leeway: Math.max(0, options.leewaySeconds ?? 0) };

@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { createLocalJWKSet, generateSecret, SignJWT } from 'jose';
 import { ManualClock } from '../../../src/core/clock';
 import { OidcError } from '../../../src/core/errors';
+import { decodeJwt } from '../../../src/core/jwt/decode';
 import { JwksCache } from '../../../src/core/jwt/jwks';
 import type { JwtCheck, JwtVerification, VerifyJwtOptions } from '../../../src/core/jwt/verify';
 import { verifyJwt } from '../../../src/core/jwt/verify';
@@ -106,6 +107,15 @@ describe('verifyJwt', () => {
     const token = await sign(ec, accessClaims());
     for (const keys of [ec.publicKey, ec.publicJwk, createLocalJWKSet({ keys: [ec.publicJwk] })]) {
       assert.equal((await verifyJwt(token, opts({ keys }))).valid, true);
+    }
+  });
+
+  it('verifies a token its caller decoded already exactly as the token itself', async () => {
+    const good = await sign(rsa, accessClaims());
+    const bad = await sign(stranger, accessClaims({ iss: 'https://evil.example', exp: NOW - 300 }));
+    for (const token of [good, bad]) {
+      const decoded = decodeJwt(token);
+      assert.deepEqual(await verifyJwt(decoded, opts()), await verifyJwt(token, opts()));
     }
   });
 
