@@ -9,7 +9,8 @@ import {
   shareSecretForms,
 } from './redact';
 import type { RedactOptions } from './redact';
-import type { HeaderList, HttpExchange } from './types';
+import { recordedJson } from './response-json';
+import type { HeaderList, HttpExchange, RecordedResponse } from './types';
 
 /**
  * Every secret value one run read, sent or received (client secrets,
@@ -111,7 +112,7 @@ export class SecretRegistry {
     if (request.body !== undefined) this.addBody(request.body, headerValue(request.headers, 'content-type'));
     if (response) {
       this.addHeaders(response.headers);
-      this.addBody(response.body, response.contentType, 'response');
+      this.addBody(response.body, response.contentType, response);
     }
     for (const hop of exchange.redirects ?? []) this.learnExchange(hop);
   }
@@ -233,10 +234,11 @@ export class SecretRegistry {
   }
 
   /**
-   * A response's `code` is an error code more often than an authorization code; masking
-   * "invalid_token" everywhere would hide the very diagnosis.
+   * A request's body, or the body of `response`, whose JSON is parsed once for the registry and the
+   * steps that read it (recordedJson). A response's `code` is an error code more often than an
+   * authorization code; masking "invalid_token" everywhere would hide the very diagnosis.
    */
-  private addBody(body: string, contentType: string | undefined, side: 'request' | 'response' = 'request'): void {
+  private addBody(body: string, contentType: string | undefined, response?: RecordedResponse): void {
     if (contentType && /application\/x-www-form-urlencoded/i.test(contentType)) {
       this.addPairs(body);
       return;
@@ -246,13 +248,18 @@ export class SecretRegistry {
     // Parsing a body whose text names no credential field (nor hides a name in a \u escape) finds nothing;
     // an echoed or API answer usually names none, and parsing every one showed in the runner's profile.
     if (!MAY_NAME_SECRET_FIELD.test(body)) return;
+    if (response) {
+      const parsed = recordedJson(response);
+      if (parsed) this.learnFields(parsed.value, 0, 'response');
+      return;
+    }
     let parsed: unknown;
     try {
       parsed = JSON.parse(body);
     } catch {
       return;
     }
-    this.learnFields(parsed, 0, side);
+    this.learnFields(parsed, 0, 'request');
   }
 
   /** The credential fields' values in a parsed JSON body, 8 levels deep. */

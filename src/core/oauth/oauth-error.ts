@@ -3,6 +3,7 @@ import { redactText } from '../http/redact';
 import { systemClock } from '../clock';
 import { OidcError } from '../errors';
 import { headerValue } from '../http/headers';
+import { responseJson } from '../http/response-json';
 import type { HttpResponse } from '../http/types';
 import type { RegisteredOAuthError, ServerErrorCode } from './error-codes';
 
@@ -80,7 +81,7 @@ export function isRecord(value: unknown): value is Record<string, unknown> {
 
 /** The OAuth error in a response body, if the body is one. */
 export function readOAuthError(response: HttpResponse): OAuthErrorBody | undefined {
-  const parsed = parseJson(response.text);
+  const parsed = responseJson(response);
   if (!parsed || !isRecord(parsed.value) || typeof parsed.value.error !== 'string') return undefined;
   const body = parsed.value;
   return {
@@ -154,7 +155,7 @@ export function errorFromResponse(response: HttpResponse, where: string, context
   const secrets = response.exchange?.secrets ?? [];
   const said = (text: string | undefined): string | undefined =>
     text === undefined ? undefined : redactText(text, secrets);
-  const parsed = parseJson(response.text);
+  const parsed = responseJson(response);
   const body = parsed && isRecord(parsed.value) ? parsed.value : undefined;
   const base = { where, status };
 

@@ -1,8 +1,9 @@
 import type { Clock } from '../clock';
 import { systemClock } from '../clock';
 import { OidcError } from '../errors';
+import { responseJson } from '../http/response-json';
 import type { HttpResponse } from '../http/types';
-import { capitalize, errorFromResponse, isRecord, parseJson } from './oauth-error';
+import { capitalize, errorFromResponse, isRecord } from './oauth-error';
 import type { ErrorContext } from './oauth-error';
 
 /** Tokens from a token endpoint answer, with expiry pinned to the clock at receipt. */
@@ -44,7 +45,8 @@ function readExpiresIn(value: unknown): number | undefined {
 export function parseTokenResponse(response: HttpResponse, where: string, options: ParseTokenOptions = {}): TokenSet {
   const clock = options.clock ?? systemClock;
   const ok = response.status >= 200 && response.status < 300;
-  const parsed = parseJson(response.text);
+  // Parsed once for this and the run's secret registry, which learns the tokens in it.
+  const parsed = responseJson(response);
   const body = parsed && isRecord(parsed.value) ? parsed.value : undefined;
   if (!ok || !body || typeof body.error === 'string') throw errorFromResponse(response, where, options);
 

@@ -1,6 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { ManualClock } from '../../../src/core/clock';
 import type { OidcError } from '../../../src/core/errors';
+import { SecretRegistry } from '../../../src/core/http/secret-registry';
 import { parseTokenResponse } from '../../../src/core/oauth/token-response';
 import { buildResponse } from '../../support/fake-http';
 import type { CannedResponse } from '../../support/fake-http';
@@ -60,6 +61,28 @@ describe('parseTokenResponse', () => {
     assert.equal(t.refreshToken, 'RT');
     assert.equal(t.idToken, 'IDT');
     assert.equal(t.fields.custom, 42);
+  });
+
+  it("parses the answer once for itself and the run's secret registry, which still learns its tokens", () => {
+    const answer = response({ body: { access_token: 'access-token-1234', refresh_token: 'refresh-token-5678' } });
+    const parse = JSON.parse;
+    let parses = 0;
+    JSON.parse = ((text: string, reviver?: Parameters<typeof parse>[1]) => {
+      parses += 1;
+      return parse(text, reviver) as unknown;
+    }) as typeof JSON.parse;
+    const registry = new SecretRegistry();
+    let t: ReturnType<typeof parseTokenResponse>;
+    try {
+      t = parseTokenResponse(answer, WHERE, { clock });
+      registry.addExchange(answer.exchange);
+      assert.deepEqual(registry.list(), ['access-token-1234', 'refresh-token-5678']);
+    } finally {
+      JSON.parse = parse;
+    }
+    assert.equal(parses, 1);
+    // Shared, so no reader may change it.
+    assert.ok(Object.isFrozen(t.fields));
   });
 
   it('tolerates expires_in as a string and reads issued_token_type', () => {
