@@ -13,8 +13,13 @@
  * Each contender must pass every iteration (a 200 through the gateway) or
  * the benchmark stops saying which one failed. Wall time is measured from
  * spawn to exit in this process; peak RSS by preloading
- * test/support/report-rss.cjs into the child. Rounds are interleaved so the
- * noise of a shared machine hits everyone alike; medians are printed.
+ * test/support/report-rss.cjs into the child. Each contender's every run is
+ * paired with a baseline run right before or after it (the order alternating
+ * from one round to the next), and its ratio is the median of its pairs'
+ * ratios: the servers' pace drifts over minutes on a shared machine (the
+ * baseline's own wall time moved from 3.4 s to 5.6 s over one session's
+ * runs at N=1000), while two runs side by side see the same pace. Medians
+ * of the wall times are printed beside.
  *
  *   node --import tsx bench/e2e-tools.ts
  *   E2E_N=200,1000 E2E_REPS=5 (defaults); BENCH_QUICK=1: N=50, 1 rep
@@ -301,16 +306,30 @@ async function main(): Promise<void> {
     const all = contenders(scenario);
     process.stdout.write(
       `end to end: N x (client-credentials token over https from the sandbox IdP, GET through Apache ` +
-        `mod_auth_openidc introspecting at it), each tool a whole process, medians of ${REPS}, Node ${process.version}\n`,
+        `mod_auth_openidc introspecting at it), each tool a whole process, medians of ${REPS} runs; a ratio is the median of each run over the baseline run beside it; Node ${process.version}\n`,
     );
+    const [baseline, ...others] = all as [Contender, ...Contender[]];
     for (const n of SIZES) {
       const samples = new Map<string, ProcessTiming[]>(all.map((c) => [c.name, []]));
+      // Each contender's runs over the baseline run paired with each: wall time and CPU time.
+      const ratios = new Map<string, { wall: number[]; cpu: number[] }>(
+        others.map((c) => [c.name, { wall: [], cpu: [] }]),
+      );
       // One warm-up round at a small N: the first Apache/IdP connections and the disk cache.
       if (n === SIZES[0]) for (const c of all) check(c.name, await c.run(5));
       for (let rep = 0; rep < REPS; rep += 1) {
-        for (const c of all) samples.get(c.name)!.push(check(c.name, await c.run(n)));
+        for (const c of others) {
+          // Side by side with a baseline run of its own: the baseline first in even rounds, second in odd ones.
+          const first = rep % 2 === 0 ? await measured(baseline, n) : undefined;
+          const own = await measured(c, n);
+          const base = first ?? (await measured(baseline, n));
+          samples.get(baseline.name)!.push(base);
+          samples.get(c.name)!.push(own);
+          ratios.get(c.name)!.wall.push(own.wallMs / base.wallMs);
+          ratios.get(c.name)!.cpu.push((own.cpuMs ?? 0) / (base.cpuMs ?? 1));
+        }
       }
-      const base = samples.get(all[0]!.name)!;
+      const base = samples.get(baseline.name)!;
       const baseMs = median(base.map((t) => t.wallMs));
       const baseRss = median(base.map((t) => t.maxRssMb ?? 0));
       const baseCpu = median(base.map((t) => t.cpuMs ?? 0));
@@ -323,15 +342,17 @@ async function main(): Promise<void> {
         const rss = median(t.map((x) => x.maxRssMb ?? 0));
         // CPU time of the contender's process (every thread): the steadier figure on a shared machine.
         const cpu = median(t.map((x) => x.cpuMs ?? 0));
-        const ratio = wall / baseMs;
+        // The median of the contender's paired ratios (1 for the baseline itself).
+        const ratio = c === baseline ? 1 : median(ratios.get(c.name)!.wall);
+        const cpuRatio = c === baseline ? 1 : median(ratios.get(c.name)!.cpu);
         const perIteration = `${(((cpu - baseCpu) / n) * 1000).toFixed(0)} µs`;
         // Start, the work between an answer and the next request, exit: what the client adds to the servers' time.
         const outside = t.map(outsideTripsMs).filter((value): value is number => value !== undefined);
         const outsideText = outside.length === t.length ? ms(median(outside)) : 'n/a';
         process.stdout.write(
-          `  ${c.name.padEnd(24)} ${ms(wall).padStart(10)} ${`${ratio.toFixed(2)}×`.padStart(7)} ${ms(cpu).padStart(10)} ${`${(cpu / baseCpu).toFixed(2)}×`.padStart(7)} ${(c === all[0] ? '' : perIteration).padStart(28)} ${outsideText.padStart(20)} ${mb(rss)} (${rss >= baseRss ? '+' : ''}${(rss - baseRss).toFixed(1)} MB)\n`,
+          `  ${c.name.padEnd(24)} ${ms(wall).padStart(10)} ${`${ratio.toFixed(2)}×`.padStart(7)} ${ms(cpu).padStart(10)} ${`${cpuRatio.toFixed(2)}×`.padStart(7)} ${(c === baseline ? '' : perIteration).padStart(28)} ${outsideText.padStart(20)} ${mb(rss)} (${rss >= baseRss ? '+' : ''}${(rss - baseRss).toFixed(1)} MB)\n`,
         );
-        if (c === all[0]) continue;
+        if (c === baseline) continue;
         emitRow({
           bench: 'e2e-tools',
           case: `${c.name}, N=${n} (wall)`,
@@ -365,6 +386,11 @@ async function main(): Promise<void> {
     process.off('SIGINT', onSignal);
     await cleanUp();
   }
+}
+
+/** One run of a contender, checked. */
+async function measured(contender: Contender, n: number): Promise<ProcessTiming> {
+  return check(contender.name, await contender.run(n));
 }
 
 /** A contender that did not pass every iteration measured nothing: stop and say which and why. */
