@@ -45,8 +45,9 @@ import type { ProcessTiming } from './support/report';
 const TOOLS = process.env.OIDC_BENCH_TOOLS ?? join(homedir(), '.cache', 'oidc-flow-debugger', 'bench-tools');
 const SIZES = (process.env.E2E_N ?? (QUICK ? '50' : '200,1000')).split(',').map(Number);
 const REPS = Number(process.env.E2E_REPS ?? (QUICK ? 1 : 5));
-// E2E_ONLY=oidc-flow,newman: only these contenders (by the start of their names) beside the baseline.
+// E2E_ONLY=oidc-flow,newman: only these contenders (by the start of their names) beside the baseline; empty: all.
 const ONLY = process.env.E2E_ONLY?.split(',').filter(Boolean);
+const onlySome = ONLY !== undefined && ONLY.length > 0;
 const COMPARE_CLI = process.env.E2E_COMPARE_CLI;
 // E2E_CLI_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof": node options for this build's `oidc-flow run`, to see where its time goes.
 const CLI_NODE_ARGS = process.env.E2E_CLI_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
@@ -248,7 +249,16 @@ function contenders(s: Scenario): Contender[] {
         timeNode([...GAP_PRELOAD, COMPARE_CLI, 'run', write(`loop-${n}.oidc-flow.yaml`, flowFile(n))], { env }),
     });
   // The baseline always runs: every ratio is to it.
-  return all.filter((c, i) => i === 0 || !ONLY || ONLY.some((word) => c.name.startsWith(word)));
+  const chosen = all.filter((c, i) => i === 0 || !onlySome || ONLY.some((word) => c.name.startsWith(word)));
+  // Every run is paired with a baseline run: with no contender, nothing would run at all.
+  if (chosen.length === 1)
+    throw new Error(
+      `E2E_ONLY=${process.env.E2E_ONLY} names no contender; their names start with: ${all
+        .slice(1)
+        .map((c) => c.name.split(' ')[0])
+        .join(', ')}.`,
+    );
+  return chosen;
 }
 
 function installTools(): void {
