@@ -3,7 +3,8 @@
  * four whole processes, side by side. N times: a client-credentials token
  * from the sandbox IdP (oidc-provider over https, its own CA), then a GET
  * through Apache mod_auth_openidc, which introspects the token at that IdP
- * on every request (no cache) before proxying to the echo upstream.
+ * on every request (no cache) before proxying to the echo upstream. The IdP
+ * and the upstream run in a process of their own (bench/support/e2e-servers.ts).
  *
  *   baseline   bench/support/undici-loop.mjs: a plain undici loop
  *   oidc-flow  `oidc-flow run` of a flow with one `repeat` step (times: N)
@@ -32,13 +33,12 @@
  * ~/.cache/oidc-flow-debugger/bench-tools by scripts/install-bench-tools.sh:
  * they are contenders, never dependencies of the product.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startEchoUpstream } from '../src/core/sandbox/echo-upstream';
-import { startSandboxIdp } from '../src/core/sandbox/sandbox-idp';
 import { apacheUnavailable, startApacheGateway } from '../test/support/apache';
+import type { E2eServers } from './support/e2e-servers';
 import { CLI, emitRow, mb, median, ms, QUICK, REPO, requireBuiltCli, timeNode } from './support/report';
 import type { ProcessTiming } from './support/report';
 
@@ -280,21 +280,23 @@ async function main(): Promise<void> {
   if (missing) throw new Error(`the end-to-end benchmark needs Apache mod_auth_openidc: ${missing}`);
   installTools();
 
-  const idp = await startSandboxIdp();
-  const upstream = await startEchoUpstream();
+  const servers = await startServers();
+  const { info } = servers;
   const apache = await startApacheGateway({
-    introspectionEndpoint: `${idp.issuer}/v1/introspect`,
-    clientId: idp.clients.gateway.clientId,
-    clientSecret: idp.clients.gateway.clientSecret!,
-    caPem: idp.caPem,
-    upstream: upstream.url,
+    introspectionEndpoint: `${info.issuer}/v1/introspect`,
+    clientId: info.gateway.clientId,
+    clientSecret: info.gateway.clientSecret,
+    caPem: info.caPem,
+    upstream: info.upstream,
+  }).catch(async (error: unknown) => {
+    await servers.close();
+    throw error;
   });
   const dir = mkdtempSync(join(tmpdir(), 'bench-e2e-'));
   const cleanUp = async () => {
     rmSync(dir, { recursive: true, force: true });
     await apache.close();
-    await upstream.close();
-    await idp.close();
+    await servers.close();
   };
   // Apache runs as a daemon: a benchmark stopped by bench/all.ts's time bound (SIGTERM) or
   // Ctrl-C must still stop it, or it outlives the benchmark.
@@ -304,14 +306,14 @@ async function main(): Promise<void> {
   chmodSync(dir, 0o700);
   try {
     const caFile = join(dir, 'ca.pem');
-    writeFileSync(caFile, idp.caPem);
+    writeFileSync(caFile, info.caPem);
     const scenario: Scenario = {
       dir,
       caFile,
-      tokenUrl: `${idp.issuer}/v1/token`,
+      tokenUrl: `${info.issuer}/v1/token`,
       gatewayUrl: apache.url,
-      clientId: 'cc-basic',
-      secret: idp.clients['cc-basic'].clientSecret!,
+      clientId: info.client.clientId,
+      secret: info.client.clientSecret,
     };
     const all = contenders(scenario);
     process.stdout.write(
@@ -390,12 +392,50 @@ async function main(): Promise<void> {
             goal: '',
           });
       }
+      // Every pair's ratio, in the order they ran: the spread the medians come from.
+      for (const c of others)
+        process.stdout.write(
+          `  ${`${c.name}, each run over its baseline run`.padEnd(48)} ${ratios
+            .get(c.name)!
+            .wall.map((r) => `${r.toFixed(2)}×`)
+            .join(' ')}\n`,
+        );
     }
   } finally {
     process.off('SIGTERM', onSignal);
     process.off('SIGINT', onSignal);
     await cleanUp();
   }
+}
+
+/**
+ * The IdP and the echo upstream in their own process (bench/support/e2e-servers.ts, see there), and
+ * what it printed about them. Closing its standard input ends it, and so does this process's end.
+ */
+async function startServers(): Promise<{ info: E2eServers; close(): Promise<void> }> {
+  const child = spawn(process.execPath, [...process.execArgv, join(REPO, 'bench', 'support', 'e2e-servers.ts')], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const line = await new Promise<string>((resolve, reject) => {
+    let text = '';
+    child.stdout.setEncoding('utf8');
+    child.stdout.on('data', (chunk: string) => {
+      text += chunk;
+      const end = text.indexOf('\n');
+      if (end >= 0) resolve(text.slice(0, end));
+    });
+    child.once('exit', (code) =>
+      reject(new Error(`the IdP and upstream process ended (exit ${code}) before it started them; its error is above`)),
+    );
+  });
+  return {
+    info: JSON.parse(line) as E2eServers,
+    close: async () => {
+      child.stdin.end();
+      await exited;
+    },
+  };
 }
 
 /** One run of a contender, checked. */
