@@ -1,26 +1,29 @@
 import type { HttpResponse, RecordedResponse } from './types';
 
-/** Parsed bodies by the recorded answer they came in; null for a body that is not JSON. */
-const parsedBodies = new WeakMap<RecordedResponse, { value: unknown } | null>();
+/** The answer recordedJson parsed last, and what it found: null for a body that is not JSON. */
+let lastResponse: RecordedResponse | undefined;
+let lastParsed: { value: unknown } | null = null;
 
 /**
  * The JSON of a recorded answer's body, parsed once for every reader: a token step reads the token
  * answer, and the run's secret registry reads the same answer again to learn the tokens in it; each
  * parsed it, twice an iteration of a token loop (issue #14 point 1). Undefined when the body is not
- * JSON. The value is shared and its top level frozen: a reader that changed it would change what the
- * registry learns, and a secret could go unmasked.
+ * JSON. The last answer only is kept: the registry learns an answer right after its step ends,
+ * before any other is parsed, and a WeakMap of every answer cost the runner more than the parse
+ * it saved wherever nothing is masked (bench/runner-overhead.ts: +0.01x). The value is shared and
+ * its top level frozen: a reader that changed it would change what the registry learns, and a
+ * secret could go unmasked.
  */
 export function recordedJson(response: RecordedResponse): { value: unknown } | undefined {
-  let parsed = parsedBodies.get(response);
-  if (parsed === undefined) {
+  if (response !== lastResponse) {
     try {
-      parsed = { value: Object.freeze(JSON.parse(response.body) as unknown) };
+      lastParsed = { value: Object.freeze(JSON.parse(response.body) as unknown) };
     } catch {
-      parsed = null;
+      lastParsed = null;
     }
-    parsedBodies.set(response, parsed);
+    lastResponse = response;
   }
-  return parsed ?? undefined;
+  return lastParsed ?? undefined;
 }
 
 /**
