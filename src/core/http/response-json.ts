@@ -1,7 +1,8 @@
 import type { HttpResponse, RecordedResponse } from './types';
 
-/** The answer recordedJson parsed last, and what it found: null for a body that is not JSON. */
+/** The answer recordedJson parsed last, its body then, and what it found: null for a body that is not JSON. */
 let lastResponse: RecordedResponse | undefined;
+let lastBody: string | undefined;
 let lastParsed: { value: unknown } | null = null;
 
 /**
@@ -15,13 +16,15 @@ let lastParsed: { value: unknown } | null = null;
  * secret could go unmasked.
  */
 export function recordedJson(response: RecordedResponse): { value: unknown } | undefined {
-  if (response !== lastResponse) {
+  // The body too: an answer whose body was replaced since (a capture completes its record) is parsed again.
+  if (response !== lastResponse || response.body !== lastBody) {
     try {
       lastParsed = { value: Object.freeze(JSON.parse(response.body) as unknown) };
     } catch {
       lastParsed = null;
     }
     lastResponse = response;
+    lastBody = response.body;
   }
   return lastParsed ?? undefined;
 }

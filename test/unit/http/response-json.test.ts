@@ -1,0 +1,40 @@
+import { strict as assert } from 'node:assert';
+import { recordedJson } from '../../../src/core/http/response-json';
+import type { RecordedResponse } from '../../../src/core/http/types';
+
+function answer(body: string): RecordedResponse {
+  return {
+    status: 200,
+    statusText: 'OK',
+    httpVersion: '1.1',
+    headers: [],
+    body,
+    bodySize: body.length,
+    truncated: false,
+  };
+}
+
+describe('recordedJson', () => {
+  it('parses an answer once for all its readers, and again when its body was replaced or another came', () => {
+    const first = answer('{"access_token":"first-token"}');
+    const value = recordedJson(first)!.value;
+    assert.deepEqual(value, { access_token: 'first-token' });
+    assert.equal(recordedJson(first)!.value, value, 'the same parse, not a second one');
+    assert.ok(Object.isFrozen(value));
+
+    // A capture completes its record by replacing the body: what is read is the body as it is now.
+    first.body = '{"access_token":"completed"}';
+    assert.deepEqual(recordedJson(first)!.value, { access_token: 'completed' });
+
+    const second = answer('{"refresh_token":"second-token"}');
+    assert.deepEqual(recordedJson(second)!.value, { refresh_token: 'second-token' });
+    assert.deepEqual(recordedJson(first)!.value, { access_token: 'completed' });
+  });
+
+  it('is undefined for a body that is not JSON, every time', () => {
+    const html = answer('<html>login</html>');
+    assert.equal(recordedJson(html), undefined);
+    assert.equal(recordedJson(html), undefined);
+    assert.equal(recordedJson(answer('')), undefined);
+  });
+});
