@@ -367,7 +367,7 @@ async function main(): Promise<void> {
         if (c === baseline) continue;
         emitRow({
           bench: 'e2e-tools',
-          case: `${c.name}, N=${n} (wall)`,
+          case: `${c.name}, N=${n} (wall; ratio: median of its pairs)`,
           figure: ms(wall),
           baseline: ms(baseMs),
           ratio,
