@@ -16,13 +16,12 @@ let lastParsed: { value: unknown } | null = null;
  * secret could go unmasked.
  */
 export function recordedJson(response: RecordedResponse): { value: unknown } | undefined {
+  // A big answer (a 5 MB API body) is parsed for each reader, as before: keeping its parse until the
+  // next answer would hold many times its size in memory, for a parse that is no token answer's.
+  if (response.body.length > SHARED_PARSE_MAX) return parsedJson(response.body);
   // The body too: an answer whose body was replaced since (a capture completes its record) is parsed again.
   if (response !== lastResponse || response.body !== lastBody) {
-    try {
-      lastParsed = { value: Object.freeze(JSON.parse(response.body) as unknown) };
-    } catch {
-      lastParsed = null;
-    }
+    lastParsed = parsedJson(response.body) ?? null;
     lastResponse = response;
     lastBody = response.body;
   }
@@ -36,8 +35,16 @@ export function recordedJson(response: RecordedResponse): { value: unknown } | u
 export function responseJson(response: Pick<HttpResponse, 'text' | 'exchange'>): { value: unknown } | undefined {
   const recorded = response.exchange?.response;
   if (recorded !== undefined && recorded.body === response.text) return recordedJson(recorded);
+  return parsedJson(response.text);
+}
+
+/** Token answers and OAuth errors are a few KB; the largest body whose parse is kept for its next reader. */
+const SHARED_PARSE_MAX = 64 * 1024;
+
+/** The JSON in `text`, its top level frozen like a shared one; undefined when it is not JSON. */
+function parsedJson(text: string): { value: unknown } | undefined {
   try {
-    return { value: Object.freeze(JSON.parse(response.text) as unknown) };
+    return { value: Object.freeze(JSON.parse(text) as unknown) };
   } catch {
     return undefined;
   }

@@ -31,6 +31,14 @@ describe('recordedJson', () => {
     assert.deepEqual(recordedJson(first)!.value, { access_token: 'completed' });
   });
 
+  it('keeps no parse of a big answer (over 64 KB), which is parsed for each reader', () => {
+    const big = answer(JSON.stringify({ items: 'x'.repeat(70 * 1024), access_token: 'big-answer-token' }));
+    const first = recordedJson(big)!.value as { access_token: string };
+    assert.equal(first.access_token, 'big-answer-token');
+    assert.notEqual(recordedJson(big)!.value, first, 'parsed again, not held');
+    assert.ok(Object.isFrozen(first));
+  });
+
   it('is undefined for a body that is not JSON, every time', () => {
     const html = answer('<html>login</html>');
     assert.equal(recordedJson(html), undefined);
