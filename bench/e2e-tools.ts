@@ -330,7 +330,10 @@ async function main(): Promise<void> {
       // One warm-up round at a small N: the first Apache/IdP connections and the disk cache.
       if (n === SIZES[0]) for (const c of all) check(c.name, await c.run(5));
       for (let rep = 0; rep < REPS; rep += 1) {
-        for (const c of others) {
+        // Odd rounds take the contenders in reverse, so none runs right after another's heavy run:
+        // in one order only, each round began with `oidc-flow run` right after newman's 26 s of
+        // tokens and introspections, in odd rounds before its baseline run.
+        for (const c of rep % 2 === 0 ? others : [...others].reverse()) {
           // Side by side with a baseline run of its own: the baseline first in even rounds, second in odd ones.
           const first = rep % 2 === 0 ? await measured(baseline, n) : undefined;
           const own = await measured(c, n);
