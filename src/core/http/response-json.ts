@@ -42,7 +42,7 @@ export function responseJson(response: Pick<HttpResponse, 'text' | 'exchange'>):
 const SHARED_PARSE_MAX = 64 * 1024;
 
 /** The JSON in `text`, its top level frozen like a shared one; undefined when it is not JSON. */
-function parsedJson(text: string): { value: unknown } | undefined {
+export function parsedJson(text: string): { value: unknown } | undefined {
   try {
     return { value: Object.freeze(JSON.parse(text) as unknown) };
   } catch {

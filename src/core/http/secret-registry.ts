@@ -9,7 +9,7 @@ import {
   shareSecretForms,
 } from './redact';
 import type { RedactOptions } from './redact';
-import { recordedJson } from './response-json';
+import { parsedJson, recordedJson } from './response-json';
 import type { HeaderList, HttpExchange, RecordedResponse } from './types';
 
 /**
@@ -248,18 +248,8 @@ export class SecretRegistry {
     // Parsing a body whose text names no credential field (nor hides a name in a \u escape) finds nothing;
     // an echoed or API answer usually names none, and parsing every one showed in the runner's profile.
     if (!MAY_NAME_SECRET_FIELD.test(body)) return;
-    if (response) {
-      const parsed = recordedJson(response);
-      if (parsed) this.learnFields(parsed.value, 0, 'response');
-      return;
-    }
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(body);
-    } catch {
-      return;
-    }
-    this.learnFields(parsed, 0, 'request');
+    const parsed = response ? recordedJson(response) : parsedJson(body);
+    if (parsed) this.learnFields(parsed.value, 0, response ? 'response' : 'request');
   }
 
   /** The credential fields' values in a parsed JSON body, 8 levels deep. */
