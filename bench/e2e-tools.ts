@@ -387,9 +387,10 @@ async function main(): Promise<void> {
           `  ${c.name.padEnd(24)} ${ms(wall).padStart(10)} ${`${ratio.toFixed(2)}×`.padStart(7)} ${intervalText.padStart(13)} ${ms(cpu).padStart(10)} ${`${cpuRatio.toFixed(2)}×`.padStart(7)} ${perIteration.padStart(28)} ${outsideText.padStart(20)} ${mb(rss)} (${rss >= baseRss ? '+' : ''}${(rss - baseRss).toFixed(1)} MB)\n`,
         );
         if (c === baseline) continue;
+        const pairCount = ratios.get(c.name)!.wall.length;
         emitRow({
           bench: 'e2e-tools',
-          case: `${c.name}, N=${n} (wall; ratio: median of its ${ratios.get(c.name)!.wall.length} pairs${
+          case: `${c.name}, N=${n} (wall; ratio: ${pairCount === 1 ? 'its one pair' : `median of its ${pairCount} pairs`}${
             interval ? `, 95% ${interval[0].toFixed(2)}–${interval[1].toFixed(2)}×` : ''
           })`,
           figure: ms(wall),
