@@ -372,26 +372,27 @@ async function main(): Promise<void> {
         const rss = median(t.map((x) => x.maxRssMb ?? 0));
         // CPU time of the contender's process (every thread): the steadier figure on a shared machine.
         const cpu = median(t.map((x) => x.cpuMs ?? 0));
-        // The median of the contender's paired ratios (1 for the baseline itself).
-        const ratio = c === baseline ? 1 : median(ratios.get(c.name)!.wall);
-        const cpuRatio = c === baseline ? 1 : median(ratios.get(c.name)!.cpu);
-        const interval = c === baseline ? undefined : medianInterval(ratios.get(c.name)!.wall);
-        const intervalText =
-          c === baseline ? '' : interval ? `${interval[0].toFixed(2)}–${interval[1].toFixed(2)}×` : 'too few pairs';
+        // The contender's pairs (none for the baseline itself, whose ratios are 1).
+        const pairs = c === baseline ? undefined : ratios.get(c.name)!;
+        const ratio = pairs ? median(pairs.wall) : 1;
+        const cpuRatio = pairs ? median(pairs.cpu) : 1;
+        const interval = pairs && medianInterval(pairs.wall);
+        const range = interval && `${interval[0].toFixed(2)}–${interval[1].toFixed(2)}×`;
+        const intervalText = pairs ? (range ?? 'too few pairs') : '';
         // Paired like the ratios: the median of each run's CPU over its own baseline run's.
-        const perIteration = c === baseline ? '' : `${median(ratios.get(c.name)!.cpuOver).toFixed(0)} µs`;
+        const perIteration = pairs ? `${median(pairs.cpuOver).toFixed(0)} µs` : '';
         // Start, the work between an answer and the next request, exit: what the client adds to the servers' time.
         const outside = t.map(outsideTripsMs).filter((value): value is number => value !== undefined);
         const outsideText = outside.length === t.length ? ms(median(outside)) : 'n/a';
         process.stdout.write(
           `  ${c.name.padEnd(24)} ${ms(wall).padStart(10)} ${`${ratio.toFixed(2)}×`.padStart(7)} ${intervalText.padStart(13)} ${ms(cpu).padStart(10)} ${`${cpuRatio.toFixed(2)}×`.padStart(7)} ${perIteration.padStart(28)} ${outsideText.padStart(20)} ${mb(rss)} (${rss >= baseRss ? '+' : ''}${(rss - baseRss).toFixed(1)} MB)\n`,
         );
-        if (c === baseline) continue;
-        const pairCount = ratios.get(c.name)!.wall.length;
+        if (!pairs) continue;
+        const pairCount = pairs.wall.length;
         emitRow({
           bench: 'e2e-tools',
           case: `${c.name}, N=${n} (wall; ratio: ${pairCount === 1 ? 'its one pair' : `median of its ${pairCount} pairs`}${
-            interval ? `, 95% ${interval[0].toFixed(2)}–${interval[1].toFixed(2)}×` : ''
+            range ? `, 95% ${range}` : ''
           })`,
           figure: ms(wall),
           baseline: ms(baseMs),
