@@ -429,6 +429,16 @@ describe('the CLI bundles', function () {
       [],
       'run with stdin on /dev/null made process.stdin',
     );
+    // Nor node:tty, which loads node:net and its streams (about 3 ms before a run's first line): it
+    // answers whether the run may prompt, asked only when standard output is a terminal (here a pipe).
+    const refused = join(mkdtempSync(join(tmpdir(), 'bundle-test-')), 'refused.oidc-flow.yaml');
+    writeFileSync(
+      refused,
+      'version: 1\nroutes:\n  r: { baseUrl: "http://127.0.0.1:9" }\nflows:\n  f:\n    steps:\n      - { id: call, type: call, route: r, token: false }\n',
+    );
+    const piped = cliBuiltinsLoadedBy(['run', refused]);
+    assert.ok(piped.includes('net'), 'the run did not send its request (no node:net)');
+    assert.ok(!piped.includes('tty'), 'run with stdout a pipe loaded node:tty');
     // lint loads its rules after it has printed what it lints (cli/commands/lint.ts): a file that is
     // no decK file (an Apache config) stops it before, with none of them loaded.
     const notDeck = cliBundlesLoadedBy(['lint', '--deck', join(fixtures, 'apache', 'oidc-gateway.conf')]);
