@@ -4,7 +4,7 @@
  * in the same process (raw undici requests to the same local servers), never pass/fail times.
  *
  *   node --expose-gc --import tsx bench/runner-overhead.ts
- *     RUNS=3000 runs of each side (BENCH_QUICK=1: 200), in blocks of BLOCK=50, after WARMUP=50
+ *     RUNS=12000 runs of each side (BENCH_QUICK=1: 200), in blocks of BLOCK=50, after WARMUP=50
  *
  * What runs is the code as the CLI ships it: bench/support/runner-overhead-program.ts bundled with
  * the production CLI's esbuild options (bench/support/built-like-cli.ts), baseline and all, so the
