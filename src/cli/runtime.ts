@@ -185,7 +185,7 @@ export async function runtimeFor(options: CliRuntimeOptions): Promise<CliRuntime
   // loaded for nothing (issue #14). node:tty is required here, not imported: `routes` and `lint`
   // load this module too (readCaFile), and the commands that only send requests take only
   // cliHttpClient; none of them asks. Asked only when standard output is a terminal, whose stream
-  // has loaded node:tty already: node:tty loads node:net and its streams, about 3 ms before the
+  // has loaded node:tty already: node:tty loads node:net and its streams, 1.5 to 3 ms before the
   // first line of every `run` to a pipe or a file (CI, a parent process; issue #14 point 3).
   const interactive =
     // eslint-disable-next-line @typescript-eslint/no-require-imports

@@ -429,7 +429,7 @@ describe('the CLI bundles', function () {
       [],
       'run with stdin on /dev/null made process.stdin',
     );
-    // Nor node:tty, which loads node:net and its streams (about 3 ms before a run's first line): it
+    // Nor node:tty, which loads node:net and its streams (1.5 to 3 ms before a run's first line): it
     // answers whether the run may prompt, asked only when standard output is a terminal (here a pipe).
     const refused = join(mkdtempSync(join(tmpdir(), 'bundle-test-')), 'refused.oidc-flow.yaml');
     writeFileSync(
