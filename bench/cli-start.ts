@@ -49,7 +49,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { startEchoUpstream } from '../src/core/sandbox/echo-upstream';
-import { CLI, emitRow, median, medianInterval, ms, QUICK, REPO, requireBuiltCli, timeNode } from './support/report';
+import { CLI, emitRow, median, medianRange, ms, QUICK, REPO, requireBuiltCli, timeNode } from './support/report';
 import { buildStartFloors, type FloorKind } from './support/start-floors';
 
 const REPS = Number(process.env.START_REPS ?? (QUICK ? 3 : 15));
@@ -303,17 +303,16 @@ flows:
     );
     for (const name of Object.keys(commands)) {
       const rounds = first.get(`production ${name}`)!.map((wall, round) => wall / baseline[round]!);
-      const interval = medianInterval(rounds);
-      const intervalText = interval
-        ? `${interval[0].toFixed(2)}–${interval[1].toFixed(2)}×`
-        : `too few rounds (${rounds.length}) for a 95% interval`;
-      process.stdout.write(`  ${name.padEnd(36)} ${median(rounds).toFixed(2).padStart(5)}×  ${intervalText}\n`);
+      const ratio = median(rounds);
+      const range = medianRange(rounds);
+      const intervalText = range ?? `too few rounds (${rounds.length}) for a 95% interval`;
+      process.stdout.write(`  ${name.padEnd(36)} ${ratio.toFixed(2).padStart(5)}×  ${intervalText}\n`);
       emitRow({
         bench: 'cli-start',
         case: `oidc-flow ${name} (production build), each round against its node -e 0`,
-        figure: interval ? `95% interval ${intervalText}` : intervalText,
+        figure: range ? `95% interval ${range}` : intervalText,
         baseline: 'node -e 0 of the same round',
-        ratio: median(rounds),
+        ratio,
       });
     }
     // Each command against its floor, in wall time and CPU: what is above 1.00× is ours.

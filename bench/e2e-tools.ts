@@ -44,7 +44,7 @@ import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { apacheUnavailable, startApacheGateway } from '../test/support/apache';
 import type { E2eServers } from './support/e2e-servers';
-import { CLI, emitRow, mb, median, medianInterval, ms, QUICK, REPO, requireBuiltCli, timeNode } from './support/report';
+import { CLI, emitRow, mb, median, medianRange, ms, QUICK, REPO, requireBuiltCli, timeNode } from './support/report';
 import type { ProcessTiming } from './support/report';
 
 const TOOLS = process.env.OIDC_BENCH_TOOLS ?? join(homedir(), '.cache', 'oidc-flow-debugger', 'bench-tools');
@@ -376,8 +376,7 @@ async function main(): Promise<void> {
         const pairs = c === baseline ? undefined : ratios.get(c.name)!;
         const ratio = pairs ? median(pairs.wall) : 1;
         const cpuRatio = pairs ? median(pairs.cpu) : 1;
-        const interval = pairs && medianInterval(pairs.wall);
-        const range = interval && `${interval[0].toFixed(2)}–${interval[1].toFixed(2)}×`;
+        const range = pairs && medianRange(pairs.wall);
         const intervalText = pairs ? (range ?? 'too few pairs') : '';
         // Paired like the ratios: the median of each run's CPU over its own baseline run's.
         const perIteration = pairs ? `${median(pairs.cpuOver).toFixed(0)} µs` : '';

@@ -59,6 +59,12 @@ export function medianInterval(values: readonly number[], level = 0.95): [number
   return k < 0 ? undefined : [sorted[k]!, sorted[n - 1 - k]!];
 }
 
+/** medianInterval of ratios as the benchmarks print it, e.g. "1.02–1.10×"; undefined when there is none. */
+export function medianRange(ratios: readonly number[], digits = 2): string | undefined {
+  const interval = medianInterval(ratios);
+  return interval && `${interval[0].toFixed(digits)}–${interval[1].toFixed(digits)}×`;
+}
+
 export const RSS_PRELOAD = join(REPO, 'test', 'support', 'report-rss.cjs');
 export const CLI = join(REPO, 'dist', 'cli.js');
 

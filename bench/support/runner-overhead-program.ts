@@ -9,7 +9,7 @@ import { FlowRunner } from '../../src/core/flow/runner';
 import { createHttpClient } from '../../src/core/http/client';
 import { startEchoUpstream } from '../../src/core/sandbox/echo-upstream';
 import { startOpaqueTokenIdp } from './opaque-token-idp';
-import { emitRow, median, medianInterval } from './report';
+import { emitRow, median, medianRange } from './report';
 
 // 12,000 runs (240 blocks, some 15 s a side here): at 3,000 the 95% interval of the median block ratio
 // was about ±0.04x, as wide as the distance between a reading and its 1.15x goal.
@@ -113,13 +113,11 @@ ${Array.from({ length: STEPS }, (_, i) => `      - { id: r${i}, type: call, rout
   const describe = (side: number) => {
     const r = ratios(side);
     // The median's 95% interval (distribution-free, bench/support/report.ts): what a reading can be told apart from.
-    const interval = medianInterval(r);
-    const intervalText = interval
-      ? `95% interval ${interval[0].toFixed(3)}-${interval[1].toFixed(3)}x`
-      : 'too few blocks for a 95% interval';
+    const interval = medianRange(r, 3);
+    const intervalText = interval ? `95% interval ${interval}` : 'too few blocks for a 95% interval';
     return {
       ratio: median(r),
-      interval: interval ? `${interval[0].toFixed(2)}–${interval[1].toFixed(2)}×` : undefined,
+      interval,
       text: `${(perRequest(side) * 1000).toFixed(1)} µs/request, ratio ${median(r).toFixed(3)}x wall (median of ${blocks} blocks, ${intervalText}; middle half ${quantile(r, 0.25).toFixed(2)}-${quantile(r, 0.75).toFixed(2)}x; in total ${(sum(wall[side]!) / sum(wall[0]!)).toFixed(3)}x), ${(cpu[side]! / cpu[0]!).toFixed(3)}x CPU`,
     };
   };
